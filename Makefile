@@ -1,0 +1,39 @@
+# `make demo` and `make test` are the whole set-up on a fresh machine.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: demo test lint typecheck pytest typecheck-tests bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+demo: $(STAMP)
+	$(BIN)/python examples/digits_cnn.py
+	$(BIN)/python examples/shape_errors.py
+
+test: $(STAMP) lint typecheck pytest typecheck-tests
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests typecheck_tests examples benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict src/
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest src tests
+
+typecheck-tests: $(STAMP)
+	$(BIN)/python -m typecheck_tests
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,11 @@
+"""The narrow backend: the only package that imports an array library.
+
+Ops reach arrays only through `xp` (NumPy or CuPy, whose APIs agree for what we use) and the
+few helpers of `Backend`. Adding a backend is a new file here with a `Backend` subclass.
+"""
+
+from __future__ import annotations
+
+from shapedl.backend.base import Array, Backend
+
+__all__ = ["Array", "Backend"]

@@ -1,0 +1,308 @@
+"""Dimension algebra over ints, `DYN` and symbolic expressions, in one canonical form.
+
+A dimension is an `int` (known size), `DYN` (known only at run time) or an `Expr`: a
+polynomial with integer coefficients over atoms, where an atom is a symbol (`Sym("B")`) or a
+floor division that could not be simplified. Every operation returns the canonical form, so
+`mul(T, B) == mul(B, T)` and `add(H, 0) is H`-equal; an `Expr` that folds to a constant is
+returned as an `int`. Pure standard library: the runtime calls these rules with ints, the mypy
+plugin with symbols.
+
+Comparisons are three-valued: `same(a, b)` is `True`, `False`, or `None` when it cannot be
+decided statically (a `DYN`, or a floor division whose divisibility is unknown). A shape rule
+raises only on `False`; the runtime then checks the concrete sizes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Union
+
+from shapedl.errors import shape_error
+
+__all__ = [
+    "DYN", "Dim", "Expr", "Shape", "Sym", "add", "broadcast", "conv_out", "floordiv",
+    "is_known", "mul", "normalize_axes", "normalize_axis", "product", "same", "sub", "sym",
+    "unify",
+]
+
+
+class _DynType:
+    _instance: _DynType | None = None
+
+    def __new__(cls) -> _DynType:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "Dyn"
+
+
+DYN = _DynType()
+
+
+@dataclass(frozen=True, order=True)
+class Sym:
+    """A symbolic dimension. `key` tells symbols apart (the plugin uses the TypeVar's id)."""
+
+    name: str
+    key: str = ""
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class _Div:
+    """The atom `num // den` left when the division could not be simplified."""
+
+    num: Expr
+    den: Expr | int
+
+    def __str__(self) -> str:
+        return f"{_paren(self.num)}//{_paren(self.den)}"
+
+    def sort_key(self) -> str:
+        return str(self)
+
+
+Atom = Union[Sym, _Div]
+Monomial = tuple[tuple[Atom, int], ...]  # sorted (atom, power) pairs; () is the constant
+
+
+def _atom_key(atom: Atom) -> tuple[int, str, str]:
+    return (0, atom.name, atom.key) if isinstance(atom, Sym) else (1, atom.sort_key(), "")
+
+
+def _mono_key(mono: Monomial) -> tuple[object, ...]:
+    return (-sum(p for _, p in mono), tuple((_atom_key(a), p) for a, p in mono))
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A canonical polynomial: sorted `(monomial, coefficient)` terms, no zero coefficients."""
+
+    terms: tuple[tuple[Monomial, int], ...]
+
+    def __str__(self) -> str:
+        out = ""
+        for mono, coef in self.terms:
+            body = "*".join(str(a) if p == 1 else f"{a}**{p}" for a, p in mono)
+            mag = abs(coef)
+            text = body if mag == 1 and body else (f"{mag}*{body}" if body else str(mag))
+            out += (" - " if coef < 0 else " + ") + text if out else ("-" + text if coef < 0 else text)
+        return out
+
+    @property
+    def constant(self) -> int:
+        return dict(self.terms).get((), 0)
+
+
+Dim = Union[int, Expr, _DynType]
+Shape = tuple[Dim, ...]
+
+
+def _paren(d: Dim) -> str:
+    s = str(d)
+    return f"({s})" if isinstance(d, Expr) and (len(d.terms) > 1 or d.terms[0][1] < 0) else s
+
+
+def _poly(d: int | Expr) -> dict[Monomial, int]:
+    return {(): d} if isinstance(d, int) else dict(d.terms)
+
+
+def _make(poly: dict[Monomial, int]) -> int | Expr:
+    terms = tuple(sorted(((m, c) for m, c in poly.items() if c), key=lambda t: _mono_key(t[0])))
+    if not terms:
+        return 0
+    if len(terms) == 1 and terms[0][0] == ():
+        return terms[0][1]
+    return Expr(terms)
+
+
+def sym(name: str, key: str = "") -> Expr:
+    """The dimension that is the symbol `name`."""
+    return _atom(Sym(name, key))
+
+
+def _atom(atom: Atom) -> Expr:
+    mono: Monomial = ((atom, 1),)
+    return Expr(((mono, 1),))
+
+
+def is_known(d: Dim) -> bool:
+    """True for an int or a symbolic expression; False for `DYN`."""
+    return d is not DYN
+
+
+def add(a: Dim, b: Dim) -> Dim:
+    if type(a) is int and type(b) is int:
+        return a + b
+    if a is DYN or b is DYN:
+        return DYN
+    poly = _poly(a)  # type: ignore[arg-type]
+    for m, c in _poly(b).items():  # type: ignore[arg-type]
+        poly[m] = poly.get(m, 0) + c
+    return _make(poly)
+
+
+def sub(a: Dim, b: Dim) -> Dim:
+    if type(a) is int and type(b) is int:
+        return a - b
+    return add(a, mul(-1, b))
+
+
+def _mono_mul(x: Monomial, y: Monomial) -> Monomial:
+    powers: dict[Atom, int] = dict(x)
+    for a, p in y:
+        powers[a] = powers.get(a, 0) + p
+    return tuple(sorted(powers.items(), key=lambda t: _atom_key(t[0])))
+
+
+def mul(a: Dim, b: Dim) -> Dim:
+    if type(a) is int and type(b) is int:
+        return a * b
+    if a == 0 or b == 0:
+        return 0
+    if a is DYN or b is DYN:
+        return DYN
+    poly: dict[Monomial, int] = {}
+    for ma, ca in _poly(a).items():  # type: ignore[arg-type]
+        for mb, cb in _poly(b).items():  # type: ignore[arg-type]
+            m = _mono_mul(ma, mb)
+            poly[m] = poly.get(m, 0) + ca * cb
+    return _make(poly)
+
+
+def _divide_term(mono: Monomial, coef: int, dmono: Monomial, dcoef: int) -> tuple[Monomial, int] | None:
+    if coef % dcoef:
+        return None
+    powers = dict(mono)
+    for a, p in dmono:
+        if powers.get(a, 0) < p:
+            return None
+        powers[a] -= p
+    rest = tuple(sorted(((a, p) for a, p in powers.items() if p), key=lambda t: _atom_key(t[0])))
+    return rest, coef // dcoef
+
+
+def floordiv(a: Dim, b: Dim) -> Dim:
+    """`a // b`, exact where the divisor divides every term; else a floor-division atom."""
+    if type(a) is int and type(b) is int:
+        if b == 0:
+            raise ZeroDivisionError("dimension division by zero")
+        return a // b
+    if a is DYN or b is DYN:
+        return DYN
+    if b == 1:
+        return a
+    if b == 0:
+        raise ZeroDivisionError("dimension division by zero")
+    dpoly = _poly(b)  # type: ignore[arg-type]
+    if len(dpoly) != 1:
+        return _atom(_Div(a, b))  # type: ignore[arg-type]
+    # Terms the divisor divides come out exactly; so does k*q of a constant c = k*q + r when
+    # dividing by an int k, since (P + k*q + r) // k == (P + r) // k + q for integer P.
+    ((dmono, dcoef),) = dpoly.items()
+    exact: dict[Monomial, int] = {}
+    rest: dict[Monomial, int] = {}
+    for mono, coef in _poly(a).items():  # type: ignore[arg-type]
+        q = _divide_term(mono, coef, dmono, dcoef)
+        if q is not None:
+            exact[q[0]] = q[1]
+        elif mono == () and dmono == () and dcoef > 0:
+            exact[()], rest[()] = divmod(coef, dcoef)
+        else:
+            rest[mono] = coef
+    remainder = _make(rest)
+    if remainder == 0 or (isinstance(remainder, int) and dmono == ()):
+        return add(_make(exact), remainder // dcoef)  # type: ignore[operator]
+    return add(_make(exact), _atom(_Div(remainder, b)))  # type: ignore[arg-type]
+
+
+def _has_div(d: Dim) -> bool:
+    return isinstance(d, Expr) and any(isinstance(a, _Div) for m, _ in d.terms for a, _ in m)
+
+
+def same(a: Dim, b: Dim) -> bool | None:
+    """Whether two dims are equal for every binding of their symbols; `None` if undecidable."""
+    if type(a) is int and type(b) is int:
+        return a == b
+    if a is DYN or b is DYN:
+        return None
+    if a == b:
+        return True
+    return None if _has_div(a) or _has_div(b) else False
+
+
+def unify(a: Dim, b: Dim) -> Dim | None:
+    """The more precise of two compatible dims, or `None` if they differ."""
+    eq = same(a, b)
+    if eq is False:
+        return None
+    return b if a is DYN or (eq is None and _has_div(a) and not _has_div(b)) else a
+
+
+def product(dims: Iterable[Dim]) -> Dim:
+    out: Dim = 1
+    for d in dims:
+        out = mul(out, d)
+    return out
+
+
+def normalize_axis(op: str, axis: int, shape: Shape, what: str = "axis") -> int:
+    """`axis` as a non-negative index into `shape`, or a `ShapeError` naming the rank."""
+    ndim = len(shape)
+    if not -ndim <= axis < ndim:
+        raise shape_error(op, [shape], f"{what} {axis} is out of range for rank {ndim}")
+    return axis % ndim
+
+
+def normalize_axes(op: str, axis: int | Sequence[int] | None, shape: Shape) -> tuple[int, ...]:
+    """A sorted tuple of distinct non-negative axes; `None` means every axis."""
+    if axis is None:
+        return tuple(range(len(shape)))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    out = tuple(sorted(normalize_axis(op, a, shape) for a in axes))
+    if len(set(out)) != len(out):
+        raise shape_error(op, [shape], f"axis {tuple(axes)} repeats an axis")
+    return out
+
+
+def _broadcast_pair(a: Dim, b: Dim) -> Dim | None:
+    if a == 1:
+        return b
+    if b == 1:
+        return a
+    if a is DYN:
+        return b if b is not DYN else DYN
+    if b is DYN:
+        return a
+    return unify(a, b)
+
+
+def broadcast(op: str, *shapes: Shape) -> Shape:
+    """NumPy broadcasting of `shapes`; a `ShapeError` names the axis (counted from the end)."""
+    if len(shapes) == 2 and shapes[0] == shapes[1]:
+        return shapes[0]
+    rank = max(len(s) for s in shapes)
+    out: list[Dim] = []
+    for i in range(rank, 0, -1):
+        d: Dim = 1
+        for s in shapes:
+            if len(s) >= i:
+                nxt = _broadcast_pair(d, s[-i])
+                if nxt is None:
+                    raise shape_error(
+                        op, shapes, f"cannot broadcast {d} against {s[-i]} at axis {-i}"
+                    )
+                d = nxt
+        out.append(d)
+    return tuple(out)
+
+
+def conv_out(size: Dim, kernel: Dim, stride: Dim, padding: Dim, dilation: Dim = 1) -> Dim:
+    """`(size + 2*padding - dilation*(kernel-1) - 1) // stride + 1`, in canonical form."""
+    span = add(mul(dilation, sub(kernel, 1)), 1)
+    return add(floordiv(sub(add(size, mul(2, padding)), span), stride), 1)

@@ -1,0 +1,50 @@
+"""Errors and the one place their messages are built.
+
+The run-time `ShapeError` and the mypy plugin's `[shape]` error carry the same text because
+both come from these functions: a shape rule raises `ShapeError`, the runtime lets it
+propagate, the plugin catches it and reports `str(err)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = ["ShapeError", "TapeError", "show_shape", "shape_error", "not_scalar", "untraced"]
+
+
+class ShapeError(ValueError):
+    """A shape mistake: the message names the op, the shapes and the offending axis."""
+
+
+class TapeError(RuntimeError):
+    """A tape mistake, such as `backward()` on a tensor that was never traced."""
+
+
+def show_shape(shape: Sequence[object]) -> str:
+    """Render a shape the way Python prints a tuple: `(3, 4)`, `(B*T, C)`, `(5,)`."""
+    inner = ", ".join(str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def shape_error(
+    op: str, shapes: Sequence[Sequence[object]], problem: str, hint: str | None = None
+) -> ShapeError:
+    """`op: shapes (a) and (b): problem; hint` as a `ShapeError`."""
+    shown = " and ".join(show_shape(s) for s in shapes)
+    label = "shape" if len(shapes) == 1 else "shapes"
+    text = f"{op}: {label} {shown}: {problem}"
+    return ShapeError(f"{text}; {hint}" if hint else text)
+
+
+def untraced() -> str:
+    return (
+        "backward() needs a traced tensor, but this one was never traced: "
+        "call .traced() on an input (x = x.traced()) before the forward pass"
+    )
+
+
+def not_scalar(shape: Sequence[object]) -> str:
+    return (
+        f"backward() needs a scalar, but the tensor has shape {show_shape(shape)}: "
+        "reduce it first with .sum() or .mean()"
+    )

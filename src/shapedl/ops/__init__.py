@@ -1,0 +1,30 @@
+"""Every op of shapedl, one module per op family; `REGISTRY` holds their shape rules."""
+
+from shapedl.ops import (
+    attention, compare, conv, creation, dropout, elementwise, embedding, index, join, mask,
+    matmul, movement, norm, pad, pool, reduce, softmax,
+)
+from shapedl.ops.attention import *  # noqa: F403
+from shapedl.ops.compare import *  # noqa: F403
+from shapedl.ops.conv import *  # noqa: F403
+from shapedl.ops.creation import *  # noqa: F403
+from shapedl.ops.dropout import *  # noqa: F403
+from shapedl.ops.elementwise import *  # noqa: F403
+from shapedl.ops.embedding import *  # noqa: F403
+from shapedl.ops.index import *  # noqa: F403
+from shapedl.ops.join import *  # noqa: F403
+from shapedl.ops.mask import *  # noqa: F403
+from shapedl.ops.matmul import *  # noqa: F403
+from shapedl.ops.movement import *  # noqa: F403
+from shapedl.ops.norm import *  # noqa: F403
+from shapedl.ops.pad import *  # noqa: F403
+from shapedl.ops.pool import *  # noqa: F403
+from shapedl.ops.reduce import *  # noqa: F403
+from shapedl.ops.registry import REGISTRY, OpSpec, register
+from shapedl.ops.softmax import *  # noqa: F403
+
+__all__ = [
+    "REGISTRY", "OpSpec", "register", "attention", "compare", "conv", "creation", "dropout",
+    "elementwise", "embedding", "index", "join", "mask", "matmul", "movement", "norm", "pad",
+    "pool", "reduce", "softmax",
+]

@@ -1,0 +1,153 @@
+"""Creation: tensors from shapes, values and arrays, on a device or the default one.
+
+The rule of every shape-taking creation op is the shape itself: the plugin turns literal
+ints into `Const` dims, `Size[X]` values into the symbol `X` and other ints into `Dyn`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from shapedl import dims
+from shapedl.device import Device, default_device
+from shapedl.dims import Dim, Shape
+from shapedl.errors import ShapeError
+from shapedl.ops.registry import register
+from shapedl.tensor import Tensor
+from shapedl.types import DTYPES, DType, NoTape, f32
+
+__all__ = [
+    "arange", "eye", "from_numpy", "full", "ones", "rand", "randn", "tensor", "zeros",
+]
+
+DT = TypeVar("DT", bound=DType)
+ShapeArg = Sequence[int] | int
+
+
+def shape_rule(op: str, shape: Sequence[Dim] | Dim) -> Shape:
+    """A creation op's shape is the one it was given; sizes must be >= 0."""
+    out = (shape,) if not isinstance(shape, Sequence) else tuple(shape)
+    for i, d in enumerate(out):
+        if isinstance(d, int) and d < 0:
+            raise ShapeError(f"{op}: size {d} at axis {i} of {out} is negative")
+    return out
+
+
+def arange_rule(op: str, start: Dim, stop: Dim | None = None, step: Dim = 1) -> Shape:
+    if stop is None:
+        return (start,)
+    if step == 1:
+        return (dims.sub(stop, start),)
+    if all(isinstance(v, int) for v in (start, stop, step)):
+        return (max(0, -(-(stop - start) // step)),)  # type: ignore[operator]
+    return (dims.DYN,)
+
+
+def eye_rule(op: str, n: Dim, m: Dim | None = None) -> Shape:
+    return (n, n if m is None else m)
+
+
+def _make(shape: ShapeArg, dtype: type[DType], device: Device | None, fill: Any) -> Any:
+    dev = device or default_device()
+    size = shape_rule("creation", shape)
+    return Tensor(fill(dev, size, dtype.name), dev)
+
+
+@register("zeros", shape_rule, tensors=(), statics=("shape",))
+def zeros(
+    shape: ShapeArg, dtype: type[DT] = f32, device: Device | None = None  # type: ignore[assignment]
+) -> Tensor[Any, DT, NoTape]:
+    """A tensor of zeros.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.zeros((2, 3)).shape
+        (2, 3)
+    """
+    return _make(shape, dtype, device, lambda d, s, t: d.xp.zeros(s, dtype=t))  # type: ignore[no-any-return]
+
+
+@register("ones", shape_rule, tensors=(), statics=("shape",))
+def ones(
+    shape: ShapeArg, dtype: type[DT] = f32, device: Device | None = None  # type: ignore[assignment]
+) -> Tensor[Any, DT, NoTape]:
+    """A tensor of ones."""
+    return _make(shape, dtype, device, lambda d, s, t: d.xp.ones(s, dtype=t))  # type: ignore[no-any-return]
+
+
+@register("full", shape_rule, tensors=(), statics=("shape",))
+def full(
+    shape: ShapeArg, value: float, dtype: type[DT] = f32, device: Device | None = None  # type: ignore[assignment]
+) -> Tensor[Any, DT, NoTape]:
+    """A tensor filled with `value`."""
+    return _make(shape, dtype, device, lambda d, s, t: d.xp.full(s, value, dtype=t))  # type: ignore[no-any-return]
+
+
+@register("randn", shape_rule, tensors=(), statics=("shape",))
+def randn(
+    shape: ShapeArg, dtype: type[DT] = f32, device: Device | None = None  # type: ignore[assignment]
+) -> Tensor[Any, DT, NoTape]:
+    """Standard normal samples from the device's seeded generator."""
+    return _make(  # type: ignore[no-any-return]
+        shape, dtype, device, lambda d, s, t: d.rng.standard_normal(s).astype(t)
+    )
+
+
+@register("rand", shape_rule, tensors=(), statics=("shape",))
+def rand(
+    shape: ShapeArg, dtype: type[DT] = f32, device: Device | None = None  # type: ignore[assignment]
+) -> Tensor[Any, DT, NoTape]:
+    """Uniform samples in [0, 1) from the device's seeded generator."""
+    return _make(shape, dtype, device, lambda d, s, t: d.rng.random(s).astype(t))  # type: ignore[no-any-return]
+
+
+@register("arange", arange_rule, tensors=(), statics=("start", "stop", "step"))
+def arange(
+    start: int, stop: int | None = None, step: int = 1, dtype: type[DT] = f32,  # type: ignore[assignment]
+    device: Device | None = None,
+) -> Tensor[Any, DT, NoTape]:
+    """`[start, stop)` in steps of `step`; `arange(n)` is `0 .. n-1`."""
+    dev = device or default_device()
+    lo, hi = (0, start) if stop is None else (start, stop)
+    return Tensor(dev.xp.arange(lo, hi, step, dtype=dtype.name), dev)
+
+
+@register("eye", eye_rule, tensors=(), statics=("n", "m"))
+def eye(
+    n: int, m: int | None = None, dtype: type[DT] = f32, device: Device | None = None  # type: ignore[assignment]
+) -> Tensor[Any, DT, NoTape]:
+    """The `n x m` identity matrix (square when `m` is omitted)."""
+    dev = device or default_device()
+    return Tensor(dev.xp.eye(n, m, dtype=dtype.name), dev)
+
+
+_LIST_DTYPES = {"f": "float32", "i": "int64", "u": "int64", "b": "bool"}
+
+
+def tensor(
+    data: Any, dtype: type[DType] | None = None, device: Device | None = None
+) -> Tensor[Any, Any, NoTape]:
+    """A tensor from nested lists, a scalar or an array; floats become f32 unless `dtype`.
+
+    NumPy arrays keep their float dtype (an f64 array gives an f64 tensor).
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.tensor([[1.0, 2.0], [3.0, 4.0]]).shape
+        (2, 2)
+    """
+    dev = device or default_device()
+    arr = dev.backend.asarray(data)
+    name = dtype.name if dtype else str(arr.dtype)
+    if dtype is None and not hasattr(data, "dtype"):
+        name = _LIST_DTYPES.get(arr.dtype.kind, name)  # NOTE: Python floats become f32
+    if name not in DTYPES:
+        raise TypeError(f"tensor: unsupported dtype {arr.dtype}")
+    return Tensor(arr if name == str(arr.dtype) else arr.astype(name), dev)
+
+
+def from_numpy(array: Any, device: Device | None = None) -> Tensor[Any, Any, NoTape]:
+    """A tensor with the values and dtype of `array` (copied to `device` if it is a GPU)."""
+    dev = device or default_device()
+    return Tensor(dev.backend.asarray(array), dev)

@@ -1,0 +1,298 @@
+"""Elementwise ops: unary maps and binary ops with NumPy broadcasting.
+
+Shape rules: a unary op keeps its shape (`same_shape`); a binary op broadcasts
+(`broadcast_rule`). Each op's forward and local derivative sit side by side; gradients of
+broadcast operands are reduced by the tape, not here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from shapedl import dims
+from shapedl.backend import Array
+from shapedl.dims import Shape
+from shapedl.ops.registry import register
+from shapedl.tensor import Tensor, check_devices, record
+from shapedl.types import DT, S, DType, Tape
+
+__all__ = [
+    "abs", "add", "astype", "clamp", "cos", "div", "exp", "gelu", "leaky_relu", "log",
+    "maximum", "minimum", "mul", "neg", "pow", "reciprocal", "relu", "sigmoid", "silu", "sin",
+    "softplus", "sqrt", "square", "sub", "tanh",
+]
+
+TT = TypeVar("TT", bound=Tape)
+DT2 = TypeVar("DT2", bound=DType)
+Scalar = int | float
+Operand = Tensor[Any, Any, Any] | Scalar
+
+
+def same_shape(op: str, x: Shape) -> Shape:
+    """The rule of every unary elementwise op: the shape is kept."""
+    return x
+
+
+def broadcast_rule(op: str, a: Shape, b: Shape) -> Shape:
+    """The rule of every binary elementwise op: NumPy broadcasting (a scalar is `()`)."""
+    return dims.broadcast(op, a, b)
+
+
+def _unary(x: Tensor[Any, Any, Any], out: Array, grad: Callable[[Array], Array]) -> Any:
+    return record(out, (x,), lambda g: (grad(g),))
+
+
+# ---- unary ------------------------------------------------------------------------------
+@register("neg", same_shape, methods=("__neg__",))
+def neg(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """`-x`."""
+    return _unary(x, -x.data, lambda g: -g)  # type: ignore[no-any-return]
+
+
+@register("abs", same_shape, methods=("abs", "__abs__"))
+def abs(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """`|x|`; the gradient at 0 is 0, as in PyTorch."""
+    return _unary(x, x.xp.abs(x.data), lambda g: g * x.xp.sign(x.data))  # type: ignore[no-any-return]
+
+
+@register("exp", same_shape, methods=("exp",))
+def exp(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """`e ** x`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.exp(sd.tensor([0.0])).tolist()
+        [1.0]
+    """
+    out = x.xp.exp(x.data)
+    return _unary(x, out, lambda g: g * out)  # type: ignore[no-any-return]
+
+
+@register("log", same_shape, methods=("log",))
+def log(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """Natural logarithm."""
+    return _unary(x, x.xp.log(x.data), lambda g: g / x.data)  # type: ignore[no-any-return]
+
+
+@register("sqrt", same_shape, methods=("sqrt",))
+def sqrt(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """Square root."""
+    out = x.xp.sqrt(x.data)
+    return _unary(x, out, lambda g: g * 0.5 / out)  # type: ignore[no-any-return]
+
+
+@register("square", same_shape, methods=("square",))
+def square(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """`x * x`."""
+    return _unary(x, x.data * x.data, lambda g: 2 * g * x.data)  # type: ignore[no-any-return]
+
+
+@register("sin", same_shape, methods=("sin",))
+def sin(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """Sine."""
+    return _unary(x, x.xp.sin(x.data), lambda g: g * x.xp.cos(x.data))  # type: ignore[no-any-return]
+
+
+@register("cos", same_shape, methods=("cos",))
+def cos(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """Cosine."""
+    return _unary(x, x.xp.cos(x.data), lambda g: -g * x.xp.sin(x.data))  # type: ignore[no-any-return]
+
+
+@register("tanh", same_shape, methods=("tanh",))
+def tanh(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """Hyperbolic tangent."""
+    out = x.xp.tanh(x.data)
+    return _unary(x, out, lambda g: g * (1 - out * out))  # type: ignore[no-any-return]
+
+
+def _sigmoid(xp: Any, a: Array) -> Array:
+    # NOTE: via tanh, which never overflows (1 / (1 + exp(-a)) warns for a < -88 in f32)
+    return 0.5 * (xp.tanh(0.5 * a) + 1)
+
+
+@register("sigmoid", same_shape, methods=("sigmoid",))
+def sigmoid(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """`1 / (1 + e ** -x)`, computed without overflow."""
+    out = _sigmoid(x.xp, x.data)
+    return _unary(x, out, lambda g: g * out * (1 - out))  # type: ignore[no-any-return]
+
+
+@register("relu", same_shape, methods=("relu",))
+def relu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """`max(x, 0)`; the gradient at 0 is 0, as in PyTorch."""
+    mask = x.data > 0
+    return _unary(x, x.data * mask, lambda g: g * mask)  # type: ignore[no-any-return]
+
+
+@register("leaky_relu", same_shape, statics=("slope",), methods=("leaky_relu",))
+def leaky_relu(x: Tensor[S, DT, TT], slope: float = 0.01) -> Tensor[S, DT, TT]:
+    """`x` where positive, `slope * x` elsewhere."""
+    scale = x.xp.where(x.data > 0, 1, slope).astype(x.data.dtype)
+    return _unary(x, x.data * scale, lambda g: g * scale)  # type: ignore[no-any-return]
+
+
+_GELU_C = math.sqrt(2 / math.pi)
+
+
+@register("gelu", same_shape, methods=("gelu",))
+def gelu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """GELU, tanh approximation (PyTorch's `gelu(x, approximate="tanh")`)."""
+    xp, a = x.xp, x.data
+    inner = _GELU_C * (a + 0.044715 * a**3)
+    t = xp.tanh(inner)
+    out = 0.5 * a * (1 + t)
+
+    def grad(g: Array) -> Array:
+        dinner = _GELU_C * (1 + 3 * 0.044715 * a * a)
+        return g * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * dinner)
+
+    return _unary(x, out, grad)  # type: ignore[no-any-return]
+
+
+@register("silu", same_shape, methods=("silu",))
+def silu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """`x * sigmoid(x)` (swish)."""
+    s = _sigmoid(x.xp, x.data)
+    return _unary(x, x.data * s, lambda g: g * s * (1 + x.data * (1 - s)))  # type: ignore[no-any-return]
+
+
+@register("softplus", same_shape, methods=("softplus",))
+def softplus(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """`log(1 + e ** x)`, computed without overflow."""
+    xp, a = x.xp, x.data
+    out = xp.maximum(a, 0) + xp.log1p(xp.exp(-xp.abs(a)))
+    return _unary(x, out, lambda g: g * _sigmoid(xp, a))  # type: ignore[no-any-return]
+
+
+@register("clamp", same_shape, statics=("min", "max"), methods=("clamp",))
+def clamp(
+    x: Tensor[S, DT, TT], min: float | None = None, max: float | None = None
+) -> Tensor[S, DT, TT]:
+    """`x` limited to `[min, max]`; the gradient is 1 inside and 0 where clipped."""
+    out = x.xp.clip(x.data, min, max)
+    inside = out == x.data
+    return _unary(x, out, lambda g: g * inside)  # type: ignore[no-any-return]
+
+
+@register("reciprocal", same_shape, methods=("reciprocal",))
+def reciprocal(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """`1 / x`."""
+    out = 1 / x.data
+    return _unary(x, out, lambda g: -g * out * out)  # type: ignore[no-any-return]
+
+
+def _astype_rule(op: str, x: Shape) -> Shape:
+    return x
+
+
+@register("astype", _astype_rule, statics=("dtype",), methods=("astype",))
+def astype(x: Tensor[S, Any, TT], dtype: type[DT2]) -> Tensor[S, DT2, TT]:
+    """The values converted to `dtype`; the gradient is converted back."""
+    src = x.data.dtype
+    return _unary(x, x.data.astype(dtype.name), lambda g: g.astype(src))  # type: ignore[no-any-return]
+
+
+# ---- binary -----------------------------------------------------------------------------
+Grad = Callable[[Array, Any, Any, Array], Array]
+
+
+def _binary(op: str, a: Operand, b: Operand, fn: Callable[[Any, Any], Array],
+            da: Grad, db: Grad) -> Any:
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if not (ta or tb):
+        raise TypeError(f"{op}: needs at least one tensor, got {type(a)} and {type(b)}")
+    x = a.data if isinstance(a, Tensor) else a
+    y = b.data if isinstance(b, Tensor) else b
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        check_devices(op, a, b)
+        if x.shape != y.shape:
+            dims.broadcast(op, a.shape, b.shape)
+    out = fn(x, y)
+    inputs = tuple(t for t in (a, b) if isinstance(t, Tensor))
+
+    def vjp(g: Array) -> tuple[Array, ...]:
+        grads = ((da(g, x, y, out),) if ta else ()) + ((db(g, x, y, out),) if tb else ())
+        return grads
+
+    return record(out, inputs, vjp)
+
+
+_BINARY = dict(tensors=("a", "b"))
+
+
+@register("add", broadcast_rule, methods=("__add__", "__radd__"), **_BINARY)  # type: ignore[arg-type]
+def add(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
+    """`a + b` with NumPy broadcasting; Python scalars on either side.
+
+    Raises:
+        ShapeError: when the shapes do not broadcast.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.add(sd.ones((2, 3)), sd.ones((3,))).shape
+        (2, 3)
+    """
+    return _binary("add", a, b, lambda x, y: x + y, lambda g, *_: g, lambda g, *_: g)  # type: ignore[no-any-return]
+
+
+@register("sub", broadcast_rule, methods=("__sub__", "__rsub__"), **_BINARY)  # type: ignore[arg-type]
+def sub(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
+    """`a - b` with NumPy broadcasting."""
+    return _binary("sub", a, b, lambda x, y: x - y, lambda g, *_: g, lambda g, *_: -g)  # type: ignore[no-any-return]
+
+
+@register("mul", broadcast_rule, methods=("__mul__", "__rmul__"), **_BINARY)  # type: ignore[arg-type]
+def mul(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
+    """`a * b` with NumPy broadcasting."""
+    return _binary(  # type: ignore[no-any-return]
+        "mul", a, b, lambda x, y: x * y, lambda g, x, y, o: g * y, lambda g, x, y, o: g * x
+    )
+
+
+@register("div", broadcast_rule, methods=("__truediv__", "__rtruediv__"), **_BINARY)  # type: ignore[arg-type]
+def div(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
+    """`a / b` with NumPy broadcasting."""
+    return _binary(  # type: ignore[no-any-return]
+        "div", a, b, lambda x, y: x / y, lambda g, x, y, o: g / y, lambda g, x, y, o: -g * o / y
+    )
+
+
+@register("pow", broadcast_rule, methods=("__pow__", "__rpow__"), **_BINARY)  # type: ignore[arg-type]
+def pow(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
+    """`a ** b` with NumPy broadcasting (either side may be a Python scalar)."""
+    xp = a.xp if isinstance(a, Tensor) else b.xp  # type: ignore[union-attr]
+
+    def da(g: Array, x: Any, y: Any, o: Array) -> Array:
+        return g * y * x ** (y - 1)
+
+    def db(g: Array, x: Any, y: Any, o: Array) -> Array:
+        return g * o * xp.log(xp.where(x > 0, x, 1)).astype(o.dtype)
+
+    return _binary("pow", a, b, lambda x, y: x**y, da, db)  # type: ignore[no-any-return]
+
+
+@register("maximum", broadcast_rule, methods=("maximum",), **_BINARY)  # type: ignore[arg-type]
+def maximum(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
+    """Elementwise maximum; ties send half the gradient to each side, as PyTorch does."""
+    return _binary("maximum", a, b, lambda x, y: _xp(a, b).maximum(x, y),  # type: ignore[no-any-return]
+                   lambda g, x, y, o: _tie(g, x > y, x == y),
+                   lambda g, x, y, o: _tie(g, y > x, x == y))
+
+
+@register("minimum", broadcast_rule, methods=("minimum",), **_BINARY)  # type: ignore[arg-type]
+def minimum(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
+    """Elementwise minimum; ties send half the gradient to each side, as PyTorch does."""
+    return _binary("minimum", a, b, lambda x, y: _xp(a, b).minimum(x, y),  # type: ignore[no-any-return]
+                   lambda g, x, y, o: _tie(g, x < y, x == y),
+                   lambda g, x, y, o: _tie(g, y < x, x == y))
+
+
+def _tie(g: Array, win: Array, tie: Array) -> Array:
+    return g * (win + 0.5 * tie).astype(g.dtype)
+
+
+def _xp(a: Operand, b: Operand) -> Any:
+    return a.xp if isinstance(a, Tensor) else b.xp  # type: ignore[union-attr]

@@ -1,0 +1,498 @@
+"""`Tensor[S, DT, T]`: an array, its device, and (when traced) its link to the tape.
+
+Every method below is a typed one-line delegate to the op's function in `shapedl.ops`; the
+shape rule, forward and backward live there. The signatures are the plain-typing promise
+(DESIGN §1, layer 1): precise where `typing` can say it (equal shapes, 2-d matmul, scalars),
+`Any` where only the plugin can (reshape, reductions over an axis, broadcasting).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from shapedl.backend import Array
+from shapedl.errors import ShapeError, show_shape
+from shapedl.tape import Gradients, Node, TapeRef, Vjp, backward
+from shapedl.types import DT, DTYPES, S, Dim, DType, NoTape, Tape, Traced, bool_, i64
+from shapedl.types import T as TapeT
+
+if TYPE_CHECKING:
+    from shapedl.device import Device
+
+__all__ = ["Tensor", "record"]
+
+TT = TypeVar("TT", bound=Tape)
+S2 = TypeVar("S2", bound=tuple[Any, ...])
+DT2 = TypeVar("DT2", bound=DType)
+N = TypeVar("N", bound=Dim)
+K = TypeVar("K", bound=Dim)
+M = TypeVar("M", bound=Dim)
+Axis = int | Sequence[int] | None
+Scalar = int | float
+
+_ids = itertools.count()
+
+
+def _ops() -> Any:
+    import shapedl.ops as ops  # NOTE: ops import this module; the cycle is cut at call time
+
+    return ops
+
+
+class Tensor(Generic[S, DT, TapeT]):
+    """A tensor whose type carries its shape `S`, dtype `DT` and tape marker `T`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> x = sd.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> (x @ x).tolist()
+        [[7.0, 10.0], [15.0, 22.0]]
+    """
+
+    __slots__ = ("data", "device", "tape", "node", "id", "__weakref__")
+    __array_priority__ = 1000  # NOTE: so `ndarray + Tensor` defers to Tensor.__radd__
+
+    def __init__(
+        self,
+        data: Array,
+        device: Device,
+        tape: TapeRef | None = None,
+        node: Node | None = None,
+        id: int | None = None,
+    ) -> None:
+        self.data = data
+        self.device = device
+        self.tape = tape
+        self.node = node
+        self.id = next(_ids) if id is None else id
+
+    # ---- conversion -------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.data.shape)
+
+    @property
+    def ndim(self) -> int:
+        return int(self.data.ndim)
+
+    @property
+    def dtype(self) -> type[DType]:
+        return DTYPES[str(self.data.dtype)]
+
+    @property
+    def xp(self) -> Any:
+        return self.device.backend.xp
+
+    def numpy(self) -> Any:
+        """The values as a NumPy array (copied off the GPU where needed)."""
+        return self.device.backend.to_numpy(self.data)
+
+    def item(self) -> Any:
+        """The single value of a one-element tensor as a Python scalar."""
+        if self.data.size != 1:
+            raise ShapeError(f"item: shape {show_shape(self.shape)} has {self.data.size} values")
+        return self.data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        return self.numpy().tolist()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
+        out = self.numpy()
+        return out if dtype is None else out.astype(dtype)
+
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        return self.data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> Any:
+        return self.data.__dlpack_device__()
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __bool__(self) -> bool:
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __repr__(self) -> str:
+        tape = ", traced" if self.tape is not None else ""
+        return f"Tensor({self.numpy()!r}, shape={show_shape(self.shape)}{tape})"
+
+    def __hash__(self) -> int:
+        return hash(self.id) ^ id(self)
+
+    def __eq__(self, other: object) -> bool:
+        """Identity, as for any Python object; elementwise equality is `eq` / `sd.ops.eq`."""
+        return self is other
+
+    def to(self, device: Device) -> Tensor[S, DT, TapeT]:
+        """The same values on `device` (untraced tensors only keep their identity)."""
+        data = device.backend.asarray(self.device.backend.to_numpy(self.data))
+        return Tensor(data, device, self.tape, None, self.id if self.tape is None else None)
+
+    def astype(self, dtype: type[DT2]) -> Tensor[S, DT2, TapeT]:
+        return _ops().elementwise.astype(self, dtype)  # type: ignore[no-any-return]
+
+    def realize(self, shape: S2) -> Tensor[S2, DT, TapeT]:
+        """This tensor with statically known sizes, checked now (dfdx's `realize`).
+
+        Raises:
+            ShapeError: when the run-time shape differs from `shape`.
+        """
+        want = tuple(shape)
+        if len(want) != self.ndim or any(
+            w != -1 and w != n for w, n in zip(want, self.shape, strict=False)
+        ):
+            raise ShapeError(
+                f"realize: shape {show_shape(self.shape)} is not {show_shape(want)}"
+            )
+        return self  # type: ignore[return-value]
+
+    def _like(self, data: Array) -> Tensor[S, DT, NoTape]:
+        return Tensor(data, self.device)
+
+    # ---- tape -------------------------------------------------------------------------
+    def traced(self, grads: Gradients | None = None) -> Tensor[S, DT, Traced]:
+        """This tensor on a fresh tape; `grads` (if given) collects the gradients."""
+        return Tensor(self.data, self.device, TapeRef(grads), None, self.id)
+
+    def detach(self) -> Tensor[S, DT, NoTape]:
+        """The same values and identity, off the tape."""
+        return Tensor(self.data, self.device, None, None, self.id)
+
+    @property
+    def is_traced(self) -> bool:
+        return self.tape is not None
+
+    def backward(self: Tensor[tuple[()], DT, Traced]) -> Gradients:
+        """Gradients of this traced scalar with respect to every tensor it came from.
+
+        Raises:
+            TapeError: on an untraced tensor, or one that is not a scalar.
+        """
+        return backward(self)
+
+    # ---- elementwise ------------------------------------------------------------------
+    def __neg__(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.neg(self)  # type: ignore[no-any-return]
+
+    def __abs__(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.abs(self)  # type: ignore[no-any-return]
+
+    def abs(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.abs(self)  # type: ignore[no-any-return]
+
+    def exp(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.exp(self)  # type: ignore[no-any-return]
+
+    def log(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.log(self)  # type: ignore[no-any-return]
+
+    def sqrt(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.sqrt(self)  # type: ignore[no-any-return]
+
+    def square(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.square(self)  # type: ignore[no-any-return]
+
+    def sin(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.sin(self)  # type: ignore[no-any-return]
+
+    def cos(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.cos(self)  # type: ignore[no-any-return]
+
+    def tanh(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.tanh(self)  # type: ignore[no-any-return]
+
+    def sigmoid(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.sigmoid(self)  # type: ignore[no-any-return]
+
+    def relu(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.relu(self)  # type: ignore[no-any-return]
+
+    def gelu(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.gelu(self)  # type: ignore[no-any-return]
+
+    def silu(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.silu(self)  # type: ignore[no-any-return]
+
+    def softplus(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.softplus(self)  # type: ignore[no-any-return]
+
+    def leaky_relu(self: Tensor[S, DT, TT], slope: float = 0.01) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.leaky_relu(self, slope)  # type: ignore[no-any-return]
+
+    def clamp(
+        self: Tensor[S, DT, TT], min: float | None = None, max: float | None = None
+    ) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.clamp(self, min, max)  # type: ignore[no-any-return]
+
+    def reciprocal(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.reciprocal(self)  # type: ignore[no-any-return]
+
+    # Binary ops: equal shapes are typed exactly; broadcasting falls back to `Any` (the plugin
+    # computes it). A traced operand on either side makes a traced result.
+    @overload
+    def __add__(
+        self: Tensor[S, DT, NoTape], other: Tensor[S, DT, NoTape] | Scalar
+    ) -> Tensor[S, DT, NoTape]: ...
+    @overload
+    def __add__(  # type: ignore[overload-overlap]
+        self: Tensor[S, DT, Tape], other: Tensor[S, DT, Tape] | Scalar
+    ) -> Tensor[S, DT, Traced]: ...
+    @overload
+    def __add__(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
+    def __add__(self, other: Any) -> Any:
+        return _ops().elementwise.add(self, other)
+
+    @overload
+    def __sub__(
+        self: Tensor[S, DT, NoTape], other: Tensor[S, DT, NoTape] | Scalar
+    ) -> Tensor[S, DT, NoTape]: ...
+    @overload
+    def __sub__(  # type: ignore[overload-overlap]
+        self: Tensor[S, DT, Tape], other: Tensor[S, DT, Tape] | Scalar
+    ) -> Tensor[S, DT, Traced]: ...
+    @overload
+    def __sub__(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
+    def __sub__(self, other: Any) -> Any:
+        return _ops().elementwise.sub(self, other)
+
+    @overload
+    def __mul__(
+        self: Tensor[S, DT, NoTape], other: Tensor[S, DT, NoTape] | Scalar
+    ) -> Tensor[S, DT, NoTape]: ...
+    @overload
+    def __mul__(  # type: ignore[overload-overlap]
+        self: Tensor[S, DT, Tape], other: Tensor[S, DT, Tape] | Scalar
+    ) -> Tensor[S, DT, Traced]: ...
+    @overload
+    def __mul__(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
+    def __mul__(self, other: Any) -> Any:
+        return _ops().elementwise.mul(self, other)
+
+    @overload
+    def __truediv__(
+        self: Tensor[S, DT, NoTape], other: Tensor[S, DT, NoTape] | Scalar
+    ) -> Tensor[S, DT, NoTape]: ...
+    @overload
+    def __truediv__(  # type: ignore[overload-overlap]
+        self: Tensor[S, DT, Tape], other: Tensor[S, DT, Tape] | Scalar
+    ) -> Tensor[S, DT, Traced]: ...
+    @overload
+    def __truediv__(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
+    def __truediv__(self, other: Any) -> Any:
+        return _ops().elementwise.div(self, other)
+
+    @overload
+    def __pow__(
+        self: Tensor[S, DT, NoTape], other: Tensor[S, DT, NoTape] | Scalar
+    ) -> Tensor[S, DT, NoTape]: ...
+    @overload
+    def __pow__(  # type: ignore[overload-overlap]
+        self: Tensor[S, DT, Tape], other: Tensor[S, DT, Tape] | Scalar
+    ) -> Tensor[S, DT, Traced]: ...
+    @overload
+    def __pow__(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
+    def __pow__(self, other: Any) -> Any:
+        return _ops().elementwise.pow(self, other)
+
+    def __radd__(self: Tensor[S, DT, TT], other: Scalar) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.add(other, self)  # type: ignore[no-any-return]
+
+    def __rsub__(self: Tensor[S, DT, TT], other: Scalar) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.sub(other, self)  # type: ignore[no-any-return]
+
+    def __rmul__(self: Tensor[S, DT, TT], other: Scalar) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.mul(other, self)  # type: ignore[no-any-return]
+
+    def __rtruediv__(self: Tensor[S, DT, TT], other: Scalar) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.div(other, self)  # type: ignore[no-any-return]
+
+    def __rpow__(self: Tensor[S, DT, TT], other: Scalar) -> Tensor[S, DT, TT]:
+        return _ops().elementwise.pow(other, self)  # type: ignore[no-any-return]
+
+    def maximum(self, other: Tensor[Any, DT, Any] | Scalar) -> Tensor[Any, DT, Any]:
+        return _ops().elementwise.maximum(self, other)  # type: ignore[no-any-return]
+
+    def minimum(self, other: Tensor[Any, DT, Any] | Scalar) -> Tensor[Any, DT, Any]:
+        return _ops().elementwise.minimum(self, other)  # type: ignore[no-any-return]
+
+    # ---- comparisons (results are boolean and untraced) -------------------------------
+    def __lt__(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]:
+        return _ops().compare.lt(self, other)  # type: ignore[no-any-return]
+
+    def __le__(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]:
+        return _ops().compare.le(self, other)  # type: ignore[no-any-return]
+
+    def __gt__(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]:
+        return _ops().compare.gt(self, other)  # type: ignore[no-any-return]
+
+    def __ge__(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]:
+        return _ops().compare.ge(self, other)  # type: ignore[no-any-return]
+
+    def eq(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]:
+        return _ops().compare.eq(self, other)  # type: ignore[no-any-return]
+
+    def ne(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]:
+        return _ops().compare.ne(self, other)  # type: ignore[no-any-return]
+
+    # ---- reductions -------------------------------------------------------------------
+    @overload
+    def sum(self: Tensor[S, DT, TT], axis: None = None) -> Tensor[tuple[()], DT, TT]: ...
+    @overload
+    def sum(self: Tensor[S, DT, TT], axis: Axis, keepdims: bool = False) -> Tensor[Any, DT, TT]: ...
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> Any:
+        return _ops().reduce.sum(self, axis, keepdims)
+
+    @overload
+    def mean(self: Tensor[S, DT, TT], axis: None = None) -> Tensor[tuple[()], DT, TT]: ...
+    @overload
+    def mean(
+        self: Tensor[S, DT, TT], axis: Axis, keepdims: bool = False
+    ) -> Tensor[Any, DT, TT]: ...
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> Any:
+        return _ops().reduce.mean(self, axis, keepdims)
+
+    def max(self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
+        return _ops().reduce.max(self, axis, keepdims)  # type: ignore[no-any-return]
+
+    def min(self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
+        return _ops().reduce.min(self, axis, keepdims)  # type: ignore[no-any-return]
+
+    def var(
+        self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, ddof: int = 0
+    ) -> Tensor[Any, DT, TT]:
+        return _ops().reduce.var(self, axis, keepdims, ddof)  # type: ignore[no-any-return]
+
+    def std(
+        self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, ddof: int = 0
+    ) -> Tensor[Any, DT, TT]:
+        return _ops().reduce.std(self, axis, keepdims, ddof)  # type: ignore[no-any-return]
+
+    def logsumexp(
+        self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
+    ) -> Tensor[Any, DT, TT]:
+        return _ops().reduce.logsumexp(self, axis, keepdims)  # type: ignore[no-any-return]
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor[Any, i64, NoTape]:
+        return _ops().reduce.argmax(self, axis, keepdims)  # type: ignore[no-any-return]
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor[Any, i64, NoTape]:
+        return _ops().reduce.argmin(self, axis, keepdims)  # type: ignore[no-any-return]
+
+    def softmax(self: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
+        return _ops().softmax.softmax(self, axis)  # type: ignore[no-any-return]
+
+    def log_softmax(self: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
+        return _ops().softmax.log_softmax(self, axis)  # type: ignore[no-any-return]
+
+    # ---- matmul -----------------------------------------------------------------------
+    @overload
+    def __matmul__(
+        self: Tensor[tuple[N, K], DT, NoTape], other: Tensor[tuple[K, M], DT, NoTape]
+    ) -> Tensor[tuple[N, M], DT, NoTape]: ...
+    @overload
+    def __matmul__(  # type: ignore[overload-overlap]
+        self: Tensor[tuple[N, K], DT, Tape], other: Tensor[tuple[K, M], DT, Tape]
+    ) -> Tensor[tuple[N, M], DT, Traced]: ...
+    @overload
+    def __matmul__(
+        self: Tensor[tuple[Any, Any, *tuple[Any, ...]], DT, Any],
+        other: Tensor[tuple[Any, Any, *tuple[Any, ...]], DT, Any],
+    ) -> Tensor[Any, DT, Any]: ...
+    @overload
+    def __matmul__(
+        self: Tensor[tuple[Any], DT, Any], other: Tensor[Any, DT, Any]
+    ) -> Tensor[Any, DT, Any]: ...
+    @overload
+    def __matmul__(
+        self: Tensor[Any, DT, Any], other: Tensor[tuple[Any], DT, Any]
+    ) -> Tensor[Any, DT, Any]: ...
+    def __matmul__(self, other: Any) -> Any:
+        return _ops().matmul.matmul(self, other)
+
+    def matmul(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]:
+        return _ops().matmul.matmul(self, other)  # type: ignore[no-any-return]
+
+    # ---- movement ---------------------------------------------------------------------
+    def reshape(self: Tensor[S, DT, TT], shape: Sequence[int]) -> Tensor[Any, DT, TT]:
+        return _ops().movement.reshape(self, shape)  # type: ignore[no-any-return]
+
+    def flatten(
+        self: Tensor[S, DT, TT], start_axis: int = 0, end_axis: int = -1
+    ) -> Tensor[Any, DT, TT]:
+        return _ops().movement.flatten(self, start_axis, end_axis)  # type: ignore[no-any-return]
+
+    def permute(self: Tensor[S, DT, TT], axes: Sequence[int]) -> Tensor[Any, DT, TT]:
+        return _ops().movement.permute(self, axes)  # type: ignore[no-any-return]
+
+    def transpose(
+        self: Tensor[S, DT, TT], axis0: int = -2, axis1: int = -1
+    ) -> Tensor[Any, DT, TT]:
+        return _ops().movement.transpose(self, axis0, axis1)  # type: ignore[no-any-return]
+
+    @property
+    def T(self: Tensor[tuple[N, M], DT, TT]) -> Tensor[tuple[M, N], DT, TT]:  # noqa: N802
+        return _ops().movement.transpose(self, 0, 1)  # type: ignore[no-any-return]
+
+    def unsqueeze(self: Tensor[S, DT, TT], axis: int) -> Tensor[Any, DT, TT]:
+        return _ops().movement.unsqueeze(self, axis)  # type: ignore[no-any-return]
+
+    def squeeze(self: Tensor[S, DT, TT], axis: Axis = None) -> Tensor[Any, DT, TT]:
+        return _ops().movement.squeeze(self, axis)  # type: ignore[no-any-return]
+
+    def broadcast_to(self: Tensor[S, DT, TT], shape: Sequence[int]) -> Tensor[Any, DT, TT]:
+        return _ops().movement.broadcast_to(self, shape)  # type: ignore[no-any-return]
+
+    # ---- indexing ---------------------------------------------------------------------
+    def __getitem__(self: Tensor[S, DT, TT], index: Any) -> Tensor[Any, DT, TT]:
+        return _ops().index.getitem(self, index)  # type: ignore[no-any-return]
+
+    def gather(
+        self: Tensor[S, DT, TT], index: Tensor[Any, Any, Any], axis: int = -1
+    ) -> Tensor[Any, DT, TT]:
+        return _ops().index.gather(self, index, axis)  # type: ignore[no-any-return]
+
+    def select(
+        self: Tensor[S, DT, TT], index: Tensor[Any, Any, Any], axis: int = 0
+    ) -> Tensor[Any, DT, TT]:
+        return _ops().index.select(self, index, axis)  # type: ignore[no-any-return]
+
+    def masked_fill(
+        self: Tensor[S, DT, TT], mask: Tensor[Any, bool_, Any], value: Scalar
+    ) -> Tensor[S, DT, TT]:
+        return _ops().mask.masked_fill(self, mask, value)  # type: ignore[no-any-return]
+
+    def tril(self: Tensor[S, DT, TT], diagonal: int = 0) -> Tensor[S, DT, TT]:
+        return _ops().mask.tril(self, diagonal)  # type: ignore[no-any-return]
+
+    def triu(self: Tensor[S, DT, TT], diagonal: int = 0) -> Tensor[S, DT, TT]:
+        return _ops().mask.triu(self, diagonal)  # type: ignore[no-any-return]
+
+
+def record(
+    data: Array, inputs: tuple[Tensor[Any, Any, Any], ...], vjp: Vjp
+) -> Tensor[Any, Any, Any]:
+    """The result of an op: traced (with a tape node) iff some operand is traced."""
+    first = inputs[0]
+    for x in inputs:
+        if x.tape is not None:
+            return Tensor(data, first.device, x.tape, Node(inputs, vjp))
+    return Tensor(data, first.device)
+
+
+def check_devices(op: str, *xs: Tensor[Any, Any, Any]) -> None:
+    """A `ValueError` naming `op` when operands live on different devices."""
+    first = xs[0].device
+    for x in xs[1:]:
+        if x.device is not first and x.device != first:
+            raise ValueError(f"{op}: operands are on {first} and {x.device}; move one with .to()")
+

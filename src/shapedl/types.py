@@ -1,0 +1,172 @@
+"""The type vocabulary users write: dimensions, shapes, dtypes and tape markers.
+
+Everything here exists for the type checker first. At run time these classes are markers:
+`Const[10]` is accepted as `Const[Literal[10]]`, `Rank2[3, 4]` is
+`tuple[Const[Literal[3]], Const[Literal[4]]]`, and a `Size[B]` is a plain `int`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
+
+from typing_extensions import TypeVar as DefaultTypeVar
+
+__all__ = [
+    "Add", "Const", "DType", "Dim", "Dyn", "FloorDiv", "Mul", "NoTape", "Rank0", "Rank1",
+    "Rank2", "Rank3", "Rank4", "Rank5", "Rank6", "Size", "Sub", "Tape", "Traced",
+    "bf16", "bool_", "f16", "f32", "f64", "i32", "i64",
+]
+
+
+class Dim:
+    """Base of every dimension type: `Const[N]`, `Dyn`, symbols and their arithmetic."""
+
+
+N = TypeVar("N", bound=int)
+
+
+def _literal(item: Any) -> Any:
+    if isinstance(item, int) and not isinstance(item, bool):
+        if item < 0:
+            raise TypeError(f"a dimension size must be >= 0, got {item}")
+        return Literal[item]
+    return item
+
+
+class Const(Dim, Generic[N]):
+    """A dimension whose size is known statically: `Const[10]` (plugin) or `Const[Literal[10]]`."""
+
+    def __class_getitem__(cls, item: Any) -> Any:
+        return super().__class_getitem__(_literal(item))  # type: ignore[misc]
+
+
+class Dyn(Dim):
+    """A dimension whose size is known only at run time; the runtime checks it."""
+
+
+A = TypeVar("A", bound=Dim)
+B = TypeVar("B", bound=Dim)
+X = TypeVar("X", bound=Dim)
+
+
+class Add(Dim, Generic[A, B]):
+    """`A + B`, written by the plugin in canonical form."""
+
+
+class Sub(Dim, Generic[A, B]):
+    """`A - B`, written by the plugin in canonical form."""
+
+
+class Mul(Dim, Generic[A, B]):
+    """`A * B`, written by the plugin in canonical form (`Mul[T, B]` is `Mul[B, T]`)."""
+
+
+class FloorDiv(Dim, Generic[A, B]):
+    """`A // B`, written by the plugin in canonical form."""
+
+
+class Size(int, Generic[X]):
+    """The static type of a run-time `int` that is the dimension `X` (`B, T, C = x.shape`)."""
+
+
+if TYPE_CHECKING:
+    D1 = TypeVar("D1", bound=Dim)
+    D2 = TypeVar("D2", bound=Dim)
+    D3 = TypeVar("D3", bound=Dim)
+    D4 = TypeVar("D4", bound=Dim)
+    D5 = TypeVar("D5", bound=Dim)
+    D6 = TypeVar("D6", bound=Dim)
+    Rank0 = tuple[()]
+    Rank1 = tuple[D1]
+    Rank2 = tuple[D1, D2]
+    Rank3 = tuple[D1, D2, D3]
+    Rank4 = tuple[D1, D2, D3, D4]
+    Rank5 = tuple[D1, D2, D3, D4, D5]
+    Rank6 = tuple[D1, D2, D3, D4, D5, D6]
+else:
+    Rank0 = tuple[()]
+
+    class _Rank:
+        rank: ClassVar[int]
+
+        def __class_getitem__(cls, items: Any) -> Any:
+            items = items if isinstance(items, tuple) else (items,)
+            if len(items) != cls.rank:
+                raise TypeError(f"{cls.__name__} takes {cls.rank} dimensions, got {len(items)}")
+            return tuple[tuple(Const[i] if isinstance(i, int) else i for i in items)]
+
+    class Rank1(_Rank):
+        rank = 1
+
+    class Rank2(_Rank):
+        rank = 2
+
+    class Rank3(_Rank):
+        rank = 3
+
+    class Rank4(_Rank):
+        rank = 4
+
+    class Rank5(_Rank):
+        rank = 5
+
+    class Rank6(_Rank):
+        rank = 6
+
+
+class DType:
+    """Base of the dtype markers; `name` is the NumPy/CuPy name of the element type."""
+
+    name: ClassVar[str] = ""
+
+
+class f16(DType):
+    name = "float16"
+
+
+class bf16(DType):
+    name = "bfloat16"
+
+
+class f32(DType):
+    name = "float32"
+
+
+class f64(DType):
+    name = "float64"
+
+
+class i32(DType):
+    name = "int32"
+
+
+class i64(DType):
+    name = "int64"
+
+
+class bool_(DType):
+    name = "bool"
+
+
+DTYPES: dict[str, type[DType]] = {
+    d.name: d for d in (f16, bf16, f32, f64, i32, i64, bool_)
+}
+FLOATS = frozenset({"float16", "bfloat16", "float32", "float64"})
+
+
+class Tape:
+    """Static marker: whether a tensor records operations for `backward()`."""
+
+
+class NoTape(Tape):
+    """The tensor records nothing (parameters, data, inference)."""
+
+
+class Traced(Tape):
+    """The tensor is on a tape: ops on it are recorded and `backward()` is allowed."""
+
+
+# The type parameters of `Tensor[S, DT, T]` (PEP 696 defaults: f32, NoTape).
+S = TypeVar("S", bound=tuple[Any, ...])
+DT = DefaultTypeVar("DT", bound=DType, default=f32)
+T = DefaultTypeVar("T", bound=Tape, default=NoTape, covariant=True)
