@@ -12,6 +12,8 @@ from shapedl.types import (
     Rank5, Rank6, Size, Sub, Tape, Traced, bf16, bool_, f16, f32, f64, i32, i64,
 )
 
+from shapedl import checkpoint, data, losses, nn, optim, train  # noqa: E402  (after the core)
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -19,5 +21,5 @@ __all__ = [
     "Gradients", "Mul", "NoTape", "Rank0", "Rank1", "Rank2", "Rank3", "Rank4", "Rank5", "Rank6",
     "ShapeError", "Size", "Sub", "Tape", "TapeError", "Tensor", "Traced", "arange", "bf16",
     "bool_", "default_device", "eye", "f16", "f32", "f64", "from_numpy", "full", "i32", "i64",
-    "ones", "ops", "rand", "randn", "set_default_device", "tensor", "zeros",
+    "ones", "ops", "nn", "optim", "losses", "train", "data", "checkpoint", "rand", "randn", "set_default_device", "tensor", "zeros",
 ]
