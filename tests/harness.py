@@ -45,8 +45,13 @@ def compare(
     out = sd_fn(*traced)
     ts = [to_torch(a, grad) for a in inputs]
     tout = torch_fn(*ts)
-    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=rtol, atol=atol,
-                               err_msg="forward differs from PyTorch")
+    np.testing.assert_allclose(
+        out.numpy(),
+        tout.detach().numpy(),
+        rtol=rtol,
+        atol=atol,
+        err_msg="forward differs from PyTorch",
+    )
     assert out.numpy().dtype == tout.detach().numpy().dtype or tout.dtype == torch.int64
     if not grad or not any(t.requires_grad for t in ts):
         return
@@ -58,8 +63,13 @@ def compare(
         if t.requires_grad:
             got = grads[x].numpy()
             want = t.grad.numpy() if t.grad is not None else np.zeros_like(got)
-            np.testing.assert_allclose(got, want, rtol=rtol, atol=atol,
-                                       err_msg=f"gradient of input {i} differs from PyTorch")
+            np.testing.assert_allclose(
+                got,
+                want,
+                rtol=rtol,
+                atol=atol,
+                err_msg=f"gradient of input {i} differs from PyTorch",
+            )
             assert got.dtype == want.dtype, f"gradient dtype {got.dtype} != {want.dtype}"
 
 
@@ -85,8 +95,13 @@ def central_difference(
             args_hi = [hi if k == i else xs[k] for k in range(len(xs))]
             args_lo = [lo if k == i else xs[k] for k in range(len(xs))]
             num[j] = (f(*args_hi) - f(*args_lo)) / (2 * eps)
-        np.testing.assert_allclose(grads[tensors[i]].numpy(), num, rtol=tol, atol=tol,
-                                   err_msg=f"gradient of input {i} differs from differences")
+        np.testing.assert_allclose(
+            grads[tensors[i]].numpy(),
+            num,
+            rtol=tol,
+            atol=tol,
+            err_msg=f"gradient of input {i} differs from differences",
+        )
 
 
 def randn(*shape: int, dtype: str = "float32", seed: int = 0) -> np.ndarray:

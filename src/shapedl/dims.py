@@ -21,8 +21,23 @@ from typing import Union
 from shapedl.errors import shape_error
 
 __all__ = [
-    "DYN", "Dim", "Expr", "Shape", "Sym", "add", "broadcast", "conv_out", "floordiv",
-    "is_known", "mul", "normalize_axes", "normalize_axis", "product", "same", "sub", "sym",
+    "DYN",
+    "Dim",
+    "Expr",
+    "Shape",
+    "Sym",
+    "add",
+    "broadcast",
+    "conv_out",
+    "floordiv",
+    "is_known",
+    "mul",
+    "normalize_axes",
+    "normalize_axis",
+    "product",
+    "same",
+    "sub",
+    "sym",
     "unify",
 ]
 
@@ -91,7 +106,9 @@ class Expr:
             body = "*".join(str(a) if p == 1 else f"{a}**{p}" for a, p in mono)
             mag = abs(coef)
             text = body if mag == 1 and body else (f"{mag}*{body}" if body else str(mag))
-            out += (" - " if coef < 0 else " + ") + text if out else ("-" + text if coef < 0 else text)
+            out += (
+                (" - " if coef < 0 else " + ") + text if out else ("-" + text if coef < 0 else text)
+            )
         return out
 
     @property
@@ -175,7 +192,9 @@ def mul(a: Dim, b: Dim) -> Dim:
     return _make(poly)
 
 
-def _divide_term(mono: Monomial, coef: int, dmono: Monomial, dcoef: int) -> tuple[Monomial, int] | None:
+def _divide_term(
+    mono: Monomial, coef: int, dmono: Monomial, dcoef: int
+) -> tuple[Monomial, int] | None:
     if coef % dcoef:
         return None
     powers = dict(mono)
@@ -217,7 +236,7 @@ def floordiv(a: Dim, b: Dim) -> Dim:
             rest[mono] = coef
     remainder = _make(rest)
     if remainder == 0 or (isinstance(remainder, int) and dmono == ()):
-        return add(_make(exact), remainder // dcoef)  # type: ignore[operator]
+        return add(_make(exact), remainder // dcoef)
     return add(_make(exact), _atom(_Div(remainder, b)))  # type: ignore[arg-type]
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from shapedl.backend import Array
 from shapedl.errors import ShapeError, show_shape
 from shapedl.tape import Gradients, Node, TapeRef, Vjp, backward
-from shapedl.types import DT, DTYPES, S, Dim, DType, NoTape, Tape, Traced, bool_, i64
+from shapedl.types import DT, DTYPES, Dim, DType, NoTape, S, Tape, Traced, bool_, i64
 from shapedl.types import T as TapeT
 
 if TYPE_CHECKING:
@@ -151,9 +151,7 @@ class Tensor(Generic[S, DT, TapeT]):
         if len(want) != self.ndim or any(
             w != -1 and w != n for w, n in zip(want, self.shape, strict=False)
         ):
-            raise ShapeError(
-                f"realize: shape {show_shape(self.shape)} is not {show_shape(want)}"
-            )
+            raise ShapeError(f"realize: shape {show_shape(self.shape)} is not {show_shape(want)}")
         return self  # type: ignore[return-value]
 
     def _like(self, data: Array) -> Tensor[S, DT, NoTape]:
@@ -240,11 +238,11 @@ class Tensor(Generic[S, DT, TapeT]):
     # Binary ops: equal shapes are typed exactly; broadcasting falls back to `Any` (the plugin
     # computes it). A traced operand on either side makes a traced result.
     @overload
-    def __add__(
+    def __add__(  # type: ignore[overload-overlap]
         self: Tensor[S, DT, NoTape], other: Tensor[S, DT, NoTape] | Scalar
     ) -> Tensor[S, DT, NoTape]: ...
     @overload
-    def __add__(  # type: ignore[overload-overlap]
+    def __add__(
         self: Tensor[S, DT, Tape], other: Tensor[S, DT, Tape] | Scalar
     ) -> Tensor[S, DT, Traced]: ...
     @overload
@@ -253,11 +251,11 @@ class Tensor(Generic[S, DT, TapeT]):
         return _ops().elementwise.add(self, other)
 
     @overload
-    def __sub__(
+    def __sub__(  # type: ignore[overload-overlap]
         self: Tensor[S, DT, NoTape], other: Tensor[S, DT, NoTape] | Scalar
     ) -> Tensor[S, DT, NoTape]: ...
     @overload
-    def __sub__(  # type: ignore[overload-overlap]
+    def __sub__(
         self: Tensor[S, DT, Tape], other: Tensor[S, DT, Tape] | Scalar
     ) -> Tensor[S, DT, Traced]: ...
     @overload
@@ -266,11 +264,11 @@ class Tensor(Generic[S, DT, TapeT]):
         return _ops().elementwise.sub(self, other)
 
     @overload
-    def __mul__(
+    def __mul__(  # type: ignore[overload-overlap]
         self: Tensor[S, DT, NoTape], other: Tensor[S, DT, NoTape] | Scalar
     ) -> Tensor[S, DT, NoTape]: ...
     @overload
-    def __mul__(  # type: ignore[overload-overlap]
+    def __mul__(
         self: Tensor[S, DT, Tape], other: Tensor[S, DT, Tape] | Scalar
     ) -> Tensor[S, DT, Traced]: ...
     @overload
@@ -279,11 +277,11 @@ class Tensor(Generic[S, DT, TapeT]):
         return _ops().elementwise.mul(self, other)
 
     @overload
-    def __truediv__(
+    def __truediv__(  # type: ignore[overload-overlap]
         self: Tensor[S, DT, NoTape], other: Tensor[S, DT, NoTape] | Scalar
     ) -> Tensor[S, DT, NoTape]: ...
     @overload
-    def __truediv__(  # type: ignore[overload-overlap]
+    def __truediv__(
         self: Tensor[S, DT, Tape], other: Tensor[S, DT, Tape] | Scalar
     ) -> Tensor[S, DT, Traced]: ...
     @overload
@@ -292,11 +290,11 @@ class Tensor(Generic[S, DT, TapeT]):
         return _ops().elementwise.div(self, other)
 
     @overload
-    def __pow__(
+    def __pow__(  # type: ignore[overload-overlap]
         self: Tensor[S, DT, NoTape], other: Tensor[S, DT, NoTape] | Scalar
     ) -> Tensor[S, DT, NoTape]: ...
     @overload
-    def __pow__(  # type: ignore[overload-overlap]
+    def __pow__(
         self: Tensor[S, DT, Tape], other: Tensor[S, DT, Tape] | Scalar
     ) -> Tensor[S, DT, Traced]: ...
     @overload
@@ -361,10 +359,14 @@ class Tensor(Generic[S, DT, TapeT]):
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Any:
         return _ops().reduce.mean(self, axis, keepdims)
 
-    def max(self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
+    def max(
+        self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
+    ) -> Tensor[Any, DT, TT]:
         return _ops().reduce.max(self, axis, keepdims)  # type: ignore[no-any-return]
 
-    def min(self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
+    def min(
+        self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
+    ) -> Tensor[Any, DT, TT]:
         return _ops().reduce.min(self, axis, keepdims)  # type: ignore[no-any-return]
 
     def var(
@@ -396,11 +398,11 @@ class Tensor(Generic[S, DT, TapeT]):
 
     # ---- matmul -----------------------------------------------------------------------
     @overload
-    def __matmul__(
+    def __matmul__(  # type: ignore[overload-overlap]
         self: Tensor[tuple[N, K], DT, NoTape], other: Tensor[tuple[K, M], DT, NoTape]
     ) -> Tensor[tuple[N, M], DT, NoTape]: ...
     @overload
-    def __matmul__(  # type: ignore[overload-overlap]
+    def __matmul__(
         self: Tensor[tuple[N, K], DT, Tape], other: Tensor[tuple[K, M], DT, Tape]
     ) -> Tensor[tuple[N, M], DT, Traced]: ...
     @overload
@@ -434,9 +436,7 @@ class Tensor(Generic[S, DT, TapeT]):
     def permute(self: Tensor[S, DT, TT], axes: Sequence[int]) -> Tensor[Any, DT, TT]:
         return _ops().movement.permute(self, axes)  # type: ignore[no-any-return]
 
-    def transpose(
-        self: Tensor[S, DT, TT], axis0: int = -2, axis1: int = -1
-    ) -> Tensor[Any, DT, TT]:
+    def transpose(self: Tensor[S, DT, TT], axis0: int = -2, axis1: int = -1) -> Tensor[Any, DT, TT]:
         return _ops().movement.transpose(self, axis0, axis1)  # type: ignore[no-any-return]
 
     @property
@@ -495,4 +495,3 @@ def check_devices(op: str, *xs: Tensor[Any, Any, Any]) -> None:
     for x in xs[1:]:
         if x.device is not first and x.device != first:
             raise ValueError(f"{op}: operands are on {first} and {x.device}; move one with .to()")
-

@@ -12,9 +12,32 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 from typing_extensions import TypeVar as DefaultTypeVar
 
 __all__ = [
-    "Add", "Const", "DType", "Dim", "Dyn", "FloorDiv", "Mul", "NoTape", "Rank0", "Rank1",
-    "Rank2", "Rank3", "Rank4", "Rank5", "Rank6", "Size", "Sub", "Tape", "Traced",
-    "bf16", "bool_", "f16", "f32", "f64", "i32", "i64",
+    "Add",
+    "Const",
+    "DType",
+    "Dim",
+    "Dyn",
+    "FloorDiv",
+    "Mul",
+    "NoTape",
+    "Rank0",
+    "Rank1",
+    "Rank2",
+    "Rank3",
+    "Rank4",
+    "Rank5",
+    "Rank6",
+    "Size",
+    "Sub",
+    "Tape",
+    "Traced",
+    "bf16",
+    "bool_",
+    "f16",
+    "f32",
+    "f64",
+    "i32",
+    "i64",
 ]
 
 
@@ -148,9 +171,7 @@ class bool_(DType):
     name = "bool"
 
 
-DTYPES: dict[str, type[DType]] = {
-    d.name: d for d in (f16, bf16, f32, f64, i32, i64, bool_)
-}
+DTYPES: dict[str, type[DType]] = {d.name: d for d in (f16, bf16, f32, f64, i32, i64, bool_)}
 FLOATS = frozenset({"float16", "bfloat16", "float32", "float64"})
 
 

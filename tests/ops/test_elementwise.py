@@ -22,12 +22,11 @@ UNARY = [
     ("gelu", lambda x: x.gelu(), lambda t: torch.nn.functional.gelu(t, approximate="tanh")),
     ("silu", lambda x: x.silu(), torch.nn.functional.silu),
     ("softplus", lambda x: x.softplus(), torch.nn.functional.softplus),
-    ("leaky_relu", lambda x: x.leaky_relu(0.1),
-     lambda t: torch.nn.functional.leaky_relu(t, 0.1)),
+    ("leaky_relu", lambda x: x.leaky_relu(0.1), lambda t: torch.nn.functional.leaky_relu(t, 0.1)),
     ("clamp", lambda x: x.clamp(-0.5, 0.7), lambda t: t.clamp(-0.5, 0.7)),
     ("reciprocal", lambda x: (x.abs() + 0.5).reciprocal(), lambda t: 1 / (t.abs() + 0.5)),
     ("pow_scalar", lambda x: (x.abs() + 0.5) ** 1.5, lambda t: (t.abs() + 0.5) ** 1.5),
-    ("rpow", lambda x: 2.0 ** x, lambda t: 2.0 ** t),
+    ("rpow", lambda x: 2.0**x, lambda t: 2.0**t),
 ]
 
 
@@ -56,8 +55,17 @@ def test_binary_broadcasts_like_torch(name, op, top, sa, sb, dtype):
     compare(op, top, [randn(*sa, dtype=dtype, seed=1), randn(*sb, dtype=dtype, seed=2)])
 
 
-@pytest.mark.parametrize("op", [lambda x: 2 + x, lambda x: x - 3, lambda x: 3 - x,
-                                lambda x: x * 0.5, lambda x: 1 / (x.abs() + 1), lambda x: x / 4])
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda x: 2 + x,
+        lambda x: x - 3,
+        lambda x: 3 - x,
+        lambda x: x * 0.5,
+        lambda x: 1 / (x.abs() + 1),
+        lambda x: x / 4,
+    ],
+)
 def test_python_scalars_keep_f32_and_match_torch(op):
     compare(op, op, [randn(2, 3)])
 
@@ -73,8 +81,10 @@ def test_broadcast_error_names_op_shapes_and_axis():
 
 
 def test_central_differences_float64():
-    central_difference(lambda a, b: (a * b).tanh() + a.sigmoid() / (b.square() + 1),
-                       [randn(2, 3, dtype="float64"), randn(3, dtype="float64", seed=3)])
+    central_difference(
+        lambda a, b: (a * b).tanh() + a.sigmoid() / (b.square() + 1),
+        [randn(2, 3, dtype="float64"), randn(3, dtype="float64", seed=3)],
+    )
 
 
 def test_sigmoid_and_softplus_do_not_overflow():

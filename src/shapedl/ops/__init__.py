@@ -1,8 +1,23 @@
 """Every op of shapedl, one module per op family; `REGISTRY` holds their shape rules."""
 
 from shapedl.ops import (
-    attention, compare, conv, creation, dropout, elementwise, embedding, index, join, mask,
-    matmul, movement, norm, pad, pool, reduce, softmax,
+    attention,
+    compare,
+    conv,
+    creation,
+    dropout,
+    elementwise,
+    embedding,
+    index,
+    join,
+    mask,
+    matmul,
+    movement,
+    norm,
+    pad,
+    pool,
+    reduce,
+    softmax,
 )
 from shapedl.ops.attention import *  # noqa: F403
 from shapedl.ops.compare import *  # noqa: F403
@@ -24,7 +39,24 @@ from shapedl.ops.registry import REGISTRY, OpSpec, register
 from shapedl.ops.softmax import *  # noqa: F403
 
 __all__ = [
-    "REGISTRY", "OpSpec", "register", "attention", "compare", "conv", "creation", "dropout",
-    "elementwise", "embedding", "index", "join", "mask", "matmul", "movement", "norm", "pad",
-    "pool", "reduce", "softmax",
+    "REGISTRY",
+    "OpSpec",
+    "register",
+    "attention",
+    "compare",
+    "conv",
+    "creation",
+    "dropout",
+    "elementwise",
+    "embedding",
+    "index",
+    "join",
+    "mask",
+    "matmul",
+    "movement",
+    "norm",
+    "pad",
+    "pool",
+    "reduce",
+    "softmax",
 ]

@@ -18,7 +18,15 @@ from shapedl.tensor import Tensor
 from shapedl.types import DTYPES, DType, NoTape, f32
 
 __all__ = [
-    "arange", "eye", "from_numpy", "full", "ones", "rand", "randn", "tensor", "zeros",
+    "arange",
+    "eye",
+    "from_numpy",
+    "full",
+    "ones",
+    "rand",
+    "randn",
+    "tensor",
+    "zeros",
 ]
 
 DT = TypeVar("DT", bound=DType)
@@ -56,7 +64,9 @@ def _make(shape: ShapeArg, dtype: type[DType], device: Device | None, fill: Any)
 
 @register("zeros", shape_rule, tensors=(), statics=("shape",))
 def zeros(
-    shape: ShapeArg, dtype: type[DT] = f32, device: Device | None = None  # type: ignore[assignment]
+    shape: ShapeArg,
+    dtype: type[DT] = f32,
+    device: Device | None = None,  # type: ignore[assignment]
 ) -> Tensor[Any, DT, NoTape]:
     """A tensor of zeros.
 
@@ -70,7 +80,9 @@ def zeros(
 
 @register("ones", shape_rule, tensors=(), statics=("shape",))
 def ones(
-    shape: ShapeArg, dtype: type[DT] = f32, device: Device | None = None  # type: ignore[assignment]
+    shape: ShapeArg,
+    dtype: type[DT] = f32,
+    device: Device | None = None,  # type: ignore[assignment]
 ) -> Tensor[Any, DT, NoTape]:
     """A tensor of ones."""
     return _make(shape, dtype, device, lambda d, s, t: d.xp.ones(s, dtype=t))  # type: ignore[no-any-return]
@@ -78,7 +90,10 @@ def ones(
 
 @register("full", shape_rule, tensors=(), statics=("shape",))
 def full(
-    shape: ShapeArg, value: float, dtype: type[DT] = f32, device: Device | None = None  # type: ignore[assignment]
+    shape: ShapeArg,
+    value: float,
+    dtype: type[DT] = f32,
+    device: Device | None = None,  # type: ignore[assignment]
 ) -> Tensor[Any, DT, NoTape]:
     """A tensor filled with `value`."""
     return _make(shape, dtype, device, lambda d, s, t: d.xp.full(s, value, dtype=t))  # type: ignore[no-any-return]
@@ -86,7 +101,9 @@ def full(
 
 @register("randn", shape_rule, tensors=(), statics=("shape",))
 def randn(
-    shape: ShapeArg, dtype: type[DT] = f32, device: Device | None = None  # type: ignore[assignment]
+    shape: ShapeArg,
+    dtype: type[DT] = f32,
+    device: Device | None = None,  # type: ignore[assignment]
 ) -> Tensor[Any, DT, NoTape]:
     """Standard normal samples from the device's seeded generator."""
     return _make(  # type: ignore[no-any-return]
@@ -96,7 +113,9 @@ def randn(
 
 @register("rand", shape_rule, tensors=(), statics=("shape",))
 def rand(
-    shape: ShapeArg, dtype: type[DT] = f32, device: Device | None = None  # type: ignore[assignment]
+    shape: ShapeArg,
+    dtype: type[DT] = f32,
+    device: Device | None = None,  # type: ignore[assignment]
 ) -> Tensor[Any, DT, NoTape]:
     """Uniform samples in [0, 1) from the device's seeded generator."""
     return _make(shape, dtype, device, lambda d, s, t: d.rng.random(s).astype(t))  # type: ignore[no-any-return]
@@ -104,7 +123,10 @@ def rand(
 
 @register("arange", arange_rule, tensors=(), statics=("start", "stop", "step"))
 def arange(
-    start: int, stop: int | None = None, step: int = 1, dtype: type[DT] = f32,  # type: ignore[assignment]
+    start: int,
+    stop: int | None = None,
+    step: int = 1,
+    dtype: type[DT] = f32,  # type: ignore[assignment]
     device: Device | None = None,
 ) -> Tensor[Any, DT, NoTape]:
     """`[start, stop)` in steps of `step`; `arange(n)` is `0 .. n-1`."""
@@ -115,7 +137,10 @@ def arange(
 
 @register("eye", eye_rule, tensors=(), statics=("n", "m"))
 def eye(
-    n: int, m: int | None = None, dtype: type[DT] = f32, device: Device | None = None  # type: ignore[assignment]
+    n: int,
+    m: int | None = None,
+    dtype: type[DT] = f32,
+    device: Device | None = None,  # type: ignore[assignment]
 ) -> Tensor[Any, DT, NoTape]:
     """The `n x m` identity matrix (square when `m` is omitted)."""
     dev = device or default_device()

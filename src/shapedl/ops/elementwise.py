@@ -16,12 +16,34 @@ from shapedl.backend import Array
 from shapedl.dims import Shape
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
-from shapedl.types import DT, S, DType, Tape
+from shapedl.types import DT, DType, S, Tape
 
 __all__ = [
-    "abs", "add", "astype", "clamp", "cos", "div", "exp", "gelu", "leaky_relu", "log",
-    "maximum", "minimum", "mul", "neg", "pow", "reciprocal", "relu", "sigmoid", "silu", "sin",
-    "softplus", "sqrt", "square", "sub", "tanh",
+    "abs",
+    "add",
+    "astype",
+    "clamp",
+    "cos",
+    "div",
+    "exp",
+    "gelu",
+    "leaky_relu",
+    "log",
+    "maximum",
+    "minimum",
+    "mul",
+    "neg",
+    "pow",
+    "reciprocal",
+    "relu",
+    "sigmoid",
+    "silu",
+    "sin",
+    "softplus",
+    "sqrt",
+    "square",
+    "sub",
+    "tanh",
 ]
 
 TT = TypeVar("TT", bound=Tape)
@@ -199,8 +221,9 @@ def astype(x: Tensor[S, Any, TT], dtype: type[DT2]) -> Tensor[S, DT2, TT]:
 Grad = Callable[[Array, Any, Any, Array], Array]
 
 
-def _binary(op: str, a: Operand, b: Operand, fn: Callable[[Any, Any], Array],
-            da: Grad, db: Grad) -> Any:
+def _binary(
+    op: str, a: Operand, b: Operand, fn: Callable[[Any, Any], Array], da: Grad, db: Grad
+) -> Any:
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if not (ta or tb):
         raise TypeError(f"{op}: needs at least one tensor, got {type(a)} and {type(b)}")
@@ -208,7 +231,7 @@ def _binary(op: str, a: Operand, b: Operand, fn: Callable[[Any, Any], Array],
     y = b.data if isinstance(b, Tensor) else b
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         check_devices(op, a, b)
-        if x.shape != y.shape:
+        if a.data.shape != b.data.shape:
             dims.broadcast(op, a.shape, b.shape)
     out = fn(x, y)
     inputs = tuple(t for t in (a, b) if isinstance(t, Tensor))
@@ -277,17 +300,27 @@ def pow(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
 @register("maximum", broadcast_rule, methods=("maximum",), **_BINARY)  # type: ignore[arg-type]
 def maximum(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """Elementwise maximum; ties send half the gradient to each side, as PyTorch does."""
-    return _binary("maximum", a, b, lambda x, y: _xp(a, b).maximum(x, y),  # type: ignore[no-any-return]
-                   lambda g, x, y, o: _tie(g, x > y, x == y),
-                   lambda g, x, y, o: _tie(g, y > x, x == y))
+    return _binary(
+        "maximum",
+        a,
+        b,
+        lambda x, y: _xp(a, b).maximum(x, y),  # type: ignore[no-any-return]
+        lambda g, x, y, o: _tie(g, x > y, x == y),
+        lambda g, x, y, o: _tie(g, y > x, x == y),
+    )
 
 
 @register("minimum", broadcast_rule, methods=("minimum",), **_BINARY)  # type: ignore[arg-type]
 def minimum(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """Elementwise minimum; ties send half the gradient to each side, as PyTorch does."""
-    return _binary("minimum", a, b, lambda x, y: _xp(a, b).minimum(x, y),  # type: ignore[no-any-return]
-                   lambda g, x, y, o: _tie(g, x < y, x == y),
-                   lambda g, x, y, o: _tie(g, y < x, x == y))
+    return _binary(
+        "minimum",
+        a,
+        b,
+        lambda x, y: _xp(a, b).minimum(x, y),  # type: ignore[no-any-return]
+        lambda g, x, y, o: _tie(g, x < y, x == y),
+        lambda g, x, y, o: _tie(g, y < x, x == y),
+    )
 
 
 def _tie(g: Array, win: Array, tie: Array) -> Array:

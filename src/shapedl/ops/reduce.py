@@ -1,4 +1,4 @@
-"""Reductions over axes: sum (more to come in this file: mean max min var std logsumexp argmax argmin)."""
+"""Reductions over axes: sum, mean, max, min, var, std, logsumexp, argmax, argmin."""
 
 from __future__ import annotations
 

@@ -69,8 +69,15 @@ def register(
         if name in REGISTRY:
             raise ValueError(f"op {name!r} is registered twice")
         REGISTRY[name] = OpSpec(
-            name, rule, f"{fn.__module__}.{fn.__qualname__}", tensors, tensor_lists,
-            statics, methods, dtype, returns,
+            name,
+            rule,
+            f"{fn.__module__}.{fn.__qualname__}",
+            tensors,
+            tensor_lists,
+            statics,
+            methods,
+            dtype,
+            returns,
         )
         return fn
 
