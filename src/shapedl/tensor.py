@@ -35,12 +35,6 @@ Scalar = int | float
 _ids = itertools.count()
 
 
-def _ops() -> Any:
-    import shapedl.ops as ops  # NOTE: ops import this module; the cycle is cut at call time
-
-    return ops
-
-
 class Tensor(Generic[S, DT, TapeT]):
     """A tensor whose type carries its shape `S`, dtype `DT` and tape marker `T`.
 
@@ -139,7 +133,7 @@ class Tensor(Generic[S, DT, TapeT]):
         return Tensor(data, device, self.tape, None, self.id if self.tape is None else None)
 
     def astype(self, dtype: type[DT2]) -> Tensor[S, DT2, TapeT]:
-        return _ops().elementwise.astype(self, dtype)  # type: ignore[no-any-return]
+        return _ops.elementwise.astype(self, dtype)
 
     def realize(self, shape: S2) -> Tensor[S2, DT, TapeT]:
         """This tensor with statically known sizes, checked now (dfdx's `realize`).
@@ -180,60 +174,60 @@ class Tensor(Generic[S, DT, TapeT]):
 
     # ---- elementwise ------------------------------------------------------------------
     def __neg__(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.neg(self)  # type: ignore[no-any-return]
+        return _ops.elementwise.neg(self)
 
     def __abs__(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.abs(self)  # type: ignore[no-any-return]
+        return _ops.elementwise.abs(self)
 
     def abs(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.abs(self)  # type: ignore[no-any-return]
+        return _ops.elementwise.abs(self)
 
     def exp(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.exp(self)  # type: ignore[no-any-return]
+        return _ops.elementwise.exp(self)
 
     def log(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.log(self)  # type: ignore[no-any-return]
+        return _ops.elementwise.log(self)
 
     def sqrt(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.sqrt(self)  # type: ignore[no-any-return]
+        return _ops.elementwise.sqrt(self)
 
     def square(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.square(self)  # type: ignore[no-any-return]
+        return _ops.elementwise.square(self)
 
     def sin(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.sin(self)  # type: ignore[no-any-return]
+        return _ops.elementwise.sin(self)
 
     def cos(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.cos(self)  # type: ignore[no-any-return]
+        return _ops.elementwise.cos(self)
 
     def tanh(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.tanh(self)  # type: ignore[no-any-return]
+        return _ops.elementwise.tanh(self)
 
     def sigmoid(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.sigmoid(self)  # type: ignore[no-any-return]
+        return _ops.elementwise.sigmoid(self)
 
     def relu(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.relu(self)  # type: ignore[no-any-return]
+        return _ops.elementwise.relu(self)
 
     def gelu(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.gelu(self)  # type: ignore[no-any-return]
+        return _ops.elementwise.gelu(self)
 
     def silu(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.silu(self)  # type: ignore[no-any-return]
+        return _ops.elementwise.silu(self)
 
     def softplus(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.softplus(self)  # type: ignore[no-any-return]
+        return _ops.elementwise.softplus(self)
 
     def leaky_relu(self: Tensor[S, DT, TT], slope: float = 0.01) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.leaky_relu(self, slope)  # type: ignore[no-any-return]
+        return _ops.elementwise.leaky_relu(self, slope)
 
     def clamp(
         self: Tensor[S, DT, TT], min: float | None = None, max: float | None = None
     ) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.clamp(self, min, max)  # type: ignore[no-any-return]
+        return _ops.elementwise.clamp(self, min, max)
 
     def reciprocal(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.reciprocal(self)  # type: ignore[no-any-return]
+        return _ops.elementwise.reciprocal(self)
 
     # Binary ops: equal shapes are typed exactly; broadcasting falls back to `Any` (the plugin
     # computes it). A traced operand on either side makes a traced result.
@@ -248,7 +242,7 @@ class Tensor(Generic[S, DT, TapeT]):
     @overload
     def __add__(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
     def __add__(self, other: Any) -> Any:
-        return _ops().elementwise.add(self, other)
+        return _ops.elementwise.add(self, other)
 
     @overload
     def __sub__(  # type: ignore[overload-overlap]
@@ -261,7 +255,7 @@ class Tensor(Generic[S, DT, TapeT]):
     @overload
     def __sub__(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
     def __sub__(self, other: Any) -> Any:
-        return _ops().elementwise.sub(self, other)
+        return _ops.elementwise.sub(self, other)
 
     @overload
     def __mul__(  # type: ignore[overload-overlap]
@@ -274,7 +268,7 @@ class Tensor(Generic[S, DT, TapeT]):
     @overload
     def __mul__(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
     def __mul__(self, other: Any) -> Any:
-        return _ops().elementwise.mul(self, other)
+        return _ops.elementwise.mul(self, other)
 
     @overload
     def __truediv__(  # type: ignore[overload-overlap]
@@ -287,7 +281,7 @@ class Tensor(Generic[S, DT, TapeT]):
     @overload
     def __truediv__(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
     def __truediv__(self, other: Any) -> Any:
-        return _ops().elementwise.div(self, other)
+        return _ops.elementwise.div(self, other)
 
     @overload
     def __pow__(  # type: ignore[overload-overlap]
@@ -300,47 +294,47 @@ class Tensor(Generic[S, DT, TapeT]):
     @overload
     def __pow__(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
     def __pow__(self, other: Any) -> Any:
-        return _ops().elementwise.pow(self, other)
+        return _ops.elementwise.pow(self, other)
 
     def __radd__(self: Tensor[S, DT, TT], other: Scalar) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.add(other, self)  # type: ignore[no-any-return]
+        return _ops.elementwise.add(other, self)
 
     def __rsub__(self: Tensor[S, DT, TT], other: Scalar) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.sub(other, self)  # type: ignore[no-any-return]
+        return _ops.elementwise.sub(other, self)
 
     def __rmul__(self: Tensor[S, DT, TT], other: Scalar) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.mul(other, self)  # type: ignore[no-any-return]
+        return _ops.elementwise.mul(other, self)
 
     def __rtruediv__(self: Tensor[S, DT, TT], other: Scalar) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.div(other, self)  # type: ignore[no-any-return]
+        return _ops.elementwise.div(other, self)
 
     def __rpow__(self: Tensor[S, DT, TT], other: Scalar) -> Tensor[S, DT, TT]:
-        return _ops().elementwise.pow(other, self)  # type: ignore[no-any-return]
+        return _ops.elementwise.pow(other, self)
 
     def maximum(self, other: Tensor[Any, DT, Any] | Scalar) -> Tensor[Any, DT, Any]:
-        return _ops().elementwise.maximum(self, other)  # type: ignore[no-any-return]
+        return _ops.elementwise.maximum(self, other)
 
     def minimum(self, other: Tensor[Any, DT, Any] | Scalar) -> Tensor[Any, DT, Any]:
-        return _ops().elementwise.minimum(self, other)  # type: ignore[no-any-return]
+        return _ops.elementwise.minimum(self, other)
 
     # ---- comparisons (results are boolean and untraced) -------------------------------
     def __lt__(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]:
-        return _ops().compare.lt(self, other)  # type: ignore[no-any-return]
+        return _ops.compare.lt(self, other)
 
     def __le__(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]:
-        return _ops().compare.le(self, other)  # type: ignore[no-any-return]
+        return _ops.compare.le(self, other)
 
     def __gt__(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]:
-        return _ops().compare.gt(self, other)  # type: ignore[no-any-return]
+        return _ops.compare.gt(self, other)
 
     def __ge__(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]:
-        return _ops().compare.ge(self, other)  # type: ignore[no-any-return]
+        return _ops.compare.ge(self, other)
 
     def eq(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]:
-        return _ops().compare.eq(self, other)  # type: ignore[no-any-return]
+        return _ops.compare.eq(self, other)
 
     def ne(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]:
-        return _ops().compare.ne(self, other)  # type: ignore[no-any-return]
+        return _ops.compare.ne(self, other)
 
     # ---- reductions -------------------------------------------------------------------
     @overload
@@ -348,7 +342,7 @@ class Tensor(Generic[S, DT, TapeT]):
     @overload
     def sum(self: Tensor[S, DT, TT], axis: Axis, keepdims: bool = False) -> Tensor[Any, DT, TT]: ...
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Any:
-        return _ops().reduce.sum(self, axis, keepdims)
+        return _ops.reduce.sum(self, axis, keepdims)
 
     @overload
     def mean(self: Tensor[S, DT, TT], axis: None = None) -> Tensor[tuple[()], DT, TT]: ...
@@ -357,44 +351,44 @@ class Tensor(Generic[S, DT, TapeT]):
         self: Tensor[S, DT, TT], axis: Axis, keepdims: bool = False
     ) -> Tensor[Any, DT, TT]: ...
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Any:
-        return _ops().reduce.mean(self, axis, keepdims)
+        return _ops.reduce.mean(self, axis, keepdims)
 
     def max(
         self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
     ) -> Tensor[Any, DT, TT]:
-        return _ops().reduce.max(self, axis, keepdims)  # type: ignore[no-any-return]
+        return _ops.reduce.max(self, axis, keepdims)
 
     def min(
         self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
     ) -> Tensor[Any, DT, TT]:
-        return _ops().reduce.min(self, axis, keepdims)  # type: ignore[no-any-return]
+        return _ops.reduce.min(self, axis, keepdims)
 
     def var(
         self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, ddof: int = 0
     ) -> Tensor[Any, DT, TT]:
-        return _ops().reduce.var(self, axis, keepdims, ddof)  # type: ignore[no-any-return]
+        return _ops.reduce.var(self, axis, keepdims, ddof)
 
     def std(
         self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, ddof: int = 0
     ) -> Tensor[Any, DT, TT]:
-        return _ops().reduce.std(self, axis, keepdims, ddof)  # type: ignore[no-any-return]
+        return _ops.reduce.std(self, axis, keepdims, ddof)
 
     def logsumexp(
         self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
     ) -> Tensor[Any, DT, TT]:
-        return _ops().reduce.logsumexp(self, axis, keepdims)  # type: ignore[no-any-return]
+        return _ops.reduce.logsumexp(self, axis, keepdims)
 
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor[Any, i64, NoTape]:
-        return _ops().reduce.argmax(self, axis, keepdims)  # type: ignore[no-any-return]
+        return _ops.reduce.argmax(self, axis, keepdims)
 
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor[Any, i64, NoTape]:
-        return _ops().reduce.argmin(self, axis, keepdims)  # type: ignore[no-any-return]
+        return _ops.reduce.argmin(self, axis, keepdims)
 
     def softmax(self: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
-        return _ops().softmax.softmax(self, axis)  # type: ignore[no-any-return]
+        return _ops.softmax.softmax(self, axis)
 
     def log_softmax(self: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
-        return _ops().softmax.log_softmax(self, axis)  # type: ignore[no-any-return]
+        return _ops.softmax.log_softmax(self, axis)
 
     # ---- matmul -----------------------------------------------------------------------
     @overload
@@ -419,63 +413,63 @@ class Tensor(Generic[S, DT, TapeT]):
         self: Tensor[Any, DT, Any], other: Tensor[tuple[Any], DT, Any]
     ) -> Tensor[Any, DT, Any]: ...
     def __matmul__(self, other: Any) -> Any:
-        return _ops().matmul.matmul(self, other)
+        return _ops.matmul.matmul(self, other)
 
     def matmul(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]:
-        return _ops().matmul.matmul(self, other)  # type: ignore[no-any-return]
+        return _ops.matmul.matmul(self, other)
 
     # ---- movement ---------------------------------------------------------------------
     def reshape(self: Tensor[S, DT, TT], shape: Sequence[int]) -> Tensor[Any, DT, TT]:
-        return _ops().movement.reshape(self, shape)  # type: ignore[no-any-return]
+        return _ops.movement.reshape(self, shape)
 
     def flatten(
         self: Tensor[S, DT, TT], start_axis: int = 0, end_axis: int = -1
     ) -> Tensor[Any, DT, TT]:
-        return _ops().movement.flatten(self, start_axis, end_axis)  # type: ignore[no-any-return]
+        return _ops.movement.flatten(self, start_axis, end_axis)
 
     def permute(self: Tensor[S, DT, TT], axes: Sequence[int]) -> Tensor[Any, DT, TT]:
-        return _ops().movement.permute(self, axes)  # type: ignore[no-any-return]
+        return _ops.movement.permute(self, axes)
 
     def transpose(self: Tensor[S, DT, TT], axis0: int = -2, axis1: int = -1) -> Tensor[Any, DT, TT]:
-        return _ops().movement.transpose(self, axis0, axis1)  # type: ignore[no-any-return]
+        return _ops.movement.transpose(self, axis0, axis1)
 
     @property
     def T(self: Tensor[tuple[N, M], DT, TT]) -> Tensor[tuple[M, N], DT, TT]:  # noqa: N802
-        return _ops().movement.transpose(self, 0, 1)  # type: ignore[no-any-return]
+        return _ops.movement.transpose(self, 0, 1)
 
     def unsqueeze(self: Tensor[S, DT, TT], axis: int) -> Tensor[Any, DT, TT]:
-        return _ops().movement.unsqueeze(self, axis)  # type: ignore[no-any-return]
+        return _ops.movement.unsqueeze(self, axis)
 
     def squeeze(self: Tensor[S, DT, TT], axis: Axis = None) -> Tensor[Any, DT, TT]:
-        return _ops().movement.squeeze(self, axis)  # type: ignore[no-any-return]
+        return _ops.movement.squeeze(self, axis)
 
     def broadcast_to(self: Tensor[S, DT, TT], shape: Sequence[int]) -> Tensor[Any, DT, TT]:
-        return _ops().movement.broadcast_to(self, shape)  # type: ignore[no-any-return]
+        return _ops.movement.broadcast_to(self, shape)
 
     # ---- indexing ---------------------------------------------------------------------
     def __getitem__(self: Tensor[S, DT, TT], index: Any) -> Tensor[Any, DT, TT]:
-        return _ops().index.getitem(self, index)  # type: ignore[no-any-return]
+        return _ops.index.getitem(self, index)
 
     def gather(
         self: Tensor[S, DT, TT], index: Tensor[Any, Any, Any], axis: int = -1
     ) -> Tensor[Any, DT, TT]:
-        return _ops().index.gather(self, index, axis)  # type: ignore[no-any-return]
+        return _ops.index.gather(self, index, axis)
 
     def select(
         self: Tensor[S, DT, TT], index: Tensor[Any, Any, Any], axis: int = 0
     ) -> Tensor[Any, DT, TT]:
-        return _ops().index.select(self, index, axis)  # type: ignore[no-any-return]
+        return _ops.index.select(self, index, axis)
 
     def masked_fill(
         self: Tensor[S, DT, TT], mask: Tensor[Any, bool_, Any], value: Scalar
     ) -> Tensor[S, DT, TT]:
-        return _ops().mask.masked_fill(self, mask, value)  # type: ignore[no-any-return]
+        return _ops.mask.masked_fill(self, mask, value)
 
     def tril(self: Tensor[S, DT, TT], diagonal: int = 0) -> Tensor[S, DT, TT]:
-        return _ops().mask.tril(self, diagonal)  # type: ignore[no-any-return]
+        return _ops.mask.tril(self, diagonal)
 
     def triu(self: Tensor[S, DT, TT], diagonal: int = 0) -> Tensor[S, DT, TT]:
-        return _ops().mask.triu(self, diagonal)  # type: ignore[no-any-return]
+        return _ops.mask.triu(self, diagonal)
 
 
 def record(
@@ -495,3 +489,8 @@ def check_devices(op: str, *xs: Tensor[Any, Any, Any]) -> None:
     for x in xs[1:]:
         if x.device is not first and x.device != first:
             raise ValueError(f"{op}: operands are on {first} and {x.device}; move one with .to()")
+
+
+# NOTE: at the bottom, because the op modules import `Tensor` from here; methods look the
+# op up at call time, when both modules are complete.
+from shapedl import ops as _ops  # noqa: E402

@@ -7,7 +7,9 @@ ints into `Const` dims, `Size[X]` values into the symbol `X` and other ints into
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
+
+from typing_extensions import TypeVar
 
 from shapedl import dims
 from shapedl.device import Device, default_device
@@ -29,7 +31,7 @@ __all__ = [
     "zeros",
 ]
 
-DT = TypeVar("DT", bound=DType)
+DT = TypeVar("DT", bound=DType, default=f32)
 ShapeArg = Sequence[int] | int
 
 
@@ -65,8 +67,8 @@ def _make(shape: ShapeArg, dtype: type[DType], device: Device | None, fill: Any)
 @register("zeros", shape_rule, tensors=(), statics=("shape",))
 def zeros(
     shape: ShapeArg,
-    dtype: type[DT] = f32,
-    device: Device | None = None,  # type: ignore[assignment]
+    dtype: type[DT] = f32,  # type: ignore[assignment]
+    device: Device | None = None,
 ) -> Tensor[Any, DT, NoTape]:
     """A tensor of zeros.
 
@@ -75,50 +77,48 @@ def zeros(
         >>> sd.zeros((2, 3)).shape
         (2, 3)
     """
-    return _make(shape, dtype, device, lambda d, s, t: d.xp.zeros(s, dtype=t))  # type: ignore[no-any-return]
+    return _make(shape, dtype, device, lambda d, s, t: d.xp.zeros(s, dtype=t))
 
 
 @register("ones", shape_rule, tensors=(), statics=("shape",))
 def ones(
     shape: ShapeArg,
-    dtype: type[DT] = f32,
-    device: Device | None = None,  # type: ignore[assignment]
+    dtype: type[DT] = f32,  # type: ignore[assignment]
+    device: Device | None = None,
 ) -> Tensor[Any, DT, NoTape]:
     """A tensor of ones."""
-    return _make(shape, dtype, device, lambda d, s, t: d.xp.ones(s, dtype=t))  # type: ignore[no-any-return]
+    return _make(shape, dtype, device, lambda d, s, t: d.xp.ones(s, dtype=t))
 
 
 @register("full", shape_rule, tensors=(), statics=("shape",))
 def full(
     shape: ShapeArg,
     value: float,
-    dtype: type[DT] = f32,
-    device: Device | None = None,  # type: ignore[assignment]
+    dtype: type[DT] = f32,  # type: ignore[assignment]
+    device: Device | None = None,
 ) -> Tensor[Any, DT, NoTape]:
     """A tensor filled with `value`."""
-    return _make(shape, dtype, device, lambda d, s, t: d.xp.full(s, value, dtype=t))  # type: ignore[no-any-return]
+    return _make(shape, dtype, device, lambda d, s, t: d.xp.full(s, value, dtype=t))
 
 
 @register("randn", shape_rule, tensors=(), statics=("shape",))
 def randn(
     shape: ShapeArg,
-    dtype: type[DT] = f32,
-    device: Device | None = None,  # type: ignore[assignment]
+    dtype: type[DT] = f32,  # type: ignore[assignment]
+    device: Device | None = None,
 ) -> Tensor[Any, DT, NoTape]:
     """Standard normal samples from the device's seeded generator."""
-    return _make(  # type: ignore[no-any-return]
-        shape, dtype, device, lambda d, s, t: d.rng.standard_normal(s).astype(t)
-    )
+    return _make(shape, dtype, device, lambda d, s, t: d.rng.standard_normal(s).astype(t))
 
 
 @register("rand", shape_rule, tensors=(), statics=("shape",))
 def rand(
     shape: ShapeArg,
-    dtype: type[DT] = f32,
-    device: Device | None = None,  # type: ignore[assignment]
+    dtype: type[DT] = f32,  # type: ignore[assignment]
+    device: Device | None = None,
 ) -> Tensor[Any, DT, NoTape]:
     """Uniform samples in [0, 1) from the device's seeded generator."""
-    return _make(shape, dtype, device, lambda d, s, t: d.rng.random(s).astype(t))  # type: ignore[no-any-return]
+    return _make(shape, dtype, device, lambda d, s, t: d.rng.random(s).astype(t))
 
 
 @register("arange", arange_rule, tensors=(), statics=("start", "stop", "step"))
@@ -139,8 +139,8 @@ def arange(
 def eye(
     n: int,
     m: int | None = None,
-    dtype: type[DT] = f32,
-    device: Device | None = None,  # type: ignore[assignment]
+    dtype: type[DT] = f32,  # type: ignore[assignment]
+    device: Device | None = None,
 ) -> Tensor[Any, DT, NoTape]:
     """The `n x m` identity matrix (square when `m` is omitted)."""
     dev = device or default_device()

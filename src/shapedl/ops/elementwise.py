@@ -62,7 +62,9 @@ def broadcast_rule(op: str, a: Shape, b: Shape) -> Shape:
     return dims.broadcast(op, a, b)
 
 
-def _unary(x: Tensor[Any, Any, Any], out: Array, grad: Callable[[Array], Array]) -> Any:
+def _unary(
+    x: Tensor[Any, Any, Any], out: Array, grad: Callable[[Array], Array]
+) -> Tensor[Any, Any, Any]:
     return record(out, (x,), lambda g: (grad(g),))
 
 
@@ -70,13 +72,13 @@ def _unary(x: Tensor[Any, Any, Any], out: Array, grad: Callable[[Array], Array])
 @register("neg", same_shape, methods=("__neg__",))
 def neg(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """`-x`."""
-    return _unary(x, -x.data, lambda g: -g)  # type: ignore[no-any-return]
+    return _unary(x, -x.data, lambda g: -g)
 
 
 @register("abs", same_shape, methods=("abs", "__abs__"))
 def abs(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """`|x|`; the gradient at 0 is 0, as in PyTorch."""
-    return _unary(x, x.xp.abs(x.data), lambda g: g * x.xp.sign(x.data))  # type: ignore[no-any-return]
+    return _unary(x, x.xp.abs(x.data), lambda g: g * x.xp.sign(x.data))
 
 
 @register("exp", same_shape, methods=("exp",))
@@ -89,45 +91,45 @@ def exp(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
         [1.0]
     """
     out = x.xp.exp(x.data)
-    return _unary(x, out, lambda g: g * out)  # type: ignore[no-any-return]
+    return _unary(x, out, lambda g: g * out)
 
 
 @register("log", same_shape, methods=("log",))
 def log(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """Natural logarithm."""
-    return _unary(x, x.xp.log(x.data), lambda g: g / x.data)  # type: ignore[no-any-return]
+    return _unary(x, x.xp.log(x.data), lambda g: g / x.data)
 
 
 @register("sqrt", same_shape, methods=("sqrt",))
 def sqrt(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """Square root."""
     out = x.xp.sqrt(x.data)
-    return _unary(x, out, lambda g: g * 0.5 / out)  # type: ignore[no-any-return]
+    return _unary(x, out, lambda g: g * 0.5 / out)
 
 
 @register("square", same_shape, methods=("square",))
 def square(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """`x * x`."""
-    return _unary(x, x.data * x.data, lambda g: 2 * g * x.data)  # type: ignore[no-any-return]
+    return _unary(x, x.data * x.data, lambda g: 2 * g * x.data)
 
 
 @register("sin", same_shape, methods=("sin",))
 def sin(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """Sine."""
-    return _unary(x, x.xp.sin(x.data), lambda g: g * x.xp.cos(x.data))  # type: ignore[no-any-return]
+    return _unary(x, x.xp.sin(x.data), lambda g: g * x.xp.cos(x.data))
 
 
 @register("cos", same_shape, methods=("cos",))
 def cos(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """Cosine."""
-    return _unary(x, x.xp.cos(x.data), lambda g: -g * x.xp.sin(x.data))  # type: ignore[no-any-return]
+    return _unary(x, x.xp.cos(x.data), lambda g: -g * x.xp.sin(x.data))
 
 
 @register("tanh", same_shape, methods=("tanh",))
 def tanh(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """Hyperbolic tangent."""
     out = x.xp.tanh(x.data)
-    return _unary(x, out, lambda g: g * (1 - out * out))  # type: ignore[no-any-return]
+    return _unary(x, out, lambda g: g * (1 - out * out))
 
 
 def _sigmoid(xp: Any, a: Array) -> Array:
@@ -139,21 +141,21 @@ def _sigmoid(xp: Any, a: Array) -> Array:
 def sigmoid(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """`1 / (1 + e ** -x)`, computed without overflow."""
     out = _sigmoid(x.xp, x.data)
-    return _unary(x, out, lambda g: g * out * (1 - out))  # type: ignore[no-any-return]
+    return _unary(x, out, lambda g: g * out * (1 - out))
 
 
 @register("relu", same_shape, methods=("relu",))
 def relu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """`max(x, 0)`; the gradient at 0 is 0, as in PyTorch."""
     mask = x.data > 0
-    return _unary(x, x.data * mask, lambda g: g * mask)  # type: ignore[no-any-return]
+    return _unary(x, x.data * mask, lambda g: g * mask)
 
 
 @register("leaky_relu", same_shape, statics=("slope",), methods=("leaky_relu",))
 def leaky_relu(x: Tensor[S, DT, TT], slope: float = 0.01) -> Tensor[S, DT, TT]:
     """`x` where positive, `slope * x` elsewhere."""
     scale = x.xp.where(x.data > 0, 1, slope).astype(x.data.dtype)
-    return _unary(x, x.data * scale, lambda g: g * scale)  # type: ignore[no-any-return]
+    return _unary(x, x.data * scale, lambda g: g * scale)
 
 
 _GELU_C = math.sqrt(2 / math.pi)
@@ -171,14 +173,14 @@ def gelu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
         dinner = _GELU_C * (1 + 3 * 0.044715 * a * a)
         return g * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * dinner)
 
-    return _unary(x, out, grad)  # type: ignore[no-any-return]
+    return _unary(x, out, grad)
 
 
 @register("silu", same_shape, methods=("silu",))
 def silu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """`x * sigmoid(x)` (swish)."""
     s = _sigmoid(x.xp, x.data)
-    return _unary(x, x.data * s, lambda g: g * s * (1 + x.data * (1 - s)))  # type: ignore[no-any-return]
+    return _unary(x, x.data * s, lambda g: g * s * (1 + x.data * (1 - s)))
 
 
 @register("softplus", same_shape, methods=("softplus",))
@@ -186,7 +188,7 @@ def softplus(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """`log(1 + e ** x)`, computed without overflow."""
     xp, a = x.xp, x.data
     out = xp.maximum(a, 0) + xp.log1p(xp.exp(-xp.abs(a)))
-    return _unary(x, out, lambda g: g * _sigmoid(xp, a))  # type: ignore[no-any-return]
+    return _unary(x, out, lambda g: g * _sigmoid(xp, a))
 
 
 @register("clamp", same_shape, statics=("min", "max"), methods=("clamp",))
@@ -196,14 +198,14 @@ def clamp(
     """`x` limited to `[min, max]`; the gradient is 1 inside and 0 where clipped."""
     out = x.xp.clip(x.data, min, max)
     inside = out == x.data
-    return _unary(x, out, lambda g: g * inside)  # type: ignore[no-any-return]
+    return _unary(x, out, lambda g: g * inside)
 
 
 @register("reciprocal", same_shape, methods=("reciprocal",))
 def reciprocal(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """`1 / x`."""
     out = 1 / x.data
-    return _unary(x, out, lambda g: -g * out * out)  # type: ignore[no-any-return]
+    return _unary(x, out, lambda g: -g * out * out)
 
 
 def _astype_rule(op: str, x: Shape) -> Shape:
@@ -214,7 +216,7 @@ def _astype_rule(op: str, x: Shape) -> Shape:
 def astype(x: Tensor[S, Any, TT], dtype: type[DT2]) -> Tensor[S, DT2, TT]:
     """The values converted to `dtype`; the gradient is converted back."""
     src = x.data.dtype
-    return _unary(x, x.data.astype(dtype.name), lambda g: g.astype(src))  # type: ignore[no-any-return]
+    return _unary(x, x.data.astype(dtype.name), lambda g: g.astype(src))
 
 
 # ---- binary -----------------------------------------------------------------------------
@@ -223,7 +225,7 @@ Grad = Callable[[Array, Any, Any, Array], Array]
 
 def _binary(
     op: str, a: Operand, b: Operand, fn: Callable[[Any, Any], Array], da: Grad, db: Grad
-) -> Any:
+) -> Tensor[Any, Any, Any]:
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if not (ta or tb):
         raise TypeError(f"{op}: needs at least one tensor, got {type(a)} and {type(b)}")
@@ -258,19 +260,19 @@ def add(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         >>> sd.ops.add(sd.ones((2, 3)), sd.ones((3,))).shape
         (2, 3)
     """
-    return _binary("add", a, b, lambda x, y: x + y, lambda g, *_: g, lambda g, *_: g)  # type: ignore[no-any-return]
+    return _binary("add", a, b, lambda x, y: x + y, lambda g, *_: g, lambda g, *_: g)
 
 
 @register("sub", broadcast_rule, methods=("__sub__", "__rsub__"), **_BINARY)  # type: ignore[arg-type]
 def sub(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """`a - b` with NumPy broadcasting."""
-    return _binary("sub", a, b, lambda x, y: x - y, lambda g, *_: g, lambda g, *_: -g)  # type: ignore[no-any-return]
+    return _binary("sub", a, b, lambda x, y: x - y, lambda g, *_: g, lambda g, *_: -g)
 
 
 @register("mul", broadcast_rule, methods=("__mul__", "__rmul__"), **_BINARY)  # type: ignore[arg-type]
 def mul(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """`a * b` with NumPy broadcasting."""
-    return _binary(  # type: ignore[no-any-return]
+    return _binary(
         "mul", a, b, lambda x, y: x * y, lambda g, x, y, o: g * y, lambda g, x, y, o: g * x
     )
 
@@ -278,7 +280,7 @@ def mul(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
 @register("div", broadcast_rule, methods=("__truediv__", "__rtruediv__"), **_BINARY)  # type: ignore[arg-type]
 def div(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """`a / b` with NumPy broadcasting."""
-    return _binary(  # type: ignore[no-any-return]
+    return _binary(
         "div", a, b, lambda x, y: x / y, lambda g, x, y, o: g / y, lambda g, x, y, o: -g * o / y
     )
 
@@ -294,7 +296,7 @@ def pow(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     def db(g: Array, x: Any, y: Any, o: Array) -> Array:
         return g * o * xp.log(xp.where(x > 0, x, 1)).astype(o.dtype)
 
-    return _binary("pow", a, b, lambda x, y: x**y, da, db)  # type: ignore[no-any-return]
+    return _binary("pow", a, b, lambda x, y: x**y, da, db)
 
 
 @register("maximum", broadcast_rule, methods=("maximum",), **_BINARY)  # type: ignore[arg-type]
@@ -304,7 +306,7 @@ def maximum(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         "maximum",
         a,
         b,
-        lambda x, y: _xp(a, b).maximum(x, y),  # type: ignore[no-any-return]
+        lambda x, y: _xp(a, b).maximum(x, y),
         lambda g, x, y, o: _tie(g, x > y, x == y),
         lambda g, x, y, o: _tie(g, y > x, x == y),
     )
@@ -317,7 +319,7 @@ def minimum(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         "minimum",
         a,
         b,
-        lambda x, y: _xp(a, b).minimum(x, y),  # type: ignore[no-any-return]
+        lambda x, y: _xp(a, b).minimum(x, y),
         lambda g, x, y, o: _tie(g, x < y, x == y),
         lambda g, x, y, o: _tie(g, y < x, x == y),
     )
