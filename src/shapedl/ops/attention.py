@@ -1,1 +1,183 @@
-"""(being written)"""
+"""Scaled dot-product attention, with a direct backward.
+
+`out = softmax(q @ k^T * scale + mask) @ v`. The backward reuses the saved probabilities `p`:
+`dv = p^T @ g`, `ds = p * (g @ v^T - rowsum(g * out))`, `dq = ds @ k * scale`,
+`dk = ds^T @ q * scale`, and an additive mask receives `ds`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from shapedl import dims
+from shapedl.backend import Array
+from shapedl.dims import Dim, Shape
+from shapedl.errors import ShapeError, shape_error
+from shapedl.ops.registry import register
+from shapedl.tensor import Tensor, check_devices, record
+from shapedl.types import DT
+
+__all__ = ["scaled_dot_product_attention"]
+
+
+def _check_rank(op: str, name: str, s: Shape) -> None:
+    if len(s) < 2:
+        raise shape_error(op, [s], f"{name} has rank {len(s)} but must be (..., T, D)")
+
+
+def _broadcast_dim(a: Dim, b: Dim) -> Dim | None:
+    try:
+        return dims.broadcast("", (a,), (b,))[0]
+    except ShapeError:
+        return None
+
+
+def _batch(op: str, shapes: dict[str, Shape]) -> Shape:
+    """The broadcast of the batch axes (all but the last two), axes counted from the end."""
+    rank = max(len(s) for s in shapes.values())
+    out: list[Dim] = []
+    for i in range(rank, 2, -1):
+        d: Dim = 1
+        for name, s in shapes.items():
+            if len(s) < i:
+                continue
+            nxt = _broadcast_dim(d, s[-i])
+            if nxt is None:
+                others = [t for t in shapes.values() if len(t) >= i and t is not s]
+                raise shape_error(
+                    op,
+                    [*others[:1], s],
+                    f"batch size {s[-i]} of {name} at axis {-i} does not broadcast against {d}",
+                )
+            d = nxt
+        out.append(d)
+    return tuple(out)
+
+
+def attention_rule(op: str, q: Shape, k: Shape, v: Shape, mask: Shape | None = None) -> Shape:
+    """`(..., Tq, D), (..., Tk, D), (..., Tk, Dv) -> (..., Tq, Dv)`, batch axes broadcast."""
+    for name, s in (("q", q), ("k", k), ("v", v)):
+        _check_rank(op, name, s)
+    if dims.same(q[-1], k[-1]) is False:
+        raise shape_error(
+            op,
+            [q, k],
+            f"query width {q[-1]} differs from key width {k[-1]} at axis -1",
+            "q and k must have the same last dimension",
+        )
+    if dims.same(k[-2], v[-2]) is False:
+        raise shape_error(
+            op,
+            [k, v],
+            f"key length {k[-2]} differs from value length {v[-2]} at axis -2",
+            "k and v must hold the same number of positions",
+        )
+    shapes = {"q": q, "k": k, "v": v}
+    if mask is not None:
+        _check_mask(op, q, k, mask)
+        shapes["mask"] = mask
+    return (*_batch(op, shapes), q[-2], v[-1])
+
+
+def _check_mask(op: str, q: Shape, k: Shape, mask: Shape) -> None:
+    """The mask's last two axes broadcast to `(Tq, Tk)` without growing them."""
+    for i, (want, what) in ((-2, (q[-2], "query length")), (-1, (k[-2], "key length"))):
+        if len(mask) < -i:
+            continue
+        got = _broadcast_dim(want, mask[i])
+        if mask[i] != 1 and (got is None or dims.same(got, want) is False):
+            raise shape_error(
+                op,
+                [mask, (*q[:-1], k[-2])],
+                f"mask size {mask[i]} at axis {i} does not broadcast to the {what} {want}",
+                "the mask must broadcast to the scores (..., Tq, Tk)",
+            )
+
+
+@register("scaled_dot_product_attention", attention_rule, tensors=("q", "k", "v", "mask"))
+def scaled_dot_product_attention(
+    q: Tensor[Any, DT, Any],
+    k: Tensor[Any, DT, Any],
+    v: Tensor[Any, DT, Any],
+    mask: Tensor[Any, Any, Any] | None = None,
+    causal: bool = False,
+    scale: float | None = None,
+) -> Tensor[Any, DT, Any]:
+    """`softmax(q @ k^T * scale + mask) @ v`, as PyTorch's `scaled_dot_product_attention`.
+
+    Args:
+        q: queries `(..., Tq, D)`.
+        k: keys `(..., Tk, D)`.
+        v: values `(..., Tk, Dv)`.
+        mask: broadcast to `(..., Tq, Tk)`; boolean (True keeps a position, as PyTorch's
+            `attn_mask`) or a float added to the scores (`-inf` removes a position).
+        causal: query `i` sees only keys `j <= i` (PyTorch's `is_causal`).
+        scale: the factor of the scores, `1 / sqrt(D)` when None.
+
+    Returns:
+        `(..., Tq, Dv)`; a query that sees no key at all gets zeros (as PyTorch does).
+
+    Raises:
+        ShapeError: when widths, lengths, batch axes or the mask do not fit.
+
+    Shape:
+        `(..., Tq, D), (..., Tk, D), (..., Tk, Dv) -> (..., Tq, Dv)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> q, k, v = sd.ones((2, 4, 3, 8)), sd.ones((2, 4, 5, 8)), sd.ones((2, 4, 5, 6))
+        >>> sd.ops.scaled_dot_product_attention(q, k, v, causal=True).shape
+        (2, 4, 3, 6)
+    """
+    op = "scaled_dot_product_attention"
+    attention_rule(op, q.shape, k.shape, v.shape, None if mask is None else mask.shape)
+    check_devices(op, q, k, v, *([] if mask is None else [mask]))
+    xp, dtype = q.xp, q.data.dtype
+    factor = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
+    kt = xp.swapaxes(k.data, -1, -2)
+    scores = xp.matmul(q.data, kt) * factor
+    keep = _keep(xp, scores.shape, mask, causal)
+    if mask is not None and mask.data.dtype.kind != "b":
+        scores = scores + mask.data.astype(dtype, copy=False)
+    p = _softmax(xp, scores, keep)
+    out = xp.matmul(p, v.data)
+
+    def vjp(g: Array) -> list[Array | None]:
+        dv = xp.matmul(xp.swapaxes(p, -1, -2), g)
+        dp = xp.matmul(g, xp.swapaxes(v.data, -1, -2))
+        ds = p * (dp - (g * out).sum(axis=-1, keepdims=True))
+        grads: list[Array | None] = [
+            xp.matmul(ds, k.data) * factor,
+            xp.matmul(xp.swapaxes(ds, -1, -2), q.data) * factor,
+            dv,
+        ]
+        if mask is not None:
+            grads.append(None if mask.data.dtype.kind == "b" else ds.astype(mask.data.dtype))
+        return grads
+
+    inputs = (q, k, v) if mask is None else (q, k, v, mask)
+    return record(out.astype(dtype, copy=False), inputs, vjp)
+
+
+def _keep(xp: Any, shape: tuple[int, ...], mask: Tensor[Any, Any, Any] | None, causal: bool) -> Any:
+    """The boolean array of visible positions (broadcastable to `shape`), or None for all."""
+    keep = None
+    if mask is not None and mask.data.dtype.kind == "b":
+        keep = mask.data
+    if causal:
+        tq, tk = shape[-2], shape[-1]
+        tri = xp.tril(xp.ones((tq, tk), dtype=bool))
+        keep = tri if keep is None else keep & tri
+    return keep
+
+
+def _softmax(xp: Any, scores: Array, keep: Any) -> Array:
+    """A stable softmax over the last axis; a row with nothing visible is all zeros."""
+    if keep is not None:
+        scores = xp.where(keep, scores, -xp.inf)
+    top = scores.max(axis=-1, keepdims=True)
+    top = xp.where(xp.isfinite(top), top, 0)
+    e = xp.exp(scores - top)
+    total = e.sum(axis=-1, keepdims=True)
+    return e / xp.where(total > 0, total, 1)

@@ -1,1 +1,68 @@
-"""(being written)"""
+"""Dropout: scaled random masking while training, the identity in inference.
+
+A module behaves as in training when its input is traced (dfdx's rule), so `dropout` masks
+only a traced input. The mask is drawn from the device's seeded generator, so a run is
+reproducible from `sd.Cpu(seed=...)` (or `device.reseed(...)`).
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from shapedl.dims import Shape
+from shapedl.ops.registry import register
+from shapedl.tensor import Tensor, record
+from shapedl.types import DT, S, Tape
+
+__all__ = ["dropout"]
+
+TT = TypeVar("TT", bound=Tape)
+
+
+def dropout_rule(op: str, x: Shape) -> Shape:
+    """Dropout keeps the shape."""
+    return x
+
+
+@register("dropout", dropout_rule)
+def dropout(x: Tensor[S, DT, TT], p: float = 0.5) -> Tensor[S, DT, TT]:
+    """Zero each element with probability `p` and scale the rest by `1 / (1 - p)`.
+
+    Only a traced `x` is masked (training); an untraced `x` is returned as it is
+    (inference). `p == 1` drops everything.
+
+    Args:
+        x: the input.
+        p: the probability of dropping an element, `0 <= p <= 1`.
+
+    Returns:
+        A tensor of the shape and dtype of `x`.
+
+    Raises:
+        ValueError: when `p` is outside `[0, 1]`.
+
+    Shape:
+        `(*) -> (*)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> x = sd.ones((2, 3))
+        >>> sd.ops.dropout(x, 0.5) is x
+        True
+        >>> sorted(set(sd.ops.dropout(x.traced(), 0.5).numpy().ravel().tolist())) in (
+        ...     [0.0, 2.0], [0.0], [2.0])
+        True
+    """
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout: probability p={p} must be in [0, 1]")
+    if x.tape is None or p == 0:
+        return x
+    xp, dtype = x.xp, x.data.dtype
+    if p == 1:
+        mask = xp.zeros(x.data.shape, dtype=dtype)
+    else:
+        # NOTE: f32 draws suffice to decide `u >= p`, and halve the generator's work
+        keep = x.device.rng.random(x.data.shape, dtype="float32") >= p
+        mask = keep.astype(dtype) * (1 / (1 - p))
+        mask = mask.astype(dtype, copy=False)
+    return record(x.data * mask, (x,), lambda g: (g * mask,))

@@ -1,1 +1,83 @@
-"""(being written)"""
+"""Embedding: rows of a `(vocabulary, width)` table picked by an integer index tensor.
+
+The gradient of the table is a scatter-add of the output's gradient into the picked rows,
+so an index that repeats accumulates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shapedl.backend import Array
+from shapedl.dims import Shape
+from shapedl.errors import shape_error, show_shape
+from shapedl.ops.registry import register
+from shapedl.tensor import Tensor, check_devices, record
+from shapedl.types import DT
+
+__all__ = ["embedding"]
+
+
+def embedding_rule(op: str, index: Shape, weight: Shape) -> Shape:
+    """`(*index, D)` for a `(V, D)` weight."""
+    if len(weight) != 2:
+        raise shape_error(
+            op,
+            [index, weight],
+            f"weight has rank {len(weight)} but must be 2-d (vocabulary, width)",
+        )
+    return (*index, weight[1])
+
+
+@register("embedding", embedding_rule, tensors=("index", "weight"))
+def embedding(index: Tensor[Any, Any, Any], weight: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]:
+    """The rows of `weight` at `index`: `out[..., :] = weight[index[...], :]`.
+
+    Args:
+        index: integer tensor of any shape, values in `[0, V)`.
+        weight: the `(V, D)` table.
+
+    Returns:
+        A tensor of shape `(*index.shape, D)` with the dtype of `weight`.
+
+    Raises:
+        ShapeError: when `weight` is not 2-d.
+        TypeError: when `index` is not an integer tensor.
+        IndexError: when an index is negative or not below `V`.
+
+    Shape:
+        `(*), (V, D) -> (*, D)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> table = sd.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])
+        >>> sd.ops.embedding(sd.tensor([[2, 0]]), table).tolist()
+        [[[4.0, 5.0], [0.0, 1.0]]]
+    """
+    embedding_rule("embedding", index.shape, weight.shape)
+    check_devices("embedding", index, weight)
+    idx = index.data
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"embedding: index must be an integer tensor, got dtype {idx.dtype}")
+    vocab = weight.shape[0]
+    _check_range(idx, vocab, weight.shape)
+    xp = weight.xp
+
+    def vjp(g: Array) -> tuple[None, Array]:
+        grad = xp.zeros(weight.data.shape, dtype=g.dtype)
+        xp.add.at(grad, idx.reshape(-1), g.reshape(-1, weight.shape[1]))
+        return None, grad
+
+    return record(weight.data[idx], (index, weight), vjp)
+
+
+def _check_range(idx: Array, vocab: int, shape: tuple[int, ...]) -> None:
+    if idx.size == 0:
+        return
+    low, high = int(idx.min()), int(idx.max())
+    if low < 0 or high >= vocab:
+        bad = low if low < 0 else high
+        raise IndexError(
+            f"embedding: index {bad} is out of range for a vocabulary of {vocab} rows "
+            f"(weight shape {show_shape(shape)}); indices must be in [0, {vocab})"
+        )
