@@ -1,0 +1,134 @@
+"""Adam, and AdamW (Adam with decoupled weight decay)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from shapedl.backend import Array
+from shapedl.optim.base import Missing, Optimizer, check, check_beta, check_nonnegative
+
+__all__ = ["Adam", "AdamW"]
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015), as `torch.optim.Adam` computes it.
+
+    The update of parameter `p` with gradient `g` at step `t` (`m`, `v`, `v_max` start at 0)::
+
+        if weight_decay != 0:  g = g + weight_decay * p
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        if amsgrad:  v_max = max(v_max, v);  v_hat = v_max
+        else:        v_hat = v
+        p = p - lr / (1 - beta1 ** t) * m / (sqrt(v_hat) / sqrt(1 - beta2 ** t) + eps)
+
+    Args:
+        lr: the learning rate, >= 0.
+        betas: `(beta1, beta2)`, the decay rates of the moment averages, each in [0, 1).
+        eps: added to the denominator, >= 0.
+        weight_decay: L2 penalty added to the gradient, >= 0.
+        amsgrad: use the largest second moment seen so far (AMSGrad).
+        missing: `"error"` or `"warn"` for parameters without a gradient (see `Optimizer`).
+
+    Raises:
+        ValueError: for an invalid hyperparameter (`invalid beta parameter at index 0: 1.0`).
+
+    Example:
+        >>> import shapedl as sd
+        >>> w = sd.tensor([1.0, -1.0])
+        >>> grads = (w.traced() * 3.0).sum().backward()
+        >>> sd.optim.Adam(lr=0.5).update([w], grads)
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.5, -1.5]
+    """
+
+    hyper = ("lr", "betas", "eps", "weight_decay", "amsgrad")
+
+    def __init__(
+        self,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        *,
+        missing: Missing = "error",
+    ) -> None:
+        self.betas = tuple(betas)
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.amsgrad = amsgrad
+        super().__init__(lr, missing=missing)
+
+    @property
+    def slots(self) -> tuple[str, ...]:
+        return ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if self.amsgrad else ())
+
+    def _validate(self) -> None:
+        super()._validate()
+        check(len(self.betas) == 2, "betas (expected two values)", self.betas)
+        for i, beta in enumerate(self.betas):
+            check_beta(f"beta parameter at index {i}", beta)
+        check_nonnegative("epsilon value", self.eps)
+        check_nonnegative("weight_decay value", self.weight_decay)
+
+    def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array) -> None:
+        state["step"] += 1
+        if self.weight_decay != 0:
+            g = g + self.weight_decay * p
+        self._adam(xp, state, p, g)
+
+    def _adam(self, xp: Any, state: dict[str, Any], p: Array, g: Array) -> None:
+        beta1, beta2 = self.betas
+        t = state["step"]
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m += (1 - beta1) * (g - m)
+        v *= beta2
+        v += (1 - beta2) * (g * g)
+        if self.amsgrad:
+            v_hat = state["max_exp_avg_sq"]
+            xp.maximum(v_hat, v, out=v_hat)
+        else:
+            v_hat = v
+        denom = (v_hat**0.5) / math.sqrt(1 - beta2**t) + self.eps
+        p -= (self.lr / (1 - beta1**t)) * (m / denom)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as `torch.optim.AdamW`.
+
+    The update is Adam's without its L2 term, after shrinking the parameter::
+
+        p = p * (1 - lr * weight_decay)
+        (then Adam's update of p with g, weight_decay = 0)
+
+    Args:
+        lr, betas, eps, amsgrad, missing: as for `Adam`.
+        weight_decay: the decoupled decay rate, >= 0 (0.01 by default).
+
+    Example:
+        >>> import shapedl as sd
+        >>> w = sd.tensor([1.0])
+        >>> grads = (w.traced() * 0.0).sum().backward()
+        >>> sd.optim.AdamW(lr=0.1, weight_decay=0.5).update([w], grads)
+        >>> round(w.item(), 4)
+        0.95
+    """
+
+    def __init__(
+        self,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        missing: Missing = "error",
+    ) -> None:
+        super().__init__(lr, betas, eps, weight_decay, amsgrad, missing=missing)
+
+    def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array) -> None:
+        state["step"] += 1
+        p *= 1 - self.lr * self.weight_decay
+        self._adam(xp, state, p, g)

@@ -1,0 +1,259 @@
+"""`Optimizer`: what every optimizer shares — finding parameters, reporting missing gradients,
+per-parameter state by name, validation, and saving that state so training resumes exactly.
+
+A subclass names its hyperparameters (`hyper`) and its per-parameter state slots (`slots`),
+validates in `_validate`, and writes its update rule in `_step`, which changes the parameter's
+array in place (the tensor, and so its identity and `grads[p]`, stays the same).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Literal, Protocol
+
+from shapedl.backend import Array
+from shapedl.checkpoint import CheckpointError, PathLike, load_state, save_state
+from shapedl.device import Device
+from shapedl.tape import Gradients
+from shapedl.tensor import Tensor
+
+__all__ = [
+    "HasParameters",
+    "MissingGradientError",
+    "MissingGradientWarning",
+    "Optimizer",
+    "Params",
+    "named_parameters",
+]
+
+Missing = Literal["error", "warn"]
+
+
+class HasParameters(Protocol):
+    """Anything with `parameters()` giving tensors by dotted name, such as an `nn.Module`."""
+
+    def parameters(self) -> Mapping[str, Tensor[Any, Any, Any]]: ...
+
+
+Params = HasParameters | Mapping[str, Tensor[Any, Any, Any]] | Sequence[Tensor[Any, Any, Any]]
+
+
+class MissingGradientError(ValueError):
+    """Some parameters have no gradient: they did not take part in the loss."""
+
+
+class MissingGradientWarning(UserWarning):
+    """The warning form of `MissingGradientError`, chosen with `missing="warn"`."""
+
+
+def named_parameters(params: Params) -> dict[str, Tensor[Any, Any, Any]]:
+    """Parameters by name: a model's `parameters()`, a dict as given, a list by position."""
+    found: Any = params.parameters() if hasattr(params, "parameters") else params
+    if isinstance(found, Mapping):
+        named = dict(found)
+    elif isinstance(found, Sequence) and not isinstance(found, str | bytes):
+        named = {str(i): p for i, p in enumerate(found)}
+    else:
+        raise TypeError(
+            "expected a model with parameters(), a dict of tensors or a list of tensors, "
+            f"got {type(params).__name__}"
+        )
+    for name, p in named.items():
+        if not isinstance(p, Tensor):
+            raise TypeError(f"parameter {name!r} is a {type(p).__name__}, not a Tensor")
+    return named
+
+
+def check(ok: bool, what: str, value: object) -> None:
+    """A `ValueError` `invalid <what>: <value>` unless `ok` (PyTorch's wording)."""
+    if not ok:
+        raise ValueError(f"invalid {what}: {value}")
+
+
+def check_nonnegative(what: str, value: float) -> None:
+    check(isinstance(value, int | float) and math.isfinite(value) and value >= 0, what, value)
+
+
+def check_beta(what: str, value: float) -> None:
+    check(isinstance(value, int | float) and 0.0 <= value < 1.0, what, value)
+
+
+class Optimizer:
+    """Base of every optimizer: `opt.update(model, grads)` steps each parameter in place.
+
+    Args:
+        missing: what a parameter with no gradient is: `"error"` (the default) raises
+            `MissingGradientError`, `"warn"` warns with `MissingGradientWarning` and leaves
+            those parameters unchanged. Never silent.
+    """
+
+    hyper: ClassVar[tuple[str, ...]] = ("lr",)
+
+    def __init__(self, lr: float, *, missing: Missing = "error") -> None:
+        check(missing in ("error", "warn"), 'missing (expected "error" or "warn")', missing)
+        self.lr = lr
+        self.missing: Missing = missing
+        self.state: dict[str, dict[str, Any]] = {}
+        self._devices: dict[str, Device] = {}
+        self._validate()
+
+    @property
+    def slots(self) -> tuple[str, ...]:
+        """The per-parameter state arrays this optimizer keeps with its hyperparameters."""
+        return ()
+
+    def _validate(self) -> None:
+        check_nonnegative("learning rate", self.lr)
+
+    def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array) -> None:
+        raise NotImplementedError
+
+    # ---- the update -------------------------------------------------------------------
+    def update(self, params: Params, grads: Gradients, *, missing: Missing | None = None) -> None:
+        """Step every parameter of `params` against its gradient in `grads`, in place.
+
+        Args:
+            params: a model (anything with `parameters()`), a dict of tensors, or a list.
+            grads: what `loss.backward()` returned.
+            missing: overrides the optimizer's `missing` for this call.
+
+        Raises:
+            MissingGradientError: naming every parameter without a gradient (unless warned).
+        """
+        named = named_parameters(params)
+        self._report_missing([n for n, p in named.items() if grads.array(p) is None], missing)
+        seen: set[int] = set()
+        for name, p in named.items():
+            g = grads.array(p)
+            if g is None or id(p.data) in seen:  # NOTE: a tied parameter steps once
+                continue
+            seen.add(id(p.data))
+            if g.dtype != p.data.dtype:
+                g = g.astype(p.data.dtype)
+            self._step(p.xp, self._state(name, p), p.data, g)
+
+    def _report_missing(self, names: list[str], missing: Missing | None) -> None:
+        if not names:
+            return
+        how = self.missing if missing is None else missing
+        text = (
+            f"no gradient for {len(names)} parameter{'s' if len(names) > 1 else ''}: "
+            f"{', '.join(names)} (did they take part in the loss? pass only the parameters "
+            'you train, or missing="warn" to skip them with a warning)'
+        )
+        if how == "warn":
+            warnings.warn(text, MissingGradientWarning, stacklevel=3)
+        else:
+            raise MissingGradientError(text)
+
+    def _state(self, name: str, p: Tensor[Any, Any, Any]) -> dict[str, Any]:
+        state = self.state.get(name)
+        if state is None:
+            xp = p.xp
+            state = {"step": 0, **{slot: xp.zeros_like(p.data) for slot in self.slots}}
+            self.state[name] = state
+            self._devices[name] = p.device
+        elif state.get("host"):
+            state = self._to_device(name, state, p)
+        return state
+
+    def _to_device(self, name: str, state: dict[str, Any], p: Tensor[Any, Any, Any]) -> Any:
+        """State loaded from a file, moved onto the parameter's device at its first step."""
+        wrong = [s for s in self.slots if tuple(state[s].shape) != p.shape]
+        if wrong:
+            raise CheckpointError(
+                f"optimizer state for {name!r} has shape {tuple(state[wrong[0]].shape)}, "
+                f"but the parameter has shape {p.shape}"
+            )
+        backend = p.device.backend
+        moved = {s: backend.asarray(state[s], dtype=str(p.data.dtype)) for s in self.slots}
+        state = {"step": state["step"], **moved}
+        self.state[name] = state
+        self._devices[name] = p.device
+        return state
+
+    # ---- saving and loading -----------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Hyperparameters (`hyper.lr`, ...) and per-parameter state (`state.<name>.<slot>`),
+        as host arrays and Python numbers, ready for `checkpoint.save_state`."""
+        out: dict[str, Any] = {f"hyper.{h}": getattr(self, h) for h in self.hyper}
+        for name, state in self.state.items():
+            out[f"state.{name}.step"] = state["step"]
+            for slot in self.slots:
+                a = state[slot]
+                host = state.get("host")
+                out[f"state.{name}.{slot}"] = a if host else self._host(name, a)
+        return out
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore what `state_dict` returned: hyperparameters and every parameter's state.
+
+        Raises:
+            CheckpointError: listing every missing or unexpected entry (the optimizer is left
+                as it was).
+        """
+        before = {h: getattr(self, h) for h in self.hyper}
+        try:
+            per_param = self._load_hyper_and_split(state)
+        except BaseException:
+            for h, value in before.items():
+                setattr(self, h, value)
+            raise
+        self.state = {
+            name: {"host": True, "step": int(slots["step"]), **{s: slots[s] for s in self.slots}}
+            for name, slots in per_param.items()
+        }
+
+    def _load_hyper_and_split(self, state: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+        missing = [f"hyper.{h}" for h in self.hyper if f"hyper.{h}" not in state]
+        for h in self.hyper:
+            if f"hyper.{h}" in state:
+                setattr(self, h, _like(getattr(self, h), state[f"hyper.{h}"]))
+        self._validate()
+        per_param, unexpected = self._split(state)
+        for name, slots in per_param.items():
+            missing += [f"state.{name}.{s}" for s in ("step", *self.slots) if s not in slots]
+        if missing or unexpected:
+            found = (("missing", missing), ("unexpected", unexpected))
+            raise CheckpointError(
+                f"{type(self).__name__} state does not match: "
+                + "; ".join(f"{label}: {', '.join(names)}" for label, names in found if names)
+            )
+        return per_param
+
+    def _split(self, state: Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], list[str]]:
+        per_param: dict[str, dict[str, Any]] = {}
+        unexpected = []
+        for key, value in state.items():
+            name, _, slot = key.removeprefix("state.").rpartition(".")
+            if key.startswith("state.") and name and slot in ("step", *self.slots):
+                per_param.setdefault(name, {})[slot] = value
+            elif not (key.startswith("hyper.") and key[6:] in self.hyper):
+                unexpected.append(key)
+        return per_param, unexpected
+
+    def _host(self, name: str, a: Array) -> Any:
+        return self._devices[name].backend.to_numpy(a).copy()
+
+    def save(self, path: PathLike) -> None:
+        """Save `state_dict()` with `checkpoint.save_state` (safetensors, or `.npz`)."""
+        save_state(self.state_dict(), path)
+
+    def load(self, path: PathLike) -> None:
+        """Load what `save` wrote, so that training resumes exactly where it stopped."""
+        self.load_state_dict(load_state(path))
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{h}={getattr(self, h)!r}" for h in self.hyper)
+        return f"{type(self).__name__}({args})"
+
+
+def _like(current: Any, value: Any) -> Any:
+    """A loaded hyperparameter converted to the type of the current one."""
+    if isinstance(current, bool):
+        return bool(value)
+    if isinstance(current, tuple):
+        return tuple(float(v) for v in value)
+    return float(value)
