@@ -385,10 +385,10 @@ class Tensor(Generic[S, DT, TapeT]):
         return _ops.reduce.argmin(self, axis, keepdims)
 
     def softmax(self: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
-        return _ops.softmax.softmax(self, axis)
+        return _softmax(self, axis)
 
     def log_softmax(self: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
-        return _ops.softmax.log_softmax(self, axis)
+        return _log_softmax(self, axis)
 
     # ---- matmul -----------------------------------------------------------------------
     @overload
@@ -413,10 +413,10 @@ class Tensor(Generic[S, DT, TapeT]):
         self: Tensor[Any, DT, Any], other: Tensor[tuple[Any], DT, Any]
     ) -> Tensor[Any, DT, Any]: ...
     def __matmul__(self, other: Any) -> Any:
-        return _ops.matmul.matmul(self, other)
+        return _matmul(self, other)
 
     def matmul(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]:
-        return _ops.matmul.matmul(self, other)
+        return _matmul(self, other)
 
     # ---- movement ---------------------------------------------------------------------
     def reshape(self: Tensor[S, DT, TT], shape: Sequence[int]) -> Tensor[Any, DT, TT]:
@@ -494,3 +494,9 @@ def check_devices(op: str, *xs: Tensor[Any, Any, Any]) -> None:
 # NOTE: at the bottom, because the op modules import `Tensor` from here; methods look the
 # op up at call time, when both modules are complete.
 from shapedl import ops as _ops  # noqa: E402
+
+# NOTE: `sd.ops.matmul` and `sd.ops.softmax` are the functions (ops/__init__'s star imports
+# shadow the modules of the same name), so these are imported from the modules' full paths.
+from shapedl.ops.matmul import matmul as _matmul  # noqa: E402
+from shapedl.ops.softmax import log_softmax as _log_softmax  # noqa: E402
+from shapedl.ops.softmax import softmax as _softmax  # noqa: E402

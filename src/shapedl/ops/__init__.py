@@ -1,23 +1,21 @@
 """Every op of shapedl, one module per op family; `REGISTRY` holds their shape rules."""
 
+# NOTE: the modules dropout, embedding, matmul and softmax are not bound here: their
+# functions of the same name (from the star imports) are `sd.ops.matmul` and so on.
 from shapedl.ops import (
     attention,
     compare,
     conv,
     creation,
-    dropout,
     elementwise,
-    embedding,
     index,
     join,
     mask,
-    matmul,
     movement,
     norm,
     pad,
     pool,
     reduce,
-    softmax,
 )
 from shapedl.ops.attention import *  # noqa: F403
 from shapedl.ops.compare import *  # noqa: F403
@@ -46,17 +44,13 @@ __all__ = [
     "compare",
     "conv",
     "creation",
-    "dropout",
     "elementwise",
-    "embedding",
     "index",
     "join",
     "mask",
-    "matmul",
     "movement",
     "norm",
     "pad",
     "pool",
     "reduce",
-    "softmax",
 ]

@@ -1,1 +1,107 @@
-"""(being written)"""
+"""Matrix product with NumPy/PyTorch `matmul` semantics: 1-d, 2-d and batched.
+
+Shape rule: a 1-d left operand is a row `(1, K)` and a 1-d right operand a column `(K, 1)`,
+and the added axis is dropped from the result; the inner dimensions must agree
+(`dims.same`), the batch dimensions (all but the last two) broadcast
+(`(*B1, N, K) @ (*B2, K, M) -> (*broadcast(B1, B2), N, M)`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar, overload
+
+from shapedl import dims
+from shapedl.backend import Array
+from shapedl.dims import Dim, Shape
+from shapedl.errors import shape_error
+from shapedl.ops.registry import register
+from shapedl.tensor import Tensor, check_devices, record
+from shapedl.types import DT, NoTape, Tape, Traced
+from shapedl.types import Dim as DimType
+
+__all__ = ["matmul"]
+
+N = TypeVar("N", bound=DimType)
+K = TypeVar("K", bound=DimType)
+M = TypeVar("M", bound=DimType)
+
+
+def _batch(op: str, a: Shape, b: Shape) -> Shape:
+    """Broadcast batch dims, or an error naming the axis (counted from the end of both)."""
+    ba, bb = a[:-2], b[:-2]
+    for i in range(1, min(len(ba), len(bb)) + 1):
+        x, y = ba[-i], bb[-i]
+        if x != 1 and y != 1 and dims.same(x, y) is False:
+            raise shape_error(
+                op, [a, b], f"batch dimensions differ: {x} vs {y} at axis {-i - 2} of both"
+            )
+    return dims.broadcast(op, ba, bb)
+
+
+def matmul_rule(op: str, a: Shape, b: Shape) -> Shape:
+    """`(*B1, N, K) @ (*B2, K, M) -> (*broadcast(B1, B2), N, M)`; 1-d operands as in NumPy."""
+    if not a or not b:
+        raise shape_error(
+            op, [a, b], "a 0-d operand has no axis to contract", "multiply by a scalar with *"
+        )
+    a2 = a if len(a) > 1 else (1, *a)
+    b2 = b if len(b) > 1 else (*b, 1)
+    if dims.same(a2[-1], b2[-2]) is False:
+        where = "axis -2 of the right" if len(b) > 1 else "axis -1 of the right"
+        raise shape_error(
+            op,
+            [a, b],
+            f"inner dimensions differ: {a[-1]} (axis -1 of the left) vs {b2[-2]} ({where})",
+        )
+    rows: tuple[Dim, ...] = (a2[-2],) if len(a) > 1 else ()
+    cols: tuple[Dim, ...] = (b2[-1],) if len(b) > 1 else ()
+    return (*_batch(op, a2, b2), *rows, *cols)
+
+
+@overload
+def matmul(  # type: ignore[overload-overlap]
+    a: Tensor[tuple[N, K], DT, NoTape], b: Tensor[tuple[K, M], DT, NoTape]
+) -> Tensor[tuple[N, M], DT, NoTape]: ...
+@overload
+def matmul(
+    a: Tensor[tuple[N, K], DT, Tape], b: Tensor[tuple[K, M], DT, Tape]
+) -> Tensor[tuple[N, M], DT, Traced]: ...
+@overload
+def matmul(a: Tensor[Any, DT, Any], b: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
+@register("matmul", matmul_rule, tensors=("a", "b"), methods=("matmul", "__matmul__"))
+def matmul(a: Tensor[Any, DT, Any], b: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]:
+    """Matrix product `a @ b`, batched over leading axes that broadcast (NumPy's `matmul`).
+
+    Raises:
+        ShapeError: when the inner dimensions differ, the batch dimensions do not broadcast,
+            or an operand is 0-d.
+
+    Shape:
+        `(*B1, N, K) @ (*B2, K, M) -> (*broadcast(B1, B2), N, M)`; `(K,) @ (K,) -> ()`,
+        `(K,) @ (*B, K, M) -> (*B, M)`, `(*B, N, K) @ (K,) -> (*B, N)`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> (sd.ones((5, 2, 3)) @ sd.ones((3, 4))).shape
+        (5, 2, 4)
+    """
+    check_devices("matmul", a, b)
+    matmul_rule("matmul", a.shape, b.shape)
+    xp = a.xp
+    x = a.data if a.ndim > 1 else a.data[None, :]
+    y = b.data if b.ndim > 1 else b.data[:, None]
+    out = xp.matmul(x, y)
+    full = out.shape
+
+    def vjp(g: Array) -> tuple[Array, Array]:
+        # NOTE: the tape sums these over broadcast batch axes; the axis a 1-d operand gained
+        # is dropped here, since the tape aligns shapes from the right
+        g = g.reshape(full)
+        ga, gb = xp.matmul(g, xp.swapaxes(y, -1, -2)), xp.matmul(xp.swapaxes(x, -1, -2), g)
+        return (ga if a.ndim > 1 else ga[..., 0, :]), (gb if b.ndim > 1 else gb[..., 0])
+
+    if a.ndim == 1:
+        out = out[..., 0, :]
+    if b.ndim == 1:
+        out = out[..., 0]
+    return record(out, (a, b), vjp)

@@ -1,19 +1,29 @@
-"""Reductions over axes: sum, mean, max, min, var, std, logsumexp, argmax, argmin."""
+"""Reductions over axes: sum, mean, max, min, var, std, logsumexp, argmax, argmin.
+
+Shape rule: the reduced axes (`axis` an int, a tuple, or None for all; negative counts from
+the end) disappear, or stay as size 1 with `keepdims`. `argmax`/`argmin` take one axis or
+None (the flattened array, as NumPy). Every gradient is the output's gradient broadcast back
+over the reduced axes, times the op's local derivative.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import Shape
+from shapedl.errors import shape_error
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
+from shapedl.types import DT, NoTape, S, Tape, i64
 
-__all__ = ["sum"]
+__all__ = ["argmax", "argmin", "logsumexp", "max", "mean", "min", "std", "sum", "var"]
 
+TT = TypeVar("TT", bound=Tape)
 Axis = int | Sequence[int] | None
+_AXIS = ("axis", "keepdims")
 
 
 def reduce_rule(op: str, x: Shape, axis: Axis = None, keepdims: bool = False) -> Shape:
@@ -24,15 +34,48 @@ def reduce_rule(op: str, x: Shape, axis: Axis = None, keepdims: bool = False) ->
     return tuple(d for i, d in enumerate(x) if i not in axes)
 
 
+def extreme_rule(op: str, x: Shape, axis: Axis = None, keepdims: bool = False) -> Shape:
+    """`reduce_rule`, refusing to take the max/min of an empty axis (it has no value)."""
+    for i in dims.normalize_axes(op, axis, x):
+        if x[i] == 0:
+            raise shape_error(op, [x], f"axis {i} has size 0, and an empty axis has no {op}")
+    return reduce_rule(op, x, axis, keepdims)
+
+
+def var_rule(op: str, x: Shape, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Shape:
+    """`reduce_rule`; `ddof` changes only the divisor `n - ddof`."""
+    return reduce_rule(op, x, axis, keepdims)
+
+
+def arg_rule(op: str, x: Shape, axis: int | None = None, keepdims: bool = False) -> Shape:
+    """One axis (or None: the flattened array, a scalar index) reduced to an index."""
+    if axis is not None and not isinstance(axis, int):
+        raise shape_error(op, [x], f"axis must be one int or None, got {axis!r}")
+    out = extreme_rule(op, x, axis, keepdims)
+    return tuple(1 for _ in x) if axis is None and keepdims else out
+
+
 def _expand(g: Array, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Array:
-    """`g` of the reduced shape, broadcast back over the reduced axes."""
+    """`g` of the reduced shape with the reduced axes put back as size 1 (broadcastable)."""
     if not keepdims:
         g = g.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
     return g
 
 
-@register("sum", reduce_rule, statics=("axis", "keepdims"), methods=("sum",))
-def sum(x: Tensor[Any, Any, Any], axis: Axis = None, keepdims: bool = False) -> Any:
+def _count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
+    n = 1
+    for i in axes:
+        n *= shape[i]
+    return n
+
+
+# ---- sum and mean -----------------------------------------------------------------------
+@overload
+def sum(x: Tensor[S, DT, TT], axis: None = None) -> Tensor[tuple[()], DT, TT]: ...
+@overload
+def sum(x: Tensor[S, DT, TT], axis: Axis, keepdims: bool = False) -> Tensor[Any, DT, TT]: ...
+@register("sum", reduce_rule, methods=("sum",), statics=_AXIS)
+def sum(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
     """Sum over `axis` (an int, a tuple, or None for all).
 
     Example:
@@ -44,3 +87,170 @@ def sum(x: Tensor[Any, Any, Any], axis: Axis = None, keepdims: bool = False) -> 
     out = x.data.sum(axis=axes, keepdims=keepdims)
     xp, shape = x.xp, x.shape
     return record(out, (x,), lambda g: (xp.broadcast_to(_expand(g, shape, axes, keepdims), shape),))
+
+
+@overload
+def mean(x: Tensor[S, DT, TT], axis: None = None) -> Tensor[tuple[()], DT, TT]: ...
+@overload
+def mean(x: Tensor[S, DT, TT], axis: Axis, keepdims: bool = False) -> Tensor[Any, DT, TT]: ...
+@register("mean", reduce_rule, methods=("mean",), statics=_AXIS)
+def mean(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
+    """Mean over `axis` (an int, a tuple, or None for all).
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.tensor([[1.0, 2.0], [3.0, 5.0]]).mean(axis=0).tolist()
+        [2.0, 3.5]
+    """
+    axes = dims.normalize_axes("mean", axis, x.shape)
+    out = x.data.mean(axis=axes, keepdims=keepdims)
+    xp, shape, n = x.xp, x.shape, _count(x.shape, axes)
+    return record(
+        out, (x,), lambda g: (xp.broadcast_to(_expand(g, shape, axes, keepdims) / n, shape),)
+    )
+
+
+# ---- max and min ------------------------------------------------------------------------
+def _extreme(
+    op: str, x: Tensor[Any, Any, Any], axis: Axis, keepdims: bool
+) -> Tensor[Any, Any, Any]:
+    extreme_rule(op, x.shape, axis, keepdims)
+    axes = dims.normalize_axes(op, axis, x.shape)
+    fn = x.data.max if op == "max" else x.data.min
+    kept = fn(axis=axes, keepdims=True)
+    out = kept if keepdims else kept.reshape(reduce_rule(op, x.shape, axes))
+
+    def vjp(g: Array) -> tuple[Array]:
+        # NOTE: ties share the gradient evenly, as torch's amax/amin (and max() over all) do
+        hit = (x.data == kept).astype(g.dtype)
+        return (_expand(g, x.shape, axes, keepdims) * hit / hit.sum(axis=axes, keepdims=True),)
+
+    return record(out, (x,), vjp)
+
+
+@register("max", extreme_rule, methods=("max",), statics=_AXIS)
+def max(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
+    """Largest value over `axis`; tied maxima share the gradient evenly (torch's `amax`).
+
+    Raises:
+        ShapeError: for an axis out of range, or an empty axis.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.tensor([[1.0, 5.0], [7.0, 2.0]]).max(axis=-1).tolist()
+        [5.0, 7.0]
+    """
+    return _extreme("max", x, axis, keepdims)
+
+
+@register("min", extreme_rule, methods=("min",), statics=_AXIS)
+def min(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
+    """Smallest value over `axis`; tied minima share the gradient evenly (torch's `amin`).
+
+    Raises:
+        ShapeError: for an axis out of range, or an empty axis.
+    """
+    return _extreme("min", x, axis, keepdims)
+
+
+# ---- var and std ------------------------------------------------------------------------
+def _centered(x: Tensor[Any, Any, Any], axes: tuple[int, ...]) -> Array:
+    return x.data - x.data.mean(axis=axes, keepdims=True)
+
+
+@register("var", var_rule, methods=("var",), statics=("axis", "keepdims", "ddof"))
+def var(
+    x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, ddof: int = 0
+) -> Tensor[Any, DT, TT]:
+    """Variance over `axis`, `sum((x - mean)**2) / (n - ddof)` (NumPy's `ddof`; 0 by default).
+
+    Example:
+        >>> import shapedl as sd
+        >>> round(sd.tensor([1.0, 2.0, 3.0, 4.0]).var(ddof=1).item(), 4)
+        1.6667
+    """
+    axes = dims.normalize_axes("var", axis, x.shape)
+    d, div = _centered(x, axes), _count(x.shape, axes) - ddof
+    out = (d * d).sum(axis=axes, keepdims=keepdims) / div
+    return record(out, (x,), lambda g: (_expand(g, x.shape, axes, keepdims) * d * (2 / div),))
+
+
+@register("std", var_rule, methods=("std",), statics=("axis", "keepdims", "ddof"))
+def std(
+    x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, ddof: int = 0
+) -> Tensor[Any, DT, TT]:
+    """Standard deviation over `axis`, the square root of `var`; its gradient is 0 where it is 0.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.tensor([[1.0, 3.0], [2.0, 2.0]]).std(axis=1).tolist()
+        [1.0, 0.0]
+    """
+    axes = dims.normalize_axes("std", axis, x.shape)
+    xp, d, div = x.xp, _centered(x, axes), _count(x.shape, axes) - ddof
+    kept = x.xp.sqrt((d * d).sum(axis=axes, keepdims=True) / div)
+    out = kept if keepdims else kept.reshape(reduce_rule("std", x.shape, axes))
+
+    def vjp(g: Array) -> tuple[Array]:
+        # NOTE: as torch, a constant slice (std 0) gets gradient 0 rather than nan
+        safe = xp.where(kept == 0, 1, kept)
+        scale = xp.where(kept == 0, 0, _expand(g, x.shape, axes, keepdims) / (safe * div))
+        return (d * scale,)
+
+    return record(out, (x,), vjp)
+
+
+# ---- logsumexp --------------------------------------------------------------------------
+@register("logsumexp", reduce_rule, methods=("logsumexp",), statics=_AXIS)
+def logsumexp(
+    x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
+) -> Tensor[Any, DT, TT]:
+    """`log(sum(exp(x)))` over `axis`, computed without overflow (the max is taken out first).
+
+    Example:
+        >>> import shapedl as sd
+        >>> round(sd.tensor([1000.0, 1000.0]).logsumexp().item(), 2)
+        1000.69
+    """
+    axes = dims.normalize_axes("logsumexp", axis, x.shape)
+    xp = x.xp
+    top = x.data.max(axis=axes, keepdims=True) if x.data.size else xp.zeros((), x.data.dtype)
+    # NOTE: an infinite max would give inf - inf = nan below; shifting by 0 there is exact
+    top = xp.where(xp.isfinite(top), top, 0).astype(x.data.dtype)
+    kept = xp.log(xp.exp(x.data - top).sum(axis=axes, keepdims=True)) + top
+    out = kept if keepdims else kept.reshape(reduce_rule("logsumexp", x.shape, axes))
+    return record(
+        out, (x,), lambda g: (_expand(g, x.shape, axes, keepdims) * xp.exp(x.data - kept),)
+    )
+
+
+# ---- argmax and argmin ------------------------------------------------------------------
+def _arg(
+    op: str, x: Tensor[Any, Any, Any], axis: int | None, keepdims: bool
+) -> Tensor[Any, Any, NoTape]:
+    shape = arg_rule(op, x.shape, axis, keepdims)
+    fn = x.data.argmax if op == "argmax" else x.data.argmin
+    out = fn(axis=axis).astype("int64").reshape(shape)
+    return Tensor(out, x.device)
+
+
+@register("argmax", arg_rule, methods=("argmax",), dtype="int64", statics=_AXIS)
+def argmax(
+    x: Tensor[Any, Any, Any], axis: int | None = None, keepdims: bool = False
+) -> Tensor[Any, i64, NoTape]:
+    """Index of the largest value along `axis` (None: in the flattened array); untraced.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.tensor([[1.0, 5.0], [7.0, 2.0]]).argmax(axis=1).tolist()
+        [1, 0]
+    """
+    return _arg("argmax", x, axis, keepdims)
+
+
+@register("argmin", arg_rule, methods=("argmin",), dtype="int64", statics=_AXIS)
+def argmin(
+    x: Tensor[Any, Any, Any], axis: int | None = None, keepdims: bool = False
+) -> Tensor[Any, i64, NoTape]:
+    """Index of the smallest value along `axis` (None: in the flattened array); untraced."""
+    return _arg("argmin", x, axis, keepdims)

@@ -1,1 +1,69 @@
-"""(being written)"""
+"""Softmax and log-softmax along one axis, stable for logits of any size.
+
+Shape rule: the shape is kept; `axis` must exist. Both subtract the max along `axis` before
+exponentiating, so logits of +-1000 give no inf or nan, forward or backward.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from shapedl import dims
+from shapedl.backend import Array
+from shapedl.dims import Shape
+from shapedl.ops.registry import register
+from shapedl.tensor import Tensor, record
+from shapedl.types import DT, S, Tape
+
+__all__ = ["log_softmax", "softmax"]
+
+TT = TypeVar("TT", bound=Tape)
+
+
+def softmax_rule(op: str, x: Shape, axis: int = -1) -> Shape:
+    """The shape is kept; `axis` must be in range."""
+    dims.normalize_axis(op, axis, x)
+    return x
+
+
+def _shifted(op: str, x: Tensor[Any, Any, Any], axis: int) -> tuple[int, Array]:
+    """The axis as an index, and `x` minus its max along it (every entry <= 0)."""
+    softmax_rule(op, x.shape, axis)
+    ax = dims.normalize_axis(op, axis, x.shape)
+    return ax, x.data - x.data.max(axis=ax, keepdims=True)
+
+
+@register("softmax", softmax_rule, statics=("axis",), methods=("softmax",))
+def softmax(x: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
+    """`exp(x) / sum(exp(x))` along `axis` (the last by default).
+
+    Raises:
+        ShapeError: when `axis` is out of range.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.tensor([0.0, 0.0, 1000.0]).softmax().tolist()
+        [0.0, 0.0, 1.0]
+    """
+    ax, z = _shifted("softmax", x, axis)
+    e = x.xp.exp(z)
+    out = e / e.sum(axis=ax, keepdims=True)
+    return record(out, (x,), lambda g: (out * (g - (g * out).sum(axis=ax, keepdims=True)),))
+
+
+@register("log_softmax", softmax_rule, statics=("axis",), methods=("log_softmax",))
+def log_softmax(x: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
+    """`x - logsumexp(x)` along `axis` (the last by default), computed without overflow.
+
+    Raises:
+        ShapeError: when `axis` is out of range.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.tensor([0.0, 1000.0]).log_softmax().tolist()
+        [-1000.0, 0.0]
+    """
+    ax, z = _shifted("log_softmax", x, axis)
+    xp = x.xp
+    out = z - xp.log(xp.exp(z).sum(axis=ax, keepdims=True))
+    return record(out, (x,), lambda g: (g - xp.exp(out) * g.sum(axis=ax, keepdims=True),))
