@@ -1,1 +1,141 @@
-"""(being written)"""
+"""Comparisons (`eq ne lt le gt ge`) and `where`.
+
+Shape rule: NumPy broadcasting of the operands (a Python scalar is shape `()`). Comparisons
+give boolean tensors that are never traced (they have no gradient); `where(cond, a, b)` sends
+its gradient to `a` where `cond` holds and to `b` elsewhere.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any
+
+from shapedl import dims
+from shapedl.backend import Array
+from shapedl.dims import Shape
+from shapedl.ops.registry import register
+from shapedl.tensor import Tensor, check_devices, record
+from shapedl.types import NoTape, bool_
+
+__all__ = ["eq", "ge", "gt", "le", "lt", "ne", "where"]
+
+Scalar = int | float
+Operand = Tensor[Any, Any, Any] | Scalar
+
+
+def compare_rule(op: str, a: Shape, b: Shape) -> Shape:
+    """NumPy broadcasting of the two operands."""
+    return dims.broadcast(op, a, b)
+
+
+def _compare(
+    op: str, a: Operand, b: Operand, fn: Callable[[Any, Any], Array]
+) -> Tensor[Any, bool_, NoTape]:
+    tensors = [t for t in (a, b) if isinstance(t, Tensor)]
+    if not tensors:
+        raise TypeError(f"{op}: needs at least one tensor, got {type(a)} and {type(b)}")
+    check_devices(op, *tensors)
+    compare_rule(op, _shape(a), _shape(b))
+    x = a.data if isinstance(a, Tensor) else a
+    y = b.data if isinstance(b, Tensor) else b
+    return Tensor(tensors[0].xp.asarray(fn(x, y)), tensors[0].device)
+
+
+def _shape(x: Operand) -> Shape:
+    return x.shape if isinstance(x, Tensor) else ()
+
+
+_AB = ("a", "b")
+
+
+@register("eq", compare_rule, methods=("eq",), tensors=_AB, dtype="bool")
+def eq(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
+    """`a == b` elementwise, broadcast; untraced booleans (`Tensor.__eq__` is identity).
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.tensor([1.0, 2.0]).eq(2.0).tolist()
+        [False, True]
+    """
+    return _compare("eq", a, b, operator.eq)
+
+
+@register("ne", compare_rule, methods=("ne",), tensors=_AB, dtype="bool")
+def ne(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
+    """`a != b` elementwise, broadcast; untraced booleans."""
+    return _compare("ne", a, b, operator.ne)
+
+
+@register("lt", compare_rule, methods=("__lt__",), tensors=_AB, dtype="bool")
+def lt(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
+    """`a < b` elementwise, broadcast; untraced booleans.
+
+    Raises:
+        ShapeError: when the shapes do not broadcast.
+
+    Example:
+        >>> import shapedl as sd
+        >>> (sd.tensor([1.0, 3.0]) < 2).tolist()
+        [True, False]
+    """
+    return _compare("lt", a, b, operator.lt)
+
+
+@register("le", compare_rule, methods=("__le__",), tensors=_AB, dtype="bool")
+def le(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
+    """`a <= b` elementwise, broadcast; untraced booleans."""
+    return _compare("le", a, b, operator.le)
+
+
+@register("gt", compare_rule, methods=("__gt__",), tensors=_AB, dtype="bool")
+def gt(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
+    """`a > b` elementwise, broadcast; untraced booleans."""
+    return _compare("gt", a, b, operator.gt)
+
+
+@register("ge", compare_rule, methods=("__ge__",), tensors=_AB, dtype="bool")
+def ge(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
+    """`a >= b` elementwise, broadcast; untraced booleans."""
+    return _compare("ge", a, b, operator.ge)
+
+
+def where_rule(op: str, cond: Shape, a: Shape, b: Shape) -> Shape:
+    """NumPy broadcasting of the condition and both branches."""
+    return dims.broadcast(op, cond, a, b)
+
+
+@register("where", where_rule, tensors=("cond", "a", "b"))
+def where(cond: Tensor[Any, Any, Any], a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
+    """`a` where `cond` holds, else `b`, all three broadcast; `a` or `b` may be a scalar.
+
+    The gradient goes to `a` where `cond` holds and to `b` elsewhere; `cond` gets none.
+
+    Raises:
+        ShapeError: when the three shapes do not broadcast.
+
+    Example:
+        >>> import shapedl as sd
+        >>> x = sd.tensor([-1.0, 2.0])
+        >>> sd.ops.where(x > 0, x, 0.0).tolist()
+        [0.0, 2.0]
+    """
+    check_devices("where", cond, *(t for t in (a, b) if isinstance(t, Tensor)))
+    where_rule("where", cond.shape, _shape(a), _shape(b))
+    xp, c = cond.xp, cond.data.astype(bool)
+    x = a.data if isinstance(a, Tensor) else a
+    y = b.data if isinstance(b, Tensor) else b
+    out = xp.where(c, x, y)
+    if not (isinstance(a, Tensor) or isinstance(b, Tensor)) and out.dtype.kind == "f":
+        out = out.astype("float32")  # NOTE: Python floats become f32, as in `sd.tensor`
+    branches = tuple(t for t in (a, b) if isinstance(t, Tensor))
+
+    def vjp(g: Array) -> list[Array | None]:
+        grads: list[Array | None] = [None]
+        if isinstance(a, Tensor):
+            grads.append(xp.where(c, g, 0).astype(g.dtype))
+        if isinstance(b, Tensor):
+            grads.append(xp.where(c, 0, g).astype(g.dtype))
+        return grads
+
+    return record(out, (cond, *branches), vjp)

@@ -58,7 +58,9 @@ def eye_rule(op: str, n: Dim, m: Dim | None = None) -> Shape:
     return (n, n if m is None else m)
 
 
-def _make(shape: ShapeArg, dtype: type[DType], device: Device | None, fill: Any) -> Any:
+def _make(
+    shape: ShapeArg, dtype: type[DType], device: Device | None, fill: Any
+) -> Tensor[Any, Any, NoTape]:
     dev = device or default_device()
     size = shape_rule("creation", shape)
     return Tensor(fill(dev, size, dtype.name), dev)
