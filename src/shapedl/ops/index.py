@@ -1,1 +1,277 @@
-"""(being written)"""
+"""Indexing: `x[...]` (NumPy's basic and advanced indexing), `gather` and `select` (PyTorch).
+
+The rule of `x[index]` sees the index as a tuple of ints, slices, `None`, `Ellipsis` and
+`IndexArray`s (the shape of an integer index tensor or boolean mask). A slice of a symbolic
+or `Dyn` axis has an exact size where one exists for every size of the axis (`x[:]`,
+`x[::2]`), else `Dyn`. Gradients scatter back with `xp.add.at`, which adds up repeated
+indices.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from types import EllipsisType
+from typing import Any, TypeVar
+
+from shapedl import dims
+from shapedl.backend import Array
+from shapedl.dims import DYN, Dim, Shape
+from shapedl.errors import shape_error
+from shapedl.ops.registry import register
+from shapedl.tensor import Tensor, check_devices, record
+from shapedl.types import DT, Tape
+
+__all__ = ["IndexArray", "gather", "getitem", "select"]
+
+TT = TypeVar("TT", bound=Tape)
+
+
+@dataclass(frozen=True)
+class IndexArray:
+    """An integer index tensor (or boolean mask) inside an index, as the rule sees it."""
+
+    shape: Shape
+    boolean: bool = False
+
+
+Item = int | slice | None | EllipsisType | IndexArray
+
+
+# ---- the rule of x[index] ---------------------------------------------------------------
+def _slice_size(op: str, x: Shape, axis: int, s: slice) -> Dim:
+    """The length of `s` over axis `axis`: exact for an int size, else where it is certain."""
+    d, start, stop, step = x[axis], s.start, s.stop, 1 if s.step is None else s.step
+    if step == 0:
+        raise shape_error(op, [x], f"slice step of axis {axis} is zero")
+    if all(isinstance(v, int) for v in (d, step)) and all(
+        v is None or isinstance(v, int) for v in (start, stop)
+    ):
+        return len(range(*s.indices(d)))  # type: ignore[arg-type]
+    if not isinstance(step, int):
+        return DYN
+    everything = start in (None, 0 if step > 0 else None) and stop is None
+    if everything or (start in (None, 0) and step == 1 and dims.same(stop, d)):
+        return dims.floordiv(dims.add(d, abs(step) - 1), abs(step))
+    if start in (None, 0) and stop == 0 and step > 0:
+        return 0
+    return DYN
+
+
+def _expand(op: str, x: Shape, index: tuple[Item, ...]) -> list[Item]:
+    """`index` with its `...` (or the missing trailing axes) spelled out as full slices."""
+    used = sum(len(i.shape) if isinstance(i, IndexArray) and i.boolean else 1 for i in index)
+    used -= sum(1 for i in index if i is None or i is Ellipsis)
+    if sum(1 for i in index if i is Ellipsis) > 1:
+        raise shape_error(op, [x], "an index can have only one ellipsis '...'")
+    if used > len(x):
+        raise shape_error(op, [x], f"too many indices: {used} for rank {len(x)}")
+    fill: list[Item] = [slice(None)] * (len(x) - used)
+    if Ellipsis not in index:
+        return [*index, *fill]
+    at = index.index(Ellipsis)
+    return [*index[:at], *fill, *index[at + 1 :]]
+
+
+def _check_int(op: str, x: Shape, axis: int, i: int) -> None:
+    d = x[axis]
+    if isinstance(d, int) and not -d <= i < d:
+        raise shape_error(op, [x], f"index {i} is out of range for axis {axis} of size {d}")
+
+
+def _advanced(op: str, x: Shape, item: Item, axis: int) -> tuple[Shape, int]:
+    """The broadcast shape an advanced item contributes, and how many axes it takes."""
+    if isinstance(item, int):
+        _check_int(op, x, axis, item)
+        return (), 1
+    assert isinstance(item, IndexArray)
+    if not item.boolean:
+        return item.shape, 1
+    taken = x[axis : axis + len(item.shape)]
+    for k, (m, d) in enumerate(zip(item.shape, taken, strict=True)):
+        if dims.same(m, d) is False:
+            raise shape_error(
+                op, [x, item.shape], f"boolean mask has size {m} at axis {axis + k}, not {d}"
+            )
+    return (DYN,), len(item.shape)
+
+
+def getitem_rule(op: str, x: Shape, index: Item | tuple[Item, ...]) -> Shape:
+    """The shape of `x[index]` under NumPy's rules, advanced indexing included.
+
+    Advanced items (index arrays, and ints once there is one) broadcast together; their
+    shape goes where they stand if they are adjacent, else in front (NumPy's rule).
+    """
+    items = _expand(op, x, index if isinstance(index, tuple) else (index,))
+    fancy = any(isinstance(i, IndexArray) for i in items)
+    basic: list[Dim] = []
+    shapes: list[Shape] = []
+    places: list[int] = []  # positions in `items` of the advanced ones
+    at = 0  # where the advanced dims go among the basic ones
+    axis = 0
+    for pos, item in enumerate(items):
+        if item is None:
+            basic.append(1)
+        elif isinstance(item, slice):
+            basic.append(_slice_size(op, x, axis, item))
+            axis += 1
+        elif isinstance(item, int) and not fancy:
+            _check_int(op, x, axis, item)
+            axis += 1
+        else:
+            at = len(basic) if not places else at
+            shape, taken = _advanced(op, x, item, axis)
+            shapes.append(shape)
+            places.append(pos)
+            axis += taken
+    if not places:
+        return tuple(basic)
+    joined = dims.broadcast(op, *shapes)
+    adjacent = places == list(range(places[0], places[0] + len(places)))
+    return tuple(basic[:at]) + joined + tuple(basic[at:]) if adjacent else joined + tuple(basic)
+
+
+# ---- x[index] at run time ---------------------------------------------------------------
+def _item(x: Tensor[Any, Any, Any], item: Any) -> tuple[Item, Any]:
+    """What the rule sees of one index item, and what the array module gets."""
+    if item is None or item is Ellipsis or isinstance(item, slice):
+        return item, item
+    if isinstance(item, bool):
+        raise TypeError("getitem: a bare True/False index is not supported")
+    if isinstance(item, Tensor):
+        check_devices("getitem", x, item)
+        data = item.data
+    elif isinstance(item, list | tuple) or getattr(item, "ndim", 0) > 0:
+        data = x.xp.asarray(item)  # NOTE: lists and arrays of ints or bools, as NumPy takes
+    else:
+        return operator.index(item), operator.index(item)
+    if data.dtype.kind not in "iub":
+        raise TypeError(f"getitem: index arrays must be integer or boolean, not {data.dtype}")
+    return IndexArray(tuple(data.shape), data.dtype.kind == "b"), data
+
+
+@register("getitem", getitem_rule, statics=("index",), methods=("__getitem__",))
+def getitem(x: Tensor[Any, DT, TT], index: Any) -> Tensor[Any, DT, TT]:
+    """`x[index]` with NumPy's meaning: ints, slices, `None`, `...`, index tensors, masks.
+
+    Raises:
+        ShapeError: for an int index out of range (naming the axis and its size), too many
+            indices, or a mask whose shape does not match.
+
+    Example:
+        >>> import shapedl as sd
+        >>> x = sd.ones((4, 5, 6))
+        >>> x[1:, None, ..., ::2].shape
+        (3, 1, 5, 3)
+        >>> x[sd.tensor([0, 0, 3]), -1].shape
+        (3, 6)
+    """
+    pairs = [_item(x, i) for i in (index if isinstance(index, tuple) else (index,))]
+    getitem_rule("getitem", x.shape, tuple(p[0] for p in pairs))
+    key = tuple(p[1] for p in pairs)
+    fancy = any(isinstance(p[0], IndexArray) for p in pairs)
+    try:
+        out = x.data[key]
+    except IndexError as err:
+        raise shape_error("getitem", [x.shape], str(err)) from None
+    xp = x.xp
+
+    def vjp(g: Array) -> tuple[Array]:
+        grad = xp.zeros(x.shape, dtype=g.dtype)
+        if fancy:  # NOTE: add.at, since an index array may repeat an index
+            xp.add.at(grad, key, g)
+        else:
+            grad[key] = g
+        return (grad,)
+
+    return record(out, (x,), vjp)
+
+
+# ---- gather / select --------------------------------------------------------------------
+def _index_dtype(op: str, index: Tensor[Any, Any, Any]) -> None:
+    if index.data.dtype.kind not in "iu":
+        raise TypeError(f"{op}: the index must be an integer tensor, not {index.data.dtype}")
+
+
+def gather_rule(op: str, x: Shape, index: Shape, axis: int = -1) -> Shape:
+    """`index`'s shape; `index` has `x`'s rank and is no larger off `axis` (torch.gather)."""
+    if len(index) != len(x):
+        raise shape_error(op, [x, index], f"index has rank {len(index)}, x has rank {len(x)}")
+    a = dims.normalize_axis(op, axis, x)
+    for k, (n, d) in enumerate(zip(index, x, strict=True)):
+        if k != a and isinstance(n, int) and isinstance(d, int) and n > d:
+            raise shape_error(op, [x, index], f"index has size {n} at axis {k}, x only {d}")
+    return index
+
+
+def select_rule(op: str, x: Shape, index: Shape, axis: int = 0) -> Shape:
+    """`x` with axis `axis` replaced by the length of the 1-d `index` (torch.index_select)."""
+    if len(index) > 1:
+        raise shape_error(op, [x, index], f"index must be 1-d, not rank {len(index)}")
+    a = dims.normalize_axis(op, axis, x)
+    return x[:a] + (index[0] if index else 1,) + x[a + 1 :]
+
+
+def _scatter_back(
+    op: str, x: Tensor[Any, Any, Any], index: Tensor[Any, Any, Any], key: tuple[Any, ...]
+) -> Tensor[Any, Any, Any]:
+    """`x.data[key]`, recorded with the scatter-add gradient; index errors become ShapeErrors."""
+    try:
+        out = x.data[key]
+    except IndexError as err:
+        raise shape_error(op, [x.shape, index.shape], str(err)) from None
+    xp = x.xp
+
+    def vjp(g: Array) -> tuple[Array, None]:
+        grad = xp.zeros(x.shape, dtype=g.dtype)
+        xp.add.at(grad, key, g)
+        return grad, None
+
+    return record(out, (x, index), vjp)
+
+
+@register("gather", gather_rule, tensors=("x", "index"), statics=("axis",), methods=("gather",))
+def gather(
+    x: Tensor[Any, DT, TT], index: Tensor[Any, Any, Any], axis: int = -1
+) -> Tensor[Any, DT, TT]:
+    """Values of `x` picked along `axis` by `index`, as `torch.gather`.
+
+    `out[i][j][k] = x[i][index[i][j][k]][k]` for `axis=1`; the result has `index`'s shape.
+
+    Raises:
+        ShapeError: when the ranks differ, or `index` is larger than `x` off `axis`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> x = sd.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> x.gather(sd.tensor([[1], [0]]), axis=1).tolist()
+        [[2.0], [3.0]]
+    """
+    gather_rule("gather", x.shape, index.shape, axis)
+    _index_dtype("gather", index)
+    check_devices("gather", x, index)
+    a, xp = axis % x.ndim, x.xp
+    key = tuple(
+        index.data if k == a else xp.arange(n).reshape((-1,) + (1,) * (index.ndim - k - 1))
+        for k, n in enumerate(index.shape)
+    )
+    return _scatter_back("gather", x, index, key)
+
+
+@register("select", select_rule, tensors=("x", "index"), statics=("axis",), methods=("select",))
+def select(
+    x: Tensor[Any, DT, TT], index: Tensor[Any, Any, Any], axis: int = 0
+) -> Tensor[Any, DT, TT]:
+    """The slices of `x` along `axis` at the positions in the 1-d `index` (torch.index_select).
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ones((4, 3)).select(sd.tensor([0, 0, 2]), axis=0).shape
+        (3, 3)
+    """
+    select_rule("select", x.shape, index.shape, axis)
+    _index_dtype("select", index)
+    check_devices("select", x, index)
+    a = axis % x.ndim
+    positions = index.data.reshape((-1,))
+    return _scatter_back("select", x, index, (slice(None),) * a + (positions,))

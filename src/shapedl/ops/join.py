@@ -1,1 +1,254 @@
-"""(being written)"""
+"""Joining and splitting along an axis: concat, stack, split (NumPy), chunk (PyTorch).
+
+Concat sums the joined axis (`dims.add`), so `(B, T)` and `(B, 1)` join to `(B, T + 1)` for
+every `B`, `T`. Split and chunk return tuples of tensors; their rules return tuples of
+shapes. The gradient of a join splits the output's gradient back; that of a split joins the
+pieces' gradients (zeros where a piece took no part).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar, cast
+
+from shapedl import dims
+from shapedl.backend import Array
+from shapedl.dims import DYN, Dim, Shape
+from shapedl.errors import shape_error
+from shapedl.ops.registry import register
+from shapedl.tensor import Tensor, check_devices, record
+from shapedl.types import DT, Tape
+
+__all__ = ["chunk", "concat", "split", "stack"]
+
+TT = TypeVar("TT", bound=Tape)
+Sections = int | Sequence[int]
+
+
+def _agree(op: str, xs: Sequence[Shape], skip: int | None) -> list[Dim]:
+    """The dims every shape shares (unified), except axis `skip`; errors name tensor and axis."""
+    if not xs:
+        raise shape_error(op, [], "needs at least one tensor")
+    first = xs[0]
+    out = list(first)
+    for i, s in enumerate(xs[1:], start=1):
+        if len(s) != len(first):
+            raise shape_error(
+                op, [first, s], f"tensor {i} has rank {len(s)}, tensor 0 has rank {len(first)}"
+            )
+        for a, d in enumerate(s):
+            both = out[a] if a == skip else dims.unify(out[a], d)
+            if both is None:
+                raise shape_error(
+                    op,
+                    [first, s],
+                    f"tensor {i} has size {d} at axis {a}, the earlier tensors {out[a]}",
+                    f"only axis {skip} may differ" if skip is not None else None,
+                )
+            out[a] = both
+    return out
+
+
+def concat_rule(op: str, xs: Sequence[Shape], axis: int = 0) -> Shape:
+    """The shapes joined along `axis` (which sums); every other axis must agree."""
+    if xs and not xs[0]:
+        raise shape_error(op, [xs[0]], "cannot join 0-d tensors", "use stack")
+    a = dims.normalize_axis(op, axis, xs[0]) if xs else 0
+    out = _agree(op, xs, a)
+    out[a] = 0
+    for s in xs:
+        out[a] = dims.add(out[a], s[a])
+    return tuple(out)
+
+
+def stack_rule(op: str, xs: Sequence[Shape], axis: int = 0) -> Shape:
+    """Equal shapes stacked along a new axis `axis` of size `len(xs)`."""
+    out = _agree(op, xs, None)
+    a = dims.normalize_axis(op, axis, tuple(out) + (1,))
+    return tuple(out[:a]) + (len(xs),) + tuple(out[a:])
+
+
+def _split(a: Array, bounds: Sequence[int], axis: int) -> list[Array]:
+    out, start = [], 0
+    for stop in [*bounds, a.shape[axis]]:
+        index = (slice(None),) * axis + (slice(start, stop),)
+        out.append(a[index])
+        start = stop
+    return out
+
+
+@register("concat", concat_rule, tensors=(), tensor_lists=("xs",), statics=("axis",))
+def concat(xs: Sequence[Tensor[Any, DT, TT]], axis: int = 0) -> Tensor[Any, DT, TT]:
+    """The tensors joined along an existing axis.
+
+    Raises:
+        ShapeError: when two tensors differ at another axis (the message names the tensor's
+            index and the axis).
+
+    Shape:
+        `(N1, C), (N2, C) -> (N1 + N2, C)` with `axis=0`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.concat([sd.ones((2, 3)), sd.zeros((1, 3))]).shape
+        (3, 3)
+    """
+    concat_rule("concat", [x.shape for x in xs], axis)
+    check_devices("concat", *xs)
+    a = axis % xs[0].ndim
+    sizes = [x.shape[a] for x in xs]
+    out = xs[0].xp.concatenate([x.data for x in xs], axis=a)
+    return record(out, tuple(xs), lambda g: _split(g, _bounds(sizes), a))
+
+
+def _bounds(sizes: Sequence[int]) -> list[int]:
+    """Where each piece but the first starts."""
+    return [sum(sizes[:i]) for i in range(1, len(sizes))]
+
+
+def _sizes(shapes: Sequence[Shape], a: int) -> list[int]:
+    """Axis `a` of each shape a rule computed from run-time sizes (so they are ints)."""
+    return [cast(int, s[a]) for s in shapes]
+
+
+def _runs(sizes: Sequence[int]) -> list[slice]:
+    """Consecutive slices of the given sizes."""
+    starts = [0, *_bounds(sizes)]
+    return [slice(i, i + n) for i, n in zip(starts, sizes, strict=True)]
+
+
+@register("stack", stack_rule, tensors=(), tensor_lists=("xs",), statics=("axis",))
+def stack(xs: Sequence[Tensor[Any, DT, TT]], axis: int = 0) -> Tensor[Any, DT, TT]:
+    """Tensors of one shape stacked along a new axis at position `axis` of the result.
+
+    Raises:
+        ShapeError: when two tensors differ in shape (the message names the tensor and axis).
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.stack([sd.ones((2, 3)), sd.zeros((2, 3))], axis=1).shape
+        (2, 2, 3)
+    """
+    want = stack_rule("stack", [x.shape for x in xs], axis)
+    check_devices("stack", *xs)
+    a = axis % len(want)
+    out = xs[0].xp.stack([x.data for x in xs], axis=a)
+    return record(out, tuple(xs), lambda g: [g.take(i, axis=a) for i in range(len(xs))])
+
+
+# ---- split / chunk ----------------------------------------------------------------------
+def _piece(d: Dim, start: int, stop: int | None) -> Dim:
+    """The size of `[start:stop]` of an axis of size `d` (NumPy slicing; exact or DYN)."""
+    if isinstance(d, int):
+        return len(range(*slice(start, stop).indices(d)))
+    if start == 0 and stop is None:
+        return d
+    if start == 0 and stop == 0:
+        return 0
+    return DYN
+
+
+def _equal_parts(op: str, x: Shape, a: int, n: int) -> Dim:
+    """The size of each of `n` equal parts of axis `a`; an error where they cannot be equal."""
+    if n <= 0:
+        raise shape_error(op, [x], f"cannot split axis {a} into {n} sections")
+    size = dims.floordiv(x[a], n)
+    if dims.same(dims.mul(size, n), x[a]) is False:
+        raise shape_error(
+            op,
+            [x],
+            f"axis {a} of size {x[a]} does not split into {n} equal sections",
+            "pass split indices, or use chunk for a smaller last piece",
+        )
+    return size
+
+
+def split_rule(op: str, x: Shape, sections: Sections, axis: int = 0) -> tuple[Shape, ...]:
+    """NumPy's split: `n` equal sections, or the pieces between the given indices."""
+    a = dims.normalize_axis(op, axis, x)
+    if isinstance(sections, int):
+        sizes: list[Dim] = [_equal_parts(op, x, a, sections)] * sections
+    else:
+        starts = [0, *sections]
+        stops: list[int | None] = [*sections, None]
+        sizes = [_piece(x[a], i, j) for i, j in zip(starts, stops, strict=True)]
+    return tuple(x[:a] + (d,) + x[a + 1 :] for d in sizes)
+
+
+def chunk_rule(op: str, x: Shape, chunks: int, axis: int = 0) -> tuple[Shape, ...]:
+    """PyTorch's chunk: pieces of `ceil(size / chunks)`, the last one smaller.
+
+    A symbolic size that `chunks` does not provably divide gives `chunks` pieces of
+    `size // chunks` (the runtime has the exact sizes).
+    """
+    a = dims.normalize_axis(op, axis, x)
+    if chunks <= 0:
+        raise shape_error(op, [x], f"chunks must be >= 1, got {chunks}")
+    d = x[a]
+    if isinstance(d, int):
+        step = -(-d // chunks)
+        sizes: list[Dim] = [min(step, d - i) for i in range(0, d, step)] if d else [0] * chunks
+    else:
+        sizes = [dims.floordiv(d, chunks)] * chunks
+    return tuple(x[:a] + (s,) + x[a + 1 :] for s in sizes)
+
+
+def _pieces(
+    x: Tensor[Any, Any, Any], cuts: Sequence[slice], a: int
+) -> tuple[Tensor[Any, Any, Any], ...]:
+    """`x[..., cut, ...]` along axis `a` for each cut; each piece is its own op."""
+    xp, out = x.xp, []
+    for cut in cuts:
+        index = (slice(None),) * a + (cut,)
+
+        def vjp(g: Array, index: tuple[slice, ...] = index) -> tuple[Array]:
+            grad = xp.zeros(x.shape, dtype=g.dtype)
+            grad[index] = g
+            return (grad,)
+
+        out.append(record(x.data[index], (x,), vjp))
+    return tuple(out)
+
+
+@register("split", split_rule, statics=("sections", "axis"), methods=("split",), returns="tuple")
+def split(
+    x: Tensor[Any, DT, TT], sections: Sections, axis: int = 0
+) -> tuple[Tensor[Any, DT, TT], ...]:
+    """`x` cut along `axis`, with NumPy's meaning of `sections`.
+
+    Args:
+        x: the tensor to cut.
+        sections: an int `n` for `n` equal pieces, or a sequence of indices to cut at
+            (`[2, 5]` gives `x[:2]`, `x[2:5]`, `x[5:]` along `axis`).
+        axis: the axis to cut.
+
+    Raises:
+        ShapeError: when an int `sections` does not divide the axis.
+
+    Example:
+        >>> import shapedl as sd
+        >>> [p.shape for p in sd.ops.split(sd.ones((6, 2)), [1, 4])]
+        [(1, 2), (3, 2), (2, 2)]
+    """
+    shapes = split_rule("split", x.shape, sections, axis)
+    a = axis % x.ndim
+    if isinstance(sections, int):
+        return _pieces(x, _runs(_sizes(shapes, a)), a)
+    bounds = [0, *sections]
+    return _pieces(x, [slice(i, j) for i, j in zip(bounds, [*sections, None], strict=True)], a)
+
+
+@register("chunk", chunk_rule, statics=("chunks", "axis"), methods=("chunk",), returns="tuple")
+def chunk(x: Tensor[Any, DT, TT], chunks: int, axis: int = 0) -> tuple[Tensor[Any, DT, TT], ...]:
+    """`x` cut along `axis` into pieces of `ceil(size / chunks)`, as PyTorch's `chunk`.
+
+    The last piece may be smaller, and there may be fewer than `chunks` pieces.
+
+    Example:
+        >>> import shapedl as sd
+        >>> [p.shape for p in sd.ops.chunk(sd.ones((5, 2)), 3)]
+        [(2, 2), (2, 2), (1, 2)]
+    """
+    shapes = chunk_rule("chunk", x.shape, chunks, axis)
+    a = axis % x.ndim
+    return _pieces(x, _runs(_sizes(shapes, a)), a)

@@ -1,1 +1,259 @@
-"""(being written)"""
+"""Movement ops: reshape, flatten, permute, transpose, unsqueeze, squeeze, broadcast_to.
+
+None of them computes anything: each rearranges the same values, and its gradient rearranges
+the output's gradient back (broadcast_to's is summed back by the tape). Every rule works over
+`dims`, so `reshape((B * T, C))` of a `(B, T, C)` tensor is exact for every `B`, `T`, `C`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from shapedl import dims
+from shapedl.dims import DYN, Dim, Shape
+from shapedl.errors import shape_error
+from shapedl.ops.registry import register
+from shapedl.tensor import Tensor, record
+from shapedl.types import DT, Tape
+
+__all__ = ["broadcast_to", "flatten", "permute", "reshape", "squeeze", "transpose", "unsqueeze"]
+
+TT = TypeVar("TT", bound=Tape)
+Axis = int | Sequence[int] | None
+
+
+def _as_shape(shape: Sequence[Dim] | Dim) -> Shape:
+    return tuple(shape) if isinstance(shape, Sequence) else (shape,)
+
+
+# ---- reshape ----------------------------------------------------------------------------
+def _solve(op: str, x: Shape, want: Shape, free: int) -> Dim:
+    """The size that `-1` at position `free` of `want` stands for."""
+    total = dims.product(x)
+    known = dims.product(d for i, d in enumerate(want) if i != free)
+    if known == 0:
+        raise shape_error(op, [x, want], "cannot infer -1 next to a size of 0")
+    size = dims.floordiv(total, known)
+    exact = dims.same(dims.mul(size, known), total)
+    if exact is False:
+        raise shape_error(
+            op, [x, want], f"{total} values do not divide into sizes of product {known}"
+        )
+    return size if exact else DYN
+
+
+def reshape_rule(op: str, x: Shape, shape: Sequence[Dim] | Dim) -> Shape:
+    """`shape`, with one `-1` solved; the number of values must not change."""
+    want = _as_shape(shape)
+    free = [i for i, d in enumerate(want) if isinstance(d, int) and d < 0]
+    if any(want[i] != -1 for i in free) or len(free) > 1:
+        raise shape_error(op, [x, want], "sizes must be >= 0, with at most one -1")
+    if free:
+        return tuple(
+            _solve(op, x, want, free[0]) if i == free[0] else d for i, d in enumerate(want)
+        )
+    if dims.same(dims.product(x), dims.product(want)) is False:
+        raise shape_error(
+            op,
+            [x, want],
+            f"{dims.product(x)} values cannot take the shape of {dims.product(want)}",
+            "use -1 for the size to infer",
+        )
+    return want
+
+
+@register("reshape", reshape_rule, statics=("shape",), methods=("reshape",))
+def reshape(x: Tensor[Any, DT, TT], shape: Sequence[int] | int) -> Tensor[Any, DT, TT]:
+    """The same values in `shape`; one size may be `-1`, inferred from the others.
+
+    Raises:
+        ShapeError: when the number of values differs, or `-1` cannot be solved.
+
+    Shape:
+        `(B, T, C) -> (B * T, C)` with `shape=(-1, C)`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ones((2, 3, 4)).reshape((-1, 4)).shape
+        (6, 4)
+    """
+    want = reshape_rule("reshape", x.shape, shape)
+    return record(x.data.reshape(want), (x,), lambda g: (g.reshape(x.shape),))
+
+
+# ---- flatten ----------------------------------------------------------------------------
+def flatten_rule(op: str, x: Shape, start_axis: int = 0, end_axis: int = -1) -> Shape:
+    """Axes `start_axis..end_axis` (inclusive) merged into one of their product."""
+    if not x:
+        return (1,)
+    start = dims.normalize_axis(op, start_axis, x, "start_axis")
+    end = dims.normalize_axis(op, end_axis, x, "end_axis")
+    if start > end:
+        raise shape_error(op, [x], f"start_axis {start_axis} comes after end_axis {end_axis}")
+    return x[:start] + (dims.product(x[start : end + 1]),) + x[end + 1 :]
+
+
+@register("flatten", flatten_rule, statics=("start_axis", "end_axis"), methods=("flatten",))
+def flatten(x: Tensor[Any, DT, TT], start_axis: int = 0, end_axis: int = -1) -> Tensor[Any, DT, TT]:
+    """Axes `start_axis` to `end_axis` (inclusive, as in PyTorch) merged into one.
+
+    Shape:
+        `(N, C, H, W) -> (N, C * H * W)` with `start_axis=1`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ones((2, 3, 4)).flatten(1).shape
+        (2, 12)
+    """
+    want = flatten_rule("flatten", x.shape, start_axis, end_axis)
+    return record(x.data.reshape(want), (x,), lambda g: (g.reshape(x.shape),))
+
+
+# ---- permute / transpose ----------------------------------------------------------------
+def _axes_of(op: str, x: Shape, axes: Sequence[int]) -> tuple[int, ...]:
+    order = tuple(axes)
+    if len(order) != len(x):
+        raise shape_error(op, [x], f"axes {order} has {len(order)} axes for rank {len(x)}")
+    norm = tuple(dims.normalize_axis(op, a, x) for a in order)
+    if sorted(norm) != list(range(len(x))):
+        raise shape_error(op, [x], f"axes {order} is not a permutation of the axes")
+    return norm
+
+
+def permute_rule(op: str, x: Shape, axes: Sequence[int]) -> Shape:
+    """The axes of `x` in the order `axes` (a permutation; negative axes count from the end)."""
+    return tuple(x[a] for a in _axes_of(op, x, axes))
+
+
+def transpose_rule(op: str, x: Shape, axis0: int = -2, axis1: int = -1) -> Shape:
+    """`x` with axes `axis0` and `axis1` swapped."""
+    a, b = dims.normalize_axis(op, axis0, x, "axis0"), dims.normalize_axis(op, axis1, x, "axis1")
+    out = list(x)
+    out[a], out[b] = x[b], x[a]
+    return tuple(out)
+
+
+def _permuted(x: Tensor[Any, Any, Any], order: tuple[int, ...]) -> Tensor[Any, Any, Any]:
+    xp = x.xp
+    inverse = tuple(int(i) for i in xp.argsort(xp.asarray(order))) if order else ()
+    return record(x.data.transpose(order), (x,), lambda g: (g.transpose(inverse),))
+
+
+@register("permute", permute_rule, statics=("axes",), methods=("permute",))
+def permute(x: Tensor[Any, DT, TT], axes: Sequence[int]) -> Tensor[Any, DT, TT]:
+    """The axes reordered: axis `i` of the result is axis `axes[i]` of `x`.
+
+    Raises:
+        ShapeError: when `axes` is not a permutation of `x`'s axes.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ones((2, 3, 4)).permute((2, 0, 1)).shape
+        (4, 2, 3)
+    """
+    return _permuted(x, _axes_of("permute", x.shape, axes))
+
+
+@register("transpose", transpose_rule, statics=("axis0", "axis1"), methods=("transpose",))
+def transpose(x: Tensor[Any, DT, TT], axis0: int = -2, axis1: int = -1) -> Tensor[Any, DT, TT]:
+    """`x` with two axes swapped (the last two by default).
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ones((2, 3, 4)).transpose().shape
+        (2, 4, 3)
+    """
+    transpose_rule("transpose", x.shape, axis0, axis1)
+    order = list(range(x.ndim))
+    a, b = axis0 % x.ndim, axis1 % x.ndim
+    order[a], order[b] = b, a
+    return _permuted(x, tuple(order))
+
+
+# ---- unsqueeze / squeeze ----------------------------------------------------------------
+def unsqueeze_rule(op: str, x: Shape, axis: int) -> Shape:
+    """`x` with a new axis of size 1 at `axis` of the result (`-1` appends)."""
+    a = dims.normalize_axis(op, axis, x + (1,))
+    return x[:a] + (1,) + x[a:]
+
+
+def squeeze_rule(op: str, x: Shape, axis: Axis = None) -> Shape:
+    """`x` without the size-1 axes named by `axis` (all of them for None).
+
+    A `Dyn` axis named explicitly is dropped (the runtime checks it is 1); with `axis=None`
+    only axes statically known to be 1 are dropped.
+    """
+    if axis is None:
+        return tuple(d for d in x if d != 1)
+    axes = dims.normalize_axes(op, axis, x)
+    for a in axes:
+        if dims.same(x[a], 1) is False:
+            raise shape_error(
+                op, [x], f"axis {a} has size {x[a]}, not 1", "squeeze only axes of size 1"
+            )
+    return tuple(d for i, d in enumerate(x) if i not in axes)
+
+
+@register("unsqueeze", unsqueeze_rule, statics=("axis",), methods=("unsqueeze",))
+def unsqueeze(x: Tensor[Any, DT, TT], axis: int) -> Tensor[Any, DT, TT]:
+    """`x` with a new axis of size 1 at position `axis` of the result (`-1` appends).
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ones((2, 3)).unsqueeze(-1).shape
+        (2, 3, 1)
+    """
+    want = unsqueeze_rule("unsqueeze", x.shape, axis)
+    return record(x.data.reshape(want), (x,), lambda g: (g.reshape(x.shape),))
+
+
+@register("squeeze", squeeze_rule, statics=("axis",), methods=("squeeze",))
+def squeeze(x: Tensor[Any, DT, TT], axis: Axis = None) -> Tensor[Any, DT, TT]:
+    """`x` without its size-1 axes: those in `axis` (an int or a tuple), or all for None.
+
+    Raises:
+        ShapeError: when an axis named in `axis` does not have size 1 (NumPy's rule).
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ones((2, 1, 3)).squeeze(1).shape
+        (2, 3)
+    """
+    want = squeeze_rule("squeeze", x.shape, axis)
+    return record(x.data.reshape(want), (x,), lambda g: (g.reshape(x.shape),))
+
+
+# ---- broadcast_to -----------------------------------------------------------------------
+def broadcast_to_rule(op: str, x: Shape, shape: Sequence[Dim] | Dim) -> Shape:
+    """`shape`, which `x` must broadcast to (NumPy's rule, counted from the last axis)."""
+    want = _as_shape(shape)
+    if len(x) > len(want):
+        raise shape_error(op, [x, want], f"rank {len(x)} cannot broadcast to rank {len(want)}")
+    out = list(want)
+    for i in range(1, len(x) + 1):
+        d, w = x[-i], want[-i]
+        if d == 1:
+            continue
+        both = dims.unify(d, w)
+        if both is None:
+            raise shape_error(
+                op, [x, want], f"cannot broadcast {d} to {w} at axis {-i}", "only size 1 stretches"
+            )
+        out[-i] = both
+    return tuple(out)
+
+
+@register("broadcast_to", broadcast_to_rule, statics=("shape",), methods=("broadcast_to",))
+def broadcast_to(x: Tensor[Any, DT, TT], shape: Sequence[int] | int) -> Tensor[Any, DT, TT]:
+    """`x` repeated along its size-1 (and new leading) axes to `shape`, as in NumPy.
+
+    The result is a read-only view; its gradient is summed back to `x`'s shape.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ones((3, 1)).broadcast_to((2, 3, 4)).shape
+        (2, 3, 4)
+    """
+    want = broadcast_to_rule("broadcast_to", x.shape, shape)
+    return record(x.xp.broadcast_to(x.data, want), (x,), lambda g: (g,))
