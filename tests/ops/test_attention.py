@@ -1,0 +1,143 @@
+"""scaled_dot_product_attention against PyTorch: values and gradients of q, k, v (and mask)."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from harness import central_difference, compare, randn
+
+import shapedl as sd
+from shapedl.dims import DYN, sym
+from shapedl.ops.attention import attention_rule
+
+sdpa = sd.ops.scaled_dot_product_attention
+DTYPES = ["float32", "float64"]
+
+SHAPES = [  # q, k, v
+    ((4, 5), (6, 5), (6, 7)),
+    ((2, 3, 4, 8), (2, 3, 4, 8), (2, 3, 4, 8)),
+    ((2, 3, 4, 5), (2, 3, 6, 5), (2, 3, 6, 2)),
+    ((2, 3, 4, 5), (1, 3, 6, 5), (3, 6, 7)),  # batch axes broadcast
+    ((5, 1, 5), (5, 3, 5), (5, 3, 4)),  # one query
+]
+
+
+def _qkv(shapes, dtype):
+    return [randn(*s, dtype=dtype, seed=i) for i, s in enumerate(shapes)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shapes", SHAPES)
+def test_matches_torch(shapes, dtype):
+    compare(sdpa, F.scaled_dot_product_attention, _qkv(shapes, dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shapes", SHAPES[:4])
+def test_causal_matches_torch(shapes, dtype):
+    compare(
+        lambda q, k, v: sdpa(q, k, v, causal=True),
+        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
+        _qkv(shapes, dtype),
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mshape", [(4, 6), (2, 1, 4, 6), (1, 6), (3, 4, 1)])
+def test_bool_mask_matches_torch(mshape, dtype):
+    mask = np.random.default_rng(7).random(mshape) > 0.3
+    sm, tm = sd.from_numpy(mask), torch.from_numpy(mask)
+    compare(
+        lambda q, k, v: sdpa(q, k, v, sm),
+        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=tm),
+        _qkv(SHAPES[2], dtype),
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mshape", [(4, 6), (2, 3, 4, 6), (3, 1, 6)])
+def test_additive_mask_matches_torch_with_its_gradient(mshape, dtype):
+    mask = randn(*mshape, dtype=dtype, seed=9)
+    compare(
+        sdpa,
+        lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m),
+        [*_qkv(SHAPES[2], dtype), mask],
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_scale_and_mask_with_causal_match_torch(dtype):
+    mask = np.random.default_rng(3).random((4, 6)) > 0.3
+    mask[:, 0] = True
+    both = torch.from_numpy(mask) & torch.ones(4, 6, dtype=torch.bool).tril()
+    compare(
+        lambda q, k, v: sdpa(q, k, v, sd.from_numpy(mask), causal=True, scale=0.7),
+        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=both, scale=0.7),
+        _qkv(SHAPES[2], dtype),
+    )
+
+
+def test_fully_masked_rows_are_zero_like_torch():
+    mask = np.ones((4, 6), dtype=bool)
+    mask[1] = False
+    additive = np.where(mask, 0.0, -np.inf).astype("float32")
+    for m in (mask, additive):
+        sm, tm = sd.from_numpy(m), torch.from_numpy(m)
+        compare(
+            lambda q, k, v, sm=sm: sdpa(q, k, v, sm),
+            lambda q, k, v, tm=tm: F.scaled_dot_product_attention(q, k, v, attn_mask=tm),
+            _qkv(SHAPES[2], "float32"),
+        )
+
+
+def test_large_scores_stay_finite():
+    q = randn(2, 3, 4) * 1e3
+    out = sdpa(*(sd.from_numpy(a) for a in (q, q, q)))
+    assert np.isfinite(out.numpy()).all()
+
+
+def test_central_differences_with_additive_mask_and_causal():
+    central_difference(
+        lambda q, k, v, m: sdpa(q, k, v, m, causal=True),
+        [randn(2, 3, 4, dtype="float64", seed=i) for i in range(3)] + [randn(3, 3, seed=4)],
+    )
+
+
+# ---- errors and the rule ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    "shapes,pattern",
+    [
+        (((2, 4, 5), (2, 6, 3), (2, 6, 5)), r"shapes \(2, 4, 5\) and \(2, 6, 3\): .* at axis -1"),
+        (((2, 4, 5), (2, 6, 5), (2, 7, 5)), r"shapes \(2, 6, 5\) and \(2, 7, 5\): .* at axis -2"),
+        (((2, 4, 5), (3, 6, 5), (3, 6, 5)), r"shapes \(2, 4, 5\) and \(3, 6, 5\): .*axis -3"),
+        (((5,), (6, 5), (6, 5)), r"shape \(5,\): q has rank 1"),
+    ],
+)
+def test_errors_name_op_shapes_and_axis(shapes, pattern):
+    q, k, v = (sd.ones(s) for s in shapes)
+    with pytest.raises(sd.ShapeError, match="scaled_dot_product_attention: " + pattern):
+        sdpa(q, k, v)
+
+
+def test_mask_that_does_not_fit_is_an_error():
+    q, k, v = sd.ones((2, 4, 5)), sd.ones((2, 6, 5)), sd.ones((2, 6, 5))
+    mask = sd.ones((4, 5), dtype=sd.bool_)
+    with pytest.raises(sd.ShapeError, match=r"\(4, 5\) and \(2, 4, 6\): mask size 5 at axis -1"):
+        sdpa(q, k, v, mask)
+
+
+def test_rule_keeps_symbolic_shapes_exactly():
+    b, h, t, d = sym("B"), sym("H"), sym("T"), sym("D")
+    s = sym("S")
+    assert attention_rule("sdpa", (b, h, t, d), (b, h, t, d), (b, h, t, d)) == (b, h, t, d)
+    assert attention_rule("sdpa", (b, h, t, d), (b, 1, s, d), (b, h, s, 8), (t, s)) == (
+        b,
+        h,
+        t,
+        8,
+    )
+    assert attention_rule("sdpa", (DYN, t, d), (b, DYN, DYN), (b, s, d)) == (b, t, d)
+    with pytest.raises(sd.ShapeError, match=r"\(B, T, D\) and \(B, S, H\): .*axis -1"):
+        attention_rule("sdpa", (b, t, d), (b, s, h), (b, s, d))
+    with pytest.raises(sd.ShapeError, match=r"\(B, S, D\) and \(B, T, D\): .*axis -2"):
+        attention_rule("sdpa", (b, t, d), (b, s, d), (b, t, d))
