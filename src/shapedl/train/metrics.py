@@ -1,0 +1,146 @@
+"""Metrics: a batch's predictions and targets in, one float (a mean over the rows) out.
+
+A metric is any callable `metric(pred, target) -> float`; its name in the `History` is its
+`__name__`. Because every built-in is a mean over rows, the epoch's figure is the mean of the
+batches' figures weighted by their sizes, which is exactly the figure over the whole epoch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from shapedl.tensor import Tensor
+
+__all__ = [
+    "Metric",
+    "accuracy",
+    "binary_accuracy",
+    "mean_absolute_error",
+    "metric_name",
+    "resolve",
+    "top_k_accuracy",
+]
+
+AnyTensor = Tensor[Any, Any, Any]
+Metric = Callable[[AnyTensor, AnyTensor], float]
+
+
+def _labels(pred: AnyTensor, target: AnyTensor) -> Any:
+    """Class indices from `target`: as given, or the argmax of one-hot/probability rows."""
+    return target.data.argmax(axis=-1) if target.ndim == pred.ndim else target.data
+
+
+def accuracy(pred: AnyTensor, target: AnyTensor) -> float:
+    """The fraction of rows whose largest score is at the target class.
+
+    `pred` holds scores `(N, C)` (logits or probabilities); `target` holds class indices
+    `(N,)` or one-hot/probability rows `(N, C)`. With a single score per row (`(N,)` or
+    `(N, 1)`), the prediction is positive when the score is above 0.5, as for the output of a
+    sigmoid (use `binary_accuracy(0.0)` for logits).
+
+    Example:
+        >>> import shapedl as sd
+        >>> accuracy(sd.tensor([[0.1, 0.9], [0.8, 0.2]]), sd.tensor([1, 1]))
+        0.5
+    """
+    if pred.ndim == 1 or pred.shape[-1] == 1:
+        return _binary(pred, target, 0.5)
+    hits = pred.data.argmax(axis=-1) == _labels(pred, target)
+    return float(hits.mean())
+
+
+def _binary(pred: AnyTensor, target: AnyTensor, threshold: float) -> float:
+    hits = (pred.data > threshold) == (target.data.reshape(pred.shape) > 0.5)
+    return float(hits.mean())
+
+
+def binary_accuracy(threshold: float = 0.5) -> Metric:
+    """Accuracy of one score per row: positive when the score is above `threshold`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> binary_accuracy(0.0)(sd.tensor([-2.0, 3.0]), sd.tensor([0.0, 0.0]))
+        0.5
+    """
+
+    def binary_accuracy(pred: AnyTensor, target: AnyTensor) -> float:
+        return _binary(pred, target, threshold)
+
+    return binary_accuracy
+
+
+def top_k_accuracy(k: int) -> Metric:
+    """The fraction of rows whose target class is among the `k` largest scores.
+
+    Its name is `top_{k}_accuracy`; ties at the k-th score count as hits.
+
+    Example:
+        >>> import shapedl as sd
+        >>> top2 = top_k_accuracy(2)
+        >>> top2(sd.tensor([[0.5, 0.3, 0.2], [0.5, 0.3, 0.2]]), sd.tensor([1, 2])), top2.__name__
+        (0.5, 'top_2_accuracy')
+    """
+    if k < 1:
+        raise ValueError(f"invalid k: {k}")
+
+    def metric(pred: AnyTensor, target: AnyTensor) -> float:
+        xp, scores = pred.xp, pred.data
+        labels = _labels(pred, target).reshape(-1, 1)
+        own = xp.take_along_axis(scores, labels, axis=-1)
+        # NOTE: a rank by counting strictly larger scores, so no sort and ties are hits
+        rank = (scores > own).sum(axis=-1)
+        return float((rank < k).mean())
+
+    metric.__name__ = metric.__qualname__ = f"top_{k}_accuracy"
+    return metric
+
+
+def mean_absolute_error(pred: AnyTensor, target: AnyTensor) -> float:
+    """The mean of `|pred - target|` over every element.
+
+    Example:
+        >>> import shapedl as sd
+        >>> mean_absolute_error(sd.tensor([1.0, 2.0]), sd.tensor([2.0, 4.0]))
+        1.5
+    """
+    diff = pred.data - target.data.reshape(pred.shape)
+    return float(abs(diff).mean())
+
+
+_NAMED: dict[str, Metric] = {
+    "accuracy": accuracy,
+    "acc": accuracy,
+    "mean_absolute_error": mean_absolute_error,
+    "mae": mean_absolute_error,
+}
+
+
+def metric_name(metric: Metric) -> str:
+    """The name a metric's figures have in the `History` (its `__name__`)."""
+    return getattr(metric, "__name__", type(metric).__name__)
+
+
+def resolve(metrics: Sequence[Metric | str]) -> dict[str, Metric]:
+    """Metrics by name; a string names a built-in (`"accuracy"`, `"mae"`, `"top_5_accuracy"`).
+
+    Raises:
+        ValueError: for an unknown name, or two metrics with one name.
+    """
+    out: dict[str, Metric] = {}
+    for m in metrics:
+        fn = _from_name(m) if isinstance(m, str) else m
+        name = metric_name(fn)
+        if name in out or name == "loss":
+            raise ValueError(f"two metrics are named {name!r}; give one a different __name__")
+        out[name] = fn
+    return out
+
+
+def _from_name(name: str) -> Metric:
+    if name in _NAMED:
+        return _NAMED[name]
+    if name.startswith("top_") and name.endswith("_accuracy") and name[4:-9].isdigit():
+        return top_k_accuracy(int(name[4:-9]))
+    known = ", ".join(sorted(_NAMED))
+    raise ValueError(f"unknown metric {name!r}: use one of {known}, top_<k>_accuracy or a callable")

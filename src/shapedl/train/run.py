@@ -1,0 +1,98 @@
+"""`Run`: what a training run is doing now, as callbacks and halting conditions see it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from shapedl.device import Device
+from shapedl.tensor import Tensor
+from shapedl.train.history import History
+
+__all__ = ["Model", "Optimizer", "Run", "restore", "snapshot"]
+
+
+class Model(Protocol):
+    """What `fit` trains: a callable with its tensors by name (any `sd.nn.Module`)."""
+
+    def __call__(self, x: Any, /) -> Any: ...
+
+    def parameters(self) -> Mapping[str, Tensor[Any, Any, Any]]: ...
+
+
+class Optimizer(Protocol):
+    """What `fit` steps with: `update(model, grads)` and a learning rate `lr` (`sd.optim`)."""
+
+    lr: float
+
+    def update(self, params: Any, grads: Any, /) -> None: ...
+
+
+class Run:
+    """The state of one `fit` call, handed to every callback and halting condition.
+
+    Attributes:
+        model, optimizer, history: what `fit` was given, and the figures so far.
+        epochs: how many epochs `fit` runs at most.
+        epoch: the current epoch, counted from 0 (after a resume, the first one not done).
+        step: the current step within the epoch, from 0.
+        global_step: steps taken over the whole run (resumes included).
+        steps_per_epoch: batches per epoch, when the data knows its length.
+        device: the device of the data, whose seeded generator shuffles it.
+        interrupted: whether Ctrl-C (KeyboardInterrupt) ended the run.
+        base_lr: the optimizer's learning rate when `fit` began (schedules scale it).
+        stop_reason: set by `stop()`: `fit` ends after the current step.
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        optimizer: Optimizer,
+        epochs: int,
+        steps_per_epoch: int | None,
+        device: Device,
+    ) -> None:
+        self.model = model
+        self.device = device
+        self.optimizer = optimizer
+        self.history = History()
+        self.epochs = epochs
+        self.epoch = 0
+        self.step = 0
+        self.global_step = 0
+        self.steps_per_epoch = steps_per_epoch
+        self.base_lr = float(optimizer.lr)
+        self.stop_reason: str | None = None
+        self.interrupted = False
+        self.started = time.perf_counter()
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since `fit` began (this call, not counting a resumed run's earlier time)."""
+        return time.perf_counter() - self.started
+
+    def stop(self, reason: str) -> None:
+        """Ask `fit` to end after the current step; `reason` becomes `history.stopped_by`."""
+        if self.stop_reason is None:
+            self.stop_reason = reason
+
+
+def snapshot(model: Model) -> dict[str, Any]:
+    """Copies of the model's arrays (parameters and buffers), for `restore`."""
+    tensors = _tensors(model)
+    return {name: t.data.copy() for name, t in tensors.items()}
+
+
+def restore(model: Model, saved: Mapping[str, Any]) -> None:
+    """Put back what `snapshot` took, in place (tensors keep their identity)."""
+    for name, t in _tensors(model).items():
+        t.data = saved[name].copy()
+
+
+def _tensors(model: Model) -> Mapping[str, Tensor[Any, Any, Any]]:
+    state_dict = getattr(model, "state_dict", None)
+    found: Mapping[str, Tensor[Any, Any, Any]] = (
+        state_dict() if callable(state_dict) else model.parameters()
+    )
+    return found
