@@ -446,6 +446,16 @@ class Tensor(Generic[S, DT, TapeT]):
     def broadcast_to(self: Tensor[S, DT, TT], shape: Sequence[int]) -> Tensor[Any, DT, TT]:
         return _ops.movement.broadcast_to(self, shape)
 
+    def split(
+        self: Tensor[S, DT, TT], sections: int | Sequence[int], axis: int = 0
+    ) -> tuple[Tensor[Any, DT, TT], ...]:
+        return _ops.join.split(self, sections, axis)
+
+    def chunk(
+        self: Tensor[S, DT, TT], chunks: int, axis: int = 0
+    ) -> tuple[Tensor[Any, DT, TT], ...]:
+        return _ops.join.chunk(self, chunks, axis)
+
     # ---- indexing ---------------------------------------------------------------------
     def __getitem__(self: Tensor[S, DT, TT], index: Any) -> Tensor[Any, DT, TT]:
         return _ops.index.getitem(self, index)

@@ -174,7 +174,10 @@ def transpose(x: Tensor[Any, DT, TT], axis0: int = -2, axis1: int = -1) -> Tenso
 # ---- unsqueeze / squeeze ----------------------------------------------------------------
 def unsqueeze_rule(op: str, x: Shape, axis: int) -> Shape:
     """`x` with a new axis of size 1 at `axis` of the result (`-1` appends)."""
-    a = dims.normalize_axis(op, axis, x + (1,))
+    n = len(x) + 1
+    if not -n <= axis < n:
+        raise shape_error(op, [x], f"axis {axis} is out of range for a result of rank {n}")
+    a = axis % n
     return x[:a] + (1,) + x[a:]
 
 
