@@ -1,1 +1,42 @@
-"""(being written)"""
+"""Layers and models: `Module` (typed records of parameters) and the layers built on it."""
+
+from shapedl.nn.activation import GELU, Flatten, LeakyReLU, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from shapedl.nn.attention import MultiHeadAttention
+from shapedl.nn.dropout import Dropout
+from shapedl.nn.embedding import Embedding
+from shapedl.nn.linear import Linear
+from shapedl.nn.module import Module, Residual, Sequential
+from shapedl.nn.norm import BatchNorm1d, BatchNorm2d, LayerNorm
+from shapedl.nn.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
+
+__all__ = [
+    "GELU",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Dropout",
+    "Embedding",
+    "Flatten",
+    "LayerNorm",
+    "LeakyReLU",
+    "Linear",
+    "Module",
+    "MultiHeadAttention",
+    "ReLU",
+    "Residual",
+    "Sequential",
+    "SiLU",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
+]

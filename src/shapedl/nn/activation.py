@@ -1,0 +1,126 @@
+"""Activation layers (shape-keeping maps) and `Flatten`.
+
+Each activation is a parameterless module around its op in `shapedl.ops`; its `__call__`
+keeps the input's shape, dtype and tape in the type: `Tensor[S, DT, TT] -> Tensor[S, DT, TT]`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from shapedl.nn.module import Module
+from shapedl.ops import elementwise
+from shapedl.ops.movement import flatten
+from shapedl.ops.softmax import softmax
+from shapedl.tensor import Tensor
+from shapedl.types import DT, S, Tape
+
+__all__ = ["GELU", "Flatten", "LeakyReLU", "ReLU", "SiLU", "Sigmoid", "Softmax", "Tanh"]
+
+TT = TypeVar("TT", bound=Tape)
+
+
+class ReLU(Module):
+    """`max(x, 0)`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.nn.ReLU()(sd.tensor([-1.0, 2.0])).tolist() == [0.0, 2.0]
+        True
+    """
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return elementwise.relu(x)
+
+    __call__ = forward
+
+
+class GELU(Module):
+    """GELU, tanh approximation (PyTorch's `GELU(approximate="tanh")`)."""
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return elementwise.gelu(x)
+
+    __call__ = forward
+
+
+class SiLU(Module):
+    """`x * sigmoid(x)` (swish)."""
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return elementwise.silu(x)
+
+    __call__ = forward
+
+
+class Tanh(Module):
+    """Hyperbolic tangent."""
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return elementwise.tanh(x)
+
+    __call__ = forward
+
+
+class Sigmoid(Module):
+    """`1 / (1 + e ** -x)`."""
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return elementwise.sigmoid(x)
+
+    __call__ = forward
+
+
+class LeakyReLU(Module):
+    """`x` where positive, `negative_slope * x` elsewhere.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.nn.LeakyReLU(0.5)(sd.tensor([-2.0, 2.0])).tolist()
+        [-1.0, 2.0]
+    """
+
+    negative_slope: float = 0.01
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return elementwise.leaky_relu(x, self.negative_slope)
+
+    __call__ = forward
+
+
+class Softmax(Module):
+    """Softmax over `axis` (the last one by default).
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.nn.Softmax()(sd.tensor([[0.0, 0.0]])).tolist()
+        [[0.5, 0.5]]
+    """
+
+    axis: int = -1
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return softmax(x, self.axis)
+
+    __call__ = forward
+
+
+class Flatten(Module):
+    """Merge axes `start_axis..end_axis` (inclusive) into one; by default all but the batch.
+
+    Shape:
+        `(N, C, H, W) -> (N, C * H * W)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.nn.Flatten()(sd.ones((2, 3, 4, 5))).shape
+        (2, 60)
+    """
+
+    start_axis: int = 1
+    end_axis: int = -1
+
+    def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
+        return flatten(x, self.start_axis, self.end_axis)
+
+    __call__ = forward

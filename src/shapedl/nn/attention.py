@@ -1,0 +1,159 @@
+"""`MultiHeadAttention`: projections to `H` heads, scaled dot-product attention, a projection back.
+
+Inputs are batch-first, `(B, T, E)`. A boolean `mask` keeps the positions where it is True
+(shapedl's `scaled_dot_product_attention` convention, the opposite of the boolean `attn_mask`
+of `torch.nn.MultiheadAttention`); a float mask is added to the scores.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from shapedl.nn.linear import Linear, uniform
+from shapedl.nn.module import Module
+from shapedl.ops.attention import scaled_dot_product_attention
+from shapedl.ops.creation import zeros
+from shapedl.ops.dropout import dropout
+from shapedl.ops.matmul import matmul
+from shapedl.ops.movement import reshape, transpose
+from shapedl.ops.softmax import softmax
+from shapedl.tensor import Tensor
+from shapedl.types import DT, Dim, Tape
+
+if TYPE_CHECKING:
+    from shapedl.device import Device
+
+__all__ = ["MultiHeadAttention", "xavier_uniform"]
+
+TT = TypeVar("TT", bound=Tape)
+B = TypeVar("B", bound=Dim)
+T = TypeVar("T", bound=Dim)
+E = TypeVar("E", bound=Dim)
+AnyTensor = Tensor[Any, Any, Any]
+
+
+def xavier_uniform(t: AnyTensor, fan_in: int, fan_out: int) -> None:
+    """Refill `t` in place from `U(-a, a)`, `a = sqrt(6 / (fan_in + fan_out))` (Glorot)."""
+    bound = math.sqrt(6 / (fan_in + fan_out))
+    t.data = uniform(t.shape, bound, t.device).data.astype(t.data.dtype)
+
+
+class MultiHeadAttention(Module):
+    """Multi-head attention, batch first (PyTorch's `MultiheadAttention(batch_first=True)`).
+
+    Args:
+        embed_dim: the width `E` of queries and of the output; a multiple of `num_heads`.
+        num_heads: the number of heads `H`, each of width `E // H`.
+        dropout: the probability of dropping an attention weight while training.
+        bias: whether the projections have biases.
+        kdim, vdim: the widths of keys and values (`embed_dim` when None).
+        device: where the parameters live (the default device when None).
+
+    Initialised as PyTorch does: Glorot-uniform query/key/value projections (as one
+    `(3E, E)` matrix), zero projection biases, the output projection as a `Linear`'s
+    weight with a zero bias.
+
+    Shape:
+        query `(B, Tq, E)`, key `(B, Tk, kdim)`, value `(B, Tk, vdim)`, mask broadcastable
+        to `(B, H, Tq, Tk)` -> `(B, Tq, E)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> attn = sd.nn.MultiHeadAttention(8, 2)
+        >>> attn(sd.randn((3, 5, 8)), causal=True).shape
+        (3, 5, 8)
+    """
+
+    q_proj: Linear[Any, Any]
+    k_proj: Linear[Any, Any]
+    v_proj: Linear[Any, Any]
+    out_proj: Linear[Any, Any]
+    embed_dim: int
+    num_heads: int
+    dropout: float
+
+    def __init__(
+        self,
+        embed_dim: int,
+        num_heads: int,
+        dropout: float = 0.0,
+        bias: bool = True,
+        kdim: int | None = None,
+        vdim: int | None = None,
+        *,
+        device: Device | None = None,
+    ) -> None:
+        if num_heads < 1 or embed_dim % num_heads:
+            raise ValueError(
+                f"MultiHeadAttention: embed_dim={embed_dim} must be divisible by "
+                f"num_heads={num_heads}"
+            )
+        if not 0 <= dropout <= 1:
+            raise ValueError(f"MultiHeadAttention: dropout={dropout} must be in [0, 1]")
+        kdim = embed_dim if kdim is None else kdim
+        vdim = embed_dim if vdim is None else vdim
+        self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
+        self.q_proj = Linear(embed_dim, embed_dim, bias, device=device)
+        self.k_proj = Linear(kdim, embed_dim, bias, device=device)
+        self.v_proj = Linear(vdim, embed_dim, bias, device=device)
+        self.out_proj = Linear(embed_dim, embed_dim, bias, device=device)
+        packed = kdim == vdim == embed_dim
+        for proj in (self.q_proj, self.k_proj, self.v_proj):
+            # NOTE: PyTorch packs q, k, v into one (3E, E) matrix when their widths agree
+            xavier_uniform(proj.weight, proj.in_features, embed_dim * (3 if packed else 1))
+            if proj.bias is not None:
+                proj.bias.data = zeros(proj.bias.shape, device=device).data
+        if self.out_proj.bias is not None:
+            self.out_proj.bias.data = zeros((embed_dim,), device=device).data
+
+    def _heads(self, x: AnyTensor) -> AnyTensor:
+        """`(B, T, E) -> (B, H, T, E // H)`."""
+        b, t, _ = x.shape
+        return transpose(reshape(x, (b, t, self.num_heads, -1)), 1, 2)
+
+    def forward(
+        self,
+        query: Tensor[tuple[B, T, E], DT, TT],
+        key: Tensor[Any, DT, Any] | None = None,
+        value: Tensor[Any, DT, Any] | None = None,
+        mask: Tensor[Any, Any, Any] | None = None,
+        causal: bool = False,
+    ) -> Tensor[tuple[B, T, E], DT, TT]:
+        """Attend from `query` to `key`/`value` (both default to `query`: self-attention)."""
+        key = query if key is None else key
+        value = key if value is None else value
+        q = self._heads(self.q_proj(query))
+        k = self._heads(self.k_proj(key))
+        v = self._heads(self.v_proj(value))
+        training = any(t.is_traced for t in (query, key, value))
+        if self.dropout > 0 and training:
+            heads = self._dropout_attention(q, k, v, mask, causal)
+        else:
+            heads = scaled_dot_product_attention(q, k, v, mask, causal)
+        b, t, _ = query.shape
+        merged = reshape(transpose(heads, 1, 2), (b, t, self.embed_dim))
+        out: Tensor[tuple[B, T, E], DT, TT] = self.out_proj(merged)
+        return out
+
+    __call__ = forward
+
+    def _dropout_attention(
+        self, q: AnyTensor, k: AnyTensor, v: AnyTensor, mask: AnyTensor | None, causal: bool
+    ) -> AnyTensor:
+        """Attention with dropout on its weights, composed from ops (training only)."""
+        xp, dtype = q.xp, q.data.dtype
+        scores = matmul(q, transpose(k, -1, -2)) * (1 / math.sqrt(q.shape[-1]))
+        additive = xp.zeros(scores.shape[-2:], dtype=dtype)
+        if causal:
+            tq, tk = scores.shape[-2:]
+            additive = xp.where(xp.tril(xp.ones((tq, tk), dtype=bool)), additive, -xp.inf)
+        if mask is not None and mask.data.dtype.kind == "b":
+            additive = xp.where(mask.data, additive, -xp.inf)
+        elif mask is not None:
+            additive = additive + mask.data
+        weights = softmax(scores + Tensor(additive.astype(dtype), q.device), -1)
+        return matmul(dropout(weights, self.dropout), v)
+
+    def extra_repr(self) -> str:
+        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}"

@@ -1,0 +1,42 @@
+"""`Dropout`: random masking while training (a traced input), the identity otherwise."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from shapedl.nn.module import Module
+from shapedl.ops.dropout import dropout
+from shapedl.tensor import Tensor
+from shapedl.types import DT, S, Tape
+
+__all__ = ["Dropout"]
+
+TT = TypeVar("TT", bound=Tape)
+
+
+class Dropout(Module):
+    """Zero elements with probability `p` and scale the rest by `1 / (1 - p)`.
+
+    Only a traced input is masked (training); an untraced one passes unchanged (inference).
+    The mask comes from the input's device's seeded generator.
+
+    Raises:
+        ValueError: when `p` is outside `[0, 1]`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> x = sd.ones((2, 3))
+        >>> sd.nn.Dropout(0.5)(x) is x
+        True
+    """
+
+    p: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.p <= 1:
+            raise ValueError(f"Dropout: probability p={self.p} must be in [0, 1]")
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return dropout(x, self.p)
+
+    __call__ = forward

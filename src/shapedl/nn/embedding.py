@@ -1,0 +1,73 @@
+"""`Embedding`: a learned `(num_embeddings, embedding_dim)` table looked up by integer index."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple, overload
+
+from shapedl.nn.module import Module
+from shapedl.ops.creation import randn
+from shapedl.ops.embedding import embedding
+from shapedl.tensor import Tensor
+from shapedl.types import Dim, Size, Tape, f32
+
+if TYPE_CHECKING:
+    from shapedl.device import Device
+
+__all__ = ["Embedding"]
+
+V = TypeVar("V", bound=Dim)
+D = TypeVar("D", bound=Dim)
+Is = TypeVarTuple("Is")
+TT = TypeVar("TT", bound=Tape)
+
+
+class Embedding(Module, Generic[V, D]):
+    """Rows of a learned table, picked by an integer index tensor (initialised `N(0, 1)`).
+
+    Args:
+        num_embeddings: the number of rows `V` (the vocabulary).
+        embedding_dim: the width `D` of each row.
+        device: where the table lives (the default device when None).
+
+    Shape:
+        `(*I) -> (*I, D)`; trace the index to train the table (`emb(idx.traced())`).
+
+    Example:
+        >>> import shapedl as sd
+        >>> emb = sd.nn.Embedding(10, 4)
+        >>> emb(sd.tensor([[1, 2, 3]])).shape
+        (1, 3, 4)
+    """
+
+    weight: Tensor[tuple[V, D], f32]
+    num_embeddings: int
+    embedding_dim: int
+
+    @overload
+    def __init__(
+        self: Embedding[V, D],
+        num_embeddings: Size[V],
+        embedding_dim: Size[D],
+        *,
+        device: Device | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Embedding[Any, Any],
+        num_embeddings: int,
+        embedding_dim: int,
+        *,
+        device: Device | None = None,
+    ) -> None: ...
+    def __init__(
+        self, num_embeddings: int, embedding_dim: int, *, device: Device | None = None
+    ) -> None:
+        self.num_embeddings = num_embeddings
+        self.embedding_dim = embedding_dim
+        table: Any = randn((num_embeddings, embedding_dim), device=device)
+        self.weight = table
+
+    def forward(self, index: Tensor[tuple[*Is], Any, TT]) -> Tensor[tuple[*Is, D], f32, TT]:
+        return embedding(index, self.weight)
+
+    __call__ = forward

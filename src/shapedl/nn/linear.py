@@ -1,0 +1,115 @@
+"""`Linear`: `y = x @ weight.T + bias`, generic in its input and output widths."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple, overload
+
+from shapedl.nn.module import Module
+from shapedl.ops.creation import rand
+from shapedl.ops.matmul import matmul
+from shapedl.ops.movement import reshape, transpose
+from shapedl.tensor import Tensor
+from shapedl.types import DT, Dim, Size, Tape, f32
+
+if TYPE_CHECKING:
+    from shapedl.device import Device
+
+__all__ = ["Linear", "uniform"]
+
+In = TypeVar("In", bound=Dim)
+Out = TypeVar("Out", bound=Dim)
+Bs = TypeVarTuple("Bs")
+TT = TypeVar("TT", bound=Tape)
+
+
+def uniform(shape: tuple[int, ...], bound: float, device: Device | None) -> Tensor[Any, f32]:
+    """Samples of `U(-bound, bound)` from the device's seeded generator (PyTorch's init)."""
+    out: Tensor[Any, f32] = (rand(shape, device=device) * 2 - 1) * bound
+    return out
+
+
+def kaiming_bound(fan_in: int) -> float:
+    """The bound of PyTorch's default `kaiming_uniform_(a=sqrt(5))`: `1 / sqrt(fan_in)`."""
+    return 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+
+
+class Linear(Module, Generic[In, Out]):
+    """A fully connected layer: `y = x @ weight.T + bias`.
+
+    Initialised as PyTorch does: weight and bias drawn from `U(-1/sqrt(in), 1/sqrt(in))`
+    with the device's seeded generator.
+
+    Args:
+        in_features: the width `In` of the input's last axis.
+        out_features: the width `Out` of the output's last axis.
+        bias: whether to add a learned bias.
+        device: where the parameters live (the default device when None).
+
+    Shape:
+        `(*B, In) -> (*B, Out)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> layer = sd.nn.Linear(4, 3)
+        >>> layer.weight.shape, layer.bias.shape
+        ((3, 4), (3,))
+        >>> layer(sd.ones((2, 5, 4))).shape
+        (2, 5, 3)
+    """
+
+    weight: Tensor[tuple[Out, In], f32]
+    bias: Tensor[tuple[Out], f32] | None
+    in_features: int
+    out_features: int
+
+    @overload
+    def __init__(
+        self: Linear[In, Out],
+        in_features: Size[In],
+        out_features: Size[Out],
+        bias: bool = True,
+        *,
+        device: Device | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Linear[Any, Any],
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        *,
+        device: Device | None = None,
+    ) -> None: ...
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        *,
+        device: Device | None = None,
+    ) -> None:
+        if in_features < 0 or out_features < 0:
+            raise ValueError(f"Linear: sizes must be >= 0, got {in_features} and {out_features}")
+        self.in_features = in_features
+        self.out_features = out_features
+        bound = kaiming_bound(in_features)
+        self.weight = uniform((out_features, in_features), bound, device)
+        self.bias = uniform((out_features,), bound, device) if bias else None
+
+    def forward(self, x: Tensor[tuple[*Bs, In], DT, TT]) -> Tensor[tuple[*Bs, Out], DT, TT]:
+        lead = x.shape[:-1]
+        # NOTE: one 2-d GEMM for any batch axes (its weight gradient needs no batch sum)
+        rows: Any = x if x.ndim == 2 else reshape(x, (-1, x.shape[-1]))
+        # NOTE: computed as (W @ x.T).T: an op on the untraced weight alone (`W.T`) would
+        # record no tape node, and the weight would get no gradient
+        out: Any = transpose(matmul(self.weight, transpose(rows, 0, 1)), 0, 1)
+        if self.bias is not None:
+            out = out + self.bias
+        return out if x.ndim == 2 else reshape(out, (*lead, self.out_features))
+
+    __call__ = forward
+
+    def extra_repr(self) -> str:
+        has_bias = self.bias is not None
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={has_bias}"

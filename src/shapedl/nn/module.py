@@ -1,0 +1,268 @@
+"""`Module`: a typed record of parameters, plus `Sequential` and `Residual`.
+
+A module is a plain object whose fields hold its parameters (tensors), its sub-modules, and
+lists, tuples or dicts of them; everything else (ints, floats, strings) is a hyperparameter.
+Fields are declared either as annotations (dataclass style: the class gets a generated
+constructor, as with equinox) or assigned in the subclass's own `__init__` (PyTorch style).
+Names follow the fields: `blocks.0.attn.q_proj.weight`.
+
+There is no `.train()`/`.eval()`: a module behaves as in training when its input is traced,
+as in inference otherwise (the ops it calls decide, e.g. `dropout`, `batch_norm`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+
+from typing_extensions import dataclass_transform
+
+from shapedl.checkpoint import CheckpointError, check_state, load_state, save_state
+from shapedl.checkpoint import PathLike as PathLike
+from shapedl.tensor import Tensor
+from shapedl.types import DT, FLOATS, DType, S, Tape
+
+if TYPE_CHECKING:
+    from shapedl.device import Device
+
+__all__ = ["Module", "Residual", "Sequential"]
+
+TT = TypeVar("TT", bound=Tape)
+AnyTensor = Tensor[Any, Any, Any]
+
+
+@dataclass_transform(eq_default=False)
+class Module:
+    """Base of every layer and model: parameters as fields, `__call__` is `forward`.
+
+    Subclass it with annotated fields and a `forward` (the constructor is generated), or with
+    your own `__init__` that assigns the fields. Fields named in the class variable
+    `buffers` are state that is saved and loaded but not trained (running statistics).
+
+    Example:
+        >>> import shapedl as sd
+        >>> class Scale(sd.nn.Module):
+        ...     weight: sd.Tensor
+        ...     def forward(self, x):
+        ...         return x * self.weight
+        >>> m = Scale(sd.ones((3,)))
+        >>> list(m.parameters())
+        ['weight']
+        >>> m(sd.ones((2, 3))).shape
+        (2, 3)
+    """
+
+    buffers: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # NOTE: `module(x)` goes straight to the subclass's `forward`, with no extra frame.
+        if "forward" in cls.__dict__ and "__call__" not in cls.__dict__:
+            cls.__call__ = cls.__dict__["forward"]  # type: ignore[method-assign]
+        # NOTE: a generated constructor only where no hand-written one would be replaced
+        if "__init__" not in cls.__dict__ and getattr(cls.__init__, "_generated", False):
+            dataclasses.dataclass(eq=False, repr=False)(cls)
+            setattr(cls.__init__, "_generated", True)  # noqa: B010
+
+    def __init__(self) -> None:
+        pass
+
+    __init__._generated = True  # type: ignore[attr-defined]
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation; subclasses define it (and `module(x)` calls it)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # ---- finding tensors --------------------------------------------------------------
+    def _entries(self) -> Iterator[tuple[str, AnyTensor, bool]]:
+        """Every tensor below this module: (dotted name, tensor, is it a buffer)."""
+        yield from _walk(self, "", False, set())
+
+    def parameters(self) -> dict[str, AnyTensor]:
+        """The trained tensors by dotted name (a tensor shared by two fields appears once).
+
+        Example:
+            >>> import shapedl as sd
+            >>> list(sd.nn.Sequential(sd.nn.Linear(2, 3), sd.nn.ReLU()).parameters())
+            ['layers.0.weight', 'layers.0.bias']
+        """
+        out: dict[str, AnyTensor] = {}
+        seen: set[int] = set()
+        for name, t, is_buffer in self._entries():
+            if not is_buffer and id(t) not in seen:
+                seen.add(id(t))
+                out[name] = t
+        return out
+
+    def state_dict(self) -> dict[str, AnyTensor]:
+        """Parameters and buffers by dotted name: everything `save` writes."""
+        return {name: t for name, t, _ in self._entries()}
+
+    def state(self) -> dict[str, AnyTensor]:
+        """The same as `state_dict()`."""
+        return self.state_dict()
+
+    def load_state_dict(self, state: Mapping[str, Any], *, what: str = "") -> Self:
+        """Copy `state` (name to tensor or array) into this module's tensors, in place.
+
+        Tensors keep their identity (so optimizer state and `grads[p]` still refer to them).
+
+        Raises:
+            CheckpointError: listing every missing, unexpected, mis-shaped and mis-typed name.
+        """
+        own = self.state_dict()
+        arrays = {name: _host(value) for name, value in state.items()}
+        wrong = sorted(name for name, a in arrays.items() if a is None)
+        if wrong:
+            raise CheckpointError(
+                f"state does not match: not an array or tensor: {', '.join(wrong)}"
+            )
+        expected = {name: (t.shape, str(t.data.dtype)) for name, t in own.items()}
+        check_state(expected, arrays, what=what)
+        for name, t in own.items():
+            t.data = t.device.backend.asarray(arrays[name].copy())
+        return self
+
+    def save(self, path: PathLike) -> None:
+        """Write `state_dict()` to `path` atomically (safetensors, or `.npz` by suffix)."""
+        save_state({name: t.numpy() for name, t in self.state_dict().items()}, path)
+
+    def load(self, path: PathLike) -> Self:
+        """Read `path` (written by `save`) into this module, strictly: see `load_state_dict`."""
+        return self.load_state_dict(load_state(path), what=repr(str(path)))
+
+    # ---- moving -----------------------------------------------------------------------
+    def _each_tensor(self, fn: Callable[[AnyTensor], None]) -> None:
+        seen: set[int] = set()
+        for _, t, _ in self._entries():
+            if id(t) not in seen:
+                seen.add(id(t))
+                fn(t)
+
+    def to(self, device: Device) -> Self:
+        """Move every parameter and buffer to `device`, in place; returns the module."""
+
+        def move(t: AnyTensor) -> None:
+            t.data = device.backend.asarray(t.device.backend.to_numpy(t.data))
+            t.device = device
+
+        self._each_tensor(move)
+        return self
+
+    def astype(self, dtype: type[DType]) -> Self:
+        """Convert every floating-point parameter and buffer to `dtype`, in place."""
+
+        def convert(t: AnyTensor) -> None:
+            if str(t.data.dtype) in FLOATS:
+                t.data = t.data.astype(dtype.name)
+
+        self._each_tensor(convert)
+        return self
+
+    # ---- printing ---------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The hyperparameters shown by `repr`: plain fields that are not tensors or modules."""
+        shown = [
+            f"{k}={v!r}"
+            for k, v in vars(self).items()
+            if isinstance(v, int | float | str | bool | type(None))
+            or (isinstance(v, tuple) and all(isinstance(i, int) for i in v))
+        ]
+        return ", ".join(shown)
+
+    def __repr__(self) -> str:
+        children = [(k, v) for k, v in vars(self).items() if isinstance(v, Module)]
+        for k, v in vars(self).items():
+            if isinstance(v, list | tuple):
+                children += [(f"{k}.{i}", m) for i, m in enumerate(v) if isinstance(m, Module)]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not children:
+            return head + ")"
+        lines = [f"  ({k}): " + repr(m).replace("\n", "\n  ") for k, m in children]
+        return head + ")(\n" + "\n".join(lines) + "\n)"
+
+
+def _host(value: Any) -> Any:
+    if isinstance(value, Tensor):
+        return value.numpy()
+    return value if hasattr(value, "shape") and hasattr(value, "dtype") else None
+
+
+def _walk(value: Any, name: str, is_buffer: bool, path: set[int]) -> Iterator[Any]:
+    if isinstance(value, Tensor):
+        yield name, value, is_buffer
+    elif isinstance(value, Module):
+        if id(value) in path:  # NOTE: a module that refers back to its parent is not a cycle
+            return
+        path.add(id(value))
+        prefix = f"{name}." if name else ""
+        buffers = value.buffers
+        for key, field in vars(value).items():
+            yield from _walk(field, prefix + key, is_buffer or key in buffers, path)
+        path.discard(id(value))
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            yield from _walk(item, f"{name}.{i}", is_buffer, path)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk(item, f"{name}.{key}", is_buffer, path)
+
+
+Layer = Callable[[Any], Any]
+
+
+class Sequential(Module):
+    """Layers applied one after the other: `Sequential(Linear(4, 8), ReLU(), Linear(8, 2))`.
+
+    Plain functions (`sd.ops.relu`) may stand between modules. With the mypy plugin, the
+    chain is checked at construction and the output shape is computed through every layer.
+
+    Example:
+        >>> import shapedl as sd
+        >>> model = sd.nn.Sequential(sd.nn.Linear(4, 8), sd.nn.ReLU(), sd.nn.Linear(8, 2))
+        >>> model(sd.ones((5, 4))).shape
+        (5, 2)
+    """
+
+    layers: list[Layer]
+
+    def __init__(self, *layers: Layer) -> None:
+        self.layers = list(layers)
+
+    def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    __call__ = forward
+
+    def __getitem__(self, index: int) -> Layer:
+        return self.layers[index]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(self.layers)
+
+
+class Residual(Module):
+    """`x + block(x)`: a skip connection around `block`, which must keep the shape.
+
+    Example:
+        >>> import shapedl as sd
+        >>> Residual(sd.nn.ReLU())(sd.tensor([-1.0, 2.0])).tolist()
+        [-1.0, 4.0]
+    """
+
+    block: Layer
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        out: Tensor[S, DT, TT] = x + self.block(x)
+        return out
+
+    __call__ = forward

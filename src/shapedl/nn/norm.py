@@ -1,0 +1,143 @@
+"""Normalization layers: `LayerNorm` over trailing axes, `BatchNorm1d`/`BatchNorm2d` per channel.
+
+Batch norm uses the batch's statistics and updates its running statistics (buffers) only in
+training, that is when its input is traced; an untraced input is normalized with the running
+statistics (inference).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from shapedl.errors import shape_error
+from shapedl.nn.module import Module
+from shapedl.ops.creation import ones, zeros
+from shapedl.ops.norm import batch_norm, layer_norm
+from shapedl.tensor import Tensor
+from shapedl.types import DT, S, Tape, f32
+
+if TYPE_CHECKING:
+    from shapedl.device import Device
+
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
+
+TT = TypeVar("TT", bound=Tape)
+Param = Tensor[Any, f32] | None
+
+
+class LayerNorm(Module):
+    """Normalize over the trailing `normalized_shape` axes, then scale and shift.
+
+    Args:
+        normalized_shape: the trailing sizes to normalize over (an int for the last axis).
+        eps: added to the variance before the square root.
+        elementwise_affine: whether to learn a per-element `weight` (ones at first).
+        bias: whether to learn a per-element `bias` (zeros at first) too.
+        device: where the parameters live (the default device when None).
+
+    Shape:
+        `(*, *normalized_shape) -> (*, *normalized_shape)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.nn.LayerNorm(4)(sd.randn((2, 3, 4))).shape
+        (2, 3, 4)
+    """
+
+    weight: Param
+    bias: Param
+    normalized_shape: tuple[int, ...]
+    eps: float
+
+    def __init__(
+        self,
+        normalized_shape: Sequence[int] | int,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        *,
+        device: Device | None = None,
+    ) -> None:
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
+        self.normalized_shape = tuple(shape)
+        self.eps = eps
+        self.weight = ones(self.normalized_shape, device=device) if elementwise_affine else None
+        has_bias = elementwise_affine and bias
+        self.bias = zeros(self.normalized_shape, device=device) if has_bias else None
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    __call__ = forward
+
+
+class _BatchNorm(Module):
+    weight: Param
+    bias: Param
+    running_mean: Param
+    running_var: Param
+    num_features: int
+    eps: float
+    momentum: float
+    buffers: ClassVar[tuple[str, ...]] = ("running_mean", "running_var")
+    ranks: ClassVar[tuple[int, ...]] = ()
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        *,
+        device: Device | None = None,
+    ) -> None:
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        c = (num_features,)
+        self.weight = ones(c, device=device) if affine else None
+        self.bias = zeros(c, device=device) if affine else None
+        self.running_mean = zeros(c, device=device) if track_running_stats else None
+        self.running_var = ones(c, device=device) if track_running_stats else None
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        if x.ndim not in self.ranks:
+            ranks = " or ".join(f"{r}-d" for r in self.ranks)
+            raise shape_error(type(self).__name__, [x.shape], f"expected a {ranks} input")
+        return batch_norm(
+            x, self.running_mean, self.running_var, self.weight, self.bias, self.momentum, self.eps
+        )
+
+    __call__ = forward
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization of `(N, C)` or `(N, C, L)` inputs over all axes but channels.
+
+    In training (a traced input) it normalizes with the batch's statistics and updates
+    `running_mean`/`running_var` (`momentum` is the new batch's weight, the variance
+    unbiased, as in PyTorch); in inference it uses the running statistics.
+
+    Shape:
+        `(N, C) -> (N, C)`, `(N, C, L) -> (N, C, L)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> bn = sd.nn.BatchNorm1d(3)
+        >>> bn(sd.ones((4, 3))).shape
+        (4, 3)
+    """
+
+    ranks = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization of `(N, C, H, W)` images per channel; see `BatchNorm1d`.
+
+    Shape:
+        `(N, C, H, W) -> (N, C, H, W)`
+    """
+
+    ranks = (4,)

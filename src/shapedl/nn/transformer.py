@@ -1,0 +1,337 @@
+"""Transformer layers, batch first, with PyTorch's defaults and parameter layout.
+
+`TransformerEncoderLayer` is self-attention then a feed-forward block, each wrapped in a
+residual connection and a layer norm (after the residual by default, before the sublayer with
+`norm_first=True`). `TransformerDecoderLayer` adds attention to the encoder's output
+(`memory`). `Transformer` stacks both, each stack followed by a final layer norm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from shapedl.nn.activation import GELU, ReLU
+from shapedl.nn.attention import MultiHeadAttention, xavier_uniform
+from shapedl.nn.dropout import Dropout
+from shapedl.nn.linear import Linear
+from shapedl.nn.module import Module
+from shapedl.nn.norm import LayerNorm
+from shapedl.tensor import Tensor
+from shapedl.types import DT, Dim, Tape
+
+if TYPE_CHECKING:
+    from shapedl.device import Device
+
+__all__ = [
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
+]
+
+TT = TypeVar("TT", bound=Tape)
+B = TypeVar("B", bound=Dim)
+T = TypeVar("T", bound=Dim)
+E = TypeVar("E", bound=Dim)
+AnyTensor = Tensor[Any, Any, Any]
+Mask = Tensor[Any, Any, Any] | None
+Activation = str | Callable[[Any], Any]
+
+
+def _activation(activation: Activation) -> Callable[[Any], Any]:
+    if activation == "relu":
+        return ReLU()
+    if activation == "gelu":
+        return GELU()
+    if callable(activation):
+        return activation
+    raise ValueError(f"activation must be 'relu', 'gelu' or a callable, got {activation!r}")
+
+
+class _FeedForward(Module):
+    """The feed-forward part every layer shares: `linear2(dropout(act(linear1(x))))`."""
+
+    linear1: Linear[Any, Any]
+    dropout: Dropout
+    linear2: Linear[Any, Any]
+    activation: Callable[[Any], Any]
+    norm_first: bool
+
+    def _setup(
+        self,
+        d_model: int,
+        dim_feedforward: int,
+        dropout: float,
+        activation: Activation,
+        bias: bool,
+        device: Device | None,
+    ) -> None:
+        self.linear1 = Linear(d_model, dim_feedforward, bias, device=device)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias, device=device)
+        self.activation = _activation(activation)
+
+    def _ff(self, x: AnyTensor) -> AnyTensor:
+        return self.linear2(self.dropout(self.activation(self.linear1(x))))
+
+
+class TransformerEncoderLayer(_FeedForward):
+    """Self-attention and a feed-forward block (PyTorch's layer with `batch_first=True`).
+
+    Args:
+        d_model: the width `E` of the input and output.
+        nhead: the number of attention heads.
+        dim_feedforward: the hidden width of the feed-forward block.
+        dropout: the dropout probability (attention weights and after each sublayer).
+        activation: `"relu"`, `"gelu"` (the tanh approximation) or any callable.
+        layer_norm_eps: the layer norms' `eps`.
+        norm_first: normalize before each sublayer (pre-norm) instead of after the residual.
+        bias: whether the linear layers and layer norms have biases.
+        device: where the parameters live (the default device when None).
+
+    Shape:
+        `(B, T, E) -> (B, T, E)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> layer = sd.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16)
+        >>> layer(sd.randn((3, 5, 8))).shape
+        (3, 5, 8)
+    """
+
+    self_attn: MultiHeadAttention
+    norm1: LayerNorm
+    norm2: LayerNorm
+    dropout1: Dropout
+    dropout2: Dropout
+
+    def __init__(
+        self,
+        d_model: int,
+        nhead: int,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: Activation = "relu",
+        layer_norm_eps: float = 1e-5,
+        norm_first: bool = False,
+        bias: bool = True,
+        *,
+        device: Device | None = None,
+    ) -> None:
+        self.self_attn = MultiHeadAttention(d_model, nhead, dropout, bias, device=device)
+        self._setup(d_model, dim_feedforward, dropout, activation, bias, device)
+        self.norm_first = norm_first
+        self.norm1 = LayerNorm(d_model, layer_norm_eps, bias=bias, device=device)
+        self.norm2 = LayerNorm(d_model, layer_norm_eps, bias=bias, device=device)
+        self.dropout1 = Dropout(dropout)
+        self.dropout2 = Dropout(dropout)
+
+    def forward(
+        self, src: Tensor[tuple[B, T, E], DT, TT], src_mask: Mask = None, is_causal: bool = False
+    ) -> Tensor[tuple[B, T, E], DT, TT]:
+        """Encode `src`; `src_mask` keeps positions where True (or is added, if float)."""
+
+        def attend(x: AnyTensor) -> AnyTensor:
+            return self.dropout1(self.self_attn(x, x, x, src_mask, is_causal))
+
+        def feed(x: AnyTensor) -> AnyTensor:
+            return self.dropout2(self._ff(x))
+
+        x: Any = src
+        if self.norm_first:
+            x = x + attend(self.norm1(x))
+            return x + feed(self.norm2(x))  # type: ignore[no-any-return]
+        x = self.norm1(x + attend(x))
+        return self.norm2(x + feed(x))
+
+    __call__ = forward
+
+
+class TransformerDecoderLayer(_FeedForward):
+    """Self-attention, attention to `memory`, and a feed-forward block (PyTorch's layer).
+
+    Takes the arguments of `TransformerEncoderLayer`.
+
+    Shape:
+        tgt `(B, T, E)`, memory `(B, S, E)` -> `(B, T, E)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> layer = sd.nn.TransformerDecoderLayer(8, 2, dim_feedforward=16)
+        >>> layer(sd.randn((3, 5, 8)), sd.randn((3, 7, 8)), tgt_is_causal=True).shape
+        (3, 5, 8)
+    """
+
+    self_attn: MultiHeadAttention
+    multihead_attn: MultiHeadAttention
+    norm1: LayerNorm
+    norm2: LayerNorm
+    norm3: LayerNorm
+    dropout1: Dropout
+    dropout2: Dropout
+    dropout3: Dropout
+
+    def __init__(
+        self,
+        d_model: int,
+        nhead: int,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: Activation = "relu",
+        layer_norm_eps: float = 1e-5,
+        norm_first: bool = False,
+        bias: bool = True,
+        *,
+        device: Device | None = None,
+    ) -> None:
+        self.self_attn = MultiHeadAttention(d_model, nhead, dropout, bias, device=device)
+        self.multihead_attn = MultiHeadAttention(d_model, nhead, dropout, bias, device=device)
+        self._setup(d_model, dim_feedforward, dropout, activation, bias, device)
+        self.norm_first = norm_first
+        self.norm1 = LayerNorm(d_model, layer_norm_eps, bias=bias, device=device)
+        self.norm2 = LayerNorm(d_model, layer_norm_eps, bias=bias, device=device)
+        self.norm3 = LayerNorm(d_model, layer_norm_eps, bias=bias, device=device)
+        self.dropout1 = Dropout(dropout)
+        self.dropout2 = Dropout(dropout)
+        self.dropout3 = Dropout(dropout)
+
+    def forward(
+        self,
+        tgt: Tensor[tuple[B, T, E], DT, TT],
+        memory: Tensor[Any, DT, Any],
+        tgt_mask: Mask = None,
+        memory_mask: Mask = None,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+    ) -> Tensor[tuple[B, T, E], DT, TT]:
+        """Decode `tgt` while attending to `memory` (the encoder's output)."""
+
+        def attend(x: AnyTensor) -> AnyTensor:
+            return self.dropout1(self.self_attn(x, x, x, tgt_mask, tgt_is_causal))
+
+        def cross(x: AnyTensor) -> AnyTensor:
+            out = self.multihead_attn(x, memory, memory, memory_mask, memory_is_causal)
+            return self.dropout2(out)
+
+        def feed(x: AnyTensor) -> AnyTensor:
+            return self.dropout3(self._ff(x))
+
+        x: Any = tgt
+        if self.norm_first:
+            x = x + attend(self.norm1(x))
+            x = x + cross(self.norm2(x))
+            return x + feed(self.norm3(x))  # type: ignore[no-any-return]
+        x = self.norm1(x + attend(x))
+        x = self.norm2(x + cross(x))
+        return self.norm3(x + feed(x))
+
+    __call__ = forward
+
+
+class TransformerEncoder(Module):
+    """A stack of encoder layers, then an optional final layer norm (PyTorch's)."""
+
+    layers: list[TransformerEncoderLayer]
+    norm: LayerNorm | None = None
+
+    def forward(
+        self, src: Tensor[tuple[B, T, E], DT, TT], mask: Mask = None, is_causal: bool = False
+    ) -> Tensor[tuple[B, T, E], DT, TT]:
+        x = src
+        for layer in self.layers:
+            x = layer(x, mask, is_causal)
+        return x if self.norm is None else self.norm(x)
+
+    __call__ = forward
+
+
+class TransformerDecoder(Module):
+    """A stack of decoder layers, then an optional final layer norm (PyTorch's)."""
+
+    layers: list[TransformerDecoderLayer]
+    norm: LayerNorm | None = None
+
+    def forward(
+        self,
+        tgt: Tensor[tuple[B, T, E], DT, TT],
+        memory: Tensor[Any, DT, Any],
+        tgt_mask: Mask = None,
+        memory_mask: Mask = None,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+    ) -> Tensor[tuple[B, T, E], DT, TT]:
+        x = tgt
+        for layer in self.layers:
+            x = layer(x, memory, tgt_mask, memory_mask, tgt_is_causal, memory_is_causal)
+        return x if self.norm is None else self.norm(x)
+
+    __call__ = forward
+
+
+class Transformer(Module):
+    """An encoder-decoder transformer (PyTorch's `nn.Transformer` with `batch_first=True`).
+
+    Takes PyTorch's arguments and defaults (`d_model=512, nhead=8, num_encoder_layers=6,
+    num_decoder_layers=6, dim_feedforward=2048, dropout=0.1`); every matrix is initialised
+    Glorot-uniform, as PyTorch does.
+
+    Shape:
+        src `(B, S, E)`, tgt `(B, T, E)` -> `(B, T, E)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> model = sd.nn.Transformer(8, 2, 1, 1, dim_feedforward=16)
+        >>> model(sd.randn((2, 6, 8)), sd.randn((2, 4, 8)), tgt_is_causal=True).shape
+        (2, 4, 8)
+    """
+
+    encoder: TransformerEncoder
+    decoder: TransformerDecoder
+
+    def __init__(
+        self,
+        d_model: int = 512,
+        nhead: int = 8,
+        num_encoder_layers: int = 6,
+        num_decoder_layers: int = 6,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: Activation = "relu",
+        layer_norm_eps: float = 1e-5,
+        norm_first: bool = False,
+        bias: bool = True,
+        *,
+        device: Device | None = None,
+    ) -> None:
+        args = (d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, norm_first)
+        enc = [
+            TransformerEncoderLayer(*args, bias, device=device) for _ in range(num_encoder_layers)
+        ]
+        dec = [
+            TransformerDecoderLayer(*args, bias, device=device) for _ in range(num_decoder_layers)
+        ]
+        norm = (LayerNorm(d_model, layer_norm_eps, bias=bias, device=device) for _ in range(2))
+        self.encoder = TransformerEncoder(enc, next(norm))
+        self.decoder = TransformerDecoder(dec, next(norm))
+        for name, p in self.parameters().items():
+            if p.ndim > 1:
+                packed = name.endswith(("q_proj.weight", "k_proj.weight", "v_proj.weight"))
+                xavier_uniform(p, p.shape[1], p.shape[0] * (3 if packed else 1))
+
+    def forward(
+        self,
+        src: Tensor[Any, DT, Any],
+        tgt: Tensor[tuple[B, T, E], DT, TT],
+        src_mask: Mask = None,
+        tgt_mask: Mask = None,
+        memory_mask: Mask = None,
+        src_is_causal: bool = False,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+    ) -> Tensor[tuple[B, T, E], DT, TT]:
+        memory = self.encoder(src, src_mask, src_is_causal)
+        return self.decoder(tgt, memory, tgt_mask, memory_mask, tgt_is_causal, memory_is_causal)
+
+    __call__ = forward
