@@ -76,7 +76,8 @@ def _host_array(name: object, value: Any) -> np.ndarray[Any, Any]:
     out = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
     if out.dtype.hasobject or out.dtype.kind in "USV":
         raise CheckpointError(f"cannot save {name!r}: arrays of dtype {out.dtype} are not numeric")
-    return np.ascontiguousarray(out)
+    # NOTE: not np.ascontiguousarray, which turns 0-d arrays into 1-d ones
+    return out if out.flags.c_contiguous else out.copy(order="C")
 
 
 def _is_npz(path: Path) -> bool:

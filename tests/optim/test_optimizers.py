@@ -1,0 +1,258 @@
+"""Each optimizer against `torch.optim`, step for step; validation; missing gradients; resuming."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+import shapedl as sd
+from shapedl.checkpoint import CheckpointError
+from shapedl.optim import Adam, AdamW, MissingGradientError, MissingGradientWarning, RMSprop, Sgd
+
+STEPS = 20
+TOL = {"float32": dict(rtol=2e-5, atol=2e-6), "float64": dict(rtol=1e-10, atol=1e-12)}
+
+
+def initial(dtype: str) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return {
+        "w": rng.standard_normal((3, 4)).astype(dtype),
+        "b": rng.standard_normal(4).astype(dtype),
+        "v": rng.standard_normal(4).astype(dtype),
+    }
+
+
+def data(dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(1)
+    return rng.standard_normal((3, 4)).astype(dtype), rng.standard_normal((3, 4)).astype(dtype)
+
+
+def sd_loss(p: dict[str, Any], x: Any, t: Any) -> Any:
+    h = (x * p["w"] + p["b"]).tanh()
+    return ((h * p["v"] - t).square()).sum()
+
+
+def sd_grads(params: dict[str, sd.Tensor], x: np.ndarray, t: np.ndarray) -> sd.Gradients:
+    traced = {name: p.traced() for name, p in params.items()}
+    return sd_loss(traced, sd.from_numpy(x), sd.from_numpy(t)).backward()
+
+
+def run_sd(make: Callable[[], Any], dtype: str, steps: int = STEPS) -> dict[str, np.ndarray]:
+    params = {name: sd.from_numpy(a.copy()) for name, a in initial(dtype).items()}
+    x, t = data(dtype)
+    opt = make()
+    for _ in range(steps):
+        opt.update(params, sd_grads(params, x, t))
+    return {name: p.numpy() for name, p in params.items()}
+
+
+def run_torch(make: Callable[[Any], Any], dtype: str) -> dict[str, np.ndarray]:
+    params = {n: torch.from_numpy(a.copy()).requires_grad_() for n, a in initial(dtype).items()}
+    x, t = (torch.from_numpy(a) for a in data(dtype))
+    opt = make(list(params.values()))
+    for _ in range(STEPS):
+        opt.zero_grad()
+        sd_loss(params, x, t).backward()
+        opt.step()
+    return {name: p.detach().numpy() for name, p in params.items()}
+
+
+CASES = [
+    (Sgd, torch.optim.SGD, dict(lr=0.1)),
+    (Sgd, torch.optim.SGD, dict(lr=0.05, momentum=0.9)),
+    (Sgd, torch.optim.SGD, dict(lr=0.05, momentum=0.8, dampening=0.3, weight_decay=0.01)),
+    (Sgd, torch.optim.SGD, dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.1)),
+    (Adam, torch.optim.Adam, dict(lr=0.01)),
+    (Adam, torch.optim.Adam, dict(lr=0.02, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)),
+    (Adam, torch.optim.Adam, dict(lr=0.05, amsgrad=True)),
+    (AdamW, torch.optim.AdamW, dict(lr=0.01)),
+    (AdamW, torch.optim.AdamW, dict(lr=0.03, weight_decay=0.5, amsgrad=True, betas=(0.5, 0.9))),
+    (RMSprop, torch.optim.RMSprop, dict(lr=0.01)),
+    (RMSprop, torch.optim.RMSprop, dict(lr=0.01, alpha=0.9, centered=True)),
+    (RMSprop, torch.optim.RMSprop, dict(lr=0.005, momentum=0.9, weight_decay=0.05)),
+    (RMSprop, torch.optim.RMSprop, dict(lr=0.005, momentum=0.5, centered=True, eps=1e-4)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    "sd_cls, torch_cls, kwargs", CASES, ids=[f"{c[0].__name__}-{c[2]}" for c in CASES]
+)
+def test_matches_torch_over_20_steps(
+    sd_cls: Any, torch_cls: Any, kwargs: dict[str, Any], dtype: str
+) -> None:
+    got = run_sd(lambda: sd_cls(**kwargs), dtype)
+    want = run_torch(lambda ps: torch_cls(ps, foreach=False, **kwargs), dtype)
+    start = initial(dtype)
+    for name in want:
+        assert got[name].dtype == np.dtype(dtype)
+        assert not np.allclose(want[name], start[name]), "the test must move the parameters"
+        np.testing.assert_allclose(got[name], want[name], **TOL[dtype], err_msg=name)
+
+
+# ---- validation ------------------------------------------------------------------------
+INVALID = [
+    (lambda: Sgd(lr=-1.0), "invalid learning rate: -1.0"),
+    (lambda: Adam(lr=float("nan")), "invalid learning rate: nan"),
+    (lambda: Sgd(lr=0.1, momentum=-0.5), "invalid momentum: -0.5"),
+    (lambda: Sgd(lr=0.1, weight_decay=-1.0), "invalid weight_decay value: -1.0"),
+    (lambda: Sgd(lr=0.1, nesterov=True), "invalid nesterov (it requires momentum > 0"),
+    (lambda: Sgd(lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), "invalid nesterov"),
+    (lambda: Adam(betas=(1.0, 0.999)), "invalid beta parameter at index 0: 1.0"),
+    (lambda: Adam(betas=(0.9, -0.1)), "invalid beta parameter at index 1: -0.1"),
+    (lambda: AdamW(eps=-1e-8), "invalid epsilon value: -1e-08"),
+    (lambda: AdamW(weight_decay=-0.1), "invalid weight_decay value: -0.1"),
+    (lambda: RMSprop(alpha=1.5), "invalid alpha value: 1.5"),
+    (lambda: RMSprop(momentum=-1.0), "invalid momentum value: -1.0"),
+    (lambda: RMSprop(eps=-1.0), "invalid epsilon value: -1.0"),
+    (lambda: Sgd(lr=0.1, missing="ignore"), "invalid missing"),  # type: ignore[arg-type]
+]
+
+
+@pytest.mark.parametrize("make, message", INVALID, ids=[m for _, m in INVALID])
+def test_invalid_hyperparameters(make: Callable[[], Any], message: str) -> None:
+    with pytest.raises(ValueError) as err:
+        make()
+    assert str(err.value).startswith(message)
+
+
+# ---- parameters and missing gradients --------------------------------------------------
+class Model:
+    def __init__(self, params: dict[str, sd.Tensor]) -> None:
+        self._params = params
+
+    def parameters(self) -> dict[str, sd.Tensor]:
+        return self._params
+
+
+def three_params() -> dict[str, sd.Tensor]:
+    return {name: sd.from_numpy(np.full(2, i + 1.0, np.float32)) for i, name in enumerate("abc")}
+
+
+def grads_of_a_only(params: dict[str, sd.Tensor]) -> sd.Gradients:
+    return (params["a"].traced().square()).sum().backward()  # d/da = 2a
+
+
+@pytest.mark.parametrize("form", ["model", "dict", "list"])
+def test_updates_in_place_for_every_form(form: str) -> None:
+    params = three_params()
+    before = {name: (p, p.data) for name, p in params.items()}
+    traced = {name: p.traced() for name, p in params.items()}
+    grads = (traced["a"] * traced["b"] * traced["c"]).sum().backward()
+    given = {"model": Model(params), "dict": params, "list": list(params.values())}[form]
+    Sgd(lr=0.1).update(given, grads)  # type: ignore[arg-type]
+    np.testing.assert_allclose(params["a"].numpy(), 1 - 0.1 * 2 * 3)
+    np.testing.assert_allclose(params["c"].numpy(), 3 - 0.1 * 1 * 2)
+    for name, (p, data) in before.items():
+        assert params[name] is p and p.data is data
+
+
+def test_missing_gradient_is_an_error_naming_every_parameter() -> None:
+    params = three_params()
+    with pytest.raises(MissingGradientError, match=r"2 parameters: b, c") as err:
+        Adam().update(Model(params), grads_of_a_only(params))
+    assert "missing=" in str(err.value)
+    np.testing.assert_array_equal(params["a"].numpy(), 1.0)  # nothing moved
+
+
+def test_missing_gradient_warns_when_asked() -> None:
+    params = three_params()
+    with pytest.warns(MissingGradientWarning, match=r"b, c"):
+        Sgd(lr=0.5, missing="warn").update(params, grads_of_a_only(params))
+    np.testing.assert_allclose(params["a"].numpy(), 0.0)
+    np.testing.assert_array_equal(params["b"].numpy(), 2.0)
+    with pytest.warns(MissingGradientWarning):
+        Sgd(lr=0.5).update(params, grads_of_a_only(params), missing="warn")
+    with pytest.raises(MissingGradientError):
+        Sgd(lr=0.5, missing="warn").update(params, grads_of_a_only(params), missing="error")
+
+
+def test_a_tied_parameter_steps_once() -> None:
+    w = sd.tensor([1.0, -2.0])
+    grads = w.traced().square().sum().backward()
+    Sgd(lr=0.1).update({"encoder.w": w, "decoder.w": w}, grads)
+    np.testing.assert_allclose(w.numpy(), [0.8, -1.6])
+
+
+def test_not_parameters_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="parameter 'x' is a ndarray"):
+        Sgd(lr=0.1).update({"x": np.zeros(2)}, sd.Gradients())  # type: ignore[dict-item]
+
+
+# ---- saving and resuming ---------------------------------------------------------------
+RESUME = [
+    lambda: Sgd(lr=0.05, momentum=0.9, nesterov=True),
+    lambda: Adam(lr=0.02, amsgrad=True, weight_decay=0.01),
+    lambda: AdamW(lr=0.02),
+    lambda: RMSprop(lr=0.01, momentum=0.5, centered=True),
+]
+
+
+@pytest.mark.parametrize("suffix", [".safetensors", ".npz"])
+@pytest.mark.parametrize("make", RESUME, ids=["sgd", "adam", "adamw", "rmsprop"])
+def test_save_load_then_continue_equals_uninterrupted(
+    make: Callable[[], Any], suffix: str, tmp_path: Path
+) -> None:
+    want = run_sd(make, "float32", steps=20)
+    x, t = data("float32")
+    params = {name: sd.from_numpy(a.copy()) for name, a in initial("float32").items()}
+    opt = make()
+    for _ in range(10):
+        opt.update(params, sd_grads(params, x, t))
+    opt.save(tmp_path / f"opt{suffix}")
+    saved = {name: p.numpy().copy() for name, p in params.items()}
+    del opt, params
+
+    params = {name: sd.from_numpy(a) for name, a in saved.items()}
+    opt = make()
+    opt.load(tmp_path / f"opt{suffix}")
+    for _ in range(10):
+        opt.update(params, sd_grads(params, x, t))
+    for name in want:
+        np.testing.assert_array_equal(params[name].numpy(), want[name], err_msg=name)
+
+
+def test_load_restores_hyperparameters(tmp_path: Path) -> None:
+    opt = Adam(lr=0.1, betas=(0.5, 0.6), amsgrad=True)
+    params = three_params()
+    a, b, c = (p.traced() for p in params.values())
+    opt.update(params, (a * b * c).sum().backward())
+    opt.lr = 0.01
+    opt.save(tmp_path / "adam.safetensors")
+    other = Adam()
+    other.load(tmp_path / "adam.safetensors")
+    assert (other.lr, other.betas, other.amsgrad) == (0.01, (0.5, 0.6), True)
+    assert other.state["b"]["step"] == 1
+
+
+def test_load_state_dict_lists_every_mismatch_and_leaves_the_optimizer() -> None:
+    state = Adam(amsgrad=True).state_dict() | {
+        "state.w.step": 3,
+        "state.w.exp_avg": np.zeros(2, np.float32),
+        "state.w.momentum_buffer": np.zeros(2, np.float32),
+        "other": 1,
+    }
+    del state["hyper.eps"]
+    opt = Adam(lr=0.5)
+    with pytest.raises(CheckpointError) as err:
+        opt.load_state_dict(state)
+    message = str(err.value)
+    assert "Adam state does not match" in message
+    assert "missing: hyper.eps, state.w.exp_avg_sq, state.w.max_exp_avg_sq" in message
+    assert "unexpected: state.w.momentum_buffer, other" in message
+    assert (opt.lr, opt.amsgrad, opt.state) == (0.5, False, {})
+
+
+def test_loaded_state_of_the_wrong_shape_is_an_error() -> None:
+    opt = Sgd(lr=0.1, momentum=0.9)
+    opt.load_state_dict(
+        {**opt.state_dict(), "state.w.step": 1, "state.w.momentum_buffer": np.zeros(3, np.float32)}
+    )
+    w = sd.tensor([1.0, 2.0])
+    with pytest.raises(CheckpointError, match=r"'w' has shape \(3,\).*parameter has shape \(2,\)"):
+        opt.update({"w": w}, w.traced().sum().backward())
