@@ -161,22 +161,25 @@ def _steps(
 ) -> bool:
     """One epoch of steps; False when it was cut short (Ctrl-C, `run.stop`, a budget)."""
     for x, y in train:
+        done = False
         try:
             for cb in callbacks:
                 cb.on_step_begin(run)
             figures = step(_tensor(x, run.device), _tensor(y, run.device))
-            run.global_step += 1
+            done = True
             totals.add(figures, len(x))
             display.step(totals.means())
             for cb in callbacks:
                 cb.on_step_end(run, figures)
         except KeyboardInterrupt:
             sigint[0] = True
-        run.step += 1
+        if done:  # NOTE: counted after the callbacks, which see the index of their step
+            run.step += 1
+            run.global_step += 1
         if sigint[0]:
             run.interrupted = True
             run.stop("interrupted")
-            display.note(f"interrupted: stopped after step {run.global_step}")
+            display.note(f"interrupted: stopped after {run.global_step} steps")
         elif halt is not None and halt.check_step(run):
             halt.halted(run)
             run.stop(halt.describe())

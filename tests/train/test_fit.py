@@ -1,0 +1,203 @@
+"""fit and evaluate: the training loop against a hand-written PyTorch loop, data forms,
+validation, progress output and Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+import shapedl as sd
+from shapedl.train import Callback, LambdaCallback, Run
+
+from .problems import blobs, cross_entropy, linear, mse, regression, weights
+
+
+def _torch_loop(
+    model: Any, x: np.ndarray, y: np.ndarray, batch: int, epochs: int, lr: float, classify: bool
+) -> tuple[torch.nn.Linear, list[float], list[float]]:
+    """The loop `fit` stands for, in PyTorch, from the same initial weights and batches."""
+    w = weights(model)
+    net = torch.nn.Linear(*w["weight"].shape[::-1])
+    with torch.no_grad():
+        net.weight.copy_(torch.from_numpy(w["weight"]))
+        net.bias.copy_(torch.from_numpy(w["bias"]))
+    opt = torch.optim.SGD(net.parameters(), lr=lr)
+    losses, accs = [], []
+    for _ in range(epochs):
+        total = hits = 0.0
+        for i in range(0, len(x), batch):
+            xb, yb = torch.from_numpy(x[i : i + batch]), torch.from_numpy(y[i : i + batch])
+            out = net(xb)
+            loss = (
+                torch.nn.functional.cross_entropy(out, yb) if classify else ((out - yb) ** 2).mean()
+            )
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(xb)
+            if classify:
+                hits += (out.argmax(-1) == yb).sum().item()
+        losses.append(total / len(x))
+        accs.append(hits / len(x))
+    return net, losses, accs
+
+
+def test_fit_matches_a_hand_written_pytorch_loop() -> None:
+    x, y = blobs(50)
+    model = linear(2, 3)
+    net, losses, accs = _torch_loop(model, x, y, batch=16, epochs=3, lr=0.1, classify=True)
+    opt = sd.optim.Sgd(lr=0.1)
+    h = sd.train.fit(
+        model, (x, y), loss=cross_entropy, optimizer=opt, epochs=3, batch_size=16,
+        metrics=["accuracy"], shuffle=False, progress=False,
+    )  # fmt: skip
+    np.testing.assert_allclose(h["loss"], losses, rtol=1e-5)
+    np.testing.assert_allclose(h["accuracy"], accs)
+    np.testing.assert_allclose(weights(model)["weight"], net.weight.detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(weights(model)["bias"], net.bias.detach().numpy(), atol=1e-6)
+    assert h.epochs == 3 and h.stopped_by is None and not h.interrupted
+
+
+def test_fit_learns_and_records_validation_figures() -> None:
+    x, y = blobs(120)
+    model = linear(2, 3)
+    h = sd.train.fit(
+        model, (x[:90], y[:90]), loss=cross_entropy, optimizer=sd.optim.Adam(lr=0.05),
+        epochs=8, batch_size=16, metrics=["accuracy", sd.train.top_k_accuracy(2)],
+        validation=(x[90:], y[90:]), progress=False,
+    )  # fmt: skip
+    assert set(h) == {
+        "loss", "accuracy", "top_2_accuracy", "val_loss", "val_accuracy", "val_top_2_accuracy"
+    }  # fmt: skip
+    assert all(len(v) == 8 for v in h.values())
+    assert h["loss"][-1] < h["loss"][0] / 3
+    out = model(sd.tensor(x[90:]))
+    torch_loss = torch.nn.functional.cross_entropy(
+        torch.from_numpy(out.numpy()), torch.from_numpy(y[90:])
+    )
+    assert h["val_loss"][-1] == pytest.approx(torch_loss.item(), rel=1e-5)
+    assert h["val_accuracy"][-1] == pytest.approx(float((out.numpy().argmax(-1) == y[90:]).mean()))
+    assert h["val_accuracy"][-1] == 1.0
+
+
+def test_data_as_a_list_of_batches_and_as_tensors() -> None:
+    x, y = regression(32)
+    batches = [(x[i : i + 8], y[i : i + 8]) for i in range(0, 32, 8)]
+    m1, m2 = linear(3, 1), linear(3, 1)
+    kw: dict[str, Any] = {"loss": mse, "epochs": 2, "progress": False}
+    h1 = sd.train.fit(m1, batches, optimizer=sd.optim.Sgd(lr=0.05), **kw)
+    h2 = sd.train.fit(
+        m2, (sd.tensor(x), sd.tensor(y)), optimizer=sd.optim.Sgd(lr=0.05), batch_size=8,
+        shuffle=False, **kw,
+    )  # fmt: skip
+    assert h1["loss"] == h2["loss"]
+    np.testing.assert_array_equal(weights(m1)["weight"], weights(m2)["weight"])
+
+
+def test_one_shot_iterator_is_refused_for_several_epochs() -> None:
+    x, y = regression(8)
+    with pytest.raises(TypeError, match="one-shot iterator"):
+        sd.train.fit(
+            linear(3, 1), iter([(x, y)]), loss=mse, optimizer=sd.optim.Sgd(lr=0.1), epochs=2,
+            progress=False,
+        )  # fmt: skip
+
+
+def test_same_seed_same_training_and_shuffling_uses_the_seed() -> None:
+    x, y = regression(40)
+
+    def train(seed: int) -> np.ndarray:
+        model = linear(3, 1, seed=0)
+        sd.set_default_device(sd.Cpu(seed=seed))
+        sd.train.fit(
+            model, (x, y), loss=mse, optimizer=sd.optim.Sgd(lr=0.05), epochs=2, batch_size=8,
+            progress=False,
+        )  # fmt: skip
+        return weights(model)["weight"]
+
+    np.testing.assert_array_equal(train(1), train(1))
+    assert not np.array_equal(train(1), train(2))
+
+
+def test_evaluate_is_inference_and_matches_pytorch() -> None:
+    x, y = blobs(30)
+    model = linear(2, 3)
+    figures = sd.train.evaluate(
+        model, (x, y), loss=cross_entropy, metrics=["accuracy"], batch_size=7
+    )
+    logits = torch.from_numpy(model(sd.tensor(x)).numpy())
+    assert figures["loss"] == pytest.approx(
+        torch.nn.functional.cross_entropy(logits, torch.from_numpy(y)).item(), rel=1e-5
+    )
+    assert figures["accuracy"] == pytest.approx((logits.argmax(-1).numpy() == y).mean())
+
+
+def test_progress_off_a_terminal_is_one_line_per_epoch(capsys: pytest.CaptureFixture[str]) -> None:
+    x, y = regression(16)
+    kw: dict[str, Any] = {"loss": mse, "epochs": 3, "batch_size": 4, "metrics": ["mae"]}
+    sd.train.fit(linear(3, 1), (x, y), optimizer=sd.optim.Sgd(lr=0.01), **kw)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("epoch 1/3") and "loss" in lines[0]
+    assert "mean_absolute_error" in lines[2]
+    sd.train.fit(linear(3, 1), (x, y), optimizer=sd.optim.Sgd(lr=0.01), progress=False, **kw)
+    assert capsys.readouterr().out == ""
+
+
+# ---- Ctrl-C -----------------------------------------------------------------------------
+class _InterruptAt(Callback):
+    """Raises KeyboardInterrupt (or sends SIGINT) at the end of one step, remembering the
+    weights as they were right then."""
+
+    def __init__(self, epoch: int, step: int, real_signal: bool = False) -> None:
+        self.at, self.real_signal = (epoch, step), real_signal
+        self.weights: dict[str, np.ndarray] = {}
+        self.steps = 0
+
+    def on_step_end(self, run: Run, figures: Any) -> None:
+        self.steps += 1
+        if (run.epoch, run.step) == self.at:
+            self.weights = weights(run.model)
+            if self.real_signal:
+                os.kill(os.getpid(), signal.SIGINT)
+            else:
+                raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("real_signal", [False, True])
+def test_ctrl_c_stops_after_the_step_and_returns_the_history(real_signal: bool) -> None:
+    x, y = regression(32)
+    model = linear(3, 1)
+    stop = _InterruptAt(epoch=1, step=2, real_signal=real_signal)
+    h = sd.train.fit(
+        model, (x, y), loss=mse, optimizer=sd.optim.Adam(lr=0.01), epochs=5, batch_size=8,
+        callbacks=[stop], progress=False,
+    )  # fmt: skip
+    assert h.interrupted and h.stopped_by == "interrupted"
+    assert stop.steps == 4 + 3  # the whole first epoch and three steps of the second
+    assert h.epochs == 2  # the cut-short epoch is recorded with the steps it ran
+    for name, w in weights(model).items():  # no step after the interrupt, none half-done
+        np.testing.assert_array_equal(w, stop.weights[name])
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_lambda_callback_sees_every_step_and_epoch() -> None:
+    x, y = regression(20)
+    seen: list[tuple[str, int, int]] = []
+    cb = LambdaCallback(
+        on_step_end=lambda r, f: seen.append(("step", r.epoch, r.global_step)),
+        on_epoch_end=lambda r, f: seen.append(("epoch", r.epoch, int("val_loss" in f))),
+    )
+    sd.train.fit(
+        linear(3, 1), (x, y), loss=mse, optimizer=sd.optim.Sgd(lr=0.01), epochs=2,
+        batch_size=8, validation=(x, y), callbacks=[cb], progress=False,
+    )  # fmt: skip
+    assert seen == [
+        ("step", 0, 0), ("step", 0, 1), ("step", 0, 2), ("epoch", 0, 1),
+        ("step", 1, 3), ("step", 1, 4), ("step", 1, 5), ("epoch", 1, 1),
+    ]  # fmt: skip
