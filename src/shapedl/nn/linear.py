@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple, overload
 
+from shapedl.errors import shape_error
 from shapedl.nn.module import Module
 from shapedl.ops.creation import rand
 from shapedl.ops.matmul import matmul
@@ -98,6 +99,13 @@ class Linear(Module, Generic[In, Out]):
         self.bias = uniform((out_features,), bound, device) if bias else None
 
     def forward(self, x: Tensor[tuple[*Bs, In], DT, TT]) -> Tensor[tuple[*Bs, Out], DT, TT]:
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise shape_error(
+                "Linear",
+                [x.shape, self.weight.shape],
+                f"input width {x.shape[-1] if x.ndim else None} at axis -1 differs from "
+                f"in_features {self.in_features}",
+            )
         lead = x.shape[:-1]
         # NOTE: one 2-d GEMM for any batch axes (its weight gradient needs no batch sum)
         rows: Any = x if x.ndim == 2 else reshape(x, (-1, x.shape[-1]))

@@ -1,0 +1,319 @@
+"""Module: field discovery and names, strict state loading, save/load, to/astype, subclasses,
+Sequential and Residual against torch."""
+
+import re
+
+import numpy as np
+import pytest
+import torch
+from harness import randn
+
+import shapedl as sd
+from shapedl.checkpoint import CheckpointError
+from tests.nn.helpers import check_module
+
+
+class Block(sd.nn.Module):
+    """Dataclass style: annotated fields, a generated constructor."""
+
+    attn: sd.nn.Linear
+    mlp: sd.nn.Sequential
+    scale: float = 1.0
+
+    def forward(self, x):
+        return self.mlp(self.attn(x)) * self.scale
+
+
+class Net(sd.nn.Module):
+    """PyTorch style: fields assigned in its own __init__, lists and dicts of modules."""
+
+    def __init__(self, width: int, depth: int) -> None:
+        self.embed = sd.nn.Linear(3, width)
+        self.blocks = [
+            Block(
+                sd.nn.Linear(width, width),
+                sd.nn.Sequential(sd.nn.ReLU(), sd.nn.Linear(width, width)),
+            )
+            for _ in range(depth)
+        ]
+        self.heads = {"a": sd.nn.Linear(width, 2), "b": sd.nn.Linear(width, 1, bias=False)}
+        self.bn = sd.nn.BatchNorm1d(width)
+        self.depth = depth
+
+    def forward(self, x):
+        h = self.embed(x)
+        for block in self.blocks:
+            h = h + block(h)
+        h = self.bn(h)
+        return self.heads["a"](h).sum() + self.heads["b"](h).sum()
+
+
+NET_PARAMS = [
+    "embed.weight",
+    "embed.bias",
+    "blocks.0.attn.weight",
+    "blocks.0.attn.bias",
+    "blocks.0.mlp.layers.1.weight",
+    "blocks.0.mlp.layers.1.bias",
+    "blocks.1.attn.weight",
+    "blocks.1.attn.bias",
+    "blocks.1.mlp.layers.1.weight",
+    "blocks.1.mlp.layers.1.bias",
+    "heads.a.weight",
+    "heads.a.bias",
+    "heads.b.weight",
+    "bn.weight",
+    "bn.bias",
+]
+
+
+def test_parameters_have_stable_complete_dotted_names():
+    net = Net(4, 2)
+    assert list(net.parameters()) == NET_PARAMS
+    assert list(Net(4, 2).parameters()) == NET_PARAMS  # the same for a new instance
+    state = net.state_dict()
+    assert list(state) == NET_PARAMS[:-2] + [
+        "bn.weight",
+        "bn.bias",
+        "bn.running_mean",
+        "bn.running_var",
+    ]
+    assert net.state().keys() == state.keys()
+    assert all(isinstance(t, sd.Tensor) for t in state.values())
+
+
+def test_parameters_are_the_field_tensors_themselves():
+    net = Net(4, 1)
+    assert net.parameters()["embed.weight"] is net.embed.weight
+    assert net.parameters()["heads.a.bias"] is net.heads["a"].bias
+
+
+def test_every_parameter_gets_a_gradient():
+    net = Net(4, 2)
+    loss = net(sd.randn((5, 3)).traced())
+    grads = loss.backward()
+    for name, p in net.parameters().items():
+        assert p in grads, name
+        assert grads[p].shape == p.shape
+
+
+def test_shared_parameter_is_listed_once():
+    lin = sd.nn.Linear(2, 2)
+    tied = sd.nn.Sequential(lin, sd.nn.ReLU(), lin)
+    assert list(tied.parameters()) == ["layers.0.weight", "layers.0.bias"]
+    assert list(tied.state_dict()) == [
+        "layers.0.weight",
+        "layers.0.bias",
+        "layers.2.weight",
+        "layers.2.bias",
+    ]
+
+
+def test_tuple_and_nested_list_fields():
+    class M(sd.nn.Module):
+        pair: tuple
+        grid: list
+
+        def forward(self, x):
+            return x
+
+    m = M((sd.ones((1,)), sd.nn.Linear(1, 1)), [[sd.zeros((2,))], {"k": sd.ones((3,))}])
+    assert list(m.parameters()) == [
+        "pair.0",
+        "pair.1.weight",
+        "pair.1.bias",
+        "grid.0.0",
+        "grid.1.k",
+    ]
+
+
+def test_dataclass_style_subclass():
+    block = Block(sd.nn.Linear(3, 3), sd.nn.Sequential(sd.nn.Tanh()), scale=2.0)
+    assert block.scale == 2.0 and list(block.parameters()) == ["attn.weight", "attn.bias"]
+    x = randn(4, 3)
+    want = 2 * np.tanh(x @ block.attn.weight.numpy().T + block.attn.bias.numpy())
+    np.testing.assert_allclose(block(sd.from_numpy(x)).numpy(), want, rtol=1e-5, atol=1e-6)
+    with pytest.raises(TypeError):
+        Block(sd.nn.Linear(3, 3))  # missing field
+
+
+def test_pytorch_style_subclass_with_super_init():
+    class Mlp(sd.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = sd.nn.Linear(3, 5)
+            self.fc2 = sd.nn.Linear(5, 2)
+
+        def forward(self, x):
+            return self.fc2(self.fc1(x).relu())
+
+    class TMlp(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = torch.nn.Linear(3, 5)
+            self.fc2 = torch.nn.Linear(5, 2)
+
+        def forward(self, x):
+            return self.fc2(self.fc1(x).relu())
+
+    check_module(Mlp(), TMlp(), [randn(4, 3)])
+
+
+def test_subclass_overriding_forward_is_called():
+    class Doubled(sd.nn.Linear):
+        def forward(self, x):
+            return super().forward(x) * 2
+
+    layer = Doubled(2, 2)
+    x = sd.ones((1, 2))
+    plain = sd.nn.Linear.forward(layer, x).numpy()
+    np.testing.assert_allclose(layer(x).numpy(), 2 * plain)
+
+
+def test_module_without_forward():
+    class Empty(sd.nn.Module):
+        pass
+
+    with pytest.raises(NotImplementedError, match="Empty"):
+        Empty()(sd.ones((1,)))
+
+
+# ---- state loading -----------------------------------------------------------------------
+def test_load_state_dict_copies_in_place_and_keeps_identity():
+    a, b = Net(4, 1), Net(4, 1)
+    weight = b.embed.weight
+    b.load_state_dict(a.state_dict())
+    assert b.embed.weight is weight
+    for name, t in a.state_dict().items():
+        np.testing.assert_array_equal(b.state_dict()[name].numpy(), t.numpy())
+    # a copy, not a view of the source
+    a.embed.weight.data[...] = 0
+    assert b.embed.weight.numpy().any()
+
+
+def test_load_state_dict_accepts_numpy_arrays():
+    layer = sd.nn.Linear(2, 3)
+    layer.load_state_dict({"weight": np.ones((3, 2), np.float32), "bias": np.zeros(3, np.float32)})
+    assert layer.weight.numpy().sum() == 6
+
+
+def test_load_state_dict_lists_every_offending_name():
+    net = Net(4, 1)
+    state = {k: v.numpy() for k, v in net.state_dict().items()}
+    del state["embed.bias"]
+    del state["bn.running_var"]
+    state["extra.weight"] = np.ones(2, np.float32)
+    state["heads.a.weight"] = np.ones((3, 4), np.float32)
+    state["blocks.0.attn.bias"] = state["blocks.0.attn.bias"].astype(np.float64)
+    with pytest.raises(CheckpointError) as info:
+        net.load_state_dict(state)
+    text = str(info.value)
+    for name in [
+        "embed.bias",
+        "bn.running_var",
+        "extra.weight",
+        "heads.a.weight",
+        "blocks.0.attn.bias",
+    ]:
+        assert name in text, (name, text)
+    assert re.search(r"missing", text) and re.search(r"unexpected", text)
+    assert "(2, 4)" in text and "(3, 4)" in text and "float64" in text
+
+
+def test_failed_load_changes_nothing():
+    layer = sd.nn.Linear(2, 3)
+    before = layer.weight.numpy().copy()
+    with pytest.raises(CheckpointError):
+        layer.load_state_dict({"weight": np.zeros((3, 2), np.float32)})
+    np.testing.assert_array_equal(layer.weight.numpy(), before)
+
+
+def test_load_state_dict_rejects_non_arrays():
+    with pytest.raises(CheckpointError, match="weight"):
+        sd.nn.Linear(2, 3).load_state_dict({"weight": "nope", "bias": np.zeros(3, np.float32)})
+
+
+@pytest.mark.parametrize("suffix", [".safetensors", ".npz"])
+def test_save_load_round_trip(tmp_path, suffix):
+    path = tmp_path / f"net{suffix}"
+    a, b = Net(4, 2), Net(4, 2)
+    a.bn(sd.randn((8, 4)).traced())  # running stats differ from a fresh module
+    a.save(path)
+    assert b.load(path) is b
+    for name, t in a.state_dict().items():
+        np.testing.assert_array_equal(b.state_dict()[name].numpy(), t.numpy(), err_msg=name)
+
+
+def test_load_of_another_model_names_the_differences(tmp_path):
+    path = tmp_path / "small.safetensors"
+    Net(4, 1).save(path)
+    with pytest.raises(CheckpointError, match=r"blocks\.1\.attn\.weight"):
+        Net(4, 2).load(path)
+
+
+# ---- to / astype -------------------------------------------------------------------------
+def test_astype_converts_floats_in_place():
+    net = Net(4, 1)
+    weight = net.embed.weight
+    assert net.astype(sd.f64) is net
+    assert net.embed.weight is weight
+    assert all(t.dtype is sd.f64 for t in net.state_dict().values())
+    out = net(sd.randn((3, 3), dtype=sd.f64).traced())
+    assert out.dtype is sd.f64
+    grads = out.backward()
+    assert grads[net.embed.weight].dtype is sd.f64
+
+
+def test_astype_keeps_integer_tensors():
+    class M(sd.nn.Module):
+        idx: sd.Tensor
+        w: sd.Tensor
+
+    m = M(sd.tensor([1, 2]), sd.ones((2,))).astype(sd.f16)
+    assert m.idx.dtype is sd.i64 and m.w.dtype is sd.f16
+
+
+def test_to_moves_every_tensor_and_keeps_identity():
+    dev = sd.Cpu(seed=5)
+    net = Net(4, 1)
+    weight = net.embed.weight
+    assert net.to(dev) is net
+    assert net.embed.weight is weight
+    assert all(t.device is dev for t in net.state_dict().values())
+    assert net(sd.randn((2, 3), device=dev)).device is dev
+
+
+# ---- Sequential / Residual ---------------------------------------------------------------
+def test_sequential_matches_torch():
+    model = sd.nn.Sequential(sd.nn.Linear(4, 8), sd.nn.Tanh(), sd.nn.Linear(8, 3))
+    tmodel = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+    mapping = {f"layers.{i}.{p}": f"{i}.{p}" for i in (0, 2) for p in ("weight", "bias")}
+    check_module(model, tmodel, [randn(5, 4)], mapping=mapping)
+
+
+def test_sequential_indexing_and_functions_as_layers():
+    model = sd.nn.Sequential(sd.nn.Linear(2, 2), sd.ops.relu)
+    assert len(model) == 2 and isinstance(model[0], sd.nn.Linear) and list(model)[1] is sd.ops.relu
+    assert model(sd.ones((1, 2))).shape == (1, 2)
+
+
+def test_residual_matches_torch():
+    class TResidual(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.block = torch.nn.Linear(3, 3)
+
+        def forward(self, x):
+            return x + self.block(x)
+
+    check_module(sd.nn.Residual(sd.nn.Linear(3, 3)), TResidual(), [randn(4, 3)])
+
+
+def test_residual_needs_a_shape_keeping_block():
+    with pytest.raises(sd.ShapeError):
+        sd.nn.Residual(sd.nn.Linear(3, 2))(sd.ones((4, 3)))
+
+
+def test_repr_shows_the_tree():
+    text = repr(sd.nn.Sequential(sd.nn.Linear(2, 3), sd.nn.ReLU()))
+    assert "Linear(in_features=2, out_features=3, bias=True)" in text and "ReLU()" in text
