@@ -103,7 +103,8 @@ class Expr:
     def __str__(self) -> str:
         out = ""
         for mono, coef in self.terms:
-            body = "*".join(str(a) if p == 1 else f"{a}**{p}" for a, p in mono)
+            lone = len(mono) == 1 and (coef == 1 or (coef == -1 and out != ""))
+            body = "*".join(_factor(a, p, lone) for a, p in mono)
             mag = abs(coef)
             text = body if mag == 1 and body else (f"{mag}*{body}" if body else str(mag))
             out += (
@@ -114,6 +115,13 @@ class Expr:
     @property
     def constant(self) -> int:
         return dict(self.terms).get((), 0)
+
+
+def _factor(atom: Atom, power: int, lone: bool) -> str:
+    # NOTE: `2*D//H` reads as `(2*D)//H` in Python, so a floor division is parenthesized
+    # unless it stands alone (`D//H`, `B - D//H`)
+    text = str(atom) if isinstance(atom, Sym) or (lone and power == 1) else f"({atom})"
+    return text if power == 1 else f"{text}**{power}"
 
 
 Dim = Union[int, Expr, _DynType]

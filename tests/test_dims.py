@@ -1,0 +1,181 @@
+"""The dimension algebra on its own: ints, DYN and symbols in one canonical form."""
+
+import pytest
+
+from shapedl import dims
+from shapedl.dims import DYN
+from shapedl.errors import ShapeError
+
+B, T, H, D, C = (dims.sym(n) for n in "BTHDC")
+
+
+# ---- ints ---------------------------------------------------------------------------------
+def test_ints_are_plain_arithmetic():
+    assert dims.add(2, 3) == 5 and dims.sub(2, 3) == -1
+    assert dims.mul(4, 5) == 20 and dims.floordiv(7, 2) == 3 and dims.floordiv(-7, 2) == -4
+    assert dims.product([2, 3, 4]) == 24 and dims.product([]) == 1
+    assert all(type(v) is int for v in (dims.add(2, 3), dims.mul(2, 3), dims.floordiv(6, 4)))
+
+
+def test_int_conv_out_matches_the_formula():
+    for size, k, s, p, dil in [
+        (32, 3, 1, 1, 1),
+        (28, 5, 2, 0, 1),
+        (7, 3, 2, 1, 2),
+        (10, 2, 2, 0, 1),
+    ]:
+        assert dims.conv_out(size, k, s, p, dil) == (size + 2 * p - dil * (k - 1) - 1) // s + 1
+
+
+def test_division_by_zero():
+    with pytest.raises(ZeroDivisionError):
+        dims.floordiv(3, 0)
+    with pytest.raises(ZeroDivisionError):
+        dims.floordiv(H, 0)
+
+
+# ---- DYN ----------------------------------------------------------------------------------
+def test_dyn_absorbs_arithmetic_except_times_zero():
+    assert dims.add(DYN, 3) is DYN and dims.sub(H, DYN) is DYN
+    assert dims.mul(DYN, H) is DYN and dims.floordiv(DYN, 2) is DYN and dims.floordiv(H, DYN) is DYN
+    assert dims.mul(DYN, 0) == 0 and dims.product([2, DYN]) is DYN
+    assert dims.conv_out(DYN, 3, 1, 1) is DYN
+    assert not dims.is_known(DYN) and dims.is_known(3) and dims.is_known(H)
+    assert repr(DYN) == "Dyn"
+
+
+def test_dyn_comparisons_are_undecidable_not_false():
+    assert dims.same(DYN, 3) is None and dims.same(H, DYN) is None and dims.same(DYN, DYN) is None
+    assert dims.unify(DYN, 3) == 3 and dims.unify(3, DYN) == 3 and dims.unify(DYN, H) == H
+
+
+# ---- symbols: canonical form ------------------------------------------------------------
+def test_products_and_sums_are_canonical():
+    assert dims.mul(T, B) == dims.mul(B, T)
+    assert dims.add(H, 0) == H
+    assert dims.add(dims.add(B, 1), T) == dims.add(T, dims.add(1, B))
+    assert dims.mul(dims.add(B, 1), 2) == dims.add(dims.mul(2, B), 2)
+    assert dims.sub(B, B) == 0 and type(dims.sub(B, B)) is int
+    assert dims.mul(H, 0) == 0 and dims.mul(1, H) == H
+
+
+def test_exact_divisions_simplify():
+    assert dims.floordiv(dims.mul(B, T), T) == B
+    assert dims.floordiv(dims.mul(4, H), 2) == dims.mul(2, H)
+    assert dims.floordiv(dims.add(dims.mul(2, H), 3), 2) == dims.add(H, 1)
+    assert dims.floordiv(H, H) == 1 and dims.floordiv(H, 1) == H
+
+
+def test_spatial_size_formulas_fold_back_to_the_input():
+    assert dims.add(dims.floordiv(dims.sub(dims.add(H, 2), 3), 1), 1) == H  # (H+2-3)//1+1
+    assert dims.conv_out(H, 3, 1, 1) == H  # 3x3, pad 1, stride 1
+    assert dims.conv_out(H, 2, 2, 0) == dims.floordiv(H, 2)  # 2x2 pool
+    assert dims.conv_out(H, 5, 1, 2) == H
+    assert dims.conv_out(H, 3, 1, 0) == dims.sub(H, 2)
+
+
+def test_floor_division_keeps_an_atom_when_inexact():
+    half = dims.floordiv(H, 2)
+    assert half != H and dims.same(half, dims.floordiv(H, 2)) is True
+    assert dims.same(dims.mul(half, 2), H) is None  # H may be odd
+    # (H - 1) // 2 == (H + 1) // 2 - 1 for every integer H
+    assert dims.floordiv(dims.sub(H, 1), 2) == dims.sub(dims.floordiv(dims.add(H, 1), 2), 1)
+
+
+def test_head_split_product_is_undecidable():
+    assert dims.same(dims.mul(dims.floordiv(D, H), H), D) is None
+    assert dims.unify(dims.mul(dims.floordiv(D, H), H), D) == D
+
+
+def test_different_symbols_differ():
+    assert dims.same(B, T) is False and dims.same(B, B) is True
+    assert dims.same(dims.mul(B, T), dims.mul(T, B)) is True
+    assert dims.same(dims.add(B, 1), B) is False
+    assert dims.unify(B, T) is None and dims.unify(3, 4) is None
+    assert dims.sym("B", "k1") != dims.sym("B", "k2")
+
+
+def test_symbolic_expressions_print_as_python_reads_them():
+    q = dims.floordiv(D, H)
+    assert str(dims.mul(T, B)) == "B*T"
+    assert str(dims.sub(B, T)) == "B - T" and str(dims.sub(1, B)) == "-B + 1"
+    assert str(dims.mul(dims.add(B, 1), dims.add(B, 1))) == "B**2 + 2*B + 1"
+    assert str(q) == "D//H" and str(dims.floordiv(dims.add(H, 1), 2)) == "(H + 1)//2"
+    assert str(dims.mul(q, H)) == "H*(D//H)" and str(dims.mul(2, q)) == "2*(D//H)"
+    assert str(dims.mul(q, q)) == "(D//H)**2" and str(dims.sub(B, q)) == "B - D//H"
+
+
+Q = dims.floordiv(D, H)
+PRINTED = [
+    (dims.mul(Q, H), lambda b, t, d, h: h * (d // h)),
+    (dims.mul(2, Q), lambda b, t, d, h: 2 * (d // h)),
+    (dims.mul(-1, Q), lambda b, t, d, h: -(d // h)),
+    (dims.sub(dims.mul(B, T), Q), lambda b, t, d, h: b * t - d // h),
+    (dims.mul(Q, Q), lambda b, t, d, h: (d // h) ** 2),
+    (dims.conv_out(H, 3, 2, 1), lambda b, t, d, h: (h + 2 - 3) // 2 + 1),
+]
+
+
+@pytest.mark.parametrize("expr,fn", PRINTED, ids=[str(p[0]) for p in PRINTED])
+def test_printed_expressions_evaluate_like_python(expr, fn):
+    for b, t, d, h in [(2, 3, 12, 5), (1, 4, 7, 2), (3, 1, 9, 3), (5, 2, -7, 4)]:
+        env = {"B": b, "T": t, "D": d, "H": h}
+        assert eval(str(expr), env) == fn(b, t, d, h)
+
+
+# ---- broadcasting and axes --------------------------------------------------------------
+BROADCAST = [
+    (((2, 3), (3,)), (2, 3)),
+    (((3, 1), (1, 4)), (3, 4)),
+    (((), (2, 2)), (2, 2)),
+    (((DYN, 1), (3, 4)), (3, 4)),
+    (((DYN,), (DYN,)), (DYN,)),
+    (((DYN,), (1,)), (DYN,)),
+    (((B,), (DYN,)), (B,)),
+    (((B, 1), (1, T)), (B, T)),
+    (((B, T, C), (C,)), (B, T, C)),
+    (((0,), (1,)), (0,)),
+    (((2, 1, 4), (3, 1), (1,)), (2, 3, 4)),
+]
+
+
+@pytest.mark.parametrize("shapes,want", BROADCAST)
+def test_broadcast(shapes, want):
+    assert dims.broadcast("add", *shapes) == want
+
+
+@pytest.mark.parametrize(
+    "shapes,message",
+    [
+        (((2, 3), (4,)), "add: shapes (2, 3) and (4,): cannot broadcast 3 against 4 at axis -1"),
+        (((B,), (T,)), "add: shapes (B,) and (T,): cannot broadcast B against T at axis -1"),
+        (
+            ((2, 3, 4), (5, 1, 4)),
+            "add: shapes (2, 3, 4) and (5, 1, 4): cannot broadcast 2 against 5 at axis -3",
+        ),
+    ],
+)
+def test_broadcast_errors_name_op_shapes_and_axis(shapes, message):
+    with pytest.raises(ShapeError) as err:
+        dims.broadcast("add", *shapes)
+    assert str(err.value) == message
+
+
+def test_normalize_axis_and_axes():
+    assert dims.normalize_axis("sum", -1, (2, 3, 4)) == 2
+    assert dims.normalize_axes("sum", (-1, 0), (2, 3, 4)) == (0, 2)
+    assert dims.normalize_axes("sum", None, (2, 3)) == (0, 1)
+    assert dims.normalize_axes("sum", [1], (B, T)) == (1,)
+
+
+def test_axis_errors_name_op_shape_and_axis():
+    with pytest.raises(
+        ShapeError, match=r"^sum: shape \(2, 3\): axis 2 is out of range for rank 2$"
+    ):
+        dims.normalize_axis("sum", 2, (2, 3))
+    with pytest.raises(
+        ShapeError, match=r"^mean: shape \(B,\): axis -2 is out of range for rank 1$"
+    ):
+        dims.normalize_axes("mean", -2, (B,))
+    with pytest.raises(ShapeError, match=r"^max: shape \(2, 3\): axis \(1, -1\) repeats an axis$"):
+        dims.normalize_axes("max", (1, -1), (2, 3))
