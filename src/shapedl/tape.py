@@ -122,11 +122,14 @@ def backward(loss: Tensor[Any, Any, Any]) -> Gradients:
     if loss.shape != ():
         raise TapeError(not_scalar(loss.shape))
     xp = loss.xp
-    local: dict[int, Array] = {loss.id: xp.ones((), dtype=loss.data.dtype)}
-    for t in reversed(_topological(loss)):
-        if t.node is None or t.id not in local:
+    # NOTE: keyed by object, not by `t.id`: `h.detach()` shares h's id, and what reaches it
+    # must not flow on through h's node. Objects sharing an id are summed into `grads` below.
+    local: dict[int, Array] = {id(loss): xp.ones((), dtype=loss.data.dtype)}
+    order = _topological(loss)
+    for t in reversed(order):
+        if t.node is None or id(t) not in local:
             continue
-        grad = local[t.id]
+        grad = local[id(t)]
         for inp, g in zip(t.node.inputs, t.node.vjp(grad), strict=True):
             if g is None:
                 continue
@@ -135,9 +138,10 @@ def backward(loss: Tensor[Any, Any, Any]) -> Gradients:
                     g = unbroadcast(g, inp.data.shape)
                 except ValueError as err:  # pragma: no cover - a bug in an op's vjp
                     raise ShapeError(f"gradient of shape {g.shape} for {inp.shape}") from err
-            old = local.get(inp.id)
-            local[inp.id] = g if old is None else old + g
+            old = local.get(id(inp))
+            local[id(inp)] = g if old is None else old + g
     grads = loss.tape.grads if loss.tape.grads is not None else Gradients()
-    for key, g in local.items():
-        grads.accumulate(key, g)
+    for t in order:
+        if id(t) in local:
+            grads.accumulate(t.id, local[id(t)])
     return grads

@@ -1,0 +1,160 @@
+"""The tape: dynamic graphs, Gradients keyed by tensor, accumulation, errors."""
+
+import numpy as np
+import pytest
+import torch
+from harness import randn
+
+import shapedl as sd
+
+
+def test_corgi_program_gives_the_published_numbers():
+    # The example program of corgi (and of the issue): Python control flow between ops.
+    a, b, c = (sd.tensor(v).traced() for v in (5.0, 2.0, 0.0))
+    for _ in range(10):
+        c = c + a * b
+        if c > 50:
+            c = c * a
+    grads = c.backward()
+    assert c.item() == 195300
+    assert grads[b].item() == 97650
+    assert grads[a].item() == 232420
+
+
+def test_corgi_program_matches_torch_in_float64():
+    values = (5.0, 2.0, 0.0)
+    a, b, c = (sd.tensor(v, dtype=sd.f64).traced() for v in values)
+    ta, tb, tc = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in values)
+    for _ in range(10):
+        c, tc = c + a * b, tc + ta * tb
+        if c > 50:
+            c, tc = c * a, tc * ta
+    grads = c.backward()
+    tc.backward()
+    assert c.item() == tc.item()
+    assert (grads[a].item(), grads[b].item()) == (ta.grad.item(), tb.grad.item())
+
+
+def test_grads_of_a_tensor_and_its_traced_twin_are_the_same():
+    x = sd.from_numpy(randn(3))
+    xt = x.traced()
+    grads = (xt * xt).sum().backward()
+    np.testing.assert_array_equal(grads[x].numpy(), grads[xt].numpy())
+    np.testing.assert_allclose(grads[x].numpy(), 2 * randn(3), rtol=1e-6)
+    assert x in grads and xt in grads
+
+
+def test_mixing_a_tensor_and_its_traced_twin_sums_their_gradients():
+    v = randn(4)
+    x = sd.from_numpy(v)
+    grads = (x.traced() * x).sum().backward()
+    t = torch.from_numpy(v).requires_grad_()
+    (t * t).sum().backward()
+    np.testing.assert_allclose(grads[x].numpy(), t.grad.numpy(), rtol=1e-6)
+
+
+def test_traced_with_grads_accumulates_across_two_backward_passes_like_torch():
+    xv, wv = randn(2, 3), randn(3, 4, seed=1)
+    x, w = sd.from_numpy(xv), sd.from_numpy(wv)
+    grads = sd.Gradients()
+    for scale in (1.0, 3.0):
+        out = (x.traced(grads) @ w).tanh() * scale
+        assert out.sum().backward() is grads
+    tx, tw = torch.from_numpy(xv).requires_grad_(), torch.from_numpy(wv).requires_grad_()
+    for scale in (1.0, 3.0):
+        ((tx @ tw).tanh() * scale).sum().backward()
+    np.testing.assert_allclose(grads[x].numpy(), tx.grad.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(grads[w].numpy(), tw.grad.numpy(), rtol=1e-5)
+
+
+def test_a_tensor_used_several_times_gets_the_sum():
+    v = randn(5)
+    x = sd.from_numpy(v)
+    xt = x.traced()
+    y = xt * xt + xt.sin() * xt - xt.exp() / (xt * xt + 1)
+    grads = y.sum().backward()
+    t = torch.from_numpy(v).requires_grad_()
+    (t * t + t.sin() * t - t.exp() / (t * t + 1)).sum().backward()
+    np.testing.assert_allclose(grads[x].numpy(), t.grad.numpy(), rtol=1e-5)
+
+
+def test_untraced_parameters_get_gradients():
+    xv, wv, bv = randn(4, 3), randn(3, 2, seed=1), randn(2, seed=2)
+    x, w, b = sd.from_numpy(xv), sd.from_numpy(wv), sd.from_numpy(bv)
+    loss = ((x.traced() @ w + b).tanh()).mean()
+    grads = loss.backward()
+    assert not w.is_traced and not b.is_traced
+    tx, tw, tb = (torch.from_numpy(a).requires_grad_() for a in (xv, wv, bv))
+    ((tx @ tw + tb).tanh()).mean().backward()
+    for mine, theirs in [(x, tx), (w, tw), (b, tb)]:
+        np.testing.assert_allclose(grads[mine].numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "sa,sb", [((3, 1), (4,)), ((2, 3, 4), (3, 1)), ((), (2, 2)), ((1, 1), (3, 2))]
+)
+def test_broadcast_gradients_are_reduced_to_the_operand_shape_like_torch(sa, sb):
+    av, bv = randn(*sa, seed=3), randn(*sb, seed=4)
+    a, b = sd.from_numpy(av), sd.from_numpy(bv)
+    y = a.traced() * b
+    grads = (y + y * b).sum().backward()
+    ta, tb = torch.from_numpy(av).requires_grad_(), torch.from_numpy(bv).requires_grad_()
+    ty = ta * tb
+    (ty + ty * tb).sum().backward()
+    assert grads[a].shape == sa and grads[b].shape == sb
+    np.testing.assert_allclose(grads[a].numpy(), ta.grad.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(grads[b].numpy(), tb.grad.numpy(), rtol=1e-5)
+
+
+def test_detach_stops_the_gradient_like_torch():
+    xv, wv = randn(3), randn(3, seed=1)
+    x, w = sd.from_numpy(xv), sd.from_numpy(wv)
+    h = x.traced() * w
+    grads = (h * h.detach() + h).sum().backward()
+    tx, tw = torch.from_numpy(xv).requires_grad_(), torch.from_numpy(wv).requires_grad_()
+    th = tx * tw
+    (th * th.detach() + th).sum().backward()
+    np.testing.assert_allclose(grads[w].numpy(), tw.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(grads[x].numpy(), tx.grad.numpy(), rtol=1e-6)
+
+
+def test_traced_propagates_and_untraced_stays_untraced():
+    x, w = sd.ones((2,)), sd.ones((2,))
+    assert not (x * w).is_traced
+    assert (x.traced() * w).is_traced and (w * x.traced()).is_traced and (2 * x.traced()).is_traced
+    assert not x.traced().detach().is_traced
+
+
+def test_backward_on_an_untraced_tensor_is_a_tape_error_that_says_traced():
+    with pytest.raises(sd.TapeError, match=r"never traced.*\.traced\(\)"):
+        sd.ones((2,)).sum().backward()
+
+
+def test_backward_on_a_non_scalar_is_a_tape_error_that_says_sum_or_mean():
+    with pytest.raises(sd.TapeError, match=r"shape \(2, 3\).*\.sum\(\) or \.mean\(\)"):
+        sd.ones((2, 3)).traced().backward()
+
+
+def test_tensor_that_took_no_part_has_no_gradient():
+    x, other = sd.ones((2,)), sd.ones((3,))
+    grads = x.traced().sum().backward()
+    assert other not in grads and grads.get(other) is None
+    with pytest.raises(KeyError, match="did not take part"):
+        grads[other]
+
+
+def test_a_long_python_loop_does_not_hit_the_recursion_limit():
+    x = sd.tensor(1.0, dtype=sd.f64)
+    y = x.traced()
+    for _ in range(5000):
+        y = y * 0.999 + 0.001
+    grads = y.backward()
+    assert grads[x].item() == pytest.approx(0.999**5000, rel=1e-9)
+    assert y.item() == pytest.approx(1.0, rel=1e-9)
+
+
+def test_gradients_keep_the_dtype():
+    for dtype in (sd.f32, sd.f64):
+        x = sd.ones((2, 3), dtype=dtype)
+        grads = (x.traced() * 2).mean().backward()
+        assert grads[x].dtype is dtype
