@@ -142,6 +142,7 @@ class NoImprovement(Halt):
         self.best = math.nan
         self.best_epoch = -1
         self.waited = 0
+        self.watched = self.figure or "loss"
         self.weights: dict[str, Any] | None = None
 
     def start(self, run: Run) -> None:
@@ -149,6 +150,7 @@ class NoImprovement(Halt):
 
     def check(self, run: Run) -> bool:
         key = self.figure or ("val_loss" if "val_loss" in run.history else "loss")
+        self.watched = key
         value = _figure(run, key, key)
         if self._better(key, value):
             self.best, self.best_epoch, self.waited = value, run.epoch, 0
@@ -171,7 +173,7 @@ class NoImprovement(Halt):
             run.history.best_epoch = self.best_epoch
 
     def describe(self) -> str:
-        return f"no improvement in {self.figure or 'loss'} for {self.patience} epochs"
+        return f"no improvement in {self.watched} for {self.patience} epochs"
 
 
 class TimeBudget(Halt):

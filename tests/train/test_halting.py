@@ -1,0 +1,124 @@
+"""Halting conditions: each one alone, combined, and early stopping's weight restore."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+
+import shapedl as sd
+from shapedl.train import (
+    AccuracyAbove,
+    LambdaCallback,
+    LossBelow,
+    LrSchedule,
+    NoImprovement,
+    TimeBudget,
+    When,
+)
+
+from .problems import blobs, cross_entropy, linear, mse, regression, weights
+
+
+def _fit(halt: Any, epochs: int = 40, **kw: Any) -> sd.train.History:
+    x, y = blobs(60)
+    kw.setdefault("optimizer", sd.optim.Sgd(lr=0.05))
+    return sd.train.fit(
+        kw.pop("model", None) or linear(2, 3), (x, y), loss=cross_entropy, epochs=epochs,
+        batch_size=20, metrics=["accuracy"], halt_when=halt, progress=False, **kw,
+    )  # fmt: skip
+
+
+def test_accuracy_above_stops_at_the_first_epoch_that_reaches_it() -> None:
+    h = _fit(AccuracyAbove(0.9))
+    assert h.stopped_by == "accuracy >= 0.9" and h.epochs < 40
+    assert h["accuracy"][-1] >= 0.9 and all(a < 0.9 for a in h["accuracy"][:-1])
+
+
+def test_loss_below_stops_once_the_loss_is_at_most_the_threshold() -> None:
+    h = _fit(LossBelow(0.3))
+    assert h.stopped_by == "loss <= 0.3" and h.epochs < 40
+    assert h["loss"][-1] <= 0.3 and all(v > 0.3 for v in h["loss"][:-1])
+
+
+def test_conditions_default_to_the_validation_figure() -> None:
+    x, y = blobs(60)
+    h = _fit(AccuracyAbove(0.95), validation=(x[:6], y[:6]))
+    assert h["val_accuracy"][-1] >= 0.95 and all(a < 0.95 for a in h["val_accuracy"][:-1])
+
+
+def test_a_missing_figure_names_what_is_recorded() -> None:
+    with pytest.raises(KeyError, match="top_3_accuracy.*accuracy"):
+        _fit(AccuracyAbove(0.9, figure="top_3_accuracy"))
+
+
+def test_no_improvement_stops_and_restores_the_best_weights() -> None:
+    # the rate is fine for 4 epochs, then so large the loss gets worse every epoch
+    schedule = LrSchedule(lambda epoch: 1.0 if epoch < 4 else 400.0, per="epoch")
+    kept: list[dict[str, np.ndarray]] = []
+    snap = LambdaCallback(on_epoch_end=lambda run, f: kept.append(weights(run.model)))
+    model = linear(2, 3)
+    h = _fit(NoImprovement(patience=2), model=model, callbacks=[schedule, snap])
+    best = int(np.argmin(h["loss"]))
+    assert h.epochs == best + 3  # the best epoch, then two without improvement
+    assert h.stopped_by == "no improvement in loss for 2 epochs"
+    assert h.best_epoch == best
+    for name, w in weights(model).items():
+        np.testing.assert_array_equal(w, kept[best][name])
+
+
+def test_no_improvement_without_restore_keeps_the_last_weights() -> None:
+    schedule = LrSchedule(lambda epoch: 1.0 if epoch < 3 else 400.0, per="epoch")
+    kept: list[dict[str, np.ndarray]] = []
+    snap = LambdaCallback(on_epoch_end=lambda run, f: kept.append(weights(run.model)))
+    model = linear(2, 3)
+    h = _fit(NoImprovement(2, restore_best=False), model=model, callbacks=[schedule, snap])
+    assert h.best_epoch is None
+    np.testing.assert_array_equal(weights(model)["weight"], kept[-1]["weight"])
+
+
+def test_no_improvement_on_accuracy_looks_for_increases() -> None:
+    h = _fit(NoImprovement(patience=3, figure="accuracy", restore_best=False), epochs=60)
+    best = int(np.argmax(h["accuracy"]))
+    assert h["accuracy"][best] == 1.0 and h.epochs == best + 4
+
+
+def test_time_budget_stops_mid_epoch() -> None:
+    slow = LambdaCallback(on_step_end=lambda run, f: time.sleep(0.03))
+    x, y = regression(64)
+    started = time.perf_counter()
+    h = sd.train.fit(
+        linear(3, 1), (x, y), loss=mse, optimizer=sd.optim.Sgd(lr=0.01), epochs=100,
+        batch_size=8, halt_when=TimeBudget(0.2), callbacks=[slow], progress=False,
+    )  # fmt: skip
+    assert h.stopped_by == "time budget of 0.2 s"
+    assert time.perf_counter() - started < 1.0 and h.epochs == 1
+
+
+def test_any_callable_of_the_history() -> None:
+    def three_epochs(history: sd.train.History) -> bool:
+        return history.epochs >= 3
+
+    h = _fit(three_epochs)
+    assert h.epochs == 3 and h.stopped_by == "three_epochs"
+    assert _fit(When(lambda h: h.epochs == 2, "two")).stopped_by == "two"
+
+
+def test_a_list_stops_when_any_condition_holds() -> None:
+    h = _fit([LossBelow(0.0), lambda h: h.epochs >= 4])
+    assert h.epochs == 4 and h.stopped_by == "<lambda>"
+
+
+def test_or_and_combine_conditions() -> None:
+    both = AccuracyAbove(0.5) & When(lambda h: h.epochs >= 6, "six epochs")
+    h = _fit(both)
+    assert h.epochs == 6 and h.stopped_by == "accuracy >= 0.5 and six epochs"
+    either = LossBelow(-1.0) | When(lambda h: h.epochs >= 2, "two")
+    assert _fit(either).epochs == 2
+
+
+def test_invalid_patience() -> None:
+    with pytest.raises(ValueError, match="invalid patience: 0"):
+        NoImprovement(0)

@@ -1,0 +1,102 @@
+"""History (figures, sparkline, plot) and the metrics against independent computations."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import shapedl as sd
+from shapedl.train import History, accuracy, binary_accuracy, mean_absolute_error, top_k_accuracy
+from shapedl.train.metrics import resolve
+
+
+def _history() -> History:
+    h = History()
+    for loss, acc, val in [(2.0, 0.5, 2.2), (1.0, 0.7, 1.5), (0.5, 0.9, 1.6)]:
+        h.append({"loss": loss, "accuracy": acc, "val_loss": val}, seconds=0.1)
+    return h
+
+
+def test_history_figures_best_and_missing_names() -> None:
+    h = _history()
+    assert h.epochs == 3 and h["loss"] == [2.0, 1.0, 0.5]
+    assert h.best("val_loss") == 1.5 and h.best("accuracy") == 0.9
+    with pytest.raises(KeyError, match="no figure 'val_accuracy'"):
+        h["val_accuracy"]
+    h.append({"loss": 0.4})  # an epoch without some figures (cut short) is padded with NaN
+    assert math.isnan(h["accuracy"][-1]) and len(h["val_loss"]) == 4
+
+
+def test_history_round_trips_through_a_dict() -> None:
+    h = _history()
+    h.stopped_by, h.best_epoch = "loss <= 0.5", 1
+    back = History.from_dict(h.to_dict())
+    assert back["loss"] == h["loss"] and back.stopped_by == h.stopped_by and back.best_epoch == 1
+
+
+def test_sparkline_runs_from_highest_to_lowest() -> None:
+    line = _history().sparkline("loss")
+    assert line == "loss  █▃▁  2 → 0.5"
+    assert len(_history().sparkline().splitlines()) == 3
+    many = History()
+    for i in range(200):
+        many.append({"loss": 1 / (i + 1)})
+    bars = many.sparkline(width=40).split()[1]
+    assert len(bars) <= 41 and bars[0] == "█" and bars[-1] == "▁"
+
+
+def test_plot_writes_a_png(tmp_path: Path) -> None:
+    path = tmp_path / "history.png"
+    _history().plot(path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ---- metrics ----------------------------------------------------------------------------
+def _scores(n: int = 40, c: int = 5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, c)).astype(np.float32), rng.integers(0, c, n)
+
+
+def test_accuracy_with_indices_and_one_hot_targets() -> None:
+    scores, labels = _scores()
+    want = float((torch.from_numpy(scores).argmax(-1).numpy() == labels).mean())
+    assert accuracy(sd.tensor(scores), sd.tensor(labels)) == pytest.approx(want)
+    one_hot = np.eye(5, dtype=np.float32)[labels]
+    assert accuracy(sd.tensor(scores), sd.tensor(one_hot)) == pytest.approx(want)
+
+
+def test_accuracy_of_a_single_score_thresholds_at_one_half() -> None:
+    pred = np.array([[0.2], [0.7], [0.51], [0.4]], dtype=np.float32)
+    target = np.array([[0.0], [1.0], [0.0], [1.0]], dtype=np.float32)
+    assert accuracy(sd.tensor(pred), sd.tensor(target)) == 0.5
+    assert binary_accuracy(0.0)(sd.tensor(pred - 0.5), sd.tensor(target)) == 0.5
+
+
+@pytest.mark.parametrize("k", [1, 2, 4])
+def test_top_k_accuracy_matches_torch_topk(k: int) -> None:
+    scores, labels = _scores(seed=k)
+    top = torch.from_numpy(scores).topk(k, dim=-1).indices.numpy()
+    want = float((top == labels[:, None]).any(axis=1).mean())
+    assert top_k_accuracy(k)(sd.tensor(scores), sd.tensor(labels)) == pytest.approx(want)
+
+
+def test_mean_absolute_error_matches_torch_l1() -> None:
+    a, b = _scores()[0], _scores(seed=1)[0]
+    want = torch.nn.functional.l1_loss(torch.from_numpy(a), torch.from_numpy(b)).item()
+    assert mean_absolute_error(sd.tensor(a), sd.tensor(b)) == pytest.approx(want, rel=1e-6)
+
+
+def test_metric_names_and_errors() -> None:
+    def my_metric(pred: sd.Tensor, target: sd.Tensor) -> float:  # type: ignore[type-arg]
+        return 0.0
+
+    names = list(resolve(["acc", "mae", "top_3_accuracy", my_metric]))
+    assert names == ["accuracy", "mean_absolute_error", "top_3_accuracy", "my_metric"]
+    with pytest.raises(ValueError, match="unknown metric 'f1'"):
+        resolve(["f1"])
+    with pytest.raises(ValueError, match="two metrics are named 'accuracy'"):
+        resolve(["accuracy", "acc"])
