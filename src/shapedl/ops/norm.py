@@ -1,13 +1,17 @@
 """Normalization: `layer_norm` over trailing axes, `batch_norm` over all axes but channels.
 
-Both share one forward (`x_hat = (x - mean) * rstd`) and one direct backward,
+Both view the input as `(A, C, L)` with statistics per `C` over `A` and `L` (layer_norm:
+`(1, rows, features)`; batch_norm: `(N, C, spatial)`), share one forward
+(`x_hat = (x - mean) * rstd`) and one direct backward,
 `dx = rstd * (gy - mean(gy) - x_hat * mean(gy * x_hat))` with `gy = grad * weight`, instead of
-differentiating through the many small ops that make up a mean and a variance.
+differentiating through the many small ops that make up a mean and a variance. Sums of
+products go through `einsum`, so no temporary of the input's size is made for them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from math import prod
 from typing import Any, TypeVar
 
 from shapedl import dims
@@ -22,28 +26,47 @@ __all__ = ["batch_norm", "layer_norm"]
 
 TT = TypeVar("TT", bound=Tape)
 Param = Tensor[Any, Any, Any] | None
-Axes = tuple[int, ...]
 
 
-def _normalize(a: Array, axes: Axes, eps: float) -> tuple[Array, Array, Array, Array]:
-    """`(x_hat, rstd, mean, var)` of `a` over `axes` (biased variance, kept dims)."""
-    mean = a.mean(axis=axes, keepdims=True)
-    xc = a - mean
-    var = (xc * xc).mean(axis=axes, keepdims=True)
+def _col(v: Array) -> Array:
+    """A per-channel `(C,)` array as `(1, C, 1)`, to broadcast over the `(A, C, L)` view."""
+    return v.reshape(1, -1, 1)
+
+
+def _dot(xp: Any, a: Array, b: Array, out: str = "c") -> Array:
+    """`sum(a * b)` of two `(A, C, L)` arrays, kept along axis `out` ("c" or "l")."""
+    return xp.einsum(f"acl,acl->{out}", a, b)
+
+
+def _normalize(xp: Any, a: Array, eps: float) -> tuple[Array, Array, Array, Array]:
+    """`(x_hat, rstd, mean, var)` of the `(A, C, L)` array `a`; statistics are `(C,)`."""
+    n = a.shape[0] * a.shape[2]
+    mean = a.sum(axis=(0, 2)) / n
+    x_hat = a - _col(mean)
+    var = _dot(xp, x_hat, x_hat) / n
     rstd = (var + eps) ** -0.5
-    return xc * rstd, rstd, mean, var
+    x_hat *= _col(rstd)
+    return x_hat, rstd, mean, var
 
 
-def _normalize_grad(gy: Array, x_hat: Array, rstd: Array, axes: Axes) -> Array:
-    """The gradient of `x` through `x_hat` when mean and variance were taken over `axes`."""
-    gy_mean = gy.mean(axis=axes, keepdims=True)
-    proj = (gy * x_hat).mean(axis=axes, keepdims=True)
-    return rstd * (gy - gy_mean - x_hat * proj)
+def _normalize_grad(gk: Array, x_hat: Array, a: Array, c: Array) -> Array:
+    """`gk - x_hat * a - c` with per-channel `a` and `c`, in place on the fresh array `gk`.
+
+    With `gk = gy * rstd`, `a = rstd * sum(gy * x_hat) / n` and `c = rstd * sum(gy) / n`
+    this is the gradient of `x` through `x_hat`.
+    """
+    gk -= x_hat * _col(a)
+    gk -= _col(c)
+    return gk
 
 
-def _affine(x_hat: Array, weight: Param, bias: Param, shape: tuple[int, ...]) -> Array:
-    out = x_hat if weight is None else x_hat * weight.data.reshape(shape)
-    return out if bias is None else out + bias.data.reshape(shape)
+def _affine(x_hat: Array, w: Array | None, b: Array | None) -> Array:
+    if w is None:
+        return x_hat if b is None else x_hat + b
+    out = x_hat * w
+    if b is not None:
+        out += b
+    return out
 
 
 def _inputs(*xs: Param) -> tuple[Tensor[Any, Any, Any], ...]:
@@ -147,20 +170,24 @@ def layer_norm(
         None if weight is None else weight.shape,
         None if bias is None else bias.shape,
     )
-    k = len(_as_shape(normalized_shape))
-    axes = tuple(range(x.ndim - k, x.ndim))
-    lead = tuple(range(x.ndim - k))
-    x_hat, rstd, _, _ = _normalize(x.data, axes, eps)
-    shape = x.shape[x.ndim - k :]
-    out = _affine(x_hat, weight, bias, shape).astype(x.data.dtype, copy=False)
+    xp, k = x.xp, len(_as_shape(normalized_shape))
+    a = x.data.reshape(1, -1, prod(x.shape[x.ndim - k :]))
+    n = a.shape[2]
+    x_hat, rstd, _, _ = _normalize(xp, a, eps)
+    w = None if weight is None else weight.data.reshape(-1)
+    b = None if bias is None else bias.data.reshape(-1)
+    out = _affine(x_hat, w, b).reshape(x.shape)
 
     def vjp(g: Array) -> list[Array]:
-        gy = g if weight is None else g * weight.data
-        grads = [_normalize_grad(gy, x_hat, rstd, axes)]
+        g = g.reshape(a.shape)
+        gy = g if w is None else g * w
+        gsum, proj = gy.sum(axis=(0, 2)), _dot(xp, gy, x_hat)
+        dx = _normalize_grad(gy * _col(rstd), x_hat, rstd * proj / n, rstd * gsum / n)
+        grads = [dx.reshape(x.shape)]
         if weight is not None:
-            grads.append((g * x_hat).sum(axis=lead))
+            grads.append(_dot(xp, g, x_hat, "l").reshape(weight.shape))
         if bias is not None:
-            grads.append(g.sum(axis=lead))
+            grads.append(g.sum(axis=(0, 1)).reshape(bias.shape))
         return grads
 
     return record(out, _inputs(x, weight, bias), vjp)
@@ -250,49 +277,57 @@ def batch_norm(
     batch_norm_rule("batch_norm", x.shape, *shapes)
     if (running_mean is None) != (running_var is None):
         raise ValueError("batch_norm: give both running_mean and running_var, or neither")
-    axes = (0, *range(2, x.ndim))
-    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    xp, dtype = x.xp, x.data.dtype
+    a = x.data.reshape(x.shape[0], x.shape[1], -1)
+    n = a.shape[0] * a.shape[2]
+    w = xp.ones(x.shape[1], dtype=dtype) if weight is None else weight.data
     training = x.tape is not None or running_mean is None
+    if training and n <= 1:
+        raise ValueError(
+            "batch_norm: training needs more than 1 value per channel, got input shape "
+            f"{show_shape(x.shape)}"
+        )
     if training:
-        x_hat, rstd = _batch_statistics(x, running_mean, running_var, axes, momentum, eps)
+        x_hat, rstd = _batch_statistics(xp, a, running_mean, running_var, momentum, eps)
+        out = _affine(x_hat, *(None if p is None else _col(p.data) for p in (weight, bias)))
     else:
-        rstd = (running_var.data.reshape(shape) + eps) ** -0.5  # type: ignore[union-attr]
-        x_hat = (x.data - running_mean.data.reshape(shape)) * rstd  # type: ignore[union-attr]
-        x_hat, rstd = x_hat.astype(x.data.dtype, copy=False), rstd.astype(x.data.dtype)
-    out = _affine(x_hat, weight, bias, shape).astype(x.data.dtype, copy=False)
+        mean = running_mean.data.astype(dtype, copy=False)  # type: ignore[union-attr]
+        rstd = (running_var.data.astype(dtype, copy=False) + eps) ** -0.5  # type: ignore[union-attr]
+        scale = w * rstd
+        shift = -mean * scale if bias is None else bias.data - mean * scale
+        out = a * _col(scale)
+        out += _col(shift)
 
     def vjp(g: Array) -> list[Array]:
-        gy = g if weight is None else g * weight.data.reshape(shape)
-        dx = _normalize_grad(gy, x_hat, rstd, axes) if training else gy * rstd
-        grads = [dx]
+        g = g.reshape(a.shape)
+        k = w * rstd
+        if training:
+            db, dw = g.sum(axis=(0, 2)), _dot(xp, g, x_hat)
+            dx = _normalize_grad(g * _col(k), x_hat, k * dw / n, k * db / n)
+        else:
+            dx = g * _col(k)
+            if weight is not None:
+                dw = _dot(xp, g, (a - _col(mean)) * _col(rstd))
+            db = g.sum(axis=(0, 2)) if bias is not None else None
+        grads = [dx.reshape(x.shape)]
         if weight is not None:
-            grads.append((g * x_hat).sum(axis=axes))
+            grads.append(dw)
         if bias is not None:
-            grads.append(g.sum(axis=axes))
+            grads.append(db)
         return grads
 
-    return record(out, _inputs(x, weight, bias), vjp)
+    return record(out.reshape(x.shape), _inputs(x, weight, bias), vjp)
 
 
 def _batch_statistics(
-    x: Tensor[Any, Any, Any],
-    running_mean: Param,
-    running_var: Param,
-    axes: Axes,
-    momentum: float,
-    eps: float,
+    xp: Any, a: Array, running_mean: Param, running_var: Param, momentum: float, eps: float
 ) -> tuple[Array, Array]:
-    """`(x_hat, rstd)` from this batch; the running statistics are updated in place."""
-    n = x.data.size // x.shape[1]
-    if n <= 1:
-        raise ValueError(
-            f"batch_norm: training needs more than 1 value per channel, got input shape "
-            f"{show_shape(x.shape)}"
-        )
-    x_hat, rstd, mean, var = _normalize(x.data, axes, eps)
+    """`(x_hat, rstd)` of the `(N, C, L)` batch; the running statistics are updated in place."""
+    n = a.shape[0] * a.shape[2]
+    x_hat, rstd, mean, var = _normalize(xp, a, eps)
     if running_mean is not None and running_var is not None:
         m = momentum
         rm, rv = running_mean.data, running_var.data
-        rm[...] = (1 - m) * rm + m * mean.reshape(rm.shape)
-        rv[...] = (1 - m) * rv + m * var.reshape(rv.shape) * (n / (n - 1))
+        rm[...] = (1 - m) * rm + m * mean
+        rv[...] = (1 - m) * rv + m * var * (n / (n - 1))
     return x_hat, rstd
