@@ -1,1 +1,573 @@
-"""(being written)"""
+"""Convolutions: `conv1d`, `conv2d` and `conv_transpose2d`, as im2col + one GEMM.
+
+Shape rules: `conv_out` per spatial axis (`(H + 2P - D*(K-1) - 1) // S + 1`), the input's
+channels must be the weight's channels times `groups`, `groups` divides both channel counts,
+and a bias is `(O,)`. `conv1d` is `conv2d` with a height of 1.
+
+How it runs (NOTE: the whole point is speed on CPU): the input's sliding windows are copied
+into a column matrix `(N, C, KH, KW, Ho, Wo)` by one `as_strided` copy, and one batched GEMM
+of the weight `(G, O/G, C/G*KH*KW)` with it gives the output directly in `(N, O, Ho, Wo)`
+order. The gradient of the weight is a second GEMM against the same columns; the gradient of
+the input is a GEMM into columns followed by `col2im`, `KH*KW` strided slice-adds. A
+transposed convolution is the same three pieces in the other order. The work runs over the
+batch in chunks whose column matrix stays in cache, and each chunk writes into a buffer
+reused across chunks: a fresh 200 MB matrix per call costs more in page faults and memory
+traffic than the GEMM itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from shapedl import dims
+from shapedl.backend import Array
+from shapedl.dims import Dim, Shape
+from shapedl.errors import shape_error
+from shapedl.ops.registry import register
+from shapedl.tensor import Tensor, check_devices, record
+from shapedl.types import DT
+
+__all__ = ["conv1d", "conv2d", "conv_transpose2d"]
+
+Pair = int | tuple[int, int]
+Padding = int | tuple[int, int] | Literal["same", "valid"]
+Pads = tuple[tuple[int, int], tuple[int, int]]  # ((top, bottom), (left, right))
+AnyTensor = Tensor[Any, Any, Any]
+
+# NOTE: about a quarter of L3; measured best on the (32, 64, 56, 56) 3x3 benchmark.
+CHUNK_BYTES = 8 << 20
+
+
+# ---- shape rules ------------------------------------------------------------------------
+def _tuple(
+    op: str, shapes: list[Shape], name: str, v: object, nd: int, low: int
+) -> tuple[int, ...]:
+    """`v` (an int or an `nd`-tuple of ints, each at least `low`) as an `nd`-tuple."""
+    out = (v,) * nd if isinstance(v, int) else v
+    if not (isinstance(out, tuple) and len(out) == nd and all(isinstance(i, int) for i in out)):
+        raise shape_error(op, shapes, f"{name} must be an int or {nd} ints, got {v!r}")
+    if any(i < low for i in out):
+        raise shape_error(op, shapes, f"{name} must be at least {low}, got {v!r}")
+    return out
+
+
+def _check_rank(op: str, shapes: list[Shape], x: Shape, w: Shape, nd: int) -> None:
+    names = "(N, C, L)" if nd == 1 else "(N, C, H, W)"
+    if len(x) != nd + 2:
+        raise shape_error(op, shapes, f"the input must have rank {nd + 2} {names}, not {len(x)}")
+    if len(w) != nd + 2:
+        raise shape_error(op, shapes, f"the weight must have rank {nd + 2}, not {len(w)}")
+
+
+def _check_groups(op: str, shapes: list[Shape], groups: object, channels: Dim, what: str) -> None:
+    if not isinstance(groups, int) or groups < 1:
+        raise shape_error(op, shapes, f"groups must be a positive int, got {groups!r}")
+    if isinstance(channels, int) and channels % groups:
+        raise shape_error(op, shapes, f"{what} {channels} is not divisible by groups {groups}")
+
+
+def _check_bias(op: str, shapes: list[Shape], bias: Shape | None, channels: Dim) -> None:
+    if bias is None:
+        return
+    if len(bias) != 1 or dims.same(bias[0], channels) is False:
+        raise shape_error(
+            op,
+            [*shapes, bias],
+            f"the bias must have shape ({channels},), one value per output channel",
+        )
+
+
+def _positive(op: str, shapes: list[Shape], out: Dim, axis: int, why: str) -> Dim:
+    if isinstance(out, int) and out < 1:
+        raise shape_error(op, shapes, f"output size {out} < 1 along axis {axis} ({why})")
+    return out
+
+
+def _conv_rule(
+    op: str,
+    nd: int,
+    x: Shape,
+    weight: Shape,
+    bias: Shape | None,
+    stride: object,
+    padding: object,
+    dilation: object,
+    groups: object,
+) -> Shape:
+    shapes = [x, weight]
+    _check_rank(op, shapes, x, weight, nd)
+    _check_groups(op, shapes, groups, weight[0], "the weight's output channels (axis 0)")
+    assert isinstance(groups, int)
+    if dims.same(x[1], dims.mul(weight[1], groups)) is False:
+        raise shape_error(
+            op,
+            shapes,
+            f"input has {x[1]} channels (axis 1) but the weight expects "
+            f"{dims.mul(weight[1], groups)} (axis 1 of the weight x groups {groups})",
+        )
+    _check_bias(op, shapes, bias, weight[0])
+    s = _tuple(op, shapes, "stride", stride, nd, 1)
+    d = _tuple(op, shapes, "dilation", dilation, nd, 1)
+    if padding == "same" and any(i != 1 for i in s):
+        raise shape_error(op, shapes, "padding='same' needs stride 1", "pad explicitly instead")
+    p = _tuple(op, shapes, "padding", 0 if padding in ("same", "valid") else padding, nd, 0)
+    out = [x[0], weight[0]]
+    for i in range(nd):
+        size, k = x[2 + i], weight[2 + i]
+        o = size if padding == "same" else dims.conv_out(size, k, s[i], p[i], d[i])
+        why = f"input {size}, kernel {k}, stride {s[i]}, padding {p[i]}, dilation {d[i]}"
+        out.append(_positive(op, shapes, o, 2 + i, why))
+    return tuple(out)
+
+
+def conv1d_rule(
+    op: str,
+    x: Shape,
+    weight: Shape,
+    bias: Shape | None = None,
+    stride: object = 1,
+    padding: object = 0,
+    dilation: object = 1,
+    groups: object = 1,
+) -> Shape:
+    """`(N, C, L) * (O, C/G, K) -> (N, O, conv_out(L))`."""
+    return _conv_rule(op, 1, x, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d_rule(
+    op: str,
+    x: Shape,
+    weight: Shape,
+    bias: Shape | None = None,
+    stride: object = 1,
+    padding: object = 0,
+    dilation: object = 1,
+    groups: object = 1,
+) -> Shape:
+    """`(N, C, H, W) * (O, C/G, KH, KW) -> (N, O, conv_out(H), conv_out(W))`."""
+    return _conv_rule(op, 2, x, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose2d_rule(
+    op: str,
+    x: Shape,
+    weight: Shape,
+    bias: Shape | None = None,
+    stride: object = 1,
+    padding: object = 0,
+    output_padding: object = 0,
+    dilation: object = 1,
+    groups: object = 1,
+) -> Shape:
+    """`(N, C, H, W) * (C, O/G, KH, KW) -> (N, O, (H-1)*S - 2P + D*(K-1) + OP + 1, ...)`."""
+    shapes = [x, weight]
+    _check_rank(op, shapes, x, weight, 2)
+    _check_groups(op, shapes, groups, weight[0], "the weight's input channels (axis 0)")
+    assert isinstance(groups, int)
+    if dims.same(x[1], weight[0]) is False:
+        raise shape_error(
+            op,
+            shapes,
+            f"input has {x[1]} channels (axis 1) but the weight expects {weight[0]} (axis 0)",
+        )
+    channels = dims.mul(weight[1], groups)
+    _check_bias(op, shapes, bias, channels)
+    s = _tuple(op, shapes, "stride", stride, 2, 1)
+    d = _tuple(op, shapes, "dilation", dilation, 2, 1)
+    p = _tuple(op, shapes, "padding", padding, 2, 0)
+    op_ = _tuple(op, shapes, "output_padding", output_padding, 2, 0)
+    if any(o >= max(si, di) for o, si, di in zip(op_, s, d, strict=True)):
+        raise shape_error(op, shapes, "output_padding must be smaller than stride or dilation")
+    out = [x[0], channels]
+    for i in range(2):
+        size, k = x[2 + i], weight[2 + i]
+        full = dims.add(dims.mul(dims.sub(size, 1), s[i]), dims.mul(d[i], dims.sub(k, 1)))
+        o = dims.add(full, 1 + op_[i] - 2 * p[i])
+        why = f"input {size}, kernel {k}, stride {s[i]}, padding {p[i]}, dilation {d[i]}"
+        out.append(_positive(op, shapes, o, 2 + i, why))
+    return tuple(out)
+
+
+# ---- im2col / col2im --------------------------------------------------------------------
+def _chunks(n: int, per_item: int) -> list[tuple[int, int]]:
+    """`[n0, n1)` ranges over the batch, each about `CHUNK_BYTES` of columns, the first longest."""
+    step = max(1, min(n, CHUNK_BYTES // max(per_item, 1)))
+    step = -(-n // -(-n // step))
+    return [(n0, min(n, n0 + step)) for n0 in range(0, n, step)]
+
+
+def _windows(
+    xp: Any, x: Array, k: tuple[int, int], s: tuple[int, int], d: tuple[int, int], out: Shape
+) -> Array:
+    """The view `(N, C, KH, KW, Ho, Wo)` of every window of `x`, no copy."""
+    sn, sc, sh, sw = x.strides
+    shape = (*x.shape[:2], *k, *out)
+    strides = (sn, sc, sh * d[0], sw * d[1], sh * s[0], sw * s[1])
+    return xp.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
+
+
+class _Padder:
+    """Pads chunks of a batch into one buffer whose border is zeroed once."""
+
+    def __init__(self, xp: Any, x: Array, pads: Pads, rows: int) -> None:
+        (t, b), (left, r) = pads
+        self.x, self.t, self.left = x, t, left
+        self.buf = None
+        if t or b or left or r:
+            n, c, h, w = x.shape
+            self.buf = xp.zeros((min(rows, n), c, h + t + b, w + left + r), x.dtype)
+
+    def __call__(self, n0: int, n1: int) -> Array:
+        if self.buf is None:
+            return self.x[n0:n1]
+        h, w = self.x.shape[2:]
+        out = self.buf[: n1 - n0]
+        out[:, :, self.t : self.t + h, self.left : self.left + w] = self.x[n0:n1]
+        return out
+
+
+def _col2im_add(cols: Array, out: Array, s: tuple[int, int], d: tuple[int, int]) -> None:
+    """Add columns `(N, C, KH, KW, Ho, Wo)` back onto the (padded) image `out` they came from."""
+    kh, kw, ho, wo = cols.shape[2:]
+    for i in range(kh):
+        for j in range(kw):
+            r, c = i * d[0], j * d[1]
+            rows = slice(r, r + s[0] * (ho - 1) + 1, s[0])
+            out[:, :, rows, c : c + s[1] * (wo - 1) + 1 : s[1]] += cols[:, :, i, j]
+
+
+def _grouped(w: Array, groups: int) -> Array:
+    """A weight `(O, C/G, KH, KW)` as `(G, O/G, C/G*KH*KW)`, the left factor of the GEMM."""
+    return w.reshape(groups, w.shape[0] // groups, -1)
+
+
+# ---- the three GEMM passes --------------------------------------------------------------
+class _Geometry:
+    """Kernel, stride, dilation, padding and output size of one 2-d convolution."""
+
+    def __init__(
+        self,
+        k: tuple[int, ...],
+        s: tuple[int, ...],
+        d: tuple[int, ...],
+        p: Pads,
+        out: tuple[Dim, ...],
+    ) -> None:
+        self.k = (k[0], k[1])
+        self.s = (s[0], s[1])
+        self.d = (d[0], d[1])
+        self.p = p
+        self.out = (int(out[0]), int(out[1]))  # type: ignore[arg-type]
+
+
+def _conv_forward(xp: Any, x: Array, w: Array, b: Array | None, g: _Geometry, groups: int) -> Array:
+    n, c = x.shape[:2]
+    o, (kh, kw), (ho, wo) = w.shape[0], g.k, g.out
+    out = xp.empty((n, o, ho, wo), x.dtype)
+    wg = _grouped(w, groups)
+    per = c * kh * kw * ho * wo * x.itemsize
+    spans = _chunks(n, per)
+    pad = _Padder(xp, x, g.p, spans[0][1])
+    cols_buf = xp.empty((spans[0][1], c, kh, kw, ho, wo), x.dtype)
+    for n0, n1 in spans:
+        xc = pad(n0, n1)
+        cols = cols_buf[: n1 - n0]
+        xp.copyto(cols, _windows(xp, xc, g.k, g.s, g.d, g.out))
+        dest = out[n0:n1].reshape(n1 - n0, groups, o // groups, ho * wo)
+        xp.matmul(wg, cols.reshape(n1 - n0, groups, -1, ho * wo), out=dest)
+        if b is not None:
+            out[n0:n1] += b.reshape(o, 1, 1)
+    return out
+
+
+def _conv_backward(
+    xp: Any, x: Array, w: Array, grad: Array, g: _Geometry, groups: int
+) -> tuple[Array, Array]:
+    """Gradients of the input and of the weight of `_conv_forward`."""
+    n, c, h, wd = x.shape
+    o, (kh, kw), (ho, wo) = w.shape[0], g.k, g.out
+    wg_t = xp.swapaxes(_grouped(w, groups), 1, 2)
+    gw = xp.zeros((groups, o // groups, c // groups * kh * kw), w.dtype)
+    gx = xp.empty(x.shape, x.dtype)
+    per = c * kh * kw * ho * wo * x.itemsize
+    spans = _chunks(n, per)
+    pad = _Padder(xp, x, g.p, spans[0][1])
+    (t, bottom), (left, r) = g.p
+    cols_buf = xp.empty((spans[0][1], c, kh, kw, ho, wo), x.dtype)
+    gx_buf = xp.empty((spans[0][1], c, h + t + bottom, wd + left + r), x.dtype)
+    for n0, n1 in spans:
+        m = n1 - n0
+        xc = pad(n0, n1)
+        cols = cols_buf[:m]
+        xp.copyto(cols, _windows(xp, xc, g.k, g.s, g.d, g.out))
+        gc = grad[n0:n1].reshape(m, groups, o // groups, ho * wo)
+        cols_g = cols.reshape(m, groups, -1, ho * wo)
+        gw += xp.matmul(gc, xp.swapaxes(cols_g, 2, 3)).sum(axis=0)
+        xp.matmul(wg_t, gc, out=cols_g)
+        gpad = gx_buf[:m]
+        gpad.fill(0)
+        _col2im_add(cols, gpad, g.s, g.d)
+        gx[n0:n1] = gpad[:, :, t : t + h, left : left + wd]
+    return gx, gw.reshape(w.shape)
+
+
+def _transpose_forward(
+    xp: Any, x: Array, w: Array, b: Array | None, g: _Geometry, groups: int
+) -> Array:
+    """`conv_transpose2d`: a GEMM into columns, then col2im onto the padded output."""
+    n, c, h, wd = x.shape
+    co, (kh, kw), (ho, wo) = w.shape[1] * groups, g.k, g.out
+    (t, bottom), (left, r) = g.p
+    wg_t = xp.swapaxes(_grouped(w, groups), 1, 2)
+    out = xp.empty((n, co, ho, wo), x.dtype)
+    spans = _chunks(n, co * kh * kw * h * wd * x.itemsize)
+    cols_buf = xp.empty((spans[0][1], co, kh, kw, h, wd), x.dtype)
+    full_buf = xp.empty((spans[0][1], co, ho + t + bottom, wo + left + r), x.dtype)
+    for n0, n1 in spans:
+        m = n1 - n0
+        cols = cols_buf[:m]
+        xc = x[n0:n1].reshape(m, groups, c // groups, h * wd)
+        xp.matmul(wg_t, xc, out=cols.reshape(m, groups, -1, h * wd))
+        full = full_buf[:m]
+        full.fill(0)
+        _col2im_add(cols, full, g.s, g.d)
+        out[n0:n1] = full[:, :, t : t + ho, left : left + wo]
+        if b is not None:
+            out[n0:n1] += b.reshape(co, 1, 1)
+    return out
+
+
+def _transpose_backward(
+    xp: Any, x: Array, w: Array, grad: Array, g: _Geometry, groups: int
+) -> tuple[Array, Array]:
+    """Gradients of `conv_transpose2d`: the input's is a convolution of the output's."""
+    n, c, h, wd = x.shape
+    co, (kh, kw) = grad.shape[1], g.k
+    wg = _grouped(w, groups)
+    gw = xp.zeros(wg.shape, w.dtype)
+    gx = xp.empty(x.shape, x.dtype)
+    spans = _chunks(n, co * kh * kw * h * wd * x.itemsize)
+    pad = _Padder(xp, grad, g.p, spans[0][1])
+    cols_buf = xp.empty((spans[0][1], co, kh, kw, h, wd), x.dtype)
+    for n0, n1 in spans:
+        m = n1 - n0
+        cols = cols_buf[:m]
+        xp.copyto(cols, _windows(xp, pad(n0, n1), g.k, g.s, g.d, (h, wd)))
+        cols_g = cols.reshape(m, groups, -1, h * wd)
+        xc = x[n0:n1].reshape(m, groups, c // groups, h * wd)
+        gw += xp.matmul(xc, xp.swapaxes(cols_g, 2, 3)).sum(axis=0)
+        xp.matmul(wg, cols_g, out=gx[n0:n1].reshape(m, groups, c // groups, h * wd))
+    return gx, gw.reshape(w.shape)
+
+
+# ---- public ops -------------------------------------------------------------------------
+def _pads(padding: Padding, k: tuple[int, ...], d: tuple[int, ...]) -> Pads:
+    """Zeros before and after each spatial axis; "same" puts an odd one after, as torch."""
+    if padding == "same":
+        total = [di * (ki - 1) for di, ki in zip(d, k, strict=True)]
+        return (
+            (total[0] // 2, total[0] - total[0] // 2),
+            (total[1] // 2, total[1] - total[1] // 2),
+        )
+    p = (0, 0) if padding == "valid" else _tuple("conv", [], "padding", padding, 2, 0)
+    return ((p[0], p[0]), (p[1], p[1]))
+
+
+def _data(t: AnyTensor | None, nd: int) -> Array | None:
+    """The array of `t`, with a height axis of 1 inserted for a 1-d convolution."""
+    if t is None:
+        return None
+    return t.data if nd == 2 or t.ndim == 1 else t.data[:, :, None, :]
+
+
+def _run(
+    x: AnyTensor,
+    weight: AnyTensor,
+    bias: AnyTensor | None,
+    g: _Geometry,
+    groups: int,
+    nd: int,
+    transposed: bool = False,
+) -> AnyTensor:
+    """Forward of a (transposed) convolution and its recorded backward, in 2-d."""
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    check_devices("conv", *inputs)
+    xp, a, w, b = x.xp, _data(x, nd), _data(weight, nd), _data(bias, nd)
+    forward, backward = (
+        (_transpose_forward, _transpose_backward) if transposed else (_conv_forward, _conv_backward)
+    )
+    out = forward(xp, a, w, b, g, groups)
+
+    def vjp(grad: Array) -> tuple[Array, ...]:
+        grad = xp.ascontiguousarray(grad.reshape(out.shape))
+        gx, gw = backward(xp, a, w, grad, g, groups)
+        gb = () if bias is None else (grad.sum(axis=(0, 2, 3)),)
+        return (gx.reshape(x.shape), gw.reshape(weight.shape), *gb)
+
+    return record(out if nd == 2 else out[:, :, 0], inputs, vjp)
+
+
+@register(
+    "conv1d",
+    conv1d_rule,
+    tensors=("x", "weight", "bias"),
+    statics=("stride", "padding", "dilation", "groups"),
+)
+def conv1d(
+    x: Tensor[Any, DT, Any],
+    weight: Tensor[Any, DT, Any],
+    bias: Tensor[Any, DT, Any] | None = None,
+    stride: int = 1,
+    padding: int | Literal["same", "valid"] = 0,
+    dilation: int = 1,
+    groups: int = 1,
+) -> Tensor[Any, DT, Any]:
+    """1-d cross-correlation of `(N, C, L)` signals with `(O, C/groups, K)` kernels (PyTorch's).
+
+    Args:
+        x: the input `(N, C, L)`.
+        weight: the kernels `(O, C/groups, K)`.
+        bias: `(O,)`, added to every position, or None.
+        stride, dilation: ints of at least 1.
+        padding: zeros on both ends, `"same"` (stride 1 only; the output keeps `L`) or
+            `"valid"` (no padding).
+        groups: split the channels into this many independent convolutions.
+
+    Raises:
+        ShapeError: when the channels disagree, `groups` does not divide them, the bias is not
+            `(O,)`, or the output would be empty.
+
+    Shape:
+        `(N, C, L) -> (N, O, (L + 2P - D*(K-1) - 1) // S + 1)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.conv1d(sd.ones((2, 3, 10)), sd.ones((4, 3, 3)), padding=1).shape
+        (2, 4, 10)
+    """
+    shape = conv1d_rule(
+        "conv1d", x.shape, weight.shape, _shape(bias), stride, padding, dilation, groups
+    )
+    pads = _pads(
+        padding if isinstance(padding, str) else (0, padding), (1, weight.shape[2]), (1, dilation)
+    )
+    g = _Geometry((1, weight.shape[2]), (1, stride), (1, dilation), pads, (1, shape[2]))
+    return _run(x, weight, bias, g, groups, nd=1)
+
+
+@register(
+    "conv2d",
+    conv2d_rule,
+    tensors=("x", "weight", "bias"),
+    statics=("stride", "padding", "dilation", "groups"),
+)
+def conv2d(
+    x: Tensor[Any, DT, Any],
+    weight: Tensor[Any, DT, Any],
+    bias: Tensor[Any, DT, Any] | None = None,
+    stride: Pair = 1,
+    padding: Padding = 0,
+    dilation: Pair = 1,
+    groups: int = 1,
+) -> Tensor[Any, DT, Any]:
+    """2-d cross-correlation of `(N, C, H, W)` images with `(O, C/groups, KH, KW)` kernels.
+
+    The same operation as PyTorch's `conv2d`.
+
+    Args:
+        x: the input `(N, C, H, W)`.
+        weight: the kernels `(O, C/groups, KH, KW)`.
+        bias: `(O,)`, added to every pixel, or None.
+        stride, dilation: an int or a pair `(along H, along W)`, at least 1.
+        padding: zeros around the image, an int or a pair; `"same"` (stride 1 only; the output
+            keeps `H, W`, an odd total pads one more at the bottom/right, as PyTorch does) or
+            `"valid"` (no padding).
+        groups: split the channels into this many independent convolutions.
+
+    Raises:
+        ShapeError: when the channels disagree, `groups` does not divide them, the bias is not
+            `(O,)`, or the output would be empty.
+
+    Shape:
+        `(N, C, H, W) -> (N, O, (H + 2P - D*(KH-1) - 1) // S + 1, (W + ...) // S + 1)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.conv2d(sd.ones((2, 3, 8, 8)), sd.ones((4, 3, 3, 3)), stride=2).shape
+        (2, 4, 3, 3)
+    """
+    shape = conv2d_rule(
+        "conv2d", x.shape, weight.shape, _shape(bias), stride, padding, dilation, groups
+    )
+    s, d = (
+        _tuple("conv2d", [], "stride", stride, 2, 1),
+        _tuple("conv2d", [], "dilation", dilation, 2, 1),
+    )
+    k = (weight.shape[2], weight.shape[3])
+    g = _Geometry(k, s, d, _pads(padding, k, d), (shape[2], shape[3]))
+    return _run(x, weight, bias, g, groups, nd=2)
+
+
+@register(
+    "conv_transpose2d",
+    conv_transpose2d_rule,
+    tensors=("x", "weight", "bias"),
+    statics=("stride", "padding", "output_padding", "dilation", "groups"),
+)
+def conv_transpose2d(
+    x: Tensor[Any, DT, Any],
+    weight: Tensor[Any, DT, Any],
+    bias: Tensor[Any, DT, Any] | None = None,
+    stride: Pair = 1,
+    padding: Pair = 0,
+    output_padding: Pair = 0,
+    dilation: Pair = 1,
+    groups: int = 1,
+) -> Tensor[Any, DT, Any]:
+    """Transposed 2-d convolution (the gradient of `conv2d` with respect to its input).
+
+    Args:
+        x: the input `(N, C, H, W)`.
+        weight: `(C, O/groups, KH, KW)`, as in PyTorch.
+        bias: `(O,)` or None.
+        stride, dilation: an int or a pair, at least 1.
+        padding: rows and columns cropped from each border of the full output.
+        output_padding: extra rows/columns at the bottom/right (less than stride or dilation),
+            to pick one of the sizes that a strided `conv2d` maps to the same input size.
+        groups: split the channels into this many independent convolutions.
+
+    Raises:
+        ShapeError: when the channels disagree, `groups` does not divide them, the bias is not
+            `(O,)`, or the output would be empty.
+
+    Shape:
+        `(N, C, H, W) -> (N, O, (H - 1)*S - 2P + D*(KH-1) + OP + 1, ...)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.conv_transpose2d(sd.ones((1, 8, 7, 7)), sd.ones((8, 2, 2, 2)), stride=2).shape
+        (1, 2, 14, 14)
+    """
+    shape = conv_transpose2d_rule(
+        "conv_transpose2d",
+        x.shape,
+        weight.shape,
+        _shape(bias),
+        stride,
+        padding,
+        output_padding,
+        dilation,
+        groups,
+    )
+    s, d = (
+        _tuple("conv_transpose2d", [], "stride", stride, 2, 1),
+        _tuple("conv_transpose2d", [], "dilation", dilation, 2, 1),
+    )
+    k = (weight.shape[2], weight.shape[3])
+    p = _tuple("conv_transpose2d", [], "padding", padding, 2, 0)
+    g = _Geometry(k, s, d, ((p[0], p[0]), (p[1], p[1])), (shape[2], shape[3]))
+    return _run(x, weight, bias, g, groups, nd=2, transposed=True)
+
+
+def _shape(t: AnyTensor | None) -> Shape | None:
+    return None if t is None else t.shape
