@@ -59,10 +59,10 @@ def eye_rule(op: str, n: Dim, m: Dim | None = None) -> Shape:
 
 
 def _make(
-    shape: ShapeArg, dtype: type[DType], device: Device | None, fill: Any
+    op: str, shape: ShapeArg, dtype: type[DType], device: Device | None, fill: Any
 ) -> Tensor[Any, Any, NoTape]:
     dev = device or default_device()
-    size = shape_rule("creation", shape)
+    size = shape_rule(op, shape)
     return Tensor(fill(dev, size, dtype.name), dev)
 
 
@@ -79,7 +79,7 @@ def zeros(
         >>> sd.zeros((2, 3)).shape
         (2, 3)
     """
-    return _make(shape, dtype, device, lambda d, s, t: d.xp.zeros(s, dtype=t))
+    return _make("zeros", shape, dtype, device, lambda d, s, t: d.xp.zeros(s, dtype=t))
 
 
 @register("ones", shape_rule, tensors=(), statics=("shape",))
@@ -89,7 +89,7 @@ def ones(
     device: Device | None = None,
 ) -> Tensor[Any, DT, NoTape]:
     """A tensor of ones."""
-    return _make(shape, dtype, device, lambda d, s, t: d.xp.ones(s, dtype=t))
+    return _make("ones", shape, dtype, device, lambda d, s, t: d.xp.ones(s, dtype=t))
 
 
 @register("full", shape_rule, tensors=(), statics=("shape",))
@@ -100,7 +100,7 @@ def full(
     device: Device | None = None,
 ) -> Tensor[Any, DT, NoTape]:
     """A tensor filled with `value`."""
-    return _make(shape, dtype, device, lambda d, s, t: d.xp.full(s, value, dtype=t))
+    return _make("full", shape, dtype, device, lambda d, s, t: d.xp.full(s, value, dtype=t))
 
 
 @register("randn", shape_rule, tensors=(), statics=("shape",))
@@ -110,7 +110,7 @@ def randn(
     device: Device | None = None,
 ) -> Tensor[Any, DT, NoTape]:
     """Standard normal samples from the device's seeded generator."""
-    return _make(shape, dtype, device, lambda d, s, t: d.rng.standard_normal(s).astype(t))
+    return _make("randn", shape, dtype, device, lambda d, s, t: d.rng.standard_normal(s).astype(t))
 
 
 @register("rand", shape_rule, tensors=(), statics=("shape",))
@@ -120,7 +120,7 @@ def rand(
     device: Device | None = None,
 ) -> Tensor[Any, DT, NoTape]:
     """Uniform samples in [0, 1) from the device's seeded generator."""
-    return _make(shape, dtype, device, lambda d, s, t: d.rng.random(s).astype(t))
+    return _make("rand", shape, dtype, device, lambda d, s, t: d.rng.random(s).astype(t))
 
 
 @register("arange", arange_rule, tensors=(), statics=("start", "stop", "step"))

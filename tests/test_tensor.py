@@ -1,0 +1,165 @@
+"""Tensor creation, conversion, devices, realize, and dtype preservation."""
+
+import numpy as np
+import pytest
+import torch
+from harness import randn
+
+import shapedl as sd
+
+
+# ---- creation -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "make,want",
+    [
+        (lambda: sd.zeros((2, 3)), np.zeros((2, 3), "float32")),
+        (lambda: sd.ones(4), np.ones(4, "float32")),
+        (lambda: sd.ones((2,), dtype=sd.f64), np.ones(2, "float64")),
+        (lambda: sd.full((2, 2), 7.5), np.full((2, 2), 7.5, "float32")),
+        (lambda: sd.zeros((2,), dtype=sd.i64), np.zeros(2, "int64")),
+        (lambda: sd.arange(5), np.arange(5, dtype="float32")),
+        (lambda: sd.arange(2, 10, 3, dtype=sd.i64), np.arange(2, 10, 3)),
+        (lambda: sd.eye(3), np.eye(3, dtype="float32")),
+        (lambda: sd.eye(2, 3, dtype=sd.f64), np.eye(2, 3)),
+        (lambda: sd.tensor([[1.0, 2.0], [3.0, 4.0]]), np.array([[1, 2], [3, 4]], "float32")),
+        (lambda: sd.tensor([1, 2]), np.array([1, 2], "int64")),
+        (lambda: sd.tensor([True, False]), np.array([True, False])),
+        (lambda: sd.tensor(2.5), np.array(2.5, "float32")),
+        (lambda: sd.tensor([1, 2], dtype=sd.f64), np.array([1.0, 2.0])),
+        (lambda: sd.tensor(np.arange(3.0)), np.arange(3.0)),
+        (lambda: sd.from_numpy(np.arange(4, dtype="int32")), np.arange(4, dtype="int32")),
+    ],
+)
+def test_creation_values_shapes_and_dtypes(make, want):
+    out = make()
+    assert out.shape == want.shape and out.numpy().dtype == want.dtype
+    np.testing.assert_array_equal(out.numpy(), want)
+    assert not out.is_traced
+
+
+def test_creation_matches_torch_where_torch_agrees():
+    np.testing.assert_array_equal(sd.eye(3, 4).numpy(), torch.eye(3, 4).numpy())
+    np.testing.assert_array_equal(
+        sd.arange(1, 7, 2, dtype=sd.i64).numpy(), torch.arange(1, 7, 2).numpy()
+    )
+    np.testing.assert_array_equal(sd.full((2, 3), -1.0).numpy(), torch.full((2, 3), -1.0).numpy())
+
+
+def test_random_tensors_have_the_right_distribution():
+    n = sd.randn((20000,), device=sd.Cpu(seed=1)).numpy()
+    u = sd.rand((20000,), device=sd.Cpu(seed=1)).numpy()
+    assert n.dtype == np.float32 and abs(n.mean()) < 0.05 and abs(n.std() - 1) < 0.05
+    assert 0 <= u.min() and u.max() < 1 and abs(u.mean() - 0.5) < 0.02
+    assert sd.randn((2,), dtype=sd.f64).dtype is sd.f64
+
+
+def test_same_seed_same_draws_different_seed_different_draws():
+    a = sd.randn((3, 4), device=sd.Cpu(seed=7)).numpy()
+    b = sd.randn((3, 4), device=sd.Cpu(seed=7)).numpy()
+    c = sd.randn((3, 4), device=sd.Cpu(seed=8)).numpy()
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    dev = sd.Cpu(seed=7)
+    first, second = sd.rand((3,), device=dev).numpy(), sd.rand((3,), device=dev).numpy()
+    assert not np.array_equal(first, second)  # the generator advances
+    dev.reseed(7)
+    np.testing.assert_array_equal(sd.rand((3,), device=dev).numpy(), first)
+
+
+def test_created_tensors_live_on_the_given_device():
+    dev = sd.Cpu(seed=3)
+    for t in (sd.zeros((2,), device=dev), sd.randn((2,), device=dev), sd.eye(2, device=dev)):
+        assert t.device is dev
+    assert sd.zeros((2,)).device is sd.default_device()
+
+
+@pytest.mark.parametrize("make", [sd.zeros, sd.ones, sd.randn, sd.rand])
+def test_negative_size_is_a_shape_error_naming_the_op(make):
+    with pytest.raises(sd.ShapeError, match=rf"{make.__name__}: size -1 at axis 1"):
+        make((2, -1))
+
+
+# ---- conversion ---------------------------------------------------------------------------
+def test_numpy_item_tolist_and_python_numbers():
+    v = randn(2, 3)
+    x = sd.from_numpy(v)
+    np.testing.assert_array_equal(x.numpy(), v)
+    assert x.tolist() == v.tolist()
+    assert sd.tensor(3.5).item() == 3.5 and isinstance(sd.tensor(3).item(), int)
+    assert sd.tensor([[2.0]]).item() == 2.0
+    assert float(sd.tensor(1.5)) == 1.5 and int(sd.tensor(4)) == 4 and len(x) == 2
+    with pytest.raises(sd.ShapeError, match=r"item: shape \(2, 3\) has 6 values"):
+        x.item()
+
+
+def test_numpy_protocols():
+    v = randn(2, 3)
+    x = sd.from_numpy(v)
+    np.testing.assert_array_equal(np.asarray(x), v)
+    assert np.asarray(x, dtype="float64").dtype == np.float64
+    np.testing.assert_array_equal(np.from_dlpack(x), v)
+    np.testing.assert_array_equal(torch.from_dlpack(x).numpy(), v)
+
+
+def test_astype_converts_values_and_sends_gradients_back_in_the_source_dtype():
+    v = np.array([1.7, -2.2, 3.0], dtype="float32")
+    x = sd.from_numpy(v)
+    assert x.astype(sd.f64).dtype is sd.f64 and x.astype(sd.f64).numpy().dtype == np.float64
+    np.testing.assert_array_equal(x.astype(sd.i64).numpy(), v.astype("int64"))
+    grads = (x.traced().astype(sd.f64) * 2).sum().backward()
+    assert grads[x].dtype is sd.f32
+    np.testing.assert_array_equal(grads[x].numpy(), [2.0, 2.0, 2.0])
+
+
+def test_shape_dtype_ndim():
+    x = sd.zeros((2, 3, 4), dtype=sd.f64)
+    assert x.shape == (2, 3, 4) and isinstance(x.shape, tuple) and x.ndim == 3
+    assert all(type(n) is int for n in x.shape)
+    assert x.dtype is sd.f64 and sd.tensor([1]).dtype is sd.i64
+
+
+def test_to_device_keeps_values_and_untraced_identity():
+    x = sd.randn((2, 2))
+    dev = sd.Cpu(seed=5)
+    y = x.to(dev)
+    assert y.device is dev
+    np.testing.assert_array_equal(y.numpy(), x.numpy())
+    grads = (y.traced() * 3).sum().backward()
+    np.testing.assert_array_equal(grads[x].numpy(), np.full((2, 2), 3.0))
+
+
+def test_repr_shows_values_shape_and_tape():
+    assert "shape=(2,)" in repr(sd.ones((2,)))
+    assert "traced" in repr(sd.ones((2,)).traced())
+
+
+# ---- realize ------------------------------------------------------------------------------
+def test_realize_returns_the_tensor_when_the_shape_matches():
+    x = sd.ones((2, 3))
+    assert x.realize((2, 3)) is x
+    assert x.realize((2, -1)) is x
+
+
+@pytest.mark.parametrize("shape", [(3, 2), (2,), (2, 3, 1)])
+def test_realize_with_the_wrong_shape_is_a_shape_error(shape):
+    with pytest.raises(sd.ShapeError, match=r"realize: shape \(2, 3\) is not"):
+        sd.ones((2, 3)).realize(shape)
+
+
+# ---- dtypes stay put ----------------------------------------------------------------------
+def chain(x, w):
+    h = (x @ w) * 2.5 + 1
+    h = sd.ops.where(h > 0, h, 0.1 * h).tanh() - h.mean(axis=0, keepdims=True)
+    h = h.softmax(-1) + h.log_softmax(0) + h.var(axis=1, keepdims=True) + h.std()
+    h = h.logsumexp(axis=1) + h.max(axis=1) / (h.min() + 10) + h.sum(axis=1) ** 2
+    return (h.sigmoid() + h.square() / 100 + sd.ops.maximum(h, 0.5)).mean()
+
+
+@pytest.mark.parametrize("dtype", [sd.f32, sd.f64])
+def test_dtype_is_kept_through_a_chain_of_ops_and_its_gradients(dtype):
+    x = sd.randn((4, 3), dtype=dtype)
+    w = sd.randn((3, 5), dtype=dtype)
+    loss = chain(x.traced(), w)
+    assert loss.dtype is dtype
+    grads = loss.backward()
+    assert grads[x].dtype is dtype and grads[w].dtype is dtype
