@@ -69,6 +69,6 @@ def pad(x: Tensor[Any, DT, TT], pad_width: PadWidth, value: float = 0.0) -> Tens
     """
     pad_rule("pad", x.shape, pad_width)
     widths = cast(list[tuple[int, int]], _widths("pad", x.shape, pad_width))
-    out = x.xp.pad(x.data, widths, constant_values=value)
+    out = x.xp.pad(x.data, widths, constant_values=value) if widths else x.data
     middle = tuple(slice(b, b + n) for (b, _), n in zip(widths, x.shape, strict=True))
     return record(out, (x,), lambda g: (g[middle],))

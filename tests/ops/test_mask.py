@@ -1,0 +1,105 @@
+"""tril, triu and masked_fill against PyTorch, their errors, and their rules over symbols."""
+
+import numpy as np
+import pytest
+import torch
+from harness import central_difference, compare, randn
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import shapedl as sd
+from shapedl import dims
+from shapedl.ops.mask import masked_fill_rule, matrix_rule
+
+B, T = dims.sym("B"), dims.sym("T")
+
+TRIANGLES = [((4, 4), 0), ((3, 5), 1), ((5, 3), -1), ((2, 3, 4), 2), ((2, 2, 3, 3), -5)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape,diagonal", TRIANGLES)
+@pytest.mark.parametrize("name", ["tril", "triu"])
+def test_triangles_match_torch(name, shape, diagonal, dtype):
+    compare(
+        lambda x: getattr(x, name)(diagonal),
+        lambda t: getattr(torch, name)(t, diagonal),
+        [randn(*shape, dtype=dtype)],
+    )
+
+
+FILLS = [
+    ((3, 4), (3, 4), 0.0),
+    ((3, 4), (4,), -1.5),
+    ((2, 3, 4), (3, 1), 2.0),
+    ((2, 3, 4), (1, 1, 1), 7.0),
+    ((2, 3), (), -3.0),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape,mask_shape,value", FILLS)
+def test_masked_fill_matches_torch(shape, mask_shape, value, dtype):
+    mask = randn(*mask_shape, seed=3) > 0
+    compare(
+        lambda x, m: x.masked_fill(m, value),
+        lambda t, m: t.masked_fill(m, value),
+        [randn(*shape, dtype=dtype), np.array(mask)],
+    )
+
+
+def test_causal_mask_with_minus_infinity_keeps_dtype():
+    x = sd.ones((3, 3))
+    out = x.masked_fill(sd.ones((3, 3)).triu(1) > 0, float("-inf"))
+    want = torch.ones(3, 3).masked_fill(torch.ones(3, 3).triu(1) > 0, float("-inf"))
+    np.testing.assert_array_equal(out.numpy(), want.numpy())
+    assert out.numpy().dtype == np.float32
+
+
+def test_gradients_by_differences():
+    mask = sd.tensor([[True, False, False], [False, True, False]])
+    central_difference(lambda x: x.masked_fill(mask, 2.0) * x.tril(), [randn(2, 3)])
+    central_difference(lambda x: sd.ops.triu(x, -1), [randn(3, 3)])
+
+
+ERRORS = [
+    (lambda: sd.ones((3,)).tril(), r"tril: shape \(3,\): needs at least 2 axes.*rank 1"),
+    (lambda: sd.ones(()).triu(), r"triu: shape \(\): needs at least 2 axes"),
+    (
+        lambda: sd.ones((2, 3)).masked_fill(sd.ones((2, 4)) > 0, 0.0),
+        r"masked_fill: shapes \(2, 3\) and \(2, 4\): cannot broadcast 3 against 4 at axis -1",
+    ),
+    (
+        lambda: sd.ones((2, 3)).masked_fill(sd.ones((5, 2, 3)) > 0, 0.0),
+        r"masked_fill: shapes \(2, 3\) and \(5, 2, 3\): the mask is larger",
+    ),
+    (
+        lambda: sd.ones((1, 3)).masked_fill(sd.ones((2, 3)) > 0, 0.0),
+        r"masked_fill: shapes \(1, 3\) and \(2, 3\): the mask is larger",
+    ),
+]
+
+
+@pytest.mark.parametrize("op,message", ERRORS)
+def test_errors_name_op_and_shapes(op, message):
+    with pytest.raises(sd.ShapeError, match=message):
+        op()
+
+
+def test_a_float_mask_is_rejected():
+    with pytest.raises(TypeError, match="boolean"):
+        sd.ones((2,)).masked_fill(sd.ones((2,)), 0.0)  # type: ignore[arg-type]
+
+
+def test_rules_over_symbols():
+    assert matrix_rule("tril", (B, T, T)) == (B, T, T)
+    assert masked_fill_rule("masked_fill", (B, T, T), (T, T)) == (B, T, T)
+    assert masked_fill_rule("masked_fill", (B, T), (dims.DYN, 1)) == (B, T)
+    with pytest.raises(sd.ShapeError, match=r"masked_fill: shapes \(B, T\) and \(T, B\)"):
+        masked_fill_rule("masked_fill", (B, T), (T, B))
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 5), st.integers(-5, 5))
+def test_random_triangles_match_torch(n, m, diagonal):
+    compare(lambda x: x.tril(diagonal), lambda t: t.tril(diagonal), [randn(2, n, m)])
+    compare(lambda x: x.triu(diagonal), lambda t: t.triu(diagonal), [randn(n, m)])
