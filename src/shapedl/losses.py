@@ -1,1 +1,354 @@
-"""(being written)"""
+"""Losses, composed from ops (no backward of their own), each matching PyTorch's.
+
+Every loss takes `reduction="mean" | "sum" | "none"`: the mean or sum over the samples, or the
+per-sample losses. Shape rules live here and are registered like ops', so the mypy plugin
+checks targets statically with the same messages as the run-time `ShapeError`:
+
+- pointwise losses (`mse_loss`, `mae_loss`, `huber_loss`, `smooth_l1_loss`,
+  `binary_cross_entropy_with_logits_loss`, `kl_div_with_logits_loss`): `(*S) & (*S) -> ()`;
+- class losses (`cross_entropy_with_logits_loss`, `nll_loss`): `(N, C, *D) & (N, *D) -> ()`
+  for class indices, `(N, C, *D) & (N, C, *D) -> ()` for probabilities (cross entropy only);
+  `(C,) & () -> ()` for one sample. The class axis is axis 1 (axis 0 for one sample).
+
+With `reduction="none"` the result has the per-sample shape: `(*S)` for pointwise losses,
+`(N, *D)` for class losses and for `kl_div_with_logits_loss`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeVar, cast
+
+from shapedl import dims
+from shapedl.dims import Shape
+from shapedl.errors import shape_error
+from shapedl.ops.compare import where
+from shapedl.ops.registry import register
+from shapedl.tensor import Tensor
+from shapedl.types import DT, Tape
+
+__all__ = [
+    "binary_cross_entropy_with_logits_loss",
+    "cross_entropy_with_logits_loss",
+    "huber_loss",
+    "kl_div_with_logits_loss",
+    "mae_loss",
+    "mse_loss",
+    "nll_loss",
+    "smooth_l1_loss",
+]
+
+TT = TypeVar("TT", bound=Tape)
+Reduction = Literal["mean", "sum", "none"]
+_TWO = ("input", "target")
+_LOGITS = ("logits", "target")
+_REDUCTION = ("reduction",)
+
+
+# ---- shape rules ------------------------------------------------------------------------
+def _same_axes(op: str, a: Shape, b: Shape, pairs: list[tuple[int, int]], what: str) -> list[Any]:
+    """Unify `a[i]` with `b[j]` for each pair, or a `ShapeError` naming the first mismatch."""
+    out = []
+    for i, j in pairs:
+        d = dims.unify(a[i], b[j])
+        if d is None:
+            raise shape_error(op, [a, b], f"{what} axis {j} has size {b[j]}, expected {a[i]}")
+        out.append(d)
+    return out
+
+
+def pointwise_loss_rule(op: str, input: Shape, target: Shape, reduction: str = "mean") -> Shape:
+    """`(*S) & (*S) -> ()`, or `(*S)` with `reduction="none"`: the shapes must be equal."""
+    if len(input) != len(target):
+        raise shape_error(
+            op, [input, target], f"target has rank {len(target)}, expected {len(input)}"
+        )
+    same = _same_axes(op, input, target, [(i, i) for i in range(len(input))], "target")
+    return tuple(same) if reduction == "none" else ()
+
+
+def _class_axis(op: str, x: Shape, target: Shape) -> int:
+    if not x:
+        raise shape_error(op, [x, target], "needs a class axis, got a scalar")
+    return 1 if len(x) >= 2 else 0
+
+
+def class_loss_rule(
+    op: str, logits: Shape, target: Shape, reduction: str = "mean", probabilities: bool = True
+) -> Shape:
+    """`(N, C, *D) & (N, *D) -> ()` (class indices) or `& (N, C, *D)` (probabilities)."""
+    a = _class_axis(op, logits, target)
+    if probabilities and len(target) == len(logits):
+        per_class = _same_axes(op, logits, target, [(i, i) for i in range(len(logits))], "target")
+        return tuple(d for i, d in enumerate(per_class) if i != a) if reduction == "none" else ()
+    if len(target) != len(logits) - 1:
+        expect = f"{len(logits) - 1} (class indices)"
+        expect += f" or {len(logits)} (probabilities)" if probabilities else ""
+        raise shape_error(
+            op, [logits, target], f"target has rank {len(target)}, expected rank {expect}"
+        )
+    pairs = [(i, i if i < a else i - 1) for i in range(len(logits)) if i != a]
+    per_sample = _same_axes(op, logits, target, pairs, "class-index target")
+    return tuple(per_sample) if reduction == "none" else ()
+
+
+def nll_rule(op: str, log_probs: Shape, target: Shape, reduction: str = "mean") -> Shape:
+    """`(N, C, *D) & (N, *D) -> ()`: class-index targets only."""
+    return class_loss_rule(op, log_probs, target, reduction, probabilities=False)
+
+
+def kl_rule(op: str, logits: Shape, target: Shape, reduction: str = "mean") -> Shape:
+    """`(N, C, *D) & (N, C, *D) -> ()`, or `(N, *D)` with `reduction="none"`."""
+    pointwise_loss_rule(op, logits, target)
+    a = _class_axis(op, logits, target)
+    return tuple(d for i, d in enumerate(logits) if i != a) if reduction == "none" else ()
+
+
+# ---- shared pieces ----------------------------------------------------------------------
+def _reduce(op: str, loss: Tensor[Any, DT, Any], reduction: str) -> Tensor[Any, DT, Any]:
+    _check_reduction(op, reduction)
+    if reduction == "mean":
+        return loss.mean()
+    return loss.sum() if reduction == "sum" else loss
+
+
+def _check_reduction(op: str, reduction: str) -> None:
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f'{op}: invalid reduction {reduction!r}; expected "mean", "sum" or "none"')
+
+
+def _float_target(op: str, target: Tensor[Any, Any, Any]) -> None:
+    if target.data.dtype.kind != "f":
+        raise TypeError(f"{op}: the target must be a float tensor, not {target.data.dtype}")
+
+
+def _picked(op: str, log_probs: Tensor[Any, DT, Any], target: Tensor[Any, Any, Any]) -> Any:
+    """`log_probs` at each sample's class index: shape of `target`."""
+    if target.data.dtype.kind not in "iu":
+        raise TypeError(f"{op}: class indices must be an integer tensor, not {target.data.dtype}")
+    a = 1 if log_probs.ndim >= 2 else 0
+    classes = log_probs.shape[a]
+    if target.data.size and (int(target.data.min()) < 0 or int(target.data.max()) >= classes):
+        raise ValueError(
+            f"{op}: class indices must be in [0, {classes}), got {int(target.data.min())} "
+            f"to {int(target.data.max())}"
+        )
+    return log_probs.gather(target.unsqueeze(a), axis=a).squeeze(a)
+
+
+def _where(cond: Tensor[Any, Any, Any], a: Tensor[Any, DT, TT], b: Any) -> Tensor[Any, DT, TT]:
+    # NOTE: the cast because the plugin gives `where` the condition's dtype (bool), not `a`'s
+    return cast("Tensor[Any, DT, TT]", where(cond, a, b))
+
+
+# ---- regression -------------------------------------------------------------------------
+@register("mse_loss", pointwise_loss_rule, tensors=_TWO, statics=_REDUCTION)
+def mse_loss(
+    input: Tensor[Any, DT, TT], target: Tensor[Any, Any, Any], reduction: Reduction = "mean"
+) -> Tensor[Any, DT, TT]:
+    """Mean squared error `(input - target) ** 2`, as `F.mse_loss`.
+
+    Shape:
+        `(*S) & (*S) -> ()`; `(*S)` with `reduction="none"`.
+
+    Raises:
+        ShapeError: when `target`'s shape differs from `input`'s.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.losses.mse_loss(sd.tensor([1.0, 2.0]), sd.tensor([1.0, 4.0])).item()
+        2.0
+    """
+    pointwise_loss_rule("mse_loss", input.shape, target.shape, reduction)
+    return _reduce("mse_loss", (input - target).square(), reduction)
+
+
+@register("mae_loss", pointwise_loss_rule, tensors=_TWO, statics=_REDUCTION)
+def mae_loss(
+    input: Tensor[Any, DT, TT], target: Tensor[Any, Any, Any], reduction: Reduction = "mean"
+) -> Tensor[Any, DT, TT]:
+    """Mean absolute error `|input - target|`, as `F.l1_loss` (gradient 0 where equal).
+
+    Shape:
+        `(*S) & (*S) -> ()`; `(*S)` with `reduction="none"`.
+    """
+    pointwise_loss_rule("mae_loss", input.shape, target.shape, reduction)
+    return _reduce("mae_loss", (input - target).abs(), reduction)
+
+
+def _piecewise(
+    op: str, d: Tensor[Any, DT, TT], width: float, quad: float, lin: float, reduction: str
+) -> Tensor[Any, DT, TT]:
+    """`quad * 0.5 * d**2` where `|d| < width`, else `lin * (|d| - 0.5 * width)`."""
+    _check_reduction(op, reduction)
+    size = d.abs()
+    if width == 0:
+        return _reduce(op, size, reduction)
+    quadratic = d.square() * (0.5 * quad)
+    linear = (size - 0.5 * width) * lin
+    return _reduce(op, _where(size < width, quadratic, linear), reduction)
+
+
+@register("huber_loss", pointwise_loss_rule, tensors=_TWO, statics=_REDUCTION)
+def huber_loss(
+    input: Tensor[Any, DT, TT],
+    target: Tensor[Any, Any, Any],
+    delta: float = 1.0,
+    reduction: Reduction = "mean",
+) -> Tensor[Any, DT, TT]:
+    """Huber loss, as `F.huber_loss`; with `d = input - target`::
+
+        0.5 * d ** 2                  if |d| < delta
+        delta * (|d| - 0.5 * delta)   otherwise
+
+    Raises:
+        ValueError: unless `delta > 0`.
+    """
+    pointwise_loss_rule("huber_loss", input.shape, target.shape, reduction)
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
+    return _piecewise("huber_loss", input - target, delta, 1.0, delta, reduction)
+
+
+@register("smooth_l1_loss", pointwise_loss_rule, tensors=_TWO, statics=_REDUCTION)
+def smooth_l1_loss(
+    input: Tensor[Any, DT, TT],
+    target: Tensor[Any, Any, Any],
+    beta: float = 1.0,
+    reduction: Reduction = "mean",
+) -> Tensor[Any, DT, TT]:
+    """Smooth L1 loss, as `F.smooth_l1_loss`; with `d = input - target`::
+
+        0.5 * d ** 2 / beta   if |d| < beta
+        |d| - 0.5 * beta      otherwise       (beta = 0 is the L1 loss)
+
+    Raises:
+        ValueError: unless `beta >= 0`.
+    """
+    pointwise_loss_rule("smooth_l1_loss", input.shape, target.shape, reduction)
+    if not beta >= 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    quad = 1 / beta if beta else 0.0
+    return _piecewise("smooth_l1_loss", input - target, beta, quad, 1.0, reduction)
+
+
+# ---- classification ---------------------------------------------------------------------
+@register(
+    "binary_cross_entropy_with_logits_loss",
+    pointwise_loss_rule,
+    tensors=_LOGITS,
+    statics=_REDUCTION,
+)
+def binary_cross_entropy_with_logits_loss(
+    logits: Tensor[Any, DT, TT], target: Tensor[Any, Any, Any], reduction: Reduction = "mean"
+) -> Tensor[Any, DT, TT]:
+    """Binary cross entropy of `sigmoid(logits)` against `target` in [0, 1], computed stably
+    as `softplus(logits) - logits * target`; as `F.binary_cross_entropy_with_logits`.
+
+    Shape:
+        `(*S) & (*S) -> ()`; `(*S)` with `reduction="none"`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> loss = sd.losses.binary_cross_entropy_with_logits_loss
+        >>> round(loss(sd.tensor([0.0, 1000.0]), sd.tensor([1.0, 1.0])).item(), 4)
+        0.3466
+    """
+    op = "binary_cross_entropy_with_logits_loss"
+    pointwise_loss_rule(op, logits.shape, target.shape, reduction)
+    _float_target(op, target)
+    return _reduce(op, logits.softplus() - logits * target, reduction)
+
+
+@register("cross_entropy_with_logits_loss", class_loss_rule, tensors=_LOGITS, statics=_REDUCTION)
+def cross_entropy_with_logits_loss(
+    logits: Tensor[Any, DT, TT],
+    target: Tensor[Any, Any, Any],
+    reduction: Reduction = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor[Any, DT, TT]:
+    """Cross entropy of `softmax(logits)` along the class axis, as `F.cross_entropy`.
+
+    `target` holds class indices (integers in `[0, C)`, one per sample) or probabilities
+    (floats, `logits`' shape). With label smoothing `e`, the target is mixed with the uniform
+    distribution: `(1 - e) * target + e / C`.
+
+    Shape:
+        `(N, C, *D) & (N, *D) -> ()` or `(N, C, *D) & (N, C, *D) -> ()`; `(N, *D)` with
+        `reduction="none"`; `(C,) & () -> ()` for one sample.
+
+    Raises:
+        ShapeError: when the target's shape does not fit `logits` (the message names the axis).
+        ValueError: for a class index out of range, or `label_smoothing` outside [0, 1].
+
+    Example:
+        >>> import shapedl as sd
+        >>> logits = sd.tensor([[2.0, 0.0], [0.0, 2.0]])
+        >>> round(sd.losses.cross_entropy_with_logits_loss(logits, sd.tensor([0, 1])).item(), 4)
+        0.1269
+    """
+    op = "cross_entropy_with_logits_loss"
+    class_loss_rule(op, logits.shape, target.shape, reduction)
+    _check_reduction(op, reduction)
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    a = 1 if logits.ndim >= 2 else 0
+    log_probs = logits.log_softmax(axis=a)
+    if target.ndim == logits.ndim:
+        _float_target(op, target)
+        if label_smoothing:
+            target = target * (1 - label_smoothing) + label_smoothing / logits.shape[a]
+        loss = -(log_probs * target).sum(axis=a)
+    else:
+        loss = -_picked(op, log_probs, target)
+        if label_smoothing:
+            loss = loss * (1 - label_smoothing) - log_probs.mean(axis=a) * label_smoothing
+    return _reduce(op, loss, reduction)
+
+
+@register("nll_loss", nll_rule, tensors=("log_probs", "target"), statics=("reduction",))
+def nll_loss(
+    log_probs: Tensor[Any, DT, TT], target: Tensor[Any, Any, Any], reduction: Reduction = "mean"
+) -> Tensor[Any, DT, TT]:
+    """Negative log likelihood `-log_probs[n, target[n]]`, as `F.nll_loss`.
+
+    Shape:
+        `(N, C, *D) & (N, *D) -> ()`; `(N, *D)` with `reduction="none"`.
+
+    Raises:
+        ShapeError: when the target's shape does not fit `log_probs`.
+        ValueError: for a class index out of range.
+    """
+    nll_rule("nll_loss", log_probs.shape, target.shape, reduction)
+    return _reduce("nll_loss", -_picked("nll_loss", log_probs, target), reduction)
+
+
+@register("kl_div_with_logits_loss", kl_rule, tensors=_LOGITS, statics=_REDUCTION)
+def kl_div_with_logits_loss(
+    logits: Tensor[Any, DT, TT], target: Tensor[Any, Any, Any], reduction: Reduction = "mean"
+) -> Tensor[Any, DT, TT]:
+    """`KL(target || softmax(logits))` per sample, with probabilities `target`.
+
+    Per sample: `sum over the class axis of target * (log(target) - log_softmax(logits))`,
+    where a zero target contributes 0. In PyTorch terms, with `a` the class axis (1, or 0 for
+    one sample) and `kl = F.kl_div(F.log_softmax(logits, a), target, reduction="none")`:
+
+        reduction="none":  kl.sum(a)                 (one value per sample)
+        reduction="sum":   kl.sum()                  (= F.kl_div(..., reduction="sum"))
+        reduction="mean":  kl.sum(a).mean()          (= F.kl_div(..., reduction="batchmean")
+                                                      for 2-d logits)
+
+    so "mean" is the mean KL divergence per sample, not torch's mean over every element.
+
+    Shape:
+        `(N, C, *D) & (N, C, *D) -> ()`; `(N, *D)` with `reduction="none"`.
+    """
+    op = "kl_div_with_logits_loss"
+    kl_rule(op, logits.shape, target.shape, reduction)
+    _check_reduction(op, reduction)
+    _float_target(op, target)
+    a = 1 if logits.ndim >= 2 else 0
+    positive = target > 0
+    log_target = _where(positive, target, 1.0).log()
+    # NOTE: where target is 0, log_target is 0 and so is the term (0 * log 0 = 0)
+    terms = target * (log_target - logits.log_softmax(axis=a))
+    return _reduce(op, terms.sum(axis=a), reduction)

@@ -1,0 +1,310 @@
+"""Every loss against PyTorch (value and gradient, each reduction), and its shape errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from harness import central_difference, compare, randn
+
+import shapedl as sd
+from shapedl import dims, losses
+from shapedl.ops import REGISTRY
+
+REDUCTIONS = ["mean", "sum", "none"]
+DTYPES = ["float32", "float64"]
+
+
+def probs(*shape: int, dtype: str = "float32", seed: int = 3, axis: int = 1) -> np.ndarray:
+    e = np.exp(randn(*shape, dtype="float64", seed=seed))
+    return (e / e.sum(axis=axis, keepdims=True)).astype(dtype)
+
+
+def classes(*shape: int, n: int, seed: int = 4) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, n, shape).astype(np.int64)
+
+
+# ---- pointwise losses ------------------------------------------------------------------
+POINTWISE: list[tuple[str, Callable[..., Any], Callable[..., Any]]] = [
+    ("mse", losses.mse_loss, F.mse_loss),
+    ("mae", losses.mae_loss, F.l1_loss),
+    ("huber 1", losses.huber_loss, F.huber_loss),
+    (
+        "huber 0.3",
+        lambda x, t, **k: losses.huber_loss(x, t, delta=0.3, **k),
+        lambda x, t, **k: F.huber_loss(x, t, delta=0.3, **k),
+    ),
+    (
+        "huber 2.5",
+        lambda x, t, **k: losses.huber_loss(x, t, delta=2.5, **k),
+        lambda x, t, **k: F.huber_loss(x, t, delta=2.5, **k),
+    ),
+    ("smooth_l1 1", losses.smooth_l1_loss, F.smooth_l1_loss),
+    (
+        "smooth_l1 0.4",
+        lambda x, t, **k: losses.smooth_l1_loss(x, t, beta=0.4, **k),
+        lambda x, t, **k: F.smooth_l1_loss(x, t, beta=0.4, **k),
+    ),
+    (
+        "smooth_l1 0",
+        lambda x, t, **k: losses.smooth_l1_loss(x, t, beta=0.0, **k),
+        lambda x, t, **k: F.smooth_l1_loss(x, t, beta=0.0, **k),
+    ),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name, sd_fn, torch_fn", POINTWISE, ids=[c[0] for c in POINTWISE])
+def test_pointwise_losses_match_torch(
+    name: str, sd_fn: Any, torch_fn: Any, reduction: str, dtype: str
+) -> None:
+    x, t = randn(5, 3, 2, dtype=dtype, seed=1) * 2, randn(5, 3, 2, dtype=dtype, seed=2)
+    compare(
+        lambda a, b: sd_fn(a, b, reduction=reduction),
+        lambda a, b: torch_fn(a, b, reduction=reduction),
+        [x, t],
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_binary_cross_entropy_with_logits_matches_torch(reduction: str, dtype: str) -> None:
+    logits = randn(6, 4, dtype=dtype, seed=1) * 3
+    logits[0, :] = [60.0, -60.0, 200.0, -200.0]  # stable far out
+    target = np.random.default_rng(2).random((6, 4)).astype(dtype)
+    compare(
+        lambda x, t: losses.binary_cross_entropy_with_logits_loss(x, t, reduction=reduction),
+        lambda x, t: F.binary_cross_entropy_with_logits(x, t, reduction=reduction),
+        [logits, target],
+    )
+
+
+# ---- class losses ----------------------------------------------------------------------
+CE_SHAPES = [((7, 5), (7,)), ((3, 4, 2, 3), (3, 2, 3)), ((6,), ())]
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.15])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shapes", CE_SHAPES, ids=str)
+def test_cross_entropy_with_class_indices_matches_torch(
+    shapes: tuple[tuple[int, ...], tuple[int, ...]], reduction: str, smoothing: float
+) -> None:
+    (logits_shape, target_shape), n = shapes, shapes[0][1 if len(shapes[0]) > 1 else 0]
+    compare(
+        lambda x, t: losses.cross_entropy_with_logits_loss(x, t, reduction, smoothing),
+        lambda x, t: F.cross_entropy(x, t, reduction=reduction, label_smoothing=smoothing),
+        [randn(*logits_shape, seed=1) * 3, classes(*target_shape, n=n)],
+    )
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(7, 5), (3, 4, 2, 3)], ids=str)
+def test_cross_entropy_with_probabilities_matches_torch(
+    shape: tuple[int, ...], reduction: str, smoothing: float
+) -> None:
+    compare(
+        lambda x, t: losses.cross_entropy_with_logits_loss(x, t, reduction, smoothing),
+        lambda x, t: F.cross_entropy(x, t, reduction=reduction, label_smoothing=smoothing),
+        [randn(*shape, dtype="float64", seed=1) * 3, probs(*shape, dtype="float64")],
+    )
+
+
+def test_cross_entropy_is_stable_for_huge_logits() -> None:
+    logits = np.array([[1000.0, -1000.0, 0.0], [-5e4, 5e4, 0.0]], np.float32)
+    compare(
+        losses.cross_entropy_with_logits_loss,
+        F.cross_entropy,
+        [logits, np.array([1, 1])],
+    )
+
+
+def test_cross_entropy_gradient_matches_differences() -> None:
+    target = sd.from_numpy(classes(4, n=3))
+    central_difference(
+        lambda x: losses.cross_entropy_with_logits_loss(x, target, label_smoothing=0.1),
+        [randn(4, 3, dtype="float64")],
+    )
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shapes", CE_SHAPES, ids=str)
+def test_nll_loss_matches_torch(
+    shapes: tuple[tuple[int, ...], tuple[int, ...]], reduction: str
+) -> None:
+    (log_shape, target_shape), n = shapes, shapes[0][1 if len(shapes[0]) > 1 else 0]
+    compare(
+        lambda x, t: losses.nll_loss(x, t, reduction),
+        lambda x, t: F.nll_loss(x, t, reduction=reduction),
+        [randn(*log_shape, seed=2), classes(*target_shape, n=n)],
+    )
+
+
+def torch_kl(logits: torch.Tensor, target: torch.Tensor, reduction: str) -> torch.Tensor:
+    """The documented PyTorch equivalent of `kl_div_with_logits_loss`."""
+    a = 1 if logits.ndim >= 2 else 0
+    kl = F.kl_div(F.log_softmax(logits, a), target, reduction="none")
+    if reduction == "sum":
+        return F.kl_div(F.log_softmax(logits, a), target, reduction="sum")
+    if reduction == "mean" and logits.ndim == 2:
+        return F.kl_div(F.log_softmax(logits, a), target, reduction="batchmean")
+    return kl.sum(a).mean() if reduction == "mean" else kl.sum(a)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(6, 5), (3, 4, 2), (5,)], ids=str)
+def test_kl_div_with_logits_matches_torch(
+    shape: tuple[int, ...], reduction: str, dtype: str
+) -> None:
+    axis = 1 if len(shape) >= 2 else 0
+    compare(
+        lambda x, t: losses.kl_div_with_logits_loss(x, t, reduction),
+        lambda x, t: torch_kl(x, t, reduction),
+        [randn(*shape, dtype=dtype, seed=1) * 2, probs(*shape, dtype=dtype, axis=axis)],
+    )
+
+
+def test_kl_div_counts_a_zero_target_as_zero() -> None:
+    target = probs(4, 3, dtype="float64")
+    target[0] = [0.0, 0.25, 0.75]
+    target[1] = [0.0, 0.0, 1.0]
+    for reduction in REDUCTIONS:
+        compare(
+            lambda x, t, r=reduction: losses.kl_div_with_logits_loss(x, t, r),
+            lambda x, t, r=reduction: torch_kl(x, t, r),
+            [randn(4, 3, dtype="float64"), target],
+            grad=False,
+        )
+    logits = sd.from_numpy(randn(4, 3, dtype="float64")).traced()
+    grads = losses.kl_div_with_logits_loss(logits, sd.from_numpy(target)).backward()
+    tl = torch.from_numpy(np.asarray(logits.numpy())).requires_grad_()
+    torch_kl(tl, torch.from_numpy(target), "mean").backward()
+    np.testing.assert_allclose(grads[logits].numpy(), tl.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+# ---- errors ----------------------------------------------------------------------------
+def f32(*shape: int) -> sd.Tensor:
+    return sd.zeros(shape)
+
+
+def i64(*shape: int) -> sd.Tensor:
+    return sd.from_numpy(np.zeros(shape, np.int64))
+
+
+SHAPE_ERRORS = [
+    (losses.mse_loss, f32(4, 3), f32(4, 2), "target axis 1 has size 2, expected 3"),
+    (losses.mae_loss, f32(4, 3), f32(4), "target has rank 1, expected 2"),
+    (losses.huber_loss, f32(2, 3), f32(3, 3), "target axis 0 has size 3, expected 2"),
+    (losses.smooth_l1_loss, f32(5), f32(6), "target axis 0 has size 6, expected 5"),
+    (
+        losses.binary_cross_entropy_with_logits_loss,
+        f32(8, 1),
+        f32(8),
+        "target has rank 1, expected 2",
+    ),
+    (
+        losses.cross_entropy_with_logits_loss,
+        f32(8, 10),
+        i64(9),
+        "class-index target axis 0 has size 9, expected 8",
+    ),
+    (
+        losses.cross_entropy_with_logits_loss,
+        f32(8, 10, 3),
+        i64(8, 4),
+        "class-index target axis 1 has size 4, expected 3",
+    ),
+    (
+        losses.cross_entropy_with_logits_loss,
+        f32(8, 10),
+        f32(8, 9),
+        "target axis 1 has size 9, expected 10",
+    ),
+    (
+        losses.cross_entropy_with_logits_loss,
+        f32(8, 10),
+        i64(8, 10, 1),
+        "target has rank 3, expected rank 1 (class indices) or 2 (probabilities)",
+    ),
+    (losses.cross_entropy_with_logits_loss, f32(), i64(), "needs a class axis"),
+    (losses.nll_loss, f32(8, 10), f32(8, 10), "target has rank 2, expected rank 1 (class"),
+    (losses.kl_div_with_logits_loss, f32(4, 5), f32(4, 6), "target axis 1 has size 6"),
+]
+
+
+@pytest.mark.parametrize(
+    "fn, a, b, problem", SHAPE_ERRORS, ids=[f"{c[0].__name__}-{c[1].shape}" for c in SHAPE_ERRORS]
+)
+def test_target_shape_errors_name_the_loss_both_shapes_and_the_axis(
+    fn: Any, a: sd.Tensor, b: sd.Tensor, problem: str
+) -> None:
+    with pytest.raises(sd.ShapeError) as err:
+        fn(a, b)
+    shapes = f"{sd.errors.show_shape(a.shape)} and {sd.errors.show_shape(b.shape)}"
+    assert str(err.value).startswith(f"{fn.__name__}: shapes {shapes}: {problem}")
+
+
+OTHER_ERRORS = [
+    (lambda: losses.mse_loss(f32(2), f32(2), "avg"), ValueError, "invalid reduction 'avg'"),
+    (
+        lambda: losses.cross_entropy_with_logits_loss(f32(2, 3), sd.tensor([0, 3])),
+        ValueError,
+        r"class indices must be in \[0, 3\), got 0 to 3",
+    ),
+    (
+        lambda: losses.nll_loss(f32(2, 3), sd.tensor([-1, 0])),
+        ValueError,
+        r"must be in \[0, 3\)",
+    ),
+    (
+        lambda: losses.cross_entropy_with_logits_loss(f32(2, 3), sd.tensor([0.0, 1.0])),
+        TypeError,
+        "class indices must be an integer tensor",
+    ),
+    (
+        lambda: losses.cross_entropy_with_logits_loss(f32(2, 3), i64(2, 3)),
+        TypeError,
+        "target must be a float tensor",
+    ),
+    (
+        lambda: losses.cross_entropy_with_logits_loss(f32(2, 3), i64(2), label_smoothing=1.5),
+        ValueError,
+        "label_smoothing must be in",
+    ),
+    (lambda: losses.huber_loss(f32(2), f32(2), delta=0.0), ValueError, "delta must be > 0"),
+    (lambda: losses.smooth_l1_loss(f32(2), f32(2), beta=-1.0), ValueError, "beta must be >= 0"),
+]
+
+
+@pytest.mark.parametrize("call, kind, message", OTHER_ERRORS)
+def test_other_errors(call: Callable[[], Any], kind: type[Exception], message: str) -> None:
+    with pytest.raises(kind, match=message):
+        call()
+
+
+# ---- registered rules (what the plugin checks statically) ------------------------------
+def test_rules_are_registered_and_symbolic() -> None:
+    B, T, C = dims.sym("B"), dims.sym("T"), dims.sym("C")
+    ce = REGISTRY["cross_entropy_with_logits_loss"]
+    assert ce.function == "shapedl.losses.cross_entropy_with_logits_loss"
+    assert ce.tensors == ("logits", "target") and ce.statics == ("reduction",)
+    assert ce.rule("ce", (B, C), (B,)) == ()
+    assert ce.rule("ce", (B, C, T), (B, T), reduction="none") == (B, T)
+    assert ce.rule("ce", (B, C), (dims.DYN,), reduction="none") == (B,)
+    assert ce.rule("ce", (B, C), (B, C), reduction="none") == (B,)
+    with pytest.raises(sd.ShapeError, match=r"ce: shapes \(B, C\) and \(T,\): .* axis 0"):
+        ce.rule("ce", (B, C), (T,))
+    mse = REGISTRY["mse_loss"]
+    assert mse.rule("mse", (B, dims.DYN), (dims.DYN, 3), reduction="none") == (B, 3)
+    with pytest.raises(sd.ShapeError, match="axis 1"):
+        mse.rule("mse", (B, 4), (B, 5))
+    for name in losses.__all__:
+        assert REGISTRY[name].function == f"shapedl.losses.{name}"
+    assert REGISTRY["kl_div_with_logits_loss"].rule("kl", (B, C), (B, C), "none") == (B,)
+    assert REGISTRY["nll_loss"].rule("nll", (C,), ()) == ()
