@@ -1,6 +1,6 @@
 """Every op of shapedl, one module per op family; `REGISTRY` holds their shape rules."""
 
-# NOTE: the modules dropout, embedding, matmul and softmax are not bound here: their
+# NOTE: the modules dropout, embedding, matmul, pad and softmax are not bound here: their
 # functions of the same name (from the star imports) are `sd.ops.matmul` and so on.
 from shapedl.ops import (
     attention,
@@ -13,7 +13,6 @@ from shapedl.ops import (
     mask,
     movement,
     norm,
-    pad,
     pool,
     reduce,
 )
@@ -50,7 +49,6 @@ __all__ = [
     "mask",
     "movement",
     "norm",
-    "pad",
     "pool",
     "reduce",
 ]
