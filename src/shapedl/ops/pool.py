@@ -1,1 +1,190 @@
-"""(being written)"""
+"""Pooling: `max_pool2d` and `avg_pool2d` over `(N, C, H, W)`.
+
+Shape rule: `conv_out` per spatial axis, `(H + 2P - K) // S + 1` (so a 2x2 pool of `H` is
+`H // 2`), with the padding at most half the kernel, as in PyTorch.
+
+How it runs: a window of `KH x KW` is `KH*KW` strided slices of the (padded) input, one per
+offset in the window, and every pass below is one array operation over such a slice; no loop
+visits a pixel. The maximum's backward sends each gradient to the first maximum of its window
+in row-major order (PyTorch's choice on ties), remembered in the forward as the offset index.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shapedl import dims
+from shapedl.backend import Array
+from shapedl.dims import Dim, Shape
+from shapedl.errors import shape_error
+from shapedl.ops.registry import register
+from shapedl.tensor import Tensor, record
+from shapedl.types import DT
+
+__all__ = ["avg_pool2d", "max_pool2d"]
+
+Pair = int | tuple[int, int]
+
+
+def _pair(op: str, x: Shape, name: str, v: object, low: int) -> tuple[int, int]:
+    out = (v, v) if isinstance(v, int) else v
+    if not (isinstance(out, tuple) and len(out) == 2 and all(isinstance(i, int) for i in out)):
+        raise shape_error(op, [x], f"{name} must be an int or a pair of ints, got {v!r}")
+    if out[0] < low or out[1] < low:
+        raise shape_error(op, [x], f"{name} must be at least {low}, got {v!r}")
+    return out[0], out[1]
+
+
+def _geometry(
+    op: str, x: Shape, kernel_size: object, stride: object, padding: object
+) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    k = _pair(op, x, "kernel_size", kernel_size, 1)
+    s = k if stride is None else _pair(op, x, "stride", stride, 1)
+    p = _pair(op, x, "padding", padding, 0)
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise shape_error(op, [x], f"padding {padding!r} is more than half the kernel {k}")
+    return k, s, p
+
+
+def pool_rule(
+    op: str, x: Shape, kernel_size: object, stride: object = None, padding: object = 0
+) -> Shape:
+    """`(N, C, H, W) -> (N, C, (H + 2P - KH) // S + 1, (W + 2P - KW) // S + 1)`."""
+    if len(x) != 4:
+        raise shape_error(op, [x], f"the input must have rank 4 (N, C, H, W), not {len(x)}")
+    k, s, p = _geometry(op, x, kernel_size, stride, padding)
+    out: list[Dim] = [x[0], x[1]]
+    for i in range(2):
+        o = dims.conv_out(x[2 + i], k[i], s[i], p[i])
+        if isinstance(o, int) and o < 1:
+            raise shape_error(
+                op,
+                [x],
+                f"output size {o} < 1 along axis {2 + i} "
+                f"(input {x[2 + i]}, kernel {k[i]}, stride {s[i]}, padding {p[i]})",
+            )
+        out.append(o)
+    return tuple(out)
+
+
+class _Windows:
+    """The `KH*KW` strided slices of a padded input, one per offset inside the window."""
+
+    def __init__(self, x: Array, op: str, kernel: Any, stride: Any, pad: Any) -> None:
+        pool_rule(op, x.shape, kernel, stride, pad)
+        self.k, self.s, p = _geometry(op, x.shape, kernel, stride, pad)
+        n, c, h, w = x.shape
+        self.p = p
+        ho = (h + 2 * p[0] - self.k[0]) // self.s[0] + 1
+        self.out = (n, c, ho, (w + 2 * p[1] - self.k[1]) // self.s[1] + 1)
+
+    def padded(self, xp: Any, x: Array, fill: float) -> Array:
+        (ph, pw), (n, c, h, w) = self.p, x.shape
+        if not (ph or pw):
+            return x
+        out = xp.full((n, c, h + 2 * ph, w + 2 * pw), fill, x.dtype)
+        out[:, :, ph : ph + h, pw : pw + w] = x
+        return out
+
+    def crop(self, xpad: Array) -> Array:
+        (ph, pw), (h, w) = self.p, xpad.shape[2:]
+        return xpad[:, :, ph : h - ph, pw : w - pw]
+
+    def slices(self, a: Array) -> list[Array]:
+        (kh, kw), (sh, sw), (ho, wo) = self.k, self.s, self.out[2:]
+        return [
+            a[:, :, i : i + sh * (ho - 1) + 1 : sh, j : j + sw * (wo - 1) + 1 : sw]
+            for i in range(kh)
+            for j in range(kw)
+        ]
+
+
+@register("max_pool2d", pool_rule, statics=("kernel_size", "stride", "padding"))
+def max_pool2d(
+    x: Tensor[Any, DT, Any], kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0
+) -> Tensor[Any, DT, Any]:
+    """The maximum over each `kernel_size` window of `(N, C, H, W)` images.
+
+    Args:
+        x: the input `(N, C, H, W)`.
+        kernel_size: `K` or `(KH, KW)`.
+        stride: an int or a pair; the kernel size when None.
+        padding: an int or a pair, at most half the kernel; padded cells never win.
+
+    Raises:
+        ShapeError: when `x` is not 4-d, the padding exceeds half the kernel, or the output
+            would be empty.
+
+    Shape:
+        `(N, C, H, W) -> (N, C, (H + 2P - KH) // S + 1, (W + 2P - KW) // S + 1)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.max_pool2d(sd.arange(16.0).reshape((1, 1, 4, 4)), 2).tolist()
+        [[[[5.0, 7.0], [13.0, 15.0]]]]
+    """
+    xp = x.xp
+    win = _Windows(x.data, "max_pool2d", kernel_size, stride, padding)
+    parts = win.slices(win.padded(xp, x.data, -float("inf")))
+    out = parts[0].copy()
+    if x.tape is None:  # NOTE: nothing will ask for the gradient, so no argmax
+        for part in parts[1:]:
+            xp.maximum(out, part, out=out)
+        return record(out, (x,), lambda g: (None,))
+    # the offset of the first maximum in each window (a NaN wins, as in PyTorch)
+    best = xp.zeros(out.shape, xp.uint8 if len(parts) < 256 else xp.int32)
+    for o, part in enumerate(parts[1:], 1):
+        better = (part > out) | xp.isnan(part)
+        xp.copyto(out, part, where=better)
+        xp.copyto(best, o, where=better)
+
+    def vjp(g: Array) -> tuple[Array]:
+        gpad = xp.zeros(win.padded(xp, x.data, 0).shape, g.dtype)
+        for o, part in enumerate(win.slices(gpad)):
+            part += g * (best == o)
+        return (win.crop(gpad),)
+
+    return record(out, (x,), vjp)
+
+
+@register("avg_pool2d", pool_rule, statics=("kernel_size", "stride", "padding"))
+def avg_pool2d(
+    x: Tensor[Any, DT, Any], kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0
+) -> Tensor[Any, DT, Any]:
+    """The mean over each `kernel_size` window; padded zeros count (PyTorch's default).
+
+    Args:
+        x: the input `(N, C, H, W)`.
+        kernel_size: `K` or `(KH, KW)`.
+        stride: an int or a pair; the kernel size when None.
+        padding: an int or a pair of zeros, at most half the kernel.
+
+    Raises:
+        ShapeError: when `x` is not 4-d, the padding exceeds half the kernel, or the output
+            would be empty.
+
+    Shape:
+        `(N, C, H, W) -> (N, C, (H + 2P - KH) // S + 1, (W + 2P - KW) // S + 1)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.avg_pool2d(sd.arange(16.0).reshape((1, 1, 4, 4)), 2).tolist()
+        [[[[2.5, 4.5], [10.5, 12.5]]]]
+    """
+    xp = x.xp
+    win = _Windows(x.data, "avg_pool2d", kernel_size, stride, padding)
+    parts = win.slices(win.padded(xp, x.data, 0))
+    out = parts[0].copy()
+    for part in parts[1:]:
+        out += part
+    scale = 1 / len(parts)
+    out *= scale
+
+    def vjp(g: Array) -> tuple[Array]:
+        gpad = xp.zeros(win.padded(xp, x.data, 0).shape, g.dtype)
+        share = g * scale
+        for part in win.slices(gpad):
+            part += share
+        return (win.crop(gpad),)
+
+    return record(out, (x,), vjp)
