@@ -73,3 +73,15 @@ def check_module(
         np.testing.assert_allclose(
             grads[p].numpy(), want, rtol=rtol, atol=atol, err_msg=f"gradient of {name}"
         )
+
+
+def attention_mapping(module: sd.nn.Module, embed_dim: int) -> dict[str, Source]:
+    """Map shapedl's q/k/v projections onto torch's packed `in_proj_weight`/`in_proj_bias`."""
+    mapping: dict[str, Source] = {}
+    for name in module.state_dict():
+        for i, proj in enumerate(("q_proj", "k_proj", "v_proj")):
+            if f"{proj}." in name:
+                prefix, kind = name.split(f"{proj}.")
+                rows = slice(i * embed_dim, (i + 1) * embed_dim)
+                mapping[name] = (f"{prefix}in_proj_{kind}", rows)
+    return mapping

@@ -2,6 +2,7 @@
 
 from shapedl.nn.activation import GELU, Flatten, LeakyReLU, ReLU, Sigmoid, SiLU, Softmax, Tanh
 from shapedl.nn.attention import MultiHeadAttention
+from shapedl.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from shapedl.nn.dropout import Dropout
 from shapedl.nn.embedding import Embedding
 from shapedl.nn.linear import Linear
@@ -19,6 +20,9 @@ __all__ = [
     "GELU",
     "BatchNorm1d",
     "BatchNorm2d",
+    "Conv1d",
+    "Conv2d",
+    "ConvTranspose2d",
     "Dropout",
     "Embedding",
     "Flatten",

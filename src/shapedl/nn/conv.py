@@ -1,0 +1,218 @@
+"""Convolution layers: `Conv1d`, `Conv2d` and `ConvTranspose2d` around their ops.
+
+Initialised as PyTorch does: weight and bias from `U(-1/sqrt(fan_in), 1/sqrt(fan_in))`, where
+`fan_in` is the size of one output's receptive field (`in_channels / groups * prod(kernel)`;
+for a transposed convolution, `out_channels / groups * prod(kernel)`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from shapedl.nn.linear import kaiming_bound, uniform
+from shapedl.nn.module import Module
+from shapedl.ops.conv import conv1d, conv2d, conv_transpose2d
+from shapedl.tensor import Tensor
+from shapedl.types import DT, Tape
+
+if TYPE_CHECKING:
+    from shapedl.device import Device
+
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
+
+TT = TypeVar("TT", bound=Tape)
+Pair = int | tuple[int, int]
+Padding = int | tuple[int, int] | Literal["same", "valid"]
+
+
+def _pair(v: Pair) -> tuple[int, int]:
+    return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
+
+
+def _check_channels(layer: str, in_channels: int, out_channels: int, groups: int) -> None:
+    if groups < 1 or in_channels % groups or out_channels % groups:
+        raise ValueError(
+            f"{layer}: in_channels={in_channels} and out_channels={out_channels} must both be "
+            f"divisible by groups={groups}"
+        )
+
+
+class _Conv(Module):
+    # NOTE: the dtype is the input's after `astype`, so it is not pinned to f32 here
+    weight: Tensor[Any, Any]
+    bias: Tensor[Any, Any] | None
+    in_channels: int
+    out_channels: int
+    groups: int
+
+    def _init(
+        self, weight_shape: tuple[int, ...], fan_in: int, bias: bool, device: Device | None
+    ) -> None:
+        bound = kaiming_bound(fan_in)
+        self.weight = uniform(weight_shape, bound, device)
+        self.bias = uniform((self.out_channels,), bound, device) if bias else None
+
+
+class Conv1d(_Conv):
+    """A 1-d convolution over `(N, C_in, L)` inputs.
+
+    Args:
+        in_channels, out_channels: channels of the input and the output.
+        kernel_size: the width `K` of the kernel.
+        stride, padding, dilation, groups: as in PyTorch (`padding` may be `"same"` or
+            `"valid"`).
+        bias: whether to add a learned per-channel bias.
+        device: where the parameters live (the default device when None).
+
+    Shape:
+        `(N, C_in, L) -> (N, C_out, (L + 2P - D*(K-1) - 1) // S + 1)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.nn.Conv1d(2, 4, 3, padding=1)(sd.ones((1, 2, 10))).shape
+        (1, 4, 10)
+    """
+
+    kernel_size: int
+    stride: int
+    padding: int | Literal["same", "valid"]
+    dilation: int
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        stride: int = 1,
+        padding: int | Literal["same", "valid"] = 0,
+        dilation: int = 1,
+        groups: int = 1,
+        bias: bool = True,
+        *,
+        device: Device | None = None,
+    ) -> None:
+        _check_channels("Conv1d", in_channels, out_channels, groups)
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.dilation = dilation
+        fan_in = in_channels // groups * kernel_size
+        self._init((out_channels, in_channels // groups, kernel_size), fan_in, bias, device)
+
+    def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
+        return conv1d(
+            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
+    __call__ = forward
+
+
+class Conv2d(_Conv):
+    """A 2-d convolution over `(N, C_in, H, W)` images.
+
+    Args:
+        in_channels, out_channels: channels of the input and the output.
+        kernel_size: `K` or `(KH, KW)`.
+        stride, padding, dilation: an int or a pair (`padding` may be `"same"`/`"valid"`).
+        groups: split the channels into this many independent convolutions.
+        bias: whether to add a learned per-channel bias.
+        device: where the parameters live (the default device when None).
+
+    Shape:
+        `(N, C_in, H, W) -> (N, C_out, (H + 2P - D*(K-1) - 1) // S + 1, ...)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.nn.Conv2d(1, 8, 3)(sd.ones((2, 1, 28, 28))).shape
+        (2, 8, 26, 26)
+    """
+
+    kernel_size: tuple[int, int]
+    stride: Pair
+    padding: Padding
+    dilation: Pair
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Pair,
+        stride: Pair = 1,
+        padding: Padding = 0,
+        dilation: Pair = 1,
+        groups: int = 1,
+        bias: bool = True,
+        *,
+        device: Device | None = None,
+    ) -> None:
+        _check_channels("Conv2d", in_channels, out_channels, groups)
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size, self.stride, self.padding = _pair(kernel_size), stride, padding
+        self.dilation = dilation
+        fan_in = in_channels // groups * math.prod(self.kernel_size)
+        shape = (out_channels, in_channels // groups, *self.kernel_size)
+        self._init(shape, fan_in, bias, device)
+
+    def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
+        return conv2d(
+            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
+    __call__ = forward
+
+
+class ConvTranspose2d(_Conv):
+    """A 2-d transposed convolution (the gradient of `Conv2d` with respect to its input).
+
+    The weight is `(C_in, C_out / groups, KH, KW)`, as in PyTorch.
+
+    Shape:
+        `(N, C_in, H, W) -> (N, C_out, (H - 1) * S - 2P + D*(K-1) + output_padding + 1, ...)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.nn.ConvTranspose2d(8, 1, 2, stride=2)(sd.ones((1, 8, 7, 7))).shape
+        (1, 1, 14, 14)
+    """
+
+    kernel_size: tuple[int, int]
+    stride: Pair
+    padding: Pair
+    output_padding: Pair
+    dilation: Pair
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Pair,
+        stride: Pair = 1,
+        padding: Pair = 0,
+        output_padding: Pair = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Pair = 1,
+        *,
+        device: Device | None = None,
+    ) -> None:
+        _check_channels("ConvTranspose2d", in_channels, out_channels, groups)
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size, self.stride, self.padding = _pair(kernel_size), stride, padding
+        self.output_padding, self.dilation = output_padding, dilation
+        fan_in = out_channels // groups * math.prod(self.kernel_size)
+        shape = (in_channels, out_channels // groups, *self.kernel_size)
+        self._init(shape, fan_in, bias, device)
+
+    def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
+        return conv_transpose2d(
+            x,
+            self.weight,
+            self.bias,
+            stride=self.stride,
+            padding=self.padding,
+            output_padding=self.output_padding,
+            groups=self.groups,
+            dilation=self.dilation,
+        )
+
+    __call__ = forward

@@ -1,0 +1,152 @@
+"""MultiHeadAttention against torch.nn.MultiheadAttention(batch_first=True)."""
+
+import numpy as np
+import pytest
+import torch
+from harness import randn
+
+import shapedl as sd
+from tests.nn.helpers import attention_mapping, check_module
+
+E, H = 8, 2
+
+
+def _pair(dropout: float = 0.0, **kw):
+    attn = sd.nn.MultiHeadAttention(E, H, dropout=dropout, **kw)
+    tattn = torch.nn.MultiheadAttention(E, H, batch_first=True, **kw)
+    with torch.no_grad():  # torch zeroes the biases; random ones test their gradients better
+        for name, p in tattn.named_parameters():
+            if "bias" in name:
+                p.copy_(torch.randn_like(p))
+    return attn, tattn
+
+
+def _causal(tq, tk):
+    return torch.triu(torch.ones(tq, tk, dtype=torch.bool), 1)  # torch: True is masked
+
+
+def test_self_attention():
+    attn, tattn = _pair()
+    check_module(
+        attn,
+        tattn,
+        [randn(3, 5, E)],
+        mapping=attention_mapping(attn, E),
+        torch_call=lambda m, x: m(x, x, x, need_weights=False)[0],
+    )
+
+
+def test_cross_attention_with_other_lengths():
+    attn, tattn = _pair()
+    check_module(
+        attn,
+        tattn,
+        [randn(2, 4, E), randn(2, 6, E, seed=1), randn(2, 6, E, seed=2)],
+        mapping=attention_mapping(attn, E),
+        torch_call=lambda m, q, k, v: m(q, k, v, need_weights=False)[0],
+    )
+
+
+@pytest.mark.parametrize("dropout", [0.0, 1e-7], ids=["sdpa", "composed-with-dropout"])
+def test_causal(dropout):
+    attn, tattn = _pair(dropout)
+    check_module(
+        attn,
+        tattn,
+        [randn(2, 5, E)],
+        mapping=attention_mapping(attn, E),
+        sd_call=lambda m, x: m(x, causal=True),
+        torch_call=lambda m, x: m(
+            x, x, x, attn_mask=_causal(5, 5), need_weights=False, is_causal=True
+        )[0],
+    )
+
+
+@pytest.mark.parametrize("dropout", [0.0, 1e-7], ids=["sdpa", "composed-with-dropout"])
+@pytest.mark.parametrize("kind", ["bool", "float"])
+def test_masks(kind, dropout):
+    rng = np.random.default_rng(3)
+    keep = rng.random((4, 6)) < 0.7
+    keep[:, 0] = True  # every query sees some key
+    attn, tattn = _pair(dropout)
+    if kind == "bool":
+        mask, tmask = sd.tensor(keep), torch.from_numpy(~keep)
+    else:
+        add = rng.standard_normal((4, 6)).astype(np.float32)
+        mask, tmask = sd.from_numpy(add), torch.from_numpy(add)
+    check_module(
+        attn,
+        tattn,
+        [randn(2, 4, E), randn(2, 6, E, seed=1)],
+        mapping=attention_mapping(attn, E),
+        sd_call=lambda m, q, kv: m(q, kv, kv, mask=mask),
+        torch_call=lambda m, q, kv: m(q, kv, kv, attn_mask=tmask, need_weights=False)[0],
+    )
+
+
+def test_per_batch_mask():
+    keep = np.random.default_rng(4).random((2, 1, 3, 3)) < 0.7
+    keep[..., 0] = True
+    tmask = torch.from_numpy(~np.repeat(keep, H, axis=1).reshape(2 * H, 3, 3))
+    attn, tattn = _pair()
+    check_module(
+        attn,
+        tattn,
+        [randn(2, 3, E)],
+        mapping=attention_mapping(attn, E),
+        sd_call=lambda m, x: m(x, mask=sd.tensor(keep)),
+        torch_call=lambda m, x: m(x, x, x, attn_mask=tmask, need_weights=False)[0],
+    )
+
+
+def test_kdim_vdim():
+    attn = sd.nn.MultiHeadAttention(E, H, kdim=5, vdim=3)
+    tattn = torch.nn.MultiheadAttention(E, H, batch_first=True, kdim=5, vdim=3)
+    mapping = {f"{p}_proj.weight": f"{p}_proj_weight" for p in "qkv"}
+    mapping.update(
+        {f"{p}_proj.bias": ("in_proj_bias", slice(i * E, (i + 1) * E)) for i, p in enumerate("qkv")}
+    )
+    check_module(
+        attn,
+        tattn,
+        [randn(2, 4, E), randn(2, 6, 5, seed=1), randn(2, 6, 3, seed=2)],
+        mapping=mapping,
+        torch_call=lambda m, q, k, v: m(q, k, v, need_weights=False)[0],
+    )
+
+
+def test_no_bias():
+    attn = sd.nn.MultiHeadAttention(E, H, bias=False)
+    tattn = torch.nn.MultiheadAttention(E, H, batch_first=True, bias=False)
+    assert len(attn.parameters()) == 4
+    check_module(
+        attn,
+        tattn,
+        [randn(2, 4, E)],
+        mapping=attention_mapping(attn, E),
+        torch_call=lambda m, x: m(x, x, x, need_weights=False)[0],
+    )
+
+
+def test_parameter_names_and_init():
+    attn = sd.nn.MultiHeadAttention(16, 4)
+    assert list(attn.parameters()) == [
+        f"{p}.{k}" for p in ("q_proj", "k_proj", "v_proj", "out_proj") for k in ("weight", "bias")
+    ]
+    bound = np.sqrt(6 / (16 + 48))  # Glorot over torch's packed (3E, E) matrix
+    assert np.abs(attn.q_proj.weight.numpy()).max() <= bound
+    for p in ("q_proj", "k_proj", "v_proj", "out_proj"):
+        assert not getattr(attn, p).bias.numpy().any()
+
+
+def test_dropout_only_in_training():
+    attn = sd.nn.MultiHeadAttention(E, H, dropout=0.5)
+    x = sd.from_numpy(randn(2, 5, E))
+    plain = attn(x).numpy()
+    np.testing.assert_array_equal(attn(x).numpy(), plain)
+    assert not np.allclose(attn(x.traced()).numpy(), plain)
+
+
+def test_heads_must_divide_width():
+    with pytest.raises(ValueError, match="divisible"):
+        sd.nn.MultiHeadAttention(10, 3)

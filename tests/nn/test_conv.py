@@ -1,0 +1,77 @@
+"""Conv1d, Conv2d and ConvTranspose2d against torch.nn with the same weights."""
+
+import numpy as np
+import pytest
+import torch
+from harness import randn
+
+import shapedl as sd
+from tests.nn.helpers import check_module
+
+CONV2D = [
+    dict(in_channels=3, out_channels=4, kernel_size=3),
+    dict(in_channels=3, out_channels=4, kernel_size=(3, 2), stride=2, padding=1),
+    dict(in_channels=4, out_channels=6, kernel_size=3, padding="same", dilation=2, groups=2),
+    dict(in_channels=3, out_channels=4, kernel_size=2, bias=False),
+]
+
+
+@pytest.mark.parametrize("kw", CONV2D, ids=str)
+def test_conv2d_matches_torch(kw):
+    x = randn(2, kw["in_channels"], 7, 8)
+    check_module(sd.nn.Conv2d(**kw), torch.nn.Conv2d(**kw), [x])
+
+
+CONV1D = [
+    dict(in_channels=2, out_channels=3, kernel_size=3),
+    dict(in_channels=4, out_channels=2, kernel_size=3, stride=2, padding=1, groups=2),
+]
+
+
+@pytest.mark.parametrize("kw", CONV1D, ids=str)
+def test_conv1d_matches_torch(kw):
+    check_module(sd.nn.Conv1d(**kw), torch.nn.Conv1d(**kw), [randn(2, kw["in_channels"], 9)])
+
+
+CONVT = [
+    dict(in_channels=3, out_channels=2, kernel_size=3),
+    dict(in_channels=4, out_channels=2, kernel_size=2, stride=2),
+    dict(in_channels=2, out_channels=3, kernel_size=3, stride=2, padding=1, output_padding=1),
+]
+
+
+@pytest.mark.parametrize("kw", CONVT, ids=str)
+def test_conv_transpose2d_matches_torch(kw):
+    x = randn(2, kw["in_channels"], 4, 5)
+    check_module(sd.nn.ConvTranspose2d(**kw), torch.nn.ConvTranspose2d(**kw), [x])
+
+
+@pytest.mark.parametrize(
+    "layer,fan_in",
+    [
+        (sd.nn.Conv2d(6, 8, 3, groups=2), 3 * 9),
+        (sd.nn.Conv1d(4, 8, 5), 4 * 5),
+        (sd.nn.ConvTranspose2d(6, 4, 3), 4 * 9),
+    ],
+)
+def test_init_bounds_follow_pytorch_fan_in(layer, fan_in):
+    bound = 1 / np.sqrt(fan_in)
+    for t in (layer.weight, layer.bias):
+        a = np.abs(t.numpy())
+        assert a.max() <= bound and a.max() > 0.5 * bound
+
+
+def test_weight_layouts():
+    assert sd.nn.Conv2d(3, 8, (3, 5), groups=1).weight.shape == (8, 3, 3, 5)
+    assert sd.nn.Conv1d(4, 8, 3, groups=2).weight.shape == (8, 2, 3)
+    assert sd.nn.ConvTranspose2d(4, 6, 2, groups=2).weight.shape == (4, 3, 2, 2)
+
+
+def test_groups_must_divide_channels():
+    with pytest.raises(ValueError, match="groups=2"):
+        sd.nn.Conv2d(3, 4, 3, groups=2)
+
+
+def test_channel_mismatch_is_a_shape_error():
+    with pytest.raises(sd.ShapeError):
+        sd.nn.Conv2d(3, 4, 3)(sd.ones((1, 2, 8, 8)))

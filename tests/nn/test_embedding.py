@@ -1,0 +1,31 @@
+"""Embedding against torch.nn.Embedding: lookup and the table's gradient."""
+
+import numpy as np
+import pytest
+import torch
+
+import shapedl as sd
+from tests.nn.helpers import check_module
+
+
+@pytest.mark.parametrize("shape", [(5,), (2, 3), (2, 2, 2)])
+def test_embedding_matches_torch(shape):
+    index = np.random.default_rng(0).integers(0, 7, shape)
+    # the index is traced (training), as an integer input it takes no gradient itself
+    check_module(
+        sd.nn.Embedding(7, 4),
+        torch.nn.Embedding(7, 4),
+        [index],
+        sd_call=lambda m, i: m(i.traced()),
+    )
+
+
+def test_embedding_init_is_standard_normal():
+    w = sd.nn.Embedding(1000, 64, device=sd.Cpu(seed=2)).weight.numpy()
+    assert w.dtype == np.float32
+    assert abs(w.mean()) < 0.01 and abs(w.std() - 1) < 0.01
+
+
+def test_out_of_range_index():
+    with pytest.raises(IndexError):
+        sd.nn.Embedding(3, 2)(sd.tensor([0, 3]))

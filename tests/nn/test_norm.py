@@ -1,0 +1,96 @@
+"""LayerNorm, BatchNorm1d and BatchNorm2d against torch.nn; running statistics and tracing."""
+
+import numpy as np
+import pytest
+import torch
+from harness import randn
+
+import shapedl as sd
+from tests.nn.helpers import check_module, copy_weights
+
+
+def _randomize(tmod):
+    with torch.no_grad():
+        for p in tmod.parameters():
+            p.copy_(torch.randn_like(p))
+    return tmod
+
+
+@pytest.mark.parametrize(
+    "shape,normalized",
+    [((4, 6), 6), ((2, 3, 6), (6,)), ((2, 3, 4, 5), (4, 5))],
+)
+def test_layer_norm_matches_torch(shape, normalized):
+    check_module(
+        sd.nn.LayerNorm(normalized),
+        _randomize(torch.nn.LayerNorm(normalized)),
+        [randn(*shape)],
+    )
+
+
+def test_layer_norm_without_bias_or_affine():
+    check_module(
+        sd.nn.LayerNorm(6, eps=1e-3, bias=False),
+        _randomize(torch.nn.LayerNorm(6, eps=1e-3, bias=False)),
+        [randn(3, 6)],
+    )
+    assert sd.nn.LayerNorm(6, elementwise_affine=False).parameters() == {}
+
+
+def test_layer_norm_init():
+    ln = sd.nn.LayerNorm(5)
+    np.testing.assert_array_equal(ln.weight.numpy(), 1)
+    np.testing.assert_array_equal(ln.bias.numpy(), 0)
+
+
+BN = [
+    (sd.nn.BatchNorm1d, torch.nn.BatchNorm1d, (8, 3)),
+    (sd.nn.BatchNorm1d, torch.nn.BatchNorm1d, (8, 3, 5)),
+    (sd.nn.BatchNorm2d, torch.nn.BatchNorm2d, (4, 3, 5, 6)),
+]
+
+
+@pytest.mark.parametrize("cls,tcls,shape", BN)
+def test_batch_norm_training_matches_torch(cls, tcls, shape):
+    bn, tbn = cls(3, momentum=0.2), _randomize(tcls(3, momentum=0.2))
+    check_module(bn, tbn.train(), [randn(*shape)])
+    # one training step updated the running statistics exactly as torch's
+    np.testing.assert_allclose(bn.running_mean.numpy(), tbn.running_mean.numpy(), atol=1e-6)
+    np.testing.assert_allclose(bn.running_var.numpy(), tbn.running_var.numpy(), rtol=1e-5)
+
+
+@pytest.mark.parametrize("cls,tcls,shape", BN)
+def test_batch_norm_inference_uses_running_stats_and_updates_nothing(cls, tcls, shape):
+    tbn = _randomize(tcls(3))
+    with torch.no_grad():
+        tbn.running_mean.copy_(torch.randn(3))
+        tbn.running_var.copy_(torch.rand(3) + 0.5)
+    bn = cls(3)
+    copy_weights(bn, tbn)
+    before = bn.running_mean.numpy().copy(), bn.running_var.numpy().copy()
+    x = randn(*shape)
+    out = bn(sd.from_numpy(x))
+    want = tbn.eval()(torch.from_numpy(x)).detach().numpy()
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(bn.running_mean.numpy(), before[0])
+    np.testing.assert_array_equal(bn.running_var.numpy(), before[1])
+
+
+def test_batch_norm_buffers_are_state_not_parameters():
+    bn = sd.nn.BatchNorm2d(4)
+    assert list(bn.parameters()) == ["weight", "bias"]
+    assert list(bn.state_dict()) == ["weight", "bias", "running_mean", "running_var"]
+    grads = bn(sd.randn((2, 4, 3, 3)).traced()).sum().backward()
+    assert bn.running_mean not in grads or not grads[bn.running_mean].numpy().any()
+
+
+def test_batch_norm_without_running_stats_always_uses_the_batch():
+    bn = sd.nn.BatchNorm1d(3, track_running_stats=False, affine=False)
+    assert bn.state_dict() == {}
+    out = bn(sd.from_numpy(randn(16, 3))).numpy()
+    np.testing.assert_allclose(out.mean(axis=0), 0, atol=1e-5)
+
+
+def test_batch_norm_rank_is_checked():
+    with pytest.raises(sd.ShapeError, match=r"BatchNorm2d.*\(2, 3\)"):
+        sd.nn.BatchNorm2d(3)(sd.ones((2, 3)))

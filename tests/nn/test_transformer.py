@@ -1,0 +1,119 @@
+"""Transformer layers against torch.nn (batch_first=True, dropout=0), same weights copied in."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from harness import randn
+
+import shapedl as sd
+from tests.nn.helpers import attention_mapping, check_module
+
+E, H, FF = 8, 2, 16
+ACTIVATIONS = {"relu": "relu", "gelu": lambda x: F.gelu(x, approximate="tanh")}
+
+
+def _randomize_biases(tmod):
+    with torch.no_grad():
+        for name, p in tmod.named_parameters():
+            if "bias" in name or "norm" in name:
+                p.copy_(
+                    torch.randn_like(p) * 0.5 + (1 if "norm" in name and "weight" in name else 0)
+                )
+    return tmod
+
+
+def _causal_float(t):
+    return torch.nn.Transformer.generate_square_subsequent_mask(t)
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
+def test_encoder_layer(norm_first, activation):
+    layer = sd.nn.TransformerEncoderLayer(
+        E, H, FF, dropout=0.0, activation=activation, norm_first=norm_first
+    )
+    tlayer = torch.nn.TransformerEncoderLayer(
+        E,
+        H,
+        FF,
+        dropout=0.0,
+        activation=ACTIVATIONS[activation],
+        batch_first=True,
+        norm_first=norm_first,
+    )
+    check_module(
+        layer, _randomize_biases(tlayer), [randn(3, 5, E)], mapping=attention_mapping(layer, E)
+    )
+
+
+def test_encoder_layer_causal():
+    layer = sd.nn.TransformerEncoderLayer(E, H, FF, dropout=0.0)
+    tlayer = torch.nn.TransformerEncoderLayer(E, H, FF, dropout=0.0, batch_first=True)
+    check_module(
+        layer,
+        _randomize_biases(tlayer),
+        [randn(2, 4, E)],
+        mapping=attention_mapping(layer, E),
+        sd_call=lambda m, x: m(x, is_causal=True),
+        torch_call=lambda m, x: m(x, src_mask=_causal_float(4), is_causal=True),
+    )
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_decoder_layer(norm_first):
+    layer = sd.nn.TransformerDecoderLayer(E, H, FF, dropout=0.0, norm_first=norm_first)
+    tlayer = torch.nn.TransformerDecoderLayer(
+        E, H, FF, dropout=0.0, batch_first=True, norm_first=norm_first
+    )
+    check_module(
+        layer,
+        _randomize_biases(tlayer),
+        [randn(2, 4, E), randn(2, 6, E, seed=1)],
+        mapping=attention_mapping(layer, E),
+        sd_call=lambda m, t, mem: m(t, mem, tgt_is_causal=True),
+        torch_call=lambda m, t, mem: m(t, mem, tgt_mask=_causal_float(4), tgt_is_causal=True),
+    )
+
+
+def test_transformer():
+    model = sd.nn.Transformer(E, H, 2, 1, FF, dropout=0.0)
+    tmodel = torch.nn.Transformer(E, H, 2, 1, FF, dropout=0.0, batch_first=True)
+    check_module(
+        model,
+        _randomize_biases(tmodel),
+        [randn(2, 6, E), randn(2, 4, E, seed=1)],
+        mapping=attention_mapping(model, E),
+        sd_call=lambda m, s, t: m(s, t, tgt_is_causal=True),
+        torch_call=lambda m, s, t: m(s, t, tgt_mask=_causal_float(4), tgt_is_causal=True),
+        rtol=2e-4,
+        atol=2e-5,
+    )
+
+
+def test_transformer_names_match_torch_up_to_packed_projections():
+    model = sd.nn.Transformer(E, H, 2, 2, FF)
+    tnames = set(torch.nn.Transformer(E, H, 2, 2, FF, batch_first=True).state_dict())
+    mapping = attention_mapping(model, E)
+    names = {mapping[n][0] if n in mapping else n for n in model.state_dict()}
+    assert names == tnames
+
+
+def test_transformer_init_is_glorot():
+    model = sd.nn.Transformer(16, 4, 1, 1, 64, device=sd.Cpu(seed=0))
+    w = model.encoder.layers[0].linear1.weight.numpy()
+    bound = np.sqrt(6 / (16 + 64))
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
+
+
+def test_dropout_only_when_traced():
+    layer = sd.nn.TransformerEncoderLayer(E, H, FF, dropout=0.3)
+    x = sd.from_numpy(randn(2, 5, E))
+    plain = layer(x).numpy()
+    np.testing.assert_array_equal(layer(x).numpy(), plain)
+    assert not np.allclose(layer(x.traced()).numpy(), plain)
+
+
+def test_bad_activation():
+    with pytest.raises(ValueError, match="activation"):
+        sd.nn.TransformerEncoderLayer(E, H, activation="tanh")
