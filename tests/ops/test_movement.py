@@ -164,3 +164,10 @@ def test_untraced_stays_untraced_and_f32_stays_f32():
     y = sd.ones((2, 3)).reshape((3, 2)).T
     assert not y.is_traced and y.numpy().dtype == np.float32
     assert torch.equal(torch.from_numpy(y.numpy()), torch.ones(2, 3))
+
+
+def test_numpy_integers_are_accepted_as_sizes():
+    x = randn(2, 3)
+    assert sd.from_numpy(x).reshape((np.int64(3), -1)).shape == (3, 2)
+    got = sd.from_numpy(x).broadcast_to(np.array([4, 2, 3]))
+    assert torch.equal(torch.from_numpy(got.numpy()), torch.from_numpy(x).expand(4, 2, 3))

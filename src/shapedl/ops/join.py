@@ -139,7 +139,7 @@ def stack(xs: Sequence[Tensor[Any, DT, TT]], axis: int = 0) -> Tensor[Any, DT, T
 # ---- split / chunk ----------------------------------------------------------------------
 def _piece(d: Dim, start: int, stop: int | None) -> Dim:
     """The size of `[start:stop]` of an axis of size `d` (NumPy slicing; exact or DYN)."""
-    if isinstance(d, int):
+    if isinstance(d, int) and isinstance(start, int) and (stop is None or isinstance(stop, int)):
         return len(range(*slice(start, stop).indices(d)))
     if start == 0 and stop is None:
         return d

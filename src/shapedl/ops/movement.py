@@ -7,6 +7,7 @@ the output's gradient back (broadcast_to's is summed back by the tape). Every ru
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -25,6 +26,13 @@ Axis = int | Sequence[int] | None
 
 def _as_shape(shape: Sequence[Dim] | Dim) -> Shape:
     return tuple(shape) if isinstance(shape, Sequence) else (shape,)
+
+
+def _ints(shape: Sequence[int] | int) -> tuple[int, ...]:
+    """A run-time shape argument as Python ints (NumPy integers are accepted)."""
+    if isinstance(shape, int) or not hasattr(shape, "__len__"):
+        return (operator.index(shape),)  # type: ignore[arg-type]
+    return tuple(map(operator.index, shape))
 
 
 # ---- reshape ----------------------------------------------------------------------------
@@ -78,7 +86,7 @@ def reshape(x: Tensor[Any, DT, TT], shape: Sequence[int] | int) -> Tensor[Any, D
         >>> sd.ones((2, 3, 4)).reshape((-1, 4)).shape
         (6, 4)
     """
-    want = reshape_rule("reshape", x.shape, shape)
+    want = reshape_rule("reshape", x.shape, _ints(shape))
     return record(x.data.reshape(want), (x,), lambda g: (g.reshape(x.shape),))
 
 
@@ -258,5 +266,5 @@ def broadcast_to(x: Tensor[Any, DT, TT], shape: Sequence[int] | int) -> Tensor[A
         >>> sd.ones((3, 1)).broadcast_to((2, 3, 4)).shape
         (2, 3, 4)
     """
-    want = broadcast_to_rule("broadcast_to", x.shape, shape)
+    want = broadcast_to_rule("broadcast_to", x.shape, _ints(shape))
     return record(x.xp.broadcast_to(x.data, want), (x,), lambda g: (g,))
