@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import Shape
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
-from shapedl.types import NoTape, bool_
+from shapedl.types import DT, NoTape, bool_
 
 __all__ = ["eq", "ge", "gt", "le", "lt", "ne", "where"]
 
@@ -105,6 +105,16 @@ def where_rule(op: str, cond: Shape, a: Shape, b: Shape) -> Shape:
     return dims.broadcast(op, cond, a, b)
 
 
+@overload
+def where(
+    cond: Tensor[Any, Any, Any], a: Tensor[Any, DT, Any], b: Tensor[Any, DT, Any] | Scalar
+) -> Tensor[Any, DT, Any]: ...
+@overload
+def where(
+    cond: Tensor[Any, Any, Any], a: Scalar, b: Tensor[Any, DT, Any]
+) -> Tensor[Any, DT, Any]: ...
+@overload
+def where(cond: Tensor[Any, Any, Any], a: Scalar, b: Scalar) -> Tensor[Any, Any, NoTape]: ...
 @register("where", where_rule, tensors=("cond", "a", "b"))
 def where(cond: Tensor[Any, Any, Any], a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """`a` where `cond` holds, else `b`, all three broadcast; `a` or `b` may be a scalar.
