@@ -119,11 +119,18 @@ def test_errors_name_op_shapes_and_axis(shapes, pattern):
         sdpa(q, k, v)
 
 
-def test_mask_that_does_not_fit_is_an_error():
+@pytest.mark.parametrize(
+    "mshape,pattern",
+    [
+        ((4, 5), r"\(4, 5\) and \(2, 4, 6\): mask size 5 at axis -1 does not broadcast to 6"),
+        ((3, 4, 6), r"\(3, 4, 6\) and \(2, 4, 6\): mask size 3 at axis -3"),
+        ((2, 2, 4, 6), r"\(2, 2, 4, 6\) and \(2, 4, 6\): mask has rank 4"),
+    ],
+)
+def test_mask_that_does_not_fit_the_scores_is_an_error(mshape, pattern):
     q, k, v = sd.ones((2, 4, 5)), sd.ones((2, 6, 5)), sd.ones((2, 6, 5))
-    mask = sd.ones((4, 5), dtype=sd.bool_)
-    with pytest.raises(sd.ShapeError, match=r"\(4, 5\) and \(2, 4, 6\): mask size 5 at axis -1"):
-        sdpa(q, k, v, mask)
+    with pytest.raises(sd.ShapeError, match="scaled_dot_product_attention: .*" + pattern):
+        sdpa(q, k, v, sd.ones(mshape, dtype=sd.bool_))
 
 
 def test_rule_keeps_symbolic_shapes_exactly():

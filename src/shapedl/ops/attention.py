@@ -73,24 +73,26 @@ def attention_rule(op: str, q: Shape, k: Shape, v: Shape, mask: Shape | None = N
             f"key length {k[-2]} differs from value length {v[-2]} at axis -2",
             "k and v must hold the same number of positions",
         )
-    shapes = {"q": q, "k": k, "v": v}
+    batch = _batch(op, {"q": q, "k": k, "v": v})
     if mask is not None:
-        _check_mask(op, q, k, mask)
-        shapes["mask"] = mask
-    return (*_batch(op, shapes), q[-2], v[-1])
+        _check_mask(op, mask, (*batch, q[-2], k[-2]))
+    return (*batch, q[-2], v[-1])
 
 
-def _check_mask(op: str, q: Shape, k: Shape, mask: Shape) -> None:
-    """The mask's last two axes broadcast to `(Tq, Tk)` without growing them."""
-    for i, (want, what) in ((-2, (q[-2], "query length")), (-1, (k[-2], "key length"))):
-        if len(mask) < -i:
-            continue
-        got = _broadcast_dim(want, mask[i])
-        if mask[i] != 1 and (got is None or dims.same(got, want) is False):
+def _check_mask(op: str, mask: Shape, scores: Shape) -> None:
+    """The mask broadcasts to the scores `(..., Tq, Tk)` without growing them (as PyTorch)."""
+    if len(mask) > len(scores):
+        raise shape_error(
+            op,
+            [mask, scores],
+            f"mask has rank {len(mask)} but the scores (..., Tq, Tk) have rank {len(scores)}",
+        )
+    for i in range(-len(mask), 0):
+        if mask[i] != 1 and dims.same(mask[i], scores[i]) is False:
             raise shape_error(
                 op,
-                [mask, (*q[:-1], k[-2])],
-                f"mask size {mask[i]} at axis {i} does not broadcast to the {what} {want}",
+                [mask, scores],
+                f"mask size {mask[i]} at axis {i} does not broadcast to {scores[i]}",
                 "the mask must broadcast to the scores (..., Tq, Tk)",
             )
 
@@ -135,21 +137,22 @@ def scaled_dot_product_attention(
     check_devices(op, q, k, v, *([] if mask is None else [mask]))
     xp, dtype = q.xp, q.data.dtype
     factor = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
-    kt = xp.swapaxes(k.data, -1, -2)
-    scores = xp.matmul(q.data, kt) * factor
-    keep = _keep(xp, scores.shape, mask, causal)
+    # NOTE: the scale goes on q (Tq x D), not on the scores (Tq x Tk), and the softmax and its
+    # backward work in place: attention's cost is in these (..., Tq, Tk) arrays
+    scores = xp.matmul(q.data * factor, xp.swapaxes(k.data, -1, -2))
     if mask is not None and mask.data.dtype.kind != "b":
-        scores = scores + mask.data.astype(dtype, copy=False)
-    p = _softmax(xp, scores, keep)
+        scores += mask.data.astype(dtype, copy=False)
+    p = _softmax(xp, scores, _keep(xp, scores.shape, mask, causal))
     out = xp.matmul(p, v.data)
 
     def vjp(g: Array) -> list[Array | None]:
         dv = xp.matmul(xp.swapaxes(p, -1, -2), g)
-        dp = xp.matmul(g, xp.swapaxes(v.data, -1, -2))
-        ds = p * (dp - (g * out).sum(axis=-1, keepdims=True))
+        ds = xp.matmul(g, xp.swapaxes(v.data, -1, -2))
+        ds -= (g * out).sum(axis=-1, keepdims=True)
+        ds *= p
         grads: list[Array | None] = [
-            xp.matmul(ds, k.data) * factor,
-            xp.matmul(xp.swapaxes(ds, -1, -2), q.data) * factor,
+            xp.matmul(ds, k.data * factor),
+            xp.matmul(xp.swapaxes(ds, -1, -2), q.data * factor),
             dv,
         ]
         if mask is not None:
@@ -173,11 +176,12 @@ def _keep(xp: Any, shape: tuple[int, ...], mask: Tensor[Any, Any, Any] | None, c
 
 
 def _softmax(xp: Any, scores: Array, keep: Any) -> Array:
-    """A stable softmax over the last axis; a row with nothing visible is all zeros."""
+    """A stable softmax over the last axis, in place; a row with nothing visible is all zeros."""
     if keep is not None:
-        scores = xp.where(keep, scores, -xp.inf)
+        xp.copyto(scores, -xp.inf, where=~keep)  # NOTE: `where` broadcasts a small mask
     top = scores.max(axis=-1, keepdims=True)
-    top = xp.where(xp.isfinite(top), top, 0)
-    e = xp.exp(scores - top)
-    total = e.sum(axis=-1, keepdims=True)
-    return e / xp.where(total > 0, total, 1)
+    scores -= xp.where(xp.isfinite(top), top, 0)
+    xp.exp(scores, out=scores)
+    total = scores.sum(axis=-1, keepdims=True)
+    scores /= xp.where(total > 0, total, 1)
+    return scores
