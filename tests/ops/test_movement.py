@@ -170,4 +170,4 @@ def test_numpy_integers_are_accepted_as_sizes():
     x = randn(2, 3)
     assert sd.from_numpy(x).reshape((np.int64(3), -1)).shape == (3, 2)
     got = sd.from_numpy(x).broadcast_to(np.array([4, 2, 3]))
-    assert torch.equal(torch.from_numpy(got.numpy()), torch.from_numpy(x).expand(4, 2, 3))
+    assert torch.equal(torch.from_numpy(got.numpy().copy()), torch.from_numpy(x).expand(4, 2, 3))
