@@ -1,0 +1,88 @@
+"""One view of a function or method call: its arguments by the op's parameter names."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mypy.checker import TypeChecker
+from mypy.nodes import Context, Expression
+from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
+from mypy.types import Type
+
+from shapedl_mypy.convert import Converter, Named, checker_named
+
+__all__ = ["Call", "from_function", "from_method", "params_of"]
+
+REFLECTED = frozenset(
+    {"__radd__", "__rsub__", "__rmul__", "__rtruediv__", "__rpow__", "__rmatmul__"}
+)
+
+
+@dataclass
+class Call:
+    """The actual arguments of a call, keyed by the parameter names of the op's function."""
+
+    api: CheckerPluginInterface
+    context: Context
+    default: Type
+    args: dict[str, list[tuple[Type, Expression | None]]] = field(default_factory=dict)
+    conv: Converter = field(init=False)
+    named: Named = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.named = checker_named(self.api)
+        self.conv = Converter(self.named)
+
+    def lookup(self, expr: Expression) -> Type | None:
+        """The type mypy already inferred for a sub-expression of an argument."""
+        if isinstance(self.api, TypeChecker):
+            return self.api.lookup_type_or_none(expr)
+        return None
+
+    def one(self, name: str) -> tuple[Type, Expression | None] | None:
+        actuals = self.args.get(name)
+        return actuals[0] if actuals and len(actuals) == 1 else None
+
+
+def params_of(fn: Callable[..., Any]) -> list[str]:
+    return [
+        p.name
+        for p in inspect.signature(fn).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]
+
+
+def _collect(
+    call: Call,
+    names: list[str | None],
+    types: list[list[Type]],
+    exprs: list[list[Expression]],
+    rename: Callable[[int, str | None], str | None],
+) -> Call:
+    for i, (ts, es) in enumerate(zip(types, exprs, strict=False)):
+        name = rename(i, names[i] if i < len(names) else None)
+        if name is not None and ts:
+            call.args[name] = [(t, e) for t, e in zip(ts, es, strict=False)]
+    return call
+
+
+def from_function(ctx: FunctionContext) -> Call:
+    call = Call(ctx.api, ctx.context, ctx.default_return_type)
+    return _collect(call, ctx.callee_arg_names, ctx.arg_types, ctx.args, lambda i, n: n)
+
+
+def from_method(ctx: MethodContext, method: str, params: list[str], self_param: str) -> Call:
+    """`self` becomes `self_param`; the other formals match by name, else by position."""
+    call = Call(ctx.api, ctx.context, ctx.default_return_type)
+    call.args[self_param] = [(ctx.type, None)]
+    rest = [p for p in params if p != self_param]
+
+    def rename(i: int, name: str | None) -> str | None:
+        if name in rest:
+            return name
+        return rest[i] if i < len(rest) else None
+
+    return _collect(call, ctx.callee_arg_names, ctx.arg_types, ctx.args, rename)

@@ -1,0 +1,1 @@
+"""Hooks for the irregular cases the registry cannot describe, named like `shapedl.ops`."""

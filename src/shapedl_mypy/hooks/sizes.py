@@ -1,0 +1,64 @@
+"""`Size[X]` values: `x.shape` names its dims, and int arithmetic on them stays symbolic.
+
+`B, T, C = x.shape` gives `Size[B]`, `Size[T]`, `Size[C]`; `B * T` is `Size[Mul[B, T]]`,
+`C // H` is `Size[FloorDiv[C, H]]`, and literal ints fold (`8 * 13 * 13` is `Literal[1352]`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mypy.plugin import AttributeContext, MethodContext
+from mypy.types import LiteralType, TupleType, Type, get_proper_type
+
+from shapedl import dims
+from shapedl.dims import Dim
+from shapedl_mypy.convert import SIZE, Converter, checker_named, int_dim, tensor_parts
+
+__all__ = ["INT_OPS", "int_op_hook", "shape_attribute_hook"]
+
+INT_OPS: dict[str, Callable[[Dim, Dim], Dim]] = {
+    "__add__": dims.add,
+    "__sub__": dims.sub,
+    "__mul__": dims.mul,
+    "__floordiv__": dims.floordiv,
+}
+
+
+def int_type(conv: Converter, d: Dim) -> Type | None:
+    """The int type that carries the dim `d`: a literal, a `Size[...]`, or None for `DYN`."""
+    if isinstance(d, int):
+        return conv.named("builtins.int", []).copy_modified(
+            last_known_value=LiteralType(d, conv.named("builtins.int", []))
+        )
+    if d is dims.DYN:
+        return None
+    return conv.named(SIZE, [conv.dim_type(d)])
+
+
+def int_op_hook(op: Callable[[Dim, Dim], Dim]) -> Callable[[MethodContext], Type]:
+    def hook(ctx: MethodContext) -> Type:
+        if len(ctx.arg_types) != 1 or len(ctx.arg_types[0]) != 1:
+            return ctx.default_return_type
+        conv = Converter(checker_named(ctx.api))
+        a = int_dim(conv, ctx.type)
+        b = int_dim(conv, ctx.arg_types[0][0])
+        if a is None or b is None or (a is dims.DYN and b is dims.DYN):
+            return ctx.default_return_type
+        return int_type(conv, op(a, b)) or ctx.default_return_type
+
+    return hook
+
+
+def shape_attribute_hook(ctx: AttributeContext) -> Type:
+    """`x.shape` is `tuple[Size[D1], Size[D2], ...]` for `x: Tensor[tuple[D1, D2, ...]]`."""
+    parts = tensor_parts(ctx.type)
+    if parts is None:
+        return ctx.default_attr_type
+    conv = Converter(checker_named(ctx.api))
+    if conv.shape(parts[0]) is None:
+        return ctx.default_attr_type
+    s = get_proper_type(parts[0])
+    assert isinstance(s, TupleType)
+    items: list[Type] = [conv.named(SIZE, [d]) for d in s.items]
+    return TupleType(items, conv.named("builtins.tuple", [conv.named("builtins.int", [])]))

@@ -1,0 +1,175 @@
+"""The plugin: hook tables built from `shapedl.ops.REGISTRY`, plus the irregular hooks.
+
+Every hook is wrapped by `_safe`: an exception inside one falls back to mypy's own type, so a
+bug here (or in a shape rule) makes a type less precise, never a crash.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from mypy.options import Options
+from mypy.plugin import (
+    AnalyzeTypeContext,
+    AttributeContext,
+    FunctionContext,
+    MethodContext,
+    MethodSigContext,
+    Plugin,
+    ReportConfigContext,
+)
+from mypy.types import AnyType, FunctionLike, Type, TypeOfAny
+
+from shapedl_mypy.call import REFLECTED, from_function, from_method, params_of
+from shapedl_mypy.convert import CONST, TENSOR, TYPES
+from shapedl_mypy.hooks import creation, sizes, spellings, tape
+from shapedl_mypy.rules import apply_rule
+
+__all__ = ["ShapedlPlugin"]
+
+C = TypeVar("C", FunctionContext, MethodContext, AttributeContext)
+FunctionHook = Callable[[FunctionContext], Type]
+MethodHook = Callable[[MethodContext], Type]
+
+
+def _safe(hook: Callable[[C], Type]) -> Callable[[C], Type]:
+    @functools.wraps(hook)
+    def run(ctx: C) -> Type:
+        try:
+            return hook(ctx)
+        except Exception:  # noqa: BLE001 - never crash mypy; mypy's type is still right
+            if isinstance(ctx, AttributeContext):
+                return ctx.default_attr_type
+            return ctx.default_return_type
+
+    return run
+
+
+def _safe_analyze(
+    hook: Callable[[AnalyzeTypeContext], Type],
+) -> Callable[[AnalyzeTypeContext], Type]:
+    @functools.wraps(hook)
+    def run(ctx: AnalyzeTypeContext) -> Type:
+        try:
+            return hook(ctx)
+        except Exception:  # noqa: BLE001
+            return AnyType(TypeOfAny.from_error)
+
+    return run
+
+
+def _safe_sig(
+    hook: Callable[[MethodSigContext], FunctionLike],
+) -> Callable[[MethodSigContext], FunctionLike]:
+    @functools.wraps(hook)
+    def run(ctx: MethodSigContext) -> FunctionLike:
+        try:
+            return hook(ctx)
+        except Exception:  # noqa: BLE001
+            return ctx.default_signature
+
+    return run
+
+
+def _registry() -> dict[str, Any]:
+    try:
+        from shapedl.ops import REGISTRY
+    except Exception:  # noqa: BLE001 - an op module that does not import: no rules, no crash
+        return {}
+    return dict(REGISTRY)
+
+
+def _resolve(fullname: str) -> Callable[..., Any]:
+    module, _, name = fullname.rpartition(".")
+    fn: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return fn
+
+
+def _function_hook(spec: Any) -> FunctionHook:
+    return _safe(lambda ctx: apply_rule(from_function(ctx), spec))
+
+
+def _method_hook(spec: Any, method: str, params: list[str]) -> MethodHook:
+    tensors = list(spec.tensors) or params[:1]
+    self_param = tensors[-1] if method in REFLECTED and len(tensors) > 1 else tensors[0]
+    return _safe(lambda ctx: apply_rule(from_method(ctx, method, params, self_param), spec))
+
+
+def build_tables(
+    registry: dict[str, Any],
+) -> tuple[dict[str, FunctionHook], dict[str, MethodHook]]:
+    """Function hooks by the ops' fullnames and method hooks by `Tensor.<method>`."""
+    functions: dict[str, FunctionHook] = {}
+    methods: dict[str, MethodHook] = {}
+    for spec in registry.values():
+        try:
+            params = params_of(_resolve(spec.function))
+        except Exception:  # noqa: BLE001
+            continue
+        functions[spec.function] = _function_hook(spec)
+        for method in spec.methods:
+            methods[f"{TENSOR}.{method}"] = _method_hook(spec, method, params)
+    functions["shapedl.ops.creation.tensor"] = _safe(creation.tensor_hook)
+    methods[f"{TENSOR}.realize"] = _safe(creation.realize_hook)
+    methods[f"{TENSOR}.backward"] = _safe(tape.backward_hook)
+    for name, op in sizes.INT_OPS.items():
+        methods[f"builtins.int.{name}"] = _safe(sizes.int_op_hook(op))
+        methods[f"{TYPES}.Size.{name}"] = methods[f"builtins.int.{name}"]
+    return functions, methods
+
+
+def _source_hash() -> str:
+    """A digest of the plugin's and the rules' sources: mypy's cache key for this plugin."""
+    import shapedl
+
+    roots = [Path(__file__).parent, Path(shapedl.__file__).parent]
+    digest = hashlib.sha256()
+    for root in roots:
+        for path in sorted(root.rglob("*.py")):
+            digest.update(str(path.relative_to(root.parent)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class ShapedlPlugin(Plugin):
+    """mypy plugin: shape and tape errors at type-check time, by the runtime's own rules."""
+
+    def __init__(self, options: Options) -> None:
+        super().__init__(options)
+        self.registry = _registry()
+        self.functions, self.methods = build_tables(self.registry)
+        self.types = {
+            CONST: _safe_analyze(spellings.const_hook),
+            **{f"{TYPES}.Rank{n}": _safe_analyze(spellings.rank_hook(n)) for n in range(1, 7)},
+        }
+        self.signatures = {f"{TENSOR}.realize": _safe_sig(creation.realize_signature_hook)}
+        self._hash: str | None = None
+
+    def get_type_analyze_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type] | None:
+        return self.types.get(fullname)
+
+    def get_function_hook(self, fullname: str) -> FunctionHook | None:
+        return self.functions.get(fullname)
+
+    def get_method_hook(self, fullname: str) -> MethodHook | None:
+        return self.methods.get(fullname)
+
+    def get_method_signature_hook(
+        self, fullname: str
+    ) -> Callable[[MethodSigContext], FunctionLike] | None:
+        return self.signatures.get(fullname)
+
+    def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
+        if fullname == f"{TENSOR}.shape":
+            return _safe(sizes.shape_attribute_hook)
+        return None
+
+    def report_config_data(self, ctx: ReportConfigContext) -> Any:
+        if self._hash is None:
+            self._hash = _source_hash()
+        return self._hash

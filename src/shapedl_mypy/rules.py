@@ -1,0 +1,227 @@
+"""The generic hook: any op in `shapedl.ops.REGISTRY`, checked by its own shape rule.
+
+The arguments named in the op's spec become shapes and literal values, the rule runs on them
+(`spec.rule(spec.name, **args)`), a `ShapeError` becomes a `[shape]` error with the very same
+text, and the result shape, dtype and tape become the call's type. Whatever cannot be
+converted leaves the call with mypy's own type: less precise, never wrong.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+from typing import Any
+
+from mypy.types import AnyType, Instance, TupleType, Type, TypeVarType, get_proper_type
+
+from shapedl.dims import Shape
+from shapedl.errors import ShapeError
+from shapedl.ops.registry import OpSpec
+from shapedl_mypy.call import Call
+from shapedl_mypy.codes import SHAPE, report
+from shapedl_mypy.convert import (
+    TENSOR,
+    TYPES,
+    UNKNOWN,
+    any_type,
+    int_dim,
+    static_value,
+    tensor_parts,
+)
+
+__all__ = ["apply_rule", "make_tensor", "rule_kwargs", "tape_of"]
+
+NOTAPE = f"{TYPES}.NoTape"
+TRACED = f"{TYPES}.Traced"
+_DTYPE_CLASSES = {
+    "float16": "f16",
+    "bfloat16": "bf16",
+    "float32": "f32",
+    "float64": "f64",
+    "int32": "i32",
+    "int64": "i64",
+    "bool": "bool_",
+}
+
+
+def _operand_shape(call: Call, typ: Type) -> Shape | None | object:
+    """A tensor's shape, `()` for a Python scalar, None for None; `UNKNOWN` otherwise."""
+    parts = tensor_parts(typ)
+    if parts is not None:
+        shape = call.conv.shape(parts[0])
+        return UNKNOWN if shape is None else shape
+    t = get_proper_type(typ)
+    if isinstance(t, Instance) and t.type.fullname in ("builtins.float", "builtins.complex"):
+        return ()
+    if int_dim(call.conv, t) is not None or (
+        isinstance(t, Instance) and t.type.fullname == "builtins.bool"
+    ):
+        return ()
+    if isinstance(t, Instance) and t.type.fullname == "builtins.None":
+        return None
+    from mypy.types import NoneType
+
+    return None if isinstance(t, NoneType) else UNKNOWN
+
+
+def _tensor_list(call: Call, typ: Type, expr: Any) -> list[Any] | object:
+    items: list[Type | None]
+    if expr is not None and hasattr(expr, "items") and not hasattr(expr, "keys"):
+        items = [call.lookup(e) for e in expr.items]
+    else:
+        t = get_proper_type(typ)
+        if not isinstance(t, TupleType):
+            return UNKNOWN
+        items = list(t.items)
+    shapes = [UNKNOWN if i is None else _operand_shape(call, i) for i in items]
+    return UNKNOWN if any(s is UNKNOWN for s in shapes) else shapes
+
+
+def operand_types(call: Call, spec: OpSpec) -> list[Type]:
+    out: list[Type] = []
+    for name in spec.tensors:
+        one = call.one(name)
+        if one is not None:
+            out.append(one[0])
+    for name in spec.tensor_lists:
+        for t, e in call.args.get(name, []):
+            items = getattr(e, "items", None)
+            if isinstance(items, list):
+                out += [call.lookup(i) or any_type() for i in items]
+            else:
+                out.append(t)
+    return out
+
+
+def rule_kwargs(call: Call, spec: OpSpec) -> dict[str, Any] | None:
+    """The rule's arguments from the call, or None when some of them are not static."""
+    kwargs: dict[str, Any] = {}
+    for name in spec.tensors:
+        one = call.one(name)
+        if one is None:
+            if name in call.args:
+                return None
+            continue
+        shape = _operand_shape(call, one[0])
+        if shape is UNKNOWN:
+            return None
+        kwargs[name] = shape
+    for name in spec.tensor_lists:
+        actuals = call.args.get(name)
+        if not actuals:
+            continue
+        if len(actuals) == 1:
+            shapes = _tensor_list(call, *actuals[0])
+        else:  # NOTE: *tensors
+            shapes = [_operand_shape(call, t) for t, _ in actuals]
+            shapes = UNKNOWN if any(s is UNKNOWN for s in shapes) else shapes
+        if shapes is UNKNOWN:
+            return None
+        kwargs[name] = shapes
+    for name in spec.statics:
+        actuals = call.args.get(name)
+        if not actuals:
+            continue
+        if len(actuals) > 1:  # NOTE: *axes
+            values = [static_value(call.conv, e, t, call.lookup) for t, e in actuals]
+            value: object = UNKNOWN if any(v is UNKNOWN for v in values) else tuple(values)
+        else:
+            t, e = actuals[0]
+            value = static_value(call.conv, e, t, call.lookup)
+        if value is UNKNOWN:
+            return None
+        kwargs[name] = value
+    return _accepted(spec, kwargs)
+
+
+def _accepted(spec: OpSpec, kwargs: dict[str, Any]) -> dict[str, Any]:
+    params = inspect.signature(spec.rule).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return kwargs
+    return {k: v for k, v in kwargs.items() if k in params}
+
+
+def tape_of(types: Sequence[Type]) -> Type | str | None:
+    """`Traced` if an operand is traced, `NoTape` if all are untraced, the operands' one
+    tape TypeVar if they share it, else None."""
+    tapes: list[Type] = []
+    for typ in types:
+        parts = tensor_parts(typ)
+        if parts is not None:
+            tapes.append(parts[2])
+    names = [_name(t) for t in tapes]
+    if TRACED in names:
+        return TRACED
+    if names and all(n == NOTAPE for n in names):
+        return NOTAPE
+    # NOTE: `TT` with untraced operands is traced exactly when `TT` is
+    rest = [get_proper_type(t) for t, n in zip(tapes, names, strict=True) if n != NOTAPE]
+    if rest and all(isinstance(t, TypeVarType) and t == rest[0] for t in rest):
+        return rest[0]
+    return None
+
+
+def _name(typ: Type) -> str | None:
+    t = get_proper_type(typ)
+    return t.type.fullname if isinstance(t, Instance) else None
+
+
+def _concrete(typ: Type | None, base: str) -> Type | None:
+    if typ is None:
+        return None
+    t = get_proper_type(typ)
+    return typ if isinstance(t, Instance) and t.type.has_base(base) else None
+
+
+def make_tensor(call: Call, shape: Type, spec_dtype: str | None, operands: Sequence[Type]) -> Type:
+    """`Tensor[shape, DT, T]`, DT and T from mypy's own answer where it is concrete."""
+    default = tensor_parts(call.default)
+    dtype = _concrete(default[1] if default else None, f"{TYPES}.DType")
+    if dtype is None and spec_dtype in _DTYPE_CLASSES:
+        dtype = call.named(f"{TYPES}.{_DTYPE_CLASSES[spec_dtype]}", [])
+    for typ in operands:
+        parts = tensor_parts(typ)
+        if dtype is None and parts is not None:
+            dtype = parts[1]
+    # NOTE: ops with a fixed dtype (comparisons, argmax) are untraced by signature
+    tape = _concrete(default[2] if default else None, f"{TYPES}.Tape") if spec_dtype else None
+    if tape is None:
+        found = tape_of(operands)
+        tape = call.named(found, []) if isinstance(found, str) else found
+    if tape is None and default is not None:
+        tape = default[2]
+    return call.named(TENSOR, [shape, dtype or any_type(), tape or any_type()])
+
+
+def apply_rule(call: Call, spec: OpSpec) -> Type:
+    """The call's type by the op's shape rule; a `[shape]` error where the rule refuses."""
+    operands = operand_types(call, spec)
+    kwargs = rule_kwargs(call, spec)
+    if kwargs is None:
+        return _refine_tape(call, spec, operands)
+    try:
+        result = spec.rule(spec.name, **kwargs)
+    except ShapeError as err:
+        report(call.api, str(err), call.context, SHAPE)
+        return call.default
+    if spec.returns == "tuple":
+        return _tuple_result(call, spec, result, operands)
+    return make_tensor(call, call.conv.shape_type(result), spec.dtype, operands)
+
+
+def _refine_tape(call: Call, spec: OpSpec, operands: Sequence[Type]) -> Type:
+    default = tensor_parts(call.default)
+    if default is None or not isinstance(get_proper_type(default[2]), AnyType):
+        return call.default
+    return make_tensor(call, default[0], spec.dtype, operands)
+
+
+def _tuple_result(call: Call, spec: OpSpec, result: Any, operands: Sequence[Type]) -> Type:
+    default = get_proper_type(call.default)
+    is_tuple = isinstance(default, TupleType) or (
+        isinstance(default, Instance) and default.type.fullname == "builtins.tuple"
+    )
+    if not is_tuple:
+        return call.default
+    items = [make_tensor(call, call.conv.shape_type(s), spec.dtype, operands) for s in result]
+    return TupleType(items, call.named("builtins.tuple", [call.named(TENSOR, [any_type()] * 3)]))

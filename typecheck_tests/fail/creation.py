@@ -1,0 +1,23 @@
+"""Creation and the type spellings: bad sizes are errors where they are written."""
+
+# fmt: off
+from __future__ import annotations
+
+import shapedl as sd
+from shapedl import Const, Rank2, Tensor
+
+sd.zeros((3, -4))  # E: [shape] zeros: size -4 at axis 1 of (3, -4) is negative  # op: zeros
+sd.ones((-1,))  # E: [shape] ones: size -1 at axis 0  # op: ones
+sd.full((2, -2), 0.5)  # E: [shape] full: size -2  # op: full
+sd.randn(-3)  # E: [shape] randn: size -3  # op: randn
+sd.rand((1, -1))  # E: [shape] rand: size -1  # op: rand
+# eye and arange: their rules never refuse; a wrong annotation is caught instead
+e3: Tensor[tuple[Const[3], Const[4]]] = sd.eye(3)  # E: [assignment]  # op: eye
+a5: Tensor[tuple[Const[4]]] = sd.arange(1, 6)  # E: [assignment]  # op: arange
+
+a: Const[-1]  # E: [shape] a dimension size must be >= 0, got -1
+b: Tensor[Rank2[3, -2]]  # E: [shape] a dimension size must be >= 0, got -2
+c: Const["3"]  # E: [shape] a dimension size must be a non-negative int literal, got '3'
+c2: Const[1.5]  # E: [shape] a dimension size must be a non-negative int literal
+d: Tensor[tuple[Const[3], Const[4]]] = sd.zeros((3, 5))  # E: [assignment]
+e: Tensor[Rank2[3, 4]] = sd.tensor([[1.0, 2.0], [3.0, 4.0]])  # E: [assignment]

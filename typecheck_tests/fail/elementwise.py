@@ -1,0 +1,49 @@
+"""Elementwise: shapes that do not broadcast are `[shape]` errors naming both shapes."""
+
+# fmt: off
+from __future__ import annotations
+
+from typing import TypeVar
+
+import shapedl as sd
+from shapedl import Tensor
+
+x = sd.zeros((3, 4))
+y = sd.ones((5,))
+x + y  # E: [shape] add: shapes (3, 4) and (5,): cannot broadcast 4 against 5 at axis -1  # op: add
+x - y  # E: [shape] sub: shapes (3, 4) and (5,)  # op: sub
+x * sd.ones((2, 4))  # E: [shape] mul: shapes (3, 4) and (2, 4): cannot broadcast 3 against 2 at axis -2  # op: mul
+x / y  # E: [shape] div: shapes (3, 4) and (5,)  # op: div
+x**y  # E: [shape] pow: shapes (3, 4) and (5,)  # op: pow
+y + x.traced()  # E: [shape] add: shapes (5,) and (3, 4)
+sd.ops.maximum(x, y)  # E: [shape] maximum: shapes (3, 4) and (5,)  # op: maximum
+x.minimum(y)  # E: [shape] minimum: shapes (3, 4) and (5,)  # op: minimum
+
+B = TypeVar("B", bound=sd.Dim)
+T = TypeVar("T", bound=sd.Dim)
+
+
+def generic(a: Tensor[tuple[B, T]], b: Tensor[tuple[T, B]]) -> None:
+    a + b  # E: [shape] add: shapes (B, T) and (T, B): cannot broadcast B against T at axis -2
+
+
+# Unary rules never refuse: their precise result makes a wrong annotation an error.
+def unary(z: Tensor[tuple[B]], w: Tensor[tuple[T]]) -> None:
+    w = -z  # E: [assignment]  # op: neg
+    w = z.abs()  # E: [assignment]  # op: abs
+    w = z.exp()  # E: [assignment]  # op: exp
+    w = z.log()  # E: [assignment]  # op: log
+    w = z.sqrt()  # E: [assignment]  # op: sqrt
+    w = z.square()  # E: [assignment]  # op: square
+    w = z.sin()  # E: [assignment]  # op: sin
+    w = z.cos()  # E: [assignment]  # op: cos
+    w = z.tanh()  # E: [assignment]  # op: tanh
+    w = z.sigmoid()  # E: [assignment]  # op: sigmoid
+    w = z.relu()  # E: [assignment]  # op: relu
+    w = z.leaky_relu()  # E: [assignment]  # op: leaky_relu
+    w = z.gelu()  # E: [assignment]  # op: gelu
+    w = z.silu()  # E: [assignment]  # op: silu
+    w = z.softplus()  # E: [assignment]  # op: softplus
+    w = z.clamp(0.0)  # E: [assignment]  # op: clamp
+    w = z.reciprocal()  # E: [assignment]  # op: reciprocal
+    w = z.astype(sd.f32)  # E: [assignment]  # op: astype

@@ -1,0 +1,38 @@
+"""What plain typing promises without the plugin (mypy and pyright alike)."""
+
+from __future__ import annotations
+
+from typing import Literal, TypeVar, assert_type
+
+from shapedl import Const, Dim, NoTape, Tensor, Traced, f32
+
+Three = Const[Literal[3]]
+Four = Const[Literal[4]]
+Five = Const[Literal[5]]
+
+
+def matmul_2d(a: Tensor[tuple[Three, Four]], b: Tensor[tuple[Four, Five]]) -> None:
+    assert_type(a @ b, Tensor[tuple[Three, Five], f32, NoTape])
+
+
+def matmul_mismatch(a: Tensor[tuple[Three, Four]], b: Tensor[tuple[Five, Five]]) -> None:
+    c: Tensor[tuple[Three, Five]] = a @ b  # E: [assignment]
+
+
+B = TypeVar("B", bound=Dim)
+
+
+def keeps_batch(x: Tensor[tuple[B, Four]]) -> Tensor[tuple[B, Four]]:
+    return (x + x).relu()
+
+
+def uses_batch(x: Tensor[tuple[Three, Four]]) -> None:
+    assert_type(keeps_batch(x), Tensor[tuple[Three, Four], f32, NoTape])
+
+
+def traced_scalar(x: Tensor[tuple[()], f32, Traced]) -> None:
+    x.backward()
+
+
+def untraced(x: Tensor[tuple[()]]) -> None:
+    x.backward()  # E: [misc] Invalid self argument

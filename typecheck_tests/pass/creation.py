@@ -1,0 +1,33 @@
+"""Creation with literal, run-time and symbolic sizes; annotations in every spelling."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import shapedl as sd
+from shapedl import Const, Dyn, Rank2, Tensor, f64
+
+a: Tensor[tuple[Const[3], Const[4]]] = sd.zeros((3, 4))  # op: zeros
+b: Tensor[Rank2[3, 4]] = sd.ones((3, 4))  # op: ones
+c: Tensor[tuple[Const[2], Const[2]]] = sd.tensor([[1.0, 2.0], [3.0, 4.0]])
+d: Tensor[tuple[Const[2]], f64] = sd.full((2,), 0.5, dtype=sd.f64)  # op: full
+e: Tensor[tuple[Const[4], Const[1]]] = sd.randn((4, 1))  # op: randn
+f: Tensor[tuple[()]] = sd.rand(())  # op: rand
+g: Tensor[tuple[Const[5]]] = sd.arange(5)  # op: arange
+h: Tensor[tuple[Const[3], Const[3]]] = sd.eye(3)  # op: eye
+n = len([1, 2, 3])
+i: Tensor[tuple[Dyn, Const[4]]] = sd.zeros((n, 4))
+j: Tensor[tuple[Const[3], Const[4]]] = i.realize((3, 4))
+k: Tensor[tuple[Const[1352]]] = sd.zeros((8 * 13 * 13,))
+
+B = TypeVar("B", bound=sd.Dim)
+C = TypeVar("C", bound=sd.Dim)
+
+
+def widen(x: Tensor[tuple[B, C]]) -> Tensor[tuple[B, sd.Mul[Const[2], C]]]:
+    b, c = x.shape
+    return sd.zeros((b, 2 * c))
+
+
+assert widen(sd.ones((3, 5))).shape == (3, 10)
+assert j.shape == (3, 4) and k.shape == (1352,)

@@ -1,0 +1,44 @@
+"""Creation: literal ints give Const dims, other ints Dyn, Size values their symbol."""
+
+# fmt: off
+from __future__ import annotations
+
+from typing import TypeVar, reveal_type
+
+import shapedl as sd
+from shapedl import Tensor
+
+n: int = 5
+
+reveal_type(sd.zeros((3, 4)))  # R: Tensor[tuple[Const[3], Const[4]], f32, NoTape]
+reveal_type(sd.zeros((n, 4)))  # R: Tensor[tuple[Dyn, Const[4]], f32, NoTape]
+reveal_type(sd.zeros(7))  # R: Tensor[tuple[Const[7]], f32, NoTape]
+reveal_type(sd.ones((2, 3), dtype=sd.f64))  # R: Tensor[tuple[Const[2], Const[3]], f64, NoTape]
+reveal_type(sd.full((2,), 1.5))  # R: Tensor[tuple[Const[2]], f32, NoTape]
+reveal_type(sd.randn((4, 1)))  # R: Tensor[tuple[Const[4], Const[1]], f32, NoTape]
+reveal_type(sd.rand(()))  # R: Tensor[tuple[()], f32, NoTape]
+reveal_type(sd.ops.zeros((1, 2)))  # R: Tensor[tuple[Const[1], Const[2]], f32, NoTape]
+reveal_type(sd.arange(10))  # R: Tensor[tuple[Const[10]], f32, NoTape]
+reveal_type(sd.arange(2, 10))  # R: Tensor[tuple[Const[8]], f32, NoTape]
+reveal_type(sd.arange(0, 10, 3))  # R: Tensor[tuple[Const[4]], f32, NoTape]
+reveal_type(sd.eye(3))  # R: Tensor[tuple[Const[3], Const[3]], f32, NoTape]
+reveal_type(sd.eye(3, 5))  # R: Tensor[tuple[Const[3], Const[5]], f32, NoTape]
+reveal_type(sd.tensor([[1.0, 2.0], [3.0, 4.0]]))  # R: Tensor[tuple[Const[2], Const[2]], f32, NoTape]
+reveal_type(sd.tensor([1, 2, 3]))  # R: Tensor[tuple[Const[3]], i64, NoTape]
+reveal_type(sd.tensor([True, False]))  # R: Tensor[tuple[Const[2]], bool_, NoTape]
+reveal_type(sd.tensor(2.5))  # R: Tensor[tuple[()], f32, NoTape]
+reveal_type(sd.tensor([[1, 2]], dtype=sd.f64))  # R: Tensor[tuple[Const[1], Const[2]], f64, NoTape]
+reveal_type(sd.zeros((8 * 13 * 13,)))  # R: Tensor[tuple[Const[1352]], f32, NoTape]
+
+x = sd.zeros((n, 10))
+reveal_type(x.realize((5, 10)))  # R: Tensor[tuple[Const[5], Const[10]], f32, NoTape]
+reveal_type(x.realize((-1, 10)))  # R: Tensor[tuple[Dyn, Const[10]], f32, NoTape]
+
+B = TypeVar("B", bound=sd.Dim)
+C = TypeVar("C", bound=sd.Dim)
+
+
+def symbolic(x: Tensor[tuple[B, C]]) -> None:
+    b, c = x.shape
+    reveal_type(sd.zeros((b, 2 * c)))  # R: Tensor[tuple[B, Mul[Const[2], C]], f32, NoTape]
+    reveal_type(sd.ones((c, b)))  # R: Tensor[tuple[C, B], f32, NoTape]
