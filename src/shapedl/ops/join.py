@@ -68,15 +68,6 @@ def stack_rule(op: str, xs: Sequence[Shape], axis: int = 0) -> Shape:
     return tuple(out[:a]) + (len(xs),) + tuple(out[a:])
 
 
-def _split(a: Array, bounds: Sequence[int], axis: int) -> list[Array]:
-    out, start = [], 0
-    for stop in [*bounds, a.shape[axis]]:
-        index = (slice(None),) * axis + (slice(start, stop),)
-        out.append(a[index])
-        start = stop
-    return out
-
-
 @register("concat", concat_rule, tensors=(), tensor_lists=("xs",), statics=("axis",))
 def concat(xs: Sequence[Tensor[Any, DT, TT]], axis: int = 0) -> Tensor[Any, DT, TT]:
     """The tensors joined along an existing axis.
@@ -96,9 +87,9 @@ def concat(xs: Sequence[Tensor[Any, DT, TT]], axis: int = 0) -> Tensor[Any, DT, 
     concat_rule("concat", [x.shape for x in xs], axis)
     check_devices("concat", *xs)
     a = axis % xs[0].ndim
-    sizes = [x.shape[a] for x in xs]
+    cuts = [(slice(None),) * a + (run,) for run in _runs([x.shape[a] for x in xs])]
     out = xs[0].xp.concatenate([x.data for x in xs], axis=a)
-    return record(out, tuple(xs), lambda g: _split(g, _bounds(sizes), a))
+    return record(out, tuple(xs), lambda g: [g[cut] for cut in cuts])
 
 
 def _bounds(sizes: Sequence[int]) -> list[int]:
