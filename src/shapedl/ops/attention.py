@@ -156,7 +156,9 @@ def scaled_dot_product_attention(
             dv,
         ]
         if mask is not None:
-            grads.append(None if mask.data.dtype.kind == "b" else ds.astype(mask.data.dtype))
+            grads.append(
+                None if mask.data.dtype.kind == "b" else ds.astype(mask.data.dtype, copy=False)
+            )
         return grads
 
     inputs = (q, k, v) if mask is None else (q, k, v, mask)

@@ -69,9 +69,9 @@ def _affine(x_hat: Array, w: Array | None, b: Array | None) -> Array:
     return out
 
 
-def _inputs(*xs: Param) -> tuple[Tensor[Any, Any, Any], ...]:
+def _inputs(op: str, *xs: Param) -> tuple[Tensor[Any, Any, Any], ...]:
     present = tuple(x for x in xs if x is not None)
-    check_devices("norm", *present)
+    check_devices(op, *present)
     return present
 
 
@@ -190,7 +190,7 @@ def layer_norm(
             grads.append(g.sum(axis=(0, 1)).reshape(bias.shape))
         return grads
 
-    return record(out, _inputs(x, weight, bias), vjp)
+    return record(out, _inputs("layer_norm", x, weight, bias), vjp)
 
 
 # ---- batch_norm -------------------------------------------------------------------------
@@ -277,6 +277,7 @@ def batch_norm(
     batch_norm_rule("batch_norm", x.shape, *shapes)
     if (running_mean is None) != (running_var is None):
         raise ValueError("batch_norm: give both running_mean and running_var, or neither")
+    _inputs("batch_norm", x, running_mean, running_var, weight, bias)
     xp, dtype = x.xp, x.data.dtype
     a = x.data.reshape(x.shape[0], x.shape[1], -1)
     n = a.shape[0] * a.shape[2]
@@ -316,7 +317,7 @@ def batch_norm(
             grads.append(db)
         return grads
 
-    return record(out.reshape(x.shape), _inputs(x, weight, bias), vjp)
+    return record(out.reshape(x.shape), _inputs("batch_norm", x, weight, bias), vjp)
 
 
 def _batch_statistics(
