@@ -148,3 +148,13 @@ def test_rule_keeps_symbolic_shapes_exactly():
         attention_rule("sdpa", (b, t, d), (b, s, h), (b, s, d))
     with pytest.raises(sd.ShapeError, match=r"\(B, S, D\) and \(B, T, D\): .*axis -2"):
         attention_rule("sdpa", (b, t, d), (b, s, d), (b, t, d))
+
+
+def test_rule_checks_mask_and_batch_over_symbols():
+    b, h, t, s, d = (sym(n) for n in "BHTSD")
+    q, k, v = (b, h, t, d), (b, h, s, d), (b, h, s, d)
+    assert attention_rule("sdpa", q, k, v, (b, 1, DYN, s)) == (b, h, t, d)
+    with pytest.raises(sd.ShapeError, match=r"\(B, 1, S, S\) and \(B, H, T, S\): .*axis -2"):
+        attention_rule("sdpa", q, k, v, (b, 1, s, s))
+    with pytest.raises(sd.ShapeError, match=r"\(B, H, T, D\) and \(T, H, S, D\): .*axis -4"):
+        attention_rule("sdpa", q, (t, h, s, d), v)
