@@ -95,6 +95,41 @@ def test_matches_torch_over_20_steps(
         np.testing.assert_allclose(got[name], want[name], **TOL[dtype], err_msg=name)
 
 
+# ---- a real model: an MLP through sd.nn, against the same MLP in torch.nn ---------------
+MLP_CASES = [
+    (Sgd, torch.optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-3)),
+    (Adam, torch.optim.Adam, dict(lr=0.01, amsgrad=True)),
+    (AdamW, torch.optim.AdamW, dict(lr=0.01, weight_decay=0.1)),
+    (RMSprop, torch.optim.RMSprop, dict(lr=0.003, momentum=0.5, centered=True)),
+]
+
+
+@pytest.mark.parametrize(
+    "sd_cls, torch_cls, kwargs", MLP_CASES, ids=[c[0].__name__ for c in MLP_CASES]
+)
+def test_mlp_training_matches_torch(sd_cls: Any, torch_cls: Any, kwargs: dict[str, Any]) -> None:
+    dev = sd.Cpu(seed=0)
+    model = sd.nn.Sequential(
+        sd.nn.Linear(4, 8, device=dev), sd.nn.Tanh(), sd.nn.Linear(8, 3, device=dev)
+    )
+    twin = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+    with torch.no_grad():
+        for name, p in twin.named_parameters():
+            p.copy_(torch.from_numpy(model.parameters()["layers." + name].numpy()))
+    x, y = np.random.default_rng(5).standard_normal((2, 16, 4)).astype(np.float32)
+    y = y[:, :3]
+    opt, torch_opt = sd_cls(**kwargs), torch_cls(twin.parameters(), foreach=False, **kwargs)
+    for _ in range(STEPS):
+        out = model(sd.from_numpy(x, device=dev).traced())
+        opt.update(model, sd.losses.mse_loss(out, sd.from_numpy(y, device=dev)).backward())
+        torch_opt.zero_grad()
+        torch.nn.functional.mse_loss(twin(torch.from_numpy(x)), torch.from_numpy(y)).backward()
+        torch_opt.step()
+    for name, p in twin.named_parameters():
+        got = model.parameters()["layers." + name].numpy()
+        np.testing.assert_allclose(got, p.detach().numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
+
+
 # ---- validation ------------------------------------------------------------------------
 INVALID = [
     (lambda: Sgd(lr=-1.0), "invalid learning rate: -1.0"),
