@@ -8,6 +8,7 @@ from shapedl.nn.embedding import Embedding
 from shapedl.nn.linear import Linear
 from shapedl.nn.module import Module, Residual, Sequential
 from shapedl.nn.norm import BatchNorm1d, BatchNorm2d, LayerNorm
+from shapedl.nn.pool import AvgPool2d, MaxPool2d
 from shapedl.nn.transformer import (
     Transformer,
     TransformerDecoder,
@@ -18,6 +19,7 @@ from shapedl.nn.transformer import (
 
 __all__ = [
     "GELU",
+    "AvgPool2d",
     "BatchNorm1d",
     "BatchNorm2d",
     "Conv1d",
@@ -29,6 +31,7 @@ __all__ = [
     "LayerNorm",
     "LeakyReLU",
     "Linear",
+    "MaxPool2d",
     "Module",
     "MultiHeadAttention",
     "ReLU",

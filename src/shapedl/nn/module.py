@@ -32,6 +32,11 @@ TT = TypeVar("TT", bound=Tape)
 AnyTensor = Tensor[Any, Any, Any]
 
 
+def _call_forward(self: Module, *args: Any, **kwargs: Any) -> Any:
+    """`module(...)`: the module's `forward(...)`."""
+    return self.forward(*args, **kwargs)
+
+
 @dataclass_transform(eq_default=False)
 class Module:
     """Base of every layer and model: parameters as fields, `__call__` is `forward`.
@@ -74,8 +79,10 @@ class Module:
         """The computation; subclasses define it (and `module(x)` calls it)."""
         raise NotImplementedError(f"{type(self).__name__} defines no forward()")
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+    # NOTE: assigned, not declared with `def`, so that a subclass's `__call__ = forward` gives
+    # `module(x)` the signature of its `forward` in every checker (pyright keeps a declared
+    # type of the base class for an unannotated assignment in a subclass)
+    __call__ = _call_forward
 
     # ---- finding tensors --------------------------------------------------------------
     def _entries(self) -> Iterator[tuple[str, AnyTensor, bool]]:

@@ -1,0 +1,59 @@
+"""Pooling layers: `MaxPool2d` and `AvgPool2d` around their ops."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from shapedl.nn.module import Module
+from shapedl.ops.pool import avg_pool2d, max_pool2d
+from shapedl.tensor import Tensor
+from shapedl.types import DT, Tape
+
+__all__ = ["AvgPool2d", "MaxPool2d"]
+
+TT = TypeVar("TT", bound=Tape)
+Pair = int | tuple[int, int]
+
+
+class MaxPool2d(Module):
+    """The maximum over each `kernel_size` window (stride defaults to the kernel size).
+
+    Shape:
+        `(N, C, H, W) -> (N, C, (H + 2P - K) // S + 1, (W + 2P - K) // S + 1)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.nn.MaxPool2d(2)(sd.ones((1, 3, 8, 8))).shape
+        (1, 3, 4, 4)
+    """
+
+    kernel_size: Pair
+    stride: Pair | None = None
+    padding: Pair = 0
+
+    def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
+        return max_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+    __call__ = forward
+
+
+class AvgPool2d(Module):
+    """The mean over each `kernel_size` window (stride defaults to the kernel size).
+
+    Shape:
+        `(N, C, H, W) -> (N, C, (H + 2P - K) // S + 1, (W + 2P - K) // S + 1)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.nn.AvgPool2d(2)(sd.ones((1, 3, 8, 8))).shape
+        (1, 3, 4, 4)
+    """
+
+    kernel_size: Pair
+    stride: Pair | None = None
+    padding: Pair = 0
+
+    def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
+        return avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+    __call__ = forward

@@ -1,0 +1,41 @@
+"""MaxPool2d and AvgPool2d against torch.nn."""
+
+import pytest
+import torch
+from harness import compare, randn
+
+import shapedl as sd
+
+CASES = [
+    dict(kernel_size=2),
+    dict(kernel_size=3, stride=1),
+    dict(kernel_size=(2, 3), stride=(2, 1), padding=(1, 1)),
+    dict(kernel_size=3, stride=2, padding=1),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("kw", CASES, ids=str)
+@pytest.mark.parametrize(
+    "cls,tcls", [(sd.nn.MaxPool2d, torch.nn.MaxPool2d), (sd.nn.AvgPool2d, torch.nn.AvgPool2d)]
+)
+def test_pool_matches_torch(cls, tcls, kw, dtype):
+    compare(cls(**kw), tcls(**kw), [randn(2, 3, 7, 8, dtype=dtype)])
+
+
+def test_pools_have_no_parameters():
+    assert sd.nn.MaxPool2d(2).parameters() == {} and sd.nn.AvgPool2d(2).parameters() == {}
+
+
+def test_cnn_shapes_chain():
+    model = sd.nn.Sequential(
+        sd.nn.Conv2d(1, 8, 3),
+        sd.nn.ReLU(),
+        sd.nn.MaxPool2d(2),
+        sd.nn.Flatten(),
+        sd.nn.Linear(8 * 13 * 13, 10),
+    )
+    assert model(sd.ones((4, 1, 28, 28))).shape == (4, 10)
+    broken = sd.nn.Sequential(sd.nn.Conv2d(1, 8, 3), sd.nn.Flatten(), sd.nn.Linear(100, 10))
+    with pytest.raises(sd.ShapeError, match="5408"):
+        broken(sd.ones((4, 1, 28, 28)))
