@@ -69,3 +69,12 @@ def test_axis_out_of_range_is_a_shape_error(name):
 def test_registered_with_axis_static():
     for name in ["softmax", "log_softmax"]:
         assert sd.ops.REGISTRY[name].statics == ("axis",)
+
+
+@pytest.mark.parametrize("name,op,top", OPS[:2], ids=["softmax", "log_softmax"])
+def test_masked_minus_inf_entries_match_torch(name, op, top):
+    x = randn(3, 4, seed=11)
+    x[0, 1] = x[2, 0] = x[2, 3] = -np.inf
+    compare(lambda a: op(a, -1), lambda t: top(t, -1), [x], grad=False)
+    # NOTE: exp() keeps the weighted sum of the harness finite where log_softmax is -inf
+    compare(lambda a: op(a, -1).exp(), lambda t: top(t, -1).exp(), [x])
