@@ -43,7 +43,7 @@ class Module:
 
     Subclass it with annotated fields and a `forward` (the constructor is generated), or with
     your own `__init__` that assigns the fields. Fields named in the class variable
-    `buffers` are state that is saved and loaded but not trained (running statistics).
+    `buffer_fields` are state that is saved and loaded but not trained (running statistics).
 
     Example:
         >>> import shapedl as sd
@@ -58,7 +58,7 @@ class Module:
         (2, 3)
     """
 
-    buffers: ClassVar[tuple[str, ...]] = ()
+    buffer_fields: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -207,7 +207,7 @@ def _walk(value: Any, name: str, is_buffer: bool, path: set[int]) -> Iterator[An
             return
         path.add(id(value))
         prefix = f"{name}." if name else ""
-        buffers = value.buffers
+        buffers = value.buffer_fields
         for key, field in vars(value).items():
             yield from _walk(field, prefix + key, is_buffer or key in buffers, path)
         path.discard(id(value))

@@ -80,7 +80,7 @@ class _BatchNorm(Module):
     num_features: int
     eps: float
     momentum: float
-    buffers: ClassVar[tuple[str, ...]] = ("running_mean", "running_var")
+    buffer_fields: ClassVar[tuple[str, ...]] = ("running_mean", "running_var")
     ranks: ClassVar[tuple[int, ...]] = ()
 
     def __init__(
