@@ -291,3 +291,16 @@ def test_loaded_state_of_the_wrong_shape_is_an_error() -> None:
     w = sd.tensor([1.0, 2.0])
     with pytest.raises(CheckpointError, match=r"'w' has shape \(3,\).*parameter has shape \(2,\)"):
         opt.update({"w": w}, w.traced().sum().backward())
+
+
+def test_loaded_state_is_not_shared_with_its_source() -> None:
+    w1, w2 = sd.tensor([1.0, 2.0]), sd.tensor([1.0, 2.0])
+    first = Adam(lr=0.1)
+    first.update({"w": w1}, w1.traced().square().sum().backward())
+    saved = first.state_dict()
+    kept = {k: np.array(v, copy=True) for k, v in saved.items()}
+    second = Adam(lr=0.1)
+    second.load_state_dict(saved)
+    second.update({"w": w2}, w2.traced().square().sum().backward())
+    for key, value in kept.items():
+        np.testing.assert_array_equal(np.asarray(saved[key]), value, err_msg=key)

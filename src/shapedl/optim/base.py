@@ -167,8 +167,9 @@ class Optimizer:
                 f"optimizer state for {name!r} has shape {tuple(state[wrong[0]].shape)}, "
                 f"but the parameter has shape {p.shape}"
             )
-        backend = p.device.backend
-        moved = {s: backend.asarray(state[s], dtype=str(p.data.dtype)) for s in self.slots}
+        # NOTE: a copy even on the CPU: the loaded arrays may be shared, and steps write in place
+        backend, dtype = p.device.backend, str(p.data.dtype)
+        moved = {s: backend.asarray(state[s], dtype=dtype).copy() for s in self.slots}
         state = {"step": state["step"], **moved}
         self.state[name] = state
         self._devices[name] = p.device
