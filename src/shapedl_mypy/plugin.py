@@ -18,6 +18,7 @@ from mypy.plugin import (
     AnalyzeTypeContext,
     AttributeContext,
     FunctionContext,
+    FunctionSigContext,
     MethodContext,
     MethodSigContext,
     Plugin,
@@ -28,7 +29,7 @@ from mypy.types import AnyType, FunctionLike, Type, TypeOfAny
 from shapedl_mypy.call import REFLECTED, from_function, from_method, params_of
 from shapedl_mypy.convert import CONST, TENSOR, TYPES
 from shapedl_mypy.hooks import creation, sizes, spellings, tape
-from shapedl_mypy.rules import apply_rule
+from shapedl_mypy.rules import apply_rule, list_signature
 
 __all__ = ["ShapedlPlugin"]
 
@@ -63,11 +64,11 @@ def _safe_analyze(
     return run
 
 
-def _safe_sig(
-    hook: Callable[[MethodSigContext], FunctionLike],
-) -> Callable[[MethodSigContext], FunctionLike]:
-    @functools.wraps(hook)
-    def run(ctx: MethodSigContext) -> FunctionLike:
+SigC = TypeVar("SigC", FunctionSigContext, MethodSigContext)
+
+
+def _safe_sig(hook: Callable[[SigC], FunctionLike]) -> Callable[[SigC], FunctionLike]:
+    def run(ctx: SigC) -> FunctionLike:
         try:
             return hook(ctx)
         except Exception:  # noqa: BLE001
@@ -147,6 +148,11 @@ class ShapedlPlugin(Plugin):
             CONST: _safe_analyze(spellings.const_hook),
             **{f"{TYPES}.Rank{n}": _safe_analyze(spellings.rank_hook(n)) for n in range(1, 7)},
         }
+        self.function_signatures = {
+            spec.function: _safe_sig(functools.partial(list_signature, spec))
+            for spec in self.registry.values()
+            if spec.tensor_lists
+        }
         self.signatures = {f"{TENSOR}.realize": _safe_sig(creation.realize_signature_hook)}
         self._hash: str | None = None
 
@@ -158,6 +164,11 @@ class ShapedlPlugin(Plugin):
 
     def get_method_hook(self, fullname: str) -> MethodHook | None:
         return self.methods.get(fullname)
+
+    def get_function_signature_hook(
+        self, fullname: str
+    ) -> Callable[[FunctionSigContext], FunctionLike] | None:
+        return self.function_signatures.get(fullname)
 
     def get_method_signature_hook(
         self, fullname: str

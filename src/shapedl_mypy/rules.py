@@ -12,7 +12,17 @@ import inspect
 from collections.abc import Sequence
 from typing import Any
 
-from mypy.types import AnyType, Instance, TupleType, Type, TypeVarType, get_proper_type
+from mypy.nodes import ListExpr, TupleExpr
+from mypy.plugin import FunctionSigContext
+from mypy.types import (
+    AnyType,
+    FunctionLike,
+    Instance,
+    TupleType,
+    Type,
+    TypeVarType,
+    get_proper_type,
+)
 
 from shapedl.dims import Shape
 from shapedl.errors import ShapeError
@@ -24,12 +34,13 @@ from shapedl_mypy.convert import (
     TYPES,
     UNKNOWN,
     any_type,
+    checker_named,
     int_dim,
     static_value,
     tensor_parts,
 )
 
-__all__ = ["apply_rule", "make_tensor", "rule_kwargs", "tape_of"]
+__all__ = ["apply_rule", "list_signature", "make_tensor", "rule_kwargs", "tape_of"]
 
 NOTAPE = f"{TYPES}.NoTape"
 TRACED = f"{TYPES}.Traced"
@@ -135,10 +146,18 @@ def rule_kwargs(call: Call, spec: OpSpec) -> dict[str, Any] | None:
 
 
 def _accepted(spec: OpSpec, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """`kwargs` the rule takes; a tensor named otherwise in the spec goes by its position."""
     params = inspect.signature(spec.rule).parameters
     if any(p.kind is p.VAR_KEYWORD for p in params.values()):
         return kwargs
-    return {k: v for k, v in kwargs.items() if k in params}
+    positional = list(params)[1:]
+    out: dict[str, Any] = {}
+    for i, name in enumerate((*spec.tensors, *spec.tensor_lists)):
+        if name in kwargs:
+            key = name if name in params else (positional[i] if i < len(positional) else name)
+            out[key] = kwargs[name]
+    out.update((k, v) for k, v in kwargs.items() if k in spec.statics)
+    return {k: v for k, v in out.items() if k in params}
 
 
 def tape_of(types: Sequence[Type]) -> Type | str | None:
@@ -225,3 +244,21 @@ def _tuple_result(call: Call, spec: OpSpec, result: Any, operands: Sequence[Type
         return call.default
     items = [make_tensor(call, call.conv.shape_type(s), spec.dtype, operands) for s in result]
     return TupleType(items, call.named("builtins.tuple", [call.named(TENSOR, [any_type()] * 3)]))
+
+
+def list_signature(spec: OpSpec, ctx: FunctionSigContext) -> FunctionLike:
+    """Let a literal list of tensors of different shapes through (its join is `object`).
+
+    The rule checks the shapes instead; the result's dtype and tape come from the items.
+    """
+    sig = ctx.default_signature
+    seq = checker_named(ctx.api)(
+        "typing.Sequence", [checker_named(ctx.api)(TENSOR, [any_type()] * 3)]
+    )
+    types = list(sig.arg_types)
+    for i, name in enumerate(sig.arg_names):
+        actual = ctx.args[i] if i < len(ctx.args) else []
+        if name in spec.tensor_lists and len(actual) == 1:
+            if isinstance(actual[0], (ListExpr, TupleExpr)):
+                types[i] = seq
+    return sig.copy_modified(arg_types=types)
