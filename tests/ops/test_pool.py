@@ -1,0 +1,91 @@
+"""max_pool2d and avg_pool2d against PyTorch: values and gradients, f32 and f64, kernels,
+strides and paddings varied; ties and NaN as PyTorch routes them; errors; central
+differences."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from harness import central_difference, compare, randn
+
+import shapedl as sd
+
+POOLS = [  # kernel_size, stride, padding, input shape
+    (2, None, 0, (2, 3, 8, 8)),
+    (2, None, 0, (2, 3, 9, 7)),
+    (3, 2, 1, (2, 3, 9, 8)),
+    ((2, 3), (1, 2), (1, 0), (2, 2, 7, 9)),
+    (3, 1, 1, (1, 2, 6, 6)),
+    (3, None, 0, (1, 2, 3, 3)),
+    ((1, 4), None, (0, 2), (2, 2, 5, 8)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("k,s,p,shape", POOLS)
+def test_max_pool2d_matches_torch(k, s, p, shape, dtype):
+    compare(
+        lambda x: sd.ops.max_pool2d(x, k, s, p),
+        lambda x: F.max_pool2d(x, k, s, p),
+        [randn(*shape, dtype=dtype)],
+    )
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("k,s,p,shape", POOLS)
+def test_avg_pool2d_matches_torch(k, s, p, shape, dtype):
+    compare(
+        lambda x: sd.ops.avg_pool2d(x, k, s, p),
+        lambda x: F.avg_pool2d(x, k, s, p),
+        [randn(*shape, dtype=dtype)],
+    )
+
+
+@pytest.mark.parametrize("k,s,p", [(2, None, 0), (3, 1, 1), (2, 1, 1)])
+def test_max_pool2d_ties_go_to_the_first_maximum_like_torch(k, s, p):
+    x = np.round(randn(2, 2, 6, 6)).clip(-1, 1)  # NOTE: three values, so windows tie often
+    compare(lambda x: sd.ops.max_pool2d(x, k, s, p), lambda x: F.max_pool2d(x, k, s, p), [x])
+
+
+def test_max_pool2d_nan_wins_like_torch():
+    x = randn(1, 1, 4, 4)
+    x[0, 0, 0, 1] = x[0, 0, 3, 3] = np.nan
+    compare(lambda x: sd.ops.max_pool2d(x, 2), lambda x: F.max_pool2d(x, 2), [x])
+    assert np.isnan(sd.ops.max_pool2d(sd.from_numpy(x), 2).numpy()[0, 0, 0, 0])
+
+
+def test_max_pool2d_untraced_forward_matches_torch():
+    x = randn(2, 3, 9, 9)
+    plain = sd.ops.max_pool2d(sd.from_numpy(x), 3, 2, 1).numpy()
+    np.testing.assert_array_equal(plain, F.max_pool2d(torch.from_numpy(x), 3, 2, 1).numpy())
+
+
+@pytest.mark.parametrize("op", [sd.ops.max_pool2d, sd.ops.avg_pool2d])
+def test_gradients_match_central_differences(op):
+    central_difference(lambda x: op(x, 3, 2, 1), [randn(1, 2, 5, 6, dtype="float64")])
+
+
+@pytest.mark.parametrize(
+    "call,message",
+    [
+        (
+            lambda: sd.ops.max_pool2d(sd.ones((3, 8, 8)), 2),
+            r"max_pool2d: shape \(3, 8, 8\): the input must have rank 4",
+        ),
+        (
+            lambda: sd.ops.avg_pool2d(sd.ones((1, 3, 8, 8)), 2, padding=2),
+            r"avg_pool2d: shape \(1, 3, 8, 8\): padding 2 is more than half the kernel",
+        ),
+        (
+            lambda: sd.ops.max_pool2d(sd.ones((1, 3, 8, 2)), 3),
+            r"max_pool2d: shape \(1, 3, 8, 2\): output size 0 < 1 along axis 3",
+        ),
+        (
+            lambda: sd.ops.max_pool2d(sd.ones((1, 3, 8, 8)), 0),
+            r"max_pool2d: shape \(1, 3, 8, 8\): kernel_size must be at least 1",
+        ),
+    ],
+)
+def test_errors_name_op_shape_and_axis(call, message):
+    with pytest.raises(sd.ShapeError, match=message):
+        call()
