@@ -9,7 +9,7 @@ shape rule, forward and backward live there. The signatures are the plain-typing
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from shapedl.backend import Array
@@ -106,6 +106,10 @@ class Tensor(Generic[S, DT, TapeT]):
         if not self.shape:
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor[Any, DT, TapeT]]:
+        """The sub-tensors along the first axis (ends by length, not by an IndexError)."""
+        return (self[i] for i in range(len(self)))
 
     def __bool__(self) -> bool:
         return bool(self.item())

@@ -226,3 +226,11 @@ def test_random_slices_match_torch(data):
     x = randn(*shape)
     assert getitem_rule("getitem", tuple(shape), index) == x[index].shape
     compare(lambda x: x[index], lambda t: t[index], [x])
+
+
+def test_iteration_and_unpacking_follow_the_first_axis_like_torch():
+    compare(
+        lambda x: sd.ops.stack(list(x)[::-1]), lambda t: torch.stack(list(t)[::-1]), [randn(3, 2)]
+    )
+    a, b = sd.ones((2, 4))
+    assert a.shape == b.shape == (4,)
