@@ -42,8 +42,14 @@ class Module:
     """Base of every layer and model: parameters as fields, `__call__` is `forward`.
 
     Subclass it with annotated fields and a `forward` (the constructor is generated), or with
-    your own `__init__` that assigns the fields. Fields named in the class variable
-    `buffer_fields` are state that is saved and loaded but not trained (running statistics).
+    your own `__init__` that assigns the fields. Every tensor found in a field (directly or
+    in a module, list, tuple or dict) is a parameter, except in the fields named by the class
+    variable `buffer_fields`: those are state that is saved and loaded but not trained
+    (running statistics). Parameters are never traced; trace the input instead.
+
+    `module(x)` runs `forward(x)`. The mypy plugin types the call from `forward`'s
+    annotations; for other checkers, write `__call__ = forward` in the class body, as the
+    layers of `sd.nn` do.
 
     Example:
         >>> import shapedl as sd
