@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 import torch
-from harness import randn
+from harness import compare, randn
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import shapedl as sd
 
@@ -158,3 +160,22 @@ def test_gradients_keep_the_dtype():
         x = sd.ones((2, 3), dtype=dtype)
         grads = (x.traced() * 2).mean().backward()
         assert grads[x].dtype is dtype
+
+
+@st.composite
+def broadcastable(draw):
+    shape = draw(st.lists(st.integers(1, 4), max_size=4))
+    a = [draw(st.sampled_from([d, 1])) for d in shape][draw(st.integers(0, len(shape))) :]
+    b = [draw(st.sampled_from([d, 1])) for d in shape][draw(st.integers(0, len(shape))) :]
+    return tuple(a), tuple(b)
+
+
+@settings(max_examples=25, deadline=None)
+@given(broadcastable(), st.integers(0, 2**31 - 1))
+def test_random_broadcast_gradients_match_torch(shapes, seed):
+    sa, sb = shapes
+    compare(
+        lambda a, b: (a * b - b) / (a.square() + 1),
+        lambda a, b: (a * b - b) / (a.square() + 1),
+        [randn(*sa, dtype="float64", seed=seed), randn(*sb, dtype="float64", seed=seed + 1)],
+    )
