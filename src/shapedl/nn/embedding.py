@@ -45,7 +45,7 @@ class Embedding(Module, Generic[V, D]):
 
     @overload
     def __init__(
-        self: Embedding[V, D],
+        self,
         num_embeddings: Size[V],
         embedding_dim: Size[D],
         *,

@@ -66,7 +66,7 @@ class Linear(Module, Generic[In, Out]):
 
     @overload
     def __init__(
-        self: Linear[In, Out],
+        self,
         in_features: Size[In],
         out_features: Size[Out],
         bias: bool = True,

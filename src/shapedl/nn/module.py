@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, TypeVarTuple, cast
 
 from typing_extensions import dataclass_transform
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["Module", "Residual", "Sequential"]
 
 TT = TypeVar("TT", bound=Tape)
+Ls = TypeVarTuple("Ls")
 AnyTensor = Tensor[Any, Any, Any]
 
 
@@ -228,7 +229,7 @@ def _walk(value: Any, name: str, is_buffer: bool, path: set[int]) -> Iterator[An
 Layer = Callable[[Any], Any]
 
 
-class Sequential(Module):
+class Sequential(Module, Generic[*Ls]):
     """Layers applied one after the other: `Sequential(Linear(4, 8), ReLU(), Linear(8, 2))`.
 
     Plain functions (`sd.ops.relu`) may stand between modules. With the mypy plugin, the
@@ -243,8 +244,10 @@ class Sequential(Module):
 
     layers: list[Layer]
 
-    def __init__(self, *layers: Layer) -> None:
-        self.layers = list(layers)
+    # NOTE: the layers' types are the type's arguments (`Sequential[Linear[...], ReLU]`), so
+    # the mypy plugin can check the chain and fold a call through every layer
+    def __init__(self, *layers: *Ls) -> None:
+        self.layers = list(cast(tuple[Layer, ...], layers))
 
     def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
         for layer in self.layers:
