@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from shapedl.backend import Array
 from shapedl.errors import ShapeError, show_shape
@@ -342,17 +342,23 @@ class Tensor(Generic[S, DT, TapeT]):
 
     # ---- reductions -------------------------------------------------------------------
     @overload
-    def sum(self: Tensor[S, DT, TT], axis: None = None) -> Tensor[tuple[()], DT, TT]: ...
+    def sum(
+        self: Tensor[S, DT, TT], axis: None = None, keepdims: Literal[False] = False
+    ) -> Tensor[tuple[()], DT, TT]: ...
     @overload
-    def sum(self: Tensor[S, DT, TT], axis: Axis, keepdims: bool = False) -> Tensor[Any, DT, TT]: ...
+    def sum(
+        self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
+    ) -> Tensor[Any, DT, TT]: ...
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Any:
         return _ops.reduce.sum(self, axis, keepdims)
 
     @overload
-    def mean(self: Tensor[S, DT, TT], axis: None = None) -> Tensor[tuple[()], DT, TT]: ...
+    def mean(
+        self: Tensor[S, DT, TT], axis: None = None, keepdims: Literal[False] = False
+    ) -> Tensor[tuple[()], DT, TT]: ...
     @overload
     def mean(
-        self: Tensor[S, DT, TT], axis: Axis, keepdims: bool = False
+        self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
     ) -> Tensor[Any, DT, TT]: ...
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Any:
         return _ops.reduce.mean(self, axis, keepdims)

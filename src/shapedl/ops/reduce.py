@@ -9,7 +9,7 @@ over the reduced axes, times the op's local derivative.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar, overload
+from typing import Any, Literal, TypeVar, overload
 
 from shapedl import dims
 from shapedl.backend import Array
@@ -51,8 +51,7 @@ def arg_rule(op: str, x: Shape, axis: int | None = None, keepdims: bool = False)
     """One axis (or None: the flattened array, a scalar index) reduced to an index."""
     if axis is not None and not isinstance(axis, int):
         raise shape_error(op, [x], f"axis must be one int or None, got {axis!r}")
-    out = extreme_rule(op, x, axis, keepdims)
-    return tuple(1 for _ in x) if axis is None and keepdims else out
+    return extreme_rule(op, x, axis, keepdims)
 
 
 def _expand(g: Array, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Array:
@@ -71,9 +70,11 @@ def _count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
 
 # ---- sum and mean -----------------------------------------------------------------------
 @overload
-def sum(x: Tensor[S, DT, TT], axis: None = None) -> Tensor[tuple[()], DT, TT]: ...
+def sum(
+    x: Tensor[S, DT, TT], axis: None = None, keepdims: Literal[False] = False
+) -> Tensor[tuple[()], DT, TT]: ...
 @overload
-def sum(x: Tensor[S, DT, TT], axis: Axis, keepdims: bool = False) -> Tensor[Any, DT, TT]: ...
+def sum(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]: ...
 @register("sum", reduce_rule, methods=("sum",), statics=_AXIS)
 def sum(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
     """Sum over `axis` (an int, a tuple, or None for all).
@@ -90,9 +91,13 @@ def sum(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tens
 
 
 @overload
-def mean(x: Tensor[S, DT, TT], axis: None = None) -> Tensor[tuple[()], DT, TT]: ...
+def mean(
+    x: Tensor[S, DT, TT], axis: None = None, keepdims: Literal[False] = False
+) -> Tensor[tuple[()], DT, TT]: ...
 @overload
-def mean(x: Tensor[S, DT, TT], axis: Axis, keepdims: bool = False) -> Tensor[Any, DT, TT]: ...
+def mean(
+    x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
+) -> Tensor[Any, DT, TT]: ...
 @register("mean", reduce_rule, methods=("mean",), statics=_AXIS)
 def mean(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
     """Mean over `axis` (an int, a tuple, or None for all).
