@@ -495,12 +495,17 @@ class Tensor(Generic[S, DT, TapeT]):
 def record(
     data: Array, inputs: tuple[Tensor[Any, Any, Any], ...], vjp: Vjp
 ) -> Tensor[Any, Any, Any]:
-    """The result of an op: traced (with a tape node) iff some operand is traced."""
-    first = inputs[0]
+    """The result of an op: traced iff some operand is traced.
+
+    The node is kept either way: a parameter is never traced, yet `w.T` or `w.sum()` computed
+    before it meets a traced input must still pass the gradient on to `w` (DESIGN §3:
+    `grads[t]` for any tensor that took part). `detach()` drops the node.
+    """
+    node = Node(inputs, vjp)
     for x in inputs:
         if x.tape is not None:
-            return Tensor(data, first.device, x.tape, Node(inputs, vjp))
-    return Tensor(data, first.device)
+            return Tensor(data, inputs[0].device, x.tape, node)
+    return Tensor(data, inputs[0].device, None, node)
 
 
 def check_devices(op: str, *xs: Tensor[Any, Any, Any]) -> None:
