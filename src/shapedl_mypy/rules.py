@@ -21,6 +21,7 @@ from mypy.types import (
     TupleType,
     Type,
     TypeVarType,
+    UnpackType,
     get_proper_type,
 )
 
@@ -229,10 +230,27 @@ def apply_rule(call: Call, spec: OpSpec) -> Type:
 
 
 def _refine_tape(call: Call, spec: OpSpec, operands: Sequence[Type]) -> Type:
+    """No rule result: keep mypy's type, with an unknown shape where an operand's rank is
+    unknown (plain typing may have matched it to a 2-d overload), and the tape refined."""
     default = tensor_parts(call.default)
-    if default is None or not isinstance(get_proper_type(default[2]), AnyType):
+    if default is None:
         return call.default
-    return make_tensor(call, default[0], spec.dtype, operands)
+    rankless = any(_rankless(t) for t in operands)
+    if not rankless and not isinstance(get_proper_type(default[2]), AnyType):
+        return call.default
+    shape = any_type() if rankless else default[0]
+    return make_tensor(call, shape, spec.dtype, operands)
+
+
+def _rankless(typ: Type) -> bool:
+    parts = tensor_parts(typ)
+    if parts is None:
+        return False
+    s = get_proper_type(parts[0])
+    return isinstance(s, (AnyType, Instance)) or (
+        isinstance(s, TupleType)
+        and any(isinstance(get_proper_type(i), UnpackType) for i in s.items)
+    )
 
 
 def _tuple_result(call: Call, spec: OpSpec, result: Any, operands: Sequence[Type]) -> Type:

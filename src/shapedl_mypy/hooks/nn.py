@@ -1,0 +1,452 @@
+"""`sd.nn` modules: typed construction, calls through their ops' rules, `Sequential` chains.
+
+Construction records what a call needs in the module's type: `Linear(784, 128)` is
+`Linear[Const[784], Const[128]]`, `Linear(d, 4 * d)` with `d: Size[D]` is
+`Linear[D, Mul[Const[4], D]]`, and `Conv2d`/`MaxPool2d`/`Flatten`/`LayerNorm` keep their
+channels, geometry and axes as type arguments (`Any` without the plugin). A call converts the
+input's shape and those arguments to dims and runs the op's own rule from the registry
+(`conv2d`, `max_pool2d`, `flatten`, `layer_norm`), so the message is the runtime's.
+`Sequential(...)` checks neighbouring widths where it can and folds a call through every
+layer with mypy's own call checking (so each layer's hook, or its plain signature, applies).
+A user-defined module without its own `__call__` is called with the signature of its
+`forward`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from mypy.checker import TypeChecker
+from mypy.checkmember import analyze_member_access
+from mypy.nodes import ARG_POS, TempNode
+from mypy.plugin import FunctionContext, MethodContext, MethodSigContext
+from mypy.types import (
+    AnyType,
+    CallableType,
+    FunctionLike,
+    Instance,
+    LiteralType,
+    NoneType,
+    TupleType,
+    Type,
+    TypeOfAny,
+    UnpackType,
+    get_proper_type,
+)
+
+from shapedl import dims
+from shapedl.dims import Dim, Shape
+from shapedl.errors import ShapeError, shape_error
+from shapedl_mypy.call import Call, from_function
+from shapedl_mypy.codes import SHAPE, report
+from shapedl_mypy.convert import (
+    TENSOR,
+    UNKNOWN,
+    Converter,
+    any_type,
+    static_value,
+    tensor_parts,
+)
+from shapedl_mypy.rules import make_tensor
+
+__all__ = ["CONSTRUCTORS", "CALLS", "SIGNATURES", "module_call_signature", "linear_message"]
+
+NN = "shapedl.nn"
+MODULE = f"{NN}.module.Module"
+SEQUENTIAL = f"{NN}.module.Sequential"
+LINEAR = f"{NN}.linear.Linear"
+CONV2D = f"{NN}.conv.Conv2d"
+MAXPOOL = f"{NN}.pool.MaxPool2d"
+AVGPOOL = f"{NN}.pool.AvgPool2d"
+FLATTEN = f"{NN}.activation.Flatten"
+LAYERNORM = f"{NN}.norm.LayerNorm"
+EMBEDDING = f"{NN}.embedding.Embedding"
+# modules whose output has the input's shape (for the width check of a chain)
+_KEEP_SHAPE = frozenset(
+    f"{NN}.{name}"
+    for name in (
+        "activation.ReLU",
+        "activation.GELU",
+        "activation.SiLU",
+        "activation.Tanh",
+        "activation.Sigmoid",
+        "activation.LeakyReLU",
+        "activation.Softmax",
+        "dropout.Dropout",
+        "norm.LayerNorm",
+        "norm.BatchNorm1d",
+        "module.Residual",
+    )
+)
+
+
+def linear_message(x: Shape, out_features: Dim, in_features: Dim) -> ShapeError:
+    """The error of `Linear` on an input of the wrong width (the runtime raises the same)."""
+    return shape_error(
+        "Linear",
+        [x, (out_features, in_features)],
+        f"input width {x[-1] if x else None} at axis -1 differs from in_features {in_features}",
+    )
+
+
+def _rule(name: str) -> Callable[..., Any]:
+    from shapedl.ops import REGISTRY
+
+    return REGISTRY[name].rule
+
+
+# ---- construction ------------------------------------------------------------------------
+def _value(call: Call, name: str, default: object) -> object:
+    """The static value of argument `name` (ints as dims), its default, or `UNKNOWN`."""
+    actuals = call.args.get(name)
+    if not actuals:
+        return default
+    if len(actuals) != 1:
+        return UNKNOWN
+    typ, expr = actuals[0]
+    return static_value(call.conv, expr, typ, call.lookup)
+
+
+def _is_dim(v: object) -> bool:
+    return (isinstance(v, int) and not isinstance(v, bool)) or isinstance(v, dims.Expr) or (
+        v is dims.DYN
+    )
+
+
+def _pair(v: object) -> tuple[Dim, Dim] | None:
+    if _is_dim(v):
+        return (v, v)  # type: ignore[return-value]
+    if isinstance(v, tuple) and len(v) == 2 and all(_is_dim(i) for i in v):
+        return (v[0], v[1])
+    return None
+
+
+def _dim_type(call: Call, v: object) -> Type:
+    return call.conv.dim_type(v) if _is_dim(v) else any_type()
+
+
+def _pair_type(call: Call, v: object) -> Type:
+    pair = _pair(v)
+    return any_type() if pair is None else call.conv.shape_type(pair)
+
+
+def _refined(ctx: FunctionContext, args: Sequence[Type]) -> Type:
+    default = get_proper_type(ctx.default_return_type)
+    if not isinstance(default, Instance) or len(default.args) != len(args):
+        return ctx.default_return_type
+    return default.copy_modified(args=list(args))
+
+
+def linear_new(ctx: FunctionContext) -> Type:
+    """`Linear(784, 128)` is `Linear[Const[784], Const[128]]`; a plain int is `Dyn`."""
+    call = from_function(ctx)
+    i, o = _value(call, "in_features", UNKNOWN), _value(call, "out_features", UNKNOWN)
+    return _refined(ctx, [_dim_type(call, i), _dim_type(call, o)])
+
+
+def embedding_new(ctx: FunctionContext) -> Type:
+    """`Embedding(65, 32)` is `Embedding[Const[65], Const[32]]`."""
+    call = from_function(ctx)
+    v, d = _value(call, "num_embeddings", UNKNOWN), _value(call, "embedding_dim", UNKNOWN)
+    return _refined(ctx, [_dim_type(call, v), _dim_type(call, d)])
+
+
+def conv2d_new(ctx: FunctionContext) -> Type:
+    """`Conv2d(1, 8, 3)` records channels, kernel, stride, padding and dilation."""
+    call = from_function(ctx)
+    if _value(call, "groups", 1) != 1:
+        return ctx.default_return_type
+    padding = _value(call, "padding", 0)
+    if padding in ("same", "valid"):
+        pad: Type = LiteralType(padding, call.named("builtins.str", []))
+    else:
+        pad = _pair_type(call, padding)
+    return _refined(
+        ctx,
+        [
+            _dim_type(call, _value(call, "in_channels", UNKNOWN)),
+            _dim_type(call, _value(call, "out_channels", UNKNOWN)),
+            _pair_type(call, _value(call, "kernel_size", UNKNOWN)),
+            _pair_type(call, _value(call, "stride", 1)),
+            pad,
+            _pair_type(call, _value(call, "dilation", 1)),
+        ],
+    )
+
+
+def pool_new(ctx: FunctionContext) -> Type:
+    """`MaxPool2d(2)` records kernel, stride (None: the kernel's) and padding."""
+    call = from_function(ctx)
+    stride = _value(call, "stride", None)
+    return _refined(
+        ctx,
+        [
+            _pair_type(call, _value(call, "kernel_size", UNKNOWN)),
+            NoneType() if stride is None else _pair_type(call, stride),
+            _pair_type(call, _value(call, "padding", 0)),
+        ],
+    )
+
+
+def flatten_new(ctx: FunctionContext) -> Type:
+    """`Flatten()` is `Flatten[Literal[1], Literal[-1]]` (its axes)."""
+    call = from_function(ctx)
+    out: list[Type] = []
+    for name, default in (("start_axis", 1), ("end_axis", -1)):
+        v = _value(call, name, default)
+        ok = isinstance(v, int) and not isinstance(v, bool)
+        out.append(LiteralType(v, call.named("builtins.int", [])) if ok else any_type())
+    return _refined(ctx, out)
+
+
+def layer_norm_new(ctx: FunctionContext) -> Type:
+    """`LayerNorm(d)` is `LayerNorm[tuple[D]]`: the normalized trailing shape."""
+    call = from_function(ctx)
+    v = _value(call, "normalized_shape", UNKNOWN)
+    shape = (v,) if _is_dim(v) else v
+    if isinstance(shape, list):
+        shape = tuple(shape)
+    if not isinstance(shape, tuple) or not all(_is_dim(d) for d in shape):
+        return ctx.default_return_type
+    return _refined(ctx, [call.conv.shape_type(shape)])
+
+
+# ---- calls ---------------------------------------------------------------------------------
+def _input(ctx: MethodContext) -> tuple[Call, Type, Shape] | None:
+    """The call view, the input's type and its shape (None when not a known-rank tensor)."""
+    if not ctx.arg_types or len(ctx.arg_types[0]) != 1:
+        return None
+    x = ctx.arg_types[0][0]
+    parts = tensor_parts(x)
+    if parts is None:
+        return None
+    call = Call(ctx.api, ctx.context, ctx.default_return_type)
+    shape = call.conv.shape(parts[0])
+    return None if shape is None else (call, x, shape)
+
+
+def _module_args(ctx: MethodContext) -> list[Type] | None:
+    t = get_proper_type(ctx.type)
+    return list(t.args) if isinstance(t, Instance) else None
+
+
+def _decode(conv: Converter, typ: Type) -> object:
+    """A recorded hyperparameter back to a value: a dim pair, a string, None or `UNKNOWN`."""
+    t = get_proper_type(typ)
+    if isinstance(t, TupleType):
+        return tuple(conv.dim(i) for i in t.items)
+    if isinstance(t, LiteralType):
+        return t.value
+    if isinstance(t, NoneType):
+        return None
+    if isinstance(t, Instance):
+        return conv.dim(t)
+    return UNKNOWN
+
+
+def _result(call: Call, x: Type, run: Callable[[], Shape]) -> Type:
+    try:
+        shape = run()
+    except ShapeError as err:
+        report(call.api, str(err), call.context, SHAPE)
+        return call.default
+    return make_tensor(call, call.conv.shape_type(shape), None, [x])
+
+
+def linear_call(ctx: MethodContext) -> Type:
+    """`Linear[In, Out]` on `(*B, W)`: a `[shape]` error unless `W` can be `In`."""
+    found, args = _input(ctx), _module_args(ctx)
+    if found is None or args is None or len(args) != 2:
+        return ctx.default_return_type
+    call, _, shape = found
+    i, o = call.conv.dim(args[0]), call.conv.dim(args[1])
+    if not shape or dims.same(shape[-1], i) is False:
+        report(call.api, str(linear_message(shape, o, i)), call.context, SHAPE)
+    return ctx.default_return_type
+
+
+def conv2d_call(ctx: MethodContext) -> Type:
+    """`Conv2d` by the `conv2d` rule, with the weight shape `(Out, In, KH, KW)`."""
+    found, args = _input(ctx), _module_args(ctx)
+    if found is None or args is None or len(args) != 6:
+        return ctx.default_return_type
+    call, x, shape = found
+    ci, co, k, s, p, d = (_decode(call.conv, a) for a in args)
+    if UNKNOWN in (k, s, p, d) or not isinstance(k, tuple):
+        return ctx.default_return_type
+    weight = (co, ci, *k)
+    rule = _rule("conv2d")
+    return _result(call, x, lambda: rule("conv2d", shape, weight, None, s, p, d, 1))
+
+
+def _pool_call(op: str) -> Callable[[MethodContext], Type]:
+    def hook(ctx: MethodContext) -> Type:
+        found, args = _input(ctx), _module_args(ctx)
+        if found is None or args is None or len(args) != 3:
+            return ctx.default_return_type
+        call, x, shape = found
+        k, s, p = (_decode(call.conv, a) for a in args)
+        if UNKNOWN in (k, s, p):
+            return ctx.default_return_type
+        rule = _rule(op)
+        return _result(call, x, lambda: rule(op, shape, k, s, p))
+
+    return hook
+
+
+def flatten_call(ctx: MethodContext) -> Type:
+    found, args = _input(ctx), _module_args(ctx)
+    if found is None or args is None or len(args) != 2:
+        return ctx.default_return_type
+    call, x, shape = found
+    start, end = (_decode(call.conv, a) for a in args)
+    if not isinstance(start, int) or not isinstance(end, int):
+        return ctx.default_return_type
+    rule = _rule("flatten")
+    return _result(call, x, lambda: rule("flatten", shape, start, end))
+
+
+def layer_norm_call(ctx: MethodContext) -> Type:
+    found, args = _input(ctx), _module_args(ctx)
+    if found is None or args is None or len(args) != 1:
+        return ctx.default_return_type
+    call, x, shape = found
+    norm = _decode(call.conv, args[0])
+    if not isinstance(norm, tuple):
+        return ctx.default_return_type
+    rule = _rule("layer_norm")
+    return _result(call, x, lambda: rule("layer_norm", shape, norm))
+
+
+def linear_signature(ctx: MethodSigContext) -> FunctionLike:
+    """Accept any input width: `linear_call` checks it with the runtime's words."""
+    sig = ctx.default_signature
+    if not isinstance(sig, CallableType) or not sig.arg_types:
+        return sig
+    t = get_proper_type(sig.arg_types[0])
+    if not isinstance(t, Instance) or t.type.fullname != TENSOR or not t.args:
+        return sig
+    s = get_proper_type(t.args[0])
+    if not isinstance(s, TupleType) or not s.items:
+        return sig
+    shape = s.copy_modified(items=[*s.items[:-1], AnyType(TypeOfAny.special_form)])
+    x = t.copy_modified(args=[shape, *t.args[1:]])
+    return sig.copy_modified(arg_types=[x, *sig.arg_types[1:]])
+
+
+# ---- Sequential ----------------------------------------------------------------------------
+def _layers(typ: Type) -> list[Type] | None:
+    """The layer types of a `Sequential[...]` (None when they are not known one by one)."""
+    t = get_proper_type(typ)
+    if not isinstance(t, Instance):
+        return None
+    out: list[Type] = []
+    for arg in t.args:
+        p = get_proper_type(arg)
+        if isinstance(p, UnpackType):
+            inner = get_proper_type(p.type)
+            if not isinstance(inner, TupleType):
+                return None
+            out += inner.items
+        else:
+            out.append(arg)
+    if any(isinstance(get_proper_type(i), UnpackType) for i in out):
+        return None
+    return out
+
+
+def _name(typ: Type) -> str | None:
+    t = get_proper_type(typ)
+    return t.type.fullname if isinstance(t, Instance) else None
+
+
+def sequential_new(ctx: FunctionContext) -> Type:
+    """Check that each `Linear` takes the width the layers before it give, where known."""
+    call = from_function(ctx)
+    types = [ts[0] for ts in ctx.arg_types if len(ts) == 1]
+    width: tuple[int, Dim] | None = None
+    for i, layer in enumerate(types):
+        name = _name(layer)
+        t = get_proper_type(layer)
+        if name == LINEAR and isinstance(t, Instance) and len(t.args) == 2:
+            d_in, d_out = call.conv.dim(t.args[0]), call.conv.dim(t.args[1])
+            if width is not None and dims.same(width[1], d_in) is False:
+                err = shape_error(
+                    "Sequential",
+                    [("...", width[1]), (d_out, d_in)],
+                    f"layer {i} (Linear) takes width {d_in} at axis -1 but layer {width[0]} "
+                    f"gives width {width[1]}",
+                )
+                report(call.api, str(err), call.context, SHAPE)
+            width = (i, d_out)
+        elif name not in _KEEP_SHAPE:
+            width = None
+    return ctx.default_return_type
+
+
+def sequential_call(ctx: MethodContext) -> Type:
+    """The type of feeding the input through every layer, as if called one by one."""
+    layers = _layers(ctx.type)
+    if layers is None or not ctx.arg_types or len(ctx.arg_types[0]) != 1:
+        return ctx.default_return_type
+    api = ctx.api
+    if not isinstance(api, TypeChecker):
+        return ctx.default_return_type
+    out = ctx.arg_types[0][0]
+    for layer in layers:
+        arg = TempNode(out, context=ctx.context)
+        out, _ = api.expr_checker.check_call(layer, [arg], [ARG_POS], ctx.context)
+    return out
+
+
+# ---- user-defined modules ------------------------------------------------------------------
+def module_call_signature(ctx: MethodSigContext) -> FunctionLike:
+    """`model(x)` on a subclass without its own `__call__` has the signature of `forward`."""
+    t = get_proper_type(ctx.type)
+    default = ctx.default_signature
+    if not isinstance(t, Instance) or not t.type.has_base(MODULE):
+        return default
+    owner = t.type.get_containing_type_info("__call__")
+    forward = t.type.get_containing_type_info("forward")
+    if owner is None or owner.fullname != MODULE or forward is None:
+        return default
+    if forward.fullname == MODULE or not isinstance(ctx.api, TypeChecker):
+        return default
+    member = get_proper_type(
+        analyze_member_access(
+            "forward",
+            t,
+            ctx.context,
+            is_lvalue=False,
+            is_super=False,
+            is_operator=False,
+            original_type=t,
+            chk=ctx.api,
+        )
+    )
+    return member if isinstance(member, FunctionLike) else default
+
+
+CONSTRUCTORS: dict[str, Callable[[FunctionContext], Type]] = {
+    LINEAR: linear_new,
+    EMBEDDING: embedding_new,
+    CONV2D: conv2d_new,
+    MAXPOOL: pool_new,
+    AVGPOOL: pool_new,
+    FLATTEN: flatten_new,
+    LAYERNORM: layer_norm_new,
+    SEQUENTIAL: sequential_new,
+}
+CALLS: dict[str, Callable[[MethodContext], Type]] = {
+    f"{LINEAR}.__call__": linear_call,
+    f"{CONV2D}.__call__": conv2d_call,
+    f"{MAXPOOL}.__call__": _pool_call("max_pool2d"),
+    f"{AVGPOOL}.__call__": _pool_call("avg_pool2d"),
+    f"{FLATTEN}.__call__": flatten_call,
+    f"{LAYERNORM}.__call__": layer_norm_call,
+    f"{SEQUENTIAL}.__call__": sequential_call,
+}
+SIGNATURES: dict[str, Callable[[MethodSigContext], FunctionLike]] = {
+    f"{LINEAR}.__call__": linear_signature,
+}

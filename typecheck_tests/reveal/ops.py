@@ -1,0 +1,71 @@
+"""Inferred shapes for every op family (hand-checked against PyTorch's sizes)."""
+
+# fmt: off
+from __future__ import annotations
+
+from typing import reveal_type
+
+import shapedl as sd
+
+x = sd.zeros((2, 3, 4))
+m = sd.zeros((3, 4))
+v = sd.ones((4,))
+reveal_type(m @ sd.ones((4, 5)))  # R: Tensor[tuple[Const[3], Const[5]], f32, NoTape]
+reveal_type(m @ v)  # R: Tensor[tuple[Const[3]], f32, NoTape]
+reveal_type(v @ v)  # R: Tensor[tuple[()], f32, NoTape]
+reveal_type(x @ sd.ones((4, 6)))  # R: Tensor[tuple[Const[2], Const[3], Const[6]], f32, NoTape]
+reveal_type(sd.ones((5, 1, 3, 4)) @ sd.ones((2, 4, 6)))  # R: Tensor[tuple[Const[5], Const[2], Const[3], Const[6]], f32, NoTape]
+_ = (m @ sd.ones((5, 5)))  # E: [shape] matmul: shapes (3, 4) and (5, 5): inner dimensions differ: 4 (axis -1 of the left) vs 5 (axis -2 of the right)
+reveal_type(sd.ops.matmul(m, sd.ones((4, 7))))  # R: Tensor[tuple[Const[3], Const[7]], f32, NoTape]
+reveal_type(x.mean(axis=1))  # R: Tensor[tuple[Const[2], Const[4]], f32, NoTape]
+reveal_type(x.max(axis=-1, keepdims=True))  # R: Tensor[tuple[Const[2], Const[3], Const[1]], f32, NoTape]
+reveal_type(x.var(axis=(0, 1)))  # R: Tensor[tuple[Const[4]], f32, NoTape]
+reveal_type(x.argmax(axis=1))  # R: Tensor[tuple[Const[2], Const[4]], i64, NoTape]
+reveal_type(x.logsumexp(axis=2))  # R: Tensor[tuple[Const[2], Const[3]], f32, NoTape]
+reveal_type(x.softmax(axis=1))  # R: Tensor[tuple[Const[2], Const[3], Const[4]], f32, NoTape]
+_ = (x.softmax(axis=3))  # E: [shape] softmax: shape (2, 3, 4): axis 3 is out of range for rank 3
+reveal_type(x < 0)  # R: Tensor[tuple[Const[2], Const[3], Const[4]], bool_, NoTape]
+reveal_type(x.eq(v))  # R: Tensor[tuple[Const[2], Const[3], Const[4]], bool_, NoTape]
+reveal_type(sd.ops.where(x > 0, x, v))  # R: Tensor[tuple[Const[2], Const[3], Const[4]], f32, NoTape]
+reveal_type(x.reshape((6, 4)))  # R: Tensor[tuple[Const[6], Const[4]], f32, NoTape]
+reveal_type(x.reshape((-1, 2)))  # R: Tensor[tuple[Const[12], Const[2]], f32, NoTape]
+_ = (x.reshape((5, 5)))  # E: [shape] reshape: shapes (2, 3, 4) and (5, 5): 24 values cannot take the shape of 25; use -1 for the size to infer
+reveal_type(x.flatten())  # R: Tensor[tuple[Const[24]], f32, NoTape]
+reveal_type(x.flatten(1))  # R: Tensor[tuple[Const[2], Const[12]], f32, NoTape]
+reveal_type(x.permute((2, 0, 1)))  # R: Tensor[tuple[Const[4], Const[2], Const[3]], f32, NoTape]
+reveal_type(x.transpose(0, 2))  # R: Tensor[tuple[Const[4], Const[3], Const[2]], f32, NoTape]
+reveal_type(x.transpose())  # R: Tensor[tuple[Const[2], Const[4], Const[3]], f32, NoTape]
+reveal_type(x.unsqueeze(0))  # R: Tensor[tuple[Const[1], Const[2], Const[3], Const[4]], f32, NoTape]
+reveal_type(sd.ones((1, 3, 1)).squeeze())  # R: Tensor[tuple[Const[3]], f32, NoTape]
+reveal_type(sd.ones((1, 3, 1)).squeeze(0))  # R: Tensor[tuple[Const[3], Const[1]], f32, NoTape]
+reveal_type(v.broadcast_to((3, 4)))  # R: Tensor[tuple[Const[3], Const[4]], f32, NoTape]
+reveal_type(sd.ops.concat([m, m], axis=0))  # R: Tensor[tuple[Const[6], Const[4]], f32, NoTape]
+reveal_type(sd.ops.concat([m, sd.ones((3, 2))], axis=1))  # R: Tensor[tuple[Const[3], Const[6]], f32, NoTape]
+reveal_type(sd.ops.stack([m, m], axis=1))  # R: Tensor[tuple[Const[3], Const[2], Const[4]], f32, NoTape]
+reveal_type(x.split(2, axis=2))  # R: tuple[Tensor[tuple[Const[2], Const[3], Const[2]], f32, NoTape], Tensor[tuple[Const[2], Const[3], Const[2]], f32, NoTape]]
+reveal_type(sd.ops.split(x, [1], axis=1))  # R: tuple[Tensor[tuple[Const[2], Const[1], Const[4]], f32, NoTape], Tensor[tuple[Const[2], Const[2], Const[4]], f32, NoTape]]
+reveal_type(x.chunk(3, axis=1))  # R: tuple[Tensor[tuple[Const[2], Const[1], Const[4]], f32, NoTape], Tensor[tuple[Const[2], Const[1], Const[4]], f32, NoTape], Tensor[tuple[Const[2], Const[1], Const[4]], f32, NoTape]]
+reveal_type(x[0])  # R: Tensor[tuple[Const[3], Const[4]], f32, NoTape]
+reveal_type(x[0, 1:3, None, ...])  # R: Tensor[tuple[Const[2], Const[1], Const[4]], f32, NoTape]
+reveal_type(x[:, -1])  # R: Tensor[tuple[Const[2], Const[4]], f32, NoTape]
+reveal_type(x[..., ::2])  # R: Tensor[tuple[Const[2], Const[3], Const[2]], f32, NoTape]
+reveal_type(m.gather(sd.zeros((3, 2), dtype=sd.i64), axis=1))  # R: Tensor[tuple[Const[3], Const[2]], f32, NoTape]
+reveal_type(m.select(sd.zeros((5,), dtype=sd.i64), axis=0))  # R: Tensor[tuple[Const[5], Const[4]], f32, NoTape]
+reveal_type(m.tril())  # R: Tensor[tuple[Const[3], Const[4]], f32, NoTape]
+reveal_type(m.masked_fill(m > 0, 0.0))  # R: Tensor[tuple[Const[3], Const[4]], f32, NoTape]
+reveal_type(sd.ops.layer_norm(x, 4))  # R: Tensor[tuple[Const[2], Const[3], Const[4]], f32, NoTape]
+reveal_type(sd.ops.batch_norm(x, sd.ones((3,)), sd.ones((3,))))  # R: Tensor[tuple[Const[2], Const[3], Const[4]], f32, NoTape]
+img = sd.ones((8, 3, 28, 28))
+reveal_type(sd.ops.conv2d(img, sd.ones((16, 3, 3, 3)), padding=1))  # R: Tensor[tuple[Const[8], Const[16], Const[28], Const[28]], f32, NoTape]
+reveal_type(sd.ops.conv2d(img, sd.ones((16, 3, 5, 5)), stride=2))  # R: Tensor[tuple[Const[8], Const[16], Const[12], Const[12]], f32, NoTape]
+reveal_type(sd.ops.conv1d(sd.ones((2, 3, 10)), sd.ones((4, 3, 3))))  # R: Tensor[tuple[Const[2], Const[4], Const[8]], f32, NoTape]
+reveal_type(sd.ops.conv_transpose2d(img, sd.ones((3, 6, 2, 2)), stride=2))  # R: Tensor[tuple[Const[8], Const[6], Const[56], Const[56]], f32, NoTape]
+reveal_type(sd.ops.max_pool2d(img, 2))  # R: Tensor[tuple[Const[8], Const[3], Const[14], Const[14]], f32, NoTape]
+reveal_type(sd.ops.avg_pool2d(img, 3, stride=1, padding=1))  # R: Tensor[tuple[Const[8], Const[3], Const[28], Const[28]], f32, NoTape]
+reveal_type(sd.ops.dropout(x.traced(), 0.1))  # R: Tensor[tuple[Const[2], Const[3], Const[4]], f32, Traced]
+reveal_type(sd.ops.embedding(sd.zeros((2, 5), dtype=sd.i64), sd.ones((10, 8))))  # R: Tensor[tuple[Const[2], Const[5], Const[8]], f32, NoTape]
+reveal_type(sd.ops.scaled_dot_product_attention(x, x, x))  # R: Tensor[tuple[Const[2], Const[3], Const[4]], f32, NoTape]
+reveal_type(sd.ops.pad(m, 1))  # R: Tensor[tuple[Const[5], Const[6]], f32, NoTape]
+reveal_type(sd.ops.pad(m, ((0, 1), (2, 3))))  # R: Tensor[tuple[Const[4], Const[9]], f32, NoTape]
+reveal_type(sd.losses.mse_loss(m, m))  # R: Tensor[tuple[()], f32, NoTape]
+reveal_type(sd.losses.cross_entropy_with_logits_loss(m, sd.zeros((3,), dtype=sd.i64)))  # R: Tensor[tuple[()], f32, NoTape]
