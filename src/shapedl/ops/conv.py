@@ -17,6 +17,7 @@ traffic than the GEMM itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from shapedl import dims
@@ -241,9 +242,18 @@ def _grouped(w: Array, groups: int) -> Array:
     return w.reshape(groups, w.shape[0] // groups, -1)
 
 
-# ---- the three GEMM passes --------------------------------------------------------------
+def _flip(w: Array, groups: int) -> Array:
+    """The weight of the adjoint convolution: channels swapped per group, kernel rotated."""
+    o, cg, kh, kw = w.shape
+    wg = w.reshape(groups, o // groups, cg, kh, kw).swapaxes(1, 2)[..., ::-1, ::-1]
+    return wg.reshape(groups * cg, o // groups, kh, kw)
+
+
 class _Geometry:
-    """Kernel, stride, dilation, padding and output size of one 2-d convolution."""
+    """A 2-d convolution from a `big` image (H, W before padding) to a `small` one (Ho, Wo).
+
+    A transposed convolution runs the same geometry backwards, from `small` to `big`.
+    """
 
     def __init__(
         self,
@@ -251,113 +261,99 @@ class _Geometry:
         s: tuple[int, ...],
         d: tuple[int, ...],
         p: Pads,
-        out: tuple[Dim, ...],
+        big: tuple[Any, ...],
+        small: tuple[Any, ...],
     ) -> None:
-        self.k = (k[0], k[1])
-        self.s = (s[0], s[1])
-        self.d = (d[0], d[1])
-        self.p = p
-        self.out = (int(out[0]), int(out[1]))  # type: ignore[arg-type]
+        self.k, self.s, self.d, self.p = (k[0], k[1]), (s[0], s[1]), (d[0], d[1]), p
+        self.big, self.small = (int(big[0]), int(big[1])), (int(small[0]), int(small[1]))
+
+    def flipped(self) -> _Geometry | None:
+        """The stride-1 convolution `small -> big` that is this one's adjoint, if there is one."""
+        spans = [d * (k - 1) for k, d in zip(self.k, self.d, strict=True)]
+        (t, b), (left, r) = self.p
+        pads = ((spans[0] - t, spans[0] - b), (spans[1] - left, spans[1] - r))
+        if self.s != (1, 1) or min(min(pads[0]), min(pads[1])) < 0:
+            return None
+        return _Geometry(self.k, self.s, self.d, pads, self.small, self.big)
 
 
-def _conv_forward(xp: Any, x: Array, w: Array, b: Array | None, g: _Geometry, groups: int) -> Array:
+# ---- the three passes -------------------------------------------------------------------
+def _im2col_chunks(xp: Any, x: Array, g: _Geometry) -> Iterator[tuple[int, int, Array]]:
+    """`n0, n1` and the columns `(n1 - n0, C, KH, KW, Ho, Wo)` of each chunk of the batch."""
     n, c = x.shape[:2]
-    o, (kh, kw), (ho, wo) = w.shape[0], g.k, g.out
+    (kh, kw), (ho, wo) = g.k, g.small
+    spans = _chunks(n, c * kh * kw * ho * wo * x.itemsize)
+    pad = _Padder(xp, x, g.p, spans[0][1])
+    buf = xp.empty((spans[0][1], c, kh, kw, ho, wo), x.dtype)
+    for n0, n1 in spans:
+        cols = buf[: n1 - n0]
+        xp.copyto(cols, _windows(xp, pad(n0, n1), g.k, g.s, g.d, g.small))
+        yield n0, n1, cols
+
+
+def _conv(xp: Any, x: Array, w: Array, b: Array | None, g: _Geometry, groups: int) -> Array:
+    """Convolution `big -> small`: im2col, then one GEMM per chunk straight into the output."""
+    n, o, (ho, wo) = x.shape[0], w.shape[0], g.small
     out = xp.empty((n, o, ho, wo), x.dtype)
     wg = _grouped(w, groups)
-    per = c * kh * kw * ho * wo * x.itemsize
-    spans = _chunks(n, per)
-    pad = _Padder(xp, x, g.p, spans[0][1])
-    cols_buf = xp.empty((spans[0][1], c, kh, kw, ho, wo), x.dtype)
-    for n0, n1 in spans:
-        xc = pad(n0, n1)
-        cols = cols_buf[: n1 - n0]
-        xp.copyto(cols, _windows(xp, xc, g.k, g.s, g.d, g.out))
-        dest = out[n0:n1].reshape(n1 - n0, groups, o // groups, ho * wo)
-        xp.matmul(wg, cols.reshape(n1 - n0, groups, -1, ho * wo), out=dest)
+    for n0, n1, cols in _im2col_chunks(xp, x, g):
+        m = n1 - n0
+        dest = out[n0:n1].reshape(m, groups, o // groups, ho * wo)
+        xp.matmul(wg, cols.reshape(m, groups, -1, ho * wo), out=dest)
         if b is not None:
             out[n0:n1] += b.reshape(o, 1, 1)
     return out
 
 
-def _conv_backward(
-    xp: Any, x: Array, w: Array, grad: Array, g: _Geometry, groups: int
-) -> tuple[Array, Array]:
-    """Gradients of the input and of the weight of `_conv_forward`."""
-    n, c, h, wd = x.shape
-    o, (kh, kw), (ho, wo) = w.shape[0], g.k, g.out
-    wg_t = xp.swapaxes(_grouped(w, groups), 1, 2)
-    gw = xp.zeros((groups, o // groups, c // groups * kh * kw), w.dtype)
-    gx = xp.empty(x.shape, x.dtype)
-    per = c * kh * kw * ho * wo * x.itemsize
-    spans = _chunks(n, per)
-    pad = _Padder(xp, x, g.p, spans[0][1])
-    (t, bottom), (left, r) = g.p
-    cols_buf = xp.empty((spans[0][1], c, kh, kw, ho, wo), x.dtype)
-    gx_buf = xp.empty((spans[0][1], c, h + t + bottom, wd + left + r), x.dtype)
-    for n0, n1 in spans:
-        m = n1 - n0
-        xc = pad(n0, n1)
-        cols = cols_buf[:m]
-        xp.copyto(cols, _windows(xp, xc, g.k, g.s, g.d, g.out))
-        gc = grad[n0:n1].reshape(m, groups, o // groups, ho * wo)
-        cols_g = cols.reshape(m, groups, -1, ho * wo)
-        gw += xp.matmul(gc, xp.swapaxes(cols_g, 2, 3)).sum(axis=0)
-        xp.matmul(wg_t, gc, out=cols_g)
-        gpad = gx_buf[:m]
-        gpad.fill(0)
-        _col2im_add(cols, gpad, g.s, g.d)
-        gx[n0:n1] = gpad[:, :, t : t + h, left : left + wd]
-    return gx, gw.reshape(w.shape)
-
-
-def _transpose_forward(
-    xp: Any, x: Array, w: Array, b: Array | None, g: _Geometry, groups: int
-) -> Array:
-    """`conv_transpose2d`: a GEMM into columns, then col2im onto the padded output."""
-    n, c, h, wd = x.shape
-    co, (kh, kw), (ho, wo) = w.shape[1] * groups, g.k, g.out
+def _conv_adjoint(xp: Any, y: Array, w: Array, b: Array | None, g: _Geometry, groups: int) -> Array:
+    """Transposed convolution `small -> big`: a GEMM per chunk into columns, then col2im."""
+    n, o, h, wd = y.shape
+    c, (kh, kw), (hb, wb) = w.shape[1] * groups, g.k, g.big
     (t, bottom), (left, r) = g.p
     wg_t = xp.swapaxes(_grouped(w, groups), 1, 2)
-    out = xp.empty((n, co, ho, wo), x.dtype)
-    spans = _chunks(n, co * kh * kw * h * wd * x.itemsize)
-    cols_buf = xp.empty((spans[0][1], co, kh, kw, h, wd), x.dtype)
-    full_buf = xp.empty((spans[0][1], co, ho + t + bottom, wo + left + r), x.dtype)
+    out = xp.empty((n, c, hb, wb), y.dtype)
+    spans = _chunks(n, c * kh * kw * h * wd * y.itemsize)
+    cols_buf = xp.empty((spans[0][1], c, kh, kw, h, wd), y.dtype)
+    full_buf = xp.empty((spans[0][1], c, hb + t + bottom, wb + left + r), y.dtype)
     for n0, n1 in spans:
         m = n1 - n0
-        cols = cols_buf[:m]
-        xc = x[n0:n1].reshape(m, groups, c // groups, h * wd)
-        xp.matmul(wg_t, xc, out=cols.reshape(m, groups, -1, h * wd))
-        full = full_buf[:m]
+        cols, full = cols_buf[:m], full_buf[:m]
+        yc = y[n0:n1].reshape(m, groups, o // groups, h * wd)
+        xp.matmul(wg_t, yc, out=cols.reshape(m, groups, -1, h * wd))
         full.fill(0)
         _col2im_add(cols, full, g.s, g.d)
-        out[n0:n1] = full[:, :, t : t + ho, left : left + wo]
+        out[n0:n1] = full[:, :, t : t + hb, left : left + wb]
         if b is not None:
-            out[n0:n1] += b.reshape(co, 1, 1)
+            out[n0:n1] += b.reshape(c, 1, 1)
     return out
 
 
-def _transpose_backward(
-    xp: Any, x: Array, w: Array, grad: Array, g: _Geometry, groups: int
-) -> tuple[Array, Array]:
-    """Gradients of `conv_transpose2d`: the input's is a convolution of the output's."""
-    n, c, h, wd = x.shape
-    co, (kh, kw) = grad.shape[1], g.k
-    wg = _grouped(w, groups)
-    gw = xp.zeros(wg.shape, w.dtype)
-    gx = xp.empty(x.shape, x.dtype)
-    spans = _chunks(n, co * kh * kw * h * wd * x.itemsize)
-    pad = _Padder(xp, grad, g.p, spans[0][1])
-    cols_buf = xp.empty((spans[0][1], co, kh, kw, h, wd), x.dtype)
-    for n0, n1 in spans:
+def _weight_grad(
+    xp: Any, x: Array, grad: Array, g: _Geometry, groups: int, shape: tuple[int, ...]
+) -> Array:
+    """The weight's gradient of `_conv(x, w)`: a GEMM per chunk of `grad` with the columns."""
+    o, (ho, wo) = grad.shape[1], g.small
+    gw: Any = None
+    for n0, n1, cols in _im2col_chunks(xp, x, g):
         m = n1 - n0
-        cols = cols_buf[:m]
-        xp.copyto(cols, _windows(xp, pad(n0, n1), g.k, g.s, g.d, (h, wd)))
-        cols_g = cols.reshape(m, groups, -1, h * wd)
-        xc = x[n0:n1].reshape(m, groups, c // groups, h * wd)
-        gw += xp.matmul(xc, xp.swapaxes(cols_g, 2, 3)).sum(axis=0)
-        xp.matmul(wg, cols_g, out=gx[n0:n1].reshape(m, groups, c // groups, h * wd))
-    return gx, gw.reshape(w.shape)
+        gc = grad[n0:n1].reshape(m, groups, o // groups, ho * wo)
+        cols_t = xp.swapaxes(cols.reshape(m, groups, -1, ho * wo), 2, 3)
+        part = xp.matmul(gc, cols_t).sum(axis=0)
+        gw = part if gw is None else gw + part
+    return gw.reshape(shape)
+
+
+def _input_grad(xp: Any, grad: Array, w: Array, g: _Geometry, groups: int) -> Array:
+    """The input's gradient of `_conv`: its adjoint, as a convolution where stride 1 allows.
+
+    NOTE: the stride-1 convolution with the flipped kernel reads `grad` through im2col and
+    GEMMs against `O*KH*KW`; col2im would instead write and re-read `KH*KW` copies of the
+    input, which costs more than the copy.
+    """
+    flipped = g.flipped()
+    if flipped is None:
+        return _conv_adjoint(xp, grad, w, None, g, groups)
+    return _conv(xp, grad, _flip(w, groups), None, flipped, groups)
 
 
 # ---- public ops -------------------------------------------------------------------------
@@ -393,16 +389,18 @@ def _run(
     inputs = (x, weight) if bias is None else (x, weight, bias)
     check_devices("conv", *inputs)
     xp, a, w, b = x.xp, _data(x, nd), _data(weight, nd), _data(bias, nd)
-    forward, backward = (
-        (_transpose_forward, _transpose_backward) if transposed else (_conv_forward, _conv_backward)
-    )
-    out = forward(xp, a, w, b, g, groups)
+    out = (_conv_adjoint if transposed else _conv)(xp, a, w, b, g, groups)
 
     def vjp(grad: Array) -> tuple[Array, ...]:
         grad = xp.ascontiguousarray(grad.reshape(out.shape))
-        gx, gw = backward(xp, a, w, grad, g, groups)
+        if transposed:  # the adjoint of `_conv` from grad to x, so the roles swap
+            gx = _conv(xp, grad, w, None, g, groups)
+            gw = _weight_grad(xp, grad, a, g, groups, weight.shape)
+        else:
+            gx = _input_grad(xp, grad, w, g, groups)
+            gw = _weight_grad(xp, a, grad, g, groups, weight.shape)
         gb = () if bias is None else (grad.sum(axis=(0, 2, 3)),)
-        return (gx.reshape(x.shape), gw.reshape(weight.shape), *gb)
+        return (gx.reshape(x.shape), gw, *gb)
 
     return record(out if nd == 2 else out[:, :, 0], inputs, vjp)
 
@@ -451,7 +449,8 @@ def conv1d(
     pads = _pads(
         padding if isinstance(padding, str) else (0, padding), (1, weight.shape[2]), (1, dilation)
     )
-    g = _Geometry((1, weight.shape[2]), (1, stride), (1, dilation), pads, (1, shape[2]))
+    k = (1, weight.shape[2])
+    g = _Geometry(k, (1, stride), (1, dilation), pads, (1, x.shape[2]), (1, shape[2]))
     return _run(x, weight, bias, g, groups, nd=1)
 
 
@@ -504,7 +503,7 @@ def conv2d(
         _tuple("conv2d", [], "dilation", dilation, 2, 1),
     )
     k = (weight.shape[2], weight.shape[3])
-    g = _Geometry(k, s, d, _pads(padding, k, d), (shape[2], shape[3]))
+    g = _Geometry(k, s, d, _pads(padding, k, d), x.shape[2:], shape[2:])
     return _run(x, weight, bias, g, groups, nd=2)
 
 
@@ -565,7 +564,7 @@ def conv_transpose2d(
     )
     k = (weight.shape[2], weight.shape[3])
     p = _tuple("conv_transpose2d", [], "padding", padding, 2, 0)
-    g = _Geometry(k, s, d, ((p[0], p[0]), (p[1], p[1])), (shape[2], shape[3]))
+    g = _Geometry(k, s, d, ((p[0], p[0]), (p[1], p[1])), shape[2:], x.shape[2:])
     return _run(x, weight, bias, g, groups, nd=2, transposed=True)
 
 

@@ -78,6 +78,18 @@ class _Windows:
         ho = (h + 2 * p[0] - self.k[0]) // self.s[0] + 1
         self.out = (n, c, ho, (w + 2 * p[1] - self.k[1]) // self.s[1] + 1)
 
+    def padded_shape(self, x: Array) -> tuple[int, ...]:
+        (ph, pw), (n, c, h, w) = self.p, x.shape
+        return (n, c, h + 2 * ph, w + 2 * pw)
+
+    def overlaps(self) -> bool:
+        return self.s[0] < self.k[0] or self.s[1] < self.k[1]
+
+    def tiles(self, shape: tuple[int, ...]) -> bool:
+        """Whether the windows cover every cell of the padded input exactly once."""
+        (kh, kw), (ho, wo) = self.k, self.out[2:]
+        return self.s == self.k and shape[2:] == (kh * ho, kw * wo)
+
     def padded(self, xp: Any, x: Array, fill: float) -> Array:
         (ph, pw), (n, c, h, w) = self.p, x.shape
         if not (ph or pw):
@@ -131,20 +143,35 @@ def max_pool2d(
         for part in parts[1:]:
             xp.maximum(out, part, out=out)
         return record(out, (x,), lambda g: (None,))
-    # the offset of the first maximum in each window (a NaN wins, as in PyTorch)
-    best = xp.zeros(out.shape, xp.uint8 if len(parts) < 256 else xp.int32)
-    for o, part in enumerate(parts[1:], 1):
-        better = (part > out) | xp.isnan(part)
-        xp.copyto(out, part, where=better)
-        xp.copyto(best, o, where=better)
+    best = _argmax(xp, parts, out)
 
     def vjp(g: Array) -> tuple[Array]:
-        gpad = xp.zeros(win.padded(xp, x.data, 0).shape, g.dtype)
+        shape = win.padded_shape(x.data)
+        gpad = xp.empty(shape, g.dtype) if win.tiles(shape) else xp.zeros(shape, g.dtype)
         for o, part in enumerate(win.slices(gpad)):
-            part += g * (best == o)
+            if win.overlaps():
+                part += g * (best == o)
+            else:
+                xp.multiply(g, best == o, out=part)
         return (win.crop(gpad),)
 
     return record(out, (x,), vjp)
+
+
+def _argmax(xp: Any, parts: list[Array], out: Array) -> Array:
+    """The offset of the first maximum of each window; `out` (the first part) becomes the max."""
+    best = xp.zeros(out.shape, xp.uint8 if len(parts) < 256 else xp.int32)
+    for o, part in enumerate(parts[1:], 1):
+        xp.copyto(best, o, where=part > out)
+        xp.maximum(out, part, out=out)
+    if xp.isnan(out).any():  # NOTE: rare, so the cheap loop above ignores PyTorch's rule
+        xp.copyto(out, parts[0])
+        best.fill(0)
+        for o, part in enumerate(parts[1:], 1):
+            better = (part > out) | xp.isnan(part)  # the last NaN of a window wins
+            xp.copyto(out, part, where=better)
+            xp.copyto(best, o, where=better)
+    return best
 
 
 @register("avg_pool2d", pool_rule, statics=("kernel_size", "stride", "padding"))
@@ -181,7 +208,7 @@ def avg_pool2d(
     out *= scale
 
     def vjp(g: Array) -> tuple[Array]:
-        gpad = xp.zeros(win.padded(xp, x.data, 0).shape, g.dtype)
+        gpad = xp.zeros(win.padded_shape(x.data), g.dtype)
         share = g * scale
         for part in win.slices(gpad):
             part += share
