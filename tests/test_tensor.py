@@ -163,3 +163,13 @@ def test_dtype_is_kept_through_a_chain_of_ops_and_its_gradients(dtype):
     assert loss.dtype is dtype
     grads = loss.backward()
     assert grads[x].dtype is dtype and grads[w].dtype is dtype
+
+
+def test_results_of_full_reductions_are_0d_arrays_not_numpy_scalars():
+    x = sd.randn((2, 3))
+    xt = x.traced()
+    for out in (x.sum(), x.mean(), x.var(), x.argmax(), sd.tensor(1.0) + 1, xt.sum() * 2):
+        assert out.shape == () and hasattr(out.data, "__dlpack__")
+        assert np.from_dlpack(out).shape == ()
+    grads = (xt.sum() * sd.tensor(2.0)).backward()
+    assert hasattr(grads[x].data, "__dlpack__")

@@ -56,6 +56,8 @@ class Tensor(Generic[S, DT, TapeT]):
         node: Node | None = None,
         id: int | None = None,
     ) -> None:
+        if not device.backend.is_array(data):  # NOTE: NumPy gives scalars for 0-d results
+            data = device.backend.asarray(data)
         self.data = data
         self.device = device
         self.tape = tape
