@@ -28,10 +28,10 @@ from mypy.types import AnyType, FunctionLike, Type, TypeOfAny
 
 from shapedl_mypy.call import REFLECTED, from_function, from_method, params_of
 from shapedl_mypy.convert import CONST, TENSOR, TYPES
-from shapedl_mypy.hooks import creation, sizes, spellings, tape
+from shapedl_mypy.hooks import creation, nn, sizes, spellings, tape
 from shapedl_mypy.rules import apply_rule, list_signature
 
-__all__ = ["ShapedlPlugin"]
+__all__ = ["ShapedlPlugin", "build_tables", "source_hash", "source_roots"]
 
 C = TypeVar("C", FunctionContext, MethodContext, AttributeContext)
 FunctionHook = Callable[[FunctionContext], Type]
@@ -118,23 +118,32 @@ def build_tables(
     functions["shapedl.ops.creation.tensor"] = _safe(creation.tensor_hook)
     methods[f"{TENSOR}.realize"] = _safe(creation.realize_hook)
     methods[f"{TENSOR}.backward"] = _safe(tape.backward_hook)
+    functions.update((name, _safe(hook)) for name, hook in nn.CONSTRUCTORS.items())
+    methods.update((name, _safe(hook)) for name, hook in nn.CALLS.items())
     for name, op in sizes.INT_OPS.items():
         methods[f"builtins.int.{name}"] = _safe(sizes.int_op_hook(op))
         methods[f"{TYPES}.Size.{name}"] = methods[f"builtins.int.{name}"]
     return functions, methods
 
 
-def _source_hash() -> str:
-    """A digest of the plugin's and the rules' sources: mypy's cache key for this plugin."""
+def source_roots() -> list[Path]:
+    """The plugin's package and shapedl's (the shape rules, dims and messages live there)."""
     import shapedl
 
-    roots = [Path(__file__).parent, Path(shapedl.__file__).parent]
+    return [Path(__file__).parent, Path(shapedl.__file__).parent]
+
+
+def source_hash(roots: list[Path]) -> str:
+    """A digest of every `.py` under `roots`: mypy's cache key for this plugin."""
     digest = hashlib.sha256()
     for root in roots:
         for path in sorted(root.rglob("*.py")):
             digest.update(str(path.relative_to(root.parent)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+_MODULE_CALL = _safe_sig(nn.module_call_signature)
 
 
 class ShapedlPlugin(Plugin):
@@ -154,6 +163,7 @@ class ShapedlPlugin(Plugin):
             if spec.tensor_lists
         }
         self.signatures = {f"{TENSOR}.realize": _safe_sig(creation.realize_signature_hook)}
+        self.signatures.update((n, _safe_sig(h)) for n, h in nn.SIGNATURES.items())
         self._hash: str | None = None
 
     def get_type_analyze_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type] | None:
@@ -173,7 +183,10 @@ class ShapedlPlugin(Plugin):
     def get_method_signature_hook(
         self, fullname: str
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
-        return self.signatures.get(fullname)
+        found = self.signatures.get(fullname)
+        if found is None and fullname.endswith(".__call__"):
+            return _MODULE_CALL  # NOTE: a user-defined module is called as its forward
+        return found
 
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         if fullname == f"{TENSOR}.shape":
@@ -182,5 +195,5 @@ class ShapedlPlugin(Plugin):
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
         if self._hash is None:
-            self._hash = _source_hash()
+            self._hash = source_hash(source_roots())
         return self._hash

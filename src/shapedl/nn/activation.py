@@ -6,7 +6,9 @@ keeps the input's shape, dtype and tape in the type: `Tensor[S, DT, TT] -> Tenso
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
+
+from typing_extensions import TypeVar as DefaultTypeVar
 
 from shapedl.nn.module import Module
 from shapedl.ops import elementwise
@@ -18,6 +20,9 @@ from shapedl.types import DT, S, Tape
 __all__ = ["GELU", "Flatten", "LeakyReLU", "ReLU", "SiLU", "Sigmoid", "Softmax", "Tanh"]
 
 TT = TypeVar("TT", bound=Tape)
+# NOTE: the mypy plugin records Flatten's axes in these (Any without it)
+Sa = DefaultTypeVar("Sa", default=Any)
+Ea = DefaultTypeVar("Ea", default=Any)
 
 
 class ReLU(Module):
@@ -105,7 +110,7 @@ class Softmax(Module):
     __call__ = forward
 
 
-class Flatten(Module):
+class Flatten(Module, Generic[Sa, Ea]):
     """Merge axes `start_axis..end_axis` (inclusive) into one; by default all but the batch.
 
     Shape:

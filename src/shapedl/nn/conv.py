@@ -8,7 +8,9 @@ for a transposed convolution, `out_channels / groups * prod(kernel)`).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+from typing_extensions import TypeVar as DefaultTypeVar
 
 from shapedl.nn.linear import kaiming_bound, uniform
 from shapedl.nn.module import Module
@@ -22,6 +24,13 @@ if TYPE_CHECKING:
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
 
 TT = TypeVar("TT", bound=Tape)
+# NOTE: the mypy plugin records a layer's channels and geometry in these (Any without it)
+Ci = DefaultTypeVar("Ci", default=Any)
+Co = DefaultTypeVar("Co", default=Any)
+Kn = DefaultTypeVar("Kn", default=Any)
+St = DefaultTypeVar("St", default=Any)
+Pd = DefaultTypeVar("Pd", default=Any)
+Dl = DefaultTypeVar("Dl", default=Any)
 Pair = int | tuple[int, int]
 Padding = int | tuple[int, int] | Literal["same", "valid"]
 
@@ -107,7 +116,7 @@ class Conv1d(_Conv):
     __call__ = forward
 
 
-class Conv2d(_Conv):
+class Conv2d(_Conv, Generic[Ci, Co, Kn, St, Pd, Dl]):
     """A 2-d convolution over `(N, C_in, H, W)` images.
 
     Args:

@@ -8,7 +8,9 @@ statistics (inference).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from typing_extensions import TypeVar as DefaultTypeVar
 
 from shapedl.errors import shape_error
 from shapedl.nn.module import Module
@@ -23,10 +25,12 @@ if TYPE_CHECKING:
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
 
 TT = TypeVar("TT", bound=Tape)
+# NOTE: the mypy plugin records the normalized shape in this (Any without it)
+Ns = DefaultTypeVar("Ns", default=Any)
 Param = Tensor[Any, f32] | None
 
 
-class LayerNorm(Module):
+class LayerNorm(Module, Generic[Ns]):
     """Normalize over the trailing `normalized_shape` axes, then scale and shift.
 
     Args:

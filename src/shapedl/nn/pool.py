@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
+
+from typing_extensions import TypeVar as DefaultTypeVar
 
 from shapedl.nn.module import Module
 from shapedl.ops.pool import avg_pool2d, max_pool2d
@@ -12,10 +14,14 @@ from shapedl.types import DT, Tape
 __all__ = ["AvgPool2d", "MaxPool2d"]
 
 TT = TypeVar("TT", bound=Tape)
+# NOTE: the mypy plugin records the geometry in these (Any without it)
+Kn = DefaultTypeVar("Kn", default=Any)
+St = DefaultTypeVar("St", default=Any)
+Pd = DefaultTypeVar("Pd", default=Any)
 Pair = int | tuple[int, int]
 
 
-class MaxPool2d(Module):
+class MaxPool2d(Module, Generic[Kn, St, Pd]):
     """The maximum over each `kernel_size` window (stride defaults to the kernel size).
 
     Shape:
@@ -37,7 +43,7 @@ class MaxPool2d(Module):
     __call__ = forward
 
 
-class AvgPool2d(Module):
+class AvgPool2d(Module, Generic[Kn, St, Pd]):
     """The mean over each `kernel_size` window (stride defaults to the kernel size).
 
     Shape:

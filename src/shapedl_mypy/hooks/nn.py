@@ -109,8 +109,10 @@ def _value(call: Call, name: str, default: object) -> object:
 
 
 def _is_dim(v: object) -> bool:
-    return (isinstance(v, int) and not isinstance(v, bool)) or isinstance(v, dims.Expr) or (
-        v is dims.DYN
+    return (
+        (isinstance(v, int) and not isinstance(v, bool))
+        or isinstance(v, dims.Expr)
+        or (v is dims.DYN)
     )
 
 
@@ -195,8 +197,10 @@ def flatten_new(ctx: FunctionContext) -> Type:
     out: list[Type] = []
     for name, default in (("start_axis", 1), ("end_axis", -1)):
         v = _value(call, name, default)
-        ok = isinstance(v, int) and not isinstance(v, bool)
-        out.append(LiteralType(v, call.named("builtins.int", [])) if ok else any_type())
+        if isinstance(v, int) and not isinstance(v, bool):
+            out.append(LiteralType(v, call.named("builtins.int", [])))
+        else:
+            out.append(any_type())
     return _refined(ctx, out)
 
 
