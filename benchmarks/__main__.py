@@ -16,7 +16,7 @@ import torch
 
 from benchmarks import HEADER, THREADS, Bench
 
-MODULES = ["benchmarks.conv"]
+MODULES = ["benchmarks.conv", "benchmarks.fit"]
 
 
 def main(argv: list[str]) -> None:
