@@ -179,3 +179,14 @@ def test_random_broadcast_gradients_match_torch(shapes, seed):
         lambda a, b: (a * b - b) / (a.square() + 1),
         [randn(*sa, dtype="float64", seed=seed), randn(*sb, dtype="float64", seed=seed + 1)],
     )
+
+
+def test_parameters_transformed_before_meeting_the_traced_input_get_gradients():
+    xv, wv, bv = randn(3, 4), randn(4, 4, seed=1), randn(4, seed=2)
+    x, w, b = (sd.from_numpy(a) for a in (xv, wv, bv))
+    loss = ((x.traced() @ (w * 2).T).tanh() + b.square() * b.mean()).sum()
+    grads = loss.backward()
+    tx, tw, tb = (torch.from_numpy(a).requires_grad_() for a in (xv, wv, bv))
+    ((tx @ (tw * 2).T).tanh() + tb.square() * tb.mean()).sum().backward()
+    for mine, theirs in [(x, tx), (w, tw), (b, tb)]:
+        np.testing.assert_allclose(grads[mine].numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-6)
