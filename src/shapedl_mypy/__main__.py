@@ -1,0 +1,73 @@
+"""`python -m shapedl_mypy PATH...`: mypy with the shapedl plugin, no config edits needed.
+
+Extra arguments pass through to mypy; the exit status is mypy's. A mypy configuration found
+in the current directory is kept (its other settings apply) and the plugin is added to it.
+"""
+
+from __future__ import annotations
+
+import configparser
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+
+from mypy import api
+
+__all__ = ["main", "plugin_config"]
+
+PLUGIN = "shapedl_mypy"
+
+
+def _existing() -> dict[str, str]:
+    """The `[mypy]` settings of `mypy.ini`, `.mypy.ini`, `setup.cfg` or `pyproject.toml` here."""
+    for name in ("mypy.ini", ".mypy.ini", "setup.cfg"):
+        parser = configparser.ConfigParser()
+        if Path(name).is_file() and parser.read(name) and parser.has_section("mypy"):
+            return dict(parser["mypy"])
+    if Path("pyproject.toml").is_file():
+        data = tomllib.loads(Path("pyproject.toml").read_text())
+        table = data.get("tool", {}).get("mypy", {})
+        # NOTE: per-module [[tool.mypy.overrides]] tables have no place in the generated file
+        return {k: _ini(v) for k, v in table.items() if not _is_table(v)}
+    return {}
+
+
+def _is_table(value: object) -> bool:
+    return isinstance(value, dict) or (
+        isinstance(value, list) and any(isinstance(v, dict) for v in value)
+    )
+
+
+def _ini(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def plugin_config(settings: dict[str, str]) -> str:
+    """An ini configuration: `settings` with the plugin added to `plugins`."""
+    plugins = [p.strip() for p in settings.get("plugins", "").split(",") if p.strip()]
+    if PLUGIN not in plugins:
+        plugins.append(PLUGIN)
+    lines = ["[mypy]"]
+    lines += [f"{k} = {v}" for k, v in settings.items() if k != "plugins"]
+    lines.append(f"plugins = {', '.join(plugins)}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "mypy.ini"
+        config.write_text(plugin_config(_existing()))
+        stdout, stderr, status = api.run(["--config-file", str(config), *args])
+    sys.stdout.write(stdout)
+    sys.stderr.write(stderr)
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

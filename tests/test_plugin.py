@@ -1,0 +1,87 @@
+"""The plugin as a whole: never a crash, cache invalidation, and `python -m shapedl_mypy`."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from mypy import api
+
+from shapedl.ops import REGISTRY
+from shapedl_mypy.plugin import source_hash
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One mypy cache for the module: typeshed and shapedl are analysed once."""
+    return tmp_path_factory.mktemp("mypy_cache")
+
+
+def run_mypy(tmp_path: Path, cache: Path, source: str) -> tuple[str, int]:
+    # NOTE: a module name of its own per test, so the shared cache never answers for it
+    path = tmp_path / f"{tmp_path.name}.py"
+    path.write_text(textwrap.dedent(source))
+    config = str(REPO / "pyproject.toml")
+    args = ["--config-file", config, "--cache-dir", str(cache), "--show-traceback", str(path)]
+    stdout, stderr, status = api.run(args)
+    return stdout + stderr, status
+
+
+SNIPPET = """
+    import shapedl as sd
+    a = sd.zeros((3, 4)) @ sd.ones((5, 6))
+    b = sd.zeros((3, 4)) + sd.ones((5,))
+    reveal_type(a)
+"""
+
+
+def test_a_shape_error_is_reported(tmp_path: Path, cache: Path) -> None:
+    out, status = run_mypy(tmp_path, cache, SNIPPET)
+    assert status == 1
+    assert "matmul: shapes (3, 4) and (5, 6)" in out and "[shape]" in out
+    assert "add: shapes (3, 4) and (5,)" in out
+
+
+def test_a_broken_rule_falls_back_to_mypys_type(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(op: str, **args: object) -> object:
+        raise RuntimeError("deliberately broken rule")
+
+    for name in ("matmul", "add"):
+        monkeypatch.setitem(REGISTRY, name, dataclasses.replace(REGISTRY[name], rule=broken))
+    out, status = run_mypy(tmp_path, cache, SNIPPET)
+    assert "INTERNAL ERROR" not in out and "Traceback" not in out
+    assert "[shape]" not in out
+    assert 'Revealed type is "shapedl.tensor.Tensor[' in out
+    assert status == 0
+
+
+def test_report_config_data_changes_with_the_rules(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    rule = pkg / "rule.py"
+    rule.write_text("def rule(op, x):\n    return x\n")
+    before = source_hash([pkg])
+    assert source_hash([pkg]) == before
+    rule.write_text("def rule(op, x):\n    return x[1:]\n")
+    assert source_hash([pkg]) != before
+
+
+def test_python_m_shapedl_mypy(tmp_path: Path, cache: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("import shapedl as sd\nsd.zeros((2, 3)).sum(axis=2)\n")
+    good = tmp_path / "good.py"
+    good.write_text("import shapedl as sd\nsd.zeros((2, 3)).sum(axis=1)\n")
+    cmd = [sys.executable, "-m", "shapedl_mypy", "--cache-dir", str(cache)]
+    proc = subprocess.run([*cmd, str(bad)], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "sum: shape (2, 3): axis 2 is out of range for rank 2  [shape]" in proc.stdout
+    proc = subprocess.run([*cmd, str(good)], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
