@@ -1,6 +1,6 @@
 """An MLP on scikit-learn's 8x8 digits: about 98% held-out accuracy in a few seconds.
 
-    python examples/digits_mlp.py [--quick]
+python examples/digits_mlp.py [--quick]
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def digits(test_size: float = 0.25) -> tuple[Any, Any, Any, Any]:
     """Scaled 8x8 digits as (N, 64) float32 rows and int64 labels, split train/test."""
     images, labels = load_digits(return_X_y=True)
     x = (images / 16.0).astype(np.float32)
-    return tuple(  # type: ignore[return-value]
+    return tuple(
         train_test_split(
             x, labels.astype(np.int64), test_size=test_size, random_state=0, stratify=labels
         )

@@ -19,8 +19,8 @@ from typing import Generic, TypeVar, assert_type
 import numpy as np
 
 import shapedl as sd
-from shapedl import Const, Dim, Dyn, Mul, Size, Tape, Tensor, Traced, bool_, f32, i64
-from shapedl.nn import Embedding, LayerNorm, Linear, Module
+from shapedl import Dim, Dyn, Mul, Size, Tape, Tensor, Traced, bool_, f32, i64
+from shapedl.nn import GELU, Embedding, LayerNorm, Linear, Module, Sequential
 
 V = TypeVar("V", bound=Dim)  # vocabulary
 L = TypeVar("L", bound=Dim)  # context: the longest sequence the position table covers
@@ -70,19 +70,13 @@ class CausalSelfAttention(Module, Generic[H, K]):
 
 
 class Mlp(Module, Generic[D]):
-    """Widen to `4 * D`, GELU, and back to `D`."""
-
-    up: Linear[D, Mul[Const[4], D]]
-    down: Linear[Mul[Const[4], D], D]
+    """Widen to `4 * D`, GELU, and back to `D`: a `Sequential` whose chain the plugin checks."""
 
     def __init__(self, width: Size[D]) -> None:
-        self.up = Linear(width, 4 * width)
-        self.down = Linear(4 * width, width)
+        self.layers = Sequential(Linear(width, 4 * width), GELU(), Linear(4 * width, width))
 
     def forward(self, x: Tensor[tuple[B, T, D], f32, TT]) -> Tensor[tuple[B, T, D], f32, TT]:
-        hidden = self.up(x).gelu()
-        assert_type(hidden, Tensor[tuple[B, T, Mul[Const[4], D]], f32, TT])
-        return self.down(hidden)
+        return self.layers(x)
 
 
 class Block(Module, Generic[H, K]):

@@ -1,6 +1,6 @@
 """XOR, as in intricate's README: a 2-3-1 network trained with a halting condition.
 
-    python examples/xor.py
+python examples/xor.py
 """
 
 from __future__ import annotations
