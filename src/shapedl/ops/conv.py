@@ -331,16 +331,18 @@ def _conv_adjoint(xp: Any, y: Array, w: Array, b: Array | None, g: _Geometry, gr
 def _weight_grad(
     xp: Any, x: Array, grad: Array, g: _Geometry, groups: int, shape: tuple[int, ...]
 ) -> Array:
-    """The weight's gradient of `_conv(x, w)`: a GEMM per chunk of `grad` with the columns."""
+    """The weight's gradient of `_conv(x, w)`: a GEMM per chunk of the columns with `grad`.
+
+    NOTE: computed transposed, `(C/G*KH*KW, O/G)` per group; OpenBLAS is faster that way.
+    """
     o, (ho, wo) = grad.shape[1], g.small
-    gw: Any = None
+    gw_t: Any = None
     for n0, n1, cols in _im2col_chunks(xp, x, g):
         m = n1 - n0
-        gc = grad[n0:n1].reshape(m, groups, o // groups, ho * wo)
-        cols_t = xp.swapaxes(cols.reshape(m, groups, -1, ho * wo), 2, 3)
-        part = xp.matmul(gc, cols_t).sum(axis=0)
-        gw = part if gw is None else gw + part
-    return gw.reshape(shape)
+        gc_t = xp.swapaxes(grad[n0:n1].reshape(m, groups, o // groups, ho * wo), 2, 3)
+        part = xp.matmul(cols.reshape(m, groups, -1, ho * wo), gc_t).sum(axis=0)
+        gw_t = part if gw_t is None else gw_t + part
+    return xp.swapaxes(gw_t, 1, 2).reshape(shape)
 
 
 def _input_grad(xp: Any, grad: Array, w: Array, g: _Geometry, groups: int) -> Array:
