@@ -398,9 +398,15 @@ def sequential_call(ctx: MethodContext) -> Type:
     if not isinstance(api, TypeChecker):
         return ctx.default_return_type
     out = ctx.arg_types[0][0]
-    for layer in layers:
-        arg = TempNode(out, context=ctx.context)
-        out, _ = api.expr_checker.check_call(layer, [arg], [ARG_POS], ctx.context)
+    # NOTE: no type context: each layer's result is inferred from its input alone, not from
+    # what the caller expects of the whole chain's result
+    api.expr_checker.type_context.append(None)
+    try:
+        for layer in layers:
+            arg = TempNode(out, context=ctx.context)
+            out, _ = api.expr_checker.check_call(layer, [arg], [ARG_POS], ctx.context)
+    finally:
+        api.expr_checker.type_context.pop()
     return out
 
 
