@@ -2,7 +2,9 @@
 f64, strides, paddings, dilations and groups varied; central differences; error messages;
 symbolic shape rules."""
 
+import numpy as np
 import pytest
+import torch
 import torch.nn.functional as F
 from harness import central_difference, compare, randn
 
@@ -100,6 +102,19 @@ def test_chunked_batch_matches_torch(monkeypatch):
         lambda *a: F.conv_transpose2d(*a, stride=2),
         _inputs((5, 4, 3, 3), (4, 3, 3, 3), True, "float32", 3),
     )
+
+
+@pytest.mark.parametrize("kw", [{}, dict(padding=1), dict(stride=2, dilation=(1, 2))])
+def test_non_contiguous_inputs_match_torch(kw):
+    x = randn(5, 6, 3, 2).transpose(2, 3, 0, 1)  # NOTE: a (3, 2, 5, 6) view, not a copy
+    w = randn(4, 2, 3, 3, seed=1)[:, :, ::-1, :]
+    tx, tw = torch.from_numpy(x.copy()), torch.from_numpy(w.copy())
+    got = sd.ops.conv2d(sd.from_numpy(x), sd.from_numpy(w), **kw).numpy()
+    np.testing.assert_allclose(got, F.conv2d(tx, tw, **kw).numpy(), rtol=1e-4, atol=1e-5)
+    wt = w.transpose(1, 0, 2, 3)
+    got = sd.ops.conv_transpose2d(sd.from_numpy(x), sd.from_numpy(wt), **kw).numpy()
+    want = F.conv_transpose2d(tx, tw.transpose(0, 1), **kw).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize(

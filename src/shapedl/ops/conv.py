@@ -448,11 +448,12 @@ def conv1d(
     shape = conv1d_rule(
         "conv1d", x.shape, weight.shape, _shape(bias), stride, padding, dilation, groups
     )
-    pads = _pads(
-        padding if isinstance(padding, str) else (0, padding), (1, weight.shape[2]), (1, dilation)
+    (s,), (d,) = (
+        _tuple("conv1d", [], name, v, 1, 1) for name, v in [("s", stride), ("d", dilation)]
     )
+    p = padding if isinstance(padding, str) else (0, _tuple("conv1d", [], "p", padding, 1, 0)[0])
     k = (1, weight.shape[2])
-    g = _Geometry(k, (1, stride), (1, dilation), pads, (1, x.shape[2]), (1, shape[2]))
+    g = _Geometry(k, (1, s), (1, d), _pads(p, k, (1, d)), (1, x.shape[2]), (1, shape[2]))
     return _run(x, weight, bias, g, groups, nd=1)
 
 
