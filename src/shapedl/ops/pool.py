@@ -6,8 +6,9 @@ Shape rule: `conv_out` per spatial axis, `(H + 2P - K) // S + 1` (so a 2x2 pool 
 How it runs: a window of `KH x KW` is `KH*KW` strided slices of the (padded) input, one per
 offset in the window, and every pass below is one array operation over such a slice; no loop
 visits a pixel. NOTE: even for non-overlapping windows this beats `reshape` + `max(axis=(3, 5))`,
-which NumPy reduces about 15x slower over such short axes. The maximum's backward sends each gradient to the first maximum of its window
-in row-major order (PyTorch's choice on ties), remembered in the forward as the offset index.
+which NumPy reduces about 15x slower over such short axes. The maximum's backward sends each
+gradient to the first maximum of its window in row-major order (PyTorch's choice on ties),
+remembered in the forward as the offset index.
 """
 
 from __future__ import annotations
