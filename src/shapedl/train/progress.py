@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -28,12 +29,16 @@ class Display:
             return
         from tqdm.auto import tqdm
 
+        columns, lines = shutil.get_terminal_size()
         self.bar = tqdm(
             total=steps,
             desc=f"epoch {epoch + 1}/{self.epochs}",
             unit="step",
             leave=True,
-            dynamic_ncols=True,
+            # NOTE: tqdm draws nothing on a terminal that reports a size of 0 (a bare pty);
+            # shutil falls back to 80x24 there
+            ncols=columns,
+            nrows=lines,
             file=sys.stderr,
         )
 
@@ -44,9 +49,13 @@ class Display:
 
     def epoch_end(self, epoch: int, figures: Mapping[str, float], seconds: float) -> None:
         if self.bar is not None:
-            self.bar.set_postfix_str(show_figures(figures), refresh=True)
+            train = {k: v for k, v in figures.items() if not k.startswith("val_")}
+            val = {k: v for k, v in figures.items() if k.startswith("val_")}
+            self.bar.set_postfix_str(show_figures(train), refresh=True)
             self.bar.close()
             self.bar = None
+            if val:  # NOTE: a line of its own, so the bar is not squeezed to fit them
+                print(f"{' ' * 11}{show_figures(val)}", file=sys.stderr, flush=True)
         elif self.enabled:
             count = f"{epoch + 1:>{len(str(self.epochs))}}/{self.epochs}"
             print(f"epoch {count}  {seconds:.2f}s  {show_figures(figures)}", flush=True)
