@@ -39,3 +39,15 @@ class Twice(sd.nn.Module):
 
 Twice()(x)  # E: [arg-type] Argument 1 to "forward" of "Twice" has incompatible type
 y: Tensor[tuple[Const[5], Const[4]]] = Twice()(sd.ones((5, 3)))  # E: [assignment] Incompatible types in assignment
+
+
+seq = sd.ones((2, 5, 7))
+sd.nn.MultiHeadAttention(10, 3)  # E: [shape] MultiHeadAttention: embed_dim=10 must be divisible by num_heads=3
+sd.nn.MultiHeadAttention(8, 2)(seq)  # E: [shape] Linear: shapes (2, 5, 7) and (8, 8): input width 7 at axis -1 differs from in_features 8
+sd.nn.TransformerEncoderLayer(8, 2)(seq)  # E: [shape] Linear: shapes (2, 5, 7) and (8, 8): input width 7 at axis -1
+sd.nn.TransformerDecoderLayer(7, 1)(seq, sd.ones((2, 3, 6)))  # E: [shape] Linear: shapes (2, 3, 6) and (7, 7): input width 6 at axis -1 differs from in_features 7
+
+
+def heads(x: Tensor[tuple[B, D, sd.Mul[B, D]]], b: sd.Size[B], d: sd.Size[D]) -> None:
+    sd.nn.MultiHeadAttention(b * d, d)(x)
+    sd.nn.MultiHeadAttention(b, d)(x)  # E: [shape] Linear: shapes (B, D, B*D) and (B, B): input width B*D at axis -1 differs from in_features B

@@ -19,6 +19,9 @@ reveal_type(sd.nn.Flatten())  # R: Flatten[Literal[1], Literal[-1]]
 reveal_type(sd.nn.Flatten(0, 2))  # R: Flatten[Literal[0], Literal[2]]
 reveal_type(sd.nn.LayerNorm(16))  # R: LayerNorm[tuple[Const[16]]]
 reveal_type(sd.nn.MaxPool2d(2))  # R: MaxPool2d[tuple[Const[2], Const[2]], None, tuple[Const[0], Const[0]]]
+reveal_type(sd.nn.MultiHeadAttention(64, 8))  # R: MultiHeadAttention[Const[64], Const[8]]
+reveal_type(sd.nn.TransformerEncoderLayer(64, 8))  # R: TransformerEncoderLayer[Const[64]]
+reveal_type(sd.nn.TransformerEncoderLayer(64, 8, norm_first=True))  # R: TransformerEncoderLayer[Any]
 reveal_type(sd.nn.Conv2d(1, 8, (3, 5), stride=2))  # R: Conv2d[Const[1], Const[8], tuple[Const[3], Const[5]], tuple[Const[2], Const[2]], tuple[Const[0], Const[0]], tuple[Const[1], Const[1]]]
 
 
@@ -42,6 +45,8 @@ reveal_type(sd.nn.Flatten(2)(img))  # R: Tensor[tuple[Const[2], Const[1], Const[
 reveal_type(sd.nn.ReLU()(img))  # R: Tensor[tuple[Const[2], Const[1], Const[28], Const[28]], f32, NoTape]
 reveal_type(sd.nn.LayerNorm(28)(img))  # R: Tensor[tuple[Const[2], Const[1], Const[28], Const[28]], f32, NoTape]
 reveal_type(sd.nn.Linear(28, 3)(img))  # R: Tensor[tuple[Const[2], Const[1], Const[28], Const[3]], f32, NoTape]
+reveal_type(sd.nn.MultiHeadAttention(28, 4)(img[0], causal=True))  # R: Tensor[tuple[Const[1], Const[28], Const[28]], f32, NoTape]
+reveal_type(sd.nn.TransformerEncoderLayer(28, 4)(img[0]))  # R: Tensor[tuple[Const[1], Const[28], Const[28]], f32, NoTape]
 reveal_type(sd.nn.Embedding(65, 32)(sd.zeros((4, 7), dtype=sd.i64)))  # R: Tensor[tuple[Const[4], Const[7], Const[32]], f32, NoTape]
 
 

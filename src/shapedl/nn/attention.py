@@ -8,7 +8,9 @@ of `torch.nn.MultiheadAttention`); a float mask is added to the scores.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from typing_extensions import TypeVar as DefaultTypeVar
 
 from shapedl.nn.linear import Linear, uniform
 from shapedl.nn.module import Module
@@ -27,6 +29,9 @@ if TYPE_CHECKING:
 __all__ = ["MultiHeadAttention", "xavier_uniform"]
 
 TT = TypeVar("TT", bound=Tape)
+# NOTE: the mypy plugin records embed_dim and num_heads in these (Any without it)
+Em = DefaultTypeVar("Em", default=Any)
+Hn = DefaultTypeVar("Hn", default=Any)
 B = TypeVar("B", bound=Dim)
 T = TypeVar("T", bound=Dim)
 E = TypeVar("E", bound=Dim)
@@ -39,7 +44,7 @@ def xavier_uniform(t: AnyTensor, fan_in: int, fan_out: int) -> None:
     t.data = uniform(t.shape, bound, t.device).data.astype(t.data.dtype)
 
 
-class MultiHeadAttention(Module):
+class MultiHeadAttention(Module, Generic[Em, Hn]):
     """Multi-head attention, batch first (PyTorch's `MultiheadAttention(batch_first=True)`).
 
     Args:

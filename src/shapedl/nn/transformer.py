@@ -9,7 +9,9 @@ residual connection and a layer norm (after the residual by default, before the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from typing_extensions import TypeVar as DefaultTypeVar
 
 from shapedl.nn.activation import GELU, ReLU
 from shapedl.nn.attention import MultiHeadAttention, xavier_uniform
@@ -32,6 +34,8 @@ __all__ = [
 ]
 
 TT = TypeVar("TT", bound=Tape)
+# NOTE: the mypy plugin records d_model in this (Any without it)
+Dm = DefaultTypeVar("Dm", default=Any)
 B = TypeVar("B", bound=Dim)
 T = TypeVar("T", bound=Dim)
 E = TypeVar("E", bound=Dim)
@@ -77,7 +81,7 @@ class _FeedForward(Module):
         return self.linear2(self.dropout(self.activation(self.linear1(x))))
 
 
-class TransformerEncoderLayer(_FeedForward):
+class TransformerEncoderLayer(_FeedForward, Generic[Dm]):
     """Self-attention and a feed-forward block (PyTorch's layer with `batch_first=True`).
 
     Args:
@@ -149,7 +153,7 @@ class TransformerEncoderLayer(_FeedForward):
     __call__ = forward
 
 
-class TransformerDecoderLayer(_FeedForward):
+class TransformerDecoderLayer(_FeedForward, Generic[Dm]):
     """Self-attention, attention to `memory`, and a feed-forward block (PyTorch's layer).
 
     Takes the arguments of `TransformerEncoderLayer`.

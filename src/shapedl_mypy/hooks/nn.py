@@ -62,6 +62,9 @@ AVGPOOL = f"{NN}.pool.AvgPool2d"
 FLATTEN = f"{NN}.activation.Flatten"
 LAYERNORM = f"{NN}.norm.LayerNorm"
 EMBEDDING = f"{NN}.embedding.Embedding"
+ATTENTION = f"{NN}.attention.MultiHeadAttention"
+ENCODER_LAYER = f"{NN}.transformer.TransformerEncoderLayer"
+DECODER_LAYER = f"{NN}.transformer.TransformerDecoderLayer"
 # modules whose output has the input's shape (for the width check of a chain)
 _KEEP_SHAPE = frozenset(
     f"{NN}.{name}"
@@ -216,6 +219,33 @@ def layer_norm_new(ctx: FunctionContext) -> Type:
     return _refined(ctx, [call.conv.shape_type(shape)])
 
 
+def attention_new(ctx: FunctionContext) -> Type:
+    """`MultiHeadAttention(64, 8)` is `MultiHeadAttention[Const[64], Const[8]]`.
+
+    Heads that cannot divide the width are an error, in the runtime's words.
+    """
+    call = from_function(ctx)
+    e, h = _value(call, "embed_dim", UNKNOWN), _value(call, "num_heads", UNKNOWN)
+    if isinstance(e, int | dims.Expr) and isinstance(h, int | dims.Expr) and h != 0:
+        rest = dims.sub(e, dims.mul(dims.floordiv(e, h), h))
+        if isinstance(rest, int) and rest != 0:
+            text = f"MultiHeadAttention: embed_dim={e} must be divisible by num_heads={h}"
+            report(call.api, text, call.context, SHAPE)
+    return _refined(ctx, [_dim_type(call, e), _dim_type(call, h)])
+
+
+def transformer_layer_new(ctx: FunctionContext) -> Type:
+    """`TransformerEncoderLayer(64, 8)` is `TransformerEncoderLayer[Const[64]]`.
+
+    Only with `norm_first=False` (the default), where the runtime meets a wrong width first
+    in the attention's query projection, as the call hook reports it.
+    """
+    call = from_function(ctx)
+    if _value(call, "norm_first", False) is not False:
+        return ctx.default_return_type
+    return _refined(ctx, [_dim_type(call, _value(call, "d_model", UNKNOWN))])
+
+
 # ---- calls ---------------------------------------------------------------------------------
 def _input(ctx: MethodContext) -> tuple[Call, Type, Shape] | None:
     """The call view, the input's type and its shape (None when not a known-rank tensor)."""
@@ -268,6 +298,26 @@ def linear_call(ctx: MethodContext) -> Type:
     if not shape or dims.same(shape[-1], i) is False:
         report(call.api, str(linear_message(shape, o, i)), call.context, SHAPE)
     return ctx.default_return_type
+
+
+def _width_call(inputs: int) -> Callable[[MethodContext], Type]:
+    """The first `inputs` tensors meet `(E, E)` projections: `Linear`'s error if not `E` wide."""
+
+    def hook(ctx: MethodContext) -> Type:
+        args = _module_args(ctx)
+        if args is None or not args:
+            return ctx.default_return_type
+        call = Call(ctx.api, ctx.context, ctx.default_return_type)
+        e = call.conv.dim(args[0])
+        for actual in ctx.arg_types[:inputs]:
+            parts = tensor_parts(actual[0]) if len(actual) == 1 else None
+            shape = None if parts is None else call.conv.shape(parts[0])
+            if shape and dims.same(shape[-1], e) is False:
+                report(call.api, str(linear_message(shape, e, e)), call.context, SHAPE)
+                break
+        return ctx.default_return_type
+
+    return hook
 
 
 def conv2d_call(ctx: MethodContext) -> Type:
@@ -447,6 +497,9 @@ CONSTRUCTORS: dict[str, Callable[[FunctionContext], Type]] = {
     FLATTEN: flatten_new,
     LAYERNORM: layer_norm_new,
     SEQUENTIAL: sequential_new,
+    ATTENTION: attention_new,
+    ENCODER_LAYER: transformer_layer_new,
+    DECODER_LAYER: transformer_layer_new,
 }
 CALLS: dict[str, Callable[[MethodContext], Type]] = {
     f"{LINEAR}.__call__": linear_call,
@@ -456,6 +509,10 @@ CALLS: dict[str, Callable[[MethodContext], Type]] = {
     f"{FLATTEN}.__call__": flatten_call,
     f"{LAYERNORM}.__call__": layer_norm_call,
     f"{SEQUENTIAL}.__call__": sequential_call,
+    # NOTE: the query only: keys and values may have other widths (kdim, vdim)
+    f"{ATTENTION}.__call__": _width_call(1),
+    f"{ENCODER_LAYER}.__call__": _width_call(1),
+    f"{DECODER_LAYER}.__call__": _width_call(2),
 }
 SIGNATURES: dict[str, Callable[[MethodSigContext], FunctionLike]] = {
     f"{LINEAR}.__call__": linear_signature,
