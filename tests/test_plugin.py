@@ -60,7 +60,7 @@ def test_a_broken_rule_falls_back_to_mypys_type(
     assert "INTERNAL ERROR" not in out and "Traceback" not in out
     assert "[shape]" not in out
     assert 'Revealed type is "shapedl.tensor.Tensor[' in out
-    assert status == 0
+    assert status == 0, out
 
 
 def test_report_config_data_changes_with_the_rules(tmp_path: Path) -> None:

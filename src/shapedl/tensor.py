@@ -411,10 +411,17 @@ class Tensor(Generic[S, DT, TapeT]):
     def __matmul__(
         self: Tensor[tuple[N, K], DT, Tape], other: Tensor[tuple[K, M], DT, Tape]
     ) -> Tensor[tuple[N, M], DT, Traced]: ...
+    # NOTE: batched operands only (rank >= 3 on one side), so plain typing rejects a 2-d
+    # matmul whose inner dimensions differ; the plugin widens this for Dyn and checks it.
     @overload
     def __matmul__(
-        self: Tensor[tuple[Any, Any, *tuple[Any, ...]], DT, Any],
+        self: Tensor[tuple[Any, Any, Any, *tuple[Any, ...]], DT, Any],
         other: Tensor[tuple[Any, Any, *tuple[Any, ...]], DT, Any],
+    ) -> Tensor[Any, DT, Any]: ...
+    @overload
+    def __matmul__(
+        self: Tensor[tuple[Any, Any], DT, Any],
+        other: Tensor[tuple[Any, Any, Any, *tuple[Any, ...]], DT, Any],
     ) -> Tensor[Any, DT, Any]: ...
     @overload
     def __matmul__(

@@ -29,7 +29,7 @@ from mypy.types import AnyType, FunctionLike, Type, TypeOfAny
 from shapedl_mypy.call import REFLECTED, from_function, from_method, params_of
 from shapedl_mypy.convert import CONST, TENSOR, TYPES
 from shapedl_mypy.hooks import creation, nn, sizes, spellings, tape
-from shapedl_mypy.rules import apply_rule, list_signature
+from shapedl_mypy.rules import apply_rule, list_signature, widen_operand
 
 __all__ = ["ShapedlPlugin", "build_tables", "source_hash", "source_roots"]
 
@@ -162,7 +162,10 @@ class ShapedlPlugin(Plugin):
             for spec in self.registry.values()
             if spec.tensor_lists
         }
-        self.signatures = {f"{TENSOR}.realize": _safe_sig(creation.realize_signature_hook)}
+        self.signatures = {
+            f"{TENSOR}.realize": _safe_sig(creation.realize_signature_hook),
+            f"{TENSOR}.__matmul__": _safe_sig(widen_operand),
+        }
         self.signatures.update((n, _safe_sig(h)) for n, h in nn.SIGNATURES.items())
         self._hash: str | None = None
 

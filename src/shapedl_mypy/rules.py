@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mypy.nodes import ListExpr, TupleExpr
-from mypy.plugin import FunctionSigContext
+from mypy.plugin import FunctionSigContext, MethodSigContext
 from mypy.types import (
     AnyType,
     FunctionLike,
@@ -41,7 +41,7 @@ from shapedl_mypy.convert import (
     tensor_parts,
 )
 
-__all__ = ["apply_rule", "list_signature", "make_tensor", "rule_kwargs", "tape_of"]
+__all__ = ["apply_rule", "list_signature", "widen_operand", "make_tensor", "rule_kwargs", "tape_of"]
 
 NOTAPE = f"{TYPES}.NoTape"
 TRACED = f"{TYPES}.Traced"
@@ -223,7 +223,10 @@ def apply_rule(call: Call, spec: OpSpec) -> Type:
         result = spec.rule(spec.name, **kwargs)
     except ShapeError as err:
         report(call.api, str(err), call.context, SHAPE)
-        return call.default
+        # NOTE: no shape is right after a shape error; Any stops one mistake from cascading
+        if tensor_parts(call.default) is None:
+            return call.default
+        return make_tensor(call, any_type(), spec.dtype, operands)
     if spec.returns == "tuple":
         return _tuple_result(call, spec, result, operands)
     return make_tensor(call, call.conv.shape_type(result), spec.dtype, operands)
@@ -280,3 +283,22 @@ def list_signature(spec: OpSpec, ctx: FunctionSigContext) -> FunctionLike:
             if isinstance(actual[0], (ListExpr, TupleExpr)):
                 types[i] = seq
     return sig.copy_modified(arg_types=types)
+
+
+def widen_operand(ctx: MethodSigContext) -> FunctionLike:
+    """`a @ b`: plain typing's overloads reject 2-d operands whose inner dims differ (and a
+    `Dyn` against a `Const`); with the plugin the shape rule decides instead."""
+    sig = ctx.default_signature
+    if len(sig.arg_types) != 1:
+        return sig
+    parts = tensor_parts(sig.arg_types[0])
+    dtype = parts[1] if parts is not None else any_type()
+    named = checker_named(ctx.api)
+    ret = tensor_parts(sig.ret_type)
+    if ret is None:
+        return sig
+    # NOTE: the result's shape is the rule's to say; an unsolvable `M` would read as Never
+    return sig.copy_modified(
+        arg_types=[named(TENSOR, [any_type(), dtype, any_type()])],
+        ret_type=named(TENSOR, [any_type(), ret[1], ret[2]]),
+    )
