@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple, overload
 
-from shapedl.errors import shape_error
+from shapedl.errors import ShapeError, shape_error
 from shapedl.nn.module import Module
 from shapedl.ops.creation import rand
 from shapedl.ops.matmul import matmul
@@ -16,7 +17,7 @@ from shapedl.types import DT, Dim, Size, Tape, f32
 if TYPE_CHECKING:
     from shapedl.device import Device
 
-__all__ = ["Linear", "uniform"]
+__all__ = ["Linear", "uniform", "width_error"]
 
 In = TypeVar("In", bound=Dim)
 Out = TypeVar("Out", bound=Dim)
@@ -28,6 +29,15 @@ def uniform(shape: tuple[int, ...], bound: float, device: Device | None) -> Tens
     """Samples of `U(-bound, bound)` from the device's seeded generator (PyTorch's init)."""
     out: Tensor[Any, f32] = (rand(shape, device=device) * 2 - 1) * bound
     return out
+
+
+def width_error(x: Sequence[object], out_features: object, in_features: object) -> ShapeError:
+    """`Linear` on an input whose last axis is not `in_features` wide (the mypy plugin's too)."""
+    return shape_error(
+        "Linear",
+        [x, (out_features, in_features)],
+        f"input width {x[-1] if x else None} at axis -1 differs from in_features {in_features}",
+    )
 
 
 def kaiming_bound(fan_in: int) -> float:
@@ -100,12 +110,7 @@ class Linear(Module, Generic[In, Out]):
 
     def forward(self, x: Tensor[tuple[*Bs, In], DT, TT]) -> Tensor[tuple[*Bs, Out], DT, TT]:
         if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise shape_error(
-                "Linear",
-                [x.shape, self.weight.shape],
-                f"input width {x.shape[-1] if x.ndim else None} at axis -1 differs from "
-                f"in_features {self.in_features}",
-            )
+            raise width_error(x.shape, self.out_features, self.in_features)
         lead = x.shape[:-1]
         # NOTE: one 2-d GEMM for any batch axes (its weight gradient needs no batch sum)
         rows: Any = x if x.ndim == 2 else reshape(x, (-1, x.shape[-1]))

@@ -85,12 +85,10 @@ _KEEP_SHAPE = frozenset(
 
 
 def linear_message(x: Shape, out_features: Dim, in_features: Dim) -> ShapeError:
-    """The error of `Linear` on an input of the wrong width (the runtime raises the same)."""
-    return shape_error(
-        "Linear",
-        [x, (out_features, in_features)],
-        f"input width {x[-1] if x else None} at axis -1 differs from in_features {in_features}",
-    )
+    """The error of `Linear` on an input of the wrong width: the runtime's own builder."""
+    from shapedl.nn.linear import width_error
+
+    return width_error(x, out_features, in_features)
 
 
 def _rule(name: str) -> Callable[..., Any]:
