@@ -168,7 +168,8 @@ def _steps(
             figures = step(_tensor(x, run.device), _tensor(y, run.device))
             done = True
             totals.add(figures, len(x))
-            display.step(totals.means())
+            if display.bar is not None:
+                display.step(totals.means())
             for cb in callbacks:
                 cb.on_step_end(run, figures)
         except KeyboardInterrupt:
