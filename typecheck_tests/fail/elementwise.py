@@ -47,3 +47,14 @@ def unary(z: Tensor[tuple[B]], w: Tensor[tuple[T]]) -> None:
     w = z.clamp(0.0)  # E: [assignment]  # op: clamp
     w = z.reciprocal()  # E: [assignment]  # op: reciprocal
     w = z.astype(sd.f32)  # E: [assignment]  # op: astype
+
+
+def symbolic_mismatch(x: Tensor[tuple[B, T]]) -> None:
+    b, t = x.shape
+    flat = x.reshape((b * t,))
+    flat + sd.zeros((b,))  # E: [shape] add: shapes (B*T,) and (B,): cannot broadcast B*T against B at axis -1
+    flat + sd.zeros((t * b,))
+    flat + sd.zeros((len([1]),))
+
+
+_ = x + y  # type: ignore[shape]

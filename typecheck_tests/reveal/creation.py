@@ -42,3 +42,13 @@ def symbolic(x: Tensor[tuple[B, C]]) -> None:
     b, c = x.shape
     reveal_type(sd.zeros((b, 2 * c)))  # R: Tensor[tuple[B, Mul[Const[2], C]], f32, NoTape]
     reveal_type(sd.ones((c, b)))  # R: Tensor[tuple[C, B], f32, NoTape]
+
+
+def spelled(a: Tensor[sd.Rank3[B, C, 4]], b: Tensor[sd.Rank0], c: sd.Const[7]) -> None:
+    reveal_type(a)  # R: Tensor[tuple[B, C, Const[4]], f32, NoTape]
+    reveal_type(b)  # R: Tensor[tuple[()], f32, NoTape]
+    reveal_type(c)  # R: Const[7]
+    reveal_type(forward)  # R: Tensor[tuple[Const[2], Const[5]], f32, NoTape]
+
+
+forward: Tensor[sd.Rank2[2, 5]] = sd.zeros((2, 5))
