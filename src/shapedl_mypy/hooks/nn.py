@@ -413,27 +413,50 @@ def _name(typ: Type) -> str | None:
     return t.type.fullname if isinstance(t, Instance) else None
 
 
+# modules that keep the channels (axis 1) of an image
+_KEEP_CHANNELS = _KEEP_SHAPE | {MAXPOOL, AVGPOOL, f"{NN}.norm.BatchNorm2d"}
+
+
+def _chain_error(
+    call: Call, i: int, what: str, need: str, j: int, have: str, shapes: Sequence[Sequence[object]]
+) -> None:
+    problem = f"layer {i} ({what}) takes {need} but layer {j} gives {have}"
+    report(call.api, str(shape_error("Sequential", shapes, problem)), call.context, SHAPE)
+
+
 def sequential_new(ctx: FunctionContext) -> Type:
-    """Check that each `Linear` takes the width the layers before it give, where known."""
+    """Check neighbouring layers where their sizes are in their types.
+
+    A `Linear` must take the width (last axis) the layers before it give (a `Linear` or an
+    `Embedding`, through shape-keeping layers), and a `Conv2d` the channels (axis 1) of the
+    `Conv2d` before it (through activations, pools and batch norms).
+    """
     call = from_function(ctx)
-    types = [ts[0] for ts in ctx.arg_types if len(ts) == 1]
     width: tuple[int, Dim] | None = None
-    for i, layer in enumerate(types):
-        name = _name(layer)
-        t = get_proper_type(layer)
-        if name == LINEAR and isinstance(t, Instance) and len(t.args) == 2:
-            d_in, d_out = call.conv.dim(t.args[0]), call.conv.dim(t.args[1])
-            if width is not None and dims.same(width[1], d_in) is False:
-                err = shape_error(
-                    "Sequential",
-                    [("...", width[1]), (d_out, d_in)],
-                    f"layer {i} (Linear) takes width {d_in} at axis -1 but layer {width[0]} "
-                    f"gives width {width[1]}",
-                )
-                report(call.api, str(err), call.context, SHAPE)
-            width = (i, d_out)
-        elif name not in _KEEP_SHAPE:
-            width = None
+    channels: tuple[int, Dim] | None = None
+    for i, actual in enumerate(ctx.arg_types):
+        t = get_proper_type(actual[0]) if len(actual) == 1 else None
+        if not isinstance(t, Instance):
+            width = channels = None
+            continue
+        name, args = t.type.fullname, [call.conv.dim(a) for a in t.args]
+        if name == LINEAR and len(args) == 2:
+            if width is not None and dims.same(width[1], args[0]) is False:
+                shapes: list[tuple[object, ...]] = [("...", width[1]), (args[1], args[0])]
+                need = f"width {args[0]} at axis -1"
+                _chain_error(call, i, "Linear", need, width[0], f"width {width[1]}", shapes)
+            width, channels = (i, args[1]), None
+        elif name == EMBEDDING and len(args) == 2:
+            width, channels = (i, args[1]), None
+        elif name == CONV2D and len(args) == 6:
+            if channels is not None and dims.same(channels[1], args[0]) is False:
+                shapes = [("N", channels[1], "H", "W"), (args[1], args[0], "KH", "KW")]
+                need = f"{args[0]} channels at axis 1"
+                _chain_error(call, i, "Conv2d", need, channels[0], str(channels[1]), shapes)
+            width, channels = None, (i, args[1])
+        else:
+            width = width if name in _KEEP_SHAPE else None
+            channels = channels if name in _KEEP_CHANNELS else None
     return ctx.default_return_type
 
 
