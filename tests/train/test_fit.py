@@ -201,3 +201,20 @@ def test_lambda_callback_sees_every_step_and_epoch() -> None:
         ("step", 0, 0), ("step", 0, 1), ("step", 0, 2), ("epoch", 0, 1),
         ("step", 1, 3), ("step", 1, 4), ("step", 1, 5), ("epoch", 1, 1),
     ]  # fmt: skip
+
+
+def test_numpy_float64_data_is_cast_to_the_models_dtype_but_tensors_are_not() -> None:
+    x, y = regression(16)
+    kw: dict[str, Any] = {"loss": mse, "epochs": 1, "progress": False}
+    m32, m64 = linear(3, 1), linear(3, 1)
+    h = sd.train.fit(
+        m32, (x.astype(np.float64), y.astype(np.float64)), optimizer=sd.optim.Sgd(lr=0.1), **kw
+    )
+    sd.train.fit(m64, (x, y), optimizer=sd.optim.Sgd(lr=0.1), **kw)
+    assert h.epochs == 1 and m32.weight.numpy().dtype == np.float32
+    np.testing.assert_allclose(weights(m32)["weight"], weights(m64)["weight"], rtol=1e-6)
+    with pytest.raises(TypeError, match="float32 and float64"):
+        sd.train.fit(
+            linear(3, 1), (sd.tensor(x.astype(np.float64)), sd.tensor(y)),
+            optimizer=sd.optim.Sgd(lr=0.1), **kw,
+        )  # fmt: skip

@@ -80,6 +80,9 @@ def fit(
             random state from it and continue after its last epoch.
         device: where the batches go (default: that of `x`, else the default device).
 
+    NumPy float arrays are converted to the dtype of the model's parameters (so
+    scikit-learn's float64 data trains an f32 model); tensors are used as they are.
+
     Returns:
         The `History`: figures per epoch, `stopped_by`, `interrupted`.
 
@@ -88,15 +91,20 @@ def fit(
     Ctrl-C stops at once.
     """
     dev = device or _device_of(data)
-    train = _as_batches(data, batch_size, shuffle, drop_last, dev, epochs)
-    val = None if validation is None else _as_batches(validation, batch_size, False, False, dev, 0)
+    cast = _float_dtype(model)
+    train = _as_batches(data, batch_size, shuffle, drop_last, dev, epochs, cast)
+    val = (
+        None
+        if validation is None
+        else _as_batches(validation, batch_size, False, False, dev, 0, cast)
+    )
     named = resolve(metrics)
     halt = as_halt(halt_when)
     run = Run(model, optimizer, epochs, _length(train), dev)
     if resume_from is not None:
         _resume(run, Checkpoint(resume_from))
     display = Display(progress, epochs)
-    step = _Step(model, optimizer, loss, named)
+    step = _Step(model, optimizer, loss, named, cast)
     if halt is not None:
         halt.start(run)
     for cb in callbacks:
@@ -165,7 +173,7 @@ def _steps(
         try:
             for cb in callbacks:
                 cb.on_step_begin(run)
-            figures = step(_tensor(x, run.device), _tensor(y, run.device))
+            figures = step(_tensor(x, run.device, step.cast), _tensor(y, run.device, step.cast))
             done = True
             totals.add(figures, len(x))
             if display.bar is not None:
@@ -193,9 +201,15 @@ class _Step:
     """One training step, and the figures of its batch."""
 
     def __init__(
-        self, model: Model, optimizer: Optimizer, loss: Loss, metrics: Mapping[str, Metric]
+        self,
+        model: Model,
+        optimizer: Optimizer,
+        loss: Loss,
+        metrics: Mapping[str, Metric],
+        cast: str | None,
     ) -> None:
         self.model, self.optimizer, self.loss, self.metrics = model, optimizer, loss, metrics
+        self.cast = cast
         self.kw: dict[str, Any] = {"loss": loss, "metrics": list(metrics.values())}
 
     def __call__(self, x: AnyTensor, y: AnyTensor) -> dict[str, float]:
@@ -245,8 +259,9 @@ def evaluate(
     dev = device or _device_of(data)
     named = resolve(metrics)
     totals = _Totals()
-    for x, y in _as_batches(data, batch_size, False, False, dev, 0):
-        xb, yb = _tensor(x, dev), _tensor(y, dev)
+    cast = _float_dtype(model)
+    for x, y in _as_batches(data, batch_size, False, False, dev, 0, cast):
+        xb, yb = _tensor(x, dev, cast), _tensor(y, dev, cast)
         out = model(xb)
         figures = {} if loss is None else {"loss": float(loss(out, yb).item())}
         figures.update({name: float(m(out, yb)) for name, m in named.items()})
@@ -272,12 +287,17 @@ def _device_of(data: Any) -> Device:
 
 
 def _as_batches(
-    data: Any, batch_size: int, shuffle: bool, drop_last: bool, dev: Device, epochs: int
+    data: Any,
+    batch_size: int,
+    shuffle: bool,
+    drop_last: bool,
+    dev: Device,
+    epochs: int,
+    cast: str | None,
 ) -> Iterable[tuple[Any, Any]]:
     if _is_pair(data):
-        return Batches(
-            data[0], data[1], batch_size, shuffle=shuffle, drop_last=drop_last, device=dev
-        )
+        x, y = _cast(data[0], cast), _cast(data[1], cast)
+        return Batches(x, y, batch_size, shuffle=shuffle, drop_last=drop_last, device=dev)
     if not isinstance(data, Iterable):
         raise TypeError(
             f"data must be a pair (x, y) or an iterable of (x, y) batches, "
@@ -295,8 +315,26 @@ def _length(data: Iterable[Any]) -> int | None:
     return len(data) if isinstance(data, Sized) else None
 
 
-def _tensor(a: Any, dev: Device) -> AnyTensor:
-    return a if isinstance(a, Tensor) else as_tensor(a, dev)
+def _tensor(a: Any, dev: Device, cast: str | None) -> AnyTensor:
+    return a if isinstance(a, Tensor) else as_tensor(_cast(a, cast), dev)
+
+
+def _float_dtype(model: Any) -> str | None:
+    """The dtype of the model's first floating parameter (what float data is cast to)."""
+    params = model.parameters() if hasattr(model, "parameters") else {}
+    for p in params.values():
+        if p.data.dtype.kind == "f":
+            return str(p.data.dtype)
+    return None
+
+
+def _cast(a: Any, dtype: str | None) -> Any:
+    """A NumPy float array in `dtype` (scikit-learn's float64 for an f32 model); tensors and
+    other arrays as they are."""
+    kind = getattr(getattr(a, "dtype", None), "kind", None)
+    if dtype is None or isinstance(a, Tensor) or kind != "f" or str(a.dtype) == dtype:
+        return a
+    return a.astype(dtype)
 
 
 def _resume(run: Run, checkpoint: Checkpoint) -> None:
