@@ -8,6 +8,7 @@ runs a training step on small sizes. Keep the model in step with examples/nanogp
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Generic, TypeVar, assert_type
 
 import shapedl as sd
@@ -179,3 +180,14 @@ tokens = sd.tensor([[1, 2, 3, 4, 5], [5, 4, 3, 2, 1]])
 out = train_step(sized(7), sized(2), sized(4), tokens)
 assert_type(out, Tensor[tuple[Const[2], Const[5], sd.Dyn], f32, Traced])
 assert out.shape == (2, 5, 7)
+
+
+def model_source(text: str) -> str:
+    """The model's code: from the first TypeVar to the end of `next_token_loss`."""
+    start = text.index('V = TypeVar("V"')
+    return text[start : text.index("    return loss\n", start)]
+
+
+here = Path(__file__).read_text()
+there = (Path(__file__).resolve().parents[2] / "examples" / "nanogpt.py").read_text()
+assert model_source(here) == model_source(there), "the model differs from examples/nanogpt.py"
