@@ -2,14 +2,17 @@
 
 Construction records what a call needs in the module's type: `Linear(784, 128)` is
 `Linear[Const[784], Const[128]]`, `Linear(d, 4 * d)` with `d: Size[D]` is
-`Linear[D, Mul[Const[4], D]]`, and `Conv2d`/`MaxPool2d`/`Flatten`/`LayerNorm` keep their
-channels, geometry and axes as type arguments (`Any` without the plugin). A call converts the
-input's shape and those arguments to dims and runs the op's own rule from the registry
-(`conv2d`, `max_pool2d`, `flatten`, `layer_norm`), so the message is the runtime's.
-`Sequential(...)` checks neighbouring widths where it can and folds a call through every
-layer with mypy's own call checking (so each layer's hook, or its plain signature, applies).
-A user-defined module without its own `__call__` is called with the signature of its
-`forward`.
+`Linear[D, Mul[Const[4], D]]`, a plain `int` is `Dyn`, and `Conv2d`, `MaxPool2d`/`AvgPool2d`,
+`Flatten`, `LayerNorm`, `Embedding`, `MultiHeadAttention` and the transformer layers keep their
+channels, geometry, axes or width as type arguments (`Any` without the plugin). A call converts
+the input's shape and those arguments to dims and runs the op's own rule from the registry
+(`conv2d`, `max_pool2d`, `avg_pool2d`, `flatten`, `layer_norm`) or the runtime's own message
+builder (`Linear`'s width), so mypy says what the runtime would raise.
+
+`Sequential(...)` checks neighbouring layers where their types tell (widths of `Linear` and
+`Embedding`, channels of `Conv2d`) and folds a call through every layer with mypy's own call
+checking, so each layer's hook, or its plain signature, applies. A user-defined module without
+its own `__call__` is called with the signature of its `forward`.
 """
 
 from __future__ import annotations
