@@ -122,6 +122,7 @@ class History(Mapping[str, list[float]]):
 
             matplotlib.use("Agg")
             import matplotlib.pyplot as plt
+            from matplotlib.ticker import MaxNLocator
         except ImportError as err:  # pragma: no cover - depends on the environment
             raise ImportError("History.plot needs matplotlib: pip install 'shapedl[plot]'") from err
         panels = [n for n in self.figures if not n.startswith("val_")]
@@ -134,6 +135,7 @@ class History(Mapping[str, list[float]]):
                     ax.plot(epochs, self.figures[key], marker=".", label=label)
             ax.set_title(name)
             ax.set_xlabel("epoch")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(alpha=0.3)
             ax.legend()
         if title:
