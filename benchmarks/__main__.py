@@ -1,15 +1,19 @@
-"""`python -m benchmarks [module ...]` (`make bench`): every benchmark module, one table.
+"""`python -m benchmarks [--threads N] [module ...]` (`make bench`): every module, one table.
 
 Prints the time per call of shapedl and of PyTorch (the median after warm-up, both in this
 process with every core) and the ratio shapedl / PyTorch; below 1 means shapedl is faster.
+`--threads N` gives both libraries N threads instead (NumPy's BLAS through threadpoolctl),
+for a figure that other work on a shared machine disturbs less.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import platform
 import sys
 import time
+from typing import Any
 
 import numpy as np
 import torch
@@ -19,17 +23,32 @@ from benchmarks import HEADER, THREADS, Bench
 MODULES = ["benchmarks.conv", "benchmarks.fit"]
 
 
+def _limit(threads: int) -> Any:
+    """Both libraries on `threads` threads while the context is open."""
+    if threads == THREADS:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits  # NOTE: only needed for --threads
+
+    torch.set_num_threads(threads)
+    return threadpool_limits(limits=threads)
+
+
 def main(argv: list[str]) -> None:
+    threads = THREADS
+    if "--threads" in argv:
+        at = argv.index("--threads")
+        threads, argv = int(argv[at + 1]), argv[:at] + argv[at + 2 :]
     chosen = [m for m in MODULES if not argv or m.rsplit(".", 1)[1] in argv]
     print(
-        f"{platform.processor() or platform.machine()}, {THREADS} threads for torch "
-        f"{torch.__version__} and numpy {np.__version__} (BLAS: all cores)"
+        f"{platform.processor() or platform.machine()}, {threads} threads of {THREADS} for "
+        f"torch {torch.__version__} and for numpy {np.__version__}'s BLAS"
     )
     print(HEADER, flush=True)
     bench = Bench()
     start = time.perf_counter()
-    for name in chosen:
-        importlib.import_module(name).run(bench)
+    with _limit(threads):
+        for name in chosen:
+            importlib.import_module(name).run(bench)
     print(f"({len(bench.rows)} cases in {time.perf_counter() - start:.0f} s)")
 
 
