@@ -3,7 +3,7 @@
 from shapedl import checkpoint, data, losses, nn, ops, optim, train  # noqa: E402  (after the core)
 from shapedl.device import Cpu, Cuda, Device, default_device, set_default_device
 from shapedl.dims import DYN
-from shapedl.errors import ShapeError, TapeError
+from shapedl.errors import DTypeError, ShapeError, TapeError
 from shapedl.ops.creation import arange, eye, from_numpy, full, ones, rand, randn, tensor, zeros
 from shapedl.tape import Gradients
 from shapedl.tensor import Tensor
@@ -45,6 +45,7 @@ __all__ = [
     "Cpu",
     "Cuda",
     "DType",
+    "DTypeError",
     "Device",
     "Dim",
     "Dyn",

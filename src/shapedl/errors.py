@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["ShapeError", "TapeError", "show_shape", "shape_error", "not_scalar", "untraced"]
+__all__ = [
+    "DTypeError",
+    "ShapeError",
+    "TapeError",
+    "dtype_error",
+    "not_scalar",
+    "shape_error",
+    "show_shape",
+    "untraced",
+]
 
 
 class ShapeError(ValueError):
@@ -18,6 +27,10 @@ class ShapeError(ValueError):
 
 class TapeError(RuntimeError):
     """A tape mistake, such as `backward()` on a tensor that was never traced."""
+
+
+class DTypeError(TypeError):
+    """Operands of different dtypes met without an explicit `astype` (no silent promotion)."""
 
 
 def show_shape(shape: Sequence[object]) -> str:
@@ -48,3 +61,28 @@ def not_scalar(shape: Sequence[object]) -> str:
         f"backward() needs a scalar, but the tensor has shape {show_shape(shape)}: "
         "reduce it first with .sum() or .mean()"
     )
+
+
+_SHORT = {
+    "float16": "f16",
+    "bfloat16": "bf16",
+    "float32": "f32",
+    "float64": "f64",
+    "int32": "i32",
+    "int64": "i64",
+    "bool": "bool_",
+}
+
+
+def _rank(name: str) -> tuple[int, int]:
+    """Which of two dtypes the fix converts to: floats over ints over bools, then the wider."""
+    kind = 2 if "float" in name or "complex" in name else 0 if name == "bool" else 1
+    return kind, int("".join(c for c in name if c.isdigit()) or 0)
+
+
+def dtype_error(op: str, *dtypes: object) -> DTypeError:
+    """`op: dtypes float32 and float64 differ; convert one with .astype(sd.f64)`."""
+    names = [str(d) for d in dtypes]
+    target = max(names, key=_rank)
+    fix = f"sd.{_SHORT[target]}" if target in _SHORT else repr(target)
+    return DTypeError(f"{op}: dtypes {' and '.join(names)} differ; convert one with .astype({fix})")

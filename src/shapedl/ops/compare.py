@@ -14,6 +14,7 @@ from typing import Any, overload
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import Shape
+from shapedl.ops.elementwise import same_dtype, weak
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT, NoTape, bool_
@@ -36,9 +37,10 @@ def _compare(
     if not tensors:
         raise TypeError(f"{op}: needs at least one tensor, got {type(a)} and {type(b)}")
     check_devices(op, *tensors)
+    same_dtype(op, *tensors)
     compare_rule(op, _shape(a), _shape(b))
-    x = a.data if isinstance(a, Tensor) else a
-    y = b.data if isinstance(b, Tensor) else b
+    x = a.data if isinstance(a, Tensor) else weak(op, a)
+    y = b.data if isinstance(b, Tensor) else weak(op, b)
     return Tensor(tensors[0].xp.asarray(fn(x, y)), tensors[0].device)
 
 
@@ -130,15 +132,17 @@ def where(cond: Tensor[Any, Any, Any], a: Operand, b: Operand) -> Tensor[Any, An
         >>> sd.ops.where(x > 0, x, 0.0).tolist()
         [0.0, 2.0]
     """
-    check_devices("where", cond, *(t for t in (a, b) if isinstance(t, Tensor)))
+    branches = tuple(t for t in (a, b) if isinstance(t, Tensor))
+    check_devices("where", cond, *branches)
+    if branches:
+        same_dtype("where", *branches)
     where_rule("where", cond.shape, _shape(a), _shape(b))
     xp, c = cond.xp, cond.data.astype(bool)
-    x = a.data if isinstance(a, Tensor) else a
-    y = b.data if isinstance(b, Tensor) else b
+    x = a.data if isinstance(a, Tensor) else weak("where", a)
+    y = b.data if isinstance(b, Tensor) else weak("where", b)
     out = xp.where(c, x, y)
     if not (isinstance(a, Tensor) or isinstance(b, Tensor)) and out.dtype.kind == "f":
         out = out.astype("float32")  # NOTE: Python floats become f32, as in `sd.tensor`
-    branches = tuple(t for t in (a, b) if isinstance(t, Tensor))
 
     def vjp(g: Array) -> list[Array | None]:
         grads: list[Array | None] = [None]

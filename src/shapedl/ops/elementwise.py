@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import Shape
+from shapedl.errors import dtype_error
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT, DType, S, Tape
@@ -214,12 +215,44 @@ def _astype_rule(op: str, x: Shape) -> Shape:
 
 @register("astype", _astype_rule, statics=("dtype",), methods=("astype",))
 def astype(x: Tensor[S, Any, TT], dtype: type[DT2]) -> Tensor[S, DT2, TT]:
-    """The values converted to `dtype`; the gradient is converted back."""
+    """The values converted to `dtype`; the gradient is converted back.
+
+    Raises:
+        TypeError: when `dtype` is not one of shapedl's dtypes (`sd.f32`, `sd.i64`...).
+    """
+    if not (isinstance(dtype, type) and issubclass(dtype, DType) and dtype.name):
+        raise TypeError(f"astype: dtype must be a shapedl dtype such as sd.f32, not {dtype!r}")
     src = x.data.dtype
     return _unary(x, x.data.astype(dtype.name), lambda g: g.astype(src))
 
 
 # ---- binary -----------------------------------------------------------------------------
+def weak(op: str, v: Any) -> Scalar:
+    """A scalar operand as a Python scalar, which NumPy treats as weak (`f32 + 2.0` is f32).
+
+    NumPy scalars and 0-d arrays carry a dtype (`f32 * np.float64(2)` is f64), so they are
+    converted; arrays must be made tensors first.
+    """
+    if type(v) is float or type(v) is int:
+        return v
+    if isinstance(v, float | int):
+        return float(v) if isinstance(v, float) else int(v)
+    if getattr(v, "ndim", None) == 0 and hasattr(v, "item"):
+        return v.item()  # type: ignore[no-any-return]
+    raise TypeError(
+        f"{op}: operands must be tensors or Python scalars, not {type(v).__name__}; "
+        "make arrays tensors with sd.tensor(...)"
+    )
+
+
+def same_dtype(op: str, *xs: Tensor[Any, Any, Any]) -> None:
+    """A `DTypeError` naming `op` and the dtypes when the tensors' dtypes differ."""
+    first = xs[0].data.dtype
+    for x in xs[1:]:
+        if x.data.dtype != first:
+            raise dtype_error(op, first, x.data.dtype)
+
+
 Grad = Callable[[Array, Any, Any, Array], Array]
 
 
@@ -229,11 +262,13 @@ def _binary(
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if not (ta or tb):
         raise TypeError(f"{op}: needs at least one tensor, got {type(a)} and {type(b)}")
-    x = a.data if isinstance(a, Tensor) else a
-    y = b.data if isinstance(b, Tensor) else b
+    x: Any = a.data if isinstance(a, Tensor) else weak(op, a)
+    y: Any = b.data if isinstance(b, Tensor) else weak(op, b)
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         check_devices(op, a, b)
-        if a.data.shape != b.data.shape:
+        if x.dtype != y.dtype:
+            raise dtype_error(op, x.dtype, y.dtype)
+        if x.shape != y.shape:
             dims.broadcast(op, a.shape, b.shape)
     out = fn(x, y)
     inputs = tuple(t for t in (a, b) if isinstance(t, Tensor))

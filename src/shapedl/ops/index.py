@@ -134,7 +134,13 @@ def getitem_rule(op: str, x: Shape, index: Item | tuple[Item, ...]) -> Shape:
 # ---- x[index] at run time ---------------------------------------------------------------
 def _item(x: Tensor[Any, Any, Any], item: Any) -> tuple[Item, Any]:
     """What the rule sees of one index item, and what the array module gets."""
-    if item is None or item is Ellipsis or isinstance(item, slice):
+    if isinstance(item, slice):
+        if not all(
+            v is None or hasattr(v, "__index__") for v in (item.start, item.stop, item.step)
+        ):
+            raise TypeError(f"getitem: the bounds of slice {item} must be ints or None")
+        return item, item
+    if item is None or item is Ellipsis:
         return item, item
     if isinstance(item, bool):
         raise TypeError("getitem: a bare True/False index is not supported")
@@ -144,7 +150,14 @@ def _item(x: Tensor[Any, Any, Any], item: Any) -> tuple[Item, Any]:
     elif isinstance(item, list | tuple) or getattr(item, "ndim", 0) > 0:
         data = x.xp.asarray(item)  # NOTE: lists and arrays of ints or bools, as NumPy takes
     else:
-        return operator.index(item), operator.index(item)
+        try:
+            i = operator.index(item)
+        except TypeError:
+            raise TypeError(
+                f"getitem: index {item!r} of type {type(item).__name__} is not an int, a slice, "
+                "None, ..., or an integer or boolean tensor"
+            ) from None
+        return i, i
     if data.dtype.kind not in "iub":
         raise TypeError(f"getitem: index arrays must be integer or boolean, not {data.dtype}")
     return IndexArray(tuple(data.shape), data.dtype.kind == "b"), data

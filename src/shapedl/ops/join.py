@@ -15,6 +15,7 @@ from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import DYN, Dim, Shape
 from shapedl.errors import shape_error
+from shapedl.ops.elementwise import same_dtype
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT, Tape
@@ -86,6 +87,7 @@ def concat(xs: Sequence[Tensor[Any, DT, TT]], axis: int = 0) -> Tensor[Any, DT, 
     """
     concat_rule("concat", [x.shape for x in xs], axis)
     check_devices("concat", *xs)
+    same_dtype("concat", *xs)
     a = axis % xs[0].ndim
     cuts = [(slice(None),) * a + (run,) for run in _runs([x.shape[a] for x in xs])]
     out = xs[0].xp.concatenate([x.data for x in xs], axis=a)
@@ -122,6 +124,7 @@ def stack(xs: Sequence[Tensor[Any, DT, TT]], axis: int = 0) -> Tensor[Any, DT, T
     """
     want = stack_rule("stack", [x.shape for x in xs], axis)
     check_devices("stack", *xs)
+    same_dtype("stack", *xs)
     a = axis % len(want)
     out = xs[0].xp.stack([x.data for x in xs], axis=a)
     return record(out, tuple(xs), lambda g: [g.take(i, axis=a) for i in range(len(xs))])

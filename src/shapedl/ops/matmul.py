@@ -13,7 +13,7 @@ from typing import Any, TypeVar, overload
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import Dim, Shape
-from shapedl.errors import shape_error
+from shapedl.errors import dtype_error, shape_error
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT, NoTape, Tape, Traced
@@ -86,6 +86,8 @@ def matmul(a: Tensor[Any, DT, Any], b: Tensor[Any, DT, Any]) -> Tensor[Any, DT, 
         (5, 2, 4)
     """
     check_devices("matmul", a, b)
+    if a.data.dtype != b.data.dtype:
+        raise dtype_error("matmul", a.data.dtype, b.data.dtype)
     matmul_rule("matmul", a.shape, b.shape)
     xp = a.xp
     x = a.data if a.ndim > 1 else a.data[None, :]

@@ -1,0 +1,221 @@
+"""Dtypes: no silent promotion between tensors, weak Python scalars, clear bad-argument errors.
+
+PyTorch promotes `f32 + f64` to f64 silently; shapedl refuses (DESIGN: f32 stays f32), so
+the error cases are checked against the rule itself, and the cases that do run are compared
+with PyTorch (or with NumPy, whose meaning wins where the two disagree: `int + 0.5` is f64).
+"""
+
+import numpy as np
+import pytest
+import torch
+from harness import compare
+
+import shapedl as sd
+
+MIXES = [
+    ("float32", "float64"),
+    ("float64", "float32"),
+    ("float32", "int64"),
+    ("int32", "float64"),
+    ("int32", "int64"),
+    ("float32", "bool"),
+]
+
+BINARY = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "pow": lambda a, b: a**b,
+    "maximum": lambda a, b: a.maximum(b),
+    "minimum": lambda a, b: sd.ops.minimum(a, b),
+    "eq": lambda a, b: a.eq(b),
+    "ne": lambda a, b: a.ne(b),
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+    "where": lambda a, b: sd.ops.where(sd.ones((3, 3)) > 0, a, b),
+    "matmul": lambda a, b: a @ b,
+    "concat": lambda a, b: sd.ops.concat([a, b]),
+    "stack": lambda a, b: sd.ops.stack([a, b], axis=1),
+}
+
+
+def _pair(da, db):
+    rng = np.random.default_rng(0)
+    a, b = (rng.integers(1, 4, (3, 3)).astype(d) for d in (da, db))
+    return sd.from_numpy(a), sd.from_numpy(b)
+
+
+@pytest.mark.parametrize("da,db", MIXES)
+@pytest.mark.parametrize("op", BINARY)
+def test_a_dtype_mix_is_an_error_naming_op_dtypes_and_fix(op, da, db):
+    a, b = _pair(da, db)
+    with pytest.raises(sd.DTypeError) as err:
+        BINARY[op](a, b)
+    text = str(err.value)
+    assert text.startswith(f"{op}: dtypes {da} and {db} differ")
+    assert ".astype(sd." in text
+
+
+@pytest.mark.parametrize("op", ["add", "mul", "matmul", "where"])
+def test_a_dtype_mix_is_an_error_on_traced_tensors_too(op):
+    a, b = _pair("float32", "float64")
+    with pytest.raises(sd.DTypeError):
+        BINARY[op](a.traced(), b)
+
+
+def test_the_message_names_the_fix():
+    a, b = _pair("float32", "float64")
+    with pytest.raises(TypeError, match=r"^add: dtypes float32 and float64 differ; "):
+        a + b
+    with pytest.raises(sd.DTypeError) as err:
+        a + b
+    assert str(err.value).endswith("convert one with .astype(sd.f64)")
+    with pytest.raises(sd.DTypeError, match=r"convert one with \.astype\(sd\.f32\)$"):
+        _pair("int64", "float32")[0] * _pair("int64", "float32")[1]
+
+
+def test_dtype_error_is_a_type_error_exported_from_shapedl():
+    assert issubclass(sd.DTypeError, TypeError)
+    assert sd.DTypeError is sd.errors.DTypeError
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("op", ["add", "mul", "div", "matmul", "concat"])
+def test_the_suggested_astype_fixes_the_mix_like_torch(op, dtype):
+    other = "float64" if dtype == "float32" else "float32"
+    fn = BINARY[op]
+    a = np.random.default_rng(1).standard_normal((3, 3)).astype(dtype)
+    b = np.random.default_rng(2).standard_normal((3, 3)).astype(other)
+    tfn = {
+        "add": torch.add,
+        "mul": torch.mul,
+        "div": torch.div,
+        "matmul": torch.matmul,
+        "concat": lambda x, y: torch.cat([x, y]),
+    }[op]
+    compare(
+        lambda x, y: fn(x, y.astype(x.dtype)),
+        lambda x, y: tfn(x, y.to(x.dtype)),
+        [a, b],
+    )
+
+
+# ---- weak Python scalars ----------------------------------------------------------------
+SCALAR_OPS = [
+    lambda x, s: x + s,
+    lambda x, s: s + x,
+    lambda x, s: x - s,
+    lambda x, s: s - x,
+    lambda x, s: x * s,
+    lambda x, s: s * x,
+    lambda x, s: x / s,
+    lambda x, s: x**s,
+]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("scalar", [2, 2.5, np.float64(2.5), np.int64(2), np.float32(0.5)])
+@pytest.mark.parametrize("k", range(len(SCALAR_OPS)))
+def test_scalars_are_weak_like_torch(k, scalar, dtype):
+    fn = SCALAR_OPS[k]
+    a = np.random.default_rng(0).uniform(1, 2, (2, 3)).astype(dtype)
+    out = fn(sd.from_numpy(a).traced(), scalar)
+    want = fn(torch.from_numpy(a), scalar.item() if isinstance(scalar, np.generic) else scalar)
+    assert out.numpy().dtype == str(want.dtype).removeprefix("torch.") == dtype
+    np.testing.assert_allclose(out.numpy(), want.numpy(), rtol=1e-3)
+    grad = out.sum().backward()
+    assert grad[out.node.inputs[0]].numpy().dtype == dtype
+
+
+@pytest.mark.parametrize("scalar", [0.5, np.float64(0.5)])
+def test_integer_tensor_and_float_scalar_promote_as_numpy(scalar):
+    a = np.arange(4, dtype="int64")
+    out = sd.from_numpy(a) + scalar
+    want = a + float(scalar)  # NumPy's weak-scalar meaning (PyTorch would give f32)
+    assert out.numpy().dtype == want.dtype
+    np.testing.assert_array_equal(out.numpy(), want)
+    assert (sd.from_numpy(a) * 2).numpy().dtype == np.int64
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_comparisons_and_where_take_scalars_of_any_kind(dtype):
+    a = np.linspace(-1, 1, 6).astype(dtype)
+    x = sd.from_numpy(a)
+    for s in (0, 0.0, np.float64(0.0), np.int32(0)):
+        np.testing.assert_array_equal((x > s).numpy(), torch.from_numpy(a) > float(s))
+        out = sd.ops.where(x > 0, x, s)
+        assert out.numpy().dtype == dtype
+        np.testing.assert_array_equal(out.numpy(), np.where(a > 0, a, 0).astype(dtype))
+    assert (sd.from_numpy(np.arange(3)) < 1.5).numpy().tolist() == [True, True, False]
+
+
+def test_where_condition_of_any_dtype_and_one_tensor_branch():
+    x = sd.from_numpy(np.arange(4.0, dtype="float32"))
+    assert sd.ops.where(x > 1, 1.0, x).dtype is sd.f32
+    assert sd.ops.where(sd.from_numpy(np.arange(4)) > 1, x, x).dtype is sd.f32
+
+
+def test_an_array_operand_must_become_a_tensor_first():
+    with pytest.raises(TypeError, match=r"^add: operands must be tensors or Python scalars"):
+        sd.ones((3,)) + [1.0, 2.0, 3.0]  # type: ignore[operator]
+    with pytest.raises(TypeError, match=r"^mul: .*not ndarray.*sd\.tensor"):
+        sd.ops.mul(sd.ones((3,)), np.ones(3))
+
+
+# ---- other bad arguments: clear errors naming the op, never a NumPy traceback ------------
+X = sd.ones((2, 3))
+FLOAT_INDEX = sd.tensor([0.0, 1.0])
+
+BAD = [
+    ("sum axis", lambda: X.sum(axis=2), sd.ShapeError, "sum: shape (2, 3): axis 2"),
+    ("mean axes", lambda: X.mean(axis=(0, -3)), sd.ShapeError, "mean: shape (2, 3): axis -3"),
+    ("argmax axis", lambda: X.argmax(axis=2), sd.ShapeError, "argmax: shape (2, 3): axis 2"),
+    ("softmax axis", lambda: X.softmax(axis=-3), sd.ShapeError, "softmax: shape (2, 3): axis -3"),
+    ("concat axis", lambda: sd.ops.concat([X, X], axis=2), sd.ShapeError, "concat: shape (2, 3)"),
+    ("split axis", lambda: X.split(2, axis=3), sd.ShapeError, "split: shape (2, 3): axis 3"),
+    ("transpose axis", lambda: X.transpose(0, 2), sd.ShapeError, "transpose: shape (2, 3)"),
+    (
+        "reshape product",
+        lambda: X.reshape((4, 2)),
+        sd.ShapeError,
+        "reshape: shapes (2, 3) and (4, 2): 6 values cannot take the shape of 8",
+    ),
+    ("reshape -1", lambda: X.reshape((-1, 4)), sd.ShapeError, "reshape: shapes (2, 3) and (-1, 4)"),
+    (
+        "gather float index",
+        lambda: X.gather(sd.tensor([[0.0], [1.0]]), axis=1),
+        TypeError,
+        "gather: the index must be an integer tensor, not float32",
+    ),
+    (
+        "select float index",
+        lambda: X.select(FLOAT_INDEX),
+        TypeError,
+        "select: the index must be an integer tensor, not float32",
+    ),
+    (
+        "getitem float tensor",
+        lambda: X[FLOAT_INDEX],
+        TypeError,
+        "getitem: index arrays must be integer or boolean, not float32",
+    ),
+    ("getitem float", lambda: X[1.5], TypeError, "getitem: index 1.5 of type float"),
+    ("getitem float slice", lambda: X[0.5:], TypeError, "getitem: the bounds of slice"),
+    (
+        "embedding float index",
+        lambda: sd.ops.embedding(FLOAT_INDEX, X),
+        TypeError,
+        "embedding: index must be an integer tensor",
+    ),
+    ("astype string", lambda: X.astype("float64"), TypeError, "astype: dtype must be"),
+]
+
+
+@pytest.mark.parametrize("fn,kind,text", [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_bad_arguments_give_clear_errors(fn, kind, text):
+    with pytest.raises(kind) as err:
+        fn()
+    assert str(err.value).startswith(text)
