@@ -99,7 +99,7 @@ def sample(model: CharTransformer, prompt: list[int], length: int, seed: int = 0
 def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="two steps and a short sample")
-    parser.add_argument("--epochs", type=int, default=25)
+    parser.add_argument("--epochs", type=int, default=15)
     args = parser.parse_args(argv)
     sd.set_default_device(sd.Cpu(seed=0))
 
