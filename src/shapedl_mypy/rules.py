@@ -8,16 +8,18 @@ converted leaves the call with mypy's own type: less precise, never wrong.
 
 from __future__ import annotations
 
+import functools
 import inspect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from mypy.nodes import ListExpr, TupleExpr
+from mypy.nodes import Expression, ListExpr, TupleExpr
 from mypy.plugin import FunctionSigContext, MethodSigContext
 from mypy.types import (
     AnyType,
     FunctionLike,
     Instance,
+    NoneType,
     TupleType,
     Type,
     TypeVarType,
@@ -41,7 +43,7 @@ from shapedl_mypy.convert import (
     tensor_parts,
 )
 
-__all__ = ["apply_rule", "list_signature", "widen_operand", "make_tensor", "rule_kwargs", "tape_of"]
+__all__ = ["apply_rule", "list_signature", "make_tensor", "rule_kwargs", "tape_of", "widen_operand"]
 
 NOTAPE = f"{TYPES}.NoTape"
 TRACED = f"{TYPES}.Traced"
@@ -69,16 +71,13 @@ def _operand_shape(call: Call, typ: Type) -> Shape | None | object:
         isinstance(t, Instance) and t.type.fullname == "builtins.bool"
     ):
         return ()
-    if isinstance(t, Instance) and t.type.fullname == "builtins.None":
-        return None
-    from mypy.types import NoneType
-
     return None if isinstance(t, NoneType) else UNKNOWN
 
 
-def _tensor_list(call: Call, typ: Type, expr: Any) -> list[Any] | object:
+def _tensor_list(call: Call, typ: Type, expr: Expression | None) -> list[Any] | object:
+    """The shapes of a literal list (or tuple type) of tensors; `UNKNOWN` otherwise."""
     items: list[Type | None]
-    if expr is not None and hasattr(expr, "items") and not hasattr(expr, "keys"):
+    if isinstance(expr, (ListExpr, TupleExpr)):
         items = [call.lookup(e) for e in expr.items]
     else:
         t = get_proper_type(typ)
@@ -90,6 +89,7 @@ def _tensor_list(call: Call, typ: Type, expr: Any) -> list[Any] | object:
 
 
 def operand_types(call: Call, spec: OpSpec) -> list[Type]:
+    """The types of the call's tensor operands (items of literal lists one by one)."""
     out: list[Type] = []
     for name in spec.tensors:
         one = call.one(name)
@@ -97,9 +97,8 @@ def operand_types(call: Call, spec: OpSpec) -> list[Type]:
             out.append(one[0])
     for name in spec.tensor_lists:
         for t, e in call.args.get(name, []):
-            items = getattr(e, "items", None)
-            if isinstance(items, list):
-                out += [call.lookup(i) or any_type() for i in items]
+            if isinstance(e, (ListExpr, TupleExpr)):
+                out += [call.lookup(i) or any_type() for i in e.items]
             else:
                 out.append(t)
     return out
@@ -146,12 +145,19 @@ def rule_kwargs(call: Call, spec: OpSpec) -> dict[str, Any] | None:
     return _accepted(spec, kwargs)
 
 
+@functools.cache
+def _rule_params(rule: Callable[..., Any]) -> tuple[list[str], bool]:
+    """The rule's parameter names and whether it takes `**kwargs`."""
+    params = inspect.signature(rule).parameters
+    return list(params), any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
 def _accepted(spec: OpSpec, kwargs: dict[str, Any]) -> dict[str, Any]:
     """`kwargs` the rule takes; a tensor named otherwise in the spec goes by its position."""
-    params = inspect.signature(spec.rule).parameters
-    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+    params, any_kwargs = _rule_params(spec.rule)
+    if any_kwargs:
         return kwargs
-    positional = list(params)[1:]
+    positional = params[1:]
     out: dict[str, Any] = {}
     for i, name in enumerate((*spec.tensors, *spec.tensor_lists)):
         if name in kwargs:
