@@ -29,3 +29,6 @@ def f(x: Tensor[tuple[B, T, C]], h: int) -> None:
     reveal_type(t - t)  # R: Literal[0]?
     reveal_type(c * h)  # R: int
     reveal_type(t + 2 * b - 3)  # R: Size[Sub[Add[Mul[Const[2], B], T], Const[3]]]
+
+
+reveal_type(sd.nn.Linear(8 * 13 * 13, 10))  # R: Linear[Const[1352], Const[10]]
