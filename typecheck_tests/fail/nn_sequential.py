@@ -15,8 +15,10 @@ sd.nn.Sequential(sd.nn.Linear(4, 8), sd.nn.ReLU(), sd.nn.Linear(16, 2))  # E: [s
 sd.nn.Sequential(sd.nn.Linear(4, 8), sd.nn.LayerNorm(8), sd.nn.Dropout(0.5), sd.nn.Linear(9, 2))  # E: [shape] layer 3 (Linear) takes width 9 at axis -1 but layer 0 gives width 8
 
 sd.nn.Sequential(sd.nn.Embedding(65, 32), sd.nn.Linear(64, 65))  # E: [shape] Sequential: shapes (..., 32) and (65, 64): layer 1 (Linear) takes width 64 at axis -1 but layer 0 gives width 32
-sd.nn.Sequential(sd.nn.Conv2d(1, 8, 3), sd.nn.ReLU(), sd.nn.MaxPool2d(2), sd.nn.Conv2d(16, 4, 3))  # E: [shape] Sequential: shapes (N, 8, H, W) and (4, 16, KH, KW): layer 3 (Conv2d) takes 16 channels at axis 1 but layer 0 gives 8
+sd.nn.Sequential(sd.nn.Conv2d(1, 8, 3), sd.nn.ReLU(), sd.nn.MaxPool2d(2), sd.nn.Conv2d(16, 4, 3))  # E: [shape] Sequential: shapes (N, 8, ...) and (4, 16, 3, 3): layer 3 (Conv2d) takes 16 channels at axis 1 but layer 0 gives 8
 sd.nn.Sequential(sd.nn.Conv2d(1, 8, 3), sd.nn.Flatten(), sd.nn.Linear(8, 2), sd.nn.Conv2d(1, 8, 3))
+sd.nn.Sequential(sd.nn.Conv2d(1, 8, 3), sd.nn.ConvTranspose2d(4, 1, 2))  # E: [shape] Sequential: shapes (N, 8, ...) and (4, 1, 2, 2): layer 1 (ConvTranspose2d) takes 4 channels at axis 1 but layer 0 gives 8
+sd.nn.Sequential(sd.nn.Conv1d(2, 4, 3), sd.nn.BatchNorm1d(4), sd.nn.Conv1d(4, 2, 3), sd.nn.Conv1d(4, 2, 3))  # E: [shape] Sequential: shapes (N, 2, ...) and (2, 4, 3): layer 3 (Conv1d) takes 4 channels at axis 1 but layer 2 gives 2
 
 cnn = sd.nn.Sequential(sd.nn.Conv2d(1, 8, 3), sd.nn.ReLU(), sd.nn.Flatten(), sd.nn.Linear(100, 10))
 pooled = sd.nn.Sequential(sd.nn.Conv2d(1, 8, 3), sd.nn.MaxPool2d(2), sd.nn.Flatten(), sd.nn.Linear(8 * 26 * 26, 10))

@@ -38,6 +38,8 @@ img = sd.ones((2, 1, 28, 28))
 reveal_type(sd.nn.Conv2d(1, 8, 3)(img))  # R: Tensor[tuple[Const[2], Const[8], Const[26], Const[26]], f32, NoTape]
 reveal_type(sd.nn.Conv2d(1, 4, 5, stride=2, padding=2)(img))  # R: Tensor[tuple[Const[2], Const[4], Const[14], Const[14]], f32, NoTape]
 reveal_type(sd.nn.Conv2d(1, 4, 3, padding="same")(img.traced()))  # R: Tensor[tuple[Const[2], Const[4], Const[28], Const[28]], f32, Traced]
+reveal_type(sd.nn.Conv1d(2, 4, 3, stride=2, padding="valid")(sd.ones((1, 2, 10))))  # R: Tensor[tuple[Const[1], Const[4], Const[4]], f32, NoTape]
+reveal_type(sd.nn.ConvTranspose2d(1, 3, 3, stride=2, padding=1, output_padding=1)(img))  # R: Tensor[tuple[Const[2], Const[3], Const[56], Const[56]], f32, NoTape]
 reveal_type(sd.nn.MaxPool2d(2)(img))  # R: Tensor[tuple[Const[2], Const[1], Const[14], Const[14]], f32, NoTape]
 reveal_type(sd.nn.AvgPool2d(3, stride=1, padding=1)(img))  # R: Tensor[tuple[Const[2], Const[1], Const[28], Const[28]], f32, NoTape]
 reveal_type(sd.nn.Flatten()(img))  # R: Tensor[tuple[Const[2], Const[784]], f32, NoTape]

@@ -31,6 +31,7 @@ Kn = DefaultTypeVar("Kn", default=Any)
 St = DefaultTypeVar("St", default=Any)
 Pd = DefaultTypeVar("Pd", default=Any)
 Dl = DefaultTypeVar("Dl", default=Any)
+Op = DefaultTypeVar("Op", default=Any)
 Pair = int | tuple[int, int]
 Padding = int | tuple[int, int] | Literal["same", "valid"]
 
@@ -63,7 +64,7 @@ class _Conv(Module):
         self.bias = uniform((self.out_channels,), bound, device) if bias else None
 
 
-class Conv1d(_Conv):
+class Conv1d(_Conv, Generic[Ci, Co, Kn, St, Pd, Dl]):
     """A 1-d convolution over `(N, C_in, L)` inputs.
 
     Args:
@@ -170,7 +171,7 @@ class Conv2d(_Conv, Generic[Ci, Co, Kn, St, Pd, Dl]):
     __call__ = forward
 
 
-class ConvTranspose2d(_Conv):
+class ConvTranspose2d(_Conv, Generic[Ci, Co, Kn, St, Pd, Op, Dl]):
     """A 2-d transposed convolution (the gradient of `Conv2d` with respect to its input).
 
     The weight is `(C_in, C_out / groups, KH, KW)`, as in PyTorch.

@@ -59,7 +59,9 @@ NN = "shapedl.nn"
 MODULE = f"{NN}.module.Module"
 SEQUENTIAL = f"{NN}.module.Sequential"
 LINEAR = f"{NN}.linear.Linear"
+CONV1D = f"{NN}.conv.Conv1d"
 CONV2D = f"{NN}.conv.Conv2d"
+CONV_T2D = f"{NN}.conv.ConvTranspose2d"
 MAXPOOL = f"{NN}.pool.MaxPool2d"
 AVGPOOL = f"{NN}.pool.AvgPool2d"
 FLATTEN = f"{NN}.activation.Flatten"
@@ -120,11 +122,12 @@ def _is_dim(v: object) -> bool:
     )
 
 
-def _pair(v: object) -> tuple[Dim, Dim] | None:
+def _tuple(v: object, n: int) -> tuple[Dim, ...] | None:
+    """`v` as `n` dims (an int repeated, or a tuple of `n`), or None."""
     if _is_dim(v):
-        return (v, v)  # type: ignore[return-value]
-    if isinstance(v, tuple) and len(v) == 2 and all(_is_dim(i) for i in v):
-        return (v[0], v[1])
+        return (v,) * n  # type: ignore[return-value]
+    if isinstance(v, tuple) and len(v) == n and all(_is_dim(i) for i in v):
+        return v
     return None
 
 
@@ -132,9 +135,9 @@ def _dim_type(call: Call, v: object) -> Type:
     return call.conv.dim_type(v) if _is_dim(v) else any_type()
 
 
-def _pair_type(call: Call, v: object) -> Type:
-    pair = _pair(v)
-    return any_type() if pair is None else call.conv.shape_type(pair)
+def _pair_type(call: Call, v: object, n: int = 2) -> Type:
+    dims_ = _tuple(v, n)
+    return any_type() if dims_ is None else call.conv.shape_type(dims_)
 
 
 def _refined(ctx: FunctionContext, args: Sequence[Type]) -> Type:
@@ -158,27 +161,34 @@ def embedding_new(ctx: FunctionContext) -> Type:
     return _refined(ctx, [_dim_type(call, v), _dim_type(call, d)])
 
 
-def conv2d_new(ctx: FunctionContext) -> Type:
-    """`Conv2d(1, 8, 3)` records channels, kernel, stride, padding and dilation."""
-    call = from_function(ctx)
-    if _value(call, "groups", 1) != 1:
-        return ctx.default_return_type
-    padding = _value(call, "padding", 0)
-    if padding in ("same", "valid"):
-        pad: Type = LiteralType(padding, call.named("builtins.str", []))
-    else:
-        pad = _pair_type(call, padding)
-    return _refined(
-        ctx,
-        [
-            _dim_type(call, _value(call, "in_channels", UNKNOWN)),
-            _dim_type(call, _value(call, "out_channels", UNKNOWN)),
-            _pair_type(call, _value(call, "kernel_size", UNKNOWN)),
-            _pair_type(call, _value(call, "stride", 1)),
-            pad,
-            _pair_type(call, _value(call, "dilation", 1)),
-        ],
-    )
+def _conv_new(nd: int, transposed: bool) -> Callable[[FunctionContext], Type]:
+    """`Conv2d(1, 8, 3)` records channels, kernel, stride, padding (output padding for a
+    transposed convolution) and dilation; only without groups."""
+
+    def hook(ctx: FunctionContext) -> Type:
+        call = from_function(ctx)
+        if _value(call, "groups", 1) != 1:
+            return ctx.default_return_type
+        padding = _value(call, "padding", 0)
+        if padding in ("same", "valid") and not transposed:
+            pad: Type = LiteralType(padding, call.named("builtins.str", []))
+        else:
+            pad = _pair_type(call, padding, nd)
+        extra = [_pair_type(call, _value(call, "output_padding", 0), nd)] if transposed else []
+        return _refined(
+            ctx,
+            [
+                _dim_type(call, _value(call, "in_channels", UNKNOWN)),
+                _dim_type(call, _value(call, "out_channels", UNKNOWN)),
+                _pair_type(call, _value(call, "kernel_size", UNKNOWN), nd),
+                _pair_type(call, _value(call, "stride", 1), nd),
+                pad,
+                *extra,
+                _pair_type(call, _value(call, "dilation", 1), nd),
+            ],
+        )
+
+    return hook
 
 
 def pool_new(ctx: FunctionContext) -> Type:
@@ -321,18 +331,24 @@ def _width_call(inputs: int) -> Callable[[MethodContext], Type]:
     return hook
 
 
-def conv2d_call(ctx: MethodContext) -> Type:
-    """`Conv2d` by the `conv2d` rule, with the weight shape `(Out, In, KH, KW)`."""
-    found, args = _input(ctx), _module_args(ctx)
-    if found is None or args is None or len(args) != 6:
-        return ctx.default_return_type
-    call, x, shape = found
-    ci, co, k, s, p, d = (_decode(call.conv, a) for a in args)
-    if UNKNOWN in (k, s, p, d) or not isinstance(k, tuple):
-        return ctx.default_return_type
-    weight = (co, ci, *k)
-    rule = _rule("conv2d")
-    return _result(call, x, lambda: rule("conv2d", shape, weight, None, s, p, d, 1))
+def _conv_call(op: str) -> Callable[[MethodContext], Type]:
+    """A convolution by its op's rule, with the weight shape `(Out, In, *K)` (`(In, Out, *K)`
+    for a transposed one) as the module creates it."""
+    transposed = op == "conv_transpose2d"
+
+    def hook(ctx: MethodContext) -> Type:
+        found, args = _input(ctx), _module_args(ctx)
+        if found is None or args is None or len(args) != (7 if transposed else 6):
+            return ctx.default_return_type
+        call, x, shape = found
+        ci, co, k, *geometry = (_decode(call.conv, a) for a in args)
+        if UNKNOWN in geometry or not isinstance(k, tuple):
+            return ctx.default_return_type
+        weight = (ci, co, *k) if transposed else (co, ci, *k)
+        rule = _rule(op)
+        return _result(call, x, lambda: rule(op, shape, weight, None, *geometry, 1))
+
+    return hook
 
 
 def _pool_call(op: str) -> Callable[[MethodContext], Type]:
@@ -431,8 +447,8 @@ def sequential_new(ctx: FunctionContext) -> Type:
     """Check neighbouring layers where their sizes are in their types.
 
     A `Linear` must take the width (last axis) the layers before it give (a `Linear` or an
-    `Embedding`, through shape-keeping layers), and a `Conv2d` the channels (axis 1) of the
-    `Conv2d` before it (through activations, pools and batch norms).
+    `Embedding`, through shape-keeping layers), and a convolution the channels (axis 1) of the
+    convolution before it (through activations, pools and batch norms).
     """
     call = from_function(ctx)
     width: tuple[int, Dim] | None = None
@@ -451,11 +467,15 @@ def sequential_new(ctx: FunctionContext) -> Type:
             width, channels = (i, args[1]), None
         elif name == EMBEDDING and len(args) == 2:
             width, channels = (i, args[1]), None
-        elif name == CONV2D and len(args) == 6:
+        elif name in (CONV1D, CONV2D, CONV_T2D) and len(args) >= 6:
             if channels is not None and dims.same(channels[1], args[0]) is False:
-                shapes = [("N", channels[1], "H", "W"), (args[1], args[0], "KH", "KW")]
+                k = _decode(call.conv, t.args[2])
+                kernel = k if isinstance(k, tuple) else ("...",)
+                weight = (args[0], args[1]) if name == CONV_T2D else (args[1], args[0])
+                shapes = [("N", channels[1], "..."), (*weight, *kernel)]
                 need = f"{args[0]} channels at axis 1"
-                _chain_error(call, i, "Conv2d", need, channels[0], str(channels[1]), shapes)
+                what = t.type.name
+                _chain_error(call, i, what, need, channels[0], str(channels[1]), shapes)
             width, channels = None, (i, args[1])
         else:
             width = width if name in _KEEP_SHAPE else None
@@ -515,7 +535,9 @@ def module_call_signature(ctx: MethodSigContext) -> FunctionLike:
 CONSTRUCTORS: dict[str, Callable[[FunctionContext], Type]] = {
     LINEAR: linear_new,
     EMBEDDING: embedding_new,
-    CONV2D: conv2d_new,
+    CONV1D: _conv_new(1, transposed=False),
+    CONV2D: _conv_new(2, transposed=False),
+    CONV_T2D: _conv_new(2, transposed=True),
     MAXPOOL: pool_new,
     AVGPOOL: pool_new,
     FLATTEN: flatten_new,
@@ -527,7 +549,9 @@ CONSTRUCTORS: dict[str, Callable[[FunctionContext], Type]] = {
 }
 CALLS: dict[str, Callable[[MethodContext], Type]] = {
     f"{LINEAR}.__call__": linear_call,
-    f"{CONV2D}.__call__": conv2d_call,
+    f"{CONV1D}.__call__": _conv_call("conv1d"),
+    f"{CONV2D}.__call__": _conv_call("conv2d"),
+    f"{CONV_T2D}.__call__": _conv_call("conv_transpose2d"),
     f"{MAXPOOL}.__call__": _pool_call("max_pool2d"),
     f"{AVGPOOL}.__call__": _pool_call("avg_pool2d"),
     f"{FLATTEN}.__call__": flatten_call,
