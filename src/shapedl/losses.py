@@ -232,9 +232,14 @@ def smooth_l1_loss(
 
 
 # ---- classification ---------------------------------------------------------------------
+def logits_loss_rule(op: str, logits: Shape, target: Shape, reduction: str = "mean") -> Shape:
+    """`pointwise_loss_rule` with the operand named as the function names it (`logits`)."""
+    return pointwise_loss_rule(op, logits, target, reduction)
+
+
 @register(
     "binary_cross_entropy_with_logits_loss",
-    pointwise_loss_rule,
+    logits_loss_rule,
     tensors=_LOGITS,
     statics=_REDUCTION,
 )

@@ -45,12 +45,15 @@ def shape_rule(op: str, shape: Sequence[Dim] | Dim) -> Shape:
 
 
 def arange_rule(op: str, start: Dim, stop: Dim | None = None, step: Dim = 1) -> Shape:
+    """`ceil((stop - start) / step)` values, or none; `arange(n)` counts from 0."""
     if stop is None:
-        return (start,)
+        start, stop = 0, start
+    if step == 0:
+        raise ShapeError(f"{op}: step must not be 0")
+    if isinstance(start, int) and isinstance(stop, int) and isinstance(step, int):
+        return (max(0, -(-(stop - start) // step)),)
     if step == 1:
         return (dims.sub(stop, start),)
-    if all(isinstance(v, int) for v in (start, stop, step)):
-        return (max(0, -(-(stop - start) // step)),)  # type: ignore[operator]
     return (dims.DYN,)
 
 

@@ -53,8 +53,8 @@ Scalar = int | float
 Operand = Tensor[Any, Any, Any] | Scalar
 
 
-def same_shape(op: str, x: Shape) -> Shape:
-    """The rule of every unary elementwise op: the shape is kept."""
+def same_shape(op: str, x: Shape, **statics: object) -> Shape:
+    """The rule of every unary elementwise op: the shape is kept (whatever `slope`, `min`...)."""
     return x
 
 
@@ -209,7 +209,7 @@ def reciprocal(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     return _unary(x, out, lambda g: -g * out * out)
 
 
-def _astype_rule(op: str, x: Shape) -> Shape:
+def _astype_rule(op: str, x: Shape, dtype: object = None) -> Shape:
     return x
 
 

@@ -1,0 +1,416 @@
+"""Each op's shape rule predicts the run-time shape, for every op in `REGISTRY`.
+
+`CASES` holds sample calls of every registered op (keyword arguments of its public function).
+For each, the public function runs, and the registered rule is called the way the mypy plugin
+calls it (`spec.rule(spec.name, **shapes_and_statics)`, a tensor as its shape, `None` as
+`None`); the two shapes must agree. An op registered without an entry here fails the test.
+
+The same rule is then called on symbols: every size above 1 in the first case becomes a
+symbol (equal sizes the same symbol), and the symbolic result, evaluated back at the sizes,
+must be the run-time shape (a `Dyn` dim agrees with anything). A few key ops also have the
+exact symbolic result written out.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from typing import Any
+
+import numpy as np
+import pytest
+
+import shapedl as sd
+from shapedl import dims
+from shapedl.dims import DYN, sym
+from shapedl.ops import REGISTRY, OpSpec
+from shapedl.ops.index import IndexArray
+
+_RNG = np.random.default_rng(0)
+
+
+def T(*shape: int, dtype: str = "float32") -> sd.Tensor[Any, Any, Any]:
+    """A tensor of `shape` with values in (0.5, 1.5), safe for log, sqrt and division."""
+    return sd.from_numpy(_RNG.uniform(0.5, 1.5, shape).astype(dtype))
+
+
+def I(*shape: int, high: int = 2) -> sd.Tensor[Any, Any, Any]:  # noqa: E743
+    """An integer index tensor of `shape` with values in [0, high)."""
+    return sd.from_numpy(_RNG.integers(0, high, shape).astype("int64"))
+
+
+def M(*shape: int) -> sd.Tensor[Any, Any, Any]:
+    """A boolean mask of `shape`."""
+    return sd.from_numpy(_RNG.integers(0, 2, shape).astype(bool))
+
+
+def _unary(*extra: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"x": T(2, 3)}, {"x": T(4)}, {"x": T()}, *extra]
+
+
+def _binary() -> list[dict[str, Any]]:
+    return [
+        {"a": T(2, 3), "b": T(2, 3)},
+        {"a": T(4, 1, 3), "b": T(5, 1)},
+        {"a": T(3), "b": 2.0},
+        {"a": 2.0, "b": T(2, 3)},
+    ]
+
+
+def _compare() -> list[dict[str, Any]]:
+    return [{"a": T(2, 3), "b": T(3)}, {"a": T(4, 1), "b": 0.5}, {"a": T(), "b": T(2, 2)}]
+
+
+def _reduce(*extra: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"x": T(2, 3, 4), "axis": 1},
+        {"x": T(2, 3, 4)},
+        {"x": T(2, 3, 4), "axis": (0, -1), "keepdims": True},
+        {"x": T(5), "axis": -1, "keepdims": False},
+        *extra,
+    ]
+
+
+def _conv2d_cases() -> list[dict[str, Any]]:
+    return [
+        {"x": T(2, 3, 9, 8), "weight": T(4, 3, 3, 3), "bias": T(4), "stride": 2, "padding": 1},
+        {"x": T(1, 4, 7, 7), "weight": T(6, 2, 3, 2), "groups": 2, "dilation": (2, 1)},
+        {"x": T(2, 3, 5, 5), "weight": T(4, 3, 3, 3), "padding": "same"},
+    ]
+
+
+def _pool() -> list[dict[str, Any]]:
+    return [
+        {"x": T(2, 3, 8, 6), "kernel_size": 2},
+        {"x": T(1, 2, 7, 7), "kernel_size": 3, "stride": 2, "padding": 1},
+        {"x": T(1, 1, 5, 9), "kernel_size": (2, 3), "stride": (1, 2)},
+    ]
+
+
+def _pointwise_loss(first: str = "input") -> list[dict[str, Any]]:
+    return [
+        {first: T(4, 3), "target": T(4, 3)},
+        {first: T(4, 3), "target": T(4, 3), "reduction": "none"},
+        {first: T(5), "target": T(5), "reduction": "sum"},
+    ]
+
+
+CASES: dict[str, list[dict[str, Any]]] = {
+    **{
+        op: _unary()
+        for op in [
+            "neg",
+            "abs",
+            "exp",
+            "log",
+            "sqrt",
+            "square",
+            "sin",
+            "cos",
+            "tanh",
+            "sigmoid",
+            "relu",
+            "gelu",
+            "silu",
+            "softplus",
+            "reciprocal",
+        ]
+    },  # fmt: skip
+    "leaky_relu": _unary({"x": T(2, 3), "slope": 0.2}),
+    "clamp": _unary({"x": T(3, 2), "min": 0.7, "max": 1.2}),
+    "astype": [{"x": T(2, 3), "dtype": sd.f64}, {"x": T(4), "dtype": sd.i64}],
+    **{op: _binary() for op in ["add", "sub", "mul", "div", "pow", "maximum", "minimum"]},
+    **{op: _compare() for op in ["eq", "ne", "lt", "le", "gt", "ge"]},
+    "where": [
+        {"cond": M(2, 3), "a": T(2, 3), "b": T(3)},
+        {"cond": M(4, 1), "a": T(1, 5), "b": 0.0},
+        {"cond": M(3), "a": 1.0, "b": T(2, 3)},
+    ],
+    "conv1d": [
+        {"x": T(2, 3, 10), "weight": T(4, 3, 3), "bias": T(4), "stride": 2, "padding": 1},
+        {"x": T(1, 4, 9), "weight": T(2, 2, 2), "groups": 2, "dilation": 3},
+    ],
+    "conv2d": _conv2d_cases(),
+    "conv_transpose2d": [
+        {"x": T(2, 3, 5, 4), "weight": T(3, 4, 3, 3), "bias": T(4), "stride": 2, "padding": 1},
+        {
+            "x": T(1, 4, 3, 3),
+            "weight": T(4, 1, 2, 2),
+            "groups": 2,
+            "output_padding": 1,
+            "stride": 2,
+        },
+    ],  # fmt: skip
+    "zeros": [{"shape": (2, 3)}, {"shape": 4}, {"shape": ()}],
+    "ones": [{"shape": (3, 1, 2)}, {"shape": 0}],
+    "full": [{"shape": (2, 5), "value": 1.5}],
+    "randn": [{"shape": (4, 3)}],
+    "rand": [{"shape": (2,)}],
+    "arange": [
+        {"start": 7},
+        {"start": 2, "stop": 11, "step": 3},
+        {"start": 5, "stop": 1},
+        {"start": 7, "step": 2},
+        {"start": 5, "stop": -2, "step": -3},
+    ],
+    "eye": [{"n": 3}, {"n": 2, "m": 5}],
+    "getitem": [
+        {"x": T(4, 5, 6), "index": (slice(1, None), None, Ellipsis, slice(None, None, 2))},
+        {"x": T(4, 5, 6), "index": (I(3, high=4), -1)},
+        {"x": T(4, 5), "index": (slice(None), I(2, 3, high=5))},
+        {"x": T(4, 5, 6), "index": (I(2, high=4), slice(None), I(2, high=6))},
+        {"x": T(4, 5), "index": 2},
+        {"x": T(6), "index": slice(5, 1, -2)},
+    ],
+    "gather": [
+        {"x": T(3, 4), "index": I(3, 2, high=4), "axis": 1},
+        {"x": T(3, 4, 2), "index": I(5, 4, 2, high=3), "axis": 0},
+    ],
+    "select": [
+        {"x": T(4, 3), "index": I(5, high=4)},
+        {"x": T(2, 6, 3), "index": I(2, high=6), "axis": -2},
+    ],
+    "concat": [
+        {"xs": [T(2, 3), T(4, 3)]},
+        {"xs": [T(2, 3), T(2, 1), T(2, 2)], "axis": -1},
+    ],
+    "stack": [{"xs": [T(2, 3), T(2, 3)]}, {"xs": [T(4), T(4), T(4)], "axis": -1}],
+    "split": [
+        {"x": T(6, 2), "sections": 3},
+        {"x": T(6, 2), "sections": [1, 4]},
+        {"x": T(3, 8), "sections": 2, "axis": 1},
+    ],
+    "chunk": [
+        {"x": T(6, 2), "chunks": 3},
+        {"x": T(5, 2), "chunks": 3},
+        {"x": T(2, 7), "chunks": 4, "axis": -1},
+    ],
+    "tril": [{"x": T(3, 4)}, {"x": T(2, 3, 3), "diagonal": -1}],
+    "triu": [{"x": T(4, 3)}, {"x": T(2, 3, 3), "diagonal": 1}],
+    "masked_fill": [
+        {"x": T(2, 3), "mask": M(2, 3), "value": 0.0},
+        {"x": T(2, 3), "mask": M(3), "value": -1.0},
+    ],
+    "reshape": [
+        {"x": T(2, 3, 4), "shape": (-1, 4)},
+        {"x": T(2, 3, 4), "shape": (6, 4)},
+        {"x": T(6), "shape": (2, 1, 3)},
+        {"x": T(2, 3), "shape": 6},
+    ],
+    "flatten": [{"x": T(2, 3, 4, 5), "start_axis": 1}, {"x": T(2, 3, 4), "end_axis": 1}],
+    "permute": [{"x": T(2, 3, 4), "axes": (2, 0, 1)}, {"x": T(2, 3), "axes": (1, 0)}],
+    "transpose": [{"x": T(2, 3, 4)}, {"x": T(2, 3, 4), "axis0": 0, "axis1": 2}],
+    "unsqueeze": [{"x": T(2, 3), "axis": 1}, {"x": T(2, 3), "axis": -1}],
+    "squeeze": [{"x": T(2, 1, 3, 1)}, {"x": T(2, 1, 3, 1), "axis": 1}],
+    "broadcast_to": [{"x": T(3, 1), "shape": (2, 3, 4)}, {"x": T(4), "shape": (5, 4)}],
+    "layer_norm": [
+        {"x": T(2, 3, 4), "normalized_shape": 4, "weight": T(4), "bias": T(4)},
+        {"x": T(2, 3, 4), "normalized_shape": (3, 4)},
+    ],
+    "batch_norm": [
+        {"x": T(4, 3), "running_mean": T(3), "running_var": T(3), "weight": T(3), "bias": T(3)},
+        {"x": T(2, 3, 4, 5), "running_mean": T(3), "running_var": T(3)},
+    ],
+    "max_pool2d": _pool(),
+    "avg_pool2d": _pool(),
+    **{op: _reduce() for op in ["sum", "mean", "max", "min", "logsumexp"]},
+    **{op: _reduce({"x": T(4, 3), "axis": 0, "ddof": 1}) for op in ["var", "std"]},
+    **{
+        op: [
+            {"x": T(2, 3, 4), "axis": 1},
+            {"x": T(2, 3)},
+            {"x": T(3, 4), "axis": -1, "keepdims": True},
+        ]
+        for op in ["argmax", "argmin"]
+    },  # fmt: skip
+    "dropout": [{"x": T(2, 3).traced(), "p": 0.5}, {"x": T(4), "p": 0.1}],
+    "embedding": [
+        {"index": I(2, 5, high=10), "weight": T(10, 4)},
+        {"index": I(3), "weight": T(2, 6)},
+    ],
+    "matmul": [
+        {"a": T(2, 3), "b": T(3, 4)},
+        {"a": T(5, 2, 3), "b": T(3, 4)},
+        {"a": T(2, 1, 2, 3), "b": T(4, 3, 5)},
+        {"a": T(3), "b": T(3)},
+        {"a": T(3), "b": T(2, 3, 4)},
+        {"a": T(2, 2, 3), "b": T(3)},
+    ],
+    "pad": [
+        {"x": T(2, 3), "pad_width": 1},
+        {"x": T(2, 3), "pad_width": ((1, 0), (2, 3))},
+        {"x": T(2, 3, 4), "pad_width": (1, 2)},
+    ],
+    "softmax": [{"x": T(2, 3)}, {"x": T(2, 3, 4), "axis": 1}],
+    "log_softmax": [{"x": T(2, 3)}, {"x": T(2, 3, 4), "axis": 0}],
+    "scaled_dot_product_attention": [
+        {"q": T(2, 3, 5, 4), "k": T(2, 3, 6, 4), "v": T(2, 3, 6, 7)},
+        {"q": T(5, 4), "k": T(6, 4), "v": T(6, 3), "mask": M(5, 6)},
+        {"q": T(2, 1, 5, 4), "k": T(3, 5, 4), "v": T(3, 5, 2), "causal": True},
+    ],
+    **{op: _pointwise_loss() for op in ["mse_loss", "mae_loss", "huber_loss", "smooth_l1_loss"]},
+    "binary_cross_entropy_with_logits_loss": _pointwise_loss("logits"),
+    "cross_entropy_with_logits_loss": [
+        {"logits": T(4, 3), "target": I(4, high=3)},
+        {"logits": T(4, 3), "target": I(4, high=3), "reduction": "none"},
+        {"logits": T(4, 3, 5), "target": I(4, 5, high=3), "reduction": "none"},
+        {"logits": T(4, 3), "target": T(4, 3).softmax(), "reduction": "none"},
+    ],
+    "nll_loss": [
+        {"log_probs": T(4, 3).log_softmax(), "target": I(4, high=3)},
+        {"log_probs": T(4, 3).log_softmax(), "target": I(4, high=3), "reduction": "none"},
+    ],
+    "kl_div_with_logits_loss": [
+        {"logits": T(4, 3), "target": T(4, 3).softmax()},
+        {"logits": T(4, 3), "target": T(4, 3).softmax(), "reduction": "none"},
+    ],
+}
+
+# statics that are sizes (symbolic in the symbolic run); other statics stay literal
+SIZE_STATICS = {"shape", "n", "m", "start", "stop", "normalized_shape"}
+
+
+def _function(spec: OpSpec) -> Any:
+    module, name = spec.function.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)
+
+
+def _shape(v: Any) -> Any:
+    """What the rule gets for a tensor argument: its shape; `()` for a scalar; None stays."""
+    if v is None:
+        return None
+    return tuple(v.shape) if isinstance(v, sd.Tensor) else ()
+
+
+def _static(v: Any) -> Any:
+    """A static argument as the rule sees it: index tensors become `IndexArray`s."""
+    if isinstance(v, sd.Tensor):
+        return IndexArray(tuple(v.shape), v.dtype is sd.bool_)
+    if isinstance(v, tuple):
+        return tuple(_static(i) for i in v)
+    return v
+
+
+def rule_args(spec: OpSpec, call: dict[str, Any]) -> dict[str, Any]:
+    args = {n: _shape(call[n]) for n in spec.tensors if n in call}
+    args |= {n: [tuple(x.shape) for x in call[n]] for n in spec.tensor_lists if n in call}
+    return args | {n: _static(call[n]) for n in spec.statics if n in call}
+
+
+def _shapes(out: Any) -> list[tuple[int, ...]]:
+    return [tuple(t.shape) for t in out] if isinstance(out, tuple) else [tuple(out.shape)]
+
+
+def _cases() -> list[tuple[str, int]]:
+    return [(op, k) for op in sorted(CASES) for k in range(len(CASES[op]))]
+
+
+def test_every_rule_takes_the_names_the_plugin_passes():
+    for spec in REGISTRY.values():
+        names = [*spec.tensors, *spec.tensor_lists, *spec.statics]
+        try:
+            inspect.signature(spec.rule).bind(spec.name, **dict.fromkeys(names))
+        except TypeError as err:
+            pytest.fail(f"{spec.name}: rule {spec.rule.__name__} cannot take {names}: {err}")
+
+
+def test_every_registered_op_has_cases():
+    missing = sorted(set(REGISTRY) - set(CASES))
+    assert not missing, f"add sample calls to CASES in {__file__} for: {missing}"
+    stale = sorted(set(CASES) - set(REGISTRY))
+    assert not stale, f"CASES names ops that are not registered: {stale}"
+    assert all(CASES[op] for op in CASES)
+
+
+@pytest.mark.parametrize("op,k", _cases())
+def test_rule_predicts_the_run_time_shape(op, k):
+    spec, call = REGISTRY[op], CASES[op][k]
+    out = _function(spec)(**call)
+    predicted = spec.rule(spec.name, **rule_args(spec, call))
+    got = _shapes(out)
+    want = list(predicted) if spec.returns == "tuple" else [predicted]
+    assert [tuple(s) for s in want] == got, f"{op}: rule says {predicted}, run time gives {got}"
+    if spec.dtype is not None:
+        assert all(
+            str(t.data.dtype) == spec.dtype for t in (out if spec.returns == "tuple" else [out])
+        )
+
+
+# ---- the same rules over symbols ---------------------------------------------------------
+def _symbolize(v: Any, names: dict[int, Any]) -> Any:
+    """Sizes above 1 become symbols `n<size>`; equal sizes share one symbol."""
+    if isinstance(v, bool) or not isinstance(v, int | tuple | list | IndexArray):
+        return v
+    if isinstance(v, int):
+        return v if v <= 1 else names.setdefault(v, sym(f"n{v}"))
+    if isinstance(v, IndexArray):
+        return IndexArray(_symbolize(v.shape, names), v.boolean)
+    return type(v)(_symbolize(i, names) for i in v)
+
+
+def _symbolic_args(spec: OpSpec, args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int]]:
+    names: dict[int, Any] = {}
+    out = {}
+    for n, v in args.items():
+        size_like = n in spec.tensors or n in spec.tensor_lists or n in SIZE_STATICS
+        out[n] = _symbolize(v, names) if size_like or n == "index" else v
+    return out, {str(s): size for size, s in names.items()}
+
+
+def _evaluate(d: Any, binding: dict[str, int]) -> Any:
+    """A symbolic dim at the given sizes (`str` of a dim is a Python expression)."""
+    return d if isinstance(d, int) or d is DYN else eval(str(d), {}, dict(binding))  # noqa: S307
+
+
+@pytest.mark.parametrize("op", sorted(CASES))
+def test_rule_over_symbols_evaluates_to_the_run_time_shape(op):
+    spec, call = REGISTRY[op], CASES[op][0]
+    concrete = spec.rule(spec.name, **rule_args(spec, call))
+    args, binding = _symbolic_args(spec, rule_args(spec, call))
+    result = spec.rule(spec.name, **args)
+    pairs = zip(result, concrete, strict=True) if spec.returns == "tuple" else [(result, concrete)]
+    for got, want in pairs:
+        at = tuple(_evaluate(d, binding) for d in got)
+        assert len(at) == len(want) and all(
+            a is DYN or a == w for a, w in zip(at, want, strict=True)
+        ), f"{op}: symbolic {got} at {binding} is {at}, not {want}"
+
+
+B, T_, C, H, W, D, K, N, V = (sym(s) for s in "B T C H W D K N V".split())
+SYMBOLIC: list[tuple[str, dict[str, Any], Any]] = [
+    ("matmul", {"a": (B, T_, C), "b": (C, D)}, (B, T_, D)),
+    ("add", {"a": (B, 1, C), "b": (T_, 1)}, (B, T_, C)),
+    ("reshape", {"x": (B, T_, C), "shape": (-1, C)}, (dims.mul(B, T_), C)),
+    ("reshape", {"x": (B, T_, dims.mul(H, K)), "shape": (B, T_, H, K)}, (B, T_, H, K)),
+    ("flatten", {"x": (N, C, H, W), "start_axis": 1}, (N, dims.product((C, H, W)))),
+    ("concat", {"xs": [(B, T_), (B, 1)], "axis": 1}, (B, dims.add(T_, 1))),
+    ("stack", {"xs": [(B, C), (B, C)]}, (2, B, C)),
+    ("sum", {"x": (B, T_, C), "axis": 1}, (B, C)),
+    ("mean", {"x": (B, T_, C), "axis": -1, "keepdims": True}, (B, T_, 1)),
+    ("transpose", {"x": (B, T_, C)}, (B, C, T_)),
+    ("embedding", {"index": (B, T_), "weight": (V, D)}, (B, T_, D)),
+    ("split", {"x": (B, dims.mul(2, C)), "sections": 2, "axis": 1}, ((B, C), (B, C))),
+    ("getitem", {"x": (B, T_, C), "index": (slice(None), -1)}, (B, C)),
+    ("max_pool2d", {"x": (N, C, H, W), "kernel_size": 2}, (N, C, dims.floordiv(H, 2),
+                                                            dims.floordiv(W, 2))),
+    (
+        "conv2d",
+        {"x": (N, C, H, W), "weight": (D, C, 3, 3), "bias": (D,), "stride": 2, "padding": 1},
+        (N, D, dims.conv_out(H, 3, 2, 1), dims.conv_out(W, 3, 2, 1)),
+    ),
+    (
+        "scaled_dot_product_attention",
+        {"q": (B, H, T_, K), "k": (B, H, N, K), "v": (B, H, N, D), "mask": None},
+        (B, H, T_, D),
+    ),
+    ("zeros", {"shape": (B, C)}, (B, C)),
+    ("cross_entropy_with_logits_loss", {"logits": (B, C), "target": (B,), "reduction": "none"},
+     (B,)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("op,args,want", SYMBOLIC, ids=[s[0] for s in SYMBOLIC])
+def test_key_rules_give_exact_symbolic_dims(op, args, want):
+    got = REGISTRY[op].rule(op, **args)
+    assert got == want
+    assert DYN not in (got if REGISTRY[op].returns == "tensor" else sum(got, ()))
