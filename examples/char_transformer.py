@@ -1,5 +1,6 @@
-"""A small decoder-only transformer (nanoGPT's design) trained on the Zen of Python, the text
-that ships with every Python as the `this` module, then asked to write some of its own.
+"""The typed nanoGPT of `examples/nanogpt.py`, trained with `sd.train.fit` on the Zen of
+Python (the text that ships with every Python as the `this` module), then asked to write
+some of its own.
 
     python examples/char_transformer.py [--quick]
 """
@@ -12,12 +13,14 @@ import io
 from typing import Any, TypeVar
 
 import numpy as np
+from nanogpt import GPT, dyn
 
 import shapedl as sd
-from shapedl import Tensor, f32, i64, nn
+from shapedl import Tensor, f32, i64
 from shapedl.types import Tape
 
 TT = TypeVar("TT", bound=Tape)
+CONTEXT = 32
 
 
 def zen() -> str:
@@ -25,48 +28,6 @@ def zen() -> str:
     with contextlib.redirect_stdout(io.StringIO()):
         import this
     return "".join(this.d.get(c, c) for c in this.s)
-
-
-class Block(nn.Module):
-    """Pre-norm transformer block: causal self-attention, then an MLP, each a residual."""
-
-    def __init__(self, width: int, heads: int) -> None:
-        self.ln1 = nn.LayerNorm(width)
-        self.attn = nn.MultiHeadAttention(width, heads)
-        self.ln2 = nn.LayerNorm(width)
-        self.mlp = nn.Sequential(
-            nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width)
-        )
-
-    def forward(self, x: Tensor[Any, f32, TT]) -> Tensor[Any, f32, TT]:
-        x = x + self.attn(self.ln1(x), causal=True)
-        return x + self.mlp(self.ln2(x))
-
-
-class CharTransformer(nn.Module):
-    """Token and position embeddings, `depth` blocks, a final norm and a vocabulary head.
-
-    Shape:
-        `(B, T) -> (B, T, vocab)` with `T <= context`.
-    """
-
-    def __init__(self, vocab: int, context: int, width: int, heads: int, depth: int) -> None:
-        self.context = context
-        self.tokens = nn.Embedding(vocab, width)
-        self.positions = nn.Embedding(context, width)
-        self.blocks = [Block(width, heads) for _ in range(depth)]
-        self.ln = nn.LayerNorm(width)
-        self.head = nn.Linear(width, vocab)
-
-    def forward(self, idx: Tensor[Any, i64, TT]) -> Tensor[Any, f32, TT]:
-        t = idx.shape[1]
-        where: Tensor[Any, i64, Any] = sd.arange(t, dtype=sd.i64, device=idx.device)
-        if idx.is_traced:  # NOTE: a table learns only through a traced index (dfdx's rule)
-            where = where.traced()
-        x = self.tokens(idx) + self.positions(where)
-        for block in self.blocks:
-            x = block(x)
-        return self.head(self.ln(x))
 
 
 def next_char_loss(logits: Tensor[Any, f32, TT], targets: Tensor[Any, i64, Any]) -> Any:
@@ -84,12 +45,14 @@ def windows(ids: np.ndarray, context: int) -> tuple[np.ndarray, np.ndarray]:
     return ids[take], ids[take + 1]
 
 
-def sample(model: CharTransformer, prompt: list[int], length: int, seed: int = 0) -> list[int]:
+def sample(
+    model: GPT[Any, Any, Any, Any], prompt: list[int], length: int, seed: int = 0
+) -> list[int]:
     """Extend `prompt` by `length` characters drawn from the model (temperature 0.8)."""
     rng = np.random.default_rng(seed)
     out = list(prompt)
     for _ in range(length):
-        idx = sd.tensor(np.array([out[-model.context :]], dtype=np.int64))
+        idx: Tensor[Any, i64] = sd.tensor(np.array([out[-CONTEXT:]], dtype=np.int64))
         logits = model(idx).numpy()[0, -1] / 0.8
         p = np.exp(logits - logits.max())
         out.append(int(rng.choice(len(p), p=p / p.sum())))
@@ -107,11 +70,11 @@ def main(argv: list[str] | None = None) -> str:
     chars = sorted(set(text))
     code = {c: i for i, c in enumerate(chars)}
     ids = np.array([code[c] for c in text], dtype=np.int64)
-    x, y = windows(ids, context=32)
+    x, y = windows(ids, CONTEXT)
     if args.quick:
         x, y = x[:64], y[:64]
 
-    model = CharTransformer(len(chars), context=32, width=64, heads=4, depth=2)
+    model = GPT(dyn(len(chars)), dyn(CONTEXT), heads=dyn(4), head_width=dyn(16), depth=2)
     history = sd.train.fit(
         model,
         (x, y),

@@ -33,16 +33,8 @@ def linear(n_in: int, n_out: int, seed: int = 0) -> Any:
     return sd.nn.Linear(n_in, n_out)
 
 
-def mse(out: Any, y: Any) -> Any:
-    f = getattr(sd.losses, "mse_loss", None)  # TODO: sd.losses only, once it lands
-    return f(out, y) if f else ((out - y) ** 2).mean()
-
-
-def cross_entropy(out: Any, y: Any) -> Any:
-    f = getattr(sd.losses, "cross_entropy_with_logits_loss", None)
-    if f:
-        return f(out, y)
-    return -(out.log_softmax(-1).gather(y.reshape((-1, 1)), axis=-1)).mean()
+mse = sd.losses.mse_loss
+cross_entropy = sd.losses.cross_entropy_with_logits_loss
 
 
 def weights(model: Any) -> dict[str, np.ndarray]:

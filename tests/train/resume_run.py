@@ -21,13 +21,6 @@ from shapedl.train import Checkpoint, LambdaCallback
 EPOCHS = 6
 
 
-def _cross_entropy(out: Any, y: Any) -> Any:  # TODO: sd.losses only, once it lands
-    f = getattr(sd.losses, "cross_entropy_with_logits_loss", None)
-    if f:
-        return f(out, y)
-    return -(out.log_softmax(-1).gather(y.reshape((-1, 1)), axis=-1)).mean()
-
-
 def train(
     checkpoint: str | None, kill_at_epoch: int | None = None, epochs: int = EPOCHS
 ) -> dict[str, np.ndarray]:
@@ -47,7 +40,7 @@ def train(
     sd.train.fit(
         model,
         (x, y),
-        loss=_cross_entropy,
+        loss=sd.losses.cross_entropy_with_logits_loss,
         optimizer=sd.optim.Adam(lr=0.01),
         epochs=epochs,
         batch_size=10,

@@ -1,0 +1,67 @@
+"""The examples run (`--quick`), and the digits models reach their promised accuracy."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+sys.path.insert(0, str(EXAMPLES))  # NOTE: as when run as scripts (char_transformer imports nanogpt)
+
+
+def example(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_dynamic_graph_prints_corgis_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    example("dynamic_graph").main(["--quick"])
+    out = capsys.readouterr().out.split("\n")
+    assert out[:3] == ["c = 195300", "dc/db = 97650", "dc/da = 232420"]
+
+
+def test_xor_learns_xor(capsys: pytest.CaptureFixture[str]) -> None:
+    loss = example("xor").main([])
+    out = capsys.readouterr().out
+    assert loss <= 0.01 and "loss <= 0.01 and accuracy >= 1.0" in out
+    predictions = [float(line.split("->")[1]) for line in out.splitlines() if "->" in line]
+    assert [round(p) for p in predictions] == [0, 1, 1, 0]
+
+
+def test_digits_mlp_quick_and_full(capsys: pytest.CaptureFixture[str]) -> None:
+    mlp = example("digits_mlp")
+    assert mlp.main(["--quick"]) > 0.5
+    assert "epoch 2/2" in capsys.readouterr().out
+    assert mlp.main([]) >= 0.97
+
+
+def test_digits_cnn_quick_writes_the_plot(tmp_path: Path) -> None:
+    plot = tmp_path / "cnn.png"
+    assert example("digits_cnn").main(["--quick", "--plot", str(plot)]) > 0.3
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_digits_cnn_reaches_98_percent(tmp_path: Path) -> None:
+    assert example("digits_cnn").main(["--plot", str(tmp_path / "cnn.png")]) >= 0.98
+
+
+def test_char_transformer_quick_samples_text(capsys: pytest.CaptureFixture[str]) -> None:
+    sample = example("char_transformer").main(["--quick"])
+    assert sample.startswith("Beautiful is") and len(sample) == len("Beautiful is") + 40
+    assert "--- sample ---" in capsys.readouterr().out
+
+
+def test_shape_errors_tour_catches_each_bug(capsys: pytest.CaptureFixture[str]) -> None:
+    ok = example("shape_errors").main(["--quick"])
+    out = capsys.readouterr().out
+    assert "[shape]" in out and "5408" in out and "100" in out
+    assert out.count("mypy says: no issues") == 3
+    assert ok
