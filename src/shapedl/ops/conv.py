@@ -5,14 +5,15 @@ channels must be the weight's channels times `groups`, `groups` divides both cha
 and a bias is `(O,)`. `conv1d` is `conv2d` with a height of 1.
 
 How it runs (NOTE: the whole point is speed on CPU): the input's sliding windows are copied
-into a column matrix `(N, C, KH, KW, Ho, Wo)` by one `as_strided` copy, and one batched GEMM
-of the weight `(G, O/G, C/G*KH*KW)` with it gives the output directly in `(N, O, Ho, Wo)`
-order. The gradient of the weight is a second GEMM against the same columns; the gradient of
-the input is a GEMM into columns followed by `col2im`, `KH*KW` strided slice-adds. A
-transposed convolution is the same three pieces in the other order. The work runs over the
-batch in chunks whose column matrix stays in cache, and each chunk writes into a buffer
-reused across chunks: a fresh 200 MB matrix per call costs more in page faults and memory
-traffic than the GEMM itself.
+into a column matrix `(N, C, KH, KW, Ho, Wo)` by one `as_strided` copy, and one batched
+`matmul` of the weight `(G, O/G, C/G*KH*KW)` with it writes the output directly in
+`(N, O, Ho, Wo)` order (no transposes). The gradient of the weight is a second GEMM against
+the same columns. The gradient of the input is the adjoint: for stride 1 a convolution of the
+output's gradient with the flipped kernel (im2col again, then a GEMM as wide as the forward's),
+otherwise a GEMM into columns followed by `col2im`, `KH*KW` strided slice-adds. A transposed
+convolution is the same three passes with the roles swapped. All of it runs over the batch
+in chunks whose column matrix stays in cache, reusing one buffer: a fresh 200 MB matrix per
+call costs more in page faults and memory traffic than the GEMM itself.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ Padding = int | tuple[int, int] | Literal["same", "valid"]
 Pads = tuple[tuple[int, int], tuple[int, int]]  # ((top, bottom), (left, right))
 AnyTensor = Tensor[Any, Any, Any]
 
-# NOTE: about a quarter of L3; measured best on the (32, 64, 56, 56) 3x3 benchmark.
+# NOTE: a quarter of a 32 MB L3, so a chunk's columns and the GEMM's panels stay in cache.
 CHUNK_BYTES = 8 << 20
 
 
@@ -292,7 +293,7 @@ def _im2col_chunks(xp: Any, x: Array, g: _Geometry) -> Iterator[tuple[int, int, 
 
 
 def _conv(xp: Any, x: Array, w: Array, b: Array | None, g: _Geometry, groups: int) -> Array:
-    """Convolution `big -> small`: im2col, then one GEMM per chunk straight into the output."""
+    """Convolution `big -> small`: per chunk, im2col, then one batched GEMM into the output."""
     n, o, (ho, wo) = x.shape[0], w.shape[0], g.small
     out = xp.empty((n, o, ho, wo), x.dtype)
     wg = _grouped(w, groups)
