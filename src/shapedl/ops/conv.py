@@ -205,7 +205,7 @@ def _windows(
     sn, sc, sh, sw = x.strides
     shape = (*x.shape[:2], *k, *out)
     strides = (sn, sc, sh * d[0], sw * d[1], sh * s[0], sw * s[1])
-    return xp.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
+    return xp.lib.stride_tricks.as_strided(x, shape, strides)  # NOTE: CuPy has no writeable=
 
 
 class _Padder:
