@@ -136,6 +136,20 @@ class BatchNorm1d(_BatchNorm):
 
     ranks = (2, 3)
 
+    # NOTE: written out, because checkers give a dataclass-transformed subclass without its
+    # own `__init__` a generated one from the fields (the runtime keeps the inherited one)
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        *,
+        device: Device | None = None,
+    ) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device=device)
+
 
 class BatchNorm2d(_BatchNorm):
     """Batch normalization of `(N, C, H, W)` images per channel; see `BatchNorm1d`.
@@ -145,3 +159,17 @@ class BatchNorm2d(_BatchNorm):
     """
 
     ranks = (4,)
+
+    # NOTE: written out, because checkers give a dataclass-transformed subclass without its
+    # own `__init__` a generated one from the fields (the runtime keeps the inherited one)
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        *,
+        device: Device | None = None,
+    ) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device=device)
