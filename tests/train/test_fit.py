@@ -218,3 +218,48 @@ def test_numpy_float64_data_is_cast_to_the_models_dtype_but_tensors_are_not() ->
             linear(3, 1), (sd.tensor(x.astype(np.float64)), sd.tensor(y)),
             optimizer=sd.optim.Sgd(lr=0.1), **kw,
         )  # fmt: skip
+
+
+def test_ctrl_c_at_the_end_of_an_epoch_keeps_its_checkpoint_and_stops(tmp_path: Any) -> None:
+    x, y = regression(16)
+    path = tmp_path / "ck.safetensors"
+
+    def interrupt(run: Run, figures: Any) -> None:
+        if run.epoch == 1:
+            os.kill(os.getpid(), signal.SIGINT)  # lands while the epoch's callbacks run
+
+    h = sd.train.fit(
+        linear(3, 1), (x, y), loss=mse, optimizer=sd.optim.Sgd(lr=0.01), epochs=5,
+        batch_size=8, validation=(x, y), progress=False,
+        callbacks=[LambdaCallback(on_epoch_end=interrupt), sd.train.Checkpoint(path)],
+    )  # fmt: skip
+    assert h.interrupted and h.epochs == 2 and len(h["val_loss"]) == 2
+    assert '"epoch": 2' in bytes(sd.checkpoint.load_state(path)["fit.meta"]).decode()
+
+
+def test_ctrl_c_during_validation_skips_the_rest_and_stops() -> None:
+    x, y = regression(16)
+    calls = 0
+
+    def model_fn(t: Any) -> Any:  # a model that is interrupted in its first inference call
+        nonlocal calls
+        if not t.is_traced:
+            calls += 1
+            raise KeyboardInterrupt
+        return inner(t)
+
+    inner = linear(3, 1)
+
+    class Wrapped:
+        def __call__(self, t: Any) -> Any:
+            return model_fn(t)
+
+        def parameters(self) -> Any:
+            return inner.parameters()
+
+    h = sd.train.fit(
+        Wrapped(), (x, y), loss=mse, optimizer=sd.optim.Sgd(lr=0.01), epochs=5, batch_size=8,
+        validation=(x, y), progress=False,
+    )  # fmt: skip
+    assert h.interrupted and h.epochs == 1 and calls == 1
+    assert "val_loss" not in h and h["loss"][0] > 0

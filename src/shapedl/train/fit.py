@@ -140,15 +140,24 @@ def _epochs(
         totals = _Totals()
         complete = _steps(run, train, step, totals, halt, callbacks, display, sigint)
         figures = totals.means()
-        if complete and val is not None:
-            figures.update({f"val_{k}": v for k, v in evaluate(run.model, val, **step.kw).items()})
+        try:
+            if complete and val is not None and not sigint[0]:
+                checked = evaluate(run.model, val, **step.kw)
+                figures.update({f"val_{k}": v for k, v in checked.items()})
+        except KeyboardInterrupt:
+            sigint[0] = True
         seconds = time.perf_counter() - started
         run.history.append(figures, seconds)
         display.epoch_end(epoch, figures, seconds)
         if not complete:
             return
-        for cb in callbacks:
-            cb.on_epoch_end(run, figures)
+        try:  # NOTE: the epoch's training is whole, so its checkpoint is still written
+            for cb in callbacks:
+                cb.on_epoch_end(run, figures)
+        except KeyboardInterrupt:
+            sigint[0] = True
+        if sigint[0]:
+            _interrupt(run, display)
         if run.stop_reason is not None:
             return
         if halt is not None and halt.check(run):
@@ -186,15 +195,19 @@ def _steps(
             run.step += 1
             run.global_step += 1
         if sigint[0]:
-            run.interrupted = True
-            run.stop("interrupted")
-            display.note(f"interrupted: stopped after {run.global_step} steps")
+            _interrupt(run, display)
         elif halt is not None and halt.check_step(run):
             halt.halted(run)
             run.stop(halt.describe())
         if run.stop_reason is not None:
             return False
     return True
+
+
+def _interrupt(run: Run, display: Display) -> None:
+    run.interrupted = True
+    run.stop("interrupted")
+    display.note(f"interrupted: stopped after {run.global_step} steps")
 
 
 class _Step:
