@@ -41,12 +41,12 @@ class Row:
         return self.shapedl / self.torch
 
 
-def _times(fn: Callable[[], Any], calls: int) -> list[float]:
+def _times(fn: Callable[[], Any], calls: int, clock: Callable[[], float]) -> list[float]:
     out = []
     for _ in range(calls):
-        start = time.perf_counter()
+        start = clock()
         fn()
-        out.append(time.perf_counter() - start)
+        out.append(clock() - start)
     return out
 
 
@@ -59,24 +59,27 @@ class Bench:
         calls: timed calls per block (the median is over `rounds * calls` calls).
         warmup: untimed calls of each function first.
         pause: seconds of rest between blocks.
+        clock: `time.perf_counter` (wall time), or `time.process_time` for the CPU time of a
+            single-threaded run, which other work on a shared machine barely disturbs.
     """
 
     rounds: int = 3
     calls: int = 3
     warmup: int = 2
     pause: float = 0.15
+    clock: Callable[[], float] = time.perf_counter
     rows: list[Row] = field(default_factory=list)
 
     def run(self, name: str, sd_fn: Callable[[], Any], torch_fn: Callable[[], Any]) -> Row:
         """Time `sd_fn` against `torch_fn` (no arguments; they close over their inputs)."""
         fns = (sd_fn, torch_fn)
         for fn in fns:
-            _times(fn, self.warmup)
+            _times(fn, self.warmup, self.clock)
         times: tuple[list[float], list[float]] = ([], [])
         for _ in range(self.rounds):
             for fn, out in zip(fns, times, strict=True):
                 time.sleep(self.pause)
-                out.extend(_times(fn, self.calls))
+                out.extend(_times(fn, self.calls, self.clock))
         row = Row(name, statistics.median(times[0]), statistics.median(times[1]))
         self.rows.append(row)
         print(_line(row), flush=True)

@@ -2,8 +2,9 @@
 
 Prints the time per call of shapedl and of PyTorch (the median after warm-up, both in this
 process with every core) and the ratio shapedl / PyTorch; below 1 means shapedl is faster.
-`--threads N` gives both libraries N threads instead (NumPy's BLAS through threadpoolctl),
-for a figure that other work on a shared machine disturbs less.
+`--threads N` gives both libraries N threads instead (NumPy's BLAS through threadpoolctl);
+`--threads 1 --cpu` times CPU instead of wall time, a figure that other work on a shared
+machine barely disturbs.
 """
 
 from __future__ import annotations
@@ -38,13 +39,18 @@ def main(argv: list[str]) -> None:
     if "--threads" in argv:
         at = argv.index("--threads")
         threads, argv = int(argv[at + 1]), argv[:at] + argv[at + 2 :]
+    cpu = "--cpu" in argv
+    argv = [a for a in argv if a != "--cpu"]
+    if cpu and threads != 1:
+        raise SystemExit("--cpu needs --threads 1: CPU time of several threads counts spinning")
     chosen = [m for m in MODULES if not argv or m.rsplit(".", 1)[1] in argv]
     print(
         f"{platform.processor() or platform.machine()}, {threads} threads of {THREADS} for "
         f"torch {torch.__version__} and for numpy {np.__version__}'s BLAS"
+        + (", CPU time" if cpu else "")
     )
     print(HEADER, flush=True)
-    bench = Bench()
+    bench = Bench(clock=time.process_time) if cpu else Bench()
     start = time.perf_counter()
     with _limit(threads):
         for name in chosen:
