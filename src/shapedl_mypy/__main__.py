@@ -1,7 +1,9 @@
 """`python -m shapedl_mypy PATH...`: mypy with the shapedl plugin, no config edits needed.
 
 Extra arguments pass through to mypy; the exit status is mypy's. A mypy configuration found
-in the current directory is kept (its other settings apply) and the plugin is added to it.
+in the current directory is kept (its other settings apply) and the plugin is added to it,
+with `allow_redefinition_new` (unless the configuration says otherwise) so that reusing a
+name for a tensor of a new shape (`x = x.sum(axis=0)`) is not an error.
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ def plugin_config(settings: dict[str, str]) -> str:
     plugins = [p.strip() for p in settings.get("plugins", "").split(",") if p.strip()]
     if PLUGIN not in plugins:
         plugins.append(PLUGIN)
+    # NOTE: so `x = x.sum(axis=0)` gives x its new shape instead of an [assignment] error
+    for key in ("allow_redefinition_new", "local_partial_types"):
+        settings = {key: "True", **settings}
     lines = ["[mypy]"]
     lines += [f"{k} = {v}" for k, v in settings.items() if k != "plugins"]
     lines.append(f"plugins = {', '.join(plugins)}")

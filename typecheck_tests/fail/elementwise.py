@@ -28,25 +28,25 @@ def generic(a: Tensor[tuple[B, T]], b: Tensor[tuple[T, B]]) -> None:
 
 
 # Unary rules never refuse: their precise result makes a wrong annotation an error.
-def unary(z: Tensor[tuple[B]], w: Tensor[tuple[T]]) -> None:
-    w = -z  # E: [assignment]  # op: neg
-    w = z.abs()  # E: [assignment]  # op: abs
-    w = z.exp()  # E: [assignment]  # op: exp
-    w = z.log()  # E: [assignment]  # op: log
-    w = z.sqrt()  # E: [assignment]  # op: sqrt
-    w = z.square()  # E: [assignment]  # op: square
-    w = z.sin()  # E: [assignment]  # op: sin
-    w = z.cos()  # E: [assignment]  # op: cos
-    w = z.tanh()  # E: [assignment]  # op: tanh
-    w = z.sigmoid()  # E: [assignment]  # op: sigmoid
-    w = z.relu()  # E: [assignment]  # op: relu
-    w = z.leaky_relu()  # E: [assignment]  # op: leaky_relu
-    w = z.gelu()  # E: [assignment]  # op: gelu
-    w = z.silu()  # E: [assignment]  # op: silu
-    w = z.softplus()  # E: [assignment]  # op: softplus
-    w = z.clamp(0.0)  # E: [assignment]  # op: clamp
-    w = z.reciprocal()  # E: [assignment]  # op: reciprocal
-    w = z.astype(sd.f32)  # E: [assignment]  # op: astype
+def unary(z: Tensor[tuple[B]], other: Tensor[tuple[T]]) -> None:
+    w1: Tensor[tuple[T]] = -z  # E: [assignment]  # op: neg
+    w2: Tensor[tuple[T]] = z.abs()  # E: [assignment]  # op: abs
+    w3: Tensor[tuple[T]] = z.exp()  # E: [assignment]  # op: exp
+    w4: Tensor[tuple[T]] = z.log()  # E: [assignment]  # op: log
+    w5: Tensor[tuple[T]] = z.sqrt()  # E: [assignment]  # op: sqrt
+    w6: Tensor[tuple[T]] = z.square()  # E: [assignment]  # op: square
+    w7: Tensor[tuple[T]] = z.sin()  # E: [assignment]  # op: sin
+    w8: Tensor[tuple[T]] = z.cos()  # E: [assignment]  # op: cos
+    w9: Tensor[tuple[T]] = z.tanh()  # E: [assignment]  # op: tanh
+    w10: Tensor[tuple[T]] = z.sigmoid()  # E: [assignment]  # op: sigmoid
+    w11: Tensor[tuple[T]] = z.relu()  # E: [assignment]  # op: relu
+    w12: Tensor[tuple[T]] = z.leaky_relu()  # E: [assignment]  # op: leaky_relu
+    w13: Tensor[tuple[T]] = z.gelu()  # E: [assignment]  # op: gelu
+    w14: Tensor[tuple[T]] = z.silu()  # E: [assignment]  # op: silu
+    w15: Tensor[tuple[T]] = z.softplus()  # E: [assignment]  # op: softplus
+    w16: Tensor[tuple[T]] = z.clamp(0.0)  # E: [assignment]  # op: clamp
+    w17: Tensor[tuple[T]] = z.reciprocal()  # E: [assignment]  # op: reciprocal
+    w18: Tensor[tuple[T]] = z.astype(sd.f32)  # E: [assignment]  # op: astype
 
 
 def symbolic_mismatch(x: Tensor[tuple[B, T]]) -> None:
