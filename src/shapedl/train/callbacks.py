@@ -18,7 +18,7 @@ from typing import Any, Literal
 from shapedl.checkpoint import load_state, save_state
 from shapedl.device import Device, default_device
 from shapedl.train.history import History
-from shapedl.train.run import Model, Optimizer, Run
+from shapedl.train.run import Model, Optimizer, Run, model_state
 
 __all__ = [
     "Callback",
@@ -115,7 +115,7 @@ class Checkpoint(Callback):
             "base_lr": run.base_lr,
             "rng": _rng_state(run),
         }
-        state: dict[str, Any] = {f"model.{k}": v for k, v in _model_state(run.model).items()}
+        state: dict[str, Any] = {f"model.{k}": v for k, v in model_state(run.model).items()}
         state.update({f"optim.{k}": v for k, v in _optim_state(run.optimizer).items()})
         state[_META] = _encode(meta)
         save_state(state, self.path)
@@ -132,10 +132,10 @@ class Checkpoint(Callback):
             return None
         state = load_state(self.path)
         meta = json.loads(bytes(state.pop(_META)).decode())
-        model_state = {k[6:]: v for k, v in state.items() if k.startswith("model.")}
-        optim_state = {k[6:]: v for k, v in state.items() if k.startswith("optim.")}
-        _load(model, "load_state_dict", model_state)
-        _load(optimizer, "load_state_dict", optim_state)
+        saved_model = {k[6:]: v for k, v in state.items() if k.startswith("model.")}
+        saved_optim = {k[6:]: v for k, v in state.items() if k.startswith("optim.")}
+        _load(model, "load_state_dict", saved_model)
+        _load(optimizer, "load_state_dict", saved_optim)
         optimizer.lr = float(meta["base_lr"])
         _set_rng_state(device, meta["rng"])
         return Resumed(
@@ -143,15 +143,9 @@ class Checkpoint(Callback):
         )
 
 
-def _model_state(model: Model) -> Mapping[str, Any]:
-    state_dict = getattr(model, "state_dict", None)
-    found: Mapping[str, Any] = state_dict() if callable(state_dict) else model.parameters()
-    return found
-
-
 def _optim_state(optimizer: Optimizer) -> Mapping[str, Any]:
-    state_dict = getattr(optimizer, "state_dict", None)
-    if not callable(state_dict):
+    state_dict: Any = getattr(optimizer, "state_dict", None)
+    if state_dict is None:
         raise TypeError(f"{type(optimizer).__name__} has no state_dict(); it cannot be saved")
     found: Mapping[str, Any] = state_dict()
     return found

@@ -10,7 +10,7 @@ from shapedl.device import Device
 from shapedl.tensor import Tensor
 from shapedl.train.history import History
 
-__all__ = ["Model", "Optimizer", "Run", "restore", "snapshot"]
+__all__ = ["Model", "Optimizer", "Run", "model_state", "restore", "snapshot"]
 
 
 class Model(Protocol):
@@ -80,19 +80,20 @@ class Run:
 
 def snapshot(model: Model) -> dict[str, Any]:
     """Copies of the model's arrays (parameters and buffers), for `restore`."""
-    tensors = _tensors(model)
+    tensors = model_state(model)
     return {name: t.data.copy() for name, t in tensors.items()}
 
 
 def restore(model: Model, saved: Mapping[str, Any]) -> None:
     """Put back what `snapshot` took, in place (tensors keep their identity)."""
-    for name, t in _tensors(model).items():
+    for name, t in model_state(model).items():
         t.data = saved[name].copy()
 
 
-def _tensors(model: Model) -> Mapping[str, Tensor[Any, Any, Any]]:
-    state_dict = getattr(model, "state_dict", None)
-    found: Mapping[str, Tensor[Any, Any, Any]] = (
-        state_dict() if callable(state_dict) else model.parameters()
-    )
+def model_state(model: Model) -> Mapping[str, Tensor[Any, Any, Any]]:
+    """Parameters and buffers (`state_dict()`), or the parameters of a model without one."""
+    state_dict: Any = getattr(model, "state_dict", None)
+    if state_dict is None:
+        return model.parameters()
+    found: Mapping[str, Tensor[Any, Any, Any]] = state_dict()
     return found
