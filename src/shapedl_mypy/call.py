@@ -74,7 +74,7 @@ def from_function(ctx: FunctionContext) -> Call:
     return _collect(call, ctx.callee_arg_names, ctx.arg_types, ctx.args, lambda i, n: n)
 
 
-def from_method(ctx: MethodContext, method: str, params: list[str], self_param: str) -> Call:
+def from_method(ctx: MethodContext, params: list[str], self_param: str) -> Call:
     """`self` becomes `self_param`; the other formals match by name, else by position."""
     call = Call(ctx.api, ctx.context, ctx.default_return_type)
     call.args[self_param] = [(ctx.type, None)]

@@ -98,7 +98,7 @@ def _function_hook(spec: Any) -> FunctionHook:
 def _method_hook(spec: Any, method: str, params: list[str]) -> MethodHook:
     tensors = list(spec.tensors) or params[:1]
     self_param = tensors[-1] if method in REFLECTED and len(tensors) > 1 else tensors[0]
-    return _safe(lambda ctx: apply_rule(from_method(ctx, method, params, self_param), spec))
+    return _safe(lambda ctx: apply_rule(from_method(ctx, params, self_param), spec))
 
 
 def build_tables(
