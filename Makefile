@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck pytest typecheck-tests bench clean
+.PHONY: demo test lint typecheck typecheck-examples pytest typecheck-tests bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -15,16 +15,21 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 demo: $(STAMP)
+	$(BIN)/python examples/digits_mlp.py
 	$(BIN)/python examples/digits_cnn.py
 	$(BIN)/python examples/shape_errors.py
 
-test: $(STAMP) lint typecheck pytest typecheck-tests
+test: $(STAMP) lint typecheck typecheck-examples pytest typecheck-tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests typecheck_tests examples benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src/
+
+# the examples are checked with the plugin (pyproject's [tool.mypy]), as users would check them
+typecheck-examples: $(STAMP)
+	$(BIN)/mypy --strict examples/
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest src tests
