@@ -21,7 +21,13 @@ import torch
 
 from benchmarks import HEADER, THREADS, Bench
 
-MODULES = ["benchmarks.conv", "benchmarks.fit"]
+MODULES = [
+    "benchmarks.core",
+    "benchmarks.train_step",
+    "benchmarks.conv",
+    "benchmarks.fit",
+    "benchmarks.plugin",
+]
 
 
 def _limit(threads: int) -> Any:

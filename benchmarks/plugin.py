@@ -1,0 +1,24 @@
+"""The mypy plugin's cost: mypy's wall time with the plugin over the time without it.
+
+Not a shapedl/PyTorch ratio, so it prints its own line instead of a table row. The
+measurement is `typecheck_tests.bench.plugin_cost`: a fresh `python -m mypy` subprocess per
+run over `typecheck_tests/pass` and `examples/`, with no cache, best of three for each
+configuration (without the plugin some files have errors; only the time counts). Aim
+(issue 3): ratio <= 1.3.
+"""
+
+from __future__ import annotations
+
+from typecheck_tests.bench import TARGETS, plugin_cost
+
+from benchmarks import Bench
+
+
+def run(bench: Bench) -> None:
+    cost = plugin_cost(repeat=3)
+    print(
+        f"mypy plugin cost over {' + '.join(TARGETS)} (no cache, best of 3): "
+        f"{cost['with']:.2f} s with, {cost['without']:.2f} s without, "
+        f"ratio {cost['ratio']:.2f} (aim <= 1.3)",
+        flush=True,
+    )

@@ -1,0 +1,107 @@
+"""One training step (forward, cross-entropy, backward, Adam update) against PyTorch.
+
+The same architecture in `sd.nn`/`sd.optim` and in `torch.nn`/`torch.optim`, on the same
+random batch of 32: the digits MLP (64 -> 128 -> 10), and small CNNs (Conv2d, ReLU,
+MaxPool2d, Flatten, Linear) on 8x8 digit-sized and 28x28 MNIST-sized images. Aim (issue 5):
+ratio <= 1.0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import shapedl as sd
+from benchmarks import Bench
+
+BATCH = 32
+
+
+def _batch(shape: tuple[int, ...], classes: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((BATCH, *shape)).astype(np.float32)
+    return x, rng.integers(0, classes, BATCH).astype(np.int64)
+
+
+def _sd_step(model: Any, x: np.ndarray, y: np.ndarray) -> Callable[[], Any]:
+    opt = sd.optim.Adam(lr=1e-3)
+    xs, ys = sd.from_numpy(x), sd.from_numpy(y)
+
+    def step() -> Any:
+        loss = sd.losses.cross_entropy_with_logits_loss(model(xs.traced()), ys)
+        opt.update(model, loss.backward())
+        return loss
+
+    return step
+
+
+def _torch_step(model: torch.nn.Module, x: np.ndarray, y: np.ndarray) -> Callable[[], Any]:
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def step() -> Any:
+        opt.zero_grad()
+        loss = F.cross_entropy(model(xt), yt)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
+def _cnn_sd(channels: int, side: int) -> Any:
+    n = sd.nn
+    return n.Sequential(
+        n.Conv2d(1, channels, 3, padding=1),
+        n.ReLU(),
+        n.MaxPool2d(2),
+        n.Conv2d(channels, 2 * channels, 3, padding=1),
+        n.ReLU(),
+        n.MaxPool2d(2),
+        n.Flatten(),
+        n.Linear(2 * channels * (side // 4) ** 2, 10),
+    )
+
+
+def _cnn_torch(channels: int, side: int) -> torch.nn.Module:
+    n = torch.nn
+    return n.Sequential(
+        n.Conv2d(1, channels, 3, padding=1),
+        n.ReLU(),
+        n.MaxPool2d(2),
+        n.Conv2d(channels, 2 * channels, 3, padding=1),
+        n.ReLU(),
+        n.MaxPool2d(2),
+        n.Flatten(),
+        n.Linear(2 * channels * (side // 4) ** 2, 10),
+    )
+
+
+def run(bench: Bench) -> None:
+    sd.set_default_device(sd.Cpu(seed=0))
+    torch.manual_seed(0)
+    x, y = _batch((64,))
+    bench.run(
+        "train step digits MLP 64->128->10, batch 32",
+        _sd_step(
+            sd.nn.Sequential(sd.nn.Linear(64, 128), sd.nn.ReLU(), sd.nn.Linear(128, 10)), x, y
+        ),
+        _torch_step(
+            torch.nn.Sequential(
+                torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10)
+            ),
+            x,
+            y,
+        ),
+    )
+    for channels, side in ((16, 8), (8, 28)):
+        x, y = _batch((1, side, side))
+        bench.run(
+            f"train step CNN {channels}/{2 * channels}ch on (32,1,{side},{side})",
+            _sd_step(_cnn_sd(channels, side), x, y),
+            _torch_step(_cnn_torch(channels, side), x, y),
+        )
