@@ -175,6 +175,8 @@ def tape_of(types: Sequence[Type]) -> Type | str | None:
         parts = tensor_parts(typ)
         if parts is not None:
             tapes.append(parts[2])
+        elif isinstance(get_proper_type(typ), AnyType):
+            tapes.append(typ)  # NOTE: an operand of unknown type may be traced
     names = [_name(t) for t in tapes]
     if TRACED in names:
         return TRACED
@@ -205,10 +207,12 @@ def make_tensor(call: Call, shape: Type, spec_dtype: str | None, operands: Seque
     dtype = _concrete(default[1] if default else None, f"{TYPES}.DType")
     if dtype is None and spec_dtype in _DTYPE_CLASSES:
         dtype = call.named(f"{TYPES}.{_DTYPE_CLASSES[spec_dtype]}", [])
-    for typ in operands:
+    for typ in operands if dtype is None else ():
         parts = tensor_parts(typ)
-        if dtype is None and parts is not None:
+        if parts is not None:
             dtype = parts[1]
+        if parts is not None or isinstance(get_proper_type(typ), AnyType):
+            break  # NOTE: the first operand that may be a tensor decides
     # NOTE: ops with a fixed dtype (comparisons, argmax) are untraced by signature
     tape = _concrete(default[2] if default else None, f"{TYPES}.Tape") if spec_dtype else None
     if tape is None:

@@ -3,7 +3,7 @@
 # fmt: off
 from __future__ import annotations
 
-from typing import TypeVar, reveal_type
+from typing import Any, TypeVar, reveal_type
 
 import shapedl as sd
 from shapedl import Tape, Tensor
@@ -36,3 +36,11 @@ def generic(z: Tensor[tuple[sd.Const[2], sd.Const[3]], sd.f32, TT]) -> None:
     reveal_type(z @ w)  # R: Tensor[tuple[Const[2], Const[4]], f32, TT]
     reveal_type(z * 2 + x)  # R: Tensor[tuple[Const[2], Const[3]], f32, TT]
     reveal_type(z + t)  # R: Tensor[tuple[Const[2], Const[3]], f32, Traced]
+
+
+def unknown_operand(model: Any, data: Tensor[tuple[sd.Const[2], sd.Const[3]]]) -> None:
+    loss = sd.losses.mse_loss(model(data.traced()), data)
+    reveal_type(loss)  # R: Tensor[Any, Any, Any]
+    reveal_type(model(data) + data)  # R: Any
+    reveal_type(sd.ops.add(model(data), data))  # R: Tensor[Any, Any, Any]
+    loss.backward()
