@@ -256,9 +256,10 @@ def _refine_tape(call: Call, spec: OpSpec, operands: Sequence[Type]) -> Type:
 
 
 def _rankless(typ: Type) -> bool:
+    """Whether an operand's rank is unknown (an `Any` operand or shape, `tuple[X, ...]`)."""
     parts = tensor_parts(typ)
     if parts is None:
-        return False
+        return isinstance(get_proper_type(typ), AnyType)
     s = get_proper_type(parts[0])
     return isinstance(s, (AnyType, Instance)) or (
         isinstance(s, TupleType)

@@ -44,3 +44,4 @@ def unknown_operand(model: Any, data: Tensor[tuple[sd.Const[2], sd.Const[3]]]) -
     reveal_type(model(data) + data)  # R: Any
     reveal_type(sd.ops.add(model(data), data))  # R: Tensor[Any, Any, Any]
     loss.backward()
+    reveal_type(sd.ops.matmul(model(data), sd.ones((3, 4))))  # R: Tensor[Any, Any, Any]
