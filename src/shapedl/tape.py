@@ -9,10 +9,11 @@ operand's shape here, in one place, so no op has to.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from shapedl.backend import Array
 from shapedl.errors import ShapeError, TapeError, not_scalar, untraced
+from shapedl.types import DType, NoTape
 
 if TYPE_CHECKING:
     from shapedl.tensor import Tensor
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 __all__ = ["Gradients", "Node", "TapeRef", "backward", "unbroadcast"]
 
 Vjp = Callable[[Array], Sequence[Array | None]]
+
+_S = TypeVar("_S", bound=tuple[Any, ...])
+_DT = TypeVar("_DT", bound="DType")
 
 
 class Gradients:
@@ -32,7 +36,7 @@ class Gradients:
         self._arrays: dict[int, Array] = {}
         self._tensors: dict[int, Tensor[Any, Any, Any]] = {}
 
-    def __getitem__(self, t: Tensor[Any, Any, Any]) -> Tensor[Any, Any, Any]:
+    def __getitem__(self, t: Tensor[_S, _DT, Any]) -> Tensor[_S, _DT, NoTape]:
         try:
             data = self._arrays[t.id]
         except KeyError:
@@ -42,7 +46,7 @@ class Gradients:
             ) from None
         return t._like(data)
 
-    def get(self, t: Tensor[Any, Any, Any]) -> Tensor[Any, Any, Any] | None:
+    def get(self, t: Tensor[_S, _DT, Any]) -> Tensor[_S, _DT, NoTape] | None:
         return self[t] if t.id in self._arrays else None
 
     def array(self, t: Tensor[Any, Any, Any]) -> Array | None:

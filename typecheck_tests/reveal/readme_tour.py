@@ -1,0 +1,34 @@
+"""The README's 30-second tour, so the README stays true: every type it claims, checked."""
+
+# fmt: off
+from __future__ import annotations
+
+from typing import TypeVar, reveal_type
+
+import shapedl as sd
+from shapedl import Const, Dim, Tape, Tensor, f32, nn
+
+B = TypeVar("B", bound=Dim)
+TT = TypeVar("TT", bound=Tape)
+
+x = sd.randn((32, 784))
+reveal_type(x)  # R: Tensor[tuple[Const[32], Const[784]], f32, NoTape]
+w = sd.randn((784, 128))
+h = (x @ w).relu()
+reveal_type(h)  # R: Tensor[tuple[Const[32], Const[128]], f32, NoTape]
+fc = nn.Linear(128, 10)
+reveal_type(fc)  # R: Linear[Const[128], Const[10]]
+
+
+def head(x: Tensor[tuple[B, Const[128]], f32, TT]) -> Tensor[tuple[B, Const[10]], f32, TT]:
+    return fc(x)
+
+
+b, t, c = x.reshape((4, 8, 784)).shape
+reveal_type(b)  # R: Size[Const[4]]
+y = x.reshape((b * t, c))
+reveal_type(y)  # R: Tensor[tuple[Const[32], Const[784]], f32, NoTape]
+loss = head(h.traced()).square().mean()
+reveal_type(loss)  # R: Tensor[tuple[()], f32, Traced]
+grads = loss.backward()
+reveal_type(grads[w])  # R: Tensor[tuple[Const[784], Const[128]], f32, NoTape]
