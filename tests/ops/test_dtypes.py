@@ -66,6 +66,21 @@ def test_a_dtype_mix_is_an_error_on_traced_tensors_too(op):
         BINARY[op](a.traced(), b)
 
 
+OTHERS = {
+    "scaled_dot_product_attention": lambda a, b: sd.ops.scaled_dot_product_attention(a, b, b),
+    "layer_norm": lambda a, b: sd.ops.layer_norm(a, 3, b[0]),
+    "batch_norm": lambda a, b: sd.ops.batch_norm(a, b[0], b[0]),
+}
+
+
+@pytest.mark.parametrize("op", OTHERS)
+def test_ops_of_several_float_tensors_refuse_a_mix(op):
+    a, b = _pair("float32", "float64")
+    with pytest.raises(sd.DTypeError, match=rf"^{op}: dtypes float32 and float64 differ"):
+        OTHERS[op](a.traced(), b)
+    OTHERS[op](a, b.astype(sd.f32))
+
+
 def test_the_message_names_the_fix():
     a, b = _pair("float32", "float64")
     with pytest.raises(TypeError, match=r"^add: dtypes float32 and float64 differ; "):

@@ -14,6 +14,7 @@ from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import Dim, Shape
 from shapedl.errors import ShapeError, shape_error
+from shapedl.ops.elementwise import same_dtype
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT
@@ -135,6 +136,7 @@ def scaled_dot_product_attention(
     op = "scaled_dot_product_attention"
     attention_rule(op, q.shape, k.shape, v.shape, None if mask is None else mask.shape)
     check_devices(op, q, k, v, *([] if mask is None else [mask]))
+    same_dtype(op, q, k, v)
     xp, dtype = q.xp, q.data.dtype
     factor = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
     # NOTE: the scale goes on q (Tq x D), not on the scores (Tq x Tk), and the softmax and its

@@ -18,6 +18,7 @@ from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import Dim, Shape
 from shapedl.errors import shape_error, show_shape
+from shapedl.ops.elementwise import same_dtype
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT, S, Tape
@@ -72,6 +73,7 @@ def _affine(x_hat: Array, w: Array | None, b: Array | None) -> Array:
 def _inputs(op: str, *xs: Param) -> tuple[Tensor[Any, Any, Any], ...]:
     present = tuple(x for x in xs if x is not None)
     check_devices(op, *present)
+    same_dtype(op, *present)
     return present
 
 
