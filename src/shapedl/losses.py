@@ -16,7 +16,7 @@ With `reduction="none"` the result has the per-sample shape: `(*S)` for pointwis
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, cast
 
 from shapedl import dims
 from shapedl.dims import Shape
@@ -24,7 +24,7 @@ from shapedl.errors import shape_error
 from shapedl.ops.compare import where
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor
-from shapedl.types import DT, Tape
+from shapedl.types import DT, TT
 
 __all__ = [
     "binary_cross_entropy_with_logits_loss",
@@ -37,7 +37,6 @@ __all__ = [
     "smooth_l1_loss",
 ]
 
-TT = TypeVar("TT", bound=Tape)
 Reduction = Literal["mean", "sum", "none"]
 _TWO = ("input", "target")
 _LOGITS = ("logits", "target")

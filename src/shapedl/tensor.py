@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 from shapedl.backend import Array
 from shapedl.errors import ShapeError, show_shape
 from shapedl.tape import Gradients, Node, TapeRef, Vjp, backward
-from shapedl.types import DT, DTYPES, Dim, DType, NoTape, S, Tape, Traced, bool_, i64
+from shapedl.types import DT, DTYPES, TT, Dim, DType, NoTape, S, Tape, Traced, bool_, i64
 from shapedl.types import T as TapeT
 
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Tensor", "record"]
 
-TT = TypeVar("TT", bound=Tape)
 S2 = TypeVar("S2", bound=tuple[Any, ...])
 DT2 = TypeVar("DT2", bound=DType)
 N = TypeVar("N", bound=Dim)

@@ -191,3 +191,5 @@ class Traced(Tape):
 S = TypeVar("S", bound=tuple[Any, ...])
 DT = DefaultTypeVar("DT", bound=DType, default=f32)
 T = DefaultTypeVar("T", bound=Tape, default=NoTape, covariant=True)
+# The tape of a function generic in it (NOTE: a default, since it follows DT, which has one)
+TT = DefaultTypeVar("TT", bound=Tape, default=NoTape)

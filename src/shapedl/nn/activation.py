@@ -6,7 +6,7 @@ keeps the input's shape, dtype and tape in the type: `Tensor[S, DT, TT] -> Tenso
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
@@ -15,11 +15,10 @@ from shapedl.ops import elementwise
 from shapedl.ops.movement import flatten
 from shapedl.ops.softmax import softmax
 from shapedl.tensor import Tensor
-from shapedl.types import DT, S, Tape
+from shapedl.types import DT, TT, S
 
 __all__ = ["GELU", "Flatten", "LeakyReLU", "ReLU", "SiLU", "Sigmoid", "Softmax", "Tanh"]
 
-TT = TypeVar("TT", bound=Tape)
 # NOTE: the mypy plugin records Flatten's axes in these (Any without it)
 Sa = DefaultTypeVar("Sa", default=Any)
 Ea = DefaultTypeVar("Ea", default=Any)

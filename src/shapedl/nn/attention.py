@@ -21,14 +21,13 @@ from shapedl.ops.matmul import matmul
 from shapedl.ops.movement import reshape, transpose
 from shapedl.ops.softmax import softmax
 from shapedl.tensor import Tensor
-from shapedl.types import DT, Dim, Tape
+from shapedl.types import DT, TT, Dim
 
 if TYPE_CHECKING:
     from shapedl.device import Device
 
 __all__ = ["MultiHeadAttention", "xavier_uniform"]
 
-TT = TypeVar("TT", bound=Tape)
 # NOTE: the mypy plugin records embed_dim and num_heads in these (Any without it)
 Em = DefaultTypeVar("Em", default=Any)
 Hn = DefaultTypeVar("Hn", default=Any)

@@ -8,7 +8,7 @@ for a transposed convolution, `out_channels / groups * prod(kernel)`).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
@@ -16,14 +16,13 @@ from shapedl.nn.linear import kaiming_bound, uniform
 from shapedl.nn.module import Module
 from shapedl.ops.conv import conv1d, conv2d, conv_transpose2d
 from shapedl.tensor import Tensor
-from shapedl.types import DT, Tape
+from shapedl.types import DT, TT
 
 if TYPE_CHECKING:
     from shapedl.device import Device
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
 
-TT = TypeVar("TT", bound=Tape)
 # NOTE: the mypy plugin records a layer's channels and geometry in these (Any without it)
 Ci = DefaultTypeVar("Ci", default=Any)
 Co = DefaultTypeVar("Co", default=Any)

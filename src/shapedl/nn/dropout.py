@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from shapedl.nn.module import Module
 from shapedl.ops.dropout import dropout
 from shapedl.tensor import Tensor
-from shapedl.types import DT, S, Tape
+from shapedl.types import DT, TT, S
 
 __all__ = ["Dropout"]
-
-TT = TypeVar("TT", bound=Tape)
 
 
 class Dropout(Module):

@@ -8,7 +8,7 @@ from shapedl.nn.module import Module
 from shapedl.ops.creation import randn
 from shapedl.ops.embedding import embedding
 from shapedl.tensor import Tensor
-from shapedl.types import Dim, Size, Tape, f32
+from shapedl.types import TT, Dim, Size, f32
 
 if TYPE_CHECKING:
     from shapedl.device import Device
@@ -18,7 +18,6 @@ __all__ = ["Embedding"]
 V = TypeVar("V", bound=Dim)
 D = TypeVar("D", bound=Dim)
 Is = TypeVarTuple("Is")
-TT = TypeVar("TT", bound=Tape)
 
 
 class Embedding(Module, Generic[V, D]):

@@ -12,7 +12,7 @@ from shapedl.ops.creation import rand
 from shapedl.ops.matmul import matmul
 from shapedl.ops.movement import reshape, transpose
 from shapedl.tensor import Tensor
-from shapedl.types import DT, Dim, Size, Tape, f32
+from shapedl.types import DT, TT, Dim, Size, f32
 
 if TYPE_CHECKING:
     from shapedl.device import Device
@@ -22,7 +22,6 @@ __all__ = ["Linear", "uniform", "width_error"]
 In = TypeVar("In", bound=Dim)
 Out = TypeVar("Out", bound=Dim)
 Bs = TypeVarTuple("Bs")
-TT = TypeVar("TT", bound=Tape)
 
 
 def uniform(shape: tuple[int, ...], bound: float, device: Device | None) -> Tensor[Any, f32]:

@@ -14,21 +14,20 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, TypeVarTuple, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVarTuple, cast
 
 from typing_extensions import dataclass_transform
 
 from shapedl.checkpoint import CheckpointError, check_state, load_state, save_state
 from shapedl.checkpoint import PathLike as PathLike
 from shapedl.tensor import Tensor
-from shapedl.types import DT, FLOATS, DType, S, Tape
+from shapedl.types import DT, FLOATS, TT, DType, S
 
 if TYPE_CHECKING:
     from shapedl.device import Device
 
 __all__ = ["Module", "Residual", "Sequential"]
 
-TT = TypeVar("TT", bound=Tape)
 Ls = TypeVarTuple("Ls")
 AnyTensor = Tensor[Any, Any, Any]
 

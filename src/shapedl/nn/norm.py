@@ -8,7 +8,7 @@ statistics (inference).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
@@ -17,14 +17,13 @@ from shapedl.nn.module import Module
 from shapedl.ops.creation import ones, zeros
 from shapedl.ops.norm import batch_norm, layer_norm
 from shapedl.tensor import Tensor
-from shapedl.types import DT, S, Tape, f32
+from shapedl.types import DT, TT, S, f32
 
 if TYPE_CHECKING:
     from shapedl.device import Device
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
 
-TT = TypeVar("TT", bound=Tape)
 # NOTE: the mypy plugin records the normalized shape in this (Any without it)
 Ns = DefaultTypeVar("Ns", default=Any)
 Param = Tensor[Any, f32] | None

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
 from shapedl.nn.module import Module
 from shapedl.ops.pool import avg_pool2d, max_pool2d
 from shapedl.tensor import Tensor
-from shapedl.types import DT, Tape
+from shapedl.types import DT, TT
 
 __all__ = ["AvgPool2d", "MaxPool2d"]
 
-TT = TypeVar("TT", bound=Tape)
 # NOTE: the mypy plugin records the geometry in these (Any without it)
 Kn = DefaultTypeVar("Kn", default=Any)
 St = DefaultTypeVar("St", default=Any)

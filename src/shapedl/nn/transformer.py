@@ -20,7 +20,7 @@ from shapedl.nn.linear import Linear
 from shapedl.nn.module import Module
 from shapedl.nn.norm import LayerNorm
 from shapedl.tensor import Tensor
-from shapedl.types import DT, Dim, Tape
+from shapedl.types import DT, TT, Dim
 
 if TYPE_CHECKING:
     from shapedl.device import Device
@@ -33,7 +33,6 @@ __all__ = [
     "TransformerEncoderLayer",
 ]
 
-TT = TypeVar("TT", bound=Tape)
 # NOTE: the mypy plugin records d_model in this (Any without it)
 Dm = DefaultTypeVar("Dm", default=Any)
 B = TypeVar("B", bound=Dim)

@@ -7,16 +7,12 @@ reproducible from `sd.Cpu(seed=...)` (or `device.reseed(...)`).
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from shapedl.dims import Shape
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
-from shapedl.types import DT, S, Tape
+from shapedl.types import DT, TT, S
 
 __all__ = ["dropout"]
-
-TT = TypeVar("TT", bound=Tape)
 
 
 def dropout_rule(op: str, x: Shape) -> Shape:

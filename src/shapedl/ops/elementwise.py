@@ -17,7 +17,7 @@ from shapedl.dims import Shape
 from shapedl.errors import dtype_error
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
-from shapedl.types import DT, DType, S, Tape
+from shapedl.types import DT, TT, DType, S
 
 __all__ = [
     "abs",
@@ -47,7 +47,6 @@ __all__ = [
     "tanh",
 ]
 
-TT = TypeVar("TT", bound=Tape)
 DT2 = TypeVar("DT2", bound=DType)
 Scalar = int | float
 Operand = Tensor[Any, Any, Any] | Scalar

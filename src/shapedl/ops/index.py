@@ -12,7 +12,7 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass
 from types import EllipsisType
-from typing import Any, TypeVar
+from typing import Any
 
 from shapedl import dims
 from shapedl.backend import Array
@@ -20,11 +20,9 @@ from shapedl.dims import DYN, Dim, Shape
 from shapedl.errors import shape_error
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
-from shapedl.types import DT, Tape
+from shapedl.types import DT, TT
 
 __all__ = ["IndexArray", "gather", "getitem", "select"]
-
-TT = TypeVar("TT", bound=Tape)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ pieces' gradients (zeros where a piece took no part).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from shapedl import dims
 from shapedl.backend import Array
@@ -18,11 +18,10 @@ from shapedl.errors import shape_error
 from shapedl.ops.elementwise import same_dtype
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
-from shapedl.types import DT, Tape
+from shapedl.types import DT, TT
 
 __all__ = ["chunk", "concat", "split", "stack"]
 
-TT = TypeVar("TT", bound=Tape)
 Sections = int | Sequence[int]
 
 

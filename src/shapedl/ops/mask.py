@@ -6,18 +6,16 @@ it was replaced.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from shapedl import dims
 from shapedl.dims import Shape
 from shapedl.errors import shape_error
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
-from shapedl.types import DT, S, Tape, bool_
+from shapedl.types import DT, TT, S, bool_
 
 __all__ = ["masked_fill", "tril", "triu"]
-
-TT = TypeVar("TT", bound=Tape)
 
 
 def matrix_rule(op: str, x: Shape, diagonal: int = 0) -> Shape:

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from shapedl import dims
 from shapedl.dims import DYN, Dim, Shape
 from shapedl.errors import shape_error
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
-from shapedl.types import DT, Tape
+from shapedl.types import DT, TT
 
 __all__ = ["broadcast_to", "flatten", "permute", "reshape", "squeeze", "transpose", "unsqueeze"]
 
-TT = TypeVar("TT", bound=Tape)
 Axis = int | Sequence[int] | None
 
 

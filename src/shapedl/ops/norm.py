@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from math import prod
-from typing import Any, TypeVar
+from typing import Any
 
 from shapedl import dims
 from shapedl.backend import Array
@@ -21,11 +21,10 @@ from shapedl.errors import shape_error, show_shape
 from shapedl.ops.elementwise import same_dtype
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
-from shapedl.types import DT, S, Tape
+from shapedl.types import DT, TT, S
 
 __all__ = ["batch_norm", "layer_norm"]
 
-TT = TypeVar("TT", bound=Tape)
 Param = Tensor[Any, Any, Any] | None
 
 

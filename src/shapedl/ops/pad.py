@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from shapedl import dims
 from shapedl.dims import Dim, Shape
 from shapedl.errors import shape_error
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
-from shapedl.types import DT, Tape
+from shapedl.types import DT, TT
 
 __all__ = ["pad"]
 
-TT = TypeVar("TT", bound=Tape)
 PadWidth = int | Sequence[int] | Sequence[Sequence[int]]
 
 

@@ -9,7 +9,7 @@ over the reduced axes, times the op's local derivative.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Literal, overload
 
 from shapedl import dims
 from shapedl.backend import Array
@@ -17,11 +17,10 @@ from shapedl.dims import Shape
 from shapedl.errors import shape_error
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
-from shapedl.types import DT, NoTape, S, Tape, i64
+from shapedl.types import DT, TT, NoTape, S, i64
 
 __all__ = ["argmax", "argmin", "logsumexp", "max", "mean", "min", "std", "sum", "var"]
 
-TT = TypeVar("TT", bound=Tape)
 Axis = int | Sequence[int] | None
 _AXIS = ("axis", "keepdims")
 

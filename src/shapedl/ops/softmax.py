@@ -6,18 +6,16 @@ exponentiating, so logits of +-1000 give no inf or nan, forward or backward.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import Shape
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
-from shapedl.types import DT, S, Tape
+from shapedl.types import DT, TT, S
 
 __all__ = ["log_softmax", "softmax"]
-
-TT = TypeVar("TT", bound=Tape)
 
 
 def softmax_rule(op: str, x: Shape, axis: int = -1) -> Shape:
