@@ -85,3 +85,18 @@ def test_python_m_shapedl_mypy(tmp_path: Path, cache: Path) -> None:
     assert "sum: shape (2, 3): axis 2 is out of range for rank 2  [shape]" in proc.stdout
     proc = subprocess.run([*cmd, str(good)], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_python_m_shapedl_mypy_keeps_the_per_module_overrides(tmp_path: Path, cache: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.mypy]\nstrict = true\n\n"
+        '[[tool.mypy.overrides]]\nmodule = ["nosuchlib", "nosuchlib.*"]\n'
+        "ignore_missing_imports = true\n"
+    )
+    (tmp_path / "uses.py").write_text("import nosuchlib  # noqa\n")
+    cmd = [sys.executable, "-m", "shapedl_mypy", "--cache-dir", str(cache), "uses.py"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (tmp_path / "pyproject.toml").write_text("[tool.mypy]\nstrict = true\n")
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 1 and "nosuchlib" in proc.stdout, proc.stdout
