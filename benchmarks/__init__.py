@@ -63,7 +63,7 @@ class Bench:
             single-threaded run, which other work on a shared machine barely disturbs.
     """
 
-    rounds: int = 3
+    rounds: int = 5
     calls: int = 3
     warmup: int = 2
     pause: float = 0.15

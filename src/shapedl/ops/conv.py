@@ -209,15 +209,21 @@ def _windows(
 
 
 class _Padder:
-    """Pads chunks of a batch into one buffer whose border is zeroed once."""
+    """Pads chunks of a batch into one buffer whose border is zeroed once.
 
-    def __init__(self, xp: Any, x: Array, pads: Pads, rows: int) -> None:
+    With `slack`, the chunk is copied even without padding, and the buffer ends in `slack`
+    spare elements, so that windows running across whole rows stay inside it.
+    """
+
+    def __init__(self, xp: Any, x: Array, pads: Pads, rows: int, slack: int | None) -> None:
         (t, b), (left, r) = pads
         self.x, self.t, self.left = x, t, left
         self.buf = None
-        if t or b or left or r:
+        if t or b or left or r or slack is not None:
             n, c, h, w = x.shape
-            self.buf = xp.zeros((min(rows, n), c, h + t + b, w + left + r), x.dtype)
+            shape = (min(rows, n), c, h + t + b, w + left + r)
+            size = shape[0] * c * shape[2] * shape[3]
+            self.buf = xp.zeros(size + (slack or 0), x.dtype)[:size].reshape(shape)
 
     def __call__(self, n0: int, n1: int) -> Array:
         if self.buf is None:
@@ -279,16 +285,27 @@ class _Geometry:
 
 
 # ---- the three passes -------------------------------------------------------------------
-def _im2col_chunks(xp: Any, x: Array, g: _Geometry) -> Iterator[tuple[int, int, Array]]:
-    """`n0, n1` and the columns `(n1 - n0, C, KH, KW, Ho, Wo)` of each chunk of the batch."""
+def _im2col_chunks(
+    xp: Any, x: Array, g: _Geometry, whole_rows: bool = False
+) -> Iterator[tuple[int, int, Array]]:
+    """`n0, n1` and the columns `(n1 - n0, C, KH, KW, Ho, Wo)` of each chunk of the batch.
+
+    `whole_rows` (stride 1 only) makes the columns `(..., Ho, W + padding)`: each window row
+    then runs on into the next image row, and the last `W + padding - Wo` columns are junk
+    for the caller to drop. NOTE: so each `(C, KH, KW)` row of the columns is one contiguous
+    copy instead of `Ho` short ones, which halves the copy time of small images.
+    """
     n, c = x.shape[:2]
     (kh, kw), (ho, wo) = g.k, g.small
+    slack = None
+    if whole_rows:
+        wo, slack = x.shape[3] + g.p[1][0] + g.p[1][1], (kw - 1) * g.d[1]
     spans = _chunks(n, c * kh * kw * ho * wo * x.itemsize)
-    pad = _Padder(xp, x, g.p, spans[0][1])
+    pad = _Padder(xp, x, g.p, spans[0][1], slack)
     buf = xp.empty((spans[0][1], c, kh, kw, ho, wo), x.dtype)
     for n0, n1 in spans:
         cols = buf[: n1 - n0]
-        xp.copyto(cols, _windows(xp, pad(n0, n1), g.k, g.s, g.d, g.small))
+        xp.copyto(cols, _windows(xp, pad(n0, n1), g.k, g.s, g.d, (ho, wo)))
         yield n0, n1, cols
 
 
@@ -297,12 +314,18 @@ def _conv(xp: Any, x: Array, w: Array, b: Array | None, g: _Geometry, groups: in
     n, o, (ho, wo) = x.shape[0], w.shape[0], g.small
     out = xp.empty((n, o, ho, wo), x.dtype)
     wg = _grouped(w, groups)
-    for n0, n1, cols in _im2col_chunks(xp, x, g):
-        m = n1 - n0
-        dest = out[n0:n1].reshape(m, groups, o // groups, ho * wo)
-        xp.matmul(wg, cols.reshape(m, groups, -1, ho * wo), out=dest)
-        if b is not None:
-            out[n0:n1] += b.reshape(o, 1, 1)
+    bias = 0 if b is None else b.reshape(o, 1, 1)
+    rows: Array = None
+    for n0, n1, cols in _im2col_chunks(xp, x, g, whole_rows=g.s == (1, 1)):
+        m, wc = n1 - n0, cols.shape[-1]
+        if wc != wo and rows is None:
+            rows = xp.empty((m, o, ho, wc), x.dtype)
+        y = out[n0:n1] if wc == wo else rows[:m]
+        xp.matmul(wg, cols.reshape(m, groups, -1, ho * wc), out=y.reshape(m, groups, -1, ho * wc))
+        if wc != wo:
+            xp.add(y[..., :wo], bias, out=out[n0:n1])
+        elif b is not None:
+            out[n0:n1] += bias
     return out
 
 
