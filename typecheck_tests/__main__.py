@@ -6,6 +6,7 @@ Prints one line per problem and a summary; exits 1 on any mismatch.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -19,12 +20,20 @@ from typecheck_tests.expect import Expected, Reported, compare, parse_expected, 
 ROOT = Path(__file__).resolve().parent
 REPO = ROOT.parent
 CONFIG = REPO / "pyproject.toml"
+# NOTE: nn_gpt.py imports the model of examples/nanogpt.py as the examples' scripts do
+# (`from nanogpt import GPT`), so examples/ is on mypy's path and on the programs' sys.path
+EXAMPLES = REPO / "examples"
 NOPLUGIN_CONFIG = "[mypy]\npython_version = 3.11\nmypy_path = src\nstrict = True\n"
 _COMMON = ["--show-error-codes", "--no-error-summary", "--hide-error-context", "--no-pretty"]
 
 
 def files(folder: str) -> list[Path]:
     return sorted((ROOT / folder).glob("*.py"))
+
+
+def with_examples(var: str) -> dict[str, str]:
+    """The environment with examples/ first on the path list `var` (MYPYPATH, PYTHONPATH)."""
+    return {**os.environ, var: os.pathsep.join(filter(None, [str(EXAMPLES), os.getenv(var)]))}
 
 
 def run_mypy(paths: list[Path], config: Path) -> str:
@@ -70,6 +79,7 @@ def execute_pass() -> list[str]:
         capture_output=True,
         text=True,
         cwd=REPO,
+        env=with_examples("PYTHONPATH"),
         timeout=600,
     )
     return [] if proc.returncode == 0 else [f"pass/ at run time:\n{proc.stdout}{proc.stderr}"]
@@ -107,6 +117,7 @@ def pyright(paths: list[Path]) -> tuple[list[str], str]:
 def main() -> int:
     problems: list[str] = []
     counts: list[str] = []
+    os.environ.update(with_examples("MYPYPATH"))  # NOTE: mypy runs in this process
     for folder in ("pass", "fail", "reveal"):
         found = check_folder(folder, CONFIG)
         counts.append(f"{folder}: {len(files(folder))} files, {len(found)} problems")
