@@ -53,14 +53,19 @@ def _activation(activation: Activation) -> Callable[[Any], Any]:
     raise ValueError(f"activation must be 'relu', 'gelu' or a callable, got {activation!r}")
 
 
-class _FeedForward(Module):
-    """The feed-forward part every layer shares: `linear2(dropout(act(linear1(x))))`."""
+class _Layer(Module):
+    """What both layers share: the feed-forward block `linear2(dropout(act(linear1(x))))`,
+    and a layer norm and a dropout for each sublayer."""
 
     linear1: Linear[Any, Any]
     dropout: Dropout
     linear2: Linear[Any, Any]
     activation: Callable[[Any], Any]
     norm_first: bool
+    norm1: LayerNorm
+    norm2: LayerNorm
+    dropout1: Dropout
+    dropout2: Dropout
 
     def _setup(
         self,
@@ -68,19 +73,28 @@ class _FeedForward(Module):
         dim_feedforward: int,
         dropout: float,
         activation: Activation,
+        layer_norm_eps: float,
         bias: bool,
         device: Device | None,
+        sublayers: int,
     ) -> None:
+        """Everything but the attention (built first: it draws its weights first), with a norm
+        and a dropout for each of the `sublayers` (2 in an encoder layer, 3 in a decoder's)."""
         self.linear1 = Linear(d_model, dim_feedforward, bias, device=device)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias, device=device)
         self.activation = _activation(activation)
+        # NOTE: PyTorch's order, which `repr` and `parameters()` follow: the norms, then dropouts
+        for i in range(1, sublayers + 1):
+            setattr(self, f"norm{i}", LayerNorm(d_model, layer_norm_eps, bias=bias, device=device))
+        for i in range(1, sublayers + 1):
+            setattr(self, f"dropout{i}", Dropout(dropout))
 
     def _ff(self, x: AnyTensor) -> AnyTensor:
         return self.linear2(self.dropout(self.activation(self.linear1(x))))
 
 
-class TransformerEncoderLayer(_FeedForward, Generic[Dm]):
+class TransformerEncoderLayer(_Layer, Generic[Dm]):
     """Self-attention and a feed-forward block (PyTorch's layer with `batch_first=True`).
 
     Args:
@@ -105,10 +119,6 @@ class TransformerEncoderLayer(_FeedForward, Generic[Dm]):
     """
 
     self_attn: MultiHeadAttention
-    norm1: LayerNorm
-    norm2: LayerNorm
-    dropout1: Dropout
-    dropout2: Dropout
 
     def __init__(
         self,
@@ -124,12 +134,8 @@ class TransformerEncoderLayer(_FeedForward, Generic[Dm]):
         device: Device | None = None,
     ) -> None:
         self.self_attn = MultiHeadAttention(d_model, nhead, dropout, bias, device=device)
-        self._setup(d_model, dim_feedforward, dropout, activation, bias, device)
         self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, layer_norm_eps, bias=bias, device=device)
-        self.norm2 = LayerNorm(d_model, layer_norm_eps, bias=bias, device=device)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
+        self._setup(d_model, dim_feedforward, dropout, activation, layer_norm_eps, bias, device, 2)
 
     def forward(
         self, src: Tensor[tuple[B, T, E], DT, TT], src_mask: Mask = None, is_causal: bool = False
@@ -152,7 +158,7 @@ class TransformerEncoderLayer(_FeedForward, Generic[Dm]):
     __call__ = forward
 
 
-class TransformerDecoderLayer(_FeedForward, Generic[Dm]):
+class TransformerDecoderLayer(_Layer, Generic[Dm]):
     """Self-attention, attention to `memory`, and a feed-forward block (PyTorch's layer).
 
     Takes the arguments of `TransformerEncoderLayer`.
@@ -169,11 +175,7 @@ class TransformerDecoderLayer(_FeedForward, Generic[Dm]):
 
     self_attn: MultiHeadAttention
     multihead_attn: MultiHeadAttention
-    norm1: LayerNorm
-    norm2: LayerNorm
     norm3: LayerNorm
-    dropout1: Dropout
-    dropout2: Dropout
     dropout3: Dropout
 
     def __init__(
@@ -191,14 +193,8 @@ class TransformerDecoderLayer(_FeedForward, Generic[Dm]):
     ) -> None:
         self.self_attn = MultiHeadAttention(d_model, nhead, dropout, bias, device=device)
         self.multihead_attn = MultiHeadAttention(d_model, nhead, dropout, bias, device=device)
-        self._setup(d_model, dim_feedforward, dropout, activation, bias, device)
         self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, layer_norm_eps, bias=bias, device=device)
-        self.norm2 = LayerNorm(d_model, layer_norm_eps, bias=bias, device=device)
-        self.norm3 = LayerNorm(d_model, layer_norm_eps, bias=bias, device=device)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
+        self._setup(d_model, dim_feedforward, dropout, activation, layer_norm_eps, bias, device, 3)
 
     def forward(
         self,
