@@ -29,6 +29,7 @@ CONV2D = [  # x shape, weight shape, keyword arguments, with bias
     ((2, 2, 10, 11), (3, 2, 3, 3), dict(stride=2, dilation=3, padding=2), False),
     ((2, 6, 7, 7), (4, 3, 3, 2), dict(stride=(1, 3), groups=2), True),
     ((1, 2, 5, 4), (3, 2, 3, 2), dict(padding=(3, 1)), True),  # padding beyond the kernel
+    ((2, 1, 6, 5), (8, 1, 3, 3), dict(padding=1), True),  # many more outputs: col2im backward
 ]
 
 
