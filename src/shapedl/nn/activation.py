@@ -6,7 +6,7 @@ keeps the input's shape, dtype and tape in the type: `Tensor[S, DT, TT] -> Tenso
 
 from __future__ import annotations
 
-from typing import Any, Generic
+from typing import Any, ClassVar, Generic
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
@@ -24,7 +24,18 @@ Sa = DefaultTypeVar("Sa", default=Any)
 Ea = DefaultTypeVar("Ea", default=Any)
 
 
-class ReLU(Module):
+class _Elementwise(Module):
+    """An activation without hyperparameters: the op `op` of its class, on each element."""
+
+    op: ClassVar[staticmethod[[Tensor[Any, Any, Any]], Tensor[Any, Any, Any]]]
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return self.op(x)
+
+    __call__ = forward
+
+
+class ReLU(_Elementwise):
     """`max(x, 0)`.
 
     Example:
@@ -33,46 +44,31 @@ class ReLU(Module):
         True
     """
 
-    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return elementwise.relu(x)
-
-    __call__ = forward
+    op = staticmethod(elementwise.relu)
 
 
-class GELU(Module):
+class GELU(_Elementwise):
     """GELU, tanh approximation (PyTorch's `GELU(approximate="tanh")`)."""
 
-    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return elementwise.gelu(x)
-
-    __call__ = forward
+    op = staticmethod(elementwise.gelu)
 
 
-class SiLU(Module):
+class SiLU(_Elementwise):
     """`x * sigmoid(x)` (swish)."""
 
-    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return elementwise.silu(x)
-
-    __call__ = forward
+    op = staticmethod(elementwise.silu)
 
 
-class Tanh(Module):
+class Tanh(_Elementwise):
     """Hyperbolic tangent."""
 
-    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return elementwise.tanh(x)
-
-    __call__ = forward
+    op = staticmethod(elementwise.tanh)
 
 
-class Sigmoid(Module):
+class Sigmoid(_Elementwise):
     """`1 / (1 + e ** -x)`."""
 
-    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return elementwise.sigmoid(x)
-
-    __call__ = forward
+    op = staticmethod(elementwise.sigmoid)
 
 
 class LeakyReLU(Module):
