@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic
+from typing import Any, ClassVar, Generic
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
@@ -18,9 +18,25 @@ Kn = DefaultTypeVar("Kn", default=Any)
 St = DefaultTypeVar("St", default=Any)
 Pd = DefaultTypeVar("Pd", default=Any)
 Pair = int | tuple[int, int]
+AnyTensor = Tensor[Any, Any, Any]
 
 
-class MaxPool2d(Module, Generic[Kn, St, Pd]):
+class _Pool2d(Module, Generic[Kn, St, Pd]):
+    """A pooling layer: its class's op over windows of `kernel_size`, `stride`, `padding`."""
+
+    op: ClassVar[staticmethod[[AnyTensor, Pair, Pair | None, Pair], AnyTensor]]
+
+    kernel_size: Pair
+    stride: Pair | None = None
+    padding: Pair = 0
+
+    def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
+        return self.op(x, self.kernel_size, self.stride, self.padding)
+
+    __call__ = forward
+
+
+class MaxPool2d(_Pool2d[Kn, St, Pd]):
     """The maximum over each `kernel_size` window (stride defaults to the kernel size).
 
     Shape:
@@ -32,17 +48,10 @@ class MaxPool2d(Module, Generic[Kn, St, Pd]):
         (1, 3, 4, 4)
     """
 
-    kernel_size: Pair
-    stride: Pair | None = None
-    padding: Pair = 0
-
-    def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
-        return max_pool2d(x, self.kernel_size, self.stride, self.padding)
-
-    __call__ = forward
+    op = staticmethod(max_pool2d)
 
 
-class AvgPool2d(Module, Generic[Kn, St, Pd]):
+class AvgPool2d(_Pool2d[Kn, St, Pd]):
     """The mean over each `kernel_size` window (stride defaults to the kernel size).
 
     Shape:
@@ -54,11 +63,4 @@ class AvgPool2d(Module, Generic[Kn, St, Pd]):
         (1, 3, 4, 4)
     """
 
-    kernel_size: Pair
-    stride: Pair | None = None
-    padding: Pair = 0
-
-    def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
-        return avg_pool2d(x, self.kernel_size, self.stride, self.padding)
-
-    __call__ = forward
+    op = staticmethod(avg_pool2d)
