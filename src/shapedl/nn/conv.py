@@ -39,14 +39,6 @@ def _pair(v: Pair) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
 
 
-def _check_channels(layer: str, in_channels: int, out_channels: int, groups: int) -> None:
-    if groups < 1 or in_channels % groups or out_channels % groups:
-        raise ValueError(
-            f"{layer}: in_channels={in_channels} and out_channels={out_channels} must both be "
-            f"divisible by groups={groups}"
-        )
-
-
 class _Conv(Module):
     # NOTE: the dtype is the input's after `astype`, so it is not pinned to f32 here
     weight: Tensor[Any, Any]
@@ -55,11 +47,25 @@ class _Conv(Module):
     out_channels: int
     groups: int
 
+    def _channels(self, in_channels: int, out_channels: int, groups: int) -> None:
+        """Keep the channels and groups, after checking that the groups divide both."""
+        if groups < 1 or in_channels % groups or out_channels % groups:
+            raise ValueError(
+                f"{type(self).__name__}: in_channels={in_channels} and out_channels="
+                f"{out_channels} must both be divisible by groups={groups}"
+            )
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+
     def _init(
-        self, weight_shape: tuple[int, ...], fan_in: int, bias: bool, device: Device | None
+        self, kernel: tuple[int, ...], bias: bool, device: Device | None, transposed: bool = False
     ) -> None:
-        bound = kaiming_bound(fan_in)
-        self.weight = uniform(weight_shape, bound, device)
+        """Draw the weight `(C_out, C_in / groups, *kernel)` (transposed: `(C_in, C_out / groups,
+        *kernel)`) and the bias, both from `U(-1/sqrt(fan_in), 1/sqrt(fan_in))`."""
+        outer, inner = self.out_channels, self.in_channels
+        if transposed:
+            outer, inner = inner, outer
+        bound = kaiming_bound(inner // self.groups * math.prod(kernel))
+        self.weight = uniform((outer, inner // self.groups, *kernel), bound, device)
         self.bias = uniform((self.out_channels,), bound, device) if bias else None
 
 
@@ -101,12 +107,10 @@ class Conv1d(_Conv, Generic[Ci, Co, Kn, St, Pd, Dl]):
         *,
         device: Device | None = None,
     ) -> None:
-        _check_channels("Conv1d", in_channels, out_channels, groups)
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self._channels(in_channels, out_channels, groups)
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.dilation = dilation
-        fan_in = in_channels // groups * kernel_size
-        self._init((out_channels, in_channels // groups, kernel_size), fan_in, bias, device)
+        self._init((kernel_size,), bias, device)
 
     def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
         return conv1d(
@@ -154,13 +158,10 @@ class Conv2d(_Conv, Generic[Ci, Co, Kn, St, Pd, Dl]):
         *,
         device: Device | None = None,
     ) -> None:
-        _check_channels("Conv2d", in_channels, out_channels, groups)
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self._channels(in_channels, out_channels, groups)
         self.kernel_size, self.stride, self.padding = _pair(kernel_size), stride, padding
         self.dilation = dilation
-        fan_in = in_channels // groups * math.prod(self.kernel_size)
-        shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self._init(shape, fan_in, bias, device)
+        self._init(self.kernel_size, bias, device)
 
     def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
         return conv2d(
@@ -204,13 +205,10 @@ class ConvTranspose2d(_Conv, Generic[Ci, Co, Kn, St, Pd, Op, Dl]):
         *,
         device: Device | None = None,
     ) -> None:
-        _check_channels("ConvTranspose2d", in_channels, out_channels, groups)
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self._channels(in_channels, out_channels, groups)
         self.kernel_size, self.stride, self.padding = _pair(kernel_size), stride, padding
         self.output_padding, self.dilation = output_padding, dilation
-        fan_in = out_channels // groups * math.prod(self.kernel_size)
-        shape = (in_channels, out_channels // groups, *self.kernel_size)
-        self._init(shape, fan_in, bias, device)
+        self._init(self.kernel_size, bias, device, transposed=True)
 
     def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
         return conv_transpose2d(
