@@ -9,7 +9,7 @@ their types, so a batch of `Tensor[tuple[N, Const[64]], f32]` is a
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, TypedDict, TypeVar, Unpack, overload
 
 from typing_extensions import TypeVarTuple
 
@@ -114,35 +114,26 @@ class Batches(Generic[X, Y]):
             yield Tensor(x[rows], self.device), Tensor(y[rows], self.device)  # type: ignore[misc]
 
 
+class BatchOptions(TypedDict, total=False):
+    """The keyword arguments of `batches`: those of `Batches`, with its defaults."""
+
+    shuffle: bool
+    drop_last: bool
+    device: Device | None
+
+
 @overload
 def batches(
     x: Tensor[tuple[N, *F], DX, Any],
     y: Tensor[tuple[M, *G], DY, Any],
     batch_size: int,
-    *,
-    shuffle: bool = True,
-    drop_last: bool = False,
-    device: Device | None = None,
+    **options: Unpack[BatchOptions],
 ) -> Batches[Tensor[tuple[Dyn, *F], DX, NoTape], Tensor[tuple[Dyn, *G], DY, NoTape]]: ...
 @overload
 def batches(
-    x: Any,
-    y: Any,
-    batch_size: int,
-    *,
-    shuffle: bool = True,
-    drop_last: bool = False,
-    device: Device | None = None,
+    x: Any, y: Any, batch_size: int, **options: Unpack[BatchOptions]
 ) -> Batches[Tensor[Any, Any, NoTape], Tensor[Any, Any, NoTape]]: ...
-def batches(
-    x: Any,
-    y: Any,
-    batch_size: int,
-    *,
-    shuffle: bool = True,
-    drop_last: bool = False,
-    device: Device | None = None,
-) -> Any:
+def batches(x: Any, y: Any, batch_size: int, **options: Unpack[BatchOptions]) -> Any:
     """Mini-batches of `(x, y)` (see `Batches`), typed from the tensors given.
 
     Example:
@@ -151,4 +142,4 @@ def batches(
         >>> [b.shape for b, _ in sd.data.batches(x, sd.zeros((10,)), 4, drop_last=True)]
         [(4, 3), (4, 3)]
     """
-    return Batches(x, y, batch_size, shuffle=shuffle, drop_last=drop_last, device=device)
+    return Batches(x, y, batch_size, **options)
