@@ -235,67 +235,88 @@ class Tensor(Generic[S, DT, TapeT]):
         return _ops.elementwise.reciprocal(self)
 
     # Binary ops: equal shapes are typed exactly; broadcasting falls back to `Any` (the plugin
-    # computes it). A traced operand on either side makes a traced result.
-    @overload
-    def __add__(  # type: ignore[overload-overlap]
-        self: Tensor[S, DT, NoTape], other: Tensor[S, DT, NoTape] | Scalar
-    ) -> Tensor[S, DT, NoTape]: ...
+    # computes it). A traced operand on either side makes a traced result; a forward generic in
+    # its tape (TT) keeps TT, also for an operand that is itself a generic call (`x + f(x)`).
     @overload
     def __add__(
-        self: Tensor[S, DT, Tape], other: Tensor[S, DT, Tape] | Scalar
+        self: Tensor[S, DT, Traced], other: Tensor[S, DT, Tape] | Scalar
     ) -> Tensor[S, DT, Traced]: ...
+    @overload
+    def __add__(
+        self: Tensor[S, DT, Tape], other: Tensor[S, DT, Traced]
+    ) -> Tensor[S, DT, Traced]: ...
+    @overload
+    def __add__(
+        self: Tensor[S, DT, TT], other: Tensor[S, DT, TT] | Scalar
+    ) -> Tensor[S, DT, TT]: ...
     @overload
     def __add__(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
     def __add__(self, other: Any) -> Any:
         return _ops.elementwise.add(self, other)
 
     @overload
-    def __sub__(  # type: ignore[overload-overlap]
-        self: Tensor[S, DT, NoTape], other: Tensor[S, DT, NoTape] | Scalar
-    ) -> Tensor[S, DT, NoTape]: ...
+    def __sub__(
+        self: Tensor[S, DT, Traced], other: Tensor[S, DT, Tape] | Scalar
+    ) -> Tensor[S, DT, Traced]: ...
     @overload
     def __sub__(
-        self: Tensor[S, DT, Tape], other: Tensor[S, DT, Tape] | Scalar
+        self: Tensor[S, DT, Tape], other: Tensor[S, DT, Traced]
     ) -> Tensor[S, DT, Traced]: ...
+    @overload
+    def __sub__(
+        self: Tensor[S, DT, TT], other: Tensor[S, DT, TT] | Scalar
+    ) -> Tensor[S, DT, TT]: ...
     @overload
     def __sub__(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
     def __sub__(self, other: Any) -> Any:
         return _ops.elementwise.sub(self, other)
 
     @overload
-    def __mul__(  # type: ignore[overload-overlap]
-        self: Tensor[S, DT, NoTape], other: Tensor[S, DT, NoTape] | Scalar
-    ) -> Tensor[S, DT, NoTape]: ...
+    def __mul__(
+        self: Tensor[S, DT, Traced], other: Tensor[S, DT, Tape] | Scalar
+    ) -> Tensor[S, DT, Traced]: ...
     @overload
     def __mul__(
-        self: Tensor[S, DT, Tape], other: Tensor[S, DT, Tape] | Scalar
+        self: Tensor[S, DT, Tape], other: Tensor[S, DT, Traced]
     ) -> Tensor[S, DT, Traced]: ...
+    @overload
+    def __mul__(
+        self: Tensor[S, DT, TT], other: Tensor[S, DT, TT] | Scalar
+    ) -> Tensor[S, DT, TT]: ...
     @overload
     def __mul__(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
     def __mul__(self, other: Any) -> Any:
         return _ops.elementwise.mul(self, other)
 
     @overload
-    def __truediv__(  # type: ignore[overload-overlap]
-        self: Tensor[S, DT, NoTape], other: Tensor[S, DT, NoTape] | Scalar
-    ) -> Tensor[S, DT, NoTape]: ...
+    def __truediv__(
+        self: Tensor[S, DT, Traced], other: Tensor[S, DT, Tape] | Scalar
+    ) -> Tensor[S, DT, Traced]: ...
     @overload
     def __truediv__(
-        self: Tensor[S, DT, Tape], other: Tensor[S, DT, Tape] | Scalar
+        self: Tensor[S, DT, Tape], other: Tensor[S, DT, Traced]
     ) -> Tensor[S, DT, Traced]: ...
+    @overload
+    def __truediv__(
+        self: Tensor[S, DT, TT], other: Tensor[S, DT, TT] | Scalar
+    ) -> Tensor[S, DT, TT]: ...
     @overload
     def __truediv__(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
     def __truediv__(self, other: Any) -> Any:
         return _ops.elementwise.div(self, other)
 
     @overload
-    def __pow__(  # type: ignore[overload-overlap]
-        self: Tensor[S, DT, NoTape], other: Tensor[S, DT, NoTape] | Scalar
-    ) -> Tensor[S, DT, NoTape]: ...
+    def __pow__(
+        self: Tensor[S, DT, Traced], other: Tensor[S, DT, Tape] | Scalar
+    ) -> Tensor[S, DT, Traced]: ...
     @overload
     def __pow__(
-        self: Tensor[S, DT, Tape], other: Tensor[S, DT, Tape] | Scalar
+        self: Tensor[S, DT, Tape], other: Tensor[S, DT, Traced]
     ) -> Tensor[S, DT, Traced]: ...
+    @overload
+    def __pow__(
+        self: Tensor[S, DT, TT], other: Tensor[S, DT, TT] | Scalar
+    ) -> Tensor[S, DT, TT]: ...
     @overload
     def __pow__(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
     def __pow__(self, other: Any) -> Any:
@@ -403,13 +424,17 @@ class Tensor(Generic[S, DT, TapeT]):
 
     # ---- matmul -----------------------------------------------------------------------
     @overload
-    def __matmul__(  # type: ignore[overload-overlap]
-        self: Tensor[tuple[N, K], DT, NoTape], other: Tensor[tuple[K, M], DT, NoTape]
-    ) -> Tensor[tuple[N, M], DT, NoTape]: ...
+    def __matmul__(
+        self: Tensor[tuple[N, K], DT, Traced], other: Tensor[tuple[K, M], DT, Tape]
+    ) -> Tensor[tuple[N, M], DT, Traced]: ...
     @overload
     def __matmul__(
-        self: Tensor[tuple[N, K], DT, Tape], other: Tensor[tuple[K, M], DT, Tape]
+        self: Tensor[tuple[N, K], DT, Tape], other: Tensor[tuple[K, M], DT, Traced]
     ) -> Tensor[tuple[N, M], DT, Traced]: ...
+    @overload
+    def __matmul__(
+        self: Tensor[tuple[N, K], DT, TT], other: Tensor[tuple[K, M], DT, TT]
+    ) -> Tensor[tuple[N, M], DT, TT]: ...
     # NOTE: batched operands only (rank >= 3 on one side), so plain typing rejects a 2-d
     # matmul whose inner dimensions differ; the plugin widens this for Dyn and checks it.
     @overload

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, TypeVar, assert_type
 
-from shapedl import Const, Dim, NoTape, Tensor, Traced, f32
+from shapedl import Const, Dim, NoTape, Tape, Tensor, Traced, f32
 
 Three = Const[Literal[3]]
 Four = Const[Literal[4]]
@@ -36,3 +36,23 @@ def traced_scalar(x: Tensor[tuple[()], f32, Traced]) -> None:
 
 def untraced(x: Tensor[tuple[()]]) -> None:
     x.backward()  # E: [misc] Invalid self argument
+
+
+TT = TypeVar("TT", bound=Tape)
+
+
+def layer(x: Tensor[tuple[B, Four], f32, TT]) -> Tensor[tuple[B, Four], f32, TT]:
+    return x.tanh()
+
+
+def generic_forward(x: Tensor[tuple[B, Four], f32, TT]) -> Tensor[tuple[B, Four], f32, TT]:
+    # a residual written once for traced and untraced inputs keeps its tape type
+    return x + layer(x) * 2.0
+
+
+def tapes_combine(a: Tensor[tuple[Three, Four]], b: Tensor[tuple[Three, Four], f32, Traced]) -> None:
+    assert_type(a + a, Tensor[tuple[Three, Four], f32, NoTape])
+    assert_type(a + b, Tensor[tuple[Three, Four], f32, Traced])
+    assert_type(b - a, Tensor[tuple[Three, Four], f32, Traced])
+    assert_type(generic_forward(b), Tensor[tuple[Three, Four], f32, Traced])
+    assert_type(generic_forward(a), Tensor[tuple[Three, Four], f32, NoTape])
