@@ -10,21 +10,12 @@ no longer agree.
 from __future__ import annotations
 
 import math
-from typing import TypeVar
 
-from nanogpt import GPT, CausalSelfAttention
+from nanogpt import GPT, B, CausalSelfAttention, D, H, K, L, T, V
 
 import shapedl as sd
-from shapedl import Dim, Mul, Size, Tensor, bool_, f32, i64
+from shapedl import Mul, Size, Tensor, bool_, f32, i64
 from shapedl.nn import GELU, Linear, Sequential
-
-V = TypeVar("V", bound=Dim)  # vocabulary
-L = TypeVar("L", bound=Dim)  # context: the longest sequence the position table covers
-H = TypeVar("H", bound=Dim)  # attention heads
-K = TypeVar("K", bound=Dim)  # width of one head; the model's width is Mul[H, K]
-D = TypeVar("D", bound=Dim)  # a width
-B = TypeVar("B", bound=Dim)  # batch
-T = TypeVar("T", bound=Dim)  # sequence length
 
 
 def split_heads_bug(attn: CausalSelfAttention[H, K], x: Tensor[tuple[B, T, Mul[H, K]], f32]) -> None:

@@ -1,27 +1,21 @@
-"""The nanoGPT of examples/nanogpt.py, imported: every intermediate's shape exact.
+"""The nanoGPT of examples/nanogpt.py, imported: built from sizes, every type exact.
 
-The model's own `assert_type`s (run by `make typecheck-examples` and, through this import,
-here) name each shape symbolic in the vocabulary `V`, context `L`, heads `H`, head width `K`,
-batch `B` and length `T` (no `Dyn`, no `Any`); this file checks the model built from sizes
-and its layers' types, then runs a training step on small sizes. `nanogpt` is importable
-as the examples' scripts import it: typecheck_tests puts examples/ on mypy's and Python's path.
+The model's own `assert_type`s (checked by `make typecheck-examples`) name each intermediate's
+shape, symbolic in the vocabulary `V`, context `L`, heads `H`, head width `K`, batch `B` and
+length `T` (no `Dyn`, no `Any`); this file checks the model built from sizes and its layers'
+types, then runs a training step on small sizes. `nanogpt` imports as the examples' scripts
+import it: typecheck_tests puts examples/ on mypy's path and on the program's sys.path.
 """
 
 from __future__ import annotations
 
-from typing import TypeVar, assert_type
+from typing import assert_type
 
-from nanogpt import GPT, next_token_loss
+from nanogpt import GPT, B, H, K, T, V, next_token_loss
 
 import shapedl as sd
-from shapedl import Const, Dim, Mul, Size, Tensor, Traced, f32, i64
+from shapedl import Const, Mul, Size, Tensor, Traced, f32, i64
 from shapedl.nn import GELU, Linear, Sequential
-
-V = TypeVar("V", bound=Dim)  # vocabulary
-H = TypeVar("H", bound=Dim)  # attention heads
-K = TypeVar("K", bound=Dim)  # width of one head; the model's width is Mul[H, K]
-B = TypeVar("B", bound=Dim)  # batch
-T = TypeVar("T", bound=Dim)  # sequence length
 
 
 def train_step(
