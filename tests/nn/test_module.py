@@ -170,6 +170,45 @@ def test_subclass_overriding_forward_is_called():
     np.testing.assert_allclose(layer(x).numpy(), 2 * plain)
 
 
+def test_subclass_keeps_the_inherited_hand_written_constructor():
+    # a field declared in the subclass does not turn Linear's constructor into a generated one
+    class Tagged(sd.nn.Linear):
+        tag: str = "x"
+
+    layer = Tagged(3, 2, bias=False)
+    assert layer.weight.shape == (2, 3) and layer.bias is None
+    assert Tagged.__init__ is sd.nn.Linear.__init__
+
+
+def test_init_false_keyword():
+    class Scale(sd.nn.Module):
+        weight: sd.Tensor
+
+    class Plain(sd.nn.Module, init=False):
+        weight: sd.Tensor
+
+    class Explicit(sd.nn.Linear, init=False):
+        pass
+
+    assert Scale(sd.ones((2,))).weight.shape == (2,)
+    with pytest.raises(TypeError):
+        Plain(sd.ones((2,)))  # NOTE: no generated constructor: Module's takes no fields
+    assert Explicit(3, 2).weight.shape == (2, 3)
+
+    # a subclass of an init=False class inherits Module's constructor: generated again
+    class Child(Plain):
+        bias: sd.Tensor
+
+    assert set(Child(sd.ones((2,)), sd.zeros((2,))).parameters()) == {"weight", "bias"}
+
+
+def test_batch_norms_take_the_shared_constructor():
+    for cls in (sd.nn.BatchNorm1d, sd.nn.BatchNorm2d):
+        bn = cls(3, eps=1e-3, momentum=0.2, affine=False)
+        assert (bn.num_features, bn.eps, bn.momentum, bn.weight) == (3, 1e-3, 0.2, None)
+        assert bn.running_mean.shape == (3,)
+
+
 def test_module_without_forward():
     class Empty(sd.nn.Module):
         pass

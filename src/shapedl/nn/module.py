@@ -47,6 +47,13 @@ class Module:
     variable `buffer_fields`: those are state that is saved and loaded but not trained
     (running statistics). Parameters are never traced; trace the input instead.
 
+    A subclass without its own `__init__` keeps the hand-written one it inherits:
+    `class MyLinear(nn.Linear)` that overrides `forward` is built as `MyLinear(4, 3)`. The
+    mypy plugin types it so; for other checkers (pyright, mypy without the plugin), which
+    generate a constructor from the fields of any such subclass, write the class keyword
+    `init=False`: `class MyLinear(nn.Linear[In, Out], init=False)`. `init=False` on a class
+    that would get a generated constructor leaves it with the inherited one.
+
     `module(x)` runs `forward(x)`. The mypy plugin types the call from `forward`'s
     annotations; for other checkers, write `__call__ = forward` in the class body, as the
     layers of `sd.nn` do.
@@ -66,14 +73,16 @@ class Module:
 
     buffer_fields: ClassVar[tuple[str, ...]] = ()
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, init: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # NOTE: `module(x)` goes straight to the subclass's `forward`, with no extra frame.
         if "forward" in cls.__dict__ and "__call__" not in cls.__dict__:
             cls.__call__ = cls.__dict__["forward"]  # type: ignore[method-assign]
-        # NOTE: a generated constructor only where no hand-written one would be replaced
+        # NOTE: a generated constructor only where no hand-written one would be replaced.
+        # `init=False` keeps the inherited one but still records the fields, so a subclass
+        # that gets a generated constructor takes them, as checkers expect
         if "__init__" not in cls.__dict__ and getattr(cls.__init__, "_generated", False):
-            dataclasses.dataclass(eq=False, repr=False)(cls)
+            dataclasses.dataclass(init=init, eq=False, repr=False)(cls)
             setattr(cls.__init__, "_generated", True)  # noqa: B010
 
     def __init__(self) -> None:

@@ -116,7 +116,9 @@ class _BatchNorm(Module):
     __call__ = forward
 
 
-class BatchNorm1d(_BatchNorm):
+# NOTE: `init=False`: the constructor is `_BatchNorm`'s, for every checker (the runtime and the
+# mypy plugin keep an inherited hand-written one anyway)
+class BatchNorm1d(_BatchNorm, init=False):
     """Batch normalization of `(N, C)` or `(N, C, L)` inputs over all axes but channels.
 
     In training (a traced input) it normalizes with the batch's statistics and updates
@@ -135,22 +137,8 @@ class BatchNorm1d(_BatchNorm):
 
     ranks = (2, 3)
 
-    # NOTE: written out, because checkers give a dataclass-transformed subclass without its
-    # own `__init__` a generated one from the fields (the runtime keeps the inherited one)
-    def __init__(
-        self,
-        num_features: int,
-        eps: float = 1e-5,
-        momentum: float = 0.1,
-        affine: bool = True,
-        track_running_stats: bool = True,
-        *,
-        device: Device | None = None,
-    ) -> None:
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device=device)
 
-
-class BatchNorm2d(_BatchNorm):
+class BatchNorm2d(_BatchNorm, init=False):
     """Batch normalization of `(N, C, H, W)` images per channel; see `BatchNorm1d`.
 
     Shape:
@@ -158,17 +146,3 @@ class BatchNorm2d(_BatchNorm):
     """
 
     ranks = (4,)
-
-    # NOTE: written out, because checkers give a dataclass-transformed subclass without its
-    # own `__init__` a generated one from the fields (the runtime keeps the inherited one)
-    def __init__(
-        self,
-        num_features: int,
-        eps: float = 1e-5,
-        momentum: float = 0.1,
-        affine: bool = True,
-        track_running_stats: bool = True,
-        *,
-        device: Device | None = None,
-    ) -> None:
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device=device)
