@@ -13,10 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from mypy.nodes import TypeInfo
 from mypy.options import Options
 from mypy.plugin import (
     AnalyzeTypeContext,
     AttributeContext,
+    ClassDefContext,
     FunctionContext,
     FunctionSigContext,
     MethodContext,
@@ -146,6 +148,16 @@ def source_hash(roots: list[Path]) -> str:
 _MODULE_CALL = _safe_sig(nn.module_call_signature)
 
 
+def _inherited_init(ctx: ClassDefContext) -> None:
+    try:
+        nn.inherited_init(ctx)
+    except Exception:  # noqa: BLE001 - mypy's own dataclass constructor stays
+        return
+
+
+_INHERITED_INIT = _inherited_init
+
+
 class ShapedlPlugin(Plugin):
     """mypy plugin: shape and tape errors at type-check time, by the runtime's own rules."""
 
@@ -173,10 +185,41 @@ class ShapedlPlugin(Plugin):
         return self.types.get(fullname)
 
     def get_function_hook(self, fullname: str) -> FunctionHook | None:
-        return self.functions.get(fullname)
+        found = self.functions.get(fullname)
+        if found is None:
+            # NOTE: a module class built with the constructor of a layer it subclasses
+            info = self._class_info(fullname)
+            try:
+                hook = None if info is None else nn.inherited_constructor(info)
+            except Exception:  # noqa: BLE001
+                hook = None
+            found = None if hook is None else _safe(hook)
+        return found
+
+    def _class_info(self, fullname: str) -> TypeInfo | None:
+        try:
+            node = self.lookup_fully_qualified(fullname)
+        except Exception:  # noqa: BLE001
+            return None
+        info = node.node if node is not None else None
+        return info if isinstance(info, TypeInfo) else None
+
+    def _call_owner(self, fullname: str) -> str:
+        """`X.__call__` of a subclass of a layer whose `forward` it keeps: the layer's.
+
+        mypy names a method after the receiver's class, so a hook of `Linear.__call__` would
+        not see `MyLinear(...)(x)` otherwise; one that overrides `forward` keeps its own name.
+        """
+        cls, _, method = fullname.rpartition(".")
+        info = self._class_info(cls) if method == "__call__" else None
+        owner = None if info is None else nn.call_owner(info)
+        return fullname if owner is None else f"{owner.fullname}.__call__"
 
     def get_method_hook(self, fullname: str) -> MethodHook | None:
-        return self.methods.get(fullname)
+        found = self.methods.get(fullname)
+        if found is None and fullname.endswith(".__call__"):
+            found = self.methods.get(self._call_owner(fullname))
+        return found
 
     def get_function_signature_hook(
         self, fullname: str
@@ -188,8 +231,13 @@ class ShapedlPlugin(Plugin):
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
         found = self.signatures.get(fullname)
         if found is None and fullname.endswith(".__call__"):
-            return _MODULE_CALL  # NOTE: a user-defined module is called as its forward
+            found = self.signatures.get(self._call_owner(fullname))
+            # NOTE: a user-defined module is called as its forward
+            return _MODULE_CALL if found is None else found
         return found
+
+    def get_base_class_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
+        return _INHERITED_INIT  # NOTE: every class statement; the hook looks for Module's
 
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         if fullname == f"{TENSOR}.shape":

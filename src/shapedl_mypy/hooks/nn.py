@@ -22,8 +22,9 @@ from typing import Any
 
 from mypy.checker import TypeChecker
 from mypy.checkmember import analyze_member_access
-from mypy.nodes import ARG_POS, TempNode
-from mypy.plugin import FunctionContext, MethodContext, MethodSigContext
+from mypy.maptype import map_instance_to_supertype
+from mypy.nodes import ARG_POS, GDEF, NameExpr, TempNode, TypeInfo
+from mypy.plugin import ClassDefContext, FunctionContext, MethodContext, MethodSigContext
 from mypy.types import (
     AnyType,
     CallableType,
@@ -34,9 +35,11 @@ from mypy.types import (
     TupleType,
     Type,
     TypeOfAny,
+    TypeVarType,
     UnpackType,
     get_proper_type,
 )
+from mypy.typevars import fill_typevars
 
 from shapedl import dims
 from shapedl.dims import Dim, Shape
@@ -53,7 +56,16 @@ from shapedl_mypy.convert import (
 )
 from shapedl_mypy.rules import make_tensor
 
-__all__ = ["CONSTRUCTORS", "CALLS", "SIGNATURES", "module_call_signature", "linear_message"]
+__all__ = [
+    "CONSTRUCTORS",
+    "CALLS",
+    "SIGNATURES",
+    "call_owner",
+    "inherited_constructor",
+    "inherited_init",
+    "linear_message",
+    "module_call_signature",
+]
 
 NN = "shapedl.nn"
 MODULE = f"{NN}.module.Module"
@@ -272,8 +284,14 @@ def _input(ctx: MethodContext) -> tuple[Call, Type, Shape] | None:
 
 
 def _module_args(ctx: MethodContext) -> list[Type] | None:
+    """The type arguments of the layer whose `__call__` runs (of `Linear` for a subclass)."""
     t = get_proper_type(ctx.type)
-    return list(t.args) if isinstance(t, Instance) else None
+    if not isinstance(t, Instance):
+        return None
+    owner = call_owner(t.type)
+    if owner is not None and owner is not t.type:
+        t = map_instance_to_supertype(t, owner)
+    return list(t.args)
 
 
 def _decode(conv: Converter, typ: Type) -> object:
@@ -505,17 +523,27 @@ def sequential_call(ctx: MethodContext) -> Type:
 
 
 # ---- user-defined modules ------------------------------------------------------------------
+def call_owner(info: TypeInfo) -> TypeInfo | None:
+    """The class whose `forward` (or own `__call__`) runs for `module(x)`.
+
+    At run time `Module.__init_subclass__` makes `__call__` the `forward` of each class that
+    defines `forward` but no `__call__`, so the nearest class with either one decides: a
+    `MyLinear(nn.Linear)` that overrides `forward` is called as its own `forward`, not as
+    `Linear`'s (whose `__call__ = forward` it inherits in the checker's eyes).
+    """
+    return next((c for c in info.mro if "forward" in c.names or "__call__" in c.names), None)
+
+
 def module_call_signature(ctx: MethodSigContext) -> FunctionLike:
     """`model(x)` on a subclass without its own `__call__` has the signature of `forward`."""
     t = get_proper_type(ctx.type)
     default = ctx.default_signature
     if not isinstance(t, Instance) or not t.type.has_base(MODULE):
         return default
-    owner = t.type.get_containing_type_info("__call__")
-    forward = t.type.get_containing_type_info("forward")
-    if owner is None or owner.fullname != MODULE or forward is None:
+    owner = call_owner(t.type)
+    if owner is None or owner.fullname == MODULE or "forward" not in owner.names:
         return default
-    if forward.fullname == MODULE or not isinstance(ctx.api, TypeChecker):
+    if not isinstance(ctx.api, TypeChecker):
         return default
     member = get_proper_type(
         analyze_member_access(
@@ -530,6 +558,75 @@ def module_call_signature(ctx: MethodSigContext) -> FunctionLike:
         )
     )
     return member if isinstance(member, FunctionLike) else default
+
+
+def inherited_init(ctx: ClassDefContext) -> None:
+    """A module class keeps the hand-written `__init__` it inherits, as at run time.
+
+    `Module` is a `dataclass_transform` base, so checkers give every subclass without its own
+    `__init__` one generated from its fields. `Module.__init_subclass__` generates one only
+    where the inherited `__init__` is itself generated (or `Module`'s), so `class
+    MyLinear(nn.Linear)` keeps `Linear(in_features, out_features, ...)`. Here such a class
+    gets the class keyword `init=False` (as if the user had written it), which tells mypy's
+    dataclass transform not to generate one either.
+    """
+    defn = ctx.cls
+    info = defn.info
+    if "init" in defn.keywords or "__init__" in info.names or not info.has_base(MODULE):
+        return
+    for base in info.mro[1:]:
+        found = base.names.get("__init__")
+        if found is None:
+            continue
+        if found.plugin_generated or base.fullname == MODULE:
+            return  # NOTE: a generated constructor is inherited: the runtime generates one too
+        break
+    else:
+        return
+    false = ctx.api.lookup_fully_qualified_or_none("builtins.False")
+    if false is None:
+        return
+    expr = NameExpr("False")
+    expr.kind, expr.node, expr.fullname = GDEF, false.node, "builtins.False"
+    expr.set_line(defn)
+    defn.keywords["init"] = expr
+
+
+def inherited_constructor(info: TypeInfo) -> Callable[[FunctionContext], Type] | None:
+    """The constructor hook of the layer whose `__init__` a module class inherits, or None.
+
+    `class MyLinear(nn.Linear[In, Out])` built as `MyLinear(784, 128)` is
+    `MyLinear[Const[784], Const[128]]`: `Linear`'s hook computes `Linear[...]`, and each type
+    variable of the subclass that stands for one of `Linear`'s takes its argument.
+    """
+    if "__init__" in info.names or not info.has_base(MODULE):
+        return None
+    base = next((b for b in info.mro[1:] if "__init__" in b.names), None)
+    hook = None if base is None else CONSTRUCTORS.get(base.fullname)
+    if base is None or hook is None:
+        return None
+    own = fill_typevars(info)
+    if not isinstance(own, Instance) or not own.args:
+        return None
+    up = map_instance_to_supertype(own, base)
+
+    def run(ctx: FunctionContext) -> Type:
+        default = get_proper_type(ctx.default_return_type)
+        if not isinstance(default, Instance) or default.type is not info:
+            return ctx.default_return_type
+        as_base = map_instance_to_supertype(default, base)
+        found = get_proper_type(hook(ctx._replace(default_return_type=as_base)))
+        if not isinstance(found, Instance) or found.type is not base:
+            return ctx.default_return_type
+        args = list(default.args)
+        for i, var in enumerate(own.args):
+            for mine, theirs in zip(up.args, found.args, strict=False):
+                if isinstance(var, TypeVarType) and mine == var:
+                    args[i] = theirs
+                    break
+        return default.copy_modified(args=args)
+
+    return run
 
 
 CONSTRUCTORS: dict[str, Callable[[FunctionContext], Type]] = {
