@@ -13,6 +13,12 @@ builder (`Linear`'s width), so mypy says what the runtime would raise.
 `Embedding`, channels of `Conv2d`) and folds a call through every layer with mypy's own call
 checking, so each layer's hook, or its plain signature, applies. A user-defined module without
 its own `__call__` is called with the signature of its `forward`.
+
+A subclass of a layer without its own `__init__` (`class MyLinear(nn.Linear[In, Out])`) keeps
+the layer's constructor, as at run time (not the one `dataclass_transform` would generate from
+its fields), and the layer's constructor hook fills the type variables it maps to the layer's:
+`MyLinear(784, 128)` is `MyLinear[Const[784], Const[128]]`. Its call is the nearest `forward`:
+the layer's, with the layer's call hook, unless the subclass overrides it.
 """
 
 from __future__ import annotations
