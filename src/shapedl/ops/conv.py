@@ -18,6 +18,7 @@ call costs more in page faults and memory traffic than the GEMM itself.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -87,15 +88,17 @@ def _positive(op: str, shapes: list[Shape], out: Dim, axis: int, why: str) -> Di
 
 def _conv_rule(
     op: str,
-    nd: int,
     x: Shape,
     weight: Shape,
-    bias: Shape | None,
-    stride: object,
-    padding: object,
-    dilation: object,
-    groups: object,
+    bias: Shape | None = None,
+    stride: object = 1,
+    padding: object = 0,
+    dilation: object = 1,
+    groups: object = 1,
+    *,
+    nd: int,
 ) -> Shape:
+    """The rule of an `nd`-d convolution, `(N, C, *S) * (O, C/G, *K) -> (N, O, *conv_out(S))`."""
     shapes = [x, weight]
     _check_rank(op, shapes, x, weight, nd)
     _check_groups(op, shapes, groups, weight[0], "the weight's output channels (axis 0)")
@@ -122,32 +125,10 @@ def _conv_rule(
     return tuple(out)
 
 
-def conv1d_rule(
-    op: str,
-    x: Shape,
-    weight: Shape,
-    bias: Shape | None = None,
-    stride: object = 1,
-    padding: object = 0,
-    dilation: object = 1,
-    groups: object = 1,
-) -> Shape:
-    """`(N, C, L) * (O, C/G, K) -> (N, O, conv_out(L))`."""
-    return _conv_rule(op, 1, x, weight, bias, stride, padding, dilation, groups)
-
-
-def conv2d_rule(
-    op: str,
-    x: Shape,
-    weight: Shape,
-    bias: Shape | None = None,
-    stride: object = 1,
-    padding: object = 0,
-    dilation: object = 1,
-    groups: object = 1,
-) -> Shape:
-    """`(N, C, H, W) * (O, C/G, KH, KW) -> (N, O, conv_out(H), conv_out(W))`."""
-    return _conv_rule(op, 2, x, weight, bias, stride, padding, dilation, groups)
+# `(N, C, L) * (O, C/G, K) -> (N, O, conv_out(L))`
+conv1d_rule = functools.partial(_conv_rule, nd=1)
+# `(N, C, H, W) * (O, C/G, KH, KW) -> (N, O, conv_out(H), conv_out(W))`
+conv2d_rule = functools.partial(_conv_rule, nd=2)
 
 
 def conv_transpose2d_rule(

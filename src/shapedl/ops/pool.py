@@ -13,6 +13,7 @@ remembered in the forward as the offset index.
 
 from __future__ import annotations
 
+from math import inf
 from typing import Any
 
 from shapedl import dims
@@ -113,6 +114,15 @@ class _Windows:
         ]
 
 
+def _start(
+    xp: Any, x: Array, op: str, kernel: Any, stride: Any, pad: Any, fill: float
+) -> tuple[_Windows, list[Array], Array]:
+    """The windows of `x`, their slices of `x` padded with `fill`, and a copy of the first."""
+    win = _Windows(x, op, kernel, stride, pad)
+    parts = win.slices(win.padded(xp, x, fill))
+    return win, parts, parts[0].copy()
+
+
 @register("max_pool2d", pool_rule, statics=("kernel_size", "stride", "padding"))
 def max_pool2d(
     x: Tensor[Any, DT, Any], kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0
@@ -138,9 +148,7 @@ def max_pool2d(
         [[[[5.0, 7.0], [13.0, 15.0]]]]
     """
     xp = x.xp
-    win = _Windows(x.data, "max_pool2d", kernel_size, stride, padding)
-    parts = win.slices(win.padded(xp, x.data, -float("inf")))
-    out = parts[0].copy()
+    win, parts, out = _start(xp, x.data, "max_pool2d", kernel_size, stride, padding, -inf)
     if x.tape is None:  # NOTE: nothing will ask for the gradient, so no argmax
         for part in parts[1:]:
             xp.maximum(out, part, out=out)
@@ -184,18 +192,7 @@ def avg_pool2d(
 ) -> Tensor[Any, DT, Any]:
     """The mean over each `kernel_size` window; padded zeros count (PyTorch's default).
 
-    Args:
-        x: the input `(N, C, H, W)`.
-        kernel_size: `K` or `(KH, KW)`.
-        stride: an int or a pair; the kernel size when None.
-        padding: an int or a pair of zeros, at most half the kernel.
-
-    Raises:
-        ShapeError: when `x` is not 4-d, the padding exceeds half the kernel, or the output
-            would be empty.
-
-    Shape:
-        `(N, C, H, W) -> (N, C, (H + 2P - KH) // S + 1, (W + 2P - KW) // S + 1)`
+    Args, Raises and Shape as in `max_pool2d`, except that the padding is zeros.
 
     Example:
         >>> import shapedl as sd
@@ -203,9 +200,7 @@ def avg_pool2d(
         [[[[2.5, 4.5], [10.5, 12.5]]]]
     """
     xp = x.xp
-    win = _Windows(x.data, "avg_pool2d", kernel_size, stride, padding)
-    parts = win.slices(win.padded(xp, x.data, 0))
-    out = parts[0].copy()
+    win, parts, out = _start(xp, x.data, "avg_pool2d", kernel_size, stride, padding, 0)
     for part in parts[1:]:
         out += part
     scale = 1 / len(parts)
