@@ -14,6 +14,14 @@ otherwise a GEMM into columns followed by `col2im`, `KH*KW` strided slice-adds. 
 convolution is the same three passes with the roles swapped. All of it runs over the batch
 in chunks whose column matrix stays in cache, reusing one buffer: a fresh 200 MB matrix per
 call costs more in page faults and memory traffic than the GEMM itself.
+
+NOTE: the chunks run one after another on the calling thread. Tried (2 cores): a thread pool
+with a run of chunks per core, each doing its im2col copy and GEMM, with OpenBLAS held to
+one thread by threadpoolctl (two 2-thread GEMMs side by side ran at half speed). The GEMMs
+already keep both cores busy through OpenBLAS (the 64->64 3x3 GEMM runs near peak), and
+`python -m benchmarks conv` got slower on the dfdx case (forward 1.1-1.6 -> 1.7-2.9 ms,
+forward+backward 4.7-6.0 -> 6.9-8.8 ms) and no clearly faster on the 64->64 one (forward
+54-61 -> 59-73 ms, forward+backward 176-198 -> 167-199 ms).
 """
 
 from __future__ import annotations
