@@ -40,17 +40,6 @@ def _inputs(xs, ws, bias, dtype, out_channels=None):
     return arrays
 
 
-@pytest.mark.filterwarnings("ignore:Using padding='same'")
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("xs,ws,kw,bias", CONV2D)
-def test_conv2d_matches_torch(xs, ws, kw, bias, dtype):
-    compare(
-        lambda *a: sd.ops.conv2d(*a, **kw),
-        lambda *a: F.conv2d(*a, **kw),
-        _inputs(xs, ws, bias, dtype),
-    )
-
-
 CONV1D = [
     ((2, 3, 11), (4, 3, 3), dict(stride=2, padding=1), True),
     ((2, 3, 11), (4, 3, 4), dict(padding="same"), False),
@@ -61,11 +50,14 @@ CONV1D = [
 
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("xs,ws,kw,bias", CONV1D)
-def test_conv1d_matches_torch(xs, ws, kw, bias, dtype):
+@pytest.mark.parametrize(
+    "op,xs,ws,kw,bias",
+    [("conv2d", *case) for case in CONV2D] + [("conv1d", *case) for case in CONV1D],
+)
+def test_conv_matches_torch(op, xs, ws, kw, bias, dtype):
     compare(
-        lambda *a: sd.ops.conv1d(*a, **kw),
-        lambda *a: F.conv1d(*a, **kw),
+        lambda *a: getattr(sd.ops, op)(*a, **kw),
+        lambda *a: getattr(F, op)(*a, **kw),
         _inputs(xs, ws, bias, dtype),
     )
 

@@ -23,20 +23,11 @@ POOLS = [  # kernel_size, stride, padding, input shape
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("k,s,p,shape", POOLS)
-def test_max_pool2d_matches_torch(k, s, p, shape, dtype):
+@pytest.mark.parametrize("op", ["max_pool2d", "avg_pool2d"])
+def test_pool_matches_torch(op, k, s, p, shape, dtype):
     compare(
-        lambda x: sd.ops.max_pool2d(x, k, s, p),
-        lambda x: F.max_pool2d(x, k, s, p),
-        [randn(*shape, dtype=dtype)],
-    )
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("k,s,p,shape", POOLS)
-def test_avg_pool2d_matches_torch(k, s, p, shape, dtype):
-    compare(
-        lambda x: sd.ops.avg_pool2d(x, k, s, p),
-        lambda x: F.avg_pool2d(x, k, s, p),
+        lambda x: getattr(sd.ops, op)(x, k, s, p),
+        lambda x: getattr(F, op)(x, k, s, p),
         [randn(*shape, dtype=dtype)],
     )
 
