@@ -113,8 +113,8 @@ class Linear(Module, Generic[In, Out]):
         lead = x.shape[:-1]
         # NOTE: one 2-d GEMM for any batch axes (its weight gradient needs no batch sum)
         rows: Any = x if x.ndim == 2 else reshape(x, (-1, x.shape[-1]))
-        # NOTE: computed as (W @ x.T).T: an op on the untraced weight alone (`W.T`) would
-        # record no tape node, and the weight would get no gradient
+        # NOTE: computed as (W @ x.T).T, which also keeps the dtype-mix error naming the
+        # weight's dtype first (`x @ W.T` works as well: untraced results keep their tape node)
         out: Any = transpose(matmul(self.weight, transpose(rows, 0, 1)), 0, 1)
         if self.bias is not None:
             out = out + self.bias
