@@ -15,7 +15,6 @@ _LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+): (?P<kind>error|note): (?P<m
 _CODE = re.compile(r"\s+\[([\w-]+)\]$")
 _REVEALED = re.compile(r'^Revealed type is "(.*)"$')
 _PREFIX = re.compile(r"\b(?:[A-Za-z_]\w*\.)+(?=[A-Za-z_])")
-_CONST = re.compile(r"Const\[Literal\[(-?\d+)\]\]")
 
 
 @dataclass
@@ -31,8 +30,8 @@ class Reported:
 
 
 def normalize(text: str) -> str:
-    """A type as written in a test: no module prefixes, `Const[3]` for `Const[Literal[3]]`."""
-    return _CONST.sub(r"Const[\1]", _PREFIX.sub("", text)).replace("`", "").strip()
+    """A type as written in a test: no module prefixes."""
+    return _PREFIX.sub("", text).replace("`", "").strip()
 
 
 def parse_expected(path: Path) -> Expected:

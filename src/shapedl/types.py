@@ -1,13 +1,15 @@
 """The type vocabulary users write: dimensions, shapes, dtypes and tape markers.
 
-Everything here exists for the type checker first. At run time these classes are markers:
-`Const[10]` is accepted as `Const[Literal[10]]`, `Rank2[3, 4]` is
-`tuple[Const[Literal[3]], Const[Literal[4]]]`, and a `Size[B]` is a plain `int`.
+Everything here exists for the type checker first. `Const[10]` is `Literal[10]`, `Dyn` is
+`Any`, `Rank2[3, 4]` is `tuple[Const[3], Const[4]]`, and at run time a `Size[B]` is a plain
+`int`; `Add`/`Sub`/`Mul`/`FloorDiv` are markers the plugin writes in canonical form.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeAlias, TypeVar
+from typing import Any as Dyn
+from typing import Literal as Const
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
@@ -41,50 +43,33 @@ __all__ = [
 ]
 
 
-class Dim:
-    """Base of every dimension type: `Const[N]`, `Dyn`, symbols and their arithmetic."""
-
-
-N = TypeVar("N", bound=int)
-
-
-def _literal(item: Any) -> Any:
-    if isinstance(item, int) and not isinstance(item, bool):
-        if item < 0:
-            raise TypeError(f"a dimension size must be >= 0, got {item}")
-        return Literal[item]
-    return item
-
-
-class Const(Dim, Generic[N]):
-    """A dimension whose size is known statically: `Const[10]` (plugin) or `Const[Literal[10]]`."""
-
-    def __class_getitem__(cls, item: Any) -> Any:
-        return super().__class_getitem__(_literal(item))  # type: ignore[misc]
-
-
-class Dyn(Dim):
-    """A dimension whose size is known only at run time; the runtime checks it."""
-
+# NOTE: `Const` is `Literal` and `Dyn` is `Any` (imported under our names, which every checker
+# follows): `Const[10]` is valid in mypy and pyright alike, pyright infers `zeros((3, 4))` as
+# `tuple[Literal[3], Literal[4]]` without a plugin, and `Dyn` is consistent with every size in
+# both directions at every boundary (arguments, returns, attributes, generic classes), which a
+# class could not be under invariance.
+Dim: TypeAlias = int
+"""What a dimension type is: a size `Const[10]` (a literal int), `Dyn`, a symbol (a `TypeVar`
+bound to `Dim`) or dimension arithmetic (`Mul[B, T]`)."""
 
 A = TypeVar("A", bound=Dim)
 B = TypeVar("B", bound=Dim)
 X = TypeVar("X", bound=Dim)
 
 
-class Add(Dim, Generic[A, B]):
+class Add(int, Generic[A, B]):
     """`A + B`, written by the plugin in canonical form."""
 
 
-class Sub(Dim, Generic[A, B]):
+class Sub(int, Generic[A, B]):
     """`A - B`, written by the plugin in canonical form."""
 
 
-class Mul(Dim, Generic[A, B]):
+class Mul(int, Generic[A, B]):
     """`A * B`, written by the plugin in canonical form (`Mul[T, B]` is `Mul[B, T]`)."""
 
 
-class FloorDiv(Dim, Generic[A, B]):
+class FloorDiv(int, Generic[A, B]):
     """`A // B`, written by the plugin in canonical form."""
 
 

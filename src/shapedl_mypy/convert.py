@@ -1,10 +1,10 @@
 """mypy types <-> `shapedl.dims`: the only module that knows both worlds.
 
-A dimension type converts to a dim: `Const[Literal[n]]` is `n`, `Dyn` is `DYN`, a `TypeVar`
-is a symbol (keyed by the TypeVar's id, so two TypeVars named alike stay apart), and
-`Add`/`Sub`/`Mul`/`FloorDiv` are the `dims` operations; anything else is `DYN`. Back, an
-`Expr` becomes nested `Add`/`Sub`/`Mul`/`FloorDiv` in the canonical order `dims` keeps, so
-`Mul[T, B]` is always written `Mul[B, T]`.
+A dimension type converts to a dim: `Const[n]` (that is `Literal[n]`) is `n`, `Dyn` (that is
+`Any`) and a plain `int` are `DYN`, a `TypeVar` is a symbol (keyed by the TypeVar's id, so two
+TypeVars named alike stay apart), and `Add`/`Sub`/`Mul`/`FloorDiv` are the `dims` operations;
+anything else is `DYN`. Back, an `Expr` becomes nested `Add`/`Sub`/`Mul`/`FloorDiv` in the
+canonical order `dims` keeps, so `Mul[T, B]` is always written `Mul[B, T]`, and `DYN` is `Any`.
 """
 
 from __future__ import annotations
@@ -43,8 +43,6 @@ from shapedl.dims import Dim, Expr, Shape, Sym
 
 __all__ = [
     "ADD",
-    "CONST",
-    "DYN",
     "FLOORDIV",
     "MUL",
     "SIZE",
@@ -61,8 +59,6 @@ __all__ = [
 ]
 
 TYPES = "shapedl.types"
-CONST = f"{TYPES}.Const"
-DYN = f"{TYPES}.Dyn"
 ADD = f"{TYPES}.Add"
 SUB = f"{TYPES}.Sub"
 MUL = f"{TYPES}.Mul"
@@ -128,13 +124,12 @@ class Converter:
             key = f"{t.fullname}@{t.id}"
             self.syms[key] = t
             return dims.sym(t.name, key)
+        n = _int_literal(t)
+        if n is not None:
+            return n
         if not isinstance(t, Instance):
             return dims.DYN
-        name = t.type.fullname
-        if name == CONST and t.args:
-            n = _int_literal(get_proper_type(t.args[0]))
-            return dims.DYN if n is None else n
-        op = _OPS.get(name)
+        op = _OPS.get(t.type.fullname)
         if op is not None and len(t.args) == 2:
             return op(self.dim(t.args[0]), self.dim(t.args[1]))
         return dims.DYN
@@ -146,15 +141,14 @@ class Converter:
             return None
         out: list[Dim] = []
         for item in t.items:
-            if not isinstance(get_proper_type(item), (Instance, TypeVarType, AnyType)):
+            if not isinstance(get_proper_type(item), (Instance, LiteralType, TypeVarType, AnyType)):
                 return None  # NOTE: an unpacked *tuple[...] has no fixed rank
             out.append(self.dim(item))
         return tuple(out)
 
     # ---- dims -> types ----------------------------------------------------------------
-    def const(self, n: int) -> Instance:
-        lit = LiteralType(n, self.named("builtins.int", []))
-        return self.named(CONST, [lit])
+    def const(self, n: int) -> LiteralType:
+        return LiteralType(n, self.named("builtins.int", []))
 
     def dim_type(self, d: object) -> Type:
         if isinstance(d, bool):
@@ -162,7 +156,7 @@ class Converter:
         if isinstance(d, int):
             return self.const(d)
         if d is dims.DYN:
-            return self.named(DYN, [])
+            return any_type()
         if isinstance(d, Expr):
             return self._expr(d)
         raise TypeError(f"not a dimension: {d!r}")

@@ -29,7 +29,7 @@ from mypy.plugin import (
 from mypy.types import AnyType, FunctionLike, Type, TypeOfAny
 
 from shapedl_mypy.call import REFLECTED, from_function, from_method, params_of
-from shapedl_mypy.convert import CONST, TENSOR, TYPES
+from shapedl_mypy.convert import TENSOR, TYPES
 from shapedl_mypy.hooks import creation, nn, sizes, spellings, tape
 from shapedl_mypy.rules import apply_rule, list_signature, widen_operand
 
@@ -166,7 +166,6 @@ class ShapedlPlugin(Plugin):
         self.registry = _registry()
         self.functions, self.methods = build_tables(self.registry)
         self.types = {
-            CONST: _safe_analyze(spellings.const_hook),
             **{f"{TYPES}.Rank{n}": _safe_analyze(spellings.rank_hook(n)) for n in range(1, 7)},
         }
         self.function_signatures = {

@@ -15,9 +15,6 @@ sd.rand((1, -1))  # E: [shape] rand: size -1  # op: rand
 e3: Tensor[tuple[Const[3], Const[4]]] = sd.eye(3)  # E: [assignment]  # op: eye
 a5: Tensor[tuple[Const[4]]] = sd.arange(1, 6)  # E: [assignment]  # op: arange
 
-a: Const[-1]  # E: [shape] a dimension size must be >= 0, got -1
 b: Tensor[Rank2[3, -2]]  # E: [shape] a dimension size must be >= 0, got -2
-c: Const["3"]  # E: [shape] a dimension size must be a non-negative int literal, got '3'
-c2: Const[1.5]  # E: [shape] a dimension size must be a non-negative int literal
 d: Tensor[tuple[Const[3], Const[4]]] = sd.zeros((3, 5))  # E: [assignment]
 e: Tensor[Rank2[3, 4]] = sd.tensor([[1.0, 2.0], [3.0, 4.0]])  # E: [assignment]

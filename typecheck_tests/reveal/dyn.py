@@ -11,13 +11,13 @@ from shapedl import Tensor
 n = len([1, 2, 3])
 k = len([1])
 d = sd.zeros((3, n))
-reveal_type(d @ sd.ones((5, 6)))  # R: Tensor[tuple[Const[3], Const[6]], f32, NoTape]
-reveal_type(sd.zeros((n,)) + sd.ones((3,)))  # R: Tensor[tuple[Const[3]], f32, NoTape]
-reveal_type(d.reshape((-1, 2)))  # R: Tensor[tuple[Dyn, Const[2]], f32, NoTape]
-reveal_type(sd.ops.concat([d, sd.ones((3, 2))], axis=1))  # R: Tensor[tuple[Const[3], Dyn], f32, NoTape]
+reveal_type(d @ sd.ones((5, 6)))  # R: Tensor[tuple[Literal[3], Literal[6]], f32, NoTape]
+reveal_type(sd.zeros((n,)) + sd.ones((3,)))  # R: Tensor[tuple[Literal[3]], f32, NoTape]
+reveal_type(d.reshape((-1, 2)))  # R: Tensor[tuple[Any, Literal[2]], f32, NoTape]
+reveal_type(sd.ops.concat([d, sd.ones((3, 2))], axis=1))  # R: Tensor[tuple[Literal[3], Any], f32, NoTape]
 reveal_type(d.sum(axis=k))  # R: Tensor[Any, f32, NoTape]
-reveal_type(sd.zeros((2, 3)).reshape((k, 6)))  # R: Tensor[tuple[Dyn, Const[6]], f32, NoTape]
-reveal_type(sd.zeros((n, 4)).realize((5, 4)))  # R: Tensor[tuple[Const[5], Const[4]], f32, NoTape]
+reveal_type(sd.zeros((2, 3)).reshape((k, 6)))  # R: Tensor[tuple[Any, Literal[6]], f32, NoTape]
+reveal_type(sd.zeros((n, 4)).realize((5, 4)))  # R: Tensor[tuple[Literal[5], Literal[4]], f32, NoTape]
 _ = sd.zeros((n, 4)) @ sd.ones((5, 6))  # E: [shape] matmul: shapes (Dyn, 4) and (5, 6): inner dimensions differ: 4 (axis -1 of the left) vs 5
 
 

@@ -11,45 +11,45 @@ from shapedl import Const, Tensor
 B = TypeVar("B", bound=sd.Dim)
 D = TypeVar("D", bound=sd.Dim)
 
-reveal_type(sd.nn.Linear(784, 128))  # R: Linear[Const[784], Const[128]]
-reveal_type(sd.nn.Linear(8 * 13 * 13, 10))  # R: Linear[Const[1352], Const[10]]
-reveal_type(sd.nn.Linear(in_features=3, out_features=2, bias=False))  # R: Linear[Const[3], Const[2]]
-reveal_type(sd.nn.Embedding(65, 32))  # R: Embedding[Const[65], Const[32]]
+reveal_type(sd.nn.Linear(784, 128))  # R: Linear[Literal[784], Literal[128]]
+reveal_type(sd.nn.Linear(8 * 13 * 13, 10))  # R: Linear[Literal[1352], Literal[10]]
+reveal_type(sd.nn.Linear(in_features=3, out_features=2, bias=False))  # R: Linear[Literal[3], Literal[2]]
+reveal_type(sd.nn.Embedding(65, 32))  # R: Embedding[Literal[65], Literal[32]]
 reveal_type(sd.nn.Flatten())  # R: Flatten[Literal[1], Literal[-1]]
 reveal_type(sd.nn.Flatten(0, 2))  # R: Flatten[Literal[0], Literal[2]]
-reveal_type(sd.nn.LayerNorm(16))  # R: LayerNorm[tuple[Const[16]]]
-reveal_type(sd.nn.MaxPool2d(2))  # R: MaxPool2d[tuple[Const[2], Const[2]], None, tuple[Const[0], Const[0]]]
-reveal_type(sd.nn.MultiHeadAttention(64, 8))  # R: MultiHeadAttention[Const[64], Const[8]]
-reveal_type(sd.nn.TransformerEncoderLayer(64, 8))  # R: TransformerEncoderLayer[Const[64]]
+reveal_type(sd.nn.LayerNorm(16))  # R: LayerNorm[tuple[Literal[16]]]
+reveal_type(sd.nn.MaxPool2d(2))  # R: MaxPool2d[tuple[Literal[2], Literal[2]], None, tuple[Literal[0], Literal[0]]]
+reveal_type(sd.nn.MultiHeadAttention(64, 8))  # R: MultiHeadAttention[Literal[64], Literal[8]]
+reveal_type(sd.nn.TransformerEncoderLayer(64, 8))  # R: TransformerEncoderLayer[Literal[64]]
 reveal_type(sd.nn.TransformerEncoderLayer(64, 8, norm_first=True))  # R: TransformerEncoderLayer[Any]
-reveal_type(sd.nn.Conv2d(1, 8, (3, 5), stride=2))  # R: Conv2d[Const[1], Const[8], tuple[Const[3], Const[5]], tuple[Const[2], Const[2]], tuple[Const[0], Const[0]], tuple[Const[1], Const[1]]]
+reveal_type(sd.nn.Conv2d(1, 8, (3, 5), stride=2))  # R: Conv2d[Literal[1], Literal[8], tuple[Literal[3], Literal[5]], tuple[Literal[2], Literal[2]], tuple[Literal[0], Literal[0]], tuple[Literal[1], Literal[1]]]
 
 
 def sized(n: int, x: Tensor[tuple[B, D]]) -> None:
     _, d = x.shape
-    reveal_type(sd.nn.Linear(d, 4 * d))  # R: Linear[D, Mul[Const[4], D]]
-    reveal_type(sd.nn.Linear(n, 10))  # R: Linear[Dyn, Const[10]]
+    reveal_type(sd.nn.Linear(d, 4 * d))  # R: Linear[D, Mul[Literal[4], D]]
+    reveal_type(sd.nn.Linear(n, 10))  # R: Linear[Any, Literal[10]]
     reveal_type(sd.nn.LayerNorm(d))  # R: LayerNorm[tuple[D]]
-    reveal_type(sd.nn.Linear(d, 4 * d)(x))  # R: Tensor[tuple[B, Mul[Const[4], D]], f32, NoTape]
-    reveal_type(sd.nn.Linear(n, 10)(x))  # R: Tensor[tuple[B, Const[10]], f32, NoTape]
+    reveal_type(sd.nn.Linear(d, 4 * d)(x))  # R: Tensor[tuple[B, Mul[Literal[4], D]], f32, NoTape]
+    reveal_type(sd.nn.Linear(n, 10)(x))  # R: Tensor[tuple[B, Literal[10]], f32, NoTape]
 
 
 img = sd.ones((2, 1, 28, 28))
-reveal_type(sd.nn.Conv2d(1, 8, 3)(img))  # R: Tensor[tuple[Const[2], Const[8], Const[26], Const[26]], f32, NoTape]
-reveal_type(sd.nn.Conv2d(1, 4, 5, stride=2, padding=2)(img))  # R: Tensor[tuple[Const[2], Const[4], Const[14], Const[14]], f32, NoTape]
-reveal_type(sd.nn.Conv2d(1, 4, 3, padding="same")(img.traced()))  # R: Tensor[tuple[Const[2], Const[4], Const[28], Const[28]], f32, Traced]
-reveal_type(sd.nn.Conv1d(2, 4, 3, stride=2, padding="valid")(sd.ones((1, 2, 10))))  # R: Tensor[tuple[Const[1], Const[4], Const[4]], f32, NoTape]
-reveal_type(sd.nn.ConvTranspose2d(1, 3, 3, stride=2, padding=1, output_padding=1)(img))  # R: Tensor[tuple[Const[2], Const[3], Const[56], Const[56]], f32, NoTape]
-reveal_type(sd.nn.MaxPool2d(2)(img))  # R: Tensor[tuple[Const[2], Const[1], Const[14], Const[14]], f32, NoTape]
-reveal_type(sd.nn.AvgPool2d(3, stride=1, padding=1)(img))  # R: Tensor[tuple[Const[2], Const[1], Const[28], Const[28]], f32, NoTape]
-reveal_type(sd.nn.Flatten()(img))  # R: Tensor[tuple[Const[2], Const[784]], f32, NoTape]
-reveal_type(sd.nn.Flatten(2)(img))  # R: Tensor[tuple[Const[2], Const[1], Const[784]], f32, NoTape]
-reveal_type(sd.nn.ReLU()(img))  # R: Tensor[tuple[Const[2], Const[1], Const[28], Const[28]], f32, NoTape]
-reveal_type(sd.nn.LayerNorm(28)(img))  # R: Tensor[tuple[Const[2], Const[1], Const[28], Const[28]], f32, NoTape]
-reveal_type(sd.nn.Linear(28, 3)(img))  # R: Tensor[tuple[Const[2], Const[1], Const[28], Const[3]], f32, NoTape]
-reveal_type(sd.nn.MultiHeadAttention(28, 4)(img[0], causal=True))  # R: Tensor[tuple[Const[1], Const[28], Const[28]], f32, NoTape]
-reveal_type(sd.nn.TransformerEncoderLayer(28, 4)(img[0]))  # R: Tensor[tuple[Const[1], Const[28], Const[28]], f32, NoTape]
-reveal_type(sd.nn.Embedding(65, 32)(sd.zeros((4, 7), dtype=sd.i64)))  # R: Tensor[tuple[Const[4], Const[7], Const[32]], f32, NoTape]
+reveal_type(sd.nn.Conv2d(1, 8, 3)(img))  # R: Tensor[tuple[Literal[2], Literal[8], Literal[26], Literal[26]], f32, NoTape]
+reveal_type(sd.nn.Conv2d(1, 4, 5, stride=2, padding=2)(img))  # R: Tensor[tuple[Literal[2], Literal[4], Literal[14], Literal[14]], f32, NoTape]
+reveal_type(sd.nn.Conv2d(1, 4, 3, padding="same")(img.traced()))  # R: Tensor[tuple[Literal[2], Literal[4], Literal[28], Literal[28]], f32, Traced]
+reveal_type(sd.nn.Conv1d(2, 4, 3, stride=2, padding="valid")(sd.ones((1, 2, 10))))  # R: Tensor[tuple[Literal[1], Literal[4], Literal[4]], f32, NoTape]
+reveal_type(sd.nn.ConvTranspose2d(1, 3, 3, stride=2, padding=1, output_padding=1)(img))  # R: Tensor[tuple[Literal[2], Literal[3], Literal[56], Literal[56]], f32, NoTape]
+reveal_type(sd.nn.MaxPool2d(2)(img))  # R: Tensor[tuple[Literal[2], Literal[1], Literal[14], Literal[14]], f32, NoTape]
+reveal_type(sd.nn.AvgPool2d(3, stride=1, padding=1)(img))  # R: Tensor[tuple[Literal[2], Literal[1], Literal[28], Literal[28]], f32, NoTape]
+reveal_type(sd.nn.Flatten()(img))  # R: Tensor[tuple[Literal[2], Literal[784]], f32, NoTape]
+reveal_type(sd.nn.Flatten(2)(img))  # R: Tensor[tuple[Literal[2], Literal[1], Literal[784]], f32, NoTape]
+reveal_type(sd.nn.ReLU()(img))  # R: Tensor[tuple[Literal[2], Literal[1], Literal[28], Literal[28]], f32, NoTape]
+reveal_type(sd.nn.LayerNorm(28)(img))  # R: Tensor[tuple[Literal[2], Literal[1], Literal[28], Literal[28]], f32, NoTape]
+reveal_type(sd.nn.Linear(28, 3)(img))  # R: Tensor[tuple[Literal[2], Literal[1], Literal[28], Literal[3]], f32, NoTape]
+reveal_type(sd.nn.MultiHeadAttention(28, 4)(img[0], causal=True))  # R: Tensor[tuple[Literal[1], Literal[28], Literal[28]], f32, NoTape]
+reveal_type(sd.nn.TransformerEncoderLayer(28, 4)(img[0]))  # R: Tensor[tuple[Literal[1], Literal[28], Literal[28]], f32, NoTape]
+reveal_type(sd.nn.Embedding(65, 32)(sd.zeros((4, 7), dtype=sd.i64)))  # R: Tensor[tuple[Literal[4], Literal[7], Literal[32]], f32, NoTape]
 
 
 class Scale(sd.nn.Module):
@@ -61,4 +61,4 @@ class Scale(sd.nn.Module):
         return x * self.weight
 
 
-reveal_type(Scale(sd.ones((3,)))(sd.ones((5, 3))))  # R: Tensor[tuple[Const[5], Const[3]], f32, NoTape]
+reveal_type(Scale(sd.ones((3,)))(sd.ones((5, 3))))  # R: Tensor[tuple[Literal[5], Literal[3]], f32, NoTape]

@@ -12,9 +12,9 @@ B = TypeVar("B", bound=sd.Dim)
 D = TypeVar("D", bound=sd.Dim)
 
 mlp = sd.nn.Sequential(sd.nn.Linear(4, 8), sd.nn.ReLU(), sd.nn.Linear(8, 2))
-reveal_type(mlp)  # R: Sequential[Linear[Const[4], Const[8]], ReLU, Linear[Const[8], Const[2]]]
-reveal_type(mlp(sd.ones((5, 4))))  # R: Tensor[tuple[Const[5], Const[2]], f32, NoTape]
-reveal_type(mlp(sd.ones((5, 4)).traced()))  # R: Tensor[tuple[Const[5], Const[2]], f32, Traced]
+reveal_type(mlp)  # R: Sequential[Linear[Literal[4], Literal[8]], ReLU, Linear[Literal[8], Literal[2]]]
+reveal_type(mlp(sd.ones((5, 4))))  # R: Tensor[tuple[Literal[5], Literal[2]], f32, NoTape]
+reveal_type(mlp(sd.ones((5, 4)).traced()))  # R: Tensor[tuple[Literal[5], Literal[2]], f32, Traced]
 
 cnn = sd.nn.Sequential(sd.nn.Conv2d(1, 8, 3), sd.nn.ReLU(), sd.nn.Flatten(), sd.nn.Linear(8 * 26 * 26, 10))
 deeper = sd.nn.Sequential(
@@ -26,14 +26,14 @@ with_functions = sd.nn.Sequential(sd.nn.Linear(4, 8), sd.ops.relu, sd.nn.LayerNo
 
 
 def images(x: Tensor[tuple[B, Const[1], Const[28], Const[28]]]) -> None:
-    reveal_type(cnn(x))  # R: Tensor[tuple[B, Const[10]], f32, NoTape]
-    reveal_type(deeper(x))  # R: Tensor[tuple[B, Const[10]], f32, NoTape]
-    reveal_type(sd.nn.Sequential(sd.nn.Conv2d(1, 8, 3), sd.nn.Flatten())(x))  # R: Tensor[tuple[B, Const[5408]], f32, NoTape]
+    reveal_type(cnn(x))  # R: Tensor[tuple[B, Literal[10]], f32, NoTape]
+    reveal_type(deeper(x))  # R: Tensor[tuple[B, Literal[10]], f32, NoTape]
+    reveal_type(sd.nn.Sequential(sd.nn.Conv2d(1, 8, 3), sd.nn.Flatten())(x))  # R: Tensor[tuple[B, Literal[5408]], f32, NoTape]
 
 
 def symbolic(x: Tensor[tuple[B, D]]) -> None:
     _, d = x.shape
     block = sd.nn.Sequential(sd.nn.Linear(d, 4 * d), sd.nn.GELU(), sd.nn.Linear(4 * d, d))
-    reveal_type(block)  # R: Sequential[Linear[D, Mul[Const[4], D]], GELU, Linear[Mul[Const[4], D], D]]
+    reveal_type(block)  # R: Sequential[Linear[D, Mul[Literal[4], D]], GELU, Linear[Mul[Literal[4], D], D]]
     reveal_type(block(x))  # R: Tensor[tuple[B, D], f32, NoTape]
-    reveal_type(with_functions(sd.ones((3, 4))))  # R: Tensor[tuple[Const[3], Const[8]], f32, NoTape]
+    reveal_type(with_functions(sd.ones((3, 4))))  # R: Tensor[tuple[Literal[3], Literal[8]], f32, NoTape]

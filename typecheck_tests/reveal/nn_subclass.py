@@ -35,14 +35,14 @@ class Tagged(sd.nn.Linear[Any, Any]):
 
 
 def sized(d: sd.Size[In]) -> None:
-    reveal_type(ReluLinear(d, 2 * d))  # R: ReluLinear[In, Mul[Const[2], In]]
+    reveal_type(ReluLinear(d, 2 * d))  # R: ReluLinear[In, Mul[Literal[2], In]]
 
 
-reveal_type(ReluLinear(784, 128))  # R: ReluLinear[Const[784], Const[128]]
-reveal_type(ReluLinear(784, 128)(sd.ones((2, 784))))  # R: Tensor[tuple[Const[2], Const[128]], f32, NoTape]
-reveal_type(Swapped(3, 4))  # R: Swapped[Const[4], Const[3]]
-reveal_type(Swapped(3, 4)(sd.ones((2, 3))))  # R: Tensor[tuple[Const[2], Const[4]], f32, NoTape]
+reveal_type(ReluLinear(784, 128))  # R: ReluLinear[Literal[784], Literal[128]]
+reveal_type(ReluLinear(784, 128)(sd.ones((2, 784))))  # R: Tensor[tuple[Literal[2], Literal[128]], f32, NoTape]
+reveal_type(Swapped(3, 4))  # R: Swapped[Literal[4], Literal[3]]
+reveal_type(Swapped(3, 4)(sd.ones((2, 3))))  # R: Tensor[tuple[Literal[2], Literal[4]], f32, NoTape]
 reveal_type(Wide(3, 4)(sd.ones((2, 5))))  # R: Tensor[Any, f32, NoTape]
 reveal_type(Tagged(8, 3))  # R: Tagged
 reveal_type(sd.nn.BatchNorm1d(3))  # R: BatchNorm1d
-reveal_type(sd.nn.BatchNorm2d(16)(sd.ones((2, 16, 4, 4))))  # R: Tensor[tuple[Const[2], Const[16], Const[4], Const[4]], f32, NoTape]
+reveal_type(sd.nn.BatchNorm2d(16)(sd.ones((2, 16, 4, 4))))  # R: Tensor[tuple[Literal[2], Literal[16], Literal[4], Literal[4]], f32, NoTape]

@@ -12,12 +12,12 @@ B = TypeVar("B", bound=Dim)
 TT = TypeVar("TT", bound=Tape)
 
 x = sd.randn((32, 784))
-reveal_type(x)  # R: Tensor[tuple[Const[32], Const[784]], f32, NoTape]
+reveal_type(x)  # R: Tensor[tuple[Literal[32], Literal[784]], f32, NoTape]
 w = sd.randn((784, 128))
 h = (x @ w).relu()
-reveal_type(h)  # R: Tensor[tuple[Const[32], Const[128]], f32, NoTape]
+reveal_type(h)  # R: Tensor[tuple[Literal[32], Literal[128]], f32, NoTape]
 fc = nn.Linear(128, 10)
-reveal_type(fc)  # R: Linear[Const[128], Const[10]]
+reveal_type(fc)  # R: Linear[Literal[128], Literal[10]]
 
 
 def head(x: Tensor[tuple[B, Const[128]], f32, TT]) -> Tensor[tuple[B, Const[10]], f32, TT]:
@@ -25,10 +25,10 @@ def head(x: Tensor[tuple[B, Const[128]], f32, TT]) -> Tensor[tuple[B, Const[10]]
 
 
 b, t, c = x.reshape((4, 8, 784)).shape
-reveal_type(b)  # R: Size[Const[4]]
+reveal_type(b)  # R: Size[Literal[4]]
 y = x.reshape((b * t, c))
-reveal_type(y)  # R: Tensor[tuple[Const[32], Const[784]], f32, NoTape]
+reveal_type(y)  # R: Tensor[tuple[Literal[32], Literal[784]], f32, NoTape]
 loss = head(h.traced()).square().mean()
 reveal_type(loss)  # R: Tensor[tuple[()], f32, Traced]
 grads = loss.backward()
-reveal_type(grads[w])  # R: Tensor[tuple[Const[784], Const[128]], f32, NoTape]
+reveal_type(grads[w])  # R: Tensor[tuple[Literal[784], Literal[128]], f32, NoTape]

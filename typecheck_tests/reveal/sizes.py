@@ -13,7 +13,7 @@ T = TypeVar("T", bound=sd.Dim)
 C = TypeVar("C", bound=sd.Dim)
 
 x = sd.zeros((3, 4))
-reveal_type(x.shape)  # R: tuple[Size[Const[3]], Size[Const[4]]]
+reveal_type(x.shape)  # R: tuple[Size[Literal[3]], Size[Literal[4]]]
 reveal_type(8 * 13 * 13)  # R: Literal[1352]?
 reveal_type(x.shape[0] * x.shape[1])  # R: Literal[12]?
 
@@ -23,12 +23,12 @@ def f(x: Tensor[tuple[B, T, C]], h: int) -> None:
     reveal_type(b)  # R: Size[B]
     reveal_type(b * t)  # R: Size[Mul[B, T]]
     reveal_type(t * b)  # R: Size[Mul[B, T]]
-    reveal_type(c // 4)  # R: Size[FloorDiv[C, Const[4]]]
-    reveal_type(2 * c)  # R: Size[Mul[Const[2], C]]
-    reveal_type(c + 2 * 3 - 5)  # R: Size[Add[C, Const[1]]]
+    reveal_type(c // 4)  # R: Size[FloorDiv[C, Literal[4]]]
+    reveal_type(2 * c)  # R: Size[Mul[Literal[2], C]]
+    reveal_type(c + 2 * 3 - 5)  # R: Size[Add[C, Literal[1]]]
     reveal_type(t - t)  # R: Literal[0]?
     reveal_type(c * h)  # R: int
-    reveal_type(t + 2 * b - 3)  # R: Size[Sub[Add[Mul[Const[2], B], T], Const[3]]]
+    reveal_type(t + 2 * b - 3)  # R: Size[Sub[Add[Mul[Literal[2], B], T], Literal[3]]]
 
 
-reveal_type(sd.nn.Linear(8 * 13 * 13, 10))  # R: Linear[Const[1352], Const[10]]
+reveal_type(sd.nn.Linear(8 * 13 * 13, 10))  # R: Linear[Literal[1352], Literal[10]]

@@ -23,18 +23,18 @@ def attention(x: Tensor[tuple[B, T, C]], w: Tensor[tuple[C, C]]) -> None:
     q = (rows @ w).reshape((b, t, c))
     reveal_type(q)  # R: Tensor[tuple[B, T, C], f32, NoTape]
     heads = q.reshape((b, t, 4, c // 4)).transpose(1, 2)
-    reveal_type(heads)  # R: Tensor[tuple[B, Const[4], T, FloorDiv[C, Const[4]]], f32, NoTape]
+    reveal_type(heads)  # R: Tensor[tuple[B, Literal[4], T, FloorDiv[C, Literal[4]]], f32, NoTape]
     scores = heads @ heads.transpose(-2, -1)
-    reveal_type(scores)  # R: Tensor[tuple[B, Const[4], T, T], f32, NoTape]
+    reveal_type(scores)  # R: Tensor[tuple[B, Literal[4], T, T], f32, NoTape]
     out = (scores.softmax(axis=-1) @ heads).transpose(1, 2).reshape((b, t, c))
     reveal_type(out)  # R: Tensor[tuple[B, T, C], f32, NoTape]
     reveal_type(x.traced().reshape((b * t, c)))  # R: Tensor[tuple[Mul[B, T], C], f32, Traced]
-    reveal_type(x.split(2, axis=2)[0])  # R: Tensor[tuple[B, T, FloorDiv[C, Const[2]]], f32, NoTape]
+    reveal_type(x.split(2, axis=2)[0])  # R: Tensor[tuple[B, T, FloorDiv[C, Literal[2]]], f32, NoTape]
     reveal_type(x.flatten())  # R: Tensor[tuple[Mul[Mul[B, C], T]], f32, NoTape]
-    reveal_type(sd.ops.concat([x, x], axis=2))  # R: Tensor[tuple[B, T, Mul[Const[2], C]], f32, NoTape]
-    reveal_type(sd.ops.stack([x, x]))  # R: Tensor[tuple[Const[2], B, T, C], f32, NoTape]
+    reveal_type(sd.ops.concat([x, x], axis=2))  # R: Tensor[tuple[B, T, Mul[Literal[2], C]], f32, NoTape]
+    reveal_type(sd.ops.stack([x, x]))  # R: Tensor[tuple[Literal[2], B, T, C], f32, NoTape]
     reveal_type(x.sum(axis=1))  # R: Tensor[tuple[B, C], f32, NoTape]
-    reveal_type(x[0, 1:3])  # R: Tensor[tuple[Dyn, C], f32, NoTape]
+    reveal_type(x[0, 1:3])  # R: Tensor[tuple[Any, C], f32, NoTape]
 
 
 def factored(x: Tensor[tuple[B, T, Mul[H, K]]], h: sd.Size[H]) -> None:
@@ -47,10 +47,10 @@ def factored(x: Tensor[tuple[B, T, Mul[H, K]]], h: sd.Size[H]) -> None:
 
 def conv_sizes(x: Tensor[tuple[B, Const[3], H, H]]) -> None:
     n, ch, size, _ = x.shape
-    reveal_type((size + 2 * 1 - 3) // 2 + 1)  # R: Size[FloorDiv[Add[H, Const[1]], Const[2]]]
+    reveal_type((size + 2 * 1 - 3) // 2 + 1)  # R: Size[FloorDiv[Add[H, Literal[1]], Literal[2]]]
     y = sd.ops.conv2d(x, sd.ones((8, 3, 3, 3)), stride=2, padding=1)
-    reveal_type(y)  # R: Tensor[tuple[B, Const[8], FloorDiv[Add[H, Const[1]], Const[2]], FloorDiv[Add[H, Const[1]], Const[2]]], f32, NoTape]
-    reveal_type(sd.ops.max_pool2d(x, 2))  # R: Tensor[tuple[B, Const[3], FloorDiv[H, Const[2]], FloorDiv[H, Const[2]]], f32, NoTape]
+    reveal_type(y)  # R: Tensor[tuple[B, Literal[8], FloorDiv[Add[H, Literal[1]], Literal[2]], FloorDiv[Add[H, Literal[1]], Literal[2]]], f32, NoTape]
+    reveal_type(sd.ops.max_pool2d(x, 2))  # R: Tensor[tuple[B, Literal[3], FloorDiv[H, Literal[2]], FloorDiv[H, Literal[2]]], f32, NoTape]
 
 
 def conv_channels_must_agree(x: Tensor[tuple[B, C, H, H]]) -> None:

@@ -11,31 +11,31 @@ from shapedl import Tape, Tensor
 x = sd.ones((2, 3))
 t = x.traced()
 w = sd.ones((3, 4))
-reveal_type(t @ w)  # R: Tensor[tuple[Const[2], Const[4]], f32, Traced]
-reveal_type(x @ w.traced())  # R: Tensor[tuple[Const[2], Const[4]], f32, Traced]
-reveal_type(x @ w)  # R: Tensor[tuple[Const[2], Const[4]], f32, NoTape]
-reveal_type(t.reshape((3, 2)))  # R: Tensor[tuple[Const[3], Const[2]], f32, Traced]
-reveal_type(t.sum(axis=0))  # R: Tensor[tuple[Const[3]], f32, Traced]
-reveal_type(t.softmax())  # R: Tensor[tuple[Const[2], Const[3]], f32, Traced]
-reveal_type(t[0])  # R: Tensor[tuple[Const[3]], f32, Traced]
-reveal_type(sd.ops.concat([x, t]))  # R: Tensor[tuple[Const[4], Const[3]], f32, Traced]
-reveal_type(sd.ops.concat([x, x]))  # R: Tensor[tuple[Const[4], Const[3]], f32, NoTape]
-reveal_type(sd.ops.where(x > 0, x, t))  # R: Tensor[tuple[Const[2], Const[3]], f32, Traced]
-reveal_type(t.split(3, axis=1)[2])  # R: Tensor[tuple[Const[2], Const[1]], f32, Traced]
-reveal_type(t > 0)  # R: Tensor[tuple[Const[2], Const[3]], bool_, NoTape]
-reveal_type(t.argmax(axis=1))  # R: Tensor[tuple[Const[2]], i64, NoTape]
-reveal_type(sd.ops.conv1d(sd.ones((1, 3, 5)), sd.ones((2, 3, 3)).traced()))  # R: Tensor[tuple[Const[1], Const[2], Const[3]], f32, Traced]
+reveal_type(t @ w)  # R: Tensor[tuple[Literal[2], Literal[4]], f32, Traced]
+reveal_type(x @ w.traced())  # R: Tensor[tuple[Literal[2], Literal[4]], f32, Traced]
+reveal_type(x @ w)  # R: Tensor[tuple[Literal[2], Literal[4]], f32, NoTape]
+reveal_type(t.reshape((3, 2)))  # R: Tensor[tuple[Literal[3], Literal[2]], f32, Traced]
+reveal_type(t.sum(axis=0))  # R: Tensor[tuple[Literal[3]], f32, Traced]
+reveal_type(t.softmax())  # R: Tensor[tuple[Literal[2], Literal[3]], f32, Traced]
+reveal_type(t[0])  # R: Tensor[tuple[Literal[3]], f32, Traced]
+reveal_type(sd.ops.concat([x, t]))  # R: Tensor[tuple[Literal[4], Literal[3]], f32, Traced]
+reveal_type(sd.ops.concat([x, x]))  # R: Tensor[tuple[Literal[4], Literal[3]], f32, NoTape]
+reveal_type(sd.ops.where(x > 0, x, t))  # R: Tensor[tuple[Literal[2], Literal[3]], f32, Traced]
+reveal_type(t.split(3, axis=1)[2])  # R: Tensor[tuple[Literal[2], Literal[1]], f32, Traced]
+reveal_type(t > 0)  # R: Tensor[tuple[Literal[2], Literal[3]], bool_, NoTape]
+reveal_type(t.argmax(axis=1))  # R: Tensor[tuple[Literal[2]], i64, NoTape]
+reveal_type(sd.ops.conv1d(sd.ones((1, 3, 5)), sd.ones((2, 3, 3)).traced()))  # R: Tensor[tuple[Literal[1], Literal[2], Literal[3]], f32, Traced]
 reveal_type(sd.losses.mse_loss(t, x))  # R: Tensor[tuple[()], f32, Traced]
-reveal_type(t.detach())  # R: Tensor[tuple[Const[2], Const[3]], f32, NoTape]
+reveal_type(t.detach())  # R: Tensor[tuple[Literal[2], Literal[3]], f32, NoTape]
 reveal_type((t * w[0:1, 0:3]).sum().backward())  # R: Gradients
 
 TT = TypeVar("TT", bound=Tape)
 
 
 def generic(z: Tensor[tuple[sd.Const[2], sd.Const[3]], sd.f32, TT]) -> None:
-    reveal_type(z @ w)  # R: Tensor[tuple[Const[2], Const[4]], f32, TT]
-    reveal_type(z * 2 + x)  # R: Tensor[tuple[Const[2], Const[3]], f32, TT]
-    reveal_type(z + t)  # R: Tensor[tuple[Const[2], Const[3]], f32, Traced]
+    reveal_type(z @ w)  # R: Tensor[tuple[Literal[2], Literal[4]], f32, TT]
+    reveal_type(z * 2 + x)  # R: Tensor[tuple[Literal[2], Literal[3]], f32, TT]
+    reveal_type(z + t)  # R: Tensor[tuple[Literal[2], Literal[3]], f32, Traced]
 
 
 def unknown_operand(model: Any, data: Tensor[tuple[sd.Const[2], sd.Const[3]]]) -> None:

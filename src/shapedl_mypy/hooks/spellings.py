@@ -1,4 +1,4 @@
-"""Type-analysis hooks: `Const[10]` is `Const[Literal[10]]`, `Rank2[3, 4]` a tuple of Consts."""
+"""Type-analysis hooks: `Rank2[3, 4]` is `tuple[Const[3], Const[4]]`."""
 
 from __future__ import annotations
 
@@ -12,17 +12,15 @@ from mypy.types import (
     TupleType,
     Type,
     TypeOfAny,
-    get_proper_type,
 )
 
 from shapedl_mypy.codes import SHAPE
-from shapedl_mypy.convert import CONST
 
-__all__ = ["const_hook", "rank_hook"]
+__all__ = ["rank_hook"]
 
 
 def _size(ctx: AnalyzeTypeContext, arg: Type) -> Type:
-    """One dimension argument: an int literal becomes `Const[Literal[n]]`."""
+    """One dimension argument: an int literal becomes `Const[n]`, that is `Literal[n]`."""
     if isinstance(arg, RawExpressionType):
         value = arg.literal_value
         if type(value) is int and value >= 0:
@@ -40,24 +38,7 @@ def _bad_size(value: object) -> str:
 
 
 def _const(ctx: AnalyzeTypeContext, value: int) -> Type:
-    lit = LiteralType(value, ctx.api.named_type("builtins.int", []))
-    return ctx.api.named_type(CONST, [lit])
-
-
-def const_hook(ctx: AnalyzeTypeContext) -> Type:
-    """`Const[10]` -> `Const[Literal[10]]`; a negative or non-int size is an error here."""
-    args = ctx.type.args
-    if len(args) != 1:
-        return ctx.api.named_type(CONST, [AnyType(TypeOfAny.from_omitted_generics)])
-    (arg,) = args
-    if isinstance(arg, RawExpressionType):
-        return _size(ctx, arg)
-    analyzed = ctx.api.analyze_type(arg)
-    lit = get_proper_type(analyzed)
-    if isinstance(lit, LiteralType) and type(lit.value) is int and lit.value < 0:
-        ctx.api.fail(_bad_size(lit.value), ctx.context, code=SHAPE)
-        return AnyType(TypeOfAny.from_error)
-    return ctx.api.named_type(CONST, [analyzed])
+    return LiteralType(value, ctx.api.named_type("builtins.int", []))
 
 
 def rank_hook(rank: int) -> Callable[[AnalyzeTypeContext], Type]:
