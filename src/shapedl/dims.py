@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Union
+from typing import TypeGuard, Union
 
-from shapedl.errors import shape_error
+from shapedl.errors import NotStatic, shape_error
 
 __all__ = [
     "DYN",
@@ -30,10 +30,14 @@ __all__ = [
     "broadcast",
     "conv_out",
     "floordiv",
+    "int_tuple",
     "is_known",
+    "is_size",
     "mul",
+    "need_static",
     "normalize_axes",
     "normalize_axis",
+    "option_tuple",
     "product",
     "same",
     "sub",
@@ -278,8 +282,58 @@ def product(dims: Iterable[Dim]) -> Dim:
     return out
 
 
+def is_static(v: object) -> bool:
+    """Whether an option is a value (not a size known only at run time), items included."""
+    if isinstance(v, (tuple, list)):
+        return all(is_static(i) for i in v)
+    return v is not DYN and not isinstance(v, Expr)
+
+
+def option_tuple(
+    op: str, shapes: Sequence[Shape], name: str, v: object, n: int, low: int
+) -> tuple[Dim, ...]:
+    """A size option (`stride`, `padding`, `kernel_size`...) given as one int or `n` ints,
+    each at least `low`, as an `n`-tuple. A size known only at run time (`DYN`, a symbol) is
+    kept as it is: the result's dims that depend on it follow the algebra, and the runtime
+    checks the number."""
+    out = (v,) * n if is_size(v) else v
+    if not (isinstance(out, tuple) and len(out) == n and all(is_size(i) for i in out)):
+        raise shape_error(op, shapes, f"{name} must be an int or {n} ints, got {v!r}")
+    if any(isinstance(i, int) and i < low for i in out):
+        raise shape_error(op, shapes, f"{name} must be at least {low}, got {v!r}")
+    return out
+
+
+def int_tuple(
+    op: str, shapes: Sequence[Shape], name: str, v: object, n: int, low: int
+) -> tuple[int, ...]:
+    """`option_tuple` at run time, where every option must be an int."""
+    out = option_tuple(op, shapes, name, v, n, low)
+    ints = tuple(i for i in out if isinstance(i, int))
+    if len(ints) != n:
+        raise shape_error(op, shapes, f"{name} must be an int or {n} ints, got {v!r}")
+    return ints
+
+
+def is_size(v: object) -> TypeGuard[Dim]:
+    """Whether `v` can stand for a size: an int, `DYN` or a symbolic expression."""
+    return isinstance(v, int) or v is DYN or isinstance(v, Expr)
+
+
+def need_static(op: str, name: str, v: object) -> None:
+    """`NotStatic` where the rule needs option `name` as a number and it is not one yet.
+
+    The plugin passes a non-literal `int` argument as `DYN` (a `Size[X]` as `X`); a rule that
+    cannot say its result without the number calls this first, so that a size known only at run
+    time makes the result unknown instead of a false error.
+    """
+    if not is_static(v):
+        raise NotStatic(f"{op}: {name} is known only at run time")
+
+
 def normalize_axis(op: str, axis: int, shape: Shape, what: str = "axis") -> int:
     """`axis` as a non-negative index into `shape`, or a `ShapeError` naming the rank."""
+    need_static(op, what, axis)
     ndim = len(shape)
     if not -ndim <= axis < ndim:
         raise shape_error(op, [shape], f"{what} {axis} is out of range for rank {ndim}")
@@ -290,6 +344,7 @@ def normalize_axes(op: str, axis: int | Sequence[int] | None, shape: Shape) -> t
     """A sorted tuple of distinct non-negative axes; `None` means every axis."""
     if axis is None:
         return tuple(range(len(shape)))
+    need_static(op, "axis", axis)
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     out = tuple(sorted(normalize_axis(op, a, shape) for a in axes))
     if len(set(out)) != len(out):

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "DTypeError",
+    "NotStatic",
     "ShapeError",
     "TapeError",
     "dtype_error",
@@ -23,6 +24,12 @@ __all__ = [
 
 class ShapeError(ValueError):
     """A shape mistake: the message names the op, the shapes and the offending axis."""
+
+
+class NotStatic(Exception):
+    """A rule met an option it needs as a number (an axis, a section count) that is known only
+    at run time (`axis=dim` with `dim: int`). Never raised at run time, where every option is a
+    number: the plugin catches it and gives the result an unknown shape, never an error."""
 
 
 class TapeError(RuntimeError):

@@ -43,6 +43,7 @@ from shapedl.dims import Dim, Expr, Shape, Sym
 
 __all__ = [
     "ADD",
+    "ARITHMETIC",
     "FLOORDIV",
     "MUL",
     "SIZE",
@@ -53,6 +54,7 @@ __all__ = [
     "UNKNOWN",
     "any_type",
     "checker_named",
+    "convertible",
     "int_dim",
     "static_value",
     "tensor_parts",
@@ -72,6 +74,7 @@ _OPS: dict[str, Callable[[Dim, Dim], Dim]] = {
     FLOORDIV: dims.floordiv,
 }
 
+ARITHMETIC = frozenset(_OPS)
 Named = Callable[[str, list[Type]], Instance]
 
 
@@ -193,6 +196,14 @@ class Converter:
         for term in neg:
             out = self.named(SUB, [out, term])
         return out
+
+
+def convertible(typ: Type) -> bool:
+    """Whether a dimension type converts exactly (no placeholder of a name not yet bound)."""
+    t = get_proper_type(typ)
+    if isinstance(t, Instance):
+        return t.type.fullname in ARITHMETIC and all(convertible(a) for a in t.args)
+    return isinstance(t, (LiteralType, TypeVarType, AnyType))
 
 
 def int_dim(conv: Converter, typ: Type) -> Dim | None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from mypy.nodes import TypeInfo
+from mypy.nodes import SymbolNode, TypeInfo
 from mypy.options import Options
 from mypy.plugin import (
     AnalyzeTypeContext,
@@ -29,8 +29,8 @@ from mypy.plugin import (
 from mypy.types import AnyType, FunctionLike, Type, TypeOfAny
 
 from shapedl_mypy.call import REFLECTED, from_function, from_method, params_of
-from shapedl_mypy.convert import TENSOR, TYPES
-from shapedl_mypy.hooks import creation, nn, sizes, spellings, tape
+from shapedl_mypy.convert import ARITHMETIC, TENSOR, TYPES
+from shapedl_mypy.hooks import canonical, creation, nn, sizes, spellings, tape
 from shapedl_mypy.rules import apply_rule, list_signature, widen_operand
 
 __all__ = ["ShapedlPlugin", "build_tables", "source_hash", "source_roots"]
@@ -167,6 +167,7 @@ class ShapedlPlugin(Plugin):
         self.functions, self.methods = build_tables(self.registry)
         self.types = {
             **{f"{TYPES}.Rank{n}": _safe_analyze(spellings.rank_hook(n)) for n in range(1, 7)},
+            **{name: _safe_analyze(spellings.arithmetic_hook(name)) for name in ARITHMETIC},
         }
         self.function_signatures = {
             spec.function: _safe_sig(functools.partial(list_signature, spec))
@@ -179,6 +180,7 @@ class ShapedlPlugin(Plugin):
         }
         self.signatures.update((n, _safe_sig(h)) for n, h in nn.SIGNATURES.items())
         self._hash: str | None = None
+        self._arithmetic: dict[str, bool] = {}
 
     def get_type_analyze_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type] | None:
         return self.types.get(fullname)
@@ -193,7 +195,33 @@ class ShapedlPlugin(Plugin):
             except Exception:  # noqa: BLE001
                 hook = None
             found = None if hook is None else _safe(hook)
+        if found is None and not self._declares_arithmetic(fullname):
+            return None
+        return _safe(canonical.result(found))
+
+    def _declares_arithmetic(self, fullname: str) -> bool:
+        """Whether the named function, class, method or attribute declares `Mul[...]` & co."""
+        found = self._arithmetic.get(fullname)
+        if found is None:
+            try:
+                found = canonical.declares_arithmetic(self._node(fullname))
+            except Exception:  # noqa: BLE001
+                found = False
+            self._arithmetic[fullname] = found
         return found
+
+    def _node(self, fullname: str) -> SymbolNode | None:
+        try:
+            sym = self.lookup_fully_qualified(fullname)
+        except Exception:  # noqa: BLE001
+            sym = None
+        if sym is not None:
+            return sym.node
+        # NOTE: mypy names a member after the receiver's class, which may only inherit it
+        owner, _, name = fullname.rpartition(".")
+        info = self._class_info(owner)
+        member = None if info is None else info.get(name)
+        return None if member is None else member.node
 
     def _class_info(self, fullname: str) -> TypeInfo | None:
         try:
@@ -218,12 +246,17 @@ class ShapedlPlugin(Plugin):
         found = self.methods.get(fullname)
         if found is None and fullname.endswith(".__call__"):
             found = self.methods.get(self._call_owner(fullname))
-        return found
+        if found is None and not self._declares_arithmetic(fullname):
+            return None
+        return _safe(canonical.result(found))
 
     def get_function_signature_hook(
         self, fullname: str
     ) -> Callable[[FunctionSigContext], FunctionLike] | None:
-        return self.function_signatures.get(fullname)
+        found = self.function_signatures.get(fullname)
+        if found is None and not self._declares_arithmetic(fullname):
+            return None
+        return _safe_sig(canonical.signature(found))
 
     def get_method_signature_hook(
         self, fullname: str
@@ -232,8 +265,10 @@ class ShapedlPlugin(Plugin):
         if found is None and fullname.endswith(".__call__"):
             found = self.signatures.get(self._call_owner(fullname))
             # NOTE: a user-defined module is called as its forward
-            return _MODULE_CALL if found is None else found
-        return found
+            found = _MODULE_CALL if found is None else found
+        if found is None and not self._declares_arithmetic(fullname):
+            return None
+        return _safe_sig(canonical.signature(found))
 
     def get_base_class_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
         return _INHERITED_INIT  # NOTE: every class statement; the hook looks for Module's
@@ -241,6 +276,8 @@ class ShapedlPlugin(Plugin):
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         if fullname == f"{TENSOR}.shape":
             return _safe(sizes.shape_attribute_hook)
+        if self._declares_arithmetic(fullname):
+            return _safe(canonical.attribute)
         return None
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:

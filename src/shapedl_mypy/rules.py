@@ -28,7 +28,7 @@ from mypy.types import (
 )
 
 from shapedl.dims import Shape
-from shapedl.errors import ShapeError
+from shapedl.errors import NotStatic, ShapeError
 from shapedl.ops.registry import OpSpec
 from shapedl_mypy.call import Call
 from shapedl_mypy.codes import SHAPE, report
@@ -231,6 +231,11 @@ def apply_rule(call: Call, spec: OpSpec) -> Type:
         return _refine_tape(call, spec, operands)
     try:
         result = spec.rule(spec.name, **kwargs)
+    except NotStatic:
+        # NOTE: an option known only at run time (`axis=dim`): the result's shape is unknown
+        if tensor_parts(call.default) is None:
+            return call.default
+        return make_tensor(call, any_type(), spec.dtype, operands)
     except ShapeError as err:
         report(call.api, str(err), call.context, SHAPE)
         # NOTE: no shape is right after a shape error; Any stops one mistake from cascading

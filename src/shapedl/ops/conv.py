@@ -50,18 +50,6 @@ CHUNK_BYTES = 8 << 20
 
 
 # ---- shape rules ------------------------------------------------------------------------
-def _tuple(
-    op: str, shapes: list[Shape], name: str, v: object, nd: int, low: int
-) -> tuple[int, ...]:
-    """`v` (an int or an `nd`-tuple of ints, each at least `low`) as an `nd`-tuple."""
-    out = (v,) * nd if isinstance(v, int) else v
-    if not (isinstance(out, tuple) and len(out) == nd and all(isinstance(i, int) for i in out)):
-        raise shape_error(op, shapes, f"{name} must be an int or {nd} ints, got {v!r}")
-    if any(i < low for i in out):
-        raise shape_error(op, shapes, f"{name} must be at least {low}, got {v!r}")
-    return out
-
-
 def _check_rank(op: str, shapes: list[Shape], x: Shape, w: Shape, nd: int) -> None:
     names = "(N, C, L)" if nd == 1 else "(N, C, H, W)"
     if len(x) != nd + 2:
@@ -70,11 +58,13 @@ def _check_rank(op: str, shapes: list[Shape], x: Shape, w: Shape, nd: int) -> No
         raise shape_error(op, shapes, f"the weight must have rank {nd + 2}, not {len(w)}")
 
 
-def _check_groups(op: str, shapes: list[Shape], groups: object, channels: Dim, what: str) -> None:
-    if not isinstance(groups, int) or groups < 1:
+def _check_groups(op: str, shapes: list[Shape], groups: object, channels: Dim, what: str) -> Dim:
+    """`groups` as a dim: a positive int, or a size known only at run time."""
+    if not dims.is_size(groups) or (isinstance(groups, int) and groups < 1):
         raise shape_error(op, shapes, f"groups must be a positive int, got {groups!r}")
-    if isinstance(channels, int) and channels % groups:
+    if isinstance(channels, int) and isinstance(groups, int) and channels % groups:
         raise shape_error(op, shapes, f"{what} {channels} is not divisible by groups {groups}")
+    return groups
 
 
 def _check_bias(op: str, shapes: list[Shape], bias: Shape | None, channels: Dim) -> None:
@@ -109,8 +99,7 @@ def _conv_rule(
     """The rule of an `nd`-d convolution, `(N, C, *S) * (O, C/G, *K) -> (N, O, *conv_out(S))`."""
     shapes = [x, weight]
     _check_rank(op, shapes, x, weight, nd)
-    _check_groups(op, shapes, groups, weight[0], "the weight's output channels (axis 0)")
-    assert isinstance(groups, int)
+    groups = _check_groups(op, shapes, groups, weight[0], "the weight's output channels (axis 0)")
     if dims.same(x[1], dims.mul(weight[1], groups)) is False:
         raise shape_error(
             op,
@@ -119,11 +108,13 @@ def _conv_rule(
             f"{dims.mul(weight[1], groups)} (axis 1 of the weight x groups {groups})",
         )
     _check_bias(op, shapes, bias, weight[0])
-    s = _tuple(op, shapes, "stride", stride, nd, 1)
-    d = _tuple(op, shapes, "dilation", dilation, nd, 1)
-    if padding == "same" and any(i != 1 for i in s):
+    s = dims.option_tuple(op, shapes, "stride", stride, nd, 1)
+    d = dims.option_tuple(op, shapes, "dilation", dilation, nd, 1)
+    if padding == "same" and any(isinstance(i, int) and i != 1 for i in s):
         raise shape_error(op, shapes, "padding='same' needs stride 1", "pad explicitly instead")
-    p = _tuple(op, shapes, "padding", 0 if padding in ("same", "valid") else padding, nd, 0)
+    p = dims.option_tuple(
+        op, shapes, "padding", 0 if padding in ("same", "valid") else padding, nd, 0
+    )
     out = [x[0], weight[0]]
     for i in range(nd):
         size, k = x[2 + i], weight[2 + i]
@@ -153,8 +144,7 @@ def conv_transpose2d_rule(
     """`(N, C, H, W) * (C, O/G, KH, KW) -> (N, O, (H-1)*S - 2P + D*(K-1) + OP + 1, ...)`."""
     shapes = [x, weight]
     _check_rank(op, shapes, x, weight, 2)
-    _check_groups(op, shapes, groups, weight[0], "the weight's input channels (axis 0)")
-    assert isinstance(groups, int)
+    groups = _check_groups(op, shapes, groups, weight[0], "the weight's input channels (axis 0)")
     if dims.same(x[1], weight[0]) is False:
         raise shape_error(
             op,
@@ -163,17 +153,20 @@ def conv_transpose2d_rule(
         )
     channels = dims.mul(weight[1], groups)
     _check_bias(op, shapes, bias, channels)
-    s = _tuple(op, shapes, "stride", stride, 2, 1)
-    d = _tuple(op, shapes, "dilation", dilation, 2, 1)
-    p = _tuple(op, shapes, "padding", padding, 2, 0)
-    op_ = _tuple(op, shapes, "output_padding", output_padding, 2, 0)
-    if any(o >= max(si, di) for o, si, di in zip(op_, s, d, strict=True)):
+    s = dims.option_tuple(op, shapes, "stride", stride, 2, 1)
+    d = dims.option_tuple(op, shapes, "dilation", dilation, 2, 1)
+    p = dims.option_tuple(op, shapes, "padding", padding, 2, 0)
+    op_ = dims.option_tuple(op, shapes, "output_padding", output_padding, 2, 0)
+    if any(
+        isinstance(o, int) and isinstance(si, int) and isinstance(di, int) and o >= max(si, di)
+        for o, si, di in zip(op_, s, d, strict=True)
+    ):
         raise shape_error(op, shapes, "output_padding must be smaller than stride or dilation")
     out = [x[0], channels]
     for i in range(2):
         size, k = x[2 + i], weight[2 + i]
         full = dims.add(dims.mul(dims.sub(size, 1), s[i]), dims.mul(d[i], dims.sub(k, 1)))
-        o = dims.add(full, 1 + op_[i] - 2 * p[i])
+        o = dims.add(full, dims.sub(dims.add(1, op_[i]), dims.mul(2, p[i])))
         why = f"input {size}, kernel {k}, stride {s[i]}, padding {p[i]}, dilation {d[i]}"
         out.append(_positive(op, shapes, o, 2 + i, why))
     return tuple(out)
@@ -381,7 +374,7 @@ def _pads(padding: Padding, k: tuple[int, ...], d: tuple[int, ...]) -> Pads:
             (total[0] // 2, total[0] - total[0] // 2),
             (total[1] // 2, total[1] - total[1] // 2),
         )
-    p = (0, 0) if padding == "valid" else _tuple("conv", [], "padding", padding, 2, 0)
+    p = (0, 0) if padding == "valid" else dims.int_tuple("conv", [], "padding", padding, 2, 0)
     return ((p[0], p[0]), (p[1], p[1]))
 
 
@@ -463,9 +456,13 @@ def conv1d(
         "conv1d", x.shape, weight.shape, _shape(bias), stride, padding, dilation, groups
     )
     (s,), (d,) = (
-        _tuple("conv1d", [], name, v, 1, 1) for name, v in [("s", stride), ("d", dilation)]
+        dims.int_tuple("conv1d", [], name, v, 1, 1) for name, v in [("s", stride), ("d", dilation)]
     )
-    p = padding if isinstance(padding, str) else (0, _tuple("conv1d", [], "p", padding, 1, 0)[0])
+    p = (
+        padding
+        if isinstance(padding, str)
+        else (0, dims.int_tuple("conv1d", [], "p", padding, 1, 0)[0])
+    )
     k = (1, weight.shape[2])
     g = _Geometry(k, (1, s), (1, d), _pads(p, k, (1, d)), (1, x.shape[2]), (1, shape[2]))
     return _run(x, weight, bias, g, groups, nd=1)
@@ -516,8 +513,8 @@ def conv2d(
         "conv2d", x.shape, weight.shape, _shape(bias), stride, padding, dilation, groups
     )
     s, d = (
-        _tuple("conv2d", [], "stride", stride, 2, 1),
-        _tuple("conv2d", [], "dilation", dilation, 2, 1),
+        dims.int_tuple("conv2d", [], "stride", stride, 2, 1),
+        dims.int_tuple("conv2d", [], "dilation", dilation, 2, 1),
     )
     k = (weight.shape[2], weight.shape[3])
     g = _Geometry(k, s, d, _pads(padding, k, d), x.shape[2:], shape[2:])
@@ -576,11 +573,11 @@ def conv_transpose2d(
         groups,
     )
     s, d = (
-        _tuple("conv_transpose2d", [], "stride", stride, 2, 1),
-        _tuple("conv_transpose2d", [], "dilation", dilation, 2, 1),
+        dims.int_tuple("conv_transpose2d", [], "stride", stride, 2, 1),
+        dims.int_tuple("conv_transpose2d", [], "dilation", dilation, 2, 1),
     )
     k = (weight.shape[2], weight.shape[3])
-    p = _tuple("conv_transpose2d", [], "padding", padding, 2, 0)
+    p = dims.int_tuple("conv_transpose2d", [], "padding", padding, 2, 0)
     g = _Geometry(k, s, d, ((p[0], p[0]), (p[1], p[1])), shape[2:], x.shape[2:])
     return _run(x, weight, bias, g, groups, nd=2, transposed=True)
 

@@ -158,6 +158,7 @@ def _equal_parts(op: str, x: Shape, a: int, n: int) -> Dim:
 
 def split_rule(op: str, x: Shape, sections: Sections, axis: int = 0) -> tuple[Shape, ...]:
     """NumPy's split: `n` equal sections, or the pieces between the given indices."""
+    dims.need_static(op, "sections", sections)
     a = dims.normalize_axis(op, axis, x)
     if isinstance(sections, int):
         sizes: list[Dim] = [_equal_parts(op, x, a, sections)] * sections
@@ -174,6 +175,7 @@ def chunk_rule(op: str, x: Shape, chunks: int, axis: int = 0) -> tuple[Shape, ..
     A symbolic size that `chunks` does not provably divide gives `chunks` pieces of
     `size // chunks` (the runtime has the exact sizes).
     """
+    dims.need_static(op, "chunks", chunks)
     a = dims.normalize_axis(op, axis, x)
     if chunks <= 0:
         raise shape_error(op, [x], f"chunks must be >= 1, got {chunks}")

@@ -29,22 +29,14 @@ __all__ = ["avg_pool2d", "max_pool2d"]
 Pair = int | tuple[int, int]
 
 
-def _pair(op: str, x: Shape, name: str, v: object, low: int) -> tuple[int, int]:
-    out = (v, v) if isinstance(v, int) else v
-    if not (isinstance(out, tuple) and len(out) == 2 and all(isinstance(i, int) for i in out)):
-        raise shape_error(op, [x], f"{name} must be an int or a pair of ints, got {v!r}")
-    if out[0] < low or out[1] < low:
-        raise shape_error(op, [x], f"{name} must be at least {low}, got {v!r}")
-    return out[0], out[1]
-
-
 def _geometry(
     op: str, x: Shape, kernel_size: object, stride: object, padding: object
-) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
-    k = _pair(op, x, "kernel_size", kernel_size, 1)
-    s = k if stride is None else _pair(op, x, "stride", stride, 1)
-    p = _pair(op, x, "padding", padding, 0)
-    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+) -> tuple[tuple[Dim, ...], tuple[Dim, ...], tuple[Dim, ...]]:
+    k = dims.option_tuple(op, [x], "kernel_size", kernel_size, 2, 1)
+    s = k if stride is None else dims.option_tuple(op, [x], "stride", stride, 2, 1)
+    p = dims.option_tuple(op, [x], "padding", padding, 2, 0)
+    halves = zip(p, k, strict=True)
+    if any(isinstance(a, int) and isinstance(b, int) and a > b // 2 for a, b in halves):
         raise shape_error(op, [x], f"padding {padding!r} is more than half the kernel {k}")
     return k, s, p
 
@@ -70,12 +62,17 @@ def pool_rule(
     return tuple(out)
 
 
+def _ints(sizes: tuple[Dim, ...]) -> tuple[int, ...]:
+    # NOTE: at run time every option is an int (the rule has checked them)
+    return tuple(i for i in sizes if isinstance(i, int))
+
+
 class _Windows:
     """The `KH*KW` strided slices of a padded input, one per offset inside the window."""
 
     def __init__(self, x: Array, op: str, kernel: Any, stride: Any, pad: Any) -> None:
         pool_rule(op, x.shape, kernel, stride, pad)
-        self.k, self.s, p = _geometry(op, x.shape, kernel, stride, pad)
+        self.k, self.s, p = map(_ints, _geometry(op, x.shape, kernel, stride, pad))
         n, c, h, w = x.shape
         self.p = p
         ho = (h + 2 * p[0] - self.k[0]) // self.s[0] + 1

@@ -48,6 +48,7 @@ def var_rule(op: str, x: Shape, axis: Axis = None, keepdims: bool = False, ddof:
 
 def arg_rule(op: str, x: Shape, axis: int | None = None, keepdims: bool = False) -> Shape:
     """One axis (or None: the flattened array, a scalar index) reduced to an index."""
+    dims.need_static(op, "axis", axis)
     if axis is not None and not isinstance(axis, int):
         raise shape_error(op, [x], f"axis must be one int or None, got {axis!r}")
     return extreme_rule(op, x, axis, keepdims)

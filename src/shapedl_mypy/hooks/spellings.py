@@ -1,4 +1,5 @@
-"""Type-analysis hooks: `Rank2[3, 4]` is `tuple[Const[3], Const[4]]`."""
+"""Type-analysis hooks: `Rank2[3, 4]` is `tuple[Const[3], Const[4]]`, and dimension arithmetic
+written in an annotation takes its canonical form."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from mypy.types import (
 )
 
 from shapedl_mypy.codes import SHAPE
+from shapedl_mypy.convert import Converter, convertible
 
-__all__ = ["rank_hook"]
+__all__ = ["arithmetic_hook", "rank_hook"]
 
 
 def _size(ctx: AnalyzeTypeContext, arg: Type) -> Type:
@@ -53,5 +55,21 @@ def rank_hook(rank: int) -> Callable[[AnalyzeTypeContext], Type]:
             ctx.api.fail(f"Rank{rank} takes {rank} dimensions, got {len(args)}", ctx.context)
             return AnyType(TypeOfAny.from_error)
         return TupleType([_size(ctx, a) for a in args], fallback)
+
+    return hook
+
+
+def arithmetic_hook(fullname: str) -> Callable[[AnalyzeTypeContext], Type]:
+    """`Mul[T, B]` as written is `Mul[B, T]`: dimension arithmetic in an annotation takes the
+    canonical form of `shapedl.dims`, exactly like inferred dims, so equal dims are equal types
+    (`Mul[Const[3], Mul[H, K]]` is `Mul[Mul[Const[3], H], K]`; `Add[H, Const[0]]` is `H`)."""
+
+    def hook(ctx: AnalyzeTypeContext) -> Type:
+        args = [_size(ctx, a) for a in ctx.type.args]
+        written = ctx.api.named_type(fullname, args)
+        if len(args) != 2 or not all(convertible(a) for a in args):
+            return written  # NOTE: a forward reference not yet bound: keep it as written
+        conv = Converter(lambda name, targs: ctx.api.named_type(name, targs))
+        return conv.dim_type(conv.dim(written))
 
     return hook
