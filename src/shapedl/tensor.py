@@ -13,7 +13,8 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from shapedl.backend import Array
-from shapedl.errors import ShapeError, show_shape
+from shapedl.dims import DYN
+from shapedl.errors import DTypeError, ShapeError, show_shape
 from shapedl.tape import Gradients, Node, TapeRef, Vjp, backward
 from shapedl.types import DT, DTYPES, TT, Dim, DType, NoTape, S, Tape, Traced, bool_, i64
 from shapedl.types import T as TapeT
@@ -140,17 +141,36 @@ class Tensor(Generic[S, DT, TapeT]):
     def astype(self, dtype: type[DT2]) -> Tensor[S, DT2, TapeT]:
         return _ops.elementwise.astype(self, dtype)
 
-    def realize(self, shape: S2) -> Tensor[S2, DT, TapeT]:
-        """This tensor with statically known sizes, checked now (dfdx's `realize`).
+    @overload
+    def realize(self, shape: S2) -> Tensor[S2, DT, TapeT]: ...
+    @overload
+    def realize(self, shape: S2, dtype: type[DT2]) -> Tensor[S2, DT2, TapeT]: ...
+    def realize(self, shape: S2, dtype: type[DType] | None = None) -> Tensor[S2, Any, TapeT]:
+        """This tensor with statically known sizes (and dtype), checked now (dfdx's `realize`).
+
+        Works from any static type, the unknown shape of `from_numpy` or `tensor` included:
+        the result has exactly the sizes given, `Dyn` for `sd.DYN`, `-1` or a non-literal int.
 
         Raises:
             ShapeError: when the run-time shape differs from `shape`.
+            DTypeError: when `dtype` is given and the tensor's dtype differs.
+
+        Example:
+            >>> import numpy as np, shapedl as sd
+            >>> x = sd.from_numpy(np.zeros((64, 784), np.float32)).realize((64, 784), sd.f32)
+            >>> x.shape
+            (64, 784)
         """
         want = tuple(shape)
         if len(want) != self.ndim or any(
-            w != -1 and w != n for w, n in zip(want, self.shape, strict=False)
+            w not in (-1, DYN, n) for w, n in zip(want, self.shape, strict=False)
         ):
             raise ShapeError(f"realize: shape {show_shape(self.shape)} is not {show_shape(want)}")
+        if dtype is not None and dtype is not self.dtype:
+            raise DTypeError(
+                f"realize: the tensor's dtype is {self.dtype.__name__}, not {dtype.__name__}; "
+                f"convert it first with .astype(sd.{dtype.__name__})"
+            )
         return self  # type: ignore[return-value]
 
     def _like(self, data: Array) -> Tensor[S, DT, NoTape]:
@@ -462,7 +482,7 @@ class Tensor(Generic[S, DT, TapeT]):
         return _matmul(self, other)
 
     # ---- movement ---------------------------------------------------------------------
-    def reshape(self: Tensor[S, DT, TT], shape: Sequence[int]) -> Tensor[Any, DT, TT]:
+    def reshape(self: Tensor[S, DT, TT], shape: Sequence[int] | int) -> Tensor[Any, DT, TT]:
         return _ops.movement.reshape(self, shape)
 
     def flatten(

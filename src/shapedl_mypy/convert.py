@@ -18,7 +18,7 @@ from mypy.nodes import (
     FloatExpr,
     IntExpr,
     ListExpr,
-    NameExpr,
+    RefExpr,
     SliceExpr,
     StrExpr,
     TupleExpr,
@@ -236,7 +236,7 @@ def static_value(
         return -expr.expr.value
     if isinstance(expr, (FloatExpr, StrExpr)):
         return expr.value
-    if isinstance(expr, NameExpr) and expr.fullname in _NAMED:
+    if isinstance(expr, RefExpr) and expr.fullname in _NAMED:
         return _NAMED[expr.fullname]
     if isinstance(expr, EllipsisExpr):
         return Ellipsis
@@ -256,7 +256,13 @@ def static_value(
     return _static_from_type(conv, typ)
 
 
-_NAMED: dict[str, object] = {"builtins.True": True, "builtins.False": False, "builtins.None": None}
+_NAMED: dict[str, object] = {
+    "builtins.True": True,
+    "builtins.False": False,
+    "builtins.None": None,
+    "shapedl.dims.DYN": dims.DYN,
+    "shapedl.DYN": dims.DYN,
+}
 
 
 def _static_from_type(conv: Converter, typ: Type) -> object:

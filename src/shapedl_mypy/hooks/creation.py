@@ -20,14 +20,14 @@ from mypy.nodes import (
     UnaryExpr,
 )
 from mypy.plugin import FunctionContext, MethodContext, MethodSigContext
-from mypy.types import AnyType, FunctionLike, Type, TypeOfAny
+from mypy.types import AnyType, FunctionLike, Overloaded, Type, TypeOfAny
 
 from shapedl import dims
 from shapedl.dims import Dim
 from shapedl.errors import show_shape
 from shapedl_mypy.call import Call
-from shapedl_mypy.codes import SHAPE
-from shapedl_mypy.convert import TENSOR, TYPES, UNKNOWN, static_value, tensor_parts
+from shapedl_mypy.codes import SHAPE, report
+from shapedl_mypy.convert import TENSOR, TYPES, UNKNOWN, any_type, static_value, tensor_parts
 
 __all__ = ["realize_hook", "realize_signature_hook", "tensor_hook"]
 
@@ -90,30 +90,49 @@ def tensor_hook(ctx: FunctionContext) -> Type:
 
 
 def realize_hook(ctx: MethodContext) -> Type:
-    """`x.realize((5, 10))` is `x` with the static shape `(5, 10)` (`-1` keeps a dim)."""
+    """`x.realize((5, 10))` is `x` with the static shape `(5, 10)`.
+
+    From a known shape, `-1` keeps a dim and a literal that differs is a `[shape]` error; from
+    an unknown one (`from_numpy`, `tensor` of data), the sizes are exactly those given: the
+    runtime checks them. `sd.DYN` and a non-literal int give `Dyn`. With a `dtype`, that dtype.
+    """
     parts = tensor_parts(ctx.type)
     if parts is None or not ctx.args or len(ctx.args[0]) != 1:
         return ctx.default_return_type
     call = Call(ctx.api, ctx.context, ctx.default_return_type)
     want = static_value(call.conv, ctx.args[0][0], ctx.arg_types[0][0], call.lookup)
-    have = call.conv.shape(parts[0])
-    if want is UNKNOWN or not isinstance(want, tuple) or have is None:
+    if want is UNKNOWN or not isinstance(want, tuple) or not all(map(_is_size, want)):
         return ctx.default_return_type
+    have = call.conv.shape(parts[0])
+    if have is None:
+        have = (dims.DYN,) * len(want)
     if len(want) != len(have) or any(
         isinstance(w, int) and isinstance(h, int) and w not in (-1, h)
         for w, h in zip(want, have, strict=False)
     ):
         shown = tuple("Dyn" if w is dims.DYN else w for w in want)
         text = f"realize: shape {show_shape(have)} is not {show_shape(shown)}"
-        ctx.api.fail(text, ctx.context, code=SHAPE)
-        return ctx.default_return_type
+        report(ctx.api, text, ctx.context, SHAPE)
+        return call.named(TENSOR, [any_type(), parts[1], parts[2]])
     out: list[Dim] = [h if w == -1 else w for w, h in zip(want, have, strict=True)]
-    return call.named(TENSOR, [call.conv.shape_type(out), parts[1], parts[2]])
+    default = tensor_parts(ctx.default_return_type)
+    dtype = default[1] if default is not None and len(ctx.args) > 1 and ctx.args[1] else parts[1]
+    return call.named(TENSOR, [call.conv.shape_type(out), dtype, parts[2]])
+
+
+def _is_size(v: object) -> bool:
+    return dims.is_size(v) and not isinstance(v, bool)
 
 
 def realize_signature_hook(ctx: MethodSigContext) -> FunctionLike:
     """Accept any shape tuple: `realize_hook` gives the result its type."""
     sig = ctx.default_signature
-    if not sig.arg_types:
+    items = sig.items if isinstance(sig, Overloaded) else [sig]
+    loose = [
+        item.copy_modified(arg_types=[AnyType(TypeOfAny.special_form), *item.arg_types[1:]])
+        for item in items
+        if item.arg_types
+    ]
+    if len(loose) != len(items):
         return sig
-    return sig.copy_modified(arg_types=[AnyType(TypeOfAny.special_form), *sig.arg_types[1:]])
+    return Overloaded(loose) if isinstance(sig, Overloaded) else loose[0]

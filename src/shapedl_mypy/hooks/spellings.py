@@ -26,10 +26,25 @@ def _size(ctx: AnalyzeTypeContext, arg: Type) -> Type:
     if isinstance(arg, RawExpressionType):
         value = arg.literal_value
         if type(value) is int and value >= 0:
+            _drop_expression_error(ctx, value)
             return _const(ctx, value)
         ctx.api.fail(_bad_size(value), ctx.context, code=SHAPE)
         return AnyType(TypeOfAny.from_error)
     return ctx.api.analyze_type(arg)
+
+
+def _drop_expression_error(ctx: AnalyzeTypeContext, value: int) -> None:
+    """Drop mypy's `try using Literal[3]` for `Rank4[B, 3, 32, 32]` in a type alias.
+
+    NOTE: mypy reads an alias's right side as an expression first, and there it analyzes the
+    arguments of `Rank4[...]` one by one, without this hook; the alias itself then comes here.
+    """
+    errors = getattr(getattr(ctx.api, "api", None), "errors", None)
+    infos = [] if errors is None else errors.error_info_map.get(errors.file, [])
+    wrong = f"Invalid type: try using Literal[{value}] instead?"
+    for info in list(infos):
+        if info.line == ctx.context.line and info.message == wrong:
+            infos.remove(info)
 
 
 def _bad_size(value: object) -> str:
