@@ -63,6 +63,10 @@ def parse_mypy(stdout: str) -> dict[str, Reported]:
     return out
 
 
+def _matches(want: tuple[str, str], code: str, msg: str) -> bool:
+    return (not want[0] or want[0] == code) and want[1] in msg
+
+
 def compare(name: str, expected: Expected, reported: Reported) -> list[str]:
     """Every mismatch between what a file expects and what the checker said."""
     problems: list[str] = []
@@ -71,6 +75,9 @@ def compare(name: str, expected: Expected, reported: Reported) -> list[str]:
         for code, text in wants:
             if not any((not code or code == c) and text in msg for c, msg in got):
                 problems.append(f"{name}:{n}: expected [{code}] {text!r}, got {got or 'nothing'}")
+        # NOTE: one bug, one error: anything else mypy says on the line is a problem too
+        extra = [(c, m) for c, m in got if not any(_matches(w, c, m) for w in wants)]
+        problems += [f"{name}:{n}: unexpected extra error [{c}] {m}" for c, m in extra]
     for n, got in reported.errors.items():
         if n not in expected.errors:
             problems += [f"{name}:{n}: unexpected error [{c}] {msg}" for c, msg in got]

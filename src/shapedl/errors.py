@@ -15,6 +15,7 @@ __all__ = [
     "ShapeError",
     "TapeError",
     "dtype_error",
+    "not_matrix_t",
     "not_scalar",
     "shape_error",
     "show_shape",
@@ -60,6 +61,14 @@ def untraced() -> str:
     return (
         "backward() needs a traced tensor, but this one was never traced: "
         "call .traced() on an input (x = x.traced()) before the forward pass"
+    )
+
+
+def not_matrix_t(shape: Sequence[object]) -> str:
+    """`.T` outside 2-d: NumPy reverses every axis there and PyTorch deprecates it."""
+    return (
+        f"T: shape {show_shape(shape)} has rank {len(shape)}, and .T is for 2-d tensors: "
+        "use .mT to swap the last two axes, or .transpose(a, b)"
     )
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from shapedl.backend import Array
 from shapedl.dims import DYN
-from shapedl.errors import DTypeError, ShapeError, show_shape
+from shapedl.errors import DTypeError, ShapeError, not_matrix_t, show_shape
 from shapedl.tape import Gradients, Node, TapeRef, Vjp, backward
 from shapedl.types import DT, DTYPES, TT, Dim, DType, NoTape, S, Tape, Traced, bool_, i64
 from shapedl.types import T as TapeT
@@ -498,7 +498,15 @@ class Tensor(Generic[S, DT, TapeT]):
 
     @property
     def T(self: Tensor[tuple[N, M], DT, TT]) -> Tensor[tuple[M, N], DT, TT]:  # noqa: N802
+        """The transpose of a 2-d tensor; any other rank is a `ShapeError` (see `mT`)."""
+        if self.ndim != 2:
+            raise ShapeError(not_matrix_t(self.shape))
         return _ops.movement.transpose(self, 0, 1)
+
+    @property
+    def mT(self: Tensor[S, DT, TT]) -> Tensor[Any, DT, TT]:  # noqa: N802
+        """The last two axes swapped (a batch of matrices transposed), as PyTorch's `mT`."""
+        return _ops.movement.transpose(self, -2, -1)
 
     def unsqueeze(self: Tensor[S, DT, TT], axis: int) -> Tensor[Any, DT, TT]:
         return _ops.movement.unsqueeze(self, axis)

@@ -276,6 +276,8 @@ class ShapedlPlugin(Plugin):
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         if fullname == f"{TENSOR}.shape":
             return _safe(sizes.shape_attribute_hook)
+        if fullname == f"{TENSOR}.T":
+            return _safe(tape.transpose_attribute_hook)
         if self._declares_arithmetic(fullname):
             return _safe(canonical.attribute)
         return None

@@ -33,4 +33,4 @@ layer: Kept[Any, Any] = Kept(3, 4, bias=False)
 layer(sd.ones((2, 3)))
 sd.nn.BatchNorm1d(3)
 sd.nn.BatchNorm2d(16, eps=1e-3)
-Generated(3, 4)  # E: Missing positional arguments # NOTE: a constructor from the fields
+Generated(3, 4)  # E: Missing positional arguments  # E: [arg-type] Argument 1 to "Generated"  # E: [arg-type] Argument 2 to "Generated"  # NOTE: a constructor from the fields

@@ -414,6 +414,21 @@ def layer_norm_call(ctx: MethodContext) -> Type:
     return _result(call, x, lambda: rule("layer_norm", shape, norm))
 
 
+def embedding_call(ctx: MethodContext) -> Type:
+    """`Embedding[V, D]` on an index of shape `(*I)` is `(*I, D)`, by the op's rule.
+
+    NOTE: plain typing would solve the result from mypy's type context too (as the operand of
+    `+`, say), so the rule gives it, the same wherever the call is written.
+    """
+    found, args = _input(ctx), _module_args(ctx)
+    if found is None or args is None or len(args) != 2:
+        return ctx.default_return_type
+    call, x, shape = found
+    weight = tuple(call.conv.dim(a) for a in args)
+    rule = _rule("embedding")
+    return _result(call, x, lambda: rule("embedding", shape, weight))
+
+
 def linear_signature(ctx: MethodSigContext) -> FunctionLike:
     """Accept any input width: `linear_call` checks it with the runtime's words."""
     sig = ctx.default_signature
@@ -659,6 +674,7 @@ CALLS: dict[str, Callable[[MethodContext], Type]] = {
     f"{AVGPOOL}.__call__": _pool_call("avg_pool2d"),
     f"{FLATTEN}.__call__": flatten_call,
     f"{LAYERNORM}.__call__": layer_norm_call,
+    f"{EMBEDDING}.__call__": embedding_call,
     f"{SEQUENTIAL}.__call__": sequential_call,
     # NOTE: the query only: keys and values may have other widths (kdim, vdim)
     f"{ATTENTION}.__call__": _width_call(1),
