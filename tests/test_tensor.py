@@ -146,6 +146,29 @@ def test_realize_with_the_wrong_shape_is_a_shape_error(shape):
         sd.ones((2, 3)).realize(shape)
 
 
+def test_realize_from_loaded_data_takes_dyn_and_checks_the_dtype():
+    x = sd.from_numpy(np.zeros((4, 3), np.float32))
+    assert x.realize((sd.DYN, 3), sd.f32) is x
+    with pytest.raises(sd.DTypeError, match=r"realize: the tensor's dtype is f32, not f64"):
+        x.realize((4, 3), sd.f64)
+    with pytest.raises(sd.ShapeError, match=r"realize: shape \(4, 3\) is not \(Dyn, 4\)"):
+        x.realize((sd.DYN, 4))
+
+
+# ---- transposes: .T is for matrices, .mT for batches of them -----------------------------
+def test_t_of_a_matrix_and_mt_of_a_batch_match_torch():
+    a = randn(3, 4)
+    b = randn(2, 3, 4)
+    np.testing.assert_array_equal(sd.tensor(a).T.numpy(), torch.tensor(a).T.numpy())
+    np.testing.assert_array_equal(sd.tensor(b).mT.numpy(), torch.tensor(b).mT.numpy())
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4), (5,)])
+def test_t_outside_2d_is_a_shape_error_pointing_to_mt(shape):
+    with pytest.raises(sd.ShapeError, match=r"T: shape .* \.T is for 2-d tensors: use \.mT"):
+        _ = sd.ones(shape).T
+
+
 # ---- dtypes stay put ----------------------------------------------------------------------
 def chain(x, w):
     h = (x @ w) * 2.5 + 1

@@ -287,11 +287,11 @@ def list_signature(spec: OpSpec, ctx: FunctionSigContext) -> FunctionLike:
     """Let a literal list of tensors of different shapes through (its join is `object`).
 
     The rule checks the shapes instead; the result's dtype and tape come from the items.
+    NOTE: `Sequence[object]`, not `Sequence[Tensor[Any, ...]]`: an item that is a generic call
+    (`concat([f(x), g(x)])`) would solve its type variables from that context, to `Any`.
     """
     sig = ctx.default_signature
-    seq = checker_named(ctx.api)(
-        "typing.Sequence", [checker_named(ctx.api)(TENSOR, [any_type()] * 3)]
-    )
+    seq = checker_named(ctx.api)("typing.Sequence", [checker_named(ctx.api)("builtins.object", [])])
     types = list(sig.arg_types)
     for i, name in enumerate(sig.arg_names):
         actual = ctx.args[i] if i < len(ctx.args) else []

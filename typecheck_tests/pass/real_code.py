@@ -1,0 +1,130 @@
+"""Correct code as users write it every day: no error (and it runs).
+
+Sizes in variables, `Dyn` at every boundary, arithmetic written in any order, aliases, data
+loaded from NumPy, calls nested in arguments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
+
+import shapedl as sd
+from shapedl import Const, Dim, Dyn, Mul, Rank4, Tensor, f32, i64, nn
+
+B = TypeVar("B", bound=Dim)
+T = TypeVar("T", bound=Dim)
+H = TypeVar("H", bound=Dim)
+K = TypeVar("K", bound=Dim)
+
+# ---- 1. sizes held in variables: Dyn in the dims they affect, never an error ----------------
+Image = Tensor[tuple[B, Const[3], Const[16], Const[16]]]
+
+
+@dataclass
+class Config:
+    pool: int = 2
+    kernel: int = 3
+    stride: int = 2
+
+
+def features(x: Image[B], cfg: Config) -> Tensor[tuple[B, Const[8], Dyn, Dyn]]:
+    k, g, d = cfg.kernel, 1, 1
+    w = sd.randn((8, 3, k, k))
+    y = sd.ops.conv2d(x, w, stride=cfg.stride, padding=k // 2, dilation=d, groups=g)
+    return nn.MaxPool2d(cfg.pool)(y)
+
+
+def pooled(x: Image[B], s: int, p: int) -> Tensor[tuple[B, Const[3], Dyn, Dyn]]:
+    return sd.ops.max_pool2d(x, 2, stride=s, padding=p)
+
+
+def upsampled(x: Image[B], p: int) -> Tensor[tuple[B, Const[4], Dyn, Dyn]]:
+    w = sd.randn((3, 4, 2, 2))
+    return sd.ops.conv_transpose2d(x, w, stride=2, output_padding=p)
+
+
+def best(x: Tensor[tuple[B, Const[10]]], dim: int) -> Tensor[Dyn, i64]:
+    return x.argmax(axis=dim)
+
+
+def total(x: Tensor[tuple[B, Const[10]]], dim: int) -> Tensor[Dyn]:
+    return x.sum(axis=dim)
+
+
+images = sd.randn((4, 3, 16, 16))
+assert features(images, Config()).shape == (4, 8, 4, 4)
+assert pooled(images, 2, 0).shape == (4, 3, 8, 8)
+assert upsampled(images, 1).shape == (4, 4, 33, 33)
+assert best(sd.randn((4, 10)), 1).shape == (4,)
+assert total(sd.randn((4, 10)), 0).shape == (10,)
+
+
+# ---- 2. Const where Dyn is declared, and back ------------------------------------------------
+def head(t: Tensor[tuple[Dyn, Const[64]]]) -> Tensor[tuple[Dyn, Const[64]]]:
+    return t
+
+
+def fixed() -> Tensor[tuple[Const[32], Const[64]]]:
+    t: Tensor[tuple[Dyn, Const[64]]] = sd.randn((32, 64))
+    return t
+
+
+@dataclass
+class Holder:
+    x: Tensor[tuple[Dyn, Const[64]]]
+
+
+assert head(sd.randn((32, 64))).shape == (32, 64)
+assert Holder(fixed()).x.shape == (32, 64)
+
+
+# ---- 3. arithmetic written in any order is the same dimension -------------------------------
+def rows(x: Tensor[tuple[B, T, Const[8]]]) -> Tensor[tuple[Mul[T, B], Const[8]]]:
+    b, t, c = x.shape
+    return x.reshape((b * t, c))
+
+
+def flat(x: Tensor[tuple[B, Const[3], H, K]]) -> Tensor[tuple[B, Mul[Const[3], Mul[H, K]]]]:
+    return x.flatten(1)
+
+
+assert rows(sd.randn((2, 5, 8))).shape == (10, 8)
+assert flat(sd.randn((2, 3, 4, 5))).shape == (2, 60)
+
+# ---- 4. type aliases with the sugar ----------------------------------------------------------
+Batch = Tensor[Rank4[B, 3, 16, 16]]
+
+
+def same(x: Image[B]) -> Batch[B]:
+    return x
+
+
+assert same(images).shape == (4, 3, 16, 16)
+
+# ---- 5. from data to typed tensors in one call -----------------------------------------------
+data = np.zeros((64, 1, 28, 28), dtype=np.float32)
+n = len(data)
+loaded = sd.from_numpy(data).realize((64, 1, 28, 28), sd.f32)
+typed: Tensor[tuple[Const[64], Const[1], Const[28], Const[28]], f32] = loaded
+rows_only = sd.tensor(data.tolist()).realize((n, sd.DYN, 28, -1), sd.f32)
+some: Tensor[tuple[Dyn, Dyn, Const[28], Dyn], f32] = rows_only
+
+# ---- 7. calls nested in arguments are typed as when assigned first ---------------------------
+tok, pos = nn.Embedding(10, 4), nn.Embedding(6, 4)
+idx = sd.zeros((2, 6), dtype=i64)
+h = tok(idx) + pos(sd.arange(0, 6, dtype=i64))
+logits: Tensor[tuple[Const[2], Const[6], Const[10]]] = h @ tok.weight.T
+
+
+def left(x: Tensor[tuple[B, Const[4]]]) -> Tensor[tuple[B, Const[2]]]:
+    return x[:, :2]
+
+
+both: Tensor[tuple[Const[3], Const[6]]] = sd.ops.concat([left(sd.ones((3, 4))), sd.ones((3, 4))], axis=1)
+
+# ---- 9. smaller ones -------------------------------------------------------------------------
+assert sd.randn((4, 5)).reshape(-1).shape == (20,)
+swapped: Tensor[tuple[Const[2], Const[4], Const[3]]] = sd.randn((2, 3, 4)).mT
