@@ -23,6 +23,7 @@ import pytest
 import shapedl as sd
 from shapedl import dims
 from shapedl.dims import DYN, sym
+from shapedl.errors import NotStatic
 from shapedl.ops import REGISTRY, OpSpec
 from shapedl.ops.index import IndexArray
 
@@ -414,3 +415,49 @@ def test_key_rules_give_exact_symbolic_dims(op, args, want):
     got = REGISTRY[op].rule(op, **args)
     assert got == want
     assert DYN not in (got if REGISTRY[op].returns == "tensor" else sum(got, ()))
+
+
+# ---- options known only at run time: never an error, Dyn where they matter ---------------
+def _runtime_only(v: Any) -> list[Any]:
+    """Each way the plugin can see an int option whose value is not a literal: `DYN` for the
+    whole option, or for one int inside a tuple of them."""
+    if isinstance(v, bool) or isinstance(v, IndexArray):
+        return []
+    if isinstance(v, int):
+        return [DYN]
+    if (
+        isinstance(v, tuple)
+        and v
+        and all(isinstance(i, int) and not isinstance(i, bool) for i in v)
+    ):
+        return [v[:i] + (DYN,) + v[i + 1 :] for i in range(len(v))]
+    return []
+
+
+def _option_cases() -> list[tuple[str, int, str, int]]:
+    out = []
+    for op, k in _cases():
+        spec = REGISTRY[op]
+        args = rule_args(spec, CASES[op][k])
+        for name in spec.statics:
+            if name in args:
+                out += [(op, k, name, j) for j in range(len(_runtime_only(args[name])))]
+    return out
+
+
+@pytest.mark.parametrize("op,k,name,j", _option_cases())
+def test_an_option_known_only_at_run_time_is_never_a_shape_error(op, k, name, j):
+    """`conv2d(x, w, stride=s)`, `x.sum(axis=dim)`: the plugin passes `DYN`; the rule may not
+    know the result (`NotStatic`), or gives `Dyn` where the option matters, never an error."""
+    spec = REGISTRY[op]
+    args = rule_args(spec, CASES[op][k])
+    concrete = spec.rule(spec.name, **args)
+    try:
+        result = spec.rule(spec.name, **{**args, name: _runtime_only(args[name])[j]})
+    except NotStatic:
+        return
+    pairs = zip(result, concrete, strict=True) if spec.returns == "tuple" else [(result, concrete)]
+    for got, want in pairs:
+        assert len(got) == len(want) and all(
+            g is DYN or g == w for g, w in zip(got, want, strict=True)
+        ), f"{op}: with {name} unknown the rule says {got}, but the run gives {want}"

@@ -54,7 +54,18 @@ def total(x: Tensor[tuple[B, Const[10]]], dim: int) -> Tensor[Dyn]:
     return x.sum(axis=dim)
 
 
+def pick(x: Tensor[tuple[B, Const[10]]], i: int, n: int) -> Tensor[tuple[Dyn]]:
+    row: Tensor[tuple[Const[10]]] = x[i]
+    return row[:n]
+
+
+def chunks(x: Tensor[tuple[B, Const[12]]], parts: int, dim: int) -> int:
+    return len(x.chunk(parts, axis=dim)) + len(x.split(parts, axis=1)) + x.unsqueeze(dim).ndim
+
+
 images = sd.randn((4, 3, 16, 16))
+assert pick(sd.randn((3, 10)), 1, 4).shape == (4,)
+assert chunks(sd.randn((3, 12)), 3, 1) == 9
 assert features(images, Config()).shape == (4, 8, 4, 4)
 assert pooled(images, 2, 0).shape == (4, 3, 8, 8)
 assert upsampled(images, 1).shape == (4, 4, 33, 33)

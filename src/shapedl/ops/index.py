@@ -71,15 +71,20 @@ def _expand(op: str, x: Shape, index: tuple[Item, ...]) -> list[Item]:
     return [*index[:at], *fill, *index[at + 1 :]]
 
 
-def _check_int(op: str, x: Shape, axis: int, i: int) -> None:
+def _is_int(item: object) -> bool:
+    """An int index, or one the plugin knows only as a size (`x[i]` with `i: int`)."""
+    return dims.is_size(item) and not isinstance(item, bool)
+
+
+def _check_int(op: str, x: Shape, axis: int, i: object) -> None:
     d = x[axis]
-    if isinstance(d, int) and not -d <= i < d:
+    if isinstance(d, int) and isinstance(i, int) and not -d <= i < d:
         raise shape_error(op, [x], f"index {i} is out of range for axis {axis} of size {d}")
 
 
 def _advanced(op: str, x: Shape, item: Item, axis: int) -> tuple[Shape, int]:
     """The broadcast shape an advanced item contributes, and how many axes it takes."""
-    if isinstance(item, int):
+    if _is_int(item):
         _check_int(op, x, axis, item)
         return (), 1
     assert isinstance(item, IndexArray)
@@ -113,7 +118,7 @@ def getitem_rule(op: str, x: Shape, index: Item | tuple[Item, ...]) -> Shape:
         elif isinstance(item, slice):
             basic.append(_slice_size(op, x, axis, item))
             axis += 1
-        elif isinstance(item, int) and not fancy:
+        elif _is_int(item) and not fancy:
             _check_int(op, x, axis, item)
             axis += 1
         else:

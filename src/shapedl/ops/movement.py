@@ -181,6 +181,7 @@ def transpose(x: Tensor[Any, DT, TT], axis0: int = -2, axis1: int = -1) -> Tenso
 # ---- unsqueeze / squeeze ----------------------------------------------------------------
 def unsqueeze_rule(op: str, x: Shape, axis: int) -> Shape:
     """`x` with a new axis of size 1 at `axis` of the result (`-1` appends)."""
+    dims.need_static(op, "axis", axis)
     n = len(x) + 1
     if not -n <= axis < n:
         raise shape_error(op, [x], f"axis {axis} is out of range for a result of rank {n}")
