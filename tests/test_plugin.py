@@ -100,3 +100,20 @@ def test_python_m_shapedl_mypy_keeps_the_per_module_overrides(tmp_path: Path, ca
     (tmp_path / "pyproject.toml").write_text("[tool.mypy]\nstrict = true\n")
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 1 and "nosuchlib" in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize("redefinition", [True, False])
+def test_the_plugin_says_once_which_option_it_needs(tmp_path: Path, redefinition: bool) -> None:
+    """Without `allow_redefinition_new`, `x = x.sum(axis=0)` keeps x's first shape: say so."""
+    option = "allow_redefinition_new = true\nlocal_partial_types = true\n" if redefinition else ""
+    config = tmp_path / "mypy.ini"
+    config.write_text(f"[mypy]\nplugins = shapedl_mypy\nmypy_path = {REPO / 'src'}\n{option}")
+    (tmp_path / "user.py").write_text("import shapedl as sd\nx = sd.ones((2, 3))\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--config-file", str(config), "--no-incremental",
+         str(tmp_path / "user.py")],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout
+    said = proc.stderr.count("set allow_redefinition_new = true")
+    assert said == (0 if redefinition else 1), proc.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from mypy.errorcodes import ErrorCode
 from mypy.nodes import Context
 from mypy.plugin import CheckerPluginInterface
@@ -21,9 +23,24 @@ def report(api: CheckerPluginInterface, message: str, context: Context, code: Er
     it, so it goes straight to mypy's error list (duplicates are removed by mypy).
     """
     errors = api.msg.errors
+    if _already_said(errors, message, context, code):
+        return
     watchers = errors._watchers
     errors._watchers = []
     try:
         api.fail(message, context, code=code)
     finally:
         errors._watchers = watchers
+
+
+def _already_said(errors: Any, message: str, context: Context, code: ErrorCode) -> bool:
+    """Whether this op already has a `code` error on this line: one bug, one error.
+
+    NOTE: mypy checks `x @ w` once per member of a union `x` (a name rebound in a loop), and
+    each member that does not fit would say so again in other words.
+    """
+    op = message.split(":", 1)[0] + ":"
+    return any(
+        info.line == context.line and info.code == code and info.message.startswith(op)
+        for info in errors.error_info_map.get(errors.file, [])
+    )

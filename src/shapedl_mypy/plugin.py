@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,7 +31,7 @@ from mypy.types import AnyType, FunctionLike, Type, TypeOfAny
 
 from shapedl_mypy.call import REFLECTED, from_function, from_method, params_of
 from shapedl_mypy.convert import ARITHMETIC, TENSOR, TYPES
-from shapedl_mypy.hooks import canonical, creation, nn, sizes, spellings, tape
+from shapedl_mypy.hooks import canonical, creation, nn, sizes, spellings, tape, unions
 from shapedl_mypy.rules import apply_rule, list_signature, widen_operand
 
 __all__ = ["ShapedlPlugin", "build_tables", "source_hash", "source_roots"]
@@ -94,13 +95,15 @@ def _resolve(fullname: str) -> Callable[..., Any]:
 
 
 def _function_hook(spec: Any) -> FunctionHook:
-    return _safe(lambda ctx: apply_rule(from_function(ctx), spec))
+    return _safe(unions.per_member(lambda ctx: apply_rule(from_function(ctx), spec)))
 
 
 def _method_hook(spec: Any, method: str, params: list[str]) -> MethodHook:
     tensors = list(spec.tensors) or params[:1]
     self_param = tensors[-1] if method in REFLECTED and len(tensors) > 1 else tensors[0]
-    return _safe(lambda ctx: apply_rule(from_method(ctx, params, self_param), spec))
+    return _safe(
+        unions.per_member(lambda ctx: apply_rule(from_method(ctx, params, self_param), spec))
+    )
 
 
 def build_tables(
@@ -121,7 +124,7 @@ def build_tables(
     methods[f"{TENSOR}.realize"] = _safe(creation.realize_hook)
     methods[f"{TENSOR}.backward"] = _safe(tape.backward_hook)
     functions.update((name, _safe(hook)) for name, hook in nn.CONSTRUCTORS.items())
-    methods.update((name, _safe(hook)) for name, hook in nn.CALLS.items())
+    methods.update((name, _safe(unions.per_member(hook))) for name, hook in nn.CALLS.items())
     for name, op in sizes.INT_OPS.items():
         methods[f"builtins.int.{name}"] = _safe(sizes.int_op_hook(op))
         methods[f"{TYPES}.Size.{name}"] = methods[f"builtins.int.{name}"]
@@ -158,11 +161,20 @@ def _inherited_init(ctx: ClassDefContext) -> None:
 _INHERITED_INIT = _inherited_init
 
 
+REDEFINITION_OFF = (
+    "shapedl_mypy: set allow_redefinition_new = true and local_partial_types = true in your mypy"
+    " configuration (as the README shows): without them a name rebound to a tensor of another"
+    " shape (x = x.sum(axis=0)) keeps its first shape, and later lines are checked against it"
+)
+
+
 class ShapedlPlugin(Plugin):
     """mypy plugin: shape and tape errors at type-check time, by the runtime's own rules."""
 
     def __init__(self, options: Options) -> None:
         super().__init__(options)
+        if not (options.allow_redefinition or getattr(options, "allow_redefinition_new", False)):
+            print(REDEFINITION_OFF, file=sys.stderr)
         self.registry = _registry()
         self.functions, self.methods = build_tables(self.registry)
         self.types = {

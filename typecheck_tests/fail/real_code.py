@@ -53,3 +53,11 @@ sd.randn((3,)).sum().backward()  # type: ignore[tape]
 
 # 10. .T outside 2-d
 sd.randn((2, 3, 4)).T  # E: [shape] T: shape (2, 3, 4) has rank 3, and .T is for 2-d tensors: use .mT
+
+# 6. a name rebound in a loop is a union of its shapes, checked member by member
+h = sd.randn((4, 8))
+for layer in [nn.Linear(8, 8), nn.Linear(8, 8)]:
+    h = layer(h)  # E: [shape] Linear: shapes (4, 4) and (8, 8): input width 4 at axis -1 differs from in_features 8
+    h = h[:, :4]
+sd.randn((5, 3)) @ h  # E: [shape] matmul: shapes (5, 3) and (4, 8): inner dimensions differ
+h @ sd.randn((5, 3))  # E: [shape] matmul: shapes (4, 8) and (5, 3): inner dimensions differ

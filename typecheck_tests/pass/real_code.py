@@ -139,3 +139,10 @@ both: Tensor[tuple[Const[3], Const[6]]] = sd.ops.concat([left(sd.ones((3, 4))), 
 # ---- 9. smaller ones -------------------------------------------------------------------------
 assert sd.randn((4, 5)).reshape(-1).shape == (20,)
 swapped: Tensor[tuple[Const[2], Const[4], Const[3]]] = sd.randn((2, 3, 4)).mT
+
+# ---- 6. names rebound in a loop and after a reduction ----------------------------------------
+x = sd.randn((4, 8))
+for layer in [nn.Linear(8, 8), nn.Linear(8, 8)]:
+    x = layer(x).relu()
+x = x.sum(axis=0)
+assert (x + sd.randn((8,))).shape == (8,)
