@@ -297,7 +297,27 @@ wrong shape: w (expected (2,), got (3,))
     problems = _problems(expected, got)
     if problems:
         where = f"state from {what}" if what else "state"
-        raise CheckpointError(f"{where} does not match: " + "; ".join(problems))
+        raise CheckpointError(
+            f"{where} does not match: " + "; ".join(problems) + _hint(expected, got)
+        )
+
+
+def _hint(expected: Mapping[str, Spec], got: Mapping[str, Any]) -> str:
+    """How to convert, when the only dtype problems are floats of another precision."""
+    pairs = {
+        (dtype, _dtype_name(got[name].dtype))
+        for name, (_, dtype) in expected.items()
+        if name in got and _dtype_name(got[name].dtype) != dtype
+    }
+    if len({want for want, _ in pairs}) != 1 or not all(
+        a in FLOATS and b in FLOATS for a, b in pairs
+    ):
+        return ""
+    want = next(iter(pairs))[0]
+    return (
+        f" (to convert floats as you load, pass sd.checkpoint.load_state(path, dtype={want!r}) "
+        "to load_state_dict)"
+    )
 
 
 def _problems(expected: Mapping[str, Spec], got: Mapping[str, Any]) -> list[str]:

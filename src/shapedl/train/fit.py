@@ -16,12 +16,9 @@ from __future__ import annotations
 
 import math
 import os
-import signal
-import threading
 import time
 import warnings
-from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from shapedl.device import Device
@@ -31,6 +28,7 @@ from shapedl.train.callbacks import Callback
 from shapedl.train.checkpoints import Checkpoint
 from shapedl.train.halting import Halt, as_halt
 from shapedl.train.history import History
+from shapedl.train.interrupts import Interrupts, sigint_after_step
 from shapedl.train.metrics import Metric, resolve
 from shapedl.train.progress import Display
 from shapedl.train.run import Model, NonFiniteWarning, Optimizer, Run
@@ -135,7 +133,7 @@ def fit(
     for cb in callbacks:
         cb.on_train_begin(run)
     try:
-        with _sigint_after_step() as interrupts:
+        with sigint_after_step() as interrupts:
             _epochs(run, train, val, step, halt, list(callbacks), display, interrupts)
     finally:
         display.close()
@@ -154,7 +152,7 @@ def _epochs(
     halt: Halt | None,
     callbacks: list[Callback],
     display: Display,
-    interrupts: _Interrupts,
+    interrupts: Interrupts,
 ) -> None:
     for epoch in range(run.epoch, run.epochs):
         run.epoch, run.step = epoch, 0
@@ -199,7 +197,7 @@ def _steps(
     halt: Halt | None,
     callbacks: list[Callback],
     display: Display,
-    interrupts: _Interrupts,
+    interrupts: Interrupts,
 ) -> bool:
     """One epoch of steps; False when it was cut short (Ctrl-C, `run.stop`, a budget)."""
     batches = 0
@@ -245,6 +243,42 @@ def _steps(
             "that was used up?)"
         )
     return True
+
+
+def _one_step(
+    run: Run,
+    x: Any,
+    y: Any,
+    step: _Step,
+    totals: _Totals,
+    callbacks: list[Callback],
+    display: Display,
+    interrupts: Interrupts,
+) -> None:
+    """Train on one batch, unless its loss is not finite; count it once its update is in."""
+    applied = False
+    try:
+        for cb in callbacks:
+            cb.on_step_begin(run)
+        xb, yb = inputs.tensor(x, run.device, step.cast), inputs.tensor(y, run.device, step.cast)
+        out, value, figure = step.forward(xb, yb)
+        if not math.isfinite(figure) and step.on_nonfinite != "continue":
+            _non_finite(run, step, figure, display)
+            return
+        grads = value.backward()
+        with interrupts.held():  # NOTE: a second Ctrl-C waits until the update is whole
+            step.optimizer.update(step.model, grads)
+            applied = True
+        figures = step.figures(figure, out, yb)
+        totals.add(figures, len(x))
+        if display.bar is not None:
+            display.step(totals.means())
+        for cb in callbacks:
+            cb.on_step_end(run, figures)
+    finally:
+        if applied:  # NOTE: counted after the callbacks, which see the index of their step
+            run.step += 1
+            run.global_step += 1
 
 
 def _interrupt(run: Run, display: Display) -> None:
@@ -386,52 +420,3 @@ def _resume(run: Run, checkpoint: Checkpoint) -> None:
     if resumed is not None:
         run.epoch, run.global_step = resumed.epoch, resumed.global_step
         run.history, run.base_lr = resumed.history, resumed.base_lr
-
-
-# ---- Ctrl-C -----------------------------------------------------------------------------
-class _Interrupts:
-    """What Ctrl-C asked of a training run.
-
-    The first Ctrl-C sets `requested`, which the loop reads after each step; a second one
-    raises `KeyboardInterrupt` at once, unless it comes inside `held()` (the parameter
-    update): then it is raised as soon as the update is whole.
-    """
-
-    def __init__(self) -> None:
-        self.requested = False
-        self._holding = False
-        self._pending = False
-
-    def handler(self, signum: int, frame: Any) -> None:
-        if not self.requested:
-            self.requested = True
-        elif self._holding:
-            self._pending = True
-        else:
-            raise KeyboardInterrupt
-
-    @contextmanager
-    def held(self) -> Generator[None]:
-        self._holding = True
-        try:
-            yield
-        finally:
-            self._holding = False
-        if self._pending:
-            self._pending = False
-            raise KeyboardInterrupt
-
-
-@contextmanager
-def _sigint_after_step() -> Generator[_Interrupts]:
-    """Ctrl-C handled by `_Interrupts` while training. (Off the main thread, signals cannot
-    be caught: a `KeyboardInterrupt` raised inside a step is handled by the loop instead.)"""
-    interrupts = _Interrupts()
-    if threading.current_thread() is not threading.main_thread():
-        yield interrupts
-        return
-    previous = signal.signal(signal.SIGINT, interrupts.handler)
-    try:
-        yield interrupts
-    finally:
-        signal.signal(signal.SIGINT, previous)
