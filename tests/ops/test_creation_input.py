@@ -27,6 +27,8 @@ def as_torch_bf16(t: Any) -> torch.Tensor:
         (lambda: sd.eye(3, dtype=sd.bf16), lambda: torch.eye(3, dtype=torch.bfloat16)),
         (lambda: sd.tensor([0.1, -3.3, 1e-3, 65504.0], dtype=sd.bf16),
          lambda: torch.tensor([0.1, -3.3, 1e-3, 65504.0]).bfloat16()),
+        (lambda: sd.tensor([0.1, 2.7, -1e5]).astype(sd.bf16),
+         lambda: torch.tensor([0.1, 2.7, -1e5]).bfloat16()),
     ],
 )  # fmt: skip
 def test_bf16_on_the_cpu_rounds_as_pytorch_does(make: Any, want: Any) -> None:
