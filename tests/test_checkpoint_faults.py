@@ -8,6 +8,7 @@ import os
 import struct
 import subprocess
 import sys
+import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,13 +45,15 @@ def join(header: dict[str, Any], body: bytes) -> bytes:
 
 
 # ---- item 5: every flipped byte is found -----------------------------------------------
-@pytest.mark.parametrize("mask", [0xFF, 0x01, 0x20])
-def test_no_single_byte_flip_loads(mask: int, tmp_path: Path) -> None:
-    path = tmp_path / "m.safetensors"
+@pytest.mark.parametrize(
+    ("suffix", "mask"),
+    [(".safetensors", 0xFF), (".safetensors", 0x01), (".safetensors", 0x20), (".npz", 0x01)],
+)  # fmt: skip
+def test_no_single_byte_flip_loads(suffix: str, mask: int, tmp_path: Path) -> None:
+    path = tmp_path / f"m{suffix}"
     save_state(small_state(), path)
     data = path.read_bytes()
-    key_at = data.index(b"shapedl.crc32")
-    assert key_at < len(data) - 48  # the sweep below covers the key, digits, header and data
+    key_at = data.index(b"shapedl.crc32")  # the sweep covers the key, digits, header and data
     loaded = []
     for i in range(len(data)):
         flipped = bytearray(data)
@@ -103,6 +106,20 @@ def test_an_edited_shape_is_refused_in_shapedl_files(tmp_path: Path) -> None:
     path.write_bytes(data.replace(b"[2,3]", b"[3,2]"))
     with pytest.raises(CheckpointError, match="corrupt"):
         load_state(path)
+
+
+def test_a_shapedl_npz_without_its_checksum_is_refused_but_numpys_own_load(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "m.npz"
+    save_state(small_state(), path)
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.comment = b"shapedl.format=1"
+    with pytest.raises(CheckpointError, match="m.npz.*checksum is missing"):
+        load_state(path)
+    np.savez(path, **small_state())
+    for name, a in small_state().items():
+        np.testing.assert_array_equal(load_state(path)[name], a)
 
 
 # ---- foreign files: loaded, with their header checked against the data ----------------

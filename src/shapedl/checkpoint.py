@@ -5,8 +5,8 @@ suffix, safetensors (the default). Saving writes a temporary file in the same fo
 to disk and renames it over the target, so a crash mid-save leaves the previous file whole.
 Loading reads only plain arrays (safetensors cannot hold code; `.npz` is read with
 `allow_pickle=False`), and a truncated or corrupt file is a `CheckpointError` naming the file.
-safetensors files written here carry a CRC-32 of the whole file, header included (see
-`safetensors_file`); `.npz` members carry zip's CRC-32 of their data.
+Files written here carry a CRC-32 of the whole file, header included: safetensors in its
+metadata (see `safetensors_file`), `.npz` in the zip archive's comment.
 
 NOTE: this module imports numpy (like `backend/`): it is file I/O, and files hold host arrays.
 Arrays on another device are copied to the host through their tensor's backend.
@@ -116,7 +116,7 @@ def atomic_write(target: Path, write: Callable[[IO[bytes]], None]) -> None:
     mode = _file_mode(target)
     fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "wb") as f:
+        with os.fdopen(fd, "w+b") as f:
             write(f)
             f.flush()
             if hasattr(os, "fchmod"):
@@ -190,6 +190,13 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+# NOTE: zip's CRC-32s cover each member's data but not the zip's own headers; the archive
+# comment (the last bytes of the file) holds a CRC-32 of the whole file, computed with its
+# own digits as 00000000, as in safetensors files.
+_NPZ_COMMENT = re.compile(rb"shapedl\.format=1;shapedl\.crc32=([0-9a-f]{8})")
+_BLANK = b"00000000"
+
+
 def _write_npz(f: IO[bytes], arrays: Mapping[str, np.ndarray[Any, Any]]) -> None:
     # NOTE: what np.savez does, without its keyword arguments, so that names like "file"
     # or "allow_pickle" are ordinary entries.
@@ -197,6 +204,14 @@ def _write_npz(f: IO[bytes], arrays: Mapping[str, np.ndarray[Any, Any]]) -> None
         for name, a in arrays.items():
             with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
                 np.lib.format.write_array(member, a, allow_pickle=False)
+        zf.comment = b"shapedl.format=1;shapedl.crc32=" + _BLANK
+    f.flush()
+    f.seek(0)
+    crc = 0
+    while chunk := f.read(1 << 20):
+        crc = zlib.crc32(chunk, crc)
+    f.seek(-len(_BLANK), os.SEEK_END)
+    f.write(f"{crc:08x}".encode())
 
 
 def _write_safetensors(f: IO[bytes], arrays: Mapping[str, np.ndarray[Any, Any]]) -> None:
@@ -251,9 +266,29 @@ def _load_npz(data: bytes) -> dict[str, np.ndarray[Any, Any]]:
         raise CheckpointError("not a .npz archive (no zip header)")
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            _verify_npz(data, archive.zip.comment)
             return {name: archive[name] for name in archive.files}
-    except (zipfile.BadZipFile, zlib.error, ValueError, EOFError, OSError, KeyError) as err:
+    except (
+        zipfile.BadZipFile, zlib.error, ValueError, EOFError, OSError, KeyError, RuntimeError,
+        NotImplementedError,
+    ) as err:  # fmt: skip
+        if isinstance(err, CheckpointError):
+            raise
         raise CheckpointError(f"not a valid .npz archive ({err})") from None
+
+
+def _verify_npz(data: bytes, comment: bytes) -> None:
+    if b"shapedl" not in comment:
+        return  # NOTE: written by NumPy or another tool: zip's own CRC-32s only
+    found = _NPZ_COMMENT.fullmatch(comment)
+    if found is None or not data.endswith(comment):
+        raise CheckpointError(
+            "it was written by shapedl but its checksum is missing or unreadable (the archive "
+            "was changed)"
+        )
+    crc = zlib.crc32(_BLANK, zlib.crc32(memoryview(data)[: -len(_BLANK)]))
+    if f"{crc:08x}".encode() != found.group(1):
+        raise CheckpointError("the file is corrupt (its checksum does not match)")
 
 
 def _converted(
