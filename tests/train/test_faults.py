@@ -333,3 +333,28 @@ def test_float64_labels_are_named_as_such() -> None:
     x, y = blobs(16)
     with pytest.raises(TypeError, match=r"cast y from float64 to float32.*astype\(np.int64\)"):
         fit(linear(2, 3), (x, y.astype(np.float64)), loss=sd.losses.cross_entropy_with_logits_loss)
+
+
+def test_an_update_that_fails_on_loaded_state_changes_no_parameter() -> None:
+    model = linear(3, 2)
+    opt = sd.optim.Adam(lr=0.1)
+    x = sd.tensor(regression(4)[0])
+    opt.update(model, (model(x.traced()) ** 2).mean().backward())
+    state = opt.state_dict()
+    state["state.bias.exp_avg"] = np.zeros(5, np.float32)  # the second parameter's: wrong
+    opt.load_state_dict(state)
+    before = weights(model)
+    with pytest.raises(CheckpointError, match="'bias' has shape"):
+        opt.update(model, (model(x.traced()) ** 2).mean().backward())
+    assert_same(before, weights(model))
+    assert int(opt.state["weight"]["step"]) == 1
+
+
+def test_check_state_dict_with_the_model_finds_a_wrong_shape_before_loading() -> None:
+    model = linear(3, 2)
+    opt = sd.optim.Adam(lr=0.1)
+    state = {**opt.state_dict(), "state.weight.step": 1, "state.weight.exp_avg": np.zeros(2),
+             "state.weight.exp_avg_sq": np.zeros((2, 3))}  # fmt: skip
+    with pytest.raises(CheckpointError, match=r"state.weight.exp_avg \(expected \(2, 3\)"):
+        opt.load_state_dict(state, model)
+    assert opt.state == {}
