@@ -71,9 +71,9 @@ def save_state(state: Mapping[str, Any], path: PathLike) -> None:
     arrays = {name: _host_array(name, value) for name, value in state.items()}
     target = Path(path)
     if _is_npz(target):
-        atomic_write(target, lambda f: _write_npz(f, arrays))
+        _atomic_write(target, lambda f: _write_npz(f, arrays))
     else:
-        atomic_write(target, lambda f: _write_safetensors(f, arrays))
+        _atomic_write(target, lambda f: _write_safetensors(f, arrays))
 
 
 def _host_array(name: object, value: Any) -> np.ndarray[Any, Any]:
@@ -98,7 +98,7 @@ def _is_npz(path: Path) -> bool:
     return path.suffix.lower() == ".npz"
 
 
-def atomic_write(target: Path, write: Callable[[IO[bytes]], None]) -> None:
+def _atomic_write(target: Path, write: Callable[[IO[bytes]], None]) -> None:
     """Write through `write(file)` into a temporary sibling, sync it, rename it over `target`.
 
     Raises:

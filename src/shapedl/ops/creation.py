@@ -27,7 +27,6 @@ __all__ = [
     "ones",
     "rand",
     "randn",
-    "ragged_message",
     "tensor",
     "zeros",
 ]
