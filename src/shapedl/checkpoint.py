@@ -5,6 +5,8 @@ suffix, safetensors (the default). Saving writes a temporary file in the same fo
 to disk and renames it over the target, so a crash mid-save leaves the previous file whole.
 Loading reads only plain arrays (safetensors cannot hold code; `.npz` is read with
 `allow_pickle=False`), and a truncated or corrupt file is a `CheckpointError` naming the file.
+Files written here carry a CRC-32 of the whole file, header included: safetensors in its
+metadata (see `safetensors_file`), `.npz` in the zip archive's comment.
 
 NOTE: this module imports numpy (like `backend/`): it is file I/O, and files hold host arrays.
 Arrays on another device are copied to the host through their tensor's backend.
@@ -12,31 +14,30 @@ Arrays on another device are copied to the host through their tensor's backend.
 
 from __future__ import annotations
 
+import errno
 import io
-import json
 import os
-import struct
+import re
+import stat
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
-import safetensors
-import safetensors.numpy
 
+from shapedl import safetensors_file
+from shapedl.backend.numpy import NUMPY
 from shapedl.errors import show_shape
+from shapedl.ops.creation import ragged_message
 from shapedl.tensor import Tensor
+from shapedl.types import FLOATS, DType
 
 __all__ = ["CheckpointError", "check_state", "load_state", "save_state"]
 
 PathLike = str | os.PathLike[str]
-
-# NOTE: safetensors has no checksum of its own; we keep a CRC-32 of the data in its metadata
-# so that a flipped byte in the payload is an error too (zip members carry their own CRC).
-_CRC_KEY = "shapedl.crc32"
 
 
 class CheckpointError(ValueError):
@@ -47,12 +48,18 @@ class CheckpointError(ValueError):
 def save_state(state: Mapping[str, Any], path: PathLike) -> None:
     """Write named arrays to `path`, atomically: safetensors, or `.npz` by suffix.
 
+    The file gets the mode a plain `open()` would give it (that of the file it replaces, else
+    what the umask allows), and temporary files that killed saves to `path` left behind are
+    removed.
+
     Args:
-        state: names to arrays, tensors or anything `numpy.asarray` takes (Python scalars too).
+        state: names to arrays, tensors, nested lists or Python scalars (bf16 included).
         path: the file; `.npz` selects NumPy's format, any other suffix safetensors.
 
     Raises:
-        CheckpointError: for a name that is not a string or an array of Python objects.
+        CheckpointError: for a name that is not a string, a ragged nested list, or an array
+            that is not numeric (each names the entry).
+        FileNotFoundError: when the folder of `path` does not exist (naming `path`).
 
     Example:
         >>> import numpy as np, tempfile, os
@@ -66,16 +73,23 @@ def save_state(state: Mapping[str, Any], path: PathLike) -> None:
     if _is_npz(target):
         _atomic_write(target, lambda f: _write_npz(f, arrays))
     else:
-        data = _safetensors_bytes(arrays)
-        _atomic_write(target, lambda f: f.write(data))
+        _atomic_write(target, lambda f: _write_safetensors(f, arrays))
 
 
 def _host_array(name: object, value: Any) -> np.ndarray[Any, Any]:
     if not isinstance(name, str):
         raise CheckpointError(f"checkpoint names must be strings, got {name!r}")
-    out = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
-    if out.dtype.hasobject or out.dtype.kind in "USV":
+    if isinstance(value, Tensor):
+        out = value.numpy()
+    else:
+        try:
+            out = np.asarray(value)
+        except ValueError as err:
+            raise CheckpointError(f"cannot save {name!r}: {ragged_message(value, name)}") from err
+    if out.dtype.hasobject or (out.dtype.kind in "USV" and out.dtype.name != "bfloat16"):
         raise CheckpointError(f"cannot save {name!r}: arrays of dtype {out.dtype} are not numeric")
+    if out.dtype.byteorder == ">":
+        out = out.astype(out.dtype.newbyteorder("<"))
     # NOTE: not np.ascontiguousarray, which turns 0-d arrays into 1-d ones
     return out if out.flags.c_contiguous else out.copy(order="C")
 
@@ -84,20 +98,82 @@ def _is_npz(path: Path) -> bool:
     return path.suffix.lower() == ".npz"
 
 
-def _atomic_write(target: Path, write: Any) -> None:
-    """Write through `write(file)` into a temporary sibling, sync it, rename it over `target`."""
+def _atomic_write(target: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Write through `write(file)` into a temporary sibling, sync it, rename it over `target`.
+
+    Raises:
+        FileNotFoundError: naming `target` when its folder does not exist.
+    """
     folder = target.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            errno.ENOENT,
+            f"cannot save {str(target)!r}: its folder {str(folder)!r} does not exist "
+            "(create it first, e.g. os.makedirs)",
+            str(target),
+        )
+    _remove_stale_temporaries(target)
+    mode = _file_mode(target)
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "wb") as f:
+        with os.fdopen(fd, "w+b") as f:
             write(f)
             f.flush()
+            if hasattr(os, "fchmod"):
+                os.fchmod(f.fileno(), mode)
             os.fsync(f.fileno())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     _sync_folder(folder)
+
+
+def _temp_prefix(target: Path) -> str:
+    # NOTE: the pid in the name tells a killed save's leftover from a live save's temporary
+    return f".{target.name}.{os.getpid()}-"
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Remove temporaries of saves to `target` whose process no longer exists."""
+    if os.name != "posix":  # NOTE: os.kill(pid, 0) would end the process on Windows
+        return
+    pattern = re.compile(re.escape(f".{target.name}.") + r"(\d+)-[^.]*\.tmp")
+    for entry in os.scandir(target.parent):
+        found = pattern.fullmatch(entry.name)
+        if found and not _alive(int(found.group(1))):
+            Path(entry.path).unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # NOTE: another user's process: alive, and not ours to judge
+        return True
+    return True
+
+
+def _file_mode(target: Path) -> int:
+    """The mode `open(target, "wb")` would leave: the old file's, else 0o666 less the umask."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    try:  # NOTE: reading it from /proc does not change it, so no other thread can race us
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _sync_folder(folder: Path) -> None:
@@ -114,6 +190,13 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+# NOTE: zip's CRC-32s cover each member's data but not the zip's own headers; the archive
+# comment (the last bytes of the file) holds a CRC-32 of the whole file, computed with its
+# own digits as 00000000, as in safetensors files.
+_NPZ_COMMENT = re.compile(rb"shapedl\.format=1;shapedl\.crc32=([0-9a-f]{8})")
+_BLANK = b"00000000"
+
+
 def _write_npz(f: IO[bytes], arrays: Mapping[str, np.ndarray[Any, Any]]) -> None:
     # NOTE: what np.savez does, without its keyword arguments, so that names like "file"
     # or "allow_pickle" are ordinary entries.
@@ -121,56 +204,61 @@ def _write_npz(f: IO[bytes], arrays: Mapping[str, np.ndarray[Any, Any]]) -> None
         for name, a in arrays.items():
             with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
                 np.lib.format.write_array(member, a, allow_pickle=False)
-
-
-def _crc(arrays: Mapping[str, np.ndarray[Any, Any]]) -> str:
+        zf.comment = b"shapedl.format=1;shapedl.crc32=" + _BLANK
+    f.flush()
+    f.seek(0)
     crc = 0
-    for name in sorted(arrays):
-        crc = zlib.crc32(arrays[name].tobytes(), crc)
-    return f"{crc:08x}"
+    while chunk := f.read(1 << 20):
+        crc = zlib.crc32(chunk, crc)
+    f.seek(-len(_BLANK), os.SEEK_END)
+    f.write(f"{crc:08x}".encode())
 
 
-def _safetensors_bytes(arrays: Mapping[str, np.ndarray[Any, Any]]) -> bytes:
+def _write_safetensors(f: IO[bytes], arrays: Mapping[str, np.ndarray[Any, Any]]) -> None:
     try:
-        data: bytes = safetensors.numpy.save(dict(arrays), metadata={_CRC_KEY: _crc(arrays)})
-    except (safetensors.SafetensorError, ValueError, TypeError) as err:
-        raise CheckpointError(f"cannot save as safetensors: {err}") from err
-    return data
+        safetensors_file.write(f, arrays)
+    except safetensors_file.FormatError as err:
+        raise CheckpointError(f"cannot save as safetensors: {err}") from None
 
 
 # ---- loading ----------------------------------------------------------------------------
-def load_state(path: PathLike) -> dict[str, np.ndarray[Any, Any]]:
+def load_state(
+    path: PathLike, *, dtype: type[DType] | str | None = None
+) -> dict[str, np.ndarray[Any, Any]]:
     """Read the named arrays saved by `save_state` (or any safetensors / `.npz` file).
+
+    Args:
+        path: the file.
+        dtype: when given (`sd.f32`, `"float32"`), floating arrays are converted to it, e.g.
+            to load a bf16 checkpoint into an f32 model; other arrays stay as they are.
 
     Raises:
         FileNotFoundError: when `path` does not exist.
-        CheckpointError: when the file is truncated, corrupt, or holds pickled objects;
-            the message names the file and what is wrong.
+        CheckpointError: when the file is truncated, corrupt, holds pickled objects, or its
+            header does not fit its data; the message names the file and what is wrong.
     """
     source = Path(path)
-    data = source.read_bytes()
+    data = _read(source)
     try:
-        return _load_npz(data) if _is_npz(source) else _load_safetensors(data)
+        arrays = _load_npz(bytes(data)) if _is_npz(source) else _load_safetensors(data)
     except CheckpointError as err:
         raise CheckpointError(f"cannot load checkpoint {str(source)!r}: {err}") from None
+    return arrays if dtype is None else _converted(arrays, dtype)
 
 
-def _load_safetensors(data: bytes) -> dict[str, np.ndarray[Any, Any]]:
+def _read(source: Path) -> bytearray:
+    # NOTE: a bytearray, so the arrays that share its memory are writable like NumPy's own
+    with open(source, "rb") as f:
+        data = bytearray(os.fstat(f.fileno()).st_size)
+        got = f.readinto(data)
+    return data[:got] if got != len(data) else data
+
+
+def _load_safetensors(data: bytearray) -> dict[str, np.ndarray[Any, Any]]:
     try:
-        arrays: dict[str, np.ndarray[Any, Any]] = safetensors.numpy.load(data)
-    except (safetensors.SafetensorError, ValueError, TypeError, KeyError) as err:
-        raise CheckpointError(f"not a valid safetensors file ({err})") from None
-    want = _metadata(data).get(_CRC_KEY)
-    if want is not None and want != _crc(arrays):
-        raise CheckpointError("the data is corrupt (its checksum does not match)")
-    return arrays
-
-
-def _metadata(data: bytes) -> dict[str, str]:
-    # Only called once safetensors has accepted the header, so it is well formed.
-    (n,) = struct.unpack("<Q", data[:8])
-    meta = json.loads(data[8 : 8 + n]).get("__metadata__") or {}
-    return {str(k): str(v) for k, v in meta.items()}
+        return safetensors_file.read(data)
+    except safetensors_file.FormatError as err:
+        raise CheckpointError(f"not a valid safetensors file: {err}") from None
 
 
 def _load_npz(data: bytes) -> dict[str, np.ndarray[Any, Any]]:
@@ -178,9 +266,43 @@ def _load_npz(data: bytes) -> dict[str, np.ndarray[Any, Any]]:
         raise CheckpointError("not a .npz archive (no zip header)")
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            _verify_npz(data, archive.zip.comment)
             return {name: archive[name] for name in archive.files}
-    except (zipfile.BadZipFile, zlib.error, ValueError, EOFError, OSError, KeyError) as err:
+    except (
+        zipfile.BadZipFile, zlib.error, ValueError, EOFError, OSError, KeyError, RuntimeError,
+        NotImplementedError,
+    ) as err:  # fmt: skip
+        if isinstance(err, CheckpointError):
+            raise
         raise CheckpointError(f"not a valid .npz archive ({err})") from None
+
+
+def _verify_npz(data: bytes, comment: bytes) -> None:
+    if b"shapedl" not in comment:
+        return  # NOTE: written by NumPy or another tool: zip's own CRC-32s only
+    found = _NPZ_COMMENT.fullmatch(comment)
+    if found is None or not data.endswith(comment):
+        raise CheckpointError(
+            "it was written by shapedl but its checksum is missing or unreadable (the archive "
+            "was changed)"
+        )
+    crc = zlib.crc32(_BLANK, zlib.crc32(memoryview(data)[: -len(_BLANK)]))
+    if f"{crc:08x}".encode() != found.group(1):
+        raise CheckpointError("the file is corrupt (its checksum does not match)")
+
+
+def _converted(
+    arrays: dict[str, np.ndarray[Any, Any]], dtype: type[DType] | str
+) -> dict[str, np.ndarray[Any, Any]]:
+    name = dtype if isinstance(dtype, str) else dtype.name
+    if name not in FLOATS:
+        raise ValueError(f"load_state: dtype must be a floating dtype, got {name}")
+    want = NUMPY.dtype(name)
+    return {k: a.astype(want) if _is_float(a) else a for k, a in arrays.items()}
+
+
+def _is_float(a: np.ndarray[Any, Any]) -> bool:
+    return bool(a.dtype.kind == "f" or a.dtype.name == "bfloat16")
 
 
 # ---- checking ---------------------------------------------------------------------------
@@ -210,7 +332,27 @@ wrong shape: w (expected (2,), got (3,))
     problems = _problems(expected, got)
     if problems:
         where = f"state from {what}" if what else "state"
-        raise CheckpointError(f"{where} does not match: " + "; ".join(problems))
+        raise CheckpointError(
+            f"{where} does not match: " + "; ".join(problems) + _hint(expected, got)
+        )
+
+
+def _hint(expected: Mapping[str, Spec], got: Mapping[str, Any]) -> str:
+    """How to convert, when the only dtype problems are floats of another precision."""
+    pairs = {
+        (dtype, _dtype_name(got[name].dtype))
+        for name, (_, dtype) in expected.items()
+        if name in got and _dtype_name(got[name].dtype) != dtype
+    }
+    if len({want for want, _ in pairs}) != 1 or not all(
+        a in FLOATS and b in FLOATS for a, b in pairs
+    ):
+        return ""
+    want = next(iter(pairs))[0]
+    return (
+        f" (to convert floats as you load, pass sd.checkpoint.load_state(path, dtype={want!r}) "
+        "to load_state_dict)"
+    )
 
 
 def _problems(expected: Mapping[str, Spec], got: Mapping[str, Any]) -> list[str]:

@@ -25,6 +25,14 @@ class CupyBackend(Backend):
         with self.device:
             return self.xp.random.default_rng(seed)
 
+    def dtype(self, name: str) -> Any:
+        if name == "bfloat16":
+            raise TypeError(
+                "bf16 is not supported on the Cuda device (CuPy has no bfloat16): use f16 or "
+                "f32 there, or bf16 on the Cpu device"
+            )
+        return self.xp.dtype(name)
+
     def asarray(self, data: Any, dtype: str | None = None) -> Array:
         with self.device:
             return self.xp.asarray(data, dtype=dtype)

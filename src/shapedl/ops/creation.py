@@ -66,7 +66,7 @@ def _make(
 ) -> Tensor[Any, Any, NoTape]:
     dev = device or default_device()
     size = shape_rule(op, shape)
-    return Tensor(fill(dev, size, dtype.name), dev)
+    return Tensor(fill(dev, size, dev.backend.dtype(dtype.name)), dev)
 
 
 @register("zeros", shape_rule, tensors=(), statics=("shape",))
@@ -137,7 +137,7 @@ def arange(
     """`[start, stop)` in steps of `step`; `arange(n)` is `0 .. n-1`."""
     dev = device or default_device()
     lo, hi = (0, start) if stop is None else (start, stop)
-    return Tensor(dev.xp.arange(lo, hi, step, dtype=dtype.name), dev)
+    return Tensor(dev.xp.arange(lo, hi, step, dtype=dev.backend.dtype(dtype.name)), dev)
 
 
 @register("eye", eye_rule, tensors=(), statics=("n", "m"))
@@ -149,7 +149,7 @@ def eye(
 ) -> Tensor[Any, DT, NoTape]:
     """The `n x m` identity matrix (square when `m` is omitted)."""
     dev = device or default_device()
-    return Tensor(dev.xp.eye(n, m, dtype=dtype.name), dev)
+    return Tensor(dev.xp.eye(n, m, dtype=dev.backend.dtype(dtype.name)), dev)
 
 
 _LIST_DTYPES = {"f": "float32", "i": "int64", "u": "int64", "b": "bool"}
@@ -168,13 +168,54 @@ def tensor(
         (2, 2)
     """
     dev = device or default_device()
-    arr = dev.backend.asarray(data)
+    try:
+        arr = dev.backend.asarray(data)
+    except ValueError:
+        if ragged_path(data) is None:
+            raise
+        raise ValueError(f"tensor: {ragged_message(data, 'data')}") from None
     name = dtype.name if dtype else str(arr.dtype)
     if dtype is None and not hasattr(data, "dtype"):
         name = _LIST_DTYPES.get(arr.dtype.kind, name)  # NOTE: Python floats become f32
     if name not in DTYPES:
         raise TypeError(f"tensor: unsupported dtype {arr.dtype}")
-    return Tensor(arr if name == str(arr.dtype) else arr.astype(name), dev)
+    return Tensor(arr if name == str(arr.dtype) else arr.astype(dev.backend.dtype(name)), dev)
+
+
+def ragged_path(data: Any, where: str = "") -> tuple[str, int, str, int] | None:
+    """The first place where nested lists differ in length: `(path, length, other path,
+    other length)`, e.g. `("[1]", 1, "[0]", 2)` for `[[1.0, 2.0], [3.0]]`; None if none."""
+    if not isinstance(data, list | tuple):
+        return None
+    lengths = [len(d) if isinstance(d, list | tuple) else None for d in data]
+    for i, n in enumerate(lengths[1:], 1):
+        if n != lengths[0]:
+            return (f"{where}[{i}]", -1 if n is None else n, f"{where}[0]", _len(lengths[0]))
+    for i, d in enumerate(data):
+        found = ragged_path(d, f"{where}[{i}]")
+        if found is not None:
+            return found
+    return None
+
+
+def _len(n: int | None) -> int:
+    return -1 if n is None else n
+
+
+def ragged_message(data: Any, name: str) -> str:
+    """Why nested lists `data` (called `name`) make no array, naming the entry at fault."""
+    found = ragged_path(data)
+    if found is None:
+        return f"{name} cannot be made an array of numbers"
+    path, n, other, m = found
+
+    def what(k: int) -> str:
+        return "is a number" if k < 0 else f"has {k} entr{'y' if k == 1 else 'ies'}"
+
+    return (
+        f"{name} is ragged: {name}{path} {what(n)} but {name}{other} {what(m)} "
+        "(every row needs the same length; pad the short rows or make one tensor per row)"
+    )
 
 
 def from_numpy(array: Any, device: Device | None = None) -> Tensor[Any, Any, NoTape]:

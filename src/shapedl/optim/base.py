@@ -8,6 +8,7 @@ array in place (the tensor, and so its identity and `grads[p]`, stays the same).
 
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -124,6 +125,9 @@ class Optimizer:
         """
         named = named_parameters(params)
         self._report_missing([n for n, p in named.items() if grads.array(p) is None], missing)
+        # NOTE: every state is found (and a loaded one checked) before any parameter steps,
+        # so an error leaves all of them as they were, never some stepped and some not
+        work = []
         seen: set[int] = set()
         for name, p in named.items():
             g = grads.array(p)
@@ -132,7 +136,9 @@ class Optimizer:
             seen.add(id(p.data))
             if g.dtype != p.data.dtype:
                 g = g.astype(p.data.dtype)
-            self._step(p.xp, self._state(name, p), p.data, g)
+            work.append((p, self._state(name, p), g))
+        for p, state, g in work:
+            self._step(p.xp, state, p.data, g)
 
     def _report_missing(self, names: list[str], missing: Missing | None) -> None:
         if not names:
@@ -188,41 +194,61 @@ class Optimizer:
                 out[f"state.{name}.{slot}"] = a if host else self._host(name, a)
         return out
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+    def load_state_dict(self, state: Mapping[str, Any], params: Params | None = None) -> None:
         """Restore what `state_dict` returned: hyperparameters and every parameter's state.
 
+        Everything is checked (see `check_state_dict`) before anything changes.
+
         Raises:
-            CheckpointError: listing every missing or unexpected entry (the optimizer is left
-                as it was).
+            CheckpointError: listing every missing or unexpected entry, or a state whose shape
+                is not its parameter's (the optimizer is left as it was).
         """
-        before = {h: getattr(self, h) for h in self.hyper}
-        try:
-            per_param = self._load_hyper_and_split(state)
-        except BaseException:
-            for h, value in before.items():
-                setattr(self, h, value)
-            raise
+        hyper, per_param = self._checked(state, params)
+        for h, value in hyper.items():
+            setattr(self, h, value)
         self.state = {
             name: {"host": True, "step": int(slots["step"]), **{s: slots[s] for s in self.slots}}
             for name, slots in per_param.items()
         }
 
-    def _load_hyper_and_split(self, state: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-        missing = [f"hyper.{h}" for h in self.hyper if f"hyper.{h}" not in state]
-        for h in self.hyper:
-            if f"hyper.{h}" in state:
-                setattr(self, h, _like(getattr(self, h), state[f"hyper.{h}"]))
-        self._validate()
-        per_param, unexpected = self._split(state)
+    def check_state_dict(self, state: Mapping[str, Any], params: Params | None = None) -> None:
+        """Check that `load_state_dict(state)` would succeed, changing nothing.
+
+        Args:
+            state: what `state_dict` returned (from a file, say).
+            params: the parameters it will step (a model); when given, each saved state must
+                belong to one of them and have its shape.
+
+        Raises:
+            CheckpointError: naming every missing, unexpected or mis-shaped entry, or an
+                invalid hyperparameter.
+        """
+        self._checked(state, params)
+
+    def _checked(
+        self, state: Mapping[str, Any], params: Params | None
+    ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        """The hyperparameters and per-parameter state `state` holds, all checked."""
+        trial = copy.copy(self)  # NOTE: hyperparameters are validated on a copy, not on self
+        hyper = {h: state[f"hyper.{h}"] for h in self.hyper if f"hyper.{h}" in state}
+        try:
+            for h, value in hyper.items():
+                setattr(trial, h, _like(getattr(self, h), value))
+            trial._validate()
+        except (TypeError, ValueError) as err:
+            raise CheckpointError(f"{type(self).__name__} state is invalid: {err}") from None
+        per_param, unexpected = trial._split(state)
+        missing = [f"hyper.{h}" for h in self.hyper if h not in hyper]
         for name, slots in per_param.items():
-            missing += [f"state.{name}.{s}" for s in ("step", *self.slots) if s not in slots]
-        if missing or unexpected:
-            found = (("missing", missing), ("unexpected", unexpected))
+            missing += [f"state.{name}.{s}" for s in ("step", *trial.slots) if s not in slots]
+        wrong = [] if params is None else _mismatched(per_param, named_parameters(params))
+        found = (("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong))
+        if missing or unexpected or wrong:
             raise CheckpointError(
                 f"{type(self).__name__} state does not match: "
                 + "; ".join(f"{label}: {', '.join(names)}" for label, names in found if names)
             )
-        return per_param
+        return {h: getattr(trial, h) for h in hyper}, per_param
 
     def _split(self, state: Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], list[str]]:
         per_param: dict[str, dict[str, Any]] = {}
@@ -249,6 +275,27 @@ class Optimizer:
     def __repr__(self) -> str:
         args = ", ".join(f"{h}={getattr(self, h)!r}" for h in self.hyper)
         return f"{type(self).__name__}({args})"
+
+
+def _mismatched(
+    per_param: Mapping[str, Mapping[str, Any]], params: Mapping[str, Tensor[Any, Any, Any]]
+) -> list[str]:
+    """Saved states with no parameter of their name, or not of its shape (or not a count)."""
+    wrong = []
+    for name, slots in per_param.items():
+        p = params.get(name)
+        for slot, a in slots.items():
+            shape = tuple(getattr(a, "shape", ()))
+            if slot == "step":
+                ok = isinstance(a, int) or (shape == () and getattr(a, "dtype", None) is not None
+                                            and a.dtype.kind in "iu")  # fmt: skip
+                want: object = "a step count"
+            else:
+                ok = p is not None and shape == p.shape
+                want = "a parameter of that name" if p is None else p.shape
+            if not ok:
+                wrong.append(f"state.{name}.{slot} (expected {want}, got {shape})")
+    return wrong
 
 
 def _like(current: Any, value: Any) -> Any:

@@ -8,16 +8,16 @@ Example:
     1
 """
 
-from shapedl.train import callbacks, halting, metrics
+from shapedl.train import callbacks, checkpoints, halting, metrics
 from shapedl.train.callbacks import (
     Callback,
-    Checkpoint,
     CosineDecay,
     LambdaCallback,
     LrSchedule,
     StepDecay,
     Warmup,
 )
+from shapedl.train.checkpoints import Checkpoint
 from shapedl.train.fit import evaluate, fit
 from shapedl.train.halting import (
     AccuracyAbove,
@@ -31,7 +31,7 @@ from shapedl.train.halting import (
 )
 from shapedl.train.history import History
 from shapedl.train.metrics import accuracy, binary_accuracy, mean_absolute_error, top_k_accuracy
-from shapedl.train.run import Run
+from shapedl.train.run import NonFiniteWarning, Run
 
 __all__ = [
     "AccuracyAbove",
@@ -46,6 +46,7 @@ __all__ = [
     "MinAccuracyReached",
     "MinLossReached",
     "NoImprovement",
+    "NonFiniteWarning",
     "Run",
     "StepDecay",
     "TimeBudget",
@@ -54,6 +55,7 @@ __all__ = [
     "accuracy",
     "binary_accuracy",
     "callbacks",
+    "checkpoints",
     "evaluate",
     "fit",
     "halting",

@@ -2,31 +2,22 @@
 
 Every hook gets the `Run` (model, optimizer, history, epoch, step, `run.stop(reason)`);
 the end-of-step and end-of-epoch hooks also get that step's or epoch's figures (`loss`,
-the metrics, and at epoch end the `val_` figures).
+the metrics, and at epoch end the `val_` figures). `Checkpoint` lives in `train.checkpoints`.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from shapedl.checkpoint import load_state, save_state
-from shapedl.device import Device, default_device
-from shapedl.train.history import History
-from shapedl.train.run import Model, Optimizer, Run, model_state
+from shapedl.train.run import Run
 
 __all__ = [
     "Callback",
-    "Checkpoint",
     "CosineDecay",
     "LambdaCallback",
     "LrSchedule",
-    "Resumed",
     "StepDecay",
     "Warmup",
 ]
@@ -67,112 +58,6 @@ class LambdaCallback(Callback):
     def on_epoch_end(self, run: Run, figures: Figures) -> None:
         if self._epoch:
             self._epoch(run, figures)
-
-
-# ---- checkpoints ------------------------------------------------------------------------
-_META = "fit.meta"
-
-
-@dataclass
-class Resumed:
-    """What `Checkpoint.resume` restored besides the model and optimizer."""
-
-    epoch: int
-    global_step: int
-    history: History
-    base_lr: float
-
-
-class Checkpoint(Callback):
-    """Save model, optimizer and progress every `every` epochs, so training can resume.
-
-    One file (safetensors, or `.npz` by suffix) written atomically through
-    `sd.checkpoint.save_state`: a crash mid-save leaves the previous checkpoint whole. It
-    holds the model's `state_dict()`, the optimizer's `state_dict()`, the epoch, the history,
-    the base learning rate and the state of the device's random generator, so a resumed run
-    shuffles and drops out exactly as the uninterrupted run would have.
-
-    Resume with `fit(..., resume_from=path)` (which does nothing when the file does not exist
-    yet, so one command line both starts and restarts training), or by hand with
-    `Checkpoint(path).resume(model, optimizer)`.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], every: int = 1) -> None:
-        if every < 1:
-            raise ValueError(f"invalid checkpoint interval: {every}")
-        self.path, self.every = Path(path), every
-
-    def on_epoch_end(self, run: Run, figures: Figures) -> None:
-        if (run.epoch + 1) % self.every == 0 or run.epoch + 1 == run.epochs:
-            self.save(run)
-
-    def save(self, run: Run) -> None:
-        """Write the checkpoint of `run` after its current epoch."""
-        meta = {
-            "epoch": run.epoch + 1,
-            "global_step": run.global_step,
-            "history": run.history.to_dict(),
-            "base_lr": run.base_lr,
-            "rng": _rng_state(run),
-        }
-        state: dict[str, Any] = {f"model.{k}": v for k, v in model_state(run.model).items()}
-        state.update({f"optim.{k}": v for k, v in _optim_state(run.optimizer).items()})
-        state[_META] = _encode(meta)
-        save_state(state, self.path)
-
-    def resume(
-        self, model: Model, optimizer: Optimizer, device: Device | None = None
-    ) -> Resumed | None:
-        """Load the checkpoint into `model` and `optimizer`; None when there is none yet.
-
-        Args:
-            device: whose random generator to restore (the default device if None).
-        """
-        if not self.path.exists():
-            return None
-        state = load_state(self.path)
-        meta = json.loads(bytes(state.pop(_META)).decode())
-        saved_model = {k[6:]: v for k, v in state.items() if k.startswith("model.")}
-        saved_optim = {k[6:]: v for k, v in state.items() if k.startswith("optim.")}
-        _load(model, "load_state_dict", saved_model)
-        _load(optimizer, "load_state_dict", saved_optim)
-        optimizer.lr = float(meta["base_lr"])
-        _set_rng_state(device, meta["rng"])
-        return Resumed(
-            meta["epoch"], meta["global_step"], History.from_dict(meta["history"]), meta["base_lr"]
-        )
-
-
-def _optim_state(optimizer: Optimizer) -> Mapping[str, Any]:
-    state_dict: Any = getattr(optimizer, "state_dict", None)
-    if state_dict is None:
-        raise TypeError(f"{type(optimizer).__name__} has no state_dict(); it cannot be saved")
-    found: Mapping[str, Any] = state_dict()
-    return found
-
-
-def _load(obj: Any, method: str, state: Mapping[str, Any]) -> None:
-    load = getattr(obj, method, None)
-    if not callable(load):
-        raise TypeError(f"{type(obj).__name__} has no {method}(); it cannot be resumed")
-    load(state)
-
-
-def _encode(meta: Mapping[str, Any]) -> Any:
-    import numpy  # NOTE: checkpoints hold host arrays; JSON rides along as bytes
-
-    return numpy.frombuffer(json.dumps(meta).encode(), dtype=numpy.uint8)
-
-
-def _rng_state(run: Run) -> Any:
-    bits = getattr(run.device.rng, "bit_generator", None)
-    return None if bits is None else bits.state
-
-
-def _set_rng_state(device: Device | None, state: Any) -> None:
-    bits = getattr((device or default_device()).rng, "bit_generator", None)
-    if bits is not None and state is not None:
-        bits.state = state
 
 
 # ---- learning-rate schedules ------------------------------------------------------------

@@ -7,28 +7,31 @@ One step is the explicit loop you would write yourself, dfdx style:
     optimizer.update(model, grads)
 
 `fit` adds batching, metrics, validation, halting conditions, callbacks, checkpoints with
-resume, a progress display, and Ctrl-C that stops cleanly after the current step.
+resume, a progress display, and Ctrl-C that stops cleanly after the current step. It never
+loses good work: a non-finite loss stops it before its update, the update itself is never cut
+in half by Ctrl-C, and bad data is refused before the first update.
 """
 
 from __future__ import annotations
 
+import math
 import os
-import signal
-import threading
 import time
-from collections.abc import Callable, Generator, Iterable, Mapping, Sequence, Sized
-from contextlib import contextmanager
-from typing import Any
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Literal
 
-from shapedl.data import Batches, as_tensor
-from shapedl.device import Device, default_device
+from shapedl.device import Device
 from shapedl.tensor import Tensor
-from shapedl.train.callbacks import Callback, Checkpoint
+from shapedl.train import inputs
+from shapedl.train.callbacks import Callback
+from shapedl.train.checkpoints import Checkpoint
 from shapedl.train.halting import Halt, as_halt
 from shapedl.train.history import History
+from shapedl.train.interrupts import Interrupts, sigint_after_step
 from shapedl.train.metrics import Metric, resolve
 from shapedl.train.progress import Display
-from shapedl.train.run import Model, Optimizer, Run
+from shapedl.train.run import Model, NonFiniteWarning, Optimizer, Run
 
 __all__ = ["evaluate", "fit"]
 
@@ -36,6 +39,7 @@ AnyTensor = Tensor[Any, Any, Any]
 Loss = Callable[[Any, Any], Any]
 Data = tuple[Any, Any] | Iterable[tuple[Any, Any]]
 HaltWhen = Halt | Callable[[History], bool] | Sequence[Halt | Callable[[History], bool]]
+OnNonFinite = Literal["stop", "skip", "continue"]
 
 
 def fit(
@@ -55,6 +59,7 @@ def fit(
     progress: bool = True,
     resume_from: str | os.PathLike[str] | None = None,
     device: Device | None = None,
+    on_nonfinite: OnNonFinite = "stop",
 ) -> History:
     """Train `model` on `data` for up to `epochs` epochs and return its `History`.
 
@@ -79,6 +84,10 @@ def fit(
         resume_from: a `Checkpoint` file: when it exists, load model, optimizer, history and
             random state from it and continue after its last epoch.
         device: where the batches go (default: that of `x`, else the default device).
+        on_nonfinite: what a NaN or infinite loss does: `"stop"` (the default) leaves that
+            batch's update out and stops, with the reason (epoch, batch, step) in
+            `history.stopped_by` and a `NonFiniteWarning`; `"skip"` leaves the update out and
+            goes on with the next batch (warning); `"continue"` applies it anyway.
 
     NumPy float arrays are converted to the dtype of the model's parameters (so
     scikit-learn's float64 data trains an f32 model); tensors are used as they are.
@@ -86,32 +95,46 @@ def fit(
     Returns:
         The `History`: figures per epoch, `stopped_by`, `interrupted`.
 
+    Raises:
+        ValueError: for empty data, `epochs` or `batch_size` below 1, ragged rows, or a label
+            the loss does not accept (found before the first update, naming where it is).
+        TypeError: for data that is neither a pair nor batches, or a one-shot iterator.
+        CheckpointError: when `resume_from` is not a checkpoint that fits the model and
+            optimizer (both are then left as they were).
+
     Ctrl-C ends training after the current step: the model and optimizer are consistent
     (never half-updated) and the history so far comes back with `interrupted` set. A second
-    Ctrl-C stops at once.
+    Ctrl-C stops at once, except inside the parameter update, which it lets finish first.
     """
-    dev = device or _device_of(data)
-    cast = _float_dtype(model)
-    train = _as_batches(data, batch_size, shuffle, drop_last, dev, epochs, cast)
+    inputs.check_count("epochs", epochs)
+    inputs.check_count("batch_size", batch_size)
+    if on_nonfinite not in ("stop", "skip", "continue"):
+        raise ValueError(
+            f'fit: invalid on_nonfinite={on_nonfinite!r} (expected "stop", "skip" or "continue")'
+        )
+    dev = device or inputs.device_of(data)
+    cast = inputs.float_dtype(model)
+    train = inputs.as_batches(data, "data", batch_size, shuffle, drop_last, dev, epochs, cast)
     val = (
         None
         if validation is None
-        else _as_batches(validation, batch_size, False, False, dev, 0, cast)
+        else inputs.as_batches(validation, "validation", batch_size, False, False, dev, 0, cast)
     )
     named = resolve(metrics)
     halt = as_halt(halt_when)
-    run = Run(model, optimizer, epochs, _length(train), dev)
+    run = Run(model, optimizer, epochs, inputs.length(train), dev)
     if resume_from is not None:
         _resume(run, Checkpoint(resume_from))
     display = Display(progress, epochs)
-    step = _Step(model, optimizer, loss, named, cast)
+    step = _Step(model, optimizer, loss, named, cast, on_nonfinite)
+    step.labels, step.cast_note = inputs.labels(data), inputs.cast_note(data, cast)
     if halt is not None:
         halt.start(run)
     for cb in callbacks:
         cb.on_train_begin(run)
     try:
-        with _sigint_after_step() as sigint:
-            _epochs(run, train, val, step, halt, list(callbacks), display, sigint)
+        with sigint_after_step() as interrupts:
+            _epochs(run, train, val, step, halt, list(callbacks), display, interrupts)
     finally:
         display.close()
     run.history.stopped_by = run.stop_reason
@@ -129,7 +152,7 @@ def _epochs(
     halt: Halt | None,
     callbacks: list[Callback],
     display: Display,
-    sigint: list[bool],
+    interrupts: Interrupts,
 ) -> None:
     for epoch in range(run.epoch, run.epochs):
         run.epoch, run.step = epoch, 0
@@ -138,14 +161,14 @@ def _epochs(
             cb.on_epoch_begin(run)
         display.epoch_begin(epoch, run.steps_per_epoch)
         totals = _Totals()
-        complete = _steps(run, train, step, totals, halt, callbacks, display, sigint)
+        complete = _steps(run, train, step, totals, halt, callbacks, display, interrupts)
         figures = totals.means()
         try:
-            if complete and val is not None and not sigint[0]:
+            if complete and val is not None and not interrupts.requested:
                 checked = evaluate(run.model, val, **step.kw)
                 figures.update({f"val_{k}": v for k, v in checked.items()})
         except KeyboardInterrupt:
-            sigint[0] = True
+            interrupts.requested = True
         seconds = time.perf_counter() - started
         run.history.append(figures, seconds)
         display.epoch_end(epoch, figures, seconds)
@@ -155,8 +178,8 @@ def _epochs(
             for cb in callbacks:
                 cb.on_epoch_end(run, figures)
         except KeyboardInterrupt:
-            sigint[0] = True
-        if sigint[0]:
+            interrupts.requested = True
+        if interrupts.requested:
             _interrupt(run, display)
         if run.stop_reason is not None:
             return
@@ -174,34 +197,88 @@ def _steps(
     halt: Halt | None,
     callbacks: list[Callback],
     display: Display,
-    sigint: list[bool],
+    interrupts: Interrupts,
 ) -> bool:
     """One epoch of steps; False when it was cut short (Ctrl-C, `run.stop`, a budget)."""
+    batches = 0
     for x, y in train:
-        done = False
+        batches += 1
+        applied = False
         try:
             for cb in callbacks:
                 cb.on_step_begin(run)
-            figures = step(_tensor(x, run.device, step.cast), _tensor(y, run.device, step.cast))
-            done = True
-            totals.add(figures, len(x))
-            if display.bar is not None:
-                display.step(totals.means())
-            for cb in callbacks:
-                cb.on_step_end(run, figures)
+            xb, yb = (
+                inputs.tensor(x, run.device, step.cast),
+                inputs.tensor(y, run.device, step.cast),
+            )
+            out, value, figure = step.forward(xb, yb)
+            if math.isfinite(figure) or step.on_nonfinite == "continue":
+                grads = value.backward()
+                with interrupts.held():  # NOTE: a second Ctrl-C waits for the whole update
+                    step.optimizer.update(step.model, grads)
+                    applied = True
+                figures = step.figures(figure, out, yb)
+                totals.add(figures, len(x))
+                if display.bar is not None:
+                    display.step(totals.means())
+                for cb in callbacks:
+                    cb.on_step_end(run, figures)
+            else:
+                _non_finite(run, step, figure, display)
         except KeyboardInterrupt:
-            sigint[0] = True
-        if done:  # NOTE: counted after the callbacks, which see the index of their step
+            interrupts.requested = True
+        if applied:  # NOTE: counted after the callbacks, which see the index of their step
             run.step += 1
             run.global_step += 1
-        if sigint[0]:
+        if interrupts.requested:
             _interrupt(run, display)
         elif halt is not None and halt.check_step(run):
             halt.halted(run)
             run.stop(halt.describe())
         if run.stop_reason is not None:
             return False
+    if batches == 0:
+        raise ValueError(
+            f"fit: data gave no batches in epoch {run.epoch + 1} (is it empty, or an iterator "
+            "that was used up?)"
+        )
     return True
+
+
+def _one_step(
+    run: Run,
+    x: Any,
+    y: Any,
+    step: _Step,
+    totals: _Totals,
+    callbacks: list[Callback],
+    display: Display,
+    interrupts: Interrupts,
+) -> None:
+    """Train on one batch, unless its loss is not finite; count it once its update is in."""
+    applied = False
+    try:
+        for cb in callbacks:
+            cb.on_step_begin(run)
+        xb, yb = inputs.tensor(x, run.device, step.cast), inputs.tensor(y, run.device, step.cast)
+        out, value, figure = step.forward(xb, yb)
+        if not math.isfinite(figure) and step.on_nonfinite != "continue":
+            _non_finite(run, step, figure, display)
+            return
+        grads = value.backward()
+        with interrupts.held():  # NOTE: a second Ctrl-C waits until the update is whole
+            step.optimizer.update(step.model, grads)
+            applied = True
+        figures = step.figures(figure, out, yb)
+        totals.add(figures, len(x))
+        if display.bar is not None:
+            display.step(totals.means())
+        for cb in callbacks:
+            cb.on_step_end(run, figures)
+    finally:
+        if applied:  # NOTE: counted after the callbacks, which see the index of their step
+            run.step += 1
+            run.global_step += 1
 
 
 def _interrupt(run: Run, display: Display) -> None:
@@ -210,8 +287,39 @@ def _interrupt(run: Run, display: Display) -> None:
     display.note(f"interrupted: stopped after {run.global_step} steps")
 
 
+def _non_finite(run: Run, step: _Step, figure: float, display: Display) -> None:
+    """Stop (or skip the batch) on a NaN or infinite loss, saying where and what to do."""
+    of = f" of {run.steps_per_epoch}" if run.steps_per_epoch is not None else ""
+    where = (
+        f"non-finite loss ({figure}) at epoch {run.epoch + 1}, batch {run.step + 1}{of} "
+        f"(step {run.global_step + 1} of the run)"
+    )
+    if step.on_nonfinite == "skip":
+        warnings.warn(f"{where}: that batch was skipped", NonFiniteWarning, stacklevel=3)
+        return
+    reason = (
+        f"{where}: its update was not applied and training stopped; look for NaN or inf in that "
+        'batch or lower the learning rate (on_nonfinite="skip" skips such batches)'
+    )
+    if not _all_finite(run.model):
+        reason += (
+            "; the weights were already non-finite before this batch (an earlier update "
+            "overflowed): resume from the last checkpoint"
+        )
+    warnings.warn(reason, NonFiniteWarning, stacklevel=3)
+    display.note(reason)
+    run.stop(reason)
+
+
+def _all_finite(model: Model) -> bool:
+    return all(bool(p.xp.isfinite(p.data).all()) for p in model.parameters().values())
+
+
 class _Step:
-    """One training step, and the figures of its batch."""
+    """One training step's parts: the forward pass and loss, and the figures of its batch.
+
+    The first call also checks the data's labels against the loss, before any update.
+    """
 
     def __init__(
         self,
@@ -220,17 +328,42 @@ class _Step:
         loss: Loss,
         metrics: Mapping[str, Metric],
         cast: str | None,
+        on_nonfinite: OnNonFinite,
     ) -> None:
         self.model, self.optimizer, self.loss, self.metrics = model, optimizer, loss, metrics
-        self.cast = cast
+        self.cast, self.on_nonfinite = cast, on_nonfinite
         self.kw: dict[str, Any] = {"loss": loss, "metrics": list(metrics.values())}
+        self.labels: inputs.Labels | None = None
+        self.cast_note: str | None = None
 
-    def __call__(self, x: AnyTensor, y: AnyTensor) -> dict[str, float]:
+    def forward(self, x: AnyTensor, y: AnyTensor) -> tuple[AnyTensor, AnyTensor, float]:
         out = self.model(x.traced())
-        value = self.loss(out, y)
-        grads = value.backward()
-        self.optimizer.update(self.model, grads)
-        figures = {"loss": float(value.item())}
+        try:
+            value = self.loss(out, y)
+        except TypeError as err:
+            if self.cast_note is None:
+                raise
+            raise TypeError(f"{err} ({self.cast_note})") from err
+        if self.labels is not None:
+            self._check_labels(out, y, self.labels)
+            self.labels = None
+        return out, value, float(value.item())
+
+    def _check_labels(self, out: AnyTensor, y: AnyTensor, labels: inputs.Labels) -> None:
+        """The loss on this batch's output with every label at the data's extremes."""
+        untraced = out.detach()
+        for label, where in ((labels.low, labels.low_at), (labels.high, labels.high_at)):
+            probe: AnyTensor = Tensor(y.xp.full(y.shape, label, dtype=y.data.dtype), y.device)
+            try:
+                self.loss(untraced, probe)
+            except (ValueError, IndexError) as err:
+                raise ValueError(
+                    f"fit: data has the label {label} at {where}, which the loss does not "
+                    f"accept ({err}); nothing was trained"
+                ) from None
+
+    def figures(self, loss: float, out: AnyTensor, y: AnyTensor) -> dict[str, float]:
+        figures = {"loss": loss}
         figures.update({name: float(m(out, y)) for name, m in self.metrics.items()})
         return figures
 
@@ -269,12 +402,12 @@ def evaluate(
         ...          metrics=["mae"])
         {'mean_absolute_error': 0.5}
     """
-    dev = device or _device_of(data)
+    dev = device or inputs.device_of(data)
     named = resolve(metrics)
     totals = _Totals()
-    cast = _float_dtype(model)
-    for x, y in _as_batches(data, batch_size, False, False, dev, 0, cast):
-        xb, yb = _tensor(x, dev, cast), _tensor(y, dev, cast)
+    cast = inputs.float_dtype(model)
+    for x, y in inputs.as_batches(data, "data", batch_size, False, False, dev, 0, cast):
+        xb, yb = inputs.tensor(x, dev, cast), inputs.tensor(y, dev, cast)
         out = model(xb)
         figures = {} if loss is None else {"loss": float(loss(out, yb).item())}
         figures.update({name: float(m(out, yb)) for name, m in named.items()})
@@ -282,99 +415,8 @@ def evaluate(
     return totals.means()
 
 
-# ---- data -------------------------------------------------------------------------------
-def _is_array(a: Any) -> bool:
-    return isinstance(a, Tensor) or (hasattr(a, "shape") and hasattr(a, "__array__"))
-
-
-def _is_pair(data: Any) -> bool:
-    return isinstance(data, tuple) and len(data) == 2 and all(_is_array(d) for d in data)
-
-
-def _device_of(data: Any) -> Device:
-    if isinstance(data, Batches):
-        return data.device
-    if _is_pair(data) and isinstance(data[0], Tensor):
-        return data[0].device
-    return default_device()
-
-
-def _as_batches(
-    data: Any,
-    batch_size: int,
-    shuffle: bool,
-    drop_last: bool,
-    dev: Device,
-    epochs: int,
-    cast: str | None,
-) -> Iterable[tuple[Any, Any]]:
-    if _is_pair(data):
-        x, y = _cast(data[0], cast), _cast(data[1], cast)
-        return Batches(x, y, batch_size, shuffle=shuffle, drop_last=drop_last, device=dev)
-    if not isinstance(data, Iterable):
-        raise TypeError(
-            f"data must be a pair (x, y) or an iterable of (x, y) batches, "
-            f"got {type(data).__name__}"
-        )
-    if epochs > 1 and iter(data) is data:
-        raise TypeError(
-            "data is a one-shot iterator, but training runs several epochs: pass a list of "
-            "batches, an sd.data.Batches, or the pair (x, y)"
-        )
-    return data
-
-
-def _length(data: Iterable[Any]) -> int | None:
-    return len(data) if isinstance(data, Sized) else None
-
-
-def _tensor(a: Any, dev: Device, cast: str | None) -> AnyTensor:
-    return a if isinstance(a, Tensor) else as_tensor(_cast(a, cast), dev)
-
-
-def _float_dtype(model: Any) -> str | None:
-    """The dtype of the model's first floating parameter (what float data is cast to)."""
-    params = model.parameters() if hasattr(model, "parameters") else {}
-    for p in params.values():
-        if p.data.dtype.kind == "f":
-            return str(p.data.dtype)
-    return None
-
-
-def _cast(a: Any, dtype: str | None) -> Any:
-    """A NumPy float array in `dtype` (scikit-learn's float64 for an f32 model); tensors and
-    other arrays as they are."""
-    kind = getattr(getattr(a, "dtype", None), "kind", None)
-    if dtype is None or isinstance(a, Tensor) or kind != "f" or str(a.dtype) == dtype:
-        return a
-    return a.astype(dtype)
-
-
 def _resume(run: Run, checkpoint: Checkpoint) -> None:
     resumed = checkpoint.resume(run.model, run.optimizer, run.device)
     if resumed is not None:
         run.epoch, run.global_step = resumed.epoch, resumed.global_step
         run.history, run.base_lr = resumed.history, resumed.base_lr
-
-
-# ---- Ctrl-C -----------------------------------------------------------------------------
-@contextmanager
-def _sigint_after_step() -> Generator[list[bool]]:
-    """While training, the first Ctrl-C only sets a flag the loop reads after each step; a
-    second one interrupts at once. (Off the main thread, signals cannot be caught: a
-    `KeyboardInterrupt` raised inside a step is handled by the loop instead.)"""
-    flag = [False]
-    if threading.current_thread() is not threading.main_thread():
-        yield flag
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        if flag[0]:
-            raise KeyboardInterrupt
-        flag[0] = True
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield flag
-    finally:
-        signal.signal(signal.SIGINT, previous)

@@ -10,7 +10,11 @@ from shapedl.device import Device
 from shapedl.tensor import Tensor
 from shapedl.train.history import History
 
-__all__ = ["Model", "Optimizer", "Run", "model_state", "restore", "snapshot"]
+__all__ = ["Model", "NonFiniteWarning", "Optimizer", "Run", "model_state", "restore", "snapshot"]
+
+
+class NonFiniteWarning(UserWarning):
+    """Training met a NaN or an infinity: `fit` stopped, or a checkpoint was not written."""
 
 
 class Model(Protocol):

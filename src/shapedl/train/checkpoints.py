@@ -1,0 +1,355 @@
+"""`Checkpoint`: save a training run every few epochs, keep the last few and the best, and
+resume from one, so that training never loses good work.
+
+Three promises: a checkpoint is never written over a good one with non-finite weights; a
+resume checks the whole file against the model and optimizer before it changes either (a
+failed resume leaves both as they were); and every resume error is a `CheckpointError` that
+names the file and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from shapedl.checkpoint import CheckpointError, check_state, load_state, save_state
+from shapedl.device import Device, default_device
+from shapedl.optim.base import named_parameters
+from shapedl.tensor import Tensor
+from shapedl.train.callbacks import Callback, Figures
+from shapedl.train.history import History, lower_is_better
+from shapedl.train.run import Model, NonFiniteWarning, Optimizer, Run, model_state, restore
+from shapedl.train.run import snapshot as model_snapshot
+
+__all__ = ["Checkpoint", "NonFiniteCheckpointError", "Resumed"]
+
+_META = "fit.meta"
+Mode = Literal["min", "max", "auto"]
+
+
+class NonFiniteCheckpointError(CheckpointError):
+    """A checkpoint was not written because a weight or optimizer state is NaN or infinite."""
+
+
+@dataclass
+class Resumed:
+    """What `Checkpoint.resume` restored besides the model and optimizer."""
+
+    epoch: int
+    global_step: int
+    history: History
+    base_lr: float
+
+
+class Checkpoint(Callback):
+    """Save model, optimizer and progress every `every` epochs, so training can resume.
+
+    One file (safetensors, or `.npz` by suffix) written atomically through
+    `sd.checkpoint.save_state`: a crash mid-save leaves the previous checkpoint whole. It
+    holds the model's `state_dict()`, the optimizer's `state_dict()`, the epoch, the history,
+    the base learning rate and the state of the device's random generator, so a resumed run
+    shuffles and drops out exactly as the uninterrupted run would have.
+
+    A checkpoint whose weights (or optimizer state) are not all finite is never written:
+    the previous file stays, a `NonFiniteWarning` says why, and `fit` stops.
+
+    Resume with `fit(..., resume_from=path)` (which does nothing when the file does not exist
+    yet, so one command line both starts and restarts training), or by hand with
+    `Checkpoint(path).resume(model, optimizer)`.
+
+    Args:
+        path: the checkpoint; always the latest one (what `resume_from` reads).
+        every: save after every `every`-th epoch (and after the last).
+        keep: how many of the latest checkpoints stay on disk: with `keep > 1`, each save is
+            also kept as `<stem>.epoch<N><suffix>` (hard-linked to `path`, so no extra
+            space), and the older ones beyond `keep` are removed.
+        monitor: a figure (`"val_loss"`, `"val_accuracy"`): whenever it is the best so far,
+            the checkpoint is also saved as `<stem>.best<suffix>`.
+        mode: whether `monitor` is best when lowest (`"min"`) or highest (`"max"`);
+            `"auto"` takes losses and errors as lowest, anything else as highest.
+
+    Example:
+        >>> Checkpoint("run.safetensors", keep=3, monitor="val_loss").best_path.name
+        'run.best.safetensors'
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        every: int = 1,
+        *,
+        keep: int = 1,
+        monitor: str | None = None,
+        mode: Mode = "auto",
+    ) -> None:
+        if not isinstance(every, int) or every < 1:
+            raise ValueError(f"invalid checkpoint interval: every={every!r} (expected >= 1)")
+        if not isinstance(keep, int) or keep < 1:
+            raise ValueError(f"invalid keep={keep!r}: how many checkpoints to keep, >= 1")
+        if mode not in ("min", "max", "auto"):
+            raise ValueError(f'invalid mode={mode!r} (expected "min", "max" or "auto")')
+        self.path, self.every, self.keep = Path(path), every, keep
+        self.monitor, self.mode = monitor, mode
+        self.best: float | None = None
+
+    @property
+    def best_path(self) -> Path:
+        """Where the best checkpoint by `monitor` goes: `<stem>.best<suffix>`."""
+        return self._sibling("best")
+
+    def epoch_path(self, epoch: int) -> Path:
+        """Where `keep > 1` keeps the checkpoint saved after `epoch` epochs."""
+        return self._sibling(f"epoch{epoch}")
+
+    def _sibling(self, tag: str) -> Path:
+        return self.path.with_name(f"{self.path.stem}.{tag}{self.path.suffix}")
+
+    # ---- saving -----------------------------------------------------------------------
+    def on_train_begin(self, run: Run) -> None:
+        self.best = None  # NOTE: a resumed run's best comes from the history it restored
+        if self.monitor is not None and self.monitor in run.history:
+            finite = [v for v in run.history[self.monitor] if math.isfinite(v)]
+            self.best = (min if self._lower() else max)(finite) if finite else None
+
+    def on_epoch_end(self, run: Run, figures: Figures) -> None:
+        due = (run.epoch + 1) % self.every == 0 or run.epoch + 1 == run.epochs
+        better = self._improved(figures)
+        try:
+            if due:
+                self.save(run)
+            if better:
+                self._save_best(run, written=due)
+                self.best = figures[self.monitor or ""]
+        except NonFiniteCheckpointError as err:
+            reason = f"{err}; the last good checkpoint is kept"
+            warnings.warn(reason, NonFiniteWarning, stacklevel=2)
+            run.stop(reason)
+
+    def save(self, run: Run) -> None:
+        """Write the checkpoint of `run` after its current epoch (and the `keep` copies).
+
+        Raises:
+            NonFiniteCheckpointError: when a weight or optimizer state is not finite (nothing
+                is written then).
+        """
+        state = self._checked_state(run, self.path)
+        if self.keep == 1:
+            save_state(state, self.path)
+            return
+        numbered = self.epoch_path(run.epoch + 1)
+        save_state(state, numbered)
+        _link_or_save(numbered, self.path, state)
+        self._prune(run.epoch + 1)
+
+    def _save_best(self, run: Run, written: bool) -> None:
+        if written:
+            _link_or_save(self.path, self.best_path, None)
+        else:
+            save_state(self._checked_state(run, self.best_path), self.best_path)
+
+    def _checked_state(self, run: Run, target: Path) -> dict[str, Any]:
+        state = self._state(run)
+        bad = _non_finite(state)
+        if bad:
+            shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+            raise NonFiniteCheckpointError(
+                f"checkpoint {str(target)!r} not written after epoch {run.epoch + 1}: "
+                f"non-finite values in {shown}"
+            )
+        return state
+
+    def _prune(self, epoch: int) -> None:
+        stem, suffix = f"{self.path.stem}.epoch", self.path.suffix
+        kept = []
+        for p in self.path.parent.glob(f"{stem}*{suffix}"):
+            number = p.name[len(stem) : len(p.name) - len(suffix)]
+            if number.isdigit() and int(number) <= epoch:
+                kept.append((int(number), p))
+        for _, p in sorted(kept)[: -self.keep]:
+            p.unlink(missing_ok=True)
+
+    def _state(self, run: Run) -> dict[str, Any]:
+        meta = {
+            "epoch": run.epoch + 1,
+            "global_step": run.global_step,
+            "history": run.history.to_dict(),
+            "base_lr": run.base_lr,
+            "rng": _rng_state(run),
+        }
+        state: dict[str, Any] = {f"model.{k}": v for k, v in model_state(run.model).items()}
+        state.update({f"optim.{k}": v for k, v in _optim_state(run.optimizer).items()})
+        state[_META] = _encode(meta)
+        return state
+
+    def _lower(self) -> bool:
+        return self.mode == "min" or (self.mode == "auto" and lower_is_better(self.monitor or ""))
+
+    def _improved(self, figures: Figures) -> bool:
+        if self.monitor is None:
+            return False
+        if self.monitor not in figures:
+            raise KeyError(
+                f"Checkpoint monitors {self.monitor!r}, but training records only "
+                f"{sorted(figures)}; add validation= or the metric to fit, or monitor a "
+                "recorded figure"
+            )
+        value = figures[self.monitor]
+        if not math.isfinite(value):
+            return False
+        return self.best is None or (value < self.best if self._lower() else value > self.best)
+
+    # ---- resuming -----------------------------------------------------------------------
+    def resume(
+        self, model: Model, optimizer: Optimizer, device: Device | None = None
+    ) -> Resumed | None:
+        """Load the checkpoint into `model` and `optimizer`; None when there is none yet.
+
+        Everything is checked before anything changes: on an error, model, optimizer and
+        random generator are as they were.
+
+        Args:
+            device: whose random generator to restore (the default device if None).
+
+        Raises:
+            CheckpointError: naming the file, when it is not a `Checkpoint` of `fit`, is
+                corrupt, or does not match the model or the optimizer.
+        """
+        if not self.path.exists():
+            return None
+        where = str(self.path)
+        try:
+            state = load_state(self.path)
+            resumed, rng = _meta(state)
+            saved_model = {k[6:]: v for k, v in state.items() if k.startswith("model.")}
+            saved_optim = {k[6:]: v for k, v in state.items() if k.startswith("optim.")}
+            _check_model(model, saved_model, where)
+            _check_optimizer(optimizer, saved_optim, model)
+            bits = _check_rng(device, rng)
+        except CheckpointError as err:
+            text = str(err)
+            raise CheckpointError(
+                text if where in text else f"cannot resume from {where!r}: {text}"
+            ) from None
+        _apply(model, optimizer, saved_model, saved_optim)
+        if bits is not None:
+            bits.state = rng
+        return resumed
+
+
+# ---- the parts of a resume ----------------------------------------------------------------
+def _meta(state: Mapping[str, Any]) -> tuple[Resumed, Any]:
+    if _META not in state:
+        raise CheckpointError(
+            f"it has no {_META!r} entry, so it is not a Checkpoint written by fit (a file from "
+            "model.save()?); load weights with model.load(path) and call fit without resume_from"
+        )
+    try:
+        meta = json.loads(bytes(np.asarray(state[_META], dtype=np.uint8)).decode())
+        history = History.from_dict(meta["history"])
+        resumed = Resumed(
+            _count(meta["epoch"]), _count(meta["global_step"]), history, float(meta["base_lr"])
+        )
+        return resumed, meta.get("rng")
+    except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as err:
+        problem = f"missing {err}" if isinstance(err, KeyError) else str(err)
+        raise CheckpointError(f"its {_META!r} entry is malformed ({problem})") from None
+
+
+def _count(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"expected a count, got {value!r}")
+    return value
+
+
+def _check_model(model: Model, saved: Mapping[str, Any], where: str) -> None:
+    if not callable(getattr(model, "load_state_dict", None)):
+        raise TypeError(f"{type(model).__name__} has no load_state_dict(); it cannot be resumed")
+    expected = {name: (t.shape, str(t.data.dtype)) for name, t in model_state(model).items()}
+    check_state(expected, saved, what=repr(where))
+
+
+def _check_optimizer(optimizer: Optimizer, saved: Mapping[str, Any], model: Model) -> None:
+    if not callable(getattr(optimizer, "load_state_dict", None)):
+        raise TypeError(
+            f"{type(optimizer).__name__} has no load_state_dict(); it cannot be resumed"
+        )
+    check = getattr(optimizer, "check_state_dict", None)
+    if callable(check):
+        check(saved, named_parameters(model))
+
+
+def _check_rng(device: Device | None, state: Any) -> Any:
+    """The generator whose state `state` will become, after trying it on a copy."""
+    bits = getattr((device or default_device()).rng, "bit_generator", None)
+    if bits is None or state is None:
+        return None
+    try:
+        type(bits)().state = state
+    except (TypeError, ValueError, KeyError) as err:
+        raise CheckpointError(f"its random generator state is malformed ({err})") from None
+    return bits
+
+
+def _apply(model: Any, optimizer: Any, saved_model: Any, saved_optim: Any) -> None:
+    """Load both, putting both back if anything goes wrong after the checks passed."""
+    weights = model_snapshot(model)
+    before = optimizer.state_dict() if callable(getattr(optimizer, "state_dict", None)) else None
+    try:
+        model.load_state_dict(saved_model)
+        optimizer.load_state_dict(saved_optim)
+    except BaseException:
+        restore(model, weights)
+        if before is not None:
+            optimizer.load_state_dict(before)
+        raise
+
+
+# ---- helpers ------------------------------------------------------------------------------
+def _non_finite(state: Mapping[str, Any]) -> list[str]:
+    """Names of the floating entries with a NaN or an infinity (checked where they live)."""
+    bad = []
+    for name, value in state.items():
+        a, xp = (value.data, value.xp) if isinstance(value, Tensor) else (value, np)
+        dtype = getattr(a, "dtype", None)
+        if dtype is not None and (dtype.kind == "f" or dtype.name == "bfloat16"):
+            if not bool(xp.isfinite(a).all()):
+                bad.append(name)
+    return bad
+
+
+def _link_or_save(source: Path, target: Path, state: Mapping[str, Any] | None) -> None:
+    """Make `target` the same file as `source`, atomically: a hard link, else a copy."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}-link.tmp")
+    try:
+        tmp.unlink(missing_ok=True)
+        os.link(source, tmp)
+        os.replace(tmp, target)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        save_state(load_state(source) if state is None else state, target)
+
+
+def _optim_state(optimizer: Optimizer) -> Mapping[str, Any]:
+    state_dict: Any = getattr(optimizer, "state_dict", None)
+    if state_dict is None:
+        raise TypeError(f"{type(optimizer).__name__} has no state_dict(); it cannot be saved")
+    found: Mapping[str, Any] = state_dict()
+    return found
+
+
+def _encode(meta: Mapping[str, Any]) -> Any:
+    # NOTE: checkpoints hold host arrays; JSON rides along as bytes
+    return np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+
+
+def _rng_state(run: Run) -> Any:
+    bits = getattr(run.device.rng, "bit_generator", None)
+    return None if bits is None else bits.state

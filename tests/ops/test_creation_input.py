@@ -1,0 +1,57 @@
+"""Creation from what users hand it: bf16 on the CPU (compared with PyTorch's rounding) and
+ragged nested lists, whose error names the entry at fault."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+import shapedl as sd
+
+
+def as_torch_bf16(t: Any) -> torch.Tensor:
+    """The bf16 values of `t`, widened to f32 exactly, as a torch bf16 tensor."""
+    return torch.from_numpy(t.numpy().astype(np.float32)).to(torch.bfloat16)
+
+
+@pytest.mark.parametrize(
+    ("make", "want"),
+    [
+        (lambda: sd.ones((2, 3), dtype=sd.bf16), lambda: torch.ones(2, 3, dtype=torch.bfloat16)),
+        (lambda: sd.zeros((4,), dtype=sd.bf16), lambda: torch.zeros(4, dtype=torch.bfloat16)),
+        (lambda: sd.full((3,), 1.1, dtype=sd.bf16), lambda: torch.full((3,), 1.1).bfloat16()),
+        (lambda: sd.arange(5, dtype=sd.bf16), lambda: torch.arange(5, dtype=torch.bfloat16)),
+        (lambda: sd.eye(3, dtype=sd.bf16), lambda: torch.eye(3, dtype=torch.bfloat16)),
+        (lambda: sd.tensor([0.1, -3.3, 1e-3, 65504.0], dtype=sd.bf16),
+         lambda: torch.tensor([0.1, -3.3, 1e-3, 65504.0]).bfloat16()),
+        (lambda: sd.tensor([0.1, 2.7, -1e5]).astype(sd.bf16),
+         lambda: torch.tensor([0.1, 2.7, -1e5]).bfloat16()),
+    ],
+)  # fmt: skip
+def test_bf16_on_the_cpu_rounds_as_pytorch_does(make: Any, want: Any) -> None:
+    sd.set_default_device(sd.Cpu(seed=0))
+    t = make()
+    assert t.dtype is sd.bf16 and t.numpy().dtype.name == "bfloat16"
+    assert torch.equal(as_torch_bf16(t), want())
+
+
+def test_random_bf16_tensors_are_bf16() -> None:
+    sd.set_default_device(sd.Cpu(seed=0))
+    for t in (sd.randn((8,), dtype=sd.bf16), sd.rand((8,), dtype=sd.bf16)):
+        assert t.dtype is sd.bf16 and np.isfinite(t.numpy().astype(np.float32)).all()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([[1.0, 2.0], [3.0]], r"data\[1\] has 1 entry but data\[0\] has 2 entries"),
+        ([[[1, 2], [3, 4]], [[5, 6], [7]]], r"data\[1\]\[1\] has 1 entry but data\[1\]\[0\] has 2"),
+        ([1.0, [2.0, 3.0]], r"data\[1\] has 2 entries but data\[0\] is a number"),
+    ],
+)
+def test_ragged_lists_name_the_entry(data: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=f"tensor: data is ragged: {message}"):
+        sd.tensor(data)
