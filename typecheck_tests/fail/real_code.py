@@ -61,3 +61,5 @@ for layer in [nn.Linear(8, 8), nn.Linear(8, 8)]:
     h = h[:, :4]
 sd.randn((5, 3)) @ h  # E: [shape] matmul: shapes (5, 3) and (4, 8): inner dimensions differ
 h @ sd.randn((5, 3))  # E: [shape] matmul: shapes (4, 8) and (5, 3): inner dimensions differ
+mlp = nn.Sequential(nn.Linear(8, 16), nn.ReLU())
+mlp.layers[1].weight  # E: [attr-defined] "ReLU" has no attribute "weight"

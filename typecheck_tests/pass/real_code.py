@@ -146,3 +146,16 @@ for layer in [nn.Linear(8, 8), nn.Linear(8, 8)]:
     x = layer(x).relu()
 x = x.sum(axis=0)
 assert (x + sd.randn((8,))).shape == (8,)
+
+# ---- 9. the README's autodiff example, verbatim, and a Sequential's layers by index ---------
+a, b, c = sd.tensor(5.0).traced(), sd.tensor(2.0).traced(), sd.tensor(0.0)
+for _ in range(10):
+    c = c + a * b
+    if c > 50:
+        c = c * a
+grads = c.backward()    # c = 195300, grads[b] = 97650, grads[a] = 232420
+assert (c.item(), grads[b].item(), grads[a].item()) == (195300.0, 97650.0, 232420.0)
+
+mlp = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+first: Tensor[tuple[Const[16], Const[8]]] = mlp.layers[0].weight
+assert first.shape == (16, 8)

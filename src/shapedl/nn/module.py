@@ -250,28 +250,30 @@ class Sequential(Module, Generic[*Ls]):
         (5, 2)
     """
 
-    layers: list[Layer]
+    # NOTE: a tuple typed by the layers themselves, so `model.layers[0].weight` is the first
+    # layer's weight for every checker
+    layers: tuple[*Ls]
 
     # NOTE: the layers' types are the type's arguments (`Sequential[Linear[...], ReLU]`), so
     # the mypy plugin can check the chain and fold a call through every layer
     def __init__(self, *layers: *Ls) -> None:
-        self.layers = list(cast(tuple[Layer, ...], layers))
+        self.layers = layers
 
     def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
-        for layer in self.layers:
+        for layer in cast(tuple[Layer, ...], self.layers):
             x = layer(x)
         return x
 
     __call__ = forward
 
     def __getitem__(self, index: int) -> Layer:
-        return self.layers[index]
+        return cast(tuple[Layer, ...], self.layers)[index]
 
     def __len__(self) -> int:
         return len(self.layers)
 
     def __iter__(self) -> Iterator[Layer]:
-        return iter(self.layers)
+        return iter(cast(tuple[Layer, ...], self.layers))
 
 
 class Residual(Module):

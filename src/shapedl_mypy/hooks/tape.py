@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mypy.plugin import AttributeContext, MethodContext
-from mypy.types import Instance, Type, get_proper_type
+from mypy.types import Instance, Type, UnionType, get_proper_type
 
 from shapedl.errors import not_matrix_t, not_scalar, untraced
 from shapedl_mypy.codes import SHAPE, TAPE, report
@@ -19,6 +19,9 @@ def backward_hook(ctx: MethodContext) -> Type:
     tape = get_proper_type(parts[2])
     name = tape.type.fullname if isinstance(tape, Instance) else None
     shape = Converter(checker_named(ctx.api)).shape(parts[0])
+    if name == f"{TYPES}.NoTape" and _maybe_traced(ctx):
+        drop_self_error(ctx, "backward")
+        return ctx.default_return_type
     if name == f"{TYPES}.NoTape":
         message = untraced()
     elif name == f"{TYPES}.Traced" and shape:
@@ -30,6 +33,28 @@ def backward_hook(ctx: MethodContext) -> Type:
     return ctx.default_return_type
 
 
+def _maybe_traced(ctx: MethodContext) -> bool:
+    """Whether the receiver is a union (a name rebound in a loop) with a traced member.
+
+    NOTE: mypy checks `c.backward()` once per member of `c: Tensor[..., NoTape] | Tensor[...,
+    Traced]` (corgi's `c = c + a * b` in a loop); the untraced member is the loop never run,
+    which the runtime reports: gradual typing gives it the benefit of the doubt.
+    """
+    callee = getattr(ctx.context, "callee", None)
+    receiver = getattr(callee, "expr", None)
+    lookup = getattr(ctx.api, "lookup_type_or_none", None)
+    whole = None if receiver is None or lookup is None else lookup(receiver)
+    t = None if whole is None else get_proper_type(whole)
+    if not isinstance(t, UnionType):
+        return False
+    for item in t.items:
+        parts = tensor_parts(item)
+        tape = None if parts is None else get_proper_type(parts[2])
+        if isinstance(tape, Instance) and tape.type.fullname == f"{TYPES}.Traced":
+            return True
+    return False
+
+
 def drop_self_error(ctx: MethodContext | AttributeContext, name: str) -> None:
     """Replace plain typing's `Invalid self argument ... "name"` by the plugin's error.
 
@@ -37,16 +62,17 @@ def drop_self_error(ctx: MethodContext | AttributeContext, name: str) -> None:
     goes too: one bug, one error, silenced by our code.
     """
     errors = ctx.api.msg.errors
-    infos = errors.error_info_map.get(errors.file)
-    if not infos:
-        return
+    # NOTE: a union's members are checked under error watchers that report what they kept later
+    lists = [errors.error_info_map.get(errors.file) or []]
+    lists += [getattr(w, "_filtered", None) or [] for w in errors._watchers]
     line = ctx.context.line
-    for info in list(infos):
-        if info.line == line and (
-            (info.message.startswith("Invalid self argument") and f'"{name}"' in info.message)
-            or info.message.startswith('Error code "misc" not covered by "type: ignore')
-        ):
-            infos.remove(info)
+    for infos in lists:
+        for info in list(infos):
+            if info.line == line and (
+                (info.message.startswith("Invalid self argument") and f'"{name}"' in info.message)
+                or info.message.startswith('Error code "misc" not covered by "type: ignore')
+            ):
+                infos.remove(info)
 
 
 def transpose_attribute_hook(ctx: AttributeContext) -> Type:
