@@ -102,7 +102,9 @@ def _method_hook(spec: Any, method: str, params: list[str]) -> MethodHook:
     tensors = list(spec.tensors) or params[:1]
     self_param = tensors[-1] if method in REFLECTED and len(tensors) > 1 else tensors[0]
     return _safe(
-        unions.per_member(lambda ctx: apply_rule(from_method(ctx, params, self_param), spec))
+        unions.skip_stale(
+            unions.per_member(lambda ctx: apply_rule(from_method(ctx, params, self_param), spec))
+        )
     )
 
 
@@ -124,7 +126,9 @@ def build_tables(
     methods[f"{TENSOR}.realize"] = _safe(creation.realize_hook)
     methods[f"{TENSOR}.backward"] = _safe(tape.backward_hook)
     functions.update((name, _safe(hook)) for name, hook in nn.CONSTRUCTORS.items())
-    methods.update((name, _safe(unions.per_member(hook))) for name, hook in nn.CALLS.items())
+    methods.update(
+        (name, _safe(unions.skip_stale(unions.per_member(hook)))) for name, hook in nn.CALLS.items()
+    )
     for name, op in sizes.INT_OPS.items():
         methods[f"builtins.int.{name}"] = _safe(sizes.int_op_hook(op))
         methods[f"{TYPES}.Size.{name}"] = methods[f"builtins.int.{name}"]

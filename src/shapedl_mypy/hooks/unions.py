@@ -13,13 +13,14 @@ import itertools
 from collections.abc import Callable
 from typing import TypeVar
 
+from mypy.nodes import CallExpr, Expression, IndexExpr, MemberExpr, OpExpr
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.typeops import make_simplified_union
-from mypy.types import Type, UnionType, get_proper_type
+from mypy.types import AnyType, TupleType, Type, UnionType, get_proper_type
 
 from shapedl_mypy.convert import tensor_parts
 
-__all__ = ["per_member"]
+__all__ = ["per_member", "skip_stale", "stale_receiver"]
 
 C = TypeVar("C", FunctionContext, MethodContext)
 # NOTE: beyond this many combinations the call keeps mypy's own (union) type, unchecked
@@ -31,7 +32,67 @@ def _members(typ: Type) -> list[Type] | None:
     if not isinstance(t, UnionType):
         return None
     items = list(t.relevant_items())
-    return items if len(items) > 1 and all(tensor_parts(i) is not None for i in items) else None
+    if len(items) < 2 or not all(tensor_parts(i) is not None for i in items):
+        return None
+    return [i for i in items if not any(_generalizes(g, i) for g in items if g is not i)]
+
+
+def _generalizes(general: Type, special: Type) -> bool:
+    """Whether `general`'s shape is `special`'s with some dims unknown (or no shape at all).
+
+    NOTE: mypy narrows `x = x[..., :n]` (a `Dyn` dim where `x` had a 3) to the union of every
+    shape of `x` that the new one overlaps: the old shape stays as a member that the run never
+    has. Only the more general member is checked, so that stale one is never a false error.
+    """
+    g, s = tensor_parts(general), tensor_parts(special)
+    if g is None or s is None:
+        return False
+    gs, ss = get_proper_type(g[0]), get_proper_type(s[0])
+    if isinstance(gs, AnyType):
+        return True
+    if not isinstance(gs, TupleType) or not isinstance(ss, TupleType):
+        return False
+    if len(gs.items) != len(ss.items) or gs == ss:
+        return False
+    return all(
+        isinstance(get_proper_type(a), AnyType) or a == b
+        for a, b in zip(gs.items, ss.items, strict=True)
+    )
+
+
+def stale_receiver(ctx: MethodContext) -> bool:
+    """Whether the receiver is a union member that a more general member stands for.
+
+    mypy checks `x @ w` once per member of a union `x` by itself; the hook of a stale member
+    (see `_generalizes`) keeps mypy's own type and says nothing.
+    """
+    lookup = getattr(ctx.api, "lookup_type_or_none", None)
+    if lookup is None:
+        return False
+    for expr in _receivers(ctx.context):
+        whole = get_proper_type(lookup(expr)) if lookup(expr) is not None else None
+        if isinstance(whole, UnionType) and any(
+            _generalizes(g, ctx.type) for g in whole.relevant_items() if g != ctx.type
+        ):
+            return True
+    return False
+
+
+def _receivers(context: object) -> list[Expression]:
+    if isinstance(context, CallExpr) and isinstance(context.callee, MemberExpr):
+        return [context.callee.expr]
+    if isinstance(context, OpExpr):
+        return [context.left, context.right]
+    if isinstance(context, IndexExpr):
+        return [context.base]
+    return []
+
+
+def skip_stale(hook: Callable[[MethodContext], Type]) -> Callable[[MethodContext], Type]:
+    def run(ctx: MethodContext) -> Type:
+        return ctx.default_return_type if stale_receiver(ctx) else hook(ctx)
+
+    return run
 
 
 def per_member(hook: Callable[[C], Type]) -> Callable[[C], Type]:
