@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
