@@ -6,8 +6,8 @@ from shapedl.dims import DYN
 from shapedl.errors import DTypeError, ShapeError, TapeError
 from shapedl.ops.compare import where
 from shapedl.ops.creation import arange, eye, from_numpy, full, ones, rand, randn, tensor, zeros
+from shapedl.ops.elementwise import abs as abs
 from shapedl.ops.elementwise import (
-    abs,
     clamp,
     cos,
     exp,
@@ -35,7 +35,8 @@ from shapedl.ops.movement import (
     unsqueeze,
 )
 from shapedl.ops.pad import pad
-from shapedl.ops.reduce import argmax, argmin, mean, sum
+from shapedl.ops.reduce import argmax, argmin, mean
+from shapedl.ops.reduce import sum as sum
 from shapedl.ops.softmax import log_softmax, softmax
 from shapedl.tape import Gradients
 from shapedl.tensor import Tensor
@@ -124,9 +125,9 @@ __all__ = [
     "set_default_device",
     "tensor",
     "zeros",
-    # NOTE: the functions users look for at the top level (`torch.cat`, `np.where`): the
-    # same objects as in `sd.ops`, so the plugin's hooks apply to both spellings
-    "abs",
+    # NOTE: the functions users look for at the top level (`torch.cat`, `np.where`): the same
+    # objects as in `sd.ops`, so the plugin's hooks apply to both spellings. `sd.abs` and
+    # `sd.sum` are re-exported above but not listed, so `from shapedl import *` keeps builtins
     "clamp",
     "cos",
     "exp",
@@ -159,7 +160,6 @@ __all__ = [
     "argmax",
     "argmin",
     "mean",
-    "sum",
     "log_softmax",
     "softmax",
     "where",
