@@ -65,3 +65,10 @@ def test_the_mypy_extra_pins_the_supported_range():
     assert any(re.fullmatch(r"shapedl\[.*\bmypy\b.*\]", r) for r in extras["demo"])
     assert any(re.fullmatch(r"shapedl\[.*\bdemo\b.*\]", r) for r in extras["dev"])
     assert not any(r.startswith("mypy") for r in extras["dev"])  # one pin, in the extra
+
+
+def test_the_readme_states_the_supported_range():
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("### Type-checking your project") :]
+    assert f"(`{shapedl_mypy.RANGE}`" in section.split("\n\n")[1]
+    assert f"`mypy{shapedl_mypy.RANGE}`" in readme  # the extras table
