@@ -140,6 +140,7 @@ def check(bin: Path, folder: Path, command: list[str]) -> None:
     cache = ["--cache-dir", str(bin.parent / "mypy-cache")]
     proc = run([*command, "--no-pretty", "--show-error-codes", *cache, *files], cwd=folder)
     assert proc.returncode == 1, proc.stdout + proc.stderr  # 1: errors found, not a crash
+    assert "shapedl_mypy:" not in proc.stderr  # the plugin asks for no missing option
     got = errors_by_file(proc.stdout)
     assert "model.py" not in got, proc.stdout
     for name, (_, text) in BUGS.items():
