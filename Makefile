@@ -3,18 +3,25 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
+DEMO_STAMP := $(VENV)/.installed-demo
 
 .PHONY: demo test lint typecheck typecheck-examples pytest typecheck-tests bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
+# the demo installs only what it runs (no PyTorch); the tests add the rest (the `dev` extra)
+$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[demo]'
+	touch $@
+
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
-	touch $@
+	touch $@ $(DEMO_STAMP)
 
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(BIN)/python examples/digits_mlp.py
 	$(BIN)/python examples/digits_cnn.py
 	$(BIN)/python examples/shape_errors.py

@@ -92,6 +92,38 @@ def test_numpy_item_tolist_and_python_numbers():
         x.item()
 
 
+@pytest.mark.parametrize(
+    "dtype", ["float16", "float32", "float64", "int32", "int64", "bool"]
+)
+def test_item_gives_the_python_type_of_the_dtype_like_torch(dtype):
+    v = np.array([[1]]).astype(dtype)
+    got, want = sd.from_numpy(v).item(), torch.from_numpy(v).item()
+    assert type(got) is type(want) and got == want
+
+
+def test_tensors_stay_hashable_by_identity_while_eq_is_elementwise():
+    xs = [sd.ones((2,)) for _ in range(300)]  # equal values, distinct tensors
+    table = {x: i for i, x in enumerate(xs)}
+    assert len(table) == len(set(xs)) == 300
+    assert all(table[x] == i for i, x in enumerate(xs))
+    assert xs[7] in table and sd.ones((2,)) not in table
+    assert xs[0] in xs  # identity first, so the first element is found without `==`
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        torch.ones(2) in [torch.ones(2), torch.ones(2)]  # noqa: B015
+    with pytest.raises(sd.ShapeError, match=r"^bool: shape \(2,\) has 2 values.*ambiguous"):
+        xs[5] in xs  # noqa: B015  (as in PyTorch: `==` is elementwise)
+
+
+def test_gradients_by_tensor_do_not_use_equality():
+    w, x = sd.tensor([2.0, 3.0]), sd.tensor([2.0, 3.0]).traced()  # equal values
+    grads = (w * x * x).sum().backward()
+    tw, tx = (torch.tensor([2.0, 3.0], requires_grad=True) for _ in range(2))
+    (tw * tx * tx).sum().backward()
+    np.testing.assert_allclose(grads[w].numpy(), tw.grad.numpy())
+    np.testing.assert_allclose(grads[x].numpy(), tx.grad.numpy())
+    assert w in grads and x in grads and sd.tensor([2.0, 3.0]) not in grads
+
+
 def test_numpy_protocols():
     v = randn(2, 3)
     x = sd.from_numpy(v)

@@ -4,7 +4,40 @@ from shapedl import checkpoint, data, losses, nn, ops, optim, train  # noqa: E40
 from shapedl.device import Cpu, Cuda, Device, default_device, set_default_device
 from shapedl.dims import DYN
 from shapedl.errors import DTypeError, ShapeError, TapeError
+from shapedl.ops.compare import where
 from shapedl.ops.creation import arange, eye, from_numpy, full, ones, rand, randn, tensor, zeros
+from shapedl.ops.elementwise import abs as abs
+from shapedl.ops.elementwise import (
+    clamp,
+    cos,
+    exp,
+    log,
+    maximum,
+    minimum,
+    relu,
+    sigmoid,
+    sin,
+    sqrt,
+    tanh,
+)
+from shapedl.ops.index import gather
+from shapedl.ops.join import chunk, concat, split, stack
+from shapedl.ops.join import concat as cat
+from shapedl.ops.mask import masked_fill, tril, triu
+from shapedl.ops.matmul import matmul
+from shapedl.ops.movement import (
+    broadcast_to,
+    flatten,
+    permute,
+    reshape,
+    squeeze,
+    transpose,
+    unsqueeze,
+)
+from shapedl.ops.pad import pad
+from shapedl.ops.reduce import argmax, argmin, mean
+from shapedl.ops.reduce import sum as sum
+from shapedl.ops.softmax import log_softmax, softmax
 from shapedl.tape import Gradients
 from shapedl.tensor import Tensor
 from shapedl.types import (
@@ -92,4 +125,42 @@ __all__ = [
     "set_default_device",
     "tensor",
     "zeros",
+    # NOTE: the functions users look for at the top level (`torch.cat`, `np.where`): the same
+    # objects as in `sd.ops`, so the plugin's hooks apply to both spellings. `sd.abs` and
+    # `sd.sum` are re-exported above but not listed, so `from shapedl import *` keeps builtins
+    "clamp",
+    "cos",
+    "exp",
+    "log",
+    "maximum",
+    "minimum",
+    "relu",
+    "sigmoid",
+    "sin",
+    "sqrt",
+    "tanh",
+    "gather",
+    "chunk",
+    "concat",
+    "split",
+    "stack",
+    "cat",
+    "masked_fill",
+    "tril",
+    "triu",
+    "matmul",
+    "broadcast_to",
+    "flatten",
+    "permute",
+    "reshape",
+    "squeeze",
+    "transpose",
+    "unsqueeze",
+    "pad",
+    "argmax",
+    "argmin",
+    "mean",
+    "log_softmax",
+    "softmax",
+    "where",
 ]

@@ -90,15 +90,30 @@ _SHORT = {
 }
 
 
-def _rank(name: str) -> tuple[int, int]:
-    """Which of two dtypes the fix converts to: floats over ints over bools, then the wider."""
-    kind = 2 if "float" in name or "complex" in name else 0 if name == "bool" else 1
-    return kind, int("".join(c for c in name if c.isdigit()) or 0)
+def _kind(name: str) -> int:
+    """Floats over ints over bools: the kind an operand of another kind is converted to."""
+    return 2 if "float" in name or "complex" in name else 0 if name == "bool" else 1
 
 
-def dtype_error(op: str, *dtypes: object) -> DTypeError:
-    """`op: dtypes float32 and float64 differ; convert one with .astype(sd.f64)`."""
-    names = [str(d) for d in dtypes]
-    target = max(names, key=_rank)
-    fix = f"sd.{_SHORT[target]}" if target in _SHORT else repr(target)
-    return DTypeError(f"{op}: dtypes {' and '.join(names)} differ; convert one with .astype({fix})")
+def dtype_error(op: str, a: object, b: object, data: int = 0, name: str = "x") -> DTypeError:
+    """`op: dtypes float64 and float32 differ; convert the input to the model's dtype: ...`.
+
+    One rule for every op: operands of different dtypes are an error at the first op that
+    mixes them (no silent promotion, so a float64 batch cannot slip through a float32 model).
+    `a` and `b` are the dtypes in the op's argument order and `data` the position of the one
+    that holds data (the input; a loss's target is `data=1, name="target"`): the fix converts
+    the data, so the model keeps its dtype. An int or bool operand is converted to the float
+    one whichever it is, since a model computes in floats.
+    """
+    names = [str(a), str(b)]
+    text = f"{op}: dtypes {names[0]} and {names[1]} differ"
+    kinds = [_kind(n) for n in names]
+    if kinds[0] != kinds[1]:
+        low = 0 if kinds[0] < kinds[1] else 1
+        fix = _SHORT.get(names[1 - low], names[1 - low])
+        return DTypeError(f"{text}; convert the {names[low]} operand: .astype(sd.{fix})")
+    fix = _SHORT.get(names[1 - data], names[1 - data])
+    role = "input" if name == "x" else name
+    return DTypeError(
+        f"{text}; convert the {role} to the model's dtype: {name}.astype(sd.{fix})"
+    )

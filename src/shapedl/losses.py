@@ -22,6 +22,7 @@ from shapedl import dims
 from shapedl.dims import Shape
 from shapedl.errors import shape_error
 from shapedl.ops.compare import where
+from shapedl.ops.elementwise import same_dtype
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT
@@ -120,6 +121,11 @@ def _float_target(op: str, target: Tensor[Any, Any, Any]) -> None:
         raise TypeError(f"{op}: the target must be a float tensor, not {target.data.dtype}")
 
 
+def _same_dtype(op: str, output: Tensor[Any, Any, Any], target: Tensor[Any, Any, Any]) -> None:
+    """The dtype rule with the target as the data: the fix converts the target."""
+    same_dtype(op, output, target, data=1, name="target")
+
+
 def _picked(op: str, log_probs: Tensor[Any, DT, Any], target: Tensor[Any, Any, Any]) -> Any:
     """`log_probs` at each sample's class index: shape of `target`."""
     if target.data.dtype.kind not in "iu":
@@ -158,6 +164,7 @@ def mse_loss(
         2.0
     """
     pointwise_loss_rule("mse_loss", input.shape, target.shape, reduction)
+    _same_dtype("mse_loss", input, target)
     return _reduce("mse_loss", (input - target).square(), reduction)
 
 
@@ -171,6 +178,7 @@ def mae_loss(
         `(*S) & (*S) -> ()`; `(*S)` with `reduction="none"`.
     """
     pointwise_loss_rule("mae_loss", input.shape, target.shape, reduction)
+    _same_dtype("mae_loss", input, target)
     return _reduce("mae_loss", (input - target).abs(), reduction)
 
 
@@ -203,6 +211,7 @@ def huber_loss(
         ValueError: unless `delta > 0`.
     """
     pointwise_loss_rule("huber_loss", input.shape, target.shape, reduction)
+    _same_dtype("huber_loss", input, target)
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
     return _piecewise("huber_loss", input - target, delta, 1.0, delta, reduction)
@@ -224,6 +233,7 @@ def smooth_l1_loss(
         ValueError: unless `beta >= 0`.
     """
     pointwise_loss_rule("smooth_l1_loss", input.shape, target.shape, reduction)
+    _same_dtype("smooth_l1_loss", input, target)
     if not beta >= 0:
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
     quad = 1 / beta if beta else 0.0
@@ -260,6 +270,7 @@ def binary_cross_entropy_with_logits_loss(
     op = "binary_cross_entropy_with_logits_loss"
     pointwise_loss_rule(op, logits.shape, target.shape, reduction)
     _float_target(op, target)
+    _same_dtype(op, logits, target)
     return _reduce(op, logits.softplus() - logits * target, reduction)
 
 
@@ -299,6 +310,7 @@ def cross_entropy_with_logits_loss(
     log_probs = logits.log_softmax(axis=a)
     if target.ndim == logits.ndim:
         _float_target(op, target)
+        _same_dtype(op, logits, target)
         if label_smoothing:
             target = target * (1 - label_smoothing) + label_smoothing / logits.shape[a]
         loss = -(log_probs * target).sum(axis=a)
@@ -350,6 +362,7 @@ def kl_div_with_logits_loss(
     kl_rule(op, logits.shape, target.shape, reduction)
     _check_reduction(op, reduction)
     _float_target(op, target)
+    _same_dtype(op, logits, target)
     a = 1 if logits.ndim >= 2 else 0
     positive = target > 0
     log_target = _where(positive, target, 1.0).log()

@@ -16,7 +16,24 @@ from shapedl.backend import Array
 from shapedl.dims import DYN
 from shapedl.errors import DTypeError, ShapeError, not_matrix_t, show_shape
 from shapedl.tape import Gradients, Node, TapeRef, Vjp, backward
-from shapedl.types import DT, DTYPES, TT, Dim, DType, NoTape, S, Tape, Traced, bool_, i64
+from shapedl.types import (
+    DT,
+    DTYPES,
+    TT,
+    Dim,
+    DType,
+    NoTape,
+    S,
+    Tape,
+    Traced,
+    bf16,
+    bool_,
+    f16,
+    f32,
+    f64,
+    i32,
+    i64,
+)
 from shapedl.types import T as TapeT
 
 if TYPE_CHECKING:
@@ -85,8 +102,35 @@ class Tensor(Generic[S, DT, TapeT]):
         """The values as a NumPy array (copied off the GPU where needed)."""
         return self.device.backend.to_numpy(self.data)
 
+    # NOTE: typed by dtype, so `--strict` users get a float, int or bool, not `Any`
+    @overload
+    def item(self: Tensor[Any, bool_, Any]) -> bool: ...
+    # (one overload per dtype: DT is invariant, so `i32 | i64` would match neither)
+    @overload
+    def item(self: Tensor[Any, i32, Any]) -> int: ...
+    @overload
+    def item(self: Tensor[Any, i64, Any]) -> int: ...
+    @overload
+    def item(self: Tensor[Any, f16, Any]) -> float: ...
+    @overload
+    def item(self: Tensor[Any, bf16, Any]) -> float: ...
+    @overload
+    def item(self: Tensor[Any, f32, Any]) -> float: ...
+    @overload
+    def item(self: Tensor[Any, f64, Any]) -> float: ...
+    @overload
+    def item(self) -> float | int | bool: ...
     def item(self) -> Any:
-        """The single value of a one-element tensor as a Python scalar."""
+        """The single value of a one-element tensor as a Python `float`, `int` or `bool`.
+
+        Raises:
+            ShapeError: when the tensor holds more than one value.
+
+        Example:
+            >>> import shapedl as sd
+            >>> sd.tensor([[2.5]]).item(), sd.tensor(3).item(), (sd.tensor(1.0) > 0).item()
+            (2.5, 3, True)
+        """
         if self.data.size != 1:
             raise ShapeError(f"item: shape {show_shape(self.shape)} has {self.data.size} values")
         return self.data.reshape(()).item()
@@ -114,6 +158,12 @@ class Tensor(Generic[S, DT, TapeT]):
         return (self[i] for i in range(len(self)))
 
     def __bool__(self) -> bool:
+        if self.data.size != 1:  # NOTE: met by `if x == y` and `x in list_of_tensors`
+            raise ShapeError(
+                f"bool: shape {show_shape(self.shape)} has {self.data.size} values, so its "
+                "truth is ambiguous; reduce it first (`(x != y).sum() == 0`), and find a tensor "
+                "in a list by identity (`any(t is x for t in ts)`)"
+            )
         return bool(self.item())
 
     def __float__(self) -> float:
@@ -126,12 +176,10 @@ class Tensor(Generic[S, DT, TapeT]):
         tape = ", traced" if self.tape is not None else ""
         return f"Tensor({self.numpy()!r}, shape={show_shape(self.shape)}{tape})"
 
-    def __hash__(self) -> int:
-        return hash(self.id) ^ id(self)
-
-    def __eq__(self, other: object) -> bool:
-        """Identity, as for any Python object; elementwise equality is `eq` / `sd.ops.eq`."""
-        return self is other
+    # NOTE: hashable by identity, as in PyTorch, while `==` is elementwise: a dict or set
+    # compares keys by `is` before `==`, and distinct live objects never share this hash, so
+    # `==` is never asked there. `Gradients` is keyed by `t.id`, never by the tensor.
+    __hash__ = object.__hash__
 
     def to(self, device: Device) -> Tensor[S, DT, TapeT]:
         """The same values on `device` (untraced tensors only keep their identity)."""
@@ -376,6 +424,23 @@ class Tensor(Generic[S, DT, TapeT]):
     def __ge__(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]:
         return _ops.compare.ge(self, other)
 
+    # NOTE: `==`/`!=` are elementwise, as in NumPy and PyTorch (`mask = labels == 0`); the
+    # override of `object.__eq__` returning a tensor is deliberate (`x in list` then compares
+    # elementwise too: find tensors by identity, `any(t is x for t in ts)`)
+    def __eq__(  # type: ignore[override]
+        self, other: Tensor[Any, Any, Any] | Scalar
+    ) -> Tensor[Any, bool_, NoTape]:
+        if not _operand(other):
+            return NotImplemented  # NOTE: `t == None` falls back to identity: False
+        return _ops.compare.eq(self, other)
+
+    def __ne__(  # type: ignore[override]
+        self, other: Tensor[Any, Any, Any] | Scalar
+    ) -> Tensor[Any, bool_, NoTape]:
+        if not _operand(other):
+            return NotImplemented
+        return _ops.compare.ne(self, other)
+
     def eq(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]:
         return _ops.compare.eq(self, other)
 
@@ -567,6 +632,11 @@ def record(
         if x.tape is not None:
             return Tensor(data, inputs[0].device, x.tape, node)
     return Tensor(data, inputs[0].device, None, node)
+
+
+def _operand(v: object) -> bool:
+    """Whether `==` compares `v` elementwise: tensors, numbers, arrays and NumPy scalars."""
+    return isinstance(v, Tensor | int | float) or hasattr(v, "dtype")
 
 
 def check_devices(op: str, *xs: Tensor[Any, Any, Any]) -> None:

@@ -55,10 +55,26 @@ def test_reflected_operators_with_scalar_on_the_left():
     np.testing.assert_array_equal((0 >= x).numpy(), (0 >= t).numpy())
 
 
-def test_equality_operator_stays_identity():
+@pytest.mark.parametrize("sa,sb", SHAPES)
+def test_equality_operators_are_elementwise_like_torch(sa, sb):
+    a, b = ints(*sa, seed=5), ints(*sb, seed=6)
+    x, y, ta, tb = sd.from_numpy(a), sd.from_numpy(b), torch.from_numpy(a), torch.from_numpy(b)
+    for got, want in [(x == y, ta == tb), (x != y, ta != tb), (x == 0, ta == 0), (1 != x, 1 != ta)]:
+        assert isinstance(got, sd.Tensor) and got.dtype is sd.bool_ and not got.is_traced
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_equality_with_a_non_number_is_identity_like_torch():
     x = sd.ones((2,))
-    assert x == x and not (x == sd.ones((2,)))
-    assert x.eq(sd.ones((2,))).numpy().all()
+    assert (x == None) is False and (x != None) is True  # noqa: E711
+    assert (x == "a") is (torch.ones(2) == "a") is False
+
+
+def test_equality_mask_of_labels():
+    labels = sd.tensor([0, 2, 0, 1])
+    assert (labels == 0).tolist() == [True, False, True, False]
+    with pytest.raises(sd.ShapeError, match=r"^eq: shapes \(4,\) and \(3,\)"):
+        labels == sd.tensor([0, 1, 2])  # noqa: B015
 
 
 def test_comparison_of_a_traced_scalar_drives_python_control_flow():
@@ -77,6 +93,8 @@ def test_comparisons_registered_as_bool():
         spec = sd.ops.REGISTRY[name]
         assert spec.dtype == "bool" and spec.tensors == ("a", "b")
     assert sd.ops.REGISTRY["lt"].methods == ("__lt__",)
+    assert sd.ops.REGISTRY["eq"].methods == ("eq", "__eq__")
+    assert sd.ops.REGISTRY["ne"].methods == ("ne", "__ne__")
     assert sd.ops.REGISTRY["where"].tensors == ("cond", "a", "b")
 
 

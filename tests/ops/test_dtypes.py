@@ -82,14 +82,117 @@ def test_ops_of_several_float_tensors_refuse_a_mix(op):
 
 
 def test_the_message_names_the_fix():
-    a, b = _pair("float32", "float64")
-    with pytest.raises(TypeError, match=r"^add: dtypes float32 and float64 differ; "):
+    a, b = _pair("float64", "float32")
+    with pytest.raises(TypeError, match=r"^add: dtypes float64 and float32 differ; "):
         a + b
     with pytest.raises(sd.DTypeError) as err:
         a + b
-    assert str(err.value).endswith("convert one with .astype(sd.f64)")
-    with pytest.raises(sd.DTypeError, match=r"convert one with \.astype\(sd\.f32\)$"):
-        _pair("int64", "float32")[0] * _pair("int64", "float32")[1]
+    assert str(err.value).endswith("convert the input to the model's dtype: x.astype(sd.f32)")
+    with pytest.raises(sd.DTypeError, match=r"convert the int64 operand: \.astype\(sd\.f32\)$"):
+        sd.ops.mul(*_pair("int64", "float32"))
+    with pytest.raises(sd.DTypeError, match=r"convert the int64 operand: \.astype\(sd\.f32\)$"):
+        sd.ops.mul(*_pair("float32", "int64"))
+
+
+# ---- one dtype rule for every op of several value tensors ---------------------------------
+def _t(shape, dtype, seed=0):
+    return sd.from_numpy(np.random.default_rng(seed).uniform(0.5, 1.5, shape).astype(dtype))
+
+
+# op -> a call with the data operand in `data` and the model's operands in `model` dtype;
+# index-like operands (gather's index, masked_fill's mask, where's cond) are not values
+MIXED = {
+    "add": lambda d, m: sd.ops.add(_t((3,), d), _t((3,), m)),
+    "sub": lambda d, m: sd.ops.sub(_t((3,), d), _t((3,), m)),
+    "mul": lambda d, m: sd.ops.mul(_t((3,), d), _t((3,), m)),
+    "div": lambda d, m: sd.ops.div(_t((3,), d), _t((3,), m)),
+    "pow": lambda d, m: sd.ops.pow(_t((3,), d), _t((3,), m)),
+    "maximum": lambda d, m: sd.ops.maximum(_t((3,), d), _t((3,), m)),
+    "minimum": lambda d, m: sd.ops.minimum(_t((3,), d), _t((3,), m)),
+    "eq": lambda d, m: _t((3,), d) == _t((3,), m),
+    "ne": lambda d, m: _t((3,), d) != _t((3,), m),
+    "lt": lambda d, m: _t((3,), d) < _t((3,), m),
+    "le": lambda d, m: _t((3,), d) <= _t((3,), m),
+    "gt": lambda d, m: _t((3,), d) > _t((3,), m),
+    "ge": lambda d, m: _t((3,), d) >= _t((3,), m),
+    "where": lambda d, m: sd.where(sd.ones((3,)) > 0, _t((3,), d), _t((3,), m)),
+    "matmul": lambda d, m: _t((2, 3), d) @ _t((3, 4), m),
+    "concat": lambda d, m: sd.concat([_t((2, 3), d), _t((2, 3), m)]),
+    "stack": lambda d, m: sd.stack([_t((2, 3), d), _t((2, 3), m)]),
+    "conv1d": lambda d, m: sd.ops.conv1d(_t((1, 2, 6), d), _t((3, 2, 3), m)),
+    "conv2d": lambda d, m: sd.ops.conv2d(_t((1, 2, 6, 6), d), _t((3, 2, 3, 3), m)),
+    "conv_transpose2d": lambda d, m: sd.ops.conv_transpose2d(
+        _t((1, 2, 4, 4), d), _t((2, 3, 3, 3), m)
+    ),
+    "layer_norm": lambda d, m: sd.ops.layer_norm(_t((2, 3), d), 3, _t((3,), m)),
+    "batch_norm": lambda d, m: sd.ops.batch_norm(_t((4, 3), d), _t((3,), m), _t((3,), m) ** 2),
+    "scaled_dot_product_attention": lambda d, m: sd.ops.scaled_dot_product_attention(
+        _t((2, 4), d), _t((3, 4), m), _t((3, 4), m)
+    ),
+}
+# losses: the model's output comes first, the data is the target
+LOSSES = {
+    "mse_loss": lambda d, m: sd.losses.mse_loss(_t((3,), m), _t((3,), d)),
+    "mae_loss": lambda d, m: sd.losses.mae_loss(_t((3,), m), _t((3,), d)),
+    "huber_loss": lambda d, m: sd.losses.huber_loss(_t((3,), m), _t((3,), d)),
+    "smooth_l1_loss": lambda d, m: sd.losses.smooth_l1_loss(_t((3,), m), _t((3,), d)),
+    "binary_cross_entropy_with_logits_loss": lambda d, m: (
+        sd.losses.binary_cross_entropy_with_logits_loss(_t((3,), m), _t((3,), d).sigmoid())
+    ),
+    "cross_entropy_with_logits_loss": lambda d, m: sd.losses.cross_entropy_with_logits_loss(
+        _t((2, 3), m), _t((2, 3), d).softmax()
+    ),
+    "kl_div_with_logits_loss": lambda d, m: sd.losses.kl_div_with_logits_loss(
+        _t((2, 3), m), _t((2, 3), d).softmax()
+    ),
+}
+# operands that are indices or masks, not values: no dtype of their own to agree on
+NOT_VALUES = {"gather", "select", "masked_fill", "embedding", "nll_loss"}
+
+
+def test_every_op_of_several_tensors_has_a_dtype_case():
+    several = {
+        name
+        for name, spec in sd.ops.REGISTRY.items()
+        if len(spec.tensors) > 1 or spec.tensor_lists
+    }
+    assert several - NOT_VALUES == set(MIXED) | set(LOSSES)
+
+
+@pytest.mark.parametrize("data,model", [("float64", "float32"), ("float32", "float64")])
+@pytest.mark.parametrize("op", MIXED)
+def test_each_op_refuses_a_mix_and_says_to_convert_the_input(op, data, model):
+    with pytest.raises(sd.DTypeError) as err:
+        MIXED[op](data, model)
+    short = {"float32": "f32", "float64": "f64"}[model]
+    assert str(err.value) == (
+        f"{op}: dtypes {data} and {model} differ; "
+        f"convert the input to the model's dtype: x.astype(sd.{short})"
+    )
+    MIXED[op](model, model)  # and runs once the input is converted
+
+
+@pytest.mark.parametrize("op", LOSSES)
+def test_each_loss_refuses_a_mix_and_says_to_convert_the_target(op):
+    with pytest.raises(sd.DTypeError) as err:
+        LOSSES[op]("float64", "float32")
+    assert str(err.value) == (
+        f"{op}: dtypes float32 and float64 differ; "
+        "convert the target to the model's dtype: target.astype(sd.f32)"
+    )
+    LOSSES[op]("float32", "float32")
+
+
+def test_a_float64_batch_stops_at_the_first_layer_not_seven_later():
+    model = sd.nn.Sequential(
+        sd.nn.Conv2d(1, 4, 3), sd.nn.ReLU(), sd.nn.Flatten(), sd.nn.Linear(4 * 6 * 6, 10)
+    )
+    batch = np.random.default_rng(0).standard_normal((2, 1, 8, 8))  # NumPy's float64
+    with pytest.raises(sd.DTypeError, match=r"^conv2d: dtypes float64 and float32 differ; "
+                       r"convert the input to the model's dtype: x\.astype\(sd\.f32\)$"):
+        model(sd.from_numpy(batch))
+    out = model(sd.from_numpy(batch).astype(sd.f32))
+    assert out.shape == (2, 10) and out.dtype is sd.f32
 
 
 def test_dtype_error_is_a_type_error_exported_from_shapedl():

@@ -51,21 +51,31 @@ def _shape(x: Operand) -> Shape:
 _AB = ("a", "b")
 
 
-@register("eq", compare_rule, methods=("eq",), tensors=_AB, dtype="bool")
+@register("eq", compare_rule, methods=("eq", "__eq__"), tensors=_AB, dtype="bool")
 def eq(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
-    """`a == b` elementwise, broadcast; untraced booleans (`Tensor.__eq__` is identity).
+    """`a == b` elementwise, broadcast; untraced booleans (tensors stay hashable by identity).
+
+    Raises:
+        ShapeError: when the shapes do not broadcast.
+        DTypeError: when both are tensors of different dtypes.
 
     Example:
         >>> import shapedl as sd
-        >>> sd.tensor([1.0, 2.0]).eq(2.0).tolist()
+        >>> (sd.tensor([1.0, 2.0]) == 2.0).tolist()
         [False, True]
     """
     return _compare("eq", a, b, operator.eq)
 
 
-@register("ne", compare_rule, methods=("ne",), tensors=_AB, dtype="bool")
+@register("ne", compare_rule, methods=("ne", "__ne__"), tensors=_AB, dtype="bool")
 def ne(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
-    """`a != b` elementwise, broadcast; untraced booleans."""
+    """`a != b` elementwise, broadcast; untraced booleans.
+
+    Example:
+        >>> import shapedl as sd
+        >>> (sd.tensor([1, 2]) != sd.tensor([1, 3])).tolist()
+        [False, True]
+    """
     return _compare("ne", a, b, operator.ne)
 
 

@@ -34,6 +34,7 @@ from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import Dim, Shape
 from shapedl.errors import shape_error
+from shapedl.ops.elementwise import same_dtype
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT
@@ -452,6 +453,7 @@ def conv1d(
         >>> sd.ops.conv1d(sd.ones((2, 3, 10)), sd.ones((4, 3, 3)), padding=1).shape
         (2, 4, 10)
     """
+    same_dtype("conv1d", x, weight, *([] if bias is None else [bias]))
     shape = conv1d_rule(
         "conv1d", x.shape, weight.shape, _shape(bias), stride, padding, dilation, groups
     )
@@ -509,6 +511,7 @@ def conv2d(
         >>> sd.ops.conv2d(sd.ones((2, 3, 8, 8)), sd.ones((4, 3, 3, 3)), stride=2).shape
         (2, 4, 3, 3)
     """
+    same_dtype("conv2d", x, weight, *([] if bias is None else [bias]))
     shape = conv2d_rule(
         "conv2d", x.shape, weight.shape, _shape(bias), stride, padding, dilation, groups
     )
@@ -561,6 +564,7 @@ def conv_transpose2d(
         >>> sd.ops.conv_transpose2d(sd.ones((1, 8, 7, 7)), sd.ones((8, 2, 2, 2)), stride=2).shape
         (1, 2, 14, 14)
     """
+    same_dtype("conv_transpose2d", x, weight, *([] if bias is None else [bias]))
     shape = conv_transpose2d_rule(
         "conv_transpose2d",
         x.shape,

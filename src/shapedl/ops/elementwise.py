@@ -244,12 +244,15 @@ def weak(op: str, v: Any) -> Scalar:
     )
 
 
-def same_dtype(op: str, *xs: Tensor[Any, Any, Any]) -> None:
-    """A `DTypeError` naming `op` and the dtypes when the tensors' dtypes differ."""
+def same_dtype(op: str, *xs: Tensor[Any, Any, Any], data: int = 0, name: str = "x") -> None:
+    """A `DTypeError` naming `op` and the dtypes when the tensors' dtypes differ.
+
+    `xs` in the op's argument order, the data first unless `data` says (see `dtype_error`).
+    """
     first = xs[0].data.dtype
     for x in xs[1:]:
         if x.data.dtype != first:
-            raise dtype_error(op, first, x.data.dtype)
+            raise dtype_error(op, first, x.data.dtype, data, name)
 
 
 Grad = Callable[[Array, Any, Any, Array], Array]

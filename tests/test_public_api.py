@@ -1,0 +1,81 @@
+"""The top level holds the functions users look for there (`torch.cat`, `np.where`)."""
+
+import numpy as np
+import pytest
+import torch
+
+import shapedl as sd
+
+# shapedl's name, the sd.ops function it must be, and what PyTorch computes for it
+TOP = {
+    "concat": lambda f, a, b: (f([a, b], axis=1), torch.cat),
+    "cat": lambda f, a, b: (f([a, b], axis=1), torch.cat),
+    "stack": lambda f, a, b: (f([a, b], axis=0), torch.stack),
+    "where": lambda f, a, b: (f(a > 0, a, b), torch.where),
+    "maximum": lambda f, a, b: (f(a, b), torch.maximum),
+    "minimum": lambda f, a, b: (f(a, b), torch.minimum),
+}
+WANT = {
+    "concat": lambda a, b: torch.cat([a, b], dim=1),
+    "cat": lambda a, b: torch.cat([a, b], dim=1),
+    "stack": lambda a, b: torch.stack([a, b], dim=0),
+    "where": lambda a, b: torch.where(a > 0, a, b),
+    "maximum": torch.maximum,
+    "minimum": torch.minimum,
+}
+
+
+@pytest.mark.parametrize("name", TOP)
+def test_top_level_functions_compute_like_torch(name):
+    a = np.random.default_rng(0).standard_normal((2, 3)).astype("float32")
+    b = np.random.default_rng(1).standard_normal((2, 3)).astype("float32")
+    got, _ = TOP[name](getattr(sd, name), sd.from_numpy(a), sd.from_numpy(b))
+    np.testing.assert_array_equal(got.numpy(), WANT[name](torch.from_numpy(a), torch.from_numpy(b)))
+
+
+OPS = [
+    "concat",
+    "stack",
+    "split",
+    "chunk",
+    "where",
+    "matmul",
+    "maximum",
+    "minimum",
+    "exp",
+    "log",
+    "sqrt",
+    "abs",
+    "sin",
+    "cos",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "clamp",
+    "softmax",
+    "log_softmax",
+    "reshape",
+    "flatten",
+    "permute",
+    "transpose",
+    "squeeze",
+    "unsqueeze",
+    "broadcast_to",
+    "tril",
+    "triu",
+    "masked_fill",
+    "pad",
+    "gather",
+    "sum",
+    "mean",
+    "argmax",
+    "argmin",
+]
+
+
+@pytest.mark.parametrize("name", OPS)
+def test_top_level_functions_are_the_ops_themselves(name):
+    assert getattr(sd, name) is getattr(sd.ops, name)
+    # `from shapedl import *` must not replace Python's builtins
+    assert (name in sd.__all__) is (name not in {"abs", "sum"})
+    assert sd.cat is sd.ops.concat
