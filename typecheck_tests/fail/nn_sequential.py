@@ -36,3 +36,11 @@ def symbolic(x: Tensor[tuple[B, D]]) -> None:
     sd.nn.Sequential(sd.nn.Linear(d, 4 * d), sd.nn.GELU(), sd.nn.Linear(3 * d, d))  # E: [shape] Sequential: shapes (..., 4*D) and (D, 3*D): layer 2 (Linear) takes width 3*D at axis -1 but layer 0 gives width 4*D
     block = sd.nn.Sequential(sd.nn.Linear(2 * d, d), sd.nn.GELU())
     block(x)  # E: [shape] Linear: shapes (B, D) and (D, 2*D): input width D at axis -1 differs from in_features 2*D
+
+# the broken link is reported at the layer that does not fit, and once: not again at the call
+chain = sd.nn.Sequential(
+    sd.nn.Linear(4, 16),
+    sd.nn.ReLU(),
+    sd.nn.Linear(8, 2),  # E: [shape] Sequential: shapes (..., 16) and (2, 8): layer 2 (Linear) takes width 8 at axis -1 but layer 0 gives width 16
+)
+chain(sd.randn((3, 4)))

@@ -476,10 +476,31 @@ _KEEP_CHANNELS = _KEEP_SHAPE | {MAXPOOL, AVGPOOL, f"{NN}.norm.BatchNorm2d"}
 
 
 def _chain_error(
-    call: Call, i: int, what: str, need: str, j: int, have: str, shapes: Sequence[Sequence[object]]
+    ctx: FunctionContext,
+    i: int,
+    what: str,
+    need: str,
+    j: int,
+    have: str,
+    shapes: Sequence[Sequence[object]],
 ) -> None:
+    """The broken link, reported at the layer that does not fit (its argument's line)."""
     problem = f"layer {i} ({what}) takes {need} but layer {j} gives {have}"
-    report(call.api, str(shape_error("Sequential", shapes, problem)), call.context, SHAPE)
+    where = ctx.args[i][0] if ctx.args[i] else ctx.context
+    report(ctx.api, str(shape_error("Sequential", shapes, problem)), where, SHAPE)
+
+
+def _broken(ctx: FunctionContext, i: int) -> Type:
+    """The model with layer `i` unknown: its calls report nothing more (one bug, one error)."""
+    t = get_proper_type(ctx.default_return_type)
+    layers = _layers(t)
+    if not isinstance(t, Instance) or layers is None:
+        return ctx.default_return_type
+    known = [AnyType(TypeOfAny.from_error) if k == i else layer for k, layer in enumerate(layers)]
+    if len(t.args) == len(known):  # NOTE: mypy keeps known variadic arguments one by one
+        return t.copy_modified(args=known)
+    fallback = ctx.api.named_generic_type("builtins.tuple", [AnyType(TypeOfAny.special_form)])
+    return t.copy_modified(args=[UnpackType(TupleType(known, fallback))])
 
 
 def sequential_new(ctx: FunctionContext) -> Type:
@@ -492,6 +513,7 @@ def sequential_new(ctx: FunctionContext) -> Type:
     call = from_function(ctx)
     width: tuple[int, Dim] | None = None
     channels: tuple[int, Dim] | None = None
+    broken: int | None = None
     for i, actual in enumerate(ctx.arg_types):
         t = get_proper_type(actual[0]) if len(actual) == 1 else None
         if not isinstance(t, Instance):
@@ -502,7 +524,8 @@ def sequential_new(ctx: FunctionContext) -> Type:
             if width is not None and dims.same(width[1], args[0]) is False:
                 shapes: list[tuple[object, ...]] = [("...", width[1]), (args[1], args[0])]
                 need = f"width {args[0]} at axis -1"
-                _chain_error(call, i, "Linear", need, width[0], f"width {width[1]}", shapes)
+                _chain_error(ctx, i, "Linear", need, width[0], f"width {width[1]}", shapes)
+                broken = i if broken is None else broken
             width, channels = (i, args[1]), None
         elif name == EMBEDDING and len(args) == 2:
             width, channels = (i, args[1]), None
@@ -514,12 +537,13 @@ def sequential_new(ctx: FunctionContext) -> Type:
                 shapes = [("N", channels[1], "..."), (*weight, *kernel)]
                 need = f"{args[0]} channels at axis 1"
                 what = t.type.name
-                _chain_error(call, i, what, need, channels[0], str(channels[1]), shapes)
+                _chain_error(ctx, i, what, need, channels[0], str(channels[1]), shapes)
+                broken = i if broken is None else broken
             width, channels = None, (i, args[1])
         else:
             width = width if name in _KEEP_SHAPE else None
             channels = channels if name in _KEEP_CHANNELS else None
-    return ctx.default_return_type
+    return ctx.default_return_type if broken is None else _broken(ctx, broken)
 
 
 def sequential_call(ctx: MethodContext) -> Type:
