@@ -44,3 +44,4 @@ chain = sd.nn.Sequential(
     sd.nn.Linear(8, 2),  # E: [shape] Sequential: shapes (..., 16) and (2, 8): layer 2 (Linear) takes width 8 at axis -1 but layer 0 gives width 16
 )
 chain(sd.randn((3, 4)))
+sd.nn.Sequential(sd.nn.Conv2d(1, 8, 3), sd.nn.BatchNorm2d(16))  # E: [shape] Sequential: shapes (N, 8, ...) and (16,): layer 1 (BatchNorm2d) takes 16 channels at axis 1 but layer 0 gives 8

@@ -63,3 +63,9 @@ sd.randn((5, 3)) @ h  # E: [shape] matmul: shapes (5, 3) and (4, 8): inner dimen
 h @ sd.randn((5, 3))  # E: [shape] matmul: shapes (4, 8) and (5, 3): inner dimensions differ
 mlp = nn.Sequential(nn.Linear(8, 16), nn.ReLU())
 mlp.layers[1].weight  # E: [attr-defined] "ReLU" has no attribute "weight"
+
+# 10. BatchNorm knows its channels and its rank
+norm = nn.BatchNorm2d(16)
+norm(sd.randn((2, 8, 5, 5)))  # E: [shape] batch_norm: shapes (2, 8, 5, 5) and (16,): running_mean must have shape (8,): the channels at axis 1 of the input
+norm(sd.randn((2, 16)))  # E: [shape] BatchNorm2d: shape (2, 16): expected a 4-d input
+nn.BatchNorm1d(3)(sd.randn((4, 5, 7)))  # E: [shape] batch_norm: shapes (4, 5, 7) and (3,)

@@ -159,3 +159,10 @@ assert (c.item(), grads[b].item(), grads[a].item()) == (195300.0, 97650.0, 23242
 mlp = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
 first: Tensor[tuple[Const[16], Const[8]]] = mlp.layers[0].weight
 assert first.shape == (16, 8)
+
+# ---- 10. BatchNorm with its channels known, in a variable, or annotated bare ----------------
+norm2d: nn.BatchNorm2d = nn.BatchNorm2d(16)
+normed: Tensor[tuple[Const[2], Const[16], Const[5], Const[5]]] = nn.BatchNorm2d(16)(sd.randn((2, 16, 5, 5)))
+channels = int("5")
+assert nn.BatchNorm1d(channels)(sd.randn((4, 5))).shape == (4, 5)
+assert norm2d(sd.randn((1, 16, 2, 2))).shape == (1, 16, 2, 2)

@@ -44,5 +44,5 @@ reveal_type(Swapped(3, 4))  # R: Swapped[Literal[4], Literal[3]]
 reveal_type(Swapped(3, 4)(sd.ones((2, 3))))  # R: Tensor[tuple[Literal[2], Literal[4]], f32, NoTape]
 reveal_type(Wide(3, 4)(sd.ones((2, 5))))  # R: Tensor[Any, f32, NoTape]
 reveal_type(Tagged(8, 3))  # R: Tagged
-reveal_type(sd.nn.BatchNorm1d(3))  # R: BatchNorm1d
+reveal_type(sd.nn.BatchNorm1d(3))  # R: BatchNorm1d[Literal[3]]
 reveal_type(sd.nn.BatchNorm2d(16)(sd.ones((2, 16, 4, 4))))  # R: Tensor[tuple[Literal[2], Literal[16], Literal[4], Literal[4]], f32, NoTape]

@@ -26,6 +26,8 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
 
 # NOTE: the mypy plugin records the normalized shape in this (Any without it)
 Ns = DefaultTypeVar("Ns", default=Any)
+# the number of channels; `BatchNorm2d(16)` is `BatchNorm2d[Const[16]]` with the mypy plugin
+C = DefaultTypeVar("C", bound=int, default=Any)
 Param = Tensor[Any, f32] | None
 
 
@@ -75,7 +77,7 @@ class LayerNorm(Module, Generic[Ns]):
     __call__ = forward
 
 
-class _BatchNorm(Module):
+class _BatchNorm(Module, Generic[C]):
     weight: Param
     bias: Param
     running_mean: Param
@@ -118,7 +120,7 @@ class _BatchNorm(Module):
 
 # NOTE: `init=False`: the constructor is `_BatchNorm`'s, for every checker (the runtime and the
 # mypy plugin keep an inherited hand-written one anyway)
-class BatchNorm1d(_BatchNorm, init=False):
+class BatchNorm1d(_BatchNorm[C], init=False):
     """Batch normalization of `(N, C)` or `(N, C, L)` inputs over all axes but channels.
 
     In training (a traced input) it normalizes with the batch's statistics and updates
@@ -138,7 +140,7 @@ class BatchNorm1d(_BatchNorm, init=False):
     ranks = (2, 3)
 
 
-class BatchNorm2d(_BatchNorm, init=False):
+class BatchNorm2d(_BatchNorm[C], init=False):
     """Batch normalization of `(N, C, H, W)` images per channel; see `BatchNorm1d`.
 
     Shape:

@@ -23,6 +23,7 @@ the layer's, with the layer's call hook, unless the subclass overrides it.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -84,6 +85,8 @@ MAXPOOL = f"{NN}.pool.MaxPool2d"
 AVGPOOL = f"{NN}.pool.AvgPool2d"
 FLATTEN = f"{NN}.activation.Flatten"
 LAYERNORM = f"{NN}.norm.LayerNorm"
+BATCHNORM1D = f"{NN}.norm.BatchNorm1d"
+BATCHNORM2D = f"{NN}.norm.BatchNorm2d"
 EMBEDDING = f"{NN}.embedding.Embedding"
 ATTENTION = f"{NN}.attention.MultiHeadAttention"
 ENCODER_LAYER = f"{NN}.transformer.TransformerEncoderLayer"
@@ -170,6 +173,12 @@ def linear_new(ctx: FunctionContext) -> Type:
     call = from_function(ctx)
     i, o = _value(call, "in_features", UNKNOWN), _value(call, "out_features", UNKNOWN)
     return _refined(ctx, [_dim_type(call, i), _dim_type(call, o)])
+
+
+def batch_norm_new(ctx: FunctionContext) -> Type:
+    """`BatchNorm2d(16)` is `BatchNorm2d[Const[16]]`: the channels its input must have."""
+    call = from_function(ctx)
+    return _refined(ctx, [_dim_type(call, _value(call, "num_features", UNKNOWN))])
 
 
 def embedding_new(ctx: FunctionContext) -> Type:
@@ -429,6 +438,34 @@ def embedding_call(ctx: MethodContext) -> Type:
     return _result(call, x, lambda: rule("embedding", shape, weight))
 
 
+def batch_norm_call(ctx: MethodContext) -> Type:
+    """`BatchNorm2d[C]` on `(N, C', H, W)`: the layer's rank check, then the op's rule with
+    `(C,)` statistics (the runtime's words for a channel mismatch)."""
+    found, args = _input(ctx), _module_args(ctx)
+    t = get_proper_type(ctx.type)
+    if found is None or args is None or len(args) != 1 or not isinstance(t, Instance):
+        return ctx.default_return_type
+    call, x, shape = found
+    ranks = next(filter(None, (_ranks(base.fullname) for base in t.type.mro)), ())
+    if ranks and len(shape) not in ranks:
+        wanted = " or ".join(f"{r}-d" for r in ranks)
+        message = shape_error(t.type.name, [shape], f"expected a {wanted} input")
+        report(call.api, str(message), call.context, SHAPE)
+        return ctx.default_return_type
+    stats = (call.conv.dim(args[0]),)
+    rule = _rule("batch_norm")
+    return _result(call, x, lambda: rule("batch_norm", shape, stats, stats, stats, stats))
+
+
+def _ranks(fullname: str) -> tuple[int, ...]:
+    """The input ranks a shapedl layer class declares (`ranks`), read from the class itself."""
+    module, _, name = fullname.rpartition(".")
+    if not module.startswith(f"{NN}."):
+        return ()
+    ranks: tuple[int, ...] = getattr(getattr(importlib.import_module(module), name), "ranks", ())
+    return ranks
+
+
 def linear_signature(ctx: MethodSigContext) -> FunctionLike:
     """Accept any input width: `linear_call` checks it with the runtime's words."""
     sig = ctx.default_signature
@@ -540,6 +577,16 @@ def sequential_new(ctx: FunctionContext) -> Type:
                 _chain_error(ctx, i, what, need, channels[0], str(channels[1]), shapes)
                 broken = i if broken is None else broken
             width, channels = None, (i, args[1])
+        elif name in (BATCHNORM1D, BATCHNORM2D) and len(args) == 1:
+            # NOTE: after a conv its channels; after a Linear (N, W) its width
+            have = channels or (width if name == BATCHNORM1D else None)
+            if have is not None and dims.same(have[1], args[0]) is False:
+                shapes = [("N", have[1], "..."), (args[0],)]
+                need = f"{args[0]} channels at axis 1"
+                _chain_error(ctx, i, t.type.name, need, have[0], f"{have[1]}", shapes)
+                broken = i if broken is None else broken
+            width = width if name in _KEEP_SHAPE else None
+            channels = channels if name in _KEEP_CHANNELS else None
         else:
             width = width if name in _KEEP_SHAPE else None
             channels = channels if name in _KEEP_CHANNELS else None
@@ -684,6 +731,8 @@ CONSTRUCTORS: dict[str, Callable[[FunctionContext], Type]] = {
     AVGPOOL: pool_new,
     FLATTEN: flatten_new,
     LAYERNORM: layer_norm_new,
+    BATCHNORM1D: batch_norm_new,
+    BATCHNORM2D: batch_norm_new,
     SEQUENTIAL: sequential_new,
     ATTENTION: attention_new,
     ENCODER_LAYER: transformer_layer_new,
@@ -698,6 +747,8 @@ CALLS: dict[str, Callable[[MethodContext], Type]] = {
     f"{AVGPOOL}.__call__": _pool_call("avg_pool2d"),
     f"{FLATTEN}.__call__": flatten_call,
     f"{LAYERNORM}.__call__": layer_norm_call,
+    f"{BATCHNORM1D}.__call__": batch_norm_call,
+    f"{BATCHNORM2D}.__call__": batch_norm_call,
     f"{EMBEDDING}.__call__": embedding_call,
     f"{SEQUENTIAL}.__call__": sequential_call,
     # NOTE: the query only: keys and values may have other widths (kdim, vdim)
