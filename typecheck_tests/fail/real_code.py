@@ -69,3 +69,10 @@ norm = nn.BatchNorm2d(16)
 norm(sd.randn((2, 8, 5, 5)))  # E: [shape] batch_norm: shapes (2, 8, 5, 5) and (16,): running_mean must have shape (8,): the channels at axis 1 of the input
 norm(sd.randn((2, 16)))  # E: [shape] BatchNorm2d: shape (2, 16): expected a 4-d input
 nn.BatchNorm1d(3)(sd.randn((4, 5, 7)))  # E: [shape] batch_norm: shapes (4, 5, 7) and (3,)
+
+# 10. attention checks keys and values against kdim and vdim, not only the query
+q, kv = sd.randn((2, 5, 16)), sd.randn((2, 7, 12))
+nn.MultiHeadAttention(16, 4)(q, kv, kv)  # E: [shape] Linear: shapes (2, 7, 12) and (16, 16): input width 12 at axis -1 differs from in_features 16
+cross = nn.MultiHeadAttention(16, 4, kdim=12, vdim=10)
+cross(q, kv, kv)  # E: [shape] Linear: shapes (2, 7, 12) and (16, 10): input width 12 at axis -1 differs from in_features 10
+cross(q)  # E: [shape] Linear: shapes (2, 5, 16) and (16, 12): input width 16 at axis -1 differs from in_features 12

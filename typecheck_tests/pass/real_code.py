@@ -166,3 +166,7 @@ normed: Tensor[tuple[Const[2], Const[16], Const[5], Const[5]]] = nn.BatchNorm2d(
 channels = int("5")
 assert nn.BatchNorm1d(channels)(sd.randn((4, 5))).shape == (4, 5)
 assert norm2d(sd.randn((1, 16, 2, 2))).shape == (1, 16, 2, 2)
+cross = nn.MultiHeadAttention(16, 4, kdim=12, vdim=10)
+attended: Tensor[tuple[Const[2], Const[5], Const[16]]] = cross(
+    sd.randn((2, 5, 16)), sd.randn((2, 7, 12)), sd.randn((2, 7, 10))
+)

@@ -31,6 +31,9 @@ __all__ = ["MultiHeadAttention", "xavier_uniform"]
 # NOTE: the mypy plugin records embed_dim and num_heads in these (Any without it)
 Em = DefaultTypeVar("Em", default=Any)
 Hn = DefaultTypeVar("Hn", default=Any)
+# the widths of keys and values (`kdim`, `vdim`; the embedding width unless given)
+Kd = DefaultTypeVar("Kd", default=Any)
+Vd = DefaultTypeVar("Vd", default=Any)
 B = TypeVar("B", bound=Dim)
 T = TypeVar("T", bound=Dim)
 E = TypeVar("E", bound=Dim)
@@ -43,7 +46,7 @@ def xavier_uniform(t: AnyTensor, fan_in: int, fan_out: int) -> None:
     t.data = uniform(t.shape, bound, t.device).data.astype(t.data.dtype)
 
 
-class MultiHeadAttention(Module, Generic[Em, Hn]):
+class MultiHeadAttention(Module, Generic[Em, Hn, Kd, Vd]):
     """Multi-head attention, batch first (PyTorch's `MultiheadAttention(batch_first=True)`).
 
     Args:

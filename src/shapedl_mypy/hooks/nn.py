@@ -258,7 +258,8 @@ def layer_norm_new(ctx: FunctionContext) -> Type:
 
 
 def attention_new(ctx: FunctionContext) -> Type:
-    """`MultiHeadAttention(64, 8)` is `MultiHeadAttention[Const[64], Const[8]]`.
+    """`MultiHeadAttention(64, 8)` is `MultiHeadAttention[Const[64], Const[8], Const[64],
+    Const[64]]`: width, heads, and the widths of keys and values (`kdim`, `vdim`).
 
     Heads that cannot divide the width are an error, in the runtime's words.
     """
@@ -269,7 +270,30 @@ def attention_new(ctx: FunctionContext) -> Type:
         if isinstance(rest, int) and rest != 0:
             text = f"MultiHeadAttention: embed_dim={e} must be divisible by num_heads={h}"
             report(call.api, text, call.context, SHAPE)
-    return _refined(ctx, [_dim_type(call, e), _dim_type(call, h)])
+    k, v = _value(call, "kdim", None), _value(call, "vdim", None)
+    widths = [_dim_type(call, e if w is None else w) for w in (k, v)]
+    return _refined(ctx, [_dim_type(call, e), _dim_type(call, h), *widths])
+
+
+def attention_call(ctx: MethodContext) -> Type:
+    """Query, key and value meet their projections: widths `E`, `kdim` and `vdim` (a key left
+    out is the query, a value left out the key, as at run time); `Linear`'s words if not."""
+    args = _module_args(ctx)
+    if args is None or len(args) != 4:
+        return ctx.default_return_type
+    call = Call(ctx.api, ctx.context, ctx.default_return_type)
+    e, kd, vd = (call.conv.dim(args[i]) for i in (0, 2, 3))
+    shapes: list[Shape | None] = []
+    for i in range(3):
+        actual = ctx.arg_types[i] if i < len(ctx.arg_types) else []
+        parts = tensor_parts(actual[0]) if len(actual) == 1 else None
+        given = None if parts is None else call.conv.shape(parts[0])
+        shapes.append(given if actual else (shapes[-1] if shapes else None))
+    for shape, width in zip(shapes, (e, kd, vd), strict=True):
+        if shape and dims.same(shape[-1], width) is False:
+            report(call.api, str(linear_message(shape, e, width)), call.context, SHAPE)
+            break
+    return ctx.default_return_type
 
 
 def transformer_layer_new(ctx: FunctionContext) -> Type:
@@ -751,8 +775,7 @@ CALLS: dict[str, Callable[[MethodContext], Type]] = {
     f"{BATCHNORM2D}.__call__": batch_norm_call,
     f"{EMBEDDING}.__call__": embedding_call,
     f"{SEQUENTIAL}.__call__": sequential_call,
-    # NOTE: the query only: keys and values may have other widths (kdim, vdim)
-    f"{ATTENTION}.__call__": _width_call(1),
+    f"{ATTENTION}.__call__": attention_call,
     f"{ENCODER_LAYER}.__call__": _width_call(1),
     f"{DECODER_LAYER}.__call__": _width_call(2),
 }
