@@ -98,8 +98,9 @@ def _declared(node: SymbolNode | None) -> list[Type]:
     if isinstance(node, (FuncBase, Var)):
         return [node.type] if node.type is not None else []
     if isinstance(node, TypeInfo):
-        members = (sym.node for base in node.mro for sym in base.names.values())
-        return [t for m in members for t in _declared_member(m)]
+        # NOTE: a class is called through its constructor
+        found = (node.get(name) for name in ("__init__", "__new__"))
+        return [t for sym in found if sym is not None for t in _declared_member(sym.node)]
     return []
 
 
