@@ -203,33 +203,10 @@ def _steps(
     batches = 0
     for x, y in train:
         batches += 1
-        applied = False
         try:
-            for cb in callbacks:
-                cb.on_step_begin(run)
-            xb, yb = (
-                inputs.tensor(x, run.device, step.cast),
-                inputs.tensor(y, run.device, step.cast),
-            )
-            out, value, figure = step.forward(xb, yb)
-            if math.isfinite(figure) or step.on_nonfinite == "continue":
-                grads = value.backward()
-                with interrupts.held():  # NOTE: a second Ctrl-C waits for the whole update
-                    step.optimizer.update(step.model, grads)
-                    applied = True
-                figures = step.figures(figure, out, yb)
-                totals.add(figures, len(x))
-                if display.bar is not None:
-                    display.step(totals.means())
-                for cb in callbacks:
-                    cb.on_step_end(run, figures)
-            else:
-                _non_finite(run, step, figure, display)
+            _one_step(run, x, y, step, totals, callbacks, display, interrupts)
         except KeyboardInterrupt:
             interrupts.requested = True
-        if applied:  # NOTE: counted after the callbacks, which see the index of their step
-            run.step += 1
-            run.global_step += 1
         if interrupts.requested:
             _interrupt(run, display)
         elif halt is not None and halt.check_step(run):
