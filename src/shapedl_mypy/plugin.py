@@ -31,7 +31,7 @@ from mypy.types import AnyType, FunctionLike, Type, TypeOfAny
 
 from shapedl_mypy.call import REFLECTED, from_function, from_method, params_of
 from shapedl_mypy.convert import ARITHMETIC, TENSOR, TYPES
-from shapedl_mypy.hooks import canonical, creation, nn, sizes, spellings, tape, unions
+from shapedl_mypy.hooks import canonical, creation, movement, nn, sizes, spellings, tape, unions
 from shapedl_mypy.rules import apply_rule, list_signature, widen_operand
 
 __all__ = ["ShapedlPlugin", "build_tables", "source_hash", "source_roots"]
@@ -293,7 +293,7 @@ class ShapedlPlugin(Plugin):
         if fullname == f"{TENSOR}.shape":
             return _safe(sizes.shape_attribute_hook)
         if fullname == f"{TENSOR}.T":
-            return _safe(tape.transpose_attribute_hook)
+            return _safe(movement.transpose_attribute_hook)
         if self._declares_arithmetic(fullname):
             return _safe(canonical.attribute)
         return None

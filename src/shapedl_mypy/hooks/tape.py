@@ -5,11 +5,11 @@ from __future__ import annotations
 from mypy.plugin import AttributeContext, MethodContext
 from mypy.types import Instance, Type, UnionType, get_proper_type
 
-from shapedl.errors import not_matrix_t, not_scalar, untraced
-from shapedl_mypy.codes import SHAPE, TAPE, report
-from shapedl_mypy.convert import TENSOR, TYPES, Converter, any_type, checker_named, tensor_parts
+from shapedl.errors import not_scalar, untraced
+from shapedl_mypy.codes import TAPE
+from shapedl_mypy.convert import TYPES, Converter, checker_named, tensor_parts
 
-__all__ = ["backward_hook", "drop_self_error", "transpose_attribute_hook"]
+__all__ = ["backward_hook", "drop_self_error"]
 
 
 def backward_hook(ctx: MethodContext) -> Type:
@@ -73,15 +73,3 @@ def drop_self_error(ctx: MethodContext | AttributeContext, name: str) -> None:
                 or info.message.startswith('Error code "misc" not covered by "type: ignore')
             ):
                 infos.remove(info)
-
-
-def transpose_attribute_hook(ctx: AttributeContext) -> Type:
-    """`x.T` on a tensor that is not 2-d: the runtime's [shape] error instead of mypy's."""
-    parts = tensor_parts(ctx.type)
-    conv = Converter(checker_named(ctx.api))
-    shape = None if parts is None else conv.shape(parts[0])
-    if parts is None or shape is None or len(shape) == 2:
-        return ctx.default_attr_type
-    drop_self_error(ctx, "T")
-    report(ctx.api, not_matrix_t(shape), ctx.context, SHAPE)
-    return conv.named(f"{TENSOR}", [any_type(), parts[1], parts[2]])
