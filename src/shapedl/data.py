@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Generic, TypedDict, TypeVar, Unpack, overload
 
+from typing_extensions import TypeVar as DefaultTypeVar
 from typing_extensions import TypeVarTuple
 
 from shapedl.device import Device, default_device
@@ -26,8 +27,10 @@ F = TypeVarTuple("F")
 G = TypeVarTuple("G")
 DX = TypeVar("DX", bound=DType)
 DY = TypeVar("DY", bound=DType)
-X = TypeVar("X", covariant=True)
-Y = TypeVar("Y", covariant=True)
+# NOTE: defaults, so `Batches(x_array, y_array, 32)` (types not inferable from arrays) is typed
+# tensors of unknown shape rather than "Need type annotation"
+X = DefaultTypeVar("X", covariant=True, default=Tensor[Any, Any, NoTape])
+Y = DefaultTypeVar("Y", covariant=True, default=Tensor[Any, Any, NoTape])
 
 
 def as_tensor(data: Any, device: Device) -> Tensor[Any, Any, NoTape]:

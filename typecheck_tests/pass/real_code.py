@@ -170,3 +170,7 @@ cross = nn.MultiHeadAttention(16, 4, kdim=12, vdim=10)
 attended: Tensor[tuple[Const[2], Const[5], Const[16]]] = cross(
     sd.randn((2, 5, 16)), sd.randn((2, 7, 12)), sd.randn((2, 7, 10))
 )
+
+# ---- 5. NumPy data straight into batches -------------------------------------------------------
+for bx, by in sd.data.Batches(data[:, 0], np.zeros(64, np.int64), 16, shuffle=False):
+    assert bx.shape == (16, 28, 28) and by.shape == (16,)
