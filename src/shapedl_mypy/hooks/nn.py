@@ -342,8 +342,8 @@ def _decode(conv: Converter, typ: Type) -> object:
         return t.value
     if isinstance(t, NoneType):
         return None
-    if isinstance(t, Instance):
-        return conv.dim(t)
+    if isinstance(t, (Instance, AnyType)):
+        return conv.dim(t)  # NOTE: `Any` (a size known only at run time) is `DYN`
     return UNKNOWN
 
 
