@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pytest
@@ -15,7 +15,8 @@ import shapedl as sd
 from shapedl import dims, losses
 from shapedl.ops import REGISTRY
 
-REDUCTIONS = ["mean", "sum", "none"]
+Reduction = Literal["mean", "sum", "none"]
+REDUCTIONS: list[Reduction] = ["mean", "sum", "none"]
 DTYPES = ["float32", "float64"]
 
 
@@ -61,7 +62,7 @@ POINTWISE: list[tuple[str, Callable[..., Any], Callable[..., Any]]] = [
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("name, sd_fn, torch_fn", POINTWISE, ids=[c[0] for c in POINTWISE])
 def test_pointwise_losses_match_torch(
-    name: str, sd_fn: Any, torch_fn: Any, reduction: str, dtype: str
+    name: str, sd_fn: Any, torch_fn: Any, reduction: Reduction, dtype: str
 ) -> None:
     x, t = randn(5, 3, 2, dtype=dtype, seed=1) * 2, randn(5, 3, 2, dtype=dtype, seed=2)
     compare(
@@ -73,7 +74,7 @@ def test_pointwise_losses_match_torch(
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_binary_cross_entropy_with_logits_matches_torch(reduction: str, dtype: str) -> None:
+def test_binary_cross_entropy_with_logits_matches_torch(reduction: Reduction, dtype: str) -> None:
     logits = randn(6, 4, dtype=dtype, seed=1) * 3
     logits[0, :] = [60.0, -60.0, 200.0, -200.0]  # stable far out
     target = np.random.default_rng(2).random((6, 4)).astype(dtype)
@@ -92,7 +93,7 @@ CE_SHAPES = [((7, 5), (7,)), ((3, 4, 2, 3), (3, 2, 3)), ((6,), ())]
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shapes", CE_SHAPES, ids=str)
 def test_cross_entropy_with_class_indices_matches_torch(
-    shapes: tuple[tuple[int, ...], tuple[int, ...]], reduction: str, smoothing: float
+    shapes: tuple[tuple[int, ...], tuple[int, ...]], reduction: Reduction, smoothing: float
 ) -> None:
     (logits_shape, target_shape), n = shapes, shapes[0][1 if len(shapes[0]) > 1 else 0]
     compare(
@@ -106,7 +107,7 @@ def test_cross_entropy_with_class_indices_matches_torch(
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shape", [(7, 5), (3, 4, 2, 3)], ids=str)
 def test_cross_entropy_with_probabilities_matches_torch(
-    shape: tuple[int, ...], reduction: str, smoothing: float
+    shape: tuple[int, ...], reduction: Reduction, smoothing: float
 ) -> None:
     compare(
         lambda x, t: losses.cross_entropy_with_logits_loss(x, t, reduction, smoothing),
@@ -135,7 +136,7 @@ def test_cross_entropy_gradient_matches_differences() -> None:
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shapes", CE_SHAPES, ids=str)
 def test_nll_loss_matches_torch(
-    shapes: tuple[tuple[int, ...], tuple[int, ...]], reduction: str
+    shapes: tuple[tuple[int, ...], tuple[int, ...]], reduction: Reduction
 ) -> None:
     (log_shape, target_shape), n = shapes, shapes[0][1 if len(shapes[0]) > 1 else 0]
     compare(
@@ -145,7 +146,7 @@ def test_nll_loss_matches_torch(
     )
 
 
-def torch_kl(logits: torch.Tensor, target: torch.Tensor, reduction: str) -> torch.Tensor:
+def torch_kl(logits: torch.Tensor, target: torch.Tensor, reduction: Reduction) -> torch.Tensor:
     """The documented PyTorch equivalent of `kl_div_with_logits_loss`."""
     a = 1 if logits.ndim >= 2 else 0
     kl = F.kl_div(F.log_softmax(logits, a), target, reduction="none")
@@ -160,7 +161,7 @@ def torch_kl(logits: torch.Tensor, target: torch.Tensor, reduction: str) -> torc
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shape", [(6, 5), (3, 4, 2), (5,)], ids=str)
 def test_kl_div_with_logits_matches_torch(
-    shape: tuple[int, ...], reduction: str, dtype: str
+    shape: tuple[int, ...], reduction: Reduction, dtype: str
 ) -> None:
     axis = 1 if len(shape) >= 2 else 0
     compare(
@@ -185,6 +186,7 @@ def test_kl_div_counts_a_zero_target_as_zero() -> None:
     grads = losses.kl_div_with_logits_loss(logits, sd.from_numpy(target)).backward()
     tl = torch.from_numpy(np.asarray(logits.numpy())).requires_grad_()
     torch_kl(tl, torch.from_numpy(target), "mean").backward()
+    assert tl.grad is not None
     np.testing.assert_allclose(grads[logits].numpy(), tl.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
@@ -251,7 +253,7 @@ def test_target_shape_errors_name_the_loss_both_shapes_and_the_axis(
 
 
 OTHER_ERRORS = [
-    (lambda: losses.mse_loss(f32(2), f32(2), "avg"), ValueError, "invalid reduction 'avg'"),
+    (lambda: losses.mse_loss(f32(2), f32(2), "avg"), ValueError, "invalid reduction 'avg'"),  # type: ignore[arg-type]
     (
         lambda: losses.cross_entropy_with_logits_loss(f32(2, 3), sd.tensor([0, 3])),
         ValueError,

@@ -61,6 +61,7 @@ def check_module(
     (tout * torch.from_numpy(w)).sum().backward()
     for i, (x, t) in enumerate(zip(xs, ts, strict=True)):
         if t.requires_grad:
+            assert t.grad is not None
             np.testing.assert_allclose(
                 grads[x].numpy(), t.grad.numpy(), rtol=rtol, atol=atol, err_msg=f"input {i}"
             )
@@ -69,7 +70,9 @@ def check_module(
     assert params, "the module has no parameters to compare"
     for name, p in params.items():
         tname, index = _source(mapping, name)
-        want = tparams[tname].grad[index].numpy()
+        grad = tparams[tname].grad
+        assert grad is not None, f"torch gave {tname} no gradient"
+        want = grad[index].numpy()
         np.testing.assert_allclose(
             grads[p].numpy(), want, rtol=rtol, atol=atol, err_msg=f"gradient of {name}"
         )

@@ -328,7 +328,7 @@ BAD = [
         TypeError,
         "embedding: index must be an integer tensor",
     ),
-    ("astype string", lambda: X.astype("float64"), TypeError, "astype: dtype must be"),
+    ("astype string", lambda: X.astype("float64"), TypeError, "astype: dtype must be"),  # type: ignore[arg-type]
 ]
 
 

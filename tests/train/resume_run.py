@@ -53,4 +53,4 @@ def train(
 
 if __name__ == "__main__":
     kill = int(sys.argv[3]) if len(sys.argv) > 3 else None
-    np.savez(sys.argv[2], **train(sys.argv[1], kill))
+    np.savez(sys.argv[2], **train(sys.argv[1], kill))  # type: ignore[arg-type]  # NOTE: numpy's stub

@@ -126,4 +126,4 @@ if __name__ == "__main__":
         trials.update({f"placed{i}.{n}": a for n, a in placed(s, k).items()})
     for i in range(TIMED):
         trials.update({f"timed{i}.{n}": a for n, a in timed(i).items()})
-    np.savez(sys.argv[1], **trials)
+    np.savez(sys.argv[1], **trials)  # type: ignore[arg-type]  # NOTE: numpy's stub reads **arrays as allow_pickle

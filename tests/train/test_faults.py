@@ -176,7 +176,7 @@ def test_two_ctrl_cs_never_leave_a_half_updated_model(tmp_path: Path) -> None:
 
 # ---- items 3 and 4: a failed resume changes nothing and names the file -----------------
 def snapshot(model: Any, opt: Any) -> dict[str, Any]:
-    state = {f"w.{k}": v for k, v in weights(model).items()}
+    state: dict[str, Any] = {f"w.{k}": v for k, v in weights(model).items()}
     state.update({f"o.{k}": np.array(v, copy=True) for k, v in opt.state_dict().items()})
     state["rng"] = json.dumps(sd.default_device().rng.bit_generator.state)
     return state
