@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from shapedl.types import DTYPES
+
 __all__ = [
     "DTypeError",
     "NotStatic",
@@ -79,15 +81,8 @@ def not_scalar(shape: Sequence[object]) -> str:
     )
 
 
-_SHORT = {
-    "float16": "f16",
-    "bfloat16": "bf16",
-    "float32": "f32",
-    "float64": "f64",
-    "int32": "i32",
-    "int64": "i64",
-    "bool": "bool_",
-}
+# NOTE: the names users write (`sd.f32`) of NumPy's dtype names, from the one table in types
+_SHORT = {name: cls.__name__ for name, cls in DTYPES.items()}
 
 
 def _kind(name: str) -> int:

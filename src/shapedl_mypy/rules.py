@@ -30,6 +30,7 @@ from mypy.types import (
 from shapedl.dims import Shape
 from shapedl.errors import NotStatic, ShapeError
 from shapedl.ops.registry import OpSpec
+from shapedl.types import DTYPES
 from shapedl_mypy.call import Call
 from shapedl_mypy.codes import SHAPE, report
 from shapedl_mypy.convert import (
@@ -47,15 +48,7 @@ __all__ = ["apply_rule", "list_signature", "make_tensor", "rule_kwargs", "tape_o
 
 NOTAPE = f"{TYPES}.NoTape"
 TRACED = f"{TYPES}.Traced"
-_DTYPE_CLASSES = {
-    "float16": "f16",
-    "bfloat16": "bf16",
-    "float32": "f32",
-    "float64": "f64",
-    "int32": "i32",
-    "int64": "i64",
-    "bool": "bool_",
-}
+_DTYPE_CLASSES = {name: cls.__name__ for name, cls in DTYPES.items()}
 
 
 def _operand_shape(call: Call, typ: Type) -> Shape | None | object:
