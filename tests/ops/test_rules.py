@@ -265,6 +265,21 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"logits": T(4, 3), "target": T(4, 3).softmax()},
         {"logits": T(4, 3), "target": T(4, 3).softmax(), "reduction": "none"},
     ],
+    # ---- issue 11: logic, rearrange ----
+    **{op: _compare() for op in ["logical_and", "logical_or", "logical_xor"]},
+    "logical_not": [{"x": M(2, 3)}, {"x": T(4)}],
+    "roll": [{"x": T(2, 3), "shifts": 1}, {"x": T(2, 3, 4), "shifts": (1, -2), "axis": (0, 2)}],
+    "flip": [{"x": T(2, 3)}, {"x": T(2, 3, 4), "axis": (0, -1)}],
+    "repeat": [
+        {"x": T(2, 3), "repeats": 2, "axis": 1},
+        {"x": T(2, 3), "repeats": 3},
+        {"x": T(3, 2), "repeats": [2, 0, 1], "axis": 0},
+    ],
+    "tile": [
+        {"x": T(2, 3), "reps": (2, 3)},
+        {"x": T(3), "reps": (2, 1, 2)},
+        {"x": T(2), "reps": 3},
+    ],
 }
 
 # statics that are sizes (symbolic in the symbolic run); other statics stay literal

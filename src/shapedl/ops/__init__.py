@@ -10,10 +10,12 @@ from shapedl.ops import (
     elementwise,
     index,
     join,
+    logic,
     mask,
     movement,
     norm,
     pool,
+    rearrange,
     reduce,
 )
 from shapedl.ops.attention import *  # noqa: F403
@@ -25,12 +27,14 @@ from shapedl.ops.elementwise import *  # noqa: F403
 from shapedl.ops.embedding import *  # noqa: F403
 from shapedl.ops.index import *  # noqa: F403
 from shapedl.ops.join import *  # noqa: F403
+from shapedl.ops.logic import *  # noqa: F403
 from shapedl.ops.mask import *  # noqa: F403
 from shapedl.ops.matmul import *  # noqa: F403
 from shapedl.ops.movement import *  # noqa: F403
 from shapedl.ops.norm import *  # noqa: F403
 from shapedl.ops.pad import *  # noqa: F403
 from shapedl.ops.pool import *  # noqa: F403
+from shapedl.ops.rearrange import *  # noqa: F403
 from shapedl.ops.reduce import *  # noqa: F403
 from shapedl.ops.registry import REGISTRY, OpSpec, register
 from shapedl.ops.softmax import *  # noqa: F403
@@ -46,9 +50,11 @@ __all__ = [
     "elementwise",
     "index",
     "join",
+    "logic",
     "mask",
     "movement",
     "norm",
     "pool",
+    "rearrange",
     "reduce",
 ]
