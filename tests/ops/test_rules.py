@@ -280,6 +280,16 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"x": T(3), "reps": (2, 1, 2)},
         {"x": T(2), "reps": 3},
     ],
+    # ---- issue 11: scan, sort ----
+    **{
+        op: [{"x": T(2, 3), "axis": 1}, {"x": T(2, 3)}, {"x": T(4, 3), "axis": -2}]
+        for op in ["cumsum", "cumprod"]
+    },
+    "argsort": [
+        {"x": T(2, 3)},
+        {"x": T(2, 3), "axis": None},
+        {"x": T(4, 3), "axis": 0, "descending": True},
+    ],
 }
 
 # statics that are sizes (symbolic in the symbolic run); other statics stay literal

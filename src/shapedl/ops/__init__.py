@@ -1,6 +1,6 @@
 """Every op of shapedl, one module per op family; `REGISTRY` holds their shape rules."""
 
-# NOTE: the modules dropout, embedding, matmul, pad and softmax are not bound here: their
+# NOTE: the modules dropout, embedding, matmul, pad, softmax and sort are not bound here: their
 # functions of the same name (from the star imports) are `sd.ops.matmul` and so on.
 from shapedl.ops import (
     attention,
@@ -17,6 +17,7 @@ from shapedl.ops import (
     pool,
     rearrange,
     reduce,
+    scan,
 )
 from shapedl.ops.attention import *  # noqa: F403
 from shapedl.ops.compare import *  # noqa: F403
@@ -37,7 +38,9 @@ from shapedl.ops.pool import *  # noqa: F403
 from shapedl.ops.rearrange import *  # noqa: F403
 from shapedl.ops.reduce import *  # noqa: F403
 from shapedl.ops.registry import REGISTRY, OpSpec, register
+from shapedl.ops.scan import *  # noqa: F403
 from shapedl.ops.softmax import *  # noqa: F403
+from shapedl.ops.sort import *  # noqa: F403
 
 __all__ = [
     "REGISTRY",
@@ -57,4 +60,5 @@ __all__ = [
     "pool",
     "rearrange",
     "reduce",
+    "scan",
 ]
