@@ -290,6 +290,12 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"x": T(2, 3), "axis": None},
         {"x": T(4, 3), "axis": 0, "descending": True},
     ],
+    # ---- issue 11: scatter ----
+    "one_hot": [{"index": I(2, 3, high=4), "num_classes": 4}, {"index": I(5), "num_classes": 2}],
+    "scatter_add": [
+        {"x": T(4, 3), "axis": 0, "index": I(5, 3, high=4), "src": T(5, 3)},
+        {"x": T(4, 3), "axis": 1, "index": I(2, 2, high=3), "src": T(3, 4)},
+    ],
 }
 
 # statics that are sizes (symbolic in the symbolic run); other statics stay literal

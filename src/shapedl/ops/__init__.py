@@ -18,6 +18,7 @@ from shapedl.ops import (
     rearrange,
     reduce,
     scan,
+    scatter,
 )
 from shapedl.ops.attention import *  # noqa: F403
 from shapedl.ops.compare import *  # noqa: F403
@@ -39,6 +40,7 @@ from shapedl.ops.rearrange import *  # noqa: F403
 from shapedl.ops.reduce import *  # noqa: F403
 from shapedl.ops.registry import REGISTRY, OpSpec, register
 from shapedl.ops.scan import *  # noqa: F403
+from shapedl.ops.scatter import *  # noqa: F403
 from shapedl.ops.softmax import *  # noqa: F403
 from shapedl.ops.sort import *  # noqa: F403
 
@@ -61,4 +63,5 @@ __all__ = [
     "rearrange",
     "reduce",
     "scan",
+    "scatter",
 ]
