@@ -296,6 +296,27 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"x": T(4, 3), "axis": 0, "index": I(5, 3, high=4), "src": T(5, 3)},
         {"x": T(4, 3), "axis": 1, "index": I(2, 2, high=3), "src": T(3, 4)},
     ],
+    # ---- issue 11: activation, normalize ----
+    **{op: _unary() for op in ["selu", "softsign", "mish"]},
+    "elu": _unary({"x": T(2, 3), "alpha": 0.5}),
+    "hardtanh": _unary({"x": T(3, 2), "min_val": 0.7, "max_val": 1.2}),
+    "prelu": [
+        {"x": T(2, 3, 4), "weight": T(3)},
+        {"x": T(4), "weight": T(1)},
+        {"x": T(2, 3), "weight": T()},
+    ],
+    "rms_norm": [
+        {"x": T(2, 3, 4), "normalized_shape": 4, "weight": T(4)},
+        {"x": T(2, 3, 4), "normalized_shape": (3, 4)},
+    ],
+    "group_norm": [
+        {"x": T(2, 6, 4), "num_groups": 3, "weight": T(6), "bias": T(6)},
+        {"x": T(3, 4), "num_groups": 2},
+    ],
+    "cosine_similarity": [
+        {"a": T(4, 5), "b": T(4, 5)},
+        {"a": T(3, 1, 5), "b": T(4, 5), "axis": 0},
+    ],
 }
 
 # statics that are sizes (symbolic in the symbolic run); other statics stay literal

@@ -3,6 +3,7 @@
 # NOTE: the modules dropout, embedding, matmul, pad, softmax and sort are not bound here: their
 # functions of the same name (from the star imports) are `sd.ops.matmul` and so on.
 from shapedl.ops import (
+    activation,
     attention,
     compare,
     conv,
@@ -14,12 +15,14 @@ from shapedl.ops import (
     mask,
     movement,
     norm,
+    normalize,
     pool,
     rearrange,
     reduce,
     scan,
     scatter,
 )
+from shapedl.ops.activation import *  # noqa: F403
 from shapedl.ops.attention import *  # noqa: F403
 from shapedl.ops.compare import *  # noqa: F403
 from shapedl.ops.conv import *  # noqa: F403
@@ -34,6 +37,7 @@ from shapedl.ops.mask import *  # noqa: F403
 from shapedl.ops.matmul import *  # noqa: F403
 from shapedl.ops.movement import *  # noqa: F403
 from shapedl.ops.norm import *  # noqa: F403
+from shapedl.ops.normalize import *  # noqa: F403
 from shapedl.ops.pad import *  # noqa: F403
 from shapedl.ops.pool import *  # noqa: F403
 from shapedl.ops.rearrange import *  # noqa: F403
@@ -48,6 +52,7 @@ __all__ = [
     "REGISTRY",
     "OpSpec",
     "register",
+    "activation",
     "attention",
     "compare",
     "conv",
@@ -59,6 +64,7 @@ __all__ = [
     "mask",
     "movement",
     "norm",
+    "normalize",
     "pool",
     "rearrange",
     "reduce",
