@@ -317,6 +317,21 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"a": T(4, 5), "b": T(4, 5)},
         {"a": T(3, 1, 5), "b": T(4, 5), "axis": 0},
     ],
+    # ---- issue 11: resample ----
+    **{
+        op: [
+            {"x": T(2, 3, 7, 5), "output_size": (3, 2)},
+            {"x": T(3, 4, 5), "output_size": 1},
+            {"x": T(1, 2, 4, 6), "output_size": (None, 4)},
+        ]
+        for op in ["adaptive_avg_pool2d", "adaptive_max_pool2d"]
+    },
+    "interpolate": [
+        {"x": T(2, 3, 4, 5), "size": (8, 3)},
+        {"x": T(2, 3, 5, 3), "scale_factor": 1.7, "mode": "bilinear"},
+        {"x": T(2, 3, 4), "scale_factor": 2},
+        {"x": T(1, 2, 4, 4), "size": 6, "mode": "bilinear", "align_corners": True},
+    ],
 }
 
 # statics that are sizes (symbolic in the symbolic run); other statics stay literal

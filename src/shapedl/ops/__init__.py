@@ -19,6 +19,7 @@ from shapedl.ops import (
     pool,
     rearrange,
     reduce,
+    resample,
     scan,
     scatter,
 )
@@ -43,6 +44,7 @@ from shapedl.ops.pool import *  # noqa: F403
 from shapedl.ops.rearrange import *  # noqa: F403
 from shapedl.ops.reduce import *  # noqa: F403
 from shapedl.ops.registry import REGISTRY, OpSpec, register
+from shapedl.ops.resample import *  # noqa: F403
 from shapedl.ops.scan import *  # noqa: F403
 from shapedl.ops.scatter import *  # noqa: F403
 from shapedl.ops.softmax import *  # noqa: F403
@@ -68,6 +70,7 @@ __all__ = [
     "pool",
     "rearrange",
     "reduce",
+    "resample",
     "scan",
     "scatter",
 ]
