@@ -10,6 +10,7 @@ a literal int (`DYN`) never raises in a rule: the dims it decides become `DYN`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import index
 from typing import Any
 
 from shapedl import dims
@@ -163,7 +164,8 @@ def repeat(
     xp = x.xp
     flat = x.data.reshape(-1) if axis is None else x.data
     a = 0 if axis is None else axis % x.ndim
-    counts = xp.asarray(repeats, dtype="int64")
+    # NOTE: a Python int or list, which every backend's `repeat` takes (CuPy no array)
+    counts = [int(r) for r in repeats] if isinstance(repeats, Sequence) else index(repeats)
     out = xp.repeat(flat, counts, axis=a)
     source = xp.repeat(xp.arange(flat.shape[a]), counts)
 

@@ -16,8 +16,6 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-import numpy as np
-
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import DYN, Dim, Shape
@@ -95,17 +93,17 @@ def _gathered(xp: Any, a: Array, index: Array) -> Array:
     return a[(index, *rest)]
 
 
-def _weighted_pass(xp: Any, index: np.ndarray, weight: np.ndarray | None) -> Pass:
+def _weighted_pass(xp: Any, index: Array, weight: Array | None) -> Pass:
     """Output `i` is `sum_k weight[i, k] * a[index[i, k]]` (or `a[index[i, 0]]`, no weight)."""
 
     def run(a: Array) -> tuple[Array, Callable[[Array], Array]]:
-        idx = xp.asarray(index)
+        idx = index
         tail = (1,) * (a.ndim - 1)
         if weight is None:
             out = a[idx[:, 0]]
             w = None
         else:
-            w = xp.asarray(weight, dtype=a.dtype).reshape(weight.shape + tail)
+            w = weight.astype(a.dtype).reshape(weight.shape + tail)
             out = (w * a[idx]).sum(axis=1)
 
         def back(g: Array) -> Array:
@@ -242,35 +240,35 @@ def interpolate_rule(
     return (*x[:2], *out)
 
 
-def _nearest(n: int, m: int, scale: float | None) -> np.ndarray:
+def _nearest(xp: Any, n: int, m: int, scale: float | None) -> Array:
     """PyTorch's `nearest_idx`, in its float32 arithmetic."""
     if m == n:
-        return np.arange(m)[:, None]
+        return xp.arange(m)[:, None]
     if m == 2 * n:
-        return (np.arange(m) >> 1)[:, None]
-    s = np.float32(1.0 / scale) if scale else np.float32(n) / np.float32(m)
-    src = np.floor(np.arange(m).astype(np.float32) * s).astype(np.int64)
-    out: np.ndarray = np.minimum(src, n - 1)[:, None]
-    return out
+        return (xp.arange(m) >> 1)[:, None]
+    f32 = xp.float32
+    s = f32(1.0 / scale) if scale else f32(n) / f32(m)
+    src = xp.floor(xp.arange(m).astype(f32) * s).astype("int64")
+    return xp.minimum(src, n - 1)[:, None]
 
 
 def _linear(
-    n: int, m: int, scale: float | None, align: bool, dtype: Any
-) -> tuple[np.ndarray, np.ndarray]:
+    xp: Any, n: int, m: int, scale: float | None, align: bool, dtype: Any
+) -> tuple[Array, Array]:
     """PyTorch's bilinear source indices and weights, `(m, 2)` each, in its arithmetic."""
     if m == n:
-        return np.stack([np.arange(m)] * 2, 1), np.array([[1.0, 0.0]] * m)
-    t = np.dtype(dtype).type
+        return xp.stack([xp.arange(m)] * 2, 1), xp.asarray([[1.0, 0.0]] * m, dtype=dtype)
+    t = dtype.type  # NOTE: PyTorch computes in float32 for float32 inputs
     if align:
         s = t(n - 1) / t(m - 1) if m > 1 else t(0)
     else:
         s = t(1.0 / scale) if scale else t(n) / t(m)
-    i = np.arange(m).astype(t)
-    src = s * i if align else np.maximum(s * (i + t(0.5)) - t(0.5), t(0))
-    i0 = np.minimum(np.floor(src).astype(np.int64), n - 1)
-    lam = np.clip(src - i0.astype(t), 0, 1)
+    i = xp.arange(m).astype(dtype)
+    src = s * i if align else xp.maximum(s * (i + t(0.5)) - t(0.5), t(0))
+    i0 = xp.minimum(xp.floor(src).astype("int64"), n - 1)
+    lam = xp.clip(src - i0.astype(dtype), 0, 1)
     i1 = i0 + (i0 < n - 1)
-    return np.stack([i0, i1], 1), np.stack([1 - lam, lam], 1)
+    return xp.stack([i0, i1], 1), xp.stack([1 - lam, lam], 1)
 
 
 @register(
@@ -316,8 +314,8 @@ def interpolate(
     for axis in range(2, x.ndim):
         n, m, sf = x.shape[axis], cast(int, shape[axis]), scales[axis - 2]
         if mode == "nearest":
-            run = _weighted_pass(x.xp, _nearest(n, m, sf), None)
+            run = _weighted_pass(x.xp, _nearest(x.xp, n, m, sf), None)
         else:
-            run = _weighted_pass(x.xp, *_linear(n, m, sf, align_corners, x.data.dtype))
+            run = _weighted_pass(x.xp, *_linear(x.xp, n, m, sf, align_corners, x.data.dtype))
         out = _along(out, axis, run)
     return out
