@@ -25,6 +25,7 @@ MODULES = [
     "benchmarks.core",
     "benchmarks.train_step",
     "benchmarks.conv",
+    "benchmarks.resample",
     "benchmarks.fit",
     "benchmarks.plugin",
 ]

@@ -97,21 +97,20 @@ def _weighted_pass(xp: Any, index: Array, weight: Array | None) -> Pass:
     """Output `i` is `sum_k weight[i, k] * a[index[i, k]]` (or `a[index[i, 0]]`, no weight)."""
 
     def run(a: Array) -> tuple[Array, Callable[[Array], Array]]:
-        idx = index
-        tail = (1,) * (a.ndim - 1)
+        m, n = index.shape[0], a.shape[0]
         if weight is None:
-            out = a[idx[:, 0]]
-            w = None
+            out, w = a[index[:, 0]], xp.ones(index.shape, dtype=a.dtype)
         else:
-            w = weight.astype(a.dtype).reshape(weight.shape + tail)
-            out = (w * a[idx]).sum(axis=1)
+            w = weight.astype(a.dtype)
+            out = w[:, 0].reshape((m,) + (1,) * (a.ndim - 1)) * a[index[:, 0]]
+            out += w[:, 1:].reshape((m,) + (1,) * (a.ndim - 1)) * a[index[:, 1]]
+        # NOTE: the backward as one (m, n) matrix product, several times faster than add.at
+        # over the whole gradient; the forward gathers, so a non-finite input stays local
+        spread = xp.zeros((m, n), dtype=a.dtype)
+        xp.add.at(spread, (xp.arange(m)[:, None], index), w)
 
         def back(g: Array) -> Array:
-            grad = xp.zeros(a.shape, dtype=g.dtype)
-            parts = g[:, None] if w is None else w * g[:, None]
-            flat = idx[:, :1] if w is None else idx
-            xp.add.at(grad, flat.reshape(-1), parts.reshape((-1,) + g.shape[1:]))
-            return grad
+            return (spread.T @ g.reshape(m, -1)).reshape(a.shape)
 
         return out, back
 
