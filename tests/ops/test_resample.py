@@ -84,7 +84,7 @@ ERRORS = [
     (lambda x: sd.ops.interpolate(x, size=4, scale_factor=2), IP + ": give exactly one"),
     (lambda x: sd.ops.interpolate(x[0], size=4, mode="bilinear"), r"interpolate: shape "
      r"\(3, 6, 5\): mode 'bilinear' needs a 4-d input, not rank 3"),
-    (lambda x: sd.ops.interpolate(x, size=(4, 5, 6)), IP + r": \(4, 5, 6\) has 3 sizes for 2 "),
+    (lambda x: sd.ops.interpolate(x, size=(4, 5, 6)), IP + r": size \(4, 5, 6\) has 3 sizes for 2"),
     (lambda x: sd.ops.interpolate(x, scale_factor=-2.0), IP + r": scale_factor -2.0 must be pos"),
 ]  # fmt: skip
 

@@ -42,15 +42,13 @@ def _along(x: Tensor[Any, Any, Any], axis: int, run: Pass) -> Tensor[Any, Any, A
     )
 
 
-def _add_at(xp: Any, shape: tuple[int, ...], index: Array, g: Array) -> Array:
-    """Zeros of `shape` with `g[i, r...]` added at `[index[i, r...], r...]` (axis 0 picked)."""
-    grad = xp.zeros(shape, dtype=g.dtype)
+def _key(xp: Any, index: Array) -> tuple[Array, ...]:
+    """`(index, r...)`: for each position `r` after axis 0, the entry of axis 0 it names."""
     rest = tuple(
         xp.arange(n).reshape((-1,) + (1,) * (index.ndim - k - 2))
         for k, n in enumerate(index.shape[1:])
     )
-    xp.add.at(grad, (index, *rest), g)
-    return grad
+    return (index, *rest)
 
 
 def _windows(n: int, m: int) -> list[tuple[int, int]]:
@@ -77,20 +75,16 @@ def _avg_pass(xp: Any, m: int) -> Pass:
 def _max_pass(xp: Any, m: int) -> Pass:
     def run(a: Array) -> tuple[Array, Callable[[Array], Array]]:
         wins = _windows(a.shape[0], m)
-        index = xp.stack([a[s:e].argmax(axis=0) + s for s, e in wins])
-        out = _gathered(xp, a, index)
-        return out, lambda g: _add_at(xp, a.shape, index, g)
+        key = _key(xp, xp.stack([a[s:e].argmax(axis=0) + s for s, e in wins]))
+
+        def back(g: Array) -> Array:
+            grad = xp.zeros(a.shape, dtype=g.dtype)
+            xp.add.at(grad, key, g)  # NOTE: overlapping windows may pick one entry twice
+            return grad
+
+        return a[key], back
 
     return run
-
-
-def _gathered(xp: Any, a: Array, index: Array) -> Array:
-    """`a[index[i, r...], r...]`: for each position `r`, the entry of axis 0 that `index` names."""
-    rest = tuple(
-        xp.arange(n).reshape((-1,) + (1,) * (index.ndim - k - 2))
-        for k, n in enumerate(index.shape[1:])
-    )
-    return a[(index, *rest)]
 
 
 def _weighted_pass(xp: Any, index: Array, weight: Array | None) -> Pass:
@@ -222,16 +216,12 @@ def interpolate_rule(
     if (size is None) == (scale_factor is None):
         raise shape_error(op, [x], "give exactly one of size and scale_factor")
     k = len(x) - 2
-    given = _per_axis(size if size is not None else scale_factor, k)
+    label, value = ("size", size) if size is not None else ("scale_factor", scale_factor)
+    given = _per_axis(value, k)
     if len(given) != k:
-        raise shape_error(op, [x], f"{given} has {len(given)} sizes for {k} spatial axes")
+        raise shape_error(op, [x], f"{label} {value!r} has {len(given)} sizes for {k} spatial axes")
     if any(isinstance(v, int | float) and v <= 0 for v in given):
-        raise shape_error(
-            op,
-            [x],
-            f"{'size' if size is not None else 'scale_factor'} "
-            f"{size if size is not None else scale_factor!r} must be positive",
-        )
+        raise shape_error(op, [x], f"{label} {value!r} must be positive")
     if size is not None:
         out = tuple(v if isinstance(v, int | dims.Expr) else DYN for v in given)
     else:
