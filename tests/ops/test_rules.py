@@ -444,6 +444,37 @@ def test_rule_over_symbols_evaluates_to_the_run_time_shape(op):
         ), f"{op}: symbolic {got} at {binding} is {at}, not {want}"
 
 
+# ---- DYN everywhere ----------------------------------------------------------------------
+# Rules that take a DYN dim, or a DYN option (what the plugin passes for a non-literal int),
+# without raising: the issue 11 ops. Others join as their rules learn it.
+DYN_SAFE = sorted(
+    """logical_and logical_or logical_xor logical_not roll flip repeat tile cumsum cumprod
+    argsort one_hot scatter_add elu selu hardtanh softsign mish prelu rms_norm group_norm
+    cosine_similarity adaptive_avg_pool2d adaptive_max_pool2d interpolate""".split()
+)
+
+
+def _dyn(v: Any) -> Any:
+    if isinstance(v, bool) or v is None:
+        return v
+    if isinstance(v, int):
+        return DYN
+    return type(v)(_dyn(i) for i in v) if isinstance(v, tuple | list) else v
+
+
+@pytest.mark.parametrize("op", DYN_SAFE)
+@pytest.mark.parametrize("part", ["dims", "options"])
+def test_rule_takes_dyn_without_raising(op, part):
+    spec = REGISTRY[op]
+    for call in CASES[op]:
+        args = rule_args(spec, call)
+        tensors = {*spec.tensors, *spec.tensor_lists}
+        dyn = {n: _dyn(v) if (n in tensors) == (part == "dims") else v for n, v in args.items()}
+        result = spec.rule(spec.name, **dyn)
+        shapes = result if spec.returns == "tuple" else (result,)
+        assert all(isinstance(s, tuple) for s in shapes), f"{op}: {result!r} is not a shape"
+
+
 B, T_, C, H, W, D, K, N, V = (sym(s) for s in "B T C H W D K N V".split())
 SYMBOLIC: list[tuple[str, dict[str, Any], Any]] = [
     ("matmul", {"a": (B, T_, C), "b": (C, D)}, (B, T_, D)),

@@ -104,3 +104,5 @@ def test_rules_over_symbols_and_dyn():
     assert scatter_add_rule("scatter_add", (B, C), (T, C), (T, C), 0) == (B, C)
     assert scatter_add_rule("scatter_add", (B, C), (T, 5), (T, 5), DYN) == (B, C)
     assert scatter_add_rule("scatter_add", (3, 2), (3, DYN), (3, 4), DYN) == (3, 2)
+    # NOTE: with the axis unknown, index may be larger than x along any one axis
+    assert scatter_add_rule("scatter_add", (4, 3), (5, 3), (5, 3), DYN) == (4, 3)

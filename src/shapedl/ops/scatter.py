@@ -77,8 +77,10 @@ def scatter_add_rule(op: str, x: Shape, index: Shape, src: Shape, axis: Any = 0)
         if len(s) != len(x):
             raise shape_error(op, [x, index, src], f"{name} has rank {len(s)}, x has rank {len(x)}")
     a = dims.normalize_axis(op, axis, x) if isinstance(axis, int) else None
+    # NOTE: with an unknown axis, any axis of x may be the one index is free along
+    against = (("src", src), ("x", x)) if a is not None else (("src", src),)
     for k, n in enumerate(index):
-        for name, s in (("src", src), ("x", x)):
+        for name, s in against:
             d = s[k]
             if (name == "x" and k == a) or not (isinstance(n, int) and isinstance(d, int)):
                 continue
