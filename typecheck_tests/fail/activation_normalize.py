@@ -14,8 +14,13 @@ sd.ops.group_norm(x, 4)  # E: [shape] group_norm: shape (2, 6, 5): num_groups 4 
 sd.ops.group_norm(x, 3, sd.ones((5,)))  # E: [shape] group_norm: shapes (2, 6, 5) and (5,): weight must be (6,), one value per channel at axis 1
 sd.ops.cosine_similarity(x, sd.ones((3, 5)))  # E: [shape] cosine_similarity: shapes (2, 6, 5) and (3, 5): cannot broadcast 6 against 3 at axis -2  # op: cosine_similarity
 sd.ops.cosine_similarity(x, x, axis=3)  # E: [shape] cosine_similarity: shape (2, 6, 5): axis 3 is out of range for rank 3
-e1: Tensor[tuple[Const[2], Const[5]]] = sd.ops.elu(x)  # E: [assignment]  # op: elu
-e2: Tensor[tuple[Const[2], Const[5]]] = sd.ops.selu(x)  # E: [assignment]  # op: selu
-e3: Tensor[tuple[Const[2], Const[5]]] = sd.ops.hardtanh(x)  # E: [assignment]  # op: hardtanh
-e4: Tensor[tuple[Const[2], Const[5]]] = sd.ops.softsign(x)  # E: [assignment]  # op: softsign
-e5: Tensor[tuple[Const[2], Const[5]]] = sd.ops.mish(x)  # E: [assignment]  # op: mish
+r1 = sd.ops.elu(x)  # op: elu
+e1: Tensor[tuple[Const[2], Const[5]]] = r1  # E: [assignment]
+r2 = sd.ops.selu(x)  # op: selu
+e2: Tensor[tuple[Const[2], Const[5]]] = r2  # E: [assignment]
+r3 = sd.ops.hardtanh(x)  # op: hardtanh
+e3: Tensor[tuple[Const[2], Const[5]]] = r3  # E: [assignment]
+r4 = sd.ops.softsign(x)  # op: softsign
+e4: Tensor[tuple[Const[2], Const[5]]] = r4  # E: [assignment]
+r5 = sd.ops.mish(x)  # op: mish
+e5: Tensor[tuple[Const[2], Const[5]]] = r5  # E: [assignment]

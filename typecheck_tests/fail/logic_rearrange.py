@@ -15,7 +15,8 @@ _ = m & y  # E: [shape] logical_and: shapes (3, 4) and (3,)
 _ = m | y  # E: [shape] logical_or: shapes (3, 4) and (3,)
 _ = m ^ y  # E: [shape] logical_xor: shapes (3, 4) and (3,)
 _ = x & m  # E: [misc] Invalid self argument
-bad: sd.Tensor[tuple[sd.Const[4], sd.Const[3]], sd.bool_] = sd.ops.logical_not(m)  # E: [assignment]  # op: logical_not
+negated = sd.ops.logical_not(m)  # op: logical_not
+bad: sd.Tensor[tuple[sd.Const[4], sd.Const[3]], sd.bool_] = negated  # E: [assignment]
 sd.ops.roll(x, 1, axis=2)  # E: [shape] roll: shape (3, 4): axis 2 is out of range for rank 2  # op: roll
 sd.ops.roll(x, (1, 2), axis=(0,))  # E: [shape] roll: shape (3, 4): 2 shifts for 1 axes (0,)
 sd.ops.flip(x, (0, -2))  # E: [shape] flip: shape (3, 4): axis (0, -2) repeats an axis  # op: flip
