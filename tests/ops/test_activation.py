@@ -38,6 +38,11 @@ def test_unary_matches_torch(name, op, top, dtype):
     compare(op, top, [spread(3, 5, dtype=dtype)])
 
 
+def test_hardtanh_refuses_crossed_limits():
+    with pytest.raises(ValueError, match="hardtanh: min_val 2.0 is above max_val 1.0"):
+        sd.ops.hardtanh(sd.ones((2,)), 2.0, 1.0)
+
+
 def test_mish_does_not_overflow():
     x = np.array([-100.0, -30.0, 30.0, 100.0], dtype="float32")
     compare(sd.ops.mish, F.mish, [x])

@@ -52,6 +52,12 @@ def test_integers_keep_their_dtype():
 
 
 @pytest.mark.parametrize("op", ["cumsum", "cumprod"])
+def test_booleans_are_refused_with_the_fix(op):
+    with pytest.raises(TypeError, match=rf"{op}: needs a numeric tensor, not bool; .*astype"):
+        getattr(sd.ops, op)(sd.ones((2,)) > 0)
+
+
+@pytest.mark.parametrize("op", ["cumsum", "cumprod"])
 def test_errors_name_op_shape_and_axis(op):
     with pytest.raises(sd.ShapeError, match=rf"{op}: shape \(2, 3\): axis 2 is out of range"):
         getattr(sd.ops, op)(sd.ones((2, 3)), 2)

@@ -75,11 +75,16 @@ def hardtanh(
 ) -> Tensor[S, DT, TT]:
     """`x` limited to `[min_val, max_val]`; the gradient is 1 strictly inside, else 0.
 
+    Raises:
+        ValueError: when `min_val` is above `max_val`.
+
     Example:
         >>> import shapedl as sd
         >>> sd.ops.hardtanh(sd.tensor([-3.0, 0.5, 3.0])).tolist()
         [-1.0, 0.5, 1.0]
     """
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val {min_val} is above max_val {max_val}")
     a = x.data
     inside = (a > min_val) & (a < max_val)
     return _unary(x, x.xp.clip(a, min_val, max_val), lambda g: g * inside)

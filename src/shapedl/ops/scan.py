@@ -1,9 +1,10 @@
 """Scans along an axis: `cumsum` and `cumprod`.
 
 Shape rule: the shape is kept; `axis=None` scans the flattened array, as NumPy does (PyTorch
-requires a dim). The gradient of `cumsum` is the reversed cumulative sum of the output's
-gradient; that of `cumprod` is computed by a backward recurrence that never divides by `x`,
-so it is exact where `x` has zeros (as PyTorch's is).
+requires a dim). The result keeps `x`'s dtype (PyTorch widens integers to int64). The
+gradient of `cumsum` is the reversed cumulative sum of the output's gradient; that of
+`cumprod` is computed by a backward recurrence that never divides by `x`, so it is exact
+where `x` has zeros (as PyTorch's is).
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ def scan_rule(op: str, x: Shape, axis: Any = None) -> Shape:
     return x
 
 
-def _flat(x: Tensor[Any, Any, Any], axis: int | None) -> tuple[Array, int]:
-    """The array scanned along axis 0 (flattened for None, else with `axis` moved first)."""
+def _flat(op: str, x: Tensor[Any, Any, Any], axis: int | None) -> tuple[Array, int]:
+    """The array to scan and the axis (0 of the flattened array for None); not booleans."""
+    if x.data.dtype == bool:
+        # NOTE: the result keeps x's dtype (as typed); a running count of booleans is not one
+        raise TypeError(f"{op}: needs a numeric tensor, not bool; convert with .astype(sd.i64)")
     if axis is None:
         return x.data.reshape(-1), 0
     return x.data, axis % x.ndim
@@ -53,7 +57,7 @@ def cumsum(x: Tensor[Any, DT, TT], axis: int | None = None) -> Tensor[Any, DT, T
     """
     scan_rule("cumsum", x.shape, axis)
     xp = x.xp
-    data, k = _flat(x, axis)
+    data, k = _flat("cumsum", x, axis)
     out = xp.cumsum(data, axis=k, dtype=data.dtype)
 
     def vjp(g: Array) -> tuple[Array]:
@@ -80,7 +84,7 @@ def cumprod(x: Tensor[Any, DT, TT], axis: int | None = None) -> Tensor[Any, DT, 
     """
     scan_rule("cumprod", x.shape, axis)
     xp = x.xp
-    data, k = _flat(x, axis)
+    data, k = _flat("cumprod", x, axis)
     out = xp.cumprod(data, axis=k, dtype=data.dtype)
 
     def vjp(g: Array) -> tuple[Array]:
