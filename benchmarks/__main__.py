@@ -26,6 +26,7 @@ MODULES = [
     "benchmarks.train_step",
     "benchmarks.conv",
     "benchmarks.resample",
+    "benchmarks.einsum",
     "benchmarks.fit",
     "benchmarks.plugin",
 ]

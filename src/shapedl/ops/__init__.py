@@ -1,7 +1,7 @@
 """Every op of shapedl, one module per op family; `REGISTRY` holds their shape rules."""
 
-# NOTE: the modules dropout, embedding, matmul, pad, softmax and sort are not bound here: their
-# functions of the same name (from the star imports) are `sd.ops.matmul` and so on.
+# NOTE: the modules dropout, einsum, embedding, matmul, pad, softmax and sort are not bound here:
+# their functions of the same name (from the star imports) are `sd.ops.matmul` and so on.
 from shapedl.ops import (
     activation,
     attention,
@@ -29,6 +29,7 @@ from shapedl.ops.compare import *  # noqa: F403
 from shapedl.ops.conv import *  # noqa: F403
 from shapedl.ops.creation import *  # noqa: F403
 from shapedl.ops.dropout import *  # noqa: F403
+from shapedl.ops.einsum import *  # noqa: F403
 from shapedl.ops.elementwise import *  # noqa: F403
 from shapedl.ops.embedding import *  # noqa: F403
 from shapedl.ops.index import *  # noqa: F403
