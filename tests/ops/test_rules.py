@@ -339,6 +339,11 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"subscripts": "ii->i", "operands": [T(3, 3)]},
         {"subscripts": "...ij,j->...i", "operands": [T(2, 3, 4), T(1)]},
     ],
+    "norm": [
+        {"x": T(2, 3, 4)},
+        {"x": T(2, 3, 4), "ord": 1, "axis": -1},
+        {"x": T(2, 3, 4), "axis": (0, 2), "keepdims": True},
+    ],
 }
 
 # statics that are sizes (symbolic in the symbolic run); other statics stay literal
@@ -468,7 +473,7 @@ def test_rule_over_symbols_evaluates_to_the_run_time_shape(op):
 DYN_SAFE = sorted(
     """logical_and logical_or logical_xor logical_not roll flip repeat tile cumsum cumprod
     argsort one_hot scatter_add elu selu hardtanh softsign mish prelu rms_norm group_norm
-    cosine_similarity adaptive_avg_pool2d adaptive_max_pool2d interpolate einsum""".split()
+    cosine_similarity adaptive_avg_pool2d adaptive_max_pool2d interpolate einsum norm""".split()
 )
 
 

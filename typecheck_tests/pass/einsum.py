@@ -1,4 +1,4 @@
-"""einsum typed from its subscripts: attention scores written once for every B, H, T, S, D."""
+"""einsum typed from its subscripts (attention for every B, H, T, S, D); norm over axes."""
 
 from __future__ import annotations
 
@@ -28,4 +28,6 @@ x = sd.ones((2, 3, 4, 5))
 out: Tensor[tuple[Const[2], Const[3], Const[4], Const[5]]] = attend(x, sd.ones((2, 3, 6, 5)), sd.ones((2, 3, 6, 5)))
 outer: Tensor[tuple[Const[3], Const[4]]] = sd.ops.einsum("i,j", sd.ones((3,)), sd.ones((4,)))
 batched: Tensor[tuple[Const[2], Const[3], Const[7]]] = sd.ops.einsum("...ij,jk->...ik", sd.ones((2, 3, 4)), sd.ones((4, 7)))
+lengths: Tensor[tuple[Const[2], Const[3], Const[4]]] = sd.ops.norm(x, axis=-1)  # op: norm
+total: Tensor[tuple[()]] = sd.ops.norm(x, 1)
 assert out.shape == (2, 3, 4, 5) and outer.shape == (3, 4) and batched.shape == (2, 3, 7)

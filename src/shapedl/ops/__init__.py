@@ -11,10 +11,10 @@ from shapedl.ops import (
     elementwise,
     index,
     join,
+    linalg,
     logic,
     mask,
     movement,
-    norm,
     normalize,
     pool,
     rearrange,
@@ -51,6 +51,13 @@ from shapedl.ops.scatter import *  # noqa: F403
 from shapedl.ops.softmax import *  # noqa: F403
 from shapedl.ops.sort import *  # noqa: F403
 
+# NOTE: last, so that `sd.ops.norm` is the vector norm: importing the module shapedl.ops.norm
+# (layer_norm, batch_norm) above bound the name `norm` to that module; reach that module with
+# `from shapedl.ops.norm import ...` (`import shapedl.ops.norm as m` gives the function)
+# isort: off
+from shapedl.ops.linalg import norm
+# isort: on
+
 __all__ = [
     "REGISTRY",
     "OpSpec",
@@ -63,6 +70,7 @@ __all__ = [
     "elementwise",
     "index",
     "join",
+    "linalg",
     "logic",
     "mask",
     "movement",
