@@ -24,6 +24,12 @@ CASES = [
         lambda x: sd.ops.roll(x, (1, -5), axis=(0, 2)),
         lambda t: torch.roll(t, (1, -5), (0, 2)),
     ),
+    (
+        "roll_one_shift_two_axes",
+        (2, 3, 4),
+        lambda x: sd.ops.roll(x, 2, axis=(0, 2)),
+        lambda t: torch.roll(t, (2, 2), (0, 2)),
+    ),
     ("flip_all", (2, 3, 4), lambda x: sd.ops.flip(x), lambda t: torch.flip(t, (0, 1, 2))),
     ("flip_1", (2, 3, 4), lambda x: sd.ops.flip(x, 1), lambda t: torch.flip(t, (1,))),
     ("flip_02", (2, 3, 4), lambda x: sd.ops.flip(x, (0, -1)), lambda t: torch.flip(t, (0, 2))),

@@ -36,11 +36,8 @@ def _axes(op: str, axis: Any, x: Shape) -> tuple[int, ...] | None:
 
 # ---- roll -------------------------------------------------------------------------------
 def roll_rule(op: str, x: Shape, shifts: Any = 0, axis: Any = None) -> Shape:
-    """The shape is kept; `shifts` and `axis` are an int each, or sequences of one length."""
-    if isinstance(shifts, tuple | list) != isinstance(axis, tuple | list) and axis is not None:
-        raise shape_error(
-            op, [x], f"shifts {shifts!r} and axis {axis!r} must both be ints or both sequences"
-        )
+    """The shape is kept; `shifts` and `axis` broadcast (NumPy): an int goes with every axis
+    (or shift), two sequences have one length."""
     if isinstance(shifts, tuple | list) and isinstance(axis, tuple | list):
         if len(shifts) != len(axis):
             raise shape_error(op, [x], f"{len(shifts)} shifts for {len(axis)} axes {tuple(axis)}")
