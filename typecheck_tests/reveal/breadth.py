@@ -36,3 +36,5 @@ def symbolic(x: Tensor[tuple[B, C]], classes: Size[C]) -> None:
     reveal_type(sd.ops.scatter_add(x, 1, sd.zeros((2, 2), dtype=i64), x))  # R: Tensor[tuple[B, C], f32, NoTape]
     b, c = x.shape
     reveal_type(sd.ops.interpolate(x.reshape((1, 1, b, c)), scale_factor=2))  # R: Tensor[tuple[Literal[1], Literal[1], Mul[Literal[2], B], Mul[Literal[2], C]], f32, NoTape]
+reveal_type(sd.einsum("ij,jk", x, sd.ones((4, 2))))  # R: Tensor[tuple[Literal[3], Literal[2]], f32, NoTape]
+reveal_type(sd.cumsum(x, axis=None))  # R: Tensor[tuple[Literal[12]], f32, NoTape]
