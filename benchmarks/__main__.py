@@ -25,6 +25,8 @@ MODULES = [
     "benchmarks.core",
     "benchmarks.train_step",
     "benchmarks.conv",
+    "benchmarks.resample",
+    "benchmarks.einsum",
     "benchmarks.fit",
     "benchmarks.plugin",
 ]

@@ -65,3 +65,9 @@ def test_shape_errors_tour_catches_each_bug(capsys: pytest.CaptureFixture[str]) 
     assert "[shape]" in out and "5408" in out and "100" in out
     assert out.count("mypy says: no issues") == 3
     assert ok
+
+
+def test_digits_unet_quick_removes_noise(capsys: pytest.CaptureFixture[str]) -> None:
+    before, after = example("digits_unet").main(["--quick"])
+    assert after < 0.75 * before
+    assert "denoised" in capsys.readouterr().out

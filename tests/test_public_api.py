@@ -70,6 +70,22 @@ OPS = [
     "mean",
     "argmax",
     "argmin",
+    # issue 11: names NumPy or PyTorch has at the top level
+    "einsum",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logical_xor",
+    "flip",
+    "repeat",
+    "roll",
+    "tile",
+    "cumprod",
+    "cumsum",
+    "scatter_add",
+    "argsort",
+    "sort",
+    "topk",
 ]
 
 

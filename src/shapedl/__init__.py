@@ -6,6 +6,7 @@ from shapedl.dims import DYN
 from shapedl.errors import DTypeError, ShapeError, TapeError
 from shapedl.ops.compare import where
 from shapedl.ops.creation import arange, eye, from_numpy, full, ones, rand, randn, tensor, zeros
+from shapedl.ops.einsum import einsum
 from shapedl.ops.elementwise import abs as abs
 from shapedl.ops.elementwise import (
     clamp,
@@ -23,6 +24,7 @@ from shapedl.ops.elementwise import (
 from shapedl.ops.index import gather
 from shapedl.ops.join import chunk, concat, split, stack
 from shapedl.ops.join import concat as cat
+from shapedl.ops.logic import logical_and, logical_not, logical_or, logical_xor
 from shapedl.ops.mask import masked_fill, tril, triu
 from shapedl.ops.matmul import matmul
 from shapedl.ops.movement import (
@@ -35,9 +37,13 @@ from shapedl.ops.movement import (
     unsqueeze,
 )
 from shapedl.ops.pad import pad
+from shapedl.ops.rearrange import flip, repeat, roll, tile
 from shapedl.ops.reduce import argmax, argmin, mean
 from shapedl.ops.reduce import sum as sum
+from shapedl.ops.scan import cumprod, cumsum
+from shapedl.ops.scatter import scatter_add
 from shapedl.ops.softmax import log_softmax, softmax
+from shapedl.ops.sort import argsort, sort, topk
 from shapedl.tape import Gradients
 from shapedl.tensor import Tensor
 from shapedl.types import (
@@ -163,4 +169,19 @@ __all__ = [
     "log_softmax",
     "softmax",
     "where",
+    "einsum",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logical_xor",
+    "flip",
+    "repeat",
+    "roll",
+    "tile",
+    "cumprod",
+    "cumsum",
+    "scatter_add",
+    "argsort",
+    "sort",
+    "topk",
 ]

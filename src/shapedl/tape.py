@@ -62,6 +62,10 @@ class Gradients:
     def __iter__(self) -> Iterator[int]:
         return iter(self._arrays)
 
+    def replace(self, t: Tensor[Any, Any, Any], grad: Array) -> None:
+        """Set the gradient of `t` to `grad` (how `optim.clip_grad_norm` rescales)."""
+        self._arrays[t.id] = grad
+
     def accumulate(self, key: int, grad: Array) -> None:
         old = self._arrays.get(key)
         self._arrays[key] = grad if old is None else old + grad

@@ -447,6 +447,29 @@ class Tensor(Generic[S, DT, TapeT]):
     def ne(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]:
         return _ops.compare.ne(self, other)
 
+    # ---- logic on boolean tensors (results are boolean and untraced) ------------------
+    def __and__(
+        self: Tensor[Any, bool_, Any], other: Tensor[Any, bool_, Any] | bool
+    ) -> Tensor[Any, bool_, NoTape]:
+        _ops.logic.require_bool("&", self, other)
+        return _ops.logic.logical_and(self, other)
+
+    def __or__(
+        self: Tensor[Any, bool_, Any], other: Tensor[Any, bool_, Any] | bool
+    ) -> Tensor[Any, bool_, NoTape]:
+        _ops.logic.require_bool("|", self, other)
+        return _ops.logic.logical_or(self, other)
+
+    def __xor__(
+        self: Tensor[Any, bool_, Any], other: Tensor[Any, bool_, Any] | bool
+    ) -> Tensor[Any, bool_, NoTape]:
+        _ops.logic.require_bool("^", self, other)
+        return _ops.logic.logical_xor(self, other)
+
+    def __invert__(self: Tensor[S, bool_, Any]) -> Tensor[S, bool_, NoTape]:
+        _ops.logic.require_bool("~", self)
+        return _ops.logic.logical_not(self)
+
     # ---- reductions -------------------------------------------------------------------
     @overload
     def sum(

@@ -12,6 +12,8 @@ from harness import randn
 import shapedl as sd
 from shapedl.backend.cupy import cuda_available
 
+F = torch.nn.functional
+
 DEVICES = [
     pytest.param(lambda: sd.Cpu(seed=0), id="cpu"),
     pytest.param(
@@ -38,6 +40,37 @@ CASES = {
         lambda x, w: (x - x.mean(axis=0)).square().sum(axis=1) * w.sum(),
         lambda x, w: (x - x.mean(0)).square().sum(1) * w.sum(),
         [(5, 3), (2, 2)],
+    ),
+    "resample_norm": (
+        lambda x, w: (
+            sd.ops.adaptive_avg_pool2d(
+                sd.ops.interpolate(sd.ops.prelu(sd.ops.group_norm(x, 3), w), scale_factor=1.5),
+                (3, 2),
+            )
+            + sd.ops.adaptive_max_pool2d(sd.ops.interpolate(x, (5, 7), mode="bilinear"), (3, 2))
+        ),
+        lambda x, w: (
+            F.adaptive_avg_pool2d(
+                F.interpolate(F.prelu(F.group_norm(x, 3), w), scale_factor=1.5), (3, 2)
+            )
+            + F.adaptive_max_pool2d(F.interpolate(x, (5, 7), mode="bilinear"), (3, 2))
+        ),
+        [(2, 3, 4, 4), (3,)],
+    ),
+    "scan_order": (
+        lambda x, w: (
+            sd.ops.cumprod(sd.ops.tile(sd.ops.roll(sd.ops.flip(x, 0), 1, 1), (1, 2)), 1)
+            * sd.ops.sort(sd.ops.repeat(w, 2, axis=1), axis=1)[0]
+            + sd.ops.topk(x, 2)[0].sum()
+            + sd.ops.tile(sd.ops.scatter_add(x, 0, sd.ops.argsort(w, axis=0), w), (1, 2))
+        ),
+        lambda x, w: (
+            torch.cumprod(torch.tile(torch.roll(torch.flip(x, (0,)), 1, 1), (1, 2)), 1)
+            * torch.sort(torch.repeat_interleave(w, 2, dim=1), dim=1).values
+            + torch.topk(x, 2).values.sum()
+            + torch.scatter_add(x, 0, torch.argsort(w, dim=0), w).repeat(1, 2)
+        ),
+        [(4, 3), (4, 3)],
     ),
 }
 

@@ -129,6 +129,14 @@ MIXED = {
     "scaled_dot_product_attention": lambda d, m: sd.ops.scaled_dot_product_attention(
         _t((2, 4), d), _t((3, 4), m), _t((3, 4), m)
     ),
+    "prelu": lambda d, m: sd.ops.prelu(_t((2, 3), d), _t((3,), m)),
+    "rms_norm": lambda d, m: sd.ops.rms_norm(_t((2, 3), d), 3, _t((3,), m)),
+    "group_norm": lambda d, m: sd.ops.group_norm(_t((2, 4, 3), d), 2, _t((4,), m)),
+    "cosine_similarity": lambda d, m: sd.ops.cosine_similarity(_t((2, 3), d), _t((2, 3), m)),
+    "scatter_add": lambda d, m: sd.ops.scatter_add(
+        _t((3,), d), 0, sd.tensor([0, 2]), _t((2,), m)
+    ),
+    "einsum": lambda d, m: sd.ops.einsum("ij,jk", _t((2, 3), d), _t((3, 4), m)),
 }
 # losses: the model's output comes first, the data is the target
 LOSSES = {
@@ -147,7 +155,17 @@ LOSSES = {
     ),
 }
 # operands that are indices or masks, not values: no dtype of their own to agree on
-NOT_VALUES = {"gather", "select", "masked_fill", "embedding", "nll_loss"}
+# (the logical ops read any dtype as truth values, as NumPy and PyTorch do)
+NOT_VALUES = {
+    "gather",
+    "select",
+    "masked_fill",
+    "embedding",
+    "nll_loss",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+}
 
 
 def test_every_op_of_several_tensors_has_a_dtype_case():

@@ -265,10 +265,100 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"logits": T(4, 3), "target": T(4, 3).softmax()},
         {"logits": T(4, 3), "target": T(4, 3).softmax(), "reduction": "none"},
     ],
+    # ---- issue 11: logic, rearrange ----
+    **{op: _compare() for op in ["logical_and", "logical_or", "logical_xor"]},
+    "logical_not": [{"x": M(2, 3)}, {"x": T(4)}],
+    "roll": [{"x": T(2, 3), "shifts": 1}, {"x": T(2, 3, 4), "shifts": (1, -2), "axis": (0, 2)}],
+    "flip": [{"x": T(2, 3)}, {"x": T(2, 3, 4), "axis": (0, -1)}],
+    "repeat": [
+        {"x": T(2, 3), "repeats": 2, "axis": 1},
+        {"x": T(2, 3), "repeats": 3},
+        {"x": T(3, 2), "repeats": [2, 0, 1], "axis": 0},
+    ],
+    "tile": [
+        {"x": T(2, 3), "reps": (2, 3)},
+        {"x": T(3), "reps": (2, 1, 2)},
+        {"x": T(2), "reps": 3},
+    ],
+    # ---- issue 11: scan, sort ----
+    **{
+        op: [{"x": T(2, 3), "axis": 1}, {"x": T(2, 3)}, {"x": T(4, 3), "axis": -2}]
+        for op in ["cumsum", "cumprod"]
+    },
+    "argsort": [
+        {"x": T(2, 3)},
+        {"x": T(2, 3), "axis": None},
+        {"x": T(4, 3), "axis": 0, "descending": True},
+    ],
+    # ---- issue 11: scatter ----
+    "one_hot": [{"index": I(2, 3, high=4), "num_classes": 4}, {"index": I(5), "num_classes": 2}],
+    "scatter_add": [
+        {"x": T(4, 3), "axis": 0, "index": I(5, 3, high=4), "src": T(5, 3)},
+        {"x": T(4, 3), "axis": 1, "index": I(2, 2, high=3), "src": T(3, 4)},
+    ],
+    # ---- issue 11: activation, normalize ----
+    **{op: _unary() for op in ["selu", "softsign", "mish"]},
+    "elu": _unary({"x": T(2, 3), "alpha": 0.5}),
+    "hardtanh": _unary({"x": T(3, 2), "min_val": 0.7, "max_val": 1.2}),
+    "prelu": [
+        {"x": T(2, 3, 4), "weight": T(3)},
+        {"x": T(4), "weight": T(1)},
+        {"x": T(2, 3), "weight": T()},
+    ],
+    "rms_norm": [
+        {"x": T(2, 3, 4), "normalized_shape": 4, "weight": T(4)},
+        {"x": T(2, 3, 4), "normalized_shape": (3, 4)},
+    ],
+    "group_norm": [
+        {"x": T(2, 6, 4), "num_groups": 3, "weight": T(6), "bias": T(6)},
+        {"x": T(3, 4), "num_groups": 2},
+    ],
+    "cosine_similarity": [
+        {"a": T(4, 5), "b": T(4, 5)},
+        {"a": T(3, 1, 5), "b": T(4, 5), "axis": 0},
+    ],
+    # ---- issue 11: resample ----
+    **{
+        op: [
+            {"x": T(2, 3, 7, 5), "output_size": (3, 2)},
+            {"x": T(3, 4, 5), "output_size": 1},
+            {"x": T(1, 2, 4, 6), "output_size": (None, 4)},
+        ]
+        for op in ["adaptive_avg_pool2d", "adaptive_max_pool2d"]
+    },
+    "interpolate": [
+        {"x": T(2, 3, 4, 5), "size": (8, 3)},
+        {"x": T(2, 3, 5, 3), "scale_factor": 1.7, "mode": "bilinear"},
+        {"x": T(2, 3, 4), "scale_factor": 2},
+        {"x": T(1, 2, 4, 4), "size": 6, "mode": "bilinear", "align_corners": True},
+    ],
+    # ---- issue 11: einsum ----
+    "einsum": [
+        {"subscripts": "btd,bsd->bts", "operands": [T(2, 4, 3), T(2, 5, 3)]},
+        {"subscripts": "ij,jk", "operands": [T(3, 4), T(4, 5)]},
+        {"subscripts": "ii->i", "operands": [T(3, 3)]},
+        {"subscripts": "...ij,j->...i", "operands": [T(2, 3, 4), T(1)]},
+    ],
+    "norm": [
+        {"x": T(2, 3, 4)},
+        {"x": T(2, 3, 4), "ord": 1, "axis": -1},
+        {"x": T(2, 3, 4), "axis": (0, 2), "keepdims": True},
+    ],
 }
 
 # statics that are sizes (symbolic in the symbolic run); other statics stay literal
 SIZE_STATICS = {"shape", "n", "m", "start", "stop", "normalized_shape"}
+
+
+def _call(fn: Any, call: dict[str, Any]) -> Any:
+    """`fn(**call)`, with a `*operands` parameter's list passed positionally."""
+    params = list(inspect.signature(fn).parameters.values())
+    star = next((p.name for p in params if p.kind is p.VAR_POSITIONAL), None)
+    if star is None or star not in call:
+        return fn(**call)
+    before = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+    rest = {k: v for k, v in call.items() if k not in before and k != star}
+    return fn(*[call[n] for n in before], *call[star], **rest)
 
 
 def _function(spec: OpSpec) -> Any:
@@ -326,7 +416,7 @@ def test_every_registered_op_has_cases():
 @pytest.mark.parametrize("op,k", _cases())
 def test_rule_predicts_the_run_time_shape(op, k):
     spec, call = REGISTRY[op], CASES[op][k]
-    out = _function(spec)(**call)
+    out = _call(_function(spec), call)
     predicted = spec.rule(spec.name, **rule_args(spec, call))
     got = _shapes(out)
     want = list(predicted) if spec.returns == "tuple" else [predicted]
@@ -375,6 +465,37 @@ def test_rule_over_symbols_evaluates_to_the_run_time_shape(op):
         assert len(at) == len(want) and all(
             a is DYN or a == w for a, w in zip(at, want, strict=True)
         ), f"{op}: symbolic {got} at {binding} is {at}, not {want}"
+
+
+# ---- DYN everywhere ----------------------------------------------------------------------
+# Rules that take a DYN dim, or a DYN option (what the plugin passes for a non-literal int),
+# without raising: the issue 11 ops. Others join as their rules learn it.
+DYN_SAFE = sorted(
+    """logical_and logical_or logical_xor logical_not roll flip repeat tile cumsum cumprod
+    argsort one_hot scatter_add elu selu hardtanh softsign mish prelu rms_norm group_norm
+    cosine_similarity adaptive_avg_pool2d adaptive_max_pool2d interpolate einsum norm""".split()
+)
+
+
+def _dyn(v: Any) -> Any:
+    if isinstance(v, bool) or v is None:
+        return v
+    if isinstance(v, int):
+        return DYN
+    return type(v)(_dyn(i) for i in v) if isinstance(v, tuple | list) else v
+
+
+@pytest.mark.parametrize("op", DYN_SAFE)
+@pytest.mark.parametrize("part", ["dims", "options"])
+def test_rule_takes_dyn_without_raising(op, part):
+    spec = REGISTRY[op]
+    for call in CASES[op]:
+        args = rule_args(spec, call)
+        tensors = {*spec.tensors, *spec.tensor_lists}
+        dyn = {n: _dyn(v) if (n in tensors) == (part == "dims") else v for n, v in args.items()}
+        result = spec.rule(spec.name, **dyn)
+        shapes = result if spec.returns == "tuple" else (result,)
+        assert all(isinstance(s, tuple) for s in shapes), f"{op}: {result!r} is not a shape"
 
 
 B, T_, C, H, W, D, K, N, V = (sym(s) for s in "B T C H W D K N V".split())

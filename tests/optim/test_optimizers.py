@@ -12,7 +12,15 @@ import torch
 
 import shapedl as sd
 from shapedl.checkpoint import CheckpointError
-from shapedl.optim import Adam, AdamW, MissingGradientError, MissingGradientWarning, RMSprop, Sgd
+from shapedl.optim import (
+    Adagrad,
+    Adam,
+    AdamW,
+    MissingGradientError,
+    MissingGradientWarning,
+    RMSprop,
+    Sgd,
+)
 
 STEPS = 20
 TOL = {"float32": dict(rtol=2e-5, atol=2e-6), "float64": dict(rtol=1e-10, atol=1e-12)}
@@ -76,6 +84,9 @@ CASES = [
     (RMSprop, torch.optim.RMSprop, dict(lr=0.01, alpha=0.9, centered=True)),
     (RMSprop, torch.optim.RMSprop, dict(lr=0.005, momentum=0.9, weight_decay=0.05)),
     (RMSprop, torch.optim.RMSprop, dict(lr=0.005, momentum=0.5, centered=True, eps=1e-4)),
+    (Adagrad, torch.optim.Adagrad, dict(lr=0.1)),
+    (Adagrad, torch.optim.Adagrad, dict(lr=0.2, lr_decay=0.05, weight_decay=0.1, eps=1e-6)),
+    (Adagrad, torch.optim.Adagrad, dict(lr=0.05, initial_accumulator_value=0.5)),
 ]
 
 
@@ -102,6 +113,7 @@ MLP_CASES = [
     (Adam, torch.optim.Adam, dict(lr=0.01, amsgrad=True)),
     (AdamW, torch.optim.AdamW, dict(lr=0.01, weight_decay=0.1)),
     (RMSprop, torch.optim.RMSprop, dict(lr=0.003, momentum=0.5, centered=True)),
+    (Adagrad, torch.optim.Adagrad, dict(lr=0.05, lr_decay=0.01, initial_accumulator_value=0.1)),
 ]
 
 
@@ -146,6 +158,9 @@ INVALID = [
     (lambda: RMSprop(alpha=1.5), "invalid alpha value: 1.5"),
     (lambda: RMSprop(momentum=-1.0), "invalid momentum value: -1.0"),
     (lambda: RMSprop(eps=-1.0), "invalid epsilon value: -1.0"),
+    (lambda: Adagrad(lr_decay=-1.0), "invalid lr_decay value: -1.0"),
+    (lambda: Adagrad(initial_accumulator_value=-0.1), "invalid initial_accumulator_value value"),
+    (lambda: Adagrad(eps=-1.0), "invalid epsilon value: -1.0"),
     (lambda: Sgd(lr=0.1, missing="ignore"), "invalid missing"),  # type: ignore[arg-type]
 ]
 
@@ -226,11 +241,12 @@ RESUME = [
     lambda: Adam(lr=0.02, amsgrad=True, weight_decay=0.01),
     lambda: AdamW(lr=0.02),
     lambda: RMSprop(lr=0.01, momentum=0.5, centered=True),
+    lambda: Adagrad(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.3),
 ]
 
 
 @pytest.mark.parametrize("suffix", [".safetensors", ".npz"])
-@pytest.mark.parametrize("make", RESUME, ids=["sgd", "adam", "adamw", "rmsprop"])
+@pytest.mark.parametrize("make", RESUME, ids=["sgd", "adam", "adamw", "rmsprop", "adagrad"])
 def test_save_load_then_continue_equals_uninterrupted(
     make: Callable[[], Any], suffix: str, tmp_path: Path
 ) -> None:

@@ -1,8 +1,9 @@
 """Every op of shapedl, one module per op family; `REGISTRY` holds their shape rules."""
 
-# NOTE: the modules dropout, embedding, matmul, pad and softmax are not bound here: their
-# functions of the same name (from the star imports) are `sd.ops.matmul` and so on.
+# NOTE: the modules dropout, einsum, embedding, matmul, pad, softmax and sort are not bound here:
+# their functions of the same name (from the star imports) are `sd.ops.matmul` and so on.
 from shapedl.ops import (
+    activation,
     attention,
     compare,
     conv,
@@ -10,35 +11,58 @@ from shapedl.ops import (
     elementwise,
     index,
     join,
+    linalg,
+    logic,
     mask,
     movement,
-    norm,
+    normalize,
     pool,
+    rearrange,
     reduce,
+    resample,
+    scan,
+    scatter,
 )
+from shapedl.ops.activation import *  # noqa: F403
 from shapedl.ops.attention import *  # noqa: F403
 from shapedl.ops.compare import *  # noqa: F403
 from shapedl.ops.conv import *  # noqa: F403
 from shapedl.ops.creation import *  # noqa: F403
 from shapedl.ops.dropout import *  # noqa: F403
+from shapedl.ops.einsum import *  # noqa: F403
 from shapedl.ops.elementwise import *  # noqa: F403
 from shapedl.ops.embedding import *  # noqa: F403
 from shapedl.ops.index import *  # noqa: F403
 from shapedl.ops.join import *  # noqa: F403
+from shapedl.ops.logic import *  # noqa: F403
 from shapedl.ops.mask import *  # noqa: F403
 from shapedl.ops.matmul import *  # noqa: F403
 from shapedl.ops.movement import *  # noqa: F403
 from shapedl.ops.norm import *  # noqa: F403
+from shapedl.ops.normalize import *  # noqa: F403
 from shapedl.ops.pad import *  # noqa: F403
 from shapedl.ops.pool import *  # noqa: F403
+from shapedl.ops.rearrange import *  # noqa: F403
 from shapedl.ops.reduce import *  # noqa: F403
 from shapedl.ops.registry import REGISTRY, OpSpec, register
+from shapedl.ops.resample import *  # noqa: F403
+from shapedl.ops.scan import *  # noqa: F403
+from shapedl.ops.scatter import *  # noqa: F403
 from shapedl.ops.softmax import *  # noqa: F403
+from shapedl.ops.sort import *  # noqa: F403
+
+# NOTE: last, so that `sd.ops.norm` is the vector norm: importing the module shapedl.ops.norm
+# (layer_norm, batch_norm) above bound the name `norm` to that module; reach that module with
+# `from shapedl.ops.norm import ...` (`import shapedl.ops.norm as m` gives the function)
+# isort: off
+from shapedl.ops.linalg import norm
+# isort: on
 
 __all__ = [
     "REGISTRY",
     "OpSpec",
     "register",
+    "activation",
     "attention",
     "compare",
     "conv",
@@ -46,9 +70,16 @@ __all__ = [
     "elementwise",
     "index",
     "join",
+    "linalg",
+    "logic",
     "mask",
     "movement",
     "norm",
+    "normalize",
     "pool",
+    "rearrange",
     "reduce",
+    "resample",
+    "scan",
+    "scatter",
 ]

@@ -10,6 +10,7 @@ Example:
     True
 """
 
+from shapedl.optim.adagrad import Adagrad
 from shapedl.optim.adam import Adam, AdamW
 from shapedl.optim.base import (
     MissingGradientError,
@@ -17,10 +18,12 @@ from shapedl.optim.base import (
     Optimizer,
     named_parameters,
 )
+from shapedl.optim.clip import clip_grad_norm, clip_grad_value
 from shapedl.optim.rmsprop import RMSprop
 from shapedl.optim.sgd import Sgd
 
 __all__ = [
+    "Adagrad",
     "Adam",
     "AdamW",
     "MissingGradientError",
@@ -28,5 +31,7 @@ __all__ = [
     "Optimizer",
     "RMSprop",
     "Sgd",
+    "clip_grad_norm",
+    "clip_grad_value",
     "named_parameters",
 ]

@@ -1,0 +1,170 @@
+"""More activations: `elu`, `selu`, `hardtanh`, `softsign`, `mish` and `prelu`.
+
+Shape rule: the shape is kept (`same_shape`); `prelu`'s weight has one slope, or one per
+channel (axis 1 of `x`, as in PyTorch). Each forward and its local derivative sit side by
+side; where PyTorch picks a side at a kink (`elu` at 0, `hardtanh` at its limits), so do we.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from shapedl import dims
+from shapedl.backend import Array
+from shapedl.dims import Shape
+from shapedl.errors import shape_error
+from shapedl.ops.elementwise import same_dtype, same_shape
+from shapedl.ops.registry import register
+from shapedl.tensor import Tensor, check_devices, record
+from shapedl.types import DT, TT, S
+
+__all__ = ["elu", "hardtanh", "mish", "prelu", "selu", "softsign"]
+
+# NOTE: the constants of Klambauer et al. (2017), as PyTorch writes them
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _unary(
+    x: Tensor[Any, Any, Any], out: Array, grad: Callable[[Array], Array]
+) -> Tensor[Any, Any, Any]:
+    return record(out, (x,), lambda g: (grad(g),))
+
+
+def _elu(x: Tensor[Any, Any, Any], alpha: float, scale: float) -> Tensor[Any, Any, Any]:
+    xp, a = x.xp, x.data
+    pos = a > 0
+    # NOTE: the negative branch at 0 too: its slope there is alpha * exp(0), as PyTorch's
+    neg = xp.where(pos, 0, a)
+    out = scale * xp.where(pos, a, alpha * xp.expm1(neg))
+    slope = scale * xp.where(pos, 1, alpha * xp.exp(neg))
+    return _unary(x, out.astype(a.dtype), lambda g: g * slope.astype(g.dtype))
+
+
+@register("elu", same_shape, statics=("alpha",))
+def elu(x: Tensor[S, DT, TT], alpha: float = 1.0) -> Tensor[S, DT, TT]:
+    """`x` where positive, `alpha * (exp(x) - 1)` elsewhere.
+
+    Shape:
+        `(*S) -> (*S)`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> [round(v, 4) for v in sd.ops.elu(sd.tensor([-1.0, 2.0])).tolist()]
+        [-0.6321, 2.0]
+    """
+    return _elu(x, alpha, 1.0)
+
+
+@register("selu", same_shape)
+def selu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """`scale * elu(x, alpha)` with the self-normalizing constants of Klambauer et al.
+
+    Example:
+        >>> import shapedl as sd
+        >>> [round(v, 4) for v in sd.ops.selu(sd.tensor([-1.0, 1.0])).tolist()]
+        [-1.1113, 1.0507]
+    """
+    return _elu(x, _SELU_ALPHA, _SELU_SCALE)
+
+
+@register("hardtanh", same_shape, statics=("min_val", "max_val"))
+def hardtanh(
+    x: Tensor[S, DT, TT], min_val: float = -1.0, max_val: float = 1.0
+) -> Tensor[S, DT, TT]:
+    """`x` limited to `[min_val, max_val]`; the gradient is 1 strictly inside, else 0.
+
+    Raises:
+        ValueError: when `min_val` is above `max_val`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.hardtanh(sd.tensor([-3.0, 0.5, 3.0])).tolist()
+        [-1.0, 0.5, 1.0]
+    """
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val {min_val} is above max_val {max_val}")
+    a = x.data
+    inside = (a > min_val) & (a < max_val)
+    return _unary(x, x.xp.clip(a, min_val, max_val), lambda g: g * inside)
+
+
+@register("softsign", same_shape)
+def softsign(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """`x / (1 + |x|)`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.softsign(sd.tensor([-3.0, 1.0])).tolist()
+        [-0.75, 0.5]
+    """
+    d = 1 + x.xp.abs(x.data)
+    return _unary(x, x.data / d, lambda g: g / (d * d))
+
+
+@register("mish", same_shape)
+def mish(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """`x * tanh(softplus(x))` (Misra, 2019), computed without overflow.
+
+    Example:
+        >>> import shapedl as sd
+        >>> round(sd.ops.mish(sd.tensor([1.0])).item(), 4)
+        0.8651
+    """
+    xp, a = x.xp, x.data
+    t = xp.tanh(xp.maximum(a, 0) + xp.log1p(xp.exp(-xp.abs(a))))
+    sig = 0.5 * (xp.tanh(0.5 * a) + 1)
+    return _unary(x, a * t, lambda g: g * (t + a * (1 - t * t) * sig))
+
+
+# ---- prelu ------------------------------------------------------------------------------
+def prelu_rule(op: str, x: Shape, weight: Shape) -> Shape:
+    """`x`'s shape; `weight` holds one slope, or one per channel (axis 1 of `x`)."""
+    if len(weight) > 1:
+        raise shape_error(op, [x, weight], f"weight must be 0-d or 1-d, not rank {len(weight)}")
+    n = weight[0] if weight else 1
+    channels = x[1] if len(x) >= 2 else 1
+    if n != 1 and dims.same(n, channels) is False:
+        raise shape_error(
+            op,
+            [x, weight],
+            f"weight has {n} slopes, but axis 1 of x has {channels} channels",
+            "give one slope, or one per channel",
+        )
+    return x
+
+
+@register("prelu", prelu_rule, tensors=("x", "weight"))
+def prelu(x: Tensor[S, DT, Any], weight: Tensor[Any, DT, Any]) -> Tensor[S, DT, Any]:
+    """`x` where positive, `weight * x` elsewhere, with a learned slope per channel.
+
+    As `torch.nn.functional.prelu`: `weight` is one slope, or one per channel (axis 1).
+
+    Raises:
+        ShapeError: when `weight` has neither one slope nor one per channel.
+
+    Shape:
+        `(N, C, *), (C,) -> (N, C, *)`; `(*S), (1,) -> (*S)`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.prelu(sd.tensor([-2.0, 3.0]), sd.tensor([0.25])).tolist()
+        [-0.5, 3.0]
+    """
+    prelu_rule("prelu", x.shape, weight.shape)
+    check_devices("prelu", x, weight)
+    same_dtype("prelu", x, weight)
+    xp, a = x.xp, x.data
+    per_channel = weight.data.size > 1
+    view = (1, -1) + (1,) * (x.ndim - 2) if per_channel else (1,) * x.ndim
+    w = weight.data.reshape(view)
+    pos = a > 0
+    out = xp.where(pos, a, w * a)
+    others = tuple(k for k in range(x.ndim) if not (per_channel and k == 1))
+
+    def vjp(g: Array) -> tuple[Array, Array]:
+        gw = xp.where(pos, 0, g * a).sum(axis=others)
+        return xp.where(pos, g, w * g), gw.reshape(weight.shape).astype(g.dtype)
+
+    return record(out, (x, weight), vjp)

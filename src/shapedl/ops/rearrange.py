@@ -1,0 +1,221 @@
+"""Ops that move or copy values without arithmetic: `roll`, `flip`, `repeat`, `tile`.
+
+`roll` and `flip` keep the shape; their gradients roll and flip back. `repeat` and `tile`
+follow NumPy (where PyTorch's names differ: `repeat` is `torch.repeat_interleave`, `tile` is
+`torch.tile`, which is `Tensor.repeat`): `repeat` multiplies one axis (or the flattened
+array), `tile` every axis, and their gradients add the copies back up. An option that is not
+a literal int (`DYN`) never raises in a rule: the dims it decides become `DYN`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from operator import index
+from typing import Any
+
+from shapedl import dims
+from shapedl.backend import Array
+from shapedl.dims import DYN, Dim, Shape
+from shapedl.errors import shape_error
+from shapedl.ops.registry import register
+from shapedl.tensor import Tensor, record
+from shapedl.types import DT, TT, S
+
+__all__ = ["flip", "repeat", "roll", "tile"]
+
+Axes = int | Sequence[int] | None
+
+
+def _axes(op: str, axis: Any, x: Shape) -> tuple[int, ...] | None:
+    """Normalized axes (None: every axis), or None where some axis is not a literal int."""
+    items = axis if isinstance(axis, tuple | list) else (axis,)
+    if axis is not None and not all(isinstance(a, int) for a in items):
+        return None
+    return dims.normalize_axes(op, axis, x)
+
+
+# ---- roll -------------------------------------------------------------------------------
+def roll_rule(op: str, x: Shape, shifts: Any = 0, axis: Any = None) -> Shape:
+    """The shape is kept; `shifts` and `axis` broadcast (NumPy): an int goes with every axis
+    (or shift), two sequences have one length."""
+    if isinstance(shifts, tuple | list) and isinstance(axis, tuple | list):
+        if len(shifts) != len(axis):
+            raise shape_error(op, [x], f"{len(shifts)} shifts for {len(axis)} axes {tuple(axis)}")
+    for a in axis if isinstance(axis, tuple | list) else (axis,):
+        if isinstance(a, int):
+            dims.normalize_axis(op, a, x)
+    if axis is None and isinstance(shifts, tuple | list):
+        raise shape_error(op, [x], "several shifts need an axis for each", "pass axis=(...)")
+    return x
+
+
+@register("roll", roll_rule, statics=("shifts", "axis"))
+def roll(x: Tensor[S, DT, TT], shifts: int | Sequence[int], axis: Axes = None) -> Tensor[S, DT, TT]:
+    """Values shifted cyclically by `shifts` along `axis` (None: the flattened array).
+
+    NumPy's `roll` (PyTorch's `torch.roll` with `dims=axis`).
+
+    Raises:
+        ShapeError: when an axis is out of range, or `shifts` and `axis` differ in length.
+
+    Shape:
+        `(*S) -> (*S)`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.roll(sd.tensor([1.0, 2.0, 3.0]), 1).tolist()
+        [3.0, 1.0, 2.0]
+    """
+    roll_rule("roll", x.shape, shifts, axis)
+    xp = x.xp
+    back = tuple(-s for s in shifts) if isinstance(shifts, Sequence) else -shifts
+    out = xp.roll(x.data, shifts, axis=axis)
+    return record(out, (x,), lambda g: (xp.roll(g, back, axis=axis),))
+
+
+# ---- flip -------------------------------------------------------------------------------
+def flip_rule(op: str, x: Shape, axis: Any = None) -> Shape:
+    """The shape is kept; the axes must exist and not repeat."""
+    _axes(op, axis, x)
+    return x
+
+
+@register("flip", flip_rule, statics=("axis",))
+def flip(x: Tensor[S, DT, TT], axis: Axes = None) -> Tensor[S, DT, TT]:
+    """The order of the values reversed along `axis` (None: every axis, as NumPy's `flip`).
+
+    Raises:
+        ShapeError: when an axis is out of range or repeats.
+
+    Shape:
+        `(*S) -> (*S)`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.flip(sd.tensor([[1.0, 2.0], [3.0, 4.0]]), axis=1).tolist()
+        [[2.0, 1.0], [4.0, 3.0]]
+    """
+    axes = dims.normalize_axes("flip", axis, x.shape)
+    xp = x.xp
+    return record(xp.flip(x.data, axes), (x,), lambda g: (xp.flip(g, axes),))
+
+
+# ---- repeat -----------------------------------------------------------------------------
+def _repeated(op: str, x: Shape, n: Dim, repeats: Any, where: str) -> Dim:
+    """The size `n` takes when each of its entries is repeated `repeats` times."""
+    if isinstance(repeats, tuple | list):
+        if any(isinstance(r, int) and r < 0 for r in repeats):
+            raise shape_error(op, [x], f"repeats {tuple(repeats)} has a negative count")
+        if dims.same(n, len(repeats)) is False:
+            raise shape_error(
+                op, [x], f"{len(repeats)} repeats for {n} values {where}", "give one per value"
+            )
+        total: Dim = 0
+        for r in repeats:
+            total = dims.add(total, _count(r))
+        return total
+    if isinstance(repeats, int) and repeats < 0:
+        raise shape_error(op, [x], f"repeats {repeats} is negative")
+    return dims.mul(n, _count(repeats))
+
+
+def _count(r: Any) -> Dim:
+    """A count as a dim: a literal int or a symbol stays, anything else is `DYN`."""
+    return r if isinstance(r, int | dims.Expr) else DYN
+
+
+def repeat_rule(op: str, x: Shape, repeats: Any = 1, axis: Any = None) -> Shape:
+    """Axis `axis` times `repeats` (or the sum of a list of counts, one per value); with
+    `axis=None` the flattened array, as NumPy's `repeat`."""
+    if axis is None:
+        return (_repeated(op, x, dims.product(x), repeats, "in the flattened array"),)
+    if not isinstance(axis, int):
+        return tuple(DYN for _ in x)
+    a = dims.normalize_axis(op, axis, x)
+    n = _repeated(op, x, x[a], repeats, f"at axis {axis}")
+    return (*x[:a], n, *x[a + 1 :])
+
+
+@register("repeat", repeat_rule, statics=("repeats", "axis"))
+def repeat(
+    x: Tensor[Any, DT, TT], repeats: int | Sequence[int], axis: int | None = None
+) -> Tensor[Any, DT, TT]:
+    """Each value repeated `repeats` times along `axis`, as NumPy's `repeat`.
+
+    `repeats` is one count, or one count per value along the axis; `axis=None` repeats the
+    flattened array. PyTorch calls this `repeat_interleave` (its `Tensor.repeat` is `tile`).
+
+    Raises:
+        ShapeError: when the axis is out of range, a count is negative, or a list of counts
+            does not have one count per value.
+
+    Shape:
+        `(N, C) -> (N * r, C)` with `axis=0`; `(*S) -> (prod(S) * r,)` with `axis=None`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.repeat(sd.tensor([1.0, 2.0]), 2).tolist()
+        [1.0, 1.0, 2.0, 2.0]
+    """
+    repeat_rule("repeat", x.shape, repeats, axis)
+    xp = x.xp
+    flat = x.data.reshape(-1) if axis is None else x.data
+    a = 0 if axis is None else axis % x.ndim
+    # NOTE: a Python int or list, which every backend's `repeat` takes (CuPy no array)
+    counts = [int(r) for r in repeats] if isinstance(repeats, Sequence) else index(repeats)
+    out = xp.repeat(flat, counts, axis=a)
+    source = xp.repeat(xp.arange(flat.shape[a]), counts)
+
+    def vjp(g: Array) -> tuple[Array]:
+        moved = xp.moveaxis(g, a, 0)
+        grad = xp.zeros((flat.shape[a], *moved.shape[1:]), dtype=g.dtype)
+        xp.add.at(grad, source, moved)
+        return (xp.moveaxis(grad, 0, a).reshape(x.shape),)
+
+    return record(out, (x,), vjp)
+
+
+# ---- tile -------------------------------------------------------------------------------
+def _aligned(x: Shape, reps: Sequence[Any]) -> tuple[Shape, tuple[Any, ...]]:
+    """Shape and reps padded with leading 1s to one length, as NumPy's `tile` does."""
+    d = max(len(x), len(reps))
+    return (1,) * (d - len(x)) + tuple(x), (1,) * (d - len(reps)) + tuple(reps)
+
+
+def tile_rule(op: str, x: Shape, reps: Any = 1) -> Shape:
+    """Every axis times its count in `reps` (aligned from the right, missing counts are 1)."""
+    items = tuple(reps) if isinstance(reps, tuple | list) else (reps,)
+    for r in items:
+        if isinstance(r, int) and r < 0:
+            raise shape_error(op, [x], f"reps {items} has a negative count")
+    shape, counts = _aligned(x, items)
+    return tuple(dims.mul(n, _count(r)) for n, r in zip(shape, counts, strict=True))
+
+
+@register("tile", tile_rule, statics=("reps",))
+def tile(x: Tensor[Any, DT, TT], reps: int | Sequence[int]) -> Tensor[Any, DT, TT]:
+    """`x` copied `reps[i]` times along axis `i`, as NumPy's `tile` (PyTorch's `tile`).
+
+    `reps` and the shape are aligned from the right: missing counts are 1, and a longer
+    `reps` adds leading axes.
+
+    Raises:
+        ShapeError: when a count is negative.
+
+    Shape:
+        `(N, C) -> (N * r0, C * r1)` with `reps=(r0, r1)`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.tile(sd.tensor([1.0, 2.0]), (2, 2)).tolist()
+        [[1.0, 2.0, 1.0, 2.0], [1.0, 2.0, 1.0, 2.0]]
+    """
+    items = tuple(reps) if isinstance(reps, Sequence) else (reps,)
+    tile_rule("tile", x.shape, items)
+    shape, counts = _aligned(x.shape, items)
+    xp = x.xp
+    out = xp.tile(x.data, counts)
+    # NOTE: axis i of the result is (copy, value) = (counts[i], shape[i]) in row-major order
+    split = tuple(v for pair in zip(counts, shape, strict=True) for v in pair)
+    copies = tuple(range(0, 2 * len(shape), 2))
+    return record(out, (x,), lambda g: (g.reshape(split).sum(axis=copies).reshape(x.shape),))

@@ -1,0 +1,154 @@
+"""Order along an axis: `argsort` (registered), `sort` and `topk` (values and indices).
+
+`argsort`'s rule keeps the shape (`axis=None`: the flattened array, as NumPy). Sorting is
+stable, and so is the descending order (ties keep their original order), so the indices are
+PyTorch's `sort(..., stable=True)`. The gradient of the values goes back to the positions
+the indices name; the indices are untraced `int64`.
+
+NOTE: `sort` and `topk` return a tuple of a value tensor and an index tensor of another
+dtype. The plugin's tuple results give every item the same dtype (issue 11 leaves the plugin
+alone), so these two are not registered: plain typing types `sort` exactly (both tensors have
+`x`'s shape) and `topk` with unknown shapes, and their checks happen at run time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shapedl import dims
+from shapedl.backend import Array
+from shapedl.dims import DYN, Shape
+from shapedl.errors import shape_error
+from shapedl.ops.registry import register
+from shapedl.tensor import Tensor, record
+from shapedl.types import DT, TT, NoTape, S, i64
+
+__all__ = ["argsort", "sort", "topk"]
+
+
+def argsort_rule(op: str, x: Shape, axis: Any = -1, descending: Any = False) -> Shape:
+    """`x` kept for an axis (which must exist); the flattened size for `axis=None`."""
+    if axis is None:
+        return (dims.product(x),)
+    if isinstance(axis, int):
+        dims.normalize_axis(op, axis, x)
+    return x
+
+
+def topk_rule(op: str, x: Shape, k: Any, axis: Any = -1, largest: Any = True) -> Shape:
+    """`x` with axis `axis` of size `k`, which must be `0 <= k <= x[axis]`."""
+    if isinstance(k, int) and k < 0:
+        raise shape_error(op, [x], f"k {k} is negative")
+    if not isinstance(axis, int):
+        return tuple(DYN for _ in x)
+    a = dims.normalize_axis(op, axis, x)
+    n = x[a]
+    if isinstance(k, int) and isinstance(n, int) and k > n:
+        raise shape_error(op, [x], f"k {k} is larger than axis {axis} of size {n}")
+    return (*x[:a], k if isinstance(k, int | dims.Expr) else DYN, *x[a + 1 :])
+
+
+def _order(xp: Any, data: Array, k: int, descending: bool) -> Array:
+    """Stable ascending, or stable descending (ties in their original order), indices."""
+    if not descending:
+        return xp.argsort(data, axis=k, kind="stable")
+    # NOTE: a stable sort of the reversed axis, reversed again, keeps ties in order
+    n = data.shape[k]
+    return n - 1 - xp.flip(xp.argsort(xp.flip(data, k), axis=k, kind="stable"), k)
+
+
+def _taken(x: Tensor[Any, Any, Any], data: Array, index: Array, k: int) -> Tensor[Any, Any, Any]:
+    """`data` (x's values, flattened or not) picked along `k` by `index`, with its gradient."""
+    xp = x.xp
+    # NOTE: an index tuple rather than take/put_along_axis, which not every backend has
+    key = tuple(
+        index if d == k else xp.arange(n).reshape((-1,) + (1,) * (index.ndim - d - 1))
+        for d, n in enumerate(index.shape)
+    )
+
+    def vjp(g: Array) -> tuple[Array]:
+        grad = xp.zeros(data.shape, dtype=g.dtype)
+        grad[key] = g  # NOTE: the indices along `k` are distinct, so nothing adds up
+        return (grad.reshape(x.shape),)
+
+    return record(data[key], (x,), vjp)
+
+
+def _prepare(x: Tensor[Any, Any, Any], axis: int | None) -> tuple[Array, int]:
+    return (x.data.reshape(-1), 0) if axis is None else (x.data, axis % max(x.ndim, 1))
+
+
+@register("argsort", argsort_rule, statics=("axis", "descending"), dtype="int64")
+def argsort(
+    x: Tensor[Any, Any, Any], axis: int | None = -1, descending: bool = False
+) -> Tensor[Any, i64, NoTape]:
+    """The indices that sort `x` along `axis` (None: the flattened array); stable; untraced.
+
+    Raises:
+        ShapeError: when `axis` is out of range.
+
+    Shape:
+        `(*S) -> (*S)`; `(*S) -> (prod(S),)` with `axis=None`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.argsort(sd.tensor([3.0, 1.0, 2.0]), descending=True).tolist()
+        [0, 2, 1]
+    """
+    argsort_rule("argsort", x.shape, axis, descending)
+    data, k = _prepare(x, axis)
+    return Tensor(_order(x.xp, data, k, descending).astype("int64"), x.device)
+
+
+def sort(
+    x: Tensor[S, DT, TT], axis: int = -1, descending: bool = False
+) -> tuple[Tensor[S, DT, TT], Tensor[S, i64, NoTape]]:
+    """`(values, indices)`: `x` sorted along `axis`, and where each value came from.
+
+    Stable in both directions (PyTorch's `sort(stable=True)`); the gradient of the values
+    goes back to the positions they came from.
+
+    Raises:
+        ShapeError: when `axis` is out of range.
+
+    Shape:
+        `(*S) -> (*S), (*S)`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> values, indices = sd.ops.sort(sd.tensor([3.0, 1.0, 2.0]))
+        >>> values.tolist(), indices.tolist()
+        ([1.0, 2.0, 3.0], [1, 2, 0])
+    """
+    if x.ndim == 0:
+        raise shape_error("sort", [x.shape], "a 0-d tensor has no axis to sort")
+    index = argsort(x, axis, descending)
+    return _taken(x, x.data, index.data, axis % x.ndim), index
+
+
+def topk(
+    x: Tensor[Any, DT, TT], k: int, axis: int = -1, largest: bool = True
+) -> tuple[Tensor[Any, DT, TT], Tensor[Any, i64, NoTape]]:
+    """`(values, indices)` of the `k` largest (or smallest) entries along `axis`, in order.
+
+    As PyTorch's `topk(sorted=True)`; ties keep their original order.
+
+    Raises:
+        ShapeError: when `axis` is out of range, or `k` is negative or larger than the axis.
+
+    Shape:
+        `(N, C) -> (N, k), (N, k)` with `axis=-1`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> values, indices = sd.ops.topk(sd.tensor([1.0, 4.0, 2.0, 3.0]), 2)
+        >>> values.tolist(), indices.tolist()
+        ([4.0, 3.0], [1, 3])
+    """
+    if x.ndim == 0:
+        raise shape_error("topk", [x.shape], "a 0-d tensor has no axis to take from")
+    topk_rule("topk", x.shape, k, axis, largest)
+    a = axis % x.ndim
+    keep = (slice(None),) * a + (slice(0, k),)
+    index = _order(x.xp, x.data, a, largest)[keep].astype("int64")
+    return _taken(x, x.data, index, a), Tensor(index, x.device)

@@ -1,0 +1,89 @@
+"""elu, selu, hardtanh, softsign, mish and prelu against PyTorch (values and gradients, f32
+and f64), by central differences, prelu's errors, and the rules over symbols."""
+
+import numpy as np
+import pytest
+import torch
+from harness import central_difference, compare, randn
+
+import shapedl as sd
+from shapedl import dims
+from shapedl.dims import DYN
+from shapedl.ops.activation import prelu_rule
+
+F = torch.nn.functional
+B, C, H = dims.sym("B"), dims.sym("C"), dims.sym("H")
+
+UNARY = [
+    ("elu", sd.ops.elu, F.elu),
+    ("elu_alpha", lambda x: sd.ops.elu(x, 0.3), lambda t: F.elu(t, 0.3)),
+    ("selu", sd.ops.selu, F.selu),
+    ("hardtanh", sd.ops.hardtanh, F.hardtanh),
+    ("hardtanh_0_6", lambda x: sd.ops.hardtanh(x, 0.0, 0.6), lambda t: F.hardtanh(t, 0.0, 0.6)),
+    ("softsign", sd.ops.softsign, F.softsign),
+    ("mish", sd.ops.mish, F.mish),
+]
+
+
+def spread(*shape: int, dtype: str) -> np.ndarray:
+    """Values on both sides of every kink, with the kinks themselves (-1, 0, 1) included."""
+    x = randn(*shape, dtype=dtype) * 2
+    x.reshape(-1)[:3] = [-1.0, 0.0, 1.0]
+    return x
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name,op,top", UNARY, ids=[c[0] for c in UNARY])
+def test_unary_matches_torch(name, op, top, dtype):
+    compare(op, top, [spread(3, 5, dtype=dtype)])
+
+
+def test_hardtanh_refuses_crossed_limits():
+    with pytest.raises(ValueError, match="hardtanh: min_val 2.0 is above max_val 1.0"):
+        sd.ops.hardtanh(sd.ones((2,)), 2.0, 1.0)
+
+
+def test_mish_does_not_overflow():
+    x = np.array([-100.0, -30.0, 30.0, 100.0], dtype="float32")
+    compare(sd.ops.mish, F.mish, [x])
+
+
+PRELU = [((2, 3, 4, 5), (3,)), ((2, 3), (1,)), ((4, 3), (3,)), ((5,), (1,)), ((2, 3, 4), ())]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("xs,ws", PRELU)
+def test_prelu_matches_torch(xs, ws, dtype):
+    w = np.abs(randn(*ws, dtype=dtype, seed=2)) * 0.3
+    compare(sd.ops.prelu, F.prelu, [spread(*xs, dtype=dtype), w])
+
+
+def test_gradients_by_differences():
+    x = randn(3, 4, dtype="float64") * 2
+    central_difference(
+        lambda v, w: sd.ops.prelu(sd.ops.mish(v) + sd.ops.softsign(v) + sd.ops.selu(v), w),
+        [x, np.array([0.1, 0.2, 0.3, 0.4])],
+    )
+    central_difference(lambda v: sd.ops.elu(v, 0.5) * sd.ops.hardtanh(v, -0.5, 2.0), [x])
+
+
+def test_prelu_errors_name_op_shapes_and_axis():
+    x = sd.ones((2, 3, 4))
+    with pytest.raises(
+        sd.ShapeError,
+        match=r"prelu: shapes \(2, 3, 4\) and \(4,\): weight has 4 slopes, but axis 1 of x has 3 "
+        r"channels; give one slope, or one per channel",
+    ):
+        sd.ops.prelu(x, sd.ones((4,)))
+    with pytest.raises(sd.ShapeError, match=r"prelu: .*weight must be 0-d or 1-d, not rank 2"):
+        sd.ops.prelu(x, sd.ones((3, 1)))
+    with pytest.raises(sd.ShapeError, match=r"prelu: shapes \(5,\) and \(5,\): weight has 5"):
+        sd.ops.prelu(sd.ones((5,)), sd.ones((5,)))
+
+
+def test_prelu_rule_over_symbols_and_dyn():
+    assert prelu_rule("prelu", (B, C, H), (C,)) == (B, C, H)
+    assert prelu_rule("prelu", (B, C, H), (1,)) == (B, C, H)
+    assert prelu_rule("prelu", (B, C), (DYN,)) == (B, C)
+    with pytest.raises(sd.ShapeError, match=r"prelu: shapes \(B, C, H\) and \(H,\)"):
+        prelu_rule("prelu", (B, C, H), (H,))

@@ -1,0 +1,70 @@
+"""cumsum and cumprod against PyTorch (values and gradients, f32 and f64), their errors, and
+their rules over symbols and `DYN` options."""
+
+import numpy as np
+import pytest
+import torch
+from harness import central_difference, compare, randn
+
+import shapedl as sd
+from shapedl import dims
+from shapedl.dims import DYN
+from shapedl.ops.scan import scan_rule
+
+B, T = dims.sym("B"), dims.sym("T")
+
+CASES = [
+    ("cumsum_0", (4, 3), lambda x: sd.ops.cumsum(x, 0), lambda t: torch.cumsum(t, 0)),
+    ("cumsum_-1", (2, 3, 4), lambda x: sd.ops.cumsum(x, -1), lambda t: torch.cumsum(t, -1)),
+    ("cumsum_flat", (2, 3), lambda x: sd.ops.cumsum(x), lambda t: torch.cumsum(t.flatten(), 0)),
+    ("cumsum_0d", (), lambda x: sd.ops.cumsum(x), lambda t: torch.cumsum(t.flatten(), 0)),
+    ("cumprod_0", (4, 3), lambda x: sd.ops.cumprod(x, 0), lambda t: torch.cumprod(t, 0)),
+    ("cumprod_1", (2, 5, 3), lambda x: sd.ops.cumprod(x, 1), lambda t: torch.cumprod(t, 1)),
+    ("cumprod_flat", (2, 3), lambda x: sd.ops.cumprod(x), lambda t: torch.cumprod(t.flatten(), 0)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name,shape,op,top", CASES, ids=[c[0] for c in CASES])
+def test_matches_torch(name, shape, op, top, dtype):
+    compare(op, top, [randn(*shape, dtype=dtype)])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cumprod_gradient_is_exact_at_zeros(dtype):
+    x = randn(3, 5, dtype=dtype)
+    x[0, 1] = 0.0
+    x[1, 2] = x[1, 4] = 0.0
+    x[2, 0] = 0.0
+    compare(lambda v: sd.ops.cumprod(v, 1), lambda t: torch.cumprod(t, 1), [x])
+
+
+def test_gradients_by_differences():
+    x = randn(3, 4, dtype="float64")
+    x[1, 1] = 0.0
+    central_difference(lambda v: sd.ops.cumprod(sd.ops.cumsum(v, 0), 1), [x])
+
+
+def test_integers_keep_their_dtype():
+    out = sd.ops.cumsum(sd.tensor([[1, 2], [3, 4]]), 0)
+    np.testing.assert_array_equal(out.numpy(), torch.cumsum(torch.tensor([[1, 2], [3, 4]]), 0))
+    assert out.numpy().dtype == np.int64
+
+
+@pytest.mark.parametrize("op", ["cumsum", "cumprod"])
+def test_booleans_are_refused_with_the_fix(op):
+    with pytest.raises(TypeError, match=rf"{op}: needs a numeric tensor, not bool; .*astype"):
+        getattr(sd.ops, op)(sd.ones((2,)) > 0)
+
+
+@pytest.mark.parametrize("op", ["cumsum", "cumprod"])
+def test_errors_name_op_shape_and_axis(op):
+    with pytest.raises(sd.ShapeError, match=rf"{op}: shape \(2, 3\): axis 2 is out of range"):
+        getattr(sd.ops, op)(sd.ones((2, 3)), 2)
+
+
+def test_rules_over_symbols_and_dyn():
+    assert scan_rule("cumsum", (B, T), 1) == (B, T)
+    assert scan_rule("cumsum", (B, T)) == (dims.mul(B, T),)
+    assert scan_rule("cumprod", (B, T), DYN) == (B, T)
+    assert scan_rule("cumprod", (B, DYN), None) == (DYN,)

@@ -1,0 +1,107 @@
+"""sort, argsort and topk against PyTorch (values, indices and gradients, f32 and f64), their
+errors, and their rules over symbols and `DYN` options."""
+
+import numpy as np
+import pytest
+import torch
+from harness import central_difference, compare, randn
+
+import shapedl as sd
+from shapedl import dims
+from shapedl.dims import DYN
+from shapedl.ops.sort import argsort_rule, topk_rule
+
+B, T = dims.sym("B"), dims.sym("T")
+
+
+def ties(*shape: int, dtype: str = "float32") -> np.ndarray:
+    """Values with many ties, which show whether the order is stable."""
+    return np.random.default_rng(3).integers(0, 3, shape).astype(dtype)
+
+
+SORTS = [
+    ("last", (3, 5), {}, {}),
+    ("axis0", (4, 3), {"axis": 0}, {"dim": 0}),
+    ("desc", (2, 3, 4), {"axis": 1, "descending": True}, {"dim": 1, "descending": True}),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name,shape,kw,tkw", SORTS, ids=[c[0] for c in SORTS])
+def test_sort_matches_torch(name, shape, kw, tkw, dtype):
+    compare(
+        lambda x: sd.ops.sort(x, **kw)[0],
+        lambda t: torch.sort(t, stable=True, **tkw).values,
+        [randn(*shape, dtype=dtype)],
+    )
+    for data in (randn(*shape, dtype=dtype), ties(*shape, dtype=dtype)):
+        got = sd.ops.sort(sd.from_numpy(data), **kw)[1]
+        want = torch.sort(torch.from_numpy(data), stable=True, **tkw).indices
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+        got2 = sd.ops.argsort(sd.from_numpy(data), **kw)
+        np.testing.assert_array_equal(got2.numpy(), want.numpy())
+        assert got.dtype is sd.i64 and got2.dtype is sd.i64 and not got.is_traced
+
+
+def test_argsort_of_the_flattened_array():
+    data = ties(3, 4)
+    want = torch.sort(torch.from_numpy(data).flatten(), stable=True).indices
+    np.testing.assert_array_equal(sd.ops.argsort(sd.from_numpy(data), None).numpy(), want)
+
+
+TOPK = [
+    ("last", (3, 6), 2, {}, {}),
+    ("axis0", (5, 3), 5, {"axis": 0}, {"dim": 0}),
+    ("small", (2, 6, 3), 3, {"axis": 1, "largest": False}, {"dim": 1, "largest": False}),
+    ("zero", (2, 4), 0, {}, {}),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name,shape,k,kw,tkw", TOPK, ids=[c[0] for c in TOPK])
+def test_topk_matches_torch(name, shape, k, kw, tkw, dtype):
+    compare(
+        lambda x: sd.ops.topk(x, k, **kw)[0],
+        lambda t: torch.topk(t, k, **tkw).values,
+        [randn(*shape, dtype=dtype)],
+    )
+    data = randn(*shape, dtype=dtype, seed=5)
+    got = sd.ops.topk(sd.from_numpy(data), k, **kw)[1]
+    want = torch.topk(torch.from_numpy(data), k, **tkw).indices
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    assert got.dtype is sd.i64
+
+
+def test_gradients_by_differences():
+    central_difference(
+        lambda x: sd.ops.topk(x, 2, axis=0)[0] * sd.ops.sort(x, 0, descending=True)[0][:2],
+        [randn(4, 3, dtype="float64")],
+    )
+
+
+ERRORS = [
+    (lambda x: sd.ops.sort(x, 2), r"argsort: shape \(2, 3\): axis 2 is out of range"),
+    (lambda x: sd.ops.argsort(x, -3), r"argsort: shape \(2, 3\): axis -3 is out of range"),
+    (lambda x: sd.ops.topk(x, 4), r"topk: shape \(2, 3\): k 4 is larger than axis -1 of size 3"),
+    (lambda x: sd.ops.topk(x, 1, axis=2), r"topk: shape \(2, 3\): axis 2 is out of range"),
+    (lambda x: sd.ops.topk(x, -1), r"topk: shape \(2, 3\): k -1 is negative"),
+    (lambda x: sd.ops.sort(x[0, 0]), r"sort: shape \(\): a 0-d tensor has no axis to sort"),
+]
+
+
+@pytest.mark.parametrize("op,message", ERRORS)
+def test_errors_name_op_shape_and_axis(op, message):
+    with pytest.raises(sd.ShapeError, match=message):
+        op(sd.ones((2, 3)))
+
+
+def test_rules_over_symbols_and_dyn():
+    assert argsort_rule("argsort", (B, T)) == (B, T)
+    assert argsort_rule("argsort", (B, T), None) == (dims.mul(B, T),)
+    assert argsort_rule("argsort", (B, T), DYN) == (B, T)
+    assert topk_rule("topk", (B, T), 3) == (B, 3)
+    assert topk_rule("topk", (B, T), dims.sym("K"), 0) == (dims.sym("K"), T)
+    assert topk_rule("topk", (B, T), DYN) == (B, DYN)
+    assert topk_rule("topk", (B, T), 3, DYN) == (DYN, DYN)
+    with pytest.raises(sd.ShapeError, match=r"topk: shape \(B, 2\): k 3 is larger than axis 1"):
+        topk_rule("topk", (B, 2), 3, 1)
