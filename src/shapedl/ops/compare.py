@@ -30,21 +30,27 @@ def compare_rule(op: str, a: Shape, b: Shape) -> Shape:
     return dims.broadcast(op, a, b)
 
 
-def _compare(
-    op: str, a: Operand, b: Operand, fn: Callable[[Any, Any], Array]
-) -> Tensor[Any, bool_, NoTape]:
+def tensor_operands(op: str, a: Operand, b: Operand) -> list[Tensor[Any, Any, Any]]:
+    """The tensors among two operands (at least one), on one device."""
     tensors = [t for t in (a, b) if isinstance(t, Tensor)]
     if not tensors:
         raise TypeError(f"{op}: needs at least one tensor, got {type(a)} and {type(b)}")
     check_devices(op, *tensors)
+    return tensors
+
+
+def _compare(
+    op: str, a: Operand, b: Operand, fn: Callable[[Any, Any], Array]
+) -> Tensor[Any, bool_, NoTape]:
+    tensors = tensor_operands(op, a, b)
     same_dtype(op, *tensors)
-    compare_rule(op, _shape(a), _shape(b))
+    compare_rule(op, operand_shape(a), operand_shape(b))
     x = a.data if isinstance(a, Tensor) else weak(op, a)
     y = b.data if isinstance(b, Tensor) else weak(op, b)
     return Tensor(tensors[0].xp.asarray(fn(x, y)), tensors[0].device)
 
 
-def _shape(x: Operand) -> Shape:
+def operand_shape(x: Operand) -> Shape:
     return x.shape if isinstance(x, Tensor) else ()
 
 
@@ -146,7 +152,7 @@ def where(cond: Tensor[Any, Any, Any], a: Operand, b: Operand) -> Tensor[Any, An
     check_devices("where", cond, *branches)
     if branches:
         same_dtype("where", *branches)
-    where_rule("where", cond.shape, _shape(a), _shape(b))
+    where_rule("where", cond.shape, operand_shape(a), operand_shape(b))
     xp, c = cond.xp, cond.data.astype(bool)
     x = a.data if isinstance(a, Tensor) else weak("where", a)
     y = b.data if isinstance(b, Tensor) else weak("where", b)

@@ -15,8 +15,9 @@ from typing import Any
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import Shape
+from shapedl.ops.compare import operand_shape, tensor_operands
 from shapedl.ops.registry import register
-from shapedl.tensor import Tensor, check_devices
+from shapedl.tensor import Tensor
 from shapedl.types import NoTape, S, bool_
 
 __all__ = ["logical_and", "logical_not", "logical_or", "logical_xor"]
@@ -42,18 +43,11 @@ def _truth(op: str, v: Operand) -> Any:
     raise TypeError(f"{op}: operands must be tensors or Python scalars, not {type(v).__name__}")
 
 
-def _shape(v: Operand) -> Shape:
-    return v.shape if isinstance(v, Tensor) else ()
-
-
 def _logical(
     op: str, a: Operand, b: Operand, fn: Callable[[Any, Any], Array]
 ) -> Tensor[Any, bool_, NoTape]:
-    tensors = [t for t in (a, b) if isinstance(t, Tensor)]
-    if not tensors:
-        raise TypeError(f"{op}: needs at least one tensor, got {type(a)} and {type(b)}")
-    check_devices(op, *tensors)
-    logical_rule(op, _shape(a), _shape(b))
+    tensors = tensor_operands(op, a, b)
+    logical_rule(op, operand_shape(a), operand_shape(b))
     first = tensors[0]
     return Tensor(first.xp.asarray(fn(_truth(op, a), _truth(op, b))), first.device)
 
