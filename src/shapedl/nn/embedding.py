@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVarTuple, overload
+
+from typing_extensions import TypeVar as DefaultTypeVar
 
 from shapedl.nn.module import Module
 from shapedl.ops.creation import randn
@@ -15,8 +17,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Embedding"]
 
-V = TypeVar("V", bound=Dim)
-D = TypeVar("D", bound=Dim)
+V = DefaultTypeVar("V", bound=Dim, default=Any)
+D = DefaultTypeVar("D", bound=Dim, default=Any)
 Is = TypeVarTuple("Is")
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVarTuple, overload
+
+from typing_extensions import TypeVar as DefaultTypeVar
 
 from shapedl.errors import ShapeError, shape_error
 from shapedl.nn.module import Module
@@ -19,8 +21,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Linear", "uniform", "width_error"]
 
-In = TypeVar("In", bound=Dim)
-Out = TypeVar("Out", bound=Dim)
+In = DefaultTypeVar("In", bound=Dim, default=Any)
+Out = DefaultTypeVar("Out", bound=Dim, default=Any)
 Bs = TypeVarTuple("Bs")
 
 
