@@ -27,8 +27,6 @@ class Net(nn.Module):
     bn: nn.BatchNorm2d
     conv2: nn.Conv2d
     head: nn.Linear
-    embed: nn.Embedding
-    attn: nn.MultiHeadAttention
     drop: nn.Dropout
 
     def __init__(self, cfg: Config) -> None:
@@ -36,8 +34,6 @@ class Net(nn.Module):
         self.bn = nn.BatchNorm2d(cfg.channels)
         self.conv2 = nn.Conv2d(cfg.channels, cfg.channels * 2, cfg.kernel, stride=2, padding=1)
         self.head = nn.Linear(cfg.channels * 2 * 2 * 2, cfg.classes)
-        self.embed = nn.Embedding(cfg.classes, 8)
-        self.attn = nn.MultiHeadAttention(8, 2)
         self.drop = nn.Dropout(0.1)
 
     def forward(
@@ -61,5 +57,16 @@ for _ in range(2):
     loss = sd.losses.cross_entropy_with_logits_loss(logits, y)
     opt.update(net, loss.backward())
 accuracy: float = (net(x).argmax(axis=1) == y).astype(sd.f32).mean().item()
-tokens = net.embed(y.reshape((4, 8)))
-assert net.attn(tokens).shape == (4, 8, 8)
+
+class Encoder(nn.Module):
+    embed: nn.Embedding
+    attn: nn.MultiHeadAttention
+
+    def __init__(self, vocab: int, width: int) -> None:
+        self.embed = nn.Embedding(vocab, width)
+        self.attn = nn.MultiHeadAttention(width, 2)
+
+
+encoder = Encoder(10, 8)
+tokens = encoder.embed(y.reshape((4, 8)))
+assert encoder.attn(tokens).shape == (4, 8, 8)
