@@ -31,6 +31,7 @@ __all__ = [
     "conv_out",
     "floordiv",
     "int_tuple",
+    "is_dim",
     "is_known",
     "is_size",
     "mul",
@@ -318,6 +319,11 @@ def int_tuple(
 def is_size(v: object) -> TypeGuard[Dim]:
     """Whether `v` can stand for a size: an int, `DYN` or a symbolic expression."""
     return isinstance(v, int) or v is DYN or isinstance(v, Expr)
+
+
+def is_dim(v: object) -> TypeGuard[Dim]:
+    """`is_size` without `True`/`False`: a value that stands for a size in an argument."""
+    return is_size(v) and not isinstance(v, bool)
 
 
 def need_static(op: str, name: str, v: object) -> None:

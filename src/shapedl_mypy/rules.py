@@ -226,18 +226,21 @@ def apply_rule(call: Call, spec: OpSpec) -> Type:
         result = spec.rule(spec.name, **kwargs)
     except NotStatic:
         # NOTE: an option known only at run time (`axis=dim`): the result's shape is unknown
-        if tensor_parts(call.default) is None:
-            return call.default
-        return make_tensor(call, any_type(), spec.dtype, operands)
+        return _unknown_shape(call, spec, operands)
     except ShapeError as err:
         report(call.api, str(err), call.context, SHAPE)
         # NOTE: no shape is right after a shape error; Any stops one mistake from cascading
-        if tensor_parts(call.default) is None:
-            return call.default
-        return make_tensor(call, any_type(), spec.dtype, operands)
+        return _unknown_shape(call, spec, operands)
     if spec.returns == "tuple":
         return _tuple_result(call, spec, result, operands)
     return make_tensor(call, call.conv.shape_type(result), spec.dtype, operands)
+
+
+def _unknown_shape(call: Call, spec: OpSpec, operands: Sequence[Type]) -> Type:
+    """The call's tensor with an unknown shape (mypy's own type where it is not a tensor)."""
+    if tensor_parts(call.default) is None:
+        return call.default
+    return make_tensor(call, any_type(), spec.dtype, operands)
 
 
 def _refine_tape(call: Call, spec: OpSpec, operands: Sequence[Type]) -> Type:

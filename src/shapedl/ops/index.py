@@ -71,11 +71,6 @@ def _expand(op: str, x: Shape, index: tuple[Item, ...]) -> list[Item]:
     return [*index[:at], *fill, *index[at + 1 :]]
 
 
-def _is_int(item: object) -> bool:
-    """An int index, or one the plugin knows only as a size (`x[i]` with `i: int`)."""
-    return dims.is_size(item) and not isinstance(item, bool)
-
-
 def _check_int(op: str, x: Shape, axis: int, i: object) -> None:
     d = x[axis]
     if isinstance(d, int) and isinstance(i, int) and not -d <= i < d:
@@ -84,7 +79,8 @@ def _check_int(op: str, x: Shape, axis: int, i: object) -> None:
 
 def _advanced(op: str, x: Shape, item: Item, axis: int) -> tuple[Shape, int]:
     """The broadcast shape an advanced item contributes, and how many axes it takes."""
-    if _is_int(item):
+    # NOTE: an int, or one the plugin knows only as a size (`x[i]` with `i: int`)
+    if dims.is_dim(item):
         _check_int(op, x, axis, item)
         return (), 1
     assert isinstance(item, IndexArray)
@@ -118,7 +114,7 @@ def getitem_rule(op: str, x: Shape, index: Item | tuple[Item, ...]) -> Shape:
         elif isinstance(item, slice):
             basic.append(_slice_size(op, x, axis, item))
             axis += 1
-        elif _is_int(item) and not fancy:
+        elif dims.is_dim(item) and not fancy:
             _check_int(op, x, axis, item)
             axis += 1
         else:

@@ -101,7 +101,7 @@ def realize_hook(ctx: MethodContext) -> Type:
         return ctx.default_return_type
     call = Call(ctx.api, ctx.context, ctx.default_return_type)
     want = static_value(call.conv, ctx.args[0][0], ctx.arg_types[0][0], call.lookup)
-    if want is UNKNOWN or not isinstance(want, tuple) or not all(map(_is_size, want)):
+    if want is UNKNOWN or not isinstance(want, tuple) or not all(map(dims.is_dim, want)):
         return ctx.default_return_type
     have = call.conv.shape(parts[0])
     if have is None:
@@ -118,10 +118,6 @@ def realize_hook(ctx: MethodContext) -> Type:
     default = tensor_parts(ctx.default_return_type)
     dtype = default[1] if default is not None and len(ctx.args) > 1 and ctx.args[1] else parts[1]
     return call.named(TENSOR, [call.conv.shape_type(out), dtype, parts[2]])
-
-
-def _is_size(v: object) -> bool:
-    return dims.is_size(v) and not isinstance(v, bool)
 
 
 def realize_signature_hook(ctx: MethodSigContext) -> FunctionLike:

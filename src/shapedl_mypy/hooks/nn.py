@@ -135,25 +135,17 @@ def _value(call: Call, name: str, default: object) -> object:
     return static_value(call.conv, expr, typ, call.lookup)
 
 
-def _is_dim(v: object) -> bool:
-    return (
-        (isinstance(v, int) and not isinstance(v, bool))
-        or isinstance(v, dims.Expr)
-        or (v is dims.DYN)
-    )
-
-
 def _tuple(v: object, n: int) -> tuple[Dim, ...] | None:
     """`v` as `n` dims (an int repeated, or a tuple of `n`), or None."""
-    if _is_dim(v):
-        return (v,) * n  # type: ignore[return-value]
-    if isinstance(v, tuple) and len(v) == n and all(_is_dim(i) for i in v):
+    if dims.is_dim(v):
+        return (v,) * n
+    if isinstance(v, tuple) and len(v) == n and all(dims.is_dim(i) for i in v):
         return v
     return None
 
 
 def _dim_type(call: Call, v: object) -> Type:
-    return call.conv.dim_type(v) if _is_dim(v) else any_type()
+    return call.conv.dim_type(v) if dims.is_dim(v) else any_type()
 
 
 def _pair_type(call: Call, v: object, n: int = 2) -> Type:
@@ -249,10 +241,10 @@ def layer_norm_new(ctx: FunctionContext) -> Type:
     """`LayerNorm(d)` is `LayerNorm[tuple[D]]`: the normalized trailing shape."""
     call = from_function(ctx)
     v = _value(call, "normalized_shape", UNKNOWN)
-    shape = (v,) if _is_dim(v) else v
+    shape = (v,) if dims.is_dim(v) else v
     if isinstance(shape, list):
         shape = tuple(shape)
-    if not isinstance(shape, tuple) or not all(_is_dim(d) for d in shape):
+    if not isinstance(shape, tuple) or not all(dims.is_dim(d) for d in shape):
         return ctx.default_return_type
     return _refined(ctx, [call.conv.shape_type(shape)])
 
