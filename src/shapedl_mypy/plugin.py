@@ -11,6 +11,7 @@ import hashlib
 import importlib
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,11 +28,21 @@ from mypy.plugin import (
     Plugin,
     ReportConfigContext,
 )
-from mypy.types import AnyType, FunctionLike, Type, TypeOfAny
+from mypy.types import AnyType, CallableType, FunctionLike, Type, TypeOfAny
 
 from shapedl_mypy.call import REFLECTED, from_function, from_method, params_of
 from shapedl_mypy.convert import ARITHMETIC, TENSOR, TYPES
-from shapedl_mypy.hooks import canonical, creation, movement, nn, sizes, spellings, tape, unions
+from shapedl_mypy.hooks import (
+    canonical,
+    creation,
+    generic,
+    movement,
+    nn,
+    sizes,
+    spellings,
+    tape,
+    unions,
+)
 from shapedl_mypy.rules import apply_rule, list_signature, widen_operand
 
 __all__ = ["ShapedlPlugin", "build_tables", "source_hash", "source_roots"]
@@ -68,6 +79,7 @@ def _safe_analyze(
 
 
 SigC = TypeVar("SigC", FunctionSigContext, MethodSigContext)
+CallC = TypeVar("CallC", FunctionContext, MethodContext)
 
 
 def _safe_sig(hook: Callable[[SigC], FunctionLike]) -> Callable[[SigC], FunctionLike]:
@@ -123,6 +135,7 @@ def build_tables(
         for method in spec.methods:
             methods[f"{TENSOR}.{method}"] = _method_hook(spec, method, params)
     functions["shapedl.ops.creation.tensor"] = _safe(creation.tensor_hook)
+    functions[f"{TYPES}.Size"] = _safe(sizes.size_new)
     methods[f"{TENSOR}.realize"] = _safe(creation.realize_hook)
     methods[f"{TENSOR}.backward"] = _safe(tape.backward_hook)
     functions.update((name, _safe(hook)) for name, hook in nn.CONSTRUCTORS.items())
@@ -172,6 +185,19 @@ REDEFINITION_OFF = (
 )
 
 
+@dataclass(frozen=True)
+class Declared:
+    """What a callable's (or attribute's) declaration asks of the plugin, found once per name."""
+
+    arithmetic: bool = False  # `Mul[...]` & co: results brought to canonical form
+    sizes: bool = False  # `Size[X]` parameters: bound from ints
+    any_tensor: bool = False  # `Tensor[Any, ...]` parameters: unpinned
+    own: CallableType | None = None  # a user's generic signature: conflicts explained
+
+
+NOTHING = Declared()
+
+
 class ShapedlPlugin(Plugin):
     """mypy plugin: shape and tape errors at type-check time, by the runtime's own rules."""
 
@@ -196,7 +222,7 @@ class ShapedlPlugin(Plugin):
         }
         self.signatures.update((n, _safe_sig(h)) for n, h in nn.SIGNATURES.items())
         self._hash: str | None = None
-        self._arithmetic: dict[str, bool] = {}
+        self._declared: dict[str, Declared] = {}
 
     def get_type_analyze_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type] | None:
         return self.types.get(fullname)
@@ -211,22 +237,63 @@ class ShapedlPlugin(Plugin):
             except Exception:  # noqa: BLE001
                 hook = None
             found = None if hook is None else _safe(hook)
-        if found is None and not self._declares_arithmetic(fullname):
+        return self._call_hook(fullname, found)
+
+    def _call_hook(
+        self, fullname: str, found: Callable[[CallC], Type] | None
+    ) -> Callable[[CallC], Type] | None:
+        """`found` (or mypy's own call) with what the callee's declaration asks for."""
+        declared = self._declares(fullname)
+        if declared.own is not None:
+            found = generic.explain_conflicts(declared.own, found)
+        if found is None and not declared.arithmetic:
             return None
         return _safe(canonical.result(found))
 
-    def _declares_arithmetic(self, fullname: str) -> bool:
-        """Whether the named function, class, method or attribute declares `Mul[...]` & co."""
-        found = self._arithmetic.get(fullname)
+    def _signature_hook(
+        self, fullname: str, found: Callable[[SigC], FunctionLike] | None
+    ) -> Callable[[SigC], FunctionLike] | None:
+        declared = self._declares(fullname)
+        if declared.any_tensor:
+            found = generic.unpinned(found)
+        if declared.sizes:
+            found = generic.bind_sizes(found)
+        if found is None and not declared.arithmetic:
+            return None
+        return _safe_sig(canonical.signature(found))
+
+    def _declares(self, fullname: str) -> Declared:
+        """What the named function, class, method or attribute declares (cached)."""
+        found = self._declared.get(fullname)
         if found is None:
             try:
-                found = canonical.declares_arithmetic(self._node(fullname))
+                node = self._node(fullname)
+                types = canonical.declared(node)
+                found = Declared(
+                    arithmetic=any(canonical.has_arithmetic(t) for t in types),
+                    sizes=any(generic.declares_sizes(t) for t in types),
+                    any_tensor=any(generic.has_any_tensor(t) for t in types),
+                    own=None if fullname.startswith("shapedl.") else generic.own_signature(node),
+                )
             except Exception:  # noqa: BLE001
-                found = False
-            self._arithmetic[fullname] = found
+                found = NOTHING
+            self._declared[fullname] = found
         return found
 
     def _node(self, fullname: str) -> SymbolNode | None:
+        """The declaration of a name; of `forward` for a module called through `Module`'s."""
+        owner, _, name = fullname.rpartition(".")
+        if name == "__call__":
+            info = self._class_info(owner)
+            target = None if info is None else nn.call_owner(info)
+            if target is not None and "forward" in target.names and target.get("__call__"):
+                called = target.get("__call__")
+                if (
+                    called is not None
+                    and called.node is not None
+                    and (called.node.fullname.startswith(nn.MODULE))
+                ):
+                    return target.names["forward"].node
         try:
             sym = self.lookup_fully_qualified(fullname)
         except Exception:  # noqa: BLE001
@@ -234,7 +301,6 @@ class ShapedlPlugin(Plugin):
         if sym is not None:
             return sym.node
         # NOTE: mypy names a member after the receiver's class, which may only inherit it
-        owner, _, name = fullname.rpartition(".")
         info = self._class_info(owner)
         member = None if info is None else info.get(name)
         return None if member is None else member.node
@@ -262,17 +328,12 @@ class ShapedlPlugin(Plugin):
         found = self.methods.get(fullname)
         if found is None and fullname.endswith(".__call__"):
             found = self.methods.get(self._call_owner(fullname))
-        if found is None and not self._declares_arithmetic(fullname):
-            return None
-        return _safe(canonical.result(found))
+        return self._call_hook(fullname, found)
 
     def get_function_signature_hook(
         self, fullname: str
     ) -> Callable[[FunctionSigContext], FunctionLike] | None:
-        found = self.function_signatures.get(fullname)
-        if found is None and not self._declares_arithmetic(fullname):
-            return None
-        return _safe_sig(canonical.signature(found))
+        return self._signature_hook(fullname, self.function_signatures.get(fullname))
 
     def get_method_signature_hook(
         self, fullname: str
@@ -282,9 +343,7 @@ class ShapedlPlugin(Plugin):
             found = self.signatures.get(self._call_owner(fullname))
             # NOTE: a user-defined module is called as its forward
             found = _MODULE_CALL if found is None else found
-        if found is None and not self._declares_arithmetic(fullname):
-            return None
-        return _safe_sig(canonical.signature(found))
+        return self._signature_hook(fullname, found)
 
     def get_base_class_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
         return _INHERITED_INIT  # NOTE: every class statement; the hook looks for Module's
@@ -294,7 +353,7 @@ class ShapedlPlugin(Plugin):
             return _safe(sizes.shape_attribute_hook)
         if fullname == f"{TENSOR}.T":
             return _safe(movement.transpose_attribute_hook)
-        if self._declares_arithmetic(fullname):
+        if self._declares(fullname).arithmetic:
             return _safe(canonical.attribute)
         return None
 

@@ -76,12 +76,15 @@ def attention_rule(op: str, q: Shape, k: Shape, v: Shape, mask: Shape | None = N
         )
     batch = _batch(op, {"q": q, "k": k, "v": v})
     if mask is not None:
-        _check_mask(op, mask, (*batch, q[-2], k[-2]))
+        check_mask(op, mask, (*batch, q[-2], k[-2]))
     return (*batch, q[-2], v[-1])
 
 
-def _check_mask(op: str, mask: Shape, scores: Shape) -> None:
-    """The mask broadcasts to the scores `(..., Tq, Tk)` without growing them (as PyTorch)."""
+def check_mask(op: str, mask: Shape, scores: Shape) -> None:
+    """The mask broadcasts to the scores `(..., Tq, Tk)` without growing them (as PyTorch).
+
+    Also the mypy plugin's check of the masks given to attention and transformer layers.
+    """
     if len(mask) > len(scores):
         raise shape_error(
             op,

@@ -3,8 +3,9 @@
 The rule of `x[index]` sees the index as a tuple of ints, slices, `None`, `Ellipsis` and
 `IndexArray`s (the shape of an integer index tensor or boolean mask). A slice of a symbolic
 or `Dyn` axis has an exact size where one exists for every size of the axis (`x[:]`,
-`x[::2]`), else `Dyn`. Gradients scatter back with `xp.add.at`, which adds up repeated
-indices.
+`x[::2]`), else `Dyn`; a slice up to a symbolic size (`mask[:t]`, `t: Size[T]`) is `T` long,
+taken to fit inside the axis (past its end NumPy gives the axis's length, as here at run
+time). Gradients scatter back with `xp.add.at`, which adds up repeated indices.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ def _slice_size(op: str, x: Shape, axis: int, s: slice) -> Dim:
         return dims.floordiv(dims.add(d, abs(step) - 1), abs(step))
     if start in (None, 0) and stop == 0 and step > 0:
         return 0
+    if start in (None, 0) and step == 1 and isinstance(stop, dims.Expr):
+        return stop  # NOTE: `mask[:t]` by a size is taken to fit, as Pyrefly takes it
     return DYN
 
 

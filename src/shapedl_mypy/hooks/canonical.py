@@ -41,6 +41,7 @@ from shapedl_mypy.convert import ARITHMETIC, Converter, Named, checker_named, co
 __all__ = [
     "attribute",
     "canonical",
+    "declared",
     "declares_arithmetic",
     "has_arithmetic",
     "result",
@@ -92,7 +93,8 @@ def canonical(typ: Type, named: Named) -> Type:
     return typ.accept(_Canonical(named)) if has_arithmetic(typ) else typ
 
 
-def _declared(node: SymbolNode | None) -> list[Type]:
+def declared(node: SymbolNode | None) -> list[Type]:
+    """The declared types of a function, variable, or class (its constructor's)."""
     if isinstance(node, Decorator):
         node = node.func
     if isinstance(node, (FuncBase, Var)):
@@ -105,12 +107,12 @@ def _declared(node: SymbolNode | None) -> list[Type]:
 
 
 def _declared_member(node: SymbolNode | None) -> list[Type]:
-    return [] if isinstance(node, TypeInfo) else _declared(node)
+    return [] if isinstance(node, TypeInfo) else declared(node)
 
 
 def declares_arithmetic(node: SymbolNode | None) -> bool:
     """Whether a function, class (its members) or variable declares dimension arithmetic."""
-    return any(has_arithmetic(t) for t in _declared(node))
+    return any(has_arithmetic(t) for t in declared(node))
 
 
 def result(hook: Callable[[C], Type] | None) -> Callable[[C], Type]:

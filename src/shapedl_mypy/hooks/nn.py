@@ -257,14 +257,48 @@ def attention_new(ctx: FunctionContext) -> Type:
     """
     call = from_function(ctx)
     e, h = _value(call, "embed_dim", UNKNOWN), _value(call, "num_heads", UNKNOWN)
+    _check_heads(call, e, h)
+    k, v = _value(call, "kdim", None), _value(call, "vdim", None)
+    widths = [_dim_type(call, e if w is None else w) for w in (k, v)]
+    return _refined(ctx, [_dim_type(call, e), _dim_type(call, h), *widths])
+
+
+def _check_heads(call: Call, e: object, h: object) -> None:
+    """Heads that cannot divide the width are an error, in the runtime's words."""
     if isinstance(e, int | dims.Expr) and isinstance(h, int | dims.Expr) and h != 0:
         rest = dims.sub(e, dims.mul(dims.floordiv(e, h), h))
         if isinstance(rest, int) and rest != 0:
             text = f"MultiHeadAttention: embed_dim={e} must be divisible by num_heads={h}"
             report(call.api, text, call.context, SHAPE)
-    k, v = _value(call, "kdim", None), _value(call, "vdim", None)
-    widths = [_dim_type(call, e if w is None else w) for w in (k, v)]
-    return _refined(ctx, [_dim_type(call, e), _dim_type(call, h), *widths])
+
+
+def _shape_of(call: Call, ctx: MethodContext, i: int) -> Shape | None:
+    """The shape of the `i`-th argument, when it is one tensor of known rank."""
+    actual = ctx.arg_types[i] if i < len(ctx.arg_types) else []
+    parts = tensor_parts(actual[0]) if len(actual) == 1 else None
+    return None if parts is None else call.conv.shape(parts[0])
+
+
+def _check_masks(
+    call: Call,
+    ctx: MethodContext,
+    masks: Sequence[tuple[int, Shape | None, Shape | None]],
+    heads: Dim = dims.DYN,
+) -> None:
+    """Each `(index, query, key)`: the mask at `index` broadcasts to the scores `(B, H, Tq, Tk)`
+    of a query and key of these shapes, by the runtime's own check."""
+    from shapedl.ops.attention import check_mask
+
+    for i, q, k in masks:
+        mask = _shape_of(call, ctx, i)
+        if mask is None or not q or not k:
+            continue
+        scores = (q[0], heads, q[-2], k[-2])
+        try:
+            check_mask("scaled_dot_product_attention", mask, scores)
+        except ShapeError as err:
+            report(call.api, str(err), call.context, SHAPE)
+            return
 
 
 def attention_call(ctx: MethodContext) -> Type:
@@ -284,7 +318,8 @@ def attention_call(ctx: MethodContext) -> Type:
     for shape, width in zip(shapes, (e, kd, vd), strict=True):
         if shape and dims.same(shape[-1], width) is False:
             report(call.api, str(linear_message(shape, e, width)), call.context, SHAPE)
-            break
+            return ctx.default_return_type
+    _check_masks(call, ctx, [(3, shapes[0], shapes[1])], call.conv.dim(args[1]))
     return ctx.default_return_type
 
 
@@ -295,6 +330,7 @@ def transformer_layer_new(ctx: FunctionContext) -> Type:
     in the attention's query projection, as the call hook reports it.
     """
     call = from_function(ctx)
+    _check_heads(call, _value(call, "d_model", 512), _value(call, "nhead", 8))
     if _value(call, "norm_first", False) is not False:
         return ctx.default_return_type
     return _refined(ctx, [_dim_type(call, _value(call, "d_model", UNKNOWN))])
@@ -334,7 +370,7 @@ def _decode(conv: Converter, typ: Type) -> object:
         return t.value
     if isinstance(t, NoneType):
         return None
-    if isinstance(t, (Instance, AnyType)):
+    if isinstance(t, (Instance, AnyType, TypeVarType)):
         return conv.dim(t)  # NOTE: `Any` (a size known only at run time) is `DYN`
     return UNKNOWN
 
@@ -361,7 +397,12 @@ def linear_call(ctx: MethodContext) -> Type:
 
 
 def _width_call(inputs: int) -> Callable[[MethodContext], Type]:
-    """The first `inputs` tensors meet `(E, E)` projections: `Linear`'s error if not `E` wide."""
+    """The first `inputs` tensors meet `(E, E)` projections: `Linear`'s error if not `E` wide.
+
+    The masks after them broadcast to their attention's scores: an encoder layer's `src_mask`
+    to `(T, T)`; a decoder layer's `tgt_mask` to `(T, T)` and `memory_mask` to `(T, S)`, with
+    `S` the memory's length.
+    """
 
     def hook(ctx: MethodContext) -> Type:
         args = _module_args(ctx)
@@ -369,12 +410,14 @@ def _width_call(inputs: int) -> Callable[[MethodContext], Type]:
             return ctx.default_return_type
         call = Call(ctx.api, ctx.context, ctx.default_return_type)
         e = call.conv.dim(args[0])
-        for actual in ctx.arg_types[:inputs]:
-            parts = tensor_parts(actual[0]) if len(actual) == 1 else None
-            shape = None if parts is None else call.conv.shape(parts[0])
+        shapes = [_shape_of(call, ctx, i) for i in range(inputs)]
+        for shape in shapes:
             if shape and dims.same(shape[-1], e) is False:
                 report(call.api, str(linear_message(shape, e, e)), call.context, SHAPE)
-                break
+                return ctx.default_return_type
+        x = shapes[0]
+        masks = [(inputs, x, x)] + ([(inputs + 1, x, shapes[1])] if inputs == 2 else [])
+        _check_masks(call, ctx, masks)
         return ctx.default_return_type
 
     return hook

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mypy.plugin import AttributeContext, MethodContext
+from mypy.plugin import AttributeContext, FunctionContext, MethodContext
 from mypy.types import LiteralType, TupleType, Type, get_proper_type
 
 from shapedl import dims
 from shapedl.dims import Dim
 from shapedl_mypy.convert import SIZE, Converter, checker_named, int_dim, tensor_parts
 
-__all__ = ["INT_OPS", "int_op_hook", "shape_attribute_hook"]
+__all__ = ["INT_OPS", "int_op_hook", "shape_attribute_hook", "size_new"]
 
 INT_OPS: dict[str, Callable[[Dim, Dim], Dim]] = {
     "__add__": dims.add,
@@ -62,3 +62,15 @@ def shape_attribute_hook(ctx: AttributeContext) -> Type:
     assert isinstance(s, TupleType)
     items: list[Type] = [conv.named(SIZE, [d]) for d in s.items]
     return TupleType(items, conv.named("builtins.tuple", [conv.named("builtins.int", [])]))
+
+
+def size_new(ctx: FunctionContext) -> Type:
+    """`Size(12)` is `Size[Const[12]]` (so `Size[Const[11]]` refuses it); `Size(n)` keeps `n`'s
+    dim, and a plain `int` is `Size[Dyn]`."""
+    if len(ctx.arg_types) != 1 or len(ctx.arg_types[0]) != 1:
+        return ctx.default_return_type
+    conv = Converter(checker_named(ctx.api))
+    d = int_dim(conv, ctx.arg_types[0][0])
+    if d is None:
+        return ctx.default_return_type
+    return conv.named(SIZE, [conv.dim_type(d)])

@@ -1,0 +1,358 @@
+"""Calls of generic functions and modules as users write them: sizes, context, conflicts.
+
+Three things mypy does on its own get in a user's way, and each is mended here for every
+callable whose declaration asks for it (the plugin decides once per name):
+
+- **Literal sizes bind type variables.** `GPT(11, 8)` against `__init__(self, vocab: Size[V],
+  width: Size[D])` is `GPT[Const[11], Const[8]]`, and a plain `int` gives `Dyn`; mypy alone
+  refuses an `int` where a `Size[V]` is declared. `bind_sizes` substitutes the bound variables
+  into the signature before mypy matches the arguments.
+- **A layer's `Any` does not leak into its argument.** mypy infers an argument that is itself
+  a generic call (`conv(up(x))`) in the context of the formal, and a formal `Tensor[Any, ...]`
+  would solve the inner call's variables to `Any`: the inline call would lose the dims that
+  the same call, named first, keeps. `unpinned` gives each `Any` in a `Tensor` formal a type
+  variable of its own, which tells mypy nothing about the argument.
+- **A conflict says which dimension.** Two arguments that give one type variable different
+  sizes (`loss(idx, targets)` with batches 3 and 2) are a `[shape]` error naming the variable,
+  both values, axes and arguments, in place of mypy's `Cannot infer value of type parameter`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from mypy.checker import TypeChecker
+from mypy.expandtype import expand_type
+from mypy.nodes import (
+    ARG_STAR,
+    ARG_STAR2,
+    FUNC_NO_INFO,
+    Decorator,
+    Expression,
+    FuncDef,
+    IntExpr,
+    SymbolNode,
+    TypeInfo,
+    UnaryExpr,
+)
+from mypy.plugin import FunctionContext, FunctionSigContext, MethodContext, MethodSigContext
+from mypy.types import (
+    AnyType,
+    CallableType,
+    FunctionLike,
+    Instance,
+    Overloaded,
+    TupleType,
+    Type,
+    TypeVarId,
+    TypeVarLikeType,
+    TypeVarType,
+    UnionType,
+    get_proper_type,
+)
+
+from shapedl import dims
+from shapedl.dims import Dim
+from shapedl.errors import shape_error
+from shapedl_mypy.codes import SHAPE, report
+from shapedl_mypy.convert import (
+    SIZE,
+    TENSOR,
+    Converter,
+    Named,
+    any_type,
+    checker_named,
+    int_dim,
+    tensor_parts,
+)
+
+__all__ = [
+    "bind_sizes",
+    "declares_sizes",
+    "explain_conflicts",
+    "has_any_tensor",
+    "own_signature",
+    "tensor_variables",
+    "unpinned",
+]
+
+SigC = TypeVar("SigC", FunctionSigContext, MethodSigContext)
+C = TypeVar("C", FunctionContext, MethodContext)
+CANNOT_INFER = "Cannot infer value of type parameter"
+
+
+def _items(sig: FunctionLike) -> list[CallableType]:
+    return list(sig.items) if isinstance(sig, Overloaded) else [sig]  # type: ignore[list-item]
+
+
+def _rebuilt(sig: FunctionLike, items: list[CallableType]) -> FunctionLike:
+    return Overloaded(items) if isinstance(sig, Overloaded) else items[0]
+
+
+# ---- what a declaration asks for -----------------------------------------------------------
+def _size_of(typ: Type) -> Instance | None:
+    t = get_proper_type(typ)
+    return t if isinstance(t, Instance) and t.type.fullname == SIZE and t.args else None
+
+
+def declares_sizes(sig: Type) -> bool:
+    """Whether a signature takes a `Size[...]` parameter."""
+    return any(_size_of(arg) is not None for item in _callables(sig) for arg in item.arg_types)
+
+
+def _callables(sig: Type) -> list[CallableType]:
+    t = get_proper_type(sig)
+    if isinstance(t, CallableType):
+        return [t]
+    if isinstance(t, Overloaded):
+        return list(t.items)
+    return []
+
+
+def _tensors(typ: Type) -> list[Instance]:
+    """The `Tensor` instances a formal is (`Tensor[...]`, or one of a union's members)."""
+    t = get_proper_type(typ)
+    members = [get_proper_type(i) for i in t.items] if isinstance(t, UnionType) else [t]
+    return [m for m in members if isinstance(m, Instance) and tensor_parts(m) is not None]
+
+
+def has_any_tensor(sig: Type) -> bool:
+    """Whether a formal is a `Tensor` with an `Any` type argument (`Tensor[Any, DT, TT]`)."""
+    return any(
+        isinstance(get_proper_type(a), AnyType)
+        for item in _callables(sig)
+        for formal in item.arg_types
+        for tensor in _tensors(formal)
+        for a in tensor.args
+    )
+
+
+def tensor_variables(sig: Type) -> bool:
+    """Whether a formal's shape holds one of the callable's own type variables."""
+    for item in _callables(sig):
+        own = {tv.id for tv in item.variables}
+        for formal in item.arg_types:
+            for tensor in _tensors(formal):
+                shape = get_proper_type(tensor.args[0]) if tensor.args else None
+                items = shape.items if isinstance(shape, TupleType) else []
+                dims_ = [get_proper_type(i) for i in items]
+                if any(isinstance(d, TypeVarType) and d.id in own for d in dims_):
+                    return True
+    return False
+
+
+# ---- literal sizes -------------------------------------------------------------------------
+def _actual_type(ctx: FunctionSigContext | MethodSigContext, expr: Expression) -> Type | None:
+    """The type of an argument, before mypy checks the call (errors of this look are dropped)."""
+    if not isinstance(ctx.api, TypeChecker):
+        return None
+    with ctx.api.msg.filter_errors():
+        return ctx.api.expr_checker.accept(expr)
+
+
+def _size_value(ctx: FunctionSigContext | MethodSigContext, expr: Expression) -> Type | None:
+    """What a `Size[X]` parameter binds `X` to for this argument: `Const[n]` for a literal,
+    `Dyn` for a plain `int`; None where mypy's own matching is right (a `Size`, anything else).
+    """
+    conv = Converter(checker_named(ctx.api))
+    if isinstance(expr, IntExpr):
+        return conv.const(expr.value)
+    if isinstance(expr, UnaryExpr) and expr.op == "-" and isinstance(expr.expr, IntExpr):
+        return conv.const(-expr.expr.value)
+    typ = _actual_type(ctx, expr)
+    t = get_proper_type(typ) if typ is not None else None
+    if t is None or _size_of(t) is not None:
+        return None
+    if isinstance(t, Instance) and t.type.fullname == "builtins.bool":
+        return None
+    d = int_dim(conv, t)
+    return conv.dim_type(d) if isinstance(d, int) or d is dims.DYN else None
+
+
+def _bind_item(ctx: FunctionSigContext | MethodSigContext, sig: CallableType) -> CallableType:
+    own = {tv.id: tv for tv in sig.variables}
+    binding: dict[TypeVarId, Type] = {}
+    types = list(sig.arg_types)
+    int_type = checker_named(ctx.api)("builtins.int", [])
+    for i, formal in enumerate(sig.arg_types):
+        size = _size_of(formal)
+        actual = ctx.args[i] if i < len(ctx.args) else []
+        if size is None or len(actual) != 1:
+            continue
+        value = _size_value(ctx, actual[0])
+        if value is None:
+            continue
+        x = get_proper_type(size.args[0])
+        if isinstance(x, TypeVarType) and x.id in own and x.id not in binding:
+            binding[x.id] = value
+            types[i] = int_type
+        elif isinstance(x, AnyType):
+            types[i] = int_type
+    if not binding and types == list(sig.arg_types):
+        return sig
+    out = sig.copy_modified(
+        arg_types=types, variables=[tv for tv in sig.variables if tv.id not in binding]
+    )
+    expanded = get_proper_type(expand_type(out, binding))
+    return expanded if isinstance(expanded, CallableType) else sig
+
+
+def bind_sizes(hook: Callable[[SigC], FunctionLike] | None) -> Callable[[SigC], FunctionLike]:
+    """A signature hook that first binds `Size[X]` parameters given ints (literal or plain)."""
+
+    def run(ctx: SigC) -> FunctionLike:
+        sig = ctx.default_signature if hook is None else hook(ctx)
+        return _rebuilt(sig, [_bind_item(ctx, item) for item in _items(sig)])
+
+    return run
+
+
+# ---- formals that tell mypy nothing about their argument ------------------------------------
+def _free(n: int, upper: Instance) -> TypeVarType:
+    """A type variable of its own for the `n`-th `Any` of a signature's tensor formals."""
+    return TypeVarType(
+        f"_Free{n}", f"shapedl_mypy._Free{n}", TypeVarId(-1000 - n), [], upper, any_type()
+    )
+
+
+def _unpin_item(sig: CallableType, named: Named) -> CallableType:
+    fresh: list[TypeVarType] = []
+    upper = named("builtins.object", [])
+
+    def unpin(typ: Type) -> Type:
+        t = get_proper_type(typ)
+        if isinstance(t, UnionType):
+            return UnionType([unpin(i) for i in t.items], t.line, t.column)
+        if isinstance(t, Instance) and t.type.fullname == TENSOR:
+            args: list[Type] = []
+            for a in t.args:
+                if isinstance(get_proper_type(a), AnyType):
+                    fresh.append(_free(len(fresh), upper))
+                    args.append(fresh[-1])
+                else:
+                    args.append(a)
+            return t.copy_modified(args=args)
+        return typ
+
+    # NOTE: not `*operands`: one variable would have to be every operand's shape at once
+    types = [
+        a if kind in (ARG_STAR, ARG_STAR2) else unpin(a)
+        for a, kind in zip(sig.arg_types, sig.arg_kinds, strict=True)
+    ]
+    if not fresh:
+        return sig
+    return sig.copy_modified(arg_types=types, variables=[*sig.variables, *fresh])
+
+
+def unpinned(hook: Callable[[SigC], FunctionLike] | None) -> Callable[[SigC], FunctionLike]:
+    """A signature hook whose `Tensor[Any, ...]` formals get type variables of their own."""
+
+    def run(ctx: SigC) -> FunctionLike:
+        sig = ctx.default_signature if hook is None else hook(ctx)
+        named = checker_named(ctx.api)
+        return _rebuilt(sig, [_unpin_item(item, named) for item in _items(sig)])
+
+    return run
+
+
+# ---- conflicts -----------------------------------------------------------------------------
+def _name(item: CallableType) -> str:
+    name = item.name or "call"
+    return name.split(" of ")[0]
+
+
+def explain_conflicts(sig: CallableType, hook: Callable[[C], Type] | None) -> Callable[[C], Type]:
+    """A call hook that names the dimension two arguments disagree on, in mypy's stead.
+
+    `sig` is the callee's own signature (`own_signature`), its type variables unsolved.
+    """
+
+    def run(ctx: C) -> Type:
+        out = ctx.default_return_type if hook is None else hook(ctx)
+        _explain(ctx, sig)
+        return out
+
+    return run
+
+
+def _formal_actuals(
+    ctx: FunctionContext | MethodContext, sig: CallableType
+) -> list[tuple[str, Type, Type]]:
+    """(name, formal, actual) for each formal given exactly one argument, matched by name."""
+    names, formals = sig.arg_names, sig.arg_types
+    out = []
+    for i, actual in enumerate(ctx.arg_types):
+        if i < len(formals) and len(actual) == 1:
+            out.append((names[i] or f"argument {i + 1}", formals[i], actual[0]))
+    return out
+
+
+def _explain(ctx: FunctionContext | MethodContext, sig: CallableType) -> None:
+    own: dict[TypeVarId, TypeVarLikeType] = {tv.id: tv for tv in sig.variables}
+    conv = Converter(checker_named(ctx.api))
+    seen: dict[TypeVarId, tuple[Dim, int, str, tuple[Dim, ...]]] = {}
+    errors: list[str] = []
+    names: set[str] = set()
+    for name, formal, actual in _formal_actuals(ctx, sig):
+        tensors = _tensors(formal)
+        parts = tensor_parts(actual)
+        shape_type = get_proper_type(tensors[0].args[0]) if len(tensors) == 1 else None
+        shape = conv.shape(parts[0]) if parts is not None else None
+        if not isinstance(shape_type, TupleType) or shape is None:
+            continue
+        if len(shape_type.items) != len(shape):
+            continue
+        for axis, (dim_type, d) in enumerate(zip(shape_type.items, shape, strict=True)):
+            tv = get_proper_type(dim_type)
+            if not isinstance(tv, TypeVarType) or tv.id not in own:
+                continue
+            if tv.id not in seen:
+                seen[tv.id] = (d, axis, name, shape)
+                continue
+            first, first_axis, first_name, first_shape = seen[tv.id]
+            if dims.same(first, d) is False:
+                problem = (
+                    f"{tv.name} is {first} at axis {first_axis} of {first_name} but {d} at "
+                    f"axis {axis} of {name}"
+                )
+                errors.append(str(shape_error(_name(sig), [first_shape, shape], problem)))
+                names.add(tv.name)
+    if errors:
+        _drop_cannot_infer(ctx, names)
+        report(ctx.api, errors[0], ctx.context, SHAPE)
+
+
+def _drop_cannot_infer(ctx: FunctionContext | MethodContext, names: set[str]) -> None:
+    """Take back mypy's `Cannot infer value of type parameter "B"` for this call: ours says it."""
+    errors = ctx.api.msg.errors
+    infos = errors.error_info_map.get(errors.file, [])
+    markers = tuple(f'{CANNOT_INFER} "{name}"' for name in names)
+    infos[:] = [
+        info
+        for info in infos
+        if not (info.line == ctx.context.line and info.message.startswith(markers))
+    ]
+
+
+def own_signature(node: SymbolNode | None) -> CallableType | None:
+    """The signature a call of `node` must agree with, without `self`, with the variables it
+    solves (a class's own for its constructor); None unless a tensor formal's shape uses one."""
+    if isinstance(node, Decorator):
+        node = node.func
+    extra: list[TypeVarLikeType] = []
+    if isinstance(node, TypeInfo):
+        extra = list(node.defn.type_vars)
+        init = node.get("__init__")
+        node = init.node if init is not None else None
+    if not isinstance(node, FuncDef) or node.is_static:
+        return None
+    sig = get_proper_type(node.type)
+    if not isinstance(sig, CallableType):
+        return None
+    if node.info is not FUNC_NO_INFO and sig.arg_types:
+        sig = sig.copy_modified(
+            arg_types=sig.arg_types[1:], arg_kinds=sig.arg_kinds[1:], arg_names=sig.arg_names[1:]
+        )
+    sig = sig.copy_modified(variables=[*extra, *sig.variables])
+    return sig if tensor_variables(sig) else None

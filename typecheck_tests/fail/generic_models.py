@@ -1,0 +1,59 @@
+"""Bugs in models generic in their widths and lengths, each reported once, with our code."""
+
+# fmt: off
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+import shapedl as sd
+from shapedl import Const, Dim, FloorDiv, Size, Tensor, i64, nn
+
+B = TypeVar("B", bound=Dim)
+T = TypeVar("T", bound=Dim)
+S = TypeVar("S", bound=Dim)
+C = TypeVar("C", bound=Dim)
+H = TypeVar("H", bound=Dim)
+
+vocab: Size[Const[11]] = Size(12)  # E: [assignment] Incompatible types in assignment (expression has type "Size[Literal[12]]", variable has type "Size[Literal[11]]")
+
+
+def loss(idx: Tensor[tuple[B, T], i64], targets: Tensor[tuple[B, T], i64]) -> None: ...
+
+
+loss(sd.zeros((3, 5), dtype=i64), sd.zeros((2, 5), dtype=i64))  # E: [shape] loss: shapes (3, 5) and (2, 5): B is 3 at axis 0 of idx but 2 at axis 0 of targets
+
+
+def scores(q: Tensor[tuple[B, T, T]], s: Size[S]) -> None:
+    mask = sd.ones((16, 16))
+    q + mask[:s, :s]  # E: [shape] add: shapes (B, T, T) and (S, S): cannot broadcast T against S at axis -2
+
+
+class Widen(nn.Module, Generic[C]):
+    def __init__(self, c: Size[C]) -> None:
+        self.conv = nn.Conv2d(c, 2 * c, 3, padding=1)
+        self.bn = nn.BatchNorm2d(c)
+
+    def forward(self, x: Tensor[tuple[B, C, H, H]]) -> None:
+        self.bn(self.conv(x))  # E: [shape] batch_norm: shapes (B, 2*C, H, H) and (C,): running_mean must have shape (2*C,): the channels at axis 1 of the input
+
+
+def halve(x: Tensor[tuple[B, C, H, H]]) -> Tensor[tuple[B, C, FloorDiv[H, Const[2]], FloorDiv[H, Const[2]]]]:
+    return sd.ops.max_pool2d(x, 3, 2, 1)  # E: [return-value] Incompatible return value type
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        self.up = nn.ConvTranspose2d(8, 8, 2, stride=2)
+        self.head = nn.Conv2d(16, 2, 1)
+
+    def forward(self, x: Tensor[tuple[B, Const[8], Const[5], Const[5]]]) -> None:
+        self.head(self.up(x))  # E: [shape] conv2d: shapes
+
+
+nn.TransformerEncoderLayer(64, 7)  # E: [shape] MultiHeadAttention: embed_dim=64 must be divisible by num_heads=7
+decoder = nn.TransformerDecoderLayer(64, 8)
+x, memory = sd.ones((2, 10, 64)), sd.ones((2, 7, 64))
+causal = sd.tril(sd.ones((10, 10), dtype=sd.bool_))
+decoder(x, memory, causal, causal)  # E: [shape] scaled_dot_product_attention: shapes (10, 10) and (2, Dyn, 10, 7): mask size 10 at axis -1 does not broadcast to 7
+nn.TransformerEncoderLayer(64, 8)(x, sd.ones((7, 7), dtype=sd.bool_))  # E: [shape] scaled_dot_product_attention: shapes (7, 7) and (2, Dyn, 10, 10): mask size 7 at axis -2 does not broadcast to 10
+nn.MultiHeadAttention(64, 8)(x, memory, memory, causal)  # E: [shape] scaled_dot_product_attention: shapes (10, 10) and (2, 8, 10, 7): mask size 10 at axis -1 does not broadcast to 7
