@@ -71,3 +71,8 @@ def test_digits_unet_quick_removes_noise(capsys: pytest.CaptureFixture[str]) -> 
     before, after = example("digits_unet").main(["--quick"])
     assert after < 0.75 * before
     assert "denoised" in capsys.readouterr().out
+
+
+def test_digits_resnet_quick_learns(capsys: pytest.CaptureFixture[str]) -> None:
+    assert example("digits_resnet").main(["--quick"]) > 0.6
+    assert "test accuracy" in capsys.readouterr().out
