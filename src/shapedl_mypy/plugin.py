@@ -36,6 +36,7 @@ from shapedl_mypy.hooks import (
     canonical,
     creation,
     generic,
+    layers,
     movement,
     nn,
     sizes,
@@ -138,10 +139,6 @@ def build_tables(
     functions[f"{TYPES}.Size"] = _safe(sizes.size_new)
     methods[f"{TENSOR}.realize"] = _safe(creation.realize_hook)
     methods[f"{TENSOR}.backward"] = _safe(tape.backward_hook)
-    functions.update((name, _safe(hook)) for name, hook in nn.CONSTRUCTORS.items())
-    methods.update(
-        (name, _safe(unions.skip_stale(unions.per_member(hook)))) for name, hook in nn.CALLS.items()
-    )
     for name, op in sizes.INT_OPS.items():
         methods[f"builtins.int.{name}"] = _safe(sizes.int_op_hook(op))
         methods[f"{TYPES}.Size.{name}"] = methods[f"builtins.int.{name}"]
@@ -220,7 +217,6 @@ class ShapedlPlugin(Plugin):
             f"{TENSOR}.realize": _safe_sig(creation.realize_signature_hook),
             f"{TENSOR}.__matmul__": _safe_sig(widen_operand),
         }
-        self.signatures.update((n, _safe_sig(h)) for n, h in nn.SIGNATURES.items())
         self._hash: str | None = None
         self._declared: dict[str, Declared] = {}
 
@@ -230,14 +226,37 @@ class ShapedlPlugin(Plugin):
     def get_function_hook(self, fullname: str) -> FunctionHook | None:
         found = self.functions.get(fullname)
         if found is None:
-            # NOTE: a module class built with the constructor of a layer it subclasses
             info = self._class_info(fullname)
             try:
-                hook = None if info is None else nn.inherited_constructor(info)
+                hook = None if info is None else self._constructor(info)
             except Exception:  # noqa: BLE001
                 hook = None
             found = None if hook is None else _safe(hook)
         return self._call_hook(fullname, found)
+
+    def _constructor(self, info: TypeInfo) -> FunctionHook | None:
+        """A registered layer's constructor, a chain's check, or the constructor of the layer a
+        module class subclasses (`class MyLinear(nn.Linear[In, Out])`)."""
+        found = layers.registered(info)
+        if found is None or found[0] is not info:
+            return nn.inherited_constructor(info)
+        spec = found[1]
+        if spec.chain:
+            return nn.sequential_new
+        return layers.constructor_hook(spec) if spec.params or spec.check else None
+
+    def _layer_call(self, fullname: str) -> tuple[TypeInfo, Any] | None:
+        """`X.__call__` of a registered layer whose call is its registered class's (not a
+        subclass's own `forward`): that class and its declaration."""
+        cls, _, method = fullname.rpartition(".")
+        info = self._class_info(cls) if method == "__call__" else None
+        if info is None:
+            return None
+        found = layers.registered(info)
+        owner = nn.call_owner(info)
+        if found is None or owner is None or owner not in found[0].mro:
+            return None
+        return found
 
     def _call_hook(
         self, fullname: str, found: Callable[[CallC], Type] | None
@@ -313,21 +332,16 @@ class ShapedlPlugin(Plugin):
         info = node.node if node is not None else None
         return info if isinstance(info, TypeInfo) else None
 
-    def _call_owner(self, fullname: str) -> str:
-        """`X.__call__` of a subclass of a layer whose `forward` it keeps: the layer's.
-
-        mypy names a method after the receiver's class, so a hook of `Linear.__call__` would
-        not see `MyLinear(...)(x)` otherwise; one that overrides `forward` keeps its own name.
-        """
-        cls, _, method = fullname.rpartition(".")
-        info = self._class_info(cls) if method == "__call__" else None
-        owner = None if info is None else nn.call_owner(info)
-        return fullname if owner is None else f"{owner.fullname}.__call__"
-
     def get_method_hook(self, fullname: str) -> MethodHook | None:
         found = self.methods.get(fullname)
-        if found is None and fullname.endswith(".__call__"):
-            found = self.methods.get(self._call_owner(fullname))
+        layer = None if found is not None else self._layer_call(fullname)
+        if layer is not None:
+            owner, spec = layer
+            if spec.chain:
+                found = _safe(nn.sequential_call)
+            elif spec.shape is not None:
+                hook = layers.call_hook(owner, spec)
+                found = _safe(unions.skip_stale(unions.per_member(hook)))
         return self._call_hook(fullname, found)
 
     def get_function_signature_hook(
@@ -340,10 +354,16 @@ class ShapedlPlugin(Plugin):
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
         found = self.signatures.get(fullname)
         if found is None and fullname.endswith(".__call__"):
-            found = self.signatures.get(self._call_owner(fullname))
-            # NOTE: a user-defined module is called as its forward
-            found = _MODULE_CALL if found is None else found
+            layer = self._layer_call(fullname)
+            if layer is not None and layer[1].shape is not None:
+                found = _safe_sig(layers.call_signature(layer[1]))
+            else:
+                # NOTE: a user-defined module is called as its forward
+                found = _MODULE_CALL
         return self._signature_hook(fullname, found)
+
+    def get_class_decorator_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
+        return layers.mark if fullname == layers.REGISTER else None
 
     def get_base_class_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
         return _INHERITED_INIT  # NOTE: every class statement; the hook looks for Module's

@@ -22,7 +22,7 @@ reveal_type(sd.nn.MaxPool2d(2))  # R: MaxPool2d[tuple[Literal[2], Literal[2]], N
 reveal_type(sd.nn.MultiHeadAttention(64, 8))  # R: MultiHeadAttention[Literal[64], Literal[8], Literal[64], Literal[64]]
 reveal_type(sd.nn.TransformerEncoderLayer(64, 8))  # R: TransformerEncoderLayer[Literal[64]]
 reveal_type(sd.nn.TransformerEncoderLayer(64, 8, norm_first=True))  # R: TransformerEncoderLayer[Any]
-reveal_type(sd.nn.Conv2d(1, 8, (3, 5), stride=2))  # R: Conv2d[Literal[1], Literal[8], tuple[Literal[3], Literal[5]], tuple[Literal[2], Literal[2]], tuple[Literal[0], Literal[0]], tuple[Literal[1], Literal[1]]]
+reveal_type(sd.nn.Conv2d(1, 8, (3, 5), stride=2))  # R: Conv2d[Literal[1], Literal[8], tuple[Literal[3], Literal[5]], tuple[Literal[2], Literal[2]], tuple[Literal[0], Literal[0]], tuple[Literal[1], Literal[1]], Literal[1]]
 
 
 def sized(n: int, x: Tensor[tuple[B, D]]) -> None:

@@ -10,9 +10,12 @@ from typing import Any, ClassVar, Generic
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
+from shapedl.dims import Shape
+from shapedl.errors import NotStatic
 from shapedl.nn.module import Module
+from shapedl.nn.registry import ALL, register_layer
 from shapedl.ops import elementwise
-from shapedl.ops.movement import flatten
+from shapedl.ops.movement import flatten, flatten_rule
 from shapedl.ops.softmax import softmax
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT, S
@@ -24,6 +27,7 @@ Sa = DefaultTypeVar("Sa", default=Any)
 Ea = DefaultTypeVar("Ea", default=Any)
 
 
+@register_layer(keeps=ALL)
 class _Elementwise(Module):
     """An activation without hyperparameters: the op `op` of its class, on each element."""
 
@@ -71,6 +75,7 @@ class Sigmoid(_Elementwise):
     op = staticmethod(elementwise.sigmoid)
 
 
+@register_layer(keeps=ALL)
 class LeakyReLU(Module):
     """`x` where positive, `negative_slope * x` elsewhere.
 
@@ -88,6 +93,7 @@ class LeakyReLU(Module):
     __call__ = forward
 
 
+@register_layer(keeps=ALL)
 class Softmax(Module):
     """Softmax over `axis` (the last one by default).
 
@@ -105,6 +111,13 @@ class Softmax(Module):
     __call__ = forward
 
 
+def _flatten_shape(x: Shape, start_axis: object, end_axis: object) -> Shape:
+    if not isinstance(start_axis, int) or not isinstance(end_axis, int):
+        raise NotStatic("flatten: axes known only at run time")
+    return flatten_rule("flatten", x, start_axis, end_axis)
+
+
+@register_layer(params=("start_axis", "end_axis"), shape=_flatten_shape)
 class Flatten(Module, Generic[Sa, Ea]):
     """Merge axes `start_axis..end_axis` (inclusive) into one; by default all but the batch.
 

@@ -12,9 +12,13 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
-from shapedl.nn.linear import Linear, uniform
+from shapedl import dims
+from shapedl.dims import Dim as DimValue
+from shapedl.dims import Shape
+from shapedl.nn.linear import Linear, uniform, width_error
 from shapedl.nn.module import Module
-from shapedl.ops.attention import scaled_dot_product_attention
+from shapedl.nn.registry import register_layer
+from shapedl.ops.attention import check_mask, scaled_dot_product_attention
 from shapedl.ops.creation import zeros
 from shapedl.ops.dropout import dropout
 from shapedl.ops.matmul import matmul
@@ -46,6 +50,73 @@ def xavier_uniform(t: AnyTensor, fan_in: int, fan_out: int) -> None:
     t.data = uniform(t.shape, bound, t.device).data.astype(t.data.dtype)
 
 
+def check_heads(embed_dim: DimValue, num_heads: DimValue) -> None:
+    """The heads divide the width (where that can be told: numbers, or `8 * d` by 8)."""
+    few = isinstance(num_heads, int) and num_heads < 1
+    if not few and (num_heads is dims.DYN or embed_dim is dims.DYN):
+        return
+    rest = (
+        1 if few else dims.sub(embed_dim, dims.mul(dims.floordiv(embed_dim, num_heads), num_heads))
+    )
+    if isinstance(rest, int) and rest != 0:
+        raise ValueError(
+            f"MultiHeadAttention: embed_dim={embed_dim} must be divisible by num_heads={num_heads}"
+        )
+
+
+def check_masks(
+    masks: list[tuple[Shape | None, Shape | None, Shape | None]], heads: DimValue = dims.DYN
+) -> None:
+    """Each `(mask, query, key)`: the mask broadcasts to the scores `(B, H, Tq, Tk)`."""
+    for mask, q, k in masks:
+        if mask is not None and q and k:
+            check_mask("scaled_dot_product_attention", mask, (q[0], heads, q[-2], k[-2]))
+
+
+def check_widths(shapes: list[Shape | None], out: DimValue, widths: list[DimValue]) -> None:
+    """Each input meets its projection: `Linear`'s words for one of another width."""
+    for shape, width in zip(shapes, widths, strict=True):
+        if shape is not None and (not shape or dims.same(shape[-1], width) is False):
+            raise width_error(shape, out, width)
+
+
+def _attention_shape(
+    query: Shape,
+    key: Shape | None,
+    value: Shape | None,
+    mask: Shape | None,
+    embed_dim: DimValue,
+    num_heads: DimValue,
+    kdim: DimValue,
+    vdim: DimValue,
+) -> Shape:
+    """Query, key and value meet their projections (a key left out is the query, a value left
+    out the key, as at run time); the mask broadcasts to the scores."""
+    key = query if key is None else key
+    value = key if value is None else value
+    check_widths([query, key, value], embed_dim, [embed_dim, kdim, vdim])
+    check_masks([(mask, query, key)], num_heads)
+    return (*query[:-1], embed_dim)
+
+
+def _attention_record(
+    embed_dim: DimValue, num_heads: DimValue, kdim: object = None, vdim: object = None, **_: object
+) -> dict[str, object]:
+    return {
+        "embed_dim": embed_dim,
+        "num_heads": num_heads,
+        "kdim": embed_dim if kdim is None else kdim,
+        "vdim": embed_dim if vdim is None else vdim,
+    }
+
+
+@register_layer(
+    params=("embed_dim", "num_heads", "kdim", "vdim"),
+    record=_attention_record,
+    shape=_attention_shape,
+    inputs=("query", "key", "value", "mask"),
+    check=lambda embed_dim, num_heads, **_: check_heads(embed_dim, num_heads),
+)
 class MultiHeadAttention(Module, Generic[Em, Hn, Kd, Vd]):
     """Multi-head attention, batch first (PyTorch's `MultiheadAttention(batch_first=True)`).
 
@@ -91,11 +162,7 @@ class MultiHeadAttention(Module, Generic[Em, Hn, Kd, Vd]):
         *,
         device: Device | None = None,
     ) -> None:
-        if num_heads < 1 or embed_dim % num_heads:
-            raise ValueError(
-                f"MultiHeadAttention: embed_dim={embed_dim} must be divisible by "
-                f"num_heads={num_heads}"
-            )
+        check_heads(embed_dim, num_heads)
         if not 0 <= dropout <= 1:
             raise ValueError(f"MultiHeadAttention: dropout={dropout} must be in [0, 1]")
         kdim = embed_dim if kdim is None else kdim

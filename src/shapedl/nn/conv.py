@@ -12,9 +12,19 @@ from typing import TYPE_CHECKING, Any, Generic, Literal
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
+from shapedl import dims
+from shapedl.dims import Dim, Shape
 from shapedl.nn.linear import kaiming_bound, uniform
 from shapedl.nn.module import Module
-from shapedl.ops.conv import conv1d, conv2d, conv_transpose2d
+from shapedl.nn.registry import pair, register_layer
+from shapedl.ops.conv import (
+    conv1d,
+    conv1d_rule,
+    conv2d,
+    conv2d_rule,
+    conv_transpose2d,
+    conv_transpose2d_rule,
+)
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT
 
@@ -31,12 +41,80 @@ St = DefaultTypeVar("St", default=Any)
 Pd = DefaultTypeVar("Pd", default=Any)
 Dl = DefaultTypeVar("Dl", default=Any)
 Op = DefaultTypeVar("Op", default=Any)
+Gr = DefaultTypeVar("Gr", default=Any)
 Pair = int | tuple[int, int]
 Padding = int | tuple[int, int] | Literal["same", "valid"]
 
 
 def _pair(v: Pair) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
+
+
+def check_groups(name: str, in_channels: Dim, out_channels: Dim, groups: Dim) -> None:
+    """The groups divide both channel counts (where they are numbers)."""
+    counts = (in_channels, out_channels)
+    if isinstance(groups, int) and any(
+        isinstance(c, int) and (groups < 1 or c % groups) for c in counts
+    ):
+        raise ValueError(
+            f"{name}: in_channels={in_channels} and out_channels={out_channels} must both be "
+            f"divisible by groups={groups}"
+        )
+
+
+def _padding(nd: int) -> Any:
+    """`padding`: `"same"`/`"valid"` as written, else `nd` sizes."""
+    sizes = pair(nd)
+    return lambda v: v if isinstance(v, str) else sizes(v)
+
+
+def _conv_layer(name: str, nd: int, transposed: bool = False) -> Any:
+    """The registration of a convolution layer: its geometry recorded, its op's rule."""
+    sizes = pair(nd)
+    geometry = ("kernel_size", "stride", "padding", *(("output_padding",) if transposed else ()))
+    op, rule = (
+        ("conv_transpose2d", conv_transpose2d_rule)
+        if transposed
+        else (("conv1d", conv1d_rule) if nd == 1 else ("conv2d", conv2d_rule))
+    )
+
+    def weight(in_channels: Dim, out_channels: Dim, kernel_size: Shape, **_: object) -> Shape:
+        """The weight as the messages show it: `(C_out, C_in, *K)` (transposed: in, out)."""
+        pair_ = (in_channels, out_channels) if transposed else (out_channels, in_channels)
+        return (*pair_, *kernel_size)
+
+    def shape(
+        x: Shape,
+        in_channels: Dim,
+        out_channels: Dim,
+        kernel_size: Shape,
+        groups: Dim,
+        **options: Any,
+    ) -> Shape:
+        if transposed:
+            w = (in_channels, dims.floordiv(out_channels, groups), *kernel_size)
+        else:
+            w = (out_channels, dims.floordiv(in_channels, groups), *kernel_size)
+        return tuple(rule(op, x, w, None, groups=groups, **options))
+
+    def check(in_channels: Dim, out_channels: Dim, groups: Dim, **_: object) -> None:
+        check_groups(name, in_channels, out_channels, groups)
+
+    return register_layer(
+        params=("in_channels", "out_channels", *geometry, "dilation", "groups"),
+        parse={
+            "kernel_size": sizes,
+            "stride": sizes,
+            "padding": sizes if transposed else _padding(nd),
+            "output_padding": sizes,
+            "dilation": sizes,
+        },
+        shape=shape,
+        check=check,
+        takes=("in_channels", (1,)),
+        gives=("out_channels", 1),
+        weight=weight,
+    )
 
 
 class _Conv(Module):
@@ -49,11 +127,7 @@ class _Conv(Module):
 
     def _channels(self, in_channels: int, out_channels: int, groups: int) -> None:
         """Keep the channels and groups, after checking that the groups divide both."""
-        if groups < 1 or in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"{type(self).__name__}: in_channels={in_channels} and out_channels="
-                f"{out_channels} must both be divisible by groups={groups}"
-            )
+        check_groups(type(self).__name__, in_channels, out_channels, groups)
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
 
     def _init(
@@ -69,7 +143,8 @@ class _Conv(Module):
         self.bias = uniform((self.out_channels,), bound, device) if bias else None
 
 
-class Conv1d(_Conv, Generic[Ci, Co, Kn, St, Pd, Dl]):
+@_conv_layer("Conv1d", 1)
+class Conv1d(_Conv, Generic[Ci, Co, Kn, St, Pd, Dl, Gr]):
     """A 1-d convolution over `(N, C_in, L)` inputs.
 
     Args:
@@ -120,7 +195,8 @@ class Conv1d(_Conv, Generic[Ci, Co, Kn, St, Pd, Dl]):
     __call__ = forward
 
 
-class Conv2d(_Conv, Generic[Ci, Co, Kn, St, Pd, Dl]):
+@_conv_layer("Conv2d", 2)
+class Conv2d(_Conv, Generic[Ci, Co, Kn, St, Pd, Dl, Gr]):
     """A 2-d convolution over `(N, C_in, H, W)` images.
 
     Args:
@@ -171,7 +247,8 @@ class Conv2d(_Conv, Generic[Ci, Co, Kn, St, Pd, Dl]):
     __call__ = forward
 
 
-class ConvTranspose2d(_Conv, Generic[Ci, Co, Kn, St, Pd, Op, Dl]):
+@_conv_layer("ConvTranspose2d", 2, transposed=True)
+class ConvTranspose2d(_Conv, Generic[Ci, Co, Kn, St, Pd, Op, Dl, Gr]):
     """A 2-d transposed convolution (the gradient of `Conv2d` with respect to its input).
 
     The weight is `(C_in, C_out / groups, KH, KW)`, as in PyTorch.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shapedl.nn.module import Module
+from shapedl.nn.registry import ALL, register_layer
 from shapedl.ops.dropout import dropout
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT, S
@@ -10,6 +11,7 @@ from shapedl.types import DT, TT, S
 __all__ = ["Dropout"]
 
 
+@register_layer(keeps=ALL)
 class Dropout(Module):
     """Zero elements with probability `p` and scale the rest by `1 / (1 - p)`.
 

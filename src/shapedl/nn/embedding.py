@@ -6,9 +6,12 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVarTuple, overload
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
+from shapedl.dims import Dim as DimValue
+from shapedl.dims import Shape
 from shapedl.nn.module import Module
+from shapedl.nn.registry import register_layer
 from shapedl.ops.creation import randn
-from shapedl.ops.embedding import embedding
+from shapedl.ops.embedding import embedding, embedding_rule
 from shapedl.tensor import Tensor
 from shapedl.types import TT, Dim, Size, f32
 
@@ -22,6 +25,16 @@ D = DefaultTypeVar("D", bound=Dim, default=Any)
 Is = TypeVarTuple("Is")
 
 
+def _embedding_shape(index: Shape, num_embeddings: DimValue, embedding_dim: DimValue) -> Shape:
+    return embedding_rule("embedding", index, (num_embeddings, embedding_dim))
+
+
+@register_layer(
+    params=("num_embeddings", "embedding_dim"),
+    shape=_embedding_shape,
+    inputs=("index",),
+    gives=("embedding_dim", -1),
+)
 class Embedding(Module, Generic[V, D]):
     """Rows of a learned table, picked by an integer index tensor (initialised `N(0, 1)`).
 

@@ -8,8 +8,12 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVarTuple, overload
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
+from shapedl import dims
+from shapedl.dims import Dim as DimValue
+from shapedl.dims import Shape
 from shapedl.errors import ShapeError, shape_error
 from shapedl.nn.module import Module
+from shapedl.nn.registry import register_layer
 from shapedl.ops.creation import rand
 from shapedl.ops.matmul import matmul
 from shapedl.ops.movement import reshape, transpose
@@ -41,11 +45,25 @@ def width_error(x: Sequence[object], out_features: object, in_features: object) 
     )
 
 
+def linear_shape(x: Shape, in_features: DimValue, out_features: DimValue) -> Shape:
+    """`(*B, In) -> (*B, Out)`; an input of another width is the runtime's `width_error`."""
+    if not x or dims.same(x[-1], in_features) is False:
+        raise width_error(x, out_features, in_features)
+    return (*x[:-1], out_features)
+
+
 def kaiming_bound(fan_in: int) -> float:
     """The bound of PyTorch's default `kaiming_uniform_(a=sqrt(5))`: `1 / sqrt(fan_in)`."""
     return 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
 
 
+@register_layer(
+    params=("in_features", "out_features"),
+    shape=linear_shape,
+    takes=("in_features", (-1,)),
+    gives=("out_features", -1),
+    weight=lambda in_features, out_features: (out_features, in_features),
+)
 class Linear(Module, Generic[In, Out]):
     """A fully connected layer: `y = x @ weight.T + bias`.
 
@@ -110,8 +128,7 @@ class Linear(Module, Generic[In, Out]):
         self.bias = uniform((out_features,), bound, device) if bias else None
 
     def forward(self, x: Tensor[tuple[*Bs, In], DT, TT]) -> Tensor[tuple[*Bs, Out], DT, TT]:
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise width_error(x.shape, self.out_features, self.in_features)
+        linear_shape(x.shape, self.in_features, self.out_features)
         lead = x.shape[:-1]
         # NOTE: one 2-d GEMM for any batch axes (its weight gradient needs no batch sum)
         rows: Any = x if x.ndim == 2 else reshape(x, (-1, x.shape[-1]))

@@ -20,6 +20,7 @@ from typing_extensions import dataclass_transform
 
 from shapedl.checkpoint import CheckpointError, check_state, load_state, save_state
 from shapedl.checkpoint import PathLike as PathLike
+from shapedl.nn.registry import ALL, register_layer
 from shapedl.tensor import Tensor
 from shapedl.types import DT, FLOATS, TT, DType, S
 
@@ -237,6 +238,7 @@ def _walk(value: Any, name: str, is_buffer: bool, path: set[int]) -> Iterator[An
 Layer = Callable[[Any], Any]
 
 
+@register_layer(chain=True)
 class Sequential(Module, Generic[*Ls]):
     """Layers applied one after the other: `Sequential(Linear(4, 8), ReLU(), Linear(8, 2))`.
 
@@ -276,6 +278,7 @@ class Sequential(Module, Generic[*Ls]):
         return iter(cast(tuple[Layer, ...], self.layers))
 
 
+@register_layer(keeps=ALL)
 class Residual(Module):
     """`x + block(x)`: a skip connection around `block`, which must keep the shape.
 

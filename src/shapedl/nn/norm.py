@@ -12,10 +12,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
+from shapedl.dims import Dim as DimValue
+from shapedl.dims import Shape
 from shapedl.errors import shape_error
 from shapedl.nn.module import Module
+from shapedl.nn.registry import ALL, register_layer, trailing_shape
 from shapedl.ops.creation import ones, zeros
-from shapedl.ops.norm import batch_norm, layer_norm
+from shapedl.ops.norm import batch_norm, batch_norm_rule, layer_norm, layer_norm_rule
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT, S, f32
 
@@ -31,6 +34,16 @@ C = DefaultTypeVar("C", bound=int, default=Any)
 Param = Tensor[Any, f32] | None
 
 
+def _layer_norm_shape(x: Shape, normalized_shape: Shape) -> Shape:
+    return layer_norm_rule("layer_norm", x, normalized_shape)
+
+
+@register_layer(
+    params=("normalized_shape",),
+    parse={"normalized_shape": trailing_shape},
+    shape=_layer_norm_shape,
+    keeps=ALL,
+)
 class LayerNorm(Module, Generic[Ns]):
     """Normalize over the trailing `normalized_shape` axes, then scale and shift.
 
@@ -77,6 +90,30 @@ class LayerNorm(Module, Generic[Ns]):
     __call__ = forward
 
 
+def batch_norm_shape(name: str, ranks: tuple[int, ...]) -> Any:
+    """The output shape of a batch norm layer `name` taking inputs of `ranks`, by the op's rule
+    with `(C,)` statistics (the runtime's words for a rank or a channel mismatch)."""
+
+    def shape(x: Shape, num_features: DimValue) -> Shape:
+        if len(x) not in ranks:
+            wanted = " or ".join(f"{r}-d" for r in ranks)
+            raise shape_error(name, [x], f"expected a {wanted} input")
+        stats = (num_features,)
+        return batch_norm_rule("batch_norm", x, stats, stats, stats, stats)
+
+    return shape
+
+
+def _batch_norm_layer(name: str, ranks: tuple[int, ...], axes: tuple[int, ...]) -> Any:
+    return register_layer(
+        params=("num_features",),
+        shape=batch_norm_shape(name, ranks),
+        takes=("num_features", axes),
+        keeps=ALL if len(axes) > 1 else (1,),
+        weight=lambda num_features: (num_features,),
+    )
+
+
 class _BatchNorm(Module, Generic[C]):
     weight: Param
     bias: Param
@@ -108,9 +145,7 @@ class _BatchNorm(Module, Generic[C]):
         self.running_var = ones(c, device=device) if track_running_stats else None
 
     def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        if x.ndim not in self.ranks:
-            ranks = " or ".join(f"{r}-d" for r in self.ranks)
-            raise shape_error(type(self).__name__, [x.shape], f"expected a {ranks} input")
+        batch_norm_shape(type(self).__name__, self.ranks)(x.shape, self.num_features)
         return batch_norm(
             x, self.running_mean, self.running_var, self.weight, self.bias, self.momentum, self.eps
         )
@@ -120,6 +155,7 @@ class _BatchNorm(Module, Generic[C]):
 
 # NOTE: `init=False`: the constructor is `_BatchNorm`'s, for every checker (the runtime and the
 # mypy plugin keep an inherited hand-written one anyway)
+@_batch_norm_layer("BatchNorm1d", (2, 3), (1, -1))
 class BatchNorm1d(_BatchNorm[C], init=False):
     """Batch normalization of `(N, C)` or `(N, C, L)` inputs over all axes but channels.
 
@@ -140,6 +176,7 @@ class BatchNorm1d(_BatchNorm[C], init=False):
     ranks = (2, 3)
 
 
+@_batch_norm_layer("BatchNorm2d", (4,), (1,))
 class BatchNorm2d(_BatchNorm[C], init=False):
     """Batch normalization of `(N, C, H, W)` images per channel; see `BatchNorm1d`.
 

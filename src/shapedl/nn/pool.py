@@ -6,8 +6,10 @@ from typing import Any, ClassVar, Generic
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
+from shapedl.dims import Shape
 from shapedl.nn.module import Module
-from shapedl.ops.pool import avg_pool2d, max_pool2d
+from shapedl.nn.registry import pair, register_layer
+from shapedl.ops.pool import avg_pool2d, max_pool2d, pool_rule
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT
 
@@ -19,6 +21,25 @@ St = DefaultTypeVar("St", default=Any)
 Pd = DefaultTypeVar("Pd", default=Any)
 Pair = int | tuple[int, int]
 AnyTensor = Tensor[Any, Any, Any]
+
+
+def _pool_layer(op: str) -> Any:
+    """The registration of a pooling layer: its geometry recorded, its op's rule."""
+    sizes = pair(2)
+
+    def shape(x: Shape, kernel_size: object, stride: object, padding: object) -> Shape:
+        return pool_rule(op, x, kernel_size=kernel_size, stride=stride, padding=padding)
+
+    return register_layer(
+        params=("kernel_size", "stride", "padding"),
+        parse={
+            "kernel_size": sizes,
+            "stride": lambda v: None if v is None else sizes(v),
+            "padding": sizes,
+        },
+        shape=shape,
+        keeps=(1,),
+    )
 
 
 class _Pool2d(Module, Generic[Kn, St, Pd]):
@@ -36,6 +57,7 @@ class _Pool2d(Module, Generic[Kn, St, Pd]):
     __call__ = forward
 
 
+@_pool_layer("max_pool2d")
 class MaxPool2d(_Pool2d[Kn, St, Pd]):
     """The maximum over each `kernel_size` window (stride defaults to the kernel size).
 
@@ -51,6 +73,7 @@ class MaxPool2d(_Pool2d[Kn, St, Pd]):
     op = staticmethod(max_pool2d)
 
 
+@_pool_layer("avg_pool2d")
 class AvgPool2d(_Pool2d[Kn, St, Pd]):
     """The mean over each `kernel_size` window (stride defaults to the kernel size).
 

@@ -13,12 +13,22 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
+from shapedl import dims
+from shapedl.dims import Dim as DimValue
+from shapedl.dims import Shape
 from shapedl.nn.activation import GELU, ReLU
-from shapedl.nn.attention import MultiHeadAttention, xavier_uniform
+from shapedl.nn.attention import (
+    MultiHeadAttention,
+    check_heads,
+    check_masks,
+    check_widths,
+    xavier_uniform,
+)
 from shapedl.nn.dropout import Dropout
 from shapedl.nn.linear import Linear
 from shapedl.nn.module import Module
 from shapedl.nn.norm import LayerNorm
+from shapedl.nn.registry import register_layer
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT, Dim
 
@@ -51,6 +61,37 @@ def _activation(activation: Activation) -> Callable[[Any], Any]:
     if callable(activation):
         return activation
     raise ValueError(f"activation must be 'relu', 'gelu' or a callable, got {activation!r}")
+
+
+def _record(d_model: DimValue, norm_first: object = False, **_: object) -> dict[str, object]:
+    """`d_model`, only with `norm_first=False` (the default), where the runtime meets a wrong
+    width first in the attention's query projection, as the layer's shape reports it."""
+    return {"d_model": d_model if norm_first is False else dims.DYN}
+
+
+def _check(d_model: DimValue, nhead: DimValue = 8, **_: object) -> None:
+    check_heads(d_model, nhead)
+
+
+def _encoder_shape(src: Shape, src_mask: Shape | None, d_model: DimValue) -> Shape:
+    """`src` meets the `(E, E)` projections; `src_mask` broadcasts to `(T, T)`."""
+    check_widths([src], d_model, [d_model])
+    check_masks([(src_mask, src, src)])
+    return src
+
+
+def _decoder_shape(
+    tgt: Shape,
+    memory: Shape | None,
+    tgt_mask: Shape | None,
+    memory_mask: Shape | None,
+    d_model: DimValue,
+) -> Shape:
+    """`tgt` and `memory` meet the projections; `tgt_mask` broadcasts to `(T, T)` and
+    `memory_mask` to `(T, S)`, `S` the memory's length."""
+    check_widths([tgt, memory], d_model, [d_model, d_model])
+    check_masks([(tgt_mask, tgt, tgt), (memory_mask, tgt, memory)])
+    return tgt
 
 
 class _Layer(Module):
@@ -94,6 +135,13 @@ class _Layer(Module):
         return self.linear2(self.dropout(self.activation(self.linear1(x))))
 
 
+@register_layer(
+    params=("d_model",),
+    record=_record,
+    check=_check,
+    shape=_encoder_shape,
+    inputs=("src", "src_mask"),
+)
 class TransformerEncoderLayer(_Layer, Generic[Dm]):
     """Self-attention and a feed-forward block (PyTorch's layer with `batch_first=True`).
 
@@ -158,6 +206,13 @@ class TransformerEncoderLayer(_Layer, Generic[Dm]):
     __call__ = forward
 
 
+@register_layer(
+    params=("d_model",),
+    record=_record,
+    check=_check,
+    shape=_decoder_shape,
+    inputs=("tgt", "memory", "tgt_mask", "memory_mask"),
+)
 class TransformerDecoderLayer(_Layer, Generic[Dm]):
     """Self-attention, attention to `memory`, and a feed-forward block (PyTorch's layer).
 

@@ -32,6 +32,7 @@ from mypy.nodes import (
     Expression,
     FuncDef,
     IntExpr,
+    RefExpr,
     SymbolNode,
     TypeInfo,
     UnaryExpr,
@@ -72,6 +73,7 @@ __all__ = [
     "declares_sizes",
     "explain_conflicts",
     "has_any_tensor",
+    "inferred_in_context",
     "own_signature",
     "tensor_variables",
     "unpinned",
@@ -216,7 +218,14 @@ def _free(n: int, upper: Instance) -> TypeVarType:
     )
 
 
-def _unpin_item(sig: CallableType, named: Named) -> CallableType:
+def inferred_in_context(actuals: list[Expression]) -> bool:
+    """Whether mypy infers an argument's type from the formal (a call, an operator, a literal
+    list...), as it never does for a name or an attribute, whose type is already known: a name
+    keeps its formal as it is, so a union's members each meet it."""
+    return any(not isinstance(e, RefExpr) for e in actuals)
+
+
+def _unpin_item(sig: CallableType, named: Named, args: list[list[Expression]]) -> CallableType:
     fresh: list[TypeVarType] = []
     upper = named("builtins.object", [])
 
@@ -237,8 +246,11 @@ def _unpin_item(sig: CallableType, named: Named) -> CallableType:
 
     # NOTE: not `*operands`: one variable would have to be every operand's shape at once
     types = [
-        a if kind in (ARG_STAR, ARG_STAR2) else unpin(a)
-        for a, kind in zip(sig.arg_types, sig.arg_kinds, strict=True)
+        unpin(a)
+        if kind not in (ARG_STAR, ARG_STAR2)
+        and inferred_in_context(args[i] if i < len(args) else [])
+        else a
+        for i, (a, kind) in enumerate(zip(sig.arg_types, sig.arg_kinds, strict=True))
     ]
     if not fresh:
         return sig
@@ -251,7 +263,7 @@ def unpinned(hook: Callable[[SigC], FunctionLike] | None) -> Callable[[SigC], Fu
     def run(ctx: SigC) -> FunctionLike:
         sig = ctx.default_signature if hook is None else hook(ctx)
         named = checker_named(ctx.api)
-        return _rebuilt(sig, [_unpin_item(item, named) for item in _items(sig)])
+        return _rebuilt(sig, [_unpin_item(item, named, ctx.args) for item in _items(sig)])
 
     return run
 
