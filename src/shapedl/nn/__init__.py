@@ -9,6 +9,7 @@ from shapedl.nn.linear import Linear
 from shapedl.nn.module import Module, Residual, Sequential
 from shapedl.nn.norm import BatchNorm1d, BatchNorm2d, LayerNorm
 from shapedl.nn.pool import AvgPool2d, MaxPool2d
+from shapedl.nn.registry import register_layer
 from shapedl.nn.transformer import (
     Transformer,
     TransformerDecoder,
@@ -18,6 +19,7 @@ from shapedl.nn.transformer import (
 )
 
 __all__ = [
+    "register_layer",
     "GELU",
     "AvgPool2d",
     "BatchNorm1d",
