@@ -71,6 +71,7 @@ from shapedl_mypy.convert import (
 __all__ = [
     "bind_sizes",
     "declares_sizes",
+    "each_item",
     "explain_conflicts",
     "has_any_tensor",
     "inferred_in_context",
@@ -84,12 +85,11 @@ C = TypeVar("C", FunctionContext, MethodContext)
 CANNOT_INFER = "Cannot infer value of type parameter"
 
 
-def _items(sig: FunctionLike) -> list[CallableType]:
-    return list(sig.items) if isinstance(sig, Overloaded) else [sig]  # type: ignore[list-item]
-
-
-def _rebuilt(sig: FunctionLike, items: list[CallableType]) -> FunctionLike:
-    return Overloaded(items) if isinstance(sig, Overloaded) else items[0]
+def each_item(sig: FunctionLike, change: Callable[[CallableType], CallableType]) -> FunctionLike:
+    """`sig` with `change` applied to it, or to each item of an overload."""
+    if isinstance(sig, Overloaded):
+        return Overloaded([change(item) for item in sig.items])
+    return change(sig) if isinstance(sig, CallableType) else sig
 
 
 # ---- what a declaration asks for -----------------------------------------------------------
@@ -205,7 +205,7 @@ def bind_sizes(hook: Callable[[SigC], FunctionLike] | None) -> Callable[[SigC], 
 
     def run(ctx: SigC) -> FunctionLike:
         sig = ctx.default_signature if hook is None else hook(ctx)
-        return _rebuilt(sig, [_bind_item(ctx, item) for item in _items(sig)])
+        return each_item(sig, lambda item: _bind_item(ctx, item))
 
     return run
 
@@ -263,7 +263,7 @@ def unpinned(hook: Callable[[SigC], FunctionLike] | None) -> Callable[[SigC], Fu
     def run(ctx: SigC) -> FunctionLike:
         sig = ctx.default_signature if hook is None else hook(ctx)
         named = checker_named(ctx.api)
-        return _rebuilt(sig, [_unpin_item(item, named, ctx.args) for item in _items(sig)])
+        return each_item(sig, lambda item: _unpin_item(item, named, ctx.args))
 
     return run
 

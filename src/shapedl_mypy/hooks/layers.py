@@ -25,7 +25,6 @@ from mypy.types import (
     Instance,
     LiteralType,
     NoneType,
-    Overloaded,
     TupleType,
     Type,
     TypeVarId,
@@ -42,7 +41,7 @@ from shapedl.nn.registry import LAYERS, LayerSpec, spec_of
 from shapedl_mypy.call import Call, from_function
 from shapedl_mypy.codes import SHAPE, report
 from shapedl_mypy.convert import TENSOR, UNKNOWN, Converter, any_type, static_value, tensor_parts
-from shapedl_mypy.hooks.generic import inferred_in_context
+from shapedl_mypy.hooks.generic import each_item, inferred_in_context
 from shapedl_mypy.rules import make_tensor
 
 __all__ = [
@@ -181,16 +180,7 @@ def call_signature(spec: LayerSpec) -> Callable[[MethodSigContext], FunctionLike
     words, where plain typing would refuse the call first (an input of another width)."""
 
     def hook(ctx: MethodSigContext) -> FunctionLike:
-        sig = ctx.default_signature
-        items = sig.items if isinstance(sig, Overloaded) else [sig]
-        out = [
-            _widened(item, spec.inputs, ctx.args)
-            for item in items
-            if isinstance(item, CallableType)
-        ]
-        if len(out) != len(items):
-            return sig
-        return Overloaded(out) if isinstance(sig, Overloaded) else out[0]
+        return each_item(ctx.default_signature, lambda item: _widened(item, spec.inputs, ctx.args))
 
     return hook
 
