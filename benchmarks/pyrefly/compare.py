@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -53,7 +54,8 @@ PYREFLY_LINE = re.compile(r"^\s*ERROR (?P<path>[^:]+):(?P<line>\d+):[\d:-]+ (?P<
 @dataclass
 class Check:
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall
+    cpu: float = 0.0  # user + system of the tool's process and its children
     output: str = ""
 
 
@@ -65,11 +67,15 @@ class Row:
     result: dict[str, Check]
 
 
-def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[str, float]:
+def run(cmd: list[str], cwd: Path) -> tuple[str, float, float]:
+    """Output, wall seconds, CPU seconds (less disturbed than wall by a loaded machine)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    return proc.stdout + proc.stderr, seconds
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return proc.stdout + proc.stderr, seconds, cpu
 
 
 class Mypy:
@@ -81,16 +87,16 @@ class Mypy:
         self.cache = work / "mypy-cache"
 
     def version(self) -> str:
-        out, _ = run([str(self.python), "-m", "mypy", "--version"], ROOT)
+        out, *_ = run([str(self.python), "-m", "mypy", "--version"], ROOT)
         return out.split("(")[0].strip()
 
     def check(self, path: Path, cache: Path | None = None) -> Check:
         # the project's pyproject.toml configures the plugin; run from the root, as users do
         cmd = [str(self.python), "-m", "mypy", "--strict", "--no-error-summary"]
         cmd += ["--no-pretty", "--cache-dir", str(cache or self.cache), str(path)]
-        out, seconds = run(cmd, ROOT)
+        out, seconds, cpu = run(cmd, ROOT)
         errors = [(int(m["line"]), m["msg"]) for m in map(MYPY_LINE.match, out.splitlines()) if m]
-        return Check(errors, seconds, out)
+        return Check(errors, seconds, cpu, out)
 
 
 class Pyrefly:
@@ -101,7 +107,7 @@ class Pyrefly:
             sys.exit(f"no Pyrefly in {venv}")
 
     def version(self) -> str:
-        out, _ = run([str(self.exe), "--version"], self.venv)
+        out, *_ = run([str(self.exe), "--version"], self.venv)
         return out.strip()
 
     def check(self, path: Path) -> Check:
@@ -110,11 +116,11 @@ class Pyrefly:
         # environment resolves `shape_extensions`
         cmd = [str(self.exe), "check", "--preset", "default", "--output-format", "min-text"]
         cmd += ["--python-interpreter-path", str(self.venv / "bin" / "python"), str(path)]
-        out, seconds = run(cmd, path.parent)
+        out, seconds, cpu = run(cmd, path.parent)
         errors = [
             (int(m["line"]), m["msg"]) for m in map(PYREFLY_LINE.match, out.splitlines()) if m
         ]
-        return Check(errors, seconds, out)
+        return Check(errors, seconds, cpu, out)
 
 
 def install(venv: Path, pip_args: list[str]) -> None:
@@ -128,7 +134,7 @@ def install(venv: Path, pip_args: list[str]) -> None:
 
 def torch_version(venv: Path) -> str:
     code = "import importlib.metadata as m; print(m.version('torch'))"
-    out, _ = run([str(venv / "bin" / "python"), "-c", code], venv)
+    out, *_ = run([str(venv / "bin" / "python"), "-c", code], venv)
     return out.strip()
 
 
@@ -142,18 +148,26 @@ def plant(text: str, patch: Patch, name: str) -> tuple[str, int]:
 
 
 def timings(mypy: Mypy, pyrefly: Pyrefly, clean: dict[str, Path], cold: int, warm: int):
-    """Cold and warm seconds for each tool on its clean model: lists of every run."""
-    times: dict[str, dict[str, list[float]]] = {"mypy": {}, "pyrefly": {}}
-    first = pyrefly.check(clean["pyrefly"])  # the first run since the install: cold
-    times["pyrefly"]["cold"] = [first.seconds]
-    times["pyrefly"]["warm"] = [pyrefly.check(clean["pyrefly"]).seconds for _ in range(warm)]
-    colds = []
+    """Cold and warm runs of each tool on its clean model: (wall, CPU) seconds of each."""
+    times: dict[str, dict[str, list[tuple[float, float]]]] = {"mypy": {}, "pyrefly": {}}
+
+    def pyrefly_run() -> tuple[float, float]:
+        check = pyrefly.check(clean["pyrefly"])
+        return check.seconds, check.cpu
+
+    def mypy_run(cache: Path | None = None) -> tuple[float, float]:
+        check = mypy.check(clean["mypy"], cache)
+        return check.seconds, check.cpu
+
+    times["pyrefly"]["cold"] = [pyrefly_run()]  # the first run since the install
+    times["pyrefly"]["warm"] = [pyrefly_run() for _ in range(warm)]
+    times["mypy"]["cold"] = []
     for i in range(cold):
-        colds.append(mypy.check(clean["mypy"], mypy.work / f"cold-cache-{i}").seconds)
-        shutil.rmtree(mypy.work / f"cold-cache-{i}", ignore_errors=True)
-    times["mypy"]["cold"] = colds
-    mypy.check(clean["mypy"])  # prime the shared cache
-    times["mypy"]["warm"] = [mypy.check(clean["mypy"]).seconds for _ in range(warm)]
+        cache = mypy.work / f"cold-cache-{i}"
+        times["mypy"]["cold"].append(mypy_run(cache))
+        shutil.rmtree(cache, ignore_errors=True)
+    mypy_run()  # prime the shared cache
+    times["mypy"]["warm"] = [mypy_run() for _ in range(warm)]
     return times
 
 
@@ -171,9 +185,12 @@ def verdict(check: Check, line: int) -> str:
     return f"caught ({where})" + (f", +{extra} more" if extra else "")
 
 
-def seconds(runs: list[float]) -> str:
-    """The median, then every run."""
-    return f"{statistics.median(runs):.2f} (runs: {', '.join(f'{s:.2f}' for s in runs)})"
+def seconds(runs: list[tuple[float, float]]) -> str:
+    """Median wall and median CPU seconds, then every run's wall time."""
+    wall = statistics.median(w for w, _ in runs)
+    cpu = statistics.median(c for _, c in runs)
+    every = ", ".join(f"{w:.2f}" for w, _ in runs)
+    return f"{wall:.2f} / {cpu:.2f} (wall: {every})"
 
 
 def markdown(rows: list[Row], clean: dict[str, Check], times, versions: dict[str, str]) -> str:
@@ -196,7 +213,7 @@ def markdown(rows: list[Row], clean: dict[str, Check], times, versions: dict[str
     for i, row in enumerate(rows, 1):
         msgs = [row.result[t].errors[0][1] if row.result[t].errors else "—" for t in FILES]
         out.append(f"| {i} | {cell_text(msgs[0])} | {cell_text(msgs[1])} |")
-    out.append("\n| tool | cold (s) | warm (s) |")
+    out.append("\n| tool | cold: wall / CPU (s) | warm: wall / CPU (s) |")
     out.append("| --- | --- | --- |")
     for tool, label in (
         ("mypy", versions["mypy"] + " + shapedl_mypy"),
