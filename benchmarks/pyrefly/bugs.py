@@ -3,6 +3,7 @@
 Each is a slip a user makes: a wrong argument in a head split, a forgotten transpose, a
 mask of the wrong length, a loss fed the wrong batch. Where the two spellings differ, the
 patch is given for each file; otherwise one patch serves both. `compare.py` applies them.
+`PROBES` are variants outside the twelve, tabled apart: each tests one reading of the table.
 """
 
 from __future__ import annotations
@@ -100,5 +101,16 @@ BUGS: list[Bug] = [
             "= GPT(12, 8, 2, 4)",
         ),
         ("= GPT(11, 8, 2, 4)", "= GPT(12, 8, 2, 4)"),
+    ),
+]
+
+PROBES: list[Bug] = [
+    Bug(
+        "head-split-value",
+        "bug 1 in the values: a wrong symbolic reshape whose result is reshaped back",
+        *same(
+            "v = self.value(x).reshape((b, t, self.heads, self.head_width))",
+            "v = self.value(x).reshape((b, t, self.heads, self.heads))",
+        ),
     ),
 ]

@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
-from bugs import BUGS, Patch  # noqa: E402
+from bugs import BUGS, PROBES, Bug, Patch  # noqa: E402
 
 PYREFLY = "pyrefly==1.4.1"
 # lockstep with Pyrefly's 1.4 series; the stubs pull in pyrefly-shape-extensions==1.4.0
@@ -193,7 +193,9 @@ def seconds(runs: list[tuple[float, float]]) -> str:
     return f"{wall:.2f} / {cpu:.2f} (wall: {every})"
 
 
-def markdown(rows: list[Row], clean: dict[str, Check], times, versions: dict[str, str]) -> str:
+def markdown(
+    rows: list[Row], probes: list[Row], clean: dict[str, Check], times, versions: dict[str, str]
+) -> str:
     out = []
     caught = {t: sum(bool(r.result[t].errors) for r in rows) for t in FILES}
     out.append(
@@ -207,6 +209,13 @@ def markdown(rows: list[Row], clean: dict[str, Check], times, versions: dict[str
     for i, row in enumerate(rows, 1):
         cells = [verdict(row.result[t], row.line[t]) for t in FILES]
         out.append(f"| {i} | `{row.key}`: {row.what} | {cells[0]} | {cells[1]} |")
+    if probes:
+        out.append("\nProbes, outside the count:\n")
+        out.append("| probe | shapedl + mypy plugin | Pyrefly (tensor shapes) |")
+        out.append("| --- | --- | --- |")
+        for row in probes:
+            cells = [verdict(row.result[t], row.line[t]) for t in FILES]
+            out.append(f"| `{row.key}`: {row.what} | {cells[0]} | {cells[1]} |")
     out.append("\nFirst message of each tool (every error of each run is in `--json`):\n")
     out.append("| # | shapedl + mypy plugin | Pyrefly |")
     out.append("| --- | --- | --- |")
@@ -226,6 +235,18 @@ def markdown(rows: list[Row], clean: dict[str, Check], times, versions: dict[str
         f"{versions['cpus']} CPUs, load average {versions['load']} at the start."
     )
     return "\n".join(out)
+
+
+def check_bug(bug: Bug, sources: dict[str, str], write, mypy: Mypy, pyrefly: Pyrefly) -> Row:
+    """Plant `bug` in each tool's model and check it."""
+    lines, result = {}, {}
+    for tool, patch in (("mypy", bug.shapedl), ("pyrefly", bug.torch)):
+        text, lines[tool] = plant(sources[tool], patch, f"{bug.key} in {FILES[tool]}")
+        path = write(bug.key, tool, text)
+        result[tool] = mypy.check(path) if tool == "mypy" else pyrefly.check(path)
+    counts = "; ".join(f"{t} {len(c.errors)} errors" for t, c in result.items())
+    print(f"{bug.key}: {counts}", file=sys.stderr)
+    return Row(bug.key, bug.what, lines, result)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -271,28 +292,18 @@ def main(argv: list[str] | None = None) -> None:
             "mypy": mypy.check(clean_paths["mypy"]),
             "pyrefly": pyrefly.check(clean_paths["pyrefly"]),
         }
-        rows = []
-        for bug in BUGS:
-            lines, result = {}, {}
-            for tool, patch in (("mypy", bug.shapedl), ("pyrefly", bug.torch)):
-                text, lines[tool] = plant(sources[tool], patch, f"{bug.key} in {FILES[tool]}")
-                path = write(bug.key, tool, text)
-                result[tool] = mypy.check(path) if tool == "mypy" else pyrefly.check(path)
-            rows.append(Row(bug.key, bug.what, lines, result))
-            print(
-                f"{bug.key}: "
-                + "; ".join(f"{t} {len(c.errors)} errors" for t, c in result.items()),
-                file=sys.stderr,
-            )
+        rows = [check_bug(bug, sources, write, mypy, pyrefly) for bug in BUGS]
+        probes = [check_bug(bug, sources, write, mypy, pyrefly) for bug in PROBES]
         if args.json:
             data = {
                 "versions": versions,
                 "times": times,
                 "clean": {t: asdict(c) for t, c in clean.items()},
                 "bugs": [asdict(r) for r in rows],
+                "probes": [asdict(r) for r in probes],
             }
             args.json.write_text(json.dumps(data, indent=1))
-    print(markdown(rows, clean, times, versions))
+    print(markdown(rows, probes, clean, times, versions))
 
 
 if __name__ == "__main__":
