@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,12 @@ FILES = {"mypy": "gpt_shapedl.py", "pyrefly": "gpt_torch.py"}
 
 MYPY_LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+): error: (?P<msg>.*)$")
 PYREFLY_LINE = re.compile(r"^\s*ERROR (?P<path>[^:]+):(?P<line>\d+):[\d:-]+ (?P<msg>.*)$")
+
+
+# (wall, CPU) seconds of each run, by tool and then "cold" / "warm"
+Times = dict[str, dict[str, list[tuple[float, float]]]]
+# writes a variant's text as `folder/<the tool's file name>` and gives its path
+Writer = Callable[[str, str, str], Path]
 
 
 @dataclass
@@ -147,9 +154,9 @@ def plant(text: str, patch: Patch, name: str) -> tuple[str, int]:
     return patched, line
 
 
-def timings(mypy: Mypy, pyrefly: Pyrefly, clean: dict[str, Path], cold: int, warm: int):
+def timings(mypy: Mypy, pyrefly: Pyrefly, clean: dict[str, Path], cold: int, warm: int) -> Times:
     """Cold and warm runs of each tool on its clean model: (wall, CPU) seconds of each."""
-    times: dict[str, dict[str, list[tuple[float, float]]]] = {"mypy": {}, "pyrefly": {}}
+    times: Times = {"mypy": {}, "pyrefly": {}}
 
     def pyrefly_run() -> tuple[float, float]:
         check = pyrefly.check(clean["pyrefly"])
@@ -194,7 +201,11 @@ def seconds(runs: list[tuple[float, float]]) -> str:
 
 
 def markdown(
-    rows: list[Row], probes: list[Row], clean: dict[str, Check], times, versions: dict[str, str]
+    rows: list[Row],
+    probes: list[Row],
+    clean: dict[str, Check],
+    times: Times,
+    versions: dict[str, str],
 ) -> str:
     out = []
     caught = {t: sum(bool(r.result[t].errors) for r in rows) for t in FILES}
@@ -237,7 +248,9 @@ def markdown(
     return "\n".join(out)
 
 
-def check_bug(bug: Bug, sources: dict[str, str], write, mypy: Mypy, pyrefly: Pyrefly) -> Row:
+def check_bug(
+    bug: Bug, sources: dict[str, str], write: Writer, mypy: Mypy, pyrefly: Pyrefly
+) -> Row:
     """Plant `bug` in each tool's model and check it."""
     lines, result = {}, {}
     for tool, patch in (("mypy", bug.shapedl), ("pyrefly", bug.torch)):
