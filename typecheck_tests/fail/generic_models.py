@@ -1,3 +1,4 @@
+# mypy: warn-return-any
 """Bugs in models generic in their widths and lengths, each reported once, with our code."""
 
 # fmt: off
@@ -57,3 +58,18 @@ causal = sd.tril(sd.ones((10, 10), dtype=sd.bool_))
 decoder(x, memory, causal, causal)  # E: [shape] scaled_dot_product_attention: shapes (10, 10) and (2, Dyn, 10, 7): mask size 10 at axis -1 does not broadcast to 7
 nn.TransformerEncoderLayer(64, 8)(x, sd.ones((7, 7), dtype=sd.bool_))  # E: [shape] scaled_dot_product_attention: shapes (7, 7) and (2, Dyn, 10, 10): mask size 7 at axis -2 does not broadcast to 10
 nn.MultiHeadAttention(64, 8)(x, memory, memory, causal)  # E: [shape] scaled_dot_product_attention: shapes (10, 10) and (2, 8, 10, 7): mask size 10 at axis -1 does not broadcast to 7
+
+
+def mean_loss(idx: Tensor[tuple[B, T], i64], targets: Tensor[tuple[B, T], i64]) -> Tensor[tuple[()]]:
+    return sd.ones(())
+
+
+total = mean_loss(sd.zeros((3, 5), dtype=i64), sd.zeros((2, 5), dtype=i64))  # E: [shape] mean_loss: shapes (3, 5) and (2, 5): B is 3 at axis 0 of idx but 2 at axis 0 of targets
+
+
+class Mlp(nn.Module):
+    def __init__(self) -> None:
+        self.net = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(24, 8))  # E: [shape] Sequential: shapes (..., 32) and (8, 24): layer 2 (Linear) takes width 24 at axis -1 but layer 0 gives width 32
+
+    def forward(self, x: Tensor[tuple[B, Const[8]]]) -> Tensor[tuple[B, Const[8]]]:
+        return self.net(x)  # one bug, one error: no `Returning Any` after the broken chain

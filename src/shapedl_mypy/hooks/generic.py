@@ -20,7 +20,7 @@ callable whose declaration asks for it (the plugin decides once per name):
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from mypy.checker import TypeChecker
 from mypy.expandtype import expand_type
@@ -336,15 +336,23 @@ def _explain(ctx: FunctionContext | MethodContext, sig: CallableType) -> None:
 
 
 def _drop_cannot_infer(ctx: FunctionContext | MethodContext, names: set[str]) -> None:
-    """Take back mypy's `Cannot infer value of type parameter "B"` for this call: ours says it."""
+    """Take back mypy's `Cannot infer value of type parameter "B"` for this call: ours says it.
+
+    NOTE: mypy may hold it in a watcher, to add it later (an assignment's right side is checked
+    that way), so it goes from the watchers' saved errors too.
+    """
     errors = ctx.api.msg.errors
-    infos = errors.error_info_map.get(errors.file, [])
     markers = tuple(f'{CANNOT_INFER} "{name}"' for name in names)
-    infos[:] = [
-        info
-        for info in infos
-        if not (info.line == ctx.context.line and info.message.startswith(markers))
-    ]
+
+    def keep(info: Any) -> bool:
+        return not (info.line == ctx.context.line and info.message.startswith(markers))
+
+    infos = errors.error_info_map.get(errors.file, [])
+    infos[:] = [info for info in infos if keep(info)]
+    for watcher in errors._watchers:
+        saved = getattr(watcher, "_filtered", None)
+        if saved:
+            saved[:] = [info for info in saved if keep(info)]
 
 
 def own_signature(node: SymbolNode | None) -> CallableType | None:

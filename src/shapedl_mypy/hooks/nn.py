@@ -42,7 +42,7 @@ from shapedl.dims import Dim
 from shapedl.errors import shape_error
 from shapedl.nn.registry import ALL
 from shapedl_mypy.codes import SHAPE, report
-from shapedl_mypy.convert import Converter, checker_named
+from shapedl_mypy.convert import TENSOR, Converter, any_type, checker_named, tensor_parts
 from shapedl_mypy.hooks.layers import constructor_hook, decode, registered
 
 __all__ = [
@@ -179,6 +179,11 @@ def sequential_call(ctx: MethodContext) -> Type:
             out, _ = api.expr_checker.check_call(layer, [arg], [ARG_POS], ctx.context)
     finally:
         api.expr_checker.type_context.pop()
+    parts = tensor_parts(ctx.arg_types[0][0])
+    if isinstance(get_proper_type(out), AnyType) and parts is not None:
+        # NOTE: past a broken layer (already reported) a tensor of unknown shape, not `Any`,
+        # which `--strict` would report again where it is returned
+        return checker_named(ctx.api)(TENSOR, [any_type(), parts[1], parts[2]])
     return out
 
 
