@@ -1,5 +1,6 @@
 """Layers and models: `Module` (typed records of parameters) and the layers built on it."""
 
+from shapedl.nn import init
 from shapedl.nn.activation import GELU, Flatten, LeakyReLU, ReLU, Sigmoid, SiLU, Softmax, Tanh
 from shapedl.nn.attention import MultiHeadAttention
 from shapedl.nn.conv import Conv1d, Conv2d, ConvTranspose2d
@@ -46,4 +47,5 @@ __all__ = [
     "TransformerDecoderLayer",
     "TransformerEncoder",
     "TransformerEncoderLayer",
+    "init",
 ]

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
-from shapedl.nn.linear import Linear, uniform
+from shapedl.nn import init
+from shapedl.nn.linear import Linear
 from shapedl.nn.module import Module
 from shapedl.ops.attention import scaled_dot_product_attention
 from shapedl.ops.creation import zeros
@@ -42,8 +43,10 @@ AnyTensor = Tensor[Any, Any, Any]
 
 def xavier_uniform(t: AnyTensor, fan_in: int, fan_out: int) -> None:
     """Refill `t` in place from `U(-a, a)`, `a = sqrt(6 / (fan_in + fan_out))` (Glorot)."""
+    # NOTE: not `init.xavier_uniform(t)`: PyTorch draws q, k and v as one packed (3E, E)
+    # weight, whose fan out is three times each part's
     bound = math.sqrt(6 / (fan_in + fan_out))
-    t.data = uniform(t.shape, bound, t.device).data.astype(t.data.dtype)
+    init.uniform(t, -bound, bound)
 
 
 class MultiHeadAttention(Module, Generic[Em, Hn, Kd, Vd]):
