@@ -1,16 +1,16 @@
 """Resampling layers around `ops/resample.py`: `Upsample`, `AdaptiveAvgPool2d`,
 `AdaptiveMaxPool2d`.
 
-Their calls keep the batch and channel axes in the type and the rank of the input (3-d
-`(C, H, W)` or 4-d `(N, C, H, W)`; `Upsample` also takes `(N, C, L)`); the output size is the
-adaptive pools' type arguments when they were built from `Size`-typed sizes, unknown
-otherwise (the mypy plugin computes it from the ops' rules).
+The adaptive pools' calls keep the axes before the last two in the type, and give the
+output size of their type arguments when they were built from `Size`-typed sizes (unknown
+otherwise); `Upsample` takes `(N, C, *spatial)` and its output shape is the op's rule's to say
+(the mypy plugin's).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, ClassVar, Generic, TypeVar, TypeVarTuple, overload
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
@@ -27,8 +27,10 @@ N = TypeVar("N", bound=Dim)
 C = TypeVar("C", bound=Dim)
 H = TypeVar("H", bound=Dim)
 W = TypeVar("W", bound=Dim)
-L = TypeVar("L", bound=Dim)
+Ss = TypeVarTuple("Ss")
+Lead = TypeVarTuple("Lead")
 OutputSize = int | None | tuple[int | None, int | None]
+AnyTensor = Tensor[Any, Any, Any]
 
 
 class Upsample(Module):
@@ -58,13 +60,9 @@ class Upsample(Module):
     mode: str = "nearest"
     align_corners: bool | None = None
 
-    @overload
-    def forward(
-        self, x: Tensor[tuple[N, C, H, W], DT, TT]
-    ) -> Tensor[tuple[N, C, Any, Any], DT, TT]: ...
-    @overload
-    def forward(self, x: Tensor[tuple[N, C, L], DT, TT]) -> Tensor[tuple[N, C, Any], DT, TT]: ...
-    def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
+    # NOTE: one signature, not overloads by rank: the mypy plugin calls a module through its
+    # `forward`, and an overloaded one stops mypy
+    def forward(self, x: Tensor[tuple[N, C, *Ss], DT, TT]) -> Tensor[Any, DT, TT]:
         size: Sequence[int] | int | None = self.size
         return interpolate(x, size, self.scale_factor, self.mode, bool(self.align_corners))
 
@@ -72,33 +70,23 @@ class Upsample(Module):
 
 
 class _AdaptivePool2d(Module, Generic[Ho, Wo]):
+    """An adaptive pooling layer: its class's op, to `output_size`."""
+
+    op: ClassVar[staticmethod[[AnyTensor, OutputSize], AnyTensor]]
     output_size: OutputSize
 
-    @overload
-    def __init__(self: _AdaptivePool2d[Ho, Ho], output_size: Size[Ho]) -> None: ...
-    @overload
-    def __init__(self, output_size: tuple[Size[Ho], Size[Wo]]) -> None: ...
-    @overload
-    def __init__(self: _AdaptivePool2d[Any, Any], output_size: OutputSize) -> None: ...
     def __init__(self, output_size: OutputSize) -> None:
         self.output_size = output_size
 
-    @overload
     def forward(
-        self, x: Tensor[tuple[N, C, H, W], DT, TT]
-    ) -> Tensor[tuple[N, C, Ho, Wo], DT, TT]: ...
-    @overload
-    def forward(self, x: Tensor[tuple[C, H, W], DT, TT]) -> Tensor[tuple[C, Ho, Wo], DT, TT]: ...
-    def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
-        return self._pool(x)
+        self, x: Tensor[tuple[*Lead, H, W], DT, TT]
+    ) -> Tensor[tuple[*Lead, Ho, Wo], DT, TT]:
+        return self.op(x, self.output_size)
 
     __call__ = forward
 
-    def _pool(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
-        raise NotImplementedError
 
-
-class AdaptiveAvgPool2d(_AdaptivePool2d[Ho, Wo], init=False):
+class AdaptiveAvgPool2d(_AdaptivePool2d[Ho, Wo]):
     """Average over PyTorch's adaptive windows, so the spatial size becomes `output_size`.
 
     `AdaptiveAvgPool2d(1)` is global average pooling; `None` keeps an axis's size.
@@ -115,11 +103,21 @@ class AdaptiveAvgPool2d(_AdaptivePool2d[Ho, Wo], init=False):
         (2, 3, 2, 1)
     """
 
-    def _pool(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
-        return adaptive_avg_pool2d(x, self.output_size)
+    op = staticmethod(adaptive_avg_pool2d)
+
+    # NOTE: the overloads in each class: a self type naming the base (`[Ho, Ho]` for one size)
+    # is not mapped onto a subclass's type arguments by mypy
+    @overload
+    def __init__(self: AdaptiveAvgPool2d[Ho, Ho], output_size: Size[Ho]) -> None: ...
+    @overload
+    def __init__(self, output_size: tuple[Size[Ho], Size[Wo]]) -> None: ...
+    @overload
+    def __init__(self: AdaptiveAvgPool2d[Any, Any], output_size: OutputSize) -> None: ...
+    def __init__(self, output_size: OutputSize) -> None:
+        super().__init__(output_size)
 
 
-class AdaptiveMaxPool2d(_AdaptivePool2d[Ho, Wo], init=False):
+class AdaptiveMaxPool2d(_AdaptivePool2d[Ho, Wo]):
     """Maximum over PyTorch's adaptive windows, so the spatial size becomes `output_size`.
 
     `AdaptiveMaxPool2d(1)` is global max pooling; `None` keeps an axis's size.
@@ -136,5 +134,15 @@ class AdaptiveMaxPool2d(_AdaptivePool2d[Ho, Wo], init=False):
         (2, 3, 1, 1)
     """
 
-    def _pool(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
-        return adaptive_max_pool2d(x, self.output_size)
+    op = staticmethod(adaptive_max_pool2d)
+
+    # NOTE: the overloads in each class: a self type naming the base (`[Ho, Ho]` for one size)
+    # is not mapped onto a subclass's type arguments by mypy
+    @overload
+    def __init__(self: AdaptiveMaxPool2d[Ho, Ho], output_size: Size[Ho]) -> None: ...
+    @overload
+    def __init__(self, output_size: tuple[Size[Ho], Size[Wo]]) -> None: ...
+    @overload
+    def __init__(self: AdaptiveMaxPool2d[Any, Any], output_size: OutputSize) -> None: ...
+    def __init__(self, output_size: OutputSize) -> None:
+        super().__init__(output_size)
