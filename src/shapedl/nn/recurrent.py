@@ -45,7 +45,8 @@ AnyTensor = Tensor[Any, Any, Any]
 class _Recurrent(Module, Generic[In, H, L]):
     """What LSTM and GRU share: parameters, checks, and the loop over layers and steps."""
 
-    gates: ClassVar[int]
+    gates: ClassVar[int]  # stacked in the rows of each weight
+    state_names: ClassVar[tuple[str, ...]]  # of the initial states, in messages
     input_size: int
     hidden_size: int
     num_layers: int
@@ -119,8 +120,6 @@ class _Recurrent(Module, Generic[In, H, L]):
                     f"{name} must be (num_layers, B, hidden_size) = {want}; axis {axis} differs",
                 )
 
-    state_names: ClassVar[tuple[str, ...]]
-
     def _run(self, x: AnyTensor, states: tuple[AnyTensor | None, ...]) -> tuple[Any, list[Any]]:
         """The last layer's outputs `(B, T, H)` and the final states, each `(num_layers, B, H)`."""
         self._check(x, states)
@@ -171,6 +170,8 @@ class _Recurrent(Module, Generic[In, H, L]):
         )
 
 
+# NOTE: each class has its own constructor overloads: mypy does not map a self type written on
+# the base (`_Recurrent[In, H, Literal[1]]`) onto a subclass's type arguments
 class LSTM(_Recurrent[In, H, L]):
     """A long short-term memory network, batch first (PyTorch's `LSTM(batch_first=True)`).
 
