@@ -27,6 +27,7 @@ MODULES = [
     "benchmarks.conv",
     "benchmarks.resample",
     "benchmarks.einsum",
+    "benchmarks.recurrent",
     "benchmarks.fit",
     "benchmarks.plugin",
 ]

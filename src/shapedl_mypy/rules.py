@@ -194,9 +194,16 @@ def _concrete(typ: Type | None, base: str) -> Type | None:
     return typ if isinstance(t, Instance) and t.type.has_base(base) else None
 
 
-def make_tensor(call: Call, shape: Type, spec_dtype: str | None, operands: Sequence[Type]) -> Type:
-    """`Tensor[shape, DT, T]`, DT and T from mypy's own answer where it is concrete."""
-    default = tensor_parts(call.default)
+def make_tensor(
+    call: Call,
+    shape: Type,
+    spec_dtype: str | None,
+    operands: Sequence[Type],
+    answer: Type | None = None,
+) -> Type:
+    """`Tensor[shape, DT, T]`, DT and T from mypy's own answer (`answer`, by default the
+    call's type) where it is concrete."""
+    default = tensor_parts(call.default if answer is None else answer)
     dtype = _concrete(default[1] if default else None, f"{TYPES}.DType")
     if dtype is None and spec_dtype in _DTYPE_CLASSES:
         dtype = call.named(f"{TYPES}.{_DTYPE_CLASSES[spec_dtype]}", [])
@@ -275,7 +282,19 @@ def _tuple_result(call: Call, spec: OpSpec, result: Any, operands: Sequence[Type
     )
     if not is_tuple:
         return call.default
-    items = [make_tensor(call, call.conv.shape_type(s), spec.dtype, operands) for s in result]
+    # NOTE: each item from its own dtype and its own item of mypy's answer: `sort`'s values
+    # keep the input's dtype and tape, its indices are untraced int64
+    answers = default.items if isinstance(default, TupleType) else []
+    items = [
+        make_tensor(
+            call,
+            call.conv.shape_type(s),
+            spec.item_dtype(i),
+            operands,
+            answers[i] if len(answers) == len(result) else None,
+        )
+        for i, s in enumerate(result)
+    ]
     return TupleType(items, call.named("builtins.tuple", [call.named(TENSOR, [any_type()] * 3)]))
 
 

@@ -1,10 +1,12 @@
 """Activation layers and Flatten against torch.nn."""
 
+import numpy as np
 import pytest
 import torch
 from harness import compare, randn
 
 import shapedl as sd
+from tests.nn.helpers import check_module
 
 CASES = [
     ("ReLU", sd.nn.ReLU(), torch.nn.ReLU()),
@@ -36,3 +38,39 @@ def test_activations_have_no_parameters():
 def test_untraced_input_gives_untraced_output():
     assert not sd.nn.ReLU()(sd.ones((2,))).is_traced
     assert sd.nn.ReLU()(sd.ones((2,)).traced()).is_traced
+
+
+# ---- PReLU, Identity ----------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("n,shape", [(1, (4, 3)), (3, (2, 3, 5)), (3, (2, 3, 4, 4)), (1, (6,))])
+def test_prelu_matches_torch(n, shape, dtype):
+    layer, tlayer = sd.nn.PReLU(n), torch.nn.PReLU(n)
+    with torch.no_grad():
+        tlayer.weight.copy_(torch.linspace(-0.5, 0.7, n))
+    tol = {} if dtype == "float32" else {"rtol": 1e-9, "atol": 1e-10}
+    if dtype == "float64":
+        layer, tlayer = layer.astype(sd.f64), tlayer.double()
+    check_module(layer, tlayer, [randn(*shape, dtype=dtype)], **tol)
+
+
+def test_prelu_init_and_errors():
+    np.testing.assert_array_equal(sd.nn.PReLU(3, init=0.1).weight.numpy(), np.float32(0.1))
+    assert sd.nn.PReLU().weight.shape == (1,)
+    with pytest.raises(ValueError, match="num_parameters must be >= 1, got 0"):
+        sd.nn.PReLU(0)
+    with pytest.raises(
+        sd.ShapeError,
+        match=r"prelu: shapes \(2, 4, 5\) and \(3,\): weight has 3 slopes, but axis 1 of x has 4 "
+        r"channels",
+    ):
+        sd.nn.PReLU(3)(sd.ones((2, 4, 5)))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_identity_matches_torch(dtype):
+    layer = sd.nn.Identity()
+    compare(
+        lambda x: layer(x) * 1.0, lambda t: torch.nn.Identity()(t) * 1.0, [randn(2, 3, dtype=dtype)]
+    )
+    x = sd.ones((2, 3))
+    assert layer(x) is x and layer.parameters() == {}

@@ -94,3 +94,63 @@ def test_batch_norm_without_running_stats_always_uses_the_batch():
 def test_batch_norm_rank_is_checked():
     with pytest.raises(sd.ShapeError, match=r"BatchNorm2d.*\(2, 3\)"):
         sd.nn.BatchNorm2d(3)(sd.ones((2, 3)))
+
+
+# ---- RMSNorm, GroupNorm -------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    "shape,normalized,eps",
+    [((4, 6), 6, None), ((2, 3, 6), (6,), 1e-3), ((2, 3, 4, 5), (4, 5), None)],
+)
+def test_rms_norm_matches_torch(shape, normalized, eps, dtype):
+    layer, tlayer = sd.nn.RMSNorm(normalized, eps), _randomize(torch.nn.RMSNorm(normalized, eps))
+    tol = {} if dtype == "float32" else {"rtol": 1e-9, "atol": 1e-10}
+    if dtype == "float64":
+        layer, tlayer = layer.astype(sd.f64), tlayer.double()
+    check_module(layer, tlayer, [randn(*shape, dtype=dtype)], **tol)
+
+
+def test_rms_norm_without_weight_and_init():
+    x = randn(3, 5)
+    got = sd.nn.RMSNorm(5, elementwise_affine=False)(sd.from_numpy(x)).numpy()
+    want = torch.nn.RMSNorm(5, elementwise_affine=False)(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert sd.nn.RMSNorm(5, elementwise_affine=False).parameters() == {}
+    np.testing.assert_array_equal(sd.nn.RMSNorm(5).weight.numpy(), 1)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    "groups,channels,shape", [(2, 4, (3, 4, 5)), (3, 6, (2, 6, 3, 4)), (1, 3, (4, 3))]
+)
+def test_group_norm_matches_torch(groups, channels, shape, dtype):
+    layer = sd.nn.GroupNorm(groups, channels, eps=1e-4)
+    tlayer = _randomize(torch.nn.GroupNorm(groups, channels, eps=1e-4))
+    tol = {} if dtype == "float32" else {"rtol": 1e-9, "atol": 1e-10}
+    if dtype == "float64":
+        layer, tlayer = layer.astype(sd.f64), tlayer.double()
+    check_module(layer, tlayer, [randn(*shape, dtype=dtype)], **tol)
+
+
+def test_group_norm_init_and_bad_groups():
+    gn = sd.nn.GroupNorm(2, 4)
+    np.testing.assert_array_equal(gn.weight.numpy(), 1)
+    np.testing.assert_array_equal(gn.bias.numpy(), 0)
+    assert sd.nn.GroupNorm(2, 4, affine=False).parameters() == {}
+    with pytest.raises(ValueError, match="num_groups=3 must be positive and divide num_channels=4"):
+        sd.nn.GroupNorm(3, 4)
+
+
+def test_rms_and_group_norm_shape_errors():
+    with pytest.raises(
+        sd.ShapeError,
+        match=r"rms_norm: shapes \(2, 5\) and \(4,\): input size 5 at axis -1 differs from "
+        r"normalized_shape size 4",
+    ):
+        sd.nn.RMSNorm(4)(sd.ones((2, 5)))
+    with pytest.raises(
+        sd.ShapeError,
+        match=r"group_norm: shapes \(2, 6, 3\) and \(4,\): weight must be \(6,\), one value per "
+        r"channel at axis 1",
+    ):
+        sd.nn.GroupNorm(2, 4)(sd.ones((2, 6, 3)))

@@ -9,7 +9,7 @@ from harness import central_difference, compare, randn
 import shapedl as sd
 from shapedl import dims
 from shapedl.dims import DYN
-from shapedl.ops.sort import argsort_rule, topk_rule
+from shapedl.ops.sort import argsort_rule, sort_rule, topk_rule
 
 B, T = dims.sym("B"), dims.sym("T")
 
@@ -80,10 +80,11 @@ def test_gradients_by_differences():
 
 
 ERRORS = [
-    (lambda x: sd.ops.sort(x, 2), r"argsort: shape \(2, 3\): axis 2 is out of range"),
+    (lambda x: sd.ops.sort(x, 2), r"sort: shape \(2, 3\): axis 2 is out of range for rank 2"),
     (lambda x: sd.ops.argsort(x, -3), r"argsort: shape \(2, 3\): axis -3 is out of range"),
     (lambda x: sd.ops.topk(x, 4), r"topk: shape \(2, 3\): k 4 is larger than axis -1 of size 3"),
     (lambda x: sd.ops.topk(x, 1, axis=2), r"topk: shape \(2, 3\): axis 2 is out of range"),
+    (lambda x: sd.ops.topk(x.sum(), 1), r"topk: shape \(\): a 0-d tensor has no axis to take from"),
     (lambda x: sd.ops.topk(x, -1), r"topk: shape \(2, 3\): k -1 is negative"),
     (lambda x: sd.ops.sort(x[0, 0]), r"sort: shape \(\): a 0-d tensor has no axis to sort"),
 ]
@@ -99,9 +100,20 @@ def test_rules_over_symbols_and_dyn():
     assert argsort_rule("argsort", (B, T)) == (B, T)
     assert argsort_rule("argsort", (B, T), None) == (dims.mul(B, T),)
     assert argsort_rule("argsort", (B, T), DYN) == (B, T)
-    assert topk_rule("topk", (B, T), 3) == (B, 3)
-    assert topk_rule("topk", (B, T), dims.sym("K"), 0) == (dims.sym("K"), T)
-    assert topk_rule("topk", (B, T), DYN) == (B, DYN)
-    assert topk_rule("topk", (B, T), 3, DYN) == (DYN, DYN)
+    assert sort_rule("sort", (B, T)) == ((B, T), (B, T))
+    assert sort_rule("sort", (B, T), DYN, True) == ((B, T), (B, T))
+    assert topk_rule("topk", (B, T), 3) == ((B, 3), (B, 3))
+    assert topk_rule("topk", (B, T), dims.sym("K"), 0) == ((dims.sym("K"), T),) * 2
+    assert topk_rule("topk", (B, T), DYN) == ((B, DYN), (B, DYN))
+    assert topk_rule("topk", (B, T), 3, DYN) == ((DYN, DYN), (DYN, DYN))
     with pytest.raises(sd.ShapeError, match=r"topk: shape \(B, 2\): k 3 is larger than axis 1"):
         topk_rule("topk", (B, 2), 3, 1)
+    with pytest.raises(sd.ShapeError, match=r"sort: shape \(B, T\): axis -3 is out of range"):
+        sort_rule("sort", (B, T), -3)
+
+
+def test_sort_and_topk_are_registered_with_per_item_dtypes():
+    for name in ("sort", "topk"):
+        spec = sd.ops.REGISTRY[name]
+        assert spec.returns == "tuple" and spec.item_dtypes == (None, "int64")
+        assert spec.item_dtype(0) is None and spec.item_dtype(1) == "int64"

@@ -6,7 +6,7 @@ keeps the input's shape, dtype and tape in the type: `Tensor[S, DT, TT] -> Tenso
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Generic
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, overload
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
@@ -15,16 +15,34 @@ from shapedl.errors import NotStatic
 from shapedl.nn.module import Module
 from shapedl.nn.registry import ALL, register_layer
 from shapedl.ops import elementwise
+from shapedl.ops.activation import prelu
+from shapedl.ops.creation import full
 from shapedl.ops.movement import flatten, flatten_rule
 from shapedl.ops.softmax import softmax
 from shapedl.tensor import Tensor
-from shapedl.types import DT, TT, S
+from shapedl.types import DT, TT, Dim, S, Size
 
-__all__ = ["GELU", "Flatten", "LeakyReLU", "ReLU", "SiLU", "Sigmoid", "Softmax", "Tanh"]
+if TYPE_CHECKING:
+    from shapedl.device import Device
+
+__all__ = [
+    "GELU",
+    "Flatten",
+    "Identity",
+    "LeakyReLU",
+    "PReLU",
+    "ReLU",
+    "SiLU",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+]
 
 # NOTE: the mypy plugin records Flatten's axes in these (Any without it)
 Sa = DefaultTypeVar("Sa", default=Any)
 Ea = DefaultTypeVar("Ea", default=Any)
+# the number of PReLU's slopes (1, or the channels of its input)
+Np = DefaultTypeVar("Np", bound=Dim, default=Any)
 
 
 @register_layer(keeps=ALL)
@@ -73,6 +91,71 @@ class Sigmoid(_Elementwise):
     """`1 / (1 + e ** -x)`."""
 
     op = staticmethod(elementwise.sigmoid)
+
+
+class Identity(Module):
+    """The input, unchanged (a placeholder where a layer is optional).
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.nn.Identity()(sd.tensor([1.0, 2.0])).tolist()
+        [1.0, 2.0]
+    """
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return x
+
+    __call__ = forward
+
+
+class PReLU(Module, Generic[Np]):
+    """`x` where positive, `weight * x` elsewhere, with learned slopes (PyTorch's `PReLU`).
+
+    Args:
+        num_parameters: 1 (one slope shared by all) or the channels of the input (axis 1).
+        init: the slopes' initial value.
+        device: where the parameters live (the default device when None).
+
+    Raises:
+        ShapeError: (on call) when `num_parameters` is neither 1 nor the input's channels.
+
+    Shape:
+        `(N, C, *) -> (N, C, *)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.nn.PReLU()(sd.tensor([-2.0, 3.0])).tolist()
+        [-0.5, 3.0]
+    """
+
+    # NOTE: the dtype is the input's after `astype`, so it is not pinned to f32 here
+    weight: Tensor[tuple[Np], Any]
+    num_parameters: int
+
+    @overload
+    def __init__(
+        self, num_parameters: Size[Np], init: float = 0.25, *, device: Device | None = None
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: PReLU[Any],
+        num_parameters: int = 1,
+        init: float = 0.25,
+        *,
+        device: Device | None = None,
+    ) -> None: ...
+    def __init__(
+        self, num_parameters: int = 1, init: float = 0.25, *, device: Device | None = None
+    ) -> None:
+        if num_parameters < 1:
+            raise ValueError(f"PReLU: num_parameters must be >= 1, got {num_parameters}")
+        self.num_parameters = num_parameters
+        self.weight = full((num_parameters,), init, device=device)
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return prelu(x, self.weight)
+
+    __call__ = forward
 
 
 @register_layer(keeps=ALL)

@@ -15,7 +15,8 @@ from typing_extensions import TypeVar as DefaultTypeVar
 from shapedl import dims
 from shapedl.dims import Dim as DimValue
 from shapedl.dims import Shape
-from shapedl.nn.linear import Linear, uniform, width_error
+from shapedl.nn import init
+from shapedl.nn.linear import Linear, width_error
 from shapedl.nn.module import Module
 from shapedl.nn.registry import register_layer
 from shapedl.ops.attention import check_mask, scaled_dot_product_attention
@@ -46,8 +47,10 @@ AnyTensor = Tensor[Any, Any, Any]
 
 def xavier_uniform(t: AnyTensor, fan_in: int, fan_out: int) -> None:
     """Refill `t` in place from `U(-a, a)`, `a = sqrt(6 / (fan_in + fan_out))` (Glorot)."""
+    # NOTE: not `init.xavier_uniform(t)`: PyTorch draws q, k and v as one packed (3E, E)
+    # weight, whose fan out is three times each part's
     bound = math.sqrt(6 / (fan_in + fan_out))
-    t.data = uniform(t.shape, bound, t.device).data.astype(t.data.dtype)
+    init.uniform(t, -bound, bound)
 
 
 def check_heads(embed_dim: DimValue, num_heads: DimValue) -> None:

@@ -14,7 +14,8 @@ from typing_extensions import TypeVar as DefaultTypeVar
 
 from shapedl import dims
 from shapedl.dims import Dim, Shape
-from shapedl.nn.linear import kaiming_bound, uniform
+from shapedl.nn import init
+from shapedl.nn.linear import kaiming_bound
 from shapedl.nn.module import Module
 from shapedl.nn.registry import pair, register_layer
 from shapedl.ops.conv import (
@@ -25,6 +26,7 @@ from shapedl.ops.conv import (
     conv_transpose2d,
     conv_transpose2d_rule,
 )
+from shapedl.ops.creation import zeros
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT
 
@@ -134,13 +136,17 @@ class _Conv(Module):
         self, kernel: tuple[int, ...], bias: bool, device: Device | None, transposed: bool = False
     ) -> None:
         """Draw the weight `(C_out, C_in / groups, *kernel)` (transposed: `(C_in, C_out / groups,
-        *kernel)`) and the bias, both from `U(-1/sqrt(fan_in), 1/sqrt(fan_in))`."""
+        *kernel)`) by `init.kaiming_uniform(a=sqrt(5))`, and the bias from
+        `U(-1/sqrt(fan_in), 1/sqrt(fan_in))`."""
         outer, inner = self.out_channels, self.in_channels
         if transposed:
             outer, inner = inner, outer
-        bound = kaiming_bound(inner // self.groups * math.prod(kernel))
-        self.weight = uniform((outer, inner // self.groups, *kernel), bound, device)
-        self.bias = uniform((self.out_channels,), bound, device) if bias else None
+        weight = zeros((outer, inner // self.groups, *kernel), device=device)
+        self.weight = init.kaiming_uniform(weight, a=math.sqrt(5))
+        bound = kaiming_bound(init.fan_in_and_fan_out(weight.shape)[0])
+        self.bias = None
+        if bias:
+            self.bias = init.uniform(zeros((self.out_channels,), device=device), -bound, bound)
 
 
 @_conv_layer("Conv1d", 1)

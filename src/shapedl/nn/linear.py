@@ -12,9 +12,10 @@ from shapedl import dims
 from shapedl.dims import Dim as DimValue
 from shapedl.dims import Shape
 from shapedl.errors import ShapeError, shape_error
+from shapedl.nn import init
 from shapedl.nn.module import Module
 from shapedl.nn.registry import register_layer
-from shapedl.ops.creation import rand
+from shapedl.ops.creation import zeros
 from shapedl.ops.matmul import matmul
 from shapedl.ops.movement import reshape, transpose
 from shapedl.tensor import Tensor
@@ -23,17 +24,11 @@ from shapedl.types import DT, TT, Dim, Size, f32
 if TYPE_CHECKING:
     from shapedl.device import Device
 
-__all__ = ["Linear", "uniform", "width_error"]
+__all__ = ["Linear", "kaiming_bound", "width_error"]
 
 In = DefaultTypeVar("In", bound=Dim, default=Any)
 Out = DefaultTypeVar("Out", bound=Dim, default=Any)
 Bs = TypeVarTuple("Bs")
-
-
-def uniform(shape: tuple[int, ...], bound: float, device: Device | None) -> Tensor[Any, f32]:
-    """Samples of `U(-bound, bound)` from the device's seeded generator (PyTorch's init)."""
-    out: Tensor[Any, f32] = (rand(shape, device=device) * 2 - 1) * bound
-    return out
 
 
 def width_error(x: Sequence[object], out_features: object, in_features: object) -> ShapeError:
@@ -53,7 +48,8 @@ def linear_shape(x: Shape, in_features: DimValue, out_features: DimValue) -> Sha
 
 
 def kaiming_bound(fan_in: int) -> float:
-    """The bound of PyTorch's default `kaiming_uniform_(a=sqrt(5))`: `1 / sqrt(fan_in)`."""
+    """The bound of PyTorch's default bias init, `U(-1/sqrt(fan_in), 1/sqrt(fan_in))` (also the
+    weight's, which is `kaiming_uniform(a=sqrt(5))`)."""
     return 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
 
 
@@ -67,8 +63,9 @@ def kaiming_bound(fan_in: int) -> float:
 class Linear(Module, Generic[In, Out]):
     """A fully connected layer: `y = x @ weight.T + bias`.
 
-    Initialised as PyTorch does: weight and bias drawn from `U(-1/sqrt(in), 1/sqrt(in))`
-    with the device's seeded generator.
+    Initialised as PyTorch does: the weight by `init.kaiming_uniform(a=sqrt(5))`, which is
+    `U(-1/sqrt(in), 1/sqrt(in))`, and the bias from the same law, with the device's seeded
+    generator.
 
     Args:
         in_features: the width `In` of the input's last axis.
@@ -123,9 +120,12 @@ class Linear(Module, Generic[In, Out]):
             raise ValueError(f"Linear: sizes must be >= 0, got {in_features} and {out_features}")
         self.in_features = in_features
         self.out_features = out_features
+        weight = zeros((out_features, in_features), device=device)
+        self.weight = init.kaiming_uniform(weight, a=math.sqrt(5))
         bound = kaiming_bound(in_features)
-        self.weight = uniform((out_features, in_features), bound, device)
-        self.bias = uniform((out_features,), bound, device) if bias else None
+        self.bias = None
+        if bias:
+            self.bias = init.uniform(zeros((out_features,), device=device), -bound, bound)
 
     def forward(self, x: Tensor[tuple[*Bs, In], DT, TT]) -> Tensor[tuple[*Bs, Out], DT, TT]:
         linear_shape(x.shape, self.in_features, self.out_features)

@@ -1,4 +1,5 @@
-"""Normalization layers: `LayerNorm` over trailing axes, `BatchNorm1d`/`BatchNorm2d` per channel.
+"""Normalization layers: `LayerNorm` and `RMSNorm` over trailing axes, `BatchNorm1d`/`BatchNorm2d`
+and `GroupNorm` per channel.
 
 Batch norm uses the batch's statistics and updates its running statistics (buffers) only in
 training, that is when its input is traced; an untraced input is normalized with the running
@@ -8,7 +9,7 @@ statistics (inference).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Generic
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, overload
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
@@ -19,18 +20,21 @@ from shapedl.nn.module import Module
 from shapedl.nn.registry import ALL, register_layer, trailing_shape
 from shapedl.ops.creation import ones, zeros
 from shapedl.ops.norm import batch_norm, batch_norm_rule, layer_norm, layer_norm_rule
+from shapedl.ops.normalize import group_norm, rms_norm
 from shapedl.tensor import Tensor
-from shapedl.types import DT, TT, S, f32
+from shapedl.types import DT, TT, Dim, S, Size, f32
 
 if TYPE_CHECKING:
     from shapedl.device import Device
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm", "RMSNorm"]
 
 # NOTE: the mypy plugin records the normalized shape in this (Any without it)
 Ns = DefaultTypeVar("Ns", default=Any)
 # the number of channels; `BatchNorm2d(16)` is `BatchNorm2d[Const[16]]` with the mypy plugin
 C = DefaultTypeVar("C", bound=int, default=Any)
+# the normalized width of `RMSNorm` (its last axis)
+N = DefaultTypeVar("N", bound=Dim, default=Any)
 Param = Tensor[Any, f32] | None
 
 
@@ -185,3 +189,144 @@ class BatchNorm2d(_BatchNorm[C], init=False):
     """
 
     ranks = (4,)
+
+
+class RMSNorm(Module, Generic[N]):
+    """Scale by the root mean square over the trailing `normalized_shape` axes (PyTorch's).
+
+    `y = x / sqrt(mean(x**2) + eps) * weight`, the mean over the normalized axes.
+
+    Args:
+        normalized_shape: the trailing sizes to normalize over (an int for the last axis).
+        eps: added to the mean square; None takes the dtype's machine epsilon, as PyTorch.
+        elementwise_affine: whether to learn a per-element `weight` (ones at first).
+        device: where the parameters live (the default device when None).
+
+    Raises:
+        ShapeError: (on call) when the trailing axes of the input are not `normalized_shape`.
+
+    Shape:
+        `(*, *normalized_shape) -> (*, *normalized_shape)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.nn.RMSNorm(4)(sd.randn((2, 3, 4))).shape
+        (2, 3, 4)
+    """
+
+    weight: Param
+    normalized_shape: tuple[int, ...]
+    eps: float | None
+
+    @overload
+    def __init__(
+        self,
+        normalized_shape: Size[N],
+        eps: float | None = None,
+        elementwise_affine: bool = True,
+        *,
+        device: Device | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: RMSNorm[Any],
+        normalized_shape: Sequence[int] | int,
+        eps: float | None = None,
+        elementwise_affine: bool = True,
+        *,
+        device: Device | None = None,
+    ) -> None: ...
+    def __init__(
+        self,
+        normalized_shape: Sequence[int] | int,
+        eps: float | None = None,
+        elementwise_affine: bool = True,
+        *,
+        device: Device | None = None,
+    ) -> None:
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
+        self.normalized_shape = tuple(shape)
+        self.eps = eps
+        self.weight = ones(self.normalized_shape, device=device) if elementwise_affine else None
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    __call__ = forward
+
+
+class GroupNorm(Module, Generic[C]):
+    """Normalize each group of channels of each sample, then scale and shift per channel.
+
+    As PyTorch's `GroupNorm`: the `C` channels (axis 1) fall into `num_groups` groups, each
+    normalized over its channels and every axis after them.
+
+    Args:
+        num_groups: how many groups the channels form; must divide `num_channels`.
+        num_channels: the channels `C` of the input (axis 1).
+        eps: added to the variance before the square root.
+        affine: whether to learn a per-channel `weight` (ones) and `bias` (zeros).
+        device: where the parameters live (the default device when None).
+
+    Raises:
+        ValueError: when `num_groups` does not divide `num_channels`.
+        ShapeError: (on call) when the input's axis 1 is not `num_channels` wide.
+
+    Shape:
+        `(N, C, *) -> (N, C, *)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.nn.GroupNorm(2, 4)(sd.randn((3, 4, 5))).shape
+        (3, 4, 5)
+    """
+
+    weight: Param
+    bias: Param
+    num_groups: int
+    num_channels: int
+    eps: float
+
+    @overload
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: Size[C],
+        eps: float = 1e-5,
+        affine: bool = True,
+        *,
+        device: Device | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: GroupNorm[Any],
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        *,
+        device: Device | None = None,
+    ) -> None: ...
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        *,
+        device: Device | None = None,
+    ) -> None:
+        if num_groups <= 0 or num_channels % num_groups:
+            raise ValueError(
+                f"GroupNorm: num_groups={num_groups} must be positive and divide "
+                f"num_channels={num_channels}"
+            )
+        self.num_groups, self.num_channels, self.eps = num_groups, num_channels, eps
+        c = (num_channels,)
+        self.weight = ones(c, device=device) if affine else None
+        self.bias = zeros(c, device=device) if affine else None
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    __call__ = forward

@@ -35,6 +35,8 @@ class OpSpec:
         methods: `Tensor` methods that are this op with `self` as the first tensor.
         dtype: the result's dtype name when fixed (`"bool"`, `"int64"`), else None.
         returns: `"tensor"`, or `"tuple"` for ops that return several tensors.
+        item_dtypes: for a tuple result, each item's fixed dtype name or None (the operands'):
+            `sort` gives `(None, "int64")`, values and indices; empty: `dtype` for every item.
     """
 
     name: str
@@ -47,6 +49,11 @@ class OpSpec:
     dtype: str | None = None
     returns: str = "tensor"
     extra: dict[str, Any] = field(default_factory=dict)
+    item_dtypes: tuple[str | None, ...] = ()
+
+    def item_dtype(self, i: int) -> str | None:
+        """The fixed dtype name of item `i` of the result (of the result itself: `i=0`)."""
+        return self.item_dtypes[i] if i < len(self.item_dtypes) else self.dtype
 
 
 REGISTRY: dict[str, OpSpec] = {}
@@ -62,6 +69,7 @@ def register(
     methods: tuple[str, ...] = (),
     dtype: str | None = None,
     returns: str = "tensor",
+    item_dtypes: tuple[str | None, ...] = (),
 ) -> Callable[[F], F]:
     """Record the decorated public function as op `name` with shape rule `rule`."""
 
@@ -78,6 +86,7 @@ def register(
             methods,
             dtype,
             returns,
+            item_dtypes=item_dtypes,
         )
         return fn
 

@@ -5,10 +5,8 @@ stable, and so is the descending order (ties keep their original order), so the 
 PyTorch's `sort(..., stable=True)`. The gradient of the values goes back to the positions
 the indices name; the indices are untraced `int64`.
 
-NOTE: `sort` and `topk` return a tuple of a value tensor and an index tensor of another
-dtype. The plugin's tuple results give every item the same dtype (issue 11 leaves the plugin
-alone), so these two are not registered: plain typing types `sort` exactly (both tensors have
-`x`'s shape) and `topk` with unknown shapes, and their checks happen at run time.
+`sort` and `topk` return a tuple of a value tensor (`x`'s dtype, traced with `x`) and an
+untraced `int64` index tensor; their registrations say so item by item (`item_dtypes`).
 """
 
 from __future__ import annotations
@@ -35,17 +33,32 @@ def argsort_rule(op: str, x: Shape, axis: Any = -1, descending: Any = False) -> 
     return x
 
 
-def topk_rule(op: str, x: Shape, k: Any, axis: Any = -1, largest: Any = True) -> Shape:
-    """`x` with axis `axis` of size `k`, which must be `0 <= k <= x[axis]`."""
+def sort_rule(op: str, x: Shape, axis: Any = -1, descending: Any = False) -> tuple[Shape, Shape]:
+    """`(x, x)`: values and indices keep the shape; the axis must exist."""
+    if not x:
+        raise shape_error(op, [x], "a 0-d tensor has no axis to sort")
+    if isinstance(axis, int):
+        dims.normalize_axis(op, axis, x)
+    return x, x
+
+
+def topk_rule(
+    op: str, x: Shape, k: Any, axis: Any = -1, largest: Any = True
+) -> tuple[Shape, Shape]:
+    """Values and indices: `x` with axis `axis` of size `k`, which must be `0 <= k <= x[axis]`."""
+    if not x:
+        raise shape_error(op, [x], "a 0-d tensor has no axis to take from")
     if isinstance(k, int) and k < 0:
         raise shape_error(op, [x], f"k {k} is negative")
     if not isinstance(axis, int):
-        return tuple(DYN for _ in x)
+        out: Shape = tuple(DYN for _ in x)
+        return out, out
     a = dims.normalize_axis(op, axis, x)
     n = x[a]
     if isinstance(k, int) and isinstance(n, int) and k > n:
         raise shape_error(op, [x], f"k {k} is larger than axis {axis} of size {n}")
-    return (*x[:a], k if isinstance(k, int | dims.Expr) else DYN, *x[a + 1 :])
+    out = (*x[:a], k if isinstance(k, int | dims.Expr) else DYN, *x[a + 1 :])
+    return out, out
 
 
 def _order(xp: Any, data: Array, k: int, descending: bool) -> Array:
@@ -100,6 +113,13 @@ def argsort(
     return Tensor(_order(x.xp, data, k, descending).astype("int64"), x.device)
 
 
+@register(
+    "sort",
+    sort_rule,
+    statics=("axis", "descending"),
+    returns="tuple",
+    item_dtypes=(None, "int64"),
+)
 def sort(
     x: Tensor[S, DT, TT], axis: int = -1, descending: bool = False
 ) -> tuple[Tensor[S, DT, TT], Tensor[S, i64, NoTape]]:
@@ -120,12 +140,20 @@ def sort(
         >>> values.tolist(), indices.tolist()
         ([1.0, 2.0, 3.0], [1, 2, 0])
     """
-    if x.ndim == 0:
-        raise shape_error("sort", [x.shape], "a 0-d tensor has no axis to sort")
-    index = argsort(x, axis, descending)
-    return _taken(x, x.data, index.data, axis % x.ndim), index
+    sort_rule("sort", x.shape, axis, descending)
+    k = axis % x.ndim
+    order = _order(x.xp, x.data, k, descending).astype("int64")
+    index: Tensor[S, i64, NoTape] = Tensor(order, x.device)
+    return _taken(x, x.data, index.data, k), index
 
 
+@register(
+    "topk",
+    topk_rule,
+    statics=("k", "axis", "largest"),
+    returns="tuple",
+    item_dtypes=(None, "int64"),
+)
 def topk(
     x: Tensor[Any, DT, TT], k: int, axis: int = -1, largest: bool = True
 ) -> tuple[Tensor[Any, DT, TT], Tensor[Any, i64, NoTape]]:
@@ -145,8 +173,6 @@ def topk(
         >>> values.tolist(), indices.tolist()
         ([4.0, 3.0], [1, 3])
     """
-    if x.ndim == 0:
-        raise shape_error("topk", [x.shape], "a 0-d tensor has no axis to take from")
     topk_rule("topk", x.shape, k, axis, largest)
     a = axis % x.ndim
     keep = (slice(None),) * a + (slice(0, k),)

@@ -1,0 +1,390 @@
+"""Recurrent layers: `LSTM` and `GRU`, batch first, stacked `num_layers` deep.
+
+Parameters are named and laid out as PyTorch's (`weight_ih_l0` is `(G * H, In)` with the
+gates stacked in PyTorch's order: `i f g o` for the LSTM, `r z n` for the GRU), so a state
+dict copied from `torch.nn.LSTM(..., batch_first=True)` loads as it is and gives the same
+outputs. They are initialised as PyTorch does, every one from `U(-1/sqrt(H), 1/sqrt(H))`.
+
+The input projection of a whole sequence is one matrix product; the steps then run one after
+the other, each a few ops whose gradients the tape composes (no backward of their own).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, overload
+
+from typing_extensions import TypeVar as DefaultTypeVar
+
+from shapedl.errors import ShapeError, shape_error
+from shapedl.nn import init
+from shapedl.nn.module import Module
+from shapedl.ops.creation import zeros
+from shapedl.ops.dropout import dropout
+from shapedl.ops.elementwise import sigmoid, tanh
+from shapedl.ops.join import split, stack
+from shapedl.ops.matmul import matmul
+from shapedl.ops.movement import reshape, transpose
+from shapedl.tensor import Tensor
+from shapedl.types import DT, TT, Dim, Size
+
+if TYPE_CHECKING:
+    from shapedl.device import Device
+
+__all__ = ["GRU", "LSTM"]
+
+# the widths of the input and of the hidden state, and the number of stacked layers
+In = DefaultTypeVar("In", bound=Dim, default=Any)
+H = DefaultTypeVar("H", bound=Dim, default=Any)
+L = DefaultTypeVar("L", bound=Dim, default=Any)
+B = TypeVar("B", bound=Dim)
+T = TypeVar("T", bound=Dim)
+AnyTensor = Tensor[Any, Any, Any]
+
+
+class _Recurrent(Module, Generic[In, H, L]):
+    """What LSTM and GRU share: parameters, checks, and the loop over layers and steps."""
+
+    gates: ClassVar[int]  # stacked in the rows of each weight
+    state_names: ClassVar[tuple[str, ...]]  # of the initial states, in messages
+    input_size: int
+    hidden_size: int
+    num_layers: int
+    bias: bool
+    dropout: float
+
+    def _build(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int,
+        bias: bool,
+        dropout: float,
+        device: Device | None,
+    ) -> None:
+        name = type(self).__name__
+        if input_size < 1 or hidden_size < 1 or num_layers < 1:
+            raise ValueError(
+                f"{name}: input_size={input_size}, hidden_size={hidden_size} and "
+                f"num_layers={num_layers} must be >= 1"
+            )
+        if not 0 <= dropout < 1:
+            raise ValueError(f"{name}: dropout={dropout} must be in [0, 1)")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.dropout = bias, dropout
+        rows = self.gates * hidden_size
+        bound = 1 / math.sqrt(hidden_size)
+        for k in range(num_layers):
+            shapes: dict[str, tuple[int, ...]] = {
+                "weight_ih": (rows, input_size if k == 0 else hidden_size),
+                "weight_hh": (rows, hidden_size),
+            }
+            if bias:
+                shapes |= {"bias_ih": (rows,), "bias_hh": (rows,)}
+            # NOTE: PyTorch's names, in PyTorch's order (its state dict loads as it is)
+            for field, shape in shapes.items():
+                setattr(
+                    self, f"{field}_l{k}", init.uniform(zeros(shape, device=device), -bound, bound)
+                )
+
+    def weights(
+        self, layer: int
+    ) -> tuple[AnyTensor, AnyTensor, AnyTensor | None, AnyTensor | None]:
+        """`(weight_ih, weight_hh, bias_ih, bias_hh)` of layer `layer` (biases None without)."""
+        fields: dict[str, Any] = vars(self)
+        w_ih, w_hh = fields[f"weight_ih_l{layer}"], fields[f"weight_hh_l{layer}"]
+        return w_ih, w_hh, fields.get(f"bias_ih_l{layer}"), fields.get(f"bias_hh_l{layer}")
+
+    def _error(self, shapes: list[Any], message: str) -> ShapeError:
+        return shape_error(type(self).__name__, shapes, message)
+
+    def _check(self, x: AnyTensor, states: tuple[AnyTensor | None, ...]) -> None:
+        if x.ndim != 3:
+            raise self._error(
+                [x.shape], f"needs a batch-first (B, T, {self.input_size}) input, not rank {x.ndim}"
+            )
+        weight = self.weights(0)[0]
+        if x.shape[2] != self.input_size:
+            raise self._error(
+                [x.shape, weight.shape],
+                f"input width {x.shape[2]} at axis -1 differs from input_size {self.input_size}",
+            )
+        if x.shape[1] == 0:
+            raise self._error([x.shape], "the sequence at axis 1 is empty")
+        want = (self.num_layers, x.shape[0], self.hidden_size)
+        for name, s in zip(self.state_names, states, strict=True):
+            if s is not None and s.shape != want:
+                axis = next((a for a in range(3) if a >= s.ndim or s.shape[a] != want[a]), 0)
+                raise self._error(
+                    [x.shape, s.shape],
+                    f"{name} must be (num_layers, B, hidden_size) = {want}; axis {axis} differs",
+                )
+
+    def _run(self, x: AnyTensor, states: tuple[AnyTensor | None, ...]) -> tuple[Any, list[Any]]:
+        """The last layer's outputs `(B, T, H)` and the final states, each `(num_layers, B, H)`."""
+        self._check(x, states)
+        b, t = x.shape[0], x.shape[1]
+        finals: list[list[AnyTensor]] = [[] for _ in states]
+        out = x
+        for k in range(self.num_layers):
+            if k > 0 and self.dropout:
+                out = dropout(out, self.dropout)
+            start = tuple(
+                zeros((b, self.hidden_size), x.dtype, x.device) if s is None else s[k]
+                for s in states
+            )
+            out, last = self._layer(k, out, start, b, t)
+            for kept, s in zip(finals, last, strict=True):
+                kept.append(s)
+        return out, [stack(f, axis=0) for f in finals]
+
+    def _layer(
+        self, k: int, x: AnyTensor, state: tuple[AnyTensor, ...], b: int, t: int
+    ) -> tuple[AnyTensor, tuple[AnyTensor, ...]]:
+        w_ih, w_hh, b_ih, b_hh = self.weights(k)
+        # NOTE: every step's input projection in one product; steps along axis 0 then
+        rows: Any = reshape(transpose(x, 0, 1), (t * b, x.shape[2]))
+        gx: Any = matmul(rows, transpose(w_ih, 0, 1))
+        if b_ih is not None:
+            gx = gx + b_ih
+        gx = reshape(gx, (t, b, -1))
+        w_hh_t = transpose(w_hh, 0, 1)
+        outs = []
+        for step in range(t):
+            gh: Any = matmul(state[0], w_hh_t)
+            if b_hh is not None:
+                gh = gh + b_hh
+            state = self._cell(gx[step], gh, state)
+            outs.append(state[0])
+        return stack(outs, axis=1), state
+
+    def _cell(
+        self, gx: AnyTensor, gh: AnyTensor, state: tuple[AnyTensor, ...]
+    ) -> tuple[AnyTensor, ...]:
+        raise NotImplementedError
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, "
+            f"bias={self.bias}, batch_first=True, dropout={self.dropout}"
+        )
+
+
+# NOTE: each class has its own constructor overloads: mypy does not map a self type written on
+# the base (`_Recurrent[In, H, Literal[1]]`) onto a subclass's type arguments
+class LSTM(_Recurrent[In, H, L]):
+    """A long short-term memory network, batch first (PyTorch's `LSTM(batch_first=True)`).
+
+    Each step: `i, f, g, o = split(x W_ih.T + b_ih + h W_hh.T + b_hh, 4)`,
+    `c = sigmoid(f) * c + sigmoid(i) * tanh(g)`, `h = sigmoid(o) * tanh(c)`.
+
+    Args:
+        input_size: the width `In` of the input's last axis.
+        hidden_size: the width `H` of the hidden state and of the output.
+        num_layers: how many LSTMs are stacked, each on the outputs of the one before.
+        bias: whether to learn the biases `b_ih` and `b_hh`.
+        batch_first: must be True: inputs are `(B, T, In)`.
+        dropout: dropout on the outputs of every layer but the last, in training (a traced
+            input).
+        device: where the parameters live (the default device when None).
+
+    Returns:
+        (on call) `(output, (h_n, c_n))`: the last layer's `h` at every step, and the final
+        `h` and `c` of every layer.
+
+    Raises:
+        ShapeError: (on call) when the input is not `(B, T, input_size)`, or a given initial
+            state is not `(num_layers, B, hidden_size)`.
+
+    Shape:
+        `(B, T, In) -> (B, T, H), ((L, B, H), (L, B, H))`
+
+    Example:
+        >>> import shapedl as sd
+        >>> lstm = sd.nn.LSTM(4, 8, num_layers=2)
+        >>> out, (h, c) = lstm(sd.ones((3, 5, 4)))
+        >>> out.shape, h.shape, c.shape
+        ((3, 5, 8), (2, 3, 8), (2, 3, 8))
+    """
+
+    gates = 4
+    state_names = ("h0", "c0")
+
+    @overload
+    def __init__(
+        self: LSTM[In, H, Literal[1]],
+        input_size: Size[In],
+        hidden_size: Size[H],
+        num_layers: Literal[1] = 1,
+        bias: bool = True,
+        batch_first: Literal[True] = True,
+        dropout: float = 0.0,
+        *,
+        device: Device | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self,
+        input_size: Size[In],
+        hidden_size: Size[H],
+        num_layers: Size[L],
+        bias: bool = True,
+        batch_first: Literal[True] = True,
+        dropout: float = 0.0,
+        *,
+        device: Device | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: LSTM[Any, Any, Any],
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: Literal[True] = True,
+        dropout: float = 0.0,
+        *,
+        device: Device | None = None,
+    ) -> None: ...
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = True,
+        dropout: float = 0.0,
+        *,
+        device: Device | None = None,
+    ) -> None:
+        if batch_first is not True:
+            raise ValueError("LSTM: only batch_first=True, (B, T, input_size) inputs")
+        self._build(input_size, hidden_size, num_layers, bias, dropout, device)
+
+    def forward(
+        self,
+        x: Tensor[tuple[B, T, In], DT, TT],
+        # NOTE: an initial state may be traced or not whatever the input is; the result's tape
+        # is the input's in the type
+        hx: tuple[Tensor[tuple[L, B, H], DT, Any], Tensor[tuple[L, B, H], DT, Any]] | None = None,
+    ) -> tuple[
+        Tensor[tuple[B, T, H], DT, TT],
+        tuple[Tensor[tuple[L, B, H], DT, TT], Tensor[tuple[L, B, H], DT, TT]],
+    ]:
+        out, (h, c) = self._run(x, (None, None) if hx is None else hx)
+        return out, (h, c)
+
+    __call__ = forward
+
+    def _cell(
+        self, gx: AnyTensor, gh: AnyTensor, state: tuple[AnyTensor, ...]
+    ) -> tuple[AnyTensor, ...]:
+        i, f, g, o = split(gx + gh, 4, axis=-1)
+        c = sigmoid(f) * state[1] + sigmoid(i) * tanh(g)
+        return sigmoid(o) * tanh(c), c
+
+
+class GRU(_Recurrent[In, H, L]):
+    """A gated recurrent unit network, batch first (PyTorch's `GRU(batch_first=True)`).
+
+    Each step: `r = sigmoid(x_r + h_r)`, `z = sigmoid(x_z + h_z)`, `n = tanh(x_n + r * h_n)`,
+    `h = (1 - z) * n + z * h`, where `x_* = x W_i*.T + b_i*` and `h_* = h W_h*.T + b_h*`.
+
+    Args:
+        input_size: the width `In` of the input's last axis.
+        hidden_size: the width `H` of the hidden state and of the output.
+        num_layers: how many GRUs are stacked, each on the outputs of the one before.
+        bias: whether to learn the biases `b_ih` and `b_hh`.
+        batch_first: must be True: inputs are `(B, T, In)`.
+        dropout: dropout on the outputs of every layer but the last, in training (a traced
+            input).
+        device: where the parameters live (the default device when None).
+
+    Returns:
+        (on call) `(output, h_n)`: the last layer's `h` at every step, and every layer's
+        final `h`.
+
+    Raises:
+        ShapeError: (on call) when the input is not `(B, T, input_size)`, or a given initial
+            state is not `(num_layers, B, hidden_size)`.
+
+    Shape:
+        `(B, T, In) -> (B, T, H), (L, B, H)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> out, h = sd.nn.GRU(4, 8)(sd.ones((3, 5, 4)))
+        >>> out.shape, h.shape
+        ((3, 5, 8), (1, 3, 8))
+    """
+
+    gates = 3
+    state_names = ("h0",)
+
+    @overload
+    def __init__(
+        self: GRU[In, H, Literal[1]],
+        input_size: Size[In],
+        hidden_size: Size[H],
+        num_layers: Literal[1] = 1,
+        bias: bool = True,
+        batch_first: Literal[True] = True,
+        dropout: float = 0.0,
+        *,
+        device: Device | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self,
+        input_size: Size[In],
+        hidden_size: Size[H],
+        num_layers: Size[L],
+        bias: bool = True,
+        batch_first: Literal[True] = True,
+        dropout: float = 0.0,
+        *,
+        device: Device | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: GRU[Any, Any, Any],
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: Literal[True] = True,
+        dropout: float = 0.0,
+        *,
+        device: Device | None = None,
+    ) -> None: ...
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = True,
+        dropout: float = 0.0,
+        *,
+        device: Device | None = None,
+    ) -> None:
+        if batch_first is not True:
+            raise ValueError("GRU: only batch_first=True, (B, T, input_size) inputs")
+        self._build(input_size, hidden_size, num_layers, bias, dropout, device)
+
+    def forward(
+        self, x: Tensor[tuple[B, T, In], DT, TT], hx: Tensor[tuple[L, B, H], DT, Any] | None = None
+    ) -> tuple[Tensor[tuple[B, T, H], DT, TT], Tensor[tuple[L, B, H], DT, TT]]:
+        out, (h,) = self._run(x, (hx,))
+        return out, h
+
+    __call__ = forward
+
+    def _cell(
+        self, gx: AnyTensor, gh: AnyTensor, state: tuple[AnyTensor, ...]
+    ) -> tuple[AnyTensor, ...]:
+        xr, xz, xn = split(gx, 3, axis=-1)
+        hr, hz, hn = split(gh, 3, axis=-1)
+        r, z = sigmoid(xr + hr), sigmoid(xz + hz)
+        n = tanh(xn + r * hn)
+        return (n + z * (state[0] - n),)

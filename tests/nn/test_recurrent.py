@@ -1,0 +1,146 @@
+"""LSTM and GRU against torch.nn.LSTM/GRU(batch_first=True) with the same weights: outputs,
+final states, and the gradients of inputs, initial states and every parameter (f32, f64)."""
+
+import numpy as np
+import pytest
+import torch
+from harness import randn
+
+import shapedl as sd
+from tests.nn.helpers import check_module
+
+PAIRS = [(sd.nn.LSTM, torch.nn.LSTM), (sd.nn.GRU, torch.nn.GRU)]
+IDS = ["LSTM", "GRU"]
+
+
+def _flat_sd(result):
+    """Output and final states as one vector, so one comparison covers all of them."""
+    out, state = result
+    states = state if isinstance(state, tuple) else (state,)
+    return sd.concat([t.reshape(-1) for t in (out, *states)])
+
+
+def _flat_torch(result):
+    out, state = result
+    states = state if isinstance(state, tuple) else (state,)
+    return torch.cat([t.reshape(-1) for t in (out, *states)])
+
+
+CASES = [
+    # (input_size, hidden_size, num_layers, bias, (B, T))
+    (3, 5, 1, True, (2, 4)),
+    (4, 3, 2, True, (3, 6)),
+    (2, 4, 3, False, (1, 5)),
+]
+
+
+@pytest.mark.parametrize("cls,tcls", PAIRS, ids=IDS)
+@pytest.mark.parametrize("n_in,hidden,layers,bias,bt", CASES)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_matches_torch(cls, tcls, n_in, hidden, layers, bias, bt, dtype):
+    module = cls(n_in, hidden, layers, bias)
+    tmod = tcls(n_in, hidden, layers, bias, batch_first=True)
+    tol = {"rtol": 1e-4, "atol": 1e-5} if dtype == "float32" else {"rtol": 1e-9, "atol": 1e-10}
+    if dtype == "float64":
+        module, tmod = module.astype(sd.f64), tmod.double()
+    check_module(
+        module,
+        tmod,
+        [randn(*bt, n_in, dtype=dtype)],
+        sd_call=lambda m, x: _flat_sd(m(x)),
+        torch_call=lambda m, x: _flat_torch(m(x)),
+        **tol,
+    )
+
+
+@pytest.mark.parametrize("cls,tcls", PAIRS, ids=IDS)
+def test_initial_state_matches_torch(cls, tcls):
+    module, tmod = cls(3, 4, 2), tcls(3, 4, 2, batch_first=True)
+    x, h0, c0 = randn(2, 5, 3), randn(2, 2, 4, seed=1), randn(2, 2, 4, seed=2)
+    if cls is sd.nn.LSTM:
+        inputs = [x, h0, c0]
+        sd_call = lambda m, x, h, c: _flat_sd(m(x, (h, c)))  # noqa: E731
+        torch_call = lambda m, x, h, c: _flat_torch(m(x, (h, c)))  # noqa: E731
+    else:
+        inputs = [x, h0]
+        sd_call = lambda m, x, h: _flat_sd(m(x, h))  # noqa: E731
+        torch_call = lambda m, x, h: _flat_torch(m(x, h))  # noqa: E731
+    check_module(module, tmod, inputs, sd_call=sd_call, torch_call=torch_call)
+
+
+@pytest.mark.parametrize("cls,tcls", PAIRS, ids=IDS)
+def test_parameters_are_named_and_shaped_as_torch(cls, tcls):
+    module, tmod = cls(3, 4, 2), tcls(3, 4, 2, batch_first=True)
+    want = {name: tuple(p.shape) for name, p in tmod.named_parameters()}
+    assert {name: p.shape for name, p in module.parameters().items()} == want
+    assert list(module.parameters()) == list(want)
+
+
+@pytest.mark.parametrize("cls", [sd.nn.LSTM, sd.nn.GRU], ids=IDS)
+def test_init_is_uniform_in_one_over_sqrt_hidden(cls):
+    module = cls(50, 100, device=sd.Cpu(seed=3))
+    w = np.concatenate([p.numpy().ravel() for p in module.parameters().values()])
+    bound = 1 / np.sqrt(100)
+    assert np.abs(w).max() <= bound
+    np.testing.assert_allclose(w.std(), bound / np.sqrt(3), rtol=0.02)
+    again = cls(50, 100, device=sd.Cpu(seed=3)).weight_ih_l0.numpy()
+    assert np.array_equal(again, module.weight_ih_l0.numpy())
+
+
+@pytest.mark.parametrize("cls", [sd.nn.LSTM, sd.nn.GRU], ids=IDS)
+def test_dropout_only_between_layers_in_training(cls):
+    module = cls(3, 4, 2, dropout=0.5)
+    x = sd.from_numpy(randn(2, 5, 3))
+    plain = module(x)[0].numpy()
+    np.testing.assert_array_equal(
+        cls(3, 4, 2, dropout=0.0).load_state_dict(module.state_dict())(x)[0].numpy(), plain
+    )
+    assert not np.allclose(module(x.traced())[0].numpy(), plain)
+
+
+ERRORS = [
+    (
+        lambda m: m(sd.ones((2, 5, 4))),
+        r"{}: shapes \(2, 5, 4\) and \((\d+), 3\): input width 4 at axis -1 differs from "
+        r"input_size 3",
+    ),
+    (
+        lambda m: m(sd.ones((5, 3))),
+        r"{}: shape \(5, 3\): needs a batch-first \(B, T, 3\) input, not rank 2",
+    ),
+    (lambda m: m(sd.ones((2, 0, 3))), r"{}: shape \(2, 0, 3\): the sequence at axis 1 is empty"),
+]
+
+
+@pytest.mark.parametrize("cls", [sd.nn.LSTM, sd.nn.GRU], ids=IDS)
+@pytest.mark.parametrize("call,message", ERRORS)
+def test_shape_errors_name_layer_shapes_and_axis(cls, call, message):
+    with pytest.raises(sd.ShapeError, match=message.format(cls.__name__)):
+        call(cls(3, 8, 2))
+
+
+def test_wrong_initial_state_is_a_shape_error():
+    lstm, gru, x = sd.nn.LSTM(3, 8, 2), sd.nn.GRU(3, 8, 2), sd.ones((4, 5, 3))
+    h = sd.zeros((2, 4, 8))
+    with pytest.raises(
+        sd.ShapeError,
+        match=r"LSTM: shapes \(4, 5, 3\) and \(1, 4, 8\): h0 must be "
+        r"\(num_layers, B, hidden_size\) = \(2, 4, 8\); axis 0 differs",
+    ):
+        lstm(x, (sd.zeros((1, 4, 8)), h))
+    with pytest.raises(sd.ShapeError, match=r"c0 must be .* = \(2, 4, 8\); axis 2 differs"):
+        lstm(x, (h, sd.zeros((2, 4, 7))))
+    with pytest.raises(
+        sd.ShapeError, match=r"GRU: shapes \(4, 5, 3\) and \(2, 3, 8\): h0 .* axis 1"
+    ):
+        gru(x, sd.zeros((2, 3, 8)))
+
+
+@pytest.mark.parametrize("cls", [sd.nn.LSTM, sd.nn.GRU], ids=IDS)
+def test_bad_hyperparameters(cls):
+    with pytest.raises(ValueError, match="must be >= 1"):
+        cls(3, 0)
+    with pytest.raises(ValueError, match="only batch_first=True"):
+        cls(3, 4, batch_first=False)
+    with pytest.raises(ValueError, match=r"dropout=1.0 must be in \[0, 1\)"):
+        cls(3, 4, dropout=1.0)

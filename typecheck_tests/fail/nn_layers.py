@@ -1,0 +1,46 @@
+"""The issue 11 layers refuse what their plain signatures rule out: an input whose width is
+not the `Size`-typed width a layer was built with, a result typed with the wrong shape, an
+input of too low a rank, a batch-major LSTM."""
+
+# fmt: off
+from __future__ import annotations
+
+from typing import TypeVar
+
+import shapedl as sd
+from shapedl import Const, Size, Tensor
+
+B = TypeVar("B", bound=sd.Dim)
+T = TypeVar("T", bound=sd.Dim)
+D = TypeVar("D", bound=sd.Dim)
+H = TypeVar("H", bound=sd.Dim)
+
+
+def recurrent(x: Tensor[tuple[B, T, D]], d: Size[D], h: Size[H]) -> None:
+    sd.nn.LSTM(h, h)(x)  # E: [arg-type] Argument 1 to "forward" of "LSTM" has incompatible type "Tensor[tuple[B, T, D], f32, NoTape]"; expected "Tensor[tuple[B, T, H], f32, NoTape]"
+    sd.nn.GRU(h, d)(x)  # E: [arg-type] Argument 1 to "forward" of "GRU" has incompatible type "Tensor[tuple[B, T, D], f32, NoTape]"; expected "Tensor[tuple[B, T, H], f32, NoTape]"
+    lstm = sd.nn.LSTM(d, h)
+    out, (h_n, c_n) = lstm(x)
+    wide: Tensor[tuple[B, T, D]] = out  # E: [assignment]
+    lstm(x, (h_n, x))  # E: [arg-type] Argument 2 to "forward" of "LSTM"
+    sd.nn.GRU(d, h)(x, c_n[0])  # E: [arg-type] Argument 2 to "forward" of "GRU"
+
+
+def keeping(x: Tensor[tuple[B, T, D]], d: Size[D]) -> None:
+    # NOTE: mypy solves the shape from the annotation and then refuses the argument
+    a: Tensor[tuple[B, D]] = sd.nn.RMSNorm(d)(x)  # E: [arg-type] Argument 1 to "forward" of "RMSNorm"
+    b: Tensor[tuple[B, T]] = sd.nn.GroupNorm(1, d)(x)  # E: [arg-type] Argument 1 to "forward" of "GroupNorm"
+    c: Tensor[tuple[T, B, D]] = sd.nn.PReLU(d)(x)  # E: [arg-type] Argument 1 to "forward" of "PReLU"
+    e: Tensor[tuple[B, T, T]] = sd.nn.Identity()(x)  # E: [arg-type] Argument 1 to "forward" of "Identity"
+
+
+def pools(x: Tensor[tuple[B, D, T, T]], h: Size[H]) -> None:
+    sd.nn.AdaptiveAvgPool2d(h)(sd.ones((4,)))  # E: [arg-type] Argument 1 to "forward" of "_AdaptivePool2d" has incompatible type
+    square: Tensor[tuple[B, D, H, T]] = sd.nn.AdaptiveMaxPool2d(h)(x)  # E: [assignment]
+    sd.nn.Upsample(scale_factor=2)(sd.ones((4,)))  # E: [arg-type] Argument 1 to "forward" of "Upsample" has incompatible type
+
+
+x = sd.ones((2, 5, 4))
+sd.nn.LSTM(4, 8, batch_first=False)  # E: [call-overload] No overload variant of "LSTM" matches argument types
+split: Tensor[tuple[Const[2], Const[5], Const[3]]] = sd.nn.SplitInto(sd.nn.Linear(4, 3))(x)  # E: [assignment]
+sd.nn.AddInto(sd.nn.Linear(4, 3), sd.nn.Identity())([1.0, 2.0])  # E: [arg-type] Argument 1 to "forward" of "AddInto"
