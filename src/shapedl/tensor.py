@@ -2,16 +2,15 @@
 
 This module is the base the ops build on, and imports none of them: `shapedl.ops` imports it,
 and each op's `register(..., methods=...)` binds that op as the `Tensor` methods it names
-(`x.sum()` is `ops.reduce.sum(x)`). What the class writes here is what is not an op
-(conversion, the tape, `realize`) and, under `TYPE_CHECKING`, the methods' types: the
-plain-typing promise (DESIGN §1, layer 1), precise where `typing` can say it (equal shapes,
-2-d matmul, scalars), `Any` where only the plugin can (reshape, reductions over an axis,
-broadcasting). Methods of one signature are declared once and aliased.
+(`x.sum()` is `ops.reduce.sum(x)`). What the class writes here is what is not an op (the
+tape, `realize`, `to`; conversions are in `TensorBase`) and, under `TYPE_CHECKING`, the
+methods' types: the plain-typing promise (DESIGN §1, layer 1), precise where `typing` can say
+it (equal shapes, 2-d matmul, scalars), `Any` where only the plugin can (reshape, reductions
+over an axis, broadcasting). A signature several methods share is written once (`_same_as`).
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
@@ -19,30 +18,14 @@ from shapedl.backend import Array
 from shapedl.dims import DYN
 from shapedl.errors import DTypeError, ShapeError, not_matrix_t, show_shape
 from shapedl.tape import Gradients, Node, TapeRef, Vjp, backward
-from shapedl.types import (
-    DT,
-    DTYPES,
-    TT,
-    Dim,
-    DType,
-    NoTape,
-    S,
-    Tape,
-    Traced,
-    bf16,
-    bool_,
-    f16,
-    f32,
-    f64,
-    i32,
-    i64,
-)
+from shapedl.tensor_base import TensorBase, check_devices
+from shapedl.types import DT, TT, Dim, DType, NoTape, S, Tape, Traced, bool_, i64
 from shapedl.types import T as TapeT
 
 if TYPE_CHECKING:
     from shapedl.device import Device
 
-__all__ = ["Tensor", "record"]
+__all__ = ["Tensor", "check_devices", "record"]
 
 S2 = TypeVar("S2", bound=tuple[Any, ...])
 DT2 = TypeVar("DT2", bound=DType)
@@ -52,8 +35,6 @@ M = TypeVar("M", bound=Dim)
 F = TypeVar("F", bound=Callable[..., Any])
 Axis = int | Sequence[int] | None
 Scalar = int | float
-
-_ids = itertools.count()
 
 if TYPE_CHECKING:
 
@@ -70,7 +51,7 @@ if TYPE_CHECKING:
         def __call__(self, method: Callable[..., Any]) -> F: ...
 
 
-class Tensor(Generic[S, DT, TapeT]):
+class Tensor(TensorBase[S, DT, TapeT]):
     """A tensor whose type carries its shape `S`, dtype `DT` and tape marker `T`.
 
     Example:
@@ -80,119 +61,17 @@ class Tensor(Generic[S, DT, TapeT]):
         [[7.0, 10.0], [15.0, 22.0]]
     """
 
-    __slots__ = ("data", "device", "tape", "node", "id", "__weakref__")
+    __slots__ = ()
     __array_priority__ = 1000  # NOTE: so `ndarray + Tensor` defers to Tensor.__radd__
-
-    def __init__(
-        self,
-        data: Array,
-        device: Device,
-        tape: TapeRef | None = None,
-        node: Node | None = None,
-        id: int | None = None,
-    ) -> None:
-        if not device.backend.is_array(data):  # NOTE: NumPy gives scalars for 0-d results
-            data = device.backend.asarray(data)
-        self.data = data
-        self.device = device
-        self.tape = tape
-        self.node = node
-        self.id = next(_ids) if id is None else id
 
     # ---- conversion -------------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
         return tuple(self.data.shape)
 
-    @property
-    def ndim(self) -> int:
-        return int(self.data.ndim)
-
-    @property
-    def dtype(self) -> type[DType]:
-        return DTYPES[str(self.data.dtype)]
-
-    @property
-    def xp(self) -> Any:
-        return self.device.backend.xp
-
-    def numpy(self) -> Any:
-        """The values as a NumPy array (copied off the GPU where needed)."""
-        return self.device.backend.to_numpy(self.data)
-
-    # NOTE: typed by dtype, so `--strict` users get a float, int or bool, not `Any`
-    @overload
-    def item(self: Tensor[Any, bool_, Any]) -> bool: ...
-    # (one overload per dtype: DT is invariant, so `i32 | i64` would match neither)
-    @overload
-    def item(self: Tensor[Any, i32, Any]) -> int: ...
-    @overload
-    def item(self: Tensor[Any, i64, Any]) -> int: ...
-    @overload
-    def item(self: Tensor[Any, f16, Any]) -> float: ...
-    @overload
-    def item(self: Tensor[Any, bf16, Any]) -> float: ...
-    @overload
-    def item(self: Tensor[Any, f32, Any]) -> float: ...
-    @overload
-    def item(self: Tensor[Any, f64, Any]) -> float: ...
-    @overload
-    def item(self) -> float | int | bool: ...
-    def item(self) -> Any:
-        """The single value of a one-element tensor as a Python `float`, `int` or `bool`.
-
-        Raises:
-            ShapeError: when the tensor holds more than one value.
-
-        Example:
-            >>> import shapedl as sd
-            >>> sd.tensor([[2.5]]).item(), sd.tensor(3).item(), (sd.tensor(1.0) > 0).item()
-            (2.5, 3, True)
-        """
-        if self.data.size != 1:
-            raise ShapeError(f"item: shape {show_shape(self.shape)} has {self.data.size} values")
-        return self.data.reshape(()).item()
-
-    def tolist(self) -> Any:
-        return self.numpy().tolist()
-
-    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
-        out = self.numpy()
-        return out if dtype is None else out.astype(dtype)
-
-    def __dlpack__(self, **kwargs: Any) -> Any:
-        return self.data.__dlpack__(**kwargs)
-
-    def __dlpack_device__(self) -> Any:
-        return self.data.__dlpack_device__()
-
-    def __len__(self) -> int:
-        if not self.shape:
-            raise TypeError("len() of a 0-d tensor")
-        return self.shape[0]
-
     def __iter__(self) -> Iterator[Tensor[Any, DT, TapeT]]:
         """The sub-tensors along the first axis (ends by length, not by an IndexError)."""
         return (self[i] for i in range(len(self)))
-
-    def __bool__(self) -> bool:
-        if self.data.size != 1:  # NOTE: met by `if x == y` and `x in list_of_tensors`
-            raise ShapeError(
-                f"bool: shape {show_shape(self.shape)} has {self.data.size} values, so its "
-                "truth is ambiguous; reduce it first (`(x != y).sum() == 0`), and find a tensor "
-                "in a list by identity (`any(t is x for t in ts)`)"
-            )
-        return bool(self.item())
-
-    def __float__(self) -> float:
-        return float(self.item())
-
-    def __int__(self) -> int:
-        return int(self.item())
-
-    def __repr__(self) -> str:
-        tape = ", traced" if self.tape is not None else ""
-        return f"Tensor({self.numpy()!r}, shape={show_shape(self.shape)}{tape})"
 
     # NOTE: hashable by identity, as in PyTorch, while `==` is elementwise: a dict or set
     # compares keys by `is` before `==`, and distinct live objects never share this hash, so
@@ -267,16 +146,13 @@ class Tensor(Generic[S, DT, TapeT]):
     def __eq__(  # type: ignore[override]
         self, other: Tensor[Any, Any, Any] | Scalar
     ) -> Tensor[Any, bool_, NoTape]:
-        if not _operand(other):
-            return NotImplemented  # NOTE: `t == None` falls back to identity: False
-        return self.eq(other)
+        # NOTE: NotImplemented makes `t == None` fall back to identity: False
+        return self.eq(other) if _operand(other) else NotImplemented
 
     def __ne__(  # type: ignore[override]
         self, other: Tensor[Any, Any, Any] | Scalar
     ) -> Tensor[Any, bool_, NoTape]:
-        if not _operand(other):
-            return NotImplemented
-        return self.ne(other)
+        return self.ne(other) if _operand(other) else NotImplemented
 
     @property
     def T(self: Tensor[tuple[N, M], DT, TT]) -> Tensor[tuple[M, N], DT, TT]:  # noqa: N802
@@ -535,11 +411,3 @@ def record(
 def _operand(v: object) -> bool:
     """Whether `==` compares `v` elementwise: tensors, numbers, arrays and NumPy scalars."""
     return isinstance(v, Tensor | int | float) or hasattr(v, "dtype")
-
-
-def check_devices(op: str, *xs: Tensor[Any, Any, Any]) -> None:
-    """A `ValueError` naming `op` when operands live on different devices."""
-    first = xs[0].device
-    for x in xs[1:]:
-        if x.device is not first and x.device != first:
-            raise ValueError(f"{op}: operands are on {first} and {x.device}; move one with .to()")
