@@ -66,7 +66,8 @@ def fit(
         data: a pair `(x, y)` of arrays or tensors (batched here, see `sd.data.Batches`),
             or a re-iterable of `(x, y)` batches (each pass is one epoch).
         loss: `loss(out, y)` giving a scalar, e.g. `sd.losses.cross_entropy_with_logits_loss`.
-        optimizer: anything with `update(model, grads)` and `lr` (any `sd.optim` optimizer).
+        optimizer: anything with `update(model, grads)`, `lr` and `set_lr(lr)` (any `sd.optim`
+            optimizer).
         epochs: the most epochs to train (a resumed run counts the epochs it already did).
         batch_size: rows per batch when `data` is a pair.
         metrics: callables `metric(out, y) -> float` or names (`"accuracy"`, `"mae"`,
