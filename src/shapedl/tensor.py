@@ -1,58 +1,57 @@
 """`Tensor[S, DT, T]`: an array, its device, and (when traced) its link to the tape.
 
-Every method below is a typed one-line delegate to the op's function in `shapedl.ops`; the
-shape rule, forward and backward live there. The signatures are the plain-typing promise
-(DESIGN §1, layer 1): precise where `typing` can say it (equal shapes, 2-d matmul, scalars),
-`Any` where only the plugin can (reshape, reductions over an axis, broadcasting).
+This module is the base the ops build on, and imports none of them: `shapedl.ops` imports it,
+and each op's `register(..., methods=...)` binds that op as the `Tensor` methods it names
+(`x.sum()` is `ops.reduce.sum(x)`). What the class writes here is what is not an op (the
+tape, `realize`, `to`; conversions are in `TensorBase`) and, under `TYPE_CHECKING`, the
+methods' types: the plain-typing promise (DESIGN §1, layer 1), precise where `typing` can say
+it (equal shapes, 2-d matmul, scalars), `Any` where only the plugin can (reshape, reductions
+over an axis, broadcasting). A signature several methods share is written once (`_same_as`).
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from shapedl.backend import Array
 from shapedl.dims import DYN
 from shapedl.errors import DTypeError, ShapeError, not_matrix_t, show_shape
 from shapedl.tape import Gradients, Node, TapeRef, Vjp, backward
-from shapedl.types import (
-    DT,
-    DTYPES,
-    TT,
-    Dim,
-    DType,
-    NoTape,
-    S,
-    Tape,
-    Traced,
-    bf16,
-    bool_,
-    f16,
-    f32,
-    f64,
-    i32,
-    i64,
-)
+from shapedl.tensor_base import TensorBase, check_devices
+from shapedl.types import DT, TT, Dim, DType, NoTape, S, Tape, Traced, bool_, i64
 from shapedl.types import T as TapeT
 
 if TYPE_CHECKING:
     from shapedl.device import Device
 
-__all__ = ["Tensor", "record"]
+__all__ = ["Tensor", "check_devices", "record"]
 
 S2 = TypeVar("S2", bound=tuple[Any, ...])
 DT2 = TypeVar("DT2", bound=DType)
 N = TypeVar("N", bound=Dim)
 K = TypeVar("K", bound=Dim)
 M = TypeVar("M", bound=Dim)
+F = TypeVar("F", bound=Callable[..., Any])
 Axis = int | Sequence[int] | None
 Scalar = int | float
 
-_ids = itertools.count()
+if TYPE_CHECKING:
+
+    class _same_as(Generic[F]):  # noqa: N801
+        """A method typed exactly as `template` (another method of the class) under its own
+        name: how a signature that several ops' methods share is written once.
+
+        NOTE: a class, not a function: pyright keeps a generic template's own type variables
+        (the tape `TT`) only through a generic class, and mypy reports errors under the
+        decorated method's name, which a plain alias (`exp = __neg__`) would not give.
+        """
+
+        def __init__(self, template: F) -> None: ...
+        def __call__(self, method: Callable[..., Any]) -> F: ...
 
 
-class Tensor(Generic[S, DT, TapeT]):
+class Tensor(TensorBase[S, DT, TapeT]):
     """A tensor whose type carries its shape `S`, dtype `DT` and tape marker `T`.
 
     Example:
@@ -62,119 +61,17 @@ class Tensor(Generic[S, DT, TapeT]):
         [[7.0, 10.0], [15.0, 22.0]]
     """
 
-    __slots__ = ("data", "device", "tape", "node", "id", "__weakref__")
+    __slots__ = ()
     __array_priority__ = 1000  # NOTE: so `ndarray + Tensor` defers to Tensor.__radd__
-
-    def __init__(
-        self,
-        data: Array,
-        device: Device,
-        tape: TapeRef | None = None,
-        node: Node | None = None,
-        id: int | None = None,
-    ) -> None:
-        if not device.backend.is_array(data):  # NOTE: NumPy gives scalars for 0-d results
-            data = device.backend.asarray(data)
-        self.data = data
-        self.device = device
-        self.tape = tape
-        self.node = node
-        self.id = next(_ids) if id is None else id
 
     # ---- conversion -------------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
         return tuple(self.data.shape)
 
-    @property
-    def ndim(self) -> int:
-        return int(self.data.ndim)
-
-    @property
-    def dtype(self) -> type[DType]:
-        return DTYPES[str(self.data.dtype)]
-
-    @property
-    def xp(self) -> Any:
-        return self.device.backend.xp
-
-    def numpy(self) -> Any:
-        """The values as a NumPy array (copied off the GPU where needed)."""
-        return self.device.backend.to_numpy(self.data)
-
-    # NOTE: typed by dtype, so `--strict` users get a float, int or bool, not `Any`
-    @overload
-    def item(self: Tensor[Any, bool_, Any]) -> bool: ...
-    # (one overload per dtype: DT is invariant, so `i32 | i64` would match neither)
-    @overload
-    def item(self: Tensor[Any, i32, Any]) -> int: ...
-    @overload
-    def item(self: Tensor[Any, i64, Any]) -> int: ...
-    @overload
-    def item(self: Tensor[Any, f16, Any]) -> float: ...
-    @overload
-    def item(self: Tensor[Any, bf16, Any]) -> float: ...
-    @overload
-    def item(self: Tensor[Any, f32, Any]) -> float: ...
-    @overload
-    def item(self: Tensor[Any, f64, Any]) -> float: ...
-    @overload
-    def item(self) -> float | int | bool: ...
-    def item(self) -> Any:
-        """The single value of a one-element tensor as a Python `float`, `int` or `bool`.
-
-        Raises:
-            ShapeError: when the tensor holds more than one value.
-
-        Example:
-            >>> import shapedl as sd
-            >>> sd.tensor([[2.5]]).item(), sd.tensor(3).item(), (sd.tensor(1.0) > 0).item()
-            (2.5, 3, True)
-        """
-        if self.data.size != 1:
-            raise ShapeError(f"item: shape {show_shape(self.shape)} has {self.data.size} values")
-        return self.data.reshape(()).item()
-
-    def tolist(self) -> Any:
-        return self.numpy().tolist()
-
-    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
-        out = self.numpy()
-        return out if dtype is None else out.astype(dtype)
-
-    def __dlpack__(self, **kwargs: Any) -> Any:
-        return self.data.__dlpack__(**kwargs)
-
-    def __dlpack_device__(self) -> Any:
-        return self.data.__dlpack_device__()
-
-    def __len__(self) -> int:
-        if not self.shape:
-            raise TypeError("len() of a 0-d tensor")
-        return self.shape[0]
-
     def __iter__(self) -> Iterator[Tensor[Any, DT, TapeT]]:
         """The sub-tensors along the first axis (ends by length, not by an IndexError)."""
         return (self[i] for i in range(len(self)))
-
-    def __bool__(self) -> bool:
-        if self.data.size != 1:  # NOTE: met by `if x == y` and `x in list_of_tensors`
-            raise ShapeError(
-                f"bool: shape {show_shape(self.shape)} has {self.data.size} values, so its "
-                "truth is ambiguous; reduce it first (`(x != y).sum() == 0`), and find a tensor "
-                "in a list by identity (`any(t is x for t in ts)`)"
-            )
-        return bool(self.item())
-
-    def __float__(self) -> float:
-        return float(self.item())
-
-    def __int__(self) -> int:
-        return int(self.item())
-
-    def __repr__(self) -> str:
-        tape = ", traced" if self.tape is not None else ""
-        return f"Tensor({self.numpy()!r}, shape={show_shape(self.shape)}{tape})"
 
     # NOTE: hashable by identity, as in PyTorch, while `==` is elementwise: a dict or set
     # compares keys by `is` before `==`, and distinct live objects never share this hash, so
@@ -185,9 +82,6 @@ class Tensor(Generic[S, DT, TapeT]):
         """The same values on `device` (untraced tensors only keep their identity)."""
         data = device.backend.asarray(self.device.backend.to_numpy(self.data))
         return Tensor(data, device, self.tape, None, self.id if self.tape is None else None)
-
-    def astype(self, dtype: type[DT2]) -> Tensor[S, DT2, TapeT]:
-        return _ops.elementwise.astype(self, dtype)
 
     @overload
     def realize(self, shape: S2) -> Tensor[S2, DT, TapeT]: ...
@@ -245,400 +139,257 @@ class Tensor(Generic[S, DT, TapeT]):
         """
         return backward(self)
 
-    # ---- elementwise ------------------------------------------------------------------
-    def __neg__(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.neg(self)
-
-    def __abs__(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.abs(self)
-
-    def abs(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.abs(self)
-
-    def exp(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.exp(self)
-
-    def log(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.log(self)
-
-    def sqrt(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.sqrt(self)
-
-    def square(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.square(self)
-
-    def sin(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.sin(self)
-
-    def cos(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.cos(self)
-
-    def tanh(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.tanh(self)
-
-    def sigmoid(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.sigmoid(self)
-
-    def relu(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.relu(self)
-
-    def gelu(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.gelu(self)
-
-    def silu(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.silu(self)
-
-    def softplus(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.softplus(self)
-
-    def leaky_relu(self: Tensor[S, DT, TT], slope: float = 0.01) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.leaky_relu(self, slope)
-
-    def clamp(
-        self: Tensor[S, DT, TT], min: float | None = None, max: float | None = None
-    ) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.clamp(self, min, max)
-
-    def reciprocal(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.reciprocal(self)
-
-    # Binary ops: equal shapes are typed exactly; broadcasting falls back to `Any` (the plugin
-    # computes it). A traced operand on either side makes a traced result; a forward generic in
-    # its tape (TT) keeps TT, also for an operand that is itself a generic call (`x + f(x)`).
-    @overload
-    def __add__(
-        self: Tensor[S, DT, Traced], other: Tensor[S, DT, Tape] | Scalar
-    ) -> Tensor[S, DT, Traced]: ...
-    @overload
-    def __add__(
-        self: Tensor[S, DT, Tape], other: Tensor[S, DT, Traced]
-    ) -> Tensor[S, DT, Traced]: ...
-    @overload
-    def __add__(
-        self: Tensor[S, DT, TT], other: Tensor[S, DT, TT] | Scalar
-    ) -> Tensor[S, DT, TT]: ...
-    @overload
-    def __add__(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
-    def __add__(self, other: Any) -> Any:
-        return _ops.elementwise.add(self, other)
-
-    @overload
-    def __sub__(
-        self: Tensor[S, DT, Traced], other: Tensor[S, DT, Tape] | Scalar
-    ) -> Tensor[S, DT, Traced]: ...
-    @overload
-    def __sub__(
-        self: Tensor[S, DT, Tape], other: Tensor[S, DT, Traced]
-    ) -> Tensor[S, DT, Traced]: ...
-    @overload
-    def __sub__(
-        self: Tensor[S, DT, TT], other: Tensor[S, DT, TT] | Scalar
-    ) -> Tensor[S, DT, TT]: ...
-    @overload
-    def __sub__(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
-    def __sub__(self, other: Any) -> Any:
-        return _ops.elementwise.sub(self, other)
-
-    @overload
-    def __mul__(
-        self: Tensor[S, DT, Traced], other: Tensor[S, DT, Tape] | Scalar
-    ) -> Tensor[S, DT, Traced]: ...
-    @overload
-    def __mul__(
-        self: Tensor[S, DT, Tape], other: Tensor[S, DT, Traced]
-    ) -> Tensor[S, DT, Traced]: ...
-    @overload
-    def __mul__(
-        self: Tensor[S, DT, TT], other: Tensor[S, DT, TT] | Scalar
-    ) -> Tensor[S, DT, TT]: ...
-    @overload
-    def __mul__(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
-    def __mul__(self, other: Any) -> Any:
-        return _ops.elementwise.mul(self, other)
-
-    @overload
-    def __truediv__(
-        self: Tensor[S, DT, Traced], other: Tensor[S, DT, Tape] | Scalar
-    ) -> Tensor[S, DT, Traced]: ...
-    @overload
-    def __truediv__(
-        self: Tensor[S, DT, Tape], other: Tensor[S, DT, Traced]
-    ) -> Tensor[S, DT, Traced]: ...
-    @overload
-    def __truediv__(
-        self: Tensor[S, DT, TT], other: Tensor[S, DT, TT] | Scalar
-    ) -> Tensor[S, DT, TT]: ...
-    @overload
-    def __truediv__(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
-    def __truediv__(self, other: Any) -> Any:
-        return _ops.elementwise.div(self, other)
-
-    @overload
-    def __pow__(
-        self: Tensor[S, DT, Traced], other: Tensor[S, DT, Tape] | Scalar
-    ) -> Tensor[S, DT, Traced]: ...
-    @overload
-    def __pow__(
-        self: Tensor[S, DT, Tape], other: Tensor[S, DT, Traced]
-    ) -> Tensor[S, DT, Traced]: ...
-    @overload
-    def __pow__(
-        self: Tensor[S, DT, TT], other: Tensor[S, DT, TT] | Scalar
-    ) -> Tensor[S, DT, TT]: ...
-    @overload
-    def __pow__(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
-    def __pow__(self, other: Any) -> Any:
-        return _ops.elementwise.pow(self, other)
-
-    def __radd__(self: Tensor[S, DT, TT], other: Scalar) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.add(other, self)
-
-    def __rsub__(self: Tensor[S, DT, TT], other: Scalar) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.sub(other, self)
-
-    def __rmul__(self: Tensor[S, DT, TT], other: Scalar) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.mul(other, self)
-
-    def __rtruediv__(self: Tensor[S, DT, TT], other: Scalar) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.div(other, self)
-
-    def __rpow__(self: Tensor[S, DT, TT], other: Scalar) -> Tensor[S, DT, TT]:
-        return _ops.elementwise.pow(other, self)
-
-    def maximum(self, other: Tensor[Any, DT, Any] | Scalar) -> Tensor[Any, DT, Any]:
-        return _ops.elementwise.maximum(self, other)
-
-    def minimum(self, other: Tensor[Any, DT, Any] | Scalar) -> Tensor[Any, DT, Any]:
-        return _ops.elementwise.minimum(self, other)
-
-    # ---- comparisons (results are boolean and untraced) -------------------------------
-    def __lt__(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]:
-        return _ops.compare.lt(self, other)
-
-    def __le__(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]:
-        return _ops.compare.le(self, other)
-
-    def __gt__(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]:
-        return _ops.compare.gt(self, other)
-
-    def __ge__(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]:
-        return _ops.compare.ge(self, other)
-
+    # ---- what the ops' methods need beyond the op ---------------------------------------
     # NOTE: `==`/`!=` are elementwise, as in NumPy and PyTorch (`mask = labels == 0`); the
     # override of `object.__eq__` returning a tensor is deliberate (`x in list` then compares
     # elementwise too: find tensors by identity, `any(t is x for t in ts)`)
     def __eq__(  # type: ignore[override]
         self, other: Tensor[Any, Any, Any] | Scalar
     ) -> Tensor[Any, bool_, NoTape]:
-        if not _operand(other):
-            return NotImplemented  # NOTE: `t == None` falls back to identity: False
-        return _ops.compare.eq(self, other)
+        # NOTE: NotImplemented makes `t == None` fall back to identity: False
+        return self.eq(other) if _operand(other) else NotImplemented
 
     def __ne__(  # type: ignore[override]
         self, other: Tensor[Any, Any, Any] | Scalar
     ) -> Tensor[Any, bool_, NoTape]:
-        if not _operand(other):
-            return NotImplemented
-        return _ops.compare.ne(self, other)
-
-    def eq(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]:
-        return _ops.compare.eq(self, other)
-
-    def ne(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]:
-        return _ops.compare.ne(self, other)
-
-    # ---- logic on boolean tensors (results are boolean and untraced) ------------------
-    def __and__(
-        self: Tensor[Any, bool_, Any], other: Tensor[Any, bool_, Any] | bool
-    ) -> Tensor[Any, bool_, NoTape]:
-        _ops.logic.require_bool("&", self, other)
-        return _ops.logic.logical_and(self, other)
-
-    def __or__(
-        self: Tensor[Any, bool_, Any], other: Tensor[Any, bool_, Any] | bool
-    ) -> Tensor[Any, bool_, NoTape]:
-        _ops.logic.require_bool("|", self, other)
-        return _ops.logic.logical_or(self, other)
-
-    def __xor__(
-        self: Tensor[Any, bool_, Any], other: Tensor[Any, bool_, Any] | bool
-    ) -> Tensor[Any, bool_, NoTape]:
-        _ops.logic.require_bool("^", self, other)
-        return _ops.logic.logical_xor(self, other)
-
-    def __invert__(self: Tensor[S, bool_, Any]) -> Tensor[S, bool_, NoTape]:
-        _ops.logic.require_bool("~", self)
-        return _ops.logic.logical_not(self)
-
-    # ---- reductions -------------------------------------------------------------------
-    @overload
-    def sum(
-        self: Tensor[S, DT, TT], axis: None = None, keepdims: Literal[False] = False
-    ) -> Tensor[tuple[()], DT, TT]: ...
-    @overload
-    def sum(
-        self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
-    ) -> Tensor[Any, DT, TT]: ...
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> Any:
-        return _ops.reduce.sum(self, axis, keepdims)
-
-    @overload
-    def mean(
-        self: Tensor[S, DT, TT], axis: None = None, keepdims: Literal[False] = False
-    ) -> Tensor[tuple[()], DT, TT]: ...
-    @overload
-    def mean(
-        self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
-    ) -> Tensor[Any, DT, TT]: ...
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> Any:
-        return _ops.reduce.mean(self, axis, keepdims)
-
-    def max(
-        self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
-    ) -> Tensor[Any, DT, TT]:
-        return _ops.reduce.max(self, axis, keepdims)
-
-    def min(
-        self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
-    ) -> Tensor[Any, DT, TT]:
-        return _ops.reduce.min(self, axis, keepdims)
-
-    def var(
-        self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, ddof: int = 0
-    ) -> Tensor[Any, DT, TT]:
-        return _ops.reduce.var(self, axis, keepdims, ddof)
-
-    def std(
-        self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, ddof: int = 0
-    ) -> Tensor[Any, DT, TT]:
-        return _ops.reduce.std(self, axis, keepdims, ddof)
-
-    def logsumexp(
-        self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
-    ) -> Tensor[Any, DT, TT]:
-        return _ops.reduce.logsumexp(self, axis, keepdims)
-
-    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor[Any, i64, NoTape]:
-        return _ops.reduce.argmax(self, axis, keepdims)
-
-    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor[Any, i64, NoTape]:
-        return _ops.reduce.argmin(self, axis, keepdims)
-
-    def softmax(self: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
-        return _softmax(self, axis)
-
-    def log_softmax(self: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
-        return _log_softmax(self, axis)
-
-    # ---- matmul -----------------------------------------------------------------------
-    @overload
-    def __matmul__(
-        self: Tensor[tuple[N, K], DT, Traced], other: Tensor[tuple[K, M], DT, Tape]
-    ) -> Tensor[tuple[N, M], DT, Traced]: ...
-    @overload
-    def __matmul__(
-        self: Tensor[tuple[N, K], DT, Tape], other: Tensor[tuple[K, M], DT, Traced]
-    ) -> Tensor[tuple[N, M], DT, Traced]: ...
-    @overload
-    def __matmul__(
-        self: Tensor[tuple[N, K], DT, TT], other: Tensor[tuple[K, M], DT, TT]
-    ) -> Tensor[tuple[N, M], DT, TT]: ...
-    # NOTE: batched operands only (rank >= 3 on one side), so plain typing rejects a 2-d
-    # matmul whose inner dimensions differ; the plugin widens this for Dyn and checks it.
-    @overload
-    def __matmul__(
-        self: Tensor[tuple[Any, Any, Any, *tuple[Any, ...]], DT, Any],
-        other: Tensor[tuple[Any, Any, *tuple[Any, ...]], DT, Any],
-    ) -> Tensor[Any, DT, Any]: ...
-    @overload
-    def __matmul__(
-        self: Tensor[tuple[Any, Any], DT, Any],
-        other: Tensor[tuple[Any, Any, Any, *tuple[Any, ...]], DT, Any],
-    ) -> Tensor[Any, DT, Any]: ...
-    @overload
-    def __matmul__(
-        self: Tensor[tuple[Any], DT, Any], other: Tensor[Any, DT, Any]
-    ) -> Tensor[Any, DT, Any]: ...
-    @overload
-    def __matmul__(
-        self: Tensor[Any, DT, Any], other: Tensor[tuple[Any], DT, Any]
-    ) -> Tensor[Any, DT, Any]: ...
-    def __matmul__(self, other: Any) -> Any:
-        return _matmul(self, other)
-
-    def matmul(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]:
-        return _matmul(self, other)
-
-    # ---- movement ---------------------------------------------------------------------
-    def reshape(self: Tensor[S, DT, TT], shape: Sequence[int] | int) -> Tensor[Any, DT, TT]:
-        return _ops.movement.reshape(self, shape)
-
-    def flatten(
-        self: Tensor[S, DT, TT], start_axis: int = 0, end_axis: int = -1
-    ) -> Tensor[Any, DT, TT]:
-        return _ops.movement.flatten(self, start_axis, end_axis)
-
-    def permute(self: Tensor[S, DT, TT], axes: Sequence[int]) -> Tensor[Any, DT, TT]:
-        return _ops.movement.permute(self, axes)
-
-    def transpose(self: Tensor[S, DT, TT], axis0: int = -2, axis1: int = -1) -> Tensor[Any, DT, TT]:
-        return _ops.movement.transpose(self, axis0, axis1)
+        return self.ne(other) if _operand(other) else NotImplemented
 
     @property
     def T(self: Tensor[tuple[N, M], DT, TT]) -> Tensor[tuple[M, N], DT, TT]:  # noqa: N802
         """The transpose of a 2-d tensor; any other rank is a `ShapeError` (see `mT`)."""
         if self.ndim != 2:
             raise ShapeError(not_matrix_t(self.shape))
-        return _ops.movement.transpose(self, 0, 1)
+        return self.transpose(0, 1)
 
     @property
     def mT(self: Tensor[S, DT, TT]) -> Tensor[Any, DT, TT]:  # noqa: N802
         """The last two axes swapped (a batch of matrices transposed), as PyTorch's `mT`."""
-        return _ops.movement.transpose(self, -2, -1)
+        return self.transpose(-2, -1)
 
-    def unsqueeze(self: Tensor[S, DT, TT], axis: int) -> Tensor[Any, DT, TT]:
-        return _ops.movement.unsqueeze(self, axis)
+    if TYPE_CHECKING:
+        # ---- the ops' methods, bound at import by `shapedl.ops.register` -----------------
+        def astype(self, dtype: type[DT2]) -> Tensor[S, DT2, TapeT]: ...
 
-    def squeeze(self: Tensor[S, DT, TT], axis: Axis = None) -> Tensor[Any, DT, TT]:
-        return _ops.movement.squeeze(self, axis)
+        # elementwise, the shape kept
+        def abs(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]: ...
 
-    def broadcast_to(self: Tensor[S, DT, TT], shape: Sequence[int]) -> Tensor[Any, DT, TT]:
-        return _ops.movement.broadcast_to(self, shape)
+        @_same_as(abs)
+        def __neg__(self) -> Any: ...
+        def __abs__(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]: ...  # `SupportsAbs` needs a def
+        @_same_as(abs)
+        def exp(self) -> Any: ...
+        @_same_as(abs)
+        def log(self) -> Any: ...
+        @_same_as(abs)
+        def sqrt(self) -> Any: ...
+        @_same_as(abs)
+        def square(self) -> Any: ...
+        @_same_as(abs)
+        def sin(self) -> Any: ...
+        @_same_as(abs)
+        def cos(self) -> Any: ...
+        @_same_as(abs)
+        def tanh(self) -> Any: ...
+        @_same_as(abs)
+        def sigmoid(self) -> Any: ...
+        @_same_as(abs)
+        def relu(self) -> Any: ...
+        @_same_as(abs)
+        def gelu(self) -> Any: ...
+        @_same_as(abs)
+        def silu(self) -> Any: ...
+        @_same_as(abs)
+        def softplus(self) -> Any: ...
+        @_same_as(abs)
+        def reciprocal(self) -> Any: ...
 
-    def split(
-        self: Tensor[S, DT, TT], sections: int | Sequence[int], axis: int = 0
-    ) -> tuple[Tensor[Any, DT, TT], ...]:
-        return _ops.join.split(self, sections, axis)
+        def leaky_relu(self: Tensor[S, DT, TT], slope: float = 0.01) -> Tensor[S, DT, TT]: ...
+        def clamp(
+            self: Tensor[S, DT, TT], min: float | None = None, max: float | None = None
+        ) -> Tensor[S, DT, TT]: ...
 
-    def chunk(
-        self: Tensor[S, DT, TT], chunks: int, axis: int = 0
-    ) -> tuple[Tensor[Any, DT, TT], ...]:
-        return _ops.join.chunk(self, chunks, axis)
+        # Binary ops: equal shapes are typed exactly; broadcasting falls back to `Any` (the
+        # plugin computes it). A traced operand on either side makes a traced result; a forward
+        # generic in its tape (TT) keeps TT, also for an operand that is itself a generic call
+        # (`x + f(x)`).
+        @overload
+        def __add__(
+            self: Tensor[S, DT, Traced], other: Tensor[S, DT, Tape] | Scalar
+        ) -> Tensor[S, DT, Traced]: ...
+        @overload
+        def __add__(
+            self: Tensor[S, DT, Tape], other: Tensor[S, DT, Traced]
+        ) -> Tensor[S, DT, Traced]: ...
+        @overload
+        def __add__(
+            self: Tensor[S, DT, TT], other: Tensor[S, DT, TT] | Scalar
+        ) -> Tensor[S, DT, TT]: ...
+        @overload
+        def __add__(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
+        def __add__(self, other: Any) -> Any: ...
 
-    # ---- indexing ---------------------------------------------------------------------
-    def __getitem__(self: Tensor[S, DT, TT], index: Any) -> Tensor[Any, DT, TT]:
-        return _ops.index.getitem(self, index)
+        @_same_as(__add__)
+        def __sub__(self, other: Any) -> Any: ...
+        @_same_as(__add__)
+        def __mul__(self, other: Any) -> Any: ...
+        @_same_as(__add__)
+        def __truediv__(self, other: Any) -> Any: ...
+        @_same_as(__add__)
+        def __pow__(self, other: Any) -> Any: ...
 
-    def gather(
-        self: Tensor[S, DT, TT], index: Tensor[Any, Any, Any], axis: int = -1
-    ) -> Tensor[Any, DT, TT]:
-        return _ops.index.gather(self, index, axis)
+        def __radd__(self: Tensor[S, DT, TT], other: Scalar) -> Tensor[S, DT, TT]: ...
 
-    def select(
-        self: Tensor[S, DT, TT], index: Tensor[Any, Any, Any], axis: int = 0
-    ) -> Tensor[Any, DT, TT]:
-        return _ops.index.select(self, index, axis)
+        @_same_as(__radd__)
+        def __rsub__(self, other: Any) -> Any: ...
+        @_same_as(__radd__)
+        def __rmul__(self, other: Any) -> Any: ...
+        @_same_as(__radd__)
+        def __rtruediv__(self, other: Any) -> Any: ...
+        @_same_as(__radd__)
+        def __rpow__(self, other: Any) -> Any: ...
 
-    def masked_fill(
-        self: Tensor[S, DT, TT], mask: Tensor[Any, bool_, Any], value: Scalar
-    ) -> Tensor[S, DT, TT]:
-        return _ops.mask.masked_fill(self, mask, value)
+        def maximum(self, other: Tensor[Any, DT, Any] | Scalar) -> Tensor[Any, DT, Any]: ...
 
-    def tril(self: Tensor[S, DT, TT], diagonal: int = 0) -> Tensor[S, DT, TT]:
-        return _ops.mask.tril(self, diagonal)
+        @_same_as(maximum)
+        def minimum(self, other: Any) -> Any: ...
 
-    def triu(self: Tensor[S, DT, TT], diagonal: int = 0) -> Tensor[S, DT, TT]:
-        return _ops.mask.triu(self, diagonal)
+        # comparisons (results are boolean and untraced)
+        def __lt__(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]: ...
+
+        @_same_as(__lt__)
+        def __le__(self, other: Any) -> Any: ...
+        @_same_as(__lt__)
+        def __gt__(self, other: Any) -> Any: ...
+        @_same_as(__lt__)
+        def __ge__(self, other: Any) -> Any: ...
+        def eq(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]: ...
+        @_same_as(eq)
+        def ne(self, other: Any) -> Any: ...
+
+        # logic on boolean tensors (results are boolean and untraced)
+        def __and__(
+            self: Tensor[Any, bool_, Any], other: Tensor[Any, bool_, Any] | bool
+        ) -> Tensor[Any, bool_, NoTape]: ...
+
+        @_same_as(__and__)
+        def __or__(self, other: Any) -> Any: ...
+        @_same_as(__and__)
+        def __xor__(self, other: Any) -> Any: ...
+
+        def __invert__(self: Tensor[S, bool_, Any]) -> Tensor[S, bool_, NoTape]: ...
+
+        # reductions
+        @overload
+        def sum(
+            self: Tensor[S, DT, TT], axis: None = None, keepdims: Literal[False] = False
+        ) -> Tensor[tuple[()], DT, TT]: ...
+        @overload
+        def sum(
+            self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
+        ) -> Tensor[Any, DT, TT]: ...
+        def sum(self, axis: Axis = None, keepdims: bool = False) -> Any: ...
+
+        @_same_as(sum)
+        def mean(self, *args: Any, **kwargs: Any) -> Any: ...
+
+        def max(
+            self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
+        ) -> Tensor[Any, DT, TT]: ...
+
+        @_same_as(max)
+        def min(self, *args: Any, **kwargs: Any) -> Any: ...
+        @_same_as(max)
+        def logsumexp(self, *args: Any, **kwargs: Any) -> Any: ...
+
+        def var(
+            self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, ddof: int = 0
+        ) -> Tensor[Any, DT, TT]: ...
+
+        @_same_as(var)
+        def std(self, *args: Any, **kwargs: Any) -> Any: ...
+
+        def argmax(
+            self, axis: int | None = None, keepdims: bool = False
+        ) -> Tensor[Any, i64, NoTape]: ...
+
+        @_same_as(argmax)
+        def argmin(self, *args: Any, **kwargs: Any) -> Any: ...
+
+        def softmax(self: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]: ...
+
+        @_same_as(softmax)
+        def log_softmax(self, *args: Any, **kwargs: Any) -> Any: ...
+
+        # matmul
+        @overload
+        def __matmul__(
+            self: Tensor[tuple[N, K], DT, Traced], other: Tensor[tuple[K, M], DT, Tape]
+        ) -> Tensor[tuple[N, M], DT, Traced]: ...
+        @overload
+        def __matmul__(
+            self: Tensor[tuple[N, K], DT, Tape], other: Tensor[tuple[K, M], DT, Traced]
+        ) -> Tensor[tuple[N, M], DT, Traced]: ...
+        @overload
+        def __matmul__(
+            self: Tensor[tuple[N, K], DT, TT], other: Tensor[tuple[K, M], DT, TT]
+        ) -> Tensor[tuple[N, M], DT, TT]: ...
+        # NOTE: batched operands only (rank >= 3 on one side), so plain typing rejects a 2-d
+        # matmul whose inner dimensions differ; the plugin widens this for Dyn and checks it.
+        @overload
+        def __matmul__(
+            self: Tensor[tuple[Any, Any, Any, *tuple[Any, ...]], DT, Any],
+            other: Tensor[tuple[Any, Any, *tuple[Any, ...]], DT, Any],
+        ) -> Tensor[Any, DT, Any]: ...
+        @overload
+        def __matmul__(
+            self: Tensor[tuple[Any, Any], DT, Any],
+            other: Tensor[tuple[Any, Any, Any, *tuple[Any, ...]], DT, Any],
+        ) -> Tensor[Any, DT, Any]: ...
+        @overload
+        def __matmul__(
+            self: Tensor[tuple[Any], DT, Any], other: Tensor[Any, DT, Any]
+        ) -> Tensor[Any, DT, Any]: ...
+        @overload
+        def __matmul__(
+            self: Tensor[Any, DT, Any], other: Tensor[tuple[Any], DT, Any]
+        ) -> Tensor[Any, DT, Any]: ...
+        def __matmul__(self, other: Any) -> Any: ...
+        def matmul(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
+
+        # movement
+        def reshape(self: Tensor[S, DT, TT], shape: Sequence[int] | int) -> Tensor[Any, DT, TT]: ...
+        def flatten(
+            self: Tensor[S, DT, TT], start_axis: int = 0, end_axis: int = -1
+        ) -> Tensor[Any, DT, TT]: ...
+        def permute(self: Tensor[S, DT, TT], axes: Sequence[int]) -> Tensor[Any, DT, TT]: ...
+        def transpose(
+            self: Tensor[S, DT, TT], axis0: int = -2, axis1: int = -1
+        ) -> Tensor[Any, DT, TT]: ...
+        def unsqueeze(self: Tensor[S, DT, TT], axis: int) -> Tensor[Any, DT, TT]: ...
+        def squeeze(self: Tensor[S, DT, TT], axis: Axis = None) -> Tensor[Any, DT, TT]: ...
+        def broadcast_to(self: Tensor[S, DT, TT], shape: Sequence[int]) -> Tensor[Any, DT, TT]: ...
+        def split(
+            self: Tensor[S, DT, TT], sections: int | Sequence[int], axis: int = 0
+        ) -> tuple[Tensor[Any, DT, TT], ...]: ...
+        def chunk(
+            self: Tensor[S, DT, TT], chunks: int, axis: int = 0
+        ) -> tuple[Tensor[Any, DT, TT], ...]: ...
+
+        # indexing
+        def __getitem__(self: Tensor[S, DT, TT], index: Any) -> Tensor[Any, DT, TT]: ...
+        def gather(
+            self: Tensor[S, DT, TT], index: Tensor[Any, Any, Any], axis: int = -1
+        ) -> Tensor[Any, DT, TT]: ...
+        def select(
+            self: Tensor[S, DT, TT], index: Tensor[Any, Any, Any], axis: int = 0
+        ) -> Tensor[Any, DT, TT]: ...
+        def masked_fill(
+            self: Tensor[S, DT, TT], mask: Tensor[Any, bool_, Any], value: Scalar
+        ) -> Tensor[S, DT, TT]: ...
+        def tril(self: Tensor[S, DT, TT], diagonal: int = 0) -> Tensor[S, DT, TT]: ...
+
+        @_same_as(tril)
+        def triu(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
 def record(
@@ -660,22 +411,3 @@ def record(
 def _operand(v: object) -> bool:
     """Whether `==` compares `v` elementwise: tensors, numbers, arrays and NumPy scalars."""
     return isinstance(v, Tensor | int | float) or hasattr(v, "dtype")
-
-
-def check_devices(op: str, *xs: Tensor[Any, Any, Any]) -> None:
-    """A `ValueError` naming `op` when operands live on different devices."""
-    first = xs[0].device
-    for x in xs[1:]:
-        if x.device is not first and x.device != first:
-            raise ValueError(f"{op}: operands are on {first} and {x.device}; move one with .to()")
-
-
-# NOTE: at the bottom, because the op modules import `Tensor` from here; methods look the
-# op up at call time, when both modules are complete.
-from shapedl import ops as _ops  # noqa: E402
-
-# NOTE: `sd.ops.matmul` and `sd.ops.softmax` are the functions (ops/__init__'s star imports
-# shadow the modules of the same name), so these are imported from the modules' full paths.
-from shapedl.ops.matmul import matmul as _matmul  # noqa: E402
-from shapedl.ops.softmax import log_softmax as _log_softmax  # noqa: E402
-from shapedl.ops.softmax import softmax as _softmax  # noqa: E402

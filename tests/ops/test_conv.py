@@ -10,7 +10,7 @@ from harness import central_difference, compare, randn
 
 import shapedl as sd
 from shapedl import dims
-from shapedl.ops import REGISTRY, conv
+from shapedl.ops import REGISTRY, im2col
 
 CONV2D = [  # x shape, weight shape, keyword arguments, with bias
     ((2, 3, 7, 6), (4, 3, 3, 3), dict(padding=1), True),
@@ -84,7 +84,7 @@ def test_conv_transpose2d_matches_torch(xs, ws, kw, bias, dtype):
 
 def test_chunked_batch_matches_torch(monkeypatch):
     # NOTE: columns of two images per chunk, so five images run as 2 + 2 + 1
-    monkeypatch.setattr(conv, "CHUNK_BYTES", 2 * 3 * 9 * 36 * 4)
+    monkeypatch.setattr(im2col, "CHUNK_BYTES", 2 * 3 * 9 * 36 * 4)
     kw = dict(padding=1, stride=1)
     compare(
         lambda *a: sd.ops.conv2d(*a, **kw),

@@ -9,6 +9,7 @@ mean bitwise operations in NumPy and PyTorch, so shapedl refuses them there.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -55,7 +56,23 @@ def _logical(
 _AB = ("a", "b")
 
 
-@register("logical_and", logical_rule, tensors=_AB, methods=("__and__",), dtype="bool")
+def require_bool(op: str, *xs: object) -> None:
+    """A `TypeError` for `&`, `|`, `^`, `~` on a tensor that is not boolean (bitwise in NumPy)."""
+    for x in xs:
+        if isinstance(x, Tensor) and x.data.dtype != bool:
+            raise TypeError(
+                f"{op}: operator needs boolean tensors, got {x.data.dtype}; "
+                f"compare first (x > 0) or call sd.ops.logical_* for truth values"
+            )
+
+
+def _operator(method: str, symbol: str) -> dict[str, Any]:
+    """How a logical op registers as the operator `symbol`, on boolean tensors only."""
+    guard = functools.partial(require_bool, symbol)
+    return {"methods": (method,), "dtype": "bool", "guard": guard}
+
+
+@register("logical_and", logical_rule, tensors=_AB, **_operator("__and__", "&"))
 def logical_and(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
     """`a and b` elementwise, broadcast; nonzero is True; untraced booleans (`a & b`).
 
@@ -74,7 +91,7 @@ def logical_and(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
     return _logical("logical_and", a, b, lambda x, y: x & y)
 
 
-@register("logical_or", logical_rule, tensors=_AB, methods=("__or__",), dtype="bool")
+@register("logical_or", logical_rule, tensors=_AB, **_operator("__or__", "|"))
 def logical_or(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
     """`a or b` elementwise, broadcast; nonzero is True; untraced booleans (`a | b`).
 
@@ -90,7 +107,7 @@ def logical_or(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
     return _logical("logical_or", a, b, lambda x, y: x | y)
 
 
-@register("logical_xor", logical_rule, tensors=_AB, methods=("__xor__",), dtype="bool")
+@register("logical_xor", logical_rule, tensors=_AB, **_operator("__xor__", "^"))
 def logical_xor(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
     """Exactly one of `a`, `b` elementwise, broadcast; untraced booleans (`a ^ b`).
 
@@ -105,7 +122,7 @@ def logical_xor(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
     return _logical("logical_xor", a, b, lambda x, y: x ^ y)
 
 
-@register("logical_not", not_rule, methods=("__invert__",), dtype="bool")
+@register("logical_not", not_rule, **_operator("__invert__", "~"))
 def logical_not(x: Tensor[S, Any, Any]) -> Tensor[S, bool_, NoTape]:
     """`not x` elementwise; nonzero is True; untraced booleans (`~x` on a boolean tensor).
 
@@ -115,13 +132,3 @@ def logical_not(x: Tensor[S, Any, Any]) -> Tensor[S, bool_, NoTape]:
         [True, False]
     """
     return Tensor(x.xp.logical_not(x.data), x.device)
-
-
-def require_bool(op: str, *xs: object) -> None:
-    """A `TypeError` for `&`, `|`, `^`, `~` on a tensor that is not boolean (bitwise in NumPy)."""
-    for x in xs:
-        if isinstance(x, Tensor) and x.data.dtype != bool:
-            raise TypeError(
-                f"{op}: operator needs boolean tensors, got {x.data.dtype}; "
-                f"compare first (x > 0) or call sd.ops.logical_* for truth values"
-            )

@@ -41,10 +41,10 @@ def _geometry(
     return k, s, p
 
 
-def pool_rule(
-    op: str, x: Shape, kernel_size: object, stride: object = None, padding: object = 0
-) -> Shape:
-    """`(N, C, H, W) -> (N, C, (H + 2P - KH) // S + 1, (W + 2P - KW) // S + 1)`."""
+def _checked_pool(
+    op: str, x: Shape, kernel_size: object, stride: object, padding: object
+) -> tuple[Shape, tuple[tuple[Dim, ...], tuple[Dim, ...], tuple[Dim, ...]]]:
+    """The output shape, and the options `(kernel, stride, padding)` as parsed to find it."""
     if len(x) != 4:
         raise shape_error(op, [x], f"the input must have rank 4 (N, C, H, W), not {len(x)}")
     k, s, p = _geometry(op, x, kernel_size, stride, padding)
@@ -59,7 +59,14 @@ def pool_rule(
                 f"(input {x[2 + i]}, kernel {k[i]}, stride {s[i]}, padding {p[i]})",
             )
         out.append(o)
-    return tuple(out)
+    return tuple(out), (k, s, p)
+
+
+def pool_rule(
+    op: str, x: Shape, kernel_size: object, stride: object = None, padding: object = 0
+) -> Shape:
+    """`(N, C, H, W) -> (N, C, (H + 2P - KH) // S + 1, (W + 2P - KW) // S + 1)`."""
+    return _checked_pool(op, x, kernel_size, stride, padding)[0]
 
 
 def _ints(sizes: tuple[Dim, ...]) -> tuple[int, ...]:
@@ -71,12 +78,9 @@ class _Windows:
     """The `KH*KW` strided slices of a padded input, one per offset inside the window."""
 
     def __init__(self, x: Array, op: str, kernel: Any, stride: Any, pad: Any) -> None:
-        pool_rule(op, x.shape, kernel, stride, pad)
-        self.k, self.s, p = map(_ints, _geometry(op, x.shape, kernel, stride, pad))
-        n, c, h, w = x.shape
-        self.p = p
-        ho = (h + 2 * p[0] - self.k[0]) // self.s[0] + 1
-        self.out = (n, c, ho, (w + 2 * p[1] - self.k[1]) // self.s[1] + 1)
+        out, options = _checked_pool(op, x.shape, kernel, stride, pad)
+        self.k, self.s, self.p = map(_ints, options)
+        self.out = _ints(out)
 
     def padded_shape(self, x: Array) -> tuple[int, ...]:
         (ph, pw), (n, c, h, w) = self.p, x.shape

@@ -6,6 +6,10 @@ with concrete sizes; the mypy plugin reads `REGISTRY` to learn every op: for a c
 `spec.tensors` to shapes (lists of shapes for `spec.tensor_lists`) and the literal arguments
 named in `spec.statics` to Python values, calls `spec.rule(spec.name, **those)`, and converts
 the resulting shape back. Adding an op here is what teaches the plugin.
+
+`register` also binds the op as the `Tensor` methods in `methods` (tensor.py declares their
+types, not their bodies): the tensor is the first operand, the second for a reflected operator
+(`__radd__` beside `__add__`), and ops on two operands `a`, `b` take the other as `other`.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from shapedl.dims import Shape
+from shapedl.tensor import Tensor
 
 __all__ = ["REGISTRY", "OpSpec", "register"]
 
@@ -70,8 +75,11 @@ def register(
     dtype: str | None = None,
     returns: str = "tensor",
     item_dtypes: tuple[str | None, ...] = (),
+    guard: Callable[..., None] | None = None,
 ) -> Callable[[F], F]:
-    """Record the decorated public function as op `name` with shape rule `rule`."""
+    """Record the decorated public function as op `name` with shape rule `rule`, and bind it
+    as the `Tensor` methods in `methods`; `guard(*operands)`, if given, checks the method's
+    operands first (`&` takes boolean tensors only, while `logical_and` takes any)."""
 
     def decorate(fn: F) -> F:
         if name in REGISTRY:
@@ -88,6 +96,60 @@ def register(
             returns,
             item_dtypes=item_dtypes,
         )
+        for method in methods:
+            reflected = method.startswith("__r") and f"__{method[3:]}" in methods
+            _bind(method, fn, reflected, tensors == ("a", "b"), guard)
         return fn
 
     return decorate
+
+
+_BOUND: set[str] = set()
+
+
+def _bind(
+    name: str,
+    fn: Callable[..., Any],
+    reflected: bool,
+    binary: bool,
+    guard: Callable[..., None] | None,
+) -> None:
+    """`Tensor.<name>` as a call of `fn`, unless the class writes that method itself."""
+    if name in _BOUND:
+        raise ValueError(f"Tensor.{name} is bound by two ops")
+    _BOUND.add(name)
+    if name in vars(Tensor):  # NOTE: `==` needs more than the op: `t == None` is False
+        return
+    method = _reflected(fn) if reflected else _binary(fn) if binary else _unary(fn)
+    bound = method if guard is None else _guarded(method, guard)
+    bound.__name__, bound.__qualname__, bound.__doc__ = name, f"Tensor.{name}", fn.__doc__
+    setattr(Tensor, name, bound)
+
+
+def _reflected(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def method(self: Any, other: Any) -> Any:
+        return fn(other, self)
+
+    return method
+
+
+def _binary(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def method(self: Any, other: Any) -> Any:
+        return fn(self, other)
+
+    return method
+
+
+def _unary(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return fn(self, *args, **kwargs)
+
+    return method
+
+
+def _guarded(method: Callable[..., Any], guard: Callable[..., None]) -> Callable[..., Any]:
+    def checked(self: Any, *args: Any) -> Any:
+        guard(self, *args)
+        return method(self, *args)
+
+    return checked

@@ -108,6 +108,15 @@ class Optimizer:
     def _validate(self) -> None:
         check_nonnegative("learning rate", self.lr)
 
+    def set_lr(self, lr: float) -> None:
+        """Change the learning rate between updates (what `sd.train` schedules call).
+
+        Raises:
+            ValueError: for a negative or non-finite rate (`invalid learning rate: -1.0`).
+        """
+        check_nonnegative("learning rate", lr)
+        self.lr = lr
+
     def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array) -> None:
         raise NotImplementedError
 

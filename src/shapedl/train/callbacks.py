@@ -65,8 +65,9 @@ Per = Literal["step", "epoch"]
 
 
 class LrSchedule(Callback):
-    """Sets `optimizer.lr = run.base_lr * factor(t)` before each step, with `t` the global
-    step (`per="step"`) or the epoch (`per="epoch"`), counted from 0.
+    """Sets the learning rate to `run.base_lr * factor(t)` with `optimizer.set_lr` before
+    each step, with `t` the global step (`per="step"`) or the epoch (`per="epoch"`), counted
+    from 0.
 
     Subclass it and write `factor`, or pass any `factor(t) -> float`.
     """
@@ -83,7 +84,7 @@ class LrSchedule(Callback):
 
     def on_step_begin(self, run: Run) -> None:
         t = run.global_step if self.per == "step" else run.epoch
-        run.optimizer.lr = run.base_lr * self.factor(t)
+        run.optimizer.set_lr(run.base_lr * self.factor(t))
 
 
 class StepDecay(LrSchedule):

@@ -34,6 +34,15 @@ class Interrupts:
             raise KeyboardInterrupt
 
     @contextmanager
+    def caught(self) -> Generator[None]:
+        """A block where a `KeyboardInterrupt` (a second Ctrl-C, or one off the main thread)
+        only sets `requested`, so that the loop stops cleanly at its next check."""
+        try:
+            yield
+        except KeyboardInterrupt:
+            self.requested = True
+
+    @contextmanager
     def held(self) -> Generator[None]:
         """A block a second Ctrl-C does not cut short (it is raised when the block ends)."""
         self._holding = True
@@ -47,10 +56,11 @@ class Interrupts:
 
 
 @contextmanager
-def sigint_after_step() -> Generator[Interrupts]:
-    """Ctrl-C handled by `Interrupts` while training. (Off the main thread, signals cannot
-    be caught: a `KeyboardInterrupt` raised inside a step is handled by the loop instead.)"""
-    interrupts = Interrupts()
+def sigint_after_step(interrupts: Interrupts | None = None) -> Generator[Interrupts]:
+    """Ctrl-C handled by `interrupts` (a new `Interrupts` if None) while training. (Off the
+    main thread, signals cannot be caught: a `KeyboardInterrupt` raised inside a step is
+    handled by the loop instead.)"""
+    interrupts = Interrupts() if interrupts is None else interrupts
     if threading.current_thread() is not threading.main_thread():
         yield interrupts
         return

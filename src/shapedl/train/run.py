@@ -26,11 +26,14 @@ class Model(Protocol):
 
 
 class Optimizer(Protocol):
-    """What `fit` steps with: `update(model, grads)` and a learning rate `lr` (`sd.optim`)."""
+    """What `fit` steps with: `update(model, grads)`, and a learning rate `lr` that schedules
+    change with `set_lr` (any `sd.optim` optimizer)."""
 
     lr: float
 
     def update(self, params: Any, grads: Any, /) -> None: ...
+
+    def set_lr(self, lr: float, /) -> None: ...
 
 
 class Run:

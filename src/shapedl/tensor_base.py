@@ -1,0 +1,142 @@
+"""`TensorBase`: what a tensor holds (an array, its device, its tape link) and how its values
+convert to Python, NumPy and DLPack. `Tensor` (tensor.py) adds the tape, `realize` and the
+ops' methods; this base needs neither."""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Any, Generic, overload
+
+from shapedl.backend import Array
+from shapedl.errors import ShapeError, show_shape
+from shapedl.tape import Node, TapeRef
+from shapedl.types import DT, DTYPES, DType, S, bf16, bool_, f16, f32, f64, i32, i64
+from shapedl.types import T as TapeT
+
+if TYPE_CHECKING:
+    from shapedl.device import Device
+
+__all__ = ["TensorBase", "check_devices"]
+
+_ids = itertools.count()
+
+
+class TensorBase(Generic[S, DT, TapeT]):
+    """The values of a `Tensor[S, DT, T]`: its array `data` on `device`, and (when traced) its
+    `tape` and the `node` that made it; `id` names it in `Gradients`."""
+
+    __slots__ = ("data", "device", "tape", "node", "id", "__weakref__")
+
+    def __init__(
+        self,
+        data: Array,
+        device: Device,
+        tape: TapeRef | None = None,
+        node: Node | None = None,
+        id: int | None = None,
+    ) -> None:
+        if not device.backend.is_array(data):  # NOTE: NumPy gives scalars for 0-d results
+            data = device.backend.asarray(data)
+        self.data = data
+        self.device = device
+        self.tape = tape
+        self.node = node
+        self.id = next(_ids) if id is None else id
+
+    # ---- conversion -------------------------------------------------------------------
+    @property
+    def ndim(self) -> int:
+        return int(self.data.ndim)
+
+    @property
+    def dtype(self) -> type[DType]:
+        return DTYPES[str(self.data.dtype)]
+
+    @property
+    def xp(self) -> Any:
+        return self.device.backend.xp
+
+    def numpy(self) -> Any:
+        """The values as a NumPy array (copied off the GPU where needed)."""
+        return self.device.backend.to_numpy(self.data)
+
+    # NOTE: typed by dtype, so `--strict` users get a float, int or bool, not `Any`
+    @overload
+    def item(self: TensorBase[Any, bool_, Any]) -> bool: ...
+    # (one overload per dtype: DT is invariant, so `i32 | i64` would match neither)
+    @overload
+    def item(self: TensorBase[Any, i32, Any]) -> int: ...
+    @overload
+    def item(self: TensorBase[Any, i64, Any]) -> int: ...
+    @overload
+    def item(self: TensorBase[Any, f16, Any]) -> float: ...
+    @overload
+    def item(self: TensorBase[Any, bf16, Any]) -> float: ...
+    @overload
+    def item(self: TensorBase[Any, f32, Any]) -> float: ...
+    @overload
+    def item(self: TensorBase[Any, f64, Any]) -> float: ...
+    @overload
+    def item(self) -> float | int | bool: ...
+    def item(self) -> Any:
+        """The single value of a one-element tensor as a Python `float`, `int` or `bool`.
+
+        Raises:
+            ShapeError: when the tensor holds more than one value.
+
+        Example:
+            >>> import shapedl as sd
+            >>> sd.tensor([[2.5]]).item(), sd.tensor(3).item(), (sd.tensor(1.0) > 0).item()
+            (2.5, 3, True)
+        """
+        if self.data.size != 1:
+            raise ShapeError(f"item: shape {self._shown()} has {self.data.size} values")
+        return self.data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        return self.numpy().tolist()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
+        out = self.numpy()
+        return out if dtype is None else out.astype(dtype)
+
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        return self.data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> Any:
+        return self.data.__dlpack_device__()
+
+    def __len__(self) -> int:
+        if not self.data.ndim:
+            raise TypeError("len() of a 0-d tensor")
+        return int(self.data.shape[0])
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:  # NOTE: met by `if x == y` and `x in list_of_tensors`
+            raise ShapeError(
+                f"bool: shape {self._shown()} has {self.data.size} values, so its "
+                "truth is ambiguous; reduce it first (`(x != y).sum() == 0`), and find a tensor "
+                "in a list by identity (`any(t is x for t in ts)`)"
+            )
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __repr__(self) -> str:
+        tape = ", traced" if self.tape is not None else ""
+        return f"Tensor({self.numpy()!r}, shape={self._shown()}{tape})"
+
+    def _shown(self) -> str:
+        return show_shape(tuple(self.data.shape))
+
+
+def check_devices(op: str, *xs: TensorBase[Any, Any, Any]) -> None:
+    """A `ValueError` naming `op` when operands live on different devices."""
+    first = xs[0].device
+    for x in xs[1:]:
+        if x.device is not first and x.device != first:
+            raise ValueError(f"{op}: operands are on {first} and {x.device}; move one with .to()")
