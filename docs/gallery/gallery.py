@@ -152,9 +152,11 @@ program below was type-checked with the plugin and run when these docs were buil
 `tests/test_gallery.py` fails if a message has no entry here.
 
 The plugin and the runtime build their text with the same function, so where both can see
-the mistake they say the same thing. Some mistakes only the runtime can see (an index value,
-an option held in a variable), and a few only the plugin (a symbolic size, a `Sequential`
-whose layers do not chain before any data flows).
+the mistake they say the same thing. Some mistakes only the runtime can see (the values in a
+tensor, the truth of a tensor in an `if`, data loaded at run time), a few only the plugin (a
+type annotation, a `Sequential` whose layers do not chain, before any data flows), and a few
+the plugin does not check yet (`item()`, `sort` and `topk`, boolean masks in an index): each
+such entry says so.
 
 Silence one line with `# type: ignore[shape]` (or `[tape]`).
 """

@@ -27,7 +27,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "Losses (sd.losses)": ("shapedl/losses.py",),
     "Layers (sd.nn)": ("shapedl/nn/",),
     "Tensors, the tape and data": ("shapedl/tensor.py", "shapedl/tape.py", "shapedl/data.py"),
-    "Only the plugin": ("shapedl_mypy/",),
+    "The plugin's own messages": ("shapedl_mypy/",),
 }
 
 
