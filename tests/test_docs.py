@@ -9,6 +9,8 @@
 - `text` with `output`: lines the page's program printed.
 - any block with `excerpt PATH`: the words of a file that `make test` checks (an example
   type-checked and run, a type-check expectation, the Makefile): every line is in PATH.
+- any block with `by PATH`: a test of its own runs it (the install commands: the wheel built
+  and installed by tests/test_install.py); PATH must be a test that reads the page.
 The error gallery's blocks are checked by tests/test_gallery.py.
 """
 
@@ -140,7 +142,10 @@ def _not_in_file(block: Block) -> list[str]:
 def test_every_other_block_is_checked(page: Path) -> None:
     for b in page_blocks(page):
         where = f"{page_id(page)}:{b.line}"
-        if b.check.startswith("excerpt "):
+        if b.check.startswith("by "):
+            test = (REPO / b.check.split(None, 1)[1]).read_text()
+            assert f'"{page.name}"' in test, f"{where}: {b.check} does not read this page"
+        elif b.check.startswith("excerpt "):
             assert not _not_in_file(b), f"{where}: not in {b.check}: {_not_in_file(b)}"
         elif b.lang == "python":
             assert b.check in ("", "typecheck-only", "run-only", "noplugin"), where
