@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 DEMO_STAMP := $(VENV)/.installed-demo
+DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: demo test lint typecheck typecheck-examples pytest typecheck-tests bench clean
+.PHONY: demo test lint typecheck typecheck-examples pytest typecheck-tests bench docs clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -21,6 +22,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@ $(DEMO_STAMP)
 
+# the site's tools have a stamp of their own: `make test` never needs them
+$(DOCS_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[docs]'
+	touch $@
+
 demo: $(DEMO_STAMP)
 	$(BIN)/python examples/digits_mlp.py
 	$(BIN)/python examples/digits_cnn.py
@@ -29,7 +36,7 @@ demo: $(DEMO_STAMP)
 test: $(STAMP) lint typecheck typecheck-examples pytest typecheck-tests
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests typecheck_tests examples benchmarks
+	$(BIN)/ruff check src tests typecheck_tests examples benchmarks docs
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src/
@@ -44,8 +51,12 @@ pytest: $(STAMP)
 typecheck-tests: $(STAMP)
 	$(BIN)/python -m typecheck_tests
 
+# the site in site/, from docs/ and the docstrings; --strict: any broken link or reference fails
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache site

@@ -1,8 +1,9 @@
-"""shapedl as a user installs it: the wheel in a fresh environment, checked with the README.
+"""shapedl as a user installs it: the wheel in a fresh environment, checked with the guide.
 
 The wheel is built from a copy of the repository, installed with the `mypy` extra into a new
 virtual environment (no test tools, no PyTorch), and a small project outside the repository,
-written with the README's configuration and first program, is type-checked with the plugin:
+written with the configuration and first program of the guide's "Configuring mypy" page
+(docs/guide/mypy.md), is type-checked with the plugin:
 no error on the program, exactly one `[shape]` error on each of three planted bugs. Everything
 (the copy, pip's cache, the environment, the project) lives in pytest's tmp folder.
 """
@@ -19,9 +20,11 @@ import venv
 from pathlib import Path
 
 import pytest
+from docblocks import section_block
 
 REPO = Path(__file__).resolve().parents[1]
-README = (REPO / "README.md").read_text()
+INSTALLING = (REPO / "docs" / "guide" / "install.md").read_text()
+CONFIGURING = (REPO / "docs" / "guide" / "mypy.md").read_text()
 
 pytestmark = pytest.mark.install
 
@@ -62,16 +65,9 @@ B = TypeVar("B", bound=Dim)
 """
 
 
-def readme_block(section: str, lang: str) -> str:
-    """The first ```lang block of the README section headed `section`."""
-    start = README.index(section)
-    end = README.find("\n## ", start + 1)
-    m = re.search(rf"```{lang}\n(.*?)```", README[start : end if end > 0 else None], re.S)
-    assert m, f"no {lang} block in the README's {section!r}"
-    return m.group(1)
-
-
-SECTION = "### Type-checking your project"
+def guide_block(section: str, lang: str) -> str:
+    """The first ```lang block of the section headed `section` of "Configuring mypy"."""
+    return section_block(CONFIGURING, section, lang)
 
 
 def run(
@@ -106,7 +102,7 @@ def user_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert built.returncode == 0, built.stdout + built.stderr
     assert "deprecat" not in (built.stdout + built.stderr).lower()  # no setuptools banner
     (wheel,) = (tmp / "dist").glob("shapedl-*.whl")
-    assert f"pip install 'dist/{wheel.name}[mypy]'" in README  # the README names this wheel
+    assert f"pip install 'dist/{wheel.name}[mypy]'" in INSTALLING  # the guide names this wheel
     venv.create(tmp / "venv", with_pip=True)
     bin = tmp / "venv" / "bin"
     done = run([str(bin / "pip"), "install", "-q", f"{wheel}[mypy]"], env=env)
@@ -118,7 +114,7 @@ def write_project(folder: Path, config: tuple[str, str] | None) -> Path:
     folder.mkdir()
     if config:
         (folder / config[0]).write_text(config[1])
-    (folder / "model.py").write_text(readme_block(SECTION, "python"))
+    (folder / "model.py").write_text(guide_block("## A first program", "python"))
     for name, (code, _) in BUGS.items():
         body = "\n".join(line.removeprefix(" " * 8) for line in code.strip("\n").splitlines())
         (folder / name).write_text(HEADER + "\n\n" + body + "\n")
@@ -155,20 +151,20 @@ def test_the_wheel_installs_without_the_test_tools(user_env: Path) -> None:
     assert not names & {"torch", "pytest", "hypothesis", "scikit-learn", "ruff"}
 
 
-def test_the_readme_program_runs_from_the_wheel(user_env: Path, tmp_path: Path) -> None:
+def test_the_guide_program_runs_from_the_wheel(user_env: Path, tmp_path: Path) -> None:
     folder = write_project(tmp_path / "run", None)
     proc = run([str(user_env / "python"), "model.py"], cwd=folder)
     assert proc.returncode == 0, proc.stderr
     assert re.fullmatch(r"training accuracy (0\.\d\d|1\.00)\n", proc.stdout)
 
 
-def test_pyproject_config_of_the_readme(user_env: Path, tmp_path: Path) -> None:
-    config = ("pyproject.toml", readme_block(SECTION, "toml"))
+def test_pyproject_config_of_the_guide(user_env: Path, tmp_path: Path) -> None:
+    config = ("pyproject.toml", guide_block("## The configuration", "toml"))
     check(user_env, write_project(tmp_path / "toml", config), [str(user_env / "mypy")])
 
 
-def test_mypy_ini_config_of_the_readme(user_env: Path, tmp_path: Path) -> None:
-    config = ("mypy.ini", readme_block(SECTION, "ini"))
+def test_mypy_ini_config_of_the_guide(user_env: Path, tmp_path: Path) -> None:
+    config = ("mypy.ini", guide_block("## The configuration", "ini"))
     check(user_env, write_project(tmp_path / "ini", config), [str(user_env / "mypy")])
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 import torch
+from docblocks import section_block
 
 import shapedl as sd
 
@@ -14,11 +14,8 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
 
 def readme_example() -> dict[str, object]:
-    section = README[README.index("## Interop") :]
-    code = re.search(r"```python\n(.*?)```", section, re.S)
-    assert code
     namespace: dict[str, object] = {}
-    exec(code.group(1), namespace)
+    exec(section_block(README, "## Interop", "python"), namespace)
     return namespace
 
 

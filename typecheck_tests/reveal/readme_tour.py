@@ -28,7 +28,7 @@ b, t, c = x.reshape((4, 8, 784)).shape
 reveal_type(b)  # R: Size[Literal[4]]
 y = x.reshape((b * t, c))
 reveal_type(y)  # R: Tensor[tuple[Literal[32], Literal[784]], f32, NoTape]
-loss = head(h.traced()).square().mean()
+loss = head((x.traced() @ w).relu()).square().mean()
 reveal_type(loss)  # R: Tensor[tuple[()], f32, Traced]
 grads = loss.backward()
 reveal_type(grads[w])  # R: Tensor[tuple[Literal[784], Literal[128]], f32, NoTape]

@@ -128,7 +128,8 @@ class MultiHeadAttention(Module, Generic[Em, Hn, Kd, Vd]):
         num_heads: the number of heads `H`, each of width `E // H`.
         dropout: the probability of dropping an attention weight while training.
         bias: whether the projections have biases.
-        kdim, vdim: the widths of keys and values (`embed_dim` when None).
+        kdim: the width of keys (`embed_dim` when None).
+        vdim: the width of values (`embed_dim` when None).
         device: where the parameters live (the default device when None).
 
     Initialised as PyTorch does: Glorot-uniform query/key/value projections (as one

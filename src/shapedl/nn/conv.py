@@ -154,10 +154,13 @@ class Conv1d(_Conv, Generic[Ci, Co, Kn, St, Pd, Dl, Gr]):
     """A 1-d convolution over `(N, C_in, L)` inputs.
 
     Args:
-        in_channels, out_channels: channels of the input and the output.
+        in_channels: channels of the input.
+        out_channels: channels of the output.
         kernel_size: the width `K` of the kernel.
-        stride, padding, dilation, groups: as in PyTorch (`padding` may be `"same"` or
-            `"valid"`).
+        stride: as in PyTorch.
+        padding: as in PyTorch; also `"same"` or `"valid"`.
+        dilation: as in PyTorch.
+        groups: as in PyTorch.
         bias: whether to add a learned per-channel bias.
         device: where the parameters live (the default device when None).
 
@@ -206,9 +209,12 @@ class Conv2d(_Conv, Generic[Ci, Co, Kn, St, Pd, Dl, Gr]):
     """A 2-d convolution over `(N, C_in, H, W)` images.
 
     Args:
-        in_channels, out_channels: channels of the input and the output.
+        in_channels: channels of the input.
+        out_channels: channels of the output.
         kernel_size: `K` or `(KH, KW)`.
-        stride, padding, dilation: an int or a pair (`padding` may be `"same"`/`"valid"`).
+        stride: an int or a pair.
+        padding: an int or a pair, or `"same"`/`"valid"`.
+        dilation: an int or a pair.
         groups: split the channels into this many independent convolutions.
         bias: whether to add a learned per-channel bias.
         device: where the parameters live (the default device when None).

@@ -301,7 +301,8 @@ def conv1d(
         x: the input `(N, C, L)`.
         weight: the kernels `(O, C/groups, K)`.
         bias: `(O,)`, added to every position, or None.
-        stride, dilation: ints of at least 1.
+        stride: an int of at least 1.
+        dilation: an int of at least 1.
         padding: zeros on both ends, `"same"` (stride 1 only; the output keeps `L`) or
             `"valid"` (no padding).
         groups: split the channels into this many independent convolutions.
@@ -339,7 +340,8 @@ def conv2d(
         x: the input `(N, C, H, W)`.
         weight: the kernels `(O, C/groups, KH, KW)`.
         bias: `(O,)`, added to every pixel, or None.
-        stride, dilation: an int or a pair `(along H, along W)`, at least 1.
+        stride: an int or a pair `(along H, along W)`, at least 1.
+        dilation: an int or a pair `(along H, along W)`, at least 1.
         padding: zeros around the image, an int or a pair; `"same"` (stride 1 only; the output
             keeps `H, W`, an odd total pads one more at the bottom/right, as PyTorch does) or
             `"valid"` (no padding).
@@ -382,7 +384,8 @@ def conv_transpose2d(
         x: the input `(N, C, H, W)`.
         weight: `(C, O/groups, KH, KW)`, as in PyTorch.
         bias: `(O,)` or None.
-        stride, dilation: an int or a pair, at least 1.
+        stride: an int or a pair, at least 1.
+        dilation: an int or a pair, at least 1.
         padding: rows and columns cropped from each border of the full output.
         output_padding: extra rows/columns at the bottom/right (less than stride or dilation),
             to pick one of the sizes that a strided `conv2d` maps to the same input size.

@@ -104,7 +104,11 @@ class AdamW(Adam):
         (then Adam's update of p with g, weight_decay = 0)
 
     Args:
-        lr, betas, eps, amsgrad, missing: as for `Adam`.
+        lr: as for `Adam`.
+        betas: as for `Adam`.
+        eps: as for `Adam`.
+        amsgrad: as for `Adam`.
+        missing: as for `Adam`.
         weight_decay: the decoupled decay rate, >= 0 (0.01 by default).
 
     Example:
