@@ -24,8 +24,11 @@ import message_builders  # noqa: E402
 PASSED_ON = {
     "shapedl/errors.py": 1,  # shape_error itself
     "shapedl/ops/index.py": 2,  # an index rule's error, re-raised as getitem's/gather's
+    "shapedl/nn/recurrent.py": 1,  # a recurrent layer's input or state, built by its helper
     "shapedl_mypy/rules.py": 1,  # every op rule's ShapeError, reported by the plugin
-    "shapedl_mypy/hooks/nn.py": 7,  # the layers' and Sequential's, built by the runtime's code
+    "shapedl_mypy/hooks/layers.py": 4,  # a layer's check or shape function (its own file's)
+    "shapedl_mypy/hooks/nn.py": 1,  # Sequential's broken link (built with shape_error)
+    "shapedl_mypy/hooks/generic.py": 1,  # a conflict in a user's generic call (built above it)
 }
 
 

@@ -15,6 +15,7 @@ from typing_extensions import TypeVar as DefaultTypeVar
 from shapedl import dims
 from shapedl.dims import Dim as DimValue
 from shapedl.dims import Shape
+from shapedl.errors import ShapeError
 from shapedl.nn import init
 from shapedl.nn.linear import Linear, width_error
 from shapedl.nn.module import Module
@@ -62,7 +63,7 @@ def check_heads(embed_dim: DimValue, num_heads: DimValue) -> None:
         1 if few else dims.sub(embed_dim, dims.mul(dims.floordiv(embed_dim, num_heads), num_heads))
     )
     if isinstance(rest, int) and rest != 0:
-        raise ValueError(
+        raise ShapeError(
             f"MultiHeadAttention: embed_dim={embed_dim} must be divisible by num_heads={num_heads}"
         )
 

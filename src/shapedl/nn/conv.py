@@ -14,6 +14,7 @@ from typing_extensions import TypeVar as DefaultTypeVar
 
 from shapedl import dims
 from shapedl.dims import Dim, Shape
+from shapedl.errors import ShapeError
 from shapedl.nn import init
 from shapedl.nn.linear import kaiming_bound
 from shapedl.nn.module import Module
@@ -53,12 +54,13 @@ def _pair(v: Pair) -> tuple[int, int]:
 
 
 def check_groups(name: str, in_channels: Dim, out_channels: Dim, groups: Dim) -> None:
-    """The groups divide both channel counts (where they are numbers)."""
+    """The groups divide both channel counts (where they are numbers); a `ShapeError`, which is
+    a `ValueError`, as PyTorch raises."""
     counts = (in_channels, out_channels)
     if isinstance(groups, int) and any(
         isinstance(c, int) and (groups < 1 or c % groups) for c in counts
     ):
-        raise ValueError(
+        raise ShapeError(
             f"{name}: in_channels={in_channels} and out_channels={out_channels} must both be "
             f"divisible by groups={groups}"
         )

@@ -188,9 +188,8 @@ class LSTM(_Recurrent[In, H, L]):
             input).
         device: where the parameters live (the default device when None).
 
-    Returns:
-        (on call) `(output, (h_n, c_n))`: the last layer's `h` at every step, and the final
-        `h` and `c` of every layer.
+    A call returns `(output, (h_n, c_n))`: the last layer's `h` at every step, and the final
+    `h` and `c` of every layer.
 
     Raises:
         ShapeError: (on call) when the input is not `(B, T, input_size)`, or a given initial
@@ -300,9 +299,8 @@ class GRU(_Recurrent[In, H, L]):
             input).
         device: where the parameters live (the default device when None).
 
-    Returns:
-        (on call) `(output, h_n)`: the last layer's `h` at every step, and every layer's
-        final `h`.
+    A call returns `(output, h_n)`: the last layer's `h` at every step, and every layer's
+    final `h`.
 
     Raises:
         ShapeError: (on call) when the input is not `(B, T, input_size)`, or a given initial

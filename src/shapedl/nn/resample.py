@@ -36,7 +36,7 @@ AnyTensor = Tensor[Any, Any, Any]
 class Upsample(Module):
     """Resize the spatial axes to `size`, or by `scale_factor` (`ops.interpolate`).
 
-    Args:
+    Attributes:
         size: the output's spatial size (an int for every axis).
         scale_factor: the factor of every spatial size (output size floored), instead.
         mode: `"nearest"` (3-d or 4-d input) or `"bilinear"` (4-d).
