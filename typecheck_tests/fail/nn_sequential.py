@@ -45,3 +45,5 @@ chain = sd.nn.Sequential(
 )
 chain(sd.randn((3, 4)))
 sd.nn.Sequential(sd.nn.Conv2d(1, 8, 3), sd.nn.BatchNorm2d(16))  # E: [shape] Sequential: shapes (N, 8, ...) and (16,): layer 1 (BatchNorm2d) takes 16 channels at axis 1 but layer 0 gives 8
+# shape-keeping layers declared as such (nn/registry.py) pass the width through
+sd.nn.Sequential(sd.nn.Linear(4, 8), sd.nn.RMSNorm(8), sd.nn.Identity(), sd.nn.Linear(16, 2))  # E: [shape] Sequential: shapes (..., 8) and (2, 16): layer 3 (Linear) takes width 16 at axis -1 but layer 0 gives width 8

@@ -93,6 +93,7 @@ class Sigmoid(_Elementwise):
     op = staticmethod(elementwise.sigmoid)
 
 
+@register_layer(keeps=ALL)
 class Identity(Module):
     """The input, unchanged (a placeholder where a layer is optional).
 
@@ -108,6 +109,7 @@ class Identity(Module):
     __call__ = forward
 
 
+@register_layer(keeps=ALL)
 class PReLU(Module, Generic[Np]):
     """`x` where positive, `weight * x` elsewhere, with learned slopes (PyTorch's `PReLU`).
 

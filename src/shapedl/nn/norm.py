@@ -191,6 +191,7 @@ class BatchNorm2d(_BatchNorm[C], init=False):
     ranks = (4,)
 
 
+@register_layer(keeps=ALL)
 class RMSNorm(Module, Generic[N]):
     """Scale by the root mean square over the trailing `normalized_shape` axes (PyTorch's).
 
@@ -255,6 +256,7 @@ class RMSNorm(Module, Generic[N]):
     __call__ = forward
 
 
+@register_layer(keeps=ALL)
 class GroupNorm(Module, Generic[C]):
     """Normalize each group of channels of each sample, then scale and shift per channel.
 
