@@ -37,7 +37,7 @@ def keeping(x: Tensor[tuple[B, T, D]], d: Size[D]) -> None:
 def pools(x: Tensor[tuple[B, D, T, T]], h: Size[H]) -> None:
     sd.nn.AdaptiveAvgPool2d(h)(sd.ones((4,)))  # E: [arg-type] Argument 1 to "forward" of "_AdaptivePool2d" has incompatible type
     square: Tensor[tuple[B, D, H, T]] = sd.nn.AdaptiveMaxPool2d(h)(x)  # E: [assignment]
-    sd.nn.Upsample(scale_factor=2)(sd.ones((4,)))  # E: [arg-type] Argument 1 to "forward" of "Upsample" has incompatible type
+    sd.nn.Upsample(scale_factor=2)(sd.ones((4,)))  # E: [shape] interpolate: shape (4,): mode 'nearest' needs a 3-d or 4-d input, not rank 1
 
 
 x = sd.ones((2, 5, 4))

@@ -64,6 +64,7 @@ img = sd.randn((2, 3, 8, 8))
 seq = sd.randn((2, 3, 7))
 assert keep(seq, seq.shape[1]).shape == (2, 3, 7)
 up = sd.nn.Upsample(scale_factor=2)(img)
+assert_type(up, Tensor[tuple[Const[2], Const[3], Const[16], Const[16]]])  # its registration
 assert up.shape == (2, 3, 16, 16)
 two: Size[Literal[2]] = Size(2)
 assert pool(img, two).shape == (2, 3, 2, 2)

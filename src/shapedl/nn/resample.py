@@ -14,8 +14,15 @@ from typing import Any, ClassVar, Generic, TypeVar, TypeVarTuple, overload
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
+from shapedl.dims import Shape
 from shapedl.nn.module import Module
-from shapedl.ops.resample import adaptive_avg_pool2d, adaptive_max_pool2d, interpolate
+from shapedl.nn.registry import register_layer
+from shapedl.ops.resample import (
+    adaptive_avg_pool2d,
+    adaptive_max_pool2d,
+    interpolate,
+    interpolate_rule,
+)
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT, Dim, Size
 
@@ -23,6 +30,10 @@ __all__ = ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample"]
 
 Ho = DefaultTypeVar("Ho", bound=Dim, default=Any)
 Wo = DefaultTypeVar("Wo", bound=Dim, default=Any)
+# NOTE: the mypy plugin records Upsample's size, factor and mode in these (Any without it)
+Sz = DefaultTypeVar("Sz", default=Any)
+Sf = DefaultTypeVar("Sf", default=Any)
+Md = DefaultTypeVar("Md", default=Any)
 N = TypeVar("N", bound=Dim)
 C = TypeVar("C", bound=Dim)
 H = TypeVar("H", bound=Dim)
@@ -33,7 +44,18 @@ OutputSize = int | None | tuple[int | None, int | None]
 AnyTensor = Tensor[Any, Any, Any]
 
 
-class Upsample(Module):
+def _upsample_shape(x: Shape, size: object, scale_factor: object, mode: object) -> Shape:
+    """The output shape by `interpolate`'s rule (a factor is read only when it is an int: the
+    plugin records no float)."""
+    return interpolate_rule("interpolate", x, size, scale_factor, mode)
+
+
+@register_layer(
+    params=("size", "scale_factor", "mode"),
+    parse={"size": lambda v: tuple(v) if isinstance(v, list) else v},
+    shape=_upsample_shape,
+)
+class Upsample(Module, Generic[Sz, Sf, Md]):
     """Resize the spatial axes to `size`, or by `scale_factor` (`ops.interpolate`).
 
     Attributes:

@@ -28,6 +28,7 @@ from mypy.types import (
     TupleType,
     Type,
     TypeVarId,
+    TypeVarTupleType,
     TypeVarType,
     UnionType,
     UnpackType,
@@ -188,10 +189,11 @@ def call_signature(spec: LayerSpec) -> Callable[[MethodSigContext], FunctionLike
 def _widened(
     sig: CallableType, inputs: tuple[str, ...], args: list[list[Expression]]
 ) -> CallableType:
-    """Each input's dims that are not the call's own type variables (the layer's sizes, bound
-    by the receiver) become `Any`; an input of any shape (`Tensor[Any, ...]`) gets a type
-    variable of its own where mypy infers the argument from it (`conv(up(x))`)."""
-    own = {tv.id for tv in sig.variables}
+    """Each input's dims that the result is not solved from (the layer's sizes, bound by the
+    receiver, or a rank the shape function checks) become `Any`; an input of any shape gets a
+    type variable of its own where mypy infers the argument from it (`conv(up(x))`)."""
+    # NOTE: only the variables the result is solved from stay; the rest is the shape's to check
+    own = {tv.id for tv in sig.variables} & _variables(sig.ret_type)
     fresh: list[TypeVarType] = []
 
     def widen(typ: Type, inferred: bool) -> Type:
@@ -201,19 +203,19 @@ def _widened(
         if not (isinstance(t, Instance) and t.type.fullname == TENSOR and t.args):
             return typ
         shape = get_proper_type(t.args[0])
-        if isinstance(shape, TupleType):
+        if isinstance(shape, TupleType) and any(_own(i, own) for i in shape.items):
             items = [i if _own(i, own) else any_type() for i in shape.items]
             return t.copy_modified(args=[shape.copy_modified(items=items), *t.args[1:]])
-        if isinstance(shape, AnyType) and inferred:
-            n = len(fresh)
-            upper = Instance(t.type.mro[-1], [])  # NOTE: the last of every MRO is `object`
-            name = f"_Shape{n}"
-            tv = TypeVarType(
-                name, f"shapedl_mypy.{name}", TypeVarId(-2000 - n), [], upper, any_type()
-            )
-            fresh.append(tv)
-            return t.copy_modified(args=[tv, *t.args[1:]])
-        return typ
+        if not isinstance(shape, AnyType | TupleType):
+            return typ
+        if not inferred:
+            return t.copy_modified(args=[any_type(), *t.args[1:]])
+        n = len(fresh)
+        upper = Instance(t.type.mro[-1], [])  # NOTE: the last of every MRO is `object`
+        name = f"_Shape{n}"
+        tv = TypeVarType(name, f"shapedl_mypy.{name}", TypeVarId(-2000 - n), [], upper, any_type())
+        fresh.append(tv)
+        return t.copy_modified(args=[tv, *t.args[1:]])
 
     types = [
         widen(t, inferred_in_context(args[i] if i < len(args) else [])) if name in inputs else t
@@ -223,8 +225,19 @@ def _widened(
 
 
 def _own(dim: Type, own: set[TypeVarId]) -> bool:
-    """Whether a dim is (or unpacks) one of the call's own type variables."""
+    """Whether a dim is (or unpacks) one of the variables in `own`."""
     t = get_proper_type(dim)
     if isinstance(t, UnpackType):
-        return True
-    return isinstance(t, TypeVarType) and t.id in own
+        t = get_proper_type(t.type)
+    return isinstance(t, TypeVarType | TypeVarTupleType) and t.id in own
+
+
+def _variables(typ: Type) -> set[TypeVarId]:
+    """The ids of the type variables in a result type."""
+    t = get_proper_type(typ)
+    if isinstance(t, TypeVarType | TypeVarTupleType):
+        return {t.id}
+    if isinstance(t, UnpackType):
+        return _variables(t.type)
+    items = t.args if isinstance(t, Instance) else t.items if isinstance(t, TupleType) else ()
+    return set().union(*(_variables(i) for i in items))
