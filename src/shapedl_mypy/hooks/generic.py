@@ -73,6 +73,7 @@ __all__ = [
     "declares_sizes",
     "each_item",
     "explain_conflicts",
+    "fresh_variable",
     "has_any_tensor",
     "inferred_in_context",
     "own_signature",
@@ -211,10 +212,12 @@ def bind_sizes(hook: Callable[[SigC], FunctionLike] | None) -> Callable[[SigC], 
 
 
 # ---- formals that tell mypy nothing about their argument ------------------------------------
-def _free(n: int, upper: Instance) -> TypeVarType:
-    """A type variable of its own for the `n`-th `Any` of a signature's tensor formals."""
+def fresh_variable(name: str, n: int, upper: Instance) -> TypeVarType:
+    """The `n`-th type variable a hook adds to a signature under `name` (a name, and a range
+    of ids, of each hook's own, so two hooks on one signature never clash)."""
+    base = {"_Free": -1000, "_Shape": -2000}[name]
     return TypeVarType(
-        f"_Free{n}", f"shapedl_mypy._Free{n}", TypeVarId(-1000 - n), [], upper, any_type()
+        f"{name}{n}", f"shapedl_mypy.{name}{n}", TypeVarId(base - n), [], upper, any_type()
     )
 
 
@@ -237,7 +240,7 @@ def _unpin_item(sig: CallableType, named: Named, args: list[list[Expression]]) -
             args: list[Type] = []
             for a in t.args:
                 if isinstance(get_proper_type(a), AnyType):
-                    fresh.append(_free(len(fresh), upper))
+                    fresh.append(fresh_variable("_Free", len(fresh), upper))
                     args.append(fresh[-1])
                 else:
                     args.append(a)

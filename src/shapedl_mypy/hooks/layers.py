@@ -42,7 +42,7 @@ from shapedl.nn.registry import LAYERS, LayerSpec, spec_of
 from shapedl_mypy.call import Call, from_function
 from shapedl_mypy.codes import SHAPE, report
 from shapedl_mypy.convert import TENSOR, UNKNOWN, Converter, any_type, static_value, tensor_parts
-from shapedl_mypy.hooks.generic import each_item, inferred_in_context
+from shapedl_mypy.hooks.generic import each_item, fresh_variable, inferred_in_context
 from shapedl_mypy.rules import make_tensor
 
 __all__ = [
@@ -210,12 +210,9 @@ def _widened(
             return typ
         if not inferred:
             return t.copy_modified(args=[any_type(), *t.args[1:]])
-        n = len(fresh)
         upper = Instance(t.type.mro[-1], [])  # NOTE: the last of every MRO is `object`
-        name = f"_Shape{n}"
-        tv = TypeVarType(name, f"shapedl_mypy.{name}", TypeVarId(-2000 - n), [], upper, any_type())
-        fresh.append(tv)
-        return t.copy_modified(args=[tv, *t.args[1:]])
+        fresh.append(fresh_variable("_Shape", len(fresh), upper))
+        return t.copy_modified(args=[fresh[-1], *t.args[1:]])
 
     types = [
         widen(t, inferred_in_context(args[i] if i < len(args) else [])) if name in inputs else t
