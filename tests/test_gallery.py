@@ -27,7 +27,7 @@ PASSED_ON = {
     "shapedl/nn/recurrent.py": 1,  # a recurrent layer's input or state, built by its helper
     "shapedl_mypy/rules.py": 1,  # every op rule's ShapeError, reported by the plugin
     "shapedl_mypy/hooks/layers.py": 4,  # a layer's check or shape function (its own file's)
-    "shapedl_mypy/hooks/nn.py": 1,  # Sequential's broken link (built with shape_error)
+    "shapedl_mypy/hooks/nn.py": 2,  # Sequential's broken link, AddInto's sum (add's rule)
     "shapedl_mypy/hooks/generic.py": 1,  # a conflict in a user's generic call (built above it)
 }
 

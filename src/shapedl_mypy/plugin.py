@@ -241,7 +241,7 @@ class ShapedlPlugin(Plugin):
         if found is None or found[0] is not info:
             return nn.inherited_constructor(info)
         spec = found[1]
-        if spec.chain:
+        if spec.compose == "chain":
             return nn.sequential_new
         return layers.constructor_hook(spec) if spec.params or spec.check else None
 
@@ -337,8 +337,8 @@ class ShapedlPlugin(Plugin):
         layer = None if found is not None else self._layer_call(fullname)
         if layer is not None:
             owner, spec = layer
-            if spec.chain:
-                found = _safe(nn.sequential_call)
+            if spec.compose is not None:
+                found = _safe(nn.compose_call(spec.compose))
             elif spec.shape is not None:
                 hook = layers.call_hook(owner, spec)
                 found = _safe(unions.skip_stale(unions.per_member(hook)))

@@ -238,7 +238,7 @@ def _walk(value: Any, name: str, is_buffer: bool, path: set[int]) -> Iterator[An
 Layer = Callable[[Any], Any]
 
 
-@register_layer(chain=True)
+@register_layer(compose="chain")
 class Sequential(Module, Generic[*Ls]):
     """Layers applied one after the other: `Sequential(Linear(4, 8), ReLU(), Linear(8, 2))`.
 

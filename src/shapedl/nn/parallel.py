@@ -2,7 +2,9 @@
 outputs as a tuple, `AddInto` returns their sum.
 
 Like `Sequential`, the branches' types are the class's type arguments
-(`SplitInto[Linear[...], Linear[...]]`), so that a checker can type each branch's call.
+(`SplitInto[Linear[...], Linear[...]]`), so that a checker can type each branch's call: with
+the mypy plugin a `SplitInto` call is the tuple of its branches' results, and an `AddInto` call
+their broadcast sum (a `[shape]` error where they do not broadcast).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVarTuple, cast
 
 from shapedl.nn.module import Module
+from shapedl.nn.registry import register_layer
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT
 
@@ -38,6 +41,7 @@ class _Branches(Module, Generic[*Ls]):
         return iter(cast(tuple[Layer, ...], self.layers))
 
 
+@register_layer(compose="split")
 class SplitInto(_Branches[*Ls], init=False):
     """Each branch applied to the same input; their outputs as a tuple, in order.
 
@@ -54,6 +58,7 @@ class SplitInto(_Branches[*Ls], init=False):
     __call__ = forward
 
 
+@register_layer(compose="add")
 class AddInto(_Branches[*Ls], init=False):
     """Each branch applied to the same input; the sum of their outputs (broadcast).
 

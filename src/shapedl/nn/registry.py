@@ -16,7 +16,9 @@ A layer class declares, in its own file, with `@register_layer(...)`:
   the axes where it may be found), `gives` (the recorded size the output has, and its axis),
   `keeps` (the axes the layer passes through unchanged; `ALL` for a shape-keeping layer), and
   `weight` (the layer's parameter shape, shown in the message);
-- `chain`: a container whose call runs its layers one after another (`Sequential`).
+- `compose`: a container of the layers its type lists, called `"chain"` (one after another:
+  `Sequential`), `"split"` (each on the input, a tuple: `SplitInto`) or `"add"` (each on the
+  input, summed: `AddInto`).
 
 The mypy plugin reads the same declaration (it sees the decorator and imports the class's
 module when a constructor or call is checked), so a layer defined anywhere, a user's included,
@@ -59,7 +61,7 @@ class LayerSpec:
     gives: tuple[str, int] | None = None
     keeps: tuple[int, ...] | str = ()
     weight: Callable[..., Shape] | None = None
-    chain: bool = False
+    compose: str | None = None
 
     def defaults(self) -> dict[str, object]:
         """The constructor's defaults by name (an argument not given takes its default)."""
@@ -98,7 +100,7 @@ def register_layer(
     gives: tuple[str, int] | None = None,
     keeps: tuple[int, ...] | str = (),
     weight: Callable[..., Shape] | None = None,
-    chain: bool = False,
+    compose: str | None = None,
 ) -> Callable[[L], L]:
     """Register the decorated layer class (see the module's docstring)."""
 
@@ -115,7 +117,7 @@ def register_layer(
             gives,
             keeps,
             weight,
-            chain,
+            compose,
         )
         LAYERS[f"{cls.__module__}.{cls.__qualname__}"] = spec
         cls.__layer__ = spec  # type: ignore[attr-defined]

@@ -1,12 +1,13 @@
-"""`sd.nn` modules the registry does not describe: `Sequential` chains and user modules.
+"""Containers of layers (`Sequential`, `SplitInto`, `AddInto`) and user-defined modules.
 
 Every registered layer's constructor and call come from its registration (`hooks/layers.py`).
-Here: a chain (a layer registered with `chain=True`, such as `Sequential(...)`) checks
-neighbouring layers where their declarations tell (`takes`, `gives`, `keeps`: the width of a
-`Linear` after an `Embedding`, the channels of a convolution after a pool) and folds a call
-through every layer with mypy's own call checking, so each layer's hook, or its plain
-signature, applies. A user-defined module without its own `__call__` is called with the
-signature of its `forward`.
+Here: a container registered with `compose=...` calls the layers its type lists with mypy's
+own call checking, so each layer's hook, or its plain signature, applies: a `"chain"` one
+after another (and `Sequential(...)` checks neighbouring layers where their declarations tell:
+`takes`, `gives`, `keeps`, the width of a `Linear` after an `Embedding`, the channels of a
+convolution after a pool), a `"split"` each on the input (a tuple), an `"add"` each on the
+input, summed by `add`'s rule. A user-defined module without its own `__call__` is called with
+the signature of its `forward`.
 
 A subclass of a layer without its own `__init__` (`class MyLinear(nn.Linear[In, Out])`) keeps
 the layer's constructor, as at run time (not the one `dataclass_transform` would generate from
@@ -38,20 +39,23 @@ from mypy.types import (
 from mypy.typevars import fill_typevars
 
 from shapedl import dims
-from shapedl.dims import Dim
-from shapedl.errors import shape_error
+from shapedl.dims import Dim, Shape
+from shapedl.errors import ShapeError, shape_error
 from shapedl.nn.registry import ALL
+from shapedl.ops.elementwise import broadcast_rule
+from shapedl_mypy.call import Call
 from shapedl_mypy.codes import SHAPE, report
 from shapedl_mypy.convert import TENSOR, Converter, any_type, checker_named, tensor_parts
 from shapedl_mypy.hooks.layers import constructor_hook, decode, registered
+from shapedl_mypy.rules import make_tensor
 
 __all__ = [
     "MODULE",
     "call_owner",
+    "compose_call",
     "inherited_constructor",
     "inherited_init",
     "module_call_signature",
-    "sequential_call",
     "sequential_new",
 ]
 
@@ -161,30 +165,74 @@ def _have(axis: int, d: Dim) -> str:
     return f"width {d}" if axis == -1 else str(d)
 
 
-def sequential_call(ctx: MethodContext) -> Type:
-    """The type of feeding the input through every layer, as if called one by one."""
+def _results(ctx: MethodContext, chained: bool) -> list[Type] | None:
+    """Each layer's result on the input (`chained`: on the result of the layer before), as
+    if called one by one; None where the layers or the input are not known."""
     layers = _layers(ctx.type)
     if layers is None or not ctx.arg_types or len(ctx.arg_types[0]) != 1:
-        return ctx.default_return_type
+        return None
+    x = ctx.arg_types[0][0]
+    if tensor_parts(x) is None and not isinstance(get_proper_type(x), AnyType):
+        return None  # NOTE: mypy has said what is wrong with the input; the layers say nothing
     api = ctx.api
     if not isinstance(api, TypeChecker):
-        return ctx.default_return_type
-    out = ctx.arg_types[0][0]
+        return None
+    out = x
+    results: list[Type] = []
     # NOTE: no type context: each layer's result is inferred from its input alone, not from
-    # what the caller expects of the whole chain's result
+    # what the caller expects of the whole call's result
     api.expr_checker.type_context.append(None)
     try:
         for layer in layers:
-            arg = TempNode(out, context=ctx.context)
+            arg = TempNode(out if chained else x, context=ctx.context)
             out, _ = api.expr_checker.check_call(layer, [arg], [ARG_POS], ctx.context)
+            results.append(_known(ctx, out))
     finally:
         api.expr_checker.type_context.pop()
+    return results
+
+
+def _known(ctx: MethodContext, out: Type) -> Type:
+    """Past a broken layer (already reported) a tensor of unknown shape, not `Any`, which
+    `--strict` would report again where it is returned."""
     parts = tensor_parts(ctx.arg_types[0][0])
     if isinstance(get_proper_type(out), AnyType) and parts is not None:
-        # NOTE: past a broken layer (already reported) a tensor of unknown shape, not `Any`,
-        # which `--strict` would report again where it is returned
         return checker_named(ctx.api)(TENSOR, [any_type(), parts[1], parts[2]])
     return out
+
+
+def _sum(ctx: MethodContext, results: list[Type]) -> Type:
+    """The branches' results added up: their shapes broadcast by `add`'s rule."""
+    call = Call(ctx.api, ctx.context, ctx.default_return_type)
+    shapes = [call.conv.shape(p[0]) if (p := tensor_parts(r)) else None for r in results]
+    if any(shape is None for shape in shapes):
+        return ctx.default_return_type
+    shape: Shape = shapes[0]  # type: ignore[assignment]
+    try:
+        for other in shapes[1:]:
+            shape = broadcast_rule("add", shape, other)  # type: ignore[arg-type]
+    except ShapeError as err:
+        report(ctx.api, str(err), ctx.context, SHAPE)
+        return ctx.default_return_type
+    return make_tensor(call, call.conv.shape_type(shape), None, results)
+
+
+def compose_call(kind: str) -> Callable[[MethodContext], Type]:
+    """A container's call: `"chain"` the last layer's result, `"split"` the tuple of the
+    results, `"add"` their broadcast sum."""
+
+    def hook(ctx: MethodContext) -> Type:
+        results = _results(ctx, chained=kind == "chain")
+        if not results:
+            return ctx.default_return_type
+        if kind == "chain":
+            return results[-1]
+        if kind == "split":
+            fallback = checker_named(ctx.api)("builtins.tuple", [any_type()])
+            return TupleType(results, fallback)
+        return _sum(ctx, results)
+
+    return hook
 
 
 # ---- user-defined modules ------------------------------------------------------------------
@@ -268,7 +316,7 @@ def inherited_constructor(info: TypeInfo) -> Callable[[FunctionContext], Type] |
         return None
     base = next((b for b in info.mro[1:] if "__init__" in b.names), None)
     found = None if base is None else registered(base)
-    if base is None or found is None or found[0] is not base or found[1].chain:
+    if base is None or found is None or found[0] is not base or found[1].compose:
         return None
     hook = constructor_hook(found[1])
     own = fill_typevars(info)
