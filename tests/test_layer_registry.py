@@ -53,6 +53,7 @@ def test_a_users_layer_is_checked_by_its_registration(tmp_path: Path, layer_modu
     config = str(REPO / "pyproject.toml")
     args = ["--config-file", config, "--cache-dir", str(tmp_path / "cache")]
     out, err, status = api.run([*args, "--show-traceback", str(program)])
+    assert layer_module not in out.replace(f"{layer_module}.Patches", ""), out  # the layer is clean
     lines = [line.split(": ", 1)[1] for line in out.splitlines() if line.startswith(str(program))]
     assert lines[0] == f'note: Revealed type is "{layer_module}.Patches[Literal[4]]"'
     assert lines[1] == (
@@ -79,3 +80,26 @@ def test_the_runtime_says_the_same(layer_module: str) -> None:
     assert str(err.value) == (
         "Patches: shape (2, 3, 8, 8): size 8 at axis 2 is not a multiple of the patch 3"
     )
+
+
+def test_a_layer_whose_module_fails_to_import_is_only_not_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plugin imports a registered layer's module for its declaration; a module that
+    raises on import gives mypy's own types, never a crash or a false error."""
+    name = f"broken_layers_{tmp_path.name}"
+    source = LAYER + "\nraise RuntimeError('this module needs a GPU at import')\n"
+    (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    program = tmp_path / "program.py"
+    program.write_text(textwrap.dedent(PROGRAM.format(module=name)))
+    config = str(REPO / "pyproject.toml")
+    args = ["--config-file", config, "--cache-dir", str(tmp_path / "cache"), "--show-traceback"]
+    out, err, status = api.run([*args, str(program)])
+    lines = [line.split(": ", 1)[1] for line in out.splitlines() if line.startswith(str(program))]
+    assert "INTERNAL ERROR" not in out + err and "Traceback" not in out + err
+    assert lines[0] == f'note: Revealed type is "{name}.Patches[Any]"', out
+    unknown = "shapedl.tensor.Tensor[Any, shapedl.types.f32, shapedl.types.NoTape]"
+    assert lines[1].endswith(f'"{unknown}"'), out
+    assert not [line for line in lines if line.startswith("error")], out
+    sys.modules.pop(name, None)

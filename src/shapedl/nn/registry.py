@@ -135,6 +135,9 @@ def spec_of(fullname: str) -> LayerSpec | None:
         try:
             obj: Any = importlib.import_module(module)
         except Exception:  # noqa: BLE001 - a user's module that does not import: no layer
+            # NOTE: not even those its decorators registered before it failed
+            for key in [k for k in LAYERS if k.startswith(f"{module}.")]:
+                del LAYERS[key]
             module, _, outer = module.rpartition(".")
             name = f"{outer}.{name}"
             continue
