@@ -15,6 +15,14 @@ S = TypeVar("S", bound=Dim)
 C = TypeVar("C", bound=Dim)
 H = TypeVar("H", bound=Dim)
 
+class Widths(nn.Module, Generic[C]):
+    def __init__(self, width: Size[C]) -> None:
+        self.width = width
+
+    def grow(self, width: Size[C]) -> None: ...
+
+
+Widths(8).grow(9)  # E: [arg-type] Argument 1 to "grow" of "Widths" has incompatible type "int"; expected "Size[Literal[8]]"
 vocab: Size[Const[11]] = Size(12)  # E: [assignment] Incompatible types in assignment (expression has type "Size[Literal[12]]", variable has type "Size[Literal[11]]")
 
 

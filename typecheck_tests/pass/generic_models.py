@@ -33,9 +33,14 @@ class Tiny(nn.Module, Generic[V, D]):
         assert_type(causal, Tensor[tuple[T, T], sd.bool_])
         return self.head(self.emb(idx))
 
+    def grow(self, width: Size[D]) -> None:
+        assert width == self.emb.embedding_dim
+
 
 model = Tiny(11, 8)
 assert_type(model, Tiny[Const[11], Const[8]])
+assert_type(Tiny(vocab=11, width=8, block=4), Tiny[Const[11], Const[8]])
+model.grow(8)  # a size the receiver already fixed, given as a literal
 assert_type(model(sd.zeros((2, 5), dtype=i64)), Tensor[tuple[Const[2], Const[5], Const[11]]])
 n_vocab: int = 11
 assert_type(Tiny(n_vocab, 8), Tiny[Dyn, Const[8]])

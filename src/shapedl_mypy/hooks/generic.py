@@ -64,6 +64,7 @@ from shapedl_mypy.convert import (
     Named,
     any_type,
     checker_named,
+    convertible,
     int_dim,
     tensor_parts,
 )
@@ -177,7 +178,8 @@ def _bind_item(ctx: FunctionSigContext | MethodSigContext, sig: CallableType) ->
     own = {tv.id: tv for tv in sig.variables}
     binding: dict[TypeVarId, Type] = {}
     types = list(sig.arg_types)
-    int_type = checker_named(ctx.api)("builtins.int", [])
+    named = checker_named(ctx.api)
+    int_type, conv = named("builtins.int", []), Converter(named)
     for i, formal in enumerate(sig.arg_types):
         size = _size_of(formal)
         actual = ctx.args[i] if i < len(ctx.args) else []
@@ -190,8 +192,8 @@ def _bind_item(ctx: FunctionSigContext | MethodSigContext, sig: CallableType) ->
         if isinstance(x, TypeVarType) and x.id in own and x.id not in binding:
             binding[x.id] = value
             types[i] = int_type
-        elif isinstance(x, AnyType):
-            types[i] = int_type
+        elif isinstance(x, AnyType) or _fits(conv, x, value):
+            types[i] = int_type  # NOTE: `Size[Const[8]]` (bound by the receiver) given an 8
     if not binding and types == list(sig.arg_types):
         return sig
     out = sig.copy_modified(
@@ -199,6 +201,14 @@ def _bind_item(ctx: FunctionSigContext | MethodSigContext, sig: CallableType) ->
     )
     expanded = get_proper_type(expand_type(out, binding))
     return expanded if isinstance(expanded, CallableType) else sig
+
+
+def _fits(conv: Converter, size: Type, value: Type) -> bool:
+    """Whether an int of type `value` can be the size `size` that is already known (equal, or
+    either one `Dyn`, which is never a static error): mypy's `int` alone is not a `Size`."""
+    if not convertible(size):
+        return False
+    return dims.same(conv.dim(size), conv.dim(value)) is not False
 
 
 def bind_sizes(hook: Callable[[SigC], FunctionLike] | None) -> Callable[[SigC], FunctionLike]:
