@@ -265,6 +265,8 @@ class ShapedlPlugin(Plugin):
         declared = self._declares(fullname)
         if declared.own is not None:
             found = generic.explain_conflicts(declared.own, found)
+        if declared.any_tensor:
+            found = generic.forgive_unions(found)
         if found is None and not declared.arithmetic:
             return None
         return _safe(canonical.result(found))
@@ -341,7 +343,7 @@ class ShapedlPlugin(Plugin):
                 found = _safe(nn.compose_call(spec.compose))
             elif spec.shape is not None:
                 hook = layers.call_hook(owner, spec)
-                found = _safe(unions.skip_stale(unions.per_member(hook)))
+                found = _safe(generic.forgive_unions(unions.skip_stale(unions.per_member(hook))))
         return self._call_hook(fullname, found)
 
     def get_function_signature_hook(

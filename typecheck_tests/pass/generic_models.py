@@ -108,3 +108,16 @@ out = encode(sd.randn((2, 5, 64)), sd.randn((2, 7, 64)), Size(5))
 assert_type(out, Tensor[tuple[Const[2], Const[5], Const[64]]])
 assert out.shape == (2, 5, 64)
 assert isinstance(out, Tensor) and out.dtype == f32
+
+
+# ---- a union (a name rebound in a loop) fed to a layer through another call ------------------
+h = sd.randn((1, 4, 8, 8))
+for conv in [nn.Conv2d(4, 4, 3, padding=1), nn.Conv2d(4, 4, 3, padding=1)]:
+    h = nn.MaxPool2d(1)(conv(h))
+    h = sd.ops.max_pool2d(conv(h), 1)
+    h = h[:, :, :4, :4]
+assert h.shape == (1, 4, 4, 4)
+wide = bool(h.shape[2] == 4)
+flat = sd.ops.flatten(sd.ones((2, 3)) if wide else sd.ones((2, 4)))
+proj = nn.Linear(3, 2)(sd.ones((2, 3)) if wide else sd.ones((5, 3)))
+assert flat.shape == (6,) and proj.shape == (2, 2)

@@ -28,11 +28,11 @@ from mypy.nodes import (
     ARG_STAR,
     ARG_STAR2,
     FUNC_NO_INFO,
+    CallExpr,
     Decorator,
     Expression,
     FuncDef,
     IntExpr,
-    RefExpr,
     SymbolNode,
     TypeInfo,
     UnaryExpr,
@@ -74,6 +74,7 @@ __all__ = [
     "declares_sizes",
     "each_item",
     "explain_conflicts",
+    "forgive_unions",
     "fresh_variable",
     "has_any_tensor",
     "inferred_in_context",
@@ -85,6 +86,8 @@ __all__ = [
 SigC = TypeVar("SigC", FunctionSigContext, MethodSigContext)
 C = TypeVar("C", FunctionContext, MethodContext)
 CANNOT_INFER = "Cannot infer value of type parameter"
+CANNOT_INFER_ANY = "Cannot infer function type argument"
+FRESH = ("_Free", "_Shape")  # the names of the type variables the hooks add
 
 
 def each_item(sig: FunctionLike, change: Callable[[CallableType], CallableType]) -> FunctionLike:
@@ -225,17 +228,19 @@ def bind_sizes(hook: Callable[[SigC], FunctionLike] | None) -> Callable[[SigC], 
 def fresh_variable(name: str, n: int, upper: Instance) -> TypeVarType:
     """The `n`-th type variable a hook adds to a signature under `name` (a name, and a range
     of ids, of each hook's own, so two hooks on one signature never clash)."""
-    base = {"_Free": -1000, "_Shape": -2000}[name]
+    base = {FRESH[0]: -1000, FRESH[1]: -2000}[name]
     return TypeVarType(
         f"{name}{n}", f"shapedl_mypy.{name}{n}", TypeVarId(base - n), [], upper, any_type()
     )
 
 
 def inferred_in_context(actuals: list[Expression]) -> bool:
-    """Whether mypy infers an argument's type from the formal (a call, an operator, a literal
-    list...), as it never does for a name or an attribute, whose type is already known: a name
-    keeps its formal as it is, so a union's members each meet it."""
-    return any(not isinstance(e, RefExpr) for e in actuals)
+    """Whether the argument is a call, whose type variables mypy solves from the formal too.
+
+    Anything else (a name, `a if c else b`) keeps its formal as it is, so that the members of
+    a union each meet it.
+    """
+    return any(isinstance(e, CallExpr) for e in actuals)
 
 
 def _unpin_item(sig: CallableType, named: Named, args: list[list[Expression]]) -> CallableType:
@@ -349,16 +354,21 @@ def _explain(ctx: FunctionContext | MethodContext, sig: CallableType) -> None:
 
 
 def _drop_cannot_infer(ctx: FunctionContext | MethodContext, names: set[str]) -> None:
-    """Take back mypy's `Cannot infer value of type parameter "B"` for this call: ours says it.
+    """Take back mypy's `Cannot infer value of type parameter "B"` for this call: ours says it."""
+    markers = tuple(f'{CANNOT_INFER} "{name}"' for name in names)
+    _drop(ctx, lambda message: message.startswith(markers))
 
-    NOTE: mypy may hold it in a watcher, to add it later (an assignment's right side is checked
+
+def _drop(ctx: FunctionContext | MethodContext, unwanted: Callable[[str], bool]) -> None:
+    """Take back mypy's errors of this call's line that `unwanted` picks.
+
+    NOTE: mypy may hold one in a watcher, to add it later (an assignment's right side is checked
     that way), so it goes from the watchers' saved errors too.
     """
     errors = ctx.api.msg.errors
-    markers = tuple(f'{CANNOT_INFER} "{name}"' for name in names)
 
     def keep(info: Any) -> bool:
-        return not (info.line == ctx.context.line and info.message.startswith(markers))
+        return not (info.line == ctx.context.line and unwanted(info.message))
 
     infos = errors.error_info_map.get(errors.file, [])
     infos[:] = [info for info in infos if keep(info)]
@@ -366,6 +376,25 @@ def _drop_cannot_infer(ctx: FunctionContext | MethodContext, names: set[str]) ->
         saved = getattr(watcher, "_filtered", None)
         if saved:
             saved[:] = [info for info in saved if keep(info)]
+
+
+def forgive_unions(hook: Callable[[C], Type] | None) -> Callable[[C], Type]:
+    """A call hook for a callable whose formals got type variables of their own (`unpinned`,
+    a layer's inputs): where a union argument (a name rebound in a loop, fed to a call) could
+    not solve them, mypy's `Cannot infer ...` is taken back; the hook, member by member, gives
+    the type, as it did before those variables existed."""
+
+    def run(ctx: C) -> Type:
+        out = ctx.default_return_type if hook is None else hook(ctx)
+        unions = any(
+            isinstance(get_proper_type(t), UnionType) for actual in ctx.arg_types for t in actual
+        )
+        if unions:
+            names = tuple(f'{CANNOT_INFER} "{name}' for name in FRESH)
+            _drop(ctx, lambda m: m.startswith(names) or m.startswith(CANNOT_INFER_ANY))
+        return out
+
+    return run
 
 
 def own_signature(node: SymbolNode | None) -> CallableType | None:
