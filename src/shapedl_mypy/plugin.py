@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from mypy.nodes import SymbolNode, TypeInfo
+from mypy.checker import TypeChecker
+from mypy.checkmember import analyze_member_access
+from mypy.nodes import Decorator, FuncDef, SymbolNode, TypeInfo
 from mypy.options import Options
 from mypy.plugin import (
     AnalyzeTypeContext,
@@ -190,6 +192,7 @@ class Declared:
     sizes: bool = False  # `Size[X]` parameters: bound from ints
     any_tensor: bool = False  # `Tensor[Any, ...]` parameters: unpinned
     own: CallableType | None = None  # a user's generic signature: conflicts explained
+    generic: bool = False  # tensor parameters shaped by its own type variables: union math
 
 
 NOTHING = Declared()
@@ -267,9 +270,32 @@ class ShapedlPlugin(Plugin):
             found = generic.explain_conflicts(declared.own, found)
         if declared.any_tensor:
             found = generic.forgive_unions(found)
-        if found is None and not declared.arithmetic:
-            return None
-        return _safe(canonical.result(found))
+        if found is not None or declared.arithmetic:
+            found = canonical.result(found)
+        if declared.generic:
+            # NOTE: after the canonical form, which would otherwise run on every such call
+            found = generic.union_math(functools.partial(self._callee, fullname), found)
+        return None if found is None else _safe(found)
+
+    def _callee(self, fullname: str, ctx: FunctionContext | MethodContext) -> Type | None:
+        """The called function's type: a method looked up on the receiver, else its own."""
+        if isinstance(ctx, MethodContext):
+            if not isinstance(ctx.api, TypeChecker):
+                return None
+            name = fullname.rpartition(".")[2]
+            return analyze_member_access(
+                name,
+                ctx.type,
+                ctx.context,
+                is_lvalue=False,
+                is_super=False,
+                is_operator=False,
+                original_type=ctx.type,
+                chk=ctx.api,
+            )
+        node = self._node(fullname)
+        node = node.func if isinstance(node, Decorator) else node
+        return node.type if isinstance(node, FuncDef) else None
 
     def _signature_hook(
         self, fullname: str, found: Callable[[SigC], FunctionLike] | None
@@ -295,6 +321,7 @@ class ShapedlPlugin(Plugin):
                     sizes=any(generic.declares_sizes(t) for t in types),
                     any_tensor=any(generic.has_any_tensor(t) for t in types),
                     own=None if fullname.startswith("shapedl.") else generic.own_signature(node),
+                    generic=any(generic.tensor_variables(t) for t in types),
                 )
             except Exception:  # noqa: BLE001
                 found = NOTHING

@@ -34,10 +34,12 @@ from mypy.nodes import (
     FuncDef,
     IntExpr,
     SymbolNode,
+    TempNode,
     TypeInfo,
     UnaryExpr,
 )
 from mypy.plugin import FunctionContext, FunctionSigContext, MethodContext, MethodSigContext
+from mypy.typeops import make_simplified_union
 from mypy.types import (
     AnyType,
     CallableType,
@@ -80,6 +82,7 @@ __all__ = [
     "inferred_in_context",
     "own_signature",
     "tensor_variables",
+    "union_math",
     "unpinned",
 ]
 
@@ -136,13 +139,13 @@ def has_any_tensor(sig: Type) -> bool:
 
 
 def tensor_variables(sig: Type) -> bool:
-    """Whether a formal's shape holds one of the callable's own type variables."""
+    """Whether a formal's shape is, or holds, one of the callable's own type variables."""
     for item in _callables(sig):
         own = {tv.id for tv in item.variables}
         for formal in item.arg_types:
             for tensor in _tensors(formal):
                 shape = get_proper_type(tensor.args[0]) if tensor.args else None
-                items = shape.items if isinstance(shape, TupleType) else []
+                items = shape.items if isinstance(shape, TupleType) else [shape] if shape else []
                 dims_ = [get_proper_type(i) for i in items]
                 if any(isinstance(d, TypeVarType) and d.id in own for d in dims_):
                     return True
@@ -418,3 +421,73 @@ def own_signature(node: SymbolNode | None) -> CallableType | None:
         )
     sig = sig.copy_modified(variables=[*extra, *sig.variables])
     return sig if tensor_variables(sig) else None
+
+
+def union_math(
+    callee: Callable[[FunctionContext | MethodContext], Type | None],
+    hook: Callable[[C], Type] | None,
+) -> Callable[[C], Type]:
+    """A call hook that types a call with a union argument member by member, where mypy could
+    not solve the callee's type variables from the union (mypy does this for overloads only).
+
+    `relu(h)` with `h` a name rebound in a loop, `Tensor[tuple[N, 8]] | Tensor[tuple[N, 4]]`,
+    against `relu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]`: the union of both calls' results,
+    when every member fits; otherwise mypy's own answer and error stay.
+    """
+
+    def run(ctx: C) -> Type:
+        out = ctx.default_return_type if hook is None else hook(ctx)
+        at = [
+            (i, get_proper_type(actual[0]))
+            for i, actual in enumerate(ctx.arg_types)
+            if len(actual) == 1 and isinstance(get_proper_type(actual[0]), UnionType)
+        ]
+        if len(at) != 1 or not isinstance(ctx.api, TypeChecker) or not _cannot_infer(ctx):
+            return out
+        target = callee(ctx)
+        if target is None:
+            return out
+        i, union = at[0]
+        assert isinstance(union, UnionType)
+        results: list[Type] = []
+        for member in union.items:
+            types = [list(actual) for actual in ctx.arg_types]
+            types[i] = [member]
+            found = _check_with(ctx, target, types)
+            if found is None:
+                return out
+            results.append(found)
+        _drop(ctx, lambda m: m.startswith((CANNOT_INFER, CANNOT_INFER_ANY)))
+        return make_simplified_union(results)
+
+    return run
+
+
+def _cannot_infer(ctx: FunctionContext | MethodContext) -> bool:
+    """Whether mypy said, on this call's line, that it cannot infer a type variable."""
+    errors = ctx.api.msg.errors
+    infos = [*errors.error_info_map.get(errors.file, [])]
+    for watcher in errors._watchers:
+        infos += getattr(watcher, "_filtered", None) or []
+    return any(
+        info.line == ctx.context.line and info.message.startswith((CANNOT_INFER, CANNOT_INFER_ANY))
+        for info in infos
+    )
+
+
+def _check_with(
+    ctx: FunctionContext | MethodContext, callee: Type, types: list[list[Type]]
+) -> Type | None:
+    """The call's type with these argument types, or None where mypy finds an error."""
+    assert isinstance(ctx.api, TypeChecker)
+    args: list[Expression] = []
+    kinds, names = [], []
+    for i, actual in enumerate(types):
+        for j, typ in enumerate(actual):
+            args.append(TempNode(typ, context=ctx.context))
+            kinds.append(ctx.arg_kinds[i][j])
+            names.append(ctx.arg_names[i][j])
+    checker = ctx.api.expr_checker
+    with ctx.api.msg.filter_errors() as watcher:
+        out, _ = checker.check_call(callee, args, kinds, ctx.context, arg_names=names)
+    return None if watcher.has_new_errors() else out
