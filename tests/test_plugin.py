@@ -117,3 +117,22 @@ def test_the_plugin_says_once_which_option_it_needs(tmp_path: Path, redefinition
     assert proc.returncode == 0, proc.stdout
     said = proc.stderr.count("set allow_redefinition_new = true")
     assert said == (0 if redefinition else 1), proc.stderr
+
+
+def test_generic_code_checks_the_same_from_a_warm_cache(tmp_path: Path) -> None:
+    """Tensor's methods as mypy reads them back from its cache type generic code as they do
+    the first time (`x * 2` once came out Traced from the cache, for a NoTape x)."""
+    cache = tmp_path / "warm_cache"
+    first = tmp_path / "first.py"
+    first.write_text("import shapedl\n")
+    program = tmp_path / "program.py"
+    ops = ["x + 1", "x - 1", "x * 2", "x / 2", "x ** 2", "2 * x", "1 - x", "x.exp()"]
+    ops += ["x.maximum(x)", "x.log_softmax()"]
+    lines = ["from typing import TypeVar", "from shapedl import Tensor"]
+    lines.append('T = TypeVar("T", bound=tuple[int, ...])')
+    lines += [f"def f{i}(x: Tensor[T]) -> Tensor[T]:\n    return {op}" for i, op in enumerate(ops)]
+    program.write_text("\n".join(lines) + "\n")
+    config = ["--config-file", str(REPO / "pyproject.toml"), "--cache-dir", str(cache)]
+    api.run([*config, str(first)])
+    out, err, status = api.run([*config, str(program)])
+    assert status == 0, out + err
