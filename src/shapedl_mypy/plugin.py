@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mypy.checker import TypeChecker
-from mypy.checkmember import analyze_member_access
 from mypy.nodes import Decorator, FuncDef, SymbolNode, TypeInfo
 from mypy.options import Options
 from mypy.plugin import (
@@ -282,17 +281,7 @@ class ShapedlPlugin(Plugin):
         if isinstance(ctx, MethodContext):
             if not isinstance(ctx.api, TypeChecker):
                 return None
-            name = fullname.rpartition(".")[2]
-            return analyze_member_access(
-                name,
-                ctx.type,
-                ctx.context,
-                is_lvalue=False,
-                is_super=False,
-                is_operator=False,
-                original_type=ctx.type,
-                chk=ctx.api,
-            )
+            return nn.member_type(ctx.api, ctx.type, fullname.rpartition(".")[2], ctx.context)
         node = self._node(fullname)
         node = node.func if isinstance(node, Decorator) else node
         return node.type if isinstance(node, FuncDef) else None

@@ -368,17 +368,15 @@ def _drop(ctx: FunctionContext | MethodContext, unwanted: Callable[[str], bool])
     NOTE: mypy may hold one in a watcher, to add it later (an assignment's right side is checked
     that way), so it goes from the watchers' saved errors too.
     """
+    for infos in _error_lists(ctx):
+        infos[:] = [i for i in infos if not (i.line == ctx.context.line and unwanted(i.message))]
+
+
+def _error_lists(ctx: FunctionContext | MethodContext) -> list[list[Any]]:
+    """mypy's errors of this file, and those its watchers hold to add later."""
     errors = ctx.api.msg.errors
-
-    def keep(info: Any) -> bool:
-        return not (info.line == ctx.context.line and unwanted(info.message))
-
-    infos = errors.error_info_map.get(errors.file, [])
-    infos[:] = [info for info in infos if keep(info)]
-    for watcher in errors._watchers:
-        saved = getattr(watcher, "_filtered", None)
-        if saved:
-            saved[:] = [info for info in saved if keep(info)]
+    held = [getattr(watcher, "_filtered", None) for watcher in errors._watchers]
+    return [errors.error_info_map.get(errors.file, []), *(h for h in held if h)]
 
 
 def forgive_unions(hook: Callable[[C], Type] | None) -> Callable[[C], Type]:
@@ -465,12 +463,9 @@ def union_math(
 
 def _cannot_infer(ctx: FunctionContext | MethodContext) -> bool:
     """Whether mypy said, on this call's line, that it cannot infer a type variable."""
-    errors = ctx.api.msg.errors
-    infos = [*errors.error_info_map.get(errors.file, [])]
-    for watcher in errors._watchers:
-        infos += getattr(watcher, "_filtered", None) or []
     return any(
         info.line == ctx.context.line and info.message.startswith((CANNOT_INFER, CANNOT_INFER_ANY))
+        for infos in _error_lists(ctx)
         for info in infos
     )
 

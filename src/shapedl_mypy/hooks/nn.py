@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from mypy.checker import TypeChecker
 from mypy.checkmember import analyze_member_access
 from mypy.maptype import map_instance_to_supertype
-from mypy.nodes import ARG_POS, GDEF, NameExpr, TempNode, TypeInfo
+from mypy.nodes import ARG_POS, GDEF, Context, NameExpr, TempNode, TypeInfo
 from mypy.plugin import ClassDefContext, FunctionContext, MethodContext, MethodSigContext
 from mypy.types import (
     AnyType,
@@ -55,6 +55,7 @@ __all__ = [
     "compose_call",
     "inherited_constructor",
     "inherited_init",
+    "member_type",
     "module_call_signature",
     "sequential_new",
 ]
@@ -258,19 +259,22 @@ def module_call_signature(ctx: MethodSigContext) -> FunctionLike:
         return default
     if not isinstance(ctx.api, TypeChecker):
         return default
-    member = get_proper_type(
-        analyze_member_access(
-            "forward",
-            t,
-            ctx.context,
-            is_lvalue=False,
-            is_super=False,
-            is_operator=False,
-            original_type=t,
-            chk=ctx.api,
-        )
-    )
+    member = get_proper_type(member_type(ctx.api, t, "forward", ctx.context))
     return member if isinstance(member, FunctionLike) else default
+
+
+def member_type(chk: TypeChecker, receiver: Type, name: str, context: Context) -> Type:
+    """The type of `receiver.name`, as mypy reads an attribute (a method bound to it)."""
+    return analyze_member_access(
+        name,
+        receiver,
+        context,
+        is_lvalue=False,
+        is_super=False,
+        is_operator=False,
+        original_type=receiver,
+        chk=chk,
+    )
 
 
 def inherited_init(ctx: ClassDefContext) -> None:
