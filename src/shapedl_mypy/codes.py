@@ -1,17 +1,21 @@
-"""The plugin's error codes, so users can write `# type: ignore[shape]`."""
+"""The plugin's error codes, so users can write `# type: ignore[shape]`; how it reports its
+errors, and looks for or takes back mypy's own where the plugin says it better."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from mypy.errorcodes import ErrorCode
 from mypy.nodes import Context
-from mypy.plugin import CheckerPluginInterface
+from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 
-__all__ = ["SHAPE", "TAPE", "report"]
+__all__ = ["CANNOT_INFER", "CANNOT_INFER_ANY", "SHAPE", "TAPE", "report", "said", "take_back"]
 
 SHAPE = ErrorCode("shape", "Tensor shapes that cannot agree (shapedl)", "shapedl")
 TAPE = ErrorCode("tape", "backward() on an untraced or non-scalar tensor (shapedl)", "shapedl")
+CANNOT_INFER = "Cannot infer value of type parameter"
+CANNOT_INFER_ANY = "Cannot infer function type argument"
 
 
 def report(api: CheckerPluginInterface, message: str, context: Context, code: ErrorCode) -> None:
@@ -44,3 +48,34 @@ def _already_said(errors: Any, message: str, context: Context, code: ErrorCode) 
         info.line == context.line and info.code == code and info.message.startswith(op)
         for info in errors.error_info_map.get(errors.file, [])
     )
+
+
+def _error_lists(ctx: FunctionContext | MethodContext) -> list[list[Any]]:
+    """mypy's errors of this file, and those its watchers hold to add later.
+
+    NOTE: mypy may hold an error in a watcher, to add it later (an assignment's right side is
+    checked that way), so looking for one, or taking it back, looks there too.
+    """
+    errors = ctx.api.msg.errors
+    held = [getattr(watcher, "_filtered", None) for watcher in errors._watchers]
+    return [errors.error_info_map.get(errors.file, []), *(h for h in held if h)]
+
+
+def _within(info: Any, ctx: FunctionContext | MethodContext, whole: bool) -> bool:
+    """Whether an error is on this call's line (`whole`: on any line the call spans)."""
+    line = ctx.context.line
+    return bool(line <= info.line <= (ctx.context.end_line or line) if whole else info.line == line)
+
+
+def take_back(ctx: FunctionContext | MethodContext, unwanted: Callable[[str], bool]) -> None:
+    """Take back mypy's errors of this call's line that `unwanted` picks by their message."""
+    for infos in _error_lists(ctx):
+        infos[:] = [i for i in infos if not (_within(i, ctx, False) and unwanted(i.message))]
+
+
+def said(
+    ctx: FunctionContext | MethodContext, wanted: Callable[[Any], bool], whole: bool = False
+) -> bool:
+    """Whether mypy reported an error that `wanted` picks (by its `message` or `code`) on this
+    call's line (`whole`: on any line of the call, where an argument's error is reported)."""
+    return any(_within(i, ctx, whole) and wanted(i) for infos in _error_lists(ctx) for i in infos)

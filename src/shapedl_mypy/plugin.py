@@ -268,12 +268,12 @@ class ShapedlPlugin(Plugin):
         if declared.own is not None:
             found = generic.explain_conflicts(declared.own, found)
         if declared.any_tensor:
-            found = generic.forgive_unions(found)
+            found = unions.forgive_unions(found)
         if found is not None or declared.arithmetic:
             found = canonical.result(found)
         if declared.generic:
             # NOTE: after the canonical form, which would otherwise run on every such call
-            found = generic.union_math(functools.partial(self._callee, fullname), found)
+            found = unions.union_math(functools.partial(self._callee, fullname), found)
         return None if found is None else _safe(found)
 
     def _callee(self, fullname: str, ctx: FunctionContext | MethodContext) -> Type | None:
@@ -359,7 +359,7 @@ class ShapedlPlugin(Plugin):
                 found = _safe(nn.compose_call(spec.compose))
             elif spec.shape is not None:
                 hook = layers.call_hook(owner, spec)
-                found = _safe(generic.forgive_unions(unions.skip_stale(unions.per_member(hook))))
+                found = _safe(unions.forgive_unions(unions.skip_stale(unions.per_member(hook))))
         return self._call_hook(fullname, found)
 
     def get_function_signature_hook(

@@ -75,3 +75,24 @@ def test_groups_must_divide_channels():
 def test_channel_mismatch_is_a_shape_error():
     with pytest.raises(sd.ShapeError):
         sd.nn.Conv2d(3, 4, 3)(sd.ones((1, 2, 8, 8)))
+
+
+@pytest.mark.parametrize(
+    "make,message",
+    [
+        (lambda: sd.nn.Conv2d(1, 8, (3, 3, 3)), r"Conv2d: kernel_size must be an int or 2 ints"),
+        (lambda: sd.nn.Conv1d(1, 8, 3, stride=(1, 2)), r"Conv1d: stride must be an int or a 1-"),
+        (lambda: sd.nn.Conv2d(1, 8, 3, dilation=(1,)), r"Conv2d: dilation must be an int or 2"),
+        (lambda: sd.nn.ConvTranspose2d(1, 8, (2, 2, 2)), r"ConvTranspose2d: kernel_size must"),
+    ],
+)
+def test_sizes_of_the_wrong_length_are_refused_at_construction(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_kernel_size_is_kept_as_pytorch_keeps_it():
+    for kw in (*CONV2D, *CONV1D):
+        cls = sd.nn.Conv2d if kw in CONV2D else sd.nn.Conv1d
+        torch_cls = torch.nn.Conv2d if kw in CONV2D else torch.nn.Conv1d
+        assert cls(**kw).kernel_size == torch_cls(**kw).kernel_size

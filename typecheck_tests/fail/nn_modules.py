@@ -19,6 +19,8 @@ sd.nn.Conv2d(1, 8, 29)(img)  # E: [shape] conv2d: shapes (2, 1, 28, 28) and (8, 
 sd.nn.Conv2d(1, 8, 3)(x)  # E: [shape] conv2d: shapes (5, 4) and (8, 1, 3, 3)
 sd.nn.Conv1d(3, 4, 3)(sd.ones((1, 2, 10)))  # E: [shape] conv1d: shapes (1, 2, 10) and (4, 3, 3): input has 2 channels (axis 1) but the weight expects 3
 sd.nn.ConvTranspose2d(4, 1, 2, stride=2)(sd.ones((1, 8, 7, 7)))  # E: [shape] conv_transpose2d: shapes (1, 8, 7, 7) and (4, 1, 2, 2): input has 8 channels (axis 1) but the weight expects 4 (axis 0)
+sd.nn.Conv2d(1, 8, (3, 3, 3))  # E: [shape] Conv2d: kernel_size must be an int or 2 ints, got (3, 3, 3)
+sd.nn.MaxPool2d(2, stride=(1, 2, 1))  # E: [arg-type] Argument "stride" to "MaxPool2d" has incompatible type "tuple[int, int, int]"
 sd.nn.MaxPool2d(2)(x)  # E: [shape] max_pool2d: shape (5, 4): the input must have rank 4
 sd.nn.AvgPool2d(30)(img)  # E: [shape] avg_pool2d: shape (2, 1, 28, 28): output size
 sd.nn.Flatten(1, 3)(x)  # E: [shape] flatten: shape (5, 4): end_axis 3 is out of range for rank 2

@@ -1,9 +1,11 @@
 """The issue 11 layers without the plugin (mypy and pyright alike): `Size`-typed widths bind
-the type parameters, plain ints give `Any`, LSTM's hidden width reaches its output."""
+the type parameters, plain ints give `Any`, LSTM's hidden width reaches its output. The
+default `num_layers` is recorded by the plugin only (the constructor is LSTM's and GRU's
+base's, and a base cannot write a subclass's type arguments for other checkers)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar, assert_type
+from typing import Any, TypeVar, assert_type
 
 import shapedl as sd
 from shapedl import NoTape, Size, Tensor, f32
@@ -16,15 +18,16 @@ H = TypeVar("H", bound=sd.Dim)
 
 def typed(x: Tensor[tuple[B, T, D]], d: Size[D], h: Size[H]) -> None:
     lstm = sd.nn.LSTM(d, h)
-    assert_type(lstm, sd.nn.LSTM[D, H, Literal[1]])
+    assert_type(lstm, sd.nn.LSTM[D, H, Any])
     out, (h_n, _) = lstm(x)
     assert_type(out, Tensor[tuple[B, T, H], f32, NoTape])
-    assert_type(h_n, Tensor[tuple[Literal[1], B, H], f32, NoTape])
+    assert_type(h_n, Tensor[tuple[Any, B, H], f32, NoTape])
     assert_type(sd.nn.GRU(d, h)(x)[0], Tensor[tuple[B, T, H], f32, NoTape])
     assert_type(sd.nn.RMSNorm(d)(x), Tensor[tuple[B, T, D], f32, NoTape])
     assert_type(sd.nn.GroupNorm(1, d), sd.nn.GroupNorm[D])
     assert_type(sd.nn.PReLU(d)(x), Tensor[tuple[B, T, D], f32, NoTape])
-    assert_type(sd.nn.AdaptiveAvgPool2d(h), sd.nn.AdaptiveAvgPool2d[H, H])
+    assert_type(sd.nn.AdaptiveAvgPool2d((h, h)), sd.nn.AdaptiveAvgPool2d[H, H])
+    assert_type(sd.nn.AdaptiveAvgPool2d(h), sd.nn.AdaptiveAvgPool2d[Any, Any])  # plugin: [H, H]
     sd.nn.LSTM(h, h)(x)  # E: [arg-type] Argument 1 has incompatible type "Tensor[tuple[B, T, D], f32, NoTape]"
 
 

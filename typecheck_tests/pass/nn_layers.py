@@ -68,6 +68,11 @@ assert_type(up, Tensor[tuple[Const[2], Const[3], Const[16], Const[16]]])  # its 
 assert up.shape == (2, 3, 16, 16)
 two: Size[Literal[2]] = Size(2)
 assert pool(img, two).shape == (2, 3, 2, 2)
+# the adaptive pools' registration records literal sizes, and a None as unknown
+tall = sd.nn.AdaptiveMaxPool2d((4, None))(img)
+assert_type(tall, Tensor[tuple[Const[2], Const[3], Const[4], Any]])
+assert tall.shape == (2, 3, 4, 8)
+assert_type(sd.nn.LSTM(4, 8), sd.nn.LSTM[Const[4], Const[8], Const[1]])
 heads = sd.nn.SplitInto(sd.nn.Linear(4, 3), sd.nn.Identity())
 first, second = heads(x)
 both = sd.nn.AddInto(sd.nn.Linear(4, 4), sd.nn.Identity())(x)

@@ -8,7 +8,8 @@ for a transposed convolution, `out_channels / groups * prod(kernel)`).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Generic, Literal
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, cast
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
@@ -45,12 +46,18 @@ Pd = DefaultTypeVar("Pd", default=Any)
 Dl = DefaultTypeVar("Dl", default=Any)
 Op = DefaultTypeVar("Op", default=Any)
 Gr = DefaultTypeVar("Gr", default=Any)
+_C = TypeVar("_C", bound=type)
 Pair = int | tuple[int, int]
-Padding = int | tuple[int, int] | Literal["same", "valid"]
+Sizes = int | tuple[int, ...]
 
 
-def _pair(v: Pair) -> tuple[int, int]:
-    return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
+def _sizes(name: str, option: str, v: Sizes, nd: int) -> tuple[int, ...]:
+    """`v` as `nd` ints (an int repeated), or a `ValueError` in the registry's words."""
+    try:
+        sizes = pair(nd)(v)
+    except ValueError as err:
+        raise ValueError(f"{name}: {option} {err}") from None
+    return cast(tuple[int, ...], sizes)  # NOTE: the ints given
 
 
 def check_groups(name: str, in_channels: Dim, out_channels: Dim, groups: Dim) -> None:
@@ -72,7 +79,7 @@ def _padding(nd: int) -> Any:
     return lambda v: v if isinstance(v, str) else sizes(v)
 
 
-def _conv_layer(name: str, nd: int, transposed: bool = False) -> Any:
+def _conv_layer(name: str, nd: int, transposed: bool = False) -> Callable[[_C], _C]:
     """The registration of a convolution layer: its geometry recorded, its op's rule."""
     sizes = pair(nd)
     geometry = ("kernel_size", "stride", "padding", *(("output_padding",) if transposed else ()))
@@ -151,14 +158,54 @@ class _Conv(Module):
             self.bias = init.uniform(zeros((self.out_channels,), device=device), -bound, bound)
 
 
+class _ConvNd(_Conv):
+    """`Conv1d` and `Conv2d`: a cross-correlation by `op` over `nd` spatial axes."""
+
+    nd: ClassVar[int]
+    op: ClassVar[staticmethod[..., Tensor[Any, Any, Any]]]
+    kernel_size: tuple[int, ...]
+    stride: Sizes
+    padding: Sizes | Literal["same", "valid"]
+    dilation: Sizes
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Sizes,
+        stride: Sizes = 1,
+        padding: Sizes | Literal["same", "valid"] = 0,
+        dilation: Sizes = 1,
+        groups: int = 1,
+        bias: bool = True,
+        *,
+        device: Device | None = None,
+    ) -> None:
+        name = type(self).__name__
+        self._channels(in_channels, out_channels, groups)
+        self.kernel_size = _sizes(name, "kernel_size", kernel_size, self.nd)
+        for option, value in (("stride", stride), ("padding", padding), ("dilation", dilation)):
+            if not isinstance(value, str):
+                _sizes(name, option, value, self.nd)
+        self.stride, self.padding, self.dilation = stride, padding, dilation
+        self._init(self.kernel_size, bias, device)
+
+    def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
+        return self.op(
+            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
+    __call__ = forward
+
+
 @_conv_layer("Conv1d", 1)
-class Conv1d(_Conv, Generic[Ci, Co, Kn, St, Pd, Dl, Gr]):
+class Conv1d(_ConvNd, Generic[Ci, Co, Kn, St, Pd, Dl, Gr], init=False):
     """A 1-d convolution over `(N, C_in, L)` inputs.
 
     Args:
         in_channels: channels of the input.
         out_channels: channels of the output.
-        kernel_size: the width `K` of the kernel.
+        kernel_size: the width `K` of the kernel (an int or a 1-tuple, as in PyTorch).
         stride: as in PyTorch.
         padding: as in PyTorch; also `"same"` or `"valid"`.
         dilation: as in PyTorch.
@@ -166,48 +213,26 @@ class Conv1d(_Conv, Generic[Ci, Co, Kn, St, Pd, Dl, Gr]):
         bias: whether to add a learned per-channel bias.
         device: where the parameters live (the default device when None).
 
+    Raises:
+        ValueError: when a size is not an int or a 1-tuple, or the groups do not divide both
+            channel counts.
+
     Shape:
         `(N, C_in, L) -> (N, C_out, (L + 2P - D*(K-1) - 1) // S + 1)`
 
     Example:
         >>> import shapedl as sd
-        >>> sd.nn.Conv1d(2, 4, 3, padding=1)(sd.ones((1, 2, 10))).shape
-        (1, 4, 10)
+        >>> conv = sd.nn.Conv1d(2, 4, 3, padding=1)
+        >>> conv.kernel_size, conv(sd.ones((1, 2, 10))).shape
+        ((3,), (1, 4, 10))
     """
 
-    kernel_size: int
-    stride: int
-    padding: int | Literal["same", "valid"]
-    dilation: int
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: int,
-        stride: int = 1,
-        padding: int | Literal["same", "valid"] = 0,
-        dilation: int = 1,
-        groups: int = 1,
-        bias: bool = True,
-        *,
-        device: Device | None = None,
-    ) -> None:
-        self._channels(in_channels, out_channels, groups)
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        self.dilation = dilation
-        self._init((kernel_size,), bias, device)
-
-    def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
-        return conv1d(
-            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
-
-    __call__ = forward
+    nd = 1
+    op = staticmethod(conv1d)
 
 
 @_conv_layer("Conv2d", 2)
-class Conv2d(_Conv, Generic[Ci, Co, Kn, St, Pd, Dl, Gr]):
+class Conv2d(_ConvNd, Generic[Ci, Co, Kn, St, Pd, Dl, Gr], init=False):
     """A 2-d convolution over `(N, C_in, H, W)` images.
 
     Args:
@@ -221,6 +246,10 @@ class Conv2d(_Conv, Generic[Ci, Co, Kn, St, Pd, Dl, Gr]):
         bias: whether to add a learned per-channel bias.
         device: where the parameters live (the default device when None).
 
+    Raises:
+        ValueError: when a size is not an int or a pair, or the groups do not divide both
+            channel counts.
+
     Shape:
         `(N, C_in, H, W) -> (N, C_out, (H + 2P - D*(K-1) - 1) // S + 1, ...)`
 
@@ -230,35 +259,8 @@ class Conv2d(_Conv, Generic[Ci, Co, Kn, St, Pd, Dl, Gr]):
         (2, 8, 26, 26)
     """
 
-    kernel_size: tuple[int, int]
-    stride: Pair
-    padding: Padding
-    dilation: Pair
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: Pair,
-        stride: Pair = 1,
-        padding: Padding = 0,
-        dilation: Pair = 1,
-        groups: int = 1,
-        bias: bool = True,
-        *,
-        device: Device | None = None,
-    ) -> None:
-        self._channels(in_channels, out_channels, groups)
-        self.kernel_size, self.stride, self.padding = _pair(kernel_size), stride, padding
-        self.dilation = dilation
-        self._init(self.kernel_size, bias, device)
-
-    def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
-        return conv2d(
-            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
-
-    __call__ = forward
+    nd = 2
+    op = staticmethod(conv2d)
 
 
 @_conv_layer("ConvTranspose2d", 2, transposed=True)
@@ -276,7 +278,7 @@ class ConvTranspose2d(_Conv, Generic[Ci, Co, Kn, St, Pd, Op, Dl, Gr]):
         (1, 1, 14, 14)
     """
 
-    kernel_size: tuple[int, int]
+    kernel_size: tuple[int, ...]
     stride: Pair
     padding: Pair
     output_padding: Pair
@@ -297,7 +299,8 @@ class ConvTranspose2d(_Conv, Generic[Ci, Co, Kn, St, Pd, Op, Dl, Gr]):
         device: Device | None = None,
     ) -> None:
         self._channels(in_channels, out_channels, groups)
-        self.kernel_size, self.stride, self.padding = _pair(kernel_size), stride, padding
+        self.kernel_size = _sizes("ConvTranspose2d", "kernel_size", kernel_size, 2)
+        self.stride, self.padding = stride, padding
         self.output_padding, self.dilation = output_padding, dilation
         self._init(self.kernel_size, bias, device, transposed=True)
 

@@ -19,6 +19,7 @@ from typing_extensions import TypeVar as DefaultTypeVar
 from shapedl.errors import ShapeError, shape_error
 from shapedl.nn import init
 from shapedl.nn.module import Module
+from shapedl.nn.registry import register_layer
 from shapedl.ops.creation import zeros
 from shapedl.ops.dropout import dropout
 from shapedl.ops.elementwise import sigmoid, tanh
@@ -40,6 +41,8 @@ L = DefaultTypeVar("L", bound=Dim, default=Any)
 B = TypeVar("B", bound=Dim)
 T = TypeVar("T", bound=Dim)
 AnyTensor = Tensor[Any, Any, Any]
+# the constructor's arguments each layer's type records, in the order of its type parameters
+SIZES = ("input_size", "hidden_size", "num_layers")
 
 
 class _Recurrent(Module, Generic[In, H, L]):
@@ -53,16 +56,46 @@ class _Recurrent(Module, Generic[In, H, L]):
     bias: bool
     dropout: float
 
-    def _build(
+    # NOTE: with the mypy plugin, the registration records the sizes from any int; without it,
+    # `Size`-typed sizes bind the type parameters and plain ints give `Any`
+    @overload
+    def __init__(
+        self,
+        input_size: Size[In],
+        hidden_size: Size[H],
+        num_layers: Size[L] = ...,
+        bias: bool = True,
+        batch_first: Literal[True] = True,
+        dropout: float = 0.0,
+        *,
+        device: Device | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
         self,
         input_size: int,
         hidden_size: int,
-        num_layers: int,
-        bias: bool,
-        dropout: float,
-        device: Device | None,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: Literal[True] = True,
+        dropout: float = 0.0,
+        *,
+        device: Device | None = None,
+    ) -> None: ...
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = True,
+        dropout: float = 0.0,
+        *,
+        device: Device | None = None,
     ) -> None:
         name = type(self).__name__
+        if batch_first is not True:
+            raise ValueError(f"{name}: only batch_first=True, (B, T, input_size) inputs")
         if input_size < 1 or hidden_size < 1 or num_layers < 1:
             raise ValueError(
                 f"{name}: input_size={input_size}, hidden_size={hidden_size} and "
@@ -170,9 +203,8 @@ class _Recurrent(Module, Generic[In, H, L]):
         )
 
 
-# NOTE: each class has its own constructor overloads: mypy does not map a self type written on
-# the base (`_Recurrent[In, H, Literal[1]]`) onto a subclass's type arguments
-class LSTM(_Recurrent[In, H, L]):
+@register_layer(params=SIZES)
+class LSTM(_Recurrent[In, H, L], init=False):
     """A long short-term memory network, batch first (PyTorch's `LSTM(batch_first=True)`).
 
     Each step: `i, f, g, o = split(x W_ih.T + b_ih + h W_hh.T + b_hh, 4)`,
@@ -209,57 +241,6 @@ class LSTM(_Recurrent[In, H, L]):
     gates = 4
     state_names = ("h0", "c0")
 
-    @overload
-    def __init__(
-        self: LSTM[In, H, Literal[1]],
-        input_size: Size[In],
-        hidden_size: Size[H],
-        num_layers: Literal[1] = 1,
-        bias: bool = True,
-        batch_first: Literal[True] = True,
-        dropout: float = 0.0,
-        *,
-        device: Device | None = None,
-    ) -> None: ...
-    @overload
-    def __init__(
-        self,
-        input_size: Size[In],
-        hidden_size: Size[H],
-        num_layers: Size[L],
-        bias: bool = True,
-        batch_first: Literal[True] = True,
-        dropout: float = 0.0,
-        *,
-        device: Device | None = None,
-    ) -> None: ...
-    @overload
-    def __init__(
-        self: LSTM[Any, Any, Any],
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: Literal[True] = True,
-        dropout: float = 0.0,
-        *,
-        device: Device | None = None,
-    ) -> None: ...
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = True,
-        dropout: float = 0.0,
-        *,
-        device: Device | None = None,
-    ) -> None:
-        if batch_first is not True:
-            raise ValueError("LSTM: only batch_first=True, (B, T, input_size) inputs")
-        self._build(input_size, hidden_size, num_layers, bias, dropout, device)
-
     def forward(
         self,
         x: Tensor[tuple[B, T, In], DT, TT],
@@ -283,7 +264,8 @@ class LSTM(_Recurrent[In, H, L]):
         return sigmoid(o) * tanh(c), c
 
 
-class GRU(_Recurrent[In, H, L]):
+@register_layer(params=SIZES)
+class GRU(_Recurrent[In, H, L], init=False):
     """A gated recurrent unit network, batch first (PyTorch's `GRU(batch_first=True)`).
 
     Each step: `r = sigmoid(x_r + h_r)`, `z = sigmoid(x_z + h_z)`, `n = tanh(x_n + r * h_n)`,
@@ -318,57 +300,6 @@ class GRU(_Recurrent[In, H, L]):
 
     gates = 3
     state_names = ("h0",)
-
-    @overload
-    def __init__(
-        self: GRU[In, H, Literal[1]],
-        input_size: Size[In],
-        hidden_size: Size[H],
-        num_layers: Literal[1] = 1,
-        bias: bool = True,
-        batch_first: Literal[True] = True,
-        dropout: float = 0.0,
-        *,
-        device: Device | None = None,
-    ) -> None: ...
-    @overload
-    def __init__(
-        self,
-        input_size: Size[In],
-        hidden_size: Size[H],
-        num_layers: Size[L],
-        bias: bool = True,
-        batch_first: Literal[True] = True,
-        dropout: float = 0.0,
-        *,
-        device: Device | None = None,
-    ) -> None: ...
-    @overload
-    def __init__(
-        self: GRU[Any, Any, Any],
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: Literal[True] = True,
-        dropout: float = 0.0,
-        *,
-        device: Device | None = None,
-    ) -> None: ...
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = True,
-        dropout: float = 0.0,
-        *,
-        device: Device | None = None,
-    ) -> None:
-        if batch_first is not True:
-            raise ValueError("GRU: only batch_first=True, (B, T, input_size) inputs")
-        self._build(input_size, hidden_size, num_layers, bias, dropout, device)
 
     def forward(
         self, x: Tensor[tuple[B, T, In], DT, TT], hx: Tensor[tuple[L, B, H], DT, Any] | None = None

@@ -76,7 +76,8 @@ class LayerSpec:
         return {**self.defaults(), **given}
 
     def recorded(self, given: dict[str, object]) -> dict[str, object]:
-        """The values the type records, from the constructor's arguments (`given`, by name)."""
+        """The values the type records, from the constructor's arguments (`given`, by name);
+        a `ValueError` naming the layer and the argument where a parse refuses one."""
         args = self.arguments(given)
         if self.record is not None:
             return self.record(**args)
@@ -84,7 +85,10 @@ class LayerSpec:
         for name in self.params:
             value = args.get(name, dims.DYN)
             parse = self.parse.get(name)
-            out[name] = value if parse is None else parse(value)
+            try:
+                out[name] = value if parse is None else parse(value)
+            except ValueError as err:
+                raise ValueError(f"{self.cls.__name__}: {name} {err}") from None
         return out
 
 
@@ -149,11 +153,16 @@ def spec_of(fullname: str) -> LayerSpec | None:
 
 
 # ---- parses shared by layers and their ops --------------------------------------------------
-def pair(n: int = 2) -> Parse:
+def pair(n: int = 2) -> Callable[[Any], tuple[Dim, ...]]:
     """`v` as `n` sizes: an int (or a size held in a variable) repeated, a sequence as given."""
 
     def parse(v: Any) -> tuple[Dim, ...]:
-        return tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
+        if not isinstance(v, (tuple, list)):
+            return (v,) * n
+        if len(v) != n:
+            many = "a 1-tuple" if n == 1 else f"{n} ints"
+            raise ValueError(f"must be an int or {many}, got {tuple(v)!r}")
+        return tuple(v)
 
     return parse
 

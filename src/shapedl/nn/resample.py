@@ -2,9 +2,8 @@
 `AdaptiveMaxPool2d`.
 
 The adaptive pools' calls keep the axes before the last two in the type, and give the
-output size of their type arguments when they were built from `Size`-typed sizes (unknown
-otherwise); `Upsample` takes `(N, C, *spatial)` and its output shape is the op's rule's to say
-(the mypy plugin's).
+output size their type records; `Upsample` takes `(N, C, *spatial)` and its output shape is
+the op's rule's to say (the mypy plugin's).
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from typing import Any, ClassVar, Generic, TypeVar, TypeVarTuple, overload
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
-from shapedl.dims import Shape
+from shapedl.dims import DYN, Shape
 from shapedl.nn.module import Module
 from shapedl.nn.registry import register_layer
 from shapedl.ops.resample import (
@@ -91,12 +90,29 @@ class Upsample(Module, Generic[Sz, Sf, Md]):
     __call__ = forward
 
 
+def _output_size(output_size: object) -> dict[str, object]:
+    """`Ho` and `Wo` from `output_size`: one size for both, or a pair; None keeps the input's
+    size, unknown here (as is anything else: the signature refuses it)."""
+    both = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    sizes = both if len(both) == 2 else (None, None)
+    return {k: DYN if v is None else v for k, v in zip(("Ho", "Wo"), sizes, strict=True)}
+
+
 class _AdaptivePool2d(Module, Generic[Ho, Wo]):
-    """An adaptive pooling layer: its class's op, to `output_size`."""
+    """An adaptive pooling layer: its class's op, to `output_size`.
+
+    With the mypy plugin, the registration records the output size from any ints; without it,
+    `Size`-typed sizes bind the type parameters (a base's constructor cannot write a single
+    size as both of a subclass's type arguments for other checkers) and plain ints give `Any`.
+    """
 
     op: ClassVar[staticmethod[[AnyTensor, OutputSize], AnyTensor]]
     output_size: OutputSize
 
+    @overload
+    def __init__(self, output_size: tuple[Size[Ho], Size[Wo]]) -> None: ...
+    @overload
+    def __init__(self, output_size: OutputSize) -> None: ...
     def __init__(self, output_size: OutputSize) -> None:
         self.output_size = output_size
 
@@ -108,7 +124,8 @@ class _AdaptivePool2d(Module, Generic[Ho, Wo]):
     __call__ = forward
 
 
-class AdaptiveAvgPool2d(_AdaptivePool2d[Ho, Wo]):
+@register_layer(params=("Ho", "Wo"), record=_output_size)
+class AdaptiveAvgPool2d(_AdaptivePool2d[Ho, Wo], init=False):
     """Average over PyTorch's adaptive windows, so the spatial size becomes `output_size`.
 
     `AdaptiveAvgPool2d(1)` is global average pooling; `None` keeps an axis's size.
@@ -127,19 +144,9 @@ class AdaptiveAvgPool2d(_AdaptivePool2d[Ho, Wo]):
 
     op = staticmethod(adaptive_avg_pool2d)
 
-    # NOTE: the overloads in each class: a self type naming the base (`[Ho, Ho]` for one size)
-    # is not mapped onto a subclass's type arguments by mypy
-    @overload
-    def __init__(self: AdaptiveAvgPool2d[Ho, Ho], output_size: Size[Ho]) -> None: ...
-    @overload
-    def __init__(self, output_size: tuple[Size[Ho], Size[Wo]]) -> None: ...
-    @overload
-    def __init__(self: AdaptiveAvgPool2d[Any, Any], output_size: OutputSize) -> None: ...
-    def __init__(self, output_size: OutputSize) -> None:
-        super().__init__(output_size)
 
-
-class AdaptiveMaxPool2d(_AdaptivePool2d[Ho, Wo]):
+@register_layer(params=("Ho", "Wo"), record=_output_size)
+class AdaptiveMaxPool2d(_AdaptivePool2d[Ho, Wo], init=False):
     """Maximum over PyTorch's adaptive windows, so the spatial size becomes `output_size`.
 
     `AdaptiveMaxPool2d(1)` is global max pooling; `None` keeps an axis's size.
@@ -157,14 +164,3 @@ class AdaptiveMaxPool2d(_AdaptivePool2d[Ho, Wo]):
     """
 
     op = staticmethod(adaptive_max_pool2d)
-
-    # NOTE: the overloads in each class: a self type naming the base (`[Ho, Ho]` for one size)
-    # is not mapped onto a subclass's type arguments by mypy
-    @overload
-    def __init__(self: AdaptiveMaxPool2d[Ho, Ho], output_size: Size[Ho]) -> None: ...
-    @overload
-    def __init__(self, output_size: tuple[Size[Ho], Size[Wo]]) -> None: ...
-    @overload
-    def __init__(self: AdaptiveMaxPool2d[Any, Any], output_size: OutputSize) -> None: ...
-    def __init__(self, output_size: OutputSize) -> None:
-        super().__init__(output_size)

@@ -9,7 +9,7 @@ residual connection and a layer norm (after the residual by default, before the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
@@ -108,27 +108,35 @@ class _Layer(Module):
     dropout1: Dropout
     dropout2: Dropout
 
-    def _setup(
+    # the attentions each layer builds first (they draw their weights first), in PyTorch's order
+    attentions: ClassVar[tuple[str, ...]]
+
+    def __init__(
         self,
         d_model: int,
-        dim_feedforward: int,
-        dropout: float,
-        activation: Activation,
-        layer_norm_eps: float,
-        bias: bool,
-        device: Device | None,
-        sublayers: int,
+        nhead: int,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: Activation = "relu",
+        layer_norm_eps: float = 1e-5,
+        norm_first: bool = False,
+        bias: bool = True,
+        *,
+        device: Device | None = None,
     ) -> None:
-        """Everything but the attention (built first: it draws its weights first), with a norm
-        and a dropout for each of the `sublayers` (2 in an encoder layer, 3 in a decoder's)."""
+        for name in self.attentions:
+            setattr(self, name, MultiHeadAttention(d_model, nhead, dropout, bias, device=device))
+        self.norm_first = norm_first
         self.linear1 = Linear(d_model, dim_feedforward, bias, device=device)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias, device=device)
         self.activation = _activation(activation)
-        # NOTE: PyTorch's order, which `repr` and `parameters()` follow: the norms, then dropouts
-        for i in range(1, sublayers + 1):
+        # NOTE: PyTorch's order, which `repr` and `parameters()` follow: the norms, then dropouts;
+        # a norm and a dropout for each sublayer (the attentions and the feed-forward block)
+        sublayers = range(1, len(self.attentions) + 2)
+        for i in sublayers:
             setattr(self, f"norm{i}", LayerNorm(d_model, layer_norm_eps, bias=bias, device=device))
-        for i in range(1, sublayers + 1):
+        for i in sublayers:
             setattr(self, f"dropout{i}", Dropout(dropout))
 
     def _ff(self, x: AnyTensor) -> AnyTensor:
@@ -142,7 +150,7 @@ class _Layer(Module):
     shape=_encoder_shape,
     inputs=("src", "src_mask"),
 )
-class TransformerEncoderLayer(_Layer, Generic[Dm]):
+class TransformerEncoderLayer(_Layer, Generic[Dm], init=False):
     """Self-attention and a feed-forward block (PyTorch's layer with `batch_first=True`).
 
     Args:
@@ -166,24 +174,8 @@ class TransformerEncoderLayer(_Layer, Generic[Dm]):
         (3, 5, 8)
     """
 
+    attentions = ("self_attn",)
     self_attn: MultiHeadAttention
-
-    def __init__(
-        self,
-        d_model: int,
-        nhead: int,
-        dim_feedforward: int = 2048,
-        dropout: float = 0.1,
-        activation: Activation = "relu",
-        layer_norm_eps: float = 1e-5,
-        norm_first: bool = False,
-        bias: bool = True,
-        *,
-        device: Device | None = None,
-    ) -> None:
-        self.self_attn = MultiHeadAttention(d_model, nhead, dropout, bias, device=device)
-        self.norm_first = norm_first
-        self._setup(d_model, dim_feedforward, dropout, activation, layer_norm_eps, bias, device, 2)
 
     def forward(
         self, src: Tensor[tuple[B, T, E], DT, TT], src_mask: Mask = None, is_causal: bool = False
@@ -213,7 +205,7 @@ class TransformerEncoderLayer(_Layer, Generic[Dm]):
     shape=_decoder_shape,
     inputs=("tgt", "memory", "tgt_mask", "memory_mask"),
 )
-class TransformerDecoderLayer(_Layer, Generic[Dm]):
+class TransformerDecoderLayer(_Layer, Generic[Dm], init=False):
     """Self-attention, attention to `memory`, and a feed-forward block (PyTorch's layer).
 
     Takes the arguments of `TransformerEncoderLayer`.
@@ -228,28 +220,11 @@ class TransformerDecoderLayer(_Layer, Generic[Dm]):
         (3, 5, 8)
     """
 
+    attentions = ("self_attn", "multihead_attn")
     self_attn: MultiHeadAttention
     multihead_attn: MultiHeadAttention
     norm3: LayerNorm
     dropout3: Dropout
-
-    def __init__(
-        self,
-        d_model: int,
-        nhead: int,
-        dim_feedforward: int = 2048,
-        dropout: float = 0.1,
-        activation: Activation = "relu",
-        layer_norm_eps: float = 1e-5,
-        norm_first: bool = False,
-        bias: bool = True,
-        *,
-        device: Device | None = None,
-    ) -> None:
-        self.self_attn = MultiHeadAttention(d_model, nhead, dropout, bias, device=device)
-        self.multihead_attn = MultiHeadAttention(d_model, nhead, dropout, bias, device=device)
-        self.norm_first = norm_first
-        self._setup(d_model, dim_feedforward, dropout, activation, layer_norm_eps, bias, device, 3)
 
     def forward(
         self,

@@ -20,7 +20,7 @@ callable whose declaration asks for it (the plugin decides once per name):
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from mypy.checker import TypeChecker
 from mypy.expandtype import expand_type
@@ -34,12 +34,10 @@ from mypy.nodes import (
     FuncDef,
     IntExpr,
     SymbolNode,
-    TempNode,
     TypeInfo,
     UnaryExpr,
 )
 from mypy.plugin import FunctionContext, FunctionSigContext, MethodContext, MethodSigContext
-from mypy.typeops import make_simplified_union
 from mypy.types import (
     AnyType,
     CallableType,
@@ -58,7 +56,7 @@ from mypy.types import (
 from shapedl import dims
 from shapedl.dims import Dim
 from shapedl.errors import shape_error
-from shapedl_mypy.codes import SHAPE, report
+from shapedl_mypy.codes import CANNOT_INFER, SHAPE, report, take_back
 from shapedl_mypy.convert import (
     SIZE,
     TENSOR,
@@ -76,20 +74,16 @@ __all__ = [
     "declares_sizes",
     "each_item",
     "explain_conflicts",
-    "forgive_unions",
     "fresh_variable",
     "has_any_tensor",
     "inferred_in_context",
     "own_signature",
     "tensor_variables",
-    "union_math",
     "unpinned",
 ]
 
 SigC = TypeVar("SigC", FunctionSigContext, MethodSigContext)
 C = TypeVar("C", FunctionContext, MethodContext)
-CANNOT_INFER = "Cannot infer value of type parameter"
-CANNOT_INFER_ANY = "Cannot infer function type argument"
 FRESH = ("_Free", "_Shape")  # the names of the type variables the hooks add
 
 
@@ -352,50 +346,10 @@ def _explain(ctx: FunctionContext | MethodContext, sig: CallableType) -> None:
                 errors.append(str(shape_error(_name(sig), [first_shape, shape], problem)))
                 names.add(tv.name)
     if errors:
-        _drop_cannot_infer(ctx, names)
+        # NOTE: ours says it: mypy's `Cannot infer value of type parameter "B"` is taken back
+        markers = tuple(f'{CANNOT_INFER} "{name}"' for name in names)
+        take_back(ctx, lambda message: message.startswith(markers))
         report(ctx.api, errors[0], ctx.context, SHAPE)
-
-
-def _drop_cannot_infer(ctx: FunctionContext | MethodContext, names: set[str]) -> None:
-    """Take back mypy's `Cannot infer value of type parameter "B"` for this call: ours says it."""
-    markers = tuple(f'{CANNOT_INFER} "{name}"' for name in names)
-    _drop(ctx, lambda message: message.startswith(markers))
-
-
-def _drop(ctx: FunctionContext | MethodContext, unwanted: Callable[[str], bool]) -> None:
-    """Take back mypy's errors of this call's line that `unwanted` picks.
-
-    NOTE: mypy may hold one in a watcher, to add it later (an assignment's right side is checked
-    that way), so it goes from the watchers' saved errors too.
-    """
-    for infos in _error_lists(ctx):
-        infos[:] = [i for i in infos if not (i.line == ctx.context.line and unwanted(i.message))]
-
-
-def _error_lists(ctx: FunctionContext | MethodContext) -> list[list[Any]]:
-    """mypy's errors of this file, and those its watchers hold to add later."""
-    errors = ctx.api.msg.errors
-    held = [getattr(watcher, "_filtered", None) for watcher in errors._watchers]
-    return [errors.error_info_map.get(errors.file, []), *(h for h in held if h)]
-
-
-def forgive_unions(hook: Callable[[C], Type] | None) -> Callable[[C], Type]:
-    """A call hook for a callable whose formals got type variables of their own (`unpinned`,
-    a layer's inputs): where a union argument (a name rebound in a loop, fed to a call) could
-    not solve them, mypy's `Cannot infer ...` is taken back; the hook, member by member, gives
-    the type, as it did before those variables existed."""
-
-    def run(ctx: C) -> Type:
-        out = ctx.default_return_type if hook is None else hook(ctx)
-        unions = any(
-            isinstance(get_proper_type(t), UnionType) for actual in ctx.arg_types for t in actual
-        )
-        if unions:
-            names = tuple(f'{CANNOT_INFER} "{name}' for name in FRESH)
-            _drop(ctx, lambda m: m.startswith(names) or m.startswith(CANNOT_INFER_ANY))
-        return out
-
-    return run
 
 
 def own_signature(node: SymbolNode | None) -> CallableType | None:
@@ -421,68 +375,3 @@ def own_signature(node: SymbolNode | None) -> CallableType | None:
     return sig if tensor_variables(sig) else None
 
 
-def union_math(
-    callee: Callable[[FunctionContext | MethodContext], Type | None],
-    hook: Callable[[C], Type] | None,
-) -> Callable[[C], Type]:
-    """A call hook that types a call with a union argument member by member, where mypy could
-    not solve the callee's type variables from the union (mypy does this for overloads only).
-
-    `relu(h)` with `h` a name rebound in a loop, `Tensor[tuple[N, 8]] | Tensor[tuple[N, 4]]`,
-    against `relu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]`: the union of both calls' results,
-    when every member fits; otherwise mypy's own answer and error stay.
-    """
-
-    def run(ctx: C) -> Type:
-        out = ctx.default_return_type if hook is None else hook(ctx)
-        at = [
-            (i, get_proper_type(actual[0]))
-            for i, actual in enumerate(ctx.arg_types)
-            if len(actual) == 1 and isinstance(get_proper_type(actual[0]), UnionType)
-        ]
-        if len(at) != 1 or not isinstance(ctx.api, TypeChecker) or not _cannot_infer(ctx):
-            return out
-        target = callee(ctx)
-        if target is None:
-            return out
-        i, union = at[0]
-        assert isinstance(union, UnionType)
-        results: list[Type] = []
-        for member in union.items:
-            types = [list(actual) for actual in ctx.arg_types]
-            types[i] = [member]
-            found = _check_with(ctx, target, types)
-            if found is None:
-                return out
-            results.append(found)
-        _drop(ctx, lambda m: m.startswith((CANNOT_INFER, CANNOT_INFER_ANY)))
-        return make_simplified_union(results)
-
-    return run
-
-
-def _cannot_infer(ctx: FunctionContext | MethodContext) -> bool:
-    """Whether mypy said, on this call's line, that it cannot infer a type variable."""
-    return any(
-        info.line == ctx.context.line and info.message.startswith((CANNOT_INFER, CANNOT_INFER_ANY))
-        for infos in _error_lists(ctx)
-        for info in infos
-    )
-
-
-def _check_with(
-    ctx: FunctionContext | MethodContext, callee: Type, types: list[list[Type]]
-) -> Type | None:
-    """The call's type with these argument types, or None where mypy finds an error."""
-    assert isinstance(ctx.api, TypeChecker)
-    args: list[Expression] = []
-    kinds, names = [], []
-    for i, actual in enumerate(types):
-        for j, typ in enumerate(actual):
-            args.append(TempNode(typ, context=ctx.context))
-            kinds.append(ctx.arg_kinds[i][j])
-            names.append(ctx.arg_names[i][j])
-    checker = ctx.api.expr_checker
-    with ctx.api.msg.filter_errors() as watcher:
-        out, _ = checker.check_call(callee, args, kinds, ctx.context, arg_names=names)
-    return None if watcher.has_new_errors() else out

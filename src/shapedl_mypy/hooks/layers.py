@@ -40,7 +40,7 @@ from shapedl.dims import Shape
 from shapedl.errors import NotStatic, ShapeError
 from shapedl.nn.registry import LAYERS, LayerSpec, spec_of
 from shapedl_mypy.call import Call, from_function
-from shapedl_mypy.codes import SHAPE, report
+from shapedl_mypy.codes import SHAPE, report, said
 from shapedl_mypy.convert import TENSOR, UNKNOWN, Converter, any_type, static_value, tensor_parts
 from shapedl_mypy.hooks.generic import each_item, fresh_variable, inferred_in_context
 from shapedl_mypy.rules import make_tensor
@@ -115,18 +115,26 @@ def constructor_hook(spec: LayerSpec) -> Callable[[FunctionContext], Type]:
                 typ, expr = actuals[0]
                 value = static_value(call.conv, expr, typ, call.lookup)
                 given[name] = dims.DYN if value is UNKNOWN else value
-        values = spec.recorded(given)
-        if spec.check is not None:
-            try:
+        try:
+            values = spec.recorded(given)
+            if spec.check is not None:
                 spec.check(**spec.arguments(given))
-            except (ShapeError, ValueError) as err:
+        except (ShapeError, ValueError) as err:
+            # NOTE: one bug, one error: an argument mypy refused already needs no second one
+            if not said(ctx, _refused, whole=True):
                 report(call.api, str(err), call.context, SHAPE)
+            return ctx.default_return_type
         default = get_proper_type(ctx.default_return_type)
         if not isinstance(default, Instance) or len(default.args) != len(spec.params):
             return ctx.default_return_type
         return default.copy_modified(args=[encode(call, values[p]) for p in spec.params])
 
     return hook
+
+
+def _refused(error: Any) -> bool:
+    """mypy's error that an argument does not fit the constructor's signature."""
+    return getattr(error.code, "code", None) in ("arg-type", "call-overload")
 
 
 # ---- calls ---------------------------------------------------------------------------------

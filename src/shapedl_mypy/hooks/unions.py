@@ -5,22 +5,29 @@ shape it takes; mypy splits a union receiver (`x.sum()`, `x @ w`) by itself, but
 (`w @ x`, `layer(x)`, `sd.ops.matmul(w, x)`) reaches a hook whole. `per_member` runs the hook
 once per member (every combination, up to a bound) and joins the results, so a member that does
 not fit is a `[shape]` error as it would be on its own (reported once, by `codes.report`).
+
+Calls of a user's generic function or of a layer with a union argument are typed member by
+member too (`union_math`, `forgive_unions`), where mypy alone could not solve their type
+variables from the union.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from mypy.nodes import CallExpr, Expression, IndexExpr, MemberExpr, OpExpr
+from mypy.checker import TypeChecker
+from mypy.nodes import CallExpr, Expression, IndexExpr, MemberExpr, OpExpr, TempNode
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.typeops import make_simplified_union
 from mypy.types import AnyType, TupleType, Type, UnionType, get_proper_type
 
+from shapedl_mypy.codes import CANNOT_INFER, CANNOT_INFER_ANY, said, take_back
 from shapedl_mypy.convert import tensor_parts
+from shapedl_mypy.hooks.generic import FRESH
 
-__all__ = ["per_member", "skip_stale", "stale_receiver"]
+__all__ = ["forgive_unions", "per_member", "skip_stale", "stale_receiver", "union_math"]
 
 C = TypeVar("C", FunctionContext, MethodContext)
 # NOTE: beyond this many combinations the call keeps mypy's own (union) type, unchecked
@@ -122,3 +129,85 @@ def _product(sizes: list[int]) -> int:
     for n in sizes:
         out *= n
     return out
+
+
+def forgive_unions(hook: Callable[[C], Type] | None) -> Callable[[C], Type]:
+    """A call hook for a callable whose formals got type variables of their own (`unpinned`,
+    a layer's inputs): where a union argument (a name rebound in a loop, fed to a call) could
+    not solve them, mypy's `Cannot infer ...` is taken back; the hook, member by member, gives
+    the type, as it did before those variables existed."""
+
+    def run(ctx: C) -> Type:
+        out = ctx.default_return_type if hook is None else hook(ctx)
+        unions = any(
+            isinstance(get_proper_type(t), UnionType) for actual in ctx.arg_types for t in actual
+        )
+        if unions:
+            names = tuple(f'{CANNOT_INFER} "{name}' for name in FRESH)
+            take_back(ctx, lambda m: m.startswith(names) or m.startswith(CANNOT_INFER_ANY))
+        return out
+
+    return run
+
+
+def union_math(
+    callee: Callable[[FunctionContext | MethodContext], Type | None],
+    hook: Callable[[C], Type] | None,
+) -> Callable[[C], Type]:
+    """A call hook that types a call with a union argument member by member, where mypy could
+    not solve the callee's type variables from the union (mypy does this for overloads only).
+
+    `relu(h)` with `h` a name rebound in a loop, `Tensor[tuple[N, 8]] | Tensor[tuple[N, 4]]`,
+    against `relu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]`: the union of both calls' results,
+    when every member fits; otherwise mypy's own answer and error stay.
+    """
+
+    def run(ctx: C) -> Type:
+        out = ctx.default_return_type if hook is None else hook(ctx)
+        at = [
+            (i, get_proper_type(actual[0]))
+            for i, actual in enumerate(ctx.arg_types)
+            if len(actual) == 1 and isinstance(get_proper_type(actual[0]), UnionType)
+        ]
+        if len(at) != 1 or not isinstance(ctx.api, TypeChecker) or not said(ctx, _cannot_infer):
+            return out
+        target = callee(ctx)
+        if target is None:
+            return out
+        i, union = at[0]
+        assert isinstance(union, UnionType)
+        results: list[Type] = []
+        for member in union.items:
+            types = [list(actual) for actual in ctx.arg_types]
+            types[i] = [member]
+            found = _check_with(ctx, target, types)
+            if found is None:
+                return out
+            results.append(found)
+        take_back(ctx, lambda m: m.startswith((CANNOT_INFER, CANNOT_INFER_ANY)))
+        return make_simplified_union(results)
+
+    return run
+
+
+def _check_with(
+    ctx: FunctionContext | MethodContext, callee: Type, types: list[list[Type]]
+) -> Type | None:
+    """The call's type with these argument types, or None where mypy finds an error."""
+    assert isinstance(ctx.api, TypeChecker)
+    args: list[Expression] = []
+    kinds, names = [], []
+    for i, actual in enumerate(types):
+        for j, typ in enumerate(actual):
+            args.append(TempNode(typ, context=ctx.context))
+            kinds.append(ctx.arg_kinds[i][j])
+            names.append(ctx.arg_names[i][j])
+    checker = ctx.api.expr_checker
+    with ctx.api.msg.filter_errors() as watcher:
+        out, _ = checker.check_call(callee, args, kinds, ctx.context, arg_names=names)
+    return None if watcher.has_new_errors() else out
+
+
+def _cannot_infer(info: Any) -> bool:
+    """mypy's error that it cannot infer a type variable."""
+    return str(info.message).startswith((CANNOT_INFER, CANNOT_INFER_ANY))
