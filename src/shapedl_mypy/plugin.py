@@ -210,6 +210,7 @@ class ShapedlPlugin(Plugin):
             **{f"{TYPES}.Rank{n}": _safe_analyze(spellings.rank_hook(n)) for n in range(1, 7)},
             **{name: _safe_analyze(spellings.arithmetic_hook(name)) for name in ARITHMETIC},
         }
+        self.int_sizes = spellings.IntSizes()
         self.function_signatures = {
             spec.function: _safe_sig(functools.partial(list_signature, spec))
             for spec in self.registry.values()
@@ -223,6 +224,8 @@ class ShapedlPlugin(Plugin):
         self._declared: dict[str, Declared] = {}
 
     def get_type_analyze_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type] | None:
+        if fullname == TENSOR and not self.int_sizes.inside:
+            return self.int_sizes.hook
         return self.types.get(fullname)
 
     def get_function_hook(self, fullname: str) -> FunctionHook | None:

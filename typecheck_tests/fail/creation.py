@@ -18,3 +18,4 @@ a5: Tensor[tuple[Const[4]]] = sd.arange(1, 6)  # E: [assignment]  # op: arange
 b: Tensor[Rank2[3, -2]]  # E: [shape] a dimension size must be >= 0, got -2
 d: Tensor[tuple[Const[3], Const[4]]] = sd.zeros((3, 5))  # E: [assignment]
 e: Tensor[Rank2[3, 4]] = sd.tensor([[1.0, 2.0], [3.0, 4.0]])  # E: [assignment]
+f: Tensor[tuple[int, int]] = sd.zeros((3,))  # E: [assignment] Incompatible types in assignment (expression has type "Tensor[tuple[Literal[3]], f32, NoTape]", variable has type "Tensor[tuple[Any, Any], f32, NoTape]")

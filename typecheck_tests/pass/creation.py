@@ -31,3 +31,15 @@ def widen(x: Tensor[tuple[B, C]]) -> Tensor[tuple[B, sd.Mul[Const[2], C]]]:
 
 assert widen(sd.ones((3, 5))).shape == (3, 10)
 assert j.shape == (3, 4) and k.shape == (1352,)
+
+# a size written `int` (or `Dim`) is any size: created tensors of literal sizes fit it
+as_ints: Tensor[tuple[int, int]] = sd.zeros((3, 4))
+as_dims: Tensor[tuple[sd.Dim, sd.Dim]] = sd.ones((3, 4))
+any_rank: Tensor[tuple[int, ...]] = sd.zeros((2, 3, 4))
+
+
+def twice(x: Tensor[tuple[int, ...]]) -> Tensor[tuple[int, ...]]:
+    return x * 2
+
+
+assert twice(sd.ones((2, 2))).shape == (2, 2) and any_rank.shape == (2, 3, 4)

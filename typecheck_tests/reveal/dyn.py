@@ -25,3 +25,9 @@ def unknown(t: Tensor[Any, sd.f32, sd.Traced], u: Tensor[tuple[int, ...]]) -> No
     reveal_type(t @ sd.ones((4, 5)))  # R: Tensor[Any, f32, Traced]
     reveal_type(t + 1)  # R: Tensor[Any, f32, Traced]
     reveal_type(u.sum(axis=0))  # R: Tensor[Any, f32, NoTape]
+
+
+# `int` (or `Dim`) written as a size means any size, as `Dyn` does (plugin)
+def spelled_int(a: Tensor[tuple[int, int]], b: Tensor[tuple[sd.Dim, ...]]) -> None:
+    reveal_type(a)  # R: Tensor[tuple[Any, Any], f32, NoTape]
+    reveal_type(b)  # R: Tensor[tuple[Any, ...], f32, NoTape]

@@ -1,5 +1,5 @@
-"""Type-analysis hooks: `Rank2[3, 4]` is `tuple[Const[3], Const[4]]`, and dimension arithmetic
-written in an annotation takes its canonical form."""
+"""Type-analysis hooks: `Rank2[3, 4]` is `tuple[Const[3], Const[4]]`, dimension arithmetic
+written in an annotation takes its canonical form, and `int` written as a size is `Dyn`."""
 
 from __future__ import annotations
 
@@ -8,17 +8,19 @@ from collections.abc import Callable
 from mypy.plugin import AnalyzeTypeContext
 from mypy.types import (
     AnyType,
+    Instance,
     LiteralType,
     RawExpressionType,
     TupleType,
     Type,
+    TypeAliasType,
     TypeOfAny,
 )
 
 from shapedl_mypy.codes import SHAPE
 from shapedl_mypy.convert import Converter, convertible
 
-__all__ = ["arithmetic_hook", "rank_hook"]
+__all__ = ["IntSizes", "arithmetic_hook", "rank_hook"]
 
 
 def _size(ctx: AnalyzeTypeContext, arg: Type) -> Type:
@@ -88,3 +90,59 @@ def arithmetic_hook(fullname: str) -> Callable[[AnalyzeTypeContext], Type]:
         return conv.dim_type(conv.dim(written))
 
     return hook
+
+
+class IntSizes:
+    """`Tensor[tuple[int, int]]` and `Tensor[tuple[int, ...]]` (or `Dim` for `int`): a size
+    written as `int` is any size, `Dyn`. Taken literally, `int` is one type that no literal
+    size equals (the shape argument is invariant), so `x: Tensor[tuple[int, ...]] =
+    sd.zeros((3, 4))` would be an error for a spelling that plainly means "any sizes".
+
+    The hook analyzes the annotation as mypy would (`inside` tells the plugin not to hook the
+    same `Tensor` again meanwhile), then reads its `int` sizes as `Dyn`.
+    """
+
+    def __init__(self) -> None:
+        self.inside = False
+
+    def hook(self, ctx: AnalyzeTypeContext) -> Type:
+        self.inside = True
+        try:
+            typ = ctx.api.analyze_type(ctx.type)
+        finally:
+            self.inside = False
+        if not isinstance(typ, Instance) or not typ.args:
+            return typ
+        shape = typ.args[0]
+        if isinstance(shape, TupleType) and any(_is_int(i) for i in shape.items):
+            items = [_dyn() if _is_int(i) else i for i in shape.items]
+            return typ.copy_modified(args=[shape.copy_modified(items=items), *typ.args[1:]])
+        if _is_int_tuple(shape):
+            assert isinstance(shape, Instance)
+            return typ.copy_modified(args=[shape.copy_modified(args=[_dyn()]), *typ.args[1:]])
+        return typ
+
+
+def _dyn() -> AnyType:
+    return AnyType(TypeOfAny.special_form)
+
+
+def _is_int(typ: Type) -> bool:
+    """`int` itself (or an alias of it such as `Dim`), not a literal or a subclass (`Size`)."""
+    if isinstance(typ, TypeAliasType) and typ.alias is not None and not typ.args:
+        typ = typ.alias.target
+    return (
+        isinstance(typ, Instance)
+        and typ.type.fullname == "builtins.int"
+        and typ.last_known_value is None
+    )
+
+
+def _is_int_tuple(typ: Type) -> bool:
+    """`tuple[int, ...]`."""
+    return (
+        isinstance(typ, Instance)
+        and typ.type.fullname == "builtins.tuple"
+        and len(typ.args) == 1
+        and _is_int(typ.args[0])
+    )
