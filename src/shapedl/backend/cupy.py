@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from shapedl.backend.base import Array, Backend
+
+
+@functools.cache
+def _outside() -> Any:
+    """One fused reduction: is any value of `x` outside `[low, high)`?"""
+    import cupy
+
+    # NOTE: the cast keeps uint64 honest: a value past 2**63 turns negative, so out of range
+    return cupy.ReductionKernel(
+        "T x, int64 low, int64 high",
+        "bool out",
+        "(long long)x < low || (long long)x >= high",
+        "a || b",
+        "out = a",
+        "false",
+        "shapedl_index_outside",
+    )
 
 
 class CupyBackend(Backend):
@@ -39,6 +57,12 @@ class CupyBackend(Backend):
 
     def to_numpy(self, x: Array) -> Any:
         return self.xp.asnumpy(x)
+
+    def in_bounds(self, index: Array, low: int, high: int) -> bool:
+        if index.size == 0:
+            return True
+        with self.device:  # NOTE: bool() is the one synchronisation
+            return not bool(_outside()(index, low, high))
 
 
 def cuda_available() -> bool:
