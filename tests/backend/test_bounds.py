@@ -202,6 +202,14 @@ def test_an_empty_index_is_in_range():
     np.testing.assert_array_equal(x[i].numpy(), t[ti].numpy())
 
 
+def test_rpow_gradient_is_backend_safe():
+    # NOTE: 2 ** t differentiates log(2) of a Python scalar, which CuPy's `log` refuses
+    x, t = _both(np.array([0.5, -1.0, 2.0], dtype=np.float32))
+    grads = (2.0 ** x.traced()).sum().backward()
+    (2.0 ** t.requires_grad_()).sum().backward()
+    np.testing.assert_allclose(grads[x].numpy(), t.grad.numpy(), rtol=1e-6)
+
+
 # ---- the backend method itself --------------------------------------------------------------
 IN_BOUNDS = [
     (np.array([0, 2]), 0, 3, True),
