@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import shapedl as sd
+from shapedl.backend.cupy import cuda_available
 
 # CuPy's own numbers for its compute types (cupy/_core/_routines_linalg.pxd)
 DEFAULT, TF32 = 1, 7
@@ -55,3 +56,22 @@ def test_cuda_uses_tf32_only_when_asked(cupy_calls):
 
 def test_the_numerics_option_does_not_make_another_device(cupy_calls):
     assert sd.Cuda(allow_tf32=True) == sd.Cuda(allow_tf32=False)
+
+
+@pytest.mark.skipif(not cuda_available(), reason="CuPy or a GPU is missing")
+def test_float32_products_on_the_gpu_are_float32_unless_tf32_is_allowed():
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((256, 1024)).astype(np.float32) for _ in range(2))
+    want = a.astype(np.float64) @ b.T.astype(np.float64)
+
+    def error(device: sd.Device) -> float:
+        got = (sd.from_numpy(a, device=device) @ sd.from_numpy(b, device=device).T).numpy()
+        return float(np.abs(got - want).max() / np.abs(want).max())
+
+    try:
+        assert error(sd.Cuda(allow_tf32=False)) < 1e-5
+        tf32 = error(sd.Cuda(allow_tf32=True))
+    finally:
+        sd.Cuda(allow_tf32=False)  # NOTE: CuPy's mode is the process's: give fp32 back
+    if int(sd.Cuda().xp.cuda.Device().compute_capability) >= 80:  # Ampere and later
+        assert tf32 > 1e-4, "TF32 was asked for but the product is as exact as fp32"

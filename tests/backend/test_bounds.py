@@ -17,6 +17,7 @@ import pytest
 import torch
 
 import shapedl as sd
+from shapedl.backend.cupy import CupyBackend, cuda_available
 from shapedl.backend.numpy import NumpyBackend
 
 F = torch.nn.functional
@@ -167,7 +168,12 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("make", [lambda: sd.Cpu(seed=0), cupy_like], ids=["cpu", "cupy-like"])
+# NOTE: the default device is the CPU, or the GPU under `pytest --device cuda`
+DEVICES = [sd.default_device, cupy_like]
+DEVICE_IDS = ["default-device", "cupy-like"]
+
+
+@pytest.mark.parametrize("make", DEVICES, ids=DEVICE_IDS)
 @pytest.mark.parametrize("name,call,error,message", ERRORS, ids=[e[0] for e in ERRORS])
 def test_an_index_out_of_range_raises_the_same_error_on_every_backend(
     make, name, call, error, message
@@ -180,31 +186,37 @@ def test_an_index_out_of_range_raises_the_same_error_on_every_backend(
 
 
 # ---- in range, the values are PyTorch's on the wrapping backend too -----------------------
-def _both(values: np.ndarray) -> tuple[Any, torch.Tensor]:
-    return sd.from_numpy(values, device=cupy_like()), torch.from_numpy(values)
+def _both(values: np.ndarray, dev: sd.Device) -> tuple[Any, torch.Tensor]:
+    return sd.from_numpy(values, device=dev), torch.from_numpy(values)
 
 
-def test_indices_in_range_negative_ones_included_give_torchs_values():
-    x, t = _both(np.arange(60, dtype=np.float32).reshape(3, 4, 5))
-    i, ti = _both(np.array([-1, 0, 2, -3]))
+@pytest.mark.parametrize("make", DEVICES, ids=DEVICE_IDS)
+def test_indices_in_range_negative_ones_included_give_torchs_values(make):
+    dev = make()
+    x, t = _both(np.arange(60, dtype=np.float32).reshape(3, 4, 5), dev)
+    i, ti = _both(np.array([-1, 0, 2, -3]), dev)
     np.testing.assert_array_equal(x[i].numpy(), t[ti].numpy())
     np.testing.assert_array_equal(x[:, i].numpy(), t[:, ti].numpy())
-    g, tg = _both(np.array([[[2, 0, 1, 0, 2]]]))
+    g, tg = _both(np.array([[[2, 0, 1, 0, 2]]]), dev)
     np.testing.assert_array_equal(x.gather(g, axis=0).numpy(), t.gather(0, tg).numpy())
-    w, tw = _both(np.arange(12, dtype=np.float32).reshape(6, 2))
-    e, te = _both(np.array([[5, 0, 3]]))
+    w, tw = _both(np.arange(12, dtype=np.float32).reshape(6, 2), dev)
+    e, te = _both(np.array([[5, 0, 3]]), dev)
     np.testing.assert_array_equal(sd.ops.embedding(e, w).numpy(), F.embedding(te, tw).numpy())
 
 
-def test_an_empty_index_is_in_range():
-    x, t = _both(np.ones((3, 2), dtype=np.float32))
-    i, ti = _both(np.zeros((0,), dtype=np.int64))
+@pytest.mark.parametrize("make", DEVICES, ids=DEVICE_IDS)
+def test_an_empty_index_is_in_range(make):
+    dev = make()
+    x, t = _both(np.ones((3, 2), dtype=np.float32), dev)
+    i, ti = _both(np.zeros((0,), dtype=np.int64), dev)
     np.testing.assert_array_equal(x[i].numpy(), t[ti].numpy())
 
 
-def test_rpow_gradient_is_backend_safe():
+@pytest.mark.parametrize("make", DEVICES, ids=DEVICE_IDS)
+def test_rpow_gradient_is_backend_safe(make):
+    dev = make()
     # NOTE: 2 ** t differentiates log(2) of a Python scalar, which CuPy's `log` refuses
-    x, t = _both(np.array([0.5, -1.0, 2.0], dtype=np.float32))
+    x, t = _both(np.array([0.5, -1.0, 2.0], dtype=np.float32), dev)
     grads = (2.0 ** x.traced()).sum().backward()
     (2.0 ** t.requires_grad_()).sum().backward()
     np.testing.assert_allclose(grads[x].numpy(), t.grad.numpy(), rtol=1e-6)
@@ -223,6 +235,18 @@ IN_BOUNDS = [
 ]
 
 
+BACKENDS = [
+    pytest.param(NumpyBackend, id="numpy"),
+    pytest.param(
+        CupyBackend,
+        id="cupy",
+        marks=pytest.mark.skipif(not cuda_available(), reason="CuPy or a GPU is missing"),
+    ),
+]
+
+
+@pytest.mark.parametrize("make", BACKENDS)
 @pytest.mark.parametrize("index,low,high,expected", IN_BOUNDS)
-def test_in_bounds_of_the_numpy_backend(index, low, high, expected):
-    assert NumpyBackend().in_bounds(index, low, high) is expected
+def test_in_bounds_of_each_backend(make, index, low, high, expected):
+    backend = make()
+    assert backend.in_bounds(backend.asarray(index), low, high) is expected
