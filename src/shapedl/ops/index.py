@@ -23,7 +23,7 @@ from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT, TT
 
-__all__ = ["IndexArray", "check_axis", "gather", "getitem", "out_of_range", "select"]
+__all__ = ["IndexArray", "gather", "getitem", "out_of_range", "select"]
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def out_of_range(backend: Backend, index: Array, low: int, high: int) -> tuple[i
     return int(index.min()), int(index.max())
 
 
-def check_axis(
+def _check_axis(
     op: str, shapes: list[Shape], backend: Backend, index: Array, axis: int, d: int
 ) -> None:
     """A `ShapeError` (with NumPy's words) when `index` is out of `[-d, d)` on `axis`."""
@@ -167,7 +167,7 @@ def _check_arrays(x: Tensor[Any, Any, Any], pairs: list[tuple[Item, Any]]) -> No
     axis = 0
     for item, data in pairs:
         if isinstance(item, IndexArray) and not item.boolean:
-            check_axis("getitem", [x.shape], x.device.backend, data, axis, x.shape[axis])
+            _check_axis("getitem", [x.shape], x.device.backend, data, axis, x.shape[axis])
         axis += fill if item is Ellipsis else _taken(item)
 
 
@@ -208,8 +208,9 @@ def getitem(x: Tensor[Any, DT, TT], index: Any) -> Tensor[Any, DT, TT]:
     """`x[index]` with NumPy's meaning: ints, slices, `None`, `...`, index tensors, masks.
 
     Raises:
-        ShapeError: for an int index out of range (naming the axis and its size), too many
-            indices, or a mask whose shape does not match.
+        ShapeError: for an int index out of range, or a value of an index tensor out of
+            range (naming the axis and its size, on every device), too many indices, or a
+            mask whose shape does not match.
 
     Example:
         >>> import shapedl as sd
@@ -290,7 +291,8 @@ def gather(
     `out[i][j][k] = x[i][index[i][j][k]][k]` for `axis=1`; the result has `index`'s shape.
 
     Raises:
-        ShapeError: when the ranks differ, or `index` is larger than `x` off `axis`.
+        ShapeError: when the ranks differ, `index` is larger than `x` off `axis`, or a
+            value of `index` is out of range for `axis` (on every device).
 
     Example:
         >>> import shapedl as sd
@@ -302,7 +304,7 @@ def gather(
     _index_dtype("gather", index)
     check_devices("gather", x, index)
     a, xp = axis % x.ndim, x.xp
-    check_axis("gather", [x.shape, index.shape], x.device.backend, index.data, a, x.shape[a])
+    _check_axis("gather", [x.shape, index.shape], x.device.backend, index.data, a, x.shape[a])
     key = tuple(
         index.data if k == a else xp.arange(n).reshape((-1,) + (1,) * (index.ndim - k - 1))
         for k, n in enumerate(index.shape)
@@ -316,6 +318,10 @@ def select(
 ) -> Tensor[Any, DT, TT]:
     """The slices of `x` along `axis` at the positions in the 1-d `index` (torch.index_select).
 
+    Raises:
+        ShapeError: when `index` is not 1-d, or a value of it is out of range for `axis` (on
+            every device).
+
     Example:
         >>> import shapedl as sd
         >>> sd.ones((4, 3)).select(sd.tensor([0, 0, 2]), axis=0).shape
@@ -326,5 +332,5 @@ def select(
     check_devices("select", x, index)
     a = axis % x.ndim
     positions = index.data.reshape((-1,))
-    check_axis("select", [x.shape, index.shape], x.device.backend, positions, a, x.shape[a])
+    _check_axis("select", [x.shape, index.shape], x.device.backend, positions, a, x.shape[a])
     return _scatter_back("select", x, index, (slice(None),) * a + (positions,))
