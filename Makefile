@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 DEMO_STAMP := $(VENV)/.installed-demo
 DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: demo test lint typecheck typecheck-examples pytest typecheck-tests bench docs clean
+.PHONY: demo test lint typecheck typecheck-examples pytest typecheck-tests bench bench-gpu docs clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -57,6 +57,10 @@ docs: $(DOCS_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# shapedl on sd.Cuda() against PyTorch on CUDA; where there is no GPU it says so and exits 0
+bench-gpu: $(STAMP)
+	$(BIN)/python -m benchmarks.gpu
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache site

@@ -53,10 +53,10 @@ def _torch_step(model: torch.nn.Module, x: np.ndarray, y: np.ndarray) -> Callabl
     return step
 
 
-def _cnn(n: Any, channels: int, side: int) -> Any:
+def cnn(n: Any, channels: int, side: int, inputs: int = 1) -> Any:
     """The same CNN from `sd.nn` or `torch.nn`, whose layers take the same arguments."""
     return n.Sequential(
-        n.Conv2d(1, channels, 3, padding=1),
+        n.Conv2d(inputs, channels, 3, padding=1),
         n.ReLU(),
         n.MaxPool2d(2),
         n.Conv2d(channels, 2 * channels, 3, padding=1),
@@ -88,6 +88,6 @@ def run(bench: Bench) -> None:
         x, y = _batch((1, side, side))
         bench.run(
             f"train step CNN {channels}/{2 * channels}ch on (32,1,{side},{side})",
-            _sd_step(_cnn(sd.nn, channels, side), x, y),
-            _torch_step(_cnn(torch.nn, channels, side), x, y),
+            _sd_step(cnn(sd.nn, channels, side), x, y),
+            _torch_step(cnn(torch.nn, channels, side), x, y),
         )

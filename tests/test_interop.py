@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from docblocks import section_block
 
 import shapedl as sd
+
+pytestmark = pytest.mark.cpu_only("NumPy and PyTorch share host memory with the CPU device")
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 

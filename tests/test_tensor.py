@@ -127,10 +127,15 @@ def test_gradients_by_tensor_do_not_use_equality():
 def test_numpy_protocols():
     v = randn(2, 3)
     x = sd.from_numpy(v)
-    np.testing.assert_array_equal(np.asarray(x), v)
+    np.testing.assert_array_equal(np.asarray(x), v)  # NOTE: copied to the host from a GPU
     assert np.asarray(x, dtype="float64").dtype == np.float64
-    np.testing.assert_array_equal(np.from_dlpack(x), v)
-    np.testing.assert_array_equal(torch.from_dlpack(x).numpy(), v)
+    np.testing.assert_array_equal(torch.from_dlpack(x).cpu().numpy(), v)
+
+
+@pytest.mark.cpu_only("NumPy's from_dlpack takes host memory only")
+def test_numpy_takes_a_tensor_through_dlpack():
+    v = randn(2, 3)
+    np.testing.assert_array_equal(np.from_dlpack(sd.from_numpy(v)), v)
 
 
 def test_astype_converts_values_and_sends_gradients_back_in_the_source_dtype():
@@ -225,6 +230,6 @@ def test_results_of_full_reductions_are_0d_arrays_not_numpy_scalars():
     xt = x.traced()
     for out in (x.sum(), x.mean(), x.var(), x.argmax(), sd.tensor(1.0) + 1, xt.sum() * 2):
         assert out.shape == () and hasattr(out.data, "__dlpack__")
-        assert np.from_dlpack(out).shape == ()
+        assert out.xp.from_dlpack(out).shape == ()  # NOTE: NumPy's, or CuPy's on a GPU
     grads = (xt.sum() * sd.tensor(2.0)).backward()
     assert hasattr(grads[x].data, "__dlpack__")

@@ -58,13 +58,37 @@ class Cpu(Device):
 
 
 class Cuda(Device):
-    """An NVIDIA GPU, through CuPy (install the `cuda12` or `cuda13` extra)."""
+    """An NVIDIA GPU, through CuPy (install the `cuda12` or `cuda13` extra).
 
-    def __init__(self, seed: int | None = 0, index: int = 0) -> None:
+    float32 on the GPU is float32: matrix products (`matmul`, and the convolutions built on
+    them) give the CPU's answers to about 1e-5 relative. `allow_tf32=True` lets them round
+    their inputs to TF32 (10 bits of mantissa) on tensor cores, several times faster on
+    Ampere and later GPUs but off by about 1e-3 relative; `float64` and `float16` are never
+    affected. CuPy holds this mode for the whole process, so the `Cuda` device made last
+    sets it for every `Cuda` device (and overrides CuPy's `CUPY_TF32` variable).
+
+    Args:
+        seed: seeds the device's random generator (`None`: from the operating system).
+        index: which GPU, as CUDA numbers them.
+        allow_tf32: let float32 matrix products use TF32 (default `False`, PyTorch's
+            default for matrix products too).
+
+    Raises:
+        RuntimeError: when CuPy is not installed, saying which extra installs it.
+
+    Example:
+        >>> import shapedl as sd
+        >>> fast = sd.Cuda(seed=0, allow_tf32=True)  # doctest: +SKIP
+        >>> fast.allow_tf32  # doctest: +SKIP
+        True
+    """
+
+    def __init__(self, seed: int | None = 0, index: int = 0, allow_tf32: bool = False) -> None:
         from shapedl.backend.cupy import CupyBackend
 
-        super().__init__(CupyBackend(index), seed)
+        super().__init__(CupyBackend(index, allow_tf32), seed)
         self.index = index
+        self.allow_tf32 = allow_tf32
 
     @property
     def key(self) -> tuple[str, int]:

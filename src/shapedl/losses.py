@@ -23,6 +23,7 @@ from shapedl.dims import Shape
 from shapedl.errors import shape_error
 from shapedl.ops.compare import where
 from shapedl.ops.elementwise import same_dtype
+from shapedl.ops.index import out_of_range
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT
@@ -132,10 +133,10 @@ def _picked(op: str, log_probs: Tensor[Any, DT, Any], target: Tensor[Any, Any, A
         raise TypeError(f"{op}: class indices must be an integer tensor, not {target.data.dtype}")
     a = 1 if log_probs.ndim >= 2 else 0
     classes = log_probs.shape[a]
-    if target.data.size and (int(target.data.min()) < 0 or int(target.data.max()) >= classes):
+    found = out_of_range(target.device.backend, target.data, 0, classes)
+    if found is not None:
         raise ValueError(
-            f"{op}: class indices must be in [0, {classes}), got {int(target.data.min())} "
-            f"to {int(target.data.max())}"
+            f"{op}: class indices must be in [0, {classes}), got {found[0]} to {found[1]}"
         )
     return log_probs.gather(target.unsqueeze(a), axis=a).squeeze(a)
 

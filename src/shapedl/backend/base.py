@@ -29,3 +29,15 @@ class Backend:
 
     def is_array(self, data: Any) -> bool:
         return isinstance(data, self.xp.ndarray)
+
+    def in_bounds(self, index: Array, low: int, high: int) -> bool:
+        """True where every value of the integer array `index` lies in `[low, high)`.
+
+        Ops that index ask this first and raise their own error, the same on every backend:
+        NumPy's indexing raises on an index out of range, CuPy's wraps it around silently.
+        Here by the least and greatest value; CuPy's answer is one fused reduction and one
+        value brought to the host.
+        """
+        if index.size == 0:
+            return True
+        return bool(low <= index.min()) and bool(index.max() < high)

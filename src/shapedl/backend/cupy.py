@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+import functools
+import importlib
 from typing import Any
 
 from shapedl.backend.base import Array, Backend
 
 
+@functools.cache
+def _outside() -> Any:
+    """One fused reduction: is any value of `x` outside `[low, high)`?"""
+    import cupy
+
+    # NOTE: the cast keeps uint64 honest: a value past 2**63 turns negative, so out of range
+    return cupy.ReductionKernel(
+        "T x, int64 low, int64 high",
+        "bool out",
+        "(long long)x < low || (long long)x >= high",
+        "a || b",
+        "out = a",
+        "false",
+        "shapedl_index_outside",
+    )
+
+
 class CupyBackend(Backend):
     name = "cuda"
 
-    def __init__(self, index: int = 0) -> None:
+    def __init__(self, index: int = 0, allow_tf32: bool = False) -> None:
         try:
             import cupy
         except ImportError as err:  # pragma: no cover - depends on the machine
@@ -20,6 +39,8 @@ class CupyBackend(Backend):
         self.xp = cupy
         self.index = index
         self.device = cupy.cuda.Device(index)
+        self.allow_tf32 = allow_tf32
+        set_tf32(cupy, allow_tf32)
 
     def rng(self, seed: int | None) -> Any:
         with self.device:
@@ -39,6 +60,23 @@ class CupyBackend(Backend):
 
     def to_numpy(self, x: Array) -> Any:
         return self.xp.asnumpy(x)
+
+    def in_bounds(self, index: Array, low: int, high: int) -> bool:
+        if index.size == 0:
+            return True
+        with self.device:  # NOTE: bool() is the one synchronisation
+            return not bool(_outside()(index, low, high))
+
+
+def set_tf32(cupy: Any, allow: bool) -> None:
+    """Let CuPy's float32 matrix products use TF32 tensor cores, or hold them to fp32.
+
+    CuPy keeps this mode per process and dtype, not per device; it reads `CUPY_TF32` only
+    when no mode was set, so setting it here also overrides that variable.
+    """
+    linalg = importlib.import_module("cupy._core._routines_linalg")
+    mode = linalg.COMPUTE_TYPE_TF32 if allow else linalg.COMPUTE_TYPE_DEFAULT
+    linalg.set_compute_type("float32", mode)
 
 
 def cuda_available() -> bool:

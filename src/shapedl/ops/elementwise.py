@@ -331,7 +331,10 @@ def pow(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         return g * y * x ** (y - 1)
 
     def db(g: Array, x: Any, y: Any, o: Array) -> Array:
-        return g * o * xp.log(xp.where(x > 0, x, 1)).astype(o.dtype)
+        # NOTE: an array even for `2 ** t`, where x is a Python scalar: CuPy's `where` and
+        # `log` take arrays only
+        base = xp.asarray(x, dtype=o.dtype)
+        return g * o * xp.log(xp.where(base > 0, base, 1))
 
     return _binary("pow", a, b, lambda x, y: x**y, da, db)
 

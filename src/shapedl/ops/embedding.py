@@ -11,6 +11,7 @@ from typing import Any
 from shapedl.backend import Array
 from shapedl.dims import Shape
 from shapedl.errors import shape_error, show_shape
+from shapedl.ops.index import out_of_range
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT
@@ -60,7 +61,13 @@ def embedding(index: Tensor[Any, Any, Any], weight: Tensor[Any, DT, Any]) -> Ten
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: index must be an integer tensor, got dtype {idx.dtype}")
     vocab = weight.shape[0]
-    _check_range(idx, vocab, weight.shape)
+    found = out_of_range(weight.device.backend, idx, 0, vocab)
+    if found is not None:
+        raise IndexError(
+            f"embedding: index {found[0] if found[0] < 0 else found[1]} is out of range for a "
+            f"vocabulary of {vocab} rows (weight shape {show_shape(weight.shape)}); indices "
+            f"must be in [0, {vocab})"
+        )
     xp = weight.xp
 
     def vjp(g: Array) -> tuple[None, Array]:
@@ -73,15 +80,3 @@ def embedding(index: Tensor[Any, Any, Any], weight: Tensor[Any, DT, Any]) -> Ten
         return None, grad.reshape(weight.shape)
 
     return record(weight.data[idx], (index, weight), vjp)
-
-
-def _check_range(idx: Array, vocab: int, shape: tuple[int, ...]) -> None:
-    if idx.size == 0:
-        return
-    low, high = int(idx.min()), int(idx.max())
-    if low < 0 or high >= vocab:
-        bad = low if low < 0 else high
-        raise IndexError(
-            f"embedding: index {bad} is out of range for a vocabulary of {vocab} rows "
-            f"(weight shape {show_shape(shape)}); indices must be in [0, {vocab})"
-        )

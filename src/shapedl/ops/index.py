@@ -16,14 +16,14 @@ from types import EllipsisType
 from typing import Any
 
 from shapedl import dims
-from shapedl.backend import Array
+from shapedl.backend import Array, Backend
 from shapedl.dims import DYN, Dim, Shape
 from shapedl.errors import shape_error
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT, TT
 
-__all__ = ["IndexArray", "gather", "getitem", "select"]
+__all__ = ["IndexArray", "gather", "getitem", "out_of_range", "select"]
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,16 @@ def _slice_size(op: str, x: Shape, axis: int, s: slice) -> Dim:
     return DYN
 
 
+def _taken(item: Item) -> int:
+    """How many axes of `x` the item indexes (`...` counted as none)."""
+    if item is None or item is Ellipsis:
+        return 0
+    return len(item.shape) if isinstance(item, IndexArray) and item.boolean else 1
+
+
 def _expand(op: str, x: Shape, index: tuple[Item, ...]) -> list[Item]:
     """`index` with its `...` (or the missing trailing axes) spelled out as full slices."""
-    used = sum(len(i.shape) if isinstance(i, IndexArray) and i.boolean else 1 for i in index)
-    used -= sum(1 for i in index if i is None or i is Ellipsis)
+    used = sum(_taken(i) for i in index)
     if sum(1 for i in index if i is Ellipsis) > 1:
         raise shape_error(op, [x], "an index can have only one ellipsis '...'")
     if used > len(x):
@@ -133,6 +139,38 @@ def getitem_rule(op: str, x: Shape, index: Item | tuple[Item, ...]) -> Shape:
     return tuple(basic[:at]) + joined + tuple(basic[at:]) if adjacent else joined + tuple(basic)
 
 
+# ---- bounds, checked on every backend ----------------------------------------------------
+def out_of_range(backend: Backend, index: Array, low: int, high: int) -> tuple[int, int] | None:
+    """`None` where every value of `index` lies in `[low, high)`, else its least and greatest.
+
+    The op raises its own error from these, before it indexes: CuPy's indexing wraps an index
+    out of range around where NumPy's raises, and the GPU must raise what the CPU raises.
+    """
+    if backend.in_bounds(index, low, high):
+        return None
+    return int(index.min()), int(index.max())
+
+
+def _check_axis(
+    op: str, shapes: list[Shape], backend: Backend, index: Array, axis: int, d: int
+) -> None:
+    """A `ShapeError` (with NumPy's words) when `index` is out of `[-d, d)` on `axis`."""
+    found = out_of_range(backend, index, -d, d)
+    if found is not None:
+        bad = found[0] if found[0] < -d else found[1]
+        raise shape_error(op, shapes, f"index {bad} is out of bounds for axis {axis} with size {d}")
+
+
+def _check_arrays(x: Tensor[Any, Any, Any], pairs: list[tuple[Item, Any]]) -> None:
+    """Bounds of each integer index array of `x[index]`, along the axis it indexes."""
+    fill = x.ndim - sum(_taken(item) for item, _ in pairs)  # the axes `...` stands for
+    axis = 0
+    for item, data in pairs:
+        if isinstance(item, IndexArray) and not item.boolean:
+            _check_axis("getitem", [x.shape], x.device.backend, data, axis, x.shape[axis])
+        axis += fill if item is Ellipsis else _taken(item)
+
+
 # ---- x[index] at run time ---------------------------------------------------------------
 def _item(x: Tensor[Any, Any, Any], item: Any) -> tuple[Item, Any]:
     """What the rule sees of one index item, and what the array module gets."""
@@ -170,8 +208,9 @@ def getitem(x: Tensor[Any, DT, TT], index: Any) -> Tensor[Any, DT, TT]:
     """`x[index]` with NumPy's meaning: ints, slices, `None`, `...`, index tensors, masks.
 
     Raises:
-        ShapeError: for an int index out of range (naming the axis and its size), too many
-            indices, or a mask whose shape does not match.
+        ShapeError: for an int index out of range, or a value of an index tensor out of
+            range (naming the axis and its size, on every device), too many indices, or a
+            mask whose shape does not match.
 
     Example:
         >>> import shapedl as sd
@@ -183,6 +222,7 @@ def getitem(x: Tensor[Any, DT, TT], index: Any) -> Tensor[Any, DT, TT]:
     """
     pairs = [_item(x, i) for i in (index if isinstance(index, tuple) else (index,))]
     getitem_rule("getitem", x.shape, tuple(p[0] for p in pairs))
+    _check_arrays(x, pairs)
     key = tuple(p[1] for p in pairs)
     fancy = any(isinstance(p[0], IndexArray) for p in pairs)
     try:
@@ -230,11 +270,8 @@ def select_rule(op: str, x: Shape, index: Shape, axis: int = 0) -> Shape:
 def _scatter_back(
     op: str, x: Tensor[Any, Any, Any], index: Tensor[Any, Any, Any], key: tuple[Any, ...]
 ) -> Tensor[Any, Any, Any]:
-    """`x.data[key]`, recorded with the scatter-add gradient; index errors become ShapeErrors."""
-    try:
-        out = x.data[key]
-    except IndexError as err:
-        raise shape_error(op, [x.shape, index.shape], str(err)) from None
+    """`x.data[key]` (its bounds checked by the caller), recorded with the scatter-add gradient."""
+    out = x.data[key]
     xp = x.xp
 
     def vjp(g: Array) -> tuple[Array, None]:
@@ -254,7 +291,8 @@ def gather(
     `out[i][j][k] = x[i][index[i][j][k]][k]` for `axis=1`; the result has `index`'s shape.
 
     Raises:
-        ShapeError: when the ranks differ, or `index` is larger than `x` off `axis`.
+        ShapeError: when the ranks differ, `index` is larger than `x` off `axis`, or a
+            value of `index` is out of range for `axis` (on every device).
 
     Example:
         >>> import shapedl as sd
@@ -266,6 +304,7 @@ def gather(
     _index_dtype("gather", index)
     check_devices("gather", x, index)
     a, xp = axis % x.ndim, x.xp
+    _check_axis("gather", [x.shape, index.shape], x.device.backend, index.data, a, x.shape[a])
     key = tuple(
         index.data if k == a else xp.arange(n).reshape((-1,) + (1,) * (index.ndim - k - 1))
         for k, n in enumerate(index.shape)
@@ -279,6 +318,10 @@ def select(
 ) -> Tensor[Any, DT, TT]:
     """The slices of `x` along `axis` at the positions in the 1-d `index` (torch.index_select).
 
+    Raises:
+        ShapeError: when `index` is not 1-d, or a value of it is out of range for `axis` (on
+            every device).
+
     Example:
         >>> import shapedl as sd
         >>> sd.ones((4, 3)).select(sd.tensor([0, 0, 2]), axis=0).shape
@@ -289,4 +332,5 @@ def select(
     check_devices("select", x, index)
     a = axis % x.ndim
     positions = index.data.reshape((-1,))
+    _check_axis("select", [x.shape, index.shape], x.device.backend, positions, a, x.shape[a])
     return _scatter_back("select", x, index, (slice(None),) * a + (positions,))

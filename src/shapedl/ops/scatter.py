@@ -15,6 +15,7 @@ from shapedl.backend import Array
 from shapedl.dims import DYN, Shape
 from shapedl.errors import shape_error
 from shapedl.ops.elementwise import same_dtype
+from shapedl.ops.index import out_of_range
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT, NoTape, i64
@@ -57,14 +58,14 @@ def one_hot(index: Tensor[Any, Any, Any], num_classes: int = -1) -> Tensor[Any, 
     one_hot_rule("one_hot", index.shape, num_classes)
     _integer("one_hot", index)
     xp, data = index.xp, index.data
-    top = int(data.max()) + 1 if data.size else 0
-    n = top if num_classes == -1 else num_classes
-    if data.size and (int(data.min()) < 0 or top > n):
+    n = num_classes if num_classes != -1 else int(data.max()) + 1 if data.size else 0
+    found = out_of_range(index.device.backend, data, 0, n)
+    if found is not None:
         raise shape_error(
             "one_hot",
             [index.shape],
-            f"index values {int(data.min())}..{top - 1} are not all in [0, {n})",
-            "raise num_classes" if top > n else None,
+            f"index values {found[0]}..{found[1]} are not all in [0, {n})",
+            "raise num_classes" if found[1] >= n else None,
         )
     out = (data[..., None] == xp.arange(n)).astype("int64")
     return Tensor(out, index.device)
@@ -128,12 +129,13 @@ def scatter_add(
     same_dtype("scatter_add", x, src)
     xp, a = x.xp, axis % max(x.ndim, 1)
     data = index.data
-    if data.size and (int(data.min()) < 0 or int(data.max()) >= x.shape[a]):
+    found = out_of_range(x.device.backend, data, 0, x.shape[a])
+    if found is not None:
         raise shape_error(
             "scatter_add",
             [x.shape, index.shape, src.shape],
-            f"index values {int(data.min())}..{int(data.max())} are out of range for axis "
-            f"{axis} of size {x.shape[a]}",
+            f"index values {found[0]}..{found[1]} are out of range for axis {axis} of size "
+            f"{x.shape[a]}",
         )
     key = _key(xp, data, a)
     part = tuple(slice(0, n) for n in index.shape)

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The GPU check of issue 12, in one run: from the repository root, on a machine with an NVIDIA
+# GPU and cupy-cuda13x (or -cuda12x), numpy, a CUDA build of torch and pytest installed:
+#
+#     OUT=/some/folder bash scripts/device_check.sh          # default OUT: out/device-check
+#
+# Each part writes its log under $OUT as it goes and has its own time limit, so a run cut
+# short still leaves what it did:
+#   environment.txt  the GPU, the versions, which test dependencies import
+#   sanity.txt       a Cuda device, a product, an index out of range (seconds; first signal)
+#   bench-gpu.txt    `make bench-gpu`'s table (python -m benchmarks.gpu)
+#   pytest-*.txt     the tests with CUDA as every test's default device (pytest --device
+#                    cuda), in parallel groups; with --all, the rest of tests/ too
+#   summary.txt      each part's exit status and last line
+#
+# Test dependencies the machine lacks (hypothesis, tqdm, safetensors, ml_dtypes) can travel
+# in .device-site/ (git-ignored; `carry` it): for the pure-Python ones,
+#     python -m pip install --no-deps --target .device-site hypothesis attrs sortedcontainers tqdm
+# Limits in seconds: BENCH_LIMIT (default 200), TEST_LIMIT (default 300).
+set -u
+cd "$(dirname "$0")/.."
+OUT=${OUT:-out/device-check}
+PY=${PYTHON:-python3}
+BENCH_LIMIT=${BENCH_LIMIT:-200}
+TEST_LIMIT=${TEST_LIMIT:-300}
+mkdir -p "$OUT"
+export PYTHONPATH="$PWD/src:$PWD${PYTHONPATH:+:$PYTHONPATH}"
+if [ -d .device-site ]; then export PYTHONPATH="$PWD/.device-site:$PYTHONPATH"; fi
+export PYTHONDONTWRITEBYTECODE=1
+: > "$OUT/summary.txt"
+
+note() {  # note PART STATUS LOG: one line of the summary
+    echo "$1: exit $2: $(tail -n 1 "$3" 2>/dev/null)" | tee -a "$OUT/summary.txt"
+}
+
+# ---- 1. what is here -------------------------------------------------------------------
+{
+    nvidia-smi --query-gpu=name,memory.total,driver_version,compute_cap --format=csv 2>&1
+    "$PY" - <<'EOF'
+import importlib, platform
+print("python", platform.python_version())
+for name in ["numpy", "cupy", "torch", "pytest", "hypothesis", "tqdm", "safetensors",
+             "ml_dtypes", "typing_extensions", "sklearn", "mypy"]:
+    try:
+        print(f"{name:18} {getattr(importlib.import_module(name), '__version__', 'present')}")
+    except Exception as err:
+        print(f"{name:18} MISSING ({type(err).__name__}: {err})")
+import torch
+print("torch cuda", torch.cuda.is_available(), torch.version.cuda)
+EOF
+} > "$OUT/environment.txt" 2>&1
+cat "$OUT/environment.txt"
+
+# ---- 2. a first signal in seconds --------------------------------------------------------
+timeout 120 "$PY" - > "$OUT/sanity.txt" 2>&1 <<'EOF'
+import numpy as np
+import shapedl as sd
+
+gpu = sd.Cuda(seed=0)
+a = np.random.default_rng(0).standard_normal((256, 512)).astype(np.float32)
+got = (sd.from_numpy(a, device=gpu) @ sd.from_numpy(a, device=gpu).T).numpy()
+want = a.astype(np.float64) @ a.T.astype(np.float64)
+print("fp32 matmul max relative error", np.abs(got - want).max() / np.abs(want).max())
+x = sd.ones((3, 4), device=gpu)
+for call in (lambda: x[sd.tensor([0, 3], device=gpu)],
+             lambda: sd.ops.embedding(sd.tensor([7], device=gpu), x)):
+    try:
+        call()
+        print("NOT RAISED: an index out of range passed on the GPU")
+    except (IndexError, ValueError) as err:
+        print("raised as on the CPU:", type(err).__name__, err)
+t = sd.tensor([0.5, 2.0], device=gpu).traced()
+print("rpow gradient", ((2.0 ** t).sum().backward()[t]).numpy())
+print("sanity done")
+EOF
+note sanity $? "$OUT/sanity.txt"
+
+# ---- 3. make bench-gpu -----------------------------------------------------------------
+timeout "$BENCH_LIMIT" "$PY" -m benchmarks.gpu > "$OUT/bench-gpu.txt" 2>&1
+note bench-gpu $? "$OUT/bench-gpu.txt"
+
+# ---- 4. the tests, CUDA as the default device, in parallel groups --------------------------
+OPS=$(ls tests/ops/test_*.py)
+HALF=$(( $(echo "$OPS" | wc -l) / 2 ))
+declare -A TESTSETS=(
+    [ops-a]="$(echo "$OPS" | head -n "$HALF" | tr '\n' ' ')"
+    [ops-b]="$(echo "$OPS" | tail -n +"$((HALF + 1))" | tr '\n' ' ')"
+    [nn-optim-train]="tests/nn tests/optim tests/train"
+    [core]="tests/backend tests/test_losses.py tests/test_tensor.py tests/test_tape.py \
+tests/test_device.py tests/test_conftest.py tests/test_benchmarks_gpu.py tests/test_interop.py \
+tests/test_checkpoint.py tests/test_checkpoint_faults.py tests/test_data.py tests/test_digits_mlp.py"
+)
+if [ "${1:-}" = "--all" ]; then
+    TESTSETS[rest]="tests --ignore=tests/ops --ignore=tests/nn --ignore=tests/optim \
+--ignore=tests/train --ignore=tests/backend --ignore=tests/test_install.py"
+fi
+pids=()
+for group in "${!TESTSETS[@]}"; do
+    # shellcheck disable=SC2086  # the group is a list of paths and options
+    timeout "$TEST_LIMIT" "$PY" -m pytest --device cuda -p no:cacheprovider -q -rfEs \
+        --continue-on-collection-errors -o addopts="" ${TESTSETS[$group]} \
+        > "$OUT/pytest-$group.txt" 2>&1 &
+    pids+=("$!:$group")
+done
+for entry in "${pids[@]}"; do
+    wait "${entry%%:*}"
+    note "pytest ${entry#*:}" $? "$OUT/pytest-${entry#*:}.txt"
+done
+grep -h "^FAILED\|^ERROR" "$OUT"/pytest-*.txt > "$OUT/failures.txt" 2>/dev/null
+echo "failures: $(wc -l < "$OUT/failures.txt") (listed in failures.txt)" | tee -a "$OUT/summary.txt"

@@ -1,0 +1,34 @@
+"""`make bench-gpu` (benchmarks/gpu.py) cannot rot: its code runs here on the CPU with tiny
+sizes, where it checks its shapedl and PyTorch models against each other before timing."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # NOTE: benchmarks/ is no package
+
+from benchmarks import gpu  # noqa: E402
+
+import shapedl as sd  # noqa: E402
+from shapedl.backend.cupy import cuda_available  # noqa: E402
+
+
+def test_the_gpu_benchmark_runs_on_the_cpu_with_tiny_sizes(capsys):
+    before = sd.default_device()
+    assert gpu.main(["--device", "cpu", "--quick"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.split() and line.split()[-1][0].isdigit()]
+    assert [r.split()[0] for r in rows] == ["conv2d", "CNN", "GPT"], out
+    assert "not a GPU figure" in out
+    assert sd.default_device() is before
+
+
+def test_without_a_gpu_it_says_so_and_succeeds(capsys):
+    if cuda_available() and torch.cuda.is_available():
+        pytest.skip("a GPU is here: make bench-gpu measures it")
+    assert gpu.main([]) == 0
+    assert capsys.readouterr().out.startswith("no GPU: skipped")
