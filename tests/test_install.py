@@ -4,11 +4,11 @@ The wheel is built from a copy of the repository, installed with the `mypy` extr
 virtual environment (no test tools, no PyTorch), and a small project outside the repository,
 written with the configuration and first program of the guide's "Configuring mypy" page
 (docs/guide/mypy.md), is type-checked with the plugin:
-no error on the program, exactly one `[shape]` error on each of three planted bugs. The guide's
-git-URL command is run too, on a local repository made from a copy (git's `file://` transport:
-no network), into a second fresh environment without dependencies: it must install the very
-files the wheel did, metadata (so dependencies and extras) included. Everything (the copies,
-pip's cache, the environments, the project) lives in pytest's tmp folder.
+no error on the program, exactly one `[shape]` error on each of three planted bugs. The
+README's and the guide's other ways, from a clone's path and from its git URL (a local
+repository over git's `file://` transport: no network), must install the very files and
+metadata the wheel did. Everything (the copies, pip's caches, the environment, the project)
+lives in pytest's tmp folder.
 """
 
 from __future__ import annotations
@@ -96,12 +96,6 @@ def copy_repo(dest: Path) -> Path:
     return dest
 
 
-def fresh_env(folder: Path) -> Path:
-    """A new venv with pip: its `bin` folder."""
-    venv.create(folder, with_pip=True)
-    return folder / "bin"
-
-
 @pytest.fixture(scope="module")
 def user_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv holding the wheel with the `mypy` extra: its `bin` folder."""
@@ -114,33 +108,24 @@ def user_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert "deprecat" not in (built.stdout + built.stderr).lower()  # no setuptools banner
     (wheel,) = (tmp / "dist").glob("shapedl-*.whl")
     assert f"pip install 'dist/{wheel.name}[mypy]'" in INSTALLING  # the guide names this wheel
-    bin = fresh_env(tmp / "venv")
+    venv.create(tmp / "venv", with_pip=True)
+    bin = tmp / "venv" / "bin"
     done = run([str(bin / "pip"), "install", "-q", f"{wheel}[mypy]"], env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     return bin
 
 
 @pytest.fixture(scope="module")
-def git_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv where pip installed shapedl from a git URL, as the guide's last command
-    does, from a repository made of the sources: its `bin` folder. Without its dependencies
-    (they take half a minute, and the wheel's environment has shown that they install)."""
+def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A local git repository of the sources, standing for a user's clone."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
-    tmp = tmp_path_factory.mktemp("git")
-    repo = copy_repo(tmp / "shapedl")
+    repo = copy_repo(tmp_path_factory.mktemp("clone") / "shapedl")
     who = ["-c", "user.name=test", "-c", "user.email=test@example.invalid"]
     for step in (["init", "-q"], ["add", "-A"], [*who, "commit", "-q", "-m", "sources"]):
         done = run(["git", *step], cwd=repo)
         assert done.returncode == 0, done.stdout + done.stderr
-    assert "pip install 'shapedl[mypy] @ git+https://HOST/OWNER/shapedl.git'" in INSTALLING
-    # NOTE: a host in the URL: the pip that `venv` bundles refuses `git+file:///path`
-    url = f"git+file://localhost{repo.as_posix()}"
-    bin = fresh_env(tmp / "venv")
-    env = {**os.environ, "PIP_CACHE_DIR": str(tmp / "pip-cache")}
-    done = run([str(bin / "pip"), "install", "-q", "--no-deps", f"shapedl[mypy] @ {url}"], env=env)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return bin
+    return repo
 
 
 def write_project(folder: Path, config: tuple[str, str] | None) -> Path:
@@ -206,23 +191,45 @@ def test_python_m_shapedl_mypy_without_any_config(user_env: Path, tmp_path: Path
     check(user_env, write_project(tmp_path / "bare", None), command)
 
 
-def installed_files(bin: Path) -> dict[str, str]:
-    """shapedl's installed files and their hashes, as its RECORD lists them (pip's own records
-    of this install left out)."""
-    (record,) = bin.parent.glob("lib/python*/site-packages/shapedl-*.dist-info/RECORD")
-    rows = (line.split(",") for line in record.read_text().splitlines())
+def installed_files(info: Path) -> dict[str, str]:
+    """The files an install put in place and their hashes, as the RECORD of its dist-info
+    folder `info` lists them (pip's records of the install itself left out)."""
+    rows = (line.split(",") for line in (info / "RECORD").read_text().splitlines())
     mine = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
     return {path: digest for path, digest, _ in rows if not path.endswith(mine)}
 
 
-def test_the_git_url_installs_what_the_wheel_does(git_env: Path, user_env: Path) -> None:
-    installed = json.loads(run([str(git_env / "pip"), "inspect"]).stdout)["installed"]
-    (dist,) = [d for d in installed if d["metadata"]["name"] == "shapedl"]
-    assert dist["direct_url"]["vcs_info"]["vcs"] == "git"  # built from the clone, not a wheel
-    assert "mypy" in dist["metadata"]["provides_extra"]
-    files = installed_files(git_env)
+# the README's and the guide's other ways to install: the command shown, pip's argument for it
+OTHER_WAYS = {
+    "path": ("pip install '/path/to/shapedl[mypy]'", "{clone}[mypy]"),
+    "git URL": (
+        "pip install 'shapedl[mypy] @ git+https://HOST/OWNER/shapedl.git'",
+        # NOTE: a host in the URL: older pips (the one `venv` bundles) refuse `git+file:///...`
+        "shapedl[mypy] @ git+file://localhost{clone}",
+    ),
+}
+
+
+@pytest.mark.parametrize("way", OTHER_WAYS)
+def test_the_other_ways_install_what_the_wheel_does(
+    way: str, clone: Path, user_env: Path, tmp_path: Path
+) -> None:
+    shown, spec = OTHER_WAYS[way]
+    assert shown in (REPO / "README.md").read_text() + INSTALLING
+    target = tmp_path / "site-packages"
+    # NOTE: into a folder and without the dependencies, which would take half a minute more:
+    # the same files and metadata as the wheel's, whose environment is checked above, suffice
+    cmd = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target)]
+    env = {**os.environ, "PIP_CACHE_DIR": str(tmp_path / "pip-cache")}
+    done = run([*cmd, spec.format(clone=clone.as_posix())], env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (info,) = target.glob("shapedl-*.dist-info")
+    origin = json.loads((info / "direct_url.json").read_text())
+    assert ("vcs_info" in origin) == (way == "git URL")  # pip went through git, or did not
+    files = installed_files(info)
     assert "shapedl_mypy/plugin.py" in files and "shapedl/py.typed" in files
-    assert files == installed_files(user_env)
+    (wheel_info,) = user_env.parent.glob("lib/python*/site-packages/shapedl-*.dist-info")
+    assert files == installed_files(wheel_info)
 
 
 def test_make_demo_installs_what_the_demo_runs_and_no_torch(tmp_path: Path) -> None:
