@@ -28,6 +28,7 @@ from docblocks import section_block
 REPO = Path(__file__).resolve().parents[1]
 INSTALLING = (REPO / "docs" / "guide" / "install.md").read_text()
 CONFIGURING = (REPO / "docs" / "guide" / "mypy.md").read_text()
+README = (REPO / "README.md").read_text()
 
 pytestmark = pytest.mark.install
 
@@ -178,6 +179,7 @@ def test_the_guide_program_runs_from_the_wheel(user_env: Path, tmp_path: Path) -
 
 def test_pyproject_config_of_the_guide(user_env: Path, tmp_path: Path) -> None:
     config = ("pyproject.toml", guide_block("## The configuration", "toml"))
+    assert section_block(README, "## Using shapedl", "toml") == config[1]  # the README's too
     check(user_env, write_project(tmp_path / "toml", config), [str(user_env / "mypy")])
 
 
@@ -215,7 +217,7 @@ def test_the_other_ways_install_what_the_wheel_does(
     way: str, clone: Path, user_env: Path, tmp_path: Path
 ) -> None:
     shown, spec = OTHER_WAYS[way]
-    assert shown in (REPO / "README.md").read_text() + INSTALLING
+    assert shown in README + INSTALLING
     target = tmp_path / "site-packages"
     # NOTE: into a folder and without the dependencies, which would take half a minute more:
     # the same files and metadata as the wheel's, whose environment is checked above, suffice
