@@ -1,4 +1,5 @@
-"""Every code block of the user guide (docs/) is type-checked, run, or a checked file's words.
+"""Every code block of the user guide (docs/) and of the README is type-checked, run, or a
+checked file's words.
 
 - `python`: the page's blocks in order make one program, type-checked with the plugin (one
   mypy run for every page) and run in a fresh folder; `typecheck-only` blocks (the GPU) are
@@ -30,13 +31,13 @@ from mypy import api
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
-PAGES = sorted(p for p in DOCS.rglob("*.md"))
+PAGES = [*sorted(DOCS.rglob("*.md")), REPO / "README.md"]
 NOPLUGIN = f"[mypy]\npython_version = 3.11\nmypy_path = {REPO / 'src'}\nstrict = True\n"
 _ERROR = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: (?P<text>.*)$")
 
 
 def page_id(page: Path) -> str:
-    return str(page.relative_to(DOCS))
+    return str(page.relative_to(DOCS if page.is_relative_to(DOCS) else REPO))
 
 
 def page_blocks(page: Path) -> list[Block]:
@@ -126,10 +127,11 @@ def test_page_runs_and_prints_what_it_shows(page: Path, tmp_path: Path) -> None:
 
 
 def _words(line: str) -> str:
-    """A line as the file has it: one space between words, a mypy error's message only."""
+    """A line as the file has it: one space between words, a mypy error's message only (no
+    file, line or error code)."""
     if m := _ERROR.match(line.strip()):
-        line = re.sub(r"  \[[a-z-]+\]$", "", m["text"])
-    return " ".join(line.split())
+        line = m["text"]
+    return " ".join(re.sub(r"  \[[a-z-]+\]$", "", line.rstrip()).split())
 
 
 def _not_in_file(block: Block) -> list[str]:

@@ -8,8 +8,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from docblocks import section_block
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+README = (EXAMPLES.parent / "README.md").read_text()
 sys.path.insert(0, str(EXAMPLES))  # NOTE: as when run as scripts (char_transformer imports nanogpt)
 
 
@@ -65,6 +67,9 @@ def test_shape_errors_tour_catches_each_bug(capsys: pytest.CaptureFixture[str]) 
     assert "[shape]" in out and "5408" in out and "100" in out
     assert out.count("mypy says: no issues") == 3
     assert ok
+    printed = " ".join(out.split())
+    shown = section_block(README, "## Set-up", "text")  # the README's excerpt of this output
+    assert [line for line in shown.splitlines() if " ".join(line.split()) not in printed] == []
 
 
 def test_digits_unet_quick_removes_noise(capsys: pytest.CaptureFixture[str]) -> None:

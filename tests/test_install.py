@@ -4,8 +4,11 @@ The wheel is built from a copy of the repository, installed with the `mypy` extr
 virtual environment (no test tools, no PyTorch), and a small project outside the repository,
 written with the configuration and first program of the guide's "Configuring mypy" page
 (docs/guide/mypy.md), is type-checked with the plugin:
-no error on the program, exactly one `[shape]` error on each of three planted bugs. Everything
-(the copy, pip's cache, the environment, the project) lives in pytest's tmp folder.
+no error on the program, exactly one `[shape]` error on each of three planted bugs. The
+README's and the guide's other ways, from a clone's path and from its git URL (a local
+repository over git's `file://` transport: no network), must install the very files and
+metadata the wheel did. Everything (the copies, pip's caches, the environment, the project)
+lives in pytest's tmp folder.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from docblocks import section_block
 REPO = Path(__file__).resolve().parents[1]
 INSTALLING = (REPO / "docs" / "guide" / "install.md").read_text()
 CONFIGURING = (REPO / "docs" / "guide" / "mypy.md").read_text()
+README = (REPO / "README.md").read_text()
 
 pytestmark = pytest.mark.install
 
@@ -76,27 +80,29 @@ def run(
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
+def copy_repo(dest: Path) -> Path:
+    """The repository's sources, without its environment, caches, builds and git data."""
+    ignore = shutil.ignore_patterns(
+        ".venv",
+        ".git",
+        "*_cache",
+        ".hypothesis",
+        "build",
+        "dist",
+        "*.egg-info",
+        "__pycache__",
+        "*.png",
+    )
+    shutil.copytree(REPO, dest, ignore=ignore)
+    return dest
+
+
 @pytest.fixture(scope="module")
 def user_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv holding the wheel with the `mypy` extra: its `bin` folder."""
     tmp = tmp_path_factory.mktemp("install")
     env = {**os.environ, "PIP_CACHE_DIR": str(tmp / "pip-cache")}
-    src = tmp / "src"
-    shutil.copytree(
-        REPO,
-        src,
-        ignore=shutil.ignore_patterns(
-            ".venv",
-            ".git",
-            "*_cache",
-            ".hypothesis",
-            "build",
-            "dist",
-            "*.egg-info",
-            "__pycache__",
-            "*.png",
-        ),
-    )
+    src = copy_repo(tmp / "src")
     build = [sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp / "dist"), str(src)]
     built = run(build, env=env)
     assert built.returncode == 0, built.stdout + built.stderr
@@ -108,6 +114,19 @@ def user_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     done = run([str(bin / "pip"), "install", "-q", f"{wheel}[mypy]"], env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     return bin
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A local git repository of the sources, standing for a user's clone."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = copy_repo(tmp_path_factory.mktemp("clone") / "shapedl")
+    who = ["-c", "user.name=test", "-c", "user.email=test@example.invalid"]
+    for step in (["init", "-q"], ["add", "-A"], [*who, "commit", "-q", "-m", "sources"]):
+        done = run(["git", *step], cwd=repo)
+        assert done.returncode == 0, done.stdout + done.stderr
+    return repo
 
 
 def write_project(folder: Path, config: tuple[str, str] | None) -> Path:
@@ -160,6 +179,7 @@ def test_the_guide_program_runs_from_the_wheel(user_env: Path, tmp_path: Path) -
 
 def test_pyproject_config_of_the_guide(user_env: Path, tmp_path: Path) -> None:
     config = ("pyproject.toml", guide_block("## The configuration", "toml"))
+    assert section_block(README, "## Using shapedl", "toml") == config[1]  # the README's too
     check(user_env, write_project(tmp_path / "toml", config), [str(user_env / "mypy")])
 
 
@@ -171,6 +191,47 @@ def test_mypy_ini_config_of_the_guide(user_env: Path, tmp_path: Path) -> None:
 def test_python_m_shapedl_mypy_without_any_config(user_env: Path, tmp_path: Path) -> None:
     command = [str(user_env / "python"), "-m", "shapedl_mypy"]
     check(user_env, write_project(tmp_path / "bare", None), command)
+
+
+def installed_files(info: Path) -> dict[str, str]:
+    """The files an install put in place and their hashes, as the RECORD of its dist-info
+    folder `info` lists them (pip's records of the install itself left out)."""
+    rows = (line.split(",") for line in (info / "RECORD").read_text().splitlines())
+    mine = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
+    return {path: digest for path, digest, _ in rows if not path.endswith(mine)}
+
+
+# the README's and the guide's other ways to install: the command shown, pip's argument for it
+OTHER_WAYS = {
+    "path": ("pip install '/path/to/shapedl[mypy]'", "{clone}[mypy]"),
+    "git URL": (
+        "pip install 'shapedl[mypy] @ git+https://HOST/OWNER/shapedl.git'",
+        # NOTE: a host in the URL: older pips (the one `venv` bundles) refuse `git+file:///...`
+        "shapedl[mypy] @ git+file://localhost{clone}",
+    ),
+}
+
+
+@pytest.mark.parametrize("way", OTHER_WAYS)
+def test_the_other_ways_install_what_the_wheel_does(
+    way: str, clone: Path, user_env: Path, tmp_path: Path
+) -> None:
+    shown, spec = OTHER_WAYS[way]
+    assert shown in README + INSTALLING
+    target = tmp_path / "site-packages"
+    # NOTE: into a folder and without the dependencies, which would take half a minute more:
+    # the same files and metadata as the wheel's, whose environment is checked above, suffice
+    cmd = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target)]
+    env = {**os.environ, "PIP_CACHE_DIR": str(tmp_path / "pip-cache")}
+    done = run([*cmd, spec.format(clone=clone.as_posix())], env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (info,) = target.glob("shapedl-*.dist-info")
+    origin = json.loads((info / "direct_url.json").read_text())
+    assert ("vcs_info" in origin) == (way == "git URL")  # pip went through git, or did not
+    files = installed_files(info)
+    assert "shapedl_mypy/plugin.py" in files and "shapedl/py.typed" in files
+    (wheel_info,) = user_env.parent.glob("lib/python*/site-packages/shapedl-*.dist-info")
+    assert files == installed_files(wheel_info)
 
 
 def test_make_demo_installs_what_the_demo_runs_and_no_torch(tmp_path: Path) -> None:

@@ -44,10 +44,9 @@ __all__ = [
 
 
 # NOTE: `Const` is `Literal` and `Dyn` is `Any` (imported under our names, which every checker
-# follows): `Const[10]` is valid in mypy and pyright alike, pyright infers `zeros((3, 4))` as
-# `tuple[Literal[3], Literal[4]]` without a plugin, and `Dyn` is consistent with every size in
-# both directions at every boundary (arguments, returns, attributes, generic classes), which a
-# class could not be under invariance.
+# follows): `Const[10]` is valid in mypy and pyright alike, and `Dyn` is consistent with every
+# size in both directions at every boundary (arguments, returns, attributes, generic classes),
+# which a class could not be under invariance.
 Dim: TypeAlias = int
 """What a dimension type is: a size `Const[10]` (a literal int), `Dyn`, a symbol (a `TypeVar`
 bound to `Dim`) or dimension arithmetic (`Mul[B, T]`)."""

@@ -1,4 +1,5 @@
-"""The README's 30-second tour, so the README stays true: every type it claims, checked."""
+"""The README's 30-second tour, so the README stays true: every type it claims, checked
+(tests/test_readme.py sees that its lines and types are the README's)."""
 
 # fmt: off
 from __future__ import annotations
@@ -26,9 +27,12 @@ def head(x: Tensor[tuple[B, Const[128]], f32, TT]) -> Tensor[tuple[B, Const[10]]
 
 b, t, c = x.reshape((4, 8, 784)).shape
 reveal_type(b)  # R: Size[Literal[4]]
+reveal_type(t)  # R: Size[Literal[8]]
+reveal_type(c)  # R: Size[Literal[784]]
 y = x.reshape((b * t, c))
 reveal_type(y)  # R: Tensor[tuple[Literal[32], Literal[784]], f32, NoTape]
 loss = head((x.traced() @ w).relu()).square().mean()
 reveal_type(loss)  # R: Tensor[tuple[()], f32, Traced]
 grads = loss.backward()
+grads[w]
 reveal_type(grads[w])  # R: Tensor[tuple[Literal[784], Literal[128]], f32, NoTape]
