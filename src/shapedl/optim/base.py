@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Literal, Protocol
 from shapedl.backend import Array
 from shapedl.checkpoint import CheckpointError, PathLike, load_state, save_state
 from shapedl.device import Device
-from shapedl.tape import Gradients
+from shapedl.tape import Gradients, parameters_changed
 from shapedl.tensor import Tensor
 
 __all__ = [
@@ -146,6 +146,7 @@ class Optimizer:
             if g.dtype != p.data.dtype:
                 g = g.astype(p.data.dtype)
             work.append((p, self._state(name, p), g))
+        parameters_changed()  # NOTE: a traced input's deferred gradient would see new weights
         for p, state, g in work:
             self._step(p.xp, state, p.data, g)
 
