@@ -136,35 +136,28 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     return out.reshape(shape)
 
 
-def _topological(root: Tensor[Any, Any, Any]) -> list[Tensor[Any, Any, Any]]:
+def _topological(root: Tensor[Any, Any, Any]) -> tuple[list[Tensor[Any, Any, Any]], set[int]]:
+    """The tensors `root` was computed from, inputs first, and those among them (`wanted`)
+    from which an untraced leaf (a parameter, a constant) can be reached."""
     order: list[Tensor[Any, Any, Any]] = []
+    wanted: set[int] = set()
     seen: set[int] = set()
     stack: list[tuple[Tensor[Any, Any, Any], bool]] = [(root, False)]
     while stack:  # NOTE: iterative, so long Python loops of ops never hit the recursion limit
         t, done = stack.pop()
+        node = t.node
         if done:
             order.append(t)
+            if (t.tape is None) if node is None else any(id(i) in wanted for i in node.inputs):
+                wanted.add(id(t))
             continue
         if id(t) in seen:
             continue
         seen.add(id(t))
         stack.append((t, True))
-        if t.node is not None:
-            stack.extend((i, False) for i in t.node.inputs if id(i) not in seen)
-    return order
-
-
-def _reaching_untraced(order: list[Tensor[Any, Any, Any]]) -> set[int]:
-    """The tensors of `order` (inputs first) from which an untraced leaf can be reached."""
-    wanted: set[int] = set()
-    for t in order:
-        node = t.node
-        if node is None:
-            if t.tape is None:
-                wanted.add(id(t))
-        elif any(id(i) in wanted for i in node.inputs):
-            wanted.add(id(t))
-    return wanted
+        if node is not None:
+            stack.extend((i, False) for i in node.inputs if id(i) not in seen)
+    return order, wanted
 
 
 Local = dict[int, Array]
@@ -193,7 +186,8 @@ def _propagate(
         for inp, g in zip(t.node.inputs, t.node.vjp(local[id(t)]), strict=True):
             if g is None:
                 continue
-            if wanted is None or id(inp) in wanted:
+            # NOTE: a traced leaf's gradient that is already computed costs nothing to keep
+            if wanted is None or id(inp) in wanted or (inp.node is None and not callable(g)):
                 _add(local, inp, g)
             else:
                 pending.append((inp, g))
@@ -255,8 +249,7 @@ def backward(loss: Tensor[Any, Any, Any]) -> Gradients:
     # NOTE: keyed by object, not by `t.id`: `h.detach()` shares h's id, and what reaches it
     # must not flow on through h's node. Objects sharing an id are summed into `grads` below.
     local: Local = {id(loss): loss.xp.ones((), dtype=loss.data.dtype)}
-    order = _topological(loss)
-    wanted = _reaching_untraced(order)
+    order, wanted = _topological(loss)
     pending: Pending = []
     _propagate(order, local, wanted, pending)
     grads = loss.tape.grads if loss.tape.grads is not None else Gradients()
