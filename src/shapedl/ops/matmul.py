@@ -107,7 +107,13 @@ def matmul(a: Tensor[Any, DT, Any], b: Tensor[Any, DT, Any]) -> Tensor[Any, DT, 
             return out if a.ndim > 1 else out[..., 0, :]
 
         def gb() -> Array:
-            out = xp.matmul(xp.swapaxes(x, -1, -2), g)
+            if y.ndim == 2 and x.ndim > 2 and x.flags.c_contiguous:
+                # NOTE: (*B, N, K) @ (K, M): one GEMM over all B*N rows, not a (*B, K, M)
+                # product for the tape to sum
+                rows = x.reshape(-1, x.shape[-1])
+                out = xp.matmul(rows.T, g.reshape(rows.shape[0], -1))
+            else:
+                out = xp.matmul(xp.swapaxes(x, -1, -2), g)
             return out if b.ndim > 1 else out[..., 0]
 
         return ga, gb
