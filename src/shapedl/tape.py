@@ -51,7 +51,7 @@ class Gradients:
             raise KeyError(
                 f"no gradient for this tensor of shape {t.shape}: it did not take part in the "
                 "traced computation (was the input traced, and the loss computed from it?)"
-            ) from None
+            )
         return t._like(data)
 
     def get(self, t: Tensor[_S, _DT, Any]) -> Tensor[_S, _DT, NoTape] | None:
