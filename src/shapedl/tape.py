@@ -46,7 +46,7 @@ class Gradients:
         self._deferred: list[_Deferred] = []
 
     def __getitem__(self, t: Tensor[_S, _DT, Any]) -> Tensor[_S, _DT, NoTape]:
-        data = self.array(t)
+        data = self._arrays.get(t.id) if not self._deferred else self.array(t)
         if data is None:
             raise KeyError(
                 f"no gradient for this tensor of shape {t.shape}: it did not take part in the "
@@ -148,8 +148,14 @@ def _topological(root: Tensor[Any, Any, Any]) -> tuple[list[Tensor[Any, Any, Any
         node = t.node
         if done:
             order.append(t)
-            if (t.tape is None) if node is None else any(id(i) in wanted for i in node.inputs):
-                wanted.add(id(t))
+            if node is None:
+                if t.tape is None:
+                    wanted.add(id(t))
+            else:
+                for i in node.inputs:  # NOTE: a loop, not any(): this runs for every op
+                    if id(i) in wanted:
+                        wanted.add(id(t))
+                        break
             continue
         if id(t) in seen:
             continue
@@ -165,14 +171,16 @@ Pending = list[tuple["Tensor[Any, Any, Any]", Grad]]
 
 
 def _add(local: Local, inp: Tensor[Any, Any, Any], g: Array | Callable[[], Array]) -> None:
-    g = g() if callable(g) else g
+    if callable(g):
+        g = g()
     if g.shape != inp.data.shape:
         try:
             g = unbroadcast(g, inp.data.shape)
         except ValueError as err:  # pragma: no cover - a bug in an op's vjp
             raise ShapeError(f"gradient of shape {g.shape} for {inp.shape}") from err
-    old = local.get(id(inp))
-    local[id(inp)] = g if old is None else old + g
+    key = id(inp)
+    old = local.get(key)
+    local[key] = g if old is None else old + g
 
 
 def _propagate(
@@ -181,9 +189,11 @@ def _propagate(
     """Send each gradient in `local` back through its tensor's node, last op first; an
     operand outside `wanted` (None: every operand) gets its gradient in `pending` instead."""
     for t in reversed(order):
-        if t.node is None or id(t) not in local:
+        node = t.node
+        grad = None if node is None else local.get(id(t))
+        if grad is None:
             continue
-        for inp, g in zip(t.node.inputs, t.node.vjp(local[id(t)]), strict=True):
+        for inp, g in zip(node.inputs, node.vjp(grad), strict=True):
             if g is None:
                 continue
             # NOTE: a traced leaf's gradient that is already computed costs nothing to keep
@@ -254,8 +264,9 @@ def backward(loss: Tensor[Any, Any, Any]) -> Gradients:
     _propagate(order, local, wanted, pending)
     grads = loss.tape.grads if loss.tape.grads is not None else Gradients()
     for t in order:
-        if id(t) in local:
-            grads.accumulate(t.id, local[id(t)])
+        g = local.get(id(t))
+        if g is not None:
+            grads.accumulate(t.id, g)
     if pending:
         grads._defer(_Deferred([t for t in order if id(t) not in wanted], pending))
     return grads
