@@ -2,8 +2,10 @@
 
 The same architecture in `sd.nn`/`sd.optim` and in `torch.nn`/`torch.optim`, on the same
 random batch of 32: the digits MLP (64 -> 128 -> 10), and small CNNs (Conv2d, ReLU,
-MaxPool2d, Flatten, Linear) on 8x8 digit-sized and 28x28 MNIST-sized images. Aim (issue 5):
-ratio <= 1.0.
+MaxPool2d, Flatten, Linear) on 8x8 digit-sized and 28x28 MNIST-sized images; then how the
+ratio grows with the work: 3-layer MLPs (W -> W -> W -> 10) on batches of B, (B, W) from
+(32, 128) to (2048, 2048), and issue 13's 256 x (784 -> 512 -> 512 -> 10).
+Aim (issue 5): ratio <= 1.0.
 """
 
 from __future__ import annotations
@@ -19,12 +21,17 @@ import shapedl as sd
 from benchmarks import Bench
 
 BATCH = 32
+# NOTE: (batch, inputs, width); the first four are batch x width as in issue 13's table
+MLP_SIZES = ((32, 128, 128), (256, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048),
+             (256, 784, 512))  # fmt: skip
 
 
-def _batch(shape: tuple[int, ...], classes: int = 10) -> tuple[np.ndarray, np.ndarray]:
+def _batch(
+    shape: tuple[int, ...], classes: int = 10, batch: int = BATCH
+) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((BATCH, *shape)).astype(np.float32)
-    return x, rng.integers(0, classes, BATCH).astype(np.int64)
+    x = rng.standard_normal((batch, *shape)).astype(np.float32)
+    return x, rng.integers(0, classes, batch).astype(np.int64)
 
 
 def _sd_step(model: Any, x: np.ndarray, y: np.ndarray) -> Callable[[], Any]:
@@ -67,6 +74,13 @@ def cnn(n: Any, channels: int, side: int, inputs: int = 1) -> Any:
     )
 
 
+def _mlp(n: Any, inputs: int, width: int) -> Any:
+    """The same 3-layer MLP (inputs -> W -> W -> 10) from `sd.nn` or `torch.nn`."""
+    return n.Sequential(
+        n.Linear(inputs, width), n.ReLU(), n.Linear(width, width), n.ReLU(), n.Linear(width, 10)
+    )
+
+
 def run(bench: Bench) -> None:
     sd.set_default_device(sd.Cpu(seed=0))
     torch.manual_seed(0)
@@ -90,4 +104,11 @@ def run(bench: Bench) -> None:
             f"train step CNN {channels}/{2 * channels}ch on (32,1,{side},{side})",
             _sd_step(cnn(sd.nn, channels, side), x, y),
             _torch_step(cnn(torch.nn, channels, side), x, y),
+        )
+    for batch, inputs, width in MLP_SIZES:
+        x, y = _batch((inputs,), batch=batch)
+        bench.run(
+            f"train step MLP {inputs}->{width}->{width}->10, batch {batch}",
+            _sd_step(_mlp(sd.nn, inputs, width), x, y),
+            _torch_step(_mlp(torch.nn, inputs, width), x, y),
         )

@@ -190,3 +190,62 @@ def test_parameters_transformed_before_meeting_the_traced_input_get_gradients():
     ((tx @ (tw * 2).T).tanh() + tb.square() * tb.mean()).sum().backward()
     for mine, theirs in [(x, tx), (w, tw), (b, tb)]:
         np.testing.assert_allclose(grads[mine].numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def _mlp_loss(x, w1, w2, y):
+    return ((x.reshape((4, 6)) @ w1).relu() @ w2 - y).square().mean()
+
+
+def _mlp_arrays():
+    return randn(2, 2, 6), randn(6, 5, seed=1), randn(5, 3, seed=2), randn(4, 3, seed=3)
+
+
+def test_a_traced_inputs_gradient_through_an_mlp_matches_torch():
+    arrays = _mlp_arrays()
+    x, w1, w2, y = (sd.from_numpy(a) for a in arrays)
+    grads = _mlp_loss(x.traced(), w1, w2, y).backward()
+    ts = [torch.from_numpy(a).requires_grad_() for a in arrays]
+    _mlp_loss(*ts).backward()
+    for mine, theirs in zip((w2, w1, x), ts[2::-1], strict=True):  # the input last, read late
+        np.testing.assert_allclose(grads[mine].numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_backward_leaves_a_traced_inputs_gradient_until_it_is_read(monkeypatch):
+    x, w1, w2, y = (sd.from_numpy(a) for a in _mlp_arrays())
+    loss = _mlp_loss(x.traced(), w1, w2, y)
+    calls = []
+    matmul = np.matmul
+    monkeypatch.setattr(np, "matmul", lambda a, b: calls.append(a.shape) or matmul(a, b))
+    grads = loss.backward()
+    # both weights' gradients and the hidden layer's, not the first layer's input gradient
+    keys = set(grads)
+    assert len(calls) == 3 and x in grads and x.id in keys
+    grads[x]
+    assert len(calls) == 4 and calls[-1] == (4, 5) and set(grads) == keys
+    grads[x.traced()]
+    assert len(calls) == 4
+
+
+def test_a_conv_skips_the_input_gradient_a_step_does_not_read(monkeypatch):
+    from shapedl.ops import im2col
+
+    x, w = sd.from_numpy(randn(2, 1, 5, 5)), sd.from_numpy(randn(3, 1, 3, 3, seed=1))
+    loss = sd.ops.conv2d(x.traced(), w).square().sum()
+    calls = []
+    input_grad = im2col.input_grad
+    monkeypatch.setattr(im2col, "input_grad", lambda *a: calls.append(1) or input_grad(*a))
+    grads = loss.backward()
+    assert calls == [] and grads[w].shape == (3, 1, 3, 3)
+    tx, tw = (torch.from_numpy(t.numpy()).requires_grad_() for t in (x, w))
+    torch.nn.functional.conv2d(tx, tw).square().sum().backward()
+    np.testing.assert_allclose(grads[x].numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+    assert calls == [1]
+
+
+def test_reading_a_traced_inputs_gradient_after_an_update_is_a_tape_error():
+    x, w1, w2, y = (sd.from_numpy(a) for a in _mlp_arrays())
+    grads = _mlp_loss(x.traced(), w1, w2, y).backward()
+    sd.optim.Sgd(lr=0.1).update([w1, w2], grads)
+    assert x in grads
+    with pytest.raises(sd.TapeError, match=r"read grads\[x\] before opt.update"):
+        grads[x]

@@ -4,10 +4,17 @@ Every op with a traced operand records a `Node`: its operands and a vector-Jacob
 (`vjp`) that maps the output's gradient to one gradient per operand. `backward` walks the
 nodes in reverse topological order. Gradients of broadcast operands are summed back to the
 operand's shape here, in one place, so no op has to.
+
+Only what reaches an untraced leaf (a parameter, a constant) is computed by `backward`. The
+gradient of a traced input (`model(x.traced())`) is left for later and computed when it is
+first read (`grads[x]`): a training step never pays for it. A vjp may return a costly
+operand gradient as a function of no arguments (matmul's `g @ W.T` for the input), so that the
+tape calls it only if that gradient is wanted.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,9 +25,10 @@ from shapedl.types import DType, NoTape
 if TYPE_CHECKING:
     from shapedl.tensor import Tensor
 
-__all__ = ["Gradients", "Node", "TapeRef", "backward", "unbroadcast"]
+__all__ = ["Gradients", "Node", "TapeRef", "backward", "parameters_changed", "unbroadcast"]
 
-Vjp = Callable[[Array], Sequence[Array | None]]
+Grad = Array | Callable[[], Array] | None  # NOTE: a function when computed only if wanted
+Vjp = Callable[[Array], Sequence[Grad]]
 
 _S = TypeVar("_S", bound=tuple[Any, ...])
 _DT = TypeVar("_DT", bound="DType")
@@ -29,41 +37,51 @@ _DT = TypeVar("_DT", bound="DType")
 class Gradients:
     """Gradients by tensor: `grads[w]` for any tensor that took part, traced or not.
 
-    A tensor and its `.traced()` twin share one entry.
+    A tensor and its `.traced()` twin share one entry. A traced input's gradient is computed
+    when first read; read it before an optimizer changes the parameters it depends on.
     """
 
     def __init__(self) -> None:
         self._arrays: dict[int, Array] = {}
-        self._tensors: dict[int, Tensor[Any, Any, Any]] = {}
+        self._deferred: list[_Deferred] = []
 
     def __getitem__(self, t: Tensor[_S, _DT, Any]) -> Tensor[_S, _DT, NoTape]:
-        try:
-            data = self._arrays[t.id]
-        except KeyError:
+        data = self._arrays.get(t.id) if not self._deferred else self.array(t)
+        if data is None:
             raise KeyError(
                 f"no gradient for this tensor of shape {t.shape}: it did not take part in the "
                 "traced computation (was the input traced, and the loss computed from it?)"
-            ) from None
+            )
         return t._like(data)
 
     def get(self, t: Tensor[_S, _DT, Any]) -> Tensor[_S, _DT, NoTape] | None:
-        return self[t] if t.id in self._arrays else None
+        return self[t] if t in self else None
 
     def array(self, t: Tensor[Any, Any, Any]) -> Array | None:
         """The raw gradient array of `t` (for optimizers), or None."""
+        if self._deferred and any(t.id in d.keys for d in self._deferred):
+            self._settle()
         return self._arrays.get(t.id)
 
     def __contains__(self, t: object) -> bool:
-        return getattr(t, "id", None) in self._arrays
+        key = getattr(t, "id", None)
+        return key in self._arrays or any(key in d.keys for d in self._deferred)
 
     def __len__(self) -> int:
-        return len(self._arrays)
+        return len(self._keys())
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self._arrays)
+        return iter(self._keys())
+
+    def _keys(self) -> dict[int, None]:
+        keys = dict.fromkeys(self._arrays)
+        for d in self._deferred:
+            keys.update(dict.fromkeys(d.keys))
+        return keys
 
     def replace(self, t: Tensor[Any, Any, Any], grad: Array) -> None:
         """Set the gradient of `t` to `grad` (how `optim.clip_grad_norm` rescales)."""
+        self.array(t)  # NOTE: a deferred part added later would land on the replacement
         self._arrays[t.id] = grad
 
     def accumulate(self, key: int, grad: Array) -> None:
@@ -72,6 +90,19 @@ class Gradients:
 
     def clear(self) -> None:
         self._arrays.clear()
+        self._deferred.clear()
+
+    def _defer(self, deferred: _Deferred) -> None:
+        self._deferred.append(deferred)
+
+    def _settle(self) -> None:
+        """Run every deferred part of the backward passes that filled these gradients."""
+        for d in self._deferred:
+            d.check()
+        deferred, self._deferred = self._deferred, []
+        for d in deferred:
+            for key, grad in d.run():
+                self.accumulate(key, grad)
 
 
 class TapeRef:
@@ -105,51 +136,137 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     return out.reshape(shape)
 
 
-def _topological(root: Tensor[Any, Any, Any]) -> list[Tensor[Any, Any, Any]]:
+def _topological(root: Tensor[Any, Any, Any]) -> tuple[list[Tensor[Any, Any, Any]], set[int]]:
+    """The tensors `root` was computed from, inputs first, and those among them (`wanted`)
+    from which an untraced leaf (a parameter, a constant) can be reached."""
     order: list[Tensor[Any, Any, Any]] = []
+    wanted: set[int] = set()
     seen: set[int] = set()
     stack: list[tuple[Tensor[Any, Any, Any], bool]] = [(root, False)]
     while stack:  # NOTE: iterative, so long Python loops of ops never hit the recursion limit
         t, done = stack.pop()
+        node = t.node
         if done:
             order.append(t)
+            if node is None:
+                if t.tape is None:
+                    wanted.add(id(t))
+            else:
+                for i in node.inputs:  # NOTE: a loop, not any(): this runs for every op
+                    if id(i) in wanted:
+                        wanted.add(id(t))
+                        break
             continue
         if id(t) in seen:
             continue
         seen.add(id(t))
         stack.append((t, True))
-        if t.node is not None:
-            stack.extend((i, False) for i in t.node.inputs if id(i) not in seen)
-    return order
+        if node is not None:
+            stack.extend((i, False) for i in node.inputs if id(i) not in seen)
+    return order, wanted
+
+
+Local = dict[int, Array]
+Pending = list[tuple["Tensor[Any, Any, Any]", Grad]]
+
+
+def _add(local: Local, inp: Tensor[Any, Any, Any], g: Array | Callable[[], Array]) -> None:
+    if callable(g):
+        g = g()
+    if g.shape != inp.data.shape:
+        try:
+            g = unbroadcast(g, inp.data.shape)
+        except ValueError as err:  # pragma: no cover - a bug in an op's vjp
+            raise ShapeError(f"gradient of shape {g.shape} for {inp.shape}") from err
+    key = id(inp)
+    old = local.get(key)
+    local[key] = g if old is None else old + g
+
+
+def _propagate(
+    order: list[Tensor[Any, Any, Any]], local: Local, wanted: set[int] | None, pending: Pending
+) -> None:
+    """Send each gradient in `local` back through its tensor's node, last op first; an
+    operand outside `wanted` (None: every operand) gets its gradient in `pending` instead."""
+    for t in reversed(order):
+        node = t.node
+        grad = None if node is None else local.get(id(t))
+        if grad is None:
+            continue
+        for inp, g in zip(node.inputs, node.vjp(grad), strict=True):
+            if g is None:
+                continue
+            # NOTE: a traced leaf's gradient that is already computed costs nothing to keep
+            if wanted is None or id(inp) in wanted or (inp.node is None and not callable(g)):
+                _add(local, inp, g)
+            else:
+                pending.append((inp, g))
+
+
+class _Deferred:
+    """What a backward pass left for the gradients that reach only traced inputs: computed when
+    one of them (`keys`) is first read, or dropped when the parameters change (`expire`)."""
+
+    __slots__ = ("order", "pending", "keys", "__weakref__")
+
+    def __init__(self, order: list[Tensor[Any, Any, Any]], pending: Pending) -> None:
+        self.order: list[Tensor[Any, Any, Any]] | None = order
+        self.pending = pending
+        self.keys = frozenset(t.id for t in order)
+        _live.add(self)
+
+    def expire(self) -> None:
+        self.order, self.pending = None, []  # NOTE: frees the graph it held
+
+    def check(self) -> None:
+        if self.order is None:
+            raise TapeError(
+                "a traced input's gradient is computed when first read, and the parameters it "
+                "depends on changed since (an optimizer update): read grads[x] before "
+                "opt.update(...)"
+            )
+
+    def run(self) -> list[tuple[int, Array]]:
+        self.check()
+        order, local = self.order or [], Local()
+        for inp, g in self.pending:
+            if g is not None:
+                _add(local, inp, g)
+        _propagate(order, local, None, [])
+        self.expire()
+        return [(t.id, local[id(t)]) for t in order if id(t) in local]
+
+
+_live: weakref.WeakSet[_Deferred] = weakref.WeakSet()
+
+
+def parameters_changed() -> None:
+    """Drop every deferred gradient computation (what optimizers call before stepping in
+    place): computed later, a traced input's gradient would use the new parameters."""
+    for d in list(_live):
+        d.expire()
 
 
 def backward(loss: Tensor[Any, Any, Any]) -> Gradients:
-    """Gradients of the scalar `loss` with respect to every tensor it was computed from."""
+    """Gradients of the scalar `loss` with respect to every tensor it was computed from.
+
+    What reaches only traced inputs is left for when it is first read (see `Gradients`).
+    """
     if loss.tape is None:
         raise TapeError(untraced())
     if loss.shape != ():
         raise TapeError(not_scalar(loss.shape))
-    xp = loss.xp
     # NOTE: keyed by object, not by `t.id`: `h.detach()` shares h's id, and what reaches it
     # must not flow on through h's node. Objects sharing an id are summed into `grads` below.
-    local: dict[int, Array] = {id(loss): xp.ones((), dtype=loss.data.dtype)}
-    order = _topological(loss)
-    for t in reversed(order):
-        if t.node is None or id(t) not in local:
-            continue
-        grad = local[id(t)]
-        for inp, g in zip(t.node.inputs, t.node.vjp(grad), strict=True):
-            if g is None:
-                continue
-            if g.shape != inp.data.shape:
-                try:
-                    g = unbroadcast(g, inp.data.shape)
-                except ValueError as err:  # pragma: no cover - a bug in an op's vjp
-                    raise ShapeError(f"gradient of shape {g.shape} for {inp.shape}") from err
-            old = local.get(id(inp))
-            local[id(inp)] = g if old is None else old + g
+    local: Local = {id(loss): loss.xp.ones((), dtype=loss.data.dtype)}
+    order, wanted = _topological(loss)
+    pending: Pending = []
+    _propagate(order, local, wanted, pending)
     grads = loss.tape.grads if loss.tape.grads is not None else Gradients()
     for t in order:
-        if id(t) in local:
-            grads.accumulate(t.id, local[id(t)])
+        g = local.get(id(t))
+        if g is not None:
+            grads.accumulate(t.id, g)
+    if pending:
+        grads._defer(_Deferred([t for t in order if id(t) not in wanted], pending))
     return grads

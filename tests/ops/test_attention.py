@@ -158,3 +158,17 @@ def test_rule_checks_mask_and_batch_over_symbols():
         attention_rule("sdpa", q, k, v, (b, 1, s, s))
     with pytest.raises(sd.ShapeError, match=r"\(B, H, T, D\) and \(T, H, S, D\): .*axis -4"):
         attention_rule("sdpa", q, (t, h, s, d), v)
+
+
+def test_the_causal_mask_is_made_once_per_size(monkeypatch):
+    made = []
+    tril = np.tril
+    monkeypatch.setattr(np, "tril", lambda *a, **k: made.append(a[0].shape) or tril(*a, **k))
+    q = [randn(2, 7, 4, seed=s) for s in range(3)]
+    for _ in range(3):
+        compare(
+            lambda q, k, v: sdpa(q, k, v, causal=True),
+            lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
+            q,
+        )
+    assert made.count((7, 7)) <= 1

@@ -162,3 +162,18 @@ def test_random_shapes_match_torch(shapes, seed):
         torch.matmul,
         [randn(*sa, dtype="float64", seed=seed), randn(*sb, dtype="float64", seed=seed + 1)],
     )
+
+
+def test_a_shared_matrixs_gradient_is_one_product_over_all_rows_like_torch(monkeypatch):
+    # (B, N, K) @ (K, M): the weight's gradient as one (K, M) product, no (B, K, M) to sum
+    xv, wv = randn(6, 5, 4), randn(4, 3, seed=1)
+    x, w = sd.from_numpy(xv), sd.from_numpy(wv)
+    loss = (x.traced() @ w).tanh().sum()
+    shapes, matmul = [], np.matmul
+    monkeypatch.setattr(np, "matmul", lambda a, b: shapes.append((a @ b).shape) or matmul(a, b))
+    grads = loss.backward()
+    tx, tw = torch.from_numpy(xv).requires_grad_(), torch.from_numpy(wv).requires_grad_()
+    (tx @ tw).tanh().sum().backward()
+    np.testing.assert_allclose(grads[w].numpy(), tw.grad.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(grads[x].numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+    assert (4, 3) in shapes and (6, 4, 3) not in shapes

@@ -171,3 +171,10 @@ def test_numpy_integers_are_accepted_as_sizes():
     assert sd.from_numpy(x).reshape((np.int64(3), -1)).shape == (3, 2)
     got = sd.from_numpy(x).broadcast_to(np.array([4, 2, 3]))
     assert torch.equal(torch.from_numpy(got.numpy().copy()), torch.from_numpy(x).expand(4, 2, 3))
+
+
+def test_permute_finds_its_inverse_on_the_host_like_torch(monkeypatch):
+    # NOTE: an argsort of the axes on a CUDA array would copy it back to the host
+    monkeypatch.setattr(np, "argsort", lambda *a, **k: pytest.fail("argsort on an array"))
+    compare(lambda x: x.permute((2, 0, 3, 1)), lambda x: x.permute(2, 0, 3, 1), [randn(2, 3, 4, 5)])
+    compare(lambda x: x.transpose(0, 2), lambda x: x.transpose(0, 2), [randn(2, 3, 4)])

@@ -3,10 +3,10 @@
     python sigint_run.py OUT.npz
 
 Each trial trains a fresh model with `fit`. In the placed trials a first SIGINT comes at the
-start of step `s` and the second from inside the Adam update, after `k` parameters have
-stepped; in the timed trials a thread sends both at random moments. Each trial's weights, Adam
-moments and the step count of every parameter go to OUT.npz, for the test to compare with a
-run of whole steps.
+start of step `s` and the second from inside the Adam update, as its flat step (all 8
+parameters at once) begins (`k` = 0) or ends (`k` = 1); in the timed trials a thread sends
+both at random moments. Each trial's weights, Adam moments and the step count of every
+parameter go to OUT.npz, for the test to compare with a run of whole steps.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 import shapedl as sd
 from shapedl.train import LambdaCallback
 
-PLACED = [(s, k) for s in (1, 3) for k in range(1, 8)]  # 8 parameters: k = 1 .. 7 stepped
+PLACED = [(s, k) for s in (1, 3) for k in (0, 1)]
 TIMED = 6
 
 
@@ -41,22 +41,23 @@ def model(width: int) -> Any:
 
 
 class SignallingAdam(sd.optim.Adam):
-    """Adam that sends itself SIGINT after `k` parameters of step `at` have stepped."""
+    """Adam that sends itself SIGINT as its flat step of update `at` begins (`k` = 0) or
+    ends (`k` = 1)."""
 
     def __init__(self, at: int | None = None, k: int = 0) -> None:
         super().__init__(lr=0.01)
-        self.at, self.k, self.updates, self.stepped = at, k, 0, 0
+        self.at, self.k, self.updates = at, k, 0
 
     def update(self, params: Any, grads: Any, **kw: Any) -> None:
-        self.stepped = 0
         super().update(params, grads, **kw)
         self.updates += 1
 
-    def _step(self, xp: Any, state: dict[str, Any], p: Any, g: Any) -> None:
-        if self.updates == self.at and self.stepped == self.k:
+    def _step(self, xp: Any, state: dict[str, Any], p: Any, g: Any, tmp: Any) -> None:
+        if self.updates == self.at and self.k == 0:
             os.kill(os.getpid(), signal.SIGINT)
-        super()._step(xp, state, p, g)
-        self.stepped += 1
+        super()._step(xp, state, p, g, tmp)
+        if self.updates == self.at and self.k == 1:
+            os.kill(os.getpid(), signal.SIGINT)
 
 
 class FirstSignal(sd.train.Callback):

@@ -7,11 +7,13 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
 from shapedl import dims
 from shapedl.backend import Array
+from shapedl.device import Device
 from shapedl.dims import Dim, Shape
 from shapedl.errors import ShapeError, shape_error
 from shapedl.ops.elementwise import same_dtype
@@ -147,7 +149,7 @@ def scaled_dot_product_attention(
     scores = xp.matmul(q.data * factor, xp.swapaxes(k.data, -1, -2))
     if mask is not None and mask.data.dtype.kind != "b":
         scores += mask.data.astype(dtype, copy=False)
-    p = _softmax(xp, scores, _keep(xp, scores.shape, mask, causal))
+    p = _softmax(xp, scores, _keep(q.device, scores.shape, mask, causal))
     out = xp.matmul(p, v.data)
 
     def vjp(g: Array) -> list[Array | None]:
@@ -170,16 +172,23 @@ def scaled_dot_product_attention(
     return record(out.astype(dtype, copy=False), inputs, vjp)
 
 
-def _keep(xp: Any, shape: tuple[int, ...], mask: Tensor[Any, Any, Any] | None, causal: bool) -> Any:
+def _keep(
+    device: Device, shape: tuple[int, ...], mask: Tensor[Any, Any, Any] | None, causal: bool
+) -> Any:
     """The boolean array of visible positions (broadcastable to `shape`), or None for all."""
     keep = None
     if mask is not None and mask.data.dtype.kind == "b":
         keep = mask.data
     if causal:
-        tq, tk = shape[-2], shape[-1]
-        tri = xp.tril(xp.ones((tq, tk), dtype=bool))
+        tri = _causal(device, shape[-2], shape[-1])
         keep = tri if keep is None else keep & tri
     return keep
+
+
+@functools.lru_cache(maxsize=32)
+def _causal(device: Device, tq: int, tk: int) -> Any:
+    """The causal mask, made once per device and size (never written to: shared)."""
+    return device.xp.tril(device.xp.ones((tq, tk), dtype=bool))
 
 
 def _softmax(xp: Any, scores: Array, keep: Any) -> Array:

@@ -253,16 +253,20 @@ def _run(
     xp, a, w, b = x.xp, _data(x, nd), _data(weight, nd), _data(bias, nd)
     out = (im2col.conv_adjoint if transposed else im2col.conv)(xp, a, w, b, g, groups)
 
-    def vjp(grad: Array) -> tuple[Array, ...]:
+    def vjp(grad: Array) -> tuple[Array | Callable[[], Array], ...]:
         grad = xp.ascontiguousarray(grad.reshape(out.shape))
-        if transposed:  # the adjoint of `conv` from grad to x, so the roles swap
-            gx = im2col.conv(xp, grad, w, None, g, groups)
+
+        def gx() -> Array:  # NOTE: computed only if wanted (not for a traced input batch)
+            if transposed:  # the adjoint of `conv` from grad to x, so the roles swap
+                return im2col.conv(xp, grad, w, None, g, groups).reshape(x.shape)
+            return im2col.input_grad(xp, grad, w, g, groups).reshape(x.shape)
+
+        if transposed:
             gw = im2col.weight_grad(xp, grad, a, g, groups, weight.shape)
         else:
-            gx = im2col.input_grad(xp, grad, w, g, groups)
             gw = im2col.weight_grad(xp, a, grad, g, groups, weight.shape)
         gb = () if bias is None else (grad.sum(axis=(0, 2, 3)),)
-        return (gx.reshape(x.shape), gw, *gb)
+        return (gx, gw, *gb)
 
     return record(out if nd == 2 else out[:, :, 0], inputs, vjp)
 

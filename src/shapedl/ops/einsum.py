@@ -15,7 +15,8 @@ that diagonal.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from shapedl import dims
@@ -261,9 +262,10 @@ def einsum(subscripts: str, *operands: Tensor[Any, DT, Any]) -> Tensor[Any, DT, 
     spec = f"{','.join(_spec(t) for t in ins)}->{_spec(out)}"
     result = xp.asarray(xp.einsum(spec, *arrays, optimize=True))
 
-    def vjp(g: Array) -> list[Array | None]:
+    def vjp(g: Array) -> list[Callable[[], Array] | None]:
+        # NOTE: each operand's gradient is computed only if the tape wants it
         return [
-            _grad(xp, g, out, ins, arrays, i) if a.dtype.kind in "fc" else None
+            partial(_grad, xp, g, out, ins, arrays, i) if a.dtype.kind in "fc" else None
             for i, a in enumerate(arrays)
         ]
 

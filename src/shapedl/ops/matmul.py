@@ -8,6 +8,7 @@ and the added axis is dropped from the result; the inner dimensions must agree
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
 from shapedl import dims
@@ -95,12 +96,27 @@ def matmul(a: Tensor[Any, DT, Any], b: Tensor[Any, DT, Any]) -> Tensor[Any, DT, 
     out = xp.matmul(x, y)
     full = out.shape
 
-    def vjp(g: Array) -> tuple[Array, Array]:
+    def vjp(g: Array) -> tuple[Callable[[], Array], Callable[[], Array]]:
         # NOTE: the tape sums these over broadcast batch axes; the axis a 1-d operand gained
-        # is dropped here, since the tape aligns shapes from the right
+        # is dropped here, since the tape aligns shapes from the right. Each is computed only
+        # if the tape wants it (not the input batch's gradient in a training step).
         g = g.reshape(full)
-        ga, gb = xp.matmul(g, xp.swapaxes(y, -1, -2)), xp.matmul(xp.swapaxes(x, -1, -2), g)
-        return (ga if a.ndim > 1 else ga[..., 0, :]), (gb if b.ndim > 1 else gb[..., 0])
+
+        def ga() -> Array:
+            out = xp.matmul(g, xp.swapaxes(y, -1, -2))
+            return out if a.ndim > 1 else out[..., 0, :]
+
+        def gb() -> Array:
+            if y.ndim == 2 and x.ndim > 2 and x.flags.c_contiguous:
+                # NOTE: (*B, N, K) @ (K, M): one GEMM over all B*N rows, not a (*B, K, M)
+                # product for the tape to sum
+                rows = x.reshape(-1, x.shape[-1])
+                out = xp.matmul(rows.T, g.reshape(rows.shape[0], -1))
+            else:
+                out = xp.matmul(xp.swapaxes(x, -1, -2), g)
+            return out if b.ndim > 1 else out[..., 0]
+
+        return ga, gb
 
     if a.ndim == 1:
         out = out[..., 0, :]

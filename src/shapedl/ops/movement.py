@@ -142,9 +142,11 @@ def transpose_rule(op: str, x: Shape, axis0: int = -2, axis1: int = -1) -> Shape
 
 
 def _permuted(x: Tensor[Any, Any, Any], order: tuple[int, ...]) -> Tensor[Any, Any, Any]:
-    xp = x.xp
-    inverse = tuple(int(i) for i in xp.argsort(xp.asarray(order))) if order else ()
-    return record(x.data.transpose(order), (x,), lambda g: (g.transpose(inverse),))
+    inverse = [0] * len(order)  # NOTE: on the host: an argsort on the device would sync
+    for i, a in enumerate(order):
+        inverse[a] = i
+    back = tuple(inverse)
+    return record(x.data.transpose(order), (x,), lambda g: (g.transpose(back),))
 
 
 @register("permute", permute_rule, statics=("axes",), methods=("permute",))

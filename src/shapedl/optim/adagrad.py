@@ -70,13 +70,15 @@ class Adagrad(Optimizer):
         check_nonnegative("initial_accumulator_value value", self.initial_accumulator_value)
         check_nonnegative("epsilon value", self.eps)
 
-    def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array) -> None:
+    def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array, tmp: Array) -> None:
         s = state["sum"]
         if state["step"] == 0:
             s += self.initial_accumulator_value  # NOTE: the base makes every slot zeros
         state["step"] += 1
         lr = self.lr / (1 + (state["step"] - 1) * self.lr_decay)
         if self.weight_decay != 0:
-            g = g + self.weight_decay * p
-        s += g * g
-        p -= lr * (g / (xp.sqrt(s) + self.eps))
+            g += xp.multiply(p, self.weight_decay, out=tmp)
+        s += xp.multiply(g, g, out=tmp)
+        d = xp.sqrt(s, out=tmp)
+        d += self.eps
+        p -= xp.multiply(xp.divide(g, d, out=tmp), lr, out=tmp)

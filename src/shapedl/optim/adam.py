@@ -73,26 +73,29 @@ class Adam(Optimizer):
         check_nonnegative("epsilon value", self.eps)
         check_nonnegative("weight_decay value", self.weight_decay)
 
-    def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array) -> None:
+    def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array, tmp: Array) -> None:
         state["step"] += 1
         if self.weight_decay != 0:
-            g = g + self.weight_decay * p
-        self._adam(xp, state, p, g)
+            g += xp.multiply(p, self.weight_decay, out=tmp)
+        self._adam(xp, state, p, g, tmp)
 
-    def _adam(self, xp: Any, state: dict[str, Any], p: Array, g: Array) -> None:
+    def _adam(self, xp: Any, state: dict[str, Any], p: Array, g: Array, tmp: Array) -> None:
+        # NOTE: the arithmetic of torch.optim.Adam, in place: `tmp`, then `g` once it is used
         beta1, beta2 = self.betas
         t = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - beta1) * (g - m)
+        m += xp.multiply(xp.subtract(g, m, out=tmp), 1 - beta1, out=tmp)
         v *= beta2
-        v += (1 - beta2) * (g * g)
+        v += xp.multiply(xp.multiply(g, g, out=tmp), 1 - beta2, out=tmp)
         if self.amsgrad:
             v_hat = state["max_exp_avg_sq"]
             xp.maximum(v_hat, v, out=v_hat)
         else:
             v_hat = v
-        denom = (v_hat**0.5) / math.sqrt(1 - beta2**t) + self.eps
-        p -= (self.lr / (1 - beta1**t)) * (m / denom)
+        denom = xp.sqrt(v_hat, out=g)
+        denom /= math.sqrt(1 - beta2**t)
+        denom += self.eps
+        p -= xp.multiply(xp.divide(m, denom, out=g), self.lr / (1 - beta1**t), out=g)
 
 
 class AdamW(Adam):
@@ -132,7 +135,7 @@ class AdamW(Adam):
     ) -> None:
         super().__init__(lr, betas, eps, weight_decay, amsgrad, missing=missing)
 
-    def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array) -> None:
+    def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array, tmp: Array) -> None:
         state["step"] += 1
         p *= 1 - self.lr * self.weight_decay
-        self._adam(xp, state, p, g)
+        self._adam(xp, state, p, g, tmp)

@@ -2,8 +2,10 @@
 per-parameter state by name, validation, and saving that state so training resumes exactly.
 
 A subclass names its hyperparameters (`hyper`) and its per-parameter state slots (`slots`),
-validates in `_validate`, and writes its update rule in `_step`, which changes the parameter's
-array in place (the tensor, and so its identity and `grads[p]`, stays the same).
+validates in `_validate`, and writes its update rule in `_step` over flat arrays: the
+parameters of one device, dtype and step count are stepped together as views of one array
+(`optim/flat.py`), in place, so an update is a constant number of array operations per group
+(the tensors, and so their identities and `grads[p]`, stay the same).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from typing import Any, ClassVar, Literal, Protocol
 from shapedl.backend import Array
 from shapedl.checkpoint import CheckpointError, PathLike, load_state, save_state
 from shapedl.device import Device
-from shapedl.tape import Gradients
+from shapedl.optim.flat import Group, Work, regroup
+from shapedl.tape import Gradients, parameters_changed
 from shapedl.tensor import Tensor
 
 __all__ = [
@@ -98,6 +101,7 @@ class Optimizer:
         self.missing: Missing = missing
         self.state: dict[str, dict[str, Any]] = {}
         self._devices: dict[str, Device] = {}
+        self._groups: dict[tuple[str, ...], Group] = {}
         self._validate()
 
     @property
@@ -117,7 +121,9 @@ class Optimizer:
         check_nonnegative("learning rate", lr)
         self.lr = lr
 
-    def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array) -> None:
+    def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array, tmp: Array) -> None:
+        """One step of the flat parameters `p` (in place) with the flat gradients `g` (a copy
+        it may overwrite) and a scratch array `tmp`; `state` has `"step"` and the flat slots."""
         raise NotImplementedError
 
     # ---- the update -------------------------------------------------------------------
@@ -136,18 +142,22 @@ class Optimizer:
         self._report_missing([n for n, p in named.items() if grads.array(p) is None], missing)
         # NOTE: every state is found (and a loaded one checked) before any parameter steps,
         # so an error leaves all of them as they were, never some stepped and some not
+        tied: dict[int, list[Tensor[Any, Any, Any]]] = {}
+        for p in named.values():  # NOTE: tensors sharing an array step once, and move together
+            tied.setdefault(id(p.data), []).append(p)
         work = []
-        seen: set[int] = set()
         for name, p in named.items():
             g = grads.array(p)
-            if g is None or id(p.data) in seen:  # NOTE: a tied parameter steps once
+            if g is None or tied[id(p.data)][0] is not p:
                 continue
-            seen.add(id(p.data))
             if g.dtype != p.data.dtype:
                 g = g.astype(p.data.dtype)
-            work.append((p, self._state(name, p), g))
-        for p, state, g in work:
-            self._step(p.xp, state, p.data, g)
+            work.append(Work(name, tied[id(p.data)], self._state(name, p), g))
+        steps = regroup(self._groups, work, self.slots)
+        self._groups = {group.names: group for group, _ in steps}
+        parameters_changed()  # NOTE: a traced input's deferred gradient would see new weights
+        for group, gs in steps:
+            group.update(self._step, gs)
 
     def _report_missing(self, names: list[str], missing: Missing | None) -> None:
         if not names:

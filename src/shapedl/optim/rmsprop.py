@@ -80,23 +80,24 @@ class RMSprop(Optimizer):
         check_nonnegative("weight_decay value", self.weight_decay)
         check_nonnegative("momentum value", self.momentum)
 
-    def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array) -> None:
+    def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array, tmp: Array) -> None:
         state["step"] += 1
         if self.weight_decay != 0:
-            g = g + self.weight_decay * p
+            g += xp.multiply(p, self.weight_decay, out=tmp)
         v = state["square_avg"]
         v *= self.alpha
-        v += (1 - self.alpha) * (g * g)
+        v += xp.multiply(xp.multiply(g, g, out=tmp), 1 - self.alpha, out=tmp)
         if self.centered:
             a = state["grad_avg"]
-            a += (1 - self.alpha) * (g - a)
-            d = xp.sqrt(v - a * a) + self.eps
+            a += xp.multiply(xp.subtract(g, a, out=tmp), 1 - self.alpha, out=tmp)
+            d = xp.sqrt(xp.subtract(v, xp.multiply(a, a, out=tmp), out=tmp), out=tmp)
         else:
-            d = xp.sqrt(v) + self.eps
+            d = xp.sqrt(v, out=tmp)
+        d += self.eps
+        g = xp.divide(g, d, out=g)
         if self.momentum > 0:
             b = state["momentum_buffer"]
             b *= self.momentum
-            b += g / d
-            p -= self.lr * b
-        else:
-            p -= self.lr * (g / d)
+            b += g
+            g = b
+        p -= xp.multiply(g, self.lr, out=tmp)

@@ -76,16 +76,19 @@ class Sgd(Optimizer):
             self.nesterov,
         )
 
-    def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array) -> None:
+    def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array, tmp: Array) -> None:
         state["step"] += 1
         if self.weight_decay != 0:
-            g = g + self.weight_decay * p
+            g += xp.multiply(p, self.weight_decay, out=tmp)
         if self.momentum != 0:
             buf = state["momentum_buffer"]
             if state["step"] == 1:
                 buf[...] = g
             else:
                 buf *= self.momentum
-                buf += (1 - self.dampening) * g
-            g = g + self.momentum * buf if self.nesterov else buf
-        p -= self.lr * g
+                buf += xp.multiply(g, 1 - self.dampening, out=tmp)
+            if self.nesterov:
+                g += xp.multiply(buf, self.momentum, out=tmp)
+            else:
+                g = buf
+        p -= xp.multiply(g, self.lr, out=tmp)

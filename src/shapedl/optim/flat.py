@@ -1,0 +1,124 @@
+"""Flat buffers: the parameters an optimizer steps together, as views of one array, so that an
+update is a constant number of array operations (kernel launches on CUDA) however many
+parameters there are.
+
+A `Group` holds the parameters of one device and dtype that are at the same step. It adopts
+them: their values, and each slot of their optimizer state, move into one flat array each,
+and every parameter tensor's `data` (and every state entry) becomes a view of it. The tensors
+stay the same objects, so modules, `grads[p]` and state names are untouched. When anything
+rebinds a parameter's array (`model.load_state_dict`, `.to()`) or its state (a loaded
+checkpoint), the group no longer `holds` it and the optimizer makes a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+from shapedl.backend import Array
+from shapedl.tensor import Tensor
+
+__all__ = ["Group", "Step", "Work", "regroup"]
+
+# NOTE: (xp, state with "step" and the flat slots, flat parameters, flat gradients to overwrite
+# freely, a flat scratch array)
+Step = Callable[[Any, dict[str, Any], Array, Array, Array], None]
+Tied = Sequence[Tensor[Any, Any, Any]]  # NOTE: the tensors sharing one array; the first steps
+
+
+def _views(flat: Array, shapes: Sequence[tuple[int, ...]]) -> list[Array]:
+    views, start = [], 0
+    for shape in shapes:
+        size = 1
+        for n in shape:
+            size *= n
+        views.append(flat[start : start + size].reshape(shape))
+        start += size
+    return views
+
+
+def _flat(xp: Any, arrays: Sequence[Array], dtype: Any) -> Array:
+    """One flat copy of `arrays`, in one operation."""
+    return xp.concatenate([a.reshape(-1) for a in arrays]).astype(dtype, copy=False)
+
+
+class Work(NamedTuple):
+    """A parameter to step: its name, its tensor and those tied to it, its state, gradient."""
+
+    name: str
+    tied: list[Tensor[Any, Any, Any]]
+    state: dict[str, Any]
+    grad: Array
+
+
+class Group:
+    """Parameters (each with the tensors tied to it) and their states, stepped as flat arrays.
+
+    Args:
+        names: the parameters' names (what the optimizer finds the group by).
+        params: for each parameter, the tensors sharing its array (the first has the gradient).
+        states: each parameter's state: `"step"` (the same for all) and one array per slot.
+        slots: the names of the state arrays.
+    """
+
+    __slots__ = ("names", "params", "states", "views", "flat", "slots", "grad", "tmp", "step")
+
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        params: Sequence[Tied],
+        states: list[dict[str, Any]],
+        slots: Sequence[str],
+    ) -> None:
+        self.names = names
+        xp = params[0][0].xp
+        shapes = [tied[0].shape for tied in params]
+        self.params, self.states, self.step = params, states, states[0]["step"]
+        dtype = params[0][0].data.dtype
+        self.flat = _flat(xp, [tied[0].data for tied in params], dtype)
+        self.views = _views(self.flat, shapes)
+        for tied, view in zip(params, self.views, strict=True):
+            for p in tied:
+                p.data = view
+        self.slots = {slot: _flat(xp, [s[slot] for s in states], dtype) for slot in slots}
+        for slot, flat in self.slots.items():
+            for s, view in zip(states, _views(flat, shapes), strict=True):
+                s[slot] = view
+        self.grad, self.tmp = xp.empty_like(self.flat), xp.empty_like(self.flat)
+
+    def holds(self, params: Sequence[Tied], states: Sequence[dict[str, Any]]) -> bool:
+        """Whether these are still the tensors and states it adopted, untouched since."""
+        return len(params) == len(self.params) and all(
+            s is old and s["step"] == self.step and all(p.data is view for p in tied)
+            for tied, s, old, view in zip(params, states, self.states, self.views, strict=True)
+        )
+
+    def update(self, step: Step, grads: Sequence[Array]) -> None:
+        """Gather `grads` (one per parameter) into the flat gradient and take one `step`."""
+        xp = self.params[0][0].xp
+        xp.concatenate([g.reshape(-1) for g in grads], out=self.grad)
+        state = {"step": self.step, **self.slots}
+        step(xp, state, self.flat, self.grad, self.tmp)
+        self.step = state["step"]
+        for s in self.states:
+            s["step"] = self.step
+
+
+def regroup(
+    groups: dict[tuple[str, ...], Group], work: Sequence[Work], slots: Sequence[str]
+) -> list[tuple[Group, list[Array]]]:
+    """The groups that step `work`, by device, dtype and step count, each with its gradients;
+    a group of `groups` (by names) is kept while it still holds its parameters."""
+    keyed: dict[tuple[Any, ...], list[Work]] = {}
+    for w in work:
+        p = w.tied[0]
+        keyed.setdefault((p.device.key, str(p.data.dtype), w.state["step"]), []).append(w)
+    out = []
+    for members in keyed.values():
+        names = tuple(w.name for w in members)
+        params, states = [w.tied for w in members], [w.state for w in members]
+        group = groups.get(names)
+        if group is None or not group.holds(params, states):
+            group = Group(names, params, states, slots)
+        out.append((group, [w.grad for w in members]))
+    return out
