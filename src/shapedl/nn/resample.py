@@ -15,7 +15,7 @@ from typing_extensions import TypeVar as DefaultTypeVar
 
 from shapedl.dims import DYN, Shape
 from shapedl.nn.module import Module
-from shapedl.nn.registry import register_layer
+from shapedl.nn.registry import pair, register_layer
 from shapedl.ops.resample import (
     adaptive_avg_pool2d,
     adaptive_max_pool2d,
@@ -93,8 +93,10 @@ class Upsample(Module, Generic[Sz, Sf, Md]):
 def _output_size(output_size: object) -> dict[str, object]:
     """`Ho` and `Wo` from `output_size`: one size for both, or a pair; None keeps the input's
     size, unknown here (as is anything else: the signature refuses it)."""
-    both = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
-    sizes = both if len(both) == 2 else (None, None)
+    try:
+        sizes: tuple[object, ...] = pair(2)(output_size)
+    except ValueError:  # NOTE: the signature refuses it already: one bug, one error
+        sizes = (None, None)
     return {k: DYN if v is None else v for k, v in zip(("Ho", "Wo"), sizes, strict=True)}
 
 
