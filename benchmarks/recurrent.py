@@ -2,8 +2,8 @@
 sequences of 50 steps, 64 -> 128, one layer; forward (untraced) and forward + backward
 (traced input, loss `sum` of the outputs, gradients of the input and every weight).
 
-shapedl runs the steps as ops on the tape (a handful per step); PyTorch's CPU LSTM is one
-fused kernel per step, so this row measures the per-op overhead of a Python loop."""
+shapedl runs a layer's steps as one op with its own backward (`ops/recurrent.py`), a
+Python loop of NumPy calls; PyTorch's CPU LSTM is one fused kernel per step."""
 
 from __future__ import annotations
 

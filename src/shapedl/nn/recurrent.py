@@ -5,8 +5,8 @@ gates stacked in PyTorch's order: `i f g o` for the LSTM, `r z n` for the GRU), 
 dict copied from `torch.nn.LSTM(..., batch_first=True)` loads as it is and gives the same
 outputs. They are initialised as PyTorch does, every one from `U(-1/sqrt(H), 1/sqrt(H))`.
 
-The input projection of a whole sequence is one matrix product; the steps then run one after
-the other, each a few ops whose gradients the tape composes (no backward of their own).
+The input projection of a whole sequence is one matrix product on the tape; the steps of a
+layer then run as one op with its own backward (`ops/recurrent.py`).
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from shapedl.nn.module import Module
 from shapedl.nn.registry import register_layer
 from shapedl.ops.creation import zeros
 from shapedl.ops.dropout import dropout
-from shapedl.ops.elementwise import sigmoid, tanh
-from shapedl.ops.join import split, stack
+from shapedl.ops.join import stack
 from shapedl.ops.matmul import matmul
 from shapedl.ops.movement import reshape, transpose
+from shapedl.ops.recurrent import gru_steps, lstm_steps
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT, Dim, Size
 
@@ -175,25 +175,18 @@ class _Recurrent(Module, Generic[In, H, L]):
         self, k: int, x: AnyTensor, state: tuple[AnyTensor, ...], b: int, t: int
     ) -> tuple[AnyTensor, tuple[AnyTensor, ...]]:
         w_ih, w_hh, b_ih, b_hh = self.weights(k)
-        # NOTE: every step's input projection in one product; steps along axis 0 then
+        # NOTE: every step's input projection in one product, steps along axis 0; the steps
+        # themselves are one op (`ops/recurrent.py`)
         rows: Any = reshape(transpose(x, 0, 1), (t * b, x.shape[2]))
         gx: Any = matmul(rows, transpose(w_ih, 0, 1))
         if b_ih is not None:
             gx = gx + b_ih
-        gx = reshape(gx, (t, b, -1))
-        w_hh_t = transpose(w_hh, 0, 1)
-        outs = []
-        for step in range(t):
-            gh: Any = matmul(state[0], w_hh_t)
-            if b_hh is not None:
-                gh = gh + b_hh
-            state = self._cell(gx[step], gh, state)
-            outs.append(state[0])
-        return stack(outs, axis=1), state
+        return self._steps(reshape(gx, (t, b, -1)), w_hh, b_hh, state)
 
-    def _cell(
-        self, gx: AnyTensor, gh: AnyTensor, state: tuple[AnyTensor, ...]
-    ) -> tuple[AnyTensor, ...]:
+    def _steps(
+        self, gx: AnyTensor, w_hh: AnyTensor, b_hh: AnyTensor | None, state: tuple[AnyTensor, ...]
+    ) -> tuple[AnyTensor, tuple[AnyTensor, ...]]:
+        """The outputs `(B, T, H)` and final states of one layer from its projections `gx`."""
         raise NotImplementedError
 
     def extra_repr(self) -> str:
@@ -256,12 +249,11 @@ class LSTM(_Recurrent[In, H, L], init=False):
 
     __call__ = forward
 
-    def _cell(
-        self, gx: AnyTensor, gh: AnyTensor, state: tuple[AnyTensor, ...]
-    ) -> tuple[AnyTensor, ...]:
-        i, f, g, o = split(gx + gh, 4, axis=-1)
-        c = sigmoid(f) * state[1] + sigmoid(i) * tanh(g)
-        return sigmoid(o) * tanh(c), c
+    def _steps(
+        self, gx: AnyTensor, w_hh: AnyTensor, b_hh: AnyTensor | None, state: tuple[AnyTensor, ...]
+    ) -> tuple[AnyTensor, tuple[AnyTensor, ...]]:
+        hc, h = lstm_steps(gx, w_hh, b_hh, *state), self.hidden_size
+        return transpose(hc[:, :, :h], 0, 1), (hc[-1, :, :h], hc[-1, :, h:])
 
 
 @register_layer(params=SIZES)
@@ -309,11 +301,8 @@ class GRU(_Recurrent[In, H, L], init=False):
 
     __call__ = forward
 
-    def _cell(
-        self, gx: AnyTensor, gh: AnyTensor, state: tuple[AnyTensor, ...]
-    ) -> tuple[AnyTensor, ...]:
-        xr, xz, xn = split(gx, 3, axis=-1)
-        hr, hz, hn = split(gh, 3, axis=-1)
-        r, z = sigmoid(xr + hr), sigmoid(xz + hz)
-        n = tanh(xn + r * hn)
-        return (n + z * (state[0] - n),)
+    def _steps(
+        self, gx: AnyTensor, w_hh: AnyTensor, b_hh: AnyTensor | None, state: tuple[AnyTensor, ...]
+    ) -> tuple[AnyTensor, tuple[AnyTensor, ...]]:
+        hs = gru_steps(gx, w_hh, b_hh, *state)
+        return transpose(hs, 0, 1), (hs[-1],)
