@@ -67,22 +67,25 @@ def _generalizes(general: Type, special: Type) -> bool:
     )
 
 
-def stale_receiver(ctx: MethodContext) -> bool:
-    """Whether the receiver is a union member that a more general member stands for.
+def stale_receiver(ctx: MethodContext) -> Type | None:
+    """The more general member that stands for the receiver, a union member (see
+    `_generalizes`), or None where the receiver is no such member.
 
-    mypy checks `x @ w` once per member of a union `x` by itself; the hook of a stale member
-    (see `_generalizes`) keeps mypy's own type and says nothing.
+    mypy checks `x @ w` once per member of a union `x` by itself; a stale member is typed as
+    the member that stands for it, so it adds nothing new to the union of results and says
+    nothing of its own.
     """
     lookup = getattr(ctx.api, "lookup_type_or_none", None)
     if lookup is None:
-        return False
+        return None
     for expr in _receivers(ctx.context):
         whole = get_proper_type(lookup(expr)) if lookup(expr) is not None else None
-        if isinstance(whole, UnionType) and any(
-            _generalizes(g, ctx.type) for g in whole.relevant_items() if g != ctx.type
-        ):
-            return True
-    return False
+        if not isinstance(whole, UnionType) or ctx.type not in whole.relevant_items():
+            continue
+        for g in whole.relevant_items():
+            if g != ctx.type and _generalizes(g, ctx.type):
+                return g
+    return None
 
 
 def _receivers(context: object) -> list[Expression]:
@@ -96,8 +99,15 @@ def _receivers(context: object) -> list[Expression]:
 
 
 def skip_stale(hook: Callable[[MethodContext], Type]) -> Callable[[MethodContext], Type]:
+    """The hook, with a stale receiver replaced by the member that stands for it.
+
+    NOTE: not mypy's own type for the stale member: mypy binds a shared signature's `self`
+    (`mean`, typed as `sum`) against the whole union, and loses the tape (`NoTape` for `TT`).
+    """
+
     def run(ctx: MethodContext) -> Type:
-        return ctx.default_return_type if stale_receiver(ctx) else hook(ctx)
+        general = stale_receiver(ctx)
+        return hook(ctx if general is None else ctx._replace(type=general))
 
     return run
 
