@@ -41,7 +41,16 @@ def _members(typ: Type) -> list[Type] | None:
     items = list(t.relevant_items())
     if len(items) < 2 or not all(tensor_parts(i) is not None for i in items):
         return None
-    return [i for i in items if not any(_generalizes(g, i) for g in items if g is not i)]
+    return [i for i in items if not any(_stands_for(g, i) for g in items if g is not i)]
+
+
+def _stands_for(general: Type, special: Type) -> bool:
+    """`general` generalizes `special` and not the other way round.
+
+    NOTE: two members of unknown shape (whose tapes differ) generalize each other: dropping
+    both would leave no member (the call `Never`), and either one a tape the run may have.
+    """
+    return _generalizes(general, special) and not _generalizes(special, general)
 
 
 def _generalizes(general: Type, special: Type) -> bool:
@@ -83,7 +92,7 @@ def stale_receiver(ctx: MethodContext) -> Type | None:
         if not isinstance(whole, UnionType) or ctx.type not in whole.relevant_items():
             continue
         for g in whole.relevant_items():
-            if g != ctx.type and _generalizes(g, ctx.type):
+            if g != ctx.type and _stands_for(g, ctx.type):
                 return g
     return None
 
@@ -107,7 +116,12 @@ def skip_stale(hook: Callable[[MethodContext], Type]) -> Callable[[MethodContext
 
     def run(ctx: MethodContext) -> Type:
         general = stale_receiver(ctx)
-        return hook(ctx if general is None else ctx._replace(type=general))
+        if general is None:
+            return hook(ctx)
+        if isinstance(ctx.context, OpExpr):
+            # NOTE: `a * b` may reach here as `b.__rmul__(a)`, whose receiver is not the left
+            return ctx.default_return_type
+        return hook(ctx._replace(type=get_proper_type(general)))
 
     return run
 
