@@ -7,7 +7,7 @@ covariant type parameters, so `[Linear(8, 16), Linear(16, 4)]` is `list[Linear[i
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import shapedl as sd
 from shapedl import Dim, Dyn, Tape, Tensor, f32, nn
@@ -81,3 +81,14 @@ class Net(nn.Module):
 
 
 assert Net()(sd.randn((2, 3, 4, 4))).shape == (2, 8)
+
+
+# ---- a name of unknown shape rebound in a branch to a traced tensor, then used ----------------
+def smoothed(logits: Tensor[Any, f32, TT], target: Tensor[Any, Any, Any], e: float) -> float:
+    if e:
+        target = target * (1 - e) + e / logits.shape[-1]
+    loss = -(logits.log_softmax(axis=-1) * target).sum(axis=-1)
+    return float(loss.mean().item())
+
+
+assert smoothed(sd.randn((2, 3)), sd.ones((2, 3)).traced(), 0.1) > 0
