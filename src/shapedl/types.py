@@ -53,7 +53,7 @@ bound to `Dim`) or dimension arithmetic (`Mul[B, T]`)."""
 
 A = TypeVar("A", bound=Dim)
 B = TypeVar("B", bound=Dim)
-X = TypeVar("X", bound=Dim)
+X = TypeVar("X", bound=Dim, covariant=True)  # NOTE: so `max(h, w)` of two sizes is a `Size`
 
 
 class Add(int, Generic[A, B]):
@@ -172,7 +172,10 @@ class Traced(Tape):
 
 
 # The type parameters of `Tensor[S, DT, T]` (PEP 696 defaults: f32, NoTape).
-S = TypeVar("S", bound=tuple[Any, ...])
+# NOTE: the shape is covariant (a tensor's shape never changes), so mypy's join of two shapes
+# (`[a, b]`, a list of tensors of different sizes) is a shape with `int` (`Dyn` to the plugin)
+# where they differ; invariant, it would be `object`, and `concat(parts)` an error
+S = TypeVar("S", bound=tuple[Any, ...], covariant=True)
 DT = DefaultTypeVar("DT", bound=DType, default=f32)
 T = DefaultTypeVar("T", bound=Tape, default=NoTape, covariant=True)
 # The tape of a function generic in it (NOTE: a default, since it follows DT, which has one)

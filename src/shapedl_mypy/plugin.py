@@ -41,6 +41,7 @@ from shapedl_mypy.hooks import (
     movement,
     nn,
     sizes,
+    solve,
     spellings,
     tape,
     unions,
@@ -297,6 +298,8 @@ class ShapedlPlugin(Plugin):
             found = generic.unpinned(found)
         if declared.sizes:
             found = generic.bind_sizes(found)
+        if declared.arithmetic:
+            found = solve.solve_arithmetic(found)
         if found is None and not declared.arithmetic:
             return None
         return _safe_sig(canonical.signature(found))

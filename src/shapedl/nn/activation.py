@@ -39,10 +39,10 @@ __all__ = [
 ]
 
 # NOTE: the mypy plugin records Flatten's axes in these (Any without it)
-Sa = DefaultTypeVar("Sa", default=Any)
-Ea = DefaultTypeVar("Ea", default=Any)
+Sa = DefaultTypeVar("Sa", default=Any, covariant=True)
+Ea = DefaultTypeVar("Ea", default=Any, covariant=True)
 # the number of PReLU's slopes (1, or the channels of its input)
-Np = DefaultTypeVar("Np", bound=Dim, default=Any)
+Np = DefaultTypeVar("Np", bound=Dim, default=Any, covariant=True)
 
 
 @register_layer(keeps=ALL)

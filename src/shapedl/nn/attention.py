@@ -35,11 +35,11 @@ if TYPE_CHECKING:
 __all__ = ["MultiHeadAttention", "xavier_uniform"]
 
 # NOTE: the mypy plugin records embed_dim and num_heads in these (Any without it)
-Em = DefaultTypeVar("Em", default=Any)
-Hn = DefaultTypeVar("Hn", default=Any)
+Em = DefaultTypeVar("Em", default=Any, covariant=True)
+Hn = DefaultTypeVar("Hn", default=Any, covariant=True)
 # the widths of keys and values (`kdim`, `vdim`; the embedding width unless given)
-Kd = DefaultTypeVar("Kd", default=Any)
-Vd = DefaultTypeVar("Vd", default=Any)
+Kd = DefaultTypeVar("Kd", default=Any, covariant=True)
+Vd = DefaultTypeVar("Vd", default=Any, covariant=True)
 B = TypeVar("B", bound=Dim)
 T = TypeVar("T", bound=Dim)
 E = TypeVar("E", bound=Dim)

@@ -38,14 +38,14 @@ if TYPE_CHECKING:
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
 
 # NOTE: the mypy plugin records a layer's channels and geometry in these (Any without it)
-Ci = DefaultTypeVar("Ci", default=Any)
-Co = DefaultTypeVar("Co", default=Any)
-Kn = DefaultTypeVar("Kn", default=Any)
-St = DefaultTypeVar("St", default=Any)
-Pd = DefaultTypeVar("Pd", default=Any)
-Dl = DefaultTypeVar("Dl", default=Any)
-Op = DefaultTypeVar("Op", default=Any)
-Gr = DefaultTypeVar("Gr", default=Any)
+Ci = DefaultTypeVar("Ci", default=Any, covariant=True)
+Co = DefaultTypeVar("Co", default=Any, covariant=True)
+Kn = DefaultTypeVar("Kn", default=Any, covariant=True)
+St = DefaultTypeVar("St", default=Any, covariant=True)
+Pd = DefaultTypeVar("Pd", default=Any, covariant=True)
+Dl = DefaultTypeVar("Dl", default=Any, covariant=True)
+Op = DefaultTypeVar("Op", default=Any, covariant=True)
+Gr = DefaultTypeVar("Gr", default=Any, covariant=True)
 _C = TypeVar("_C", bound=type)
 Pair = int | tuple[int, int]
 Sizes = int | tuple[int, ...]

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Embedding"]
 
-V = DefaultTypeVar("V", bound=Dim, default=Any)
-D = DefaultTypeVar("D", bound=Dim, default=Any)
+V = DefaultTypeVar("V", bound=Dim, default=Any, covariant=True)
+D = DefaultTypeVar("D", bound=Dim, default=Any, covariant=True)
 Is = TypeVarTuple("Is")
 
 

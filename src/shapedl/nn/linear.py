@@ -26,8 +26,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Linear", "kaiming_bound", "width_error"]
 
-In = DefaultTypeVar("In", bound=Dim, default=Any)
-Out = DefaultTypeVar("Out", bound=Dim, default=Any)
+# NOTE: covariant, as every layer's recorded sizes: a list of layers of different sizes is a
+# list of `Linear[int, int]` (sizes `Dyn` to the plugin), not of `object`
+In = DefaultTypeVar("In", bound=Dim, default=Any, covariant=True)
+Out = DefaultTypeVar("Out", bound=Dim, default=Any, covariant=True)
 Bs = TypeVarTuple("Bs")
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVarTuple, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, cast
 
-from typing_extensions import dataclass_transform
+from typing_extensions import TypeVarTuple, Unpack, dataclass_transform
 
 from shapedl.checkpoint import CheckpointError, check_state, load_state, save_state
 from shapedl.checkpoint import PathLike as PathLike
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Module", "Residual", "Sequential"]
 
-Ls = TypeVarTuple("Ls")
+# NOTE: a default, so a bare `-> nn.Sequential` (PyTorch habit) is valid under --strict
+Ls = TypeVarTuple("Ls", default=Unpack[tuple[Any, ...]])
 AnyTensor = Tensor[Any, Any, Any]
 
 

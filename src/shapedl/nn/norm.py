@@ -30,11 +30,11 @@ if TYPE_CHECKING:
 __all__ = ["BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm", "RMSNorm"]
 
 # NOTE: the mypy plugin records the normalized shape in this (Any without it)
-Ns = DefaultTypeVar("Ns", default=Any)
+Ns = DefaultTypeVar("Ns", default=Any, covariant=True)
 # the number of channels; `BatchNorm2d(16)` is `BatchNorm2d[Const[16]]` with the mypy plugin
-C = DefaultTypeVar("C", bound=int, default=Any)
+C = DefaultTypeVar("C", bound=int, default=Any, covariant=True)
 # the normalized width of `RMSNorm` (its last axis)
-N = DefaultTypeVar("N", bound=Dim, default=Any)
+N = DefaultTypeVar("N", bound=Dim, default=Any, covariant=True)
 Param = Tensor[Any, f32] | None
 
 

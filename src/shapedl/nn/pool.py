@@ -16,9 +16,9 @@ from shapedl.types import DT, TT
 __all__ = ["AvgPool2d", "MaxPool2d"]
 
 # NOTE: the mypy plugin records the geometry in these (Any without it)
-Kn = DefaultTypeVar("Kn", default=Any)
-St = DefaultTypeVar("St", default=Any)
-Pd = DefaultTypeVar("Pd", default=Any)
+Kn = DefaultTypeVar("Kn", default=Any, covariant=True)
+St = DefaultTypeVar("St", default=Any, covariant=True)
+Pd = DefaultTypeVar("Pd", default=Any, covariant=True)
 Pair = int | tuple[int, int]
 AnyTensor = Tensor[Any, Any, Any]
 

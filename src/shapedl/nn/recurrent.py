@@ -35,9 +35,9 @@ if TYPE_CHECKING:
 __all__ = ["GRU", "LSTM"]
 
 # the widths of the input and of the hidden state, and the number of stacked layers
-In = DefaultTypeVar("In", bound=Dim, default=Any)
-H = DefaultTypeVar("H", bound=Dim, default=Any)
-L = DefaultTypeVar("L", bound=Dim, default=Any)
+In = DefaultTypeVar("In", bound=Dim, default=Any, covariant=True)
+H = DefaultTypeVar("H", bound=Dim, default=Any, covariant=True)
+L = DefaultTypeVar("L", bound=Dim, default=Any, covariant=True)
 B = TypeVar("B", bound=Dim)
 T = TypeVar("T", bound=Dim)
 AnyTensor = Tensor[Any, Any, Any]

@@ -27,12 +27,12 @@ from shapedl.types import DT, TT, Dim, Size
 
 __all__ = ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample"]
 
-Ho = DefaultTypeVar("Ho", bound=Dim, default=Any)
-Wo = DefaultTypeVar("Wo", bound=Dim, default=Any)
+Ho = DefaultTypeVar("Ho", bound=Dim, default=Any, covariant=True)
+Wo = DefaultTypeVar("Wo", bound=Dim, default=Any, covariant=True)
 # NOTE: the mypy plugin records Upsample's size, factor and mode in these (Any without it)
-Sz = DefaultTypeVar("Sz", default=Any)
-Sf = DefaultTypeVar("Sf", default=Any)
-Md = DefaultTypeVar("Md", default=Any)
+Sz = DefaultTypeVar("Sz", default=Any, covariant=True)
+Sf = DefaultTypeVar("Sf", default=Any, covariant=True)
+Md = DefaultTypeVar("Md", default=Any, covariant=True)
 N = TypeVar("N", bound=Dim)
 C = TypeVar("C", bound=Dim)
 H = TypeVar("H", bound=Dim)

@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 # NOTE: the mypy plugin records d_model in this (Any without it)
-Dm = DefaultTypeVar("Dm", default=Any)
+Dm = DefaultTypeVar("Dm", default=Any, covariant=True)
 B = TypeVar("B", bound=Dim)
 T = TypeVar("T", bound=Dim)
 E = TypeVar("E", bound=Dim)

@@ -373,5 +373,3 @@ def own_signature(node: SymbolNode | None) -> CallableType | None:
         )
     sig = sig.copy_modified(variables=[*extra, *sig.variables])
     return sig if tensor_variables(sig) else None
-
-

@@ -94,9 +94,9 @@ def arithmetic_hook(fullname: str) -> Callable[[AnalyzeTypeContext], Type]:
 
 class IntSizes:
     """`Tensor[tuple[int, int]]` and `Tensor[tuple[int, ...]]` (or `Dim` for `int`): a size
-    written as `int` is any size, `Dyn`. Taken literally, `int` is one type that no literal
-    size equals (the shape argument is invariant), so `x: Tensor[tuple[int, ...]] =
-    sd.zeros((3, 4))` would be an error for a spelling that plainly means "any sizes".
+    written as `int` is any size, `Dyn`. Taken literally, `int` holds every literal size (the
+    shape argument is covariant) but fits none, so `x: Tensor[tuple[int, ...]]` could not be
+    passed where `(3, 4)` is declared, for a spelling that plainly means "any sizes".
 
     The hook analyzes the annotation as mypy would (`inside` tells the plugin not to hook the
     same `Tensor` again meanwhile), then reads its `int` sizes as `Dyn`.

@@ -41,7 +41,16 @@ def _members(typ: Type) -> list[Type] | None:
     items = list(t.relevant_items())
     if len(items) < 2 or not all(tensor_parts(i) is not None for i in items):
         return None
-    return [i for i in items if not any(_generalizes(g, i) for g in items if g is not i)]
+    return [i for i in items if not any(_stands_for(g, i) for g in items if g is not i)]
+
+
+def _stands_for(general: Type, special: Type) -> bool:
+    """`general` generalizes `special` and not the other way round.
+
+    NOTE: two members of unknown shape (whose tapes differ) generalize each other: dropping
+    both would leave no member (the call `Never`), and either one a tape the run may have.
+    """
+    return _generalizes(general, special) and not _generalizes(special, general)
 
 
 def _generalizes(general: Type, special: Type) -> bool:
@@ -67,22 +76,25 @@ def _generalizes(general: Type, special: Type) -> bool:
     )
 
 
-def stale_receiver(ctx: MethodContext) -> bool:
-    """Whether the receiver is a union member that a more general member stands for.
+def stale_receiver(ctx: MethodContext) -> Type | None:
+    """The more general member that stands for the receiver, a union member (see
+    `_generalizes`), or None where the receiver is no such member.
 
-    mypy checks `x @ w` once per member of a union `x` by itself; the hook of a stale member
-    (see `_generalizes`) keeps mypy's own type and says nothing.
+    mypy checks `x @ w` once per member of a union `x` by itself; a stale member is typed as
+    the member that stands for it, so it adds nothing new to the union of results and says
+    nothing of its own.
     """
     lookup = getattr(ctx.api, "lookup_type_or_none", None)
     if lookup is None:
-        return False
+        return None
     for expr in _receivers(ctx.context):
         whole = get_proper_type(lookup(expr)) if lookup(expr) is not None else None
-        if isinstance(whole, UnionType) and any(
-            _generalizes(g, ctx.type) for g in whole.relevant_items() if g != ctx.type
-        ):
-            return True
-    return False
+        if not isinstance(whole, UnionType) or ctx.type not in whole.relevant_items():
+            continue
+        for g in whole.relevant_items():
+            if g != ctx.type and _stands_for(g, ctx.type):
+                return g
+    return None
 
 
 def _receivers(context: object) -> list[Expression]:
@@ -96,8 +108,20 @@ def _receivers(context: object) -> list[Expression]:
 
 
 def skip_stale(hook: Callable[[MethodContext], Type]) -> Callable[[MethodContext], Type]:
+    """The hook, with a stale receiver replaced by the member that stands for it.
+
+    NOTE: not mypy's own type for the stale member: mypy binds a shared signature's `self`
+    (`mean`, typed as `sum`) against the whole union, and loses the tape (`NoTape` for `TT`).
+    """
+
     def run(ctx: MethodContext) -> Type:
-        return ctx.default_return_type if stale_receiver(ctx) else hook(ctx)
+        general = stale_receiver(ctx)
+        if general is None:
+            return hook(ctx)
+        if isinstance(ctx.context, OpExpr):
+            # NOTE: `a * b` may reach here as `b.__rmul__(a)`, whose receiver is not the left
+            return ctx.default_return_type
+        return hook(ctx._replace(type=get_proper_type(general)))
 
     return run
 
