@@ -139,6 +139,7 @@ def build_tables(
             methods[f"{TENSOR}.{method}"] = _method_hook(spec, method, params)
     functions["shapedl.ops.creation.tensor"] = _safe(creation.tensor_hook)
     functions[f"{TYPES}.Size"] = _safe(sizes.size_new)
+    functions["builtins.sum"] = _safe(tape.sum_hook)
     methods[f"{TENSOR}.realize"] = _safe(creation.realize_hook)
     methods[f"{TENSOR}.backward"] = _safe(tape.backward_hook)
     for name, op in sizes.INT_OPS.items():

@@ -174,3 +174,13 @@ attended: Tensor[tuple[Const[2], Const[5], Const[16]]] = cross(
 # ---- 5. NumPy data straight into batches -------------------------------------------------------
 for bx, by in sd.data.Batches(data[:, 0], np.zeros(64, np.int64), 16, shuffle=False):
     assert bx.shape == (16, 28, 28) and by.shape == (16,)
+
+# ---- 11. losses summed with the builtin sum, as in PyTorch -----------------------------------
+def summed(x: Tensor[tuple[B, Const[10]]]) -> sd.Gradients:
+    xt = x.traced()
+    losses = [xt.sum(), (xt * xt).mean()]
+    return (sum(losses) / len(losses)).backward()
+
+
+ones = sd.ones((2, 10))
+assert float(abs(summed(ones)[ones] - 0.55).max().item()) < 1e-6  # (1 + 2 * 1 / 20) / 2

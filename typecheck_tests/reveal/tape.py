@@ -45,3 +45,7 @@ def unknown_operand(model: Any, data: Tensor[tuple[sd.Const[2], sd.Const[3]]]) -
     reveal_type(sd.ops.add(model(data), data))  # R: Tensor[Any, Any, Any]
     loss.backward()
     reveal_type(sd.ops.matmul(model(data), sd.ones((3, 4))))  # R: Tensor[Any, Any, Any]
+losses = [t.sum(), (t * t).mean()]
+reveal_type(sum(losses))  # R: Tensor[tuple[()], f32, Traced]
+reveal_type(sum(loss * 2 for loss in losses))  # R: Tensor[tuple[()], f32, Traced]
+reveal_type(sum([1, 2]))  # R: int

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from mypy.plugin import AttributeContext, MethodContext
-from mypy.types import Instance, Type, UnionType, get_proper_type
+from mypy.plugin import AttributeContext, FunctionContext, MethodContext
+from mypy.typeops import make_simplified_union
+from mypy.types import Instance, LiteralType, Type, UnionType, get_proper_type
 
 from shapedl.errors import not_scalar, untraced
 from shapedl_mypy.codes import TAPE
 from shapedl_mypy.convert import TYPES, Converter, checker_named, tensor_parts
 
-__all__ = ["backward_hook", "drop_self_error"]
+__all__ = ["backward_hook", "drop_self_error", "sum_hook"]
 
 
 def backward_hook(ctx: MethodContext) -> Type:
@@ -73,3 +74,21 @@ def drop_self_error(ctx: MethodContext | AttributeContext, name: str) -> None:
                 or info.message.startswith('Error code "misc" not covered by "type: ignore')
             ):
                 infos.remove(info)
+
+
+def sum_hook(ctx: FunctionContext) -> Type:
+    """`sum(losses)` of tensors is a tensor, not `Tensor | Literal[0]`.
+
+    NOTE: typeshed types `sum(xs)` without a start as `T | Literal[0]` (the 0 of an empty
+    `xs`), so the everyday `sum(losses).backward()` was an `[union-attr]` error; an empty list
+    of losses is a bug the run shows at once, a false error on every correct program is not.
+    """
+    ret = get_proper_type(ctx.default_return_type)
+    if any(ctx.args[1:]) or not isinstance(ret, UnionType):
+        return ctx.default_return_type
+    items = [get_proper_type(t) for t in ret.items]
+    tensors = [t for t in items if tensor_parts(t) is not None]
+    zero = [t for t in items if isinstance(t, LiteralType) and t.value == 0]
+    if not tensors or len(tensors) + len(zero) != len(items):
+        return ctx.default_return_type
+    return make_simplified_union(tensors)
