@@ -43,10 +43,19 @@ def softmax(x: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
         >>> sd.tensor([0.0, 0.0, 1000.0]).softmax().tolist()
         [0.0, 0.0, 1.0]
     """
-    ax, z = _shifted("softmax", x, axis)
-    e = x.xp.exp(z)
-    out = e / e.sum(axis=ax, keepdims=True)
-    return record(out, (x,), lambda g: (out * (g - (g * out).sum(axis=ax, keepdims=True)),))
+    ax, out = _shifted("softmax", x, axis)
+    xp = x.xp
+    # NOTE: in place, in the fresh array `_shifted` made: softmax's cost is passes over memory
+    xp.exp(out, out=out)
+    out /= out.sum(axis=ax, keepdims=True)
+
+    def vjp(g: Array) -> tuple[Array]:
+        t = g * out
+        xp.subtract(g, t.sum(axis=ax, keepdims=True), out=t)
+        t *= out
+        return (t,)
+
+    return record(out, (x,), vjp)
 
 
 @register("log_softmax", softmax_rule, statics=("axis",), methods=("log_softmax",))
