@@ -43,9 +43,11 @@ def softmax(x: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
         >>> sd.tensor([0.0, 0.0, 1000.0]).softmax().tolist()
         [0.0, 0.0, 1.0]
     """
-    ax, z = _shifted("softmax", x, axis)
-    e = x.xp.exp(z)
-    out = e / e.sum(axis=ax, keepdims=True)
+    # NOTE: a row of -inf (fully masked) or with +inf is nan, quietly, as in PyTorch
+    with x.device.backend.quiet():
+        ax, z = _shifted("softmax", x, axis)
+        e = x.xp.exp(z)
+        out = e / e.sum(axis=ax, keepdims=True)
     return record(out, (x,), lambda g: (out * (g - (g * out).sum(axis=ax, keepdims=True)),))
 
 
@@ -61,7 +63,8 @@ def log_softmax(x: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
         >>> sd.tensor([0.0, 1000.0]).log_softmax().tolist()
         [-1000.0, 0.0]
     """
-    ax, z = _shifted("log_softmax", x, axis)
     xp = x.xp
-    out = z - xp.log(xp.exp(z).sum(axis=ax, keepdims=True))
+    with x.device.backend.quiet():  # NOTE: see softmax
+        ax, z = _shifted("log_softmax", x, axis)
+        out = z - xp.log(xp.exp(z).sum(axis=ax, keepdims=True))
     return record(out, (x,), lambda g: (g - xp.exp(out) * g.sum(axis=ax, keepdims=True),))
