@@ -167,3 +167,7 @@ def test_bf16_stays_bf16_through_the_gradient(op):
     out = op(x.traced())
     assert out.numpy().dtype.name == "bfloat16"
     assert out.sum().backward()[x].numpy().dtype.name == "bfloat16"
+
+
+def test_sigmoid_of_a_0d_tensor_matches_torch():
+    compare(lambda x: x.sigmoid() + x.silu(), lambda t: t.sigmoid() + F.silu(t), [_f(-30.0)[0]])

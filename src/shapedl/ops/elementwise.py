@@ -152,7 +152,8 @@ def sigmoid_array(x: Tensor[Any, Any, Any], a: Array) -> Array:
     with x.device.backend.quiet():
         t = xp.exp(-wide)
     t += 1
-    return xp.reciprocal(t, out=t).astype(a.dtype, copy=False)
+    out = xp.reciprocal(t, out=t) if t.ndim else 1 / t  # NOTE: 0-d gives a scalar, no `out`
+    return out.astype(a.dtype, copy=False)
 
 
 @register("sigmoid", same_shape, methods=("sigmoid",))
