@@ -85,6 +85,22 @@ def test_binary_cross_entropy_with_logits_matches_torch(reduction: Reduction, dt
     )
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_binary_cross_entropy_with_logits_keeps_tiny_losses_like_torch(dtype: str) -> None:
+    # NOTE: a confident right answer has a tiny loss (logit 50, target 1: 2e-22), not 0
+    logits = np.array([50.0, -50.0, 30.0, -1000.0, 1000.0, 3.0], dtype=dtype)
+    target = np.array([1.0, 0.0, 1.0, 0.0, 1.0, 0.2], dtype=dtype)
+    fn = losses.binary_cross_entropy_with_logits_loss
+    compare(
+        lambda x, t: fn(x, t, reduction="none"),
+        lambda x, t: F.binary_cross_entropy_with_logits(x, t, reduction="none"),
+        [logits, target],
+        grad=False,
+        rtol=1e-6,
+        atol=0,
+    )
+
+
 # ---- class losses ----------------------------------------------------------------------
 CE_SHAPES = [((7, 5), (7,)), ((3, 4, 2, 3), (3, 2, 3)), ((6,), ())]
 

@@ -257,7 +257,7 @@ def binary_cross_entropy_with_logits_loss(
     logits: Tensor[Any, DT, TT], target: Tensor[Any, Any, Any], reduction: Reduction = "mean"
 ) -> Tensor[Any, DT, TT]:
     """Binary cross entropy of `sigmoid(logits)` against `target` in [0, 1], computed stably
-    as `softplus(logits) - logits * target`; as `F.binary_cross_entropy_with_logits`.
+    as `(1 - target) * logits + softplus(-logits)`; as `F.binary_cross_entropy_with_logits`.
 
     Shape:
         `(*S) & (*S) -> ()`; `(*S)` with `reduction="none"`.
@@ -272,7 +272,9 @@ def binary_cross_entropy_with_logits_loss(
     pointwise_loss_rule(op, logits.shape, target.shape, reduction)
     _float_target(op, target)
     _same_dtype(op, logits, target)
-    return _reduce(op, logits.softplus() - logits * target, reduction)
+    # NOTE: PyTorch's form, which keeps a tiny loss where it is tiny (logit 50, target 1:
+    # 2e-22), where softplus(logits) - logits * target rounds it to 0
+    return _reduce(op, (1 - target) * logits + (-logits).softplus(), reduction)
 
 
 @register("cross_entropy_with_logits_loss", class_loss_rule, tensors=_LOGITS, statics=_REDUCTION)

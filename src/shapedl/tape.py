@@ -173,6 +173,9 @@ Pending = list[tuple["Tensor[Any, Any, Any]", Grad]]
 def _add(local: Local, inp: Tensor[Any, Any, Any], g: Array | Callable[[], Array]) -> None:
     if callable(g):
         g = g()
+    if g.dtype != inp.data.dtype:
+        # NOTE: a Python float times a bf16 array is f32 in NumPy; a gradient keeps its dtype
+        g = g.astype(inp.data.dtype)
     if g.shape != inp.data.shape:
         try:
             g = unbroadcast(g, inp.data.shape)
@@ -229,10 +232,14 @@ class _Deferred:
     def run(self) -> list[tuple[int, Array]]:
         self.check()
         order, local = self.order or [], Local()
-        for inp, g in self.pending:
-            if g is not None:
-                _add(local, inp, g)
-        _propagate(order, local, None, [])
+        if not order:
+            self.expire()
+            return []
+        with order[0].device.backend.quiet():
+            for inp, g in self.pending:
+                if g is not None:
+                    _add(local, inp, g)
+            _propagate(order, local, None, [])
         self.expire()
         return [(t.id, local[id(t)]) for t in order if id(t) in local]
 
@@ -261,7 +268,10 @@ def backward(loss: Tensor[Any, Any, Any]) -> Gradients:
     local: Local = {id(loss): loss.xp.ones((), dtype=loss.data.dtype)}
     order, wanted = _topological(loss)
     pending: Pending = []
-    _propagate(order, local, wanted, pending)
+    # NOTE: a derivative that is infinite where the function is finite (sqrt or log at 0,
+    # x / 0) gives inf or nan silently, as in PyTorch, and never an error
+    with loss.device.backend.quiet():
+        _propagate(order, local, wanted, pending)
     grads = loss.tape.grads if loss.tape.grads is not None else Gradients()
     for t in order:
         g = local.get(id(t))

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from harness import central_difference, compare, randn
 
 import shapedl as sd
@@ -91,3 +92,82 @@ def test_sigmoid_and_softplus_do_not_overflow():
     x = sd.tensor([-1000.0, 0.0, 1000.0])
     np.testing.assert_allclose(x.sigmoid().numpy(), [0.0, 0.5, 1.0])
     assert np.isfinite(x.softplus().numpy()).all()
+
+
+# ---- edge cases: PyTorch's values and gradients where the math is at its limits ----------
+def _f(*values, dtype="float32"):
+    return np.array(values, dtype=dtype)
+
+
+EDGES = [
+    # inf and nan are the answers here (torch's too), never an error or a warning-as-error
+    ("log at 0 and below", lambda x: x.log(), torch.log, _f(0.0, -1.0, 2.0)),
+    ("sqrt at 0 and below", lambda x: x.sqrt(), torch.sqrt, _f(0.0, -1.0, 4.0)),
+    ("reciprocal at 0", lambda x: x.reciprocal(), torch.reciprocal, _f(0.0, -0.0, 2.0)),
+    ("exp overflow", lambda x: x.exp(), torch.exp, _f(100.0, -200.0, 1.0)),
+    ("x ** 0 at 0", lambda x: x**0, lambda t: t**0, _f(-2.0, 0.0, 3.0)),
+    ("x ** -1 at 0", lambda x: x**-1.0, lambda t: t**-1.0, _f(0.0, 1.0, -3.0)),
+    ("x ** 0.5 below 0", lambda x: x**0.5, lambda t: t**0.5, _f(-1.0, 0.0, 3.0)),
+    ("x ** 3 below 0", lambda x: x**3, lambda t: t**3, _f(-2.0, 0.0, 3.0)),
+    ("negative base ** t", lambda x: (-2.0) ** x, lambda t: (-2.0) ** t, _f(-1.0, 0.0, 3.0)),
+    ("0 ** t", lambda x: 0.0**x, lambda t: 0.0**t, _f(-1.0, 0.0, 3.0)),
+    # saturation: torch's 1 / (1 + exp(-x)) keeps tiny values that tanh's form rounds to 0
+    ("sigmoid saturates", lambda x: x.sigmoid(), torch.sigmoid, _f(-100, -30, -20, 0, 20, 100)),
+    ("sigmoid f64", lambda x: x.sigmoid(), torch.sigmoid, _f(-700, -30, 0, 30, dtype="float64")),
+    ("silu saturates", lambda x: x.silu(), F.silu, _f(-100, -30, -10, 0, 30)),
+    ("softplus threshold", lambda x: x.softplus(), F.softplus, _f(-30, 0, 19.5, 20, 20.5, 50)),
+    ("softplus f64", lambda x: x.softplus(), F.softplus, _f(-30, 15, 20, 21, dtype="float64")),
+    # bounds: clamp passes the gradient at a bound; min > max clamps everything to max
+    ("clamp at bounds", lambda x: x.clamp(0.0, 1.0), lambda t: t.clamp(0.0, 1.0), _f(0, 1, 2, -1)),
+    ("clamp min > max", lambda x: x.clamp(2.0, 1.0), lambda t: t.clamp(2.0, 1.0), _f(0, 1, 1.5, 3)),
+    ("clamp max only", lambda x: x.clamp(max=1.0), lambda t: t.clamp(max=1.0), _f(0, 1, 2)),
+    ("clamp nan", lambda x: x.clamp(0.0, 1.0), lambda t: t.clamp(0.0, 1.0), _f(np.nan, 0.5)),
+    ("relu and abs at 0", lambda x: x.relu() + x.abs(), lambda t: t.relu() + t.abs(), _f(0, -1, 1)),
+]
+
+
+@pytest.mark.parametrize("name,op,top,x", EDGES, ids=[e[0] for e in EDGES])
+def test_edge_values_and_gradients_match_torch(name, op, top, x):
+    # NOTE: atol 0, so a tiny value where torch has one (sigmoid(-30) = 9e-14) counts
+    compare(op, top, [x], rtol=1e-5 if x.dtype == np.float32 else 1e-9, atol=0)
+
+
+BINARY_EDGES = [
+    ("div by 0", lambda a, b: a / b, _f(1.0, 0.0, -1.0), _f(0.0, 0.0, 0.0)),
+    ("pow with 0 exponent", lambda a, b: a**b, _f(-2, 0, 0, 2, 0), _f(2, 0, 2, 0.5, -1)),
+    ("maximum with nan", sd.ops.maximum, _f(1, np.nan, 3, 2), _f(np.nan, 0, 3, 1)),
+    ("minimum with nan", sd.ops.minimum, _f(1, np.nan, 3, 2), _f(np.nan, 0, 3, 1)),
+]
+TORCH_BINARY = {
+    "div by 0": torch.div,
+    "pow with 0 exponent": torch.pow,
+    "maximum with nan": torch.maximum,
+    "minimum with nan": torch.minimum,
+}
+
+
+@pytest.mark.parametrize("name,op,a,b", BINARY_EDGES, ids=[e[0] for e in BINARY_EDGES])
+def test_binary_edge_values_and_gradients_match_torch(name, op, a, b):
+    compare(op, TORCH_BINARY[name], [a, b], rtol=1e-5, atol=0)
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda x: x.sigmoid(),
+        lambda x: x.silu(),
+        lambda x: x.softplus(),
+        lambda x: x.sqrt(),
+        lambda x: x * 0.5,
+        lambda x: x.clamp(0.5, 1.0),
+    ],
+)
+def test_bf16_stays_bf16_through_the_gradient(op):
+    x = sd.tensor([0.25, 1.0, 3.0], dtype=sd.bf16)
+    out = op(x.traced())
+    assert out.numpy().dtype.name == "bfloat16"
+    assert out.sum().backward()[x].numpy().dtype.name == "bfloat16"
+
+
+def test_sigmoid_of_a_0d_tensor_matches_torch():
+    compare(lambda x: x.sigmoid() + x.silu(), lambda t: t.sigmoid() + F.silu(t), [_f(-30.0)[0]])

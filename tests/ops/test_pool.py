@@ -80,3 +80,15 @@ def test_gradients_match_central_differences(op):
 def test_errors_name_op_shape_and_axis(call, message):
     with pytest.raises(sd.ShapeError, match=message):
         call()
+
+
+def test_max_pool2d_window_of_minus_inf_sends_the_gradient_to_a_real_cell_like_torch():
+    # NOTE: padded cells are -inf too; torch's max starts at the window's first real cell
+    x = randn(1, 2, 4, 5, seed=3)
+    x[0, 0] = -np.inf
+    x[0, 1, :2, :2] = -np.inf
+    compare(
+        lambda a: sd.ops.max_pool2d(a, 3, 2, 1),
+        lambda t: torch.nn.functional.max_pool2d(t, 3, 2, 1),
+        [x],
+    )

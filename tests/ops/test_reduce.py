@@ -222,3 +222,20 @@ def test_random_shapes_and_axes_match_torch(case, reduction, seed):
         lambda t: top(t, axis, keepdims),
         [randn(*shape, dtype="float64", seed=seed)],
     )
+
+
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_no_degrees_of_freedom_left_gives_torchs_nan(name):
+    # NOTE: one value per row and ddof=1 (torch's default correction): 0 / 0, forward and back
+    x = randn(3, 1, seed=4)
+    compare(lambda a: getattr(a, name)(axis=1, ddof=1), lambda t: getattr(t, name)(1), [x])
+
+
+def test_logsumexp_of_a_row_of_minus_inf_is_minus_inf_like_torch():
+    x = np.array([[-np.inf, -np.inf], [0.0, -np.inf], [np.inf, 1.0]], dtype="float32")
+    compare(lambda a: a.logsumexp(1), lambda t: t.logsumexp(1), [x])
+
+
+def test_max_with_nan_matches_torchs_amax():
+    x = np.array([[1.0, np.nan, 3.0], [2.0, 2.0, 1.0]], dtype="float32")
+    compare(lambda a: a.max(axis=1), lambda t: t.amax(1), [x])

@@ -78,3 +78,10 @@ def test_masked_minus_inf_entries_match_torch(name, op, top):
     compare(lambda a: op(a, -1), lambda t: top(t, -1), [x], grad=False)
     # NOTE: exp() keeps the weighted sum of the harness finite where log_softmax is -inf
     compare(lambda a: op(a, -1).exp(), lambda t: top(t, -1).exp(), [x])
+
+
+@pytest.mark.parametrize("name,op,top", OPS[:2], ids=["softmax", "log_softmax"])
+def test_fully_masked_and_infinite_rows_are_nan_like_torch(name, op, top):
+    x = np.array([[-np.inf, -np.inf, -np.inf], [np.inf, 0.0, 1.0], [0.0, -np.inf, 1.0]])
+    compare(lambda a: op(a, -1), lambda t: top(t, -1), [x.astype("float32")], grad=False)
+    compare(lambda a: op(a, -1).exp(), lambda t: top(t, -1).exp(), [x.astype("float32")])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import platform
@@ -38,6 +39,9 @@ class NumpyBackend(Backend):
 
     def dtype(self, name: str) -> Any:
         return numpy.dtype(bfloat16() if name == "bfloat16" else name)
+
+    def quiet(self) -> contextlib.AbstractContextManager[Any]:
+        return numpy.errstate(all="ignore")
 
     def to_numpy(self, x: Array) -> Any:
         return numpy.asarray(x)

@@ -87,7 +87,8 @@ def hardtanh(
         raise ValueError(f"hardtanh: min_val {min_val} is above max_val {max_val}")
     a = x.data
     inside = (a > min_val) & (a < max_val)
-    return _unary(x, x.xp.clip(a, min_val, max_val), lambda g: g * inside)
+    out = x.xp.clip(a, min_val, max_val).astype(a.dtype, copy=False)  # NOTE: bf16 clip is f32
+    return _unary(x, out, lambda g: g * inside)
 
 
 @register("softsign", same_shape)

@@ -68,6 +68,12 @@ def _unary(
     return record(out, (x,), lambda g: (grad(g),))
 
 
+def _edge(x: Tensor[Any, Any, Any], fn: Callable[[], Array]) -> Array:
+    """`fn()` for an op whose edge cases (`log(0)`, `x / 0`, overflow) are inf or nan, given
+    as PyTorch gives them, never turned into an error (see `Backend.quietly`)."""
+    return x.device.backend.quietly(fn)
+
+
 # ---- unary ------------------------------------------------------------------------------
 @register("neg", same_shape, methods=("__neg__",))
 def neg(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
@@ -90,27 +96,27 @@ def exp(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
         >>> sd.ops.exp(sd.tensor([0.0])).tolist()
         [1.0]
     """
-    out = x.xp.exp(x.data)
+    out = _edge(x, lambda: x.xp.exp(x.data))
     return _unary(x, out, lambda g: g * out)
 
 
 @register("log", same_shape, methods=("log",))
 def log(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-    """Natural logarithm."""
-    return _unary(x, x.xp.log(x.data), lambda g: g / x.data)
+    """Natural logarithm; `-inf` at 0 and nan below, as in PyTorch."""
+    return _unary(x, _edge(x, lambda: x.xp.log(x.data)), lambda g: g / x.data)
 
 
 @register("sqrt", same_shape, methods=("sqrt",))
 def sqrt(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-    """Square root."""
-    out = x.xp.sqrt(x.data)
+    """Square root; nan below 0, and an infinite gradient at 0, as in PyTorch."""
+    out = _edge(x, lambda: x.xp.sqrt(x.data))
     return _unary(x, out, lambda g: g * 0.5 / out)
 
 
 @register("square", same_shape, methods=("square",))
 def square(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """`x * x`."""
-    return _unary(x, x.data * x.data, lambda g: 2 * g * x.data)
+    return _unary(x, _edge(x, lambda: x.data * x.data), lambda g: 2 * g * x.data)
 
 
 @register("sin", same_shape, methods=("sin",))
@@ -132,15 +138,28 @@ def tanh(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     return _unary(x, out, lambda g: g * (1 - out * out))
 
 
-def _sigmoid(xp: Any, a: Array) -> Array:
-    # NOTE: via tanh, which never overflows (1 / (1 + exp(-a)) warns for a < -88 in f32)
-    return 0.5 * (xp.tanh(0.5 * a) + 1)
+def sigmoid_array(x: Tensor[Any, Any, Any], a: Array) -> Array:
+    """`1 / (1 + exp(-a))` as PyTorch computes it, of `x`'s dtype (`a` is `x`'s data or
+    shaped like it).
+
+    NOTE: PyTorch's formula, not `(tanh(a / 2) + 1) / 2`, which rounds sigmoid(-20) to 0 in
+    f32 (torch: 2e-9) and is 2x slower past a few thousand values; exp(-a) overflows to inf
+    for a very negative `a`, giving PyTorch's exact 0, so quietly. f16 and bf16 go through
+    f32, as PyTorch's CPU kernels do.
+    """
+    xp = x.xp
+    wide = a if a.dtype.itemsize >= 4 else a.astype("float32")
+    with x.device.backend.quiet():
+        t = xp.exp(-wide)
+    t += 1
+    out = xp.reciprocal(t, out=t) if t.ndim else 1 / t  # NOTE: 0-d gives a scalar, no `out`
+    return out.astype(a.dtype, copy=False)
 
 
 @register("sigmoid", same_shape, methods=("sigmoid",))
 def sigmoid(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """`1 / (1 + e ** -x)`, computed without overflow."""
-    out = _sigmoid(x.xp, x.data)
+    out = sigmoid_array(x, x.data)
     return _unary(x, out, lambda g: g * out * (1 - out))
 
 
@@ -167,7 +186,7 @@ def gelu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     xp, a = x.xp, x.data
     inner = _GELU_C * (a + 0.044715 * a**3)
     t = xp.tanh(inner)
-    out = 0.5 * a * (1 + t)
+    out = (0.5 * a * (1 + t)).astype(a.dtype, copy=False)  # NOTE: NumPy's bf16 * 0.5 is f32
 
     def grad(g: Array) -> Array:
         dinner = _GELU_C * (1 + 3 * 0.044715 * a * a)
@@ -179,32 +198,45 @@ def gelu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
 @register("silu", same_shape, methods=("silu",))
 def silu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """`x * sigmoid(x)` (swish)."""
-    s = _sigmoid(x.xp, x.data)
+    s = sigmoid_array(x, x.data)
     return _unary(x, x.data * s, lambda g: g * s * (1 + x.data * (1 - s)))
 
 
 @register("softplus", same_shape, methods=("softplus",))
 def softplus(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-    """`log(1 + e ** x)`, computed without overflow."""
+    """`log(1 + e ** x)`, and `x` itself past 20, as PyTorch's `softplus` (threshold 20)."""
     xp, a = x.xp, x.data
-    out = xp.maximum(a, 0) + xp.log1p(xp.exp(-xp.abs(a)))
-    return _unary(x, out, lambda g: g * _sigmoid(xp, a))
+    big = a > _SOFTPLUS_THRESHOLD
+    # NOTE: the minimum keeps exp from overflowing where `big` takes `a` instead
+    e = xp.exp(xp.minimum(a, _SOFTPLUS_THRESHOLD))
+    out = xp.where(big, a, xp.log1p(e))
+    return _unary(x, out, lambda g: xp.where(big, g, g * (e / (e + 1))))
+
+
+_SOFTPLUS_THRESHOLD = 20
 
 
 @register("clamp", same_shape, statics=("min", "max"), methods=("clamp",))
 def clamp(
     x: Tensor[S, DT, TT], min: float | None = None, max: float | None = None
 ) -> Tensor[S, DT, TT]:
-    """`x` limited to `[min, max]`; the gradient is 1 inside and 0 where clipped."""
-    out = x.xp.clip(x.data, min, max)
-    inside = out == x.data
+    """`x` limited to `[min, max]`; the gradient is 1 inside (bounds included), 0 outside.
+
+    As PyTorch: with `min > max` every value is `max` and every gradient 0; nan stays nan
+    with gradient 0.
+    """
+    a = x.data
+    out = x.xp.clip(a, min, max).astype(a.dtype, copy=False)  # NOTE: NumPy's bf16 clip is f32
+    inside = a == a if min is None else a >= min
+    if max is not None:
+        inside &= a <= max
     return _unary(x, out, lambda g: g * inside)
 
 
 @register("reciprocal", same_shape, methods=("reciprocal",))
 def reciprocal(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """`1 / x`."""
-    out = 1 / x.data
+    out = _edge(x, lambda: 1 / x.data)
     return _unary(x, out, lambda g: -g * out * out)
 
 
@@ -272,14 +304,25 @@ def _binary(
             raise dtype_error(op, x.dtype, y.dtype)
         if x.shape != y.shape:
             dims.broadcast(op, a.shape, b.shape)
-    out = fn(x, y)
     inputs = tuple(t for t in (a, b) if isinstance(t, Tensor))
+    out = inputs[0].device.backend.quietly(lambda: fn(x, y))
+    if len(inputs) == 1 and out.dtype != inputs[0].data.dtype:
+        out = _keep_float(inputs[0].data.dtype, out)
 
     def vjp(g: Array) -> tuple[Array, ...]:
         grads = ((da(g, x, y, out),) if ta else ()) + ((db(g, x, y, out),) if tb else ())
         return grads
 
     return record(out, inputs, vjp)
+
+
+def _keep_float(dtype: Any, out: Array) -> Array:
+    """`out` of the tensor operand's float `dtype`: NumPy makes `bf16 * 0.5` f32 (a Python
+    float is weak for its own float types only), PyTorch keeps bf16. An integer tensor's
+    result keeps NumPy's dtype (`i64 + 0.5` is f64, as DESIGN says)."""
+    if dtype.kind == "f" or dtype.name == "bfloat16":
+        return out.astype(dtype)
+    return out
 
 
 _BINARY = dict(tensors=("a", "b"))
@@ -328,13 +371,17 @@ def pow(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     xp = a.xp if isinstance(a, Tensor) else b.xp  # type: ignore[union-attr]
 
     def da(g: Array, x: Any, y: Any, o: Array) -> Array:
-        return g * y * x ** (y - 1)
+        # NOTE: 0 where the exponent is 0, as PyTorch (not 0 * x ** -1, nan at x = 0)
+        if isinstance(y, int | float):
+            return xp.zeros_like(g) if y == 0 else g * y * x ** (y - 1)
+        return xp.where(y == 0, 0, g * y * x ** (y - 1))
 
     def db(g: Array, x: Any, y: Any, o: Array) -> Array:
-        # NOTE: an array even for `2 ** t`, where x is a Python scalar: CuPy's `where` and
-        # `log` take arrays only
+        # NOTE: PyTorch's rule: 0 where the base is 0 and the exponent >= 0, else
+        # `x ** y * log(x)` (nan for a negative base). An array even for `2 ** t`, where x is
+        # a Python scalar: CuPy's `where` and `log` take arrays only
         base = xp.asarray(x, dtype=o.dtype)
-        return g * o * xp.log(xp.where(base > 0, base, 1))
+        return g * xp.where((base == 0) & (y >= 0), 0, o * xp.log(base))
 
     return _binary("pow", a, b, lambda x, y: x**y, da, db)
 
@@ -347,8 +394,8 @@ def maximum(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         a,
         b,
         lambda x, y: _xp(a, b).maximum(x, y),
-        lambda g, x, y, o: _tie(g, x > y, x == y),
-        lambda g, x, y, o: _tie(g, y > x, x == y),
+        lambda g, x, y, o: _share(g, x < y, x == y),
+        lambda g, x, y, o: _share(g, y < x, x == y),
     )
 
 
@@ -360,13 +407,15 @@ def minimum(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         a,
         b,
         lambda x, y: _xp(a, b).minimum(x, y),
-        lambda g, x, y, o: _tie(g, x < y, x == y),
-        lambda g, x, y, o: _tie(g, y < x, x == y),
+        lambda g, x, y, o: _share(g, x > y, x == y),
+        lambda g, x, y, o: _share(g, y > x, x == y),
     )
 
 
-def _tie(g: Array, win: Array, tie: Array) -> Array:
-    return g * (win + 0.5 * tie).astype(g.dtype)
+def _share(g: Array, lose: Array, tie: Array) -> Array:
+    """`g` where this side did not lose, half of it on a tie: PyTorch's rule, which also gives
+    the whole gradient to both sides where either is nan (neither loses nor ties)."""
+    return g * (~lose - 0.5 * tie).astype(g.dtype)
 
 
 def _xp(a: Operand, b: Operand) -> Any:

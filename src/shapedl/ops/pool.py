@@ -154,7 +154,7 @@ def max_pool2d(
         for part in parts[1:]:
             xp.maximum(out, part, out=out)
         return record(out, (x,), lambda g: (None,))
-    best = _argmax(xp, parts, out)
+    best = _argmax(xp, parts, out, win, x.data.shape)
 
     def vjp(g: Array) -> tuple[Array]:
         shape = win.padded_shape(x.data)
@@ -169,7 +169,9 @@ def max_pool2d(
     return record(out, (x,), vjp)
 
 
-def _argmax(xp: Any, parts: list[Array], out: Array) -> Array:
+def _argmax(
+    xp: Any, parts: list[Array], out: Array, win: _Windows, shape: tuple[int, ...]
+) -> Array:
     """The offset of the first maximum of each window; `out` (the first part) becomes the max."""
     best = xp.zeros(out.shape, xp.uint8 if len(parts) < 256 else xp.int32)
     for o, part in enumerate(parts[1:], 1):
@@ -177,14 +179,28 @@ def _argmax(xp: Any, parts: list[Array], out: Array) -> Array:
         # max of `o * better` finds it, 50x faster than a masked copyto
         xp.maximum(best, xp.multiply(part > out, o, dtype=best.dtype), out=best)
         xp.maximum(out, part, out=out)
-    if xp.isnan(out).any():  # NOTE: rare, so the cheap loop above ignores PyTorch's rule
-        xp.copyto(out, parts[0])
-        best.fill(0)
-        for o, part in enumerate(parts[1:], 1):
-            better = (part > out) | xp.isnan(part)  # the last NaN of a window wins
-            xp.copyto(out, part, where=better)
-            xp.copyto(best, o, where=better)
+    padded = any(win.p)
+    # NOTE: rare, so the cheap loop above ignores PyTorch's rule for them: a NaN, or a window
+    # whose max is -inf, where a padded cell (also -inf) must not win
+    if xp.isnan(out).any() or (padded and (out == -inf).any()):
+        _torch_argmax(xp, parts, out, best, win, shape)
     return best
+
+
+def _torch_argmax(
+    xp: Any, parts: list[Array], out: Array, best: Array, win: _Windows, shape: tuple[int, ...]
+) -> None:
+    """PyTorch's loop: from the first real (unpadded) cell, a cell wins when it is greater
+    than the max so far or NaN (so the last NaN of a window wins)."""
+    real = xp.ones((1, 1, *shape[2:]), dtype=bool)
+    valid = win.slices(win.padded(xp, real, False))
+    for o in reversed(range(len(parts))):
+        xp.copyto(best, o, where=valid[o])
+    out.fill(-inf)
+    for o, part in enumerate(parts):
+        better = valid[o] & ((part > out) | xp.isnan(part))
+        xp.copyto(out, part, where=better)
+        xp.copyto(best, o, where=better)
 
 
 @register("avg_pool2d", pool_rule, statics=("kernel_size", "stride", "padding"))

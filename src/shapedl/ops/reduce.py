@@ -8,6 +8,8 @@ over the reduced axes, times the op's local derivative.
 
 from __future__ import annotations
 
+import builtins
+import math
 from collections.abc import Sequence
 from typing import Any, Literal, overload
 
@@ -163,6 +165,17 @@ def _centered(x: Tensor[Any, Any, Any], axes: tuple[int, ...]) -> Array:
     return x.data - x.data.mean(axis=axes, keepdims=True)
 
 
+def _divisor(shape: tuple[int, ...], axes: tuple[int, ...], ddof: int) -> int:
+    """`n - ddof`, at least 0: with no degrees of freedom left the variance is inf or nan
+    (0 / 0), as in NumPy and PyTorch, and not a negative number."""
+    return builtins.max(_count(shape, axes) - ddof, 0)
+
+
+def _twice(div: int) -> float:
+    """`2 / div`, infinite for 0 as in PyTorch's backward (a Python division would raise)."""
+    return 2 / div if div else math.inf
+
+
 @register("var", var_rule, methods=("var",), statics=("axis", "keepdims", "ddof"))
 def var(
     x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, ddof: int = 0
@@ -175,9 +188,10 @@ def var(
         1.6667
     """
     axes = dims.normalize_axes("var", axis, x.shape)
-    d, div = _centered(x, axes), _count(x.shape, axes) - ddof
-    out = (d * d).sum(axis=axes, keepdims=keepdims) / div
-    return record(out, (x,), lambda g: (_expand(g, x.shape, axes, keepdims) * d * (2 / div),))
+    d, div = _centered(x, axes), _divisor(x.shape, axes, ddof)
+    with x.device.backend.quiet():
+        out = (d * d).sum(axis=axes, keepdims=keepdims) / div
+    return record(out, (x,), lambda g: (_expand(g, x.shape, axes, keepdims) * d * _twice(div),))
 
 
 @register("std", var_rule, methods=("std",), statics=("axis", "keepdims", "ddof"))
@@ -192,8 +206,9 @@ def std(
         [1.0, 0.0]
     """
     axes = dims.normalize_axes("std", axis, x.shape)
-    xp, d, div = x.xp, _centered(x, axes), _count(x.shape, axes) - ddof
-    kept = x.xp.sqrt((d * d).sum(axis=axes, keepdims=True) / div)
+    xp, d, div = x.xp, _centered(x, axes), _divisor(x.shape, axes, ddof)
+    with x.device.backend.quiet():
+        kept = x.xp.sqrt((d * d).sum(axis=axes, keepdims=True) / div)
     out = kept if keepdims else kept.reshape(reduce_rule("std", x.shape, axes))
 
     def vjp(g: Array) -> tuple[Array]:
@@ -222,7 +237,8 @@ def logsumexp(
     top = x.data.max(axis=axes, keepdims=True) if x.data.size else xp.zeros((), x.data.dtype)
     # NOTE: an infinite max would give inf - inf = nan below; shifting by 0 there is exact
     top = xp.where(xp.isfinite(top), top, 0).astype(x.data.dtype)
-    kept = xp.log(xp.exp(x.data - top).sum(axis=axes, keepdims=True)) + top
+    with x.device.backend.quiet():  # NOTE: log(0) = -inf for a row of -inf, as in PyTorch
+        kept = xp.log(xp.exp(x.data - top).sum(axis=axes, keepdims=True)) + top
     out = kept if keepdims else kept.reshape(reduce_rule("logsumexp", x.shape, axes))
     return record(
         out, (x,), lambda g: (_expand(g, x.shape, axes, keepdims) * xp.exp(x.data - kept),)

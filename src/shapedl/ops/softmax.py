@@ -43,11 +43,14 @@ def softmax(x: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
         >>> sd.tensor([0.0, 0.0, 1000.0]).softmax().tolist()
         [0.0, 0.0, 1.0]
     """
-    ax, out = _shifted("softmax", x, axis)
+    # NOTE: a row of -inf (fully masked) or with +inf is nan, quietly, as in PyTorch; exp and
+    # the division run in place, in the fresh array `_shifted` made (softmax's cost is passes
+    # over memory)
+    with x.device.backend.quiet():
+        ax, out = _shifted("softmax", x, axis)
+        x.xp.exp(out, out=out)
+        out /= out.sum(axis=ax, keepdims=True)
     xp = x.xp
-    # NOTE: in place, in the fresh array `_shifted` made: softmax's cost is passes over memory
-    xp.exp(out, out=out)
-    out /= out.sum(axis=ax, keepdims=True)
 
     def vjp(g: Array) -> tuple[Array]:
         t = g * out
@@ -70,7 +73,8 @@ def log_softmax(x: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
         >>> sd.tensor([0.0, 1000.0]).log_softmax().tolist()
         [-1000.0, 0.0]
     """
-    ax, z = _shifted("log_softmax", x, axis)
     xp = x.xp
-    out = z - xp.log(xp.exp(z).sum(axis=ax, keepdims=True))
+    with x.device.backend.quiet():  # NOTE: see softmax
+        ax, z = _shifted("log_softmax", x, axis)
+        out = z - xp.log(xp.exp(z).sum(axis=ax, keepdims=True))
     return record(out, (x,), lambda g: (g - xp.exp(out) * g.sum(axis=ax, keepdims=True),))
