@@ -54,16 +54,21 @@ def test_matches_torch(cls, tcls, n_in, hidden, layers, bias, bt, dtype):
 
 
 @pytest.mark.parametrize("cls,tcls", PAIRS, ids=IDS)
-def test_saturated_gates_match_torch(cls, tcls):
+@pytest.mark.parametrize("seed", range(3))
+def test_saturated_gates_match_torch(cls, tcls, seed):
     """Inputs of size ~100 drive every gate into saturation: exp overflows inside the fused
     steps (silently, sigmoid 0 as in torch) and the gradients through flat gates agree."""
+    torch.manual_seed(seed)
     module, tmod = cls(3, 4), tcls(3, 4, batch_first=True)
     check_module(
         module,
         tmod,
-        [100 * randn(2, 6, 3)],
+        [100 * randn(2, 6, 3, seed=seed)],
         sd_call=lambda m, x: _flat_sd(m(x)),
         torch_call=lambda m, x: _flat_torch(m(x)),
+        # NOTE: f32's 1 - s of a saturated gate s is rounding noise, times inputs of 100
+        rtol=1e-3,
+        atol=1e-3,
     )
 
 
