@@ -9,12 +9,16 @@ converted leaves the call with mypy's own type: less precise, never wrong.
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
+import types
+import typing
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from mypy.nodes import Expression, ListExpr, TupleExpr
 from mypy.plugin import FunctionSigContext, MethodSigContext
+from mypy.subtypes import is_same_type
 from mypy.types import (
     AnyType,
     FunctionLike,
@@ -30,6 +34,7 @@ from mypy.types import (
 from shapedl.dims import Shape
 from shapedl.errors import NotStatic, ShapeError
 from shapedl.ops.registry import OpSpec
+from shapedl.tensor import Tensor
 from shapedl.types import DTYPES
 from shapedl_mypy.call import Call
 from shapedl_mypy.codes import SHAPE, report
@@ -81,14 +86,15 @@ def _tensor_list(call: Call, typ: Type, expr: Expression | None) -> list[Any] | 
     return UNKNOWN if any(s is UNKNOWN for s in shapes) else shapes
 
 
-def operand_types(call: Call, spec: OpSpec) -> list[Type]:
-    """The types of the call's tensor operands (items of literal lists one by one)."""
+def operand_types(call: Call, spec: OpSpec, names: Sequence[str] | None = None) -> list[Type]:
+    """The types of the call's tensor operands (items of literal lists one by one), or of
+    those among them in `names`."""
     out: list[Type] = []
     for name in spec.tensors:
         one = call.one(name)
-        if one is not None:
+        if one is not None and (names is None or name in names):
             out.append(one[0])
-    for name in spec.tensor_lists:
+    for name in spec.tensor_lists if names is None else ():
         for t, e in call.args.get(name, []):
             if isinstance(e, (ListExpr, TupleExpr)):
                 out += [call.lookup(i) or any_type() for i in e.items]
@@ -136,6 +142,35 @@ def rule_kwargs(call: Call, spec: OpSpec) -> dict[str, Any] | None:
             return None
         kwargs[name] = value
     return _accepted(spec, kwargs)
+
+
+def dtype_sources(spec: OpSpec) -> tuple[str, ...] | None:
+    """The operands whose dtype the result has, as the op's signature says: all but those
+    annotated as a tensor of a dtype of their own (`where`'s `cond`, `embedding`'s `index`, a
+    loss's `target`); None for all."""
+    return _dtype_sources(spec.function, spec.tensors)
+
+
+@functools.cache
+def _dtype_sources(function: str, tensors: tuple[str, ...]) -> tuple[str, ...] | None:
+    module, _, name = function.rpartition(".")
+    try:
+        hints = typing.get_type_hints(getattr(importlib.import_module(module), name))
+    except Exception:  # noqa: BLE001 - an annotation that does not evaluate: every operand
+        return None
+    own = [n for n in tensors if n in hints and _own_dtype(hints[n])]
+    return tuple(n for n in tensors if n not in own) if own else None
+
+
+def _own_dtype(hint: Any) -> bool:
+    """Whether `hint` is a tensor (or an optional one) whose dtype is no type variable."""
+    members = [m for m in typing.get_args(hint) if m is not type(None)]
+    if typing.get_origin(hint) not in (typing.Union, types.UnionType):
+        members = [hint]
+    return bool(members) and all(
+        typing.get_origin(m) is Tensor and not isinstance(typing.get_args(m)[1], typing.TypeVar)
+        for m in members
+    )
 
 
 @functools.cache
@@ -188,10 +223,33 @@ def _name(typ: Type) -> str | None:
 
 
 def _concrete(typ: Type | None, base: str) -> Type | None:
+    """`typ` when it is a `base` (a dtype, a tape), or a type variable bound to one (the `DT`
+    of a generic caller, which mypy solved), else None."""
     if typ is None:
         return None
     t = get_proper_type(typ)
+    if isinstance(t, TypeVarType):
+        t = get_proper_type(t.upper_bound)
     return typ if isinstance(t, Instance) and t.type.has_base(base) else None
+
+
+def _operand_dtype(operands: Sequence[Type]) -> Type | None:
+    """The dtype of the tensor operands when they all have the same one, else None.
+
+    NOTE: not the first operand's: `where(cond, a, b)` and `embedding(index, weight)` take
+    theirs from a later one; a Python scalar has none, an operand of unknown type any.
+    """
+    found: Type | None = None
+    for typ in operands:
+        parts = tensor_parts(typ)
+        if parts is None:
+            if isinstance(get_proper_type(typ), AnyType):
+                return None
+            continue
+        if found is not None and not is_same_type(found, parts[1]):
+            return None
+        found = parts[1]
+    return found
 
 
 def make_tensor(
@@ -200,19 +258,16 @@ def make_tensor(
     spec_dtype: str | None,
     operands: Sequence[Type],
     answer: Type | None = None,
+    sources: Sequence[Type] | None = None,
 ) -> Type:
     """`Tensor[shape, DT, T]`, DT and T from mypy's own answer (`answer`, by default the
-    call's type) where it is concrete."""
+    call's type) where it is concrete, else from the operands (`sources` for the dtype)."""
     default = tensor_parts(call.default if answer is None else answer)
     dtype = _concrete(default[1] if default else None, f"{TYPES}.DType")
     if dtype is None and spec_dtype in _DTYPE_CLASSES:
         dtype = call.named(f"{TYPES}.{_DTYPE_CLASSES[spec_dtype]}", [])
-    for typ in operands if dtype is None else ():
-        parts = tensor_parts(typ)
-        if parts is not None:
-            dtype = parts[1]
-        if parts is not None or isinstance(get_proper_type(typ), AnyType):
-            break  # NOTE: the first operand that may be a tensor decides
+    if dtype is None:
+        dtype = _operand_dtype(operands if sources is None else sources)
     # NOTE: ops with a fixed dtype (comparisons, argmax) are untraced by signature
     tape = _concrete(default[2] if default else None, f"{TYPES}.Tape") if spec_dtype else None
     if tape is None:
@@ -226,31 +281,37 @@ def make_tensor(
 def apply_rule(call: Call, spec: OpSpec) -> Type:
     """The call's type by the op's shape rule; a `[shape]` error where the rule refuses."""
     operands = operand_types(call, spec)
+    sources = operand_types(call, spec, dtype_sources(spec))
     kwargs = rule_kwargs(call, spec)
     if kwargs is None:
-        return _refine_tape(call, spec, operands)
+        return _refine_tape(call, spec, operands, sources)
     try:
         result = spec.rule(spec.name, **kwargs)
     except NotStatic:
         # NOTE: an option known only at run time (`axis=dim`): the result's shape is unknown
-        return _unknown_shape(call, spec, operands)
+        return _unknown_shape(call, spec, operands, sources)
     except ShapeError as err:
         report(call.api, str(err), call.context, SHAPE)
         # NOTE: no shape is right after a shape error; Any stops one mistake from cascading
-        return _unknown_shape(call, spec, operands)
+        return _unknown_shape(call, spec, operands, sources)
     if spec.returns == "tuple":
         return _tuple_result(call, spec, result, operands)
-    return make_tensor(call, call.conv.shape_type(result), spec.dtype, operands)
+    shape = call.conv.shape_type(result)
+    return make_tensor(call, shape, spec.dtype, operands, sources=sources)
 
 
-def _unknown_shape(call: Call, spec: OpSpec, operands: Sequence[Type]) -> Type:
+def _unknown_shape(
+    call: Call, spec: OpSpec, operands: Sequence[Type], sources: Sequence[Type]
+) -> Type:
     """The call's tensor with an unknown shape (mypy's own type where it is not a tensor)."""
     if tensor_parts(call.default) is None:
         return call.default
-    return make_tensor(call, any_type(), spec.dtype, operands)
+    return make_tensor(call, any_type(), spec.dtype, operands, sources=sources)
 
 
-def _refine_tape(call: Call, spec: OpSpec, operands: Sequence[Type]) -> Type:
+def _refine_tape(
+    call: Call, spec: OpSpec, operands: Sequence[Type], sources: Sequence[Type]
+) -> Type:
     """No rule result: keep mypy's type, with an unknown shape where an operand's rank is
     unknown (plain typing may have matched it to a 2-d overload), and the tape refined."""
     default = tensor_parts(call.default)
@@ -260,7 +321,7 @@ def _refine_tape(call: Call, spec: OpSpec, operands: Sequence[Type]) -> Type:
     if not rankless and not isinstance(get_proper_type(default[2]), AnyType):
         return call.default
     shape = any_type() if rankless else default[0]
-    return make_tensor(call, shape, spec.dtype, operands)
+    return make_tensor(call, shape, spec.dtype, operands, sources=sources)
 
 
 def _rankless(typ: Type) -> bool:
@@ -313,6 +374,14 @@ def list_signature(spec: OpSpec, ctx: FunctionSigContext) -> FunctionLike:
         if name in spec.tensor_lists and len(actual) == 1:
             if isinstance(actual[0], (ListExpr, TupleExpr)):
                 types[i] = seq
+    if types == sig.arg_types:
+        return sig
+    # NOTE: the items no longer solve `DT`/`TT`, whose defaults (f32, NoTape) would read as
+    # the result's: unknown here, the hook takes them from the items
+    ret = tensor_parts(sig.ret_type)
+    if ret is not None:
+        ret_type = checker_named(ctx.api)(TENSOR, [ret[0], any_type(), any_type()])
+        return sig.copy_modified(arg_types=types, ret_type=ret_type)
     return sig.copy_modified(arg_types=types)
 
 

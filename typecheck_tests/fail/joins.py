@@ -33,3 +33,8 @@ def gate(x: Tensor[tuple[B, Mul[Const[2], D]]], bias: Tensor[tuple[D]]) -> Tenso
 
 halves(sd.randn((2, 7)))  # E: [arg-type]
 gate(sd.randn((2, 8)), sd.zeros((5,)))  # E: [arg-type] Literal[10]]
+
+# a join has its items' dtype (f64 here), not the f32 of an unsolved default
+x64 = sd.randn((3, 4)).astype(sd.f64)
+f32_rows: Tensor[tuple[Const[6], Const[4]]] = sd.concat([x64, x64])  # E: [assignment]
+where_64: Tensor[tuple[Const[3], Const[4]]] = sd.where(x64 > 0, x64, 0.0)  # E: [arg-type]
