@@ -32,3 +32,10 @@ def f(x: Tensor[tuple[B, T, C]], h: int) -> None:
 
 
 reveal_type(sd.nn.Linear(8 * 13 * 13, 10))  # R: Linear[Literal[1352], Literal[10]]
+
+
+def scale(x: Tensor[tuple[B, T, C]]) -> None:
+    d = x.shape[-1]
+    reveal_type(d ** -0.5)  # R: float
+    reveal_type(x * d ** -0.5)  # R: Tensor[tuple[B, T, C], f32, NoTape]
+    reveal_type(d ** 2)  # R: int

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mypy.plugin import AttributeContext, FunctionContext, MethodContext
-from mypy.types import LiteralType, TupleType, Type, get_proper_type
+from mypy.types import Instance, LiteralType, TupleType, Type, get_proper_type
 
 from shapedl import dims
 from shapedl.dims import Dim
 from shapedl_mypy.convert import SIZE, Converter, checker_named, int_dim, tensor_parts
 
-__all__ = ["INT_OPS", "int_op_hook", "shape_attribute_hook", "size_new"]
+__all__ = ["INT_OPS", "int_op_hook", "root_hook", "shape_attribute_hook", "size_new"]
 
 INT_OPS: dict[str, Callable[[Dim, Dim], Dim]] = {
     "__add__": dims.add,
@@ -48,6 +48,18 @@ def int_op_hook(op: Callable[[Dim, Dim], Dim]) -> Callable[[MethodContext], Type
         return int_type(conv, op(a, b)) or ctx.default_return_type
 
     return hook
+
+
+def root_hook(ctx: MethodContext) -> Type:
+    """`d ** -0.5` for a size `d` is a float: typeshed's `int ** float` is `Any` (a negative
+    base gives a complex), and `x * Any` is `Any`, which `--strict` refuses to return; a
+    dimension is never negative."""
+    if not ctx.arg_types or len(ctx.arg_types[0]) != 1 or any(ctx.arg_types[1:]):
+        return ctx.default_return_type
+    base = get_proper_type(ctx.arg_types[0][0])
+    if isinstance(base, Instance) and base.type.fullname == SIZE:
+        return checker_named(ctx.api)("builtins.float", [])
+    return ctx.default_return_type
 
 
 def shape_attribute_hook(ctx: AttributeContext) -> Type:
