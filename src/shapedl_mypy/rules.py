@@ -196,8 +196,8 @@ def _accepted(spec: OpSpec, kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def tape_of(types: Sequence[Type]) -> Type | str | None:
-    """`Traced` if an operand is traced, `NoTape` if all are untraced, the operands' one
-    tape TypeVar if they share it, else None."""
+    """`Traced` if an operand is traced, `NoTape` if all are untraced, `Any` if one may be
+    either, the operands' one tape TypeVar if they share it, else None."""
     tapes: list[Type] = []
     for typ in types:
         parts = tensor_parts(typ)
@@ -210,6 +210,11 @@ def tape_of(types: Sequence[Type]) -> Type | str | None:
         return TRACED
     if names and all(n == NOTAPE for n in names):
         return NOTAPE
+    # NOTE: not mypy's answer, which takes `TT`'s default (NoTape) or the first overload
+    # (Traced) for an `Any` tape: `t.mean().backward()` on `t: Tensor[Any, Any, Any]` is fine
+    unknown = [t for t in tapes if isinstance(get_proper_type(t), AnyType)]
+    if unknown:
+        return unknown[0]
     # NOTE: `TT` with untraced operands is traced exactly when `TT` is
     rest = [get_proper_type(t) for t, n in zip(tapes, names, strict=True) if n != NOTAPE]
     if rest and all(isinstance(t, TypeVarType) and t == rest[0] for t in rest):
@@ -318,7 +323,10 @@ def _refine_tape(
     if default is None:
         return call.default
     rankless = any(_rankless(t) for t in operands)
-    if not rankless and not isinstance(get_proper_type(default[2]), AnyType):
+    unknown = isinstance(get_proper_type(default[2]), AnyType) or isinstance(
+        tape_of(operands), AnyType
+    )
+    if not rankless and not unknown:
         return call.default
     shape = any_type() if rankless else default[0]
     return make_tensor(call, shape, spec.dtype, operands, sources=sources)

@@ -45,6 +45,19 @@ def unknown_operand(model: Any, data: Tensor[tuple[sd.Const[2], sd.Const[3]]]) -
     reveal_type(sd.ops.add(model(data), data))  # R: Tensor[Any, Any, Any]
     loss.backward()
     reveal_type(sd.ops.matmul(model(data), sd.ones((3, 4))))  # R: Tensor[Any, Any, Any]
+
+
+def unknown_tape(p: Tensor[Any, Any, Any], q: Tensor[tuple[sd.Const[2]], sd.f32, Any]) -> None:
+    # a tape that may be either stays unknown: not NoTape (TT's default), nor Traced
+    reveal_type(p.mean())  # R: Tensor[Any, Any, Any]
+    reveal_type(p * 2)  # R: Tensor[Any, Any, Any]
+    reveal_type(q.relu().sum())  # R: Tensor[tuple[()], f32, Any]
+    reveal_type(q + x[0, :2])  # R: Tensor[tuple[Literal[2]], f32, Any]
+    reveal_type(q + t[0, :2])  # R: Tensor[tuple[Literal[2]], f32, Traced]
+    p.square().mean().backward()
+    q.exp().mean().backward()
+
+
 losses = [t.sum(), (t * t).mean()]
 reveal_type(sum(losses))  # R: Tensor[tuple[()], f32, Traced]
 reveal_type(sum(loss * 2 for loss in losses))  # R: Tensor[tuple[()], f32, Traced]
