@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 import shapedl as sd
-from shapedl import Dim, Tensor
+from shapedl import Dim, Tensor, nn
 
 B = TypeVar("B", bound=Dim)
 T = TypeVar("T", bound=Dim)
@@ -19,3 +19,24 @@ def attention(q: Tensor[tuple[B, T, D]], k: Tensor[tuple[B, T, D]]) -> Tensor[tu
 
 
 assert attention(sd.randn((2, 3, 4)), sd.randn((2, 3, 4))).shape == (2, 3, 3)
+
+
+# ---- 2. a bare `Tensor`, PyTorch style: any tensor, traced or not, of any dtype ---------------
+class Mlp(nn.Module):
+    def __init__(self, d_in: int, d_out: int) -> None:
+        super().__init__()
+        self.fc = nn.Linear(d_in, d_out)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.fc(x).relu()
+
+
+def total(xs: list[Tensor]) -> Tensor:
+    return sd.stack(xs).sum()
+
+
+mlp = Mlp(3, 4)
+step_loss = mlp(sd.randn((2, 3)).traced()).mean()
+grads = step_loss.backward()
+sd.optim.Sgd(lr=0.1).update(mlp, grads)
+assert total([sd.ones((2,)), sd.ones((2,))]).item() == 4.0

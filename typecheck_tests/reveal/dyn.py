@@ -31,3 +31,12 @@ def unknown(t: Tensor[Any, sd.f32, sd.Traced], u: Tensor[tuple[int, ...]]) -> No
 def spelled_int(a: Tensor[tuple[int, int]], b: Tensor[tuple[sd.Dim, ...]]) -> None:
     reveal_type(a)  # R: Tensor[tuple[Any, Any], f32, NoTape]
     reveal_type(b)  # R: Tensor[tuple[Any, ...], f32, NoTape]
+
+
+# a bare `Tensor` (PyTorch habit) is any tensor: no [type-arg] under --strict, any dtype/tape
+def bare(x: Tensor) -> list[Tensor]:
+    reveal_type(x)  # R: Tensor[Any, Any, Any]
+    return [x.relu()]
+
+
+reveal_type(bare(sd.ones((2, 3)).traced())[0])  # R: Tensor[Any, Any, Any]

@@ -18,7 +18,7 @@ from mypy.types import (
 )
 
 from shapedl_mypy.codes import SHAPE
-from shapedl_mypy.convert import Converter, convertible
+from shapedl_mypy.convert import TENSOR, Converter, convertible
 
 __all__ = ["IntSizes", "arithmetic_hook", "rank_hook"]
 
@@ -106,6 +106,10 @@ class IntSizes:
         self.inside = False
 
     def hook(self, ctx: AnalyzeTypeContext) -> Type:
+        if not ctx.type.args and not ctx.type.empty_tuple_index:
+            # NOTE: a bare `Tensor` (PyTorch's habit) is any tensor, not a missing argument
+            # under --strict, nor an f32 untraced one that `model(x.traced())` would not fit
+            return ctx.api.named_type(TENSOR, [_dyn(), _dyn(), _dyn()])
         self.inside = True
         try:
             typ = ctx.api.analyze_type(ctx.type)
