@@ -9,16 +9,12 @@ converted leaves the call with mypy's own type: less precise, never wrong.
 from __future__ import annotations
 
 import functools
-import importlib
 import inspect
-import types
-import typing
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from mypy.nodes import Expression, ListExpr, TupleExpr
 from mypy.plugin import FunctionSigContext, MethodSigContext
-from mypy.subtypes import is_same_type
 from mypy.types import (
     AnyType,
     FunctionLike,
@@ -34,7 +30,6 @@ from mypy.types import (
 from shapedl.dims import Shape
 from shapedl.errors import NotStatic, ShapeError
 from shapedl.ops.registry import OpSpec
-from shapedl.tensor import Tensor
 from shapedl.types import DTYPES
 from shapedl_mypy.call import Call
 from shapedl_mypy.codes import SHAPE, report
@@ -48,6 +43,7 @@ from shapedl_mypy.convert import (
     static_value,
     tensor_parts,
 )
+from shapedl_mypy.dtypes import concrete, dtype_sources, operand_dtype, promoted
 
 __all__ = ["apply_rule", "list_signature", "make_tensor", "rule_kwargs", "tape_of", "widen_operand"]
 
@@ -144,35 +140,6 @@ def rule_kwargs(call: Call, spec: OpSpec) -> dict[str, Any] | None:
     return _accepted(spec, kwargs)
 
 
-def dtype_sources(spec: OpSpec) -> tuple[str, ...] | None:
-    """The operands whose dtype the result has, as the op's signature says: all but those
-    annotated as a tensor of a dtype of their own (`where`'s `cond`, `embedding`'s `index`, a
-    loss's `target`); None for all."""
-    return _dtype_sources(spec.function, spec.tensors)
-
-
-@functools.cache
-def _dtype_sources(function: str, tensors: tuple[str, ...]) -> tuple[str, ...] | None:
-    module, _, name = function.rpartition(".")
-    try:
-        hints = typing.get_type_hints(getattr(importlib.import_module(module), name))
-    except Exception:  # noqa: BLE001 - an annotation that does not evaluate: every operand
-        return None
-    own = [n for n in tensors if n in hints and _own_dtype(hints[n])]
-    return tuple(n for n in tensors if n not in own) if own else None
-
-
-def _own_dtype(hint: Any) -> bool:
-    """Whether `hint` is a tensor (or an optional one) whose dtype is no type variable."""
-    members = [m for m in typing.get_args(hint) if m is not type(None)]
-    if typing.get_origin(hint) not in (typing.Union, types.UnionType):
-        members = [hint]
-    return bool(members) and all(
-        typing.get_origin(m) is Tensor and not isinstance(typing.get_args(m)[1], typing.TypeVar)
-        for m in members
-    )
-
-
 @functools.cache
 def _rule_params(rule: Callable[..., Any]) -> tuple[list[str], bool]:
     """The rule's parameter names and whether it takes `**kwargs`."""
@@ -227,36 +194,6 @@ def _name(typ: Type) -> str | None:
     return t.type.fullname if isinstance(t, Instance) else None
 
 
-def _concrete(typ: Type | None, base: str) -> Type | None:
-    """`typ` when it is a `base` (a dtype, a tape), or a type variable bound to one (the `DT`
-    of a generic caller, which mypy solved), else None."""
-    if typ is None:
-        return None
-    t = get_proper_type(typ)
-    if isinstance(t, TypeVarType):
-        t = get_proper_type(t.upper_bound)
-    return typ if isinstance(t, Instance) and t.type.has_base(base) else None
-
-
-def _operand_dtype(operands: Sequence[Type]) -> Type | None:
-    """The dtype of the tensor operands when they all have the same one, else None.
-
-    NOTE: not the first operand's: `where(cond, a, b)` and `embedding(index, weight)` take
-    theirs from a later one; a Python scalar has none, an operand of unknown type any.
-    """
-    found: Type | None = None
-    for typ in operands:
-        parts = tensor_parts(typ)
-        if parts is None:
-            if isinstance(get_proper_type(typ), AnyType):
-                return None
-            continue
-        if found is not None and not is_same_type(found, parts[1]):
-            return None
-        found = parts[1]
-    return found
-
-
 def make_tensor(
     call: Call,
     shape: Type,
@@ -264,17 +201,21 @@ def make_tensor(
     operands: Sequence[Type],
     answer: Type | None = None,
     sources: Sequence[Type] | None = None,
+    *,
+    promote: Callable[[str], str] | None = None,
 ) -> Type:
     """`Tensor[shape, DT, T]`, DT and T from mypy's own answer (`answer`, by default the
     call's type) where it is concrete, else from the operands (`sources` for the dtype)."""
     default = tensor_parts(call.default if answer is None else answer)
-    dtype = _concrete(default[1] if default else None, f"{TYPES}.DType")
+    dtype = concrete(default[1] if default else None, f"{TYPES}.DType")
     if dtype is None and spec_dtype in _DTYPE_CLASSES:
         dtype = call.named(f"{TYPES}.{_DTYPE_CLASSES[spec_dtype]}", [])
     if dtype is None:
-        dtype = _operand_dtype(operands if sources is None else sources)
+        dtype = operand_dtype(operands if sources is None else sources)
+    if promote is not None and dtype is not None:
+        dtype = promoted(call.named, dtype, promote)
     # NOTE: ops with a fixed dtype (comparisons, argmax) are untraced by signature
-    tape = _concrete(default[2] if default else None, f"{TYPES}.Tape") if spec_dtype else None
+    tape = concrete(default[2] if default else None, f"{TYPES}.Tape") if spec_dtype else None
     if tape is None:
         found = tape_of(operands)
         tape = call.named(found, []) if isinstance(found, str) else found
@@ -302,7 +243,7 @@ def apply_rule(call: Call, spec: OpSpec) -> Type:
     if spec.returns == "tuple":
         return _tuple_result(call, spec, result, operands)
     shape = call.conv.shape_type(result)
-    return make_tensor(call, shape, spec.dtype, operands, sources=sources)
+    return make_tensor(call, shape, spec.dtype, operands, sources=sources, promote=spec.promote)
 
 
 def _unknown_shape(
@@ -311,7 +252,9 @@ def _unknown_shape(
     """The call's tensor with an unknown shape (mypy's own type where it is not a tensor)."""
     if tensor_parts(call.default) is None:
         return call.default
-    return make_tensor(call, any_type(), spec.dtype, operands, sources=sources)
+    return make_tensor(
+        call, any_type(), spec.dtype, operands, sources=sources, promote=spec.promote
+    )
 
 
 def _refine_tape(
@@ -329,7 +272,7 @@ def _refine_tape(
     if not rankless and not unknown:
         return call.default
     shape = any_type() if rankless else default[0]
-    return make_tensor(call, shape, spec.dtype, operands, sources=sources)
+    return make_tensor(call, shape, spec.dtype, operands, sources=sources, promote=spec.promote)
 
 
 def _rankless(typ: Type) -> bool:

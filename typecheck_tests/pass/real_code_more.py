@@ -40,3 +40,18 @@ step_loss = mlp(sd.randn((2, 3)).traced()).mean()
 grads = step_loss.backward()
 sd.optim.Sgd(lr=0.1).update(mlp, grads)
 assert total([sd.ones((2,)), sd.ones((2,))]).item() == 4.0
+
+
+# ---- 3. counting hits: a sum of bools is i64, a mean of them f64 (NumPy's dtypes) ------------
+def hits(pred: Tensor[tuple[B], sd.i64], y: Tensor[tuple[B], sd.i64]) -> Tensor[tuple[()], sd.i64]:
+    return (pred == y).sum()
+
+
+def hit_rate(
+    pred: Tensor[tuple[B], sd.i64], y: Tensor[tuple[B], sd.i64]
+) -> Tensor[tuple[()], sd.f64]:
+    return (pred == y).mean()
+
+
+labels = sd.tensor([0, 1, 1], dtype=sd.i64)
+assert hits(labels, labels).item() == 3 and hit_rate(labels, labels).item() == 1.0

@@ -34,3 +34,13 @@ def generic(x: Tensor[tuple[B, D], DT, TT], ids: Tensor[tuple[B], i64]) -> None:
     reveal_type(sd.concat([x, x], axis=1))  # R: Tensor[tuple[B, Mul[Literal[2], D]], DT, TT]
     reveal_type(sd.stack([x, x]))  # R: Tensor[tuple[Literal[2], B, D], DT, TT]
     reveal_type(sd.ops.embedding(ids, x))  # R: Tensor[tuple[B, D], DT, TT]
+
+
+# reductions change the dtype as NumPy does: a count of bools is i64, a mean of ints f64
+hits = sd.tensor([1, 2, 3]) > 1
+reveal_type(hits.sum())  # R: Tensor[tuple[()], i64, NoTape]
+reveal_type(hits.sum().item())  # R: int
+reveal_type(hits.mean().item())  # R: float
+reveal_type(idx.mean(axis=1))  # R: Tensor[tuple[Literal[1]], f64, NoTape]
+reveal_type(idx.std())  # R: Tensor[tuple[()], f64, NoTape]
+reveal_type(x64.var(axis=0))  # R: Tensor[tuple[Literal[4]], f64, NoTape]

@@ -17,7 +17,7 @@ from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import Shape
 from shapedl.errors import shape_error
-from shapedl.ops.registry import register
+from shapedl.ops.registry import counts, floats, register
 from shapedl.tensor import Tensor, record
 from shapedl.types import DT, TT, NoTape, S, i64
 
@@ -25,6 +25,7 @@ __all__ = ["argmax", "argmin", "logsumexp", "max", "mean", "min", "std", "sum", 
 
 Axis = int | Sequence[int] | None
 _AXIS = ("axis", "keepdims")
+_VAR = ("axis", "keepdims", "ddof")
 
 
 def reduce_rule(op: str, x: Shape, axis: Axis = None, keepdims: bool = False) -> Shape:
@@ -77,7 +78,7 @@ def sum(
 ) -> Tensor[tuple[()], DT, TT]: ...
 @overload
 def sum(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]: ...
-@register("sum", reduce_rule, methods=("sum",), statics=_AXIS)
+@register("sum", reduce_rule, methods=("sum",), statics=_AXIS, promote=counts)
 def sum(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
     """Sum over `axis` (an int, a tuple, or None for all).
 
@@ -100,7 +101,7 @@ def mean(
 def mean(
     x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
 ) -> Tensor[Any, DT, TT]: ...
-@register("mean", reduce_rule, methods=("mean",), statics=_AXIS)
+@register("mean", reduce_rule, methods=("mean",), statics=_AXIS, promote=floats)
 def mean(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
     """Mean over `axis` (an int, a tuple, or None for all).
 
@@ -176,7 +177,7 @@ def _twice(div: int) -> float:
     return 2 / div if div else math.inf
 
 
-@register("var", var_rule, methods=("var",), statics=("axis", "keepdims", "ddof"))
+@register("var", var_rule, methods=("var",), statics=_VAR, promote=floats)
 def var(
     x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, ddof: int = 0
 ) -> Tensor[Any, DT, TT]:
@@ -194,7 +195,7 @@ def var(
     return record(out, (x,), lambda g: (_expand(g, x.shape, axes, keepdims) * d * _twice(div),))
 
 
-@register("std", var_rule, methods=("std",), statics=("axis", "keepdims", "ddof"))
+@register("std", var_rule, methods=("std",), statics=_VAR, promote=floats)
 def std(
     x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, ddof: int = 0
 ) -> Tensor[Any, DT, TT]:

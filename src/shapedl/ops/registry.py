@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from shapedl.dims import Shape
 from shapedl.tensor import Tensor
 
-__all__ = ["REGISTRY", "OpSpec", "register"]
+__all__ = ["REGISTRY", "OpSpec", "counts", "floats", "register"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,6 +40,8 @@ class OpSpec:
         methods: `Tensor` methods that are this op with `self` as the first tensor.
         dtype: the result's dtype name when fixed (`"bool"`, `"int64"`), else None.
         returns: `"tensor"`, or `"tuple"` for ops that return several tensors.
+        promote: the result's dtype name from the operand's where NumPy changes it (`counts`:
+            a sum of bools is int64; `floats`: the mean of ints is float64), else None.
         item_dtypes: for a tuple result, each item's fixed dtype name or None (the operands'):
             `sort` gives `(None, "int64")`, values and indices; empty: `dtype` for every item.
     """
@@ -55,6 +57,7 @@ class OpSpec:
     returns: str = "tensor"
     extra: dict[str, Any] = field(default_factory=dict)
     item_dtypes: tuple[str | None, ...] = ()
+    promote: Callable[[str], str] | None = None
 
     def item_dtype(self, i: int) -> str | None:
         """The fixed dtype name of item `i` of the result (of the result itself: `i=0`)."""
@@ -62,6 +65,16 @@ class OpSpec:
 
 
 REGISTRY: dict[str, OpSpec] = {}
+
+
+def counts(dtype: str) -> str:
+    """A sum's dtype, as NumPy's: bools count in int64."""
+    return "int64" if dtype == "bool" else dtype
+
+
+def floats(dtype: str) -> str:
+    """A mean's (or variance's) dtype, as NumPy's: float64 for ints and bools."""
+    return dtype if "float" in dtype else "float64"
 
 
 def register(
@@ -75,6 +88,7 @@ def register(
     dtype: str | None = None,
     returns: str = "tensor",
     item_dtypes: tuple[str | None, ...] = (),
+    promote: Callable[[str], str] | None = None,
     guard: Callable[..., None] | None = None,
 ) -> Callable[[F], F]:
     """Record the decorated public function as op `name` with shape rule `rule`, and bind it
@@ -95,6 +109,7 @@ def register(
             dtype,
             returns,
             item_dtypes=item_dtypes,
+            promote=promote,
         )
         for method in methods:
             reflected = method.startswith("__r") and f"__{method[3:]}" in methods
