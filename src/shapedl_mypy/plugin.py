@@ -142,6 +142,7 @@ def build_tables(
     functions["builtins.sum"] = _safe(tape.sum_hook)
     methods[f"{TENSOR}.realize"] = _safe(creation.realize_hook)
     methods[f"{TENSOR}.backward"] = _safe(tape.backward_hook)
+    methods["shapedl.nn.module.Sequential.__getitem__"] = _safe(nn.sequential_item)
     methods["builtins.float.__rpow__"] = _safe(sizes.root_hook)
     for name, op in sizes.INT_OPS.items():
         methods[f"builtins.int.{name}"] = _safe(sizes.int_op_hook(op))

@@ -47,3 +47,7 @@ chain(sd.randn((3, 4)))
 sd.nn.Sequential(sd.nn.Conv2d(1, 8, 3), sd.nn.BatchNorm2d(16))  # E: [shape] Sequential: shapes (N, 8, ...) and (16,): layer 1 (BatchNorm2d) takes 16 channels at axis 1 but layer 0 gives 8
 # shape-keeping layers declared as such (nn/registry.py) pass the width through
 sd.nn.Sequential(sd.nn.Linear(4, 8), sd.nn.RMSNorm(8), sd.nn.Identity(), sd.nn.Linear(16, 2))  # E: [shape] Sequential: shapes (..., 8) and (2, 16): layer 3 (Linear) takes width 16 at axis -1 but layer 0 gives width 8
+# a layer taken by its index is checked as that layer
+mlp = sd.nn.Sequential(sd.nn.Linear(4, 8), sd.nn.ReLU(), sd.nn.Linear(8, 2))
+mlp[0](sd.ones((3, 5)))  # E: [shape] Linear: shapes (3, 5) and (8, 4)
+mlp[1].weight  # E: [attr-defined]

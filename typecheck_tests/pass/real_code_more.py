@@ -55,3 +55,9 @@ def hit_rate(
 
 labels = sd.tensor([0, 1, 1], dtype=sd.i64)
 assert hits(labels, labels).item() == 3 and hit_rate(labels, labels).item() == 1.0
+
+
+# ---- 4. a Sequential's layer by index, PyTorch style ---------------------------------------
+head = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+assert head[0].weight.shape == (8, 4) and head[-1].out_features == 2
+assert head[len(head) - 1](head[0](sd.ones((1, 4))).relu()).shape == (1, 2)

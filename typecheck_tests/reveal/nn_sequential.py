@@ -37,3 +37,11 @@ def symbolic(x: Tensor[tuple[B, D]]) -> None:
     reveal_type(block)  # R: Sequential[Linear[D, Mul[Literal[4], D]], GELU, Linear[Mul[Literal[4], D], D]]
     reveal_type(block(x))  # R: Tensor[tuple[B, D], f32, NoTape]
     reveal_type(with_functions(sd.ones((3, 4))))  # R: Tensor[tuple[Literal[3], Literal[8]], f32, NoTape]
+
+
+# `model[i]` with a literal index is that layer (PyTorch's `model[0].weight`), else Any
+mlp = sd.nn.Sequential(sd.nn.Linear(4, 8), sd.nn.ReLU(), sd.nn.Linear(8, 2))
+reveal_type(mlp[0])  # R: Linear[Literal[4], Literal[8]]
+reveal_type(mlp[-1].out_features)  # R: int
+reveal_type(mlp[0].weight)  # R: Tensor[tuple[Literal[8], Literal[4]], f32, NoTape]
+reveal_type(mlp[len(mlp) - 1])  # R: Any

@@ -269,7 +269,9 @@ class Sequential(Module, Generic[*Ls]):
 
     __call__ = forward
 
-    def __getitem__(self, index: int) -> Layer:
+    # NOTE: `Any`, not `Layer`: `model[0].weight` (PyTorch's habit) must be valid; the mypy
+    # plugin types `model[0]` as that layer
+    def __getitem__(self, index: int) -> Any:
         return cast(tuple[Layer, ...], self.layers)[index]
 
     def __len__(self) -> int:

@@ -29,6 +29,7 @@ from mypy.types import (
     AnyType,
     FunctionLike,
     Instance,
+    LiteralType,
     TupleType,
     Type,
     TypeOfAny,
@@ -57,6 +58,7 @@ __all__ = [
     "inherited_init",
     "member_type",
     "module_call_signature",
+    "sequential_item",
     "sequential_new",
 ]
 
@@ -82,6 +84,19 @@ def _layers(typ: Type) -> list[Type] | None:
     if any(isinstance(get_proper_type(i), UnpackType) for i in out):
         return None
     return out
+
+
+def sequential_item(ctx: MethodContext) -> Type:
+    """`model[0]` of a `Sequential[Linear[...], ReLU, ...]` is that layer, as typed: so
+    `model[0].weight` and `model[-1].out_features` (PyTorch's habits) are checked, not `Any`."""
+    layers = _layers(ctx.type)
+    arg = get_proper_type(ctx.arg_types[0][0]) if ctx.arg_types and ctx.arg_types[0] else None
+    if isinstance(arg, Instance) and arg.last_known_value is not None:
+        arg = arg.last_known_value
+    if layers is None or not isinstance(arg, LiteralType) or not isinstance(arg.value, int):
+        return ctx.default_return_type
+    i = arg.value
+    return layers[i] if -len(layers) <= i < len(layers) else ctx.default_return_type
 
 
 def _chain_error(
