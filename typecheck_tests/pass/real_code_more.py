@@ -61,3 +61,14 @@ assert hits(labels, labels).item() == 3 and hit_rate(labels, labels).item() == 1
 head = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
 assert head[0].weight.shape == (8, 4) and head[-1].out_features == 2
 assert head[len(head) - 1](head[0](sd.ones((1, 4))).relu()).shape == (1, 2)
+
+
+# ---- 5. weights from a condition: `where` of two floats is f32, as at run time --------------
+def weighted(
+    per: Tensor[tuple[B], sd.f32], y: Tensor[tuple[B], sd.i64]
+) -> Tensor[tuple[()], sd.f32]:
+    weights: Tensor[tuple[B], sd.f32] = sd.where(y == 1, 2.0, 1.0)
+    return (per * weights).mean()
+
+
+assert abs(weighted(sd.ones((3,)), labels).item() - 5.0 / 3) < 1e-6

@@ -21,7 +21,9 @@ reveal_type(sd.concat([idx, idx], axis=1))  # R: Tensor[tuple[Literal[1], Litera
 reveal_type(sd.concat([x64.traced(), x64]))  # R: Tensor[tuple[Literal[6], Literal[4]], f64, Traced]
 reveal_type(sd.ops.embedding(idx, x64))  # R: Tensor[tuple[Literal[1], Literal[2], Literal[4]], f64, NoTape]
 reveal_type(sd.where(x64 > 0, x64, 0.0))  # R: Tensor[tuple[Literal[3], Literal[4]], f64, NoTape]
-reveal_type(sd.where(x64 > 0, 1.0, 0.0))  # R: Tensor[tuple[Literal[3], Literal[4]], Any, NoTape]
+reveal_type(sd.where(x64 > 0, 1.0, 0.0))  # R: Tensor[tuple[Literal[3], Literal[4]], f32, NoTape]
+reveal_type(sd.where(x64 > 0, 1, 0))  # R: Tensor[tuple[Literal[3], Literal[4]], i64, NoTape]
+reveal_type(sd.where(x64 > 0, True, False))  # R: Tensor[tuple[Literal[3], Literal[4]], bool_, NoTape]
 
 
 def unknown(scale: Any) -> None:

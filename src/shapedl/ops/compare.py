@@ -17,7 +17,7 @@ from shapedl.dims import Shape
 from shapedl.ops.elementwise import same_dtype, weak
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
-from shapedl.types import DT, NoTape, bool_
+from shapedl.types import DT, NoTape, bool_, f32, i64
 
 __all__ = ["eq", "ge", "gt", "le", "lt", "ne", "where"]
 
@@ -131,8 +131,18 @@ def where(
 def where(
     cond: Tensor[Any, Any, Any], a: Scalar, b: Tensor[Any, DT, Any]
 ) -> Tensor[Any, DT, Any]: ...
+# NOTE: two scalars give NumPy's dtype: bools stay bool, ints are int64, any float makes f32
+# (the narrower first, as typeshed writes `bool` before `int`)
 @overload
-def where(cond: Tensor[Any, Any, Any], a: Scalar, b: Scalar) -> Tensor[Any, Any, NoTape]: ...
+def where(  # type: ignore[overload-overlap]
+    cond: Tensor[Any, Any, Any], a: bool, b: bool
+) -> Tensor[Any, bool_, NoTape]: ...
+@overload
+def where(  # type: ignore[overload-overlap]
+    cond: Tensor[Any, Any, Any], a: int, b: int
+) -> Tensor[Any, i64, NoTape]: ...
+@overload
+def where(cond: Tensor[Any, Any, Any], a: Scalar, b: Scalar) -> Tensor[Any, f32, NoTape]: ...
 @register("where", where_rule, tensors=("cond", "a", "b"))
 def where(cond: Tensor[Any, Any, Any], a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """`a` where `cond` holds, else `b`, all three broadcast; `a` or `b` may be a scalar.
