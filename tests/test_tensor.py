@@ -155,6 +155,12 @@ def test_shape_dtype_ndim():
     assert x.dtype is sd.f64 and sd.tensor([1]).dtype is sd.i64
 
 
+@pytest.mark.parametrize("shape", [(2, 3, 4), (), (0, 5), (7,)])
+def test_numel_is_torchs(shape):
+    n = sd.zeros(shape).numel()
+    assert type(n) is int and n == torch.zeros(shape).numel()
+
+
 def test_to_device_keeps_values_and_untraced_identity():
     x = sd.randn((2, 2))
     dev = sd.Cpu(seed=5)

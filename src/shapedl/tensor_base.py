@@ -48,6 +48,10 @@ class TensorBase(Generic[S, DT, TapeT]):
     def ndim(self) -> int:
         return int(self.data.ndim)
 
+    def numel(self) -> int:
+        """How many values the tensor holds (PyTorch's `numel()`, NumPy's `size`)."""
+        return int(self.data.size)
+
     @property
     def dtype(self) -> type[DType]:
         return DTYPES[str(self.data.dtype)]

@@ -148,6 +148,26 @@ def test_argmax_argmin_without_axis_index_the_flattened_array_as_numpy(name, kee
     assert out.item() == getattr(torch, name)(torch.from_numpy(x)).item()
 
 
+TRUTH = [((3, 4), None, False), ((3, 4), 1, True), ((2, 3, 4), (0, 2), False), ((2, 3), -1, False)]
+
+
+@pytest.mark.parametrize("shape,axis,keepdims", TRUTH)
+@pytest.mark.parametrize("name", ["any", "all"])
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool"])
+def test_any_all_match_torch(name, dtype, shape, axis, keepdims):
+    # NOTE: a third of the entries zero, and a row of zeros and a row of ones, so that both
+    # answers occur along every axis
+    x = (np.random.default_rng(3).integers(0, 3, shape) > 0).astype(dtype)
+    x.reshape(-1, shape[-1])[0] = 0
+    x.reshape(-1, shape[-1])[-1] = 1
+    out = getattr(sd.from_numpy(x).traced(), name)(axis, keepdims)
+    t = torch.from_numpy(x)
+    want = getattr(t, name)() if axis is None else getattr(t, name)(dim=axis, keepdim=keepdims)
+    assert out.dtype is sd.bool_ and not out.is_traced
+    assert out.shape == tuple(want.shape)
+    np.testing.assert_array_equal(out.numpy(), want.numpy())
+
+
 def test_argmax_first_of_ties_like_torch():
     x = np.array([[1.0, 3.0, 3.0], [0.0, 0.0, 0.0]], dtype="float32")
     want = torch.from_numpy(x).argmax(dim=1)

@@ -17,5 +17,7 @@ x.std(axis=-4, ddof=1)  # E: [shape] std: shape (2, 3): axis -4 is out of range 
 x.logsumexp(axis=3)  # E: [shape] logsumexp: shape (2, 3): axis 3  # op: logsumexp
 x.argmax(axis=2)  # E: [shape] argmax: shape (2, 3): axis 2 is out of range  # op: argmax
 sd.ops.argmin(x, axis=-3)  # E: [shape] argmin: shape (2, 3): axis -3  # op: argmin
+(x > 0).any(axis=2)  # E: [shape] any: shape (2, 3): axis 2 is out of range  # op: any
+sd.ops.all(x, axis=(1, 1))  # E: [shape] all: shape (2, 3): axis (1, 1) repeats an axis  # op: all
 x.softmax(axis=2)  # E: [shape] softmax: shape (2, 3): axis 2 is out of range for rank 2  # op: softmax
 x.log_softmax(axis=-3)  # E: [shape] log_softmax: shape (2, 3): axis -3 is out of range  # op: log_softmax

@@ -22,6 +22,8 @@ r5: Tensor[tuple[Const[2], Const[3]]] = x.std(axis=2, ddof=1)  # op: std
 r6: Tensor[tuple[Const[2], Const[3]]] = x.logsumexp(axis=-1)  # op: logsumexp
 r7: Tensor[tuple[Const[2], Const[4]], i64] = x.argmax(axis=1)  # op: argmax
 r8: Tensor[tuple[()], i64] = sd.ops.argmin(x)  # op: argmin
+r9: Tensor[tuple[Const[2], Const[4]], bool_] = (x > 0).any(axis=1)  # op: any
+r10: Tensor[tuple[Const[1], Const[1], Const[4]], bool_] = sd.ops.all(x, (0, 1), True)  # op: all
 s1: Tensor[tuple[Const[2], Const[3], Const[4]]] = x.softmax(axis=1)  # op: softmax
 s2: Tensor[tuple[Const[2], Const[3], Const[4]]] = x.log_softmax()  # op: log_softmax
 

@@ -1,9 +1,10 @@
-"""Reductions over axes: sum, mean, max, min, var, std, logsumexp, argmax, argmin.
+"""Reductions over axes: sum, mean, max, min, var, std, logsumexp, argmax, argmin, any, all.
 
 Shape rule: the reduced axes (`axis` an int, a tuple, or None for all; negative counts from
 the end) disappear, or stay as size 1 with `keepdims`. `argmax`/`argmin` take one axis or
-None (the flattened array, as NumPy). Every gradient is the output's gradient broadcast back
-over the reduced axes, times the op's local derivative.
+None (the flattened array, as NumPy). `any`/`all` give boolean tensors, never traced. Every
+gradient is the output's gradient broadcast back over the reduced axes, times the op's local
+derivative.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from shapedl.dims import Shape
 from shapedl.errors import shape_error
 from shapedl.ops.registry import counts, floats, register
 from shapedl.tensor import Tensor, record
-from shapedl.types import DT, TT, NoTape, S, i64
+from shapedl.types import DT, TT, NoTape, S, bool_, i64
 
-__all__ = ["argmax", "argmin", "logsumexp", "max", "mean", "min", "std", "sum", "var"]
+__all__ = [
+    "all", "any", "argmax", "argmin", "logsumexp", "max", "mean", "min", "std", "sum", "var"
+]  # fmt: skip
 
 Axis = int | Sequence[int] | None
 _AXIS = ("axis", "keepdims")
@@ -276,3 +279,41 @@ def argmin(
 ) -> Tensor[Any, i64, NoTape]:
     """Index of the smallest value along `axis` (None: in the flattened array); untraced."""
     return _arg("argmin", x, axis, keepdims)
+
+
+# ---- any and all --------------------------------------------------------------------------
+def _truth(
+    op: str, x: Tensor[Any, Any, Any], axis: Axis, keepdims: bool
+) -> Tensor[Any, bool_, NoTape]:
+    shape = reduce_rule(op, x.shape, axis, keepdims)
+    axes = dims.normalize_axes(op, axis, x.shape)
+    fn = x.xp.any if op == "any" else x.xp.all
+    return Tensor(x.xp.asarray(fn(x.data, axis=axes)).reshape(shape), x.device)
+
+
+@register("any", reduce_rule, methods=("any",), dtype="bool", statics=_AXIS)
+def any(  # noqa: A001 - NumPy's and PyTorch's name
+    x: Tensor[Any, Any, Any], axis: Axis = None, keepdims: bool = False
+) -> Tensor[Any, bool_, NoTape]:
+    """Whether some value along `axis` (all axes for None) is nonzero; boolean, untraced.
+
+    Example:
+        >>> import shapedl as sd
+        >>> (sd.tensor([[1.0, -2.0], [3.0, 4.0]]) < 0).any(axis=1).tolist()
+        [True, False]
+    """
+    return _truth("any", x, axis, keepdims)
+
+
+@register("all", reduce_rule, methods=("all",), dtype="bool", statics=_AXIS)
+def all(  # noqa: A001 - NumPy's and PyTorch's name
+    x: Tensor[Any, Any, Any], axis: Axis = None, keepdims: bool = False
+) -> Tensor[Any, bool_, NoTape]:
+    """Whether every value along `axis` (all axes for None) is nonzero; boolean, untraced.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.tensor([[1.0, 0.0], [3.0, 4.0]]).all(axis=1).tolist()
+        [False, True]
+    """
+    return _truth("all", x, axis, keepdims)
