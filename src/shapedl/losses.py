@@ -1,4 +1,6 @@
-"""Losses, composed from ops (no backward of their own), each matching PyTorch's.
+"""Losses, composed from ops (no backward of their own), each matching PyTorch's; cross
+entropy against class indices, the loss of nearly every classifier's step, is one op with a
+fused backward (`softmax - one_hot`), as PyTorch's is.
 
 Every loss takes `reduction="mean" | "sum" | "none"`: the mean or sum over the samples, or the
 per-sample losses. Shape rules live here and are registered like ops', so the mypy plugin
@@ -19,13 +21,14 @@ from __future__ import annotations
 from typing import Any, Literal, cast
 
 from shapedl import dims
+from shapedl.backend import Array
 from shapedl.dims import Shape
 from shapedl.errors import shape_error
 from shapedl.ops.compare import where
 from shapedl.ops.elementwise import same_dtype
 from shapedl.ops.index import out_of_range
 from shapedl.ops.registry import register
-from shapedl.tensor import Tensor
+from shapedl.tensor import Tensor, record
 from shapedl.types import DT, TT
 
 __all__ = [
@@ -129,15 +132,8 @@ def _same_dtype(op: str, output: Tensor[Any, Any, Any], target: Tensor[Any, Any,
 
 def _picked(op: str, log_probs: Tensor[Any, DT, Any], target: Tensor[Any, Any, Any]) -> Any:
     """`log_probs` at each sample's class index: shape of `target`."""
-    if target.data.dtype.kind not in "iu":
-        raise TypeError(f"{op}: class indices must be an integer tensor, not {target.data.dtype}")
     a = 1 if log_probs.ndim >= 2 else 0
-    classes = log_probs.shape[a]
-    found = out_of_range(target.device.backend, target.data, 0, classes)
-    if found is not None:
-        raise ValueError(
-            f"{op}: class indices must be in [0, {classes}), got {found[0]} to {found[1]}"
-        )
+    _check_indices(op, log_probs.shape[a], target)
     return log_probs.gather(target.unsqueeze(a), axis=a).squeeze(a)
 
 
@@ -310,6 +306,8 @@ def cross_entropy_with_logits_loss(
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
     a = 1 if logits.ndim >= 2 else 0
+    if target.ndim != logits.ndim and not label_smoothing:
+        return _class_entropy(op, logits, target, a, reduction)
     log_probs = logits.log_softmax(axis=a)
     if target.ndim == logits.ndim:
         _float_target(op, target)
@@ -319,9 +317,47 @@ def cross_entropy_with_logits_loss(
         loss = -(log_probs * target).sum(axis=a)
     else:
         loss = -_picked(op, log_probs, target)
-        if label_smoothing:
-            loss = loss * (1 - label_smoothing) - log_probs.mean(axis=a) * label_smoothing
+        loss = loss * (1 - label_smoothing) - log_probs.mean(axis=a) * label_smoothing
     return _reduce(op, loss, reduction)
+
+
+def _class_entropy(
+    op: str, logits: Tensor[Any, DT, TT], target: Tensor[Any, Any, Any], a: int, reduction: str
+) -> Tensor[Any, DT, TT]:
+    """`logsumexp(logits) - logits[target]` along axis `a`, with the gradient
+    `softmax(logits) - one_hot(target)` in one pass (the composed ops took ~170 us of Python
+    for a batch of 32 x 10, PyTorch's fused loss ~30)."""
+    _check_indices(op, logits.shape[a], target)
+    xp = logits.xp
+    index = xp.expand_dims(target.data, a)
+    with logits.device.backend.quiet():  # NOTE: as log_softmax: -inf rows give nan quietly
+        z = logits.data - logits.data.max(axis=a, keepdims=True)
+        lse = xp.log(xp.exp(z).sum(axis=a, keepdims=True))
+        each = (lse - xp.take_along_axis(z, index, axis=a)).squeeze(a)
+    count = max(int(each.size), 1)
+    out = each.mean() if reduction == "mean" else each.sum() if reduction == "sum" else each
+
+    def vjp(g: Array) -> tuple[Array]:
+        with logits.device.backend.quiet():
+            grad = xp.exp(z - lse)
+        classes = xp.arange(z.shape[a]).reshape((-1,) + (1,) * (z.ndim - a - 1))
+        grad -= (classes == index).astype(grad.dtype)
+        grad *= (
+            g / count if reduction == "mean" else xp.expand_dims(g, a) if reduction == "none" else g
+        )
+        return (grad,)
+
+    return record(xp.asarray(out, dtype=logits.data.dtype), (logits,), vjp)
+
+
+def _check_indices(op: str, classes: int, target: Tensor[Any, Any, Any]) -> None:
+    if target.data.dtype.kind not in "iu":
+        raise TypeError(f"{op}: class indices must be an integer tensor, not {target.data.dtype}")
+    found = out_of_range(target.device.backend, target.data, 0, classes)
+    if found is not None:
+        raise ValueError(
+            f"{op}: class indices must be in [0, {classes}), got {found[0]} to {found[1]}"
+        )
 
 
 @register("nll_loss", nll_rule, tensors=("log_probs", "target"), statics=("reduction",))
