@@ -214,7 +214,7 @@ CASES: dict[str, list[dict[str, Any]]] = {
     ],
     "max_pool2d": _pool(),
     "avg_pool2d": _pool(),
-    **{op: _reduce() for op in ["sum", "mean", "max", "min", "logsumexp"]},
+    **{op: _reduce() for op in ["sum", "mean", "max", "min", "logsumexp", "any", "all"]},
     **{op: _reduce({"x": T(4, 3), "axis": 0, "ddof": 1}) for op in ["var", "std"]},
     **{
         op: [
