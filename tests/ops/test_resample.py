@@ -42,6 +42,10 @@ INTERPOLATE = [
     ((1, 2, 6, 4), {"scale_factor": (0.5, 2.5)}),
     ((2, 3, 4, 4), {"size": 4}),
     ((2, 3, 6), {"size": 13}),
+    # NOTE: whole factors: nearest takes its repeat path
+    ((2, 3, 5), {"scale_factor": 3}),
+    ((1, 2, 3, 4), {"size": (6, 12)}),
+    ((1, 2, 3, 4), {"scale_factor": (1, 2)}),
 ]
 
 

