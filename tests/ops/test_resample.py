@@ -2,6 +2,7 @@
 gradients, f32 and f64), by central differences, their errors, and their rules over symbols
 and `DYN`."""
 
+import numpy as np
 import pytest
 import torch
 from harness import central_difference, compare, randn
@@ -20,7 +21,19 @@ ADAPTIVE = [
     ((1, 2, 5, 9), 1),  # global pooling
     ((2, 2, 4, 5), (6, 7)),  # larger than the input
     ((3, 7, 5), (None, 2)),
+    ((3, 8, 6), (2, 3)),  # 3-d, tiles of a plain pool
+    ((2, 2, 24, 24), 2),  # tiles of 144 cells: the passes, not the pool
 ]
+
+
+@pytest.mark.parametrize("shape,out", [((1, 2, 4, 6), (2, 3)), ((1, 1, 6, 6), 1)])
+def test_adaptive_max_pool_sends_ties_to_the_first_maximum_like_torch(shape, out):
+    x = np.zeros(shape, dtype="float32")  # NOTE: every window all ties
+    compare(
+        lambda a: sd.ops.adaptive_max_pool2d(a, out),
+        lambda t: F.adaptive_max_pool2d(t, out),
+        [x],
+    )
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

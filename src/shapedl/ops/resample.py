@@ -20,6 +20,7 @@ from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import DYN, Dim, Shape
 from shapedl.errors import shape_error
+from shapedl.ops.pool import avg_pool2d, max_pool2d
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
 from shapedl.types import DT, TT
@@ -137,7 +138,32 @@ def _adaptive(
 ) -> Tensor[Any, Any, Any]:
     shape = adaptive_pool2d_rule(op, x.shape, output_size)
     h, w = cast(int, shape[-2]), cast(int, shape[-1])
+    tiled = _tiled(op, x, h, w)
+    if tiled is not None:
+        return tiled
     return _along(_along(x, x.ndim - 2, make(x.xp, h)), x.ndim - 1, make(x.xp, w))
+
+
+def _tiled(op: str, x: Tensor[Any, Any, Any], h: int, w: int) -> Tensor[Any, Any, Any] | None:
+    """Where `h` and `w` divide the input's sizes, PyTorch's adaptive windows are the tiles
+    of a plain pool (kernel = stride), and the pool ops run it: the window maximum then goes
+    to the first maximum in row-major order, as PyTorch's adaptive max pool does.
+
+    NOTE: measured (16,32,56,56) -> 7x7, 1 thread: max 18.9 -> 4.3 ms; a global average
+    (`output_size=1`) as a mean over both axes, 1.6 -> 0.5 ms.
+    """
+    big_h, big_w = x.shape[-2:]
+    if not (h and w) or big_h % h or big_w % w:
+        return None
+    kernel = (big_h // h, big_w // w)
+    if (h, w) == (1, 1) and op == "adaptive_avg_pool2d":
+        return x.mean(axis=(-2, -1), keepdims=True)
+    if kernel[0] * kernel[1] > 64:  # NOTE: the pools take one pass per window offset
+        return None
+    pool = max_pool2d if op == "adaptive_max_pool2d" else avg_pool2d
+    if x.ndim == 3:
+        return pool(x.unsqueeze(0), kernel).squeeze(0)
+    return pool(x, kernel)
 
 
 @register("adaptive_avg_pool2d", adaptive_pool2d_rule, statics=("output_size",))
