@@ -332,15 +332,16 @@ def _class_entropy(
     index = xp.expand_dims(target.data, a)
     with logits.device.backend.quiet():  # NOTE: as log_softmax: -inf rows give nan quietly
         z = logits.data - logits.data.max(axis=a, keepdims=True)
-        lse = xp.log(xp.exp(z).sum(axis=a, keepdims=True))
-        each = (lse - xp.take_along_axis(z, index, axis=a)).squeeze(a)
+        e = xp.exp(z)
+        total = e.sum(axis=a, keepdims=True)
+        each = (xp.log(total) - xp.take_along_axis(z, index, axis=a)).squeeze(a)
     count = max(int(each.size), 1)
     out = each.mean() if reduction == "mean" else each.sum() if reduction == "sum" else each
 
     def vjp(g: Array) -> tuple[Array]:
         with logits.device.backend.quiet():
-            grad = xp.exp(z - lse)
-        classes = xp.arange(z.shape[a]).reshape((-1,) + (1,) * (z.ndim - a - 1))
+            grad = e / total  # NOTE: the forward's exp, not a second one
+        classes = xp.arange(e.shape[a]).reshape((-1,) + (1,) * (e.ndim - a - 1))
         grad -= (classes == index).astype(grad.dtype)
         grad *= (
             g / count if reduction == "mean" else xp.expand_dims(g, a) if reduction == "none" else g
