@@ -285,10 +285,9 @@ def argmin(
 def _truth(
     op: str, x: Tensor[Any, Any, Any], axis: Axis, keepdims: bool
 ) -> Tensor[Any, bool_, NoTape]:
-    shape = reduce_rule(op, x.shape, axis, keepdims)
     axes = dims.normalize_axes(op, axis, x.shape)
     fn = x.xp.any if op == "any" else x.xp.all
-    return Tensor(x.xp.asarray(fn(x.data, axis=axes)).reshape(shape), x.device)
+    return Tensor(x.xp.asarray(fn(x.data, axis=axes, keepdims=keepdims)), x.device)
 
 
 @register("any", reduce_rule, methods=("any",), dtype="bool", statics=_AXIS)
