@@ -17,20 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 from shapedl.backend import Array
+from shapedl.ops.elementwise import sigmoid_array
 from shapedl.tensor import Tensor, record
 
 __all__ = ["gru_steps", "lstm_steps"]
 
 AnyTensor = Tensor[Any, Any, Any]
-
-
-def _sigmoid_(xp: Any, a: Array) -> None:
-    """`a = sigmoid(a)` in place, `1 / (1 + exp(-a))` as PyTorch (in `quiet()`: exp overflows
-    to inf for a < -88 in f32, and the sigmoid is 0 as it should be)."""
-    xp.negative(a, out=a)
-    xp.exp(a, out=a)
-    a += 1
-    xp.reciprocal(a, out=a)
 
 
 def _inputs(*tensors: AnyTensor | None) -> tuple[AnyTensor, ...]:
@@ -52,20 +44,19 @@ def lstm_steps(
     tanh_c = xp.empty((steps, batch, h), acts.dtype)
     w_t = w_hh.data.T
     prev_h, prev_c = h0.data, c0.data
-    with gx.device.backend.quiet():
-        for t in range(steps):
-            a = acts[t]
-            a += prev_h @ w_t
-            _sigmoid_(xp, a[:, : 2 * h])
-            xp.tanh(a[:, 2 * h : 3 * h], out=a[:, 2 * h : 3 * h])
-            _sigmoid_(xp, a[:, 3 * h :])
-            i, f, g, o = a[:, :h], a[:, h : 2 * h], a[:, 2 * h : 3 * h], a[:, 3 * h :]
-            c = out[t, :, h:]
-            xp.multiply(f, prev_c, out=c)
-            c += i * g
-            xp.tanh(c, out=tanh_c[t])
-            xp.multiply(o, tanh_c[t], out=out[t, :, :h])
-            prev_h, prev_c = out[t, :, :h], c
+    for t in range(steps):
+        a = acts[t]
+        a += prev_h @ w_t
+        a[:, : 2 * h] = sigmoid_array(gx, a[:, : 2 * h])
+        xp.tanh(a[:, 2 * h : 3 * h], out=a[:, 2 * h : 3 * h])
+        a[:, 3 * h :] = sigmoid_array(gx, a[:, 3 * h :])
+        i, f, g, o = a[:, :h], a[:, h : 2 * h], a[:, 2 * h : 3 * h], a[:, 3 * h :]
+        c = out[t, :, h:]
+        xp.multiply(f, prev_c, out=c)
+        c += i * g
+        xp.tanh(c, out=tanh_c[t])
+        xp.multiply(o, tanh_c[t], out=out[t, :, :h])
+        prev_h, prev_c = out[t, :, :h], c
 
     def vjp(grad: Array) -> list[Array | None]:
         dacts = xp.empty_like(acts)
@@ -100,21 +91,20 @@ def gru_steps(gx: AnyTensor, w_hh: AnyTensor, b_hh: AnyTensor | None, h0: AnyTen
     out = xp.empty((steps, batch, h), acts.dtype)
     w_t = w_hh.data.T
     prev = h0.data
-    with gx.device.backend.quiet():
-        for t in range(steps):
-            a, gh = acts[t], prev @ w_t
-            if b_hh is not None:
-                gh += b_hh.data
-            a[:, : 2 * h] += gh[:, : 2 * h]
-            _sigmoid_(xp, a[:, : 2 * h])
-            r, z, n = a[:, :h], a[:, h : 2 * h], a[:, 2 * h :]
-            hn[t] = gh[:, 2 * h :]
-            n += r * hn[t]
-            xp.tanh(n, out=n)
-            xp.subtract(prev, n, out=out[t])
-            out[t] *= z
-            out[t] += n
-            prev = out[t]
+    for t in range(steps):
+        a, gh = acts[t], prev @ w_t
+        if b_hh is not None:
+            gh += b_hh.data
+        a[:, : 2 * h] += gh[:, : 2 * h]
+        a[:, : 2 * h] = sigmoid_array(gx, a[:, : 2 * h])
+        r, z, n = a[:, :h], a[:, h : 2 * h], a[:, 2 * h :]
+        hn[t] = gh[:, 2 * h :]
+        n += r * hn[t]
+        xp.tanh(n, out=n)
+        xp.subtract(prev, n, out=out[t])
+        out[t] *= z
+        out[t] += n
+        prev = out[t]
 
     def vjp(grad: Array) -> list[Array | None]:
         dgx, dgh = xp.empty_like(acts), xp.empty_like(acts)
