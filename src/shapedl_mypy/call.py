@@ -9,12 +9,18 @@ from typing import Any
 
 from mypy.checker import TypeChecker
 from mypy.nodes import Context, Expression
-from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
+from mypy.plugin import (
+    CheckerPluginInterface,
+    FunctionContext,
+    FunctionSigContext,
+    MethodContext,
+    MethodSigContext,
+)
 from mypy.types import Type
 
 from shapedl_mypy.convert import Converter, Named, checker_named
 
-__all__ = ["Call", "from_function", "from_method", "params_of"]
+__all__ = ["Call", "from_function", "from_method", "lone_argument", "params_of"]
 
 REFLECTED = frozenset(
     {"__radd__", "__rsub__", "__rmul__", "__rtruediv__", "__rpow__", "__rmatmul__"}
@@ -45,6 +51,13 @@ class Call:
     def one(self, name: str) -> tuple[Type, Expression | None] | None:
         actuals = self.args.get(name)
         return actuals[0] if actuals and len(actuals) == 1 else None
+
+
+def lone_argument(ctx: FunctionSigContext | MethodSigContext, i: int) -> Expression | None:
+    """The one argument expression given for formal `i` of a signature hook's call, or None
+    (none given, or several, as for `*args`)."""
+    actual = ctx.args[i] if i < len(ctx.args) else []
+    return actual[0] if len(actual) == 1 else None
 
 
 def params_of(fn: Callable[..., Any]) -> list[str]:

@@ -31,7 +31,7 @@ from shapedl.dims import Shape
 from shapedl.errors import NotStatic, ShapeError
 from shapedl.ops.registry import OpSpec
 from shapedl.types import DTYPES
-from shapedl_mypy.call import Call
+from shapedl_mypy.call import Call, lone_argument
 from shapedl_mypy.codes import SHAPE, report
 from shapedl_mypy.convert import (
     TENSOR,
@@ -321,10 +321,8 @@ def list_signature(spec: OpSpec, ctx: FunctionSigContext) -> FunctionLike:
     seq = checker_named(ctx.api)("typing.Sequence", [checker_named(ctx.api)("builtins.object", [])])
     types = list(sig.arg_types)
     for i, name in enumerate(sig.arg_names):
-        actual = ctx.args[i] if i < len(ctx.args) else []
-        if name in spec.tensor_lists and len(actual) == 1:
-            if isinstance(actual[0], (ListExpr, TupleExpr)):
-                types[i] = seq
+        if name in spec.tensor_lists and isinstance(lone_argument(ctx, i), ListExpr | TupleExpr):
+            types[i] = seq
     if types == sig.arg_types:
         return sig
     # NOTE: the items no longer solve `DT`/`TT`, whose defaults (f32, NoTape) would read as

@@ -56,6 +56,7 @@ from mypy.types import (
 from shapedl import dims
 from shapedl.dims import Dim
 from shapedl.errors import shape_error
+from shapedl_mypy.call import lone_argument
 from shapedl_mypy.codes import CANNOT_INFER, SHAPE, report, take_back
 from shapedl_mypy.convert import (
     SIZE,
@@ -181,11 +182,10 @@ def _bind_item(ctx: FunctionSigContext | MethodSigContext, sig: CallableType) ->
     named = checker_named(ctx.api)
     int_type, conv = named("builtins.int", []), Converter(named)
     for i, formal in enumerate(sig.arg_types):
-        size = _size_of(formal)
-        actual = ctx.args[i] if i < len(ctx.args) else []
-        if size is None or len(actual) != 1:
+        size, actual = _size_of(formal), lone_argument(ctx, i)
+        if size is None or actual is None:
             continue
-        value = _size_value(ctx, actual[0])
+        value = _size_value(ctx, actual)
         if value is None:
             continue
         x = get_proper_type(size.args[0])

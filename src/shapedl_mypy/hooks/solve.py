@@ -32,6 +32,7 @@ from mypy.types import (
 
 from shapedl import dims
 from shapedl.dims import Dim
+from shapedl_mypy.call import lone_argument
 from shapedl_mypy.convert import ARITHMETIC, Converter, checker_named, tensor_parts
 from shapedl_mypy.hooks.generic import _actual_type, _tensors, each_item
 
@@ -76,11 +77,10 @@ def _pairs(ctx: SigC, sig: CallableType, conv: Converter) -> list[Pair]:
     """(formal dim type, argument dim) at every axis of every tensor argument of known rank."""
     out: list[Pair] = []
     for i, formal in enumerate(sig.arg_types):
-        items = _shape_items(formal)
-        actuals = ctx.args[i] if i < len(ctx.args) else []
-        if items is None or len(actuals) != 1:
+        items, actual = _shape_items(formal), lone_argument(ctx, i)
+        if items is None or actual is None:
             continue
-        typ = _actual_type(ctx, actuals[0])
+        typ = _actual_type(ctx, actual)
         parts = tensor_parts(typ) if typ is not None else None
         shape = conv.shape(parts[0]) if parts is not None else None
         if shape is not None and len(shape) == len(items):
