@@ -194,6 +194,8 @@ ERRORS = [
     (lambda x: x.var((0, 5)), r"var: shape \(2, 3\): axis 5 is out of range"),
     (lambda x: x.argmax(2), r"argmax: shape \(2, 3\): axis 2 is out of range"),
     (lambda x: x.argmin((0, 1)), r"argmin: shape \(2, 3\): axis must be one int or None"),
+    (lambda x: x.any(2), r"any: shape \(2, 3\): axis 2 is out of range for rank 2"),
+    (lambda x: sd.ops.all(x, (1, -1)), r"all: shape \(2, 3\): axis \(1, -1\) repeats an axis"),
 ]
 
 
