@@ -10,7 +10,8 @@ from tests.nn.helpers import check_module
 
 CASES = [
     ("ReLU", sd.nn.ReLU(), torch.nn.ReLU()),
-    ("GELU", sd.nn.GELU(), torch.nn.GELU(approximate="tanh")),
+    ("GELU", sd.nn.GELU(), torch.nn.GELU()),
+    ("GELU(tanh)", sd.nn.GELU(approximate="tanh"), torch.nn.GELU(approximate="tanh")),
     ("SiLU", sd.nn.SiLU(), torch.nn.SiLU()),
     ("Tanh", sd.nn.Tanh(), torch.nn.Tanh()),
     ("Sigmoid", sd.nn.Sigmoid(), torch.nn.Sigmoid()),

@@ -38,6 +38,11 @@ def test_unary_matches_torch(name, op, top, dtype):
     compare(op, top, [spread(3, 5, dtype=dtype)])
 
 
+def test_gelu_refuses_an_unknown_approximation():
+    with pytest.raises(ValueError, match="gelu: approximate must be 'none' or 'tanh', got 'erf'"):
+        sd.ops.gelu(sd.ones((2,)), approximate="erf")  # type: ignore[arg-type]
+
+
 def test_hardtanh_refuses_crossed_limits():
     with pytest.raises(ValueError, match="hardtanh: min_val 2.0 is above max_val 1.0"):
         sd.ops.hardtanh(sd.ones((2,)), 2.0, 1.0)

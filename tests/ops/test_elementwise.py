@@ -20,7 +20,12 @@ UNARY = [
     ("tanh", lambda x: x.tanh(), torch.tanh),
     ("sigmoid", lambda x: x.sigmoid(), torch.sigmoid),
     ("relu", lambda x: x.relu(), torch.relu),
-    ("gelu", lambda x: x.gelu(), lambda t: torch.nn.functional.gelu(t, approximate="tanh")),
+    ("gelu", lambda x: x.gelu(), torch.nn.functional.gelu),
+    (
+        "gelu_tanh",
+        lambda x: x.gelu(approximate="tanh"),
+        lambda t: torch.nn.functional.gelu(t, approximate="tanh"),
+    ),
     ("silu", lambda x: x.silu(), torch.nn.functional.silu),
     ("softplus", lambda x: x.softplus(), torch.nn.functional.softplus),
     ("leaky_relu", lambda x: x.leaky_relu(0.1), lambda t: torch.nn.functional.leaky_relu(t, 0.1)),

@@ -42,6 +42,7 @@ def unary(z: Tensor[tuple[B]], other: Tensor[tuple[T]]) -> None:
     w11: Tensor[tuple[T]] = z.relu()  # E: [assignment]  # op: relu
     w12: Tensor[tuple[T]] = z.leaky_relu()  # E: [assignment]  # op: leaky_relu
     w13: Tensor[tuple[T]] = z.gelu()  # E: [assignment]  # op: gelu
+    z.gelu(approximate="erf")  # E: [arg-type]
     w14: Tensor[tuple[T]] = z.silu()  # E: [assignment]  # op: silu
     w15: Tensor[tuple[T]] = z.softplus()  # E: [assignment]  # op: softplus
     w16: Tensor[tuple[T]] = z.clamp(0.0)  # E: [assignment]  # op: clamp

@@ -27,6 +27,7 @@ s = x.sin().cos().tanh().sigmoid()  # op: sin  op: cos  op: tanh  op: sigmoid
 s = (
     x.relu().leaky_relu(0.1).gelu().silu().softplus()
 )  # op: relu  op: leaky_relu  op: gelu  op: silu  op: softplus
+s = x.gelu(approximate="tanh") + sd.ops.gelu(x, "none") + sd.nn.GELU(approximate="tanh")(x)
 s = x.clamp(0.0, 1.0)  # op: clamp
 s = (x + 1).reciprocal()  # op: reciprocal
 w: Tensor[tuple[Const[3], Const[4]], sd.f64] = x.astype(sd.f64)  # op: astype

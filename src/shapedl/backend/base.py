@@ -8,6 +8,10 @@ from typing import Any
 
 Array = Any  # an xp.ndarray: numpy.ndarray or cupy.ndarray
 
+# Abramowitz and Stegun, Handbook of Mathematical Functions, 7.1.26
+_AS_P = 0.3275911
+_AS_A = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
+
 
 class Backend:
     """An array module and the handful of operations that differ between libraries."""
@@ -43,6 +47,22 @@ class Backend:
         except (RuntimeWarning, FloatingPointError):
             with self.quiet():
                 return fn()
+
+    def erf(self, a: Array) -> Array:
+        """The error function of the float array `a`, in its dtype.
+
+        Here, for every dtype, in float32: Abramowitz and Stegun's formula 7.1.26 (absolute
+        error below 1.5e-7), the one PyTorch's vectorised CPU kernel uses for float. A
+        backend with an exact `erf` for a dtype (float64 everywhere) overrides this.
+        """
+        xp = self.xp
+        x = a.astype(xp.float32, copy=False)
+        s = xp.abs(x)
+        t = 1 / (1 + _AS_P * s)
+        poly = xp.zeros_like(t)
+        for c in _AS_A:  # Horner, from the highest power of t
+            poly = (poly + c) * t
+        return xp.copysign(1 - poly * xp.exp(-s * s), x).astype(a.dtype, copy=False)
 
     def to_numpy(self, x: Array) -> Any:
         """A NumPy array with the values of `x` (a copy off the device where needed)."""

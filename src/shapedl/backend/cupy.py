@@ -58,6 +58,13 @@ class CupyBackend(Backend):
         with self.device:
             return self.xp.asarray(data, dtype=dtype)
 
+    def erf(self, a: Array) -> Array:
+        """CuPy's own `erf` (exact, as PyTorch's on CUDA); float16 through float32."""
+        erf = importlib.import_module("cupyx.scipy.special").erf
+        if a.dtype == self.xp.float16:
+            return erf(a.astype(self.xp.float32)).astype(a.dtype)
+        return erf(a)
+
     def to_numpy(self, x: Array) -> Any:
         return self.xp.asnumpy(x)
 

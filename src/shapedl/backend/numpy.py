@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import math
 import os
 import platform
 from typing import Any
@@ -43,8 +44,21 @@ class NumpyBackend(Backend):
     def quiet(self) -> contextlib.AbstractContextManager[Any]:
         return numpy.errstate(all="ignore")
 
+    def erf(self, a: Array) -> Array:
+        """Exact (the C library's `erf`) for float64, as PyTorch's; the base class otherwise.
+
+        NOTE: element by element through Python (~0.1 us each): NumPy has no `erf`, and
+        float64 is for checking rather than for speed.
+        """
+        if a.dtype != numpy.float64:
+            return super().erf(a)
+        return numpy.asarray(_ERF(a), dtype=numpy.float64)
+
     def to_numpy(self, x: Array) -> Any:
         return numpy.asarray(x)
+
+
+_ERF = numpy.frompyfunc(math.erf, 1, 1)
 
 
 NUMPY = NumpyBackend()

@@ -6,7 +6,7 @@ keeps the input's shape, dtype and tape in the type: `Tensor[S, DT, TT] -> Tenso
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, overload
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
@@ -15,7 +15,7 @@ from shapedl.errors import NotStatic
 from shapedl.nn.module import Module
 from shapedl.nn.registry import ALL, register_layer
 from shapedl.ops import elementwise
-from shapedl.ops.activation import prelu
+from shapedl.ops.activation import gelu, prelu
 from shapedl.ops.creation import full
 from shapedl.ops.movement import flatten, flatten_rule
 from shapedl.ops.softmax import softmax
@@ -69,10 +69,24 @@ class ReLU(_Elementwise):
     op = staticmethod(elementwise.relu)
 
 
-class GELU(_Elementwise):
-    """GELU, tanh approximation (PyTorch's `GELU(approximate="tanh")`)."""
+@register_layer(keeps=ALL)
+class GELU(Module):
+    """GELU, `x * Phi(x)` (`Phi` the standard normal CDF), as PyTorch's `GELU`.
 
-    op = staticmethod(elementwise.gelu)
+    `GELU(approximate="tanh")` is the tanh approximation, PyTorch's `GELU(approximate="tanh")`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> [round(v, 4) for v in sd.nn.GELU()(sd.tensor([-1.0, 1.0])).tolist()]
+        [-0.1587, 0.8413]
+    """
+
+    approximate: Literal["none", "tanh"] = "none"
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return gelu(x, self.approximate)
+
+    __call__ = forward
 
 
 class SiLU(_Elementwise):

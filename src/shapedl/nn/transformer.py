@@ -158,7 +158,7 @@ class TransformerEncoderLayer(_Layer, Generic[Dm], init=False):
         nhead: the number of attention heads.
         dim_feedforward: the hidden width of the feed-forward block.
         dropout: the dropout probability (attention weights and after each sublayer).
-        activation: `"relu"`, `"gelu"` (the tanh approximation) or any callable.
+        activation: `"relu"`, `"gelu"` (the exact GELU, as PyTorch's) or any callable.
         layer_norm_eps: the layer norms' `eps`.
         norm_first: normalize before each sublayer (pre-norm) instead of after the residual.
         bias: whether the linear layers and layer norms have biases.

@@ -1,4 +1,4 @@
-"""More activations: `elu`, `selu`, `hardtanh`, `softsign`, `mish` and `prelu`.
+"""More activations: `gelu`, `elu`, `selu`, `hardtanh`, `softsign`, `mish` and `prelu`.
 
 Shape rule: the shape is kept (`same_shape`); `prelu`'s weight has one slope, or one per
 channel (axis 1 of `x`, as in PyTorch). Each forward and its local derivative sit side by
@@ -7,8 +7,9 @@ side; where PyTorch picks a side at a kink (`elu` at 0, `hardtanh` at its limits
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from shapedl import dims
 from shapedl.backend import Array
@@ -19,7 +20,7 @@ from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT, TT, S
 
-__all__ = ["elu", "hardtanh", "mish", "prelu", "selu", "softsign"]
+__all__ = ["elu", "gelu", "hardtanh", "mish", "prelu", "selu", "softsign"]
 
 # NOTE: the constants of Klambauer et al. (2017), as PyTorch writes them
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -40,6 +41,49 @@ def _elu(x: Tensor[Any, Any, Any], alpha: float, scale: float) -> Tensor[Any, An
     out = scale * xp.where(pos, a, alpha * xp.expm1(neg))
     slope = scale * xp.where(pos, 1, alpha * xp.exp(neg))
     return _unary(x, out.astype(a.dtype), lambda g: g * slope.astype(g.dtype))
+
+
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_TANH_C = math.sqrt(2 / math.pi)
+
+
+@register("gelu", same_shape, statics=("approximate",), methods=("gelu",))
+def gelu(
+    x: Tensor[S, DT, TT], approximate: Literal["none", "tanh"] = "none"
+) -> Tensor[S, DT, TT]:
+    """GELU, `x * Phi(x)` with `Phi` the standard normal CDF, as PyTorch's `gelu`.
+
+    `approximate="tanh"` is PyTorch's tanh approximation (GPT-2's), which differs from the
+    exact function by up to about 2e-4 (PyTorch's `gelu(x, approximate="tanh")`).
+
+    Shape:
+        `(*S) -> (*S)`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> [round(v, 4) for v in sd.ops.gelu(sd.tensor([-1.0, 1.0])).tolist()]
+        [-0.1587, 0.8413]
+        >>> [round(v, 4) for v in sd.ops.gelu(sd.tensor([1.0]), approximate="tanh").tolist()]
+        [0.8412]
+    """
+    xp, a = x.xp, x.data
+    if approximate == "tanh":
+        t = xp.tanh(_TANH_C * (a + 0.044715 * a**3))
+        slope = _TANH_C * (1 + 3 * 0.044715 * a * a)
+        return _unary(
+            x,
+            (0.5 * a * (1 + t)).astype(a.dtype, copy=False),  # NOTE: NumPy's bf16 * 0.5 is f32
+            lambda g: g * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * slope),
+        )
+    if approximate != "none":
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    cdf = 0.5 * (1 + x.device.backend.erf(a * _SQRT_HALF))
+    return _unary(
+        x,
+        (a * cdf).astype(a.dtype, copy=False),
+        lambda g: g * (cdf + a * (_INV_SQRT_2PI * xp.exp(-0.5 * a * a))),
+    )
 
 
 @register("elu", same_shape, statics=("alpha",))

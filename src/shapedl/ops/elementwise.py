@@ -7,7 +7,6 @@ broadcast operands are reduced by the tape, not here.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -27,7 +26,6 @@ __all__ = [
     "cos",
     "div",
     "exp",
-    "gelu",
     "leaky_relu",
     "log",
     "maximum",
@@ -175,24 +173,6 @@ def leaky_relu(x: Tensor[S, DT, TT], slope: float = 0.01) -> Tensor[S, DT, TT]:
     """`x` where positive, `slope * x` elsewhere."""
     scale = x.xp.where(x.data > 0, 1, slope).astype(x.data.dtype)
     return _unary(x, x.data * scale, lambda g: g * scale)
-
-
-_GELU_C = math.sqrt(2 / math.pi)
-
-
-@register("gelu", same_shape, methods=("gelu",))
-def gelu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-    """GELU, tanh approximation (PyTorch's `gelu(x, approximate="tanh")`)."""
-    xp, a = x.xp, x.data
-    inner = _GELU_C * (a + 0.044715 * a**3)
-    t = xp.tanh(inner)
-    out = (0.5 * a * (1 + t)).astype(a.dtype, copy=False)  # NOTE: NumPy's bf16 * 0.5 is f32
-
-    def grad(g: Array) -> Array:
-        dinner = _GELU_C * (1 + 3 * 0.044715 * a * a)
-        return g * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * dinner)
-
-    return _unary(x, out, grad)
 
 
 @register("silu", same_shape, methods=("silu",))
