@@ -68,6 +68,14 @@ def test_cosine_similarity_of_a_tiny_vector_uses_eps_as_torch():
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-9)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("scale", [0.0, 1e-10])
+def test_cosine_similarity_of_zero_and_tiny_vectors_has_torchs_gradient(scale, dtype):
+    a = randn(3, 4, dtype=dtype)
+    a[1] *= scale  # one row below eps: its gradient goes through the clamp, as in PyTorch
+    compare(sd.ops.cosine_similarity, F.cosine_similarity, [a, randn(3, 4, dtype=dtype, seed=1)])
+
+
 def test_gradients_by_differences():
     x, w, b = randn(2, 4, 3, dtype="float64"), randn(4, dtype="float64"), randn(3, dtype="float64")
     central_difference(lambda x, w: sd.ops.group_norm(x, 2, w, w), [x, w])

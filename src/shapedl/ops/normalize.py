@@ -17,7 +17,7 @@ from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import DYN, Dim, Shape
 from shapedl.errors import shape_error
-from shapedl.ops.elementwise import clamp, same_dtype, sqrt
+from shapedl.ops.elementwise import same_dtype
 from shapedl.ops.movement import broadcast_to
 from shapedl.ops.norm import layer_norm_rule
 from shapedl.ops.reduce import sum as sum_
@@ -199,8 +199,19 @@ def cosine_similarity_rule(op: str, a: Shape, b: Shape, axis: Any = -1, eps: Any
 
 
 def _unit(x: Tensor[Any, Any, Any], axis: int, eps: float) -> Tensor[Any, Any, Any]:
-    norm = sqrt(sum_(x * x, axis, keepdims=True))
-    return x / clamp(norm, min=eps)
+    """`x / max(|x|, eps)` along `axis`, with PyTorch's gradient: through the clamp as if it
+    were not there, and none through the norm of an all-zero slice (`|x|`'s gradient at 0)."""
+    xp, a = x.xp, x.data
+    norm = xp.sqrt((a * a).sum(axis=axis, keepdims=True))
+    held = xp.maximum(norm, eps).astype(a.dtype, copy=False)
+    out = a / held
+
+    def vjp(g: Array) -> tuple[Array]:
+        along = (g * a).sum(axis=axis, keepdims=True) / (held * held)
+        # NOTE: `where` on the divisor: a zero norm's slice is all zeros, its term is 0
+        return (g / held - along * (a / xp.where(norm == 0, 1, norm)),)
+
+    return record(out, (x,), vjp)
 
 
 @register("cosine_similarity", cosine_similarity_rule, tensors=("a", "b"), statics=("axis", "eps"))
@@ -210,8 +221,8 @@ def cosine_similarity(
     """Cosine of the angle between `a` and `b` along `axis`, after broadcasting them.
 
     As `torch.nn.functional.cosine_similarity`: each side is divided by its norm, held at
-    least `eps`, then the products are summed. Where a norm is below `eps` the gradient
-    differs from PyTorch's (which lets it through the clamp); elsewhere they agree.
+    least `eps`, then the products are summed; the gradient passes the clamp as PyTorch's
+    does, so a zero vector gets PyTorch's (finite) gradient rather than nan.
 
     Raises:
         ShapeError: when the shapes do not broadcast, or `axis` is out of range.
