@@ -27,6 +27,7 @@ from shapedl.errors import shape_error
 from shapedl.ops.compare import where
 from shapedl.ops.elementwise import same_dtype
 from shapedl.ops.index import out_of_range
+from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
 from shapedl.types import DT, TT
@@ -249,6 +250,7 @@ def logits_loss_rule(op: str, logits: Shape, target: Shape, reduction: str = "me
     tensors=_LOGITS,
     statics=_REDUCTION,
 )
+@in_f32()
 def binary_cross_entropy_with_logits_loss(
     logits: Tensor[Any, DT, TT], target: Tensor[Any, Any, Any], reduction: Reduction = "mean"
 ) -> Tensor[Any, DT, TT]:
@@ -274,6 +276,7 @@ def binary_cross_entropy_with_logits_loss(
 
 
 @register("cross_entropy_with_logits_loss", class_loss_rule, tensors=_LOGITS, statics=_REDUCTION)
+@in_f32()
 def cross_entropy_with_logits_loss(
     logits: Tensor[Any, DT, TT],
     target: Tensor[Any, Any, Any],
@@ -362,6 +365,7 @@ def _check_indices(op: str, classes: int, target: Tensor[Any, Any, Any]) -> None
 
 
 @register("nll_loss", nll_rule, tensors=("log_probs", "target"), statics=("reduction",))
+@in_f32()
 def nll_loss(
     log_probs: Tensor[Any, DT, TT], target: Tensor[Any, Any, Any], reduction: Reduction = "mean"
 ) -> Tensor[Any, DT, TT]:
@@ -379,6 +383,7 @@ def nll_loss(
 
 
 @register("kl_div_with_logits_loss", kl_rule, tensors=_LOGITS, statics=_REDUCTION)
+@in_f32()
 def kl_div_with_logits_loss(
     logits: Tensor[Any, DT, TT], target: Tensor[Any, Any, Any], reduction: Reduction = "mean"
 ) -> Tensor[Any, DT, TT]:

@@ -24,6 +24,7 @@ from shapedl.backend import Array
 from shapedl.dims import Dim, Shape
 from shapedl.errors import ShapeError, shape_error, show_shape
 from shapedl.ops.elementwise import same_dtype
+from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT
@@ -229,6 +230,7 @@ def _placed(xp: Any, full: Array, x: Array, term: Term, letters: list[str], keep
 
 
 @register("einsum", einsum_rule, tensors=(), tensor_lists=("operands",), statics=("subscripts",))
+@in_f32()
 def einsum(subscripts: str, *operands: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]:
     """Einstein summation over the operands' axes, as `numpy.einsum` / `torch.einsum`.
 

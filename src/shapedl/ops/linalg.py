@@ -21,6 +21,7 @@ from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import DYN, Shape
 from shapedl.errors import shape_error
+from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
 from shapedl.types import DT, TT
@@ -74,6 +75,7 @@ def _local(xp: Any, a: Array, n: Array, p: float, axes: tuple[int, ...]) -> Arra
 
 
 @register("norm", norm_rule, statics=("ord", "axis", "keepdims"))
+@in_f32()
 def norm(
     x: Tensor[Any, DT, TT], ord: float = 2, axis: Axis = None, keepdims: bool = False
 ) -> Tensor[Any, DT, TT]:

@@ -15,6 +15,7 @@ from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import Dim, Shape
 from shapedl.errors import dtype_error, shape_error
+from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT, NoTape, Tape, Traced
@@ -70,6 +71,7 @@ def matmul(
 @overload
 def matmul(a: Tensor[Any, DT, Any], b: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
 @register("matmul", matmul_rule, tensors=("a", "b"), methods=("matmul", "__matmul__"))
+@in_f32()
 def matmul(a: Tensor[Any, DT, Any], b: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]:
     """Matrix product `a @ b`, batched over leading axes that broadcast (NumPy's `matmul`).
 

@@ -19,6 +19,7 @@ from shapedl.backend import Array
 from shapedl.dims import Dim, Shape
 from shapedl.errors import shape_error, show_shape
 from shapedl.ops.elementwise import same_dtype
+from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT, TT, S
@@ -134,6 +135,7 @@ def _check_param(op: str, name: str, x: Shape, p: Shape, norm: Shape) -> None:
     tensors=("x", "weight", "bias"),
     statics=("normalized_shape",),
 )
+@in_f32()
 def layer_norm(
     x: Tensor[S, DT, TT],
     normalized_shape: Sequence[int] | int,
@@ -229,6 +231,7 @@ def batch_norm_rule(
     batch_norm_rule,
     tensors=("x", "running_mean", "running_var", "weight", "bias"),
 )
+@in_f32(state=("running_mean", "running_var"))
 def batch_norm(
     x: Tensor[S, DT, TT],
     running_mean: Param,

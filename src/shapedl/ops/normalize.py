@@ -20,6 +20,7 @@ from shapedl.errors import shape_error
 from shapedl.ops.elementwise import same_dtype
 from shapedl.ops.movement import broadcast_to
 from shapedl.ops.norm import layer_norm_rule
+from shapedl.ops.precision import in_f32
 from shapedl.ops.reduce import sum as sum_
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
@@ -50,6 +51,7 @@ def rms_norm_rule(
 
 
 @register("rms_norm", rms_norm_rule, tensors=("x", "weight"), statics=("normalized_shape",))
+@in_f32()
 def rms_norm(
     x: Tensor[S, DT, TT],
     normalized_shape: Sequence[int] | int,
@@ -130,6 +132,7 @@ def group_norm_rule(
     tensors=("x", "weight", "bias"),
     statics=("num_groups",),
 )
+@in_f32()
 def group_norm(
     x: Tensor[S, DT, TT],
     num_groups: int,
@@ -215,6 +218,7 @@ def _unit(x: Tensor[Any, Any, Any], axis: int, eps: float) -> Tensor[Any, Any, A
 
 
 @register("cosine_similarity", cosine_similarity_rule, tensors=("a", "b"), statics=("axis", "eps"))
+@in_f32()
 def cosine_similarity(
     a: Tensor[Any, DT, Any], b: Tensor[Any, DT, Any], axis: int = -1, eps: float = 1e-8
 ) -> Tensor[Any, DT, Any]:

@@ -18,6 +18,7 @@ from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import Shape
 from shapedl.errors import shape_error
+from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import counts, floats, register
 from shapedl.tensor import Tensor, record
 from shapedl.types import DT, TT, NoTape, S, bool_, i64
@@ -82,6 +83,7 @@ def sum(
 @overload
 def sum(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]: ...
 @register("sum", reduce_rule, methods=("sum",), statics=_AXIS, promote=counts)
+@in_f32()
 def sum(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
     """Sum over `axis` (an int, a tuple, or None for all).
 
@@ -105,6 +107,7 @@ def mean(
     x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
 ) -> Tensor[Any, DT, TT]: ...
 @register("mean", reduce_rule, methods=("mean",), statics=_AXIS, promote=floats)
+@in_f32()
 def mean(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
     """Mean over `axis` (an int, a tuple, or None for all).
 
@@ -181,6 +184,7 @@ def _twice(div: int) -> float:
 
 
 @register("var", var_rule, methods=("var",), statics=_VAR, promote=floats)
+@in_f32()
 def var(
     x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, ddof: int = 0
 ) -> Tensor[Any, DT, TT]:
@@ -199,6 +203,7 @@ def var(
 
 
 @register("std", var_rule, methods=("std",), statics=_VAR, promote=floats)
+@in_f32()
 def std(
     x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, ddof: int = 0
 ) -> Tensor[Any, DT, TT]:
@@ -226,6 +231,7 @@ def std(
 
 # ---- logsumexp --------------------------------------------------------------------------
 @register("logsumexp", reduce_rule, methods=("logsumexp",), statics=_AXIS)
+@in_f32()
 def logsumexp(
     x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
 ) -> Tensor[Any, DT, TT]:

@@ -14,6 +14,7 @@ from typing import Any
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import Shape
+from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
 from shapedl.types import DT, TT
@@ -41,6 +42,7 @@ def _flat(op: str, x: Tensor[Any, Any, Any], axis: int | None) -> tuple[Array, i
 
 
 @register("cumsum", scan_rule, statics=("axis",))
+@in_f32()
 def cumsum(x: Tensor[Any, DT, TT], axis: int | None = None) -> Tensor[Any, DT, TT]:
     """Cumulative sum along `axis` (None: the flattened array, as NumPy's `cumsum`).
 
@@ -68,6 +70,7 @@ def cumsum(x: Tensor[Any, DT, TT], axis: int | None = None) -> Tensor[Any, DT, T
 
 
 @register("cumprod", scan_rule, statics=("axis",))
+@in_f32()
 def cumprod(x: Tensor[Any, DT, TT], axis: int | None = None) -> Tensor[Any, DT, TT]:
     """Cumulative product along `axis` (None: the flattened array, as NumPy's `cumprod`).
 

@@ -11,6 +11,7 @@ from typing import Any
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import Shape
+from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
 from shapedl.types import DT, TT, S
@@ -32,6 +33,7 @@ def _shifted(op: str, x: Tensor[Any, Any, Any], axis: int) -> tuple[int, Array]:
 
 
 @register("softmax", softmax_rule, statics=("axis",), methods=("softmax",))
+@in_f32()
 def softmax(x: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
     """`exp(x) / sum(exp(x))` along `axis` (the last by default).
 
@@ -62,6 +64,7 @@ def softmax(x: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
 
 
 @register("log_softmax", softmax_rule, statics=("axis",), methods=("log_softmax",))
+@in_f32()
 def log_softmax(x: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
     """`x - logsumexp(x)` along `axis` (the last by default), computed without overflow.
 
