@@ -20,7 +20,7 @@ import numpy as np
 from shapedl.backend.numpy import bfloat16
 from shapedl.ops.elementwise import astype
 from shapedl.tensor import Tensor
-from shapedl.types import DTYPES, f32
+from shapedl.types import DTYPES, DType, f32
 
 __all__ = ["in_f32"]
 
@@ -60,13 +60,13 @@ def in_f32(state: tuple[str, ...] = ()) -> Callable[[F], F]:
                 return fn(*args, **kwargs)
             written: list[tuple[Tensor[Any, Any, Any], Tensor[Any, Any, Any]]] = []
             for name, value in bound.arguments.items():
-                bound.arguments[name] = _up(value, half)
+                bound.arguments[name] = _cast(value, half, f32)
                 if name in state and isinstance(value, Tensor):
                     written.append((value, bound.arguments[name]))
             out = fn(*bound.args, **bound.kwargs)
             for mine, copy in written:
                 mine.data[...] = copy.data
-            return _down(out, DTYPES[half.name])
+            return _cast(out, _F32, DTYPES[half.name])
 
         return run  # type: ignore[return-value]
 
@@ -85,17 +85,10 @@ def _is_float(t: Tensor[Any, Any, Any]) -> bool:
     return t.data.dtype.kind == "f" or t.data.dtype in _HALF
 
 
-def _up(value: Any, half: Any) -> Any:
+def _cast(value: Any, source: Any, dtype: type[DType]) -> Any:
+    """`value` with its tensors of NumPy dtype `source` (in tuples too) converted to `dtype`."""
     if isinstance(value, Tensor):
-        return astype(value, f32) if value.data.dtype == half else value
+        return astype(value, dtype) if value.data.dtype == source else value
     if isinstance(value, tuple):
-        return tuple(_up(v, half) for v in value)
+        return tuple(_cast(v, source, dtype) for v in value)
     return value
-
-
-def _down(out: Any, dtype: Any) -> Any:
-    if isinstance(out, Tensor):
-        return astype(out, dtype) if out.data.dtype == _F32 else out
-    if isinstance(out, tuple):
-        return tuple(_down(o, dtype) for o in out)
-    return out
