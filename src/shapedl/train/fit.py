@@ -103,7 +103,8 @@ def fit(
 
     Ctrl-C ends training after the current step: the model and optimizer are consistent
     (never half-updated) and the history so far comes back with `interrupted` set. A second
-    Ctrl-C stops at once, except inside the parameter update, which it lets finish first.
+    Ctrl-C stops at once, except inside the parameter update and the end-of-epoch callbacks
+    (where `Checkpoint` saves), which it lets finish first.
     """
     inputs.check_count("epochs", epochs)
     inputs.check_count("batch_size", batch_size)
@@ -188,9 +189,11 @@ class _Loop:
         self.display.epoch_end(epoch, figures, seconds)
         if not complete:
             return False
-        # NOTE: the epoch's training is whole, so its checkpoint is still written
-        with interrupts.caught():
-            for cb in self.callbacks:
+        # NOTE: the epoch's training is whole, so its checkpoint is still written: a second
+        # Ctrl-C waits for each callback (a save) to end, and one callback's interrupt does not
+        # keep the next (the Checkpoint) from running
+        for cb in self.callbacks:
+            with interrupts.caught(), interrupts.held():
                 cb.on_epoch_end(run, figures)
         if interrupts.requested:
             self._interrupt()
