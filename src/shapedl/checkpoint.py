@@ -35,7 +35,7 @@ from shapedl.ops.creation import ragged_message
 from shapedl.tensor import Tensor
 from shapedl.types import FLOATS, DType
 
-__all__ = ["CheckpointError", "check_state", "load_state", "save_state"]
+__all__ = ["CheckpointError", "check_state", "check_writable", "load_state", "save_state"]
 
 PathLike = str | os.PathLike[str]
 
@@ -59,7 +59,8 @@ def save_state(state: Mapping[str, Any], path: PathLike) -> None:
     Raises:
         CheckpointError: for a name that is not a string, a ragged nested list, or an array
             that is not numeric (each names the entry).
-        FileNotFoundError: when the folder of `path` does not exist (naming `path`).
+        FileNotFoundError: when the folder of `path` does not exist (naming `path`); see
+            `check_writable` for the other folder errors.
 
     Example:
         >>> import numpy as np, tempfile, os
@@ -105,13 +106,7 @@ def _atomic_write(target: Path, write: Callable[[IO[bytes]], None]) -> None:
         FileNotFoundError: naming `target` when its folder does not exist.
     """
     folder = target.parent
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            errno.ENOENT,
-            f"cannot save {str(target)!r}: its folder {str(folder)!r} does not exist "
-            "(create it first, e.g. os.makedirs)",
-            str(target),
-        )
+    _check_target(target)
     _remove_stale_temporaries(target)
     mode = _file_mode(target)
     fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=folder)
@@ -127,6 +122,52 @@ def _atomic_write(target: Path, write: Callable[[IO[bytes]], None]) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     _sync_folder(folder)
+
+
+def check_writable(path: PathLike) -> None:
+    """Check that `save_state(..., path)` can write its file: the folder exists and takes new
+    files, and `path` is not a folder (a `Checkpoint` checks this before training begins).
+
+    Raises:
+        FileNotFoundError: when the folder of `path` does not exist.
+        NotADirectoryError: when the "folder" of `path` is a file.
+        IsADirectoryError: when `path` is a folder.
+        PermissionError: (or another `OSError`) when no file can be created in the folder.
+    """
+    target = Path(path)
+    _check_target(target)
+    try:
+        fd, probe = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent)
+    except OSError as err:
+        raise type(err)(
+            err.errno, f"cannot save {str(target)!r}: {err.strerror} (its folder)", str(target)
+        ) from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def _check_target(target: Path) -> None:
+    folder = target.parent
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(
+            errno.ENOTDIR,
+            f"cannot save {str(target)!r}: {str(folder)!r} is a file, not a folder",
+            str(target),
+        )
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            errno.ENOENT,
+            f"cannot save {str(target)!r}: its folder {str(folder)!r} does not exist "
+            "(create it first, e.g. os.makedirs)",
+            str(target),
+        )
+    if target.is_dir():
+        raise IsADirectoryError(
+            errno.EISDIR,
+            f"cannot save {str(target)!r}: it is a folder; name a file in it "
+            f"({str(target / 'run.safetensors')!r})",
+            str(target),
+        )
 
 
 def _temp_prefix(target: Path) -> str:

@@ -73,3 +73,55 @@ def test_an_interrupt_in_one_epoch_end_callback_does_not_skip_the_checkpoint(
     h = fit(linear(3, 1), (x, y), epochs=5,
             callbacks=[LambdaCallback(on_epoch_end=interrupt), Checkpoint(path)])  # fmt: skip
     assert h.interrupted and h.epochs == 2 and saved_epoch(path) == 2
+
+
+# ---- a checkpoint folder that cannot take the file: an error before the first step -----
+def steps_counter() -> tuple[LambdaCallback, list[int]]:
+    steps: list[int] = []
+    return LambdaCallback(on_step_end=lambda r, f: steps.append(r.global_step)), steps
+
+
+def read_only(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`folder` as a read-only mount would be, for every user (root included)."""
+    folder.chmod(0o555)
+    real = os.open
+
+    def refusing(path: Any, flags: int, *args: Any, **kw: Any) -> int:
+        if flags & os.O_CREAT and Path(path).parent == folder:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, flags, *args, **kw)
+
+    monkeypatch.setattr(os, "open", refusing)
+
+
+@pytest.mark.parametrize(
+    ("where", "error", "message"),
+    [
+        ("missing/run.safetensors", FileNotFoundError, "folder .*missing' does not exist"),
+        ("a_file/run.safetensors", NotADirectoryError, "a_file' is a file, not a folder"),
+        ("a_folder", IsADirectoryError, "a_folder': it is a folder; name a file in it"),
+        ("read_only/run.safetensors", PermissionError, "run.safetensors'.*Permission denied"),
+    ],
+)
+def test_a_checkpoint_that_cannot_be_written_is_an_error_before_the_first_step(
+    where: str, error: type[Exception], message: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    (tmp_path / "a_file").write_bytes(b"not a folder")
+    (tmp_path / "a_folder").mkdir()
+    (tmp_path / "read_only").mkdir()
+    read_only(tmp_path / "read_only", monkeypatch)
+    counter, steps = steps_counter()
+    x, y = regression(16)
+    with pytest.raises(error, match=message):
+        fit(linear(3, 1), (x, y), epochs=2, callbacks=[counter, Checkpoint(tmp_path / where)])
+    assert steps == []
+    monkeypatch.undo()
+    (tmp_path / "read_only").chmod(0o755)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a_file", "a_folder", "read_only"]
+
+
+def test_resuming_from_a_folder_is_a_checkpoint_error(tmp_path: Path) -> None:
+    x, y = regression(16)
+    with pytest.raises(sd.checkpoint.CheckpointError, match="it is a folder, not a checkpoint"):
+        fit(linear(3, 1), (x, y), resume_from=tmp_path)

@@ -20,7 +20,13 @@ from typing import Any, Literal
 
 import numpy as np
 
-from shapedl.checkpoint import CheckpointError, check_state, load_state, save_state
+from shapedl.checkpoint import (
+    CheckpointError,
+    check_state,
+    check_writable,
+    load_state,
+    save_state,
+)
 from shapedl.device import Device, default_device
 from shapedl.optim.base import named_parameters
 from shapedl.tensor import Tensor
@@ -60,6 +66,9 @@ class Checkpoint(Callback):
 
     A checkpoint whose weights (or optimizer state) are not all finite is never written:
     the previous file stays, a `NonFiniteWarning` says why, and `fit` stops.
+
+    Before the first step, `fit` checks that the folder of `path` exists and takes new files
+    (an error then, not after an epoch of training).
 
     Resume with `fit(..., resume_from=path)` (which does nothing when the file does not exist
     yet, so one command line both starts and restarts training), or by hand with
@@ -114,6 +123,8 @@ class Checkpoint(Callback):
 
     # ---- saving -----------------------------------------------------------------------
     def on_train_begin(self, run: Run) -> None:
+        # NOTE: a folder that cannot take the file is an error now, not after an epoch
+        check_writable(self.path)
         self.best = None  # NOTE: a resumed run's best comes from the history it restored
         if self.monitor is not None and self.monitor in run.history:
             finite = [v for v in run.history[self.monitor] if math.isfinite(v)]
@@ -225,6 +236,8 @@ class Checkpoint(Callback):
         if not self.path.exists():
             return None
         where = str(self.path)
+        if self.path.is_dir():
+            raise CheckpointError(f"cannot resume from {where!r}: it is a folder, not a checkpoint")
         try:
             state = load_state(self.path)
             resumed, rng = _meta(state)
