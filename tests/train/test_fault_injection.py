@@ -125,3 +125,44 @@ def test_resuming_from_a_folder_is_a_checkpoint_error(tmp_path: Path) -> None:
     x, y = regression(16)
     with pytest.raises(sd.checkpoint.CheckpointError, match="it is a folder, not a checkpoint"):
         fit(linear(3, 1), (x, y), resume_from=tmp_path)
+
+
+# ---- NaNs that skipping cannot get past --------------------------------------------------
+def nan_gradient_at(step: int) -> Any:
+    """mse, whose gradient is NaN (its value finite) at the `step`-th call, from 1."""
+    calls = 0
+
+    def loss(out: Any, y: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        value = mse(out, y)
+        return value + ((out * 0.0).sqrt() * 0.0).sum() if calls == step else value
+
+    return loss
+
+
+def test_skip_stops_once_the_weights_are_not_finite(tmp_path: Path) -> None:
+    path = tmp_path / "run.safetensors"
+    x, y = regression(32)  # 4 batches an epoch
+    model = linear(3, 1)
+    counter, steps = steps_counter()
+    with pytest.warns(sd.train.NonFiniteWarning), np.errstate(invalid="ignore"):
+        h = fit(model, (x, y), epochs=4, loss=nan_gradient_at(7), on_nonfinite="skip",
+                callbacks=[counter, Checkpoint(path)])  # fmt: skip
+    assert h.stopped_by is not None and "weights were already non-finite" in h.stopped_by
+    assert "epoch 2, batch 4 of 4" in h.stopped_by and steps == list(range(7))
+    assert saved_epoch(path) == 1 and all(np.isfinite(a).all() for a in load_state(path).values())
+
+
+def test_skip_stops_when_a_whole_epoch_is_skipped_and_keeps_the_last_checkpoint(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "run.safetensors"
+    x, y = regression(32)
+    model = linear(3, 1)
+    with pytest.warns(sd.train.NonFiniteWarning), np.errstate(all="ignore"):
+        # NOTE: the first update makes the weights huge but finite: every later loss is inf
+        h = fit(model, (x * 1e3, y), epochs=5, optimizer=sd.optim.Sgd(lr=1e15),
+                on_nonfinite="skip", callbacks=[Checkpoint(path)])  # fmt: skip
+    assert h.stopped_by is not None and "every batch of epoch 2" in h.stopped_by
+    assert h.epochs == 2 and saved_epoch(path) == 1

@@ -86,7 +86,9 @@ def fit(
         on_nonfinite: what a NaN or infinite loss does: `"stop"` (the default) leaves that
             batch's update out and stops, with the reason (epoch, batch, step) in
             `history.stopped_by` and a `NonFiniteWarning`; `"skip"` leaves the update out and
-            goes on with the next batch (warning); `"continue"` applies it anyway.
+            goes on with the next batch (warning), but stops as `"stop"` does once the weights
+            themselves are non-finite or every batch of an epoch was skipped (then that epoch
+            gets no checkpoint); `"continue"` applies it anyway.
 
     NumPy float arrays are converted to the dtype of the model's parameters (so
     scikit-learn's float64 data trains an f32 model); tensors are used as they are.
@@ -219,6 +221,13 @@ class _Loop:
                 f"fit: data gave no batches in epoch {self.run.epoch + 1} (is it empty, or an "
                 "iterator that was used up?)"
             )
+        if self.run.step == 0:  # NOTE: every batch skipped: no epoch to checkpoint, stop
+            self._stop(
+                f"every batch of epoch {self.run.epoch + 1} had a non-finite loss and was "
+                "skipped, so training stopped; look for NaN or inf in the data or lower the "
+                "learning rate"
+            )
+            return False
         return True
 
     def _step(self, x: Any, y: Any, totals: Totals) -> None:
@@ -264,21 +273,25 @@ class _Loop:
             f"non-finite loss ({figure}) at epoch {run.epoch + 1}, batch {run.step + 1}{of} "
             f"(step {run.global_step + 1} of the run)"
         )
-        if self.on_nonfinite == "skip":
+        finite = _all_finite(run.model)
+        if self.on_nonfinite == "skip" and finite:
             warnings.warn(f"{where}: that batch was skipped", NonFiniteWarning, stacklevel=3)
             return
         reason = (
             f"{where}: its update was not applied and training stopped; look for NaN or inf in "
             'that batch or lower the learning rate (on_nonfinite="skip" skips such batches)'
         )
-        if not _all_finite(run.model):
+        if not finite:  # NOTE: then every later loss is NaN too: skipping cannot help
             reason += (
                 "; the weights were already non-finite before this batch (an earlier update "
                 "overflowed): resume from the last checkpoint"
             )
-        warnings.warn(reason, NonFiniteWarning, stacklevel=3)
+        self._stop(reason)
+
+    def _stop(self, reason: str) -> None:
+        warnings.warn(reason, NonFiniteWarning, stacklevel=4)
         self.display.note(reason)
-        run.stop(reason)
+        self.run.stop(reason)
 
 
 def _all_finite(model: Model) -> bool:
