@@ -53,8 +53,8 @@ def test_a_second_ctrl_c_inside_a_save_lets_the_epochs_checkpoint_finish(
 
     monkeypatch.setattr(checkpoints_module, inside, interrupted)
     x, y = regression(16)
-    h = fit(linear(3, 1), (x, y), epochs=5,
-            callbacks=[LambdaCallback(on_epoch_end=first), Checkpoint(path, keep=keep)])  # fmt: skip
+    callbacks = [LambdaCallback(on_epoch_end=first), Checkpoint(path, keep=keep)]
+    h = fit(linear(3, 1), (x, y), epochs=5, callbacks=callbacks)
     assert h.interrupted and h.epochs == 2
     assert saved_epoch(path) == 2, "the epoch's checkpoint was cut short by the second Ctrl-C"
     assert [p.name for p in tmp_path.glob(".*")] == []
