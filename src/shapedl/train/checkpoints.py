@@ -14,7 +14,7 @@ import math
 import os
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -53,6 +53,7 @@ class Resumed:
     global_step: int
     history: History
     base_lr: float
+    halt: dict[str, Any] = field(default_factory=dict)
 
 
 class Checkpoint(Callback):
@@ -61,8 +62,9 @@ class Checkpoint(Callback):
     One file (safetensors, or `.npz` by suffix) written atomically through
     `sd.checkpoint.save_state`: a crash mid-save leaves the previous checkpoint whole. It
     holds the model's `state_dict()`, the optimizer's `state_dict()`, the epoch, the history,
-    the base learning rate and the state of the device's random generator, so a resumed run
-    shuffles and drops out exactly as the uninterrupted run would have.
+    the base learning rate, the state of the device's random generator and what the halting
+    condition needs (early stopping's best weights), so a resumed run shuffles, drops out and
+    stops exactly as the uninterrupted run would have.
 
     A checkpoint whose weights (or optimizer state) are not all finite is never written:
     the previous file stays, a `NonFiniteWarning` says why, and `fit` stops.
@@ -197,6 +199,8 @@ class Checkpoint(Callback):
         }
         state: dict[str, Any] = {f"model.{k}": v for k, v in model_state(run.model).items()}
         state.update({f"optim.{k}": v for k, v in _optim_state(run.optimizer).items()})
+        if run.halt is not None:
+            state.update({f"halt.{k}": v for k, v in run.halt.state_dict().items()})
         state[_META] = _encode(meta)
         return state
 
@@ -254,6 +258,7 @@ class Checkpoint(Callback):
         _apply(model, optimizer, saved_model, saved_optim)
         if bits is not None:
             bits.state = rng
+        resumed.halt = {k[5:]: v for k, v in state.items() if k.startswith("halt.")}
         return resumed
 
 

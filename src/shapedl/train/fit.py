@@ -24,7 +24,7 @@ from typing import Any, Literal
 from shapedl.device import Device
 from shapedl.train import inputs
 from shapedl.train.callbacks import Callback
-from shapedl.train.checkpoints import Checkpoint
+from shapedl.train.checkpoints import Checkpoint, Resumed
 from shapedl.train.halting import Halt, as_halt
 from shapedl.train.history import History
 from shapedl.train.interrupts import Interrupts, sigint_after_step
@@ -125,12 +125,14 @@ def fit(
     named = resolve(metrics)
     halt = as_halt(halt_when)
     run = Run(model, optimizer, epochs, inputs.length(train), dev)
-    if resume_from is not None:
-        _resume(run, Checkpoint(resume_from))
+    run.halt = halt
+    resumed = None if resume_from is None else _resume(run, Checkpoint(resume_from))
     display = Display(progress, epochs)
     step = Step(loss, named, cast, inputs.labels(data), inputs.cast_note(data, cast))
     if halt is not None:
         halt.start(run)
+        if resumed is not None:
+            halt.resume(run, resumed.halt)
     for cb in callbacks:
         cb.on_train_begin(run)
     try:
@@ -298,8 +300,9 @@ def _all_finite(model: Model) -> bool:
     return all(bool(p.xp.isfinite(p.data).all()) for p in model.parameters().values())
 
 
-def _resume(run: Run, checkpoint: Checkpoint) -> None:
+def _resume(run: Run, checkpoint: Checkpoint) -> Resumed | None:
     resumed = checkpoint.resume(run.model, run.optimizer, run.device)
     if resumed is not None:
         run.epoch, run.global_step = resumed.epoch, resumed.global_step
         run.history, run.base_lr = resumed.history, resumed.base_lr
+    return resumed
