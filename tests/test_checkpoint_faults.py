@@ -302,3 +302,25 @@ def test_a_replaced_file_keeps_its_mode(tmp_path: Path) -> None:
     path.chmod(0o640)
     save_state({"a": np.zeros(2)}, path)
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+# ---- the folder's sync ----------------------------------------------------------------
+@pytest.mark.parametrize(("error", "raised"), [(5, True), (28, True), (22, False)])
+def test_a_failed_sync_of_the_folder_is_an_error_unless_folders_cannot_be_synced(
+    error: int, raised: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        if os.fstat(fd).st_ino == tmp_path.stat().st_ino:  # the folder's, not the file's
+            raise OSError(error, os.strerror(error))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    path = tmp_path / "m.safetensors"
+    if raised:  # EIO, ENOSPC: the rename may not survive a crash, so the save is not done
+        with pytest.raises(OSError, match=os.strerror(error)):
+            save_state({"a": np.ones(2)}, path)
+    else:  # EINVAL: this file system cannot sync folders at all
+        save_state({"a": np.ones(2)}, path)
+    np.testing.assert_array_equal(load_state(path)["a"], np.ones(2))

@@ -2,7 +2,8 @@
 
 Two formats, chosen by the file's suffix: `.npz` (a NumPy zip archive) or, for any other
 suffix, safetensors (the default). Saving writes a temporary file in the same folder, syncs it
-to disk and renames it over the target, so a crash mid-save leaves the previous file whole.
+to disk, renames it over the target and syncs the folder, so a crash mid-save leaves the
+previous file whole and a finished save survives a crash; a failed sync is an `OSError`.
 Loading reads only plain arrays (safetensors cannot hold code; `.npz` is read with
 `allow_pickle=False`), and a truncated or corrupt file is a `CheckpointError` naming the file.
 Files written here carry a CRC-32 of the whole file, header included: safetensors in its
@@ -121,7 +122,7 @@ def _atomic_write(target: Path, write: Callable[[IO[bytes]], None]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _sync_folder(folder)
+    sync_folder(folder)
 
 
 def check_writable(path: PathLike) -> None:
@@ -217,16 +218,26 @@ def _umask() -> int:
     return mask
 
 
-def _sync_folder(folder: Path) -> None:
-    # NOTE: makes the rename itself durable; not every platform can open a folder.
+# NOTE: what fsync of a folder gives where folders cannot be synced (not a failed write)
+_CANNOT_SYNC_FOLDERS = {errno.EINVAL, errno.EBADF, errno.EACCES, errno.EISDIR, errno.ENOTSUP}
+
+
+def sync_folder(folder: Path) -> None:
+    """Make the renames in `folder` durable (fsync of the folder itself).
+
+    Raises:
+        OSError: when the sync fails (`EIO`, `ENOSPC`): what was renamed may not survive a
+            crash. Platforms that cannot open or sync a folder are passed over.
+    """
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
         return
     try:
         os.fsync(fd)
-    except OSError:
-        pass
+    except OSError as err:
+        if err.errno not in _CANNOT_SYNC_FOLDERS:
+            raise
     finally:
         os.close(fd)
 

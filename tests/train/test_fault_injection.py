@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import shapedl as sd
+from shapedl import safetensors_file
 from shapedl.checkpoint import load_state
 from shapedl.train import Checkpoint, LambdaCallback
 from shapedl.train import checkpoints as checkpoints_module
@@ -166,3 +167,80 @@ def test_skip_stops_when_a_whole_epoch_is_skipped_and_keeps_the_last_checkpoint(
                 on_nonfinite="skip", callbacks=[Checkpoint(path)])  # fmt: skip
     assert h.stopped_by is not None and "every batch of epoch 2" in h.stopped_by
     assert h.epochs == 2 and saved_epoch(path) == 1
+
+
+# ---- disk errors at every file operation of a save ---------------------------------------
+def run_to(folder: Path, epochs: int) -> dict[str, np.ndarray]:
+    """Train (resuming from `folder`'s checkpoint) to `epochs`; the final weights."""
+    x, y = regression(16)
+    model = linear(3, 1)
+    path = folder / "run.safetensors"
+    fit(model, (x, y), epochs=epochs, optimizer=sd.optim.Adam(lr=0.01), validation=(x, y),
+        callbacks=[Checkpoint(path, keep=2, monitor="val_loss")], resume_from=path)  # fmt: skip
+    return {k: t.numpy().copy() for k, t in model.parameters().items()}
+
+
+def failing_at(n: int, real: Any, error: int) -> Any:
+    calls = 0
+
+    def call(*args: Any, **kw: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == n:
+            if real is safetensors_file.write:
+                args[0].write(b"half a file")
+            raise OSError(error, os.strerror(error))
+        return real(*args, **kw)
+
+    return call
+
+
+FILE_OPS = [(os, "replace"), (os, "link"), (os, "fsync"), (safetensors_file, "write")]
+
+
+@pytest.mark.parametrize("n", range(1, 5))
+@pytest.mark.parametrize(("module", "op"), FILE_OPS, ids=[op for _, op in FILE_OPS])
+def test_a_disk_error_at_any_file_operation_of_a_save_keeps_a_good_checkpoint(
+    module: Any, op: str, n: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_to(tmp_path, 2)
+    monkeypatch.setattr(module, op, failing_at(n, getattr(module, op), 28))  # ENOSPC
+    try:
+        run_to(tmp_path, 3)
+    except OSError as err:
+        assert err.errno == 28
+    monkeypatch.undo()
+    assert saved_epoch(tmp_path / "run.safetensors") in (2, 3)
+    assert saved_epoch(tmp_path / "run.best.safetensors") in (1, 2, 3)
+    assert [p.name for p in tmp_path.glob(".*")] == []  # no temporary left behind
+    resumed = run_to(tmp_path, 4)
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    for name, w in run_to(fresh, 4).items():
+        np.testing.assert_array_equal(resumed[name], w, err_msg=name)
+
+
+def test_every_rename_of_a_save_is_followed_by_a_sync_of_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    real_replace, real_fsync = os.replace, os.fsync
+    folder = os.stat(tmp_path)
+
+    def replace(src: Any, dst: Any) -> None:
+        real_replace(src, dst)
+        events.append(f"rename {Path(dst).name}")
+
+    def fsync(fd: int) -> None:
+        real_fsync(fd)
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) == (folder.st_dev, folder.st_ino):
+            events.append("sync folder")
+
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(os, "fsync", fsync)
+    run_to(tmp_path, 1)
+    renames = [e for e in events if e.startswith("rename")]
+    assert renames == ["rename run.epoch1.safetensors", "rename run.safetensors",
+                       "rename run.best.safetensors"]  # fmt: skip
+    assert events == [e for r in renames for e in (r, "sync folder")]

@@ -26,6 +26,7 @@ from shapedl.checkpoint import (
     check_writable,
     load_state,
     save_state,
+    sync_folder,
 )
 from shapedl.device import Device, default_device
 from shapedl.optim.base import named_parameters
@@ -353,6 +354,8 @@ def _link_or_save(source: Path, target: Path, state: Mapping[str, Any] | None) -
     except OSError:
         tmp.unlink(missing_ok=True)
         save_state(load_state(source) if state is None else state, target)
+        return
+    sync_folder(target.parent)  # NOTE: as save_state does: the rename survives a crash
 
 
 def _optim_state(optimizer: Optimizer) -> Mapping[str, Any]:
