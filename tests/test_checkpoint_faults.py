@@ -8,6 +8,7 @@ import os
 import struct
 import subprocess
 import sys
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -244,12 +245,39 @@ def dead_pid() -> int:
 def test_leftovers_of_killed_saves_are_removed_by_the_next_save(tmp_path: Path) -> None:
     path = tmp_path / "m.safetensors"
     dead = tmp_path / f".m.safetensors.{dead_pid()}-k3j4_x9z.tmp"  # a killed save's
-    live = tmp_path / f".m.safetensors.{os.getpid()}-abcd1234.tmp"  # a save in progress
+    live = tmp_path / f".m.safetensors.{os.getppid()}-abcd1234.tmp"  # a save in progress
     other = tmp_path / f".n.safetensors.{dead_pid()}-k3j4_x9z.tmp"  # another file's
-    for leftover in (dead, live, other):
+    # NOTE: a killed save's, from a process that had this one's pid (a restarted container)
+    same_pid = tmp_path / f".m.safetensors.{os.getpid()}-q8w7e6r5.tmp"
+    for leftover in (dead, live, other, same_pid):
         leftover.write_bytes(b"\0" * 100)
     save_state({"a": np.ones(2)}, path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, live.name, other.name])
+
+
+def test_a_save_in_another_thread_keeps_its_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "m.safetensors"
+    real = sd.safetensors_file.write
+    inside = threading.Event()
+    go_on = threading.Event()
+
+    def slow(f: Any, arrays: Any) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            inside.set()
+            assert go_on.wait(10)
+        real(f, arrays)
+
+    monkeypatch.setattr(sd.safetensors_file, "write", slow)
+    other = threading.Thread(target=save_state, args=({"a": np.zeros(3)}, path))
+    other.start()
+    assert inside.wait(10)
+    save_state({"a": np.ones(2)}, path)  # NOTE: the other thread's temporary is not stale
+    go_on.set()
+    other.join()
+    np.testing.assert_array_equal(load_state(path)["a"], np.zeros(3))
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
 
 
 def test_a_killed_save_leaves_a_temporary_that_the_next_save_removes(tmp_path: Path) -> None:

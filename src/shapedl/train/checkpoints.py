@@ -20,14 +20,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from shapedl.checkpoint import (
-    CheckpointError,
-    check_state,
-    check_writable,
-    load_state,
-    save_state,
-    sync_folder,
-)
+from shapedl.atomic_file import check_writable, sync_folder
+from shapedl.checkpoint import CheckpointError, check_state, load_state, save_state
 from shapedl.device import Device, default_device
 from shapedl.optim.base import named_parameters
 from shapedl.tensor import Tensor
