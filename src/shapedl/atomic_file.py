@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_write", "check_writable", "sync_folder"]
+__all__ = ["atomic_write", "check_writable", "remove_stale_temporaries", "sync_folder"]
 
 PathLike = str | os.PathLike[str]
 
@@ -33,7 +33,7 @@ def atomic_write(target: Path, write: Callable[[IO[bytes]], None]) -> None:
     """
     folder = target.parent
     _check_target(target)
-    _remove_stale_temporaries(target)
+    remove_stale_temporaries(target)
     mode = _file_mode(target)
     fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=folder)
     tmp = os.path.abspath(tmp)
@@ -66,6 +66,7 @@ def check_writable(path: PathLike) -> None:
     """
     target = Path(path)
     _check_target(target)
+    remove_stale_temporaries(target)
     try:
         fd, probe = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent)
     except OSError as err:
@@ -111,8 +112,9 @@ def _temp_prefix(target: Path) -> str:
     return f".{target.name}.{os.getpid()}-"
 
 
-def _remove_stale_temporaries(target: Path) -> None:
-    """Remove temporaries of saves to `target` whose process no longer exists."""
+def remove_stale_temporaries(target: Path) -> None:
+    """Remove temporaries of writes to `target` (its own, and the links of a `Checkpoint`)
+    whose process no longer exists or, with this process's pid, is not writing them now."""
     if os.name != "posix":  # NOTE: os.kill(pid, 0) would end the process on Windows
         return
     pattern = re.compile(re.escape(f".{target.name}.") + r"(\d+)-[^.]*\.tmp")

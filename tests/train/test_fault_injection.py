@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from shapedl.checkpoint import load_state
 from shapedl.train import Checkpoint, LambdaCallback
 from shapedl.train import checkpoints as checkpoints_module
 
+from . import kill_run
 from .problems import linear, mse, regression
 
 
@@ -244,3 +247,41 @@ def test_every_rename_of_a_save_is_followed_by_a_sync_of_its_folder(
     assert renames == ["rename run.epoch1.safetensors", "rename run.safetensors",
                        "rename run.best.safetensors"]  # fmt: skip
     assert events == [e for r in renames for e in (r, "sync folder")]
+
+
+# ---- a kill inside a save, at chosen file operations -------------------------------------
+# NOTE: per epoch a save calls fsync, replace, fsync (the numbered file), link, replace, fsync
+# (the latest), and, when the epoch is the best, link, replace, fsync again; unlink prunes
+KILLS = [("fsync", 7, "SIGKILL"), ("replace", 4, "SIGKILL"), ("link", 4, "SIGKILL"),
+         ("unlink", 1, "SIGKILL"), ("replace", 5, "SIGTERM")]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, np.ndarray]:
+    folder = tmp_path_factory.mktemp("straight")
+    return dict(np.load(child(folder, folder / "out.npz", expect=0)))
+
+
+def child(folder: Path, out: Path, *kill: str, expect: int) -> Path:
+    done = subprocess.run([sys.executable, kill_run.__file__, str(folder), str(out), *kill],
+                          capture_output=True, timeout=120)  # fmt: skip
+    assert done.returncode == expect, done.stderr.decode()[-3000:]
+    return out
+
+
+@pytest.mark.parametrize(("op", "n", "signame"), KILLS)
+def test_a_kill_inside_a_save_keeps_a_checkpoint_that_resumes_exactly(
+    op: str, n: int, signame: str, uninterrupted: dict[str, np.ndarray], tmp_path: Path
+) -> None:
+    out = tmp_path / "out.npz"
+    child(tmp_path, out, op, str(n), signame, expect=-getattr(signal, signame))
+    assert not out.exists()
+    path = tmp_path / "run.safetensors"
+    if path.exists():
+        assert saved_epoch(path) >= 1  # whole: it loads, checksum and all
+    child(tmp_path, out, expect=0)  # resumes from it and runs to the end
+    got = np.load(out)
+    assert sorted(got.files) == sorted(uninterrupted)
+    for name, a in uninterrupted.items():
+        np.testing.assert_array_equal(got[name], a, err_msg=name)
+    assert [p.name for p in tmp_path.glob(".*")] == []  # the next run removed the leftovers

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from shapedl.atomic_file import check_writable, sync_folder
+from shapedl.atomic_file import check_writable, remove_stale_temporaries, sync_folder
 from shapedl.checkpoint import CheckpointError, check_state, load_state, save_state
 from shapedl.device import Device, default_device
 from shapedl.optim.base import named_parameters
@@ -341,6 +341,7 @@ def _non_finite(state: Mapping[str, Any]) -> list[str]:
 def _link_or_save(source: Path, target: Path, state: Mapping[str, Any] | None) -> None:
     """Make `target` the same file as `source`, atomically: a hard link, else a copy."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}-link.tmp")
+    remove_stale_temporaries(target)  # NOTE: a killed process's links, which no save removes
     try:
         tmp.unlink(missing_ok=True)
         os.link(source, tmp)
