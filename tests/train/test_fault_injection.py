@@ -285,3 +285,89 @@ def test_a_kill_inside_a_save_keeps_a_checkpoint_that_resumes_exactly(
     for name, a in uninterrupted.items():
         np.testing.assert_array_equal(got[name], a, err_msg=name)
     assert [p.name for p in tmp_path.glob(".*")] == []  # the next run removed the leftovers
+
+
+# ---- an exception mid-epoch: the last checkpoint stays, and resumes exactly --------------
+class Failing:
+    """Data batches that raise at batch `at` (from 0) of epoch `epoch` (from 0)."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, epoch: int, at: int) -> None:
+        self.x, self.y, self.epoch, self.at, self.passes = x, y, epoch, at, 0
+
+    def __iter__(self) -> Any:
+        for i in range(0, len(self.x), 8):
+            if (self.passes, i // 8) == (self.epoch, self.at):
+                raise OSError("the data's disk went away")
+            yield self.x[i : i + 8], self.y[i : i + 8]
+        self.passes += 1
+
+    def __len__(self) -> int:
+        return (len(self.x) + 7) // 8
+
+
+def failing_in(where: str) -> dict[str, Any]:
+    """fit's arguments with something that raises at epoch 2, batch 3."""
+    x, y = regression(32)
+    hit = {"n": 0}
+
+    def step(run: sd.train.Run, *_: Any) -> None:
+        if (run.epoch, run.step) == (1, 2):
+            raise RuntimeError(f"{where} failed")
+
+    def metric(out: Any, target: Any) -> float:
+        hit["n"] += 1
+        if hit["n"] == 7:
+            raise RuntimeError("metric failed")
+        return 0.0
+
+    def model_wrapper(model: Any) -> Any:
+        class Model:
+            def __call__(self, t: Any) -> Any:
+                hit["n"] += 1
+                if hit["n"] == 7:
+                    raise FloatingPointError("model failed")
+                return model(t)
+
+            def parameters(self) -> Any:
+                return model.parameters()
+
+            def state_dict(self) -> Any:
+                return model.state_dict()
+
+            def load_state_dict(self, state: Any) -> None:
+                model.load_state_dict(state)
+
+        return Model()
+
+    if where == "data":
+        return {"data": Failing(x, y, epoch=1, at=2)}
+    if where == "metric":
+        return {"data": (x, y), "metrics": [metric]}
+    if where == "model":
+        return {"data": (x, y), "wrap": model_wrapper}
+    hook = LambdaCallback(on_step_end=step)
+    return {"data": (x, y), "callbacks": [hook]}
+
+
+@pytest.mark.parametrize("where", ["data", "metric", "model", "callback"])
+def test_an_exception_mid_epoch_keeps_the_last_checkpoint_which_resumes_exactly(
+    where: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "run.safetensors"
+    kw = failing_in(where)
+    wrap = kw.pop("wrap", lambda m: m)
+    data = kw.pop("data")
+    extra = kw.pop("callbacks", [])
+    opt = sd.optim.Adam(lr=0.01)
+    with pytest.raises((OSError, RuntimeError, FloatingPointError), match="failed|went away"):
+        fit(wrap(linear(3, 1)), data, epochs=3, optimizer=opt,
+            callbacks=[*extra, Checkpoint(path)], **kw)  # fmt: skip
+    assert saved_epoch(path) == 1
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+    x, y = regression(32)
+    resumed, straight = linear(3, 1), linear(3, 1)
+    fit(resumed, (x, y), epochs=3, optimizer=sd.optim.Adam(lr=0.01), resume_from=path)
+    fit(straight, (x, y), epochs=3, optimizer=sd.optim.Adam(lr=0.01))
+    for name, t in straight.parameters().items():
+        np.testing.assert_array_equal(resumed.parameters()[name].numpy(), t.numpy())
