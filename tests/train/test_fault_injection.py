@@ -371,3 +371,48 @@ def test_an_exception_mid_epoch_keeps_the_last_checkpoint_which_resumes_exactly(
     fit(straight, (x, y), epochs=3, optimizer=sd.optim.Adam(lr=0.01))
     for name, t in straight.parameters().items():
         np.testing.assert_array_equal(resumed.parameters()[name].numpy(), t.numpy())
+
+
+# ---- Ctrl-C during validation -------------------------------------------------------------
+@pytest.mark.parametrize("signals", [1, 2])
+def test_ctrl_c_during_validation_writes_no_checkpoint_without_its_figures(
+    signals: int, tmp_path: Path
+) -> None:
+    path = tmp_path / "run.safetensors"
+    x, y = regression(32)
+    inner = linear(3, 1)
+    inference = 0
+
+    class SignalsInValidation:
+        def __call__(self, t: Any) -> Any:
+            nonlocal inference
+            if not t.is_traced:
+                inference += 1
+                for _ in range(signals if inference == 2 else 0):  # in epoch 2's validation
+                    os.kill(os.getpid(), signal.SIGINT)
+            return inner(t)
+
+        def parameters(self) -> Any:
+            return inner.parameters()
+
+        def state_dict(self) -> Any:
+            return inner.state_dict()
+
+        def load_state_dict(self, state: Any) -> None:
+            inner.load_state_dict(state)
+
+    kw: dict[str, Any] = {"epochs": 4, "optimizer": sd.optim.Adam(lr=0.01),
+                          "validation": (x[:8], y[:8]), "resume_from": path}  # fmt: skip
+    h = fit(SignalsInValidation(), (x, y), **kw,
+            callbacks=[Checkpoint(path, monitor="val_loss")])  # fmt: skip
+    assert h.interrupted and h.epochs == 2
+    # NOTE: a first Ctrl-C lets validation finish; a second cuts it short, and then epoch 2's
+    # checkpoint would have no val_loss in its history (Checkpoint's monitor raised KeyError)
+    assert saved_epoch(path) == (2 if signals == 1 else 1)
+    assert np.isfinite(h["val_loss"][1]) == (signals == 1)
+    resumed, straight = linear(3, 1), linear(3, 1)
+    hr = fit(resumed, (x, y), **{**kw, "optimizer": sd.optim.Adam(lr=0.01)})
+    hs = fit(straight, (x, y), **{**kw, "optimizer": sd.optim.Adam(lr=0.01), "resume_from": None})
+    assert dict(hr) == dict(hs)
+    for name, t in straight.parameters().items():
+        np.testing.assert_array_equal(resumed.parameters()[name].numpy(), t.numpy())

@@ -105,6 +105,8 @@ def fit(
 
     Ctrl-C ends training after the current step: the model and optimizer are consistent
     (never half-updated) and the history so far comes back with `interrupted` set. A second
+    Ctrl-C during validation skips the rest of it, and that epoch gets no checkpoint (its
+    figures are not whole), so a resume trains it again. A second
     Ctrl-C stops at once, except inside the parameter update and the end-of-epoch callbacks
     (where `Checkpoint` saves), which it lets finish first.
     """
@@ -184,14 +186,14 @@ class _Loop:
         totals = Totals()
         complete = self._steps(train, totals)
         figures = totals.means()
-        with interrupts.caught():
-            if complete and val is not None and not interrupts.requested:
-                checked = evaluate(run.model, val, **self.step.kw)
-                figures.update({f"val_{k}": v for k, v in checked.items()})
+        if complete and val is not None:
+            complete = self._validate(val, figures)
         seconds = time.perf_counter() - started
         run.history.append(figures, seconds)
         self.display.epoch_end(epoch, figures, seconds)
         if not complete:
+            if interrupts.requested and not run.interrupted:
+                self._interrupt()
             return False
         # NOTE: the epoch's training is whole, so its checkpoint is still written: a second
         # Ctrl-C waits for each callback (a save) to end, and one callback's interrupt does not
@@ -204,6 +206,17 @@ class _Loop:
         elif run.stop_reason is None and self.halt is not None and self.halt.check(run):
             self._halt(self.halt)
         return run.stop_reason is None
+
+    def _validate(self, val: Batches, figures: dict[str, float]) -> bool:
+        """Add the validation figures; False when Ctrl-C cut them short. Then the epoch gets
+        no checkpoint: its history would lack them, and a resumed run would differ."""
+        if self.interrupts.requested:
+            return False
+        with self.interrupts.caught():
+            checked = evaluate(self.run.model, val, **self.step.kw)
+            figures.update({f"val_{k}": v for k, v in checked.items()})
+            return True
+        return False
 
     def _steps(self, train: Batches, totals: Totals) -> bool:
         """One epoch of steps; False when it was cut short (Ctrl-C, `run.stop`, a budget)."""
