@@ -416,3 +416,29 @@ def test_ctrl_c_during_validation_writes_no_checkpoint_without_its_figures(
     assert dict(hr) == dict(hs)
     for name, t in straight.parameters().items():
         np.testing.assert_array_equal(resumed.parameters()[name].numpy(), t.numpy())
+
+
+# ---- a damaged latest checkpoint -----------------------------------------------------------
+def damage(data: bytes, how: str) -> bytes:
+    header = 8 + int.from_bytes(data[:8], "little")
+    flip = {"header byte": 20, "data byte": header + 5}
+    if how in flip:
+        return data[: flip[how]] + bytes([data[flip[how]] ^ 0x01]) + data[flip[how] + 1 :]
+    return {"truncated": data[: len(data) // 2], "empty": b""}[how]
+
+
+@pytest.mark.parametrize("how", ["truncated", "empty", "header byte", "data byte"])
+def test_a_damaged_latest_checkpoint_is_refused_naming_the_ones_to_resume_from(
+    how: str, tmp_path: Path
+) -> None:
+    run_to(tmp_path, 3)
+    path = tmp_path / "run.safetensors"
+    path.unlink()  # NOTE: a hard link to run.epoch3: damage a copy of its own
+    path.write_bytes(damage((tmp_path / "run.epoch3.safetensors").read_bytes(), how))
+    with pytest.raises(sd.checkpoint.CheckpointError) as err:
+        run_to(tmp_path, 4)
+    text = str(err.value)
+    assert text.startswith(f"cannot load checkpoint {str(path)!r}")
+    older = [tmp_path / f"run.{tag}.safetensors" for tag in ("epoch3", "epoch2", "best")]
+    assert text.endswith("resume from one): " + ", ".join(str(p) for p in older))
+    Checkpoint(older[1]).resume(linear(3, 1), sd.optim.Adam(lr=0.01))  # it is whole

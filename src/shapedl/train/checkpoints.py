@@ -175,14 +175,29 @@ class Checkpoint(Callback):
         return state
 
     def _prune(self, epoch: int) -> None:
-        stem, suffix = f"{self.path.stem}.epoch", self.path.suffix
-        kept = []
-        for p in self.path.parent.glob(f"{stem}*{suffix}"):
-            number = p.name[len(stem) : len(p.name) - len(suffix)]
-            if number.isdigit() and int(number) <= epoch:
-                kept.append((int(number), p))
+        kept = [(n, p) for n, p in self._numbered() if n <= epoch]
         for _, p in sorted(kept)[: -self.keep]:
             p.unlink(missing_ok=True)
+
+    def _numbered(self) -> list[tuple[int, Path]]:
+        """The `<stem>.epoch<N><suffix>` files on disk, with their N."""
+        stem, suffix = f"{self.path.stem}.epoch", self.path.suffix
+        found = []
+        for p in self.path.parent.glob(f"{stem}*{suffix}"):
+            number = p.name[len(stem) : len(p.name) - len(suffix)]
+            if number.isdigit():
+                found.append((int(number), p))
+        return found
+
+    def _others(self) -> str:
+        """The other checkpoints on disk, newest first, for an error about this one."""
+        kept = [p for _, p in sorted(self._numbered(), reverse=True) if p.name != self.path.name]
+        kept += [self.best_path] if self.best_path.exists() else []
+        if not kept:
+            return ""
+        return "; these checkpoints beside it may be whole (resume from one): " + ", ".join(
+            str(p) for p in kept
+        )
 
     def _state(self, run: Run) -> dict[str, Any]:
         meta = {
@@ -230,7 +245,8 @@ class Checkpoint(Callback):
 
         Raises:
             CheckpointError: naming the file, when it is not a `Checkpoint` of `fit`, is
-                corrupt, or does not match the model or the optimizer.
+                corrupt (then naming the checkpoints `keep` and `monitor` left beside it, to
+                resume from by hand), or does not match the model or the optimizer.
         """
         if not self.path.exists():
             return None
@@ -239,6 +255,9 @@ class Checkpoint(Callback):
             raise CheckpointError(f"cannot resume from {where!r}: it is a folder, not a checkpoint")
         try:
             state = load_state(self.path)
+        except CheckpointError as err:  # NOTE: the file itself is damaged, not the wrong one
+            raise CheckpointError(f"{err}{self._others()}") from None
+        try:
             resumed, rng = _meta(state)
             saved_model = {k[6:]: v for k, v in state.items() if k.startswith("model.")}
             saved_optim = {k[6:]: v for k, v in state.items() if k.startswith("optim.")}
