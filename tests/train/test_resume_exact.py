@@ -91,3 +91,44 @@ def test_early_stopping_says_when_a_checkpoint_lacks_the_best_weights(
     with pytest.warns(UserWarning, match=r"could not restore the weights of the best epoch \(6\)"):
         resumed = train(path, EPOCHS)
     assert resumed["history"][3] == straight["history"][3]  # it still stops where it should
+
+
+def test_running_a_halted_run_again_ends_at_once_as_it_did(
+    straight: dict[str, Any], tmp_path: Path
+) -> None:
+    path = tmp_path / "run.safetensors"
+    train(path, EPOCHS)  # halts by early stopping, after writing its last checkpoint
+    again = train(path, EPOCHS)  # the same command line, run again (say after a crash)
+    assert again["history"] == straight["history"]
+    for name, w in straight["weights"].items():
+        np.testing.assert_array_equal(again["weights"][name], w, err_msg=name)
+
+
+class Steps(sd.train.Callback):
+    def __init__(self) -> None:
+        self.steps = 0
+
+    def on_step_end(self, run: sd.train.Run, figures: Any) -> None:
+        self.steps += 1
+
+
+def test_a_threshold_that_halted_a_run_halts_its_resume_before_any_step(tmp_path: Path) -> None:
+    path = tmp_path / "run.safetensors"
+    x, y = data()
+    runs = []
+    for _ in range(2):
+        sd.set_default_device(sd.Cpu(seed=0))
+        model = sd.nn.Linear(4, 3)
+        counter = Steps()
+        h = sd.train.fit(
+            model, (x, y), loss=sd.losses.cross_entropy_with_logits_loss,
+            optimizer=sd.optim.Sgd(lr=0.1), epochs=50, batch_size=10, progress=False,
+            halt_when=sd.train.LossBelow(0.8), resume_from=path,
+            callbacks=[Checkpoint(path), counter],
+        )  # fmt: skip
+        steps = counter.steps
+        runs.append((h.epochs, h.stopped_by, steps, model.weight.numpy().copy()))
+    (epochs, why, steps_first, w), (epochs_again, why_again, steps_again, w_again) = runs
+    assert why == why_again == "loss <= 0.8" and epochs_again == epochs < 50
+    assert steps_first > 0 and steps_again == 0
+    np.testing.assert_array_equal(w_again, w)

@@ -135,6 +135,7 @@ def fit(
         halt.start(run)
         if resumed is not None:
             halt.resume(run, resumed.halt)
+            _check_again(run, halt)
     for cb in callbacks:
         cb.on_train_begin(run)
     try:
@@ -172,7 +173,7 @@ class _Loop:
     def epochs(self, train: Batches, val: Batches | None) -> None:
         with sigint_after_step(self.interrupts):
             for epoch in range(self.run.epoch, self.run.epochs):
-                if not self._epoch(epoch, train, val):
+                if self.run.stop_reason is not None or not self._epoch(epoch, train, val):
                     return
 
     def _epoch(self, epoch: int, train: Batches, val: Batches | None) -> bool:
@@ -311,6 +312,18 @@ class _Loop:
 
 def _all_finite(model: Model) -> bool:
     return all(bool(p.xp.isfinite(p.data).all()) for p in model.parameters().values())
+
+
+def _check_again(run: Run, halt: Halt) -> None:
+    """The halting check of the resumed run's last epoch, which the uninterrupted run made
+    after that epoch's checkpoint was written: a run that halted there ends at once again."""
+    if run.history.epochs == 0:
+        return
+    resumed_at, run.epoch = run.epoch, run.history.epochs - 1
+    if halt.check(run):
+        halt.halted(run)
+        run.stop(halt.describe())
+    run.epoch = resumed_at
 
 
 def _resume(run: Run, checkpoint: Checkpoint) -> Resumed | None:

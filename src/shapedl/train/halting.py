@@ -50,7 +50,11 @@ class Halt:
         """Called when this condition stopped training (early stopping restores weights)."""
 
     def state_dict(self) -> dict[str, Any]:
-        """Arrays a `Checkpoint` keeps for `resume` (what the history cannot tell again)."""
+        """Arrays a `Checkpoint` keeps for `resume` (what the history cannot tell again).
+
+        NOTE: a checkpoint is written before the halting check of its epoch, so `start` and
+        `resume` give the state before that check, and `fit` makes it again as it resumes.
+        """
         return {}
 
     def resume(self, run: Run, state: Mapping[str, Any]) -> None:
@@ -159,17 +163,16 @@ class NoImprovement(Halt):
         self._model: Model | None = None
 
     def start(self, run: Run) -> None:
-        """Reset, then watch a resumed run's history again: the best figure, its epoch and
-        the wait are those the uninterrupted run had."""
+        """Reset, then watch a resumed run's history again but for its last epoch, which
+        `fit` checks as it resumes: the best figure, its epoch and the wait are those the
+        uninterrupted run had."""
         self.start_fresh()
         self._model = run.model
         key = self._key(run)
         if key not in run.history:
             return
-        for epoch, value in enumerate(run.history[key]):
+        for epoch, value in enumerate(run.history[key][:-1]):
             self._watch(key, value, epoch)
-        if self.restore_best and self.best_epoch == run.history.epochs - 1:
-            self.weights = snapshot(run.model)  # NOTE: the weights resumed are the best's
 
     def check(self, run: Run) -> bool:
         key = self._key(run)
