@@ -352,3 +352,23 @@ def test_a_failed_sync_of_the_folder_is_an_error_unless_folders_cannot_be_synced
     else:  # EINVAL: this file system cannot sync folders at all
         save_state({"a": np.ones(2)}, path)
     np.testing.assert_array_equal(load_state(path)["a"], np.ones(2))
+
+
+# ---- shapes past any array -------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("shape", "offsets", "message"),
+    [
+        ([2**32, 2**32], [0, 0], "too large for any array"),  # NOTE: 2**64 wrapped to 0 bytes
+        ([2**62, 4], [0, 0], "too large for any array"),
+        ([0, 2**70], [0, 0], "too large for any array"),
+        ([2**20, 2**20], [0, 16], r"spans 16 bytes"),
+    ],
+)
+def test_a_shape_past_any_array_is_a_checkpoint_error(
+    shape: list[int], offsets: list[int], message: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "huge.safetensors"
+    body = b"\0" * offsets[1]
+    path.write_bytes(join({"a": {"dtype": "F32", "shape": shape, "data_offsets": offsets}}, body))
+    with pytest.raises(CheckpointError, match=f"huge.safetensors.*'a' has shape.*{message}"):
+        load_state(path)
