@@ -105,10 +105,9 @@ def fit(
 
     Ctrl-C ends training after the current step: the model and optimizer are consistent
     (never half-updated) and the history so far comes back with `interrupted` set. A second
-    Ctrl-C during validation skips the rest of it, and that epoch gets no checkpoint (its
-    figures are not whole), so a resume trains it again. A second
     Ctrl-C stops at once, except inside the parameter update and the end-of-epoch callbacks
-    (where `Checkpoint` saves), which it lets finish first.
+    (where `Checkpoint` saves), which it lets finish first; an epoch whose validation it cuts
+    short gets no checkpoint (its figures are not whole), so a resume trains it again.
     """
     inputs.check_count("epochs", epochs)
     inputs.check_count("batch_size", batch_size)
