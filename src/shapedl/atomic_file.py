@@ -112,12 +112,18 @@ def _temp_prefix(target: Path) -> str:
     return f".{target.name}.{os.getpid()}-"
 
 
-def remove_stale_temporaries(target: Path) -> None:
+def remove_stale_temporaries(target: Path, names: str | None = None) -> None:
     """Remove temporaries of writes to `target` (its own, and the links of a `Checkpoint`)
-    whose process no longer exists or, with this process's pid, is not writing them now."""
+    whose process no longer exists or, with this process's pid, is not writing them now.
+
+    Args:
+        names: a regular expression of file names in the folder of `target`, to remove the
+            temporaries of all of them (the numbered copies of a `Checkpoint`).
+    """
     if os.name != "posix":  # NOTE: os.kill(pid, 0) would end the process on Windows
         return
-    pattern = re.compile(re.escape(f".{target.name}.") + r"(\d+)-[^.]*\.tmp")
+    name = re.escape(target.name) if names is None else f"(?:{names})"
+    pattern = re.compile(rf"\.{name}\.(\d+)-[^.]*\.tmp")
     for entry in os.scandir(target.parent):
         found = pattern.fullmatch(entry.name)
         if found and _stale(int(found.group(1)), os.path.abspath(entry.path)):

@@ -244,16 +244,18 @@ def test_every_rename_of_a_save_is_followed_by_a_sync_of_its_folder(
     monkeypatch.setattr(os, "fsync", fsync)
     run_to(tmp_path, 1)
     renames = [e for e in events if e.startswith("rename")]
-    assert renames == ["rename run.epoch1.safetensors", "rename run.safetensors",
+    assert renames == ["rename run.safetensors", "rename run.epoch1.safetensors",
                        "rename run.best.safetensors"]  # fmt: skip
     assert events == [e for r in renames for e in (r, "sync folder")]
 
 
 # ---- a kill inside a save, at chosen file operations -------------------------------------
-# NOTE: per epoch a save calls fsync, replace, fsync (the numbered file), link, replace, fsync
-# (the latest), and, when the epoch is the best, link, replace, fsync again; unlink prunes
-KILLS = [("fsync", 7, "SIGKILL"), ("replace", 4, "SIGKILL"), ("link", 4, "SIGKILL"),
-         ("unlink", 1, "SIGKILL"), ("replace", 5, "SIGTERM")]  # fmt: skip
+# NOTE: per epoch a save calls fsync, replace, fsync (the latest), link, replace, fsync
+# (the numbered copy), and, when the epoch is the best, link, replace, fsync again; unlink
+# prunes. fit's folder check unlinks a probe first.
+KILLS = [("fsync", 7, "SIGKILL", 2), ("replace", 4, "SIGKILL", 1), ("link", 4, "SIGKILL", 2),
+         ("link", 1, "SIGKILL", 1), ("unlink", 1, "SIGKILL", 0),
+         ("replace", 5, "SIGTERM", 2)]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -269,16 +271,19 @@ def child(folder: Path, out: Path, *kill: str, expect: int) -> Path:
     return out
 
 
-@pytest.mark.parametrize(("op", "n", "signame"), KILLS)
+@pytest.mark.parametrize(("op", "n", "signame", "latest"), KILLS)
 def test_a_kill_inside_a_save_keeps_a_checkpoint_that_resumes_exactly(
-    op: str, n: int, signame: str, uninterrupted: dict[str, np.ndarray], tmp_path: Path
-) -> None:
+    op: str, n: int, signame: str, latest: int, uninterrupted: dict[str, np.ndarray],
+    tmp_path: Path,
+) -> None:  # fmt: skip
     out = tmp_path / "out.npz"
     child(tmp_path, out, op, str(n), signame, expect=-getattr(signal, signame))
     assert not out.exists()
     path = tmp_path / "run.safetensors"
-    if path.exists():
-        assert saved_epoch(path) >= 1  # whole: it loads, checksum and all
+    numbered = [int(p.name[9:-12]) for p in tmp_path.glob("run.epoch*.safetensors")]
+    # NOTE: the latest is written first, never behind its numbered copies, and whole
+    assert (saved_epoch(path) if latest else path.exists()) == latest
+    assert max(numbered, default=0) <= latest
     child(tmp_path, out, expect=0)  # resumes from it and runs to the end
     got = np.load(out)
     assert sorted(got.files) == sorted(uninterrupted)

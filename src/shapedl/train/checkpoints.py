@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -122,6 +123,8 @@ class Checkpoint(Callback):
     def on_train_begin(self, run: Run) -> None:
         # NOTE: a folder that cannot take the file is an error now, not after an epoch
         check_writable(self.path)
+        stem, suffix = re.escape(self.path.stem), re.escape(self.path.suffix)
+        remove_stale_temporaries(self.path, rf"{stem}(?:\.best|\.epoch\d+)?{suffix}")
         self.best = None  # NOTE: a resumed run's best comes from the history it restored
         if self.monitor is not None and self.monitor in run.history:
             finite = [v for v in run.history[self.monitor] if math.isfinite(v)]
@@ -149,13 +152,11 @@ class Checkpoint(Callback):
                 is written then).
         """
         state = self._checked_state(run, self.path)
-        if self.keep == 1:
-            save_state(state, self.path)
-            return
-        numbered = self.epoch_path(run.epoch + 1)
-        save_state(state, numbered)
-        _link_or_save(numbered, self.path, state)
-        self._prune(run.epoch + 1)
+        # NOTE: the latest first, so that a crash before its numbered copy still resumes from it
+        save_state(state, self.path)
+        if self.keep > 1:
+            _link_or_save(self.path, self.epoch_path(run.epoch + 1), state)
+            self._prune(run.epoch + 1)
 
     def _save_best(self, run: Run, written: bool) -> None:
         if written:
