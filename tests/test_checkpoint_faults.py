@@ -8,6 +8,7 @@ import os
 import struct
 import subprocess
 import sys
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -244,12 +245,39 @@ def dead_pid() -> int:
 def test_leftovers_of_killed_saves_are_removed_by_the_next_save(tmp_path: Path) -> None:
     path = tmp_path / "m.safetensors"
     dead = tmp_path / f".m.safetensors.{dead_pid()}-k3j4_x9z.tmp"  # a killed save's
-    live = tmp_path / f".m.safetensors.{os.getpid()}-abcd1234.tmp"  # a save in progress
+    live = tmp_path / f".m.safetensors.{os.getppid()}-abcd1234.tmp"  # a save in progress
     other = tmp_path / f".n.safetensors.{dead_pid()}-k3j4_x9z.tmp"  # another file's
-    for leftover in (dead, live, other):
+    # NOTE: a killed save's, from a process that had this one's pid (a restarted container)
+    same_pid = tmp_path / f".m.safetensors.{os.getpid()}-q8w7e6r5.tmp"
+    for leftover in (dead, live, other, same_pid):
         leftover.write_bytes(b"\0" * 100)
     save_state({"a": np.ones(2)}, path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, live.name, other.name])
+
+
+def test_a_save_in_another_thread_keeps_its_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "m.safetensors"
+    real = sd.safetensors_file.write
+    inside = threading.Event()
+    go_on = threading.Event()
+
+    def slow(f: Any, arrays: Any) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            inside.set()
+            assert go_on.wait(10)
+        real(f, arrays)
+
+    monkeypatch.setattr(sd.safetensors_file, "write", slow)
+    other = threading.Thread(target=save_state, args=({"a": np.zeros(3)}, path))
+    other.start()
+    assert inside.wait(10)
+    save_state({"a": np.ones(2)}, path)  # NOTE: the other thread's temporary is not stale
+    go_on.set()
+    other.join()
+    np.testing.assert_array_equal(load_state(path)["a"], np.zeros(3))
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
 
 
 def test_a_killed_save_leaves_a_temporary_that_the_next_save_removes(tmp_path: Path) -> None:
@@ -302,3 +330,45 @@ def test_a_replaced_file_keeps_its_mode(tmp_path: Path) -> None:
     path.chmod(0o640)
     save_state({"a": np.zeros(2)}, path)
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+# ---- the folder's sync ----------------------------------------------------------------
+@pytest.mark.parametrize(("error", "raised"), [(5, True), (28, True), (22, False)])
+def test_a_failed_sync_of_the_folder_is_an_error_unless_folders_cannot_be_synced(
+    error: int, raised: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        if os.fstat(fd).st_ino == tmp_path.stat().st_ino:  # the folder's, not the file's
+            raise OSError(error, os.strerror(error))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    path = tmp_path / "m.safetensors"
+    if raised:  # EIO, ENOSPC: the rename may not survive a crash, so the save is not done
+        with pytest.raises(OSError, match=os.strerror(error)):
+            save_state({"a": np.ones(2)}, path)
+    else:  # EINVAL: this file system cannot sync folders at all
+        save_state({"a": np.ones(2)}, path)
+    np.testing.assert_array_equal(load_state(path)["a"], np.ones(2))
+
+
+# ---- shapes past any array -------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("shape", "offsets", "message"),
+    [
+        ([2**32, 2**32], [0, 0], "too large for any array"),  # NOTE: 2**64 wrapped to 0 bytes
+        ([2**62, 4], [0, 0], "too large for any array"),
+        ([0, 2**70], [0, 0], "too large for any array"),
+        ([2**20, 2**20], [0, 16], r"spans 16 bytes"),
+    ],
+)
+def test_a_shape_past_any_array_is_a_checkpoint_error(
+    shape: list[int], offsets: list[int], message: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "huge.safetensors"
+    body = b"\0" * offsets[1]
+    path.write_bytes(join({"a": {"dtype": "F32", "shape": shape, "data_offsets": offsets}}, body))
+    with pytest.raises(CheckpointError, match=f"huge.safetensors.*'a' has shape.*{message}"):
+        load_state(path)

@@ -2,7 +2,8 @@
 
 Two formats, chosen by the file's suffix: `.npz` (a NumPy zip archive) or, for any other
 suffix, safetensors (the default). Saving writes a temporary file in the same folder, syncs it
-to disk and renames it over the target, so a crash mid-save leaves the previous file whole.
+to disk, renames it over the target and syncs the folder, so a crash mid-save leaves the
+previous file whole and a finished save survives a crash; a failed sync is an `OSError`.
 Loading reads only plain arrays (safetensors cannot hold code; `.npz` is read with
 `allow_pickle=False`), and a truncated or corrupt file is a `CheckpointError` naming the file.
 Files written here carry a CRC-32 of the whole file, header included: safetensors in its
@@ -14,28 +15,26 @@ Arrays on another device are copied to the host through their tensor's backend.
 
 from __future__ import annotations
 
-import errno
 import io
 import os
 import re
-import stat
-import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
 from shapedl import safetensors_file
+from shapedl.atomic_file import atomic_write, check_writable
 from shapedl.backend.numpy import NUMPY
 from shapedl.errors import show_shape
 from shapedl.ops.creation import ragged_message
 from shapedl.tensor import Tensor
 from shapedl.types import FLOATS, DType
 
-__all__ = ["CheckpointError", "check_state", "load_state", "save_state"]
+__all__ = ["CheckpointError", "check_state", "check_writable", "load_state", "save_state"]
 
 PathLike = str | os.PathLike[str]
 
@@ -59,7 +58,8 @@ def save_state(state: Mapping[str, Any], path: PathLike) -> None:
     Raises:
         CheckpointError: for a name that is not a string, a ragged nested list, or an array
             that is not numeric (each names the entry).
-        FileNotFoundError: when the folder of `path` does not exist (naming `path`).
+        FileNotFoundError: when the folder of `path` does not exist (naming `path`); see
+            `check_writable` for the other folder errors.
 
     Example:
         >>> import numpy as np, tempfile, os
@@ -71,9 +71,9 @@ def save_state(state: Mapping[str, Any], path: PathLike) -> None:
     arrays = {name: _host_array(name, value) for name, value in state.items()}
     target = Path(path)
     if _is_npz(target):
-        _atomic_write(target, lambda f: _write_npz(f, arrays))
+        atomic_write(target, lambda f: _write_npz(f, arrays))
     else:
-        _atomic_write(target, lambda f: _write_safetensors(f, arrays))
+        atomic_write(target, lambda f: _write_safetensors(f, arrays))
 
 
 def _host_array(name: object, value: Any) -> np.ndarray[Any, Any]:
@@ -96,98 +96,6 @@ def _host_array(name: object, value: Any) -> np.ndarray[Any, Any]:
 
 def _is_npz(path: Path) -> bool:
     return path.suffix.lower() == ".npz"
-
-
-def _atomic_write(target: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Write through `write(file)` into a temporary sibling, sync it, rename it over `target`.
-
-    Raises:
-        FileNotFoundError: naming `target` when its folder does not exist.
-    """
-    folder = target.parent
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            errno.ENOENT,
-            f"cannot save {str(target)!r}: its folder {str(folder)!r} does not exist "
-            "(create it first, e.g. os.makedirs)",
-            str(target),
-        )
-    _remove_stale_temporaries(target)
-    mode = _file_mode(target)
-    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w+b") as f:
-            write(f)
-            f.flush()
-            if hasattr(os, "fchmod"):
-                os.fchmod(f.fileno(), mode)
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _sync_folder(folder)
-
-
-def _temp_prefix(target: Path) -> str:
-    # NOTE: the pid in the name tells a killed save's leftover from a live save's temporary
-    return f".{target.name}.{os.getpid()}-"
-
-
-def _remove_stale_temporaries(target: Path) -> None:
-    """Remove temporaries of saves to `target` whose process no longer exists."""
-    if os.name != "posix":  # NOTE: os.kill(pid, 0) would end the process on Windows
-        return
-    pattern = re.compile(re.escape(f".{target.name}.") + r"(\d+)-[^.]*\.tmp")
-    for entry in os.scandir(target.parent):
-        found = pattern.fullmatch(entry.name)
-        if found and not _alive(int(found.group(1))):
-            Path(entry.path).unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # NOTE: another user's process: alive, and not ours to judge
-        return True
-    return True
-
-
-def _file_mode(target: Path) -> int:
-    """The mode `open(target, "wb")` would leave: the old file's, else 0o666 less the umask."""
-    try:
-        return stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        return 0o666 & ~_umask()
-
-
-def _umask() -> int:
-    try:  # NOTE: reading it from /proc does not change it, so no other thread can race us
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _sync_folder(folder: Path) -> None:
-    # NOTE: makes the rename itself durable; not every platform can open a folder.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # NOTE: zip's CRC-32s cover each member's data but not the zip's own headers; the archive

@@ -15,6 +15,7 @@ its writer (`shapedl.format`) but whose checksum is missing or unreadable is ref
 from __future__ import annotations
 
 import json
+import math
 import re
 import struct
 import zlib
@@ -32,6 +33,7 @@ _WRITER = "1"
 _BLANK = b"00000000"
 _CRC_FIELD = re.compile(rb'"shapedl\.crc32":"([^"]*)"')
 _MAX_HEADER = 100_000_000  # safetensors' own limit
+_MAX_BYTES = 2**63 - 1
 
 # dtype name in the file -> NumPy dtype name (bfloat16 through ml_dtypes, when needed)
 _DTYPES = {
@@ -159,7 +161,11 @@ def _span(name: str, info: Any) -> Span:
         raise FormatError(f"{name!r} has a malformed shape {shape!r} or offsets {offsets!r}")
     dtype = np.dtype(bfloat16() if code == "BF16" else _DTYPES[code]).newbyteorder("<")
     begin, end = offsets
-    size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    # NOTE: Python ints, which do not wrap (np.prod's int64 made 2**32 * 2**32 zero bytes);
+    # NumPy refuses a shape whose non-zero sizes multiply past its largest array
+    if math.prod(max(n, 1) for n in shape) * dtype.itemsize > _MAX_BYTES:
+        raise FormatError(f"{name!r} has shape {tuple(shape)}, too large for any array")
+    size = math.prod(shape) * dtype.itemsize
     if end - begin != size:
         raise FormatError(
             f"{name!r} has shape {tuple(shape)} of {code} ({size} bytes) but spans "

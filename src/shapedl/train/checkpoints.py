@@ -12,14 +12,16 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
+from shapedl.atomic_file import check_writable, remove_stale_temporaries, sync_folder
 from shapedl.checkpoint import CheckpointError, check_state, load_state, save_state
 from shapedl.device import Device, default_device
 from shapedl.optim.base import named_parameters
@@ -47,6 +49,7 @@ class Resumed:
     global_step: int
     history: History
     base_lr: float
+    halt: dict[str, Any] = field(default_factory=dict)
 
 
 class Checkpoint(Callback):
@@ -55,11 +58,15 @@ class Checkpoint(Callback):
     One file (safetensors, or `.npz` by suffix) written atomically through
     `sd.checkpoint.save_state`: a crash mid-save leaves the previous checkpoint whole. It
     holds the model's `state_dict()`, the optimizer's `state_dict()`, the epoch, the history,
-    the base learning rate and the state of the device's random generator, so a resumed run
-    shuffles and drops out exactly as the uninterrupted run would have.
+    the base learning rate, the state of the device's random generator and what the halting
+    condition needs (early stopping's best weights), so a resumed run shuffles, drops out and
+    stops exactly as the uninterrupted run would have.
 
     A checkpoint whose weights (or optimizer state) are not all finite is never written:
     the previous file stays, a `NonFiniteWarning` says why, and `fit` stops.
+
+    Before the first step, `fit` checks that the folder of `path` exists and takes new files
+    (an error then, not after an epoch of training).
 
     Resume with `fit(..., resume_from=path)` (which does nothing when the file does not exist
     yet, so one command line both starts and restarts training), or by hand with
@@ -114,6 +121,10 @@ class Checkpoint(Callback):
 
     # ---- saving -----------------------------------------------------------------------
     def on_train_begin(self, run: Run) -> None:
+        # NOTE: a folder that cannot take the file is an error now, not after an epoch
+        check_writable(self.path)
+        stem, suffix = re.escape(self.path.stem), re.escape(self.path.suffix)
+        remove_stale_temporaries(self.path, rf"{stem}(?:\.best|\.epoch\d+)?{suffix}")
         self.best = None  # NOTE: a resumed run's best comes from the history it restored
         if self.monitor is not None and self.monitor in run.history:
             finite = [v for v in run.history[self.monitor] if math.isfinite(v)]
@@ -141,13 +152,11 @@ class Checkpoint(Callback):
                 is written then).
         """
         state = self._checked_state(run, self.path)
-        if self.keep == 1:
-            save_state(state, self.path)
-            return
-        numbered = self.epoch_path(run.epoch + 1)
-        save_state(state, numbered)
-        _link_or_save(numbered, self.path, state)
-        self._prune(run.epoch + 1)
+        # NOTE: the latest first, so that a crash before its numbered copy still resumes from it
+        save_state(state, self.path)
+        if self.keep > 1:
+            _link_or_save(self.path, self.epoch_path(run.epoch + 1), state)
+            self._prune(run.epoch + 1)
 
     def _save_best(self, run: Run, written: bool) -> None:
         if written:
@@ -167,14 +176,29 @@ class Checkpoint(Callback):
         return state
 
     def _prune(self, epoch: int) -> None:
-        stem, suffix = f"{self.path.stem}.epoch", self.path.suffix
-        kept = []
-        for p in self.path.parent.glob(f"{stem}*{suffix}"):
-            number = p.name[len(stem) : len(p.name) - len(suffix)]
-            if number.isdigit() and int(number) <= epoch:
-                kept.append((int(number), p))
+        kept = [(n, p) for n, p in self._numbered() if n <= epoch]
         for _, p in sorted(kept)[: -self.keep]:
             p.unlink(missing_ok=True)
+
+    def _numbered(self) -> list[tuple[int, Path]]:
+        """The `<stem>.epoch<N><suffix>` files on disk, with their N."""
+        stem, suffix = f"{self.path.stem}.epoch", self.path.suffix
+        found = []
+        for p in self.path.parent.glob(f"{stem}*{suffix}"):
+            number = p.name[len(stem) : len(p.name) - len(suffix)]
+            if number.isdigit():
+                found.append((int(number), p))
+        return found
+
+    def _others(self) -> str:
+        """The other checkpoints on disk, newest first, for an error about this one."""
+        kept = [p for _, p in sorted(self._numbered(), reverse=True) if p.name != self.path.name]
+        kept += [self.best_path] if self.best_path.exists() else []
+        if not kept:
+            return ""
+        return "; these checkpoints beside it may be whole (resume from one): " + ", ".join(
+            str(p) for p in kept
+        )
 
     def _state(self, run: Run) -> dict[str, Any]:
         meta = {
@@ -186,6 +210,8 @@ class Checkpoint(Callback):
         }
         state: dict[str, Any] = {f"model.{k}": v for k, v in model_state(run.model).items()}
         state.update({f"optim.{k}": v for k, v in _optim_state(run.optimizer).items()})
+        if run.halt is not None:
+            state.update({f"halt.{k}": v for k, v in run.halt.state_dict().items()})
         state[_META] = _encode(meta)
         return state
 
@@ -220,13 +246,19 @@ class Checkpoint(Callback):
 
         Raises:
             CheckpointError: naming the file, when it is not a `Checkpoint` of `fit`, is
-                corrupt, or does not match the model or the optimizer.
+                corrupt (then naming the checkpoints `keep` and `monitor` left beside it, to
+                resume from by hand), or does not match the model or the optimizer.
         """
         if not self.path.exists():
             return None
         where = str(self.path)
+        if self.path.is_dir():
+            raise CheckpointError(f"cannot resume from {where!r}: it is a folder, not a checkpoint")
         try:
             state = load_state(self.path)
+        except CheckpointError as err:  # NOTE: the file itself is damaged, not the wrong one
+            raise CheckpointError(f"{err}{self._others()}") from None
+        try:
             resumed, rng = _meta(state)
             saved_model = {k[6:]: v for k, v in state.items() if k.startswith("model.")}
             saved_optim = {k[6:]: v for k, v in state.items() if k.startswith("optim.")}
@@ -241,6 +273,7 @@ class Checkpoint(Callback):
         _apply(model, optimizer, saved_model, saved_optim)
         if bits is not None:
             bits.state = rng
+        resumed.halt = {k[5:]: v for k, v in state.items() if k.startswith("halt.")}
         return resumed
 
 
@@ -328,6 +361,7 @@ def _non_finite(state: Mapping[str, Any]) -> list[str]:
 def _link_or_save(source: Path, target: Path, state: Mapping[str, Any] | None) -> None:
     """Make `target` the same file as `source`, atomically: a hard link, else a copy."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}-link.tmp")
+    remove_stale_temporaries(target)  # NOTE: a killed process's links, which no save removes
     try:
         tmp.unlink(missing_ok=True)
         os.link(source, tmp)
@@ -335,6 +369,8 @@ def _link_or_save(source: Path, target: Path, state: Mapping[str, Any] | None) -
     except OSError:
         tmp.unlink(missing_ok=True)
         save_state(load_state(source) if state is None else state, target)
+        return
+    sync_folder(target.parent)  # NOTE: as save_state does: the rename survives a crash
 
 
 def _optim_state(optimizer: Optimizer) -> Mapping[str, Any]:

@@ -24,7 +24,7 @@ from typing import Any, Literal
 from shapedl.device import Device
 from shapedl.train import inputs
 from shapedl.train.callbacks import Callback
-from shapedl.train.checkpoints import Checkpoint
+from shapedl.train.checkpoints import Checkpoint, Resumed
 from shapedl.train.halting import Halt, as_halt
 from shapedl.train.history import History
 from shapedl.train.interrupts import Interrupts, sigint_after_step
@@ -86,7 +86,9 @@ def fit(
         on_nonfinite: what a NaN or infinite loss does: `"stop"` (the default) leaves that
             batch's update out and stops, with the reason (epoch, batch, step) in
             `history.stopped_by` and a `NonFiniteWarning`; `"skip"` leaves the update out and
-            goes on with the next batch (warning); `"continue"` applies it anyway.
+            goes on with the next batch (warning), but stops as `"stop"` does once the weights
+            themselves are non-finite or every batch of an epoch was skipped (then that epoch
+            gets no checkpoint); `"continue"` applies it anyway.
 
     NumPy float arrays are converted to the dtype of the model's parameters (so
     scikit-learn's float64 data trains an f32 model); tensors are used as they are.
@@ -103,7 +105,9 @@ def fit(
 
     Ctrl-C ends training after the current step: the model and optimizer are consistent
     (never half-updated) and the history so far comes back with `interrupted` set. A second
-    Ctrl-C stops at once, except inside the parameter update, which it lets finish first.
+    Ctrl-C stops at once, except inside the parameter update and the end-of-epoch callbacks
+    (where `Checkpoint` saves), which it lets finish first; an epoch whose validation it cuts
+    short gets no checkpoint (its figures are not whole), so a resume trains it again.
     """
     inputs.check_count("epochs", epochs)
     inputs.check_count("batch_size", batch_size)
@@ -122,12 +126,15 @@ def fit(
     named = resolve(metrics)
     halt = as_halt(halt_when)
     run = Run(model, optimizer, epochs, inputs.length(train), dev)
-    if resume_from is not None:
-        _resume(run, Checkpoint(resume_from))
+    run.halt = halt
+    resumed = None if resume_from is None else _resume(run, Checkpoint(resume_from))
     display = Display(progress, epochs)
     step = Step(loss, named, cast, inputs.labels(data), inputs.cast_note(data, cast))
     if halt is not None:
         halt.start(run)
+        if resumed is not None:
+            halt.resume(run, resumed.halt)
+            _check_again(run, halt)
     for cb in callbacks:
         cb.on_train_begin(run)
     try:
@@ -165,7 +172,7 @@ class _Loop:
     def epochs(self, train: Batches, val: Batches | None) -> None:
         with sigint_after_step(self.interrupts):
             for epoch in range(self.run.epoch, self.run.epochs):
-                if not self._epoch(epoch, train, val):
+                if self.run.stop_reason is not None or not self._epoch(epoch, train, val):
                     return
 
     def _epoch(self, epoch: int, train: Batches, val: Batches | None) -> bool:
@@ -179,24 +186,37 @@ class _Loop:
         totals = Totals()
         complete = self._steps(train, totals)
         figures = totals.means()
-        with interrupts.caught():
-            if complete and val is not None and not interrupts.requested:
-                checked = evaluate(run.model, val, **self.step.kw)
-                figures.update({f"val_{k}": v for k, v in checked.items()})
+        if complete and val is not None:
+            complete = self._validate(val, figures)
         seconds = time.perf_counter() - started
         run.history.append(figures, seconds)
         self.display.epoch_end(epoch, figures, seconds)
         if not complete:
+            if interrupts.requested and not run.interrupted:
+                self._interrupt()
             return False
-        # NOTE: the epoch's training is whole, so its checkpoint is still written
-        with interrupts.caught():
-            for cb in self.callbacks:
+        # NOTE: the epoch's training is whole, so its checkpoint is still written: a second
+        # Ctrl-C waits for each callback (a save) to end, and one callback's interrupt does not
+        # keep the next (the Checkpoint) from running
+        for cb in self.callbacks:
+            with interrupts.caught(), interrupts.held():
                 cb.on_epoch_end(run, figures)
         if interrupts.requested:
             self._interrupt()
         elif run.stop_reason is None and self.halt is not None and self.halt.check(run):
             self._halt(self.halt)
         return run.stop_reason is None
+
+    def _validate(self, val: Batches, figures: dict[str, float]) -> bool:
+        """Add the validation figures; False when Ctrl-C cut them short. Then the epoch gets
+        no checkpoint: its history would lack them, and a resumed run would differ."""
+        if self.interrupts.requested:
+            return False
+        with self.interrupts.caught():
+            checked = evaluate(self.run.model, val, **self.step.kw)
+            figures.update({f"val_{k}": v for k, v in checked.items()})
+            return True
+        return False
 
     def _steps(self, train: Batches, totals: Totals) -> bool:
         """One epoch of steps; False when it was cut short (Ctrl-C, `run.stop`, a budget)."""
@@ -216,6 +236,13 @@ class _Loop:
                 f"fit: data gave no batches in epoch {self.run.epoch + 1} (is it empty, or an "
                 "iterator that was used up?)"
             )
+        if self.run.step == 0:  # NOTE: every batch skipped: no epoch to checkpoint, stop
+            self._stop(
+                f"every batch of epoch {self.run.epoch + 1} had a non-finite loss and was "
+                "skipped, so training stopped; look for NaN or inf in the data or lower the "
+                "learning rate"
+            )
+            return False
         return True
 
     def _step(self, x: Any, y: Any, totals: Totals) -> None:
@@ -261,29 +288,46 @@ class _Loop:
             f"non-finite loss ({figure}) at epoch {run.epoch + 1}, batch {run.step + 1}{of} "
             f"(step {run.global_step + 1} of the run)"
         )
-        if self.on_nonfinite == "skip":
+        finite = _all_finite(run.model)
+        if self.on_nonfinite == "skip" and finite:
             warnings.warn(f"{where}: that batch was skipped", NonFiniteWarning, stacklevel=3)
             return
         reason = (
             f"{where}: its update was not applied and training stopped; look for NaN or inf in "
             'that batch or lower the learning rate (on_nonfinite="skip" skips such batches)'
         )
-        if not _all_finite(run.model):
+        if not finite:  # NOTE: then every later loss is NaN too: skipping cannot help
             reason += (
                 "; the weights were already non-finite before this batch (an earlier update "
                 "overflowed): resume from the last checkpoint"
             )
-        warnings.warn(reason, NonFiniteWarning, stacklevel=3)
+        self._stop(reason)
+
+    def _stop(self, reason: str) -> None:
+        warnings.warn(reason, NonFiniteWarning, stacklevel=4)
         self.display.note(reason)
-        run.stop(reason)
+        self.run.stop(reason)
 
 
 def _all_finite(model: Model) -> bool:
     return all(bool(p.xp.isfinite(p.data).all()) for p in model.parameters().values())
 
 
-def _resume(run: Run, checkpoint: Checkpoint) -> None:
+def _check_again(run: Run, halt: Halt) -> None:
+    """The halting check of the resumed run's last epoch, which the uninterrupted run made
+    after that epoch's checkpoint was written: a run that halted there ends at once again."""
+    if run.history.epochs == 0:
+        return
+    resumed_at, run.epoch = run.epoch, run.history.epochs - 1
+    if halt.check(run):
+        halt.halted(run)
+        run.stop(halt.describe())
+    run.epoch = resumed_at
+
+
+def _resume(run: Run, checkpoint: Checkpoint) -> Resumed | None:
     resumed = checkpoint.resume(run.model, run.optimizer, run.device)
     if resumed is not None:
         run.epoch, run.global_step = resumed.epoch, resumed.global_step
         run.history, run.base_lr = resumed.history, resumed.base_lr
+    return resumed

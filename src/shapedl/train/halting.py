@@ -10,11 +10,13 @@ either does, `a & b` when both do. A plain callable `f(history) -> bool` is a co
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from shapedl.tensor import Tensor
 from shapedl.train.history import History, lower_is_better
-from shapedl.train.run import Run, restore, snapshot
+from shapedl.train.run import Model, Run, model_state, restore, snapshot
 
 __all__ = [
     "AccuracyAbove",
@@ -46,6 +48,17 @@ class Halt:
 
     def halted(self, run: Run) -> None:
         """Called when this condition stopped training (early stopping restores weights)."""
+
+    def state_dict(self) -> dict[str, Any]:
+        """Arrays a `Checkpoint` keeps for `resume` (what the history cannot tell again).
+
+        NOTE: a checkpoint is written before the halting check of its epoch, so `start` and
+        `resume` give the state before that check, and `fit` makes it again as it resumes.
+        """
+        return {}
+
+    def resume(self, run: Run, state: Mapping[str, Any]) -> None:
+        """Take back what `state_dict` gave, after `start` on a resumed run."""
 
     def describe(self) -> str:
         return type(self).__name__
@@ -123,6 +136,9 @@ class NoImprovement(Halt):
             errors improve downwards, other figures (accuracy) upwards.
         min_delta: a smaller change is not an improvement.
         restore_best: on stopping, put back the weights of the best epoch.
+
+    A resumed run watches its restored history again, so it stops where the uninterrupted
+    run would have; a `Checkpoint` keeps the best epoch's weights for it.
     """
 
     def __init__(
@@ -144,21 +160,65 @@ class NoImprovement(Halt):
         self.waited = 0
         self.watched = self.figure or "loss"
         self.weights: dict[str, Any] | None = None
+        self._model: Model | None = None
 
     def start(self, run: Run) -> None:
+        """Reset, then watch a resumed run's history again but for its last epoch, which
+        `fit` checks as it resumes: the best figure, its epoch and the wait are those the
+        uninterrupted run had."""
         self.start_fresh()
+        self._model = run.model
+        key = self._key(run)
+        if key not in run.history:
+            return
+        for epoch, value in enumerate(run.history[key][:-1]):
+            self._watch(key, value, epoch)
 
     def check(self, run: Run) -> bool:
-        key = self.figure or ("val_loss" if "val_loss" in run.history else "loss")
-        self.watched = key
-        value = _figure(run, key, key)
-        if self._better(key, value):
-            self.best, self.best_epoch, self.waited = value, run.epoch, 0
+        key = self._key(run)
+        if self._watch(key, _figure(run, key, key), run.epoch):
             if self.restore_best:
                 self.weights = snapshot(run.model)
             return False
-        self.waited += 1
         return self.waited >= self.patience
+
+    def _key(self, run: Run) -> str:
+        self.watched = self.figure or ("val_loss" if "val_loss" in run.history else "loss")
+        return self.watched
+
+    def _watch(self, key: str, value: float, epoch: int) -> bool:
+        """Count one epoch's figure; whether it is the best so far."""
+        if self._better(key, value):
+            self.best, self.best_epoch, self.waited = value, epoch, 0
+            return True
+        self.waited += 1
+        return False
+
+    def state_dict(self) -> dict[str, Any]:
+        """The best epoch's weights (as tensors), which a resumed run cannot train again."""
+        if not self.restore_best or self.weights is None or self._model is None:
+            return {}
+        tensors = model_state(self._model)
+        state: dict[str, Any] = {"best_epoch": self.best_epoch}
+        for name, a in self.weights.items():
+            state[f"weights.{name}"] = Tensor(a, tensors[name].device)
+        return state
+
+    def resume(self, run: Run, state: Mapping[str, Any]) -> None:
+        """The best epoch's weights from a checkpoint, when they are those of the best epoch
+        `start` found again and fit the model (else `halted` cannot restore them, and says
+        so)."""
+        if not self.restore_best or self.weights is not None or self.best_epoch < 0:
+            return
+        saved = {k[8:]: v for k, v in state.items() if k.startswith("weights.")}
+        tensors = model_state(run.model)
+        if int(state.get("best_epoch", -1)) != self.best_epoch or saved.keys() != tensors.keys():
+            return
+        if all(saved[n].shape == t.shape for n, t in tensors.items()):
+            self.weights = {
+                n: t.device.backend.asarray(saved[n], dtype=str(t.data.dtype)).copy()
+                for n, t in tensors.items()
+            }
 
     def _better(self, key: str, value: float) -> bool:
         if math.isnan(self.best):
@@ -171,6 +231,13 @@ class NoImprovement(Halt):
         if self.restore_best and self.weights is not None:
             restore(run.model, self.weights)
             run.history.best_epoch = self.best_epoch
+        elif self.restore_best and self.best_epoch >= 0:
+            warnings.warn(
+                f"early stopping could not restore the weights of the best epoch "
+                f"({self.best_epoch + 1}): it came before a resume from a checkpoint that "
+                "does not hold them; the latest weights are kept",
+                stacklevel=2,
+            )
 
     def describe(self) -> str:
         return f"no improvement in {self.watched} for {self.patience} epochs"
@@ -214,6 +281,14 @@ class _Combined(Halt):
     def start(self, run: Run) -> None:
         for p in self.parts:
             p.start(run)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {f"{i}.{k}": v for i, p in enumerate(self.parts) for k, v in p.state_dict().items()}
+
+    def resume(self, run: Run, state: Mapping[str, Any]) -> None:
+        for i, p in enumerate(self.parts):
+            prefix = f"{i}."
+            p.resume(run, {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)})
 
     def _held(self, test: Callable[[Halt], bool]) -> list[Halt]:
         # NOTE: every part is checked, so each one's own state (early stopping's best) is kept

@@ -1,5 +1,6 @@
 """Ctrl-C during `fit`: the first stops after the current step, a second one at once, except
-inside the parameter update, which it lets finish first (never a half-updated model)."""
+inside the parameter update and an epoch's end-of-epoch callbacks (its checkpoint), which it
+lets finish first (never a half-updated model, never an epoch's checkpoint lost)."""
 
 from __future__ import annotations
 

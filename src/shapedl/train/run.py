@@ -36,6 +36,12 @@ class Optimizer(Protocol):
     def set_lr(self, lr: float, /) -> None: ...
 
 
+class Stateful(Protocol):
+    """What a `Checkpoint` saves besides model and optimizer (the halting condition's state)."""
+
+    def state_dict(self) -> Mapping[str, Any]: ...
+
+
 class Run:
     """The state of one `fit` call, handed to every callback and halting condition.
 
@@ -50,6 +56,7 @@ class Run:
         interrupted: whether Ctrl-C (KeyboardInterrupt) ended the run.
         base_lr: the optimizer's learning rate when `fit` began (schedules scale it).
         stop_reason: set by `stop()`: `fit` ends after the current step.
+        halt: the halting condition, whose `state_dict()` a `Checkpoint` keeps (or None).
     """
 
     def __init__(
@@ -72,6 +79,7 @@ class Run:
         self.base_lr = float(optimizer.lr)
         self.stop_reason: str | None = None
         self.interrupted = False
+        self.halt: Stateful | None = None
         self.started = time.perf_counter()
 
     @property
