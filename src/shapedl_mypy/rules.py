@@ -44,6 +44,7 @@ from shapedl_mypy.convert import (
     tensor_parts,
 )
 from shapedl_mypy.dtypes import concrete, dtype_sources, operand_dtype, promoted
+from shapedl_mypy.probe import runtime_dtype
 
 __all__ = ["apply_rule", "list_signature", "make_tensor", "rule_kwargs", "tape_of", "widen_operand"]
 
@@ -226,6 +227,10 @@ def make_tensor(
 
 def apply_rule(call: Call, spec: OpSpec) -> Type:
     """The call's type by the op's shape rule; a `[shape]` error where the rule refuses."""
+    return runtime_dtype(call, spec, _by_rule(call, spec))
+
+
+def _by_rule(call: Call, spec: OpSpec) -> Type:
     operands = operand_types(call, spec)
     sources = operand_types(call, spec, dtype_sources(spec))
     kwargs = rule_kwargs(call, spec)
