@@ -221,6 +221,10 @@ class Tensor(TensorBase[S, DT, TapeT]):
             self: Tensor[S, DT, Tape], other: Tensor[S, DT, Traced]
         ) -> Tensor[S, DT, Traced]: ...
         @overload
+        def __add__(self: Tensor[S, DT, TT], other: Tensor[S, DT, NoTape]) -> Tensor[S, DT, TT]: ...
+        @overload
+        def __add__(self: Tensor[S, DT, NoTape], other: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]: ...
+        @overload
         def __add__(
             self: Tensor[S, DT, TT], other: Tensor[S, DT, TT] | Scalar
         ) -> Tensor[S, DT, TT]: ...
@@ -332,6 +336,15 @@ class Tensor(TensorBase[S, DT, TapeT]):
         def __matmul__(
             self: Tensor[tuple[N, K], DT, Tape], other: Tensor[tuple[K, M], DT, Traced]
         ) -> Tensor[tuple[N, M], DT, Traced]: ...
+        # NOTE: a forward generic in its tape (TT) times an untraced weight keeps TT, either way
+        @overload
+        def __matmul__(
+            self: Tensor[tuple[N, K], DT, TT], other: Tensor[tuple[K, M], DT, NoTape]
+        ) -> Tensor[tuple[N, M], DT, TT]: ...
+        @overload
+        def __matmul__(
+            self: Tensor[tuple[N, K], DT, NoTape], other: Tensor[tuple[K, M], DT, TT]
+        ) -> Tensor[tuple[N, M], DT, TT]: ...
         @overload
         def __matmul__(
             self: Tensor[tuple[N, K], DT, TT], other: Tensor[tuple[K, M], DT, TT]
