@@ -6,6 +6,7 @@ ints into `Const` dims, `Size[X]` values into the symbol `X` and other ints into
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,14 +45,21 @@ def shape_rule(op: str, shape: Sequence[Dim] | Dim) -> Shape:
     return out
 
 
-def arange_rule(op: str, start: Dim, stop: Dim | None = None, step: Dim = 1) -> Shape:
-    """`ceil((stop - start) / step)` values, or none; `arange(n)` counts from 0."""
+def arange_rule(
+    op: str, start: Dim | float, stop: Dim | float | None = None, step: Dim | float = 1
+) -> Shape:
+    """`ceil((stop - start) / step)` values, or none; `arange(n)` counts from 0; float bounds
+    and steps (`arange(0, 1, 0.1)`) count as NumPy counts them."""
     if stop is None:
         start, stop = 0, start
     if step == 0:
         raise ShapeError(f"{op}: step must not be 0")
     if isinstance(start, int) and isinstance(stop, int) and isinstance(step, int):
         return (max(0, -(-(stop - start) // step)),)
+    if isinstance(start, float) or isinstance(stop, float) or isinstance(step, float):
+        if all(isinstance(v, int | float) for v in (start, stop, step)):
+            return (max(0, math.ceil((stop - start) / step)),)  # type: ignore[operator]
+        return (dims.DYN,)
     if step == 1:
         return (dims.sub(stop, start),)
     return (dims.DYN,)
@@ -128,9 +136,9 @@ def rand(
 
 @register("arange", arange_rule, tensors=(), statics=("start", "stop", "step"))
 def arange(
-    start: int,
-    stop: int | None = None,
-    step: int = 1,
+    start: float,
+    stop: float | None = None,
+    step: float = 1,
     dtype: type[DT] = f32,  # type: ignore[assignment]
     device: Device | None = None,
 ) -> Tensor[Any, DT, NoTape]:
