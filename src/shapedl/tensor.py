@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
-from shapedl.backend import Array
+from shapedl.backend import Array, NumpyScalar
 from shapedl.dims import DYN
 from shapedl.errors import DTypeError, ShapeError, not_matrix_t, show_shape
 from shapedl.tape import Gradients, Node, TapeRef, Vjp, backward
@@ -34,7 +34,7 @@ K = TypeVar("K", bound=Dim)
 M = TypeVar("M", bound=Dim)
 F = TypeVar("F", bound=Callable[..., Any])
 Axis = int | Sequence[int] | None
-Scalar = int | float
+Scalar = int | float | NumpyScalar
 
 if TYPE_CHECKING:
 
@@ -195,7 +195,7 @@ class Tensor(TensorBase[S, DT, TapeT]):
 
         def leaky_relu(self: Tensor[S, DT, TT], slope: float = 0.01) -> Tensor[S, DT, TT]: ...
         def clamp(
-            self: Tensor[S, DT, TT], min: float | None = None, max: float | None = None
+            self: Tensor[S, DT, TT], min: Scalar | None = None, max: Scalar | None = None
         ) -> Tensor[S, DT, TT]: ...
 
         # Binary ops: equal shapes are typed exactly; broadcasting falls back to `Any` (the

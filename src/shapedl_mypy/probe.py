@@ -96,6 +96,13 @@ def _argument(call: Call, typ: Type, expr: Any) -> object:
     ):
         return value
     t = get_proper_type(typ)
+    # NOTE: a NumPy scalar is the Python scalar it holds to every op (`weak`)
+    if isinstance(t, Instance) and t.type.has_base("numpy.bool"):
+        return True
+    if isinstance(t, Instance) and t.type.has_base("numpy.integer"):
+        return 1
+    if isinstance(t, Instance) and t.type.has_base("numpy.floating"):
+        return 0.5
     if isinstance(t, Instance) and t.type.fullname == "builtins.bool":
         return True
     if int_dim(call.conv, t) is not None:

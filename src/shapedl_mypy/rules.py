@@ -62,6 +62,8 @@ def _operand_shape(call: Call, typ: Type) -> Shape | None | object:
     t = get_proper_type(typ)
     if isinstance(t, Instance) and t.type.fullname in ("builtins.float", "builtins.complex"):
         return ()
+    if isinstance(t, Instance) and t.type.has_base("numpy.generic"):
+        return ()  # NOTE: a NumPy scalar is a Python scalar to every op (`weak`)
     if int_dim(call.conv, t) is not None or (
         isinstance(t, Instance) and t.type.fullname == "builtins.bool"
     ):

@@ -13,6 +13,7 @@ from typing import Any
 from typing_extensions import TypeVar
 
 from shapedl import dims
+from shapedl.backend import NumpyScalar
 from shapedl.device import Device, default_device
 from shapedl.dims import Dim, Shape
 from shapedl.errors import ShapeError
@@ -106,7 +107,7 @@ def ones(
 @register("full", shape_rule, tensors=(), statics=("shape",))
 def full(
     shape: ShapeArg,
-    value: float,
+    value: float | NumpyScalar,
     dtype: type[DT] = f32,  # type: ignore[assignment]
     device: Device | None = None,
 ) -> Tensor[Any, DT, NoTape]:
