@@ -64,3 +64,9 @@ def test_ragged_lists_name_the_entry(data: Any, message: str) -> None:
 def test_arange_counts_float_bounds_as_numpy_does(args: tuple[float, ...]) -> None:
     """The rule's length (what the plugin types `arange(0, 1, 0.1)` with) is the run's."""
     assert arange_rule("arange", *args) == sd.arange(*args).shape == np.arange(*args).shape
+
+
+def test_numpy_sizes_are_checked_as_python_ints() -> None:
+    assert sd.zeros((np.int64(3), np.int32(2))).shape == (3, 2)
+    with pytest.raises(sd.ShapeError, match="zeros: size -3 at axis 0"):
+        sd.zeros((np.int64(-3),))

@@ -7,8 +7,9 @@ ints into `Const` dims, `Size[X]` values into the symbol `X` and other ints into
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, SupportsIndex
 
 from typing_extensions import TypeVar
 
@@ -34,7 +35,8 @@ __all__ = [
 ]
 
 DT = TypeVar("DT", bound=DType, default=f32)
-ShapeArg = Sequence[int] | int
+# NOTE: any int-like size, NumPy's included (`sd.zeros((np.int64(3), 2))`, `n = mask.sum()`)
+ShapeArg = Sequence[SupportsIndex] | SupportsIndex
 
 
 def shape_rule(op: str, shape: Sequence[Dim] | Dim) -> Shape:
@@ -70,11 +72,18 @@ def eye_rule(op: str, n: Dim, m: Dim | None = None) -> Shape:
     return (n, n if m is None else m)
 
 
+def _sizes(shape: ShapeArg) -> Sequence[int] | int:
+    """`shape` with NumPy's ints made Python's, as the rule takes them."""
+    if isinstance(shape, Sequence):
+        return tuple(operator.index(d) for d in shape)
+    return operator.index(shape)
+
+
 def _make(
     op: str, shape: ShapeArg, dtype: type[DType], device: Device | None, fill: Any
 ) -> Tensor[Any, Any, NoTape]:
     dev = device or default_device()
-    size = shape_rule(op, shape)
+    size = shape_rule(op, _sizes(shape))
     return Tensor(fill(dev, size, dev.backend.dtype(dtype.name)), dev)
 
 
