@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 DT = TypeVar("DT", bound=DType, default=f32)
-# NOTE: any int-like size, NumPy's included (`sd.zeros((np.int64(3), 2))`, `n = mask.sum()`)
+# NOTE: any int-like size, NumPy's included (`sd.zeros((np.int64(3), 2))`)
 ShapeArg = Sequence[SupportsIndex] | SupportsIndex
 
 
