@@ -119,20 +119,41 @@ def test_the_plugin_says_once_which_option_it_needs(tmp_path: Path, redefinition
     assert said == (0 if redefinition else 1), proc.stderr
 
 
-def test_generic_code_checks_the_same_from_a_warm_cache(tmp_path: Path) -> None:
+@pytest.mark.parametrize("plugin", [True, False])
+def test_generic_code_checks_the_same_from_a_warm_cache(tmp_path: Path, plugin: bool) -> None:
     """Tensor's methods as mypy reads them back from its cache type generic code as they do
-    the first time (`x * 2` once came out Traced from the cache, for a NoTape x)."""
+    the first time, with the plugin and without (`x * 2` once came out Traced from the cache
+    for a NoTape x; `x.relu()`, `x.mean()` and `2 * x` NoTape for a TT one, so a
+    tape-generic forward or `loss.backward()` was an error on the second run)."""
     cache = tmp_path / "warm_cache"
     first = tmp_path / "first.py"
     first.write_text("import shapedl\n")
     program = tmp_path / "program.py"
-    ops = ["x + 1", "x - 1", "x * 2", "x / 2", "x ** 2", "2 * x", "1 - x", "x.exp()"]
-    ops += ["x.maximum(x)", "x.log_softmax()"]
-    lines = ["from typing import TypeVar", "from shapedl import Tensor"]
+    ops = ["x + 1", "x - 1", "x * 2", "x / 2", "x ** 2", "2 * x", "1 - x", "x.exp()", "-x"]
+    ops += ["x.maximum(x)", "x.log_softmax()", "x.relu()", "x.triu()", "x - 0.5 * x"]
+    scalars = ["x.mean()", "x.sum()", "x.std()", "x.min()", "x.logsumexp()"]
+    lines = ["from typing import TypeVar", "from shapedl import Tape, Tensor, Traced, f32"]
     lines.append('T = TypeVar("T", bound=tuple[int, ...])')
+    lines.append('TT = TypeVar("TT", bound=Tape)')
     lines += [f"def f{i}(x: Tensor[T]) -> Tensor[T]:\n    return {op}" for i, op in enumerate(ops)]
+    lines += [
+        f"def g{i}(x: Tensor[T, f32, TT]) -> Tensor[T, f32, TT]:\n    return {op}"
+        for i, op in enumerate(ops)
+    ]
+    lines += [
+        f"def h{i}(x: Tensor[T, f32, TT]) -> Tensor[tuple[()], f32, TT]:\n    return {op}"
+        for i, op in enumerate(scalars)
+    ]
+    lines += [
+        f"def t{i}(x: Tensor[T, f32, Traced]) -> None:\n    ({op}).backward()"
+        for i, op in enumerate(scalars)
+    ]
     program.write_text("\n".join(lines) + "\n")
-    config = ["--config-file", str(REPO / "pyproject.toml"), "--cache-dir", str(cache)]
+    config_file = REPO / "pyproject.toml"
+    if not plugin:
+        config_file = tmp_path / "mypy.ini"
+        config_file.write_text("[mypy]\nstrict = True\n")
+    config = ["--config-file", str(config_file), "--cache-dir", str(cache)]
     api.run([*config, str(first)])
     out, err, status = api.run([*config, str(program)])
     assert status == 0, out + err

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
-from shapedl.backend import Array
+from shapedl.backend import Array, NumpyScalar
 from shapedl.dims import DYN
 from shapedl.errors import DTypeError, ShapeError, not_matrix_t, show_shape
 from shapedl.tape import Gradients, Node, TapeRef, Vjp, backward
@@ -34,7 +34,7 @@ K = TypeVar("K", bound=Dim)
 M = TypeVar("M", bound=Dim)
 F = TypeVar("F", bound=Callable[..., Any])
 Axis = int | Sequence[int] | None
-Scalar = int | float
+Scalar = int | float | NumpyScalar
 
 if TYPE_CHECKING:
 
@@ -42,9 +42,10 @@ if TYPE_CHECKING:
         """A method typed exactly as `template` (another method of the class) under its own
         name: how a signature that several ops' methods share is written once.
 
-        NOTE: a class, not a function: pyright keeps a generic template's own type variables
-        (the tape `TT`) only through a generic class, and mypy reports errors under the
-        decorated method's name, which a plain alias (`exp = __neg__`) would not give.
+        NOTE: a class, not a function, and mypy reports errors under the decorated method's
+        name, which a plain alias (`exp = __neg__`) would not give. Only for templates typed by
+        the class's own variables (S, DT): a template's own (the tape `TT`) are lost when mypy
+        reads the method back from its cache, so those are aliases or written out.
         """
 
         def __init__(self, template: F) -> None: ...
@@ -173,40 +174,31 @@ class Tensor(TensorBase[S, DT, TapeT]):
         # elementwise, the shape kept
         def abs(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]: ...
 
-        @_same_as(abs)
-        def __neg__(self) -> Any: ...
         def __abs__(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]: ...  # `SupportsAbs` needs a def
-        @_same_as(abs)
-        def exp(self) -> Any: ...
-        @_same_as(abs)
-        def log(self) -> Any: ...
-        @_same_as(abs)
-        def sqrt(self) -> Any: ...
-        @_same_as(abs)
-        def square(self) -> Any: ...
-        @_same_as(abs)
-        def sin(self) -> Any: ...
-        @_same_as(abs)
-        def cos(self) -> Any: ...
-        @_same_as(abs)
-        def tanh(self) -> Any: ...
-        @_same_as(abs)
-        def sigmoid(self) -> Any: ...
-        @_same_as(abs)
-        def relu(self) -> Any: ...
+
+        # NOTE: aliases, not `@_same_as(abs)`: mypy reads a `_same_as` method back from its cache
+        # without the template's own type variables, so a TT receiver gave NoTape (the default)
+        __neg__ = abs
+        exp = abs
+        log = abs
+        sqrt = abs
+        square = abs
+        sin = abs
+        cos = abs
+        tanh = abs
+        sigmoid = abs
+        relu = abs
+        silu = abs
+        softplus = abs
+        reciprocal = abs
+
         def gelu(
             self: Tensor[S, DT, TT], approximate: Literal["none", "tanh"] = "none"
         ) -> Tensor[S, DT, TT]: ...
-        @_same_as(abs)
-        def silu(self) -> Any: ...
-        @_same_as(abs)
-        def softplus(self) -> Any: ...
-        @_same_as(abs)
-        def reciprocal(self) -> Any: ...
 
         def leaky_relu(self: Tensor[S, DT, TT], slope: float = 0.01) -> Tensor[S, DT, TT]: ...
         def clamp(
-            self: Tensor[S, DT, TT], min: float | None = None, max: float | None = None
+            self: Tensor[S, DT, TT], min: Scalar | None = None, max: Scalar | None = None
         ) -> Tensor[S, DT, TT]: ...
 
         # Binary ops: equal shapes are typed exactly; broadcasting falls back to `Any` (the
@@ -239,14 +231,10 @@ class Tensor(TensorBase[S, DT, TapeT]):
 
         def __radd__(self: Tensor[S, DT, TT], other: Scalar) -> Tensor[S, DT, TT]: ...
 
-        @_same_as(__radd__)
-        def __rsub__(self, other: Any) -> Any: ...
-        @_same_as(__radd__)
-        def __rmul__(self, other: Any) -> Any: ...
-        @_same_as(__radd__)
-        def __rtruediv__(self, other: Any) -> Any: ...
-        @_same_as(__radd__)
-        def __rpow__(self, other: Any) -> Any: ...
+        __rsub__ = __radd__
+        __rmul__ = __radd__
+        __rtruediv__ = __radd__
+        __rpow__ = __radd__
 
         def maximum(self, other: Tensor[Any, DT, Any] | Scalar) -> Tensor[Any, DT, Any]: ...
 
@@ -289,24 +277,36 @@ class Tensor(TensorBase[S, DT, TapeT]):
         ) -> Tensor[Any, DT, TT]: ...
         def sum(self, axis: Axis = None, keepdims: bool = False) -> Any: ...
 
-        @_same_as(sum)
-        def mean(self, *args: Any, **kwargs: Any) -> Any: ...
+        # NOTE: written out, not `@_same_as(...)`, where the template has its own type variables
+        # (the tape TT), which mypy's cache loses; an alias would name the template in errors
+        @overload
+        def mean(
+            self: Tensor[S, DT, TT], axis: None = None, keepdims: Literal[False] = False
+        ) -> Tensor[tuple[()], DT, TT]: ...
+        @overload
+        def mean(
+            self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
+        ) -> Tensor[Any, DT, TT]: ...
+        def mean(self, axis: Axis = None, keepdims: bool = False) -> Any: ...
 
         def max(
             self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
         ) -> Tensor[Any, DT, TT]: ...
 
-        @_same_as(max)
-        def min(self, *args: Any, **kwargs: Any) -> Any: ...
-        @_same_as(max)
-        def logsumexp(self, *args: Any, **kwargs: Any) -> Any: ...
+        def min(
+            self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
+        ) -> Tensor[Any, DT, TT]: ...
+        def logsumexp(
+            self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
+        ) -> Tensor[Any, DT, TT]: ...
 
         def var(
             self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, ddof: int = 0
         ) -> Tensor[Any, DT, TT]: ...
 
-        @_same_as(var)
-        def std(self, *args: Any, **kwargs: Any) -> Any: ...
+        def std(
+            self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, ddof: int = 0
+        ) -> Tensor[Any, DT, TT]: ...
 
         def argmax(
             self, axis: int | None = None, keepdims: bool = False
@@ -321,8 +321,7 @@ class Tensor(TensorBase[S, DT, TapeT]):
 
         def softmax(self: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]: ...
 
-        @_same_as(softmax)
-        def log_softmax(self, *args: Any, **kwargs: Any) -> Any: ...
+        def log_softmax(self: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]: ...
 
         # matmul
         @overload
@@ -333,6 +332,15 @@ class Tensor(TensorBase[S, DT, TapeT]):
         def __matmul__(
             self: Tensor[tuple[N, K], DT, Tape], other: Tensor[tuple[K, M], DT, Traced]
         ) -> Tensor[tuple[N, M], DT, Traced]: ...
+        # NOTE: a forward generic in its tape (TT) times an untraced weight keeps TT, either way
+        @overload
+        def __matmul__(
+            self: Tensor[tuple[N, K], DT, TT], other: Tensor[tuple[K, M], DT, NoTape]
+        ) -> Tensor[tuple[N, M], DT, TT]: ...
+        @overload
+        def __matmul__(
+            self: Tensor[tuple[N, K], DT, NoTape], other: Tensor[tuple[K, M], DT, TT]
+        ) -> Tensor[tuple[N, M], DT, TT]: ...
         @overload
         def __matmul__(
             self: Tensor[tuple[N, K], DT, TT], other: Tensor[tuple[K, M], DT, TT]
@@ -392,8 +400,7 @@ class Tensor(TensorBase[S, DT, TapeT]):
         ) -> Tensor[S, DT, TT]: ...
         def tril(self: Tensor[S, DT, TT], diagonal: int = 0) -> Tensor[S, DT, TT]: ...
 
-        @_same_as(tril)
-        def triu(self, *args: Any, **kwargs: Any) -> Any: ...
+        def triu(self: Tensor[S, DT, TT], diagonal: int = 0) -> Tensor[S, DT, TT]: ...
 
 
 def record(

@@ -232,7 +232,11 @@ def static_value(
     """The Python value of a literal argument (ints may be dims), or `UNKNOWN`."""
     if isinstance(expr, IntExpr):
         return expr.value
-    if isinstance(expr, UnaryExpr) and expr.op == "-" and isinstance(expr.expr, IntExpr):
+    if (
+        isinstance(expr, UnaryExpr)
+        and expr.op == "-"
+        and isinstance(expr.expr, IntExpr | FloatExpr)
+    ):
         return -expr.expr.value
     if isinstance(expr, (FloatExpr, StrExpr)):
         return expr.value

@@ -44,6 +44,7 @@ from shapedl_mypy.convert import (
     tensor_parts,
 )
 from shapedl_mypy.dtypes import concrete, dtype_sources, operand_dtype, promoted
+from shapedl_mypy.probe import runtime_dtype
 
 __all__ = ["apply_rule", "list_signature", "make_tensor", "rule_kwargs", "tape_of", "widen_operand"]
 
@@ -61,6 +62,8 @@ def _operand_shape(call: Call, typ: Type) -> Shape | None | object:
     t = get_proper_type(typ)
     if isinstance(t, Instance) and t.type.fullname in ("builtins.float", "builtins.complex"):
         return ()
+    if isinstance(t, Instance) and t.type.has_base("numpy.generic"):
+        return ()  # NOTE: a NumPy scalar is a Python scalar to every op (`weak`)
     if int_dim(call.conv, t) is not None or (
         isinstance(t, Instance) and t.type.fullname == "builtins.bool"
     ):
@@ -226,6 +229,10 @@ def make_tensor(
 
 def apply_rule(call: Call, spec: OpSpec) -> Type:
     """The call's type by the op's shape rule; a `[shape]` error where the rule refuses."""
+    return runtime_dtype(call, spec, _by_rule(call, spec))
+
+
+def _by_rule(call: Call, spec: OpSpec) -> Type:
     operands = operand_types(call, spec)
     sources = operand_types(call, spec, dtype_sources(spec))
     kwargs = rule_kwargs(call, spec)

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import shapedl as sd
+from shapedl.ops.creation import arange_rule
 
 
 def as_torch_bf16(t: Any) -> torch.Tensor:
@@ -55,3 +56,17 @@ def test_random_bf16_tensors_are_bf16() -> None:
 def test_ragged_lists_name_the_entry(data: Any, message: str) -> None:
     with pytest.raises(ValueError, match=f"tensor: data is ragged: {message}"):
         sd.tensor(data)
+
+
+@pytest.mark.parametrize(
+    "args", [(0, 1, 0.1), (5.0,), (0.5, 3), (1, 0, -0.25), (0, 1, 0.3), (2.0, 2.0), (0, 7, 2)]
+)
+def test_arange_counts_float_bounds_as_numpy_does(args: tuple[float, ...]) -> None:
+    """The rule's length (what the plugin types `arange(0, 1, 0.1)` with) is the run's."""
+    assert arange_rule("arange", *args) == sd.arange(*args).shape == np.arange(*args).shape
+
+
+def test_numpy_sizes_are_checked_as_python_ints() -> None:
+    assert sd.zeros((np.int64(3), np.int32(2))).shape == (3, 2)
+    with pytest.raises(sd.ShapeError, match="zeros: size -3 at axis 0"):
+        sd.zeros((np.int64(-3),))

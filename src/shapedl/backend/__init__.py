@@ -6,6 +6,6 @@ few helpers of `Backend`. Adding a backend is a new file here with a `Backend` s
 
 from __future__ import annotations
 
-from shapedl.backend.base import Array, Backend
+from shapedl.backend.base import Array, Backend, NumpyScalar
 
-__all__ = ["Array", "Backend"]
+__all__ = ["Array", "Backend", "NumpyScalar"]

@@ -6,7 +6,12 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 Array = Any  # an xp.ndarray: numpy.ndarray or cupy.ndarray
+# NOTE: NumPy's scalars (`np.float32(2)`, `np.mean(a)`, `np.int64(3)`) are taken by every op as
+# the Python scalars they hold (`weak`), so the types take them where they take an int or float
+NumpyScalar = np.number[Any] | np.bool_
 
 # Abramowitz and Stegun, Handbook of Mathematical Functions, 7.1.26
 _AS_P = 0.3275911

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, overload
 
 from shapedl import dims
-from shapedl.backend import Array
+from shapedl.backend import Array, NumpyScalar
 from shapedl.dims import Shape
 from shapedl.ops.elementwise import same_dtype, weak
 from shapedl.ops.registry import register
@@ -21,7 +21,7 @@ from shapedl.types import DT, NoTape, bool_, f32, i64
 
 __all__ = ["eq", "ge", "gt", "le", "lt", "ne", "where"]
 
-Scalar = int | float
+Scalar = int | float | NumpyScalar
 Operand = Tensor[Any, Any, Any] | Scalar
 
 

@@ -6,12 +6,15 @@ ints into `Const` dims, `Size[X]` values into the symbol `X` and other ints into
 
 from __future__ import annotations
 
+import math
+import operator
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, SupportsIndex
 
 from typing_extensions import TypeVar
 
 from shapedl import dims
+from shapedl.backend import NumpyScalar
 from shapedl.device import Device, default_device
 from shapedl.dims import Dim, Shape
 from shapedl.errors import ShapeError
@@ -32,7 +35,8 @@ __all__ = [
 ]
 
 DT = TypeVar("DT", bound=DType, default=f32)
-ShapeArg = Sequence[int] | int
+# NOTE: any int-like size, NumPy's included (`sd.zeros((np.int64(3), 2))`)
+ShapeArg = Sequence[SupportsIndex] | SupportsIndex
 
 
 def shape_rule(op: str, shape: Sequence[Dim] | Dim) -> Shape:
@@ -44,14 +48,21 @@ def shape_rule(op: str, shape: Sequence[Dim] | Dim) -> Shape:
     return out
 
 
-def arange_rule(op: str, start: Dim, stop: Dim | None = None, step: Dim = 1) -> Shape:
-    """`ceil((stop - start) / step)` values, or none; `arange(n)` counts from 0."""
+def arange_rule(
+    op: str, start: Dim | float, stop: Dim | float | None = None, step: Dim | float = 1
+) -> Shape:
+    """`ceil((stop - start) / step)` values, or none; `arange(n)` counts from 0; float bounds
+    and steps (`arange(0, 1, 0.1)`) count as NumPy counts them."""
     if stop is None:
         start, stop = 0, start
     if step == 0:
         raise ShapeError(f"{op}: step must not be 0")
     if isinstance(start, int) and isinstance(stop, int) and isinstance(step, int):
         return (max(0, -(-(stop - start) // step)),)
+    if isinstance(start, float) or isinstance(stop, float) or isinstance(step, float):
+        if all(isinstance(v, int | float) for v in (start, stop, step)):
+            return (max(0, math.ceil((stop - start) / step)),)  # type: ignore[operator]
+        return (dims.DYN,)
     if step == 1:
         return (dims.sub(stop, start),)
     return (dims.DYN,)
@@ -61,11 +72,18 @@ def eye_rule(op: str, n: Dim, m: Dim | None = None) -> Shape:
     return (n, n if m is None else m)
 
 
+def _sizes(shape: ShapeArg) -> Sequence[int] | int:
+    """`shape` with NumPy's ints made Python's, as the rule takes them."""
+    if isinstance(shape, Sequence):
+        return tuple(operator.index(d) for d in shape)
+    return operator.index(shape)
+
+
 def _make(
     op: str, shape: ShapeArg, dtype: type[DType], device: Device | None, fill: Any
 ) -> Tensor[Any, Any, NoTape]:
     dev = device or default_device()
-    size = shape_rule(op, shape)
+    size = shape_rule(op, _sizes(shape))
     return Tensor(fill(dev, size, dev.backend.dtype(dtype.name)), dev)
 
 
@@ -98,7 +116,7 @@ def ones(
 @register("full", shape_rule, tensors=(), statics=("shape",))
 def full(
     shape: ShapeArg,
-    value: float,
+    value: float | NumpyScalar,
     dtype: type[DT] = f32,  # type: ignore[assignment]
     device: Device | None = None,
 ) -> Tensor[Any, DT, NoTape]:
@@ -128,9 +146,9 @@ def rand(
 
 @register("arange", arange_rule, tensors=(), statics=("start", "stop", "step"))
 def arange(
-    start: int,
-    stop: int | None = None,
-    step: int = 1,
+    start: float,
+    stop: float | None = None,
+    step: float = 1,
     dtype: type[DT] = f32,  # type: ignore[assignment]
     device: Device | None = None,
 ) -> Tensor[Any, DT, NoTape]:

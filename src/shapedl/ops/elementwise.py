@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from shapedl import dims
-from shapedl.backend import Array
+from shapedl.backend import Array, NumpyScalar
 from shapedl.dims import Shape
 from shapedl.errors import dtype_error
 from shapedl.ops.registry import register
@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 DT2 = TypeVar("DT2", bound=DType)
-Scalar = int | float
+Scalar = int | float | NumpyScalar
 Operand = Tensor[Any, Any, Any] | Scalar
 
 
@@ -198,7 +198,7 @@ _SOFTPLUS_THRESHOLD = 20
 
 @register("clamp", same_shape, statics=("min", "max"), methods=("clamp",))
 def clamp(
-    x: Tensor[S, DT, TT], min: float | None = None, max: float | None = None
+    x: Tensor[S, DT, TT], min: Scalar | None = None, max: Scalar | None = None
 ) -> Tensor[S, DT, TT]:
     """`x` limited to `[min, max]`; the gradient is 1 inside (bounds included), 0 outside.
 
@@ -238,7 +238,7 @@ def astype(x: Tensor[S, Any, TT], dtype: type[DT2]) -> Tensor[S, DT2, TT]:
 
 
 # ---- binary -----------------------------------------------------------------------------
-def weak(op: str, v: Any) -> Scalar:
+def weak(op: str, v: Any) -> int | float:
     """A scalar operand as a Python scalar, which NumPy treats as weak (`f32 + 2.0` is f32).
 
     NumPy scalars and 0-d arrays carry a dtype (`f32 * np.float64(2)` is f64), so they are

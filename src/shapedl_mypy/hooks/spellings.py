@@ -18,7 +18,7 @@ from mypy.types import (
 )
 
 from shapedl_mypy.codes import SHAPE
-from shapedl_mypy.convert import TENSOR, Converter, convertible
+from shapedl_mypy.convert import ADD, MUL, TENSOR, Converter, convertible
 
 __all__ = ["IntSizes", "arithmetic_hook", "rank_hook"]
 
@@ -79,12 +79,20 @@ def rank_hook(rank: int) -> Callable[[AnalyzeTypeContext], Type]:
 def arithmetic_hook(fullname: str) -> Callable[[AnalyzeTypeContext], Type]:
     """`Mul[T, B]` as written is `Mul[B, T]`: dimension arithmetic in an annotation takes the
     canonical form of `shapedl.dims`, exactly like inferred dims, so equal dims are equal types
-    (`Mul[Const[3], Mul[H, K]]` is `Mul[Mul[Const[3], H], K]`; `Add[H, Const[0]]` is `H`)."""
+    (`Mul[Const[3], Mul[H, K]]` is `Mul[Mul[Const[3], H], K]`; `Add[H, Const[0]]` is `H`).
+    `Add` and `Mul` take any number of dimensions (`Mul[C, H, W]`), the others two."""
 
     def hook(ctx: AnalyzeTypeContext) -> Type:
         args = [_size(ctx, a) for a in ctx.type.args]
-        written = ctx.api.named_type(fullname, args)
-        if len(args) != 2 or not all(convertible(a) for a in args):
+        name = fullname.rpartition(".")[2]
+        if len(args) != 2 and not (len(args) > 2 and fullname in (ADD, MUL)):
+            ctx.api.fail(f"{name} takes 2 dimensions, got {len(args)}", ctx.context, code=SHAPE)
+            return AnyType(TypeOfAny.from_error)
+        # NOTE: `Mul[C, H, W]` is `C * H * W` (and `Add` alike), folded from the left
+        written = ctx.api.named_type(fullname, args[:2])
+        for arg in args[2:]:
+            written = ctx.api.named_type(fullname, [written, arg])
+        if not all(convertible(a) for a in args):
             return written  # NOTE: a forward reference not yet bound: keep it as written
         conv = Converter(lambda name, targs: ctx.api.named_type(name, targs))
         return conv.dim_type(conv.dim(written))

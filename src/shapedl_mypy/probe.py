@@ -1,0 +1,147 @@
+"""The dtype an op gives integer and boolean operands, asked of the op itself.
+
+A float tensor keeps its dtype through every op (the runtime sees to it), so the dtype the
+op's signature gives (`DT` in, `DT` out) is right for it. Integer and boolean tensors follow
+NumPy instead: `i64 / 2`, `i64 * 0.5` and `exp` of an i32 are f64, `bool_ + 1` is i64, the sum
+of an i32 is i64. Rather than write NumPy's promotion a second time (where it would drift from
+the runtime's), the plugin calls the op on one-element tensors of the operands' dtypes and
+ranks, with the call's other arguments (their literal values, else a value of their type), and
+reads the dtype of what comes back. Anything the probe cannot build or the op refuses leaves
+the type as it was.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from mypy.types import Instance, TupleType, Type, UnpackType, get_proper_type
+
+from shapedl.ops.registry import OpSpec
+from shapedl.types import DTYPES, FLOATS
+from shapedl_mypy.call import Call
+from shapedl_mypy.convert import TENSOR, TYPES, UNKNOWN, int_dim, static_value, tensor_parts
+from shapedl_mypy.dtypes import dtype_sources
+
+__all__ = ["runtime_dtype"]
+
+_BY_CLASS = {f"{TYPES}.{cls.__name__}": name for name, cls in DTYPES.items()}
+_SCALARS = (bool, int, float, str, type(None))
+
+
+@dataclass(frozen=True)
+class Operand:
+    """A tensor argument as the probe builds it: a zero of this dtype and rank."""
+
+    dtype: str
+    rank: int
+
+
+@dataclass(frozen=True)
+class Value:
+    """Any other argument, with how it prints: probes are cached, and `True == 1 == 1.0`."""
+
+    value: object
+    shown: str
+
+
+def runtime_dtype(call: Call, spec: OpSpec, result: Type) -> Type:
+    """`result` with the dtype the op gives at run time, where an operand is an integer or
+    boolean tensor and the op's dtype is not fixed by its registration."""
+    parts = tensor_parts(result)
+    if parts is None or spec.dtype is not None or spec.returns != "tensor":
+        return result
+    args = _arguments(call)
+    # NOTE: the data operands only: `where`'s boolean condition changes no dtype
+    sources = dtype_sources(spec)
+    if args is None or all(
+        a.dtype in FLOATS
+        for name, a in args
+        if isinstance(a, Operand) and (sources is None or name in sources)
+    ):
+        return result
+    found = _probe(spec.function, args)
+    if found is None:
+        return result
+    dtype = call.named(f"{TYPES}.{DTYPES[found].__name__}", [])
+    return call.named(TENSOR, [parts[0], dtype, parts[2]])
+
+
+def _arguments(call: Call) -> tuple[tuple[str, Operand | Value], ...] | None:
+    """The call's arguments as the probe passes them; None where one cannot be built."""
+    out: list[tuple[str, Operand | Value]] = []
+    for name, actuals in call.args.items():
+        if len(actuals) != 1:
+            return None  # NOTE: `*args`: the probe would have to spread them
+        value = _argument(call, *actuals[0])
+        if value is UNKNOWN:
+            return None
+        out.append((name, value if isinstance(value, Operand) else Value(value, repr(value))))
+    return tuple(out) if any(isinstance(v, Operand) for _, v in out) else None
+
+
+def _argument(call: Call, typ: Type, expr: Any) -> object:
+    """A tensor as an `Operand`, else the literal value, else a value of the type."""
+    parts = tensor_parts(typ)
+    if parts is not None:
+        dtype = get_proper_type(parts[1])
+        name = _BY_CLASS.get(dtype.type.fullname) if isinstance(dtype, Instance) else None
+        return UNKNOWN if name is None else Operand(name, _rank(parts[0]))
+    value = static_value(call.conv, expr, typ, call.lookup)
+    if isinstance(value, _SCALARS) or (
+        isinstance(value, tuple) and all(isinstance(v, _SCALARS) for v in value)
+    ):
+        return value
+    t = get_proper_type(typ)
+    # NOTE: a NumPy scalar is the Python scalar it holds to every op (`weak`)
+    if isinstance(t, Instance) and t.type.has_base("numpy.bool"):
+        return True
+    if isinstance(t, Instance) and t.type.has_base("numpy.integer"):
+        return 1
+    if isinstance(t, Instance) and t.type.has_base("numpy.floating"):
+        return 0.5
+    if isinstance(t, Instance) and t.type.fullname == "builtins.bool":
+        return True
+    if int_dim(call.conv, t) is not None:
+        return 1
+    if isinstance(t, Instance) and t.type.fullname == "builtins.float":
+        return 0.5
+    return UNKNOWN
+
+
+def _rank(shape: Type) -> int:
+    """The rank of a shape type; 1 where it is not known (the dtype does not depend on it)."""
+    s = get_proper_type(shape)
+    if isinstance(s, TupleType) and not any(
+        isinstance(get_proper_type(i), UnpackType) for i in s.items
+    ):
+        return len(s.items)
+    return 1
+
+
+@functools.cache
+def _probe(function: str, args: tuple[tuple[str, Operand | Value], ...]) -> str | None:
+    """The dtype name of `function(**args)` on zeros of the operands' dtypes, or None."""
+    from shapedl.device import Cpu
+    from shapedl.ops.creation import zeros
+
+    device = Cpu(seed=0)
+    module, _, name = function.rpartition(".")
+    try:
+        fn = getattr(importlib.import_module(module), name)
+        kwargs = {
+            k: zeros((1,) * v.rank, dtype=DTYPES[v.dtype], device=device)
+            if isinstance(v, Operand)
+            else v.value
+            for k, v in args
+        }
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = fn(**kwargs)
+        found = str(out.data.dtype)
+    except Exception:  # noqa: BLE001 - the op refused these values: no answer, no guess
+        return None
+    return found if found in DTYPES else None
