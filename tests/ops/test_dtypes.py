@@ -276,6 +276,16 @@ def test_integer_tensor_and_float_scalar_promote_as_numpy(scalar):
     assert (sd.from_numpy(a) * 2).numpy().dtype == np.int64
 
 
+@pytest.mark.parametrize(
+    "op", [lambda b: b**2, lambda b: 2**b, lambda b: b + 1, lambda b: 3 * b]
+)
+def test_boolean_arithmetic_gives_int64_like_torch(op):
+    mask = np.array([True, False, True])
+    out, want = op(sd.tensor(mask)), op(torch.from_numpy(mask))
+    assert out.dtype is sd.i64, out.data.dtype  # NumPy's `bool ** 2` is int8, no shapedl dtype
+    np.testing.assert_array_equal(out.numpy(), want.numpy())
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_comparisons_and_where_take_scalars_of_any_kind(dtype):
     a = np.linspace(-1, 1, 6).astype(dtype)

@@ -288,6 +288,8 @@ def _binary(
     out = inputs[0].device.backend.quietly(lambda: fn(x, y))
     if len(inputs) == 1 and out.dtype != inputs[0].data.dtype:
         out = _keep_float(inputs[0].data.dtype, out)
+    if out.dtype.kind in "iu" and out.dtype.itemsize < 4:
+        out = out.astype("int64")  # NOTE: NumPy's `bool ** 2` is int8, PyTorch's int64
 
     def vjp(g: Array) -> tuple[Array, ...]:
         grads = ((da(g, x, y, out),) if ta else ()) + ((db(g, x, y, out),) if tb else ())
