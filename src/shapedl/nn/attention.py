@@ -231,7 +231,13 @@ class MultiHeadAttention(Module, Generic[Em, Hn, Kd, Vd]):
             additive = xp.where(mask.data, additive, -xp.inf)
         elif mask is not None:
             additive = additive + mask.data
-        weights = softmax(scores + Tensor(additive.astype(dtype), q.device), -1)
+        # NOTE: a query that sees no key gets zero weights (and no gradient), as in the op and
+        # in torch, not softmax's nan, which would reach every gradient
+        seen = xp.isfinite(additive).any(axis=-1, keepdims=True)
+        additive = xp.where(seen, additive, 0).astype(dtype)
+        weights = softmax(scores + Tensor(additive, q.device), -1)
+        if not seen.all():
+            weights = weights * Tensor(seen.astype(dtype), q.device)
         return matmul(dropout(weights, self.dropout), v)
 
     def extra_repr(self) -> str:
