@@ -73,6 +73,24 @@ def test_pointwise_losses_match_torch(
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name, sd_fn, torch_fn", POINTWISE, ids=[c[0] for c in POINTWISE])
+def test_pointwise_losses_at_their_kinks_match_torch(
+    name: str, sd_fn: Any, torch_fn: Any, dtype: str
+) -> None:
+    """Differences of exactly 0 and of +-beta (or +-delta) for every option in the table,
+    where the pieces meet and the gradient is the one torch picks."""
+    kinks = [0.0, 0.3, 0.4, 1.0, 2.5]  # every delta and beta above, and 0
+    d = np.array([s * k for k in kinks for s in (1, -1)], dtype)
+    t = np.zeros_like(d)  # NOTE: so that `input - target` is exactly the kink
+    for reduction in REDUCTIONS:
+        compare(
+            lambda a, b, r=reduction: sd_fn(a, b, reduction=r),
+            lambda a, b, r=reduction: torch_fn(a, b, reduction=r),
+            [t + d, t],
+        )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_binary_cross_entropy_with_logits_matches_torch(reduction: Reduction, dtype: str) -> None:
     logits = randn(6, 4, dtype=dtype, seed=1) * 3
@@ -105,30 +123,37 @@ def test_binary_cross_entropy_with_logits_keeps_tiny_losses_like_torch(dtype: st
 CE_SHAPES = [((7, 5), (7,)), ((3, 4, 2, 3), (3, 2, 3)), ((6,), ())]
 
 
-@pytest.mark.parametrize("smoothing", [0.0, 0.15])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("smoothing", [0.0, 0.15, 1.0])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shapes", CE_SHAPES, ids=str)
 def test_cross_entropy_with_class_indices_matches_torch(
-    shapes: tuple[tuple[int, ...], tuple[int, ...]], reduction: Reduction, smoothing: float
+    shapes: tuple[tuple[int, ...], tuple[int, ...]],
+    reduction: Reduction,
+    smoothing: float,
+    dtype: str,
 ) -> None:
     (logits_shape, target_shape), n = shapes, shapes[0][1 if len(shapes[0]) > 1 else 0]
     compare(
         lambda x, t: losses.cross_entropy_with_logits_loss(x, t, reduction, smoothing),
         lambda x, t: F.cross_entropy(x, t, reduction=reduction, label_smoothing=smoothing),
-        [randn(*logits_shape, seed=1) * 3, classes(*target_shape, n=n)],
+        [randn(*logits_shape, seed=1, dtype=dtype) * 3, classes(*target_shape, n=n)],
     )
 
 
-@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("smoothing", [0.0, 0.2, 1.0])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("shape", [(7, 5), (3, 4, 2, 3)], ids=str)
+@pytest.mark.parametrize("shape", [(7, 5), (3, 4, 2, 3), (6,)], ids=str)
 def test_cross_entropy_with_probabilities_matches_torch(
     shape: tuple[int, ...], reduction: Reduction, smoothing: float
 ) -> None:
     compare(
         lambda x, t: losses.cross_entropy_with_logits_loss(x, t, reduction, smoothing),
         lambda x, t: F.cross_entropy(x, t, reduction=reduction, label_smoothing=smoothing),
-        [randn(*shape, dtype="float64", seed=1) * 3, probs(*shape, dtype="float64")],
+        [
+            randn(*shape, dtype="float64", seed=1) * 3,
+            probs(*shape, dtype="float64", axis=1 if len(shape) > 1 else 0),
+        ],
     )
 
 
@@ -149,16 +174,17 @@ def test_cross_entropy_gradient_matches_differences() -> None:
     )
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shapes", CE_SHAPES, ids=str)
 def test_nll_loss_matches_torch(
-    shapes: tuple[tuple[int, ...], tuple[int, ...]], reduction: Reduction
+    shapes: tuple[tuple[int, ...], tuple[int, ...]], reduction: Reduction, dtype: str
 ) -> None:
     (log_shape, target_shape), n = shapes, shapes[0][1 if len(shapes[0]) > 1 else 0]
     compare(
         lambda x, t: losses.nll_loss(x, t, reduction),
         lambda x, t: F.nll_loss(x, t, reduction=reduction),
-        [randn(*log_shape, seed=2), classes(*target_shape, n=n)],
+        [randn(*log_shape, seed=2, dtype=dtype), classes(*target_shape, n=n)],
     )
 
 
