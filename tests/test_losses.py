@@ -326,6 +326,41 @@ OTHER_ERRORS = [
 ]
 
 
+INTEGER_INPUTS = [
+    (losses.mse_loss, F.mse_loss, "input", i64(2, 3)),
+    (losses.mae_loss, F.l1_loss, "input", i64(2, 3)),
+    (losses.huber_loss, F.huber_loss, "input", i64(2, 3)),
+    (losses.smooth_l1_loss, F.smooth_l1_loss, "input", i64(2, 3)),
+    (
+        losses.binary_cross_entropy_with_logits_loss,
+        F.binary_cross_entropy_with_logits,
+        "logits",
+        i64(2, 3),
+    ),
+    (losses.kl_div_with_logits_loss, lambda x, t: F.log_softmax(x, 1), "logits", i64(2, 3)),
+    (losses.cross_entropy_with_logits_loss, F.cross_entropy, "logits", i64(2, 3)),
+    (losses.cross_entropy_with_logits_loss, F.cross_entropy, "logits", i64(2)),
+    (losses.nll_loss, F.nll_loss, "log_probs", i64(2)),
+]
+
+
+@pytest.mark.parametrize(
+    "fn, torch_fn, name, target",
+    INTEGER_INPUTS,
+    ids=[f"{c[0].__name__}-{c[3].ndim}" for c in INTEGER_INPUTS],
+)
+def test_an_integer_input_is_refused_as_torch_refuses_it(
+    fn: Any, torch_fn: Any, name: str, target: Any
+) -> None:
+    """torch has no integer kernels for its losses; here they once gave a loss silently (cross
+    entropy's an integer, truncated: 1 where the loss is 2.13), typed with the input's dtype."""
+    x = sd.tensor([[1, 2, 0], [0, 1, 2]])
+    with pytest.raises((RuntimeError, NotImplementedError)):
+        torch_fn(torch.from_numpy(x.numpy()), torch.from_numpy(target.numpy()))
+    with pytest.raises(TypeError, match=rf"{fn.__name__}: {name} must be a float tensor, not int"):
+        fn(x, target)
+
+
 @pytest.mark.parametrize("call, kind, message", OTHER_ERRORS)
 def test_other_errors(call: Callable[[], Any], kind: type[Exception], message: str) -> None:
     with pytest.raises(kind, match=message):
