@@ -118,6 +118,10 @@ def test_weight_layouts():
 def test_groups_must_divide_channels():
     with pytest.raises(ValueError, match="groups=2"):
         sd.nn.Conv2d(3, 4, 3, groups=2)
+    # NOTE: this said "must both be divisible by groups=0"
+    for cls in (sd.nn.Conv1d, sd.nn.Conv2d, sd.nn.ConvTranspose2d):
+        with pytest.raises(ValueError, match=rf"^{cls.__name__}: groups=0 must be a positive int"):
+            cls(4, 6, 3, groups=0)
 
 
 def test_channel_mismatch_is_a_shape_error():

@@ -169,6 +169,7 @@ def test_dropout_only_when_traced():
     assert not np.allclose(layer(x.traced()).numpy(), plain)
 
 
-def test_bad_activation():
-    with pytest.raises(ValueError, match="activation"):
-        sd.nn.TransformerEncoderLayer(E, H, activation="tanh")
+@pytest.mark.parametrize("cls", [sd.nn.TransformerEncoderLayer, sd.nn.TransformerDecoderLayer])
+def test_bad_activation_names_the_layer(cls):
+    with pytest.raises(ValueError, match=rf"^{cls.__name__}: activation must be 'relu', 'gelu'"):
+        cls(E, H, activation="tanh")
