@@ -117,6 +117,23 @@ def test_dropout_only_between_layers_in_training(cls):
     assert not np.allclose(module(x.traced())[0].numpy(), plain)
 
 
+@pytest.mark.parametrize("cls,tcls", PAIRS, ids=IDS)
+def test_dropout_one_matches_torch_in_training(cls, tcls):
+    """With dropout 1 the layers above the first see zeros while training: deterministic,
+    so comparable with torch's training mode (this was refused, `dropout` had to be < 1)."""
+    module = cls(3, 4, 3, dropout=1.0).astype(sd.f64)
+    tmod = tcls(3, 4, 3, dropout=1.0, batch_first=True).double().train()
+    check_module(
+        module,
+        tmod,
+        [randn(2, 5, 3, dtype="float64")],
+        sd_call=lambda m, x: _flat_sd(m(x)),
+        torch_call=lambda m, x: _flat_torch(m(x)),
+        rtol=1e-9,
+        atol=1e-10,
+    )
+
+
 ERRORS = [
     (
         lambda m: m(sd.ones((2, 5, 4))),
@@ -161,5 +178,5 @@ def test_bad_hyperparameters(cls):
         cls(3, 0)
     with pytest.raises(ValueError, match="only batch_first=True"):
         cls(3, 4, batch_first=False)
-    with pytest.raises(ValueError, match=r"dropout=1.0 must be in \[0, 1\)"):
-        cls(3, 4, dropout=1.0)
+    with pytest.raises(ValueError, match=r"dropout=1.5 must be in \[0, 1\]"):
+        cls(3, 4, dropout=1.5)

@@ -101,8 +101,8 @@ class _Recurrent(Module, Generic[In, H, L]):
                 f"{name}: input_size={input_size}, hidden_size={hidden_size} and "
                 f"num_layers={num_layers} must be >= 1"
             )
-        if not 0 <= dropout < 1:
-            raise ValueError(f"{name}: dropout={dropout} must be in [0, 1)")
+        if not 0 <= dropout <= 1:  # NOTE: 1, as torch: the layers above see zeros in training
+            raise ValueError(f"{name}: dropout={dropout} must be in [0, 1]")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.dropout = bias, dropout
         rows = self.gates * hidden_size
