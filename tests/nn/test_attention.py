@@ -121,6 +121,28 @@ def test_masks_in_float64_with_rows_that_see_nothing(kind, dropout):
     )
 
 
+@pytest.mark.parametrize("dropout", [0.0, 0.1], ids=["sdpa", "composed-with-dropout"])
+@pytest.mark.parametrize(
+    "mask,problem",
+    [
+        ((5, 4), r"mask size 5 at axis -2 does not broadcast to 4"),
+        ((4, 6), r"mask size 6 at axis -1 does not broadcast to 4"),
+        ((3, 1, 4, 4), r"mask size 3 at axis -4 does not broadcast to 2"),
+    ],
+)
+def test_a_mask_of_the_wrong_shape_is_a_shape_error_in_training_too(mask, problem, dropout):
+    """Training with dropout met such a mask in a NumPy broadcast ("operands could not be
+    broadcast together"); both forms now check it first, in the plugin's words."""
+    attn = sd.nn.MultiHeadAttention(E, H, dropout=dropout)
+    x = sd.ones((2, 4, E)).traced()
+    shapes = rf"shapes \({', '.join(map(str, mask))}\) and \(2, 2, 4, 4\)"
+    for kind in (sd.bool_, sd.f32):
+        with pytest.raises(
+            sd.ShapeError, match=rf"^scaled_dot_product_attention: {shapes}: {problem}"
+        ):
+            attn(x, mask=sd.ones(mask, dtype=kind))
+
+
 def test_per_batch_mask():
     keep = np.random.default_rng(4).random((2, 1, 3, 3)) < 0.7
     keep[..., 0] = True

@@ -202,6 +202,18 @@ class MultiHeadAttention(Module, Generic[Em, Hn, Kd, Vd]):
         """Attend from `query` to `key`/`value` (both default to `query`: self-attention)."""
         key = query if key is None else key
         value = key if value is None else value
+        # NOTE: the plugin's rule, before any work: the form with dropout meets a mask of the
+        # wrong shape only in a NumPy broadcast, which names nothing
+        _attention_shape(
+            query.shape,
+            key.shape,
+            value.shape,
+            None if mask is None else mask.shape,
+            self.embed_dim,
+            self.num_heads,
+            self.k_proj.in_features,
+            self.v_proj.in_features,
+        )
         q = self._heads(self.q_proj(query))
         k = self._heads(self.k_proj(key))
         v = self._heads(self.v_proj(value))
