@@ -172,6 +172,23 @@ def test_wrong_initial_state_is_a_shape_error():
         gru(x, sd.zeros((2, 3, 8)))
 
 
+def test_initial_states_of_another_dtype_or_count_are_refused():
+    x = sd.ones((2, 5, 3))
+    h64 = sd.zeros((1, 2, 4), dtype=sd.f64)
+    # NOTE: a float64 h0 gave float32 outputs and states silently; torch refuses it too
+    with pytest.raises(sd.DTypeError, match=r"^LSTM: dtypes float32 and float64 differ; .*c0"):
+        sd.nn.LSTM(3, 4)(x, (sd.zeros((1, 2, 4)), h64))
+    with pytest.raises(sd.DTypeError, match=r"^GRU: dtypes float32 and float64 differ; .*h0"):
+        sd.nn.GRU(3, 4)(x, h64)
+    with pytest.raises(RuntimeError):
+        torch.nn.GRU(3, 4, batch_first=True)(torch.ones(2, 5, 3), torch.zeros(1, 2, 4).double())
+    # NOTE: this was "zip() argument 2 is shorter than argument 1"
+    with pytest.raises(TypeError, match=r"^LSTM: the initial state must be \(h0, c0\), got 1 "):
+        sd.nn.LSTM(3, 4)(x, (sd.zeros((1, 2, 4)),))
+    with pytest.raises(TypeError, match=r"^LSTM: the initial state must be .* got a tensor"):
+        sd.nn.LSTM(3, 4)(x, sd.zeros((1, 2, 4)))
+
+
 @pytest.mark.parametrize("cls", [sd.nn.LSTM, sd.nn.GRU], ids=IDS)
 def test_bad_hyperparameters(cls):
     with pytest.raises(ValueError, match="must be >= 1"):
