@@ -79,6 +79,25 @@ def test_interpolate_matches_torch(mode, align, shape, kw, dtype):
     )
 
 
+@pytest.mark.parametrize(
+    "shape,factor", [((2, 3, 5), 1.03), ((2, 3, 4), 2.07), ((1, 2, 7), 1.08), ((1, 1, 4, 5), 1.1)]
+)
+def test_nearest_by_a_factor_whose_size_is_kept_or_doubled_matches_torch(shape, factor):
+    """torch's 1-d kernel scales every index by the factor (1.03 of 5 entries picks
+    `[0, 0, 1, 2, 3]`), its 2-d one copies or halves it when the size is kept or doubled; the
+    1-d form took the 2-d shortcut. torch's 1-d backward takes the shortcut all the same,
+    which is not the gradient of its forward: the gradient is checked by differences."""
+    x = randn(*shape, dtype="float64")
+    factors = factor if len(shape) == 3 else (1.0, factor)
+    compare(
+        lambda a: sd.ops.interpolate(a, scale_factor=factors),
+        lambda t: torch.nn.functional.interpolate(t, scale_factor=factors),
+        [x],
+        grad=False,
+    )
+    central_difference(lambda a: sd.ops.interpolate(a, scale_factor=factors), [x])
+
+
 def test_gradients_by_differences():
     x = randn(1, 2, 5, 4, dtype="float64")
     central_difference(

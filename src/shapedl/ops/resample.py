@@ -256,12 +256,14 @@ def interpolate_rule(
     return (*x[:2], *out)
 
 
-def _nearest(xp: Any, n: int, m: int, scale: float | None) -> Array:
-    """PyTorch's `nearest_idx`, in its float32 arithmetic."""
-    if m == n:
-        return xp.arange(m)[:, None]
-    if m == 2 * n:
-        return (xp.arange(m) >> 1)[:, None]
+def _nearest(xp: Any, n: int, m: int, scale: float | None, rank: int) -> Array:
+    """PyTorch's `nearest_idx`, in its float32 arithmetic.
+
+    NOTE: PyTorch's 2-d kernel copies or halves the index where the sizes are equal or
+    doubled whatever the factor; its 1-d kernel always scales by the factor (`scale_factor`
+    1.03 of 5 entries picks `[0, 0, 1, 2, 3]`)."""
+    if (m == n or m == 2 * n) and (rank == 4 or scale is None):
+        return (xp.arange(m) >> (m != n))[:, None]
     f32 = xp.float32
     s = f32(1.0 / scale) if scale else f32(n) / f32(m)
     src = xp.floor(xp.arange(m).astype(f32) * s).astype("int64")
@@ -334,7 +336,7 @@ def interpolate(
     for axis in range(2, x.ndim):
         n, m, sf = x.shape[axis], cast(int, shape[axis]), scales[axis - 2]
         if mode == "nearest":
-            run = _weighted_pass(x.xp, _nearest(x.xp, n, m, sf), None)
+            run = _weighted_pass(x.xp, _nearest(x.xp, n, m, sf, x.ndim), None)
         else:
             run = _weighted_pass(x.xp, *_linear(x.xp, n, m, sf, align_corners, x.data.dtype))
         out = _along(out, axis, run)
@@ -348,7 +350,7 @@ def _repeats(x: Tensor[Any, Any, Any], shape: tuple[int, ...], scales: tuple[Any
         n, m = x.shape[axis], shape[axis]
         if n == 0 or m % n:
             return None
-        picked = _nearest(x.xp, n, m, scales[axis - 2])[:, 0]
+        picked = _nearest(x.xp, n, m, scales[axis - 2], x.ndim)[:, 0]
         if not bool((picked == x.xp.arange(m) // (m // n)).all()):
             return None
         factors.append(m // n)
