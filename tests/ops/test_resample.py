@@ -26,9 +26,23 @@ ADAPTIVE = [
 ]
 
 
-@pytest.mark.parametrize("shape,out", [((1, 2, 4, 6), (2, 3)), ((1, 1, 6, 6), 1)])
-def test_adaptive_max_pool_sends_ties_to_the_first_maximum_like_torch(shape, out):
-    x = np.zeros(shape, dtype="float32")  # NOTE: every window all ties
+@pytest.mark.parametrize(
+    "shape,out",
+    [
+        ((1, 2, 4, 6), (2, 3)),
+        ((1, 1, 6, 6), 1),
+        # NOTE: windows that are not a plain pool's tiles take the passes along each axis,
+        # which sent a tie to the first row of the first column holding the maximum
+        ((1, 2, 7, 5), (3, 2)),
+        ((2, 9, 7), 3),
+        ((1, 1, 24, 24), 2),
+    ],
+)
+@pytest.mark.parametrize("fill", ["zeros", "integers"])
+def test_adaptive_max_pool_sends_ties_to_the_first_maximum_like_torch(shape, out, fill):
+    # NOTE: zeros tie every window; small integers tie some cells of some
+    rng = np.random.default_rng(1)
+    x = np.zeros(shape) if fill == "zeros" else rng.integers(-2, 3, shape).astype(float)
     compare(
         lambda a: sd.ops.adaptive_max_pool2d(a, out),
         lambda t: F.adaptive_max_pool2d(t, out),

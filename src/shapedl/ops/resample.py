@@ -142,7 +142,9 @@ def _adaptive(
     tiled = _tiled(op, x, h, w)
     if tiled is not None:
         return tiled
-    return _along(_along(x, x.ndim - 2, make(x.xp, h)), x.ndim - 1, make(x.xp, w))
+    # NOTE: along W, then H: of tied maxima the first row's first wins, as in PyTorch's
+    # row-major scan of the window (H first picked the first column's first)
+    return _along(_along(x, x.ndim - 1, make(x.xp, w)), x.ndim - 2, make(x.xp, h))
 
 
 def _tiled(op: str, x: Tensor[Any, Any, Any], h: int, w: int) -> Tensor[Any, Any, Any] | None:
