@@ -112,6 +112,36 @@ def test_nearest_by_a_factor_whose_size_is_kept_or_doubled_matches_torch(shape, 
     central_difference(lambda a: sd.ops.interpolate(a, scale_factor=factors), [x])
 
 
+@pytest.mark.parametrize(
+    "call,torch_call,message",
+    [
+        (
+            lambda x: sd.ops.adaptive_avg_pool2d(x, 3),
+            lambda t: F.adaptive_avg_pool2d(t, 3),
+            r"^adaptive_avg_pool2d: x must be a float tensor, not int64",
+        ),
+        (
+            lambda x: sd.ops.adaptive_avg_pool2d(x, (4, 4)),
+            lambda t: F.adaptive_avg_pool2d(t, (4, 4)),
+            r"^adaptive_avg_pool2d: x must be a float tensor, not int64",
+        ),
+        (
+            lambda x: sd.ops.interpolate(x, scale_factor=1.5, mode="bilinear"),
+            lambda t: F.interpolate(t, scale_factor=1.5, mode="bilinear"),
+            r"^interpolate: x must be a float tensor with mode='bilinear', not int64",
+        ),
+    ],
+)
+def test_means_and_blends_of_integers_are_refused_as_in_torch(call, torch_call, message):
+    """They gave float64 (windows of another size), int64 truncated (a plain pool's tiles) or
+    zeros (bilinear) by the path taken; torch refuses integers for them."""
+    x = np.arange(2 * 36).reshape(2, 1, 6, 6)
+    with pytest.raises((RuntimeError, NotImplementedError)):
+        torch_call(torch.from_numpy(x))
+    with pytest.raises(TypeError, match=message):
+        call(sd.tensor(x))
+
+
 def test_gradients_by_differences():
     x = randn(1, 2, 5, 4, dtype="float64")
     central_difference(

@@ -147,6 +147,13 @@ def _adaptive(
     return _along(_along(x, x.ndim - 1, make(x.xp, w)), x.ndim - 2, make(x.xp, h))
 
 
+def _floats(op: str, x: Tensor[Any, Any, Any], how: str = "") -> None:
+    """A `TypeError` for an integer or bool `x`, as PyTorch's: a mean or a blend of integers
+    came out in float64 (or truncated to int64, or zeros) by the path taken."""
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"{op}: x must be a float tensor{how}, not {x.data.dtype}")
+
+
 def _tiled(op: str, x: Tensor[Any, Any, Any], h: int, w: int) -> Tensor[Any, Any, Any] | None:
     """Where `h` and `w` divide the input's sizes, PyTorch's adaptive windows are the tiles
     of a plain pool (kernel = stride), and the pool ops run it: the window maximum then goes
@@ -178,6 +185,7 @@ def adaptive_avg_pool2d(x: Tensor[Any, DT, TT], output_size: Size2) -> Tensor[An
     Raises:
         ShapeError: when `x` is not 3-d or 4-d, a size is not positive, or an empty axis is
             pooled.
+        TypeError: for an integer or bool `x` (as PyTorch).
 
     Shape:
         `(N, C, H, W) -> (N, C, h, w)` with `output_size=(h, w)`; also `(C, H, W)`.
@@ -187,6 +195,7 @@ def adaptive_avg_pool2d(x: Tensor[Any, DT, TT], output_size: Size2) -> Tensor[An
         >>> sd.ops.adaptive_avg_pool2d(sd.ones((2, 3, 7, 5)), (2, 1)).shape
         (2, 3, 2, 1)
     """
+    _floats("adaptive_avg_pool2d", x)
     return _adaptive("adaptive_avg_pool2d", x, output_size, _avg_pass)
 
 
@@ -315,6 +324,7 @@ def interpolate(
         ShapeError: when the input's rank does not suit `mode`, both or neither of `size` and
             `scale_factor` are given, or a size or factor is not positive.
         ValueError: for another mode, or `align_corners` with `mode="nearest"`.
+        TypeError: for an integer or bool `x` with `mode="bilinear"` (as PyTorch).
 
     Shape:
         `(N, C, H, W) -> (N, C, h, w)` with `size=(h, w)`; `(N, C, L) -> (N, C, l)`.
@@ -329,6 +339,8 @@ def interpolate(
     if align_corners and mode == "nearest":
         raise ValueError("interpolate: align_corners applies to mode='bilinear' only")
     shape = interpolate_rule("interpolate", x.shape, size, scale_factor, mode, align_corners)
+    if mode == "bilinear":
+        _floats("interpolate", x, " with mode='bilinear'")
     scales = _per_axis(scale_factor, x.ndim - 2)
     if mode == "nearest":
         factors = _repeats(x, cast(tuple[int, ...], shape), scales)
