@@ -361,6 +361,31 @@ def test_an_integer_input_is_refused_as_torch_refuses_it(
         fn(x, target)
 
 
+BF16 = [
+    (losses.mse_loss, F.mse_loss, "float"),
+    (losses.binary_cross_entropy_with_logits_loss, F.binary_cross_entropy_with_logits, "float"),
+    (losses.cross_entropy_with_logits_loss, F.cross_entropy, "index"),
+    (losses.cross_entropy_with_logits_loss, F.cross_entropy, "float"),
+]
+
+
+@pytest.mark.parametrize(
+    "fn, torch_fn, target", BF16, ids=[f"{c[0].__name__}-{c[2]}" for c in BF16]
+)
+def test_bfloat16_is_a_float_to_the_losses(fn: Any, torch_fn: Any, target: str) -> None:
+    """bfloat16's NumPy kind is "V", not "f": the float checks must know it by name."""
+    x = randn(4, 3, seed=1)
+    t = np.random.default_rng(2).random((4, 3)).astype("float32")
+    tb = sd.from_numpy(t).astype(sd.bf16)
+    got = fn(sd.from_numpy(x).astype(sd.bf16), tb if target == "float" else sd.tensor([0, 2, 1, 2]))
+    tt = torch.from_numpy(tb.numpy().astype("float32")).bfloat16()
+    want = torch_fn(
+        torch.from_numpy(x).bfloat16(), tt if target == "float" else torch.tensor([0, 2, 1, 2])
+    )
+    assert got.numpy().dtype.name == "bfloat16"
+    np.testing.assert_allclose(float(got.item()), float(want), rtol=2e-2)
+
+
 @pytest.mark.parametrize("call, kind, message", OTHER_ERRORS)
 def test_other_errors(call: Callable[[], Any], kind: type[Exception], message: str) -> None:
     with pytest.raises(kind, match=message):

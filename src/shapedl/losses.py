@@ -30,7 +30,7 @@ from shapedl.ops.elementwise import same_dtype
 from shapedl.ops.index import out_of_range
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
-from shapedl.types import DT, TT
+from shapedl.types import DT, FLOATS, TT
 
 __all__ = [
     "binary_cross_entropy_with_logits_loss",
@@ -125,7 +125,7 @@ def _floats(op: str, **named: Tensor[Any, Any, Any]) -> None:
     """A `TypeError` naming the first of `named` that is not a float tensor: torch has no
     integer kernels for its losses (an integer cross entropy here was truncated silently)."""
     for name, t in named.items():
-        if t.data.dtype.kind != "f":
+        if str(t.data.dtype) not in FLOATS:  # NOTE: bfloat16's NumPy kind is "V"
             raise TypeError(f"{op}: {name} must be a float tensor, not {t.data.dtype}")
 
 

@@ -142,6 +142,15 @@ def test_means_and_blends_of_integers_are_refused_as_in_torch(call, torch_call, 
         call(sd.tensor(x))
 
 
+def test_bfloat16_is_a_float_to_the_adaptive_mean():
+    """bfloat16's NumPy kind is "V", not "f": the integer check must know it by name."""
+    x = randn(1, 2, 5, 4)
+    got = sd.ops.adaptive_avg_pool2d(sd.from_numpy(x).astype(sd.bf16), (3, 2)).numpy()
+    want = F.adaptive_avg_pool2d(torch.from_numpy(x).bfloat16(), (3, 2)).float().numpy()
+    assert got.dtype.name == "bfloat16"
+    np.testing.assert_allclose(got.astype("float32"), want, rtol=2e-2, atol=1e-2)
+
+
 def test_gradients_by_differences():
     x = randn(1, 2, 5, 4, dtype="float64")
     central_difference(

@@ -77,6 +77,15 @@ def test_an_integer_input_is_a_type_error_as_in_torch(name):
         getattr(sd.tensor(x), name)(-1)
 
 
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_bfloat16_is_a_float(name):
+    x = randn(3, 4)
+    got = getattr(sd.from_numpy(x).astype(sd.bf16), name)(-1).numpy()
+    want = getattr(torch, name)(torch.from_numpy(x).bfloat16(), -1).float().numpy()
+    assert got.dtype.name == "bfloat16"
+    np.testing.assert_allclose(got.astype("float32"), want, rtol=2e-2, atol=1e-2)
+
+
 def test_registered_with_axis_static():
     for name in ["softmax", "log_softmax"]:
         assert sd.ops.REGISTRY[name].statics == ("axis",)

@@ -24,7 +24,7 @@ from shapedl.errors import shape_error
 from shapedl.ops.pool import avg_pool2d, max_pool2d
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
-from shapedl.types import DT, TT
+from shapedl.types import DT, FLOATS, TT
 
 __all__ = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "interpolate"]
 
@@ -150,7 +150,7 @@ def _adaptive(
 def _floats(op: str, x: Tensor[Any, Any, Any], how: str = "") -> None:
     """A `TypeError` for an integer or bool `x`, as PyTorch's: a mean or a blend of integers
     came out in float64 (or truncated to int64, or zeros) by the path taken."""
-    if x.data.dtype.kind != "f":
+    if str(x.data.dtype) not in FLOATS:  # NOTE: bfloat16's NumPy kind is "V"
         raise TypeError(f"{op}: x must be a float tensor{how}, not {x.data.dtype}")
 
 

@@ -13,7 +13,7 @@ from shapedl.backend import Array
 from shapedl.dims import Shape
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
-from shapedl.types import DT, TT, S
+from shapedl.types import DT, FLOATS, TT, S
 
 __all__ = ["log_softmax", "softmax"]
 
@@ -27,7 +27,7 @@ def softmax_rule(op: str, x: Shape, axis: int = -1) -> Shape:
 def _shifted(op: str, x: Tensor[Any, Any, Any], axis: int) -> tuple[int, Array]:
     """The axis as an index, and `x` minus its max along it (every entry <= 0)."""
     softmax_rule(op, x.shape, axis)
-    if x.data.dtype.kind != "f":  # NOTE: as torch; NumPy would compute it in float64
+    if str(x.data.dtype) not in FLOATS:  # NOTE: as torch; NumPy would compute it in float64
         raise TypeError(f"{op}: x must be a float tensor, not {x.data.dtype}")
     ax = dims.normalize_axis(op, axis, x.shape)
     return ax, x.data - x.data.max(axis=ax, keepdims=True)
