@@ -73,6 +73,24 @@ def test_pointwise_losses_match_torch(
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name, sd_fn, torch_fn", POINTWISE, ids=[c[0] for c in POINTWISE])
+def test_pointwise_losses_at_their_kinks_match_torch(
+    name: str, sd_fn: Any, torch_fn: Any, dtype: str
+) -> None:
+    """Differences of exactly 0 and of +-beta (or +-delta) for every option in the table,
+    where the pieces meet and the gradient is the one torch picks."""
+    kinks = [0.0, 0.3, 0.4, 1.0, 2.5]  # every delta and beta above, and 0
+    d = np.array([s * k for k in kinks for s in (1, -1)], dtype)
+    t = np.zeros_like(d)  # NOTE: so that `input - target` is exactly the kink
+    for reduction in REDUCTIONS:
+        compare(
+            lambda a, b, r=reduction: sd_fn(a, b, reduction=r),
+            lambda a, b, r=reduction: torch_fn(a, b, reduction=r),
+            [t + d, t],
+        )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_binary_cross_entropy_with_logits_matches_torch(reduction: Reduction, dtype: str) -> None:
     logits = randn(6, 4, dtype=dtype, seed=1) * 3
@@ -105,30 +123,37 @@ def test_binary_cross_entropy_with_logits_keeps_tiny_losses_like_torch(dtype: st
 CE_SHAPES = [((7, 5), (7,)), ((3, 4, 2, 3), (3, 2, 3)), ((6,), ())]
 
 
-@pytest.mark.parametrize("smoothing", [0.0, 0.15])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("smoothing", [0.0, 0.15, 1.0])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shapes", CE_SHAPES, ids=str)
 def test_cross_entropy_with_class_indices_matches_torch(
-    shapes: tuple[tuple[int, ...], tuple[int, ...]], reduction: Reduction, smoothing: float
+    shapes: tuple[tuple[int, ...], tuple[int, ...]],
+    reduction: Reduction,
+    smoothing: float,
+    dtype: str,
 ) -> None:
     (logits_shape, target_shape), n = shapes, shapes[0][1 if len(shapes[0]) > 1 else 0]
     compare(
         lambda x, t: losses.cross_entropy_with_logits_loss(x, t, reduction, smoothing),
         lambda x, t: F.cross_entropy(x, t, reduction=reduction, label_smoothing=smoothing),
-        [randn(*logits_shape, seed=1) * 3, classes(*target_shape, n=n)],
+        [randn(*logits_shape, seed=1, dtype=dtype) * 3, classes(*target_shape, n=n)],
     )
 
 
-@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("smoothing", [0.0, 0.2, 1.0])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("shape", [(7, 5), (3, 4, 2, 3)], ids=str)
+@pytest.mark.parametrize("shape", [(7, 5), (3, 4, 2, 3), (6,)], ids=str)
 def test_cross_entropy_with_probabilities_matches_torch(
     shape: tuple[int, ...], reduction: Reduction, smoothing: float
 ) -> None:
     compare(
         lambda x, t: losses.cross_entropy_with_logits_loss(x, t, reduction, smoothing),
         lambda x, t: F.cross_entropy(x, t, reduction=reduction, label_smoothing=smoothing),
-        [randn(*shape, dtype="float64", seed=1) * 3, probs(*shape, dtype="float64")],
+        [
+            randn(*shape, dtype="float64", seed=1) * 3,
+            probs(*shape, dtype="float64", axis=1 if len(shape) > 1 else 0),
+        ],
     )
 
 
@@ -149,16 +174,17 @@ def test_cross_entropy_gradient_matches_differences() -> None:
     )
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shapes", CE_SHAPES, ids=str)
 def test_nll_loss_matches_torch(
-    shapes: tuple[tuple[int, ...], tuple[int, ...]], reduction: Reduction
+    shapes: tuple[tuple[int, ...], tuple[int, ...]], reduction: Reduction, dtype: str
 ) -> None:
     (log_shape, target_shape), n = shapes, shapes[0][1 if len(shapes[0]) > 1 else 0]
     compare(
         lambda x, t: losses.nll_loss(x, t, reduction),
         lambda x, t: F.nll_loss(x, t, reduction=reduction),
-        [randn(*log_shape, seed=2), classes(*target_shape, n=n)],
+        [randn(*log_shape, seed=2, dtype=dtype), classes(*target_shape, n=n)],
     )
 
 
@@ -298,6 +324,66 @@ OTHER_ERRORS = [
     (lambda: losses.huber_loss(f32(2), f32(2), delta=0.0), ValueError, "delta must be > 0"),
     (lambda: losses.smooth_l1_loss(f32(2), f32(2), beta=-1.0), ValueError, "beta must be >= 0"),
 ]
+
+
+INTEGER_INPUTS = [
+    (losses.mse_loss, F.mse_loss, "input", i64(2, 3)),
+    (losses.mae_loss, F.l1_loss, "input", i64(2, 3)),
+    (losses.huber_loss, F.huber_loss, "input", i64(2, 3)),
+    (losses.smooth_l1_loss, F.smooth_l1_loss, "input", i64(2, 3)),
+    (
+        losses.binary_cross_entropy_with_logits_loss,
+        F.binary_cross_entropy_with_logits,
+        "logits",
+        i64(2, 3),
+    ),
+    (losses.kl_div_with_logits_loss, lambda x, t: F.log_softmax(x, 1), "logits", i64(2, 3)),
+    (losses.cross_entropy_with_logits_loss, F.cross_entropy, "logits", i64(2, 3)),
+    (losses.cross_entropy_with_logits_loss, F.cross_entropy, "logits", i64(2)),
+    (losses.nll_loss, F.nll_loss, "log_probs", i64(2)),
+]
+
+
+@pytest.mark.parametrize(
+    "fn, torch_fn, name, target",
+    INTEGER_INPUTS,
+    ids=[f"{c[0].__name__}-{c[3].ndim}" for c in INTEGER_INPUTS],
+)
+def test_an_integer_input_is_refused_as_torch_refuses_it(
+    fn: Any, torch_fn: Any, name: str, target: Any
+) -> None:
+    """torch has no integer kernels for its losses; here they once gave a loss silently (cross
+    entropy's an integer, truncated: 1 where the loss is 2.13), typed with the input's dtype."""
+    x = sd.tensor([[1, 2, 0], [0, 1, 2]])
+    with pytest.raises((RuntimeError, NotImplementedError)):
+        torch_fn(torch.from_numpy(x.numpy()), torch.from_numpy(target.numpy()))
+    with pytest.raises(TypeError, match=rf"{fn.__name__}: {name} must be a float tensor, not int"):
+        fn(x, target)
+
+
+BF16 = [
+    (losses.mse_loss, F.mse_loss, "float"),
+    (losses.binary_cross_entropy_with_logits_loss, F.binary_cross_entropy_with_logits, "float"),
+    (losses.cross_entropy_with_logits_loss, F.cross_entropy, "index"),
+    (losses.cross_entropy_with_logits_loss, F.cross_entropy, "float"),
+]
+
+
+@pytest.mark.parametrize(
+    "fn, torch_fn, target", BF16, ids=[f"{c[0].__name__}-{c[2]}" for c in BF16]
+)
+def test_bfloat16_is_a_float_to_the_losses(fn: Any, torch_fn: Any, target: str) -> None:
+    """bfloat16's NumPy kind is "V", not "f": the float checks must know it by name."""
+    x = randn(4, 3, seed=1)
+    t = np.random.default_rng(2).random((4, 3)).astype("float32")
+    tb = sd.from_numpy(t).astype(sd.bf16)
+    got = fn(sd.from_numpy(x).astype(sd.bf16), tb if target == "float" else sd.tensor([0, 2, 1, 2]))
+    tt = torch.from_numpy(tb.numpy().astype("float32")).bfloat16()
+    want = torch_fn(
+        torch.from_numpy(x).bfloat16(), tt if target == "float" else torch.tensor([0, 2, 1, 2])
+    )
+    assert got.numpy().dtype.name == "bfloat16"
+    np.testing.assert_allclose(float(got.item()), float(want), rtol=2e-2)
 
 
 @pytest.mark.parametrize("call, kind, message", OTHER_ERRORS)

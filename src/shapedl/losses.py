@@ -3,8 +3,9 @@ entropy against class indices, the loss of nearly every classifier's step, is on
 fused backward (`softmax - one_hot`), as PyTorch's is.
 
 Every loss takes `reduction="mean" | "sum" | "none"`: the mean or sum over the samples, or the
-per-sample losses. Shape rules live here and are registered like ops', so the mypy plugin
-checks targets statically with the same messages as the run-time `ShapeError`:
+per-sample losses. Inputs must be floats (a `TypeError` otherwise: torch has no integer
+kernels for its losses). Shape rules live here and are registered like ops', so the mypy
+plugin checks targets statically with the same messages as the run-time `ShapeError`:
 
 - pointwise losses (`mse_loss`, `mae_loss`, `huber_loss`, `smooth_l1_loss`,
   `binary_cross_entropy_with_logits_loss`, `kl_div_with_logits_loss`): `(*S) & (*S) -> ()`;
@@ -30,7 +31,7 @@ from shapedl.ops.index import out_of_range
 from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
-from shapedl.types import DT, TT
+from shapedl.types import DT, FLOATS, TT
 
 __all__ = [
     "binary_cross_entropy_with_logits_loss",
@@ -121,13 +122,17 @@ def _check_reduction(op: str, reduction: str) -> None:
         raise ValueError(f'{op}: invalid reduction {reduction!r}; expected "mean", "sum" or "none"')
 
 
-def _float_target(op: str, target: Tensor[Any, Any, Any]) -> None:
-    if target.data.dtype.kind != "f":
-        raise TypeError(f"{op}: the target must be a float tensor, not {target.data.dtype}")
+def _floats(op: str, **named: Tensor[Any, Any, Any]) -> None:
+    """A `TypeError` naming the first of `named` that is not a float tensor: torch has no
+    integer kernels for its losses (an integer cross entropy here was truncated silently)."""
+    for name, t in named.items():
+        if str(t.data.dtype) not in FLOATS:  # NOTE: bfloat16's NumPy kind is "V"
+            raise TypeError(f"{op}: {name} must be a float tensor, not {t.data.dtype}")
 
 
 def _same_dtype(op: str, output: Tensor[Any, Any, Any], target: Tensor[Any, Any, Any]) -> None:
     """The dtype rule with the target as the data: the fix converts the target."""
+    _floats(op, input=output)
     same_dtype(op, output, target, data=1, name="target")
 
 
@@ -268,7 +273,7 @@ def binary_cross_entropy_with_logits_loss(
     """
     op = "binary_cross_entropy_with_logits_loss"
     pointwise_loss_rule(op, logits.shape, target.shape, reduction)
-    _float_target(op, target)
+    _floats(op, logits=logits, target=target)
     _same_dtype(op, logits, target)
     # NOTE: PyTorch's form, which keeps a tiny loss where it is tiny (logit 50, target 1:
     # 2e-22), where softplus(logits) - logits * target rounds it to 0
@@ -306,6 +311,7 @@ def cross_entropy_with_logits_loss(
     op = "cross_entropy_with_logits_loss"
     class_loss_rule(op, logits.shape, target.shape, reduction)
     _check_reduction(op, reduction)
+    _floats(op, logits=logits)
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
     a = 1 if logits.ndim >= 2 else 0
@@ -313,7 +319,7 @@ def cross_entropy_with_logits_loss(
         return _class_entropy(op, logits, target, a, reduction)
     log_probs = logits.log_softmax(axis=a)
     if target.ndim == logits.ndim:
-        _float_target(op, target)
+        _floats(op, target=target)
         _same_dtype(op, logits, target)
         if label_smoothing:
             target = target * (1 - label_smoothing) + label_smoothing / logits.shape[a]
@@ -379,6 +385,7 @@ def nll_loss(
         ValueError: for a class index out of range.
     """
     nll_rule("nll_loss", log_probs.shape, target.shape, reduction)
+    _floats("nll_loss", log_probs=log_probs)
     return _reduce("nll_loss", -_picked("nll_loss", log_probs, target), reduction)
 
 
@@ -406,7 +413,7 @@ def kl_div_with_logits_loss(
     op = "kl_div_with_logits_loss"
     kl_rule(op, logits.shape, target.shape, reduction)
     _check_reduction(op, reduction)
-    _float_target(op, target)
+    _floats(op, logits=logits, target=target)
     _same_dtype(op, logits, target)
     a = 1 if logits.ndim >= 2 else 0
     positive = target > 0

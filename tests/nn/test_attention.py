@@ -84,6 +84,65 @@ def test_masks(kind, dropout):
     )
 
 
+# NOTE: a dropout too small to drop anything, or to scale beyond float64's 1e-9, takes the
+# composed path of training with dropout
+@pytest.mark.parametrize("dropout", [0.0, 1e-12], ids=["sdpa", "composed-with-dropout"])
+@pytest.mark.parametrize("kind", ["key-padding", "bool", "float", "both"])
+def test_masks_in_float64_with_rows_that_see_nothing(kind, dropout):
+    """torch's key padding mask is a `(B, 1, 1, Tk)` mask here (True keeps); a query that sees
+    no key (all of sample 1's keys padded, or query 0 masked off) gets zeros, not nan, in
+    both forms of the layer, as in torch."""
+    rng = np.random.default_rng(5)
+    pad = np.zeros((2, 6), bool)
+    pad[0, -2:], pad[1] = True, True  # torch: True is padding
+    hide = rng.random((4, 6)) < 0.3
+    hide[0] = True
+    add = np.where(hide, -np.inf, rng.standard_normal((4, 6)))
+    masks = {
+        "key-padding": (~pad[:, None, None, :], dict(key_padding_mask=pad)),
+        "bool": (~hide, dict(attn_mask=hide)),
+        "float": (add, dict(attn_mask=add)),
+        "both": (~(hide | pad[:, None, None, :]), dict(attn_mask=hide, key_padding_mask=pad)),
+    }
+    mask, tmasks = masks[kind]
+    attn, tattn = _pair(dropout)
+    attn, tattn = attn.astype(sd.f64), tattn.double()
+    check_module(
+        attn,
+        tattn,
+        [randn(2, 4, E, dtype="float64"), randn(2, 6, E, seed=1, dtype="float64")],
+        mapping=attention_mapping(attn, E),
+        sd_call=lambda m, q, kv: m(q, kv, kv, mask=sd.from_numpy(mask)),
+        torch_call=lambda m, q, kv: m(
+            q, kv, kv, need_weights=False, **{k: torch.from_numpy(v) for k, v in tmasks.items()}
+        )[0],
+        rtol=1e-9,
+        atol=1e-10,
+    )
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.1], ids=["sdpa", "composed-with-dropout"])
+@pytest.mark.parametrize(
+    "mask,problem",
+    [
+        ((5, 4), r"mask size 5 at axis -2 does not broadcast to 4"),
+        ((4, 6), r"mask size 6 at axis -1 does not broadcast to 4"),
+        ((3, 1, 4, 4), r"mask size 3 at axis -4 does not broadcast to 2"),
+    ],
+)
+def test_a_mask_of_the_wrong_shape_is_a_shape_error_in_training_too(mask, problem, dropout):
+    """Training with dropout met such a mask in a NumPy broadcast ("operands could not be
+    broadcast together"); both forms now check it first, in the plugin's words."""
+    attn = sd.nn.MultiHeadAttention(E, H, dropout=dropout)
+    x = sd.ones((2, 4, E)).traced()
+    shapes = rf"shapes \({', '.join(map(str, mask))}\) and \(2, 2, 4, 4\)"
+    for kind in (sd.bool_, sd.f32):
+        with pytest.raises(
+            sd.ShapeError, match=rf"^scaled_dot_product_attention: {shapes}: {problem}"
+        ):
+            attn(x, mask=sd.ones(mask, dtype=kind))
+
+
 def test_per_batch_mask():
     keep = np.random.default_rng(4).random((2, 1, 3, 3)) < 0.7
     keep[..., 0] = True

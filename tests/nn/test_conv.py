@@ -1,5 +1,7 @@
 """Conv1d, Conv2d and ConvTranspose2d against torch.nn with the same weights."""
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -46,6 +48,52 @@ def test_conv_transpose2d_matches_torch(kw):
     check_module(sd.nn.ConvTranspose2d(**kw), torch.nn.ConvTranspose2d(**kw), [x])
 
 
+# ---- every option against every other, in float64 to 1e-9 ------------------------------
+F64 = dict(rtol=1e-9, atol=1e-10)
+
+
+def _options(strides, paddings, dilations):
+    """Every combination of the options, with and without a bias in turn."""
+    for i, (stride, padding, dilation, groups) in enumerate(
+        itertools.product(strides, paddings, dilations, (1, 2))
+    ):
+        if padding != "same" or stride == 1:  # NOTE: torch refuses "same" with a stride
+            bias = i % 2 == 0
+            yield dict(stride=stride, padding=padding, dilation=dilation, groups=groups, bias=bias)
+
+
+CONV2D_OPTIONS = list(_options((1, (2, 1)), (0, (2, 1), "same", "valid"), (1, (1, 2))))
+CONV1D_OPTIONS = list(_options((1, 2), (1, "same", "valid"), (1, 2)))
+
+
+@pytest.mark.parametrize("kw", CONV2D_OPTIONS, ids=str)
+def test_conv2d_options_match_torch_in_float64(kw):
+    # NOTE: an even kernel width under "same" pads one more after than before, as torch does
+    layer, tlayer = sd.nn.Conv2d(4, 6, (3, 2), **kw), torch.nn.Conv2d(4, 6, (3, 2), **kw)
+    check_module(layer.astype(sd.f64), tlayer.double(), [randn(2, 4, 9, 8, dtype="float64")], **F64)
+
+
+@pytest.mark.parametrize("kw", CONV1D_OPTIONS, ids=str)
+def test_conv1d_options_match_torch_in_float64(kw):
+    layer, tlayer = sd.nn.Conv1d(4, 6, 4, **kw), torch.nn.Conv1d(4, 6, 4, **kw)
+    check_module(layer.astype(sd.f64), tlayer.double(), [randn(2, 4, 11, dtype="float64")], **F64)
+
+
+# every output padding each stride and dilation allow, the padding and groups in turn
+CONVT_OPTIONS = [
+    dict(stride=s, padding=i % 2, output_padding=o, dilation=d, groups=1 + i // 2 % 2)
+    for i, (s, o, d) in enumerate(
+        (s, o, d) for s, o, d in itertools.product((1, 2, 3), (0, 1, 2), (1, 2)) if o < max(s, d)
+    )
+] + [dict(stride=(2, 3), padding=(1, 0), output_padding=(1, 2), dilation=(1, 2), bias=False)]
+
+
+@pytest.mark.parametrize("kw", CONVT_OPTIONS, ids=str)
+def test_conv_transpose2d_options_match_torch_in_float64(kw):
+    layer, tlayer = sd.nn.ConvTranspose2d(4, 6, 3, **kw), torch.nn.ConvTranspose2d(4, 6, 3, **kw)
+    check_module(layer.astype(sd.f64), tlayer.double(), [randn(2, 4, 5, 4, dtype="float64")], **F64)
+
+
 @pytest.mark.parametrize(
     "layer,fan_in",
     [
@@ -70,6 +118,10 @@ def test_weight_layouts():
 def test_groups_must_divide_channels():
     with pytest.raises(ValueError, match="groups=2"):
         sd.nn.Conv2d(3, 4, 3, groups=2)
+    # NOTE: this said "must both be divisible by groups=0"
+    for cls in (sd.nn.Conv1d, sd.nn.Conv2d, sd.nn.ConvTranspose2d):
+        with pytest.raises(ValueError, match=rf"^{cls.__name__}: groups=0 must be a positive int"):
+            cls(4, 6, 3, groups=0)
 
 
 def test_channel_mismatch_is_a_shape_error():

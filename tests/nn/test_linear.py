@@ -15,9 +15,12 @@ def test_linear_matches_torch(shape, bias):
     check_module(sd.nn.Linear(4, 3, bias), torch.nn.Linear(4, 3, bias), [randn(*shape)])
 
 
-def test_linear_f64():
-    layer = sd.nn.Linear(4, 3).astype(sd.f64)
-    check_module(layer, torch.nn.Linear(4, 3).double(), [randn(2, 4, dtype="float64")], rtol=1e-9)
+@pytest.mark.parametrize("shape", [(2, 4), (4,), (2, 1, 3, 4)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_f64(shape, bias):
+    layer = sd.nn.Linear(4, 3, bias).astype(sd.f64)
+    tlayer = torch.nn.Linear(4, 3, bias).double()
+    check_module(layer, tlayer, [randn(*shape, dtype="float64")], rtol=1e-9, atol=1e-10)
 
 
 def test_linear_init_is_pytorch_kaiming_uniform():
@@ -47,6 +50,12 @@ def test_linear_on_default_device_unless_given():
 def test_linear_wrong_width_is_a_shape_error():
     with pytest.raises(sd.ShapeError, match=r"\(5, 3\)"):
         sd.nn.Linear(4, 2)(sd.ones((5, 3)))
+    # NOTE: this said "input width None at axis -1"
+    with pytest.raises(
+        sd.ShapeError,
+        match=r"Linear: shapes \(\) and \(2, 4\): a scalar input has no axis -1 of in_features 4",
+    ):
+        sd.nn.Linear(4, 2)(sd.ones(()))
 
 
 def test_linear_parameters_names():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from harness import randn
+from harness import compare, randn
 
 import shapedl as sd
 from tests.nn.helpers import check_module, copy_weights
@@ -74,6 +74,50 @@ def test_batch_norm_inference_uses_running_stats_and_updates_nothing(cls, tcls, 
     np.testing.assert_allclose(out.numpy(), want, rtol=1e-4, atol=1e-5)
     np.testing.assert_array_equal(bn.running_mean.numpy(), before[0])
     np.testing.assert_array_equal(bn.running_var.numpy(), before[1])
+
+
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("track", [True, False], ids=["running", "batch-only"])
+@pytest.mark.parametrize("momentum", [0.0, 0.3, 1.0])
+@pytest.mark.parametrize("cls,tcls,shape", BN)
+def test_batch_norm_options_over_steps_then_inference(cls, tcls, shape, momentum, track, affine):
+    """Three training steps (values, input gradients, running statistics with the unbiased
+    variance after each), then inference, in float64; torch's `track_running_stats=False`
+    normalizes with the batch in inference too."""
+    kw = dict(eps=0.1, momentum=momentum, affine=affine, track_running_stats=track)
+    bn, tbn = cls(3, **kw).astype(sd.f64), _randomize(tcls(3, **kw).double())
+    copy_weights(bn, tbn)
+    for step in range(3):
+        x = randn(*shape, dtype="float64", seed=step) * 3 + 1
+        compare(bn, tbn.train(), [x])
+        if track:
+            np.testing.assert_allclose(bn.running_mean.numpy(), tbn.running_mean.numpy())
+            np.testing.assert_allclose(bn.running_var.numpy(), tbn.running_var.numpy())
+    compare(bn, tbn.eval(), [randn(*shape, dtype="float64", seed=3)], grad=False)
+    if affine:
+        tbn.zero_grad()  # NOTE: torch summed the gradients of the steps above
+        check_module(bn, tbn.train(), [randn(*shape, dtype="float64", seed=4)], rtol=1e-9)
+
+
+def test_batch_norm_momentum_none_is_refused_naming_the_layer():
+    # NOTE: torch's momentum=None (a cumulative average) needs a count of batches that
+    # shapedl's state does not keep; it once failed mid-forward with a TypeError
+    with pytest.raises(ValueError, match=r"BatchNorm2d: momentum=None .* \[0, 1\]"):
+        sd.nn.BatchNorm2d(3, momentum=None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    "layer,tlayer",
+    [
+        (sd.nn.LayerNorm((4, 5), 0.1, False), torch.nn.LayerNorm((4, 5), 0.1, False)),
+        (sd.nn.GroupNorm(3, 6, affine=False), torch.nn.GroupNorm(3, 6, affine=False)),
+        (sd.nn.RMSNorm(5, 0.1, False), torch.nn.RMSNorm(5, 0.1, False)),
+    ],
+    ids=["LayerNorm", "GroupNorm", "RMSNorm"],
+)
+def test_norms_without_affine_match_torch(layer, tlayer, dtype):
+    compare(layer, tlayer.to(getattr(torch, dtype)), [randn(2, 6, 4, 5, dtype=dtype)])
 
 
 def test_batch_norm_buffers_are_state_not_parameters():

@@ -1,5 +1,8 @@
 """MaxPool2d and AvgPool2d against torch.nn."""
 
+import itertools
+
+import numpy as np
 import pytest
 import torch
 from harness import compare, randn
@@ -21,6 +24,32 @@ CASES = [
 )
 def test_pool_matches_torch(cls, tcls, kw, dtype):
     compare(cls(**kw), tcls(**kw), [randn(2, 3, 7, 8, dtype=dtype)])
+
+
+def _pair(v):
+    return v if isinstance(v, tuple) else (v, v)
+
+
+# every kernel, stride and padding combination torch accepts (padding at most half the kernel)
+OPTIONS = [
+    dict(kernel_size=k, stride=s, padding=p)
+    for k, s, p in itertools.product((2, 3, (3, 2)), (None, 1, 2, (2, 1)), (0, 1, (1, 0)))
+    if all(pi <= ki // 2 for pi, ki in zip(_pair(p), _pair(k), strict=True))
+]
+
+
+@pytest.mark.parametrize("kw", OPTIONS, ids=str)
+@pytest.mark.parametrize(
+    "cls,tcls", [(sd.nn.MaxPool2d, torch.nn.MaxPool2d), (sd.nn.AvgPool2d, torch.nn.AvgPool2d)]
+)
+def test_pool_options_match_torch_in_float64(cls, tcls, kw):
+    compare(cls(**kw), tcls(**kw), [randn(2, 3, 7, 6, dtype="float64")])
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=1, padding=1)])
+def test_max_pool_ties_send_the_gradient_where_torch_does(kw):
+    x = np.random.default_rng(0).integers(0, 3, (2, 2, 6, 6)).astype("float64")
+    compare(sd.nn.MaxPool2d(**kw), torch.nn.MaxPool2d(**kw), [x])
 
 
 def test_pools_have_no_parameters():

@@ -117,6 +117,23 @@ def test_dropout_only_between_layers_in_training(cls):
     assert not np.allclose(module(x.traced())[0].numpy(), plain)
 
 
+@pytest.mark.parametrize("cls,tcls", PAIRS, ids=IDS)
+def test_dropout_one_matches_torch_in_training(cls, tcls):
+    """With dropout 1 the layers above the first see zeros while training: deterministic,
+    so comparable with torch's training mode (this was refused, `dropout` had to be < 1)."""
+    module = cls(3, 4, 3, dropout=1.0).astype(sd.f64)
+    tmod = tcls(3, 4, 3, dropout=1.0, batch_first=True).double().train()
+    check_module(
+        module,
+        tmod,
+        [randn(2, 5, 3, dtype="float64")],
+        sd_call=lambda m, x: _flat_sd(m(x)),
+        torch_call=lambda m, x: _flat_torch(m(x)),
+        rtol=1e-9,
+        atol=1e-10,
+    )
+
+
 ERRORS = [
     (
         lambda m: m(sd.ones((2, 5, 4))),
@@ -155,11 +172,28 @@ def test_wrong_initial_state_is_a_shape_error():
         gru(x, sd.zeros((2, 3, 8)))
 
 
+def test_initial_states_of_another_dtype_or_count_are_refused():
+    x = sd.ones((2, 5, 3))
+    h64 = sd.zeros((1, 2, 4), dtype=sd.f64)
+    # NOTE: a float64 h0 gave float32 outputs and states silently; torch refuses it too
+    with pytest.raises(sd.DTypeError, match=r"^LSTM: dtypes float32 and float64 differ; .*c0"):
+        sd.nn.LSTM(3, 4)(x, (sd.zeros((1, 2, 4)), h64))
+    with pytest.raises(sd.DTypeError, match=r"^GRU: dtypes float32 and float64 differ; .*h0"):
+        sd.nn.GRU(3, 4)(x, h64)
+    with pytest.raises(RuntimeError):
+        torch.nn.GRU(3, 4, batch_first=True)(torch.ones(2, 5, 3), torch.zeros(1, 2, 4).double())
+    # NOTE: this was "zip() argument 2 is shorter than argument 1"
+    with pytest.raises(TypeError, match=r"^LSTM: the initial state must be \(h0, c0\), got 1 "):
+        sd.nn.LSTM(3, 4)(x, (sd.zeros((1, 2, 4)),))
+    with pytest.raises(TypeError, match=r"^LSTM: the initial state must be .* got a tensor"):
+        sd.nn.LSTM(3, 4)(x, sd.zeros((1, 2, 4)))
+
+
 @pytest.mark.parametrize("cls", [sd.nn.LSTM, sd.nn.GRU], ids=IDS)
 def test_bad_hyperparameters(cls):
     with pytest.raises(ValueError, match="must be >= 1"):
         cls(3, 0)
     with pytest.raises(ValueError, match="only batch_first=True"):
         cls(3, 4, batch_first=False)
-    with pytest.raises(ValueError, match=r"dropout=1.0 must be in \[0, 1\)"):
-        cls(3, 4, dropout=1.0)
+    with pytest.raises(ValueError, match=r"dropout=1.5 must be in \[0, 1\]"):
+        cls(3, 4, dropout=1.5)

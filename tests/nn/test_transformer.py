@@ -46,6 +46,36 @@ def test_encoder_layer(norm_first, activation):
     )
 
 
+@pytest.mark.parametrize("norm_first", [False, True])
+@pytest.mark.parametrize("mask", ["none", "bool", "float"])
+@pytest.mark.parametrize(
+    "activation,tactivation,bias",
+    [("relu", "relu", False), (sd.nn.SiLU(), F.silu, True)],
+    ids=["relu-no-bias", "callable-silu"],
+)
+def test_encoder_layer_options_in_float64(activation, tactivation, bias, mask, norm_first):
+    kw = dict(dropout=0.0, layer_norm_eps=0.1, norm_first=norm_first, bias=bias)
+    layer = sd.nn.TransformerEncoderLayer(E, H, FF, activation=activation, **kw)
+    tlayer = torch.nn.TransformerEncoderLayer(
+        E, H, FF, activation=tactivation, batch_first=True, **kw
+    )
+    rng = np.random.default_rng(2)
+    hide = rng.random((4, 4)) < 0.4
+    np.fill_diagonal(hide, False)
+    src_mask = {"none": None, "bool": hide, "float": rng.standard_normal((4, 4))}[mask]
+    sd_mask = None if src_mask is None else sd.from_numpy(~src_mask if mask == "bool" else src_mask)
+    check_module(
+        layer.astype(sd.f64),
+        _randomize_biases(tlayer).double(),
+        [randn(3, 4, E, dtype="float64")],
+        mapping=attention_mapping(layer, E),
+        sd_call=lambda m, x: m(x, sd_mask),
+        torch_call=lambda m, x: m(x, None if src_mask is None else torch.from_numpy(src_mask)),
+        rtol=1e-9,
+        atol=1e-10,
+    )
+
+
 def test_encoder_layer_causal():
     layer = sd.nn.TransformerEncoderLayer(E, H, FF, dropout=0.0)
     tlayer = torch.nn.TransformerEncoderLayer(E, H, FF, dropout=0.0, batch_first=True)
@@ -72,6 +102,31 @@ def test_decoder_layer(norm_first):
         mapping=attention_mapping(layer, E),
         sd_call=lambda m, t, mem: m(t, mem, tgt_is_causal=True),
         torch_call=lambda m, t, mem: m(t, mem, tgt_mask=_causal_float(4), tgt_is_causal=True),
+    )
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_decoder_layer_memory_mask_in_float64(norm_first):
+    kw = dict(dropout=0.0, layer_norm_eps=0.01, norm_first=norm_first)
+    layer = sd.nn.TransformerDecoderLayer(E, H, FF, **kw)
+    tlayer = torch.nn.TransformerDecoderLayer(E, H, FF, batch_first=True, **kw)
+    hide = np.random.default_rng(3).random((4, 6)) < 0.4
+    hide[:, 0] = False
+    check_module(
+        layer.astype(sd.f64),
+        _randomize_biases(tlayer).double(),
+        [randn(2, 4, E, dtype="float64"), randn(2, 6, E, seed=1, dtype="float64")],
+        mapping=attention_mapping(layer, E),
+        sd_call=lambda m, t, mem: m(t, mem, memory_mask=sd.from_numpy(~hide), tgt_is_causal=True),
+        torch_call=lambda m, t, mem: m(
+            t,
+            mem,
+            tgt_mask=_causal_float(4).double(),
+            memory_mask=torch.from_numpy(hide),
+            tgt_is_causal=True,
+        ),
+        rtol=1e-9,
+        atol=1e-10,
     )
 
 
@@ -113,6 +168,7 @@ def test_dropout_only_when_traced():
     assert not np.allclose(layer(x.traced()).numpy(), plain)
 
 
-def test_bad_activation():
-    with pytest.raises(ValueError, match="activation"):
-        sd.nn.TransformerEncoderLayer(E, H, activation="tanh")
+@pytest.mark.parametrize("cls", [sd.nn.TransformerEncoderLayer, sd.nn.TransformerDecoderLayer])
+def test_bad_activation_names_the_layer(cls):
+    with pytest.raises(ValueError, match=rf"^{cls.__name__}: activation must be 'relu', 'gelu'"):
+        cls(E, H, activation="tanh")

@@ -182,6 +182,21 @@ def test_gradients_match_central_differences(fn, shapes):
             ),
             r"conv_transpose2d: .*output size -1 < 1 along axis 2",
         ),
+        # NOTE: an empty kernel once gave a (2, 6, 9, 9) output of biases from an 8x8 input
+        (
+            lambda: sd.nn.Conv2d(4, 6, (3, 0))(sd.ones((2, 4, 8, 8))),
+            r"conv2d: shapes \(2, 4, 8, 8\) and \(6, 4, 3, 0\): the kernel size at axis 3 of "
+            r"the weight is 0; it must be at least 1",
+        ),
+        (
+            lambda: sd.ops.conv1d(sd.ones((2, 4, 8)), sd.ones((6, 4, 0))),
+            r"conv1d: shapes \(2, 4, 8\) and \(6, 4, 0\): the kernel size at axis 2",
+        ),
+        (
+            lambda: sd.ops.conv_transpose2d(sd.ones((1, 4, 4, 4)), sd.ones((4, 2, 0, 3))),
+            r"conv_transpose2d: shapes \(1, 4, 4, 4\) and \(4, 2, 0, 3\): the kernel size "
+            r"at axis 2",
+        ),
     ],
 )
 def test_errors_name_op_shapes_and_axis(call, message):

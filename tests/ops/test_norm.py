@@ -67,6 +67,7 @@ def test_layer_norm_central_differences():
         ((2, 3, 5), (4,), None, r"layer_norm: shapes \(2, 3, 5\) and \(4,\): .*axis -1"),
         ((2, 3, 5), (2, 5), None, r"layer_norm: shapes \(2, 3, 5\) and \(2, 5\): .*axis -2"),
         ((5,), (2, 5), None, r"layer_norm: .*normalized_shape has 2 dims but must have 1 to 1"),
+        ((), (5,), None, r"layer_norm: .*has 1 dims but the input is a scalar, with no axis"),
         ((2, 5), (5,), (4,), r"layer_norm: shapes \(2, 5\) and \(4,\): weight size 4 at axis 0"),
         ((2, 5), (5,), (1, 5), r"layer_norm: shapes \(2, 5\) and \(1, 5\): weight has rank 2"),
     ],

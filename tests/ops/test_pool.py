@@ -92,3 +92,13 @@ def test_max_pool2d_window_of_minus_inf_sends_the_gradient_to_a_real_cell_like_t
         lambda t: torch.nn.functional.max_pool2d(t, 3, 2, 1),
         [x],
     )
+
+
+@pytest.mark.parametrize("k,s,p", [(2, None, 0), (3, 1, 1), ((2, 3), (1, 2), (1, 1))])
+def test_avg_pool2d_of_integers_truncates_as_torch(k, s, p):
+    """torch's integer mean divides the sum and truncates toward 0; it met NumPy's casting
+    rule here ("Cannot cast ufunc 'multiply' output from float64 to int64")."""
+    x = np.random.default_rng(0).integers(-9, 9, (2, 3, 5, 6))
+    compare(lambda a: sd.ops.avg_pool2d(a, k, s, p), lambda t: F.avg_pool2d(t, k, s, p), [x])
+    with pytest.raises(TypeError, match=r"^avg_pool2d: x must be a number tensor, not bool"):
+        sd.ops.avg_pool2d(sd.tensor(x > 0), k, s, p)

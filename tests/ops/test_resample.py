@@ -26,9 +26,23 @@ ADAPTIVE = [
 ]
 
 
-@pytest.mark.parametrize("shape,out", [((1, 2, 4, 6), (2, 3)), ((1, 1, 6, 6), 1)])
-def test_adaptive_max_pool_sends_ties_to_the_first_maximum_like_torch(shape, out):
-    x = np.zeros(shape, dtype="float32")  # NOTE: every window all ties
+@pytest.mark.parametrize(
+    "shape,out",
+    [
+        ((1, 2, 4, 6), (2, 3)),
+        ((1, 1, 6, 6), 1),
+        # NOTE: windows that are not a plain pool's tiles take the passes along each axis,
+        # which sent a tie to the first row of the first column holding the maximum
+        ((1, 2, 7, 5), (3, 2)),
+        ((2, 9, 7), 3),
+        ((1, 1, 24, 24), 2),
+    ],
+)
+@pytest.mark.parametrize("fill", ["zeros", "integers"])
+def test_adaptive_max_pool_sends_ties_to_the_first_maximum_like_torch(shape, out, fill):
+    # NOTE: zeros tie every window; small integers tie some cells of some
+    rng = np.random.default_rng(1)
+    x = np.zeros(shape) if fill == "zeros" else rng.integers(-2, 3, shape).astype(float)
     compare(
         lambda a: sd.ops.adaptive_max_pool2d(a, out),
         lambda t: F.adaptive_max_pool2d(t, out),
@@ -77,6 +91,64 @@ def test_interpolate_matches_torch(mode, align, shape, kw, dtype):
         lambda t: F.interpolate(t, mode=mode, **kw, **extra),
         [randn(*shape, dtype=dtype)],
     )
+
+
+@pytest.mark.parametrize(
+    "shape,factor", [((2, 3, 5), 1.03), ((2, 3, 4), 2.07), ((1, 2, 7), 1.08), ((1, 1, 4, 5), 1.1)]
+)
+def test_nearest_by_a_factor_whose_size_is_kept_or_doubled_matches_torch(shape, factor):
+    """torch's 1-d kernel scales every index by the factor (1.03 of 5 entries picks
+    `[0, 0, 1, 2, 3]`), its 2-d one copies or halves it when the size is kept or doubled; the
+    1-d form took the 2-d shortcut. torch's 1-d backward takes the shortcut all the same,
+    which is not the gradient of its forward: the gradient is checked by differences."""
+    x = randn(*shape, dtype="float64")
+    factors = factor if len(shape) == 3 else (1.0, factor)
+    compare(
+        lambda a: sd.ops.interpolate(a, scale_factor=factors),
+        lambda t: torch.nn.functional.interpolate(t, scale_factor=factors),
+        [x],
+        grad=False,
+    )
+    central_difference(lambda a: sd.ops.interpolate(a, scale_factor=factors), [x])
+
+
+@pytest.mark.parametrize(
+    "call,torch_call,message",
+    [
+        (
+            lambda x: sd.ops.adaptive_avg_pool2d(x, 3),
+            lambda t: F.adaptive_avg_pool2d(t, 3),
+            r"^adaptive_avg_pool2d: x must be a float tensor, not int64",
+        ),
+        (
+            lambda x: sd.ops.adaptive_avg_pool2d(x, (4, 4)),
+            lambda t: F.adaptive_avg_pool2d(t, (4, 4)),
+            r"^adaptive_avg_pool2d: x must be a float tensor, not int64",
+        ),
+        (
+            lambda x: sd.ops.interpolate(x, scale_factor=1.5, mode="bilinear"),
+            lambda t: F.interpolate(t, scale_factor=1.5, mode="bilinear"),
+            r"^interpolate: x must be a float tensor with mode='bilinear', not int64",
+        ),
+    ],
+)
+def test_means_and_blends_of_integers_are_refused_as_in_torch(call, torch_call, message):
+    """They gave float64 (windows of another size), int64 truncated (a plain pool's tiles) or
+    zeros (bilinear) by the path taken; torch refuses integers for them."""
+    x = np.arange(2 * 36).reshape(2, 1, 6, 6)
+    with pytest.raises((RuntimeError, NotImplementedError)):
+        torch_call(torch.from_numpy(x))
+    with pytest.raises(TypeError, match=message):
+        call(sd.tensor(x))
+
+
+def test_bfloat16_is_a_float_to_the_adaptive_mean():
+    """bfloat16's NumPy kind is "V", not "f": the integer check must know it by name."""
+    x = randn(1, 2, 5, 4)
+    got = sd.ops.adaptive_avg_pool2d(sd.from_numpy(x).astype(sd.bf16), (3, 2)).numpy()
+    want = F.adaptive_avg_pool2d(torch.from_numpy(x).bfloat16(), (3, 2)).float().numpy()
+    assert got.dtype.name == "bfloat16"
+    np.testing.assert_allclose(got.astype("float32"), want, rtol=2e-2, atol=1e-2)
 
 
 def test_gradients_by_differences():

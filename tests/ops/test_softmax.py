@@ -66,6 +66,26 @@ def test_axis_out_of_range_is_a_shape_error(name):
         getattr(sd.ones((2, 3)), name)(2)
 
 
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_an_integer_input_is_a_type_error_as_in_torch(name):
+    """softmax met it in NumPy's `exp(out=...)` ("Cannot cast ufunc 'exp' output"), and
+    log_softmax gave float64 for an int64 input typed as int64; torch refuses both."""
+    x = np.array([[1, 2, 3], [0, 0, 1]])
+    with pytest.raises((RuntimeError, NotImplementedError)):
+        getattr(torch, name)(torch.from_numpy(x), -1)
+    with pytest.raises(TypeError, match=rf"^{name}: x must be a float tensor, not int64"):
+        getattr(sd.tensor(x), name)(-1)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_bfloat16_is_a_float(name):
+    x = randn(3, 4)
+    got = getattr(sd.from_numpy(x).astype(sd.bf16), name)(-1).numpy()
+    want = getattr(torch, name)(torch.from_numpy(x).bfloat16(), -1).float().numpy()
+    assert got.dtype.name == "bfloat16"
+    np.testing.assert_allclose(got.astype("float32"), want, rtol=2e-2, atol=1e-2)
+
+
 def test_registered_with_axis_static():
     for name in ["softmax", "log_softmax"]:
         assert sd.ops.REGISTRY[name].statics == ("axis",)

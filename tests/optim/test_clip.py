@@ -47,12 +47,32 @@ def run(clip: str, arg: float, dtype: str, **kw: Any) -> tuple[dict[str, Any], l
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize(
-    "max_norm,norm_type", [(0.5, 2.0), (2.0, 1.0), (0.3, math.inf), (1e3, 2.0)]
+    "max_norm,norm_type",
+    [(0.5, 2.0), (2.0, 1.0), (0.3, math.inf), (1e3, 2.0), (0.3, 3.0), (0.3, 0.5)],
 )
 def test_clip_grad_norm_matches_torch(max_norm, norm_type, dtype):
     _, norms = run("norm", max_norm, dtype, norm_type=norm_type)
     if max_norm < 1:
         assert max(norms) > max_norm, "the test must clip"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("norm_type", [0.0, -1.0, -2.5, -math.inf])
+@pytest.mark.parametrize("zero", [True, False], ids=["a zero entry", "no zero"])
+def test_clip_grad_norm_of_every_order_torch_takes(norm_type, zero, dtype):
+    """torch's `vector_norm` orders: 0 counts the nonzero entries, -inf is the smallest
+    magnitude, a negative order is 0 once any entry is 0."""
+    first = 0.0 if zero else 0.2
+    values = [np.array([[1.0, -2.0], [0.5, 3.0]], dtype), np.array([first, 4.0], dtype)]
+    params = [sd.from_numpy(a.copy()) for a in values]
+    grads = ((params[0].traced() ** 2).sum() + (params[1].traced() ** 2).sum()).backward()
+    tparams = [torch.from_numpy(a.copy()).requires_grad_() for a in values]
+    sum((p**2).sum() for p in tparams).backward()
+    want = torch.nn.utils.clip_grad_norm_(tparams, 0.7, norm_type=norm_type, foreach=False)
+    got = clip_grad_norm(params, grads, 0.7, norm_type=norm_type)
+    np.testing.assert_allclose(got, float(want), **TOL[dtype])
+    for p, t in zip(params, tparams, strict=True):
+        np.testing.assert_allclose(grads[p].numpy(), t.grad.numpy(), **TOL[dtype])
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

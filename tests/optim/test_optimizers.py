@@ -87,6 +87,23 @@ CASES = [
     (Adagrad, torch.optim.Adagrad, dict(lr=0.1)),
     (Adagrad, torch.optim.Adagrad, dict(lr=0.2, lr_decay=0.05, weight_decay=0.1, eps=1e-6)),
     (Adagrad, torch.optim.Adagrad, dict(lr=0.05, initial_accumulator_value=0.5)),
+    (Sgd, torch.optim.SGD, dict(lr=0.05, momentum=0.9, nesterov=True)),
+    (Sgd, torch.optim.SGD, dict(lr=0.05, momentum=0.9, dampening=1.0)),
+    (Sgd, torch.optim.SGD, dict(lr=0.05, weight_decay=0.3)),
+    (Adam, torch.optim.Adam, dict(lr=0.05, weight_decay=0.2, amsgrad=True)),
+    (Adam, torch.optim.Adam, dict(lr=0.05, betas=(0.0, 0.5))),
+    (AdamW, torch.optim.AdamW, dict(lr=0.05, betas=(0.2, 0.7), eps=1e-3, weight_decay=0.0)),
+    (
+        RMSprop,
+        torch.optim.RMSprop,
+        dict(lr=0.01, alpha=0.5, centered=True, weight_decay=0.1, momentum=0.3),
+    ),
+    (RMSprop, torch.optim.RMSprop, dict(lr=0.01, alpha=0.0)),
+    (
+        Adagrad,
+        torch.optim.Adagrad,
+        dict(lr=0.1, lr_decay=0.2, weight_decay=0.3, initial_accumulator_value=0.2),
+    ),
 ]
 
 
@@ -105,6 +122,85 @@ def test_matches_torch_over_20_steps(
         assert not np.allclose(want[name], start[name]), "the test must move the parameters"
         rtol, atol = TOL[dtype]["rtol"], TOL[dtype]["atol"]
         np.testing.assert_allclose(got[name], want[name], rtol=rtol, atol=atol, err_msg=name)
+
+
+def run_both(
+    sd_opt: Any, torch_opt: Any, dtype: str, steps: int, skipped: Callable[[int], set[str]], lr: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`steps` of both, leaving out of step `i` the parameters `skipped(i)` (torch: no `grad`)
+    and setting the learning rate `lr(i)` before it (torch: its `param_groups`); `sd_opt` is
+    called with the step for the optimizer to use (so that a test can swap it)."""
+    params = {name: sd.from_numpy(a.copy()) for name, a in initial(dtype).items()}
+    tparams = {n: torch.from_numpy(a.copy()).requires_grad_() for n, a in initial(dtype).items()}
+    x, t = data(dtype)
+    topt = torch_opt(list(tparams.values()))
+    for i in range(steps):
+        opt = sd_opt(i)
+        opt.set_lr(lr(i))
+        for group in topt.param_groups:
+            group["lr"] = lr(i)
+        grads = sd_grads(params, x, t)
+        topt.zero_grad(set_to_none=True)
+        sd_loss(tparams, torch.from_numpy(x), torch.from_numpy(t)).backward()
+        for name in skipped(i):
+            tparams[name].grad = None
+        opt.update({n: p for n, p in params.items() if n not in skipped(i)}, grads)
+        topt.step()
+    return {n: p.numpy() for n, p in params.items()}, {
+        n: p.detach().numpy() for n, p in tparams.items()
+    }
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    "sd_cls, torch_cls, kwargs", CASES, ids=[f"{c[0].__name__}-{c[2]}" for c in CASES]
+)
+def test_skipped_parameters_and_changing_rates_match_torch(
+    sd_cls: Any, torch_cls: Any, kwargs: dict[str, Any], dtype: str
+) -> None:
+    """A parameter left out of a step keeps its state and its step count (`b` in every third
+    step, `w` in the first two), as torch skips a parameter whose `grad` is None; the rate
+    halves every four steps, as a scheduler sets it."""
+    opt = sd_cls(**kwargs)
+    got, want = run_both(
+        lambda i: opt,
+        lambda ps: torch_cls(ps, foreach=False, **kwargs),
+        dtype,
+        STEPS,
+        lambda i: {"b"} if i % 3 == 1 else {"w"} if i < 2 else set(),
+        lambda i: kwargs["lr"] * 0.5 ** (i // 4),
+    )
+    for name in want:
+        np.testing.assert_allclose(got[name], want[name], **TOL[dtype], err_msg=name)
+
+
+@pytest.mark.parametrize(
+    "sd_cls, torch_cls, kwargs", CASES, ids=[f"{c[0].__name__}-{c[2]}" for c in CASES]
+)
+def test_state_dict_round_trip_mid_run_continues_as_torch(
+    sd_cls: Any, torch_cls: Any, kwargs: dict[str, Any]
+) -> None:
+    """Every few steps the state goes through `state_dict()` into a new optimizer (made with
+    other hyperparameters, which the state restores), which takes over; torch runs on."""
+    opts = [sd_cls(**kwargs)]
+
+    def swap(i: int) -> Any:
+        if i in (3, 8, 9):
+            fresh = sd_cls(lr=1.0)
+            fresh.load_state_dict(opts[-1].state_dict())
+            opts.append(fresh)
+        return opts[-1]
+
+    got, want = run_both(
+        swap,
+        lambda ps: torch_cls(ps, foreach=False, **kwargs),
+        "float64",
+        12,
+        lambda i: {"v"} if i == 5 else set(),
+        lambda i: kwargs["lr"],
+    )
+    for name in want:
+        np.testing.assert_allclose(got[name], want[name], **TOL["float64"], err_msg=name)
 
 
 # ---- a real model: an MLP through sd.nn, against the same MLP in torch.nn ---------------

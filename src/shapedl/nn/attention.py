@@ -202,6 +202,18 @@ class MultiHeadAttention(Module, Generic[Em, Hn, Kd, Vd]):
         """Attend from `query` to `key`/`value` (both default to `query`: self-attention)."""
         key = query if key is None else key
         value = key if value is None else value
+        # NOTE: the plugin's rule, before any work: the form with dropout meets a mask of the
+        # wrong shape only in a NumPy broadcast, which names nothing
+        _attention_shape(
+            query.shape,
+            key.shape,
+            value.shape,
+            None if mask is None else mask.shape,
+            self.embed_dim,
+            self.num_heads,
+            self.k_proj.in_features,
+            self.v_proj.in_features,
+        )
         q = self._heads(self.q_proj(query))
         k = self._heads(self.k_proj(key))
         v = self._heads(self.v_proj(value))
@@ -231,7 +243,13 @@ class MultiHeadAttention(Module, Generic[Em, Hn, Kd, Vd]):
             additive = xp.where(mask.data, additive, -xp.inf)
         elif mask is not None:
             additive = additive + mask.data
-        weights = softmax(scores + Tensor(additive.astype(dtype), q.device), -1)
+        # NOTE: a query that sees no key gets zero weights (and no gradient), as in the op and
+        # in torch, not softmax's nan, which would reach every gradient
+        seen = xp.isfinite(additive).any(axis=-1, keepdims=True)
+        additive = xp.where(seen, additive, 0).astype(dtype)
+        weights = softmax(scores + Tensor(additive, q.device), -1)
+        if not seen.all():
+            weights = weights * Tensor(seen.astype(dtype), q.device)
         return matmul(dropout(weights, self.dropout), v)
 
     def extra_repr(self) -> str:

@@ -64,9 +64,9 @@ def check_groups(name: str, in_channels: Dim, out_channels: Dim, groups: Dim) ->
     """The groups divide both channel counts (where they are numbers); a `ShapeError`, which is
     a `ValueError`, as PyTorch raises."""
     counts = (in_channels, out_channels)
-    if isinstance(groups, int) and any(
-        isinstance(c, int) and (groups < 1 or c % groups) for c in counts
-    ):
+    if isinstance(groups, int) and groups < 1:  # NOTE: not "divisible by groups=0"
+        raise ShapeError(f"{name}: groups={groups} must be a positive int")
+    if isinstance(groups, int) and any(isinstance(c, int) and c % groups for c in counts):
         raise ShapeError(
             f"{name}: in_channels={in_channels} and out_channels={out_channels} must both be "
             f"divisible by groups={groups}"

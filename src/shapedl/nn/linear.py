@@ -35,11 +35,12 @@ Bs = TypeVarTuple("Bs")
 
 def width_error(x: Sequence[object], out_features: object, in_features: object) -> ShapeError:
     """`Linear` on an input whose last axis is not `in_features` wide (the mypy plugin's too)."""
-    return shape_error(
-        "Linear",
-        [x, (out_features, in_features)],
-        f"input width {x[-1] if x else None} at axis -1 differs from in_features {in_features}",
+    why = (
+        f"input width {x[-1]} at axis -1 differs from in_features {in_features}"
+        if x
+        else f"a scalar input has no axis -1 of in_features {in_features} to transform"
     )
+    return shape_error("Linear", [x, (out_features, in_features)], why)
 
 
 def linear_shape(x: Shape, in_features: DimValue, out_features: DimValue) -> Shape:

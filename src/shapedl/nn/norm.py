@@ -139,6 +139,12 @@ class _BatchNorm(Module, Generic[C]):
         *,
         device: Device | None = None,
     ) -> None:
+        if not isinstance(momentum, int | float) or not 0 <= momentum <= 1:
+            # NOTE: PyTorch's momentum=None averages every batch alike, by a count of batches
+            # this state does not keep; refused here rather than failing mid-forward
+            raise ValueError(
+                f"{type(self).__name__}: momentum={momentum!r} must be a number in [0, 1]"
+            )
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -165,7 +171,12 @@ class BatchNorm1d(_BatchNorm[C], init=False):
 
     In training (a traced input) it normalizes with the batch's statistics and updates
     `running_mean`/`running_var` (`momentum` is the new batch's weight, the variance
-    unbiased, as in PyTorch); in inference it uses the running statistics.
+    unbiased, as in PyTorch); in inference it uses the running statistics. Without them
+    (`track_running_stats=False`) it always uses the batch's. `momentum` is a number in
+    [0, 1]: PyTorch's `None` (the plain average of every batch so far) is not offered.
+
+    Raises:
+        ValueError: for a `momentum` that is not a number in [0, 1].
 
     Shape:
         `(N, C) -> (N, C)`, `(N, C, L) -> (N, C, L)`

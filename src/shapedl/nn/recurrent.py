@@ -22,6 +22,7 @@ from shapedl.nn.module import Module
 from shapedl.nn.registry import register_layer
 from shapedl.ops.creation import zeros
 from shapedl.ops.dropout import dropout
+from shapedl.ops.elementwise import same_dtype
 from shapedl.ops.join import stack
 from shapedl.ops.matmul import matmul
 from shapedl.ops.movement import reshape, transpose
@@ -101,8 +102,8 @@ class _Recurrent(Module, Generic[In, H, L]):
                 f"{name}: input_size={input_size}, hidden_size={hidden_size} and "
                 f"num_layers={num_layers} must be >= 1"
             )
-        if not 0 <= dropout < 1:
-            raise ValueError(f"{name}: dropout={dropout} must be in [0, 1)")
+        if not 0 <= dropout <= 1:  # NOTE: 1, as torch: the layers above see zeros in training
+            raise ValueError(f"{name}: dropout={dropout} must be in [0, 1]")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.dropout = bias, dropout
         rows = self.gates * hidden_size
@@ -144,8 +145,16 @@ class _Recurrent(Module, Generic[In, H, L]):
             )
         if x.shape[1] == 0:
             raise self._error([x.shape], "the sequence at axis 1 is empty")
+        if not isinstance(states, tuple | list) or len(states) != len(self.state_names):
+            got = f"{len(states)} tensors" if isinstance(states, tuple | list) else "a tensor"
+            raise TypeError(
+                f"{type(self).__name__}: the initial state must be "
+                f"({', '.join(self.state_names)}), got {got}"
+            )
         want = (self.num_layers, x.shape[0], self.hidden_size)
         for name, s in zip(self.state_names, states, strict=True):
+            if s is not None:  # NOTE: no silent promotion (a float64 h0 gave float32 states)
+                same_dtype(type(self).__name__, weight, s, data=1, name=name)
             if s is not None and s.shape != want:
                 axis = next((a for a in range(3) if a >= s.ndim or s.shape[a] != want[a]), 0)
                 raise self._error(

@@ -53,14 +53,16 @@ Mask = Tensor[Any, Any, Any] | None
 Activation = str | Callable[[Any], Any]
 
 
-def _activation(activation: Activation) -> Callable[[Any], Any]:
+def _activation(layer: str, activation: Activation) -> Callable[[Any], Any]:
     if activation == "relu":
         return ReLU()
     if activation == "gelu":
         return GELU()
     if callable(activation):
         return activation
-    raise ValueError(f"activation must be 'relu', 'gelu' or a callable, got {activation!r}")
+    raise ValueError(
+        f"{layer}: activation must be 'relu', 'gelu' or a callable, got {activation!r}"
+    )
 
 
 def _record(d_model: DimValue, norm_first: object = False, **_: object) -> dict[str, object]:
@@ -130,7 +132,7 @@ class _Layer(Module):
         self.linear1 = Linear(d_model, dim_feedforward, bias, device=device)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias, device=device)
-        self.activation = _activation(activation)
+        self.activation = _activation(type(self).__name__, activation)
         # NOTE: PyTorch's order, which `repr` and `parameters()` follow: the norms, then dropouts;
         # a norm and a dropout for each sublayer (the attentions and the feed-forward block)
         sublayers = range(1, len(self.attentions) + 2)

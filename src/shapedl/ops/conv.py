@@ -46,6 +46,11 @@ def _check_rank(op: str, shapes: list[Shape], x: Shape, w: Shape, nd: int) -> No
         raise shape_error(op, shapes, f"the input must have rank {nd + 2} {names}, not {len(x)}")
     if len(w) != nd + 2:
         raise shape_error(op, shapes, f"the weight must have rank {nd + 2}, not {len(w)}")
+    for i, k in enumerate(w[2:], 2):
+        # NOTE: an empty kernel would give an output of biases, larger than the input
+        if isinstance(k, int) and k < 1:
+            why = f"the kernel size at axis {i} of the weight is {k}; it must be at least 1"
+            raise shape_error(op, shapes, why)
 
 
 def _check_groups(op: str, shapes: list[Shape], groups: object, channels: Dim, what: str) -> Dim:

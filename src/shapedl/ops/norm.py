@@ -95,9 +95,9 @@ def layer_norm_rule(
     norm = _as_shape(normalized_shape)
     k = len(norm)
     if k == 0 or k > len(x):
-        raise shape_error(
-            op, [x, norm], f"normalized_shape has {k} dims but must have 1 to {len(x)}"
-        )
+        # NOTE: not "must have 1 to 0" for a scalar
+        limit = f"must have 1 to {len(x)}" if x else "the input is a scalar, with no axis"
+        raise shape_error(op, [x, norm], f"normalized_shape has {k} dims but {limit}")
     for i in range(-k, 0):
         if dims.same(x[i], norm[i]) is False:
             raise shape_error(

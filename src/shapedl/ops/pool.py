@@ -207,9 +207,11 @@ def _torch_argmax(
 def avg_pool2d(
     x: Tensor[Any, DT, Any], kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0
 ) -> Tensor[Any, DT, Any]:
-    """The mean over each `kernel_size` window; padded zeros count (PyTorch's default).
+    """The mean over each `kernel_size` window; padded zeros count (PyTorch's default). An
+    integer input gives PyTorch's integer mean: the sum divided, truncated toward 0.
 
-    Args, Raises and Shape as in `max_pool2d`, except that the padding is zeros.
+    Args, Raises and Shape as in `max_pool2d`, except that the padding is zeros (and a bool
+    input is a `TypeError`).
 
     Example:
         >>> import shapedl as sd
@@ -217,10 +219,15 @@ def avg_pool2d(
         [[[[2.5, 4.5], [10.5, 12.5]]]]
     """
     xp = x.xp
+    if x.data.dtype.kind == "b":
+        pool_rule("avg_pool2d", x.shape, kernel_size, stride, padding)
+        raise TypeError("avg_pool2d: x must be a number tensor, not bool")
     win, parts, out = _start(xp, x.data, "avg_pool2d", kernel_size, stride, padding, 0)
     for part in parts[1:]:
         out += part
     scale = 1 / len(parts)
+    if out.dtype.kind in "iu":  # NOTE: torch's mean of integers: the sum, divided toward 0
+        return record(xp.sign(out) * (xp.abs(out) // len(parts)), (x,), lambda g: (None,))
     out *= scale
 
     def vjp(g: Array) -> tuple[Array]:

@@ -24,7 +24,7 @@ from shapedl.errors import shape_error
 from shapedl.ops.pool import avg_pool2d, max_pool2d
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
-from shapedl.types import DT, TT
+from shapedl.types import DT, FLOATS, TT
 
 __all__ = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "interpolate"]
 
@@ -142,7 +142,16 @@ def _adaptive(
     tiled = _tiled(op, x, h, w)
     if tiled is not None:
         return tiled
-    return _along(_along(x, x.ndim - 2, make(x.xp, h)), x.ndim - 1, make(x.xp, w))
+    # NOTE: along W, then H: of tied maxima the first row's first wins, as in PyTorch's
+    # row-major scan of the window (H first picked the first column's first)
+    return _along(_along(x, x.ndim - 1, make(x.xp, w)), x.ndim - 2, make(x.xp, h))
+
+
+def _floats(op: str, x: Tensor[Any, Any, Any], how: str = "") -> None:
+    """A `TypeError` for an integer or bool `x`, as PyTorch's: a mean or a blend of integers
+    came out in float64 (or truncated to int64, or zeros) by the path taken."""
+    if str(x.data.dtype) not in FLOATS:  # NOTE: bfloat16's NumPy kind is "V"
+        raise TypeError(f"{op}: x must be a float tensor{how}, not {x.data.dtype}")
 
 
 def _tiled(op: str, x: Tensor[Any, Any, Any], h: int, w: int) -> Tensor[Any, Any, Any] | None:
@@ -176,6 +185,7 @@ def adaptive_avg_pool2d(x: Tensor[Any, DT, TT], output_size: Size2) -> Tensor[An
     Raises:
         ShapeError: when `x` is not 3-d or 4-d, a size is not positive, or an empty axis is
             pooled.
+        TypeError: for an integer or bool `x` (as PyTorch).
 
     Shape:
         `(N, C, H, W) -> (N, C, h, w)` with `output_size=(h, w)`; also `(C, H, W)`.
@@ -185,6 +195,7 @@ def adaptive_avg_pool2d(x: Tensor[Any, DT, TT], output_size: Size2) -> Tensor[An
         >>> sd.ops.adaptive_avg_pool2d(sd.ones((2, 3, 7, 5)), (2, 1)).shape
         (2, 3, 2, 1)
     """
+    _floats("adaptive_avg_pool2d", x)
     return _adaptive("adaptive_avg_pool2d", x, output_size, _avg_pass)
 
 
@@ -256,12 +267,14 @@ def interpolate_rule(
     return (*x[:2], *out)
 
 
-def _nearest(xp: Any, n: int, m: int, scale: float | None) -> Array:
-    """PyTorch's `nearest_idx`, in its float32 arithmetic."""
-    if m == n:
-        return xp.arange(m)[:, None]
-    if m == 2 * n:
-        return (xp.arange(m) >> 1)[:, None]
+def _nearest(xp: Any, n: int, m: int, scale: float | None, rank: int) -> Array:
+    """PyTorch's `nearest_idx`, in its float32 arithmetic.
+
+    NOTE: PyTorch's 2-d kernel copies or halves the index where the sizes are equal or
+    doubled whatever the factor; its 1-d kernel always scales by the factor (`scale_factor`
+    1.03 of 5 entries picks `[0, 0, 1, 2, 3]`)."""
+    if (m == n or m == 2 * n) and (rank == 4 or scale is None):
+        return (xp.arange(m) >> (m != n))[:, None]
     f32 = xp.float32
     s = f32(1.0 / scale) if scale else f32(n) / f32(m)
     src = xp.floor(xp.arange(m).astype(f32) * s).astype("int64")
@@ -311,6 +324,7 @@ def interpolate(
         ShapeError: when the input's rank does not suit `mode`, both or neither of `size` and
             `scale_factor` are given, or a size or factor is not positive.
         ValueError: for another mode, or `align_corners` with `mode="nearest"`.
+        TypeError: for an integer or bool `x` with `mode="bilinear"` (as PyTorch).
 
     Shape:
         `(N, C, H, W) -> (N, C, h, w)` with `size=(h, w)`; `(N, C, L) -> (N, C, l)`.
@@ -325,6 +339,8 @@ def interpolate(
     if align_corners and mode == "nearest":
         raise ValueError("interpolate: align_corners applies to mode='bilinear' only")
     shape = interpolate_rule("interpolate", x.shape, size, scale_factor, mode, align_corners)
+    if mode == "bilinear":
+        _floats("interpolate", x, " with mode='bilinear'")
     scales = _per_axis(scale_factor, x.ndim - 2)
     if mode == "nearest":
         factors = _repeats(x, cast(tuple[int, ...], shape), scales)
@@ -334,7 +350,7 @@ def interpolate(
     for axis in range(2, x.ndim):
         n, m, sf = x.shape[axis], cast(int, shape[axis]), scales[axis - 2]
         if mode == "nearest":
-            run = _weighted_pass(x.xp, _nearest(x.xp, n, m, sf), None)
+            run = _weighted_pass(x.xp, _nearest(x.xp, n, m, sf, x.ndim), None)
         else:
             run = _weighted_pass(x.xp, *_linear(x.xp, n, m, sf, align_corners, x.data.dtype))
         out = _along(out, axis, run)
@@ -348,7 +364,7 @@ def _repeats(x: Tensor[Any, Any, Any], shape: tuple[int, ...], scales: tuple[Any
         n, m = x.shape[axis], shape[axis]
         if n == 0 or m % n:
             return None
-        picked = _nearest(x.xp, n, m, scales[axis - 2])[:, 0]
+        picked = _nearest(x.xp, n, m, scales[axis - 2], x.ndim)[:, 0]
         if not bool((picked == x.xp.arange(m) // (m // n)).all()):
             return None
         factors.append(m // n)

@@ -14,7 +14,7 @@ from shapedl.dims import Shape
 from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
-from shapedl.types import DT, TT, S
+from shapedl.types import DT, FLOATS, TT, S
 
 __all__ = ["log_softmax", "softmax"]
 
@@ -28,6 +28,8 @@ def softmax_rule(op: str, x: Shape, axis: int = -1) -> Shape:
 def _shifted(op: str, x: Tensor[Any, Any, Any], axis: int) -> tuple[int, Array]:
     """The axis as an index, and `x` minus its max along it (every entry <= 0)."""
     softmax_rule(op, x.shape, axis)
+    if str(x.data.dtype) not in FLOATS:  # NOTE: as torch; NumPy would compute it in float64
+        raise TypeError(f"{op}: x must be a float tensor, not {x.data.dtype}")
     ax = dims.normalize_axis(op, axis, x.shape)
     return ax, x.data - x.data.max(axis=ax, keepdims=True)
 
@@ -39,6 +41,7 @@ def softmax(x: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
 
     Raises:
         ShapeError: when `axis` is out of range.
+        TypeError: for an integer or bool `x` (as PyTorch).
 
     Example:
         >>> import shapedl as sd
@@ -70,6 +73,7 @@ def log_softmax(x: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
 
     Raises:
         ShapeError: when `axis` is out of range.
+        TypeError: for an integer or bool `x` (as PyTorch).
 
     Example:
         >>> import shapedl as sd

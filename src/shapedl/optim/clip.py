@@ -31,10 +31,17 @@ def _present(params: Params, grads: Gradients) -> list[tuple[Tensor[Any, Any, An
 
 
 def _norm(xp: Any, g: Array, ord: float) -> Array:
+    """`torch.linalg.vector_norm(g, ord)` of every entry, in `g`'s dtype: 0 counts the nonzero
+    entries, +-inf is the largest or smallest magnitude, a negative order is 0 where any
+    entry is 0 (`0 ** ord` is inf)."""
     a = xp.abs(g)
+    if not a.size:
+        return xp.zeros((), a.dtype)
     if math.isinf(ord):
-        return a.max() if a.size else xp.zeros((), a.dtype)
-    return (a**ord).sum() ** (1 / ord) if ord != 2 else xp.sqrt((a * a).sum())
+        return a.max() if ord > 0 else a.min()
+    if ord == 0:
+        return (a != 0).sum().astype(a.dtype)
+    return xp.sqrt((a * a).sum()) if ord == 2 else (a**ord).sum() ** (1 / ord)
 
 
 def clip_grad_norm(
@@ -54,7 +61,9 @@ def clip_grad_norm(
         params: a model (anything with `parameters()`), a dict of tensors, or a list.
         grads: what `loss.backward()` returned; changed for those parameters.
         max_norm: the largest total norm kept, >= 0.
-        norm_type: the norm's order (2.0; `math.inf` for the largest absolute value).
+        norm_type: the norm's order, any that `torch.linalg.vector_norm` takes (2.0;
+            `math.inf` for the largest absolute value, `-math.inf` the smallest, 0 the
+            count of nonzero entries).
         error_if_nonfinite: raise when the total norm is nan or infinite, instead of scaling.
 
     Returns:
@@ -76,11 +85,11 @@ def clip_grad_norm(
     found = _present(params, grads)
     if not found:
         return 0.0
-    xp = found[0][0].xp
-    norms = [float(_norm(xp, g, norm_type)) for _, g in found]
-    total = (
-        max(norms) if math.isinf(norm_type) else sum(n**norm_type for n in norms) ** (1 / norm_type)
-    )
+    xp, backend = found[0][0].xp, found[0][0].device.backend
+    with backend.quiet():  # NOTE: a negative order's `0 ** ord` is inf, quietly as in torch
+        # NOTE: torch's order of work: the norm of the gradients' norms, in their dtype
+        norms = xp.stack([_norm(xp, g, norm_type) for _, g in found])
+        total = float(_norm(xp, norms, norm_type))
     if error_if_nonfinite and not math.isfinite(total):
         raise ValueError(
             f"clip_grad_norm: the total norm of order {norm_type} of the gradients is {total}; "
