@@ -47,6 +47,19 @@ CASES = [
         [(16, N), (16, N)],
     ),
     (
+        "bilinear",
+        lambda x: sd.ops.interpolate(x, scale_factor=1.5, mode="bilinear"),
+        lambda x: F.interpolate(x, scale_factor=1.5, mode="bilinear"),
+        [(2, 4, 16, 16)],
+    ),
+    ("avg_pool", lambda x: sd.ops.avg_pool2d(x, 4), lambda x: F.avg_pool2d(x, 4), [(2, 4, 32, 32)]),
+    (
+        "adaptive_avg_pool",
+        lambda x: sd.ops.adaptive_avg_pool2d(x, (3, 5)),
+        lambda x: F.adaptive_avg_pool2d(x, (3, 5)),
+        [(2, 4, 32, 32)],
+    ),
+    (
         "cross_entropy",
         lambda x: sd.losses.cross_entropy_with_logits_loss(x, sd.tensor(TARGET)),
         lambda x: F.cross_entropy(x, torch.tensor(TARGET)),

@@ -20,6 +20,7 @@ from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import Dim, Shape
 from shapedl.errors import shape_error
+from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
 from shapedl.types import DT
@@ -204,6 +205,7 @@ def _torch_argmax(
 
 
 @register("avg_pool2d", pool_rule, statics=("kernel_size", "stride", "padding"))
+@in_f32()
 def avg_pool2d(
     x: Tensor[Any, DT, Any], kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0
 ) -> Tensor[Any, DT, Any]:

@@ -22,6 +22,7 @@ from shapedl.backend import Array
 from shapedl.dims import DYN, Dim, Shape
 from shapedl.errors import shape_error
 from shapedl.ops.pool import avg_pool2d, max_pool2d
+from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
 from shapedl.types import DT, FLOATS, TT
@@ -177,6 +178,7 @@ def _tiled(op: str, x: Tensor[Any, Any, Any], h: int, w: int) -> Tensor[Any, Any
 
 
 @register("adaptive_avg_pool2d", adaptive_pool2d_rule, statics=("output_size",))
+@in_f32()
 def adaptive_avg_pool2d(x: Tensor[Any, DT, TT], output_size: Size2) -> Tensor[Any, DT, TT]:
     """Average over PyTorch's adaptive windows, so the spatial size becomes `output_size`.
 
@@ -305,6 +307,7 @@ def _linear(
     interpolate_rule,
     statics=("size", "scale_factor", "mode", "align_corners"),
 )
+@in_f32()
 def interpolate(
     x: Tensor[Any, DT, TT],
     size: int | Sequence[int] | None = None,
