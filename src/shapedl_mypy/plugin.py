@@ -196,6 +196,7 @@ class Declared:
     any_tensor: bool = False  # `Tensor[Any, ...]` parameters: unpinned
     own: CallableType | None = None  # a user's generic signature: conflicts explained
     generic: bool = False  # tensor parameters shaped by its own type variables: union math
+    tapes: bool = False  # tensor parameters sharing its own tape variable: traced if one is
 
 
 NOTHING = Declared()
@@ -301,9 +302,11 @@ class ShapedlPlugin(Plugin):
             found = generic.unpinned(found)
         if declared.sizes:
             found = generic.bind_sizes(found)
+        if declared.tapes:
+            found = tape.mixed_tapes(found)
         if declared.arithmetic:
             found = solve.solve_arithmetic(found)
-        if found is None and not declared.arithmetic:
+        if found is None and not declared.arithmetic and not declared.tapes:
             return None
         return _safe_sig(canonical.signature(found))
 
@@ -320,6 +323,7 @@ class ShapedlPlugin(Plugin):
                     any_tensor=any(generic.has_any_tensor(t) for t in types),
                     own=None if fullname.startswith("shapedl.") else generic.own_signature(node),
                     generic=any(generic.tensor_variables(t) for t in types),
+                    tapes=any(tape.tape_variables(t) for t in types),
                 )
             except Exception:  # noqa: BLE001
                 found = NOTHING

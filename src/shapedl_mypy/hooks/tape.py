@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
-from mypy.plugin import AttributeContext, FunctionContext, MethodContext
+from collections.abc import Callable
+from typing import TypeVar
+
+from mypy.checker import TypeChecker
+from mypy.expandtype import expand_type
+from mypy.plugin import (
+    AttributeContext,
+    FunctionContext,
+    FunctionSigContext,
+    MethodContext,
+    MethodSigContext,
+)
 from mypy.typeops import make_simplified_union
-from mypy.types import Instance, LiteralType, Type, UnionType, get_proper_type
+from mypy.types import (
+    AnyType,
+    CallableType,
+    FunctionLike,
+    Instance,
+    LiteralType,
+    Overloaded,
+    Type,
+    TypeVarId,
+    TypeVarType,
+    UnionType,
+    get_proper_type,
+)
 
 from shapedl.errors import not_scalar, untraced
 from shapedl_mypy.codes import TAPE
-from shapedl_mypy.convert import TYPES, Converter, checker_named, tensor_parts
+from shapedl_mypy.convert import TYPES, Converter, any_type, checker_named, tensor_parts
+from shapedl_mypy.rules import tape_of
 
-__all__ = ["backward_hook", "drop_self_error", "sum_hook"]
+__all__ = ["backward_hook", "drop_self_error", "mixed_tapes", "sum_hook", "tape_variables"]
+
+SigC = TypeVar("SigC", FunctionSigContext, MethodSigContext)
 
 
 def backward_hook(ctx: MethodContext) -> Type:
@@ -92,3 +118,94 @@ def sum_hook(ctx: FunctionContext) -> Type:
     if not tensors or len(tensors) + len(zero) != len(items):
         return ctx.default_return_type
     return make_simplified_union(tensors)
+
+
+# ---- a user's function generic in its tape, given traced and untraced tensors --------------
+def _own_tapes(sig: CallableType) -> list[TypeVarType]:
+    """The callable's own type variables bound to `Tape` (its `TT`)."""
+    out = []
+    for tv in sig.variables:
+        upper = get_proper_type(tv.upper_bound) if isinstance(tv, TypeVarType) else None
+        if isinstance(upper, Instance) and upper.type.fullname == f"{TYPES}.Tape":
+            out.append(tv)
+    return [tv for tv in out if isinstance(tv, TypeVarType)]
+
+
+def _tape_of_formal(typ: Type) -> list[Type]:
+    """The tapes of the tensors a formal is (`Tensor[...]`, or a union's members)."""
+    t = get_proper_type(typ)
+    members = [get_proper_type(i) for i in t.items] if isinstance(t, UnionType) else [t]
+    return [p[2] for p in map(tensor_parts, members) if p is not None]
+
+
+def tape_variables(sig: Type) -> bool:
+    """Whether two tensor formals share one of the callable's own tape variables."""
+    t = get_proper_type(sig)
+    items = list(t.items) if isinstance(t, Overloaded) else [t]
+    for item in items:
+        if not isinstance(item, CallableType):
+            continue
+        own = {tv.id for tv in _own_tapes(item)}
+        tapes = [get_proper_type(a) for f in item.arg_types for a in _tape_of_formal(f)]
+        ids = [a.id for a in tapes if isinstance(a, TypeVarType) and a.id in own]
+        if len(ids) > len(set(ids)):
+            return True
+    return False
+
+
+def _actual_tapes(
+    ctx: FunctionSigContext | MethodSigContext, sig: CallableType, tv: Type
+) -> list[Type]:
+    """The types of the arguments given for the formals whose tensors have the tape `tv`."""
+    if not isinstance(ctx.api, TypeChecker):
+        return []
+    out = []
+    for i, formal in enumerate(sig.arg_types):
+        if tv not in _tape_of_formal(formal) or i >= len(ctx.args):
+            continue
+        for expr in ctx.args[i]:
+            with ctx.api.msg.filter_errors():
+                out.append(ctx.api.expr_checker.accept(expr))
+    return out
+
+
+def _mix_item(ctx: FunctionSigContext | MethodSigContext, sig: CallableType) -> CallableType:
+    formals: dict[TypeVarId, Type] = {}
+    result: dict[TypeVarId, Type] = {}
+    for tv in _own_tapes(sig):
+        actuals = _actual_tapes(ctx, sig, tv)
+        tapes = [get_proper_type(p[2]) for p in map(tensor_parts, actuals) if p is not None]
+        if len(tapes) != len(actuals) or any(isinstance(t, AnyType) for t in tapes):
+            continue
+        if len(set(tapes)) < 2:
+            continue  # NOTE: one tape for all: mypy's own solution is right
+        found = tape_of(actuals)
+        solved = checker_named(ctx.api)(found, []) if isinstance(found, str) else found
+        if solved is not None:
+            formals[tv.id], result[tv.id] = any_type(), solved
+    if not formals:
+        return sig
+    return sig.copy_modified(
+        arg_types=[expand_type(a, formals) for a in sig.arg_types],
+        ret_type=expand_type(sig.ret_type, result),
+        variables=[tv for tv in sig.variables if tv.id not in formals],
+    )
+
+
+def mixed_tapes(hook: Callable[[SigC], FunctionLike] | None) -> Callable[[SigC], FunctionLike]:
+    """A signature hook for `f(a: Tensor[S, DT, TT], b: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]`
+    given a traced and an untraced tensor: `TT` is `Traced`, as for the ops.
+
+    NOTE: mypy joins `Traced` and `NoTape` to their base `Tape` (so `f(pred, y).backward()`
+    was refused) and, inside a forward generic in its own tape, pins `TT` to it from the
+    return's context (so a `NoTape` weight was an `[arg-type]` error); at run time either
+    operand traced gives a traced result, the rule every op follows (`rules.tape_of`).
+    """
+
+    def run(ctx: SigC) -> FunctionLike:
+        sig = ctx.default_signature if hook is None else hook(ctx)
+        if isinstance(sig, Overloaded):
+            return Overloaded([_mix_item(ctx, item) for item in sig.items])
+        return _mix_item(ctx, sig) if isinstance(sig, CallableType) else sig
+
+    return run

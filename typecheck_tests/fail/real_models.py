@@ -1,0 +1,24 @@
+"""Real bugs in model-building code: still caught where the correct spellings pass."""
+
+# fmt: off
+from __future__ import annotations
+
+from typing import TypeVar
+
+import shapedl as sd
+from shapedl import Dim, Tape, Tensor, f32
+
+B = TypeVar("B", bound=Dim)
+D = TypeVar("D", bound=Dim)
+TT = TypeVar("TT", bound=Tape)
+
+
+# ---- a function generic in its tape: untraced arguments give an untraced result -------------
+def mix(a: Tensor[tuple[B, D], f32, TT], b: Tensor[tuple[B, D], f32, TT]) -> Tensor[tuple[B, D], f32, TT]:
+    return a * b.sigmoid()
+
+
+x = sd.ones((2, 4))
+mix(x, x).sum().backward()  # E: [tape] call .traced() on an input
+mix(x, x.traced()).backward()  # E: [tape] backward() needs a scalar, but the tensor has shape (2, 4)
+mix(x.traced(), sd.ones((2, 5)))  # E: [shape] mix: shapes (2, 4) and (2, 5): D is 4 at axis 1 of a but 5 at axis 1 of b

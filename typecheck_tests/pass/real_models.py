@@ -1,0 +1,70 @@
+"""Model-building code as PyTorch users port it: no error, and it runs."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+import shapedl as sd
+from shapedl import Const, Dim, Size, Tape, Tensor, f32, nn
+
+B = TypeVar("B", bound=Dim)
+D = TypeVar("D", bound=Dim)
+Z = TypeVar("Z", bound=Dim)
+TT = TypeVar("TT", bound=Tape)
+TU = TypeVar("TU", bound=Tape)
+
+
+# ---- 1. a loss generic in its tape, given the traced output and the untraced data ------------
+def vae_loss(
+    recon: Tensor[tuple[B, D], f32, TT],
+    x: Tensor[tuple[B, D], f32, TT],
+    mu: Tensor[tuple[B, Z], f32, TT],
+    logvar: Tensor[tuple[B, Z], f32, TT],
+) -> Tensor[tuple[()], f32, TT]:
+    kld = -0.5 * (1 + logvar - mu.square() - logvar.exp()).sum(axis=1).mean()
+    return sd.losses.mse_loss(recon, x) + kld
+
+
+class Vae(nn.Module, Generic[D, Z]):
+    def __init__(self, d: Size[D], z: Size[Z]) -> None:
+        self.enc = nn.Linear(d, 16)
+        self.mu = nn.Linear(16, z)
+        self.logvar = nn.Linear(16, z)
+        self.dec = nn.Linear(z, d)
+
+    def encode(
+        self, x: Tensor[tuple[B, D], f32, TT]
+    ) -> tuple[Tensor[tuple[B, Z], f32, TT], Tensor[tuple[B, Z], f32, TT]]:
+        h = self.enc(x).relu()
+        return self.mu(h), self.logvar(h)
+
+    def forward(
+        self, x: Tensor[tuple[B, D], f32, TT]
+    ) -> tuple[Tensor[tuple[B, D], f32, TT], Tensor[tuple[B, Z], f32, TT], Tensor[tuple[B, Z], f32, TT]]:
+        mu, logvar = self.encode(x)
+        z = mu + sd.randn(mu.shape) * (0.5 * logvar).exp()
+        return self.dec(z).sigmoid(), mu, logvar
+
+
+vae = Vae(12, 3)
+batch = sd.rand((4, 12))
+recon, mu, logvar = vae(batch.traced())
+step = vae_loss(recon, batch, mu, logvar)  # traced and untraced arguments: traced
+sd.optim.Adam(lr=1e-3).update(vae, step.backward())
+
+
+# ---- 2. inside a forward generic in its tape, a helper given an untraced weight --------------
+def mix(a: Tensor[tuple[B, D], f32, TT], b: Tensor[tuple[B, D], f32, TT]) -> Tensor[tuple[B, D], f32, TT]:
+    return a * b.sigmoid()
+
+
+class Gated(nn.Module):
+    def __init__(self) -> None:
+        self.gate = sd.ones((1, 4))
+
+    def forward(self, x: Tensor[tuple[B, Const[4]], f32, TU]) -> Tensor[tuple[B, Const[4]], f32, TU]:
+        return mix(x, sd.broadcast_to(self.gate, x.shape))
+
+
+gated = Gated()
+assert gated(sd.ones((2, 4)).traced()).sum().backward()[gated.gate].shape == (1, 4)
