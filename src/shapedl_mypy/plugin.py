@@ -40,6 +40,7 @@ from shapedl_mypy.hooks import (
     layers,
     movement,
     nn,
+    size_args,
     sizes,
     solve,
     spellings,
@@ -197,6 +198,7 @@ class Declared:
     own: CallableType | None = None  # a user's generic signature: conflicts explained
     generic: bool = False  # tensor parameters shaped by its own type variables: union math
     tapes: bool = False  # tensor parameters sharing its own tape variable: traced if one is
+    init: CallableType | None = None  # a class's constructor taking a `Size`: ints forgiven
 
 
 NOTHING = Declared()
@@ -277,6 +279,8 @@ class ShapedlPlugin(Plugin):
             found = generic.explain_conflicts(declared.own, found)
         if declared.any_tensor:
             found = unions.forgive_unions(found)
+        if declared.init is not None:
+            found = size_args.forgive_ints(declared.init, found)
         if found is not None or declared.arithmetic:
             found = canonical.result(found)
         if declared.generic:
@@ -317,13 +321,15 @@ class ShapedlPlugin(Plugin):
             try:
                 node = self._node(fullname)
                 types = canonical.declared(node)
+                sizes = any(generic.declares_sizes(t) for t in types)
                 found = Declared(
                     arithmetic=any(canonical.has_arithmetic(t) for t in types),
-                    sizes=any(generic.declares_sizes(t) for t in types),
+                    sizes=sizes,
                     any_tensor=any(generic.has_any_tensor(t) for t in types),
                     own=None if fullname.startswith("shapedl.") else generic.own_signature(node),
                     generic=any(generic.tensor_variables(t) for t in types),
                     tapes=any(tape.tape_variables(t) for t in types),
+                    init=size_args.constructor(node) if sizes else None,
                 )
             except Exception:  # noqa: BLE001
                 found = NOTHING

@@ -3,10 +3,10 @@
 # fmt: off
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import shapedl as sd
-from shapedl import Dim, Tape, Tensor, f32
+from shapedl import Const, Dim, Size, Tape, Tensor, f32, nn
 
 B = TypeVar("B", bound=Dim)
 D = TypeVar("D", bound=Dim)
@@ -22,3 +22,15 @@ x = sd.ones((2, 4))
 mix(x, x).sum().backward()  # E: [tape] call .traced() on an input
 mix(x, x.traced()).backward()  # E: [tape] backward() needs a scalar, but the tensor has shape (2, 4)
 mix(x.traced(), sd.ones((2, 5)))  # E: [shape] mix: shapes (2, 4) and (2, 5): D is 4 at axis 1 of a but 5 at axis 1 of b
+
+
+# ---- a module class called through a value: a literal that cannot be its size ---------------
+class Head(nn.Module, Generic[D]):
+    def __init__(self, width: Size[D]) -> None:
+        self.fc = nn.Linear(width, 2)
+
+
+def build(eight: type[Head[Const[8]]]) -> None:
+    eight(5)  # E: [arg-type] Argument 1 to "Head" has incompatible type "int"; expected "Size[Literal[8]]"
+    eight(width=5)  # E: [arg-type] Argument "width" to "Head" has incompatible type "int"
+    eight("8")  # E: [arg-type] Argument 1 to "Head" has incompatible type "str"

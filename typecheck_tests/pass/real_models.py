@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import shapedl as sd
 from shapedl import Const, Dim, Size, Tape, Tensor, f32, nn
 
 B = TypeVar("B", bound=Dim)
+C = TypeVar("C", bound=Dim)
 D = TypeVar("D", bound=Dim)
+H = TypeVar("H", bound=Dim)
 Z = TypeVar("Z", bound=Dim)
 TT = TypeVar("TT", bound=Tape)
 TU = TypeVar("TU", bound=Tape)
@@ -68,3 +70,32 @@ class Gated(nn.Module):
 
 gated = Gated()
 assert gated(sd.ones((2, 4)).traced()).sum().backward()[gated.gate].shape == (1, 4)
+
+
+# ---- 3. a module class called through a value: torchvision's `block(...)`, `cls(...)` ----------
+class Block(nn.Module, Generic[C]):
+    def __init__(self, channels: Size[C], scale: float = 1.0) -> None:
+        self.conv = nn.Conv2d(channels, channels, 3, padding=1)
+        self.scale = scale
+
+    def forward(self, x: Tensor[tuple[B, C, H, H], f32, TT]) -> Tensor[tuple[B, C, H, H], f32, TT]:
+        return x + self.conv(x).relu() * self.scale
+
+    @classmethod
+    def wider(cls, channels: int) -> Block[Any]:
+        return cls(2 * channels, scale=0.5)
+
+    def copy(self, channels: int) -> Block[Any]:
+        return type(self)(channels=channels)
+
+
+def stage(block: type[Block[Any]], channels: int, depth: int) -> list[Block[Any]]:
+    return [block(channels) for _ in range(depth)]
+
+
+eight: type[Block[Const[8]]] = Block
+blocks = [*stage(Block, 8, 2), eight(8), eight(channels=8), Block.wider(4), blocks_copy := Block(8).copy(8)]
+image = sd.randn((1, 8, 4, 4))
+for blk in blocks:
+    image = blk(image)
+assert image.shape == (1, 8, 4, 4) and blocks_copy.scale == 1.0

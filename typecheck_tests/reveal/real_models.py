@@ -3,10 +3,10 @@
 # fmt: off
 from __future__ import annotations
 
-from typing import TypeVar, reveal_type
+from typing import Any, Generic, TypeVar, reveal_type
 
 import shapedl as sd
-from shapedl import Dim, Tape, Tensor, f32
+from shapedl import Const, Dim, Size, Tape, Tensor, f32, nn
 
 B = TypeVar("B", bound=Dim)
 D = TypeVar("D", bound=Dim)
@@ -31,3 +31,19 @@ reveal_type(both(x[0], x[1].traced()))  # R: tuple[Tensor[tuple[Literal[4]], f32
 
 def inside(a: Tensor[tuple[B, D], f32, TT], w: Tensor[tuple[B, D], f32]) -> None:
     reveal_type(mix(a, w))  # R: Tensor[tuple[B, D], f32, TT]
+
+
+# ---- a module class called through a value: its sizes from the value's type, or the class's --
+class Head(nn.Module, Generic[D]):
+    def __init__(self, width: Size[D]) -> None:
+        self.fc = nn.Linear(width, 2)
+
+    @classmethod
+    def make(cls, width: int) -> None:
+        reveal_type(cls(width))  # R: Head[D]
+
+
+def build(kind: type[Head[Any]], eight: type[Head[Const[8]]], width: int) -> None:
+    reveal_type(kind(width))  # R: Head[Any]
+    reveal_type(eight(8))  # R: Head[Literal[8]]
+    reveal_type(eight(width))  # R: Head[Literal[8]]
