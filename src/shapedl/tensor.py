@@ -171,11 +171,9 @@ class Tensor(TensorBase[S, DT, TapeT]):
         def astype(self, dtype: type[DT2]) -> Tensor[S, DT2, TapeT]: ...
 
         # elementwise, the shape kept
-        # NOTE: a template of `@_same_as` has the class's tape `TapeT`, not a `TT` of its own:
-        # read back from mypy's cache, a copy's own `TT` no longer followed a receiver generic
-        # in its tape (`h = x.relu()` in a `TT` forward came out `NoTape` on every warm run)
+        # NOTE: `@_same_as` templates use the class's `TapeT`: a `TT` of their own, read back from
+        # mypy's cache, no longer followed a receiver's (`x.relu()` in a `TT` forward: `NoTape`)
         def abs(self) -> Tensor[S, DT, TapeT]: ...
-
         @_same_as(abs)
         def __neg__(self) -> Any: ...
         def __abs__(self: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]: ...  # `SupportsAbs` needs a def
@@ -293,7 +291,6 @@ class Tensor(TensorBase[S, DT, TapeT]):
         def mean(self, *args: Any, **kwargs: Any) -> Any: ...
 
         def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TapeT]: ...
-
         @_same_as(max)
         def min(self, *args: Any, **kwargs: Any) -> Any: ...
         @_same_as(max)
@@ -318,7 +315,6 @@ class Tensor(TensorBase[S, DT, TapeT]):
         def all(self, *args: Any, **kwargs: Any) -> Any: ...
 
         def softmax(self, axis: int = -1) -> Tensor[S, DT, TapeT]: ...
-
         @_same_as(softmax)
         def log_softmax(self, *args: Any, **kwargs: Any) -> Any: ...
 
@@ -331,6 +327,15 @@ class Tensor(TensorBase[S, DT, TapeT]):
         def __matmul__(
             self: Tensor[tuple[N, K], DT, Tape], other: Tensor[tuple[K, M], DT, Traced]
         ) -> Tensor[tuple[N, M], DT, Traced]: ...
+        # NOTE: a forward generic in its tape times an untraced weight (`x @ self.w`) keeps TT
+        @overload
+        def __matmul__(
+            self: Tensor[tuple[N, K], DT, TT], other: Tensor[tuple[K, M], DT, NoTape]
+        ) -> Tensor[tuple[N, M], DT, TT]: ...
+        @overload
+        def __matmul__(
+            self: Tensor[tuple[N, K], DT, NoTape], other: Tensor[tuple[K, M], DT, TT]
+        ) -> Tensor[tuple[N, M], DT, TT]: ...
         @overload
         def __matmul__(
             self: Tensor[tuple[N, K], DT, TT], other: Tensor[tuple[K, M], DT, TT]
