@@ -21,6 +21,11 @@ def mix(a: Tensor[tuple[B, D], f32, TT], b: Tensor[tuple[B, D], f32, TT]) -> Ten
 x = sd.ones((2, 4))
 mix(x, x).sum().backward()  # E: [tape] call .traced() on an input
 mix(x, x.traced()).backward()  # E: [tape] backward() needs a scalar, but the tensor has shape (2, 4)
+def paired(pair: tuple[Tensor[tuple[B], f32, TT], Tensor[tuple[B], f32, TT]]) -> Tensor[tuple[B], f32, TT]:
+    return pair[0] + pair[1]
+
+
+paired((x[0], x[1])).sum().backward()  # E: [tape] call .traced() on an input
 mix(x.traced(), sd.ones((2, 5)))  # E: [shape] mix: shapes (2, 4) and (2, 5): D is 4 at axis 1 of a but 5 at axis 1 of b
 
 

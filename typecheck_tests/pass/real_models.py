@@ -7,6 +7,8 @@ from typing import Any, Generic, TypeVar
 import shapedl as sd
 from shapedl import Const, Dim, Size, Tape, Tensor, f32, nn
 
+L = TypeVar("L", bound=Dim)
+
 B = TypeVar("B", bound=Dim)
 C = TypeVar("C", bound=Dim)
 D = TypeVar("D", bound=Dim)
@@ -99,3 +101,30 @@ image = sd.randn((1, 8, 4, 4))
 for blk in blocks:
     image = blk(image)
 assert image.shape == (1, 8, 4, 4) and blocks_copy.scale == 1.0
+
+
+# ---- 4. a decoder step given its state as a tuple, traced by the encoder: traced ------------
+State = tuple[Tensor[tuple[Const[1], B, Const[6]], f32, TT], Tensor[tuple[Const[1], B, Const[6]], f32, TT]]
+
+
+class Step(nn.Module):
+    def __init__(self) -> None:
+        self.lstm = nn.LSTM(4, 6)
+        self.out = nn.Linear(6, 3)
+
+    def forward(
+        self, x: Tensor[tuple[B, Const[1], Const[4]], f32, TT], state: State[B, TT]
+    ) -> tuple[Tensor[tuple[B, Const[3]], f32, TT], State[B, TT]]:
+        y, new = self.lstm(x, state)
+        return self.out(y[:, 0]), new
+
+
+def total(parts: list[Tensor[tuple[L], f32, TT]], extra: Tensor[tuple[L], f32, TT]) -> Tensor[tuple[()], f32, TT]:
+    return sd.stack(parts).sum() + extra.sum()
+
+
+encoder, step_model = nn.LSTM(4, 6), Step()
+_, encoded = encoder(sd.randn((2, 5, 4)).traced())
+first, _ = step_model(sd.zeros((2, 1, 4)), encoded)  # untraced start token, traced state
+grads = (first.square().mean() + total([sd.ones((3,))], sd.ones((3,)).traced())).backward()
+sd.optim.Sgd(lr=0.1).update(encoder, grads)

@@ -29,6 +29,19 @@ reveal_type(mix(x, x))  # R: Tensor[tuple[Literal[2], Literal[4]], f32, NoTape]
 reveal_type(both(x[0], x[1].traced()))  # R: tuple[Tensor[tuple[Literal[4]], f32, Traced], int]
 
 
+def listed(parts: list[Tensor[tuple[B], f32, TT]], extra: Tensor[tuple[B], f32, TT]) -> Tensor[tuple[B], f32, TT]:
+    return extra
+
+
+def paired(pair: tuple[Tensor[tuple[B], f32, TT], Tensor[tuple[B], f32, TT]]) -> Tensor[tuple[B], f32, TT]:
+    return pair[0] + pair[1]
+
+
+reveal_type(listed([x[0], x[1]], x[0].traced()))  # R: Tensor[tuple[Literal[4]], f32, Traced]
+reveal_type(listed([x[0]], x[0]))  # R: Tensor[tuple[Literal[4]], f32, NoTape]
+reveal_type(paired((x[0].traced(), x[1])))  # R: Tensor[tuple[Literal[4]], f32, Traced]
+
+
 def inside(a: Tensor[tuple[B, D], f32, TT], w: Tensor[tuple[B, D], f32]) -> None:
     reveal_type(mix(a, w))  # R: Tensor[tuple[B, D], f32, TT]
 

@@ -22,6 +22,7 @@ from mypy.types import (
     Instance,
     LiteralType,
     Overloaded,
+    TupleType,
     Type,
     TypeVarId,
     TypeVarType,
@@ -31,12 +32,13 @@ from mypy.types import (
 
 from shapedl.errors import not_scalar, untraced
 from shapedl_mypy.codes import TAPE
-from shapedl_mypy.convert import TYPES, Converter, any_type, checker_named, tensor_parts
+from shapedl_mypy.convert import TENSOR, TYPES, Converter, any_type, checker_named, tensor_parts
 from shapedl_mypy.rules import tape_of
 
 __all__ = ["backward_hook", "drop_self_error", "mixed_tapes", "sum_hook", "tape_variables"]
 
 SigC = TypeVar("SigC", FunctionSigContext, MethodSigContext)
+_CONTAINERS = ("builtins.list", "builtins.tuple", "typing.Sequence", "collections.abc.Sequence")
 
 
 def backward_hook(ctx: MethodContext) -> Type:
@@ -131,22 +133,33 @@ def _own_tapes(sig: CallableType) -> list[TypeVarType]:
     return [tv for tv in out if isinstance(tv, TypeVarType)]
 
 
-def _tape_of_formal(typ: Type) -> list[Type]:
-    """The tapes of the tensors a formal is (`Tensor[...]`, or a union's members)."""
+def _tapes_in(typ: Type) -> list[Type]:
+    """The tapes of the tensors a type holds: itself, a union's members, a tuple's or a
+    list's items (`tuple[Tensor[..., TT], Tensor[..., TT]]`, `list[Tensor[..., TT]]`)."""
     t = get_proper_type(typ)
-    members = [get_proper_type(i) for i in t.items] if isinstance(t, UnionType) else [t]
-    return [p[2] for p in map(tensor_parts, members) if p is not None]
+    parts = tensor_parts(t)
+    if parts is not None:
+        return [parts[2]]
+    if isinstance(t, UnionType):
+        items = list(t.items)
+    elif isinstance(t, TupleType):
+        items = list(t.items)
+    elif isinstance(t, Instance) and t.type.fullname in _CONTAINERS:
+        items = list(t.args)
+    else:
+        items = []
+    return [tape for item in items for tape in _tapes_in(item)]
 
 
 def tape_variables(sig: Type) -> bool:
-    """Whether two tensor formals share one of the callable's own tape variables."""
+    """Whether two tensors of the formals share one of the callable's own tape variables."""
     t = get_proper_type(sig)
     items = list(t.items) if isinstance(t, Overloaded) else [t]
     for item in items:
         if not isinstance(item, CallableType):
             continue
         own = {tv.id for tv in _own_tapes(item)}
-        tapes = [get_proper_type(a) for f in item.arg_types for a in _tape_of_formal(f)]
+        tapes = [get_proper_type(a) for f in item.arg_types for a in _tapes_in(f)]
         ids = [a.id for a in tapes if isinstance(a, TypeVarType) and a.id in own]
         if len(ids) > len(set(ids)):
             return True
@@ -155,32 +168,35 @@ def tape_variables(sig: Type) -> bool:
 
 def _actual_tapes(
     ctx: FunctionSigContext | MethodSigContext, sig: CallableType, tv: Type
-) -> list[Type]:
-    """The types of the arguments given for the formals whose tensors have the tape `tv`."""
+) -> list[Type] | None:
+    """The tapes of the tensors given for the formals whose tensors have the tape `tv`; None
+    where an argument's type is unknown (`Any`)."""
     if not isinstance(ctx.api, TypeChecker):
-        return []
+        return None
     out = []
     for i, formal in enumerate(sig.arg_types):
-        if tv not in _tape_of_formal(formal) or i >= len(ctx.args):
+        if tv not in _tapes_in(formal) or i >= len(ctx.args):
             continue
         for expr in ctx.args[i]:
             with ctx.api.msg.filter_errors():
-                out.append(ctx.api.expr_checker.accept(expr))
+                actual = ctx.api.expr_checker.accept(expr)
+            if isinstance(get_proper_type(actual), AnyType):
+                return None
+            out += _tapes_in(actual)
     return out
 
 
 def _mix_item(ctx: FunctionSigContext | MethodSigContext, sig: CallableType) -> CallableType:
     formals: dict[TypeVarId, Type] = {}
     result: dict[TypeVarId, Type] = {}
+    named = checker_named(ctx.api)
     for tv in _own_tapes(sig):
-        actuals = _actual_tapes(ctx, sig, tv)
-        tapes = [get_proper_type(p[2]) for p in map(tensor_parts, actuals) if p is not None]
-        if len(tapes) != len(actuals) or any(isinstance(t, AnyType) for t in tapes):
-            continue
-        if len(set(tapes)) < 2:
-            continue  # NOTE: one tape for all: mypy's own solution is right
-        found = tape_of(actuals)
-        solved = checker_named(ctx.api)(found, []) if isinstance(found, str) else found
+        tapes = _actual_tapes(ctx, sig, tv)
+        proper = [get_proper_type(t) for t in tapes or []]
+        if any(isinstance(t, AnyType) for t in proper) or len(set(proper)) < 2:
+            continue  # NOTE: one tape for all, or one unknown: mypy's own solution is right
+        found = tape_of([named(TENSOR, [any_type(), any_type(), t]) for t in proper])
+        solved = named(found, []) if isinstance(found, str) else found
         if solved is not None:
             formals[tv.id], result[tv.id] = any_type(), solved
     if not formals:
