@@ -321,15 +321,14 @@ class ShapedlPlugin(Plugin):
             try:
                 node = self._node(fullname)
                 types = canonical.declared(node)
-                sizes = any(generic.declares_sizes(t) for t in types)
                 found = Declared(
                     arithmetic=any(canonical.has_arithmetic(t) for t in types),
-                    sizes=sizes,
+                    sizes=any(generic.declares_sizes(t) for t in types),
                     any_tensor=any(generic.has_any_tensor(t) for t in types),
                     own=None if fullname.startswith("shapedl.") else generic.own_signature(node),
                     generic=any(generic.tensor_variables(t) for t in types),
                     tapes=any(tape.tape_variables(t) for t in types),
-                    init=size_args.constructor(node) if sizes else None,
+                    init=size_args.constructor(node),
                 )
             except Exception:  # noqa: BLE001
                 found = NOTHING
@@ -379,6 +378,8 @@ class ShapedlPlugin(Plugin):
             elif spec.shape is not None:
                 hook = layers.call_hook(owner, spec)
                 found = _safe(unions.forgive_unions(unions.skip_stale(unions.per_member(hook))))
+        if fullname.startswith("shapedl.nn.") and fullname.endswith(".__call__"):
+            found = _safe(tape.layer_inputs(found))  # NOTE: traced if any input is
         return self._call_hook(fullname, found)
 
     def get_function_signature_hook(

@@ -39,3 +39,10 @@ def build(eight: type[Head[Const[8]]]) -> None:
     eight(5)  # E: [arg-type] Argument 1 to "Head" has incompatible type "int"; expected "Size[Literal[8]]"
     eight(width=5)  # E: [arg-type] Argument "width" to "Head" has incompatible type "int"
     eight("8")  # E: [arg-type] Argument 1 to "Head" has incompatible type "str"
+
+
+# ---- a library layer given untraced inputs only: untraced --------------------------------
+attention = nn.MultiHeadAttention(4, 2)
+seq = sd.ones((2, 3, 4))
+attention(seq, seq, seq).sum().backward()  # E: [tape] call .traced() on an input
+attention(seq, sd.ones((2, 3, 5)).traced()).sum().backward()  # E: [shape] Linear: shapes (2, 3, 5) and (4, 4): input width 5 at axis -1 differs from in_features 4

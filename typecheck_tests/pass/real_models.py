@@ -128,3 +128,28 @@ _, encoded = encoder(sd.randn((2, 5, 4)).traced())
 first, _ = step_model(sd.zeros((2, 1, 4)), encoded)  # untraced start token, traced state
 grads = (first.square().mean() + total([sd.ones((3,))], sd.ones((3,)).traced())).backward()
 sd.optim.Sgd(lr=0.1).update(encoder, grads)
+
+
+# ---- 5. library layers given a traced input beside an untraced first one: traced ----------
+transformer = nn.Transformer(8, 2, 1, 1, 16)
+src_tokens, tgt_tokens = sd.randn((2, 5, 8)), sd.randn((2, 4, 8))
+out = transformer(src_tokens.traced(), tgt_tokens)  # the source traced, the target not
+attention = nn.MultiHeadAttention(8, 2)
+memory = sd.randn((2, 5, 8)).traced()
+attended = attention(tgt_tokens, memory, memory)
+lstm = nn.LSTM(8, 6)
+_encoded, state = lstm(src_tokens.traced())
+stepped, _ = lstm(tgt_tokens, state)  # untraced inputs, the encoder's traced state
+grads = (out.square().mean() + attended.mean() + stepped.mean()).backward()
+sd.optim.Adam(lr=1e-3).update(transformer, grads)
+
+
+# ---- 6. train then evaluate, unpacking a layer's tuple into the same names -----------------
+def train_then_eval(rnn: nn.LSTM[Const[8], Const[6], Const[1]], batch: Tensor[tuple[Const[2], Const[5], Const[8]]]) -> None:
+    seq_out, (h, c) = rnn(batch.traced())
+    seq_out.mean().backward()
+    seq_out, (h, c) = rnn(batch)  # untraced now: the earlier names do not make it traced
+    assert seq_out.shape == (2, 5, 6) and h.shape == c.shape == (1, 2, 6)
+
+
+train_then_eval(nn.LSTM(8, 6), sd.randn((2, 5, 8)))

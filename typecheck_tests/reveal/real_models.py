@@ -60,3 +60,22 @@ def build(kind: type[Head[Any]], eight: type[Head[Const[8]]], width: int) -> Non
     reveal_type(kind(width))  # R: Head[Any]
     reveal_type(eight(8))  # R: Head[Literal[8]]
     reveal_type(eight(width))  # R: Head[Literal[8]]
+
+
+# ---- a library layer's output is traced if any tensor input is ----------------------------
+attention = nn.MultiHeadAttention(4, 2)
+seq = sd.ones((2, 3, 4))
+reveal_type(attention(seq, seq.traced(), seq.traced()))  # R: Tensor[tuple[Literal[2], Literal[3], Literal[4]], f32, Traced]
+reveal_type(attention(seq, seq, seq))  # R: Tensor[tuple[Literal[2], Literal[3], Literal[4]], f32, NoTape]
+reveal_type(nn.TransformerDecoderLayer(4, 2, 8)(seq, seq.traced()))  # R: Tensor[tuple[Literal[2], Literal[3], Literal[4]], f32, Traced]
+
+
+def decode(tgt: Tensor[tuple[B, D, Const[4]], f32], memory: Tensor[tuple[B, D, Const[4]], f32, TT]) -> None:
+    reveal_type(attention(tgt, memory, memory))  # R: Tensor[tuple[B, D, Literal[4]], f32, TT]
+
+
+
+def rebound(rnn: nn.GRU[Const[4], Const[3], Const[1]], x: Tensor[tuple[Const[2], Const[5], Const[4]]]) -> None:
+    y, h = rnn(x.traced())
+    y, h = rnn(x)
+    reveal_type(y)  # R: Tensor[tuple[Literal[2], Literal[5], Literal[3]], f32, NoTape]

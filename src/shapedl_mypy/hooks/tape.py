@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from mypy.checker import TypeChecker
 from mypy.expandtype import expand_type
+from mypy.nodes import MemberExpr, NameExpr
 from mypy.plugin import (
     AttributeContext,
     FunctionContext,
@@ -151,38 +152,48 @@ def _tapes_in(typ: Type) -> list[Type]:
     return [tape for item in items for tape in _tapes_in(item)]
 
 
+def _count(sig: CallableType, tv: TypeVarType) -> int:
+    """How many tensors of the formals have the tape `tv`."""
+    return sum(get_proper_type(a) == tv for f in sig.arg_types for a in _tapes_in(f))
+
+
 def tape_variables(sig: Type) -> bool:
-    """Whether two tensors of the formals share one of the callable's own tape variables."""
+    """Whether one of the callable's own tape variables is the tape of a tensor formal and of
+    the result, or of two tensor formals."""
     t = get_proper_type(sig)
-    items = list(t.items) if isinstance(t, Overloaded) else [t]
-    for item in items:
+    for item in list(t.items) if isinstance(t, Overloaded) else [t]:
         if not isinstance(item, CallableType):
             continue
-        own = {tv.id for tv in _own_tapes(item)}
-        tapes = [get_proper_type(a) for f in item.arg_types for a in _tapes_in(f)]
-        ids = [a.id for a in tapes if isinstance(a, TypeVarType) and a.id in own]
-        if len(ids) > len(set(ids)):
-            return True
+        for tv in _own_tapes(item):
+            result = tv in [get_proper_type(a) for a in _tapes_in(item.ret_type)]
+            if _count(item, tv) > 1 or (result and _count(item, tv) == 1):
+                return True
     return False
 
 
 def _actual_tapes(
-    ctx: FunctionSigContext | MethodSigContext, sig: CallableType, tv: Type
+    ctx: FunctionSigContext | MethodSigContext, sig: CallableType, tv: Type, calls: bool
 ) -> list[Type] | None:
     """The tapes of the tensors given for the formals whose tensors have the tape `tv`; None
-    where an argument's type is unknown (`Any`)."""
+    where an argument's type is unknown (`Any`), or is not a name and `calls` is False."""
     if not isinstance(ctx.api, TypeChecker):
         return None
+    given = [
+        expr
+        for i, formal in enumerate(sig.arg_types)
+        if tv in _tapes_in(formal) and i < len(ctx.args)
+        for expr in ctx.args[i]
+    ]
+    # NOTE: a nested call would be checked again at each level of nesting
+    if not calls and not all(isinstance(e, (NameExpr, MemberExpr)) for e in given):
+        return None
     out = []
-    for i, formal in enumerate(sig.arg_types):
-        if tv not in _tapes_in(formal) or i >= len(ctx.args):
-            continue
-        for expr in ctx.args[i]:
-            with ctx.api.msg.filter_errors():
-                actual = ctx.api.expr_checker.accept(expr)
-            if isinstance(get_proper_type(actual), AnyType):
-                return None
-            out += _tapes_in(actual)
+    for expr in given:
+        with ctx.api.msg.filter_errors():
+            actual = ctx.api.expr_checker.accept(expr)
+        if isinstance(get_proper_type(actual), AnyType):
+            return None
+        out += _tapes_in(actual)
     return out
 
 
@@ -191,10 +202,15 @@ def _mix_item(ctx: FunctionSigContext | MethodSigContext, sig: CallableType) -> 
     result: dict[TypeVarId, Type] = {}
     named = checker_named(ctx.api)
     for tv in _own_tapes(sig):
-        tapes = _actual_tapes(ctx, sig, tv)
+        tapes = _actual_tapes(ctx, sig, tv, calls=_count(sig, tv) > 1)
         proper = [get_proper_type(t) for t in tapes or []]
-        if any(isinstance(t, AnyType) for t in proper) or len(set(proper)) < 2:
-            continue  # NOTE: one tape for all, or one unknown: mypy's own solution is right
+        if not proper or any(isinstance(t, AnyType) for t in proper):
+            continue  # NOTE: no tensor given, or one of unknown tape: mypy's own solution
+        if len(set(proper)) == 1:
+            # NOTE: solved from the arguments, so the result's context cannot pin it
+            # (`out, state = lstm(x)` after `out, state = lstm(x.traced())`)
+            formals[tv.id] = result[tv.id] = proper[0]
+            continue
         found = tape_of([named(TENSOR, [any_type(), any_type(), t]) for t in proper])
         solved = named(found, []) if isinstance(found, str) else found
         if solved is not None:
@@ -223,5 +239,48 @@ def mixed_tapes(hook: Callable[[SigC], FunctionLike] | None) -> Callable[[SigC],
         if isinstance(sig, Overloaded):
             return Overloaded([_mix_item(ctx, item) for item in sig.items])
         return _mix_item(ctx, sig) if isinstance(sig, CallableType) else sig
+
+    return run
+
+
+# ---- a library layer given a traced input beside its first ------------------------------
+C = TypeVar("C", FunctionContext, MethodContext)
+
+
+def _with_tape(typ: Type, tape: Type) -> Type:
+    """`typ` with `tape` for each tensor in it (a tuple's items too) that is untraced or
+    traced as a type variable is; a traced one, or one of unknown tape, is kept."""
+    t = get_proper_type(typ)
+    if isinstance(t, TupleType):
+        return t.copy_modified(items=[_with_tape(i, tape) for i in t.items])
+    parts = tensor_parts(t)
+    if parts is None or not isinstance(t, Instance) or t.type.fullname != TENSOR:
+        return typ
+    old = get_proper_type(parts[2])
+    if isinstance(old, TypeVarType) or (
+        isinstance(old, Instance) and old.type.fullname == f"{TYPES}.NoTape"
+    ):
+        return t.copy_modified(args=[parts[0], parts[1], tape])
+    return typ
+
+
+def layer_inputs(hook: Callable[[C], Type] | None) -> Callable[[C], Type]:
+    """A call hook for a library layer: its output is traced if any tensor input is.
+
+    NOTE: a layer's declared forward takes its result's tape from its first input (`query`,
+    `tgt`) and types the others with any tape (`memory`, `key`, an LSTM's state), so
+    `decoder(tgt, memory.traced())` came out untraced, and `.backward()` on its loss was
+    refused; at run time every input takes part, the rule of the ops (`rules.tape_of`).
+    """
+
+    def run(ctx: C) -> Type:
+        out = ctx.default_return_type if hook is None else hook(ctx)
+        named = checker_named(ctx.api)
+        tapes = [tape for types in ctx.arg_types for t in types for tape in _tapes_in(t)]
+        found = tape_of([named(TENSOR, [any_type(), any_type(), t]) for t in tapes])
+        solved = named(found, []) if isinstance(found, str) else found
+        if solved is None or isinstance(get_proper_type(solved), AnyType):
+            return out
+        return _with_tape(out, solved)
 
     return run
