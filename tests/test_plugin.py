@@ -157,3 +157,28 @@ def test_generic_code_checks_the_same_from_a_warm_cache(tmp_path: Path, plugin: 
     api.run([*config, str(first)])
     out, err, status = api.run([*config, str(program)])
     assert status == 0, out + err
+
+
+def test_plain_typing_keeps_a_generic_tape_from_a_warm_cache(tmp_path: Path) -> None:
+    """Without the plugin, the methods written once (`@_same_as`) follow a receiver generic in
+    its tape from mypy's cache as on the first run (`x.relu()` in a `TT` forward once came out
+    `NoTape` from the cache, and `return self.fc(x.relu())` was a false error)."""
+    cache = tmp_path / "warm_cache"
+    config = tmp_path / "mypy.ini"
+    config.write_text(f"[mypy]\nmypy_path = {REPO / 'src'}\nstrict = True\n")
+    first = tmp_path / "first.py"
+    first.write_text("import shapedl\n")
+    program = tmp_path / "program.py"
+    ops = ["x.relu()", "-x.exp()", "2 * x", "x.log_softmax()", "x.triu()", "x.std(axis=0)"]
+    ops += ["x.mean()", "x.min(axis=0)", "x.logsumexp(axis=0)"]
+    lines = ["from typing import Any, TypeVar", "from shapedl import Tape, Tensor, f32"]
+    lines.append('TT = TypeVar("TT", bound=Tape)')
+    lines += [
+        f"def f{i}(x: Tensor[Any, f32, TT]) -> Tensor[Any, f32, TT]:\n    y = {op}\n    return y"
+        for i, op in enumerate(ops)
+    ]
+    program.write_text("\n".join(lines) + "\n")
+    args = ["--config-file", str(config), "--cache-dir", str(cache)]
+    api.run([*args, str(first)])
+    out, err, status = api.run([*args, str(program)])
+    assert status == 0, out + err

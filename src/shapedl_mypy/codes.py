@@ -67,10 +67,13 @@ def _within(info: Any, ctx: FunctionContext | MethodContext, whole: bool) -> boo
     return bool(line <= info.line <= (ctx.context.end_line or line) if whole else info.line == line)
 
 
-def take_back(ctx: FunctionContext | MethodContext, unwanted: Callable[[str], bool]) -> None:
-    """Take back mypy's errors of this call's line that `unwanted` picks by their message."""
+def take_back(
+    ctx: FunctionContext | MethodContext, unwanted: Callable[[str], bool], whole: bool = False
+) -> None:
+    """Take back mypy's errors of this call's line that `unwanted` picks by their message
+    (`whole`: on any line of the call, where an argument's error is reported)."""
     for infos in _error_lists(ctx):
-        infos[:] = [i for i in infos if not (_within(i, ctx, False) and unwanted(i.message))]
+        infos[:] = [i for i in infos if not (_within(i, ctx, whole) and unwanted(i.message))]
 
 
 def said(

@@ -40,6 +40,7 @@ from shapedl_mypy.hooks import (
     layers,
     movement,
     nn,
+    size_args,
     sizes,
     solve,
     spellings,
@@ -196,6 +197,8 @@ class Declared:
     any_tensor: bool = False  # `Tensor[Any, ...]` parameters: unpinned
     own: CallableType | None = None  # a user's generic signature: conflicts explained
     generic: bool = False  # tensor parameters shaped by its own type variables: union math
+    tapes: bool = False  # tensor parameters sharing its own tape variable: traced if one is
+    init: CallableType | None = None  # a class's constructor taking a `Size`: ints forgiven
 
 
 NOTHING = Declared()
@@ -276,6 +279,8 @@ class ShapedlPlugin(Plugin):
             found = generic.explain_conflicts(declared.own, found)
         if declared.any_tensor:
             found = unions.forgive_unions(found)
+        if declared.init is not None:
+            found = size_args.forgive_ints(declared.init, found)
         if found is not None or declared.arithmetic:
             found = canonical.result(found)
         if declared.generic:
@@ -301,9 +306,11 @@ class ShapedlPlugin(Plugin):
             found = generic.unpinned(found)
         if declared.sizes:
             found = generic.bind_sizes(found)
+        if declared.tapes:
+            found = tape.mixed_tapes(found)
         if declared.arithmetic:
             found = solve.solve_arithmetic(found)
-        if found is None and not declared.arithmetic:
+        if found is None and not declared.arithmetic and not declared.tapes:
             return None
         return _safe_sig(canonical.signature(found))
 
@@ -320,6 +327,8 @@ class ShapedlPlugin(Plugin):
                     any_tensor=any(generic.has_any_tensor(t) for t in types),
                     own=None if fullname.startswith("shapedl.") else generic.own_signature(node),
                     generic=any(generic.tensor_variables(t) for t in types),
+                    tapes=any(tape.tape_variables(t) for t in types),
+                    init=size_args.constructor(node),
                 )
             except Exception:  # noqa: BLE001
                 found = NOTHING
@@ -369,6 +378,8 @@ class ShapedlPlugin(Plugin):
             elif spec.shape is not None:
                 hook = layers.call_hook(owner, spec)
                 found = _safe(unions.forgive_unions(unions.skip_stale(unions.per_member(hook))))
+        if fullname.startswith("shapedl.nn.") and fullname.endswith(".__call__"):
+            found = _safe(tape.layer_inputs(found))  # NOTE: traced if any input is
         return self._call_hook(fullname, found)
 
     def get_function_signature_hook(

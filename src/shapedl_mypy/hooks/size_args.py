@@ -1,0 +1,111 @@
+"""A class called through a value (`cls(d)`, `type(self)(d)`, `block(cin, cout)` with `block:
+type[Block]`): ints for its `Size[X]` parameters, as in a call by the class's own name.
+
+mypy runs a signature hook (`generic.bind_sizes`, which makes an int a `Size`) only for a
+callee it knows by name; through a value it reports `incompatible type "int"; expected
+"Size[D]"` first and only then runs the call hook with the class's name. What the binding
+would accept (a plain int is `Dyn`, consistent with any size; a literal that fits) is taken
+back here, in the call hook; a literal that cannot be the size stays an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from mypy.expandtype import expand_type
+from mypy.nodes import CallExpr, SymbolNode, TypeInfo
+from mypy.plugin import FunctionContext, MethodContext
+from mypy.types import AnyType, CallableType, Instance, Type, TypeVarType, get_proper_type
+
+from shapedl import dims
+from shapedl_mypy.codes import take_back
+from shapedl_mypy.convert import SIZE, Converter, checker_named, convertible, int_dim
+
+__all__ = ["constructor", "forgive_ints"]
+
+C = TypeVar("C", FunctionContext, MethodContext)
+
+
+def constructor(node: SymbolNode | None) -> CallableType | None:
+    """A class's `__init__` as its callers see it (without `self`), if it takes a `Size`."""
+    init = node.get("__init__") if isinstance(node, TypeInfo) else None
+    sig = None if init is None else get_proper_type(getattr(init.node, "type", None))
+    if not isinstance(sig, CallableType) or not sig.arg_types:
+        return None
+    sig = sig.copy_modified(
+        arg_types=sig.arg_types[1:], arg_kinds=sig.arg_kinds[1:], arg_names=sig.arg_names[1:]
+    )
+    return sig if any(_size_of(t) is not None for t in sig.arg_types) else None
+
+
+def _size_of(typ: Type) -> Type | None:
+    """`X` of a formal `Size[X]`, else None."""
+    t = get_proper_type(typ)
+    if isinstance(t, Instance) and t.type.fullname == SIZE and t.args:
+        return t.args[0]
+    return None
+
+
+def _accepts(conv: Converter, size: Type, actual: Type) -> bool:
+    """Whether an int of type `actual` (not a `Size`) may be the size `size`."""
+    t = get_proper_type(actual)
+    if not isinstance(t, Instance) or t.type.fullname != "builtins.int":
+        return False
+    value = int_dim(conv, t)
+    if value is None:
+        return False
+    x = get_proper_type(size)
+    if isinstance(x, AnyType) or (isinstance(x, TypeVarType) and value is dims.DYN):
+        return True
+    return convertible(x) and dims.same(conv.dim(x), value) is not False
+
+
+def _as_called(ctx: FunctionContext | MethodContext, sig: CallableType) -> CallableType:
+    """`sig` with the class's type variables as the call gives them (`type[Block[Const[8]]]`
+    makes `C` 8; `cls` in a classmethod leaves the class's own `C`)."""
+    ret = get_proper_type(ctx.default_return_type)
+    if isinstance(ret, TypeVarType):
+        ret = get_proper_type(ret.upper_bound)
+    if not isinstance(ret, Instance) or len(ret.args) != len(ret.type.defn.type_vars):
+        return sig
+    binding = {tv.id: arg for tv, arg in zip(ret.type.defn.type_vars, ret.args, strict=True)}
+    expanded = get_proper_type(expand_type(sig, binding))
+    return expanded if isinstance(expanded, CallableType) else sig
+
+
+def _labels(ctx: FunctionContext | MethodContext, sig: CallableType) -> list[str]:
+    """How mypy names the arguments the binding would accept (`Argument 1`, `Argument "d"`)."""
+    call = ctx.context
+    if not isinstance(call, CallExpr):
+        return []
+    conv = Converter(checker_named(ctx.api))
+    out = []
+    for i, formal in enumerate(_as_called(ctx, sig).arg_types):
+        size = _size_of(formal)
+        if size is None or i >= len(ctx.args):
+            continue
+        for expr, actual in zip(ctx.args[i], ctx.arg_types[i], strict=False):
+            at = next((k for k, e in enumerate(call.args) if e is expr), None)
+            if at is None or not _accepts(conv, size, actual):
+                continue
+            name = call.arg_names[at]
+            out.append(f'Argument "{name}" to ' if name else f"Argument {at + 1} to ")
+    return out
+
+
+def forgive_ints(sig: CallableType, hook: Callable[[C], Type] | None) -> Callable[[C], Type]:
+    """A call hook that takes back mypy's refusal of an int the `Size` binding accepts."""
+
+    def run(ctx: C) -> Type:
+        out = ctx.default_return_type if hook is None else hook(ctx)
+        labels = _labels(ctx, sig)
+        if labels:
+            take_back(
+                ctx,
+                lambda m: 'expected "Size[' in m and any(m.startswith(k) for k in labels),
+                whole=True,
+            )
+        return out
+
+    return run
