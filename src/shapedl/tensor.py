@@ -227,6 +227,8 @@ class Tensor(TensorBase[S, DT, TapeT]):
         __sub__ = __add__
         __mul__ = __add__
         __truediv__ = __add__
+        __floordiv__ = __add__
+        __mod__ = __add__
         __pow__ = __add__
 
         def __radd__(self, other: Scalar) -> Tensor[S, DT, TapeT]: ...
@@ -234,6 +236,8 @@ class Tensor(TensorBase[S, DT, TapeT]):
         __rsub__ = __radd__
         __rmul__ = __radd__
         __rtruediv__ = __radd__
+        __rfloordiv__ = __radd__
+        __rmod__ = __radd__
         __rpow__ = __radd__
 
         def maximum(self, other: Tensor[Any, DT, Any] | Scalar) -> Tensor[Any, DT, Any]: ...

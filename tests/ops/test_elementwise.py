@@ -50,6 +50,7 @@ BINARY = [
     ("pow", lambda a, b: (a.abs() + 0.5) ** b, lambda a, b: (a.abs() + 0.5) ** b),
     ("maximum", sd.ops.maximum, torch.maximum),
     ("minimum", sd.ops.minimum, torch.minimum),
+    ("remainder", lambda a, b: a % (b.abs() + 1), lambda a, b: a % (b.abs() + 1)),
 ]
 SHAPES = [((3, 4), (3, 4)), ((2, 3, 4), (4,)), ((3, 1), (1, 5)), ((1,), (2, 3)), ((), (2, 2))]
 
@@ -74,6 +75,26 @@ def test_binary_broadcasts_like_torch(name, op, top, sa, sb, dtype):
 )
 def test_python_scalars_keep_f32_and_match_torch(op):
     compare(op, op, [randn(2, 3)])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+@pytest.mark.parametrize(
+    "op",
+    [lambda a, b: a // b, lambda a, b: a % b, lambda a, b: 7 // b, lambda a, b: -7 % b],
+    ids=["floordiv", "mod", "rfloordiv", "rmod"],
+)
+def test_floor_division_and_remainder_round_down_like_torch(op, dtype):
+    # NOTE: operands of both signs, where truncation and flooring differ
+    a = np.array([[7, -7, 5, -5], [0, 3, -3, 9]]).astype(dtype)
+    b = np.array([2, 2, -3, -3]).astype(dtype)
+    compare(op, op, [a, b], grad=False)
+
+
+def test_floor_division_broadcast_error_names_op_shapes_and_axis():
+    with pytest.raises(sd.ShapeError, match=r"floor_divide: shapes \(2, 3\) and \(4,\)"):
+        sd.ones((2, 3)) // sd.ones((4,))
+    with pytest.raises(sd.ShapeError, match=r"remainder: shapes \(2, 3\) and \(4,\)"):
+        sd.ones((2, 3)) % sd.ones((4,))
 
 
 def test_ties_split_the_gradient_like_torch():

@@ -120,7 +120,11 @@ CASES: dict[str, list[dict[str, Any]]] = {
     "leaky_relu": _unary({"x": T(2, 3), "slope": 0.2}),
     "clamp": _unary({"x": T(3, 2), "min": 0.7, "max": 1.2}),
     "astype": [{"x": T(2, 3), "dtype": sd.f64}, {"x": T(4), "dtype": sd.i64}],
-    **{op: _binary() for op in ["add", "sub", "mul", "div", "pow", "maximum", "minimum"]},
+    **{
+        op: _binary()
+        for op in ["add", "sub", "mul", "div", "pow", "maximum", "minimum"]
+        + ["floor_divide", "remainder"]
+    },
     **{op: _compare() for op in ["eq", "ne", "lt", "le", "gt", "ge"]},
     "where": [
         {"cond": M(2, 3), "a": T(2, 3), "b": T(3)},

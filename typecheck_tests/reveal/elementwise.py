@@ -24,3 +24,7 @@ reveal_type(sd.ops.tanh(x.traced()))  # R: Tensor[tuple[Literal[3], Literal[4]],
 reveal_type(x.astype(sd.f64))  # R: Tensor[tuple[Literal[3], Literal[4]], f64, NoTape]
 reveal_type(-x)  # R: Tensor[tuple[Literal[3], Literal[4]], f32, NoTape]
 reveal_type(x.clamp(0.0, 1.0))  # R: Tensor[tuple[Literal[3], Literal[4]], f32, NoTape]
+reveal_type(x.traced() % row)  # R: Tensor[tuple[Literal[3], Literal[4]], f32, Traced]
+reveal_type(col // row)  # R: Tensor[tuple[Literal[3], Literal[4]], f32, NoTape]
+reveal_type(sd.arange(4, dtype=sd.i64) // 2)  # R: Tensor[tuple[Literal[4]], i64, NoTape]
+reveal_type(7 % sd.arange(4, dtype=sd.i64))  # R: Tensor[tuple[Literal[4]], i64, NoTape]

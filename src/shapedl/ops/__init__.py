@@ -20,6 +20,7 @@ from shapedl.ops import (
     rearrange,
     reduce,
     resample,
+    rounding,
     scan,
     scatter,
 )
@@ -46,6 +47,7 @@ from shapedl.ops.rearrange import *  # noqa: F403
 from shapedl.ops.reduce import *  # noqa: F403
 from shapedl.ops.registry import REGISTRY, OpSpec, register
 from shapedl.ops.resample import *  # noqa: F403
+from shapedl.ops.rounding import *  # noqa: F403
 from shapedl.ops.scan import *  # noqa: F403
 from shapedl.ops.scatter import *  # noqa: F403
 from shapedl.ops.softmax import *  # noqa: F403
@@ -80,6 +82,7 @@ __all__ = [
     "rearrange",
     "reduce",
     "resample",
+    "rounding",
     "scan",
     "scatter",
 ]
