@@ -286,10 +286,8 @@ def _binary(
             dims.broadcast(op, a.shape, b.shape)
     inputs = tuple(t for t in (a, b) if isinstance(t, Tensor))
     out = inputs[0].device.backend.quietly(lambda: fn(x, y))
-    if len(inputs) == 1 and out.dtype != inputs[0].data.dtype:
-        out = _keep_float(inputs[0].data.dtype, out)
-    if out.dtype.kind in "iu" and out.dtype.itemsize < 4:
-        out = out.astype("int64")  # NOTE: NumPy's `bool ** 2` is int8, PyTorch's int64
+    if out.dtype != inputs[0].data.dtype:
+        out = _settle(inputs[0].data.dtype, out)
 
     def vjp(g: Array) -> tuple[Array, ...]:
         grads = ((da(g, x, y, out),) if ta else ()) + ((db(g, x, y, out),) if tb else ())
@@ -298,12 +296,18 @@ def _binary(
     return record(out, inputs, vjp)
 
 
-def _keep_float(dtype: Any, out: Array) -> Array:
-    """`out` of the tensor operand's float `dtype`: NumPy makes `bf16 * 0.5` f32 (a Python
-    float is weak for its own float types only), PyTorch keeps bf16. An integer tensor's
-    result keeps NumPy's dtype (`i64 + 0.5` is f64, as DESIGN says)."""
+def _settle(dtype: Any, out: Array) -> Array:
+    """`out`, whose dtype NumPy changed from the operands' `dtype`, in PyTorch's dtype.
+
+    A float operand's dtype is kept: NumPy makes `bf16 * 0.5` f32 (a Python float is weak for
+    its own float types only), PyTorch keeps bf16. NumPy's `bool ** 2` is int8, no shapedl
+    dtype: int64, as PyTorch's. Otherwise NumPy's dtype stays (`i64 + 0.5` is f64, as DESIGN
+    says).
+    """
     if dtype.kind == "f" or dtype.name == "bfloat16":
         return out.astype(dtype)
+    if out.dtype.kind in "iu" and out.dtype.itemsize < 4:
+        return out.astype("int64")
     return out
 
 

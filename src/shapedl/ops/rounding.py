@@ -2,8 +2,9 @@
 
 Shape rule: NumPy broadcasting (`broadcast_rule`), either side a Python scalar or a tensor.
 The quotient is rounded towards minus infinity and the remainder takes the divisor's sign
-(`-7 // 2 == -4`, `-7 % 2 == 1`), in both libraries. Gradients are PyTorch's: none through
-the floor (a step function), and `a - b * floor(a / b)` for the remainder.
+(`-7 // 2 == -4`, `-7 % 2 == 1`), in both libraries. The remainder's gradient is PyTorch's
+(`1` for `a`, `-floor(a / b)` for `b`); floor division's is zero, a step function's (PyTorch
+has none: its `floor_divide` refuses `backward`).
 """
 
 from __future__ import annotations
@@ -11,13 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from shapedl.backend import Array
-from shapedl.ops.elementwise import Operand, _binary, broadcast_rule
+from shapedl.ops.elementwise import _BINARY, Operand, _binary, broadcast_rule
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor
 
 __all__ = ["floor_divide", "remainder"]
-
-_BINARY = dict(tensors=("a", "b"))
 
 
 def _zeros(g: Array, *_: Any) -> Array:
