@@ -26,12 +26,12 @@ from shapedl.backend import Array
 from shapedl.dims import Shape
 from shapedl.errors import shape_error
 from shapedl.ops.compare import where
-from shapedl.ops.elementwise import same_dtype
+from shapedl.ops.elementwise import float_only, same_dtype
 from shapedl.ops.index import out_of_range
 from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
-from shapedl.types import DT, FLOATS, TT
+from shapedl.types import DT, TT
 
 __all__ = [
     "binary_cross_entropy_with_logits_loss",
@@ -126,8 +126,7 @@ def _floats(op: str, **named: Tensor[Any, Any, Any]) -> None:
     """A `TypeError` naming the first of `named` that is not a float tensor: torch has no
     integer kernels for its losses (an integer cross entropy here was truncated silently)."""
     for name, t in named.items():
-        if str(t.data.dtype) not in FLOATS:  # NOTE: bfloat16's NumPy kind is "V"
-            raise TypeError(f"{op}: {name} must be a float tensor, not {t.data.dtype}")
+        float_only(op, t, name)
 
 
 def _same_dtype(op: str, output: Tensor[Any, Any, Any], target: Tensor[Any, Any, Any]) -> None:

@@ -16,7 +16,7 @@ from shapedl.dims import Shape
 from shapedl.errors import dtype_error
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
-from shapedl.types import DT, TT, DType, S
+from shapedl.types import DT, FLOATS, TT, DType, S
 
 __all__ = [
     "abs",
@@ -254,6 +254,13 @@ def weak(op: str, v: Any) -> int | float:
         f"{op}: operands must be tensors or Python scalars, not {type(v).__name__}; "
         "make arrays tensors with sd.tensor(...)"
     )
+
+
+def float_only(op: str, t: Tensor[Any, Any, Any], name: str = "x", how: str = "") -> None:
+    """A `TypeError` naming `op` and `name` when `t` is not a float tensor, for the ops that,
+    as PyTorch's, have no integer kernels (NumPy would give float64, or truncate)."""
+    if str(t.data.dtype) not in FLOATS:  # NOTE: bfloat16's NumPy kind is "V"
+        raise TypeError(f"{op}: {name} must be a float tensor{how}, not {t.data.dtype}")
 
 
 def same_dtype(op: str, *xs: Tensor[Any, Any, Any], data: int = 0, name: str = "x") -> None:

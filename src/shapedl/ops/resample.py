@@ -21,11 +21,12 @@ from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import DYN, Dim, Shape
 from shapedl.errors import shape_error
+from shapedl.ops.elementwise import float_only
 from shapedl.ops.pool import avg_pool2d, max_pool2d
 from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
-from shapedl.types import DT, FLOATS, TT
+from shapedl.types import DT, TT
 
 __all__ = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "interpolate"]
 
@@ -148,13 +149,6 @@ def _adaptive(
     return _along(_along(x, x.ndim - 1, make(x.xp, w)), x.ndim - 2, make(x.xp, h))
 
 
-def _floats(op: str, x: Tensor[Any, Any, Any], how: str = "") -> None:
-    """A `TypeError` for an integer or bool `x`, as PyTorch's: a mean or a blend of integers
-    came out in float64 (or truncated to int64, or zeros) by the path taken."""
-    if str(x.data.dtype) not in FLOATS:  # NOTE: bfloat16's NumPy kind is "V"
-        raise TypeError(f"{op}: x must be a float tensor{how}, not {x.data.dtype}")
-
-
 def _tiled(op: str, x: Tensor[Any, Any, Any], h: int, w: int) -> Tensor[Any, Any, Any] | None:
     """Where `h` and `w` divide the input's sizes, PyTorch's adaptive windows are the tiles
     of a plain pool (kernel = stride), and the pool ops run it: the window maximum then goes
@@ -197,7 +191,7 @@ def adaptive_avg_pool2d(x: Tensor[Any, DT, TT], output_size: Size2) -> Tensor[An
         >>> sd.ops.adaptive_avg_pool2d(sd.ones((2, 3, 7, 5)), (2, 1)).shape
         (2, 3, 2, 1)
     """
-    _floats("adaptive_avg_pool2d", x)
+    float_only("adaptive_avg_pool2d", x)
     return _adaptive("adaptive_avg_pool2d", x, output_size, _avg_pass)
 
 
@@ -343,7 +337,7 @@ def interpolate(
         raise ValueError("interpolate: align_corners applies to mode='bilinear' only")
     shape = interpolate_rule("interpolate", x.shape, size, scale_factor, mode, align_corners)
     if mode == "bilinear":
-        _floats("interpolate", x, " with mode='bilinear'")
+        float_only("interpolate", x, how=" with mode='bilinear'")
     scales = _per_axis(scale_factor, x.ndim - 2)
     if mode == "nearest":
         factors = _repeats(x, cast(tuple[int, ...], shape), scales)

@@ -11,10 +11,11 @@ from typing import Any
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import Shape
+from shapedl.ops.elementwise import float_only
 from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
-from shapedl.types import DT, FLOATS, TT, S
+from shapedl.types import DT, TT, S
 
 __all__ = ["log_softmax", "softmax"]
 
@@ -28,8 +29,7 @@ def softmax_rule(op: str, x: Shape, axis: int = -1) -> Shape:
 def _shifted(op: str, x: Tensor[Any, Any, Any], axis: int) -> tuple[int, Array]:
     """The axis as an index, and `x` minus its max along it (every entry <= 0)."""
     softmax_rule(op, x.shape, axis)
-    if str(x.data.dtype) not in FLOATS:  # NOTE: as torch; NumPy would compute it in float64
-        raise TypeError(f"{op}: x must be a float tensor, not {x.data.dtype}")
+    float_only(op, x)  # NOTE: as torch; NumPy would compute it in float64
     ax = dims.normalize_axis(op, axis, x.shape)
     return ax, x.data - x.data.max(axis=ax, keepdims=True)
 
