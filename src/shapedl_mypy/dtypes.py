@@ -18,9 +18,10 @@ from shapedl.tensor import Tensor
 from shapedl.types import DTYPES
 from shapedl_mypy.convert import TYPES, Named, tensor_parts
 
-__all__ = ["concrete", "dtype_sources", "operand_dtype", "promoted"]
+__all__ = ["DTYPE_NAMES", "concrete", "dtype_sources", "operand_dtype", "promoted"]
 
-_NAMES = {f"{TYPES}.{cls.__name__}": name for name, cls in DTYPES.items()}
+# a dtype class's full name -> the dtype's NumPy name ("shapedl.types.f32" -> "float32")
+DTYPE_NAMES = {f"{TYPES}.{cls.__name__}": name for name, cls in DTYPES.items()}
 
 
 def dtype_sources(spec: OpSpec) -> tuple[str, ...] | None:
@@ -85,7 +86,7 @@ def operand_dtype(operands: Sequence[Type]) -> Type | None:
 def promoted(named: Named, dtype: Type, promote: Callable[[str], str]) -> Type:
     """`dtype` as the op changes it (`sum` of `bool_` is `i64`); a type variable stays."""
     t = get_proper_type(dtype)
-    name = _NAMES.get(t.type.fullname) if isinstance(t, Instance) else None
+    name = DTYPE_NAMES.get(t.type.fullname) if isinstance(t, Instance) else None
     if name is None:
         return dtype
     return named(f"{TYPES}.{DTYPES[promote(name)].__name__}", [])

@@ -24,11 +24,10 @@ from shapedl.ops.registry import OpSpec
 from shapedl.types import DTYPES, FLOATS
 from shapedl_mypy.call import Call
 from shapedl_mypy.convert import TENSOR, TYPES, UNKNOWN, int_dim, static_value, tensor_parts
-from shapedl_mypy.dtypes import dtype_sources
+from shapedl_mypy.dtypes import DTYPE_NAMES, dtype_sources
 
 __all__ = ["runtime_dtype"]
 
-_BY_CLASS = {f"{TYPES}.{cls.__name__}": name for name, cls in DTYPES.items()}
 _SCALARS = (bool, int, float, str, type(None))
 
 
@@ -88,7 +87,7 @@ def _argument(call: Call, typ: Type, expr: Any) -> object:
     parts = tensor_parts(typ)
     if parts is not None:
         dtype = get_proper_type(parts[1])
-        name = _BY_CLASS.get(dtype.type.fullname) if isinstance(dtype, Instance) else None
+        name = DTYPE_NAMES.get(dtype.type.fullname) if isinstance(dtype, Instance) else None
         return UNKNOWN if name is None else Operand(name, _rank(parts[0]))
     value = static_value(call.conv, expr, typ, call.lookup)
     if isinstance(value, _SCALARS) or (
