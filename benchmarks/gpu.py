@@ -96,13 +96,9 @@ def _host(t: Any) -> np.ndarray:
 
 # ---- training steps ----------------------------------------------------------------------
 def _same_weights(model: sd.nn.Module, net: torch.nn.Module) -> None:
-    """`net` gets `model`'s parameters by their dotted names, each exactly once.
-
-    shapedl's `Sequential` keeps its layers in a field `layers` (`layers.0.weight`) where
-    PyTorch's names them by position alone (`0.weight`).
-    """
+    """`net` gets `model`'s parameters by their dotted names (PyTorch's), each exactly once."""
     params = model.parameters().items()
-    state = {k.replace("layers.", ""): torch.from_numpy(np.array(v.numpy())) for k, v in params}
+    state = {k: torch.from_numpy(np.array(v.numpy())) for k, v in params}
     net.load_state_dict(state, strict=True)
 
 

@@ -20,7 +20,7 @@ Source = str | tuple[str, Any]
 
 def _source(mapping: Mapping[str, Source] | None, name: str) -> tuple[str, Any]:
     src = (mapping or {}).get(name, name)
-    return (src, slice(None)) if isinstance(src, str) else src
+    return (src, ...) if isinstance(src, str) else src
 
 
 def copy_weights(module: sd.nn.Module, tmod: torch.nn.Module, mapping=None) -> None:

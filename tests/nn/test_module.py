@@ -53,12 +53,12 @@ NET_PARAMS = [
     "embed.bias",
     "blocks.0.attn.weight",
     "blocks.0.attn.bias",
-    "blocks.0.mlp.layers.1.weight",
-    "blocks.0.mlp.layers.1.bias",
+    "blocks.0.mlp.1.weight",
+    "blocks.0.mlp.1.bias",
     "blocks.1.attn.weight",
     "blocks.1.attn.bias",
-    "blocks.1.mlp.layers.1.weight",
-    "blocks.1.mlp.layers.1.bias",
+    "blocks.1.mlp.1.weight",
+    "blocks.1.mlp.1.bias",
     "heads.a.weight",
     "heads.a.bias",
     "heads.b.weight",
@@ -77,6 +77,7 @@ def test_parameters_have_stable_complete_dotted_names():
         "bn.bias",
         "bn.running_mean",
         "bn.running_var",
+        "bn.num_batches_tracked",
     ]
     assert net.state().keys() == state.keys()
     assert all(isinstance(t, sd.Tensor) for t in state.values())
@@ -100,13 +101,8 @@ def test_every_parameter_gets_a_gradient():
 def test_shared_parameter_is_listed_once():
     lin = sd.nn.Linear(2, 2)
     tied = sd.nn.Sequential(lin, sd.nn.ReLU(), lin)
-    assert list(tied.parameters()) == ["layers.0.weight", "layers.0.bias"]
-    assert list(tied.state_dict()) == [
-        "layers.0.weight",
-        "layers.0.bias",
-        "layers.2.weight",
-        "layers.2.bias",
-    ]
+    assert list(tied.parameters()) == ["0.weight", "0.bias"]
+    assert list(tied.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
 
 
 def test_tuple_and_nested_list_fields():
@@ -296,7 +292,9 @@ def test_astype_converts_floats_in_place():
     weight = net.embed.weight
     assert net.astype(sd.f64) is net
     assert net.embed.weight is weight
-    assert all(t.dtype is sd.f64 for t in net.state_dict().values())
+    state = net.state_dict()
+    assert state.pop("bn.num_batches_tracked").dtype is sd.i64  # a count stays an integer
+    assert all(t.dtype is sd.f64 for t in state.values())
     out = net(sd.randn((3, 3), dtype=sd.f64).traced())
     assert out.dtype is sd.f64
     grads = out.backward()
@@ -326,8 +324,7 @@ def test_to_moves_every_tensor_and_keeps_identity():
 def test_sequential_matches_torch():
     model = sd.nn.Sequential(sd.nn.Linear(4, 8), sd.nn.Tanh(), sd.nn.Linear(8, 3))
     tmodel = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
-    mapping = {f"layers.{i}.{p}": f"{i}.{p}" for i in (0, 2) for p in ("weight", "bias")}
-    check_module(model, tmodel, [randn(5, 4)], mapping=mapping)
+    check_module(model, tmodel, [randn(5, 4)])  # the same names: `0.weight`
 
 
 def test_sequential_indexing_and_functions_as_layers():
@@ -353,6 +350,22 @@ def test_residual_needs_a_shape_keeping_block():
         sd.nn.Residual(sd.nn.Linear(3, 2))(sd.ones((4, 3)))
 
 
-def test_repr_shows_the_tree():
-    text = repr(sd.nn.Sequential(sd.nn.Linear(2, 3), sd.nn.ReLU()))
-    assert "Linear(in_features=2, out_features=3, bias=True)" in text and "ReLU()" in text
+def test_repr_shows_the_tree_as_torch_does():
+    text = repr(sd.nn.Sequential(sd.nn.Linear(2, 3), sd.nn.ReLU(), sd.nn.Sequential(sd.nn.Tanh())))
+    tn = torch.nn
+    assert text == repr(tn.Sequential(tn.Linear(2, 3), tn.ReLU(), tn.Sequential(tn.Tanh())))
+
+
+def test_state_dict_names_are_torchs_for_sequential_and_batch_norm():
+    """A PyTorch model's state dict loads as it is (a `Sequential`'s `0.weight`, BatchNorm's
+    `num_batches_tracked`, torch tensors as values), with no renaming."""
+    tn = torch.nn
+    tmodel = tn.Sequential(tn.Linear(3, 4), tn.BatchNorm1d(4), tn.ReLU(), tn.Linear(4, 2))
+    model = sd.nn.Sequential(
+        sd.nn.Linear(3, 4), sd.nn.BatchNorm1d(4), sd.nn.ReLU(), sd.nn.Linear(4, 2)
+    )
+    assert list(model.state_dict()) == list(tmodel.state_dict())
+    model.load_state_dict(tmodel.state_dict())
+    x = randn(5, 3)
+    want = tmodel.eval()(torch.from_numpy(x)).detach().numpy()
+    np.testing.assert_allclose(model(sd.from_numpy(x)).numpy(), want, rtol=1e-5, atol=1e-6)

@@ -10,13 +10,11 @@ import shapedl as sd
 from tests.nn.helpers import check_module
 
 
-class TorchSplit(torch.nn.Module):
-    def __init__(self, *layers):
-        super().__init__()
-        self.layers = torch.nn.ModuleList(layers)
+class TorchSplit(torch.nn.Sequential):
+    """The branches named by position (`0.weight`), as SplitInto's are."""
 
     def forward(self, x):
-        return tuple(layer(x) for layer in self.layers)
+        return tuple(layer(x) for layer in self)
 
 
 class TorchAdd(TorchSplit):
@@ -54,14 +52,12 @@ def test_add_into_matches_torch(dtype):
     tol = {} if dtype == "float32" else {"rtol": 1e-9, "atol": 1e-10}
     if dtype == "float64":
         module, tmod = module.astype(sd.f64), tmod.double()
-    # NOTE: torch's Sequential names its layers `0`, ours keeps them in `layers`
-    mapping = {f"layers.1.layers.0.{p}": f"layers.1.0.{p}" for p in ("weight", "bias")}
-    check_module(module, tmod, [randn(2, 5, 4, dtype=dtype)], mapping=mapping, **tol)
+    check_module(module, tmod, [randn(2, 5, 4, dtype=dtype)], **tol)
 
 
 def test_names_length_and_no_branches():
     split = sd.nn.SplitInto(sd.nn.Linear(2, 3), sd.nn.Identity())
-    assert list(split.parameters()) == ["layers.0.weight", "layers.0.bias"]
+    assert list(split.parameters()) == ["0.weight", "0.bias"]
     assert len(split) == 2 and isinstance(next(iter(split)), sd.nn.Linear)
     with pytest.raises(ValueError, match="SplitInto: give at least one branch"):
         sd.nn.SplitInto()

@@ -224,7 +224,7 @@ def test_mlp_training_matches_torch(sd_cls: Any, torch_cls: Any, kwargs: dict[st
     twin = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
     with torch.no_grad():
         for name, p in twin.named_parameters():
-            p.copy_(torch.from_numpy(model.parameters()["layers." + name].numpy()))
+            p.copy_(torch.from_numpy(model.parameters()[name].numpy()))
     x, y = np.random.default_rng(5).standard_normal((2, 16, 4)).astype(np.float32)
     y = y[:, :3]
     opt, torch_opt = sd_cls(**kwargs), torch_cls(twin.parameters(), foreach=False, **kwargs)
@@ -235,7 +235,7 @@ def test_mlp_training_matches_torch(sd_cls: Any, torch_cls: Any, kwargs: dict[st
         torch.nn.functional.mse_loss(twin(torch.from_numpy(x)), torch.from_numpy(y)).backward()
         torch_opt.step()
     for name, p in twin.named_parameters():
-        got = model.parameters()["layers." + name].numpy()
+        got = model.parameters()[name].numpy()
         np.testing.assert_allclose(got, p.detach().numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
 
 

@@ -16,6 +16,7 @@ import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, cast
 
+import numpy as np
 from typing_extensions import TypeVarTuple, Unpack, dataclass_transform
 
 from shapedl.checkpoint import CheckpointError, check_state, load_state, save_state
@@ -47,7 +48,9 @@ class Module:
     your own `__init__` that assigns the fields. Every tensor found in a field (directly or
     in a module, list, tuple or dict) is a parameter, except in the fields named by the class
     variable `buffer_fields`: those are state that is saved and loaded but not trained
-    (running statistics). Parameters are never traced; trace the input instead.
+    (running statistics). Parameters are never traced; trace the input instead. The items of
+    a field named by `indexed_fields` are named by their position alone, as PyTorch names a
+    `Sequential`'s layers (`0.weight`, not `layers.0.weight`).
 
     A subclass without its own `__init__` keeps the hand-written one it inherits:
     `class MyLinear(nn.Linear)` that overrides `forward` is built as `MyLinear(4, 3)`. The
@@ -74,6 +77,7 @@ class Module:
     """
 
     buffer_fields: ClassVar[tuple[str, ...]] = ()
+    indexed_fields: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, init: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -112,7 +116,7 @@ class Module:
         Example:
             >>> import shapedl as sd
             >>> list(sd.nn.Sequential(sd.nn.Linear(2, 3), sd.nn.ReLU()).parameters())
-            ['layers.0.weight', 'layers.0.bias']
+            ['0.weight', '0.bias']
         """
         out: dict[str, AnyTensor] = {}
         seen: set[int] = set()
@@ -202,18 +206,25 @@ class Module:
         children = [(k, v) for k, v in vars(self).items() if isinstance(v, Module)]
         for k, v in vars(self).items():
             if isinstance(v, list | tuple):
-                children += [(f"{k}.{i}", m) for i, m in enumerate(v) if isinstance(m, Module)]
-        head = f"{type(self).__name__}({self.extra_repr()}"
+                k = "" if k in self.indexed_fields else f"{k}."
+                children += [(f"{k}{i}", m) for i, m in enumerate(v) if isinstance(m, Module)]
+        extra = self.extra_repr()
         if not children:
-            return head + ")"
-        lines = [f"  ({k}): " + repr(m).replace("\n", "\n  ") for k, m in children]
-        return head + ")(\n" + "\n".join(lines) + "\n)"
+            return f"{type(self).__name__}({extra})"
+        # NOTE: PyTorch's layout: the hyperparameters on a line of their own, then the children
+        lines = [extra] if extra else []
+        lines += [f"({k}): " + repr(m) for k, m in children]
+        return f"{type(self).__name__}(\n  " + "\n".join(lines).replace("\n", "\n  ") + "\n)"
 
 
 def _host(value: Any) -> Any:
     if isinstance(value, Tensor):
         return value.numpy()
-    return value if hasattr(value, "shape") and hasattr(value, "dtype") else None
+    if not (hasattr(value, "shape") and hasattr(value, "dtype")):
+        return None
+    if not isinstance(value.dtype, np.dtype) and hasattr(value, "__array__"):
+        return np.asarray(value)  # NOTE: another library's CPU tensor (PyTorch's state dict)
+    return value
 
 
 def _walk(value: Any, name: str, is_buffer: bool, path: set[int]) -> Iterator[Any]:
@@ -224,16 +235,21 @@ def _walk(value: Any, name: str, is_buffer: bool, path: set[int]) -> Iterator[An
             return
         path.add(id(value))
         prefix = f"{name}." if name else ""
-        buffers = value.buffer_fields
+        buffers, indexed = value.buffer_fields, value.indexed_fields
         for key, field in vars(value).items():
-            yield from _walk(field, prefix + key, is_buffer or key in buffers, path)
+            here = name if key in indexed else prefix + key
+            yield from _walk(field, here, is_buffer or key in buffers, path)
         path.discard(id(value))
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
-            yield from _walk(item, f"{name}.{i}", is_buffer, path)
+            yield from _walk(item, _dotted(name, i), is_buffer, path)
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _walk(item, f"{name}.{key}", is_buffer, path)
+            yield from _walk(item, _dotted(name, key), is_buffer, path)
+
+
+def _dotted(name: str, key: object) -> str:
+    return f"{name}.{key}" if name else str(key)
 
 
 Layer = Callable[[Any], Any]
@@ -254,8 +270,9 @@ class Sequential(Module, Generic[*Ls]):
     """
 
     # NOTE: a tuple typed by the layers themselves, so `model.layers[0].weight` is the first
-    # layer's weight for every checker
+    # layer's weight for every checker; its state names are PyTorch's (`0.weight`)
     layers: tuple[*Ls]
+    indexed_fields: ClassVar[tuple[str, ...]] = ("layers",)
 
     # NOTE: the layers' types are the type's arguments (`Sequential[Linear[...], ReLU]`), so
     # the mypy plugin can check the chain and fold a call through every layer

@@ -10,7 +10,7 @@ their broadcast sum (a `[shape]` error where they do not broadcast).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, Generic, TypeVarTuple, cast
+from typing import Any, ClassVar, Generic, TypeVarTuple, cast
 
 from shapedl.nn.module import Module
 from shapedl.nn.registry import register_layer
@@ -25,6 +25,7 @@ Layer = Callable[[Any], Any]
 
 class _Branches(Module, Generic[*Ls]):
     layers: tuple[*Ls]
+    indexed_fields: ClassVar[tuple[str, ...]] = ("layers",)  # `0.weight`, as a `Sequential`
 
     def __init__(self, *layers: *Ls) -> None:
         if not layers:
