@@ -78,12 +78,13 @@ def test_batch_norm_inference_uses_running_stats_and_updates_nothing(cls, tcls, 
 
 @pytest.mark.parametrize("affine", [True, False])
 @pytest.mark.parametrize("track", [True, False], ids=["running", "batch-only"])
-@pytest.mark.parametrize("momentum", [0.0, 0.3, 1.0])
+@pytest.mark.parametrize("momentum", [0.0, 0.3, 1.0, None])
 @pytest.mark.parametrize("cls,tcls,shape", BN)
 def test_batch_norm_options_over_steps_then_inference(cls, tcls, shape, momentum, track, affine):
     """Three training steps (values, input gradients, running statistics with the unbiased
-    variance after each), then inference, in float64; torch's `track_running_stats=False`
-    normalizes with the batch in inference too."""
+    variance after each, and the count of batches), then inference, in float64; torch's
+    `track_running_stats=False` normalizes with the batch in inference too; momentum=None is
+    the cumulative average."""
     kw = dict(eps=0.1, momentum=momentum, affine=affine, track_running_stats=track)
     bn, tbn = cls(3, **kw).astype(sd.f64), _randomize(tcls(3, **kw).double())
     copy_weights(bn, tbn)
@@ -93,17 +94,34 @@ def test_batch_norm_options_over_steps_then_inference(cls, tcls, shape, momentum
         if track:
             np.testing.assert_allclose(bn.running_mean.numpy(), tbn.running_mean.numpy())
             np.testing.assert_allclose(bn.running_var.numpy(), tbn.running_var.numpy())
+            assert bn.num_batches_tracked.item() == tbn.num_batches_tracked.item() == step + 1
     compare(bn, tbn.eval(), [randn(*shape, dtype="float64", seed=3)], grad=False)
+    if track:
+        assert bn.num_batches_tracked.item() == 3  # inference counts nothing
     if affine:
         tbn.zero_grad()  # NOTE: torch summed the gradients of the steps above
         check_module(bn, tbn.train(), [randn(*shape, dtype="float64", seed=4)], rtol=1e-9)
 
 
-def test_batch_norm_momentum_none_is_refused_naming_the_layer():
-    # NOTE: torch's momentum=None (a cumulative average) needs a count of batches that
-    # shapedl's state does not keep; it once failed mid-forward with a TypeError
-    with pytest.raises(ValueError, match=r"BatchNorm2d: momentum=None .* \[0, 1\]"):
-        sd.nn.BatchNorm2d(3, momentum=None)  # type: ignore[arg-type]
+@pytest.mark.parametrize("momentum", [-0.1, 1.5, "0.1"])
+def test_batch_norm_bad_momentum_is_refused_naming_the_layer(momentum):
+    with pytest.raises(ValueError, match=r"BatchNorm2d: momentum=.* must be None or .*\[0, 1\]"):
+        sd.nn.BatchNorm2d(3, momentum=momentum)  # type: ignore[arg-type]
+
+
+def test_batch_norm_state_dicts_load_both_ways_with_torch():
+    """PyTorch's state dict, `num_batches_tracked` and a `Sequential`'s names included, loads
+    into the same shapedl model as it is, and shapedl's into torch's (strict both ways)."""
+    tmodel = torch.nn.Sequential(torch.nn.Conv2d(2, 3, 3), torch.nn.BatchNorm2d(3))
+    tmodel(torch.randn(4, 2, 5, 5))  # training mode: the count and statistics move
+    model = sd.nn.Sequential(sd.nn.Conv2d(2, 3, 3), sd.nn.BatchNorm2d(3))
+    model.load_state_dict(tmodel.state_dict())
+    assert model[1].num_batches_tracked.item() == 1
+    np.testing.assert_array_equal(model[1].running_var.numpy(), tmodel[1].running_var.numpy())
+    model(sd.randn((4, 2, 5, 5)).traced())
+    state = {k: torch.from_numpy(v.numpy().copy()) for k, v in model.state_dict().items()}
+    tmodel.load_state_dict(state, strict=True)
+    assert tmodel[1].num_batches_tracked.item() == 2
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -123,7 +141,9 @@ def test_norms_without_affine_match_torch(layer, tlayer, dtype):
 def test_batch_norm_buffers_are_state_not_parameters():
     bn = sd.nn.BatchNorm2d(4)
     assert list(bn.parameters()) == ["weight", "bias"]
-    assert list(bn.state_dict()) == ["weight", "bias", "running_mean", "running_var"]
+    assert list(bn.state_dict()) == [
+        "weight", "bias", "running_mean", "running_var", "num_batches_tracked"
+    ]  # fmt: skip
     grads = bn(sd.randn((2, 4, 3, 3)).traced()).sum().backward()
     assert bn.running_mean not in grads or not grads[bn.running_mean].numpy().any()
 

@@ -22,7 +22,7 @@ from shapedl.ops.creation import ones, zeros
 from shapedl.ops.norm import batch_norm, batch_norm_rule, layer_norm, layer_norm_rule
 from shapedl.ops.normalize import group_norm, rms_norm
 from shapedl.tensor import Tensor
-from shapedl.types import DT, TT, Dim, S, Size, f32
+from shapedl.types import DT, TT, Dim, NoTape, S, Size, f32, i64
 
 if TYPE_CHECKING:
     from shapedl.device import Device
@@ -123,27 +123,32 @@ class _BatchNorm(Module, Generic[C]):
     bias: Param
     running_mean: Param
     running_var: Param
+    num_batches_tracked: Tensor[tuple[()], i64, NoTape] | None
     num_features: int
     eps: float
-    momentum: float
-    buffer_fields: ClassVar[tuple[str, ...]] = ("running_mean", "running_var")
+    momentum: float | None
+    buffer_fields: ClassVar[tuple[str, ...]] = (
+        "running_mean",
+        "running_var",
+        "num_batches_tracked",
+    )
     ranks: ClassVar[tuple[int, ...]] = ()
 
     def __init__(
         self,
         num_features: int,
         eps: float = 1e-5,
-        momentum: float = 0.1,
+        momentum: float | None = 0.1,
         affine: bool = True,
         track_running_stats: bool = True,
         *,
         device: Device | None = None,
     ) -> None:
-        if not isinstance(momentum, int | float) or not 0 <= momentum <= 1:
-            # NOTE: PyTorch's momentum=None averages every batch alike, by a count of batches
-            # this state does not keep; refused here rather than failing mid-forward
+        if momentum is not None and (
+            not isinstance(momentum, int | float) or not 0 <= momentum <= 1
+        ):
             raise ValueError(
-                f"{type(self).__name__}: momentum={momentum!r} must be a number in [0, 1]"
+                f"{type(self).__name__}: momentum={momentum!r} must be None or a number in [0, 1]"
             )
         self.num_features = num_features
         self.eps = eps
@@ -151,13 +156,26 @@ class _BatchNorm(Module, Generic[C]):
         c = (num_features,)
         self.weight = ones(c, device=device) if affine else None
         self.bias = zeros(c, device=device) if affine else None
-        self.running_mean = zeros(c, device=device) if track_running_stats else None
-        self.running_var = ones(c, device=device) if track_running_stats else None
+        tracked = track_running_stats
+        self.running_mean = zeros(c, device=device) if tracked else None
+        self.running_var = ones(c, device=device) if tracked else None
+        # NOTE: PyTorch's buffer, so that state dicts load both ways; it is the count that
+        # momentum=None averages by
+        self.num_batches_tracked = zeros((), dtype=i64, device=device) if tracked else None
 
     def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
         batch_norm_shape(type(self).__name__, self.ranks)(x.shape, self.num_features)
+        momentum = self.momentum
+        count = self.num_batches_tracked
+        if count is not None and x.is_traced:
+            count.data = count.data + 1
+            if momentum is None:
+                # NOTE: the cumulative average's weight 1 / count, read on the host (a sync
+                # on a GPU, for this option only)
+                momentum = 1.0 / int(count.data)
         return batch_norm(
-            x, self.running_mean, self.running_var, self.weight, self.bias, self.momentum, self.eps
+            x, self.running_mean, self.running_var, self.weight, self.bias, momentum or 0.0,
+            self.eps,
         )
 
     __call__ = forward
@@ -173,10 +191,11 @@ class BatchNorm1d(_BatchNorm[C], init=False):
     `running_mean`/`running_var` (`momentum` is the new batch's weight, the variance
     unbiased, as in PyTorch); in inference it uses the running statistics. Without them
     (`track_running_stats=False`) it always uses the batch's. `momentum` is a number in
-    [0, 1]: PyTorch's `None` (the plain average of every batch so far) is not offered.
+    [0, 1], or None for the plain average of every batch so far, as in PyTorch; the count of
+    training batches is the buffer `num_batches_tracked`, so state dicts are PyTorch's.
 
     Raises:
-        ValueError: for a `momentum` that is not a number in [0, 1].
+        ValueError: for a `momentum` that is not None or a number in [0, 1].
 
     Shape:
         `(N, C) -> (N, C)`, `(N, C, L) -> (N, C, L)`
