@@ -7,9 +7,9 @@ One step is the explicit loop you would write yourself, dfdx style:
     optimizer.update(model, grads)
 
 `fit` adds batching, metrics, validation, halting conditions, callbacks, checkpoints with
-resume, a progress display, and Ctrl-C that stops cleanly after the current step. It never
-loses good work: a non-finite loss stops it before its update, the update itself is never cut
-in half by Ctrl-C, and bad data is refused before the first update.
+resume, a progress display, and Ctrl-C or SIGTERM that stops cleanly after the current step.
+It never loses good work: a non-finite loss stops it before its update, the update itself is
+never cut in half by Ctrl-C, and bad data is refused before the first update.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from shapedl.train.callbacks import Callback
 from shapedl.train.checkpoints import Checkpoint, Resumed
 from shapedl.train.halting import Halt, as_halt
 from shapedl.train.history import History
-from shapedl.train.interrupts import Interrupts, sigint_after_step
+from shapedl.train.interrupts import Interrupts, signals_after_step
 from shapedl.train.metrics import Metric, resolve
 from shapedl.train.progress import Display
 from shapedl.train.run import Model, NonFiniteWarning, Optimizer, Run
@@ -104,10 +104,13 @@ def fit(
             optimizer (both are then left as they were).
 
     Ctrl-C ends training after the current step: the model and optimizer are consistent
-    (never half-updated) and the history so far comes back with `interrupted` set. A second
-    Ctrl-C stops at once, except inside the parameter update and the end-of-epoch callbacks
-    (where `Checkpoint` saves), which it lets finish first; an epoch whose validation it cuts
-    short gets no checkpoint (its figures are not whole), so a resume trains it again.
+    (never half-updated) and the history so far comes back with `interrupted` set. SIGTERM
+    (what SLURM and Kubernetes send before they kill) does the same, with `stopped_by`
+    `"interrupted by SIGTERM"`; both handlers are put back when `fit` ends (in the main thread
+    only: elsewhere signals cannot be caught). A second Ctrl-C (or SIGTERM) stops at once,
+    except inside the parameter update and the end-of-epoch callbacks (where `Checkpoint`
+    saves), which it lets finish first; an epoch whose validation it cuts short gets no
+    checkpoint (its figures are not whole), so a resume trains it again.
     """
     inputs.check_count("epochs", epochs)
     inputs.check_count("batch_size", batch_size)
@@ -170,7 +173,7 @@ class _Loop:
         self.interrupts = Interrupts()
 
     def epochs(self, train: Batches, val: Batches | None) -> None:
-        with sigint_after_step(self.interrupts):
+        with signals_after_step(self.interrupts):
             for epoch in range(self.run.epoch, self.run.epochs):
                 if self.run.stop_reason is not None or not self._epoch(epoch, train, val):
                     return
@@ -276,9 +279,11 @@ class _Loop:
         self.run.stop(halt.describe())
 
     def _interrupt(self) -> None:
+        by = self.interrupts.by
+        reason = "interrupted" if by in (None, "SIGINT") else f"interrupted by {by}"
         self.run.interrupted = True
-        self.run.stop("interrupted")
-        self.display.note(f"interrupted: stopped after {self.run.global_step} steps")
+        self.run.stop(reason)
+        self.display.note(f"{reason}: stopped after {self.run.global_step} steps")
 
     def _non_finite(self, figure: float) -> None:
         """Stop (or skip the batch) on a NaN or infinite loss, saying where and what to do."""
