@@ -22,10 +22,17 @@ from typing import Any, Literal
 import numpy as np
 
 from shapedl.atomic_file import check_writable, remove_stale_temporaries, sync_folder
-from shapedl.checkpoint import CheckpointError, check_state, load_state, save_state
+from shapedl.checkpoint import (
+    CheckpointError,
+    NonFiniteCheckpointError,
+    check_state,
+    listed,
+    load_state,
+    non_finite,
+    save_state,
+)
 from shapedl.device import Device, default_device
 from shapedl.optim.base import named_parameters
-from shapedl.tensor import Tensor
 from shapedl.train.callbacks import Callback, Figures
 from shapedl.train.history import History, lower_is_better
 from shapedl.train.run import Model, NonFiniteWarning, Optimizer, Run, model_state, restore
@@ -35,10 +42,6 @@ __all__ = ["Checkpoint", "NonFiniteCheckpointError", "Resumed"]
 
 _META = "fit.meta"
 Mode = Literal["min", "max", "auto"]
-
-
-class NonFiniteCheckpointError(CheckpointError):
-    """A checkpoint was not written because a weight or optimizer state is NaN or infinite."""
 
 
 @dataclass
@@ -166,12 +169,11 @@ class Checkpoint(Callback):
 
     def _checked_state(self, run: Run, target: Path) -> dict[str, Any]:
         state = self._state(run)
-        bad = _non_finite(state)
+        bad = non_finite(state)
         if bad:
-            shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
             raise NonFiniteCheckpointError(
                 f"checkpoint {str(target)!r} not written after epoch {run.epoch + 1}: "
-                f"non-finite values in {shown}"
+                f"non-finite values in {listed(bad)}"
             )
         return state
 
@@ -346,18 +348,6 @@ def _apply(model: Any, optimizer: Any, saved_model: Any, saved_optim: Any) -> No
 
 
 # ---- helpers ------------------------------------------------------------------------------
-def _non_finite(state: Mapping[str, Any]) -> list[str]:
-    """Names of the floating entries with a NaN or an infinity (checked where they live)."""
-    bad = []
-    for name, value in state.items():
-        a, xp = (value.data, value.xp) if isinstance(value, Tensor) else (value, np)
-        dtype = getattr(a, "dtype", None)
-        if dtype is not None and (dtype.kind == "f" or dtype.name == "bfloat16"):
-            if not bool(xp.isfinite(a).all()):
-                bad.append(name)
-    return bad
-
-
 def _link_or_save(source: Path, target: Path, state: Mapping[str, Any] | None) -> None:
     """Make `target` the same file as `source`, atomically: a hard link, else a copy."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}-link.tmp")
