@@ -223,6 +223,25 @@ def test_a_disk_error_at_any_file_operation_of_a_save_keeps_a_good_checkpoint(
         np.testing.assert_array_equal(resumed[name], w, err_msg=name)
 
 
+def test_a_disk_error_removing_an_old_copy_comes_after_the_epochs_best_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_to(tmp_path, 2)
+    real = Path.unlink
+
+    def failing(self: Path, missing_ok: bool = False) -> None:
+        if self.name == "run.epoch1.safetensors":  # NOTE: what keep=2 prunes after epoch 3
+            raise OSError(5, os.strerror(5), str(self))
+        real(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", failing)
+    with pytest.raises(OSError, match="epoch1"):
+        run_to(tmp_path, 3)  # NOTE: every epoch's val_loss is the best so far
+    monkeypatch.undo()
+    assert saved_epoch(tmp_path / "run.safetensors") == 3
+    assert saved_epoch(tmp_path / "run.best.safetensors") == 3, "the best epoch's copy was lost"
+
+
 def test_every_rename_of_a_save_is_followed_by_a_sync_of_its_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -138,10 +138,12 @@ class Checkpoint(Callback):
         better = self._improved(figures)
         try:
             if due:
-                self.save(run)
+                self._save_latest(run)
             if better:
                 self._save_best(run, written=due)
                 self.best = figures[self.monitor or ""]
+            if due and self.keep > 1:  # NOTE: last: a failed removal loses no copy of this epoch
+                self._prune(run.epoch + 1)
         except NonFiniteCheckpointError as err:
             reason = f"{err}; the last good checkpoint is kept"
             warnings.warn(reason, NonFiniteWarning, stacklevel=2)
@@ -154,12 +156,16 @@ class Checkpoint(Callback):
             NonFiniteCheckpointError: when a weight or optimizer state is not finite (nothing
                 is written then).
         """
+        self._save_latest(run)
+        if self.keep > 1:
+            self._prune(run.epoch + 1)
+
+    def _save_latest(self, run: Run) -> None:
         state = self._checked_state(run, self.path)
         # NOTE: the latest first, so that a crash before its numbered copy still resumes from it
         save_state(state, self.path)
         if self.keep > 1:
             _link_or_save(self.path, self.epoch_path(run.epoch + 1), state)
-            self._prune(run.epoch + 1)
 
     def _save_best(self, run: Run, written: bool) -> None:
         if written:
