@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,30 @@ def test_an_interrupt_in_one_epoch_end_callback_does_not_skip_the_checkpoint(
     h = fit(linear(3, 1), (x, y), epochs=5,
             callbacks=[LambdaCallback(on_epoch_end=interrupt), Checkpoint(path)])  # fmt: skip
     assert h.interrupted and h.epochs == 2 and saved_epoch(path) == 2
+
+
+def test_an_exception_from_an_end_of_epoch_callback_still_lets_the_checkpoint_save(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "run.safetensors"
+
+    def log(run: sd.train.Run, figures: Any) -> None:
+        if run.epoch == 1:
+            raise ConnectionError("the experiment tracker is down")
+
+    x, y = regression(16)
+    callbacks = [LambdaCallback(on_epoch_end=log), Checkpoint(path)]
+    with pytest.raises(ConnectionError, match="^the experiment tracker is down$") as err:
+        fit(linear(3, 1), (x, y), epochs=4, callbacks=callbacks)
+    assert "log" in [frame.name for frame in traceback.extract_tb(err.tb)]  # where it was raised
+    assert saved_epoch(path) == 2, "the whole epoch's checkpoint was lost"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    resumed, straight = linear(3, 1), linear(3, 1)
+    fit(resumed, (x, y), epochs=4, resume_from=path)
+    fit(straight, (x, y), epochs=4)
+    for name, t in straight.parameters().items():
+        np.testing.assert_array_equal(resumed.parameters()[name].numpy(), t.numpy())
 
 
 # ---- a checkpoint folder that cannot take the file: an error before the first step -----

@@ -198,17 +198,32 @@ class _Loop:
             if interrupts.requested and not run.interrupted:
                 self._interrupt()
             return False
-        # NOTE: the epoch's training is whole, so its checkpoint is still written: a second
-        # Ctrl-C waits for each callback (a save) to end, and one callback's interrupt does not
-        # keep the next (the Checkpoint) from running
-        for cb in self.callbacks:
-            with interrupts.caught(), interrupts.held():
-                cb.on_epoch_end(run, figures)
+        self._epoch_end(figures)
         if interrupts.requested:
             self._interrupt()
         elif run.stop_reason is None and self.halt is not None and self.halt.check(run):
             self._halt(self.halt)
         return run.stop_reason is None
+
+    def _epoch_end(self, figures: dict[str, float]) -> None:
+        """The end-of-epoch callbacks. The epoch's training is whole, so its checkpoint is
+        still written: a second Ctrl-C waits for each callback (a save) to end, one callback's
+        interrupt does not keep the next (the Checkpoint) from running, and after one
+        callback's exception the `Checkpoint`s still save before it is raised."""
+        failed: Exception | None = None
+        for cb in self.callbacks:
+            if failed is not None and not isinstance(cb, Checkpoint):
+                continue
+            try:
+                with self.interrupts.caught(), self.interrupts.held():
+                    cb.on_epoch_end(self.run, figures)
+            except Exception as err:
+                if failed is None:
+                    failed = err
+                else:
+                    failed.add_note(f"then the checkpoint failed too: {err!r}")
+        if failed is not None:
+            raise failed
 
     def _validate(self, val: Batches, figures: dict[str, float]) -> bool:
         """Add the validation figures; False when Ctrl-C cut them short. Then the epoch gets
