@@ -305,6 +305,31 @@ def test_data_that_gives_no_batches_is_an_error() -> None:
         fit(linear(3, 1), Nothing())
 
 
+def test_validation_read_up_in_the_first_epoch_is_an_error_not_nan_figures(
+    tmp_path: Path,
+) -> None:
+    x, y = regression(16)
+    once = ((x[i : i + 4], y[i : i + 4]) for i in range(0, 16, 4))
+    model = linear(3, 1)
+    w = weights(model)
+    with pytest.raises(TypeError, match="validation is a one-shot iterator"):
+        fit(model, (x, y), epochs=3, validation=once)  # NOTE: epochs 2 and 3 got val_loss nan
+    assert_same(w, weights(model))
+
+    class UsedUp:  # NOTE: re-iterable, but it has nothing left after the first pass
+        def __init__(self) -> None:
+            self.batches = [(x[:8], y[:8])]
+
+        def __iter__(self) -> Any:
+            yield from self.batches
+            self.batches = []
+
+    path = tmp_path / "run.safetensors"
+    with pytest.raises(ValueError, match="validation gave no batches in epoch 2"):
+        fit(linear(3, 1), (x, y), epochs=3, validation=UsedUp(), callbacks=[Checkpoint(path)])
+    assert json.loads(bytes(load_state(path)["fit.meta"]))["epoch"] == 1
+
+
 def test_a_pair_of_lists_trains_like_a_pair_of_arrays() -> None:
     x, y = regression(16)
     by_lists, by_arrays = linear(3, 1), linear(3, 1)

@@ -99,7 +99,8 @@ def fit(
     Raises:
         ValueError: for empty data, `epochs` or `batch_size` below 1, ragged rows, or a label
             the loss does not accept (found before the first update, naming where it is).
-        TypeError: for data that is neither a pair nor batches, or a one-shot iterator.
+        TypeError: for data that is neither a pair nor batches, or a one-shot iterator (as
+            `data` or `validation`, with more than one epoch).
         CheckpointError: when `resume_from` is not a checkpoint that fits the model and
             optimizer (both are then left as they were).
 
@@ -121,11 +122,12 @@ def fit(
     dev = device or inputs.device_of(data)
     cast = inputs.float_dtype(model)
     train = inputs.as_batches(data, "data", batch_size, shuffle, drop_last, dev, epochs, cast)
-    val = (
-        None
-        if validation is None
-        else inputs.as_batches(validation, "validation", batch_size, False, False, dev, 0, cast)
-    )
+    # NOTE: validation is read every epoch too, so a one-shot iterator is refused for it as well
+    val = None
+    if validation is not None:
+        val = inputs.as_batches(
+            validation, "validation", batch_size, False, False, dev, epochs, cast
+        )
     named = resolve(metrics)
     halt = as_halt(halt_when)
     run = Run(model, optimizer, epochs, inputs.length(train), dev)
@@ -232,6 +234,11 @@ class _Loop:
             return False
         with self.interrupts.caught():
             checked = evaluate(self.run.model, val, **self.step.kw)
+            if not checked:
+                raise ValueError(
+                    f"fit: validation gave no batches in epoch {self.run.epoch + 1} (is it "
+                    "empty, or an iterator that was used up?)"
+                )
             figures.update({f"val_{k}": v for k, v in checked.items()})
             return True
         return False
