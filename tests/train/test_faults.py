@@ -212,7 +212,10 @@ def drop_history(state: dict[str, Any]) -> None:
 
 CASES: list[tuple[str, Any, Any, str]] = [
     ("another optimizer", lambda p: None, lambda: sd.optim.Sgd(lr=0.1, momentum=0.9),
-     "Sgd state does not match"),
+     "it holds Adam's optimizer state, but this run's optimizer is Sgd: resume with Adam"),
+    # NOTE: AdamW keeps the very state Adam does: this resume used to succeed silently
+    ("another optimizer with the same state", lambda p: None, lambda: sd.optim.AdamW(lr=0.1),
+     "Adam's optimizer state, but this run's optimizer is AdamW"),
     ("another architecture", lambda p: None, None,
      r"does not match: wrong shape: weight \(expected \(1, 2\)"),
     ("a model.save() file", lambda p: linear(3, 1).save(p), None, "not a Checkpoint"),

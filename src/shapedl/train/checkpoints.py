@@ -53,6 +53,7 @@ class Resumed:
     history: History
     base_lr: float
     halt: dict[str, Any] = field(default_factory=dict)
+    optimizer: str | None = None  # NOTE: the algorithm that wrote it; None in older files
 
 
 class Checkpoint(Callback):
@@ -215,6 +216,7 @@ class Checkpoint(Callback):
             "history": run.history.to_dict(),
             "base_lr": run.base_lr,
             "rng": _rng_state(run),
+            "optimizer": _algorithm(run.optimizer),
         }
         state: dict[str, Any] = {f"model.{k}": v for k, v in model_state(run.model).items()}
         state.update({f"optim.{k}": v for k, v in _optim_state(run.optimizer).items()})
@@ -271,7 +273,7 @@ class Checkpoint(Callback):
             saved_model = {k[6:]: v for k, v in state.items() if k.startswith("model.")}
             saved_optim = {k[6:]: v for k, v in state.items() if k.startswith("optim.")}
             _check_model(model, saved_model, where)
-            _check_optimizer(optimizer, saved_optim, model)
+            _check_optimizer(optimizer, saved_optim, model, resumed.optimizer)
             bits = _check_rng(device, rng)
         except CheckpointError as err:
             text = str(err)
@@ -298,6 +300,7 @@ def _meta(state: Mapping[str, Any]) -> tuple[Resumed, Any]:
         resumed = Resumed(
             _count(meta["epoch"]), _count(meta["global_step"]), history, float(meta["base_lr"])
         )
+        resumed.optimizer = meta.get("optimizer")
         return resumed, meta.get("rng")
     except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as err:
         problem = f"missing {err}" if isinstance(err, KeyError) else str(err)
@@ -317,10 +320,18 @@ def _check_model(model: Model, saved: Mapping[str, Any], where: str) -> None:
     check_state(expected, saved, what=repr(where))
 
 
-def _check_optimizer(optimizer: Optimizer, saved: Mapping[str, Any], model: Model) -> None:
+def _check_optimizer(
+    optimizer: Optimizer, saved: Mapping[str, Any], model: Model, saved_by: str | None
+) -> None:
     if not callable(getattr(optimizer, "load_state_dict", None)):
         raise TypeError(
             f"{type(optimizer).__name__} has no load_state_dict(); it cannot be resumed"
+        )
+    # NOTE: Adam and AdamW keep the same state, so only the name tells one from the other
+    if saved_by is not None and saved_by != _algorithm(optimizer):
+        raise CheckpointError(
+            f"it holds {saved_by}'s optimizer state, but this run's optimizer is "
+            f"{_algorithm(optimizer)}: resume with {saved_by}"
         )
     check = getattr(optimizer, "check_state_dict", None)
     if callable(check):
@@ -380,6 +391,14 @@ def _optim_state(optimizer: Optimizer) -> Mapping[str, Any]:
 def _encode(meta: Mapping[str, Any]) -> Any:
     # NOTE: checkpoints hold host arrays; JSON rides along as bytes
     return np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+
+
+def _algorithm(optimizer: Optimizer) -> str:
+    """The optimizer's algorithm: its shapedl class (a subclass that only logs is the same)."""
+    for cls in type(optimizer).__mro__:
+        if cls.__module__.startswith("shapedl.optim."):
+            return cls.__name__
+    return type(optimizer).__name__
 
 
 def _rng_state(run: Run) -> Any:
