@@ -104,6 +104,40 @@ def test_an_exception_from_an_end_of_epoch_callback_still_lets_the_checkpoint_sa
         np.testing.assert_array_equal(resumed.parameters()[name].numpy(), t.numpy())
 
 
+class ClosedPipe:
+    """Where fit's progress goes once the reader of the pipe exited (`| head`, a dead `tee`),
+    or the terminal went away: every write after the first `ok` fails."""
+
+    def __init__(self, ok: int, tty: bool) -> None:
+        self.ok, self.tty = ok, tty
+
+    def write(self, text: str) -> int:
+        self.ok -= 1
+        if self.ok < 0:
+            raise BrokenPipeError(32, os.strerror(32))
+        return len(text)
+
+    def flush(self) -> None:
+        if self.ok < 0:
+            raise BrokenPipeError(32, os.strerror(32))
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])  # one line an epoch, or a bar
+def test_progress_that_cannot_be_written_does_not_end_training(
+    stream: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "run.safetensors"
+    x, y = regression(16)
+    monkeypatch.setattr(sys, stream, ClosedPipe(ok=2, tty=stream == "stderr"))
+    h = fit(linear(3, 1), (x, y), epochs=3, progress=True, callbacks=[Checkpoint(path)])
+    monkeypatch.undo()
+    assert h.epochs == 3 and h.stopped_by is None
+    assert saved_epoch(path) == 3, "a broken pipe ended training before a whole epoch's save"
+
+
 # ---- a checkpoint folder that cannot take the file: an error before the first step -----
 def steps_counter() -> tuple[LambdaCallback, list[int]]:
     steps: list[int] = []
