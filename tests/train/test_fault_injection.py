@@ -282,7 +282,7 @@ def test_a_disk_error_at_any_file_operation_of_a_save_keeps_a_good_checkpoint(
         np.testing.assert_array_equal(resumed[name], w, err_msg=name)
 
 
-def test_a_disk_error_removing_an_old_copy_comes_after_the_epochs_best_copy(
+def test_a_disk_error_removing_an_old_copy_is_a_warning_not_the_end_of_training(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run_to(tmp_path, 2)
@@ -294,11 +294,14 @@ def test_a_disk_error_removing_an_old_copy_comes_after_the_epochs_best_copy(
         real(self, missing_ok=missing_ok)
 
     monkeypatch.setattr(Path, "unlink", failing)
-    with pytest.raises(OSError, match="epoch1"):
-        run_to(tmp_path, 3)  # NOTE: every epoch's val_loss is the best so far
+    with pytest.warns(UserWarning, match="could not remove the old checkpoint .*epoch1"):
+        run_to(tmp_path, 4)  # NOTE: every epoch's val_loss is the best so far
     monkeypatch.undo()
-    assert saved_epoch(tmp_path / "run.safetensors") == 3
-    assert saved_epoch(tmp_path / "run.best.safetensors") == 3, "the best epoch's copy was lost"
+    # NOTE: the error used to end fit before epoch 3's best copy, and before epoch 4
+    assert saved_epoch(tmp_path / "run.safetensors") == 4
+    assert saved_epoch(tmp_path / "run.best.safetensors") == 4
+    assert sorted(p.name for p in tmp_path.glob("run.epoch*")) == [
+        "run.epoch1.safetensors", "run.epoch3.safetensors", "run.epoch4.safetensors"]  # fmt: skip
 
 
 def test_every_rename_of_a_save_is_followed_by_a_sync_of_its_folder(

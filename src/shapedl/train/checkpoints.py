@@ -81,7 +81,8 @@ class Checkpoint(Callback):
         every: save after every `every`-th epoch (and after the last).
         keep: how many of the latest checkpoints stay on disk: with `keep > 1`, each save is
             also kept as `<stem>.epoch<N><suffix>` (hard-linked to `path`, so no extra
-            space), and the older ones beyond `keep` are removed.
+            space), and the older ones beyond `keep` are removed (one that cannot be removed
+            stays, with a warning: it loses nothing, so training goes on).
         monitor: a figure (`"val_loss"`, `"val_accuracy"`): whenever it is the best so far,
             the checkpoint is also saved as `<stem>.best<suffix>`.
         mode: whether `monitor` is best when lowest (`"min"`) or highest (`"max"`);
@@ -139,12 +140,10 @@ class Checkpoint(Callback):
         better = self._improved(figures)
         try:
             if due:
-                self._save_latest(run)
+                self.save(run)
             if better:
                 self._save_best(run, written=due)
                 self.best = figures[self.monitor or ""]
-            if due and self.keep > 1:  # NOTE: last: a failed removal loses no copy of this epoch
-                self._prune(run.epoch + 1)
         except NonFiniteCheckpointError as err:
             reason = f"{err}; the last good checkpoint is kept"
             warnings.warn(reason, NonFiniteWarning, stacklevel=2)
@@ -157,16 +156,12 @@ class Checkpoint(Callback):
             NonFiniteCheckpointError: when a weight or optimizer state is not finite (nothing
                 is written then).
         """
-        self._save_latest(run)
-        if self.keep > 1:
-            self._prune(run.epoch + 1)
-
-    def _save_latest(self, run: Run) -> None:
         state = self._checked_state(run, self.path)
         # NOTE: the latest first, so that a crash before its numbered copy still resumes from it
         save_state(state, self.path)
         if self.keep > 1:
             _link_or_save(self.path, self.epoch_path(run.epoch + 1), state)
+            self._prune(run.epoch + 1)
 
     def _save_best(self, run: Run, written: bool) -> None:
         if written:
@@ -187,7 +182,11 @@ class Checkpoint(Callback):
     def _prune(self, epoch: int) -> None:
         kept = [(n, p) for n, p in self._numbered() if n <= epoch]
         for _, p in sorted(kept)[: -self.keep]:
-            p.unlink(missing_ok=True)
+            try:
+                p.unlink(missing_ok=True)
+            except OSError as err:  # NOTE: an old copy left over loses nothing; ending fit does
+                text = f"could not remove the old checkpoint {str(p)!r} ({err}); it stays on disk"
+                warnings.warn(text, stacklevel=4)
 
     def _numbered(self) -> list[tuple[int, Path]]:
         """The `<stem>.epoch<N><suffix>` files on disk, with their N."""
