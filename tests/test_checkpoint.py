@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import shapedl as sd
+from shapedl import safetensors_file
 from shapedl.checkpoint import CheckpointError, check_state, load_state, save_state
 
 SUFFIXES = [".safetensors", ".npz", ".ckpt"]
@@ -93,6 +94,57 @@ def test_a_failing_save_leaves_the_old_file_and_no_temporary(
     monkeypatch.undo()
     np.testing.assert_array_equal(load_state(path)["v"], np.zeros(3))
     assert os.listdir(tmp_path) == ["m.npz"]
+
+
+# ---- model.save and optimizer.save never replace a good file with a diverged one -------
+def diverged(path: Path) -> tuple[Any, Any]:
+    """A model and its Adam, saved whole to `path` (and `path.opt`), then made non-finite."""
+    sd.set_default_device(sd.Cpu(seed=0))
+    model = sd.nn.Sequential(sd.nn.Linear(3, 4), sd.nn.ReLU(), sd.nn.Linear(4, 2))
+    opt = sd.optim.Adam(lr=0.01)
+    out = model(sd.tensor(np.ones((2, 3), np.float32)).traced())
+    opt.update(model, (out * out).sum().backward())
+    model.save(path)
+    opt.save(path.with_suffix(".opt"))
+    model.layers[2].bias.data[1] = np.nan
+    opt.state["layers.0.weight"]["exp_avg"][0, 0] = np.inf
+    return model, opt
+
+
+@pytest.mark.parametrize("suffix", [".safetensors", ".npz"])
+def test_model_and_optimizer_save_refuse_non_finite_state_and_keep_the_old_file(
+    suffix: str, tmp_path: Path
+) -> None:
+    path = tmp_path / f"m{suffix}"
+    model, opt = diverged(path)
+    before = path.read_bytes(), path.with_suffix(".opt").read_bytes()
+    with pytest.raises(sd.checkpoint.NonFiniteCheckpointError, match=r"layers\.2\.bias\b"):
+        model.save(path)
+    with pytest.raises(sd.checkpoint.NonFiniteCheckpointError,
+                       match=r"state\.layers\.0\.weight\.exp_avg"):  # fmt: skip
+        opt.save(path.with_suffix(".opt"))
+    assert (path.read_bytes(), path.with_suffix(".opt").read_bytes()) == before
+    assert sorted(os.listdir(tmp_path)) == sorted([path.name, path.with_suffix(".opt").name])
+    model.save(tmp_path / f"nan{suffix}", allow_nonfinite=True)  # NOTE: to debug a divergence
+    assert np.isnan(load_state(tmp_path / f"nan{suffix}")["layers.2.bias"][1])
+
+
+def test_a_crash_inside_model_save_leaves_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "m.safetensors"
+    model, _ = diverged(path)
+    model.layers[2].bias.data[1] = 0.0
+    before = path.read_bytes()
+
+    def crash(f: Any, arrays: Any) -> None:
+        f.write(b"half a file")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(safetensors_file, "write", crash)
+    with pytest.raises(KeyboardInterrupt):
+        model.save(path)
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["m.safetensors", "m.opt"]
 
 
 # ---- corrupt files ---------------------------------------------------------------------

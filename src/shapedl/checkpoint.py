@@ -34,7 +34,15 @@ from shapedl.ops.creation import ragged_message
 from shapedl.tensor import Tensor
 from shapedl.types import FLOATS, DType
 
-__all__ = ["CheckpointError", "check_state", "check_writable", "load_state", "save_state"]
+__all__ = [
+    "CheckpointError",
+    "NonFiniteCheckpointError",
+    "check_state",
+    "check_writable",
+    "load_state",
+    "non_finite",
+    "save_state",
+]
 
 PathLike = str | os.PathLike[str]
 
@@ -43,8 +51,12 @@ class CheckpointError(ValueError):
     """A checkpoint that cannot be read, or whose entries do not match what was expected."""
 
 
+class NonFiniteCheckpointError(CheckpointError):
+    """A checkpoint was not written because a weight or optimizer state is NaN or infinite."""
+
+
 # ---- saving -----------------------------------------------------------------------------
-def save_state(state: Mapping[str, Any], path: PathLike) -> None:
+def save_state(state: Mapping[str, Any], path: PathLike, *, allow_nonfinite: bool = True) -> None:
     """Write named arrays to `path`, atomically: safetensors, or `.npz` by suffix.
 
     The file gets the mode a plain `open()` would give it (that of the file it replaces, else
@@ -54,10 +66,14 @@ def save_state(state: Mapping[str, Any], path: PathLike) -> None:
     Args:
         state: names to arrays, tensors, nested lists or Python scalars (bf16 included).
         path: the file; `.npz` selects NumPy's format, any other suffix safetensors.
+        allow_nonfinite: False to refuse floating entries with a NaN or an infinity (what
+            `model.save` and `optimizer.save` do): nothing is written then.
 
     Raises:
         CheckpointError: for a name that is not a string, a ragged nested list, or an array
             that is not numeric (each names the entry).
+        NonFiniteCheckpointError: with `allow_nonfinite=False`, naming the entries that are
+            not finite (the file at `path` is left as it was).
         FileNotFoundError: when the folder of `path` does not exist (naming `path`); see
             `check_writable` for the other folder errors.
 
@@ -70,10 +86,35 @@ def save_state(state: Mapping[str, Any], path: PathLike) -> None:
     """
     arrays = {name: _host_array(name, value) for name, value in state.items()}
     target = Path(path)
+    bad = [] if allow_nonfinite else non_finite(arrays)
+    if bad:
+        raise NonFiniteCheckpointError(
+            f"{str(target)!r} not written: non-finite values (NaN or inf) in {listed(bad)}; "
+            "the file there is kept (pass allow_nonfinite=True to save them anyway)"
+        )
     if _is_npz(target):
         atomic_write(target, lambda f: _write_npz(f, arrays))
     else:
         atomic_write(target, lambda f: _write_safetensors(f, arrays))
+
+
+def non_finite(state: Mapping[str, Any]) -> list[str]:
+    """Names of the floating entries (arrays or tensors) with a NaN or an infinity, checked
+    where they live (no copy to the host)."""
+    bad = []
+    for name, value in state.items():
+        a, xp = (value.data, value.xp) if isinstance(value, Tensor) else (value, np)
+        dtype = getattr(a, "dtype", None)
+        if dtype is not None and (dtype.kind == "f" or dtype.name == "bfloat16"):
+            if not bool(xp.isfinite(a).all()):
+                bad.append(name)
+    return bad
+
+
+def listed(names: Sequence[str], most: int = 5) -> str:
+    """`a, b, c and 4 more`: names for a message, not too many."""
+    more = len(names) - most
+    return ", ".join(names[:most]) + (f" and {more} more" if more > 0 else "")
 
 
 def _host_array(name: object, value: Any) -> np.ndarray[Any, Any]:

@@ -5,8 +5,9 @@
 It trains with `Checkpoint(FOLDER/run.safetensors, keep=2, monitor="val_loss")` and
 `resume_from` the same file, so running it again continues from the last checkpoint. With
 `OP N SIGNAL`, the process sends itself SIGNAL as its N-th call of `os.OP` begins (a file
-operation of a save: replace, link, fsync, unlink). The final weights and optimizer state go
-to OUT.npz.
+operation of a save: replace, link, fsync, unlink), or with OP `step` as step N of the run
+(from 0) begins. The final weights and optimizer state go to OUT.npz; how `fit` ended (and
+whether it put back the SIGTERM handler) goes to stdout.
 """
 
 from __future__ import annotations
@@ -39,7 +40,16 @@ def killing(op: str, n: int, signum: int) -> None:
     setattr(os, op, call)
 
 
-def train(folder: Path) -> dict[str, np.ndarray]:
+class SignalAtStep(sd.train.Callback):
+    def __init__(self, n: int, signum: int) -> None:
+        self.n, self.signum = n, signum
+
+    def on_step_begin(self, run: sd.train.Run) -> None:
+        if run.global_step == self.n:
+            os.kill(os.getpid(), self.signum)
+
+
+def train(folder: Path, callbacks: Any = ()) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(0)
     x = rng.standard_normal((40, 2)).astype(np.float32)
     y = (x[:, 0] > x[:, 1]).astype(np.int64) + (x[:, 0] > 0)
@@ -48,17 +58,24 @@ def train(folder: Path) -> dict[str, np.ndarray]:
                              sd.nn.Linear(8, 3))  # fmt: skip
     opt = sd.optim.Adam(lr=0.01)
     path = folder / "run.safetensors"
-    sd.train.fit(
+    h = sd.train.fit(
         model, (x[:32], y[:32]), loss=sd.losses.cross_entropy_with_logits_loss, optimizer=opt,
         epochs=EPOCHS, batch_size=8, validation=(x[32:], y[32:]), resume_from=path,
-        callbacks=[Checkpoint(path, keep=2, monitor="val_loss")], progress=False,
+        callbacks=[*callbacks, Checkpoint(path, keep=2, monitor="val_loss")], progress=False,
     )  # fmt: skip
+    restored = signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    print(f"interrupted={h.interrupted} stopped_by={h.stopped_by} restored={restored}")
     out = {f"w.{k}": t.numpy() for k, t in model.state_dict().items()}
     out.update({f"o.{k}": np.asarray(v) for k, v in opt.state_dict().items()})
     return out
 
 
 if __name__ == "__main__":
+    at: Any = []
     if len(sys.argv) > 3:
-        killing(sys.argv[3], int(sys.argv[4]), getattr(signal, sys.argv[5]))
-    np.savez(sys.argv[2], **train(Path(sys.argv[1])))  # type: ignore[arg-type]  # NOTE: numpy's stub
+        n, signum = int(sys.argv[4]), getattr(signal, sys.argv[5])
+        if sys.argv[3] == "step":
+            at = [SignalAtStep(n, signum)]
+        else:
+            killing(sys.argv[3], n, signum)
+    np.savez(sys.argv[2], **train(Path(sys.argv[1]), at))  # type: ignore[arg-type]  # NOTE: numpy's stub

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,64 @@ def test_an_interrupt_in_one_epoch_end_callback_does_not_skip_the_checkpoint(
     h = fit(linear(3, 1), (x, y), epochs=5,
             callbacks=[LambdaCallback(on_epoch_end=interrupt), Checkpoint(path)])  # fmt: skip
     assert h.interrupted and h.epochs == 2 and saved_epoch(path) == 2
+
+
+def test_an_exception_from_an_end_of_epoch_callback_still_lets_the_checkpoint_save(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "run.safetensors"
+
+    def log(run: sd.train.Run, figures: Any) -> None:
+        if run.epoch == 1:
+            raise ConnectionError("the experiment tracker is down")
+
+    x, y = regression(16)
+    callbacks = [LambdaCallback(on_epoch_end=log), Checkpoint(path)]
+    with pytest.raises(ConnectionError, match="^the experiment tracker is down$") as err:
+        fit(linear(3, 1), (x, y), epochs=4, callbacks=callbacks)
+    assert "log" in [frame.name for frame in traceback.extract_tb(err.tb)]  # where it was raised
+    assert saved_epoch(path) == 2, "the whole epoch's checkpoint was lost"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    resumed, straight = linear(3, 1), linear(3, 1)
+    fit(resumed, (x, y), epochs=4, resume_from=path)
+    fit(straight, (x, y), epochs=4)
+    for name, t in straight.parameters().items():
+        np.testing.assert_array_equal(resumed.parameters()[name].numpy(), t.numpy())
+
+
+class ClosedPipe:
+    """Where fit's progress goes once the reader of the pipe exited (`| head`, a dead `tee`),
+    or the terminal went away: every write after the first `ok` fails."""
+
+    def __init__(self, ok: int, tty: bool) -> None:
+        self.ok, self.tty = ok, tty
+
+    def write(self, text: str) -> int:
+        self.ok -= 1
+        if self.ok < 0:
+            raise BrokenPipeError(32, os.strerror(32))
+        return len(text)
+
+    def flush(self) -> None:
+        if self.ok < 0:
+            raise BrokenPipeError(32, os.strerror(32))
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])  # one line an epoch, or a bar
+def test_progress_that_cannot_be_written_does_not_end_training(
+    stream: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "run.safetensors"
+    x, y = regression(16)
+    monkeypatch.setattr(sys, stream, ClosedPipe(ok=2, tty=stream == "stderr"))
+    h = fit(linear(3, 1), (x, y), epochs=3, progress=True, callbacks=[Checkpoint(path)])
+    monkeypatch.undo()
+    assert h.epochs == 3 and h.stopped_by is None
+    assert saved_epoch(path) == 3, "a broken pipe ended training before a whole epoch's save"
 
 
 # ---- a checkpoint folder that cannot take the file: an error before the first step -----
@@ -223,6 +282,28 @@ def test_a_disk_error_at_any_file_operation_of_a_save_keeps_a_good_checkpoint(
         np.testing.assert_array_equal(resumed[name], w, err_msg=name)
 
 
+def test_a_disk_error_removing_an_old_copy_is_a_warning_not_the_end_of_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_to(tmp_path, 2)
+    real = Path.unlink
+
+    def failing(self: Path, missing_ok: bool = False) -> None:
+        if self.name == "run.epoch1.safetensors":  # NOTE: what keep=2 prunes after epoch 3
+            raise OSError(5, os.strerror(5), str(self))
+        real(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", failing)
+    with pytest.warns(UserWarning, match="could not remove the old checkpoint .*epoch1"):
+        run_to(tmp_path, 4)  # NOTE: every epoch's val_loss is the best so far
+    monkeypatch.undo()
+    # NOTE: the error used to end fit before epoch 3's best copy, and before epoch 4
+    assert saved_epoch(tmp_path / "run.safetensors") == 4
+    assert saved_epoch(tmp_path / "run.best.safetensors") == 4
+    assert sorted(p.name for p in tmp_path.glob("run.epoch*")) == [
+        "run.epoch1.safetensors", "run.epoch3.safetensors", "run.epoch4.safetensors"]  # fmt: skip
+
+
 def test_every_rename_of_a_save_is_followed_by_a_sync_of_its_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -254,8 +335,7 @@ def test_every_rename_of_a_save_is_followed_by_a_sync_of_its_folder(
 # (the numbered copy), and, when the epoch is the best, link, replace, fsync again; unlink
 # prunes. fit's folder check unlinks a probe first.
 KILLS = [("fsync", 7, "SIGKILL", 2), ("replace", 4, "SIGKILL", 1), ("link", 4, "SIGKILL", 2),
-         ("link", 1, "SIGKILL", 1), ("unlink", 1, "SIGKILL", 0),
-         ("replace", 5, "SIGTERM", 2)]  # fmt: skip
+         ("link", 1, "SIGKILL", 1), ("unlink", 1, "SIGKILL", 0)]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -265,10 +345,16 @@ def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, np.ndar
 
 
 def child(folder: Path, out: Path, *kill: str, expect: int) -> Path:
+    spawn(folder, out, *kill, expect=expect)
+    return out
+
+
+def spawn(folder: Path, out: Path, *kill: str, expect: int) -> str:
+    """Run kill_run.py; what it printed."""
     done = subprocess.run([sys.executable, kill_run.__file__, str(folder), str(out), *kill],
                           capture_output=True, timeout=120)  # fmt: skip
     assert done.returncode == expect, done.stderr.decode()[-3000:]
-    return out
+    return done.stdout.decode()
 
 
 @pytest.mark.parametrize(("op", "n", "signame", "latest"), KILLS)
@@ -290,6 +376,25 @@ def test_a_kill_inside_a_save_keeps_a_checkpoint_that_resumes_exactly(
     for name, a in uninterrupted.items():
         np.testing.assert_array_equal(got[name], a, err_msg=name)
     assert [p.name for p in tmp_path.glob(".*")] == []  # the next run removed the leftovers
+
+
+# ---- SIGTERM, which job schedulers send before they kill: handled as a first Ctrl-C -------
+# NOTE: 4 steps an epoch, so step 6 is the third of epoch 2; the 5th replace is inside
+# epoch 2's save (its numbered copy), which SIGTERM lets finish
+@pytest.mark.parametrize(("op", "n", "latest"), [("step", 6, 1), ("replace", 5, 2)])
+def test_sigterm_ends_fit_cleanly_with_a_checkpoint_that_resumes_exactly(
+    op: str, n: int, latest: int, uninterrupted: dict[str, np.ndarray], tmp_path: Path
+) -> None:
+    out = tmp_path / "out.npz"
+    said = spawn(tmp_path, out, op, str(n), "SIGTERM", expect=0)
+    assert "interrupted=True stopped_by=interrupted by SIGTERM restored=True" in said
+    assert saved_epoch(tmp_path / "run.safetensors") == latest
+    assert [p.name for p in tmp_path.glob(".*")] == []
+    child(tmp_path, out, expect=0)  # resumes from it and runs to the end
+    got = np.load(out)
+    assert sorted(got.files) == sorted(uninterrupted)
+    for name, a in uninterrupted.items():
+        np.testing.assert_array_equal(got[name], a, err_msg=name)
 
 
 # ---- an exception mid-epoch: the last checkpoint stays, and resumes exactly --------------

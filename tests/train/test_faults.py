@@ -212,7 +212,10 @@ def drop_history(state: dict[str, Any]) -> None:
 
 CASES: list[tuple[str, Any, Any, str]] = [
     ("another optimizer", lambda p: None, lambda: sd.optim.Sgd(lr=0.1, momentum=0.9),
-     "Sgd state does not match"),
+     "it holds Adam's optimizer state, but this run's optimizer is Sgd: resume with Adam"),
+    # NOTE: AdamW keeps the very state Adam does: this resume used to succeed silently
+    ("another optimizer with the same state", lambda p: None, lambda: sd.optim.AdamW(lr=0.1),
+     "Adam's optimizer state, but this run's optimizer is AdamW"),
     ("another architecture", lambda p: None, None,
      r"does not match: wrong shape: weight \(expected \(1, 2\)"),
     ("a model.save() file", lambda p: linear(3, 1).save(p), None, "not a Checkpoint"),
@@ -303,6 +306,31 @@ def test_data_that_gives_no_batches_is_an_error() -> None:
 
     with pytest.raises(ValueError, match="no batches in epoch 1"):
         fit(linear(3, 1), Nothing())
+
+
+def test_validation_read_up_in_the_first_epoch_is_an_error_not_nan_figures(
+    tmp_path: Path,
+) -> None:
+    x, y = regression(16)
+    once = ((x[i : i + 4], y[i : i + 4]) for i in range(0, 16, 4))
+    model = linear(3, 1)
+    w = weights(model)
+    with pytest.raises(TypeError, match="validation is a one-shot iterator"):
+        fit(model, (x, y), epochs=3, validation=once)  # NOTE: epochs 2 and 3 got val_loss nan
+    assert_same(w, weights(model))
+
+    class UsedUp:  # NOTE: re-iterable, but it has nothing left after the first pass
+        def __init__(self) -> None:
+            self.batches = [(x[:8], y[:8])]
+
+        def __iter__(self) -> Any:
+            yield from self.batches
+            self.batches = []
+
+    path = tmp_path / "run.safetensors"
+    with pytest.raises(ValueError, match="validation gave no batches in epoch 2"):
+        fit(linear(3, 1), (x, y), epochs=3, validation=UsedUp(), callbacks=[Checkpoint(path)])
+    assert json.loads(bytes(load_state(path)["fit.meta"]))["epoch"] == 1
 
 
 def test_a_pair_of_lists_trains_like_a_pair_of_arrays() -> None:

@@ -155,9 +155,15 @@ class Module:
             t.data = t.device.backend.asarray(arrays[name].copy())
         return self
 
-    def save(self, path: PathLike) -> None:
-        """Write `state_dict()` to `path` atomically (safetensors, or `.npz` by suffix)."""
-        save_state({name: t.numpy() for name, t in self.state_dict().items()}, path)
+    def save(self, path: PathLike, *, allow_nonfinite: bool = False) -> None:
+        """Write `state_dict()` to `path` atomically (safetensors, or `.npz` by suffix).
+
+        Raises:
+            NonFiniteCheckpointError: when a parameter or buffer holds a NaN or an infinity
+                (a diverged model), naming it; nothing is written, so the file at `path`
+                stays. `allow_nonfinite=True` saves it anyway.
+        """
+        save_state(self.state_dict(), path, allow_nonfinite=allow_nonfinite)
 
     def load(self, path: PathLike) -> Self:
         """Read `path` (written by `save`) into this module, strictly: see `load_state_dict`."""

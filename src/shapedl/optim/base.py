@@ -283,9 +283,15 @@ class Optimizer:
     def _host(self, name: str, a: Array) -> Any:
         return self._devices[name].backend.to_numpy(a).copy()
 
-    def save(self, path: PathLike) -> None:
-        """Save `state_dict()` with `checkpoint.save_state` (safetensors, or `.npz`)."""
-        save_state(self.state_dict(), path)
+    def save(self, path: PathLike, *, allow_nonfinite: bool = False) -> None:
+        """Save `state_dict()` with `checkpoint.save_state` (safetensors, or `.npz`).
+
+        Raises:
+            NonFiniteCheckpointError: when a state (a moment) holds a NaN or an infinity,
+                naming it; nothing is written, so the file at `path` stays.
+                `allow_nonfinite=True` saves it anyway.
+        """
+        save_state(self.state_dict(), path, allow_nonfinite=allow_nonfinite)
 
     def load(self, path: PathLike) -> None:
         """Load what `save` wrote, so that training resumes exactly where it stopped."""

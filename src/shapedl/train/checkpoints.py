@@ -22,10 +22,17 @@ from typing import Any, Literal
 import numpy as np
 
 from shapedl.atomic_file import check_writable, remove_stale_temporaries, sync_folder
-from shapedl.checkpoint import CheckpointError, check_state, load_state, save_state
+from shapedl.checkpoint import (
+    CheckpointError,
+    NonFiniteCheckpointError,
+    check_state,
+    listed,
+    load_state,
+    non_finite,
+    save_state,
+)
 from shapedl.device import Device, default_device
 from shapedl.optim.base import named_parameters
-from shapedl.tensor import Tensor
 from shapedl.train.callbacks import Callback, Figures
 from shapedl.train.history import History, lower_is_better
 from shapedl.train.run import Model, NonFiniteWarning, Optimizer, Run, model_state, restore
@@ -37,10 +44,6 @@ _META = "fit.meta"
 Mode = Literal["min", "max", "auto"]
 
 
-class NonFiniteCheckpointError(CheckpointError):
-    """A checkpoint was not written because a weight or optimizer state is NaN or infinite."""
-
-
 @dataclass
 class Resumed:
     """What `Checkpoint.resume` restored besides the model and optimizer."""
@@ -50,6 +53,7 @@ class Resumed:
     history: History
     base_lr: float
     halt: dict[str, Any] = field(default_factory=dict)
+    optimizer: str | None = None  # NOTE: the algorithm that wrote it; None in older files
 
 
 class Checkpoint(Callback):
@@ -77,7 +81,8 @@ class Checkpoint(Callback):
         every: save after every `every`-th epoch (and after the last).
         keep: how many of the latest checkpoints stay on disk: with `keep > 1`, each save is
             also kept as `<stem>.epoch<N><suffix>` (hard-linked to `path`, so no extra
-            space), and the older ones beyond `keep` are removed.
+            space), and the older ones beyond `keep` are removed (one that cannot be removed
+            stays, with a warning: it loses nothing, so training goes on).
         monitor: a figure (`"val_loss"`, `"val_accuracy"`): whenever it is the best so far,
             the checkpoint is also saved as `<stem>.best<suffix>`.
         mode: whether `monitor` is best when lowest (`"min"`) or highest (`"max"`);
@@ -166,19 +171,22 @@ class Checkpoint(Callback):
 
     def _checked_state(self, run: Run, target: Path) -> dict[str, Any]:
         state = self._state(run)
-        bad = _non_finite(state)
+        bad = non_finite(state)
         if bad:
-            shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
             raise NonFiniteCheckpointError(
                 f"checkpoint {str(target)!r} not written after epoch {run.epoch + 1}: "
-                f"non-finite values in {shown}"
+                f"non-finite values in {listed(bad)}"
             )
         return state
 
     def _prune(self, epoch: int) -> None:
         kept = [(n, p) for n, p in self._numbered() if n <= epoch]
         for _, p in sorted(kept)[: -self.keep]:
-            p.unlink(missing_ok=True)
+            try:
+                p.unlink(missing_ok=True)
+            except OSError as err:  # NOTE: an old copy left over loses nothing; ending fit does
+                text = f"could not remove the old checkpoint {str(p)!r} ({err}); it stays on disk"
+                warnings.warn(text, stacklevel=4)
 
     def _numbered(self) -> list[tuple[int, Path]]:
         """The `<stem>.epoch<N><suffix>` files on disk, with their N."""
@@ -207,6 +215,7 @@ class Checkpoint(Callback):
             "history": run.history.to_dict(),
             "base_lr": run.base_lr,
             "rng": _rng_state(run),
+            "optimizer": _algorithm(run.optimizer),
         }
         state: dict[str, Any] = {f"model.{k}": v for k, v in model_state(run.model).items()}
         state.update({f"optim.{k}": v for k, v in _optim_state(run.optimizer).items()})
@@ -263,7 +272,7 @@ class Checkpoint(Callback):
             saved_model = {k[6:]: v for k, v in state.items() if k.startswith("model.")}
             saved_optim = {k[6:]: v for k, v in state.items() if k.startswith("optim.")}
             _check_model(model, saved_model, where)
-            _check_optimizer(optimizer, saved_optim, model)
+            _check_optimizer(optimizer, saved_optim, model, resumed.optimizer)
             bits = _check_rng(device, rng)
         except CheckpointError as err:
             text = str(err)
@@ -290,6 +299,7 @@ def _meta(state: Mapping[str, Any]) -> tuple[Resumed, Any]:
         resumed = Resumed(
             _count(meta["epoch"]), _count(meta["global_step"]), history, float(meta["base_lr"])
         )
+        resumed.optimizer = meta.get("optimizer")
         return resumed, meta.get("rng")
     except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as err:
         problem = f"missing {err}" if isinstance(err, KeyError) else str(err)
@@ -309,10 +319,18 @@ def _check_model(model: Model, saved: Mapping[str, Any], where: str) -> None:
     check_state(expected, saved, what=repr(where))
 
 
-def _check_optimizer(optimizer: Optimizer, saved: Mapping[str, Any], model: Model) -> None:
+def _check_optimizer(
+    optimizer: Optimizer, saved: Mapping[str, Any], model: Model, saved_by: str | None
+) -> None:
     if not callable(getattr(optimizer, "load_state_dict", None)):
         raise TypeError(
             f"{type(optimizer).__name__} has no load_state_dict(); it cannot be resumed"
+        )
+    # NOTE: Adam and AdamW keep the same state, so only the name tells one from the other
+    if saved_by is not None and saved_by != _algorithm(optimizer):
+        raise CheckpointError(
+            f"it holds {saved_by}'s optimizer state, but this run's optimizer is "
+            f"{_algorithm(optimizer)}: resume with {saved_by}"
         )
     check = getattr(optimizer, "check_state_dict", None)
     if callable(check):
@@ -346,18 +364,6 @@ def _apply(model: Any, optimizer: Any, saved_model: Any, saved_optim: Any) -> No
 
 
 # ---- helpers ------------------------------------------------------------------------------
-def _non_finite(state: Mapping[str, Any]) -> list[str]:
-    """Names of the floating entries with a NaN or an infinity (checked where they live)."""
-    bad = []
-    for name, value in state.items():
-        a, xp = (value.data, value.xp) if isinstance(value, Tensor) else (value, np)
-        dtype = getattr(a, "dtype", None)
-        if dtype is not None and (dtype.kind == "f" or dtype.name == "bfloat16"):
-            if not bool(xp.isfinite(a).all()):
-                bad.append(name)
-    return bad
-
-
 def _link_or_save(source: Path, target: Path, state: Mapping[str, Any] | None) -> None:
     """Make `target` the same file as `source`, atomically: a hard link, else a copy."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}-link.tmp")
@@ -384,6 +390,14 @@ def _optim_state(optimizer: Optimizer) -> Mapping[str, Any]:
 def _encode(meta: Mapping[str, Any]) -> Any:
     # NOTE: checkpoints hold host arrays; JSON rides along as bytes
     return np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+
+
+def _algorithm(optimizer: Optimizer) -> str:
+    """The optimizer's algorithm: its shapedl class (a subclass that only logs is the same)."""
+    for cls in type(optimizer).__mro__:
+        if cls.__module__.startswith("shapedl.optim."):
+            return cls.__name__
+    return type(optimizer).__name__
 
 
 def _rng_state(run: Run) -> Any:

@@ -7,9 +7,9 @@ One step is the explicit loop you would write yourself, dfdx style:
     optimizer.update(model, grads)
 
 `fit` adds batching, metrics, validation, halting conditions, callbacks, checkpoints with
-resume, a progress display, and Ctrl-C that stops cleanly after the current step. It never
-loses good work: a non-finite loss stops it before its update, the update itself is never cut
-in half by Ctrl-C, and bad data is refused before the first update.
+resume, a progress display, and Ctrl-C or SIGTERM that stops cleanly after the current step.
+It never loses good work: a non-finite loss stops it before its update, the update itself is
+never cut in half by Ctrl-C, and bad data is refused before the first update.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from shapedl.train.callbacks import Callback
 from shapedl.train.checkpoints import Checkpoint, Resumed
 from shapedl.train.halting import Halt, as_halt
 from shapedl.train.history import History
-from shapedl.train.interrupts import Interrupts, sigint_after_step
+from shapedl.train.interrupts import Interrupts, signals_after_step
 from shapedl.train.metrics import Metric, resolve
 from shapedl.train.progress import Display
 from shapedl.train.run import Model, NonFiniteWarning, Optimizer, Run
@@ -99,15 +99,19 @@ def fit(
     Raises:
         ValueError: for empty data, `epochs` or `batch_size` below 1, ragged rows, or a label
             the loss does not accept (found before the first update, naming where it is).
-        TypeError: for data that is neither a pair nor batches, or a one-shot iterator.
+        TypeError: for data that is neither a pair nor batches, or a one-shot iterator (as
+            `data` or `validation`, with more than one epoch).
         CheckpointError: when `resume_from` is not a checkpoint that fits the model and
             optimizer (both are then left as they were).
 
     Ctrl-C ends training after the current step: the model and optimizer are consistent
-    (never half-updated) and the history so far comes back with `interrupted` set. A second
-    Ctrl-C stops at once, except inside the parameter update and the end-of-epoch callbacks
-    (where `Checkpoint` saves), which it lets finish first; an epoch whose validation it cuts
-    short gets no checkpoint (its figures are not whole), so a resume trains it again.
+    (never half-updated) and the history so far comes back with `interrupted` set. SIGTERM
+    (what SLURM and Kubernetes send before they kill) does the same, with `stopped_by`
+    `"interrupted by SIGTERM"`; both handlers are put back when `fit` ends (in the main thread
+    only: elsewhere signals cannot be caught). A second Ctrl-C (or SIGTERM) stops at once,
+    except inside the parameter update and the end-of-epoch callbacks (where `Checkpoint`
+    saves), which it lets finish first; an epoch whose validation it cuts short gets no
+    checkpoint (its figures are not whole), so a resume trains it again.
     """
     inputs.check_count("epochs", epochs)
     inputs.check_count("batch_size", batch_size)
@@ -118,11 +122,12 @@ def fit(
     dev = device or inputs.device_of(data)
     cast = inputs.float_dtype(model)
     train = inputs.as_batches(data, "data", batch_size, shuffle, drop_last, dev, epochs, cast)
-    val = (
-        None
-        if validation is None
-        else inputs.as_batches(validation, "validation", batch_size, False, False, dev, 0, cast)
-    )
+    # NOTE: validation is read every epoch too, so a one-shot iterator is refused for it as well
+    val = None
+    if validation is not None:
+        val = inputs.as_batches(
+            validation, "validation", batch_size, False, False, dev, epochs, cast
+        )
     named = resolve(metrics)
     halt = as_halt(halt_when)
     run = Run(model, optimizer, epochs, inputs.length(train), dev)
@@ -170,7 +175,7 @@ class _Loop:
         self.interrupts = Interrupts()
 
     def epochs(self, train: Batches, val: Batches | None) -> None:
-        with sigint_after_step(self.interrupts):
+        with signals_after_step(self.interrupts):
             for epoch in range(self.run.epoch, self.run.epochs):
                 if self.run.stop_reason is not None or not self._epoch(epoch, train, val):
                     return
@@ -195,17 +200,32 @@ class _Loop:
             if interrupts.requested and not run.interrupted:
                 self._interrupt()
             return False
-        # NOTE: the epoch's training is whole, so its checkpoint is still written: a second
-        # Ctrl-C waits for each callback (a save) to end, and one callback's interrupt does not
-        # keep the next (the Checkpoint) from running
-        for cb in self.callbacks:
-            with interrupts.caught(), interrupts.held():
-                cb.on_epoch_end(run, figures)
+        self._epoch_end(figures)
         if interrupts.requested:
             self._interrupt()
         elif run.stop_reason is None and self.halt is not None and self.halt.check(run):
             self._halt(self.halt)
         return run.stop_reason is None
+
+    def _epoch_end(self, figures: dict[str, float]) -> None:
+        """The end-of-epoch callbacks. The epoch's training is whole, so its checkpoint is
+        still written: a second Ctrl-C waits for each callback (a save) to end, one callback's
+        interrupt does not keep the next (the Checkpoint) from running, and after one
+        callback's exception the `Checkpoint`s still save before it is raised."""
+        failed: Exception | None = None
+        for cb in self.callbacks:
+            if failed is not None and not isinstance(cb, Checkpoint):
+                continue
+            try:
+                with self.interrupts.caught(), self.interrupts.held():
+                    cb.on_epoch_end(self.run, figures)
+            except Exception as err:
+                if failed is None:
+                    failed = err
+                else:
+                    failed.add_note(f"then the checkpoint failed too: {err!r}")
+        if failed is not None:
+            raise failed
 
     def _validate(self, val: Batches, figures: dict[str, float]) -> bool:
         """Add the validation figures; False when Ctrl-C cut them short. Then the epoch gets
@@ -214,6 +234,11 @@ class _Loop:
             return False
         with self.interrupts.caught():
             checked = evaluate(self.run.model, val, **self.step.kw)
+            if not checked:
+                raise ValueError(
+                    f"fit: validation gave no batches in epoch {self.run.epoch + 1} (is it "
+                    "empty, or an iterator that was used up?)"
+                )
             figures.update({f"val_{k}": v for k, v in checked.items()})
             return True
         return False
@@ -276,9 +301,11 @@ class _Loop:
         self.run.stop(halt.describe())
 
     def _interrupt(self) -> None:
+        by = self.interrupts.by
+        reason = "interrupted" if by in (None, "SIGINT") else f"interrupted by {by}"
         self.run.interrupted = True
-        self.run.stop("interrupted")
-        self.display.note(f"interrupted: stopped after {self.run.global_step} steps")
+        self.run.stop(reason)
+        self.display.note(f"{reason}: stopped after {self.run.global_step} steps")
 
     def _non_finite(self, figure: float) -> None:
         """Stop (or skip the batch) on a NaN or infinite loss, saying where and what to do."""

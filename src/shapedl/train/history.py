@@ -22,8 +22,8 @@ class History(Mapping[str, list[float]]):
         epochs: how many epochs finished (an epoch cut short by Ctrl-C or a time budget
             still counts, with the figures of the steps it ran).
         stopped_by: why training ended early (a halting condition's description,
-            `"interrupted"`), or None when it ran every epoch.
-        interrupted: whether Ctrl-C (KeyboardInterrupt) ended it.
+            `"interrupted"`, `"interrupted by SIGTERM"`), or None when it ran every epoch.
+        interrupted: whether Ctrl-C (KeyboardInterrupt) or SIGTERM ended it.
         best_epoch: the epoch whose weights early stopping restored, else None.
         seconds: wall time of each epoch.
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 __all__ = ["Display", "bar_format", "figure_lines", "show_figures"]
@@ -65,7 +66,11 @@ def bar_format(columns: int, desc: str, total: int | None, figures: str) -> tupl
 
 class Display:
     """A progress bar per epoch (steps, figures, ETA) when stderr is a terminal; otherwise
-    one printed line per epoch; nothing when `enabled` is False."""
+    one printed line per epoch; nothing when `enabled` is False.
+
+    Output that fails (a pipe whose reader exited, as `| head` does; a terminal that went
+    away) turns the display off instead of ending training before the epoch's checkpoint.
+    """
 
     def __init__(self, enabled: bool, epochs: int) -> None:
         self.enabled, self.epochs = enabled, epochs
@@ -75,23 +80,24 @@ class Display:
         self.figures_on_bar = True
 
     def epoch_begin(self, epoch: int, steps: int | None) -> None:
-        if not self.bar_mode:
-            return
-        from tqdm.auto import tqdm
+        with self._guarded():
+            if not self.bar_mode:
+                return
+            from tqdm.auto import tqdm
 
-        self.columns, lines = shutil.get_terminal_size()
-        self.bar = tqdm(
-            total=steps,
-            desc=f"epoch {epoch + 1}/{self.epochs}",
-            unit="step",
-            leave=True,
-            # NOTE: tqdm draws nothing on a terminal that reports a size of 0 (a bare pty);
-            # shutil falls back to 80x24 there
-            ncols=self.columns,
-            nrows=lines,
-            file=sys.stderr,
-        )
-        self.figures_on_bar = True
+            self.columns, lines = shutil.get_terminal_size()
+            self.bar = tqdm(
+                total=steps,
+                desc=f"epoch {epoch + 1}/{self.epochs}",
+                unit="step",
+                leave=True,
+                # NOTE: tqdm draws nothing on a terminal that reports a size of 0 (a bare pty);
+                # shutil falls back to 80x24 there
+                ncols=self.columns,
+                nrows=lines,
+                file=sys.stderr,
+            )
+            self.figures_on_bar = True
 
     def _layout(self, figures: str) -> None:
         """Fit the bar to the terminal once the figures' names are known (the first step)."""
@@ -99,35 +105,47 @@ class Display:
         self.bar.bar_format = fmt
 
     def step(self, figures: Mapping[str, float]) -> None:
-        if self.bar is not None:
-            text = show_figures(figures)
-            if self.bar.n == 0:
-                self._layout(text)
-            if self.figures_on_bar:
-                self.bar.set_postfix_str(text, refresh=False)
-            self.bar.update(1)
+        with self._guarded():
+            if self.bar is not None:
+                text = show_figures(figures)
+                if self.bar.n == 0:
+                    self._layout(text)
+                if self.figures_on_bar:
+                    self.bar.set_postfix_str(text, refresh=False)
+                self.bar.update(1)
 
     def epoch_end(self, epoch: int, figures: Mapping[str, float], seconds: float) -> None:
-        if self.bar is not None:
-            train = {k: v for k, v in figures.items() if not k.startswith("val_")}
-            val = {k: v for k, v in figures.items() if k.startswith("val_")}
-            if self.figures_on_bar:
-                self.bar.set_postfix_str(show_figures(train), refresh=True)
-            self.bar.close()
-            self.bar = None
-            # NOTE: lines of their own, so the bar is not squeezed (or cut) to fit them
-            for shown in ([] if self.figures_on_bar else [train]) + ([val] if val else []):
-                for line in figure_lines(shown, self.columns):
-                    print(line, file=sys.stderr, flush=True)
-        elif self.enabled:
-            count = f"{epoch + 1:>{len(str(self.epochs))}}/{self.epochs}"
-            print(f"epoch {count}  {seconds:.2f}s  {show_figures(figures)}", flush=True)
+        with self._guarded():
+            if self.bar is not None:
+                train = {k: v for k, v in figures.items() if not k.startswith("val_")}
+                val = {k: v for k, v in figures.items() if k.startswith("val_")}
+                if self.figures_on_bar:
+                    self.bar.set_postfix_str(show_figures(train), refresh=True)
+                self.bar.close()
+                self.bar = None
+                # NOTE: lines of their own, so the bar is not squeezed (or cut) to fit them
+                for shown in ([] if self.figures_on_bar else [train]) + ([val] if val else []):
+                    for line in figure_lines(shown, self.columns):
+                        print(line, file=sys.stderr, flush=True)
+            elif self.enabled:
+                count = f"{epoch + 1:>{len(str(self.epochs))}}/{self.epochs}"
+                print(f"epoch {count}  {seconds:.2f}s  {show_figures(figures)}", flush=True)
 
     def note(self, text: str) -> None:
-        if self.enabled:
-            print(text, file=sys.stderr, flush=True)
+        with self._guarded():
+            if self.enabled:
+                print(text, file=sys.stderr, flush=True)
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        with self._guarded():
+            if self.bar is not None:
+                self.bar.close()
+                self.bar = None
+
+    @contextmanager
+    def _guarded(self) -> Generator[None]:
+        try:
+            yield
+        except OSError:
+            self.enabled = self.bar_mode = False
             self.bar = None

@@ -53,7 +53,7 @@ class Run:
         global_step: steps taken over the whole run (resumes included).
         steps_per_epoch: batches per epoch, when the data knows its length.
         device: the device of the data, whose seeded generator shuffles it.
-        interrupted: whether Ctrl-C (KeyboardInterrupt) ended the run.
+        interrupted: whether Ctrl-C (KeyboardInterrupt) or SIGTERM ended the run.
         base_lr: the optimizer's learning rate when `fit` began (schedules scale it).
         stop_reason: set by `stop()`: `fit` ends after the current step.
         halt: the halting condition, whose `state_dict()` a `Checkpoint` keeps (or None).
