@@ -107,7 +107,7 @@ def diverged(path: Path) -> tuple[Any, Any]:
     model.save(path)
     opt.save(path.with_suffix(".opt"))
     model.layers[2].bias.data[1] = np.nan
-    opt.state["layers.0.weight"]["exp_avg"][0, 0] = np.inf
+    opt.state["0.weight"]["exp_avg"][0, 0] = np.inf
     return model, opt
 
 
@@ -118,15 +118,15 @@ def test_model_and_optimizer_save_refuse_non_finite_state_and_keep_the_old_file(
     path = tmp_path / f"m{suffix}"
     model, opt = diverged(path)
     before = path.read_bytes(), path.with_suffix(".opt").read_bytes()
-    with pytest.raises(sd.checkpoint.NonFiniteCheckpointError, match=r"layers\.2\.bias\b"):
+    with pytest.raises(sd.checkpoint.NonFiniteCheckpointError, match=r"\b2\.bias\b"):
         model.save(path)
     with pytest.raises(sd.checkpoint.NonFiniteCheckpointError,
-                       match=r"state\.layers\.0\.weight\.exp_avg"):  # fmt: skip
+                       match=r"state\.0\.weight\.exp_avg"):  # fmt: skip
         opt.save(path.with_suffix(".opt"))
     assert (path.read_bytes(), path.with_suffix(".opt").read_bytes()) == before
     assert sorted(os.listdir(tmp_path)) == sorted([path.name, path.with_suffix(".opt").name])
     model.save(tmp_path / f"nan{suffix}", allow_nonfinite=True)  # NOTE: to debug a divergence
-    assert np.isnan(load_state(tmp_path / f"nan{suffix}")["layers.2.bias"][1])
+    assert np.isnan(load_state(tmp_path / f"nan{suffix}")["2.bias"][1])
 
 
 def test_a_crash_inside_model_save_leaves_the_old_file(
