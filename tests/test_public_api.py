@@ -86,6 +86,11 @@ OPS = [
     "argsort",
     "sort",
     "topk",
+    # branch ops: names PyTorch has at the top level
+    *["log1p", "expm1", "erf", "rsqrt", "log2", "log10", "sinh", "cosh", "asin", "acos"],
+    *["atan", "atan2", "floor", "ceil", "trunc", "sign", "isnan", "isinf", "isfinite"],
+    *["nan_to_num", "prod", "count_nonzero", "outer", "clone", "zeros_like", "ones_like"],
+    *["full_like", "randn_like", "rand_like", "randint", "linspace", "multinomial", "round"],
 ]
 
 
@@ -93,5 +98,5 @@ OPS = [
 def test_top_level_functions_are_the_ops_themselves(name):
     assert getattr(sd, name) is getattr(sd.ops, name)
     # `from shapedl import *` must not replace Python's builtins
-    assert (name in sd.__all__) is (name not in {"abs", "sum"})
+    assert (name in sd.__all__) is (name not in {"abs", "sum", "round"})
     assert sd.cat is sd.ops.concat

@@ -5,7 +5,18 @@ from shapedl.device import Cpu, Cuda, Device, default_device, set_default_device
 from shapedl.dims import DYN
 from shapedl.errors import DTypeError, ShapeError, TapeError
 from shapedl.ops.compare import where
-from shapedl.ops.creation import arange, eye, from_numpy, full, ones, rand, randn, tensor, zeros
+from shapedl.ops.creation import (
+    arange,
+    eye,
+    from_numpy,
+    full,
+    linspace,
+    ones,
+    rand,
+    randn,
+    tensor,
+    zeros,
+)
 from shapedl.ops.einsum import einsum
 from shapedl.ops.elementwise import abs as abs
 from shapedl.ops.elementwise import (
@@ -24,6 +35,7 @@ from shapedl.ops.elementwise import (
 from shapedl.ops.index import gather
 from shapedl.ops.join import chunk, concat, split, stack
 from shapedl.ops.join import concat as cat
+from shapedl.ops.like import clone, full_like, ones_like, rand_like, randn_like, zeros_like
 from shapedl.ops.logic import logical_and, logical_not, logical_or, logical_xor
 from shapedl.ops.mask import masked_fill, tril, triu
 from shapedl.ops.matmul import matmul
@@ -37,13 +49,32 @@ from shapedl.ops.movement import (
     unsqueeze,
 )
 from shapedl.ops.pad import pad
+from shapedl.ops.predicates import count_nonzero, isfinite, isinf, isnan, nan_to_num
+from shapedl.ops.products import outer, prod
 from shapedl.ops.rearrange import flip, repeat, roll, tile
 from shapedl.ops.reduce import argmax, argmin, mean
 from shapedl.ops.reduce import sum as sum
+from shapedl.ops.rounding import ceil, floor, sign, trunc
+from shapedl.ops.rounding import round as round
+from shapedl.ops.sampling import multinomial, randint
 from shapedl.ops.scan import cumprod, cumsum
 from shapedl.ops.scatter import scatter_add
 from shapedl.ops.softmax import log_softmax, softmax
 from shapedl.ops.sort import argsort, sort, topk
+from shapedl.ops.unary import (
+    acos,
+    asin,
+    atan,
+    atan2,
+    cosh,
+    erf,
+    expm1,
+    log1p,
+    log2,
+    log10,
+    rsqrt,
+    sinh,
+)
 from shapedl.tape import Gradients
 from shapedl.tensor import Tensor
 from shapedl.types import (
@@ -184,4 +215,37 @@ __all__ = [
     "argsort",
     "sort",
     "topk",
+    # ---- ops of branch ops: elementwise math, tests of values, products, creation, draws
+    "acos",
+    "asin",
+    "atan",
+    "atan2",
+    "ceil",
+    "clone",
+    "cosh",
+    "count_nonzero",
+    "erf",
+    "expm1",
+    "floor",
+    "full_like",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "linspace",
+    "log10",
+    "log1p",
+    "log2",
+    "multinomial",
+    "nan_to_num",
+    "ones_like",
+    "outer",
+    "prod",
+    "rand_like",
+    "randint",
+    "randn_like",
+    "rsqrt",
+    "sign",
+    "sinh",
+    "trunc",
+    "zeros_like",
 ]

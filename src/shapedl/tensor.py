@@ -404,6 +404,58 @@ class Tensor(TensorBase[S, DT, TapeT]):
 
         def triu(self: Tensor[S, DT, TT], diagonal: int = 0) -> Tensor[S, DT, TT]: ...
 
+        # ---- ops of branch ops ----
+        # elementwise math (ops/unary.py, ops/rounding.py), the shape kept
+        log1p = abs
+        expm1 = abs
+        erf = abs
+        rsqrt = abs
+        log2 = abs
+        log10 = abs
+        sinh = abs
+        cosh = abs
+        asin = abs
+        acos = abs
+        atan = abs
+        floor = abs
+        ceil = abs
+        trunc = abs
+        sign = abs
+        clone = abs
+
+        def round(self: Tensor[S, DT, TT], decimals: int = 0) -> Tensor[S, DT, TT]: ...
+        @_same_as(maximum)
+        def atan2(self, other: Any) -> Any: ...
+        def outer(self, other: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]: ...
+
+        # tests of values (ops/predicates.py): boolean, untraced
+        def isnan(self) -> Tensor[S, bool_, NoTape]: ...
+        def isinf(self) -> Tensor[S, bool_, NoTape]: ...
+        def isfinite(self) -> Tensor[S, bool_, NoTape]: ...
+        def nan_to_num(
+            self: Tensor[S, DT, TT],
+            nan: float = 0.0,
+            posinf: float | None = None,
+            neginf: float | None = None,
+        ) -> Tensor[S, DT, TT]: ...
+        def count_nonzero(
+            self, axis: Axis = None, keepdims: bool = False
+        ) -> Tensor[Any, i64, NoTape]: ...
+
+        # products and draws (ops/products.py, ops/sampling.py)
+        @overload
+        def prod(
+            self: Tensor[S, DT, TT], axis: None = None, keepdims: Literal[False] = False
+        ) -> Tensor[tuple[()], DT, TT]: ...
+        @overload
+        def prod(
+            self: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
+        ) -> Tensor[Any, DT, TT]: ...
+        def prod(self, axis: Axis = None, keepdims: bool = False) -> Any: ...
+        def multinomial(
+            self, num_samples: int, replacement: bool = False
+        ) -> Tensor[Any, i64, NoTape]: ...
+
 
 def record(
     data: Array, inputs: tuple[Tensor[Any, Any, Any], ...], vjp: Vjp

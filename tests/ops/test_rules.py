@@ -353,6 +353,25 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"subscripts": "ii->i", "operands": [T(3, 3)]},
         {"subscripts": "...ij,j->...i", "operands": [T(2, 3, 4), T(1)]},
     ],
+    # ---- branch ops: elementwise math, tests of values, products, creation, draws ----
+    **{
+        op: _unary()
+        for op in ["log1p", "expm1", "erf", "rsqrt", "log2", "log10", "sinh", "cosh", "atan"]
+        + ["floor", "ceil", "trunc", "sign", "isnan", "isinf", "isfinite", "clone"]
+    },
+    **{op: [{"x": T(2, 3) - 0.5}, {"x": T(4) - 0.6}, {"x": T() - 1.0}] for op in ["asin", "acos"]},
+    "round": _unary({"x": T(2, 3), "decimals": 1}),
+    "nan_to_num": _unary({"x": T(3, 2), "nan": 1.0, "posinf": 2.0, "neginf": -2.0}),
+    "atan2": _binary(),
+    "prod": _reduce(),
+    "count_nonzero": _reduce(),
+    "outer": [{"a": T(3), "b": T(4)}, {"a": T(1), "b": T(2)}],
+    "linspace": [{"start": 0.0, "stop": 1.0, "num": 5}, {"start": 2, "stop": -2, "num": 0}],
+    "randint": [{"low": 0, "high": 5, "shape": (2, 3)}, {"low": -1, "high": 1, "shape": 4}],
+    "multinomial": [
+        {"probs": T(5), "num_samples": 3},
+        {"probs": T(2, 4), "num_samples": 6, "replacement": True},
+    ],
     "norm": [
         {"x": T(2, 3, 4)},
         {"x": T(2, 3, 4), "ord": 1, "axis": -1},
@@ -361,7 +380,7 @@ CASES: dict[str, list[dict[str, Any]]] = {
 }
 
 # statics that are sizes (symbolic in the symbolic run); other statics stay literal
-SIZE_STATICS = {"shape", "n", "m", "start", "stop", "normalized_shape", "k"}
+SIZE_STATICS = {"shape", "n", "m", "start", "stop", "normalized_shape", "k", "num", "num_samples"}
 
 
 def _call(fn: Any, call: dict[str, Any]) -> Any:

@@ -11,18 +11,23 @@ from shapedl.ops import (
     elementwise,
     index,
     join,
+    like,
     linalg,
     logic,
     mask,
     movement,
     normalize,
     pool,
+    predicates,
+    products,
     rearrange,
     reduce,
     resample,
     rounding,
+    sampling,
     scan,
     scatter,
+    unary,
 )
 from shapedl.ops.activation import *  # noqa: F403
 from shapedl.ops.attention import *  # noqa: F403
@@ -35,6 +40,7 @@ from shapedl.ops.elementwise import *  # noqa: F403
 from shapedl.ops.embedding import *  # noqa: F403
 from shapedl.ops.index import *  # noqa: F403
 from shapedl.ops.join import *  # noqa: F403
+from shapedl.ops.like import *  # noqa: F403
 from shapedl.ops.logic import *  # noqa: F403
 from shapedl.ops.mask import *  # noqa: F403
 from shapedl.ops.matmul import *  # noqa: F403
@@ -43,15 +49,19 @@ from shapedl.ops.norm import *  # noqa: F403
 from shapedl.ops.normalize import *  # noqa: F403
 from shapedl.ops.pad import *  # noqa: F403
 from shapedl.ops.pool import *  # noqa: F403
+from shapedl.ops.predicates import *  # noqa: F403
+from shapedl.ops.products import *  # noqa: F403
 from shapedl.ops.rearrange import *  # noqa: F403
 from shapedl.ops.reduce import *  # noqa: F403
 from shapedl.ops.registry import REGISTRY, OpSpec, register
 from shapedl.ops.resample import *  # noqa: F403
 from shapedl.ops.rounding import *  # noqa: F403
+from shapedl.ops.sampling import *  # noqa: F403
 from shapedl.ops.scan import *  # noqa: F403
 from shapedl.ops.scatter import *  # noqa: F403
 from shapedl.ops.softmax import *  # noqa: F403
 from shapedl.ops.sort import *  # noqa: F403
+from shapedl.ops.unary import *  # noqa: F403
 
 # NOTE: last, so that `sd.ops.norm` is the vector norm: importing the module shapedl.ops.norm
 # (layer_norm, batch_norm) above bound the name `norm` to that module; reach that module with
@@ -72,6 +82,7 @@ __all__ = [
     "elementwise",
     "index",
     "join",
+    "like",
     "linalg",
     "logic",
     "mask",
@@ -79,10 +90,14 @@ __all__ = [
     "norm",
     "normalize",
     "pool",
+    "predicates",
+    "products",
     "rearrange",
     "reduce",
     "resample",
     "rounding",
+    "sampling",
     "scan",
     "scatter",
+    "unary",
 ]

@@ -27,6 +27,7 @@ __all__ = [
     "eye",
     "from_numpy",
     "full",
+    "linspace",
     "ones",
     "rand",
     "randn",
@@ -168,6 +169,34 @@ def eye(
     """The `n x m` identity matrix (square when `m` is omitted)."""
     dev = device or default_device()
     return Tensor(dev.xp.eye(n, m, dtype=dev.backend.dtype(dtype.name)), dev)
+
+
+def linspace_rule(op: str, num: Dim) -> Shape:
+    """`num` values (at least 0)."""
+    return shape_rule(op, (num,))
+
+
+@register("linspace", linspace_rule, tensors=(), statics=("num",))
+def linspace(
+    start: float,
+    stop: float,
+    num: int,
+    dtype: type[DT] = f32,  # type: ignore[assignment]
+    device: Device | None = None,
+) -> Tensor[Any, DT, NoTape]:
+    """`num` evenly spaced values from `start` to `stop`, both included.
+
+    `num` must be given, as PyTorch's `steps` (NumPy's defaults to 50).
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.linspace(0, 1, 5).tolist()
+        [0.0, 0.25, 0.5, 0.75, 1.0]
+    """
+    dev = device or default_device()
+    n = operator.index(num)
+    linspace_rule("linspace", n)
+    return Tensor(dev.xp.linspace(start, stop, n, dtype=dev.backend.dtype(dtype.name)), dev)
 
 
 _LIST_DTYPES = {"f": "float32", "i": "int64", "u": "int64", "b": "bool"}

@@ -1,0 +1,105 @@
+"""Tests of values, `isnan`, `isinf`, `isfinite`; `nan_to_num`, which replaces what fails;
+`count_nonzero`, which counts the values that are not zero.
+
+Shape rule: the shape is kept (`count_nonzero`: a reduction's, `reduce_rule`). The tests give
+boolean tensors, never traced (they have no gradient), for every dtype, as in NumPy and
+PyTorch (an integer is never nan or infinite).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from shapedl import dims
+from shapedl.backend import Array
+from shapedl.ops.elementwise import _unary, same_shape
+from shapedl.ops.reduce import _AXIS, Axis, reduce_rule
+from shapedl.ops.registry import register
+from shapedl.tensor import Tensor
+from shapedl.types import DT, FLOATS, TT, NoTape, S, bool_, i64
+
+__all__ = ["count_nonzero", "isfinite", "isinf", "isnan", "nan_to_num"]
+
+
+def _test(x: Tensor[Any, Any, Any], fn: Callable[[Array], Array]) -> Tensor[Any, bool_, NoTape]:
+    return Tensor(x.xp.asarray(fn(x.data)), x.device)
+
+
+@register("isnan", same_shape, methods=("isnan",), dtype="bool")
+def isnan(x: Tensor[S, Any, Any]) -> Tensor[S, bool_, NoTape]:
+    """Where `x` is nan; boolean, untraced.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.isnan(sd.tensor([1.0, float("nan")])).tolist()
+        [False, True]
+    """
+    return _test(x, x.xp.isnan)
+
+
+@register("isinf", same_shape, methods=("isinf",), dtype="bool")
+def isinf(x: Tensor[S, Any, Any]) -> Tensor[S, bool_, NoTape]:
+    """Where `x` is infinite (either sign); boolean, untraced.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.isinf(sd.tensor([1.0, float("-inf"), float("nan")])).tolist()
+        [False, True, False]
+    """
+    return _test(x, x.xp.isinf)
+
+
+@register("isfinite", same_shape, methods=("isfinite",), dtype="bool")
+def isfinite(x: Tensor[S, Any, Any]) -> Tensor[S, bool_, NoTape]:
+    """Where `x` is neither nan nor infinite; boolean, untraced.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.isfinite(sd.tensor([1.0, float("inf"), float("nan")])).tolist()
+        [True, False, False]
+    """
+    return _test(x, x.xp.isfinite)
+
+
+@register("nan_to_num", same_shape, statics=("nan", "posinf", "neginf"), methods=("nan_to_num",))
+def nan_to_num(
+    x: Tensor[S, DT, TT],
+    nan: float = 0.0,
+    posinf: float | None = None,
+    neginf: float | None = None,
+) -> Tensor[S, DT, TT]:
+    """`x` with nan, inf and -inf replaced: by `nan`, and by `posinf`, `neginf` (the dtype's
+    largest and lowest finite values by default), as NumPy's and PyTorch's `nan_to_num`.
+
+    The gradient is PyTorch's: passed through where `x` is finite, zero where it was replaced.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.nan_to_num(sd.tensor([float("nan"), 1.0, float("-inf")]), neginf=-9.0).tolist()
+        [0.0, 1.0, -9.0]
+    """
+    xp, a = x.xp, x.data
+    if str(a.dtype) not in FLOATS:
+        return _unary(x, a.copy(), lambda g: g)  # NOTE: nothing to replace in integers
+    out = xp.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf).astype(a.dtype, copy=False)
+    finite = xp.isfinite(a)
+    return _unary(x, out, lambda g: g * finite)
+
+
+@register("count_nonzero", reduce_rule, methods=("count_nonzero",), statics=_AXIS, dtype="int64")
+def count_nonzero(
+    x: Tensor[Any, Any, Any], axis: Axis = None, keepdims: bool = False
+) -> Tensor[Any, i64, NoTape]:
+    """How many values along `axis` (all axes for None) are not zero; int64, untraced.
+
+    NumPy's `axis` and `keepdims` (PyTorch's `dim`, no `keepdim`). A nan is not zero.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.count_nonzero(sd.tensor([[1.0, 0.0], [2.0, 3.0]]), axis=1).tolist()
+        [1, 2]
+    """
+    axes = dims.normalize_axes("count_nonzero", axis, x.shape)
+    n = x.xp.count_nonzero(x.data, axis=axes, keepdims=keepdims)
+    return Tensor(x.xp.asarray(n, dtype="int64"), x.device)

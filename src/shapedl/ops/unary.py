@@ -1,0 +1,220 @@
+"""More elementwise maps: logarithms and exponentials near 0, `erf`, `rsqrt`, hyperbolic and
+inverse trigonometric functions, and `atan2` (binary, broadcast).
+
+Shape rule: a unary map keeps its shape (`same_shape`); `atan2` broadcasts (`broadcast_rule`).
+Edge values give PyTorch's inf or nan, never an error (`log1p(-1)` is `-inf`, `asin(2)` nan).
+A float tensor keeps its dtype; an integer one gives NumPy's float64 (PyTorch's float32: where
+the two disagree NumPy's meaning wins, as for `exp`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from shapedl.backend import Array
+from shapedl.ops.elementwise import _BINARY, Operand, _binary, _edge, _unary, broadcast_rule
+from shapedl.ops.elementwise import same_shape as same_shape
+from shapedl.ops.registry import register
+from shapedl.tensor import Tensor
+from shapedl.types import DT, FLOATS, TT, S
+
+__all__ = [
+    "acos",
+    "asin",
+    "atan",
+    "atan2",
+    "cosh",
+    "erf",
+    "expm1",
+    "log1p",
+    "log2",
+    "log10",
+    "rsqrt",
+    "sinh",
+]
+
+_LN2, _LN10, _TWO_OVER_SQRT_PI = math.log(2), math.log(10), 2 / math.sqrt(math.pi)
+
+
+@register("log1p", same_shape, methods=("log1p",))
+def log1p(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """`log(1 + x)`, exact for small `x`; `-inf` at -1 and nan below, as in PyTorch.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.log1p(sd.tensor([0.0, -1.0])).tolist()
+        [0.0, -inf]
+    """
+    return _unary(
+        x, _edge(x, lambda: x.xp.log1p(x.data)), lambda g: _edge(x, lambda: g / (1 + x.data))
+    )
+
+
+@register("expm1", same_shape, methods=("expm1",))
+def expm1(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """`e ** x - 1`, exact for small `x`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.expm1(sd.tensor([0.0])).tolist()
+        [0.0]
+    """
+    out = _edge(x, lambda: x.xp.expm1(x.data))
+    return _unary(x, out, lambda g: g * (out + 1))
+
+
+@register("erf", same_shape, methods=("erf",))
+def erf(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """The error function `2 / sqrt(pi) * integral(exp(-t**2), 0, x)`, as PyTorch's.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.erf(sd.tensor([0.0, float("inf")])).tolist()
+        [0.0, 1.0]
+    """
+    a = x.data if str(x.data.dtype) in FLOATS else x.data.astype("float64")
+    out = x.device.backend.erf(a)
+    return _unary(x, out, lambda g: _edge(x, lambda: g * _TWO_OVER_SQRT_PI * x.xp.exp(-a * a)))
+
+
+@register("rsqrt", same_shape, methods=("rsqrt",))
+def rsqrt(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """`1 / sqrt(x)`; inf at 0 and nan below, as in PyTorch.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.rsqrt(sd.tensor([4.0, 0.0])).tolist()
+        [0.5, inf]
+    """
+    out = _edge(x, lambda: 1 / x.xp.sqrt(x.data))
+    return _unary(x, out, lambda g: _edge(x, lambda: -0.5 * g * out * out * out))
+
+
+@register("log2", same_shape, methods=("log2",))
+def log2(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """Logarithm in base 2; `-inf` at 0 and nan below.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.log2(sd.tensor([8.0])).tolist()
+        [3.0]
+    """
+    out = _edge(x, lambda: x.xp.log2(x.data))
+    return _unary(x, out, lambda g: _edge(x, lambda: g / (x.data * _LN2)))
+
+
+@register("log10", same_shape, methods=("log10",))
+def log10(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """Logarithm in base 10; `-inf` at 0 and nan below.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.log10(sd.tensor([100.0])).tolist()
+        [2.0]
+    """
+    out = _edge(x, lambda: x.xp.log10(x.data))
+    return _unary(x, out, lambda g: _edge(x, lambda: g / (x.data * _LN10)))
+
+
+@register("sinh", same_shape, methods=("sinh",))
+def sinh(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """Hyperbolic sine.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.sinh(sd.tensor([0.0])).tolist()
+        [0.0]
+    """
+    out = _edge(x, lambda: x.xp.sinh(x.data))
+    return _unary(x, out, lambda g: _edge(x, lambda: g * x.xp.cosh(x.data)))
+
+
+@register("cosh", same_shape, methods=("cosh",))
+def cosh(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """Hyperbolic cosine.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.cosh(sd.tensor([0.0])).tolist()
+        [1.0]
+    """
+    out = _edge(x, lambda: x.xp.cosh(x.data))
+    return _unary(x, out, lambda g: _edge(x, lambda: g * x.xp.sinh(x.data)))
+
+
+def _one_minus_square(x: Tensor[Any, Any, Any]) -> Array:
+    return 1 - x.data * x.data
+
+
+@register("asin", same_shape, methods=("asin",))
+def asin(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """Inverse sine, in `[-pi/2, pi/2]`; nan outside `[-1, 1]`, an infinite gradient at ±1.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.asin(sd.tensor([0.0])).tolist()
+        [0.0]
+    """
+    out = _edge(x, lambda: x.xp.arcsin(x.data))
+    return _unary(x, out, lambda g: _edge(x, lambda: g / x.xp.sqrt(_one_minus_square(x))))
+
+
+@register("acos", same_shape, methods=("acos",))
+def acos(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """Inverse cosine, in `[0, pi]`; nan outside `[-1, 1]`, an infinite gradient at ±1.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.acos(sd.tensor([1.0])).tolist()
+        [0.0]
+    """
+    out = _edge(x, lambda: x.xp.arccos(x.data))
+    return _unary(x, out, lambda g: _edge(x, lambda: -g / x.xp.sqrt(_one_minus_square(x))))
+
+
+@register("atan", same_shape, methods=("atan",))
+def atan(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """Inverse tangent, in `(-pi/2, pi/2)`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.atan(sd.tensor([0.0])).tolist()
+        [0.0]
+    """
+    out = x.xp.arctan(x.data)
+    return _unary(x, out, lambda g: _edge(x, lambda: g / (1 + x.data * x.data)))
+
+
+@register("atan2", broadcast_rule, methods=("atan2",), **_BINARY)  # type: ignore[arg-type]
+def atan2(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
+    """The angle of the point `(b, a)`: `atan(a / b)` in the right quadrant, in `[-pi, pi]`.
+
+    `a` is the y coordinate, as in NumPy's `arctan2` and PyTorch's `atan2`; NumPy
+    broadcasting, a Python scalar on either side.
+
+    Raises:
+        ShapeError: when the shapes do not broadcast.
+        DTypeError: when the two tensors' dtypes differ.
+
+    Example:
+        >>> import shapedl as sd
+        >>> y, x = sd.tensor([1.0, 0.0]), sd.tensor([0.0, -1.0])
+        >>> [round(v, 4) for v in sd.ops.atan2(y, x).tolist()]
+        [1.5708, 3.1416]
+    """
+    xp = a.xp if isinstance(a, Tensor) else b.xp  # type: ignore[union-attr]
+
+    def scale(g: Array, y: Any, x: Any) -> Array:
+        # NOTE: `g / (x**2 + y**2)`, and 0 at the origin, where PyTorch gives 0, not nan
+        d = x * x + y * y
+        return xp.where(d == 0, 0, g / xp.where(d == 0, 1, d)).astype(g.dtype)
+
+    return _binary(
+        "atan2",
+        a,
+        b,
+        lambda y, x: xp.arctan2(y, x),
+        lambda g, y, x, o: scale(g, y, x) * x,
+        lambda g, y, x, o: -scale(g, y, x) * y,
+    )
