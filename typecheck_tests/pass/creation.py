@@ -18,6 +18,7 @@ g2: Tensor[tuple[Const[5]]] = sd.arange(5.0)
 g3: Tensor[tuple[Const[5]], f64] = sd.arange(5, dtype=sd.f64)
 assert sd.zeros((6, 3))[sd.arange(4)].shape == (4, 3)  # int64 indices, as in PyTorch
 g4: Tensor[tuple[Const[4], Const[2]]] = sd.nn.Embedding(5, 2)(sd.arange(4))
+g5: Tensor[tuple[Const[4], Const[2]]] = sd.nn.Embedding(5, 2, padding_idx=0)(sd.arange(4))
 h: Tensor[tuple[Const[3], Const[3]]] = sd.eye(3)  # op: eye
 n = len([1, 2, 3])
 i: Tensor[tuple[Dyn, Const[4]]] = sd.zeros((n, 4))
