@@ -260,10 +260,13 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"logits": T(4, 3), "target": I(4, high=3), "reduction": "none"},
         {"logits": T(4, 3, 5), "target": I(4, 5, high=3), "reduction": "none"},
         {"logits": T(4, 3), "target": T(4, 3).softmax(), "reduction": "none"},
+        {"logits": T(4, 3, 5), "target": I(4, 5, high=3), "weight": T(3), "reduction": "none"},
+        {"logits": T(4, 3), "target": I(4, high=3), "weight": T(3), "ignore_index": 0},
     ],
     "nll_loss": [
         {"log_probs": T(4, 3).log_softmax(), "target": I(4, high=3)},
         {"log_probs": T(4, 3).log_softmax(), "target": I(4, high=3), "reduction": "none"},
+        {"log_probs": T(4, 3).log_softmax(), "target": I(4, high=3), "weight": T(3)},
     ],
     "kl_div_with_logits_loss": [
         {"logits": T(4, 3), "target": T(4, 3).softmax()},

@@ -26,4 +26,6 @@ sd.losses.smooth_l1_loss(y, sd.ones((4, 2)))  # E: [shape] smooth_l1_loss: shape
 sd.losses.binary_cross_entropy_with_logits_loss(y, sd.ones((4, 2)))  # E: [shape] binary_cross_entropy_with_logits_loss: shapes (4, 3) and (4, 2): target axis 1 has size 2, expected 3  # op: binary_cross_entropy_with_logits_loss
 sd.losses.cross_entropy_with_logits_loss(y, sd.zeros((5,), dtype=sd.i64))  # E: [shape] cross_entropy_with_logits_loss: shapes (4, 3) and (5,)  # op: cross_entropy_with_logits_loss
 sd.losses.nll_loss(y, sd.zeros((5,), dtype=sd.i64))  # E: [shape] nll_loss: shapes (4, 3) and (5,)  # op: nll_loss
+sd.losses.nll_loss(y, sd.zeros((4,), dtype=sd.i64), weight=sd.ones((4,)))  # E: [shape] nll_loss: shapes (4, 3) and (4,) and (4,): weight must have shape (3,), one per class
+sd.losses.cross_entropy_with_logits_loss(y, sd.zeros((4,), dtype=sd.i64), weight=sd.ones((3, 1)))  # E: [shape] cross_entropy_with_logits_loss: shapes (4, 3) and (4,) and (3, 1): weight must have shape (3,)
 sd.losses.kl_div_with_logits_loss(y, sd.ones((4, 2)))  # E: [shape] kl_div_with_logits_loss: shapes (4, 3) and (4, 2)  # op: kl_div_with_logits_loss
