@@ -417,8 +417,11 @@ def _class_reduce(
     loss: Tensor[Any, DT, TT], count: Tensor[Any, DT, Any] | None, reduction: str
 ) -> Tensor[Any, DT, TT]:
     """`"mean"` divides by the weights that count (PyTorch's weighted mean)."""
+    if reduction == "mean" and count is not None:
+        with loss.device.backend.quiet():  # NOTE: every sample ignored: nan, as PyTorch's
+            return loss.sum() / count.sum()
     if reduction == "mean":
-        return loss.mean() if count is None else loss.sum() / count.sum()
+        return loss.mean()
     return loss.sum() if reduction == "sum" else loss
 
 
