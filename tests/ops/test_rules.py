@@ -85,6 +85,8 @@ def _pool() -> list[dict[str, Any]]:
         {"x": T(2, 3, 8, 6), "kernel_size": 2},
         {"x": T(1, 2, 7, 7), "kernel_size": 3, "stride": 2, "padding": 1},
         {"x": T(1, 1, 5, 9), "kernel_size": (2, 3), "stride": (1, 2)},
+        {"x": T(1, 2, 7, 8), "kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+        {"x": T(1, 2, 7, 7), "kernel_size": 2, "stride": 3, "padding": 1, "ceil_mode": True},
     ]
 
 
