@@ -202,7 +202,7 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"x": T(2, 3, 4), "shape": (-1, 4)},
         {"x": T(2, 3, 4), "shape": (6, 4)},
         {"x": T(6), "shape": (2, 1, 3)},
-        {"x": T(2, 3), "shape": 6},
+        {"x": T(2, 3), "shape": (6,)},  # NOTE: `*shape` is spread: `reshape(x, 6)`
     ],
     "flatten": [{"x": T(2, 3, 4, 5), "start_axis": 1}, {"x": T(2, 3, 4), "end_axis": 1}],
     "permute": [{"x": T(2, 3, 4), "axes": (2, 0, 1)}, {"x": T(2, 3), "axes": (1, 0)}],

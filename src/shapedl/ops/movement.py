@@ -145,7 +145,7 @@ def _axes_of(op: str, x: Shape, axes: Sequence[int]) -> tuple[int, ...]:
 
 def permute_rule(op: str, x: Shape, axes: Sequence[int] | int) -> Shape:
     """The axes of `x` in the order `axes` (a permutation; negative axes count from the end)."""
-    return tuple(x[a] for a in _axes_of(op, x, _ints(axes)))
+    return tuple(x[a] for a in _axes_of(op, x, (axes,) if isinstance(axes, int) else axes))
 
 
 def transpose_rule(op: str, x: Shape, axis0: int = -2, axis1: int = -1) -> Shape:
