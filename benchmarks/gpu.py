@@ -96,9 +96,14 @@ def _host(t: Any) -> np.ndarray:
 
 # ---- training steps ----------------------------------------------------------------------
 def _same_weights(model: sd.nn.Module, net: torch.nn.Module) -> None:
-    """`net` gets `model`'s parameters by their dotted names (PyTorch's), each exactly once."""
+    """`net` gets `model`'s parameters by their dotted names, each exactly once.
+
+    The names are PyTorch's, but for the example's `Mlp`, which keeps its `Sequential` in a
+    field `layers` (`mlp.layers.0.weight`) where the PyTorch twin's block holds the
+    `Sequential` itself (`mlp.0.weight`).
+    """
     params = model.parameters().items()
-    state = {k: torch.from_numpy(np.array(v.numpy())) for k, v in params}
+    state = {k.replace(".layers.", "."): torch.from_numpy(np.array(v.numpy())) for k, v in params}
     net.load_state_dict(state, strict=True)
 
 

@@ -397,13 +397,16 @@ def test_rules_are_registered_and_symbolic() -> None:
     B, T, C = dims.sym("B"), dims.sym("T"), dims.sym("C")
     ce = REGISTRY["cross_entropy_with_logits_loss"]
     assert ce.function == "shapedl.losses.cross_entropy_with_logits_loss"
-    assert ce.tensors == ("logits", "target") and ce.statics == ("reduction",)
+    assert ce.tensors == ("logits", "target", "weight") and ce.statics == ("reduction",)
     assert ce.rule("ce", (B, C), (B,)) == ()
     assert ce.rule("ce", (B, C, T), (B, T), reduction="none") == (B, T)
     assert ce.rule("ce", (B, C), (dims.DYN,), reduction="none") == (B,)
     assert ce.rule("ce", (B, C), (B, C), reduction="none") == (B,)
     with pytest.raises(sd.ShapeError, match=r"ce: shapes \(B, C\) and \(T,\): .* axis 0"):
         ce.rule("ce", (B, C), (T,))
+    assert ce.rule("ce", (B, C), (B,), weight=(C,)) == ()
+    with pytest.raises(sd.ShapeError, match=r"ce: .* and \(T,\): weight must have shape \(C,\)"):
+        ce.rule("ce", (B, C), (B,), weight=(T,))
     mse = REGISTRY["mse_loss"]
     assert mse.rule("mse", (B, dims.DYN), (dims.DYN, 3), reduction="none") == (B, 3)
     with pytest.raises(sd.ShapeError, match="axis 1"):
@@ -412,3 +415,102 @@ def test_rules_are_registered_and_symbolic() -> None:
         assert REGISTRY[name].function == f"shapedl.losses.{name}"
     assert REGISTRY["kl_div_with_logits_loss"].rule("kl", (B, C), (B, C), "none") == (B,)
     assert REGISTRY["nll_loss"].rule("nll", (C,), ()) == ()
+
+
+# ---- class weights and ignore_index, as PyTorch's -------------------------------------
+def _targets(*shape: int, n: int, ignore: int = -100) -> np.ndarray:
+    """Class indices with every third one `ignore`."""
+    t = classes(*shape, n=n)
+    t.reshape(-1)[::3] = ignore
+    return t
+
+
+CLASS_OPTIONS = [
+    ("weight", {"weight": True}, -100),
+    ("smoothing weight", {"weight": True, "label_smoothing": 0.1}, -100),
+    ("ignore", {}, -100),
+    ("ignore 1", {"ignore_index": 1}, 1),
+    ("weight ignore", {"weight": True}, -100),
+    ("weight ignore 2", {"weight": True, "ignore_index": 2}, 2),
+    ("smoothing weight ignore", {"weight": True, "label_smoothing": 0.2}, -100),
+    ("smoothing ignore", {"label_smoothing": 0.3}, -100),
+]
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(5, 4), (3, 4, 2)], ids=["NC", "NCD"])
+@pytest.mark.parametrize("name, options, ignore", CLASS_OPTIONS, ids=[c[0] for c in CLASS_OPTIONS])
+def test_cross_entropy_weight_and_ignore_index_match_torch(
+    name: str, options: dict[str, Any], ignore: int, shape: tuple[int, ...], reduction: Reduction
+) -> None:
+    n, c, rest = shape[0], shape[1], shape[2:]
+    target = _targets(n, *rest, n=c, ignore=ignore) if "ignore" in name else classes(n, *rest, n=c)
+    w = np.random.default_rng(7).random(c).astype("float64") + 0.5
+    kwargs = {k: v for k, v in options.items() if k != "weight"}
+
+    def ours(x: Any, t: Any) -> Any:
+        weight = sd.from_numpy(w) if options.get("weight") else None
+        return losses.cross_entropy_with_logits_loss(
+            x, t, reduction, weight=weight, **kwargs
+        )
+
+    def theirs(x: Any, t: Any) -> Any:
+        weight = torch.from_numpy(w) if options.get("weight") else None
+        return F.cross_entropy(x, t, weight=weight, reduction=reduction, **kwargs)
+
+    compare(ours, theirs, [randn(*shape, dtype="float64"), target])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weight", [False, True])
+@pytest.mark.parametrize("ignore_index", [-100, 0])
+def test_nll_loss_weight_and_ignore_index_match_torch(
+    reduction: Reduction, weight: bool, ignore_index: int
+) -> None:
+    w = np.random.default_rng(8).random(4).astype("float32") + 0.5
+    target = _targets(6, n=4, ignore=ignore_index)
+    compare(
+        lambda x, t: losses.nll_loss(
+            x, t, reduction, sd.from_numpy(w) if weight else None, ignore_index
+        ),
+        lambda x, t: F.nll_loss(
+            x, t, torch.from_numpy(w) if weight else None, ignore_index=ignore_index,
+            reduction=reduction,
+        ),
+        [randn(6, 4), target],
+    )
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_weight_with_probabilities_matches_torch(reduction: Reduction) -> None:
+    w = np.array([0.5, 2.0, 1.0], "float32")
+    compare(
+        lambda x, t: losses.cross_entropy_with_logits_loss(
+            x, t, reduction, 0.1, weight=sd.from_numpy(w)
+        ),
+        lambda x, t: F.cross_entropy(
+            x, t, torch.from_numpy(w), reduction=reduction, label_smoothing=0.1
+        ),
+        [randn(4, 3), probs(4, 3)],
+    )
+
+
+def test_every_sample_ignored_gives_torchs_nan() -> None:
+    x, t = randn(3, 4), np.full(3, -100)
+    want = F.cross_entropy(torch.from_numpy(x), torch.from_numpy(t))
+    got = losses.cross_entropy_with_logits_loss(sd.from_numpy(x), sd.from_numpy(t))
+    assert np.isnan(got.item()) and torch.isnan(want)
+
+
+def test_weight_errors() -> None:
+    x, t = sd.from_numpy(randn(2, 3)), sd.tensor([0, 2])
+    with pytest.raises(sd.ShapeError, match=r"weight must have shape \(3,\), one per class"):
+        losses.cross_entropy_with_logits_loss(x, t, weight=sd.ones((4,)))
+    with pytest.raises(sd.ShapeError, match=r"nll_loss: .*weight must have shape \(3,\)"):
+        losses.nll_loss(x, t, weight=sd.ones((1, 3)))
+    with pytest.raises(TypeError, match="cross_entropy_with_logits_loss: weight must be a float"):
+        losses.cross_entropy_with_logits_loss(x, t, weight=sd.tensor([1, 2, 3]))
+    with pytest.raises(sd.DTypeError, match="cross_entropy_with_logits_loss"):
+        losses.cross_entropy_with_logits_loss(x, t, weight=sd.ones((3,), dtype=sd.f64))
+    with pytest.raises(ValueError, match=r"got 0 to 5 \(ignore_index=-100 is the one value"):
+        losses.cross_entropy_with_logits_loss(x, sd.tensor([-100, 5]))

@@ -17,7 +17,7 @@ import shapedl as sd
         (lambda: sd.ones((2,), dtype=sd.f64), np.ones(2, "float64")),
         (lambda: sd.full((2, 2), 7.5), np.full((2, 2), 7.5, "float32")),
         (lambda: sd.zeros((2,), dtype=sd.i64), np.zeros(2, "int64")),
-        (lambda: sd.arange(5), np.arange(5, dtype="float32")),
+        (lambda: sd.arange(5), np.arange(5)),
         (lambda: sd.arange(2, 10, 3, dtype=sd.i64), np.arange(2, 10, 3)),
         (lambda: sd.eye(3), np.eye(3, dtype="float32")),
         (lambda: sd.eye(2, 3, dtype=sd.f64), np.eye(2, 3)),

@@ -67,7 +67,7 @@ class Batches(Generic[X, Y]):
         >>> data = sd.data.Batches(sd.arange(10).reshape((5, 2)), sd.arange(5), 2,
         ...                        shuffle=False)
         >>> [y.tolist() for _, y in data]
-        [[0.0, 1.0], [2.0, 3.0], [4.0]]
+        [[0, 1], [2, 3], [4]]
         >>> len(data)
         3
     """

@@ -78,11 +78,29 @@ def _class_axis(op: str, x: Shape, target: Shape) -> int:
     return 1 if len(x) >= 2 else 0
 
 
+def _class_weights(op: str, logits: Shape, target: Shape, weight: Shape | None) -> None:
+    """Class weights are one per class: `(C,)`."""
+    if weight is None:
+        return
+    c = logits[_class_axis(op, logits, target)]
+    if len(weight) != 1 or dims.unify(weight[0], c) is None:
+        raise shape_error(
+            op, [logits, target, weight], f"weight must have shape ({c},), one per class"
+        )
+
+
 def class_loss_rule(
-    op: str, logits: Shape, target: Shape, reduction: str = "mean", probabilities: bool = True
+    op: str,
+    logits: Shape,
+    target: Shape,
+    reduction: str = "mean",
+    probabilities: bool = True,
+    weight: Shape | None = None,
 ) -> Shape:
-    """`(N, C, *D) & (N, *D) -> ()` (class indices) or `& (N, C, *D)` (probabilities)."""
+    """`(N, C, *D) & (N, *D) -> ()` (class indices) or `& (N, C, *D)` (probabilities); class
+    weights, if given, are `(C,)`."""
     a = _class_axis(op, logits, target)
+    _class_weights(op, logits, target, weight)
     if probabilities and len(target) == len(logits):
         per_class = _same_axes(op, logits, target, [(i, i) for i in range(len(logits))], "target")
         return tuple(d for i, d in enumerate(per_class) if i != a) if reduction == "none" else ()
@@ -97,9 +115,11 @@ def class_loss_rule(
     return tuple(per_sample) if reduction == "none" else ()
 
 
-def nll_rule(op: str, log_probs: Shape, target: Shape, reduction: str = "mean") -> Shape:
-    """`(N, C, *D) & (N, *D) -> ()`: class-index targets only."""
-    return class_loss_rule(op, log_probs, target, reduction, probabilities=False)
+def nll_rule(
+    op: str, log_probs: Shape, target: Shape, reduction: str = "mean", weight: Shape | None = None
+) -> Shape:
+    """`(N, C, *D) & (N, *D) -> ()`: class-index targets only; class weights `(C,)`."""
+    return class_loss_rule(op, log_probs, target, reduction, False, weight)
 
 
 def kl_rule(op: str, logits: Shape, target: Shape, reduction: str = "mean") -> Shape:
@@ -135,10 +155,8 @@ def _same_dtype(op: str, output: Tensor[Any, Any, Any], target: Tensor[Any, Any,
     same_dtype(op, output, target, data=1, name="target")
 
 
-def _picked(op: str, log_probs: Tensor[Any, DT, Any], target: Tensor[Any, Any, Any]) -> Any:
-    """`log_probs` at each sample's class index: shape of `target`."""
-    a = 1 if log_probs.ndim >= 2 else 0
-    _check_indices(op, log_probs.shape[a], target)
+def _picked(log_probs: Tensor[Any, DT, TT], target: Tensor[Any, Any, Any], a: int) -> Any:
+    """`log_probs` at each sample's class index along axis `a`: shape of `target`."""
     return log_probs.gather(target.unsqueeze(a), axis=a).squeeze(a)
 
 
@@ -279,13 +297,18 @@ def binary_cross_entropy_with_logits_loss(
     return _reduce(op, (1 - target) * logits + (-logits).softplus(), reduction)
 
 
-@register("cross_entropy_with_logits_loss", class_loss_rule, tensors=_LOGITS, statics=_REDUCTION)
+_CLASSES = ("logits", "target", "weight")
+
+
+@register("cross_entropy_with_logits_loss", class_loss_rule, tensors=_CLASSES, statics=_REDUCTION)
 @in_f32()
 def cross_entropy_with_logits_loss(
     logits: Tensor[Any, DT, TT],
     target: Tensor[Any, Any, Any],
     reduction: Reduction = "mean",
     label_smoothing: float = 0.0,
+    weight: Tensor[Any, Any, Any] | None = None,
+    ignore_index: int = -100,
 ) -> Tensor[Any, DT, TT]:
     """Cross entropy of `softmax(logits)` along the class axis, as `F.cross_entropy`.
 
@@ -293,40 +316,113 @@ def cross_entropy_with_logits_loss(
     (floats, `logits`' shape). With label smoothing `e`, the target is mixed with the uniform
     distribution: `(1 - e) * target + e / C`.
 
+    Args:
+        logits: the scores, classes along axis 1 (axis 0 for one sample).
+        target: class indices or probabilities.
+        reduction: `"mean"`, `"sum"` or `"none"`.
+        label_smoothing: `e` in [0, 1].
+        weight: `(C,)` class weights, as PyTorch's: each sample's loss times its class's
+            weight, and `"mean"` divides by the sum of the weights of the samples that count
+            (for probabilities, each class's term times its weight, the mean over samples).
+        ignore_index: a class index whose samples count for nothing, neither in the loss nor
+            in the mean's count (class-index targets; PyTorch's default, -100).
+
     Shape:
         `(N, C, *D) & (N, *D) -> ()` or `(N, C, *D) & (N, C, *D) -> ()`; `(N, *D)` with
         `reduction="none"`; `(C,) & () -> ()` for one sample.
 
     Raises:
-        ShapeError: when the target's shape does not fit `logits` (the message names the axis).
-        ValueError: for a class index out of range, or `label_smoothing` outside [0, 1].
+        ShapeError: when the target's shape does not fit `logits` (the message names the
+            axis), or `weight` is not `(C,)`.
+        ValueError: for a class index out of range (other than `ignore_index`), or
+            `label_smoothing` outside [0, 1].
 
     Example:
         >>> import shapedl as sd
         >>> logits = sd.tensor([[2.0, 0.0], [0.0, 2.0]])
         >>> round(sd.losses.cross_entropy_with_logits_loss(logits, sd.tensor([0, 1])).item(), 4)
         0.1269
+        >>> loss = sd.losses.cross_entropy_with_logits_loss(logits, sd.tensor([0, -100]))
+        >>> round(loss.item(), 4)
+        0.1269
     """
     op = "cross_entropy_with_logits_loss"
-    class_loss_rule(op, logits.shape, target.shape, reduction)
+    class_loss_rule(op, logits.shape, target.shape, reduction, weight=_shape(weight))
     _check_reduction(op, reduction)
     _floats(op, logits=logits)
+    _check_weight(op, logits, weight)
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
     a = 1 if logits.ndim >= 2 else 0
-    if target.ndim != logits.ndim and not label_smoothing:
-        return _class_entropy(op, logits, target, a, reduction)
-    log_probs = logits.log_softmax(axis=a)
     if target.ndim == logits.ndim:
         _floats(op, target=target)
         _same_dtype(op, logits, target)
         if label_smoothing:
             target = target * (1 - label_smoothing) + label_smoothing / logits.shape[a]
-        loss = -(log_probs * target).sum(axis=a)
+        log_probs = logits.log_softmax(axis=a)
+        weighted = log_probs if weight is None else log_probs * _along(weight, a, logits.ndim)
+        return _reduce(op, -(weighted * target).sum(axis=a), reduction)
+    valid = _valid(op, logits.shape[a], target, ignore_index)
+    if valid is None and weight is None and not label_smoothing:
+        return _class_entropy(op, logits, target, a, reduction)
+    log_probs = logits.log_softmax(axis=a)
+    loss, count = _class_nll(log_probs, target, a, weight, valid)
+    if label_smoothing:
+        weighted = log_probs if weight is None else log_probs * _along(weight, a, logits.ndim)
+        smooth = -weighted.sum(axis=a) if valid is None else -_where(valid, weighted.sum(axis=a), 0)
+        loss = loss * (1 - label_smoothing) + smooth * (label_smoothing / logits.shape[a])
+    return _class_reduce(loss, count, reduction)
+
+
+def _shape(t: Tensor[Any, Any, Any] | None) -> Shape | None:
+    return None if t is None else t.shape
+
+
+def _check_weight(op: str, x: Tensor[Any, Any, Any], weight: Tensor[Any, Any, Any] | None) -> None:
+    if weight is not None:
+        _floats(op, weight=weight)
+        same_dtype(op, x, weight, name="weight")
+
+
+def _along(weight: Tensor[Any, Any, Any], a: int, ndim: int) -> Tensor[Any, Any, Any]:
+    """`(C,)` weights shaped to broadcast along class axis `a` of a rank-`ndim` tensor."""
+    return weight.detach().reshape((-1,) + (1,) * (ndim - a - 1))
+
+
+def _class_nll(
+    log_probs: Tensor[Any, DT, TT],
+    target: Tensor[Any, Any, Any],
+    a: int,
+    weight: Tensor[Any, Any, Any] | None,
+    valid: Tensor[Any, Any, Any] | None,
+) -> tuple[Tensor[Any, DT, TT], Tensor[Any, DT, Any] | None]:
+    """PyTorch's `nll_loss` per sample: `-log_probs[target]` times the class's weight, 0 for
+    ignored samples; and what the mean divides by (the weights that count; None: the count)."""
+    if valid is not None:
+        target = _where(valid, target, 0)
+    loss: Tensor[Any, DT, TT] = -_picked(log_probs, target, a)
+    if weight is None and valid is None:
+        return loss, None
+    each: Tensor[Any, Any, Any]
+    if weight is None:
+        assert valid is not None
+        each = valid.astype(log_probs.dtype)
     else:
-        loss = -_picked(op, log_probs, target)
-        loss = loss * (1 - label_smoothing) - log_probs.mean(axis=a) * label_smoothing
-    return _reduce(op, loss, reduction)
+        each = weight.detach()[target]
+        each = each if valid is None else _where(valid, each, 0.0)
+    return loss * each, each
+
+
+def _class_reduce(
+    loss: Tensor[Any, DT, TT], count: Tensor[Any, DT, Any] | None, reduction: str
+) -> Tensor[Any, DT, TT]:
+    """`"mean"` divides by the weights that count (PyTorch's weighted mean)."""
+    if reduction == "mean" and count is not None:
+        with loss.device.backend.quiet():  # NOTE: every sample ignored: nan, as PyTorch's
+            return loss.sum() / count.sum()
+    if reduction == "mean":
+        return loss.mean()
+    return loss.sum() if reduction == "sum" else loss
 
 
 def _class_entropy(
@@ -335,7 +431,6 @@ def _class_entropy(
     """`logsumexp(logits) - logits[target]` along axis `a`, with the gradient
     `softmax(logits) - one_hot(target)` in one pass (the composed ops took ~170 us of Python
     for a batch of 32 x 10, PyTorch's fused loss ~30)."""
-    _check_indices(op, logits.shape[a], target)
     xp = logits.xp
     index = xp.expand_dims(target.data, a)
     with logits.device.backend.quiet():  # NOTE: as log_softmax: -inf rows give nan quietly
@@ -359,33 +454,57 @@ def _class_entropy(
     return record(xp.asarray(out, dtype=logits.data.dtype), (logits,), vjp)
 
 
-def _check_indices(op: str, classes: int, target: Tensor[Any, Any, Any]) -> None:
+def _valid(
+    op: str, classes: int, target: Tensor[Any, Any, Any], ignore_index: int
+) -> Tensor[Any, Any, Any] | None:
+    """Where `target` is not `ignore_index` (None: everywhere), once the other indices are
+    known to be in `[0, classes)`."""
     if target.data.dtype.kind not in "iu":
         raise TypeError(f"{op}: class indices must be an integer tensor, not {target.data.dtype}")
-    found = out_of_range(target.device.backend, target.data, 0, classes)
+    backend = target.device.backend
+    if out_of_range(backend, target.data, 0, classes) is None and not 0 <= ignore_index < classes:
+        return None  # NOTE: the common case, a one-pass check: nothing is ignored
+    valid = target != ignore_index
+    found = out_of_range(backend, target.xp.where(valid.data, target.data, 0), 0, classes)
     if found is not None:
         raise ValueError(
-            f"{op}: class indices must be in [0, {classes}), got {found[0]} to {found[1]}"
+            f"{op}: class indices must be in [0, {classes}), got {found[0]} to {found[1]} "
+            f"(ignore_index={ignore_index} is the one value allowed outside)"
         )
+    return None if bool(valid.data.all()) else valid
 
 
-@register("nll_loss", nll_rule, tensors=("log_probs", "target"), statics=("reduction",))
+@register("nll_loss", nll_rule, tensors=("log_probs", "target", "weight"), statics=_REDUCTION)
 @in_f32()
 def nll_loss(
-    log_probs: Tensor[Any, DT, TT], target: Tensor[Any, Any, Any], reduction: Reduction = "mean"
+    log_probs: Tensor[Any, DT, TT],
+    target: Tensor[Any, Any, Any],
+    reduction: Reduction = "mean",
+    weight: Tensor[Any, Any, Any] | None = None,
+    ignore_index: int = -100,
 ) -> Tensor[Any, DT, TT]:
     """Negative log likelihood `-log_probs[n, target[n]]`, as `F.nll_loss`.
+
+    `weight` and `ignore_index` as in `cross_entropy_with_logits_loss`: each sample's loss
+    times its class's weight, `"mean"` divided by the weights of the samples that count.
 
     Shape:
         `(N, C, *D) & (N, *D) -> ()`; `(N, *D)` with `reduction="none"`.
 
     Raises:
-        ShapeError: when the target's shape does not fit `log_probs`.
-        ValueError: for a class index out of range.
+        ShapeError: when the target's shape does not fit `log_probs`, or `weight` is not
+            `(C,)`.
+        ValueError: for a class index out of range (other than `ignore_index`).
     """
-    nll_rule("nll_loss", log_probs.shape, target.shape, reduction)
-    _floats("nll_loss", log_probs=log_probs)
-    return _reduce("nll_loss", -_picked("nll_loss", log_probs, target), reduction)
+    op = "nll_loss"
+    nll_rule(op, log_probs.shape, target.shape, reduction, _shape(weight))
+    _check_reduction(op, reduction)
+    _floats(op, log_probs=log_probs)
+    _check_weight(op, log_probs, weight)
+    a = 1 if log_probs.ndim >= 2 else 0
+    valid = _valid(op, log_probs.shape[a], target, ignore_index)
+    loss, count = _class_nll(log_probs, target, a, weight, valid)
+    return _class_reduce(loss, count, reduction)
 
 
 @register("kl_div_with_logits_loss", kl_rule, tensors=_LOGITS, statics=_REDUCTION)

@@ -61,10 +61,11 @@ def lone_argument(ctx: FunctionSigContext | MethodSigContext, i: int) -> Express
 
 
 def params_of(fn: Callable[..., Any]) -> list[str]:
+    """The parameter names a call's arguments map to (`*shape` too: `x.reshape(4, -1)`)."""
     return [
         p.name
         for p in inspect.signature(fn).parameters.values()
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL, p.KEYWORD_ONLY)
     ]
 
 

@@ -29,3 +29,19 @@ def test_embedding_init_is_standard_normal():
 def test_out_of_range_index():
     with pytest.raises(IndexError):
         sd.nn.Embedding(3, 2)(sd.tensor([0, 3]))
+
+
+@pytest.mark.parametrize("padding_idx", [0, 3, -2])
+def test_padding_idx_is_a_zero_row_with_no_gradient_like_torch(padding_idx):
+    module = sd.nn.Embedding(7, 4, padding_idx=padding_idx)
+    tmod = torch.nn.Embedding(7, 4, padding_idx=padding_idx)
+    np.testing.assert_array_equal(module.weight.numpy()[padding_idx], np.zeros(4))
+    assert module.padding_idx == tmod.padding_idx
+    index = np.array([[0, 3, 5], [5, 6, 0]])
+    check_module(module, tmod, [index], sd_call=lambda m, i: m(i.traced()))
+
+
+@pytest.mark.parametrize("bad", [7, -8])
+def test_padding_idx_out_of_range(bad):
+    with pytest.raises(ValueError, match=rf"Embedding: padding_idx {bad} is out of range"):
+        sd.nn.Embedding(7, 4, padding_idx=bad)

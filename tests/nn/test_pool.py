@@ -68,3 +68,29 @@ def test_cnn_shapes_chain():
     broken = sd.nn.Sequential(sd.nn.Conv2d(1, 8, 3), sd.nn.Flatten(), sd.nn.Linear(100, 10))
     with pytest.raises(sd.ShapeError, match="5408"):
         broken(sd.ones((4, 1, 28, 28)))
+
+
+CEIL_CASES = [
+    dict(kernel_size=2, ceil_mode=True),
+    dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+    dict(kernel_size=(3, 2), stride=2, padding=(1, 0), ceil_mode=True),
+]
+
+
+@pytest.mark.parametrize("kw", CEIL_CASES, ids=str)
+@pytest.mark.parametrize(
+    "cls,tcls", [(sd.nn.MaxPool2d, torch.nn.MaxPool2d), (sd.nn.AvgPool2d, torch.nn.AvgPool2d)]
+)
+def test_ceil_mode_layers_match_torch(cls, tcls, kw):
+    compare(cls(**kw), tcls(**kw), [randn(2, 3, 7, 8, dtype="float64")])
+
+
+@pytest.mark.parametrize("ceil_mode", [False, True])
+def test_avg_pool_count_include_pad_false_matches_torch(ceil_mode):
+    kw = dict(kernel_size=3, stride=2, padding=1, ceil_mode=ceil_mode, count_include_pad=False)
+    compare(sd.nn.AvgPool2d(**kw), torch.nn.AvgPool2d(**kw), [randn(2, 3, 7, 8, dtype="float64")])
+
+
+def test_pool_layer_options_are_checked_when_called():
+    with pytest.raises(TypeError, match="max_pool2d: ceil_mode must be True or False"):
+        sd.nn.MaxPool2d(2, ceil_mode=None)(sd.ones((1, 1, 4, 4)))

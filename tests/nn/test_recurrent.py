@@ -197,3 +197,53 @@ def test_bad_hyperparameters(cls):
         cls(3, 4, batch_first=False)
     with pytest.raises(ValueError, match=r"dropout=1.5 must be in \[0, 1\]"):
         cls(3, 4, dropout=1.5)
+
+
+# ---- bidirectional, as PyTorch's ------------------------------------------------------
+@pytest.mark.parametrize("cls,tcls", PAIRS, ids=IDS)
+@pytest.mark.parametrize("n_in,hidden,layers,bias,bt", CASES)
+def test_bidirectional_matches_torch(cls, tcls, n_in, hidden, layers, bias, bt):
+    module = cls(n_in, hidden, layers, bias, bidirectional=True).astype(sd.f64)
+    tmod = tcls(n_in, hidden, layers, bias, batch_first=True, bidirectional=True).double()
+    out, state = module(sd.ones((*bt, n_in), dtype=sd.f64))
+    assert out.shape == (*bt, 2 * hidden)
+    states = state if isinstance(state, tuple) else (state,)
+    assert all(s.shape == (2 * layers, bt[0], hidden) for s in states)
+    check_module(
+        module,
+        tmod,
+        [randn(*bt, n_in, dtype="float64")],
+        sd_call=lambda m, x: _flat_sd(m(x)),
+        torch_call=lambda m, x: _flat_torch(m(x)),
+        rtol=1e-9,
+        atol=1e-10,
+    )
+
+
+@pytest.mark.parametrize("cls,tcls", PAIRS, ids=IDS)
+def test_bidirectional_initial_state_and_parameters_match_torch(cls, tcls):
+    module, tmod = cls(3, 4, 2, bidirectional=True), tcls(3, 4, 2, True, True, 0.0, True)
+    want = {name: tuple(p.shape) for name, p in tmod.named_parameters()}
+    assert list(module.parameters()) == list(want)
+    assert {name: p.shape for name, p in module.parameters().items()} == want
+    x, h0, c0 = randn(2, 5, 3), randn(4, 2, 4, seed=1), randn(4, 2, 4, seed=2)
+    if cls is sd.nn.LSTM:
+        inputs = [x, h0, c0]
+        sd_call = lambda m, x, h, c: _flat_sd(m(x, (h, c)))  # noqa: E731
+        torch_call = lambda m, x, h, c: _flat_torch(m(x, (h, c)))  # noqa: E731
+    else:
+        inputs = [x, h0]
+        sd_call = lambda m, x, h: _flat_sd(m(x, h))  # noqa: E731
+        torch_call = lambda m, x, h: _flat_torch(m(x, h))  # noqa: E731
+    check_module(module, tmod, inputs, sd_call=sd_call, torch_call=torch_call)
+
+
+def test_bidirectional_state_of_num_layers_rows_is_a_shape_error():
+    with pytest.raises(
+        sd.ShapeError,
+        match=r"GRU: shapes \(4, 5, 3\) and \(2, 4, 8\): h0 must be "
+        r"\(2 \* num_layers, B, hidden_size\) = \(4, 4, 8\); axis 0 differs",
+    ):
+        sd.nn.GRU(3, 8, 2, bidirectional=True)(sd.ones((4, 5, 3)), sd.zeros((2, 4, 8)))
+    with pytest.raises(TypeError, match=r"LSTM: bidirectional must be True or False, got 1"):
+        sd.nn.LSTM(3, 4, bidirectional=1)

@@ -11,6 +11,7 @@ import torch
 
 import shapedl as sd
 from shapedl.ops.creation import arange_rule
+from shapedl.types import DTYPES
 
 
 def as_torch_bf16(t: Any) -> torch.Tensor:
@@ -64,6 +65,33 @@ def test_ragged_lists_name_the_entry(data: Any, message: str) -> None:
 def test_arange_counts_float_bounds_as_numpy_does(args: tuple[float, ...]) -> None:
     """The rule's length (what the plugin types `arange(0, 1, 0.1)` with) is the run's."""
     assert arange_rule("arange", *args) == sd.arange(*args).shape == np.arange(*args).shape
+
+
+@pytest.mark.parametrize(
+    "args,kwargs",
+    [
+        ((5,), {}),
+        ((2, 11, 3), {}),
+        ((np.int64(4),), {}),
+        ((0, 1, 0.25), {}),
+        ((5.0,), {}),
+        ((1, 4.0), {}),
+        ((0, 3), {"dtype": "float64"}),
+        ((0.0, 3.0), {"dtype": "int32"}),
+    ],
+)
+def test_arange_dtype_is_torchs(args: tuple[Any, ...], kwargs: dict[str, str]) -> None:
+    """Int bounds count in int64, a float one in the default float; `dtype=` wins."""
+    ours = sd.arange(*args, **{k: DTYPES[v] for k, v in kwargs.items()})
+    theirs = torch.arange(*args, **{k: getattr(torch, v) for k, v in kwargs.items()})
+    assert ours.numpy().dtype == theirs.numpy().dtype
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_arange_indexes_and_embeds_without_a_dtype() -> None:
+    x = sd.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    np.testing.assert_array_equal(x[sd.arange(2)].numpy(), torch.tensor(x.numpy())[:2].numpy())
+    assert sd.nn.Embedding(5, 2)(sd.arange(3)).shape == (3, 2)
 
 
 def test_numpy_sizes_are_checked_as_python_ints() -> None:

@@ -68,3 +68,19 @@ def test_rule_over_symbols_and_dyn():
     assert embedding_rule("embedding", (), (10, 4)) == (4,)
     with pytest.raises(sd.ShapeError, match=r"\(B, T\) and \(V, D, D\): weight has rank 3"):
         embedding_rule("embedding", (b, t), (v, d, d))
+
+
+@pytest.mark.parametrize("padding_idx", [0, 2, -1])
+def test_padding_idx_gets_no_gradient_like_torch(padding_idx):
+    index = np.array([[2, 0, 5], [5, 2, 1]])
+    compare(
+        lambda i, w: sd.ops.embedding(i, w, padding_idx),
+        lambda i, w: F.embedding(i, w, padding_idx),
+        [index, randn(6, 3, dtype="float64")],
+    )
+
+
+@pytest.mark.parametrize("bad", [6, -7])
+def test_padding_idx_out_of_range_is_an_error(bad):
+    with pytest.raises(ValueError, match=rf"embedding: padding_idx {bad} is out of range .* 6"):
+        sd.ops.embedding(sd.tensor([0, 1]), sd.ones((6, 2)), bad)

@@ -27,6 +27,9 @@ CASES = [
     ("reshape_-1", (2, 3, 4), lambda x: x.reshape((-1, 3, 2)), lambda t: t.reshape(-1, 3, 2)),
     ("reshape_int", (2, 3), lambda x: sd.ops.reshape(x, -1), lambda t: t.reshape(-1)),
     ("reshape_0d", (), lambda x: x.reshape((1, 1)), lambda t: t.reshape(1, 1)),
+    ("reshape_ints", (2, 3, 4), lambda x: x.reshape(4, -1), lambda t: t.reshape(4, -1)),
+    ("reshape_one_int", (2, 3), lambda x: x.reshape(6), lambda t: t.reshape(6)),
+    ("reshape_fn_ints", (2, 3), lambda x: sd.ops.reshape(x, 3, 2), lambda t: t.reshape(3, 2)),
     ("flatten", (2, 3, 4), lambda x: x.flatten(), lambda t: t.flatten()),
     ("flatten_1", (2, 3, 4, 5), lambda x: x.flatten(1), lambda t: t.flatten(1)),
     ("flatten_mid", (2, 3, 4, 5), lambda x: x.flatten(1, 2), lambda t: t.flatten(1, 2)),
@@ -34,6 +37,8 @@ CASES = [
     ("flatten_0d", (), lambda x: x.flatten(), lambda t: t.flatten()),
     ("permute", (2, 3, 4), lambda x: x.permute((2, 0, 1)), lambda t: t.permute(2, 0, 1)),
     ("permute_neg", (2, 3, 4), lambda x: x.permute((-1, 1, 0)), lambda t: t.permute(-1, 1, 0)),
+    ("permute_ints", (2, 3, 4), lambda x: x.permute(2, 0, 1), lambda t: t.permute(2, 0, 1)),
+    ("permute_1d", (3,), lambda x: x.permute(0), lambda t: t.permute(0)),
     ("transpose", (2, 3, 4), lambda x: x.transpose(), lambda t: t.transpose(-2, -1)),
     ("transpose_02", (2, 3, 4), lambda x: x.transpose(0, 2), lambda t: t.transpose(0, 2)),
     ("T", (3, 5), lambda x: x.T, lambda t: t.T),
@@ -71,6 +76,8 @@ ERRORS = [
     (lambda x: x.permute((0, 1)), r"permute: shape \(2, 3, 4\): axes \(0, 1\) has 2 axes"),
     (lambda x: x.permute((0, 1, 1)), r"permute: shape \(2, 3, 4\): .*not a permutation"),
     (lambda x: x.permute((0, 1, 3)), r"permute: shape \(2, 3, 4\): axis 3 is out of range"),
+    (lambda x: x.reshape(5, -1), r"reshape: shapes \(2, 3, 4\) and \(5, -1\).*divide"),
+    (lambda x: x.permute(0, 1), r"permute: shape \(2, 3, 4\): axes \(0, 1\) has 2 axes"),
     (lambda x: x.transpose(0, 3), r"transpose: shape \(2, 3, 4\): axis1 3 is out of range"),
     (lambda x: x.unsqueeze(4), r"unsqueeze: shape \(2, 3, 4\): axis 4 is out of range"),
     (lambda x: x.unsqueeze(-5), r"unsqueeze: shape \(2, 3, 4\): axis -5 is out of range"),
@@ -84,6 +91,13 @@ ERRORS = [
 def test_errors_name_op_shapes_and_axis(op, message):
     with pytest.raises(sd.ShapeError, match=message):
         op(sd.ones((2, 3, 4)))
+
+
+def test_sizes_as_ints_and_a_tuple_at_once_are_a_type_error():
+    with pytest.raises(TypeError, match=r"reshape: give the sizes as ints or as one tuple"):
+        sd.ones((2, 3, 4)).reshape((2, 3), 4)
+    with pytest.raises(TypeError, match=r"permute: give the sizes as ints or as one tuple"):
+        sd.ones((2, 3, 4)).permute(0, (1, 2))
 
 
 def test_broadcast_error_names_the_axis():

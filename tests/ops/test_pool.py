@@ -102,3 +102,79 @@ def test_avg_pool2d_of_integers_truncates_as_torch(k, s, p):
     compare(lambda a: sd.ops.avg_pool2d(a, k, s, p), lambda t: F.avg_pool2d(t, k, s, p), [x])
     with pytest.raises(TypeError, match=r"^avg_pool2d: x must be a number tensor, not bool"):
         sd.ops.avg_pool2d(sd.tensor(x > 0), k, s, p)
+
+
+# ---- ceil_mode and count_include_pad, as PyTorch's --------------------------------------
+CEIL = [  # kernel_size, stride, padding, input shape: the last window runs off the input
+    (2, None, 0, (2, 3, 7, 9)),
+    (3, 2, 0, (1, 2, 8, 6)),
+    (3, 2, 1, (2, 2, 8, 7)),
+    ((2, 3), (2, 2), (1, 1), (1, 2, 6, 8)),
+    (2, 3, 1, (1, 1, 7, 7)),  # NOTE: stride > kernel - padding: PyTorch drops the last window
+    (3, 1, 1, (1, 2, 5, 5)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("k,s,p,shape", CEIL)
+@pytest.mark.parametrize("op", ["max_pool2d", "avg_pool2d"])
+def test_ceil_mode_matches_torch(op, k, s, p, shape, dtype):
+    compare(
+        lambda x: getattr(sd.ops, op)(x, k, s, p, ceil_mode=True),
+        lambda x: getattr(F, op)(x, k, s, p, ceil_mode=True),
+        [randn(*shape, dtype=dtype)],
+    )
+
+
+@pytest.mark.parametrize("ceil_mode", [False, True])
+@pytest.mark.parametrize("k,s,p,shape", [c for c in CEIL if c[2]] + [(3, 2, 1, (2, 2, 9, 8))])
+def test_avg_pool2d_count_include_pad_false_matches_torch(k, s, p, shape, ceil_mode):
+    compare(
+        lambda x: sd.ops.avg_pool2d(x, k, s, p, ceil_mode, count_include_pad=False),
+        lambda x: F.avg_pool2d(x, k, s, p, ceil_mode, count_include_pad=False),
+        [randn(*shape, dtype="float64")],
+    )
+
+
+@pytest.mark.parametrize("include", [False, True])
+def test_avg_pool2d_of_integers_with_options_truncates_as_torch(include):
+    x = np.random.default_rng(1).integers(-9, 9, (1, 2, 7, 6))
+    compare(
+        lambda a: sd.ops.avg_pool2d(a, 3, 2, 1, True, include),
+        lambda t: F.avg_pool2d(t, 3, 2, 1, True, include),
+        [x],
+    )
+
+
+def test_ceil_mode_gradients_match_central_differences():
+    x = randn(1, 1, 6, 7, dtype="float64")
+    central_difference(lambda a: sd.ops.max_pool2d(a, 3, 2, 1, True), [x])
+    central_difference(lambda a: sd.ops.avg_pool2d(a, 3, 2, 1, True, False), [x])
+
+
+@pytest.mark.parametrize(
+    "call,message",
+    [
+        (lambda: sd.ops.max_pool2d(sd.ones((1, 1, 4, 4)), 2, ceil_mode=1), "ceil_mode must be"),
+        (lambda: sd.ops.avg_pool2d(sd.ones((1, 1, 4, 4)), 2, ceil_mode="yes"), "ceil_mode"),
+        (
+            lambda: sd.ops.avg_pool2d(sd.ones((1, 1, 4, 4)), 2, count_include_pad=None),
+            r"avg_pool2d: count_include_pad must be True or False, got None",
+        ),
+    ],
+)
+def test_options_must_be_bools(call, message):
+    with pytest.raises(TypeError, match=message):
+        call()
+
+
+def test_ceil_mode_rule_over_symbols():
+    from shapedl import dims
+    from shapedl.ops.pool import pool_rule
+
+    H = dims.sym("H")
+    # stride <= kernel - padding: the last window always starts inside, so exact
+    assert pool_rule("p", (1, 1, H, 8), 2, ceil_mode=True) == (
+        1, 1, dims.floordiv(dims.add(H, 1), 2), 4
+    )
+    assert pool_rule("p", (1, 1, H, 7), 2, 3, 1, ceil_mode=True)[2:] == (dims.DYN, 3)

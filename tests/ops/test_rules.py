@@ -85,6 +85,8 @@ def _pool() -> list[dict[str, Any]]:
         {"x": T(2, 3, 8, 6), "kernel_size": 2},
         {"x": T(1, 2, 7, 7), "kernel_size": 3, "stride": 2, "padding": 1},
         {"x": T(1, 1, 5, 9), "kernel_size": (2, 3), "stride": (1, 2)},
+        {"x": T(1, 2, 7, 8), "kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+        {"x": T(1, 2, 7, 7), "kernel_size": 2, "stride": 3, "padding": 1, "ceil_mode": True},
     ]
 
 
@@ -200,7 +202,7 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"x": T(2, 3, 4), "shape": (-1, 4)},
         {"x": T(2, 3, 4), "shape": (6, 4)},
         {"x": T(6), "shape": (2, 1, 3)},
-        {"x": T(2, 3), "shape": 6},
+        {"x": T(2, 3), "shape": (6,)},  # NOTE: `*shape` is spread: `reshape(x, 6)`
     ],
     "flatten": [{"x": T(2, 3, 4, 5), "start_axis": 1}, {"x": T(2, 3, 4), "end_axis": 1}],
     "permute": [{"x": T(2, 3, 4), "axes": (2, 0, 1)}, {"x": T(2, 3), "axes": (1, 0)}],
@@ -260,10 +262,13 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"logits": T(4, 3), "target": I(4, high=3), "reduction": "none"},
         {"logits": T(4, 3, 5), "target": I(4, 5, high=3), "reduction": "none"},
         {"logits": T(4, 3), "target": T(4, 3).softmax(), "reduction": "none"},
+        {"logits": T(4, 3, 5), "target": I(4, 5, high=3), "weight": T(3), "reduction": "none"},
+        {"logits": T(4, 3), "target": I(4, high=3), "weight": T(3), "ignore_index": 0},
     ],
     "nll_loss": [
         {"log_probs": T(4, 3).log_softmax(), "target": I(4, high=3)},
         {"log_probs": T(4, 3).log_softmax(), "target": I(4, high=3), "reduction": "none"},
+        {"log_probs": T(4, 3).log_softmax(), "target": I(4, high=3), "weight": T(3)},
     ],
     "kl_div_with_logits_loss": [
         {"logits": T(4, 3), "target": T(4, 3).softmax()},

@@ -14,6 +14,7 @@ sd.rand((1, -1))  # E: [shape] rand: size -1  # op: rand
 # eye and arange: their rules never refuse; a wrong annotation is caught instead
 e3: Tensor[tuple[Const[3], Const[4]]] = sd.eye(3)  # E: [assignment]  # op: eye
 a5: Tensor[tuple[Const[4]]] = sd.arange(1, 6)  # E: [assignment]  # op: arange
+a6: Tensor[tuple[Const[5]]] = sd.arange(1, 6)  # E: [assignment]
 
 b: Tensor[Rank2[3, -2]]  # E: [shape] a dimension size must be >= 0, got -2
 d: Tensor[tuple[Const[3], Const[4]]] = sd.zeros((3, 5))  # E: [assignment]

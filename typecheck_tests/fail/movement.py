@@ -15,6 +15,10 @@ x.reshape((-1, -1))  # E: [shape] reshape: shapes (2, 3, 4) and (-1, -1)
 x.flatten(3)  # E: [shape] flatten: shape (2, 3, 4): start_axis 3 is out of range for rank 3  # op: flatten
 x.permute((0, 1))  # E: [shape] permute: shape (2, 3, 4)  # op: permute
 x.permute((0, 1, 1))  # E: [shape] permute: shape (2, 3, 4)
+x.permute(0, 1, 1)  # E: [shape] permute: shape (2, 3, 4): axes (0, 1, 1) is not a permutation of the axes
+x.reshape(5, 5)  # E: [shape] reshape: shapes (2, 3, 4) and (5, 5): 24 values cannot take the shape of 25
+x.reshape(-1, 5)  # E: [shape] reshape: shapes (2, 3, 4) and (-1, 5)
+x.reshape((2, 12), 1)  # E: [call-overload]
 x.transpose(0, 3)  # E: [shape] transpose: shape (2, 3, 4): axis1 3 is out of range for rank 3  # op: transpose
 x.unsqueeze(4)  # E: [shape] unsqueeze: shape (2, 3, 4): axis 4 is out of range for a result of rank 4  # op: unsqueeze
 x.squeeze(1)  # E: [shape] squeeze: shape (2, 3, 4)  # op: squeeze
@@ -29,3 +33,4 @@ def merge(x: Tensor[tuple[B, T]]) -> None:
     b, t = x.shape
     x.reshape((b * t, 2))  # E: [shape] reshape: shapes (B, T) and (B*T, 2)
     x.reshape((b, b))  # E: [shape] reshape: shapes (B, T) and (B, B)
+    x.reshape(b, b)  # E: [shape] reshape: shapes (B, T) and (B, B)

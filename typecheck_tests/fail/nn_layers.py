@@ -24,6 +24,9 @@ def recurrent(x: Tensor[tuple[B, T, D]], d: Size[D], h: Size[H]) -> None:
     wide: Tensor[tuple[B, T, D]] = out  # E: [assignment]
     lstm(x, (h_n, x))  # E: [arg-type] Argument 2 to "forward" of "LSTM"
     sd.nn.GRU(d, h)(x, c_n[0])  # E: [arg-type] Argument 2 to "forward" of "GRU"
+    both = sd.nn.LSTM(d, h, bidirectional=True)
+    narrow: Tensor[tuple[B, T, H]] = both(x)[0]  # E: [assignment]
+    both(x, (h_n, c_n))  # E: [arg-type] Argument 2 to "forward" of "LSTM"
 
 
 def keeping(x: Tensor[tuple[B, T, D]], d: Size[D]) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import shapedl as sd
+from shapedl import Const, Tensor
 
 img = sd.ones((8, 3, 28, 28))
 sd.ops.conv2d(img, sd.ones((16, 4, 3, 3)))  # E: [shape] conv2d: shapes (8, 3, 28, 28) and (16, 4, 3, 3)  # op: conv2d
@@ -12,6 +13,8 @@ sd.ops.conv1d(sd.ones((2, 3, 10)), sd.ones((4, 2, 3)))  # E: [shape] conv1d: sha
 sd.ops.conv_transpose2d(img, sd.ones((4, 6, 2, 2)))  # E: [shape] conv_transpose2d: shapes (8, 3, 28, 28) and (4, 6, 2, 2)  # op: conv_transpose2d
 sd.ops.max_pool2d(sd.ones((3, 28, 28)), 2)  # E: [shape] max_pool2d: shape (3, 28, 28): the input must have rank 4  # op: max_pool2d
 sd.ops.avg_pool2d(img, 30)  # E: [shape] avg_pool2d: shape (8, 3, 28, 28)  # op: avg_pool2d
+floor: Tensor[tuple[Const[8], Const[3], Const[2], Const[2]]] = sd.ops.max_pool2d(img, 5, 10, ceil_mode=True)  # E: [assignment]
+ceil: Tensor[tuple[Const[8], Const[3], Const[15], Const[15]]] = sd.nn.AvgPool2d(3, 2, 1)(img)  # E: [assignment]
 x = sd.ones((2, 5, 8))
 sd.ops.layer_norm(x, 4)  # E: [shape] layer_norm: shapes (2, 5, 8) and (4,): input size 8 at axis -1 differs from normalized_shape size 4  # op: layer_norm
 sd.ops.batch_norm(x, sd.ones((4,)), sd.ones((4,)))  # E: [shape] batch_norm: shapes (2, 5, 8) and (4,)  # op: batch_norm
@@ -26,4 +29,6 @@ sd.losses.smooth_l1_loss(y, sd.ones((4, 2)))  # E: [shape] smooth_l1_loss: shape
 sd.losses.binary_cross_entropy_with_logits_loss(y, sd.ones((4, 2)))  # E: [shape] binary_cross_entropy_with_logits_loss: shapes (4, 3) and (4, 2): target axis 1 has size 2, expected 3  # op: binary_cross_entropy_with_logits_loss
 sd.losses.cross_entropy_with_logits_loss(y, sd.zeros((5,), dtype=sd.i64))  # E: [shape] cross_entropy_with_logits_loss: shapes (4, 3) and (5,)  # op: cross_entropy_with_logits_loss
 sd.losses.nll_loss(y, sd.zeros((5,), dtype=sd.i64))  # E: [shape] nll_loss: shapes (4, 3) and (5,)  # op: nll_loss
+sd.losses.nll_loss(y, sd.zeros((4,), dtype=sd.i64), weight=sd.ones((4,)))  # E: [shape] nll_loss: shapes (4, 3) and (4,) and (4,): weight must have shape (3,), one per class
+sd.losses.cross_entropy_with_logits_loss(y, sd.zeros((4,), dtype=sd.i64), weight=sd.ones((3, 1)))  # E: [shape] cross_entropy_with_logits_loss: shapes (4, 3) and (4,) and (3, 1): weight must have shape (3,)
 sd.losses.kl_div_with_logits_loss(y, sd.ones((4, 2)))  # E: [shape] kl_div_with_logits_loss: shapes (4, 3) and (4, 2)  # op: kl_div_with_logits_loss

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Generic, TypeVar, assert_type
 
 import shapedl as sd
-from shapedl import Const, Dim, Mul, NoTape, Tensor, f32, f64, nn
+from shapedl import Const, Dim, Mul, NoTape, Tensor, f32, f64, i64, nn
 
 B = TypeVar("B", bound=Dim)
 C = TypeVar("C", bound=Dim)
@@ -23,6 +23,15 @@ Out = TypeVar("Out", bound=Dim)
 assert_type(sd.randn((32, 784)), Tensor[Any, f32, NoTape])
 assert_type(sd.zeros((2, 3), dtype=sd.f64), Tensor[Any, f64, NoTape])
 assert_type(sd.full((), 5.0), Tensor[Any, f32, NoTape])
+# arange counts ints in int64 and floats in f32, as PyTorch's does; `dtype=` wins
+assert_type(sd.arange(5), Tensor[Any, i64, NoTape])
+assert_type(sd.arange(0, 1, 0.5), Tensor[Any, f32, NoTape])
+assert_type(sd.arange(5, dtype=sd.f64), Tensor[Any, f64, NoTape])
+# reshape and permute take one tuple or separate ints, as PyTorch's methods do
+assert_type(sd.randn((2, 3)).reshape(3, 2), Tensor[Any, f32, NoTape])
+assert_type(sd.randn((2, 3)).reshape((3, 2)), Tensor[Any, f32, NoTape])
+assert_type(sd.randn((2, 3)).permute(1, 0), Tensor[Any, f32, NoTape])
+sd.randn((2, 3)).reshape((3, 2), 1)  # E: [call-overload]
 x: Tensor[tuple[Const[32], Const[784]]] = sd.randn((32, 784))
 assert_type(x, Tensor[tuple[Const[32], Const[784]], f32, NoTape])
 w: Tensor[tuple[Const[784], Const[10]]] = sd.randn((784, 10))

@@ -23,6 +23,8 @@ def typed(x: Tensor[tuple[B, T, D]], d: Size[D], h: Size[H]) -> None:
     assert_type(out, Tensor[tuple[B, T, H], f32, NoTape])
     assert_type(h_n, Tensor[tuple[Any, B, H], f32, NoTape])
     assert_type(sd.nn.GRU(d, h)(x)[0], Tensor[tuple[B, T, H], f32, NoTape])
+    # NOTE: plain typing cannot double H: a bidirectional layer's widths are Any (plugin: 2 * H)
+    assert_type(sd.nn.GRU(d, h, bidirectional=True)(x)[0], Tensor[tuple[B, T, Any], f32, NoTape])
     assert_type(sd.nn.RMSNorm(d)(x), Tensor[tuple[B, T, D], f32, NoTape])
     assert_type(sd.nn.GroupNorm(1, d), sd.nn.GroupNorm[D])
     assert_type(sd.nn.PReLU(d)(x), Tensor[tuple[B, T, D], f32, NoTape])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 import shapedl as sd
-from shapedl import Const, Dyn, Rank2, Tensor, f64
+from shapedl import Const, Dyn, Rank2, Tensor, f64, i64
 
 a: Tensor[tuple[Const[3], Const[4]]] = sd.zeros((3, 4))  # op: zeros
 b: Tensor[Rank2[3, 4]] = sd.ones((3, 4))  # op: ones
@@ -13,7 +13,12 @@ c: Tensor[tuple[Const[2], Const[2]]] = sd.tensor([[1.0, 2.0], [3.0, 4.0]])
 d: Tensor[tuple[Const[2]], f64] = sd.full((2,), 0.5, dtype=sd.f64)  # op: full
 e: Tensor[tuple[Const[4], Const[1]]] = sd.randn((4, 1))  # op: randn
 f: Tensor[tuple[()]] = sd.rand(())  # op: rand
-g: Tensor[tuple[Const[5]]] = sd.arange(5)  # op: arange
+g: Tensor[tuple[Const[5]], i64] = sd.arange(5)  # op: arange
+g2: Tensor[tuple[Const[5]]] = sd.arange(5.0)
+g3: Tensor[tuple[Const[5]], f64] = sd.arange(5, dtype=sd.f64)
+assert sd.zeros((6, 3))[sd.arange(4)].shape == (4, 3)  # int64 indices, as in PyTorch
+g4: Tensor[tuple[Const[4], Const[2]]] = sd.nn.Embedding(5, 2)(sd.arange(4))
+g5: Tensor[tuple[Const[4], Const[2]]] = sd.nn.Embedding(5, 2, padding_idx=0)(sd.arange(4))
 h: Tensor[tuple[Const[3], Const[3]]] = sd.eye(3)  # op: eye
 n = len([1, 2, 3])
 i: Tensor[tuple[Dyn, Const[4]]] = sd.zeros((n, 4))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Literal, TypeVar, assert_type
 
 import shapedl as sd
-from shapedl import Const, NoTape, Size, Tensor, Traced, f32
+from shapedl import Const, Mul, NoTape, Size, Tensor, Traced, f32
 
 B = TypeVar("B", bound=sd.Dim)
 T = TypeVar("T", bound=sd.Dim)
@@ -29,6 +29,13 @@ def encode(
     out2, h_g = gru(out, h_2)
     assert_type(out2, Tensor[tuple[B, T, H], f32, Traced])
     return out2 + again, h_g
+
+
+def both_ways(x: Tensor[tuple[B, T, D]], d: Size[D], h: Size[H]) -> Tensor[tuple[B, T, Mul[Const[2], H]]]:
+    out, h_n = sd.nn.GRU(d, h, 2, bidirectional=True)(x)
+    assert_type(h_n, Tensor[tuple[Literal[4], B, H], f32, NoTape])
+    again, _ = sd.nn.GRU(d, h, 2, bidirectional=True)(x, h_n)
+    return out + again
 
 
 def stacked(x: Tensor[tuple[B, T, D]], d: Size[D], h: Size[H], n: Size[S]) -> None:
@@ -82,3 +89,4 @@ assert_type(second, Tensor[tuple[Const[2], Const[5], Const[4]]])
 assert_type(both, Tensor[tuple[Const[2], Const[5], Const[4]]])
 assert first.shape == (2, 5, 3) and second.shape == (2, 5, 4) and both.shape == (2, 5, 4)
 assert_type(sd.ops.sort(x)[1], Tensor[tuple[Const[2], Const[5], Const[4]], sd.i64, NoTape])
+assert both_ways(sd.ones((2, 5, 3)), 3, 4).shape == (2, 5, 8)

@@ -12,6 +12,9 @@ c3: Tensor[tuple[Const[2], Const[4], Const[8]]] = sd.ops.conv1d(sd.ones((2, 3, 1
 c4: Tensor[tuple[Const[2], Const[6], Const[24], Const[24]]] = sd.ops.conv_transpose2d(img, sd.ones((3, 6, 2, 2)), stride=2)  # op: conv_transpose2d
 p1: Tensor[tuple[Const[2], Const[3], Const[6], Const[6]]] = sd.ops.max_pool2d(img, 2)  # op: max_pool2d
 p2: Tensor[tuple[Const[2], Const[3], Const[12], Const[12]]] = sd.ops.avg_pool2d(img, 3, stride=1, padding=1)  # op: avg_pool2d
+p3: Tensor[tuple[Const[2], Const[3], Const[3], Const[3]]] = sd.ops.max_pool2d(img, 5, 4, ceil_mode=True)
+p4: Tensor[tuple[Const[2], Const[3], Const[3], Const[3]]] = sd.ops.avg_pool2d(img, 5, 4, count_include_pad=False, ceil_mode=True)
+p5: Tensor[tuple[Const[2], Const[3], Const[3], Const[3]]] = sd.nn.MaxPool2d(5, 4, ceil_mode=True)(img)
 x = sd.ones((2, 5, 8))
 n1: Tensor[tuple[Const[2], Const[5], Const[8]]] = sd.ops.layer_norm(x, 8)  # op: layer_norm
 n2: Tensor[tuple[Const[2], Const[5], Const[8]]] = sd.ops.batch_norm(x, sd.zeros((5,)), sd.ones((5,)))  # op: batch_norm
@@ -27,6 +30,8 @@ l1 = sd.losses.smooth_l1_loss(y, y)  # op: smooth_l1_loss
 l1 = sd.losses.binary_cross_entropy_with_logits_loss(y, y)  # op: binary_cross_entropy_with_logits_loss
 l1 = sd.losses.cross_entropy_with_logits_loss(y, t)  # op: cross_entropy_with_logits_loss
 l1 = sd.losses.nll_loss(y.log_softmax(), t)  # op: nll_loss
+l1 = sd.losses.nll_loss(y.log_softmax(), t, weight=sd.ones((3,)), ignore_index=1)
+l1 = sd.losses.cross_entropy_with_logits_loss(y, t, weight=sd.ones((3,)), ignore_index=-1)
 l1 = sd.losses.kl_div_with_logits_loss(y, y)  # op: kl_div_with_logits_loss
 l2: Tensor[tuple[Const[4], Const[3]]] = sd.losses.mse_loss(y, y, reduction="none")
 assert c4.shape == (2, 6, 24, 24) and l2.shape == (4, 3)

@@ -33,6 +33,15 @@ _ = (x.reshape((5, 5)))  # E: [shape] reshape: shapes (2, 3, 4) and (5, 5): 24 v
 reveal_type(x.flatten())  # R: Tensor[tuple[Literal[24]], f32, NoTape]
 reveal_type(x.flatten(1))  # R: Tensor[tuple[Literal[2], Literal[12]], f32, NoTape]
 reveal_type(x.permute((2, 0, 1)))  # R: Tensor[tuple[Literal[4], Literal[2], Literal[3]], f32, NoTape]
+reveal_type(x.permute(2, 0, 1))  # R: Tensor[tuple[Literal[4], Literal[2], Literal[3]], f32, NoTape]
+reveal_type(x.permute(-1, 0, 1))  # R: Tensor[tuple[Literal[4], Literal[2], Literal[3]], f32, NoTape]
+reveal_type(x.reshape(4, -1))  # R: Tensor[tuple[Literal[4], Literal[6]], f32, NoTape]
+reveal_type(x.reshape(24))  # R: Tensor[tuple[Literal[24]], f32, NoTape]
+reveal_type(x.reshape(-1))  # R: Tensor[tuple[Literal[24]], f32, NoTape]
+reveal_type(sd.ops.reshape(x, 2, 12))  # R: Tensor[tuple[Literal[2], Literal[12]], f32, NoTape]
+reveal_type(sd.ops.permute(x, 1, 0, 2))  # R: Tensor[tuple[Literal[3], Literal[2], Literal[4]], f32, NoTape]
+_ = (x.reshape(5, 5))  # E: [shape] reshape: shapes (2, 3, 4) and (5, 5): 24 values cannot take the shape of 25; use -1 for the size to infer
+_ = (x.permute(0, 1))  # E: [shape] permute: shape (2, 3, 4): axes (0, 1) has 2 axes for rank 3
 reveal_type(x.transpose(0, 2))  # R: Tensor[tuple[Literal[4], Literal[3], Literal[2]], f32, NoTape]
 reveal_type(x.transpose())  # R: Tensor[tuple[Literal[2], Literal[4], Literal[3]], f32, NoTape]
 reveal_type(x.unsqueeze(0))  # R: Tensor[tuple[Literal[1], Literal[2], Literal[3], Literal[4]], f32, NoTape]

@@ -20,6 +20,8 @@ def attention(x: Tensor[tuple[B, T, C]], w: Tensor[tuple[C, C]]) -> None:
     rows = x.reshape((b * t, c))
     reveal_type(rows)  # R: Tensor[tuple[Mul[B, T], C], f32, NoTape]
     reveal_type(x.reshape((t * b, c)))  # R: Tensor[tuple[Mul[B, T], C], f32, NoTape]
+    reveal_type(x.reshape(t * b, c))  # R: Tensor[tuple[Mul[B, T], C], f32, NoTape]
+    reveal_type(x.traced().permute(2, 0, 1))  # R: Tensor[tuple[C, B, T], f32, Traced]
     q = (rows @ w).reshape((b, t, c))
     reveal_type(q)  # R: Tensor[tuple[B, T, C], f32, NoTape]
     heads = q.reshape((b, t, 4, c // 4)).transpose(1, 2)

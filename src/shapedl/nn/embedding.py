@@ -11,7 +11,7 @@ from shapedl.dims import Shape
 from shapedl.nn.module import Module
 from shapedl.nn.registry import register_layer
 from shapedl.ops.creation import randn
-from shapedl.ops.embedding import embedding, embedding_rule
+from shapedl.ops.embedding import embedding, embedding_rule, padding_row
 from shapedl.tensor import Tensor
 from shapedl.types import TT, Dim, Size, f32
 
@@ -41,7 +41,12 @@ class Embedding(Module, Generic[V, D]):
     Args:
         num_embeddings: the number of rows `V` (the vocabulary).
         embedding_dim: the width `D` of each row.
+        padding_idx: a row that starts at zeros and gets no gradient, as in PyTorch (the
+            index of a padding token; negative counts from the end).
         device: where the table lives (the default device when None).
+
+    Raises:
+        ValueError: when `padding_idx` is not in `[-V, V)`.
 
     Shape:
         `(*I) -> (*I, D)`; trace the index to train the table (`emb(idx.traced())`).
@@ -56,6 +61,7 @@ class Embedding(Module, Generic[V, D]):
     weight: Tensor[tuple[V, D], f32]
     num_embeddings: int
     embedding_dim: int
+    padding_idx: int | None
 
     @overload
     def __init__(
@@ -63,6 +69,7 @@ class Embedding(Module, Generic[V, D]):
         num_embeddings: Size[V],
         embedding_dim: Size[D],
         *,
+        padding_idx: int | None = None,
         device: Device | None = None,
     ) -> None: ...
     @overload
@@ -71,17 +78,26 @@ class Embedding(Module, Generic[V, D]):
         num_embeddings: int,
         embedding_dim: int,
         *,
+        padding_idx: int | None = None,
         device: Device | None = None,
     ) -> None: ...
     def __init__(
-        self, num_embeddings: int, embedding_dim: int, *, device: Device | None = None
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        *,
+        padding_idx: int | None = None,
+        device: Device | None = None,
     ) -> None:
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
+        self.padding_idx = padding_row("Embedding", padding_idx, num_embeddings)
         table: Any = randn((num_embeddings, embedding_dim), device=device)
+        if self.padding_idx is not None:
+            table.data[self.padding_idx] = 0
         self.weight = table
 
     def forward(self, index: Tensor[tuple[*Is], Any, TT]) -> Tensor[tuple[*Is, D], f32, TT]:
-        return embedding(index, self.weight)
+        return embedding(index, self.weight, self.padding_idx)
 
     __call__ = forward

@@ -19,6 +19,7 @@ __all__ = ["AvgPool2d", "MaxPool2d"]
 Kn = DefaultTypeVar("Kn", default=Any, covariant=True)
 St = DefaultTypeVar("St", default=Any, covariant=True)
 Pd = DefaultTypeVar("Pd", default=Any, covariant=True)
+Cm = DefaultTypeVar("Cm", default=Any, covariant=True)
 Pair = int | tuple[int, int]
 AnyTensor = Tensor[Any, Any, Any]
 
@@ -27,11 +28,13 @@ def _pool_layer(op: str) -> Any:
     """The registration of a pooling layer: its geometry recorded, its op's rule."""
     sizes = pair(2)
 
-    def shape(x: Shape, kernel_size: object, stride: object, padding: object) -> Shape:
-        return pool_rule(op, x, kernel_size=kernel_size, stride=stride, padding=padding)
+    def shape(
+        x: Shape, kernel_size: object, stride: object, padding: object, ceil_mode: object
+    ) -> Shape:
+        return pool_rule(op, x, kernel_size, stride, padding, ceil_mode)
 
     return register_layer(
-        params=("kernel_size", "stride", "padding"),
+        params=("kernel_size", "stride", "padding", "ceil_mode"),
         parse={
             "kernel_size": sizes,
             "stride": lambda v: None if v is None else sizes(v),
@@ -42,23 +45,25 @@ def _pool_layer(op: str) -> Any:
     )
 
 
-class _Pool2d(Module, Generic[Kn, St, Pd]):
-    """A pooling layer: its class's op over windows of `kernel_size`, `stride`, `padding`."""
+class _Pool2d(Module, Generic[Kn, St, Pd, Cm]):
+    """A pooling layer: its class's op over windows of `kernel_size`, `stride`, `padding`,
+    the output size rounded up with `ceil_mode` (as in PyTorch)."""
 
-    op: ClassVar[staticmethod[[AnyTensor, Pair, Pair | None, Pair], AnyTensor]]
+    op: ClassVar[staticmethod[[AnyTensor, Pair, Pair | None, Pair, bool], AnyTensor]]
 
     kernel_size: Pair
     stride: Pair | None = None
     padding: Pair = 0
+    ceil_mode: bool = False
 
     def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
-        return self.op(x, self.kernel_size, self.stride, self.padding)
+        return self.op(x, self.kernel_size, self.stride, self.padding, self.ceil_mode)
 
     __call__ = forward
 
 
 @_pool_layer("max_pool2d")
-class MaxPool2d(_Pool2d[Kn, St, Pd]):
+class MaxPool2d(_Pool2d[Kn, St, Pd, Cm]):
     """The maximum over each `kernel_size` window (stride defaults to the kernel size).
 
     Shape:
@@ -74,8 +79,9 @@ class MaxPool2d(_Pool2d[Kn, St, Pd]):
 
 
 @_pool_layer("avg_pool2d")
-class AvgPool2d(_Pool2d[Kn, St, Pd]):
-    """The mean over each `kernel_size` window (stride defaults to the kernel size).
+class AvgPool2d(_Pool2d[Kn, St, Pd, Cm]):
+    """The mean over each `kernel_size` window (stride defaults to the kernel size); the
+    padded zeros count in it unless `count_include_pad=False` (as in PyTorch).
 
     Shape:
         `(N, C, H, W) -> (N, C, (H + 2P - K) // S + 1, (W + 2P - K) // S + 1)`
@@ -87,3 +93,11 @@ class AvgPool2d(_Pool2d[Kn, St, Pd]):
     """
 
     op = staticmethod(avg_pool2d)
+    count_include_pad: bool = True
+
+    def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
+        return avg_pool2d(
+            x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad
+        )
+
+    __call__ = forward

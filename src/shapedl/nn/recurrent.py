@@ -1,4 +1,6 @@
-"""Recurrent layers: `LSTM` and `GRU`, batch first, stacked `num_layers` deep.
+"""Recurrent layers: `LSTM` and `GRU`, batch first, stacked `num_layers` deep, one way or
+both ways (`bidirectional=True`: each layer also reads the sequence backwards, with weights of
+its own named `..._reverse`, and its output is both directions' side by side).
 
 Parameters are named and laid out as PyTorch's (`weight_ih_l0` is `(G * H, In)` with the
 gates stacked in PyTorch's order: `i f g o` for the LSTM, `r z n` for the GRU), so a state
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, over
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
+from shapedl import dims
 from shapedl.errors import ShapeError, shape_error
 from shapedl.nn import init
 from shapedl.nn.module import Module
@@ -23,9 +26,10 @@ from shapedl.nn.registry import register_layer
 from shapedl.ops.creation import zeros
 from shapedl.ops.dropout import dropout
 from shapedl.ops.elementwise import same_dtype
-from shapedl.ops.join import stack
+from shapedl.ops.join import concat, stack
 from shapedl.ops.matmul import matmul
 from shapedl.ops.movement import reshape, transpose
+from shapedl.ops.rearrange import flip
 from shapedl.ops.recurrent import gru_steps, lstm_steps
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT, Dim, Size
@@ -35,18 +39,35 @@ if TYPE_CHECKING:
 
 __all__ = ["GRU", "LSTM"]
 
-# the widths of the input and of the hidden state, and the number of stacked layers
+# the widths of the input and of the hidden state, and the number of stacked layers; then the
+# output's width and the states' rows, which a bidirectional layer doubles (`2 * H`, `2 * L`)
 In = DefaultTypeVar("In", bound=Dim, default=Any, covariant=True)
 H = DefaultTypeVar("H", bound=Dim, default=Any, covariant=True)
 L = DefaultTypeVar("L", bound=Dim, default=Any, covariant=True)
+W = DefaultTypeVar("W", bound=Dim, default=H, covariant=True)
+R = DefaultTypeVar("R", bound=Dim, default=L, covariant=True)
 B = TypeVar("B", bound=Dim)
 T = TypeVar("T", bound=Dim)
 AnyTensor = Tensor[Any, Any, Any]
-# the constructor's arguments each layer's type records, in the order of its type parameters
-SIZES = ("input_size", "hidden_size", "num_layers")
+# what each layer's type records, in the order of its type parameters
+SIZES = ("input_size", "hidden_size", "num_layers", "output_size", "state_rows")
 
 
-class _Recurrent(Module, Generic[In, H, L]):
+def _sizes(
+    input_size: Any, hidden_size: Any, num_layers: Any = 1, bidirectional: Any = False, **_: Any
+) -> dict[str, object]:
+    """The type's sizes from the constructor's arguments (`DYN` where one is not static)."""
+    ways = (2 if bidirectional else 1) if isinstance(bidirectional, bool) else dims.DYN
+    return {
+        "input_size": input_size,
+        "hidden_size": hidden_size,
+        "num_layers": num_layers,
+        "output_size": dims.DYN if ways is dims.DYN else dims.mul(ways, hidden_size),
+        "state_rows": dims.DYN if ways is dims.DYN else dims.mul(ways, num_layers),
+    }
+
+
+class _Recurrent(Module, Generic[In, H, L, W, R]):
     """What LSTM and GRU share: parameters, checks, and the loop over layers and steps."""
 
     gates: ClassVar[int]  # stacked in the rows of each weight
@@ -56,6 +77,7 @@ class _Recurrent(Module, Generic[In, H, L]):
     num_layers: int
     bias: bool
     dropout: float
+    bidirectional: bool
 
     # NOTE: with the mypy plugin, the registration records the sizes from any int; without it,
     # `Size`-typed sizes bind the type parameters and plain ints give `Any`
@@ -68,6 +90,7 @@ class _Recurrent(Module, Generic[In, H, L]):
         bias: bool = True,
         batch_first: Literal[True] = True,
         dropout: float = 0.0,
+        bidirectional: Literal[False] = False,
         *,
         device: Device | None = None,
     ) -> None: ...
@@ -80,6 +103,7 @@ class _Recurrent(Module, Generic[In, H, L]):
         bias: bool = True,
         batch_first: Literal[True] = True,
         dropout: float = 0.0,
+        bidirectional: bool = False,
         *,
         device: Device | None = None,
     ) -> None: ...
@@ -91,6 +115,7 @@ class _Recurrent(Module, Generic[In, H, L]):
         bias: bool = True,
         batch_first: bool = True,
         dropout: float = 0.0,
+        bidirectional: bool = False,
         *,
         device: Device | None = None,
     ) -> None:
@@ -105,29 +130,43 @@ class _Recurrent(Module, Generic[In, H, L]):
         if not 0 <= dropout <= 1:  # NOTE: 1, as torch: the layers above see zeros in training
             raise ValueError(f"{name}: dropout={dropout} must be in [0, 1]")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.bias, self.dropout = bias, dropout
+        if not isinstance(bidirectional, bool):
+            raise TypeError(f"{name}: bidirectional must be True or False, got {bidirectional!r}")
+        self.bias, self.dropout, self.bidirectional = bias, dropout, bidirectional
         rows = self.gates * hidden_size
         bound = 1 / math.sqrt(hidden_size)
         for k in range(num_layers):
             shapes: dict[str, tuple[int, ...]] = {
-                "weight_ih": (rows, input_size if k == 0 else hidden_size),
+                "weight_ih": (rows, input_size if k == 0 else hidden_size * self.ways),
                 "weight_hh": (rows, hidden_size),
             }
             if bias:
                 shapes |= {"bias_ih": (rows,), "bias_hh": (rows,)}
             # NOTE: PyTorch's names, in PyTorch's order (its state dict loads as it is)
-            for field, shape in shapes.items():
-                setattr(
-                    self, f"{field}_l{k}", init.uniform(zeros(shape, device=device), -bound, bound)
-                )
+            for suffix in self.suffixes:
+                for field, shape in shapes.items():
+                    weight = init.uniform(zeros(shape, device=device), -bound, bound)
+                    setattr(self, f"{field}_l{k}{suffix}", weight)
+
+    @property
+    def ways(self) -> int:
+        """How many directions each layer reads the sequence in: 2 when bidirectional."""
+        return 2 if self.bidirectional else 1
+
+    @property
+    def suffixes(self) -> tuple[str, ...]:
+        """The weights' name suffix of each direction (PyTorch's)."""
+        return ("", "_reverse")[: self.ways]
 
     def weights(
-        self, layer: int
+        self, layer: int, suffix: str = ""
     ) -> tuple[AnyTensor, AnyTensor, AnyTensor | None, AnyTensor | None]:
-        """`(weight_ih, weight_hh, bias_ih, bias_hh)` of layer `layer` (biases None without)."""
+        """`(weight_ih, weight_hh, bias_ih, bias_hh)` of layer `layer` in the direction of
+        `suffix` (biases None without)."""
         fields: dict[str, Any] = vars(self)
-        w_ih, w_hh = fields[f"weight_ih_l{layer}"], fields[f"weight_hh_l{layer}"]
-        return w_ih, w_hh, fields.get(f"bias_ih_l{layer}"), fields.get(f"bias_hh_l{layer}")
+        name = f"l{layer}{suffix}"
+        w_ih, w_hh = fields[f"weight_ih_{name}"], fields[f"weight_hh_{name}"]
+        return w_ih, w_hh, fields.get(f"bias_ih_{name}"), fields.get(f"bias_hh_{name}")
 
     def _error(self, shapes: list[Any], message: str) -> ShapeError:
         return shape_error(type(self).__name__, shapes, message)
@@ -151,7 +190,8 @@ class _Recurrent(Module, Generic[In, H, L]):
                 f"{type(self).__name__}: the initial state must be "
                 f"({', '.join(self.state_names)}), got {got}"
             )
-        want = (self.num_layers, x.shape[0], self.hidden_size)
+        want = (self.ways * self.num_layers, x.shape[0], self.hidden_size)
+        rows = "2 * num_layers" if self.bidirectional else "num_layers"
         for name, s in zip(self.state_names, states, strict=True):
             if s is not None:  # NOTE: no silent promotion (a float64 h0 gave float32 states)
                 same_dtype(type(self).__name__, weight, s, data=1, name=name)
@@ -159,11 +199,13 @@ class _Recurrent(Module, Generic[In, H, L]):
                 axis = next((a for a in range(3) if a >= s.ndim or s.shape[a] != want[a]), 0)
                 raise self._error(
                     [x.shape, s.shape],
-                    f"{name} must be (num_layers, B, hidden_size) = {want}; axis {axis} differs",
+                    f"{name} must be ({rows}, B, hidden_size) = {want}; axis {axis} differs",
                 )
 
     def _run(self, x: AnyTensor, states: tuple[AnyTensor | None, ...]) -> tuple[Any, list[Any]]:
-        """The last layer's outputs `(B, T, H)` and the final states, each `(num_layers, B, H)`."""
+        """The last layer's outputs `(B, T, D * H)` and the final states, each
+        `(D * num_layers, B, H)` (`D` directions; PyTorch's order: layer by layer, each
+        forwards then backwards)."""
         self._check(x, states)
         b, t = x.shape[0], x.shape[1]
         finals: list[list[AnyTensor]] = [[] for _ in states]
@@ -171,19 +213,28 @@ class _Recurrent(Module, Generic[In, H, L]):
         for k in range(self.num_layers):
             if k > 0 and self.dropout:
                 out = dropout(out, self.dropout)
-            start = tuple(
-                zeros((b, self.hidden_size), x.dtype, x.device) if s is None else s[k]
-                for s in states
-            )
-            out, last = self._layer(k, out, start, b, t)
-            for kept, s in zip(finals, last, strict=True):
-                kept.append(s)
+            outs = []
+            for d, suffix in enumerate(self.suffixes):
+                start = tuple(
+                    zeros((b, self.hidden_size), x.dtype, x.device)
+                    if s is None
+                    else s[k * self.ways + d]
+                    for s in states
+                )
+                # NOTE: the backward direction reads the sequence reversed, and its output
+                # at step i is put back at position i
+                seq = flip(out, axis=1) if d else out
+                y, last = self._layer(k, suffix, seq, start, b, t)
+                outs.append(flip(y, axis=1) if d else y)
+                for kept, s in zip(finals, last, strict=True):
+                    kept.append(s)
+            out = concat(outs, axis=2) if len(outs) > 1 else outs[0]
         return out, [stack(f, axis=0) for f in finals]
 
     def _layer(
-        self, k: int, x: AnyTensor, state: tuple[AnyTensor, ...], b: int, t: int
+        self, k: int, suffix: str, x: AnyTensor, state: tuple[AnyTensor, ...], b: int, t: int
     ) -> tuple[AnyTensor, tuple[AnyTensor, ...]]:
-        w_ih, w_hh, b_ih, b_hh = self.weights(k)
+        w_ih, w_hh, b_ih, b_hh = self.weights(k, suffix)
         # NOTE: every step's input projection in one product, steps along axis 0; the steps
         # themselves are one op (`ops/recurrent.py`)
         rows: Any = reshape(transpose(x, 0, 1), (t * b, x.shape[2]))
@@ -202,11 +253,12 @@ class _Recurrent(Module, Generic[In, H, L]):
         return (
             f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, "
             f"bias={self.bias}, batch_first=True, dropout={self.dropout}"
+            + (", bidirectional=True" if self.bidirectional else "")
         )
 
 
-@register_layer(params=SIZES)
-class LSTM(_Recurrent[In, H, L], init=False):
+@register_layer(params=SIZES, record=_sizes)
+class LSTM(_Recurrent[In, H, L, W, R], init=False):
     """A long short-term memory network, batch first (PyTorch's `LSTM(batch_first=True)`).
 
     Each step: `i, f, g, o = split(x W_ih.T + b_ih + h W_hh.T + b_hh, 4)`,
@@ -220,6 +272,8 @@ class LSTM(_Recurrent[In, H, L], init=False):
         batch_first: must be True: inputs are `(B, T, In)`.
         dropout: dropout on the outputs of every layer but the last, in training (a traced
             input).
+        bidirectional: each layer also reads the sequence backwards (PyTorch's option): the
+            output is `2 * H` wide (forwards, then backwards), the states `2 * L` deep.
         device: where the parameters live (the default device when None).
 
     A call returns `(output, (h_n, c_n))`: the last layer's `h` at every step, and the final
@@ -227,10 +281,11 @@ class LSTM(_Recurrent[In, H, L], init=False):
 
     Raises:
         ShapeError: (on call) when the input is not `(B, T, input_size)`, or a given initial
-            state is not `(num_layers, B, hidden_size)`.
+            state is not `(num_layers, B, hidden_size)` (`2 * num_layers` when bidirectional).
 
     Shape:
-        `(B, T, In) -> (B, T, H), ((L, B, H), (L, B, H))`
+        `(B, T, In) -> (B, T, H), ((L, B, H), (L, B, H))`; bidirectional:
+        `(B, T, In) -> (B, T, 2 * H), ((2 * L, B, H), (2 * L, B, H))`
 
     Example:
         >>> import shapedl as sd
@@ -248,10 +303,10 @@ class LSTM(_Recurrent[In, H, L], init=False):
         x: Tensor[tuple[B, T, In], DT, TT],
         # NOTE: an initial state may be traced or not whatever the input is; the result's tape
         # is the input's in the type
-        hx: tuple[Tensor[tuple[L, B, H], DT, Any], Tensor[tuple[L, B, H], DT, Any]] | None = None,
+        hx: tuple[Tensor[tuple[R, B, H], DT, Any], Tensor[tuple[R, B, H], DT, Any]] | None = None,
     ) -> tuple[
-        Tensor[tuple[B, T, H], DT, TT],
-        tuple[Tensor[tuple[L, B, H], DT, TT], Tensor[tuple[L, B, H], DT, TT]],
+        Tensor[tuple[B, T, W], DT, TT],
+        tuple[Tensor[tuple[R, B, H], DT, TT], Tensor[tuple[R, B, H], DT, TT]],
     ]:
         out, (h, c) = self._run(x, (None, None) if hx is None else hx)
         return out, (h, c)
@@ -265,8 +320,8 @@ class LSTM(_Recurrent[In, H, L], init=False):
         return transpose(hc[:, :, :h], 0, 1), (hc[-1, :, :h], hc[-1, :, h:])
 
 
-@register_layer(params=SIZES)
-class GRU(_Recurrent[In, H, L], init=False):
+@register_layer(params=SIZES, record=_sizes)
+class GRU(_Recurrent[In, H, L, W, R], init=False):
     """A gated recurrent unit network, batch first (PyTorch's `GRU(batch_first=True)`).
 
     Each step: `r = sigmoid(x_r + h_r)`, `z = sigmoid(x_z + h_z)`, `n = tanh(x_n + r * h_n)`,
@@ -280,6 +335,7 @@ class GRU(_Recurrent[In, H, L], init=False):
         batch_first: must be True: inputs are `(B, T, In)`.
         dropout: dropout on the outputs of every layer but the last, in training (a traced
             input).
+        bidirectional: each layer also reads the sequence backwards, as in `LSTM`.
         device: where the parameters live (the default device when None).
 
     A call returns `(output, h_n)`: the last layer's `h` at every step, and every layer's
@@ -287,24 +343,27 @@ class GRU(_Recurrent[In, H, L], init=False):
 
     Raises:
         ShapeError: (on call) when the input is not `(B, T, input_size)`, or a given initial
-            state is not `(num_layers, B, hidden_size)`.
+            state is not `(num_layers, B, hidden_size)` (`2 * num_layers` when bidirectional).
 
     Shape:
-        `(B, T, In) -> (B, T, H), (L, B, H)`
+        `(B, T, In) -> (B, T, H), (L, B, H)`; bidirectional: `(B, T, 2 * H), (2 * L, B, H)`
 
     Example:
         >>> import shapedl as sd
         >>> out, h = sd.nn.GRU(4, 8)(sd.ones((3, 5, 4)))
         >>> out.shape, h.shape
         ((3, 5, 8), (1, 3, 8))
+        >>> out, h = sd.nn.GRU(4, 8, bidirectional=True)(sd.ones((3, 5, 4)))
+        >>> out.shape, h.shape
+        ((3, 5, 16), (2, 3, 8))
     """
 
     gates = 3
     state_names = ("h0",)
 
     def forward(
-        self, x: Tensor[tuple[B, T, In], DT, TT], hx: Tensor[tuple[L, B, H], DT, Any] | None = None
-    ) -> tuple[Tensor[tuple[B, T, H], DT, TT], Tensor[tuple[L, B, H], DT, TT]]:
+        self, x: Tensor[tuple[B, T, In], DT, TT], hx: Tensor[tuple[R, B, H], DT, Any] | None = None
+    ) -> tuple[Tensor[tuple[B, T, W], DT, TT], Tensor[tuple[R, B, H], DT, TT]]:
         out, (h,) = self._run(x, (hx,))
         return out, h
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Sequence
-from typing import Any, SupportsIndex
+from typing import Any, SupportsIndex, overload
 
 from typing_extensions import TypeVar
 
@@ -20,7 +20,7 @@ from shapedl.dims import Dim, Shape
 from shapedl.errors import ShapeError
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor
-from shapedl.types import DTYPES, DType, NoTape, f32
+from shapedl.types import DTYPES, DType, NoTape, f32, i64
 
 __all__ = [
     "arange",
@@ -145,17 +145,62 @@ def rand(
     return _make("rand", shape, dtype, device, lambda d, s, t: d.rng.random(s).astype(t))
 
 
+# NOTE: int bounds count in int64 and any float one in the default float, as in PyTorch (and
+# NumPy), so `x[sd.arange(n)]` and `Embedding(...)(sd.arange(t))` index; `dtype=` wins. An
+# int passed where `float` is declared counts as int at run time, as in PyTorch.
+@overload
+def arange(
+    start: int,
+    stop: int | None = None,
+    step: int = 1,
+    *,
+    dtype: None = None,
+    device: Device | None = None,
+) -> Tensor[Any, i64, NoTape]: ...
+@overload
+def arange(
+    start: float,
+    stop: float | None = None,
+    step: float = 1,
+    *,
+    dtype: None = None,
+    device: Device | None = None,
+) -> Tensor[Any, f32, NoTape]: ...
+@overload
+def arange(
+    start: float,
+    stop: float | None = None,
+    step: float = 1,
+    *,
+    dtype: type[DT],
+    device: Device | None = None,
+) -> Tensor[Any, DT, NoTape]: ...
 @register("arange", arange_rule, tensors=(), statics=("start", "stop", "step"))
 def arange(
     start: float,
     stop: float | None = None,
     step: float = 1,
-    dtype: type[DT] = f32,  # type: ignore[assignment]
+    *,
+    dtype: type[DType] | None = None,
     device: Device | None = None,
-) -> Tensor[Any, DT, NoTape]:
-    """`[start, stop)` in steps of `step`; `arange(n)` is `0 .. n-1`."""
+) -> Tensor[Any, Any, NoTape]:
+    """`[start, stop)` in steps of `step`; `arange(n)` is `0 .. n-1`.
+
+    The dtype is PyTorch's: `i64` when `start`, `stop` and `step` are all ints, `f32` when one
+    of them is a float; `dtype=` (keyword-only, as in PyTorch) chooses another.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.arange(3).dtype.__name__, sd.arange(0, 1, 0.5).dtype.__name__
+        ('i64', 'f32')
+        >>> sd.arange(3, dtype=sd.f64).tolist()
+        [0.0, 1.0, 2.0]
+    """
     dev = device or default_device()
     lo, hi = (0, start) if stop is None else (start, stop)
+    if dtype is None:
+        ints = all(hasattr(v, "__index__") for v in (lo, hi, step))
+        dtype = i64 if ints else f32
     return Tensor(dev.xp.arange(lo, hi, step, dtype=dev.backend.dtype(dtype.name)), dev)
 
 

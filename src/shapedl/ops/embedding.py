@@ -30,13 +30,29 @@ def embedding_rule(op: str, index: Shape, weight: Shape) -> Shape:
     return (*index, weight[1])
 
 
+def padding_row(op: str, padding_idx: int | None, vocab: int) -> int | None:
+    """`padding_idx` as a row in `[0, V)` (negative counts from the end, as in PyTorch)."""
+    if padding_idx is None:
+        return None
+    if not -vocab <= padding_idx < vocab:
+        raise ValueError(
+            f"{op}: padding_idx {padding_idx} is out of range for a vocabulary of {vocab} rows; "
+            f"it must be in [-{vocab}, {vocab})"
+        )
+    return padding_idx % vocab
+
+
 @register("embedding", embedding_rule, tensors=("index", "weight"))
-def embedding(index: Tensor[Any, Any, Any], weight: Tensor[Any, DT, Any]) -> Tensor[Any, DT, Any]:
+def embedding(
+    index: Tensor[Any, Any, Any], weight: Tensor[Any, DT, Any], padding_idx: int | None = None
+) -> Tensor[Any, DT, Any]:
     """The rows of `weight` at `index`: `out[..., :] = weight[index[...], :]`.
 
     Args:
         index: integer tensor of any shape, values in `[0, V)`.
         weight: the `(V, D)` table.
+        padding_idx: a row that gets no gradient (PyTorch's `padding_idx`; negative counts
+            from the end); `nn.Embedding` also starts it at zeros.
 
     Returns:
         A tensor of shape `(*index.shape, D)` with the dtype of `weight`.
@@ -45,6 +61,7 @@ def embedding(index: Tensor[Any, Any, Any], weight: Tensor[Any, DT, Any]) -> Ten
         ShapeError: when `weight` is not 2-d.
         TypeError: when `index` is not an integer tensor.
         IndexError: when an index is negative or not below `V`.
+        ValueError: when `padding_idx` is not in `[-V, V)`.
 
     Shape:
         `(*), (V, D) -> (*, D)`
@@ -61,6 +78,7 @@ def embedding(index: Tensor[Any, Any, Any], weight: Tensor[Any, DT, Any]) -> Ten
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: index must be an integer tensor, got dtype {idx.dtype}")
     vocab = weight.shape[0]
+    pad = padding_row("embedding", padding_idx, vocab)
     found = out_of_range(weight.device.backend, idx, 0, vocab)
     if found is not None:
         raise IndexError(
@@ -77,6 +95,9 @@ def embedding(index: Tensor[Any, Any, Any], weight: Tensor[Any, DT, Any]) -> Ten
         flat = (idx.reshape(-1, 1).astype("int64") * width + xp.arange(width)).reshape(-1)
         grad = xp.zeros(weight.data.size, dtype=g.dtype)
         xp.add.at(grad, flat, g.reshape(-1))
-        return None, grad.reshape(weight.shape)
+        grad = grad.reshape(weight.shape)
+        if pad is not None:
+            grad[pad] = 0
+        return None, grad
 
     return record(weight.data[idx], (index, weight), vjp)

@@ -27,6 +27,15 @@ def _as_shape(shape: Sequence[Dim] | Dim) -> Shape:
     return tuple(shape) if isinstance(shape, Sequence) else (shape,)
 
 
+def _one(op: str, args: tuple[int | Sequence[int], ...]) -> Sequence[int] | int:
+    """`x.reshape(2, -1)` and `x.reshape((2, -1))` alike: PyTorch's methods take both."""
+    if len(args) == 1:
+        return args[0]
+    if any(not isinstance(a, int) and hasattr(a, "__len__") for a in args):
+        raise TypeError(f"{op}: give the sizes as ints or as one tuple, not {args}")
+    return args  # type: ignore[return-value]
+
+
 def _ints(shape: Sequence[int] | int) -> tuple[int, ...]:
     """A run-time shape argument as Python ints (NumPy integers are accepted)."""
     if isinstance(shape, int) or not hasattr(shape, "__len__"):
@@ -71,11 +80,15 @@ def reshape_rule(op: str, x: Shape, shape: Sequence[Dim] | Dim) -> Shape:
 
 
 @register("reshape", reshape_rule, statics=("shape",), methods=("reshape",))
-def reshape(x: Tensor[Any, DT, TT], shape: Sequence[int] | int) -> Tensor[Any, DT, TT]:
+def reshape(x: Tensor[Any, DT, TT], *shape: int | Sequence[int]) -> Tensor[Any, DT, TT]:
     """The same values in `shape`; one size may be `-1`, inferred from the others.
+
+    The sizes come as one tuple or as separate ints, as in PyTorch: `x.reshape((6, -1))`
+    and `x.reshape(6, -1)` are the same call.
 
     Raises:
         ShapeError: when the number of values differs, or `-1` cannot be solved.
+        TypeError: when ints and a tuple are mixed.
 
     Shape:
         `(B, T, C) -> (B * T, C)` with `shape=(-1, C)`.
@@ -84,8 +97,10 @@ def reshape(x: Tensor[Any, DT, TT], shape: Sequence[int] | int) -> Tensor[Any, D
         >>> import shapedl as sd
         >>> sd.ones((2, 3, 4)).reshape((-1, 4)).shape
         (6, 4)
+        >>> sd.ones((2, 3, 4)).reshape(4, -1).shape
+        (4, 6)
     """
-    want = reshape_rule("reshape", x.shape, _ints(shape))
+    want = reshape_rule("reshape", x.shape, _ints(_one("reshape", shape)))
     return record(x.data.reshape(want), (x,), lambda g: (g.reshape(x.shape),))
 
 
@@ -128,9 +143,9 @@ def _axes_of(op: str, x: Shape, axes: Sequence[int]) -> tuple[int, ...]:
     return norm
 
 
-def permute_rule(op: str, x: Shape, axes: Sequence[int]) -> Shape:
+def permute_rule(op: str, x: Shape, axes: Sequence[int] | int) -> Shape:
     """The axes of `x` in the order `axes` (a permutation; negative axes count from the end)."""
-    return tuple(x[a] for a in _axes_of(op, x, axes))
+    return tuple(x[a] for a in _axes_of(op, x, (axes,) if isinstance(axes, int) else axes))
 
 
 def transpose_rule(op: str, x: Shape, axis0: int = -2, axis1: int = -1) -> Shape:
@@ -150,18 +165,24 @@ def _permuted(x: Tensor[Any, Any, Any], order: tuple[int, ...]) -> Tensor[Any, A
 
 
 @register("permute", permute_rule, statics=("axes",), methods=("permute",))
-def permute(x: Tensor[Any, DT, TT], axes: Sequence[int]) -> Tensor[Any, DT, TT]:
+def permute(x: Tensor[Any, DT, TT], *axes: int | Sequence[int]) -> Tensor[Any, DT, TT]:
     """The axes reordered: axis `i` of the result is axis `axes[i]` of `x`.
+
+    The axes come as one tuple or as separate ints, as in PyTorch: `x.permute((2, 0, 1))`
+    and `x.permute(2, 0, 1)` are the same call.
 
     Raises:
         ShapeError: when `axes` is not a permutation of `x`'s axes.
+        TypeError: when ints and a tuple are mixed.
 
     Example:
         >>> import shapedl as sd
         >>> sd.ones((2, 3, 4)).permute((2, 0, 1)).shape
         (4, 2, 3)
+        >>> sd.ones((2, 3, 4)).permute(2, 0, 1).shape
+        (4, 2, 3)
     """
-    return _permuted(x, _axes_of("permute", x.shape, axes))
+    return _permuted(x, _axes_of("permute", x.shape, _ints(_one("permute", axes))))
 
 
 @register("transpose", transpose_rule, statics=("axis0", "axis1"), methods=("transpose",))

@@ -1,7 +1,10 @@
 """Pooling: `max_pool2d` and `avg_pool2d` over `(N, C, H, W)`.
 
 Shape rule: `conv_out` per spatial axis, `(H + 2P - K) // S + 1` (so a 2x2 pool of `H` is
-`H // 2`), with the padding at most half the kernel, as in PyTorch.
+`H // 2`), with the padding at most half the kernel, as in PyTorch. With `ceil_mode`, the
+division rounds up, `ceil((H + 2P - K) / S) + 1`, less one where the last window would start
+past the input and its left padding (PyTorch's rule); that window runs off the padded input,
+and the cells it misses are neither maximal nor counted in a mean.
 
 How it runs: a window of `KH x KW` is `KH*KW` strided slices of the (padded) input, one per
 offset in the window, and every pass below is one array operation over such a slice; no loop
@@ -42,16 +45,45 @@ def _geometry(
     return k, s, p
 
 
+def _flag(op: str, name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be True or False, got {value!r}")
+    return value
+
+
+def pool_out(size: Dim, k: Dim, s: Dim, p: Dim, ceil_mode: bool | Dim) -> Dim:
+    """The output size along one axis: `(size + 2p - k) // s + 1`, rounded up with
+    `ceil_mode` unless the last window would start past `size + p` (PyTorch's rule);
+    `ceil_mode` known only at run time (`DYN`) gives `DYN`."""
+    if ceil_mode is dims.DYN:
+        return dims.DYN
+    if not ceil_mode:
+        return dims.conv_out(size, k, s, p)
+    if all(isinstance(v, int) for v in (size, k, s, p)):
+        o = -(-(size + 2 * p - k) // s) + 1  # type: ignore[operator]
+        return o - 1 if (o - 1) * s >= size + p else o  # type: ignore[operator]
+    if all(isinstance(v, int) for v in (k, s, p)) and s <= k - p:  # type: ignore[operator]
+        # NOTE: then the last window always starts inside: ceil(m / s) is (m + s - 1) // s
+        return dims.conv_out(dims.add(size, s - 1), k, s, p)  # type: ignore[operator]
+    return dims.DYN
+
+
 def _checked_pool(
-    op: str, x: Shape, kernel_size: object, stride: object, padding: object
+    op: str,
+    x: Shape,
+    kernel_size: object,
+    stride: object,
+    padding: object,
+    ceil_mode: object = False,
 ) -> tuple[Shape, tuple[tuple[Dim, ...], tuple[Dim, ...], tuple[Dim, ...]]]:
     """The output shape, and the options `(kernel, stride, padding)` as parsed to find it."""
     if len(x) != 4:
         raise shape_error(op, [x], f"the input must have rank 4 (N, C, H, W), not {len(x)}")
     k, s, p = _geometry(op, x, kernel_size, stride, padding)
+    ceil = ceil_mode if ceil_mode is dims.DYN else _flag(op, "ceil_mode", ceil_mode)
     out: list[Dim] = [x[0], x[1]]
     for i in range(2):
-        o = dims.conv_out(x[2 + i], k[i], s[i], p[i])
+        o = pool_out(x[2 + i], k[i], s[i], p[i], ceil)
         if isinstance(o, int) and o < 1:
             raise shape_error(
                 op,
@@ -64,10 +96,16 @@ def _checked_pool(
 
 
 def pool_rule(
-    op: str, x: Shape, kernel_size: object, stride: object = None, padding: object = 0
+    op: str,
+    x: Shape,
+    kernel_size: object,
+    stride: object = None,
+    padding: object = 0,
+    ceil_mode: object = False,
 ) -> Shape:
-    """`(N, C, H, W) -> (N, C, (H + 2P - KH) // S + 1, (W + 2P - KW) // S + 1)`."""
-    return _checked_pool(op, x, kernel_size, stride, padding)[0]
+    """`(N, C, H, W) -> (N, C, (H + 2P - KH) // S + 1, (W + 2P - KW) // S + 1)`, rounded up
+    with `ceil_mode`."""
+    return _checked_pool(op, x, kernel_size, stride, padding, ceil_mode)[0]
 
 
 def _ints(sizes: tuple[Dim, ...]) -> tuple[int, ...]:
@@ -76,16 +114,24 @@ def _ints(sizes: tuple[Dim, ...]) -> tuple[int, ...]:
 
 
 class _Windows:
-    """The `KH*KW` strided slices of a padded input, one per offset inside the window."""
+    """The `KH*KW` strided slices of a padded input, one per offset inside the window; with
+    `ceil_mode`, the input is padded further at its end (`extra`) for the last windows."""
 
-    def __init__(self, x: Array, op: str, kernel: Any, stride: Any, pad: Any) -> None:
-        out, options = _checked_pool(op, x.shape, kernel, stride, pad)
+    def __init__(self, x: Array, op: str, kernel: Any, stride: Any, pad: Any, ceil: Any) -> None:
+        out, options = _checked_pool(op, x.shape, kernel, stride, pad, ceil)
         self.k, self.s, self.p = map(_ints, options)
         self.out = _ints(out)
+        self.extra = tuple(
+            max(0, (o - 1) * s + k - (n + 2 * p))
+            for o, s, k, n, p in zip(self.out[2:], self.s, self.k, x.shape[2:], self.p, strict=True)
+        )
 
     def padded_shape(self, x: Array) -> tuple[int, ...]:
-        (ph, pw), (n, c, h, w) = self.p, x.shape
-        return (n, c, h + 2 * ph, w + 2 * pw)
+        (ph, pw), (eh, ew), (n, c, h, w) = self.p, self.extra, x.shape
+        return (n, c, h + 2 * ph + eh, w + 2 * pw + ew)
+
+    def any_padding(self) -> bool:
+        return any(self.p) or any(self.extra)
 
     def overlaps(self) -> bool:
         return self.s[0] < self.k[0] or self.s[1] < self.k[1]
@@ -96,16 +142,16 @@ class _Windows:
         return self.s == self.k and shape[2:] == (kh * ho, kw * wo)
 
     def padded(self, xp: Any, x: Array, fill: float) -> Array:
-        (ph, pw), (n, c, h, w) = self.p, x.shape
-        if not (ph or pw):
+        (ph, pw), (h, w) = self.p, x.shape[2:]
+        if not self.any_padding():
             return x
-        out = xp.full((n, c, h + 2 * ph, w + 2 * pw), fill, x.dtype)
+        out = xp.full(self.padded_shape(x), fill, x.dtype)
         out[:, :, ph : ph + h, pw : pw + w] = x
         return out
 
     def crop(self, xpad: Array) -> Array:
-        (ph, pw), (h, w) = self.p, xpad.shape[2:]
-        return xpad[:, :, ph : h - ph, pw : w - pw]
+        (ph, pw), (eh, ew), (h, w) = self.p, self.extra, xpad.shape[2:]
+        return xpad[:, :, ph : h - ph - eh, pw : w - pw - ew]
 
     def slices(self, a: Array) -> list[Array]:
         (kh, kw), (sh, sw), (ho, wo) = self.k, self.s, self.out[2:]
@@ -117,17 +163,24 @@ class _Windows:
 
 
 def _start(
-    xp: Any, x: Array, op: str, kernel: Any, stride: Any, pad: Any, fill: float
+    xp: Any, x: Array, op: str, options: tuple[Any, ...], fill: float
 ) -> tuple[_Windows, list[Array], Array]:
     """The windows of `x`, their slices of `x` padded with `fill`, and a copy of the first."""
-    win = _Windows(x, op, kernel, stride, pad)
+    win = _Windows(x, op, *options)
     parts = win.slices(win.padded(xp, x, fill))
     return win, parts, parts[0].copy()
 
 
-@register("max_pool2d", pool_rule, statics=("kernel_size", "stride", "padding"))
+_OPTIONS = ("kernel_size", "stride", "padding", "ceil_mode")
+
+
+@register("max_pool2d", pool_rule, statics=_OPTIONS)
 def max_pool2d(
-    x: Tensor[Any, DT, Any], kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0
+    x: Tensor[Any, DT, Any],
+    kernel_size: Pair,
+    stride: Pair | None = None,
+    padding: Pair = 0,
+    ceil_mode: bool = False,
 ) -> Tensor[Any, DT, Any]:
     """The maximum over each `kernel_size` window of `(N, C, H, W)` images.
 
@@ -136,13 +189,16 @@ def max_pool2d(
         kernel_size: `K` or `(KH, KW)`.
         stride: an int or a pair; the kernel size when None.
         padding: an int or a pair, at most half the kernel; padded cells never win.
+        ceil_mode: round the output size up (PyTorch's `ceil_mode`; see the module).
 
     Raises:
         ShapeError: when `x` is not 4-d, the padding exceeds half the kernel, or the output
             would be empty.
+        TypeError: when `ceil_mode` is not a bool.
 
     Shape:
-        `(N, C, H, W) -> (N, C, (H + 2P - KH) // S + 1, (W + 2P - KW) // S + 1)`
+        `(N, C, H, W) -> (N, C, (H + 2P - KH) // S + 1, (W + 2P - KW) // S + 1)`; with
+        `ceil_mode`, `ceil((H + 2P - KH) / S) + 1` unless that window starts past the input
 
     Example:
         >>> import shapedl as sd
@@ -150,7 +206,8 @@ def max_pool2d(
         [[[[5.0, 7.0], [13.0, 15.0]]]]
     """
     xp = x.xp
-    win, parts, out = _start(xp, x.data, "max_pool2d", kernel_size, stride, padding, -inf)
+    options = (kernel_size, stride, padding, ceil_mode)
+    win, parts, out = _start(xp, x.data, "max_pool2d", options, -inf)
     if x.tape is None:  # NOTE: nothing will ask for the gradient, so no argmax
         for part in parts[1:]:
             xp.maximum(out, part, out=out)
@@ -180,7 +237,7 @@ def _argmax(
         # max of `o * better` finds it, 50x faster than a masked copyto
         xp.maximum(best, xp.multiply(part > out, o, dtype=best.dtype), out=best)
         xp.maximum(out, part, out=out)
-    padded = any(win.p)
+    padded = win.any_padding()
     # NOTE: rare, so the cheap loop above ignores PyTorch's rule for them: a NaN, or a window
     # whose max is -inf, where a padded cell (also -inf) must not win
     if xp.isnan(out).any() or (padded and (out == -inf).any()):
@@ -204,32 +261,44 @@ def _torch_argmax(
         xp.copyto(best, o, where=better)
 
 
-@register("avg_pool2d", pool_rule, statics=("kernel_size", "stride", "padding"))
+@register("avg_pool2d", pool_rule, statics=_OPTIONS)
 @in_f32()
 def avg_pool2d(
-    x: Tensor[Any, DT, Any], kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0
+    x: Tensor[Any, DT, Any],
+    kernel_size: Pair,
+    stride: Pair | None = None,
+    padding: Pair = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
 ) -> Tensor[Any, DT, Any]:
-    """The mean over each `kernel_size` window; padded zeros count (PyTorch's default). An
-    integer input gives PyTorch's integer mean: the sum divided, truncated toward 0.
+    """The mean over each `kernel_size` window. An integer input gives PyTorch's integer mean:
+    the sum divided, truncated toward 0.
 
     Args, Raises and Shape as in `max_pool2d`, except that the padding is zeros (and a bool
-    input is a `TypeError`).
+    input is a `TypeError`), and:
+        count_include_pad: whether the padded zeros count in the mean (PyTorch's default,
+            True); a window's cells past the padding (`ceil_mode`) never count.
 
     Example:
         >>> import shapedl as sd
         >>> sd.ops.avg_pool2d(sd.arange(16.0).reshape((1, 1, 4, 4)), 2).tolist()
         [[[[2.5, 4.5], [10.5, 12.5]]]]
+        >>> sd.ops.avg_pool2d(sd.ones((1, 1, 3, 3)), 2, ceil_mode=True).tolist()
+        [[[[1.0, 1.0], [1.0, 1.0]]]]
     """
     xp = x.xp
+    options = (kernel_size, stride, padding, ceil_mode)
     if x.data.dtype.kind == "b":
-        pool_rule("avg_pool2d", x.shape, kernel_size, stride, padding)
+        pool_rule("avg_pool2d", x.shape, *options)
         raise TypeError("avg_pool2d: x must be a number tensor, not bool")
-    win, parts, out = _start(xp, x.data, "avg_pool2d", kernel_size, stride, padding, 0)
+    include = _flag("avg_pool2d", "count_include_pad", count_include_pad)
+    win, parts, out = _start(xp, x.data, "avg_pool2d", options, 0)
     for part in parts[1:]:
         out += part
-    scale = 1 / len(parts)
+    count = _counts(xp, win, x.data.shape, include, len(parts))
     if out.dtype.kind in "iu":  # NOTE: torch's mean of integers: the sum, divided toward 0
-        return record(xp.sign(out) * (xp.abs(out) // len(parts)), (x,), lambda g: (None,))
+        return record(xp.sign(out) * (xp.abs(out) // count), (x,), lambda g: (None,))
+    scale = 1 / count if isinstance(count, int) else (1 / count).astype(out.dtype)
     out *= scale
 
     def vjp(g: Array) -> tuple[Array]:
@@ -240,3 +309,17 @@ def avg_pool2d(
         return (win.crop(gpad),)
 
     return record(out, (x,), vjp)
+
+
+def _counts(xp: Any, win: _Windows, shape: tuple[int, ...], include: bool, full: int) -> Any:
+    """How many cells each window's mean divides by: `full` (KH*KW) where every window lies
+    in the counted cells, else an `(1, 1, HO, WO)` array of counts per window."""
+    if not (any(win.extra) or (any(win.p) and not include)):
+        return full
+    (ph, pw), (eh, ew), (h, w) = win.p, win.extra, shape[2:]
+    counted = xp.zeros((1, 1, h + 2 * ph + eh, w + 2 * pw + ew), "int64")
+    if include:
+        counted[:, :, : h + 2 * ph, : w + 2 * pw] = 1
+    else:
+        counted[:, :, ph : ph + h, pw : pw + w] = 1
+    return sum(win.slices(counted))
