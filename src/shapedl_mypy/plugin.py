@@ -44,6 +44,7 @@ from shapedl_mypy.hooks import (
     sizes,
     solve,
     spellings,
+    stale,
     tape,
     unions,
 )
@@ -60,6 +61,7 @@ def _safe(hook: Callable[[C], Type]) -> Callable[[C], Type]:
     @functools.wraps(hook)
     def run(ctx: C) -> Type:
         try:
+            stale.watch(ctx.api)  # NOTE: mypy has no hook at a return: see hooks/stale.py
             return hook(ctx)
         except Exception:  # noqa: BLE001 - never crash mypy; mypy's type is still right
             if isinstance(ctx, AttributeContext):
@@ -89,6 +91,7 @@ CallC = TypeVar("CallC", FunctionContext, MethodContext)
 def _safe_sig(hook: Callable[[SigC], FunctionLike]) -> Callable[[SigC], FunctionLike]:
     def run(ctx: SigC) -> FunctionLike:
         try:
+            stale.watch(ctx.api)
             return hook(ctx)
         except Exception:  # noqa: BLE001
             return ctx.default_signature

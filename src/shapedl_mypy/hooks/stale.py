@@ -1,0 +1,175 @@
+"""Returns and assignments of a name rebound in a loop: its stale members say nothing.
+
+After `h = x` and `for layer in self.layers: h = layer(h)`, mypy types `h` as the union of
+`x`'s shape (the loop never ran) and the loop's (`Tensor[tuple[B, Dyn]]` where the layers'
+widths differ). The call hooks already check such a union member by member and leave out a
+member that another one generalizes (`unions.stands_for`): the run has the general one. A
+`return h` or `y: Tensor[...] = h` reaches no hook, though: mypy compares the whole union with
+the declared type, and the stale `784` member was a false `[return-value]` against a declared
+`Tensor[tuple[B, Const[10]]]`.
+
+mypy's plugin interface has no hook at a return or an assignment, so one error filter (an
+`ErrorWatcher` at the bottom of mypy's stack, put there by the first hook of a build) takes
+such an error back when the type without its stale members fits the declared one; a member
+that is not stale (a definitely wrong width) keeps the error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from mypy import errorcodes
+from mypy.checker import TypeChecker
+from mypy.errors import ErrorInfo, ErrorWatcher
+from mypy.nodes import (
+    AssignmentStmt,
+    Block,
+    ClassDef,
+    Decorator,
+    Expression,
+    ForStmt,
+    FuncDef,
+    IfStmt,
+    MatchStmt,
+    NameExpr,
+    ReturnStmt,
+    Statement,
+    TryStmt,
+    WhileStmt,
+    WithStmt,
+)
+from mypy.subtypes import is_subtype
+from mypy.type_visitor import TypeTranslator
+from mypy.types import AnyType, Type, TypeAliasType, UnionType, get_proper_type
+
+from shapedl_mypy.convert import tensor_parts
+from shapedl_mypy.hooks.unions import stands_for
+
+__all__ = ["drop_stale", "watch"]
+
+_CODES = (errorcodes.RETURN_VALUE, errorcodes.ASSIGNMENT)
+
+
+class _DropStale(TypeTranslator):
+    def visit_union_type(self, t: UnionType) -> Type:
+        items = [i.accept(self) for i in t.items]
+        if any(isinstance(get_proper_type(i), AnyType) for i in items):
+            # NOTE: an unknown member (a loop over a Sequential's layers) may be any tensor
+            return next(i for i in items if isinstance(get_proper_type(i), AnyType))
+        tensors = [i for i in items if tensor_parts(i) is not None]
+        kept = [i for i in items if not any(g is not i and stands_for(g, i) for g in tensors)]
+        return UnionType.make_union(kept, t.line, t.column)
+
+    def visit_type_alias_type(self, t: TypeAliasType) -> Type:
+        return get_proper_type(t).accept(self)
+
+
+def drop_stale(typ: Type) -> Type:
+    """`typ` with every union's stale tensor members left out (nested ones too)."""
+    return typ.accept(_DropStale())
+
+
+class _Filter:
+    """The error filter: which checker is checking which file, and what it takes back."""
+
+    def __init__(self) -> None:
+        self.checker: TypeChecker | None = None
+        self.dropped: tuple[str, int, int] | None = None
+
+    def __call__(self, file: str, info: ErrorInfo) -> bool:
+        try:
+            return self._false_alarm(file, info)
+        except Exception:  # noqa: BLE001 - never hide an error by accident
+            return False
+
+    def _false_alarm(self, file: str, info: ErrorInfo) -> bool:
+        if info.code not in _CODES:
+            return False
+        if info.severity == "note":
+            # NOTE: a note mypy adds to an error taken back goes with it
+            return self.dropped == (file, info.line, info.column)
+        checker = self.checker
+        found = None if checker is None or checker.path != file else _declared(checker, info)
+        if checker is None or found is None:
+            return False
+        got, expected = found
+        fixed = drop_stale(got)
+        if fixed == got or not is_subtype(fixed, expected, options=checker.options):
+            return False
+        self.dropped = (file, info.line, info.column)
+        return True
+
+
+def _declared(checker: TypeChecker, info: ErrorInfo) -> tuple[Type, Type] | None:
+    """The returned or assigned expression's type and the type declared for it, for the
+    statement the error is about, or None where there is no such statement."""
+    for stmt in _statements(checker.tree.defs):
+        if isinstance(stmt, ReturnStmt) and info.code == errorcodes.RETURN_VALUE:
+            if stmt.expr is not None and _at(stmt.expr, info) and checker.return_types:
+                got = checker.lookup_type_or_none(stmt.expr)
+                return None if got is None else (got, checker.return_types[-1])
+        elif isinstance(stmt, AssignmentStmt) and info.code == errorcodes.ASSIGNMENT:
+            if _at(stmt.rvalue, info):
+                return _assigned(checker, stmt)
+    return None
+
+
+def _assigned(checker: TypeChecker, stmt: AssignmentStmt) -> tuple[Type, Type] | None:
+    got = checker.lookup_type_or_none(stmt.rvalue)
+    lvalue = stmt.lvalues[-1]
+    declared = checker.lookup_type_or_none(lvalue)
+    if declared is None and isinstance(lvalue, NameExpr):
+        declared = getattr(lvalue.node, "type", None)
+    return None if got is None or declared is None else (got, declared)
+
+
+def _at(expr: Expression, info: ErrorInfo) -> bool:
+    """Whether `expr` spans exactly the error's place."""
+    span = (info.line, info.column, info.end_line, info.end_column)
+    return (expr.line, expr.column, expr.end_line, expr.end_column) == span
+
+
+def _statements(stmts: list[Statement]) -> Iterator[Statement]:
+    """Every statement, nested ones (in blocks, functions and classes) included.
+
+    NOTE: by hand: mypy's compiled `TraverserVisitor` cannot be subclassed from Python
+    """
+    for stmt in stmts:
+        yield stmt
+        for block in _blocks(stmt):
+            yield from _statements(block.body)
+
+
+def _blocks(stmt: Statement) -> list[Block]:
+    if isinstance(stmt, Decorator):
+        stmt = stmt.func
+    if isinstance(stmt, IfStmt):
+        found = [*stmt.body, stmt.else_body]
+    elif isinstance(stmt, ForStmt | WhileStmt):
+        found = [stmt.body, stmt.else_body]
+    elif isinstance(stmt, TryStmt):
+        found = [stmt.body, *stmt.handlers, stmt.else_body, stmt.finally_body]
+    elif isinstance(stmt, WithStmt | FuncDef):
+        found = [stmt.body]
+    elif isinstance(stmt, MatchStmt):
+        found = list(stmt.bodies)
+    elif isinstance(stmt, ClassDef):
+        found = [stmt.defs]
+    else:
+        found = [stmt] if isinstance(stmt, Block) else []
+    return [b for b in found if b is not None]
+
+
+_FILTER = _Filter()
+
+
+def watch(api: Any) -> None:
+    """Put the filter under mypy's error watchers (once per build) and note which checker
+    checks the current file."""
+    if not isinstance(api, TypeChecker):
+        return
+    _FILTER.checker = api
+    watchers = api.msg.errors._watchers
+    if not any(getattr(w, "_filter", None) is _FILTER for w in watchers):
+        watchers.insert(0, ErrorWatcher(api.msg.errors, filter_errors=_FILTER))

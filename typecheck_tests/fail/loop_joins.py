@@ -1,0 +1,50 @@
+"""Loops over layers of different widths: a width that is wrong on every pass is still an error."""
+
+# fmt: off
+from __future__ import annotations
+
+from typing import TypeVar
+
+import shapedl as sd
+from shapedl import Const, Dim, Dyn, Tensor, nn
+
+B = TypeVar("B", bound=Dim)
+square = nn.Linear(784, 784)
+
+
+# ---- a member that is not stale (a width the loop gives) keeps the return's error -------------
+def five(x: Tensor[tuple[B, Const[784]]], n: int) -> Tensor[tuple[B, Const[10]]]:
+    h = x
+    for _ in range(n):
+        h = nn.Linear(784, 5)(h)  # E: [shape] Linear: shapes (B, 5) and (5, 784)
+    return h  # E: [return-value]
+
+
+def never_widened(x: Tensor[tuple[B, Const[784]]], n: int) -> Tensor[tuple[B, Const[10]]]:
+    h = x
+    for _ in range(n):
+        h = square(h)
+    return h  # E: [return-value]
+
+
+def annotated(x: Tensor[tuple[B, Const[784]]], deep: bool) -> None:
+    h = x
+    if deep:
+        h = nn.Linear(784, 4)(h)
+    y: Tensor[tuple[B, Const[4]]] = h  # E: [assignment]
+
+
+# ---- a layer of a tuple that fits no width of the loop ----------------------------------------
+def tower(x: Tensor[tuple[B, Const[784]]]) -> Tensor[tuple[B, Dyn]]:
+    h = x
+    for layer in (nn.Linear(784, 256), nn.Linear(128, 10)):
+        h = layer(h)  # E: [shape] in_features 128
+    return h
+
+
+def same_input(x: Tensor[tuple[B, Const[784]]]) -> None:
+    for layer in (nn.Linear(784, 256), nn.Linear(256, 10)):
+        layer(x)  # E: [shape] in_features 256
+
+
+sd.randn((2, 784))

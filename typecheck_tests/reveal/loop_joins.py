@@ -1,0 +1,25 @@
+"""The types of names rebound in loops over layers of different widths."""
+
+# fmt: off
+from __future__ import annotations
+
+from typing import TypeVar, reveal_type
+
+import shapedl as sd
+from shapedl import Const, Dim, Tensor, nn
+
+B = TypeVar("B", bound=Dim)
+
+
+def tower(x: Tensor[tuple[B, Const[784]]]) -> None:
+    h = x
+    for layer in (nn.Linear(784, 128), nn.Linear(128, 10)):
+        h = layer(h)
+    reveal_type(h)  # R: Tensor[tuple[B, Literal[784]], f32, NoTape] | Tensor[tuple[B, Literal[128]], f32, NoTape] | Tensor[tuple[B, Literal[10]], f32, NoTape]
+
+
+def listed(x: Tensor[tuple[B, Const[784]]]) -> None:
+    h = x
+    for layer in [nn.Linear(784, 128), nn.Linear(128, 10)]:
+        h = layer(h)
+    reveal_type(h)  # R: Tensor[tuple[B, Literal[784]], f32, NoTape] | Tensor[tuple[B, Any], f32, NoTape]
