@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TypeVar, reveal_type
 
-import shapedl as sd
 from shapedl import Const, Dim, Tensor, nn
 
 B = TypeVar("B", bound=Dim)
