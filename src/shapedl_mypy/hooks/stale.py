@@ -11,7 +11,8 @@ the declared type, and the stale `784` member was a false `[return-value]` again
 mypy's plugin interface has no hook at a return or an assignment, so one error filter (an
 `ErrorWatcher` at the bottom of mypy's stack, put there by the first hook of a build) takes
 such an error back when the type without its stale members fits the declared one; a member
-that is not stale (a definitely wrong width) keeps the error.
+that is not stale (a definitely wrong width) keeps the error. The same filter lets an attribute
+whose type mypy inferred take new sizes (`_grown`: a KV cache grown with `concat`).
 """
 
 from __future__ import annotations
@@ -31,19 +32,32 @@ from mypy.nodes import (
     ForStmt,
     FuncDef,
     IfStmt,
+    Lvalue,
     MatchStmt,
+    MemberExpr,
     NameExpr,
     ReturnStmt,
     Statement,
     TryStmt,
+    Var,
     WhileStmt,
     WithStmt,
 )
 from mypy.subtypes import is_subtype
 from mypy.type_visitor import TypeTranslator
-from mypy.types import AnyType, Type, TypeAliasType, UnionType, get_proper_type
+from mypy.types import (
+    AnyType,
+    Instance,
+    LiteralType,
+    TupleType,
+    Type,
+    TypeAliasType,
+    TypeVarType,
+    UnionType,
+    get_proper_type,
+)
 
-from shapedl_mypy.convert import tensor_parts
+from shapedl_mypy.convert import SIZE, any_type, tensor_parts
 from shapedl_mypy.hooks.unions import stands_for
 
 __all__ = ["drop_stale", "watch"]
@@ -93,35 +107,86 @@ class _Filter:
         found = None if checker is None or checker.path != file else _declared(checker, info)
         if checker is None or found is None:
             return False
-        got, expected = found
+        got, expected, lvalue = found
         fixed = drop_stale(got)
-        if fixed == got or not is_subtype(fixed, expected, options=checker.options):
-            return False
-        self.dropped = (file, info.line, info.column)
-        return True
+        if fixed != got and is_subtype(fixed, expected, options=checker.options):
+            self.dropped = (file, info.line, info.column)
+            return True
+        return isinstance(lvalue, MemberExpr) and _grown(checker, lvalue, got)
 
 
-def _declared(checker: TypeChecker, info: ErrorInfo) -> tuple[Type, Type] | None:
-    """The returned or assigned expression's type and the type declared for it, for the
-    statement the error is about, or None where there is no such statement."""
+def _declared(checker: TypeChecker, info: ErrorInfo) -> tuple[Type, Type, Lvalue | None] | None:
+    """The returned or assigned expression's type, the type declared for it and the name
+    assigned, for the statement the error is about, or None where there is no such statement."""
     for stmt in _statements(checker.tree.defs):
         if isinstance(stmt, ReturnStmt) and info.code == errorcodes.RETURN_VALUE:
             if stmt.expr is not None and _at(stmt.expr, info) and checker.return_types:
                 got = checker.lookup_type_or_none(stmt.expr)
-                return None if got is None else (got, checker.return_types[-1])
+                return None if got is None else (got, checker.return_types[-1], None)
         elif isinstance(stmt, AssignmentStmt) and info.code == errorcodes.ASSIGNMENT:
             if _at(stmt.rvalue, info):
                 return _assigned(checker, stmt)
     return None
 
 
-def _assigned(checker: TypeChecker, stmt: AssignmentStmt) -> tuple[Type, Type] | None:
+def _assigned(checker: TypeChecker, stmt: AssignmentStmt) -> tuple[Type, Type, Lvalue] | None:
     got = checker.lookup_type_or_none(stmt.rvalue)
     lvalue = stmt.lvalues[-1]
     declared = checker.lookup_type_or_none(lvalue)
     if declared is None and isinstance(lvalue, NameExpr):
         declared = getattr(lvalue.node, "type", None)
-    return None if got is None or declared is None else (got, declared)
+    return None if got is None or declared is None else (got, declared, lvalue)
+
+
+def _grown(checker: TypeChecker, lvalue: MemberExpr, got: Type) -> bool:
+    """Whether `self.cache = sd.concat([self.cache, k], axis=1)` gives an attribute whose type
+    was inferred (never written) a new size, then widened to `Dyn` where the sizes differ.
+
+    NOTE: mypy infers an attribute's type from its first assignment, as it infers `int` from
+    `self.n = 0`, but keeps literal sizes: a cache made empty (`sd.zeros((1, 0, 64))`) and
+    grown, a buffer resized, kept their first sizes and every growth was an `[assignment]`
+    error. An attribute the user annotated keeps its error; the widened type is what later
+    reads see (those checked before the growth saw the first sizes).
+    """
+    owner = get_proper_type(checker.lookup_type_or_none(lvalue.expr))
+    if isinstance(owner, TypeVarType):  # NOTE: `self` in a method that returns `Self`
+        owner = get_proper_type(owner.upper_bound)
+    if not isinstance(owner, Instance):
+        return False
+    sym = owner.type.get(lvalue.name)
+    var = None if sym is None else sym.node
+    if not isinstance(var, Var) or not var.is_inferred or var.explicit_self_type:
+        return False
+    if var.type is None:
+        return False
+    wide = _widened(var.type, got)
+    if wide is None:
+        return False
+    var.type = wide
+    return True
+
+
+def _widened(old: Type, new: Type) -> Type | None:
+    """`old` with `Dyn` where `new`'s sizes differ, or None where they are no two tensors of one
+    rank, dtype and tape (or two sizes: `self.d = d` in a `resize`, a `Size[D]` given an int,
+    is an `int` from then on)."""
+    p, q = get_proper_type(old), get_proper_type(new)
+    if isinstance(p, Instance) and p.type.fullname == SIZE:
+        q = q.fallback if isinstance(q, LiteralType) else q
+        ints = [] if not isinstance(q, Instance) else q.type.mro
+        return next((Instance(i, []) for i in ints if i.fullname == "builtins.int"), None)
+    a, b = tensor_parts(old), tensor_parts(new)
+    if a is None or b is None or a[1:] != b[1:]:
+        return None
+    sa, sb = get_proper_type(a[0]), get_proper_type(b[0])
+    if not isinstance(sa, TupleType) or not isinstance(sb, TupleType):
+        return None
+    if len(sa.items) != len(sb.items):
+        return None
+    dims = [x if x == y else any_type() for x, y in zip(sa.items, sb.items, strict=True)]
+    t = get_proper_type(old)
+    assert isinstance(t, Instance)
+    return t.copy_modified(args=[sa.copy_modified(items=dims), *t.args[1:]])
 
 
 def _at(expr: Expression, info: ErrorInfo) -> bool:
