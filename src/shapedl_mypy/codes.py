@@ -10,7 +10,16 @@ from mypy.errorcodes import ErrorCode
 from mypy.nodes import Context
 from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 
-__all__ = ["CANNOT_INFER", "CANNOT_INFER_ANY", "SHAPE", "TAPE", "report", "said", "take_back"]
+__all__ = [
+    "CANNOT_INFER",
+    "CANNOT_INFER_ANY",
+    "SHAPE",
+    "TAPE",
+    "report",
+    "said",
+    "take_back",
+    "take_back_at",
+]
 
 SHAPE = ErrorCode("shape", "Tensor shapes that cannot agree (shapedl)", "shapedl")
 TAPE = ErrorCode("tape", "backward() on an untraced or non-scalar tensor (shapedl)", "shapedl")
@@ -74,6 +83,14 @@ def take_back(
     (`whole`: on any line of the call, where an argument's error is reported)."""
     for infos in _error_lists(ctx):
         infos[:] = [i for i in infos if not (_within(i, ctx, whole) and unwanted(i.message))]
+
+
+def take_back_at(ctx: FunctionContext | MethodContext, code: ErrorCode, at: Context) -> None:
+    """Take back mypy's `code` errors reported at `at` (an argument of this call)."""
+    for infos in _error_lists(ctx):
+        infos[:] = [
+            i for i in infos if not (i.code == code and (i.line, i.column) == (at.line, at.column))
+        ]
 
 
 def said(

@@ -45,6 +45,7 @@ from shapedl_mypy.hooks import (
     solve,
     spellings,
     stale,
+    stale_args,
     tape,
     unions,
 )
@@ -202,6 +203,7 @@ class Declared:
     generic: bool = False  # tensor parameters shaped by its own type variables: union math
     tapes: bool = False  # tensor parameters sharing its own tape variable: traced if one is
     init: CallableType | None = None  # a class's constructor taking a `Size`: ints forgiven
+    tensors: bool = False  # tensor parameters: stale members of union arguments forgiven
 
 
 NOTHING = Declared()
@@ -289,6 +291,8 @@ class ShapedlPlugin(Plugin):
         if declared.generic:
             # NOTE: after the canonical form, which would otherwise run on every such call
             found = unions.union_math(functools.partial(self._callee, fullname), found)
+        if declared.tensors and not fullname.startswith("shapedl."):
+            found = stale_args.forgive_stale(found)
         return None if found is None else _safe(found)
 
     def _callee(self, fullname: str, ctx: FunctionContext | MethodContext) -> Type | None:
@@ -332,6 +336,7 @@ class ShapedlPlugin(Plugin):
                     generic=any(generic.tensor_variables(t) for t in types),
                     tapes=any(tape.tape_variables(t) for t in types),
                     init=size_args.constructor(node),
+                    tensors=any(stale_args.takes_tensors(t) for t in types),
                 )
             except Exception:  # noqa: BLE001
                 found = NOTHING

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 import shapedl as sd
-from shapedl import Const, Dim, Dyn, Tensor, nn
+from shapedl import Const, Dim, Dyn, Tensor, Traced, nn
 
 B = TypeVar("B", bound=Dim)
 square = nn.Linear(784, 784)
@@ -45,6 +45,24 @@ def tower(x: Tensor[tuple[B, Const[784]]]) -> Tensor[tuple[B, Dyn]]:
 def same_input(x: Tensor[tuple[B, Const[784]]]) -> None:
     for layer in (nn.Linear(784, 256), nn.Linear(256, 10)):
         layer(x)  # E: [shape] in_features 256
+
+
+# ---- arguments: a member that is not stale keeps the error ------------------------------------
+def head(h: Tensor[tuple[Const[2], Const[10]]]) -> None: ...
+
+
+def report(loss: Tensor[tuple[()], sd.f32, Traced]) -> None: ...
+
+
+def passed(deep: bool) -> None:
+    h = sd.randn((2, 784))
+    if deep:
+        h = nn.Linear(784, 4)(h)
+    head(h)  # E: [arg-type]
+    total = sd.zeros(())
+    for _ in range(3):
+        total = total + 1.0
+    report(total)  # E: [arg-type]
 
 
 sd.randn((2, 784))

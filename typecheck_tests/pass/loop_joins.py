@@ -2,7 +2,8 @@
 
 After `h = x` and a loop of `h = layer(h)`, `h` is the union of `x`'s shape (the loop never
 ran) and the loop's; the stale member says nothing at a return or an annotated assignment,
-and a tuple of layers met by a union of widths is fine where each layer fits one of them.
+and a tuple of layers met by a union of widths is fine where each layer fits one of them. A sum
+started from an untraced zero and traced in the loop is traced where it is returned or passed.
 """
 
 # fmt: off
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 import shapedl as sd
-from shapedl import Const, Dim, Dyn, Tape, Tensor, f32, nn
+from shapedl import Const, Dim, Dyn, Tape, Tensor, Traced, f32, nn
 
 B = TypeVar("B", bound=Dim)
 TT = TypeVar("TT", bound=Tape)
@@ -82,8 +83,35 @@ def widen(x: Tensor[tuple[B, Const[8]]]) -> Tensor[tuple[B, Const[32]]]:
     return h
 
 
+# ---- 4. a loss summed from an untraced zero, returned and passed on; a loop's name passed on ----
+def report(loss: Tensor[tuple[()], f32, Traced]) -> float:
+    return loss.item()
+
+
+def head(h: Tensor[tuple[Const[2], Const[10]]]) -> Tensor[tuple[Const[2]]]:
+    return h.sum(axis=1)
+
+
+def total_loss(model: nn.Linear[Const[4], Const[1]], batches: list[Tensor[tuple[Const[8], Const[4]]]]) -> Tensor[tuple[()], f32, Traced]:
+    total = sd.zeros(())
+    for xb in batches:
+        total = total + (model(xb.traced()) ** 2).mean()
+    report(total)
+    mean = total / len(batches)
+    return mean
+
+
+def through(layers: list[nn.Linear[int, int]]) -> Tensor[tuple[Const[2]]]:
+    h = sd.randn((2, 784))
+    for layer in layers:
+        h = layer(h)
+    return head(h=h) + head(h)
+
+
 x = sd.randn((2, 784))
 mlp = Mlp()
+assert total_loss(nn.Linear(4, 1), [sd.randn((8, 4))]).backward() is not None
+assert through([nn.Linear(784, 10)]).shape == (2,)
 assert mlp(x).shape == (2, 10) and mlp.with_width(x)[1] == 10 and mlp.annotated(x).shape == (2, 10)
 assert Tower()(x).shape == (2, 10) and Steps()(x.traced()).shape == (2, 10)
 assert widen(sd.randn((3, 8))).shape == (3, 32)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TypeVar, reveal_type
 
-from shapedl import Const, Dim, Tensor, nn
+import shapedl as sd
+from shapedl import Const, Dim, Tensor, Traced, f32, nn
 
 B = TypeVar("B", bound=Dim)
 
@@ -22,3 +23,10 @@ def listed(x: Tensor[tuple[B, Const[784]]]) -> None:
     for layer in [nn.Linear(784, 128), nn.Linear(128, 10)]:
         h = layer(h)
     reveal_type(h)  # R: Tensor[tuple[B, Literal[784]], f32, NoTape] | Tensor[tuple[B, Any], f32, NoTape]
+
+
+def summed(losses: list[Tensor[tuple[()], f32, Traced]]) -> None:
+    total = sd.zeros(())
+    for loss in losses:
+        total = total + loss
+    reveal_type(total)  # R: Tensor[tuple[()], f32, NoTape] | Tensor[tuple[()], f32, Traced]

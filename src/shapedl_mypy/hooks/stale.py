@@ -57,7 +57,7 @@ from mypy.types import (
     get_proper_type,
 )
 
-from shapedl_mypy.convert import SIZE, any_type, tensor_parts
+from shapedl_mypy.convert import SIZE, TYPES, any_type, tensor_parts
 from shapedl_mypy.hooks.unions import stands_for
 
 __all__ = ["drop_stale", "watch"]
@@ -72,11 +72,28 @@ class _DropStale(TypeTranslator):
             # NOTE: an unknown member (a loop over a Sequential's layers) may be any tensor
             return next(i for i in items if isinstance(get_proper_type(i), AnyType))
         tensors = [i for i in items if tensor_parts(i) is not None]
-        kept = [i for i in items if not any(g is not i and stands_for(g, i) for g in tensors)]
+        kept = [i for i in items if not any(g is not i and _stale(g, i) for g in tensors)]
         return UnionType.make_union(kept, t.line, t.column)
 
     def visit_type_alias_type(self, t: TypeAliasType) -> Type:
         return get_proper_type(t).accept(self)
+
+
+def _stale(general: Type, special: Type) -> bool:
+    """Whether `special` is what a loop had before it ran: a shape `general` generalizes, or
+    the untraced start of a sum the loop traces (`total = sd.zeros(())`, then `total = total +
+    loss`: the tape's rule for `backward()` on such a union, `tape._maybe_traced`)."""
+    if stands_for(general, special):
+        return True
+    g, s = tensor_parts(general), tensor_parts(special)
+    assert g is not None and s is not None
+    traced, untraced = _tape(g[2]) == f"{TYPES}.Traced", _tape(s[2]) == f"{TYPES}.NoTape"
+    return (g[0], g[1]) == (s[0], s[1]) and traced and untraced
+
+
+def _tape(typ: Type) -> str | None:
+    t = get_proper_type(typ)
+    return t.type.fullname if isinstance(t, Instance) else None
 
 
 def drop_stale(typ: Type) -> Type:
