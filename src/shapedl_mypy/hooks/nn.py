@@ -86,10 +86,29 @@ def _layers(typ: Type) -> list[Type] | None:
     return out
 
 
+def _each_layer(typ: Type) -> Type | None:
+    """The one layer type of a `Sequential(*layers)` of a list (`Sequential[*tuple[L, ...]]`),
+    whatever the index: `model[0].weight` is that layer's, not `Any` (an error under mypy's
+    `warn_return_any` where it is returned). Not for a list of bare `Module`s: PyTorch code
+    reads their layers' attributes, which `Module` does not declare."""
+    t = get_proper_type(typ)
+    args = [get_proper_type(a) for a in t.args] if isinstance(t, Instance) else []
+    if len(args) != 1 or not isinstance(args[0], UnpackType):
+        return None
+    inner = get_proper_type(args[0].type)
+    if not isinstance(inner, Instance) or inner.type.fullname != "builtins.tuple":
+        return None
+    each = get_proper_type(inner.args[0]) if inner.args else None
+    return each if isinstance(each, Instance) and each.type.fullname != MODULE else None
+
+
 def sequential_item(ctx: MethodContext) -> Type:
     """`model[0]` of a `Sequential[Linear[...], ReLU, ...]` is that layer, as typed: so
     `model[0].weight` and `model[-1].out_features` (PyTorch's habits) are checked, not `Any`."""
     layers = _layers(ctx.type)
+    each = _each_layer(ctx.type)
+    if each is not None:
+        return each
     arg = get_proper_type(ctx.arg_types[0][0]) if ctx.arg_types and ctx.arg_types[0] else None
     if isinstance(arg, Instance) and arg.last_known_value is not None:
         arg = arg.last_known_value
