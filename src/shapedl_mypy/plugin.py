@@ -38,6 +38,7 @@ from shapedl_mypy.hooks import (
     creation,
     generic,
     layers,
+    lists,
     movement,
     nn,
     size_args,
@@ -149,6 +150,7 @@ def build_tables(
     methods[f"{TENSOR}.backward"] = _safe(tape.backward_hook)
     methods["shapedl.nn.module.Sequential.__getitem__"] = _safe(nn.sequential_item)
     methods["builtins.float.__rpow__"] = _safe(sizes.root_hook)
+    methods["builtins.list.append"] = methods["builtins.list.insert"] = _safe(lists.append_hook)
     for name, op in sizes.INT_OPS.items():
         methods[f"builtins.int.{name}"] = _safe(sizes.int_op_hook(op))
         methods[f"{TYPES}.Size.{name}"] = methods[f"builtins.int.{name}"]
