@@ -21,3 +21,13 @@ class Cache(nn.Module):
 
     def wrong(self) -> Tensor[tuple[Const[1], Dyn, Const[32]]]:
         return self.v  # E: [return-value]
+
+
+class Backbone(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(32, 1000)
+
+
+model = Backbone()
+model.fc = nn.Conv2d(32, 10, 1)  # E: [assignment]

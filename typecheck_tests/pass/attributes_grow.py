@@ -55,6 +55,23 @@ class Table(nn.Module, Generic[D]):
         return self.resize(other.d)
 
 
+# ---- 3. a classifier's head replaced for fine-tuning, inside and outside the class -------------
+class Backbone(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.features = nn.Linear(16, 32)
+        self.fc = nn.Linear(32, 1000)
+
+    def forward(self, x: Tensor[tuple[B, Const[16]]]) -> Tensor[tuple[B, Dyn]]:
+        return self.fc(self.features(x).relu())
+
+    def replace_head(self, n: int) -> None:
+        self.fc = nn.Linear(32, n)
+
+
+model = Backbone()
+model.fc = nn.Linear(32, 10)
+assert model(sd.randn((2, 16))).shape == (2, 10)
 cache = Cache(2)
 for _ in range(3):
     scores = cache.append(sd.randn((2, 1, 64)), sd.randn((2, 1, 64)))

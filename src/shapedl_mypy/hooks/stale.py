@@ -58,6 +58,7 @@ from mypy.types import (
 )
 
 from shapedl_mypy.convert import SIZE, TYPES, any_type, tensor_parts
+from shapedl_mypy.hooks.nn import MODULE
 from shapedl_mypy.hooks.unions import stands_for
 
 __all__ = ["drop_stale", "watch"]
@@ -157,7 +158,8 @@ def _assigned(checker: TypeChecker, stmt: AssignmentStmt) -> tuple[Type, Type, L
 
 def _grown(checker: TypeChecker, lvalue: MemberExpr, got: Type) -> bool:
     """Whether `self.cache = sd.concat([self.cache, k], axis=1)` gives an attribute whose type
-    was inferred (never written) a new size, then widened to `Dyn` where the sizes differ.
+    was inferred (never written) a new size, then widened to `Dyn` where the sizes differ (so
+    does a layer replaced by one of other sizes, `model.fc = nn.Linear(512, 10)`).
 
     NOTE: mypy infers an attribute's type from its first assignment, as it infers `int` from
     `self.n = 0`, but keeps literal sizes: a cache made empty (`sd.zeros((1, 0, 64))`) and
@@ -183,11 +185,20 @@ def _grown(checker: TypeChecker, lvalue: MemberExpr, got: Type) -> bool:
     return True
 
 
+def _module(t: Instance) -> bool:
+    return any(base.fullname == MODULE for base in t.type.mro)
+
+
 def _widened(old: Type, new: Type) -> Type | None:
     """`old` with `Dyn` where `new`'s sizes differ, or None where they are no two tensors of one
-    rank, dtype and tape (or two sizes: `self.d = d` in a `resize`, a `Size[D]` given an int,
-    is an `int` from then on)."""
+    rank, dtype and tape, two layers of one class (the type arguments that differ are `Dyn`)
+    or two sizes (`self.d = d` in a `resize`, a `Size[D]` given an int, is an `int` from then
+    on)."""
     p, q = get_proper_type(old), get_proper_type(new)
+    if isinstance(p, Instance) and isinstance(q, Instance) and p.type is q.type and _module(p):
+        # NOTE: a layer replaced by one of other sizes (`model.fc = nn.Linear(512, 10)`)
+        args = zip(p.args, q.args, strict=True)
+        return p.copy_modified(args=[a if a == b else any_type() for a, b in args])
     if isinstance(p, Instance) and p.type.fullname == SIZE:
         q = q.fallback if isinstance(q, LiteralType) else q
         ints = [] if not isinstance(q, Instance) else q.type.mro
