@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import TypeVar
 
 import shapedl as sd
-from shapedl import Const, Dim, Tensor, nn
+from shapedl import Const, Dim, DType, Tensor, nn
 
 B = TypeVar("B", bound=Dim)
+DT = TypeVar("DT", bound=DType)
 
 body = nn.Sequential(*[nn.Linear(8, 8) for _ in range(3)])
 w: Tensor[tuple[Const[8], Const[4]]] = body[0].weight  # E: [assignment]
@@ -21,3 +22,7 @@ def kept(x: Tensor[tuple[B, Const[3]]]) -> None:
     xs.append(x.sum(axis=1))  # E: [arg-type]
     ys: list[Tensor[tuple[B, Const[3]]]] = []
     ys.append(sd.concat([x, x], axis=1))  # E: [arg-type]
+
+
+def zeros_like(x: Tensor[tuple[B], DT]) -> Tensor[tuple[B], sd.f32]:
+    return sd.zeros(x.shape, dtype=x.dtype)  # E: [arg-type]

@@ -3,13 +3,15 @@
 # fmt: off
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import shapedl as sd
-from shapedl import Const, Dim, Dyn, Tape, Tensor, f32, nn
+from shapedl import Const, Dim, DType, Dyn, Tape, Tensor, f32, nn
 
 B = TypeVar("B", bound=Dim)
 TT = TypeVar("TT", bound=Tape)
+S = TypeVar("S", bound=tuple[Any, ...])
+DT = TypeVar("DT", bound=DType)
 
 
 # ---- 1. a Sequential of a list's layers, read by index under warn_return_any ---------------------
@@ -56,7 +58,13 @@ def pyramid(x: Tensor[tuple[B, Const[3], Const[32], Const[32]]], pool: nn.MaxPoo
     return feats
 
 
+# ---- 3. a helper generic in the dtype makes a tensor of its argument's dtype -------------------
+def zeros_like(x: Tensor[S, DT, TT]) -> Tensor[S, DT]:
+    return sd.zeros(x.shape, dtype=x.dtype)
+
+
 deep = Deep(8, 2)
+assert zeros_like(sd.ones((2, 3), dtype=sd.f64)).dtype is sd.f64
 assert UNet()(sd.randn((2, 1, 16, 16))).shape == (2, 1, 16, 16)
 assert [f.shape[2] for f in pyramid(sd.randn((1, 3, 32, 32)), nn.MaxPool2d(2))] == [16, 8, 4]
 assert deep.width == 8 and deep(sd.randn((3, 8))).shape == (3, 8)
