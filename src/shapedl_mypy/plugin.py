@@ -7,12 +7,9 @@ bug here (or in a shape rule) makes a type less precise, never a crash.
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 from mypy.checker import TypeChecker
@@ -29,10 +26,12 @@ from mypy.plugin import (
     Plugin,
     ReportConfigContext,
 )
-from mypy.types import AnyType, CallableType, FunctionLike, Type, TypeOfAny
+from mypy.types import AnyType, FunctionLike, Type, TypeOfAny
 
+from shapedl_mypy.cache import source_hash, source_roots
 from shapedl_mypy.call import REFLECTED, from_function, from_method, params_of
 from shapedl_mypy.convert import ARITHMETIC, TENSOR, TYPES
+from shapedl_mypy.declared import NOTHING, Declared, declared
 from shapedl_mypy.hooks import (
     canonical,
     creation,
@@ -157,23 +156,6 @@ def build_tables(
     return functions, methods
 
 
-def source_roots() -> list[Path]:
-    """The plugin's package and shapedl's (the shape rules, dims and messages live there)."""
-    import shapedl
-
-    return [Path(__file__).parent, Path(shapedl.__file__).parent]
-
-
-def source_hash(roots: list[Path]) -> str:
-    """A digest of every `.py` under `roots`: mypy's cache key for this plugin."""
-    digest = hashlib.sha256()
-    for root in roots:
-        for path in sorted(root.rglob("*.py")):
-            digest.update(str(path.relative_to(root.parent)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 _MODULE_CALL = _safe_sig(nn.module_call_signature)
 
 
@@ -192,23 +174,6 @@ REDEFINITION_OFF = (
     " configuration (as the README shows): without them a name rebound to a tensor of another"
     " shape (x = x.sum(axis=0)) keeps its first shape, and later lines are checked against it"
 )
-
-
-@dataclass(frozen=True)
-class Declared:
-    """What a callable's (or attribute's) declaration asks of the plugin, found once per name."""
-
-    arithmetic: bool = False  # `Mul[...]` & co: results brought to canonical form
-    sizes: bool = False  # `Size[X]` parameters: bound from ints
-    any_tensor: bool = False  # `Tensor[Any, ...]` parameters: unpinned
-    own: CallableType | None = None  # a user's generic signature: conflicts explained
-    generic: bool = False  # tensor parameters shaped by its own type variables: union math
-    tapes: bool = False  # tensor parameters sharing its own tape variable: traced if one is
-    init: CallableType | None = None  # a class's constructor taking a `Size`: ints forgiven
-    tensors: bool = False  # tensor parameters: stale members of union arguments forgiven
-
-
-NOTHING = Declared()
 
 
 class ShapedlPlugin(Plugin):
@@ -328,18 +293,7 @@ class ShapedlPlugin(Plugin):
         found = self._declared.get(fullname)
         if found is None:
             try:
-                node = self._node(fullname)
-                types = canonical.declared(node)
-                found = Declared(
-                    arithmetic=any(canonical.has_arithmetic(t) for t in types),
-                    sizes=any(generic.declares_sizes(t) for t in types),
-                    any_tensor=any(generic.has_any_tensor(t) for t in types),
-                    own=None if fullname.startswith("shapedl.") else generic.own_signature(node),
-                    generic=any(generic.tensor_variables(t) for t in types),
-                    tapes=any(tape.tape_variables(t) for t in types),
-                    init=size_args.constructor(node),
-                    tensors=any(stale_args.takes_tensors(t) for t in types),
-                )
+                found = declared(fullname, self._node(fullname))
             except Exception:  # noqa: BLE001
                 found = NOTHING
             self._declared[fullname] = found
