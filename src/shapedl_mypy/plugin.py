@@ -48,6 +48,7 @@ from shapedl_mypy.hooks import (
     stale_args,
     tape,
     unions,
+    variance,
 )
 from shapedl_mypy.rules import apply_rule, list_signature, widen_operand
 
@@ -161,6 +162,7 @@ _MODULE_CALL = _safe_sig(nn.module_call_signature)
 
 def _inherited_init(ctx: ClassDefContext) -> None:
     try:
+        variance.covariant_sizes(ctx)
         nn.inherited_init(ctx)
     except Exception:  # noqa: BLE001 - mypy's own dataclass constructor stays
         return

@@ -3,10 +3,10 @@
 # fmt: off
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import shapedl as sd
-from shapedl import Const, Dim, Dyn, Tensor, Traced, nn
+from shapedl import Const, Dim, Dyn, Size, Tensor, Traced, nn
 
 B = TypeVar("B", bound=Dim)
 square = nn.Linear(784, 784)
@@ -63,6 +63,26 @@ def passed(deep: bool) -> None:
     for _ in range(3):
         total = total + 1.0
     report(total)  # E: [arg-type]
+
+
+# ---- a user's block of a tuple that fits no width of the loop -----------------------------------
+C = TypeVar("C", bound=Dim)
+O = TypeVar("O", bound=Dim)
+
+
+class Block(nn.Module, Generic[C, O]):
+    def __init__(self, c: Size[C], o: Size[O]) -> None:
+        super().__init__()
+        self.lin = nn.Linear(c, o)
+
+    def forward(self, x: Tensor[tuple[B, C]]) -> Tensor[tuple[B, O]]:
+        return self.lin(x)
+
+
+def blocks(x: Tensor[tuple[B, Const[8]]]) -> None:
+    h = x
+    for blk in (Block(8, 16), Block(128, 4)):
+        h = blk(h)  # E: [arg-type] expected "Tensor[tuple[B, Literal[128]], f32, NoTape]"
 
 
 sd.randn((2, 784))

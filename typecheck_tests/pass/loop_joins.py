@@ -9,13 +9,15 @@ started from an untraced zero and traced in the loop is traced where it is retur
 # fmt: off
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import shapedl as sd
-from shapedl import Const, Dim, Dyn, Tape, Tensor, Traced, f32, nn
+from shapedl import Const, Dim, Dyn, Size, Tape, Tensor, Traced, f32, nn
 
 B = TypeVar("B", bound=Dim)
 TT = TypeVar("TT", bound=Tape)
+C = TypeVar("C", bound=Dim)
+O = TypeVar("O", bound=Dim)
 Features = Tensor[tuple[B, Const[784]], f32, TT]
 Logits = Tensor[tuple[B, Const[10]], f32, TT]
 
@@ -108,8 +110,34 @@ def through(layers: list[nn.Linear[int, int]]) -> Tensor[tuple[Const[2]]]:
     return head(h=h) + head(h)
 
 
+# ---- 5. a user's module generic in its sizes, in a list and in a tuple of different sizes ------
+class Block(nn.Module, Generic[C, O]):
+    def __init__(self, c: Size[C], o: Size[O]) -> None:
+        super().__init__()
+        self.lin = nn.Linear(c, o)
+
+    def forward(self, x: Tensor[tuple[B, C], f32, TT]) -> Tensor[tuple[B, O], f32, TT]:
+        return self.lin(x).relu()
+
+
+class Blocks(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.listed = [Block(8, 16), Block(16, 8)]
+        self.tupled = (Block(8, 16), Block(16, 32), Block(32, 4))
+
+    def forward(self, x: Tensor[tuple[B, Const[8]], f32, TT]) -> Tensor[tuple[B, Dyn], f32, TT]:
+        h = x
+        for blk in self.listed:
+            h = blk(h)
+        for blk in self.tupled:
+            h = blk(h)
+        return h
+
+
 x = sd.randn((2, 784))
 mlp = Mlp()
+assert Blocks()(sd.randn((2, 8))).shape == (2, 4)
 assert total_loss(nn.Linear(4, 1), [sd.randn((8, 4))]).backward() is not None
 assert through([nn.Linear(784, 10)]).shape == (2,)
 assert mlp(x).shape == (2, 10) and mlp.with_width(x)[1] == 10 and mlp.annotated(x).shape == (2, 10)

@@ -3,10 +3,10 @@
 # fmt: off
 from __future__ import annotations
 
-from typing import TypeVar, reveal_type
+from typing import Generic, TypeVar, reveal_type
 
 import shapedl as sd
-from shapedl import Const, Dim, Tensor, Traced, f32, nn
+from shapedl import Const, Dim, Size, Tensor, Traced, f32, nn
 
 B = TypeVar("B", bound=Dim)
 
@@ -30,3 +30,15 @@ def summed(losses: list[Tensor[tuple[()], f32, Traced]]) -> None:
     for loss in losses:
         total = total + loss
     reveal_type(total)  # R: Tensor[tuple[()], f32, NoTape] | Tensor[tuple[()], f32, Traced]
+
+
+C = TypeVar("C", bound=Dim)
+
+
+class Block(nn.Module, Generic[C]):
+    def __init__(self, c: Size[C]) -> None:
+        super().__init__()
+        self.lin = nn.Linear(c, c)
+
+
+reveal_type([Block(8), Block(16)])  # R: list[Block[int]]

@@ -293,8 +293,16 @@ def module_call_signature(ctx: MethodSigContext) -> FunctionLike:
         return default
     if not isinstance(ctx.api, TypeChecker):
         return default
+    # NOTE: `int` for a size is `Dyn`, as written in a shape: the join of a list of modules of
+    # different sizes (`[Block(8, 16), Block(16, 8)]`) is `Block[int, int]`
+    t = t.copy_modified(args=[any_type() if _plain_int(a) else a for a in t.args])
     member = get_proper_type(member_type(ctx.api, t, "forward", ctx.context))
     return member if isinstance(member, FunctionLike) else default
+
+
+def _plain_int(typ: Type) -> bool:
+    t = get_proper_type(typ)
+    return isinstance(t, Instance) and t.type.fullname == "builtins.int" and not t.last_known_value
 
 
 def member_type(chk: TypeChecker, receiver: Type, name: str, context: Context) -> Type:

@@ -28,11 +28,13 @@ from shapedl_mypy.convert import tensor_parts
 from shapedl_mypy.hooks.generic import FRESH
 
 __all__ = [
+    "check_with",
     "forgive_unions",
     "per_member",
     "skip_stale",
     "stale_receiver",
     "stands_for",
+    "union_callee",
     "union_math",
 ]
 
@@ -150,14 +152,14 @@ def per_member(hook: Callable[[C], Type]) -> Callable[[C], Type]:
             for (i, j, _), member in zip(spots, choice, strict=True):
                 types[i][j] = member
             calls.append(ctx._replace(arg_types=types))
-        if _union_callee(ctx):
+        if union_callee(ctx):
             return _fitting(ctx, hook, calls)
         return make_simplified_union([hook(call) for call in calls]) if spots else hook(ctx)
 
     return run
 
 
-def _union_callee(ctx: FunctionContext | MethodContext) -> bool:
+def union_callee(ctx: FunctionContext | MethodContext) -> bool:
     """Whether the callee is itself a union member: `layer(h)` in `for layer in (fc1, fc2)`."""
     lookup = getattr(ctx.api, "lookup_type_or_none", None)
     callee = ctx.context.callee if isinstance(ctx.context, CallExpr) else None
@@ -257,7 +259,7 @@ def union_math(
         for member in union.items:
             types = [list(actual) for actual in ctx.arg_types]
             types[i] = [member]
-            found = _check_with(ctx, target, types)
+            found = check_with(ctx, target, types)
             if found is None:
                 return out
             results.append(found)
@@ -267,7 +269,7 @@ def union_math(
     return run
 
 
-def _check_with(
+def check_with(
     ctx: FunctionContext | MethodContext, callee: Type, types: list[list[Type]]
 ) -> Type | None:
     """The call's type with these argument types, or None where mypy finds an error."""
