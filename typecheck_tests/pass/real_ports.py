@@ -3,15 +3,16 @@
 # fmt: off
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import shapedl as sd
-from shapedl import Const, Dim, DType, Dyn, Tape, Tensor, f32, nn
+from shapedl import Const, Dim, DType, Dyn, Size, Tape, Tensor, f32, nn
 
 B = TypeVar("B", bound=Dim)
 TT = TypeVar("TT", bound=Tape)
 S = TypeVar("S", bound=tuple[Any, ...])
 DT = TypeVar("DT", bound=DType)
+D = TypeVar("D", bound=Dim)
 
 
 # ---- 1. a Sequential of a list's layers, read by index under warn_return_any ---------------------
@@ -63,7 +64,18 @@ def zeros_like(x: Tensor[S, DT, TT]) -> Tensor[S, DT]:
     return sd.zeros(x.shape, dtype=x.dtype)
 
 
+# ---- 4. a module generic in a size that a method takes bare --------------------------------------
+class Table(nn.Module, Generic[D]):
+    def __init__(self, d: Size[D]) -> None:
+        super().__init__()
+        self.d = d
+
+    def padded(self, d: D) -> int:
+        return d + 1
+
+
 deep = Deep(8, 2)
+assert Table(3).padded(3) == 4
 assert zeros_like(sd.ones((2, 3), dtype=sd.f64)).dtype is sd.f64
 assert UNet()(sd.randn((2, 1, 16, 16))).shape == (2, 1, 16, 16)
 assert [f.shape[2] for f in pyramid(sd.randn((1, 3, 32, 32)), nn.MaxPool2d(2))] == [16, 8, 4]
