@@ -127,10 +127,11 @@ class _Filter:
             return False
         got, expected, lvalue = found
         fixed = drop_stale(got)
-        if fixed != got and is_subtype(fixed, expected, options=checker.options):
+        stale = fixed != got and is_subtype(fixed, expected, options=checker.options)
+        if stale or (isinstance(lvalue, MemberExpr) and _grown(checker, lvalue, got)):
             self.dropped = (file, info.line, info.column)
             return True
-        return isinstance(lvalue, MemberExpr) and _grown(checker, lvalue, got)
+        return False
 
 
 def _declared(checker: TypeChecker, info: ErrorInfo) -> tuple[Type, Type, Lvalue | None] | None:
