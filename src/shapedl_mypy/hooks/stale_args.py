@@ -45,10 +45,12 @@ def forgive_stale(hook: Callable[[C], Type] | None) -> Callable[[C], Type]:
             for j, (expr, t) in enumerate(zip(exprs, types, strict=True))
             if tensor_parts(t) is not None or isinstance(get_proper_type(t), UnionType)
         ]
-        callee = _callee(ctx) if spots else None
+        unions = any(isinstance(get_proper_type(t), UnionType) for _, _, _, t in spots)
+        members = isinstance(ctx, MethodContext) and bool(spots) and union_callee(ctx)
+        callee = _callee(ctx) if unions or members else None
         if callee is None or len(callee.arg_types) != len(ctx.arg_types):
             return out
-        if isinstance(ctx, MethodContext) and union_callee(ctx):
+        if isinstance(ctx, MethodContext) and members:
             return _some_member(ctx, callee, spots) or out
         for i, _, expr, t in spots:
             if isinstance(get_proper_type(t), UnionType) and not callee.variables:
