@@ -6,6 +6,10 @@ stale members (the loop never ran) fits; a call to a user's function that takes 
 had the same false `[arg-type]` error. mypy reports it before the call's hook runs, so the
 hook takes it back, argument by argument, where the argument without its stale members fits
 its formal. A generic formal is left to mypy and to `unions.union_math`.
+
+A user's module of a tuple of blocks of different sizes (`for blk in (Block(8, 16), Block(16,
+4)): h = blk(h)`) is called as a union callee with a union argument: each block is an error
+only where it takes no member of the argument in any pass over the loop (`_some_member`).
 """
 
 from __future__ import annotations
