@@ -5,12 +5,12 @@ ops' methods; this base needs neither."""
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any, Generic, overload
+from typing import TYPE_CHECKING, Any, Generic, cast, overload
 
 from shapedl.backend import Array
 from shapedl.errors import ShapeError, show_shape
 from shapedl.tape import Node, TapeRef
-from shapedl.types import DT, DTYPES, DType, S, bf16, bool_, f16, f32, f64, i32, i64
+from shapedl.types import DT, DTYPES, S, bf16, bool_, f16, f32, f64, i32, i64
 from shapedl.types import T as TapeT
 
 if TYPE_CHECKING:
@@ -53,8 +53,10 @@ class TensorBase(Generic[S, DT, TapeT]):
         return int(self.data.size)
 
     @property
-    def dtype(self) -> type[DType]:
-        return DTYPES[str(self.data.dtype)]
+    def dtype(self) -> type[DT]:
+        # NOTE: the tensor's own dtype class, so `sd.zeros(x.shape, dtype=x.dtype)` in a function
+        # generic in `DT` is a `Tensor[..., DT]`, not an error against `type[DType]`
+        return cast("type[DT]", DTYPES[str(self.data.dtype)])
 
     @property
     def xp(self) -> Any:

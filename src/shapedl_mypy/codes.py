@@ -10,7 +10,18 @@ from mypy.errorcodes import ErrorCode
 from mypy.nodes import Context
 from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 
-__all__ = ["CANNOT_INFER", "CANNOT_INFER_ANY", "SHAPE", "TAPE", "report", "said", "take_back"]
+__all__ = [
+    "CANNOT_INFER",
+    "CANNOT_INFER_ANY",
+    "SHAPE",
+    "TAPE",
+    "report",
+    "said",
+    "errors_at",
+    "take_back",
+    "take_back_at",
+    "take_back_these",
+]
 
 SHAPE = ErrorCode("shape", "Tensor shapes that cannot agree (shapedl)", "shapedl")
 TAPE = ErrorCode("tape", "backward() on an untraced or non-scalar tensor (shapedl)", "shapedl")
@@ -74,6 +85,29 @@ def take_back(
     (`whole`: on any line of the call, where an argument's error is reported)."""
     for infos in _error_lists(ctx):
         infos[:] = [i for i in infos if not (_within(i, ctx, whole) and unwanted(i.message))]
+
+
+def take_back_at(ctx: FunctionContext | MethodContext, code: ErrorCode, at: Context) -> None:
+    """Take back mypy's `code` errors reported at `at` (an argument of this call)."""
+    take_back_these(ctx, errors_at(ctx, code, at))
+
+
+def errors_at(ctx: FunctionContext | MethodContext, code: ErrorCode, at: Context) -> list[Any]:
+    """mypy's `code` errors reported at `at` (an argument of this call), held ones too."""
+    place = (at.line, at.column)
+    return [
+        i
+        for infos in _error_lists(ctx)
+        for i in infos
+        if i.code == code and (i.line, i.column) == place
+    ]
+
+
+def take_back_these(ctx: FunctionContext | MethodContext, these: list[Any]) -> None:
+    """Take back these errors (found by `errors_at`)."""
+    ids = {id(i) for i in these}
+    for infos in _error_lists(ctx):
+        infos[:] = [i for i in infos if id(i) not in ids]
 
 
 def said(

@@ -7,12 +7,9 @@ bug here (or in a shape rule) makes a type less precise, never a crash.
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 from mypy.checker import TypeChecker
@@ -29,23 +26,29 @@ from mypy.plugin import (
     Plugin,
     ReportConfigContext,
 )
-from mypy.types import AnyType, CallableType, FunctionLike, Type, TypeOfAny
+from mypy.types import AnyType, FunctionLike, Type, TypeOfAny
 
+from shapedl_mypy.cache import source_hash, source_roots
 from shapedl_mypy.call import REFLECTED, from_function, from_method, params_of
 from shapedl_mypy.convert import ARITHMETIC, TENSOR, TYPES
+from shapedl_mypy.declared import NOTHING, Declared, declared
 from shapedl_mypy.hooks import (
     canonical,
     creation,
     generic,
     layers,
+    lists,
     movement,
     nn,
     size_args,
     sizes,
     solve,
     spellings,
+    stale,
+    stale_args,
     tape,
     unions,
+    variance,
 )
 from shapedl_mypy.rules import apply_rule, list_signature, widen_operand
 
@@ -60,6 +63,7 @@ def _safe(hook: Callable[[C], Type]) -> Callable[[C], Type]:
     @functools.wraps(hook)
     def run(ctx: C) -> Type:
         try:
+            stale.watch(ctx.api)  # NOTE: mypy has no hook at a return: see hooks/stale.py
             return hook(ctx)
         except Exception:  # noqa: BLE001 - never crash mypy; mypy's type is still right
             if isinstance(ctx, AttributeContext):
@@ -89,6 +93,7 @@ CallC = TypeVar("CallC", FunctionContext, MethodContext)
 def _safe_sig(hook: Callable[[SigC], FunctionLike]) -> Callable[[SigC], FunctionLike]:
     def run(ctx: SigC) -> FunctionLike:
         try:
+            stale.watch(ctx.api)
             return hook(ctx)
         except Exception:  # noqa: BLE001
             return ctx.default_signature
@@ -145,27 +150,11 @@ def build_tables(
     methods[f"{TENSOR}.backward"] = _safe(tape.backward_hook)
     methods["shapedl.nn.module.Sequential.__getitem__"] = _safe(nn.sequential_item)
     methods["builtins.float.__rpow__"] = _safe(sizes.root_hook)
+    methods["builtins.list.append"] = methods["builtins.list.insert"] = _safe(lists.append_hook)
     for name, op in sizes.INT_OPS.items():
         methods[f"builtins.int.{name}"] = _safe(sizes.int_op_hook(op))
         methods[f"{TYPES}.Size.{name}"] = methods[f"builtins.int.{name}"]
     return functions, methods
-
-
-def source_roots() -> list[Path]:
-    """The plugin's package and shapedl's (the shape rules, dims and messages live there)."""
-    import shapedl
-
-    return [Path(__file__).parent, Path(shapedl.__file__).parent]
-
-
-def source_hash(roots: list[Path]) -> str:
-    """A digest of every `.py` under `roots`: mypy's cache key for this plugin."""
-    digest = hashlib.sha256()
-    for root in roots:
-        for path in sorted(root.rglob("*.py")):
-            digest.update(str(path.relative_to(root.parent)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 _MODULE_CALL = _safe_sig(nn.module_call_signature)
@@ -173,6 +162,7 @@ _MODULE_CALL = _safe_sig(nn.module_call_signature)
 
 def _inherited_init(ctx: ClassDefContext) -> None:
     try:
+        variance.covariant_sizes(ctx)
         nn.inherited_init(ctx)
     except Exception:  # noqa: BLE001 - mypy's own dataclass constructor stays
         return
@@ -186,22 +176,6 @@ REDEFINITION_OFF = (
     " configuration (as the README shows): without them a name rebound to a tensor of another"
     " shape (x = x.sum(axis=0)) keeps its first shape, and later lines are checked against it"
 )
-
-
-@dataclass(frozen=True)
-class Declared:
-    """What a callable's (or attribute's) declaration asks of the plugin, found once per name."""
-
-    arithmetic: bool = False  # `Mul[...]` & co: results brought to canonical form
-    sizes: bool = False  # `Size[X]` parameters: bound from ints
-    any_tensor: bool = False  # `Tensor[Any, ...]` parameters: unpinned
-    own: CallableType | None = None  # a user's generic signature: conflicts explained
-    generic: bool = False  # tensor parameters shaped by its own type variables: union math
-    tapes: bool = False  # tensor parameters sharing its own tape variable: traced if one is
-    init: CallableType | None = None  # a class's constructor taking a `Size`: ints forgiven
-
-
-NOTHING = Declared()
 
 
 class ShapedlPlugin(Plugin):
@@ -286,6 +260,8 @@ class ShapedlPlugin(Plugin):
         if declared.generic:
             # NOTE: after the canonical form, which would otherwise run on every such call
             found = unions.union_math(functools.partial(self._callee, fullname), found)
+        if declared.tensors and not fullname.startswith("shapedl."):
+            found = stale_args.forgive_stale(found)
         return None if found is None else _safe(found)
 
     def _callee(self, fullname: str, ctx: FunctionContext | MethodContext) -> Type | None:
@@ -319,17 +295,7 @@ class ShapedlPlugin(Plugin):
         found = self._declared.get(fullname)
         if found is None:
             try:
-                node = self._node(fullname)
-                types = canonical.declared(node)
-                found = Declared(
-                    arithmetic=any(canonical.has_arithmetic(t) for t in types),
-                    sizes=any(generic.declares_sizes(t) for t in types),
-                    any_tensor=any(generic.has_any_tensor(t) for t in types),
-                    own=None if fullname.startswith("shapedl.") else generic.own_signature(node),
-                    generic=any(generic.tensor_variables(t) for t in types),
-                    tapes=any(tape.tape_variables(t) for t in types),
-                    init=size_args.constructor(node),
-                )
+                found = declared(fullname, self._node(fullname))
             except Exception:  # noqa: BLE001
                 found = NOTHING
             self._declared[fullname] = found

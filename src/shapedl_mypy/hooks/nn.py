@@ -86,10 +86,29 @@ def _layers(typ: Type) -> list[Type] | None:
     return out
 
 
+def _each_layer(typ: Type) -> Type | None:
+    """The one layer type of a `Sequential(*layers)` of a list (`Sequential[*tuple[L, ...]]`),
+    whatever the index: `model[0].weight` is that layer's, not `Any` (an error under mypy's
+    `warn_return_any` where it is returned). Not for a list of bare `Module`s: PyTorch code
+    reads their layers' attributes, which `Module` does not declare."""
+    t = get_proper_type(typ)
+    args = [get_proper_type(a) for a in t.args] if isinstance(t, Instance) else []
+    if len(args) != 1 or not isinstance(args[0], UnpackType):
+        return None
+    inner = get_proper_type(args[0].type)
+    if not isinstance(inner, Instance) or inner.type.fullname != "builtins.tuple":
+        return None
+    each = get_proper_type(inner.args[0]) if inner.args else None
+    return each if isinstance(each, Instance) and each.type.fullname != MODULE else None
+
+
 def sequential_item(ctx: MethodContext) -> Type:
     """`model[0]` of a `Sequential[Linear[...], ReLU, ...]` is that layer, as typed: so
     `model[0].weight` and `model[-1].out_features` (PyTorch's habits) are checked, not `Any`."""
     layers = _layers(ctx.type)
+    each = _each_layer(ctx.type)
+    if each is not None:
+        return each
     arg = get_proper_type(ctx.arg_types[0][0]) if ctx.arg_types and ctx.arg_types[0] else None
     if isinstance(arg, Instance) and arg.last_known_value is not None:
         arg = arg.last_known_value
@@ -274,8 +293,16 @@ def module_call_signature(ctx: MethodSigContext) -> FunctionLike:
         return default
     if not isinstance(ctx.api, TypeChecker):
         return default
+    # NOTE: `int` for a size is `Dyn`, as written in a shape: the join of a list of modules of
+    # different sizes (`[Block(8, 16), Block(16, 8)]`) is `Block[int, int]`
+    t = t.copy_modified(args=[any_type() if _plain_int(a) else a for a in t.args])
     member = get_proper_type(member_type(ctx.api, t, "forward", ctx.context))
     return member if isinstance(member, FunctionLike) else default
+
+
+def _plain_int(typ: Type) -> bool:
+    t = get_proper_type(typ)
+    return isinstance(t, Instance) and t.type.fullname == "builtins.int" and not t.last_known_value
 
 
 def member_type(chk: TypeChecker, receiver: Type, name: str, context: Context) -> Type:

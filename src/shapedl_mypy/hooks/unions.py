@@ -27,7 +27,16 @@ from shapedl_mypy.codes import CANNOT_INFER, CANNOT_INFER_ANY, said, take_back
 from shapedl_mypy.convert import tensor_parts
 from shapedl_mypy.hooks.generic import FRESH
 
-__all__ = ["forgive_unions", "per_member", "skip_stale", "stale_receiver", "union_math"]
+__all__ = [
+    "check_with",
+    "forgive_unions",
+    "per_member",
+    "skip_stale",
+    "stale_receiver",
+    "stands_for",
+    "union_callee",
+    "union_math",
+]
 
 C = TypeVar("C", FunctionContext, MethodContext)
 # NOTE: beyond this many combinations the call keeps mypy's own (union) type, unchecked
@@ -41,10 +50,10 @@ def _members(typ: Type) -> list[Type] | None:
     items = list(t.relevant_items())
     if len(items) < 2 or not all(tensor_parts(i) is not None for i in items):
         return None
-    return [i for i in items if not any(_stands_for(g, i) for g in items if g is not i)]
+    return [i for i in items if not any(stands_for(g, i) for g in items if g is not i)]
 
 
-def _stands_for(general: Type, special: Type) -> bool:
+def stands_for(general: Type, special: Type) -> bool:
     """`general` generalizes `special` and not the other way round.
 
     NOTE: two members of unknown shape (whose tapes differ) generalize each other: dropping
@@ -92,7 +101,7 @@ def stale_receiver(ctx: MethodContext) -> Type | None:
         if not isinstance(whole, UnionType) or ctx.type not in whole.relevant_items():
             continue
         for g in whole.relevant_items():
-            if g != ctx.type and _stands_for(g, ctx.type):
+            if g != ctx.type and stands_for(g, ctx.type):
                 return g
     return None
 
@@ -135,17 +144,63 @@ def per_member(hook: Callable[[C], Type]) -> Callable[[C], Type]:
             if (found := _members(t)) is not None
         ]
         sizes = [len(found) for _, _, found in spots]
-        if not spots or _product(sizes) > MAX_COMBINATIONS:
+        if _product(sizes) > MAX_COMBINATIONS:
             return hook(ctx)
-        results = []
+        calls = []
         for choice in itertools.product(*(found for _, _, found in spots)):
             types = [list(ts) for ts in ctx.arg_types]
             for (i, j, _), member in zip(spots, choice, strict=True):
                 types[i][j] = member
-            results.append(hook(ctx._replace(arg_types=types)))
-        return make_simplified_union(results)
+            calls.append(ctx._replace(arg_types=types))
+        if union_callee(ctx):
+            return _fitting(ctx, hook, calls)
+        return make_simplified_union([hook(call) for call in calls]) if spots else hook(ctx)
 
     return run
+
+
+def union_callee(ctx: FunctionContext | MethodContext) -> bool:
+    """Whether the callee is itself a union member: `layer(h)` in `for layer in (fc1, fc2)`."""
+    lookup = getattr(ctx.api, "lookup_type_or_none", None)
+    callee = ctx.context.callee if isinstance(ctx.context, CallExpr) else None
+    found = None if callee is None or lookup is None else lookup(callee)
+    return found is not None and isinstance(get_proper_type(found), UnionType)
+
+
+# NOTE: the errors of a union callee's member that has fit no argument member yet, by call
+# and member: mypy checks a loop's body until its types settle, and reports every pass's errors
+_UNFIT: dict[tuple[str, int, int, str], list[Any]] = {}
+
+
+def _fitting(ctx: C, hook: Callable[[C], Type], calls: list[C]) -> Type:
+    """The union of the results of the argument members that fit this callee member.
+
+    NOTE: for `layer(h)` with both rebound in a loop over layers of different widths, which
+    `h` meets which `layer` is lost in the two unions: a pairing that does not fit may never
+    happen. A callee member is an error only where it fits no argument member in any of
+    mypy's passes over the loop (the first pass has only `h`'s type before the loop).
+    """
+    errors = ctx.api.msg.errors
+    infos = errors.error_info_map.setdefault(errors.file, [])
+    site: tuple[str, int, int] = (errors.file, ctx.context.line, ctx.context.column)
+    key = (*site, str(getattr(ctx, "type", "")))
+    # NOTE: held out while the members are tried: `report` says one error per op and line
+    held = {id(i) for k, found in _UNFIT.items() if k[:3] == site for i in found}
+    infos[:] = [i for i in infos if id(i) not in held]
+    results, unfit = [], []
+    for one in calls:
+        before = len(infos)
+        out = hook(one)
+        if len(infos) == before:
+            results.append(out)
+        unfit += infos[before:]
+        del infos[before:]
+    if results:
+        _UNFIT.pop(key, None)
+    elif unfit:
+        _UNFIT[key] = unfit[:1]
+    infos += [i for k, found in _UNFIT.items() if k[:3] == site for i in found]
+    return make_simplified_union(results) if results else ctx.default_return_type
 
 
 def _product(sizes: list[int]) -> int:
@@ -204,7 +259,7 @@ def union_math(
         for member in union.items:
             types = [list(actual) for actual in ctx.arg_types]
             types[i] = [member]
-            found = _check_with(ctx, target, types)
+            found = check_with(ctx, target, types)
             if found is None:
                 return out
             results.append(found)
@@ -214,7 +269,7 @@ def union_math(
     return run
 
 
-def _check_with(
+def check_with(
     ctx: FunctionContext | MethodContext, callee: Type, types: list[list[Type]]
 ) -> Type | None:
     """The call's type with these argument types, or None where mypy finds an error."""

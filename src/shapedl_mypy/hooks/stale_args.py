@@ -1,0 +1,134 @@
+"""Arguments that are names rebound in a loop: their stale members say nothing either.
+
+`hooks/stale.py` takes back a return's or an assignment's error where the union without its
+stale members (the loop never ran) fits; a call to a user's function that takes the name
+(`report(total)` after `total = total + loss` in a loop, `head(h)` after a loop over layers)
+had the same false `[arg-type]` error. mypy reports it before the call's hook runs, so the
+hook takes it back, argument by argument, where the argument without its stale members fits
+its formal. A generic formal is left to mypy and to `unions.union_math`.
+
+A user's module of a tuple of blocks of different sizes (`for blk in (Block(8, 16), Block(16,
+4)): h = blk(h)`) is called as a union callee with a union argument: each block is an error
+only where it takes no member of the argument in any pass over the loop (`_some_member`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from mypy import errorcodes
+from mypy.checker import TypeChecker
+from mypy.nodes import CallExpr, Expression
+from mypy.plugin import FunctionContext, MethodContext
+from mypy.subtypes import is_subtype
+from mypy.typeops import make_simplified_union
+from mypy.types import CallableType, Instance, TupleType, Type, UnionType, get_proper_type
+
+from shapedl_mypy.codes import errors_at, take_back_at, take_back_these
+from shapedl_mypy.convert import tensor_parts
+from shapedl_mypy.hooks.nn import member_type
+from shapedl_mypy.hooks.stale import drop_stale
+from shapedl_mypy.hooks.unions import check_with, union_callee
+
+__all__ = ["forgive_stale", "takes_tensors"]
+
+C = TypeVar("C", FunctionContext, MethodContext)
+Spot = tuple[int, int, Expression, Type]  # formal, actual, the argument and its type
+
+
+def forgive_stale(hook: Callable[[C], Type] | None) -> Callable[[C], Type]:
+    """`hook` (or mypy's own type), with the `[arg-type]` errors of stale members taken back,
+    and those of a union callee's member that fits some member of a union argument."""
+
+    def run(ctx: C) -> Type:
+        out = ctx.default_return_type if hook is None else hook(ctx)
+        spots = [
+            (i, j, expr, t)
+            for i, (exprs, types) in enumerate(zip(ctx.args, ctx.arg_types, strict=True))
+            for j, (expr, t) in enumerate(zip(exprs, types, strict=True))
+            if tensor_parts(t) is not None or isinstance(get_proper_type(t), UnionType)
+        ]
+        unions = any(isinstance(get_proper_type(t), UnionType) for _, _, _, t in spots)
+        members = isinstance(ctx, MethodContext) and bool(spots) and union_callee(ctx)
+        callee = _callee(ctx) if unions or members else None
+        if callee is None or len(callee.arg_types) != len(ctx.arg_types):
+            return out
+        if isinstance(ctx, MethodContext) and members:
+            return _some_member(ctx, callee, spots) or out
+        for i, _, expr, t in spots:
+            if isinstance(get_proper_type(t), UnionType) and not callee.variables:
+                if _fits(ctx, drop_stale(t), callee.arg_types[i]):
+                    take_back_at(ctx, errorcodes.ARG_TYPE, expr)
+        return out
+
+    return run
+
+
+# NOTE: a union callee's members' [arg-type] errors, by call and member: mypy checks a loop's
+# body until its types settle and reports every pass's errors, each member's just before its hook
+_OWNED: dict[tuple[str, int, int], dict[str, list[Any]]] = {}
+
+
+def _some_member(ctx: MethodContext, callee: CallableType, spots: list[Spot]) -> Type | None:
+    """For `blk(h)` in `for blk in (Block(8, 16), Block(16, 4))`: the result of this block
+    on the members of `h` it takes, its `[arg-type]` errors (of every pass over the loop: the
+    first had only `h`'s type before it) taken back; or None where it takes none.
+
+    NOTE: which `h` meets which block is lost in the two unions (`unions._fitting` says the
+    same for the library's layers).
+    """
+    site = (ctx.api.msg.errors.file, ctx.context.line, ctx.context.column)
+    owned = _OWNED.setdefault(site, {})
+    mine = owned.setdefault(str(ctx.type), [])
+    known = {id(e) for found in owned.values() for e in found}
+    for _, _, expr, _ in spots:
+        mine += [e for e in errors_at(ctx, errorcodes.ARG_TYPE, expr) if id(e) not in known]
+    results = []
+    for i, j, _, t in spots:
+        p = get_proper_type(t)
+        for member in p.items if isinstance(p, UnionType) else [p]:
+            types = [list(actual) for actual in ctx.arg_types]
+            types[i][j] = member
+            found = check_with(ctx, callee, types)
+            results += [] if found is None else [found]
+    if not results:
+        take_back_these(ctx, mine[1:])  # NOTE: one bug, one error, whatever the passes
+        del mine[1:]
+        return None
+    take_back_these(ctx, mine)
+    mine.clear()
+    return make_simplified_union(results)
+
+
+def takes_tensors(declared: Type) -> bool:
+    """Whether a callable's parameters take tensors (in unions, tuples or lists too)."""
+    t = get_proper_type(declared)
+    return isinstance(t, CallableType) and any(_holds_tensor(a) for a in t.arg_types)
+
+
+def _holds_tensor(typ: Type) -> bool:
+    t = get_proper_type(typ)
+    if tensor_parts(t) is not None:
+        return True
+    if isinstance(t, UnionType | TupleType):
+        return any(_holds_tensor(i) for i in t.items)
+    return isinstance(t, Instance) and any(_holds_tensor(a) for a in t.args)
+
+
+def _callee(ctx: FunctionContext | MethodContext) -> CallableType | None:
+    """The called function's type (a module's forward, as `_MODULE_CALL` calls it)."""
+    if not isinstance(ctx.api, TypeChecker) or not isinstance(ctx.context, CallExpr):
+        return None
+    callee = get_proper_type(ctx.api.lookup_type_or_none(ctx.context.callee))
+    if isinstance(callee, UnionType) and isinstance(ctx, MethodContext):
+        callee = get_proper_type(ctx.type)  # NOTE: this member of a union callee
+    if isinstance(callee, Instance):
+        name = "forward" if callee.type.get("forward") is not None else "__call__"
+        callee = get_proper_type(member_type(ctx.api, callee, name, ctx.context))
+    return callee if isinstance(callee, CallableType) else None
+
+
+def _fits(ctx: FunctionContext | MethodContext, actual: Type, formal: Type) -> bool:
+    assert isinstance(ctx.api, TypeChecker)
+    return is_subtype(actual, formal, options=ctx.api.options)

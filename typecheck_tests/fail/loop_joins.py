@@ -1,0 +1,88 @@
+"""Loops over layers of different widths: a width that is wrong on every pass is still an error."""
+
+# fmt: off
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+import shapedl as sd
+from shapedl import Const, Dim, Dyn, Size, Tensor, Traced, nn
+
+B = TypeVar("B", bound=Dim)
+square = nn.Linear(784, 784)
+
+
+# ---- a member that is not stale (a width the loop gives) keeps the return's error -------------
+def five(x: Tensor[tuple[B, Const[784]]], n: int) -> Tensor[tuple[B, Const[10]]]:
+    h = x
+    for _ in range(n):
+        h = nn.Linear(784, 5)(h)  # E: [shape] Linear: shapes (B, 5) and (5, 784)
+    return h  # E: [return-value]
+
+
+def never_widened(x: Tensor[tuple[B, Const[784]]], n: int) -> Tensor[tuple[B, Const[10]]]:
+    h = x
+    for _ in range(n):
+        h = square(h)
+    return h  # E: [return-value]
+
+
+def annotated(x: Tensor[tuple[B, Const[784]]], deep: bool) -> None:
+    h = x
+    if deep:
+        h = nn.Linear(784, 4)(h)
+    y: Tensor[tuple[B, Const[4]]] = h  # E: [assignment]
+
+
+# ---- a layer of a tuple that fits no width of the loop ----------------------------------------
+def tower(x: Tensor[tuple[B, Const[784]]]) -> Tensor[tuple[B, Dyn]]:
+    h = x
+    for layer in (nn.Linear(784, 256), nn.Linear(128, 10)):
+        h = layer(h)  # E: [shape] in_features 128
+    return h
+
+
+def same_input(x: Tensor[tuple[B, Const[784]]]) -> None:
+    for layer in (nn.Linear(784, 256), nn.Linear(256, 10)):
+        layer(x)  # E: [shape] in_features 256
+
+
+# ---- arguments: a member that is not stale keeps the error ------------------------------------
+def head(h: Tensor[tuple[Const[2], Const[10]]]) -> None: ...
+
+
+def report(loss: Tensor[tuple[()], sd.f32, Traced]) -> None: ...
+
+
+def passed(deep: bool) -> None:
+    h = sd.randn((2, 784))
+    if deep:
+        h = nn.Linear(784, 4)(h)
+    head(h)  # E: [arg-type]
+    total = sd.zeros(())
+    for _ in range(3):
+        total = total + 1.0
+    report(total)  # E: [arg-type]
+
+
+# ---- a user's block of a tuple that fits no width of the loop -----------------------------------
+C = TypeVar("C", bound=Dim)
+O = TypeVar("O", bound=Dim)
+
+
+class Block(nn.Module, Generic[C, O]):
+    def __init__(self, c: Size[C], o: Size[O]) -> None:
+        super().__init__()
+        self.lin = nn.Linear(c, o)
+
+    def forward(self, x: Tensor[tuple[B, C]]) -> Tensor[tuple[B, O]]:
+        return self.lin(x)
+
+
+def blocks(x: Tensor[tuple[B, Const[8]]]) -> None:
+    h = x
+    for blk in (Block(8, 16), Block(128, 4)):
+        h = blk(h)  # E: [arg-type] expected "Tensor[tuple[B, Literal[128]], f32, NoTape]"
+
+
+sd.randn((2, 784))

@@ -1,0 +1,44 @@
+"""The types of names rebound in loops over layers of different widths."""
+
+# fmt: off
+from __future__ import annotations
+
+from typing import Generic, TypeVar, reveal_type
+
+import shapedl as sd
+from shapedl import Const, Dim, Size, Tensor, Traced, f32, nn
+
+B = TypeVar("B", bound=Dim)
+
+
+def tower(x: Tensor[tuple[B, Const[784]]]) -> None:
+    h = x
+    for layer in (nn.Linear(784, 128), nn.Linear(128, 10)):
+        h = layer(h)
+    reveal_type(h)  # R: Tensor[tuple[B, Literal[784]], f32, NoTape] | Tensor[tuple[B, Literal[128]], f32, NoTape] | Tensor[tuple[B, Literal[10]], f32, NoTape]
+
+
+def listed(x: Tensor[tuple[B, Const[784]]]) -> None:
+    h = x
+    for layer in [nn.Linear(784, 128), nn.Linear(128, 10)]:
+        h = layer(h)
+    reveal_type(h)  # R: Tensor[tuple[B, Literal[784]], f32, NoTape] | Tensor[tuple[B, Any], f32, NoTape]
+
+
+def summed(losses: list[Tensor[tuple[()], f32, Traced]]) -> None:
+    total = sd.zeros(())
+    for loss in losses:
+        total = total + loss
+    reveal_type(total)  # R: Tensor[tuple[()], f32, NoTape] | Tensor[tuple[()], f32, Traced]
+
+
+C = TypeVar("C", bound=Dim)
+
+
+class Block(nn.Module, Generic[C]):
+    def __init__(self, c: Size[C]) -> None:
+        super().__init__()
+        self.lin = nn.Linear(c, c)
+
+
+reveal_type([Block(8), Block(16)])  # R: list[Block[int]]
