@@ -74,7 +74,20 @@ class Table(nn.Module, Generic[D]):
         return d + 1
 
 
+# ---- 5. a field named `state` (an RNN's hidden state): Module has no `state()` of its own ------
+class Carry(nn.Module):
+    def __init__(self) -> None:
+        self.cell = nn.Linear(4, 4)
+        self.state: Tensor[tuple[Const[1], Const[4]], f32] = sd.zeros((1, 4))
+
+    def forward(self, x: Tensor[tuple[Const[1], Const[4]], f32]) -> Tensor[tuple[Const[1], Const[4]], f32]:
+        self.state = (self.cell(x) + self.state).tanh()
+        return self.state
+
+
 deep = Deep(8, 2)
+assert list(Carry().state_dict()) == ["cell.weight", "cell.bias", "state"]
+assert Carry()(sd.ones((1, 4))).shape == (1, 4)
 assert Table(3).padded(3) == 4
 assert zeros_like(sd.ones((2, 3), dtype=sd.f64)).dtype is sd.f64
 assert UNet()(sd.randn((2, 1, 16, 16))).shape == (2, 1, 16, 16)

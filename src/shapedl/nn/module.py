@@ -130,10 +130,6 @@ class Module:
         """Parameters and buffers by dotted name: everything `save` writes."""
         return {name: t for name, t, _ in self._entries()}
 
-    def state(self) -> dict[str, AnyTensor]:
-        """The same as `state_dict()`."""
-        return self.state_dict()
-
     def load_state_dict(self, state: Mapping[str, Any], *, what: str = "") -> Self:
         """Copy `state` (name to tensor or array) into this module's tensors, in place.
 
