@@ -63,7 +63,8 @@ def broadcast_rule(op: str, a: Shape, b: Shape) -> Shape:
 def _unary(
     x: Tensor[Any, Any, Any], out: Array, grad: Callable[[Array], Array]
 ) -> Tensor[Any, Any, Any]:
-    return record(out, (x,), lambda g: (grad(g),))
+    # NOTE: quietly: at the infinities a slope can be inf * 0 = nan, as in PyTorch
+    return record(out, (x,), lambda g: (_edge(x, lambda: grad(g)),))
 
 
 def _edge(x: Tensor[Any, Any, Any], fn: Callable[[], Array]) -> Array:
@@ -81,8 +82,14 @@ def neg(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
 
 @register("abs", same_shape, methods=("abs", "__abs__"))
 def abs(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-    """`|x|`; the gradient at 0 is 0, as in PyTorch."""
-    return _unary(x, x.xp.abs(x.data), lambda g: g * x.xp.sign(x.data))
+    """`|x|`; the gradient at 0 is 0, as in PyTorch, and so is the gradient at nan."""
+    return _unary(x, x.xp.abs(x.data), lambda g: g * sgn(x.data))
+
+
+def sgn(a: Array) -> Array:
+    """PyTorch's `sign`: -1, 0 or 1 in `a`'s dtype, and 0 (not NumPy's nan) at nan, so a
+    gradient made of it is 0 there as PyTorch's."""
+    return (a > 0).astype(a.dtype) - (a < 0).astype(a.dtype)
 
 
 @register("exp", same_shape, methods=("exp",))
@@ -119,14 +126,16 @@ def square(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
 
 @register("sin", same_shape, methods=("sin",))
 def sin(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-    """Sine."""
-    return _unary(x, x.xp.sin(x.data), lambda g: g * x.xp.cos(x.data))
+    """Sine; nan at the infinities, quietly, as in PyTorch."""
+    out = _edge(x, lambda: x.xp.sin(x.data))
+    return _unary(x, out, lambda g: g * _edge(x, lambda: x.xp.cos(x.data)))
 
 
 @register("cos", same_shape, methods=("cos",))
 def cos(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-    """Cosine."""
-    return _unary(x, x.xp.cos(x.data), lambda g: -g * x.xp.sin(x.data))
+    """Cosine; nan at the infinities, quietly, as in PyTorch."""
+    out = _edge(x, lambda: x.xp.cos(x.data))
+    return _unary(x, out, lambda g: -g * _edge(x, lambda: x.xp.sin(x.data)))
 
 
 @register("tanh", same_shape, methods=("tanh",))
@@ -163,9 +172,13 @@ def sigmoid(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
 
 @register("relu", same_shape, methods=("relu",))
 def relu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-    """`max(x, 0)`; the gradient at 0 is 0, as in PyTorch."""
-    mask = x.data > 0
-    return _unary(x, x.data * mask, lambda g: g * mask)
+    """`max(x, 0)`; the gradient at 0 is 0, as in PyTorch.
+
+    As PyTorch's: `relu(-inf)` is 0 and `relu(nan)` is nan, with gradient 1 (only `x <= 0`
+    gets 0; a product with the mask would make `-inf * 0 = nan`).
+    """
+    mask = ~(x.data <= 0)
+    return _unary(x, x.xp.where(mask, x.data, 0).astype(x.data.dtype), lambda g: g * mask)
 
 
 @register("leaky_relu", same_shape, statics=("slope",), methods=("leaky_relu",))
@@ -179,7 +192,7 @@ def leaky_relu(x: Tensor[S, DT, TT], slope: float = 0.01) -> Tensor[S, DT, TT]:
 def silu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """`x * sigmoid(x)` (swish)."""
     s = sigmoid_array(x, x.data)
-    return _unary(x, x.data * s, lambda g: g * s * (1 + x.data * (1 - s)))
+    return _unary(x, _edge(x, lambda: x.data * s), lambda g: g * s * (1 + x.data * (1 - s)))
 
 
 @register("softplus", same_shape, methods=("softplus",))
