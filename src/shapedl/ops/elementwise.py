@@ -43,6 +43,7 @@ __all__ = [
     "square",
     "sub",
     "tanh",
+    "xlogy",
 ]
 
 DT2 = TypeVar("DT2", bound=DType)
@@ -416,6 +417,37 @@ def minimum(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         lambda g, x, y, o: _share(g, x > y, x == y),
         lambda g, x, y, o: _share(g, y > x, x == y),
     )
+
+
+@register("xlogy", broadcast_rule, **_BINARY)  # type: ignore[arg-type]
+def xlogy(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
+    """`a * log(b)`, and 0 where `a` is 0 (unless `b` is nan), as PyTorch's `xlogy`.
+
+    The gradients are PyTorch's: `log(b)` for `a` (0 where `a` is 0 and `b <= 0`) and `a / b`
+    for `b`, nan at `a = b = 0`: `xlogy(p, p)`, the entropy term, has no derivative at `p = 0`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.xlogy(sd.tensor([0.0, 2.0]), sd.tensor([0.0, 1.0])).tolist()
+        [0.0, 0.0]
+    """
+    xp = _xp(a, b)
+    quiet = (a if isinstance(a, Tensor) else b).device.backend.quiet  # type: ignore[union-attr]
+
+    # NOTE: quiet: log(0) is the common case here (a zero probability), not an accident
+    def fn(x: Any, y: Any) -> Array:
+        with quiet():
+            return xp.where((x == 0) & ~xp.isnan(y), 0, x * xp.log(y))
+
+    def da(g: Array, x: Any, y: Any, o: Array) -> Array:
+        with quiet():
+            return xp.where((x == 0) & (y <= 0), 0, g * xp.log(y))
+
+    def db(g: Array, x: Any, y: Any, o: Array) -> Array:
+        with quiet():
+            return g * (x / xp.asarray(y, dtype=o.dtype))
+
+    return _binary("xlogy", a, b, fn, da, db)
 
 
 def _share(g: Array, lose: Array, tie: Array) -> Array:
