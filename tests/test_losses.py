@@ -430,3 +430,21 @@ def test_rules_are_registered_and_symbolic() -> None:
         assert REGISTRY[name].function == f"shapedl.losses.{name}"
     assert REGISTRY["kl_div_with_logits_loss"].rule("kl", (B, C), (B, C), "none") == (B,)
     assert REGISTRY["nll_loss"].rule("nll", (C,), ()) == ()
+
+
+# NOTE: found by the differential fuzzer (tests/ops/test_fuzz.py); failed before the fix:
+# the unused quadratic branch's gradient was 0 * inf = nan at an infinite difference
+@pytest.mark.parametrize("name", ["huber_loss", "smooth_l1_loss"])
+def test_huber_and_smooth_l1_at_infinite_and_nan_differences(name) -> None:
+    x = np.array([0.0, 0.0, 1.0, 0.0, 0.2], dtype="float32")
+    t = np.array([np.inf, -np.inf, np.nan, 0.0, 0.0], dtype="float32")
+    option = {"huber_loss": "delta", "smooth_l1_loss": "beta"}[name]
+    theirs = {"huber_loss": F.huber_loss, "smooth_l1_loss": F.smooth_l1_loss}[name]
+    for r in REDUCTIONS:
+        run(
+            (
+                [x, t],
+                lambda a, b, r=r: getattr(losses, name)(a, b, **{option: 0.5}, reduction=r),
+                lambda a, b, r=r: theirs(a, b, reduction=r, **{option: 0.5}),
+            )
+        )

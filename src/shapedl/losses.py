@@ -192,9 +192,13 @@ def _piecewise(
     size = d.abs()
     if width == 0:
         return _reduce(op, size, reduction)
-    quadratic = d.square() * (0.5 * quad)
+    # NOTE: nan is inside, as PyTorch's (its gradient is then nan); d is squared only where it
+    # is taken: an infinite d would give the unused branch a gradient of 0 * inf = nan
+    # (PyTorch's is +-lin there)
+    inside = ~(size >= width)
+    quadratic = _where(inside, d, 0.0).square() * (0.5 * quad)
     linear = (size - 0.5 * width) * lin
-    return _reduce(op, _where(size < width, quadratic, linear), reduction)
+    return _reduce(op, _where(inside, quadratic, linear), reduction)
 
 
 @register("huber_loss", pointwise_loss_rule, tensors=_TWO, statics=_REDUCTION)
