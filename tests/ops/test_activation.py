@@ -97,8 +97,8 @@ def test_prelu_rule_over_symbols_and_dyn():
 
 NAN, INF = float("nan"), float("inf")
 # NOTE: found by the differential fuzzer (tests/ops/test_fuzz.py); each failed before its fix.
-# elu's and selu's gradient at nan is PyTorch's for a small tensor (its scalar loop: see
-# NAN_SLOPE_UNSPECIFIED there)
+# elu's, selu's and hardtanh's gradient at nan is PyTorch's for a small tensor (its scalar
+# loop: see NAN_SLOPE_UNSPECIFIED there)
 EDGES = [
     ("elu", sd.ops.elu, F.elu, [NAN, -INF, INF, 0.0, -1.0]),
     ("selu", sd.ops.selu, F.selu, [NAN, -INF, INF, 0.0, -1.0]),
@@ -113,3 +113,9 @@ EDGES = [
 @pytest.mark.parametrize("name,op,top,values", EDGES, ids=[c[0] for c in EDGES])
 def test_edge_values_match_torch(name, op, top, values, dtype):
     run(([np.array(values, dtype=dtype)], op, top))
+
+
+def test_prelu_of_no_channels_is_empty():
+    # NOTE: found by the differential fuzzer: the per-channel view of 0 slopes was refused
+    x, w = np.zeros((0, 0), "float32"), np.zeros((0,), "float32")
+    run(([x, w], sd.ops.prelu, F.prelu))

@@ -219,8 +219,9 @@ def prelu(x: Tensor[S, DT, Any], weight: Tensor[Any, DT, Any]) -> Tensor[S, DT, 
     check_devices("prelu", x, weight)
     same_dtype("prelu", x, weight)
     xp, a = x.xp, x.data
-    per_channel = weight.data.size > 1
-    view = (1, -1) + (1,) * (x.ndim - 2) if per_channel else (1,) * x.ndim
+    # NOTE: the size, not -1, which no channels (an empty x) leave undetermined
+    per_channel = weight.data.size != 1
+    view = (1, weight.data.size) + (1,) * (x.ndim - 2) if per_channel else (1,) * x.ndim
     w = weight.data.reshape(view)
     pos = a > 0
     out = xp.where(pos, a, w * a)
