@@ -102,8 +102,7 @@ def test_optimizer_matches_torch(data):
     steps = data.draw(st.integers(1, 5))
     start = data.draw(hnp.arrays(np.float64, shape, elements=st.floats(-2, 2))).astype(dtype)
     grads = [
-        data.draw(hnp.arrays(np.float64, shape, elements=GRADS)).astype(dtype)
-        for _ in range(steps)
+        data.draw(hnp.arrays(np.float64, shape, elements=GRADS)).astype(dtype) for _ in range(steps)
     ]
     rates = [kwargs["lr"] * data.draw(st.sampled_from([1.0, 1.0, 0.5, 0.1])) for _ in grads]
 
