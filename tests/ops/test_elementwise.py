@@ -220,3 +220,10 @@ def test_edge_values_match_torch(name, op, top, values, dtype):
 def test_remainder_by_zero_has_torchs_gradient():
     a, b = np.array([1.0, -2.0, 0.0, 3.0]), np.array([0.0, 0.0, 0.0, 2.0])
     run(([a, b], sd.ops.remainder, torch.remainder))
+
+
+def test_div_gradient_overflows_as_torchs():
+    # NOTE: found by the differential fuzzer: PyTorch's -g * ((a / b) / b) overflows to -inf
+    # here, where -g * (a / b) / b stayed finite
+    a, b = np.array([88.8, 1.0, 0.0], "float32"), np.array([2.43898365e-19, 0.0, 0.0], "float32")
+    run(([a, b], sd.ops.div, torch.div))

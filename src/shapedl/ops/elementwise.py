@@ -306,13 +306,18 @@ def _binary(
         if x.shape != y.shape:
             dims.broadcast(op, a.shape, b.shape)
     inputs = tuple(t for t in (a, b) if isinstance(t, Tensor))
-    out = inputs[0].device.backend.quietly(lambda: fn(x, y))
+    backend = inputs[0].device.backend
+    out = backend.quietly(lambda: fn(x, y))
     if out.dtype != inputs[0].data.dtype:
         out = _settle(inputs[0].data.dtype, out)
 
     def vjp(g: Array) -> tuple[Array, ...]:
-        grads = ((da(g, x, y, out),) if ta else ()) + ((db(g, x, y, out),) if tb else ())
+        # NOTE: quietly, as the forward: `1 / 0` and overflows give PyTorch's inf and nan
+        grads: tuple[Array, ...] = backend.quietly(lambda: _pair(g))
         return grads
+
+    def _pair(g: Array) -> tuple[Array, ...]:
+        return ((da(g, x, y, out),) if ta else ()) + ((db(g, x, y, out),) if tb else ())
 
     return record(out, inputs, vjp)
 
@@ -368,7 +373,14 @@ def mul(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
 def div(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """`a / b` with NumPy broadcasting."""
     return _binary(
-        "div", a, b, lambda x, y: x / y, lambda g, x, y, o: g / y, lambda g, x, y, o: -g * o / y
+        "div",
+        a,
+        b,
+        lambda x, y: x / y,
+        lambda g, x, y, o: g / y,
+        # NOTE: PyTorch's order, `-g * ((x / y) / y)`: `(-g * o) / y` rounds differently and
+        # stays finite where PyTorch's overflows (88.8 / 2.4e-19**2 in f32)
+        lambda g, x, y, o: -g * (o / y),
     )
 
 
