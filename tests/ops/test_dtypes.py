@@ -113,6 +113,7 @@ MIXED = {
     "minimum": lambda d, m: sd.ops.minimum(_t((3,), d), _t((3,), m)),
     "floor_divide": lambda d, m: _t((3,), d) // _t((3,), m),
     "remainder": lambda d, m: sd.ops.remainder(_t((3,), d), _t((3,), m)),
+    "xlogy": lambda d, m: sd.ops.xlogy(_t((3,), d), _t((3,), m)),
     "eq": lambda d, m: _t((3,), d) == _t((3,), m),
     "ne": lambda d, m: _t((3,), d) != _t((3,), m),
     "lt": lambda d, m: _t((3,), d) < _t((3,), m),
