@@ -129,3 +129,10 @@ def test_cosine_similarity_of_an_infinite_vector_is_a_quiet_nan():
     # NOTE: found by the differential fuzzer: inf / inf warned (an error under -W error)
     a, b = np.array([[0.0], [1.0]], "float32"), np.array([[np.inf], [2.0]], "float32")
     run(([a, b], sd.ops.cosine_similarity, torch.nn.functional.cosine_similarity))
+
+
+def test_cosine_similarity_gradient_cancels_as_torchs():
+    # NOTE: found by the differential fuzzer: one element along the axis, the cosine is a
+    # constant 1 and torch's gradient exactly 0, where ours was -1e-3 in f32
+    a, b = np.array([[1.0], [3.0]], "float32"), np.array([[1e-5], [7e-6]], "float32")
+    run(([a, b], sd.ops.cosine_similarity, torch.nn.functional.cosine_similarity))

@@ -212,10 +212,13 @@ def _unit(x: Tensor[Any, Any, Any], axis: int, eps: float) -> Tensor[Any, Any, A
         out = a / held
 
     def vjp(g: Array) -> tuple[Array]:
+        # NOTE: in PyTorch's order (division's gradient `(out / held) / held`, then the norm's
+        # `a * (grad / norm)`), whose two terms cancel exactly where the result is constant
+        # (one element along the axis), where `(g * a).sum() / held**2` left 1e-3 in f32;
+        # `where` on the divisor: a zero norm's slice is all zeros, its term is 0
         with quiet():
-            along = (g * a).sum(axis=axis, keepdims=True) / (held * held)
-            # NOTE: `where` on the divisor: a zero norm's slice is all zeros, its term is 0
-            return (g / held - along * (a / xp.where(norm == 0, 1, norm)),)
+            along = (g * (out / held)).sum(axis=axis, keepdims=True)
+            return (g / held - a * (along / xp.where(norm == 0, 1, norm)),)
 
     return record(out, (x,), vjp)
 
