@@ -69,8 +69,9 @@ def gelu(
         >>> [round(v, 4) for v in sd.ops.gelu(sd.tensor([1.0]), approximate="tanh").tolist()]
         [0.8412]
     """
-    with x.device.backend.quiet():  # NOTE: gelu(-inf) is -inf * 0 = nan, as PyTorch's
-        return _gelu(x, approximate)
+    # NOTE: quietly: gelu(-inf) is -inf * 0 = nan, as PyTorch's
+    out: Tensor[S, DT, TT] = x.device.backend.quietly(lambda: _gelu(x, approximate))
+    return out
 
 
 def _gelu(x: Tensor[Any, Any, Any], approximate: str) -> Tensor[Any, Any, Any]:

@@ -119,8 +119,8 @@ def mean(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Ten
     """
     axes = dims.normalize_axes("mean", axis, x.shape)
     xp, shape, n = x.xp, x.shape, _count(x.shape, axes)
-    with x.device.backend.quiet():  # NOTE: an empty mean is 0 / 0 = nan, as PyTorch's
-        out = _mean(x.data, axes, keepdims)
+    # NOTE: quietly: an empty mean is 0 / 0 = nan, as PyTorch's
+    out = x.device.backend.quietly(lambda: _mean(x.data, axes, keepdims))
     return record(
         out, (x,), lambda g: (xp.broadcast_to(_expand(g, shape, axes, keepdims) / n, shape),)
     )
@@ -179,8 +179,7 @@ def _mean(a: Array, axes: tuple[int, ...], keepdims: bool) -> Array:
 
 
 def _centered(x: Tensor[Any, Any, Any], axes: tuple[int, ...]) -> Array:
-    with x.device.backend.quiet():
-        return x.data - _mean(x.data, axes, True)
+    return x.device.backend.quietly(lambda: x.data - _mean(x.data, axes, True))
 
 
 def _divisor(shape: tuple[int, ...], axes: tuple[int, ...], ddof: int) -> int:
