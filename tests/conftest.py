@@ -4,13 +4,20 @@ through `.numpy()` to be compared with PyTorch's). Without CuPy or a GPU every t
 with one reason; a test of CPU-only behaviour is marked `cpu_only` and skipped on CUDA only.
 """
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+# NOTE: CI runs the property tests derandomized, so a red build is the code's, not the draw's
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI") == "true":
+    settings.load_profile("ci")
 
 _BEFORE = pytest.StashKey[Any]()  # the default device a test found, given back after it
 _CUDA_MISSING = "--device cuda: CuPy or a GPU is missing (pip install 'shapedl[cuda13]')"

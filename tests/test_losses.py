@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from fuzz import run
 from harness import central_difference, compare, randn
 
 import shapedl as sd
@@ -230,6 +231,23 @@ def test_kl_div_counts_a_zero_target_as_zero() -> None:
     torch_kl(tl, torch.from_numpy(target), "mean").backward()
     assert tl.grad is not None
     np.testing.assert_allclose(grads[logits].numpy(), tl.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_kl_div_target_gradient_is_torchs_at_zero_and_negative_targets(reduction) -> None:
+    """PyTorch's kl_div is `xlogy(t, t) - t * log_q`: the gradient of a zero target is nan
+    (`t log t` has no derivative at 0), a negative target makes the loss nan."""
+    target = probs(4, 3, dtype="float64")
+    target[0] = [0.0, 0.25, 0.75]
+    target[1] = [0.0, 0.0, 1.0]
+    for t in (target, np.where(np.arange(12).reshape(4, 3) == 5, -0.5, target)):
+        run(
+            (
+                [randn(4, 3, dtype="float64"), t],
+                lambda x, y: losses.kl_div_with_logits_loss(x, y, reduction),
+                lambda x, y: torch_kl(x, y, reduction),
+            )
+        )
 
 
 # ---- errors ----------------------------------------------------------------------------
@@ -514,3 +532,21 @@ def test_weight_errors() -> None:
         losses.cross_entropy_with_logits_loss(x, t, weight=sd.ones((3,), dtype=sd.f64))
     with pytest.raises(ValueError, match=r"got 0 to 5 \(ignore_index=-100 is the one value"):
         losses.cross_entropy_with_logits_loss(x, sd.tensor([-100, 5]))
+
+
+# NOTE: found by the differential fuzzer (tests/ops/test_fuzz.py); failed before the fix:
+# the unused quadratic branch's gradient was 0 * inf = nan at an infinite difference
+@pytest.mark.parametrize("name", ["huber_loss", "smooth_l1_loss"])
+def test_huber_and_smooth_l1_at_infinite_and_nan_differences(name) -> None:
+    x = np.array([0.0, 0.0, 1.0, 0.0, 0.2], dtype="float32")
+    t = np.array([np.inf, -np.inf, np.nan, 0.0, 0.0], dtype="float32")
+    option = {"huber_loss": "delta", "smooth_l1_loss": "beta"}[name]
+    theirs = {"huber_loss": F.huber_loss, "smooth_l1_loss": F.smooth_l1_loss}[name]
+    for r in REDUCTIONS:
+        run(
+            (
+                [x, t],
+                lambda a, b, r=r: getattr(losses, name)(a, b, **{option: 0.5}, reduction=r),
+                lambda a, b, r=r: theirs(a, b, reduction=r, **{option: 0.5}),
+            )
+        )

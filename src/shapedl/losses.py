@@ -26,7 +26,7 @@ from shapedl.backend import Array
 from shapedl.dims import Shape
 from shapedl.errors import shape_error
 from shapedl.ops.compare import where
-from shapedl.ops.elementwise import float_only, same_dtype
+from shapedl.ops.elementwise import float_only, same_dtype, xlogy
 from shapedl.ops.index import out_of_range
 from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
@@ -210,9 +210,13 @@ def _piecewise(
     size = d.abs()
     if width == 0:
         return _reduce(op, size, reduction)
-    quadratic = d.square() * (0.5 * quad)
+    # NOTE: nan is inside, as PyTorch's (its gradient is then nan); d is squared only where it
+    # is taken: an infinite d would give the unused branch a gradient of 0 * inf = nan
+    # (PyTorch's is +-lin there)
+    inside = ~(size >= width)
+    quadratic = _where(inside, d, 0.0).square() * (0.5 * quad)
     linear = (size - 0.5 * width) * lin
-    return _reduce(op, _where(size < width, quadratic, linear), reduction)
+    return _reduce(op, _where(inside, quadratic, linear), reduction)
 
 
 @register("huber_loss", pointwise_loss_rule, tensors=_TWO, statics=_REDUCTION)
@@ -515,7 +519,8 @@ def kl_div_with_logits_loss(
     """`KL(target || softmax(logits))` per sample, with probabilities `target`.
 
     Per sample: `sum over the class axis of target * (log(target) - log_softmax(logits))`,
-    where a zero target contributes 0. In PyTorch terms, with `a` the class axis (1, or 0 for
+    where a zero target contributes 0 (and, as in PyTorch, a nan gradient for that target: `t log t`
+    has no derivative at 0). In PyTorch terms, with `a` the class axis (1, or 0 for
     one sample) and `kl = F.kl_div(F.log_softmax(logits, a), target, reduction="none")`:
 
         reduction="none":  kl.sum(a)                 (one value per sample)
@@ -534,8 +539,8 @@ def kl_div_with_logits_loss(
     _floats(op, logits=logits, target=target)
     _same_dtype(op, logits, target)
     a = 1 if logits.ndim >= 2 else 0
-    positive = target > 0
-    log_target = _where(positive, target, 1.0).log()
-    # NOTE: where target is 0, log_target is 0 and so is the term (0 * log 0 = 0)
-    terms = target * (log_target - logits.log_softmax(axis=a))
+    # NOTE: PyTorch's kl_div, `xlogy(t, t) - t * log_q`: a zero target adds 0 (0 log 0 = 0),
+    # and its gradient is nan (t log t has no derivative at 0; `t / t` in xlogy's), as in
+    # PyTorch; a negative target, no probability, gives nan
+    terms = xlogy(target, target) - target * logits.log_softmax(axis=a)
     return _reduce(op, terms.sum(axis=a), reduction)

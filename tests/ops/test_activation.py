@@ -4,6 +4,7 @@ and f64), by central differences, prelu's errors, and the rules over symbols."""
 import numpy as np
 import pytest
 import torch
+from fuzz import run
 from harness import central_difference, compare, randn
 
 import shapedl as sd
@@ -92,3 +93,29 @@ def test_prelu_rule_over_symbols_and_dyn():
     assert prelu_rule("prelu", (B, C), (DYN,)) == (B, C)
     with pytest.raises(sd.ShapeError, match=r"prelu: shapes \(B, C, H\) and \(H,\)"):
         prelu_rule("prelu", (B, C, H), (H,))
+
+
+NAN, INF = float("nan"), float("inf")
+# NOTE: found by the differential fuzzer (tests/ops/test_fuzz.py); each failed before its fix.
+# elu's, selu's and hardtanh's gradient at nan is PyTorch's for a small tensor (its scalar
+# loop: see NAN_SLOPE_UNSPECIFIED there)
+EDGES = [
+    ("elu", sd.ops.elu, F.elu, [NAN, -INF, INF, 0.0, -1.0]),
+    ("selu", sd.ops.selu, F.selu, [NAN, -INF, INF, 0.0, -1.0]),
+    ("hardtanh", sd.ops.hardtanh, F.hardtanh, [NAN, -1.0, 1.0, 0.5, -INF]),
+    ("softsign", sd.ops.softsign, F.softsign, [INF, -INF, NAN, 0.0, 1e30]),
+    ("gelu", sd.ops.gelu, F.gelu, [-INF, INF, NAN, 0.0]),
+    ("mish", sd.ops.mish, F.mish, [-INF, INF, NAN, 0.0]),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name,op,top,values", EDGES, ids=[c[0] for c in EDGES])
+def test_edge_values_match_torch(name, op, top, values, dtype):
+    run(([np.array(values, dtype=dtype)], op, top))
+
+
+def test_prelu_of_no_channels_is_empty():
+    # NOTE: found by the differential fuzzer: the per-channel view of 0 slopes was refused
+    x, w = np.zeros((0, 0), "float32"), np.zeros((0,), "float32")
+    run(([x, w], sd.ops.prelu, F.prelu))

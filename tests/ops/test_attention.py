@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from fuzz import run
 from harness import central_difference, compare, randn
 
 import shapedl as sd
@@ -172,3 +173,22 @@ def test_the_causal_mask_is_made_once_per_size(monkeypatch):
             q,
         )
     assert made.count((7, 7)) <= 1
+
+
+def test_saturated_softmax_gradient_cancels_as_torchs():
+    # NOTE: found by the differential fuzzer (tests/nn/test_fuzz.py): attention twice over
+    # [[0, 30], [30, 30]] saturates the second softmax ([0, 1]), where torch's gradient is
+    # exactly 0; rowsum(g * out) in place of rowsum(dp * p) left 1e-4 in f32
+    x = np.array([[[0.0, 30.0], [30.0, 30.0]]], "float32")
+
+    def twice(f, a):
+        y = f(a, a, a)
+        return f(y, y, y)
+
+    run(
+        (
+            [x],
+            lambda a: twice(sd.ops.scaled_dot_product_attention, a),
+            lambda t: twice(F.scaled_dot_product_attention, t),
+        )
+    )

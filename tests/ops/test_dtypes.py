@@ -116,6 +116,7 @@ MIXED = {
     "remainder": lambda d, m: sd.ops.remainder(_t((3,), d), _t((3,), m)),
     "atan2": lambda d, m: sd.ops.atan2(_t((3,), d), _t((3,), m)),
     "outer": lambda d, m: sd.ops.outer(_t((3,), d), _t((2,), m)),
+    "xlogy": lambda d, m: sd.ops.xlogy(_t((3,), d), _t((3,), m)),
     "eq": lambda d, m: _t((3,), d) == _t((3,), m),
     "ne": lambda d, m: _t((3,), d) != _t((3,), m),
     "lt": lambda d, m: _t((3,), d) < _t((3,), m),

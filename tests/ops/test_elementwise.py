@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from fuzz import run
 from harness import central_difference, compare, randn
 
 import shapedl as sd
@@ -197,3 +198,32 @@ def test_bf16_stays_bf16_through_the_gradient(op):
 
 def test_sigmoid_of_a_0d_tensor_matches_torch():
     compare(lambda x: x.sigmoid() + x.silu(), lambda t: t.sigmoid() + F.silu(t), [_f(-30.0)[0]])
+
+
+NAN, INF = float("nan"), float("inf")
+# NOTE: found by the differential fuzzer (tests/ops/test_fuzz.py); each failed before its fix
+EDGES = [
+    ("relu", sd.ops.relu, torch.relu, [-INF, NAN, -0.0, 0.0, -1e30, 2.0]),
+    ("abs", sd.ops.abs, torch.abs, [NAN, -0.0, 0.0, -INF, 3.0]),
+    ("sin", sd.ops.sin, torch.sin, [INF, -INF, NAN, 1.0]),
+    ("cos", sd.ops.cos, torch.cos, [INF, -INF, NAN, 1.0]),
+    ("silu", sd.ops.silu, F.silu, [-INF, INF, NAN, -1e30, 0.0]),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name,op,top,values", EDGES, ids=[c[0] for c in EDGES])
+def test_edge_values_match_torch(name, op, top, values, dtype):
+    run(([np.array(values, dtype=dtype)], op, top))
+
+
+def test_remainder_by_zero_has_torchs_gradient():
+    a, b = np.array([1.0, -2.0, 0.0, 3.0]), np.array([0.0, 0.0, 0.0, 2.0])
+    run(([a, b], sd.ops.remainder, torch.remainder))
+
+
+def test_div_gradient_overflows_as_torchs():
+    # NOTE: found by the differential fuzzer: PyTorch's -g * ((a / b) / b) overflows to -inf
+    # here, where -g * (a / b) / b stayed finite
+    a, b = np.array([88.8, 1.0, 0.0], "float32"), np.array([2.43898365e-19, 0.0, 0.0], "float32")
+    run(([a, b], sd.ops.div, torch.div))

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from fuzz import run
 from harness import central_difference, compare, randn
 
 import shapedl as sd
@@ -87,3 +88,25 @@ def test_rule_over_symbols_and_dyn():
     assert norm_rule("norm", (B, T, D)) == ()
     assert norm_rule("norm", (B, T, D), 2, DYN) == (DYN, DYN)
     assert norm_rule("norm", (B, T, D), 2, DYN, True) == (DYN, DYN, DYN)
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+# NOTE: found by the differential fuzzer (tests/ops/test_fuzz.py); each failed before its fix
+@pytest.mark.parametrize("ord", [1, 2, 3, 0.5, INF, -INF])
+@pytest.mark.parametrize("values", [[NAN, 1.0, -2.0], [2.0, 0.0, 3.0], [0.0, -0.0, 1.0]])
+def test_norm_gradients_at_nan_and_zero_match_torch(ord, values):
+    run(
+        (
+            [np.array(values, dtype="float32")],
+            lambda a: sd.ops.norm(a, ord=ord),
+            lambda t: torch.linalg.vector_norm(t, ord),
+        )
+    )
+
+
+@pytest.mark.parametrize("ord", [INF, -INF])
+def test_inf_norm_of_nothing_is_refused(ord):
+    with pytest.raises(sd.ShapeError, match="empty axis has no"):
+        sd.ops.norm(sd.zeros((3, 0)), ord=ord, axis=1)

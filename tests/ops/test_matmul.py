@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from fuzz import run
 from harness import central_difference, compare, randn
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -177,3 +178,16 @@ def test_a_shared_matrixs_gradient_is_one_product_over_all_rows_like_torch(monke
     np.testing.assert_allclose(grads[w].numpy(), tw.grad.numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(grads[x].numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-6)
     assert (4, 3) in shapes and (6, 4, 3) not in shapes
+
+
+# NOTE: found by the differential fuzzer (tests/ops/test_fuzz.py); failed before the fix
+@pytest.mark.parametrize(
+    "sa,sb", [((1, 0, 0), (0,)), ((2, 0, 3), (3, 2)), ((2, 3, 0), (0, 4)), ((0,), (0,))], ids=str
+)
+def test_empty_operands_match_torch(sa, sb):
+    run(([np.ones(sa, "float32"), np.ones(sb, "float32")], sd.ops.matmul, torch.matmul))
+
+
+def test_zero_times_infinity_is_a_quiet_nan():
+    a, b = np.array([[0.0, 1.0]], "float32"), np.array([[np.inf], [2.0]], "float32")
+    run(([a, b], sd.ops.matmul, torch.matmul))

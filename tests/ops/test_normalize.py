@@ -4,6 +4,7 @@ f64), by central differences, their errors, and their rules over symbols and `DY
 import numpy as np
 import pytest
 import torch
+from fuzz import run
 from harness import central_difference, compare, randn
 
 import shapedl as sd
@@ -122,3 +123,16 @@ def test_rules_over_symbols_and_dyn():
     assert group_norm_rule("group_norm", (B, 6, T), DYN) == (B, 6, T)
     assert cosine_similarity_rule("cosine_similarity", (B, 1, D), (T, D)) == (B, T)
     assert cosine_similarity_rule("cosine_similarity", (B, D), (B, D), DYN) == (DYN,)
+
+
+def test_cosine_similarity_of_an_infinite_vector_is_a_quiet_nan():
+    # NOTE: found by the differential fuzzer: inf / inf warned (an error under -W error)
+    a, b = np.array([[0.0], [1.0]], "float32"), np.array([[np.inf], [2.0]], "float32")
+    run(([a, b], sd.ops.cosine_similarity, torch.nn.functional.cosine_similarity))
+
+
+def test_cosine_similarity_gradient_cancels_as_torchs():
+    # NOTE: found by the differential fuzzer: one element along the axis, the cosine is a
+    # constant 1 and torch's gradient exactly 0, where ours was -1e-3 in f32
+    a, b = np.array([[1.0], [3.0]], "float32"), np.array([[1e-5], [7e-6]], "float32")
+    run(([a, b], sd.ops.cosine_similarity, torch.nn.functional.cosine_similarity))

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from fuzz import run
 from harness import central_difference, compare, randn
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -261,3 +262,53 @@ def test_logsumexp_of_a_row_of_minus_inf_is_minus_inf_like_torch():
 def test_max_with_nan_matches_torchs_amax():
     x = np.array([[1.0, np.nan, 3.0], [2.0, 2.0, 1.0]], dtype="float32")
     compare(lambda a: a.max(axis=1), lambda t: t.amax(1), [x])
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+# NOTE: found by the differential fuzzer (tests/ops/test_fuzz.py); each failed before its fix
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom:UserWarning")
+@pytest.mark.parametrize("shape,axis", [((0,), None), ((2, 0), 1), ((0, 3), 0)])
+def test_mean_var_std_of_nothing_are_quiet_nans(shape, axis):
+    x = np.zeros(shape, dtype="float32")
+    dim = axis if axis is not None else None
+    run(([x], lambda a: sd.ops.mean(a, axis=axis), lambda t: torch.mean(t, dim)))
+    for name in ("var", "std"):
+        run(
+            (
+                [x],
+                lambda a, n=name: getattr(sd.ops, n)(a, axis=axis),
+                lambda t, n=name: getattr(torch, n)(t, dim, correction=0),
+            )
+        )
+
+
+SPREAD = [  # values, axis, ddof: no degrees of freedom left, or fewer than none
+    ([[2.0, 1.0]], None, 2),
+    ([[2.0, 1.0]], 1, 2),
+    ([[2.0, 1.0]], 1, 3),
+    ([[1.0, 1.0]], 1, 3),
+    ([[NAN, 1.0]], None, 2),
+    ([[INF, 1.0]], None, 3),
+    (5.0, None, 1),
+    (NAN, None, 1),
+    (INF, None, 1),
+]
+
+
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom:UserWarning")
+@pytest.mark.parametrize("name", ["var", "std"])
+@pytest.mark.parametrize("values,axis,ddof", SPREAD)
+def test_var_and_std_gradients_past_the_degrees_of_freedom(name, values, axis, ddof):
+    run(
+        (
+            [np.array(values, dtype="float64")],
+            lambda a: getattr(sd.ops, name)(a, axis=axis, ddof=ddof),
+            lambda t: getattr(torch, name)(t, axis, correction=ddof),
+        )
+    )
+
+
+def test_sum_of_opposite_infinities_is_a_quiet_nan():
+    run(([np.array([INF, -INF], dtype="float32")], lambda a: sd.ops.sum(a), torch.sum))

@@ -125,7 +125,7 @@ CASES: dict[str, list[dict[str, Any]]] = {
     **{
         op: _binary()
         for op in ["add", "sub", "mul", "div", "pow", "maximum", "minimum"]
-        + ["floor_divide", "remainder"]
+        + ["floor_divide", "remainder", "xlogy"]
     },
     **{op: _compare() for op in ["eq", "ne", "lt", "le", "gt", "ge"]},
     "where": [

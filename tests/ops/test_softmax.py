@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from fuzz import run
 from harness import central_difference, compare, randn
 
 import shapedl as sd
@@ -105,3 +106,12 @@ def test_fully_masked_and_infinite_rows_are_nan_like_torch(name, op, top):
     x = np.array([[-np.inf, -np.inf, -np.inf], [np.inf, 0.0, 1.0], [0.0, -np.inf, 1.0]])
     compare(lambda a: op(a, -1), lambda t: top(t, -1), [x.astype("float32")], grad=False)
     compare(lambda a: op(a, -1).exp(), lambda t: top(t, -1).exp(), [x.astype("float32")])
+
+
+# NOTE: found by the differential fuzzer (tests/ops/test_fuzz.py): both failed before the fix
+@pytest.mark.parametrize("shape,axis", [((0,), 0), ((2, 0), -1), ((0, 3), 0)])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_of_nothing_is_empty(name, shape, axis):
+    x = np.zeros(shape, dtype="float32")
+    ours, theirs = getattr(sd.ops, name), getattr(torch, name)
+    run(([x], lambda a: ours(a, axis=axis), lambda t: theirs(t, axis)))

@@ -117,3 +117,17 @@ def test_sort_and_topk_are_registered_with_per_item_dtypes():
         spec = sd.ops.REGISTRY[name]
         assert spec.returns == "tuple" and spec.item_dtypes == (None, "int64")
         assert spec.item_dtype(0) is None and spec.item_dtype(1) == "int64"
+
+
+@pytest.mark.parametrize("largest", [True, False])
+@pytest.mark.parametrize("values", [[0, 0, 0, 0], [1, 3, 3, 0, 3, 1, 1], [2, float("nan"), 2, 1]])
+def test_topk_values_match_torch_and_tied_indices_are_stable(values, largest):
+    """PyTorch's topk orders ties as its selection leaves them (unspecified); the values agree,
+    and ours are in the stable order, `sort(stable=True)` cut to `k`."""
+    x = np.array(values, dtype="float32")
+    t = torch.from_numpy(x)
+    for k in range(len(values) + 1):
+        got, index = sd.ops.topk(sd.from_numpy(x), k, largest=largest)
+        np.testing.assert_array_equal(got.numpy(), torch.topk(t, k, largest=largest).values)
+        want = torch.sort(t, descending=largest, stable=True).indices[:k]
+        np.testing.assert_array_equal(index.numpy(), want.numpy())

@@ -20,6 +20,7 @@ x % y  # E: [shape] remainder: shapes (3, 4) and (5,)  # op: remainder
 y + x.traced()  # E: [shape] add: shapes (5,) and (3, 4)
 sd.ops.maximum(x, y)  # E: [shape] maximum: shapes (3, 4) and (5,)  # op: maximum
 x.minimum(y)  # E: [shape] minimum: shapes (3, 4) and (5,)  # op: minimum
+sd.ops.xlogy(x, y)  # E: [shape] xlogy: shapes (3, 4) and (5,)  # op: xlogy
 
 B = TypeVar("B", bound=sd.Dim)
 T = TypeVar("T", bound=sd.Dim)

@@ -20,6 +20,7 @@ s = 7.0 % (x + 1)  # op: remainder
 s = 1 - x
 s = sd.ops.maximum(x, row)  # op: maximum
 s = x.minimum(col)  # op: minimum
+s = sd.ops.xlogy(x, row)  # op: xlogy
 t: Tensor[tuple[Const[3], Const[4]], sd.f32, Traced] = x.traced() * row
 t = row + x.traced()
 s = -x  # op: neg

@@ -30,13 +30,15 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 def _unary(
     x: Tensor[Any, Any, Any], out: Array, grad: Callable[[Array], Array]
 ) -> Tensor[Any, Any, Any]:
-    return record(out, (x,), lambda g: (grad(g),))
+    # NOTE: quietly: the infinities give inf * 0 = nan in the slopes, as in PyTorch
+    return record(out, (x,), lambda g: (x.device.backend.quietly(lambda: grad(g)),))
 
 
 def _elu(x: Tensor[Any, Any, Any], alpha: float, scale: float) -> Tensor[Any, Any, Any]:
     xp, a = x.xp, x.data
-    pos = a > 0
-    # NOTE: the negative branch at 0 too: its slope there is alpha * exp(0), as PyTorch's
+    # NOTE: the negative branch at 0 too: its slope there is alpha * exp(0), as PyTorch's;
+    # PyTorch tests `x <= 0`, so nan takes the positive branch (a gradient of `scale`)
+    pos = ~(a <= 0)
     neg = xp.where(pos, 0, a)
     out = scale * xp.where(pos, a, alpha * xp.expm1(neg))
     slope = scale * xp.where(pos, 1, alpha * xp.exp(neg))
@@ -67,6 +69,12 @@ def gelu(
         >>> [round(v, 4) for v in sd.ops.gelu(sd.tensor([1.0]), approximate="tanh").tolist()]
         [0.8412]
     """
+    # NOTE: quietly: gelu(-inf) is -inf * 0 = nan, as PyTorch's
+    out: Tensor[S, DT, TT] = x.device.backend.quietly(lambda: _gelu(x, approximate))
+    return out
+
+
+def _gelu(x: Tensor[Any, Any, Any], approximate: str) -> Tensor[Any, Any, Any]:
     xp, a = x.xp, x.data
     if approximate == "tanh":
         t = xp.tanh(_TANH_C * (a + 0.044715 * a**3))
@@ -117,7 +125,8 @@ def selu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
 def hardtanh(
     x: Tensor[S, DT, TT], min_val: float = -1.0, max_val: float = 1.0
 ) -> Tensor[S, DT, TT]:
-    """`x` limited to `[min_val, max_val]`; the gradient is 1 strictly inside, else 0.
+    """`x` limited to `[min_val, max_val]`; the gradient is 0 at and past the limits, else 1
+    (nan too, as PyTorch's).
 
     Raises:
         ValueError: when `min_val` is above `max_val`.
@@ -130,7 +139,7 @@ def hardtanh(
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val {min_val} is above max_val {max_val}")
     a = x.data
-    inside = (a > min_val) & (a < max_val)
+    inside = ~((a <= min_val) | (a >= max_val))
     out = x.xp.clip(a, min_val, max_val).astype(a.dtype, copy=False)  # NOTE: bf16 clip is f32
     return _unary(x, out, lambda g: g * inside)
 
@@ -144,8 +153,17 @@ def softsign(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
         >>> sd.ops.softsign(sd.tensor([-3.0, 1.0])).tolist()
         [-0.75, 0.5]
     """
-    d = 1 + x.xp.abs(x.data)
-    return _unary(x, x.data / d, lambda g: g / (d * d))
+    xp = x.xp
+    d = 1 + xp.abs(x.data)
+    with x.device.backend.quiet():  # NOTE: inf / inf, as PyTorch's
+        out = x.data / d
+
+    def grad(g: Array) -> Array:
+        # NOTE: nan at the infinities as PyTorch's, whose gradient is that of `x / (1 + |x|)`
+        # written out (`1/d - |x|/d**2`: inf / inf there), where `1 / d**2` would give 0
+        return xp.where(xp.isinf(x.data), xp.nan, g / (d * d)).astype(g.dtype, copy=False)
+
+    return _unary(x, out, grad)
 
 
 @register("mish", same_shape)
@@ -160,7 +178,8 @@ def mish(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     xp, a = x.xp, x.data
     t = xp.tanh(xp.maximum(a, 0) + xp.log1p(xp.exp(-xp.abs(a))))
     sig = 0.5 * (xp.tanh(0.5 * a) + 1)
-    return _unary(x, a * t, lambda g: g * (t + a * (1 - t * t) * sig))
+    out = x.device.backend.quietly(lambda: a * t)  # NOTE: -inf * 0 = nan, as PyTorch's
+    return _unary(x, out, lambda g: g * (t + a * (1 - t * t) * sig))
 
 
 # ---- prelu ------------------------------------------------------------------------------
@@ -201,8 +220,9 @@ def prelu(x: Tensor[S, DT, Any], weight: Tensor[Any, DT, Any]) -> Tensor[S, DT, 
     check_devices("prelu", x, weight)
     same_dtype("prelu", x, weight)
     xp, a = x.xp, x.data
-    per_channel = weight.data.size > 1
-    view = (1, -1) + (1,) * (x.ndim - 2) if per_channel else (1,) * x.ndim
+    # NOTE: the size, not -1, which no channels (an empty x) leave undetermined
+    per_channel = weight.data.size != 1
+    view = (1, weight.data.size) + (1,) * (x.ndim - 2) if per_channel else (1,) * x.ndim
     w = weight.data.reshape(view)
     pos = a > 0
     out = xp.where(pos, a, w * a)

@@ -1,7 +1,7 @@
 """Scaled dot-product attention, with a direct backward.
 
 `out = softmax(q @ k^T * scale + mask) @ v`. The backward reuses the saved probabilities `p`:
-`dv = p^T @ g`, `ds = p * (g @ v^T - rowsum(g * out))`, `dq = ds @ k * scale`,
+`dv = p^T @ g`, `ds = p * (dp - rowsum(dp * p))` with `dp = g @ v^T`, `dq = ds @ k * scale`,
 `dk = ds^T @ q * scale`, and an additive mask receives `ds`.
 """
 
@@ -155,7 +155,9 @@ def scaled_dot_product_attention(
     def vjp(g: Array) -> list[Array | None]:
         dv = xp.matmul(xp.swapaxes(p, -1, -2), g)
         ds = xp.matmul(g, xp.swapaxes(v.data, -1, -2))
-        ds -= (g * out).sum(axis=-1, keepdims=True)
+        # NOTE: softmax's rowsum(dp * p), as PyTorch's CPU kernel, not the equal rowsum(g * out):
+        # where p is saturated ([0, 1]) the two terms then cancel exactly, as in PyTorch
+        ds -= (ds * p).sum(axis=-1, keepdims=True)
         ds *= p
         grads: list[Array | None] = [
             xp.matmul(ds, k.data * factor),

@@ -43,6 +43,7 @@ __all__ = [
     "square",
     "sub",
     "tanh",
+    "xlogy",
 ]
 
 DT2 = TypeVar("DT2", bound=DType)
@@ -63,7 +64,8 @@ def broadcast_rule(op: str, a: Shape, b: Shape) -> Shape:
 def _unary(
     x: Tensor[Any, Any, Any], out: Array, grad: Callable[[Array], Array]
 ) -> Tensor[Any, Any, Any]:
-    return record(out, (x,), lambda g: (grad(g),))
+    # NOTE: quietly: at the infinities a slope can be inf * 0 = nan, as in PyTorch
+    return record(out, (x,), lambda g: (_edge(x, lambda: grad(g)),))
 
 
 def _edge(x: Tensor[Any, Any, Any], fn: Callable[[], Array]) -> Array:
@@ -81,8 +83,14 @@ def neg(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
 
 @register("abs", same_shape, methods=("abs", "__abs__"))
 def abs(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-    """`|x|`; the gradient at 0 is 0, as in PyTorch."""
-    return _unary(x, x.xp.abs(x.data), lambda g: g * x.xp.sign(x.data))
+    """`|x|`; the gradient at 0 is 0, as in PyTorch, and so is the gradient at nan."""
+    return _unary(x, x.xp.abs(x.data), lambda g: g * sgn(x.data))
+
+
+def sgn(a: Array) -> Array:
+    """PyTorch's `sign`: -1, 0 or 1 in `a`'s dtype, and 0 (not NumPy's nan) at nan, so a
+    gradient made of it is 0 there as PyTorch's."""
+    return (a > 0).astype(a.dtype) - (a < 0).astype(a.dtype)
 
 
 @register("exp", same_shape, methods=("exp",))
@@ -119,14 +127,16 @@ def square(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
 
 @register("sin", same_shape, methods=("sin",))
 def sin(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-    """Sine."""
-    return _unary(x, x.xp.sin(x.data), lambda g: g * x.xp.cos(x.data))
+    """Sine; nan at the infinities, quietly, as in PyTorch."""
+    out = _edge(x, lambda: x.xp.sin(x.data))
+    return _unary(x, out, lambda g: g * _edge(x, lambda: x.xp.cos(x.data)))
 
 
 @register("cos", same_shape, methods=("cos",))
 def cos(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-    """Cosine."""
-    return _unary(x, x.xp.cos(x.data), lambda g: -g * x.xp.sin(x.data))
+    """Cosine; nan at the infinities, quietly, as in PyTorch."""
+    out = _edge(x, lambda: x.xp.cos(x.data))
+    return _unary(x, out, lambda g: -g * _edge(x, lambda: x.xp.sin(x.data)))
 
 
 @register("tanh", same_shape, methods=("tanh",))
@@ -163,9 +173,14 @@ def sigmoid(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
 
 @register("relu", same_shape, methods=("relu",))
 def relu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-    """`max(x, 0)`; the gradient at 0 is 0, as in PyTorch."""
-    mask = x.data > 0
-    return _unary(x, x.data * mask, lambda g: g * mask)
+    """`max(x, 0)`; the gradient at 0 is 0, as in PyTorch.
+
+    As PyTorch's: `relu(-inf)` is 0 and `relu(nan)` is nan, with gradient 1 (only `x <= 0`
+    gets 0; a product with the mask would make `-inf * 0 = nan`).
+    """
+    # NOTE: `maximum` keeps nan; `where` with a scalar is 5x slower in NumPy
+    mask = ~(x.data <= 0)
+    return _unary(x, x.xp.maximum(x.data, 0).astype(x.data.dtype, copy=False), lambda g: g * mask)
 
 
 @register("leaky_relu", same_shape, statics=("slope",), methods=("leaky_relu",))
@@ -179,7 +194,7 @@ def leaky_relu(x: Tensor[S, DT, TT], slope: float = 0.01) -> Tensor[S, DT, TT]:
 def silu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """`x * sigmoid(x)` (swish)."""
     s = sigmoid_array(x, x.data)
-    return _unary(x, x.data * s, lambda g: g * s * (1 + x.data * (1 - s)))
+    return _unary(x, _edge(x, lambda: x.data * s), lambda g: g * s * (1 + x.data * (1 - s)))
 
 
 @register("softplus", same_shape, methods=("softplus",))
@@ -292,13 +307,18 @@ def _binary(
         if x.shape != y.shape:
             dims.broadcast(op, a.shape, b.shape)
     inputs = tuple(t for t in (a, b) if isinstance(t, Tensor))
-    out = inputs[0].device.backend.quietly(lambda: fn(x, y))
+    backend = inputs[0].device.backend
+    out = backend.quietly(lambda: fn(x, y))
     if out.dtype != inputs[0].data.dtype:
         out = _settle(inputs[0].data.dtype, out)
 
     def vjp(g: Array) -> tuple[Array, ...]:
-        grads = ((da(g, x, y, out),) if ta else ()) + ((db(g, x, y, out),) if tb else ())
+        # NOTE: quietly, as the forward: `1 / 0` and overflows give PyTorch's inf and nan
+        grads: tuple[Array, ...] = backend.quietly(lambda: _pair(g))
         return grads
+
+    def _pair(g: Array) -> tuple[Array, ...]:
+        return ((da(g, x, y, out),) if ta else ()) + ((db(g, x, y, out),) if tb else ())
 
     return record(out, inputs, vjp)
 
@@ -354,7 +374,14 @@ def mul(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
 def div(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """`a / b` with NumPy broadcasting."""
     return _binary(
-        "div", a, b, lambda x, y: x / y, lambda g, x, y, o: g / y, lambda g, x, y, o: -g * o / y
+        "div",
+        a,
+        b,
+        lambda x, y: x / y,
+        lambda g, x, y, o: g / y,
+        # NOTE: PyTorch's order, `-g * ((x / y) / y)`: `(-g * o) / y` rounds differently and
+        # stays finite where PyTorch's overflows (88.8 / 2.4e-19**2 in f32)
+        lambda g, x, y, o: -g * (o / y),
     )
 
 
@@ -403,6 +430,37 @@ def minimum(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         lambda g, x, y, o: _share(g, x > y, x == y),
         lambda g, x, y, o: _share(g, y > x, x == y),
     )
+
+
+@register("xlogy", broadcast_rule, **_BINARY)  # type: ignore[arg-type]
+def xlogy(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
+    """`a * log(b)`, and 0 where `a` is 0 (unless `b` is nan), as PyTorch's `xlogy`.
+
+    The gradients are PyTorch's: `log(b)` for `a` (0 where `a` is 0 and `b <= 0`) and `a / b`
+    for `b`, nan at `a = b = 0`: `xlogy(p, p)`, the entropy term, has no derivative at `p = 0`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.xlogy(sd.tensor([0.0, 2.0]), sd.tensor([0.0, 1.0])).tolist()
+        [0.0, 0.0]
+    """
+    xp = _xp(a, b)
+    quiet = (a if isinstance(a, Tensor) else b).device.backend.quiet  # type: ignore[union-attr]
+
+    # NOTE: quiet: log(0) is the common case here (a zero probability), not an accident
+    def fn(x: Any, y: Any) -> Array:
+        with quiet():
+            return xp.where((x == 0) & ~xp.isnan(y), 0, x * xp.log(y))
+
+    def da(g: Array, x: Any, y: Any, o: Array) -> Array:
+        with quiet():
+            return xp.where((x == 0) & (y <= 0), 0, g * xp.log(y))
+
+    def db(g: Array, x: Any, y: Any, o: Array) -> Array:
+        with quiet():
+            return g * (x / xp.asarray(y, dtype=o.dtype))
+
+    return _binary("xlogy", a, b, fn, da, db)
 
 
 def _share(g: Array, lose: Array, tie: Array) -> Array:

@@ -21,6 +21,7 @@ from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import DYN, Shape
 from shapedl.errors import shape_error
+from shapedl.ops.elementwise import sgn
 from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
@@ -39,6 +40,9 @@ def norm_rule(op: str, x: Shape, ord: Any = 2, axis: Any = None, keepdims: Any =
     if axis is not None and not all(isinstance(a, int) for a in items):
         return tuple(DYN for _ in range(len(x) if keepdims else len(x) - len(items)))
     axes = dims.normalize_axes(op, axis, x)
+    empty = next((i for i in axes if x[i] == 0), None)
+    if isinstance(ord, int | float) and math.isinf(ord) and empty is not None:
+        raise shape_error(op, [x], f"axis {empty} has size 0, and an empty axis has no {ord} norm")
     if keepdims:
         return tuple(1 if i in axes else d for i, d in enumerate(x))
     return tuple(d for i, d in enumerate(x) if i not in axes)
@@ -62,16 +66,20 @@ def _local(xp: Any, a: Array, n: Array, p: float, axes: tuple[int, ...]) -> Arra
     """`d|a|_p / da`, broadcast against `a` (`n` is the kept norm)."""
     if p == 0:
         return xp.zeros_like(a)
-    s = xp.sign(a)
+    s = sgn(a)  # NOTE: 0 at nan, as PyTorch's sign (NumPy's is nan)
     if math.isinf(p):
         hit = (xp.abs(a) == n).astype(a.dtype)
-        return s * hit / hit.sum(axis=axes, keepdims=True)
+        # NOTE: no hit (a nan norm) gives 0 everywhere, as PyTorch, not 0 / 0
+        count = hit.sum(axis=axes, keepdims=True)
+        return s * hit / xp.where(count == 0, 1, count)
     safe = xp.where(n == 0, 1, n)
     if p == 1:
         return s
     if p == 2:
         return xp.where(n == 0, 0, a / safe)
-    return xp.where(n == 0, 0, s * xp.abs(a) ** (p - 1) / safe ** (p - 1))
+    # NOTE: 0 at a zero entry, as PyTorch, where p < 1 would give 0 * |0| ** (p - 1) = nan
+    scaled = xp.where(a == 0, 0, s * xp.abs(a) ** (p - 1))
+    return xp.where(n == 0, 0, scaled / safe ** (p - 1))
 
 
 @register("norm", norm_rule, statics=("ord", "axis", "keepdims"))

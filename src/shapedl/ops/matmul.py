@@ -8,6 +8,7 @@ and the added axis is dropped from the result; the inner dimensions must agree
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
@@ -95,7 +96,8 @@ def matmul(a: Tensor[Any, DT, Any], b: Tensor[Any, DT, Any]) -> Tensor[Any, DT, 
     xp = a.xp
     x = a.data if a.ndim > 1 else a.data[None, :]
     y = b.data if b.ndim > 1 else b.data[:, None]
-    out = xp.matmul(x, y)
+    # NOTE: quietly: 0 * inf is nan, as in PyTorch
+    out = a.device.backend.quietly(lambda: xp.matmul(x, y))
     full = out.shape
 
     def vjp(g: Array) -> tuple[Callable[[], Array], Callable[[], Array]]:
@@ -105,17 +107,19 @@ def matmul(a: Tensor[Any, DT, Any], b: Tensor[Any, DT, Any]) -> Tensor[Any, DT, 
         g = g.reshape(full)
 
         def ga() -> Array:
-            out = xp.matmul(g, xp.swapaxes(y, -1, -2))
+            out = a.device.backend.quietly(lambda: xp.matmul(g, xp.swapaxes(y, -1, -2)))
             return out if a.ndim > 1 else out[..., 0, :]
 
         def gb() -> Array:
             if y.ndim == 2 and x.ndim > 2 and x.flags.c_contiguous:
                 # NOTE: (*B, N, K) @ (K, M): one GEMM over all B*N rows, not a (*B, K, M)
-                # product for the tape to sum
-                rows = x.reshape(-1, x.shape[-1])
-                out = xp.matmul(rows.T, g.reshape(rows.shape[0], -1))
+                # product for the tape to sum (sizes rather than -1, which an empty operand
+                # leaves undetermined)
+                n = math.prod(x.shape[:-1])
+                rows = x.reshape(n, x.shape[-1])
+                out = a.device.backend.quietly(lambda: xp.matmul(rows.T, g.reshape(n, g.shape[-1])))
             else:
-                out = xp.matmul(xp.swapaxes(x, -1, -2), g)
+                out = a.device.backend.quietly(lambda: xp.matmul(xp.swapaxes(x, -1, -2), g))
             return out if b.ndim > 1 else out[..., 0]
 
         return ga, gb

@@ -205,14 +205,20 @@ def _unit(x: Tensor[Any, Any, Any], axis: int, eps: float) -> Tensor[Any, Any, A
     """`x / max(|x|, eps)` along `axis`, with PyTorch's gradient: through the clamp as if it
     were not there, and none through the norm of an all-zero slice (`|x|`'s gradient at 0)."""
     xp, a = x.xp, x.data
-    norm = xp.sqrt((a * a).sum(axis=axis, keepdims=True))
-    held = xp.maximum(norm, eps).astype(a.dtype, copy=False)
-    out = a / held
+    quiet = x.device.backend.quiet  # NOTE: an infinite entry gives inf / inf = nan, as torch's
+    with quiet():
+        norm = xp.sqrt((a * a).sum(axis=axis, keepdims=True))
+        held = xp.maximum(norm, eps).astype(a.dtype, copy=False)
+        out = a / held
 
     def vjp(g: Array) -> tuple[Array]:
-        along = (g * a).sum(axis=axis, keepdims=True) / (held * held)
-        # NOTE: `where` on the divisor: a zero norm's slice is all zeros, its term is 0
-        return (g / held - along * (a / xp.where(norm == 0, 1, norm)),)
+        # NOTE: in PyTorch's order (division's gradient `(out / held) / held`, then the norm's
+        # `a * (grad / norm)`), whose two terms cancel exactly where the result is constant
+        # (one element along the axis), where `(g * a).sum() / held**2` left 1e-3 in f32;
+        # `where` on the divisor: a zero norm's slice is all zeros, its term is 0
+        with quiet():
+            along = (g * (out / held)).sum(axis=axis, keepdims=True)
+            return (g / held - a * (along / xp.where(norm == 0, 1, norm)),)
 
     return record(out, (x,), vjp)
 

@@ -6,6 +6,7 @@ size 1 with `keepdims`); `outer` of `(N,)` and `(M,)` is `(N, M)`.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal, overload
 
 from shapedl import dims
@@ -57,7 +58,8 @@ def _others(x: Tensor[Any, Any, Any], axes: tuple[int, ...]) -> Array:
     xp, a = x.xp, x.data
     last = tuple(range(a.ndim - len(axes), a.ndim))
     moved = xp.moveaxis(a, axes, last)
-    flat = moved.reshape(moved.shape[: a.ndim - len(axes)] + (-1,))
+    kept = moved.shape[: a.ndim - len(axes)]
+    flat = moved.reshape(kept + (math.prod(moved.shape[len(kept) :]),))  # NOTE: -1 fails at 0
     ones = xp.ones_like(flat[..., :1])
     with x.device.backend.quiet():
         before = xp.cumprod(xp.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
@@ -98,5 +100,10 @@ def outer(a: Tensor[Any, DT, Any], b: Tensor[Any, DT, Any]) -> Tensor[Any, DT, A
     check_devices("outer", a, b)
     outer_rule("outer", a.shape, b.shape)
     same_dtype("outer", a, b)
-    x, y = a.data, b.data
-    return record(x[:, None] * y[None, :], (a, b), lambda g: (g @ y, x @ g))
+    x, y, quietly = a.data, b.data, a.device.backend.quietly
+    # NOTE: quiet, as every product here: 0 * inf is nan, as in PyTorch, never a warning
+    return record(
+        quietly(lambda: x[:, None] * y[None, :]),
+        (a, b),
+        lambda g: (quietly(lambda: g @ y), quietly(lambda: x @ g)),
+    )

@@ -93,7 +93,8 @@ def sum(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tens
         [3.0, 3.0]
     """
     axes = dims.normalize_axes("sum", axis, x.shape)
-    out = x.data.sum(axis=axes, keepdims=keepdims)
+    # NOTE: quietly: inf + -inf is nan, as in PyTorch
+    out = x.device.backend.quietly(lambda: x.data.sum(axis=axes, keepdims=keepdims))
     xp, shape = x.xp, x.shape
     return record(out, (x,), lambda g: (xp.broadcast_to(_expand(g, shape, axes, keepdims), shape),))
 
@@ -117,8 +118,9 @@ def mean(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Ten
         [2.0, 3.5]
     """
     axes = dims.normalize_axes("mean", axis, x.shape)
-    out = x.data.mean(axis=axes, keepdims=keepdims)
     xp, shape, n = x.xp, x.shape, _count(x.shape, axes)
+    # NOTE: quietly: an empty mean is 0 / 0 = nan, as PyTorch's
+    out = x.device.backend.quietly(lambda: _mean(x.data, axes, keepdims))
     return record(
         out, (x,), lambda g: (xp.broadcast_to(_expand(g, shape, axes, keepdims) / n, shape),)
     )
@@ -168,8 +170,16 @@ def min(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tens
 
 
 # ---- var and std ------------------------------------------------------------------------
+def _mean(a: Array, axes: tuple[int, ...], keepdims: bool) -> Array:
+    """`a.mean(axes)`, but nan for an empty axis without NumPy's "Mean of empty slice"
+    warning, which no floating-point error state silences (PyTorch gives nan, quietly)."""
+    if a.size:
+        return a.mean(axis=axes, keepdims=keepdims)
+    return a.sum(axis=axes, keepdims=keepdims) / _count(a.shape, axes)
+
+
 def _centered(x: Tensor[Any, Any, Any], axes: tuple[int, ...]) -> Array:
-    return x.data - x.data.mean(axis=axes, keepdims=True)
+    return x.device.backend.quietly(lambda: x.data - _mean(x.data, axes, True))
 
 
 def _divisor(shape: tuple[int, ...], axes: tuple[int, ...], ddof: int) -> int:
@@ -178,9 +188,20 @@ def _divisor(shape: tuple[int, ...], axes: tuple[int, ...], ddof: int) -> int:
     return builtins.max(_count(shape, axes) - ddof, 0)
 
 
-def _twice(div: int) -> float:
-    """`2 / div`, infinite for 0 as in PyTorch's backward (a Python division would raise)."""
-    return 2 / div if div else math.inf
+def _var_grad(x: Tensor[Any, Any, Any], g: Array, d: Array, axis: Axis, dof: int) -> Array:
+    """PyTorch's `var_backward` for `g` (broadcast against `x`) and `d = x - mean`.
+
+    `2 * g * d / dof`, where `dof = n - ddof` is not clamped (a negative one gives a finite
+    gradient, as PyTorch's), and `2 / 0` is inf. NOTE: PyTorch reduces over everything
+    (`dim=None`, or a 0-d `x`) in a branch of its own: with no degrees of freedom left the
+    gradient is `g * inf` where `x` differs from its mean, and nan where it equals it.
+    """
+    xp = x.xp
+    with x.device.backend.quiet():
+        if (axis is None or x.ndim == 0) and dof <= 0:
+            mean = _mean(x.data, tuple(range(x.ndim)), True)
+            return g * xp.where(x.data == mean, xp.nan, xp.inf).astype(d.dtype)
+        return g * d * (2 / dof if dof else math.inf)
 
 
 @register("var", var_rule, methods=("var",), statics=_VAR, promote=floats)
@@ -199,7 +220,10 @@ def var(
     d, div = _centered(x, axes), _divisor(x.shape, axes, ddof)
     with x.device.backend.quiet():
         out = (d * d).sum(axis=axes, keepdims=keepdims) / div
-    return record(out, (x,), lambda g: (_expand(g, x.shape, axes, keepdims) * d * _twice(div),))
+    dof = _count(x.shape, axes) - ddof
+    return record(
+        out, (x,), lambda g: (_var_grad(x, _expand(g, x.shape, axes, keepdims), d, axis, dof),)
+    )
 
 
 @register("std", var_rule, methods=("std",), statics=_VAR, promote=floats)
@@ -221,10 +245,12 @@ def std(
     out = kept if keepdims else kept.reshape(reduce_rule("std", x.shape, axes))
 
     def vjp(g: Array) -> tuple[Array]:
-        # NOTE: as torch, a constant slice (std 0) gets gradient 0 rather than nan
+        # NOTE: PyTorch's std_backward: var's of `g / (2 * std)`, 0 where std is 0 (a constant
+        # slice gets gradient 0 rather than nan)
         safe = xp.where(kept == 0, 1, kept)
-        scale = xp.where(kept == 0, 0, _expand(g, x.shape, axes, keepdims) / (safe * div))
-        return (d * scale,)
+        with x.device.backend.quiet():
+            h = xp.where(kept == 0, 0, _expand(g, x.shape, axes, keepdims) / (2 * safe))
+        return (_var_grad(x, h, d, axis, _count(x.shape, axes) - ddof),)
 
     return record(out, (x,), vjp)
 

@@ -132,5 +132,12 @@ def remainder(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         b,
         lambda x, y: x % y,
         lambda g, *_: g,
-        lambda g, x, y, o: -g * ((x - o) / y),  # NOTE: (x - x % y) / y is floor(x / y)
+        lambda g, x, y, o: -g * _floor_quotient(a, b, x, y),
     )
+
+
+def _floor_quotient(a: Operand, b: Operand, x: Any, y: Any) -> Any:
+    """`x // y`, PyTorch's `div(x, y, rounding_mode="floor")` in the remainder's gradient:
+    inf for `1 % 0` as PyTorch's (not `(x - x % y) / y`, nan there), quietly."""
+    t = a if isinstance(a, Tensor) else b
+    return t.device.backend.quietly(lambda: x // y)  # type: ignore[union-attr]

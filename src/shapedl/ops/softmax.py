@@ -31,6 +31,8 @@ def _shifted(op: str, x: Tensor[Any, Any, Any], axis: int) -> tuple[int, Array]:
     softmax_rule(op, x.shape, axis)
     float_only(op, x)  # NOTE: as torch; NumPy would compute it in float64
     ax = dims.normalize_axis(op, axis, x.shape)
+    if not x.data.size:  # NOTE: an empty tensor's softmax is empty, as PyTorch's (no max)
+        return ax, x.data.copy()
     return ax, x.data - x.data.max(axis=ax, keepdims=True)
 
 

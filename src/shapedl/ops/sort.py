@@ -159,7 +159,10 @@ def topk(
 ) -> tuple[Tensor[Any, DT, TT], Tensor[Any, i64, NoTape]]:
     """`(values, indices)` of the `k` largest (or smallest) entries along `axis`, in order.
 
-    As PyTorch's `topk(sorted=True)`; ties keep their original order.
+    As PyTorch's `topk(sorted=True)`, with ties in their original order: the result is
+    `sort(x, descending=largest, stable=True)` cut to `k`. NOTE: PyTorch leaves the order of
+    ties unspecified, and its CPU kernel gives whatever its selection leaves (`topk` of `k=1`
+    in `[0, 0, 0, 0]` is index 2): the values agree, the indices of tied values may not.
 
     Raises:
         ShapeError: when `axis` is out of range, or `k` is negative or larger than the axis.
