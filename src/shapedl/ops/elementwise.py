@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from shapedl import dims
-from shapedl.backend import Array, NumpyScalar
+from shapedl.backend import Array, NumpyScalar, is_float
 from shapedl.dims import Shape
 from shapedl.errors import dtype_error
 from shapedl.ops.registry import register
@@ -311,7 +311,7 @@ def _settle(dtype: Any, out: Array) -> Array:
     dtype: int64, as PyTorch's. Otherwise NumPy's dtype stays (`i64 + 0.5` is f64, as DESIGN
     says).
     """
-    if dtype.kind == "f" or dtype.name == "bfloat16":
+    if is_float(dtype):
         return out.astype(dtype)
     if out.dtype.kind in "iu" and out.dtype.itemsize < 4:
         return out.astype("int64")
