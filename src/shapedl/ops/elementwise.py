@@ -16,7 +16,7 @@ from shapedl.dims import Shape
 from shapedl.errors import dtype_error
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
-from shapedl.types import DT, FLOATS, TT, DType, S
+from shapedl.types import DT, TT, DType, S
 
 __all__ = [
     "abs",
@@ -259,7 +259,7 @@ def weak(op: str, v: Any) -> int | float:
 def float_only(op: str, t: Tensor[Any, Any, Any], name: str = "x", how: str = "") -> None:
     """A `TypeError` naming `op` and `name` when `t` is not a float tensor, for the ops that,
     as PyTorch's, have no integer kernels (NumPy would give float64, or truncate)."""
-    if str(t.data.dtype) not in FLOATS:  # NOTE: bfloat16's NumPy kind is "V"
+    if not is_float(t.data.dtype):
         raise TypeError(f"{op}: {name} must be a float tensor{how}, not {t.data.dtype}")
 
 
