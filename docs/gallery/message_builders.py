@@ -24,7 +24,7 @@ INTERNAL = {"gradient of shape {} for {}": "an op's backward gave a gradient of 
 # NOTE: the gallery's sections outside `ops/`, in order, by the files that build their messages
 GROUPS: dict[str, tuple[str, ...]] = {
     "Broadcasting, axes and size options (every op)": ("shapedl/dims.py",),
-    "Losses (sd.losses)": ("shapedl/losses.py",),
+    "Losses (sd.losses)": ("shapedl/losses/",),
     "Layers (sd.nn)": ("shapedl/nn/",),
     "Tensors, the tape and data": ("shapedl/tensor.py", "shapedl/tape.py", "shapedl/data.py"),
     "The plugin's own messages": ("shapedl_mypy/",),

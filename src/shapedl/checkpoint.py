@@ -28,6 +28,7 @@ import numpy as np
 
 from shapedl import safetensors_file
 from shapedl.atomic_file import atomic_write, check_writable
+from shapedl.backend import is_float
 from shapedl.backend.numpy import NUMPY
 from shapedl.errors import show_shape
 from shapedl.ops.creation import ragged_message
@@ -105,7 +106,7 @@ def non_finite(state: Mapping[str, Any]) -> list[str]:
     for name, value in state.items():
         a, xp = (value.data, value.xp) if isinstance(value, Tensor) else (value, np)
         dtype = getattr(a, "dtype", None)
-        if dtype is not None and (dtype.kind == "f" or dtype.name == "bfloat16"):
+        if dtype is not None and is_float(dtype):
             if not bool(xp.isfinite(a).all()):
                 bad.append(name)
     return bad
@@ -127,7 +128,7 @@ def _host_array(name: object, value: Any) -> np.ndarray[Any, Any]:
             out = np.asarray(value)
         except ValueError as err:
             raise CheckpointError(f"cannot save {name!r}: {ragged_message(value, name)}") from err
-    if out.dtype.hasobject or (out.dtype.kind in "USV" and out.dtype.name != "bfloat16"):
+    if out.dtype.hasobject or (out.dtype.kind in "USV" and not is_float(out.dtype)):
         raise CheckpointError(f"cannot save {name!r}: arrays of dtype {out.dtype} are not numeric")
     if out.dtype.byteorder == ">":
         out = out.astype(out.dtype.newbyteorder("<"))
@@ -247,11 +248,7 @@ def _converted(
     if name not in FLOATS:
         raise ValueError(f"load_state: dtype must be a floating dtype, got {name}")
     want = NUMPY.dtype(name)
-    return {k: a.astype(want) if _is_float(a) else a for k, a in arrays.items()}
-
-
-def _is_float(a: np.ndarray[Any, Any]) -> bool:
-    return bool(a.dtype.kind == "f" or a.dtype.name == "bfloat16")
+    return {k: a.astype(want) if is_float(a.dtype) else a for k, a in arrays.items()}
 
 
 # ---- checking ---------------------------------------------------------------------------

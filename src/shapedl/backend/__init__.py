@@ -7,5 +7,6 @@ few helpers of `Backend`. Adding a backend is a new file here with a `Backend` s
 from __future__ import annotations
 
 from shapedl.backend.base import Array, Backend, NumpyScalar
+from shapedl.backend.dtypes import is_float
 
-__all__ = ["Array", "Backend", "NumpyScalar"]
+__all__ = ["Array", "Backend", "NumpyScalar", "is_float"]

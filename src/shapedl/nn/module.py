@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, cast
 import numpy as np
 from typing_extensions import TypeVarTuple, Unpack, dataclass_transform
 
+from shapedl.backend import is_float
 from shapedl.checkpoint import CheckpointError, check_state, load_state, save_state
 from shapedl.checkpoint import PathLike as PathLike
 from shapedl.nn.registry import ALL, register_layer
 from shapedl.tensor import Tensor
-from shapedl.types import DT, FLOATS, TT, DType, S
+from shapedl.types import DT, TT, DType, S
 
 if TYPE_CHECKING:
     from shapedl.device import Device
@@ -187,7 +188,7 @@ class Module:
         """Convert every floating-point parameter and buffer to `dtype`, in place."""
 
         def convert(t: AnyTensor) -> None:
-            if str(t.data.dtype) in FLOATS:
+            if is_float(t.data.dtype):
                 t.data = t.data.astype(dtype.name)
 
         self._each_tensor(convert)

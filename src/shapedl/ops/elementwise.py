@@ -11,12 +11,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from shapedl import dims
-from shapedl.backend import Array, NumpyScalar
+from shapedl.backend import Array, NumpyScalar, is_float
 from shapedl.dims import Shape
 from shapedl.errors import dtype_error
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
-from shapedl.types import DT, FLOATS, TT, DType, S
+from shapedl.types import DT, TT, DType, S
 
 __all__ = [
     "abs",
@@ -274,7 +274,7 @@ def weak(op: str, v: Any) -> int | float:
 def float_only(op: str, t: Tensor[Any, Any, Any], name: str = "x", how: str = "") -> None:
     """A `TypeError` naming `op` and `name` when `t` is not a float tensor, for the ops that,
     as PyTorch's, have no integer kernels (NumPy would give float64, or truncate)."""
-    if str(t.data.dtype) not in FLOATS:  # NOTE: bfloat16's NumPy kind is "V"
+    if not is_float(t.data.dtype):
         raise TypeError(f"{op}: {name} must be a float tensor{how}, not {t.data.dtype}")
 
 
@@ -331,7 +331,7 @@ def _settle(dtype: Any, out: Array) -> Array:
     dtype: int64, as PyTorch's. Otherwise NumPy's dtype stays (`i64 + 0.5` is f64, as DESIGN
     says).
     """
-    if dtype.kind == "f" or dtype.name == "bfloat16":
+    if is_float(dtype):
         return out.astype(dtype)
     if out.dtype.kind in "iu" and out.dtype.itemsize < 4:
         return out.astype("int64")

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from shapedl.backend import is_float
 from shapedl.backend.numpy import bfloat16
 from shapedl.ops.elementwise import astype
 from shapedl.tensor import Tensor
@@ -77,12 +78,9 @@ def _floats(values: Any) -> set[Any]:
     found: set[Any] = set()
     for v in values:
         items = v if isinstance(v, (tuple, list)) else (v,)
-        found.update(t.data.dtype for t in items if isinstance(t, Tensor) and _is_float(t))
+        dtypes = (t.data.dtype for t in items if isinstance(t, Tensor))
+        found.update(d for d in dtypes if is_float(d))
     return found
-
-
-def _is_float(t: Tensor[Any, Any, Any]) -> bool:
-    return t.data.dtype.kind == "f" or t.data.dtype in _HALF
 
 
 def _cast(value: Any, source: Any, dtype: type[DType]) -> Any:

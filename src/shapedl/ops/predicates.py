@@ -12,12 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 from shapedl import dims
-from shapedl.backend import Array
+from shapedl.backend import Array, is_float
 from shapedl.ops.elementwise import _unary, same_shape
 from shapedl.ops.reduce import _AXIS, Axis, reduce_rule
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor
-from shapedl.types import DT, FLOATS, TT, NoTape, S, bool_, i64
+from shapedl.types import DT, TT, NoTape, S, bool_, i64
 
 __all__ = ["count_nonzero", "isfinite", "isinf", "isnan", "nan_to_num"]
 
@@ -80,7 +80,7 @@ def nan_to_num(
         [0.0, 1.0, -9.0]
     """
     xp, a = x.xp, x.data
-    if str(a.dtype) not in FLOATS:
+    if not is_float(a.dtype):
         return _unary(x, a.copy(), lambda g: g)  # NOTE: nothing to replace in integers
     out = xp.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf).astype(a.dtype, copy=False)
     finite = xp.isfinite(a)

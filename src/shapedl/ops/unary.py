@@ -12,12 +12,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from shapedl.backend import Array
+from shapedl.backend import Array, is_float
 from shapedl.ops.elementwise import _BINARY, Operand, _binary, _edge, _unary, broadcast_rule
 from shapedl.ops.elementwise import same_shape as same_shape
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor
-from shapedl.types import DT, FLOATS, TT, S
+from shapedl.types import DT, TT, S
 
 __all__ = [
     "acos",
@@ -73,7 +73,7 @@ def erf(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
         >>> sd.ops.erf(sd.tensor([0.0, float("inf")])).tolist()
         [0.0, 1.0]
     """
-    a = x.data if str(x.data.dtype) in FLOATS else x.data.astype("float64")
+    a = x.data if is_float(x.data.dtype) else x.data.astype("float64")
     out = x.device.backend.erf(a)
     return _unary(x, out, lambda g: _edge(x, lambda: g * _TWO_OVER_SQRT_PI * x.xp.exp(-a * a)))
 

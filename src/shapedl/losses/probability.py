@@ -1,0 +1,91 @@
+"""Losses against probabilities: `binary_cross_entropy_with_logits_loss` (`(*S) & (*S)`)
+and `kl_div_with_logits_loss` (`(N, C, *D) & (N, C, *D)`), computed in f32 for half
+precision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shapedl.losses.common import (
+    LOGITS,
+    REDUCTION,
+    Reduction,
+    check_reduction,
+    floats,
+    reduce,
+    target_dtype,
+)
+from shapedl.losses.rules import kl_rule, logits_loss_rule, pointwise_loss_rule
+from shapedl.ops.elementwise import xlogy
+from shapedl.ops.precision import in_f32
+from shapedl.ops.registry import register
+from shapedl.tensor import Tensor
+from shapedl.types import DT, TT
+
+__all__ = ["binary_cross_entropy_with_logits_loss", "kl_div_with_logits_loss"]
+
+
+@register(
+    "binary_cross_entropy_with_logits_loss",
+    logits_loss_rule,
+    tensors=LOGITS,
+    statics=REDUCTION,
+)
+@in_f32()
+def binary_cross_entropy_with_logits_loss(
+    logits: Tensor[Any, DT, TT], target: Tensor[Any, Any, Any], reduction: Reduction = "mean"
+) -> Tensor[Any, DT, TT]:
+    """Binary cross entropy of `sigmoid(logits)` against `target` in [0, 1], computed stably
+    as `(1 - target) * logits + softplus(-logits)`; as `F.binary_cross_entropy_with_logits`.
+
+    Shape:
+        `(*S) & (*S) -> ()`; `(*S)` with `reduction="none"`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> loss = sd.losses.binary_cross_entropy_with_logits_loss
+        >>> round(loss(sd.tensor([0.0, 1000.0]), sd.tensor([1.0, 1.0])).item(), 4)
+        0.3466
+    """
+    op = "binary_cross_entropy_with_logits_loss"
+    pointwise_loss_rule(op, logits.shape, target.shape, reduction)
+    floats(op, logits=logits, target=target)
+    target_dtype(op, logits, target)
+    # NOTE: PyTorch's form, which keeps a tiny loss where it is tiny (logit 50, target 1:
+    # 2e-22), where softplus(logits) - logits * target rounds it to 0
+    return reduce(op, (1 - target) * logits + (-logits).softplus(), reduction)
+
+
+@register("kl_div_with_logits_loss", kl_rule, tensors=LOGITS, statics=REDUCTION)
+@in_f32()
+def kl_div_with_logits_loss(
+    logits: Tensor[Any, DT, TT], target: Tensor[Any, Any, Any], reduction: Reduction = "mean"
+) -> Tensor[Any, DT, TT]:
+    """`KL(target || softmax(logits))` per sample, with probabilities `target`.
+
+    Per sample: `sum over the class axis of target * (log(target) - log_softmax(logits))`,
+    where a zero target contributes 0 (and, as in PyTorch, a nan gradient for that target: `t log t`
+    has no derivative at 0). In PyTorch terms, with `a` the class axis (1, or 0 for
+    one sample) and `kl = F.kl_div(F.log_softmax(logits, a), target, reduction="none")`:
+
+        reduction="none":  kl.sum(a)                 (one value per sample)
+        reduction="sum":   kl.sum()                  (= F.kl_div(..., reduction="sum"))
+        reduction="mean":  kl.sum(a).mean()          (= F.kl_div(..., reduction="batchmean")
+                                                      for 2-d logits)
+
+    so "mean" is the mean KL divergence per sample, not torch's mean over every element.
+
+    Shape:
+        `(N, C, *D) & (N, C, *D) -> ()`; `(N, *D)` with `reduction="none"`.
+    """
+    op = "kl_div_with_logits_loss"
+    kl_rule(op, logits.shape, target.shape, reduction)
+    check_reduction(op, reduction)
+    floats(op, logits=logits, target=target)
+    target_dtype(op, logits, target)
+    a = 1 if logits.ndim >= 2 else 0
+    # NOTE: PyTorch's kl_div, `xlogy(t, t) - t * log_q`: a zero target adds 0 (0 log 0 = 0),
+    # and its gradient is nan (t log t has no derivative at 0; `t / t` in xlogy's), as in
+    # PyTorch; a negative target, no probability, gives nan
+    terms = xlogy(target, target) - target * logits.log_softmax(axis=a)
+    return reduce(op, terms.sum(axis=a), reduction)
