@@ -225,7 +225,11 @@ def _host(value: Any) -> Any:
     if not (hasattr(value, "shape") and hasattr(value, "dtype")):
         return None
     if not isinstance(value.dtype, np.dtype) and hasattr(value, "__array__"):
-        return np.asarray(value)  # NOTE: another library's CPU tensor (PyTorch's state dict)
+        # NOTE: another library's CPU tensor (PyTorch's state dict); PyTorch's parameters
+        # (`named_parameters()`, `state_dict(keep_vars=True)`) require grad, and torch hands
+        # those to NumPy only detached
+        detach = getattr(value, "detach", None)
+        return np.asarray(value if detach is None else detach())
     return value
 
 
