@@ -117,3 +117,14 @@ def test_sort_and_topk_are_registered_with_per_item_dtypes():
         spec = sd.ops.REGISTRY[name]
         assert spec.returns == "tuple" and spec.item_dtypes == (None, "int64")
         assert spec.item_dtype(0) is None and spec.item_dtype(1) == "int64"
+
+
+def test_methods_as_torchs():
+    """`logits.topk(k)`, `x.sort()`, `x.argsort()`: PyTorch's methods, the ops themselves."""
+    data = randn(2, 6, seed=7)
+    x, t = sd.from_numpy(data), torch.from_numpy(data)
+    values, indices = x.topk(3)
+    np.testing.assert_array_equal(values.numpy(), t.topk(3).values.numpy())
+    np.testing.assert_array_equal(indices.numpy(), t.topk(3).indices.numpy())
+    np.testing.assert_array_equal(x.sort(descending=True)[0].numpy(), t.sort(descending=True)[0])
+    np.testing.assert_array_equal(x.argsort(axis=0).numpy(), t.argsort(dim=0).numpy())
