@@ -361,3 +361,14 @@ class TensorMethods(TensorBase[S, DT, TapeT]):
         def multinomial(
             self, num_samples: int, replacement: bool = False
         ) -> Tensor[Any, i64, NoTape]: ...
+
+        # sorting (ops/sort.py): PyTorch's `logits.topk(k)`, `x.sort()`, `x.argsort()`
+        def sort(
+            self: TensorMethods[S, DT, TT], axis: int = -1, descending: bool = False
+        ) -> tuple[Tensor[S, DT, TT], Tensor[S, i64, NoTape]]: ...
+        def argsort(
+            self, axis: int | None = -1, descending: bool = False
+        ) -> Tensor[Any, i64, NoTape]: ...
+        def topk(
+            self: TensorMethods[S, DT, TT], k: int, axis: int = -1, largest: bool = True
+        ) -> tuple[Tensor[Any, DT, TT], Tensor[Any, i64, NoTape]]: ...

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mypy.checker import TypeChecker
-from mypy.nodes import Context, Expression
+from mypy.nodes import ARG_STAR, ArgKind, Context, Expression
 from mypy.plugin import (
     CheckerPluginInterface,
     FunctionContext,
@@ -16,7 +16,7 @@ from mypy.plugin import (
     MethodContext,
     MethodSigContext,
 )
-from mypy.types import Type
+from mypy.types import TupleType, Type, get_proper_type
 
 from shapedl_mypy.convert import Converter, Named, checker_named
 
@@ -71,21 +71,42 @@ def params_of(fn: Callable[..., Any]) -> list[str]:
 
 def _collect(
     call: Call,
-    names: list[str | None],
-    types: list[list[Type]],
-    exprs: list[list[Expression]],
+    ctx: FunctionContext | MethodContext,
     rename: Callable[[int, str | None], str | None],
 ) -> Call:
-    for i, (ts, es) in enumerate(zip(types, exprs, strict=False)):
+    names = ctx.callee_arg_names
+    for i, (ts, es, ks) in enumerate(zip(ctx.arg_types, ctx.args, ctx.arg_kinds, strict=False)):
         name = rename(i, names[i] if i < len(names) else None)
         if name is not None and ts:
-            call.args[name] = [(t, e) for t, e in zip(ts, es, strict=False)]
+            call.args[name] = _spread(list(zip(ts, es, ks, strict=False)))
     return call
+
+
+Actual = tuple[Type, Expression | None]
+
+
+def _spread(actuals: list[tuple[Type, Expression, ArgKind]]) -> list[Actual]:
+    """The actuals of one formal, a spread tuple (`x.reshape(*x.shape[:-1], 4, -1)`) item by
+    item.
+
+    NOTE: mypy maps a spread tuple of n items to `*shape` n times, each with the whole tuple's
+    type
+    """
+    out: list[Actual] = []
+    seen: set[int] = set()
+    for t, e, kind in actuals:
+        p = get_proper_type(t)
+        if kind != ARG_STAR or not isinstance(p, TupleType):
+            out.append((t, e))
+        elif id(e) not in seen:
+            seen.add(id(e))
+            out += [(item, None) for item in p.items]
+    return out
 
 
 def from_function(ctx: FunctionContext) -> Call:
     call = Call(ctx.api, ctx.context, ctx.default_return_type)
-    return _collect(call, ctx.callee_arg_names, ctx.arg_types, ctx.args, lambda i, n: n)
+    return _collect(call, ctx, lambda i, n: n)
 
 
 def from_method(ctx: MethodContext, params: list[str], self_param: str) -> Call:
@@ -99,4 +120,4 @@ def from_method(ctx: MethodContext, params: list[str], self_param: str) -> Call:
             return name
         return rest[i] if i < len(rest) else None
 
-    return _collect(call, ctx.callee_arg_names, ctx.arg_types, ctx.args, rename)
+    return _collect(call, ctx, rename)

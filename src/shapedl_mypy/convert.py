@@ -20,6 +20,7 @@ from mypy.nodes import (
     ListExpr,
     RefExpr,
     SliceExpr,
+    StarExpr,
     StrExpr,
     TupleExpr,
     TypeInfo,
@@ -251,13 +252,27 @@ def static_value(
         ]
         return UNKNOWN if any(v is UNKNOWN for v in parts) else slice(*parts)
     if isinstance(expr, (TupleExpr, ListExpr)):
-        items = [static_value(conv, item, lookup(item), lookup) for item in expr.items]
+        items = [v for item in expr.items for v in _items(conv, item, lookup)]
         if any(v is UNKNOWN for v in items):
             return UNKNOWN
         return tuple(items) if isinstance(expr, TupleExpr) else items
     if typ is None:
         return UNKNOWN
     return _static_from_type(conv, typ)
+
+
+def _items(
+    conv: Converter, expr: Expression, lookup: Callable[[Expression], Type | None]
+) -> list[object]:
+    """The values an item of a tuple expression gives: a spread tuple's each
+    (`(*x.shape[:-1], 4, -1)`), else its own."""
+    if not isinstance(expr, StarExpr):
+        return [static_value(conv, expr, lookup(expr), lookup)]
+    t = lookup(expr.expr)
+    p = None if t is None else get_proper_type(t)
+    if not isinstance(p, TupleType):
+        return [UNKNOWN]
+    return [_static_from_type(conv, item) for item in p.items]
 
 
 _NAMED: dict[str, object] = {

@@ -36,6 +36,7 @@ from shapedl_mypy.hooks import (
     canonical,
     creation,
     generic,
+    grown,
     layers,
     lists,
     movement,
@@ -377,9 +378,8 @@ class ShapedlPlugin(Plugin):
             return _safe(sizes.shape_attribute_hook)
         if fullname == f"{TENSOR}.T":
             return _safe(movement.transpose_attribute_hook)
-        if self._declares(fullname).arithmetic:
-            return _safe(canonical.attribute)
-        return None
+        found = _safe(canonical.attribute) if self._declares(fullname).arithmetic else None
+        return _safe(grown.reader(fullname, found)) if grown.is_grown(fullname) else found
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
         if self._hash is None:

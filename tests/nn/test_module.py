@@ -368,3 +368,29 @@ def test_state_dict_names_are_torchs_for_sequential_and_batch_norm():
     x = randn(5, 3)
     want = tmodel.eval()(torch.from_numpy(x)).detach().numpy()
     np.testing.assert_allclose(model(sd.from_numpy(x)).numpy(), want, rtol=1e-5, atol=1e-6)
+
+
+def test_load_state_dict_takes_torch_parameters_that_require_grad():
+    """`dict(tmodel.named_parameters())` and `state_dict(keep_vars=True)` hold tensors that
+    require grad, which torch refuses to hand to NumPy undetached."""
+    tmodel = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    model = sd.nn.Sequential(sd.nn.Linear(3, 4), sd.nn.ReLU(), sd.nn.Linear(4, 2))
+    for state in (dict(tmodel.named_parameters()), tmodel.state_dict(keep_vars=True)):
+        model.load_state_dict(state)
+        got = model[2].weight.numpy()
+        np.testing.assert_array_equal(got, tmodel[2].weight.detach().numpy())
+
+
+def test_a_sequential_slice_is_a_sequential_of_those_layers_as_torchs():
+    """`model[:-1]`, PyTorch's feature extractor: the same layers (shared), callable."""
+    tmodel = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    model = sd.nn.Sequential(sd.nn.Linear(3, 4), sd.nn.ReLU(), sd.nn.Linear(4, 2))
+    model.load_state_dict(tmodel.state_dict())
+    features = model[:-1]
+    assert isinstance(features, sd.nn.Sequential) and features[0] is model[0]
+    assert list(features.state_dict()) == list(tmodel[:-1].state_dict())
+    x = randn(5, 3)
+    want = tmodel[:-1](torch.from_numpy(x)).detach().numpy()
+    got = features(sd.from_numpy(x)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert len(model[1:1]) == 0 and len(model[::2]) == 2

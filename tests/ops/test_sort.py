@@ -131,3 +131,14 @@ def test_topk_values_match_torch_and_tied_indices_are_stable(values, largest):
         np.testing.assert_array_equal(got.numpy(), torch.topk(t, k, largest=largest).values)
         want = torch.sort(t, descending=largest, stable=True).indices[:k]
         np.testing.assert_array_equal(index.numpy(), want.numpy())
+
+
+def test_methods_as_torchs():
+    """`logits.topk(k)`, `x.sort()`, `x.argsort()`: PyTorch's methods, the ops themselves."""
+    data = randn(2, 6, seed=7)
+    x, t = sd.from_numpy(data), torch.from_numpy(data)
+    values, indices = x.topk(3)
+    np.testing.assert_array_equal(values.numpy(), t.topk(3).values.numpy())
+    np.testing.assert_array_equal(indices.numpy(), t.topk(3).indices.numpy())
+    np.testing.assert_array_equal(x.sort(descending=True)[0].numpy(), t.sort(descending=True)[0])
+    np.testing.assert_array_equal(x.argsort(axis=0).numpy(), t.argsort(dim=0).numpy())

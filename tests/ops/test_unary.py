@@ -23,8 +23,9 @@ UNARY = [
     ("atan", sd.ops.atan, torch.atan, lambda a: a * 3),
 ]
 IDS = [u[0] for u in UNARY]
-# values where the ops reach their edges: 0, -0, +-1, -1 (log1p's pole), infinities, nan
-EDGES = np.array([0.0, -0.0, 1.0, -1.0, 2.0, -2.0, 1e-8, INF, -INF, NAN])
+# values where the ops reach their edges: 0, -0, +-1, -1 (log1p's pole), finite values whose
+# square or exponential overflows, infinities, nan
+EDGES = np.array([0.0, -0.0, 1.0, -1.0, 2.0, -2.0, 1e-8, 1e30, -1e30, INF, -INF, NAN])
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

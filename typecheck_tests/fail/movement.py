@@ -18,6 +18,8 @@ x.permute((0, 1, 1))  # E: [shape] permute: shape (2, 3, 4)
 x.permute(0, 1, 1)  # E: [shape] permute: shape (2, 3, 4): axes (0, 1, 1) is not a permutation of the axes
 x.reshape(5, 5)  # E: [shape] reshape: shapes (2, 3, 4) and (5, 5): 24 values cannot take the shape of 25
 x.reshape(-1, 5)  # E: [shape] reshape: shapes (2, 3, 4) and (-1, 5)
+x.reshape(*x.shape[:-1], 3, -1)  # E: [shape] reshape: shapes (2, 3, 4) and (2, 3, 3, -1)
+x.permute(*x.shape[1:])  # E: [shape] permute: shape (2, 3, 4)
 x.reshape((2, 12), 1)  # E: [call-overload]
 x.transpose(0, 3)  # E: [shape] transpose: shape (2, 3, 4): axis1 3 is out of range for rank 3  # op: transpose
 x.unsqueeze(4)  # E: [shape] unsqueeze: shape (2, 3, 4): axis 4 is out of range for a result of rank 4  # op: unsqueeze

@@ -69,8 +69,27 @@ class Backbone(nn.Module):
         self.fc = nn.Linear(32, n)
 
 
+# ---- 4. read right after the growth, in the method and outside the class: the new sizes --------
+class Window(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = sd.zeros((2, 0, 8))
+
+    def push(self, x: Tensor[tuple[Const[2], Const[1], Const[8]]]) -> Tensor[tuple[Const[2], Const[8]]]:
+        self.seen = sd.concat([self.seen, x], axis=1)
+        return self.seen[:, -1]
+
+
+def pushed_twice(window: Window, x: Tensor[tuple[Const[2], Const[1], Const[8]]]) -> None:
+    window.push(x)
+    window.seen = sd.concat([window.seen, x], axis=1)
+    assert window.seen[:, -1].shape == (2, 8)
+
+
+pushed_twice(Window(), sd.randn((2, 1, 8)))
 model = Backbone()
 model.fc = nn.Linear(32, 10)
+head: Tensor[tuple[Const[2], Const[10]]] = model.fc(sd.randn((2, 32)))
 assert model(sd.randn((2, 16))).shape == (2, 10)
 cache = Cache(2)
 for _ in range(3):

@@ -17,6 +17,7 @@ class Cache(nn.Module):
 
     def append(self, k: Tensor[tuple[Const[1], Const[1], Const[64]]]) -> Self:
         self.k = sd.concat([self.k, k], axis=1)
+        reveal_type(self.k)  # R: Tensor[tuple[Literal[1], Any, Literal[64]], f32, NoTape]
         return self
 
     def peek(self) -> None:

@@ -45,3 +45,10 @@ reveal_type(mlp[0])  # R: Linear[Literal[4], Literal[8]]
 reveal_type(mlp[-1].out_features)  # R: int
 reveal_type(mlp[0].weight)  # R: Tensor[tuple[Literal[8], Literal[4]], f32, NoTape]
 reveal_type(mlp[len(mlp) - 1])  # R: Any
+
+
+# ---- a slice is a Sequential of those layers (PyTorch's model[:-1], a feature extractor) -------
+chain = sd.nn.Sequential(sd.nn.Linear(4, 8), sd.nn.ReLU(), sd.nn.Linear(8, 2))
+reveal_type(chain[:-1])  # R: Sequential[Linear[Literal[4], Literal[8]], ReLU]
+reveal_type(chain[:-1](sd.ones((3, 4))))  # R: Tensor[tuple[Literal[3], Literal[8]], f32, NoTape]
+reveal_type(chain[1:])  # R: Sequential[ReLU, Linear[Literal[8], Literal[2]]]

@@ -78,3 +78,11 @@ reveal_type(sd.ops.pad(m, 1))  # R: Tensor[tuple[Literal[5], Literal[6]], f32, N
 reveal_type(sd.ops.pad(m, ((0, 1), (2, 3))))  # R: Tensor[tuple[Literal[4], Literal[9]], f32, NoTape]
 reveal_type(sd.losses.mse_loss(m, m))  # R: Tensor[tuple[()], f32, NoTape]
 reveal_type(sd.losses.cross_entropy_with_logits_loss(m, sd.zeros((3,), dtype=sd.i64)))  # R: Tensor[tuple[()], f32, NoTape]
+
+
+# ---- sort, argsort and topk as methods (PyTorch's logits.topk(k) in top-k sampling) ------------
+scores = sd.zeros((2, 10))
+reveal_type(scores.topk(3)[0])  # R: Tensor[tuple[Literal[2], Literal[3]], f32, NoTape]
+reveal_type(scores.topk(1, axis=0)[1])  # R: Tensor[tuple[Literal[1], Literal[10]], i64, NoTape]
+reveal_type(scores.sort(descending=True)[0])  # R: Tensor[tuple[Literal[2], Literal[10]], f32, NoTape]
+reveal_type(scores.argsort())  # R: Tensor[tuple[Literal[2], Literal[10]], i64, NoTape]

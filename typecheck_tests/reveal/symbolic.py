@@ -47,6 +47,16 @@ def factored(x: Tensor[tuple[B, T, Mul[H, K]]], h: sd.Size[H]) -> None:
     reveal_type(merged)  # R: Tensor[tuple[B, T, Mul[H, K]], f32, NoTape]
 
 
+def starred(x: Tensor[tuple[B, T, Mul[H, K]]], h: sd.Size[H]) -> None:
+    """PyTorch's `x.view(*x.shape[:-1], heads, -1)`: a shape spread from another's."""
+    heads = x.reshape(*x.shape[:-1], h, -1)
+    reveal_type(heads)  # R: Tensor[tuple[B, T, H, K], f32, NoTape]
+    reveal_type(x.reshape((*x.shape[:-1], h, -1)))  # R: Tensor[tuple[B, T, H, K], f32, NoTape]
+    reveal_type(heads.reshape(*heads.shape[:-2], -1))  # R: Tensor[tuple[B, T, Mul[H, K]], f32, NoTape]
+    reveal_type(heads.permute(*range(2), 3, 2))  # R: Tensor[Any, f32, NoTape]
+    reveal_type(x.reshape(*x.shape))  # R: Tensor[tuple[B, T, Mul[H, K]], f32, NoTape]
+
+
 def conv_sizes(x: Tensor[tuple[B, Const[3], H, H]]) -> None:
     n, ch, size, _ = x.shape
     reveal_type((size + 2 * 1 - 3) // 2 + 1)  # R: Size[FloorDiv[Add[H, Literal[1]], Literal[2]]]

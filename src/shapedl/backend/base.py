@@ -62,7 +62,9 @@ class Backend:
         """
         xp = self.xp
         x = a.astype(xp.float32, copy=False)
-        s = xp.minimum(xp.abs(x), 10)  # NOTE: erf(10) is 1 in float32; s * s stays finite
+        # NOTE: erf is 1 in float32 from 4 on; capped, s * s of a huge value (1e30) does not
+        # overflow (NumPy's warning); nan stays nan
+        s = xp.minimum(xp.abs(x), 10)
         t = 1 / (1 + _AS_P * s)
         poly = xp.zeros_like(t)
         for c in _AS_A:  # Horner, from the highest power of t

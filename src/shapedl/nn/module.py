@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, cast, overload
 
 import numpy as np
 from typing_extensions import TypeVarTuple, Unpack, dataclass_transform
@@ -226,7 +226,11 @@ def _host(value: Any) -> Any:
     if not (hasattr(value, "shape") and hasattr(value, "dtype")):
         return None
     if not isinstance(value.dtype, np.dtype) and hasattr(value, "__array__"):
-        return np.asarray(value)  # NOTE: another library's CPU tensor (PyTorch's state dict)
+        # NOTE: another library's CPU tensor (PyTorch's state dict); PyTorch's parameters
+        # (`named_parameters()`, `state_dict(keep_vars=True)`) require grad, and torch hands
+        # those to NumPy only detached
+        detach = getattr(value, "detach", None)
+        return np.asarray(value if detach is None else detach())
     return value
 
 
@@ -290,9 +294,15 @@ class Sequential(Module, Generic[*Ls]):
     __call__ = forward
 
     # NOTE: `Any`, not `Layer`: `model[0].weight` (PyTorch's habit) must be valid; the mypy
-    # plugin types `model[0]` as that layer
-    def __getitem__(self, index: int) -> Any:
-        return cast(tuple[Layer, ...], self.layers)[index]
+    # plugin types `model[0]` as that layer, and `model[:-1]` as a Sequential of those layers
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequential[*tuple[Any, ...]]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        layers = cast(tuple[Layer, ...], self.layers)
+        # NOTE: a slice shares the layers, as PyTorch's (`model[:-1]`, a feature extractor)
+        return Sequential(*layers[index]) if isinstance(index, slice) else layers[index]
 
     def __len__(self) -> int:
         return len(self.layers)

@@ -91,7 +91,13 @@ def _prepare(x: Tensor[Any, Any, Any], axis: int | None) -> tuple[Array, int]:
     return (x.data.reshape(-1), 0) if axis is None else (x.data, axis % max(x.ndim, 1))
 
 
-@register("argsort", argsort_rule, statics=("axis", "descending"), dtype="int64")
+@register(
+    "argsort",
+    argsort_rule,
+    statics=("axis", "descending"),
+    methods=("argsort",),
+    dtype="int64",
+)
 def argsort(
     x: Tensor[Any, Any, Any], axis: int | None = -1, descending: bool = False
 ) -> Tensor[Any, i64, NoTape]:
@@ -117,6 +123,7 @@ def argsort(
     "sort",
     sort_rule,
     statics=("axis", "descending"),
+    methods=("sort",),
     returns="tuple",
     item_dtypes=(None, "int64"),
 )
@@ -151,6 +158,7 @@ def sort(
     "topk",
     topk_rule,
     statics=("k", "axis", "largest"),
+    methods=("topk",),
     returns="tuple",
     item_dtypes=(None, "int64"),
 )

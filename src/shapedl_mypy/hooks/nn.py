@@ -23,7 +23,18 @@ from collections.abc import Callable, Sequence
 from mypy.checker import TypeChecker
 from mypy.checkmember import analyze_member_access
 from mypy.maptype import map_instance_to_supertype
-from mypy.nodes import ARG_POS, GDEF, Context, NameExpr, TempNode, TypeInfo
+from mypy.nodes import (
+    ARG_POS,
+    GDEF,
+    Context,
+    Expression,
+    IntExpr,
+    NameExpr,
+    SliceExpr,
+    TempNode,
+    TypeInfo,
+    UnaryExpr,
+)
 from mypy.plugin import ClassDefContext, FunctionContext, MethodContext, MethodSigContext
 from mypy.types import (
     AnyType,
@@ -106,6 +117,9 @@ def sequential_item(ctx: MethodContext) -> Type:
     """`model[0]` of a `Sequential[Linear[...], ReLU, ...]` is that layer, as typed: so
     `model[0].weight` and `model[-1].out_features` (PyTorch's habits) are checked, not `Any`."""
     layers = _layers(ctx.type)
+    index = ctx.args[0][0] if ctx.args and ctx.args[0] else None
+    if isinstance(index, SliceExpr):
+        return _sliced(ctx, layers, index)
     each = _each_layer(ctx.type)
     if each is not None:
         return each
@@ -116,6 +130,32 @@ def sequential_item(ctx: MethodContext) -> Type:
         return ctx.default_return_type
     i = arg.value
     return layers[i] if -len(layers) <= i < len(layers) else ctx.default_return_type
+
+
+def _sliced(ctx: MethodContext, layers: list[Type] | None, index: SliceExpr) -> Type:
+    """`model[:-1]` is a `Sequential` of those layers (of the one layer type for a model of a
+    list's layers), so calling it folds through them as the whole model's call does."""
+    t = get_proper_type(ctx.type)
+    if _each_layer(t) is not None:
+        return t
+    bounds = [
+        None if e is None else _int_value(e)
+        for e in (index.begin_index, index.end_index, index.stride)
+    ]
+    if layers is None or not isinstance(t, Instance) or any(b is False for b in bounds):
+        return ctx.default_return_type
+    kept = layers[slice(*bounds)]
+    # NOTE: as mypy keeps known variadic arguments, one by one; none left is the declared type
+    return t.copy_modified(args=kept) if kept else ctx.default_return_type
+
+
+def _int_value(expr: Expression) -> int | None | bool:
+    """A literal int of a slice (`-1` too), else False."""
+    if isinstance(expr, IntExpr):
+        return expr.value
+    if isinstance(expr, UnaryExpr) and expr.op == "-" and isinstance(expr.expr, IntExpr):
+        return -expr.expr.value
+    return False
 
 
 def _chain_error(

@@ -12,7 +12,7 @@ mypy's plugin interface has no hook at a return or an assignment, so one error f
 `ErrorWatcher` at the bottom of mypy's stack, put there by the first hook of a build) takes
 such an error back when the type without its stale members fits the declared one; a member
 that is not stale (a definitely wrong width) keeps the error. The same filter lets an attribute
-whose type mypy inferred take new sizes (`_grown`: a KV cache grown with `concat`).
+whose type mypy inferred take new sizes (`grown.grown`: a KV cache grown with `concat`).
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ from mypy.nodes import (
     ReturnStmt,
     Statement,
     TryStmt,
-    Var,
     WhileStmt,
     WithStmt,
 )
@@ -48,17 +47,14 @@ from mypy.type_visitor import TypeTranslator
 from mypy.types import (
     AnyType,
     Instance,
-    LiteralType,
-    TupleType,
     Type,
     TypeAliasType,
-    TypeVarType,
     UnionType,
     get_proper_type,
 )
 
-from shapedl_mypy.convert import SIZE, TYPES, any_type, tensor_parts
-from shapedl_mypy.hooks.nn import MODULE
+from shapedl_mypy.convert import TYPES, tensor_parts
+from shapedl_mypy.hooks.grown import grown
 from shapedl_mypy.hooks.unions import stands_for
 
 __all__ = ["drop_stale", "watch"]
@@ -128,7 +124,7 @@ class _Filter:
         got, expected, lvalue = found
         fixed = drop_stale(got)
         stale = fixed != got and is_subtype(fixed, expected, options=checker.options)
-        if stale or (isinstance(lvalue, MemberExpr) and _grown(checker, lvalue, got)):
+        if stale or (isinstance(lvalue, MemberExpr) and grown(checker, lvalue, got)):
             self.dropped = (file, info.line, info.column)
             return True
         return False
@@ -155,67 +151,6 @@ def _assigned(checker: TypeChecker, stmt: AssignmentStmt) -> tuple[Type, Type, L
     if declared is None and isinstance(lvalue, NameExpr):
         declared = getattr(lvalue.node, "type", None)
     return None if got is None or declared is None else (got, declared, lvalue)
-
-
-def _grown(checker: TypeChecker, lvalue: MemberExpr, got: Type) -> bool:
-    """Whether `self.cache = sd.concat([self.cache, k], axis=1)` gives an attribute whose type
-    was inferred (never written) a new size, then widened to `Dyn` where the sizes differ (so
-    does a layer replaced by one of other sizes, `model.fc = nn.Linear(512, 10)`).
-
-    NOTE: mypy infers an attribute's type from its first assignment, as it infers `int` from
-    `self.n = 0`, but keeps literal sizes: a cache made empty (`sd.zeros((1, 0, 64))`) and
-    grown, a buffer resized, kept their first sizes and every growth was an `[assignment]`
-    error. An attribute the user annotated keeps its error; the widened type is what later
-    reads see (those checked before the growth saw the first sizes).
-    """
-    owner = get_proper_type(checker.lookup_type_or_none(lvalue.expr))
-    if isinstance(owner, TypeVarType):  # NOTE: `self` in a method that returns `Self`
-        owner = get_proper_type(owner.upper_bound)
-    if not isinstance(owner, Instance):
-        return False
-    sym = owner.type.get(lvalue.name)
-    var = None if sym is None else sym.node
-    if not isinstance(var, Var) or not var.is_inferred or var.explicit_self_type:
-        return False
-    if var.type is None:
-        return False
-    wide = _widened(var.type, got)
-    if wide is None:
-        return False
-    var.type = wide
-    return True
-
-
-def _module(t: Instance) -> bool:
-    return any(base.fullname == MODULE for base in t.type.mro)
-
-
-def _widened(old: Type, new: Type) -> Type | None:
-    """`old` with `Dyn` where `new`'s sizes differ, or None where they are no two tensors of one
-    rank, dtype and tape, two layers of one class (the type arguments that differ are `Dyn`)
-    or two sizes (`self.d = d` in a `resize`, a `Size[D]` given an int, is an `int` from then
-    on)."""
-    p, q = get_proper_type(old), get_proper_type(new)
-    if isinstance(p, Instance) and isinstance(q, Instance) and p.type is q.type and _module(p):
-        # NOTE: a layer replaced by one of other sizes (`model.fc = nn.Linear(512, 10)`)
-        args = zip(p.args, q.args, strict=True)
-        return p.copy_modified(args=[a if a == b else any_type() for a, b in args])
-    if isinstance(p, Instance) and p.type.fullname == SIZE:
-        q = q.fallback if isinstance(q, LiteralType) else q
-        ints = [] if not isinstance(q, Instance) else q.type.mro
-        return next((Instance(i, []) for i in ints if i.fullname == "builtins.int"), None)
-    a, b = tensor_parts(old), tensor_parts(new)
-    if a is None or b is None or a[1:] != b[1:]:
-        return None
-    sa, sb = get_proper_type(a[0]), get_proper_type(b[0])
-    if not isinstance(sa, TupleType) or not isinstance(sb, TupleType):
-        return None
-    if len(sa.items) != len(sb.items):
-        return None
-    dims = [x if x == y else any_type() for x, y in zip(sa.items, sb.items, strict=True)]
-    t = get_proper_type(old)
-    assert isinstance(t, Instance)
-    return t.copy_modified(args=[sa.copy_modified(items=dims), *t.args[1:]])
 
 
 def _at(expr: Expression, info: ErrorInfo) -> bool:
