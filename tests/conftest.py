@@ -14,10 +14,12 @@ from hypothesis import settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-# NOTE: CI runs the property tests derandomized, so a red build is the code's, not the draw's
+# NOTE: the property tests (the differential fuzzers included) run derandomized, in CI and in
+# a newcomer's `make test` alike, so a red run is the code's, not the draw's; HYPOTHESIS_EXPLORE=1
+# draws new examples (what a developer hunting differences wants)
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
-if os.environ.get("CI") == "true":
-    settings.load_profile("ci")
+settings.register_profile("explore", deadline=None, print_blob=True)
+settings.load_profile("explore" if os.environ.get("HYPOTHESIS_EXPLORE") == "1" else "ci")
 
 _BEFORE = pytest.StashKey[Any]()  # the default device a test found, given back after it
 _CUDA_MISSING = "--device cuda: CuPy or a GPU is missing (pip install 'shapedl[cuda13]')"

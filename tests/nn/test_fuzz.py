@@ -4,7 +4,7 @@ parameter gradients, and BatchNorm's running statistics) and in inference (an un
 against the twin in `eval()`). And random small programs chaining ops (normalisation,
 activations, attention, a loss) against the same program in torch.
 
-Under `CI=true` Hypothesis runs derandomized (the `ci` profile of `tests/conftest.py`).
+Hypothesis runs derandomized (`tests/conftest.py`); `HYPOTHESIS_EXPLORE=1` draws new examples.
 """
 
 from __future__ import annotations

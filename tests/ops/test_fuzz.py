@@ -8,7 +8,7 @@ entry; every other op has a case below or a reason in `NOT_FUZZED`, and a test k
 (a new op fails it until it gets one or the other). Layers, losses and optimizers are fuzzed in
 `tests/nn/test_fuzz.py` and `tests/optim/test_fuzz.py`.
 
-Under `CI=true` Hypothesis runs derandomized (the `ci` profile of `tests/conftest.py`).
+Hypothesis runs derandomized (`tests/conftest.py`); `HYPOTHESIS_EXPLORE=1` draws new examples.
 """
 
 from __future__ import annotations
