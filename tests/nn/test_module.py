@@ -394,3 +394,28 @@ def test_a_sequential_slice_is_a_sequential_of_those_layers_as_torchs():
     got = features(sd.from_numpy(x)).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     assert len(model[1:1]) == 0 and len(model[::2]) == 2
+
+
+def test_load_state_dict_not_strict_loads_what_both_have_as_torch():
+    """Fine-tuning: a pretrained body under a new head. strict=False loads the shared names
+    and leaves the rest, as torch's does; a shape mismatch is still an error in both."""
+    tn = torch.nn
+    pretrained = tn.Sequential(tn.Linear(3, 4), tn.ReLU(), tn.Linear(4, 7)).state_dict()
+    del pretrained["2.weight"], pretrained["2.bias"]
+    pretrained["extra.weight"] = torch.ones(2)
+    model = sd.nn.Sequential(sd.nn.Linear(3, 4), sd.nn.ReLU(), sd.nn.Linear(4, 2))
+    tmodel = tn.Sequential(tn.Linear(3, 4), tn.ReLU(), tn.Linear(4, 2))
+    head = model[2].weight.numpy().copy()
+    with pytest.raises(CheckpointError, match=r"missing: 2\.weight, 2\.bias; unexpected: extra"):
+        model.load_state_dict(pretrained)
+    with pytest.raises(RuntimeError):
+        tmodel.load_state_dict(pretrained)
+    assert model.load_state_dict(pretrained, strict=False) is model
+    tmodel.load_state_dict(pretrained, strict=False)
+    np.testing.assert_array_equal(model[0].weight.numpy(), tmodel[0].weight.detach().numpy())
+    np.testing.assert_array_equal(model[2].weight.numpy(), head)  # the new head is untouched
+    pretrained["0.weight"] = torch.ones(5, 3)
+    with pytest.raises(CheckpointError, match=r"wrong shape: 0\.weight \(expected \(4, 3\)"):
+        model.load_state_dict(pretrained, strict=False)
+    with pytest.raises(RuntimeError, match="size mismatch"):
+        tmodel.load_state_dict(pretrained, strict=False)

@@ -131,15 +131,23 @@ class Module:
         """Parameters and buffers by dotted name: everything `save` writes."""
         return {name: t for name, t, _ in self._entries()}
 
-    def load_state_dict(self, state: Mapping[str, Any], *, what: str = "") -> Self:
+    def load_state_dict(
+        self, state: Mapping[str, Any], strict: bool = True, *, what: str = ""
+    ) -> Self:
         """Copy `state` (name to tensor or array) into this module's tensors, in place.
 
         Tensors keep their identity (so optimizer state and `grads[p]` still refer to them).
+        `strict=False`, as PyTorch's, loads the names that both have and leaves the others
+        (a pretrained body under a new head); shapes and dtypes are still checked.
 
         Raises:
-            CheckpointError: listing every missing, unexpected, mis-shaped and mis-typed name.
+            CheckpointError: listing every missing, unexpected (when `strict`), mis-shaped and
+                mis-typed name.
         """
         own = self.state_dict()
+        if not strict:
+            own = {name: t for name, t in own.items() if name in state}
+            state = {name: value for name, value in state.items() if name in own}
         arrays = {name: _host(value) for name, value in state.items()}
         wrong = sorted(name for name, a in arrays.items() if a is None)
         if wrong:
