@@ -373,3 +373,24 @@ def test_bad_arguments_give_clear_errors(fn, kind, text):
     with pytest.raises(kind) as err:
         fn()
     assert str(err.value).startswith(text)
+
+
+LAYERS = {
+    "Linear": (lambda: sd.nn.Linear(4, 8), (3, 4)),
+    "LSTM": (lambda: sd.nn.LSTM(4, 8), (2, 3, 4)),
+    "MultiHeadAttention": (lambda: sd.nn.MultiHeadAttention(8, 2), (2, 3, 8)),
+    "LayerNorm": (lambda: sd.nn.LayerNorm(4), (3, 4)),
+    "Conv1d": (lambda: sd.nn.Conv1d(4, 2, 1), (2, 4, 5)),
+    "ConvTranspose2d": (lambda: sd.nn.ConvTranspose2d(4, 2, 2), (2, 4, 5, 5)),
+}
+
+
+@pytest.mark.parametrize("data,model", [("float64", "float32"), ("float32", "float64")])
+@pytest.mark.parametrize("layer", LAYERS)
+def test_a_layer_given_another_dtype_says_to_convert_the_input_to_the_models(layer, data, model):
+    """The fix names the model's dtype: Linear's GEMM takes the weight first, and its message
+    once told an f32 model's user to convert an f64 batch to f64."""
+    make, shape = LAYERS[layer]
+    short = {"float32": "f32", "float64": "f64"}[model]
+    with pytest.raises(sd.DTypeError, match=rf"x\.astype\(sd\.{short}\)$"):
+        make().astype(getattr(sd, short))(sd.ones(shape, dtype=getattr(sd, data[0] + data[5:])))

@@ -16,6 +16,7 @@ from shapedl.nn import init
 from shapedl.nn.module import Module
 from shapedl.nn.registry import register_layer
 from shapedl.ops.creation import zeros
+from shapedl.ops.elementwise import same_dtype
 from shapedl.ops.matmul import matmul
 from shapedl.ops.movement import reshape, transpose
 from shapedl.tensor import Tensor
@@ -132,6 +133,9 @@ class Linear(Module, Generic[In, Out]):
 
     def forward(self, x: Tensor[tuple[*Bs, In], DT, TT]) -> Tensor[tuple[*Bs, Out], DT, TT]:
         linear_shape(x.shape, self.in_features, self.out_features)
+        # NOTE: checked here, the input first: the GEMM below takes the weight first, and its
+        # own message would tell the user to convert the input to the input's dtype
+        same_dtype("Linear", x, self.weight)
         lead = x.shape[:-1]
         # NOTE: one 2-d GEMM for any batch axes (its weight gradient needs no batch sum)
         rows: Any = x if x.ndim == 2 else reshape(x, (-1, x.shape[-1]))
