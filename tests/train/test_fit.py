@@ -220,6 +220,17 @@ def test_numpy_float64_data_is_cast_to_the_models_dtype_but_tensors_are_not() ->
         )  # fmt: skip
 
 
+def test_a_bfloat16_model_gets_its_numpy_data_cast_too() -> None:
+    """bfloat16's NumPy kind is "V", not "f": fit took a bf16 model for one without floats and
+    fed it float32 batches, a DTypeError at the first layer (an f16 model got its cast)."""
+    x, y = regression(16)
+    for dtype in (sd.bf16, sd.f16):
+        model = linear(3, 1).astype(dtype)
+        h = sd.train.fit(model, (x, y), loss=mse, optimizer=sd.optim.Sgd(lr=0.01), epochs=1,
+                         batch_size=8, progress=False)  # fmt: skip
+        assert h.epochs == 1 and model.weight.dtype is dtype
+
+
 def test_ctrl_c_at_the_end_of_an_epoch_keeps_its_checkpoint_and_stops(tmp_path: Any) -> None:
     x, y = regression(16)
     path = tmp_path / "ck.safetensors"

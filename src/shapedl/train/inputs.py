@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from shapedl.backend import is_float
 from shapedl.data import Batches, as_tensor
 from shapedl.device import Device, default_device
 from shapedl.ops.creation import ragged_message
@@ -116,7 +117,7 @@ def float_dtype(model: Any) -> str | None:
     """The dtype of the model's first floating parameter (what float data is cast to)."""
     params = model.parameters() if hasattr(model, "parameters") else {}
     for p in params.values():
-        if p.data.dtype.kind == "f":
+        if is_float(p.data.dtype):  # NOTE: bfloat16 too (its NumPy kind is "V", not "f")
             return str(p.data.dtype)
     return None
 
@@ -124,8 +125,8 @@ def float_dtype(model: Any) -> str | None:
 def _cast(a: Any, dtype: str | None) -> Any:
     """A NumPy float array in `dtype` (scikit-learn's float64 for an f32 model); tensors and
     other arrays as they are."""
-    kind = getattr(getattr(a, "dtype", None), "kind", None)
-    if dtype is None or isinstance(a, Tensor) or kind != "f" or str(a.dtype) == dtype:
+    floats = hasattr(a, "dtype") and is_float(a.dtype)
+    if dtype is None or isinstance(a, Tensor) or not floats or str(a.dtype) == dtype:
         return a
     return a.astype(dtype)
 
