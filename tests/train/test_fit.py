@@ -213,7 +213,7 @@ def test_numpy_float64_data_is_cast_to_the_models_dtype_but_tensors_are_not() ->
     sd.train.fit(m64, (x, y), optimizer=sd.optim.Sgd(lr=0.1), **kw)
     assert h.epochs == 1 and m32.weight.numpy().dtype == np.float32
     np.testing.assert_allclose(weights(m32)["weight"], weights(m64)["weight"], rtol=1e-6)
-    with pytest.raises(TypeError, match="float32 and float64"):
+    with pytest.raises(TypeError, match="float64 and float32"):
         sd.train.fit(
             linear(3, 1), (sd.tensor(x.astype(np.float64)), sd.tensor(y)),
             optimizer=sd.optim.Sgd(lr=0.1), **kw,

@@ -125,10 +125,10 @@ def float_dtype(model: Any) -> str | None:
 def _cast(a: Any, dtype: str | None) -> Any:
     """A NumPy float array in `dtype` (scikit-learn's float64 for an f32 model); tensors and
     other arrays as they are."""
-    floats = hasattr(a, "dtype") and is_float(a.dtype)
-    if dtype is None or isinstance(a, Tensor) or not floats or str(a.dtype) == dtype:
+    kind = getattr(a, "dtype", None)  # NOTE: NumPy's or CuPy's dtype; a tensor's is a class
+    if dtype is None or isinstance(a, Tensor) or not isinstance(kind, np.dtype):
         return a
-    return a.astype(dtype)
+    return a.astype(dtype) if is_float(kind) and str(kind) != dtype else a
 
 
 # ---- labels -------------------------------------------------------------------------------
