@@ -388,7 +388,7 @@ def div(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
 @register("pow", broadcast_rule, methods=("__pow__", "__rpow__"), **_BINARY)  # type: ignore[arg-type]
 def pow(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """`a ** b` with NumPy broadcasting (either side may be a Python scalar)."""
-    xp = a.xp if isinstance(a, Tensor) else b.xp  # type: ignore[union-attr]
+    xp = _xp(a, b)
 
     def da(g: Array, x: Any, y: Any, o: Array) -> Array:
         # NOTE: 0 where the exponent is 0, as PyTorch (not 0 * x ** -1, nan at x = 0)

@@ -13,7 +13,15 @@ import math
 from typing import Any
 
 from shapedl.backend import Array, is_float
-from shapedl.ops.elementwise import _BINARY, Operand, _binary, _edge, _unary, broadcast_rule
+from shapedl.ops.elementwise import (
+    _BINARY,
+    Operand,
+    _binary,
+    _edge,
+    _unary,
+    _xp,
+    broadcast_rule,
+)
 from shapedl.ops.elementwise import same_shape as same_shape
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor
@@ -203,7 +211,7 @@ def atan2(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         >>> [round(v, 4) for v in sd.ops.atan2(y, x).tolist()]
         [1.5708, 3.1416]
     """
-    xp = a.xp if isinstance(a, Tensor) else b.xp  # type: ignore[union-attr]
+    xp = _xp(a, b)
 
     def scale(g: Array, y: Any, x: Any) -> Array:
         # NOTE: `g / (x**2 + y**2)`, and 0 at the origin, where PyTorch gives 0, not nan
