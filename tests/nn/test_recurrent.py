@@ -72,10 +72,9 @@ def test_saturated_gates_match_torch(cls, tcls, seed):
     )
 
 
-@pytest.mark.parametrize("cls,tcls", PAIRS, ids=IDS)
-def test_initial_state_matches_torch(cls, tcls):
-    module, tmod = cls(3, 4, 2), tcls(3, 4, 2, batch_first=True)
-    x, h0, c0 = randn(2, 5, 3), randn(2, 2, 4, seed=1), randn(2, 2, 4, seed=2)
+def _check_with_initial_state(cls, module, tmod, rows):
+    """Outputs and gradients from a given initial state of `rows` (layers x directions)."""
+    x, h0, c0 = randn(2, 5, 3), randn(rows, 2, 4, seed=1), randn(rows, 2, 4, seed=2)
     if cls is sd.nn.LSTM:
         inputs = [x, h0, c0]
         sd_call = lambda m, x, h, c: _flat_sd(m(x, (h, c)))  # noqa: E731
@@ -85,6 +84,11 @@ def test_initial_state_matches_torch(cls, tcls):
         sd_call = lambda m, x, h: _flat_sd(m(x, h))  # noqa: E731
         torch_call = lambda m, x, h: _flat_torch(m(x, h))  # noqa: E731
     check_module(module, tmod, inputs, sd_call=sd_call, torch_call=torch_call)
+
+
+@pytest.mark.parametrize("cls,tcls", PAIRS, ids=IDS)
+def test_initial_state_matches_torch(cls, tcls):
+    _check_with_initial_state(cls, cls(3, 4, 2), tcls(3, 4, 2, batch_first=True), rows=2)
 
 
 @pytest.mark.parametrize("cls,tcls", PAIRS, ids=IDS)
@@ -226,16 +230,7 @@ def test_bidirectional_initial_state_and_parameters_match_torch(cls, tcls):
     want = {name: tuple(p.shape) for name, p in tmod.named_parameters()}
     assert list(module.parameters()) == list(want)
     assert {name: p.shape for name, p in module.parameters().items()} == want
-    x, h0, c0 = randn(2, 5, 3), randn(4, 2, 4, seed=1), randn(4, 2, 4, seed=2)
-    if cls is sd.nn.LSTM:
-        inputs = [x, h0, c0]
-        sd_call = lambda m, x, h, c: _flat_sd(m(x, (h, c)))  # noqa: E731
-        torch_call = lambda m, x, h, c: _flat_torch(m(x, (h, c)))  # noqa: E731
-    else:
-        inputs = [x, h0]
-        sd_call = lambda m, x, h: _flat_sd(m(x, h))  # noqa: E731
-        torch_call = lambda m, x, h: _flat_torch(m(x, h))  # noqa: E731
-    check_module(module, tmod, inputs, sd_call=sd_call, torch_call=torch_call)
+    _check_with_initial_state(cls, module, tmod, rows=4)
 
 
 def test_bidirectional_state_of_num_layers_rows_is_a_shape_error():
