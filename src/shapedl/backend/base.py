@@ -71,6 +71,11 @@ class Backend:
             poly = (poly + c) * t
         return xp.copysign(1 - poly * xp.exp(-s * s), x).astype(a.dtype, copy=False)
 
+    def convolutions(self) -> Any:
+        """The library kernels for a 2-d convolution's passes (`backend/cudnn.py`'s
+        `Convolutions`), or None: the convolution ops then run their own im2col kernels."""
+        return None
+
     def to_numpy(self, x: Array) -> Any:
         """A NumPy array with the values of `x` (a copy off the device where needed)."""
         raise NotImplementedError

@@ -41,6 +41,22 @@ class CupyBackend(Backend):
         self.device = cupy.cuda.Device(index)
         self.allow_tf32 = allow_tf32
         set_tf32(cupy, allow_tf32)
+        self._convolutions: Any = None
+
+    def convolutions(self) -> Any:
+        """cuDNN's convolutions (`backend/cudnn.py`) where its frontend is installed, else None
+        (and a warning, once, on the first convolution)."""
+        if self._convolutions is None:
+            from shapedl.backend import cudnn
+
+            module = cudnn.frontend()
+            if module is None:
+                return None
+            stream = self.xp.cuda.get_current_stream
+            self._convolutions = cudnn.Convolutions(
+                module, self.xp, self.device, self.allow_tf32, lambda: stream().ptr
+            )
+        return self._convolutions
 
     def rng(self, seed: int | None) -> Any:
         with self.device:
