@@ -26,6 +26,14 @@ TEST_LIMIT=${TEST_LIMIT:-300}
 mkdir -p "$OUT"
 export PYTHONPATH="$PWD/src:$PWD${PYTHONPATH:+:$PYTHONPATH}"
 if [ -d .device-site ]; then export PYTHONPATH="$PWD/.device-site:$PYTHONPATH"; fi
+# cuDNN's frontend (the convolutions of issue 12) travels as a wheel in .whl/ (git-ignored;
+# `carry` it), fetched here with the device README's `pip download` line for
+# nvidia-cudnn-frontend==1.32.0; the image has the cuDNN library (nvidia-cudnn-cu13)
+if ls .whl/nvidia_cudnn_frontend-*.whl > /dev/null 2>&1; then
+    "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+        --target /tmp/cudnn-site .whl/nvidia_cudnn_frontend-*.whl \
+        && export PYTHONPATH="/tmp/cudnn-site:$PYTHONPATH"
+fi
 export PYTHONDONTWRITEBYTECODE=1
 : > "$OUT/summary.txt"
 
@@ -47,6 +55,11 @@ for name in ["numpy", "cupy", "torch", "pytest", "hypothesis", "tqdm", "safetens
         print(f"{name:18} MISSING ({type(err).__name__}: {err})")
 import torch
 print("torch cuda", torch.cuda.is_available(), torch.version.cuda)
+try:
+    import cudnn
+    print("cudnn frontend", getattr(cudnn, "__version__", "?"), "backend", cudnn.backend_version())
+except Exception as err:
+    print(f"cudnn frontend MISSING ({type(err).__name__}: {err})")
 EOF
 } > "$OUT/environment.txt" 2>&1
 cat "$OUT/environment.txt"
@@ -69,6 +82,12 @@ for call in (lambda: x[sd.tensor([0, 3], device=gpu)],
         print("NOT RAISED: an index out of range passed on the GPU")
     except (IndexError, ValueError) as err:
         print("raised as on the CPU:", type(err).__name__, err)
+xs = np.random.default_rng(1).standard_normal((8, 16, 20, 20)).astype(np.float32)
+ws = np.random.default_rng(2).standard_normal((32, 16, 3, 3)).astype(np.float32)
+cpu = sd.ops.conv2d(sd.from_numpy(xs), sd.from_numpy(ws), padding=1).numpy()
+on = sd.ops.conv2d(sd.from_numpy(xs, device=gpu), sd.from_numpy(ws, device=gpu), padding=1)
+print("conv2d through", "cuDNN" if gpu.backend.convolutions() else "im2col",
+      "max relative error", np.abs(on.numpy() - cpu).max() / np.abs(cpu).max())
 t = sd.tensor([0.5, 2.0], device=gpu).traced()
 print("rpow gradient", ((2.0 ** t).sum().backward()[t]).numpy())
 print("sanity done")
