@@ -23,6 +23,9 @@ class Backend:
 
     name: str = ""
     xp: Any = None
+    # NOTE: whether reading a value on the host (`bool(a.any())`) waits for the device: where
+    # it does (CUDA), an op computes on the device what the CPU may branch on instead
+    reads_sync: bool = False
 
     def rng(self, seed: int | None) -> Any:
         """A seeded random generator with `random`, `standard_normal` and `permutation`."""

@@ -28,6 +28,7 @@ def _outside() -> Any:
 
 class CupyBackend(Backend):
     name = "cuda"
+    reads_sync = True
 
     def __init__(self, index: int = 0, allow_tf32: bool = False) -> None:
         try:

@@ -248,7 +248,8 @@ class MultiHeadAttention(Module, Generic[Em, Hn, Kd, Vd]):
         seen = xp.isfinite(additive).any(axis=-1, keepdims=True)
         additive = xp.where(seen, additive, 0).astype(dtype)
         weights = softmax(scores + Tensor(additive, q.device), -1)
-        if not seen.all():
+        # NOTE: on CUDA without asking `seen.all()`, which would wait for the device
+        if q.device.backend.reads_sync or not seen.all():
             weights = weights * Tensor(seen.astype(dtype), q.device)
         return matmul(dropout(weights, self.dropout), v)
 

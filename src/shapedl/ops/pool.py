@@ -212,7 +212,11 @@ def max_pool2d(
         for part in parts[1:]:
             xp.maximum(out, part, out=out)
         return record(out, (x,), lambda g: (None,))
-    best = _argmax(xp, parts, out, win, x.data.shape)
+    if x.device.backend.reads_sync:  # NOTE: no branch on the values: PyTorch's loop always
+        best = xp.zeros(out.shape, xp.uint8 if len(parts) < 256 else xp.int32)
+        _torch_argmax(xp, parts, out, best, win, x.data.shape)
+    else:
+        best = _argmax(xp, parts, out, win, x.data.shape)
 
     def vjp(g: Array) -> tuple[Array]:
         shape = win.padded_shape(x.data)
