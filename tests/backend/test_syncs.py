@@ -223,3 +223,60 @@ def test_max_pool_without_reads_keeps_torchs_rule(options: dict[str, Any]) -> No
     assert tx.grad is not None
     # NOTE: overlapping windows add their gradients in another order than PyTorch's
     np.testing.assert_allclose(grads[sx].data.view(np.ndarray), tx.grad.numpy(), rtol=1e-6)
+
+
+def _floats(rng: np.random.Generator, *shape: int) -> Any:
+    return sd.from_numpy(rng.standard_normal(shape).astype(np.float32))
+
+
+# NOTE: losses of the layers and ops a model is made of, beyond the steps above
+PARTS: dict[str, Callable[[np.random.Generator], Any]] = {
+    "LSTM": lambda r: nn.LSTM(4, 8)(_floats(r, 2, 5, 4).traced())[0].square().mean(),
+    "bidirectional GRU": lambda r: nn.GRU(4, 8, bidirectional=True)(_floats(r, 2, 5, 4).traced())[
+        0
+    ].mean(),
+    "GroupNorm": lambda r: nn.GroupNorm(2, 4)(_floats(r, 2, 4, 5, 5).traced()).square().mean(),
+    "bilinear interpolate": lambda r: sd.ops.interpolate(
+        _floats(r, 2, 3, 4, 4).traced(), scale_factor=2, mode="bilinear"
+    ).mean(),
+    "nearest Upsample": lambda r: nn.Upsample(scale_factor=2)(
+        _floats(r, 1, 2, 3, 3).traced()
+    ).sum(),
+    "adaptive pools": lambda r: (
+        nn.AdaptiveAvgPool2d(3)(_floats(r, 2, 3, 7, 7).traced()).sum()
+        + nn.AdaptiveMaxPool2d(3)(_floats(r, 2, 3, 7, 7).traced()).sum()
+    ),
+    "ConvTranspose2d": lambda r: nn.ConvTranspose2d(3, 2, 3, stride=2)(
+        _floats(r, 1, 3, 4, 4).traced()
+    ).sum(),
+    "Transformer": lambda r: nn.Transformer(8, 2, 1, 1, 16)(
+        _floats(r, 2, 5, 8).traced(), _floats(r, 2, 4, 8)
+    ).sum(),
+    "cross-entropy, weight and ignore_index": lambda r: sd.losses.cross_entropy_with_logits_loss(
+        _floats(r, 4, 3).traced(),
+        sd.from_numpy(np.array([0, 1, 2, 1])),
+        weight=_floats(r, 3).abs(),
+        ignore_index=1,
+    ),
+    "other losses": lambda r: (
+        sd.losses.mse_loss(_floats(r, 4, 3).traced(), _floats(r, 4, 3))
+        + sd.losses.huber_loss(_floats(r, 4, 3).traced(), _floats(r, 4, 3))
+        + sd.losses.kl_div_with_logits_loss(_floats(r, 4, 3).traced(), _floats(r, 4, 3).softmax(-1))
+    ),
+    "sort and topk": lambda r: (
+        _floats(r, 3, 5).traced().sort(-1)[0].sum() + _floats(r, 3, 5).traced().topk(2)[0].sum()
+    ),
+}
+
+
+@pytest.mark.parametrize("part", list(PARTS))
+def test_layers_and_losses_read_nothing_on_the_host(part: str) -> None:
+    before = sd.default_device()
+    sd.set_default_device(sd.Device(Guarded(), seed=0))
+    try:
+        PARTS[part](np.random.default_rng(0))  # NOTE: unguarded: lazily made state
+        with _guarded():
+            grads = PARTS[part](np.random.default_rng(0)).backward()
+    finally:
+        sd.set_default_device(before)
+    assert len(grads) > 0

@@ -201,7 +201,8 @@ def _valid(
             f"{op}: class indices must be in [0, {classes}), got {found[0]} to {found[1]} "
             f"(ignore_index={ignore_index} is the one value allowed outside)"
         )
-    return None if bool(valid.data.all()) else valid
+    # NOTE: on CUDA the mask is kept rather than asking `valid.all()`, a wait for the device
+    return None if not backend.reads_sync and bool(valid.data.all()) else valid
 
 
 @register("nll_loss", nll_rule, tensors=("log_probs", "target", "weight"), statics=REDUCTION)

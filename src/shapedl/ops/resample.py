@@ -19,6 +19,7 @@ from typing import Any, cast
 
 from shapedl import dims
 from shapedl.backend import Array
+from shapedl.backend.numpy import NUMPY
 from shapedl.dims import DYN, Dim, Shape
 from shapedl.errors import shape_error
 from shapedl.ops.elementwise import float_only
@@ -361,8 +362,10 @@ def _repeats(x: Tensor[Any, Any, Any], shape: tuple[int, ...], scales: tuple[Any
         n, m = x.shape[axis], shape[axis]
         if n == 0 or m % n:
             return None
-        picked = _nearest(x.xp, n, m, scales[axis - 2], x.ndim)[:, 0]
-        if not bool((picked == x.xp.arange(m) // (m // n)).all()):
+        # NOTE: on the host: the indices follow from the sizes alone, and reading the
+        # device's would wait for the device
+        picked = _nearest(NUMPY.xp, n, m, scales[axis - 2], x.ndim)[:, 0]
+        if not (picked == NUMPY.xp.arange(m) // (m // n)).all():
             return None
         factors.append(m // n)
     return tuple(factors)
