@@ -6,17 +6,21 @@
 #
 # Each part writes its log under $OUT as it goes and has its own time limit, so a run cut
 # short still leaves what it did:
-#   environment.txt  the GPU, the versions, which test dependencies import
-#   sanity.txt       a Cuda device, a product, an index out of range (seconds; first signal)
+#   summary.txt      the GPU, the versions, which test dependencies import; then each
+#                    part's exit status and last line, and the failed tests
+#   sanity.txt       a Cuda device, a product, an index out of range, a convolution through
+#                    cuDNN (seconds; the first signal)
 #   bench-gpu.txt    `make bench-gpu`'s table (python -m benchmarks.gpu)
+#   profile.txt      the GPT step's host time and cProfile (python -m benchmarks.profile_step)
 #   pytest-*.txt     the tests with CUDA as every test's default device (pytest --device
-#                    cuda), in parallel groups; with --all, the rest of tests/ too
-#   summary.txt      each part's exit status and last line
+#                    cuda), in four parallel groups; with --all, the rest of tests/ in a fifth
+#                    (a ninth file: bring it back in place of another)
+# (eight files: what the device tool brings back at most)
 #
 # Test dependencies the machine lacks (hypothesis, tqdm, safetensors, ml_dtypes) can travel
 # in .device-site/ (git-ignored; `carry` it): for the pure-Python ones,
 #     python -m pip install --no-deps --target .device-site hypothesis attrs sortedcontainers tqdm
-# Limits in seconds: BENCH_LIMIT (default 200), TEST_LIMIT (default 300).
+# Limits in seconds: BENCH_LIMIT (default 200, also the profile's), TEST_LIMIT (default 300).
 set -u
 cd "$(dirname "$0")/.."
 OUT=${OUT:-out/device-check}
@@ -35,7 +39,6 @@ if ls .whl/nvidia_cudnn_frontend-*.whl > /dev/null 2>&1; then
         && export PYTHONPATH="/tmp/cudnn-site:$PYTHONPATH"
 fi
 export PYTHONDONTWRITEBYTECODE=1
-: > "$OUT/summary.txt"
 
 note() {  # note PART STATUS LOG: one line of the summary
     echo "$1: exit $2: $(tail -n 1 "$3" 2>/dev/null)" | tee -a "$OUT/summary.txt"
@@ -61,8 +64,8 @@ try:
 except Exception as err:
     print(f"cudnn frontend MISSING ({type(err).__name__}: {err})")
 EOF
-} > "$OUT/environment.txt" 2>&1
-cat "$OUT/environment.txt"
+} > "$OUT/summary.txt" 2>&1
+cat "$OUT/summary.txt"
 
 # ---- 2. a first signal in seconds --------------------------------------------------------
 timeout 120 "$PY" - > "$OUT/sanity.txt" 2>&1 <<'EOF'
@@ -97,6 +100,8 @@ note sanity $? "$OUT/sanity.txt"
 # ---- 3. make bench-gpu -----------------------------------------------------------------
 timeout "$BENCH_LIMIT" "$PY" -m benchmarks.gpu > "$OUT/bench-gpu.txt" 2>&1
 note bench-gpu $? "$OUT/bench-gpu.txt"
+timeout "$BENCH_LIMIT" "$PY" -m benchmarks.profile_step > "$OUT/profile.txt" 2>&1
+note profile $? "$OUT/profile.txt"
 
 # ---- 4. the tests, CUDA as the default device, in parallel groups --------------------------
 OPS=$(ls tests/ops/test_*.py)
@@ -125,5 +130,6 @@ for entry in "${pids[@]}"; do
     wait "${entry%%:*}"
     note "pytest ${entry#*:}" $? "$OUT/pytest-${entry#*:}.txt"
 done
-grep -h "^FAILED\|^ERROR" "$OUT"/pytest-*.txt > "$OUT/failures.txt" 2>/dev/null
-echo "failures: $(wc -l < "$OUT/failures.txt") (listed in failures.txt)" | tee -a "$OUT/summary.txt"
+failures=$(grep -h "^FAILED\|^ERROR" "$OUT"/pytest-*.txt 2>/dev/null)
+echo "failures: $(printf '%s' "$failures" | grep -c .)" | tee -a "$OUT/summary.txt"
+printf '%s\n' "$failures" >> "$OUT/summary.txt"

@@ -32,3 +32,15 @@ def test_without_a_gpu_it_says_so_and_succeeds(capsys):
         pytest.skip("a GPU is here: make bench-gpu measures it")
     assert gpu.main([]) == 0
     assert capsys.readouterr().out.startswith("no GPU: skipped")
+
+
+def test_the_step_profile_runs_on_the_cpu_with_tiny_sizes(capsys):
+    from benchmarks import profile_step
+
+    before = sd.default_device()
+    assert profile_step.main(["--device", "cpu", "--quick", "--top", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "ms per step queued (no wait)" in out and "ms waiting for the device" in out
+    listed = [line for line in out.splitlines() if "src/shapedl/" in line]
+    assert 1 <= len(listed) <= 5, out
+    assert sd.default_device() is before

@@ -27,7 +27,7 @@ from tests.backend import fake_cudnn
 
 F = torch.nn.functional
 
-pytestmark = pytest.mark.cpu_only("the stand-in frontend runs on NumPy arrays")
+stand_in = pytest.mark.cpu_only("the stand-in frontend runs on NumPy arrays")
 
 # (op, input, weight, options): each a case the passes map differently to cuDNN's parameters
 CASES: list[tuple[str, tuple[int, ...], tuple[int, ...], dict[str, Any]]] = [
@@ -82,6 +82,7 @@ def _check(case: tuple[str, tuple[int, ...], tuple[int, ...], dict[str, Any]]) -
         np.testing.assert_allclose(grads[t].numpy(), tt.grad.numpy(), rtol=1e-4, atol=1e-4)
 
 
+@stand_in
 @pytest.mark.parametrize("case", CASES, ids=_ids)
 def test_the_passes_through_the_frontend_match_torch(
     fake: fake_cudnn.Frontend, case: tuple[str, tuple[int, ...], tuple[int, ...], dict[str, Any]]
@@ -91,6 +92,7 @@ def test_the_passes_through_the_frontend_match_torch(
     assert fake.streams == [7, 7, 7]  # NOTE: each on the current stream
 
 
+@stand_in
 def test_a_graph_is_built_once_per_pass_and_geometry(fake: fake_cudnn.Frontend) -> None:
     for _ in range(3):
         _check(CASES[0])
@@ -100,6 +102,7 @@ def test_a_graph_is_built_once_per_pass_and_geometry(fake: fake_cudnn.Frontend) 
     assert sum(fake.built.values()) == 6
 
 
+@stand_in
 def test_float32_leaves_out_tf32_engines_unless_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
     for allow, left_out in ((False, 3 * 2), (True, 0)):
         frontend = fake_cudnn.Frontend()
@@ -113,6 +116,7 @@ def test_float32_leaves_out_tf32_engines_unless_allowed(monkeypatch: pytest.Monk
         }
 
 
+@stand_in
 def test_other_dtypes_take_the_cupy_path(fake: fake_cudnn.Frontend) -> None:
     x, w = sd.randn((1, 2, 5, 5), dtype=sd.f64), sd.randn((3, 2, 3, 3), dtype=sd.f64)
     tx, tw = (torch.from_numpy(t.numpy()) for t in (x, w))
@@ -120,6 +124,7 @@ def test_other_dtypes_take_the_cupy_path(fake: fake_cudnn.Frontend) -> None:
     assert not fake.built and not fake.executed
 
 
+@stand_in
 @pytest.mark.parametrize("step", ["check_support", "build_plans", "execute"])
 def test_a_refused_graph_warns_and_the_cupy_path_gives_the_answer(
     monkeypatch: pytest.MonkeyPatch, step: str
@@ -136,6 +141,7 @@ def test_a_refused_graph_warns_and_the_cupy_path_gives_the_answer(
     assert list(convs.graphs.values()) == [None, None, None]
 
 
+@stand_in
 def test_without_the_frontend_a_warning_says_how_to_get_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -154,11 +160,11 @@ def test_without_the_frontend_a_warning_says_how_to_get_it(
 
 
 @contextlib.contextmanager
-def warnings_as_errors() -> Iterator[None]:
+def warnings_as_errors(category: type[Warning] = Warning) -> Iterator[None]:
     import warnings
 
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", category)
         yield
 
 
@@ -185,7 +191,8 @@ def test_cudnn_on_the_gpu_matches_torch_on_the_cpu(
     previous = sd.default_device()
     sd.set_default_device(gpu)
     try:
-        with warnings_as_errors():  # NOTE: a refused graph would warn and hide in im2col
+        # NOTE: a refused graph would warn and hide in im2col
+        with warnings_as_errors(cudnn.CudnnWarning):
             _check(case)
     finally:
         sd.set_default_device(previous)

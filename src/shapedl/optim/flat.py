@@ -112,7 +112,7 @@ def regroup(
     keyed: dict[tuple[Any, ...], list[Work]] = {}
     for w in work:
         p = w.tied[0]
-        keyed.setdefault((p.device.key, str(p.data.dtype), w.state["step"]), []).append(w)
+        keyed.setdefault((p.device.key, p.data.dtype, w.state["step"]), []).append(w)
     out = []
     for members in keyed.values():
         names = tuple(w.name for w in members)
