@@ -1,4 +1,5 @@
-"""A training step moves nothing from the device to the host behind the user's back (issue 13).
+"""A training step moves nothing between the device and the host behind the user's back
+(issue 13).
 
 On a GPU every value read on the host (`bool(a)`, `float(a)`, `int(a)`, `a.item()`,
 `a.tolist()`, NumPy conversion) waits for the device and copies: a hidden one in the forward or
@@ -6,6 +7,8 @@ backward pass stalls the host every step. The backend here is NumPy whose arrays
 these while a step runs, as a transfer guard would on CUDA; ops and modules that kept such a
 read would raise. The one read allowed is the bounds check of an indexing op
 (`Backend.in_bounds`, issue 12: one fused reduction and one value per indexing op), counted.
+The other way, host data made into a device array during a step (a mask, an `arange`, a
+constant built on the host each time: a copy per step on CUDA) is noted too.
 """
 
 from __future__ import annotations
@@ -78,6 +81,21 @@ def _wrapped(fn: Callable[..., Any]) -> Callable[..., Any]:
     return made
 
 
+uploads: list[str] = []  # NOTE: host data made into device arrays while guarded
+
+
+def _upload(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn` (which makes an array of its first argument), noting host data given while guarded:
+    a copy from the host to the device on CUDA."""
+
+    def made(data: Any, *args: Any, **kwargs: Any) -> Any:
+        if _guard[0] and not isinstance(data, OnDevice):
+            uploads.append(f"{name} of a {type(data).__name__}")
+        return _on_device(fn(data, *args, **kwargs))
+
+    return made
+
+
 def _device_xp() -> types.ModuleType:
     """NumPy whose functions that make arrays (not ufuncs: those keep the subclass) make them
     on the "device"."""
@@ -86,6 +104,8 @@ def _device_xp() -> types.ModuleType:
     for name, value in np.__dict__.items():
         if callable(value) and not isinstance(value, (np.ufunc, type)) and not name.startswith("_"):
             setattr(xp, name, _wrapped(value))
+    for name in ("asarray", "array", "ascontiguousarray"):
+        setattr(xp, name, _upload(f"xp.{name}", getattr(np, name)))
     return xp
 
 
@@ -100,6 +120,8 @@ class Guarded(NumpyBackend):
         self.checks = 0
 
     def asarray(self, data: Any, dtype: str | None = None) -> Any:
+        if _guard[0] and not isinstance(data, OnDevice):
+            uploads.append(f"Backend.asarray of a {type(data).__name__}")
         return np.asarray(data, dtype=dtype).view(OnDevice)
 
     def in_bounds(self, index: Any, low: int, high: int) -> bool:
@@ -110,6 +132,7 @@ class Guarded(NumpyBackend):
 
 @contextlib.contextmanager
 def _guarded() -> Iterator[None]:
+    uploads.clear()
     _guard[0] = True
     try:
         yield
@@ -134,6 +157,10 @@ def test_the_guard_catches_a_read_so_the_tests_below_can_fail() -> None:
         float(x.sum().data)
     with _guarded(), pytest.raises(HostRead, match="bool"):
         bool((x > 0).all().data)
+    with _guarded():
+        sd.tensor([1.0, 2.0], device=dev)
+        x.xp.arange(3)  # NOTE: made on the device: no copy
+        assert uploads == ["Backend.asarray of a list"]
 
 
 def _steps(dev: sd.Device) -> dict[str, Callable[[], Any]]:
@@ -187,6 +214,7 @@ def test_a_training_step_reads_nothing_on_the_host(case: str) -> None:
     finally:
         sd.set_default_device(before)
     assert np.isfinite(loss.data.view(np.ndarray))
+    assert uploads == []  # NOTE: no mask, arange or constant copied from the host each step
     # NOTE: the reads a step may make: the loss's check of its targets, the embedding's
     assert backend.checks == (2 if case.startswith("transformer") else 1)
 
