@@ -72,6 +72,19 @@ class _Graph(NamedTuple):
 
 
 Pads = tuple[tuple[int, int], tuple[int, int]]
+Shape = tuple[int, ...]
+
+
+class Pass(NamedTuple):
+    """One of a convolution's passes: the frontend's operation and its two input ports."""
+
+    op: str
+    ports: tuple[str, str]
+
+
+FPROP = Pass("conv_fprop", ("image", "weight"))
+DGRAD = Pass("conv_dgrad", ("loss", "filter"))
+WGRAD = Pass("conv_wgrad", ("image", "loss"))
 
 
 class Geometry(NamedTuple):
@@ -82,12 +95,12 @@ class Geometry(NamedTuple):
     p: Pads
 
 
-def _tensor(graph: Any, name: str, shape: tuple[int, ...], kind: Any) -> Any:
+def _tensor(graph: Any, name: str, shape: Shape, kind: Any) -> Any:
     """A graph's tensor of `shape`, C-contiguous (NCHW, as CuPy keeps it)."""
     return graph.tensor(name=name, dim=list(shape), stride=_strides(shape), data_type=kind)
 
 
-def _strides(shape: tuple[int, ...]) -> list[int]:
+def _strides(shape: Shape) -> list[int]:
     out, size = [], 1
     for n in reversed(shape):
         out.append(size)
@@ -117,34 +130,26 @@ class Convolutions:
         }
 
     # ---- the passes -----------------------------------------------------------------
-    def forward(self, x: Array, w: Array, g: Geometry, out: tuple[int, ...]) -> Array | None:
+    def forward(self, x: Array, w: Array, g: Geometry, out: Shape) -> Array | None:
         """`conv2d(x, w)` into the shape `out`, `(N, O, Ho, Wo)`."""
-        return self._run("conv_fprop", ("image", "weight"), x, w, g, out)
+        return self._run(FPROP, x, w, g, out)
 
-    def data_grad(self, dy: Array, w: Array, g: Geometry, out: tuple[int, ...]) -> Array | None:
+    def data_grad(self, dy: Array, w: Array, g: Geometry, out: Shape) -> Array | None:
         """The gradient of `conv2d`'s input `out` (its shape) from the output's gradient `dy`
         (also `conv_transpose2d(dy, w)`)."""
-        return self._run("conv_dgrad", ("loss", "filter"), dy, w, g, out)
+        return self._run(DGRAD, dy, w, g, out)
 
-    def weight_grad(self, x: Array, dy: Array, g: Geometry, out: tuple[int, ...]) -> Array | None:
+    def weight_grad(self, x: Array, dy: Array, g: Geometry, out: Shape) -> Array | None:
         """The gradient of `conv2d`'s weight `out` (its shape) from the input `x` and `dy`."""
-        return self._run("conv_wgrad", ("image", "loss"), x, dy, g, out)
+        return self._run(WGRAD, x, dy, g, out)
 
     # ---- graphs -----------------------------------------------------------------------
-    def _run(
-        self,
-        op: str,
-        ports: tuple[str, str],
-        a: Array,
-        b: Array,
-        g: Geometry,
-        out: tuple[int, ...],
-    ) -> Array | None:
+    def _run(self, p: Pass, a: Array, b: Array, g: Geometry, out: Shape) -> Array | None:
         if a.dtype not in self._types or b.dtype != a.dtype:
             return None
-        key = (op, a.shape, b.shape, out, a.dtype.str, g)
+        key = (p, a.shape, b.shape, out, a.dtype.str, g)
         if key not in self.graphs:
-            self.graphs[key] = self._build(op, ports, a, b, g, out)
+            self.graphs[key] = self._build(p, a, b, g, out)
         built = self.graphs[key]
         if built is None:
             return None
@@ -161,19 +166,11 @@ class Convolutions:
                 built.graph.execute(arrays, work, handle=self._handle)
             except Exception as err:  # NOTE: never again for this key: the CuPy path
                 self.graphs[key] = None
-                _unsupported(op, a, b, out, err)
+                _unsupported(p.op, a, b, out, err)
                 return None
         return result
 
-    def _build(
-        self,
-        op: str,
-        ports: tuple[str, str],
-        a: Array,
-        b: Array,
-        g: Geometry,
-        out: tuple[int, ...],
-    ) -> _Graph | None:
+    def _build(self, p: Pass, a: Array, b: Array, g: Geometry, out: Shape) -> _Graph | None:
         cudnn = self.cudnn
         kind = self._types[a.dtype]
         try:
@@ -188,14 +185,14 @@ class Convolutions:
                 )
                 ta, tb = (_tensor(graph, name, t.shape, kind) for name, t in (("a", a), ("b", b)))
                 (top, bottom), (left, right) = g.p
-                result = getattr(graph, op)(
-                    **{ports[0]: ta, ports[1]: tb},
+                result = getattr(graph, p.op)(
+                    **{p.ports[0]: ta, p.ports[1]: tb},
                     pre_padding=[top, left],
                     post_padding=[bottom, right],
                     stride=list(g.s),
                     dilation=list(g.d),
                     compute_data_type=cudnn.data_type.FLOAT,
-                    name=op,
+                    name=p.op,
                 )
                 result.set_output(True).set_dim(list(out)).set_stride(_strides(out))
                 result.set_data_type(kind)
@@ -209,11 +206,11 @@ class Convolutions:
                 graph.build_plans()
                 return _Graph(graph, ta, tb, result, int(graph.get_workspace_size()))
         except Exception as err:  # NOTE: no engine for it, or a frontend error: the CuPy path
-            _unsupported(op, a, b, out, err)
+            _unsupported(p.op, a, b, out, err)
             return None
 
 
-def _unsupported(op: str, a: Array, b: Array, out: tuple[int, ...], err: Exception) -> None:
+def _unsupported(op: str, a: Array, b: Array, out: Shape, err: Exception) -> None:
     warnings.warn(
         f"cuDNN could not run {op} of {tuple(a.shape)} and {tuple(b.shape)} into {out} "
         f"({a.dtype}): {type(err).__name__}: {err}; this convolution runs as CuPy im2col + GEMM",
