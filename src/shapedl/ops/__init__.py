@@ -52,7 +52,10 @@ from shapedl.ops.pool import *  # noqa: F403
 from shapedl.ops.predicates import *  # noqa: F403
 from shapedl.ops.products import *  # noqa: F403
 from shapedl.ops.rearrange import *  # noqa: F403
+from shapedl.ops.rearrange import repeat as repeat_interleave
 from shapedl.ops.reduce import *  # noqa: F403
+from shapedl.ops.reduce import max as amax
+from shapedl.ops.reduce import min as amin
 from shapedl.ops.registry import REGISTRY, OpSpec, register
 from shapedl.ops.resample import *  # noqa: F403
 from shapedl.ops.rounding import *  # noqa: F403
@@ -74,6 +77,9 @@ __all__ = [
     "REGISTRY",
     "OpSpec",
     "register",
+    "amax",
+    "amin",
+    "repeat_interleave",
     "activation",
     "attention",
     "compare",
