@@ -501,6 +501,18 @@ def _narrow(draw: st.DrawFn) -> Case:
     )
 
 
+@case("normalize")
+def _normalize(draw: st.DrawFn) -> Case:
+    x = _float(draw, min_dims=1, extremes=False)  # NOTE: as norm's case: no overflow to inf
+    axis = draw(st.integers(-x.ndim, x.ndim - 1))
+    p, eps = draw(st.sampled_from([1.0, 2.0, 3.0])), draw(st.sampled_from([1e-12, 0.5]))
+    return (
+        [x],
+        lambda a: sd.ops.normalize(a, p, axis, eps),
+        lambda t: F.normalize(t, p, axis, eps),
+    )
+
+
 @case("lerp")
 def _lerp(draw: st.DrawFn) -> Case:
     dtype = draw(st.sampled_from(FLOATS))
@@ -873,6 +885,7 @@ NOT_FUZZED = {
     ),
 }
 SUMS |= {"matmul", "einsum", "layer_norm", "rms_norm", "group_norm", "cosine_similarity"}
+SUMS |= {"normalize"}
 SUMS |= {n for n in CASES if n.endswith("_loss")}
 
 

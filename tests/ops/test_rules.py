@@ -405,6 +405,7 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"x": T(4, 3), "axis": -1, "start": 3, "length": 0},
     ],
     "diff": [{"x": T(2, 5)}, {"x": T(4, 3), "axis": 0}, {"x": T(0, 2), "axis": 0}],
+    "normalize": [{"x": T(2, 3)}, {"x": T(4, 3), "p": 1.0, "axis": 0}, {"x": T(3), "eps": 0.5}],
 }
 
 # statics that are sizes (symbolic in the symbolic run); other statics stay literal
@@ -534,7 +535,7 @@ DYN_SAFE = sorted(
     """logical_and logical_or logical_xor logical_not roll flip repeat tile cumsum cumprod
     argsort sort topk one_hot scatter_add elu selu hardtanh softsign mish prelu rms_norm group_norm
     cosine_similarity adaptive_avg_pool2d adaptive_max_pool2d interpolate einsum norm
-    hardswish hardsigmoid clamp_min clamp_max logaddexp lerp expand narrow diff""".split()
+    hardswish hardsigmoid clamp_min clamp_max logaddexp lerp expand narrow diff normalize""".split()
 )
 
 

@@ -25,3 +25,4 @@ x.narrow(1, 2, 2)  # E: [shape] narrow: shape (2, 3, 4): start 2 and length 2 do
 sd.ops.diff(x, 3)  # E: [shape] diff: shape (2, 3, 4): axis 3 is out of range for rank 3  # op: diff
 sd.ops.diff(sd.ones(()))  # E: [shape] diff: shape (): needs at least one axis, got a scalar
 x.amax(3)  # E: [shape] max: shape (2, 3, 4): axis 3 is out of range for rank 3
+sd.ops.normalize(x, axis=3)  # E: [shape] normalize: shape (2, 3, 4): axis 3 is out of range for rank 3  # op: normalize

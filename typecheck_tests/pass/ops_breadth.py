@@ -38,10 +38,12 @@ m2: Tensor[tuple[Const[2], Const[1], Const[1]]] = sd.ops.amin(x, (1, 2), keepdim
 m3: Tensor[tuple[Const[3]]] = sd.amax(x, (0, 2))
 r1: Tensor[tuple[Const[2], Const[6], Const[4]]] = x.repeat_interleave(2, 1)  # op: repeat
 r2: Tensor[tuple[Const[2], Const[3], Const[8]]] = sd.ops.repeat_interleave(x, 2, axis=-1)
+z1: Tensor[tuple[Const[2], Const[3], Const[4]]] = sd.ops.normalize(x)  # op: normalize
+z2: Tensor[tuple[Const[2], Const[3], Const[4]], sd.f32, Traced] = sd.ops.normalize(x.traced(), 1.0, 0)
 
 
 def model(x: Tensor[tuple[B, T, C]], w: Tensor[tuple[C]]) -> Tensor[tuple[B, T, C]]:
-    y = sd.ops.hardswish(sd.ops.lerp(x, x.clamp_min(0.0), w))
+    y = sd.ops.hardswish(sd.ops.lerp(sd.ops.normalize(x), x.clamp_min(0.0), w))
     return sd.ops.logaddexp(y, x.view(x.shape[0], -1, x.shape[2]))
 
 

@@ -23,6 +23,7 @@ reveal_type(x.unbind(0))  # R: tuple[Tensor[tuple[Literal[4]], f32, NoTape], Ten
 reveal_type(x.unbind(k))  # R: tuple[Tensor[Any, f32, NoTape], ...]
 reveal_type(sd.ops.diff(x, axis=k))  # R: Tensor[tuple[Any, Any], f32, NoTape]
 reveal_type(x.view(-1))  # R: Tensor[tuple[Literal[12]], f32, NoTape]
+reveal_type(sd.ops.normalize(x, axis=k))  # R: Tensor[tuple[Literal[3], Literal[4]], f32, NoTape]
 reveal_type(x.contiguous())  # R: Tensor[tuple[Literal[3], Literal[4]], f32, NoTape]
 
 

@@ -16,7 +16,6 @@ from shapedl.ops import (
     logic,
     mask,
     movement,
-    normalize,
     pool,
     predicates,
     products,
@@ -68,9 +67,11 @@ from shapedl.ops.unary import *  # noqa: F403
 
 # NOTE: last, so that `sd.ops.norm` is the vector norm: importing the module shapedl.ops.norm
 # (layer_norm, batch_norm) above bound the name `norm` to that module; reach that module with
-# `from shapedl.ops.norm import ...` (`import shapedl.ops.norm as m` gives the function)
+# `from shapedl.ops.norm import ...` (`import shapedl.ops.norm as m` gives the function). The
+# same for `sd.ops.normalize`, PyTorch's `F.normalize`, beside the module shapedl.ops.normalize
 # isort: off
 from shapedl.ops.linalg import norm
+from shapedl.ops.normalize import normalize
 # isort: on
 
 __all__ = [
