@@ -91,6 +91,9 @@ OPS = [
     *["atan", "atan2", "floor", "ceil", "trunc", "sign", "isnan", "isinf", "isfinite"],
     *["nan_to_num", "prod", "count_nonzero", "outer", "clone", "zeros_like", "ones_like"],
     *["full_like", "randn_like", "rand_like", "randint", "linspace", "multinomial", "round"],
+    # branch breadth: PyTorch's names users port
+    *["amax", "amin", "clamp_min", "clamp_max", "diff", "lerp", "logaddexp", "narrow"],
+    *["repeat_interleave", "unbind"],
 ]
 
 

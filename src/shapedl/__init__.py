@@ -21,6 +21,8 @@ from shapedl.ops.einsum import einsum
 from shapedl.ops.elementwise import abs as abs
 from shapedl.ops.elementwise import (
     clamp,
+    clamp_max,
+    clamp_min,
     cos,
     exp,
     log,
@@ -33,7 +35,7 @@ from shapedl.ops.elementwise import (
     tanh,
 )
 from shapedl.ops.index import gather
-from shapedl.ops.join import chunk, concat, split, stack
+from shapedl.ops.join import chunk, concat, narrow, split, stack, unbind
 from shapedl.ops.join import concat as cat
 from shapedl.ops.like import clone, full_like, ones_like, rand_like, randn_like, zeros_like
 from shapedl.ops.logic import logical_and, logical_not, logical_or, logical_xor
@@ -52,12 +54,15 @@ from shapedl.ops.pad import pad
 from shapedl.ops.predicates import count_nonzero, isfinite, isinf, isnan, nan_to_num
 from shapedl.ops.products import outer, prod
 from shapedl.ops.rearrange import flip, repeat, roll, tile
+from shapedl.ops.rearrange import repeat as repeat_interleave
 from shapedl.ops.reduce import argmax, argmin, mean
+from shapedl.ops.reduce import max as amax
+from shapedl.ops.reduce import min as amin
 from shapedl.ops.reduce import sum as sum
 from shapedl.ops.rounding import ceil, floor, sign, trunc
 from shapedl.ops.rounding import round as round
 from shapedl.ops.sampling import multinomial, randint
-from shapedl.ops.scan import cumprod, cumsum
+from shapedl.ops.scan import cumprod, cumsum, diff
 from shapedl.ops.scatter import scatter_add
 from shapedl.ops.softmax import log_softmax, softmax
 from shapedl.ops.sort import argsort, sort, topk
@@ -69,9 +74,11 @@ from shapedl.ops.unary import (
     cosh,
     erf,
     expm1,
+    lerp,
     log1p,
     log2,
     log10,
+    logaddexp,
     rsqrt,
     sinh,
 )
@@ -248,4 +255,15 @@ __all__ = [
     "sinh",
     "trunc",
     "zeros_like",
+    # ---- PyTorch's names users port (ops of branch breadth)
+    "amax",
+    "amin",
+    "clamp_max",
+    "clamp_min",
+    "diff",
+    "lerp",
+    "logaddexp",
+    "narrow",
+    "repeat_interleave",
+    "unbind",
 ]

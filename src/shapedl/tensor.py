@@ -96,6 +96,12 @@ class Tensor(TensorMethods[S, DT, TapeT]):
             )
         return self  # type: ignore[return-value]
 
+    def contiguous(self) -> Tensor[S, DT, TapeT]:
+        """This tensor itself, as PyTorch's `contiguous()` of a contiguous tensor: every tensor
+        here is contiguous (an op that makes a strided view copies it when it must), so code
+        ported from PyTorch keeps its values, its tape and its gradients."""
+        return self
+
     def _like(self, data: Array) -> Tensor[S, DT, NoTape]:
         return Tensor(data, self.device)
 

@@ -1,4 +1,4 @@
-"""Activation layers and Flatten against torch.nn."""
+"""Activation layers, Flatten and Unflatten against torch.nn."""
 
 import numpy as np
 import pytest
@@ -22,6 +22,22 @@ CASES = [
     ("Flatten", sd.nn.Flatten(), torch.nn.Flatten()),
     ("Flatten(0, 1)", sd.nn.Flatten(0, 1), torch.nn.Flatten(0, 1)),
     ("Flatten(2)", sd.nn.Flatten(2), torch.nn.Flatten(2)),
+    ("ELU", sd.nn.ELU(), torch.nn.ELU()),
+    ("ELU(0.5)", sd.nn.ELU(0.5), torch.nn.ELU(0.5)),
+    ("SELU", sd.nn.SELU(), torch.nn.SELU()),
+    ("Softplus", sd.nn.Softplus(), torch.nn.Softplus()),
+    ("Softplus(2, 1)", sd.nn.Softplus(2.0, 1.0), torch.nn.Softplus(2.0, 1.0)),
+    ("Softplus(0.5)", sd.nn.Softplus(beta=0.5), torch.nn.Softplus(beta=0.5)),
+    ("Mish", sd.nn.Mish(), torch.nn.Mish()),
+    ("Hardtanh", sd.nn.Hardtanh(), torch.nn.Hardtanh()),
+    ("Hardtanh(-2, 0.5)", sd.nn.Hardtanh(-2.0, 0.5), torch.nn.Hardtanh(-2.0, 0.5)),
+    ("LogSoftmax", sd.nn.LogSoftmax(), torch.nn.LogSoftmax(dim=-1)),
+    ("LogSoftmax(axis=1)", sd.nn.LogSoftmax(axis=1), torch.nn.LogSoftmax(dim=1)),
+    ("Softsign", sd.nn.Softsign(), torch.nn.Softsign()),
+    ("Hardswish", sd.nn.Hardswish(), torch.nn.Hardswish()),
+    ("Hardsigmoid", sd.nn.Hardsigmoid(), torch.nn.Hardsigmoid()),
+    ("Unflatten", sd.nn.Unflatten(1, (3, 1)), torch.nn.Unflatten(1, (3, 1))),
+    ("Unflatten(-1)", sd.nn.Unflatten(-1, (5, -1)), torch.nn.Unflatten(-1, (5, -1))),
 ]
 
 
@@ -75,3 +91,48 @@ def test_identity_matches_torch(dtype):
     )
     x = sd.ones((2, 3))
     assert layer(x) is x and layer.parameters() == {}
+
+
+# NOTE: torch's names for the axis are `dim` (Softmax, LogSoftmax, Unflatten); ours `axis`
+REPRS = [
+    (sd.nn.ELU(0.5), "ELU(alpha=0.5)"),
+    (sd.nn.SELU(), "SELU()"),
+    (sd.nn.Softplus(2.0, 1.0), "Softplus(beta=2.0, threshold=1.0)"),
+    (sd.nn.Mish(), "Mish()"),
+    (sd.nn.Hardtanh(), "Hardtanh(min_val=-1.0, max_val=1.0)"),
+    (sd.nn.Softsign(), "Softsign()"),
+    (sd.nn.Hardswish(), "Hardswish()"),
+    (sd.nn.Hardsigmoid(), "Hardsigmoid()"),
+]
+
+
+@pytest.mark.parametrize("layer,text", REPRS, ids=[r[1] for r in REPRS])
+def test_repr_is_torchs(layer, text):
+    assert repr(layer) == text
+    torch_layer = getattr(torch.nn, type(layer).__name__)(*vars(layer).values())
+    assert repr(torch_layer) == text
+    assert layer.state_dict() == {} == torch_layer.state_dict()
+
+
+def test_axis_layers_repr_with_axis():
+    assert repr(sd.nn.LogSoftmax(axis=1)) == "LogSoftmax(axis=1)"
+    assert repr(sd.nn.Unflatten(1, (2, 5))) == "Unflatten(axis=1, unflattened_size=(2, 5))"
+
+
+def test_softplus_past_the_threshold_and_at_extremes_matches_torch():
+    x = np.array([-100.0, -1.0, 0.0, 0.5, 1.0, 1.5, 30.0, 100.0], dtype="float32")
+    compare(sd.nn.Softplus(2.0, 1.0), torch.nn.Softplus(2.0, 1.0), [x])
+    compare(sd.nn.Softplus(), torch.nn.Softplus(), [x])
+
+
+def test_unflatten_errors_name_layer_shapes_and_axis():
+    with pytest.raises(
+        sd.ShapeError,
+        match=r"^unflatten: shapes \(2, 12\) and \(5, 4\): the sizes \(product 20\) do not "
+        r"fill size 12 of axis 1",
+    ):
+        sd.nn.Unflatten(1, (5, 4))(sd.ones((2, 12)))
+    with pytest.raises(sd.ShapeError, match=r"^unflatten: .*\(product 5\).* of axis -?1"):
+        sd.nn.Unflatten(-1, (5, -1))(sd.ones((2, 12)))
+    with pytest.raises(sd.ShapeError, match=r"^unflatten: shape \(2, 12\): axis 2 is out"):
+        sd.nn.Unflatten(2, (3, 4))(sd.ones((2, 12)))

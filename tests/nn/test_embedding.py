@@ -45,3 +45,45 @@ def test_padding_idx_is_a_zero_row_with_no_gradient_like_torch(padding_idx):
 def test_padding_idx_out_of_range(bad):
     with pytest.raises(ValueError, match=rf"Embedding: padding_idx {bad} is out of range"):
         sd.nn.Embedding(7, 4, padding_idx=bad)
+
+
+# ---- from_pretrained ----------------------------------------------------------------------
+@pytest.mark.parametrize("padding_idx", [None, 1, -1])
+def test_from_pretrained_matches_torch(padding_idx):
+    table = np.random.default_rng(1).standard_normal((6, 3)).astype("float32")
+    module = sd.nn.Embedding.from_pretrained(
+        sd.from_numpy(table), freeze=False, padding_idx=padding_idx
+    )
+    tmod = torch.nn.Embedding.from_pretrained(
+        torch.from_numpy(table.copy()), freeze=False, padding_idx=padding_idx
+    )
+    # NOTE: as torch, the padding row keeps its pretrained values (only its gradient is 0)
+    np.testing.assert_array_equal(module.weight.numpy(), table)
+    assert module.padding_idx == tmod.padding_idx
+    assert list(module.state_dict()) == list(tmod.state_dict()) == ["weight"]
+    index = np.array([[0, 1, 5], [5, 2, 1]])
+    check_module(module, tmod, [index], sd_call=lambda m, i: m(i.traced()))
+
+
+def test_from_pretrained_freezes_by_default_like_torch():
+    table = sd.randn((4, 2))
+    frozen = sd.nn.Embedding.from_pretrained(table)
+    tmod = torch.nn.Embedding.from_pretrained(torch.from_numpy(table.numpy()))
+    assert not tmod.weight.requires_grad
+    # NOTE: frozen is state (saved and loaded as `weight`), not a parameter an optimizer moves
+    assert frozen.parameters() == {} and list(frozen.state_dict()) == ["weight"]
+    assert frozen.weight.id == table.id
+    assert repr(frozen) == "Embedding(num_embeddings=4, embedding_dim=2, padding_idx=None)"
+    assert list(sd.nn.Embedding(4, 2).parameters()) == ["weight"]  # the class is unchanged
+    before = frozen.weight.numpy().copy()
+    model = sd.nn.Sequential(frozen, sd.nn.Linear(2, 1))
+    out = model(sd.tensor([0, 3]).traced()).sum()
+    sd.optim.Sgd(lr=0.1).update(model, out.backward())
+    np.testing.assert_array_equal(frozen.weight.numpy(), before)
+
+
+def test_from_pretrained_errors():
+    with pytest.raises(ValueError, match=r"embeddings must be 2-d \(V, D\), got \(4,\)"):
+        sd.nn.Embedding.from_pretrained(sd.ones((4,)))
+    with pytest.raises(ValueError, match=r"Embedding: padding_idx 4 is out of range"):
+        sd.nn.Embedding.from_pretrained(sd.ones((4, 2)), padding_idx=4)

@@ -196,7 +196,9 @@ def _encoder_layer(draw: st.DrawFn) -> Pair:
 
 @layer("Activations")
 def _activation(draw: st.DrawFn) -> Pair:
-    name = draw(st.sampled_from(["ReLU", "GELU", "SiLU", "Tanh", "Sigmoid", "LeakyReLU"]))
+    names = ["ReLU", "GELU", "SiLU", "Tanh", "Sigmoid", "LeakyReLU", "ELU", "SELU", "Softplus"]
+    names += ["Mish", "Hardtanh", "Softsign", "Hardswish", "Hardsigmoid"]
+    name = draw(st.sampled_from(names))
     x = _input(draw, 2, _size(draw))
     return getattr(sd.nn, name)(), getattr(torch.nn, name)(), [x], {}
 

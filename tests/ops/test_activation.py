@@ -1,5 +1,6 @@
-"""elu, selu, hardtanh, softsign, mish and prelu against PyTorch (values and gradients, f32
-and f64), by central differences, prelu's errors, and the rules over symbols."""
+"""elu, selu, hardtanh, softsign, mish, hardswish, hardsigmoid and prelu against PyTorch
+(values and gradients, f32 and f64), by central differences, prelu's errors, and the rules
+over symbols."""
 
 import numpy as np
 import pytest
@@ -23,6 +24,8 @@ UNARY = [
     ("hardtanh_0_6", lambda x: sd.ops.hardtanh(x, 0.0, 0.6), lambda t: F.hardtanh(t, 0.0, 0.6)),
     ("softsign", sd.ops.softsign, F.softsign),
     ("mish", sd.ops.mish, F.mish),
+    ("hardswish", sd.ops.hardswish, F.hardswish),
+    ("hardsigmoid", sd.ops.hardsigmoid, F.hardsigmoid),
 ]
 
 
@@ -71,6 +74,7 @@ def test_gradients_by_differences():
         [x, np.array([0.1, 0.2, 0.3, 0.4])],
     )
     central_difference(lambda v: sd.ops.elu(v, 0.5) * sd.ops.hardtanh(v, -0.5, 2.0), [x])
+    central_difference(lambda v: sd.ops.hardswish(v) * sd.ops.hardsigmoid(v), [x])
 
 
 def test_prelu_errors_name_op_shapes_and_axis():
@@ -106,6 +110,9 @@ EDGES = [
     ("softsign", sd.ops.softsign, F.softsign, [INF, -INF, NAN, 0.0, 1e30]),
     ("gelu", sd.ops.gelu, F.gelu, [-INF, INF, NAN, 0.0]),
     ("mish", sd.ops.mish, F.mish, [-INF, INF, NAN, 0.0]),
+    # NOTE: the kinks themselves: PyTorch's slopes there (0 at -3, 1 at 3) are ours
+    ("hardswish", sd.ops.hardswish, F.hardswish, [-3.0, 3.0, -INF, INF, NAN, -3.5, 2.5]),
+    ("hardsigmoid", sd.ops.hardsigmoid, F.hardsigmoid, [-3.0, 3.0, -INF, INF, NAN, 0.0]),
 ]
 
 

@@ -227,3 +227,16 @@ def test_div_gradient_overflows_as_torchs():
     # here, where -g * (a / b) / b stayed finite
     a, b = np.array([88.8, 1.0, 0.0], "float32"), np.array([2.43898365e-19, 0.0, 0.0], "float32")
     run(([a, b], sd.ops.div, torch.div))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_clamp_min_and_clamp_max_match_torch(dtype):
+    x = randn(3, 4, dtype=dtype)
+    x[0, :2] = [0.25, -0.5]  # NOTE: values at the bounds: gradient 1 there, as PyTorch's
+    compare(lambda v: v.clamp_min(0.25), lambda t: t.clamp_min(0.25), [x])
+    compare(lambda v: sd.ops.clamp_max(v, -0.5), lambda t: torch.clamp_max(t, -0.5), [x])
+    compare(
+        lambda v: sd.clamp_min(v, 0.0) * sd.clamp_max(v, 0.5),
+        lambda t: t.clamp_min(0.0) * t.clamp_max(0.5),
+        [x],
+    )

@@ -46,15 +46,17 @@ OPTIONS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "elu": ({"alpha": 0.7}, {"alpha": 0.7}),
     "hardtanh": ({"min_val": -0.5, "max_val": 2.0}, {"min_val": -0.5, "max_val": 2.0}),
     "clamp": ({"min": -0.5, "max": 2.0}, {"min": -0.5, "max": 2.0}),
+    "clamp_min": ({"min": -0.5}, {"min": -0.5}),
+    "clamp_max": ({"max": 2.0}, {"max": 2.0}),
     "gelu": ({"approximate": "tanh"}, {"approximate": "tanh"}),  # NOTE: and test_gelu_both_forms
 }
 
 
-# NOTE: PyTorch's elu, selu and hardtanh gradient at nan comes from its scalar loop (the
-# tail of a row, and every element of a small tensor: `scale`, and 1) or its vector loop
-# (blocks of 8 in f64, 16 in f32: nan, and 0): it depends on the position. Ours is the
+# NOTE: PyTorch's elu, selu, hardtanh and hardswish gradient at nan comes from its scalar
+# loop (the tail of a row, and every element of a small tensor: `scale`, and 1) or its vector
+# loop (blocks of 8 in f64, 16 in f32: nan, and 0): it depends on the position. Ours is the
 # scalar loop's, the formula PyTorch writes (`x <= 0`, `x <= min_val` are false at nan)
-NAN_SLOPE_UNSPECIFIED = {"elu", "selu", "hardtanh"}
+NAN_SLOPE_UNSPECIFIED = {"elu", "selu", "hardtanh", "hardswish"}
 # NOTE: PyTorch's vector loop computes sinh and cosh through exp, which overflows to inf past
 # 88.7 in f32 (709.8 in f64) where the true value (ours, NumPy's) is finite up to 89.4
 # (710.5): inputs kept below that
@@ -460,6 +462,68 @@ CASES["reshape"] = _movement(lambda a, shape: sd.ops.reshape(a, shape), torch.re
 CASES["broadcast_to"] = _movement(sd.ops.broadcast_to, torch.broadcast_to, _broadcast)
 
 
+def _expand(draw: st.DrawFn, shape: tuple[int, ...]) -> Any:
+    lead = tuple(draw(st.lists(st.integers(0, 2), max_size=2)))
+    keep = [-1 if draw(st.booleans()) else n for n in shape]
+    sizes = zip(shape, keep, strict=True)
+    to = lead + tuple(draw(st.integers(0, 3)) if n == 1 else k for n, k in sizes)
+    return {"shape": to}, [to]
+
+
+def _diff(draw: st.DrawFn, shape: tuple[int, ...]) -> Any:
+    a = draw(st.integers(-len(shape), len(shape) - 1))
+    return {"axis": a}, [1, a]
+
+
+# NOTE: expand takes its sizes positionally, as reshape
+CASES["expand"] = _movement(lambda a, shape: sd.ops.expand(a, shape), torch.Tensor.expand, _expand)
+CASES["diff"] = _movement(sd.ops.diff, torch.diff, _diff, min_dims=1)
+
+
+@case("unbind")
+def _unbind(draw: st.DrawFn) -> Case:
+    x = _float(draw, min_dims=1)
+    axis = draw(st.integers(-x.ndim, x.ndim - 1))
+    return [x], lambda a: sd.ops.unbind(a, axis), lambda t: torch.unbind(t, axis)
+
+
+@case("narrow")
+def _narrow(draw: st.DrawFn) -> Case:
+    x = _float(draw, min_dims=1)
+    axis = draw(st.integers(-x.ndim, x.ndim - 1))
+    n = x.shape[axis]
+    start = draw(st.integers(-n, n)) if n else 0
+    length = draw(st.integers(0, n - start % n if start < 0 else n - start))
+    return (
+        [x],
+        lambda a: sd.ops.narrow(a, axis, start, length),
+        lambda t: torch.narrow(t, axis, start, length),
+    )
+
+
+@case("normalize")
+def _normalize(draw: st.DrawFn) -> Case:
+    x = _float(draw, min_dims=1, extremes=False)  # NOTE: as norm's case: no overflow to inf
+    axis = draw(st.integers(-x.ndim, x.ndim - 1))
+    p, eps = draw(st.sampled_from([1.0, 2.0, 3.0])), draw(st.sampled_from([1e-12, 0.5]))
+    return (
+        [x],
+        lambda a: sd.ops.normalize(a, p, axis, eps),
+        lambda t: F.normalize(t, p, axis, eps),
+    )
+
+
+@case("lerp")
+def _lerp(draw: st.DrawFn) -> Case:
+    dtype = draw(st.sampled_from(FLOATS))
+    sides = draw(hnp.mutually_broadcastable_shapes(num_shapes=3, max_side=3))
+    start, end, weight = (array(draw, s, dtype, extremes=False) for s in sides.input_shapes)
+    if draw(st.booleans()):
+        return [start, end, weight], sd.ops.lerp, torch.lerp
+    w = draw(st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0, -0.5, 1.5]))
+    return [start, end], lambda a, b: sd.ops.lerp(a, b, w), lambda s, e: torch.lerp(s, e, w)
+
+
 def _matrix(draw: st.DrawFn) -> Any:
     return array(draw, draw(shapes(min_dims=2)), draw(st.sampled_from(FLOATS)))
 
@@ -821,6 +885,7 @@ NOT_FUZZED = {
     ),
 }
 SUMS |= {"matmul", "einsum", "layer_norm", "rms_norm", "group_norm", "cosine_similarity"}
+SUMS |= {"normalize"}
 SUMS |= {n for n in CASES if n.endswith("_loss")}
 
 

@@ -56,6 +56,16 @@ SPLITS = [
     ("chunk_uneven", (5, 2), lambda x: sd.ops.chunk(x, 3), lambda t: torch.chunk(t, 3)),
     ("chunk_fewer", (6, 2), lambda x: x.chunk(4), lambda t: torch.chunk(t, 4)),
     ("chunk_axis", (2, 7), lambda x: x.chunk(2, axis=1), lambda t: torch.chunk(t, 2, dim=1)),
+    ("unbind", (3, 2), lambda x: sd.ops.unbind(x), lambda t: torch.unbind(t)),
+    ("unbind_-1", (2, 3, 4), lambda x: x.unbind(-1), lambda t: t.unbind(-1)),
+    ("narrow", (2, 5), lambda x: (x.narrow(1, 1, 3),), lambda t: (t.narrow(1, 1, 3),)),
+    (
+        "narrow_negative_start",
+        (4, 3),
+        lambda x: (sd.ops.narrow(x, 0, -3, 2),),
+        lambda t: (torch.narrow(t, 0, -3, 2),),
+    ),
+    ("narrow_empty", (4, 3), lambda x: (x.narrow(-1, 3, 0),), lambda t: (t.narrow(-1, 3, 0),)),
 ]
 
 
@@ -124,6 +134,17 @@ ERRORS = [
     (lambda: sd.ops.split(sd.ones((4,)), 0), r"split: shape \(4,\): cannot split axis 0 into 0"),
     (lambda: sd.ops.chunk(sd.ones((4,)), 0), r"chunk: shape \(4,\): chunks must be >= 1"),
     (lambda: sd.ops.chunk(sd.ones((4,)), 2, axis=1), r"chunk: shape \(4,\): axis 1 is out"),
+    (lambda: sd.ops.unbind(sd.ones((4,)), 1), r"unbind: shape \(4,\): axis 1 is out of range"),
+    (
+        lambda: sd.ops.narrow(sd.ones((2, 5)), 1, 3, 3),
+        r"narrow: shape \(2, 5\): start 3 and length 3 do not fit in size 5 of axis 1",
+    ),
+    (
+        lambda: sd.ops.narrow(sd.ones((2, 5)), 1, -6, 1),
+        r"narrow: shape \(2, 5\): start -6 and length 1 do not fit in size 5 of axis 1",
+    ),
+    (lambda: sd.ops.narrow(sd.ones((2, 5)), 0, 0, -1), r"narrow: .*length -1 at axis 0"),
+    (lambda: sd.ops.narrow(sd.ones((2, 5)), 2, 0, 1), r"narrow: .*axis 2 is out of range"),
 ]
 
 
@@ -183,3 +204,15 @@ def test_random_concat_matches_torch(sizes, rank):
     shapes = [tuple(n if k == axis else 2 for k in range(rank)) for n in sizes]
     inputs = [randn(*s, seed=i) for i, s in enumerate(shapes)]
     compare(lambda *xs: sd.ops.concat(xs, axis=axis), lambda *ts: torch.cat(ts, dim=axis), inputs)
+
+
+def test_unbind_and_narrow_rules_over_symbols_and_dyn():
+    from shapedl.errors import NotStatic
+    from shapedl.ops.join import narrow_rule, unbind_rule
+
+    assert unbind_rule("unbind", (2, B, T), 0) == ((B, T), (B, T))
+    with pytest.raises(NotStatic):
+        unbind_rule("unbind", (B, T), 1)
+    assert narrow_rule("narrow", (B, T), 1, 2, 3) == (B, 3)
+    assert narrow_rule("narrow", (B, T), 1, dims.DYN, dims.DYN) == (B, dims.DYN)
+    assert narrow_rule("narrow", (B, T), dims.DYN, 0, 3) == (dims.DYN, dims.DYN)

@@ -53,6 +53,13 @@ CASES = [
     ("broadcast", (3, 1), lambda x: x.broadcast_to((2, 3, 4)), lambda t: t.expand(2, 3, 4)),
     ("broadcast_same", (3, 4), lambda x: x.broadcast_to((3, 4)), lambda t: t.expand(3, 4)),
     ("broadcast_0d", (), lambda x: x.broadcast_to((2, 2)), lambda t: t.expand(2, 2)),
+    ("expand", (3, 1), lambda x: x.expand(2, -1, 4), lambda t: t.expand(2, -1, 4)),
+    ("expand_tuple", (3, 1), lambda x: x.expand((3, 5)), lambda t: t.expand((3, 5))),
+    ("expand_keep", (1, 3), lambda x: sd.ops.expand(x, -1, -1), lambda t: t.expand(-1, -1)),
+    ("expand_0d", (), lambda x: x.expand(2, 3), lambda t: t.expand(2, 3)),
+    ("view", (2, 3, 4), lambda x: x.view(-1, 4), lambda t: t.view(-1, 4)),
+    ("view_tuple", (2, 3, 4), lambda x: x.view((4, 6)), lambda t: t.view((4, 6))),
+    ("contiguous", (2, 3), lambda x: x.T.contiguous() * 1.0, lambda t: t.T.contiguous() * 1.0),
 ]
 
 
@@ -84,6 +91,12 @@ ERRORS = [
     (lambda x: x.squeeze(1), r"squeeze: shape \(2, 3, 4\): axis 1 has size 3, not 1"),
     (lambda x: x.broadcast_to((3, 3, 4)), r"broadcast_to: shapes \(2, 3, 4\) and \(3, 3, 4\)"),
     (lambda x: x.broadcast_to((3, 4)), r"broadcast_to: .*rank 3 cannot broadcast to rank 2"),
+    (lambda x: x.expand(3, -1, 4), r"expand: shapes \(2, 3, 4\) and \(3, -1, 4\): cannot broad"
+     r"cast 2 to 3 at axis -3"),
+    (lambda x: x.expand(-1, 2, 3, 4), r"expand: .*-1 at new leading axis 0"),
+    (lambda x: x.expand(3, 4), r"expand: .*rank 3 cannot expand to rank 2"),
+    (lambda x: x.expand(2, -2, 4), r"expand: .*size -2 at axis 1: sizes must be >= 0, or -1"),
+    (lambda x: x.view(5, -1), r"reshape: shapes \(2, 3, 4\) and \(5, -1\).*divide"),
 ]
 
 
@@ -192,3 +205,17 @@ def test_permute_finds_its_inverse_on_the_host_like_torch(monkeypatch):
     monkeypatch.setattr(np, "argsort", lambda *a, **k: pytest.fail("argsort on an array"))
     compare(lambda x: x.permute((2, 0, 3, 1)), lambda x: x.permute(2, 0, 3, 1), [randn(2, 3, 4, 5)])
     compare(lambda x: x.transpose(0, 2), lambda x: x.transpose(0, 2), [randn(2, 3, 4)])
+
+
+def test_contiguous_is_the_same_tensor_on_the_same_tape():
+    x = sd.ones((2, 3)).traced()
+    assert x.contiguous() is x
+    y = (x * 2.0).contiguous()
+    assert y.is_traced and y.sum().backward()[x].tolist() == [[2.0] * 3] * 2
+
+
+def test_expand_rule_over_symbols():
+    from shapedl.ops.movement import expand_rule
+
+    assert expand_rule("expand", (C, 1), (B, -1, T)) == (B, C, T)
+    assert expand_rule("expand", (B, 1), (-1, dims.DYN)) == (B, dims.DYN)

@@ -136,3 +136,30 @@ def test_cosine_similarity_gradient_cancels_as_torchs():
     # constant 1 and torch's gradient exactly 0, where ours was -1e-3 in f32
     a, b = np.array([[1.0], [3.0]], "float32"), np.array([[1e-5], [7e-6]], "float32")
     run(([a, b], sd.ops.cosine_similarity, torch.nn.functional.cosine_similarity))
+
+
+# ---- normalize (F.normalize) --------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0])
+@pytest.mark.parametrize("shape,axis", [((3, 4), -1), ((2, 3, 4), 1), ((5,), 0)])
+def test_normalize_matches_torch(shape, axis, p, dtype):
+    x = randn(*shape, dtype=dtype)
+    compare(lambda v: sd.ops.normalize(v, p, axis), lambda t: F.normalize(t, p, axis), [x])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_normalize_of_zero_and_tiny_slices_has_torchs_values_and_gradients(dtype):
+    # NOTE: a norm under eps is divided by eps, and passes no gradient through the norm
+    x = np.array([[0.0, 0.0, 0.0], [1e-13, 0.0, 0.0], [3.0, 4.0, 0.0]], dtype=dtype)
+    compare(sd.ops.normalize, F.normalize, [x])
+    compare(lambda v: sd.ops.normalize(v, eps=5.0), lambda t: F.normalize(t, eps=5.0), [x])
+
+
+def test_normalize_errors_and_rule():
+    from shapedl.ops.normalize import normalize_rule
+
+    with pytest.raises(sd.ShapeError, match=r"^normalize: shape \(2, 3\): axis 2 is out of range"):
+        sd.ops.normalize(sd.ones((2, 3)), axis=2)
+    assert normalize_rule("normalize", (B, D), 2.0, DYN) == (B, D)
+    assert normalize_rule("normalize", (B, D), 1.0, 0) == (B, D)
+    central_difference(lambda v: sd.ops.normalize(v, 3.0, 0), [randn(3, 4, dtype="float64")])

@@ -109,3 +109,10 @@ def test_rules_take_dyn_options_without_raising():
     assert repeat_rule("repeat", (B, 2), [DYN, 1], 1) == (B, DYN)
     assert tile_rule("tile", (B, T), (DYN, 2)) == (DYN, dims.mul(2, T))
     assert repeat_rule("repeat", (B, DYN), [1, 2], 1) == (B, 3)
+
+
+def test_repeat_interleave_is_repeat_under_pytorchs_name():
+    x = randn(2, 3, dtype="float64")
+    compare(lambda v: v.repeat_interleave(2, 1), lambda t: t.repeat_interleave(2, 1), [x])
+    compare(lambda v: sd.repeat_interleave(v, 3), lambda t: torch.repeat_interleave(t, 3), [x])
+    assert sd.ops.repeat_interleave is sd.ops.repeat

@@ -312,3 +312,13 @@ def test_var_and_std_gradients_past_the_degrees_of_freedom(name, values, axis, d
 
 def test_sum_of_opposite_infinities_is_a_quiet_nan():
     run(([np.array([INF, -INF], dtype="float32")], lambda a: sd.ops.sum(a), torch.sum))
+
+
+def test_amax_and_amin_are_max_and_min_under_pytorchs_names():
+    x = randn(3, 4, 5, dtype="float64")
+    x[0, 0, :2] = 7.0  # NOTE: a tie, whose gradient both share as in torch.amax
+    compare(lambda v: v.amax(axis=(0, 2)), lambda t: t.amax(dim=(0, 2)), [x])
+    compare(lambda v: sd.ops.amax(v, -1, True), lambda t: torch.amax(t, -1, True), [x])
+    compare(lambda v: sd.amin(v, 1), lambda t: torch.amin(t, 1), [x])
+    compare(lambda v: v.amin(), lambda t: t.amin(), [x])
+    assert sd.ops.amax is sd.ops.max and sd.amin is sd.ops.min

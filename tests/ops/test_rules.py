@@ -382,6 +382,30 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"x": T(2, 3, 4), "ord": 1, "axis": -1},
         {"x": T(2, 3, 4), "axis": (0, 2), "keepdims": True},
     ],
+    # ---- branch breadth: PyTorch's names users port ----
+    **{op: _unary() for op in ["hardswish", "hardsigmoid"]},
+    "clamp_min": [{"x": T(3, 2), "min": 0.7}, {"x": T(), "min": 0.0}],
+    "clamp_max": [{"x": T(3, 2), "max": 1.2}, {"x": T(4), "max": 2.0}],
+    "logaddexp": _binary(),
+    "lerp": [
+        {"start": T(2, 3), "end": T(2, 3), "weight": 0.3},
+        {"start": T(4, 1, 3), "end": T(5, 1), "weight": T(3)},
+        {"start": T(3), "end": T(2, 3), "weight": T(2, 1)},
+    ],
+    "expand": [
+        {"x": T(3, 1), "shape": (2, -1, 4)},
+        {"x": T(4), "shape": (5, 4)},
+        {"x": T(1, 3), "shape": (-1, -1)},
+    ],
+    # NOTE: the first case unbinds an axis of size 1: symbols give no count of pieces
+    "unbind": [{"x": T(3, 1), "axis": 1}, {"x": T(2, 3)}, {"x": T(2, 3, 4), "axis": -1}],
+    "narrow": [
+        {"x": T(2, 5), "axis": 1, "start": 1, "length": 3},
+        {"x": T(4, 3), "axis": 0, "start": -3, "length": 2},
+        {"x": T(4, 3), "axis": -1, "start": 3, "length": 0},
+    ],
+    "diff": [{"x": T(2, 5)}, {"x": T(4, 3), "axis": 0}, {"x": T(0, 2), "axis": 0}],
+    "normalize": [{"x": T(2, 3)}, {"x": T(4, 3), "p": 1.0, "axis": 0}, {"x": T(3), "eps": 0.5}],
 }
 
 # statics that are sizes (symbolic in the symbolic run); other statics stay literal
@@ -510,7 +534,8 @@ def test_rule_over_symbols_evaluates_to_the_run_time_shape(op):
 DYN_SAFE = sorted(
     """logical_and logical_or logical_xor logical_not roll flip repeat tile cumsum cumprod
     argsort sort topk one_hot scatter_add elu selu hardtanh softsign mish prelu rms_norm group_norm
-    cosine_similarity adaptive_avg_pool2d adaptive_max_pool2d interpolate einsum norm""".split()
+    cosine_similarity adaptive_avg_pool2d adaptive_max_pool2d interpolate einsum norm
+    hardswish hardsigmoid clamp_min clamp_max logaddexp lerp expand narrow diff normalize""".split()
 )
 
 

@@ -21,6 +21,9 @@ CASES = [
     ("cumprod_0", (4, 3), lambda x: sd.ops.cumprod(x, 0), lambda t: torch.cumprod(t, 0)),
     ("cumprod_1", (2, 5, 3), lambda x: sd.ops.cumprod(x, 1), lambda t: torch.cumprod(t, 1)),
     ("cumprod_flat", (2, 3), lambda x: sd.ops.cumprod(x), lambda t: torch.cumprod(t.flatten(), 0)),
+    ("diff", (3, 5), lambda x: sd.ops.diff(x), lambda t: torch.diff(t)),
+    ("diff_0", (4, 3, 2), lambda x: x.diff(0), lambda t: t.diff(dim=0)),
+    ("diff_one", (3, 1), lambda x: sd.ops.diff(x, -1), lambda t: torch.diff(t, dim=-1)),
 ]
 
 
@@ -68,3 +71,21 @@ def test_rules_over_symbols_and_dyn():
     assert scan_rule("cumsum", (B, T)) == (dims.mul(B, T),)
     assert scan_rule("cumprod", (B, T), DYN) == (B, T)
     assert scan_rule("cumprod", (B, DYN), None) == (DYN,)
+
+
+def test_diff_errors_name_op_shape_and_axis():
+    with pytest.raises(sd.ShapeError, match=r"^diff: shape \(2, 3\): axis 2 is out of range"):
+        sd.ops.diff(sd.ones((2, 3)), 2)
+    with pytest.raises(sd.ShapeError, match=r"^diff: shape \(\): needs at least one axis"):
+        sd.ops.diff(sd.ones(()))
+    with pytest.raises(TypeError, match=r"^diff: needs a numeric tensor, not bool"):
+        sd.ops.diff(sd.ones((2,)) > 0)
+
+
+def test_diff_rule_and_gradient():
+    from shapedl.ops.scan import diff_rule
+
+    assert diff_rule("diff", (B, T)) == (B, dims.sub(T, 1))
+    assert diff_rule("diff", (B, 0)) == (B, 0)
+    assert diff_rule("diff", (B, T), DYN) == (DYN, DYN)
+    central_difference(lambda v: sd.ops.diff(v, 0) * sd.ops.diff(v, 0), [randn(4, 3)])

@@ -103,3 +103,61 @@ def test_atan2_refuses_bad_shapes_and_mixed_dtypes():
         sd.ops.atan2(sd.ones((2, 3)), sd.ones((4,)))
     with pytest.raises(sd.DTypeError, match=r"^atan2: dtypes float32 and float64 differ"):
         sd.ops.atan2(sd.ones((2,)), sd.ones((2,), dtype=sd.f64))
+
+
+# ---- logaddexp, lerp ----------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("sa,sb", [((3, 4), (3, 4)), ((2, 1, 4), (3, 1)), ((4,), ())])
+def test_logaddexp_matches_torch(sa, sb, dtype):
+    a, b = randn(*sa, dtype=dtype) * 3, randn(*sb, dtype=dtype, seed=1) * 3
+    compare(sd.ops.logaddexp, torch.logaddexp, [a, b])
+    compare(lambda x, y: x.logaddexp(y), torch.logaddexp, [a, b])
+
+
+def test_logaddexp_edges_and_scalars_match_torch():
+    a = np.array([INF, -INF, -INF, 100.0, -100.0, NAN, 0.0])
+    b = np.array([INF, -INF, 0.0, 100.0, 100.0, 1.0, 1e30])
+    compare(sd.ops.logaddexp, torch.logaddexp, [a, b])
+    two = torch.tensor(2.0, dtype=torch.float64)
+    compare(lambda x: sd.ops.logaddexp(x, 2.0), lambda t: torch.logaddexp(t, two), [a[3:5]])
+
+
+LERP = [((3, 4), (3, 4), (3, 4)), ((2, 1, 4), (3, 1), (4,)), ((4,), (2, 4), ())]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("ss,se,sw", LERP)
+def test_lerp_matches_torch(ss, se, sw, dtype):
+    # NOTE: weights on both sides of 0.5, where PyTorch switches formula, and outside [0, 1]
+    w = randn(*sw, dtype=dtype, seed=2) + 0.5
+    inputs = [randn(*ss, dtype=dtype), randn(*se, dtype=dtype, seed=1), w]
+    compare(sd.ops.lerp, torch.lerp, inputs)
+    compare(lambda s, e, v: s.lerp(e, v), torch.lerp, inputs)
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.3, 0.5, 1.0, -0.25, 1.5])
+def test_lerp_with_a_scalar_weight_matches_torch(weight):
+    s, e = randn(3, 4, dtype="float64"), randn(4, dtype="float64", seed=1)
+    compare(lambda a, b: sd.ops.lerp(a, b, weight), lambda a, b: torch.lerp(a, b, weight), [s, e])
+    assert sd.ops.lerp(sd.tensor([1.0]), sd.tensor([3.0]), 1.0).tolist() == [3.0]
+
+
+def test_lerp_and_logaddexp_by_differences():
+    x, y = randn(3, 4, dtype="float64"), randn(3, 4, dtype="float64", seed=1)
+    central_difference(lambda a, b: sd.ops.logaddexp(a, b), [x, y])
+    central_difference(lambda a, b, w: sd.ops.lerp(a, b, w), [x, y, np.abs(x) * 0.8])
+
+
+def test_lerp_and_logaddexp_errors_name_op_shapes_and_axis():
+    with pytest.raises(
+        sd.ShapeError, match=r"^logaddexp: shapes \(2, 3\) and \(4,\): .* at axis -1"
+    ):
+        sd.ops.logaddexp(sd.ones((2, 3)), sd.ones((4,)))
+    with pytest.raises(
+        sd.ShapeError, match=r"^lerp: shapes \(2, 3\) and \(2, 3\) and \(4,\): .* at axis -1"
+    ):
+        sd.ops.lerp(sd.ones((2, 3)), sd.ones((2, 3)), sd.ones((4,)))
+    with pytest.raises(sd.DTypeError, match=r"^lerp: dtypes float64 and float32 differ"):
+        sd.ops.lerp(sd.ones((2,), dtype=sd.f64), sd.ones((2,)), 0.5)
+    with pytest.raises(TypeError, match=r"^lerp: start must be a float tensor, not int64"):
+        sd.ops.lerp(sd.tensor([1, 2]), sd.tensor([3, 4]), 0.5)

@@ -2,16 +2,26 @@
 
 from shapedl.nn import init
 from shapedl.nn.activation import (
+    ELU,
     GELU,
+    SELU,
     Flatten,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
     Identity,
     LeakyReLU,
+    LogSoftmax,
+    Mish,
     PReLU,
     ReLU,
     Sigmoid,
     SiLU,
     Softmax,
+    Softplus,
+    Softsign,
     Tanh,
+    Unflatten,
 )
 from shapedl.nn.attention import MultiHeadAttention
 from shapedl.nn.conv import Conv1d, Conv2d, ConvTranspose2d
@@ -75,4 +85,15 @@ __all__ = [
     "TransformerEncoderLayer",
     "Upsample",
     "init",
+    # ---- branch breadth: PyTorch's layers users port
+    "ELU",
+    "SELU",
+    "Hardsigmoid",
+    "Hardswish",
+    "Hardtanh",
+    "LogSoftmax",
+    "Mish",
+    "Softplus",
+    "Softsign",
+    "Unflatten",
 ]

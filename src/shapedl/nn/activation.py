@@ -1,4 +1,4 @@
-"""Activation layers (shape-keeping maps) and `Flatten`.
+"""Activation layers (shape-keeping maps), `Flatten` and `Unflatten`.
 
 Each activation is a parameterless module around its op in `shapedl.ops`; its `__call__`
 keeps the input's shape, dtype and tape in the type: `Tensor[S, DT, TT] -> Tensor[S, DT, TT]`.
@@ -6,19 +6,22 @@ keeps the input's shape, dtype and tape in the type: `Tensor[S, DT, TT] -> Tenso
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, cast, overload
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
+from shapedl import dims
 from shapedl.dims import Shape
-from shapedl.errors import NotStatic
+from shapedl.errors import NotStatic, shape_error
 from shapedl.nn.module import Module
 from shapedl.nn.registry import ALL, register_layer
-from shapedl.ops import elementwise
+from shapedl.ops import activation, elementwise
 from shapedl.ops.activation import gelu, prelu
+from shapedl.ops.compare import where
 from shapedl.ops.creation import full
-from shapedl.ops.movement import flatten, flatten_rule
-from shapedl.ops.softmax import softmax
+from shapedl.ops.movement import flatten, flatten_rule, reshape, reshape_rule
+from shapedl.ops.softmax import log_softmax, softmax
+from shapedl.ops.unary import log1p
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT, Dim, S, Size
 
@@ -26,21 +29,33 @@ if TYPE_CHECKING:
     from shapedl.device import Device
 
 __all__ = [
+    "ELU",
     "GELU",
+    "SELU",
     "Flatten",
+    "Hardsigmoid",
+    "Hardswish",
+    "Hardtanh",
     "Identity",
     "LeakyReLU",
+    "LogSoftmax",
+    "Mish",
     "PReLU",
     "ReLU",
     "SiLU",
     "Sigmoid",
     "Softmax",
+    "Softplus",
+    "Softsign",
     "Tanh",
+    "Unflatten",
 ]
 
-# NOTE: the mypy plugin records Flatten's axes in these (Any without it)
+# NOTE: the mypy plugin records Flatten's axes, and Unflatten's axis and sizes, in these
 Sa = DefaultTypeVar("Sa", default=Any, covariant=True)
 Ea = DefaultTypeVar("Ea", default=Any, covariant=True)
+Ua = DefaultTypeVar("Ua", default=Any, covariant=True)
+Us = DefaultTypeVar("Us", default=Any, covariant=True)
 # the number of PReLU's slopes (1, or the channels of its input)
 Np = DefaultTypeVar("Np", bound=Dim, default=Any, covariant=True)
 
@@ -105,6 +120,102 @@ class Sigmoid(_Elementwise):
     """`1 / (1 + e ** -x)`."""
 
     op = staticmethod(elementwise.sigmoid)
+
+
+class SELU(_Elementwise):
+    """`scale * elu(x, alpha)` with the self-normalizing constants (PyTorch's `SELU`)."""
+
+    op = staticmethod(activation.selu)
+
+
+class Mish(_Elementwise):
+    """`x * tanh(softplus(x))` (PyTorch's `Mish`)."""
+
+    op = staticmethod(activation.mish)
+
+
+class Softsign(_Elementwise):
+    """`x / (1 + |x|)` (PyTorch's `Softsign`)."""
+
+    op = staticmethod(activation.softsign)
+
+
+class Hardswish(_Elementwise):
+    """`x * hardsigmoid(x)` (PyTorch's `Hardswish`, MobileNetV3's activation)."""
+
+    op = staticmethod(activation.hardswish)
+
+
+class Hardsigmoid(_Elementwise):
+    """`clip(x / 6 + 1 / 2, 0, 1)` (PyTorch's `Hardsigmoid`)."""
+
+    op = staticmethod(activation.hardsigmoid)
+
+
+@register_layer(keeps=ALL)
+class ELU(Module):
+    """`x` where positive, `alpha * (exp(x) - 1)` elsewhere (PyTorch's `ELU`).
+
+    Example:
+        >>> import shapedl as sd
+        >>> [round(v, 4) for v in sd.nn.ELU()(sd.tensor([-1.0, 2.0])).tolist()]
+        [-0.6321, 2.0]
+    """
+
+    alpha: float = 1.0
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return activation.elu(x, self.alpha)
+
+    __call__ = forward
+
+
+@register_layer(keeps=ALL)
+class Hardtanh(Module):
+    """`x` limited to `[min_val, max_val]` (PyTorch's `Hardtanh`).
+
+    Raises:
+        ValueError: (on call) when `min_val` is above `max_val`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.nn.Hardtanh(-2.0, 2.0)(sd.tensor([-3.0, 0.5, 3.0])).tolist()
+        [-2.0, 0.5, 2.0]
+    """
+
+    min_val: float = -1.0
+    max_val: float = 1.0
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return activation.hardtanh(x, self.min_val, self.max_val)
+
+    __call__ = forward
+
+
+@register_layer(keeps=ALL)
+class Softplus(Module):
+    """`log(1 + exp(beta * x)) / beta`, and `x` itself where `beta * x > threshold`, as
+    PyTorch's `Softplus`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> [round(v, 4) for v in sd.nn.Softplus(beta=2.0)(sd.tensor([0.0, 30.0])).tolist()]
+        [0.3466, 30.0]
+    """
+
+    beta: float = 1.0
+    threshold: float = 20.0
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        if self.beta == 1 and self.threshold == elementwise._SOFTPLUS_THRESHOLD:
+            return elementwise.softplus(x)
+        bx = x * self.beta
+        # NOTE: clamp_max keeps exp from overflowing where `where` takes `x` instead
+        soft = log1p(elementwise.exp(bx.clamp_max(self.threshold))) / self.beta
+        out: Tensor[S, DT, TT] = where(bx > self.threshold, x, soft)
+        return out
+
+    __call__ = forward
 
 
 @register_layer(keeps=ALL)
@@ -210,6 +321,24 @@ class Softmax(Module):
     __call__ = forward
 
 
+@register_layer(keeps=ALL)
+class LogSoftmax(Module):
+    """The logarithm of the softmax over `axis` (the last one by default), computed stably.
+
+    Example:
+        >>> import shapedl as sd
+        >>> [round(v, 4) for v in sd.nn.LogSoftmax()(sd.tensor([[0.0, 0.0]])).tolist()[0]]
+        [-0.6931, -0.6931]
+    """
+
+    axis: int = -1
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        return log_softmax(x, self.axis)
+
+    __call__ = forward
+
+
 def _flatten_shape(x: Shape, start_axis: object, end_axis: object) -> Shape:
     if not isinstance(start_axis, int) or not isinstance(end_axis, int):
         raise NotStatic("flatten: axes known only at run time")
@@ -234,5 +363,52 @@ class Flatten(Module, Generic[Sa, Ea]):
 
     def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
         return flatten(x, self.start_axis, self.end_axis)
+
+    __call__ = forward
+
+
+def unflatten_shape(x: Shape, axis: object, unflattened_size: object) -> Shape:
+    """`x` with axis `axis` split into `unflattened_size` (one size may be -1), whose product
+    must be that axis's size."""
+    if not isinstance(axis, int) or not isinstance(unflattened_size, tuple | list):
+        raise NotStatic("unflatten: axis or sizes known only at run time")
+    a = dims.normalize_axis("unflatten", axis, x)
+    sizes = tuple(unflattened_size)
+    free = any(isinstance(d, int) and d < 0 for d in sizes)
+    known = dims.product(d for d in sizes if not (isinstance(d, int) and d < 0))
+    filled = dims.mul(dims.floordiv(x[a], known), known) if free and known != 0 else known
+    if dims.same(filled, x[a]) is False:
+        raise shape_error(
+            "unflatten",
+            [x, sizes],
+            f"the sizes (product {known}) do not fill size {x[a]} of axis {a}",
+            "their product must be that size (or divide it, with one -1)",
+        )
+    return x[:a] + reshape_rule("unflatten", (x[a],), sizes) + x[a + 1 :]
+
+
+@register_layer(params=("axis", "unflattened_size"), shape=unflatten_shape)
+class Unflatten(Module, Generic[Ua, Us]):
+    """Split axis `axis` into `unflattened_size` (PyTorch's `Unflatten`; `Flatten`'s inverse).
+
+    Raises:
+        ShapeError: (on call) when the sizes do not multiply to the axis's size.
+
+    Shape:
+        `(N, C * H * W) -> (N, C, H, W)` with `axis=1, unflattened_size=(C, H, W)`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.nn.Unflatten(1, (3, 4))(sd.ones((2, 12))).shape
+        (2, 3, 4)
+    """
+
+    axis: int
+    unflattened_size: tuple[int, ...]
+
+    def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
+        # NOTE: sizes of a run-time shape are ints
+        want = cast(tuple[int, ...], unflatten_shape(x.shape, self.axis, self.unflattened_size))
+        return reshape(x, want)
 
     __call__ = forward

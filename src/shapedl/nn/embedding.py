@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, TypeVarTuple, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple, cast, overload
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
@@ -22,6 +22,8 @@ __all__ = ["Embedding"]
 
 V = DefaultTypeVar("V", bound=Dim, default=Any, covariant=True)
 D = DefaultTypeVar("D", bound=Dim, default=Any, covariant=True)
+V2 = TypeVar("V2", bound=Dim)
+D2 = TypeVar("D2", bound=Dim)
 Is = TypeVarTuple("Is")
 
 
@@ -96,6 +98,45 @@ class Embedding(Module, Generic[V, D]):
         if self.padding_idx is not None:
             table.data[self.padding_idx] = 0
         self.weight = table
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        embeddings: Tensor[tuple[V2, D2], Any, Any],
+        freeze: bool = True,
+        padding_idx: int | None = None,
+    ) -> Embedding[V2, D2]:
+        """An embedding whose table is `embeddings` (not copied), as PyTorch's `from_pretrained`.
+
+        Args:
+            embeddings: the `(V, D)` table.
+            freeze: keep the table out of training: it is then state that is saved and
+                loaded under the name `weight` but not a parameter (PyTorch's
+                `requires_grad=False`), so an optimizer leaves it as it is.
+            padding_idx: a row that gets no gradient; as in PyTorch, its pretrained values are
+                kept, not zeroed.
+
+        Raises:
+            ValueError: when `embeddings` is not 2-d, or `padding_idx` is not in `[-V, V)`.
+
+        Example:
+            >>> import shapedl as sd
+            >>> emb = sd.nn.Embedding.from_pretrained(sd.tensor([[1.0, 2.0], [3.0, 4.0]]))
+            >>> emb(sd.tensor([1, 0])).tolist(), list(emb.parameters())
+            ([[3.0, 4.0], [1.0, 2.0]], [])
+        """
+        if embeddings.ndim != 2:
+            raise ValueError(
+                f"Embedding.from_pretrained: embeddings must be 2-d (V, D), got {embeddings.shape}"
+            )
+        layer: Any = cls.__new__(cls)  # NOTE: the table given, so no random one is drawn
+        layer.num_embeddings, layer.embedding_dim = embeddings.shape
+        layer.padding_idx = padding_row("Embedding", padding_idx, layer.num_embeddings)
+        layer.weight = embeddings.detach()
+        if freeze:
+            # NOTE: this layer's own buffers: the class's `buffer_fields` is read per instance
+            setattr(layer, "buffer_fields", ("weight",))  # noqa: B010
+        return cast("Embedding[V2, D2]", layer)
 
     def forward(self, index: Tensor[tuple[*Is], Any, TT]) -> Tensor[tuple[*Is, D], f32, TT]:
         return embedding(index, self.weight, self.padding_idx)

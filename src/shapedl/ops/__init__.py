@@ -16,7 +16,6 @@ from shapedl.ops import (
     logic,
     mask,
     movement,
-    normalize,
     pool,
     predicates,
     products,
@@ -52,7 +51,10 @@ from shapedl.ops.pool import *  # noqa: F403
 from shapedl.ops.predicates import *  # noqa: F403
 from shapedl.ops.products import *  # noqa: F403
 from shapedl.ops.rearrange import *  # noqa: F403
+from shapedl.ops.rearrange import repeat as repeat_interleave
 from shapedl.ops.reduce import *  # noqa: F403
+from shapedl.ops.reduce import max as amax
+from shapedl.ops.reduce import min as amin
 from shapedl.ops.registry import REGISTRY, OpSpec, register
 from shapedl.ops.resample import *  # noqa: F403
 from shapedl.ops.rounding import *  # noqa: F403
@@ -65,15 +67,20 @@ from shapedl.ops.unary import *  # noqa: F403
 
 # NOTE: last, so that `sd.ops.norm` is the vector norm: importing the module shapedl.ops.norm
 # (layer_norm, batch_norm) above bound the name `norm` to that module; reach that module with
-# `from shapedl.ops.norm import ...` (`import shapedl.ops.norm as m` gives the function)
+# `from shapedl.ops.norm import ...` (`import shapedl.ops.norm as m` gives the function). The
+# same for `sd.ops.normalize`, PyTorch's `F.normalize`, beside the module shapedl.ops.normalize
 # isort: off
 from shapedl.ops.linalg import norm
+from shapedl.ops.normalize import normalize
 # isort: on
 
 __all__ = [
     "REGISTRY",
     "OpSpec",
     "register",
+    "amax",
+    "amin",
+    "repeat_interleave",
     "activation",
     "attention",
     "compare",

@@ -1,4 +1,5 @@
-"""More activations: `gelu`, `elu`, `selu`, `hardtanh`, `softsign`, `mish` and `prelu`.
+"""More activations: `gelu`, `elu`, `selu`, `hardtanh`, `softsign`, `mish`, `hardsigmoid`,
+`hardswish` and `prelu`.
 
 Shape rule: the shape is kept (`same_shape`); `prelu`'s weight has one slope, or one per
 channel (axis 1 of `x`, as in PyTorch). Each forward and its local derivative sit side by
@@ -8,6 +9,7 @@ side; where PyTorch picks a side at a kink (`elu` at 0, `hardtanh` at its limits
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -20,7 +22,17 @@ from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT, TT, S
 
-__all__ = ["elu", "gelu", "hardtanh", "mish", "prelu", "selu", "softsign"]
+__all__ = [
+    "elu",
+    "gelu",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
+    "mish",
+    "prelu",
+    "selu",
+    "softsign",
+]
 
 # NOTE: the constants of Klambauer et al. (2017), as PyTorch writes them
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -180,6 +192,51 @@ def mish(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     sig = 0.5 * (xp.tanh(0.5 * a) + 1)
     out = x.device.backend.quietly(lambda: a * t)  # NOTE: -inf * 0 = nan, as PyTorch's
     return _unary(x, out, lambda g: g * (t + a * (1 - t * t) * sig))
+
+
+@register("hardsigmoid", same_shape)
+def hardsigmoid(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """`clip(x / 6 + 1 / 2, 0, 1)`, as PyTorch's `hardsigmoid`: 0 up to -3, 1 from 3.
+
+    The gradient is `1 / 6` strictly between -3 and 3, else 0 (nan too), as PyTorch's.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.hardsigmoid(sd.tensor([-4.0, 0.0, 3.0])).tolist()
+        [0.0, 0.5, 1.0]
+    """
+    xp, a = x.xp, x.data
+    # NOTE: PyTorch's order, `min(max(x + 3, 0), 6) / 6`, so values round as its do
+    out = (xp.clip(a + 3, 0, 6) / 6).astype(a.dtype, copy=False)
+    inside = (a > -3) & (a < 3)
+    # NOTE: PyTorch's slope is the float32 1/6 (`1.0f / 6.0f`), in float64 too
+    return _unary(x, out, lambda g: xp.where(inside, g * _SIXTH, 0).astype(g.dtype, copy=False))
+
+
+_SIXTH = float(struct.unpack("f", struct.pack("f", 1 / 6))[0])
+
+
+@register("hardswish", same_shape)
+def hardswish(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """`x * hardsigmoid(x)` (Howard et al., 2019), as PyTorch's `hardswish`.
+
+    The gradient is PyTorch's: 0 up to -3, `x / 3 + 1 / 2` strictly between -3 and 3, 1 from
+    3 (and at nan, where neither test holds).
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.hardswish(sd.tensor([-4.0, 1.5, 4.0])).tolist()
+        [-0.0, 1.125, 4.0]
+    """
+    xp, a = x.xp, x.data
+    # NOTE: quietly: hardswish(-inf) is -inf * 0 = nan, as PyTorch's
+    out = x.device.backend.quietly(lambda: a * xp.clip(a + 3, 0, 6) / 6).astype(a.dtype, copy=False)
+
+    def grad(g: Array) -> Array:
+        slope = xp.where(a <= -3, 0, xp.where(a < 3, a / 3 + 0.5, 1))
+        return (g * slope).astype(g.dtype, copy=False)
+
+    return _unary(x, out, grad)
 
 
 # ---- prelu ------------------------------------------------------------------------------

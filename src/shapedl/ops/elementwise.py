@@ -23,6 +23,8 @@ __all__ = [
     "add",
     "astype",
     "clamp",
+    "clamp_max",
+    "clamp_min",
     "cos",
     "div",
     "exp",
@@ -226,6 +228,18 @@ def clamp(
     if max is not None:
         inside &= a <= max
     return _unary(x, out, lambda g: g * inside)
+
+
+@register("clamp_min", same_shape, statics=("min",), methods=("clamp_min",))
+def clamp_min(x: Tensor[S, DT, TT], min: Scalar) -> Tensor[S, DT, TT]:
+    """`x` limited below by `min`: PyTorch's `clamp_min`, `clamp(x, min=min)`."""
+    return clamp(x, min=min)
+
+
+@register("clamp_max", same_shape, statics=("max",), methods=("clamp_max",))
+def clamp_max(x: Tensor[S, DT, TT], max: Scalar) -> Tensor[S, DT, TT]:
+    """`x` limited above by `max`: PyTorch's `clamp_max`, `clamp(x, max=max)`."""
+    return clamp(x, max=max)
 
 
 @register("reciprocal", same_shape, methods=("reciprocal",))

@@ -1,4 +1,5 @@
-"""Joining and splitting along an axis: concat, stack, split (NumPy), chunk (PyTorch).
+"""Joining and splitting along an axis: concat, stack, split (NumPy), and PyTorch's chunk,
+unbind and narrow.
 
 Concat sums the joined axis (`dims.add`), so `(B, T)` and `(B, 1)` join to `(B, T + 1)` for
 every `B`, `T`. Split and chunk return tuples of tensors; their rules return tuples of
@@ -14,13 +15,13 @@ from typing import Any, cast
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import DYN, Dim, Shape
-from shapedl.errors import shape_error
+from shapedl.errors import NotStatic, shape_error
 from shapedl.ops.elementwise import same_dtype
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT, TT
 
-__all__ = ["chunk", "concat", "split", "stack"]
+__all__ = ["chunk", "concat", "narrow", "split", "stack", "unbind"]
 
 Sections = int | Sequence[int]
 
@@ -189,14 +190,15 @@ def chunk_rule(op: str, x: Shape, chunks: int, axis: int = 0) -> tuple[Shape, ..
 
 
 def _pieces(
-    x: Tensor[Any, Any, Any], cuts: Sequence[slice], a: int
+    x: Tensor[Any, Any, Any], cuts: Sequence[slice | int], a: int
 ) -> tuple[Tensor[Any, Any, Any], ...]:
-    """`x[..., cut, ...]` along axis `a` for each cut; each piece is its own op."""
+    """`x[..., cut, ...]` along axis `a` for each cut (an int drops the axis); each piece is
+    its own op."""
     xp, out = x.xp, []
     for cut in cuts:
         index = (slice(None),) * a + (cut,)
 
-        def vjp(g: Array, index: tuple[slice, ...] = index) -> tuple[Array]:
+        def vjp(g: Array, index: tuple[slice | int, ...] = index) -> tuple[Array]:
             grad = xp.zeros(x.shape, dtype=g.dtype)
             grad[index] = g
             return (grad,)
@@ -247,3 +249,85 @@ def chunk(x: Tensor[Any, DT, TT], chunks: int, axis: int = 0) -> tuple[Tensor[An
     shapes = chunk_rule("chunk", x.shape, chunks, axis)
     a = axis % x.ndim
     return _pieces(x, _runs(_sizes(shapes, a)), a)
+
+
+# ---- unbind, narrow (PyTorch) -------------------------------------------------------------
+def unbind_rule(op: str, x: Shape, axis: int = 0) -> tuple[Shape, ...]:
+    """One shape per value along `axis`: `x`'s without that axis.
+
+    The number of pieces is the axis's size, so a size known only at run time (a symbol or
+    `DYN`) gives the plugin an unknown tuple (`NotStatic`), never an error.
+    """
+    a = dims.normalize_axis(op, axis, x)
+    n = x[a]
+    if not isinstance(n, int):
+        raise NotStatic(f"{op}: the number of pieces, size {n} of axis {a}, is not a literal")
+    return tuple(x[:a] + x[a + 1 :] for _ in range(n))
+
+
+@register("unbind", unbind_rule, statics=("axis",), methods=("unbind",), returns="tuple")
+def unbind(x: Tensor[Any, DT, TT], axis: int = 0) -> tuple[Tensor[Any, DT, TT], ...]:
+    """The slices of `x` along `axis`, each without that axis, as PyTorch's `unbind`.
+
+    Raises:
+        ShapeError: when the axis is out of range.
+
+    Shape:
+        `(N, C) -> N` tensors of `(C,)` with `axis=0`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> [p.tolist() for p in sd.ops.unbind(sd.tensor([[1.0, 2.0], [3.0, 4.0]]), axis=1)]
+        [[1.0, 3.0], [2.0, 4.0]]
+    """
+    unbind_rule("unbind", x.shape, axis)
+    a = axis % x.ndim
+    return _pieces(x, range(x.shape[a]), a)
+
+
+def narrow_rule(op: str, x: Shape, axis: int, start: Dim, length: Dim) -> Shape:
+    """`x` with `length` in place of axis `axis`'s size; `start` (negative from the end) and
+    `start + length` must lie within the axis where the sizes are known (every size unknown
+    for an axis known only at run time)."""
+    if not dims.is_static(axis):
+        return (DYN,) * len(x)
+    a = dims.normalize_axis(op, axis, x)
+    size = x[a]
+    if isinstance(length, int) and length < 0:
+        raise shape_error(op, [x], f"length {length} at axis {a} is negative")
+    known = all(isinstance(v, int) for v in (size, start, length))
+    if known and not _fits(cast(int, size), cast(int, start), cast(int, length)):
+        raise shape_error(
+            op,
+            [x],
+            f"start {start} and length {length} do not fit in size {size} of axis {a}",
+            "start + length must be at most the size",
+        )
+    return x[:a] + (length,) + x[a + 1 :]
+
+
+def _fits(size: int, start: int, length: int) -> bool:
+    begin = start + size if start < 0 else start
+    return 0 <= begin <= size and begin + length <= size
+
+
+@register("narrow", narrow_rule, statics=("axis", "start", "length"), methods=("narrow",))
+def narrow(x: Tensor[Any, DT, TT], axis: int, start: int, length: int) -> Tensor[Any, DT, TT]:
+    """`length` values of `x` along `axis` from `start` (negative counts from the end), as
+    PyTorch's `narrow`: `x[..., start:start + length]` at that axis.
+
+    Raises:
+        ShapeError: when the axis is out of range, or the values run past its end.
+
+    Shape:
+        `(N, C) -> (N, length)` with `axis=1`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.narrow(sd.tensor([[1.0, 2.0, 3.0]]), 1, 1, 2).tolist()
+        [[2.0, 3.0]]
+    """
+    narrow_rule("narrow", x.shape, axis, start, length)
+    a = axis % x.ndim
+    begin = start % x.shape[a] if start < 0 else start
+    return _pieces(x, [slice(begin, begin + length)], a)[0]

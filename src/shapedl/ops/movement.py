@@ -1,4 +1,5 @@
-"""Movement ops: reshape, flatten, permute, transpose, unsqueeze, squeeze, broadcast_to.
+"""Movement ops: reshape (and PyTorch's `view`), flatten, permute, transpose, unsqueeze,
+squeeze, broadcast_to and PyTorch's `expand`.
 
 None of them computes anything: each rearranges the same values, and its gradient rearranges
 the output's gradient back (broadcast_to's is summed back by the tape). Every rule works over
@@ -18,7 +19,16 @@ from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
 from shapedl.types import DT, TT
 
-__all__ = ["broadcast_to", "flatten", "permute", "reshape", "squeeze", "transpose", "unsqueeze"]
+__all__ = [
+    "broadcast_to",
+    "expand",
+    "flatten",
+    "permute",
+    "reshape",
+    "squeeze",
+    "transpose",
+    "unsqueeze",
+]
 
 Axis = int | Sequence[int] | None
 
@@ -79,12 +89,14 @@ def reshape_rule(op: str, x: Shape, shape: Sequence[Dim] | Dim) -> Shape:
     return want
 
 
-@register("reshape", reshape_rule, statics=("shape",), methods=("reshape",))
+@register("reshape", reshape_rule, statics=("shape",), methods=("reshape", "view"))
 def reshape(x: Tensor[Any, DT, TT], *shape: int | Sequence[int]) -> Tensor[Any, DT, TT]:
     """The same values in `shape`; one size may be `-1`, inferred from the others.
 
     The sizes come as one tuple or as separate ints, as in PyTorch: `x.reshape((6, -1))`
-    and `x.reshape(6, -1)` are the same call.
+    and `x.reshape(6, -1)` are the same call. `x.view(...)` is the same method under
+    PyTorch's other name: every tensor here is contiguous, where PyTorch's `view` and `reshape`
+    agree (the result shares no memory that a later in-place op could change: there are none).
 
     Raises:
         ShapeError: when the number of values differs, or `-1` cannot be solved.
@@ -264,6 +276,11 @@ def broadcast_to_rule(op: str, x: Shape, shape: Sequence[Dim] | Dim) -> Shape:
     want = _as_shape(shape)
     if len(x) > len(want):
         raise shape_error(op, [x, want], f"rank {len(x)} cannot broadcast to rank {len(want)}")
+    return _stretch(op, x, want, want)
+
+
+def _stretch(op: str, x: Shape, want: Shape, asked: Shape) -> Shape:
+    """`want` (of rank at least `x`'s), which `x` must broadcast to; errors show `asked`."""
     out = list(want)
     for i in range(1, len(x) + 1):
         d, w = x[-i], want[-i]
@@ -272,7 +289,7 @@ def broadcast_to_rule(op: str, x: Shape, shape: Sequence[Dim] | Dim) -> Shape:
         both = dims.unify(d, w)
         if both is None:
             raise shape_error(
-                op, [x, want], f"cannot broadcast {d} to {w} at axis {-i}", "only size 1 stretches"
+                op, [x, asked], f"cannot broadcast {d} to {w} at axis {-i}", "only size 1 stretches"
             )
         out[-i] = both
     return tuple(out)
@@ -290,4 +307,48 @@ def broadcast_to(x: Tensor[Any, DT, TT], shape: Sequence[int] | int) -> Tensor[A
         (2, 3, 4)
     """
     want = broadcast_to_rule("broadcast_to", x.shape, _ints(shape))
+    return record(x.xp.broadcast_to(x.data, want), (x,), lambda g: (g,))
+
+
+# ---- expand -----------------------------------------------------------------------------
+def expand_rule(op: str, x: Shape, shape: Sequence[Dim] | Dim) -> Shape:
+    """PyTorch's expand: `broadcast_to`'s rule, where `-1` keeps the size of that axis of `x`."""
+    want = _as_shape(shape)
+    lead = len(want) - len(x)
+    if lead < 0:
+        raise shape_error(op, [x, want], f"rank {len(x)} cannot expand to rank {len(want)}")
+    sizes = list(want)
+    for i, w in enumerate(want):
+        if not isinstance(w, int) or w >= 0:
+            continue
+        if w != -1:
+            raise shape_error(op, [x, want], f"size {w} at axis {i}: sizes must be >= 0, or -1")
+        if i < lead:
+            raise shape_error(
+                op, [x, want], f"-1 at new leading axis {i}", "-1 keeps a size of x: give one"
+            )
+        sizes[i] = x[i - lead]
+    return _stretch(op, x, tuple(sizes), want)
+
+
+@register("expand", expand_rule, statics=("shape",), methods=("expand",))
+def expand(x: Tensor[Any, DT, TT], *shape: int | Sequence[int]) -> Tensor[Any, DT, TT]:
+    """`x` repeated along its size-1 (and new leading) axes, as PyTorch's `expand`: the sizes
+    of `broadcast_to`, where `-1` keeps that axis's size.
+
+    The sizes come as one tuple or as separate ints, as `reshape`'s. The result is a read-only
+    view; its gradient is summed back to `x`'s shape.
+
+    Raises:
+        ShapeError: when `x` does not broadcast to the sizes, or `-1` names a new axis.
+
+    Shape:
+        `(C, 1) -> (B, C, W)` with `shape=(B, -1, W)`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ones((3, 1)).expand(2, -1, 4).shape
+        (2, 3, 4)
+    """
+    want = expand_rule("expand", x.shape, _ints(_one("expand", shape)))
     return record(x.xp.broadcast_to(x.data, want), (x,), lambda g: (g,))

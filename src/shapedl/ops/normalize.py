@@ -1,11 +1,13 @@
-"""More normalization: `rms_norm`, `group_norm` (PyTorch's), and `cosine_similarity`.
+"""More normalization: `rms_norm`, `group_norm` (PyTorch's), `cosine_similarity` and
+`normalize` (PyTorch's `F.normalize`).
 
 `rms_norm` scales by `1 / sqrt(mean(x**2) + eps)` over the trailing `normalized_shape` axes
 (its rule is `layer_norm`'s). `group_norm` normalizes each sample over each group of
 `C / num_groups` channels and everything after them, then scales and shifts per channel.
 Both have a direct backward, `dx = r * (gy - x_hat * mean(gy * x_hat))` (minus `mean(gy)`
 for group_norm's centring), rather than one through the many small ops of a mean.
-`cosine_similarity` is composed from other ops and needs no backward of its own.
+`cosine_similarity` and `normalize` are composed from other ops and need no backward of their
+own.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import DYN, Dim, Shape
 from shapedl.errors import shape_error
-from shapedl.ops.elementwise import same_dtype
+from shapedl.ops.elementwise import clamp_min, same_dtype
+from shapedl.ops.linalg import norm
 from shapedl.ops.movement import broadcast_to
 from shapedl.ops.norm import layer_norm_rule
 from shapedl.ops.precision import in_f32
@@ -26,7 +29,7 @@ from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT, TT, S
 
-__all__ = ["cosine_similarity", "group_norm", "rms_norm"]
+__all__ = ["cosine_similarity", "group_norm", "normalize", "rms_norm"]
 
 Param = Tensor[Any, Any, Any] | None
 
@@ -253,3 +256,37 @@ def cosine_similarity(
     b2 = b if b.shape == full else broadcast_to(b, full)  # type: ignore[arg-type]
     k = axis % len(full)
     return sum_(_unit(a2, k, eps) * _unit(b2, k, eps), k)
+
+
+# ---- normalize --------------------------------------------------------------------------
+def normalize_rule(op: str, x: Shape, p: float = 2.0, axis: int = -1, eps: float = 1e-12) -> Shape:
+    """`x`'s shape; `axis` must be one of its axes."""
+    if dims.is_static(axis):
+        dims.normalize_axis(op, axis, x)
+    return x
+
+
+@register("normalize", normalize_rule, statics=("p", "axis", "eps"))
+def normalize(
+    x: Tensor[S, DT, TT], p: float = 2.0, axis: int = -1, eps: float = 1e-12
+) -> Tensor[S, DT, TT]:
+    """`x` divided by its `p`-norm along `axis`, held at least `eps`: PyTorch's `F.normalize`.
+
+    Composed as PyTorch's, `x / norm(x, p, axis, keepdims=True).clamp_min(eps)`, so the values
+    and gradients are its own: a slice whose norm is below `eps` is divided by `eps`, and no
+    gradient passes through its norm.
+
+    Raises:
+        ShapeError: when `axis` is out of range.
+
+    Shape:
+        `(*S) -> (*S)`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.normalize(sd.tensor([[3.0, 4.0], [0.0, 0.0]])).tolist()
+        [[0.6000000238418579, 0.800000011920929], [0.0, 0.0]]
+    """
+    normalize_rule("normalize", x.shape, p, axis, eps)
+    out: Tensor[S, DT, TT] = x / clamp_min(norm(x, p, axis, keepdims=True), eps)
+    return out

@@ -136,14 +136,15 @@ def repeat_rule(op: str, x: Shape, repeats: Any = 1, axis: Any = None) -> Shape:
     return (*x[:a], n, *x[a + 1 :])
 
 
-@register("repeat", repeat_rule, statics=("repeats", "axis"))
+@register("repeat", repeat_rule, statics=("repeats", "axis"), methods=("repeat_interleave",))
 def repeat(
     x: Tensor[Any, DT, TT], repeats: int | Sequence[int], axis: int | None = None
 ) -> Tensor[Any, DT, TT]:
     """Each value repeated `repeats` times along `axis`, as NumPy's `repeat`.
 
     `repeats` is one count, or one count per value along the axis; `axis=None` repeats the
-    flattened array. PyTorch calls this `repeat_interleave` (its `Tensor.repeat` is `tile`).
+    flattened array. PyTorch calls this `repeat_interleave` (its `Tensor.repeat` is `tile`):
+    `sd.ops.repeat_interleave` and `x.repeat_interleave(...)` are this op under that name.
 
     Raises:
         ShapeError: when the axis is out of range, a count is negative, or a list of counts

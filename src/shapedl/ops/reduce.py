@@ -144,9 +144,12 @@ def _extreme(
     return record(out, (x,), vjp)
 
 
-@register("max", extreme_rule, methods=("max",), statics=_AXIS)
+@register("max", extreme_rule, methods=("max", "amax"), statics=_AXIS)
 def max(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
     """Largest value over `axis`; tied maxima share the gradient evenly (torch's `amax`).
+
+    Also `sd.ops.amax` and `x.amax(...)`, PyTorch's name for this reduction (PyTorch's
+    `max(x, dim)` gives the indices too: that is `sort`'s or `topk`'s job here).
 
     Raises:
         ShapeError: for an axis out of range, or an empty axis.
@@ -159,9 +162,11 @@ def max(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tens
     return _extreme("max", x, axis, keepdims)
 
 
-@register("min", extreme_rule, methods=("min",), statics=_AXIS)
+@register("min", extreme_rule, methods=("min", "amin"), statics=_AXIS)
 def min(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
     """Smallest value over `axis`; tied minima share the gradient evenly (torch's `amin`).
+
+    Also `sd.ops.amin` and `x.amin(...)`, PyTorch's name for this reduction.
 
     Raises:
         ShapeError: for an axis out of range, or an empty axis.

@@ -1,10 +1,11 @@
-"""Scans along an axis: `cumsum` and `cumprod`.
+"""Scans along an axis: `cumsum` and `cumprod`, and `diff`, the inverse of `cumsum`.
 
 Shape rule: the shape is kept; `axis=None` scans the flattened array, as NumPy does (PyTorch
 requires a dim). The result keeps `x`'s dtype (PyTorch widens integers to int64). The
 gradient of `cumsum` is the reversed cumulative sum of the output's gradient; that of
 `cumprod` is computed by a backward recurrence that never divides by `x`, so it is exact
-where `x` has zeros (as PyTorch's is).
+where `x` has zeros (as PyTorch's is). `diff` shortens its axis by one; its gradient is the
+output's gradient minus itself shifted by one.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from typing import Any
 
 from shapedl import dims
 from shapedl.backend import Array
-from shapedl.dims import Shape
+from shapedl.dims import DYN, Shape
+from shapedl.errors import shape_error
 from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
 from shapedl.types import DT, TT
 
-__all__ = ["cumprod", "cumsum"]
+__all__ = ["cumprod", "cumsum", "diff"]
 
 
 def scan_rule(op: str, x: Shape, axis: Any = None) -> Shape:
@@ -103,3 +105,49 @@ def cumprod(x: Tensor[Any, DT, TT], axis: int | None = None) -> Tensor[Any, DT, 
         return (xp.moveaxis(before * s, 0, k).reshape(x.shape),)
 
     return record(out, (x,), vjp)
+
+
+# ---- diff -------------------------------------------------------------------------------
+def diff_rule(op: str, x: Shape, axis: int = -1) -> Shape:
+    """`x` with axis `axis` one shorter (an empty axis stays empty); every size unknown for an
+    axis known only at run time."""
+    if not x:
+        raise shape_error(op, [x], "needs at least one axis, got a scalar")
+    if not dims.is_static(axis):
+        return (DYN,) * len(x)
+    a = dims.normalize_axis(op, axis, x)
+    d = x[a]
+    return x[:a] + (0 if d == 0 else dims.sub(d, 1),) + x[a + 1 :]
+
+
+@register("diff", diff_rule, statics=("axis",), methods=("diff",))
+def diff(x: Tensor[Any, DT, TT], axis: int = -1) -> Tensor[Any, DT, TT]:
+    """Differences of neighbours along `axis`, `x[1:] - x[:-1]`, as NumPy's and PyTorch's
+    `diff` with `n=1` (the last axis by default).
+
+    Raises:
+        ShapeError: when `x` is a scalar or `axis` is out of range.
+        TypeError: for a bool tensor (NumPy refuses it; PyTorch's xor is no difference).
+
+    Shape:
+        `(N, T) -> (N, T - 1)`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.diff(sd.tensor([1.0, 4.0, 9.0])).tolist()
+        [3.0, 5.0]
+    """
+    diff_rule("diff", x.shape, axis)
+    a, xp = axis % x.ndim, x.xp
+    if x.data.dtype == bool:
+        raise TypeError("diff: needs a numeric tensor, not bool; convert with .astype(sd.i64)")
+    head = (slice(None),) * a
+    after, before = head + (slice(1, None),), head + (slice(None, -1),)
+
+    def vjp(g: Array) -> tuple[Array]:
+        grad = xp.zeros(x.shape, dtype=g.dtype)
+        grad[after] += g
+        grad[before] -= g
+        return (grad,)
+
+    return record(x.data[after] - x.data[before], (x,), vjp)

@@ -1,7 +1,8 @@
 """More elementwise maps: logarithms and exponentials near 0, `erf`, `rsqrt`, hyperbolic and
-inverse trigonometric functions, and `atan2` (binary, broadcast).
+inverse trigonometric functions, `atan2` and `logaddexp` (binary, broadcast), and `lerp`.
 
-Shape rule: a unary map keeps its shape (`same_shape`); `atan2` broadcasts (`broadcast_rule`).
+Shape rule: a unary map keeps its shape (`same_shape`); `atan2` and `logaddexp` broadcast
+(`broadcast_rule`), `lerp` broadcasts its three operands (`lerp_rule`).
 Edge values give PyTorch's inf or nan, never an error (`log1p(-1)` is `-inf`, `asin(2)` nan).
 A float tensor keeps its dtype; an integer one gives NumPy's float64 (PyTorch's float32: where
 the two disagree NumPy's meaning wins, as for `exp`).
@@ -12,7 +13,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from shapedl import dims
 from shapedl.backend import Array, is_float
+from shapedl.dims import Shape
 from shapedl.ops.elementwise import (
     _BINARY,
     Operand,
@@ -21,10 +24,12 @@ from shapedl.ops.elementwise import (
     _unary,
     _xp,
     broadcast_rule,
+    float_only,
+    same_dtype,
 )
 from shapedl.ops.elementwise import same_shape as same_shape
 from shapedl.ops.registry import register
-from shapedl.tensor import Tensor
+from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT, TT, S
 
 __all__ = [
@@ -35,6 +40,8 @@ __all__ = [
     "cosh",
     "erf",
     "expm1",
+    "lerp",
+    "logaddexp",
     "log1p",
     "log2",
     "log10",
@@ -226,3 +233,78 @@ def atan2(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         lambda g, y, x, o: scale(g, y, x) * x,
         lambda g, y, x, o: -scale(g, y, x) * y,
     )
+
+
+@register("logaddexp", broadcast_rule, methods=("logaddexp",), **_BINARY)  # type: ignore[arg-type]
+def logaddexp(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
+    """`log(exp(a) + exp(b))` without overflow, as PyTorch's `logaddexp` (NumPy broadcasting).
+
+    The gradients are PyTorch's, `g / (1 + exp(b - a))` for `a` and `g / (1 + exp(a - b))` for
+    `b`: nan where both are the same infinity.
+
+    Raises:
+        ShapeError: when the shapes do not broadcast.
+        DTypeError: when the two tensors' dtypes differ.
+
+    Example:
+        >>> import shapedl as sd
+        >>> [round(v, 4) for v in sd.ops.logaddexp(sd.tensor([0.0, 100.0]), 0.0).tolist()]
+        [0.6931, 100.0]
+    """
+    xp = _xp(a, b)
+    return _binary(
+        "logaddexp",
+        a,
+        b,
+        lambda x, y: xp.logaddexp(x, y),
+        lambda g, x, y, o: g / (1 + xp.exp(y - x)),
+        lambda g, x, y, o: g / (1 + xp.exp(x - y)),
+    )
+
+
+# ---- lerp -------------------------------------------------------------------------------
+def lerp_rule(op: str, start: Shape, end: Shape, weight: Shape) -> Shape:
+    """The broadcast of the three shapes (a scalar weight is `()`)."""
+    return dims.broadcast(op, start, end, weight)
+
+
+@register("lerp", lerp_rule, tensors=("start", "end", "weight"), methods=("lerp",))
+def lerp(
+    start: Tensor[Any, DT, Any],
+    end: Tensor[Any, DT, Any],
+    weight: Tensor[Any, DT, Any] | float,
+) -> Tensor[Any, DT, Any]:
+    """`start + weight * (end - start)`, as PyTorch's `lerp` (NumPy broadcasting of all three).
+
+    `weight` is a tensor or a Python float. As PyTorch, the result is computed from `end`
+    where `|weight| >= 0.5` (`end - (end - start) * (1 - weight)`), so `weight=1` gives `end`
+    exactly; the gradients are `g * (1 - weight)`, `g * weight` and `g * (end - start)`.
+
+    Raises:
+        ShapeError: when the shapes do not broadcast.
+        DTypeError: when the tensors' dtypes differ.
+        TypeError: when `start` is not a float tensor.
+
+    Shape:
+        `(*A), (*B), (*W) -> broadcast(A, B, W)`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.lerp(sd.tensor([0.0, 10.0]), sd.tensor([4.0, 20.0]), 0.25).tolist()
+        [1.0, 12.5]
+    """
+    tensors = (start, end) + ((weight,) if isinstance(weight, Tensor) else ())
+    check_devices("lerp", *tensors)
+    same_dtype("lerp", *tensors)
+    float_only("lerp", start, "start")
+    lerp_rule("lerp", start.shape, end.shape, weight.shape if isinstance(weight, Tensor) else ())
+    xp, x, y = start.xp, start.data, end.data
+    w = weight.data if isinstance(weight, Tensor) else weight
+    d = _edge(start, lambda: y - x)
+    out = _edge(start, lambda: xp.where(xp.abs(w) < 0.5, x + w * d, y - d * (1 - w)))
+
+    def vjp(g: Array) -> tuple[Array, ...]:
+        grads = ((g * (1 - w)).astype(g.dtype, copy=False), (g * w).astype(g.dtype, copy=False))
+        return grads + ((_edge(start, lambda: g * d),) if isinstance(weight, Tensor) else ())
+
+    return record(out.astype(x.dtype, copy=False), tensors, vjp)

@@ -1,0 +1,41 @@
+"""PyTorch's layers users port: activations, Unflatten and Embedding.from_pretrained, typed by
+their registrations (no plugin code of their own)."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import shapedl as sd
+from shapedl import Const, Dim, Tensor, Traced, i64
+
+B = TypeVar("B", bound=Dim)
+D = TypeVar("D", bound=Dim)
+
+x = sd.randn((2, 12))
+a1: Tensor[tuple[Const[2], Const[12]]] = sd.nn.ELU(0.5)(x)
+a2: Tensor[tuple[Const[2], Const[12]], sd.f32, Traced] = sd.nn.SELU()(x.traced())
+a3: Tensor[tuple[Const[2], Const[12]]] = sd.nn.Softplus(beta=2.0)(x)
+a4: Tensor[tuple[Const[2], Const[12]]] = sd.nn.Mish()(x)
+a5: Tensor[tuple[Const[2], Const[12]]] = sd.nn.Hardtanh(-2.0, 2.0)(x)
+a6: Tensor[tuple[Const[2], Const[12]]] = sd.nn.LogSoftmax(axis=1)(x)
+a7: Tensor[tuple[Const[2], Const[12]]] = sd.nn.Softsign()(x)
+a8: Tensor[tuple[Const[2], Const[12]]] = sd.nn.Hardswish()(x)
+a9: Tensor[tuple[Const[2], Const[12]]] = sd.nn.Hardsigmoid()(x)
+u1: Tensor[tuple[Const[2], Const[3], Const[4]]] = sd.nn.Unflatten(1, (3, 4))(x)
+u2: Tensor[tuple[Const[2], Const[2], Const[6]]] = sd.nn.Unflatten(-1, (2, -1))(x)
+
+model = sd.nn.Sequential(
+    sd.nn.Linear(12, 24), sd.nn.Hardswish(), sd.nn.Unflatten(1, (4, 6)), sd.nn.LogSoftmax()
+)
+m1: Tensor[tuple[Const[2], Const[4], Const[6]]] = model(x)
+
+emb = sd.nn.Embedding.from_pretrained(sd.randn((10, 4)), padding_idx=0)
+e1: Tensor[tuple[Const[3], Const[4]]] = emb(sd.zeros((3,), dtype=i64))
+
+
+def head(x: Tensor[tuple[B, D]], table: Tensor[tuple[Const[5], D]]) -> Tensor[tuple[B, D]]:
+    words = sd.nn.Embedding.from_pretrained(table, freeze=False)
+    return sd.nn.Mish()(x) + words(x.argmax(axis=1).clamp_max(4))
+
+
+print(m1.shape, e1.shape, head(sd.randn((2, 4)), sd.randn((5, 4))).shape)
