@@ -18,7 +18,22 @@ from shapedl.errors import DTypeError, ShapeError, not_matrix_t, show_shape
 from shapedl.tape import Gradients, Node, TapeRef, Vjp, backward
 from shapedl.tensor_base import check_devices
 from shapedl.tensor_methods import Scalar, TensorMethods
-from shapedl.types import DT, TT, Dim, DType, NoTape, S, Traced, bool_
+from shapedl.types import (
+    DT,
+    TT,
+    Dim,
+    DType,
+    NoTape,
+    S,
+    Traced,
+    bf16,
+    bool_,
+    f16,
+    f32,
+    f64,
+    i32,
+    i64,
+)
 from shapedl.types import T as TapeT
 
 if TYPE_CHECKING:
@@ -152,6 +167,76 @@ class Tensor(TensorMethods[S, DT, TapeT]):
     def mT(self: Tensor[S, DT, TT]) -> Tensor[Any, DT, TT]:  # noqa: N802
         """The last two axes swapped (a batch of matrices transposed), as PyTorch's `mT`."""
         return self.transpose(-2, -1)
+
+    # ---- PyTorch's names for what is here under another ---------------------------------
+    def t(self: Tensor[tuple[N, M], DT, TT]) -> Tensor[tuple[M, N], DT, TT]:
+        """`T`, PyTorch's `t()`: the transpose of a 2-d tensor (any other rank is an error)."""
+        return self.T
+
+    def dim(self) -> int:
+        """The number of axes, `ndim` (PyTorch's `dim()`)."""
+        return self.ndim
+
+    @overload
+    def size(self) -> tuple[int, ...]: ...
+    @overload
+    def size(self, axis: int) -> int: ...
+    def size(self, axis: int | None = None) -> tuple[int, ...] | int:
+        """The shape, or the size of one axis (PyTorch's `size()`, `size(dim)`)."""
+        return self.shape if axis is None else self.shape[axis]
+
+    def type_as(self: Tensor[S, Any, TT], other: Tensor[Any, DT2, Any]) -> Tensor[S, DT2, TT]:
+        """This tensor in `other`'s dtype: `astype(other.dtype)`."""
+        return self.astype(other.dtype)
+
+    def expand_as(self: Tensor[Any, DT, TT], other: Tensor[S2, Any, Any]) -> Tensor[S2, DT, TT]:
+        """This tensor broadcast to `other`'s shape: `broadcast_to(other.shape)`.
+
+        Raises:
+            ShapeError: when the shapes do not broadcast (the op's error).
+        """
+        out: Tensor[S2, DT, TT] = self.broadcast_to(other.shape)
+        return out
+
+    def reshape_as(self: Tensor[Any, DT, TT], other: Tensor[S2, Any, Any]) -> Tensor[S2, DT, TT]:
+        """The same values in `other`'s shape: `reshape(other.shape)` (also `view_as`).
+
+        Raises:
+            ShapeError: when the number of values differs (the op's error).
+        """
+        out: Tensor[S2, DT, TT] = self.reshape(other.shape)
+        return out
+
+    view_as = reshape_as
+
+    # NOTE: last, so that their names shadow no builtin in an annotation above
+    def float(self: Tensor[S, Any, TT]) -> Tensor[S, f32, TT]:
+        """`astype(sd.f32)`, PyTorch's `float()`."""
+        return self.astype(f32)
+
+    def double(self: Tensor[S, Any, TT]) -> Tensor[S, f64, TT]:
+        """`astype(sd.f64)`, PyTorch's `double()`."""
+        return self.astype(f64)
+
+    def half(self: Tensor[S, Any, TT]) -> Tensor[S, f16, TT]:
+        """`astype(sd.f16)`, PyTorch's `half()`."""
+        return self.astype(f16)
+
+    def bfloat16(self: Tensor[S, Any, TT]) -> Tensor[S, bf16, TT]:
+        """`astype(sd.bf16)`, PyTorch's `bfloat16()`."""
+        return self.astype(bf16)
+
+    def long(self: Tensor[S, Any, TT]) -> Tensor[S, i64, TT]:
+        """`astype(sd.i64)`, PyTorch's `long()`."""
+        return self.astype(i64)
+
+    def int(self: Tensor[S, Any, TT]) -> Tensor[S, i32, TT]:
+        """`astype(sd.i32)`, PyTorch's `int()`."""
+        return self.astype(i32)
+
+    def bool(self: Tensor[S, Any, TT]) -> Tensor[S, bool_, TT]:
+        """`astype(sd.bool_)`, PyTorch's `bool()`."""
+        return self.astype(bool_)
 
 
 def record(

@@ -69,6 +69,7 @@ class TensorMethods(TensorBase[S, DT, TapeT]):
         # NOTE: aliases, not `@_same_as(abs)`: mypy reads a `_same_as` method back from its cache
         # without the template's own type variables, so a TT receiver gave NoTape (the default)
         __neg__ = abs
+        neg = abs
         exp = abs
         log = abs
         sqrt = abs
@@ -92,6 +93,9 @@ class TensorMethods(TensorBase[S, DT, TapeT]):
         def clamp(
             self: TensorMethods[S, DT, TT], min: Scalar | None = None, max: Scalar | None = None
         ) -> Tensor[S, DT, TT]: ...
+
+        clip = clamp  # NOTE: PyTorch's other name for it
+
         def clamp_min(self: TensorMethods[S, DT, TT], min: Scalar) -> Tensor[S, DT, TT]: ...
         def clamp_max(self: TensorMethods[S, DT, TT], max: Scalar) -> Tensor[S, DT, TT]: ...
 
@@ -124,6 +128,11 @@ class TensorMethods(TensorBase[S, DT, TapeT]):
         __floordiv__ = __add__
         __mod__ = __add__
         __pow__ = __add__
+        # PyTorch's method names for the operators
+        add = __add__
+        sub = __add__
+        mul = __add__
+        div = __add__
 
         def __radd__(self, other: Scalar) -> Tensor[S, DT, TapeT]: ...
 
@@ -148,6 +157,12 @@ class TensorMethods(TensorBase[S, DT, TapeT]):
         def __gt__(self, other: Any) -> Any: ...
         @_same_as(__lt__)
         def __ge__(self, other: Any) -> Any: ...
+
+        lt = __lt__
+        le = __lt__
+        gt = __lt__
+        ge = __lt__
+
         def eq(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]: ...
         @_same_as(eq)
         def ne(self, other: Any) -> Any: ...
@@ -195,6 +210,7 @@ class TensorMethods(TensorBase[S, DT, TapeT]):
 
         amax = max  # PyTorch's names
         amin = min
+
         def logsumexp(
             self: TensorMethods[S, DT, TT], axis: Axis = None, keepdims: bool = False
         ) -> Tensor[Any, DT, TT]: ...
@@ -276,7 +292,9 @@ class TensorMethods(TensorBase[S, DT, TapeT]):
         @overload
         def reshape(self: TensorMethods[S, DT, TT], *shape: int) -> Tensor[Any, DT, TT]: ...
         def reshape(self, *shape: Any) -> Any: ...
+
         view = reshape  # PyTorch's other name: every tensor here is contiguous
+
         def flatten(
             self: TensorMethods[S, DT, TT], start_axis: int = 0, end_axis: int = -1
         ) -> Tensor[Any, DT, TT]: ...
@@ -318,6 +336,22 @@ class TensorMethods(TensorBase[S, DT, TapeT]):
             self: TensorMethods[S, DT, TT], axis: int, start: int, length: int
         ) -> Tensor[Any, DT, TT]: ...
         def diff(self: TensorMethods[S, DT, TT], axis: int = -1) -> Tensor[Any, DT, TT]: ...
+        def cumsum(
+            self: TensorMethods[Any, DT, TT], axis: int | None = None
+        ) -> Tensor[Any, DT, TT]: ...
+
+        cumprod = cumsum
+
+        def flip(self: TensorMethods[S, DT, TT], axis: Axis = None) -> Tensor[S, DT, TT]: ...
+        def roll(
+            self: TensorMethods[S, DT, TT], shifts: int | Sequence[int], axis: Axis = None
+        ) -> Tensor[S, DT, TT]: ...
+        def norm(
+            self: TensorMethods[Any, DT, TT],
+            ord: float = 2,
+            axis: Axis = None,
+            keepdims: bool = False,
+        ) -> Tensor[Any, DT, TT]: ...
 
         # indexing
         def __getitem__(self: TensorMethods[S, DT, TT], index: Any) -> Tensor[Any, DT, TT]: ...

@@ -85,7 +85,7 @@ def ne(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
     return _compare("ne", a, b, operator.ne)
 
 
-@register("lt", compare_rule, methods=("__lt__",), tensors=_AB, dtype="bool")
+@register("lt", compare_rule, methods=("__lt__", "lt"), tensors=_AB, dtype="bool")
 def lt(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
     """`a < b` elementwise, broadcast; untraced booleans.
 
@@ -100,19 +100,19 @@ def lt(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
     return _compare("lt", a, b, operator.lt)
 
 
-@register("le", compare_rule, methods=("__le__",), tensors=_AB, dtype="bool")
+@register("le", compare_rule, methods=("__le__", "le"), tensors=_AB, dtype="bool")
 def le(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
     """`a <= b` elementwise, broadcast; untraced booleans."""
     return _compare("le", a, b, operator.le)
 
 
-@register("gt", compare_rule, methods=("__gt__",), tensors=_AB, dtype="bool")
+@register("gt", compare_rule, methods=("__gt__", "gt"), tensors=_AB, dtype="bool")
 def gt(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
     """`a > b` elementwise, broadcast; untraced booleans."""
     return _compare("gt", a, b, operator.gt)
 
 
-@register("ge", compare_rule, methods=("__ge__",), tensors=_AB, dtype="bool")
+@register("ge", compare_rule, methods=("__ge__", "ge"), tensors=_AB, dtype="bool")
 def ge(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
     """`a >= b` elementwise, broadcast; untraced booleans."""
     return _compare("ge", a, b, operator.ge)

@@ -77,7 +77,7 @@ def _edge(x: Tensor[Any, Any, Any], fn: Callable[[], Array]) -> Array:
 
 
 # ---- unary ------------------------------------------------------------------------------
-@register("neg", same_shape, methods=("__neg__",))
+@register("neg", same_shape, methods=("__neg__", "neg"))
 def neg(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """`-x`."""
     return _unary(x, -x.data, lambda g: -g)
@@ -213,7 +213,7 @@ def softplus(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
 _SOFTPLUS_THRESHOLD = 20
 
 
-@register("clamp", same_shape, statics=("min", "max"), methods=("clamp",))
+@register("clamp", same_shape, statics=("min", "max"), methods=("clamp", "clip"))
 def clamp(
     x: Tensor[S, DT, TT], min: Scalar | None = None, max: Scalar | None = None
 ) -> Tensor[S, DT, TT]:
@@ -355,7 +355,7 @@ def _settle(dtype: Any, out: Array) -> Array:
 _BINARY = dict(tensors=("a", "b"))
 
 
-@register("add", broadcast_rule, methods=("__add__", "__radd__"), **_BINARY)  # type: ignore[arg-type]
+@register("add", broadcast_rule, methods=("__add__", "__radd__", "add"), **_BINARY)  # type: ignore[arg-type]
 def add(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """`a + b` with NumPy broadcasting; Python scalars on either side.
 
@@ -370,13 +370,13 @@ def add(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     return _binary("add", a, b, lambda x, y: x + y, lambda g, *_: g, lambda g, *_: g)
 
 
-@register("sub", broadcast_rule, methods=("__sub__", "__rsub__"), **_BINARY)  # type: ignore[arg-type]
+@register("sub", broadcast_rule, methods=("__sub__", "__rsub__", "sub"), **_BINARY)  # type: ignore[arg-type]
 def sub(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """`a - b` with NumPy broadcasting."""
     return _binary("sub", a, b, lambda x, y: x - y, lambda g, *_: g, lambda g, *_: -g)
 
 
-@register("mul", broadcast_rule, methods=("__mul__", "__rmul__"), **_BINARY)  # type: ignore[arg-type]
+@register("mul", broadcast_rule, methods=("__mul__", "__rmul__", "mul"), **_BINARY)  # type: ignore[arg-type]
 def mul(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """`a * b` with NumPy broadcasting."""
     return _binary(
@@ -384,7 +384,7 @@ def mul(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     )
 
 
-@register("div", broadcast_rule, methods=("__truediv__", "__rtruediv__"), **_BINARY)  # type: ignore[arg-type]
+@register("div", broadcast_rule, methods=("__truediv__", "__rtruediv__", "div"), **_BINARY)  # type: ignore[arg-type]
 def div(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """`a / b` with NumPy broadcasting."""
     return _binary(

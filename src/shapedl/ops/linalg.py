@@ -82,7 +82,7 @@ def _local(xp: Any, a: Array, n: Array, p: float, axes: tuple[int, ...]) -> Arra
     return xp.where(n == 0, 0, scaled / safe ** (p - 1))
 
 
-@register("norm", norm_rule, statics=("ord", "axis", "keepdims"))
+@register("norm", norm_rule, statics=("ord", "axis", "keepdims"), methods=("norm",))
 @in_f32()
 def norm(
     x: Tensor[Any, DT, TT], ord: float = 2, axis: Axis = None, keepdims: bool = False

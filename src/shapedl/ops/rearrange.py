@@ -49,7 +49,7 @@ def roll_rule(op: str, x: Shape, shifts: Any = 0, axis: Any = None) -> Shape:
     return x
 
 
-@register("roll", roll_rule, statics=("shifts", "axis"))
+@register("roll", roll_rule, statics=("shifts", "axis"), methods=("roll",))
 def roll(x: Tensor[S, DT, TT], shifts: int | Sequence[int], axis: Axes = None) -> Tensor[S, DT, TT]:
     """Values shifted cyclically by `shifts` along `axis` (None: the flattened array).
 
@@ -80,7 +80,7 @@ def flip_rule(op: str, x: Shape, axis: Any = None) -> Shape:
     return x
 
 
-@register("flip", flip_rule, statics=("axis",))
+@register("flip", flip_rule, statics=("axis",), methods=("flip",))
 def flip(x: Tensor[S, DT, TT], axis: Axes = None) -> Tensor[S, DT, TT]:
     """The order of the values reversed along `axis` (None: every axis, as NumPy's `flip`).
 

@@ -43,7 +43,7 @@ def _flat(op: str, x: Tensor[Any, Any, Any], axis: int | None) -> tuple[Array, i
     return x.data, axis % x.ndim
 
 
-@register("cumsum", scan_rule, statics=("axis",))
+@register("cumsum", scan_rule, statics=("axis",), methods=("cumsum",))
 @in_f32()
 def cumsum(x: Tensor[Any, DT, TT], axis: int | None = None) -> Tensor[Any, DT, TT]:
     """Cumulative sum along `axis` (None: the flattened array, as NumPy's `cumsum`).
@@ -71,7 +71,7 @@ def cumsum(x: Tensor[Any, DT, TT], axis: int | None = None) -> Tensor[Any, DT, T
     return record(out, (x,), vjp)
 
 
-@register("cumprod", scan_rule, statics=("axis",))
+@register("cumprod", scan_rule, statics=("axis",), methods=("cumprod",))
 @in_f32()
 def cumprod(x: Tensor[Any, DT, TT], axis: int | None = None) -> Tensor[Any, DT, TT]:
     """Cumulative product along `axis` (None: the flattened array, as NumPy's `cumprod`).
