@@ -86,3 +86,16 @@ def blocks(x: Tensor[tuple[B, Const[8]]]) -> None:
 
 
 sd.randn((2, 784))
+
+
+# ---- a tuple looped in the wrong order: the last layer's width is not the declared one --------
+def reordered(x: Tensor[tuple[B, Const[784]]]) -> Tensor[tuple[B, Const[10]]]:
+    for layer in (nn.Linear(784, 10), nn.Linear(10, 128)):
+        x = layer(x)
+    return x  # E: [return-value] Incompatible return value type
+
+
+def next_layer(x: Tensor[tuple[B, Const[784]]]) -> None:
+    for layer in (nn.Linear(784, 128), nn.Linear(128, 10)):
+        x = layer(x)
+    nn.Linear(128, 2)(x)  # E: [shape] in_features 128
