@@ -164,6 +164,7 @@ _MODULE_CALL = _safe_sig(nn.module_call_signature)
 def _inherited_init(ctx: ClassDefContext) -> None:
     try:
         variance.covariant_sizes(ctx)
+        grown.check_early(ctx)
         nn.inherited_init(ctx)
     except Exception:  # noqa: BLE001 - mypy's own dataclass constructor stays
         return
