@@ -46,13 +46,14 @@ from shapedl_mypy.convert import TYPES, tensor_parts
 from shapedl_mypy.hooks.grown import grown
 from shapedl_mypy.hooks.statements import statements
 from shapedl_mypy.hooks.unions import stands_for
-from shapedl_mypy.hooks.unroll import unrolled
+from shapedl_mypy.hooks.unroll import counted_at_run_time, unrolled
 
 __all__ = ["drop_stale", "watch"]
 
 _CODES = (errorcodes.RETURN_VALUE, errorcodes.ASSIGNMENT)
 # NOTE: the type got, the type declared, the name assigned, the statement and its expression
-_Found = tuple[Type, Type, Lvalue | None, tuple[Statement, Expression]]
+_At = tuple[Statement, Expression]
+_Found = tuple[Type, Type, Lvalue | None, _At]
 
 
 class _DropStale(TypeTranslator):
@@ -119,10 +120,20 @@ class _Filter:
         stale = fixed != got and is_subtype(fixed, expected, options=checker.options)
         last = None if stale else unrolled(checker, stmt, expr)
         stale = stale or (last is not None and is_subtype(last, expected, options=checker.options))
+        stale = stale or _one_fits(checker, got, expected, (stmt, expr))
         if stale or (isinstance(lvalue, MemberExpr) and grown(checker, lvalue, got)):
             self.dropped = (file, info.line, info.column)
             return True
         return False
+
+
+def _one_fits(checker: TypeChecker, got: Type, expected: Type, at: _At) -> bool:
+    """Whether a member of the union `got` fits, the union being a name's that a loop run a
+    run-time number of times rebound (`unroll.counted_at_run_time`)."""
+    union = get_proper_type(got)
+    if not isinstance(union, UnionType) or not counted_at_run_time(checker, *at):
+        return False
+    return any(is_subtype(m, expected, options=checker.options) for m in union.items)
 
 
 def _declared(checker: TypeChecker, info: ErrorInfo) -> _Found | None:

@@ -26,7 +26,7 @@ from mypy.types import AnyType, TupleType, Type, UnionType, get_proper_type
 from shapedl_mypy.codes import CANNOT_INFER, CANNOT_INFER_ANY, said, take_back
 from shapedl_mypy.convert import tensor_parts
 from shapedl_mypy.hooks.generic import FRESH
-from shapedl_mypy.hooks.unroll import unrolled
+from shapedl_mypy.hooks.unroll import counted_at_run_time, unrolled
 
 __all__ = [
     "check_with",
@@ -154,7 +154,7 @@ def per_member(hook: Callable[[C], Type]) -> Callable[[C], Type]:
             for (i, j, _), member in zip(spots, choice, strict=True):
                 types[i][j] = member
             calls.append(ctx._replace(arg_types=types))
-        if union_callee(ctx):
+        if union_callee(ctx) or (spots and all(_counted(ctx, i, j) for i, j, _ in spots)):
             return _fitting(ctx, hook, calls)
         return make_simplified_union([hook(call) for call in calls]) if spots else hook(ctx)
 
@@ -173,6 +173,13 @@ def _after_loops(ctx: C) -> C:
                 last = unrolled(ctx.api, ctx.context.line, arg)
                 types[i][j] = types[i][j] if last is None else last
     return ctx._replace(arg_types=types)
+
+
+def _counted(ctx: C, i: int, j: int) -> bool:
+    """Whether the union argument is a name's that a loop run a run-time number of times
+    rebound (`unroll.counted_at_run_time`): one member that fits is enough."""
+    arg = ctx.args[i][j]
+    return isinstance(ctx.api, TypeChecker) and counted_at_run_time(ctx.api, ctx.context.line, arg)
 
 
 def union_callee(ctx: FunctionContext | MethodContext) -> bool:

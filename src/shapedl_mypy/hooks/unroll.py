@@ -14,18 +14,23 @@ from __future__ import annotations
 from mypy.checker import TypeChecker
 from mypy.nodes import (
     AssignmentStmt,
+    CallExpr,
+    Expression,
     ExpressionStmt,
     ForStmt,
+    IndexExpr,
+    MemberExpr,
     NameExpr,
     ReturnStmt,
     Statement,
+    WhileStmt,
 )
 from mypy.typeops import make_simplified_union
 from mypy.types import TupleType, Type, UnionType, get_proper_type
 
-from shapedl_mypy.hooks.statements import bodies
+from shapedl_mypy.hooks.statements import bodies, statements
 
-__all__ = ["unrolled"]
+__all__ = ["counted_at_run_time", "unrolled"]
 
 
 def unrolled(checker: TypeChecker, stmt: Statement | int, expr: object) -> Type | None:
@@ -35,7 +40,7 @@ def unrolled(checker: TypeChecker, stmt: Statement | int, expr: object) -> Type 
     if not isinstance(expr, NameExpr):
         return None
     loop = _loop_before(checker, stmt, expr)
-    if loop is None or not isinstance(loop.index, NameExpr) or loop.else_body is not None:
+    if not isinstance(loop, ForStmt) or not isinstance(loop.index, NameExpr) or loop.else_body:
         return None
     steps = [s for s in loop.body.body if isinstance(s, AssignmentStmt)]
     if len(steps) != len(loop.body.body) or not all(_simple(s) for s in steps):
@@ -49,7 +54,38 @@ def unrolled(checker: TypeChecker, stmt: Statement | int, expr: object) -> Type 
     return None if start is None else _run(checker, loop.index, items.items, steps, expr, start)
 
 
-def _loop_before(checker: TypeChecker, stmt: Statement | int, name: NameExpr) -> ForStmt | None:
+def counted_at_run_time(checker: TypeChecker, stmt: Statement | int, expr: Expression) -> bool:
+    """Whether `expr` (or the name it is read from: `x` of `x.flatten(1)`) was last rebound
+    before `stmt` by a `while` loop or a `for` loop over no fixed tuple.
+
+    How many times such a loop ran is known at run time only (`while x.shape[-1] > 4: x =
+    pool(x)`), so any member of the union mypy gives the name may be the one the run has: a
+    call is right if it fits one of them (the runtime checks which), wrong if it fits none.
+    """
+    name = _root(expr)
+    loop = None if name is None else _loop_before(checker, stmt, name)
+    if name is None or loop is None:
+        return False
+    if isinstance(loop, ForStmt):
+        if isinstance(get_proper_type(checker.lookup_type_or_none(loop.expr)), TupleType):
+            return False
+    return any(_assigns(s, name) for s in statements(loop.body.body))
+
+
+def _root(expr: Expression) -> NameExpr | None:
+    """The name an expression reads its tensor from: `x` of `x`, `x.mT`, `x[0]`, `x.sum(1)`."""
+    if isinstance(expr, CallExpr) and isinstance(expr.callee, MemberExpr):
+        return _root(expr.callee.expr)
+    if isinstance(expr, MemberExpr):
+        return _root(expr.expr)
+    if isinstance(expr, IndexExpr):
+        return _root(expr.base)
+    return expr if isinstance(expr, NameExpr) else None
+
+
+def _loop_before(
+    checker: TypeChecker, stmt: Statement | int, name: NameExpr
+) -> ForStmt | WhileStmt | None:
     """The loop that last rebound `name` before `stmt`, in the same block, with only simple
     statements that leave `name` alone between them."""
     for body in bodies(checker.tree.defs):
@@ -59,9 +95,9 @@ def _loop_before(checker: TypeChecker, stmt: Statement | int, name: NameExpr) ->
     return None
 
 
-def _last_loop(before: list[Statement], name: NameExpr) -> ForStmt | None:
+def _last_loop(before: list[Statement], name: NameExpr) -> ForStmt | WhileStmt | None:
     for prev in reversed(before):
-        if isinstance(prev, ForStmt):
+        if isinstance(prev, ForStmt | WhileStmt):
             return prev
         if not _on(prev, prev.line) or _assigns(prev, name):
             return None
