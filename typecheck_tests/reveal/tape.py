@@ -62,3 +62,8 @@ losses = [t.sum(), (t * t).mean()]
 reveal_type(sum(losses))  # R: Tensor[tuple[()], f32, Traced]
 reveal_type(sum(loss * 2 for loss in losses))  # R: Tensor[tuple[()], f32, Traced]
 reveal_type(sum([1, 2]))  # R: int
+
+# NOTE: an untraced input made inline and a traced state, unpacked: traced, no [arg-type]
+tokens = sd.tensor([[1], [2]]).realize((2, 1), sd.i64)
+out, state = sd.nn.GRU(16, 8)(sd.nn.Embedding(5, 16)(tokens), sd.zeros((1, 2, 8)).traced())
+reveal_type(state)  # R: Tensor[tuple[Literal[1], Literal[2], Literal[8]], f32, Traced]
