@@ -136,6 +136,8 @@ class TensorMethods(TensorBase[S, DT, TapeT]):
 
         @_same_as(maximum)
         def minimum(self, other: Any) -> Any: ...
+        @_same_as(maximum)
+        def pow(self, other: Any) -> Any: ...  # NOTE: PyTorch's name for `**`
 
         # comparisons (results are boolean and untraced)
         def __lt__(self, other: Tensor[Any, Any, Any] | Scalar) -> Tensor[Any, bool_, NoTape]: ...
