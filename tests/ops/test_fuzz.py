@@ -435,6 +435,17 @@ def _broadcast(draw: st.DrawFn, shape: tuple[int, ...]) -> Any:
     return {"shape": to}, [to]
 
 
+def _expand(draw: st.DrawFn, shape: tuple[int, ...]) -> Any:
+    """`_broadcast`'s target with some kept sizes written -1, as PyTorch code writes them."""
+    kw, [to] = _broadcast(draw, shape)
+    lead = len(to) - len(shape)
+    kept = tuple(
+        -1 if i >= lead and n == shape[i - lead] and draw(st.booleans()) else n
+        for i, n in enumerate(to)
+    )
+    return {"shape": kept}, [kept]
+
+
 # NOTE: permute and reshape take their sizes positionally (one tuple or separate ints)
 CASES["permute"] = _movement(lambda a, axes: sd.ops.permute(a, axes), torch.permute, _perm)
 # NOTE: 0-d refused (NumPy's swapaxes has no axis to swap; torch's transpose(0, 0) is a no-op)
@@ -458,6 +469,7 @@ CASES["flatten"] = _movement(
 )
 CASES["reshape"] = _movement(lambda a, shape: sd.ops.reshape(a, shape), torch.reshape, _reshape)
 CASES["broadcast_to"] = _movement(sd.ops.broadcast_to, torch.broadcast_to, _broadcast)
+CASES["expand"] = _movement(lambda a, shape: sd.ops.expand(a, shape), torch.Tensor.expand, _expand)
 
 
 def _matrix(draw: st.DrawFn) -> Any:

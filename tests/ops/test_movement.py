@@ -53,6 +53,8 @@ CASES = [
     ("broadcast", (3, 1), lambda x: x.broadcast_to((2, 3, 4)), lambda t: t.expand(2, 3, 4)),
     ("broadcast_same", (3, 4), lambda x: x.broadcast_to((3, 4)), lambda t: t.expand(3, 4)),
     ("broadcast_0d", (), lambda x: x.broadcast_to((2, 2)), lambda t: t.expand(2, 2)),
+    ("expand", (1, 1, 4), lambda x: x.expand(3, -1, -1), lambda t: t.expand(3, -1, -1)),
+    ("expand_tuple", (3, 1), lambda x: x.expand((2, 3, 5)), lambda t: t.expand((2, 3, 5))),
 ]
 
 
@@ -84,6 +86,8 @@ ERRORS = [
     (lambda x: x.squeeze(1), r"squeeze: shape \(2, 3, 4\): axis 1 has size 3, not 1"),
     (lambda x: x.broadcast_to((3, 3, 4)), r"broadcast_to: shapes \(2, 3, 4\) and \(3, 3, 4\)"),
     (lambda x: x.broadcast_to((3, 4)), r"broadcast_to: .*rank 3 cannot broadcast to rank 2"),
+    (lambda x: x.expand(-1, 2, 3, 4), r"expand: .*-1 at new axis 0; a new axis needs its size"),
+    (lambda x: x.expand(2, 5, -1), r"expand: shapes \(2, 3, 4\) and \(2, 5, 4\)"),
 ]
 
 

@@ -210,6 +210,7 @@ CASES: dict[str, list[dict[str, Any]]] = {
     "unsqueeze": [{"x": T(2, 3), "axis": 1}, {"x": T(2, 3), "axis": -1}],
     "squeeze": [{"x": T(2, 1, 3, 1)}, {"x": T(2, 1, 3, 1), "axis": 1}],
     "broadcast_to": [{"x": T(3, 1), "shape": (2, 3, 4)}, {"x": T(4), "shape": (5, 4)}],
+    "expand": [{"x": T(1, 1, 4), "shape": (3, -1, -1)}, {"x": T(3, 1), "shape": (2, 3, 5)}],
     "layer_norm": [
         {"x": T(2, 3, 4), "normalized_shape": 4, "weight": T(4), "bias": T(4)},
         {"x": T(2, 3, 4), "normalized_shape": (3, 4)},

@@ -1,4 +1,4 @@
-"""Movement ops: reshape, flatten, permute, transpose, unsqueeze, squeeze, broadcast_to.
+"""Movement ops: reshape, flatten, permute, transpose, unsqueeze, squeeze, broadcast_to, expand.
 
 None of them computes anything: each rearranges the same values, and its gradient rearranges
 the output's gradient back (broadcast_to's is summed back by the tape). Every rule works over
@@ -18,7 +18,16 @@ from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
 from shapedl.types import DT, TT
 
-__all__ = ["broadcast_to", "flatten", "permute", "reshape", "squeeze", "transpose", "unsqueeze"]
+__all__ = [
+    "broadcast_to",
+    "expand",
+    "flatten",
+    "permute",
+    "reshape",
+    "squeeze",
+    "transpose",
+    "unsqueeze",
+]
 
 Axis = int | Sequence[int] | None
 
@@ -290,4 +299,39 @@ def broadcast_to(x: Tensor[Any, DT, TT], shape: Sequence[int] | int) -> Tensor[A
         (2, 3, 4)
     """
     want = broadcast_to_rule("broadcast_to", x.shape, _ints(shape))
+    return record(x.xp.broadcast_to(x.data, want), (x,), lambda g: (g,))
+
+
+# ---- expand (PyTorch's name) ------------------------------------------------------------
+def expand_rule(op: str, x: Shape, shape: Sequence[Dim] | Dim) -> Shape:
+    """`broadcast_to`'s rule, where a `-1` keeps `x`'s size on that axis (PyTorch's meaning)."""
+    want = list(_as_shape(shape))
+    lead = len(want) - len(x)
+    for i, d in enumerate(want):
+        if isinstance(d, int) and d == -1:
+            if i < lead:
+                raise shape_error(
+                    op, [x, tuple(want)], f"-1 at new axis {i}", "a new axis needs its size"
+                )
+            want[i] = x[i - lead]
+    return broadcast_to_rule(op, x, tuple(want))
+
+
+@register("expand", expand_rule, statics=("shape",), methods=("expand",))
+def expand(x: Tensor[Any, DT, TT], *shape: int | Sequence[int]) -> Tensor[Any, DT, TT]:
+    """`broadcast_to` as PyTorch spells it: sizes as one tuple or separate ints, `-1` keeping
+    `x`'s size (`cls_token.expand(B, -1, -1)`).
+
+    Raises:
+        ShapeError: when a size other than 1 (or -1) differs, or a new axis is given -1.
+
+    Shape:
+        `(1, 1, C) -> (B, 1, C)` with `shape=(B, -1, -1)`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ones((1, 1, 4)).expand(3, -1, -1).shape
+        (3, 1, 4)
+    """
+    want = expand_rule("expand", x.shape, _ints(_one("expand", shape)))
     return record(x.xp.broadcast_to(x.data, want), (x,), lambda g: (g,))
