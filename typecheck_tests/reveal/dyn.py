@@ -40,3 +40,14 @@ def bare(x: Tensor) -> list[Tensor]:
 
 
 reveal_type(bare(sd.ones((2, 3)).traced())[0])  # R: Tensor[Any, Any, Any]
+
+
+# ---- an operand of unknown rank: a result of one rank whatever it is keeps that rank -----------
+def rankless(xs: list[Tensor[tuple[()], sd.f32, sd.Traced]], y: Tensor[Any, sd.f32, sd.Traced]) -> None:
+    reveal_type(sd.stack(xs).mean())  # R: Tensor[tuple[()], f32, Traced]
+    reveal_type(y.sum())  # R: Tensor[tuple[()], f32, Traced]
+    reveal_type(y.argmax())  # R: Tensor[tuple[()], i64, NoTape]
+    reveal_type(y.flatten())  # R: Tensor[tuple[Any], f32, Traced]
+    reveal_type(y.reshape(2, -1))  # R: Tensor[tuple[Literal[2], Any], f32, Traced]
+    reveal_type(y.sum(axis=0))  # R: Tensor[Any, f32, Traced]
+    reveal_type(y.mean(keepdims=True))  # R: Tensor[Any, f32, Traced]
