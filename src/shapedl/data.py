@@ -44,6 +44,14 @@ def as_tensor(data: Any, device: Device) -> Tensor[Any, Any, NoTape]:
     return Tensor(device.backend.asarray(data), device)
 
 
+class BatchOptions(TypedDict, total=False):
+    """The keyword arguments of `batches`: those of `Batches`, with its defaults."""
+
+    shuffle: bool
+    drop_last: bool
+    device: Device | None
+
+
 class Batches(Generic[X, Y]):
     """Re-iterable mini-batches of `(x, y)`; each pass over it is one epoch.
 
@@ -72,6 +80,20 @@ class Batches(Generic[X, Y]):
         3
     """
 
+    # NOTE: typed from typed tensors as `batches` is: a port of `DataLoader(TensorDataset(x,
+    # y))` builds the class, and its batches were `Tensor[Any, Any]`
+    @overload
+    def __init__(
+        self: Batches[Tensor[tuple[Dyn, *F], DX, NoTape], Tensor[tuple[Dyn, *G], DY, NoTape]],
+        x: Tensor[tuple[N, *F], DX, Any],
+        y: Tensor[tuple[M, *G], DY, Any],
+        batch_size: int,
+        **options: Unpack[BatchOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self, x: Any, y: Any, batch_size: int, **options: Unpack[BatchOptions]
+    ) -> None: ...
     def __init__(
         self,
         x: Any,
@@ -115,14 +137,6 @@ class Batches(Generic[X, Y]):
         for i in range(len(self)):
             rows = slice(i * self.batch_size, (i + 1) * self.batch_size)
             yield Tensor(x[rows], self.device), Tensor(y[rows], self.device)  # type: ignore[misc]
-
-
-class BatchOptions(TypedDict, total=False):
-    """The keyword arguments of `batches`: those of `Batches`, with its defaults."""
-
-    shuffle: bool
-    drop_last: bool
-    device: Device | None
 
 
 @overload

@@ -133,6 +133,7 @@ class TensorMethods(TensorBase[S, DT, TapeT]):
         sub = __add__
         mul = __add__
         div = __add__
+        pow = __add__
 
         def __radd__(self, other: Scalar) -> Tensor[S, DT, TapeT]: ...
 

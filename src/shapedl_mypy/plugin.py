@@ -35,6 +35,7 @@ from shapedl_mypy.declared import NOTHING, Declared, declared
 from shapedl_mypy.hooks import (
     canonical,
     creation,
+    data,
     generic,
     grown,
     layers,
@@ -147,6 +148,8 @@ def build_tables(
     functions["shapedl.ops.creation.tensor"] = _safe(creation.tensor_hook)
     functions[f"{TYPES}.Size"] = _safe(sizes.size_new)
     functions["builtins.sum"] = _safe(tape.sum_hook)
+    for name in data.BATCHES:
+        functions[name] = _safe(data.batches_hook)
     methods[f"{TENSOR}.realize"] = _safe(creation.realize_hook)
     methods[f"{TENSOR}.backward"] = _safe(tape.backward_hook)
     methods["shapedl.nn.module.Sequential.__getitem__"] = _safe(nn.sequential_item)
@@ -164,6 +167,7 @@ _MODULE_CALL = _safe_sig(nn.module_call_signature)
 def _inherited_init(ctx: ClassDefContext) -> None:
     try:
         variance.covariant_sizes(ctx)
+        grown.check_early(ctx)
         nn.inherited_init(ctx)
     except Exception:  # noqa: BLE001 - mypy's own dataclass constructor stays
         return

@@ -27,7 +27,7 @@ from mypy.types import (
     get_proper_type,
 )
 
-from shapedl.dims import Shape
+from shapedl.dims import DYN, Shape
 from shapedl.errors import NotStatic, ShapeError
 from shapedl.ops.registry import OpSpec
 from shapedl.types import DTYPES
@@ -102,8 +102,9 @@ def operand_types(call: Call, spec: OpSpec, names: Sequence[str] | None = None) 
     return out
 
 
-def rule_kwargs(call: Call, spec: OpSpec) -> dict[str, Any] | None:
-    """The rule's arguments from the call, or None when some of them are not static."""
+def rule_kwargs(call: Call, spec: OpSpec, rank: int | None = None) -> dict[str, Any] | None:
+    """The rule's arguments from the call, or None when some of them are not static (a tensor
+    of unknown rank has `rank` unknown sizes, where `rank` is given)."""
     kwargs: dict[str, Any] = {}
     for name in spec.tensors:
         one = call.one(name)
@@ -112,6 +113,8 @@ def rule_kwargs(call: Call, spec: OpSpec) -> dict[str, Any] | None:
                 return None
             continue
         shape = _operand_shape(call, one[0])
+        if shape is UNKNOWN and rank is not None and _rankless(one[0]):
+            shape = (DYN,) * rank
         if shape is UNKNOWN:
             return None
         kwargs[name] = shape
@@ -236,6 +239,10 @@ def _by_rule(call: Call, spec: OpSpec) -> Type:
     operands = operand_types(call, spec)
     sources = operand_types(call, spec, dtype_sources(spec))
     kwargs = rule_kwargs(call, spec)
+    whatever = None if kwargs is not None else _whatever_rank(call, spec)
+    if whatever is not None:
+        shape = call.conv.shape_type(whatever)
+        return make_tensor(call, shape, spec.dtype, operands, sources=sources, promote=spec.promote)
     if kwargs is None:
         return _refine_tape(call, spec, operands, sources)
     try:
@@ -251,6 +258,35 @@ def _by_rule(call: Call, spec: OpSpec) -> Type:
         return _tuple_result(call, spec, result, operands)
     shape = call.conv.shape_type(result)
     return make_tensor(call, shape, spec.dtype, operands, sources=sources, promote=spec.promote)
+
+
+# NOTE: the ranks an operand of unknown rank is tried at; a rule whose result has one rank over
+# all of them (`x.sum()`, `x.flatten()`) is taken to have it at every rank
+_RANKS = range(6)
+
+
+def _whatever_rank(call: Call, spec: OpSpec) -> Shape | None:
+    """The result's shape where an operand's rank is unknown but the rule gives one rank
+    whatever it is (`x.sum()` is 0-d, `x.flatten()` 1-d, `loss(pred, y)` 0-d): the sizes that
+    differ between ranks are `Dyn`. None where no rank fits or the result's rank varies.
+
+    NOTE: a rank the rule refuses is one the run cannot have, so it is left out
+    """
+    if spec.returns != "tensor":
+        return None
+    found: list[Shape] = []
+    for rank in _RANKS:
+        kwargs = rule_kwargs(call, spec, rank)
+        if kwargs is None:
+            return None
+        try:
+            found.append(spec.rule(spec.name, **kwargs))
+        except (NotStatic, ShapeError):
+            continue
+    if not found or len({len(shape) for shape in found}) != 1:
+        return None
+    first = found[0]
+    return tuple(d if all(s[i] == d for s in found) else DYN for i, d in enumerate(first))
 
 
 def _unknown_shape(

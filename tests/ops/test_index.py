@@ -234,3 +234,9 @@ def test_iteration_and_unpacking_follow_the_first_axis_like_torch():
     )
     a, b = sd.ones((2, 4))
     assert a.shape == b.shape == (4,)
+
+
+def test_gather_in_pytorchs_argument_order_says_the_order():
+    x = sd.tensor([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(TypeError, match=r"gather\(x, dim, index\) is gather\(x, index, axis=dim\)"):
+        sd.ops.gather(x, 1, sd.tensor([[1], [0]]))  # type: ignore[arg-type]

@@ -15,6 +15,7 @@ x - y  # E: [shape] sub: shapes (3, 4) and (5,)  # op: sub
 x * sd.ones((2, 4))  # E: [shape] mul: shapes (3, 4) and (2, 4): cannot broadcast 3 against 2 at axis -2  # op: mul
 x / y  # E: [shape] div: shapes (3, 4) and (5,)  # op: div
 x**y  # E: [shape] pow: shapes (3, 4) and (5,)  # op: pow
+x.pow(y)  # E: [shape] pow: shapes (3, 4) and (5,)
 x // y  # E: [shape] floor_divide: shapes (3, 4) and (5,)  # op: floor_divide
 x % y  # E: [shape] remainder: shapes (3, 4) and (5,)  # op: remainder
 y + x.traced()  # E: [shape] add: shapes (5,) and (3, 4)

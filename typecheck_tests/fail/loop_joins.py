@@ -86,3 +86,37 @@ def blocks(x: Tensor[tuple[B, Const[8]]]) -> None:
 
 
 sd.randn((2, 784))
+
+
+# ---- a tuple looped in the wrong order: the last layer's width is not the declared one --------
+def reordered(x: Tensor[tuple[B, Const[784]]]) -> Tensor[tuple[B, Const[10]]]:
+    for layer in (nn.Linear(784, 10), nn.Linear(10, 128)):
+        x = layer(x)
+    return x  # E: [return-value] Incompatible return value type
+
+
+def next_layer(x: Tensor[tuple[B, Const[784]]]) -> None:
+    for layer in (nn.Linear(784, 128), nn.Linear(128, 10)):
+        x = layer(x)
+    nn.Linear(128, 2)(x)  # E: [shape] in_features 128
+
+
+# ---- a loop run a run-time number of times: a width that fits none of its shapes ----------------
+def pooled(x: Tensor[tuple[Const[2], Const[8], Const[32], Const[32]]]) -> None:
+    while x.shape[-1] > 4:
+        x = nn.MaxPool2d(2)(x)
+    nn.Linear(999, 10)(x.flatten(1))  # E: [shape] in_features 999
+
+
+def pooled_to(
+    x: Tensor[tuple[Const[2], Const[8], Const[32], Const[32]]],
+) -> Tensor[tuple[Const[2], Const[8], Const[5], Const[5]]]:
+    while x.shape[-1] > 5:
+        x = nn.MaxPool2d(2)(x)
+    return x  # E: [return-value] Incompatible return value type
+
+
+def pooled_once(x: Tensor[tuple[Const[2], Const[8], Const[32], Const[32]]], deep: bool) -> None:
+    if deep:  # NOTE: no loop: each branch's shape must fit
+        x = nn.MaxPool2d(2)(x)
+    nn.Linear(8 * 16 * 16, 10)(x.flatten(1))  # E: [shape] in_features 2048

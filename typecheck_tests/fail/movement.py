@@ -26,6 +26,8 @@ x.unsqueeze(4)  # E: [shape] unsqueeze: shape (2, 3, 4): axis 4 is out of range 
 x.squeeze(1)  # E: [shape] squeeze: shape (2, 3, 4)  # op: squeeze
 x.broadcast_to((3, 4))  # E: [shape] broadcast_to: shapes (2, 3, 4) and (3, 4): rank 3 cannot broadcast to rank 2  # op: broadcast_to
 x.broadcast_to((2, 5, 4))  # E: [shape] broadcast_to: shapes (2, 3, 4) and (2, 5, 4)
+x.expand(2, 5, -1)  # E: [shape] expand: shapes (2, 3, 4) and (2, 5, -1): cannot broadcast 3 to 5 at axis -2; only size 1 stretches  # op: expand
+x.expand(-1, 2, 3, 4)  # E: [shape] expand: shapes (2, 3, 4) and (-1, 2, 3, 4): -1 at new leading axis 0; -1 keeps a size of x: give one
 
 B = TypeVar("B", bound=Dim)
 T = TypeVar("T", bound=Dim)

@@ -95,5 +95,7 @@ cache = Cache(2)
 for _ in range(3):
     scores = cache.append(sd.randn((2, 1, 64)), sd.randn((2, 1, 64)))
 assert scores.shape == (2, 3, 3) and cache.last().shape == (2, 64)
+newest: Tensor[tuple[Const[2], Const[64]]] = cache.k[:, -1]  # NOTE: module level: grown too
+assert newest.shape == (2, 64)
 table = Table(4).twice().like(Table(3))
 assert table.w.shape == (3, 3) and table.d == 3

@@ -15,6 +15,7 @@ s = x - col  # op: sub
 s = col * row  # op: mul
 s = x / (row + 1)  # op: div
 s = (x + 1) ** 2  # op: pow
+s = (x + 1).pow(row)  # NOTE: PyTorch's method name
 s = x // (row + 1)  # op: floor_divide
 s = 7.0 % (x + 1)  # op: remainder
 s = 1 - x
@@ -45,3 +46,6 @@ def scale(z: Tensor[tuple[B, Const[4]], sd.f32, TT]) -> Tensor[tuple[B, Const[4]
 
 u: Tensor[tuple[Const[3], Const[4]], sd.f32, Traced] = scale(x.traced())
 assert u.is_traced and scale(x).shape == (3, 4)
+
+kl = -0.5 * (1 + x - x.pow(2) - x.exp()).sum()  # NOTE: a VAE's KL term, as PyTorch writes it
+assert kl.shape == () and (x.pow(2) - x**2).abs().max().item() == 0

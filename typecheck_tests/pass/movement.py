@@ -17,6 +17,8 @@ e: Tensor[tuple[Const[2], Const[4], Const[3]]] = x.transpose()  # op: transpose
 f: Tensor[tuple[Const[1], Const[2], Const[3], Const[4]]] = x.unsqueeze(0)  # op: unsqueeze
 g: Tensor[tuple[Const[3]]] = sd.ones((1, 3, 1)).squeeze()  # op: squeeze
 h: Tensor[tuple[Const[5], Const[4]]] = sd.ones((4,)).broadcast_to((5, 4))  # op: broadcast_to
+h2: Tensor[tuple[Const[5], Const[1], Const[4]]] = sd.ones((1, 1, 4)).expand(5, -1, -1)  # op: expand
+h3: Tensor[tuple[Const[5], Const[4]]] = sd.ops.expand(sd.ones((1, 4)), (5, 4))
 
 m = sd.ones((3, 4))
 j1: Tensor[tuple[Const[3], Const[6]]] = sd.ops.concat([m, sd.ones((3, 2))], axis=1)  # op: concat

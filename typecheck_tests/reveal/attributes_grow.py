@@ -22,3 +22,8 @@ class Cache(nn.Module):
 
     def peek(self) -> None:
         reveal_type(self.k)  # R: Tensor[tuple[Literal[1], Any, Literal[64]], f32, NoTape]
+
+
+# NOTE: at module level, after the class whose method grows the attribute: the grown type
+cache = Cache().append(sd.randn((1, 1, 64)))
+reveal_type(cache.k)  # R: Tensor[tuple[Literal[1], Any, Literal[64]], f32, NoTape]

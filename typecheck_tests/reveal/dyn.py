@@ -40,3 +40,22 @@ def bare(x: Tensor) -> list[Tensor]:
 
 
 reveal_type(bare(sd.ones((2, 3)).traced())[0])  # R: Tensor[Any, Any, Any]
+
+
+# ---- an operand of unknown rank: a result of one rank whatever it is keeps that rank -----------
+def rankless(xs: list[Tensor[tuple[()], sd.f32, sd.Traced]], y: Tensor[Any, sd.f32, sd.Traced]) -> None:
+    reveal_type(sd.stack(xs).mean())  # R: Tensor[tuple[()], f32, Traced]
+    reveal_type(y.sum())  # R: Tensor[tuple[()], f32, Traced]
+    reveal_type(y.argmax())  # R: Tensor[tuple[()], i64, NoTape]
+    reveal_type(y.flatten())  # R: Tensor[tuple[Any], f32, Traced]
+    reveal_type(y.reshape(2, -1))  # R: Tensor[tuple[Literal[2], Any], f32, Traced]
+    reveal_type(y.sum(axis=0))  # R: Tensor[Any, f32, Traced]
+    reveal_type(y.mean(keepdims=True))  # R: Tensor[Any, f32, Traced]
+
+
+# ---- batches of typed tensors, built with the class as a DataLoader port does ----------------
+def batched(x: Tensor[tuple[Any, sd.Const[8]]], y: Tensor[tuple[Any], sd.i64]) -> None:
+    for xb, yb in sd.data.Batches(x, y, 16, shuffle=False):
+        reveal_type(xb)  # R: Tensor[tuple[Any, Literal[8]], f32, NoTape]
+        reveal_type(yb)  # R: Tensor[tuple[Any], i64, NoTape]
+    reveal_type(sd.data.batches(x, y, 16))  # R: Batches[Tensor[tuple[Any, Literal[8]], f32, NoTape], Tensor[tuple[Any], i64, NoTape]]

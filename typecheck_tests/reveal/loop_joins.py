@@ -42,3 +42,9 @@ class Block(nn.Module, Generic[C]):
 
 
 reveal_type([Block(8), Block(16)])  # R: list[Block[int]]
+
+
+def pooled(x: Tensor[tuple[Const[2], Const[8], Const[32], Const[32]]]) -> None:
+    while x.shape[-1] > 4:
+        x = nn.MaxPool2d(2)(x)
+    reveal_type(nn.Linear(8 * 4 * 4, 10)(x.flatten(1)))  # R: Tensor[tuple[Literal[2], Literal[10]], f32, NoTape]

@@ -40,7 +40,7 @@ def generic(z: Tensor[tuple[sd.Const[2], sd.Const[3]], sd.f32, TT]) -> None:
 
 def unknown_operand(model: Any, data: Tensor[tuple[sd.Const[2], sd.Const[3]]]) -> None:
     loss = sd.losses.mse_loss(model(data.traced()), data)
-    reveal_type(loss)  # R: Tensor[Any, Any, Any]
+    reveal_type(loss)  # R: Tensor[tuple[()], Any, Any]
     reveal_type(model(data) + data)  # R: Any
     reveal_type(sd.ops.add(model(data), data))  # R: Tensor[Any, Any, Any]
     loss.backward()
@@ -49,7 +49,7 @@ def unknown_operand(model: Any, data: Tensor[tuple[sd.Const[2], sd.Const[3]]]) -
 
 def unknown_tape(p: Tensor[Any, Any, Any], q: Tensor[tuple[sd.Const[2]], sd.f32, Any]) -> None:
     # a tape that may be either stays unknown: not NoTape (TT's default), nor Traced
-    reveal_type(p.mean())  # R: Tensor[Any, Any, Any]
+    reveal_type(p.mean())  # R: Tensor[tuple[()], Any, Any]
     reveal_type(p * 2)  # R: Tensor[Any, Any, Any]
     reveal_type(q.relu().sum())  # R: Tensor[tuple[()], f32, Any]
     reveal_type(q + x[0, :2])  # R: Tensor[tuple[Literal[2]], f32, Any]
@@ -62,3 +62,8 @@ losses = [t.sum(), (t * t).mean()]
 reveal_type(sum(losses))  # R: Tensor[tuple[()], f32, Traced]
 reveal_type(sum(loss * 2 for loss in losses))  # R: Tensor[tuple[()], f32, Traced]
 reveal_type(sum([1, 2]))  # R: int
+
+# NOTE: an untraced input made inline and a traced state, unpacked: traced, no [arg-type]
+tokens = sd.tensor([[1], [2]]).realize((2, 1), sd.i64)
+out, state = sd.nn.GRU(16, 8)(sd.nn.Embedding(5, 16)(tokens), sd.zeros((1, 2, 8)).traced())
+reveal_type(state)  # R: Tensor[tuple[Literal[1], Literal[2], Literal[8]], f32, Traced]

@@ -399,7 +399,7 @@ def div(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     )
 
 
-@register("pow", broadcast_rule, methods=("__pow__", "__rpow__"), **_BINARY)  # type: ignore[arg-type]
+@register("pow", broadcast_rule, methods=("pow", "__pow__", "__rpow__"), **_BINARY)  # type: ignore[arg-type]
 def pow(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """`a ** b` with NumPy broadcasting (either side may be a Python scalar)."""
     xp = _xp(a, b)

@@ -290,9 +290,13 @@ def gather(
 
     `out[i][j][k] = x[i][index[i][j][k]][k]` for `axis=1`; the result has `index`'s shape.
 
+    The axis comes last, as in NumPy's `take_along_axis`: PyTorch's `torch.gather(x, dim,
+    index)` is `gather(x, index, axis=dim)`.
+
     Raises:
         ShapeError: when the ranks differ, `index` is larger than `x` off `axis`, or a
             value of `index` is out of range for `axis` (on every device).
+        TypeError: when `index` is not a tensor (PyTorch's argument order).
 
     Example:
         >>> import shapedl as sd
@@ -300,6 +304,11 @@ def gather(
         >>> x.gather(sd.tensor([[1], [0]]), axis=1).tolist()
         [[2.0], [3.0]]
     """
+    if not isinstance(index, Tensor):
+        raise TypeError(
+            f"gather: index must be a tensor, not {type(index).__name__}; the axis comes last: "
+            "PyTorch's gather(x, dim, index) is gather(x, index, axis=dim)"
+        )
     gather_rule("gather", x.shape, index.shape, axis)
     _index_dtype("gather", index)
     check_devices("gather", x, index)

@@ -14,14 +14,15 @@ from collections.abc import Callable
 
 from mypy.checker import TypeChecker
 from mypy.literals import literal
-from mypy.nodes import MemberExpr, Var
-from mypy.plugin import AttributeContext
+from mypy.nodes import AssignmentStmt, Decorator, FuncDef, MemberExpr, NameExpr, Var
+from mypy.plugin import AttributeContext, ClassDefContext
 from mypy.types import Instance, LiteralType, TupleType, Type, TypeVarType, get_proper_type
 
 from shapedl_mypy.convert import SIZE, any_type, tensor_parts
 from shapedl_mypy.hooks.nn import MODULE
+from shapedl_mypy.hooks.statements import statements
 
-__all__ = ["grown", "is_grown", "reader"]
+__all__ = ["check_early", "grown", "is_grown", "reader"]
 
 AttributeHook = Callable[[AttributeContext], Type]
 
@@ -35,8 +36,8 @@ def grown(checker: TypeChecker, lvalue: MemberExpr, got: Type) -> bool:
     does a layer replaced by one of other sizes, `model.fc = nn.Linear(512, 10)`).
 
     An attribute the user annotated keeps its error; the widened type is what later reads see
-    (those checked before the growth saw the first sizes: mypy checks a module's top level
-    before its methods' bodies).
+    (those checked before the growth saw the first sizes; `check_early` has the methods that
+    assign `self`'s attributes checked in the order written, with the module's top level).
     """
     owner = get_proper_type(checker.lookup_type_or_none(lvalue.expr))
     if isinstance(owner, TypeVarType):  # NOTE: `self` in a method that returns `Self`
@@ -55,6 +56,34 @@ def grown(checker: TypeChecker, lvalue: MemberExpr, got: Type) -> bool:
     _FIRST.setdefault(f"{var.info.fullname}.{var.name}", []).append(var.type)
     var.type = wide
     return True
+
+
+def check_early(ctx: ClassDefContext) -> None:
+    """The class's methods that assign an attribute of `self` are checked with the module's top
+    level, in the order they are written, as mypy checks `__init__`.
+
+    NOTE: mypy checks other function bodies after the whole top level: `cache.k` read at
+    module level after a method grew it (`self.k = sd.concat([self.k, k], axis=1)`) had the
+    first size, a false `[shape]` error at `cache.k[:, -1]` on an empty first size
+    """
+    if ctx.api.is_stub_file:
+        return
+    for stmt in ctx.cls.defs.body:
+        func = stmt.func if isinstance(stmt, Decorator) else stmt
+        if isinstance(func, FuncDef) and func.arguments and _assigns_self(func):
+            func.def_or_infer_vars = True
+
+
+def _assigns_self(func: FuncDef) -> bool:
+    # NOTE: by name: the class hook runs before the method's names are bound
+    me = func.arguments[0].variable.name
+    for stmt in statements(func.body.body):
+        if isinstance(stmt, AssignmentStmt):
+            for lv in stmt.lvalues:
+                if isinstance(lv, MemberExpr) and isinstance(lv.expr, NameExpr):
+                    if lv.expr.name == me:
+                        return True
+    return False
 
 
 def is_grown(fullname: str) -> bool:

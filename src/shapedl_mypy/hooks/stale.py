@@ -17,7 +17,6 @@ whose type mypy inferred take new sizes (`grown.grown`: a KV cache grown with `c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from mypy import errorcodes
@@ -25,22 +24,12 @@ from mypy.checker import TypeChecker
 from mypy.errors import ErrorInfo, ErrorWatcher
 from mypy.nodes import (
     AssignmentStmt,
-    Block,
-    ClassDef,
-    Decorator,
     Expression,
-    ForStmt,
-    FuncDef,
-    IfStmt,
     Lvalue,
-    MatchStmt,
     MemberExpr,
     NameExpr,
     ReturnStmt,
     Statement,
-    TryStmt,
-    WhileStmt,
-    WithStmt,
 )
 from mypy.subtypes import is_subtype
 from mypy.type_visitor import TypeTranslator
@@ -55,11 +44,16 @@ from mypy.types import (
 
 from shapedl_mypy.convert import TYPES, tensor_parts
 from shapedl_mypy.hooks.grown import grown
+from shapedl_mypy.hooks.statements import statements
 from shapedl_mypy.hooks.unions import stands_for
+from shapedl_mypy.hooks.unroll import counted_at_run_time, unrolled
 
 __all__ = ["drop_stale", "watch"]
 
 _CODES = (errorcodes.RETURN_VALUE, errorcodes.ASSIGNMENT)
+# NOTE: the type got, the type declared, the name assigned, the statement and its expression
+_At = tuple[Statement, Expression]
+_Found = tuple[Type, Type, Lvalue | None, _At]
 
 
 class _DropStale(TypeTranslator):
@@ -121,73 +115,58 @@ class _Filter:
         found = None if checker is None or checker.path != file else _declared(checker, info)
         if checker is None or found is None:
             return False
-        got, expected, lvalue = found
+        got, expected, lvalue, (stmt, expr) = found
         fixed = drop_stale(got)
         stale = fixed != got and is_subtype(fixed, expected, options=checker.options)
+        last = None if stale else unrolled(checker, stmt, expr)
+        stale = stale or (last is not None and is_subtype(last, expected, options=checker.options))
+        stale = stale or _one_fits(checker, got, expected, (stmt, expr))
         if stale or (isinstance(lvalue, MemberExpr) and grown(checker, lvalue, got)):
             self.dropped = (file, info.line, info.column)
             return True
         return False
 
 
-def _declared(checker: TypeChecker, info: ErrorInfo) -> tuple[Type, Type, Lvalue | None] | None:
-    """The returned or assigned expression's type, the type declared for it and the name
-    assigned, for the statement the error is about, or None where there is no such statement."""
-    for stmt in _statements(checker.tree.defs):
+def _one_fits(checker: TypeChecker, got: Type, expected: Type, at: _At) -> bool:
+    """Whether a member of the union `got` fits, the union being a name's that a loop run a
+    run-time number of times rebound (`unroll.counted_at_run_time`)."""
+    union = get_proper_type(got)
+    if not isinstance(union, UnionType) or not counted_at_run_time(checker, *at):
+        return False
+    return any(is_subtype(m, expected, options=checker.options) for m in union.items)
+
+
+def _declared(checker: TypeChecker, info: ErrorInfo) -> _Found | None:
+    """The returned or assigned expression's type, the type declared for it, the name
+    assigned, and the statement and expression, for the statement the error is about, or None
+    where there is no such statement."""
+    for stmt in statements(checker.tree.defs):
         if isinstance(stmt, ReturnStmt) and info.code == errorcodes.RETURN_VALUE:
             if stmt.expr is not None and _at(stmt.expr, info) and checker.return_types:
                 got = checker.lookup_type_or_none(stmt.expr)
-                return None if got is None else (got, checker.return_types[-1], None)
+                expected = checker.return_types[-1]
+                return None if got is None else (got, expected, None, (stmt, stmt.expr))
         elif isinstance(stmt, AssignmentStmt) and info.code == errorcodes.ASSIGNMENT:
             if _at(stmt.rvalue, info):
                 return _assigned(checker, stmt)
     return None
 
 
-def _assigned(checker: TypeChecker, stmt: AssignmentStmt) -> tuple[Type, Type, Lvalue] | None:
+def _assigned(checker: TypeChecker, stmt: AssignmentStmt) -> _Found | None:
     got = checker.lookup_type_or_none(stmt.rvalue)
     lvalue = stmt.lvalues[-1]
     declared = checker.lookup_type_or_none(lvalue)
     if declared is None and isinstance(lvalue, NameExpr):
         declared = getattr(lvalue.node, "type", None)
-    return None if got is None or declared is None else (got, declared, lvalue)
+    if got is None or declared is None:
+        return None
+    return got, declared, lvalue, (stmt, stmt.rvalue)
 
 
 def _at(expr: Expression, info: ErrorInfo) -> bool:
     """Whether `expr` spans exactly the error's place."""
     span = (info.line, info.column, info.end_line, info.end_column)
     return (expr.line, expr.column, expr.end_line, expr.end_column) == span
-
-
-def _statements(stmts: list[Statement]) -> Iterator[Statement]:
-    """Every statement, nested ones (in blocks, functions and classes) included.
-
-    NOTE: by hand: mypy's compiled `TraverserVisitor` cannot be subclassed from Python
-    """
-    for stmt in stmts:
-        yield stmt
-        for block in _blocks(stmt):
-            yield from _statements(block.body)
-
-
-def _blocks(stmt: Statement) -> list[Block]:
-    if isinstance(stmt, Decorator):
-        stmt = stmt.func
-    if isinstance(stmt, IfStmt):
-        found = [*stmt.body, stmt.else_body]
-    elif isinstance(stmt, ForStmt | WhileStmt):
-        found = [stmt.body, stmt.else_body]
-    elif isinstance(stmt, TryStmt):
-        found = [stmt.body, *stmt.handlers, stmt.else_body, stmt.finally_body]
-    elif isinstance(stmt, WithStmt | FuncDef):
-        found = [stmt.body]
-    elif isinstance(stmt, MatchStmt):
-        found = list(stmt.bodies)
-    elif isinstance(stmt, ClassDef):
-        found = [stmt.defs]
-    else:
-        found = [stmt] if isinstance(stmt, Block) else []
-    return [b for b in found if b is not None]
 
 
 _FILTER = _Filter()

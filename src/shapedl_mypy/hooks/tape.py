@@ -173,9 +173,10 @@ def tape_variables(sig: Type) -> bool:
 
 def _actual_tapes(
     ctx: FunctionSigContext | MethodSigContext, sig: CallableType, tv: Type, calls: bool
-) -> list[Type] | None:
-    """The tapes of the tensors given for the formals whose tensors have the tape `tv`; None
-    where an argument's type is unknown (`Any`), or is not a name and `calls` is False."""
+) -> tuple[list[Type], bool] | None:
+    """The tapes of the tensors given for the formals whose tensors have the tape `tv`, and
+    whether one was read from an earlier check; None where an argument's type is unknown
+    (`Any`), or is a call that `calls` (False) does not check and mypy has not checked yet."""
     if not isinstance(ctx.api, TypeChecker):
         return None
     given = [
@@ -184,17 +185,20 @@ def _actual_tapes(
         if tv in _tapes_in(formal) and i < len(ctx.args)
         for expr in ctx.args[i]
     ]
-    # NOTE: a nested call would be checked again at each level of nesting
-    if not calls and not all(isinstance(e, (NameExpr, MemberExpr)) for e in given):
-        return None
-    out = []
+    out, read = [], False
     for expr in given:
-        with ctx.api.msg.filter_errors():
-            actual = ctx.api.expr_checker.accept(expr)
-        if isinstance(get_proper_type(actual), AnyType):
+        if calls or isinstance(expr, (NameExpr, MemberExpr)):
+            with ctx.api.msg.filter_errors():
+                actual: Type | None = ctx.api.expr_checker.accept(expr)
+        else:
+            # NOTE: a nested call would be checked again at each level of nesting; the type
+            # of one mypy already checked (`o, h = gru(emb(tok), h)` is checked twice, the
+            # second time in the context of the first's result) is read instead
+            actual, read = ctx.api.lookup_type_or_none(expr), True
+        if actual is None or isinstance(get_proper_type(actual), AnyType):
             return None
         out += _tapes_in(actual)
-    return out
+    return out, read
 
 
 def _mix_item(ctx: FunctionSigContext | MethodSigContext, sig: CallableType) -> CallableType:
@@ -202,10 +206,16 @@ def _mix_item(ctx: FunctionSigContext | MethodSigContext, sig: CallableType) -> 
     result: dict[TypeVarId, Type] = {}
     named = checker_named(ctx.api)
     for tv in _own_tapes(sig):
-        tapes = _actual_tapes(ctx, sig, tv, calls=_count(sig, tv) > 1)
-        proper = [get_proper_type(t) for t in tapes or []]
+        found_tapes = _actual_tapes(ctx, sig, tv, calls=_count(sig, tv) > 1)
+        tapes, read = found_tapes or ([], False)
+        proper = [get_proper_type(t) for t in tapes]
         if not proper or any(isinstance(t, AnyType) for t in proper):
             continue  # NOTE: no tensor given, or one of unknown tape: mypy's own solution
+        if len(set(proper)) == 1 and read:
+            # NOTE: read from an earlier check (in a loop, perhaps an earlier pass's): the
+            # argument is not held to it, the result only takes it
+            formals[tv.id], result[tv.id] = any_type(), proper[0]
+            continue
         if len(set(proper)) == 1:
             # NOTE: solved from the arguments, so the result's context cannot pin it
             # (`out, state = lstm(x)` after `out, state = lstm(x.traced())`)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from mypy.checker import TypeChecker
-from mypy.nodes import CallExpr, Expression, IndexExpr, MemberExpr, OpExpr, TempNode
+from mypy.nodes import CallExpr, Expression, IndexExpr, MemberExpr, NameExpr, OpExpr, TempNode
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.typeops import make_simplified_union
 from mypy.types import AnyType, TupleType, Type, UnionType, get_proper_type
@@ -26,6 +26,7 @@ from mypy.types import AnyType, TupleType, Type, UnionType, get_proper_type
 from shapedl_mypy.codes import CANNOT_INFER, CANNOT_INFER_ANY, said, take_back
 from shapedl_mypy.convert import tensor_parts
 from shapedl_mypy.hooks.generic import FRESH
+from shapedl_mypy.hooks.unroll import counted_at_run_time, unrolled
 
 __all__ = [
     "check_with",
@@ -137,6 +138,7 @@ def skip_stale(hook: Callable[[MethodContext], Type]) -> Callable[[MethodContext
 
 def per_member(hook: Callable[[C], Type]) -> Callable[[C], Type]:
     def run(ctx: C) -> Type:
+        ctx = _after_loops(ctx)
         spots = [
             (i, j, found)
             for i, types in enumerate(ctx.arg_types)
@@ -152,11 +154,32 @@ def per_member(hook: Callable[[C], Type]) -> Callable[[C], Type]:
             for (i, j, _), member in zip(spots, choice, strict=True):
                 types[i][j] = member
             calls.append(ctx._replace(arg_types=types))
-        if union_callee(ctx):
+        if union_callee(ctx) or (spots and all(_counted(ctx, i, j) for i, j, _ in spots)):
             return _fitting(ctx, hook, calls)
         return make_simplified_union([hook(call) for call in calls]) if spots else hook(ctx)
 
     return run
+
+
+def _after_loops(ctx: C) -> C:
+    """The call with each name that a loop over a tuple of layers just rebound typed as that
+    loop's last step gave it (`unroll.py`), not as the union of every step's shape."""
+    if not isinstance(ctx.api, TypeChecker):
+        return ctx
+    types = [list(ts) for ts in ctx.arg_types]
+    for i, args in enumerate(ctx.args):
+        for j, arg in enumerate(args):
+            if isinstance(arg, NameExpr) and isinstance(get_proper_type(types[i][j]), UnionType):
+                last = unrolled(ctx.api, ctx.context.line, arg)
+                types[i][j] = types[i][j] if last is None else last
+    return ctx._replace(arg_types=types)
+
+
+def _counted(ctx: C, i: int, j: int) -> bool:
+    """Whether the union argument is a name's that a loop run a run-time number of times
+    rebound (`unroll.counted_at_run_time`): one member that fits is enough."""
+    arg = ctx.args[i][j]
+    return isinstance(ctx.api, TypeChecker) and counted_at_run_time(ctx.api, ctx.context.line, arg)
 
 
 def union_callee(ctx: FunctionContext | MethodContext) -> bool:

@@ -1,0 +1,166 @@
+"""A name rebound in a loop over a tuple of layers, typed by running the loop once per layer.
+
+`for layer in (self.fc1, self.fc2): x = layer(x)`, then `return x`: mypy types `x` as the
+union of every shape it takes (`784 | 128 | 10`), each layer seeing the union. The tuple is
+fixed and the loop has no `break`, so after it `x` is what the last layer gave: the error
+filter (`stale.py`) asks `unrolled` for that type, checking the body once per item in order
+(mypy's binder holding the item and the names the body assigned), and takes back a
+`[return-value]` or `[assignment]` that type fits. A step that is itself wrong (a width that
+fits no layer) leaves the error as it was.
+"""
+
+from __future__ import annotations
+
+from mypy.checker import TypeChecker
+from mypy.nodes import (
+    AssignmentStmt,
+    CallExpr,
+    Expression,
+    ExpressionStmt,
+    ForStmt,
+    IndexExpr,
+    MemberExpr,
+    NameExpr,
+    ReturnStmt,
+    Statement,
+    WhileStmt,
+)
+from mypy.typeops import make_simplified_union
+from mypy.types import TupleType, Type, UnionType, get_proper_type
+
+from shapedl_mypy.hooks.statements import bodies, statements
+
+__all__ = ["counted_at_run_time", "unrolled"]
+
+
+def unrolled(checker: TypeChecker, stmt: Statement | int, expr: object) -> Type | None:
+    """The type of `expr`, a name, just after the loop over a tuple that precedes `stmt` (or
+    the simple statement on that line) and rebinds it, or None where there is no such loop (or
+    its body is more than assignments)."""
+    if not isinstance(expr, NameExpr):
+        return None
+    loop = _loop_before(checker, stmt, expr)
+    if not isinstance(loop, ForStmt) or not isinstance(loop.index, NameExpr) or loop.else_body:
+        return None
+    steps = [s for s in loop.body.body if isinstance(s, AssignmentStmt)]
+    if len(steps) != len(loop.body.body) or not all(_simple(s) for s in steps):
+        return None
+    if not any(_name(s).node is expr.node for s in steps):
+        return None
+    items = get_proper_type(checker.lookup_type_or_none(loop.expr))
+    if not isinstance(items, TupleType) or not items.items:
+        return None
+    start = _before(checker, expr, steps)
+    return None if start is None else _run(checker, loop.index, items.items, steps, expr, start)
+
+
+def counted_at_run_time(checker: TypeChecker, stmt: Statement | int, expr: Expression) -> bool:
+    """Whether `expr` (or the name it is read from: `x` of `x.flatten(1)`) was last rebound
+    before `stmt` by a `while` loop or a `for` loop over no fixed tuple.
+
+    How many times such a loop ran is known at run time only (`while x.shape[-1] > 4: x =
+    pool(x)`), so any member of the union mypy gives the name may be the one the run has: a
+    call is right if it fits one of them (the runtime checks which), wrong if it fits none.
+    """
+    name = _root(expr)
+    loop = None if name is None else _loop_before(checker, stmt, name)
+    if name is None or loop is None:
+        return False
+    if isinstance(loop, ForStmt):
+        if isinstance(get_proper_type(checker.lookup_type_or_none(loop.expr)), TupleType):
+            return False
+    return any(_assigns(s, name) for s in statements(loop.body.body))
+
+
+def _root(expr: Expression) -> NameExpr | None:
+    """The name an expression reads its tensor from: `x` of `x`, `x.mT`, `x[0]`, `x.sum(1)`."""
+    if isinstance(expr, CallExpr) and isinstance(expr.callee, MemberExpr):
+        return _root(expr.callee.expr)
+    if isinstance(expr, MemberExpr):
+        return _root(expr.expr)
+    if isinstance(expr, IndexExpr):
+        return _root(expr.base)
+    return expr if isinstance(expr, NameExpr) else None
+
+
+def _loop_before(
+    checker: TypeChecker, stmt: Statement | int, name: NameExpr
+) -> ForStmt | WhileStmt | None:
+    """The loop that last rebound `name` before `stmt`, in the same block, with only simple
+    statements that leave `name` alone between them."""
+    for body in bodies(checker.tree.defs):
+        for at, this in enumerate(body):
+            if this is stmt or (isinstance(stmt, int) and _on(this, stmt)):
+                return _last_loop(body[:at], name)
+    return None
+
+
+def _last_loop(before: list[Statement], name: NameExpr) -> ForStmt | WhileStmt | None:
+    for prev in reversed(before):
+        if isinstance(prev, ForStmt | WhileStmt):
+            return prev
+        if not _on(prev, prev.line) or _assigns(prev, name):
+            return None
+    return None
+
+
+def _assigns(stmt: Statement, name: NameExpr) -> bool:
+    if not isinstance(stmt, AssignmentStmt):
+        return False
+    return any(isinstance(lv, NameExpr) and lv.node is name.node for lv in stmt.lvalues)
+
+
+def _on(stmt: Statement, line: int) -> bool:
+    """Whether `stmt` is a simple statement (no block of its own) that spans `line`."""
+    simple = isinstance(stmt, AssignmentStmt | ReturnStmt | ExpressionStmt)
+    return simple and stmt.line <= line <= (stmt.end_line or stmt.line)
+
+
+def _simple(stmt: AssignmentStmt) -> bool:
+    return len(stmt.lvalues) == 1 and isinstance(stmt.lvalues[0], NameExpr)
+
+
+def _name(stmt: AssignmentStmt) -> NameExpr:
+    lvalue = stmt.lvalues[0]
+    assert isinstance(lvalue, NameExpr)
+    return lvalue
+
+
+def _before(checker: TypeChecker, expr: NameExpr, steps: list[AssignmentStmt]) -> Type | None:
+    """The name's type before the loop: the members of its type after the loop that no
+    assignment in the body gave (None where there are none, or no union to take them from)."""
+    after = get_proper_type(checker.lookup_type_or_none(expr))
+    if not isinstance(after, UnionType):
+        return None
+    given: list[Type] = []
+    for s in steps:
+        t = checker.lookup_type_or_none(s.rvalue)
+        if _name(s).node is expr.node and t is not None:
+            p = get_proper_type(t)
+            given += p.items if isinstance(p, UnionType) else [p]
+    left = [m for m in after.items if m not in given]
+    return make_simplified_union(left) if left else None
+
+
+def _run(
+    checker: TypeChecker,
+    index: NameExpr,
+    items: list[Type],
+    steps: list[AssignmentStmt],
+    expr: NameExpr,
+    start: Type,
+) -> Type | None:
+    binder = checker.binder
+    # NOTE: a map of its own, so that the types the body had stay what later lookups see
+    checker._type_maps.append({})
+    try:
+        with checker.msg.filter_errors() as watcher, binder.frame_context(can_skip=True):
+            binder.put(expr, start)
+            for item in items:
+                binder.put(index, item)
+                for s in steps:
+                    binder.put(_name(s), checker.expr_checker.accept(s.rvalue))
+            out = binder.get(expr)
+    finally:
+        checker._type_maps.pop()
+    return None if watcher.has_new_errors() else out
