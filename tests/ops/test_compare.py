@@ -92,7 +92,7 @@ def test_comparisons_registered_as_bool():
     for name in ["eq", "ne", "lt", "le", "gt", "ge"]:
         spec = sd.ops.REGISTRY[name]
         assert spec.dtype == "bool" and spec.tensors == ("a", "b")
-    assert sd.ops.REGISTRY["lt"].methods == ("__lt__",)
+    assert sd.ops.REGISTRY["lt"].methods == ("__lt__", "lt")  # NOTE: PyTorch's x.lt(y) too
     assert sd.ops.REGISTRY["eq"].methods == ("eq", "__eq__")
     assert sd.ops.REGISTRY["ne"].methods == ("ne", "__ne__")
     assert sd.ops.REGISTRY["where"].tensors == ("cond", "a", "b")
