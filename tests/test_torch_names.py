@@ -34,8 +34,12 @@ CALLS: list[tuple[str, tuple[Any, ...]]] = [
     ("reshape_as", (np.zeros((4, 3), np.float32),)),
     ("view_as", (np.zeros((12,), np.float32),)),
     ("double", ()),
+    ("tile", (2, 1)),
+    ("tile", ((1, 3),)),
+    ("tile", (2, 1, 2)),
+    ("tile", (2,)),
 ]
-COMPARES = ["lt", "le", "gt", "ge"]
+COMPARES = ["lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor"]
 CASTS = {"float": sd.f32, "double": sd.f64, "half": sd.f16, "long": sd.i64, "int": sd.i32}
 
 
@@ -65,10 +69,11 @@ def test_comparisons_by_name(name: str) -> None:
     np.testing.assert_array_equal(
         getattr(sd.from_numpy(A), name)(sd.from_numpy(B[0])).numpy(), want
     )
-    assert (
-        getattr(sd.from_numpy(A), name)(0.0).tolist()
-        == getattr(torch.from_numpy(A), name)(0.0).tolist()
-    )
+    if not name.startswith("logical"):  # NOTE: PyTorch's logical_* take tensors only
+        assert (
+            getattr(sd.from_numpy(A), name)(0.0).tolist()
+            == getattr(torch.from_numpy(A), name)(0.0).tolist()
+        )
 
 
 @pytest.mark.parametrize("name", [*CASTS, "bool"])
@@ -94,3 +99,17 @@ def test_size_dim_and_t_as_pytorch() -> None:
         sd.ones((2, 3, 4)).t()
     with pytest.raises(sd.ShapeError, match=r"^reshape: "):
         x.view_as(sd.ones((5,)))
+
+
+def test_logical_not_by_name_takes_any_dtype_where_the_operator_takes_booleans() -> None:
+    values = np.array([[0.0, 1.5], [-2.0, 0.0]], np.float32)
+    want = torch.from_numpy(values).logical_not().numpy()
+    np.testing.assert_array_equal(sd.from_numpy(values).logical_not().numpy(), want)
+    with pytest.raises(TypeError, match="~: operator needs boolean tensors"):
+        ~sd.from_numpy(values)
+
+
+def test_pytorchs_repeat_is_tile_here_as_numpys_repeat_repeats_each_value() -> None:
+    want = torch.from_numpy(A).repeat(2, 1).numpy()
+    np.testing.assert_array_equal(sd.from_numpy(A).tile(2, 1).numpy(), want)
+    assert not hasattr(sd.Tensor, "repeat")  # NOTE: NumPy's meaning would win: not bound

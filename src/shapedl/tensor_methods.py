@@ -180,6 +180,16 @@ class TensorMethods(TensorBase[S, DT, TapeT]):
 
         def __invert__(self: TensorMethods[S, bool_, Any]) -> Tensor[S, bool_, NoTape]: ...
 
+        # PyTorch's named logic, on the truth of any dtype (the operators take booleans only)
+        def logical_and(
+            self, other: Tensor[Any, Any, Any] | bool | int | float
+        ) -> Tensor[Any, bool_, NoTape]: ...
+
+        logical_or = logical_and
+        logical_xor = logical_and
+
+        def logical_not(self: TensorMethods[S, Any, Any]) -> Tensor[S, bool_, NoTape]: ...
+
         # reductions
         @overload
         def sum(
@@ -321,6 +331,12 @@ class TensorMethods(TensorBase[S, DT, TapeT]):
         @overload
         def expand(self: TensorMethods[S, DT, TT], *shape: int) -> Tensor[Any, DT, TT]: ...
         def expand(self, *shape: Any) -> Any: ...
+        @overload
+        def tile(self: TensorMethods[S, DT, TT], reps: Sequence[int], /) -> Tensor[Any, DT, TT]: ...
+        @overload
+        def tile(self: TensorMethods[S, DT, TT], *reps: int) -> Tensor[Any, DT, TT]: ...
+        def tile(self, *reps: Any) -> Any: ...
+
         def repeat_interleave(
             self: TensorMethods[S, DT, TT], repeats: int | Sequence[int], axis: int | None = None
         ) -> Tensor[Any, DT, TT]: ...

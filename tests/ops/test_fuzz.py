@@ -451,7 +451,7 @@ CASES["roll"] = _movement(
     ),
     _roll,
 )
-CASES["tile"] = _movement(sd.ops.tile, torch.tile, _tile)
+CASES["tile"] = _movement(lambda a, reps: sd.ops.tile(a, reps), torch.tile, _tile)
 CASES["repeat"] = _movement(
     sd.ops.repeat, lambda t, n, *a: torch.repeat_interleave(t, n, *a), _repeat
 )

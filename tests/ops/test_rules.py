@@ -287,7 +287,7 @@ CASES: dict[str, list[dict[str, Any]]] = {
     "tile": [
         {"x": T(2, 3), "reps": (2, 3)},
         {"x": T(3), "reps": (2, 1, 2)},
-        {"x": T(2), "reps": 3},
+        {"x": T(2), "reps": (3,)},  # NOTE: `*reps` is spread: `tile(x, 3)`
     ],
     # ---- issue 11: scan, sort ----
     **{

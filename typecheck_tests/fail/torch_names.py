@@ -16,3 +16,5 @@ f1: Tensor[tuple[Const[2], Const[3]], sd.i64] = x.float()  # E: [assignment]
 f2: Tensor[tuple[Const[2], Const[3]]] = x.t()  # E: [assignment]
 f3: Tensor[tuple[Const[3]]] = x.norm(2, 1)  # E: [assignment]
 sd.ones((2, 3, 4)).t()  # E: [misc]
+x.tile(2, -1)  # E: [shape] tile: shape (2, 3): reps (2, -1) has a negative count
+x.logical_or(sd.ones((4,)))  # E: [shape] logical_or: shapes (2, 3) and (4,): cannot broadcast 3 against 4 at axis -1

@@ -35,6 +35,11 @@ reveal_type(x.roll(1, 1))  # R: Tensor[tuple[Literal[3], Literal[4]], f32, NoTap
 reveal_type(x.norm(2, -1))  # R: Tensor[tuple[Literal[3]], f32, NoTape]
 reveal_type(x.expand_as(sd.zeros((5, 3, 4))))  # R: Tensor[tuple[Literal[5], Literal[3], Literal[4]], f32, NoTape]
 reveal_type(x.reshape_as(sd.zeros((12,))))  # R: Tensor[tuple[Literal[12]], f32, NoTape]
+reveal_type(x.tile(2, 1))  # R: Tensor[tuple[Literal[6], Literal[4]], f32, NoTape]
+reveal_type(x.traced().tile((2, 1, 3)))  # R: Tensor[tuple[Literal[2], Literal[3], Literal[12]], f32, Traced]
+reveal_type(x.tile(2))  # R: Tensor[tuple[Literal[3], Literal[8]], f32, NoTape]
+reveal_type(x.logical_not())  # R: Tensor[tuple[Literal[3], Literal[4]], bool_, NoTape]
+reveal_type(x.logical_and(sd.ones((2, 1, 4))))  # R: Tensor[tuple[Literal[2], Literal[3], Literal[4]], bool_, NoTape]
 
 
 def symbolic(x: Tensor[tuple[B, T]], y: Tensor[tuple[T, B], sd.i64]) -> None:

@@ -66,13 +66,14 @@ def require_bool(op: str, *xs: object) -> None:
             )
 
 
-def _operator(method: str, symbol: str) -> dict[str, Any]:
-    """How a logical op registers as the operator `symbol`, on boolean tensors only."""
+def _operator(method: str, symbol: str, name: str) -> dict[str, Any]:
+    """How a logical op registers as the operator `symbol`, on boolean tensors only, and as
+    the method `name` (PyTorch's `x.logical_and(y)`), on any."""
     guard = functools.partial(require_bool, symbol)
-    return {"methods": (method,), "dtype": "bool", "guard": guard}
+    return {"methods": (method, name), "dtype": "bool", "guard": guard}
 
 
-@register("logical_and", logical_rule, tensors=_AB, **_operator("__and__", "&"))
+@register("logical_and", logical_rule, tensors=_AB, **_operator("__and__", "&", "logical_and"))
 def logical_and(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
     """`a and b` elementwise, broadcast; nonzero is True; untraced booleans (`a & b`).
 
@@ -91,7 +92,7 @@ def logical_and(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
     return _logical("logical_and", a, b, lambda x, y: x & y)
 
 
-@register("logical_or", logical_rule, tensors=_AB, **_operator("__or__", "|"))
+@register("logical_or", logical_rule, tensors=_AB, **_operator("__or__", "|", "logical_or"))
 def logical_or(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
     """`a or b` elementwise, broadcast; nonzero is True; untraced booleans (`a | b`).
 
@@ -107,7 +108,7 @@ def logical_or(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
     return _logical("logical_or", a, b, lambda x, y: x | y)
 
 
-@register("logical_xor", logical_rule, tensors=_AB, **_operator("__xor__", "^"))
+@register("logical_xor", logical_rule, tensors=_AB, **_operator("__xor__", "^", "logical_xor"))
 def logical_xor(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
     """Exactly one of `a`, `b` elementwise, broadcast; untraced booleans (`a ^ b`).
 
@@ -122,7 +123,7 @@ def logical_xor(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
     return _logical("logical_xor", a, b, lambda x, y: x ^ y)
 
 
-@register("logical_not", not_rule, **_operator("__invert__", "~"))
+@register("logical_not", not_rule, **_operator("__invert__", "~", "logical_not"))
 def logical_not(x: Tensor[S, Any, Any]) -> Tensor[S, bool_, NoTape]:
     """`not x` elementwise; nonzero is True; untraced booleans (`~x` on a boolean tensor).
 

@@ -37,7 +37,7 @@ def _as_shape(shape: Sequence[Dim] | Dim) -> Shape:
     return tuple(shape) if isinstance(shape, Sequence) else (shape,)
 
 
-def _one(op: str, args: tuple[int | Sequence[int], ...]) -> Sequence[int] | int:
+def one_or_many(op: str, args: tuple[int | Sequence[int], ...]) -> Sequence[int] | int:
     """`x.reshape(2, -1)` and `x.reshape((2, -1))` alike: PyTorch's methods take both."""
     if len(args) == 1:
         return args[0]
@@ -112,7 +112,7 @@ def reshape(x: Tensor[Any, DT, TT], *shape: int | Sequence[int]) -> Tensor[Any, 
         >>> sd.ones((2, 3, 4)).reshape(4, -1).shape
         (4, 6)
     """
-    want = reshape_rule("reshape", x.shape, _ints(_one("reshape", shape)))
+    want = reshape_rule("reshape", x.shape, _ints(one_or_many("reshape", shape)))
     return record(x.data.reshape(want), (x,), lambda g: (g.reshape(x.shape),))
 
 
@@ -194,7 +194,7 @@ def permute(x: Tensor[Any, DT, TT], *axes: int | Sequence[int]) -> Tensor[Any, D
         >>> sd.ones((2, 3, 4)).permute(2, 0, 1).shape
         (4, 2, 3)
     """
-    return _permuted(x, _axes_of("permute", x.shape, _ints(_one("permute", axes))))
+    return _permuted(x, _axes_of("permute", x.shape, _ints(one_or_many("permute", axes))))
 
 
 @register("transpose", transpose_rule, statics=("axis0", "axis1"), methods=("transpose",))
@@ -350,5 +350,5 @@ def expand(x: Tensor[Any, DT, TT], *shape: int | Sequence[int]) -> Tensor[Any, D
         >>> sd.ones((3, 1)).expand(2, -1, 4).shape
         (2, 3, 4)
     """
-    want = expand_rule("expand", x.shape, _ints(_one("expand", shape)))
+    want = expand_rule("expand", x.shape, _ints(one_or_many("expand", shape)))
     return record(x.xp.broadcast_to(x.data, want), (x,), lambda g: (g,))

@@ -17,6 +17,7 @@ from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import DYN, Dim, Shape
 from shapedl.errors import shape_error
+from shapedl.ops.movement import one_or_many
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
 from shapedl.types import DT, TT, S
@@ -193,12 +194,15 @@ def tile_rule(op: str, x: Shape, reps: Any = 1) -> Shape:
     return tuple(dims.mul(n, _count(r)) for n, r in zip(shape, counts, strict=True))
 
 
-@register("tile", tile_rule, statics=("reps",))
-def tile(x: Tensor[Any, DT, TT], reps: int | Sequence[int]) -> Tensor[Any, DT, TT]:
-    """`x` copied `reps[i]` times along axis `i`, as NumPy's `tile` (PyTorch's `tile`).
+@register("tile", tile_rule, statics=("reps",), methods=("tile",))
+def tile(x: Tensor[Any, DT, TT], *reps: int | Sequence[int]) -> Tensor[Any, DT, TT]:
+    """`x` copied `reps[i]` times along axis `i`, as NumPy's `tile` (PyTorch's `tile`, and
+    what PyTorch's `Tensor.repeat` does: port `x.repeat(2, 1)` as `x.tile(2, 1)`, since
+    NumPy's `repeat`, `sd.ops.repeat`, repeats each value).
 
     `reps` and the shape are aligned from the right: missing counts are 1, and a longer
-    `reps` adds leading axes.
+    `reps` adds leading axes. The counts come as one tuple or as separate ints, as in
+    PyTorch: `x.tile(2, 1)` and `x.tile((2, 1))` are the same call.
 
     Raises:
         ShapeError: when a count is negative.
@@ -211,7 +215,8 @@ def tile(x: Tensor[Any, DT, TT], reps: int | Sequence[int]) -> Tensor[Any, DT, T
         >>> sd.ops.tile(sd.tensor([1.0, 2.0]), (2, 2)).tolist()
         [[1.0, 2.0, 1.0, 2.0], [1.0, 2.0, 1.0, 2.0]]
     """
-    items = tuple(reps) if isinstance(reps, Sequence) else (reps,)
+    counts_given = one_or_many("tile", reps)
+    items = tuple(counts_given) if isinstance(counts_given, Sequence) else (counts_given,)
     tile_rule("tile", x.shape, items)
     shape, counts = _aligned(x.shape, items)
     xp = x.xp

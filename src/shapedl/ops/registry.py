@@ -92,8 +92,9 @@ def register(
     guard: Callable[..., None] | None = None,
 ) -> Callable[[F], F]:
     """Record the decorated public function as op `name` with shape rule `rule`, and bind it
-    as the `Tensor` methods in `methods`; `guard(*operands)`, if given, checks the method's
-    operands first (`&` takes boolean tensors only, while `logical_and` takes any)."""
+    as the `Tensor` methods in `methods`; `guard(*operands)`, if given, checks an operator
+    method's operands first (`&` takes boolean tensors only, while `logical_and` and
+    `x.logical_and(y)` take any)."""
 
     def decorate(fn: F) -> F:
         if name in REGISTRY:
@@ -136,7 +137,8 @@ def _bind(
     if name in vars(Tensor):  # NOTE: `==` needs more than the op: `t == None` is False
         return
     method = _reflected(fn) if reflected else _binary(fn) if binary else _unary(fn)
-    bound = method if guard is None else _guarded(method, guard)
+    # NOTE: the guard is the operator's (`&`), not the named method's (`x.logical_and(y)`)
+    bound = method if guard is None or not name.startswith("__") else _guarded(method, guard)
     bound.__name__, bound.__qualname__, bound.__doc__ = name, f"Tensor.{name}", fn.__doc__
     setattr(Tensor, name, bound)
 
