@@ -37,6 +37,7 @@ from shapedl_mypy.convert import (
     TENSOR,
     TYPES,
     UNKNOWN,
+    any_as_dyn,
     any_type,
     checker_named,
     int_dim,
@@ -135,7 +136,7 @@ def rule_kwargs(call: Call, spec: OpSpec, rank: int | None = None) -> dict[str, 
         if not actuals:
             continue
         if len(actuals) > 1:  # NOTE: *axes
-            values = [static_value(call.conv, e, t, call.lookup) for t, e in actuals]
+            values = [any_as_dyn(static_value(call.conv, e, t, call.lookup), t) for t, e in actuals]
             value: object = UNKNOWN if any(v is UNKNOWN for v in values) else tuple(values)
         else:
             t, e = actuals[0]
