@@ -68,3 +68,9 @@ class Scale(sd.nn.Module):
 
 
 reveal_type(Scale(sd.ones((3,)))(sd.ones((5, 3))))  # R: Tensor[tuple[Literal[5], Literal[3]], f32, NoTape]
+
+
+# a repeated size written once in a layer's type is the tuple the layer records
+def _annotated(conv: sd.nn.Conv2d[Const[1], Const[8], Const[3]], norm: sd.nn.LayerNorm[D]) -> None:
+    reveal_type(conv)  # R: Conv2d[Literal[1], Literal[8], tuple[Literal[3], Literal[3]], Any, Any, Any, Any]
+    reveal_type(norm)  # R: LayerNorm[tuple[D]]
