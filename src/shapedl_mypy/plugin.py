@@ -109,6 +109,16 @@ def _layer_repeats() -> dict[str, list[int | None]]:
     return out
 
 
+def _containers() -> set[str]:
+    """The layers of `sd.nn` that hold a list of layers in their type (`Sequential`)."""
+    try:
+        import shapedl.nn  # noqa: F401 - registers the layers
+        from shapedl.nn.registry import LAYERS
+    except Exception:  # noqa: BLE001 - no layers, no spellings, no crash
+        return set()
+    return {name for name, spec in LAYERS.items() if spec.compose is not None}
+
+
 SigC = TypeVar("SigC", FunctionSigContext, MethodSigContext)
 CallC = TypeVar("CallC", FunctionContext, MethodContext)
 
@@ -219,6 +229,7 @@ class ShapedlPlugin(Plugin):
         }
         self.int_sizes = spellings.IntSizes()
         self.layer_sizes = spellings.LayerSizes(_layer_repeats())
+        self.any_layers = spellings.AnyLayers(_containers())
         self.function_signatures = {
             spec.function: _safe_sig(functools.partial(list_signature, spec))
             for spec in self.registry.values()
@@ -236,6 +247,8 @@ class ShapedlPlugin(Plugin):
             return self.int_sizes.hook
         if fullname in self.layer_sizes.repeat and not self.layer_sizes.inside:
             return _safe_analyze(self.layer_sizes.hook)
+        if fullname in self.any_layers.names and not self.any_layers.inside:
+            return _safe_analyze(self.any_layers.hook)
         return self.types.get(fullname)
 
     def get_function_hook(self, fullname: str) -> FunctionHook | None:

@@ -16,12 +16,14 @@ from mypy.types import (
     TypeAliasType,
     TypeOfAny,
     TypeVarType,
+    UnpackType,
+    get_proper_type,
 )
 
 from shapedl_mypy.codes import SHAPE
 from shapedl_mypy.convert import ADD, MUL, TENSOR, Converter, convertible
 
-__all__ = ["IntSizes", "LayerSizes", "arithmetic_hook", "rank_hook", "repeats"]
+__all__ = ["AnyLayers", "IntSizes", "LayerSizes", "arithmetic_hook", "rank_hook", "repeats"]
 
 
 def _size(ctx: AnalyzeTypeContext, arg: Type) -> Type:
@@ -216,3 +218,37 @@ def _one_size(typ: Type) -> bool:
     if isinstance(typ, Instance) and typ.type.fullname == "builtins.tuple":
         return False
     return isinstance(typ, (Instance, LiteralType, TypeVarType))
+
+
+class AnyLayers:
+    """`nn.Sequential[Any]`: a container of layers (`Sequential`, `SplitInto`, `AddInto`) with
+    the one type argument `Any` is any such container, as the bare name is. Taken literally it
+    is a container of one layer, so `def f() -> nn.Sequential[Any]: return nn.Sequential(a, b)`
+    was "Too many arguments", though every container fits `Sequential[*tuple[Any, ...]]`."""
+
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
+        self.inside = False
+
+    def hook(self, ctx: AnalyzeTypeContext) -> Type:
+        self.inside = True
+        try:
+            typ = ctx.api.analyze_type(ctx.type)
+            if _one_any(typ):
+                return ctx.api.analyze_type(ctx.type.copy_modified(args=[]))
+            return typ
+        finally:
+            self.inside = False
+
+
+def _one_any(typ: Type) -> bool:
+    """`C[Any]`, written so, of a class whose one type parameter is a `TypeVarTuple`."""
+    if not isinstance(typ, Instance) or len(typ.args) != 1:
+        return False
+    # NOTE: as written, before mypy packs the argument into `*tuple[Any]`
+    return not isinstance(typ.args[0], UnpackType) and _is_any(typ.args[0])
+
+
+def _is_any(typ: Type) -> bool:
+    t = get_proper_type(typ)
+    return isinstance(t, AnyType) and t.type_of_any == TypeOfAny.explicit
