@@ -1,6 +1,7 @@
 """Training as users write it: `fit` with a Keras-style callback (its `logs` a `dict`), a
 generic loss and metric, halting, validation batches and a resume; then the loop by hand with
-running figures, clipping, a changed rate and checkpoints of model and optimizer."""
+running figures, clipping, a changed rate and checkpoints of model and optimizer. A metric
+named by its short name (`"acc"`, `"mae"`) is found in the history under that name too."""
 
 # fmt: off
 from __future__ import annotations
@@ -52,12 +53,13 @@ folder = tempfile.mkdtemp()
 ckpt = os.path.join(folder, "run.safetensors")
 history = sd.train.fit(
     model, (xs, ys), loss=smoothed, optimizer=sd.optim.RMSprop(lr=1e-2),
-    epochs=2, batch_size=16, metrics=[hits, "accuracy"],
+    epochs=2, batch_size=16, metrics=[hits, "acc"],
     validation=sd.data.Batches(xs, ys, 32, shuffle=False),
     halt_when=LossBelow(0.01) | TimeBudget(60.0),
     callbacks=[log, Checkpoint(ckpt), StepDecay(every=1)], progress=False,
 )
 assert len(log.lrs) == 8 and history.epochs == 2 and len(history["val_hits"]) == 2
+assert history["val_acc"] == history["val_accuracy"]  # Keras's habit: the name given
 resumed = sd.train.fit(
     model, (xs, ys), loss=smoothed, optimizer=sd.optim.RMSprop(lr=1e-2), epochs=3,
     batch_size=16, callbacks=[Checkpoint(ckpt)], resume_from=ckpt, progress=False,
