@@ -309,6 +309,11 @@ def test_astype_keeps_integer_tensors():
     assert m.idx.dtype is sd.i64 and m.w.dtype is sd.f16
 
 
+def test_named_parameters_are_the_items_of_parameters():
+    net = Net(4, 1)
+    assert list(net.named_parameters()) == list(net.parameters().items())
+
+
 @pytest.mark.parametrize(
     ("cast", "dtype"),
     [("half", sd.f16), ("bfloat16", sd.bf16), ("double", sd.f64), ("float", sd.f32)],

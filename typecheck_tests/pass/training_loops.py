@@ -93,3 +93,5 @@ opt2 = sd.optim.Sgd(lr=0.1, momentum=0.9)
 opt2.load_state_dict(opt.state_dict())
 assert np.allclose(again(x).numpy(), model(x).numpy())
 assert sum(p.numel() for p in model.parameters().values()) == 8 * 16 + 16 + 16 * 3 + 3
+shapes = {name: p.shape for name, p in model.named_parameters()}
+assert shapes["0.weight"] == (16, 8) and list(shapes) == list(model.parameters())

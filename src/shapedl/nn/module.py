@@ -127,6 +127,17 @@ class Module:
                 out[name] = t
         return out
 
+    def named_parameters(self) -> Iterator[tuple[str, AnyTensor]]:
+        """`(name, tensor)` for each trained tensor, PyTorch's loop over
+        `model.named_parameters()`: the items of `parameters()`, which is a dict by name.
+
+        Example:
+            >>> import shapedl as sd
+            >>> [(n, p.shape) for n, p in sd.nn.Linear(2, 3).named_parameters()]
+            [('weight', (3, 2)), ('bias', (3,))]
+        """
+        return iter(self.parameters().items())
+
     def state_dict(self) -> dict[str, AnyTensor]:
         """Parameters and buffers by dotted name: everything `save` writes."""
         return {name: t for name, t, _ in self._entries()}
