@@ -53,6 +53,7 @@ __all__ = [
     "Converter",
     "Named",
     "UNKNOWN",
+    "any_as_dyn",
     "any_type",
     "checker_named",
     "convertible",
@@ -253,6 +254,8 @@ def static_value(
         return UNKNOWN if any(v is UNKNOWN for v in parts) else slice(*parts)
     if isinstance(expr, (TupleExpr, ListExpr)):
         items = [v for item in expr.items for v in _items(conv, item, lookup)]
+        if _flat(expr) and len(items) == len(expr.items):
+            items = [any_as_dyn(v, lookup(e)) for v, e in zip(items, expr.items, strict=True)]
         if any(v is UNKNOWN for v in items):
             return UNKNOWN
         return tuple(items) if isinstance(expr, TupleExpr) else items
@@ -273,6 +276,19 @@ def _items(
     if not isinstance(p, TupleType):
         return [UNKNOWN]
     return [_static_from_type(conv, item) for item in p.items]
+
+
+def _flat(expr: TupleExpr | ListExpr) -> bool:
+    """Whether no item is written as a tuple, a list or a spread (a shape, not pad's pairs)."""
+    return not any(isinstance(e, (TupleExpr, ListExpr, StarExpr)) for e in expr.items)
+
+
+def any_as_dyn(value: object, typ: Type | None) -> object:
+    """An `Any` item of a flat tuple of sizes (`(arr.shape[0], 6)` for an array whose shape
+    NumPy types as `tuple[Any, ...]`) is a size known only at run time: `Dyn`, as an `int`'s."""
+    if value is UNKNOWN and typ is not None and isinstance(get_proper_type(typ), AnyType):
+        return dims.DYN
+    return value
 
 
 _NAMED: dict[str, object] = {

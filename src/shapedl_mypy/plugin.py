@@ -88,6 +88,37 @@ def _safe_analyze(
     return run
 
 
+def _layer_repeats() -> dict[str, list[int | None]]:
+    """For each layer of `sd.nn` with a type argument recorded through a parse that repeats
+    one size (a convolution's `kernel_size`), how many sizes each type argument holds."""
+    try:
+        import shapedl.nn  # noqa: F401 - registers the layers
+        from shapedl.nn.registry import LAYERS
+    except Exception:  # noqa: BLE001 - no layers, no spellings, no crash
+        return {}
+    out: dict[str, list[int | None]] = {}
+    for name, spec in LAYERS.items():
+        counts = [
+            None
+            if spec.record is not None or p not in spec.parse
+            else spellings.repeats(spec.parse[p])
+            for p in spec.params
+        ]
+        if any(n is not None for n in counts):
+            out[name] = counts
+    return out
+
+
+def _containers() -> set[str]:
+    """The layers of `sd.nn` that hold a list of layers in their type (`Sequential`)."""
+    try:
+        import shapedl.nn  # noqa: F401 - registers the layers
+        from shapedl.nn.registry import LAYERS
+    except Exception:  # noqa: BLE001 - no layers, no spellings, no crash
+        return set()
+    return {name for name, spec in LAYERS.items() if spec.compose is not None}
+
+
 SigC = TypeVar("SigC", FunctionSigContext, MethodSigContext)
 CallC = TypeVar("CallC", FunctionContext, MethodContext)
 
@@ -197,6 +228,8 @@ class ShapedlPlugin(Plugin):
             **{name: _safe_analyze(spellings.arithmetic_hook(name)) for name in ARITHMETIC},
         }
         self.int_sizes = spellings.IntSizes()
+        self.layer_sizes = spellings.LayerSizes(_layer_repeats())
+        self.any_layers = spellings.AnyLayers(_containers())
         self.function_signatures = {
             spec.function: _safe_sig(functools.partial(list_signature, spec))
             for spec in self.registry.values()
@@ -212,6 +245,10 @@ class ShapedlPlugin(Plugin):
     def get_type_analyze_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type] | None:
         if fullname == TENSOR and not self.int_sizes.inside:
             return self.int_sizes.hook
+        if fullname in self.layer_sizes.repeat and not self.layer_sizes.inside:
+            return _safe_analyze(self.layer_sizes.hook)
+        if fullname in self.any_layers.names and not self.any_layers.inside:
+            return _safe_analyze(self.any_layers.hook)
         return self.types.get(fullname)
 
     def get_function_hook(self, fullname: str) -> FunctionHook | None:

@@ -37,6 +37,7 @@ from shapedl_mypy.convert import (
     TENSOR,
     TYPES,
     UNKNOWN,
+    any_as_dyn,
     any_type,
     checker_named,
     int_dim,
@@ -71,16 +72,24 @@ def _operand_shape(call: Call, typ: Type) -> Shape | None | object:
     return None if isinstance(t, NoneType) else UNKNOWN
 
 
-def _tensor_list(call: Call, typ: Type, expr: Expression | None) -> list[Any] | object:
-    """The shapes of a literal list (or tuple type) of tensors; `UNKNOWN` otherwise."""
+def _tensor_list(
+    call: Call, typ: Type, expr: Expression | None, length: int | None = None
+) -> list[Any] | object:
+    """The shapes of a literal list (or tuple type) of tensors; `UNKNOWN` otherwise (a list of
+    one tensor type but of unknown length has `length` of them, where `length` is given)."""
     items: list[Type | None]
     if isinstance(expr, (ListExpr, TupleExpr)):
         items = [call.lookup(e) for e in expr.items]
     else:
         t = get_proper_type(typ)
-        if not isinstance(t, TupleType):
+        if isinstance(t, Instance) and length is not None and len(t.args) == 1:
+            if not t.type.has_base("typing.Sequence") or tensor_parts(t.args[0]) is None:
+                return UNKNOWN
+            items = [t.args[0]] * length
+        elif not isinstance(t, TupleType):
             return UNKNOWN
-        items = list(t.items)
+        else:
+            items = list(t.items)
     shapes = [UNKNOWN if i is None else _operand_shape(call, i) for i in items]
     return UNKNOWN if any(s is UNKNOWN for s in shapes) else shapes
 
@@ -102,9 +111,12 @@ def operand_types(call: Call, spec: OpSpec, names: Sequence[str] | None = None) 
     return out
 
 
-def rule_kwargs(call: Call, spec: OpSpec, rank: int | None = None) -> dict[str, Any] | None:
+def rule_kwargs(
+    call: Call, spec: OpSpec, rank: int | None = None, length: int | None = None
+) -> dict[str, Any] | None:
     """The rule's arguments from the call, or None when some of them are not static (a tensor
-    of unknown rank has `rank` unknown sizes, where `rank` is given)."""
+    of unknown rank has `rank` unknown sizes, where `rank` is given; a list of tensors of
+    unknown length has `length` of them, where `length` is given)."""
     kwargs: dict[str, Any] = {}
     for name in spec.tensors:
         one = call.one(name)
@@ -123,7 +135,7 @@ def rule_kwargs(call: Call, spec: OpSpec, rank: int | None = None) -> dict[str, 
         if not actuals:
             continue
         if len(actuals) == 1:
-            shapes = _tensor_list(call, *actuals[0])
+            shapes = _tensor_list(call, *actuals[0], length)
         else:  # NOTE: *tensors
             shapes = [_operand_shape(call, t) for t, _ in actuals]
             shapes = UNKNOWN if any(s is UNKNOWN for s in shapes) else shapes
@@ -135,7 +147,7 @@ def rule_kwargs(call: Call, spec: OpSpec, rank: int | None = None) -> dict[str, 
         if not actuals:
             continue
         if len(actuals) > 1:  # NOTE: *axes
-            values = [static_value(call.conv, e, t, call.lookup) for t, e in actuals]
+            values = [any_as_dyn(static_value(call.conv, e, t, call.lookup), t) for t, e in actuals]
             value: object = UNKNOWN if any(v is UNKNOWN for v in values) else tuple(values)
         else:
             t, e = actuals[0]
@@ -239,7 +251,7 @@ def _by_rule(call: Call, spec: OpSpec) -> Type:
     operands = operand_types(call, spec)
     sources = operand_types(call, spec, dtype_sources(spec))
     kwargs = rule_kwargs(call, spec)
-    whatever = None if kwargs is not None else _whatever_rank(call, spec)
+    whatever = None if kwargs is not None else _whatever(call, spec)
     if whatever is not None:
         shape = call.conv.shape_type(whatever)
         return make_tensor(call, shape, spec.dtype, operands, sources=sources, promote=spec.promote)
@@ -265,6 +277,43 @@ def _by_rule(call: Call, spec: OpSpec) -> Type:
 _RANKS = range(6)
 
 
+# NOTE: the lengths a list of tensors of unknown length (`sd.stack(outputs)`) is tried at
+_LENGTHS = range(1, 4)
+
+
+def _whatever(call: Call, spec: OpSpec) -> Shape | None:
+    """The result's shape where an operand's rank, or a list's length, is unknown."""
+    by_rank = _whatever_rank(call, spec)
+    return by_rank if by_rank is not None else _whatever_length(call, spec)  # NOTE: () is 0-d
+
+
+def _whatever_length(call: Call, spec: OpSpec) -> Shape | None:
+    """The result's shape where a list of one tensor type has an unknown length
+    (`sd.stack(steps, axis=1)`, `sd.concat(chunks)`): the sizes that differ between lengths
+    (the count, a sum along the axis) are `Dyn`. None where the rule refuses any length: the
+    run then decides (no static error for a list whose length is not known)."""
+    if spec.returns != "tensor" or not spec.tensor_lists:
+        return None
+    found: list[Shape] = []
+    for length in _LENGTHS:
+        kwargs = rule_kwargs(call, spec, length=length)
+        if kwargs is None:
+            return None
+        try:
+            found.append(spec.rule(spec.name, **kwargs))
+        except (NotStatic, ShapeError):
+            return None
+    return _agreed(found)
+
+
+def _agreed(found: Sequence[Shape]) -> Shape | None:
+    """The sizes all `found` shapes agree on, `Dyn` for the rest; None where ranks differ."""
+    if not found or len({len(shape) for shape in found}) != 1:
+        return None
+    first = found[0]
+    return tuple(d if all(s[i] == d for s in found) else DYN for i, d in enumerate(first))
+
+
 def _whatever_rank(call: Call, spec: OpSpec) -> Shape | None:
     """The result's shape where an operand's rank is unknown but the rule gives one rank
     whatever it is (`x.sum()` is 0-d, `x.flatten()` 1-d, `loss(pred, y)` 0-d): the sizes that
@@ -283,10 +332,7 @@ def _whatever_rank(call: Call, spec: OpSpec) -> Shape | None:
             found.append(spec.rule(spec.name, **kwargs))
         except (NotStatic, ShapeError):
             continue
-    if not found or len({len(shape) for shape in found}) != 1:
-        return None
-    first = found[0]
-    return tuple(d if all(s[i] == d for s in found) else DYN for i, d in enumerate(first))
+    return _agreed(found)
 
 
 def _unknown_shape(

@@ -309,6 +309,23 @@ def test_astype_keeps_integer_tensors():
     assert m.idx.dtype is sd.i64 and m.w.dtype is sd.f16
 
 
+def test_named_parameters_are_the_items_of_parameters():
+    net = Net(4, 1)
+    assert list(net.named_parameters()) == list(net.parameters().items())
+
+
+@pytest.mark.parametrize(
+    ("cast", "dtype"),
+    [("half", sd.f16), ("bfloat16", sd.bf16), ("double", sd.f64), ("float", sd.f32)],
+)
+def test_pytorch_casts_are_astype(cast, dtype):
+    net = Net(4, 1).astype(sd.f64 if dtype is sd.f32 else sd.f32)
+    assert getattr(net, cast)() is net
+    state = net.state_dict()
+    assert state.pop("bn.num_batches_tracked").dtype is sd.i64
+    assert all(t.dtype is dtype for t in state.values())
+
+
 def test_to_moves_every_tensor_and_keeps_identity():
     dev = sd.Cpu(seed=5)
     net = Net(4, 1)

@@ -78,6 +78,26 @@ def test_scale_and_mask_with_causal_match_torch(dtype):
     )
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_pytorch_keywords_attn_mask_and_is_causal_match_torch(dtype):
+    mask = np.random.default_rng(4).random((4, 6)) > 0.3
+    mask[:, 0] = True
+    sm, tm = sd.from_numpy(mask), torch.from_numpy(mask)
+    compare(
+        lambda q, k, v: sdpa(q, k, v, attn_mask=sm, is_causal=True),
+        lambda q, k, v: F.scaled_dot_product_attention(
+            q, k, v, attn_mask=tm & torch.ones(4, 6, dtype=torch.bool).tril()
+        ),
+        _qkv(SHAPES[2], dtype),
+    )
+
+
+def test_mask_given_twice_is_a_type_error():
+    q, mask = sd.ones((1, 2, 4)), sd.ones((2, 2)).astype(sd.bool_)
+    with pytest.raises(TypeError, match="not both"):
+        sdpa(q, q, q, mask, attn_mask=mask)
+
+
 def test_fully_masked_rows_are_zero_like_torch():
     mask = np.ones((4, 6), dtype=bool)
     mask[1] = False

@@ -100,3 +100,15 @@ def test_metric_names_and_errors() -> None:
         resolve(["f1"])
     with pytest.raises(ValueError, match="two metrics are named 'accuracy'"):
         resolve(["accuracy", "acc"])
+
+
+def test_history_answers_to_the_short_names_of_its_metrics() -> None:
+    h = History()
+    h.append({"loss": 0.5, "mean_absolute_error": 0.4, "val_accuracy": 0.6})
+    h.append({"loss": 0.3, "mean_absolute_error": 0.2, "val_accuracy": 0.7})
+    assert h["mae"] == h["mean_absolute_error"] == [0.4, 0.2]
+    assert h.last("val_acc") == 0.7 and "val_acc" in h and "mae" in h
+    assert h.best("mae") == 0.2  # an error: lower is better, whatever its name
+    assert list(h) == ["loss", "mean_absolute_error", "val_accuracy"]
+    with pytest.raises(KeyError, match="no figure 'mse'"):
+        h["mse"]

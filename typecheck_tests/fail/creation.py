@@ -3,6 +3,8 @@
 # fmt: off
 from __future__ import annotations
 
+from typing import Any
+
 import shapedl as sd
 from shapedl import Const, Rank2, Tensor
 
@@ -20,3 +22,9 @@ b: Tensor[Rank2[3, -2]]  # E: [shape] a dimension size must be >= 0, got -2
 d: Tensor[tuple[Const[3], Const[4]]] = sd.zeros((3, 5))  # E: [assignment]
 e: Tensor[Rank2[3, 4]] = sd.tensor([[1.0, 2.0], [3.0, 4.0]])  # E: [assignment]
 f: Tensor[tuple[int, int]] = sd.zeros((3,))  # E: [assignment] Incompatible types in assignment (expression has type "Tensor[tuple[Literal[3]], f32, NoTape]", variable has type "Tensor[tuple[Any, Any], f32, NoTape]")
+
+# a size NumPy types as Any is Dyn: the literal sizes beside it are still checked
+def _from_data(n: Any) -> None:
+    sd.zeros((n, 6)) @ sd.zeros((5, 3))  # E: [shape] matmul: shapes (Dyn, 6) and (5, 3)
+    sd.randn((n, 4)).realize((n, 5))  # E: [shape] realize: shape (Dyn, 4) is not (Dyn, 5)
+    g: Tensor[tuple[Const[2], Const[4]]] = sd.ones((n, 5))  # E: [assignment]

@@ -38,3 +38,8 @@ gate(sd.randn((2, 8)), sd.zeros((5,)))  # E: [arg-type] Literal[10]]
 x64 = sd.randn((3, 4)).astype(sd.f64)
 f32_rows: Tensor[tuple[Const[6], Const[4]]] = sd.concat([x64, x64])  # E: [assignment]
 where_64: Tensor[tuple[Const[3], Const[4]]] = sd.where(x64 > 0, x64, 0.0)  # E: [arg-type]
+
+
+# a list held in a variable: the sizes its tensors share are still checked
+def _chunks(parts: list[Tensor[tuple[sd.Dyn, Const[16]]]]) -> None:
+    sd.concat(parts, axis=0) @ sd.randn((5, 3))  # E: [shape] matmul: shapes (Dyn, 16) and (5, 3)

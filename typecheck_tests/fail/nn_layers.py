@@ -48,3 +48,9 @@ sd.nn.LSTM(4, 8, batch_first=False)  # E: [call-overload] No overload variant of
 split: Tensor[tuple[Const[2], Const[5], Const[3]]] = sd.nn.SplitInto(sd.nn.Linear(4, 3))(x)  # E: [assignment]
 sd.nn.AddInto(sd.nn.Linear(4, 3), sd.nn.Identity())([1.0, 2.0])  # E: [arg-type] Argument 1 to "forward" of "AddInto"
 sd.nn.AddInto(sd.nn.Linear(4, 3), sd.nn.Linear(4, 2))(x)  # E: [shape] add: shapes (2, 5, 3) and (2, 5, 2): cannot broadcast 3 against 2 at axis -1
+
+# a layer's type written with one size for a repeated one (`Const[3]`: kernel (3,)) is still
+# that layer's type: another size does not fit it
+def _trigrams(conv: sd.nn.Conv1d[Const[16], Const[8], Const[5]]) -> None: ...
+_trigrams(sd.nn.Conv1d(16, 8, 3))  # E: [arg-type]
+_pool: sd.nn.MaxPool2d[Const[3]] = sd.nn.MaxPool2d(2)  # E: [assignment]

@@ -48,3 +48,9 @@ def pooled(x: Tensor[tuple[Const[2], Const[8], Const[32], Const[32]]]) -> None:
     while x.shape[-1] > 4:
         x = nn.MaxPool2d(2)(x)
     reveal_type(nn.Linear(8 * 4 * 4, 10)(x.flatten(1)))  # R: Tensor[tuple[Literal[2], Literal[10]], f32, NoTape]
+
+
+# a list held in a variable: the count (stack) and the sum along the axis (concat) are Dyn
+_parts = [sd.randn((3, 16)) for _ in range(4)]
+reveal_type(sd.stack(_parts, axis=1))  # R: Tensor[tuple[Literal[3], Any, Literal[16]], f32, NoTape]
+reveal_type(sd.concat(_parts, axis=1))  # R: Tensor[tuple[Literal[3], Any], f32, NoTape]

@@ -3,7 +3,7 @@
 # fmt: off
 from __future__ import annotations
 
-from typing import TypeVar, reveal_type
+from typing import Any, TypeVar, reveal_type
 
 import shapedl as sd
 from shapedl import Const, Tensor
@@ -68,3 +68,14 @@ class Scale(sd.nn.Module):
 
 
 reveal_type(Scale(sd.ones((3,)))(sd.ones((5, 3))))  # R: Tensor[tuple[Literal[5], Literal[3]], f32, NoTape]
+
+
+# a repeated size written once in a layer's type is the tuple the layer records
+def _annotated(conv: sd.nn.Conv2d[Const[1], Const[8], Const[3]], norm: sd.nn.LayerNorm[D]) -> None:
+    reveal_type(conv)  # R: Conv2d[Literal[1], Literal[8], tuple[Literal[3], Literal[3]], Any, Any, Any, Any]
+    reveal_type(norm)  # R: LayerNorm[tuple[D]]
+
+
+def _any_chain(chain: sd.nn.Sequential[Any], one: sd.nn.Sequential[sd.nn.ReLU]) -> None:
+    reveal_type(chain)  # R: Sequential[*tuple[Any, ...]]
+    reveal_type(one)  # R: Sequential[ReLU]

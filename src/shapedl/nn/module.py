@@ -24,7 +24,7 @@ from shapedl.checkpoint import CheckpointError, check_state, load_state, save_st
 from shapedl.checkpoint import PathLike as PathLike
 from shapedl.nn.registry import ALL, register_layer
 from shapedl.tensor import Tensor
-from shapedl.types import DT, TT, DType, S
+from shapedl.types import DT, TT, DType, S, bf16, f16, f32, f64
 
 if TYPE_CHECKING:
     from shapedl.device import Device
@@ -127,6 +127,17 @@ class Module:
                 out[name] = t
         return out
 
+    def named_parameters(self) -> Iterator[tuple[str, AnyTensor]]:
+        """`(name, tensor)` for each trained tensor, PyTorch's loop over
+        `model.named_parameters()`: the items of `parameters()`, which is a dict by name.
+
+        Example:
+            >>> import shapedl as sd
+            >>> [(n, p.shape) for n, p in sd.nn.Linear(2, 3).named_parameters()]
+            [('weight', (3, 2)), ('bias', (3,))]
+        """
+        return iter(self.parameters().items())
+
     def state_dict(self) -> dict[str, AnyTensor]:
         """Parameters and buffers by dotted name: everything `save` writes."""
         return {name: t for name, t, _ in self._entries()}
@@ -226,6 +237,23 @@ class Module:
         lines = [extra] if extra else []
         lines += [f"({k}): " + repr(m) for k, m in children]
         return f"{type(self).__name__}(\n  " + "\n".join(lines).replace("\n", "\n  ") + "\n)"
+
+    # ---- PyTorch's casts (last, so that `float` shadows no builtin in an annotation above) --
+    def float(self) -> Self:
+        """`astype(sd.f32)`, PyTorch's `model.float()`: in place; returns the module."""
+        return self.astype(f32)
+
+    def double(self) -> Self:
+        """`astype(sd.f64)`, PyTorch's `model.double()`: in place; returns the module."""
+        return self.astype(f64)
+
+    def half(self) -> Self:
+        """`astype(sd.f16)`, PyTorch's `model.half()`: in place; returns the module."""
+        return self.astype(f16)
+
+    def bfloat16(self) -> Self:
+        """`astype(sd.bf16)`, PyTorch's `model.bfloat16()`: in place; returns the module."""
+        return self.astype(bf16)
 
 
 def _host(value: Any) -> Any:

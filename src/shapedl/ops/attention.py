@@ -58,8 +58,17 @@ def _batch(op: str, shapes: dict[str, Shape]) -> Shape:
     return tuple(out)
 
 
-def attention_rule(op: str, q: Shape, k: Shape, v: Shape, mask: Shape | None = None) -> Shape:
-    """`(..., Tq, D), (..., Tk, D), (..., Tk, Dv) -> (..., Tq, Dv)`, batch axes broadcast."""
+def attention_rule(
+    op: str,
+    q: Shape,
+    k: Shape,
+    v: Shape,
+    mask: Shape | None = None,
+    attn_mask: Shape | None = None,
+) -> Shape:
+    """`(..., Tq, D), (..., Tk, D), (..., Tk, Dv) -> (..., Tq, Dv)`, batch axes broadcast;
+    the mask by either name (`attn_mask` is PyTorch's)."""
+    mask = attn_mask if mask is None else mask
     for name, s in (("q", q), ("k", k), ("v", v)):
         _check_rank(op, name, s)
     if dims.same(q[-1], k[-1]) is False:
@@ -103,7 +112,9 @@ def check_mask(op: str, mask: Shape, scores: Shape) -> None:
             )
 
 
-@register("scaled_dot_product_attention", attention_rule, tensors=("q", "k", "v", "mask"))
+@register(
+    "scaled_dot_product_attention", attention_rule, tensors=("q", "k", "v", "mask", "attn_mask")
+)
 def scaled_dot_product_attention(
     q: Tensor[Any, DT, Any],
     k: Tensor[Any, DT, Any],
@@ -111,6 +122,9 @@ def scaled_dot_product_attention(
     mask: Tensor[Any, Any, Any] | None = None,
     causal: bool = False,
     scale: float | None = None,
+    *,
+    attn_mask: Tensor[Any, Any, Any] | None = None,
+    is_causal: bool = False,
 ) -> Tensor[Any, DT, Any]:
     """`softmax(q @ k^T * scale + mask) @ v`, as PyTorch's `scaled_dot_product_attention`.
 
@@ -122,12 +136,15 @@ def scaled_dot_product_attention(
             `attn_mask`) or a float added to the scores (`-inf` removes a position).
         causal: query `i` sees only keys `j <= i` (PyTorch's `is_causal`).
         scale: the factor of the scores, `1 / sqrt(D)` when None.
+        attn_mask, is_causal: PyTorch's names of `mask` and `causal`, so that a port's
+            `F.scaled_dot_product_attention(q, k, v, attn_mask=m, is_causal=True)` runs.
 
     Returns:
         `(..., Tq, Dv)`; a query that sees no key at all gets zeros (as PyTorch does).
 
     Raises:
         ShapeError: when widths, lengths, batch axes or the mask do not fit.
+        TypeError: when both `mask` and `attn_mask` are given.
 
     Shape:
         `(..., Tq, D), (..., Tk, D), (..., Tk, Dv) -> (..., Tq, Dv)`
@@ -139,6 +156,11 @@ def scaled_dot_product_attention(
         (2, 4, 3, 6)
     """
     op = "scaled_dot_product_attention"
+    if attn_mask is not None:
+        if mask is not None:
+            raise TypeError(f"{op}: give the mask once, as mask= or as attn_mask=, not both")
+        mask = attn_mask
+    causal = causal or is_causal
     attention_rule(op, q.shape, k.shape, v.shape, None if mask is None else mask.shape)
     check_devices(op, q, k, v, *([] if mask is None else [mask]))
     same_dtype(op, q, k, v)

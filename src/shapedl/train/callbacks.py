@@ -8,7 +8,7 @@ the metrics, and at epoch end the `val_` figures). `Checkpoint` lives in `train.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Literal
 
 from shapedl.train.run import Run
@@ -22,7 +22,9 @@ __all__ = [
     "Warmup",
 ]
 
-Figures = Mapping[str, float]
+# NOTE: a dict, as `fit` passes: a callback written Keras's way (`logs: dict[str, float]`)
+# overrides the hooks soundly, and one written with `Mapping` still does
+Figures = dict[str, float]
 
 
 class Callback:

@@ -7,6 +7,8 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from shapedl.train.metrics import recorded_name
+
 __all__ = ["History"]
 
 _BARS = "▁▂▃▄▅▆▇█"
@@ -44,8 +46,10 @@ class History(Mapping[str, list[float]]):
 
     # ---- the mapping ------------------------------------------------------------------
     def __getitem__(self, name: str) -> list[float]:
+        # NOTE: Keras's habit: `fit(metrics=["mae"])`, then `history["mae"]`; the figure is
+        # recorded once, under the metric's own name (`mean_absolute_error`)
         try:
-            return self.figures[name]
+            return self.figures[name if name in self.figures else recorded_name(name)]
         except KeyError:
             raise KeyError(f"no figure {name!r}; this history has {sorted(self.figures)}") from None
 
@@ -75,7 +79,7 @@ class History(Mapping[str, list[float]]):
     def best(self, name: str) -> float:
         """The best figure so far: the lowest for losses and errors, the highest otherwise."""
         values = [v for v in self[name] if not math.isnan(v)]
-        return min(values) if lower_is_better(name) else max(values)
+        return min(values) if lower_is_better(recorded_name(name)) else max(values)
 
     # ---- saving with checkpoints ------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

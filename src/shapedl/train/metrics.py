@@ -14,6 +14,7 @@ from shapedl.tensor import Tensor
 
 __all__ = [
     "Metric",
+    "recorded_name",
     "accuracy",
     "binary_accuracy",
     "mean_absolute_error",
@@ -114,6 +115,14 @@ _NAMED: dict[str, Metric] = {
     "mean_absolute_error": mean_absolute_error,
     "mae": mean_absolute_error,
 }
+
+
+def recorded_name(name: str) -> str:
+    """The figure a metric named by its short name is recorded as: `"mae"` is
+    `"mean_absolute_error"`, `"val_acc"` is `"val_accuracy"`; any other name as it is."""
+    bare = name.removeprefix("val_")
+    fn = _NAMED.get(bare)
+    return name if fn is None else name[: len(name) - len(bare)] + metric_name(fn)
 
 
 def metric_name(metric: Metric) -> str:

@@ -100,9 +100,13 @@ def realize_hook(ctx: MethodContext) -> Type:
     if parts is None or not ctx.args or len(ctx.args[0]) != 1:
         return ctx.default_return_type
     call = Call(ctx.api, ctx.context, ctx.default_return_type)
+    default = tensor_parts(ctx.default_return_type)
+    dtype = default[1] if default is not None and len(ctx.args) > 1 and ctx.args[1] else parts[1]
     want = static_value(call.conv, ctx.args[0][0], ctx.arg_types[0][0], call.lookup)
     if want is UNKNOWN or not isinstance(want, tuple) or not all(map(dims.is_dim, want)):
-        return ctx.default_return_type
+        # NOTE: not the default: the signature hook took the shape's type away, so its `S2`
+        # is unsolved there (mypy's "Need type annotation"); a shape not known is `Any`
+        return call.named(TENSOR, [any_type(), dtype, parts[2]])
     have = call.conv.shape(parts[0])
     if have is None:
         have = (dims.DYN,) * len(want)
@@ -115,8 +119,6 @@ def realize_hook(ctx: MethodContext) -> Type:
         report(ctx.api, text, ctx.context, SHAPE)
         return call.named(TENSOR, [any_type(), parts[1], parts[2]])
     out: list[Dim] = [h if w == -1 else w for w, h in zip(want, have, strict=True)]
-    default = tensor_parts(ctx.default_return_type)
-    dtype = default[1] if default is not None and len(ctx.args) > 1 and ctx.args[1] else parts[1]
     return call.named(TENSOR, [call.conv.shape_type(out), dtype, parts[2]])
 
 

@@ -15,12 +15,15 @@ from mypy.types import (
     Type,
     TypeAliasType,
     TypeOfAny,
+    TypeVarType,
+    UnpackType,
+    get_proper_type,
 )
 
 from shapedl_mypy.codes import SHAPE
 from shapedl_mypy.convert import ADD, MUL, TENSOR, Converter, convertible
 
-__all__ = ["IntSizes", "arithmetic_hook", "rank_hook"]
+__all__ = ["AnyLayers", "IntSizes", "LayerSizes", "arithmetic_hook", "rank_hook", "repeats"]
 
 
 def _size(ctx: AnalyzeTypeContext, arg: Type) -> Type:
@@ -158,3 +161,94 @@ def _is_int_tuple(typ: Type) -> bool:
         and len(typ.args) == 1
         and _is_int(typ.args[0])
     )
+
+
+class _Probe:
+    """A stand-in size handed to a layer's `parse` to see what it makes of one size."""
+
+
+def repeats(parse: Callable[[object], object]) -> int | None:
+    """How many sizes `parse` makes of one (`pair(2)`: 2), None where it keeps one as one."""
+    probe = _Probe()
+    try:
+        out = parse(probe)
+    except Exception:  # noqa: BLE001 - a parse that refuses the probe: nothing to repeat
+        return None
+    if isinstance(out, tuple) and out and all(v is probe for v in out):
+        return len(out)
+    return None
+
+
+class LayerSizes:
+    """`nn.Conv2d[C, O, Const[3]]`: a type argument the layer records through a parse that
+    repeats one size (`pair`: `kernel_size=3` is `(3, 3)`) may be written as that one size in
+    an annotation, as in the constructor call; it is read as the tuple the call's type holds
+    (`tuple[Const[3], Const[3]]`), so the annotation fits the layer it describes.
+
+    `repeat[i]` is the count for type argument `i` (None: taken as written).
+    """
+
+    def __init__(self, repeat: dict[str, list[int | None]]) -> None:
+        self.repeat = repeat
+        self.inside = False
+
+    def hook(self, ctx: AnalyzeTypeContext) -> Type:
+        self.inside = True
+        try:
+            typ = ctx.api.analyze_type(ctx.type)
+        finally:
+            self.inside = False
+        counts = self.repeat.get(typ.type.fullname) if isinstance(typ, Instance) else None
+        if not isinstance(typ, Instance) or counts is None:
+            return typ
+        fallback = ctx.api.named_type("builtins.tuple", [AnyType(TypeOfAny.special_form)])
+        args = [
+            TupleType([arg] * n, fallback) if n is not None and _one_size(arg) else arg
+            for arg, n in zip(typ.args, [*counts, *[None] * len(typ.args)], strict=False)
+        ]
+        return typ.copy_modified(args=args)
+
+
+def _one_size(typ: Type) -> bool:
+    """A size written alone: a literal, `int`, a `Size`-free dim type or a type variable."""
+    if isinstance(typ, TypeAliasType) and typ.alias is not None and not typ.args:
+        typ = typ.alias.target
+    if isinstance(typ, (AnyType, TupleType)):
+        return False
+    if isinstance(typ, Instance) and typ.type.fullname == "builtins.tuple":
+        return False
+    return isinstance(typ, (Instance, LiteralType, TypeVarType))
+
+
+class AnyLayers:
+    """`nn.Sequential[Any]`: a container of layers (`Sequential`, `SplitInto`, `AddInto`) with
+    the one type argument `Any` is any such container, as the bare name is. Taken literally it
+    is a container of one layer, so `def f() -> nn.Sequential[Any]: return nn.Sequential(a, b)`
+    was "Too many arguments", though every container fits `Sequential[*tuple[Any, ...]]`."""
+
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
+        self.inside = False
+
+    def hook(self, ctx: AnalyzeTypeContext) -> Type:
+        self.inside = True
+        try:
+            typ = ctx.api.analyze_type(ctx.type)
+            if _one_any(typ):
+                return ctx.api.analyze_type(ctx.type.copy_modified(args=[]))
+            return typ
+        finally:
+            self.inside = False
+
+
+def _one_any(typ: Type) -> bool:
+    """`C[Any]`, written so, of a class whose one type parameter is a `TypeVarTuple`."""
+    if not isinstance(typ, Instance) or len(typ.args) != 1:
+        return False
+    # NOTE: as written, before mypy packs the argument into `*tuple[Any]`
+    return not isinstance(typ.args[0], UnpackType) and _is_any(typ.args[0])
+
+
+def _is_any(typ: Type) -> bool:
+    t = get_proper_type(typ)
+    return isinstance(t, AnyType) and t.type_of_any == TypeOfAny.explicit
