@@ -277,8 +277,14 @@ def unify(a: Dim, b: Dim) -> Dim | None:
 
 
 def product(dims: Iterable[Dim]) -> Dim:
-    out: Dim = 1
-    for d in dims:
+    known, rest = 1, []
+    for d in dims:  # NOTE: the ints in Python first: at run time every size is one
+        if type(d) is int:
+            known *= d
+        else:
+            rest.append(d)
+    out: Dim = known
+    for d in rest:
         out = mul(out, d)
     return out
 
@@ -333,7 +339,7 @@ def need_static(op: str, name: str, v: object) -> None:
     cannot say its result without the number calls this first, so that a size known only at run
     time makes the result unknown instead of a false error.
     """
-    if not is_static(v):
+    if type(v) is not int and not is_static(v):
         raise NotStatic(f"{op}: {name} is known only at run time")
 
 

@@ -73,7 +73,7 @@ def reshape_rule(op: str, x: Shape, shape: Sequence[Dim] | Dim) -> Shape:
     """`shape`, with one `-1` solved; the number of values must not change."""
     want = _as_shape(shape)
     free = [i for i, d in enumerate(want) if isinstance(d, int) and d < 0]
-    if any(want[i] != -1 for i in free) or len(free) > 1:
+    if free and (len(free) > 1 or want[free[0]] != -1):
         raise shape_error(op, [x, want], "sizes must be >= 0, with at most one -1")
     if free:
         return tuple(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import numpy as np
@@ -32,12 +32,16 @@ _HALF = frozenset((np.dtype("float16"), np.dtype(bfloat16())))
 _F32 = np.dtype("float32")
 
 
-def _half(args: tuple[Any, ...]) -> Any:
-    """The dtype of the first tensor among `args` if it is f16 or bf16, else None."""
+def _half(args: Iterable[Any]) -> Any:
+    """The dtype of the first tensor among `args` if it is f16 or bf16, None if it is
+    another, `_NONE` if there is no tensor."""
     for a in args:
         if isinstance(a, Tensor):
             return a.data.dtype if a.data.dtype in _HALF else None
-    return None
+    return _NONE
+
+
+_NONE = object()
 
 
 def in_f32(state: tuple[str, ...] = ()) -> Callable[[F], F]:
@@ -53,8 +57,10 @@ def in_f32(state: tuple[str, ...] = ()) -> Callable[[F], F]:
 
         @functools.wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
-            half = _half(args) or _half(tuple(kwargs.values()))
-            if half is None:
+            half = _half(args)
+            if half is _NONE:  # NOTE: the tensors are passed by keyword
+                half = _half(kwargs.values())
+            if half is None or half is _NONE:
                 return fn(*args, **kwargs)
             bound = signature.bind(*args, **kwargs)
             if _floats(bound.arguments.values()) != {half}:
