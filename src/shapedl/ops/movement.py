@@ -37,7 +37,7 @@ def _as_shape(shape: Sequence[Dim] | Dim) -> Shape:
     return tuple(shape) if isinstance(shape, Sequence) else (shape,)
 
 
-def one_or_many(op: str, args: tuple[int | Sequence[int], ...]) -> Sequence[int] | int:
+def _one(op: str, args: tuple[int | Sequence[int], ...]) -> Sequence[int] | int:
     """`x.reshape(2, -1)` and `x.reshape((2, -1))` alike: PyTorch's methods take both."""
     if len(args) == 1:
         return args[0]
@@ -51,6 +51,11 @@ def _ints(shape: Sequence[int] | int) -> tuple[int, ...]:
     if isinstance(shape, int) or not hasattr(shape, "__len__"):
         return (operator.index(shape),)  # type: ignore[arg-type]
     return tuple(map(operator.index, shape))
+
+
+def spread_ints(op: str, args: tuple[int | Sequence[int], ...]) -> tuple[int, ...]:
+    """The sizes of `x.reshape(2, -1)` and `x.reshape((2, -1))` alike, as Python ints."""
+    return _ints(_one(op, args))
 
 
 # ---- reshape ----------------------------------------------------------------------------
@@ -112,7 +117,7 @@ def reshape(x: Tensor[Any, DT, TT], *shape: int | Sequence[int]) -> Tensor[Any, 
         >>> sd.ones((2, 3, 4)).reshape(4, -1).shape
         (4, 6)
     """
-    want = reshape_rule("reshape", x.shape, _ints(one_or_many("reshape", shape)))
+    want = reshape_rule("reshape", x.shape, spread_ints("reshape", shape))
     return record(x.data.reshape(want), (x,), lambda g: (g.reshape(x.shape),))
 
 
@@ -194,7 +199,7 @@ def permute(x: Tensor[Any, DT, TT], *axes: int | Sequence[int]) -> Tensor[Any, D
         >>> sd.ones((2, 3, 4)).permute(2, 0, 1).shape
         (4, 2, 3)
     """
-    return _permuted(x, _axes_of("permute", x.shape, _ints(one_or_many("permute", axes))))
+    return _permuted(x, _axes_of("permute", x.shape, spread_ints("permute", axes)))
 
 
 @register("transpose", transpose_rule, statics=("axis0", "axis1"), methods=("transpose",))
@@ -350,5 +355,5 @@ def expand(x: Tensor[Any, DT, TT], *shape: int | Sequence[int]) -> Tensor[Any, D
         >>> sd.ones((3, 1)).expand(2, -1, 4).shape
         (2, 3, 4)
     """
-    want = expand_rule("expand", x.shape, _ints(one_or_many("expand", shape)))
+    want = expand_rule("expand", x.shape, spread_ints("expand", shape))
     return record(x.xp.broadcast_to(x.data, want), (x,), lambda g: (g,))

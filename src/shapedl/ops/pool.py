@@ -212,11 +212,7 @@ def max_pool2d(
         for part in parts[1:]:
             xp.maximum(out, part, out=out)
         return record(out, (x,), lambda g: (None,))
-    if x.device.backend.reads_sync:  # NOTE: no branch on the values: PyTorch's loop always
-        best = xp.zeros(out.shape, xp.uint8 if len(parts) < 256 else xp.int32)
-        _torch_argmax(xp, parts, out, best, win, x.data.shape)
-    else:
-        best = _argmax(xp, parts, out, win, x.data.shape)
+    best = _argmax(xp, parts, out, win, x.data.shape, x.device.backend.reads_sync)
 
     def vjp(g: Array) -> tuple[Array]:
         shape = win.padded_shape(x.data)
@@ -232,10 +228,21 @@ def max_pool2d(
 
 
 def _argmax(
-    xp: Any, parts: list[Array], out: Array, win: _Windows, shape: tuple[int, ...]
+    xp: Any,
+    parts: list[Array],
+    out: Array,
+    win: _Windows,
+    shape: tuple[int, ...],
+    reads_sync: bool,
 ) -> Array:
-    """The offset of the first maximum of each window; `out` (the first part) becomes the max."""
+    """The offset of the first maximum of each window; `out` (the first part) becomes the max.
+
+    Where reading a value waits for the device (`reads_sync`), PyTorch's loop always runs,
+    rather than a branch on the values below."""
     best = xp.zeros(out.shape, xp.uint8 if len(parts) < 256 else xp.int32)
+    if reads_sync:
+        _torch_argmax(xp, parts, out, best, win, shape)
+        return best
     for o, part in enumerate(parts[1:], 1):
         # NOTE: the last offset that beat the running max is the largest such offset, so a
         # max of `o * better` finds it, 50x faster than a masked copyto

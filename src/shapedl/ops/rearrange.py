@@ -17,7 +17,7 @@ from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import DYN, Dim, Shape
 from shapedl.errors import shape_error
-from shapedl.ops.movement import one_or_many
+from shapedl.ops.movement import spread_ints
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
 from shapedl.types import DT, TT, S
@@ -215,8 +215,7 @@ def tile(x: Tensor[Any, DT, TT], *reps: int | Sequence[int]) -> Tensor[Any, DT, 
         >>> sd.ops.tile(sd.tensor([1.0, 2.0]), (2, 2)).tolist()
         [[1.0, 2.0, 1.0, 2.0], [1.0, 2.0, 1.0, 2.0]]
     """
-    counts_given = one_or_many("tile", reps)
-    items = tuple(counts_given) if isinstance(counts_given, Sequence) else (counts_given,)
+    items = spread_ints("tile", reps)
     tile_rule("tile", x.shape, items)
     shape, counts = _aligned(x.shape, items)
     xp = x.xp
