@@ -200,6 +200,7 @@ def test_a_pytorch_bf16_file_loads_and_converts_as_asked(tmp_path: Path) -> None
     np.testing.assert_array_equal(model.weight.numpy(), w.float().numpy())
 
 
+@pytest.mark.cpu_only("CuPy has no bfloat16: Cuda refuses bf16 (tests/test_device.py)")
 def test_bf16_tensors_are_saved_as_pytorch_reads_them(tmp_path: Path) -> None:
     path = tmp_path / "bf16.safetensors"
     t = sd.tensor([[1.5, -2.25], [3.0, 1e-3]], dtype=sd.bf16)

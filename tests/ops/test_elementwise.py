@@ -189,6 +189,7 @@ def test_binary_edge_values_and_gradients_match_torch(name, op, a, b):
         lambda x: x.clamp(0.5, 1.0),
     ],
 )
+@pytest.mark.cpu_only("CuPy has no bfloat16: Cuda refuses bf16 (tests/test_device.py)")
 def test_bf16_stays_bf16_through_the_gradient(op):
     x = sd.tensor([0.25, 1.0, 3.0], dtype=sd.bf16)
     out = op(x.traced())

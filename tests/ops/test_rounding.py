@@ -9,6 +9,7 @@ import torch
 from harness import compare, randn
 
 import shapedl as sd
+from shapedl.backend.numpy import NumpyBackend
 
 STEPS = [
     ("floor", sd.ops.floor, torch.floor),
@@ -63,3 +64,36 @@ def test_sign_of_nan_is_nan_as_numpy():
 def test_booleans_are_refused(name, op, top):
     with pytest.raises(TypeError, match=rf"^{name}: x must be a number tensor, not bool"):
         op(sd.tensor([True, False]))
+
+
+class _Other(NumpyBackend):
+    """NumPy under another name: the path of `//` and `%` on a backend whose operators are
+    not NumPy's (CuPy's differ at infinities and zeros), computed by NumPy's algorithm."""
+
+    name = "other"
+
+
+SPECIAL = [0.0, -0.0, 1.0, -1.0, 7.0, -7.0, 2.5, -88.8, 0.1, 1e30, 3.4e38, np.inf, -np.inf, np.nan]
+
+
+@pytest.mark.cpu_only("the other backend is NumPy")
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_floor_division_and_remainder_by_numpys_algorithm_match_torch(dtype):
+    dev = sd.Device(_Other(), seed=0)
+    pairs = np.array([(a, b) for a in SPECIAL for b in SPECIAL]).T
+    with np.errstate(all="ignore"):
+        a, b = pairs.astype(dtype)
+    ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+    x, y = sd.from_numpy(a, device=dev), sd.from_numpy(b, device=dev)
+    quotients = [(x // y, torch.floor_divide(ta, tb)), (x // 2.5, torch.floor_divide(ta, 2.5))]
+    remainders = [
+        (x % y, torch.remainder(ta, tb)),
+        (-7.0 % y, torch.remainder(torch.tensor(-7.0, dtype=ta.dtype), tb)),
+    ]
+    for i, (got, want) in enumerate(quotients + remainders):
+        got, want = got.numpy(), want.numpy()
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+        if i < len(quotients):  # NOTE: a zero remainder's sign is NumPy's (the divisor's)
+            real = ~np.isnan(want)
+            np.testing.assert_array_equal(np.signbit(got[real]), np.signbit(want[real]))

@@ -90,7 +90,7 @@ def test_parameters_rebound_between_steps_are_taken_up_again_like_torch() -> Non
     for step in range(4):
         if step == 2:
             for p, t, a in zip(mine, theirs, other, strict=True):
-                p.data = a.copy()
+                p.data = p.device.backend.asarray(a.copy())
                 with torch.no_grad():
                     t.copy_(torch.from_numpy(a))
         opt.update(mine, sd_grads(mine, list(range(5))))

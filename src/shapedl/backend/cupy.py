@@ -6,6 +6,8 @@ import functools
 import importlib
 from typing import Any
 
+import numpy
+
 from shapedl.backend.base import Array, Backend
 
 
@@ -73,6 +75,11 @@ class CupyBackend(Backend):
 
     def asarray(self, data: Any, dtype: str | None = None) -> Array:
         with self.device:
+            if numpy.ndim(data) == 0 and not isinstance(data, self.xp.ndarray):
+                # NOTE: CuPy uploads a 0-d value through a C scalar, which loses the sign of
+                # -0.0 (seen on an H200: 1 / x gave inf, not -inf); a 1-element array keeps it
+                data = numpy.asarray(data).reshape(1)
+                return self.xp.asarray(data, dtype=dtype).reshape(())
             return self.xp.asarray(data, dtype=dtype)
 
     def erf(self, a: Array) -> Array:

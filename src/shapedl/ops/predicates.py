@@ -101,5 +101,7 @@ def count_nonzero(
         [1, 2]
     """
     axes = dims.normalize_axes("count_nonzero", axis, x.shape)
-    n = x.xp.count_nonzero(x.data, axis=axes, keepdims=keepdims)
+    n = x.xp.count_nonzero(x.data, axis=axes)  # NOTE: CuPy's takes no keepdims
+    if keepdims:
+        n = n.reshape(tuple(1 if i in axes else d for i, d in enumerate(x.data.shape)))
     return Tensor(x.xp.asarray(n, dtype="int64"), x.device)

@@ -88,7 +88,17 @@ def round(x: Tensor[S, DT, TT], decimals: int = 0) -> Tensor[S, DT, TT]:  # noqa
         >>> sd.ops.round(sd.tensor([0.5, 1.5, 2.5, -0.5])).tolist()
         [0.0, 2.0, 2.0, -0.0]
     """
-    return _step("round", x, lambda a: x.xp.round(a, decimals))
+    return _step("round", x, lambda a: _round(x.xp, a, decimals))
+
+
+def _round(xp: Any, a: Array, decimals: int) -> Array:
+    """NumPy's `round` of floats to `decimals` places, in its steps (`rint(a * 10**d) / 10**d`,
+    in `a`'s dtype), as PyTorch's: CuPy's own scales in another precision, so it rounds
+    `-2.675` (f32) to -2.67 where both give -2.68 (seen on an H200)."""
+    if decimals == 0 or a.dtype.kind != "f":
+        return xp.round(a, decimals)
+    scale = 10.0 ** abs(decimals)
+    return xp.rint(a * scale) / scale if decimals > 0 else xp.rint(a / scale) * scale
 
 
 @register("sign", same_shape, methods=("sign",))
@@ -114,7 +124,7 @@ def floor_divide(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         >>> (sd.tensor([7, -7]) // 2).tolist()
         [3, -4]
     """
-    return _binary("floor_divide", a, b, lambda x, y: x // y, _zeros, _zeros)
+    return _binary("floor_divide", a, b, lambda x, y: _divmod(a, b, x, y)[0], _zeros, _zeros)
 
 
 @register("remainder", broadcast_rule, methods=("__mod__", "__rmod__"), **_BINARY)  # type: ignore[arg-type]
@@ -130,7 +140,7 @@ def remainder(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         "remainder",
         a,
         b,
-        lambda x, y: x % y,
+        lambda x, y: _divmod(a, b, x, y)[1],
         lambda g, *_: g,
         lambda g, x, y, o: -g * _floor_quotient(a, b, x, y),
     )
@@ -140,4 +150,35 @@ def _floor_quotient(a: Operand, b: Operand, x: Any, y: Any) -> Any:
     """`x // y`, PyTorch's `div(x, y, rounding_mode="floor")` in the remainder's gradient:
     inf for `1 % 0` as PyTorch's (not `(x - x % y) / y`, nan there), quietly."""
     t = a if isinstance(a, Tensor) else b
-    return t.device.backend.quietly(lambda: x // y)  # type: ignore[union-attr]
+    return t.device.backend.quietly(lambda: _divmod(a, b, x, y)[0])  # type: ignore[union-attr]
+
+
+def _divmod(a: Operand, b: Operand, x: Any, y: Any) -> tuple[Array, Array]:
+    """`(x // y, x % y)` of the data `x` and `y` of the operands `a` and `b`.
+
+    NumPy's own operators; on another backend, for floats, NumPy's algorithm (`npy_divmod`)
+    in array operations, which PyTorch's follows: CuPy's operators give other answers at
+    infinities and zeros (`inf // 1`, `1 // -inf`, `0 % inf`; seen on an H200).
+    """
+    t: Tensor[Any, Any, Any] = a if isinstance(a, Tensor) else b  # type: ignore[assignment]
+    xp, kind = t.xp, t.data.dtype
+    if t.device.backend.name == "cpu" or kind.kind != "f":
+        return x // y, x % y
+    # NOTE: f16 as NumPy's loops compute it: in f32, rounded once at the end
+    work = xp.float32 if kind == xp.float16 else kind
+    like = x if isinstance(a, Tensor) else y
+    x, y = (xp.full_like(like, v, work) if isinstance(v, float | int) else v.astype(work)
+            for v in (x, y))  # fmt: skip
+    mod = xp.fmod(x, y)
+    div = (x - mod) / y
+    # Python's convention: the remainder takes the divisor's sign
+    fix = (mod != 0) & ((y < 0) != (mod < 0))
+    div = xp.where(fix, div - 1, div)
+    mod = xp.where(mod == 0, xp.copysign(xp.zeros_like(mod), y), xp.where(fix, mod + y, mod))
+    # the quotient snapped to the nearest whole number, a zero one with the sign of x / y
+    floor = xp.floor(div)
+    floor = xp.where(div - floor > 0.5, floor + 1, floor)
+    floor = xp.where(div == 0, xp.copysign(xp.zeros_like(div), x / y), floor)
+    by_zero = y == 0
+    floor, mod = xp.where(by_zero, x / y, floor), xp.where(by_zero, xp.fmod(x, y), mod)
+    return floor.astype(kind, copy=False), mod.astype(kind, copy=False)
