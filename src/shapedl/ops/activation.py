@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from shapedl import dims
-from shapedl.backend import Array
+from shapedl.backend import Array, kernels
 from shapedl.dims import Shape
 from shapedl.errors import shape_error
 from shapedl.ops.elementwise import same_dtype, same_shape
@@ -87,20 +87,35 @@ def gelu(
 
 
 def _gelu(x: Tensor[Any, Any, Any], approximate: str) -> Tensor[Any, Any, Any]:
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    form = "tanh" if approximate == "tanh" else "erf"
     xp, a = x.xp, x.data
-    if approximate == "tanh":
+    # NOTE: on CUDA one fused kernel each way (backend/kernels.py), the formula otherwise
+    out = kernels.run(kernels.get(xp, f"gelu_{form}", a), (a,), lambda: None)
+    if out is None:
+        out, grad = _gelu_formula(x, form)
+        return _unary(x, out, grad)
+
+    def vjp(g: Array) -> Array:
+        fused = kernels.get(xp, f"gelu_{form}_grad", g, a)
+        return kernels.run(fused, (g, a), lambda: _gelu_formula(x, form)[1](g))
+
+    return _unary(x, out, vjp)
+
+
+def _gelu_formula(x: Tensor[Any, Any, Any], form: str) -> tuple[Array, Callable[[Array], Array]]:
+    """GELU's value and its backward, as array operations (`form`: "tanh" or "erf")."""
+    xp, a = x.xp, x.data
+    if form == "tanh":
         t = xp.tanh(_TANH_C * (a + 0.044715 * a**3))
         slope = _TANH_C * (1 + 3 * 0.044715 * a * a)
-        return _unary(
-            x,
+        return (
             (0.5 * a * (1 + t)).astype(a.dtype, copy=False),  # NOTE: NumPy's bf16 * 0.5 is f32
             lambda g: g * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * slope),
         )
-    if approximate != "none":
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     cdf = 0.5 * (1 + x.device.backend.erf(a * _SQRT_HALF))
-    return _unary(
-        x,
+    return (
         (a * cdf).astype(a.dtype, copy=False),
         lambda g: g * (cdf + a * (_INV_SQRT_2PI * xp.exp(-0.5 * a * a))),
     )

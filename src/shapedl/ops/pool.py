@@ -20,7 +20,7 @@ from math import inf
 from typing import Any
 
 from shapedl import dims
-from shapedl.backend import Array
+from shapedl.backend import Array, kernels
 from shapedl.dims import Dim, Shape
 from shapedl.errors import shape_error
 from shapedl.ops.precision import in_f32
@@ -207,22 +207,53 @@ def max_pool2d(
     """
     xp = x.xp
     options = (kernel_size, stride, padding, ceil_mode)
+    fused = _fused_max_pool(x, options)
+    if fused is not None:
+        return fused
     win, parts, out = _start(xp, x.data, "max_pool2d", options, -inf)
     if x.tape is None:  # NOTE: nothing will ask for the gradient, so no argmax
         for part in parts[1:]:
             xp.maximum(out, part, out=out)
         return record(out, (x,), lambda g: (None,))
     best = _argmax(xp, parts, out, win, x.data.shape, x.device.backend.reads_sync)
+    return record(out, (x,), lambda g: (_max_grad(xp, win, x.data, best, g),))
+
+
+def _max_grad(xp: Any, win: _Windows, x: Array, best: Array, g: Array) -> Array:
+    """The gradient of `max_pool2d` at `x`: each window's `g` to its cell `best`."""
+    shape = win.padded_shape(x)
+    gpad = xp.empty(shape, g.dtype) if win.tiles(shape) else xp.zeros(shape, g.dtype)
+    for o, part in enumerate(win.slices(gpad)):
+        if win.overlaps():
+            part += g * (best == o)
+        else:
+            xp.multiply(g, best == o, out=part)
+    return win.crop(gpad)
+
+
+def _fused_max_pool(
+    x: Tensor[Any, Any, Any], options: tuple[Any, ...]
+) -> Tensor[Any, Any, Any] | None:
+    """`max_pool2d` through the fused kernels of `backend/kernels.py` (CUDA, float32 and
+    float64: one kernel each way, where the slices make six per cell of the window), or None
+    where there are none."""
+    xp, a = x.xp, x.data
+    forward = kernels.get(xp, "max_pool2d", a)
+    if forward is None:
+        return None
+    win = _Windows(a, "max_pool2d", *options)
+    a = xp.ascontiguousarray(a)
+    sizes = (*a.shape[2:], *win.out[2:], *win.k, *win.s, *win.p)
+    out, best = xp.empty(win.out, a.dtype), xp.empty(win.out, xp.int32)
+    if kernels.run(forward, (a, *sizes, out, best), lambda: None) is None:
+        return None
 
     def vjp(g: Array) -> tuple[Array]:
-        shape = win.padded_shape(x.data)
-        gpad = xp.empty(shape, g.dtype) if win.tiles(shape) else xp.zeros(shape, g.dtype)
-        for o, part in enumerate(win.slices(gpad)):
-            if win.overlaps():
-                part += g * (best == o)
-            else:
-                xp.multiply(g, best == o, out=part)
-        return (win.crop(gpad),)
+        g = xp.ascontiguousarray(g)
+        dx = xp.empty(a.shape, g.dtype)
+        backward = kernels.get(xp, "max_pool2d_grad", g, a)
+        args = (g, best, *sizes, dx)
+        return (kernels.run(backward, args, lambda: _max_grad(xp, win, a, best, g)),)
 
     return record(out, (x,), vjp)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from shapedl.backend import Array
+from shapedl.backend import Array, kernels
 from shapedl.optim.base import Missing, Optimizer, check, check_beta, check_nonnegative
 
 __all__ = ["Adam", "AdamW"]
@@ -75,15 +75,34 @@ class Adam(Optimizer):
 
     def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array, tmp: Array) -> None:
         state["step"] += 1
-        if self.weight_decay != 0:
-            g += xp.multiply(p, self.weight_decay, out=tmp)
-        self._adam(xp, state, p, g, tmp)
+        self._adam(xp, state, p, g, tmp, l2=self.weight_decay)
 
-    def _adam(self, xp: Any, state: dict[str, Any], p: Array, g: Array, tmp: Array) -> None:
-        # NOTE: the arithmetic of torch.optim.Adam, in place: `tmp`, then `g` once it is used
+    def _adam(
+        self,
+        xp: Any,
+        state: dict[str, Any],
+        p: Array,
+        g: Array,
+        tmp: Array,
+        l2: float = 0.0,
+        decay: float = 1.0,
+    ) -> None:
+        """Adam's update; `l2` (Adam's weight decay) is added to the gradient as `l2 * p`,
+        and `p` is first multiplied by `decay` (AdamW's `1 - lr * weight_decay`)."""
         beta1, beta2 = self.betas
         t = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
+        step_size, bc2_sqrt = self.lr / (1 - beta1**t), math.sqrt(1 - beta2**t)
+        if not self.amsgrad:  # NOTE: on CUDA one fused kernel (backend/kernels.py)
+            fused = kernels.get(xp, "adam", p, g, m, v)
+            args = (g, step_size, 1 - beta1, beta2, 1 - beta2, bc2_sqrt, self.eps, l2, decay)
+            if kernels.run(fused, (*args, p, m, v), lambda: None) is not None:
+                return
+        # NOTE: the arithmetic of torch.optim.Adam, in place: `tmp`, then `g` once it is used
+        if l2 != 0:
+            g += xp.multiply(p, l2, out=tmp)
+        if decay != 1:
+            p *= decay
         m += xp.multiply(xp.subtract(g, m, out=tmp), 1 - beta1, out=tmp)
         v *= beta2
         v += xp.multiply(xp.multiply(g, g, out=tmp), 1 - beta2, out=tmp)
@@ -93,9 +112,9 @@ class Adam(Optimizer):
         else:
             v_hat = v
         denom = xp.sqrt(v_hat, out=g)
-        denom /= math.sqrt(1 - beta2**t)
+        denom /= bc2_sqrt
         denom += self.eps
-        p -= xp.multiply(xp.divide(m, denom, out=g), self.lr / (1 - beta1**t), out=g)
+        p -= xp.multiply(xp.divide(m, denom, out=g), step_size, out=g)
 
 
 class AdamW(Adam):
@@ -137,5 +156,4 @@ class AdamW(Adam):
 
     def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array, tmp: Array) -> None:
         state["step"] += 1
-        p *= 1 - self.lr * self.weight_decay
-        self._adam(xp, state, p, g, tmp)
+        self._adam(xp, state, p, g, tmp, decay=1 - self.lr * self.weight_decay)
