@@ -74,6 +74,13 @@ class Backend:
             poly = (poly + c) * t
         return xp.copysign(1 - poly * xp.exp(-s * s), x).astype(a.dtype, copy=False)
 
+    def sum_of_products(self, a: Array, b: Array, axis: tuple[int, ...]) -> Array:
+        """`(a * b).sum(axis)` of two arrays of one shape.
+
+        Here the product and the sum. NOTE: not CuPy's `einsum`, which spends ~0.2 ms of
+        Python a call (a tenth of a GPT step's host time on an H200, in layer norm)."""
+        return (a * b).sum(axis=axis)
+
     def convolutions(self) -> Any:
         """The library kernels for a 2-d convolution's passes (`backend/cudnn.py`'s
         `Convolutions`), or None: the convolution ops then run their own im2col kernels."""

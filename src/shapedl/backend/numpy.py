@@ -57,6 +57,12 @@ class NumpyBackend(Backend):
     def to_numpy(self, x: Array) -> Any:
         return numpy.asarray(x)
 
+    def sum_of_products(self, a: Array, b: Array, axis: tuple[int, ...]) -> Array:
+        """`einsum`: no temporary of the arrays' size for the product."""
+        names = "abcdefghijklmnopqrstuvwxyz"[: a.ndim]
+        kept = "".join(c for i, c in enumerate(names) if i not in axis)
+        return numpy.einsum(f"{names},{names}->{kept}", a, b)
+
 
 _ERF = numpy.frompyfunc(math.erf, 1, 1)
 

@@ -5,7 +5,8 @@ Both view the input as `(A, C, L)` with statistics per `C` over `A` and `L` (lay
 (`x_hat = (x - mean) * rstd`) and one direct backward,
 `dx = rstd * (gy - mean(gy) - x_hat * mean(gy * x_hat))` with `gy = grad * weight`, instead of
 differentiating through the many small ops that make up a mean and a variance. Sums of
-products go through `einsum`, so no temporary of the input's size is made for them.
+products go through `Backend.sum_of_products` (NumPy's `einsum`, so no temporary of the
+input's size is made for them).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from math import prod
 from typing import Any
 
 from shapedl import dims
-from shapedl.backend import Array
+from shapedl.backend import Array, Backend
 from shapedl.dims import Dim, Shape
 from shapedl.errors import shape_error, show_shape
 from shapedl.ops.elementwise import same_dtype
@@ -34,17 +35,17 @@ def _col(v: Array) -> Array:
     return v.reshape(1, -1, 1)
 
 
-def _dot(xp: Any, a: Array, b: Array, out: str = "c") -> Array:
+def _dot(backend: Backend, a: Array, b: Array, out: str = "c") -> Array:
     """`sum(a * b)` of two `(A, C, L)` arrays, kept along axis `out` ("c" or "l")."""
-    return xp.einsum(f"acl,acl->{out}", a, b)
+    return backend.sum_of_products(a, b, (0, 2) if out == "c" else (0, 1))
 
 
-def _normalize(xp: Any, a: Array, eps: float) -> tuple[Array, Array, Array, Array]:
+def _normalize(backend: Backend, a: Array, eps: float) -> tuple[Array, Array, Array, Array]:
     """`(x_hat, rstd, mean, var)` of the `(A, C, L)` array `a`; statistics are `(C,)`."""
     n = a.shape[0] * a.shape[2]
     mean = a.sum(axis=(0, 2)) / n
     x_hat = a - _col(mean)
-    var = _dot(xp, x_hat, x_hat) / n
+    var = _dot(backend, x_hat, x_hat) / n
     rstd = (var + eps) ** -0.5
     x_hat *= _col(rstd)
     return x_hat, rstd, mean, var
@@ -173,10 +174,10 @@ def layer_norm(
         None if weight is None else weight.shape,
         None if bias is None else bias.shape,
     )
-    xp, k = x.xp, len(_as_shape(normalized_shape))
+    backend, k = x.device.backend, len(_as_shape(normalized_shape))
     a = x.data.reshape(1, -1, prod(x.shape[x.ndim - k :]))
     n = a.shape[2]
-    x_hat, rstd, _, _ = _normalize(xp, a, eps)
+    x_hat, rstd, _, _ = _normalize(backend, a, eps)
     w = None if weight is None else weight.data.reshape(-1)
     b = None if bias is None else bias.data.reshape(-1)
     out = _affine(x_hat, w, b).reshape(x.shape)
@@ -184,11 +185,11 @@ def layer_norm(
     def vjp(g: Array) -> list[Array]:
         g = g.reshape(a.shape)
         gy = g if w is None else g * w
-        gsum, proj = gy.sum(axis=(0, 2)), _dot(xp, gy, x_hat)
+        gsum, proj = gy.sum(axis=(0, 2)), _dot(backend, gy, x_hat)
         dx = _normalize_grad(gy * _col(rstd), x_hat, rstd * proj / n, rstd * gsum / n)
         grads = [dx.reshape(x.shape)]
         if weight is not None:
-            grads.append(_dot(xp, g, x_hat, "l").reshape(weight.shape))
+            grads.append(_dot(backend, g, x_hat, "l").reshape(weight.shape))
         if bias is not None:
             grads.append(g.sum(axis=(0, 1)).reshape(bias.shape))
         return grads
@@ -282,7 +283,7 @@ def batch_norm(
     if (running_mean is None) != (running_var is None):
         raise ValueError("batch_norm: give both running_mean and running_var, or neither")
     _inputs("batch_norm", x, running_mean, running_var, weight, bias)
-    xp, dtype = x.xp, x.data.dtype
+    xp, backend, dtype = x.xp, x.device.backend, x.data.dtype
     a = x.data.reshape(x.shape[0], x.shape[1], -1)
     n = a.shape[0] * a.shape[2]
     w = xp.ones(x.shape[1], dtype=dtype) if weight is None else weight.data
@@ -293,7 +294,7 @@ def batch_norm(
             f"{show_shape(x.shape)}"
         )
     if training:
-        x_hat, rstd = _batch_statistics(xp, a, running_mean, running_var, momentum, eps)
+        x_hat, rstd = _batch_statistics(backend, a, running_mean, running_var, momentum, eps)
         out = _affine(x_hat, *(None if p is None else _col(p.data) for p in (weight, bias)))
     else:
         mean = running_mean.data.astype(dtype, copy=False)  # type: ignore[union-attr]
@@ -307,12 +308,12 @@ def batch_norm(
         g = g.reshape(a.shape)
         k = w * rstd
         if training:
-            db, dw = g.sum(axis=(0, 2)), _dot(xp, g, x_hat)
+            db, dw = g.sum(axis=(0, 2)), _dot(backend, g, x_hat)
             dx = _normalize_grad(g * _col(k), x_hat, k * dw / n, k * db / n)
         else:
             dx = g * _col(k)
             if weight is not None:
-                dw = _dot(xp, g, (a - _col(mean)) * _col(rstd))
+                dw = _dot(backend, g, (a - _col(mean)) * _col(rstd))
             db = g.sum(axis=(0, 2)) if bias is not None else None
         grads = [dx.reshape(x.shape)]
         if weight is not None:
@@ -325,11 +326,11 @@ def batch_norm(
 
 
 def _batch_statistics(
-    xp: Any, a: Array, running_mean: Param, running_var: Param, momentum: float, eps: float
+    backend: Backend, a: Array, running_mean: Param, running_var: Param, momentum: float, eps: float
 ) -> tuple[Array, Array]:
     """`(x_hat, rstd)` of the `(N, C, L)` batch; the running statistics are updated in place."""
     n = a.shape[0] * a.shape[2]
-    x_hat, rstd, mean, var = _normalize(xp, a, eps)
+    x_hat, rstd, mean, var = _normalize(backend, a, eps)
     if running_mean is not None and running_var is not None:
         m = momentum
         rm, rv = running_mean.data, running_var.data
