@@ -1,14 +1,17 @@
 """`python -m benchmarks.gpu` (`make bench-gpu`): shapedl on `sd.Cuda()` against PyTorch on
 CUDA, side by side in one process, as ratios.
 
-Three cases (issue 12): a ResNet-sized 3x3 convolution (64 -> 64 channels on (32, 64, 56,
-56), forward), a CNN's Adam step (3 -> 64 -> 128 channels on (128, 3, 32, 32)), and a GPT
-training step (`examples/nanogpt.py`'s model: width 512 in 8 heads, 4 blocks, a character
-vocabulary of 65, batch 16 x 256 tokens, AdamW). PyTorch runs the same architecture, with
-the same weights, written with the same ops (attention as matmul, mask and softmax), and
-with TF32 off, as shapedl's `Cuda` has it by default. Before timing, each case checks that
-both give the same values. Every timed call ends with a synchronisation of its library's
-GPU work, so the medians are the time the work takes, not the time to queue it.
+Issue 12's cases: a ResNet-sized 3x3 convolution (64 -> 64 channels on (32, 64, 56, 56),
+forward), a CNN's Adam step (3 -> 64 -> 128 channels on (128, 3, 32, 32)), and a GPT training
+step (`examples/nanogpt.py`'s model: width 512 in 8 heads, 4 blocks, a character vocabulary of
+65, batch 16 x 256 tokens, AdamW). Issue 13's: an MLP's Adam step (1024 -> 4096 -> 4096 -> 10
+on a batch of 1024), a 4096 x 4096 matmul forward and backward, and an elementwise chain
+(`relu(x * y + x).exp()` summed, forward and backward) on 16M elements. PyTorch runs the
+same architecture, with the same weights, written with the same ops (attention as matmul,
+mask and softmax), and with TF32 off, as shapedl's `Cuda` has it by default. Before timing,
+each case checks that both give the same values. Every timed call ends with a synchronisation
+of its library's GPU work, so the medians are the time the work takes, not the time to queue
+it.
 
 Where there is no GPU (or CuPy, or a CUDA build of PyTorch) it prints `no GPU: skipped` and
 exits 0. `--device cpu --quick` runs the same code on the CPU with tiny sizes in a second
@@ -46,10 +49,15 @@ class Sizes:
     cnn: tuple[int, int, int, int]  # (N, 3, H, W); 3 -> channels -> 2 * channels
     channels: int
     gpt: tuple[int, int, int, int, int, int]  # vocab, heads, head width, depth, batch, length
+    mlp: tuple[int, int, int]  # batch, inputs, width; width -> width -> 10
+    matmul: int  # n x n @ n x n
+    chain: int  # elements
 
 
-FULL = Sizes(conv=(32, 64, 56, 56), cnn=(128, 3, 32, 32), channels=64, gpt=(65, 8, 64, 4, 16, 256))
-QUICK = Sizes(conv=(2, 4, 6, 6), cnn=(4, 3, 8, 8), channels=4, gpt=(11, 2, 4, 2, 2, 8))
+FULL = Sizes(conv=(32, 64, 56, 56), cnn=(128, 3, 32, 32), channels=64, gpt=(65, 8, 64, 4, 16, 256),
+             mlp=(1024, 1024, 4096), matmul=4096, chain=1 << 24)  # fmt: skip
+QUICK = Sizes(conv=(2, 4, 6, 6), cnn=(4, 3, 8, 8), channels=4, gpt=(11, 2, 4, 2, 2, 8),
+              mlp=(4, 6, 8), matmul=8, chain=64)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -264,6 +272,79 @@ def gpt_step(bench: Bench, target: Target, sizes: Sizes) -> None:
     )
 
 
+def mlp_step(bench: Bench, target: Target, sizes: Sizes) -> None:
+    batch, inputs, width = sizes.mlp
+    rng = np.random.default_rng(0)
+    (x,) = _arrays((batch, inputs))
+    y = rng.integers(0, 10, batch)
+
+    def layers(nn: Any) -> Any:
+        return nn.Sequential(nn.Linear(inputs, width), nn.ReLU(), nn.Linear(width, width),
+                             nn.ReLU(), nn.Linear(width, 10))  # fmt: skip
+
+    model, net = layers(sd.nn), layers(torch.nn).to(target.torch_device)
+    _same_weights(model, net)
+    sx, sy = sd.from_numpy(x, device=target.device), sd.from_numpy(y, device=target.device)
+    tx, ty = (torch.from_numpy(a).to(target.torch_device) for a in (x, y))
+    step, torch_step = _steps(
+        target.rtol,
+        model,
+        sd.optim.Adam(lr=1e-3),
+        lambda: sd.losses.cross_entropy_with_logits_loss(model(sx.traced()), sy),
+        net,
+        torch.optim.Adam(net.parameters(), lr=1e-3),
+        lambda: F.cross_entropy(net(tx), ty),
+    )
+    bench.run(
+        f"MLP {inputs}->{width}->{width}->10, batch {batch}, Adam step",
+        _synced(step, target.sd_sync),
+        _synced(torch_step, target.torch_sync),
+    )
+
+
+def _grads(
+    target: Target, arrays: list[np.ndarray], loss: Callable[..., Any]
+) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """Forward and backward of `loss` (written once, with methods both libraries share) on
+    traced copies of `arrays`, in each library, after checking the gradients agree."""
+    xs = [sd.from_numpy(a, device=target.device) for a in arrays]
+    ts = [torch.from_numpy(a).to(target.torch_device).requires_grad_() for a in arrays]
+
+    def sd_fn() -> list[Any]:
+        traced = [x.traced() for x in xs]
+        grads = loss(*traced).backward()
+        return [grads[t] for t in traced]
+
+    def torch_fn() -> list[Any]:
+        return list(torch.autograd.grad(loss(*ts), ts))
+
+    for got, want in zip(sd_fn(), torch_fn(), strict=True):
+        np.testing.assert_allclose(_host(got), _host(want), rtol=target.rtol, atol=target.rtol)
+    return sd_fn, torch_fn
+
+
+def matmul_grad(bench: Bench, target: Target, sizes: Sizes) -> None:
+    n = sizes.matmul
+    sd_fn, torch_fn = _grads(target, _arrays((n, n), (n, n)), lambda a, b: (a @ b).sum())
+    bench.run(
+        f"matmul {n}x{n} forward+backward",
+        _synced(sd_fn, target.sd_sync),
+        _synced(torch_fn, target.torch_sync),
+    )
+
+
+def chain_grad(bench: Bench, target: Target, sizes: Sizes) -> None:
+    n = sizes.chain
+    sd_fn, torch_fn = _grads(
+        target, _arrays((n,), (n,)), lambda x, y: (x * y + x).relu().exp().sum()
+    )
+    bench.run(
+        f"elementwise chain on {n} elements, fwd+bwd",
+        _synced(sd_fn, target.sd_sync),
+        _synced(torch_fn, target.torch_sync),
+    )
+
+
 def _name(target: Target) -> str:
     if target.torch_device.type == "cuda":
         return torch.cuda.get_device_name()
@@ -287,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     print(HEADER, flush=True)
     try:
         sizes = QUICK if args.quick else FULL
-        for case in (conv_forward, cnn_step, gpt_step):
+        for case in (conv_forward, cnn_step, gpt_step, mlp_step, matmul_grad, chain_grad):
             case(bench, target, sizes)
     finally:
         sd.set_default_device(before)

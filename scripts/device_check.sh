@@ -13,20 +13,24 @@
 #   bench-gpu.txt    `make bench-gpu`'s table (python -m benchmarks.gpu)
 #   profile.txt      the GPT step's host time and cProfile (python -m benchmarks.profile_step)
 #   pytest-*.txt     the tests with CUDA as every test's default device (pytest --device
-#                    cuda), in four parallel groups; with --all, the rest of tests/ in a fifth
-#                    (a ninth file: bring it back in place of another)
+#                    cuda): all of tests/ in pytest-all.txt where pytest-xdist is installed;
+#                    else four parallel groups (with --all, the rest of tests/ in a fifth: a
+#                    ninth file, to bring back in place of another)
 # (eight files: what the device tool brings back at most)
 #
 # Test dependencies the machine lacks (hypothesis, tqdm, safetensors, ml_dtypes) can travel
 # in .device-site/ (git-ignored; `carry` it): for the pure-Python ones,
 #     python -m pip install --no-deps --target .device-site hypothesis attrs sortedcontainers tqdm
-# Limits in seconds: BENCH_LIMIT (default 200, also the profile's), TEST_LIMIT (default 300).
+# Limits in seconds: SANITY_LIMIT (default 120), BENCH_LIMIT (default 200), PROFILE_LIMIT (default
+# 200), TEST_LIMIT (default 300); XDIST: the test workers (default 12).
 set -u
 cd "$(dirname "$0")/.."
 OUT=${OUT:-out/device-check}
 PY=${PYTHON:-python3}
 BENCH_LIMIT=${BENCH_LIMIT:-200}
 TEST_LIMIT=${TEST_LIMIT:-300}
+SANITY_LIMIT=${SANITY_LIMIT:-120}
+PROFILE_LIMIT=${PROFILE_LIMIT:-200}
 mkdir -p "$OUT"
 export PYTHONPATH="$PWD/src:$PWD${PYTHONPATH:+:$PYTHONPATH}"
 if [ -d .device-site ]; then export PYTHONPATH="$PWD/.device-site:$PYTHONPATH"; fi
@@ -38,7 +42,7 @@ if ls .whl/nvidia_cudnn_frontend-*.whl > /dev/null 2>&1; then
         --target /tmp/cudnn-site .whl/nvidia_cudnn_frontend-*.whl \
         && export PYTHONPATH="/tmp/cudnn-site:$PYTHONPATH"
 fi
-export PYTHONDONTWRITEBYTECODE=1
+export PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 
 note() {  # note PART STATUS LOG: one line of the summary
     echo "$1: exit $2: $(tail -n 1 "$3" 2>/dev/null)" | tee -a "$OUT/summary.txt"
@@ -68,7 +72,7 @@ EOF
 cat "$OUT/summary.txt"
 
 # ---- 2. a first signal in seconds --------------------------------------------------------
-timeout 120 "$PY" - > "$OUT/sanity.txt" 2>&1 <<'EOF'
+timeout "$SANITY_LIMIT" "$PY" - > "$OUT/sanity.txt" 2>&1 <<'EOF'
 import numpy as np
 import shapedl as sd
 
@@ -100,36 +104,55 @@ note sanity $? "$OUT/sanity.txt"
 # ---- 3. make bench-gpu -----------------------------------------------------------------
 timeout "$BENCH_LIMIT" "$PY" -m benchmarks.gpu > "$OUT/bench-gpu.txt" 2>&1
 note bench-gpu $? "$OUT/bench-gpu.txt"
-timeout "$BENCH_LIMIT" "$PY" -m benchmarks.profile_step > "$OUT/profile.txt" 2>&1
-note profile $? "$OUT/profile.txt"
 
-# ---- 4. the tests, CUDA as the default device, in parallel groups --------------------------
-OPS=$(ls tests/ops/test_*.py)
-HALF=$(( $(echo "$OPS" | wc -l) / 2 ))
-declare -A TESTSETS=(
-    [ops-a]="$(echo "$OPS" | head -n "$HALF" | tr '\n' ' ')"
-    [ops-b]="$(echo "$OPS" | tail -n +"$((HALF + 1))" | tr '\n' ' ')"
-    [nn-optim-train]="tests/nn tests/optim tests/train"
-    [core]="tests/backend tests/test_losses.py tests/test_tensor.py tests/test_tape.py \
+# ---- 4. the tests, CUDA as the default device -----------------------------------------------
+# With pytest-xdist there (the image has it), one run over the suite on XDIST workers, in one
+# file; without it, four parallel groups of files, in four (with --all, a fifth for the rest).
+# The tests of the mypy plugin need no GPU; where mypy is missing they are left out, said so.
+NOMYPY=()
+if ! "$PY" -c "import mypy" 2> /dev/null; then
+    for f in tests/test_plugin*.py tests/test_layer_registry.py tests/test_docs.py \
+        tests/test_gallery.py; do NOMYPY+=("--ignore=$f"); done
+    NOMYPY+=("--deselect=tests/test_examples.py::test_shape_errors_tour_catches_each_bug")
+    echo "mypy missing: left out ${NOMYPY[*]}" | tee -a "$OUT/summary.txt"
+fi
+if "$PY" -c "import xdist" 2> /dev/null; then
+    timeout "$TEST_LIMIT" "$PY" -m pytest --device cuda -p no:cacheprovider -q -rfE \
+        -n "${XDIST:-12}" --dist loadfile -o addopts="" tests --ignore=tests/test_install.py \
+        "${NOMYPY[@]}" > "$OUT/pytest-all.txt" 2>&1
+    note "pytest all" $? "$OUT/pytest-all.txt"
+else
+    OPS=$(ls tests/ops/test_*.py)
+    HALF=$(( $(echo "$OPS" | wc -l) / 2 ))
+    declare -A TESTSETS=(
+        [ops-a]="$(echo "$OPS" | head -n "$HALF" | tr '\n' ' ')"
+        [ops-b]="$(echo "$OPS" | tail -n +"$((HALF + 1))" | tr '\n' ' ')"
+        [nn-optim-train]="tests/nn tests/optim tests/train"
+        [core]="tests/backend tests/test_losses.py tests/test_tensor.py tests/test_tape.py \
 tests/test_device.py tests/test_conftest.py tests/test_benchmarks_gpu.py tests/test_interop.py \
 tests/test_checkpoint.py tests/test_checkpoint_faults.py tests/test_data.py tests/test_digits_mlp.py"
-)
-if [ "${1:-}" = "--all" ]; then
-    TESTSETS[rest]="tests --ignore=tests/ops --ignore=tests/nn --ignore=tests/optim \
+    )
+    if [ "${1:-}" = "--all" ]; then
+        TESTSETS[rest]="tests --ignore=tests/ops --ignore=tests/nn --ignore=tests/optim \
 --ignore=tests/train --ignore=tests/backend --ignore=tests/test_install.py"
+    fi
+    pids=()
+    for group in "${!TESTSETS[@]}"; do
+        # shellcheck disable=SC2086  # the group is a list of paths and options
+        timeout "$TEST_LIMIT" "$PY" -m pytest --device cuda -p no:cacheprovider -q -rfE \
+            --continue-on-collection-errors -o addopts="" ${TESTSETS[$group]} "${NOMYPY[@]}" \
+            > "$OUT/pytest-$group.txt" 2>&1 &
+        pids+=("$!:$group")
+    done
+    for entry in "${pids[@]}"; do
+        wait "${entry%%:*}"
+        note "pytest ${entry#*:}" $? "$OUT/pytest-${entry#*:}.txt"
+    done
 fi
-pids=()
-for group in "${!TESTSETS[@]}"; do
-    # shellcheck disable=SC2086  # the group is a list of paths and options
-    timeout "$TEST_LIMIT" "$PY" -m pytest --device cuda -p no:cacheprovider -q -rfEs \
-        --continue-on-collection-errors -o addopts="" ${TESTSETS[$group]} \
-        > "$OUT/pytest-$group.txt" 2>&1 &
-    pids+=("$!:$group")
-done
-for entry in "${pids[@]}"; do
-    wait "${entry%%:*}"
-    note "pytest ${entry#*:}" $? "$OUT/pytest-${entry#*:}.txt"
-done
 failures=$(grep -h "^FAILED\|^ERROR" "$OUT"/pytest-*.txt 2>/dev/null)
+# ---- 5. where a GPT step's host time goes ------------------------------------------------
+timeout "$PROFILE_LIMIT" "$PY" -m benchmarks.profile_step > "$OUT/profile.txt" 2>&1
+note profile $? "$OUT/profile.txt"
+
 echo "failures: $(printf '%s' "$failures" | grep -c .)" | tee -a "$OUT/summary.txt"
 printf '%s\n' "$failures" >> "$OUT/summary.txt"

@@ -22,7 +22,8 @@ def test_the_gpu_benchmark_runs_on_the_cpu_with_tiny_sizes(capsys):
     assert gpu.main(["--device", "cpu", "--quick"]) == 0
     out = capsys.readouterr().out
     rows = [line for line in out.splitlines() if line.split() and line.split()[-1][0].isdigit()]
-    assert [r.split()[0] for r in rows] == ["conv2d", "CNN", "GPT"], out
+    names = ["conv2d", "CNN", "GPT", "MLP", "matmul", "elementwise"]
+    assert [r.split()[0] for r in rows] == names, out
     assert "not a GPU figure" in out
     assert sd.default_device() is before
 
