@@ -287,11 +287,29 @@ def _forward(
 ) -> AnyTensor:
     """A convolution: the rule's check and parse, then the kernels with the parsed numbers."""
     same_dtype(op, x, weight, *([] if bias is None else [bias]))
-    shape, o = _checked(op, x.shape, weight.shape, _shape(bias), groups, given, nd)
+    key = (op, nd, x.shape, weight.shape, _shape(bias), groups, given)
+    try:
+        hash(key)
+    except TypeError:  # NOTE: an option in a list, say: parsed every call
+        g = _plan(*key)
+    else:
+        g = _cached_plan(*key)
+    return _run(x, weight, bias, g, groups, nd, given.output_padding is not None)
+
+
+def _plan(
+    op: str, nd: int, x: Shape, weight: Shape, bias: Shape | None, groups: int, given: Given
+) -> im2col.Geometry:
+    """The kernels' geometry of a convolution, after the rule's check (which raises here)."""
+    shape, o = _checked(op, x, weight, bias, groups, given, nd)
     transposed = given.output_padding is not None
-    big, small = (shape[2:], x.shape[2:]) if transposed else (x.shape[2:], shape[2:])
-    g = o.geometry(op, weight.shape, big, small)
-    return _run(x, weight, bias, g, groups, nd, transposed)
+    big, small = (shape[2:], x[2:]) if transposed else (x[2:], shape[2:])
+    return o.geometry(op, weight, big, small)
+
+
+# NOTE: a step repeats its convolutions' shapes and options; parsing them again was half of
+# a convolution's ~50 us of Python (CPU time here, the host's share of each call on a GPU)
+_cached_plan = functools.lru_cache(maxsize=1024)(_plan)
 
 
 @register("conv1d", conv1d_rule, tensors=_TENSORS, statics=_OPTIONS)
