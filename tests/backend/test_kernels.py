@@ -121,7 +121,34 @@ def _adam(g: Any, step: float, b1c: float, b2: float, b2c: float, bc2: float, ep
     p -= m / (np.sqrt(v) / bc2 + eps) * step
 
 
+def _ln_sqdev(a: Any, s1: Any, n: float) -> Any:
+    return (a - s1 / n) ** 2
+
+
+def _rstd(s2: Any, n: float, eps: float) -> Any:
+    return 1 / np.sqrt(s2 / n + eps)
+
+
+def _ln_forward(a: Any, s1: Any, s2: Any, w: Any, b: Any, n: float, eps: float) -> Any:
+    return (a - s1 / n) * _rstd(s2, n, eps) * w + b
+
+
+def _ln_grad_parts(g: Any, a: Any, s1: Any, s2: Any, w: Any, n: float, eps: float) -> Any:
+    xh = (a - s1 / n) * _rstd(s2, n, eps)
+    return g * w, g * w * xh, g * xh
+
+
+def _ln_grad_input(gy: Any, a: Any, s1: Any, s2: Any, gsum: Any, proj: Any, n: float,
+                   eps: float) -> Any:  # fmt: skip
+    rstd = _rstd(s2, n, eps)
+    return rstd * (gy - (a - s1 / n) * rstd * (proj / n) - gsum / n)
+
+
 BODIES = {
+    "ln_sqdev": _ln_sqdev,
+    "ln_forward": _ln_forward,
+    "ln_grad_parts": _ln_grad_parts,
+    "ln_grad_input": _ln_grad_input,
     "relu_grad": _relu_grad,
     "gelu_tanh": _gelu_tanh,
     "gelu_tanh_grad": _gelu_tanh_grad,
@@ -160,8 +187,10 @@ class StandIn:
             _adam(*ins, *outs)
             return outs  # NOTE: CuPy returns the outputs: one array, or a tuple of them
         got = BODIES[self.key](*ins)
-        if not outs:
-            return got
+        if not outs:  # NOTE: CuPy allocates the outputs, in the inputs' broadcast shape
+            got = got if isinstance(got, tuple) else (got,)
+            got = tuple(v.astype(arrays[0].dtype) for v in got)
+            return got[0] if len(got) == 1 else got
         for out, value in zip(outs, got if isinstance(got, tuple) else (got,), strict=True):
             assert out.flags.c_contiguous
             out[...] = value.reshape(out.shape)
@@ -218,6 +247,17 @@ def test_relu_and_gelu_take_their_kernels_and_match_torch(dev: Any) -> None:
                lambda t, ap=approximate: F.gelu(t, approximate=ap))  # fmt: skip
         form = "tanh" if approximate == "tanh" else "erf"
         assert calls == [f"gelu_{form}", f"gelu_{form}_grad"]
+
+
+def test_layer_norm_takes_its_kernels_and_matches_torch(dev: Any) -> None:
+    x, w, b = _randn(2, 3, 8), _randn(8, seed=1), _randn(8, seed=2)
+    x[1, 2] = 5.0  # NOTE: a row with no spread: only eps keeps it finite
+    _check(dev, [x, w, b], lambda a, w, b: sd.ops.layer_norm(a, (8,), w, b),
+           lambda a, w, b: F.layer_norm(a, (8,), w, b))  # fmt: skip
+    assert calls == ["ln_sqdev", "ln_forward", "ln_grad_parts", "ln_grad_input"]
+    calls.clear()
+    _check(dev, [x], lambda a: sd.ops.layer_norm(a, (3, 8)), lambda a: F.layer_norm(a, (3, 8)))
+    assert calls == []  # NOTE: without a weight and a bias, the formula
 
 
 @pytest.mark.parametrize(

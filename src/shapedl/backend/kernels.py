@@ -12,6 +12,8 @@ the host. Each kernel here does in one launch what an op's array formula does in
   maximum (the first, or the last NaN) and its backward, which sums each input cell's share
   over the windows that chose it (the formula: 6 kernels per cell of the window forward, 2
   backward);
+- `ln_sqdev`, `ln_forward`, `ln_grad_parts`, `ln_grad_input`: layer norm's elementwise
+  steps between CuPy's row sums (4 kernels forward and 6 backward; the formula: 11 and 17);
 - `adam`: Adam's and AdamW's update of the flat parameters and moments (the formula: 11).
 
 Each has the same arithmetic as the op's formula, which NumPy runs, and CUDA for the dtypes
@@ -131,6 +133,32 @@ SPECS: dict[str, tuple[str, str, str]] = {
             }
         }
         dx = acc;
+        """,
+    ),
+    # NOTE: layer norm of (rows, features) `a`, with each row's sum `s1` and sum of squared
+    # deviations `s2` as (rows, 1) and `n` features: the formula's statistics (ops/norm.py)
+    "ln_sqdev": ("T a, T s1, T n", "T d2", "const T d = a - s1 / n; d2 = d * d;"),
+    "ln_forward": (
+        "T a, T s1, T s2, T w, T b, T n, T eps",
+        "T y",
+        "y = (a - s1 / n) * ((T)1 / sqrt(s2 / n + eps)) * w + b;",
+    ),
+    "ln_grad_parts": (
+        "T g, T a, T s1, T s2, T w, T n, T eps",
+        "T gy, T gyxh, T gxh",
+        """
+        const T xh = (a - s1 / n) * ((T)1 / sqrt(s2 / n + eps));
+        gy = g * w;
+        gyxh = gy * xh;
+        gxh = g * xh;
+        """,
+    ),
+    "ln_grad_input": (
+        "T gy, T a, T s1, T s2, T gsum, T proj, T n, T eps",
+        "T dx",
+        """
+        const T rstd = (T)1 / sqrt(s2 / n + eps);
+        dx = rstd * (gy - (a - s1 / n) * rstd * (proj / n) - gsum / n);
         """,
     ),
     # NOTE: torch.optim.Adam's arithmetic, as optim/adam.py's formula; `l2` is Adam's weight
