@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from docblocks import section_block
+from docblocks import blocks, section_block
 
 import shapedl as sd
 
@@ -78,6 +78,23 @@ def test_the_benchmark_table_is_what_make_bench_prints() -> None:
     m = re.fullmatch(r"(.*): (\S+) s with, (\S+) s without, ratio (\S+) \(aim <= 1\.3\)", cost)
     assert m and m[1] == f"mypy plugin cost over {' + '.join(TARGETS)} (no cache, best of 3)"
     assert _ratio_fits(m[4], m[2], m[3]), cost
+
+
+def test_the_gpu_table_is_what_make_bench_gpu_prints() -> None:
+    from benchmarks import HEADER
+
+    section = README[README.index("## Benchmarks") :]
+    section = section[: section.index("\n## ", 1)]
+    tables = [b.code for b in blocks(section) if b.lang == "text"]
+    assert len(tables) == 2, "the CPU table, then the GPU table"
+    card, header, *rows = tables[1].strip().splitlines()
+    assert re.fullmatch(r"NVIDIA \S.*, torch \S+, TF32 off in both", card), card
+    assert header == HEADER
+    names = ["conv2d", "CNN", "GPT", "MLP", "matmul", "elementwise"]  # benchmarks/gpu.py's cases
+    assert [r.split()[0] for r in rows] == names
+    for row in rows:
+        m = re.fullmatch(r"(\S.*?)\s+(\d+\.\d\d)\s+(\d+\.\d\d)\s+(\d+\.\d\d)", row)
+        assert m and _ratio_fits(m[4], m[2], m[3]), row
 
 
 def test_the_layout_names_what_is_there() -> None:
