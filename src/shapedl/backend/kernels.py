@@ -189,12 +189,16 @@ class Kernel:
 
 
 _KERNELS: dict[str, Kernel] = {}
+_HAS_KERNELS: dict[int, bool] = {}  # NOTE: by array module; NumPy's misses cost ~1 us each
 
 
 def get(xp: Any, name: str, *arrays: Array) -> Kernel | None:
     """The kernel `name` for `arrays`, or None: on NumPy (an array library without CuPy's
     `ElementwiseKernel`), or where the arrays do not share a float32 or float64 dtype."""
-    if not hasattr(xp, "ElementwiseKernel"):
+    has = _HAS_KERNELS.get(id(xp))
+    if has is None:
+        has = _HAS_KERNELS[id(xp)] = hasattr(xp, "ElementwiseKernel")
+    if not has:
         return None
     dtype = arrays[0].dtype
     if dtype.kind != "f" or dtype.itemsize not in (4, 8) or any(a.dtype != dtype for a in arrays):
