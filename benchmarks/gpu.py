@@ -224,7 +224,22 @@ def cnn_step(bench: Bench, target: Target, sizes: Sizes) -> None:
     (x,) = _arrays(sizes.cnn)
     y = rng.integers(0, 10, n)
     model = cnn(sd.nn, ch, side, inputs=c)
-    net = cnn(torch.nn, ch, side, inputs=c).to(target.torch_device)
+    net = cnn(torch.nn, ch, side, inputs=c)
+    name = f"CNN {c}->{ch}->{2 * ch} on ({n},{c},{side},{side}) Adam step"
+    _classifier_step(bench, target, name, model, net, x, y)
+
+
+def _classifier_step(
+    bench: Bench,
+    target: Target,
+    name: str,
+    model: sd.nn.Module,
+    net: torch.nn.Module,
+    x: np.ndarray,
+    y: np.ndarray,
+) -> None:
+    """An Adam step of cross-entropy on `(x, y)`, shapedl's `model` against `net`, same weights."""
+    net = net.to(target.torch_device)
     _same_weights(model, net)
     sx, sy = sd.from_numpy(x, device=target.device), sd.from_numpy(y, device=target.device)
     tx, ty = (torch.from_numpy(a).to(target.torch_device) for a in (x, y))
@@ -237,11 +252,7 @@ def cnn_step(bench: Bench, target: Target, sizes: Sizes) -> None:
         torch.optim.Adam(net.parameters(), lr=1e-3),
         lambda: F.cross_entropy(net(tx), ty),
     )
-    bench.run(
-        f"CNN {c}->{ch}->{2 * ch} on ({n},{c},{side},{side}) Adam step",
-        _synced(step, target.sd_sync),
-        _synced(torch_step, target.torch_sync),
-    )
+    bench.run(name, _synced(step, target.sd_sync), _synced(torch_step, target.torch_sync))
 
 
 def gpt_step(bench: Bench, target: Target, sizes: Sizes) -> None:
@@ -282,24 +293,8 @@ def mlp_step(bench: Bench, target: Target, sizes: Sizes) -> None:
         return nn.Sequential(nn.Linear(inputs, width), nn.ReLU(), nn.Linear(width, width),
                              nn.ReLU(), nn.Linear(width, 10))  # fmt: skip
 
-    model, net = layers(sd.nn), layers(torch.nn).to(target.torch_device)
-    _same_weights(model, net)
-    sx, sy = sd.from_numpy(x, device=target.device), sd.from_numpy(y, device=target.device)
-    tx, ty = (torch.from_numpy(a).to(target.torch_device) for a in (x, y))
-    step, torch_step = _steps(
-        target.rtol,
-        model,
-        sd.optim.Adam(lr=1e-3),
-        lambda: sd.losses.cross_entropy_with_logits_loss(model(sx.traced()), sy),
-        net,
-        torch.optim.Adam(net.parameters(), lr=1e-3),
-        lambda: F.cross_entropy(net(tx), ty),
-    )
-    bench.run(
-        f"MLP {inputs}->{width}->{width}->10, batch {batch}, Adam step",
-        _synced(step, target.sd_sync),
-        _synced(torch_step, target.torch_sync),
-    )
+    name = f"MLP {inputs}->{width}->{width}->10, batch {batch}, Adam step"
+    _classifier_step(bench, target, name, layers(sd.nn), layers(torch.nn), x, y)
 
 
 def _grads(
