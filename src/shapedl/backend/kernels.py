@@ -209,8 +209,11 @@ def get(xp: Any, name: str, *arrays: Array) -> Kernel | None:
     return None if kernel.failed else kernel
 
 
-def run(kernel: Kernel | None, args: tuple[Any, ...], otherwise: Callable[[], Any]) -> Any:
-    """`kernel(*args)`, or `otherwise()` where there is no kernel or it does not compile."""
+def run(
+    kernel: Kernel | None, args: tuple[Any, ...], otherwise: Callable[[], Any] = lambda: None
+) -> Any:
+    """`kernel(*args)`, or `otherwise()` where there is no kernel or it does not compile
+    (by default None, for a caller that takes its formula's path itself)."""
     if kernel is None or kernel.failed:
         return otherwise()
     dtype = next(a.dtype for a in args if hasattr(a, "dtype"))

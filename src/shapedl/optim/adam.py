@@ -96,7 +96,7 @@ class Adam(Optimizer):
         if not self.amsgrad:  # NOTE: on CUDA one fused kernel (backend/kernels.py)
             fused = kernels.get(xp, "adam", p, g, m, v)
             args = (g, step_size, 1 - beta1, beta2, 1 - beta2, bc2_sqrt, self.eps, l2, decay)
-            if kernels.run(fused, (*args, p, m, v), lambda: None) is not None:
+            if kernels.run(fused, (*args, p, m, v)) is not None:
                 return
         # NOTE: the arithmetic of torch.optim.Adam, in place: `tmp`, then `g` once it is used
         if l2 != 0:
