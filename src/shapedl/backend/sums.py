@@ -1,0 +1,65 @@
+"""Sums over an array's leading axes, the shape of a bias's or a norm weight's gradient.
+
+On CUDA, CuPy's reduction over axis 0 of a C-contiguous `(M, N)` array is slow: in a GPT
+training step on an H200, 74 such sums took 2.7 ms of GPU time where PyTorch's 25 took 0.3 ms.
+The same sum as a matrix-vector product with a vector of ones, `ones(M) @ a`, runs in cuBLAS.
+NumPy keeps `.sum` (its pairwise summation): the CPU's numbers and speed do not change.
+"""
+
+from __future__ import annotations
+
+from math import prod
+from typing import Any
+
+from shapedl.backend.base import Array
+
+__all__ = ["sum_leading"]
+
+# NOTE: by (array module, device, M, dtype), so a training step makes each vector once; the
+# vectors are only read (a matmul operand), never written, so one may be shared by every call
+_ONES: dict[tuple[int, Any, int, Any], Array] = {}
+
+
+def sum_leading(xp: Any, a: Array, lead: int) -> Array:
+    """The sum of `a` over its first `lead` axes.
+
+    Args:
+        xp: `a`'s array module (NumPy or CuPy).
+        a: the array to sum.
+        lead: how many leading axes to sum over (0 gives `a` back unchanged).
+
+    Returns:
+        `a.sum(axis=tuple(range(lead)))`: on NumPy exactly that; elsewhere, for a C-contiguous
+        float32 or float64 array, a matrix-vector product with a vector of ones.
+
+    Shape:
+        `(*lead_dims, *rest) -> (*rest)`
+
+    Example:
+        >>> import numpy as np
+        >>> sum_leading(np, np.ones((2, 3, 4)), 2).tolist()
+        [6.0, 6.0, 6.0, 6.0]
+    """
+    if lead == 0:
+        return a
+    m = prod(a.shape[:lead])
+    if xp.__name__ == "numpy" or m <= 1 or not _gemv_ready(a):
+        return a.sum(axis=tuple(range(lead)))
+    rest = a.shape[lead:]
+    return xp.matmul(_ones(xp, a, m), a.reshape(m, prod(rest))).reshape(rest)
+
+
+def _gemv_ready(a: Array) -> bool:
+    """Whether `a` is a float32 or float64 array that reshapes to `(M, N)` without a copy."""
+    dtype = a.dtype
+    return bool(dtype.kind == "f" and dtype.itemsize in (4, 8) and a.flags.c_contiguous)
+
+
+def _ones(xp: Any, a: Array, m: int) -> Array:
+    # NOTE: the device is in the key because CuPy allocates on the current GPU and one
+    # process may train on two; NumPy arrays have no device id (None)
+    key = (id(xp), getattr(getattr(a, "device", None), "id", None), m, a.dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        ones = _ONES[key] = xp.ones(m, dtype=a.dtype)
+    return ones
