@@ -17,6 +17,7 @@ from typing import Any
 
 from shapedl import dims
 from shapedl.backend import Array, Backend, kernels
+from shapedl.backend.sums import sum_leading
 from shapedl.dims import Dim, Shape
 from shapedl.errors import shape_error, show_shape
 from shapedl.ops.elementwise import same_dtype
@@ -245,7 +246,7 @@ def _fused_layer_norm(
             gsum, proj = gy.sum(axis=1, keepdims=True), gyxh.sum(axis=1, keepdims=True)
             dx = kernels.run(fused, (gy, a, s1, s2, gsum, proj, n, eps))
             if dx is not None:
-                return [dx, gxh.sum(axis=0), g.sum(axis=0)]
+                return [dx, sum_leading(xp, gxh, 1), sum_leading(xp, g, 1)]
         return _layer_norm(backend, a[None], w, b, eps)[1](g[None])
 
     return out, vjp

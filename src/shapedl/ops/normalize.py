@@ -17,6 +17,7 @@ from typing import Any
 
 from shapedl import dims
 from shapedl.backend import Array
+from shapedl.backend.sums import sum_leading
 from shapedl.dims import DYN, Dim, Shape
 from shapedl.errors import shape_error
 from shapedl.ops.elementwise import clamp_min, same_dtype
@@ -98,7 +99,7 @@ def rms_norm(
         gy = g if w is None else g * w
         grads = [r * (gy - x_hat * (gy * x_hat).mean(axis=axes, keepdims=True))]
         if weight is not None:
-            grads.append((g * x_hat).sum(axis=tuple(range(x.ndim - k))))
+            grads.append(sum_leading(xp, g * x_hat, x.ndim - k))
         return grads
 
     return record(out, _present("rms_norm", x, weight), vjp)
