@@ -4,6 +4,7 @@ from shapedl import checkpoint, data, losses, nn, ops, optim, train  # noqa: E40
 from shapedl.device import Cpu, Cuda, Device, default_device, set_default_device
 from shapedl.dims import DYN
 from shapedl.errors import DTypeError, ShapeError, TapeError
+from shapedl.graphs import CaptureError, Graphed, graphed
 from shapedl.ops.compare import where
 from shapedl.ops.creation import (
     arange,
@@ -118,6 +119,9 @@ __version__ = "0.1.0"
 __all__ = [
     "DYN",
     "Add",
+    "CaptureError",
+    "Graphed",
+    "graphed",
     "Const",
     "Cpu",
     "Cuda",

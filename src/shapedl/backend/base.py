@@ -86,6 +86,11 @@ class Backend:
         `Convolutions`), or None: the convolution ops then run their own im2col kernels."""
         return None
 
+    def graphs(self) -> Any:
+        """The recording and replaying of CUDA graphs (`backend/cupy.py`'s `CudaGraphs`) for
+        `sd.graphed`, or None: a graphed step then runs eagerly at every call."""
+        return None
+
     def to_numpy(self, x: Array) -> Any:
         """A NumPy array with the values of `x` (a copy off the device where needed)."""
         raise NotImplementedError

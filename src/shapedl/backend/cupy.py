@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy
 
 from shapedl.backend.base import Array, Backend
+from shapedl.graphs import recording
 
 
 @functools.cache
@@ -45,6 +48,7 @@ class CupyBackend(Backend):
         self.allow_tf32 = allow_tf32
         set_tf32(cupy, allow_tf32)
         self._convolutions: Any = None
+        self._graphs: CudaGraphs | None = None
 
     def convolutions(self) -> Any:
         """cuDNN's convolutions (`backend/cudnn.py`) where its frontend is installed, else None
@@ -61,6 +65,11 @@ class CupyBackend(Backend):
             )
         return self._convolutions
 
+    def graphs(self) -> CudaGraphs:
+        if self._graphs is None:
+            self._graphs = CudaGraphs(self.xp, self.device)
+        return self._graphs
+
     def rng(self, seed: int | None) -> Any:
         with self.device:
             return self.xp.random.default_rng(seed)
@@ -75,7 +84,12 @@ class CupyBackend(Backend):
 
     def asarray(self, data: Any, dtype: str | None = None) -> Array:
         with self.device:
-            if numpy.ndim(data) == 0 and not isinstance(data, self.xp.ndarray):
+            if isinstance(data, self.xp.ndarray):
+                return self.xp.asarray(data, dtype=dtype)
+            recorder = recording()
+            if recorder is not None and recorder.capturing:
+                return _made_on_device(self.xp, data, dtype)
+            if numpy.ndim(data) == 0:
                 # NOTE: CuPy uploads a 0-d value through a C scalar, which loses the sign of
                 # -0.0 (seen on an H200: 1 / x gave inf, not -inf); a 1-element array keeps it
                 data = numpy.asarray(data).reshape(1)
@@ -95,8 +109,76 @@ class CupyBackend(Backend):
     def in_bounds(self, index: Array, low: int, high: int) -> bool:
         if index.size == 0:
             return True
-        with self.device:  # NOTE: bool() is the one synchronisation
-            return not bool(_outside()(index, low, high))
+        recorder = recording()
+        with self.device:
+            if recorder is not None and recorder.capturing:  # NOTE: read after each replay
+                flag = _outside()(index, low, high)
+                recorder.check(flag, f"an index array of shape {index.shape} has a value "
+                               f"outside [{low}, {high})")  # fmt: skip
+                return True
+            return not bool(_outside()(index, low, high))  # NOTE: bool() is the one wait
+
+
+def _made_on_device(xp: Any, data: Any, dtype: str | None) -> Array:
+    """A host value as a device array inside a step being recorded as a CUDA graph: a single
+    value by a fill, which the graph keeps; more is refused, since the graph would keep a copy
+    from a host buffer that later replays find reused."""
+    host = numpy.asarray(data, dtype=dtype)
+    if host.ndim != 0:
+        raise RuntimeError(
+            f"host data of shape {host.shape} was uploaded to the GPU inside the recorded step; "
+            "make it once, outside the step (a tensor on the device), and pass it in"
+        )
+    return xp.full((), host.item(), dtype=host.dtype)
+
+
+class CudaGraphs:
+    """Recording a step's GPU work as a CUDA graph, and replaying it (`sd.graphed`).
+
+    Everything of a graphed step runs on one stream of its own, ordered after the caller's
+    stream and before the caller's next work by events; each graph gets its own memory pool,
+    where its eager warm-up calls run too (so recording finds the blocks it needs) and which
+    no other allocation uses: a replay writes to the same addresses every time.
+    """
+
+    def __init__(self, cupy: Any, device: Any) -> None:
+        self.cupy = cupy
+        self.device = device
+        with device:
+            self.stream = cupy.cuda.Stream(non_blocking=False)
+
+    @contextlib.contextmanager
+    def scope(self, entry: Any) -> Iterator[None]:
+        """Run on the graphs' stream, allocating from `entry`'s own memory pool."""
+        cuda = self.cupy.cuda
+        with self.device:
+            if entry.memory is None:
+                entry.memory = cuda.MemoryPool()
+            outer = cuda.get_current_stream()
+            self.stream.wait_event(outer.record())
+            try:
+                with cuda.using_allocator(entry.memory.malloc), self.stream:
+                    yield
+            finally:
+                outer.wait_event(self.stream.record())
+
+    def capture(self, run: Callable[[], Any], recorder: Any) -> tuple[Any, Any, Array | None]:
+        """The graph of `run()`'s GPU work (not run), what `run` returned, and one flag of the
+        `recorder`'s checks (None where it has none)."""
+        stream = self.stream
+        stream.begin_capture()
+        try:
+            result = run()
+            flags = [flag.reshape(1) for flag, _ in recorder.checks]
+            flag = self.cupy.concatenate(flags).any() if flags else None
+        except BaseException:
+            with contextlib.suppress(Exception):  # NOTE: a capture the error invalidated
+                stream.end_capture()
+            raise
+        return stream.end_capture(), result, flag
+
+    def launch(self, graph: Any) -> None:
+        graph.launch(stream=self.stream)
 
 
 def set_tf32(cupy: Any, allow: bool) -> None:

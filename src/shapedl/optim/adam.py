@@ -90,9 +90,15 @@ class Adam(Optimizer):
         """Adam's update; `l2` (Adam's weight decay) is added to the gradient as `l2 * p`,
         and `p` is first multiplied by `decay` (AdamW's `1 - lr * weight_decay`)."""
         beta1, beta2 = self.betas
-        t = state["step"]
+        t, counter = state["step"], state.get("counter")
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        step_size, bc2_sqrt = self.lr / (1 - beta1**t), math.sqrt(1 - beta2**t)
+        step_size: Any
+        bc2_sqrt: Any
+        if counter is None:
+            step_size, bc2_sqrt = self.lr / (1 - beta1**t), math.sqrt(1 - beta2**t)
+        else:  # NOTE: in a step recorded as a CUDA graph (`sd.graphed`) t is on the device
+            step_size = (self.lr / (1 - beta1**counter)).astype(p.dtype)
+            bc2_sqrt = xp.sqrt(1 - beta2**counter).astype(p.dtype)
         if not self.amsgrad:  # NOTE: on CUDA one fused kernel (backend/kernels.py)
             fused = kernels.get(xp, "adam", p, g, m, v)
             args = (g, step_size, 1 - beta1, beta2, 1 - beta2, bc2_sqrt, self.eps, l2, decay)

@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Literal, Protocol
 from shapedl.backend import Array
 from shapedl.checkpoint import CheckpointError, PathLike, load_state, save_state
 from shapedl.device import Device
+from shapedl.graphs import recording
 from shapedl.optim.flat import Group, Work, regroup
 from shapedl.tape import Gradients, parameters_changed
 from shapedl.tensor import Tensor
@@ -140,6 +141,12 @@ class Optimizer:
         """
         named = named_parameters(params)
         self._report_missing([n for n, p in named.items() if grads.array(p) is None], missing)
+        recorder = recording()
+        if recorder is not None:  # NOTE: a step under `sd.graphed` (graphs.py)
+            fresh = [n for n, p in named.items() if grads.array(p) is not None
+                     and (n not in self.state or self.state[n].get("host"))]  # fmt: skip
+            if fresh:
+                recorder.not_ready(f"optimizer state for {fresh[0]}")
         # NOTE: every state is found (and a loaded one checked) before any parameter steps,
         # so an error leaves all of them as they were, never some stepped and some not
         tied: dict[int, list[Tensor[Any, Any, Any]]] = {}
@@ -158,6 +165,15 @@ class Optimizer:
         parameters_changed()  # NOTE: a traced input's deferred gradient would see new weights
         for group, gs in steps:
             group.update(self._step, gs)
+        if recorder is not None:
+            hyper = self._hyper()
+            groups = [group for group, _ in steps]
+            recorder.guard(
+                lambda: self._hyper() == hyper and all(g.current(self.state) for g in groups)
+            )
+
+    def _hyper(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, h) for h in self.hyper)
 
     def _report_missing(self, names: list[str], missing: Missing | None) -> None:
         if not names:

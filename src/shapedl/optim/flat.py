@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from shapedl.backend import Array
+from shapedl.graphs import Recorder, recording
 from shapedl.tensor import Tensor
 
 __all__ = ["Group", "Step", "Work", "regroup"]
@@ -61,7 +62,10 @@ class Group:
         slots: the names of the state arrays.
     """
 
-    __slots__ = ("names", "params", "states", "views", "flat", "slots", "grad", "tmp", "step")
+    __slots__ = (
+        "names", "params", "states", "views", "flat", "slots", "grad", "tmp", "step", "counter",
+        "counted",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -85,6 +89,10 @@ class Group:
             for s, view in zip(states, _views(flat, shapes), strict=True):
                 s[slot] = view
         self.grad, self.tmp = xp.empty_like(self.flat), xp.empty_like(self.flat)
+        # NOTE: the step count on the device, for a step recorded as a CUDA graph (graphs.py),
+        # and the host count it was last set from
+        self.counter: Array | None = None
+        self.counted = -1
 
     def holds(self, params: Sequence[Tied], states: Sequence[dict[str, Any]]) -> bool:
         """Whether these are still the tensors and states it adopted, untouched since."""
@@ -93,15 +101,57 @@ class Group:
             for tied, s, old, view in zip(params, states, self.states, self.views, strict=True)
         )
 
+    def current(self, states: dict[str, dict[str, Any]]) -> bool:
+        """Whether `states` (the optimizer's, by name) and the parameters are still those this
+        group adopted: nothing rebound them (a loaded checkpoint, `load_state_dict`)."""
+        return all(
+            states.get(name) is s and all(p.data is view for p in tied)
+            for name, s, tied, view in zip(
+                self.names, self.states, self.params, self.views, strict=True
+            )
+        )
+
     def update(self, step: Step, grads: Sequence[Array]) -> None:
         """Gather `grads` (one per parameter) into the flat gradient and take one `step`."""
         xp = self.params[0][0].xp
         xp.concatenate([g.reshape(-1) for g in grads], out=self.grad)
         state = {"step": self.step, **self.slots}
+        recorder = recording()
+        if recorder is None:
+            step(xp, state, self.flat, self.grad, self.tmp)
+            self._advance(state["step"])
+            return
+        # NOTE: under `sd.graphed` the step count also lives on the device, one more at each
+        # run of the graph, for what depends on it (Adam's bias correction); the host's count
+        # advances after each run
+        state["counter"] = self._count(xp, recorder)
         step(xp, state, self.flat, self.grad, self.tmp)
-        self.step = state["step"]
+        recorder.after(lambda: self._advance(self.step + 1, counted=True))
+
+    def _count(self, xp: Any, recorder: Recorder) -> Array:
+        """The device's step count, advanced by one: `counter` is set from the host's count
+        before each run where the two differ (an eager step in between, the first run)."""
+        if self.counter is None:
+            recorder.not_ready("the step count's device copy")
+            self.counter = xp.zeros(1, dtype=xp.float64)
+
+        def seed() -> None:
+            if self.counted != self.step and self.counter is not None:
+                self.counter.fill(self.step)
+                self.counted = self.step
+
+        recorder.before(seed)
+        counter = self.counter
+        counter += 1
+        return counter
+
+    def _advance(self, to: int, counted: bool = False) -> None:
+        """The host's step count is now `to` (and so the device's, where `counted`)."""
+        self.step = to
+        if counted:
+            self.counted = to
         for s in self.states:
-            s["step"] = self.step
+            s["step"] = to
 
 
 def regroup(
@@ -113,12 +163,17 @@ def regroup(
     for w in work:
         p = w.tied[0]
         keyed.setdefault((p.device.key, p.data.dtype, w.state["step"]), []).append(w)
-    out = []
+    found = []
     for members in keyed.values():
         names = tuple(w.name for w in members)
         params, states = [w.tied for w in members], [w.state for w in members]
         group = groups.get(names)
-        if group is None or not group.holds(params, states):
-            group = Group(names, params, states, slots)
-        out.append((group, [w.grad for w in members]))
-    return out
+        found.append((group if group is not None and group.holds(params, states) else None,
+                      names, params, states, members))  # fmt: skip
+    recorder = recording()
+    if recorder is not None and any(group is None for group, *_ in found):
+        recorder.not_ready("new flat buffers")  # NOTE: checked before any is made
+    return [
+        (group or Group(names, params, states, slots), [w.grad for w in members])
+        for group, names, params, states, members in found
+    ]

@@ -1,0 +1,286 @@
+"""`sd.graphed(step)`: a training step recorded once as a CUDA graph, then replayed.
+
+On a GPU an eager step is bound by the host: each op is Python, and each CuPy call costs tens
+of microseconds before its kernel starts (issue 13). A CUDA graph holds the kernels of a whole
+step; replaying it is one launch, and the host leaves the loop. PyTorch users get this only
+through `torch.compile` or `torch.cuda.CUDAGraph` by hand; here the step stays plain code::
+
+    @sd.graphed
+    def step(x, y):
+        grads = loss_fn(model(x.traced()), y).backward()
+        opt.update(model, grads)
+        return loss  # the same tensor each call, holding this call's value
+
+    for x, y in batches:
+        loss = step(x, y)
+
+Each call is exactly one step. The first `warmup` calls for a set of input shapes run eagerly
+(CuPy compiles its kernels, cuDNN plans its convolutions, the optimizer makes its state); the
+next one records the step's GPU work into a graph (nothing runs while recording), and that and
+every later call with the same shapes copy the inputs into the graph's own and replay it. A new
+shape (the last, smaller batch) gets its own graph the same way. On a device without graphs
+(the CPU) every call runs the step eagerly, with the same bookkeeping.
+
+What a recorded step may not do, because a replay runs only its GPU work, not its Python:
+- wait for the GPU: `.item()`, `.numpy()`, a Python `if` on a tensor's value (recording one
+  raises `CaptureError`, and nothing has changed);
+- depend on host state that changes between calls, other than what shapedl tracks: the
+  optimizer's step count (kept on the device, so Adam's bias correction advances) and its
+  hyperparameters (a new learning rate, or a model whose parameters were rebound by
+  `load_state_dict`, records the step again).
+Random ops (dropout) draw from the device's generator, whose state lives on the GPU, so each
+replay draws anew. An index out of range, which an eager step reports before it indexes, is
+found on the GPU during the replay and raised (`IndexError`) when the replay ends: that step's
+update has then been applied, so the first (eager) calls are where data errors are reported
+in full.
+
+The returned tensors are the graph's outputs: the next call overwrites them. Copy what you
+keep (`loss.item()`, `loss.clone()`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, ParamSpec, TypeVar, overload
+
+from shapedl.backend import Array
+from shapedl.tensor import Tensor
+
+__all__ = ["CaptureError", "Graphed", "NotReady", "Recorder", "graphed", "recording"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class CaptureError(RuntimeError):
+    """A step could not be recorded as a CUDA graph (it waited for the GPU, say)."""
+
+
+class NotReady(Exception):  # noqa: N818  (a signal to the recorder, not an error for users)
+    """Raised while recording when the step would first make state (an optimizer's moments):
+    the recording is dropped and the call runs eagerly, to record at the next call."""
+
+
+class Recorder:
+    """What a step, while it runs under `graphed`, asks of each of its replays.
+
+    Code that keeps host state across steps registers it here (the optimizer's step count):
+    `before` runs before each replay (and at once when not `capturing`), `after` after each
+    run of the step, `guards` say whether the recorded graph still fits (else it is recorded
+    again), and `checks` are device flags (an index out of range) read after each replay.
+    """
+
+    __slots__ = ("capturing", "befores", "afters", "guards", "checks")
+
+    def __init__(self, capturing: bool) -> None:
+        self.capturing = capturing
+        self.befores: list[Callable[[], None]] = []
+        self.afters: list[Callable[[], None]] = []
+        self.guards: list[Callable[[], bool]] = []
+        self.checks: list[tuple[Array, str]] = []
+
+    def before(self, fn: Callable[[], None]) -> None:
+        self.befores.append(fn)
+        if not self.capturing:
+            fn()
+
+    def after(self, fn: Callable[[], None]) -> None:
+        self.afters.append(fn)
+
+    def guard(self, fn: Callable[[], bool]) -> None:
+        self.guards.append(fn)
+
+    def check(self, flag: Array, message: str) -> None:
+        """A 0-d boolean device array, True when the replay went wrong as `message` says."""
+        self.checks.append((flag, message))
+
+    def not_ready(self, why: str) -> None:
+        """Stop a recording that would make lasting state (see `NotReady`)."""
+        if self.capturing:
+            raise NotReady(why)
+
+
+_recorders: list[Recorder] = []
+
+
+def recording() -> Recorder | None:
+    """The recorder of the step running under `graphed`, or None (an ordinary call)."""
+    return _recorders[-1] if _recorders else None
+
+
+class _Entry:
+    """One graph of a step: for one set of input shapes, dtypes and static arguments."""
+
+    __slots__ = ("calls", "graph", "recorder", "inputs", "result", "flag", "memory")
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.graph: Any = None
+        self.recorder: Recorder | None = None
+        self.inputs: list[Tensor[Any, Any, Any]] = []
+        self.result: Any = None
+        self.flag: Array | None = None
+        self.memory: Any = None  # NOTE: the graph's own memory pool, kept as long as the graph
+
+
+class Graphed(Generic[P, R]):
+    """`step`, recorded as a CUDA graph per input shapes and replayed (see `graphed`)."""
+
+    def __init__(self, step: Callable[P, R], warmup: int = 2) -> None:
+        if warmup < 1:
+            raise ValueError(f"graphed: warmup must be at least 1 (eager calls), got {warmup}")
+        self.step = step
+        self.warmup = warmup
+        self._entries: dict[Hashable, _Entry] = {}
+        self.__doc__ = getattr(step, "__doc__", None)
+        self.__wrapped__ = step
+
+    def reset(self) -> None:
+        """Drop every recorded graph: the next calls warm up and record again."""
+        self._entries.clear()
+
+    @property
+    def graphs(self) -> int:
+        """How many graphs are recorded now (one per set of input shapes)."""
+        return sum(e.graph is not None for e in self._entries.values())
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
+        for t in tensors:
+            if t.tape is not None:
+                raise TypeError(
+                    "graphed: the step's tensor arguments must not be traced (pass the batch "
+                    "as it is and call .traced() inside the step)"
+                )
+        graphs = _graphs(tensors)
+        entry = self._entries.setdefault(_key(args, kwargs), _Entry())
+        if graphs is None:
+            return self._eager(entry, args, kwargs)
+        with graphs.scope(entry):
+            if entry.graph is not None and not all(g() for g in entry.recorder.guards):  # type: ignore[union-attr]
+                entry.graph = None  # NOTE: stale (a new learning rate, rebound parameters)
+            if entry.graph is None and entry.calls >= self.warmup:
+                self._record(graphs, entry, args, kwargs)
+            if entry.graph is None:
+                return self._eager(entry, args, kwargs)
+            return self._replay(graphs, entry, tensors)
+
+    def _eager(self, entry: _Entry, args: Any, kwargs: Any) -> R:
+        recorder = Recorder(capturing=False)
+        _recorders.append(recorder)
+        try:
+            out = self.step(*args, **kwargs)
+        finally:
+            _recorders.pop()
+        for fn in recorder.afters:
+            fn()
+        entry.calls += 1
+        return out
+
+    def _record(self, graphs: Any, entry: _Entry, args: Any, kwargs: Any) -> None:
+        """Record the step on copies of this call's tensors (nothing runs yet)."""
+        given = (*args, *kwargs.values())
+        entry.inputs = [t.clone() if isinstance(t, Tensor) else t for t in given]
+        static_args: Any = entry.inputs[: len(args)]
+        static_kwargs: Any = dict(zip(kwargs, entry.inputs[len(args) :], strict=True))
+        recorder = Recorder(capturing=True)
+        _recorders.append(recorder)
+        try:
+            graph, result, flag = graphs.capture(
+                lambda: self.step(*static_args, **static_kwargs), recorder
+            )
+        except NotReady:
+            return  # NOTE: runs eagerly, and records at the next call
+        except CaptureError:
+            raise
+        except Exception as err:
+            raise CaptureError(
+                f"graphed: the step could not be recorded as a CUDA graph ({type(err).__name__}: "
+                f"{err}). A recorded step must not wait for the GPU: no .item(), .numpy() or "
+                "Python branch on a tensor's value inside it; do those outside the step. "
+                "Nothing was changed."
+            ) from err
+        finally:
+            _recorders.pop()
+        entry.graph, entry.result, entry.flag, entry.recorder = graph, result, flag, recorder
+
+    def _replay(self, graphs: Any, entry: _Entry, tensors: list[Tensor[Any, Any, Any]]) -> R:
+        recorder = entry.recorder
+        assert recorder is not None
+        statics = [t for t in entry.inputs if isinstance(t, Tensor)]
+        for static, t in zip(statics, tensors, strict=True):
+            if static.data is not t.data:
+                static.xp.copyto(static.data, t.data)
+        for fn in recorder.befores:
+            fn()
+        graphs.launch(entry.graph)
+        for fn in recorder.afters:
+            fn()
+        entry.calls += 1
+        if entry.flag is not None and bool(entry.flag):  # NOTE: the one wait, for a bad index
+            bad = next(message for flag, message in recorder.checks if bool(flag))
+            raise IndexError(f"graphed: {bad} (found while replaying the recorded step)")
+        result: R = entry.result
+        return result
+
+
+@overload
+def graphed(step: Callable[P, R], *, warmup: int = 2) -> Graphed[P, R]: ...
+@overload
+def graphed(
+    step: None = None, *, warmup: int = 2
+) -> Callable[[Callable[P, R]], Graphed[P, R]]: ...
+def graphed(step: Callable[P, R] | None = None, *, warmup: int = 2) -> Any:
+    """`step` recorded once per input shapes as a CUDA graph, and replayed at each call.
+
+    Use it as a decorator (`@sd.graphed`, or `@sd.graphed(warmup=3)`) or a call
+    (`sd.graphed(step)`); the result is called as `step` is, with the same types. See the
+    module's documentation for what a recorded step may do.
+
+    Args:
+        step: a function of tensors (and hashable values, fixed per graph) doing one step.
+        warmup: how many calls per input shapes run eagerly before recording (at least 1).
+
+    Raises:
+        CaptureError: (from a call) when the step cannot be recorded: it waits for the GPU.
+        TypeError: (from a call) for a traced tensor argument, or an unhashable other one.
+
+    Example:
+        >>> import shapedl as sd
+        >>> w = sd.tensor([1.0, -1.0])
+        >>> opt = sd.optim.Sgd(lr=0.5)
+        >>> @sd.graphed
+        ... def step(x):
+        ...     loss = (w.traced() * x).sum()
+        ...     opt.update([w], loss.backward())
+        ...     return loss
+        >>> [step(sd.tensor([1.0, 2.0])).item() for _ in range(3)]
+        [-1.0, -3.5, -6.0]
+    """
+    if step is None:
+        return lambda fn: Graphed(fn, warmup)
+    return Graphed(step, warmup)
+
+
+def _key(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Hashable:
+    def one(a: Any) -> Hashable:
+        if isinstance(a, Tensor):
+            return ("tensor", a.shape, str(a.data.dtype), a.device.key)
+        try:
+            hash(a)
+        except TypeError:
+            raise TypeError(
+                f"graphed: a step's arguments are tensors or hashable values (fixed for its "
+                f"graph), not {type(a).__name__}"
+            ) from None
+        return ("value", type(a).__name__, a)
+
+    return (tuple(one(a) for a in args), tuple((k, one(v)) for k, v in sorted(kwargs.items())))
+
+
+def _graphs(tensors: list[Tensor[Any, Any, Any]]) -> Any:
+    """The CUDA graphs of the step's device (its tensors', else the default), or None."""
+    from shapedl.device import default_device
+
+    device = tensors[0].device if tensors else default_device()
+    return device.backend.graphs()
