@@ -123,8 +123,10 @@ def _steps(
     net: torch.nn.Module,
     topt: Any,
     tloss: Callable[[], Any],
+    graphed: bool = False,
 ) -> tuple[Callable[[], Any], Callable[[], Any]]:
-    """One optimizer step of each library, after checking two steps give the same losses."""
+    """One optimizer step of each library, after checking that the first steps give the same
+    losses (four when `graphed`: the eager warm-up, the recording and a replay)."""
 
     def step() -> Any:
         value = loss()
@@ -138,9 +140,10 @@ def _steps(
         topt.step()
         return value
 
-    for _ in range(2):
-        np.testing.assert_allclose(_host(step()), _host(torch_step()), rtol=rtol, atol=rtol)
-    return step, torch_step
+    run = sd.graphed(step) if graphed else step
+    for _ in range(4 if graphed else 2):
+        np.testing.assert_allclose(_host(run()), _host(torch_step()), rtol=rtol, atol=rtol)
+    return run, torch_step
 
 
 class TorchAttention(torch.nn.Module):
@@ -217,7 +220,7 @@ def conv_forward(bench: Bench, target: Target, sizes: Sizes) -> None:
     )
 
 
-def cnn_step(bench: Bench, target: Target, sizes: Sizes) -> None:
+def cnn_step(bench: Bench, target: Target, sizes: Sizes, graphed: bool = False) -> None:
     n, c, side, _ = sizes.cnn
     ch = sizes.channels
     rng = np.random.default_rng(0)
@@ -225,8 +228,11 @@ def cnn_step(bench: Bench, target: Target, sizes: Sizes) -> None:
     y = rng.integers(0, 10, n)
     model = cnn(sd.nn, ch, side, inputs=c)
     net = cnn(torch.nn, ch, side, inputs=c)
-    name = f"CNN {c}->{ch}->{2 * ch} on ({n},{c},{side},{side}) Adam step"
-    _classifier_step(bench, target, name, model, net, x, y)
+    name = f"CNN {c}->{ch}->{2 * ch} on ({n},{c},{side},{side}) Adam step{_GRAPHED[graphed]}"
+    _classifier_step(bench, target, name, model, net, x, y, graphed)
+
+
+_GRAPHED = {False: "", True: ", graphed"}  # NOTE: the row of a step under `sd.graphed`
 
 
 def _classifier_step(
@@ -237,6 +243,7 @@ def _classifier_step(
     net: torch.nn.Module,
     x: np.ndarray,
     y: np.ndarray,
+    graphed: bool,
 ) -> None:
     """An Adam step of cross-entropy on `(x, y)`, shapedl's `model` against `net`, same weights."""
     net = net.to(target.torch_device)
@@ -251,11 +258,12 @@ def _classifier_step(
         net,
         torch.optim.Adam(net.parameters(), lr=1e-3),
         lambda: F.cross_entropy(net(tx), ty),
+        graphed,
     )
     bench.run(name, _synced(step, target.sd_sync), _synced(torch_step, target.torch_sync))
 
 
-def gpt_step(bench: Bench, target: Target, sizes: Sizes) -> None:
+def gpt_step(bench: Bench, target: Target, sizes: Sizes, graphed: bool = False) -> None:
     vocab, heads, head_width, depth, batch, length = sizes.gpt
     dyn = nanogpt.dyn
     model = nanogpt.GPT(dyn(vocab), dyn(length), dyn(heads), dyn(head_width), depth)
@@ -274,16 +282,17 @@ def gpt_step(bench: Bench, target: Target, sizes: Sizes) -> None:
         net,
         torch.optim.AdamW(net.parameters(), lr=3e-4, weight_decay=0.01),
         lambda: F.cross_entropy(net(tidx).reshape(-1, vocab), ttargets.reshape(-1)),
+        graphed,
     )
     width = heads * head_width
     bench.run(
-        f"GPT width {width}, {depth} blocks, {batch}x{length} AdamW step",
+        f"GPT width {width}, {depth} blocks, {batch}x{length} AdamW step{_GRAPHED[graphed]}",
         _synced(step, target.sd_sync),
         _synced(torch_step, target.torch_sync),
     )
 
 
-def mlp_step(bench: Bench, target: Target, sizes: Sizes) -> None:
+def mlp_step(bench: Bench, target: Target, sizes: Sizes, graphed: bool = False) -> None:
     batch, inputs, width = sizes.mlp
     rng = np.random.default_rng(0)
     (x,) = _arrays((batch, inputs))
@@ -293,8 +302,8 @@ def mlp_step(bench: Bench, target: Target, sizes: Sizes) -> None:
         return nn.Sequential(nn.Linear(inputs, width), nn.ReLU(), nn.Linear(width, width),
                              nn.ReLU(), nn.Linear(width, 10))  # fmt: skip
 
-    name = f"MLP {inputs}->{width}->{width}->10, batch {batch}, Adam step"
-    _classifier_step(bench, target, name, layers(sd.nn), layers(torch.nn), x, y)
+    name = f"MLP {inputs}->{width}->{width}->10, batch {batch}, Adam step{_GRAPHED[graphed]}"
+    _classifier_step(bench, target, name, layers(sd.nn), layers(torch.nn), x, y, graphed)
 
 
 def _grads(
@@ -365,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
         sizes = QUICK if args.quick else FULL
         for case in (conv_forward, cnn_step, gpt_step, mlp_step, matmul_grad, chain_grad):
             case(bench, target, sizes)
+        for step in (cnn_step, gpt_step, mlp_step):  # NOTE: the same steps under sd.graphed
+            step(bench, target, sizes, graphed=True)
     finally:
         sd.set_default_device(before)
     return 0

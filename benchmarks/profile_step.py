@@ -7,7 +7,9 @@ the functions that took the most time of their own under cProfile (CuPy's calls 
 each with its count: the kernel launches on CUDA).
 
 `--device cpu` runs it on NumPy (the host's Python is the same code); `--quick` uses tiny sizes
-(the tests run it so that it cannot rot).
+(the tests run it so that it cannot rot); `--graphed` times and profiles the step under
+`sd.graphed`, replayed as a CUDA graph (there the host's time is the launch, and the wait
+for the GPU is the one read of the replay's index checks).
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, two steps")
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--top", type=int, default=40, help="functions listed")
+    parser.add_argument(
+        "--graphed", action="store_true", help="the step under sd.graphed (a CUDA graph)"
+    )
     args = parser.parse_args(argv)
     found = _device(args.device)
     if found is None:
@@ -71,10 +76,11 @@ def main(argv: list[str] | None = None) -> int:
         idx, targets = (sd.from_numpy(a, device=device) for a in (ids[:, :-1], ids[:, 1:]))
         opt = sd.optim.AdamW(lr=3e-4, weight_decay=0.01)
 
-        def step() -> None:
+        def eager() -> None:
             opt.update(model, nanogpt.next_token_loss(model, idx, targets).backward())
 
-        for _ in range(2):  # NOTE: the optimizer's state, and CuPy's compiled kernels
+        step = sd.graphed(eager) if args.graphed else eager
+        for _ in range(3):  # NOTE: the optimizer's state, CuPy's kernels, the graph if any
             step()
         queued = _per_step(step, sync, steps, wait=False)
         waited = _per_step(step, sync, steps, wait=True)
@@ -87,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         sd.set_default_device(before)
     width = heads * head_width
-    print(f"GPT width {width}, {depth} blocks, {batch}x{length} AdamW step on {device}")
+    how = " under sd.graphed" if args.graphed else ""
+    print(f"GPT width {width}, {depth} blocks, {batch}x{length} AdamW step{how} on {device}")
     print(f"{queued:.2f} ms per step queued (no wait), {waited:.2f} ms waiting for the device")
     text = io.StringIO()
     stats = pstats.Stats(profile, stream=text)

@@ -10,13 +10,15 @@
 #                    part's exit status and last line, and the failed tests
 #   sanity.txt       a Cuda device, a product, an index out of range, a convolution through
 #                    cuDNN (seconds; the first signal)
+#   graphed.txt      tests/test_graphed.py on CUDA: steps recorded as CUDA graphs (seconds)
 #   bench-gpu.txt    `make bench-gpu`'s table (python -m benchmarks.gpu)
-#   profile.txt      the GPT step's host time and cProfile (python -m benchmarks.profile_step)
+#   profile.txt      the GPT step's host time and cProfile, under sd.graphed and eager
+#                    (python -m benchmarks.profile_step [--graphed])
 #   pytest-*.txt     the tests with CUDA as every test's default device (pytest --device
 #                    cuda): all of tests/ in pytest-all.txt where pytest-xdist is installed;
 #                    else four parallel groups (with --all, the rest of tests/ in a fifth: a
 #                    ninth file, to bring back in place of another)
-# (eight files: what the device tool brings back at most)
+# (six files with pytest-xdist; the device tool brings back at most eight)
 #
 # Test dependencies the machine lacks (hypothesis, tqdm, safetensors, ml_dtypes) can travel
 # in .device-site/ (git-ignored; `carry` it): for the pure-Python ones,
@@ -101,6 +103,11 @@ print("sanity done")
 EOF
 note sanity $? "$OUT/sanity.txt"
 
+# ---- 2b. sd.graphed: recording and replaying CUDA graphs (seconds) ------------------------
+timeout "$SANITY_LIMIT" "$PY" -m pytest --device cuda -p no:cacheprovider -q -rfE -o addopts="" \
+    tests/test_graphed.py > "$OUT/graphed.txt" 2>&1
+note graphed $? "$OUT/graphed.txt"
+
 # ---- 3. make bench-gpu -----------------------------------------------------------------
 timeout "$BENCH_LIMIT" "$PY" -m benchmarks.gpu > "$OUT/bench-gpu.txt" 2>&1
 note bench-gpu $? "$OUT/bench-gpu.txt"
@@ -151,7 +158,8 @@ tests/test_checkpoint.py tests/test_checkpoint_faults.py tests/test_data.py test
 fi
 failures=$(grep -h "^FAILED\|^ERROR" "$OUT"/pytest-*.txt 2>/dev/null)
 # ---- 5. where a GPT step's host time goes ------------------------------------------------
-timeout "$PROFILE_LIMIT" "$PY" -m benchmarks.profile_step > "$OUT/profile.txt" 2>&1
+{ timeout "$PROFILE_LIMIT" "$PY" -m benchmarks.profile_step --top 25 --graphed \
+    && timeout "$PROFILE_LIMIT" "$PY" -m benchmarks.profile_step; } > "$OUT/profile.txt" 2>&1
 note profile $? "$OUT/profile.txt"
 
 echo "failures: $(printf '%s' "$failures" | grep -c .)" | tee -a "$OUT/summary.txt"

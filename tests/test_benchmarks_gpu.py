@@ -22,8 +22,9 @@ def test_the_gpu_benchmark_runs_on_the_cpu_with_tiny_sizes(capsys):
     assert gpu.main(["--device", "cpu", "--quick"]) == 0
     out = capsys.readouterr().out
     rows = [line for line in out.splitlines() if line.split() and line.split()[-1][0].isdigit()]
-    names = ["conv2d", "CNN", "GPT", "MLP", "matmul", "elementwise"]
+    names = ["conv2d", "CNN", "GPT", "MLP", "matmul", "elementwise", "CNN", "GPT", "MLP"]
     assert [r.split()[0] for r in rows] == names, out
+    assert [r for r in rows if "graphed" in r] == rows[-3:], out
     assert "not a GPU figure" in out
     assert sd.default_device() is before
 
@@ -35,12 +36,14 @@ def test_without_a_gpu_it_says_so_and_succeeds(capsys):
     assert capsys.readouterr().out.startswith("no GPU: skipped")
 
 
-def test_the_step_profile_runs_on_the_cpu_with_tiny_sizes(capsys):
+@pytest.mark.parametrize("graphed", [[], ["--graphed"]])
+def test_the_step_profile_runs_on_the_cpu_with_tiny_sizes(capsys, graphed):
     from benchmarks import profile_step
 
     before = sd.default_device()
-    assert profile_step.main(["--device", "cpu", "--quick", "--top", "5"]) == 0
+    assert profile_step.main(["--device", "cpu", "--quick", "--top", "5", *graphed]) == 0
     out = capsys.readouterr().out
+    assert ("under sd.graphed" in out) == bool(graphed), out
     assert "ms per step queued (no wait)" in out and "ms waiting for the device" in out
     listed = [line for line in out.splitlines() if "src/shapedl/" in line]
     assert 1 <= len(listed) <= 5, out
