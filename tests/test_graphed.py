@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import shapedl as sd
-from shapedl.graphs import NotReady, Recorder, _recorders
+from shapedl.backend.recording import NotReady, Recorder, _recorders
 
 STEPS = 6
 

@@ -44,6 +44,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from shapedl.backend import Array
+from shapedl.backend.recording import NotReady, Recorder, _recorders, recording
 from shapedl.tensor import Tensor
 
 __all__ = ["CaptureError", "Graphed", "NotReady", "Recorder", "graphed", "recording"]
@@ -54,58 +55,6 @@ R = TypeVar("R")
 
 class CaptureError(RuntimeError):
     """A step could not be recorded as a CUDA graph (it waited for the GPU, say)."""
-
-
-class NotReady(Exception):  # noqa: N818  (a signal to the recorder, not an error for users)
-    """Raised while recording when the step would first make state (an optimizer's moments):
-    the recording is dropped and the call runs eagerly, to record at the next call."""
-
-
-class Recorder:
-    """What a step, while it runs under `graphed`, asks of each of its replays.
-
-    Code that keeps host state across steps registers it here (the optimizer's step count):
-    `before` runs before each replay (and at once when not `capturing`), `after` after each
-    run of the step, `guards` say whether the recorded graph still fits (else it is recorded
-    again), and `checks` are device flags (an index out of range) read after each replay.
-    """
-
-    __slots__ = ("capturing", "befores", "afters", "guards", "checks")
-
-    def __init__(self, capturing: bool) -> None:
-        self.capturing = capturing
-        self.befores: list[Callable[[], None]] = []
-        self.afters: list[Callable[[], None]] = []
-        self.guards: list[Callable[[], bool]] = []
-        self.checks: list[tuple[Array, str]] = []
-
-    def before(self, fn: Callable[[], None]) -> None:
-        self.befores.append(fn)
-        if not self.capturing:
-            fn()
-
-    def after(self, fn: Callable[[], None]) -> None:
-        self.afters.append(fn)
-
-    def guard(self, fn: Callable[[], bool]) -> None:
-        self.guards.append(fn)
-
-    def check(self, flag: Array, message: str) -> None:
-        """A 0-d boolean device array, True when the replay went wrong as `message` says."""
-        self.checks.append((flag, message))
-
-    def not_ready(self, why: str) -> None:
-        """Stop a recording that would make lasting state (see `NotReady`)."""
-        if self.capturing:
-            raise NotReady(why)
-
-
-_recorders: list[Recorder] = []
-
-
-def recording() -> Recorder | None:
-    """The recorder of the step running under `graphed`, or None (an ordinary call)."""
-    return _recorders[-1] if _recorders else None
 
 
 class _Entry:

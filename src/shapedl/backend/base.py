@@ -74,6 +74,11 @@ class Backend:
             poly = (poly + c) * t
         return xp.copysign(1 - poly * xp.exp(-s * s), x).astype(a.dtype, copy=False)
 
+    def matmul(self, a: Array, b: Array) -> Array:
+        """`xp.matmul(a, b)`; the ops' matrix products go through here, so that a backend
+        can take another route (cuBLAS while a step is recorded as a CUDA graph)."""
+        return self.xp.matmul(a, b)
+
     def sum_of_products(self, a: Array, b: Array, axis: tuple[int, ...]) -> Array:
         """`(a * b).sum(axis)` of two arrays of one shape.
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy
 
 from shapedl.backend.base import Array, Backend
-from shapedl.graphs import recording
+from shapedl.backend.recording import recording
 
 
 @functools.cache
@@ -67,7 +67,7 @@ class CupyBackend(Backend):
 
     def graphs(self) -> CudaGraphs:
         if self._graphs is None:
-            self._graphs = CudaGraphs(self.xp, self.device)
+            self._graphs = CudaGraphs(self.xp, self.device, self.allow_tf32)
         return self._graphs
 
     def rng(self, seed: int | None) -> Any:
@@ -95,6 +95,14 @@ class CupyBackend(Backend):
                 data = numpy.asarray(data).reshape(1)
                 return self.xp.asarray(data, dtype=dtype).reshape(())
             return self.xp.asarray(data, dtype=dtype)
+
+    def matmul(self, a: Array, b: Array) -> Array:
+        recorder = recording()
+        if recorder is not None and recorder.capturing and self._graphs is not None:
+            out = self._graphs.matmul(a, b)  # NOTE: CuPy refuses cuBLAS while recording
+            if out is not None:
+                return out
+        return self.xp.matmul(a, b)
 
     def erf(self, a: Array) -> Array:
         """CuPy's own `erf` (exact, as PyTorch's on CUDA); float16 through float32."""
@@ -141,9 +149,11 @@ class CudaGraphs:
     no other allocation uses: a replay writes to the same addresses every time.
     """
 
-    def __init__(self, cupy: Any, device: Any) -> None:
+    def __init__(self, cupy: Any, device: Any, allow_tf32: bool) -> None:
         self.cupy = cupy
         self.device = device
+        self.allow_tf32 = allow_tf32
+        self.gemm: Any = None  # NOTE: cuBLAS for the recordings' matrix products (gemm.py)
         with device:
             self.stream = cupy.cuda.Stream(non_blocking=False)
 
@@ -166,6 +176,11 @@ class CudaGraphs:
         """The graph of `run()`'s GPU work (not run), what `run` returned, and one flag of the
         `recorder`'s checks (None where it has none)."""
         stream = self.stream
+        if self.gemm is None:  # NOTE: made before recording: it allocates
+            from shapedl.backend.gemm import Gemm
+
+            self.gemm = Gemm(self.cupy, stream.ptr, self.allow_tf32)
+        recorder.matmul = self.gemm.matmul
         stream.begin_capture()
         try:
             result = run()
@@ -176,6 +191,10 @@ class CudaGraphs:
                 stream.end_capture()
             raise
         return stream.end_capture(), result, flag
+
+    def matmul(self, a: Array, b: Array) -> Array | None:
+        """`a @ b` through cuBLAS on the recording stream, or None (another dtype)."""
+        return self.gemm.matmul(a, b) if self.gemm is not None else None
 
     def launch(self, graph: Any) -> None:
         graph.launch(stream=self.stream)

@@ -12,6 +12,7 @@ from math import prod
 from typing import Any
 
 from shapedl.backend.base import Array
+from shapedl.backend.recording import recording
 
 __all__ = ["sum_leading"]
 
@@ -46,6 +47,13 @@ def sum_leading(xp: Any, a: Array, lead: int) -> Array:
     if xp.__name__ == "numpy" or m <= 1 or not _gemv_ready(a):
         return a.sum(axis=tuple(range(lead)))
     rest = a.shape[lead:]
+    recorder = recording()
+    if recorder is not None and recorder.capturing and recorder.matmul is not None:
+        # NOTE: while a step is recorded as a CUDA graph, CuPy refuses cuBLAS (gemm.py); a
+        # vector first made there is not kept: the graph fills it only when it runs
+        ones = _ONES.get(_key(xp, a, m))
+        ones = xp.ones(m, dtype=a.dtype) if ones is None else ones
+        return recorder.matmul(ones, a.reshape(m, prod(rest))).reshape(rest)
     return xp.matmul(_ones(xp, a, m), a.reshape(m, prod(rest))).reshape(rest)
 
 
@@ -55,10 +63,14 @@ def _gemv_ready(a: Array) -> bool:
     return bool(dtype.kind == "f" and dtype.itemsize in (4, 8) and a.flags.c_contiguous)
 
 
-def _ones(xp: Any, a: Array, m: int) -> Array:
+def _key(xp: Any, a: Array, m: int) -> tuple[int, Any, int, Any]:
     # NOTE: the device is in the key because CuPy allocates on the current GPU and one
     # process may train on two; NumPy arrays have no device id (None)
-    key = (id(xp), getattr(getattr(a, "device", None), "id", None), m, a.dtype)
+    return (id(xp), getattr(getattr(a, "device", None), "id", None), m, a.dtype)
+
+
+def _ones(xp: Any, a: Array, m: int) -> Array:
+    key = _key(xp, a, m)
     ones = _ONES.get(key)
     if ones is None:
         ones = _ONES[key] = xp.ones(m, dtype=a.dtype)

@@ -164,26 +164,26 @@ def scaled_dot_product_attention(
     attention_rule(op, q.shape, k.shape, v.shape, None if mask is None else mask.shape)
     check_devices(op, q, k, v, *([] if mask is None else [mask]))
     same_dtype(op, q, k, v)
-    xp, dtype = q.xp, q.data.dtype
+    xp, dtype, mm = q.xp, q.data.dtype, q.device.backend.matmul
     factor = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
     # NOTE: the scale goes on q (Tq x D), not on the scores (Tq x Tk), and the softmax and its
     # backward work in place: attention's cost is in these (..., Tq, Tk) arrays
-    scores = xp.matmul(q.data * factor, xp.swapaxes(k.data, -1, -2))
+    scores = mm(q.data * factor, xp.swapaxes(k.data, -1, -2))
     if mask is not None and mask.data.dtype.kind != "b":
         scores += mask.data.astype(dtype, copy=False)
     p = _softmax(xp, scores, _keep(q.device, scores.shape, mask, causal))
-    out = xp.matmul(p, v.data)
+    out = mm(p, v.data)
 
     def vjp(g: Array) -> list[Array | None]:
-        dv = xp.matmul(xp.swapaxes(p, -1, -2), g)
-        ds = xp.matmul(g, xp.swapaxes(v.data, -1, -2))
+        dv = mm(xp.swapaxes(p, -1, -2), g)
+        ds = mm(g, xp.swapaxes(v.data, -1, -2))
         # NOTE: softmax's rowsum(dp * p), as PyTorch's CPU kernel, not the equal rowsum(g * out):
         # where p is saturated ([0, 1]) the two terms then cancel exactly, as in PyTorch
         ds -= (ds * p).sum(axis=-1, keepdims=True)
         ds *= p
         grads: list[Array | None] = [
-            xp.matmul(ds, k.data * factor),
-            xp.matmul(xp.swapaxes(ds, -1, -2), q.data * factor),
+            mm(ds, k.data * factor),
+            mm(xp.swapaxes(ds, -1, -2), q.data * factor),
             dv,
         ]
         if mask is not None:

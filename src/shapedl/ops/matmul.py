@@ -93,11 +93,11 @@ def matmul(a: Tensor[Any, DT, Any], b: Tensor[Any, DT, Any]) -> Tensor[Any, DT, 
     if a.data.dtype != b.data.dtype:
         raise dtype_error("matmul", a.data.dtype, b.data.dtype)
     matmul_rule("matmul", a.shape, b.shape)
-    xp = a.xp
+    xp, backend = a.xp, a.device.backend
     x = a.data if a.ndim > 1 else a.data[None, :]
     y = b.data if b.ndim > 1 else b.data[:, None]
     # NOTE: quietly: 0 * inf is nan, as in PyTorch
-    out = a.device.backend.quietly(lambda: xp.matmul(x, y))
+    out = backend.quietly(lambda: backend.matmul(x, y))
     full = out.shape
 
     def vjp(g: Array) -> tuple[Callable[[], Array], Callable[[], Array]]:
@@ -107,7 +107,7 @@ def matmul(a: Tensor[Any, DT, Any], b: Tensor[Any, DT, Any]) -> Tensor[Any, DT, 
         g = g.reshape(full)
 
         def ga() -> Array:
-            out = a.device.backend.quietly(lambda: xp.matmul(g, xp.swapaxes(y, -1, -2)))
+            out = backend.quietly(lambda: backend.matmul(g, xp.swapaxes(y, -1, -2)))
             return out if a.ndim > 1 else out[..., 0, :]
 
         def gb() -> Array:
@@ -117,9 +117,9 @@ def matmul(a: Tensor[Any, DT, Any], b: Tensor[Any, DT, Any]) -> Tensor[Any, DT, 
                 # leaves undetermined)
                 n = math.prod(x.shape[:-1])
                 rows = x.reshape(n, x.shape[-1])
-                out = a.device.backend.quietly(lambda: xp.matmul(rows.T, g.reshape(n, g.shape[-1])))
+                out = backend.quietly(lambda: backend.matmul(rows.T, g.reshape(n, g.shape[-1])))
             else:
-                out = a.device.backend.quietly(lambda: xp.matmul(xp.swapaxes(x, -1, -2), g))
+                out = backend.quietly(lambda: backend.matmul(xp.swapaxes(x, -1, -2), g))
             return out if b.ndim > 1 else out[..., 0]
 
         return ga, gb

@@ -17,9 +17,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal, Protocol
 
 from shapedl.backend import Array
+from shapedl.backend.recording import recording
 from shapedl.checkpoint import CheckpointError, PathLike, load_state, save_state
 from shapedl.device import Device
-from shapedl.graphs import recording
 from shapedl.optim.flat import Group, Work, regroup
 from shapedl.tape import Gradients, parameters_changed
 from shapedl.tensor import Tensor

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from shapedl.backend import Array
-from shapedl.graphs import Recorder, recording
+from shapedl.backend.recording import Recorder, recording
 from shapedl.tensor import Tensor
 
 __all__ = ["Group", "Step", "Work", "regroup"]
