@@ -219,8 +219,9 @@ def test_dropout_draws_anew_at_each_call() -> None:
     assert all(not np.array_equal(masks[i], masks[i + 1]) for i in range(3))
 
 
-@pytest.mark.skipif("not _on_gpu()", reason="recording needs a GPU")
 def test_an_index_out_of_range_in_a_replay_raises() -> None:
+    if not _on_gpu():
+        pytest.skip("recording needs a GPU (pytest --device cuda)")
     table = sd.randn((5, 3))
     opt = sd.optim.Sgd(lr=0.1)
 
@@ -237,8 +238,9 @@ def test_an_index_out_of_range_in_a_replay_raises() -> None:
         step(sd.tensor([1, 5]))
 
 
-@pytest.mark.skipif("not _on_gpu()", reason="recording needs a GPU")
 def test_a_step_that_waits_for_the_gpu_cannot_be_recorded() -> None:
+    if not _on_gpu():
+        pytest.skip("recording needs a GPU (pytest --device cuda)")
     model, opt = _mlp(), sd.optim.Sgd(lr=0.1)
     seen = []
 

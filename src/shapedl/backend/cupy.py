@@ -184,8 +184,9 @@ class CudaGraphs:
         stream.begin_capture()
         try:
             result = run()
-            flags = [flag.reshape(1) for flag, _ in recorder.checks]
-            flag = self.cupy.concatenate(flags).any() if flags else None
+            flag = None  # NOTE: or'ed, not concatenated: that would upload their addresses
+            for each, _ in recorder.checks:
+                flag = each if flag is None else flag | each
         except BaseException:
             with contextlib.suppress(Exception):  # NOTE: a capture the error invalidated
                 stream.end_capture()

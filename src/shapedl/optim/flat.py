@@ -114,9 +114,15 @@ class Group:
     def update(self, step: Step, grads: Sequence[Array]) -> None:
         """Gather `grads` (one per parameter) into the flat gradient and take one `step`."""
         xp = self.params[0][0].xp
-        xp.concatenate([g.reshape(-1) for g in grads], out=self.grad)
-        state = {"step": self.step, **self.slots}
         recorder = recording()
+        if recorder is not None and recorder.capturing:
+            # NOTE: CuPy's concatenate of many arrays uploads their addresses from the host,
+            # which a recording refuses; a copy per parameter is one kernel each in the graph
+            for view, g in zip(_views(self.grad, [v.shape for v in self.views]), grads, strict=True):
+                xp.copyto(view, g.reshape(view.shape))
+        else:
+            xp.concatenate([g.reshape(-1) for g in grads], out=self.grad)
+        state = {"step": self.step, **self.slots}
         if recorder is None:
             step(xp, state, self.flat, self.grad, self.tmp)
             self._advance(state["step"])
