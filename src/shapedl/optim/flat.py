@@ -118,7 +118,8 @@ class Group:
         if recorder is not None and recorder.capturing:
             # NOTE: CuPy's concatenate of many arrays uploads their addresses from the host,
             # which a recording refuses; a copy per parameter is one kernel each in the graph
-            for view, g in zip(_views(self.grad, [v.shape for v in self.views]), grads, strict=True):
+            views = _views(self.grad, [v.shape for v in self.views])
+            for view, g in zip(views, grads, strict=True):
                 xp.copyto(view, g.reshape(view.shape))
         else:
             xp.concatenate([g.reshape(-1) for g in grads], out=self.grad)
