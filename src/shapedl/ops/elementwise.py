@@ -408,6 +408,7 @@ def div(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
 def pow(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """`a ** b` with NumPy broadcasting (either side may be a Python scalar)."""
     xp = _xp(a, b)
+    backend = (a if isinstance(a, Tensor) else b).device.backend  # type: ignore[union-attr]
 
     def da(g: Array, x: Any, y: Any, o: Array) -> Array:
         # NOTE: 0 where the exponent is 0, as PyTorch (not 0 * x ** -1, nan at x = 0)
@@ -419,7 +420,7 @@ def pow(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         # NOTE: PyTorch's rule: 0 where the base is 0 and the exponent >= 0, else
         # `x ** y * log(x)` (nan for a negative base). An array even for `2 ** t`, where x is
         # a Python scalar: CuPy's `where` and `log` take arrays only
-        base = xp.asarray(x, dtype=o.dtype)
+        base = backend.asarray(x, dtype=str(o.dtype))  # NOTE: made on a recorded GPU too
         return g * xp.where((base == 0) & (y >= 0), 0, o * xp.log(base))
 
     return _binary("pow", a, b, lambda x, y: x**y, da, db)
@@ -464,7 +465,8 @@ def xlogy(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         [0.0, 0.0]
     """
     xp = _xp(a, b)
-    quiet = (a if isinstance(a, Tensor) else b).device.backend.quiet  # type: ignore[union-attr]
+    backend = (a if isinstance(a, Tensor) else b).device.backend  # type: ignore[union-attr]
+    quiet = backend.quiet
 
     # NOTE: quiet: log(0) is the common case here (a zero probability), not an accident
     def fn(x: Any, y: Any) -> Array:
@@ -477,7 +479,7 @@ def xlogy(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
 
     def db(g: Array, x: Any, y: Any, o: Array) -> Array:
         with quiet():
-            return g * (x / xp.asarray(y, dtype=o.dtype))
+            return g * (x / backend.asarray(y, dtype=str(o.dtype)))
 
     return _binary("xlogy", a, b, fn, da, db)
 

@@ -87,5 +87,6 @@ def masked_fill(
     if mask.data.dtype.kind != "b":
         raise TypeError(f"masked_fill: the mask must be boolean, not {mask.data.dtype}")
     xp, keep = x.xp, mask.data
-    out = xp.where(keep, xp.asarray(value, dtype=x.data.dtype), x.data)
+    fill = x.device.backend.asarray(value, dtype=str(x.data.dtype))  # NOTE: no upload when recorded
+    out = xp.where(keep, fill, x.data)
     return record(out, (x, mask), lambda g: (xp.where(keep, 0, g), None))
