@@ -364,3 +364,21 @@ def test_a_recording_that_would_make_state_runs_eagerly_instead() -> None:
     assert step.graphs == 0 and opts[-1].state["0"]["step"] == 1
     step(x)
     assert step.graphs == 1 and graphs.captures == 2
+
+
+@pytest.mark.cpu_only("a stand-in backend on NumPy")
+def test_keyword_tensors_reach_their_own_inputs_in_any_order() -> None:
+    device, graphs = _stand_in()
+
+    @sd.graphed(warmup=1)
+    def step(x: Any, y: Any) -> Any:
+        return x - y
+
+    one, two = (sd.tensor([v], device=device) for v in (1.0, 2.0))
+    step(x=one, y=two)
+    step(y=two, x=one)  # NOTE: recorded: the copies are x's, then y's
+    step(x=two, y=one)
+    assert [[a.tolist() for a in call] for call in graphs.launched] == [
+        [[1.0], [2.0]],
+        [[2.0], [1.0]],
+    ]

@@ -7,8 +7,8 @@ through `torch.compile` or `torch.cuda.CUDAGraph` by hand; here the step stays p
 
     @sd.graphed
     def step(x, y):
-        grads = loss_fn(model(x.traced()), y).backward()
-        opt.update(model, grads)
+        loss = loss_fn(model(x.traced()), y)
+        opt.update(model, loss.backward())
         return loss  # the same tensor each call, holding this call's value
 
     for x, y in batches:
@@ -66,7 +66,7 @@ class _Entry:
         self.calls = 0
         self.graph: Any = None
         self.recorder: Recorder | None = None
-        self.inputs: list[Tensor[Any, Any, Any]] = []
+        self.inputs: list[Any] = []  # NOTE: copies of the recorded call's tensors, and its values
         self.result: Any = None
         self.flag: Array | None = None
         self.memory: Any = None  # NOTE: the graph's own memory pool, kept as long as the graph
@@ -94,7 +94,9 @@ class Graphed(Generic[P, R]):
         return sum(e.graph is not None for e in self._entries.values())
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
+        names = sorted(kwargs)  # NOTE: one order for the key, the recording and each replay
+        given = [*args, *(kwargs[k] for k in names)]
+        tensors = [a for a in given if isinstance(a, Tensor)]
         for t in tensors:
             if t.tape is not None:
                 raise TypeError(
@@ -106,10 +108,11 @@ class Graphed(Generic[P, R]):
         if graphs is None:
             return self._eager(entry, args, kwargs)
         with graphs.scope(entry):
-            if entry.graph is not None and not all(g() for g in entry.recorder.guards):  # type: ignore[union-attr]
+            recorder = entry.recorder
+            if entry.graph is not None and recorder and not all(g() for g in recorder.guards):
                 entry.graph = None  # NOTE: stale (a new learning rate, rebound parameters)
             if entry.graph is None and entry.calls >= self.warmup:
-                self._record(graphs, entry, args, kwargs)
+                self._record(graphs, entry, given, len(args), names)
             if entry.graph is None:
                 return self._eager(entry, args, kwargs)
             return self._replay(graphs, entry, tensors)
@@ -126,12 +129,14 @@ class Graphed(Generic[P, R]):
         entry.calls += 1
         return out
 
-    def _record(self, graphs: Any, entry: _Entry, args: Any, kwargs: Any) -> None:
-        """Record the step on copies of this call's tensors (nothing runs yet)."""
-        given = (*args, *kwargs.values())
+    def _record(
+        self, graphs: Any, entry: _Entry, given: list[Any], positional: int, names: list[str]
+    ) -> None:
+        """Record the step on copies of this call's tensors (nothing runs yet); `given` are
+        the positional arguments, then the keyword ones in the order of `names`."""
         entry.inputs = [t.clone() if isinstance(t, Tensor) else t for t in given]
-        static_args: Any = entry.inputs[: len(args)]
-        static_kwargs: Any = dict(zip(kwargs, entry.inputs[len(args) :], strict=True))
+        static_args: Any = entry.inputs[:positional]
+        static_kwargs: Any = dict(zip(names, entry.inputs[positional:], strict=True))
         recorder = Recorder(capturing=True)
         _recorders.append(recorder)
         try:
@@ -145,9 +150,9 @@ class Graphed(Generic[P, R]):
         except Exception as err:
             raise CaptureError(
                 f"graphed: the step could not be recorded as a CUDA graph ({type(err).__name__}: "
-                f"{err}). A recorded step must not wait for the GPU: no .item(), .numpy() or "
-                "Python branch on a tensor's value inside it; do those outside the step. "
-                "Nothing was changed."
+                f"{err}). A recorded step must not wait for the GPU (no .item(), .numpy() or "
+                "Python branch on a tensor's value) nor upload host data inside it; do those "
+                "outside the step. Nothing was changed."
             ) from err
         finally:
             _recorders.pop()
