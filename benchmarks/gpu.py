@@ -8,7 +8,9 @@ step (`examples/nanogpt.py`'s model: width 512 in 8 heads, 4 blocks, a character
 on a batch of 1024), a 4096 x 4096 matmul forward and backward, and an elementwise chain
 (`relu(x * y + x).exp()` summed, forward and backward) on 16M elements. PyTorch runs the
 same architecture, with the same weights, written with the same ops (attention as matmul,
-mask and softmax), and with TF32 off, as shapedl's `Cuda` has it by default. Before timing,
+mask and softmax), and with TF32 off, as shapedl's `Cuda` has it by default. The three
+training steps then run again under `sd.graphed` (recorded once as a CUDA graph, replayed),
+against the same eager PyTorch steps: issue 13's way past the host's cost. Before timing,
 each case checks that both give the same values. Every timed call ends with a synchronisation
 of its library's GPU work, so the medians are the time the work takes, not the time to queue
 it.

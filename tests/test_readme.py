@@ -91,7 +91,8 @@ def test_the_gpu_table_is_what_make_bench_gpu_prints() -> None:
     assert re.fullmatch(r"NVIDIA \S.*, torch \S+, TF32 off in both", card), card
     assert header == HEADER
     names = ["conv2d", "CNN", "GPT", "MLP", "matmul", "elementwise"]  # benchmarks/gpu.py's cases
-    assert [r.split()[0] for r in rows] == names
+    assert [r.split()[0] for r in rows] == names + ["CNN", "GPT", "MLP"]  # then sd.graphed's
+    assert all(r.split(",")[-1].split()[0] == "graphed" for r in rows[-3:]), rows
     for row in rows:
         m = re.fullmatch(r"(\S.*?)\s+(\d+\.\d\d)\s+(\d+\.\d\d)\s+(\d+\.\d\d)", row)
         assert m and _ratio_fits(m[4], m[2], m[3]), row
