@@ -121,18 +121,21 @@ def test_eager_updates_between_graphed_calls_keep_one_step_count() -> None:
     assert opt.state["0.weight"]["step"] == 8
 
 
-def test_a_new_learning_rate_is_used_by_the_next_call() -> None:
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_a_rate_scheduled_at_every_step_is_used_by_each_call(name: str) -> None:
+    """The rate lives on the device too: a schedule needs no new graph, and each replay
+    takes its call's rate."""
     batches = _batches(8)
     eager, graphed = _mlp(), _mlp()
-    opts = [sd.optim.Adam(lr=0.05), sd.optim.Adam(lr=0.05)]
+    opts = [OPTIMIZERS[name](), OPTIMIZERS[name]()]
     steps = [_step(eager, opts[0]), sd.graphed(_step(graphed, opts[1]))]
     got: list[list[float]] = [[], []]
     for i, (x, y) in enumerate(batches):
         for opt, step, out in zip(opts, steps, got, strict=True):
-            if i == 5:
-                opt.set_lr(0.01)
+            opt.set_lr(0.05 / (1 + i))
             out.append(step(sd.from_numpy(x), sd.from_numpy(y)).item())
     np.testing.assert_allclose(got[1], got[0], rtol=1e-5, atol=1e-6)
+    assert steps[1].graphs == (1 if _on_gpu() else 0)
 
 
 def test_rebound_parameters_are_the_ones_stepped() -> None:
@@ -320,7 +323,10 @@ def test_warmup_then_one_recording_then_replays() -> None:
     assert opt.state["0"]["step"] == 6  # NOTE: the host's count advances at each replay
     opt.set_lr(0.01)
     step(xs[0])
-    assert (len(runs), graphs.captures) == (4, 2)  # NOTE: a new rate: recorded again
+    assert (len(runs), graphs.captures) == (3, 1)  # NOTE: a new rate: the device's, no new graph
+    opt.betas = (0.8, 0.999)
+    step(xs[0])
+    assert (len(runs), graphs.captures) == (4, 2)  # NOTE: another hyperparameter: recorded again
 
 
 @pytest.mark.cpu_only("a stand-in backend on NumPy")

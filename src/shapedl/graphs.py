@@ -25,9 +25,10 @@ What a recorded step may not do, because a replay runs only its GPU work, not it
 - wait for the GPU: `.item()`, `.numpy()`, a Python `if` on a tensor's value (recording one
   raises `CaptureError`, and nothing has changed);
 - depend on host state that changes between calls, other than what shapedl tracks: the
-  optimizer's step count (kept on the device, so Adam's bias correction advances) and its
-  hyperparameters (a new learning rate, or a model whose parameters were rebound by
-  `load_state_dict`, records the step again).
+  optimizer's step count and learning rate (kept on the device, so Adam's bias correction
+  advances and a schedule's rate applies at each replay), its other hyperparameters and the
+  parameters' arrays (a new `betas`, or parameters rebound by `load_state_dict`, record the
+  step again).
 Random ops (dropout) draw from the device's generator, whose state lives on the GPU, so each
 replay draws anew. An index out of range, which an eager step reports before it indexes, is
 found on the GPU during the replay and raised (`IndexError`) when the replay ends: that step's

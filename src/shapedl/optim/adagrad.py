@@ -75,10 +75,11 @@ class Adagrad(Optimizer):
         if state["step"] == 0:
             s += self.initial_accumulator_value  # NOTE: the base makes every slot zeros
         state["step"] += 1
-        lr: Any = self.lr / (1 + (state["step"] - 1) * self.lr_decay)
-        counter = state.get("counter")
-        if counter is not None and self.lr_decay != 0:  # NOTE: t on the device (`sd.graphed`)
-            lr = (self.lr / (1 + (counter - 1) * self.lr_decay)).astype(p.dtype)
+        lr, counter = state["lr"], state.get("counter")
+        if counter is None:
+            lr = lr / (1 + (state["step"] - 1) * self.lr_decay)
+        else:  # NOTE: t and the rate on the device (`sd.graphed`)
+            lr = (lr / (1 + (counter - 1) * self.lr_decay)).astype(p.dtype)
         if self.weight_decay != 0:
             g += xp.multiply(p, self.weight_decay, out=tmp)
         s += xp.multiply(g, g, out=tmp)

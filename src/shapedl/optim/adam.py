@@ -6,7 +6,14 @@ import math
 from typing import Any
 
 from shapedl.backend import Array, kernels
-from shapedl.optim.base import Missing, Optimizer, check, check_beta, check_nonnegative
+from shapedl.optim.base import (
+    Missing,
+    Optimizer,
+    check,
+    check_beta,
+    check_nonnegative,
+    per_step,
+)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -85,20 +92,21 @@ class Adam(Optimizer):
         g: Array,
         tmp: Array,
         l2: float = 0.0,
-        decay: float = 1.0,
+        decay: Any = 1.0,
     ) -> None:
         """Adam's update; `l2` (Adam's weight decay) is added to the gradient as `l2 * p`,
         and `p` is first multiplied by `decay` (AdamW's `1 - lr * weight_decay`)."""
         beta1, beta2 = self.betas
-        t, counter = state["step"], state.get("counter")
+        t, lr, counter = state["step"], state["lr"], state.get("counter")
         m, v = state["exp_avg"], state["exp_avg_sq"]
         step_size: Any
         bc2_sqrt: Any
         if counter is None:
-            step_size, bc2_sqrt = self.lr / (1 - beta1**t), math.sqrt(1 - beta2**t)
-        else:  # NOTE: in a step recorded as a CUDA graph (`sd.graphed`) t is on the device
-            step_size = (self.lr / (1 - beta1**counter)).astype(p.dtype)
+            step_size, bc2_sqrt = lr / (1 - beta1**t), math.sqrt(1 - beta2**t)
+        else:  # NOTE: in a step recorded as a CUDA graph (`sd.graphed`) t and lr are on the device
+            step_size = (lr / (1 - beta1**counter)).astype(p.dtype)
             bc2_sqrt = xp.sqrt(1 - beta2**counter).astype(p.dtype)
+            decay = per_step(decay, p)
         if not self.amsgrad:  # NOTE: on CUDA one fused kernel (backend/kernels.py)
             fused = kernels.get(xp, "adam", p, g, m, v)
             args = (g, step_size, 1 - beta1, beta2, 1 - beta2, bc2_sqrt, self.eps, l2, decay)
@@ -107,7 +115,7 @@ class Adam(Optimizer):
         # NOTE: the arithmetic of torch.optim.Adam, in place: `tmp`, then `g` once it is used
         if l2 != 0:
             g += xp.multiply(p, l2, out=tmp)
-        if decay != 1:
+        if not isinstance(decay, float) or decay != 1:
             p *= decay
         m += xp.multiply(xp.subtract(g, m, out=tmp), 1 - beta1, out=tmp)
         v *= beta2
@@ -162,4 +170,4 @@ class AdamW(Adam):
 
     def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array, tmp: Array) -> None:
         state["step"] += 1
-        self._adam(xp, state, p, g, tmp, decay=1 - self.lr * self.weight_decay)
+        self._adam(xp, state, p, g, tmp, decay=1 - state["lr"] * self.weight_decay)

@@ -31,6 +31,7 @@ __all__ = [
     "Optimizer",
     "Params",
     "named_parameters",
+    "per_step",
 ]
 
 Missing = Literal["error", "warn"]
@@ -69,6 +70,13 @@ def named_parameters(params: Params) -> dict[str, Tensor[Any, Any, Any]]:
         if not isinstance(p, Tensor):
             raise TypeError(f"parameter {name!r} is a {type(p).__name__}, not a Tensor")
     return named
+
+
+def per_step(value: Any, p: Array) -> Any:
+    """A value of this step (the rate `state["lr"]`) as an update formula takes it: a Python
+    number as it is; a device array of one value (a step recorded by `sd.graphed`, where the
+    host's number would be fixed in the graph) in `p`'s dtype, as NumPy takes the number."""
+    return value if isinstance(value, int | float) else value.astype(p.dtype)
 
 
 def check(ok: bool, what: str, value: object) -> None:
@@ -124,7 +132,8 @@ class Optimizer:
 
     def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array, tmp: Array) -> None:
         """One step of the flat parameters `p` (in place) with the flat gradients `g` (a copy
-        it may overwrite) and a scratch array `tmp`; `state` has `"step"` and the flat slots."""
+        it may overwrite) and a scratch array `tmp`; `state` has `"step"`, `"lr"` (the rate
+        to use, not `self.lr`: see `per_step`) and the flat slots."""
         raise NotImplementedError
 
     # ---- the update -------------------------------------------------------------------
@@ -164,8 +173,8 @@ class Optimizer:
         self._groups = {group.names: group for group, _ in steps}
         parameters_changed()  # NOTE: a traced input's deferred gradient would see new weights
         for group, gs in steps:
-            group.update(self._step, gs)
-        if recorder is not None:
+            group.update(self._step, gs, lambda: self.lr)
+        if recorder is not None:  # NOTE: the rate is the device's (flat.py), read at each run
             hyper = self._hyper()
             groups = [group for group, _ in steps]
             recorder.guard(
@@ -173,7 +182,7 @@ class Optimizer:
             )
 
     def _hyper(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, h) for h in self.hyper)
+        return tuple(getattr(self, h) for h in self.hyper if h != "lr")
 
     def _report_missing(self, names: list[str], missing: Missing | None) -> None:
         if not names:

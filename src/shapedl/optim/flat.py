@@ -21,8 +21,9 @@ from shapedl.tensor import Tensor
 
 __all__ = ["Group", "Step", "Work", "regroup"]
 
-# NOTE: (xp, state with "step" and the flat slots, flat parameters, flat gradients to overwrite
-# freely, a flat scratch array)
+# NOTE: (xp, state with "step", "lr" and the flat slots, flat parameters, flat gradients to
+# overwrite freely, a flat scratch array); under `sd.graphed` the state also has "counter", and
+# "lr" is a device array (see `Group.update`)
 Step = Callable[[Any, dict[str, Any], Array, Array, Array], None]
 Tied = Sequence[Tensor[Any, Any, Any]]  # NOTE: the tensors sharing one array; the first steps
 
@@ -64,7 +65,7 @@ class Group:
 
     __slots__ = (
         "names", "params", "states", "views", "flat", "slots", "grad", "tmp", "step", "counter",
-        "counted",
+        "counted", "rate", "rated",
     )  # fmt: skip
 
     def __init__(
@@ -89,10 +90,12 @@ class Group:
             for s, view in zip(states, _views(flat, shapes), strict=True):
                 s[slot] = view
         self.grad, self.tmp = xp.empty_like(self.flat), xp.empty_like(self.flat)
-        # NOTE: the step count on the device, for a step recorded as a CUDA graph (graphs.py),
-        # and the host count it was last set from
+        # NOTE: the step count and the learning rate on the device, for a step recorded as a
+        # CUDA graph (graphs.py), and the host values they were last set from
         self.counter: Array | None = None
         self.counted = -1
+        self.rate: Array | None = None
+        self.rated = -1.0
 
     def holds(self, params: Sequence[Tied], states: Sequence[dict[str, Any]]) -> bool:
         """Whether these are still the tensors and states it adopted, untouched since."""
@@ -111,8 +114,9 @@ class Group:
             )
         )
 
-    def update(self, step: Step, grads: Sequence[Array]) -> None:
-        """Gather `grads` (one per parameter) into the flat gradient and take one `step`."""
+    def update(self, step: Step, grads: Sequence[Array], lr: Callable[[], float]) -> None:
+        """Gather `grads` (one per parameter) into the flat gradient and take one `step` at
+        the learning rate `lr()`."""
         xp = self.params[0][0].xp
         recorder = recording()
         if recorder is not None and recorder.capturing:
@@ -123,34 +127,41 @@ class Group:
                 xp.copyto(view, g.reshape(view.shape))
         else:
             xp.concatenate([g.reshape(-1) for g in grads], out=self.grad)
-        state = {"step": self.step, **self.slots}
+        state: dict[str, Any] = {"step": self.step, **self.slots}
         if recorder is None:
+            state["lr"] = lr()
             step(xp, state, self.flat, self.grad, self.tmp)
             self._advance(state["step"])
             return
-        # NOTE: under `sd.graphed` the step count also lives on the device, one more at each
-        # run of the graph, for what depends on it (Adam's bias correction); the host's count
-        # advances after each run
-        state["counter"] = self._count(xp, recorder)
+        # NOTE: under `sd.graphed` the step count and the learning rate also live on the
+        # device, so that each run of the graph takes the step with this call's values (Adam's
+        # bias correction, a scheduled rate); the host's count advances after each run
+        state["counter"], state["lr"] = self._on_device(xp, recorder, lr)
         step(xp, state, self.flat, self.grad, self.tmp)
         recorder.after(lambda: self._advance(self.step + 1, counted=True))
 
-    def _count(self, xp: Any, recorder: Recorder) -> Array:
-        """The device's step count, advanced by one: `counter` is set from the host's count
-        before each run where the two differ (an eager step in between, the first run)."""
-        if self.counter is None:
-            recorder.not_ready("the step count's device copy")
-            self.counter = xp.zeros(1, dtype=xp.float64)
+    def _on_device(
+        self, xp: Any, recorder: Recorder, lr: Callable[[], float]
+    ) -> tuple[Array, Array]:
+        """The device's step count, advanced by one, and learning rate (float64 arrays of one
+        value): set from the host's before each run where they differ (an eager step in
+        between, a new rate, the first run)."""
+        if self.counter is None or self.rate is None:
+            recorder.not_ready("the step count's and rate's device copies")
+            self.counter, self.rate = xp.zeros(1, dtype=xp.float64), xp.zeros(1, dtype=xp.float64)
+        counter, rate = self.counter, self.rate
 
         def seed() -> None:
-            if self.counted != self.step and self.counter is not None:
-                self.counter.fill(self.step)
+            if self.counted != self.step:
+                counter.fill(self.step)
                 self.counted = self.step
+            if self.rated != lr():
+                rate.fill(lr())
+                self.rated = lr()
 
         recorder.before(seed)
-        counter = self.counter
         counter += 1
-        return counter
+        return counter, rate
 
     def _advance(self, to: int, counted: bool = False) -> None:
         """The host's step count is now `to` (and so the device's, where `counted`)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shapedl.backend import Array
-from shapedl.optim.base import Missing, Optimizer, check, check_nonnegative
+from shapedl.optim.base import Missing, Optimizer, check, check_nonnegative, per_step
 
 __all__ = ["RMSprop"]
 
@@ -100,4 +100,4 @@ class RMSprop(Optimizer):
             b *= self.momentum
             b += g
             g = b
-        p -= xp.multiply(g, self.lr, out=tmp)
+        p -= xp.multiply(g, per_step(state["lr"], p), out=tmp)

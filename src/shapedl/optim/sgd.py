@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shapedl.backend import Array
-from shapedl.optim.base import Missing, Optimizer, check, check_nonnegative
+from shapedl.optim.base import Missing, Optimizer, check, check_nonnegative, per_step
 
 __all__ = ["Sgd"]
 
@@ -91,4 +91,4 @@ class Sgd(Optimizer):
                 g += xp.multiply(buf, self.momentum, out=tmp)
             else:
                 g = buf
-        p -= xp.multiply(g, self.lr, out=tmp)
+        p -= xp.multiply(g, per_step(state["lr"], p), out=tmp)
