@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import shapedl as sd
-from shapedl.backend.recording import NotReady, Recorder, _recorders
+from shapedl.backend.recording import NotReady, Recorder, recorded
 
 STEPS = 6
 
@@ -197,12 +197,8 @@ def test_recording_stops_before_the_optimizer_makes_state() -> None:
     before = _params(model)
     x, y = (sd.from_numpy(a) for a in _batches(1)[0])
     grads = sd.losses.cross_entropy_with_logits_loss(model(x.traced()), y).backward()
-    _recorders.append(Recorder(capturing=True))
-    try:
-        with pytest.raises(NotReady):
-            opt.update(model, grads)
-    finally:
-        _recorders.pop()
+    with recorded(Recorder(capturing=True)), pytest.raises(NotReady):
+        opt.update(model, grads)
     assert opt.state == {}
     for key, value in _params(model).items():
         np.testing.assert_array_equal(value, before[key])
@@ -388,3 +384,16 @@ def test_keyword_tensors_reach_their_own_inputs_in_any_order() -> None:
         [[1.0], [2.0]],
         [[2.0], [1.0]],
     ]
+
+
+def test_a_recording_belongs_to_its_thread() -> None:
+    """Another thread's steps (its own CuPy stream and allocator) are not recorded."""
+    import threading
+
+    seen: list[Any] = []
+    with recorded(Recorder(capturing=True)) as mine:
+        worker = threading.Thread(target=lambda: seen.append(sd.backend.recording.recording()))
+        worker.start()
+        worker.join()
+        assert sd.backend.recording.recording() is mine
+    assert seen == [None]

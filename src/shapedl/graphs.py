@@ -45,7 +45,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from shapedl.backend import Array
-from shapedl.backend.recording import NotReady, Recorder, _recorders, recording
+from shapedl.backend.recording import NotReady, Recorder, recorded, recording
 from shapedl.tensor import Tensor
 
 __all__ = ["CaptureError", "Graphed", "NotReady", "Recorder", "graphed", "recording"]
@@ -119,12 +119,8 @@ class Graphed(Generic[P, R]):
             return self._replay(graphs, entry, tensors)
 
     def _eager(self, entry: _Entry, args: Any, kwargs: Any) -> R:
-        recorder = Recorder(capturing=False)
-        _recorders.append(recorder)
-        try:
+        with recorded(Recorder(capturing=False)) as recorder:
             out = self.step(*args, **kwargs)
-        finally:
-            _recorders.pop()
         for fn in recorder.afters:
             fn()
         entry.calls += 1
@@ -139,11 +135,11 @@ class Graphed(Generic[P, R]):
         static_args: Any = entry.inputs[:positional]
         static_kwargs: Any = dict(zip(names, entry.inputs[positional:], strict=True))
         recorder = Recorder(capturing=True)
-        _recorders.append(recorder)
         try:
-            graph, result, flag = graphs.capture(
-                lambda: self.step(*static_args, **static_kwargs), recorder
-            )
+            with recorded(recorder):
+                graph, result, flag = graphs.capture(
+                    lambda: self.step(*static_args, **static_kwargs), recorder
+                )
         except NotReady:
             return  # NOTE: runs eagerly, and records at the next call
         except CaptureError:
@@ -155,8 +151,6 @@ class Graphed(Generic[P, R]):
                 "Python branch on a tensor's value) nor upload host data inside it; do those "
                 "outside the step. Nothing was changed."
             ) from err
-        finally:
-            _recorders.pop()
         entry.graph, entry.result, entry.flag, entry.recorder = graph, result, flag, recorder
 
     def _replay(self, graphs: Any, entry: _Entry, tensors: list[Tensor[Any, Any, Any]]) -> R:

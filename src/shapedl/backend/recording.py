@@ -4,10 +4,12 @@ with it. Here, below the tensors, so that the backend can import it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["NotReady", "Recorder", "recording"]
+__all__ = ["NotReady", "Recorder", "recorded", "recording"]
 
 Array = Any  # NOTE: backend/base.py's, without importing NumPy here
 
@@ -58,9 +60,28 @@ class Recorder:
             raise NotReady(why)
 
 
-_recorders: list[Recorder] = []
+class _Stack(threading.local):
+    """The recorders of this thread (each thread runs its own steps, as CuPy's allocator and
+    current stream are the thread's)."""
+
+    def __init__(self) -> None:
+        self.recorders: list[Recorder] = []
+
+
+_STACK = _Stack()
 
 
 def recording() -> Recorder | None:
-    """The recorder of the step running under `graphed`, or None (an ordinary call)."""
-    return _recorders[-1] if _recorders else None
+    """The recorder of the step running under `graphed` in this thread, or None."""
+    recorders = _STACK.recorders
+    return recorders[-1] if recorders else None
+
+
+@contextlib.contextmanager
+def recorded(recorder: Recorder) -> Iterator[Recorder]:
+    """Run the step under `recorder` while the context is open."""
+    _STACK.recorders.append(recorder)
+    try:
+        yield recorder
+    finally:
+        _STACK.recorders.pop()
