@@ -7,7 +7,10 @@ below has the shape its `assert_type` names, and a slip such as `transpose(1, 3)
 `transpose(1, 2)`, `3 * d` for `4 * d` or `(t, b)` for `(t, t)` is a `[shape]` error.
 
 Run it: `python examples/nanogpt.py --quick` trains a few steps on a tiny text and prints
-the loss; without `--quick` it trains longer and writes a sample.
+the loss; without `--quick` it trains longer and writes a sample. `--device cuda` trains on
+the GPU, where the training step, under `sd.graphed`, is recorded once as a CUDA graph and
+replayed (on the CPU it runs eagerly at each call, with the same results; `--eager` runs it
+without `sd.graphed`).
 """
 
 from __future__ import annotations
@@ -191,8 +194,10 @@ def main(argv: list[str] | None = None) -> float:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a few steps, then the loss")
     parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--eager", action="store_true", help="the step without sd.graphed")
     args = parser.parse_args(argv)
-    sd.set_default_device(sd.Cpu(seed=0))
+    sd.set_default_device(sd.Cuda(seed=0) if args.device == "cuda" else sd.Cpu(seed=0))
     rng = np.random.default_rng(0)
 
     chars = sorted(set(TEXT))
@@ -203,11 +208,18 @@ def main(argv: list[str] | None = None) -> float:
     opt = sd.optim.AdamW(lr=3e-3, weight_decay=0.01)
     steps = 5 if args.quick else args.steps
     loss = math.nan
-    for step in range(steps):
-        x, y = batch(ids, 16, context, rng)
+
+    def train_step(
+        x: Tensor[tuple[Dyn, Dyn], i64], y: Tensor[tuple[Dyn, Dyn], i64]
+    ) -> Tensor[tuple[()], f32, Traced]:
         value = next_token_loss(model, x, y)
         opt.update(model, value.backward())
-        loss = value.item()
+        return value  # NOTE: graphed, the same tensor at each call, with that call's loss
+
+    run = train_step if args.eager else sd.graphed(train_step)
+    for step in range(steps):
+        x, y = batch(ids, 16, context, rng)
+        loss = run(x, y).item()
         if args.quick or step % 50 == 0 or step == steps - 1:
             print(f"step {step:4d}  loss {loss:.4f}")
     if not args.quick:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
+import math
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from docblocks import section_block
+
+import shapedl as sd
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 README = (EXAMPLES.parent / "README.md").read_text()
@@ -59,6 +62,21 @@ def test_char_transformer_quick_samples_text(capsys: pytest.CaptureFixture[str])
     sample = example("char_transformer").main(["--quick"])
     assert sample.startswith("Beautiful is") and len(sample) == len("Beautiful is") + 40
     assert "--- sample ---" in capsys.readouterr().out
+
+
+def test_nanogpt_trains_the_same_graphed_and_eager(capsys: pytest.CaptureFixture[str]) -> None:
+    """The example's step under `sd.graphed` (eager at each call on the CPU, with the device
+    step count and rate) gives the plain step's losses."""
+    before = sd.default_device()
+    try:
+        graphed = example("nanogpt").main(["--quick"])
+        first = capsys.readouterr().out
+        eager = example("nanogpt").main(["--quick", "--eager"])
+    finally:
+        sd.set_default_device(before)
+    assert first == capsys.readouterr().out
+    assert math.isclose(graphed, eager, rel_tol=1e-6) and graphed < 3.6
+    assert first.count("loss") == 5
 
 
 def test_shape_errors_tour_catches_each_bug(capsys: pytest.CaptureFixture[str]) -> None:
