@@ -397,3 +397,28 @@ def test_a_recording_belongs_to_its_thread() -> None:
         worker.join()
         assert sd.backend.recording.recording() is mine
     assert seen == [None]
+
+
+@pytest.mark.cpu_only("a stand-in backend on NumPy")
+def test_an_optimizer_that_reads_host_values_is_not_recorded() -> None:
+    class Halving(sd.optim.Sgd):
+        device_values = False  # NOTE: a user's optimizer whose _step reads self.lr
+
+        def _step(self, xp: Any, state: dict[str, Any], p: Any, g: Any, tmp: Any) -> None:
+            state["step"] += 1
+            p -= g * (self.lr / state["step"])
+
+    device, graphs = _stand_in()
+    w = sd.tensor([1.0, 2.0], device=device)
+    opt = Halving(lr=0.5)
+
+    @sd.graphed(warmup=1)
+    def step(x: Any) -> Any:
+        loss = (w.traced() * x).sum()
+        opt.update([w], loss.backward())
+        return loss
+
+    step(w)
+    with pytest.raises(sd.CaptureError, match="Halving reads its rate and step count"):
+        step(w)
+    assert opt.state["0"]["step"] == 1 and graphs.captures == 1

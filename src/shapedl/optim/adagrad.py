@@ -42,6 +42,7 @@ class Adagrad(Optimizer):
     """
 
     hyper = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")
+    device_values = True
 
     def __init__(
         self,

@@ -51,6 +51,7 @@ class Adam(Optimizer):
     """
 
     hyper = ("lr", "betas", "eps", "weight_decay", "amsgrad")
+    device_values = True
 
     def __init__(
         self,

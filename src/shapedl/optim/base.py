@@ -103,6 +103,10 @@ class Optimizer:
     """
 
     hyper: ClassVar[tuple[str, ...]] = ("lr",)
+    # NOTE: whether `_step` reads its rate from `state["lr"]` and anything that depends on the
+    # step count from `state["counter"]` when there is one, so that a step recorded by
+    # `sd.graphed` takes each call's values; otherwise a new rate records the step again
+    device_values: ClassVar[bool] = False
 
     def __init__(self, lr: float, *, missing: Missing = "error") -> None:
         check(missing in ("error", "warn"), 'missing (expected "error" or "warn")', missing)
@@ -151,6 +155,13 @@ class Optimizer:
         named = named_parameters(params)
         self._report_missing([n for n, p in named.items() if grads.array(p) is None], missing)
         recorder = recording()
+        if recorder is not None and recorder.capturing and not self.device_values:
+            raise TypeError(
+                f"{type(self).__name__} reads its rate and step count on the host, where a "
+                "recorded step would keep this call's: set device_values = True once its _step "
+                'reads state["lr"] and state["counter"] (see Optimizer), or run the step '
+                "without sd.graphed"
+            )
         if recorder is not None:  # NOTE: a step under `sd.graphed` (graphs.py)
             fresh = [n for n, p in named.items() if grads.array(p) is not None
                      and (n not in self.state or self.state[n].get("host"))]  # fmt: skip
@@ -182,7 +193,7 @@ class Optimizer:
             )
 
     def _hyper(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, h) for h in self.hyper if h != "lr")
+        return tuple(getattr(self, h) for h in self.hyper if h != "lr" or not self.device_values)
 
     def _report_missing(self, names: list[str], missing: Missing | None) -> None:
         if not names:

@@ -44,6 +44,7 @@ class RMSprop(Optimizer):
     """
 
     hyper = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered")
+    device_values = True
 
     def __init__(
         self,

@@ -44,6 +44,7 @@ class Sgd(Optimizer):
     """
 
     hyper = ("lr", "momentum", "dampening", "weight_decay", "nesterov")
+    device_values = True
 
     def __init__(
         self,
