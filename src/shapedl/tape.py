@@ -18,7 +18,7 @@ import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from shapedl.backend import Array
+from shapedl.backend import Array, Backend
 from shapedl.backend.sums import sum_leading
 from shapedl.errors import ShapeError, TapeError, not_scalar, untraced
 from shapedl.types import DType, NoTape
@@ -125,17 +125,17 @@ class Node:
         self.vjp = vjp
 
 
-def unbroadcast(grad: Array, shape: tuple[int, ...], xp: Any = None) -> Array:
+def unbroadcast(grad: Array, shape: tuple[int, ...], backend: Backend | None = None) -> Array:
     """Sum `grad` over the axes that broadcasting added or stretched, back to `shape`.
 
     Where only leading axes were added (a bias's gradient), the sum is `sum_leading` on
-    `grad`'s array module `xp` (a matrix-vector product on CUDA); without `xp`, `.sum`."""
+    `grad`'s `backend` (a matrix-vector product on CUDA); without one, `.sum`."""
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
     stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
-    if xp is not None and not stretched:
-        return sum_leading(xp, grad, lead).reshape(shape)
+    if backend is not None and not stretched:
+        return sum_leading(backend, grad, lead).reshape(shape)
     axes = tuple(range(lead)) + stretched
     out = grad.sum(axis=axes, keepdims=True) if axes else grad
     return out.reshape(shape)
@@ -183,7 +183,7 @@ def _add(local: Local, inp: Tensor[Any, Any, Any], g: Array | Callable[[], Array
         g = g.astype(inp.data.dtype)
     if g.shape != inp.data.shape:
         try:
-            g = unbroadcast(g, inp.data.shape, inp.xp)
+            g = unbroadcast(g, inp.data.shape, inp.device.backend)
         except ValueError as err:  # pragma: no cover - a bug in an op's vjp
             raise ShapeError(f"gradient of shape {g.shape} for {inp.shape}") from err
     key = id(inp)

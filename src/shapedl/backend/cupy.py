@@ -180,7 +180,6 @@ class CudaGraphs:
             from shapedl.backend.gemm import Gemm
 
             self.gemm = Gemm(self.cupy, stream.ptr, self.allow_tf32)
-        recorder.matmul = self.gemm.matmul
         stream.begin_capture()
         try:
             result = run()

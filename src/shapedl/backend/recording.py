@@ -28,12 +28,10 @@ class Recorder:
     again), and `checks` are device flags (an index out of range) read after each replay.
     """
 
-    __slots__ = ("capturing", "befores", "afters", "guards", "checks", "matmul")
+    __slots__ = ("capturing", "befores", "afters", "guards", "checks")
 
     def __init__(self, capturing: bool) -> None:
         self.capturing = capturing
-        # NOTE: the recording's matrix product (cuBLAS on its stream, backend/gemm.py)
-        self.matmul: Callable[[Array, Array], Array] | None = None
         self.befores: list[Callable[[], None]] = []
         self.afters: list[Callable[[], None]] = []
         self.guards: list[Callable[[], bool]] = []

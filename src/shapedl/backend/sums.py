@@ -11,7 +11,7 @@ from __future__ import annotations
 from math import prod
 from typing import Any
 
-from shapedl.backend.base import Array
+from shapedl.backend.base import Array, Backend
 from shapedl.backend.recording import recording
 
 __all__ = ["sum_leading"]
@@ -21,11 +21,11 @@ __all__ = ["sum_leading"]
 _ONES: dict[tuple[int, Any, int, Any], Array] = {}
 
 
-def sum_leading(xp: Any, a: Array, lead: int) -> Array:
+def sum_leading(backend: Backend, a: Array, lead: int) -> Array:
     """The sum of `a` over its first `lead` axes.
 
     Args:
-        xp: `a`'s array module (NumPy or CuPy).
+        backend: `a`'s backend (its array module, NumPy or CuPy, and its `matmul`).
         a: the array to sum.
         lead: how many leading axes to sum over (0 gives `a` back unchanged).
 
@@ -38,23 +38,17 @@ def sum_leading(xp: Any, a: Array, lead: int) -> Array:
 
     Example:
         >>> import numpy as np
-        >>> sum_leading(np, np.ones((2, 3, 4)), 2).tolist()
+        >>> from shapedl.backend.numpy import NUMPY
+        >>> sum_leading(NUMPY, np.ones((2, 3, 4)), 2).tolist()
         [6.0, 6.0, 6.0, 6.0]
     """
     if lead == 0:
         return a
-    m = prod(a.shape[:lead])
+    xp, m = backend.xp, prod(a.shape[:lead])
     if xp.__name__ == "numpy" or m <= 1 or not _gemv_ready(a):
         return a.sum(axis=tuple(range(lead)))
     rest = a.shape[lead:]
-    recorder = recording()
-    if recorder is not None and recorder.capturing and recorder.matmul is not None:
-        # NOTE: while a step is recorded as a CUDA graph, CuPy refuses cuBLAS (gemm.py); a
-        # vector first made there is not kept: the graph fills it only when it runs
-        ones = _ONES.get(_key(xp, a, m))
-        ones = xp.ones(m, dtype=a.dtype) if ones is None else ones
-        return recorder.matmul(ones, a.reshape(m, prod(rest))).reshape(rest)
-    return xp.matmul(_ones(xp, a, m), a.reshape(m, prod(rest))).reshape(rest)
+    return backend.matmul(_ones(xp, a, m), a.reshape(m, prod(rest))).reshape(rest)
 
 
 def _gemv_ready(a: Array) -> bool:
@@ -63,15 +57,14 @@ def _gemv_ready(a: Array) -> bool:
     return bool(dtype.kind == "f" and dtype.itemsize in (4, 8) and a.flags.c_contiguous)
 
 
-def _key(xp: Any, a: Array, m: int) -> tuple[int, Any, int, Any]:
+def _ones(xp: Any, a: Array, m: int) -> Array:
     # NOTE: the device is in the key because CuPy allocates on the current GPU and one
     # process may train on two; NumPy arrays have no device id (None)
-    return (id(xp), getattr(getattr(a, "device", None), "id", None), m, a.dtype)
-
-
-def _ones(xp: Any, a: Array, m: int) -> Array:
-    key = _key(xp, a, m)
+    key = (id(xp), getattr(getattr(a, "device", None), "id", None), m, a.dtype)
     ones = _ONES.get(key)
     if ones is None:
-        ones = _ONES[key] = xp.ones(m, dtype=a.dtype)
+        ones = xp.ones(m, dtype=a.dtype)
+        recorder = recording()
+        if recorder is None or not recorder.capturing:  # NOTE: a recorded graph fills it
+            _ONES[key] = ones  # only when it runs, so one first made there is not kept
     return ones

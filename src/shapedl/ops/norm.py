@@ -246,7 +246,7 @@ def _fused_layer_norm(
             gsum, proj = gy.sum(axis=1, keepdims=True), gyxh.sum(axis=1, keepdims=True)
             dx = kernels.run(fused, (gy, a, s1, s2, gsum, proj, n, eps))
             if dx is not None:
-                return [dx, sum_leading(xp, gxh, 1), sum_leading(xp, g, 1)]
+                return [dx, sum_leading(backend, gxh, 1), sum_leading(backend, g, 1)]
         return _layer_norm(backend, a[None], w, b, eps)[1](g[None])
 
     return out, vjp

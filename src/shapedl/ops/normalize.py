@@ -99,7 +99,7 @@ def rms_norm(
         gy = g if w is None else g * w
         grads = [r * (gy - x_hat * (gy * x_hat).mean(axis=axes, keepdims=True))]
         if weight is not None:
-            grads.append(sum_leading(xp, g * x_hat, x.ndim - k))
+            grads.append(sum_leading(x.device.backend, g * x_hat, x.ndim - k))
         return grads
 
     return record(out, _present("rms_norm", x, weight), vjp)
