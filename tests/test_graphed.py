@@ -323,6 +323,11 @@ def test_warmup_then_one_recording_then_replays() -> None:
     opt.betas = (0.8, 0.999)
     step(xs[0])
     assert (len(runs), graphs.captures) == (4, 2)  # NOTE: another hyperparameter: recorded again
+    w.data = w.data.copy()  # NOTE: rebound, as load_state_dict does: the graph is stale
+    step(xs[0])
+    assert (graphs.captures, step.graphs) == (3, 0)  # NOTE: new flat buffers: eager first
+    step(xs[0])
+    assert (graphs.captures, step.graphs) == (4, 1)
 
 
 @pytest.mark.cpu_only("a stand-in backend on NumPy")

@@ -188,9 +188,12 @@ class Optimizer:
         if recorder is not None:  # NOTE: the rate is the device's (flat.py), read at each run
             hyper = self._hyper()
             groups = [group for group, _ in steps]
-            recorder.guard(
-                lambda: self._hyper() == hyper and all(g.current(self.state) for g in groups)
-            )
+            recorder.guard(lambda: self._hyper() == hyper and all(self._holds(g) for g in groups))
+
+    def _holds(self, group: Group) -> bool:
+        """Whether `group` still holds this optimizer's states and parameters of its names
+        (nothing rebound them: `load_state_dict`, a loaded checkpoint)."""
+        return group.holds(group.params, [self.state.get(n, {}) for n in group.names])
 
     def _hyper(self) -> tuple[Any, ...]:
         return tuple(getattr(self, h) for h in self.hyper if h != "lr" or not self.device_values)

@@ -104,16 +104,6 @@ class Group:
             for tied, s, old, view in zip(params, states, self.states, self.views, strict=True)
         )
 
-    def current(self, states: dict[str, dict[str, Any]]) -> bool:
-        """Whether `states` (the optimizer's, by name) and the parameters are still those this
-        group adopted: nothing rebound them (a loaded checkpoint, `load_state_dict`)."""
-        return all(
-            states.get(name) is s and all(p.data is view for p in tied)
-            for name, s, tied, view in zip(
-                self.names, self.states, self.params, self.views, strict=True
-            )
-        )
-
     def update(self, step: Step, grads: Sequence[Array], lr: Callable[[], float]) -> None:
         """Gather `grads` (one per parameter) into the flat gradient and take one `step` at
         the learning rate `lr()`."""
