@@ -79,6 +79,19 @@ class Backend:
         can take another route (cuBLAS while a step is recorded as a CUDA graph)."""
         return self.xp.matmul(a, b)
 
+    def zero_unless(self, keep: Array, g: Array, out: Array | None = None) -> Array:
+        """`g` where the bool array `keep` holds, exactly 0 elsewhere (into `out` if given).
+
+        A select, as PyTorch's backward passes of ReLU, clamp and max pooling are: where
+        `keep` is False an infinite or nan `g` gives 0, where a product with the mask gives
+        nan. Here `where`.
+        """
+        zero = self.xp.zeros((), g.dtype)
+        if out is None:
+            return self.xp.where(keep, g, zero)
+        self.xp.copyto(out, self.xp.where(keep, g, zero))
+        return out
+
     def sum_of_products(self, a: Array, b: Array, axis: tuple[int, ...]) -> Array:
         """`(a * b).sum(axis)` of two arrays of one shape.
 

@@ -168,7 +168,7 @@ def hardtanh(
     a = x.data
     inside = ~((a <= min_val) | (a >= max_val))
     out = x.xp.clip(a, min_val, max_val).astype(a.dtype, copy=False)  # NOTE: bf16 clip is f32
-    return _unary(x, out, lambda g: g * inside)
+    return _unary(x, out, lambda g: x.device.backend.zero_unless(inside, g))
 
 
 @register("softsign", same_shape)
@@ -249,7 +249,7 @@ def hardswish(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
 
     def grad(g: Array) -> Array:
         slope = xp.where(a <= -3, 0, xp.where(a < 3, a / 3 + 0.5, 1))
-        return (g * slope).astype(g.dtype, copy=False)
+        return x.device.backend.zero_unless(~(a <= -3), (g * slope).astype(g.dtype, copy=False))
 
     return _unary(x, out, grad)
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from shapedl import dims
-from shapedl.backend import Array, NumpyScalar, is_float, kernels
+from shapedl.backend import Array, Backend, NumpyScalar, is_float, kernels
 from shapedl.dims import Shape
 from shapedl.errors import dtype_error
 from shapedl.ops.registry import register
@@ -181,11 +181,11 @@ def relu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     gets 0; a product with the mask would make `-inf * 0 = nan`).
     """
     # NOTE: `maximum` keeps nan; `where` with a scalar is 5x slower in NumPy
-    a = x.data
+    a, backend = x.data, x.device.backend
 
     def vjp(g: Array) -> Array:
         fused = kernels.get(x.xp, "relu_grad", g, a)
-        return kernels.run(fused, (g, a), lambda: g * ~(a <= 0))
+        return kernels.run(fused, (g, a), lambda: backend.zero_unless(~(a <= 0), g))
 
     return _unary(x, x.xp.maximum(a, 0).astype(a.dtype, copy=False), vjp)
 
@@ -232,7 +232,7 @@ def clamp(
     inside = a == a if min is None else a >= min
     if max is not None:
         inside &= a <= max
-    return _unary(x, out, lambda g: g * inside)
+    return _unary(x, out, lambda g: x.device.backend.zero_unless(inside, g))
 
 
 @register("clamp_min", same_shape, statics=("min",), methods=("clamp_min",))
@@ -429,26 +429,28 @@ def pow(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
 @register("maximum", broadcast_rule, methods=("maximum",), **_BINARY)  # type: ignore[arg-type]
 def maximum(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """Elementwise maximum; ties send half the gradient to each side, as PyTorch does."""
+    backend = (a if isinstance(a, Tensor) else b).device.backend  # type: ignore[union-attr]
     return _binary(
         "maximum",
         a,
         b,
         lambda x, y: _xp(a, b).maximum(x, y),
-        lambda g, x, y, o: _share(g, x < y, x == y),
-        lambda g, x, y, o: _share(g, y < x, x == y),
+        lambda g, x, y, o: _share(backend, g, x < y, x == y),
+        lambda g, x, y, o: _share(backend, g, y < x, x == y),
     )
 
 
 @register("minimum", broadcast_rule, methods=("minimum",), **_BINARY)  # type: ignore[arg-type]
 def minimum(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """Elementwise minimum; ties send half the gradient to each side, as PyTorch does."""
+    backend = (a if isinstance(a, Tensor) else b).device.backend  # type: ignore[union-attr]
     return _binary(
         "minimum",
         a,
         b,
         lambda x, y: _xp(a, b).minimum(x, y),
-        lambda g, x, y, o: _share(g, x > y, x == y),
-        lambda g, x, y, o: _share(g, y > x, x == y),
+        lambda g, x, y, o: _share(backend, g, x > y, x == y),
+        lambda g, x, y, o: _share(backend, g, y > x, x == y),
     )
 
 
@@ -484,10 +486,11 @@ def xlogy(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     return _binary("xlogy", a, b, fn, da, db)
 
 
-def _share(g: Array, lose: Array, tie: Array) -> Array:
-    """`g` where this side did not lose, half of it on a tie: PyTorch's rule, which also gives
-    the whole gradient to both sides where either is nan (neither loses nor ties)."""
-    return g * (~lose - 0.5 * tie).astype(g.dtype)
+def _share(backend: Backend, g: Array, lose: Array, tie: Array) -> Array:
+    """`g` where this side did not lose (0 where it did, even for an infinite `g`), half of it
+    on a tie: PyTorch's rule, which also gives the whole gradient to both sides where either
+    is nan (neither loses nor ties)."""
+    return backend.zero_unless(~lose, g * (1 - 0.5 * tie).astype(g.dtype))
 
 
 def _xp(a: Operand, b: Operand) -> Any:

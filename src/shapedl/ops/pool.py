@@ -20,7 +20,7 @@ from math import inf
 from typing import Any
 
 from shapedl import dims
-from shapedl.backend import Array, kernels
+from shapedl.backend import Array, Backend, kernels
 from shapedl.dims import Dim, Shape
 from shapedl.errors import shape_error
 from shapedl.ops.precision import in_f32
@@ -215,19 +215,21 @@ def max_pool2d(
         for part in parts[1:]:
             xp.maximum(out, part, out=out)
         return record(out, (x,), lambda g: (None,))
-    best = _argmax(xp, parts, out, win, x.data.shape, x.device.backend.reads_sync)
-    return record(out, (x,), lambda g: (_max_grad(xp, win, x.data, best, g),))
+    backend = x.device.backend
+    best = _argmax(xp, parts, out, win, x.data.shape, backend.reads_sync)
+    return record(out, (x,), lambda g: (_max_grad(backend, win, x.data, best, g),))
 
 
-def _max_grad(xp: Any, win: _Windows, x: Array, best: Array, g: Array) -> Array:
-    """The gradient of `max_pool2d` at `x`: each window's `g` to its cell `best`."""
-    shape = win.padded_shape(x)
+def _max_grad(backend: Backend, win: _Windows, x: Array, best: Array, g: Array) -> Array:
+    """The gradient of `max_pool2d` at `x`: each window's `g` to its cell `best` (and 0 to
+    the others, even where `g` is infinite, as PyTorch's)."""
+    xp, shape = backend.xp, win.padded_shape(x)
     gpad = xp.empty(shape, g.dtype) if win.tiles(shape) else xp.zeros(shape, g.dtype)
     for o, part in enumerate(win.slices(gpad)):
         if win.overlaps():
-            part += g * (best == o)
+            part += backend.zero_unless(best == o, g)
         else:
-            xp.multiply(g, best == o, out=part)
+            backend.zero_unless(best == o, g, out=part)
     return win.crop(gpad)
 
 
@@ -253,7 +255,7 @@ def _fused_max_pool(
         dx = xp.empty(a.shape, g.dtype)
         backward = kernels.get(xp, "max_pool2d_grad", g, a)
         args = (g, best, *sizes, dx)
-        return (kernels.run(backward, args, lambda: _max_grad(xp, win, a, best, g)),)
+        return (kernels.run(backward, args, lambda: _max_grad(x.device.backend, win, a, best, g)),)
 
     return record(out, (x,), vjp)
 

@@ -19,7 +19,15 @@ from collections.abc import Callable
 from typing import Any
 
 from shapedl.backend import Array
-from shapedl.ops.elementwise import _BINARY, Operand, _binary, _unary, broadcast_rule, same_shape
+from shapedl.ops.elementwise import (
+    _BINARY,
+    Operand,
+    _binary,
+    _unary,
+    _xp,
+    broadcast_rule,
+    same_shape,
+)
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT, S
@@ -27,15 +35,16 @@ from shapedl.types import DT, TT, S
 __all__ = ["ceil", "floor", "floor_divide", "remainder", "round", "sign", "trunc"]
 
 
-def _zeros(g: Array, *_: Any) -> Array:
-    return g * 0
+def _zeros(xp: Any) -> Callable[..., Array]:
+    """The zero gradient of a step function: zeros, as PyTorch's (`g * 0` is nan at inf)."""
+    return lambda g, *_: xp.zeros_like(g)
 
 
 def _step(op: str, x: Tensor[Any, Any, Any], fn: Callable[[Array], Array]) -> Tensor[Any, Any, Any]:
     """`fn(x)`, a step function of a number tensor, with the zero gradient of a step."""
     if x.data.dtype.kind == "b":
         raise TypeError(f"{op}: x must be a number tensor, not bool; convert it: x.astype(sd.i64)")
-    return _unary(x, fn(x.data), _zeros)
+    return _unary(x, fn(x.data), _zeros(x.xp))
 
 
 @register("floor", same_shape, methods=("floor",))
@@ -124,7 +133,8 @@ def floor_divide(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         >>> (sd.tensor([7, -7]) // 2).tolist()
         [3, -4]
     """
-    return _binary("floor_divide", a, b, lambda x, y: _divmod(a, b, x, y)[0], _zeros, _zeros)
+    zeros = _zeros(_xp(a, b))
+    return _binary("floor_divide", a, b, lambda x, y: _divmod(a, b, x, y)[0], zeros, zeros)
 
 
 @register("remainder", broadcast_rule, methods=("__mod__", "__rmod__"), **_BINARY)  # type: ignore[arg-type]
