@@ -99,12 +99,14 @@ def _close(got: np.ndarray, want: np.ndarray, tol: tuple[float, float], what: st
     np.testing.assert_allclose(got, want, rtol=tol[0], atol=tol[1], equal_nan=True, err_msg=what)
 
 
-def run(case: Case, grad: bool = True, scale: bool = False) -> None:
+def run(case: Case, grad: bool = True, scale: bool = False, nonfinite: bool = False) -> None:
     """Compare `ours(*tensors)` with `theirs(*torch_tensors)`, item by item, then the gradients
     of `sum(out_i * w_i)` over the float items with fixed weights `w_i`.
 
     `scale`: the absolute tolerance grows with the largest finite input (for ops that sum many
     terms, whose rounding is relative to the largest, not to the result).
+    `nonfinite`: some weights are inf, -inf and nan, so the gradients that reach the op are
+    (an overflowed loss term): where PyTorch's backward selects, 0 must stay 0.
     """
     inputs, ours, theirs = case
     dtype = next((str(a.dtype) for a in inputs if a.dtype.kind == "f"), "float32")
@@ -133,11 +135,16 @@ def run(case: Case, grad: bool = True, scale: bool = False) -> None:
         _close(g.numpy(), w.detach().numpy(), (rtol, atol), f"result {i} differs from torch")
     if not any(t.requires_grad for t in ts):
         return
-    _gradients(xs, ts, got, want, (rtol, atol))
+    _gradients(xs, ts, got, want, (rtol, atol), nonfinite)
 
 
 def _gradients(
-    xs: Sequence[Any], ts: Sequence[torch.Tensor], got: list[Any], want: list[Any], tol: Any
+    xs: Sequence[Any],
+    ts: Sequence[torch.Tensor],
+    got: list[Any],
+    want: list[Any],
+    tol: Any,
+    nonfinite: bool,
 ) -> None:
     rng = np.random.default_rng(0)
     pairs = [(g, w) for g, w in zip(got, want, strict=True) if w.requires_grad and g.is_traced]
@@ -145,6 +152,9 @@ def _gradients(
     if not pairs:
         return
     weights = [rng.standard_normal(g.shape).astype(g.numpy().dtype) for g, _ in pairs]
+    for w in weights if nonfinite else []:
+        flat = w.reshape(-1)  # NOTE: a view: the weights are fresh, contiguous arrays
+        flat[0::3], flat[1::5], flat[2::7] = np.inf, np.nan, -np.inf
     total: Any = None
     for (g, _), w in zip(pairs, weights, strict=True):
         term = (g * sd.from_numpy(w)).sum()

@@ -186,9 +186,11 @@ def softsign(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
         out = x.data / d
 
     def grad(g: Array) -> Array:
-        # NOTE: nan at the infinities as PyTorch's, whose gradient is that of `x / (1 + |x|)`
-        # written out (`1/d - |x|/d**2`: inf / inf there), where `1 / d**2` would give 0
-        return xp.where(xp.isinf(x.data), xp.nan, g / (d * d)).astype(g.dtype, copy=False)
+        # NOTE: PyTorch's, the gradient of `x / (1 + |x|)` through the division and `abs`:
+        # `g / d - g * (out / d) * sign(x)`, not `g / d**2`. The same for finite values, it is
+        # nan where PyTorch's is: at the infinities (inf / inf), and at 0 for an infinite `g`
+        with x.device.backend.quiet():
+            return (g / d + (-g * (out / d)) * xp.sign(x.data)).astype(g.dtype, copy=False)
 
     return _unary(x, out, grad)
 

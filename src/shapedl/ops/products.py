@@ -44,9 +44,21 @@ def prod(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Ten
         [2.0, 12.0]
     """
     axes = dims.normalize_axes("prod", axis, x.shape)
-    out = x.device.backend.quietly(lambda: x.data.prod(axis=axes, keepdims=keepdims))
+    backend = x.device.backend
+    out = backend.quietly(lambda: x.data.prod(axis=axes, keepdims=keepdims))
     shape = x.shape
-    return record(out, (x,), lambda g: (_expand(g, shape, axes, keepdims) * _others(x, axes),))
+
+    def vjp(g: Array) -> tuple[Array]:
+        others = _others(x, axes)
+        grad = _expand(g, shape, axes, keepdims) * others
+        if len(axes) < x.ndim:
+            return (grad,)
+        # NOTE: PyTorch's product of everything gives exact zeros when two values are 0 (an
+        # infinite `g` then gives 0, not nan); counted on the device, never read on the host
+        several = (x.data == 0).sum() >= 2
+        return (backend.zero_unless(~several | (others != 0), grad),)
+
+    return record(out, (x,), vjp)
 
 
 def _others(x: Tensor[Any, Any, Any], axes: tuple[int, ...]) -> Array:

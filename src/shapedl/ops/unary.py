@@ -220,18 +220,19 @@ def atan2(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """
     xp = _xp(a, b)
 
-    def scale(g: Array, y: Any, x: Any) -> Array:
-        # NOTE: `g / (x**2 + y**2)`, and 0 at the origin, where PyTorch gives 0, not nan
+    def recip(y: Any, x: Any) -> Array:
+        # NOTE: `1 / (x**2 + y**2)`, and 0 at the origin, where PyTorch's gradient is 0, not
+        # nan; `g` multiplies it after, as in PyTorch (an infinite `g` gives nan there)
         d = x * x + y * y
-        return xp.where(d == 0, 0, g / xp.where(d == 0, 1, d)).astype(g.dtype)
+        return xp.where(d == 0, 0, 1 / xp.where(d == 0, 1, d))
 
     return _binary(
         "atan2",
         a,
         b,
         lambda y, x: xp.arctan2(y, x),
-        lambda g, y, x, o: scale(g, y, x) * x,
-        lambda g, y, x, o: -scale(g, y, x) * y,
+        lambda g, y, x, o: (g * x * recip(y, x)).astype(g.dtype, copy=False),
+        lambda g, y, x, o: (g * -y * recip(y, x)).astype(g.dtype, copy=False),
     )
 
 
