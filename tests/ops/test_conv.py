@@ -11,6 +11,7 @@ from harness import central_difference, compare, randn
 import shapedl as sd
 from shapedl import dims
 from shapedl.ops import REGISTRY, im2col
+from shapedl.ops.convolve import Passes
 
 CONV2D = [  # x shape, weight shape, keyword arguments, with bias
     ((2, 3, 7, 6), (4, 3, 3, 3), dict(padding=1), True),
@@ -96,6 +97,55 @@ def test_chunked_batch_matches_torch(monkeypatch):
         lambda *a: F.conv_transpose2d(*a, stride=2),
         _inputs((5, 4, 3, 3), (4, 3, 3, 3), True, "float32", 3),
     )
+
+
+@pytest.mark.parametrize(
+    "xs, ws, kw, kept",
+    [
+        ((4, 3, 9, 12), (5, 3, 3, 3), dict(padding=1), True),
+        ((2, 4, 8, 8), (6, 2, 3, 2), dict(stride=(2, 1), dilation=(1, 2), groups=2), True),
+        ((3, 1, 28, 28), (8, 1, 3, 3), dict(padding=1), True),
+        ((2, 3, 6, 6), (4, 3, 3, 3), dict(padding=1), False),  # NOTE: whole rows: other columns
+    ],
+)
+def test_kept_columns_are_the_weight_gradients_own(xs, ws, kw, kept, monkeypatch):
+    """A traced forward keeps its im2col columns for the weight's gradient, which then skips
+    its own copy: the gradient is the same to the bit as with the copy."""
+    x, w = randn(*xs), randn(*ws)
+    g = randn(*F.conv2d(torch.from_numpy(x), torch.from_numpy(w), **kw).shape)
+    used: list[bool] = []
+    weight_grad = im2col.weight_grad
+
+    def spy(*args, **kwargs):
+        used.append(args[-1] is not None)
+        return weight_grad(*args, **kwargs)
+
+    monkeypatch.setattr(im2col, "weight_grad", spy)
+    grads = []
+    for chunk in (im2col.CHUNK_BYTES, 1):  # NOTE: then one image per chunk: none kept
+        monkeypatch.setattr(im2col, "CHUNK_BYTES", chunk)
+        xt, wt = sd.from_numpy(x).traced(), sd.from_numpy(w)
+        y = sd.ops.conv2d(xt, wt, **kw)
+        grads.append((y * sd.from_numpy(g)).sum().backward()[wt].numpy())
+    assert used == [kept, False]
+    np.testing.assert_array_equal(grads[0], grads[1])
+
+
+def _passes(y: sd.Tensor) -> Passes:
+    assert y.node is not None and y.node.vjp.__closure__ is not None
+    return next(
+        c.cell_contents for c in y.node.vjp.__closure__ if isinstance(c.cell_contents, Passes)
+    )
+
+
+def test_kept_columns_are_freed_once_used_and_never_kept_untraced():
+    x, w = sd.from_numpy(randn(2, 1, 12, 12)), sd.from_numpy(randn(8, 1, 3, 3))
+    assert _passes(sd.ops.conv2d(x, w, padding=1)).columns is None
+    y = sd.ops.conv2d(x.traced(), w, padding=1)
+    passes = _passes(y)
+    assert passes.columns is not None
+    y.sum().backward()
+    assert passes.columns is None
 
 
 @pytest.mark.parametrize("kw", [{}, dict(padding=1), dict(stride=2, dilation=(1, 2))])

@@ -258,7 +258,10 @@ def _run(
     check_devices("conv", *inputs)
     xp, a, w, b = x.xp, _data(x, nd), _data(weight, nd), _data(bias, nd)
     passes = Passes(x, g, groups)
-    out = passes.adjoint(a, w, b, grad=False) if transposed else passes.conv(a, w, b)
+    if transposed:
+        out = passes.adjoint(a, w, b, grad=False)
+    else:  # NOTE: columns kept only where a backward pass may follow
+        out = passes.conv(a, w, b, keep=any(t.tape is not None for t in inputs))
 
     def vjp(grad: Array) -> tuple[Array | Callable[[], Array], ...]:
         grad = xp.ascontiguousarray(grad.reshape(out.shape))

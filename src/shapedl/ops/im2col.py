@@ -4,7 +4,8 @@ How it runs (NOTE: the whole point is speed on CPU): the input's sliding windows
 into a column matrix `(N, C, KH, KW, Ho, Wo)` by one `as_strided` copy, and one batched
 `matmul` of the weight `(G, O/G, C/G*KH*KW)` with it writes the output directly in
 `(N, O, Ho, Wo)` order (no transposes). The gradient of the weight is a second GEMM against
-the same columns. The gradient of the input is the adjoint: for stride 1 a convolution of the
+the same columns: those the forward kept where the batch's fit one chunk (`keep`), copied
+again otherwise. The gradient of the input is the adjoint: for stride 1 a convolution of the
 output's gradient with the flipped kernel (im2col again, then a GEMM as wide as the forward's),
 otherwise a GEMM into columns followed by `col2im`, `KH*KW` strided slice-adds. A transposed
 convolution is the same three passes with the roles swapped. All of it runs over the batch
@@ -168,14 +169,22 @@ def _whole_rows(x: Array, w: Array, g: Geometry) -> bool:
     return g.s == (1, 1) and (per_output >= 8 or (per_output >= 2 and g.small[1] <= 8))
 
 
-def conv(xp: Any, x: Array, w: Array, b: Array | None, g: Geometry, groups: int) -> Array:
-    """Convolution `big -> small`: per chunk, im2col, then one batched GEMM into the output."""
+def conv(
+    xp: Any, x: Array, w: Array, b: Array | None, g: Geometry, groups: int, keep: bool = False
+) -> tuple[Array, Array | None]:
+    """Convolution `big -> small`: per chunk, im2col, then one batched GEMM into the output.
+
+    With `keep`, also the columns of the whole batch where they fit one chunk (None where
+    they do not), which `weight_grad` takes instead of copying them again.
+    """
     n, o, (ho, wo) = x.shape[0], w.shape[0], g.small
     out = xp.empty((n, o, ho, wo), x.dtype)
     wg = _grouped(w, groups)
     bias = 0 if b is None else b.reshape(o, 1, 1)
     rows: Array = None
+    kept = None
     for n0, n1, cols in _im2col_chunks(xp, x, g, whole_rows=_whole_rows(x, w, g)):
+        kept = cols if keep and (n0, n1) == (0, n) and cols.shape[-1] == wo else None
         m, wc = n1 - n0, cols.shape[-1]
         if wc != wo and rows is None:
             rows = xp.empty((m, o, ho, wc), x.dtype)
@@ -185,7 +194,7 @@ def conv(xp: Any, x: Array, w: Array, b: Array | None, g: Geometry, groups: int)
             xp.add(y[..., :wo], bias, out=out[n0:n1])
         elif b is not None:
             out[n0:n1] += bias
-    return out
+    return out, kept
 
 
 def conv_adjoint(xp: Any, y: Array, w: Array, b: Array | None, g: Geometry, groups: int) -> Array:
@@ -212,15 +221,24 @@ def conv_adjoint(xp: Any, y: Array, w: Array, b: Array | None, g: Geometry, grou
 
 
 def weight_grad(
-    xp: Any, x: Array, grad: Array, g: Geometry, groups: int, shape: tuple[int, ...]
+    xp: Any,
+    x: Array,
+    grad: Array,
+    g: Geometry,
+    groups: int,
+    shape: tuple[int, ...],
+    columns: Array | None = None,
 ) -> Array:
     """The weight's gradient of `conv(x, w)`: a GEMM per chunk of the columns with `grad`.
+
+    `columns`: those of the whole batch that `conv(..., keep=True)` kept, if it did.
 
     NOTE: computed transposed, `(C/G*KH*KW, O/G)` per group; OpenBLAS is faster that way.
     """
     o, (ho, wo) = grad.shape[1], g.small
     gw_t: Any = None
-    for n0, n1, cols in _im2col_chunks(xp, x, g):
+    chunks = _im2col_chunks(xp, x, g) if columns is None else [(0, x.shape[0], columns)]
+    for n0, n1, cols in chunks:
         m = n1 - n0
         gc_t = xp.swapaxes(grad[n0:n1].reshape(m, groups, o // groups, ho * wo), 2, 3)
         part = xp.matmul(cols.reshape(m, groups, -1, ho * wo), gc_t).sum(axis=0)
@@ -239,4 +257,4 @@ def input_grad(xp: Any, grad: Array, w: Array, g: Geometry, groups: int) -> Arra
     flipped = g.flipped()
     if flipped is None or w.shape[0] > 3 * w.shape[1] * groups:
         return conv_adjoint(xp, grad, w, None, g, groups)
-    return conv(xp, grad, _flip(w, groups), None, flipped, groups)
+    return conv(xp, grad, _flip(w, groups), None, flipped, groups)[0]
