@@ -99,6 +99,7 @@ def test_chunked_batch_matches_torch(monkeypatch):
     )
 
 
+@pytest.mark.cpu_only("im2col's columns: CUDA convolves through cuDNN")
 @pytest.mark.parametrize(
     "xs, ws, kw, kept",
     [
@@ -138,6 +139,7 @@ def _passes(y: sd.Tensor) -> Passes:
     )
 
 
+@pytest.mark.cpu_only("im2col's columns: CUDA convolves through cuDNN")
 def test_kept_columns_are_freed_once_used_and_never_kept_untraced():
     x, w = sd.from_numpy(randn(2, 1, 12, 12)), sd.from_numpy(randn(8, 1, 3, 3))
     assert _passes(sd.ops.conv2d(x, w, padding=1)).columns is None
