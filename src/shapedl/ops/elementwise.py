@@ -408,7 +408,7 @@ def div(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
 def pow(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """`a ** b` with NumPy broadcasting (either side may be a Python scalar)."""
     xp = _xp(a, b)
-    backend = (a if isinstance(a, Tensor) else b).device.backend  # type: ignore[union-attr]
+    backend = _backend(a, b)
 
     def da(g: Array, x: Any, y: Any, o: Array) -> Array:
         # NOTE: 0 where the exponent is 0, as PyTorch (not 0 * x ** -1, nan at x = 0)
@@ -429,7 +429,7 @@ def pow(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
 @register("maximum", broadcast_rule, methods=("maximum",), **_BINARY)  # type: ignore[arg-type]
 def maximum(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """Elementwise maximum; ties send half the gradient to each side, as PyTorch does."""
-    backend = (a if isinstance(a, Tensor) else b).device.backend  # type: ignore[union-attr]
+    backend = _backend(a, b)
     return _binary(
         "maximum",
         a,
@@ -443,7 +443,7 @@ def maximum(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
 @register("minimum", broadcast_rule, methods=("minimum",), **_BINARY)  # type: ignore[arg-type]
 def minimum(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """Elementwise minimum; ties send half the gradient to each side, as PyTorch does."""
-    backend = (a if isinstance(a, Tensor) else b).device.backend  # type: ignore[union-attr]
+    backend = _backend(a, b)
     return _binary(
         "minimum",
         a,
@@ -467,7 +467,7 @@ def xlogy(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         [0.0, 0.0]
     """
     xp = _xp(a, b)
-    backend = (a if isinstance(a, Tensor) else b).device.backend  # type: ignore[union-attr]
+    backend = _backend(a, b)
     quiet = backend.quiet
 
     # NOTE: quiet: log(0) is the common case here (a zero probability), not an accident
@@ -495,3 +495,8 @@ def _share(backend: Backend, g: Array, lose: Array, tie: Array) -> Array:
 
 def _xp(a: Operand, b: Operand) -> Any:
     return a.xp if isinstance(a, Tensor) else b.xp  # type: ignore[union-attr]
+
+
+def _backend(a: Operand, b: Operand) -> Backend:
+    """The backend of the operands' tensor (one of them is one)."""
+    return (a if isinstance(a, Tensor) else b).device.backend  # type: ignore[union-attr]
