@@ -38,6 +38,28 @@ def test_max_pool2d_ties_go_to_the_first_maximum_like_torch(k, s, p):
     compare(lambda x: sd.ops.max_pool2d(x, k, s, p), lambda x: F.max_pool2d(x, k, s, p), [x])
 
 
+# NOTE: windows whose max runs along the rows, then down (`_Windows.separable`): larger than
+# 2x2, or over rows of 16 outputs or more; the last one has 256 cells, so int32 offsets
+SEPARABLE = [
+    (2, None, 0, (2, 2, 6, 36)),
+    ((2, 3), (1, 2), (1, 1), (1, 2, 7, 40)),
+    ((3, 2), 2, 1, (2, 2, 9, 9)),
+    (3, 1, 1, (1, 2, 6, 6)),
+    (16, 4, 0, (1, 2, 24, 28)),
+]
+
+
+@pytest.mark.parametrize("k,s,p,shape", SEPARABLE)
+@pytest.mark.parametrize("values", ["ties", "nan"])
+def test_max_pool2d_along_rows_then_down_matches_torch(k, s, p, shape, values):
+    x = np.round(randn(*shape)).clip(-1, 1)  # NOTE: three values, so windows tie often
+    if values == "nan":
+        x.reshape(-1)[::37] = np.nan
+    compare(lambda x: sd.ops.max_pool2d(x, k, s, p), lambda x: F.max_pool2d(x, k, s, p), [x])
+    untraced = sd.ops.max_pool2d(sd.from_numpy(x), k, s, p).numpy()
+    np.testing.assert_array_equal(untraced, F.max_pool2d(torch.from_numpy(x), k, s, p).numpy())
+
+
 def test_max_pool2d_nan_wins_like_torch():
     x = randn(1, 1, 4, 4)
     x[0, 0, 0, 1] = x[0, 0, 3, 3] = np.nan
