@@ -116,6 +116,29 @@ def pooled_to(
     return x  # E: [return-value] Incompatible return value type
 
 
+def pooled_named(x: Tensor[tuple[Const[2], Const[8], Const[32], Const[32]]]) -> None:
+    while x.shape[-1] > 4:
+        x = nn.MaxPool2d(2)(x)
+    flat = x.flatten(1)  # NOTE: counted as `x` is, but 999 fits none of its widths
+    nn.Linear(999, 10)(flat)  # E: [shape] in_features 999
+
+
+def takes_5x5(h: Tensor[tuple[Const[2], Const[8], Const[5], Const[5]]]) -> None: ...
+
+
+def pooled_passed(x: Tensor[tuple[Const[2], Const[8], Const[32], Const[32]]]) -> None:
+    while x.shape[-1] > 5:
+        x = nn.MaxPool2d(2)(x)
+    takes_5x5(x)  # E: [arg-type] Argument 1 to "takes_5x5" has incompatible type
+
+
+def passed_once(x: Tensor[tuple[Const[2], Const[8], Const[32], Const[32]]], deep: bool) -> None:
+    if deep:  # NOTE: no loop: each branch's shape must fit
+        x = nn.MaxPool2d(2)(x)
+    y = x
+    takes_5x5(y)  # E: [arg-type] Argument 1 to "takes_5x5" has incompatible type
+
+
 def pooled_once(x: Tensor[tuple[Const[2], Const[8], Const[32], Const[32]]], deep: bool) -> None:
     if deep:  # NOTE: no loop: each branch's shape must fit
         x = nn.MaxPool2d(2)(x)

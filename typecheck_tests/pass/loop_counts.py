@@ -39,5 +39,28 @@ for _ in range(3):
     h = pool(h)
 logits = nn.Linear(64 * 4 * 4, 10)(h.flatten(1))
 
+
+# ---- 3. the loop's result named first, or passed to a function that takes the end shape -------
+def head(h: Tensor[tuple[Const[2], Const[64], Const[4], Const[4]]]) -> Tensor[tuple[Const[2]]]:
+    return h.sum((1, 2, 3))
+
+
+def classify(x: Tensor[tuple[B, Const[64], Const[32], Const[32]]]) -> Tensor[tuple[B, Const[10]]]:
+    for _ in range(3):
+        x = pool(x)
+    flat = x.flatten(1)  # NOTE: a name given from the loop's name is counted as it is
+    same = flat
+    return nn.Linear(64 * 4 * 4, 10)(same)
+
+
+def summed(x: Image) -> Tensor[tuple[Const[2]]]:
+    while x.shape[-1] > 4:
+        x = pool(x)
+    y = x.relu()
+    return head(y) + head(x)
+
+
+assert classify(sd.randn((2, 64, 32, 32))).shape == (2, 10)
+assert summed(sd.randn((2, 64, 32, 32))).shape == (2,)
 assert Shrink()(sd.randn((2, 64, 32, 32))).shape == (2, 10) and logits.shape == (2, 10)
 assert Shrink().features(sd.randn((2, 64, 32, 32))).shape == (2, 64, 4, 4)

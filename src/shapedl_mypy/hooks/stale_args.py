@@ -5,7 +5,9 @@ stale members (the loop never ran) fits; a call to a user's function that takes 
 (`report(total)` after `total = total + loss` in a loop, `head(h)` after a loop over layers)
 had the same false `[arg-type]` error. mypy reports it before the call's hook runs, so the
 hook takes it back, argument by argument, where the argument without its stale members fits
-its formal. A generic formal is left to mypy and to `unions.union_math`.
+its formal, or where one member does and a loop run a run-time number of times rebound the
+name (`while x.shape[-1] > 4: x = pool(x)`, then `head(x)`). A generic formal is left to mypy
+and to `unions.union_math`.
 
 A user's module of a tuple of blocks of different sizes (`for blk in (Block(8, 16), Block(16,
 4)): h = blk(h)`) is called as a union callee with a union argument: each block is an error
@@ -30,6 +32,7 @@ from shapedl_mypy.convert import tensor_parts
 from shapedl_mypy.hooks.nn import member_type
 from shapedl_mypy.hooks.stale import drop_stale
 from shapedl_mypy.hooks.unions import check_with, union_callee
+from shapedl_mypy.hooks.unroll import counted_at_run_time
 
 __all__ = ["forgive_stale", "takes_tensors"]
 
@@ -57,8 +60,10 @@ def forgive_stale(hook: Callable[[C], Type] | None) -> Callable[[C], Type]:
         if isinstance(ctx, MethodContext) and members:
             return _some_member(ctx, callee, spots) or out
         for i, _, expr, t in spots:
-            if isinstance(get_proper_type(t), UnionType) and not callee.variables:
-                if _fits(ctx, drop_stale(t), callee.arg_types[i]):
+            union = get_proper_type(t)
+            if isinstance(union, UnionType) and not callee.variables:
+                formal = callee.arg_types[i]
+                if _fits(ctx, drop_stale(t), formal) or _one_fits(ctx, union, formal, expr):
                     take_back_at(ctx, errorcodes.ARG_TYPE, expr)
         return out
 
@@ -127,6 +132,17 @@ def _callee(ctx: FunctionContext | MethodContext) -> CallableType | None:
         name = "forward" if callee.type.get("forward") is not None else "__call__"
         callee = get_proper_type(member_type(ctx.api, callee, name, ctx.context))
     return callee if isinstance(callee, CallableType) else None
+
+
+def _one_fits(
+    ctx: FunctionContext | MethodContext, union: UnionType, formal: Type, expr: Expression
+) -> bool:
+    """Whether a member of the argument fits, it being a name's that a loop run a run-time
+    number of times rebound (`unroll.counted_at_run_time`): the run checks which it has."""
+    assert isinstance(ctx.api, TypeChecker)
+    if not counted_at_run_time(ctx.api, ctx.context.line, expr):
+        return False
+    return any(_fits(ctx, m, formal) for m in union.items)
 
 
 def _fits(ctx: FunctionContext | MethodContext, actual: Type, formal: Type) -> bool:

@@ -54,22 +54,70 @@ def unrolled(checker: TypeChecker, stmt: Statement | int, expr: object) -> Type 
     return None if start is None else _run(checker, loop.index, items.items, steps, expr, start)
 
 
-def counted_at_run_time(checker: TypeChecker, stmt: Statement | int, expr: Expression) -> bool:
+def counted_at_run_time(
+    checker: TypeChecker, stmt: Statement | int, expr: Expression, depth: int = 0
+) -> bool:
     """Whether `expr` (or the name it is read from: `x` of `x.flatten(1)`) was last rebound
     before `stmt` by a `while` loop or a `for` loop over no fixed tuple.
 
     How many times such a loop ran is known at run time only (`while x.shape[-1] > 4: x =
     pool(x)`), so any member of the union mypy gives the name may be the one the run has: a
     call is right if it fits one of them (the runtime checks which), wrong if it fits none.
+
+    A name given from such a name after the loop (`flat = x.flatten(1)`, `y = x`, `y =
+    pool(x)`) is counted too: its union has a member per member of the name it came from.
     """
     name = _root(expr)
-    loop = None if name is None else _loop_before(checker, stmt, name)
-    if name is None or loop is None:
+    found = None if name is None else _loop_or_source(checker, stmt, name)
+    if name is None or found is None:
         return False
+    if isinstance(found, ForStmt | WhileStmt):
+        return _counted(checker, found, name)
+    given, sources = found
+    return depth < _MAX_ALIASES and any(
+        counted_at_run_time(checker, given, n, depth + 1) for n in sources
+    )
+
+
+# NOTE: how far back `counted_at_run_time` follows names given from names (`y = x`, `z = f(y)`)
+_MAX_ALIASES = 8
+
+
+def _counted(checker: TypeChecker, loop: ForStmt | WhileStmt, name: NameExpr) -> bool:
     if isinstance(loop, ForStmt):
         if isinstance(get_proper_type(checker.lookup_type_or_none(loop.expr)), TupleType):
             return False
     return any(_assigns(s, name) for s in statements(loop.body.body))
+
+
+def _loop_or_source(
+    checker: TypeChecker, stmt: Statement | int, name: NameExpr
+) -> ForStmt | WhileStmt | tuple[AssignmentStmt, list[NameExpr]] | None:
+    """The loop that last rebound `name` before `stmt` (as `_loop_before`), or the simple
+    assignment that last gave it, with the names its value is read from: the root of
+    `x.flatten(1)`, or those of a call's arguments (`pool(x)`, `self.fc(x)`)."""
+    for body in bodies(checker.tree.defs):
+        for at, this in enumerate(body):
+            if this is stmt or (isinstance(stmt, int) and _on(this, stmt)):
+                for prev in reversed(body[:at]):
+                    if isinstance(prev, ForStmt | WhileStmt):
+                        return prev
+                    if not _on(prev, prev.line):
+                        return None
+                    if isinstance(prev, AssignmentStmt) and _assigns(prev, name):
+                        return (prev, _sources(prev.rvalue)) if len(prev.lvalues) == 1 else None
+                return None
+    return None
+
+
+def _sources(expr: Expression) -> list[NameExpr]:
+    """The names a value is read from: its root, or a call's receiver's and arguments'."""
+    if not isinstance(expr, CallExpr):
+        root = _root(expr)
+        return [] if root is None else [root]
+    callee = expr.callee.expr if isinstance(expr.callee, MemberExpr) else None
+    roots = [_root(e) for e in ([callee] if callee is not None else []) + list(expr.args)]
+    return [r for r in roots if r is not None]
 
 
 def _root(expr: Expression) -> NameExpr | None:
