@@ -134,9 +134,9 @@ def rule_kwargs(
         actuals = call.args.get(name)
         if not actuals:
             continue
-        if len(actuals) == 1:
+        if len(actuals) == 1 and tensor_parts(actuals[0][0]) is None:
             shapes = _tensor_list(call, *actuals[0], length)
-        else:  # NOTE: *tensors
+        else:  # NOTE: *tensors, one of them too (`sd.einsum("ij->ji", x)`)
             shapes = [_operand_shape(call, t) for t, _ in actuals]
             shapes = UNKNOWN if any(s is UNKNOWN for s in shapes) else shapes
         if shapes is UNKNOWN:

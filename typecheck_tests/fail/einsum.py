@@ -20,6 +20,11 @@ sd.ops.einsum("btd,bsd->btx", q, q)  # E: [shape] einsum: shapes (2, 4, 3) and (
 sd.ops.norm(q, axis=3)  # E: [shape] norm: shape (2, 4, 3): axis 3 is out of range for rank 3  # op: norm
 sd.ops.einsum("btd,bd->bt", q, q)  # E: [shape] einsum: shapes (2, 4, 3) and (2, 4, 3): operand 1 has rank 3, but 'bd' names 2 axes
 
+# ---- one operand is checked as several are -----------------------------------------------------
+sd.ops.einsum("btdx->b", q)  # E: [shape] einsum: shape (2, 4, 3): operand 0 has rank 3, but 'btdx' names 4 axes
+sd.ops.einsum("btd,bsd->bts", q)  # E: [shape] einsum: shape (2, 4, 3): subscripts 'btd,bsd->bts' name 2 operands, got 1
+sd.ops.einsum("btd->btt", q)  # E: [shape] einsum: shape (2, 4, 3): output letter 't' appears twice
+
 
 def scores(q: Tensor[tuple[B, T, D]], k: Tensor[tuple[B, T, E]]) -> None:
     sd.ops.einsum("btd,bsd->bts", q, k)  # E: [shape] einsum: shapes (B, T, D) and (B, T, E): letter 'd' is D at axis 2 of operand 0 but E at axis 2 of operand 1
