@@ -15,7 +15,8 @@ from typing_extensions import TypeVar as DefaultTypeVar
 from typing_extensions import TypeVarTuple
 
 from shapedl.device import Device, default_device
-from shapedl.errors import ShapeError, show_shape
+from shapedl.dims import Shape
+from shapedl.errors import shape_error
 from shapedl.tensor import Tensor
 from shapedl.types import DType, Dyn, NoTape
 
@@ -109,11 +110,7 @@ class Batches(Generic[X, Y]):
         dev = device or (x.device if isinstance(x, Tensor) else default_device())
         self.x = as_tensor(x, dev)
         self.y = as_tensor(y, dev)
-        if not self.x.shape or not self.y.shape or self.x.shape[0] != self.y.shape[0]:
-            raise ShapeError(
-                f"batches: shapes {show_shape(self.x.shape)} and {show_shape(self.y.shape)}: "
-                "x and y need the same length along axis 0 (one target per row)"
-            )
+        check_rows("batches", self.x.shape, self.y.shape)
         self.device = dev
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -137,6 +134,18 @@ class Batches(Generic[X, Y]):
         for i in range(len(self)):
             rows = slice(i * self.batch_size, (i + 1) * self.batch_size)
             yield Tensor(x[rows], self.device), Tensor(y[rows], self.device)  # type: ignore[misc]
+
+
+def check_rows(op: str, x: Shape, y: Shape) -> None:
+    """One target per row: `x` and `y` need the same length along axis 0 (the rule the mypy
+    plugin checks `batches`/`Batches` with too).
+
+    NOTE: only lengths that are numbers are told apart: two symbols (a function's `N` and
+    `M`) may be bound to one length at run time.
+    """
+    if not x or not y or (type(x[0]) is int and type(y[0]) is int and x[0] != y[0]):
+        problem = "x and y need the same length along axis 0 (one target per row)"
+        raise shape_error(op, [x, y], problem)
 
 
 @overload

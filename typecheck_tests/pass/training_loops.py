@@ -84,6 +84,19 @@ for _epoch in range(2):
     opt.set_lr(opt.lr * 0.5)
     assert seen == 64 and 0 <= correct <= seen and float(norm) >= 0.0
 
+
+
+# NOTE: lengths of two symbols may be one at run time: `check_rows` tells only numbers apart
+N = TypeVar("N", bound=Dim)
+M = TypeVar("M", bound=Dim)
+
+
+def batch_count(x: Tensor[tuple[N, Any]], y: Tensor[tuple[M], i64]) -> int:
+    return len(sd.data.batches(x, y, 16))
+
+
+assert batch_count(x, y) == 4 and len(sd.data.Batches(x, sd.from_numpy(ys), 32)) == 2
+
 model.save(os.path.join(folder, "model.safetensors"))
 opt.save(os.path.join(folder, "opt.safetensors"))
 again = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Dropout(0.1), nn.Linear(16, 3))
