@@ -2,6 +2,8 @@
 gradients, f32 and f64), by central differences, their errors, and their rules over symbols
 and `DYN`."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -182,6 +184,16 @@ ERRORS = [
 def test_errors_name_op_shape_and_axis(op, message):
     with pytest.raises(sd.ShapeError, match=message):
         op(sd.ones((2, 3, 6, 5)))
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear"])
+@pytest.mark.parametrize("factor,axis", [(0.1, 2), ((2.0, 0.1), 3)])
+def test_a_factor_that_floors_a_size_to_0_is_an_error_as_in_torch(mode, factor, axis):
+    with pytest.raises(RuntimeError, match="output sizes should be greater than 0"):
+        F.interpolate(torch.ones(2, 3, 6, 5), scale_factor=factor, mode=mode)
+    message = IP + rf": scale_factor {re.escape(repr(factor))} gives size 0 at axis {axis}; "
+    with pytest.raises(sd.ShapeError, match=message + "every output size must be at least 1"):
+        sd.ops.interpolate(sd.ones((2, 3, 6, 5)), scale_factor=factor, mode=mode)
 
 
 def test_mode_errors():

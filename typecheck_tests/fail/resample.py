@@ -12,3 +12,4 @@ sd.ops.adaptive_max_pool2d(x, (0, 2))  # E: [shape] adaptive_max_pool2d: shape (
 sd.ops.interpolate(x)  # E: [shape] interpolate: shape (2, 3, 7, 5): give exactly one of size and scale_factor  # op: interpolate
 sd.ops.interpolate(sd.ones((1, 2, 5)), 9, mode="bilinear")  # E: [shape] interpolate: shape (1, 2, 5): mode 'bilinear' needs a 4-d input, not rank 3
 sd.ops.interpolate(x, (4, 5, 6))  # E: [shape] interpolate: shape (2, 3, 7, 5): size (4, 5, 6) has 3 sizes for 2 spatial axes
+sd.ops.interpolate(x, scale_factor=0.1)  # E: [shape] interpolate: shape (2, 3, 7, 5): scale_factor 0.1 gives size 0 at axis 2; every output size must be at least 1

@@ -261,6 +261,10 @@ def interpolate_rule(
         out = tuple(v if isinstance(v, int | dims.Expr) else DYN for v in given)
     else:
         out = tuple(_scaled(d, f) for d, f in zip(x[2:], given, strict=True))
+    for axis, d in enumerate(out, 2):
+        if isinstance(d, int) and d < 1:  # NOTE: a factor that floors a size to 0, as PyTorch
+            problem = f"{label} {value!r} gives size {d} at axis {axis}"
+            raise shape_error(op, [x], problem, "every output size must be at least 1")
     return (*x[:2], *out)
 
 
