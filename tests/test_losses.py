@@ -522,6 +522,37 @@ def test_every_sample_ignored_gives_torchs_nan() -> None:
     assert np.isnan(got.item()) and torch.isnan(want)
 
 
+# NOTE: the mean is 0 / 0 (nan) and PyTorch's gradient 0: every sample ignored, or every
+# sample's class weighted 0, with and without smoothing
+NOTHING_COUNTS = [
+    ("ignored", {}, np.full(3, -100)),
+    ("ignored one sample", {"ignore_index": 1}, np.array(1)),
+    ("weighted 0", {"weight": np.array([0.0, 1.0, 1.0, 1.0])}, np.zeros(3, "int64")),
+    ("ignored, smoothing", {"label_smoothing": 0.1}, np.full(3, -100)),
+]
+
+
+@pytest.mark.parametrize(
+    "loss, name, options, t",
+    [(loss, *c) for loss in ("cross_entropy", "nll_loss") for c in NOTHING_COUNTS
+     if loss == "cross_entropy" or "label_smoothing" not in c[1]],  # NOTE: nll has no smoothing
+    ids=lambda v: v if isinstance(v, str) else "",
+)  # fmt: skip
+def test_a_mean_over_nothing_is_nan_with_torchs_zero_gradient(
+    loss: str, name: str, options: dict[str, Any], t: np.ndarray
+) -> None:
+    ours = losses.cross_entropy_with_logits_loss if loss == "cross_entropy" else losses.nll_loss
+    theirs = F.cross_entropy if loss == "cross_entropy" else F.nll_loss
+    w = options.get("weight")
+    rest = {k: v for k, v in options.items() if k != "weight"}
+    x = randn(*t.shape, 4) if t.ndim else randn(4)
+    compare(
+        lambda x, t: ours(x, t, weight=None if w is None else sd.from_numpy(w), **rest),
+        lambda x, t: theirs(x, t, weight=None if w is None else torch.from_numpy(w), **rest),
+        [x.astype("float64"), t],
+    )
+
+
 def test_weight_errors() -> None:
     x, t = sd.from_numpy(randn(2, 3)), sd.tensor([0, 2])
     with pytest.raises(sd.ShapeError, match=r"weight must have shape \(3,\), one per class"):

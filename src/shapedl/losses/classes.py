@@ -133,14 +133,16 @@ def _class_nll(
     loss: Tensor[Any, DT, TT] = -_picked(log_probs, target, a)
     if weight is None and valid is None:
         return loss, None
-    each: Tensor[Any, Any, Any]
+    # NOTE: an ignored sample is chosen away (a select, not a product with a 0/1 mask), so its
+    # gradient is 0 even where the mean's is not finite (every sample ignored: 0 / 0), as in
+    # PyTorch; a class weighted 0 keeps the product (0 / 0 gives PyTorch's nan there)
     if weight is None:
         assert valid is not None
-        each = valid.astype(log_probs.dtype)
-    else:
-        each = weight.detach()[target]
-        each = each if valid is None else choose(valid, each, 0.0)
-    return loss * each, each
+        return choose(valid, loss, 0.0), valid.astype(log_probs.dtype)
+    each = weight.detach()[target]
+    if valid is None:
+        return loss * each, each
+    return choose(valid, loss * each, 0.0), choose(valid, each, 0.0)
 
 
 def _class_reduce(
