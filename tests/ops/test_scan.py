@@ -33,6 +33,14 @@ def test_matches_torch(name, shape, op, top, dtype):
     compare(op, top, [randn(*shape, dtype=dtype)])
 
 
+@pytest.mark.cpu_only("PyTorch's CUDA kernel sums float32 in float32, as shapedl's does")
+@pytest.mark.parametrize("axis", [0, 1])
+def test_a_long_float32_cumsum_sums_in_float64_as_torch_on_the_cpu(axis):
+    # NOTE: 10**5 steps of random walks, which cross 0: summed in float32 they stray ~1e-3
+    x = randn(100_000, 2) if axis == 0 else randn(2, 100_000)
+    compare(lambda v: sd.ops.cumsum(v, axis), lambda t: torch.cumsum(t, axis), [x])
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_cumprod_gradient_is_exact_at_zeros(dtype):
     x = randn(3, 5, dtype=dtype)
