@@ -168,6 +168,23 @@ def test_errors_name_op_shapes_and_axis(op, message):
         op(sd.ones((3, 4, 5)))
 
 
+@pytest.mark.parametrize(
+    "ours, theirs",
+    [
+        (lambda x, i: x.gather(i.reshape((3, 1)), axis=1), lambda t, i: t.gather(1, i[:, None])),
+        (lambda x, i: x.select(i, axis=1), lambda t, i: t.index_select(1, i)),
+    ],
+    ids=["gather", "select"],
+)
+def test_negative_indices_are_refused_as_torch_refuses_them(ours, theirs):
+    x, i = np.ones((3, 5), "float32"), np.array([0, -1, 2])
+    with pytest.raises(RuntimeError, match="(?i)out of (data )?(bounds|range)"):
+        theirs(torch.from_numpy(x), torch.from_numpy(i))
+    message = r"shapes \(3, 5\) and \(3, ?1?\): index -1 is out of bounds for axis 1 with size 5"
+    with pytest.raises(sd.ShapeError, match=message):
+        ours(sd.from_numpy(x), sd.from_numpy(i))
+
+
 def test_float_index_tensors_are_rejected():
     with pytest.raises(TypeError, match="integer"):
         sd.ones((3,)).gather(sd.ones((3,)))

@@ -152,12 +152,20 @@ def out_of_range(backend: Backend, index: Array, low: int, high: int) -> tuple[i
 
 
 def _check_axis(
-    op: str, shapes: list[Shape], backend: Backend, index: Array, axis: int, d: int
+    op: str,
+    shapes: list[Shape],
+    backend: Backend,
+    index: Array,
+    axis: int,
+    d: int,
+    negative: bool = True,
 ) -> None:
-    """A `ShapeError` (with NumPy's words) when `index` is out of `[-d, d)` on `axis`."""
-    found = out_of_range(backend, index, -d, d)
+    """A `ShapeError` (with NumPy's words) when `index` is out of `[-d, d)` on `axis`, or of
+    `[0, d)` where a `negative` index is refused (as PyTorch's gather and index_select do)."""
+    low = -d if negative else 0
+    found = out_of_range(backend, index, low, d)
     if found is not None:
-        bad = found[0] if found[0] < -d else found[1]
+        bad = found[0] if found[0] < low else found[1]
         raise shape_error(op, shapes, f"index {bad} is out of bounds for axis {axis} with size {d}")
 
 
@@ -295,7 +303,8 @@ def gather(
 
     Raises:
         ShapeError: when the ranks differ, `index` is larger than `x` off `axis`, or a
-            value of `index` is out of range for `axis` (on every device).
+            value of `index` is out of `[0, size)` for `axis` (on every device; negative
+            values too, as PyTorch's).
         TypeError: when `index` is not a tensor (PyTorch's argument order).
 
     Example:
@@ -313,7 +322,8 @@ def gather(
     _index_dtype("gather", index)
     check_devices("gather", x, index)
     a, xp = axis % x.ndim, x.xp
-    _check_axis("gather", [x.shape, index.shape], x.device.backend, index.data, a, x.shape[a])
+    shapes = [x.shape, index.shape]
+    _check_axis("gather", shapes, x.device.backend, index.data, a, x.shape[a], negative=False)
     key = tuple(
         index.data if k == a else xp.arange(n).reshape((-1,) + (1,) * (index.ndim - k - 1))
         for k, n in enumerate(index.shape)
@@ -328,8 +338,8 @@ def select(
     """The slices of `x` along `axis` at the positions in the 1-d `index` (torch.index_select).
 
     Raises:
-        ShapeError: when `index` is not 1-d, or a value of it is out of range for `axis` (on
-            every device).
+        ShapeError: when `index` is not 1-d, or a value of it is out of `[0, size)` for `axis`
+            (on every device; negative values too, as PyTorch's).
 
     Example:
         >>> import shapedl as sd
@@ -341,5 +351,6 @@ def select(
     check_devices("select", x, index)
     a = axis % x.ndim
     positions = index.data.reshape((-1,))
-    _check_axis("select", [x.shape, index.shape], x.device.backend, positions, a, x.shape[a])
+    shapes = [x.shape, index.shape]
+    _check_axis("select", shapes, x.device.backend, positions, a, x.shape[a], negative=False)
     return _scatter_back("select", x, index, (slice(None),) * a + (positions,))
