@@ -80,6 +80,28 @@ def test_negative_size_is_a_shape_error_naming_the_op(make):
 
 
 # ---- conversion ---------------------------------------------------------------------------
+# NOTE: arguments PyTorch refuses, each a shapedl error naming the op (not NumPy's or Python's)
+BAD_ARGUMENTS = [
+    (lambda m: m.arange(0, 5, 0), sd.ShapeError, "arange: step must not be 0", "step must be"),
+    (lambda m: m.eye(-1), sd.ShapeError, r"eye: size -1 at axis 0 of \(-1, -1\) is negative",
+     "n must be greater or equal to 0"),
+    (lambda m: m.ones((1, 4)).broadcast_to((-2, 4)), sd.ShapeError,
+     r"broadcast_to: shapes \(1, 4\) and \(-2, 4\): size -2 at axis 0 is negative", ""),
+    (lambda m: m.from_numpy(np.array([object()])), TypeError,
+     "from_numpy: unsupported dtype object", "can't convert np.ndarray of type numpy.object_"),
+    (lambda m: m.from_numpy(np.array(["a"])), TypeError, "from_numpy: unsupported dtype <U1",
+     "can't convert np.ndarray of type numpy.str_"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("make, error, ours, theirs", BAD_ARGUMENTS)
+def test_arguments_torch_refuses_are_errors_naming_the_op(make, error, ours, theirs):
+    with pytest.raises((RuntimeError, TypeError), match=theirs):
+        make(torch)
+    with pytest.raises(error, match=ours):
+        make(sd)
+
+
 def test_numpy_item_tolist_and_python_numbers():
     v = randn(2, 3)
     x = sd.from_numpy(v)

@@ -70,7 +70,8 @@ def arange_rule(
 
 
 def eye_rule(op: str, n: Dim, m: Dim | None = None) -> Shape:
-    return (n, n if m is None else m)
+    """`(n, m)`, square without `m`; sizes must be >= 0."""
+    return shape_rule(op, (n, n if m is None else m))
 
 
 def _sizes(shape: ShapeArg) -> Sequence[int] | int:
@@ -196,6 +197,7 @@ def arange(
         >>> sd.arange(3, dtype=sd.f64).tolist()
         [0.0, 1.0, 2.0]
     """
+    arange_rule("arange", start, stop, step)
     dev = device or default_device()
     lo, hi = (0, start) if stop is None else (start, stop)
     if dtype is None:
@@ -212,6 +214,7 @@ def eye(
     device: Device | None = None,
 ) -> Tensor[Any, DT, NoTape]:
     """The `n x m` identity matrix (square when `m` is omitted)."""
+    eye_rule("eye", n, m)
     dev = device or default_device()
     return Tensor(dev.xp.eye(n, m, dtype=dev.backend.dtype(dtype.name)), dev)
 
@@ -311,6 +314,15 @@ def ragged_message(data: Any, name: str) -> str:
 
 
 def from_numpy(array: Any, device: Device | None = None) -> Tensor[Any, Any, NoTape]:
-    """A tensor with the values and dtype of `array` (copied to `device` if it is a GPU)."""
+    """A tensor with the values and dtype of `array` (copied to `device` if it is a GPU).
+
+    Raises:
+        TypeError: for an array of no number type (objects, strings, complex numbers), as
+            PyTorch's `from_numpy` refuses them; other integer types (`uint8` images) are
+            taken as they are, for `.astype` to convert.
+    """
     dev = device or default_device()
-    return Tensor(dev.backend.asarray(array), dev)
+    arr = dev.backend.asarray(array)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"from_numpy: unsupported dtype {arr.dtype}; shapedl's are {list(DTYPES)}")
+    return Tensor(arr, dev)

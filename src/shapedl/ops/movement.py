@@ -281,6 +281,9 @@ def broadcast_to_rule(op: str, x: Shape, shape: Sequence[Dim] | Dim) -> Shape:
     want = _as_shape(shape)
     if len(x) > len(want):
         raise shape_error(op, [x, want], f"rank {len(x)} cannot broadcast to rank {len(want)}")
+    for i, w in enumerate(want):
+        if isinstance(w, int) and w < 0:
+            raise shape_error(op, [x, want], f"size {w} at axis {i} is negative")
     return _stretch(op, x, want, want)
 
 
