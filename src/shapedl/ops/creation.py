@@ -149,6 +149,11 @@ def rand(
 # NOTE: int bounds count in int64 and any float one in the default float, as in PyTorch (and
 # NumPy), so `x[sd.arange(n)]` and `Embedding(...)(sd.arange(t))` index; `dtype=` wins. An
 # int passed where `float` is declared counts as int at run time, as in PyTorch.
+def _plain(v: Any) -> Any:
+    """A NumPy integer as Python's, which the rule takes; anything else as it is."""
+    return operator.index(v) if hasattr(v, "__index__") else v
+
+
 @overload
 def arange(
     start: int,
@@ -197,7 +202,7 @@ def arange(
         >>> sd.arange(3, dtype=sd.f64).tolist()
         [0.0, 1.0, 2.0]
     """
-    arange_rule("arange", start, stop, step)
+    arange_rule("arange", *map(_plain, (start, stop, step)))
     dev = device or default_device()
     lo, hi = (0, start) if stop is None else (start, stop)
     if dtype is None:

@@ -322,7 +322,7 @@ def gather(
     _index_dtype("gather", index)
     check_devices("gather", x, index)
     a, xp = axis % x.ndim, x.xp
-    shapes = [x.shape, index.shape]
+    shapes: list[Shape] = [x.shape, index.shape]
     _check_axis("gather", shapes, x.device.backend, index.data, a, x.shape[a], negative=False)
     key = tuple(
         index.data if k == a else xp.arange(n).reshape((-1,) + (1,) * (index.ndim - k - 1))
@@ -351,6 +351,6 @@ def select(
     check_devices("select", x, index)
     a = axis % x.ndim
     positions = index.data.reshape((-1,))
-    shapes = [x.shape, index.shape]
+    shapes: list[Shape] = [x.shape, index.shape]
     _check_axis("select", shapes, x.device.backend, positions, a, x.shape[a], negative=False)
     return _scatter_back("select", x, index, (slice(None),) * a + (positions,))
