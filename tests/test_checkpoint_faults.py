@@ -355,6 +355,38 @@ def test_a_failed_sync_of_the_folder_is_an_error_unless_folders_cannot_be_synced
     np.testing.assert_array_equal(load_state(path)["a"], np.ones(2))
 
 
+def test_a_failed_write_names_the_file_it_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "m.safetensors"
+    save_state({"a": np.ones(2)}, path)
+
+    def fsync(fd: int) -> None:  # NOTE: the disk's own error (EIO) names no file
+        raise OSError(5, os.strerror(5))
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(OSError, match=os.strerror(5)) as caught:
+        save_state({"a": np.zeros(2)}, path)
+    assert caught.value.__notes__ == [
+        f"while saving {str(path)!r}, which is as it was: nothing replaced it"
+    ]
+    monkeypatch.undo()
+    np.testing.assert_array_equal(load_state(path)["a"], np.ones(2))
+
+
+def test_a_folder_that_takes_no_new_file_is_named_not_the_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*args: Any, **kwargs: Any) -> Any:  # NOTE: as a read-only folder (root may write)
+        raise PermissionError(13, os.strerror(13), str(tmp_path / ".m.safetensors.1-x.tmp"))
+
+    monkeypatch.setattr("tempfile.mkstemp", refused)
+    path = tmp_path / "m.safetensors"
+    with pytest.raises(PermissionError, match=rf"cannot save '{path}': Permission denied") as e:
+        sd.nn.Linear(2, 1).save(path)
+    assert e.value.filename == str(path)
+
+
 # ---- shapes past any array -------------------------------------------------------------
 @pytest.mark.parametrize(
     ("shape", "offsets", "message"),

@@ -35,7 +35,7 @@ def atomic_write(target: Path, write: Callable[[IO[bytes]], None]) -> None:
     _check_target(target)
     remove_stale_temporaries(target)
     mode = _file_mode(target)
-    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=folder)
+    fd, tmp = _temporary(target)
     tmp = os.path.abspath(tmp)
     _SAVING.add(tmp)
     try:
@@ -46,8 +46,10 @@ def atomic_write(target: Path, write: Callable[[IO[bytes]], None]) -> None:
                 os.fchmod(f.fileno(), mode)
             os.fsync(f.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError):  # NOTE: the disk's own words name no file (ENOSPC, EIO)
+            err.add_note(f"while saving {str(target)!r}, which is as it was: nothing replaced it")
         raise
     finally:
         _SAVING.discard(tmp)
@@ -67,14 +69,19 @@ def check_writable(path: PathLike) -> None:
     target = Path(path)
     _check_target(target)
     remove_stale_temporaries(target)
+    fd, probe = _temporary(target)
+    os.close(fd)
+    Path(probe).unlink(missing_ok=True)
+
+
+def _temporary(target: Path) -> tuple[int, str]:
+    """A new temporary sibling of `target`, or an error naming `target` (not the temporary)."""
     try:
-        fd, probe = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent)
+        return tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent)
     except OSError as err:
         raise type(err)(
             err.errno, f"cannot save {str(target)!r}: {err.strerror} (its folder)", str(target)
         ) from None
-    os.close(fd)
-    Path(probe).unlink(missing_ok=True)
 
 
 def _check_target(target: Path) -> None:
