@@ -4,6 +4,7 @@ inside the update, and resumes that fail without changing anything."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import warnings
@@ -61,6 +62,19 @@ def test_skip_leaves_out_only_the_bad_batch() -> None:
     assert h.stopped_by is None and np.isfinite(h["loss"][0])
     for name, w in weights(reference).items():
         np.testing.assert_array_equal(weights(model)[name], w)
+
+
+def test_each_skipped_batch_is_named_by_its_place_in_the_epoch() -> None:
+    x, y = regression(32)
+    x[[9, 17], 1] = np.nan  # NOTE: batches 2 and 3: the second comes after a skipped one
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit(linear(3, 1), (x, y), on_nonfinite="skip")
+    said = [str(w.message) for w in caught if issubclass(w.category, NonFiniteWarning)]
+    assert [m.split(": ")[0] for m in said] == [
+        "non-finite loss (nan) at epoch 1, batch 2 of 4 (step 2 of the run)",
+        "non-finite loss (nan) at epoch 1, batch 3 of 4 (step 2 of the run)",
+    ]
 
 
 def test_continue_applies_the_update_as_asked() -> None:
@@ -277,6 +291,13 @@ def counting() -> tuple[LambdaCallback, list[int]]:
          "data is empty"),
         ([], {}, ValueError, "data is empty"),
         ("xy", {}, TypeError, "data must be a pair"),
+        ({"x": 1}, {}, TypeError, r"data must be a pair .*got a dict \(pass the pair"),
+        (regression(8)[0], {}, TypeError, r"got one array of shape \(8, 3\) \(pass the pair"),
+        ((*regression(8), np.zeros(8)), {}, TypeError, "got a tuple of 3 arrays, not 2"),
+        (regression(8), {"validation": regression(8)[0]}, TypeError,
+         r"validation must be a pair .*got one array"),
+        (regression(8), {"halt_when": 3}, TypeError,
+         r"halt_when must be a condition .* or a list of them, got int"),
         (regression(8), {"epochs": 0}, ValueError, "invalid epochs=0"),
         (regression(8), {"epochs": -1}, ValueError, "invalid epochs=-1"),
         (regression(8), {"epochs": 2.5}, ValueError, "invalid epochs=2.5"),
@@ -355,6 +376,29 @@ def test_a_label_out_of_range_is_found_before_any_update(as_batches: bool) -> No
     with pytest.raises(ValueError, match=f"label 3 at {where}.*class indices must be in"):
         fit(model, data, loss=sd.losses.cross_entropy_with_logits_loss)
     assert_same(w, weights(model))
+
+
+@pytest.mark.parametrize("problem", ["a label out of range", "another width"])
+def test_validation_that_does_not_fit_is_found_before_any_update(
+    problem: str, tmp_path: Any
+) -> None:
+    x, y = blobs(30)
+    x_val, y_val = x[:12].copy(), y[:12].copy()
+    if problem == "a label out of range":
+        y_val[9] = 5  # in the validation's second batch of 8, so only its labels can tell
+        error, match = ValueError, r"validation has the label 5 at y\[9\].*nothing was trained"
+    else:
+        x_val = np.c_[x_val, x_val]  # four features for a model of two
+        error, match = sd.ShapeError, "in_features 2"
+    model, path = linear(2, 3), str(tmp_path / "run.safetensors")
+    w = weights(model)
+    with pytest.raises(error, match=match) as caught:
+        fit(model, (x, y), loss=sd.losses.cross_entropy_with_logits_loss, epochs=2,
+            validation=(x_val, y_val), callbacks=[Checkpoint(path)])  # fmt: skip
+    assert_same(w, weights(model))
+    assert not os.path.exists(path)
+    if problem == "another width":
+        assert "first batch of validation, tried before training" in "".join(caught.value.__notes__)
 
 
 def test_float64_labels_are_named_as_such() -> None:

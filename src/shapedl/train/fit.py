@@ -98,7 +98,10 @@ def fit(
 
     Raises:
         ValueError: for empty data, `epochs` or `batch_size` below 1, ragged rows, or a label
-            the loss does not accept (found before the first update, naming where it is).
+            the loss does not accept, in `data` or `validation` (found before the first
+            update, naming where it is).
+        ShapeError: for validation that does not fit the model or the loss (its first batch
+            is tried before the first update).
         TypeError: for data that is neither a pair nor batches, or a one-shot iterator (as
             `data` or `validation`, with more than one epoch).
         CheckpointError: when `resume_from` is not a checkpoint that fits the model and
@@ -134,7 +137,12 @@ def fit(
     run.halt = halt
     resumed = None if resume_from is None else _resume(run, Checkpoint(resume_from))
     display = Display(progress, epochs)
-    step = Step(loss, named, cast, inputs.labels(data), inputs.cast_note(data, cast))
+    labels = [("data", inputs.labels(data))]
+    if validation is not None:
+        labels.append(("validation", inputs.labels(validation)))
+    step = Step(loss, named, cast, labels, inputs.cast_note(data, cast))
+    if val is not None:
+        _try_validation(run, step, val)
     if halt is not None:
         halt.start(run)
         if resumed is not None:
@@ -249,7 +257,7 @@ class _Loop:
         for x, y in train:
             batches += 1
             with self.interrupts.caught():
-                self._step(x, y, totals)
+                self._step(x, y, totals, batches)
             if self.interrupts.requested:
                 self._interrupt()
             elif self.halt is not None and self.halt.check_step(self.run):
@@ -270,8 +278,9 @@ class _Loop:
             return False
         return True
 
-    def _step(self, x: Any, y: Any, totals: Totals) -> None:
-        """Train on one batch, unless its loss is not finite; count it once its update is in."""
+    def _step(self, x: Any, y: Any, totals: Totals, batch: int) -> None:
+        """Train on the epoch's `batch`-th batch, unless its loss is not finite; count it once
+        its update is in."""
         run, applied = self.run, False
         try:
             for cb in self.callbacks:
@@ -279,7 +288,7 @@ class _Loop:
             xb, yb = self.step.tensors(x, y, run.device)
             out, value, figure = self.step.forward(run.model, xb, yb)
             if not math.isfinite(figure) and self.on_nonfinite != "continue":
-                self._non_finite(figure)
+                self._non_finite(figure, batch)
                 return
             grads = value.backward()
             with self.interrupts.held():  # NOTE: a second Ctrl-C waits until the update is whole
@@ -307,12 +316,15 @@ class _Loop:
         self.run.stop(reason)
         self.display.note(f"{reason}: stopped after {self.run.global_step} steps")
 
-    def _non_finite(self, figure: float) -> None:
-        """Stop (or skip the batch) on a NaN or infinite loss, saying where and what to do."""
+    def _non_finite(self, figure: float, batch: int) -> None:
+        """Stop (or skip the batch) on a NaN or infinite loss, saying where and what to do.
+
+        NOTE: `batch` counts the epoch's batches, `run.step` only the updates applied, which
+        skipped batches leave out."""
         run = self.run
         of = f" of {run.steps_per_epoch}" if run.steps_per_epoch is not None else ""
         where = (
-            f"non-finite loss ({figure}) at epoch {run.epoch + 1}, batch {run.step + 1}{of} "
+            f"non-finite loss ({figure}) at epoch {run.epoch + 1}, batch {batch}{of} "
             f"(step {run.global_step + 1} of the run)"
         )
         finite = _all_finite(run.model)
@@ -334,6 +346,24 @@ class _Loop:
         warnings.warn(reason, NonFiniteWarning, stacklevel=4)
         self.display.note(reason)
         self.run.stop(reason)
+
+
+def _try_validation(run: Run, step: Step, val: Batches) -> None:
+    """The first validation batch through the model and the loss (untraced, so in inference
+    mode, changing nothing) before the first update: validation that does not fit the model
+    (another width) or the loss is an error now, not after an epoch of training."""
+    if iter(val) is val:  # NOTE: a one-shot iterator (one epoch): a batch drawn here is lost
+        return
+    for x, y in val:
+        xb, yb = step.tensors(x, y, run.device)
+        try:
+            out = run.model(xb)
+            step.check_labels(out, yb)  # NOTE: before the loss, which would not say where
+            step.loss(out, yb)
+        except Exception as err:
+            err.add_note("fit: found by the first batch of validation, tried before training")
+            raise
+        return
 
 
 def _all_finite(model: Model) -> bool:

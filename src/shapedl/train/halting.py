@@ -335,5 +335,10 @@ def as_halt(
         return cond
     if callable(cond):
         return When(cond)
+    if not isinstance(cond, Sequence) or isinstance(cond, str):
+        raise TypeError(
+            "fit: halt_when must be a condition of sd.train.halting, a callable f(history) -> "
+            f"bool, or a list of them, got {type(cond).__name__}"
+        )
     parts = [as_halt(c) for c in cond]
     return AnyOf([p for p in parts if p is not None])

@@ -7,7 +7,7 @@ loss cannot take are errors that name the argument, raised before training chang
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence, Sized
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,10 +81,11 @@ def as_batches(
         if len(x) == 0:
             raise ValueError(f"fit: {name} is empty (x has no rows): there is nothing to train on")
         return Batches(x, y, batch_size, shuffle=shuffle, drop_last=drop_last, device=dev)
-    if not isinstance(data, Iterable) or isinstance(data, str | bytes):
+    what = _not_data(data)
+    if what is not None:
         raise TypeError(
             f"fit: {name} must be a pair (x, y) of arrays or a re-iterable of (x, y) batches, "
-            f"got {type(data).__name__}"
+            f"got {what}"
         )
     if epochs > 1 and iter(data) is data:
         raise TypeError(
@@ -93,7 +94,22 @@ def as_batches(
         )
     if isinstance(data, Sized) and len(data) == 0:
         raise ValueError(f"fit: {name} is empty (no batches): there is nothing to train on")
-    return data
+    batches: Iterable[tuple[Any, Any]] = data
+    return batches
+
+
+def _not_data(data: Any) -> str | None:
+    """What `data` is, where it is no data at all (None where it may be batches): one array
+    or a tuple of arrays other than a pair would be taken as batches of its rows."""
+    if _is_array(data):
+        return f"one array of shape {tuple(data.shape)} (pass the pair (x, y))"
+    if isinstance(data, tuple) and data and all(_is_array(d) or _is_rows(d) for d in data):
+        return f"a tuple of {len(data)} arrays, not 2"
+    if isinstance(data, Mapping):
+        return f"a {type(data).__name__} (pass the pair (x, y), not a mapping)"
+    if not isinstance(data, Iterable) or isinstance(data, str | bytes):
+        return type(data).__name__
+    return None
 
 
 def _rows(a: Any, name: str) -> Any:

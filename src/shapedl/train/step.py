@@ -31,11 +31,12 @@ class Step:
         loss: Loss,
         metrics: Mapping[str, Metric],
         cast: str | None,
-        labels: inputs.Labels | None = None,
+        labels: Sequence[tuple[str, inputs.Labels | None]] = (),
         cast_note: str | None = None,
     ) -> None:
         self.loss, self.metrics, self.cast = loss, metrics, cast
-        self.labels, self.cast_note = labels, cast_note
+        self.labels = [(name, found) for name, found in labels if found is not None]
+        self.cast_note = cast_note
         self.kw: dict[str, Any] = {"loss": loss, "metrics": list(metrics.values())}
 
     def tensors(self, x: Any, y: Any, device: Device) -> tuple[AnyTensor, AnyTensor]:
@@ -53,13 +54,19 @@ class Step:
             if self.cast_note is None:
                 raise
             raise TypeError(f"{err} ({self.cast_note})") from err
-        if self.labels is not None:
-            self._check_labels(out, y, self.labels)
-            self.labels = None
+        self.check_labels(out, y)
         return out, value, float(value.item())
 
-    def _check_labels(self, out: AnyTensor, y: AnyTensor, labels: inputs.Labels) -> None:
-        """The loss on this batch's output with every label at the data's extremes."""
+    def check_labels(self, out: AnyTensor, y: AnyTensor) -> None:
+        """Once: the loss on a batch's output with every label at the extremes of the data
+        and of the validation, so a label it refuses is an error before any update."""
+        for name, labels in self.labels:
+            self._check_labels(out, y, name, labels)
+        self.labels = []
+
+    def _check_labels(self, out: AnyTensor, y: AnyTensor, name: str, labels: inputs.Labels) -> None:
+        """The loss on this batch's output with every label at the extremes of `name` (the
+        data, or the validation)."""
         untraced = out.detach()
         for label, where in ((labels.low, labels.low_at), (labels.high, labels.high_at)):
             probe: AnyTensor = Tensor(y.xp.full(y.shape, label, dtype=y.data.dtype), y.device)
@@ -67,7 +74,7 @@ class Step:
                 self.loss(untraced, probe)
             except (ValueError, IndexError) as err:
                 raise ValueError(
-                    f"fit: data has the label {label} at {where}, which the loss does not "
+                    f"fit: {name} has the label {label} at {where}, which the loss does not "
                     f"accept ({err}); nothing was trained"
                 ) from None
 
