@@ -188,8 +188,9 @@ class MultiHeadAttention(Module, Generic[Em, Hn, Kd, Vd]):
 
     def _heads(self, x: AnyTensor) -> AnyTensor:
         """`(B, T, E) -> (B, H, T, E // H)`."""
-        b, t, _ = x.shape
-        return transpose(reshape(x, (b, t, self.num_heads, -1)), 1, 2)
+        b, t, e = x.shape
+        # NOTE: the head's width spelled out: a -1 next to an empty batch cannot be inferred
+        return transpose(reshape(x, (b, t, self.num_heads, e // self.num_heads)), 1, 2)
 
     def forward(
         self,

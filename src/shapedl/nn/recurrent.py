@@ -241,7 +241,8 @@ class _Recurrent(Module, Generic[In, H, L, W, R]):
         gx: Any = matmul(rows, transpose(w_ih, 0, 1))
         if b_ih is not None:
             gx = gx + b_ih
-        return self._steps(reshape(gx, (t, b, -1)), w_hh, b_hh, state)
+        # NOTE: the width spelled out: a -1 next to an empty batch cannot be inferred
+        return self._steps(reshape(gx, (t, b, gx.shape[1])), w_hh, b_hh, state)
 
     def _steps(
         self, gx: AnyTensor, w_hh: AnyTensor, b_hh: AnyTensor | None, state: tuple[AnyTensor, ...]

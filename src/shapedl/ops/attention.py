@@ -217,6 +217,8 @@ def _causal(device: Device, tq: int, tk: int) -> Any:
 
 def _softmax(xp: Any, scores: Array, keep: Any) -> Array:
     """A stable softmax over the last axis, in place; a row with nothing visible is all zeros."""
+    if scores.shape[-1] == 0:  # NOTE: no key at all: empty rows, which `max` has no value for
+        return scores
     if keep is not None:
         xp.copyto(scores, -xp.inf, where=~keep)  # NOTE: `where` broadcasts a small mask
     top = scores.max(axis=-1, keepdims=True)

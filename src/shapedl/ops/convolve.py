@@ -21,7 +21,9 @@ class Passes:
 
     def __init__(self, x: Tensor[Any, Any, Any], g: im2col.Geometry, groups: int) -> None:
         self.xp, self.g, self.groups = x.xp, g, groups
-        self.fast = x.device.backend.convolutions()
+        # NOTE: an empty batch stays on the im2col kernels (an empty result, a zero weight
+        # gradient): cuDNN rejects a size of 0 (CUDNN_STATUS_BAD_PARAM, cudnn-frontend #101)
+        self.fast = x.device.backend.convolutions() if x.shape[0] else None
         self.geometry = cudnn.Geometry(g.s, g.d, g.p)
         # NOTE: the im2col columns of the image `conv` ran on, kept for `weight` (see `conv`)
         self.columns: tuple[Array, Array] | None = None

@@ -38,7 +38,13 @@ CHUNK_BYTES = 8 << 20
 
 
 def _chunks(n: int, per_item: int) -> list[tuple[int, int]]:
-    """`[n0, n1)` ranges over the batch, each about `CHUNK_BYTES` of columns, the first longest."""
+    """`[n0, n1)` ranges over the batch, each about `CHUNK_BYTES` of columns, the first longest.
+
+    NOTE: an empty batch has no chunk (no range, rather than a step of 0 to divide by); the
+    passes then allocate no buffer, and `weight_grad` sums no part.
+    """
+    if n == 0:
+        return []
     step = max(1, min(n, CHUNK_BYTES // max(per_item, 1)))
     step = -(-n // -(-n // step))
     return [(n0, min(n, n0 + step)) for n0 in range(0, n, step)]
@@ -147,6 +153,8 @@ def _im2col_chunks(
     if whole_rows:
         wo, slack = x.shape[3] + g.p[1][0] + g.p[1][1], (kw - 1) * g.d[1]
     spans = _chunks(n, c * kh * kw * ho * wo * x.itemsize)
+    if not spans:
+        return
     pad = _Padder(xp, x, g.p, spans[0][1], slack)
     buf = xp.empty((spans[0][1], c, kh, kw, ho, wo), x.dtype)
     for n0, n1 in spans:
@@ -205,6 +213,8 @@ def conv_adjoint(xp: Any, y: Array, w: Array, b: Array | None, g: Geometry, grou
     wg_t = xp.swapaxes(_grouped(w, groups), 1, 2)
     out = xp.empty((n, c, hb, wb), y.dtype)
     spans = _chunks(n, c * kh * kw * h * wd * y.itemsize)
+    if not spans:
+        return out
     cols_buf = xp.empty((spans[0][1], c, kh, kw, h, wd), y.dtype)
     full_buf = xp.empty((spans[0][1], c, hb + t + bottom, wb + left + r), y.dtype)
     for n0, n1 in spans:
@@ -243,6 +253,8 @@ def weight_grad(
         gc_t = xp.swapaxes(grad[n0:n1].reshape(m, groups, o // groups, ho * wo), 2, 3)
         part = xp.matmul(cols.reshape(m, groups, -1, ho * wo), gc_t).sum(axis=0)
         gw_t = part if gw_t is None else gw_t + part
+    if gw_t is None:  # NOTE: an empty batch: no term, so zeros (as PyTorch's)
+        return xp.zeros(shape, grad.dtype)
     return xp.swapaxes(gw_t, 1, 2).reshape(shape)
 
 

@@ -42,8 +42,12 @@ def _dot(backend: Backend, a: Array, b: Array, out: str = "c") -> Array:
 
 
 def _normalize(backend: Backend, a: Array, eps: float) -> tuple[Array, Array, Array, Array]:
-    """`(x_hat, rstd, mean, var)` of the `(A, C, L)` array `a`; statistics are `(C,)`."""
-    n = a.shape[0] * a.shape[2]
+    """`(x_hat, rstd, mean, var)` of the `(A, C, L)` array `a`; statistics are `(C,)`.
+
+    NOTE: an empty `a` (an empty batch) has statistics 0, sums of nothing over 1, rather than
+    0 / 0 (nan, and NumPy's warning); its `x_hat` is empty either way.
+    """
+    n = max(a.shape[0] * a.shape[2], 1)
     mean = a.sum(axis=(0, 2)) / n
     x_hat = a - _col(mean)
     var = _dot(backend, x_hat, x_hat) / n
@@ -339,11 +343,12 @@ def batch_norm(
         raise ValueError("batch_norm: give both running_mean and running_var, or neither")
     _inputs("batch_norm", x, running_mean, running_var, weight, bias)
     xp, backend, dtype = x.xp, x.device.backend, x.data.dtype
-    a = x.data.reshape(x.shape[0], x.shape[1], -1)
+    # NOTE: the spatial size spelled out: NumPy cannot infer a -1 next to an empty batch
+    a = x.data.reshape(x.shape[0], x.shape[1], prod(x.shape[2:]))
     n = a.shape[0] * a.shape[2]
     w = xp.ones(x.shape[1], dtype=dtype) if weight is None else weight.data
     training = x.tape is not None or running_mean is None
-    if training and n <= 1:
+    if training and n == 1:  # NOTE: not 0: PyTorch gives an empty batch an empty result
         raise ValueError(
             "batch_norm: training needs more than 1 value per channel, got input shape "
             f"{show_shape(x.shape)}"
@@ -386,7 +391,8 @@ def _batch_statistics(
     """`(x_hat, rstd)` of the `(N, C, L)` batch; the running statistics are updated in place."""
     n = a.shape[0] * a.shape[2]
     x_hat, rstd, mean, var = _normalize(backend, a, eps)
-    if running_mean is not None and running_var is not None:
+    # NOTE: an empty batch leaves the running statistics as they were, as PyTorch's does
+    if running_mean is not None and running_var is not None and n > 0:
         m = momentum
         rm, rv = running_mean.data, running_var.data
         rm[...] = (1 - m) * rm + m * mean

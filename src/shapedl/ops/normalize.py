@@ -13,6 +13,7 @@ own.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from math import prod
 from typing import Any
 
 from shapedl import dims
@@ -169,7 +170,8 @@ def group_norm(
         [-1.0, 1.0, -1.0, 1.0]
     """
     group_norm_rule("group_norm", x.shape, num_groups, _shape(weight), _shape(bias))
-    a = x.data.reshape(x.shape[0], num_groups, -1)
+    # NOTE: the group's size spelled out: NumPy cannot infer a -1 next to an empty batch
+    a = x.data.reshape(x.shape[0], num_groups, prod(x.shape[1:]) // num_groups)
     centred = a - a.mean(axis=2, keepdims=True)
     r = ((centred * centred).mean(axis=2, keepdims=True) + eps) ** -0.5
     x_hat = centred * r

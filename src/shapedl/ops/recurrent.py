@@ -137,7 +137,8 @@ def _grads(
     """Gradients of `gx`, `W_hh` (one GEMM against every step's previous `h`), `b_hh` and
     the initial states."""
     steps, batch, width = dgh.shape
-    prev = xp.concatenate([h0.data[None], hs[:-1]]).reshape(steps * batch, -1)
+    # NOTE: the width spelled out: NumPy cannot infer a -1 next to an empty batch
+    prev = xp.concatenate([h0.data[None], hs[:-1]]).reshape(steps * batch, hs.shape[2])
     dw = dgh.reshape(steps * batch, width).T @ prev
     db = [] if b_hh is None else [dgh.sum(axis=(0, 1))]
     return [dgx, dw, *db, *states]
