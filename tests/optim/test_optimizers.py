@@ -401,6 +401,19 @@ def test_load_state_dict_lists_every_mismatch_and_leaves_the_optimizer() -> None
     assert (opt.lr, opt.amsgrad, opt.state) == (0.5, False, {})
 
 
+@pytest.mark.parametrize("step", [-5, 2.5, np.nan, np.array([1, 2]), "3"])
+def test_a_saved_step_count_that_is_none_is_refused_before_anything_changes(step: Any) -> None:
+    state = {**Adam().state_dict(), "state.w.step": step}
+    state |= {f"state.w.{s}": np.zeros(2, np.float32) for s in ("exp_avg", "exp_avg_sq")}
+    opt = Adam(lr=0.5)
+    message = r"Adam state does not match: not a step count \(an integer >= 0\): state.w.step"
+    with pytest.raises(CheckpointError, match=message):
+        opt.load_state_dict(state)
+    assert (opt.lr, opt.state) == (0.5, {})
+    opt.load_state_dict({**state, "state.w.step": np.int64(7)})  # NOTE: as a file gives it
+    assert opt.state["w"]["step"] == 7
+
+
 def test_loaded_state_of_the_wrong_shape_is_an_error() -> None:
     opt = Sgd(lr=0.1, momentum=0.9)
     opt.load_state_dict(

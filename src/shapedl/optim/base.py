@@ -16,6 +16,8 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal, Protocol
 
+import numpy as np
+
 from shapedl.backend import Array
 from shapedl.backend.recording import recording
 from shapedl.checkpoint import CheckpointError, PathLike, load_state, save_state
@@ -300,8 +302,14 @@ class Optimizer:
         for name, slots in per_param.items():
             missing += [f"state.{name}.{s}" for s in ("step", *trial.slots) if s not in slots]
         wrong = [] if params is None else _mismatched(per_param, named_parameters(params))
-        found = (("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong))
-        if missing or unexpected or wrong:
+        steps = [f"state.{n}.step" for n, s in per_param.items() if not _count(s.get("step", 0))]
+        found = (
+            ("missing", missing),
+            ("unexpected", unexpected),
+            ("wrong shape", wrong),
+            ("not a step count (an integer >= 0)", steps),
+        )
+        if missing or unexpected or wrong or steps:
             raise CheckpointError(
                 f"{type(self).__name__} state does not match: "
                 + "; ".join(f"{label}: {', '.join(names)}" for label, names in found if names)
@@ -339,6 +347,15 @@ class Optimizer:
     def __repr__(self) -> str:
         args = ", ".join(f"{h}={getattr(self, h)!r}" for h in self.hyper)
         return f"{type(self).__name__}({args})"
+
+
+def _count(value: Any) -> bool:
+    """Whether a saved step count is one: a whole number >= 0 (a 0-d array from a file)."""
+    a = np.asarray(value)
+    if a.shape != () or a.dtype.kind not in "iuf":
+        return False
+    v = float(a)
+    return math.isfinite(v) and v >= 0 and v == int(v)
 
 
 def _mismatched(
