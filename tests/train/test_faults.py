@@ -77,6 +77,14 @@ def test_each_skipped_batch_is_named_by_its_place_in_the_epoch() -> None:
     ]
 
 
+def test_a_nan_in_validation_is_said_and_training_goes_on() -> None:
+    x, y = regression(32)
+    x_val, y_val = with_nan(8, row=3)
+    with pytest.warns(NonFiniteWarning, match=r"validation gave val_loss nan at epoch \d: look"):
+        h = fit(linear(3, 1), (x, y), epochs=2, validation=(x_val, y_val))
+    assert h.epochs == 2 and h.stopped_by is None and np.isnan(h["val_loss"]).all()
+
+
 def test_continue_applies_the_update_as_asked() -> None:
     x, y = with_nan(32, row=19)
     model = linear(3, 1)
@@ -302,6 +310,8 @@ def counting() -> tuple[LambdaCallback, list[int]]:
         (regression(8), {"epochs": -1}, ValueError, "invalid epochs=-1"),
         (regression(8), {"epochs": 2.5}, ValueError, "invalid epochs=2.5"),
         (regression(8), {"batch_size": 0}, ValueError, "invalid batch_size=0"),
+        (regression(8), {"batch_size": 9, "drop_last": True}, ValueError,
+         r"data has 8 rows, fewer than batch_size=9, and drop_last=True leaves out"),
         (regression(8), {"validation": (np.zeros((0, 3)), np.zeros((0, 1)))}, ValueError,
          "validation is empty"),
         (([[1.0, 2.0, 3.0], [4.0, 5.0]], [[1.0], [2.0]]), {}, ValueError,

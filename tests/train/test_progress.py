@@ -100,3 +100,19 @@ def test_fit_on_a_terminal_shows_every_figure_whole(monkeypatch, columns, metric
         shown = re.findall(rf"(?<![\w]){re.escape(name)} (\d+\.\d{{4}})", text)
         assert f"{values[-1]:.4f}" in shown, (name, text)
     assert np.isfinite(history["loss"]).all()
+
+
+def test_a_note_while_the_bar_is_open_is_a_line_of_its_own(monkeypatch):
+    screen = Terminal()
+    monkeypatch.setattr(progress.sys, "stderr", screen)
+    monkeypatch.setattr(progress.shutil, "get_terminal_size", lambda: (80, 24))
+    x, y = blobs(96)
+    x[40] = np.nan  # NOTE: the third batch of 16 stops training while its bar is drawn
+    with pytest.warns(sd.train.NonFiniteWarning):
+        sd.train.fit(
+            sd.nn.Sequential(sd.nn.Linear(2, 3)), (x, y), loss=cross_entropy,
+            optimizer=sd.optim.Sgd(lr=0.1), epochs=1, batch_size=16, shuffle=False,
+        )  # fmt: skip
+    lines = screen.getvalue().split("\n")
+    said = [line.split("\r")[-1] for line in lines if "non-finite loss (nan)" in line]
+    assert said and all(s.startswith("non-finite loss (nan) at epoch 1, batch 3") for s in said)

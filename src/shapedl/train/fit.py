@@ -248,6 +248,14 @@ class _Loop:
                     "empty, or an iterator that was used up?)"
                 )
             figures.update({f"val_{k}": v for k, v in checked.items()})
+            bad = [f"val_{k} {v}" for k, v in checked.items() if not math.isfinite(v)]
+            if bad:  # NOTE: no update depends on it, so training goes on, but not unsaid
+                warnings.warn(
+                    f"validation gave {', '.join(bad)} at epoch {self.run.epoch + 1}: look for "
+                    "NaN or inf in the validation data, or in the weights",
+                    NonFiniteWarning,
+                    stacklevel=5,  # NOTE: the caller of fit
+                )
             return True
         return False
 

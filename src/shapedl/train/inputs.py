@@ -80,6 +80,11 @@ def as_batches(
         x, y = (_cast(_rows(d, f"{name}[{i}]"), cast) for i, d in enumerate(data))
         if len(x) == 0:
             raise ValueError(f"fit: {name} is empty (x has no rows): there is nothing to train on")
+        if drop_last and len(x) < batch_size:
+            raise ValueError(
+                f"fit: {name} has {len(x)} rows, fewer than batch_size={batch_size}, and "
+                "drop_last=True leaves out that one partial batch: there is nothing to train on"
+            )
         return Batches(x, y, batch_size, shuffle=shuffle, drop_last=drop_last, device=dev)
     what = _not_data(data)
     if what is not None:

@@ -133,7 +133,9 @@ class Display:
 
     def note(self, text: str) -> None:
         with self._guarded():
-            if self.enabled:
+            if self.bar is not None:  # NOTE: a line above the open bar, not glued to its end
+                self.bar.write(text, file=sys.stderr)
+            elif self.enabled:
                 print(text, file=sys.stderr, flush=True)
 
     def close(self) -> None:
