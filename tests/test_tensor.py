@@ -102,6 +102,13 @@ def test_arguments_torch_refuses_are_errors_naming_the_op(make, error, ours, the
         make(sd)
 
 
+@pytest.mark.parametrize("dtype", [sd.f16, sd.bf16, sd.f32, sd.f64, sd.i32, sd.i64, sd.bool_])
+def test_from_numpy_takes_back_what_numpy_gave(dtype):
+    t = sd.ones((2, 3), dtype=dtype)
+    back = sd.from_numpy(t.numpy())
+    assert back.dtype is dtype and back.tolist() == t.tolist()
+
+
 def test_numpy_item_tolist_and_python_numbers():
     v = randn(2, 3)
     x = sd.from_numpy(v)

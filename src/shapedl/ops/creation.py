@@ -328,6 +328,6 @@ def from_numpy(array: Any, device: Device | None = None) -> Tensor[Any, Any, NoT
     """
     dev = device or default_device()
     arr = dev.backend.asarray(array)
-    if arr.dtype.kind not in "biuf":
+    if arr.dtype.kind not in "biuf" and str(arr.dtype) not in DTYPES:  # NOTE: bf16's is "V"
         raise TypeError(f"from_numpy: unsupported dtype {arr.dtype}; shapedl's are {list(DTYPES)}")
     return Tensor(arr, dev)
