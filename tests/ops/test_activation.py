@@ -126,3 +126,19 @@ def test_prelu_of_no_channels_is_empty():
     # NOTE: found by the differential fuzzer: the per-channel view of 0 slopes was refused
     x, w = np.zeros((0, 0), "float32"), np.zeros((0,), "float32")
     run(([x, w], sd.ops.prelu, F.prelu))
+
+
+# NOTE: in an integer dtype these truncate (sigmoid of ints gave 0); PyTorch has no integer
+# kernel for them but sigmoid's, which gives float32 where shapedl keeps the declared dtype
+INTEGER_REFUSED = ["gelu", "elu", "selu", "hardsigmoid", "hardswish", "silu", "leaky_relu"]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool"])
+@pytest.mark.parametrize("name", [*INTEGER_REFUSED, "sigmoid"])
+def test_activations_refuse_integers(name, dtype):
+    x = np.array([1, 0, 3]).astype(dtype)
+    if name != "sigmoid" and dtype != "bool":
+        with pytest.raises((NotImplementedError, RuntimeError)):
+            getattr(torch.nn.functional, name)(torch.from_numpy(x))
+    with pytest.raises(TypeError, match=rf"^{name}: x must be a float tensor, not {dtype}$"):
+        getattr(sd.ops, name)(sd.from_numpy(x))

@@ -70,23 +70,6 @@ def test_an_empty_batch_never_reaches_the_library_kernels(op, monkeypatch):
     np.testing.assert_array_equal(grads[w].numpy(), np.zeros((2, 2, 3, 3), np.float32))
 
 
-# ---- group_norm -------------------------------------------------------------------------
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("xs,groups", [((0, 2, 3), 1), ((0, 4, 3), 2), ((0, 6, 2, 2), 3)])
-def test_group_norm_of_an_empty_batch_matches_torch(xs, groups, dtype):
-    c = xs[1]
-    compare(
-        lambda x, w, b: sd.ops.group_norm(x, groups, w, b),
-        lambda x, w, b: F.group_norm(x, groups, w, b),
-        [randn(*xs, dtype=dtype), randn(c, dtype=dtype, seed=1), randn(c, dtype=dtype, seed=2)],
-    )
-    compare(
-        lambda x: sd.ops.group_norm(x, groups),
-        lambda x: F.group_norm(x, groups),
-        [randn(*xs, dtype=dtype)],
-    )
-
-
 # ---- batch_norm -------------------------------------------------------------------------
 EMPTY = [(0, 3), (0, 3, 4), (0, 3, 2, 2)]
 

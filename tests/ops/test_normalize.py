@@ -33,7 +33,11 @@ def test_rms_norm_matches_torch(xs, ns, eps, dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("xs,g", [((2, 6, 4, 3), 3), ((3, 4), 2), ((2, 4, 5), 4), ((1, 3, 2), 1)])
+@pytest.mark.parametrize(
+    "xs,g",
+    [((2, 6, 4, 3), 3), ((3, 4), 2), ((2, 4, 5), 4), ((1, 3, 2), 1),
+     ((0, 2, 3), 1), ((0, 4, 3), 2), ((0, 6, 2, 2), 3)],  # NOTE: and empty batches
+)  # fmt: skip
 def test_group_norm_matches_torch(xs, g, dtype):
     c = xs[1]
     compare(

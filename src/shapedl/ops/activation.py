@@ -2,8 +2,10 @@
 `hardswish` and `prelu`.
 
 Shape rule: the shape is kept (`same_shape`); `prelu`'s weight has one slope, or one per
-channel (axis 1 of `x`, as in PyTorch). Each forward and its local derivative sit side by
-side; where PyTorch picks a side at a kink (`elu` at 0, `hardtanh` at its limits), so do we.
+channel (axis 1 of `x`, as in PyTorch). An integer or bool input is a `TypeError`, as
+PyTorch's (it has no integer kernels for these; in the integer dtype they would truncate).
+Each forward and its local derivative sit side by side; where PyTorch picks a side at a kink
+(`elu` at 0, `hardtanh` at its limits), so do we.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from shapedl import dims
 from shapedl.backend import Array, kernels
 from shapedl.dims import Shape
 from shapedl.errors import shape_error
-from shapedl.ops.elementwise import same_dtype, same_shape
+from shapedl.ops.elementwise import float_only, same_dtype, same_shape
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT, TT, S
@@ -81,6 +83,7 @@ def gelu(
         >>> [round(v, 4) for v in sd.ops.gelu(sd.tensor([1.0]), approximate="tanh").tolist()]
         [0.8412]
     """
+    float_only("gelu", x)
     # NOTE: quietly: gelu(-inf) is -inf * 0 = nan, as PyTorch's
     out: Tensor[S, DT, TT] = x.device.backend.quietly(lambda: _gelu(x, approximate))
     return out
@@ -133,6 +136,7 @@ def elu(x: Tensor[S, DT, TT], alpha: float = 1.0) -> Tensor[S, DT, TT]:
         >>> [round(v, 4) for v in sd.ops.elu(sd.tensor([-1.0, 2.0])).tolist()]
         [-0.6321, 2.0]
     """
+    float_only("elu", x)
     return _elu(x, alpha, 1.0)
 
 
@@ -145,6 +149,7 @@ def selu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
         >>> [round(v, 4) for v in sd.ops.selu(sd.tensor([-1.0, 1.0])).tolist()]
         [-1.1113, 1.0507]
     """
+    float_only("selu", x)
     return _elu(x, _SELU_ALPHA, _SELU_SCALE)
 
 
@@ -222,6 +227,7 @@ def hardsigmoid(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
         >>> sd.ops.hardsigmoid(sd.tensor([-4.0, 0.0, 3.0])).tolist()
         [0.0, 0.5, 1.0]
     """
+    float_only("hardsigmoid", x)
     xp, a = x.xp, x.data
     # NOTE: PyTorch's order, `min(max(x + 3, 0), 6) / 6`, so values round as its do
     out = (xp.clip(a + 3, 0, 6) / 6).astype(a.dtype, copy=False)
@@ -245,6 +251,7 @@ def hardswish(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
         >>> sd.ops.hardswish(sd.tensor([-4.0, 1.5, 4.0])).tolist()
         [-0.0, 1.125, 4.0]
     """
+    float_only("hardswish", x)
     xp, a = x.xp, x.data
     # NOTE: quietly: hardswish(-inf) is -inf * 0 = nan, as PyTorch's
     out = x.device.backend.quietly(lambda: a * xp.clip(a + 3, 0, 6) / 6).astype(a.dtype, copy=False)

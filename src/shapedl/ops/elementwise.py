@@ -168,7 +168,12 @@ def sigmoid_array(x: Tensor[Any, Any, Any], a: Array) -> Array:
 
 @register("sigmoid", same_shape, methods=("sigmoid",))
 def sigmoid(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-    """`1 / (1 + e ** -x)`, computed without overflow."""
+    """`1 / (1 + e ** -x)`, computed without overflow.
+
+    Raises:
+        TypeError: for an integer or bool `x` (whose sigmoid would truncate to 0 or 1).
+    """
+    float_only("sigmoid", x)
     out = sigmoid_array(x, x.data)
     return _unary(x, out, lambda g: g * out * (1 - out))
 
@@ -192,14 +197,24 @@ def relu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
 
 @register("leaky_relu", same_shape, statics=("slope",), methods=("leaky_relu",))
 def leaky_relu(x: Tensor[S, DT, TT], slope: float = 0.01) -> Tensor[S, DT, TT]:
-    """`x` where positive, `slope * x` elsewhere."""
+    """`x` where positive, `slope * x` elsewhere.
+
+    Raises:
+        TypeError: for an integer or bool `x` (as PyTorch: the slope would truncate).
+    """
+    float_only("leaky_relu", x)
     scale = x.xp.where(x.data > 0, 1, slope).astype(x.data.dtype)
     return _unary(x, x.data * scale, lambda g: g * scale)
 
 
 @register("silu", same_shape, methods=("silu",))
 def silu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-    """`x * sigmoid(x)` (swish)."""
+    """`x * sigmoid(x)` (swish).
+
+    Raises:
+        TypeError: for an integer or bool `x` (as PyTorch).
+    """
+    float_only("silu", x)
     s = sigmoid_array(x, x.data)
     return _unary(x, _edge(x, lambda: x.data * s), lambda g: g * s * (1 + x.data * (1 - s)))
 
