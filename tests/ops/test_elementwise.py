@@ -223,6 +223,18 @@ def test_remainder_by_zero_has_torchs_gradient():
     run(([a, b], sd.ops.remainder, torch.remainder))
 
 
+@pytest.mark.parametrize("dtype", ["int64", "int32"])
+def test_clamp_of_integers_takes_whole_bounds_and_refuses_others(dtype):
+    x = np.array([1, -2, 3, 0, 4]).astype(dtype)
+    compare(lambda v: v.clamp(0, 2), lambda t: t.clamp(0, 2), [x], grad=False)
+    compare(lambda v: v.clamp(-1.0, 2.0), lambda t: t.clamp(-1, 2), [x], grad=False)
+    half = np.float32(0.5)  # NOTE: a NumPy float too
+    refused = [lambda v: v.clamp(0.5, 2.5), lambda v: v.clamp_max(-0.5)]
+    for call in [*refused, lambda v: v.clamp_min(half)]:
+        with pytest.raises(TypeError, match=rf"clamp: (min|max)=-?0.5 .* x is {dtype}; convert"):
+            call(sd.from_numpy(x))
+
+
 def test_div_gradient_overflows_as_torchs():
     # NOTE: found by the differential fuzzer: PyTorch's -g * ((a / b) / b) overflows to -inf
     # here, where -g * (a / b) / b stayed finite

@@ -241,8 +241,19 @@ def clamp(
 
     As PyTorch: with `min > max` every value is `max` and every gradient 0; nan stays nan
     with gradient 0.
+
+    Raises:
+        TypeError: for a bound that is not a whole number on an integer `x` (PyTorch's result
+            would be float; shapedl's keeps `x`'s dtype, where the bound would truncate).
     """
     a = x.data
+    if a.dtype.kind in "iub":
+        for name, bound in (("min", min), ("max", max)):
+            if bound is not None and not float(bound).is_integer():
+                raise TypeError(
+                    f"clamp: {name}={bound} is not a whole number, and x is {a.dtype}; convert "
+                    "x with .astype(sd.f32) first"
+                )
     out = x.xp.clip(a, min, max).astype(a.dtype, copy=False)  # NOTE: NumPy's bf16 clip is f32
     inside = a == a if min is None else a >= min
     if max is not None:
