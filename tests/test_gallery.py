@@ -29,6 +29,7 @@ PASSED_ON = {
     "shapedl_mypy/hooks/layers.py": 4,  # a layer's check or shape function (its own file's)
     "shapedl_mypy/hooks/nn.py": 2,  # Sequential's broken link, AddInto's sum (add's rule)
     "shapedl_mypy/hooks/generic.py": 1,  # a conflict in a user's generic call (built above it)
+    "shapedl_mypy/hooks/data.py": 1,  # batches' rows, data.check_rows's ShapeError
 }
 
 

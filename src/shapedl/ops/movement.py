@@ -283,7 +283,8 @@ def broadcast_to_rule(op: str, x: Shape, shape: Sequence[Dim] | Dim) -> Shape:
         raise shape_error(op, [x, want], f"rank {len(x)} cannot broadcast to rank {len(want)}")
     for i, w in enumerate(want):
         if isinstance(w, int) and w < 0:
-            raise shape_error(op, [x, want], f"size {w} at axis {i} is negative")
+            hint = "x.expand(...) keeps a size given as -1, as PyTorch's broadcast_to does"
+            raise shape_error(op, [x, want], f"size {w} at axis {i} is negative", hint)
     return _stretch(op, x, want, want)
 
 
