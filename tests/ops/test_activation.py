@@ -142,3 +142,13 @@ def test_activations_refuse_integers(name, dtype):
             getattr(torch.nn.functional, name)(torch.from_numpy(x))
     with pytest.raises(TypeError, match=rf"^{name}: x must be a float tensor, not {dtype}$"):
         getattr(sd.ops, name)(sd.from_numpy(x))
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_in_float16_keeps_its_negative_tail_as_torch(approximate):
+    # NOTE: computed in f16, exp(-x * x / 2) underflowed: gelu(-4) gave -0.0, torch -1.27e-4
+    x = np.linspace(-6, 3, 91).astype("float16")
+    want = torch.nn.functional.gelu(torch.from_numpy(x), approximate=approximate).numpy()
+    got = sd.ops.gelu(sd.from_numpy(x), approximate=approximate).numpy()
+    assert got.dtype == np.float16
+    np.testing.assert_allclose(got.astype("float32"), want.astype("float32"), rtol=2e-3, atol=1e-6)

@@ -20,6 +20,7 @@ from shapedl.backend import Array, kernels
 from shapedl.dims import Shape
 from shapedl.errors import shape_error
 from shapedl.ops.elementwise import float_only, same_dtype, same_shape
+from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT, TT, S
@@ -65,6 +66,7 @@ _TANH_C = math.sqrt(2 / math.pi)
 
 
 @register("gelu", same_shape, statics=("approximate",), methods=("gelu",))
+@in_f32()  # NOTE: in f16, exp(-x * x / 2) and the product underflow: gelu(-4) was -0.0
 def gelu(
     x: Tensor[S, DT, TT], approximate: Literal["none", "tanh"] = "none"
 ) -> Tensor[S, DT, TT]:
