@@ -28,6 +28,7 @@ from mypy.plugin import (
 )
 from mypy.types import AnyType, FunctionLike, Type, TypeOfAny
 
+from shapedl_mypy import rankless
 from shapedl_mypy.cache import source_hash, source_roots
 from shapedl_mypy.call import REFLECTED, from_function, from_method, params_of
 from shapedl_mypy.convert import ARITHMETIC, TENSOR, TYPES
@@ -66,7 +67,7 @@ def _safe(hook: Callable[[C], Type]) -> Callable[[C], Type]:
     def run(ctx: C) -> Type:
         try:
             stale.watch(ctx.api)  # NOTE: mypy has no hook at a return: see hooks/stale.py
-            return hook(ctx)
+            return rankless.no_unknown_rank(hook(ctx))
         except Exception:  # noqa: BLE001 - never crash mypy; mypy's type is still right
             if isinstance(ctx, AttributeContext):
                 return ctx.default_attr_type
