@@ -413,6 +413,25 @@ def test_a_sequential_slice_is_a_sequential_of_those_layers_as_torchs():
     assert len(model[1:1]) == 0 and len(model[::2]) == 2
 
 
+@pytest.mark.parametrize(
+    "parts", [(slice(1, None),), (slice(None, None, 2),), (slice(1, None), slice(1, None))]
+)
+def test_a_slice_keeps_its_layers_names_as_torchs(parts):
+    """`model[1:]` holds `2.weight` in both libraries, so a slice's state loads into a slice."""
+    tn = torch.nn
+    tmodel = tn.Sequential(tn.Linear(3, 4), tn.ReLU(), tn.Linear(4, 4), tn.ReLU(), tn.Linear(4, 2))
+    model = sd.nn.Sequential(
+        sd.nn.Linear(3, 4), sd.nn.ReLU(), sd.nn.Linear(4, 4), sd.nn.ReLU(), sd.nn.Linear(4, 2)
+    )
+    tpart, part = tmodel, model
+    for index in parts:
+        tpart, part = tpart[index], part[index]
+    assert list(part.state_dict()) == list(tpart.state_dict())
+    part.load_state_dict(tpart.state_dict())
+    for name, t in tpart.state_dict().items():
+        np.testing.assert_array_equal(model.state_dict()[name].numpy(), t.numpy())
+
+
 def test_load_state_dict_not_strict_loads_what_both_have_as_torch():
     """Fine-tuning: a pretrained body under a new head. strict=False loads the shared names
     and leaves the rest, as torch's does; a shape mismatch is still an error in both."""

@@ -219,8 +219,11 @@ class Module:
         shown = [
             f"{k}={v!r}"
             for k, v in vars(self).items()
-            if isinstance(v, int | float | str | bool | type(None))
-            or (isinstance(v, tuple) and all(isinstance(i, int) for i in v))
+            if not k.startswith("_")  # NOTE: private state, not a hyperparameter
+            and (
+                isinstance(v, int | float | str | bool | type(None))
+                or (isinstance(v, tuple) and all(isinstance(i, int) for i in v))
+            )
         ]
         return ", ".join(shown)
 
@@ -228,8 +231,12 @@ class Module:
         children = [(k, v) for k, v in vars(self).items() if isinstance(v, Module)]
         for k, v in vars(self).items():
             if isinstance(v, list | tuple):
+                keys = range(len(v))
+                if k in self.indexed_fields:
+                    keys = getattr(self, "_positions", None) or keys  # NOTE: a slice's names
                 k = "" if k in self.indexed_fields else f"{k}."
-                children += [(f"{k}{i}", m) for i, m in enumerate(v) if isinstance(m, Module)]
+                pairs = zip(keys, v, strict=True)
+                children += [(f"{k}{i}", m) for i, m in pairs if isinstance(m, Module)]
         extra = self.extra_repr()
         if not children:
             return f"{type(self).__name__}({extra})"
@@ -280,8 +287,15 @@ def _walk(value: Any, name: str, is_buffer: bool, path: set[int]) -> Iterator[An
         prefix = f"{name}." if name else ""
         buffers, indexed = value.buffer_fields, value.indexed_fields
         for key, field in vars(value).items():
-            here = name if key in indexed else prefix + key
-            yield from _walk(field, here, is_buffer or key in buffers, path)
+            buffer = is_buffer or key in buffers
+            if key in indexed and isinstance(field, list | tuple):
+                # NOTE: a slice of a Sequential keeps its layers' names (PyTorch's `model[1:]`
+                # has `1.weight`, so its state loads into a slice of the same model)
+                keys = getattr(value, "_positions", None) or range(len(field))
+                for i, item in zip(keys, field, strict=True):
+                    yield from _walk(item, _dotted(name, i), buffer, path)
+            else:
+                yield from _walk(field, name if key in indexed else prefix + key, buffer, path)
         path.discard(id(value))
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
@@ -321,6 +335,7 @@ class Sequential(Module, Generic[*Ls]):
     # the mypy plugin can check the chain and fold a call through every layer
     def __init__(self, *layers: *Ls) -> None:
         self.layers = layers
+        self._positions: tuple[int, ...] | None = None  # NOTE: a slice's names, see `__getitem__`
 
     def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
         for layer in cast(tuple[Layer, ...], self.layers):
@@ -337,8 +352,13 @@ class Sequential(Module, Generic[*Ls]):
     def __getitem__(self, index: slice) -> Sequential[*tuple[Any, ...]]: ...
     def __getitem__(self, index: int | slice) -> Any:
         layers = cast(tuple[Layer, ...], self.layers)
-        # NOTE: a slice shares the layers, as PyTorch's (`model[:-1]`, a feature extractor)
-        return Sequential(*layers[index]) if isinstance(index, slice) else layers[index]
+        if not isinstance(index, slice):
+            return layers[index]
+        # NOTE: a slice shares the layers, as PyTorch's (`model[:-1]`, a feature extractor),
+        # and their names: the positions they had in the whole (see `_walk`)
+        part = Sequential(*layers[index])
+        part._positions = tuple(self._positions or range(len(layers)))[index]
+        return part
 
     def __len__(self) -> int:
         return len(self.layers)
