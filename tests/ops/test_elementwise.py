@@ -91,6 +91,31 @@ def test_floor_division_and_remainder_round_down_like_torch(op, dtype):
     compare(op, op, [a, b], grad=False)
 
 
+@pytest.mark.parametrize("dtype", ["int64", "int32"])
+def test_integers_to_negative_powers_are_torchs(dtype):
+    x = np.array([[0, 1, -1, 2, -2, 3]]).astype(dtype)
+    e = np.array([[-1], [-2], [0], [3]]).astype(dtype)
+    compare(lambda a, b: a**b, lambda a, b: a**b, [x, e], grad=False)
+    compare(lambda b: 2**b, lambda b: 2**b, [e], grad=False)
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers"):
+        torch.from_numpy(x) ** -1
+    with pytest.raises(ValueError, match=r"^pow: integers to negative integer powers .* -1; con"):
+        sd.from_numpy(x) ** -1
+
+
+@pytest.mark.parametrize(
+    "op", [lambda a, b: a // b, lambda a, b: a % b, lambda a, b: a // 0, lambda a, b: 7 % b],
+    ids=["floordiv", "mod", "floordiv-0", "rmod"],
+)
+def test_an_integer_division_by_zero_is_an_error_as_in_torch(op):
+    a, b = np.array([7, -7, 5]), np.array([2, 0, -3])
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        op(torch.from_numpy(a), torch.from_numpy(b))
+    with pytest.raises(ZeroDivisionError, match=r"^(floor_divide|remainder): integer division"):
+        op(sd.from_numpy(a), sd.from_numpy(b))
+    op(sd.from_numpy(a.astype("float32")), sd.from_numpy(b.astype("float32")))  # NOTE: inf, nan
+
+
 def test_floor_division_broadcast_error_names_op_shapes_and_axis():
     with pytest.raises(sd.ShapeError, match=r"floor_divide: shapes \(2, 3\) and \(4,\)"):
         sd.ones((2, 3)) // sd.ones((4,))

@@ -432,9 +432,18 @@ def div(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
 
 @register("pow", broadcast_rule, methods=("pow", "__pow__", "__rpow__"), **_BINARY)  # type: ignore[arg-type]
 def pow(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
-    """`a ** b` with NumPy broadcasting (either side may be a Python scalar)."""
+    """`a ** b` with NumPy broadcasting (either side may be a Python scalar).
+
+    Integers to a negative power are PyTorch's: 0 but for a base of 1 or -1 where the power
+    is a tensor, and a `ValueError` where it is a Python int (NumPy raises for both).
+    """
     xp = _xp(a, b)
     backend = _backend(a, b)
+    if _integers(a) and _integers(b) and not isinstance(b, Tensor) and b < 0:
+        raise ValueError(
+            f"pow: integers to negative integer powers are not allowed (as PyTorch's), here "
+            f"{b}; convert the base with .astype(sd.f32)"
+        )
 
     def da(g: Array, x: Any, y: Any, o: Array) -> Array:
         # NOTE: 0 where the exponent is 0, as PyTorch (not 0 * x ** -1, nan at x = 0)
@@ -449,7 +458,21 @@ def pow(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         base = backend.asarray(x, dtype=str(o.dtype))  # NOTE: made on a recorded GPU too
         return g * xp.where((base == 0) & (y >= 0), 0, o * xp.log(base))
 
+    if _integers(a) and _integers(b):
+        return _binary("pow", a, b, lambda x, y: _integer_pow(xp, x, y), da, db)
     return _binary("pow", a, b, lambda x, y: x**y, da, db)
+
+
+def _integers(v: Operand) -> bool:
+    return v.data.dtype.kind in "iu" if isinstance(v, Tensor) else type(v) is int
+
+
+def _integer_pow(xp: Any, x: Any, y: Any) -> Array:
+    """`x ** y` of integers, a negative power as PyTorch's: 1 for a base of 1, +-1 for -1, else
+    0 (NumPy refuses it)."""
+    out = x ** xp.maximum(y, 0)
+    ones = xp.where(y % 2 == 0, 1, -1) * (x == -1) + (x == 1)
+    return xp.where(y < 0, ones, out).astype(out.dtype, copy=False)
 
 
 @register("maximum", broadcast_rule, methods=("maximum",), **_BINARY)  # type: ignore[arg-type]

@@ -133,6 +133,7 @@ def floor_divide(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         >>> (sd.tensor([7, -7]) // 2).tolist()
         [3, -4]
     """
+    _no_integer_zero("floor_divide", a, b)
     zeros = _zeros(_xp(a, b))
     return _binary("floor_divide", a, b, lambda x, y: _divmod(a, b, x, y)[0], zeros, zeros)
 
@@ -146,6 +147,7 @@ def remainder(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         >>> (sd.tensor([7.0, -7.0]) % 3).tolist()
         [1.0, 2.0]
     """
+    _no_integer_zero("remainder", a, b)
     return _binary(
         "remainder",
         a,
@@ -154,6 +156,19 @@ def remainder(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         lambda g, *_: g,
         lambda g, x, y, o: -g * _floor_quotient(a, b, x, y),
     )
+
+
+def _no_integer_zero(op: str, a: Operand, b: Operand) -> None:
+    """A `ZeroDivisionError` for an integer division by 0, as PyTorch's: NumPy gives 0 (CuPy
+    too), which no later value would reveal. A float one is inf or nan, as in PyTorch.
+
+    NOTE: one reduction, and one read of it, only where both operands are integers."""
+    kinds = {v.data.dtype.kind if isinstance(v, Tensor) else type(v).__name__ for v in (a, b)}
+    if not kinds <= {"i", "u", "b", "int", "bool"}:
+        return
+    zero = (b == 0) if not isinstance(b, Tensor) else bool((b.data == 0).any())
+    if zero:
+        raise ZeroDivisionError(f"{op}: integer division by zero (PyTorch's ZeroDivisionError)")
 
 
 def _floor_quotient(a: Operand, b: Operand, x: Any, y: Any) -> Any:
