@@ -80,11 +80,14 @@ class TensorMethods(TensorBase[S, DT, TapeT]):
         sigmoid = abs
         relu = abs
         silu = abs
-        softplus = abs
         reciprocal = abs
 
         def gelu(
             self: TensorMethods[S, DT, TT], approximate: Literal["none", "tanh"] = "none"
+        ) -> Tensor[S, DT, TT]: ...
+
+        def softplus(
+            self: TensorMethods[S, DT, TT], beta: float = 1.0, threshold: float = 20.0
         ) -> Tensor[S, DT, TT]: ...
 
         def leaky_relu(

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from harness import compare, randn
 
 import shapedl as sd
@@ -123,6 +124,9 @@ def test_softplus_past_the_threshold_and_at_extremes_matches_torch():
     x = np.array([-100.0, -1.0, 0.0, 0.5, 1.0, 1.5, 30.0, 100.0], dtype="float32")
     compare(sd.nn.Softplus(2.0, 1.0), torch.nn.Softplus(2.0, 1.0), [x])
     compare(sd.nn.Softplus(), torch.nn.Softplus(), [x])
+    nonfinite = np.array([np.nan, np.inf, -np.inf, 1.0], dtype="float32")  # NOTE: nan's slope too
+    compare(sd.nn.Softplus(2.0, 1.0), torch.nn.Softplus(2.0, 1.0), [nonfinite])
+    compare(lambda v: v.softplus(0.5, 3.0), lambda t: F.softplus(t, 0.5, 3.0), [x])
 
 
 def test_unflatten_errors_name_layer_shapes_and_axis():

@@ -49,6 +49,7 @@ OPTIONS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "clamp_min": ({"min": -0.5}, {"min": -0.5}),
     "clamp_max": ({"max": 2.0}, {"max": 2.0}),
     "gelu": ({"approximate": "tanh"}, {"approximate": "tanh"}),  # NOTE: and test_gelu_both_forms
+    "softplus": ({"beta": 2.0, "threshold": 10.0}, {"beta": 2.0, "threshold": 10.0}),
 }
 
 

@@ -17,11 +17,9 @@ from shapedl.nn.module import Module
 from shapedl.nn.registry import ALL, register_layer
 from shapedl.ops import activation, elementwise
 from shapedl.ops.activation import gelu, prelu
-from shapedl.ops.compare import where
 from shapedl.ops.creation import full
 from shapedl.ops.movement import flatten, flatten_rule, reshape, reshape_rule
 from shapedl.ops.softmax import log_softmax, softmax
-from shapedl.ops.unary import log1p
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT, Dim, S, Size
 
@@ -207,13 +205,7 @@ class Softplus(Module):
     threshold: float = 20.0
 
     def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-        if self.beta == 1 and self.threshold == elementwise._SOFTPLUS_THRESHOLD:
-            return elementwise.softplus(x)
-        bx = x * self.beta
-        # NOTE: clamp_max keeps exp from overflowing where `where` takes `x` instead
-        soft = log1p(elementwise.exp(bx.clamp_max(self.threshold))) / self.beta
-        out: Tensor[S, DT, TT] = where(bx > self.threshold, x, soft)
-        return out
+        return elementwise.softplus(x, self.beta, self.threshold)
 
     __call__ = forward
 

@@ -219,18 +219,18 @@ def silu(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     return _unary(x, _edge(x, lambda: x.data * s), lambda g: g * s * (1 + x.data * (1 - s)))
 
 
-@register("softplus", same_shape, methods=("softplus",))
-def softplus(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-    """`log(1 + e ** x)`, and `x` itself past 20, as PyTorch's `softplus` (threshold 20)."""
+@register("softplus", same_shape, statics=("beta", "threshold"), methods=("softplus",))
+def softplus(x: Tensor[S, DT, TT], beta: float = 1.0, threshold: float = 20.0) -> Tensor[S, DT, TT]:
+    """`log(1 + e ** (beta * x)) / beta`, and `x` itself where `beta * x > threshold`, as
+    PyTorch's `softplus` (its gradient nan at nan, as PyTorch's)."""
     xp, a = x.xp, x.data
-    big = a > _SOFTPLUS_THRESHOLD
+    bx = a if beta == 1 else a * beta
+    big = bx > threshold
     # NOTE: the minimum keeps exp from overflowing where `big` takes `a` instead
-    e = xp.exp(xp.minimum(a, _SOFTPLUS_THRESHOLD))
-    out = xp.where(big, a, xp.log1p(e))
+    e = xp.exp(xp.minimum(bx, threshold))
+    soft = xp.log1p(e) if beta == 1 else xp.log1p(e) / beta
+    out = xp.where(big, a, soft).astype(a.dtype, copy=False)
     return _unary(x, out, lambda g: xp.where(big, g, g * (e / (e + 1))))
-
-
-_SOFTPLUS_THRESHOLD = 20
 
 
 @register("clamp", same_shape, statics=("min", "max"), methods=("clamp", "clip"))
