@@ -120,6 +120,24 @@ def test_detach_stops_the_gradient_like_torch():
     np.testing.assert_allclose(grads[x].numpy(), tx.grad.numpy(), rtol=1e-6)
 
 
+def test_detach_of_a_leaf_stops_the_gradient_like_torch():
+    """A detached traced input or parameter gets nothing through its detached copy (what
+    reached the copy was once summed into the leaf's gradient)."""
+    xv, av = randn(3), randn(1, seed=1)
+    x, log_alpha = sd.from_numpy(xv).traced(), sd.from_numpy(av)
+    # NOTE: SAC's temperature: the actor's loss sees it detached, its own loss does not
+    loss = (x.detach() * x).sum() + (log_alpha.detach().exp() * x).mean()
+    grads = (loss - (log_alpha * (x.detach() + 1.0)).mean()).backward()
+    tx, ta = torch.from_numpy(xv).requires_grad_(), torch.from_numpy(av).requires_grad_()
+    tloss = (tx.detach() * tx).sum() + (ta.detach().exp() * tx).mean()
+    (tloss - (ta * (tx.detach() + 1.0)).mean()).backward()
+    np.testing.assert_allclose(grads[x].numpy(), tx.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(grads[log_alpha].numpy(), ta.grad.numpy(), rtol=1e-6)
+    w = sd.from_numpy(randn(3, seed=2))
+    only_detached = (w.detach() * x).sum().backward()
+    assert w not in only_detached and np.shares_memory(w.detach().data, w.data)
+
+
 def test_traced_propagates_and_untraced_stays_untraced():
     x, w = sd.ones((2,)), sd.ones((2,))
     assert not (x * w).is_traced

@@ -268,8 +268,9 @@ def backward(loss: Tensor[Any, Any, Any]) -> Gradients:
         raise TapeError(untraced())
     if loss.shape != ():
         raise TapeError(not_scalar(loss.shape))
-    # NOTE: keyed by object, not by `t.id`: `h.detach()` shares h's id, and what reaches it
-    # must not flow on through h's node. Objects sharing an id are summed into `grads` below.
+    # NOTE: keyed by object, not by `t.id`: `x.traced()` shares x's id, and what reaches one
+    # must not flow on through the other's node. Objects sharing an id are summed into
+    # `grads` below.
     local: Local = {id(loss): loss.xp.ones((), dtype=loss.data.dtype)}
     order, wanted = _topological(loss)
     pending: Pending = []

@@ -126,8 +126,13 @@ class Tensor(TensorMethods[S, DT, TapeT]):
         return Tensor(self.data, self.device, TapeRef(grads), None, self.id)
 
     def detach(self) -> Tensor[S, DT, NoTape]:
-        """The same values and identity, off the tape."""
-        return Tensor(self.data, self.device, None, None, self.id)
+        """The same values (shared), off the tape: a tensor of its own, so no gradient flows
+        back through it to this one, as PyTorch's `detach()`.
+
+        NOTE: not this tensor's identity (as `traced()` keeps): gradients are summed by
+        identity, so what reached a detached parameter or input was added to its own
+        (`(x.detach() * x)`'s gradient was `2x`, a parameter used only detached moved)."""
+        return Tensor(self.data, self.device)
 
     @property
     def is_traced(self) -> bool:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from harness import central_difference, compare, randn
+from harness import TOL, central_difference, compare, randn
 
 import shapedl as sd
 from shapedl.dims import DYN, sym
@@ -121,12 +121,20 @@ def test_batch_norm_inference_uses_running_stats_like_torch(shape, dtype):
     x = randn(*shape, dtype=dtype)
     w, b = randn(shape[1], dtype=dtype, seed=1), randn(shape[1], dtype=dtype, seed=2)
     (sm, tm), (sv, tv) = map(_pair, _running(shape[1], dtype))
-    # NOTE: x.detach() keeps x's identity, so x's gradient is still compared in inference mode
+    # NOTE: x untraced (inference) but a leaf of the graph, as a parameter is: its gradient
+    # is PyTorch's in eval mode (a frozen batch norm under trained layers)
+    sx, tx = sd.from_numpy(x), torch.from_numpy(x).requires_grad_()
     compare(
-        lambda x, w, b: sd.ops.batch_norm(x.detach(), sm, sv, w, b),
-        lambda x, w, b: F.batch_norm(x, tm, tv, w, b, training=False),
-        [x, w, b],
+        lambda w, b: sd.ops.batch_norm(sx, sm, sv, w, b),
+        lambda w, b: F.batch_norm(tx, tm, tv, w, b, training=False),
+        [w, b],
     )
+    g = randn(*shape, dtype=dtype, seed=3)
+    loss = (sd.ops.batch_norm(sx, sm, sv, sd.from_numpy(w).traced()) * sd.from_numpy(g)).sum()
+    tx = torch.from_numpy(x.copy()).requires_grad_()
+    tout = F.batch_norm(tx, tm, tv, torch.from_numpy(w), training=False)
+    (tout * torch.from_numpy(g)).sum().backward()
+    np.testing.assert_allclose(loss.backward()[sx].numpy(), tx.grad.numpy(), *TOL[dtype])
     np.testing.assert_array_equal(sm.numpy(), _running(shape[1], dtype)[0])
 
 
@@ -162,7 +170,10 @@ def test_batch_norm_central_differences_running_stats():
     rm, rv = _running(2, "float64")
 
     def fn(x: sd.Tensor, w: sd.Tensor, b: sd.Tensor) -> sd.Tensor:
-        return sd.ops.batch_norm(x.detach(), sd.from_numpy(rm), sd.from_numpy(rv), w, b)
+        # NOTE: x off the tape but with its identity (as an untraced leaf, a parameter, is
+        # in a graph): batch_norm runs in inference and x's gradient is still summed
+        leaf = sd.Tensor(x.data, x.device, None, None, x.id)
+        return sd.ops.batch_norm(leaf, sd.from_numpy(rm), sd.from_numpy(rv), w, b)
 
     central_difference(fn, [randn(3, 2, 2, dtype="float64"), randn(2, seed=1), randn(2, seed=2)])
 
