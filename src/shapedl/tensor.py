@@ -10,7 +10,7 @@ tape, `realize`, `to`; conversions are in `TensorBase`); the methods' types are 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple, overload
 
 from shapedl.backend import Array
 from shapedl.dims import DYN
@@ -45,6 +45,7 @@ S2 = TypeVar("S2", bound=tuple[Any, ...])
 DT2 = TypeVar("DT2", bound=DType)
 N = TypeVar("N", bound=Dim)
 M = TypeVar("M", bound=Dim)
+Lead = TypeVarTuple("Lead")
 
 
 class Tensor(TensorMethods[S, DT, TapeT]):
@@ -169,7 +170,7 @@ class Tensor(TensorMethods[S, DT, TapeT]):
         return self.transpose(0, 1)
 
     @property
-    def mT(self: Tensor[S, DT, TT]) -> Tensor[Any, DT, TT]:  # noqa: N802
+    def mT(self: Tensor[tuple[*Lead, N, M], DT, TT]) -> Tensor[tuple[*Lead, M, N], DT, TT]:  # noqa: N802
         """The last two axes swapped (a batch of matrices transposed), as PyTorch's `mT`."""
         return self.transpose(-2, -1)
 

@@ -420,6 +420,8 @@ class ShapedlPlugin(Plugin):
             return _safe(sizes.shape_attribute_hook)
         if fullname == f"{TENSOR}.T":
             return _safe(movement.transpose_attribute_hook)
+        if fullname == f"{TENSOR}.mT":  # NOTE: `_safe` gives a bare tensor's `Tensor[Any]`
+            return _safe(lambda ctx: ctx.default_attr_type)
         found = _safe(canonical.attribute) if self._declares(fullname).arithmetic else None
         return _safe(grown.reader(fullname, found)) if grown.is_grown(fullname) else found
 

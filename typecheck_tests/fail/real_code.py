@@ -53,6 +53,7 @@ sd.randn((3,)).sum().backward()  # type: ignore[tape]
 
 # 10. .T outside 2-d
 sd.randn((2, 3, 4)).T  # E: [shape] T: shape (2, 3, 4) has rank 3, and .T is for 2-d tensors: use .mT
+sd.randn((2, 3, 4)).mT @ sd.randn((4, 4))  # E: [shape] matmul: shapes (2, 4, 3) and (4, 4): inner dimensions differ: 3 (axis -1 of the left) vs 4
 
 # 6. a name rebound in a loop is a union of its shapes, checked member by member
 h = sd.randn((4, 8))

@@ -44,6 +44,7 @@ _ = (x.reshape(5, 5))  # E: [shape] reshape: shapes (2, 3, 4) and (5, 5): 24 val
 _ = (x.permute(0, 1))  # E: [shape] permute: shape (2, 3, 4): axes (0, 1) has 2 axes for rank 3
 reveal_type(x.transpose(0, 2))  # R: Tensor[tuple[Literal[4], Literal[3], Literal[2]], f32, NoTape]
 reveal_type(x.transpose())  # R: Tensor[tuple[Literal[2], Literal[4], Literal[3]], f32, NoTape]
+reveal_type(x.mT)  # R: Tensor[tuple[Literal[2], Literal[4], Literal[3]], f32, NoTape]
 reveal_type(x.unsqueeze(0))  # R: Tensor[tuple[Literal[1], Literal[2], Literal[3], Literal[4]], f32, NoTape]
 reveal_type(sd.ones((1, 3, 1)).squeeze())  # R: Tensor[tuple[Literal[3]], f32, NoTape]
 reveal_type(sd.ones((1, 3, 1)).squeeze(0))  # R: Tensor[tuple[Literal[3], Literal[1]], f32, NoTape]
