@@ -190,6 +190,19 @@ def test_numel_is_torchs(shape):
     assert type(n) is int and n == torch.zeros(shape).numel()
 
 
+@pytest.mark.parametrize(
+    "bad, message",
+    [(sd.f16, r"^to: sd.f16 is a dtype, not a device; convert with .astype\(sd.f16\)$"),
+     ("cuda", r"^to: 'cuda' is a string; a device is sd.Cpu\(\) or sd.Cuda\(\)$"),
+     (3, r"^to: 3 is not a device")],
+)  # fmt: skip
+def test_to_something_other_than_a_device_says_what_to_write(bad, message):
+    """PyTorch's `.to("cuda")` or `.to(torch.float16)`, ported as they are."""
+    for thing in (sd.ones((2,)), sd.nn.Linear(2, 2)):
+        with pytest.raises(TypeError, match=message):
+            thing.to(bad)
+
+
 def test_to_device_keeps_values_and_untraced_identity():
     x = sd.randn((2, 2))
     dev = sd.Cpu(seed=5)

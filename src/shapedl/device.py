@@ -7,7 +7,7 @@ from typing import Any
 from shapedl.backend.base import Backend
 from shapedl.backend.numpy import NUMPY
 
-__all__ = ["Cpu", "Cuda", "Device", "default_device", "set_default_device"]
+__all__ = ["Cpu", "Cuda", "Device", "check_device", "default_device", "set_default_device"]
 
 
 class Device:
@@ -96,6 +96,19 @@ class Cuda(Device):
 
 
 _default: list[Device] = []
+
+
+def check_device(op: str, device: object) -> None:
+    """A `TypeError` naming `op` and what to write, for a `device` that is none: PyTorch's
+    `.to("cuda")` or `.to(torch.float16)` ported as they are."""
+    if isinstance(device, Device):
+        return
+    name = getattr(device, "__name__", "")
+    if isinstance(device, type) and hasattr(device, "name") and name:
+        fix = f"convert with .astype(sd.{name})"
+        raise TypeError(f"{op}: sd.{name} is a dtype, not a device; {fix}")
+    kind = "a string" if isinstance(device, str) else "not a device"
+    raise TypeError(f"{op}: {device!r} is {kind}; a device is sd.Cpu() or sd.Cuda()")
 
 
 def default_device() -> Device:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple, overload
 
 from shapedl.backend import Array
+from shapedl.device import check_device
 from shapedl.dims import DYN
 from shapedl.errors import DTypeError, ShapeError, not_matrix_t, show_shape
 from shapedl.tape import Gradients, Node, TapeRef, Vjp, backward
@@ -76,7 +77,13 @@ class Tensor(TensorMethods[S, DT, TapeT]):
     __hash__ = object.__hash__
 
     def to(self, device: Device) -> Tensor[S, DT, TapeT]:
-        """The same values on `device` (untraced tensors only keep their identity)."""
+        """The same values on `device` (untraced tensors only keep their identity).
+
+        Raises:
+            TypeError: for a dtype or a string (PyTorch's `.to(torch.float16)`, `.to("cuda")`),
+                saying what to write instead.
+        """
+        check_device("to", device)
         data = device.backend.asarray(self.device.backend.to_numpy(self.data))
         return Tensor(data, device, self.tape, None, self.id if self.tape is None else None)
 

@@ -22,6 +22,7 @@ from typing_extensions import TypeVarTuple, Unpack, dataclass_transform
 from shapedl.backend import is_float
 from shapedl.checkpoint import CheckpointError, check_state, load_state, save_state
 from shapedl.checkpoint import PathLike as PathLike
+from shapedl.device import check_device
 from shapedl.nn.registry import ALL, register_layer
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT, DType, S, bf16, f16, f32, f64
@@ -194,7 +195,13 @@ class Module:
                 fn(t)
 
     def to(self, device: Device) -> Self:
-        """Move every parameter and buffer to `device`, in place; returns the module."""
+        """Move every parameter and buffer to `device`, in place; returns the module.
+
+        Raises:
+            TypeError: for a dtype or a string (PyTorch's `.to(torch.float16)`, `.to("cuda")`),
+                saying what to write instead.
+        """
+        check_device("to", device)
 
         def move(t: AnyTensor) -> None:
             t.data = device.backend.asarray(t.device.backend.to_numpy(t.data))
