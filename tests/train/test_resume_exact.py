@@ -132,3 +132,29 @@ def test_a_threshold_that_halted_a_run_halts_its_resume_before_any_step(tmp_path
     assert why == why_again == "loss <= 0.8" and epochs_again == epochs < 50
     assert steps_first > 0 and steps_again == 0
     np.testing.assert_array_equal(w_again, w)
+
+
+def test_validation_that_shuffles_is_tried_without_drawing_from_the_generator(
+    tmp_path: Path,
+) -> None:
+    """fit tries a validation batch before training; an `sd.data.Batches` that shuffles is
+    read in order there, so a resumed run draws what the straight run drew."""
+
+    def run(path: Path, epochs: int) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        sd.set_default_device(sd.Cpu(seed=0))
+        model = sd.nn.Sequential(sd.nn.Linear(4, 8), sd.nn.ReLU(), sd.nn.Linear(8, 3))
+        x, y = data()
+        val = sd.data.Batches(x[40:], y[40:], 4, shuffle=True)
+        h = sd.train.fit(
+            model, (x[:40], y[:40]), loss=sd.losses.cross_entropy_with_logits_loss,
+            optimizer=sd.optim.Sgd(lr=0.1), epochs=epochs, batch_size=8, validation=val,
+            callbacks=[Checkpoint(path)], resume_from=path, progress=False,
+        )  # fmt: skip
+        return {k: t.numpy().copy() for k, t in model.state_dict().items()}, dict(h)
+
+    straight = run(tmp_path / "straight.safetensors", 4)
+    run(tmp_path / "cut.safetensors", 2)
+    resumed = run(tmp_path / "cut.safetensors", 4)
+    assert resumed[1] == straight[1]
+    for name, w in straight[0].items():
+        np.testing.assert_array_equal(resumed[0][name], w)
