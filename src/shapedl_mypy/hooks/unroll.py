@@ -93,9 +93,10 @@ def _counted(checker: TypeChecker, loop: ForStmt | WhileStmt, name: NameExpr) ->
 def _loop_or_source(
     checker: TypeChecker, stmt: Statement | int, name: NameExpr
 ) -> ForStmt | WhileStmt | tuple[AssignmentStmt, list[NameExpr]] | None:
-    """The loop that last rebound `name` before `stmt` (as `_loop_before`), or the simple
-    assignment that last gave it, with the names its value is read from: the root of
-    `x.flatten(1)`, or those of a call's arguments (`pool(x)`, `self.fc(x)`)."""
+    """The loop that last rebound `name` before `stmt`, in the same block, with only simple
+    statements between them; or instead the simple assignment that last gave `name`, with the
+    names its value is read from: the root of `x.flatten(1)`, or those of a call's receiver
+    and arguments (`pool(x)`, `self.fc(x)`)."""
     for body in bodies(checker.tree.defs):
         for at, this in enumerate(body):
             if this is stmt or (isinstance(stmt, int) and _on(this, stmt)):
@@ -136,20 +137,8 @@ def _loop_before(
 ) -> ForStmt | WhileStmt | None:
     """The loop that last rebound `name` before `stmt`, in the same block, with only simple
     statements that leave `name` alone between them."""
-    for body in bodies(checker.tree.defs):
-        for at, this in enumerate(body):
-            if this is stmt or (isinstance(stmt, int) and _on(this, stmt)):
-                return _last_loop(body[:at], name)
-    return None
-
-
-def _last_loop(before: list[Statement], name: NameExpr) -> ForStmt | WhileStmt | None:
-    for prev in reversed(before):
-        if isinstance(prev, ForStmt | WhileStmt):
-            return prev
-        if not _on(prev, prev.line) or _assigns(prev, name):
-            return None
-    return None
+    found = _loop_or_source(checker, stmt, name)
+    return found if isinstance(found, ForStmt | WhileStmt) else None
 
 
 def _assigns(stmt: Statement, name: NameExpr) -> bool:
