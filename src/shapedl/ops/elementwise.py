@@ -439,7 +439,8 @@ def pow(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
     """
     xp = _xp(a, b)
     backend = _backend(a, b)
-    if _integers(a) and _integers(b) and not isinstance(b, Tensor) and b < 0:
+    integers = _integers(a) and _integers(b)
+    if integers and not isinstance(b, Tensor) and b < 0:
         raise ValueError(
             f"pow: integers to negative integer powers are not allowed (as PyTorch's), here "
             f"{b}; convert the base with .astype(sd.f32)"
@@ -458,9 +459,8 @@ def pow(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
         base = backend.asarray(x, dtype=str(o.dtype))  # NOTE: made on a recorded GPU too
         return g * xp.where((base == 0) & (y >= 0), 0, o * xp.log(base))
 
-    if _integers(a) and _integers(b):
-        return _binary("pow", a, b, lambda x, y: _integer_pow(xp, x, y), da, db)
-    return _binary("pow", a, b, lambda x, y: x**y, da, db)
+    power = (lambda x, y: _integer_pow(xp, x, y)) if integers else (lambda x, y: x**y)
+    return _binary("pow", a, b, power, da, db)
 
 
 def _integers(v: Operand) -> bool:

@@ -332,8 +332,9 @@ def _argmax(
         best = xp.zeros(win.out, dtype)
         out = _running_max(xp, win.slices(xpad), best, range(1, kh * kw))
     else:
-        column = xp.zeros(win.across(xpad)[0].shape, dtype)
-        across = _running_max(xp, win.across(xpad), column, range(1, kw))
+        parts = win.across(xpad)
+        column = xp.zeros(parts[0].shape, dtype)
+        across = _running_max(xp, parts, column, range(1, kw))
         columns = win.down(column)
         best = columns[0].copy()
         offsets = (c + i * kw for i, c in enumerate(columns[1:], 1))
