@@ -21,7 +21,6 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
-from shapedl import data
 from shapedl.device import Device
 from shapedl.train import inputs
 from shapedl.train.callbacks import Callback
@@ -363,11 +362,9 @@ def _try_validation(run: Run, step: Step, val: Batches) -> None:
     (another width) or the loss is an error now, not after an epoch of training."""
     if iter(val) is val:  # NOTE: a one-shot iterator (one epoch): a batch drawn here is lost
         return
-    if isinstance(val, data.Batches) and val.shuffle:
-        # NOTE: in order, so this try draws nothing from the device's generator (a resumed
-        # run draws what the uninterrupted one did)
-        val = data.Batches(val.x, val.y, val.batch_size, shuffle=False, device=val.device)
-    for x, y in val:
+    # NOTE: in order, so this try draws nothing from the device's generator (a resumed run
+    # draws what the uninterrupted one did)
+    for x, y in inputs.in_order(val):
         xb, yb = step.tensors(x, y, run.device)
         try:
             out = run.model(xb)

@@ -26,6 +26,7 @@ __all__ = [
     "check_count",
     "device_of",
     "float_dtype",
+    "in_order",
     "labels",
     "length",
     "tensor",
@@ -115,6 +116,15 @@ def _not_data(data: Any) -> str | None:
     if not isinstance(data, Iterable) or isinstance(data, str | bytes):
         return type(data).__name__
     return None
+
+
+def in_order(batches: Iterable[tuple[Any, Any]]) -> Iterable[tuple[Any, Any]]:
+    """`batches` read in order: an `sd.data.Batches` that shuffles, as one that does not (so
+    reading it draws nothing from the device's generator); anything else as it is."""
+    if not (isinstance(batches, Batches) and batches.shuffle):
+        return batches
+    b = batches
+    return Batches(b.x, b.y, b.batch_size, shuffle=False, drop_last=b.drop_last, device=b.device)
 
 
 def _rows(a: Any, name: str) -> Any:
