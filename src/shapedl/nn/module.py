@@ -13,7 +13,7 @@ as in inference otherwise (the ops it calls decide, e.g. `dropout`, `batch_norm`
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, cast, overload
 
 import numpy as np
@@ -238,10 +238,9 @@ class Module:
         children = [(k, v) for k, v in vars(self).items() if isinstance(v, Module)]
         for k, v in vars(self).items():
             if isinstance(v, list | tuple):
-                keys = range(len(v))
-                if k in self.indexed_fields:
-                    keys = getattr(self, "_positions", None) or keys  # NOTE: a slice's names
-                k = "" if k in self.indexed_fields else f"{k}."
+                indexed = k in self.indexed_fields
+                keys = _item_names(self, v) if indexed else range(len(v))
+                k = "" if indexed else f"{k}."
                 pairs = zip(keys, v, strict=True)
                 children += [(f"{k}{i}", m) for i, m in pairs if isinstance(m, Module)]
         extra = self.extra_repr()
@@ -296,10 +295,7 @@ def _walk(value: Any, name: str, is_buffer: bool, path: set[int]) -> Iterator[An
         for key, field in vars(value).items():
             buffer = is_buffer or key in buffers
             if key in indexed and isinstance(field, list | tuple):
-                # NOTE: a slice of a Sequential keeps its layers' names (PyTorch's `model[1:]`
-                # has `1.weight`, so its state loads into a slice of the same model)
-                keys = getattr(value, "_positions", None) or range(len(field))
-                for i, item in zip(keys, field, strict=True):
+                for i, item in zip(_item_names(value, field), field, strict=True):
                     yield from _walk(item, _dotted(name, i), buffer, path)
             else:
                 yield from _walk(field, name if key in indexed else prefix + key, buffer, path)
@@ -310,6 +306,14 @@ def _walk(value: Any, name: str, is_buffer: bool, path: set[int]) -> Iterator[An
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _walk(item, _dotted(name, key), is_buffer, path)
+
+
+def _item_names(module: Module, items: list[Any] | tuple[Any, ...]) -> Sequence[int]:
+    """The names of the items of an indexed field: their positions, or for a slice of a
+    Sequential the positions they had in the whole (PyTorch's `model[1:]` has `1.weight`,
+    so its state loads into a slice of the same model)."""
+    positions: tuple[int, ...] | None = getattr(module, "_positions", None)
+    return positions or range(len(items))
 
 
 def _dotted(name: str, key: object) -> str:
@@ -364,7 +368,7 @@ class Sequential(Module, Generic[*Ls]):
         # NOTE: a slice shares the layers, as PyTorch's (`model[:-1]`, a feature extractor),
         # and their names: the positions they had in the whole (see `_walk`)
         part = Sequential(*layers[index])
-        part._positions = tuple(self._positions or range(len(layers)))[index]
+        part._positions = tuple(_item_names(self, layers))[index]
         return part
 
     def __len__(self) -> int:
