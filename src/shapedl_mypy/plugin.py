@@ -184,6 +184,7 @@ def build_tables(
         functions[name] = _safe(data.batches_hook)
     methods[f"{TENSOR}.realize"] = _safe(creation.realize_hook)
     methods[f"{TENSOR}.backward"] = _safe(tape.backward_hook)
+    methods[f"{TENSOR}.size"] = _safe(sizes.size_method_hook)
     methods["shapedl.nn.module.Sequential.__getitem__"] = _safe(nn.sequential_item)
     methods["builtins.float.__rpow__"] = _safe(sizes.root_hook)
     methods["builtins.list.append"] = methods["builtins.list.insert"] = _safe(lists.append_hook)

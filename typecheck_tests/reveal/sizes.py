@@ -39,3 +39,14 @@ def scale(x: Tensor[tuple[B, T, C]]) -> None:
     reveal_type(d ** -0.5)  # R: float
     reveal_type(x * d ** -0.5)  # R: Tensor[tuple[B, T, C], f32, NoTape]
     reveal_type(d ** 2)  # R: int
+
+
+def sizes(x: Tensor[tuple[B, T, C]], i: int) -> None:
+    # PyTorch's spelling: `x.size(i)` is `x.shape[i]`, and `x.size()` is `x.shape`
+    reveal_type(x.size(0))  # R: Size[B]
+    reveal_type(x.size(-1))  # R: Size[C]
+    reveal_type(x.size(axis=1))  # R: Size[T]
+    reveal_type(x.size())  # R: tuple[Size[B], Size[T], Size[C]]
+    reveal_type(x.size(i))  # R: int
+    reveal_type(x.size(3))  # R: int
+    reveal_type(x.reshape(x.size(0), -1))  # R: Tensor[tuple[B, Mul[C, T]], f32, NoTape]

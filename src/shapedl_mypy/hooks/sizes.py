@@ -15,7 +15,14 @@ from shapedl import dims
 from shapedl.dims import Dim
 from shapedl_mypy.convert import SIZE, Converter, checker_named, int_dim, tensor_parts
 
-__all__ = ["INT_OPS", "int_op_hook", "root_hook", "shape_attribute_hook", "size_new"]
+__all__ = [
+    "INT_OPS",
+    "int_op_hook",
+    "root_hook",
+    "shape_attribute_hook",
+    "size_method_hook",
+    "size_new",
+]
 
 INT_OPS: dict[str, Callable[[Dim, Dim], Dim]] = {
     "__add__": dims.add,
@@ -74,6 +81,26 @@ def shape_attribute_hook(ctx: AttributeContext) -> Type:
     assert isinstance(s, TupleType)
     items: list[Type] = [conv.named(SIZE, [d]) for d in s.items]
     return TupleType(items, conv.named("builtins.tuple", [conv.named("builtins.int", [])]))
+
+
+def size_method_hook(ctx: MethodContext) -> Type:
+    """`x.size()` is `x.shape`'s tuple and `x.size(i)` for a literal `i` is `x.shape[i]`'s
+    `Size`, so PyTorch's `x.view(x.size(0), -1)` keeps the batch dim as `x.shape[0]` does."""
+    parts = tensor_parts(ctx.type)
+    if parts is None:
+        return ctx.default_return_type
+    conv = Converter(checker_named(ctx.api))
+    s = get_proper_type(parts[0])
+    if conv.shape(parts[0]) is None or not isinstance(s, TupleType):
+        return ctx.default_return_type
+    given = [t for ts in ctx.arg_types for t in ts]
+    if not given:
+        items: list[Type] = [conv.named(SIZE, [d]) for d in s.items]
+        return TupleType(items, conv.named("builtins.tuple", [conv.named("builtins.int", [])]))
+    axis = int_dim(conv, given[0]) if len(given) == 1 else None
+    if not isinstance(axis, int) or not -len(s.items) <= axis < len(s.items):
+        return ctx.default_return_type  # NOTE: an axis out of range is the runtime's IndexError
+    return conv.named(SIZE, [s.items[axis]])
 
 
 def size_new(ctx: FunctionContext) -> Type:
