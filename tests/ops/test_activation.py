@@ -24,6 +24,7 @@ UNARY = [
     ("hardtanh_0_6", lambda x: sd.ops.hardtanh(x, 0.0, 0.6), lambda t: F.hardtanh(t, 0.0, 0.6)),
     ("softsign", sd.ops.softsign, F.softsign),
     ("mish", sd.ops.mish, F.mish),
+    ("logsigmoid", sd.ops.logsigmoid, F.logsigmoid),
     ("hardswish", sd.ops.hardswish, F.hardswish),
     ("hardsigmoid", sd.ops.hardsigmoid, F.hardsigmoid),
 ]
@@ -55,6 +56,27 @@ def test_hardtanh_refuses_crossed_limits():
 def test_mish_does_not_overflow():
     x = np.array([-100.0, -30.0, 30.0, 100.0], dtype="float32")
     compare(sd.ops.mish, F.mish, [x])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_logsigmoid_keeps_the_tails_and_the_infinities(dtype):
+    x = np.array([-1e4, -100.0, -30.0, 30.0, 100.0, np.inf, -np.inf, np.nan], dtype=dtype)
+    compare(sd.ops.logsigmoid, F.logsigmoid, [x])
+
+
+@pytest.mark.parametrize("dtype", [sd.f16, sd.bf16])
+def test_logsigmoid_in_half_precision_runs_in_f32(dtype):
+    x = np.array([-20.0, -3.0, 0.0, 0.5, 3.0, 12.0], dtype="float32")
+    t = torch.tensor(x, dtype=getattr(torch, dtype.name.replace("bfloat16", "bfloat16")))
+    got = sd.ops.logsigmoid(sd.tensor(x).astype(dtype))
+    assert got.dtype is dtype
+    want = F.logsigmoid(t).float().numpy()
+    np.testing.assert_array_equal(got.astype(sd.f32).numpy(), want)
+
+
+def test_logsigmoid_refuses_integers():
+    with pytest.raises(TypeError, match="logsigmoid: x must be a float tensor, not int64"):
+        sd.ops.logsigmoid(sd.tensor([1, 2]))
 
 
 PRELU = [((2, 3, 4, 5), (3,)), ((2, 3), (1,)), ((4, 3), (3,)), ((5,), (1,)), ((2, 3, 4), ())]

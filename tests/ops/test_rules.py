@@ -316,7 +316,7 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"x": T(4, 3), "axis": 1, "index": I(2, 2, high=3), "src": T(3, 4)},
     ],
     # ---- issue 11: activation, normalize ----
-    **{op: _unary() for op in ["selu", "softsign", "mish"]},
+    **{op: _unary() for op in ["selu", "softsign", "mish", "logsigmoid"]},
     "elu": _unary({"x": T(2, 3), "alpha": 0.5}),
     "hardtanh": _unary({"x": T(3, 2), "min_val": 0.7, "max_val": 1.2}),
     "prelu": [
@@ -535,7 +535,8 @@ DYN_SAFE = sorted(
     """logical_and logical_or logical_xor logical_not roll flip repeat tile cumsum cumprod
     argsort sort topk one_hot scatter_add elu selu hardtanh softsign mish prelu rms_norm group_norm
     cosine_similarity adaptive_avg_pool2d adaptive_max_pool2d interpolate einsum norm
-    hardswish hardsigmoid clamp_min clamp_max logaddexp lerp expand narrow diff normalize""".split()
+    hardswish hardsigmoid clamp_min clamp_max logaddexp lerp expand narrow diff normalize
+    logsigmoid""".split()
 )
 
 

@@ -24,3 +24,5 @@ r4 = sd.ops.softsign(x)  # op: softsign
 e4: Tensor[tuple[Const[2], Const[5]]] = r4  # E: [assignment]
 r5 = sd.ops.mish(x)  # op: mish
 e5: Tensor[tuple[Const[2], Const[5]]] = r5  # E: [assignment]
+r6 = sd.ops.logsigmoid(x)  # op: logsigmoid
+e6: Tensor[tuple[Const[2], Const[5]]] = r6  # E: [assignment]

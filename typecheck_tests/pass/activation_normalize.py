@@ -18,6 +18,8 @@ a3: Tensor[tuple[Const[2], Const[6], Const[5]]] = sd.ops.hardtanh(x, -2.0, 2.0) 
 a4: Tensor[tuple[Const[2], Const[6], Const[5]]] = sd.ops.softsign(x)  # op: softsign
 a5: Tensor[tuple[Const[2], Const[6], Const[5]], sd.f32, Traced] = sd.ops.mish(x.traced())  # op: mish
 a6: Tensor[tuple[Const[2], Const[6], Const[5]]] = sd.ops.prelu(x, sd.ones((6,)))  # op: prelu
+a7: Tensor[tuple[Const[2], Const[6], Const[5]], sd.f32, Traced] = sd.ops.logsigmoid(x.traced())  # op: logsigmoid
+a8: Tensor[tuple[Const[2], Const[6], Const[5]]] = sd.nn.LogSigmoid()(x)
 n1: Tensor[tuple[Const[2], Const[6], Const[5]]] = sd.ops.rms_norm(x, 5, sd.ones((5,)))  # op: rms_norm
 n2: Tensor[tuple[Const[2], Const[6], Const[5]]] = sd.ops.group_norm(x, 3)  # op: group_norm
 c1: Tensor[tuple[Const[2], Const[5]]] = sd.ops.cosine_similarity(x, x, axis=1)  # op: cosine_similarity

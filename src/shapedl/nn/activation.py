@@ -37,6 +37,7 @@ __all__ = [
     "Identity",
     "LeakyReLU",
     "LogSoftmax",
+    "LogSigmoid",
     "Mish",
     "PReLU",
     "ReLU",
@@ -130,6 +131,12 @@ class Mish(_Elementwise):
     """`x * tanh(softplus(x))` (PyTorch's `Mish`)."""
 
     op = staticmethod(activation.mish)
+
+
+class LogSigmoid(_Elementwise):
+    """`log(sigmoid(x))`, computed without overflow (PyTorch's `LogSigmoid`)."""
+
+    op = staticmethod(activation.logsigmoid)
 
 
 class Softsign(_Elementwise):

@@ -1,5 +1,5 @@
-"""More activations: `gelu`, `elu`, `selu`, `hardtanh`, `softsign`, `mish`, `hardsigmoid`,
-`hardswish` and `prelu`.
+"""More activations: `gelu`, `elu`, `selu`, `hardtanh`, `softsign`, `mish`, `logsigmoid`,
+`hardsigmoid`, `hardswish` and `prelu`.
 
 Shape rule: the shape is kept (`same_shape`); `prelu`'s weight has one slope, or one per
 channel (axis 1 of `x`, as in PyTorch). An integer or bool input is a `TypeError`, as
@@ -31,6 +31,7 @@ __all__ = [
     "hardsigmoid",
     "hardswish",
     "hardtanh",
+    "logsigmoid",
     "mish",
     "prelu",
     "selu",
@@ -216,6 +217,28 @@ def mish(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     sig = 0.5 * (xp.tanh(0.5 * a) + 1)
     out = x.device.backend.quietly(lambda: a * t)  # NOTE: -inf * 0 = nan, as PyTorch's
     return _unary(x, out, lambda g: g * (t + a * (1 - t * t) * sig))
+
+
+@register("logsigmoid", same_shape)
+@in_f32()
+def logsigmoid(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """`log(sigmoid(x))`, as PyTorch's `F.logsigmoid`: `min(x, 0) - log1p(e ** -|x|)`, which
+    neither overflows nor loses the tail (`logsigmoid(-100)` is -100, `log(sigmoid(-100))`
+    in f32 is -inf). The loss of DPO, word2vec's negative sampling and GAN losses.
+
+    The gradient is `sigmoid(-x)`, PyTorch's form (1 at -inf, 0 at inf).
+
+    Example:
+        >>> import shapedl as sd
+        >>> [round(v, 4) for v in sd.ops.logsigmoid(sd.tensor([-100.0, 0.0, 2.0])).tolist()]
+        [-100.0, -0.6931, -0.1269]
+    """
+    float_only("logsigmoid", x)
+    xp, a = x.xp, x.data
+    z = xp.exp(-xp.abs(a))
+    out = (xp.minimum(a, 0) - xp.log1p(z)).astype(a.dtype, copy=False)
+    # NOTE: PyTorch's backward: `1 - z / (1 + z)` below 0, `z / (1 + z)` from 0
+    return _unary(x, out, lambda g: g * xp.where(a < 0, 1 / (1 + z), z / (1 + z)))
 
 
 @register("hardsigmoid", same_shape)
