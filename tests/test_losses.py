@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -102,6 +103,53 @@ def test_binary_cross_entropy_with_logits_matches_torch(reduction: Reduction, dt
         lambda x, t: F.binary_cross_entropy_with_logits(x, t, reduction=reduction),
         [logits, target],
     )
+
+
+BCE_WEIGHTS = [((4,), None), (None, (6, 1)), ((1,), (4,)), ((6, 4), (6, 4))]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shapes", BCE_WEIGHTS)
+def test_binary_cross_entropy_with_logits_weights_match_torch(
+    shapes: tuple[tuple[int, ...] | None, tuple[int, ...] | None], reduction: Reduction, dtype: str
+) -> None:
+    # NOTE: constants: PyTorch refuses a traced weight or pos_weight
+    logits = randn(6, 4, dtype=dtype, seed=1) * 3
+    logits[0, :] = [60.0, -60.0, 200.0, -200.0]
+    target = np.random.default_rng(2).random((6, 4)).astype(dtype)
+    rng = np.random.default_rng(5)
+    pos, weight = (None if s is None else rng.random(s).astype(dtype) * 3 for s in shapes)
+
+    def ours(x: Any, t: Any) -> Any:
+        p, w = (None if a is None else sd.tensor(a) for a in (pos, weight))
+        fn = losses.binary_cross_entropy_with_logits_loss
+        return fn(x, t, reduction=reduction, pos_weight=p, weight=w)
+
+    def theirs(x: Any, t: Any) -> Any:
+        p, w = (None if a is None else torch.from_numpy(a) for a in (pos, weight))
+        fn = F.binary_cross_entropy_with_logits
+        return fn(x, t, reduction=reduction, pos_weight=p, weight=w)
+
+    compare(ours, theirs, [logits, target])
+
+
+@pytest.mark.parametrize(
+    "name,shape", [("pos_weight", (3,)), ("weight", (2, 6, 4)), ("pos_weight", (6, 4, 1))]
+)
+def test_binary_cross_entropy_with_logits_weights_must_broadcast_to_the_logits(
+    name: str, shape: tuple[int, ...]
+) -> None:
+    x, t = sd.zeros((6, 4)), sd.zeros((6, 4))
+    with pytest.raises(
+        sd.ShapeError,
+        match=rf"binary_cross_entropy_with_logits_loss: shapes \(6, 4\) and \(6, 4\) and "
+        rf"{re.escape(str(shape))}: {name} must broadcast to the logits' shape \(6, 4\)$",
+    ):
+        losses.binary_cross_entropy_with_logits_loss(x, t, **{name: sd.ones(shape)})
+    with pytest.raises(TypeError, match=rf"convert the {name} to the model's dtype"):
+        w = sd.ones((4,), dtype=sd.f64)
+        losses.binary_cross_entropy_with_logits_loss(x, t, **{name: w})
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

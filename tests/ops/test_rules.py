@@ -256,7 +256,11 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"q": T(2, 1, 5, 4), "k": T(3, 5, 4), "v": T(3, 5, 2), "causal": True},
     ],
     **{op: _pointwise_loss() for op in ["mse_loss", "mae_loss", "huber_loss", "smooth_l1_loss"]},
-    "binary_cross_entropy_with_logits_loss": _pointwise_loss("logits"),
+    "binary_cross_entropy_with_logits_loss": [
+        *_pointwise_loss("logits"),
+        {"logits": T(4, 3), "target": T(4, 3), "pos_weight": T(3), "reduction": "none"},
+        {"logits": T(4, 3), "target": T(4, 3), "weight": T(4, 1), "pos_weight": T(1)},
+    ],
     "cross_entropy_with_logits_loss": [
         {"logits": T(4, 3), "target": I(4, high=3)},
         {"logits": T(4, 3), "target": I(4, high=3), "reduction": "none"},

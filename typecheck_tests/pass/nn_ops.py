@@ -28,10 +28,12 @@ l1 = sd.losses.mae_loss(y, y)  # op: mae_loss
 l1 = sd.losses.huber_loss(y, y)  # op: huber_loss
 l1 = sd.losses.smooth_l1_loss(y, y)  # op: smooth_l1_loss
 l1 = sd.losses.binary_cross_entropy_with_logits_loss(y, y)  # op: binary_cross_entropy_with_logits_loss
+l1 = sd.losses.binary_cross_entropy_with_logits_loss(y, y, weight=sd.ones((4, 1)), pos_weight=sd.ones((3,)))
 l1 = sd.losses.cross_entropy_with_logits_loss(y, t)  # op: cross_entropy_with_logits_loss
 l1 = sd.losses.nll_loss(y.log_softmax(), t)  # op: nll_loss
 l1 = sd.losses.nll_loss(y.log_softmax(), t, weight=sd.ones((3,)), ignore_index=1)
 l1 = sd.losses.cross_entropy_with_logits_loss(y, t, weight=sd.ones((3,)), ignore_index=-1)
 l1 = sd.losses.kl_div_with_logits_loss(y, y)  # op: kl_div_with_logits_loss
 l2: Tensor[tuple[Const[4], Const[3]]] = sd.losses.mse_loss(y, y, reduction="none")
+l2 = sd.losses.binary_cross_entropy_with_logits_loss(y, y, reduction="none", pos_weight=sd.ones((1,)))
 assert c4.shape == (2, 6, 24, 24) and l2.shape == (4, 3)

@@ -15,8 +15,8 @@ from shapedl.losses.common import (
     reduce,
     target_dtype,
 )
-from shapedl.losses.rules import kl_rule, logits_loss_rule, pointwise_loss_rule
-from shapedl.ops.elementwise import xlogy
+from shapedl.losses.rules import kl_rule, logits_loss_rule
+from shapedl.ops.elementwise import same_dtype, xlogy
 from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor
@@ -28,18 +28,39 @@ __all__ = ["binary_cross_entropy_with_logits_loss", "kl_div_with_logits_loss"]
 @register(
     "binary_cross_entropy_with_logits_loss",
     logits_loss_rule,
-    tensors=LOGITS,
+    tensors=(*LOGITS, "weight", "pos_weight"),
     statics=REDUCTION,
 )
 @in_f32()
 def binary_cross_entropy_with_logits_loss(
-    logits: Tensor[Any, DT, TT], target: Tensor[Any, Any, Any], reduction: Reduction = "mean"
+    logits: Tensor[Any, DT, TT],
+    target: Tensor[Any, Any, Any],
+    reduction: Reduction = "mean",
+    weight: Tensor[Any, Any, Any] | None = None,
+    pos_weight: Tensor[Any, Any, Any] | None = None,
 ) -> Tensor[Any, DT, TT]:
     """Binary cross entropy of `sigmoid(logits)` against `target` in [0, 1], computed stably
     as `(1 - target) * logits + softplus(-logits)`; as `F.binary_cross_entropy_with_logits`.
 
+    Args:
+        logits: the scores.
+        target: probabilities in [0, 1], the logits' shape and dtype.
+        reduction: `"mean"`, `"sum"` or `"none"`.
+        weight: each element's loss times its weight (broadcast to the logits' shape), as
+            PyTorch's; `"mean"` stays the mean over every element.
+        pos_weight: the weight of the positive term, `(C,)` for one per class (broadcast to
+            the logits' shape): the loss is `(1 - target) * logits + (1 + (pos_weight - 1) *
+            target) * softplus(-logits)`, as PyTorch's. Above 1 it favours recall on rare
+            positives.
+
     Shape:
-        `(*S) & (*S) -> ()`; `(*S)` with `reduction="none"`.
+        `(*S) & (*S) -> ()`; `(*S)` with `reduction="none"`; `weight` and `pos_weight`
+        broadcast to `(*S)`.
+
+    Raises:
+        ShapeError: when `target` is not the logits' shape, or a weight does not broadcast
+            to it.
+        TypeError: when a weight is not a float tensor of the logits' dtype.
 
     Example:
         >>> import shapedl as sd
@@ -48,12 +69,26 @@ def binary_cross_entropy_with_logits_loss(
         0.3466
     """
     op = "binary_cross_entropy_with_logits_loss"
-    pointwise_loss_rule(op, logits.shape, target.shape, reduction)
+    logits_loss_rule(
+        op,
+        logits.shape,
+        target.shape,
+        reduction,
+        None if weight is None else weight.shape,
+        None if pos_weight is None else pos_weight.shape,
+    )
     floats(op, logits=logits, target=target)
     target_dtype(op, logits, target)
+    for name, w in (("weight", weight), ("pos_weight", pos_weight)):
+        if w is not None:
+            same_dtype(op, logits, w, data=1, name=name)
     # NOTE: PyTorch's form, which keeps a tiny loss where it is tiny (logit 50, target 1:
     # 2e-22), where softplus(logits) - logits * target rounds it to 0
-    return reduce(op, (1 - target) * logits + (-logits).softplus(), reduction)
+    positive = (-logits).softplus()
+    if pos_weight is not None:
+        positive = ((pos_weight - 1) * target + 1) * positive
+    loss = (1 - target) * logits + positive
+    return reduce(op, loss if weight is None else loss * weight, reduction)
 
 
 @register("kl_div_with_logits_loss", kl_rule, tensors=LOGITS, statics=REDUCTION)

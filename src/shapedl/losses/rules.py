@@ -96,6 +96,29 @@ def kl_rule(op: str, logits: Shape, target: Shape, reduction: str = "mean") -> S
     return tuple(d for i, d in enumerate(logits) if i != a) if reduction == "none" else ()
 
 
-def logits_loss_rule(op: str, logits: Shape, target: Shape, reduction: str = "mean") -> Shape:
-    """`pointwise_loss_rule` with the operand named as the function names it (`logits`)."""
-    return pointwise_loss_rule(op, logits, target, reduction)
+def logits_loss_rule(
+    op: str,
+    logits: Shape,
+    target: Shape,
+    reduction: str = "mean",
+    weight: Shape | None = None,
+    pos_weight: Shape | None = None,
+) -> Shape:
+    """`pointwise_loss_rule` with the operand named as the function names it (`logits`);
+    `weight` and `pos_weight`, if given, broadcast to the logits' shape without growing it
+    (`(C,)` for one weight per class, as PyTorch's)."""
+    out = pointwise_loss_rule(op, logits, target, reduction)
+    for name, w in (("weight", weight), ("pos_weight", pos_weight)):
+        if w is not None and not _broadcasts_into(w, logits):
+            raise shape_error(
+                op, [logits, target, w], f"{name} must broadcast to the logits' shape {logits}"
+            )
+    return out
+
+
+def _broadcasts_into(small: Shape, big: Shape) -> bool:
+    """Whether `small` broadcasts to `big` itself (NumPy's rule, `big` kept)."""
+    if len(small) > len(big):
+        return False
+    tail = big[len(big) - len(small) :]
+    return all(a == 1 or dims.unify(a, b) is not None for a, b in zip(small, tail, strict=True))
