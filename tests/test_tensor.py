@@ -1,5 +1,8 @@
 """Tensor creation, conversion, devices, realize, and dtype preservation."""
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -159,6 +162,72 @@ def test_numpy_protocols():
     np.testing.assert_array_equal(np.asarray(x), v)  # NOTE: copied to the host from a GPU
     assert np.asarray(x, dtype="float64").dtype == np.float64
     np.testing.assert_array_equal(torch.from_dlpack(x).cpu().numpy(), v)
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # torch's
+def test_np_array_copies_as_torchs_does():
+    # NOTE: `np.array(t)` copies, for a torch tensor too; a snapshot of the weights taken so
+    # moved with training while it shared the tensor's memory
+    for make in (lambda v: sd.tensor(v), lambda v: torch.tensor(v)):
+        x = make([1.0, 2.0])
+        a = np.array(x)
+        a[0] = 99.0
+        b = np.array(x, copy=True)
+        b[1] = 99.0
+        assert x.tolist() == [1.0, 2.0]
+
+
+def _twin_gradients(copy_of):
+    """The weight gradients of `l(q1(x)) + 3 l(q2(x))` with `q2 = copy_of(q1)`, each ours
+    beside torch's."""
+    q1 = sd.nn.Linear(3, 2)
+    q2 = copy_of(q1)
+    x = sd.tensor(randn(4, 3)).traced()
+    y = sd.zeros((4, 2))
+    grads = (sd.losses.mse_loss(q1(x), y) + 3 * sd.losses.mse_loss(q2(x), y)).backward()
+    t1 = torch.nn.Linear(3, 2)
+    t1.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in q1.state_dict().items()})
+    t2 = copy_of(t1)
+    tx = torch.from_numpy(randn(4, 3))
+    mse = torch.nn.functional.mse_loss
+    (mse(t1(tx), torch.zeros(4, 2)) + 3 * mse(t2(tx), torch.zeros(4, 2))).backward()
+    for ours, theirs in ((q1, t1), (q2, t2)):
+        np.testing.assert_allclose(
+            grads[ours.weight].numpy(), theirs.weight.grad.numpy(), rtol=1e-5, atol=1e-6
+        )
+
+
+def test_a_deep_copy_is_a_tensor_of_its_own_in_the_gradients():
+    # NOTE: twin critics and target networks are `copy.deepcopy(model)`; the copy's tensors
+    # kept the original's id, so the two gradients were summed into both
+    _twin_gradients(copy.deepcopy)
+
+
+def test_an_unpickled_tensor_is_a_tensor_of_its_own_in_the_gradients():
+    # NOTE: a policy sent to a worker process kept its ids there, which a new process gives
+    # to its own tensors from 0 again; a round trip here meets the original the same way
+    _twin_gradients(lambda m: pickle.loads(pickle.dumps(m)))
+
+
+def test_a_deep_copy_keeps_the_device_and_tied_weights():
+    class Tied(sd.nn.Module):
+        def __init__(self) -> None:
+            self.a = sd.nn.Linear(2, 2)
+            self.b = sd.nn.Linear(2, 2)
+            self.b.weight = self.a.weight
+
+    model = Tied()
+    twin = copy.deepcopy(model)
+    assert twin.a.weight is twin.b.weight and twin.a.weight is not model.a.weight
+    assert twin.a.weight.device is model.a.weight.device
+    twin.a.weight.data[...] = 5.0
+    assert float(model.a.weight.numpy().max()) < 5.0
+
+
+def test_a_traced_tensor_is_not_copied():
+    with pytest.raises(TypeError, match=r"a traced tensor is part of a tape; copy x.detach\(\)"):
+        copy.deepcopy(sd.ones((2,)).traced())
+    assert copy.deepcopy(sd.ones((2,)).traced().detach()).tolist() == [1.0, 1.0]
 
 
 @pytest.mark.cpu_only("NumPy's from_dlpack takes host memory only")

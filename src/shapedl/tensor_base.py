@@ -103,8 +103,35 @@ class TensorBase(Generic[S, DT, TapeT]):
         return self.numpy().tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
+        # NOTE: NumPy 2 trusts `copy=True` to be honoured: `np.array(t)` (a snapshot of the
+        # weights) was the tensor's own memory on the CPU, and moved with training
         out = self.numpy()
-        return out if dtype is None else out.astype(dtype)
+        if dtype is not None:
+            return out.astype(dtype)
+        return out.copy() if copy and out is self.data else out
+
+    # NOTE: a copy (`copy.deepcopy(model)`, an unpickled model) is a tensor of its own: a
+    # kept `id` summed its gradient with the original's in `Gradients` (twin critics built by
+    # deepcopy), and an unpickled one met the ids that a new process gives from 0 again.
+    # The state names `id` last, so that `__setstate__` draws a new one.
+    def __getstate__(self) -> tuple[Any, ...]:
+        if self.tape is not None:
+            raise TypeError(
+                "copy or pickle: a traced tensor is part of a tape; copy x.detach() instead"
+            )
+        return (self.data, self.device)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.data, self.device = state
+        self.tape, self.node, self.id = None, None, next(_ids)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> TensorBase[S, DT, TapeT]:
+        # NOTE: the device is shared, as PyTorch's copy stays on its device: a copied device
+        # would be a second generator, drawing the same dropout masks as the first
+        data, device = self.__getstate__()
+        out = type(self).__new__(type(self))
+        out.__setstate__((device.backend.xp.array(data, copy=True), device))
+        return out
 
     def __dlpack__(self, **kwargs: Any) -> Any:
         return self.data.__dlpack__(**kwargs)
