@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from shapedl.backend import Array, Backend
-from shapedl.backend.sums import sum_leading
+from shapedl.backend.sums import sum_axes, sum_leading
 from shapedl.errors import ShapeError, TapeError, not_scalar, untraced
 from shapedl.types import DType, NoTape
 
@@ -137,7 +137,7 @@ def unbroadcast(grad: Array, shape: tuple[int, ...], backend: Backend | None = N
     if backend is not None and not stretched:
         return sum_leading(backend, grad, lead).reshape(shape)
     axes = tuple(range(lead)) + stretched
-    out = grad.sum(axis=axes, keepdims=True) if axes else grad
+    out = sum_axes(grad, axes, keepdims=True) if axes else grad
     return out.reshape(shape)
 
 

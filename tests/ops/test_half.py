@@ -126,3 +126,41 @@ def test_half_batch_norm_updates_its_half_running_statistics_like_torch():
 def test_a_mix_of_half_and_single_precision_is_still_an_error():
     with pytest.raises(sd.DTypeError, match="matmul: dtypes bfloat16 and float32 differ"):
         sd.ones((2, 3)).astype(sd.bf16) @ sd.ones((3, 2))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("shape,bias", [((4096, 3), (3,)), ((3, 4096), (3, 1))])
+def test_a_broadcast_operands_gradient_accumulates_like_torch(shape, bias, dtype):
+    # NOTE: the tape's unbroadcast sums the batch into a bias's gradient; NumPy summed it in
+    # half precision, where a bf16 sum of ones stops at 256, an f16 one at 2048
+    x, b = np.ones(shape, "float32"), np.zeros(bias, "float32")
+    ours = sd.tensor(b).astype(SD[dtype]).traced()
+    grads = (sd.tensor(x).astype(SD[dtype]) + ours).sum().backward()
+    theirs = torch.tensor(b, dtype=TORCH[dtype], requires_grad=True)
+    (torch.tensor(x, dtype=TORCH[dtype]) + theirs).sum().backward()
+    got = grads[ours].astype(sd.f32).numpy()
+    np.testing.assert_array_equal(got, theirs.grad.float().numpy())
+    assert float(got.max()) == 4096.0
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_linear_and_conv_bias_gradients_accumulate_like_torch(dtype):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4096, 4)).astype("float32")
+    img = rng.standard_normal((64, 2, 8, 8)).astype("float32")
+    lin, conv = sd.nn.Linear(4, 2), sd.nn.Conv2d(2, 3, 3)
+    tlin, tconv = torch.nn.Linear(4, 2), torch.nn.Conv2d(2, 3, 3)
+    for mine, theirs in ((lin, tlin), (conv, tconv)):
+        mine.astype(SD[dtype])
+        theirs.load_state_dict(
+            {k: torch.tensor(v.astype(sd.f32).numpy()) for k, v in mine.state_dict().items()}
+        )
+        theirs.to(TORCH[dtype])
+    for mine, theirs, data in ((lin, tlin, x), (conv, tconv, img)):
+        out = mine(sd.tensor(data).astype(SD[dtype]).traced())
+        grads = (out * out).sum().backward()
+        tout = theirs(torch.tensor(data, dtype=TORCH[dtype]))
+        (tout * tout).sum().backward()
+        got = grads[mine.bias].astype(sd.f32).numpy()
+        want = theirs.bias.grad.float().numpy()
+        np.testing.assert_allclose(got, want, rtol=ULP[dtype] * 8, atol=ULP[dtype])

@@ -11,10 +11,13 @@ from __future__ import annotations
 from math import prod
 from typing import Any
 
+import numpy
+
 from shapedl.backend.base import Array, Backend
+from shapedl.backend.numpy import bfloat16
 from shapedl.backend.recording import recording
 
-__all__ = ["sum_leading"]
+__all__ = ["sum_axes", "sum_leading"]
 
 # NOTE: by (array module, device, M, dtype), so a training step makes each vector once; the
 # vectors are only read (a matmul operand), never written, so one may be shared by every call
@@ -46,9 +49,29 @@ def sum_leading(backend: Backend, a: Array, lead: int) -> Array:
         return a
     xp, m = backend.xp, prod(a.shape[:lead])
     if xp.__name__ == "numpy" or m <= 1 or not _gemv_ready(a):
-        return a.sum(axis=tuple(range(lead)))
+        return sum_axes(a, tuple(range(lead)))
     rest = a.shape[lead:]
     return backend.matmul(_ones(xp, a, m), a.reshape(m, prod(rest))).reshape(rest)
+
+
+# NOTE: dtype objects: a set lookup, not `dtype.name` (microseconds on every bias gradient)
+_HALF = frozenset((numpy.dtype("float16"), numpy.dtype(bfloat16())))
+
+
+def sum_axes(a: Array, axis: tuple[int, ...], keepdims: bool = False) -> Array:
+    """`a.sum(axis)`, accumulated in float32 for f16 and bf16 and rounded back, as PyTorch
+    sums them: NumPy sums them in their own dtype, where a bf16 sum of 4096 ones stops at 256
+    (and a bias's gradient over a big batch with it).
+
+    Example:
+        >>> import numpy as np
+        >>> from shapedl.backend.numpy import bfloat16
+        >>> float(sum_axes(np.ones((4096, 1), dtype=bfloat16()), (0,))[0])
+        4096.0
+    """
+    if a.dtype in _HALF:
+        return a.sum(axis=axis, dtype="float32", keepdims=keepdims).astype(a.dtype)
+    return a.sum(axis=axis, keepdims=keepdims)
 
 
 def _gemv_ready(a: Array) -> bool:

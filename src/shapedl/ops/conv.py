@@ -18,6 +18,7 @@ from typing import Any, Literal, NamedTuple
 
 from shapedl import dims
 from shapedl.backend import Array
+from shapedl.backend.sums import sum_axes
 from shapedl.dims import Dim, Shape
 from shapedl.errors import shape_error
 from shapedl.ops import im2col
@@ -273,7 +274,7 @@ def _run(
 
         gw = passes.weight(grad, a, w) if transposed else passes.weight(a, grad, w)
         gw = gw.reshape(weight.shape)
-        gb = () if bias is None else (grad.sum(axis=(0, 2, 3)),)
+        gb = () if bias is None else (sum_axes(grad, (0, 2, 3)),)
         return (gx, gw, *gb)
 
     return record(out if nd == 2 else out[:, :, 0], inputs, vjp)
