@@ -115,7 +115,11 @@ def test_elementwise_matches_torch(name, data):
 
 def test_gelu_both_forms():
     for approximate in ("none", "tanh"):
-        x = array_of([-3.0, -0.0, 0.0, 1.5, float("inf"), float("-inf"), float("nan"), 10.0])
+        # NOTE: +inf where PyTorch's CPU answer is the same on every machine: its vectorized
+        # exact gelu gives nan there on some CPUs (an AMD EPYC) and inf on others, while its
+        # scalar path (one value, test_activation.py) and the tanh form give inf
+        inf = [float("inf")] if approximate == "tanh" else []
+        x = array_of([-3.0, -0.0, 0.0, 1.5, *inf, float("-inf"), float("nan"), 10.0])
         run(
             (
                 [x],

@@ -125,8 +125,8 @@ def log10(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
 
     Example:
         >>> import shapedl as sd
-        >>> sd.ops.log10(sd.tensor([100.0])).tolist()
-        [2.0]
+        >>> [round(v, 5) for v in sd.ops.log10(sd.tensor([100.0, 0.001])).tolist()]
+        [2.0, -3.0]
     """
     out = _edge(x, lambda: x.xp.log10(x.data))
     return _unary(x, out, lambda g: _edge(x, lambda: g / (x.data * _LN10)))
