@@ -125,6 +125,20 @@ def test_where_with_scalar_branches_matches_torch(dtype):
     compare(lambda a: sd.ops.where(a > 0, -1, a), lambda t: torch.where(t > 0, -1, t), [x])
 
 
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_where_with_a_half_tensor_and_a_python_float_keeps_the_half_dtype_like_torch(dtype):
+    # NOTE: a causal mask, `where(mask, scores, -inf)`: NumPy made bf16 with a Python float
+    # f64, and the next matmul refused it
+    x = randn(3, 4, seed=8)
+    t = torch.tensor(x).to(getattr(torch, dtype))
+    ours = sd.tensor(x).astype({"float16": sd.f16, "bfloat16": sd.bf16}[dtype])
+    for a, b, ta, tb in ((ours, -np.inf, t, -np.inf), (0.25, ours, 0.25, t)):
+        got = sd.ops.where(ours > 0, a, b)
+        want = torch.where(t > 0, ta, tb)
+        assert got.dtype is ours.dtype and want.dtype == t.dtype
+        np.testing.assert_array_equal(got.astype(sd.f32).numpy(), want.float().numpy())
+
+
 def test_where_with_two_scalars_is_float32_like_torch():
     cond = sd.tensor([True, False])
     out = sd.ops.where(cond, 1.0, 0.0)

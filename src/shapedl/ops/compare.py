@@ -14,7 +14,7 @@ from typing import Any, overload
 from shapedl import dims
 from shapedl.backend import Array, NumpyScalar
 from shapedl.dims import Shape
-from shapedl.ops.elementwise import same_dtype, weak
+from shapedl.ops.elementwise import same_dtype, settle, weak
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT, NoTape, bool_, f32, i64
@@ -167,8 +167,12 @@ def where(cond: Tensor[Any, Any, Any], a: Operand, b: Operand) -> Tensor[Any, An
     x = a.data if isinstance(a, Tensor) else weak("where", a)
     y = b.data if isinstance(b, Tensor) else weak("where", b)
     out = xp.where(c, x, y)
-    if not (isinstance(a, Tensor) or isinstance(b, Tensor)) and out.dtype.kind == "f":
+    if not branches and out.dtype.kind == "f":
         out = out.astype("float32")  # NOTE: Python floats become f32, as in `sd.tensor`
+    elif branches and out.dtype != branches[0].data.dtype:
+        # NOTE: a binary op's dtype: NumPy makes `where(c, bf16, -inf)` f64 (a Python float
+        # is weak for its own float types only), PyTorch keeps bf16
+        out = settle(branches[0].data.dtype, out)
 
     def vjp(g: Array) -> list[Array | None]:
         grads: list[Array | None] = [None]

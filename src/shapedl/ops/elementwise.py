@@ -355,7 +355,7 @@ def _binary(
     backend = inputs[0].device.backend
     out = backend.quietly(lambda: fn(x, y))
     if out.dtype != inputs[0].data.dtype:
-        out = _settle(inputs[0].data.dtype, out)
+        out = settle(inputs[0].data.dtype, out)
 
     def vjp(g: Array) -> tuple[Array, ...]:
         # NOTE: quietly, as the forward: `1 / 0` and overflows give PyTorch's inf and nan
@@ -368,7 +368,7 @@ def _binary(
     return record(out, inputs, vjp)
 
 
-def _settle(dtype: Any, out: Array) -> Array:
+def settle(dtype: Any, out: Array) -> Array:
     """`out`, whose dtype NumPy changed from the operands' `dtype`, in PyTorch's dtype.
 
     A float operand's dtype is kept: NumPy makes `bf16 * 0.5` f32 (a Python float is weak for
