@@ -120,6 +120,59 @@ def test_detach_stops_the_gradient_like_torch():
     np.testing.assert_allclose(grads[x].numpy(), tx.grad.numpy(), rtol=1e-6)
 
 
+def _critic_pair(seed: int = 0):
+    rng = np.random.default_rng(seed)
+    v = sd.nn.Linear(3, 1)
+    tv = torch.nn.Linear(3, 1)
+    tv.load_state_dict({k: torch.from_numpy(p.numpy().copy()) for k, p in v.state_dict().items()})
+    obs, nxt = rng.normal(size=(2, 4, 3)).astype(np.float32)
+    return v, tv, obs, nxt, rng.normal(size=(4, 1)).astype(np.float32)
+
+
+def test_a_target_made_under_no_grad_passes_no_gradient_like_torch():
+    # NOTE: a TD target made with the critic itself; outside no_grad its link reached the
+    # critic's weights (what PyTorch gives without no_grad too)
+    v, tv, obs, nxt, r = _critic_pair()
+    with sd.no_grad():
+        target = sd.tensor(r) + 0.9 * v(sd.tensor(nxt))
+    assert target.node is None and not target.is_traced
+    grads = ((v(sd.tensor(obs).traced()) - target) ** 2).mean().backward()
+    with torch.no_grad():
+        ttarget = torch.from_numpy(r) + 0.9 * tv(torch.from_numpy(nxt))
+    ((tv(torch.from_numpy(obs)) - ttarget) ** 2).mean().backward()
+    for name, p in v.named_parameters():
+        np.testing.assert_allclose(grads[p].numpy(), tv.get_parameter(name).grad, rtol=1e-5)
+
+
+def test_no_grad_as_a_decorator_nested_and_left_by_an_error():
+    v, _, obs, nxt, _ = _critic_pair()
+
+    @sd.no_grad()
+    def act(s):
+        return v(sd.tensor(s)).sigmoid()
+
+    old = act(nxt)  # NOTE: PPO's old probabilities, kept from the rollout
+    with sd.no_grad():
+        with sd.no_grad():
+            inner = v(sd.tensor(nxt))
+        after_inner = v(sd.tensor(nxt))
+    with pytest.raises(ValueError), sd.no_grad():
+        raise ValueError
+    outside = v(sd.tensor(nxt))
+    assert old.node is None and inner.node is None and after_inner.node is None
+    assert outside.node is not None
+    new = v(sd.tensor(nxt).traced()).sigmoid()
+    grads = (new / old).sum().backward()
+    assert float(np.abs(grads[v.weight].numpy()).sum()) > 0  # not cancelled by old's link
+
+
+def test_a_traced_input_inside_no_grad_gives_an_untraced_result_like_torch():
+    x = sd.tensor([1.0, 2.0]).traced()
+    with sd.no_grad():
+        y = x * 2
+    assert not y.is_traced and y.tolist() == [2.0, 4.0]
+
+
 def test_detach_of_a_leaf_stops_the_gradient_like_torch():
     """A detached traced input or parameter gets nothing through its detached copy (what
     reached the copy was once summed into the leaf's gradient)."""

@@ -83,7 +83,7 @@ from shapedl.ops.unary import (
     rsqrt,
     sinh,
 )
-from shapedl.tape import Gradients
+from shapedl.tape import Gradients, no_grad
 from shapedl.tensor import Tensor
 from shapedl.types import (
     Add,
@@ -158,6 +158,7 @@ __all__ = [
     "f64",
     "from_numpy",
     "full",
+    "no_grad",
     "i32",
     "i64",
     "ones",

@@ -14,8 +14,11 @@ tape calls it only if that gradient is wanted.
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar, Token
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from shapedl.backend import Array, Backend
@@ -26,13 +29,69 @@ from shapedl.types import DType, NoTape
 if TYPE_CHECKING:
     from shapedl.tensor import Tensor
 
-__all__ = ["Gradients", "Node", "TapeRef", "backward", "parameters_changed", "unbroadcast"]
+__all__ = [
+    "Gradients",
+    "Node",
+    "TapeRef",
+    "backward",
+    "no_grad",
+    "parameters_changed",
+    "recording_off",
+    "unbroadcast",
+]
 
 Grad = Array | Callable[[], Array] | None  # NOTE: a function when computed only if wanted
 Vjp = Callable[[Array], Sequence[Grad]]
 
 _S = TypeVar("_S", bound=tuple[Any, ...])
 _DT = TypeVar("_DT", bound="DType")
+
+
+# NOTE: a context variable, as PyTorch's flag is per thread: a data-loading thread's ops are
+# not the training loop's
+_OFF: ContextVar[bool] = ContextVar("shapedl_no_grad", default=False)
+
+
+def recording_off() -> bool:
+    """Whether ops keep no link to their operands here (inside `no_grad`)."""
+    return _OFF.get()
+
+
+class no_grad(contextlib.ContextDecorator):  # noqa: N801 - PyTorch's name, a context manager
+    """Ops inside keep no link to their operands: their results are tensors of their own, as
+    under PyTorch's `torch.no_grad()` (a context manager or a decorator).
+
+    Outside it, an untraced result keeps its link (so that `grads[w]` reaches a parameter used
+    as `w.T`): a target computed with the network itself, `r + 0.9 * V(s2)`, then passes the
+    loss's gradient on into `V`, as it would in PyTorch without `no_grad`. Compute such
+    targets, and rollouts' old log-probabilities, under `no_grad` (or `.detach()` them); the
+    graphs they would keep alive are not kept either.
+
+    Example:
+        >>> import shapedl as sd
+        >>> w = sd.ones((2,))
+        >>> with sd.no_grad():
+        ...     target = w * 3
+        >>> x = sd.ones((2,)).traced()
+        >>> grads = ((x * w - target) ** 2).sum().backward()
+        >>> grads[w].tolist()  # only through `x * w`
+        [-4.0, -4.0]
+    """
+
+    def __init__(self) -> None:
+        self._tokens: list[Token[bool]] = []
+
+    def __enter__(self) -> no_grad:
+        self._tokens.append(_OFF.set(True))
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        _OFF.reset(self._tokens.pop())
 
 
 class Gradients:

@@ -16,7 +16,7 @@ from shapedl.backend import Array
 from shapedl.device import check_device
 from shapedl.dims import DYN
 from shapedl.errors import DTypeError, ShapeError, not_matrix_t, show_shape
-from shapedl.tape import Gradients, Node, TapeRef, Vjp, backward
+from shapedl.tape import Gradients, Node, TapeRef, Vjp, backward, recording_off
 from shapedl.tensor_base import check_devices
 from shapedl.tensor_methods import Scalar, TensorMethods
 from shapedl.types import (
@@ -259,8 +259,11 @@ def record(
 
     The node is kept either way: a parameter is never traced, yet `w.T` or `w.sum()` computed
     before it meets a traced input must still pass the gradient on to `w` (DESIGN §3:
-    `grads[t]` for any tensor that took part). `detach()` drops the node.
+    `grads[t]` for any tensor that took part). `detach()` drops the node, and inside
+    `no_grad` none is made: the result is a tensor of its own, untraced.
     """
+    if recording_off():
+        return Tensor(data, inputs[0].device)
     node = Node(inputs, vjp)
     for x in inputs:
         if x.tape is not None:
