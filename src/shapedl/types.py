@@ -56,7 +56,20 @@ B = TypeVar("B", bound=Dim)
 X = TypeVar("X", bound=Dim, covariant=True)  # NOTE: so `max(h, w)` of two sizes is a `Size`
 
 
-class Add(int, Generic[A, B]):
+class _Nary:
+    """At run time, `Add[A, B, C]` as `Add[Add[A, B], C]`, what the plugin reads it as: an
+    annotation is evaluated where `from __future__ import annotations` is missing, and
+    `Generic` alone refused the third dim with a `TypeError` at the definition."""
+
+    if not TYPE_CHECKING:
+
+        def __class_getitem__(cls, items: Any) -> Any:
+            if isinstance(items, tuple) and len(items) > 2:
+                items = (cls[items[:-1]], items[-1])
+            return super().__class_getitem__(items)
+
+
+class Add(_Nary, int, Generic[A, B]):
     """`A + B`, written by the plugin in canonical form."""
 
 
@@ -64,7 +77,7 @@ class Sub(int, Generic[A, B]):
     """`A - B`, written by the plugin in canonical form."""
 
 
-class Mul(int, Generic[A, B]):
+class Mul(_Nary, int, Generic[A, B]):
     """`A * B`, written by the plugin in canonical form (`Mul[T, B]` is `Mul[B, T]`)."""
 
 
