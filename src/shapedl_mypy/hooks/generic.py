@@ -5,8 +5,10 @@ callable whose declaration asks for it (the plugin decides once per name):
 
 - **Literal sizes bind type variables.** `GPT(11, 8)` against `__init__(self, vocab: Size[V],
   width: Size[D])` is `GPT[Const[11], Const[8]]`, and a plain `int` gives `Dyn`; mypy alone
-  refuses an `int` where a `Size[V]` is declared. `bind_sizes` substitutes the bound variables
-  into the signature before mypy matches the arguments.
+  refuses an `int` where a `Size[V]` is declared (the items of `*sizes` and `**cfg` too).
+  `bind_sizes` substitutes the bound variables into the signature before mypy matches the
+  arguments; one variable given two different literals (`square(3, 4)` for `n: Size[N], m:
+  Size[N]`) keeps the first, and mypy reports the other argument.
 - **A layer's `Any` does not leak into its argument.** mypy infers an argument that is itself
   a generic call (`conv(up(x))`) in the context of the formal, and a formal `Tensor[Any, ...]`
   would solve the inner call's variables to `Any`: the inline call would lose the dims that
@@ -56,7 +58,6 @@ from mypy.types import (
 from shapedl import dims
 from shapedl.dims import Dim
 from shapedl.errors import shape_error
-from shapedl_mypy.call import lone_argument
 from shapedl_mypy.codes import CANNOT_INFER, SHAPE, report, take_back
 from shapedl_mypy.convert import (
     SIZE,
@@ -69,6 +70,7 @@ from shapedl_mypy.convert import (
     int_dim,
     tensor_parts,
 )
+from shapedl_mypy.hooks import size_args
 
 __all__ = [
     "bind_sizes",
@@ -156,44 +158,63 @@ def _actual_type(ctx: FunctionSigContext | MethodSigContext, expr: Expression) -
         return ctx.api.expr_checker.accept(expr)
 
 
-def _size_value(ctx: FunctionSigContext | MethodSigContext, expr: Expression) -> Type | None:
-    """What a `Size[X]` parameter binds `X` to for this argument: `Const[n]` for a literal,
-    `Dyn` for a plain `int`; None where mypy's own matching is right (a `Size`, anything else).
-    """
+def _size_value(
+    ctx: FunctionSigContext | MethodSigContext, i: int, expr: Expression
+) -> Type | None:
+    """What a `Size[X]` parameter (formal `i`) binds `X` to for one argument: `Const[n]` for a
+    literal, `Dyn` for a plain `int`; None where mypy's own matching is right (a `Size`,
+    anything else)."""
+    values = _size_values(ctx, i, [expr])
+    return values[0] if values is not None and len(values) == 1 else None
+
+
+def _size_values(
+    ctx: FunctionSigContext | MethodSigContext, i: int, actuals: list[Expression]
+) -> list[Type] | None:
+    """`_size_value` of every int the arguments give formal `i` (one each, or the items of a
+    `*sizes` or `**cfg`); None unless all of them are ints."""
     conv = Converter(checker_named(ctx.api))
-    if isinstance(expr, IntExpr):
-        return conv.const(expr.value)
-    if isinstance(expr, UnaryExpr) and expr.op == "-" and isinstance(expr.expr, IntExpr):
-        return conv.const(-expr.expr.value)
-    typ = _actual_type(ctx, expr)
-    t = get_proper_type(typ) if typ is not None else None
-    if t is None or _size_of(t) is not None:
-        return None
-    if isinstance(t, Instance) and t.type.fullname == "builtins.bool":
-        return None
-    d = int_dim(conv, t)
-    return conv.dim_type(d) if isinstance(d, int) or d is dims.DYN else None
+    out: list[Type] = []
+    for expr in actuals:
+        if isinstance(expr, IntExpr):
+            out.append(conv.const(expr.value))
+            continue
+        if isinstance(expr, UnaryExpr) and expr.op == "-" and isinstance(expr.expr, IntExpr):
+            out.append(conv.const(-expr.expr.value))
+            continue
+        typ = _actual_type(ctx, expr)
+        if typ is None or not isinstance(ctx.api, TypeChecker):
+            return None
+        for t in size_args.star_elements(ctx.api, ctx.context, ctx.args, i, expr, typ):
+            d = None if t is None or _size_of(t) is not None else int_dim(conv, t)
+            if not isinstance(d, int) and d is not dims.DYN:
+                return None  # NOTE: a `Size`, a bool, anything else: mypy's own matching
+            out.append(conv.dim_type(d))
+    return out or None
 
 
 def _bind_item(ctx: FunctionSigContext | MethodSigContext, sig: CallableType) -> CallableType:
-    own = {tv.id: tv for tv in sig.variables}
-    binding: dict[TypeVarId, Type] = {}
-    types = list(sig.arg_types)
+    own = {tv.id for tv in sig.variables}
     named = checker_named(ctx.api)
     int_type, conv = named("builtins.int", []), Converter(named)
+    given: list[tuple[int, Type, list[Type]]] = []  # (formal, its size, the arguments' values)
     for i, formal in enumerate(sig.arg_types):
-        size, actual = _size_of(formal), lone_argument(ctx, i)
-        if size is None or actual is None:
-            continue
-        value = _size_value(ctx, actual)
-        if value is None:
-            continue
-        x = get_proper_type(size.args[0])
-        if isinstance(x, TypeVarType) and x.id in own and x.id not in binding:
-            binding[x.id] = value
+        size, actuals = _size_of(formal), ctx.args[i] if i < len(ctx.args) else []
+        values = None if size is None else _size_values(ctx, i, actuals)
+        if size is not None and values is not None:
+            given.append((i, size.args[0], values))
+    binding = _bind_bare(conv, given, own)
+    types = list(sig.arg_types)
+    for i, size, values in given:
+        bound = expand_type(size, binding)
+        if isinstance(get_proper_type(bound), AnyType):
             types[i] = int_type
-        elif isinstance(x, AnyType) or _fits(conv, x, value):
-            types[i] = int_type  # NOTE: `Size[Const[8]]` (bound by the receiver) given an 8
+        elif not _unsolved(bound, own - binding.keys()) and all(
+            _fits(conv, bound, v) for v in values
+        ):
+            # NOTE: `Size[Const[8]]` (bound by the receiver) given an 8; a size with variables
+            # left (`Mul[H, K]`, `K` unknown) is `solve.solve_arithmetic`'s
+            types[i] = int_type
     if not binding and types == list(sig.arg_types):
         return sig
     out = sig.copy_modified(
@@ -201,6 +222,31 @@ def _bind_item(ctx: FunctionSigContext | MethodSigContext, sig: CallableType) ->
     )
     expanded = get_proper_type(expand_type(out, binding))
     return expanded if isinstance(expanded, CallableType) else sig
+
+
+def _bind_bare(
+    conv: Converter, given: list[tuple[int, Type, list[Type]]], own: set[TypeVarId]
+) -> dict[TypeVarId, Type]:
+    """The own variables that are a `Size` formal by themselves, each bound to the first known
+    size its arguments give (`Dyn` only where all are plain ints). An argument that disagrees
+    (`square(3, 4)` for `n: Size[N], m: Size[N]`) keeps its formal, which mypy then reports."""
+    binding: dict[TypeVarId, Type] = {}
+    for _, size, values in given:
+        x = get_proper_type(size)
+        if not isinstance(x, TypeVarType) or x.id not in own:
+            continue
+        for value in values:
+            if x.id not in binding or conv.dim(binding[x.id]) is dims.DYN:
+                binding[x.id] = value
+    return binding
+
+
+def _unsolved(typ: Type, variables: set[TypeVarId]) -> bool:
+    """Whether a dimension type holds one of `variables`."""
+    t = get_proper_type(typ)
+    if isinstance(t, TypeVarType):
+        return t.id in variables
+    return isinstance(t, Instance) and any(_unsolved(a, variables) for a in t.args)
 
 
 def _fits(conv: Converter, size: Type, value: Type) -> bool:

@@ -6,6 +6,9 @@ callee it knows by name; through a value it reports `incompatible type "int"; ex
 "Size[D]"` first and only then runs the call hook with the class's name. What the binding
 would accept (a plain int is `Dyn`, consistent with any size; a literal that fits) is taken
 back here, in the call hook; a literal that cannot be the size stays an error.
+
+`star_elements` says which ints a `*sizes` or `**cfg` argument gives a `Size` parameter, for
+the binding: mypy matches such an argument item by item.
 """
 
 from __future__ import annotations
@@ -13,16 +16,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from mypy.checker import TypeChecker
 from mypy.expandtype import expand_type
-from mypy.nodes import CallExpr, SymbolNode, TypeInfo
+from mypy.maptype import map_instance_to_supertype
+from mypy.nodes import ARG_STAR, ARG_STAR2, CallExpr, Context, Expression, SymbolNode, TypeInfo
 from mypy.plugin import FunctionContext, MethodContext
-from mypy.types import AnyType, CallableType, Instance, Type, TypeVarType, get_proper_type
+from mypy.types import (
+    AnyType,
+    CallableType,
+    Instance,
+    TupleType,
+    Type,
+    TypedDictType,
+    TypeVarType,
+    get_proper_type,
+)
 
 from shapedl import dims
 from shapedl_mypy.codes import take_back
 from shapedl_mypy.convert import SIZE, Converter, checker_named, convertible, int_dim
 
-__all__ = ["constructor", "forgive_ints"]
+__all__ = ["constructor", "forgive_ints", "star_elements"]
 
 C = TypeVar("C", FunctionContext, MethodContext)
 
@@ -109,3 +123,44 @@ def forgive_ints(sig: CallableType, hook: Callable[[C], Type] | None) -> Callabl
         return out
 
     return run
+
+
+# ---- `*args` and `**kwargs` ------------------------------------------------------------------
+def star_elements(
+    api: TypeChecker,
+    call: Context,
+    args: list[list[Expression]],
+    i: int,
+    expr: Expression,
+    typ: Type,
+) -> list[Type | None]:
+    """The types of what argument `expr` (of type `typ`) gives formal `i`: `typ` itself, or
+    for `*sizes` the tuple's items there (the iterable's element), for `**cfg` the mapping's
+    value; None for one not known. mypy matches a `*`/`**` argument element by element, so
+    `Head(**cfg)` with `cfg: dict[str, int]` binds each `Size` to `Dyn`, as `Head(d, o)` with
+    ints does."""
+    if not isinstance(call, CallExpr):
+        return [typ]
+    at = next((k for k, e in enumerate(call.args) if e is expr), None)
+    if at is None:
+        return [typ]
+    t = get_proper_type(typ)
+    if call.arg_kinds[at] == ARG_STAR:
+        if isinstance(t, TupleType):
+            # NOTE: the items before go to the formals before; a `*args` formal takes the rest
+            n = sum(any(e is expr for e in actuals) for actuals in args[:i])
+            rest = any(any(e is expr for e in actuals) for actuals in args[i + 1 :])
+            return list(t.items[n : n + 1 if rest else None]) or [None]
+        return [_supertype_arg(api, t, "typing.Iterable", 0)]
+    if call.arg_kinds[at] == ARG_STAR2:
+        if isinstance(t, TypedDictType):
+            return [None]  # NOTE: mypy matches a TypedDict's items by name on its own
+        return [_supertype_arg(api, t, "typing.Mapping", 1)]
+    return [typ]
+
+
+def _supertype_arg(api: TypeChecker, t: Type, base: str, n: int) -> Type | None:
+    t = get_proper_type(t)
+    if not isinstance(t, Instance) or not t.type.has_base(base):
+        return None
+    return map_instance_to_supertype(t, api.lookup_typeinfo(base)).args[n]

@@ -11,6 +11,11 @@ dimension by itself, when those arguments agree (where they do not, mypy's own e
 `D + 1`, `H * K` with `H` known), by exact division; else (`D // 2`, an argument of unknown
 shape) it is `Dyn`, never a static error, and the runtime checks it. The signature that comes
 out holds the solved dims, brought to canonical form by `canonical.signature`.
+
+A `Size` parameter is such a formal too, its argument the dim: `split(x, h: Size[H], k:
+Size[K])` given `Size(3), Size(4)` checks `x` against `Mul[H, K]` = 12, and `Attn(12, 3)` for
+`__init__(self, width: Size[Mul[H, K]], heads: Size[H])` solves `K` = 4 (`generic.bind_sizes`
+bound `H`), after which an int argument that fits its solved size is taken as that `Size`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from mypy.expandtype import expand_type
+from mypy.nodes import Expression
 from mypy.plugin import FunctionSigContext, MethodSigContext
 from mypy.types import (
     CallableType,
@@ -34,7 +40,14 @@ from shapedl import dims
 from shapedl.dims import Dim
 from shapedl_mypy.call import lone_argument
 from shapedl_mypy.convert import ARITHMETIC, Converter, checker_named, tensor_parts
-from shapedl_mypy.hooks.generic import _actual_type, _tensors, each_item
+from shapedl_mypy.hooks.generic import (
+    _actual_type,
+    _fits,
+    _size_of,
+    _size_value,
+    _tensors,
+    each_item,
+)
 
 __all__ = ["solve_arithmetic", "variables_in_arithmetic"]
 
@@ -62,23 +75,38 @@ def _shape_items(formal: Type) -> list[Type] | None:
     return list(items) if isinstance(items, list) else None
 
 
+def _dim_items(formal: Type) -> list[Type]:
+    """The dimension types of a formal: a tensor's shape, or the `X` of a `Size[X]`."""
+    size = _size_of(formal)
+    return [size.args[0]] if size is not None else _shape_items(formal) or []
+
+
 def variables_in_arithmetic(sig: CallableType) -> set[TypeVarId]:
-    """The callable's own type variables that a tensor formal uses inside dimension arithmetic."""
+    """The callable's own type variables that a tensor or `Size` formal uses inside dimension
+    arithmetic."""
     own = {tv.id for tv in sig.variables}
     found: set[TypeVarId] = set()
     for formal in sig.arg_types:
-        for item in _shape_items(formal) or []:
+        for item in _dim_items(formal):
             if isinstance(get_proper_type(item), Instance):
                 _variables(item, False, found)
     return found & own
 
 
 def _pairs(ctx: SigC, sig: CallableType, conv: Converter) -> list[Pair]:
-    """(formal dim type, argument dim) at every axis of every tensor argument of known rank."""
+    """(formal dim type, argument dim) at every axis of every tensor argument of known rank,
+    and for every `Size` argument (a literal, a plain int's `Dyn`, a `Size`'s dim)."""
     out: list[Pair] = []
     for i, formal in enumerate(sig.arg_types):
         items, actual = _shape_items(formal), lone_argument(ctx, i)
-        if items is None or actual is None:
+        if actual is None:
+            continue
+        size = _size_of(formal)
+        if size is not None:
+            d = _size_dim(ctx, conv, i, actual)
+            out += [] if d is None else [(size.args[0], d)]
+            continue
+        if items is None:
             continue
         typ = _actual_type(ctx, actual)
         parts = tensor_parts(typ) if typ is not None else None
@@ -103,9 +131,21 @@ def _bare(pairs: list[Pair], wanted: set[TypeVarId]) -> dict[TypeVarId, Dim]:
     return out
 
 
+def _size_dim(ctx: SigC, conv: Converter, i: int, actual: Expression) -> Dim | None:
+    """The dim a `Size` formal's argument gives: its literal, `Dyn` for a plain int, a
+    `Size[Y]`'s `Y`; None for anything else."""
+    value = _size_value(ctx, i, actual)
+    if value is not None:
+        return conv.dim(value)
+    typ = _actual_type(ctx, actual)
+    size = _size_of(typ) if typ is not None else None
+    return conv.dim(size.args[0]) if size is not None else None
+
+
 def _bare_in_formals(sig: CallableType) -> set[TypeVarId]:
-    """The variables some tensor formal has as a dimension by itself (mypy solves those)."""
-    items = (get_proper_type(i) for f in sig.arg_types for i in _shape_items(f) or [])
+    """The variables some tensor or `Size` formal has as a dimension by itself (mypy solves
+    those)."""
+    items = (get_proper_type(i) for f in sig.arg_types for i in _dim_items(f))
     return {t.id for t in items if isinstance(t, TypeVarType)}
 
 
@@ -136,7 +176,9 @@ def _solve_item(ctx: SigC, sig: CallableType) -> CallableType:
         return sig
     conv = Converter(checker_named(ctx.api))
     pairs = _pairs(ctx, sig, conv)
-    solved = _bare(pairs, wanted)
+    bare = _bare(pairs, wanted)
+    # NOTE: a `Dyn` alone (`dyn(4)` for `d: Size[D]`) yields to `Mul[2, D]` given 8
+    solved = {x: d for x, d in bare.items() if d is not dims.DYN}
     for dim_type, d in pairs:
         if not isinstance(get_proper_type(dim_type), Instance):
             continue
@@ -146,13 +188,29 @@ def _solve_item(ctx: SigC, sig: CallableType) -> CallableType:
         if len(unknown) == 1:
             x = unknown.pop()
             solved[x] = _linear(conv, expand_type(dim_type, _types(conv, solved)), x, d)
+    solved = {**bare, **solved}
     for x in wanted - solved.keys() - _bare_in_formals(sig):
         solved[x] = dims.DYN  # NOTE: mypy would make it `Never`: a false error
     if not solved:
         return sig
     out = sig.copy_modified(variables=[tv for tv in sig.variables if tv.id not in solved])
     expanded = get_proper_type(expand_type(out, _types(conv, solved)))
-    return expanded if isinstance(expanded, CallableType) else sig
+    if not isinstance(expanded, CallableType):
+        return sig
+    return _ints_that_fit(ctx, expanded, conv)
+
+
+def _ints_that_fit(ctx: SigC, sig: CallableType, conv: Converter) -> CallableType:
+    """`sig` with `int` for each `Size` formal, now solved, that its int argument fits
+    (`width: Size[Mul[H, K]]` given 12 with `H, K = 3, 4`); one that does not fit stays, and
+    mypy reports the argument."""
+    types = list(sig.arg_types)
+    for i, formal in enumerate(sig.arg_types):
+        size, actual = _size_of(formal), lone_argument(ctx, i)
+        value = None if size is None or actual is None else _size_value(ctx, i, actual)
+        if size is not None and value is not None and _fits(conv, size.args[0], value):
+            types[i] = checker_named(ctx.api)("builtins.int", [])
+    return sig.copy_modified(arg_types=types)
 
 
 def _types(conv: Converter, solved: dict[TypeVarId, Dim]) -> dict[TypeVarId, Type]:
