@@ -187,7 +187,11 @@ def build_tables(
     methods[f"{TENSOR}.size"] = _safe(sizes.size_method_hook)
     methods["shapedl.nn.module.Sequential.__getitem__"] = _safe(nn.sequential_item)
     methods["builtins.float.__rpow__"] = _safe(sizes.root_hook)
-    methods["builtins.list.append"] = methods["builtins.list.insert"] = _safe(lists.append_hook)
+    # NOTE: `outs.append(h)` after `for layer in layers: h = layer(h)`: a stale member of `h`
+    # is no error there either (`stale_args`)
+    methods["builtins.list.append"] = methods["builtins.list.insert"] = _safe(
+        stale_args.forgive_stale(lists.append_hook)
+    )
     for name, op in sizes.INT_OPS.items():
         methods[f"builtins.int.{name}"] = _safe(sizes.int_op_hook(op))
         methods[f"{TYPES}.Size.{name}"] = methods[f"builtins.int.{name}"]

@@ -11,7 +11,9 @@ the declared type, and the stale `784` member was a false `[return-value]` again
 mypy's plugin interface has no hook at a return or an assignment, so one error filter (an
 `ErrorWatcher` at the bottom of mypy's stack, put there by the first hook of a build) takes
 such an error back when the type without its stale members fits the declared one; a member
-that is not stale (a definitely wrong width) keeps the error. The same filter lets an attribute
+that is not stale (a definitely wrong width) keeps the error. The same holds for the name as
+an item of a list, set or dict display (`return {"logits": h}`), assigned to a key, or
+yielded: the type it must fit is read off the context down to the item (`_item`). The same filter lets an attribute
 whose type mypy inferred take new sizes (`grown.grown`: a KV cache grown with `concat`).
 """
 
@@ -23,19 +25,35 @@ from mypy import errorcodes
 from mypy.checker import TypeChecker
 from mypy.errors import ErrorInfo, ErrorWatcher
 from mypy.nodes import (
+    ARG_POS,
     AssignmentStmt,
+    AwaitExpr,
+    CallExpr,
+    ConditionalExpr,
+    DictExpr,
     Expression,
+    ExpressionStmt,
+    IndexExpr,
+    ListExpr,
     Lvalue,
     MemberExpr,
     NameExpr,
+    Node,
+    OperatorAssignmentStmt,
+    OpExpr,
     ReturnStmt,
+    SetExpr,
     Statement,
+    TupleExpr,
+    YieldExpr,
 )
 from mypy.subtypes import is_subtype
 from mypy.type_visitor import TypeTranslator
 from mypy.types import (
     AnyType,
+    CallableType,
     Instance,
+    TupleType,
     Type,
     TypeAliasType,
     UnionType,
@@ -106,7 +124,7 @@ class _Filter:
             return False
 
     def _false_alarm(self, file: str, info: ErrorInfo) -> bool:
-        if info.code not in _CODES:
+        if info.code not in _CODES and not _item_error(info):
             return False
         if info.severity == "note":
             # NOTE: a note mypy adds to an error taken back goes with it
@@ -127,6 +145,15 @@ class _Filter:
         return False
 
 
+def _item_error(info: ErrorInfo) -> bool:
+    """Whether the error is about an item of a display or a yielded value."""
+    if info.code == errorcodes.MISC:
+        return info.message.startswith('Incompatible types in "yield"')
+    if info.code == errorcodes.ARG_TYPE:
+        return " to <set> " in info.message
+    return info.code in (errorcodes.LIST_ITEM, errorcodes.DICT_ITEM)
+
+
 def _one_fits(checker: TypeChecker, got: Type, expected: Type, at: _At) -> bool:
     """Whether a member of the union `got` fits, the union being a name's that a loop run a
     run-time number of times rebound (`unroll.counted_at_run_time`)."""
@@ -140,6 +167,8 @@ def _declared(checker: TypeChecker, info: ErrorInfo) -> _Found | None:
     """The returned or assigned expression's type, the type declared for it, the name
     assigned, and the statement and expression, for the statement the error is about, or None
     where there is no such statement."""
+    if _item_error(info):
+        return _item(checker, info)
     for stmt in statements(checker.tree.defs):
         if isinstance(stmt, ReturnStmt) and info.code == errorcodes.RETURN_VALUE:
             if stmt.expr is not None and _at(stmt.expr, info) and checker.return_types:
@@ -152,15 +181,126 @@ def _declared(checker: TypeChecker, info: ErrorInfo) -> _Found | None:
     return None
 
 
+def _item(checker: TypeChecker, info: ErrorInfo) -> _Found | None:
+    """As `_declared`, for an item of a display or a `yield` at the error's place.
+
+    NOTE: the type the item must fit is read off the context (a return's declared type, an
+    assignment's, taken down through the displays around the item): when the error is
+    reported, mypy has not yet stored the display's type."""
+    stmt = _statement_on(checker, info.line)
+    if stmt is None:
+        return None
+    context: Type | None = None
+    if isinstance(stmt, ReturnStmt) and checker.return_types:
+        context = checker.return_types[-1]
+    elif isinstance(stmt, AssignmentStmt):
+        found = _assigned(checker, stmt)
+        context = None if found is None else found[1]
+    elif isinstance(stmt, OperatorAssignmentStmt):  # NOTE: `outs += [h]`
+        context = checker.lookup_type_or_none(stmt.lvalue)
+    roots = [stmt.rvalue] if isinstance(stmt, OperatorAssignmentStmt) else _children(stmt)
+    hit = _find_item([(e, context) for e in roots], info, checker)
+    if hit is None:
+        return None
+    item, expected = hit
+    got = checker.lookup_type_or_none(item)
+    if got is None and isinstance(item, NameExpr):
+        got = checker.binder.get(item)  # NOTE: a dict's values are typed in a map not yet kept
+    return None if got is None or expected is None else (got, expected, None, (stmt, item))
+
+
+def _statement_on(checker: TypeChecker, line: int) -> Statement | None:
+    """The innermost statement that spans `line`."""
+    found = [s for s in statements(checker.tree.defs) if s.line <= line <= (s.end_line or s.line)]
+    return found[-1] if found else None
+
+
+def _children(node: Node) -> list[Expression]:
+    """The expressions directly under a statement or an expression, where a display may sit.
+
+    NOTE: by hand: mypy is compiled (mypyc), and a plugin cannot subclass its visitors."""
+    if isinstance(node, ReturnStmt | ExpressionStmt | YieldExpr | AwaitExpr):
+        return [] if node.expr is None else [node.expr]
+    if isinstance(node, AssignmentStmt):
+        return [node.rvalue]
+    if isinstance(node, CallExpr):
+        return list(node.args)
+    if isinstance(node, OpExpr):
+        return [node.left, node.right]
+    if isinstance(node, ConditionalExpr):
+        return [node.if_expr, node.else_expr]
+    return []
+
+
+def _arg(context: Type | None, index: int) -> Type | None:
+    """Type argument `index` of an instance context (`list[T]`'s `T`), else None."""
+    t = get_proper_type(context)
+    return t.args[index] if isinstance(t, Instance) and len(t.args) > index else None
+
+
+def _find_item(
+    exprs: list[tuple[Expression, Type | None]], info: ErrorInfo, checker: TypeChecker
+) -> tuple[Expression, Type | None] | None:
+    """The item of a display (or the value of a `yield`) among `exprs`, or under them, that
+    spans the error's place, and the type it must fit (each expression with its context)."""
+    for e, context in exprs:
+        hit: tuple[Expression, Type | None] | None = None
+        if isinstance(e, ListExpr | SetExpr | TupleExpr):
+            t = get_proper_type(context)
+            items: list[tuple[Expression, Type | None]] = (
+                [(i, t.items[n]) for n, i in enumerate(e.items)]
+                if isinstance(t, TupleType) and len(t.items) == len(e.items)
+                else [(i, _arg(context, 0)) for i in e.items]
+            )
+            code = {ListExpr: errorcodes.LIST_ITEM, SetExpr: errorcodes.ARG_TYPE}.get(type(e))
+            # NOTE: by where the item starts: the error ends where it starts
+            hit = next(((i, c) for i, c in items if info.code == code and _starts(i, info)), None)
+            hit = hit or _find_item(items, info, checker)
+        elif isinstance(e, DictExpr):
+            values = [(v, _arg(context, 1)) for k, v in e.items]
+            for key, value in e.items if info.code == errorcodes.DICT_ITEM else ():
+                end = (value.end_line, value.end_column) == (info.end_line, info.end_column)
+                if key is not None and (key.line, key.column) == (info.line, info.column) and end:
+                    hit = (value, _arg(context, 1))
+            hit = hit or _find_item(values, info, checker)
+        elif isinstance(e, YieldExpr) and e.expr is not None:
+            if info.code == errorcodes.MISC and _at(e, info) and checker.return_types:
+                returns = checker.return_types[-1]
+                hit = (e.expr, checker.get_generator_yield_type(returns, False))
+        elif isinstance(e, CallExpr):  # NOTE: `outs.extend([h])`: each argument its formal's
+            callee = get_proper_type(checker.lookup_type_or_none(e.callee))
+            plain = isinstance(callee, CallableType) and all(k == ARG_POS for k in e.arg_kinds)
+            formals = callee.arg_types if isinstance(callee, CallableType) and plain else []
+            contexts = [formals[i] if i < len(formals) else None for i in range(len(e.args))]
+            hit = _find_item(list(zip(e.args, contexts, strict=True)), info, checker)
+        else:
+            hit = _find_item([(c, None) for c in _children(e)], info, checker)
+        if hit is not None:
+            return hit
+    return None
+
+
 def _assigned(checker: TypeChecker, stmt: AssignmentStmt) -> _Found | None:
     got = checker.lookup_type_or_none(stmt.rvalue)
     lvalue = stmt.lvalues[-1]
     declared = checker.lookup_type_or_none(lvalue)
     if declared is None and isinstance(lvalue, NameExpr):
         declared = getattr(lvalue.node, "type", None)
+    if declared is None and isinstance(lvalue, IndexExpr):  # NOTE: `outputs["logits"] = h`
+        base = get_proper_type(checker.lookup_type_or_none(lvalue.base))
+        ok = isinstance(base, Instance) and base.type.fullname in _SETS_ITEMS and base.args
+        declared = base.args[-1] if isinstance(base, Instance) and ok else None
     if got is None or declared is None:
         return None
     return got, declared, lvalue, (stmt, stmt.rvalue)
+
+
+# NOTE: whose `__setitem__` takes the last type argument
+_SETS_ITEMS = frozenset(("builtins.list", "builtins.dict", "collections.OrderedDict"))
+
+
+def _starts(expr: Expression, info: ErrorInfo) -> bool:
+    return (expr.line, expr.column) == (info.line, info.column)
 
 
 def _at(expr: Expression, info: ErrorInfo) -> bool:

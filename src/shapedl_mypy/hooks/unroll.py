@@ -166,7 +166,8 @@ def _name(stmt: AssignmentStmt) -> NameExpr:
 def _before(checker: TypeChecker, expr: NameExpr, steps: list[AssignmentStmt]) -> Type | None:
     """The name's type before the loop: the members of its type after the loop that no
     assignment in the body gave (None where there are none, or no union to take them from)."""
-    after = get_proper_type(checker.lookup_type_or_none(expr))
+    # NOTE: the binder's where the type is not stored yet: an item of a display being checked
+    after = get_proper_type(checker.lookup_type_or_none(expr) or checker.binder.get(expr))
     if not isinstance(after, UnionType):
         return None
     given: list[Type] = []
