@@ -185,6 +185,7 @@ def build_tables(
     methods[f"{TENSOR}.realize"] = _safe(creation.realize_hook)
     methods[f"{TENSOR}.backward"] = _safe(tape.backward_hook)
     methods[f"{TENSOR}.size"] = _safe(sizes.size_method_hook)
+    methods[f"{TENSOR}.dim"] = _safe(sizes.rank_hook)
     methods["shapedl.nn.module.Sequential.__getitem__"] = _safe(nn.sequential_item)
     methods["builtins.float.__rpow__"] = _safe(sizes.root_hook)
     # NOTE: `outs.append(h)` after `for layer in layers: h = layer(h)`: a stale member of `h`
@@ -423,6 +424,8 @@ class ShapedlPlugin(Plugin):
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         if fullname == f"{TENSOR}.shape":
             return _safe(sizes.shape_attribute_hook)
+        if fullname == "shapedl.tensor_base.TensorBase.ndim":
+            return _safe(sizes.rank_hook)
         if fullname == f"{TENSOR}.T":
             return _safe(movement.transpose_attribute_hook)
         if fullname == f"{TENSOR}.mT":  # NOTE: `_safe` gives a bare tensor's `Tensor[Any]`

@@ -50,3 +50,9 @@ def sizes(x: Tensor[tuple[B, T, C]], i: int) -> None:
     reveal_type(x.size(i))  # R: int
     reveal_type(x.size(3))  # R: int
     reveal_type(x.reshape(x.size(0), -1))  # R: Tensor[tuple[B, Mul[C, T]], f32, NoTape]
+
+
+def ranks(x: Tensor[tuple[B, T, C]], bare: Tensor) -> None:
+    reveal_type(x.ndim)  # R: Literal[3]
+    reveal_type(x.dim())  # R: Literal[3]
+    reveal_type(bare.ndim)  # R: int

@@ -21,7 +21,7 @@ reveal_type(x.bool())  # R: Tensor[tuple[Literal[3], Literal[4]], bool_, NoTape]
 reveal_type(x.half())  # R: Tensor[tuple[Literal[3], Literal[4]], f16, NoTape]
 reveal_type(x.double())  # R: Tensor[tuple[Literal[3], Literal[4]], f64, NoTape]
 reveal_type(x.type_as(sd.zeros((1,), dtype=sd.i64)))  # R: Tensor[tuple[Literal[3], Literal[4]], i64, NoTape]
-reveal_type(x.dim())  # R: int
+reveal_type(x.dim())  # R: Literal[2]
 reveal_type(x.size(0))  # R: Size[Literal[3]]
 reveal_type(x.add(sd.ones((2, 1, 4))))  # R: Tensor[tuple[Literal[2], Literal[3], Literal[4]], f32, NoTape]
 reveal_type(x.traced().mul(2.0))  # R: Tensor[tuple[Literal[3], Literal[4]], f32, Traced]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mypy.plugin import AttributeContext, FunctionContext, MethodContext
-from mypy.types import Instance, LiteralType, TupleType, Type, get_proper_type
+from mypy.types import Instance, LiteralType, TupleType, Type, UnpackType, get_proper_type
 
 from shapedl import dims
 from shapedl.dims import Dim
@@ -18,6 +18,7 @@ from shapedl_mypy.convert import SIZE, Converter, checker_named, int_dim, tensor
 __all__ = [
     "INT_OPS",
     "int_op_hook",
+    "rank_hook",
     "root_hook",
     "shape_attribute_hook",
     "size_method_hook",
@@ -81,6 +82,25 @@ def shape_attribute_hook(ctx: AttributeContext) -> Type:
     assert isinstance(s, TupleType)
     items: list[Type] = [conv.named(SIZE, [d]) for d in s.items]
     return TupleType(items, conv.named("builtins.tuple", [conv.named("builtins.int", [])]))
+
+
+def rank_hook(ctx: AttributeContext | MethodContext) -> Type:
+    """`x.ndim` (and `x.dim()`) is `Literal[2]` for a 2-d `x`: `if img.ndim == 3: img =
+    img.unsqueeze(0)` then leaves no 3-d member that the run never has (mypy narrows the
+    literal, and the branch not taken is not checked). `stale.py` takes back mypy's
+    `[comparison-overlap]` for a rank test that is always false here (a helper's `if x.ndim
+    == 3` meeting a 2-d `x`), which the same code on other ranks needs."""
+    if isinstance(ctx, AttributeContext):
+        default = ctx.default_attr_type
+    else:
+        default = ctx.default_return_type
+    parts = tensor_parts(ctx.type)
+    s = None if parts is None else get_proper_type(parts[0])
+    if not isinstance(s, TupleType) or any(
+        isinstance(get_proper_type(i), UnpackType) for i in s.items
+    ):
+        return default
+    return LiteralType(len(s.items), checker_named(ctx.api)("builtins.int", []))
 
 
 def size_method_hook(ctx: MethodContext) -> Type:

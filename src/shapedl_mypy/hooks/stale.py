@@ -13,8 +13,9 @@ mypy's plugin interface has no hook at a return or an assignment, so one error f
 such an error back when the type without its stale members fits the declared one; a member
 that is not stale (a definitely wrong width) keeps the error. The same holds for the name as
 an item of a list, set or dict display (`return {"logits": h}`), assigned to a key, or
-yielded: the type it must fit is read off the context down to the item (`_item`). The same filter lets an attribute
-whose type mypy inferred take new sizes (`grown.grown`: a KV cache grown with `concat`).
+yielded: the type it must fit is read off the context down to the item (`_item`). The same
+filter lets an attribute whose type mypy inferred take new sizes (`grown.grown`: a KV cache
+grown with `concat`), and takes back a rank test always false for this tensor (`_rank_test`).
 """
 
 from __future__ import annotations
@@ -26,13 +27,16 @@ from mypy.checker import TypeChecker
 from mypy.errors import ErrorInfo, ErrorWatcher
 from mypy.nodes import (
     ARG_POS,
+    AssertStmt,
     AssignmentStmt,
     AwaitExpr,
     CallExpr,
+    ComparisonExpr,
     ConditionalExpr,
     DictExpr,
     Expression,
     ExpressionStmt,
+    IfStmt,
     IndexExpr,
     ListExpr,
     Lvalue,
@@ -45,6 +49,8 @@ from mypy.nodes import (
     SetExpr,
     Statement,
     TupleExpr,
+    UnaryExpr,
+    WhileStmt,
     YieldExpr,
 )
 from mypy.subtypes import is_subtype
@@ -124,6 +130,8 @@ class _Filter:
             return False
 
     def _false_alarm(self, file: str, info: ErrorInfo) -> bool:
+        if info.code == errorcodes.COMPARISON_OVERLAP:
+            return _rank_test(self.checker, file, info)
         if info.code not in _CODES and not _item_error(info):
             return False
         if info.severity == "note":
@@ -143,6 +151,39 @@ class _Filter:
             self.dropped = (file, info.line, info.column)
             return True
         return False
+
+
+def _rank_test(checker: TypeChecker | None, file: str, info: ErrorInfo) -> bool:
+    """Whether the error is mypy's `[comparison-overlap]` on a tensor's rank (`x.ndim == 3`,
+    `x.dim() != 4`), which the plugin types as a literal (`sizes.rank_hook`): code written
+    for several ranks tests it, and is no error where this tensor's rank makes it false."""
+    stmt = None if checker is None or checker.path != file else _statement_on(checker, info.line)
+    if checker is None or stmt is None:
+        return False
+    found = _comparison(_children(stmt), info)
+    return found is not None and any(_is_rank(checker, e) for e in found.operands)
+
+
+def _comparison(exprs: list[Expression], info: ErrorInfo) -> ComparisonExpr | None:
+    for e in exprs:
+        if isinstance(e, ComparisonExpr) and _at(e, info):
+            return e
+        inner = _comparison(_children(e), info)
+        if inner is not None:
+            return inner
+    return None
+
+
+def _is_rank(checker: TypeChecker, e: Expression) -> bool:
+    """Whether `e` is `t.ndim` or `t.dim()` of a tensor `t`."""
+    if isinstance(e, CallExpr) and not e.args:
+        e = e.callee
+        name = "dim"
+    else:
+        name = "ndim"
+    if not isinstance(e, MemberExpr) or e.name != name:
+        return False
+    return tensor_parts(checker.lookup_type_or_none(e.expr) or AnyType(0)) is not None
 
 
 def _item_error(info: ErrorInfo) -> bool:
@@ -219,8 +260,12 @@ def _children(node: Node) -> list[Expression]:
     """The expressions directly under a statement or an expression, where a display may sit.
 
     NOTE: by hand: mypy is compiled (mypyc), and a plugin cannot subclass its visitors."""
-    if isinstance(node, ReturnStmt | ExpressionStmt | YieldExpr | AwaitExpr):
+    if isinstance(node, ReturnStmt | ExpressionStmt | YieldExpr | AwaitExpr | UnaryExpr):
         return [] if node.expr is None else [node.expr]
+    if isinstance(node, IfStmt | WhileStmt | AssertStmt):
+        return list(node.expr) if isinstance(node, IfStmt) else [node.expr]
+    if isinstance(node, ComparisonExpr):
+        return list(node.operands)
     if isinstance(node, AssignmentStmt):
         return [node.rvalue]
     if isinstance(node, CallExpr):
@@ -228,7 +273,7 @@ def _children(node: Node) -> list[Expression]:
     if isinstance(node, OpExpr):
         return [node.left, node.right]
     if isinstance(node, ConditionalExpr):
-        return [node.if_expr, node.else_expr]
+        return [node.cond, node.if_expr, node.else_expr]
     return []
 
 
