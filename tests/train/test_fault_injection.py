@@ -529,6 +529,60 @@ def test_ctrl_c_during_validation_writes_no_checkpoint_without_its_figures(
         np.testing.assert_array_equal(resumed.parameters()[name].numpy(), t.numpy())
 
 
+# ---- a stop in an epoch's last step -------------------------------------------------------
+def stop_in_step(step: int, how: str) -> LambdaCallback:
+    """Ctrl-C, SIGTERM or `run.stop` inside the run's `step`-th step (from 1), once its update
+    is in."""
+
+    def stop(run: sd.train.Run, figures: Any) -> None:
+        if run.global_step + 1 == step:
+            if how == "run.stop":
+                run.stop("asked to")
+            else:
+                os.kill(os.getpid(), getattr(signal, how))
+
+    return LambdaCallback(on_step_end=stop)
+
+
+class AfterStep(sd.train.Halt):
+    """A condition checked after each step, as `TimeBudget` is, that holds after `step`."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def check_step(self, run: sd.train.Run) -> bool:
+        return run.global_step == self.step
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "run.stop", "check_step"])
+def test_a_stop_in_an_epochs_last_step_keeps_the_epoch(how: str, tmp_path: Path) -> None:
+    # NOTE: every step of epoch 2 was in, yet it got no validation and no checkpoint
+    path = tmp_path / "run.safetensors"
+    x, y = regression(16)  # 2 steps an epoch
+    kw: dict[str, Any] = {"epochs": 4, "validation": (x[:8], y[:8])}
+    stopping: dict[str, Any] = {"callbacks": [Checkpoint(path, every=3)]}
+    if how == "check_step":
+        stopping["halt_when"] = AfterStep(4)
+    else:
+        stopping["callbacks"].insert(0, stop_in_step(4, how))
+    h = fit(linear(3, 1), (x, y), optimizer=sd.optim.Adam(lr=0.01), **kw, **stopping)
+    assert h.epochs == 2 and np.isfinite(h["val_loss"]).all() and h.stopped_by is not None
+    assert saved_epoch(path) == 2  # NOTE: every=3: saved as the last epoch
+    resumed, straight = linear(3, 1), linear(3, 1)
+    fit(resumed, (x, y), optimizer=sd.optim.Adam(lr=0.01), resume_from=path, **kw)
+    fit(straight, (x, y), optimizer=sd.optim.Adam(lr=0.01), **kw)
+    for name, t in straight.parameters().items():
+        np.testing.assert_array_equal(resumed.parameters()[name].numpy(), t.numpy())
+
+
+def test_a_stop_before_an_epochs_last_step_still_drops_the_epoch(tmp_path: Path) -> None:
+    path = tmp_path / "run.safetensors"
+    x, y = regression(16)
+    callbacks = [stop_in_step(3, "SIGTERM"), Checkpoint(path)]
+    h = fit(linear(3, 1), (x, y), epochs=4, callbacks=callbacks)
+    assert h.epochs == 2 and h.stopped_by == "interrupted by SIGTERM" and saved_epoch(path) == 1
+
+
 # ---- a damaged latest checkpoint -----------------------------------------------------------
 def damage(data: bytes, how: str) -> bytes:
     header = 8 + int.from_bytes(data[:8], "little")
@@ -553,3 +607,17 @@ def test_a_damaged_latest_checkpoint_is_refused_naming_the_ones_to_resume_from(
     older = [tmp_path / f"run.{tag}.safetensors" for tag in ("epoch3", "epoch2", "best")]
     assert text.endswith("resume from one): " + ", ".join(str(p) for p in older))
     Checkpoint(older[1]).resume(linear(3, 1), sd.optim.Adam(lr=0.01))  # it is whole
+
+
+def test_a_damaged_checkpoint_names_no_hard_link_to_itself(tmp_path: Path) -> None:
+    run_to(tmp_path, 3)
+    path = tmp_path / "run.safetensors"
+    data = bytearray(path.read_bytes())
+    data[len(data) - 5] ^= 0xFF  # NOTE: in place: run.epoch3 (and maybe .best) is this file
+    with open(path, "r+b") as f:
+        f.write(data)
+    with pytest.raises(sd.checkpoint.CheckpointError) as err:
+        run_to(tmp_path, 4)
+    named = str(err.value).split("resume from one): ")[1].split(", ")
+    assert named and all(load_state(p) for p in named)  # NOTE: each one named is whole
+    assert str(tmp_path / "run.epoch3.safetensors") not in named

@@ -77,6 +77,42 @@ def test_each_skipped_batch_is_named_by_its_place_in_the_epoch() -> None:
     ]
 
 
+def batch_normed() -> Any:
+    sd.set_default_device(sd.Cpu(seed=0))
+    nn = sd.nn
+    return nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 1))
+
+
+def state(model: Any) -> dict[str, np.ndarray]:
+    return {name: t.numpy().copy() for name, t in model.state_dict().items()}
+
+
+@pytest.mark.parametrize("how", ["stop", "skip"])
+def test_a_refused_batch_leaves_batch_norm_statistics_as_they_were(how: str) -> None:
+    # NOTE: its forward pass had put NaN in running_mean/var: NaN in inference and in every
+    # val_loss, and a model that could not be saved
+    x, y = with_nan(32, row=19)  # in the third batch of 8
+    model, reference = batch_normed(), batch_normed()
+    with pytest.warns(NonFiniteWarning, match="batch 3 of 4"):
+        h = fit(model, (x, y), epochs=2, on_nonfinite=how, validation=(x[:8], y[:8]))
+    keep, epochs = (np.r_[0:16], 1) if how == "stop" else (np.r_[0:16, 24:32], 2)
+    fit(reference, (x[keep], y[keep]), epochs=epochs)
+    assert_same(state(reference), state(model))
+    tracked = int(state(model)["1.num_batches_tracked"])
+    assert all_finite(state(model)) and tracked == len(keep) // 8 * epochs
+    assert h.epochs == epochs and (h.stopped_by is None) == (how == "skip")
+    assert how == "stop" or np.isfinite(h["val_loss"]).all()
+
+
+def test_skip_stops_when_the_running_statistics_are_not_finite() -> None:
+    x, y = with_nan(32, row=19)
+    model = batch_normed()
+    model[1].running_var.data[0] = np.inf  # NOTE: no batch can bring them back
+    with pytest.warns(NonFiniteWarning, match="batch 3 of 4"):
+        h = fit(model, (x, y), epochs=2, on_nonfinite="skip")
+    assert h.stopped_by is not None and "weights were already non-finite" in h.stopped_by
+
+
 def test_a_nan_in_validation_is_said_and_training_goes_on() -> None:
     x, y = regression(32)
     x_val, y_val = with_nan(8, row=3)
@@ -161,6 +197,55 @@ def test_monitoring_a_figure_that_is_not_recorded_is_a_clear_error(tmp_path: Pat
     x, y = regression(16)
     with pytest.raises(KeyError, match="monitors 'val_loss'.*validation="):
         fit(linear(3, 1), (x, y), callbacks=[Checkpoint(tmp_path / "c.npz", monitor="val_loss")])
+
+
+def test_a_monitored_figure_that_is_not_recorded_is_an_error_before_the_first_step(
+    tmp_path: Path,
+) -> None:
+    x, y = blobs(32)
+    cb, steps = counting()
+    typo = Checkpoint(tmp_path / "run.npz", monitor="val_acuracy", mode="max")
+    with pytest.raises(KeyError, match=r"monitors 'val_acuracy'.*\['accuracy', 'loss', 'val_acc"):
+        fit(linear(2, 3), (x, y), loss=sd.losses.cross_entropy_with_logits_loss, epochs=2,
+            metrics=["accuracy"], validation=(x[:8], y[:8]), callbacks=[cb, typo])  # fmt: skip
+    assert steps == [] and list(tmp_path.iterdir()) == []  # NOTE: after an epoch, lost before
+
+
+def rmse(pred: Any, target: Any) -> float:
+    return float(np.sqrt(((pred.numpy() - target.numpy()) ** 2).mean()))
+
+
+def test_monitor_auto_keeps_the_lowest_rmse_and_refuses_a_name_it_cannot_place(
+    tmp_path: Path,
+) -> None:
+    x, y = regression(48)
+    ck = Checkpoint(tmp_path / "run.safetensors", monitor="val_rmse")
+    h = fit(linear(3, 1), (x[:40], y[:40]), epochs=4, metrics=[rmse], validation=(x[40:], y[40:]),
+            callbacks=[ck])  # fmt: skip
+    assert h["val_rmse"][-1] < h["val_rmse"][0]  # NOTE: "auto" took rmse as higher-is-better
+    best = json.loads(bytes(load_state(ck.best_path)["fit.meta"]))["epoch"]
+    assert best == int(np.argmin(h["val_rmse"])) + 1
+    with pytest.raises(ValueError, match=r"monitor='val_score'.*pass mode=\"min\""):
+        Checkpoint(tmp_path / "run.safetensors", monitor="val_score")
+
+
+# ---- keep= with a name that glob would read as a pattern --------------------------------
+def test_keep_prunes_the_copies_of_a_name_with_brackets(tmp_path: Path) -> None:
+    path = tmp_path / "run[lr=0.01].safetensors"
+    fit(linear(3, 1), regression(16), epochs=4, callbacks=[Checkpoint(path, keep=2)])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "run[lr=0.01].epoch3.safetensors", "run[lr=0.01].epoch4.safetensors", path.name,
+    ]  # fmt: skip
+
+
+def test_keep_never_prunes_another_runs_copies(tmp_path: Path) -> None:
+    other = tmp_path / "runA.npz"
+    fit(linear(3, 1), regression(16), epochs=3, callbacks=[Checkpoint(other, keep=5)])
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    mine = Checkpoint(tmp_path / "run?.npz", keep=2)
+    fit(linear(3, 1), regression(16), epochs=3, callbacks=[mine])
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("runA")}
+    assert after == before  # NOTE: "run?.epoch*.npz" matched runA's copies, and pruned them
 
 
 @pytest.mark.parametrize("kw", [{"keep": 0}, {"every": 0}, {"mode": "lowest"}])
@@ -292,9 +377,18 @@ def counting() -> tuple[LambdaCallback, list[int]]:
     return LambdaCallback(on_step_end=lambda r, f: steps.append(r.global_step)), steps
 
 
+X16, Y16 = regression(16)
+UNEVEN = [(X16[:8], Y16[:8]), (X16[8:], Y16[8:15])]  # NOTE: batch 1 has 8 rows and 7 labels
+
+
 @pytest.mark.parametrize(
     ("data", "kw", "error", "message"),
     [
+        (UNEVEN, {}, sd.ShapeError,
+         r"fit: data batch 1: shapes \(8, 3\) and \(7, 1\): x and y need the same length"),
+        (regression(8), {"validation": UNEVEN}, sd.ShapeError,
+         r"fit: validation batch 1: shapes \(8, 3\) and \(7, 1\)"),
+        ([(X16, Y16), (X16,)], {}, TypeError, "data batch 1: a batch must be a pair"),
         ((np.zeros((0, 3), np.float32), np.zeros((0, 1), np.float32)), {}, ValueError,
          "data is empty"),
         ([], {}, ValueError, "data is empty"),
@@ -328,6 +422,36 @@ def test_nonsense_is_refused_before_training(
         fit(model, data, callbacks=[cb], **kw)
     assert steps == []
     assert_same(w, weights(model))
+
+
+@pytest.mark.parametrize(
+    ("data", "kw", "message"),
+    [
+        (regression(17), {}, r"data's last batch has 1 row \(17 rows in batches of 8\)"),
+        (regression(4), {"batch_size": 1}, r"last batch has 1 row \(4 rows in batches of 1\)"),
+        ([*UNEVEN[:1], (X16[8:9], Y16[8:9]), *UNEVEN[:1]], {}, "data batch 1 has 1 row"),
+    ],
+)  # fmt: skip
+def test_a_batch_of_one_row_for_batch_norm_is_refused_before_the_first_update(
+    data: Any, kw: dict[str, Any], message: str
+) -> None:
+    model = batch_normed()
+    before = state(model)
+    cb, steps = counting()
+    with pytest.raises(ValueError, match=f"{message}.*BatchNorm1d cannot train on one row"):
+        fit(model, data, callbacks=[cb], epochs=2, **kw)
+    assert steps == []  # NOTE: batch_norm refused it after the epoch's other updates
+    assert_same(before, state(model))
+
+
+def test_a_last_batch_of_one_row_trains_where_batch_norm_can_take_it() -> None:
+    fit(batch_normed(), regression(17), drop_last=True)
+    fit(linear(3, 1), regression(17))  # no batch norm
+    nn = sd.nn  # NOTE: one image is still 16 values per channel
+    convolved = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.BatchNorm2d(2), nn.Flatten(),
+                              nn.Linear(32, 1))  # fmt: skip
+    x, y = regression(9)
+    fit(convolved, (np.repeat(x[:, :1, None, None], 16, axis=2).reshape(9, 1, 4, 4), y))
 
 
 def test_data_that_gives_no_batches_is_an_error() -> None:

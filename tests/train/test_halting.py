@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
 import shapedl as sd
+from shapedl.checkpoint import load_state
 from shapedl.train import (
     AccuracyAbove,
+    Checkpoint,
     LambdaCallback,
     LossBelow,
     LrSchedule,
@@ -122,3 +126,84 @@ def test_or_and_combine_conditions() -> None:
 def test_invalid_patience() -> None:
     with pytest.raises(ValueError, match="invalid patience: 0"):
         NoImprovement(0)
+
+
+# ---- which way a figure improves -------------------------------------------------------------
+def rmse(pred: Any, target: Any) -> float:
+    return float(np.sqrt(((pred.numpy() - target.numpy().reshape(pred.shape)) ** 2).mean()))
+
+
+def _regress(halt: Any, epochs: int = 30) -> tuple[sd.train.History, Any]:
+    x, y = regression(80)
+    model = linear(3, 1)
+    h = sd.train.fit(
+        model, (x[:60], y[:60]), loss=mse, optimizer=sd.optim.Sgd(lr=0.02), epochs=epochs,
+        batch_size=20, metrics=[rmse], validation=(x[60:], y[60:]), halt_when=halt,
+        progress=False,
+    )  # fmt: skip
+    return h, model
+
+
+@pytest.mark.parametrize("mode", ["auto", "min"])
+def test_no_improvement_on_an_rmse_looks_for_decreases(mode: Any) -> None:
+    # NOTE: "auto" took every name but losses and errors as higher-is-better: it stopped
+    # while the RMSE fell, and restored the worst epoch
+    h, model = _regress(NoImprovement(patience=3, figure="val_rmse", mode=mode))
+    assert h.stopped_by is None and h.epochs == 30
+    assert h["val_rmse"][-1] == min(h["val_rmse"]) < h["val_rmse"][0]
+
+
+def test_no_improvement_follows_the_mode_it_is_given() -> None:
+    h, _ = _regress(NoImprovement(patience=3, figure="val_rmse", mode="max"))
+    assert h.epochs == 4 and h.best_epoch == 0  # the rmse only falls: the first is the "best"
+
+
+def test_a_figure_auto_cannot_place_is_an_error_before_training() -> None:
+    with pytest.raises(ValueError, match=r"'val_score'.*mode=\"min\".*mode=\"max\""):
+        NoImprovement(patience=3, figure="val_score")
+    NoImprovement(patience=3, figure="val_score", mode="max")  # told: fine
+    with pytest.raises(ValueError, match="invalid mode='lowest'"):
+        NoImprovement(patience=3, mode="lowest")  # type: ignore[arg-type]
+
+
+# ---- figures that training will not record, found before the first step ---------------------
+@pytest.mark.parametrize(
+    "halt",
+    [AccuracyAbove(0.9, figure="val_accuracy"), LossBelow(0.1, figure="val_los"),
+     NoImprovement(3, figure="val_accuracy"), AccuracyAbove(0.9) | TimeBudget(60)],
+    ids=["accuracy", "loss", "no improvement", "combined"],
+)  # fmt: skip
+def test_a_figure_that_is_not_recorded_is_an_error_before_the_first_step(halt: Any) -> None:
+    x, y = regression(16)
+    steps: list[int] = []
+    count = LambdaCallback(on_step_end=lambda run, f: steps.append(run.global_step))
+    with pytest.raises(KeyError, match=r"halting on '(val_)?(accuracy|los)'.*\['loss'\]"):
+        sd.train.fit(linear(3, 1), (x, y), loss=mse, optimizer=sd.optim.Sgd(lr=0.01),
+                     epochs=3, batch_size=8, halt_when=halt, callbacks=[count],
+                     progress=False)  # fmt: skip
+    assert steps == []  # NOTE: it was raised after the first epoch's training
+
+
+# ---- Checkpoint(every=...) saves the epoch a halting condition ends training with ------------
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_every_saves_the_epoch_training_halts_after(early_stopping: bool, tmp_path: Path) -> None:
+    path = tmp_path / "run.safetensors"
+    kept: list[dict[str, np.ndarray]] = []
+    snap = LambdaCallback(on_epoch_end=lambda run, f: kept.append(weights(run.model)))
+    callbacks: list[Any] = [snap, Checkpoint(path, every=50)]
+    if early_stopping:  # NOTE: as in the test above: better for 4 epochs, then worse
+        callbacks.insert(0, LrSchedule(lambda epoch: 1.0 if epoch < 4 else 400.0, per="epoch"))
+    model = linear(2, 3)
+    halt = NoImprovement(patience=2) if early_stopping else AccuracyAbove(0.9)
+    h = _fit(halt, model=model, callbacks=callbacks)
+    assert h.stopped_by is not None and 1 < h.epochs < 40
+    saved = load_state(path)
+    assert json.loads(bytes(saved["fit.meta"]))["epoch"] == h.epochs  # NOTE: was never written
+    # NOTE: the halted epoch's own weights (as with every=1), not the best ones restored after
+    for name, w in kept[-1].items():
+        np.testing.assert_array_equal(saved[f"model.{name}"], w)
+    again = linear(2, 3, seed=1)  # NOTE: a resume ends at once, where the run ended
+    resumed = _fit(halt, model=again, callbacks=callbacks[:-2], resume_from=path)
+    assert resumed.epochs == h.epochs and resumed.best_epoch == h.best_epoch
+    for name, w in weights(model).items():
+        np.testing.assert_array_equal(weights(again)[name], w)

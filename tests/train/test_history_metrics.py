@@ -11,6 +11,7 @@ import torch
 
 import shapedl as sd
 from shapedl.train import History, accuracy, binary_accuracy, mean_absolute_error, top_k_accuracy
+from shapedl.train.history import lower_is_better
 from shapedl.train.metrics import resolve
 
 
@@ -53,6 +54,54 @@ def test_plot_writes_a_png(tmp_path: Path) -> None:
     path = tmp_path / "history.png"
     _history().plot(path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _stopped_in_its_first_step() -> History:
+    h = History()
+    h.append({}, seconds=0.1)  # what fit records of an epoch whose first batch stopped it
+    h.stopped_by = "non-finite loss (nan) at epoch 1, batch 1 of 2"
+    return h
+
+
+def test_plot_of_a_history_without_epochs_says_so(tmp_path: Path) -> None:
+    # NOTE: matplotlib's "Number of columns must be a positive integer, not 0" came out of it
+    with pytest.raises(ValueError, match=r"no epoch recorded a figure.*non-finite loss"):
+        _stopped_in_its_first_step().plot(tmp_path / "history.png")
+    assert not (tmp_path / "history.png").exists()
+    assert repr(_stopped_in_its_first_step()).startswith("History(epochs=0, stopped_by='non")
+
+
+def test_best_of_a_figure_without_values_names_it() -> None:
+    h = _history()
+    h.append({"loss": 0.4, "val_accuracy": math.nan})
+    with pytest.raises(ValueError, match=r"History.best\('val_accuracy'\): no epoch has a value"):
+        h.best("val_accuracy")  # NOTE: "min() arg is an empty sequence" before
+
+
+LOWER = ["loss", "val_loss", "mean_absolute_error", "val_rmse", "mape", "nll", "perplexity",
+         "val_ppl", "wer", "cer", "cross_entropy", "kl_divergence", "kl", "edit_distance",
+         "bceloss", "top_1_error", "categorical_crossentropy"]  # fmt: skip
+HIGHER = ["accuracy", "val_acc", "top_5_accuracy", "binary_accuracy", "f1", "macro_f1",
+          "precision", "recall", "roc_auc", "mean_iou", "dice", "r2", "bleu", "rouge_l",
+          "map", "val_map", "rouge1"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", LOWER + HIGHER)
+def test_auto_knows_which_way_common_figures_improve(name: str) -> None:
+    assert lower_is_better(name) == (name in LOWER)
+    assert lower_is_better(name, "max") is False and lower_is_better(name, "min") is True
+
+
+@pytest.mark.parametrize("name", ["score", "val_custom", "lr", "accuracy_loss"])
+def test_auto_refuses_to_guess_for_a_name_it_cannot_place(name: str) -> None:
+    with pytest.raises(ValueError, match=f"{name!r} is better lower or higher; pass mode="):
+        lower_is_better(name)
+    h = History()
+    h.append({name: 1.0})
+    h.append({name: 2.0})
+    with pytest.raises(ValueError, match=f"History.best\\({name!r}\\): cannot tell"):
+        h.best(name)
+    assert h.best(name, mode="min") == 1.0 and h.best(name, mode="max") == 2.0
 
 
 # ---- metrics ----------------------------------------------------------------------------

@@ -158,3 +158,44 @@ def test_validation_that_shuffles_is_tried_without_drawing_from_the_generator(
     assert resumed[1] == straight[1]
     for name, w in straight[0].items():
         np.testing.assert_array_equal(resumed[0][name], w)
+
+
+class Passes:
+    """Re-iterable batches that are not a list: `fit` cannot see their device."""
+
+    def __init__(self, batches: list[Any]) -> None:
+        self.batches = batches
+
+    def __iter__(self) -> Any:
+        return iter(self.batches)
+
+
+@pytest.mark.parametrize("kind", ["a list", "an iterable", "a list on another device"])
+def test_batches_on_a_device_of_ones_own_resume_bit_for_bit(kind: str, tmp_path: Path) -> None:
+    """Dropout draws from its input's device's generator, the batches' or the model's: a
+    checkpoint keeps both, not the default device's alone."""
+
+    def run(path: Path | None, epochs: int) -> dict[str, np.ndarray]:
+        sd.set_default_device(sd.Cpu(seed=0))  # NOTE: as a fresh process has it
+        own = sd.Cpu(seed=42)
+        mine = sd.Cpu(seed=7) if kind == "a list on another device" else own
+        model = sd.nn.Sequential(  # NOTE: the first draws from the batches' device, the second
+            sd.nn.Dropout(0.1), sd.nn.Linear(4, 16, device=own), sd.nn.ReLU(),  # from own
+            sd.nn.Dropout(0.3), sd.nn.Linear(16, 3, device=own),
+        )  # fmt: skip
+        x, y = data()
+        rows = [slice(i, i + 10) for i in range(0, 50, 10)]
+        batches: Any = [(sd.tensor(x[r], device=mine), sd.tensor(y[r], device=mine)) for r in rows]
+        sd.train.fit(
+            model, Passes(batches) if kind == "an iterable" else batches,
+            loss=sd.losses.cross_entropy_with_logits_loss, optimizer=sd.optim.Adam(lr=0.01),
+            epochs=epochs, progress=False, resume_from=path,
+            callbacks=[] if path is None else [Checkpoint(path)],
+        )  # fmt: skip
+        return {k: t.numpy().copy() for k, t in model.state_dict().items()}
+
+    straight = run(None, 4)
+    run(tmp_path / "run.safetensors", 2)  # stops after 2 epochs, as if killed there
+    resumed = run(tmp_path / "run.safetensors", 4)
+    for name, w in straight.items():
+        np.testing.assert_array_equal(resumed[name], w, err_msg=name)

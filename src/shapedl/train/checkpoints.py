@@ -9,6 +9,7 @@ names the file and what is wrong with it.
 
 from __future__ import annotations
 
+import glob
 import json
 import math
 import os
@@ -17,7 +18,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
@@ -34,14 +35,14 @@ from shapedl.checkpoint import (
 from shapedl.device import Device, default_device
 from shapedl.optim.base import named_parameters
 from shapedl.train.callbacks import Callback, Figures
-from shapedl.train.history import History, lower_is_better
+from shapedl.train.history import History, Mode, lower_is_better
+from shapedl.train.metrics import recorded_name
 from shapedl.train.run import Model, NonFiniteWarning, Optimizer, Run, model_state, restore
 from shapedl.train.run import snapshot as model_snapshot
 
 __all__ = ["Checkpoint", "NonFiniteCheckpointError", "Resumed"]
 
 _META = "fit.meta"
-Mode = Literal["min", "max", "auto"]
 
 
 @dataclass
@@ -62,7 +63,8 @@ class Checkpoint(Callback):
     One file (safetensors, or `.npz` by suffix) written atomically through
     `sd.checkpoint.save_state`: a crash mid-save leaves the previous checkpoint whole. It
     holds the model's `state_dict()`, the optimizer's `state_dict()`, the epoch, the history,
-    the base learning rate, the state of the device's random generator and what the halting
+    the base learning rate, the state of the random generators (of the batches' device, and
+    of the model's when it is another) and what the halting
     condition needs (early stopping's best weights), so a resumed run shuffles, drops out and
     stops exactly as the uninterrupted run would have.
 
@@ -78,15 +80,21 @@ class Checkpoint(Callback):
 
     Args:
         path: the checkpoint; always the latest one (what `resume_from` reads).
-        every: save after every `every`-th epoch (and after the last).
+        every: save after every `every`-th epoch, and after the last: the run's last epoch,
+            or the one after which training stops early (a halting condition, Ctrl-C or
+            SIGTERM in its last step, `run.stop()`).
         keep: how many of the latest checkpoints stay on disk: with `keep > 1`, each save is
             also kept as `<stem>.epoch<N><suffix>` (hard-linked to `path`, so no extra
             space), and the older ones beyond `keep` are removed (one that cannot be removed
             stays, with a warning: it loses nothing, so training goes on).
         monitor: a figure (`"val_loss"`, `"val_accuracy"`): whenever it is the best so far,
-            the checkpoint is also saved as `<stem>.best<suffix>`.
+            the checkpoint is also saved as `<stem>.best<suffix>`. One that training does
+            not record (a typo, a `val_` figure without validation) is a `KeyError` before
+            the first step.
         mode: whether `monitor` is best when lowest (`"min"`) or highest (`"max"`);
-            `"auto"` takes losses and errors as lowest, anything else as highest.
+            `"auto"` tells by its name (see `sd.train.history.lower_is_better`): losses,
+            errors, `rmse`, `nll`, `perplexity`... lowest; `accuracy`, `f1`, `auc`, `iou`...
+            highest; a name it cannot place is an error here, asking for `"min"` or `"max"`.
 
     Example:
         >>> Checkpoint("run.safetensors", keep=3, monitor="val_loss").best_path.name
@@ -108,9 +116,12 @@ class Checkpoint(Callback):
             raise ValueError(f"invalid keep={keep!r}: how many checkpoints to keep, >= 1")
         if mode not in ("min", "max", "auto"):
             raise ValueError(f'invalid mode={mode!r} (expected "min", "max" or "auto")')
+        if monitor is not None:  # NOTE: a name "auto" cannot place is an error now, not a guess
+            lower_is_better(monitor, mode, who=f"Checkpoint(monitor={monitor!r})")
         self.path, self.every, self.keep = Path(path), every, keep
         self.monitor, self.mode = monitor, mode
         self.best: float | None = None
+        self.saved: int | None = None  # NOTE: the epoch (from 1) the latest save holds
 
     @property
     def best_path(self) -> Path:
@@ -128,26 +139,43 @@ class Checkpoint(Callback):
     def on_train_begin(self, run: Run) -> None:
         # NOTE: a folder that cannot take the file is an error now, not after an epoch
         check_writable(self.path)
+        if self.monitor is not None and not run.records(self.monitor):
+            raise KeyError(self._not_recorded(run.figures or []))
         stem, suffix = re.escape(self.path.stem), re.escape(self.path.suffix)
         remove_stale_temporaries(self.path, rf"{stem}(?:\.best|\.epoch\d+)?{suffix}")
-        self.best = None  # NOTE: a resumed run's best comes from the history it restored
+        self.best, self.saved = None, None  # NOTE: a resumed run's best is in its history
         if self.monitor is not None and self.monitor in run.history:
             finite = [v for v in run.history[self.monitor] if math.isfinite(v)]
             self.best = (min if self._lower() else max)(finite) if finite else None
 
     def on_epoch_end(self, run: Run, figures: Figures) -> None:
-        due = (run.epoch + 1) % self.every == 0 or run.epoch + 1 == run.epochs
+        # NOTE: an epoch training stops after (a stop in its last step) is the last one too
+        last = run.epoch + 1 == run.epochs or run.stop_reason is not None
+        due = (run.epoch + 1) % self.every == 0 or last
         better = self._improved(figures)
         try:
             if due:
                 self.save(run)
             if better:
                 self._save_best(run, written=due)
-                self.best = figures[self.monitor or ""]
+                self.best = figures[self._key(figures)]
         except NonFiniteCheckpointError as err:
-            reason = f"{err}; the last good checkpoint is kept"
-            warnings.warn(reason, NonFiniteWarning, stacklevel=2)
-            run.stop(reason)
+            self._refused(run, err)
+
+    def save_last(self, run: Run) -> None:
+        """Save the epoch training ends with (a halting condition held after it), unless it
+        is saved already: `every` promises the last epoch too."""
+        if self.saved == run.epoch + 1:
+            return
+        try:
+            self.save(run)
+        except NonFiniteCheckpointError as err:
+            self._refused(run, err)
+
+    def _refused(self, run: Run, err: NonFiniteCheckpointError) -> None:
+        reason = f"{err}; the last good checkpoint is kept"
+        warnings.warn(reason, NonFiniteWarning, stacklevel=3)
+        run.stop(reason)
 
     def save(self, run: Run) -> None:
         """Write the checkpoint of `run` after its current epoch (and the `keep` copies).
@@ -159,6 +187,7 @@ class Checkpoint(Callback):
         state = self._checked_state(run, self.path)
         # NOTE: the latest first, so that a crash before its numbered copy still resumes from it
         save_state(state, self.path)
+        self.saved = run.epoch + 1
         if self.keep > 1:
             _link_or_save(self.path, self.epoch_path(run.epoch + 1), state)
             self._prune(run.epoch + 1)
@@ -192,7 +221,8 @@ class Checkpoint(Callback):
         """The `<stem>.epoch<N><suffix>` files on disk, with their N."""
         stem, suffix = f"{self.path.stem}.epoch", self.path.suffix
         found = []
-        for p in self.path.parent.glob(f"{stem}*{suffix}"):
+        # NOTE: escaped: `[`, `?` or `*` in the name would match no copy, or another run's
+        for p in self.path.parent.glob(f"{glob.escape(stem)}*{glob.escape(suffix)}"):
             number = p.name[len(stem) : len(p.name) - len(suffix)]
             if number.isdigit():
                 found.append((int(number), p))
@@ -200,8 +230,10 @@ class Checkpoint(Callback):
 
     def _others(self) -> str:
         """The other checkpoints on disk, newest first, for an error about this one."""
-        kept = [p for _, p in sorted(self._numbered(), reverse=True) if p.name != self.path.name]
+        kept = [p for _, p in sorted(self._numbered(), reverse=True)]
         kept += [self.best_path] if self.best_path.exists() else []
+        # NOTE: a hard link to the damaged file (the latest copy, often the best) is as damaged
+        kept = [p for p in kept if not _same_file(p, self.path)]
         if not kept:
             return ""
         return "; these checkpoints beside it may be whole (resume from one): " + ", ".join(
@@ -214,9 +246,11 @@ class Checkpoint(Callback):
             "global_step": run.global_step,
             "history": run.history.to_dict(),
             "base_lr": run.base_lr,
-            "rng": _rng_state(run),
             "optimizer": _algorithm(run.optimizer),
         }
+        # NOTE: the batches' generator (shuffling, dropout on them) and the model's, when the
+        # model lives on a device of its own (`sd.Cpu(seed=42)`): both draw in training
+        meta.update({k: _rng_state(d) for k, d in _generators(run.model, run.device).items()})
         state: dict[str, Any] = {f"model.{k}": v for k, v in model_state(run.model).items()}
         state.update({f"optim.{k}": v for k, v in _optim_state(run.optimizer).items()})
         if run.halt is not None:
@@ -225,18 +259,26 @@ class Checkpoint(Callback):
         return state
 
     def _lower(self) -> bool:
-        return self.mode == "min" or (self.mode == "auto" and lower_is_better(self.monitor or ""))
+        return lower_is_better(self.monitor or "", self.mode)
+
+    def _key(self, figures: Figures) -> str:
+        """The monitored figure's name in `figures` (`"val_acc"` is `"val_accuracy"`)."""
+        monitor = self.monitor or ""
+        return monitor if monitor in figures else recorded_name(monitor)
+
+    def _not_recorded(self, figures: Figures | list[str]) -> str:
+        return (
+            f"Checkpoint monitors {self.monitor!r}, but training records only "
+            f"{sorted(figures)}; add validation= or the metric to fit, or monitor a "
+            "recorded figure"
+        )
 
     def _improved(self, figures: Figures) -> bool:
         if self.monitor is None:
             return False
-        if self.monitor not in figures:
-            raise KeyError(
-                f"Checkpoint monitors {self.monitor!r}, but training records only "
-                f"{sorted(figures)}; add validation= or the metric to fit, or monitor a "
-                "recorded figure"
-            )
-        value = figures[self.monitor]
+        if self._key(figures) not in figures:
+            raise KeyError(self._not_recorded(figures))
+        value = figures[self._key(figures)]
         if not math.isfinite(value):
             return False
         return self.best is None or (value < self.best if self._lower() else value > self.best)
@@ -251,7 +293,8 @@ class Checkpoint(Callback):
         random generator are as they were.
 
         Args:
-            device: whose random generator to restore (the default device if None).
+            device: the batches' device, whose random generator to restore (the default
+                device if None); the model's device's is restored too, when it is another.
 
         Raises:
             CheckpointError: naming the file, when it is not a `Checkpoint` of `fit`, is
@@ -268,26 +311,28 @@ class Checkpoint(Callback):
         except CheckpointError as err:  # NOTE: the file itself is damaged, not the wrong one
             raise CheckpointError(f"{err}{self._others()}") from None
         try:
-            resumed, rng = _meta(state)
+            resumed, rngs = _meta(state)
             saved_model = {k[6:]: v for k, v in state.items() if k.startswith("model.")}
             saved_optim = {k[6:]: v for k, v in state.items() if k.startswith("optim.")}
             _check_model(model, saved_model, where)
             _check_optimizer(optimizer, saved_optim, model, resumed.optimizer)
-            bits = _check_rng(device, rng)
+            generators = _generators(model, device or default_device())
+            bits = [(_check_rng(d, rngs.get(k)), rngs.get(k)) for k, d in generators.items()]
         except CheckpointError as err:
             text = str(err)
             raise CheckpointError(
                 text if where in text else f"cannot resume from {where!r}: {text}"
             ) from None
         _apply(model, optimizer, saved_model, saved_optim)
-        if bits is not None:
-            bits.state = rng
+        for generator, rng in bits:
+            if generator is not None:
+                generator.state = rng
         resumed.halt = {k[5:]: v for k, v in state.items() if k.startswith("halt.")}
         return resumed
 
 
 # ---- the parts of a resume ----------------------------------------------------------------
-def _meta(state: Mapping[str, Any]) -> tuple[Resumed, Any]:
+def _meta(state: Mapping[str, Any]) -> tuple[Resumed, dict[str, Any]]:
     if _META not in state:
         raise CheckpointError(
             f"it has no {_META!r} entry, so it is not a Checkpoint written by fit (a file from "
@@ -300,7 +345,7 @@ def _meta(state: Mapping[str, Any]) -> tuple[Resumed, Any]:
             _count(meta["epoch"]), _count(meta["global_step"]), history, float(meta["base_lr"])
         )
         resumed.optimizer = meta.get("optimizer")
-        return resumed, meta.get("rng")
+        return resumed, {k: meta[k] for k in ("rng", "model_rng") if k in meta}
     except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as err:
         problem = f"missing {err}" if isinstance(err, KeyError) else str(err)
         raise CheckpointError(f"its {_META!r} entry is malformed ({problem})") from None
@@ -337,9 +382,9 @@ def _check_optimizer(
         check(saved, named_parameters(model))
 
 
-def _check_rng(device: Device | None, state: Any) -> Any:
+def _check_rng(device: Device, state: Any) -> Any:
     """The generator whose state `state` will become, after trying it on a copy."""
-    bits = getattr((device or default_device()).rng, "bit_generator", None)
+    bits = getattr(device.rng, "bit_generator", None)
     if bits is None or state is None:
         return None
     try:
@@ -379,6 +424,13 @@ def _link_or_save(source: Path, target: Path, state: Mapping[str, Any] | None) -
     sync_folder(target.parent)  # NOTE: as save_state does: the rename survives a crash
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # NOTE: one is gone: not the same file
+        return False
+
+
 def _optim_state(optimizer: Optimizer) -> Mapping[str, Any]:
     state_dict: Any = getattr(optimizer, "state_dict", None)
     if state_dict is None:
@@ -400,6 +452,17 @@ def _algorithm(optimizer: Optimizer) -> str:
     return type(optimizer).__name__
 
 
-def _rng_state(run: Run) -> Any:
-    bits = getattr(run.device.rng, "bit_generator", None)
+def _rng_state(device: Device) -> Any:
+    bits = getattr(device.rng, "bit_generator", None)
     return None if bits is None else bits.state
+
+
+def _generators(model: Model, device: Device) -> dict[str, Device]:
+    """The devices whose random generators a checkpoint keeps, by their entry in its meta:
+    `rng`, the batches' device; `model_rng`, the model's, when it is another one (a device
+    is one generator: `sd.Cpu(seed=42)` is not the default device, though equal to it)."""
+    found = {"rng": device}
+    own = next((t.device for t in model.parameters().values()), device)
+    if own is not device:
+        found["model_rng"] = own
+    return found

@@ -18,9 +18,10 @@ import math
 import os
 import time
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal
 
+from shapedl.checkpoint import non_finite
 from shapedl.device import Device
 from shapedl.train import inputs
 from shapedl.train.callbacks import Callback
@@ -30,7 +31,7 @@ from shapedl.train.history import History
 from shapedl.train.interrupts import Interrupts, signals_after_step
 from shapedl.train.metrics import Metric, resolve
 from shapedl.train.progress import Display
-from shapedl.train.run import Model, NonFiniteWarning, Optimizer, Run
+from shapedl.train.run import Model, NonFiniteWarning, Optimizer, Run, buffers, model_state
 from shapedl.train.step import Data, Loss, Step, Totals, evaluate
 
 __all__ = ["evaluate", "fit"]
@@ -125,6 +126,7 @@ def fit(
     dev = device or inputs.device_of(data)
     cast = inputs.float_dtype(model)
     train = inputs.as_batches(data, "data", batch_size, shuffle, drop_last, dev, epochs, cast)
+    inputs.check_one_row(model, train, "data")
     # NOTE: validation is read every epoch too, so a one-shot iterator is refused for it as well
     val = None
     if validation is not None:
@@ -135,6 +137,9 @@ def fit(
     halt = as_halt(halt_when)
     run = Run(model, optimizer, epochs, inputs.length(train), dev)
     run.halt = halt
+    run.figures = ["loss", *named]
+    if val is not None:
+        run.figures += [f"val_{name}" for name in run.figures]
     resumed = None if resume_from is None else _resume(run, Checkpoint(resume_from))
     display = Display(progress, epochs)
     labels = [("data", inputs.labels(data))]
@@ -181,6 +186,7 @@ class _Loop:
         self.run, self.step, self.halt = run, step, halt
         self.callbacks, self.display, self.on_nonfinite = callbacks, display, on_nonfinite
         self.interrupts = Interrupts()
+        self.buffers = buffers(run.model)  # NOTE: found once; each step copies their arrays
 
     def epochs(self, train: Batches, val: Batches | None) -> None:
         with signals_after_step(self.interrupts):
@@ -209,11 +215,20 @@ class _Loop:
                 self._interrupt()
             return False
         self._epoch_end(figures)
-        if interrupts.requested:
+        if interrupts.requested and not run.interrupted:
             self._interrupt()
         elif run.stop_reason is None and self.halt is not None and self.halt.check(run):
+            self._save_last()  # NOTE: before early stopping puts back the best weights
             self._halt(self.halt)
         return run.stop_reason is None
+
+    def _save_last(self) -> None:
+        """The halted epoch is the last one: a `Checkpoint` whose `every` skipped it saves it
+        now (a second Ctrl-C waits for the save to end)."""
+        for cb in self.callbacks:
+            if isinstance(cb, Checkpoint):
+                with self.interrupts.caught(), self.interrupts.held():
+                    cb.save_last(self.run)
 
     def _epoch_end(self, figures: dict[str, float]) -> None:
         """The end-of-epoch callbacks. The epoch's training is whole, so its checkpoint is
@@ -236,10 +251,10 @@ class _Loop:
             raise failed
 
     def _validate(self, val: Batches, figures: dict[str, float]) -> bool:
-        """Add the validation figures; False when Ctrl-C cut them short. Then the epoch gets
-        no checkpoint: its history would lack them, and a resumed run would differ."""
-        if self.interrupts.requested:
-            return False
+        """Add the validation figures; False when a second Ctrl-C cut them short. Then the
+        epoch gets no checkpoint: its history would lack them, and a resumed run would differ.
+
+        NOTE: a first Ctrl-C (in the epoch's last step) lets them run: the epoch is whole."""
         with self.interrupts.caught():
             checked = evaluate(self.run.model, val, **self.step.kw)
             if not checked:
@@ -260,10 +275,12 @@ class _Loop:
         return False
 
     def _steps(self, train: Batches, totals: Totals) -> bool:
-        """One epoch of steps; False when it was cut short (Ctrl-C, `run.stop`, a budget)."""
-        batches = 0
-        for x, y in train:
+        """One epoch of steps; False when it was cut short (Ctrl-C, `run.stop`, a budget).
+        A stop that comes in the epoch's last step, once its update is in, leaves it whole."""
+        batches, left = 0, iter(train)
+        for x, y in left:
             batches += 1
+            updates = self.run.step
             with self.interrupts.caught():
                 self._step(x, y, totals, batches)
             if self.interrupts.requested:
@@ -271,7 +288,7 @@ class _Loop:
             elif self.halt is not None and self.halt.check_step(self.run):
                 self._halt(self.halt)
             if self.run.stop_reason is not None:
-                return False
+                return self.run.step > updates and _used_up(left)
         if batches == 0:
             raise ValueError(
                 f"fit: data gave no batches in epoch {self.run.epoch + 1} (is it empty, or an "
@@ -294,8 +311,13 @@ class _Loop:
             for cb in self.callbacks:
                 cb.on_step_begin(run)
             xb, yb = self.step.tensors(x, y, run.device)
+            kept = {name: t.data.copy() for name, t in self.buffers.items()}
             out, value, figure = self.step.forward(run.model, xb, yb)
             if not math.isfinite(figure) and self.on_nonfinite != "continue":
+                # NOTE: the forward pass already moved BatchNorm's running statistics by the
+                # batch that is left out: put them back, or its NaN stays in the model
+                for name, t in self.buffers.items():
+                    t.data = kept[name]
                 self._non_finite(figure, batch)
                 return
             grads = value.backward()
@@ -376,8 +398,18 @@ def _try_validation(run: Run, step: Step, val: Batches) -> None:
         return
 
 
+def _used_up(batches: Iterator[Any]) -> bool:
+    """Whether the epoch's iterator has no batch left (what it draws is dropped: training
+    stops, and the epoch is not whole then anyway)."""
+    return next(batches, _END) is _END
+
+
+_END = object()
+
+
 def _all_finite(model: Model) -> bool:
-    return all(bool(p.xp.isfinite(p.data).all()) for p in model.parameters().values())
+    """Whether the weights and the buffers (running statistics) are all finite."""
+    return not non_finite(dict(model_state(model)))
 
 
 def _check_again(run: Run, halt: Halt) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from shapedl.tensor import Tensor
-from shapedl.train.history import History, lower_is_better
+from shapedl.train.history import History, Mode, lower_is_better
 from shapedl.train.run import Model, Run, model_state, restore, snapshot
 
 __all__ = [
@@ -78,11 +78,23 @@ def _figure(run: Run, figure: str | None, name: str) -> float:
     h = run.history
     key = figure or (f"val_{name}" if f"val_{name}" in h else name)
     if key not in h:
-        raise KeyError(
-            f"halting on {key!r}, but training records only {sorted(h)}; "
-            f"add the metric to fit(metrics=...) or name a recorded figure"
-        )
+        raise KeyError(_not_recorded(key, sorted(h)))
     return h.last(key)
+
+
+def _check_figure(run: Run, figure: str | None, name: str) -> None:
+    """As `_figure` will look it up, but before the first step: a figure that training does
+    not record is an error now, not after an epoch of training."""
+    key = figure or (f"val_{name}" if run.records(f"val_{name}") else name)
+    if not run.records(key):
+        raise KeyError(_not_recorded(key, sorted(run.figures or [])))
+
+
+def _not_recorded(key: str, recorded: list[str]) -> str:
+    return (
+        f"halting on {key!r}, but training records only {recorded}; "
+        f"add the metric to fit(metrics=...) or name a recorded figure"
+    )
 
 
 class AccuracyAbove(Halt):
@@ -96,6 +108,9 @@ class AccuracyAbove(Halt):
 
     def __init__(self, threshold: float, figure: str | None = None) -> None:
         self.threshold, self.figure = threshold, figure
+
+    def start(self, run: Run) -> None:
+        _check_figure(run, self.figure, "accuracy")
 
     def check(self, run: Run) -> bool:
         return _figure(run, self.figure, "accuracy") >= self.threshold
@@ -116,6 +131,9 @@ class LossBelow(Halt):
     def __init__(self, threshold: float, figure: str | None = None) -> None:
         self.threshold, self.figure = threshold, figure
 
+    def start(self, run: Run) -> None:
+        _check_figure(run, self.figure, "loss")
+
     def check(self, run: Run) -> bool:
         return _figure(run, self.figure, "loss") <= self.threshold
 
@@ -132,10 +150,13 @@ class NoImprovement(Halt):
 
     Args:
         patience: epochs without improvement to allow.
-        figure: by default `val_loss` when there is validation data, else `loss`. Losses and
-            errors improve downwards, other figures (accuracy) upwards.
+        figure: by default `val_loss` when there is validation data, else `loss`.
         min_delta: a smaller change is not an improvement.
         restore_best: on stopping, put back the weights of the best epoch.
+        mode: whether `figure` improves downwards (`"min"`) or upwards (`"max"`); `"auto"`
+            tells by its name (see `sd.train.history.lower_is_better`): losses, errors,
+            `rmse`, `nll`, `perplexity`... downwards; `accuracy`, `f1`, `auc`, `iou`...
+            upwards; a name it cannot place is an error here, asking for `"min"` or `"max"`.
 
     A resumed run watches its restored history again, so it stops where the uninterrupted
     run would have; a `Checkpoint` keeps the best epoch's weights for it.
@@ -147,10 +168,13 @@ class NoImprovement(Halt):
         figure: str | None = None,
         min_delta: float = 0.0,
         restore_best: bool = True,
+        mode: Mode = "auto",
     ) -> None:
         if patience < 1:
             raise ValueError(f"invalid patience: {patience}")
-        self.patience, self.figure = patience, figure
+        # NOTE: a name "auto" cannot place is an error now, not a guess that keeps the worst
+        lower_is_better(figure or "loss", mode, who=f"NoImprovement(figure={figure!r})")
+        self.patience, self.figure, self.mode = patience, figure, mode
         self.min_delta, self.restore_best = min_delta, restore_best
         self.start_fresh()
 
@@ -166,6 +190,7 @@ class NoImprovement(Halt):
         """Reset, then watch a resumed run's history again but for its last epoch, which
         `fit` checks as it resumes: the best figure, its epoch and the wait are those the
         uninterrupted run had."""
+        _check_figure(run, self.figure, "loss")
         self.start_fresh()
         self._model = run.model
         key = self._key(run)
@@ -223,7 +248,7 @@ class NoImprovement(Halt):
     def _better(self, key: str, value: float) -> bool:
         if math.isnan(self.best):
             return not math.isnan(value)
-        if lower_is_better(key):
+        if lower_is_better(key, self.mode):
             return value < self.best - self.min_delta
         return value > self.best + self.min_delta
 

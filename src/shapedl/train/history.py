@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from shapedl.train.metrics import recorded_name
 
-__all__ = ["History"]
+__all__ = ["History", "Mode", "lower_is_better"]
+
+Mode = Literal["min", "max", "auto"]
 
 _BARS = "▁▂▃▄▅▆▇█"
 
@@ -76,10 +79,23 @@ class History(Mapping[str, list[float]]):
         """The figure of the latest epoch."""
         return self[name][-1]
 
-    def best(self, name: str) -> float:
-        """The best figure so far: the lowest for losses and errors, the highest otherwise."""
+    def best(self, name: str, mode: Mode = "auto") -> float:
+        """The best figure so far: the lowest or the highest, by `mode` or (`"auto"`) by its
+        name as `lower_is_better` tells.
+
+        Raises:
+            KeyError: for a figure this history does not have.
+            ValueError: when no epoch has a value of it (all NaN), or `"auto"` cannot tell
+                which way `name` improves.
+        """
         values = [v for v in self[name] if not math.isnan(v)]
-        return min(values) if lower_is_better(recorded_name(name)) else max(values)
+        lower = lower_is_better(recorded_name(name), mode, who=f"History.best({name!r})")
+        if not values:
+            raise ValueError(
+                f"History.best({name!r}): no epoch has a value of it (every one is NaN: "
+                "training stopped before any epoch recorded it)"
+            )
+        return min(values) if lower else max(values)
 
     # ---- saving with checkpoints ------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -120,7 +136,17 @@ class History(Mapping[str, list[float]]):
         """Write a PNG of the loss and every metric (train and validation) to `path`.
 
         Needs matplotlib (`pip install 'shapedl[plot]'`); it draws off-screen (Agg).
+
+        Raises:
+            ValueError: when no epoch recorded a figure (training stopped in its first
+                step), so there is nothing to plot.
         """
+        if self.epochs == 0:
+            why = f" (training stopped in its first step: {self.stopped_by})"
+            raise ValueError(
+                "History.plot: no epoch recorded a figure, so there is nothing to plot"
+                + (why if self.stopped_by else "")
+            )
         try:
             import matplotlib
 
@@ -149,15 +175,45 @@ class History(Mapping[str, list[float]]):
         plt.close(fig)
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{k}={v[-1]:.4g}" for k, v in self.figures.items() if v)
-        end = f", stopped_by={self.stopped_by!r}" if self.stopped_by else ""
-        return f"History(epochs={self.epochs}, {shown}{end})"
+        shown = [f"epochs={self.epochs}"]
+        shown += [f"{k}={v[-1]:.4g}" for k, v in self.figures.items() if v]
+        shown += [f"stopped_by={self.stopped_by!r}"] if self.stopped_by else []
+        return f"History({', '.join(shown)})"
 
 
-def lower_is_better(name: str) -> bool:
-    """Whether a figure improves downwards: losses and errors."""
-    bare = name.removeprefix("val_")
-    return "loss" in bare or "error" in bare or bare in ("mae", "mse")
+# NOTE: what in a figure's name says which way it improves: long words anywhere in it
+# (`bceloss`, `categorical_crossentropy`, `rouge1`), short ones only as a whole word between
+# `_`, `-`, `@`... (`map` is not `mape`, `dice` not `indices`)
+_LOWER_IN = ("loss", "error", "entropy", "divergence", "distance", "perplexity")
+_LOWER_WORDS = frozenset(["rmse", "mse", "mae", "mape", "nll", "ppl", "wer", "cer", "kl"])
+_HIGHER_IN = ("accuracy", "precision", "recall", "bleu", "rouge")
+_HIGHER_WORDS = frozenset(["acc", "f1", "auc", "iou", "dice", "r2", "map"])
+
+
+def lower_is_better(name: str, mode: Mode = "auto", who: str = "") -> bool:
+    """Whether the figure `name` improves downwards: by `mode` (`"min"` or `"max"`), or for
+    `"auto"` by its name: losses, errors, `rmse`, `nll`, `perplexity`... downwards;
+    `accuracy`, `f1`, `auc`, `iou`, `r2`... upwards.
+
+    Raises:
+        ValueError: for an invalid `mode`, or with `"auto"` for a name that says neither
+            (`who` names the caller in the message).
+    """
+    if mode not in ("min", "max", "auto"):
+        expected = '(expected "min", "max" or "auto")'
+        raise ValueError(f"{who or 'lower_is_better'}: invalid mode={mode!r} {expected}")
+    if mode != "auto":
+        return mode == "min"
+    bare = name.removeprefix("val_").lower()
+    words = set(re.split(r"[^a-z0-9]+", bare))
+    lower = any(w in bare for w in _LOWER_IN) or bool(words & _LOWER_WORDS)
+    higher = any(w in bare for w in _HIGHER_IN) or bool(words & _HIGHER_WORDS)
+    if lower == higher:  # NOTE: neither, or both (`accuracy_loss`): any answer is a guess
+        raise ValueError(
+            f"{who or 'auto'}: cannot tell from its name whether {name!r} is better lower or "
+            'higher; pass mode="min" (lower is better) or mode="max"'
+        )
+    return lower
 
 
 def _spark(label: str, values: list[float], width: int) -> str:

@@ -7,15 +7,17 @@ loss cannot take are errors that name the argument, raised before training chang
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence, Sized
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from shapedl.backend import is_float
-from shapedl.data import Batches, as_tensor
+from shapedl.data import Batches, as_tensor, check_rows
 from shapedl.device import Device, default_device
+from shapedl.nn.module import Module
+from shapedl.nn.norm import BatchNorm1d
 from shapedl.ops.creation import ragged_message
 from shapedl.tensor import Tensor
 
@@ -24,6 +26,7 @@ __all__ = [
     "as_batches",
     "cast_note",
     "check_count",
+    "check_one_row",
     "device_of",
     "float_dtype",
     "in_order",
@@ -59,10 +62,16 @@ def is_pair(data: Any) -> bool:
 
 
 def device_of(data: Any) -> Device:
+    """Where the batches go: `data`'s own device (a `Batches`, a pair of tensors, a list of
+    tensor batches), else the default device."""
     if isinstance(data, Batches):
         return data.device
     if is_pair(data) and isinstance(data[0], Tensor):
         return data[0].device
+    # NOTE: so the generator a Checkpoint keeps is the one dropout draws from for them
+    first = data[0] if isinstance(data, Sequence) and data else None
+    if isinstance(first, Sequence) and first and isinstance(first[0], Tensor):
+        return first[0].device
     return default_device()
 
 
@@ -100,8 +109,72 @@ def as_batches(
         )
     if isinstance(data, Sized) and len(data) == 0:
         raise ValueError(f"fit: {name} is empty (no batches): there is nothing to train on")
+    if isinstance(data, Sequence):  # NOTE: re-read each epoch, so reading it now costs nothing
+        for i, batch in enumerate(data):
+            _check_batch(batch, f"fit: {name} batch {i}")
     batches: Iterable[tuple[Any, Any]] = data
     return batches
+
+
+def _check_batch(batch: Any, where: str) -> None:
+    """A pair `(x, y)` with one target per row, or an error naming the batch (`where`)."""
+    if not isinstance(batch, Sequence) or isinstance(batch, str | bytes) or len(batch) != 2:
+        raise TypeError(f"{where}: a batch must be a pair (x, y), got {type(batch).__name__}")
+    check_rows(where, *(_shape(a) for a in batch))
+
+
+def _shape(a: Any) -> tuple[Any, ...]:
+    """The shape of an array or a tensor, or `(rows,)` for a list of rows."""
+    shape = getattr(a, "shape", None)
+    if shape is not None:
+        return tuple(shape)
+    return (len(a),) if isinstance(a, Sized) else ()
+
+
+def check_one_row(model: Any, batches: Iterable[Any], name: str) -> None:
+    """Refuse a training batch of one row for a model with a `BatchNorm1d` now, not after
+    the updates before it: one row is one value per channel, which batch norm cannot
+    normalize (it raises, as PyTorch's does). `Batches` and lists of batches only.
+
+    NOTE: `BatchNorm2d` is left alone: one image still has `H * W` values per channel."""
+    if not any(isinstance(m, BatchNorm1d) for m in _modules(model, set())):
+        return
+    if isinstance(batches, Batches):
+        b, rows = batches, batches.rows
+        last = b.batch_size if b.drop_last else rows % b.batch_size or b.batch_size
+        fix = "drop_last=True, or a batch_size that leaves more than one row in the last batch"
+        if last == 1:
+            raise ValueError(
+                f"fit: {name}'s last batch has 1 row ({rows} rows in batches of "
+                f"{b.batch_size}), and the model's BatchNorm1d cannot train on one row (one "
+                f"value per channel): pass {fix if b.batch_size > 1 else 'a batch_size above 1'}"
+            )
+    elif isinstance(batches, Sequence):
+        for i, (x, _) in enumerate(batches):
+            if _shape(x)[:1] == (1,):
+                raise ValueError(
+                    f"fit: {name} batch {i} has 1 row, and the model's BatchNorm1d cannot "
+                    "train on one row (one value per channel): leave it out or merge it "
+                    "into another batch"
+                )
+
+
+def _modules(value: Any, seen: set[int]) -> Iterator[Module]:
+    """`value` and the modules in its fields (lists, tuples and dicts of them too)."""
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, Module):
+        yield value
+        children: Iterable[Any] = vars(value).values()
+    elif isinstance(value, list | tuple):
+        children = value
+    elif isinstance(value, dict):
+        children = value.values()
+    else:
+        return
+    for child in children:
+        yield from _modules(child, seen)
 
 
 def _not_data(data: Any) -> str | None:

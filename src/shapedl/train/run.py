@@ -9,8 +9,18 @@ from typing import Any, Protocol
 from shapedl.device import Device
 from shapedl.tensor import Tensor
 from shapedl.train.history import History
+from shapedl.train.metrics import recorded_name
 
-__all__ = ["Model", "NonFiniteWarning", "Optimizer", "Run", "model_state", "restore", "snapshot"]
+__all__ = [
+    "Model",
+    "NonFiniteWarning",
+    "Optimizer",
+    "Run",
+    "buffers",
+    "model_state",
+    "restore",
+    "snapshot",
+]
 
 
 class NonFiniteWarning(UserWarning):
@@ -57,6 +67,9 @@ class Run:
         base_lr: the optimizer's learning rate when `fit` began (schedules scale it).
         stop_reason: set by `stop()`: `fit` ends after the current step.
         halt: the halting condition, whose `state_dict()` a `Checkpoint` keeps (or None).
+        figures: the figures every epoch records (`loss`, the metrics and their `val_`
+            versions), as `fit` knows them before the first step (None in a `Run` made by
+            hand: then `records` says yes to any name).
     """
 
     def __init__(
@@ -80,12 +93,19 @@ class Run:
         self.stop_reason: str | None = None
         self.interrupted = False
         self.halt: Stateful | None = None
+        self.figures: list[str] | None = None
         self.started = time.perf_counter()
 
     @property
     def elapsed(self) -> float:
         """Seconds since `fit` began (this call, not counting a resumed run's earlier time)."""
         return time.perf_counter() - self.started
+
+    def records(self, name: str) -> bool:
+        """Whether every epoch records the figure `name` (`"val_acc"` as `"val_accuracy"`),
+        so a callback or a condition can refuse a figure before the first step."""
+        figures = self.figures
+        return figures is None or name in figures or recorded_name(name) in figures
 
     def stop(self, reason: str) -> None:
         """Ask `fit` to end after the current step; `reason` becomes `history.stopped_by`."""
@@ -103,6 +123,13 @@ def restore(model: Model, saved: Mapping[str, Any]) -> None:
     """Put back what `snapshot` took, in place (tensors keep their identity)."""
     for name, t in model_state(model).items():
         t.data = saved[name].copy()
+
+
+def buffers(model: Model) -> dict[str, Tensor[Any, Any, Any]]:
+    """The model's buffers: its tensors that are not trained (BatchNorm's running statistics
+    and count), which a forward pass in training changes."""
+    trained = {id(p) for p in model.parameters().values()}
+    return {name: t for name, t in model_state(model).items() if id(t) not in trained}
 
 
 def model_state(model: Model) -> Mapping[str, Tensor[Any, Any, Any]]:
