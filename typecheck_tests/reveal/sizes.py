@@ -56,3 +56,11 @@ def ranks(x: Tensor[tuple[B, T, C]], bare: Tensor) -> None:
     reveal_type(x.ndim)  # R: Literal[3]
     reveal_type(x.dim())  # R: Literal[3]
     reveal_type(bare.ndim)  # R: int
+
+
+def slices(x: Tensor[tuple[B, T]]) -> None:
+    b, t = x.shape
+    reveal_type(x[:, :t])  # R: Tensor[tuple[B, T], f32, NoTape]
+    # NOTE: past the end for every `T`: the whole axis, as NumPy gives it
+    reveal_type(x[:, : t + 1])  # R: Tensor[tuple[B, T], f32, NoTape]
+    reveal_type(x[:, : t - 1])  # R: Tensor[tuple[B, Sub[T, Literal[1]]], f32, NoTape]

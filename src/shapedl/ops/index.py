@@ -55,6 +55,9 @@ def _slice_size(op: str, x: Shape, axis: int, s: slice) -> Dim:
     if start in (None, 0) and stop == 0 and step > 0:
         return 0
     if start in (None, 0) and step == 1 and isinstance(stop, dims.Expr):
+        over = dims.sub(stop, d)
+        if isinstance(over, int) and over >= 0:
+            return d  # NOTE: `x[:, : t + 1]` on a `T` axis ends past it for every `T`: all of it
         return stop  # NOTE: `mask[:t]` by a size is taken to fit, as Pyrefly takes it
     return DYN
 
