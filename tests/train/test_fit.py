@@ -124,6 +124,22 @@ def test_same_seed_same_training_and_shuffling_uses_the_seed() -> None:
     assert not np.array_equal(train(1), train(2))
 
 
+def test_evaluate_keeps_no_links_to_the_weights() -> None:
+    # NOTE: under no_grad, as PyTorch's evaluation loops are: no graph is built to be dropped
+    model = sd.nn.Linear(3, 2)
+    seen: list[bool] = []
+
+    def forward(x: Any) -> Any:
+        out = model(x)
+        seen.append(out.node is None)
+        return out
+
+    x, y = np.ones((5, 3), np.float32), np.zeros((5, 2), np.float32)
+    figures = sd.train.evaluate(forward, (x, y), loss=sd.losses.mse_loss, batch_size=2)
+    assert seen == [True, True, True] and figures["loss"] >= 0
+    assert model(sd.tensor(x)).node is not None  # NOTE: and no_grad ends with it
+
+
 def test_evaluate_is_inference_and_matches_pytorch() -> None:
     x, y = blobs(30)
     model = linear(2, 3)

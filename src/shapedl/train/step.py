@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from shapedl.device import Device
+from shapedl.tape import no_grad
 from shapedl.tensor import Tensor
 from shapedl.train import inputs
 from shapedl.train.metrics import Metric, resolve
@@ -126,8 +127,9 @@ def evaluate(
     cast = inputs.float_dtype(model)
     for x, y in inputs.as_batches(data, "data", batch_size, False, False, dev, 0, cast):
         xb, yb = inputs.tensor(x, dev, cast), inputs.tensor(y, dev, cast)
-        out = model(xb)
-        figures = {} if loss is None else {"loss": float(loss(out, yb).item())}
-        figures.update(_metrics(named, out, yb))
+        with no_grad():  # NOTE: no links to keep: nothing here is differentiated
+            out = model(xb)
+            figures = {} if loss is None else {"loss": float(loss(out, yb).item())}
+            figures.update(_metrics(named, out, yb))
         totals.add(figures, len(xb))
     return totals.means()
