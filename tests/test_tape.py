@@ -1,5 +1,7 @@
 """The tape: dynamic graphs, Gradients keyed by tensor, accumulation, errors."""
 
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -164,6 +166,67 @@ def test_no_grad_as_a_decorator_nested_and_left_by_an_error():
     new = v(sd.tensor(nxt).traced()).sigmoid()
     grads = (new / old).sum().backward()
     assert float(np.abs(grads[v.weight].numpy()).sum()) > 0  # not cancelled by old's link
+
+
+def test_no_grad_covers_a_generators_body_like_torch():
+    # NOTE: a decorator that wraps only the call leaves the body's steps outside
+    w = sd.ones((2,))
+    tw = torch.ones(2, requires_grad=True)
+
+    @sd.no_grad()
+    def targets():
+        scale = yield w * 3
+        yield w * scale
+
+    @torch.no_grad()
+    def torch_targets():
+        scale = yield tw * 3
+        yield tw * scale
+
+    ours, theirs = targets(), torch_targets()
+    first, second = next(ours), ours.send(2.0)
+    tfirst, tsecond = next(theirs), theirs.send(2.0)
+    assert first.node is None and second.node is None
+    grads = ((sd.ones((2,)).traced() * w - first - second) ** 2).sum().backward()
+    ((torch.ones(2) * tw - tfirst - tsecond) ** 2).sum().backward()
+    np.testing.assert_allclose(grads[w].numpy(), tw.grad.numpy())
+
+
+def test_no_grad_bare_decorator_and_threads():
+    w = sd.ones((2,))
+
+    @sd.no_grad
+    def bare():
+        return w * 2
+
+    assert bare().node is None and (w * 2).node is not None
+    shared = sd.no_grad()
+    inside, entered = threading.Barrier(2), threading.Barrier(2)
+    after: list[bool] = []
+
+    @shared
+    def work():
+        inside.wait()  # NOTE: both threads inside the one decorated function at once
+        out = (w * 2).node is None
+        entered.wait()
+        return out
+
+    def thread():
+        ok = work()
+        after.append(ok and (w * 2).node is not None)
+
+    threads = [threading.Thread(target=thread) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert after == [True, True]
+
+
+def test_backward_inside_no_grad_says_so():
+    x = sd.ones((2,)).traced()
+    with sd.no_grad(), pytest.raises(sd.TapeError, match=r"inside sd.no_grad\(\)"):
+        (x * 2).sum().backward()
 
 
 def test_a_traced_input_inside_no_grad_gives_an_untraced_result_like_torch():

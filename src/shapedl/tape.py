@@ -14,12 +14,14 @@ tape calls it only if that gradient is wanted.
 
 from __future__ import annotations
 
-import contextlib
+import functools
+import inspect
+import threading
 import weakref
-from collections.abc import Callable, Iterator, Sequence
-from contextvars import ContextVar, Token
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextvars import ContextVar
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from shapedl.backend import Array, Backend
 from shapedl.backend.sums import sum_axes, sum_leading
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Gradients",
+    "NoGrad",
     "Node",
     "TapeRef",
     "backward",
@@ -44,6 +47,7 @@ Grad = Array | Callable[[], Array] | None  # NOTE: a function when computed only
 Vjp = Callable[[Array], Sequence[Grad]]
 
 _S = TypeVar("_S", bound=tuple[Any, ...])
+_F = TypeVar("_F", bound=Callable[..., Any])
 _DT = TypeVar("_DT", bound="DType")
 
 
@@ -57,9 +61,85 @@ def recording_off() -> bool:
     return _OFF.get()
 
 
-class no_grad(contextlib.ContextDecorator):  # noqa: N801 - PyTorch's name, a context manager
+class NoGrad:
+    """The context manager `no_grad()` gives: recording off inside, as it was after."""
+
+    def __init__(self) -> None:
+        # NOTE: the previous setting per thread: one decorated function may run in two
+        # threads at once (a context variable's tokens would cross between them)
+        self._local = threading.local()
+
+    def __enter__(self) -> NoGrad:
+        stack = self._local.__dict__.setdefault("prev", [])
+        stack.append(_OFF.get())
+        _OFF.set(True)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        _OFF.set(self._local.prev.pop())
+
+    def __call__(self, func: _F) -> _F:
+        """`func` with recording off in each of its calls (and in each step of a generator's
+        body, which a plain wrapper would leave running outside)."""
+        if inspect.isgeneratorfunction(func):
+
+            @functools.wraps(func)
+            def steps(*args: Any, **kwargs: Any) -> Any:
+                return (yield from _quiet_steps(func(*args, **kwargs)))
+
+            return cast("_F", steps)
+
+        @functools.wraps(func)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with NoGrad():
+                return func(*args, **kwargs)
+
+        return cast("_F", call)
+
+
+def _quiet_steps(gen: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
+    """`gen`'s items, each computed with recording off, and what is sent in passed on."""
+    with NoGrad():
+        item = next(gen, _DONE)
+    while item is not _DONE:
+        try:
+            sent = yield item
+        except GeneratorExit:
+            with NoGrad():
+                gen.close()
+            raise
+        except BaseException as error:  # noqa: BLE001 - passed on into the generator
+            with NoGrad():
+                item = _resume(gen.throw, error)
+        else:
+            with NoGrad():
+                item = _resume(gen.send, sent)
+    return None
+
+
+def _resume(step: Callable[[Any], Any], value: Any) -> Any:
+    try:
+        return step(value)
+    except StopIteration:
+        return _DONE
+
+
+_DONE = object()
+
+
+@overload
+def no_grad() -> NoGrad: ...
+@overload
+def no_grad(func: _F) -> _F: ...
+def no_grad(func: _F | None = None) -> NoGrad | _F:
     """Ops inside keep no link to their operands: their results are tensors of their own, as
-    under PyTorch's `torch.no_grad()` (a context manager or a decorator).
+    under PyTorch's `torch.no_grad()`: a context manager, or a decorator (`@sd.no_grad()` or
+    `@sd.no_grad`; a generator's body too), per thread.
 
     Outside it, an untraced result keeps its link (so that `grads[w]` reaches a parameter used
     as `w.T`): a target computed with the network itself, `r + 0.9 * V(s2)`, then passes the
@@ -77,21 +157,7 @@ class no_grad(contextlib.ContextDecorator):  # noqa: N801 - PyTorch's name, a co
         >>> grads[w].tolist()  # only through `x * w`
         [-4.0, -4.0]
     """
-
-    def __init__(self) -> None:
-        self._tokens: list[Token[bool]] = []
-
-    def __enter__(self) -> no_grad:
-        self._tokens.append(_OFF.set(True))
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        _OFF.reset(self._tokens.pop())
+    return NoGrad() if func is None else NoGrad()(func)
 
 
 class Gradients:
@@ -324,7 +390,8 @@ def backward(loss: Tensor[Any, Any, Any]) -> Gradients:
     What reaches only traced inputs is left for when it is first read (see `Gradients`).
     """
     if loss.tape is None:
-        raise TapeError(untraced())
+        inside = " (inside sd.no_grad(), no op records anything: call backward() after it)"
+        raise TapeError(untraced() + (inside if recording_off() else ""))
     if loss.shape != ():
         raise TapeError(not_scalar(loss.shape))
     # NOTE: keyed by object, not by `t.id`: `x.traced()` shares x's id, and what reaches one
