@@ -212,6 +212,57 @@ def test_bf16_tensors_are_saved_as_pytorch_reads_them(tmp_path: Path) -> None:
     assert load_state(path)["t"].dtype.name == "bfloat16"
 
 
+@pytest.mark.cpu_only("CuPy has no bfloat16: Cuda refuses bf16 (tests/test_device.py)")
+def test_bf16_round_trips_through_npz_as_uint16_bits(tmp_path: Path) -> None:
+    """NumPy writes ml_dtypes' bfloat16 as "void16": such files did not load (wrong dtype)
+    and load_state(dtype=f32) returned void arrays; now bf16 is stored as its bits."""
+    w = torch.randn(3, 4, generator=torch.Generator().manual_seed(0)).to(torch.bfloat16)
+    path = tmp_path / "bf16.npz"
+    save_state({"w": sd.tensor(w.float().numpy(), dtype=sd.bf16), "i": np.arange(2)}, path)
+    got = load_state(path)
+    assert got["w"].dtype.name == "bfloat16" and got["i"].dtype == np.int64
+    torch_bits = w.view(torch.int16).numpy().view(np.uint16)
+    np.testing.assert_array_equal(got["w"].view(np.uint16), torch_bits)
+    np.testing.assert_array_equal(load_state(path, dtype=sd.f32)["w"], w.float().numpy())
+    with np.load(path, allow_pickle=False) as plain:  # other readers see plain uint16 bits
+        assert plain["w"].dtype == np.uint16
+
+
+@pytest.mark.cpu_only("CuPy has no bfloat16: Cuda refuses bf16 (tests/test_device.py)")
+def test_bf16_model_optimizer_and_checkpoint_resume_through_npz(tmp_path: Path) -> None:
+    model = sd.nn.Linear(4, 2).astype(sd.bf16)
+    x = np.ones((8, 4), np.float32)
+    y = np.zeros((8, 2), np.float32)
+    opt = sd.optim.Adam(lr=0.01)
+    ck = sd.train.Checkpoint(tmp_path / "ck.npz")
+    sd.train.fit(model, (x, y), loss=sd.losses.mse_loss, optimizer=opt, epochs=1,
+                 batch_size=4, progress=False, callbacks=[ck])  # fmt: skip
+    model.save(tmp_path / "m.npz")
+    opt.save(tmp_path / "o.npz")
+    loaded = sd.nn.Linear(4, 2).astype(sd.bf16).load(tmp_path / "m.npz")
+    np.testing.assert_array_equal(loaded.weight.numpy(), model.weight.numpy())
+    sd.optim.Adam(lr=0.01).load(tmp_path / "o.npz")
+    resumed = sd.nn.Linear(4, 2).astype(sd.bf16)
+    h = sd.train.fit(resumed, (x, y), loss=sd.losses.mse_loss, optimizer=sd.optim.Adam(lr=0.01),
+                     epochs=1, batch_size=4, progress=False,
+                     resume_from=tmp_path / "ck.npz")  # fmt: skip
+    np.testing.assert_array_equal(resumed.weight.numpy(), model.weight.numpy())
+    assert h.epochs == 1
+
+
+@pytest.mark.cpu_only("CuPy has no bfloat16: Cuda refuses bf16 (tests/test_device.py)")
+def test_bf16_npz_files_written_as_void16_still_load(tmp_path: Path) -> None:
+    w = torch.tensor([1.5, -2.25, 3.0]).to(torch.bfloat16)
+    bits = w.view(torch.int16).numpy().view(np.uint16)
+    path = tmp_path / "old.npz"
+    np.savez(path, w=bits.view(sd.ones((1,), dtype=sd.bf16).data.dtype))  # how NumPy saves it
+    with np.load(path, allow_pickle=False) as plain:
+        assert plain["w"].dtype == np.dtype("V2")
+    got = load_state(path)
+    assert got["w"].dtype.name == "bfloat16"
+    np.testing.assert_array_equal(load_state(path, dtype=sd.f32)["w"], w.float().numpy())
+
+
 def test_load_state_converts_only_to_floating_dtypes(tmp_path: Path) -> None:
     save_state({"a": np.ones(2)}, tmp_path / "a.npz")
     with pytest.raises(ValueError, match="floating dtype, got int64"):

@@ -7,7 +7,9 @@ previous file whole and a finished save survives a crash; a failed sync is an `O
 Loading reads only plain arrays (safetensors cannot hold code; `.npz` is read with
 `allow_pickle=False`), and a truncated or corrupt file is a `CheckpointError` naming the file.
 Files written here carry a CRC-32 of the whole file, header included: safetensors in its
-metadata (see `safetensors_file`), `.npz` in the zip archive's comment.
+metadata (see `safetensors_file`), `.npz` in the zip archive's comment. The `.npy` format has
+no bfloat16, so `.npz` files hold bf16 entries as their uint16 bits, marked in the entry's zip
+comment (and the "void16" arrays NumPy writes for bfloat16 load as bfloat16).
 
 NOTE: this module imports numpy (like `backend/`): it is file I/O, and files hold host arrays.
 Arrays on another device are copied to the host through their tensor's backend.
@@ -145,6 +147,11 @@ def _is_npz(path: Path) -> bool:
 # own digits as 00000000, as in safetensors files.
 _NPZ_COMMENT = re.compile(rb"shapedl\.format=1;shapedl\.crc32=([0-9a-f]{8})")
 _BLANK = b"00000000"
+# NOTE: the .npy format has no bfloat16 (NumPy writes ml_dtypes' as a raw "void16", which
+# nothing reads back as numbers), so a bf16 entry is stored as its uint16 bits and its zip
+# member carries this comment: other readers see plain uint16 arrays, never a pickle.
+_BF16_MEMBER = b"shapedl.dtype=bfloat16"
+_BF16 = NUMPY.dtype("bfloat16")
 
 
 def _write_npz(f: IO[bytes], arrays: Mapping[str, np.ndarray[Any, Any]]) -> None:
@@ -152,8 +159,13 @@ def _write_npz(f: IO[bytes], arrays: Mapping[str, np.ndarray[Any, Any]]) -> None
     # or "allow_pickle" are ordinary entries.
     with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
         for name, a in arrays.items():
+            bits = a.dtype == _BF16
             with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, a, allow_pickle=False)
+                np.lib.format.write_array(
+                    member, a.view(np.uint16) if bits else a, allow_pickle=False
+                )
+            if bits:
+                zf.getinfo(f"{name}.npy").comment = _BF16_MEMBER
         zf.comment = b"shapedl.format=1;shapedl.crc32=" + _BLANK
     f.flush()
     f.seek(0)
@@ -217,7 +229,12 @@ def _load_npz(data: bytes) -> dict[str, np.ndarray[Any, Any]]:
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             _verify_npz(data, archive.zip.comment)
-            return {name: archive[name] for name in archive.files}
+            bf16 = {
+                info.filename.removesuffix(".npy")
+                for info in archive.zip.infolist()
+                if info.comment == _BF16_MEMBER
+            }
+            return {name: _npz_entry(name, archive[name], name in bf16) for name in archive.files}
     except (
         zipfile.BadZipFile, zlib.error, ValueError, EOFError, OSError, KeyError, RuntimeError,
         NotImplementedError,
@@ -225,6 +242,18 @@ def _load_npz(data: bytes) -> dict[str, np.ndarray[Any, Any]]:
         if isinstance(err, CheckpointError):
             raise
         raise CheckpointError(f"not a valid .npz archive ({err})") from None
+
+
+def _npz_entry(name: str, a: np.ndarray[Any, Any], bf16: bool) -> np.ndarray[Any, Any]:
+    if bf16:
+        if a.dtype.kind != "u" or a.dtype.itemsize != 2:
+            raise CheckpointError(f"entry {name!r} is marked bfloat16 but holds {a.dtype} data")
+        return a.astype(np.uint16, copy=False).view(_BF16)
+    # NOTE: an unstructured void16 is how NumPy (and shapedl before the bits above) saves
+    # ml_dtypes' bfloat16; no other dtype is written so, and as void it is useless
+    if a.dtype.kind == "V" and a.dtype.itemsize == 2 and a.dtype.names is None:
+        return a.view(_BF16)
+    return a
 
 
 def _verify_npz(data: bytes, comment: bytes) -> None:

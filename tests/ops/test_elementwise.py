@@ -278,3 +278,46 @@ def test_clamp_min_and_clamp_max_match_torch(dtype):
         lambda t: t.clamp_min(0.0) * t.clamp_max(0.5),
         [x],
     )
+
+
+def _bounds(*shape: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(3)
+    lo = rng.uniform(-1.0, 0.0, shape).astype(np.float32)
+    return lo, lo + rng.uniform(0.1, 1.0, shape).astype(np.float32)
+
+
+_X = np.array([[-2.0, -0.5, 0.0, 0.5], [1.5, np.nan, 0.25, -0.25], [3.0, -3.0, 0.1, 0.9]], "f")
+_LO, _HI = _bounds(3, 4)
+_LO[0, 1], _HI[0, 3] = -0.5, 0.5  # NOTE: x at its bounds: the gradient goes to x
+_LO[2, 2], _HI[2, 2] = 0.5, 0.0  # NOTE: min > max: max everywhere, its gradient to max
+CLAMP_TENSORS = [
+    ("both", [_X, _LO, _HI], sd.clamp, torch.clamp),
+    ("min only", [_X, _LO], lambda x, lo: x.clamp(min=lo), lambda x, lo: x.clamp(min=lo)),
+    ("max only", [_X, _HI], lambda x, hi: x.clip(max=hi), lambda x, hi: x.clip(max=hi)),
+    ("bounds of a row", [_X, *_bounds(4)], sd.clamp, torch.clamp),
+    ("bounds of a column", [_X, *_bounds(3, 1)], sd.clamp, torch.clamp),
+    ("0-d bounds", [_X, *_bounds()], sd.clamp, torch.clamp),
+    ("f64", [a.astype("float64") for a in (_X, _LO, _HI)], sd.clamp, torch.clamp),
+    (
+        "a Python max",  # NOTE: torch takes no mix: its max as a tensor
+        [_X, _LO],
+        lambda x, lo: sd.clamp(x, lo, 0.5),
+        lambda x, lo: torch.clamp(x, lo, torch.full_like(x, 0.5)),
+    ),
+]
+
+
+@pytest.mark.parametrize("name,inputs,op,top", CLAMP_TENSORS, ids=[c[0] for c in CLAMP_TENSORS])
+def test_clamp_with_tensor_bounds_matches_torch(name, inputs, op, top):
+    """Tensor bounds were refused with an error about `le` and ndarrays."""
+    compare(op, top, inputs)
+
+
+def test_clamp_refuses_tensor_bounds_that_do_not_fit_x():
+    x = sd.ones((3,))
+    with pytest.raises(sd.ShapeError, match=r"clamp: shapes \(3,\) and \(2, 3\): min would "):
+        sd.clamp(x, sd.zeros((2, 3)))
+    with pytest.raises(sd.ShapeError, match=r"clamp: shapes \(3,\) and \(2,\)"):
+        x.clamp(max=sd.zeros((2,)))
+    with pytest.raises(TypeError, match=r"clamp: dtypes float32 and float64 .* max.astype"):
+        x.clamp(max=sd.zeros((3,), dtype=sd.f64))

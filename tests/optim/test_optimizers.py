@@ -435,3 +435,61 @@ def test_loaded_state_is_not_shared_with_its_source() -> None:
     second.update({"w": w2}, w2.traced().square().sum().backward())
     for key, value in kept.items():
         np.testing.assert_array_equal(np.asarray(saved[key]), value, err_msg=key)
+
+
+# ---- one optimizer, one model ------------------------------------------------------------
+def _linear_grads(model: sd.nn.Module) -> sd.Gradients:
+    return model(sd.ones((3, 4)).traced()).square().sum().backward()
+
+
+def test_a_second_models_same_named_parameters_are_refused_before_any_step() -> None:
+    """State is kept by name: G's and D's `weight` silently shared Adam's moments."""
+    g, d = sd.nn.Linear(4, 4), sd.nn.Linear(4, 4)
+    opt = Adam(lr=0.1)
+    opt.update(g, _linear_grads(g))
+    before = d.weight.numpy().copy()
+    with pytest.raises(ValueError, match=r"Adam holds state for 'weight' of another tensor.*"
+                       r"one Adam per model"):  # fmt: skip
+        opt.update(d, _linear_grads(d))
+    np.testing.assert_array_equal(d.weight.numpy(), before)
+    assert opt.state["weight"]["step"] == 1
+
+
+def test_a_second_models_parameter_of_another_shape_is_a_clear_error() -> None:
+    actor, critic = sd.nn.Linear(4, 2), sd.nn.Linear(4, 1)
+    opt = Adam(lr=0.1)
+    opt.update(actor, _linear_grads(actor))
+    with pytest.raises(ValueError, match=r"'weight' of shape \(2, 4\), this parameter is \(1, 4\)"):
+        opt.update(critic, _linear_grads(critic))
+
+
+def test_the_same_model_after_load_to_astype_and_a_copy_with_its_optimizer_steps_as_torch(
+    tmp_path: Path,
+) -> None:
+    """What rebinds a parameter's array keeps the tensor (and its id), so its state."""
+    import copy
+
+    model = sd.nn.Linear(4, 2)
+    net = torch.nn.Linear(4, 2)
+    net.load_state_dict(
+        {k: torch.from_numpy(v.numpy().copy()) for k, v in model.state_dict().items()}
+    )
+    opt, topt = Adam(lr=0.1), torch.optim.Adam(net.parameters(), lr=0.1)
+    for i in range(4):
+        if i == 1:
+            model.save(tmp_path / "m.safetensors")
+            model.load(tmp_path / "m.safetensors")
+        if i == 2:
+            model.to(sd.default_device()).astype(sd.f32)
+        opt.update(model, _linear_grads(model))
+        topt.zero_grad()
+        net(torch.ones(3, 4)).square().sum().backward()
+        topt.step()
+    np.testing.assert_allclose(model.weight.numpy(), net.weight.detach().numpy(), rtol=1e-5)
+    model2, opt2 = copy.deepcopy((model, opt))
+    opt2.update(model2, _linear_grads(model2))  # NOTE: the copy steps the copied model
+    fresh = sd.nn.Linear(4, 2)
+    fresh.load_state_dict(model.state_dict())
+    opt.load_state_dict(opt.state_dict())  # NOTE: what the error says to carry state over
+    opt.update(fresh, _linear_grads(fresh))
+    np.testing.assert_allclose(fresh.weight.numpy(), model2.weight.numpy(), rtol=1e-6)

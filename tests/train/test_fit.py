@@ -291,3 +291,60 @@ def test_ctrl_c_during_validation_skips_the_rest_and_stops() -> None:
     )  # fmt: skip
     assert h.interrupted and h.epochs == 1 and calls == 2
     assert "val_loss" not in h and h["loss"][0] > 0
+
+
+def _torch_sgd_epochs(model: Any, x: np.ndarray, y: np.ndarray, rates: list[float]) -> Any:
+    """Sgd with momentum over whole-batch epochs, epoch `e` at `rates[e]`, one optimizer."""
+    w = weights(model)
+    net = torch.nn.Linear(*w["weight"].shape[::-1])
+    net.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in w.items()})
+    opt = torch.optim.SGD(net.parameters(), lr=rates[0], momentum=0.9)
+    for lr in rates:
+        opt.param_groups[0]["lr"] = lr
+        for i in range(0, len(x), 8):
+            opt.zero_grad()
+            xb, yb = torch.from_numpy(x[i : i + 8]), torch.from_numpy(y[i : i + 8])
+            ((net(xb) - yb) ** 2).mean().backward()
+            opt.step()
+    return net
+
+
+@pytest.mark.parametrize("schedule", [False, True])
+def test_resuming_with_a_new_learning_rate_trains_on_with_it(schedule: bool, tmp_path: Any) -> None:
+    """The non-finite stop advises a lower rate and a resume; the checkpoint's rate won."""
+    x, y = regression(16)
+    model = linear(3, 1)
+    gamma = 0.5 if schedule else 1.0
+    net = _torch_sgd_epochs(model, x, y, [0.1, 0.1 * gamma, 0.01 * gamma**2, 0.01 * gamma**3])
+    path = tmp_path / "ck.safetensors"
+
+    def train(lr: float, epochs: int) -> sd.optim.Sgd:
+        opt = sd.optim.Sgd(lr=lr, momentum=0.9)
+        callbacks: list[Callback] = [sd.train.Checkpoint(path)]
+        if schedule:
+            callbacks.append(sd.train.StepDecay(every=1, gamma=gamma))
+        sd.train.fit(model, (x, y), loss=mse, optimizer=opt, epochs=epochs, batch_size=8,
+                     shuffle=False, progress=False, callbacks=callbacks,
+                     resume_from=path)  # fmt: skip
+        return opt
+
+    train(0.1, 2)
+    opt = train(0.01, 4)
+    assert opt.lr == pytest.approx(0.01 * gamma**3)
+    np.testing.assert_allclose(weights(model)["weight"], net.weight.detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(weights(model)["bias"], net.bias.detach().numpy(), rtol=1e-5)
+
+
+def test_resuming_with_the_same_learning_rate_restores_the_checkpoints(tmp_path: Any) -> None:
+    """The same rate again is an exact resume: the rate the schedule had reached is kept."""
+    x, y = regression(16)
+    model = linear(3, 1)
+    net = _torch_sgd_epochs(model, x, y, [0.1, 0.05, 0.05])
+    path = tmp_path / "ck.safetensors"
+    for epochs, callbacks in ((2, [sd.train.StepDecay(every=1, gamma=0.5)]), (3, [])):
+        opt = sd.optim.Sgd(lr=0.1, momentum=0.9)
+        sd.train.fit(model, (x, y), loss=mse, optimizer=opt, epochs=epochs, batch_size=8,
+                     shuffle=False, progress=False, resume_from=path,
+                     callbacks=[*callbacks, sd.train.Checkpoint(path)])  # fmt: skip
+    assert opt.lr == 0.05
+    np.testing.assert_allclose(weights(model)["weight"], net.weight.detach().numpy(), rtol=1e-5)

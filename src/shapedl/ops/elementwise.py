@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from shapedl import dims
 from shapedl.backend import Array, Backend, NumpyScalar, is_float, kernels
 from shapedl.dims import Shape
-from shapedl.errors import dtype_error
+from shapedl.errors import dtype_error, shape_error
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT, TT, DType, S
@@ -233,32 +233,87 @@ def softplus(x: Tensor[S, DT, TT], beta: float = 1.0, threshold: float = 20.0) -
     return _unary(x, out, lambda g: xp.where(big, g, g * (e / (e + 1))))
 
 
+Bound = Scalar | Tensor[Any, Any, Any] | None
+
+
 @register("clamp", same_shape, statics=("min", "max"), methods=("clamp", "clip"))
-def clamp(
-    x: Tensor[S, DT, TT], min: Scalar | None = None, max: Scalar | None = None
-) -> Tensor[S, DT, TT]:
+def clamp(x: Tensor[S, DT, TT], min: Bound = None, max: Bound = None) -> Tensor[S, DT, TT]:
     """`x` limited to `[min, max]`; the gradient is 1 inside (bounds included), 0 outside.
 
     As PyTorch: with `min > max` every value is `max` and every gradient 0; nan stays nan
-    with gradient 0.
+    with gradient 0. A bound may be a tensor that broadcasts to `x`'s shape (of `x`'s dtype
+    and device); it gets PyTorch's gradient: `min` where `x < min < max`, `max` where
+    `x > max` or `max < min`.
 
     Raises:
         TypeError: for a bound that is not a whole number on an integer `x` (PyTorch's result
             would be float; shapedl's keeps `x`'s dtype, where the bound would truncate).
+        ShapeError: for a tensor bound that does not broadcast to `x`'s shape.
+        DTypeError: for a tensor bound of another dtype than `x`'s.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.clamp(sd.tensor([0.0, 2.0]), min=sd.tensor([0.5, 0.5]), max=1.0).tolist()
+        [0.5, 1.0]
     """
+    _whole_bounds(x, min, max)
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return _clamp_tensors(x, min, max)
     a = x.data
-    if a.dtype.kind in "iub":
-        for name, bound in (("min", min), ("max", max)):
-            if bound is not None and not float(bound).is_integer():
-                raise TypeError(
-                    f"clamp: {name}={bound} is not a whole number, and x is {a.dtype}; convert "
-                    "x with .astype(sd.f32) first"
-                )
     out = x.xp.clip(a, min, max).astype(a.dtype, copy=False)  # NOTE: NumPy's bf16 clip is f32
     inside = a == a if min is None else a >= min
     if max is not None:
         inside &= a <= max
     return _unary(x, out, lambda g: x.device.backend.zero_unless(inside, g))
+
+
+def _whole_bounds(x: Tensor[Any, Any, Any], min: Bound, max: Bound) -> None:
+    if x.data.dtype.kind not in "iub":
+        return
+    for name, bound in (("min", min), ("max", max)):
+        if bound is not None and not isinstance(bound, Tensor) and not float(bound).is_integer():
+            raise TypeError(
+                f"clamp: {name}={bound} is not a whole number, and x is {x.data.dtype}; "
+                "convert x with .astype(sd.f32) first"
+            )
+
+
+def _clamp_tensors(x: Tensor[S, DT, TT], min: Bound, max: Bound) -> Tensor[S, DT, TT]:
+    """`clamp` with a tensor bound (or two), and the gradients of PyTorch's
+    `clamp_backward_min_max`; the tape sums each bound's gradient back to its shape."""
+    tensors = [b for b in (min, max) if isinstance(b, Tensor)]
+    check_devices("clamp", x, *tensors)
+    for name, b in (("min", min), ("max", max)):
+        if isinstance(b, Tensor):
+            _fits("clamp", name, x, b)
+    xp, backend, a = x.xp, x.device.backend, x.data
+    lo: Any = min.data if isinstance(min, Tensor) else None if min is None else weak("clamp", min)
+    hi: Any = max.data if isinstance(max, Tensor) else None if max is None else weak("clamp", max)
+    out = a if lo is None else xp.maximum(a, lo)  # NOTE: both propagate nan, as PyTorch's
+    out = (out if hi is None else xp.minimum(out, hi)).astype(a.dtype, copy=False)
+    inside = (a == a if lo is None else a >= lo) & (a == a if hi is None else a <= hi)
+    masks = [inside]
+    if isinstance(min, Tensor):
+        masks.append((a < lo) if hi is None else (a < lo) & (lo < hi))
+    if isinstance(max, Tensor):
+        masks.append((a > hi) if lo is None else (a > hi) | (hi < lo))
+    out_t: Tensor[S, DT, TT] = record(
+        out, (x, *tensors), lambda g: tuple(backend.zero_unless(m, g) for m in masks)
+    )
+    return out_t
+
+
+def _fits(op: str, name: str, x: Tensor[Any, Any, Any], b: Tensor[Any, Any, Any]) -> None:
+    """A tensor `name` of `op` has `x`'s dtype and broadcasts to `x`'s shape, never past it."""
+    if b.data.dtype != x.data.dtype:
+        raise dtype_error(op, x.data.dtype, b.data.dtype, data=1, name=name)
+    if b.shape != x.shape and dims.broadcast(op, x.shape, b.shape) != x.shape:
+        raise shape_error(
+            op,
+            (x.shape, b.shape),
+            f"{name} would broadcast x to a larger shape",
+            "the result keeps x's shape: broadcast x first (x.broadcast_to(...))",
+        )
 
 
 @register("clamp_min", same_shape, statics=("min",), methods=("clamp_min",))

@@ -64,6 +64,9 @@ class Adagrad(Optimizer):
     def slots(self) -> tuple[str, ...]:
         return ("sum",)
 
+    def _initial(self, xp: Any, slot: str, p: Array) -> Array:
+        return xp.full_like(p, self.initial_accumulator_value)  # NOTE: as torch's state["sum"]
+
     def _validate(self) -> None:
         super()._validate()
         check_nonnegative("lr_decay value", self.lr_decay)
@@ -73,8 +76,6 @@ class Adagrad(Optimizer):
 
     def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array, tmp: Array) -> None:
         s = state["sum"]
-        if state["step"] == 0:
-            s += self.initial_accumulator_value  # NOTE: the base makes every slot zeros
         state["step"] += 1
         lr, counter = state["lr"], state.get("counter")
         if counter is None:

@@ -116,6 +116,11 @@ class Optimizer:
         self.missing: Missing = missing
         self.state: dict[str, dict[str, Any]] = {}
         self._devices: dict[str, Device] = {}
+        # NOTE: the tensor each state belongs to (PyTorch keys state by parameter object; ours
+        # is by name, so that it saves and loads): a second model's same-named parameter must
+        # not step with the first one's moments. Tensors, not ids, so that deep-copying model
+        # and optimizer together gives a copy that steps the copied model.
+        self._owners: dict[str, Tensor[Any, Any, Any]] = {}
         self._groups: dict[tuple[str, ...], Group] = {}
         self._validate()
 
@@ -153,6 +158,8 @@ class Optimizer:
 
         Raises:
             MissingGradientError: naming every parameter without a gradient (unless warned).
+            ValueError: when a parameter is not the tensor whose state this optimizer holds
+                under its name (a second model: use one optimizer per model).
         """
         named = named_parameters(params)
         self._report_missing([n for n, p in named.items() if grads.array(p) is None], missing)
@@ -218,12 +225,39 @@ class Optimizer:
         state = self.state.get(name)
         if state is None:
             xp = p.xp
-            state = {"step": 0, **{slot: xp.zeros_like(p.data) for slot in self.slots}}
+            state = {"step": 0, **{slot: self._initial(xp, slot, p.data) for slot in self.slots}}
             self.state[name] = state
             self._devices[name] = p.device
+            self._owners[name] = p
         elif state.get("host"):
             state = self._to_device(name, state, p)
+        else:
+            self._check_owner(name, p, state)
         return state
+
+    def _check_owner(self, name: str, p: Tensor[Any, Any, Any], state: dict[str, Any]) -> None:
+        """Refuse to step `p` with the state of another tensor of the same name."""
+        held = next((tuple(state[s].shape) for s in self.slots), p.shape)
+        owner = self._owners.setdefault(name, p)
+        if held != p.shape:
+            what = f"of shape {held}, this parameter is {p.shape}"
+        elif owner.id != p.id:  # NOTE: ids, not objects: `t.to(device)` keeps its id
+            what = "of another tensor (another model's?)"
+        else:
+            return
+        kind = type(self).__name__
+        raise ValueError(
+            f"{kind} holds state for {name!r} {what}: its state is kept by parameter name, so "
+            f"one optimizer steps one model. Make one {kind} per model; to carry this state over "
+            "to a new model, call opt.load_state_dict(opt.state_dict()) first"
+        )
+
+    def _initial(self, xp: Any, slot: str, p: Array) -> Array:
+        """A new state array of `slot` for the parameter `p`: zeros unless a subclass says.
+
+        NOTE: made before the first step rather than by a branch on the step count in `_step`,
+        which a step recorded by `sd.graphed` would fix at its recording."""
+        return xp.zeros_like(p)
 
     def _to_device(self, name: str, state: dict[str, Any], p: Tensor[Any, Any, Any]) -> Any:
         """State loaded from a file, moved onto the parameter's device at its first step."""
@@ -239,6 +273,7 @@ class Optimizer:
         state = {"step": state["step"], **moved}
         self.state[name] = state
         self._devices[name] = p.device
+        self._owners[name] = p  # NOTE: a loaded state belongs to whatever it is loaded into
         return state
 
     # ---- saving and loading -----------------------------------------------------------
@@ -266,6 +301,7 @@ class Optimizer:
         hyper, per_param = self._checked(state, params)
         for h, value in hyper.items():
             setattr(self, h, value)
+        self._owners = {}  # NOTE: loaded states belong to the tensors they are loaded into
         self.state = {
             name: {"host": True, "step": int(slots["step"]), **{s: slots[s] for s in self.slots}}
             for name, slots in per_param.items()

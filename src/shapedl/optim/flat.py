@@ -128,6 +128,15 @@ class Group:
         # bias correction, a scheduled rate); the host's count advances after each run
         state["counter"], state["lr"] = self._on_device(xp, recorder, lr)
         step(xp, state, self.flat, self.grad, self.tmp)
+        if not recorder.capturing:
+            # NOTE: at once, as without `sd.graphed`: a second update in the same call must
+            # see this one's count (Sgd's first step, Adagrad's decay), not the call's first
+            self._advance(self.step + 1, counted=True)
+            return
+        # NOTE: a replay runs no Python, so each run advances the host's count afterwards. The
+        # Python of a later update in the recorded call sees the count before the call; it
+        # decides no branch by it: every group stepped before (`regroup` makes none while
+        # recording), so the count is >= 1 and only the device's counter says which step it is
         recorder.after(lambda: self._advance(self.step + 1, counted=True))
 
     def _on_device(

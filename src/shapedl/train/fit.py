@@ -82,7 +82,10 @@ def fit(
         drop_last: leave out each epoch's final partial batch.
         progress: a progress bar per epoch on a terminal, one line per epoch otherwise.
         resume_from: a `Checkpoint` file: when it exists, load model, optimizer, history and
-            random state from it and continue after its last epoch.
+            random state from it and continue after its last epoch. An optimizer whose `lr`
+            differs from the rate the checkpointed run started with trains on at its own
+            rate (times the factor a schedule had reached); with the same rate, the
+            checkpoint's rate is restored and the run resumes exactly.
         device: where the batches go (default: that of `x`, else the default device).
         on_nonfinite: what a NaN or infinite loss does: `"stop"` (the default) leaves that
             batch's update out and stops, with the reason (epoch, batch, step) in
@@ -298,7 +301,7 @@ class _Loop:
             self._stop(
                 f"every batch of epoch {self.run.epoch + 1} had a non-finite loss and was "
                 "skipped, so training stopped; look for NaN or inf in the data or lower the "
-                "learning rate"
+                "learning rate (give the optimizer a lower lr: resume_from trains on with it)"
             )
             return False
         return True
@@ -363,12 +366,14 @@ class _Loop:
             return
         reason = (
             f"{where}: its update was not applied and training stopped; look for NaN or inf in "
-            'that batch or lower the learning rate (on_nonfinite="skip" skips such batches)'
+            "that batch or lower the learning rate (give the optimizer a lower lr and fit "
+            'resume_from the last checkpoint: it trains on with the new rate; on_nonfinite="skip" '
+            "skips such batches)"
         )
         if not finite:  # NOTE: then every later loss is NaN too: skipping cannot help
             reason += (
                 "; the weights were already non-finite before this batch (an earlier update "
-                "overflowed): resume from the last checkpoint"
+                "overflowed): resume from the last checkpoint, with a lower rate"
             )
         self._stop(reason)
 
@@ -425,8 +430,24 @@ def _check_again(run: Run, halt: Halt) -> None:
 
 
 def _resume(run: Run, checkpoint: Checkpoint) -> Resumed | None:
+    given = run.base_lr  # NOTE: the optimizer's rate as passed, before the checkpoint's
     resumed = checkpoint.resume(run.model, run.optimizer, run.device)
     if resumed is not None:
         run.epoch, run.global_step = resumed.epoch, resumed.global_step
-        run.history, run.base_lr = resumed.history, resumed.base_lr
+        run.history = resumed.history
+        run.base_lr = _resumed_lr(run.optimizer, given, resumed.base_lr)
     return resumed
+
+
+def _resumed_lr(optimizer: Optimizer, given: float, saved: float) -> float:
+    """The base rate of a resumed run: the checkpoint's (its optimizer's rate restored, as
+    PyTorch's `load_state_dict` restores it), unless the optimizer came with another one.
+
+    NOTE: a rate that differs from the one the checkpointed run started with was changed on
+    purpose (what the non-finite stop advises): it becomes the base rate, times the factor a
+    schedule had reached. The same command line again gives the same rate: an exact resume."""
+    if given == saved:
+        return saved
+    reached = float(optimizer.lr) / saved if saved > 0 else 1.0
+    optimizer.set_lr(given * reached)
+    return given
