@@ -493,3 +493,29 @@ def test_the_same_model_after_load_to_astype_and_a_copy_with_its_optimizer_steps
     opt.load_state_dict(opt.state_dict())  # NOTE: what the error says to carry state over
     opt.update(fresh, _linear_grads(fresh))
     np.testing.assert_allclose(fresh.weight.numpy(), model2.weight.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("make", [lambda: sd.optim.Sgd(lr=0.1, momentum=0.9), sd.optim.Adam])
+def test_a_model_pickled_with_its_optimizer_trains_on_as_the_original(make: Any) -> None:
+    # NOTE: after a first update the parameters are views of the optimizer's flat buffers,
+    # which pickling does not keep: the copy's optimizer stepped a buffer its model no
+    # longer read, and the copied model stopped training without a word
+    import pickle
+
+    x = sd.tensor(np.random.default_rng(0).standard_normal((8, 3)).astype(np.float32))
+    y = sd.ones((8, 1))
+
+    def step(model: Any, opt: Any) -> None:
+        opt.update(model, ((model(x.traced()) - y) ** 2).mean().backward())
+
+    model, opt = sd.nn.Linear(3, 1), make()
+    step(model, opt)
+    step(model, opt)
+    twin, twin_opt = pickle.loads(pickle.dumps((model, opt)))
+    before = twin.weight.numpy().copy()
+    for _ in range(2):
+        step(model, opt)
+        step(twin, twin_opt)
+    assert not np.array_equal(twin.weight.numpy(), before)
+    np.testing.assert_array_equal(twin.weight.numpy(), model.weight.numpy())
+    np.testing.assert_array_equal(twin.bias.numpy(), model.bias.numpy())

@@ -277,6 +277,17 @@ class Optimizer:
         return state
 
     # ---- saving and loading -----------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickle and `copy.deepcopy` copy: all but the flat buffers (flat.py).
+
+        NOTE: a copy keeps no view relation: each parameter's array would be a copy of its own,
+        and the copied group would step its flat buffer, which no parameter reads any more (a
+        model pickled with its optimizer stopped training, silently). The copy's next update
+        makes new groups from the parameters and states it has."""
+        state = self.__dict__.copy()
+        state["_groups"] = {}
+        return state
+
     def state_dict(self) -> dict[str, Any]:
         """Hyperparameters (`hyper.lr`, ...) and per-parameter state (`state.<name>.<slot>`),
         as host arrays and Python numbers, ready for `checkpoint.save_state`."""
