@@ -139,6 +139,20 @@ def test_where_with_a_half_tensor_and_a_python_float_keeps_the_half_dtype_like_t
         np.testing.assert_array_equal(got.astype(sd.f32).numpy(), want.float().numpy())
 
 
+@pytest.mark.parametrize("dtype", ["int32", "int64"])
+def test_where_with_an_int_that_does_not_fit_raises_like_torch(dtype):
+    # NOTE: NumPy wrapped it around silently: 3_000_000_000 in int32 was -1294967296
+    big = 2**40 if dtype == "int32" else 2**64
+    x, c = np.array([1, 2], dtype=dtype), np.array([True, False])
+    with pytest.raises((OverflowError, RuntimeError)):
+        torch.where(torch.from_numpy(c), torch.from_numpy(x), big)
+    message = f"where: Python integer {big} out of bounds for {dtype}"
+    with pytest.raises(OverflowError, match=message):
+        sd.ops.where(sd.from_numpy(c), sd.from_numpy(x), big)
+    fits = sd.ops.where(sd.from_numpy(c), sd.from_numpy(x), -(2**31))
+    assert fits.tolist() == [1, -(2**31)] and fits.dtype.name == dtype
+
+
 def test_where_with_two_scalars_is_float32_like_torch():
     cond = sd.tensor([True, False])
     out = sd.ops.where(cond, 1.0, 0.0)

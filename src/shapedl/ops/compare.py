@@ -11,6 +11,8 @@ import operator
 from collections.abc import Callable
 from typing import Any, overload
 
+import numpy
+
 from shapedl import dims
 from shapedl.backend import Array, NumpyScalar
 from shapedl.dims import Shape
@@ -118,6 +120,18 @@ def ge(a: Operand, b: Operand) -> Tensor[Any, bool_, NoTape]:
     return _compare("ge", a, b, operator.ge)
 
 
+def _fitted(v: int | float, branches: tuple[Tensor[Any, Any, Any], ...]) -> int | float:
+    """A Python int beside an integer tensor, checked to fit its dtype: NumPy wraps
+    `where(c, i32, 3_000_000_000)` around silently, where `i32 + 3_000_000_000` and PyTorch's
+    `where` raise `OverflowError`."""
+    dtype = branches[0].data.dtype if branches else None
+    if type(v) is int and dtype is not None and dtype.kind in "iu":
+        info = numpy.iinfo(dtype)
+        if not info.min <= v <= info.max:
+            raise OverflowError(f"where: Python integer {v} out of bounds for {dtype}")
+    return v
+
+
 def where_rule(op: str, cond: Shape, a: Shape, b: Shape) -> Shape:
     """NumPy broadcasting of the condition and both branches."""
     return dims.broadcast(op, cond, a, b)
@@ -164,8 +178,8 @@ def where(cond: Tensor[Any, Any, Any], a: Operand, b: Operand) -> Tensor[Any, An
         same_dtype("where", *branches)
     where_rule("where", cond.shape, operand_shape(a), operand_shape(b))
     xp, c = cond.xp, cond.data.astype(bool)
-    x = a.data if isinstance(a, Tensor) else weak("where", a)
-    y = b.data if isinstance(b, Tensor) else weak("where", b)
+    x = a.data if isinstance(a, Tensor) else _fitted(weak("where", a), branches)
+    y = b.data if isinstance(b, Tensor) else _fitted(weak("where", b), branches)
     out = xp.where(c, x, y)
     if not branches and out.dtype.kind == "f":
         out = out.astype("float32")  # NOTE: Python floats become f32, as in `sd.tensor`
