@@ -257,3 +257,11 @@ def test_gather_in_pytorchs_argument_order_says_the_order():
     x = sd.tensor([[1.0, 2.0], [3.0, 4.0]])
     with pytest.raises(TypeError, match=r"gather\(x, dim, index\) is gather\(x, index, axis=dim\)"):
         sd.ops.gather(x, 1, sd.tensor([[1], [0]]))  # type: ignore[arg-type]
+
+
+def test_select_in_pytorchs_forms_says_what_to_write():
+    # NOTE: PyTorch's x.select(dim, i) is one slice; ported as it is, it failed inside
+    x = sd.ones((3, 4))
+    assert tuple(torch.ones(3, 4).select(1, 0).shape) == x[:, 0].shape
+    with pytest.raises(TypeError, match=r"x\.select\(dim, i\) \(one slice\) is x\[:, i\]"):
+        x.select(1, 0)  # type: ignore[arg-type]

@@ -343,12 +343,19 @@ def select(
     Raises:
         ShapeError: when `index` is not 1-d, or a value of it is out of `[0, size)` for `axis`
             (on every device; negative values too, as PyTorch's).
+        TypeError: when `index` is not a tensor (PyTorch's `x.select(dim, i)`, one slice).
 
     Example:
         >>> import shapedl as sd
         >>> sd.ones((4, 3)).select(sd.tensor([0, 0, 2]), axis=0).shape
         (3, 3)
     """
+    if not isinstance(index, Tensor):
+        raise TypeError(
+            f"select: index must be a tensor, not {type(index).__name__}; this is PyTorch's "
+            "index_select(x, dim, index) as select(x, index, axis=dim). PyTorch's x.select(dim, i) "
+            "(one slice) is x[:, i] (i at axis dim)"
+        )
     select_rule("select", x.shape, index.shape, axis)
     _index_dtype("select", index)
     check_devices("select", x, index)
