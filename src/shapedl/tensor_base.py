@@ -99,6 +99,15 @@ class TensorBase(Generic[S, DT, TapeT]):
             raise ShapeError(f"item: shape {self._shown()} has {self.data.size} values")
         return self.data.reshape(()).item()
 
+    # NOTE: a list where the rank is 1 or more, so `--strict` takes `return t.tolist()` from
+    # a function declared `-> list[int]` (as PyTorch's stub types it); a 0-d tensor gives its
+    # Python number, and a tensor of unknown rank either
+    @overload
+    def tolist(self: TensorBase[tuple[()], Any, Any]) -> Any: ...
+    @overload
+    def tolist(self: TensorBase[tuple[Any, *tuple[Any, ...]], Any, Any]) -> list[Any]: ...
+    @overload
+    def tolist(self) -> Any: ...
     def tolist(self) -> Any:
         return self.numpy().tolist()
 
