@@ -209,3 +209,21 @@ def test_dropout_only_in_training():
 def test_heads_must_divide_width():
     with pytest.raises(ValueError, match="divisible"):
         sd.nn.MultiHeadAttention(10, 3)
+
+
+@pytest.mark.parametrize("where", ["query", "key", "value"])
+def test_an_unbatched_input_says_to_add_the_batch_axis(where: str) -> None:
+    # NOTE: PyTorch takes (T, E) as one sequence; here it failed unpacking inside the layer
+    attn = sd.nn.MultiHeadAttention(4, 2)
+    given = {"query": sd.randn((2, 3, 4)), "key": sd.randn((2, 3, 4))}
+    given["value"] = sd.randn((2, 3, 4))
+    given[where] = sd.randn((3, 4))
+    with pytest.raises(
+        sd.ShapeError,
+        match=rf"MultiHeadAttention: shape \(3, 4\): the {where} must have rank 3 \(N, T, E\), "
+        r"batch first, not 2; add the batch axis: x\.unsqueeze\(0\)",
+    ):
+        attn(given["query"], given["key"], given["value"])
+    layer = sd.nn.TransformerEncoderLayer(4, 2, 8)
+    with pytest.raises(sd.ShapeError, match="the query must have rank 3"):
+        layer(sd.randn((3, 4)))

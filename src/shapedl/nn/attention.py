@@ -15,7 +15,7 @@ from typing_extensions import TypeVar as DefaultTypeVar
 from shapedl import dims
 from shapedl.dims import Dim as DimValue
 from shapedl.dims import Shape
-from shapedl.errors import ShapeError
+from shapedl.errors import ShapeError, shape_error
 from shapedl.nn import init
 from shapedl.nn.linear import Linear, width_error
 from shapedl.nn.module import Module
@@ -98,6 +98,14 @@ def _attention_shape(
     out the key, as at run time); the mask broadcasts to the scores."""
     key = query if key is None else key
     value = key if value is None else value
+    for name, shape in (("query", query), ("key", key), ("value", value)):
+        if len(shape) != 3:
+            raise shape_error(
+                "MultiHeadAttention",
+                [shape],
+                f"the {name} must have rank 3 (N, T, E), batch first, not {len(shape)}",
+                "add the batch axis: x.unsqueeze(0)" if len(shape) == 2 else None,
+            )
     check_widths([query, key, value], embed_dim, [embed_dim, kdim, vdim])
     check_masks([(mask, query, key)], num_heads)
     return (*query[:-1], embed_dim)
