@@ -9,6 +9,8 @@ words, and the runtime raises the same sentence.
 from __future__ import annotations
 
 import importlib
+import os
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -103,3 +105,97 @@ def test_a_layer_whose_module_fails_to_import_is_only_not_checked(
     assert lines[1].endswith(f'"{unknown}"'), out
     assert not [line for line in lines if line.startswith("error")], out
     sys.modules.pop(name, None)
+
+
+# ---- a user's layer module as plain `mypy` finds it: from the checked files' folder --------
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One mypy cache for these runs: shapedl is analysed once (each layer module's name is
+    its own, so the cache is cold for it)."""
+    return tmp_path_factory.mktemp("mypy_cache")
+
+
+def _project(tmp_path: Path, layer: str, program: str = PROGRAM) -> tuple[Path, str]:
+    """A user's project folder: the layer's module and a program that uses it."""
+    project = tmp_path / "project"
+    project.mkdir(exist_ok=True)
+    name = f"user_layers_{tmp_path.name}"
+    (project / f"{name}.py").write_text(textwrap.dedent(layer))
+    (project / "program.py").write_text(textwrap.dedent(program.format(module=name)))
+    return project, name
+
+
+def _plain_mypy(project: Path, cache: Path, *extra: str) -> tuple[list[str], str]:
+    """`mypy program.py` run in the project folder, as a user runs it: a fresh process whose
+    `sys.path` lacks the folder (`-P`: not even the `python -m` one), no PYTHONPATH."""
+    config = str(REPO / "pyproject.toml")
+    cmd = [sys.executable, "-P", "-m", "mypy", "--config-file", config, "--cache-dir", str(cache)]
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MYPYPATH")}
+    proc = subprocess.run(
+        [*cmd, "--show-traceback", *extra, "program.py"],
+        capture_output=True, text=True, cwd=project, env=env, check=False,
+    )  # fmt: skip
+    out = proc.stdout + proc.stderr
+    assert "INTERNAL ERROR" not in out and "Traceback" not in out, out
+    return [line for line in proc.stdout.splitlines() if ": " in line], out
+
+
+def test_a_users_layer_is_found_in_the_checked_projects_folder(
+    tmp_path: Path, shared_cache: Path
+) -> None:
+    """The plugin imports the layer's module from where mypy found it, so plain `mypy` in the
+    project folder checks its calls (only `PYTHONPATH=. mypy` did), cold cache or warm."""
+    project, name = _project(tmp_path, LAYER)
+    for _ in ("cold", "warm"):
+        lines, out = _plain_mypy(project, shared_cache)
+        shapes = [line for line in lines if line.startswith("program.py")]
+        assert shapes[0] == f'program.py:6: note: Revealed type is "{name}.Patches[Literal[4]]"'
+        assert "tuple[Literal[2], Literal[4], Literal[48]]" in shapes[1], out
+        assert shapes[2].startswith("program.py:8: error: Patches: shape (2, 3, 8, 8)"), out
+        assert not [line for line in lines if line.startswith(name)], out
+
+
+def test_a_layer_whose_module_fails_to_import_says_why(tmp_path: Path, shared_cache: Path) -> None:
+    """Not checked, but not silently: a note at the class (mypy shows no code for a note), with
+    the code `layer-import` that silences it."""
+    source = LAYER + "\nraise RuntimeError('this module needs a GPU at import')\n"
+    project, name = _project(tmp_path, source)
+    note = (
+        f"note: Patches: its calls are not shape-checked: importing {name} raised RuntimeError:"
+        " this module needs a GPU at import"
+    )
+    for _ in ("cold", "warm"):
+        lines, out = _plain_mypy(project, shared_cache)
+        assert [line.split(": ", 1)[1] for line in lines if line.startswith(name)] == [note], out
+        assert not [line for line in lines if ": error:" in line], out
+    lines, out = _plain_mypy(project, shared_cache, "--disable-error-code", "layer-import")
+    assert not [line for line in lines if line.startswith(name)], out
+
+
+def test_a_script_that_registers_a_layer_is_not_run(tmp_path: Path, shared_cache: Path) -> None:
+    """A module with work at its top level (a training script) is not imported: checking it
+    must not start the work; a note says why its layer's calls are not checked."""
+    marker = tmp_path / "ran.txt"
+    source = LAYER + f"\nopen({str(marker)!r}, 'w').write('ran')\n"
+    project, name = _project(tmp_path, source)
+    lines, out = _plain_mypy(project, shared_cache)
+    assert not marker.exists()
+    said = [line for line in lines if line.startswith(name)]
+    assert len(said) == 1 and "runs code at its top level" in said[0], out
+    assert 'if __name__ == "__main__":' in said[0], out
+
+
+def test_an_edit_of_a_layers_shape_function_rechecks_its_callers(
+    tmp_path: Path, shared_cache: Path
+) -> None:
+    """mypy's cache keeps a module's interface, not its function bodies: the plugin makes the
+    layer module's source part of it, so a caller sees the edited rule from a warm cache."""
+    project, name = _project(tmp_path, LAYER)
+    lines, out = _plain_mypy(project, shared_cache)
+    assert "tuple[Literal[2], Literal[4], Literal[48]]" in lines[1], out
+    layer = project / f"{name}.py"
+    edited = "return (x[0], rows, dims.mul(dims.mul(x[1], patch), patch))"
+    assert edited in layer.read_text()
+    layer.write_text(layer.read_text().replace(edited, "return (x[0], rows, x[1])"))
+    lines, out = _plain_mypy(project, shared_cache)
+    assert "tuple[Literal[2], Literal[4], Literal[3]]" in lines[1], out

@@ -13,6 +13,7 @@ from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 __all__ = [
     "CANNOT_INFER",
     "CANNOT_INFER_ANY",
+    "LAYER_IMPORT",
     "SHAPE",
     "TAPE",
     "report",
@@ -25,6 +26,10 @@ __all__ = [
 
 SHAPE = ErrorCode("shape", "Tensor shapes that cannot agree (shapedl)", "shapedl")
 TAPE = ErrorCode("tape", "backward() on an untraced or non-scalar tensor (shapedl)", "shapedl")
+# NOTE: a note, not an error: the layer's calls are only not checked, as without the plugin
+LAYER_IMPORT = ErrorCode(
+    "layer-import", "A registered layer whose module the plugin cannot import (shapedl)", "shapedl"
+)
 CANNOT_INFER = "Cannot infer value of type parameter"
 CANNOT_INFER_ANY = "Cannot infer function type argument"
 

@@ -409,7 +409,8 @@ class ShapedlPlugin(Plugin):
         if found is None and fullname.endswith(".__call__"):
             layer = self._layer_call(fullname)
             if layer is not None and layer[1].shape is not None:
-                found = _safe_sig(layers.call_signature(layer[1]))
+                # NOTE: from `forward`'s signature, so mypy's refusal names it
+                found = _safe_sig(layers.call_signature(layer[1], _MODULE_CALL))
             else:
                 # NOTE: a user-defined module is called as its forward
                 found = _MODULE_CALL

@@ -16,10 +16,10 @@ from shapedl.errors import NotStatic, shape_error
 from shapedl.nn.module import Module
 from shapedl.nn.registry import ALL, register_layer
 from shapedl.ops import activation, elementwise
-from shapedl.ops.activation import gelu, prelu
+from shapedl.ops.activation import gelu, prelu, prelu_rule
 from shapedl.ops.creation import full
 from shapedl.ops.movement import flatten, flatten_rule, reshape, reshape_rule
-from shapedl.ops.softmax import log_softmax, softmax
+from shapedl.ops.softmax import log_softmax, softmax, softmax_rule
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT, Dim, S, Size
 
@@ -57,6 +57,8 @@ Ua = DefaultTypeVar("Ua", default=Any, covariant=True)
 Us = DefaultTypeVar("Us", default=Any, covariant=True)
 # the number of PReLU's slopes (1, or the channels of its input)
 Np = DefaultTypeVar("Np", bound=Dim, default=Any, covariant=True)
+# the axis of Softmax and LogSoftmax, recorded by the mypy plugin
+Ax = DefaultTypeVar("Ax", default=Any, covariant=True)
 
 
 @register_layer(keeps=ALL)
@@ -233,7 +235,11 @@ class Identity(Module):
     __call__ = forward
 
 
-@register_layer(keeps=ALL)
+def _prelu_shape(x: Shape, num_parameters: dims.Dim) -> Shape:
+    return prelu_rule("prelu", x, (num_parameters,))
+
+
+@register_layer(params=("num_parameters",), shape=_prelu_shape, keeps=ALL)
 class PReLU(Module, Generic[Np]):
     """`x` where positive, `weight * x` elsewhere, with learned slopes (PyTorch's `PReLU`).
 
@@ -302,8 +308,19 @@ class LeakyReLU(Module):
     __call__ = forward
 
 
-@register_layer(keeps=ALL)
-class Softmax(Module):
+def softmax_shape(op: str) -> Any:
+    """The output shape of the layer of `op` (`softmax`, `log_softmax`): the op's rule."""
+
+    def shape(x: Shape, axis: object) -> Shape:
+        if not isinstance(axis, int):
+            raise NotStatic(f"{op}: axis known only at run time")
+        return softmax_rule(op, x, axis)
+
+    return shape
+
+
+@register_layer(params=("axis",), shape=softmax_shape("softmax"), keeps=ALL)
+class Softmax(Module, Generic[Ax]):
     """Softmax over `axis` (the last one by default).
 
     Example:
@@ -320,8 +337,8 @@ class Softmax(Module):
     __call__ = forward
 
 
-@register_layer(keeps=ALL)
-class LogSoftmax(Module):
+@register_layer(params=("axis",), shape=softmax_shape("log_softmax"), keeps=ALL)
+class LogSoftmax(Module, Generic[Ax]):
     """The logarithm of the softmax over `axis` (the last one by default), computed stably.
 
     Example:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, cast, overload
 
 import numpy as np
+from typing_extensions import TypeVar as DefaultTypeVar
 from typing_extensions import TypeVarTuple, Unpack, dataclass_transform
 
 from shapedl.backend import is_float
@@ -321,6 +322,8 @@ def _dotted(name: str, key: object) -> str:
 
 
 Layer = Callable[[Any], Any]
+# NOTE: `Residual`'s block, so the mypy plugin calls it on the input and adds the two
+Bk = DefaultTypeVar("Bk", bound=Layer, default=Any, covariant=True)
 
 
 @register_layer(compose="chain")
@@ -378,8 +381,8 @@ class Sequential(Module, Generic[*Ls]):
         return iter(cast(tuple[Layer, ...], self.layers))
 
 
-@register_layer(keeps=ALL)
-class Residual(Module):
+@register_layer(keeps=ALL, compose="skip")
+class Residual(Module, Generic[Bk]):
     """`x + block(x)`: a skip connection around `block`, which must keep the shape.
 
     Example:
@@ -388,7 +391,7 @@ class Residual(Module):
         [-1.0, 4.0]
     """
 
-    block: Layer
+    block: Bk
 
     def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
         out: Tensor[S, DT, TT] = x + self.block(x)

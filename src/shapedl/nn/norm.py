@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, overload
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
+from shapedl import dims
 from shapedl.dims import Dim as DimValue
 from shapedl.dims import Shape
 from shapedl.errors import shape_error
@@ -20,7 +21,7 @@ from shapedl.nn.module import Module
 from shapedl.nn.registry import ALL, register_layer, trailing_shape
 from shapedl.ops.creation import ones, zeros
 from shapedl.ops.norm import batch_norm, batch_norm_rule, layer_norm, layer_norm_rule
-from shapedl.ops.normalize import group_norm, rms_norm
+from shapedl.ops.normalize import group_norm, group_norm_rule, rms_norm, rms_norm_rule
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT, Dim, NoTape, S, Size, f32, i64
 
@@ -221,7 +222,24 @@ class BatchNorm2d(_BatchNorm[C], init=False):
     ranks = (4,)
 
 
-@register_layer(keeps=ALL)
+def _last_size(v: Any) -> Any:
+    """`normalized_shape` as the one size `RMSNorm`'s type records: an int as given, a
+    sequence's only size, `DYN` for a longer one (its rule then checks the last axis alone)."""
+    if isinstance(v, tuple | list):
+        return v[0] if len(v) == 1 else dims.DYN
+    return v
+
+
+def _rms_norm_shape(x: Shape, normalized_shape: DimValue) -> Shape:
+    return rms_norm_rule("rms_norm", x, (normalized_shape,))
+
+
+@register_layer(
+    params=("normalized_shape",),
+    parse={"normalized_shape": _last_size},
+    shape=_rms_norm_shape,
+    keeps=ALL,
+)
 class RMSNorm(Module, Generic[N]):
     """Scale by the root mean square over the trailing `normalized_shape` axes (PyTorch's).
 
@@ -286,7 +304,14 @@ class RMSNorm(Module, Generic[N]):
     __call__ = forward
 
 
-@register_layer(keeps=ALL)
+def group_norm_shape(x: Shape, num_channels: DimValue) -> Shape:
+    """The input's shape, checked against `num_channels` (the `(C,)` of the weight, with or
+    without `affine`); the type does not record `num_groups`, which the constructor checked."""
+    c = (num_channels,)
+    return group_norm_rule("group_norm", x, dims.DYN, c, c)
+
+
+@register_layer(params=("num_channels",), shape=group_norm_shape, keeps=ALL)
 class GroupNorm(Module, Generic[C]):
     """Normalize each group of channels of each sample, then scale and shift per channel.
 
@@ -359,6 +384,7 @@ class GroupNorm(Module, Generic[C]):
         self.bias = zeros(c, device=device) if affine else None
 
     def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        group_norm_shape(x.shape, self.num_channels)  # NOTE: the plugin's check, affine or not
         return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
     __call__ = forward

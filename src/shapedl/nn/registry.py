@@ -18,7 +18,7 @@ A layer class declares, in its own file, with `@register_layer(...)`:
   `weight` (the layer's parameter shape, shown in the message);
 - `compose`: a container of the layers its type lists, called `"chain"` (one after another:
   `Sequential`), `"split"` (each on the input, a tuple: `SplitInto`) or `"add"` (each on the
-  input, summed: `AddInto`).
+  input, summed: `AddInto`) or `"skip"` (the input plus each on the input: `Residual`).
 
 The mypy plugin reads the same declaration (it sees the decorator and imports the class's
 module when a constructor or call is checked), so a layer defined anywhere, a user's included,
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -37,7 +38,16 @@ from typing import Any, TypeVar
 from shapedl import dims
 from shapedl.dims import Dim, Shape
 
-__all__ = ["ALL", "LAYERS", "LayerSpec", "register_layer", "pair", "spec_of", "trailing_shape"]
+__all__ = [
+    "ALL",
+    "LAYERS",
+    "LayerSpec",
+    "import_spec",
+    "pair",
+    "register_layer",
+    "spec_of",
+    "trailing_shape",
+]
 
 L = TypeVar("L", bound=type)
 ALL = "all"
@@ -139,9 +149,7 @@ def spec_of(fullname: str) -> LayerSpec | None:
         try:
             obj: Any = importlib.import_module(module)
         except Exception:  # noqa: BLE001 - a user's module that does not import: no layer
-            # NOTE: not even those its decorators registered before it failed
-            for key in [k for k in LAYERS if k.startswith(f"{module}.")]:
-                del LAYERS[key]
+            _forget(module)
             module, _, outer = module.rpartition(".")
             name = f"{outer}.{name}"
             continue
@@ -150,6 +158,39 @@ def spec_of(fullname: str) -> LayerSpec | None:
         found = getattr(obj, "__layer__", None)
         break
     return found if isinstance(found, LayerSpec) else None
+
+
+def import_spec(module: str, qualname: str, root: str | None = None) -> LayerSpec | str:
+    """The declaration of the layer class `qualname` of `module`, the module imported if need
+    be with `root` (the folder its top package is found in) first on `sys.path` meanwhile;
+    or, where it cannot be had, why not: the error that importing the module raised."""
+    found = LAYERS.get(f"{module}.{qualname}")
+    if found is not None:
+        return found
+    added = root is not None and root not in sys.path
+    if added:
+        sys.path.insert(0, str(root))
+    try:
+        obj: Any = importlib.import_module(module)
+    except Exception as err:  # noqa: BLE001 - a user's module that does not import: no layer
+        _forget(module)
+        return f"importing {module} raised {type(err).__name__}: {err}"
+    finally:
+        if added and root in sys.path:
+            sys.path.remove(str(root))
+    for part in qualname.split("."):
+        obj = getattr(obj, part, None)
+    found = getattr(obj, "__layer__", None)
+    if not isinstance(found, LayerSpec):
+        return f"{module}.{qualname} is not registered once {module} is imported"
+    return found
+
+
+def _forget(module: str) -> None:
+    """Forget what a module that failed to import registered before it failed (the layers its
+    decorators declared are not there to call)."""
+    for key in [k for k in LAYERS if k.startswith(f"{module}.")]:
+        del LAYERS[key]
 
 
 # ---- parses shared by layers and their ops --------------------------------------------------

@@ -7,17 +7,34 @@ decodes those arguments, takes the shapes of the declared inputs, and runs the d
 function: the output shape, or the runtime's `ShapeError` as a `[shape]` error. Nothing here
 names a layer: a user's layer registered with `@register_layer` is checked the same way (the
 decorator marks its class for the plugin, which imports the class's module for the
-declaration when a constructor or call is checked).
+declaration, from the folder mypy found it in, when it analyses the class).
+
+A module that cannot be imported for it (it raises, or it runs code at its top level, as a
+script does, which the plugin does not start) gets a note at the class, code `layer-import`:
+its layer's calls are not checked.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable
 from typing import Any
 
+from mypy.checker import TypeChecker
 from mypy.maptype import map_instance_to_supertype
-from mypy.nodes import Expression, TypeInfo
+from mypy.nodes import (
+    Expression,
+    ExpressionStmt,
+    ForStmt,
+    MypyFile,
+    StrExpr,
+    TypeInfo,
+    WhileStmt,
+    WithStmt,
+)
 from mypy.plugin import ClassDefContext, FunctionContext, MethodContext, MethodSigContext
+from mypy.semanal import SemanticAnalyzer
 from mypy.types import (
     AnyType,
     CallableType,
@@ -38,9 +55,9 @@ from mypy.types import (
 from shapedl import dims
 from shapedl.dims import Shape
 from shapedl.errors import NotStatic, ShapeError
-from shapedl.nn.registry import LAYERS, LayerSpec, spec_of
+from shapedl.nn.registry import LAYERS, LayerSpec, import_spec
 from shapedl_mypy.call import Call, from_function
-from shapedl_mypy.codes import SHAPE, report, said
+from shapedl_mypy.codes import LAYER_IMPORT, SHAPE, report, said
 from shapedl_mypy.convert import TENSOR, UNKNOWN, Converter, any_type, static_value, tensor_parts
 from shapedl_mypy.hooks.generic import each_item, fresh_variable, inferred_in_context
 from shapedl_mypy.rules import make_tensor
@@ -60,17 +77,88 @@ MARK = "shapedl_layer"
 REGISTER = "shapedl.nn.registry.register_layer"
 
 
+# what importing each registered class's module gave: its declaration, or why there is none
+_FOUND: dict[str, LayerSpec | str] = {}
+
+
 def mark(ctx: ClassDefContext) -> None:
-    """`@register_layer(...)` on a class: the plugin will read its declaration."""
-    ctx.cls.info.metadata[MARK] = {"registered": True}
+    """`@register_layer(...)` on a class: the plugin will read its declaration, importing its
+    module from the folder mypy found it in (kept with the class, for a warm cache); where it
+    cannot, a note says so at the class."""
+    info = ctx.cls.info
+    api = ctx.api
+    if not isinstance(api, SemanticAnalyzer):
+        return
+    module = api.cur_mod_node
+    info.metadata[MARK] = {
+        "registered": True,
+        "root": _root(module),
+        "runs": _runs(module),
+        # NOTE: part of the module's interface in mypy's cache, so an edit of the layer's
+        # shape function (a body, which mypy's interface hash leaves out) rechecks its callers
+        "source": _source_hash(module.path),
+    }
+    found = _declaration(info)
+    if isinstance(found, str):
+        problem = f"{info.name}: its calls are not shape-checked: {found}"
+        api.note(problem, ctx.cls, code=LAYER_IMPORT)
+
+
+def _root(module: MypyFile) -> str | None:
+    """The folder mypy found the module's top package in (the user's project folder, which
+    the plugin's own `sys.path` may lack); None for a stub."""
+    if not module.path.endswith(".py"):
+        return None
+    ups = module.fullname.count(".") + (1 if module.is_package_init_file() else 0)
+    folder = os.path.dirname(os.path.abspath(module.path))
+    for _ in range(ups):
+        folder = os.path.dirname(folder)
+    return folder
+
+
+def _source_hash(path: str) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()[:16]
+    except OSError:
+        return None
+
+
+def _runs(module: MypyFile) -> int | None:
+    """The line of the first statement that runs code at the module's top level (a call, a
+    loop: a script's work), which importing the module would start; None if there is none."""
+    for stmt in module.defs:
+        if isinstance(stmt, ExpressionStmt) and not isinstance(stmt.expr, StrExpr):
+            return stmt.line
+        if isinstance(stmt, ForStmt | WhileStmt | WithStmt):
+            return stmt.line
+    return None
+
+
+def _declaration(info: TypeInfo) -> LayerSpec | str:
+    """The registered class's declaration, or why there is none (each module tried once)."""
+    found = _FOUND.get(info.fullname)
+    if found is None:
+        marked = info.metadata.get(MARK, {})
+        runs = marked.get("runs")
+        if runs is not None and info.fullname not in LAYERS:
+            found = (
+                f"{info.module_name} runs code at its top level (line {runs}), so the plugin"
+                ' does not import it; keep that under `if __name__ == "__main__":`'
+            )
+        else:
+            qualname = info.fullname[len(info.module_name) + 1 :]
+            found = import_spec(info.module_name, qualname, marked.get("root"))
+        _FOUND[info.fullname] = found
+    return found
 
 
 def registered(info: TypeInfo) -> tuple[TypeInfo, LayerSpec] | None:
     """The nearest class in `info`'s MRO that is a registered layer, with its declaration."""
     for base in info.mro:
         if base.fullname in LAYERS or MARK in base.metadata:
-            spec = spec_of(base.fullname)
-            return None if spec is None else (base, spec)
+            spec = _declaration(base)
+            return None if isinstance(spec, str) else (base, spec)
     return None
 
 
@@ -171,6 +259,8 @@ def call_hook(owner: TypeInfo, spec: LayerSpec) -> Callable[[MethodContext], Typ
         inputs = _input_shapes(call, ctx, spec.inputs)
         if UNKNOWN in values.values() or inputs[spec.inputs[0]] is None:
             return ctx.default_return_type
+        if _refused_for_context(ctx):
+            return ctx.default_return_type
         try:
             shape: Shape = shape_of(**inputs, **values)
         except ShapeError as err:
@@ -184,12 +274,26 @@ def call_hook(owner: TypeInfo, spec: LayerSpec) -> Callable[[MethodContext], Typ
     return hook
 
 
-def call_signature(spec: LayerSpec) -> Callable[[MethodSigContext], FunctionLike]:
+def _refused_for_context(ctx: MethodContext) -> bool:
+    """Whether mypy refused an input of a call whose result must fit a type (an annotated
+    assignment): it solved the layer's type variables from that type, so its error is the
+    one to give (one bug, one error); the type it solved stands."""
+    api = ctx.api
+    if not isinstance(api, TypeChecker) or not api.expr_checker.type_context:
+        return False
+    return api.expr_checker.type_context[-1] is not None and said(ctx, _refused, whole=True)
+
+
+def call_signature(
+    spec: LayerSpec, base: Callable[[MethodSigContext], FunctionLike] | None = None
+) -> Callable[[MethodSigContext], FunctionLike]:
     """Inputs whose recorded sizes may differ: the call hook checks them in the runtime's
-    words, where plain typing would refuse the call first (an input of another width)."""
+    words, where plain typing would refuse the call first (an input of another width).
+    `base` gives the signature to start from (mypy's own without it)."""
 
     def hook(ctx: MethodSigContext) -> FunctionLike:
-        return each_item(ctx.default_signature, lambda item: _widened(item, spec.inputs, ctx.args))
+        sig = ctx.default_signature if base is None else base(ctx)
+        return each_item(sig, lambda item: _widened(item, spec.inputs, ctx.args))
 
     return hook
 

@@ -294,7 +294,7 @@ def _sum(ctx: MethodContext, results: list[Type]) -> Type:
 
 def compose_call(kind: str) -> Callable[[MethodContext], Type]:
     """A container's call: `"chain"` the last layer's result, `"split"` the tuple of the
-    results, `"add"` their broadcast sum."""
+    results, `"add"` their broadcast sum, `"skip"` that sum with the input's."""
 
     def hook(ctx: MethodContext) -> Type:
         results = _results(ctx, chained=kind == "chain")
@@ -305,7 +305,7 @@ def compose_call(kind: str) -> Callable[[MethodContext], Type]:
         if kind == "split":
             fallback = checker_named(ctx.api)("builtins.tuple", [any_type()])
             return TupleType(results, fallback)
-        return _sum(ctx, results)
+        return _sum(ctx, [ctx.arg_types[0][0], *results] if kind == "skip" else results)
 
     return hook
 
