@@ -455,3 +455,17 @@ def test_load_state_dict_not_strict_loads_what_both_have_as_torch():
         model.load_state_dict(pretrained, strict=False)
     with pytest.raises(RuntimeError, match="size mismatch"):
         tmodel.load_state_dict(pretrained, strict=False)
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_a_half_precision_torch_state_dict_loads_as_it_is(dtype):
+    # NOTE: torch hands no bfloat16 to NumPy; most released checkpoints are bf16
+    theirs = torch.nn.Linear(4, 2).to(getattr(torch, dtype))
+    ours = sd.nn.Linear(4, 2).astype(sd.bf16 if dtype == "bfloat16" else sd.f16)
+    ours.load_state_dict(theirs.state_dict())
+    x = torch.randn(3, 4).to(getattr(torch, dtype))
+    got = ours(sd.tensor(x.float().numpy()).astype(ours.weight.dtype)).astype(sd.f32).numpy()
+    for name, p in theirs.state_dict().items():
+        mine = ours.state_dict()[name].astype(sd.f32).numpy()
+        np.testing.assert_array_equal(mine, p.float().numpy())
+    np.testing.assert_allclose(got, theirs(x).float().detach().numpy(), rtol=2e-2, atol=2e-2)

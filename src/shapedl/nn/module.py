@@ -13,6 +13,7 @@ as in inference otherwise (the ops it calls decide, e.g. `dropout`, `batch_norm`
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, cast, overload
 
@@ -21,6 +22,7 @@ from typing_extensions import TypeVar as DefaultTypeVar
 from typing_extensions import TypeVarTuple, Unpack, dataclass_transform
 
 from shapedl.backend import is_float
+from shapedl.backend.numpy import bfloat16
 from shapedl.checkpoint import CheckpointError, check_state, load_state, save_state
 from shapedl.checkpoint import PathLike as PathLike
 from shapedl.device import check_device
@@ -280,7 +282,13 @@ def _host(value: Any) -> Any:
         # (`named_parameters()`, `state_dict(keep_vars=True)`) require grad, and torch hands
         # those to NumPy only detached
         detach = getattr(value, "detach", None)
-        return np.asarray(value if detach is None else detach())
+        value = value if detach is None else detach()
+        torch = sys.modules.get("torch")
+        if torch is not None and value.dtype == torch.bfloat16:
+            # NOTE: torch hands no bfloat16 to NumPy ("unsupported ScalarType"): its bits are
+            # ml_dtypes' bfloat16, as a view (most released LLM checkpoints are bf16)
+            return value.view(torch.int16).numpy().view(bfloat16())
+        return np.asarray(value)
     return value
 
 
