@@ -15,9 +15,11 @@ from mypy.checker import TypeChecker
 from mypy.nodes import (
     AssignmentStmt,
     CallExpr,
+    ComparisonExpr,
     Expression,
     ExpressionStmt,
     ForStmt,
+    IfStmt,
     IndexExpr,
     MemberExpr,
     NameExpr,
@@ -71,6 +73,8 @@ def counted_at_run_time(
     found = None if name is None else _loop_or_source(checker, stmt, name)
     if name is None or found is None:
         return False
+    if isinstance(found, IfStmt):
+        return True
     if isinstance(found, ForStmt | WhileStmt):
         return _counted(checker, found, name)
     given, sources = found
@@ -90,9 +94,25 @@ def _counted(checker: TypeChecker, loop: ForStmt | WhileStmt, name: NameExpr) ->
     return any(_assigns(s, name) for s in statements(loop.body.body))
 
 
+def _optional_part(stmt: IfStmt, name: NameExpr) -> bool:
+    """Whether `stmt` is `if X is not None:` (or `is None`), with no `else`, rebinding `name`:
+    an optional part of a model, torchvision's `if self.downsample is not None: identity =
+    self.downsample(x)`. Which way it goes is the model's configuration, fixed per instance at
+    run time: `__init__` made the part where the shapes need it, which no type says, so one
+    member of the name's union that fits is enough (a configuration that has none is caught at
+    its first call)."""
+    if len(stmt.expr) != 1 or stmt.else_body is not None:
+        return False
+    test = stmt.expr[0]
+    if not isinstance(test, ComparisonExpr) or test.operators not in (["is not"], ["is"]):
+        return False
+    none = any(isinstance(o, NameExpr) and o.name == "None" for o in test.operands)
+    return none and any(_assigns(s, name) for s in statements(stmt.body[0].body))
+
+
 def _loop_or_source(
     checker: TypeChecker, stmt: Statement | int, name: NameExpr
-) -> ForStmt | WhileStmt | tuple[AssignmentStmt, list[NameExpr]] | None:
+) -> ForStmt | WhileStmt | IfStmt | tuple[AssignmentStmt, list[NameExpr]] | None:
     """The loop that last rebound `name` before `stmt`, in the same block, with only simple
     statements between them; or instead the simple assignment that last gave `name`, with the
     names its value is read from: the root of `x.flatten(1)`, or those of a call's receiver
@@ -102,6 +122,8 @@ def _loop_or_source(
             if this is stmt or (isinstance(stmt, int) and _on(this, stmt)):
                 for prev in reversed(body[:at]):
                     if isinstance(prev, ForStmt | WhileStmt):
+                        return prev
+                    if isinstance(prev, IfStmt) and _optional_part(prev, name):
                         return prev
                     if not _on(prev, prev.line):
                         return None
