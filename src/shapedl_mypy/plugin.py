@@ -26,7 +26,16 @@ from mypy.plugin import (
     Plugin,
     ReportConfigContext,
 )
-from mypy.types import AnyType, FunctionLike, Type, TypeOfAny
+from mypy.types import (
+    AnyType,
+    CallableType,
+    FunctionLike,
+    Type,
+    TypeOfAny,
+    TypeVarTupleType,
+    UnionType,
+    get_proper_type,
+)
 
 from shapedl_mypy import rankless
 from shapedl_mypy.cache import source_hash, source_roots
@@ -128,11 +137,34 @@ def _safe_sig(hook: Callable[[SigC], FunctionLike]) -> Callable[[SigC], Function
     def run(ctx: SigC) -> FunctionLike:
         try:
             stale.watch(ctx.api)
-            return hook(ctx)
+            return _no_context_unpack(ctx, hook(ctx))
         except Exception:  # noqa: BLE001
             return ctx.default_signature
 
     return run
+
+
+def _no_context_unpack(ctx: SigC, sig: FunctionLike) -> FunctionLike:
+    """`sig` with an `Any` result where mypy would infer a `*Bs` from a union with `Any` in it.
+
+    NOTE: `for layer in layers: x = layer(x); x = act(x)` with `act` a bare `nn.Module` (its
+    call is `Any`): the next `layer(x)` has `x`'s union `Tensor[tuple[B, 8]] | Any` as its
+    context, and mypy 2.4 solves the layer's `*Bs` from it to `tuple[B] | Any`, then crashes
+    expanding that ("Invalid type replacement to expand", an INTERNAL ERROR). The call's hook
+    gives the result from the arguments; only the context's inference is left out.
+    """
+    checker = ctx.api
+    if not isinstance(checker, TypeChecker) or not isinstance(sig, CallableType):
+        return sig
+    contexts = checker.expr_checker.type_context
+    context = get_proper_type(contexts[-1]) if contexts else None
+    if not isinstance(context, UnionType) or not any(
+        isinstance(get_proper_type(i), AnyType) for i in context.items
+    ):
+        return sig
+    if not any(isinstance(v, TypeVarTupleType) for v in sig.variables):
+        return sig
+    return sig.copy_modified(ret_type=AnyType(TypeOfAny.special_form))
 
 
 def _registry() -> dict[str, Any]:
