@@ -7,8 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mypy.argmap import map_actuals_to_formals
 from mypy.checker import TypeChecker
-from mypy.nodes import ARG_STAR, ArgKind, Context, Expression
+from mypy.nodes import ARG_STAR, ArgKind, CallExpr, Context, Expression
 from mypy.plugin import (
     CheckerPluginInterface,
     FunctionContext,
@@ -16,7 +17,7 @@ from mypy.plugin import (
     MethodContext,
     MethodSigContext,
 )
-from mypy.types import TupleType, Type, get_proper_type
+from mypy.types import AnyType, CallableType, TupleType, Type, TypeOfAny, get_proper_type
 
 from shapedl_mypy.convert import Converter, Named, checker_named
 
@@ -53,10 +54,31 @@ class Call:
         return actuals[0] if actuals and len(actuals) == 1 else None
 
 
-def lone_argument(ctx: FunctionSigContext | MethodSigContext, i: int) -> Expression | None:
+def lone_argument(
+    ctx: FunctionSigContext | MethodSigContext, i: int, sig: CallableType | None = None
+) -> Expression | None:
     """The one argument expression given for formal `i` of a signature hook's call, or None
-    (none given, or several, as for `*args`)."""
-    actual = ctx.args[i] if i < len(ctx.args) else []
+    (none given, or several, as for `*args`).
+
+    `sig`, where given, is the signature the hook gives instead of mypy's: its formals are
+    the ones counted (`model(x, skip)` through `Module.__call__(*args, **kwargs)` is called
+    as the model's `forward(x, skip)`)."""
+    actuals = ctx.args
+    default, call = ctx.default_signature, ctx.context
+    differs = sig is not None and (sig.arg_kinds, sig.arg_names) != (
+        default.arg_kinds,
+        default.arg_names,
+    )
+    if sig is not None and differs and isinstance(call, CallExpr):
+        mapped = map_actuals_to_formals(
+            call.arg_kinds,
+            call.arg_names,
+            sig.arg_kinds,
+            sig.arg_names,
+            lambda j: AnyType(TypeOfAny.special_form),
+        )
+        actuals = [[call.args[j] for j in m] for m in mapped]
+    actual = actuals[i] if i < len(actuals) else []
     return actual[0] if len(actual) == 1 else None
 
 

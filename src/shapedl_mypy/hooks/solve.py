@@ -98,7 +98,7 @@ def _pairs(ctx: SigC, sig: CallableType, conv: Converter) -> list[Pair]:
     and for every `Size` argument (a literal, a plain int's `Dyn`, a `Size`'s dim)."""
     out: list[Pair] = []
     for i, formal in enumerate(sig.arg_types):
-        items, actual = _shape_items(formal), lone_argument(ctx, i)
+        items, actual = _shape_items(formal), lone_argument(ctx, i, sig)
         if actual is None:
             continue
         size = _size_of(formal)
@@ -206,7 +206,7 @@ def _ints_that_fit(ctx: SigC, sig: CallableType, conv: Converter) -> CallableTyp
     mypy reports the argument."""
     types = list(sig.arg_types)
     for i, formal in enumerate(sig.arg_types):
-        size, actual = _size_of(formal), lone_argument(ctx, i)
+        size, actual = _size_of(formal), lone_argument(ctx, i, sig)
         value = None if size is None or actual is None else _size_value(ctx, i, actual)
         if size is not None and value is not None and _fits(conv, size.args[0], value):
             types[i] = checker_named(ctx.api)("builtins.int", [])
