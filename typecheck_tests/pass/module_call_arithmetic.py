@@ -5,9 +5,7 @@ up step, `x` of `(H,)` and a skip of `(2*H,)`."""
 # fmt: off
 from __future__ import annotations
 
-from typing import TypeVar
-
-from typing_extensions import assert_type
+from typing import TypeVar, assert_type
 
 import shapedl as sd
 from shapedl import Const, Dim, Mul, Tensor, f32, nn

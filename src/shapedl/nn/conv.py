@@ -131,7 +131,7 @@ def _conv_layer(name: str, nd: int, transposed: bool = False) -> Callable[[_C], 
 class _Conv(Module):
     # NOTE: the dtype is the input's after `astype`, so it is not pinned to f32 here
     weight: Tensor[Any, Any]
-    bias: Tensor[Any, Any] | None
+    bias: Tensor[Any, Any]  # NOTE: typed as present, as `Linear.bias` (None with bias=False)
     in_channels: int
     out_channels: int
     groups: int
@@ -153,7 +153,7 @@ class _Conv(Module):
         weight = zeros((outer, inner // self.groups, *kernel), device=device)
         self.weight = init.kaiming_uniform(weight, a=math.sqrt(5))
         bound = kaiming_bound(init.fan_in_and_fan_out(weight.shape)[0])
-        self.bias = None
+        self.bias = None  # type: ignore[assignment]
         if bias:
             self.bias = init.uniform(zeros((self.out_channels,), device=device), -bound, bound)
 

@@ -1,9 +1,10 @@
 """Initialisers: refill a parameter in place from PyTorch's distributions (`sd.nn.init`).
 
-Each function is PyTorch's `torch.nn.init.<name>_`: it overwrites the values of `t` (its
-shape, dtype, device and identity are kept, so an optimizer's state still refers to it) with
-samples from the device's seeded generator, and returns `t`. Fans are PyTorch's: for a weight
-`(out, in, *kernel)`, `fan_in = in * prod(kernel)` and `fan_out = out * prod(kernel)`.
+Each function is PyTorch's `torch.nn.init.<name>_` (that spelling works too): it overwrites
+the values of `t` (its shape, dtype, device and identity are kept, so an optimizer's state
+still refers to it) with samples from the device's seeded generator, and returns `t`. Fans
+are PyTorch's: for a weight `(out, in, *kernel)`, `fan_in = in * prod(kernel)` and
+`fan_out = out * prod(kernel)`.
 
 Example:
     >>> import shapedl as sd
@@ -23,6 +24,7 @@ from shapedl.tensor import Tensor
 
 __all__ = [
     "calculate_gain",
+    "constant",
     "fan_in_and_fan_out",
     "kaiming_normal",
     "kaiming_uniform",
@@ -125,6 +127,17 @@ def ones(t: T) -> T:
     return _fill(t, t.xp.ones(t.shape, dtype=t.data.dtype))
 
 
+def constant(t: T, val: float) -> T:
+    """Refill `t` with `val` (PyTorch's `constant_`).
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.nn.init.constant(sd.zeros((2,)), 0.5).tolist()
+        [0.5, 0.5]
+    """
+    return _fill(t, t.xp.full(t.shape, val, dtype=t.data.dtype))
+
+
 def xavier_uniform(t: T, gain: float = 1.0) -> T:
     """Glorot: `U(-a, a)` with `a = gain * sqrt(6 / (fan_in + fan_out))`.
 
@@ -217,3 +230,9 @@ def orthogonal(t: T, gain: float = 1.0) -> T:
     if rows < cols:
         q = q.T
     return _fill(t, q.reshape(t.shape) * gain)
+
+
+# NOTE: PyTorch's spellings, so a port's `init_weights` runs as it is (`nn.init.normal_`)
+uniform_, normal_, zeros_, ones_, constant_ = uniform, normal, zeros, ones, constant
+xavier_uniform_, xavier_normal_ = xavier_uniform, xavier_normal
+kaiming_uniform_, kaiming_normal_, orthogonal_ = kaiming_uniform, kaiming_normal, orthogonal

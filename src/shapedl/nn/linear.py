@@ -90,7 +90,9 @@ class Linear(Module, Generic[In, Out]):
     """
 
     weight: Tensor[tuple[Out, In], f32]
-    bias: Tensor[tuple[Out], f32] | None
+    # NOTE: typed as present, as PyTorch's stub types it: `nn.init.zeros(layer.bias)` in an
+    # `init_weights` is no `[type-var]` error; with `bias=False` it is None at run time
+    bias: Tensor[tuple[Out], f32]
     in_features: int
     out_features: int
 
@@ -127,7 +129,7 @@ class Linear(Module, Generic[In, Out]):
         weight = zeros((out_features, in_features), device=device)
         self.weight = init.kaiming_uniform(weight, a=math.sqrt(5))
         bound = kaiming_bound(in_features)
-        self.bias = None
+        self.bias = None  # type: ignore[assignment]
         if bias:
             self.bias = init.uniform(zeros((out_features,), device=device), -bound, bound)
 
