@@ -469,3 +469,28 @@ def test_a_half_precision_torch_state_dict_loads_as_it_is(dtype):
         mine = ours.state_dict()[name].astype(sd.f32).numpy()
         np.testing.assert_array_equal(mine, p.float().numpy())
     np.testing.assert_allclose(got, theirs(x).float().detach().numpy(), rtol=2e-2, atol=2e-2)
+
+
+def test_traced_results_kept_on_a_module_are_not_parameters_as_in_torch():
+    # NOTE: REINFORCE's episode bookkeeping; PyTorch registers only nn.Parameter, and a
+    # traced tensor here is a result (parameters are never traced)
+    class Policy(sd.nn.Module):
+        def __init__(self):
+            self.fc = sd.nn.Linear(4, 2)
+            self.saved_log_probs = []
+
+        def forward(self, x):
+            return self.fc(x).log_softmax(axis=1)
+
+    policy = Policy()
+    opt = sd.optim.Adam(lr=1e-2)
+    for _ in range(2):
+        for _ in range(3):
+            policy.saved_log_probs.append(policy(sd.randn((1, 4)).traced())[:, 0])
+        assert sorted(policy.parameters()) == ["fc.bias", "fc.weight"]
+        assert sorted(policy.state_dict()) == ["fc.bias", "fc.weight"]
+        opt.update(policy, (-sd.concat(policy.saved_log_probs).sum()).backward())
+        del policy.saved_log_probs[:]
+    untraced = Policy()
+    untraced.saved_log_probs.append(sd.ones((2,)))
+    assert "saved_log_probs.0" in untraced.parameters()  # NOTE: a plain tensor still is one

@@ -51,9 +51,10 @@ class Module:
 
     Subclass it with annotated fields and a `forward` (the constructor is generated), or with
     your own `__init__` that assigns the fields. Every tensor found in a field (directly or
-    in a module, list, tuple or dict) is a parameter, except in the fields named by the class
-    variable `buffer_fields`: those are state that is saved and loaded but not trained
-    (running statistics). Parameters are never traced; trace the input instead. The items of
+    in a module, list, tuple or dict) is a parameter, except a traced one (a result kept
+    there, as REINFORCE keeps an episode's log-probabilities) and those in the fields named
+    by the class variable `buffer_fields`: those are state that is saved and loaded but not
+    trained (running statistics). Parameters are never traced; trace the input instead. The items of
     a field named by `indexed_fields` are named by their position alone, as PyTorch names a
     `Sequential`'s layers (`0.weight`, not `layers.0.weight`).
 
@@ -294,7 +295,11 @@ def _host(value: Any) -> Any:
 
 def _walk(value: Any, name: str, is_buffer: bool, path: set[int]) -> Iterator[Any]:
     if isinstance(value, Tensor):
-        yield name, value, is_buffer
+        # NOTE: a traced tensor is a result, never a parameter (parameters are never traced):
+        # REINFORCE's `self.saved_log_probs` list of an episode's traced log-probabilities
+        # was taken for parameters, and "updated" by the optimizer
+        if value.tape is None:
+            yield name, value, is_buffer
     elif isinstance(value, Module):
         if id(value) in path:  # NOTE: a module that refers back to its parent is not a cycle
             return
