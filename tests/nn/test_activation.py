@@ -140,3 +140,22 @@ def test_unflatten_errors_name_layer_shapes_and_axis():
         sd.nn.Unflatten(-1, (5, -1))(sd.ones((2, 12)))
     with pytest.raises(sd.ShapeError, match=r"^unflatten: shape \(2, 12\): axis 2 is out"):
         sd.nn.Unflatten(2, (3, 4))(sd.ones((2, 12)))
+
+
+@pytest.mark.parametrize(
+    "ours,theirs",
+    [
+        (lambda: sd.nn.ReLU(inplace=True), lambda: torch.nn.ReLU(inplace=True)),
+        (lambda: sd.nn.ReLU(True), lambda: torch.nn.ReLU(True)),
+        (lambda: sd.nn.LeakyReLU(0.2, inplace=True), lambda: torch.nn.LeakyReLU(0.2, inplace=True)),
+        (lambda: sd.nn.Dropout(0.1, inplace=True), lambda: torch.nn.Dropout(0.1, inplace=True)),
+        (lambda: sd.nn.Dropout(0.3), lambda: torch.nn.Dropout(0.3)),
+    ],
+)
+def test_pytorchs_inplace_ports_as_it_is(ours, theirs):
+    # NOTE: `nn.ReLU(inplace=True)` is in every ResNet and DCGAN; it was a TypeError here
+    mine, torchs = ours(), theirs().eval()
+    assert repr(mine) == repr(torchs)
+    x = np.linspace(-2, 2, 12, dtype=np.float32).reshape(3, 4)
+    got = mine(sd.tensor(x)).numpy()
+    np.testing.assert_allclose(got, torchs(torch.tensor(x)).numpy(), rtol=1e-6)

@@ -76,13 +76,20 @@ class _Elementwise(Module):
 class ReLU(_Elementwise):
     """`max(x, 0)`.
 
+    `inplace` is PyTorch's, taken so that `nn.ReLU(inplace=True)` ports as it is: the result
+    is the same, computed out of place (the tape keeps its operands).
+
     Example:
         >>> import shapedl as sd
         >>> sd.nn.ReLU()(sd.tensor([-1.0, 2.0])).tolist() == [0.0, 2.0]
         True
     """
 
+    inplace: bool = False
     op = staticmethod(elementwise.relu)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace)
 
 
 @register_layer(keeps=ALL)
@@ -301,11 +308,21 @@ class LeakyReLU(Module):
     """
 
     negative_slope: float = 0.01
+    inplace: bool = False  # NOTE: PyTorch's, as `ReLU`'s: the same result, out of place
 
     def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
         return elementwise.leaky_relu(x, self.negative_slope)
 
     __call__ = forward
+
+    def extra_repr(self) -> str:
+        shown = f"negative_slope={self.negative_slope}"
+        return ", ".join(filter(None, (shown, _inplace(self.inplace))))
+
+
+def _inplace(inplace: bool) -> str:
+    """PyTorch's `repr` of `inplace`: shown only where it is True."""
+    return "inplace=True" if inplace else ""
 
 
 def softmax_shape(op: str) -> Any:

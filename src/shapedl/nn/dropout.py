@@ -29,6 +29,7 @@ class Dropout(Module):
     """
 
     p: float = 0.5
+    inplace: bool = False  # NOTE: PyTorch's, so `Dropout(0.1, inplace=True)` ports as it is
 
     def __post_init__(self) -> None:
         if not 0 <= self.p <= 1:
