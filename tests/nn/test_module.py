@@ -494,3 +494,37 @@ def test_traced_results_kept_on_a_module_are_not_parameters_as_in_torch():
     untraced = Policy()
     untraced.saved_log_probs.append(sd.ones((2,)))
     assert "saved_log_probs.0" in untraced.parameters()  # NOTE: a plain tensor still is one
+
+
+def test_modules_and_apply_visit_as_torchs_do():
+    # NOTE: DCGAN's `model.apply(weights_init)`; PyTorch's containers (ModuleList, ModuleDict)
+    # are list and dict fields here, which are not modules themselves
+    class Net(sd.nn.Module):
+        def __init__(self):
+            self.a = sd.nn.Sequential(sd.nn.Linear(2, 3), sd.nn.ReLU())
+            self.blocks = [sd.nn.Linear(3, 3), sd.nn.Linear(3, 3)]
+            self.d = {"x": sd.nn.Tanh()}
+
+    class TNet(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU())
+            self.blocks = torch.nn.ModuleList([torch.nn.Linear(3, 3), torch.nn.Linear(3, 3)])
+            self.d = torch.nn.ModuleDict({"x": torch.nn.Tanh()})
+
+    containers = {"ModuleList", "ModuleDict"}
+    names = [type(m).__name__ for m in TNet().modules() if type(m).__name__ not in containers]
+    assert [type(m).__name__ for m in Net().modules()] == ["Net", *names[1:]]
+    ours: list[str] = []
+    theirs: list[str] = []
+    net = Net()
+    assert net.apply(lambda m: ours.append(type(m).__name__)) is net
+    TNet().apply(lambda m: theirs.append(type(m).__name__))
+    assert ours == [n if n != "TNet" else "Net" for n in theirs if n not in containers]
+
+    def weights_init(m):
+        if isinstance(m, sd.nn.Linear):
+            sd.nn.init.constant_(m.weight, 0.5)
+
+    weights = [p for n, p in net.apply(weights_init).parameters().items() if n.endswith("weight")]
+    assert len(weights) == 3 and all(float(p.numpy().min()) == 0.5 for p in weights)

@@ -143,6 +143,42 @@ class Module:
         """
         return iter(self.parameters().items())
 
+    def modules(self) -> Iterator[Module]:
+        """This module, then every module in its fields (lists, tuples and dicts of them
+        too), depth first, each once: PyTorch's `modules()`.
+
+        Example:
+            >>> import shapedl as sd
+            >>> model = sd.nn.Sequential(sd.nn.Linear(2, 3), sd.nn.ReLU())
+            >>> [type(m).__name__ for m in model.modules()]
+            ['Sequential', 'Linear', 'ReLU']
+        """
+        seen: set[int] = set()
+        stack: list[Module] = [self]
+        while stack:
+            m = stack.pop()
+            if id(m) not in seen:
+                seen.add(id(m))
+                yield m
+                stack.extend(reversed(_children(m)))
+
+    def apply(self, fn: Callable[[Module], object]) -> Self:
+        """`fn` on every submodule, then on this one, as PyTorch's `apply` (DCGAN's
+        `model.apply(weights_init)`); returns this module.
+
+        Example:
+            >>> import shapedl as sd
+            >>> seen = []
+            >>> model = sd.nn.Sequential(sd.nn.Linear(2, 3), sd.nn.ReLU())
+            >>> _ = model.apply(lambda m: seen.append(type(m).__name__))
+            >>> seen
+            ['Linear', 'ReLU', 'Sequential']
+        """
+        for child in _children(self):
+            child.apply(fn)
+        fn(self)
+        return self
+
     def state_dict(self) -> dict[str, AnyTensor]:
         """Parameters and buffers by dotted name: everything `save` writes."""
         return {name: t for name, t, _ in self._entries()}
@@ -291,6 +327,21 @@ def _host(value: Any) -> Any:
             return value.view(torch.int16).numpy().view(bfloat16())
         return np.asarray(value)
     return value
+
+
+def _children(module: Module) -> list[Module]:
+    """The modules in `module`'s fields, in lists, tuples and dicts too, in field order."""
+    found: list[Module] = []
+    todo: list[Any] = list(vars(module).values())
+    while todo:
+        value = todo.pop(0)
+        if isinstance(value, Module):
+            found.append(value)
+        elif isinstance(value, list | tuple):
+            todo[:0] = value
+        elif isinstance(value, dict):
+            todo[:0] = value.values()
+    return found
 
 
 def _walk(value: Any, name: str, is_buffer: bool, path: set[int]) -> Iterator[Any]:

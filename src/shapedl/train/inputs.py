@@ -7,7 +7,7 @@ loss cannot take are errors that name the argument, raised before training chang
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,7 +137,8 @@ def check_one_row(model: Any, batches: Iterable[Any], name: str) -> None:
     normalize (it raises, as PyTorch's does). `Batches` and lists of batches only.
 
     NOTE: `BatchNorm2d` is left alone: one image still has `H * W` values per channel."""
-    if not any(isinstance(m, BatchNorm1d) for m in _modules(model, set())):
+    parts = model.modules() if isinstance(model, Module) else ()
+    if not any(isinstance(m, BatchNorm1d) for m in parts):
         return
     if isinstance(batches, Batches):
         b, rows = batches, batches.rows
@@ -157,24 +158,6 @@ def check_one_row(model: Any, batches: Iterable[Any], name: str) -> None:
                     "train on one row (one value per channel): leave it out or merge it "
                     "into another batch"
                 )
-
-
-def _modules(value: Any, seen: set[int]) -> Iterator[Module]:
-    """`value` and the modules in its fields (lists, tuples and dicts of them too)."""
-    if id(value) in seen:
-        return
-    seen.add(id(value))
-    if isinstance(value, Module):
-        yield value
-        children: Iterable[Any] = vars(value).values()
-    elif isinstance(value, list | tuple):
-        children = value
-    elif isinstance(value, dict):
-        children = value.values()
-    else:
-        return
-    for child in children:
-        yield from _modules(child, seen)
 
 
 def _not_data(data: Any) -> str | None:
