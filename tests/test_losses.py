@@ -153,6 +153,45 @@ def test_binary_cross_entropy_with_logits_weights_must_broadcast_to_the_logits(
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weight_shape", [None, (4,), (6, 1)])
+def test_binary_cross_entropy_on_probabilities_matches_torch(
+    weight_shape: tuple[int, ...] | None, reduction: Reduction, dtype: str
+) -> None:
+    # NOTE: the edges too: 0 and 1 (each log clamped at -100), a probability under 1e-12
+    # (the gradient's denominator clamped), and the target's gradient, inf at 0 and 1
+    rng = np.random.default_rng(4)
+    probs = rng.uniform(0.02, 0.98, (6, 4)).astype(dtype)
+    probs[0, :] = [0.0, 1.0, 1e-30, 1.0 - 1e-7]
+    target = rng.random((6, 4)).astype(dtype)
+    target[0, :] = [1.0, 0.0, 0.0, 1.0]
+    weight = None if weight_shape is None else rng.random(weight_shape).astype(dtype) * 2
+
+    def ours(p: Any, t: Any) -> Any:
+        w = None if weight is None else sd.tensor(weight)
+        return losses.binary_cross_entropy_loss(p, t, reduction=reduction, weight=w)
+
+    def theirs(p: Any, t: Any) -> Any:
+        w = None if weight is None else torch.from_numpy(weight)
+        return F.binary_cross_entropy(p, t, reduction=reduction, weight=w)
+
+    compare(ours, theirs, [probs, target])
+
+
+@pytest.mark.parametrize("bad", [[1.5, 0.5], [-0.1, 0.5], [float("nan"), 0.5]])
+@pytest.mark.parametrize("where", ["input", "target"])
+def test_binary_cross_entropy_refuses_what_is_no_probability_like_torch(
+    bad: list[float], where: str
+) -> None:
+    good = np.array([0.5, 0.5], dtype="float32")
+    args = {"input": good, "target": good, where: np.array(bad, dtype="float32")}
+    with pytest.raises(RuntimeError, match=f"all elements of {where} should be between 0 and 1"):
+        F.binary_cross_entropy(torch.from_numpy(args["input"]), torch.from_numpy(args["target"]))
+    with pytest.raises(ValueError, match=f"every value of {where} must be between 0 and 1"):
+        losses.binary_cross_entropy_loss(sd.tensor(args["input"]), sd.tensor(args["target"]))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_binary_cross_entropy_with_logits_keeps_tiny_losses_like_torch(dtype: str) -> None:
     # NOTE: a confident right answer has a tiny loss (logit 50, target 1: 2e-22), not 0
     logits = np.array([50.0, -50.0, 30.0, -1000.0, 1000.0, 3.0], dtype=dtype)

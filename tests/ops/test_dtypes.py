@@ -156,6 +156,9 @@ LOSSES = {
     "mae_loss": lambda d, m: sd.losses.mae_loss(_t((3,), m), _t((3,), d)),
     "huber_loss": lambda d, m: sd.losses.huber_loss(_t((3,), m), _t((3,), d)),
     "smooth_l1_loss": lambda d, m: sd.losses.smooth_l1_loss(_t((3,), m), _t((3,), d)),
+    "binary_cross_entropy_loss": lambda d, m: sd.losses.binary_cross_entropy_loss(
+        _t((3,), m).sigmoid(), _t((3,), d).sigmoid()
+    ),
     "binary_cross_entropy_with_logits_loss": lambda d, m: (
         sd.losses.binary_cross_entropy_with_logits_loss(_t((3,), m), _t((3,), d).sigmoid())
     ),

@@ -817,6 +817,20 @@ def _bce(draw: st.DrawFn) -> Case:
     )
 
 
+@case("binary_cross_entropy_loss")
+def _bce_probabilities(draw: st.DrawFn) -> Case:
+    x = _float(draw)
+    probabilities = st.sampled_from([0.0, 1.0, 0.5, 0.25, 0.999, 1e-8])
+    p = draw(hnp.arrays(np.float64, x.shape, elements=probabilities)).astype(x.dtype)
+    t = draw(hnp.arrays(np.float64, x.shape, elements=st.sampled_from([0.0, 1.0, 0.3])))
+    r = draw(st.sampled_from(["mean", "sum", "none"]))
+    return (
+        [p, t.astype(x.dtype)],
+        lambda a, b: sd.losses.binary_cross_entropy_loss(a, b, r),
+        lambda a, b: F.binary_cross_entropy(a, b, reduction=r),
+    )
+
+
 def _classes(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, str]:
     n, c = draw(st.integers(1, 3)), draw(st.integers(1, 4))
     extra = draw(st.sampled_from([(), (2,)]))

@@ -256,6 +256,11 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"q": T(2, 1, 5, 4), "k": T(3, 5, 4), "v": T(3, 5, 2), "causal": True},
     ],
     **{op: _pointwise_loss() for op in ["mse_loss", "mae_loss", "huber_loss", "smooth_l1_loss"]},
+    "binary_cross_entropy_loss": [
+        {"input": T(4, 3).sigmoid(), "target": T(4, 3).sigmoid()},
+        {"input": T(4, 3).sigmoid(), "target": T(4, 3).sigmoid(), "weight": T(3)},
+        {"input": T(5).sigmoid(), "target": T(5).sigmoid(), "reduction": "none"},
+    ],
     "binary_cross_entropy_with_logits_loss": [
         *_pointwise_loss("logits"),
         {"logits": T(4, 3), "target": T(4, 3), "pos_weight": T(3), "reduction": "none"},

@@ -26,6 +26,8 @@ sd.losses.mse_loss(y, sd.ones((4, 2)))  # E: [shape] mse_loss: shapes (4, 3) and
 sd.losses.mae_loss(y, sd.ones((3,)))  # E: [shape] mae_loss: shapes (4, 3) and (3,)  # op: mae_loss
 sd.losses.huber_loss(y, sd.ones((4, 2)))  # E: [shape] huber_loss: shapes (4, 3) and (4, 2)  # op: huber_loss
 sd.losses.smooth_l1_loss(y, sd.ones((4, 2)))  # E: [shape] smooth_l1_loss: shapes (4, 3) and (4, 2)  # op: smooth_l1_loss
+sd.losses.binary_cross_entropy_loss(y.sigmoid(), sd.ones((4, 2)))  # E: [shape] binary_cross_entropy_loss: shapes (4, 3) and (4, 2): target axis 1 has size 2, expected 3  # op: binary_cross_entropy_loss
+sd.losses.binary_cross_entropy_loss(y.sigmoid(), y, weight=sd.ones((2,)))  # E: [shape] binary_cross_entropy_loss: shapes (4, 3) and (4, 3) and (2,): weight must broadcast to the input's shape (4, 3)
 sd.losses.binary_cross_entropy_with_logits_loss(y, sd.ones((4, 2)))  # E: [shape] binary_cross_entropy_with_logits_loss: shapes (4, 3) and (4, 2): target axis 1 has size 2, expected 3  # op: binary_cross_entropy_with_logits_loss
 sd.losses.binary_cross_entropy_with_logits_loss(y, y, pos_weight=sd.ones((2,)))  # E: [shape] binary_cross_entropy_with_logits_loss: shapes (4, 3) and (4, 3) and (2,): pos_weight must broadcast to the logits' shape (4, 3)
 sd.losses.binary_cross_entropy_with_logits_loss(y, y, weight=sd.ones((2, 4, 3)))  # E: [shape] binary_cross_entropy_with_logits_loss: shapes (4, 3) and (4, 3) and (2, 4, 3): weight must broadcast to the logits' shape (4, 3)

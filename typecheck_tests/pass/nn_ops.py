@@ -27,6 +27,7 @@ l1: Tensor[tuple[()]] = sd.losses.mse_loss(y, y)  # op: mse_loss
 l1 = sd.losses.mae_loss(y, y)  # op: mae_loss
 l1 = sd.losses.huber_loss(y, y)  # op: huber_loss
 l1 = sd.losses.smooth_l1_loss(y, y)  # op: smooth_l1_loss
+l1 = sd.losses.binary_cross_entropy_loss(y.sigmoid(), y.sigmoid())  # op: binary_cross_entropy_loss
 l1 = sd.losses.binary_cross_entropy_with_logits_loss(y, y)  # op: binary_cross_entropy_with_logits_loss
 l1 = sd.losses.binary_cross_entropy_with_logits_loss(y, y, weight=sd.ones((4, 1)), pos_weight=sd.ones((3,)))
 l1 = sd.losses.cross_entropy_with_logits_loss(y, t)  # op: cross_entropy_with_logits_loss

@@ -8,7 +8,8 @@ kernels for its losses). Shape rules live in `rules` and are registered like ops
 plugin checks targets statically with the same messages as the run-time `ShapeError`:
 
 - pointwise losses (`mse_loss`, `mae_loss`, `huber_loss`, `smooth_l1_loss`,
-  `binary_cross_entropy_with_logits_loss`, `kl_div_with_logits_loss`): `(*S) & (*S) -> ()`;
+  `binary_cross_entropy_loss`, `binary_cross_entropy_with_logits_loss`,
+  `kl_div_with_logits_loss`): `(*S) & (*S) -> ()`;
 - class losses (`cross_entropy_with_logits_loss`, `nll_loss`): `(N, C, *D) & (N, *D) -> ()`
   for class indices, `(N, C, *D) & (N, C, *D) -> ()` for probabilities (cross entropy only);
   `(C,) & () -> ()` for one sample. The class axis is axis 1 (axis 0 for one sample).
@@ -25,12 +26,14 @@ from __future__ import annotations
 
 from shapedl.losses.classes import cross_entropy_with_logits_loss, nll_loss
 from shapedl.losses.probability import (
+    binary_cross_entropy_loss,
     binary_cross_entropy_with_logits_loss,
     kl_div_with_logits_loss,
 )
 from shapedl.losses.regression import huber_loss, mae_loss, mse_loss, smooth_l1_loss
 
 __all__ = [
+    "binary_cross_entropy_loss",
     "binary_cross_entropy_with_logits_loss",
     "cross_entropy_with_logits_loss",
     "huber_loss",

@@ -1,11 +1,14 @@
-"""Losses against probabilities: `binary_cross_entropy_with_logits_loss` (`(*S) & (*S)`)
+"""Losses against probabilities: `binary_cross_entropy_loss` and
+`binary_cross_entropy_with_logits_loss` (`(*S) & (*S)`)
 and `kl_div_with_logits_loss` (`(N, C, *D) & (N, C, *D)`), computed in f32 for half
 precision."""
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
+from shapedl.backend import Array
 from shapedl.losses.common import (
     LOGITS,
     REDUCTION,
@@ -15,14 +18,18 @@ from shapedl.losses.common import (
     reduce,
     target_dtype,
 )
-from shapedl.losses.rules import kl_rule, logits_loss_rule
+from shapedl.losses.rules import kl_rule, logits_loss_rule, probability_loss_rule
 from shapedl.ops.elementwise import same_dtype, xlogy
 from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
-from shapedl.tensor import Tensor
+from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT, TT
 
-__all__ = ["binary_cross_entropy_with_logits_loss", "kl_div_with_logits_loss"]
+__all__ = [
+    "binary_cross_entropy_loss",
+    "binary_cross_entropy_with_logits_loss",
+    "kl_div_with_logits_loss",
+]
 
 
 @register(
@@ -89,6 +96,74 @@ def binary_cross_entropy_with_logits_loss(
         positive = ((pos_weight - 1) * target + 1) * positive
     loss = (1 - target) * logits + positive
     return reduce(op, loss if weight is None else loss * weight, reduction)
+
+
+@register(
+    "binary_cross_entropy_loss",
+    probability_loss_rule,
+    tensors=("input", "target", "weight"),
+    statics=REDUCTION,
+)
+@in_f32()
+def binary_cross_entropy_loss(
+    input: Tensor[Any, DT, TT],
+    target: Tensor[Any, Any, Any],
+    reduction: Reduction = "mean",
+    weight: Tensor[Any, Any, Any] | None = None,
+) -> Tensor[Any, DT, TT]:
+    """Binary cross entropy of probabilities `input` against `target`, both in [0, 1], as
+    `F.binary_cross_entropy` (`nn.BCELoss`): each log is clamped at -100, so a confident
+    wrong answer costs 100, not inf. `binary_cross_entropy_with_logits_loss` on the logits is
+    the stable form; this one takes a sigmoid's output (DCGAN's discriminator, a VAE's
+    decoder).
+
+    The gradient is PyTorch's: `(input - target) / max(input * (1 - input), 1e-12)`.
+
+    Shape:
+        `(*S) & (*S) -> ()`; `(*S)` with `reduction="none"`; `weight` broadcasts to `(*S)`.
+
+    Raises:
+        ShapeError: when `target` is not the input's shape, or `weight` does not broadcast
+            to it.
+        ValueError: when a value of `input` or `target` is outside [0, 1] (nan too), as
+            PyTorch's.
+
+    Example:
+        >>> import shapedl as sd
+        >>> loss = sd.losses.binary_cross_entropy_loss
+        >>> round(loss(sd.tensor([0.5, 0.0]), sd.tensor([1.0, 1.0])).item(), 4)
+        50.3466
+    """
+    op = "binary_cross_entropy_loss"
+    probability_loss_rule(
+        op, input.shape, target.shape, reduction, None if weight is None else weight.shape
+    )
+    check_reduction(op, reduction)
+    floats(op, input=input, target=target)
+    target_dtype(op, input, target)
+    if weight is not None:
+        same_dtype(op, input, weight, data=1, name="weight")
+    check_devices(op, input, target)
+    xp, p, t = input.xp, input.data, target.data
+    for name, a in (("input", p), ("target", t)):
+        if a.size and not bool(((a >= 0) & (a <= 1)).all()):
+            raise ValueError(f"{op}: every value of {name} must be between 0 and 1 (nan too)")
+    backend = input.device.backend
+    with backend.quiet():  # NOTE: log(0) is -inf, clamped: PyTorch says nothing of it either
+        log_p, log_q = xp.log(p), xp.log1p(-p)
+    out = (t - 1) * xp.maximum(log_q, -100) - t * xp.maximum(log_p, -100)
+
+    def vjp(g: Array) -> tuple[Array, Array]:
+        denominator = xp.maximum((1 - p) * p, _EPSILON)
+        with backend.quiet():  # NOTE: the target's gradient is inf where input is 0 or 1
+            return g * (p - t) / denominator, g * (log_q - log_p)
+
+    loss: Tensor[Any, DT, TT] = record(out.astype(p.dtype, copy=False), (input, target), vjp)
+    return reduce(op, loss if weight is None else loss * weight, reduction)
+
+
+# NOTE: PyTorch's `EPSILON`, a float32 1e-12 in every dtype (9.99999996e-13 in f64)
+_EPSILON = float(struct.unpack("f", struct.pack("f", 1e-12))[0])
 
 
 @register("kl_div_with_logits_loss", kl_rule, tensors=LOGITS, statics=REDUCTION)

@@ -15,6 +15,7 @@ __all__ = [
     "logits_loss_rule",
     "nll_rule",
     "pointwise_loss_rule",
+    "probability_loss_rule",
 ]
 
 
@@ -108,12 +109,26 @@ def logits_loss_rule(
     `weight` and `pos_weight`, if given, broadcast to the logits' shape without growing it
     (`(C,)` for one weight per class, as PyTorch's)."""
     out = pointwise_loss_rule(op, logits, target, reduction)
-    for name, w in (("weight", weight), ("pos_weight", pos_weight)):
-        if w is not None and not _broadcasts_into(w, logits):
-            raise shape_error(
-                op, [logits, target, w], f"{name} must broadcast to the logits' shape {logits}"
-            )
+    _weights_fit(op, "logits'", logits, target, ("weight", weight), ("pos_weight", pos_weight))
     return out
+
+
+def probability_loss_rule(
+    op: str, input: Shape, target: Shape, reduction: str = "mean", weight: Shape | None = None
+) -> Shape:
+    """`pointwise_loss_rule`; `weight`, if given, broadcasts to the input's shape without
+    growing it."""
+    out = pointwise_loss_rule(op, input, target, reduction)
+    _weights_fit(op, "input's", input, target, ("weight", weight))
+    return out
+
+
+def _weights_fit(
+    op: str, what: str, x: Shape, target: Shape, *named: tuple[str, Shape | None]
+) -> None:
+    for name, w in named:
+        if w is not None and not _broadcasts_into(w, x):
+            raise shape_error(op, [x, target, w], f"{name} must broadcast to the {what} shape {x}")
 
 
 def _broadcasts_into(small: Shape, big: Shape) -> bool:
