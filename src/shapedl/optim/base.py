@@ -237,8 +237,10 @@ class Optimizer:
 
     def _check_owner(self, name: str, p: Tensor[Any, Any, Any], state: dict[str, Any]) -> None:
         """Refuse to step `p` with the state of another tensor of the same name."""
-        held = next((tuple(state[s].shape) for s in self.slots), p.shape)
         owner = self._owners.setdefault(name, p)
+        if owner is p:  # NOTE: every step of a training loop: one lookup, on the host
+            return
+        held = next((tuple(state[s].shape) for s in self.slots), p.shape)
         if held != p.shape:
             what = f"of shape {held}, this parameter is {p.shape}"
         elif owner.id != p.id:  # NOTE: ids, not objects: `t.to(device)` keeps its id
