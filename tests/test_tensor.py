@@ -224,10 +224,17 @@ def test_a_deep_copy_keeps_the_device_and_tied_weights():
     assert float(model.a.weight.numpy().max()) < 5.0
 
 
-def test_a_traced_tensor_is_not_copied():
-    with pytest.raises(TypeError, match=r"a traced tensor is part of a tape; copy x.detach\(\)"):
-        copy.deepcopy(sd.ones((2,)).traced())
-    assert copy.deepcopy(sd.ones((2,)).traced().detach()).tolist() == [1.0, 1.0]
+def test_a_traced_result_is_not_copied_a_traced_input_is_like_torch():
+    # NOTE: PyTorch copies a leaf that requires grad, and refuses a computed tensor
+    with pytest.raises(RuntimeError):
+        copy.deepcopy(torch.ones(2, requires_grad=True) * 2)
+    with pytest.raises(TypeError, match=r"a traced result is part of a tape; copy x.detach\(\)"):
+        copy.deepcopy(sd.ones((2,)).traced() * 2)
+    x = sd.ones((2,)).traced()
+    twin = copy.deepcopy(x)
+    assert twin.is_traced and twin.id != x.id and twin.tolist() == [1.0, 1.0]
+    assert (twin * 3).sum().backward()[twin].tolist() == [3.0, 3.0]
+    assert copy.deepcopy(torch.ones(2, requires_grad=True)).requires_grad
 
 
 @pytest.mark.cpu_only("NumPy's from_dlpack takes host memory only")

@@ -124,22 +124,24 @@ class TensorBase(Generic[S, DT, TapeT]):
     # deepcopy), and an unpickled one met the ids that a new process gives from 0 again.
     # The state names `id` last, so that `__setstate__` draws a new one.
     def __getstate__(self) -> tuple[Any, ...]:
-        if self.tape is not None:
+        # NOTE: as PyTorch, which copies a leaf that requires grad but no computed tensor
+        if self.node is not None and self.tape is not None:
             raise TypeError(
-                "copy or pickle: a traced tensor is part of a tape; copy x.detach() instead"
+                "copy or pickle: a traced result is part of a tape; copy x.detach() instead"
             )
-        return (self.data, self.device)
+        return (self.data, self.device, self.tape is not None)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.data, self.device = state
-        self.tape, self.node, self.id = None, None, next(_ids)
+        self.data, self.device, traced = state
+        self.tape = TapeRef(None) if traced else None  # NOTE: a traced input, on a tape of its own
+        self.node, self.id = None, next(_ids)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> TensorBase[S, DT, TapeT]:
         # NOTE: the device is shared, as PyTorch's copy stays on its device: a copied device
         # would be a second generator, drawing the same dropout masks as the first
-        data, device = self.__getstate__()
+        data, device, traced = self.__getstate__()
         out = type(self).__new__(type(self))
-        out.__setstate__((device.backend.xp.array(data, copy=True), device))
+        out.__setstate__((device.backend.xp.array(data, copy=True), device, traced))
         return out
 
     def __dlpack__(self, **kwargs: Any) -> Any:
