@@ -80,6 +80,25 @@ def unrolled(x: Tensor[tuple[B, Const[784]]]) -> list[Logits[B]]:
     return [h]
 
 
+def annotated(x: Tensor[tuple[B, Const[784]]]) -> list[Logits[B]]:
+    h = x
+    for layer in layers:
+        h = layer(h)
+    out: list[Logits[B]] = [h]
+    keyed: dict[str, Logits[B]] = {"logits": h}
+    return [*out, keyed["logits"]]
+
+
+Out = Tensor[tuple[Const[4], Const[10]]]
+h = sd.randn((4, 784))
+for layer in layers:
+    h = layer(h)
+listed_here: list[Out] = [h]
+keyed_here: dict[str, Out] = {"k": h}
+set_here: set[Out] = {h}
+assert listed_here[0].shape == keyed_here["k"].shape == (4, 10) and len(set_here) == 1
+assert annotated(sd.randn((4, 784)))[1].shape == (4, 10)
+
 x = sd.randn((4, 784))
 assert outputs(x)["logits"].shape == (4, 10) and collected(x)[0].shape == (4, 10)
 assert listed(x)[0].shape == nested(x)["all"][1].shape == keyed(x)["logits"].shape == (4, 10)

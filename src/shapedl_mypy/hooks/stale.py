@@ -235,8 +235,8 @@ def _item(checker: TypeChecker, info: ErrorInfo) -> _Found | None:
     if isinstance(stmt, ReturnStmt) and checker.return_types:
         context = checker.return_types[-1]
     elif isinstance(stmt, AssignmentStmt):
-        found = _assigned(checker, stmt)
-        context = None if found is None else found[1]
+        # NOTE: the declared type alone: the display's own type is not stored yet
+        context = stmt.type or _declared_type(checker, stmt.lvalues[-1])
     elif isinstance(stmt, OperatorAssignmentStmt):  # NOTE: `outs += [h]`
         context = checker.lookup_type_or_none(stmt.lvalue)
     roots = [stmt.rvalue] if isinstance(stmt, OperatorAssignmentStmt) else _children(stmt)
@@ -323,6 +323,13 @@ def _find_item(
         if hit is not None:
             return hit
     return None
+
+
+def _declared_type(checker: TypeChecker, lvalue: Lvalue) -> Type | None:
+    declared = checker.lookup_type_or_none(lvalue)
+    if declared is None and isinstance(lvalue, NameExpr):
+        declared = getattr(lvalue.node, "type", None)
+    return declared
 
 
 def _assigned(checker: TypeChecker, stmt: AssignmentStmt) -> _Found | None:
