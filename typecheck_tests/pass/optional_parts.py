@@ -5,12 +5,14 @@ shapes need it), which no type says: one member of `identity`'s union that fits 
 # fmt: off
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import shapedl as sd
-from shapedl import Const, Dim, Tensor, nn
+from shapedl import Const, Dim, Size, Tensor, nn
 
 B = TypeVar("B", bound=Dim)
+C = TypeVar("C", bound=Dim)
+D = TypeVar("D", bound=Dim)
 
 
 class DownBlock(nn.Module):
@@ -35,5 +37,21 @@ def shortcut(x: Tensor[tuple[B, Const[8]]], proj: nn.Linear[Const[8], Const[4]] 
     return nn.Linear(8, 4)(x) + skip
 
 
+class Block(nn.Module, Generic[C, D]):
+    # NOTE: the way out of `nn.Linear(c, d) if c != d else nn.Identity()` (docs/guide/mypy.md)
+    def __init__(self, cin: Size[C], cout: Size[D]) -> None:
+        self.fc = nn.Linear(cin, cout)
+        self.proj: nn.Linear[C, D] | None = None
+        if cin != cout:
+            self.proj = nn.Linear(cin, cout)
+
+    def forward(self, x: Tensor[tuple[B, C]]) -> Tensor[tuple[B, D]]:
+        skip = x
+        if self.proj is not None:
+            skip = self.proj(x)
+        return self.fc(x) + skip
+
+
+assert Block(8, 4)(sd.randn((2, 8))).shape == Block(4, 4)(sd.randn((2, 4))).shape == (2, 4)
 assert DownBlock(16, 32, 2)(sd.randn((2, 16, 8, 8))).shape == (2, 32, 4, 4)
 assert shortcut(sd.randn((3, 8)), nn.Linear(8, 4)).shape == (3, 4)
