@@ -148,3 +148,10 @@ def test_kernel_size_is_kept_as_pytorch_keeps_it():
         cls = sd.nn.Conv2d if kw in CONV2D else sd.nn.Conv1d
         torch_cls = torch.nn.Conv2d if kw in CONV2D else torch.nn.Conv1d
         assert cls(**kw).kernel_size == torch_cls(**kw).kernel_size
+
+
+def test_a_conv_without_bias_says_bias_false_as_torch():
+    # NOTE: the field is None; PyTorch's repr says bias=False
+    for layer in (sd.nn.Conv2d(2, 3, 3, bias=False), sd.nn.ConvTranspose2d(2, 3, 3, bias=False)):
+        assert repr(layer).endswith("bias=False)")
+    assert "bias" not in repr(sd.nn.Conv1d(2, 3, 3))

@@ -157,6 +157,10 @@ class _Conv(Module):
         if bias:
             self.bias = init.uniform(zeros((self.out_channels,), device=device), -bound, bound)
 
+    def extra_repr(self) -> str:
+        # NOTE: PyTorch's word for a layer without a bias, not the field's None
+        return super().extra_repr().replace("bias=None", "bias=False")
+
 
 class _ConvNd(_Conv):
     """`Conv1d` and `Conv2d`: a cross-correlation by `op` over `nd` spatial axes."""
