@@ -24,3 +24,20 @@ class TextClassifier(nn.Module):
 model = TextClassifier()
 model.init_weights()
 assert model.fc.bias.tolist() == [0.0] * 4 and model.conv.bias.tolist() == [0.5] * 8
+
+
+def weights_init(m: nn.Module) -> None:
+    # NOTE: DCGAN's, through `apply`: norm layers' weight and bias are typed as present too
+    if isinstance(m, nn.Conv2d):
+        nn.init.normal_(m.weight, 0.0, 0.02)
+    elif isinstance(m, nn.BatchNorm2d):
+        nn.init.normal_(m.weight, 1.0, 0.02)
+        nn.init.constant_(m.bias, 0)
+    elif isinstance(m, nn.LayerNorm | nn.GroupNorm):
+        nn.init.ones_(m.weight)
+        nn.init.zeros_(m.bias)
+
+
+net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.GroupNorm(2, 8))
+net.apply(weights_init)
+assert net[1].bias.tolist() == [0.0] * 8 and net[3].weight.tolist() == [1.0] * 8

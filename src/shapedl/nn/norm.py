@@ -9,7 +9,7 @@ statistics (inference).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, cast, overload
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
@@ -36,7 +36,13 @@ Ns = DefaultTypeVar("Ns", default=Any, covariant=True)
 C = DefaultTypeVar("C", bound=int, default=Any, covariant=True)
 # the normalized width of `RMSNorm` (its last axis)
 N = DefaultTypeVar("N", bound=Dim, default=Any, covariant=True)
-Param = Tensor[Any, f32] | None
+# NOTE: typed as present, as PyTorch's stub types them (DCGAN's `weights_init` calls
+# `nn.init.normal_(m.weight, ...)`); None at run time without `affine`: `_maybe` says so
+Param = Tensor[Any, f32]
+
+
+def _maybe(t: Tensor[Any, f32] | None) -> Param:
+    return cast(Param, t)
 
 
 def _layer_norm_shape(x: Shape, normalized_shape: Shape) -> Shape:
@@ -85,9 +91,10 @@ class LayerNorm(Module, Generic[Ns]):
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
         self.normalized_shape = tuple(shape)
         self.eps = eps
-        self.weight = ones(self.normalized_shape, device=device) if elementwise_affine else None
+        shape = self.normalized_shape
+        self.weight = _maybe(ones(shape, device=device) if elementwise_affine else None)
         has_bias = elementwise_affine and bias
-        self.bias = zeros(self.normalized_shape, device=device) if has_bias else None
+        self.bias = _maybe(zeros(shape, device=device) if has_bias else None)
 
     def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
         return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -122,8 +129,8 @@ def _batch_norm_layer(name: str, ranks: tuple[int, ...], axes: tuple[int, ...]) 
 class _BatchNorm(Module, Generic[C]):
     weight: Param
     bias: Param
-    running_mean: Param
-    running_var: Param
+    running_mean: Tensor[Any, f32] | None
+    running_var: Tensor[Any, f32] | None
     num_batches_tracked: Tensor[tuple[()], i64, NoTape] | None
     num_features: int
     eps: float
@@ -155,8 +162,8 @@ class _BatchNorm(Module, Generic[C]):
         self.eps = eps
         self.momentum = momentum
         c = (num_features,)
-        self.weight = ones(c, device=device) if affine else None
-        self.bias = zeros(c, device=device) if affine else None
+        self.weight = _maybe(ones(c, device=device) if affine else None)
+        self.bias = _maybe(zeros(c, device=device) if affine else None)
         tracked = track_running_stats
         self.running_mean = zeros(c, device=device) if tracked else None
         self.running_var = ones(c, device=device) if tracked else None
@@ -296,7 +303,8 @@ class RMSNorm(Module, Generic[N]):
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
         self.normalized_shape = tuple(shape)
         self.eps = eps
-        self.weight = ones(self.normalized_shape, device=device) if elementwise_affine else None
+        shape = self.normalized_shape
+        self.weight = _maybe(ones(shape, device=device) if elementwise_affine else None)
 
     def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
         return rms_norm(x, self.normalized_shape, self.weight, self.eps)
@@ -380,8 +388,8 @@ class GroupNorm(Module, Generic[C]):
             )
         self.num_groups, self.num_channels, self.eps = num_groups, num_channels, eps
         c = (num_channels,)
-        self.weight = ones(c, device=device) if affine else None
-        self.bias = zeros(c, device=device) if affine else None
+        self.weight = _maybe(ones(c, device=device) if affine else None)
+        self.bias = _maybe(zeros(c, device=device) if affine else None)
 
     def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
         group_norm_shape(x.shape, self.num_channels)  # NOTE: the plugin's check, affine or not
