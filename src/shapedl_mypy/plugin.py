@@ -30,6 +30,7 @@ from mypy.types import (
     AnyType,
     CallableType,
     FunctionLike,
+    Instance,
     Type,
     TypeOfAny,
     TypeVarTupleType,
@@ -40,7 +41,7 @@ from mypy.types import (
 from shapedl_mypy import rankless
 from shapedl_mypy.cache import source_hash, source_roots
 from shapedl_mypy.call import REFLECTED, from_function, from_method, params_of
-from shapedl_mypy.convert import ARITHMETIC, TENSOR, TYPES
+from shapedl_mypy.convert import ARITHMETIC, TENSOR, TYPES, tensor_parts
 from shapedl_mypy.declared import NOTHING, Declared, declared
 from shapedl_mypy.hooks import (
     canonical,
@@ -137,11 +138,33 @@ def _safe_sig(hook: Callable[[SigC], FunctionLike]) -> Callable[[SigC], Function
     def run(ctx: SigC) -> FunctionLike:
         try:
             stale.watch(ctx.api)
-            return _no_context_unpack(ctx, hook(ctx))
+            return _dtype_from_input(ctx, _no_context_unpack(ctx, hook(ctx)))
         except Exception:  # noqa: BLE001
             return ctx.default_signature
 
     return run
+
+
+SEQUENTIAL = "shapedl.nn.module.Sequential"
+
+
+def _dtype_from_input(ctx: SigC, sig: FunctionLike) -> FunctionLike:
+    """A `Sequential`'s call with its result's dtype left out of `forward`'s signature.
+
+    NOTE: `Sequential.forward` is `Tensor[Any, DT, TT] -> Tensor[Any, DT, TT]`, but its layers
+    may change the dtype (`Embedding` takes i64 and gives f32). Where the call sits in an f32
+    context (a loss's argument, `LayerNorm(d)(embed(x))`), mypy solved `DT` from that context
+    and refused the i64 input. The call's hook gives the result from the layers.
+    """
+    t = get_proper_type(getattr(ctx, "type", None))
+    if not isinstance(sig, CallableType) or not isinstance(t, Instance):
+        return sig
+    if t.type.fullname != SEQUENTIAL or tensor_parts(sig.ret_type) is None:
+        return sig
+    ret = get_proper_type(sig.ret_type)
+    assert isinstance(ret, Instance)
+    args = [ret.args[0], AnyType(TypeOfAny.special_form), *ret.args[2:]]
+    return sig.copy_modified(ret_type=ret.copy_modified(args=args))
 
 
 def _no_context_unpack(ctx: SigC, sig: FunctionLike) -> FunctionLike:
