@@ -41,6 +41,15 @@ def test_accuracy_above_stops_at_the_first_epoch_that_reaches_it() -> None:
     assert h["accuracy"][-1] >= 0.9 and all(a < 0.9 for a in h["accuracy"][:-1])
 
 
+def test_a_condition_names_the_validation_figure_it_watched() -> None:
+    # NOTE: with validation it watches val_accuracy / val_loss; stopped_by said "accuracy"
+    x, y = blobs(60)
+    cases = [(AccuracyAbove(0.9), "val_accuracy >= 0.9"), (LossBelow(0.3), "val_loss <= 0.3")]
+    for halt, name in cases:
+        h = _fit(halt, validation=(x[:30], y[:30]))
+        assert h.stopped_by == name, h.stopped_by
+
+
 def test_loss_below_stops_once_the_loss_is_at_most_the_threshold() -> None:
     h = _fit(LossBelow(0.3))
     assert h.stopped_by == "loss <= 0.3" and h.epochs < 40

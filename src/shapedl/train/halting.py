@@ -73,13 +73,13 @@ class Halt:
         return self.describe()
 
 
-def _figure(run: Run, figure: str | None, name: str) -> float:
-    """`figure` from the latest epoch, or by default the validation figure when there is one."""
+def _key(run: Run, figure: str | None, name: str) -> str:
+    """The figure watched: `figure`, or by default the validation figure when there is one."""
     h = run.history
     key = figure or (f"val_{name}" if f"val_{name}" in h else name)
     if key not in h:
         raise KeyError(_not_recorded(key, sorted(h)))
-    return h.last(key)
+    return key
 
 
 def _check_figure(run: Run, figure: str | None, name: str) -> None:
@@ -108,15 +108,18 @@ class AccuracyAbove(Halt):
 
     def __init__(self, threshold: float, figure: str | None = None) -> None:
         self.threshold, self.figure = threshold, figure
+        self.watched: str | None = None
 
     def start(self, run: Run) -> None:
         _check_figure(run, self.figure, "accuracy")
 
     def check(self, run: Run) -> bool:
-        return _figure(run, self.figure, "accuracy") >= self.threshold
+        self.watched = _key(run, self.figure, "accuracy")
+        return run.history.last(self.watched) >= self.threshold
 
     def describe(self) -> str:
-        return f"{self.figure or 'accuracy'} >= {self.threshold}"
+        # NOTE: the figure checked (`val_accuracy` with validation), not the default's name
+        return f"{self.watched or self.figure or 'accuracy'} >= {self.threshold}"
 
 
 class LossBelow(Halt):
@@ -130,15 +133,18 @@ class LossBelow(Halt):
 
     def __init__(self, threshold: float, figure: str | None = None) -> None:
         self.threshold, self.figure = threshold, figure
+        self.watched: str | None = None
 
     def start(self, run: Run) -> None:
         _check_figure(run, self.figure, "loss")
 
     def check(self, run: Run) -> bool:
-        return _figure(run, self.figure, "loss") <= self.threshold
+        self.watched = _key(run, self.figure, "loss")
+        return run.history.last(self.watched) <= self.threshold
 
     def describe(self) -> str:
-        return f"{self.figure or 'loss'} <= {self.threshold}"
+        # NOTE: the figure checked (`val_loss` with validation), not the default's name
+        return f"{self.watched or self.figure or 'loss'} <= {self.threshold}"
 
 
 MinAccuracyReached = AccuracyAbove
@@ -201,7 +207,7 @@ class NoImprovement(Halt):
 
     def check(self, run: Run) -> bool:
         key = self._key(run)
-        if self._watch(key, _figure(run, key, key), run.epoch):
+        if self._watch(key, run.history.last(_key(run, key, key)), run.epoch):
             if self.restore_best:
                 self.weights = snapshot(run.model)
             return False
