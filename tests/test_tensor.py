@@ -237,6 +237,15 @@ def test_a_traced_result_is_not_copied_a_traced_input_is_like_torch():
     assert copy.deepcopy(torch.ones(2, requires_grad=True)).requires_grad
 
 
+def test_a_0d_tensor_takes_a_format_spec_as_torchs():
+    # NOTE: `f"loss {loss:.4f}"` in every hand-written loop; it was a TypeError
+    for value in (0.123456, 3.0):
+        assert f"{sd.tensor(value):.4f}" == f"{torch.tensor(value):.4f}"
+    assert f"{sd.tensor(7):d}" == f"{torch.tensor(7):d}"
+    with pytest.raises(TypeError):
+        f"{sd.ones((2,)):.2f}"
+
+
 @pytest.mark.cpu_only("NumPy's from_dlpack takes host memory only")
 def test_numpy_takes_a_tensor_through_dlpack():
     v = randn(2, 3)

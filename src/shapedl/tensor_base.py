@@ -144,6 +144,13 @@ class TensorBase(Generic[S, DT, TapeT]):
         out.__setstate__((device.backend.xp.array(data, copy=True), device, traced))
         return out
 
+    def __format__(self, spec: str) -> str:
+        """`f"{loss:.4f}"`: a 0-d tensor formats as its Python number, as PyTorch's and
+        NumPy's 0-d arrays do; another tensor takes no format spec."""
+        if spec and self.data.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
+
     def __dlpack__(self, **kwargs: Any) -> Any:
         return self.data.__dlpack__(**kwargs)
 
