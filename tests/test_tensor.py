@@ -366,3 +366,10 @@ def test_results_of_full_reductions_are_0d_arrays_not_numpy_scalars():
         assert out.xp.from_dlpack(out).shape == ()  # NOTE: NumPy's, or CuPy's on a GPU
     grads = (xt.sum() * sd.tensor(2.0)).backward()
     assert hasattr(grads[x].data, "__dlpack__")
+
+
+def test_item_assignment_says_what_to_write():
+    # NOTE: nanoGPT's top-k filter and the Annotated Transformer's `pe[:, 0::2] = ...`
+    x = sd.zeros((2, 3))
+    with pytest.raises(TypeError, match=r"x\[mask\] = v is x = x.masked_fill\(mask, v\)"):
+        x[x > 0] = 1.0

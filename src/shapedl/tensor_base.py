@@ -157,6 +157,15 @@ class TensorBase(Generic[S, DT, TapeT]):
     def __dlpack_device__(self) -> Any:
         return self.data.__dlpack_device__()
 
+    if not TYPE_CHECKING:  # NOTE: mypy keeps its own `[index]` error for the assignment
+
+        def __setitem__(self, index: Any, value: Any) -> None:
+            raise TypeError(
+                "a tensor is not written in place (the tape keeps its values): "
+                "x[mask] = v is x = x.masked_fill(mask, v) or sd.where(mask, v, x), and "
+                "x[i] = v builds the new tensor with sd.where, sd.concat or scatter_add"
+            )
+
     def __len__(self) -> int:
         if not self.data.ndim:
             raise TypeError("len() of a 0-d tensor")
