@@ -244,14 +244,15 @@ class Optimizer:
         if held != p.shape:
             what = f"of shape {held}, this parameter is {p.shape}"
         elif owner.id != p.id:  # NOTE: ids, not objects: `t.to(device)` keeps its id
-            what = "of another tensor (another model's?)"
+            what = "of another tensor (another model's, or the field was given a new tensor)"
         else:
             return
         kind = type(self).__name__
         raise ValueError(
             f"{kind} holds state for {name!r} {what}: its state is kept by parameter name, so "
             f"one optimizer steps one model. Make one {kind} per model; to carry this state over "
-            "to a new model, call opt.load_state_dict(opt.state_dict()) first"
+            "to a new model, call opt.load_state_dict(opt.state_dict()) first; to change a "
+            "parameter's values, write them into it (p.data = ...) instead of rebinding it"
         )
 
     def _initial(self, xp: Any, slot: str, p: Array) -> Array:
