@@ -383,3 +383,44 @@ def test_reading_a_traced_inputs_gradient_after_an_update_is_a_tape_error():
     assert x in grads
     with pytest.raises(sd.TapeError, match=r"read grads\[x\] before opt.update"):
         grads[x]
+
+
+def test_backward_through_ops_recorded_before_an_update_of_their_weights_is_refused():
+    # NOTE: one forward, two losses, an update between: the update steps the weights in
+    # place, and the second backward mixed old activations with new weights (PyTorch raises)
+    net = sd.nn.Sequential(sd.nn.Linear(3, 4), sd.nn.Tanh(), sd.nn.Linear(4, 1))
+    x = sd.randn((5, 3))
+    opt = sd.optim.Sgd(lr=0.5)
+    opt.update(net, net(x.traced()).sum().backward())
+    out = net(x.traced())
+    opt.update(net, out.square().mean().backward())
+    with pytest.raises(sd.TapeError, match="changed in place by an optimizer update"):
+        out.mean().backward()
+    tnet = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    tout = tnet(torch.randn(5, 3))
+    tout.square().mean().backward(retain_graph=True)
+    torch.optim.SGD(tnet.parameters(), lr=0.5).step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        tout.mean().backward()
+
+
+def test_a_gan_step_backpropagates_through_a_generator_recorded_before_the_critics_update():
+    # NOTE: DCGAN's loop: fake = G(z); D steps on fake.detach(); G's loss is D(fake), whose
+    # graph through G predates D's update, which changed only D's weights: allowed, as torch
+    g, d = sd.nn.Linear(2, 3), sd.nn.Linear(3, 1)
+    tg, td = torch.nn.Linear(2, 3), torch.nn.Linear(3, 1)
+    for ours, theirs in ((g, tg), (d, td)):
+        theirs.load_state_dict(
+            {k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()}
+        )
+    z = randn(4, 2)
+    opt_d, topt_d = sd.optim.Sgd(lr=0.1), torch.optim.SGD(td.parameters(), lr=0.1)
+    fake = g(sd.from_numpy(z).traced())
+    opt_d.update(d, d(fake.detach().traced()).mean().backward())
+    grads = (-d(fake).mean()).backward()
+    tfake = tg(torch.from_numpy(z))
+    td(tfake.detach()).mean().backward()
+    topt_d.step()
+    tg.zero_grad()
+    (-td(tfake).mean()).backward()
+    np.testing.assert_allclose(grads[g.weight].numpy(), tg.weight.grad.numpy(), rtol=1e-5)

@@ -241,13 +241,24 @@ class TapeRef:
 
 
 class Node:
-    """One recorded op: its operands and how to send the output's gradient back to them."""
+    """One recorded op: its operands, how to send the output's gradient back to them, and the
+    optimizer updates (`_updates`) there had been when it was recorded."""
 
-    __slots__ = ("inputs", "vjp")
+    __slots__ = ("inputs", "vjp", "updates")
 
     def __init__(self, inputs: tuple[Tensor[Any, Any, Any], ...], vjp: Vjp) -> None:
         self.inputs = inputs
         self.vjp = vjp
+        self.updates = _updates[0]
+
+
+# NOTE: how many optimizer updates there have been, and after which one each parameter last
+# changed: an op recorded before its parameter changed in place holds the old weights' arrays
+# no longer (flat buffers are stepped in place), so its backward would mix old and new
+# (by `t.id`, as `Gradients` keys them: a tensor's `==` is elementwise, and ids are never
+# given again, so an entry outliving its parameter is one int)
+_updates = [0]
+_changed: dict[int, int] = {}
 
 
 def unbroadcast(grad: Array, shape: tuple[int, ...], backend: Backend | None = None) -> Array:
@@ -282,6 +293,8 @@ def _topological(root: Tensor[Any, Any, Any]) -> tuple[list[Tensor[Any, Any, Any
                 if t.tape is None:
                     wanted.add(id(t))
             else:
+                if node.updates < _updates[0]:
+                    _check_fresh(node)
                 for i in node.inputs:  # NOTE: a loop, not any(): this runs for every op
                     if id(i) in wanted:
                         wanted.add(id(t))
@@ -377,11 +390,29 @@ class _Deferred:
 _live: weakref.WeakSet[_Deferred] = weakref.WeakSet()
 
 
-def parameters_changed() -> None:
-    """Drop every deferred gradient computation (what optimizers call before stepping in
-    place): computed later, a traced input's gradient would use the new parameters."""
+def parameters_changed(params: Sequence[Tensor[Any, Any, Any]] = ()) -> None:
+    """What optimizers call before stepping `params` in place: every deferred gradient
+    computation is dropped (computed later, a traced input's gradient would use the new
+    parameters), and a backward pass through an op recorded before is refused (`backward`)."""
     for d in list(_live):
         d.expire()
+    _updates[0] += 1
+    for p in params:
+        _changed[p.id] = _updates[0]
+
+
+def _check_fresh(node: Node) -> None:
+    """A `TapeError` where an operand of `node` (a parameter) changed in place after it was
+    recorded: its backward would use the new weights with the old activations (PyTorch
+    raises too: "modified by an inplace operation")."""
+    for i in node.inputs:
+        if i.node is None and _changed.get(i.id, 0) > node.updates:
+            raise TapeError(
+                f"backward: a parameter of shape {i.shape} was changed in place by an optimizer "
+                "update after this graph was recorded, so its gradient would mix the old "
+                "weights and the new; compute the loss again after the update, or take every "
+                "gradient from the graph before updating"
+            )
 
 
 def backward(loss: Tensor[Any, Any, Any]) -> Gradients:

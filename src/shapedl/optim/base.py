@@ -191,7 +191,9 @@ class Optimizer:
             work.append(Work(name, tied[id(p.data)], self._state(name, p), g))
         steps = regroup(self._groups, work, self.slots)
         self._groups = {group.names: group for group, _ in steps}
-        parameters_changed()  # NOTE: a traced input's deferred gradient would see new weights
+        # NOTE: a traced input's deferred gradient would see new weights, and so would a
+        # backward pass through ops recorded before this update
+        parameters_changed([p for w in work for p in w.tied])
         for group, gs in steps:
             group.update(self._step, gs, lambda: self.lr)
         if recorder is not None:  # NOTE: the rate is the device's (flat.py), read at each run
