@@ -56,9 +56,9 @@ _DT = TypeVar("_DT", bound="DType")
 _OFF: ContextVar[bool] = ContextVar("shapedl_no_grad", default=False)
 
 
-def recording_off() -> bool:
-    """Whether ops keep no link to their operands here (inside `no_grad`)."""
-    return _OFF.get()
+# NOTE: whether ops keep no link to their operands here (inside `no_grad`): the context
+# variable's own `get`, bound, since `record` asks it for every op (14 ns, a function 34 ns)
+recording_off: Callable[[], bool] = _OFF.get
 
 
 class NoGrad:
