@@ -122,7 +122,7 @@ class TensorBase(Generic[S, DT, TapeT]):
     # NOTE: a copy (`copy.deepcopy(model)`, an unpickled model) is a tensor of its own: a
     # kept `id` summed its gradient with the original's in `Gradients` (twin critics built by
     # deepcopy), and an unpickled one met the ids that a new process gives from 0 again.
-    # The state names `id` last, so that `__setstate__` draws a new one.
+    # The state leaves `id` out, so that `__setstate__` draws a new one.
     def __getstate__(self) -> tuple[Any, ...]:
         # NOTE: as PyTorch, which copies a leaf that requires grad but no computed tensor
         if self.node is not None and self.tape is not None:

@@ -276,9 +276,10 @@ class Checkpoint(Callback):
     def _improved(self, figures: Figures) -> bool:
         if self.monitor is None:
             return False
-        if self._key(figures) not in figures:
+        key = self._key(figures)
+        if key not in figures:
             raise KeyError(self._not_recorded(figures))
-        value = figures[self._key(figures)]
+        value = figures[key]
         if not math.isfinite(value):
             return False
         return self.best is None or (value < self.best if self._lower() else value > self.best)

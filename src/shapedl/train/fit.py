@@ -314,9 +314,11 @@ class _Loop:
             for cb in self.callbacks:
                 cb.on_step_begin(run)
             xb, yb = self.step.tensors(x, y, run.device)
-            kept = {name: t.data.copy() for name, t in self.buffers.items()}
+            # NOTE: only where a batch may be left out: "continue" keeps what it did
+            refusing = self.on_nonfinite != "continue"
+            kept = {name: t.data.copy() for name, t in self.buffers.items()} if refusing else {}
             out, value, figure = self.step.forward(run.model, xb, yb)
-            if not math.isfinite(figure) and self.on_nonfinite != "continue":
+            if not math.isfinite(figure) and refusing:
                 # NOTE: the forward pass already moved BatchNorm's running statistics by the
                 # batch that is left out: put them back, or its NaN stays in the model
                 for name, t in self.buffers.items():

@@ -83,7 +83,7 @@ def _key(run: Run, figure: str | None, name: str) -> str:
 
 
 def _check_figure(run: Run, figure: str | None, name: str) -> None:
-    """As `_figure` will look it up, but before the first step: a figure that training does
+    """As `_key` will look it up, but before the first step: a figure that training does
     not record is an error now, not after an epoch of training."""
     key = figure or (f"val_{name}" if run.records(f"val_{name}") else name)
     if not run.records(key):

@@ -80,7 +80,12 @@ def shape_attribute_hook(ctx: AttributeContext) -> Type:
         return ctx.default_attr_type
     s = get_proper_type(parts[0])
     assert isinstance(s, TupleType)
-    items: list[Type] = [conv.named(SIZE, [d]) for d in s.items]
+    return _sizes(conv, s)
+
+
+def _sizes(conv: Converter, shape: TupleType) -> TupleType:
+    """`tuple[Size[D1], Size[D2], ...]` of the shape `tuple[D1, D2, ...]`."""
+    items: list[Type] = [conv.named(SIZE, [d]) for d in shape.items]
     return TupleType(items, conv.named("builtins.tuple", [conv.named("builtins.int", [])]))
 
 
@@ -115,8 +120,7 @@ def size_method_hook(ctx: MethodContext) -> Type:
         return ctx.default_return_type
     given = [t for ts in ctx.arg_types for t in ts]
     if not given:
-        items: list[Type] = [conv.named(SIZE, [d]) for d in s.items]
-        return TupleType(items, conv.named("builtins.tuple", [conv.named("builtins.int", [])]))
+        return _sizes(conv, s)
     axis = int_dim(conv, given[0]) if len(given) == 1 else None
     if not isinstance(axis, int) or not -len(s.items) <= axis < len(s.items):
         return ctx.default_return_type  # NOTE: an axis out of range is the runtime's IndexError

@@ -326,15 +326,7 @@ def _find_item(
 
 
 def _declared_type(checker: TypeChecker, lvalue: Lvalue) -> Type | None:
-    declared = checker.lookup_type_or_none(lvalue)
-    if declared is None and isinstance(lvalue, NameExpr):
-        declared = getattr(lvalue.node, "type", None)
-    return declared
-
-
-def _assigned(checker: TypeChecker, stmt: AssignmentStmt) -> _Found | None:
-    got = checker.lookup_type_or_none(stmt.rvalue)
-    lvalue = stmt.lvalues[-1]
+    """The type an assignment's target declares: a name's, or a list's or dict's items'."""
     declared = checker.lookup_type_or_none(lvalue)
     if declared is None and isinstance(lvalue, NameExpr):
         declared = getattr(lvalue.node, "type", None)
@@ -342,6 +334,13 @@ def _assigned(checker: TypeChecker, stmt: AssignmentStmt) -> _Found | None:
         base = get_proper_type(checker.lookup_type_or_none(lvalue.base))
         ok = isinstance(base, Instance) and base.type.fullname in _SETS_ITEMS and base.args
         declared = base.args[-1] if isinstance(base, Instance) and ok else None
+    return declared
+
+
+def _assigned(checker: TypeChecker, stmt: AssignmentStmt) -> _Found | None:
+    got = checker.lookup_type_or_none(stmt.rvalue)
+    lvalue = stmt.lvalues[-1]
+    declared = _declared_type(checker, lvalue)
     if got is None or declared is None:
         return None
     return got, declared, lvalue, (stmt, stmt.rvalue)
