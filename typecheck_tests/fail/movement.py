@@ -38,3 +38,9 @@ def merge(x: Tensor[tuple[B, T]]) -> None:
     x.reshape((b * t, 2))  # E: [shape] reshape: shapes (B, T) and (B*T, 2)
     x.reshape((b, b))  # E: [shape] reshape: shapes (B, T) and (B, B)
     x.reshape(b, b)  # E: [shape] reshape: shapes (B, T) and (B, B)
+
+# NOTE: the rows of `x` are `x[0]`'s shape, so a row that does not fit is caught in the loop
+for row in x:
+    row @ sd.zeros((3, 4))  # E: [shape] matmul: shapes (3, 4) and (3, 4)
+first, second = sd.zeros((2, 5))
+first + sd.zeros((4,))  # E: [shape] add: shapes (5,) and (4,)
