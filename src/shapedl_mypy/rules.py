@@ -13,7 +13,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from mypy.nodes import Expression, ListExpr, TupleExpr
+from mypy.nodes import Expression, ListComprehension, ListExpr, StarExpr, TupleExpr
 from mypy.plugin import FunctionSigContext, MethodSigContext
 from mypy.types import (
     AnyType,
@@ -76,10 +76,23 @@ def _tensor_list(
     call: Call, typ: Type, expr: Expression | None, length: int | None = None
 ) -> list[Any] | object:
     """The shapes of a literal list (or tuple type) of tensors; `UNKNOWN` otherwise (a list of
-    one tensor type but of unknown length has `length` of them, where `length` is given)."""
+    one tensor type but of unknown length has `length` of them, where `length` is given).
+
+    A comprehension (`[head(x) for head in heads]`) and a spread list (`[*xs, x]`) are of
+    unknown length too; their items' types are read from the expressions, as the list's own
+    type is inferred in the context of the op's `Sequence[Tensor[Any, ...]]` and lost them."""
     items: list[Type | None]
-    if isinstance(expr, (ListExpr, TupleExpr)):
-        items = [call.lookup(e) for e in expr.items]
+    if isinstance(expr, ListComprehension):
+        if length is None:
+            return UNKNOWN
+        items = [call.lookup(expr.generator.left_expr)] * length
+    elif isinstance(expr, (ListExpr, TupleExpr)):
+        items = []
+        for e in expr.items:
+            spread = _spread(call, e, length)
+            if spread is UNKNOWN:
+                return UNKNOWN
+            items += spread if isinstance(spread, list) else [call.lookup(e)]
     else:
         t = get_proper_type(typ)
         if isinstance(t, Instance) and length is not None and len(t.args) == 1:
@@ -92,6 +105,22 @@ def _tensor_list(
             items = list(t.items)
     shapes = [UNKNOWN if i is None else _operand_shape(call, i) for i in items]
     return UNKNOWN if any(s is UNKNOWN for s in shapes) else shapes
+
+
+def _spread(call: Call, e: Expression, length: int | None) -> list[Type | None] | object:
+    """The item types a `*xs` item of a list stands for (a tuple's own, `length` of a list's
+    item type), `UNKNOWN` where it cannot say, None for an item that is not spread."""
+    if not isinstance(e, StarExpr):
+        return None
+    t = call.lookup(e.expr)
+    p = None if t is None else get_proper_type(t)
+    if isinstance(p, TupleType):
+        return list(p.items)
+    if length is None or not isinstance(p, Instance) or len(p.args) != 1:
+        return UNKNOWN
+    if not p.type.has_base("typing.Sequence") or tensor_parts(p.args[0]) is None:
+        return UNKNOWN
+    return [p.args[0]] * length
 
 
 def operand_types(call: Call, spec: OpSpec, names: Sequence[str] | None = None) -> list[Type]:

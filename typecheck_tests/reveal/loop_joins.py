@@ -54,3 +54,18 @@ def pooled(x: Tensor[tuple[Const[2], Const[8], Const[32], Const[32]]]) -> None:
 _parts = [sd.randn((3, 16)) for _ in range(4)]
 reveal_type(sd.stack(_parts, axis=1))  # R: Tensor[tuple[Literal[3], Any, Literal[16]], f32, NoTape]
 reveal_type(sd.concat(_parts, axis=1))  # R: Tensor[tuple[Literal[3], Any], f32, NoTape]
+# a comprehension or a spread list too: its items' shapes are known, their count is not
+reveal_type(sd.concat([p * 2 for p in _parts], axis=1))  # R: Tensor[tuple[Literal[3], Any], f32, NoTape]
+reveal_type(sd.stack([p for p in _parts if p.sum().item() > 0]))  # R: Tensor[tuple[Any, Literal[3], Literal[16]], f32, NoTape]
+reveal_type(sd.concat([*_parts, sd.zeros((1, 16))]).shape[1])  # R: Size[Literal[16]]
+reveal_type(sd.concat([*(_parts[0], _parts[1]), sd.zeros((1, 16))]).shape)  # R: tuple[Size[Literal[7]], Size[Literal[16]]]
+
+
+class Heads(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.heads = [nn.Linear(16, 4) for _ in range(4)]
+
+    def forward(self, x: Tensor[tuple[B, Const[16]]]) -> Tensor[tuple[B, Const[16]]]:
+        reveal_type(sd.concat([h(x) for h in self.heads], axis=-1))  # R: Tensor[tuple[B, Any], f32, NoTape]
+        return sd.concat([h(x) for h in self.heads], axis=-1)
