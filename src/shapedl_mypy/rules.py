@@ -23,6 +23,7 @@ from mypy.types import (
     TupleType,
     Type,
     TypeVarType,
+    UnionType,
     UnpackType,
     get_proper_type,
 )
@@ -213,7 +214,8 @@ def tape_of(types: Sequence[Type]) -> Type | str | None:
     """`Traced` if an operand is traced, `NoTape` if all are untraced, `Any` if one may be
     either, the operands' one tape TypeVar if they share it, else None."""
     tapes: list[Type] = []
-    for typ in types:
+    members = [m for t in types for m in _members(t)]
+    for typ in members:
         parts = tensor_parts(typ)
         if parts is not None:
             tapes.append(parts[2])
@@ -234,6 +236,13 @@ def tape_of(types: Sequence[Type]) -> Type | str | None:
     if rest and all(isinstance(t, TypeVarType) and t == rest[0] for t in rest):
         return rest[0]
     return None
+
+
+def _members(typ: Type) -> list[Type]:
+    """A union's members (`Any | Tensor[..., Traced]`, a loop's start read from an untyped
+    list, may be traced), else the type itself."""
+    t = get_proper_type(typ)
+    return list(t.items) if isinstance(t, UnionType) else [typ]
 
 
 def _name(typ: Type) -> str | None:

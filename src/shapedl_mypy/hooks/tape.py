@@ -64,11 +64,14 @@ def backward_hook(ctx: MethodContext) -> Type:
 
 
 def _maybe_traced(ctx: MethodContext) -> bool:
-    """Whether the receiver is a union (a name rebound in a loop) with a traced member.
+    """Whether the receiver is a union (a name rebound in a loop) with a member that is or may
+    be traced.
 
     NOTE: mypy checks `c.backward()` once per member of `c: Tensor[..., NoTape] | Tensor[...,
     Traced]` (corgi's `c = c + a * b` in a loop); the untraced member is the loop never run,
-    which the runtime reports: gradual typing gives it the benefit of the doubt.
+    which the runtime reports: gradual typing gives it the benefit of the doubt. So does a
+    member of unknown tape (`loss = forward(x.traced())` with `forward(...) -> Tensor`, after
+    an untraced `loss`: mypy keeps the old member beside an `Any`-typed new one).
     """
     callee = getattr(ctx.context, "callee", None)
     receiver = getattr(callee, "expr", None)
@@ -79,7 +82,9 @@ def _maybe_traced(ctx: MethodContext) -> bool:
         return False
     for item in t.items:
         parts = tensor_parts(item)
-        tape = None if parts is None else get_proper_type(parts[2])
+        tape = get_proper_type(item if parts is None else parts[2])
+        if isinstance(tape, AnyType):
+            return True
         if isinstance(tape, Instance) and tape.type.fullname == f"{TYPES}.Traced":
             return True
     return False
