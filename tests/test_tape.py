@@ -376,6 +376,18 @@ def test_a_conv_skips_the_input_gradient_a_step_does_not_read(monkeypatch):
     assert calls == [1]
 
 
+def test_a_hand_written_update_in_place_before_reading_a_traced_inputs_gradient_is_like_torch():
+    # NOTE: makemore's `p.data += -lr * p.grad` over [W, ..., C]: W changes in place before
+    # C's gradient, which the backward left for its first read, is read
+    c, w = randn(2, 2), randn(2, 1, seed=1)
+    ct, ws = sd.tensor(c).traced(), sd.tensor(w)
+    grads = (ct[sd.tensor([0, 1, 1])] @ ws).square().sum().backward()
+    ws.data -= 0.1 * grads[ws].data
+    tc, tw = (torch.from_numpy(a).requires_grad_() for a in (c, w))
+    (tc[torch.tensor([0, 1, 1])] @ tw).square().sum().backward()
+    np.testing.assert_allclose(grads[ct].numpy(), tc.grad.numpy(), rtol=1e-6)
+
+
 def test_reading_a_traced_inputs_gradient_after_an_update_is_a_tape_error():
     x, w1, w2, y = (sd.from_numpy(a) for a in _mlp_arrays())
     grads = _mlp_loss(x.traced(), w1, w2, y).backward()

@@ -164,7 +164,9 @@ class Gradients:
     """Gradients by tensor: `grads[w]` for any tensor that took part, traced or not.
 
     A tensor and its `.traced()` twin share one entry. A traced input's gradient is computed
-    when first read; read it before an optimizer changes the parameters it depends on.
+    when a gradient is first read by `grads[t]` (optimizers read theirs without it, so a step
+    that never reads the input's gradient never computes it); read it before an optimizer
+    changes the parameters it depends on.
     """
 
     def __init__(self) -> None:
@@ -172,7 +174,11 @@ class Gradients:
         self._deferred: list[_Deferred] = []
 
     def __getitem__(self, t: Tensor[_S, _DT, Any]) -> Tensor[_S, _DT, NoTape]:
-        data = self._arrays.get(t.id) if not self._deferred else self.array(t)
+        if self._deferred:
+            # NOTE: every deferred part, not only t's: a hand-written update after this read
+            # (`w.data -= lr * grads[w].data`) changes in place the arrays they would use
+            self._settle()
+        data = self._arrays.get(t.id)
         if data is None:
             raise KeyError(
                 f"no gradient for this tensor of shape {t.shape}: it did not take part in the "
