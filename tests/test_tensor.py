@@ -373,3 +373,16 @@ def test_item_assignment_says_what_to_write():
     x = sd.zeros((2, 3))
     with pytest.raises(TypeError, match=r"x\[mask\] = v is x = x.masked_fill\(mask, v\)"):
         x[x > 0] = 1.0
+
+
+def test_tensor_of_an_array_copies_as_torch_tensor_does():
+    # NOTE: `from_numpy` shares the array's memory, as PyTorch's; `tensor` copies, so a
+    # later change to the array (a data buffer reused for the next batch) leaves it alone
+    for make in (sd.tensor, torch.tensor):
+        v = np.arange(3.0, dtype=np.float32)
+        x = make(v)
+        v[0] = 99.0
+        assert x.tolist() == [0.0, 1.0, 2.0]
+    v = np.arange(3.0, dtype=np.float32)
+    sd.from_numpy(v).data[0] = 99.0
+    assert v[0] == 99.0

@@ -260,7 +260,8 @@ def tensor(
 ) -> Tensor[Any, Any, NoTape]:
     """A tensor from nested lists, a scalar or an array; floats become f32 unless `dtype`.
 
-    NumPy arrays keep their float dtype (an f64 array gives an f64 tensor).
+    NumPy arrays keep their float dtype (an f64 array gives an f64 tensor). The data is
+    copied, as PyTorch's `torch.tensor` copies (`from_numpy` shares the array's memory).
 
     Example:
         >>> import shapedl as sd
@@ -279,7 +280,11 @@ def tensor(
         name = _LIST_DTYPES.get(arr.dtype.kind, name)  # NOTE: Python floats become f32
     if name not in DTYPES:
         raise TypeError(f"tensor: unsupported dtype {arr.dtype}")
-    return Tensor(arr if name == str(arr.dtype) else arr.astype(dev.backend.dtype(name)), dev)
+    if name != str(arr.dtype):
+        arr = arr.astype(dev.backend.dtype(name))
+    elif hasattr(data, "dtype"):
+        arr = arr.copy()  # NOTE: asarray kept the caller's array, which they may change
+    return Tensor(arr, dev)
 
 
 def ragged_path(data: Any, where: str = "") -> tuple[str, int, str, int] | None:
