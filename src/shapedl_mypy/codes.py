@@ -3,12 +3,15 @@ errors, and looks for or takes back mypy's own where the plugin says it better."
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from mypy.errorcodes import ErrorCode
-from mypy.nodes import Context
+from mypy.nodes import Context, FuncItem, TypeInfo
 from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
+from mypy.typeops import get_all_type_vars
+from mypy.types import CallableType, Type, TypeVarId
 
 __all__ = [
     "CANNOT_INFER",
@@ -18,6 +21,7 @@ __all__ = [
     "TAPE",
     "report",
     "said",
+    "speculative",
     "errors_at",
     "take_back",
     "take_back_at",
@@ -34,6 +38,38 @@ CANNOT_INFER = "Cannot infer value of type parameter"
 CANNOT_INFER_ANY = "Cannot infer function type argument"
 
 
+_quiet = [0]
+
+
+@contextmanager
+def speculative(api: CheckerPluginInterface, types: Sequence[Type]) -> Iterator[None]:
+    """No `report` while a hook sees a type variable that no enclosing function or class
+    binds: mypy is trying a lambda (`apply(lambda t: lin(t), x)`) against a generic callee's
+    parameter types before solving them, and checks it again with the solution."""
+    quiet = _unbound_type_vars(api, types)
+    _quiet[0] += quiet
+    try:
+        yield
+    finally:
+        _quiet[0] -= quiet
+
+
+def _unbound_type_vars(api: CheckerPluginInterface, types: Sequence[Type]) -> bool:
+    found = [v for t in types for v in get_all_type_vars(t)]
+    if not found:
+        return False
+    stack = getattr(getattr(api, "scope", None), "stack", None)
+    if stack is None:
+        return False
+    bound: set[TypeVarId] = set()
+    for e in stack:
+        if isinstance(e, FuncItem) and isinstance(e.type, CallableType):
+            bound.update(v.id for v in e.type.variables)
+        elif isinstance(e, TypeInfo):
+            bound.update(v.id for v in e.defn.type_vars)
+    return any(v.id not in bound for v in found)
+
+
 def report(api: CheckerPluginInterface, message: str, context: Context, code: ErrorCode) -> None:
     """Report `message`, past mypy's speculative error filters.
 
@@ -43,7 +79,7 @@ def report(api: CheckerPluginInterface, message: str, context: Context, code: Er
     it, so it goes straight to mypy's error list (duplicates are removed by mypy).
     """
     errors = api.msg.errors
-    if _already_said(errors, message, context, code):
+    if _quiet[0] or _already_said(errors, message, context, code):
         return
     watchers = errors._watchers
     errors._watchers = []

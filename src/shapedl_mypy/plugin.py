@@ -41,6 +41,7 @@ from mypy.types import (
 from shapedl_mypy import rankless
 from shapedl_mypy.cache import source_hash, source_roots
 from shapedl_mypy.call import REFLECTED, from_function, from_method, params_of
+from shapedl_mypy.codes import speculative
 from shapedl_mypy.convert import ARITHMETIC, TENSOR, TYPES, tensor_parts
 from shapedl_mypy.declared import NOTHING, Declared, declared
 from shapedl_mypy.hooks import (
@@ -77,13 +78,22 @@ def _safe(hook: Callable[[C], Type]) -> Callable[[C], Type]:
     def run(ctx: C) -> Type:
         try:
             stale.watch(ctx.api)  # NOTE: mypy has no hook at a return: see hooks/stale.py
-            return rankless.no_unknown_rank(hook(ctx))
+            with speculative(ctx.api, _seen(ctx)):
+                return rankless.no_unknown_rank(hook(ctx))
         except Exception:  # noqa: BLE001 - never crash mypy; mypy's type is still right
             if isinstance(ctx, AttributeContext):
                 return ctx.default_attr_type
             return ctx.default_return_type
 
     return run
+
+
+def _seen(ctx: Any) -> list[Type]:
+    """The types a call hook reads: the receiver's and the arguments'."""
+    if isinstance(ctx, AttributeContext):
+        return [ctx.type]
+    found = [t for ts in ctx.arg_types for t in ts]
+    return [ctx.type, *found] if isinstance(ctx, MethodContext) else found
 
 
 def _safe_analyze(

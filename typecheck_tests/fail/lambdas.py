@@ -1,0 +1,24 @@
+"""A lambda's body is still checked once its parameter types are known."""
+
+# fmt: off
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import shapedl as sd
+from shapedl import Dim, Tensor, nn
+
+B = TypeVar("B", bound=Dim)
+D = TypeVar("D", bound=Dim)
+
+
+def apply(
+    f: Callable[[Tensor[tuple[B, D]]], Tensor[tuple[B, D]]], x: Tensor[tuple[B, D]]
+) -> Tensor[tuple[B, D]]:
+    return f(x)
+
+
+x = sd.randn((3, 8))
+apply(lambda t: nn.Linear(5, 8)(t), x)  # E: [shape] Linear: shapes (3, 8) and (8, 5): input width 8 at axis -1 differs from in_features 5
+list(map(lambda t: nn.Linear(5, 8)(t), [x]))  # E: [shape] Linear: shapes (3, 8) and (8, 5)
