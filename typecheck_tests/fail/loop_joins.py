@@ -95,6 +95,13 @@ def reordered(x: Tensor[tuple[B, Const[784]]]) -> Tensor[tuple[B, Const[10]]]:
     return x  # E: [return-value] Incompatible return value type
 
 
+def reordered_expression(x: Tensor[tuple[B, Const[784]]]) -> Tensor[tuple[B, Const[10]]]:
+    for layer in (nn.Linear(784, 10), nn.Linear(10, 128)):
+        x = layer(x)
+    out = x.relu()
+    return out * 2  # E: [return-value] Incompatible return value type
+
+
 def next_layer(x: Tensor[tuple[B, Const[784]]]) -> None:
     for layer in (nn.Linear(784, 128), nn.Linear(128, 10)):
         x = layer(x)

@@ -60,6 +60,25 @@ class Blocks(nn.Module):
         return x
 
 
+class Expressions(nn.Module):
+    """The loop's last type reaches an expression of the name too, and a name given from it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(8, 16), nn.Linear(16, 32)
+
+    def shifted(self, x: Tensor[tuple[B, Const[8]]]) -> Tensor[tuple[B, Const[32]]]:
+        for layer in (self.fc1, self.fc2):
+            x = layer(x)
+        return x.relu() * 2 + 1
+
+    def named(self, x: Tensor[tuple[B, Const[8]]]) -> Tensor[tuple[B, Const[32]]]:
+        for layer in (self.fc1, self.fc2):
+            x = layer(x)
+        out = x.relu()
+        return out
+
+
 # ---- 3. at module level, into an annotated name ------------------------------------------------
 tower = Tower()
 z = sd.randn((2, 784))
@@ -70,3 +89,4 @@ logits: Tensor[tuple[Const[2], Const[10]]] = z
 assert tower(sd.randn((3, 784)).traced()).shape == (3, 10) and logits.shape == (2, 10)
 assert tower.activated(sd.randn((3, 784))).shape == (3, 2)
 assert Blocks()(sd.randn((5, 8))).shape == (5, 4)
+assert Expressions().shifted(sd.randn((2, 8))).shape == Expressions().named(sd.randn((2, 8))).shape

@@ -23,6 +23,7 @@ from mypy.nodes import (
     IndexExpr,
     MemberExpr,
     NameExpr,
+    OpExpr,
     ReturnStmt,
     Statement,
     WhileStmt,
@@ -35,13 +36,25 @@ from shapedl_mypy.hooks.statements import bodies, statements
 __all__ = ["counted_at_run_time", "unrolled"]
 
 
-def unrolled(checker: TypeChecker, stmt: Statement | int, expr: object) -> Type | None:
-    """The type of `expr`, a name, just after the loop over a tuple that precedes `stmt` (or
-    the simple statement on that line) and rebinds it, or None where there is no such loop (or
-    its body is more than assignments)."""
+def unrolled(
+    checker: TypeChecker, stmt: Statement | int, expr: object, depth: int = 0
+) -> Type | None:
+    """The type of `expr` just after the loop over a tuple that precedes `stmt` (or the simple
+    statement on that line) and rebinds the name it reads (`x`, `x.relu()`, `x + 1`, or `out`
+    given as `out = x.relu()` after the loop), or None where there is no such loop (or its body
+    is more than assignments)."""
+    if depth > _MAX_ALIASES:
+        return None
+    if isinstance(expr, Expression) and not isinstance(expr, NameExpr):
+        root = _read(expr)
+        last = None if root is None else unrolled(checker, stmt, root, depth + 1)
+        return None if root is None or last is None else _evaluate(checker, expr, root, last)
     if not isinstance(expr, NameExpr):
         return None
-    loop = _loop_before(checker, stmt, expr)
+    loop = _loop_or_source(checker, stmt, expr)
+    if isinstance(loop, tuple):
+        given = loop[0].rvalue
+        return unrolled(checker, loop[0], given, depth + 1) if loop[1] else None
     if not isinstance(loop, ForStmt) or not isinstance(loop.index, NameExpr) or loop.else_body:
         return None
     steps = [s for s in loop.body.body if isinstance(s, AssignmentStmt)]
@@ -143,6 +156,14 @@ def _sources(expr: Expression) -> list[NameExpr]:
     return [r for r in roots if r is not None]
 
 
+def _read(expr: Expression) -> NameExpr | None:
+    """The name an expression's value comes from: `_root`'s, or an operator's left operand's
+    (`x.relu() * 2 + 1`), else its right one's (`1 - x`)."""
+    if isinstance(expr, OpExpr):
+        return _read(expr.left) or _read(expr.right)
+    return _root(expr)
+
+
 def _root(expr: Expression) -> NameExpr | None:
     """The name an expression reads its tensor from: `x` of `x`, `x.mT`, `x[0]`, `x.sum(1)`."""
     if isinstance(expr, CallExpr) and isinstance(expr.callee, MemberExpr):
@@ -152,15 +173,6 @@ def _root(expr: Expression) -> NameExpr | None:
     if isinstance(expr, IndexExpr):
         return _root(expr.base)
     return expr if isinstance(expr, NameExpr) else None
-
-
-def _loop_before(
-    checker: TypeChecker, stmt: Statement | int, name: NameExpr
-) -> ForStmt | WhileStmt | None:
-    """The loop that last rebound `name` before `stmt`, in the same block, with only simple
-    statements that leave `name` alone between them."""
-    found = _loop_or_source(checker, stmt, name)
-    return found if isinstance(found, ForStmt | WhileStmt) else None
 
 
 def _assigns(stmt: Statement, name: NameExpr) -> bool:
@@ -200,6 +212,18 @@ def _before(checker: TypeChecker, expr: NameExpr, steps: list[AssignmentStmt]) -
             given += p.items if isinstance(p, UnionType) else [p]
     left = [m for m in after.items if m not in given]
     return make_simplified_union(left) if left else None
+
+
+def _evaluate(checker: TypeChecker, expr: Expression, name: NameExpr, given: Type) -> Type | None:
+    """The type of `expr` where `name` has the type `given`; None where that is an error."""
+    checker._type_maps.append({})  # NOTE: as in `_run`
+    try:
+        with checker.msg.filter_errors() as watcher, checker.binder.frame_context(can_skip=True):
+            checker.binder.put(name, given)
+            out = checker.expr_checker.accept(expr)
+    finally:
+        checker._type_maps.pop()
+    return None if watcher.has_new_errors() else out
 
 
 def _run(
