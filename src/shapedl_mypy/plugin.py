@@ -54,6 +54,7 @@ from shapedl_mypy.hooks import (
     lists,
     movement,
     nn,
+    nograd,
     size_args,
     sizes,
     solve,
@@ -245,6 +246,7 @@ def build_tables(
     functions["shapedl.ops.creation.tensor"] = _safe(creation.tensor_hook)
     functions[f"{TYPES}.Size"] = _safe(sizes.size_new)
     functions["builtins.sum"] = _safe(tape.sum_hook)
+    functions["functools.partial"] = _safe(layers.partial_new)
     for name in data.BATCHES:
         functions[name] = _safe(data.batches_hook)
     methods[f"{TENSOR}.realize"] = _safe(creation.realize_hook)
@@ -324,6 +326,8 @@ class ShapedlPlugin(Plugin):
         return self.types.get(fullname)
 
     def get_function_hook(self, fullname: str) -> FunctionHook | None:
+        if " of " in fullname:  # NOTE: mypy's own name of a method called through `super()`
+            return _safe(size_args.forgive_super)
         found = self.functions.get(fullname)
         if found is None:
             info = self._class_info(fullname)
@@ -376,6 +380,7 @@ class ShapedlPlugin(Plugin):
             found = unions.union_math(functools.partial(self._callee, fullname), found)
         if declared.tensors and not fullname.startswith("shapedl."):
             found = stale_args.forgive_stale(found)
+        found = nograd.untraced_inside(fullname, found)
         return None if found is None else _safe(found)
 
     def _callee(self, fullname: str, ctx: FunctionContext | MethodContext) -> Type | None:
