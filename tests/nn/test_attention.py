@@ -121,6 +121,35 @@ def test_masks_in_float64_with_rows_that_see_nothing(kind, dropout):
     )
 
 
+@pytest.mark.parametrize("dropout", [0.0, 1e-12], ids=["sdpa", "composed-with-dropout"])
+@pytest.mark.parametrize("shape", [(4, 6), (2, 1, 1, 6)], ids=["per-query", "per-sample"])
+def test_a_traced_float_mask_gets_its_gradient_with_dropout_too(shape, dropout):
+    """A learned additive bias: training with dropout added the mask's values off the tape,
+    so it got no gradient at all; a row that sees nothing gets none, as in torch."""
+    add = np.random.default_rng(6).standard_normal(shape)
+    add[..., 0, :] = -np.inf
+    # NOTE: torch takes a per-sample mask as (B * H, Tq, Tk)
+    per_sample = len(shape) == 4
+    attn, tattn = _pair(dropout)
+    attn, tattn = attn.astype(sd.f64), tattn.double()
+    check_module(
+        attn,
+        tattn,
+        [randn(2, 4, E, dtype="float64"), randn(2, 6, E, seed=1, dtype="float64"), add],
+        mapping=attention_mapping(attn, E),
+        sd_call=lambda m, q, kv, mask: m(q, kv, kv, mask=mask),
+        torch_call=lambda m, q, kv, mask: m(
+            q,
+            kv,
+            kv,
+            attn_mask=mask.expand(2, H, 4, 6).reshape(2 * H, 4, 6) if per_sample else mask,
+            need_weights=False,
+        )[0],
+        rtol=1e-9,
+        atol=1e-10,
+    )
+
+
 @pytest.mark.parametrize("dropout", [0.0, 0.1], ids=["sdpa", "composed-with-dropout"])
 @pytest.mark.parametrize(
     "mask,problem",

@@ -21,8 +21,10 @@ from shapedl.nn.linear import Linear, width_error
 from shapedl.nn.module import Module
 from shapedl.nn.registry import register_layer
 from shapedl.ops.attention import check_mask, scaled_dot_product_attention
+from shapedl.ops.compare import where
 from shapedl.ops.creation import zeros
 from shapedl.ops.dropout import dropout
+from shapedl.ops.elementwise import astype
 from shapedl.ops.matmul import matmul
 from shapedl.ops.movement import reshape, transpose
 from shapedl.ops.softmax import softmax
@@ -230,7 +232,7 @@ class MultiHeadAttention(Module, Generic[Em, Hn, Kd, Vd]):
         if self.dropout > 0 and training:
             heads = self._dropout_attention(q, k, v, mask, causal)
         else:
-            heads = scaled_dot_product_attention(q, k, v, mask, causal)
+            heads = scaled_dot_product_attention(q, k, v, mask, causal=causal)
         b, t, _ = query.shape
         merged = reshape(transpose(heads, 1, 2), (b, t, self.embed_dim))
         out: Tensor[tuple[B, T, E], DT, TT] = self.out_proj(merged)
@@ -244,21 +246,27 @@ class MultiHeadAttention(Module, Generic[Em, Hn, Kd, Vd]):
         """Attention with dropout on its weights, composed from ops (training only)."""
         xp, dtype = q.xp, q.data.dtype
         scores = matmul(q, transpose(k, -1, -2)) * (1 / math.sqrt(q.shape[-1]))
-        additive = xp.zeros(scores.shape[-2:], dtype=dtype)
+        hidden = xp.zeros(scores.shape[-2:], dtype=dtype)
         if causal:
             tq, tk = scores.shape[-2:]
-            additive = xp.where(xp.tril(xp.ones((tq, tk), dtype=bool)), additive, -xp.inf)
+            hidden = xp.where(xp.tril(xp.ones((tq, tk), dtype=bool)), hidden, -xp.inf)
         if mask is not None and mask.data.dtype.kind == "b":
-            additive = xp.where(mask.data, additive, -xp.inf)
-        elif mask is not None:
-            additive = additive + mask.data
+            hidden = xp.where(mask.data, hidden, -xp.inf)
+        bias = mask if mask is not None and mask.data.dtype.kind != "b" else None
+        if bias is not None:
+            # NOTE: on the tape, as in the op: a learned additive bias gets its gradient
+            scores = scores + astype(bias, q.dtype)
+        shown = hidden if bias is None else hidden + bias.data
+        seen = xp.isfinite(shown).any(axis=-1, keepdims=True)
+        # NOTE: on CUDA without asking `seen.all()`, which would wait for the device
+        partial = q.device.backend.reads_sync or not seen.all()
         # NOTE: a query that sees no key gets zero weights (and no gradient), as in the op and
         # in torch, not softmax's nan, which would reach every gradient
-        seen = xp.isfinite(additive).any(axis=-1, keepdims=True)
-        additive = xp.where(seen, additive, 0).astype(dtype)
-        weights = softmax(scores + Tensor(additive, q.device), -1)
-        # NOTE: on CUDA without asking `seen.all()`, which would wait for the device
-        if q.device.backend.reads_sync or not seen.all():
+        if bias is not None and partial:
+            scores = where(Tensor(seen, q.device), scores, 0.0)
+        hidden = xp.where(seen, hidden, 0).astype(dtype)
+        weights = softmax(scores + Tensor(hidden, q.device), -1)
+        if partial:
             weights = weights * Tensor(seen.astype(dtype), q.device)
         return matmul(dropout(weights, self.dropout), v)
 
