@@ -1,7 +1,10 @@
 """The dimension algebra on its own: ints, DYN and symbols in one canonical form."""
 
+import numpy as np
 import pytest
+import torch
 
+import shapedl as sd
 from shapedl import dims
 from shapedl.dims import DYN
 from shapedl.errors import ShapeError
@@ -166,6 +169,60 @@ def test_normalize_axis_and_axes():
     assert dims.normalize_axes("sum", (-1, 0), (2, 3, 4)) == (0, 2)
     assert dims.normalize_axes("sum", None, (2, 3)) == (0, 1)
     assert dims.normalize_axes("sum", [1], (B, T)) == (1,)
+
+
+def test_numpy_integers_are_axes():
+    """`np.argmax(...)` or a loop over `np.arange` gives `np.int64` axes: `tuple(axis)` of
+    one was a bare "'numpy.int64' object is not iterable"."""
+    assert dims.normalize_axes("sum", np.int64(1), (2, 3, 4)) == (1,)
+    assert dims.normalize_axes("sum", (np.int32(-1), 0), (2, 3, 4)) == (0, 2)
+    assert type(dims.normalize_axis("sum", np.int64(-1), (2, 3))) is int
+    assert dims.is_axis(np.int64(0)) and dims.is_axis(1)
+    assert not any(dims.is_axis(v) for v in (DYN, B, (1,), None, 1.0))
+    with pytest.raises(ShapeError, match=r"^sum: shape \(2, 3\): axis 2 is out of range"):
+        dims.normalize_axes("sum", np.int64(2), (2, 3))
+
+
+X = np.arange(12.0, dtype=np.float32).reshape(3, 4)
+AS_INTS = [  # op, the argument's name, shapedl's call of n, torch's (which takes a tensor)
+    ("arange", "start", lambda n: sd.arange(n), lambda n: torch.arange(n)),
+    ("zeros", "a size", lambda n: sd.zeros((n, 2)), lambda n: torch.zeros((n, 2))),
+    ("narrow", "start", lambda n: sd.from_numpy(X).narrow(1, n - 2, 2), None),
+    ("topk", "k", lambda n: sd.ops.topk(sd.from_numpy(X), n)[0], None),
+    ("max", "axis", lambda n: sd.from_numpy(X).max(axis=n - 2), None),
+    ("reshape", "a size", lambda n: sd.from_numpy(X).reshape(n, -1), None),
+    ("unsqueeze", "axis", lambda n: sd.from_numpy(X).unsqueeze(n - 2), None),
+    ("chunk", "chunks", lambda n: sd.ops.chunk(sd.from_numpy(X), n, axis=1)[0], None),
+]
+TORCH_AS_INTS = {
+    "narrow": lambda n: torch.from_numpy(X).narrow(1, n - 2, 2),
+    "topk": lambda n: torch.from_numpy(X).topk(n)[0],
+    "max": lambda n: torch.from_numpy(X).amax(n - 2),
+    "reshape": lambda n: torch.from_numpy(X).reshape(n, -1),
+    "unsqueeze": lambda n: torch.from_numpy(X).unsqueeze(n - 2),
+    "chunk": lambda n: torch.from_numpy(X).chunk(n, 1)[0],
+}
+
+
+@pytest.mark.parametrize("op, name, call, tcall", AS_INTS, ids=[c[0] for c in AS_INTS])
+def test_a_tensor_where_an_int_goes_says_to_pass_int(op, name, call, tcall):
+    """PyTorch reads a 0-d tensor as a size (`torch.arange(lengths.max())`); here that was an
+    AttributeError from dims.py or a bare "cannot be interpreted as an integer"."""
+    want = (tcall or TORCH_AS_INTS[op])(torch.tensor(3))
+    with pytest.raises(
+        TypeError,
+        match=rf"^{op}: {name} must be an int, not a tensor of shape \(\); "
+        r"pass int\(n\) \(or n\.item\(\)\)",
+    ):
+        call(sd.tensor(3))
+    np.testing.assert_array_equal(call(int(sd.tensor(3))).numpy(), want.numpy())
+
+
+def test_check_int_lets_ints_and_numpy_integers_pass():
+    for v in (3, np.int64(3), np.array(3), DYN, B, None, (1, 2)):
+        dims.check_int("zeros", "a size", v)
+    with pytest.raises(TypeError, match=r"^zeros: the shape must be an int, not a tensor of "):
+        sd.zeros(sd.tensor([2, 3]))
 
 
 def test_axis_errors_name_op_shape_and_axis():

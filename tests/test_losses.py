@@ -428,7 +428,33 @@ OTHER_ERRORS = [
     ),
     (lambda: losses.huber_loss(f32(2), f32(2), delta=0.0), ValueError, "delta must be > 0"),
     (lambda: losses.smooth_l1_loss(f32(2), f32(2), beta=-1.0), ValueError, "beta must be >= 0"),
+    (
+        lambda: losses.huber_loss(f32(2), f32(2), delta="sum"),  # type: ignore[arg-type]
+        TypeError,
+        r"^huber_loss: delta must be a number, not str 'sum'; the reduction is a keyword: "
+        r"reduction='sum'$",
+    ),
+    (
+        lambda: losses.smooth_l1_loss(f32(2), f32(2), beta=None),  # type: ignore[arg-type]
+        TypeError,
+        r"^smooth_l1_loss: beta must be a number, not NoneType None$",
+    ),
 ]
+
+
+@pytest.mark.parametrize(
+    "fn, torch_fn", [(losses.huber_loss, F.huber_loss), (losses.smooth_l1_loss, F.smooth_l1_loss)]
+)
+def test_huber_and_smooth_l1_take_their_options_by_keyword_only(fn: Any, torch_fn: Any) -> None:
+    """PyTorch's third positional is `reduction` (huber) or the old `size_average`: a ported
+    `(a, b, "sum")` failed deep inside on `"sum" > 0`, naming neither the loss nor the
+    argument."""
+    a, b = randn(2, 3), randn(2, 3, seed=1)
+    want = torch_fn(torch.from_numpy(a), torch.from_numpy(b), reduction="sum")
+    with pytest.raises(TypeError, match=rf"{fn.__name__}\(\) takes 2 positional arguments"):
+        fn(sd.from_numpy(a), sd.from_numpy(b), "sum")
+    got = fn(sd.from_numpy(a), sd.from_numpy(b), reduction="sum")
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5)
 
 
 INTEGER_INPUTS = [
@@ -557,9 +583,7 @@ def test_cross_entropy_weight_and_ignore_index_match_torch(
 
     def ours(x: Any, t: Any) -> Any:
         weight = sd.from_numpy(w) if options.get("weight") else None
-        return losses.cross_entropy_with_logits_loss(
-            x, t, reduction, weight=weight, **kwargs
-        )
+        return losses.cross_entropy_with_logits_loss(x, t, reduction, weight=weight, **kwargs)
 
     def theirs(x: Any, t: Any) -> Any:
         weight = torch.from_numpy(w) if options.get("weight") else None
@@ -581,7 +605,10 @@ def test_nll_loss_weight_and_ignore_index_match_torch(
             x, t, reduction, sd.from_numpy(w) if weight else None, ignore_index
         ),
         lambda x, t: F.nll_loss(
-            x, t, torch.from_numpy(w) if weight else None, ignore_index=ignore_index,
+            x,
+            t,
+            torch.from_numpy(w) if weight else None,
+            ignore_index=ignore_index,
             reduction=reduction,
         ),
         [randn(6, 4), target],

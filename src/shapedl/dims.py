@@ -14,11 +14,12 @@ raises only on `False`; the runtime then checks the concrete sizes.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeGuard, Union
+from typing import TypeGuard, TypeVar, Union, cast
 
-from shapedl.errors import NotStatic, shape_error
+from shapedl.errors import NotStatic, shape_error, show_shape
 
 __all__ = [
     "DYN",
@@ -28,9 +29,11 @@ __all__ = [
     "Sym",
     "add",
     "broadcast",
+    "check_int",
     "conv_out",
     "floordiv",
     "int_tuple",
+    "is_axis",
     "is_dim",
     "is_known",
     "is_size",
@@ -131,6 +134,7 @@ def _factor(atom: Atom, power: int, lone: bool) -> str:
 
 Dim = Union[int, Expr, _DynType]
 Shape = tuple[Dim, ...]
+_V = TypeVar("_V")
 
 
 def _paren(d: Dim) -> str:
@@ -337,15 +341,49 @@ def need_static(op: str, name: str, v: object) -> None:
 
     The plugin passes a non-literal `int` argument as `DYN` (a `Size[X]` as `X`); a rule that
     cannot say its result without the number calls this first, so that a size known only at run
-    time makes the result unknown instead of a false error.
+    time makes the result unknown instead of a false error. A tensor is never one (`check_int`).
     """
-    if type(v) is not int and not is_static(v):
+    if type(v) is int:
+        return
+    check_int(op, name, v)
+    if not is_static(v):
         raise NotStatic(f"{op}: {name} is known only at run time")
 
 
+def check_int(op: str, name: str, v: object) -> None:
+    """A `TypeError` naming `op` where a tensor stands for an int (a size, a count, an axis).
+
+    PyTorch reads a 0-d tensor there; here a size is an int, which the plugin can see (a
+    tensor's value is known only at run time). NumPy's integers and integer arrays of shape
+    `()` index as ints and pass.
+    """
+    shape = getattr(v, "shape", None)
+    if isinstance(shape, tuple) and not hasattr(v, "__index__"):
+        hint = "pass int(n) (or n.item()) for a 0-d tensor n" if not shape else "pass n.tolist()"
+        raise TypeError(
+            f"{op}: {name} must be an int, not a tensor of shape {show_shape(shape)}; {hint}"
+        )
+
+
+def is_axis(v: object) -> TypeGuard[int]:
+    """Whether option `v` is one axis known now: an int, or an integer of another type
+    (NumPy's `np.int64`, from `np.argmax` or a loop over `np.arange`), which the
+    normalization below takes as the int it holds."""
+    return isinstance(v, int) or isinstance(v, numbers.Integral)
+
+
+def _integer(v: _V) -> _V:
+    # NOTE: the plain int first: the ABC's check costs more, on every reduction
+    if isinstance(v, int) or not isinstance(v, numbers.Integral):
+        return v
+    return cast(_V, int(v))
+
+
 def normalize_axis(op: str, axis: int, shape: Shape, what: str = "axis") -> int:
-    """`axis` as a non-negative index into `shape`, or a `ShapeError` naming the rank."""
+    """`axis` (an int, NumPy's included) as a non-negative index into `shape`, or a
+    `ShapeError` naming the rank."""
     need_static(op, what, axis)
+    axis = _integer(axis)
     ndim = len(shape)
     if not -ndim <= axis < ndim:
         raise shape_error(op, [shape], f"{what} {axis} is out of range for rank {ndim}")
@@ -357,6 +395,7 @@ def normalize_axes(op: str, axis: int | Sequence[int] | None, shape: Shape) -> t
     if axis is None:
         return tuple(range(len(shape)))
     need_static(op, "axis", axis)
+    axis = _integer(axis)
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     out = tuple(sorted(normalize_axis(op, a, shape) for a in axes))
     if len(set(out)) != len(out):

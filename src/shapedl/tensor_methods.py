@@ -229,12 +229,17 @@ class TensorMethods(TensorBase[S, DT, TapeT]):
             self: TensorMethods[S, DT, TT], axis: Axis = None, keepdims: bool = False
         ) -> Tensor[Any, DT, TT]: ...
 
+        # NOTE: keyword-only after the axis: PyTorch's second positional is `unbiased`
         def var(
-            self, axis: Axis = None, keepdims: bool = False, ddof: int = 0
+            self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0
         ) -> Tensor[Any, DT, TapeT]: ...
 
         def std(
-            self: TensorMethods[S, DT, TT], axis: Axis = None, keepdims: bool = False, ddof: int = 0
+            self: TensorMethods[S, DT, TT],
+            axis: Axis = None,
+            *,
+            keepdims: bool = False,
+            ddof: int = 0,
         ) -> Tensor[Any, DT, TT]: ...
 
         def argmax(

@@ -150,6 +150,16 @@ def test_unflatten_errors_name_layer_shapes_and_axis():
         (lambda: sd.nn.LeakyReLU(0.2, inplace=True), lambda: torch.nn.LeakyReLU(0.2, inplace=True)),
         (lambda: sd.nn.Dropout(0.1, inplace=True), lambda: torch.nn.Dropout(0.1, inplace=True)),
         (lambda: sd.nn.Dropout(0.3), lambda: torch.nn.Dropout(0.3)),
+        (lambda: sd.nn.SiLU(inplace=True), lambda: torch.nn.SiLU(inplace=True)),
+        (lambda: sd.nn.SiLU(True), lambda: torch.nn.SiLU(True)),
+        (lambda: sd.nn.Hardswish(inplace=True), lambda: torch.nn.Hardswish(inplace=True)),
+        (lambda: sd.nn.Hardsigmoid(inplace=True), lambda: torch.nn.Hardsigmoid(inplace=True)),
+        (lambda: sd.nn.ELU(inplace=True), lambda: torch.nn.ELU(inplace=True)),
+        (lambda: sd.nn.ELU(0.5, True), lambda: torch.nn.ELU(0.5, True)),
+        (lambda: sd.nn.SELU(inplace=True), lambda: torch.nn.SELU(inplace=True)),
+        (lambda: sd.nn.Mish(inplace=True), lambda: torch.nn.Mish(inplace=True)),
+        (lambda: sd.nn.Hardtanh(inplace=True), lambda: torch.nn.Hardtanh(inplace=True)),
+        (lambda: sd.nn.Hardtanh(-2.0, 1.5, True), lambda: torch.nn.Hardtanh(-2.0, 1.5, True)),
     ],
 )
 def test_pytorchs_inplace_ports_as_it_is(ours, theirs):

@@ -92,6 +92,18 @@ def test_pytorch_keywords_attn_mask_and_is_causal_match_torch(dtype):
     )
 
 
+def test_a_ported_positional_call_is_a_type_error():
+    """PyTorch's order is `(q, k, v, attn_mask, dropout_p, is_causal, scale)`: a ported
+    `(q, k, v, None, 0.0, True)` ran here as non-causal attention with `scale=True`."""
+    q, k, v = _qkv(SHAPES[2], "float32")
+    want = F.scaled_dot_product_attention(*map(torch.from_numpy, (q, k, v)), None, 0.0, True)
+    sq, sk, sv = map(sd.from_numpy, (q, k, v))
+    with pytest.raises(TypeError, match="positional argument"):
+        sdpa(sq, sk, sv, None, 0.0, True)  # type: ignore[misc]
+    got = sdpa(sq, sk, sv, None, causal=True)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-6)
+
+
 def test_mask_given_twice_is_a_type_error():
     q, mask = sd.ones((1, 2, 4)), sd.ones((2, 2)).astype(sd.bool_)
     with pytest.raises(TypeError, match="not both"):

@@ -83,6 +83,17 @@ def test_conv_transpose2d_matches_torch(xs, ws, kw, bias, dtype):
     )
 
 
+@pytest.mark.parametrize("options", [(1, 0, 0, 2), (2, 1, 1, 2, (1, 2)), (1, 1, 0, 1, 2)])
+def test_conv_transpose2d_takes_torchs_positional_order(options):
+    """`(stride, padding, output_padding, groups, dilation)`, as `F.conv_transpose2d` and the
+    layer: the op had `dilation` before `groups`, so a ported `groups=2` ran as `dilation=2`."""
+    compare(
+        lambda x, w, b: sd.ops.conv_transpose2d(x, w, b, *options),
+        lambda x, w, b: F.conv_transpose2d(x, w, b, *options),
+        _inputs((1, 4, 3, 3), (4, 2, 3, 3), True, "float32", 2 * options[3]),
+    )
+
+
 def test_chunked_batch_matches_torch(monkeypatch):
     # NOTE: columns of two images per chunk, so five images run as 2 + 2 + 1
     monkeypatch.setattr(im2col, "CHUNK_BYTES", 2 * 3 * 9 * 36 * 4)

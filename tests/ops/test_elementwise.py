@@ -103,6 +103,15 @@ def test_integers_to_negative_powers_are_torchs(dtype):
         sd.from_numpy(x) ** -1
 
 
+@pytest.mark.parametrize("power", [0, 1, 2, 3])
+def test_an_int32_to_a_python_int_power_stays_int32_as_torch(power):
+    """NumPy's `maximum(2, 0)` is an int64 scalar: `i32 ** 2` became i64, which the next op
+    with an i32 refused."""
+    x = np.array([[0, 1, -1, 2, -2, 3]]).astype("int32")
+    compare(lambda a: a**power, lambda a: a**power, [x], grad=False)
+    compare(lambda a: a**power + a, lambda a: a**power + a, [x], grad=False)
+
+
 @pytest.mark.parametrize(
     "op", [lambda a, b: a // b, lambda a, b: a % b, lambda a, b: a // 0, lambda a, b: 7 % b],
     ids=["floordiv", "mod", "floordiv-0", "rmod"],

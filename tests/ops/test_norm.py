@@ -138,6 +138,21 @@ def test_batch_norm_inference_uses_running_stats_like_torch(shape, dtype):
     np.testing.assert_array_equal(sm.numpy(), _running(shape[1], dtype)[0])
 
 
+def test_batch_norm_takes_momentum_and_eps_by_keyword_only():
+    """PyTorch's sixth positional is `training` (here: whether `x` is traced): a ported
+    `(x, rm, rv, None, None, True, 0.1)` ran with momentum `True` and eps `0.1`."""
+    x = randn(4, 3) * 0.05
+    (sm, tm), (sv, tv) = map(_pair, _running(3, "float32"))
+    want = F.batch_norm(torch.from_numpy(x), tm, tv, None, None, True, 0.1)
+    sx = sd.from_numpy(x).traced()
+    with pytest.raises(TypeError, match=r"batch_norm\(\) takes .* positional argument"):
+        sd.ops.batch_norm(sx, sm, sv, None, None, True, 0.1)  # type: ignore[misc]
+    np.testing.assert_array_equal(sm.numpy(), _running(3, "float32")[0])
+    out = sd.ops.batch_norm(sx, sm, sv, None, None, momentum=0.1)
+    np.testing.assert_allclose(out.numpy(), want.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(sm.numpy(), tm.numpy(), rtol=1e-5, err_msg="running_mean")
+
+
 def test_batch_norm_untraced_forward_matches_torch_eval():
     x = randn(4, 3, 2)
     rm, rv = _running(3, "float32")

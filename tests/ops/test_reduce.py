@@ -23,22 +23,22 @@ REDUCTIONS = [
     ("min", lambda x, a, k: x.min(a, k), lambda t, a, k: t.amin(tdim(a, t.ndim), keepdim=k)),
     (
         "var",
-        lambda x, a, k: x.var(a, k),
+        lambda x, a, k: x.var(a, keepdims=k),
         lambda t, a, k: t.var(tdim(a, t.ndim), correction=0, keepdim=k),
     ),
     (
         "var_ddof1",
-        lambda x, a, k: x.var(a, k, ddof=1),
+        lambda x, a, k: x.var(a, keepdims=k, ddof=1),
         lambda t, a, k: t.var(tdim(a, t.ndim), correction=1, keepdim=k),
     ),
     (
         "std",
-        lambda x, a, k: x.std(a, k),
+        lambda x, a, k: x.std(a, keepdims=k),
         lambda t, a, k: t.std(tdim(a, t.ndim), correction=0, keepdim=k),
     ),
     (
         "std_ddof1",
-        lambda x, a, k: sd.ops.std(x, a, k, ddof=1),
+        lambda x, a, k: sd.ops.std(x, a, keepdims=k, ddof=1),
         lambda t, a, k: t.std(tdim(a, t.ndim), correction=1, keepdim=k),
     ),
     (
@@ -69,6 +69,45 @@ def test_reduction_matches_torch(name, op, top, shape, axis, keepdims, dtype):
         lambda t: top(t, axis, keepdims),
         [randn(*shape, dtype=dtype, seed=4)],
     )
+
+
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_and_std_take_only_the_axis_by_position(name):
+    """PyTorch's `x.std(1, True)` is `unbiased=True`; here it ran as `keepdims=True` with
+    `ddof=0`: another value, in a shape that broadcast on without an error."""
+    a = randn(3, 4)
+    x, t = sd.from_numpy(a), torch.from_numpy(a)
+    for call in (lambda: getattr(x, name)(1, True), lambda: getattr(sd.ops, name)(x, 1, True)):
+        with pytest.raises(TypeError, match=rf"{name}\(\) takes .* positional argument"):
+            call()
+    want = getattr(t, name)(1, True)
+    np.testing.assert_allclose(getattr(x, name)(1, ddof=1).numpy(), want.numpy(), rtol=1e-5)
+
+
+NUMPY_AXES = [
+    ("sum", lambda x, a: x.sum(axis=a), lambda t, a: t.sum(a)),
+    ("mean", lambda x, a: sd.ops.mean(x, a), lambda t, a: t.mean(a)),
+    ("max", lambda x, a: x.max(axis=a), lambda t, a: t.amax(a)),
+    ("var", lambda x, a: x.var(a), lambda t, a: t.var(a, correction=0)),
+    ("logsumexp", lambda x, a: sd.ops.logsumexp(x, axis=a), lambda t, a: t.logsumexp(a)),
+    ("argmax", lambda x, a: x.argmax(axis=a), lambda t, a: t.argmax(a)),
+    ("norm", lambda x, a: sd.ops.norm(x, axis=a), lambda t, a: torch.linalg.vector_norm(t, dim=a)),
+    ("flip", lambda x, a: x.flip(a), lambda t, a: t.flip(a)),
+    ("sort", lambda x, a: x.sort(a)[0], lambda t, a: t.sort(a)[0]),
+    (
+        "cosine_similarity",
+        lambda x, a: sd.ops.cosine_similarity(x, x + 1, axis=a),
+        lambda t, a: torch.cosine_similarity(t, t + 1, a),
+    ),
+    ("Unflatten", lambda x, a: sd.nn.Unflatten(a, (2, 2))(x), lambda t, a: t.unflatten(a, (2, 2))),
+]
+
+
+@pytest.mark.parametrize("axis", [np.int64(1), np.int32(-1)])
+@pytest.mark.parametrize("name,op,top", NUMPY_AXES, ids=[c[0] for c in NUMPY_AXES])
+def test_a_numpy_integer_is_an_axis_as_in_torch(name, op, top, axis):
+    """One from `np.argmax` or a loop over `np.arange`: bare Python errors from inside."""
+    compare(lambda x: op(x, axis), lambda t: top(t, int(axis)), [randn(3, 4)], grad=False)
 
 
 @pytest.mark.parametrize("fn", [sd.ops.sum, sd.ops.mean, sd.ops.max, sd.ops.logsumexp])

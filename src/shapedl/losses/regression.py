@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 from shapedl.losses.common import (
@@ -58,6 +59,17 @@ def mae_loss(
     return reduce("mae_loss", (input - target).abs(), reduction)
 
 
+def _real(op: str, name: str, value: object) -> None:
+    """A `TypeError` naming `op` and `name` unless `value` is a real number (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        hint = (
+            f"; the reduction is a keyword: reduction={value!r}" if isinstance(value, str) else ""
+        )
+        raise TypeError(
+            f"{op}: {name} must be a number, not {type(value).__name__} {value!r}{hint}"
+        )
+
+
 def _piecewise(
     op: str, d: Tensor[Any, DT, TT], width: float, quad: float, lin: float, reduction: str
 ) -> Tensor[Any, DT, TT]:
@@ -79,6 +91,7 @@ def _piecewise(
 def huber_loss(
     input: Tensor[Any, DT, TT],
     target: Tensor[Any, Any, Any],
+    *,
     delta: float = 1.0,
     reduction: Reduction = "mean",
 ) -> Tensor[Any, DT, TT]:
@@ -87,11 +100,15 @@ def huber_loss(
         0.5 * d ** 2                  if |d| < delta
         delta * (|d| - 0.5 * delta)   otherwise
 
+    `delta` and `reduction` are keyword-only: PyTorch's third positional is `reduction`.
+
     Raises:
+        TypeError: when `delta` is not a number.
         ValueError: unless `delta > 0`.
     """
     pointwise_loss_rule("huber_loss", input.shape, target.shape, reduction)
     target_dtype("huber_loss", input, target)
+    _real("huber_loss", "delta", delta)
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
     return _piecewise("huber_loss", input - target, delta, 1.0, delta, reduction)
@@ -101,6 +118,7 @@ def huber_loss(
 def smooth_l1_loss(
     input: Tensor[Any, DT, TT],
     target: Tensor[Any, Any, Any],
+    *,
     beta: float = 1.0,
     reduction: Reduction = "mean",
 ) -> Tensor[Any, DT, TT]:
@@ -109,11 +127,15 @@ def smooth_l1_loss(
         0.5 * d ** 2 / beta   if |d| < beta
         |d| - 0.5 * beta      otherwise       (beta = 0 is the L1 loss)
 
+    `beta` and `reduction` are keyword-only: PyTorch's third positional is `reduction`.
+
     Raises:
+        TypeError: when `beta` is not a number.
         ValueError: unless `beta >= 0`.
     """
     pointwise_loss_rule("smooth_l1_loss", input.shape, target.shape, reduction)
     target_dtype("smooth_l1_loss", input, target)
+    _real("smooth_l1_loss", "beta", beta)
     if not beta >= 0:
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
     quad = 1 / beta if beta else 0.0

@@ -73,11 +73,18 @@ class _Elementwise(Module):
     __call__ = forward
 
 
-class ReLU(_Elementwise):
-    """`max(x, 0)`.
+class _InPlace(_Elementwise):
+    """An activation that takes PyTorch's `inplace`, so that `nn.ReLU(inplace=True)` ports as
+    it is: the result is the same, computed out of place (the tape keeps its operands)."""
 
-    `inplace` is PyTorch's, taken so that `nn.ReLU(inplace=True)` ports as it is: the result
-    is the same, computed out of place (the tape keeps its operands).
+    inplace: bool = False
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace)
+
+
+class ReLU(_InPlace):
+    """`max(x, 0)`.
 
     Example:
         >>> import shapedl as sd
@@ -85,11 +92,7 @@ class ReLU(_Elementwise):
         True
     """
 
-    inplace: bool = False
     op = staticmethod(elementwise.relu)
-
-    def extra_repr(self) -> str:
-        return _inplace(self.inplace)
 
 
 @register_layer(keeps=ALL)
@@ -112,7 +115,7 @@ class GELU(Module):
     __call__ = forward
 
 
-class SiLU(_Elementwise):
+class SiLU(_InPlace):
     """`x * sigmoid(x)` (swish)."""
 
     op = staticmethod(elementwise.silu)
@@ -130,13 +133,13 @@ class Sigmoid(_Elementwise):
     op = staticmethod(elementwise.sigmoid)
 
 
-class SELU(_Elementwise):
+class SELU(_InPlace):
     """`scale * elu(x, alpha)` with the self-normalizing constants (PyTorch's `SELU`)."""
 
     op = staticmethod(activation.selu)
 
 
-class Mish(_Elementwise):
+class Mish(_InPlace):
     """`x * tanh(softplus(x))` (PyTorch's `Mish`)."""
 
     op = staticmethod(activation.mish)
@@ -154,16 +157,22 @@ class Softsign(_Elementwise):
     op = staticmethod(activation.softsign)
 
 
-class Hardswish(_Elementwise):
+class Hardswish(_InPlace):
     """`x * hardsigmoid(x)` (PyTorch's `Hardswish`, MobileNetV3's activation)."""
 
     op = staticmethod(activation.hardswish)
 
+    def extra_repr(self) -> str:
+        return ""  # NOTE: PyTorch's repr leaves `inplace` out here
 
-class Hardsigmoid(_Elementwise):
+
+class Hardsigmoid(_InPlace):
     """`clip(x / 6 + 1 / 2, 0, 1)` (PyTorch's `Hardsigmoid`)."""
 
     op = staticmethod(activation.hardsigmoid)
+
+    def extra_repr(self) -> str:
+        return ""  # NOTE: PyTorch's repr leaves `inplace` out here
 
 
 @register_layer(keeps=ALL)
@@ -177,11 +186,15 @@ class ELU(Module):
     """
 
     alpha: float = 1.0
+    inplace: bool = False  # NOTE: PyTorch's, as `ReLU`'s: the same result, out of place
 
     def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
         return activation.elu(x, self.alpha)
 
     __call__ = forward
+
+    def extra_repr(self) -> str:
+        return ", ".join(filter(None, (f"alpha={self.alpha}", _inplace(self.inplace))))
 
 
 @register_layer(keeps=ALL)
@@ -199,11 +212,16 @@ class Hardtanh(Module):
 
     min_val: float = -1.0
     max_val: float = 1.0
+    inplace: bool = False  # NOTE: PyTorch's, as `ReLU`'s: the same result, out of place
 
     def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
         return activation.hardtanh(x, self.min_val, self.max_val)
 
     __call__ = forward
+
+    def extra_repr(self) -> str:
+        shown = f"min_val={self.min_val}, max_val={self.max_val}"
+        return ", ".join(filter(None, (shown, _inplace(self.inplace))))
 
 
 @register_layer(keeps=ALL)
@@ -329,7 +347,7 @@ def softmax_shape(op: str) -> Any:
     """The output shape of the layer of `op` (`softmax`, `log_softmax`): the op's rule."""
 
     def shape(x: Shape, axis: object) -> Shape:
-        if not isinstance(axis, int):
+        if not dims.is_axis(axis):
             raise NotStatic(f"{op}: axis known only at run time")
         return softmax_rule(op, x, axis)
 
@@ -403,7 +421,7 @@ class Flatten(Module, Generic[Sa, Ea]):
 def unflatten_shape(x: Shape, axis: object, unflattened_size: object) -> Shape:
     """`x` with axis `axis` split into `unflattened_size` (one size may be -1), whose product
     must be that axis's size."""
-    if not isinstance(axis, int) or not isinstance(unflattened_size, tuple | list):
+    if not dims.is_axis(axis) or not isinstance(unflattened_size, tuple | list):
         raise NotStatic("unflatten: axis or sizes known only at run time")
     a = dims.normalize_axis("unflatten", axis, x)
     sizes = tuple(unflattened_size)

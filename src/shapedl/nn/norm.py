@@ -182,8 +182,13 @@ class _BatchNorm(Module, Generic[C]):
                 # on a GPU, for this option only)
                 momentum = 1.0 / int(count.data)
         return batch_norm(
-            x, self.running_mean, self.running_var, self.weight, self.bias, momentum or 0.0,
-            self.eps,
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            momentum=momentum or 0.0,
+            eps=self.eps,
         )
 
     __call__ = forward

@@ -120,9 +120,9 @@ def scaled_dot_product_attention(
     k: Tensor[Any, DT, Any],
     v: Tensor[Any, DT, Any],
     mask: Tensor[Any, Any, Any] | None = None,
+    *,
     causal: bool = False,
     scale: float | None = None,
-    *,
     attn_mask: Tensor[Any, Any, Any] | None = None,
     is_causal: bool = False,
 ) -> Tensor[Any, DT, Any]:
@@ -138,6 +138,8 @@ def scaled_dot_product_attention(
         scale: the factor of the scores, `1 / sqrt(D)` when None.
         attn_mask, is_causal: PyTorch's names of `mask` and `causal`, so that a port's
             `F.scaled_dot_product_attention(q, k, v, attn_mask=m, is_causal=True)` runs.
+            Everything after the mask is keyword-only: PyTorch's fifth positional is
+            `dropout_p`, so a ported positional call is a `TypeError`, not wrong attention.
 
     Returns:
         `(..., Tq, Dv)`; a query that sees no key at all gets zeros (as PyTorch does).

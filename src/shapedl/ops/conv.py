@@ -229,8 +229,8 @@ def conv_transpose2d_rule(
     stride: object = 1,
     padding: object = 0,
     output_padding: object = 0,
-    dilation: object = 1,
     groups: object = 1,
+    dilation: object = 1,
 ) -> Shape:
     """`(N, C, H, W) * (C, O/G, KH, KW) -> (N, O, (H-1)*S - 2P + D*(K-1) + OP + 1, ...)`."""
     given = Given(stride, padding, dilation, output_padding)
@@ -406,8 +406,8 @@ def conv_transpose2d(
     stride: Pair = 1,
     padding: Pair = 0,
     output_padding: Pair = 0,
-    dilation: Pair = 1,
     groups: int = 1,
+    dilation: Pair = 1,
 ) -> Tensor[Any, DT, Any]:
     """Transposed 2-d convolution (the gradient of `conv2d` with respect to its input).
 
@@ -416,11 +416,12 @@ def conv_transpose2d(
         weight: `(C, O/groups, KH, KW)`, as in PyTorch.
         bias: `(O,)` or None.
         stride: an int or a pair, at least 1.
-        dilation: an int or a pair, at least 1.
         padding: rows and columns cropped from each border of the full output.
         output_padding: extra rows/columns at the bottom/right (less than stride or dilation),
             to pick one of the sizes that a strided `conv2d` maps to the same input size.
         groups: split the channels into this many independent convolutions.
+        dilation: an int or a pair, at least 1 (after `groups`, PyTorch's order, unlike
+            `conv2d`'s).
 
     Raises:
         ShapeError: when the channels disagree, `groups` does not divide them, the bias is not

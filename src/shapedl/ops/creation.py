@@ -74,18 +74,23 @@ def eye_rule(op: str, n: Dim, m: Dim | None = None) -> Shape:
     return shape_rule(op, (n, n if m is None else m))
 
 
-def _sizes(shape: ShapeArg) -> Sequence[int] | int:
+def _sizes(op: str, shape: ShapeArg) -> Sequence[int] | int:
     """`shape` with NumPy's ints made Python's, as the rule takes them."""
     if isinstance(shape, Sequence):
-        return tuple(operator.index(d) for d in shape)
-    return operator.index(shape)
+        return tuple(_size(op, "a size", d) for d in shape)
+    return _size(op, "the shape", shape)
+
+
+def _size(op: str, name: str, d: SupportsIndex) -> int:
+    dims.check_int(op, name, d)
+    return operator.index(d)
 
 
 def _make(
     op: str, shape: ShapeArg, dtype: type[DType], device: Device | None, fill: Any
 ) -> Tensor[Any, Any, NoTape]:
     dev = device or default_device()
-    size = shape_rule(op, _sizes(shape))
+    size = shape_rule(op, _sizes(op, shape))
     return Tensor(fill(dev, size, dev.backend.dtype(dtype.name)), dev)
 
 
@@ -149,8 +154,9 @@ def rand(
 # NOTE: int bounds count in int64 and any float one in the default float, as in PyTorch (and
 # NumPy), so `x[sd.arange(n)]` and `Embedding(...)(sd.arange(t))` index; `dtype=` wins. An
 # int passed where `float` is declared counts as int at run time, as in PyTorch.
-def _plain(v: Any) -> Any:
+def _plain(name: str, v: Any) -> Any:
     """A NumPy integer as Python's, which the rule takes; anything else as it is."""
+    dims.check_int("arange", name, v)
     return operator.index(v) if hasattr(v, "__index__") else v
 
 
@@ -202,7 +208,7 @@ def arange(
         >>> sd.arange(3, dtype=sd.f64).tolist()
         [0.0, 1.0, 2.0]
     """
-    arange_rule("arange", *map(_plain, (start, stop, step)))
+    arange_rule("arange", *map(_plain, ("start", "stop", "step"), (start, stop, step)))
     dev = device or default_device()
     lo, hi = (0, start) if stop is None else (start, stop)
     if dtype is None:
@@ -219,6 +225,8 @@ def eye(
     device: Device | None = None,
 ) -> Tensor[Any, DT, NoTape]:
     """The `n x m` identity matrix (square when `m` is omitted)."""
+    for name, v in (("n", n), ("m", m)):
+        dims.check_int("eye", name, v)
     eye_rule("eye", n, m)
     dev = device or default_device()
     return Tensor(dev.xp.eye(n, m, dtype=dev.backend.dtype(dtype.name)), dev)
@@ -247,7 +255,7 @@ def linspace(
         [0.0, 0.25, 0.5, 0.75, 1.0]
     """
     dev = device or default_device()
-    n = operator.index(num)
+    n = _size("linspace", "num", num)
     linspace_rule("linspace", n)
     return Tensor(dev.xp.linspace(start, stop, n, dtype=dev.backend.dtype(dtype.name)), dev)
 

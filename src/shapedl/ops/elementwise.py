@@ -525,7 +525,9 @@ def _integers(v: Operand) -> bool:
 def _integer_pow(xp: Any, x: Any, y: Any) -> Array:
     """`x ** y` of integers, a negative power as PyTorch's: 1 for a base of 1, +-1 for -1, else
     0 (NumPy refuses it)."""
-    out = x ** xp.maximum(y, 0)
+    # NOTE: a Python int stays one: NumPy's `maximum(2, 0)` is an int64 scalar, which made
+    # `i32 ** 2` i64
+    out = x ** (max(y, 0) if type(y) is int else xp.maximum(y, 0))
     ones = xp.where(y % 2 == 0, 1, -1) * (x == -1) + (x == 1)
     return xp.where(y < 0, ones, out).astype(out.dtype, copy=False)
 

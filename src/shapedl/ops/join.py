@@ -289,6 +289,8 @@ def narrow_rule(op: str, x: Shape, axis: int, start: Dim, length: Dim) -> Shape:
     """`x` with `length` in place of axis `axis`'s size; `start` (negative from the end) and
     `start + length` must lie within the axis where the sizes are known (every size unknown
     for an axis known only at run time)."""
+    for name, v in (("start", start), ("length", length)):
+        dims.check_int(op, name, v)
     if not dims.is_static(axis):
         return (DYN,) * len(x)
     a = dims.normalize_axis(op, axis, x)

@@ -37,7 +37,7 @@ def norm_rule(op: str, x: Shape, ord: Any = 2, axis: Any = None, keepdims: Any =
     if ord is not DYN and (not isinstance(ord, int | float) or isinstance(ord, bool)):
         raise shape_error(op, [x], f"ord must be a number (2, 1, inf...), not {ord!r}")
     items = axis if isinstance(axis, tuple | list) else (axis,)
-    if axis is not None and not all(isinstance(a, int) for a in items):
+    if axis is not None and not all(dims.is_axis(a) for a in items):
         return tuple(DYN for _ in range(len(x) if keepdims else len(x) - len(items)))
     axes = dims.normalize_axes(op, axis, x)
     empty = next((i for i in axes if x[i] == 0), None)

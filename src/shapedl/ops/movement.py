@@ -37,8 +37,10 @@ def _as_shape(shape: Sequence[Dim] | Dim) -> Shape:
     return tuple(shape) if isinstance(shape, Sequence) else (shape,)
 
 
-def _one(op: str, args: tuple[int | Sequence[int], ...]) -> Sequence[int] | int:
+def _one(op: str, args: tuple[int | Sequence[int], ...], what: str) -> Sequence[int] | int:
     """`x.reshape(2, -1)` and `x.reshape((2, -1))` alike: PyTorch's methods take both."""
+    for a in args[0] if len(args) == 1 and isinstance(args[0], Sequence) else args:
+        dims.check_int(op, what, a)
     if len(args) == 1:
         return args[0]
     if any(not isinstance(a, int) and hasattr(a, "__len__") for a in args):
@@ -53,9 +55,12 @@ def _ints(shape: Sequence[int] | int) -> tuple[int, ...]:
     return tuple(map(operator.index, shape))
 
 
-def spread_ints(op: str, args: tuple[int | Sequence[int], ...]) -> tuple[int, ...]:
-    """The sizes of `x.reshape(2, -1)` and `x.reshape((2, -1))` alike, as Python ints."""
-    return _ints(_one(op, args))
+def spread_ints(
+    op: str, args: tuple[int | Sequence[int], ...], what: str = "a size"
+) -> tuple[int, ...]:
+    """The sizes of `x.reshape(2, -1)` and `x.reshape((2, -1))` alike (or the axes of
+    `permute`, `what` they are), as Python ints."""
+    return _ints(_one(op, args, what))
 
 
 # ---- reshape ----------------------------------------------------------------------------
@@ -199,7 +204,7 @@ def permute(x: Tensor[Any, DT, TT], *axes: int | Sequence[int]) -> Tensor[Any, D
         >>> sd.ones((2, 3, 4)).permute(2, 0, 1).shape
         (4, 2, 3)
     """
-    return _permuted(x, _axes_of("permute", x.shape, spread_ints("permute", axes)))
+    return _permuted(x, _axes_of("permute", x.shape, spread_ints("permute", axes, "an axis")))
 
 
 @register("transpose", transpose_rule, statics=("axis0", "axis1"), methods=("transpose",))

@@ -298,6 +298,7 @@ def batch_norm(
     running_var: Param,
     weight: Param = None,
     bias: Param = None,
+    *,
     momentum: float = 0.1,
     eps: float = 1e-5,
 ) -> Tensor[S, DT, TT]:
@@ -307,7 +308,9 @@ def batch_norm(
     `running_mean` / `running_var` are updated in place:
     `running = (1 - momentum) * running + momentum * batch`, with the unbiased batch
     variance. An untraced `x` (inference) is normalized with the running statistics.
-    Without running statistics (None), the batch statistics are always used.
+    Without running statistics (None), the batch statistics are always used. There is no
+    `training` argument (PyTorch's sixth), so `momentum` and `eps` are keyword-only: a ported
+    positional call is a `TypeError`, not a momentum of `True`.
 
     Args:
         x: the input, `(N, C)` or `(N, C, *spatial)`.

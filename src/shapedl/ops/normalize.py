@@ -201,7 +201,7 @@ def group_norm(
 def cosine_similarity_rule(op: str, a: Shape, b: Shape, axis: Any = -1, eps: Any = 1e-8) -> Shape:
     """`a` and `b` broadcast, then axis `axis` reduced away."""
     shape = dims.broadcast(op, a, b)
-    if not isinstance(axis, int):
+    if not dims.is_axis(axis):
         return tuple(DYN for _ in shape[1:])
     k = dims.normalize_axis(op, axis, shape)
     return shape[:k] + shape[k + 1 :]

@@ -30,7 +30,7 @@ Axes = int | Sequence[int] | None
 def _axes(op: str, axis: Any, x: Shape) -> tuple[int, ...] | None:
     """Normalized axes (None: every axis), or None where some axis is not a literal int."""
     items = axis if isinstance(axis, tuple | list) else (axis,)
-    if axis is not None and not all(isinstance(a, int) for a in items):
+    if axis is not None and not all(dims.is_axis(a) for a in items):
         return None
     return dims.normalize_axes(op, axis, x)
 
@@ -43,7 +43,7 @@ def roll_rule(op: str, x: Shape, shifts: Any = 0, axis: Any = None) -> Shape:
         if len(shifts) != len(axis):
             raise shape_error(op, [x], f"{len(shifts)} shifts for {len(axis)} axes {tuple(axis)}")
     for a in axis if isinstance(axis, tuple | list) else (axis,):
-        if isinstance(a, int):
+        if dims.is_axis(a):
             dims.normalize_axis(op, a, x)
     if axis is None and isinstance(shifts, tuple | list):
         raise shape_error(op, [x], "several shifts need an axis for each", "pass axis=(...)")
@@ -130,7 +130,7 @@ def repeat_rule(op: str, x: Shape, repeats: Any = 1, axis: Any = None) -> Shape:
     `axis=None` the flattened array, as NumPy's `repeat`."""
     if axis is None:
         return (_repeated(op, x, dims.product(x), repeats, "in the flattened array"),)
-    if not isinstance(axis, int):
+    if not dims.is_axis(axis):
         return tuple(DYN for _ in x)
     a = dims.normalize_axis(op, axis, x)
     n = _repeated(op, x, x[a], repeats, f"at axis {axis}")

@@ -56,7 +56,7 @@ def var_rule(op: str, x: Shape, axis: Axis = None, keepdims: bool = False, ddof:
 def arg_rule(op: str, x: Shape, axis: int | None = None, keepdims: bool = False) -> Shape:
     """One axis (or None: the flattened array, a scalar index) reduced to an index."""
     dims.need_static(op, "axis", axis)
-    if axis is not None and not isinstance(axis, int):
+    if axis is not None and not dims.is_axis(axis):
         raise shape_error(op, [x], f"axis must be one int or None, got {axis!r}")
     return extreme_rule(op, x, axis, keepdims)
 
@@ -212,7 +212,7 @@ def _var_grad(x: Tensor[Any, Any, Any], g: Array, d: Array, axis: Axis, dof: int
 @register("var", var_rule, methods=("var",), statics=_VAR, promote=floats)
 @in_f32()
 def var(
-    x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, ddof: int = 0
+    x: Tensor[S, DT, TT], axis: Axis = None, *, keepdims: bool = False, ddof: int = 0
 ) -> Tensor[Any, DT, TT]:
     """Variance over `axis`, `sum((x - mean)**2) / (n - ddof)` (NumPy's `ddof`; 0 by default).
 
@@ -234,7 +234,7 @@ def var(
 @register("std", var_rule, methods=("std",), statics=_VAR, promote=floats)
 @in_f32()
 def std(
-    x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, ddof: int = 0
+    x: Tensor[S, DT, TT], axis: Axis = None, *, keepdims: bool = False, ddof: int = 0
 ) -> Tensor[Any, DT, TT]:
     """Standard deviation over `axis`, the square root of `var`; its gradient is 0 where it is 0.
 

@@ -41,7 +41,7 @@ class OpSpec:
         dtype: the result's dtype name when fixed (`"bool"`, `"int64"`), else None.
         returns: `"tensor"`, or `"tuple"` for ops that return several tensors.
         promote: the result's dtype name from the operand's where NumPy changes it (`counts`:
-            a sum of bools is int64; `floats`: the mean of ints is float64), else None.
+            a sum of i32 or bools is int64; `floats`: the mean of ints is float64), else None.
         item_dtypes: for a tuple result, each item's fixed dtype name or None (the operands'):
             `sort` gives `(None, "int64")`, values and indices; empty: `dtype` for every item.
     """
@@ -68,8 +68,9 @@ REGISTRY: dict[str, OpSpec] = {}
 
 
 def counts(dtype: str) -> str:
-    """A sum's dtype, as NumPy's: bools count in int64."""
-    return "int64" if dtype == "bool" else dtype
+    """A sum's (or a product's, or a scan's) dtype, as PyTorch's: integers and bools count in
+    int64."""
+    return "int64" if dtype in ("bool", "int32") else dtype
 
 
 def floats(dtype: str) -> str:

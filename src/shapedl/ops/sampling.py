@@ -138,6 +138,6 @@ def randint(
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be above low ({low})")
     dev = device or default_device()
-    size = shape_rule("randint", _sizes(shape))
+    size = shape_rule("randint", _sizes("randint", shape))
     data = dev.rng.integers(low, high, size)
     return Tensor(data.astype(dev.backend.dtype(dtype.name)), dev)

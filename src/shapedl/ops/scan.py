@@ -1,11 +1,12 @@
 """Scans along an axis: `cumsum` and `cumprod`, and `diff`, the inverse of `cumsum`.
 
 Shape rule: the shape is kept; `axis=None` scans the flattened array, as NumPy does (PyTorch
-requires a dim). The result keeps `x`'s dtype (PyTorch widens integers to int64). The
-gradient of `cumsum` is the reversed cumulative sum of the output's gradient; that of
-`cumprod` is computed by a backward recurrence that never divides by `x`, so it is exact
-where `x` has zeros (as PyTorch's is). `diff` shortens its axis by one; its gradient is the
-output's gradient minus itself shifted by one.
+requires a dim). Integers and booleans count in int64, as PyTorch's scans and `sum` do
+(`registry.counts`, which the plugin reads too); floats keep their dtype. The gradient of
+`cumsum` is the reversed cumulative sum of the output's gradient; that of `cumprod` is
+computed by a backward recurrence that never divides by `x`, so it is exact where `x` has
+zeros (as PyTorch's is). `diff` shortens its axis by one; its gradient is the output's
+gradient minus itself shifted by one.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from shapedl.backend import Array
 from shapedl.dims import DYN, Shape
 from shapedl.errors import shape_error
 from shapedl.ops.precision import in_f32
-from shapedl.ops.registry import register
+from shapedl.ops.registry import counts, register
 from shapedl.tensor import Tensor, record
 from shapedl.types import DT, TT
 
@@ -28,19 +29,18 @@ def scan_rule(op: str, x: Shape, axis: Any = None) -> Shape:
     """`x` kept for an axis (which must exist); the flattened size for `axis=None`."""
     if axis is None:
         return (dims.product(x),)
-    if isinstance(axis, int):
+    if dims.is_axis(axis):
         dims.normalize_axis(op, axis, x)
     return x
 
 
-def _flat(op: str, x: Tensor[Any, Any, Any], axis: int | None) -> tuple[Array, int]:
-    """The array to scan and the axis (0 of the flattened array for None); not booleans."""
-    if x.data.dtype == bool:
-        # NOTE: the result keeps x's dtype (as typed); a running count of booleans is not one
-        raise TypeError(f"{op}: needs a numeric tensor, not bool; convert with .astype(sd.i64)")
+def _flat(x: Tensor[Any, Any, Any], axis: int | None) -> tuple[Array, int, str]:
+    """The array to scan, the axis (0 of the flattened array for None) and the dtype of the
+    result."""
+    dtype = counts(x.data.dtype.name)
     if axis is None:
-        return x.data.reshape(-1), 0
-    return x.data, axis % x.ndim
+        return x.data.reshape(-1), 0, dtype
+    return x.data, axis % x.ndim, dtype
 
 
 def _running_dtype(backend: str, dtype: Any) -> Any:
@@ -50,10 +50,12 @@ def _running_dtype(backend: str, dtype: Any) -> Any:
     return "float64" if backend == "cpu" and dtype == "float32" else dtype
 
 
-@register("cumsum", scan_rule, statics=("axis",), methods=("cumsum",))
+@register("cumsum", scan_rule, statics=("axis",), methods=("cumsum",), promote=counts)
 @in_f32()
 def cumsum(x: Tensor[Any, DT, TT], axis: int | None = None) -> Tensor[Any, DT, TT]:
     """Cumulative sum along `axis` (None: the flattened array, as NumPy's `cumsum`).
+
+    Integers and booleans give int64, as PyTorch's (and as `sum`).
 
     Raises:
         ShapeError: when `axis` is out of range.
@@ -68,10 +70,10 @@ def cumsum(x: Tensor[Any, DT, TT], axis: int | None = None) -> Tensor[Any, DT, T
     """
     scan_rule("cumsum", x.shape, axis)
     xp = x.xp
-    data, k = _flat("cumsum", x, axis)
+    data, k, dtype = _flat(x, axis)
     backend = x.device.backend.name
-    out = xp.cumsum(data, axis=k, dtype=_running_dtype(backend, data.dtype))
-    out = out.astype(data.dtype, copy=False)
+    out = xp.cumsum(data, axis=k, dtype=_running_dtype(backend, dtype))
+    out = out.astype(dtype, copy=False)
 
     def vjp(g: Array) -> tuple[Array]:
         back = xp.cumsum(xp.flip(g, k), axis=k, dtype=_running_dtype(backend, g.dtype))
@@ -80,10 +82,12 @@ def cumsum(x: Tensor[Any, DT, TT], axis: int | None = None) -> Tensor[Any, DT, T
     return record(out, (x,), vjp)
 
 
-@register("cumprod", scan_rule, statics=("axis",), methods=("cumprod",))
+@register("cumprod", scan_rule, statics=("axis",), methods=("cumprod",), promote=counts)
 @in_f32()
 def cumprod(x: Tensor[Any, DT, TT], axis: int | None = None) -> Tensor[Any, DT, TT]:
     """Cumulative product along `axis` (None: the flattened array, as NumPy's `cumprod`).
+
+    Integers and booleans give int64, as PyTorch's (and as `prod`).
 
     Raises:
         ShapeError: when `axis` is out of range.
@@ -98,8 +102,8 @@ def cumprod(x: Tensor[Any, DT, TT], axis: int | None = None) -> Tensor[Any, DT, 
     """
     scan_rule("cumprod", x.shape, axis)
     xp = x.xp
-    data, k = _flat("cumprod", x, axis)
-    out = xp.cumprod(data, axis=k, dtype=data.dtype)
+    data, k, dtype = _flat(x, axis)
+    out = xp.cumprod(data, axis=k, dtype=dtype)
 
     def vjp(g: Array) -> tuple[Array]:
         # NOTE: d out_j / d x_i = prod(x[:i]) * prod(x[i+1:j+1]) for j >= i; the sum over j

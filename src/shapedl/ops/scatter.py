@@ -77,7 +77,7 @@ def scatter_add_rule(op: str, x: Shape, index: Shape, src: Shape, axis: Any = 0)
     for name, s in (("index", index), ("src", src)):
         if len(s) != len(x):
             raise shape_error(op, [x, index, src], f"{name} has rank {len(s)}, x has rank {len(x)}")
-    a = dims.normalize_axis(op, axis, x) if isinstance(axis, int) else None
+    a = dims.normalize_axis(op, axis, x) if dims.is_axis(axis) else None
     # NOTE: with an unknown axis, any axis of x may be the one index is free along
     against = (("src", src), ("x", x)) if a is not None else (("src", src),)
     for k, n in enumerate(index):

@@ -28,7 +28,7 @@ def argsort_rule(op: str, x: Shape, axis: Any = -1, descending: Any = False) -> 
     """`x` kept for an axis (which must exist); the flattened size for `axis=None`."""
     if axis is None:
         return (dims.product(x),)
-    if isinstance(axis, int):
+    if dims.is_axis(axis):
         dims.normalize_axis(op, axis, x)
     return x
 
@@ -37,7 +37,7 @@ def sort_rule(op: str, x: Shape, axis: Any = -1, descending: Any = False) -> tup
     """`(x, x)`: values and indices keep the shape; the axis must exist."""
     if not x:
         raise shape_error(op, [x], "a 0-d tensor has no axis to sort")
-    if isinstance(axis, int):
+    if dims.is_axis(axis):
         dims.normalize_axis(op, axis, x)
     return x, x
 
@@ -48,9 +48,10 @@ def topk_rule(
     """Values and indices: `x` with axis `axis` of size `k`, which must be `0 <= k <= x[axis]`."""
     if not x:
         raise shape_error(op, [x], "a 0-d tensor has no axis to take from")
+    dims.check_int(op, "k", k)
     if isinstance(k, int) and k < 0:
         raise shape_error(op, [x], f"k {k} is negative")
-    if not isinstance(axis, int):
+    if not dims.is_axis(axis):
         out: Shape = tuple(DYN for _ in x)
         return out, out
     a = dims.normalize_axis(op, axis, x)
