@@ -215,6 +215,11 @@ def rmse(pred: Any, target: Any) -> float:
     return float(np.sqrt(((pred.numpy() - target.numpy()) ** 2).mean()))
 
 
+def score(pred: Any, target: Any) -> float:
+    """A figure whose name says neither lower nor higher is better."""
+    return rmse(pred, target)
+
+
 def test_monitor_auto_keeps_the_lowest_rmse_and_refuses_a_name_it_cannot_place(
     tmp_path: Path,
 ) -> None:
@@ -225,8 +230,12 @@ def test_monitor_auto_keeps_the_lowest_rmse_and_refuses_a_name_it_cannot_place(
     assert h["val_rmse"][-1] < h["val_rmse"][0]  # NOTE: "auto" took rmse as higher-is-better
     best = json.loads(bytes(load_state(ck.best_path)["fit.meta"]))["epoch"]
     assert best == int(np.argmin(h["val_rmse"])) + 1
+    cb, steps = counting()
+    ck = Checkpoint(tmp_path / "run.safetensors", monitor="val_score")
     with pytest.raises(ValueError, match=r"monitor='val_score'.*pass mode=\"min\""):
-        Checkpoint(tmp_path / "run.safetensors", monitor="val_score")
+        fit(linear(3, 1), (x, y), epochs=2, metrics=[score], validation=(x, y),
+            callbacks=[cb, ck])  # fmt: skip
+    assert steps == []
 
 
 # ---- keep= with a name that glob would read as a pattern --------------------------------

@@ -167,12 +167,46 @@ def test_no_improvement_follows_the_mode_it_is_given() -> None:
     assert h.epochs == 4 and h.best_epoch == 0  # the rmse only falls: the first is the "best"
 
 
-def test_a_figure_auto_cannot_place_is_an_error_before_training() -> None:
+def score(pred: Any, target: Any) -> float:
+    return rmse(pred, target)
+
+
+def test_a_figure_auto_cannot_place_is_an_error_before_the_first_step() -> None:
+    x, y = regression(16)
+    steps: list[int] = []
+    count = LambdaCallback(on_step_end=lambda run, f: steps.append(run.global_step))
+    fit: dict[str, Any] = dict(loss=mse, optimizer=sd.optim.Sgd(lr=0.01), epochs=2,
+                               metrics=[score], callbacks=[count], progress=False)  # fmt: skip
     with pytest.raises(ValueError, match=r"'val_score'.*mode=\"min\".*mode=\"max\""):
-        NoImprovement(patience=3, figure="val_score")
-    NoImprovement(patience=3, figure="val_score", mode="max")  # told: fine
+        sd.train.fit(linear(3, 1), (x, y), validation=(x, y),
+                     halt_when=NoImprovement(patience=3, figure="val_score"), **fit)  # fmt: skip
+    assert steps == []
+    halt = NoImprovement(patience=3, figure="val_score", mode="max")  # told: fine
+    sd.train.fit(linear(3, 1), (x, y), validation=(x, y), halt_when=halt, **fit)
     with pytest.raises(ValueError, match="invalid mode='lowest'"):
         NoImprovement(patience=3, mode="lowest")  # type: ignore[arg-type]
+
+
+def test_a_typo_in_a_figure_names_the_recorded_figures_before_asking_for_a_mode() -> None:
+    # NOTE: "val_los" is a typo of "val_loss", not a new figure whose direction is unknown
+    x, y = regression(16)
+    for halt in (NoImprovement(patience=3, figure="val_los"), NoImprovement(3, monitor="val_los")):
+        with pytest.raises(KeyError, match=r"halting on 'val_los'.*\['loss', 'val_loss'\]"):
+            sd.train.fit(linear(3, 1), (x, y), loss=mse, optimizer=sd.optim.Sgd(lr=0.01),
+                         epochs=2, validation=(x, y), halt_when=halt, progress=False)  # fmt: skip
+
+
+def test_monitor_is_another_name_for_figure() -> None:
+    """Keras's `EarlyStopping(monitor=...)`, and `Checkpoint`'s own word."""
+    for cls, name in ((NoImprovement, "val_rmse"), (AccuracyAbove, "val_accuracy")):
+        assert cls(3, monitor=name).figure == cls(3, figure=name).figure == name
+    assert LossBelow(0.1, monitor="val_loss").figure == "val_loss"
+    assert NoImprovement(3, figure="loss", monitor="loss").figure == "loss"
+    with pytest.raises(TypeError, match="figure='loss' and monitor='val_loss'.*give one"):
+        NoImprovement(3, figure="loss", monitor="val_loss")
+    assert Checkpoint("run.npz", figure="val_loss").monitor == "val_loss"
+    with pytest.raises(TypeError, match="Checkpoint: figure='loss' and monitor='val_loss'"):
+        Checkpoint("run.npz", figure="loss", monitor="val_loss")
 
 
 # ---- figures that training will not record, found before the first step ---------------------

@@ -35,7 +35,7 @@ from shapedl.checkpoint import (
 from shapedl.device import Device, default_device
 from shapedl.optim.base import named_parameters
 from shapedl.train.callbacks import Callback, Figures
-from shapedl.train.history import History, Mode, lower_is_better
+from shapedl.train.history import History, Mode, lower_is_better, watched_figure
 from shapedl.train.metrics import recorded_name
 from shapedl.train.run import Model, NonFiniteWarning, Optimizer, Run, model_state, restore
 from shapedl.train.run import snapshot as model_snapshot
@@ -94,7 +94,10 @@ class Checkpoint(Callback):
         mode: whether `monitor` is best when lowest (`"min"`) or highest (`"max"`);
             `"auto"` tells by its name (see `sd.train.history.lower_is_better`): losses,
             errors, `rmse`, `nll`, `perplexity`... lowest; `accuracy`, `f1`, `auc`, `iou`...
-            highest; a name it cannot place is an error here, asking for `"min"` or `"max"`.
+            highest; a name it cannot place is a `ValueError` before the first step, asking
+            for `"min"` or `"max"` (after the `KeyError` for a figure training does not
+            record, so a typo is named as one).
+        figure: the same as `monitor` (the halting conditions' word for it).
 
     Example:
         >>> Checkpoint("run.safetensors", keep=3, monitor="val_loss").best_path.name
@@ -109,6 +112,7 @@ class Checkpoint(Callback):
         keep: int = 1,
         monitor: str | None = None,
         mode: Mode = "auto",
+        figure: str | None = None,
     ) -> None:
         if not isinstance(every, int) or every < 1:
             raise ValueError(f"invalid checkpoint interval: every={every!r} (expected >= 1)")
@@ -116,10 +120,8 @@ class Checkpoint(Callback):
             raise ValueError(f"invalid keep={keep!r}: how many checkpoints to keep, >= 1")
         if mode not in ("min", "max", "auto"):
             raise ValueError(f'invalid mode={mode!r} (expected "min", "max" or "auto")')
-        if monitor is not None:  # NOTE: a name "auto" cannot place is an error now, not a guess
-            lower_is_better(monitor, mode, who=f"Checkpoint(monitor={monitor!r})")
         self.path, self.every, self.keep = Path(path), every, keep
-        self.monitor, self.mode = monitor, mode
+        self.monitor, self.mode = watched_figure("Checkpoint", figure, monitor), mode
         self.best: float | None = None
         self.saved: int | None = None  # NOTE: the epoch (from 1) the latest save holds
 
@@ -141,6 +143,10 @@ class Checkpoint(Callback):
         check_writable(self.path)
         if self.monitor is not None and not run.records(self.monitor):
             raise KeyError(self._not_recorded(run.figures or []))
+        if self.monitor is not None:
+            # NOTE: a name "auto" cannot place is an error now, not a guess that keeps the
+            # worst; not at __init__, where a typo could not yet be told from a new figure
+            lower_is_better(self.monitor, self.mode, who=f"Checkpoint(monitor={self.monitor!r})")
         stem, suffix = re.escape(self.path.stem), re.escape(self.path.suffix)
         remove_stale_temporaries(self.path, rf"{stem}(?:\.best|\.epoch\d+)?{suffix}")
         self.best, self.saved = None, None  # NOTE: a resumed run's best is in its history

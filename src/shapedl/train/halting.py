@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from shapedl.tensor import Tensor
-from shapedl.train.history import History, Mode, lower_is_better
+from shapedl.train.history import History, Mode, check_mode, lower_is_better, watched_figure
 from shapedl.train.run import Model, Run, model_state, restore, snapshot
 
 __all__ = [
@@ -82,12 +82,13 @@ def _key(run: Run, figure: str | None, name: str) -> str:
     return key
 
 
-def _check_figure(run: Run, figure: str | None, name: str) -> None:
+def _check_figure(run: Run, figure: str | None, name: str) -> str:
     """As `_key` will look it up, but before the first step: a figure that training does
-    not record is an error now, not after an epoch of training."""
+    not record is an error now, not after an epoch of training. The figure's name."""
     key = figure or (f"val_{name}" if run.records(f"val_{name}") else name)
     if not run.records(key):
         raise KeyError(_not_recorded(key, sorted(run.figures or [])))
+    return key
 
 
 def _not_recorded(key: str, recorded: list[str]) -> str:
@@ -104,10 +105,14 @@ class AccuracyAbove(Halt):
         threshold: e.g. 0.98.
         figure: which figure to watch; by default `val_accuracy` when there is validation
             data, else `accuracy`.
+        monitor: the same as `figure` (Keras's and `Checkpoint`'s word for it).
     """
 
-    def __init__(self, threshold: float, figure: str | None = None) -> None:
-        self.threshold, self.figure = threshold, figure
+    def __init__(
+        self, threshold: float, figure: str | None = None, *, monitor: str | None = None
+    ) -> None:
+        self.threshold = threshold
+        self.figure = watched_figure("AccuracyAbove", figure, monitor)
         self.watched: str | None = None
 
     def start(self, run: Run) -> None:
@@ -129,10 +134,14 @@ class LossBelow(Halt):
     Args:
         threshold: e.g. 0.01.
         figure: by default `val_loss` when there is validation data, else `loss`.
+        monitor: the same as `figure` (Keras's and `Checkpoint`'s word for it).
     """
 
-    def __init__(self, threshold: float, figure: str | None = None) -> None:
-        self.threshold, self.figure = threshold, figure
+    def __init__(
+        self, threshold: float, figure: str | None = None, *, monitor: str | None = None
+    ) -> None:
+        self.threshold = threshold
+        self.figure = watched_figure("LossBelow", figure, monitor)
         self.watched: str | None = None
 
     def start(self, run: Run) -> None:
@@ -162,7 +171,10 @@ class NoImprovement(Halt):
         mode: whether `figure` improves downwards (`"min"`) or upwards (`"max"`); `"auto"`
             tells by its name (see `sd.train.history.lower_is_better`): losses, errors,
             `rmse`, `nll`, `perplexity`... downwards; `accuracy`, `f1`, `auc`, `iou`...
-            upwards; a name it cannot place is an error here, asking for `"min"` or `"max"`.
+            upwards; a name it cannot place is a `ValueError` before the first step, asking
+            for `"min"` or `"max"` (after the `KeyError` for a figure training does not
+            record, so a typo is named as one).
+        monitor: the same as `figure` (Keras's and `Checkpoint`'s word for it).
 
     A resumed run watches its restored history again, so it stops where the uninterrupted
     run would have; a `Checkpoint` keeps the best epoch's weights for it.
@@ -175,11 +187,13 @@ class NoImprovement(Halt):
         min_delta: float = 0.0,
         restore_best: bool = True,
         mode: Mode = "auto",
+        *,
+        monitor: str | None = None,
     ) -> None:
         if patience < 1:
             raise ValueError(f"invalid patience: {patience}")
-        # NOTE: a name "auto" cannot place is an error now, not a guess that keeps the worst
-        lower_is_better(figure or "loss", mode, who=f"NoImprovement(figure={figure!r})")
+        check_mode(mode, "NoImprovement")
+        figure = watched_figure("NoImprovement", figure, monitor)
         self.patience, self.figure, self.mode = patience, figure, mode
         self.min_delta, self.restore_best = min_delta, restore_best
         self.start_fresh()
@@ -196,7 +210,10 @@ class NoImprovement(Halt):
         """Reset, then watch a resumed run's history again but for its last epoch, which
         `fit` checks as it resumes: the best figure, its epoch and the wait are those the
         uninterrupted run had."""
-        _check_figure(run, self.figure, "loss")
+        watched = _check_figure(run, self.figure, "loss")
+        # NOTE: a name "auto" cannot place is an error now, not a guess that keeps the worst;
+        # not at __init__, where a typo (`"val_los"`) could not yet be told from a new figure
+        lower_is_better(watched, self.mode, who=f"NoImprovement(figure={watched!r})")
         self.start_fresh()
         self._model = run.model
         key = self._key(run)

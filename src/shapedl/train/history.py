@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from shapedl.train.metrics import recorded_name
 
-__all__ = ["History", "Mode", "lower_is_better"]
+__all__ = ["History", "Mode", "check_mode", "lower_is_better", "watched_figure"]
 
 Mode = Literal["min", "max", "auto"]
 
@@ -190,6 +190,27 @@ _HIGHER_IN = ("accuracy", "precision", "recall", "bleu", "rouge")
 _HIGHER_WORDS = frozenset(["acc", "f1", "auc", "iou", "dice", "r2", "map"])
 
 
+def check_mode(mode: str, who: str) -> None:
+    """A `mode=` that is `"min"`, `"max"` or `"auto"`; else a ValueError that names `who`."""
+    if mode not in ("min", "max", "auto"):
+        raise ValueError(f'{who}: invalid mode={mode!r} (expected "min", "max" or "auto")')
+
+
+def watched_figure(who: str, figure: str | None, monitor: str | None) -> str | None:
+    """The figure a halting condition or a `Checkpoint` watches, named by `figure=` or by
+    `monitor=` (Keras's word): each takes both, and both only when they agree.
+
+    Raises:
+        TypeError: for two different names.
+    """
+    if figure is not None and monitor is not None and figure != monitor:
+        raise TypeError(
+            f"{who}: figure={figure!r} and monitor={monitor!r} both name the figure to watch; "
+            "give one of them"
+        )
+    return monitor if figure is None else figure
+
+
 def lower_is_better(name: str, mode: Mode = "auto", who: str = "") -> bool:
     """Whether the figure `name` improves downwards: by `mode` (`"min"` or `"max"`), or for
     `"auto"` by its name: losses, errors, `rmse`, `nll`, `perplexity`... downwards;
@@ -199,9 +220,7 @@ def lower_is_better(name: str, mode: Mode = "auto", who: str = "") -> bool:
         ValueError: for an invalid `mode`, or with `"auto"` for a name that says neither
             (`who` names the caller in the message).
     """
-    if mode not in ("min", "max", "auto"):
-        expected = '(expected "min", "max" or "auto")'
-        raise ValueError(f"{who or 'lower_is_better'}: invalid mode={mode!r} {expected}")
+    check_mode(mode, who or "lower_is_better")
     if mode != "auto":
         return mode == "min"
     bare = name.removeprefix("val_").lower()
