@@ -124,9 +124,7 @@ def test_numpy_item_tolist_and_python_numbers():
         x.item()
 
 
-@pytest.mark.parametrize(
-    "dtype", ["float16", "float32", "float64", "int32", "int64", "bool"]
-)
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int32", "int64", "bool"])
 def test_item_gives_the_python_type_of_the_dtype_like_torch(dtype):
     v = np.array([[1]]).astype(dtype)
     got, want = sd.from_numpy(v).item(), torch.from_numpy(v).item()
@@ -301,6 +299,20 @@ def test_to_device_keeps_values_and_untraced_identity():
 def test_repr_shows_values_shape_and_tape():
     assert "shape=(2,)" in repr(sd.ones((2,)))
     assert "traced" in repr(sd.ones((2,)).traced())
+    assert repr(sd.ones((2,), dtype=sd.i64)) == "Tensor([1, 1], shape=(2,), dtype=shapedl.i64)"
+
+
+def test_repr_of_a_large_tensor_says_its_shape_once():
+    # NOTE: NumPy's own repr of a summarised array has a `shape=` of its own
+    shown = repr(sd.zeros((100, 100)))
+    assert shown.count("shape=") == 1 and "..." in shown, shown
+    assert shown.endswith("]], shape=(100, 100), dtype=shapedl.f32)"), shown
+
+
+@pytest.mark.parametrize("dtype", ["f16", "bf16", "f32", "f64", "i32", "i64", "bool_"])
+def test_a_dtype_prints_as_it_is_spelled(dtype):
+    assert str(getattr(sd, dtype)) == repr(getattr(sd, dtype)) == f"shapedl.{dtype}"
+    assert str(sd.zeros((1,)).astype(getattr(sd, dtype)).dtype) == f"shapedl.{dtype}"
 
 
 # ---- realize ------------------------------------------------------------------------------

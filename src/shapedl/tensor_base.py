@@ -7,6 +7,8 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any, Generic, cast, overload
 
+import numpy as np
+
 from shapedl.backend import Array
 from shapedl.errors import ShapeError, show_shape
 from shapedl.tape import Node, TapeRef
@@ -187,8 +189,11 @@ class TensorBase(Generic[S, DT, TapeT]):
         return int(self.item())
 
     def __repr__(self) -> str:
+        # NOTE: NumPy's values without its `array(...)`, which for a large array says
+        # `shape=` too
+        values = np.array2string(self.numpy(), separator=", ", prefix="Tensor(")
         tape = ", traced" if self.tape is not None else ""
-        return f"Tensor({self.numpy()!r}, shape={self._shown()}{tape})"
+        return f"Tensor({values}, shape={self._shown()}, dtype={self.dtype!r}{tape})"
 
     def _shown(self) -> str:
         return show_shape(tuple(self.data.shape))

@@ -134,8 +134,21 @@ else:
         rank = 6
 
 
-class DType:
-    """Base of the dtype markers; `name` is the NumPy/CuPy name of the element type."""
+class _DTypeClass(type):
+    """A dtype prints as users spell it, `shapedl.f32`, not `<class 'shapedl.types.f32'>`."""
+
+    def __repr__(cls) -> str:
+        return f"shapedl.{cls.__name__}"
+
+
+class DType(metaclass=_DTypeClass):
+    """Base of the dtype markers; `name` is the NumPy/CuPy name of the element type.
+
+    Example:
+        >>> import shapedl as sd
+        >>> print(sd.f32, sd.zeros((2,), dtype=sd.i64).dtype)
+        shapedl.f32 shapedl.i64
+    """
 
     name: ClassVar[str] = ""
 
