@@ -136,10 +136,11 @@ def scaled_dot_product_attention(
             `attn_mask`) or a float added to the scores (`-inf` removes a position).
         causal: query `i` sees only keys `j <= i` (PyTorch's `is_causal`).
         scale: the factor of the scores, `1 / sqrt(D)` when None.
-        attn_mask, is_causal: PyTorch's names of `mask` and `causal`, so that a port's
+        attn_mask: PyTorch's name of `mask` (give one or the other), so that a port's
             `F.scaled_dot_product_attention(q, k, v, attn_mask=m, is_causal=True)` runs.
-            Everything after the mask is keyword-only: PyTorch's fifth positional is
-            `dropout_p`, so a ported positional call is a `TypeError`, not wrong attention.
+        is_causal: PyTorch's name of `causal`. Everything after the mask is keyword-only:
+            PyTorch's fifth positional is `dropout_p`, so a ported positional call is a
+            `TypeError`, not wrong attention.
 
     Returns:
         `(..., Tq, Dv)`; a query that sees no key at all gets zeros (as PyTorch does).
