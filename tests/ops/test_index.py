@@ -93,6 +93,47 @@ def test_lists_and_numpy_integers_index_like_numpy():
     np.testing.assert_array_equal(sd.from_numpy(x)[np.int64(2)].numpy(), x[2])
 
 
+RANGES = [
+    (lambda x, y: x[range(4), y], "with an index tensor"),
+    (lambda x, y: x[:, range(4, 0, -2)], "a step back"),
+    (lambda x, y: x[range(0)], "empty"),
+]
+
+
+@pytest.mark.parametrize("make,name", RANGES, ids=[r[1] for r in RANGES])
+def test_a_range_indexes_as_the_list_it_stands_for_like_torch(make, name):
+    compare(make, make, [randn(4, 5), np.array([0, 2, 4, 1])])
+
+
+TRACED_BY_INDEX = [
+    (lambda w, i: w[i], lambda t, i: t[i]),
+    (lambda w, i: w[i, 1:], lambda t, i: t[i, 1:]),
+    (lambda w, i: w[:, i[0]], lambda t, i: t[:, i[0]]),
+    (lambda w, i: w[i[0], i[1]], lambda t, i: t[i[0], i[1]]),
+    (lambda w, i: w[(i.reshape((4,)) > 1).traced()], lambda t, i: t[i.reshape(4) > 1]),
+    (lambda w, i: w.gather(i, axis=0), lambda t, i: t.gather(0, i)),
+    (lambda w, i: w.select(i[0], axis=1), lambda t, i: t.index_select(1, i[0])),
+]
+
+
+@pytest.mark.parametrize(
+    "ours,theirs",
+    TRACED_BY_INDEX,
+    ids=["index", "then a slice", "after a slice", "two", "mask", "gather", "select"],
+)
+def test_a_traced_index_traces_the_result_and_untraced_weights_get_gradients(ours, theirs):
+    # NOTE: the idiom `model(x.traced())` with `x` an integer input (Karpathy's `C[X]`), as
+    # `embedding(index.traced(), weight)`: the weights are untraced leaves
+    w, i = randn(4, 4), np.array([[1, 2], [3, 1]])
+    weight, index = sd.from_numpy(w), sd.from_numpy(i).traced()
+    out = ours(weight, index)
+    assert out.is_traced
+    grads = out.sum().backward()
+    t = torch.from_numpy(w).requires_grad_()
+    theirs(t, torch.from_numpy(i)).sum().backward()
+    np.testing.assert_allclose(grads[weight].numpy(), t.grad.numpy())
+
+
 def test_getitem_gradient_by_differences():
     central_difference(lambda x: x[1:, ::-1] * x[:-1, sd.tensor([0, 0, 1])], [randn(3, 3)])
 

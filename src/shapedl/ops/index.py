@@ -198,6 +198,8 @@ def _item(x: Tensor[Any, Any, Any], item: Any) -> tuple[Item, Any]:
     if isinstance(item, Tensor):
         check_devices("getitem", x, item)
         data = item.data
+    elif isinstance(item, range):
+        data = x.xp.arange(item.start, item.stop, item.step)  # NOTE: the list it stands for
     elif isinstance(item, list | tuple) or getattr(item, "ndim", 0) > 0:
         data = x.xp.asarray(item)  # NOTE: lists and arrays of ints or bools, as NumPy takes
     else:
@@ -216,7 +218,8 @@ def _item(x: Tensor[Any, Any, Any], item: Any) -> tuple[Item, Any]:
 
 @register("getitem", getitem_rule, statics=("index",), methods=("__getitem__",))
 def getitem(x: Tensor[Any, DT, TT], index: Any) -> Tensor[Any, DT, TT]:
-    """`x[index]` with NumPy's meaning: ints, slices, `None`, `...`, index tensors, masks.
+    """`x[index]` with NumPy's meaning: ints, slices, `None`, `...`, index tensors (or lists,
+    ranges), masks; a traced index tensor traces the result, as `embedding`'s index does.
 
     Raises:
         ShapeError: for an int index out of range, or a value of an index tensor out of
@@ -231,8 +234,11 @@ def getitem(x: Tensor[Any, DT, TT], index: Any) -> Tensor[Any, DT, TT]:
         >>> x[sd.tensor([0, 0, 3]), -1].shape
         (3, 6)
     """
-    pairs = [_item(x, i) for i in (index if isinstance(index, tuple) else (index,))]
+    items = index if isinstance(index, tuple) else (index,)
+    pairs = [_item(x, i) for i in items]
     getitem_rule("getitem", x.shape, tuple(p[0] for p in pairs))
+    # NOTE: index tensors are operands as embedding's index is: a traced one traces the result
+    tensors = tuple(i for i in items if isinstance(i, Tensor))
     _check_arrays(x, pairs)
     key = tuple(p[1] for p in pairs)
     fancy = any(isinstance(p[0], IndexArray) for p in pairs)
@@ -242,15 +248,15 @@ def getitem(x: Tensor[Any, DT, TT], index: Any) -> Tensor[Any, DT, TT]:
         raise shape_error("getitem", [x.shape], str(err)) from None
     xp = x.xp
 
-    def vjp(g: Array) -> tuple[Array]:
+    def vjp(g: Array) -> tuple[Array | None, ...]:
         grad = xp.zeros(x.shape, dtype=g.dtype)
         if fancy:  # NOTE: add.at, since an index array may repeat an index
             xp.add.at(grad, key, g)
         else:
             grad[key] = g
-        return (grad,)
+        return (grad, *(None for _ in tensors))
 
-    return record(out, (x,), vjp)
+    return record(out, (x, *tensors), vjp)
 
 
 # ---- gather / select --------------------------------------------------------------------
