@@ -36,11 +36,14 @@ from mypy.types import (
     Type,
     TypeOfAny,
     TypeVarType,
+    UnionType,
     get_proper_type,
 )
 
 from shapedl import dims
 from shapedl.dims import Dim, Expr, Shape, Sym
+from shapedl.ops.index import IndexArray
+from shapedl.types import DTYPES
 
 __all__ = [
     "ADD",
@@ -57,6 +60,7 @@ __all__ = [
     "any_type",
     "checker_named",
     "convertible",
+    "index_array",
     "int_dim",
     "static_value",
     "tensor_parts",
@@ -211,9 +215,13 @@ def convertible(typ: Type) -> bool:
 def int_dim(conv: Converter, typ: Type) -> Dim | None:
     """The dim an int-typed value stands for: a literal, a `Size[X]`'s `X`, else `DYN`.
 
-    None when the type is not an int at all.
+    A union of ints (`math.prod(x.shape[1:])` is `Size[int] | Literal[1]`, `b if flag else t`
+    is `Size[B] | Size[T]`) is its members' one dim where they agree, else `DYN`, as a plain
+    `int`'s. None when the type is not an int at all.
     """
     t = get_proper_type(typ)
+    if isinstance(t, UnionType):
+        return _union_dim(conv, t)
     n = _int_literal(t)
     if n is not None:
         return n
@@ -223,6 +231,37 @@ def int_dim(conv: Converter, typ: Type) -> Dim | None:
         if t.type.fullname != "builtins.bool" and t.type.has_base("builtins.int"):
             return dims.DYN
     return None
+
+
+def _union_dim(conv: Converter, t: UnionType) -> Dim | None:
+    found: list[Dim] = []
+    for member in t.relevant_items():
+        d = int_dim(conv, member)
+        if d is None:
+            return None
+        found.append(d)
+    same = bool(found) and all(dims.same(d, found[0]) is True for d in found)
+    return found[0] if same else dims.DYN
+
+
+# a dtype class's full name -> whether an index tensor of it is a mask (int ones are not)
+_INDEX_DTYPES = {
+    f"{TYPES}.{cls.__name__}": name == "bool"
+    for name, cls in DTYPES.items()
+    if name == "bool" or name.startswith("int")
+}
+
+
+def index_array(conv: Converter, typ: Type) -> IndexArray | object | None:
+    """What `getitem`'s rule sees of an index tensor (`C[X]`, `x[mask]`): its shape and whether
+    it is a mask, as at run time; `UNKNOWN` for one of unknown shape or dtype; None for a type
+    that is not a tensor."""
+    parts = tensor_parts(typ)
+    if parts is None:
+        return None
+    shape, dtype = conv.shape(parts[0]), get_proper_type(parts[1])
+    mask = _INDEX_DTYPES.get(dtype.type.fullname) if isinstance(dtype, Instance) else None
+    return UNKNOWN if shape is None or mask is None else IndexArray(shape, mask)
 
 
 def static_value(
@@ -309,6 +348,9 @@ def _static_from_type(conv: Converter, typ: Type) -> object:
     if isinstance(t, TupleType):
         items = [_static_from_type(conv, item) for item in t.items]
         return UNKNOWN if any(v is UNKNOWN for v in items) else tuple(items)
+    array = index_array(conv, t)
+    if array is not None:
+        return array
     d = int_dim(conv, t)
     return UNKNOWN if d is None else d
 

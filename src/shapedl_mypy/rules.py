@@ -48,7 +48,15 @@ from shapedl_mypy.convert import (
 from shapedl_mypy.dtypes import concrete, dtype_sources, operand_dtype, promoted
 from shapedl_mypy.probe import runtime_dtype
 
-__all__ = ["apply_rule", "list_signature", "make_tensor", "rule_kwargs", "tape_of", "widen_operand"]
+__all__ = [
+    "apply_rule",
+    "list_signature",
+    "make_tensor",
+    "rule_kwargs",
+    "static_operands",
+    "tape_of",
+    "widen_operand",
+]
 
 NOTAPE = f"{TYPES}.NoTape"
 TRACED = f"{TYPES}.Traced"
@@ -138,6 +146,19 @@ def operand_types(call: Call, spec: OpSpec, names: Sequence[str] | None = None) 
                 out += [call.lookup(i) or any_type() for i in e.items]
             else:
                 out.append(t)
+    return out
+
+
+def static_operands(call: Call, spec: OpSpec) -> list[Type]:
+    """The tensors inside the static arguments (`W[ix]`'s index `ix`, `P[xs, ys]`'s): operands
+    as to the tape, since a traced index traces the result at run time (as `embedding`'s
+    index does), not as to the dtype."""
+    out: list[Type] = []
+    for name in spec.statics:
+        for t, _ in call.args.get(name, []):
+            p = get_proper_type(t)
+            items = p.items if isinstance(p, TupleType) else [t]
+            out += [i for i in items if tensor_parts(i) is not None]
     return out
 
 
@@ -286,8 +307,8 @@ def apply_rule(call: Call, spec: OpSpec) -> Type:
 
 
 def _by_rule(call: Call, spec: OpSpec) -> Type:
-    operands = operand_types(call, spec)
     sources = operand_types(call, spec, dtype_sources(spec))
+    operands = operand_types(call, spec) + static_operands(call, spec)
     kwargs = rule_kwargs(call, spec)
     whatever = None if kwargs is not None else _whatever(call, spec)
     if whatever is not None:
@@ -393,10 +414,12 @@ def _refine_tape(
     if default is None:
         return call.default
     rankless = any(_rankless(t) for t in operands)
-    unknown = isinstance(get_proper_type(default[2]), AnyType) or isinstance(
-        tape_of(operands), AnyType
-    )
-    if not rankless and not unknown:
+    found = tape_of(operands)
+    unknown = isinstance(get_proper_type(default[2]), AnyType) or isinstance(found, AnyType)
+    # NOTE: mypy solves the tape from the receiver alone; a traced index (`W[ix.traced()]`)
+    # traces the result too
+    traced = found == TRACED and _name(default[2]) != TRACED
+    if not rankless and not unknown and not traced:
         return call.default
     shape = any_type() if rankless else default[0]
     return make_tensor(call, shape, spec.dtype, operands, sources=sources, promote=spec.promote)
