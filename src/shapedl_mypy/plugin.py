@@ -246,7 +246,6 @@ def build_tables(
     functions["shapedl.ops.creation.tensor"] = _safe(creation.tensor_hook)
     functions[f"{TYPES}.Size"] = _safe(sizes.size_new)
     functions["builtins.sum"] = _safe(tape.sum_hook)
-    functions["functools.partial"] = _safe(layers.partial_new)
     for name in data.BATCHES:
         functions[name] = _safe(data.batches_hook)
     methods[f"{TENSOR}.realize"] = _safe(creation.realize_hook)
@@ -326,8 +325,6 @@ class ShapedlPlugin(Plugin):
         return self.types.get(fullname)
 
     def get_function_hook(self, fullname: str) -> FunctionHook | None:
-        if " of " in fullname:  # NOTE: mypy's own name of a method called through `super()`
-            return _safe(size_args.forgive_super)
         found = self.functions.get(fullname)
         if found is None:
             info = self._class_info(fullname)
