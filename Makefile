@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 DEMO_STAMP := $(VENV)/.installed-demo
 DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: demo test lint typecheck typecheck-examples pytest typecheck-tests bench bench-gpu docs clean
+.PHONY: demo test lint typecheck typecheck-examples pytest typecheck-tests bench bench-gpu docs gallery clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -54,6 +54,11 @@ typecheck-tests: $(STAMP)
 # the site in site/, from docs/ and the docstrings; --strict: any broken link or reference fails
 docs: $(DOCS_STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# docs/errors.md, the error gallery, written again from docs/gallery/cases.toml (each program
+# type-checked and run); tests/test_gallery.py and `make docs` fail while it is out of date
+gallery: $(STAMP)
+	$(BIN)/python docs/gallery/gallery.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -31,7 +31,9 @@ from mypy import api
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
-PAGES = [*sorted(DOCS.rglob("*.md")), REPO / "README.md"]
+# NOTE: the error gallery's page is generated, its programs checked by tests/test_gallery.py
+GALLERY = DOCS / "errors.md"
+PAGES = [*sorted(p for p in DOCS.rglob("*.md") if p != GALLERY), REPO / "README.md"]
 NOPLUGIN = f"[mypy]\npython_version = 3.11\nmypy_path = {REPO / 'src'}\nstrict = True\n"
 _ERROR = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: (?P<text>.*)$")
 
@@ -159,3 +161,28 @@ def test_every_other_block_is_checked(page: Path) -> None:
             assert parser["mypy"]["plugins"] == "shapedl_mypy", where
         else:
             assert b.lang == "text" and b.check == "output", f"{where}: {b.lang} block unchecked"
+
+
+def _source(target: str) -> Path:
+    """The file or package under src/ that a `::: shapedl.x.y` reference renders."""
+    parts = target.split(".")
+    while parts:
+        path = REPO / "src" / Path(*parts)
+        if path.with_suffix(".py").is_file():
+            return path.with_suffix(".py")
+        if path.is_dir():
+            return path
+        parts.pop()
+    raise AssertionError(f"no source for {target}")
+
+
+@pytest.mark.parametrize("page", sorted((DOCS / "api").glob("*.md")), ids=page_id)
+def test_an_api_page_says_where_its_reference_is_in_the_tree(page: Path) -> None:
+    """In an editor or on GitHub an API page is its `::: module` lines only: it says where
+    the docstrings it renders are."""
+    text = page.read_text()
+    named = [s.rstrip("/") for s in re.findall(r"`(src/[^`]+)`", text)]
+    assert "`make docs`" in text.split("\n\n")[1], f"{page_id(page)}: no word of `make docs`"
+    for target in re.findall(r"^::: (\S+)", text, re.M):
+        source = str(_source(target).relative_to(REPO))
+        assert any(source == n or source.startswith(n + "/") for n in named), (page, target)

@@ -91,6 +91,16 @@ def test_case_says_what_it_promises(cases: list[Any], index: int) -> None:
         assert c.why and (raised is None or c.message not in raised), f"case {index}: {raised}"
 
 
+def test_the_page_in_the_tree_is_up_to_date(cases: list[Any]) -> None:
+    """docs/errors.md is kept in the tree (it reads on GitHub): it must be what the cases
+    print now."""
+    assert gallery.PAGE.is_file(), f"no docs/errors.md: write it with {gallery.REGENERATE}"
+    assert gallery.PAGE.read_text() == gallery.page(cases), (
+        "docs/errors.md is out of date with docs/gallery/cases.toml or the messages in src/: "
+        f"write it again with {gallery.REGENERATE}"
+    )
+
+
 @pytest.mark.parametrize("index", range(len(gallery.load())))
 def test_fix_is_clean(cases: list[Any], index: int) -> None:
     c = cases[index]

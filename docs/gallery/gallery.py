@@ -4,12 +4,16 @@
 (`message_builders.py` finds them in `src/`) and its fix. `run()` type-checks every program
 with the plugin in one mypy run and runs each one, so the page shows the words mypy and the
 runtime really print; `tests/test_gallery.py` checks that every builder has a case and that
-every case says what it promises. As a MkDocs hook (`mkdocs.yml`'s `hooks:`), `on_files`
-adds the page `errors.md`, written from the same results.
+every case says what it promises. The page, `docs/errors.md`, is written from the same
+results and kept in the tree, so it reads on GitHub too: `make gallery` (this file run as a
+program) writes it again, `tests/test_gallery.py` fails when it is out of date with the
+cases or the messages, and as a MkDocs hook (`mkdocs.yml`'s `hooks:`) `on_pre_build` stops
+the site's build then.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import tempfile
 import tomllib
@@ -23,7 +27,8 @@ from message_builders import GROUPS, Builder, builder_of, builders
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 CASES = HERE / "cases.toml"
-PAGE = "errors.md"
+PAGE = HERE.parent / "errors.md"
+REGENERATE = "make gallery (or: python docs/gallery/gallery.py)"
 HEADER = "import shapedl as sd\n"
 _MYPY_LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): (?P<kind>error|note): (?P<text>.*)$")
 
@@ -143,13 +148,16 @@ def run(cases: list[Case] | None = None) -> list[Case]:
 # ---- the page ------------------------------------------------------------------------------
 
 _INTRO = """\
+<!-- Generated from docs/gallery/cases.toml by docs/gallery/gallery.py: do not edit. -->
+<!-- After a change to the cases or to a message in src/, run `make gallery`. -->
+
 # Error gallery
 
 Every message that shapedl's mypy plugin (error codes `shape` and `tape`) and its runtime
 (`ShapeError`, `TapeError`) can give, grouped by the module that builds it, each with a
 small program that triggers it, the exact words, and the fix. The page is generated: each
-program below was type-checked with the plugin and run when these docs were built, and
-`tests/test_gallery.py` fails if a message has no entry here.
+program below was type-checked with the plugin and run, and `tests/test_gallery.py` fails if
+a message has no entry here or if this page is not what the programs print now.
 
 The plugin and the runtime build their text with the same function, so where both can see
 the mistake they say the same thing. Some mistakes only the runtime can see (the values in a
@@ -181,7 +189,8 @@ def _entry(c: Case) -> Iterator[str]:
     assert c.builder is not None
     b = c.builder
     yield f"### {b.template.replace('{}', '…')}\n"
-    yield f"Built in `src/{b.path}`, line {b.line}.\n"
+    # NOTE: no line number: the page would go out of date with any edit above the message
+    yield f"Built in `src/{b.path}`.\n"
     yield '```python title="bad.py"\n' + program(c.bad) + "```\n"
     yield "mypy with the plugin:\n"
     yield "```text\n" + _mypy_lines(c.mypy) + "\n```\n"
@@ -206,9 +215,20 @@ def page(cases: list[Case]) -> str:
     return "\n".join(out)
 
 
-def on_files(files: Any, config: Any) -> Any:
-    """MkDocs hook: add the generated `errors.md` to the site."""
-    from mkdocs.structure.files import File
+def write() -> None:
+    """Write the page, `docs/errors.md`, from the cases as they run now."""
+    PAGE.write_text(page(run()))
 
-    files.append(File.generated(config, PAGE, content=page(run())))
-    return files
+
+def on_pre_build(config: Any) -> None:
+    """MkDocs hook: the page in the tree must be what the cases print now."""
+    if PAGE.read_text() != page(run()):
+        logging.getLogger("mkdocs.hooks.gallery").warning(
+            "docs/errors.md is out of date with docs/gallery/cases.toml or the messages "
+            f"in src/; write it again with {REGENERATE}"
+        )
+
+
+if __name__ == "__main__":
+    write()
+    print(f"wrote {PAGE.relative_to(REPO)}")
