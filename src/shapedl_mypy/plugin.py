@@ -55,6 +55,7 @@ from shapedl_mypy.hooks import (
     movement,
     nn,
     nograd,
+    partial,
     size_args,
     sizes,
     solve,
@@ -246,9 +247,11 @@ def build_tables(
     functions["shapedl.ops.creation.tensor"] = _safe(creation.tensor_hook)
     functions[f"{TYPES}.Size"] = _safe(sizes.size_new)
     functions["builtins.sum"] = _safe(tape.sum_hook)
+    functions["functools.partial"] = _safe(partial.partial_new)
     for name in data.BATCHES:
         functions[name] = _safe(data.batches_hook)
     methods[f"{TENSOR}.realize"] = _safe(creation.realize_hook)
+    methods["functools.partial.__call__"] = _safe(partial.partial_call)
     methods[f"{TENSOR}.backward"] = _safe(tape.backward_hook)
     methods[f"{TENSOR}.size"] = _safe(sizes.size_method_hook)
     methods[f"{TENSOR}.dim"] = _safe(sizes.rank_hook)
@@ -325,6 +328,8 @@ class ShapedlPlugin(Plugin):
         return self.types.get(fullname)
 
     def get_function_hook(self, fullname: str) -> FunctionHook | None:
+        if " of " in fullname:  # NOTE: mypy's own name of a method called through `super()`
+            return _safe(size_args.forgive_super)
         found = self.functions.get(fullname)
         if found is None:
             info = self._class_info(fullname)

@@ -9,6 +9,9 @@ names a layer: a user's layer registered with `@register_layer` is checked the s
 decorator marks its class for the plugin, which imports the class's module for the
 declaration, from the folder mypy found it in, when it analyses the class).
 
+A layer made through `functools.partial(nn.Conv2d, padding=1)` is checked where the partial is
+called, with the partial's arguments and the call's together (`partial.py`).
+
 A module that cannot be imported for it (it raises, or it runs code at its top level, as a
 script does, which the plugin does not start) gets a note at the class, code `layer-import`:
 its layer's calls are not checked.
@@ -58,8 +61,16 @@ from shapedl.errors import NotStatic, ShapeError
 from shapedl.nn.registry import LAYERS, LayerSpec, import_spec
 from shapedl_mypy.call import Call, from_function
 from shapedl_mypy.codes import LAYER_IMPORT, SHAPE, report, said
-from shapedl_mypy.convert import TENSOR, UNKNOWN, Converter, any_type, static_value, tensor_parts
+from shapedl_mypy.convert import (
+    TENSOR,
+    UNKNOWN,
+    Converter,
+    any_type,
+    static_value,
+    tensor_parts,
+)
 from shapedl_mypy.hooks.generic import each_item, fresh_variable, inferred_in_context
+from shapedl_mypy.hooks.partial import through_of
 from shapedl_mypy.rules import make_tensor
 
 __all__ = [
@@ -197,12 +208,16 @@ def constructor_hook(spec: LayerSpec) -> Callable[[FunctionContext], Type]:
 
     def hook(ctx: FunctionContext) -> Type:
         call = from_function(ctx)
-        given: dict[str, object] = {}
-        for name, actuals in call.args.items():
-            if len(actuals) == 1:
-                typ, expr = actuals[0]
-                value = static_value(call.conv, expr, typ, call.lookup)
-                given[name] = dims.DYN if value is UNKNOWN else value
+        every = _given(call)
+        given = {k: v for k, v in every.items() if len(call.args[k]) == 1}
+        through = through_of(ctx)
+        if through is not None:
+            if through.making:
+                # NOTE: checked where the partial is called, with the call's arguments
+                through.bound = {k: encode(call, v) for k, v in every.items()}
+            if through.making or through.bound is None:
+                return _unknown(ctx.default_return_type)
+            given = {**_decoded(call.conv, through.bound), **given}
         try:
             values = spec.recorded(given)
             if spec.check is not None:
@@ -220,9 +235,36 @@ def constructor_hook(spec: LayerSpec) -> Callable[[FunctionContext], Type]:
     return hook
 
 
+def _given(call: Call) -> dict[str, object]:
+    """Each argument's value by name: `DYN` where it is not one known value (one parameter
+    given several, as `*sizes` may be, too)."""
+    out: dict[str, object] = {}
+    for name, actuals in call.args.items():
+        if not actuals:
+            continue
+        typ, expr = actuals[0]
+        value = static_value(call.conv, expr, typ, call.lookup) if len(actuals) == 1 else UNKNOWN
+        out[name] = dims.DYN if value is UNKNOWN else value
+    return out
+
+
 def _refused(error: Any) -> bool:
     """mypy's error that an argument does not fit the constructor's signature."""
     return getattr(error.code, "code", None) in ("arg-type", "call-overload")
+
+
+def _decoded(conv: Converter, kept: dict[str, Type]) -> dict[str, object]:
+    """Kept values back to the constructor's arguments (`DYN` for one not known)."""
+    values = {k: decode(conv, t) for k, t in kept.items()}
+    return {k: dims.DYN if v is UNKNOWN else v for k, v in values.items()}
+
+
+def _unknown(default: Type) -> Type:
+    """The layer with `Any` for every type argument: what a partial says it makes
+    (`partial[Conv2d[Any, ...]]`, whatever its bound values, so that partials of one layer
+    still join: `[same_conv, strided_conv]`), and a call of a partial that kept nothing."""
+    t = get_proper_type(default)
+    return t.copy_modified(args=[any_type() for _ in t.args]) if isinstance(t, Instance) else t
 
 
 # ---- calls ---------------------------------------------------------------------------------

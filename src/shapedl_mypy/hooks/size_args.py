@@ -5,7 +5,9 @@ mypy runs a signature hook (`generic.bind_sizes`, which makes an int a `Size`) o
 callee it knows by name; through a value it reports `incompatible type "int"; expected
 "Size[D]"` first and only then runs the call hook with the class's name. What the binding
 would accept (a plain int is `Dyn`, consistent with any size; a literal that fits) is taken
-back here, in the call hook; a literal that cannot be the size stays an error.
+back here, in the call hook; a literal that cannot be the size stays an error. A method called
+through `super()` (`super().__init__(8)`) has no name mypy gives a signature hook either: it is
+forgiven the same way (`forgive_super`), by the bound method mypy checked it against.
 
 `star_elements` says which ints a `*sizes` or `**cfg` argument gives a `Size` parameter, for
 the binding: mypy matches such an argument item by item.
@@ -19,7 +21,16 @@ from typing import TypeVar
 from mypy.checker import TypeChecker
 from mypy.expandtype import expand_type
 from mypy.maptype import map_instance_to_supertype
-from mypy.nodes import ARG_STAR, ARG_STAR2, CallExpr, Context, Expression, SymbolNode, TypeInfo
+from mypy.nodes import (
+    ARG_STAR,
+    ARG_STAR2,
+    CallExpr,
+    Context,
+    Expression,
+    SuperExpr,
+    SymbolNode,
+    TypeInfo,
+)
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.types import (
     AnyType,
@@ -36,7 +47,7 @@ from shapedl import dims
 from shapedl_mypy.codes import take_back
 from shapedl_mypy.convert import SIZE, Converter, checker_named, convertible, int_dim
 
-__all__ = ["constructor", "forgive_ints", "star_elements"]
+__all__ = ["constructor", "forgive_ints", "forgive_super", "star_elements"]
 
 C = TypeVar("C", FunctionContext, MethodContext)
 
@@ -123,6 +134,25 @@ def forgive_ints(sig: CallableType, hook: Callable[[C], Type] | None) -> Callabl
         return out
 
     return run
+
+
+def forgive_super(ctx: FunctionContext) -> Type:
+    """`super().__init__(8)` in `class Block8(Block[Const[8]])`: the `Size` binding's ints.
+
+    mypy looks a call through `super()` up by the callee's own name ("__init__ of Block"), not
+    a fullname, and after checking its arguments: no signature hook binds the sizes first. The
+    callee it checked them against is the method bound to the subclass's base, so a literal
+    that fits (`d: Size[Const[8]]` given 8) is taken back and one that does not (9) stays.
+    """
+    call = ctx.context
+    if not isinstance(call, CallExpr) or not isinstance(call.callee, SuperExpr):
+        return ctx.default_return_type
+    if not isinstance(ctx.api, TypeChecker):
+        return ctx.default_return_type
+    sig = get_proper_type(ctx.api.lookup_type_or_none(call.callee))
+    if not isinstance(sig, CallableType) or all(_size_of(t) is None for t in sig.arg_types):
+        return ctx.default_return_type
+    return forgive_ints(sig, None)(ctx)
 
 
 # ---- `*args` and `**kwargs` ------------------------------------------------------------------
