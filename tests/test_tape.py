@@ -406,7 +406,7 @@ def test_backward_through_ops_recorded_before_an_update_of_their_weights_is_refu
     opt.update(net, net(x.traced()).sum().backward())
     out = net(x.traced())
     opt.update(net, out.square().mean().backward())
-    with pytest.raises(sd.TapeError, match="changed in place by an optimizer update"):
+    with pytest.raises(sd.TapeError, match=r"changed in place \(by an optimizer update"):
         out.mean().backward()
     tnet = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
     tout = tnet(torch.randn(5, 3))
@@ -436,3 +436,52 @@ def test_a_gan_step_backpropagates_through_a_generator_recorded_before_the_criti
     tg.zero_grad()
     (-td(tfake).mean()).backward()
     np.testing.assert_allclose(grads[g.weight].numpy(), tg.weight.grad.numpy(), rtol=1e-5)
+
+
+def test_a_hand_written_sgd_step_updates_the_parameters_in_place_as_torch():
+    # NOTE: d2l's and makemore's `for p in params: p -= lr * p.grad` (under no_grad): a
+    # rebinding of the loop's name left the parameters where they were, silently
+    arrays = [randn(3, 2), randn(2, seed=1), randn(5, 3, seed=2)]
+    w, b, x = (sd.tensor(a) for a in arrays)
+    w, b = w.traced(), b.traced()
+    tw, tb, tx = (torch.tensor(a) for a in arrays)
+    tw.requires_grad_(), tb.requires_grad_()
+    for _ in range(3):
+        grads = ((x @ w + b) ** 2).mean().backward()
+        with sd.no_grad():
+            for p in (w, b):
+                p -= 0.1 * grads[p]
+        ((tx @ tw + tb) ** 2).mean().backward()
+        with torch.no_grad():
+            for tp in (tw, tb):
+                tp -= 0.1 * tp.grad
+                tp.grad.zero_()
+    np.testing.assert_allclose(w.numpy(), tw.detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(b.numpy(), tb.detach().numpy(), rtol=1e-5)
+    assert w.is_traced
+
+
+def test_augmented_assignment_rebinds_where_it_cannot_update_in_place():
+    x = sd.tensor(randn(4, 3))
+    w = sd.tensor(randn(3, 2, seed=1))
+    total = sd.zeros(())
+    total += (x @ w.traced()).square().mean()  # a traced operand: recorded, not copied
+    assert total.is_traced and total.backward()[w].shape == (3, 2)
+    h = x @ w
+    alias = h
+    h += 1.0  # an op's result: a new tensor, as x = x + 1
+    assert h is not alias and np.allclose(h.numpy(), alias.numpy() + 1)
+    a = sd.zeros((3,))
+    a += sd.ones((2, 3))  # a result of another shape: the name takes it
+    assert a.shape == (2, 3)
+    traced = w.traced()
+    y = (traced * traced).sum()
+    w -= 0.5  # in place: the graph recorded before refuses its backward, as torch
+    with pytest.raises(sd.TapeError, match=r"changed in place \(by an optimizer update, or"):
+        y.backward()
+    tw = torch.tensor(w.numpy() + 0.5, requires_grad=True)
+    ty = (tw * tw).sum()
+    with torch.no_grad():
+        tw -= 0.5
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        ty.backward()

@@ -414,10 +414,10 @@ def _check_fresh(node: Node) -> None:
     for i in node.inputs:
         if i.node is None and _changed.get(i.id, 0) > node.updates:
             raise TapeError(
-                f"backward: a parameter of shape {i.shape} was changed in place by an optimizer "
-                "update after this graph was recorded, so its gradient would mix the old "
-                "weights and the new; compute the loss again after the update, or take every "
-                "gradient from the graph before updating"
+                f"backward: a parameter of shape {i.shape} was changed in place (by an "
+                "optimizer update, or `w -= ...`) after this graph was recorded, so its "
+                "gradient would mix the old weights and the new; compute the loss again after "
+                "the update, or take every gradient from the graph before updating"
             )
 
 

@@ -16,7 +16,15 @@ from shapedl.backend import Array
 from shapedl.device import check_device
 from shapedl.dims import DYN
 from shapedl.errors import DTypeError, ShapeError, not_matrix_t, show_shape
-from shapedl.tape import Gradients, Node, TapeRef, Vjp, backward, recording_off
+from shapedl.tape import (
+    Gradients,
+    Node,
+    TapeRef,
+    Vjp,
+    backward,
+    parameters_changed,
+    recording_off,
+)
 from shapedl.tensor_base import check_devices
 from shapedl.tensor_methods import Scalar, TensorMethods
 from shapedl.types import (
@@ -174,6 +182,42 @@ class Tensor(TensorMethods[S, DT, TapeT]):
         self, other: Tensor[Any, Any, Any] | Scalar
     ) -> Tensor[Any, bool_, NoTape]:
         return self.ne(other) if _operand(other) else NotImplemented
+
+    if not TYPE_CHECKING:
+        # NOTE: at run time only: mypy types `x += y` as `x = x + y` (the op's shape rule,
+        # then the name's declared type), which is also what `_in_place` falls back to
+        def __iadd__(self, other):
+            return self._in_place(self.__add__, other)
+
+        def __isub__(self, other):
+            return self._in_place(self.__sub__, other)
+
+        def __imul__(self, other):
+            return self._in_place(self.__mul__, other)
+
+        def __itruediv__(self, other):
+            return self._in_place(self.__truediv__, other)
+
+    def _in_place(self, op: Any, other: Any) -> Any:
+        """`x -= y`: x's own values updated where x is a leaf (a parameter, a tensor made by
+        hand, traced or not), `y` is untraced (or recording is off) and the result has x's shape
+        and dtype, as PyTorch's (under `no_grad`): `for p in params: p -= lr * grads[p]`
+        updates the parameters, which rebinding the loop's name would silently not. Otherwise
+        (a traced `y`, an intermediate result, a broadcast to another shape) the name is
+        rebound to `x - y`, so the tape keeps what it needs. A graph recorded before through
+        `x` then refuses its backward, as after an optimizer's update."""
+        out = op(other)
+        if out is NotImplemented or self.node is not None:
+            return out
+        traced = isinstance(other, Tensor) and other.tape is not None and not recording_off()
+        if traced or out.shape != self.shape or out.dtype is not self.dtype:
+            return out
+        try:
+            self.data[...] = out.data
+        except ValueError:  # NOTE: a read-only array (NumPy's broadcast views, mmap files)
+            return out
+        parameters_changed([self])
+        return self
 
     @property
     def T(self: Tensor[tuple[N, M], DT, TT]) -> Tensor[tuple[M, N], DT, TT]:  # noqa: N802
