@@ -3,10 +3,12 @@ on its `backward()`, and an op given it is traced (makemore's ports hit both), a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import shapedl as sd
-from shapedl import Tensor, Traced, f32
+from shapedl import Const, Tape, Tensor, Traced, f32
+
+TT = TypeVar("TT", bound=Tape)
 
 w = sd.randn((3, 2))
 
@@ -35,3 +37,21 @@ h = params[0].traced()
 for _ in range(2):
     h = sd.nn.Tanh()(h)
 sd.losses.cross_entropy_with_logits_loss(h, sd.randint(0, 27, (32,))).backward()
+
+
+# makemore's BatchNorm: the batch's variance in training, the running one otherwise, then a
+# free function of an expression of that union (mypy joined the tapes into `object`)
+def batchnorm(
+    x: Tensor[tuple[Const[32], Const[64]], f32, TT],
+    training: bool,
+    running_var: Tensor[tuple[Const[1], Const[64]], f32],
+) -> None:
+    if training:
+        xvar = x.var(0, keepdims=True, ddof=1)
+    else:
+        xvar = running_var
+    assert sd.sqrt(xvar + 1e-5).shape == sd.tanh(xvar * 2).shape == (1, 64)
+
+
+batchnorm(sd.randn((32, 64)).traced(), True, sd.ones((1, 64)))
+batchnorm(sd.randn((32, 64)), False, sd.ones((1, 64)))

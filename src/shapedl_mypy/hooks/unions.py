@@ -286,7 +286,7 @@ def union_math(
             if found is None:
                 return out
             results.append(found)
-        take_back(ctx, lambda m: m.startswith((CANNOT_INFER, CANNOT_INFER_ANY)))
+        take_back(ctx, _unsolved)
         return make_simplified_union(results)
 
     return run
@@ -312,4 +312,13 @@ def check_with(
 
 def _cannot_infer(info: Any) -> bool:
     """mypy's error that it cannot infer a type variable."""
-    return str(info.message).startswith((CANNOT_INFER, CANNOT_INFER_ANY))
+    return _unsolved(str(info.message))
+
+
+def _unsolved(message: str) -> bool:
+    """A message of mypy's that it could not solve a type variable from a union: it cannot
+    infer it, or it joined the members' solutions into `object` (`sd.sqrt(v + eps)` with `v`
+    a traced or an untraced tensor: `Value of type variable "TT" ... cannot be "object"`)."""
+    if message.startswith((CANNOT_INFER, CANNOT_INFER_ANY)):
+        return True
+    return message.startswith("Value of type variable") and message.endswith('cannot be "object"')
