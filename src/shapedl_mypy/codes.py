@@ -87,6 +87,30 @@ def report(api: CheckerPluginInterface, message: str, context: Context, code: Er
         api.fail(message, context, code=code)
     finally:
         errors._watchers = watchers
+    if code is SHAPE:
+        _drop_argument_errors(errors, context)
+
+
+# NOTE: what mypy says of an argument the shape rule has already refused, in its own words (a
+# tuple of 3 where `int | tuple[int, int]` goes, a matrix where `Tensor[tuple[Never, Never,
+# Never]]` goes): one bug, one error, the plugin's, which says what to write instead
+_ARGUMENT_CODES = frozenset(("arg-type", "call-overload"))
+
+
+def _drop_argument_errors(errors: Any, context: Context) -> None:
+    """Take back mypy's errors of the arguments of the call at `context`."""
+    first, last = context.line, context.end_line or context.line
+    held = [getattr(w, "_filtered", None) for w in errors._watchers]
+    for infos in [errors.error_info_map.get(errors.file, []), *(h for h in held if h)]:
+        infos[:] = [
+            i
+            for i in infos
+            if not (
+                first <= i.line <= last
+                and getattr(i.code, "code", None) in _ARGUMENT_CODES
+                and i.severity == "error"
+            )
+        ]
 
 
 def _already_said(errors: Any, message: str, context: Context, code: ErrorCode) -> bool:
