@@ -22,6 +22,7 @@ from mypy.types import (
     NoneType,
     TupleType,
     Type,
+    TypeVarTupleType,
     TypeVarType,
     UnionType,
     UnpackType,
@@ -426,15 +427,23 @@ def _refine_tape(
 
 
 def _rankless(typ: Type) -> bool:
-    """Whether an operand's rank is unknown (an `Any` operand or shape, `tuple[X, ...]`)."""
+    """Whether an operand's rank is unknown (an `Any` operand or shape, `tuple[X, ...]`).
+
+    Not a `*Bs` of a helper generic in its leading axes (`rms_norm(x: Tensor[tuple[*Bs, D]])`):
+    its shape is known, only not as sizes, and mypy's type of `x.relu()` keeps it."""
     parts = tensor_parts(typ)
     if parts is None:
         return isinstance(get_proper_type(typ), AnyType)
     s = get_proper_type(parts[0])
     return isinstance(s, (AnyType, Instance)) or (
-        isinstance(s, TupleType)
-        and any(isinstance(get_proper_type(i), UnpackType) for i in s.items)
+        isinstance(s, TupleType) and any(_unknown_items(i) for i in s.items)
     )
+
+
+def _unknown_items(item: Type) -> bool:
+    """Whether a shape's item is an unpacked tuple of unknown length (not a `*Bs`)."""
+    t = get_proper_type(item)
+    return isinstance(t, UnpackType) and not isinstance(get_proper_type(t.type), TypeVarTupleType)
 
 
 def _tuple_result(call: Call, spec: OpSpec, result: Any, operands: Sequence[Type]) -> Type:
