@@ -34,6 +34,7 @@ from mypy.nodes import (
     Decorator,
     Expression,
     FuncDef,
+    FuncItem,
     IntExpr,
     SymbolNode,
     TypeInfo,
@@ -201,6 +202,8 @@ def _bind_item(ctx: FunctionSigContext | MethodSigContext, sig: CallableType) ->
     for i, formal in enumerate(sig.arg_types):
         size, actuals = _size_of(formal), ctx.args[i] if i < len(ctx.args) else []
         values = None if size is None else _size_values(ctx, i, actuals)
+        if size is not None and not actuals:
+            values = _default_size(conv, sig, i)
         if size is not None and values is not None:
             given.append((i, size.args[0], values))
     binding = _bind_bare(conv, given, own)
@@ -222,6 +225,19 @@ def _bind_item(ctx: FunctionSigContext | MethodSigContext, sig: CallableType) ->
     )
     expanded = get_proper_type(expand_type(out, binding))
     return expanded if isinstance(expanded, CallableType) else sig
+
+
+def _default_size(conv: Converter, sig: CallableType, i: int) -> list[Type] | None:
+    """The literal int default of parameter `i` (`stride: Size[S] = 1`) where a call leaves it
+    out: the size that call binds."""
+    defn = sig.definition
+    arguments = getattr(defn, "arguments", None)
+    if not isinstance(defn, FuncItem) or arguments is None or sig.arg_names[i] is None:
+        return None
+    for arg in arguments:
+        if arg.variable.name == sig.arg_names[i] and isinstance(arg.initializer, IntExpr):
+            return [conv.const(arg.initializer.value)]
+    return None
 
 
 def _bind_bare(

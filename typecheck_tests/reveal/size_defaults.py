@@ -1,0 +1,30 @@
+"""A size parameter with an int default (`stride: Size[S] = 1`, d2l's blocks): no error at the
+default, and a call that leaves it out binds it to the default."""
+
+# fmt: off
+from __future__ import annotations
+
+from typing import Generic, TypeVar, reveal_type
+
+import shapedl as sd
+from shapedl import Dim, Size, nn
+
+C = TypeVar("C", bound=Dim)
+S = TypeVar("S", bound=Dim)
+K = TypeVar("K", bound=Dim)
+
+
+class Down(nn.Module, Generic[C, S]):
+    def __init__(self, c: Size[C], stride: Size[S] = 1) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 3, stride=stride, padding=1)
+
+
+def kernel(k: Size[K] = 3) -> Size[K]:
+    return k
+
+
+reveal_type(Down(8))  # R: Down[Literal[8], Literal[1]]
+reveal_type(Down(8, 2))  # R: Down[Literal[8], Literal[2]]
+reveal_type(Down(8).conv(sd.zeros((1, 8, 16, 16))))  # R: Tensor[tuple[Literal[1], Literal[8], Literal[16], Literal[16]], f32, NoTape]
+reveal_type(kernel())  # R: Size[Literal[3]]
