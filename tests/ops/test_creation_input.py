@@ -98,3 +98,17 @@ def test_numpy_sizes_are_checked_as_python_ints() -> None:
     assert sd.zeros((np.int64(3), np.int32(2))).shape == (3, 2)
     with pytest.raises(sd.ShapeError, match="zeros: size -3 at axis 0"):
         sd.zeros((np.int64(-3),))
+
+
+@pytest.mark.parametrize("op", ["zeros", "ones", "randn", "rand"])
+def test_pytorchs_varargs_shape_says_the_shape_is_one_tuple(op: str) -> None:
+    assert getattr(torch, op)(4, 3).shape == (4, 3)  # PyTorch's spelling
+    with pytest.raises(
+        TypeError,
+        match=rf"{op}: dtype must be .* not 3; the shape is one tuple: sd.{op}\(\(4, 3, ...\)\)",
+    ):
+        getattr(sd, op)(4, 3)
+    with pytest.raises(
+        TypeError, match=rf"{op}: dtype must be a dtype \(sd.f32, sd.i64...\), not 'f32'$"
+    ):
+        getattr(sd, op)((2, 2), "f32")

@@ -89,6 +89,12 @@ def _size(op: str, name: str, d: SupportsIndex) -> int:
 def _make(
     op: str, shape: ShapeArg, dtype: type[DType], device: Device | None, fill: Any
 ) -> Tensor[Any, Any, NoTape]:
+    if not (isinstance(dtype, type) and issubclass(dtype, DType)):
+        message = f"{op}: dtype must be a dtype (sd.f32, sd.i64...), not {dtype!r}"
+        if isinstance(shape, int) and isinstance(dtype, int):
+            # NOTE: `sd.zeros(4, 3)`, PyTorch's spelling: the 3 came in as the dtype
+            message += f"; the shape is one tuple: sd.{op}(({shape}, {dtype}, ...))"
+        raise TypeError(message)
     dev = device or default_device()
     size = shape_rule(op, _sizes(op, shape))
     return Tensor(fill(dev, size, dev.backend.dtype(dtype.name)), dev)

@@ -216,7 +216,9 @@ class Optimizer:
         text = (
             f"no gradient for {len(names)} parameter{'s' if len(names) > 1 else ''}: "
             f"{', '.join(names)} (did they take part in the loss? pass only the parameters "
-            'you train, or missing="warn" to skip them with a warning)'
+            'you train, or missing="warn" to skip them with a warning; a tensor a module keeps '
+            "but does not learn, as running statistics, is a buffer: name its field in the "
+            'class\'s buffer_fields = ("running_mean", ...))'
         )
         if how == "warn":
             warnings.warn(text, MissingGradientWarning, stacklevel=3)
