@@ -273,6 +273,7 @@ _MODULE_CALL = _safe_sig(nn.module_call_signature)
 
 def _inherited_init(ctx: ClassDefContext) -> None:
     try:
+        stale.watch(ctx.api)  # NOTE: before the first check, which may be a def's default
         variance.covariant_sizes(ctx)
         grown.check_early(ctx)
         nn.inherited_init(ctx)

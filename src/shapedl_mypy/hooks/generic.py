@@ -37,6 +37,7 @@ from mypy.nodes import (
     FuncItem,
     IntExpr,
     SymbolNode,
+    TupleExpr,
     TypeInfo,
     UnaryExpr,
 )
@@ -105,8 +106,19 @@ def _size_of(typ: Type) -> Instance | None:
 
 
 def declares_sizes(sig: Type) -> bool:
-    """Whether a signature takes a `Size[...]` parameter."""
-    return any(_size_of(arg) is not None for item in _callables(sig) for arg in item.arg_types)
+    """Whether a signature takes a `Size[...]` parameter (or a tuple of them)."""
+    return any(
+        _size_of(a) is not None
+        for item in _callables(sig)
+        for arg in item.arg_types
+        for a in _items_of(arg)
+    )
+
+
+def _items_of(formal: Type) -> list[Type]:
+    """A tuple formal's items (`c2: tuple[Size[A], Size[B]]`, d2l's Inception), else itself."""
+    t = get_proper_type(formal)
+    return list(t.items) if isinstance(t, TupleType) else [formal]
 
 
 def _callables(sig: Type) -> list[CallableType]:
@@ -198,26 +210,27 @@ def _bind_item(ctx: FunctionSigContext | MethodSigContext, sig: CallableType) ->
     own = {tv.id for tv in sig.variables}
     named = checker_named(ctx.api)
     int_type, conv = named("builtins.int", []), Converter(named)
-    given: list[tuple[int, Type, list[Type]]] = []  # (formal, its size, the arguments' values)
+    # NOTE: (formal, item of a tuple formal or None, its size, the arguments' values)
+    given: list[tuple[int, int | None, Type, list[Type]]] = []
     for i, formal in enumerate(sig.arg_types):
         size, actuals = _size_of(formal), ctx.args[i] if i < len(ctx.args) else []
         values = None if size is None else _size_values(ctx, i, actuals)
         if size is not None and not actuals:
             values = _default_size(conv, sig, i)
         if size is not None and values is not None:
-            given.append((i, size.args[0], values))
-    binding = _bind_bare(conv, given, own)
+            given.append((i, None, size.args[0], values))
+        given += _tuple_sizes(ctx, i, formal, actuals)
+    binding = _bind_bare(conv, [(i, size, values) for i, _, size, values in given], own)
     types = list(sig.arg_types)
-    for i, size, values in given:
+    for i, k, size, values in given:
         bound = expand_type(size, binding)
-        if isinstance(get_proper_type(bound), AnyType):
-            types[i] = int_type
-        elif not _unsolved(bound, own - binding.keys()) and all(
-            _fits(conv, bound, v) for v in values
+        if isinstance(get_proper_type(bound), AnyType) or (
+            not _unsolved(bound, own - binding.keys())
+            and all(_fits(conv, bound, v) for v in values)
         ):
             # NOTE: `Size[Const[8]]` (bound by the receiver) given an 8; a size with variables
             # left (`Mul[H, K]`, `K` unknown) is `solve.solve_arithmetic`'s
-            types[i] = int_type
+            types[i] = int_type if k is None else _with_item(types[i], k, int_type)
     if not binding and types == list(sig.arg_types):
         return sig
     out = sig.copy_modified(
@@ -225,6 +238,31 @@ def _bind_item(ctx: FunctionSigContext | MethodSigContext, sig: CallableType) ->
     )
     expanded = get_proper_type(expand_type(out, binding))
     return expanded if isinstance(expanded, CallableType) else sig
+
+
+def _tuple_sizes(
+    ctx: FunctionSigContext | MethodSigContext, i: int, formal: Type, actuals: list[Expression]
+) -> list[tuple[int, int | None, Type, list[Type]]]:
+    """The sizes a tuple formal of sizes takes from a tuple display (`c2=(96, 128)`)."""
+    t = get_proper_type(formal)
+    if not isinstance(t, TupleType) or len(actuals) != 1:
+        return []
+    display = actuals[0]
+    if not isinstance(display, TupleExpr) or len(display.items) != len(t.items):
+        return []
+    out: list[tuple[int, int | None, Type, list[Type]]] = []
+    for k, (item, expr) in enumerate(zip(t.items, display.items, strict=True)):
+        size = _size_of(item)
+        values = None if size is None else _size_values(ctx, i, [expr])
+        if size is not None and values is not None:
+            out.append((i, k, size.args[0], values))
+    return out
+
+
+def _with_item(formal: Type, k: int, typ: Type) -> Type:
+    t = get_proper_type(formal)
+    assert isinstance(t, TupleType)
+    return t.copy_modified(items=[typ if j == k else item for j, item in enumerate(t.items)])
 
 
 def _default_size(conv: Converter, sig: CallableType, i: int) -> list[Type] | None:

@@ -375,9 +375,14 @@ _FILTER = _Filter()
 def watch(api: Any) -> None:
     """Put the filter under mypy's error watchers (once per build) and note which checker
     checks the current file."""
-    if not isinstance(api, TypeChecker):
-        return
-    _FILTER.checker = api
-    watchers = api.msg.errors._watchers
+    if isinstance(api, TypeChecker):
+        _FILTER.checker = api
+        errors = api.msg.errors
+    else:
+        # NOTE: the semantic analyser's (a class statement): the build's one `Errors`
+        errors = getattr(api, "errors", None)
+        if errors is None:
+            return
+    watchers = errors._watchers
     if not any(getattr(w, "_filter", None) is _FILTER for w in watchers):
-        watchers.insert(0, ErrorWatcher(api.msg.errors, filter_errors=_FILTER))
+        watchers.insert(0, ErrorWatcher(errors, filter_errors=_FILTER))
