@@ -220,3 +220,17 @@ def test_batch_norm_rule_over_symbols_and_dyn():
     assert batch_norm_rule("batch_norm", (b, DYN), (16,)) == (b, DYN)
     with pytest.raises(sd.ShapeError, match=r"\(B, C, H\) and \(H,\): weight .*axis 1"):
         batch_norm_rule("batch_norm", (b, c, h), weight=(h,))
+
+
+def test_a_channels_last_input_is_told_to_move_its_channels_as_torch_refuses_it() -> None:
+    # NOTE: makemore's WaveNet: BatchNorm1d(68) on a (N, L, C) batch; PyTorch refuses it too
+    with pytest.raises(RuntimeError):
+        torch.nn.BatchNorm1d(68)(torch.randn(32, 4, 68))
+    with pytest.raises(
+        sd.ShapeError, match=r"68 channels last: move them to axis 1 \(x\.transpose\(1, 2\)\)"
+    ):
+        sd.nn.BatchNorm1d(68)(sd.randn((32, 4, 68)).traced())
+    with pytest.raises(sd.ShapeError, match=r"3 channels last: .*\(x\.permute\(0, 3, 1, 2\)\)"):
+        sd.nn.BatchNorm2d(3)(sd.randn((2, 8, 8, 3)).traced())
+    with pytest.raises(sd.ShapeError, match=r"the channels at axis 1 of the input$"):
+        sd.nn.BatchNorm1d(5)(sd.randn((32, 4, 68)).traced())

@@ -281,9 +281,21 @@ def batch_norm_rule(
             raise shape_error(
                 op,
                 [x, p],
-                f"{name} must have shape ({x[1]},): the channels at axis 1 of the input",
+                f"{name} must have shape ({x[1]},): the channels at axis 1 of the input"
+                + _channels_last(x, p),
             )
     return x
+
+
+_TO_CHANNELS_FIRST = {3: "x.transpose(1, 2)", 4: "x.permute(0, 3, 1, 2)"}
+
+
+def _channels_last(x: Shape, p: Shape) -> str:
+    """A hint where the input has the channels last (`(N, L, C)`, a transformer's layout)."""
+    if len(p) != 1 or len(x) not in _TO_CHANNELS_FIRST or dims.same(p[0], x[-1]) is not True:
+        return ""
+    move = _TO_CHANNELS_FIRST[len(x)]
+    return f"; the input has its {p[0]} channels last: move them to axis 1 ({move})"
 
 
 @register(
