@@ -485,3 +485,27 @@ def test_augmented_assignment_rebinds_where_it_cannot_update_in_place():
         tw -= 0.5
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         ty.backward()
+
+
+def test_a_traced_leaf_outside_no_grad_is_rebound_not_changed_in_place():
+    # NOTE: `xb = x.traced(); xb -= mu` shares x's values; PyTorch refuses an in-place op on a
+    # leaf that requires grad there, and an in-place update here changed x epoch after epoch
+    x = sd.tensor([[1.0, 2.0], [3.0, 4.0]])
+    mu = x.mean(axis=0)
+    for _ in range(3):
+        xb = x.traced()
+        xb -= mu
+        assert xb.is_traced
+    np.testing.assert_array_equal(x.numpy(), [[1.0, 2.0], [3.0, 4.0]])
+
+
+def test_an_accumulator_updated_in_place_keeps_the_deferred_input_gradients():
+    x, w1, w2, y = (sd.from_numpy(a) for a in _mlp_arrays())
+    xt = x.traced()
+    loss = _mlp_loss(xt, w1, w2, y)
+    grads = loss.backward()
+    running = sd.zeros(())
+    running += loss.detach()  # takes no part in the graph: grads[x] still computes
+    ts = [torch.from_numpy(a).requires_grad_() for a in _mlp_arrays()]
+    _mlp_loss(*ts).backward()
+    np.testing.assert_allclose(grads[xt].numpy(), ts[0].grad.numpy(), rtol=1e-5, atol=1e-7)

@@ -37,6 +37,7 @@ __all__ = [
     "Node",
     "TapeRef",
     "backward",
+    "changed_in_place",
     "no_grad",
     "parameters_changed",
     "recording_off",
@@ -405,6 +406,15 @@ def parameters_changed(params: Sequence[Tensor[Any, Any, Any]] = ()) -> None:
     _updates[0] += 1
     for p in params:
         _changed[p.id] = _updates[0]
+
+
+def changed_in_place(t: Tensor[Any, Any, Any]) -> None:
+    """What `x -= y` calls after updating the leaf `x` in place: a backward pass through an op
+    recorded before is refused (`_check_fresh`). Deferred gradients are kept: they are
+    computed at the first `grads[...]`, which the update's own `grads[p]` read before, and an
+    accumulator (`running += loss.detach()`) took no part in them."""
+    _updates[0] += 1
+    _changed[t.id] = _updates[0]
 
 
 def _check_fresh(node: Node) -> None:

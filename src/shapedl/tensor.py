@@ -22,7 +22,7 @@ from shapedl.tape import (
     TapeRef,
     Vjp,
     backward,
-    parameters_changed,
+    changed_in_place,
     recording_off,
 )
 from shapedl.tensor_base import check_devices
@@ -199,24 +199,27 @@ class Tensor(TensorMethods[S, DT, TapeT]):
             return self._in_place(self.__truediv__, other)
 
     def _in_place(self, op: Any, other: Any) -> Any:
-        """`x -= y`: x's own values updated where x is a leaf (a parameter, a tensor made by
-        hand, traced or not), `y` is untraced (or recording is off) and the result has x's shape
-        and dtype, as PyTorch's (under `no_grad`): `for p in params: p -= lr * grads[p]`
-        updates the parameters, which rebinding the loop's name would silently not. Otherwise
-        (a traced `y`, an intermediate result, a broadcast to another shape) the name is
-        rebound to `x - y`, so the tape keeps what it needs. A graph recorded before through
-        `x` then refuses its backward, as after an optimizer's update."""
+        """`x -= y`: x's own values updated where x is a leaf, `y` is untraced (or recording
+        is off) and the result has x's shape and dtype, as PyTorch's: an untraced leaf (a
+        module's parameter, a tensor made by hand) always, a traced one (`w = w.traced()`)
+        inside `no_grad`, so `with sd.no_grad(): for p in params: p -= lr * grads[p]` updates
+        the parameters, which rebinding the loop's name would silently not. Otherwise (a traced
+        leaf outside `no_grad`, whose untraced original shares its values and which PyTorch
+        refuses; a traced `y`; an op's result; a broadcast to another shape) the name is rebound
+        to `x - y`, so the tape keeps what it needs. A graph recorded before through `x` then
+        refuses its backward, as after an optimizer's update."""
         out = op(other)
-        if out is NotImplemented or self.node is not None:
+        off = recording_off()
+        if out is NotImplemented or self.node is not None or (self.tape is not None and not off):
             return out
-        traced = isinstance(other, Tensor) and other.tape is not None and not recording_off()
+        traced = isinstance(other, Tensor) and other.tape is not None and not off
         if traced or out.shape != self.shape or out.dtype is not self.dtype:
             return out
         try:
             self.data[...] = out.data
-        except ValueError:  # NOTE: a read-only array (NumPy's broadcast views, mmap files)
+        except ValueError:  # NOTE: a read-only array (a batch's view of the data, a mmap file)
             return out
-        parameters_changed([self])
+        changed_in_place(self)
         return self
 
     @property
