@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 import shapedl as sd
 from shapedl.data import Batches, batches
@@ -94,3 +95,25 @@ def test_mismatched_lengths_name_both_shapes() -> None:
 def test_invalid_batch_size() -> None:
     with pytest.raises(ValueError, match="invalid batch size: 0"):
         batches(*_rows(4), 0)
+
+
+def test_an_in_place_update_of_a_batch_leaves_the_data_alone_as_torchs_copies() -> None:
+    x = np.arange(8, dtype=np.float32).reshape(4, 2) + 1.0
+    y = np.zeros(4, dtype=np.int64)
+    for shuffle in (False, True):
+        sums = []
+        for _ in range(2):
+            total = 0.0
+            for xb, _yb in sd.data.batches(x, y, 2, shuffle=shuffle):
+                xb /= 2.0
+                total += xb.sum().item()
+            sums.append(total)
+        loader = torch.utils.data.DataLoader(
+            torch.utils.data.TensorDataset(torch.from_numpy(x), torch.from_numpy(y)), 2
+        )
+        theirs = 0.0
+        for tb, _ in loader:
+            tb /= 2.0
+            theirs += tb.sum().item()
+        assert sums == [theirs, theirs]
+    np.testing.assert_array_equal(x, np.arange(8, dtype=np.float32).reshape(4, 2) + 1.0)

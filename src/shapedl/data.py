@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Generic, TypedDict, TypeVar, Unpack, overload
 
+import numpy as np
 from typing_extensions import TypeVar as DefaultTypeVar
 from typing_extensions import TypeVarTuple
 
+from shapedl.backend import Array
 from shapedl.device import Device, default_device
 from shapedl.dims import Shape
 from shapedl.errors import shape_error
@@ -133,7 +135,18 @@ class Batches(Generic[X, Y]):
             x, y = x[order], y[order]
         for i in range(len(self)):
             rows = slice(i * self.batch_size, (i + 1) * self.batch_size)
-            yield Tensor(x[rows], self.device), Tensor(y[rows], self.device)  # type: ignore[misc]
+            xb, yb = _rows(x[rows]), _rows(y[rows])
+            yield Tensor(xb, self.device), Tensor(yb, self.device)  # type: ignore[misc]
+
+
+def _rows(batch: Array) -> Array:
+    """A batch that an in-place update (`xb /= 255`) cannot write back into the data it was
+    sliced from (PyTorch's batches are copies): a read-only NumPy view, which `x /= 255` then
+    rebinds, or a copy of a device array (which has no such flag)."""
+    if isinstance(batch, np.ndarray):
+        batch.flags.writeable = False
+        return batch
+    return batch.copy()
 
 
 def check_rows(op: str, x: Shape, y: Shape) -> None:
