@@ -33,3 +33,16 @@ class BatchNorm1d:
 bn = BatchNorm1d()
 loss = bn(sd.randn((8, 4)).traced()).square().mean()
 assert loss.backward()[bn.gamma].shape == (4,) and not bn.running_mean.is_traced
+
+# d2l's update: in place inside no_grad, the parameters stay traced leaves
+w = sd.ones((3,)).traced()
+grads = (w * w).sum().backward()
+with sd.no_grad():
+    w -= 0.1 * grads[w]
+
+    # a function made in the block runs later, outside it: its result is traced there
+    def double(x: Tensor[tuple[Const[3]], f32, TT]) -> Tensor[tuple[Const[3]], f32, TT]:
+        return x * 2.0
+
+
+assert (w * w).sum().backward()[w].shape == (3,) and double(w).is_traced

@@ -10,7 +10,17 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from mypy.checker import TypeChecker
-from mypy.nodes import CallExpr, Decorator, Expression, MypyFile, RefExpr, WithStmt
+from mypy.nodes import (
+    CallExpr,
+    Context,
+    Decorator,
+    Expression,
+    MypyFile,
+    OperatorAssignmentStmt,
+    OpExpr,
+    RefExpr,
+    WithStmt,
+)
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.types import Instance, Type, UnionType, get_proper_type
 
@@ -25,7 +35,7 @@ C = TypeVar("C", FunctionContext, MethodContext)
 _KEEPS = ("traced", "realize")
 
 # NOTE: the file being checked and its spans (mypy checks one file at a time)
-_last: list[tuple[MypyFile, list[tuple[int, int]]]] = []
+_last: list[tuple[MypyFile, list[tuple[int, int]], set[int]]] = []
 
 
 def untraced_inside(fullname: str, hook: Callable[[C], Type] | None) -> Callable[[C], Type] | None:
@@ -35,18 +45,29 @@ def untraced_inside(fullname: str, hook: Callable[[C], Type] | None) -> Callable
 
     def run(ctx: C) -> Type:
         found = hook(ctx)
-        if not isinstance(ctx.api, TypeChecker) or not _inside(ctx.api, ctx.context.line):
+        if not isinstance(ctx.api, TypeChecker) or not _inside(ctx.api, ctx.context):
             return found
         return _untraced(ctx, found)
 
     return run
 
 
-def _inside(checker: TypeChecker, line: int) -> bool:
+def _inside(checker: TypeChecker, context: Context) -> bool:
     tree = checker.tree
     if not _last or _last[0][0] is not tree:
-        _last[:] = [(tree, _no_grad_spans(tree))]
-    return any(start <= line <= end for start, end in _last[0][1])
+        _last[:] = [(tree, _no_grad_spans(tree), _augmented(tree))]
+    if isinstance(context, OpExpr) and id(context.left) in _last[0][2]:
+        return False  # NOTE: `w -= lr * g` updates a leaf in place, keeping its tape
+    # NOTE: a function (or lambda) defined in the block runs later, outside it
+    func = checker.scope.current_function()
+    made = -1 if func is None else func.line
+    line = context.line
+    return any(start <= line <= end and not start <= made <= end for start, end in _last[0][1])
+
+
+def _augmented(tree: MypyFile) -> set[int]:
+    """The targets of `x -= y` statements: mypy checks them as the operator `x - y`."""
+    return {id(s.lvalue) for s in statements(tree.defs) if isinstance(s, OperatorAssignmentStmt)}
 
 
 def _no_grad_spans(tree: MypyFile) -> list[tuple[int, int]]:
