@@ -75,12 +75,8 @@ class Tensor(TensorMethods[S, DT, TapeT]):
     def shape(self) -> tuple[int, ...]:
         return tuple(self.data.shape)
 
-    @overload
-    def __iter__(
-        self: Tensor[tuple[N, *Lead], DT, TapeT],
-    ) -> Iterator[Tensor[tuple[*Lead], DT, TapeT]]: ...
-    @overload
-    def __iter__(self) -> Iterator[Tensor[Any, DT, TapeT]]: ...
+    # NOTE: the plugin types the rows (`movement.iter_hook`): an overload on a self of shape
+    # `(N, *Rest)` matched a `(*Bs, 3)` to nothing ("Need type annotation" at `for r in x`)
     def __iter__(self) -> Iterator[Tensor[Any, DT, TapeT]]:
         """The sub-tensors along the first axis (ends by length, not by an IndexError)."""
         return (self[i] for i in range(len(self)))

@@ -255,6 +255,7 @@ def build_tables(
     methods[f"{TENSOR}.backward"] = _safe(tape.backward_hook)
     methods[f"{TENSOR}.size"] = _safe(sizes.size_method_hook)
     methods[f"{TENSOR}.dim"] = _safe(sizes.rank_hook)
+    methods[f"{TENSOR}.__iter__"] = _safe(movement.iter_hook)
     methods["shapedl.nn.module.Sequential.__getitem__"] = _safe(nn.sequential_item)
     methods["builtins.float.__rpow__"] = _safe(sizes.root_hook)
     # NOTE: `outs.append(h)` after `for layer in layers: h = layer(h)`: a stale member of `h`
