@@ -116,3 +116,12 @@ def test_repeat_interleave_is_repeat_under_pytorchs_name():
     compare(lambda v: v.repeat_interleave(2, 1), lambda t: t.repeat_interleave(2, 1), [x])
     compare(lambda v: sd.repeat_interleave(v, 3), lambda t: torch.repeat_interleave(t, 3), [x])
     assert sd.ops.repeat_interleave is sd.ops.repeat
+
+
+def test_flip_copies_as_torchs_does():
+    # NOTE: with `x -= 1` in place, a view would change the flipped copy taken before
+    ours, theirs = sd.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 2.0, 3.0])
+    rev, trev = ours.flip(0), theirs.flip(0)
+    ours -= 1.0
+    theirs -= 1.0
+    np.testing.assert_array_equal(rev.numpy(), trev.numpy())

@@ -98,7 +98,9 @@ def flip(x: Tensor[S, DT, TT], axis: Axes = None) -> Tensor[S, DT, TT]:
     """
     axes = dims.normalize_axes("flip", axis, x.shape)
     xp = x.xp
-    return record(xp.flip(x.data, axes), (x,), lambda g: (xp.flip(g, axes),))
+    # NOTE: a copy, as PyTorch's: NumPy's view would see a later `x -= 1`
+    flipped = xp.ascontiguousarray(xp.flip(x.data, axes))
+    return record(flipped, (x,), lambda g: (xp.flip(g, axes),))
 
 
 # ---- repeat -----------------------------------------------------------------------------
