@@ -55,3 +55,20 @@ def batchnorm(
 
 batchnorm(sd.randn((32, 64)).traced(), True, sd.ones((1, 64)))
 batchnorm(sd.randn((32, 64)), False, sd.ones((1, 64)))
+
+
+# an accumulator started untraced and grown in a loop over a list, in a tape-generic forward:
+# an expression of it is returned (the loop's count is known at run time only)
+mixers = [sd.nn.Linear(4, 4) for _ in range(3)]
+
+
+def mix(
+    x: Tensor[tuple[Const[2], Const[4]], f32, TT],
+) -> Tensor[tuple[Const[2], Const[4]], f32, TT]:
+    out = sd.zeros_like(x)
+    for layer in mixers:
+        out = out + layer(x)
+    return out * 2
+
+
+assert mix(sd.ones((2, 4)).traced()).is_traced

@@ -80,9 +80,10 @@ def counted_at_run_time(
     call is right if it fits one of them (the runtime checks which), wrong if it fits none.
 
     A name given from such a name after the loop (`flat = x.flatten(1)`, `y = x`, `y =
-    pool(x)`) is counted too: its union has a member per member of the name it came from.
+    pool(x)`) is counted too: its union has a member per member of the name it came from; so
+    is an operator's (`out * 2`).
     """
-    name = _root(expr)
+    name = _read(expr)
     found = None if name is None else _loop_or_source(checker, stmt, name)
     if name is None or found is None:
         return False
