@@ -99,7 +99,7 @@ def flip(x: Tensor[S, DT, TT], axis: Axes = None) -> Tensor[S, DT, TT]:
     axes = dims.normalize_axes("flip", axis, x.shape)
     xp = x.xp
     # NOTE: a copy, as PyTorch's: NumPy's view would see a later `x -= 1`
-    flipped = xp.ascontiguousarray(xp.flip(x.data, axes))
+    flipped = xp.flip(x.data, axes).copy()
     return record(flipped, (x,), lambda g: (xp.flip(g, axes),))
 
 
