@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVarTuple, overload
 
+import numpy as np
 from typing_extensions import TypeVar as DefaultTypeVar
 
 from shapedl import dims
@@ -19,6 +20,7 @@ from shapedl.ops.creation import zeros
 from shapedl.ops.elementwise import same_dtype
 from shapedl.ops.matmul import matmul
 from shapedl.ops.movement import reshape, transpose
+from shapedl.ops.precision import in_f32, is_half
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT, Dim, Size, f32
 
@@ -141,11 +143,8 @@ class Linear(Module, Generic[In, Out]):
         lead = x.shape[:-1]
         # NOTE: one 2-d GEMM for any batch axes (its weight gradient needs no batch sum)
         rows: Any = x if x.ndim == 2 else reshape(x, (-1, x.shape[-1]))
-        # NOTE: computed as (W @ x.T).T, which also keeps the dtype-mix error naming the
-        # weight's dtype first (`x @ W.T` works as well: untraced results keep their tape node)
-        out: Any = transpose(matmul(self.weight, transpose(rows, 0, 1)), 0, 1)
-        if self.bias is not None:
-            out = out + self.bias
+        half_bias = self.bias is not None and rows.xp is np and is_half(rows.data.dtype)
+        out: Any = (_affine_in_f32 if half_bias else _affine)(self.weight, rows, self.bias)
         return out if x.ndim == 2 else reshape(out, (*lead, self.out_features))
 
     __call__ = forward
@@ -153,3 +152,15 @@ class Linear(Module, Generic[In, Out]):
     def extra_repr(self) -> str:
         has_bias = self.bias is not None
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={has_bias}"
+
+
+def _affine(weight: Any, rows: Any, bias: Any) -> Any:
+    """`rows @ weight.T + bias`, computed as `(W @ rows.T).T`, which keeps the dtype-mix error
+    naming the weight's dtype first."""
+    out = transpose(matmul(weight, transpose(rows, 0, 1)), 0, 1)
+    return out if bias is None else out + bias
+
+
+# NOTE: on the CPU, f16/bf16 with a bias in f32, so that `x @ W.T + b` rounds once, as PyTorch's
+# CPU kernel (its matmul runs in f32 there anyway); a GPU keeps its half-precision GEMM
+_affine_in_f32 = in_f32()(_affine)

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
+import numpy as np
+
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.backend.sums import sum_axes
@@ -24,6 +26,7 @@ from shapedl.errors import shape_error
 from shapedl.ops import im2col
 from shapedl.ops.convolve import Passes
 from shapedl.ops.elementwise import same_dtype
+from shapedl.ops.precision import in_f32, is_half
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT
@@ -280,6 +283,12 @@ def _run(
     return record(out if nd == 2 else out[:, :, 0], inputs, vjp)
 
 
+# NOTE: on the CPU, a half-precision convolution with a bias runs in f32 and rounds once, as
+# PyTorch's CPU kernel: rounding the product to f16/bf16 before adding the bias rounded twice
+# (1 bf16 ulp off); a GPU keeps cuDNN's half-precision convolution
+_run_in_f32 = in_f32()(_run)
+
+
 def _forward(
     op: str,
     nd: int,
@@ -298,7 +307,9 @@ def _forward(
         g = _plan(*key)
     else:
         g = _cached_plan(*key)
-    return _run(x, weight, bias, g, groups, nd, given.output_padding is not None)
+    half_bias = bias is not None and x.xp is np and is_half(x.data.dtype)
+    run = _run_in_f32 if half_bias else _run
+    return run(x, weight, bias, g, groups, nd, given.output_padding is not None)
 
 
 def _plan(

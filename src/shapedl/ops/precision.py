@@ -23,13 +23,18 @@ from shapedl.ops.elementwise import astype
 from shapedl.tensor import Tensor
 from shapedl.types import DTYPES, DType, f32
 
-__all__ = ["in_f32"]
+__all__ = ["in_f32", "is_half"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 # NOTE: dtype objects, not names: `dtype.name` costs ~9 us, a set lookup of the dtype 80 ns
 _HALF = frozenset((np.dtype("float16"), np.dtype(bfloat16())))
 _F32 = np.dtype("float32")
+
+
+def is_half(dtype: Any) -> bool:
+    """Whether the NumPy/CuPy dtype `dtype` is f16 or bf16."""
+    return dtype in _HALF
 
 
 def _half(args: Iterable[Any]) -> Any:
