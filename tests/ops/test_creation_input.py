@@ -112,3 +112,59 @@ def test_pytorchs_varargs_shape_says_the_shape_is_one_tuple(op: str) -> None:
         TypeError, match=rf"{op}: dtype must be a dtype \(sd.f32, sd.i64...\), not 'f32'$"
     ):
         getattr(sd, op)((2, 2), "f32")
+
+
+# NOTE: each with PyTorch's equivalent, which takes its own dtypes there
+_DTYPED = {
+    "zeros": (lambda dt: sd.zeros((2, 2), dtype=dt), lambda dt: torch.zeros((2, 2), dtype=dt)),
+    "ones": (lambda dt: sd.ones((2, 2), dtype=dt), lambda dt: torch.ones((2, 2), dtype=dt)),
+    "full": (lambda dt: sd.full((2,), 1, dtype=dt), lambda dt: torch.full((2,), 1, dtype=dt)),
+    "randn": (lambda dt: sd.randn((2,), dtype=dt), lambda dt: torch.randn((2,), dtype=dt)),
+    "rand": (lambda dt: sd.rand((2,), dtype=dt), lambda dt: torch.rand((2,), dtype=dt)),
+    "arange": (lambda dt: sd.arange(3, dtype=dt), lambda dt: torch.arange(3, dtype=dt)),
+    "eye": (lambda dt: sd.eye(3, dtype=dt), lambda dt: torch.eye(3, dtype=dt)),
+    "linspace": (
+        lambda dt: sd.linspace(0, 1, 3, dtype=dt),
+        lambda dt: torch.linspace(0, 1, 3, dtype=dt),
+    ),
+    "tensor": (lambda dt: sd.tensor([1, 0], dtype=dt), lambda dt: torch.tensor([1, 0], dtype=dt)),
+    "randint": (
+        lambda dt: sd.randint(0, 2, (3,), dtype=dt),
+        lambda dt: torch.randint(0, 2, (3,), dtype=dt),
+    ),
+    **{
+        f"{kind}_like": (
+            lambda dt, kind=kind: getattr(sd.ops, f"{kind}_like")(sd.ones((2,)), dtype=dt),
+            lambda dt, kind=kind: getattr(torch, f"{kind}_like")(torch.ones(2), dtype=dt),
+        )
+        for kind in ("zeros", "ones", "randn", "rand")
+    },
+    "full_like": (
+        lambda dt: sd.ops.full_like(sd.ones((2,)), 1, dtype=dt),
+        lambda dt: torch.full_like(torch.ones(2), 1, dtype=dt),
+    ),
+}
+_PYTHON = [(bool, sd.bool_, torch.bool), (int, sd.i64, torch.int64), (float, sd.f32, torch.float32)]
+
+
+@pytest.mark.parametrize("op", list(_DTYPED))
+@pytest.mark.parametrize("python,ours,theirs", _PYTHON, ids=["bool", "int", "float"])
+def test_a_python_type_as_dtype_names_shapedls(
+    op: str, python: type, ours: Any, theirs: Any
+) -> None:
+    make, torch_make = _DTYPED[op]
+    with pytest.raises(
+        TypeError,
+        match=rf"^{op}: dtype must be a dtype \(sd.f32, sd.i64...\), "
+        rf"not <class '{python.__name__}'>; use sd.{ours.__name__}$",
+    ):
+        make(python)
+    try:
+        want = torch_make(theirs)
+    except (RuntimeError, NotImplementedError):  # NOTE: random bools, say
+        return
+    got = make(ours)
+    assert got.dtype is ours
+    if not op.startswith("rand"):
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    assert got.shape == tuple(want.shape)

@@ -86,15 +86,33 @@ def _size(op: str, name: str, d: SupportsIndex) -> int:
     return operator.index(d)
 
 
+_PYTHON_TYPES = ((bool, "sd.bool_"), (int, "sd.i64"), (float, "sd.f32"))
+
+
+def check_dtype(op: str, dtype: object, shape: object = None) -> type[DType]:
+    """`dtype` if it is one of shapedl's dtypes, for the creation function `op`.
+
+    Raises:
+        TypeError: naming `op` and the value given, with shapedl's dtype for Python's
+            `bool`, `int` and `float`, and for `sd.zeros(4, 3)` (PyTorch's spelling of
+            `shape`) that the shape is one tuple.
+    """
+    if isinstance(dtype, type) and issubclass(dtype, DType):
+        return dtype
+    message = f"{op}: dtype must be a dtype (sd.f32, sd.i64...), not {dtype!r}"
+    fix = next((ours for python, ours in _PYTHON_TYPES if dtype is python), None)
+    if fix is not None:
+        message += f"; use {fix}"
+    elif isinstance(shape, int) and isinstance(dtype, int):
+        # NOTE: `sd.zeros(4, 3)`, PyTorch's spelling: the 3 came in as the dtype
+        message += f"; the shape is one tuple: sd.{op}(({shape}, {dtype}, ...))"
+    raise TypeError(message)
+
+
 def _make(
     op: str, shape: ShapeArg, dtype: type[DType], device: Device | None, fill: Any
 ) -> Tensor[Any, Any, NoTape]:
-    if not (isinstance(dtype, type) and issubclass(dtype, DType)):
-        message = f"{op}: dtype must be a dtype (sd.f32, sd.i64...), not {dtype!r}"
-        if isinstance(shape, int) and isinstance(dtype, int):
-            # NOTE: `sd.zeros(4, 3)`, PyTorch's spelling: the 3 came in as the dtype
-            message += f"; the shape is one tuple: sd.{op}(({shape}, {dtype}, ...))"
-        raise TypeError(message)
+    dtype = check_dtype(op, dtype, shape)
     dev = device or default_device()
     size = shape_rule(op, _sizes(op, shape))
     return Tensor(fill(dev, size, dev.backend.dtype(dtype.name)), dev)
@@ -220,6 +238,7 @@ def arange(
     if dtype is None:
         ints = all(hasattr(v, "__index__") for v in (lo, hi, step))
         dtype = i64 if ints else f32
+    dtype = check_dtype("arange", dtype)
     return Tensor(dev.xp.arange(lo, hi, step, dtype=dev.backend.dtype(dtype.name)), dev)
 
 
@@ -231,6 +250,7 @@ def eye(
     device: Device | None = None,
 ) -> Tensor[Any, DT, NoTape]:
     """The `n x m` identity matrix (square when `m` is omitted)."""
+    check_dtype("eye", dtype)
     for name, v in (("n", n), ("m", m)):
         dims.check_int("eye", name, v)
     eye_rule("eye", n, m)
@@ -260,6 +280,7 @@ def linspace(
         >>> sd.linspace(0, 1, 5).tolist()
         [0.0, 0.25, 0.5, 0.75, 1.0]
     """
+    check_dtype("linspace", dtype)
     dev = device or default_device()
     n = _size("linspace", "num", num)
     linspace_rule("linspace", n)
@@ -282,6 +303,8 @@ def tensor(
         >>> sd.tensor([[1.0, 2.0], [3.0, 4.0]]).shape
         (2, 2)
     """
+    if dtype is not None:
+        check_dtype("tensor", dtype)
     dev = device or default_device()
     try:
         arr = dev.backend.asarray(data)

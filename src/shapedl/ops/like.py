@@ -15,6 +15,7 @@ from typing_extensions import TypeVar
 
 from shapedl.backend import Array, NumpyScalar
 from shapedl.device import Device
+from shapedl.ops.creation import check_dtype
 from shapedl.ops.elementwise import _unary, float_only, same_shape
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor
@@ -29,6 +30,8 @@ Fill = Callable[[Device, tuple[int, ...], Any], Array]
 def _like(
     op: str, x: Tensor[Any, Any, Any], dtype: type[DType] | None, fill: Fill
 ) -> Tensor[Any, Any, NoTape]:
+    if dtype is not None:
+        check_dtype(op, dtype)
     name = x.data.dtype if dtype is None else x.device.backend.dtype(dtype.name)
     return Tensor(fill(x.device, x.shape, name), x.device)
 

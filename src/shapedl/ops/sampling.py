@@ -15,7 +15,7 @@ from typing_extensions import TypeVar
 from shapedl.device import Device, default_device
 from shapedl.dims import Dim, Shape
 from shapedl.errors import shape_error
-from shapedl.ops.creation import ShapeArg, _sizes, shape_rule
+from shapedl.ops.creation import ShapeArg, _sizes, check_dtype, shape_rule
 from shapedl.ops.elementwise import float_only
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor
@@ -135,6 +135,7 @@ def randint(
         >>> x.shape, x.dtype is sd.i64, 0 <= x.min().item() and x.max().item() < 10
         ((2, 3), True, True)
     """
+    check_dtype("randint", dtype)
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be above low ({low})")
     dev = device or default_device()
