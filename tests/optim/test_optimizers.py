@@ -519,3 +519,30 @@ def test_a_model_pickled_with_its_optimizer_trains_on_as_the_original(make: Any)
     assert not np.array_equal(twin.weight.numpy(), before)
     np.testing.assert_array_equal(twin.weight.numpy(), model.weight.numpy())
     np.testing.assert_array_equal(twin.bias.numpy(), model.bias.numpy())
+
+
+_PARAMETER_FORMS: dict[str, Callable[[Any], Any]] = {
+    "dict": lambda model: model.parameters(),
+    "list": lambda model: list(model.parameters().values()),
+    "generator": lambda model: (p for p in model.parameters().values()),
+}
+
+
+@pytest.mark.parametrize("name", ["Sgd", "Adam", "AdamW", "RMSprop", "Adagrad"])
+@pytest.mark.parametrize("form", list(_PARAMETER_FORMS))
+def test_pytorchs_parameters_first_says_shapedl_optimizers_take_none(name: str, form: str) -> None:
+    theirs = torch.optim.SGD if name == "Sgd" else getattr(torch.optim, name)
+    theirs(torch.nn.Linear(4, 2).parameters(), lr=0.1)  # PyTorch's spelling
+    cls = getattr(sd.optim, name)
+    model = sd.nn.Linear(4, 2)
+    calls = [lambda: cls(_PARAMETER_FORMS[form](model))]
+    if name != "Sgd":  # NOTE: Sgd's lr has no default: Python refuses `lr=` given twice
+        calls.append(lambda: cls(_PARAMETER_FORMS[form](model), weight_decay=0.01))
+    for call in calls:
+        with pytest.raises(TypeError) as info:
+            call()
+        message = str(info.value)
+        assert message.startswith(f"{name}: lr must be a number, not ")
+        assert "take no parameters" in message
+        assert f"sd.optim.{name}(lr=1e-3, ...), then opt.update(model, grads)" in message
+        assert "Tensor" not in message and "array" not in message and "0." not in message

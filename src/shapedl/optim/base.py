@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal, Protocol
@@ -91,6 +92,16 @@ def check_nonnegative(what: str, value: float) -> None:
     check(isinstance(value, int | float) and math.isfinite(value) and value >= 0, what, value)
 
 
+def check_lr_type(op: str, lr: object) -> None:
+    """A `TypeError` unless `lr` is a number: PyTorch's `Adam(model.parameters(), ...)` puts
+    the parameters there; named by type only, since printing them dumped every weight."""
+    if not isinstance(lr, numbers.Real):
+        raise TypeError(
+            f"{op}: lr must be a number, not {type(lr).__name__}; shapedl optimizers take no "
+            f"parameters: sd.optim.{op}(lr=1e-3, ...), then opt.update(model, grads)"
+        )
+
+
 def check_beta(what: str, value: float) -> None:
     check(isinstance(value, int | float) and 0.0 <= value < 1.0, what, value)
 
@@ -111,6 +122,7 @@ class Optimizer:
     device_values: ClassVar[bool] = False
 
     def __init__(self, lr: float, *, missing: Missing = "error") -> None:
+        check_lr_type(type(self).__name__, lr)
         check(missing in ("error", "warn"), 'missing (expected "error" or "warn")', missing)
         self.lr = lr
         self.missing: Missing = missing
