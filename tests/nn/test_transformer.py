@@ -173,3 +173,68 @@ def test_dropout_only_when_traced():
 def test_bad_activation_names_the_layer(cls):
     with pytest.raises(ValueError, match=rf"^{cls.__name__}: activation must be 'relu', 'gelu'"):
         cls(E, H, activation="tanh")
+
+
+def _stacks():
+    enc = (E, H, FF)
+    return [
+        pytest.param(
+            lambda *a, **k: sd.nn.TransformerEncoder(*a, **k),
+            lambda: sd.nn.TransformerEncoderLayer(*enc, dropout=0.0),
+            lambda *a, **k: torch.nn.TransformerEncoder(*a, enable_nested_tensor=False, **k),
+            lambda: torch.nn.TransformerEncoderLayer(*enc, dropout=0.0, batch_first=True),
+            [randn(2, 5, E)],
+            id="encoder",
+        ),
+        pytest.param(
+            lambda *a, **k: sd.nn.TransformerDecoder(*a, **k),
+            lambda: sd.nn.TransformerDecoderLayer(*enc, dropout=0.0),
+            lambda *a, **k: torch.nn.TransformerDecoder(*a, **k),
+            lambda: torch.nn.TransformerDecoderLayer(*enc, dropout=0.0, batch_first=True),
+            [randn(2, 4, E), randn(2, 6, E, seed=1)],
+            id="decoder",
+        ),
+    ]
+
+
+@pytest.mark.parametrize("keyword", [False, True], ids=["positional", "num_layers="])
+@pytest.mark.parametrize("stack,layer,tstack,tlayer,inputs", _stacks())
+def test_a_stack_of_copies_of_one_layer_as_pytorch_builds_it(
+    stack, layer, tstack, tlayer, inputs, keyword
+):
+    one = layer()
+    model = stack(one, num_layers=3) if keyword else stack(one, 3)
+    tmodel = tstack(tlayer(), num_layers=3) if keyword else tstack(tlayer(), 3)
+    assert len(model.layers) == len(tmodel.layers) == 3
+    mapping = attention_mapping(model, E)
+    names = {mapping[n][0] if n in mapping else n for n in model.state_dict()}
+    assert names == set(tmodel.state_dict())
+    ours = list(one.parameters().values())
+    copies = [list(m.parameters().values()) for m in model.layers]
+    for group in copies:  # NOTE: deep copies: the layer's values, in arrays of their own
+        for p, q in zip(ours, group, strict=True):
+            np.testing.assert_array_equal(p.numpy(), q.numpy())
+            assert not np.shares_memory(p.data, q.data)
+    assert not np.shares_memory(copies[0][0].data, copies[1][0].data)
+    check_module(model, _randomize_biases(tmodel), inputs, mapping=mapping)
+
+
+@pytest.mark.parametrize("stack,layer,tstack,tlayer,inputs", _stacks())
+def test_a_stack_of_copies_takes_a_final_norm_as_pytorch(stack, layer, tstack, tlayer, inputs):
+    model = stack(layer(), 2, sd.nn.LayerNorm(E))
+    tmodel = tstack(tlayer(), 2, torch.nn.LayerNorm(E))
+    assert model.norm is not None and tmodel.norm is not None
+    check_module(model, _randomize_biases(tmodel), inputs, mapping=attention_mapping(model, E))
+
+
+@pytest.mark.parametrize("stack,layer,tstack,tlayer,inputs", _stacks())
+def test_a_single_layer_without_num_layers_is_refused_naming_the_fix(
+    stack, layer, tstack, tlayer, inputs
+):
+    with pytest.raises(TypeError):
+        tstack(tlayer())  # PyTorch refuses it too
+    name = "TransformerEncoder" if "Encoder" in type(layer()).__name__ else "TransformerDecoder"
+    with pytest.raises(TypeError, match=rf"^{name}: one \w+ needs num_layers"):
+        stack(layer())
+    with pytest.raises(TypeError, match=rf"^{name}: num_layers goes with one"):
+        stack([layer()], num_layers=2)

@@ -8,8 +8,9 @@ residual connection and a layer norm (after the residual by default, before the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+import copy
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
@@ -261,11 +262,76 @@ class TransformerDecoderLayer(_Layer, Generic[Dm], init=False):
     __call__ = forward
 
 
+L = TypeVar("L", bound=Module)
+
+
+def _stack(
+    op: str, cls: type[L], layers: Any, args: tuple[Any, ...], num_layers: Any, norm: Any
+) -> tuple[list[L], Any]:
+    """The layers and the final norm of a stack, given as `(layers, norm)` or as PyTorch's
+    `(layer, num_layers, norm)`, which stacks `num_layers` deep copies of `layer`; `args`
+    are the positional arguments after `layers`."""
+    single = isinstance(layers, cls)
+    names = ("num_layers", "norm") if single else ("norm",)
+    if len(args) > len(names):
+        raise TypeError(f"{op}: takes {', '.join(names)} after the layers, got {len(args)} more")
+    given = {"num_layers": num_layers, "norm": norm}
+    for name, value in zip(names, args, strict=False):
+        if given[name] is not None:
+            raise TypeError(f"{op}: {name} given twice")
+        given[name] = value
+    count, norm = given["num_layers"], given["norm"]
+    if not single:
+        if count is not None:
+            raise TypeError(
+                f"{op}: num_layers goes with one {cls.__name__}, not a list of them: "
+                f"{op}(layer, {count}) stacks {count} copies"
+            )
+        return list(layers), norm
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise TypeError(
+            f"{op}: one {cls.__name__} needs num_layers, a count of copies to stack, "
+            f"not {count!r}: {op}(layer, num_layers=2), or {op}([layer1, layer2])"
+        )
+    return [copy.deepcopy(layers) for _ in range(count)], norm
+
+
 class TransformerEncoder(Module):
-    """A stack of encoder layers, then an optional final layer norm (PyTorch's)."""
+    """A stack of encoder layers, then an optional final layer norm (PyTorch's).
+
+    Args:
+        layers: the encoder layers, in order; or one layer, as PyTorch's `encoder_layer`,
+            with `num_layers`: that many deep copies of it (fresh parameters each).
+        num_layers: the number of copies of a single layer.
+        norm: a final layer norm, or None.
+
+    Example:
+        >>> import shapedl as sd
+        >>> layer = sd.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0)
+        >>> len(sd.nn.TransformerEncoder(layer, 2).layers)
+        2
+    """
 
     layers: list[TransformerEncoderLayer]
     norm: LayerNorm | None = None
+
+    @overload
+    def __init__(
+        self, layers: Sequence[TransformerEncoderLayer], norm: LayerNorm | None = None
+    ) -> None: ...
+    @overload
+    def __init__(
+        self, layers: TransformerEncoderLayer, num_layers: int, norm: LayerNorm | None = None
+    ) -> None: ...
+    def __init__(
+        self,
+        layers: Sequence[TransformerEncoderLayer] | TransformerEncoderLayer,
+        *args: Any,
+        num_layers: int | None = None,
+        norm: LayerNorm | None = None,
+    ) -> None:
+        op, cls = "TransformerEncoder", TransformerEncoderLayer
+        self.layers, self.norm = _stack(op, cls, layers, args, num_layers, norm)
 
     def forward(
         self, src: Tensor[tuple[B, T, E], DT, TT], mask: Mask = None, is_causal: bool = False
@@ -279,10 +345,35 @@ class TransformerEncoder(Module):
 
 
 class TransformerDecoder(Module):
-    """A stack of decoder layers, then an optional final layer norm (PyTorch's)."""
+    """A stack of decoder layers, then an optional final layer norm (PyTorch's).
+
+    Args:
+        layers: the decoder layers, in order; or one layer, as PyTorch's `decoder_layer`,
+            with `num_layers`: that many deep copies of it (fresh parameters each).
+        num_layers: the number of copies of a single layer.
+        norm: a final layer norm, or None.
+    """
 
     layers: list[TransformerDecoderLayer]
     norm: LayerNorm | None = None
+
+    @overload
+    def __init__(
+        self, layers: Sequence[TransformerDecoderLayer], norm: LayerNorm | None = None
+    ) -> None: ...
+    @overload
+    def __init__(
+        self, layers: TransformerDecoderLayer, num_layers: int, norm: LayerNorm | None = None
+    ) -> None: ...
+    def __init__(
+        self,
+        layers: Sequence[TransformerDecoderLayer] | TransformerDecoderLayer,
+        *args: Any,
+        num_layers: int | None = None,
+        norm: LayerNorm | None = None,
+    ) -> None:
+        op, cls = "TransformerDecoder", TransformerDecoderLayer
+        self.layers, self.norm = _stack(op, cls, layers, args, num_layers, norm)
 
     def forward(
         self,
