@@ -20,6 +20,7 @@ sd.nn.RMSNorm([6])(x)  # E: [shape] rms_norm: shapes (2, 6, 8) and (6,): input s
 sd.nn.PReLU(4)(x)  # E: [shape] prelu: shapes (2, 6, 8) and (4,): weight has 4 slopes, but axis 1 of x has 6 channels; give one slope, or one per channel
 sd.nn.GroupNorm(2, 4)(x)  # E: [shape] group_norm: shapes (2, 6, 8) and (4,): weight must be (6,), one value per channel at axis 1
 sd.nn.GroupNorm(2, 4, affine=False)(x)  # E: [shape] group_norm: shapes (2, 6, 8) and (4,): weight must be (6,)
+sd.nn.GroupNorm(5, 16)  # E: [shape] GroupNorm: num_groups=5 must be positive and divide num_channels=16
 sd.nn.Residual(sd.nn.Linear(8, 4))(x)  # E: [shape] add: shapes (2, 6, 8) and (2, 6, 4): cannot broadcast 8 against 4 at axis -1
 sd.nn.Softmax(axis=3)(x)  # E: [shape] softmax: shape (2, 6, 8): axis 3 is out of range for rank 3
 sd.nn.LogSoftmax(axis=-4)(x)  # E: [shape] log_softmax: shape (2, 6, 8): axis -4 is out of range for rank 3

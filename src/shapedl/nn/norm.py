@@ -324,7 +324,23 @@ def group_norm_shape(x: Shape, num_channels: DimValue) -> Shape:
     return group_norm_rule("group_norm", x, dims.DYN, c, c)
 
 
-@register_layer(params=("num_channels",), shape=group_norm_shape, keeps=ALL)
+def check_groups(num_groups: DimValue, num_channels: DimValue) -> None:
+    """The groups divide the channels, where both are numbers (the plugin checks it too)."""
+    if not isinstance(num_groups, int) or not isinstance(num_channels, int):
+        return
+    if num_groups <= 0 or num_channels % num_groups:
+        raise ValueError(
+            f"GroupNorm: num_groups={num_groups} must be positive and divide "
+            f"num_channels={num_channels}"
+        )
+
+
+@register_layer(
+    params=("num_channels",),
+    shape=group_norm_shape,
+    keeps=ALL,
+    check=lambda num_groups, num_channels, **_: check_groups(num_groups, num_channels),
+)
 class GroupNorm(Module, Generic[C]):
     """Normalize each group of channels of each sample, then scale and shift per channel.
 
@@ -386,11 +402,7 @@ class GroupNorm(Module, Generic[C]):
         *,
         device: Device | None = None,
     ) -> None:
-        if num_groups <= 0 or num_channels % num_groups:
-            raise ValueError(
-                f"GroupNorm: num_groups={num_groups} must be positive and divide "
-                f"num_channels={num_channels}"
-            )
+        check_groups(num_groups, num_channels)
         self.num_groups, self.num_channels, self.eps = num_groups, num_channels, eps
         c = (num_channels,)
         self.weight = _maybe(ones(c, device=device) if affine else None)
