@@ -236,3 +236,20 @@ def test_axis_errors_name_op_shape_and_axis():
         dims.normalize_axes("mean", -2, (B,))
     with pytest.raises(ShapeError, match=r"^max: shape \(2, 3\): axis \(1, -1\) repeats an axis$"):
         dims.normalize_axes("max", (1, -1), (2, 3))
+
+
+def test_a_broadcast_error_names_the_axis_nearest_the_end_and_a_dropped_axis():
+    # NOTE: `x / x.sum(axis=-1)` on (B, T, C): C against T at axis -1, not T against B at -2
+    with pytest.raises(
+        sd.ShapeError,
+        match=r"4 against 3 at axis -1; a reduction over axis -1 keeps it with keepdims=True$",
+    ):
+        dims.broadcast("div", (2, 3, 4), (2, 3))
+    with pytest.raises(
+        sd.ShapeError, match=r"cannot broadcast 3 against 2 at axis -2; a reduction over axis -2"
+    ):
+        dims.broadcast("div", (2, 3, 4), (2, 4))
+    with pytest.raises(sd.ShapeError, match=r"cannot broadcast 4 against 5 at axis -1$"):
+        dims.broadcast("add", (2, 3, 4), (5,))
+    with pytest.raises(ValueError, match=r"broadcast"):
+        np.broadcast_shapes((2, 3, 4), (2, 3))  # NumPy refuses what we refuse

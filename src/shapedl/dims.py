@@ -421,18 +421,34 @@ def broadcast(op: str, *shapes: Shape) -> Shape:
         return shapes[0]
     rank = max(len(s) for s in shapes)
     out: list[Dim] = []
-    for i in range(rank, 0, -1):
+    # NOTE: from the last axis, as NumPy aligns shapes, so the axis named is the one nearest
+    # the end (a reduction's missing axis, `x / x.sum(axis=-1)`, is axis -1, not a batch axis)
+    for i in range(1, rank + 1):
         d: Dim = 1
         for s in shapes:
             if len(s) >= i:
                 nxt = _broadcast_pair(d, s[-i])
                 if nxt is None:
                     raise shape_error(
-                        op, shapes, f"cannot broadcast {d} against {s[-i]} at axis {-i}"
+                        op,
+                        shapes,
+                        f"cannot broadcast {d} against {s[-i]} at axis {-i}" + _kept(shapes),
                     )
                 d = nxt
         out.append(d)
-    return tuple(out)
+    return tuple(reversed(out))
+
+
+def _kept(shapes: tuple[Shape, ...]) -> str:
+    """A hint where one shape is the other with one axis left out: a reduction without
+    `keepdims=True` (`x / x.sum(axis=1)`)."""
+    if len(shapes) != 2 or abs(len(shapes[0]) - len(shapes[1])) != 1:
+        return ""
+    long, short = sorted(shapes, key=len, reverse=True)
+    for k in range(len(long)):
+        if tuple(long[:k]) + tuple(long[k + 1 :]) == tuple(short):
+            return f"; a reduction over axis {k - len(long)} keeps it with keepdims=True"
+    return ""
 
 
 def conv_out(size: Dim, kernel: Dim, stride: Dim, padding: Dim, dilation: Dim = 1) -> Dim:

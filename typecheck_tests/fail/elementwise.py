@@ -28,7 +28,7 @@ T = TypeVar("T", bound=sd.Dim)
 
 
 def generic(a: Tensor[tuple[B, T]], b: Tensor[tuple[T, B]]) -> None:
-    a + b  # E: [shape] add: shapes (B, T) and (T, B): cannot broadcast B against T at axis -2
+    a + b  # E: [shape] add: shapes (B, T) and (T, B): cannot broadcast T against B at axis -1
 
 
 # Unary rules never refuse: their precise result makes a wrong annotation an error.
@@ -63,3 +63,7 @@ def symbolic_mismatch(x: Tensor[tuple[B, T]]) -> None:
 
 
 _ = x + y  # type: ignore[shape]
+
+# a reduction that dropped its axis: the message names the axis nearest the end, and the fix
+v = sd.ones((2, 3, 4))
+v / v.sum(axis=-1)  # E: [shape] div: shapes (2, 3, 4) and (2, 3): cannot broadcast 4 against 3 at axis -1; a reduction over axis -1 keeps it with keepdims=True

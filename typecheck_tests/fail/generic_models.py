@@ -34,7 +34,7 @@ loss(sd.zeros((3, 5), dtype=i64), sd.zeros((2, 5), dtype=i64))  # E: [shape] los
 
 def scores(q: Tensor[tuple[B, T, T]], s: Size[S]) -> None:
     mask = sd.ones((16, 16))
-    q + mask[:s, :s]  # E: [shape] add: shapes (B, T, T) and (S, S): cannot broadcast T against S at axis -2
+    q + mask[:s, :s]  # E: [shape] add: shapes (B, T, T) and (S, S): cannot broadcast T against S at axis -1
 
 
 class Widen(nn.Module, Generic[C]):

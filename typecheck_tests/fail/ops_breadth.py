@@ -16,7 +16,7 @@ f3: Tensor[tuple[Const[2], Const[4]]] = h3  # E: [assignment]
 h4 = x.clamp_max(0.0)  # op: clamp_max
 f4: Tensor[tuple[Const[2], Const[4]]] = h4  # E: [assignment]
 sd.ops.logaddexp(x, sd.ones((3,)))  # E: [shape] logaddexp: shapes (2, 3, 4) and (3,): cannot broadcast 4 against 3 at axis -1  # op: logaddexp
-sd.ops.lerp(x, x, sd.ones((2, 3)))  # E: [shape] lerp: shapes (2, 3, 4) and (2, 3, 4) and (2, 3): cannot broadcast 3 against 2 at axis -2  # op: lerp
+sd.ops.lerp(x, x, sd.ones((2, 3)))  # E: [shape] lerp: shapes (2, 3, 4) and (2, 3, 4) and (2, 3): cannot broadcast 4 against 3 at axis -1  # op: lerp
 x.expand(2, -1, 5)  # E: [shape] expand: shapes (2, 3, 4) and (2, -1, 5): cannot broadcast 4 to 5 at axis -1; only size 1 stretches  # op: expand
 x.expand(-1, 2, 3, 4)  # E: [shape] expand: shapes (2, 3, 4) and (-1, 2, 3, 4): -1 at new leading axis 0; -1 keeps a size of x: give one
 x.view(5, -1)  # E: [shape] reshape: shapes (2, 3, 4) and (5, -1): 24 values do not divide into sizes of product 5
