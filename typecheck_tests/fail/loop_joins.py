@@ -102,6 +102,12 @@ def reordered_expression(x: Tensor[tuple[B, Const[784]]]) -> Tensor[tuple[B, Con
     return out * 2  # E: [return-value] Incompatible return value type
 
 
+def biased_wrong(x: Tensor[tuple[B, Const[784]]]) -> None:
+    for layer in (nn.Linear(784, 128), nn.Linear(128, 10)):
+        x = layer(x)
+    x + sd.zeros((128,))  # E: [shape] add: shapes (B, 10) and (128,): cannot broadcast 10 against 128 at axis -1
+
+
 def next_layer(x: Tensor[tuple[B, Const[784]]]) -> None:
     for layer in (nn.Linear(784, 128), nn.Linear(128, 10)):
         x = layer(x)

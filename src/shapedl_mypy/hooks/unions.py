@@ -125,6 +125,8 @@ def skip_stale(hook: Callable[[MethodContext], Type]) -> Callable[[MethodContext
     """
 
     def run(ctx: MethodContext) -> Type:
+        if _before_the_last_layer(ctx):
+            return ctx.default_return_type
         general = stale_receiver(ctx)
         if general is None:
             return hook(ctx)
@@ -134,6 +136,26 @@ def skip_stale(hook: Callable[[MethodContext], Type]) -> Callable[[MethodContext
         return hook(ctx._replace(type=get_proper_type(general)))
 
     return run
+
+
+def _before_the_last_layer(ctx: MethodContext) -> bool:
+    """Whether the receiver is a member of a name's union that a loop over a tuple of layers
+    gave it before its last layer (`for layer in (fc1, fc2): x = layer(x)`, then `x + bias`):
+    after the loop the name has the last layer's type only (`unroll.unrolled`), so that
+    member's error would be about a shape the run never has."""
+    if not isinstance(ctx.api, TypeChecker):
+        return False
+    for expr in _receivers(ctx.context)[:1]:
+        whole = ctx.api.lookup_type_or_none(expr) if isinstance(expr, NameExpr) else None
+        union = None if whole is None else get_proper_type(whole)
+        if not isinstance(union, UnionType) or ctx.type not in union.relevant_items():
+            continue
+        last = unrolled(ctx.api, ctx.context.line, expr)
+        kept = get_proper_type(last) if last is not None else None
+        members = kept.relevant_items() if isinstance(kept, UnionType) else [kept]
+        if kept is not None and ctx.type not in members:
+            return True
+    return False
 
 
 def per_member(hook: Callable[[C], Type]) -> Callable[[C], Type]:
