@@ -77,6 +77,13 @@ class Expressions(nn.Module):
             x = layer(x)
         return x + sd.zeros((32,))
 
+    def paired(
+        self, x: Tensor[tuple[B, Const[8]]]
+    ) -> tuple[Tensor[tuple[B, Const[32]]], Tensor[tuple[B, Const[32]]]]:
+        for layer in (self.fc1, self.fc2):
+            x = layer(x)
+        return x, x.relu()
+
     def named(self, x: Tensor[tuple[B, Const[8]]]) -> Tensor[tuple[B, Const[32]]]:
         for layer in (self.fc1, self.fc2):
             x = layer(x)

@@ -26,6 +26,7 @@ from mypy.nodes import (
     OpExpr,
     ReturnStmt,
     Statement,
+    TupleExpr,
     WhileStmt,
 )
 from mypy.typeops import make_simplified_union
@@ -159,9 +160,12 @@ def _sources(expr: Expression) -> list[NameExpr]:
 
 def _read(expr: Expression) -> NameExpr | None:
     """The name an expression's value comes from: `_root`'s, or an operator's left operand's
-    (`x.relu() * 2 + 1`), else its right one's (`1 - x`)."""
+    (`x.relu() * 2 + 1`), else its right one's (`1 - x`), or a tuple's first item's that has
+    one (`return x, x.relu()`)."""
     if isinstance(expr, OpExpr):
         return _read(expr.left) or _read(expr.right)
+    if isinstance(expr, TupleExpr):
+        return next((n for n in map(_read, expr.items) if n is not None), None)
     return _root(expr)
 
 
