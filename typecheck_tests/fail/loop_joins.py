@@ -108,6 +108,12 @@ def biased_wrong(x: Tensor[tuple[B, Const[784]]]) -> None:
     x + sd.zeros((128,))  # E: [shape] add: shapes (B, 10) and (128,): cannot broadcast 10 against 128 at axis -1
 
 
+def activated_wrong(x: Tensor[tuple[B, Const[784]]]) -> Tensor[tuple[B, Const[128]]]:
+    for layer in (nn.Linear(784, 128), nn.Linear(128, 10)):
+        x = layer(x)
+    return nn.ReLU()(x)  # E: [arg-type] Argument 1 to "forward" of "_Elementwise" has incompatible type
+
+
 def next_layer(x: Tensor[tuple[B, Const[784]]]) -> None:
     for layer in (nn.Linear(784, 128), nn.Linear(128, 10)):
         x = layer(x)

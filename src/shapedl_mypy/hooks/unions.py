@@ -17,13 +17,21 @@ import itertools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from mypy import errorcodes
 from mypy.checker import TypeChecker
 from mypy.nodes import CallExpr, Expression, IndexExpr, MemberExpr, NameExpr, OpExpr, TempNode
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.typeops import make_simplified_union
 from mypy.types import AnyType, TupleType, Type, UnionType, get_proper_type
 
-from shapedl_mypy.codes import CANNOT_INFER, CANNOT_INFER_ANY, said, take_back
+from shapedl_mypy.codes import (
+    CANNOT_INFER,
+    CANNOT_INFER_ANY,
+    errors_at,
+    said,
+    take_back,
+    take_back_these,
+)
 from shapedl_mypy.convert import tensor_parts
 from shapedl_mypy.hooks.generic import FRESH
 from shapedl_mypy.hooks.unroll import counted_at_run_time, unrolled
@@ -293,13 +301,29 @@ def union_math(
             for i, actual in enumerate(ctx.arg_types)
             if len(actual) == 1 and isinstance(get_proper_type(actual[0]), UnionType)
         ]
-        if len(at) != 1 or not isinstance(ctx.api, TypeChecker) or not said(ctx, _cannot_infer):
+        if len(at) != 1 or not isinstance(ctx.api, TypeChecker):
+            return out
+        i, union = at[0]
+        assert isinstance(union, UnionType)
+        arg = ctx.args[i][0]
+        refused = errors_at(ctx, errorcodes.ARG_TYPE, arg)
+        if not refused and not said(ctx, _cannot_infer):
             return out
         target = callee(ctx)
         if target is None:
             return out
-        i, union = at[0]
-        assert isinstance(union, UnionType)
+        last = unrolled(ctx.api, ctx.context.line, arg) if refused else None
+        if last is not None:
+            # NOTE: a name a loop over a tuple of layers gave: the last layer's shape only
+            # (`nn.ReLU()(x)` after it, whose type variables mypy solved from the return's)
+            types = [list(actual) for actual in ctx.arg_types]
+            types[i] = [last]
+            found = check_with(ctx, target, types)
+            if found is not None:
+                take_back_these(ctx, refused)
+                return found
+        if not said(ctx, _cannot_infer):
+            return out
         results: list[Type] = []
         for member in union.items:
             types = [list(actual) for actual in ctx.arg_types]
