@@ -84,6 +84,11 @@ class Expressions(nn.Module):
             x = layer(x)
         return x, x.relu()
 
+    def swish(self, x: Tensor[tuple[B, Const[8]]]) -> Tensor[tuple[B, Const[32]]]:
+        for layer in (self.fc1, self.fc2):
+            x = layer(x)
+        return x * x.sigmoid()
+
     def activated(self, x: Tensor[tuple[B, Const[8]]]) -> Tensor[tuple[B, Const[32]]]:
         for layer in (self.fc1, self.fc2):
             x = layer(x)

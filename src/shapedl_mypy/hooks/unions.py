@@ -22,7 +22,7 @@ from mypy.checker import TypeChecker
 from mypy.nodes import CallExpr, Expression, IndexExpr, MemberExpr, NameExpr, OpExpr, TempNode
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.typeops import make_simplified_union
-from mypy.types import AnyType, TupleType, Type, UnionType, get_proper_type
+from mypy.types import AnyType, Instance, TupleType, Type, UnionType, get_proper_type
 
 from shapedl_mypy.codes import (
     CANNOT_INFER,
@@ -133,8 +133,13 @@ def skip_stale(hook: Callable[[MethodContext], Type]) -> Callable[[MethodContext
     """
 
     def run(ctx: MethodContext) -> Type:
-        if _before_the_last_layer(ctx):
-            return ctx.default_return_type
+        last = _before_the_last_layer(ctx)
+        if last is not None:
+            # NOTE: a method's result is the last layer's (`x.sigmoid()`, so that `x *
+            # x.sigmoid()` meets one shape); an operator's receiver may be its right operand
+            if isinstance(ctx.context, OpExpr) or not isinstance(last, Instance):
+                return ctx.default_return_type
+            return hook(ctx._replace(type=last))
         general = stale_receiver(ctx)
         if general is None:
             return hook(ctx)
@@ -146,13 +151,13 @@ def skip_stale(hook: Callable[[MethodContext], Type]) -> Callable[[MethodContext
     return run
 
 
-def _before_the_last_layer(ctx: MethodContext) -> bool:
-    """Whether the receiver is a member of a name's union that a loop over a tuple of layers
-    gave it before its last layer (`for layer in (fc1, fc2): x = layer(x)`, then `x + bias`):
-    after the loop the name has the last layer's type only (`unroll.unrolled`), so that
-    member's error would be about a shape the run never has."""
+def _before_the_last_layer(ctx: MethodContext) -> Type | None:
+    """The last layer's type where the receiver is a member of a name's union that a loop
+    over a tuple of layers gave it before its last layer (`for layer in (fc1, fc2): x =
+    layer(x)`, then `x + bias`): after the loop the name has that type only
+    (`unroll.unrolled`), so the member's error would be about a shape the run never has."""
     if not isinstance(ctx.api, TypeChecker):
-        return False
+        return None
     for expr in _receivers(ctx.context)[:1]:
         whole = ctx.api.lookup_type_or_none(expr) if isinstance(expr, NameExpr) else None
         union = None if whole is None else get_proper_type(whole)
@@ -162,8 +167,8 @@ def _before_the_last_layer(ctx: MethodContext) -> bool:
         kept = get_proper_type(last) if last is not None else None
         members = kept.relevant_items() if isinstance(kept, UnionType) else [kept]
         if kept is not None and ctx.type not in members:
-            return True
-    return False
+            return kept
+    return None
 
 
 def per_member(hook: Callable[[C], Type]) -> Callable[[C], Type]:
