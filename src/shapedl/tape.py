@@ -403,9 +403,7 @@ def parameters_changed(params: Sequence[Tensor[Any, Any, Any]] = ()) -> None:
     parameters), and a backward pass through an op recorded before is refused (`backward`)."""
     for d in list(_live):
         d.expire()
-    _updates[0] += 1
-    for p in params:
-        _changed[p.id] = _updates[0]
+    _stamp(params)
 
 
 def changed_in_place(t: Tensor[Any, Any, Any]) -> None:
@@ -413,8 +411,14 @@ def changed_in_place(t: Tensor[Any, Any, Any]) -> None:
     recorded before is refused (`_check_fresh`). Deferred gradients are kept: they are
     computed at the first `grads[...]`, which the update's own `grads[p]` read before, and an
     accumulator (`running += loss.detach()`) took no part in them."""
+    _stamp((t,))
+
+
+def _stamp(changed: Sequence[Tensor[Any, Any, Any]]) -> None:
+    """A new update, and `changed` marked as changed by it (what `_check_fresh` compares)."""
     _updates[0] += 1
-    _changed[t.id] = _updates[0]
+    for t in changed:
+        _changed[t.id] = _updates[0]
 
 
 def _check_fresh(node: Node) -> None:

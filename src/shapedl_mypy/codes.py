@@ -100,8 +100,7 @@ _ARGUMENT_CODES = frozenset(("arg-type", "call-overload"))
 def _drop_argument_errors(errors: Any, context: Context) -> None:
     """Take back mypy's errors of the arguments of the call at `context`."""
     first, last = context.line, context.end_line or context.line
-    held = [getattr(w, "_filtered", None) for w in errors._watchers]
-    for infos in [errors.error_info_map.get(errors.file, []), *(h for h in held if h)]:
+    for infos in _error_lists(errors):
         infos[:] = [
             i
             for i in infos
@@ -126,13 +125,12 @@ def _already_said(errors: Any, message: str, context: Context, code: ErrorCode) 
     )
 
 
-def _error_lists(ctx: FunctionContext | MethodContext) -> list[list[Any]]:
+def _error_lists(errors: Any) -> list[list[Any]]:
     """mypy's errors of this file, and those its watchers hold to add later.
 
     NOTE: mypy may hold an error in a watcher, to add it later (an assignment's right side is
     checked that way), so looking for one, or taking it back, looks there too.
     """
-    errors = ctx.api.msg.errors
     held = [getattr(watcher, "_filtered", None) for watcher in errors._watchers]
     return [errors.error_info_map.get(errors.file, []), *(h for h in held if h)]
 
@@ -148,7 +146,7 @@ def take_back(
 ) -> None:
     """Take back mypy's errors of this call's line that `unwanted` picks by their message
     (`whole`: on any line of the call, where an argument's error is reported)."""
-    for infos in _error_lists(ctx):
+    for infos in _error_lists(ctx.api.msg.errors):
         infos[:] = [i for i in infos if not (_within(i, ctx, whole) and unwanted(i.message))]
 
 
@@ -162,7 +160,7 @@ def errors_at(ctx: FunctionContext | MethodContext, code: ErrorCode, at: Context
     place = (at.line, at.column)
     return [
         i
-        for infos in _error_lists(ctx)
+        for infos in _error_lists(ctx.api.msg.errors)
         for i in infos
         if i.code == code and (i.line, i.column) == place
     ]
@@ -171,7 +169,7 @@ def errors_at(ctx: FunctionContext | MethodContext, code: ErrorCode, at: Context
 def take_back_these(ctx: FunctionContext | MethodContext, these: list[Any]) -> None:
     """Take back these errors (found by `errors_at`)."""
     ids = {id(i) for i in these}
-    for infos in _error_lists(ctx):
+    for infos in _error_lists(ctx.api.msg.errors):
         infos[:] = [i for i in infos if id(i) not in ids]
 
 
@@ -180,4 +178,8 @@ def said(
 ) -> bool:
     """Whether mypy reported an error that `wanted` picks (by its `message` or `code`) on this
     call's line (`whole`: on any line of the call, where an argument's error is reported)."""
-    return any(_within(i, ctx, whole) and wanted(i) for infos in _error_lists(ctx) for i in infos)
+    return any(
+        _within(i, ctx, whole) and wanted(i)
+        for infos in _error_lists(ctx.api.msg.errors)
+        for i in infos
+    )

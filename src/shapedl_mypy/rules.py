@@ -106,9 +106,10 @@ def _tensor_list(
     else:
         t = get_proper_type(typ)
         if isinstance(t, Instance) and length is not None and len(t.args) == 1:
-            if not t.type.has_base("typing.Sequence") or tensor_parts(t.args[0]) is None:
+            repeated = _repeated(t, length)
+            if not isinstance(repeated, list):
                 return UNKNOWN
-            items = [t.args[0]] * length
+            items = repeated
         elif not isinstance(t, TupleType):
             return UNKNOWN
         else:
@@ -128,9 +129,15 @@ def _spread(call: Call, e: Expression, length: int | None) -> list[Type | None] 
         return list(p.items)
     if length is None or not isinstance(p, Instance) or len(p.args) != 1:
         return UNKNOWN
-    if not p.type.has_base("typing.Sequence") or tensor_parts(p.args[0]) is None:
+    return _repeated(p, length)
+
+
+def _repeated(seq: Instance, length: int) -> list[Type | None] | object:
+    """`length` of the item type of a sequence of one tensor type (`list[Tensor[...]]`),
+    `UNKNOWN` for any other sequence."""
+    if not seq.type.has_base("typing.Sequence") or tensor_parts(seq.args[0]) is None:
         return UNKNOWN
-    return [p.args[0]] * length
+    return [seq.args[0]] * length
 
 
 def operand_types(call: Call, spec: OpSpec, names: Sequence[str] | None = None) -> list[Type]:

@@ -312,7 +312,8 @@ def union_math(
         assert isinstance(union, UnionType)
         arg = ctx.args[i][0]
         refused = errors_at(ctx, errorcodes.ARG_TYPE, arg)
-        if not refused and not said(ctx, _cannot_infer):
+        unsolved = said(ctx, _cannot_infer)
+        if not refused and not unsolved:
             return out
         target = callee(ctx)
         if target is None:
@@ -327,7 +328,7 @@ def union_math(
             if found is not None:
                 take_back_these(ctx, refused)
                 return found
-        if not said(ctx, _cannot_infer):
+        if not unsolved:
             return out
         results: list[Type] = []
         for member in union.items:
