@@ -8,10 +8,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from mypy.errorcodes import ErrorCode
-from mypy.nodes import Context, FuncItem, TypeInfo
+from mypy.nodes import Context, Expression, FuncItem, LambdaExpr, TypeInfo
 from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
+from mypy.subtypes import find_member
 from mypy.typeops import get_all_type_vars
-from mypy.types import CallableType, Type, TypeVarId
+from mypy.types import CallableType, Instance, Overloaded, Type, TypeVarId, get_proper_type
 
 __all__ = [
     "CANNOT_INFER",
@@ -70,6 +71,21 @@ def _unbound_type_vars(api: CheckerPluginInterface, types: Sequence[Type]) -> bo
     return any(v.id not in bound for v in found)
 
 
+def _lambda_on_trial(api: CheckerPluginInterface) -> bool:
+    """Whether the code checked is in a lambda whose parameters mypy typed with type variables
+    it has not solved yet: what a hook finds there (in a list it reads from the source, as
+    `sd.cat([t, u])`'s) speaks of the trial's `B`, not of the call's sizes."""
+    stack = getattr(getattr(api, "scope", None), "stack", None) or []
+    parameters = [
+        a.variable.type
+        for e in stack
+        if isinstance(e, LambdaExpr)
+        for a in e.arguments
+        if a.variable.type is not None
+    ]
+    return _unbound_type_vars(api, parameters)
+
+
 def report(api: CheckerPluginInterface, message: str, context: Context, code: ErrorCode) -> None:
     """Report `message`, past mypy's speculative error filters.
 
@@ -79,7 +95,10 @@ def report(api: CheckerPluginInterface, message: str, context: Context, code: Er
     it, so it goes straight to mypy's error list (duplicates are removed by mypy).
     """
     errors = api.msg.errors
-    if _quiet[0] or _already_said(errors, message, context, code):
+    if _quiet[0] or _lambda_on_trial(api) or _already_said(errors, message, context, code):
+        return
+    if _trying_an_overload_with_a_lambda(api, context):
+        api.fail(message, context, code=code)
         return
     watchers = errors._watchers
     errors._watchers = []
@@ -89,6 +108,34 @@ def report(api: CheckerPluginInterface, message: str, context: Context, code: Er
         errors._watchers = watchers
     if code is SHAPE:
         _drop_argument_errors(errors, context)
+
+
+def _trying_an_overload_with_a_lambda(api: CheckerPluginInterface, context: Context) -> bool:
+    """Whether mypy is trying a lambda against one overload of the call it is an argument of
+    (`apply(lambda t: lin(t), x)`, `apply` overloaded): the error then only says "not this
+    overload", so it goes to the trial's watcher, which moves on to the next. Where none
+    fits, mypy checks the call once more without watchers, and the error is reported then.
+
+    NOTE: mypy's overload trials are its only watchers that filter `reveal_type`; the op at
+    `context` being overloaded itself accounts for one of them.
+    """
+    stack = getattr(getattr(api, "scope", None), "stack", None)
+    if not stack or not any(isinstance(e, LambdaExpr) for e in stack):
+        return False
+    trials = sum(1 for w in api.msg.errors._watchers if getattr(w, "filter_revealed_type", False))
+    return trials > (1 if _overloaded_call(api, context) else 0)
+
+
+def _overloaded_call(api: CheckerPluginInterface, context: Context) -> bool:
+    """Whether the call at `context` is to an overloaded function, method or `__call__`."""
+    callee = getattr(context, "callee", None)
+    lookup = getattr(api, "lookup_type_or_none", None)
+    if not isinstance(callee, Expression) or lookup is None:
+        return False
+    called = get_proper_type(lookup(callee))
+    if isinstance(called, Instance):
+        called = get_proper_type(find_member("__call__", called, called, is_operator=True))
+    return isinstance(called, Overloaded)
 
 
 # NOTE: what mypy says of an argument the shape rule has already refused, in its own words (a

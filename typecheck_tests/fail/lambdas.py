@@ -22,3 +22,5 @@ def apply(
 x = sd.randn((3, 8))
 apply(lambda t: nn.Linear(5, 8)(t), x)  # E: [shape] Linear: shapes (3, 8) and (8, 5): input width 8 at axis -1 differs from in_features 5
 list(map(lambda t: nn.Linear(5, 8)(t), [x]))  # E: [shape] Linear: shapes (3, 8) and (8, 5)
+apply(lambda t: sd.cat([t, sd.zeros((3, 5))], axis=0), x)  # E: [shape] concat: shapes (3, 8) and (3, 5)
+apply(lambda t: t.sum(axis=0, keepdims=True) + sd.zeros((5,)), x)  # E: [shape] add: shapes (1, 8) and (5,)
