@@ -50,6 +50,33 @@ def _torch_rates(
     return out
 
 
+def test_a_second_fit_with_a_schedule_starts_from_the_configured_rate_as_torchs() -> None:
+    # NOTE: it started from the rate the first fit's schedule had decayed to (a two-phase
+    # fine-tune, "train 2 more epochs": the second phase trained at a few % of the rate)
+    x, y = regression(8)
+    model, opt = linear(3, 1), sd.optim.Sgd(lr=0.1)
+    topt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    got, want = [], []
+    for phase in range(3):
+        if phase == 2:  # NOTE: a rate set by hand between two runs is the user's
+            opt.set_lr(0.02)
+            topt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.02)
+        sd.train.fit(
+            model, (x, y), loss=mse, optimizer=opt, epochs=3, batch_size=4,
+            callbacks=[
+                LrSchedule(lambda t: 0.5**t),
+                LambdaCallback(on_step_end=lambda r, f: got.append(opt.lr)),
+            ],
+            progress=False,
+        )  # fmt: skip
+        sched = torch.optim.lr_scheduler.LambdaLR(topt, lambda t: 0.5**t)
+        for _ in range(6):
+            want.append(topt.param_groups[0]["lr"])
+            topt.step()
+            sched.step()
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
 def test_step_decay_matches_torch_step_lr() -> None:
     got = _rates(StepDecay(every=2, gamma=0.5), epochs=5, steps=3)
     want = _torch_rates(lambda o: torch.optim.lr_scheduler.StepLR(o, 2, 0.5), 5, 3, True)

@@ -575,6 +575,40 @@ def test_a_stop_in_an_epochs_last_step_keeps_the_epoch(how: str, tmp_path: Path)
         np.testing.assert_array_equal(resumed.parameters()[name].numpy(), t.numpy())
 
 
+@pytest.mark.parametrize("how", ["SIGTERM in validation", "SIGTERM in a callback", "run.stop"])
+def test_a_stop_after_an_epochs_training_saves_the_epoch_whatever_the_order(
+    how: str, tmp_path: Path
+) -> None:
+    # NOTE: a stop asked for while the last epoch was validated, or by a callback listed after
+    # the Checkpoint, left `every=2` holding epoch 2 of 3 whole epochs
+    path = tmp_path / "run.safetensors"
+    x, y = regression(16)
+    seen: list[int] = []
+
+    def preempted(out: Any, target: Any) -> float:
+        seen.append(1)
+        if len(seen) == 9:  # NOTE: 2 training batches and 1 validation batch an epoch
+            os.kill(os.getpid(), signal.SIGTERM)
+        return 0.0
+
+    def stop(run: sd.train.Run, figures: Any) -> None:
+        if run.epoch == 2:
+            if how == "run.stop":
+                run.stop("target reached")
+            else:
+                os.kill(os.getpid(), signal.SIGTERM)
+
+    kw: dict[str, Any] = {"epochs": 6, "validation": (x[:8], y[:8]), "batch_size": 8}
+    callbacks: list[Any] = [Checkpoint(path, every=2)]
+    if how == "SIGTERM in validation":
+        kw["metrics"] = [preempted]
+    else:
+        callbacks.append(LambdaCallback(on_epoch_end=stop))
+    h = fit(linear(3, 1), (x, y), optimizer=sd.optim.Adam(lr=0.01), callbacks=callbacks, **kw)
+    assert h.epochs == 3 and h.stopped_by is not None and np.isfinite(h["val_loss"]).all()
+    assert saved_epoch(path) == 3
+
+
 def test_a_stop_before_an_epochs_last_step_still_drops_the_epoch(tmp_path: Path) -> None:
     path = tmp_path / "run.safetensors"
     x, y = regression(16)

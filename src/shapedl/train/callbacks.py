@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 from typing import Literal
 
-from shapedl.train.run import Run
+from shapedl.train.run import Run, scheduled
 
 __all__ = [
     "Callback",
@@ -71,6 +71,10 @@ class LrSchedule(Callback):
     each step, with `t` the global step (`per="step"`) or the epoch (`per="epoch"`), counted
     from 0.
 
+    A later `fit` with the same optimizer and a schedule starts again from the rate this one
+    scaled, not from where it left the rate (as a second PyTorch `LambdaLR` starts from
+    `initial_lr`), unless the rate was set by hand in between.
+
     Subclass it and write `factor`, or pass any `factor(t) -> float`.
     """
 
@@ -87,6 +91,7 @@ class LrSchedule(Callback):
     def on_step_begin(self, run: Run) -> None:
         t = run.global_step if self.per == "step" else run.epoch
         run.optimizer.set_lr(run.base_lr * self.factor(t))
+        scheduled(run.optimizer, run.base_lr, float(run.optimizer.lr))
 
 
 class StepDecay(LrSchedule):

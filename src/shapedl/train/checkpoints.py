@@ -14,7 +14,6 @@ import json
 import math
 import os
 import re
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +36,15 @@ from shapedl.optim.base import named_parameters
 from shapedl.train.callbacks import Callback, Figures
 from shapedl.train.history import History, Mode, lower_is_better, watched_figure
 from shapedl.train.metrics import recorded_name
-from shapedl.train.run import Model, NonFiniteWarning, Optimizer, Run, model_state, restore
+from shapedl.train.run import (
+    Model,
+    NonFiniteWarning,
+    Optimizer,
+    Run,
+    model_state,
+    restore,
+    warn_user,
+)
 from shapedl.train.run import snapshot as model_snapshot
 
 __all__ = ["Checkpoint", "NonFiniteCheckpointError", "Resumed"]
@@ -124,6 +131,7 @@ class Checkpoint(Callback):
         self.monitor, self.mode = watched_figure("Checkpoint", figure, monitor), mode
         self.best: float | None = None
         self.saved: int | None = None  # NOTE: the epoch (from 1) the latest save holds
+        self.refused: int | None = None  # NOTE: the epoch whose weights were not finite
 
     @property
     def best_path(self) -> Path:
@@ -149,7 +157,8 @@ class Checkpoint(Callback):
             lower_is_better(self.monitor, self.mode, who=f"Checkpoint(monitor={self.monitor!r})")
         stem, suffix = re.escape(self.path.stem), re.escape(self.path.suffix)
         remove_stale_temporaries(self.path, rf"{stem}(?:\.best|\.epoch\d+)?{suffix}")
-        self.best, self.saved = None, None  # NOTE: a resumed run's best is in its history
+        # NOTE: a resumed run's best is in its history
+        self.best, self.saved, self.refused = None, None, None
         if self.monitor is not None and self.monitor in run.history:
             finite = [v for v in run.history[self.monitor] if math.isfinite(v)]
             self.best = (min if self._lower() else max)(finite) if finite else None
@@ -170,8 +179,8 @@ class Checkpoint(Callback):
 
     def save_last(self, run: Run) -> None:
         """Save the epoch training ends with (a halting condition held after it), unless it
-        is saved already: `every` promises the last epoch too."""
-        if self.saved == run.epoch + 1:
+        is saved already (or was refused as not finite): `every` promises the last epoch too."""
+        if run.epoch + 1 in (self.saved, self.refused):
             return
         try:
             self.save(run)
@@ -179,8 +188,9 @@ class Checkpoint(Callback):
             self._refused(run, err)
 
     def _refused(self, run: Run, err: NonFiniteCheckpointError) -> None:
+        self.refused = run.epoch + 1
         reason = f"{err}; the last good checkpoint is kept"
-        warnings.warn(reason, NonFiniteWarning, stacklevel=3)
+        warn_user(reason, NonFiniteWarning)
         run.stop(reason)
 
     def save(self, run: Run) -> None:
@@ -221,7 +231,7 @@ class Checkpoint(Callback):
                 p.unlink(missing_ok=True)
             except OSError as err:  # NOTE: an old copy left over loses nothing; ending fit does
                 text = f"could not remove the old checkpoint {str(p)!r} ({err}); it stays on disk"
-                warnings.warn(text, stacklevel=4)
+                warn_user(text)
 
     def _numbered(self) -> list[tuple[int, Path]]:
         """The `<stem>.epoch<N><suffix>` files on disk, with their N."""

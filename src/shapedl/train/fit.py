@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 import os
 import time
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal
 
@@ -31,7 +30,15 @@ from shapedl.train.history import History
 from shapedl.train.interrupts import Interrupts, signals_after_step
 from shapedl.train.metrics import Metric, resolve
 from shapedl.train.progress import Display
-from shapedl.train.run import Model, NonFiniteWarning, Optimizer, Run, buffers, model_state
+from shapedl.train.run import (
+    Model,
+    NonFiniteWarning,
+    Optimizer,
+    Run,
+    buffers,
+    model_state,
+    warn_user,
+)
 from shapedl.train.step import Data, Loss, Step, Totals, evaluate
 
 __all__ = ["evaluate", "fit"]
@@ -218,9 +225,14 @@ class _Loop:
                 self._interrupt()
             return False
         self._epoch_end(figures)
+        # NOTE: a stop asked for while the epoch was validated or its callbacks ran (a SIGTERM,
+        # `run.stop()` in a callback after the Checkpoint) ends training with a whole epoch
         if interrupts.requested and not run.interrupted:
+            self._save_last()
             self._interrupt()
-        elif run.stop_reason is None and self.halt is not None and self.halt.check(run):
+        elif run.stop_reason is not None:
+            self._save_last()
+        elif self.halt is not None and self.halt.check(run):
             self._save_last()  # NOTE: before early stopping puts back the best weights
             self._halt(self.halt)
         return run.stop_reason is None
@@ -268,11 +280,10 @@ class _Loop:
             figures.update({f"val_{k}": v for k, v in checked.items()})
             bad = [f"val_{k} {v}" for k, v in checked.items() if not math.isfinite(v)]
             if bad:  # NOTE: no update depends on it, so training goes on, but not unsaid
-                warnings.warn(
+                warn_user(
                     f"validation gave {', '.join(bad)} at epoch {self.run.epoch + 1}: look for "
                     "NaN or inf in the validation data, or in the weights",
                     NonFiniteWarning,
-                    stacklevel=5,  # NOTE: the caller of fit
                 )
             return True
         return False
@@ -364,7 +375,7 @@ class _Loop:
         )
         finite = _all_finite(run.model)
         if self.on_nonfinite == "skip" and finite:
-            warnings.warn(f"{where}: that batch was skipped", NonFiniteWarning, stacklevel=3)
+            warn_user(f"{where}: that batch was skipped", NonFiniteWarning)
             return
         reason = (
             f"{where}: its update was not applied and training stopped; look for NaN or inf in "
@@ -380,7 +391,7 @@ class _Loop:
         self._stop(reason)
 
     def _stop(self, reason: str) -> None:
-        warnings.warn(reason, NonFiniteWarning, stacklevel=4)
+        warn_user(reason, NonFiniteWarning)
         self.display.note(reason)
         self.run.stop(reason)
 

@@ -10,13 +10,12 @@ either does, `a & b` when both do. A plain callable `f(history) -> bool` is a co
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from shapedl.tensor import Tensor
 from shapedl.train.history import History, Mode, check_mode, lower_is_better, watched_figure
-from shapedl.train.run import Model, Run, model_state, restore, snapshot
+from shapedl.train.run import Model, Run, model_state, restore, snapshot, warn_user
 
 __all__ = [
     "AccuracyAbove",
@@ -280,11 +279,10 @@ class NoImprovement(Halt):
             restore(run.model, self.weights)
             run.history.best_epoch = self.best_epoch
         elif self.restore_best and self.best_epoch >= 0:
-            warnings.warn(
+            warn_user(
                 f"early stopping could not restore the weights of the best epoch "
                 f"({self.best_epoch + 1}): it came before a resume from a checkpoint that "
-                "does not hold them; the latest weights are kept",
-                stacklevel=2,
+                "does not hold them; the latest weights are kept"
             )
 
     def describe(self) -> str:

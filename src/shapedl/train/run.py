@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 import time
+import warnings
+import weakref
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Protocol
 
 from shapedl.device import Device
@@ -16,6 +20,7 @@ __all__ = [
     "NonFiniteWarning",
     "Optimizer",
     "Run",
+    "warn_user",
     "buffers",
     "model_state",
     "restore",
@@ -25,6 +30,44 @@ __all__ = [
 
 class NonFiniteWarning(UserWarning):
     """Training met a NaN or an infinity: `fit` stopped, or a checkpoint was not written."""
+
+
+_PACKAGE = str(Path(__file__).parent.parent)
+
+
+def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
+    """Warn at the first frame outside shapedl: the user's `fit(...)` call (or their callback
+    that called into shapedl), so the warning names a line of theirs and filters by module
+    work."""
+    level, frame = 2, sys._getframe(1)
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+# NOTE: by optimizer, (the base rate a schedule scaled, the rate it set last); weak, so a
+# dropped optimizer is not kept alive by having been scheduled
+_SCHEDULED: weakref.WeakKeyDictionary[Any, tuple[float, float]] = weakref.WeakKeyDictionary()
+
+
+def scheduled(optimizer: Any, base: float, lr: float) -> None:
+    """Note that a schedule set `optimizer`'s rate to `lr`, scaling `base`."""
+    try:
+        _SCHEDULED[optimizer] = (base, lr)
+    except TypeError:  # NOTE: an optimizer no weak reference can reach is not remembered
+        pass
+
+
+def base_rate(optimizer: Any) -> float:
+    """The rate a run's schedules scale: the optimizer's, unless a schedule set it last (the
+    end of an earlier `fit`), then the one that schedule scaled; a rate the user set since
+    is theirs."""
+    lr = float(optimizer.lr)
+    try:
+        found = _SCHEDULED.get(optimizer)
+    except TypeError:  # NOTE: not weakly referable: never remembered
+        found = None
+    return found[0] if found is not None and found[1] == lr else lr
 
 
 class Model(Protocol):
@@ -64,7 +107,10 @@ class Run:
         steps_per_epoch: batches per epoch, when the data knows its length.
         device: the device of the data, whose seeded generator shuffles it.
         interrupted: whether Ctrl-C (KeyboardInterrupt) or SIGTERM ended the run.
-        base_lr: the optimizer's learning rate when `fit` began (schedules scale it).
+        base_lr: the optimizer's learning rate when `fit` began (schedules scale it); where
+            a schedule of an earlier `fit` left that rate, the rate it scaled (a second `fit`
+            with a schedule starts from the configured rate, as a second PyTorch scheduler
+            does from `initial_lr`).
         stop_reason: set by `stop()`: `fit` ends after the current step.
         halt: the halting condition, whose `state_dict()` a `Checkpoint` keeps (or None).
         figures: the figures every epoch records (`loss`, the metrics and their `val_`
@@ -89,7 +135,7 @@ class Run:
         self.step = 0
         self.global_step = 0
         self.steps_per_epoch = steps_per_epoch
-        self.base_lr = float(optimizer.lr)
+        self.base_lr = base_rate(optimizer)
         self.stop_reason: str | None = None
         self.interrupted = False
         self.halt: Stateful | None = None
