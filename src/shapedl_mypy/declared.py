@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from mypy.nodes import SymbolNode
 from mypy.types import CallableType
 
-from shapedl_mypy.hooks import canonical, generic, size_args, stale_args, tape
+from shapedl_mypy.hooks import canonical, context, generic, size_args, stale_args, tape
 
 __all__ = ["NOTHING", "Declared", "declared"]
 
@@ -24,6 +24,7 @@ class Declared:
     tapes: bool = False  # tensor parameters sharing its own tape variable: traced if one is
     init: CallableType | None = None  # a class's constructor taking a `Size`: ints forgiven
     tensors: bool = False  # tensor parameters: stale members of union arguments forgiven
+    spreads: bool = False  # a result of shape `(*Bs, ...)`: solved from known shapes only
 
 
 NOTHING = Declared()
@@ -41,4 +42,5 @@ def declared(fullname: str, node: SymbolNode | None) -> Declared:
         tapes=any(tape.tape_variables(t) for t in types),
         init=size_args.constructor(node),
         tensors=any(stale_args.takes_tensors(t) for t in types),
+        spreads=any(context.spreads(t) for t in types),
     )

@@ -46,6 +46,7 @@ from shapedl_mypy.convert import ARITHMETIC, TENSOR, TYPES, tensor_parts
 from shapedl_mypy.declared import NOTHING, Declared, declared
 from shapedl_mypy.hooks import (
     canonical,
+    context,
     creation,
     data,
     generic,
@@ -409,6 +410,8 @@ class ShapedlPlugin(Plugin):
             found = tape.mixed_tapes(found)
         if declared.arithmetic:
             found = solve.solve_arithmetic(found)
+        if declared.spreads:
+            found = context.known_shapes_context(found)
         if found is None and not declared.arithmetic and not declared.tapes:
             return None
         return _safe_sig(canonical.signature(found))
