@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mypy.plugin import FunctionSigContext, MethodSigContext
 from mypy.types import (
     AnyType,
     CallableType,
@@ -29,10 +28,9 @@ from mypy.types import (
 )
 
 from shapedl_mypy.convert import tensor_parts
+from shapedl_mypy.hooks.canonical import SigC
 
 __all__ = ["known_shapes_context", "spreads"]
-
-SigC = FunctionSigContext | MethodSigContext
 
 
 def spreads(declared: Type) -> bool:
