@@ -94,6 +94,9 @@ OPS = [
     # branch breadth: PyTorch's names users port
     *["amax", "amin", "clamp_min", "clamp_max", "diff", "lerp", "logaddexp", "narrow"],
     *["repeat_interleave", "unbind"],
+    # more of PyTorch's names: axes moved, diagonals, closeness, grids, draws, selections
+    *["movedim", "moveaxis", "swapaxes", "swapdims", "diagonal", "diag", "trace"],
+    *["isclose", "allclose", "meshgrid", "randperm", "tan"],
 ]
 
 

@@ -18,6 +18,7 @@ from shapedl.ops.creation import (
     tensor,
     zeros,
 )
+from shapedl.ops.diagonals import diag, diagonal, trace
 from shapedl.ops.einsum import einsum
 from shapedl.ops.elementwise import abs as abs
 from shapedl.ops.elementwise import (
@@ -42,17 +43,30 @@ from shapedl.ops.like import clone, full_like, ones_like, rand_like, randn_like,
 from shapedl.ops.logic import logical_and, logical_not, logical_or, logical_xor
 from shapedl.ops.mask import masked_fill, tril, triu
 from shapedl.ops.matmul import matmul
+from shapedl.ops.meshgrid import meshgrid
 from shapedl.ops.movement import (
     broadcast_to,
     flatten,
+    movedim,
     permute,
     reshape,
     squeeze,
     transpose,
     unsqueeze,
 )
+from shapedl.ops.movement import movedim as moveaxis
+from shapedl.ops.movement import transpose as swapaxes
+from shapedl.ops.movement import transpose as swapdims
 from shapedl.ops.pad import pad
-from shapedl.ops.predicates import count_nonzero, isfinite, isinf, isnan, nan_to_num
+from shapedl.ops.predicates import (
+    allclose,
+    count_nonzero,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    nan_to_num,
+)
 from shapedl.ops.products import outer, prod
 from shapedl.ops.rearrange import flip, repeat, roll, tile
 from shapedl.ops.rearrange import repeat as repeat_interleave
@@ -62,7 +76,7 @@ from shapedl.ops.reduce import min as amin
 from shapedl.ops.reduce import sum as sum
 from shapedl.ops.rounding import ceil, floor, sign, trunc
 from shapedl.ops.rounding import round as round
-from shapedl.ops.sampling import multinomial, randint
+from shapedl.ops.sampling import multinomial, randint, randperm
 from shapedl.ops.scan import cumprod, cumsum, diff
 from shapedl.ops.scatter import scatter_add
 from shapedl.ops.softmax import log_softmax, softmax
@@ -82,6 +96,7 @@ from shapedl.ops.unary import (
     logaddexp,
     rsqrt,
     sinh,
+    tan,
 )
 from shapedl.tape import Gradients, no_grad
 from shapedl.tensor import Tensor
@@ -271,4 +286,17 @@ __all__ = [
     "narrow",
     "repeat_interleave",
     "unbind",
+    # ---- more of PyTorch's names: axes moved, diagonals, closeness, grids, draws, selections
+    "movedim",
+    "moveaxis",
+    "swapaxes",
+    "swapdims",
+    "diag",
+    "diagonal",
+    "trace",
+    "isclose",
+    "allclose",
+    "meshgrid",
+    "randperm",
+    "tan",
 ]

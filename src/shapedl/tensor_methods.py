@@ -327,6 +327,18 @@ class TensorMethods(TensorBase[S, DT, TapeT]):
         def transpose(
             self: TensorMethods[S, DT, TT], axis0: int = -2, axis1: int = -1
         ) -> Tensor[Any, DT, TT]: ...
+
+        swapaxes = transpose  # PyTorch's and NumPy's other names
+        swapdims = transpose
+
+        def movedim(
+            self: TensorMethods[S, DT, TT],
+            source: int | Sequence[int],
+            destination: int | Sequence[int],
+        ) -> Tensor[Any, DT, TT]: ...
+
+        moveaxis = movedim
+
         def unsqueeze(self: TensorMethods[S, DT, TT], axis: int) -> Tensor[Any, DT, TT]: ...
         def squeeze(self: TensorMethods[S, DT, TT], axis: Axis = None) -> Tensor[Any, DT, TT]: ...
         def broadcast_to(
@@ -393,6 +405,13 @@ class TensorMethods(TensorBase[S, DT, TapeT]):
 
         def triu(self: TensorMethods[S, DT, TT], diagonal: int = 0) -> Tensor[S, DT, TT]: ...
 
+        # diagonals (ops/diagonals.py)
+        def diagonal(
+            self: TensorMethods[S, DT, TT], offset: int = 0, axis1: int = 0, axis2: int = 1
+        ) -> Tensor[Any, DT, TT]: ...
+        def diag(self: TensorMethods[S, DT, TT], diagonal: int = 0) -> Tensor[Any, DT, TT]: ...
+        def trace(self: TensorMethods[S, DT, TT]) -> Tensor[tuple[()], DT, TT]: ...
+
         # elementwise math (ops/unary.py, ops/rounding.py), the shape kept
         log1p = abs
         expm1 = abs
@@ -405,6 +424,7 @@ class TensorMethods(TensorBase[S, DT, TapeT]):
         asin = abs
         acos = abs
         atan = abs
+        tan = abs
         floor = abs
         ceil = abs
         trunc = abs
@@ -434,6 +454,13 @@ class TensorMethods(TensorBase[S, DT, TapeT]):
         def count_nonzero(
             self, axis: Axis = None, keepdims: bool = False
         ) -> Tensor[Any, i64, NoTape]: ...
+        def isclose(
+            self,
+            other: Tensor[Any, Any, Any] | Scalar,
+            rtol: float = 1e-5,
+            atol: float = 1e-8,
+            equal_nan: bool = False,
+        ) -> Tensor[Any, bool_, NoTape]: ...
 
         # products and draws (ops/products.py, ops/sampling.py)
         @overload

@@ -145,10 +145,10 @@ MIXED = {
     "rms_norm": lambda d, m: sd.ops.rms_norm(_t((2, 3), d), 3, _t((3,), m)),
     "group_norm": lambda d, m: sd.ops.group_norm(_t((2, 4, 3), d), 2, _t((4,), m)),
     "cosine_similarity": lambda d, m: sd.ops.cosine_similarity(_t((2, 3), d), _t((2, 3), m)),
-    "scatter_add": lambda d, m: sd.ops.scatter_add(
-        _t((3,), d), 0, sd.tensor([0, 2]), _t((2,), m)
-    ),
+    "scatter_add": lambda d, m: sd.ops.scatter_add(_t((3,), d), 0, sd.tensor([0, 2]), _t((2,), m)),
     "einsum": lambda d, m: sd.ops.einsum("ij,jk", _t((2, 3), d), _t((3, 4), m)),
+    "isclose": lambda d, m: sd.ops.isclose(_t((3,), d), _t((3,), m)),
+    "meshgrid": lambda d, m: sd.ops.meshgrid(_t((3,), d), _t((2,), m)),
 }
 # losses: the model's output comes first, the data is the target
 LOSSES = {
@@ -185,9 +185,7 @@ NOT_VALUES = {
 
 def test_every_op_of_several_tensors_has_a_dtype_case():
     several = {
-        name
-        for name, spec in sd.ops.REGISTRY.items()
-        if len(spec.tensors) > 1 or spec.tensor_lists
+        name for name, spec in sd.ops.REGISTRY.items() if len(spec.tensors) > 1 or spec.tensor_lists
     }
     assert several - NOT_VALUES == set(MIXED) | set(LOSSES)
 
@@ -221,8 +219,11 @@ def test_a_float64_batch_stops_at_the_first_layer_not_seven_later():
         sd.nn.Conv2d(1, 4, 3), sd.nn.ReLU(), sd.nn.Flatten(), sd.nn.Linear(4 * 6 * 6, 10)
     )
     batch = np.random.default_rng(0).standard_normal((2, 1, 8, 8))  # NumPy's float64
-    with pytest.raises(sd.DTypeError, match=r"^conv2d: dtypes float64 and float32 differ; "
-                       r"convert the input to the model's dtype: x\.astype\(sd\.f32\)$"):
+    with pytest.raises(
+        sd.DTypeError,
+        match=r"^conv2d: dtypes float64 and float32 differ; "
+        r"convert the input to the model's dtype: x\.astype\(sd\.f32\)$",
+    ):
         model(sd.from_numpy(batch))
     out = model(sd.from_numpy(batch).astype(sd.f32))
     assert out.shape == (2, 10) and out.dtype is sd.f32
@@ -291,9 +292,7 @@ def test_integer_tensor_and_float_scalar_promote_as_numpy(scalar):
     assert (sd.from_numpy(a) * 2).numpy().dtype == np.int64
 
 
-@pytest.mark.parametrize(
-    "op", [lambda b: b**2, lambda b: 2**b, lambda b: b + 1, lambda b: 3 * b]
-)
+@pytest.mark.parametrize("op", [lambda b: b**2, lambda b: 2**b, lambda b: b + 1, lambda b: 3 * b])
 def test_boolean_arithmetic_gives_int64_like_torch(op):
     mask = np.array([True, False, True])
     out, want = op(sd.tensor(mask)), op(torch.from_numpy(mask))

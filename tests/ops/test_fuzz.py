@@ -439,6 +439,16 @@ def _reshape(draw: st.DrawFn, shape: tuple[int, ...]) -> Any:
     return {"shape": to}, [to]
 
 
+def _moved(draw: st.DrawFn, shape: tuple[int, ...]) -> Any:
+    n = len(shape)
+    k = draw(st.integers(0, n))
+    src, dst = (tuple(a - n if draw(st.booleans()) else a
+                      for a in draw(st.permutations(range(n)))[:k]) for _ in "sd")  # fmt: skip
+    if k == 1 and draw(st.booleans()):
+        return {"source": src[0], "destination": dst[0]}, [src[0], dst[0]]
+    return {"source": src, "destination": dst}, [src, dst]
+
+
 def _broadcast(draw: st.DrawFn, shape: tuple[int, ...]) -> Any:
     to = (draw(st.integers(0, 2)),) + tuple(n if n != 1 else draw(st.integers(1, 3)) for n in shape)
     return {"shape": to}, [to]
@@ -449,6 +459,7 @@ CASES["permute"] = _movement(lambda a, axes: sd.ops.permute(a, axes), torch.perm
 # NOTE: 0-d refused (NumPy's swapaxes has no axis to swap; torch's transpose(0, 0) is a no-op)
 CASES["transpose"] = _movement(sd.ops.transpose, torch.transpose, _two_axes, min_dims=1)
 CASES["unsqueeze"] = _movement(sd.ops.unsqueeze, torch.unsqueeze, _new_axis)
+CASES["movedim"] = _movement(sd.ops.movedim, torch.movedim, lambda d, s: _moved(d, s))
 CASES["squeeze"] = _movement(sd.ops.squeeze, torch.squeeze, _ones_axis)
 CASES["flip"] = _movement(sd.ops.flip, torch.flip, _flip)
 CASES["roll"] = _movement(
@@ -467,6 +478,57 @@ CASES["flatten"] = _movement(
 )
 CASES["reshape"] = _movement(lambda a, shape: sd.ops.reshape(a, shape), torch.reshape, _reshape)
 CASES["broadcast_to"] = _movement(sd.ops.broadcast_to, torch.broadcast_to, _broadcast)
+
+
+@case("isclose")
+def _isclose(draw: st.DrawFn) -> Case:
+    pair = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_side=3))
+    dtype = draw(st.sampled_from(FLOATS))
+    a, b = (array(draw, s, dtype) for s in pair.input_shapes)
+    kw = {
+        "rtol": draw(st.sampled_from([1e-5, 0.1, 0.0])),
+        "atol": draw(st.sampled_from([1e-8, 0.5])),
+        "equal_nan": draw(st.booleans()),
+    }
+    return [a, b], lambda x, y: sd.ops.isclose(x, y, **kw), lambda x, y: torch.isclose(x, y, **kw)
+
+
+@case("meshgrid")
+def _meshgrid(draw: st.DrawFn) -> Case:
+    dtype = draw(st.sampled_from(FLOATS))
+    xs = [array(draw, draw(shapes(0, 1)), dtype) for _ in range(draw(st.integers(1, 3)))]
+    ij = draw(st.sampled_from(["ij", "xy"]))
+    return (
+        xs,
+        lambda *ts: sd.stack(sd.ops.meshgrid(*ts, indexing=ij)),
+        lambda *ts: torch.stack(torch.meshgrid(*ts, indexing=ij)),
+    )
+
+
+@case("diagonal")
+def _diagonal(draw: st.DrawFn) -> Case:
+    x = _float(draw, min_dims=2)
+    n = x.ndim
+    a, b = draw(st.permutations(range(n)))[:2]
+    a, b = (i - n if draw(st.booleans()) else i for i in (a, b))
+    k = draw(st.integers(-5, 5))
+    return [x], lambda t: sd.ops.diagonal(t, k, a, b), lambda t: torch.diagonal(t, k, a, b)
+
+
+@case("diag")
+def _diag(draw: st.DrawFn) -> Case:
+    x = array(draw, draw(shapes(1, 2)), draw(st.sampled_from(FLOATS)))
+    k = draw(st.integers(-3, 3))
+    return [x], lambda t: sd.ops.diag(t, k), lambda t: torch.diag(t, k)
+
+
+@case("trace")
+def _trace(draw: st.DrawFn) -> Case:
+    return (
+        [array(draw, draw(shapes(2, 2)), draw(st.sampled_from(FLOATS)))],
+        sd.ops.trace,
+        torch.trace,
+    )
 
 
 def _expand(draw: st.DrawFn, shape: tuple[int, ...]) -> Any:
@@ -881,7 +943,7 @@ NOT_FUZZED = {
         "no float input: tests/ops/test_creation_input.py",
     ),
     **dict.fromkeys(
-        ["randn", "rand", "dropout", "multinomial", "randint"],
+        ["randn", "rand", "dropout", "multinomial", "randint", "randperm"],
         "random: no twin draws the same numbers (tests/ops/test_sampling.py: distributions)",
     ),
     "linspace": "no tensor input: tests/ops/test_sampling.py compares it with torch",
@@ -906,7 +968,7 @@ NOT_FUZZED = {
     ),
 }
 SUMS |= {"matmul", "einsum", "layer_norm", "rms_norm", "group_norm", "cosine_similarity"}
-SUMS |= {"normalize"}
+SUMS |= {"normalize", "trace"}
 SUMS |= {n for n in CASES if n.endswith("_loss")}
 
 

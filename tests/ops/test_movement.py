@@ -91,8 +91,11 @@ ERRORS = [
     (lambda x: x.squeeze(1), r"squeeze: shape \(2, 3, 4\): axis 1 has size 3, not 1"),
     (lambda x: x.broadcast_to((3, 3, 4)), r"broadcast_to: shapes \(2, 3, 4\) and \(3, 3, 4\)"),
     (lambda x: x.broadcast_to((3, 4)), r"broadcast_to: .*rank 3 cannot broadcast to rank 2"),
-    (lambda x: x.expand(3, -1, 4), r"expand: shapes \(2, 3, 4\) and \(3, -1, 4\): cannot broad"
-     r"cast 2 to 3 at axis -3"),
+    (
+        lambda x: x.expand(3, -1, 4),
+        r"expand: shapes \(2, 3, 4\) and \(3, -1, 4\): cannot broad"
+        r"cast 2 to 3 at axis -3",
+    ),
     (lambda x: x.expand(-1, 2, 3, 4), r"expand: .*-1 at new leading axis 0"),
     (lambda x: x.expand(3, 4), r"expand: .*rank 3 cannot expand to rank 2"),
     (lambda x: x.expand(2, -2, 4), r"expand: .*size -2 at axis 1: sizes must be >= 0, or -1"),
@@ -219,3 +222,75 @@ def test_expand_rule_over_symbols():
 
     assert expand_rule("expand", (C, 1), (B, -1, T)) == (B, C, T)
     assert expand_rule("expand", (B, 1), (-1, dims.DYN)) == (B, dims.DYN)
+
+
+# ---- movedim / moveaxis, swapaxes / swapdims (PyTorch's names) ---------------------------
+MOVES = [
+    ((2, 3, 4), 0, -1),
+    ((2, 3, 4), -1, 0),
+    ((2, 3, 4), 1, 1),
+    ((2, 3, 4, 5), (0, 1), (2, 0)),
+    ((2, 3, 4, 5), (-1, 0), (0, -1)),
+    ((2, 3, 4, 5), [3, 1], [1, 3]),
+    ((2, 1, 3), (), ()),
+    ((5,), 0, -1),
+    ((0, 3, 1), 0, 2),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape,source,destination", MOVES)
+def test_movedim_and_moveaxis_match_torch(shape, source, destination, dtype):
+    x = randn(*shape, dtype=dtype)
+    want = lambda t: torch.movedim(t, source, destination)  # noqa: E731
+    compare(lambda a: a.movedim(source, destination), want, [x])
+    compare(lambda a: sd.ops.moveaxis(a, source, destination), want, [x])
+    compare(
+        lambda a: a.moveaxis(source, destination), lambda t: t.moveaxis(source, destination), [x]
+    )
+
+
+@pytest.mark.parametrize("axes", [(0, 2), (-1, 0), (1, 1), (-2, -1)])
+def test_swapaxes_and_swapdims_match_torch(axes):
+    x = randn(2, 3, 4)
+    want = lambda t: torch.swapaxes(t, *axes)  # noqa: E731
+    compare(lambda a: sd.ops.swapaxes(a, *axes), want, [x])
+    compare(lambda a: sd.swapdims(a, *axes), lambda t: torch.swapdims(t, *axes), [x])
+    compare(lambda a: a.swapaxes(*axes), lambda t: t.swapaxes(*axes), [x])
+    compare(lambda a: a.swapdims(*axes), lambda t: t.swapdims(*axes), [x])
+
+
+def test_movedim_keeps_integers_and_the_tape():
+    x = sd.tensor([[1, 2, 3], [4, 5, 6]])
+    assert x.movedim(0, 1).tolist() == torch.tensor(x.tolist()).movedim(0, 1).tolist()
+    assert x.movedim(0, 1).dtype is sd.i64 and x.swapaxes(0, 1).dtype is sd.i64
+    assert sd.ones((2, 3)).traced().movedim(0, 1).tape is not None
+
+
+MOVE_ERRORS = [
+    ((3, 0), r"movedim: shape \(2, 3, 4\): source 3 is out of range for rank 3"),
+    ((0, -4), r"movedim: shape \(2, 3, 4\): destination -4 is out of range for rank 3"),
+    (((0, 1), 2), r"movedim: shape \(2, 3, 4\): source \(0, 1\) and destination \(2,\) name 2"),
+    (((0, 0), (1, 2)), r"movedim: shape \(2, 3, 4\): source \(0, 0\) repeats an axis"),
+    (((0, 1), (2, -1)), r"movedim: shape \(2, 3, 4\): destination \(2, -1\) repeats an axis"),
+]
+
+
+@pytest.mark.parametrize("args,message", MOVE_ERRORS)
+def test_movedim_errors_where_torch_refuses(args, message):
+    with pytest.raises(sd.ShapeError, match=message):
+        sd.ones((2, 3, 4)).movedim(*args)
+    with pytest.raises((RuntimeError, IndexError, TypeError)):
+        torch.ones(2, 3, 4).movedim(*args)
+
+
+def test_movedim_rule_over_symbols_and_unknown_axes():
+    from shapedl.errors import NotStatic
+    from shapedl.ops.movement import movedim_rule
+
+    assert movedim_rule("movedim", (B, T, C), 0, -1) == (T, C, B)
+    assert movedim_rule("movedim", (B, T, C), (2, 0), (0, 1)) == (C, B, T)
+    with pytest.raises(NotStatic):
+        movedim_rule("movedim", (B, T, C), dims.DYN, 0)
+    with pytest.raises(NotStatic):
+        movedim_rule("movedim", (B, T, C), (0, dims.DYN), (1, 2))

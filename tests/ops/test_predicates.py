@@ -71,3 +71,61 @@ def test_count_nonzero_matches_torch(kwargs, dtype):
 def test_count_nonzero_refuses_an_axis_out_of_range():
     with pytest.raises(sd.ShapeError, match=r"^count_nonzero: .*axis 2"):
         sd.ops.count_nonzero(sd.ones((2, 3)), axis=2)
+
+
+# ---- isclose / allclose -------------------------------------------------------------------
+NEAR_A = np.array([[1.0, np.nan, np.inf, -np.inf, 0.0, 1e-9], [1e3, -2.0, 5.0, 0.0, 1.0, 3.0]])
+NEAR_B = np.array([[1.0 + 2e-6, np.nan, np.inf, np.inf, 1e-8, 0.0], [1e3 + 0.009, -2.0, 5.1,
+                   -0.0, np.nan, 3.0 + 1e-4]])  # fmt: skip
+TOLERANCES = [{}, {"equal_nan": True}, {"rtol": 1e-2}, {"rtol": 0.0, "atol": 0.2},
+              {"rtol": 1e-3, "atol": 1e-3, "equal_nan": True}]  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("kwargs", TOLERANCES)
+def test_isclose_matches_torch(kwargs, dtype):
+    a, b = NEAR_A.astype(dtype), NEAR_B.astype(dtype)
+    want = torch.isclose(torch.from_numpy(a), torch.from_numpy(b), **kwargs).numpy()
+    for out in (
+        sd.ops.isclose(sd.from_numpy(a).traced(), sd.from_numpy(b), **kwargs),
+        sd.from_numpy(a).isclose(sd.from_numpy(b), **kwargs),
+    ):
+        assert out.dtype is sd.bool_ and out.tape is None
+        np.testing.assert_array_equal(out.numpy(), want)
+    for i in range(2):  # one row at a time: the first is not all close, the second may be
+        got = sd.allclose(sd.from_numpy(a[i]), sd.from_numpy(b[i]), **kwargs)
+        assert got is torch.allclose(torch.from_numpy(a[i]), torch.from_numpy(b[i]), **kwargs)
+
+
+@pytest.mark.parametrize("shapes", [((2, 3), (3,)), ((4, 1), (1, 5)), ((), (2, 2)), ((0, 3), (3,))])
+def test_isclose_broadcasts_as_torch(shapes):
+    rng = np.random.default_rng(0)
+    a, b = (rng.integers(0, 3, s).astype("float32") for s in shapes)
+    want = torch.isclose(torch.from_numpy(a), torch.from_numpy(b)).numpy()
+    np.testing.assert_array_equal(sd.isclose(sd.from_numpy(a), sd.from_numpy(b)).numpy(), want)
+    assert sd.allclose(sd.from_numpy(a), sd.from_numpy(b)) is torch.allclose(
+        torch.from_numpy(a), torch.from_numpy(b)
+    )
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool"])
+def test_isclose_of_integers_and_booleans_matches_torch(dtype):
+    a, b = np.array([0, 1, 5, 100, -3]).astype(dtype), np.array([0, 2, 6, 90, 3]).astype(dtype)
+    for kwargs in ({}, {"rtol": 0.2, "atol": 1}):
+        want = torch.isclose(torch.from_numpy(a), torch.from_numpy(b), **kwargs).numpy()
+        np.testing.assert_array_equal(
+            sd.isclose(sd.tensor(a), sd.tensor(b), **kwargs).numpy(), want
+        )
+
+
+def test_isclose_errors():
+    with pytest.raises(sd.ShapeError, match=r"isclose: shapes \(2, 3\) and \(4,\): cannot broad"):
+        sd.isclose(sd.ones((2, 3)), sd.ones((4,)))
+    with pytest.raises(sd.ShapeError, match=r"isclose: shapes \(2, 3\) and \(4,\)"):
+        sd.allclose(sd.ones((2, 3)), sd.ones((4,)))
+    with pytest.raises(sd.DTypeError, match="isclose"):
+        sd.isclose(sd.ones((2,)), sd.ones((2,)).astype(sd.f64))
+    with pytest.raises(RuntimeError):
+        torch.isclose(torch.ones(2, 3), torch.ones(4))
+    with pytest.raises(RuntimeError):
+        torch.isclose(torch.ones(2), torch.ones(2, dtype=torch.float64))

@@ -415,6 +415,32 @@ CASES: dict[str, list[dict[str, Any]]] = {
     ],
     "diff": [{"x": T(2, 5)}, {"x": T(4, 3), "axis": 0}, {"x": T(0, 2), "axis": 0}],
     "normalize": [{"x": T(2, 3)}, {"x": T(4, 3), "p": 1.0, "axis": 0}, {"x": T(3), "eps": 0.5}],
+    # ---- more of PyTorch's names: axes moved, diagonals, closeness, grids, draws, selections
+    "movedim": [
+        {"x": T(2, 3, 4), "source": 0, "destination": -1},
+        {"x": T(2, 3, 4, 5), "source": (0, -1), "destination": (2, 0)},
+        {"x": T(4), "source": (), "destination": ()},
+    ],
+    "diagonal": [
+        {"x": T(3, 3)},
+        {"x": T(2, 3, 4), "offset": 1, "axis1": -1, "axis2": 1},
+        {"x": T(3, 4), "offset": -2},
+        {"x": T(2, 2), "offset": 3},
+    ],
+    "diag": [{"x": T(3), "diagonal": 1}, {"x": T(3, 4), "diagonal": -1}, {"x": T(2)}],
+    "trace": [{"x": T(3, 3)}, {"x": T(2, 5)}],
+    "isclose": [
+        {"a": T(2, 3), "b": T(3)},
+        {"a": T(4, 1), "b": T(1, 5), "rtol": 0.1, "atol": 0.0, "equal_nan": True},
+        {"a": T(), "b": T(2, 2)},
+    ],
+    "meshgrid": [
+        {"tensors": [T(3), T(4)]},
+        {"tensors": [T(2), T(), T(3)], "indexing": "xy"},
+        {"tensors": [T(5)], "indexing": "xy"},
+    ],
+    "randperm": [{"n": 5}, {"n": 0}, {"n": 1}],
+    "tan": _unary(),
 }
 
 # statics that are sizes (symbolic in the symbolic run); other statics stay literal

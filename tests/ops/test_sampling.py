@@ -103,3 +103,41 @@ def test_linspace_matches_torch(args, dtype):
     np.testing.assert_allclose(out.numpy(), want.numpy(), rtol=1e-6, atol=1e-6)
     with pytest.raises(sd.ShapeError, match=r"^linspace: size -1"):
         sd.linspace(0, 1, -1)
+
+
+# ---- randperm -------------------------------------------------------------------------------
+@pytest.mark.parametrize("n", [0, 1, 7, 100])
+def test_randperm_is_a_permutation_of_torchs_values_and_dtype(n):
+    got = sd.randperm(n)
+    want = torch.randperm(n)
+    assert got.shape == tuple(want.shape) and got.numpy().dtype == want.numpy().dtype
+    assert got.tape is None
+    np.testing.assert_array_equal(np.sort(got.numpy()), np.sort(want.numpy()))
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [(sd.i32, torch.int32), (sd.f32, torch.float32)])
+def test_randperm_takes_a_dtype_as_torch(ours, theirs):
+    got, want = sd.ops.randperm(5, dtype=ours), torch.randperm(5, dtype=theirs)
+    assert got.dtype is ours and got.numpy().dtype == want.numpy().dtype
+    np.testing.assert_array_equal(np.sort(got.numpy()), np.sort(want.numpy()))
+
+
+def test_randperm_is_seeded_by_the_device_and_draws_every_order():
+    a = sd.randperm(6, device=sd.Cpu(seed=3)).numpy()
+    np.testing.assert_array_equal(a, sd.randperm(6, device=sd.Cpu(seed=3)).numpy())
+    dev = sd.Cpu(seed=0)
+    firsts = np.array([sd.randperm(4, device=dev).numpy()[0] for _ in range(4000)])
+    # NOTE: uniform over positions, as torch's: each value first a quarter of the time
+    np.testing.assert_allclose(np.bincount(firsts, minlength=4) / 4000, [0.25] * 4, atol=0.03)
+    assert len({tuple(sd.randperm(3, device=dev).tolist()) for _ in range(200)}) == 6
+
+
+def test_randperm_refuses_what_torch_refuses():
+    with pytest.raises(sd.ShapeError, match=r"randperm: size -1 at axis 0 of \(-1,\) is negative"):
+        sd.randperm(-1)
+    with pytest.raises(RuntimeError):
+        torch.randperm(-1)
+    with pytest.raises(
+        TypeError, match=r"randperm: n must be an int, not a tensor of shape \(1,\)"
+    ):
+        sd.randperm(sd.tensor([3]))

@@ -21,6 +21,7 @@ UNARY = [
     ("asin", sd.ops.asin, torch.asin, lambda a: np.tanh(a) * 0.9),
     ("acos", sd.ops.acos, torch.acos, lambda a: np.tanh(a) * 0.9),
     ("atan", sd.ops.atan, torch.atan, lambda a: a * 3),
+    ("tan", sd.ops.tan, torch.tan, lambda a: np.tanh(a) * 1.4),
 ]
 IDS = [u[0] for u in UNARY]
 # values where the ops reach their edges: 0, -0, +-1, -1 (log1p's pole), finite values whose

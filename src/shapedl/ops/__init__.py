@@ -1,13 +1,15 @@
 """Every op of shapedl, one module per op family; `REGISTRY` holds their shape rules."""
 
-# NOTE: the modules dropout, einsum, embedding, matmul, pad, softmax and sort are not bound here:
-# their functions of the same name (from the star imports) are `sd.ops.matmul` and so on.
+# NOTE: the modules dropout, einsum, embedding, matmul, meshgrid, pad, softmax and sort are not
+# bound here: their functions of the same name (from the star imports) are `sd.ops.matmul` and
+# so on.
 from shapedl.ops import (
     activation,
     attention,
     compare,
     conv,
     creation,
+    diagonals,
     elementwise,
     index,
     join,
@@ -33,6 +35,7 @@ from shapedl.ops.attention import *  # noqa: F403
 from shapedl.ops.compare import *  # noqa: F403
 from shapedl.ops.conv import *  # noqa: F403
 from shapedl.ops.creation import *  # noqa: F403
+from shapedl.ops.diagonals import *  # noqa: F403
 from shapedl.ops.dropout import *  # noqa: F403
 from shapedl.ops.einsum import *  # noqa: F403
 from shapedl.ops.elementwise import *  # noqa: F403
@@ -43,7 +46,11 @@ from shapedl.ops.like import *  # noqa: F403
 from shapedl.ops.logic import *  # noqa: F403
 from shapedl.ops.mask import *  # noqa: F403
 from shapedl.ops.matmul import *  # noqa: F403
+from shapedl.ops.meshgrid import *  # noqa: F403
 from shapedl.ops.movement import *  # noqa: F403
+from shapedl.ops.movement import movedim as moveaxis
+from shapedl.ops.movement import transpose as swapaxes
+from shapedl.ops.movement import transpose as swapdims
 from shapedl.ops.norm import *  # noqa: F403
 from shapedl.ops.normalize import *  # noqa: F403
 from shapedl.ops.pad import *  # noqa: F403
@@ -81,11 +88,15 @@ __all__ = [
     "amax",
     "amin",
     "repeat_interleave",
+    "moveaxis",
+    "swapaxes",
+    "swapdims",
     "activation",
     "attention",
     "compare",
     "conv",
     "creation",
+    "diagonals",
     "elementwise",
     "index",
     "join",

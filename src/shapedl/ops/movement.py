@@ -1,5 +1,6 @@
-"""Movement ops: reshape (and PyTorch's `view`), flatten, permute, transpose, unsqueeze,
-squeeze, broadcast_to and PyTorch's `expand`.
+"""Movement ops: reshape (and PyTorch's `view`), flatten, permute, transpose (and PyTorch's
+`swapaxes`/`swapdims`), movedim (and `moveaxis`), unsqueeze, squeeze, broadcast_to and
+PyTorch's `expand`.
 
 None of them computes anything: each rearranges the same values, and its gradient rearranges
 the output's gradient back (broadcast_to's is summed back by the tape). Every rule works over
@@ -23,6 +24,7 @@ __all__ = [
     "broadcast_to",
     "expand",
     "flatten",
+    "movedim",
     "permute",
     "reshape",
     "squeeze",
@@ -207,9 +209,17 @@ def permute(x: Tensor[Any, DT, TT], *axes: int | Sequence[int]) -> Tensor[Any, D
     return _permuted(x, _axes_of("permute", x.shape, spread_ints("permute", axes, "an axis")))
 
 
-@register("transpose", transpose_rule, statics=("axis0", "axis1"), methods=("transpose",))
+@register(
+    "transpose",
+    transpose_rule,
+    statics=("axis0", "axis1"),
+    methods=("transpose", "swapaxes", "swapdims"),
+)
 def transpose(x: Tensor[Any, DT, TT], axis0: int = -2, axis1: int = -1) -> Tensor[Any, DT, TT]:
     """`x` with two axes swapped (the last two by default).
+
+    `swapaxes` and `swapdims` (`sd.ops.swapaxes`, `x.swapdims(0, 1)`) are PyTorch's and
+    NumPy's other names for it.
 
     Example:
         >>> import shapedl as sd
@@ -221,6 +231,65 @@ def transpose(x: Tensor[Any, DT, TT], axis0: int = -2, axis1: int = -1) -> Tenso
     a, b = axis0 % x.ndim, axis1 % x.ndim
     order[a], order[b] = b, a
     return _permuted(x, tuple(order))
+
+
+# ---- movedim -----------------------------------------------------------------------------
+def _moved_order(
+    op: str, x: Shape, source: int | Sequence[int], destination: int | Sequence[int]
+) -> tuple[int, ...]:
+    """The permutation that puts axes `source` at positions `destination`, the other axes
+    keeping their order (NumPy's `moveaxis`, PyTorch's `movedim`)."""
+    dims.need_static(op, "source", source)
+    dims.need_static(op, "destination", destination)
+    src = (source,) if dims.is_axis(source) else tuple(source)  # type: ignore[arg-type]
+    dst = (destination,) if dims.is_axis(destination) else tuple(destination)  # type: ignore[arg-type]
+    if len(src) != len(dst):
+        raise shape_error(
+            op, [x], f"source {src} and destination {dst} name {len(src)} and {len(dst)} axes"
+        )
+    a = [dims.normalize_axis(op, i, x, "source") for i in src]
+    b = [dims.normalize_axis(op, i, x, "destination") for i in dst]
+    for name, axes, given in (("source", a, src), ("destination", b, dst)):
+        if len(set(axes)) != len(axes):
+            raise shape_error(op, [x], f"{name} {given} repeats an axis")
+    rest = iter(i for i in range(len(x)) if i not in a)
+    placed = dict(zip(b, a, strict=True))
+    return tuple(placed[i] if i in placed else next(rest) for i in range(len(x)))
+
+
+def movedim_rule(
+    op: str, x: Shape, source: int | Sequence[int], destination: int | Sequence[int]
+) -> Shape:
+    """Axes `source` moved to positions `destination`; the others keep their order."""
+    return tuple(x[a] for a in _moved_order(op, x, source, destination))
+
+
+@register(
+    "movedim",
+    movedim_rule,
+    statics=("source", "destination"),
+    methods=("movedim", "moveaxis"),
+)
+def movedim(
+    x: Tensor[Any, DT, TT], source: int | Sequence[int], destination: int | Sequence[int]
+) -> Tensor[Any, DT, TT]:
+    """`x` with axes `source` moved to positions `destination` (an int each, or tuples of one
+    length); the other axes keep their order. `moveaxis` is the same op (NumPy's name).
+
+    Raises:
+        ShapeError: when an axis is out of range, repeated, or the tuples differ in length.
+
+    Shape:
+        `(B, C, H, W) -> (B, H, W, C)` with `source=1, destination=-1`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ones((2, 3, 4)).movedim(0, -1).shape
+        (3, 4, 2)
+        >>> sd.ops.moveaxis(sd.ones((2, 3, 4)), (0, 1), (2, 0)).shape
+        (3, 4, 2)
+    """
+    return _permuted(x, _moved_order("movedim", x.shape, source, destination))
 
 
 # ---- unsqueeze / squeeze ----------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Tests of values, `isnan`, `isinf`, `isfinite`; `nan_to_num`, which replaces what fails;
-`count_nonzero`, which counts the values that are not zero.
+`count_nonzero`, which counts the values that are not zero; `isclose` and `allclose`, which
+compare two tensors within a tolerance.
 
-Shape rule: the shape is kept (`count_nonzero`: a reduction's, `reduce_rule`). The tests give
+Shape rule: the shape is kept (`count_nonzero`: a reduction's, `reduce_rule`; `isclose`: NumPy
+broadcasting of the two operands, `isclose_rule`). The tests give
 boolean tensors, never traced (they have no gradient), for every dtype, as in NumPy and
 PyTorch (an integer is never nan or infinite).
 """
@@ -13,13 +15,15 @@ from typing import Any
 
 from shapedl import dims
 from shapedl.backend import Array, is_float
-from shapedl.ops.elementwise import _unary, same_shape
+from shapedl.dims import Shape
+from shapedl.ops.compare import Operand, operand_shape, tensor_operands
+from shapedl.ops.elementwise import _unary, same_dtype, same_shape, weak
 from shapedl.ops.reduce import _AXIS, Axis, reduce_rule
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT, NoTape, S, bool_, i64
 
-__all__ = ["count_nonzero", "isfinite", "isinf", "isnan", "nan_to_num"]
+__all__ = ["allclose", "count_nonzero", "isclose", "isfinite", "isinf", "isnan", "nan_to_num"]
 
 
 def _test(x: Tensor[Any, Any, Any], fn: Callable[[Array], Array]) -> Tensor[Any, bool_, NoTape]:
@@ -105,3 +109,64 @@ def count_nonzero(
     if keepdims:
         n = n.reshape(tuple(1 if i in axes else d for i, d in enumerate(x.data.shape)))
     return Tensor(x.xp.asarray(n, dtype="int64"), x.device)
+
+
+# ---- isclose / allclose -------------------------------------------------------------------
+def isclose_rule(
+    op: str, a: Shape, b: Shape, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
+) -> Shape:
+    """NumPy broadcasting of the two operands (the tolerances do not change the shape)."""
+    return dims.broadcast(op, a, b)
+
+
+@register(
+    "isclose",
+    isclose_rule,
+    tensors=("a", "b"),
+    statics=("rtol", "atol", "equal_nan"),
+    methods=("isclose",),
+    dtype="bool",
+)
+def isclose(
+    a: Operand, b: Operand, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
+) -> Tensor[Any, bool_, NoTape]:
+    """Where `|a - b| <= atol + rtol * |b|`, as PyTorch's `isclose` (and NumPy's): infinities
+    are close to themselves only, nan to nothing unless `equal_nan`; boolean, untraced.
+
+    Raises:
+        ShapeError: when the shapes do not broadcast.
+        DTypeError: when the tensors' dtypes differ.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.isclose(sd.tensor([1.0, 1.1]), sd.tensor([1.0, 1.0])).tolist()
+        [True, False]
+    """
+    tensors = tensor_operands("isclose", a, b)
+    same_dtype("isclose", *tensors)
+    isclose_rule("isclose", operand_shape(a), operand_shape(b))
+    xp = tensors[0].xp
+    x = a.data if isinstance(a, Tensor) else weak("isclose", a)
+    y = b.data if isinstance(b, Tensor) else weak("isclose", b)
+    if tensors[0].data.dtype.kind == "b":  # NOTE: NumPy subtracts no booleans; PyTorch's equal
+        out = xp.equal(x, y)
+    else:
+        out = xp.isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    return Tensor(xp.asarray(out), tensors[0].device)
+
+
+def allclose(
+    a: Operand, b: Operand, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
+) -> bool:
+    """Whether `isclose(a, b, ...)` holds everywhere: a Python bool, as PyTorch's `allclose`.
+
+    Raises:
+        ShapeError: when the shapes do not broadcast.
+        DTypeError: when the tensors' dtypes differ.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.allclose(sd.tensor([1.0, 2.0]), sd.tensor([1.0, 2.0 + 1e-6]))
+        True
+    """
+    return bool(isclose(a, b, rtol, atol, equal_nan).data.all())

@@ -152,8 +152,9 @@ def _reflected(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _binary(fn: Callable[..., Any]) -> Callable[..., Any]:
-    def method(self: Any, other: Any) -> Any:
-        return fn(self, other)
+    # NOTE: the options after `other` pass on (`x.isclose(y, atol=1e-6)`)
+    def method(self: Any, other: Any, *args: Any, **kwargs: Any) -> Any:
+        return fn(self, other, *args, **kwargs)
 
     return method
 

@@ -1,17 +1,19 @@
 """Random draws from the device's seeded generator: `multinomial` (indices drawn with given
-probabilities, the sampling step of every text-generation loop) and `randint`.
+probabilities, the sampling step of every text-generation loop), `randint` and `randperm`.
 
 Shape rules: `multinomial` of `(N,)` or `(B, N)` weights gives `(num_samples,)` or
-`(B, num_samples)` indices; `randint` gives the shape it was asked for. Both give untraced
-int64 tensors (or `randint`'s `dtype`).
+`(B, num_samples)` indices; `randint` gives the shape it was asked for, `randperm(n)` `(n,)`.
+All give untraced int64 tensors (or `randint`'s and `randperm`'s `dtype`).
 """
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from typing_extensions import TypeVar
 
+from shapedl import dims
 from shapedl.device import Device, default_device
 from shapedl.dims import Dim, Shape
 from shapedl.errors import shape_error
@@ -21,7 +23,7 @@ from shapedl.ops.registry import register
 from shapedl.tensor import Tensor
 from shapedl.types import DType, NoTape, i64
 
-__all__ = ["multinomial", "randint"]
+__all__ = ["multinomial", "randint", "randperm"]
 
 DTI = TypeVar("DTI", bound=DType, default=i64)
 
@@ -141,4 +143,38 @@ def randint(
     dev = device or default_device()
     size = shape_rule("randint", _sizes("randint", shape))
     data = dev.rng.integers(low, high, size)
+    return Tensor(data.astype(dev.backend.dtype(dtype.name)), dev)
+
+
+def randperm_rule(op: str, n: Dim) -> Shape:
+    """`(n,)`; `n` must be >= 0."""
+    return shape_rule(op, (n,))
+
+
+@register("randperm", randperm_rule, tensors=(), statics=("n",))
+def randperm(
+    n: int,
+    dtype: type[DTI] = i64,  # type: ignore[assignment]
+    device: Device | None = None,
+) -> Tensor[tuple[Any], DTI, NoTape]:
+    """A random permutation of `0, ..., n - 1`, from the device's seeded generator, as
+    PyTorch's `randperm` (the same numbers for the same seed, not PyTorch's numbers).
+
+    Raises:
+        ShapeError: when `n` is negative.
+
+    Shape:
+        `(n,)`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> p = sd.randperm(5)
+        >>> p.shape, p.dtype is sd.i64, sorted(p.tolist())
+        ((5,), True, [0, 1, 2, 3, 4])
+    """
+    check_dtype("randperm", dtype)
+    dims.check_int("randperm", "n", n)
+    size = randperm_rule("randperm", operator.index(n))[0]
+    dev = device or default_device()
+    data = dev.rng.permutation(size)
     return Tensor(data.astype(dev.backend.dtype(dtype.name)), dev)

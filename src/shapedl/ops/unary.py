@@ -1,5 +1,5 @@
-"""More elementwise maps: logarithms and exponentials near 0, `erf`, `rsqrt`, hyperbolic and
-inverse trigonometric functions, `atan2` and `logaddexp` (binary, broadcast), and `lerp`.
+"""More elementwise maps: logarithms and exponentials near 0, `erf`, `rsqrt`, `tan`, hyperbolic
+and inverse trigonometric functions, `atan2` and `logaddexp` (binary, broadcast), and `lerp`.
 
 Shape rule: a unary map keeps its shape (`same_shape`); `atan2` and `logaddexp` broadcast
 (`broadcast_rule`), `lerp` broadcasts its three operands (`lerp_rule`).
@@ -47,6 +47,7 @@ __all__ = [
     "log10",
     "rsqrt",
     "sinh",
+    "tan",
 ]
 
 _LN2, _LN10, _TWO_OVER_SQRT_PI = math.log(2), math.log(10), 2 / math.sqrt(math.pi)
@@ -186,6 +187,19 @@ def acos(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """
     out = _edge(x, lambda: x.xp.arccos(x.data))
     return _unary(x, out, lambda g: _edge(x, lambda: -g / x.xp.sqrt(_one_minus_square(x))))
+
+
+@register("tan", same_shape, methods=("tan",))
+def tan(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """Tangent (radians); its gradient is `1 + tan(x) ** 2`, as PyTorch's.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.tan(sd.tensor([0.0])).tolist()
+        [0.0]
+    """
+    out = _edge(x, lambda: x.xp.tan(x.data))
+    return _unary(x, out, lambda g: g * (1 + out * out))
 
 
 @register("atan", same_shape, methods=("atan",))
