@@ -20,6 +20,7 @@ grown with `concat`), and takes back a rank test always false for this tensor (`
 
 from __future__ import annotations
 
+import gc
 import re
 from typing import Any
 
@@ -63,6 +64,7 @@ from mypy.types import (
     TupleType,
     Type,
     TypeAliasType,
+    TypeVarType,
     UnionType,
     get_proper_type,
 )
@@ -103,14 +105,17 @@ class _DropStale(TypeTranslator):
 
 def _stale(general: Type, special: Type) -> bool:
     """Whether `special` is what a loop had before it ran: a shape `general` generalizes, or
-    the untraced start of a sum the loop traces (`total = sd.zeros(())`, then `total = total +
-    loss`: the tape's rule for `backward()` on such a union, `tape._maybe_traced`)."""
+    the untraced start of a sum or a state the loop traces (`total = sd.zeros(())`, then
+    `total = total + loss`; an RNN's `h = sd.zeros(...)`, then `h = cell(x[:, t], h)`: the
+    tape's rule for `backward()` on such a union, `tape._maybe_traced`), traced or of the
+    input's tape `TT` (the same as the start where `TT` is `NoTape`)."""
     if stands_for(general, special):
         return True
     g, s = tensor_parts(general), tensor_parts(special)
     assert g is not None and s is not None
-    traced, untraced = _tape(g[2]) == f"{TYPES}.Traced", _tape(s[2]) == f"{TYPES}.NoTape"
-    return (g[0], g[1]) == (s[0], s[1]) and traced and untraced
+    tape = get_proper_type(g[2])
+    traced = _tape(tape) == f"{TYPES}.Traced" or isinstance(tape, TypeVarType)
+    return (g[0], g[1]) == (s[0], s[1]) and traced and _tape(s[2]) == f"{TYPES}.NoTape"
 
 
 def _tape(typ: Type) -> str | None:
@@ -129,6 +134,27 @@ class _Filter:
     def __init__(self) -> None:
         self.checker: TypeChecker | None = None
         self.dropped: tuple[str, int, int] | None = None
+        self.errors: Any = None
+
+    def checker_of(self, file: str) -> TypeChecker | None:
+        """The checker of `file`: the one the last hook saw, or, where no hook has run in
+        `file` yet (a function at its top that calls only callables it was given), the one
+        that holds the build's `Errors` and checks `file`.
+
+        NOTE: found through the garbage collector's referrers, a scan of the heap: only for an
+        error the filter may take back, once per file that has had no hook yet."""
+        if self.checker is not None and self.checker.path == file:
+            return self.checker
+        if self.errors is None:
+            return None
+        found = [
+            r
+            for r in gc.get_referrers(self.errors)
+            if isinstance(r, TypeChecker) and r.path == file
+        ]
+        if len(found) == 1:
+            self.checker = found[0]
+        return self.checker if self.checker is not None and self.checker.path == file else None
 
     def __call__(self, file: str, info: ErrorInfo) -> bool:
         try:
@@ -138,7 +164,7 @@ class _Filter:
 
     def _false_alarm(self, file: str, info: ErrorInfo) -> bool:
         if info.code == errorcodes.COMPARISON_OVERLAP:
-            return _rank_test(self.checker, file, info)
+            return _rank_test(self.checker_of(file), file, info)
         if info.code not in _CODES and not _item_error(info):
             return False
         if info.code == errorcodes.ASSIGNMENT and _SIZE_DEFAULT.match(str(info.message)):
@@ -146,8 +172,8 @@ class _Filter:
         if info.severity == "note":
             # NOTE: a note mypy adds to an error taken back goes with it
             return self.dropped == (file, info.line, info.column)
-        checker = self.checker
-        found = None if checker is None or checker.path != file else _declared(checker, info)
+        checker = self.checker_of(file)
+        found = None if checker is None else _declared(checker, info)
         if checker is None or found is None:
             return False
         got, expected, lvalue, (stmt, expr) = found
@@ -206,9 +232,20 @@ def _item_error(info: ErrorInfo) -> bool:
 
 def _one_fits(checker: TypeChecker, got: Type, expected: Type, at: _At) -> bool:
     """Whether a member of the union `got` fits, the union being a name's that a loop run a
-    run-time number of times rebound (`unroll.counted_at_run_time`)."""
-    union = get_proper_type(got)
-    if not isinstance(union, UnionType) or not counted_at_run_time(checker, *at):
+    run-time number of times rebound (`unroll.counted_at_run_time`); in a tuple display
+    (`return h, n`), each item fits or is such a union."""
+    union, stmt, expr = get_proper_type(got), *at
+    want = get_proper_type(expected)
+    if isinstance(expr, TupleExpr) and isinstance(union, TupleType):
+        if not isinstance(want, TupleType) or not (
+            len(union.items) == len(want.items) == len(expr.items)
+        ):
+            return False
+        return any(isinstance(get_proper_type(g), UnionType) for g in union.items) and all(
+            is_subtype(g, w, options=checker.options) or _one_fits(checker, g, w, (stmt, e))
+            for g, w, e in zip(union.items, want.items, expr.items, strict=True)
+        )
+    if not isinstance(union, UnionType) or not counted_at_run_time(checker, stmt, expr):
         return False
     return any(is_subtype(m, expected, options=checker.options) for m in union.items)
 
@@ -384,5 +421,6 @@ def watch(api: Any) -> None:
         if errors is None:
             return
     watchers = errors._watchers
+    _FILTER.errors = errors
     if not any(getattr(w, "_filter", None) is _FILTER for w in watchers):
         watchers.insert(0, ErrorWatcher(errors, filter_errors=_FILTER))
