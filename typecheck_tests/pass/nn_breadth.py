@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+import numpy as np
+
 import shapedl as sd
 from shapedl import Const, Dim, Tensor, Traced, i64
 
@@ -31,6 +33,7 @@ m1: Tensor[tuple[Const[2], Const[4], Const[6]]] = model(x)
 
 emb = sd.nn.Embedding.from_pretrained(sd.randn((10, 4)), padding_idx=0)
 e1: Tensor[tuple[Const[3], Const[4]]] = emb(sd.zeros((3,), dtype=i64))
+e2 = emb(sd.tensor([[1, 2]], dtype=sd.i32)) + emb(sd.from_numpy(np.array([[0, 3]])))
 
 
 def head(x: Tensor[tuple[B, D]], table: Tensor[tuple[Const[5], D]]) -> Tensor[tuple[B, D]]:
@@ -38,4 +41,4 @@ def head(x: Tensor[tuple[B, D]], table: Tensor[tuple[Const[5], D]]) -> Tensor[tu
     return sd.nn.Mish()(x) + words(x.argmax(axis=1).clamp_max(4))
 
 
-print(m1.shape, e1.shape, head(sd.randn((2, 4)), sd.randn((5, 4))).shape)
+print(m1.shape, e1.shape, e2.shape, head(sd.randn((2, 4)), sd.randn((5, 4))).shape)

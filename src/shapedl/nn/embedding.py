@@ -13,7 +13,7 @@ from shapedl.nn.registry import register_layer
 from shapedl.ops.creation import randn
 from shapedl.ops.embedding import embedding, embedding_rule, padding_row
 from shapedl.tensor import Tensor
-from shapedl.types import TT, Dim, Size, f32
+from shapedl.types import TT, Dim, Size, f32, i32, i64
 
 if TYPE_CHECKING:
     from shapedl.device import Device
@@ -25,6 +25,8 @@ D = DefaultTypeVar("D", bound=Dim, default=Any, covariant=True)
 V2 = TypeVar("V2", bound=Dim)
 D2 = TypeVar("D2", bound=Dim)
 Is = TypeVarTuple("Is")
+# NOTE: an index is integers; a float index (`sd.tensor([[1.0, 2.0]])`) is a static error too
+IX = TypeVar("IX", bound=i32 | i64)
 
 
 def _embedding_shape(index: Shape, num_embeddings: DimValue, embedding_dim: DimValue) -> Shape:
@@ -138,7 +140,7 @@ class Embedding(Module, Generic[V, D]):
             setattr(layer, "buffer_fields", ("weight",))  # noqa: B010
         return cast("Embedding[V2, D2]", layer)
 
-    def forward(self, index: Tensor[tuple[*Is], Any, TT]) -> Tensor[tuple[*Is, D], f32, TT]:
+    def forward(self, index: Tensor[tuple[*Is], IX, TT]) -> Tensor[tuple[*Is, D], f32, TT]:
         return embedding(index, self.weight, self.padding_idx)
 
     __call__ = forward
