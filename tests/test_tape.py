@@ -416,6 +416,35 @@ def test_backward_through_ops_recorded_before_an_update_of_their_weights_is_refu
         tout.mean().backward()
 
 
+def test_truncated_bptt_without_detach_is_refused_naming_the_carried_state():
+    """word_language_model's `repackage_hidden` forgotten: the loss of the 2nd batch is new,
+    but the hidden state it starts from still holds the 1st batch's graph, recorded before the
+    update; the message says so (not only "compute the loss again"), and `.detach()` fixes it.
+    PyTorch refuses the same loop ("backward through the graph a second time")."""
+    lstm, head, opt = sd.nn.LSTM(3, 4), sd.nn.Linear(4, 2), sd.optim.Sgd(lr=0.1)
+    model = sd.nn.Sequential(lstm, head)  # NOTE: only to hand the update every parameter
+    message = r"if the loss is new, a tensor kept from before the update \(an RNN's hidden "
+    for detach in (False, True):
+        h = (sd.zeros((1, 2, 4)), sd.zeros((1, 2, 4)))
+        for batch in range(2):
+            if detach:
+                h = tuple(s.detach() for s in h)
+            out, h = lstm(sd.randn((2, 5, 3)).traced(), h)
+            loss = head(out).square().mean()
+            if batch and not detach:
+                with pytest.raises(sd.TapeError, match=message + r".*`\.detach\(\)` it between"):
+                    loss.backward()
+            else:
+                opt.update(model, loss.backward())
+    tlstm = torch.nn.LSTM(3, 4, batch_first=True)
+    th = (torch.zeros(1, 2, 4), torch.zeros(1, 2, 4))
+    out, th = tlstm(torch.randn(2, 5, 3), th)
+    out.square().mean().backward()
+    out, th = tlstm(torch.randn(2, 5, 3), th)
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        out.square().mean().backward()
+
+
 def test_a_gan_step_backpropagates_through_a_generator_recorded_before_the_critics_update():
     # NOTE: DCGAN's loop: fake = G(z); D steps on fake.detach(); G's loss is D(fake), whose
     # graph through G predates D's update, which changed only D's weights: allowed, as torch

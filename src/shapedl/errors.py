@@ -7,18 +7,22 @@ propagate, the plugin catches it and reports `str(err)`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TypedDict
 
 from shapedl.types import DTYPES
 
 __all__ = [
     "DTypeError",
+    "NoKeywords",
     "NotStatic",
     "ShapeError",
     "TapeError",
     "dtype_error",
+    "input_dtype_error",
     "not_matrix_t",
     "not_scalar",
+    "refused_keywords",
     "shape_error",
     "show_shape",
     "untraced",
@@ -109,6 +113,54 @@ def dtype_error(op: str, a: object, b: object, data: int = 0, name: str = "x") -
         return DTypeError(f"{text}; convert the {names[low]} operand: .astype(sd.{fix})")
     fix = _SHORT.get(names[1 - data], names[1 - data])
     role = "input" if name == "x" else name
-    return DTypeError(
-        f"{text}; convert the {role} to the model's dtype: {name}.astype(sd.{fix})"
+    return DTypeError(f"{text}; convert the {role} to the model's dtype: {name}.astype(sd.{fix})")
+
+
+def input_dtype_error(
+    layer: str, shape: Sequence[object], got: object, want: object, width: object
+) -> DTypeError:
+    """`GRU: dtypes float64 and float32 differ: the input (3, 5, 4) is float64, ...`.
+
+    A layer's own check of its input against its weights, before any op of its forward could
+    report the mix under its own name (`matmul`). An integer input to a float layer is most
+    likely token ids: they go through an `Embedding` of width `width` first.
+    """
+    fix = f"x.astype(sd.{_SHORT.get(str(want), str(want))})"
+    text = (
+        f"{layer}: dtypes {got} and {want} differ: the input {show_shape(shape)} is {got}, "
+        f"the layer's weights {want}"
     )
+    if _kind(str(got)) == 1 and _kind(str(want)) == 2:
+        return DTypeError(
+            f"{text}; integer ids (tokens) go through an Embedding first "
+            f"(nn.Embedding(num_ids, {width}) before the {layer}); numbers convert: {fix}"
+        )
+    return DTypeError(f"{text}; convert the input to the model's dtype: {fix}")
+
+
+class NoKeywords(TypedDict, total=False):
+    """No keyword at all: an op's `**refused: Unpack[NoKeywords]` takes none (a type checker
+    refuses each as an unexpected keyword), so that at run time PyTorch's `dim=` can be
+    answered with the name to write (`refused_keywords`); a call without pays for an empty
+    dict (tens of nanoseconds), where a wrapper catching the TypeError would cost a frame."""
+
+
+# NOTE: PyTorch's keywords of the NumPy ones shapedl takes (DESIGN: NumPy's meaning wins)
+_NUMPY_NAMES = {"dim": "axis", "keepdim": "keepdims"}
+
+
+def refused_keywords(op: str, given: Mapping[str, object], note: str = "") -> TypeError:
+    """Python's `concat() got an unexpected keyword argument 'dim'`, with the fix where the
+    keyword is PyTorch's name of a NumPy one (`axis=`, `keepdims=`).
+
+    Example:
+        >>> str(refused_keywords("sum", {"dim": 1, "keepdim": True})).split(": ", 1)[1]
+        "write axis=1, keepdims=True (PyTorch's dim= is axis= and keepdim= is keepdims= here)"
+    """
+    ours = [k for k in given if k in _NUMPY_NAMES]
+    text = f"{op}() got an unexpected keyword argument {(ours or list(given))[0]!r}"
+    if not ours:
+        return TypeError(text)
+    fix = ", ".join(f"{_NUMPY_NAMES[k]}={given[k]!r}" for k in ours)
+    names = " and ".join(f"{k}= is {_NUMPY_NAMES[k]}=" for k in ours)
+    return TypeError(f"{text}: write {fix} (PyTorch's {names} here){note}")

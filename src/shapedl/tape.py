@@ -424,14 +424,18 @@ def _stamp(changed: Sequence[Tensor[Any, Any, Any]]) -> None:
 def _check_fresh(node: Node) -> None:
     """A `TapeError` where an operand of `node` (a parameter) changed in place after it was
     recorded: its backward would use the new weights with the old activations (PyTorch
-    raises too: "modified by an inplace operation")."""
+    raises too: "modified by an inplace operation"). A loss computed after the update meets
+    such an op through a tensor carried over from before it (truncated BPTT's hidden state
+    not detached; PyTorch: "backward through the graph a second time")."""
     for i in node.inputs:
         if i.node is None and _changed.get(i.id, 0) > node.updates:
             raise TapeError(
                 f"backward: a parameter of shape {i.shape} was changed in place (by an "
                 "optimizer update, or `w -= ...`) after this graph was recorded, so its "
                 "gradient would mix the old weights and the new; compute the loss again after "
-                "the update, or take every gradient from the graph before updating"
+                "the update, or take every gradient from the graph before updating; if the loss "
+                "is new, a tensor kept from before the update (an RNN's hidden state carried "
+                "between batches) still holds its graph: `.detach()` it between batches"
             )
 
 

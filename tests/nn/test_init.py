@@ -136,6 +136,37 @@ def test_errors(fn, message):
         fn()
 
 
+REFILLS = [
+    ("uniform_", ()),
+    ("normal_", (0.0, 0.02)),
+    ("zeros_", ()),
+    ("ones_", ()),
+    ("constant_", (0.5,)),
+    ("xavier_uniform_", ()),
+    ("xavier_normal_", ()),
+    ("kaiming_uniform_", ()),
+    ("kaiming_normal_", ()),
+    ("orthogonal_", ()),
+]
+
+
+@pytest.mark.parametrize("name,args", REFILLS)
+def test_the_array_of_a_tensor_is_refused_with_the_fix(name, args):
+    """PyTorch's DCGAN line `init.normal_(m.weight.data, 0.0, 0.02)`: `.data` is a tensor in
+    PyTorch, the NumPy array here; a TypeError names the function and says to pass `m.weight`,
+    and the weight is left as it was."""
+    torch_weight = torch.nn.ConvTranspose2d(4, 8, 4, bias=False).weight
+    getattr(torch.nn.init, name)(torch_weight.data, *args)  # PyTorch's takes it
+    m = sd.nn.ConvTranspose2d(4, 8, 4, bias=False)
+    before = m.weight.numpy().copy()
+    message = rf"init\.{name}: expected the Tensor to refill, got numpy\.ndarray; .*`m\.weight`"
+    with pytest.raises(TypeError, match=message):
+        getattr(init, name)(m.weight.data, *args)
+    np.testing.assert_array_equal(m.weight.numpy(), before)
+    with pytest.raises(TypeError, match=rf"init\.{name}: expected the Tensor to refill, got list$"):
+        getattr(init, name)([[1.0, 2.0], [3.0, 4.0]], *args)
+
+
 def _old_uniform(shape, bound, device):
     """Linear's and the convolutions' draw before `sd.nn.init`: their values must not change."""
     return ((sd.rand(shape, device=device) * 2 - 1) * bound).numpy()

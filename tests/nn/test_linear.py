@@ -58,6 +58,26 @@ def test_linear_wrong_width_is_a_shape_error():
         sd.nn.Linear(4, 2)(sd.ones(()))
 
 
+INPUT_DTYPES = [  # (ours, torch's, the fix the message ends with)
+    (sd.f64, torch.float64, r"convert the input to the model's dtype: x\.astype\(sd\.f32\)$"),
+    (sd.i64, torch.int64, r"Embedding first \(nn\.Embedding\(num_ids, 4\) before the Linear\)"),
+    (sd.bool_, torch.bool, r"convert the input to the model's dtype: x\.astype\(sd\.f32\)$"),
+]
+
+
+@pytest.mark.parametrize("dtype,tdtype,fix", INPUT_DTYPES)
+def test_an_input_of_another_dtype_is_refused_with_the_fix(dtype, tdtype, fix):
+    """The layer's name, the input's shape and dtype, the weights', and the fix: integer ids
+    go through an Embedding first; checked before the width, which ids rarely have. PyTorch
+    refuses too."""
+    with pytest.raises(RuntimeError, match="must have the same dtype"):
+        torch.nn.Linear(4, 2)(torch.ones(5, 4, dtype=tdtype))
+    name = str(tdtype).removeprefix("torch.")
+    head = rf"^Linear: dtypes {name} and float32 differ: the input \(5, 7\) is {name}, "
+    with pytest.raises(sd.DTypeError, match=head + r"the layer's weights float32; .*" + fix):
+        sd.nn.Linear(4, 2)(sd.ones((5, 7), dtype=dtype))
+
+
 def test_linear_parameters_names():
     assert list(sd.nn.Linear(2, 3).parameters()) == ["weight", "bias"]
     assert list(sd.nn.Linear(2, 3, bias=False).parameters()) == ["weight"]

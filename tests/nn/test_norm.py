@@ -18,7 +18,7 @@ def _randomize(tmod):
 
 @pytest.mark.parametrize(
     "shape,normalized",
-    [((4, 6), 6), ((2, 3, 6), (6,)), ((2, 3, 4, 5), (4, 5))],
+    [((4, 6), 6), ((2, 3, 6), (6,)), ((2, 3, 4, 5), (4, 5)), ((2, 0), 0), ((2, 3, 0), (3, 0))],
 )
 def test_layer_norm_matches_torch(shape, normalized):
     check_module(

@@ -176,6 +176,29 @@ def test_wrong_initial_state_is_a_shape_error():
         gru(x, sd.zeros((2, 3, 8)))
 
 
+INPUT_DTYPES = [  # (ours, torch's, the fix the message ends with)
+    (sd.f64, torch.float64, r"convert the input to the model's dtype: x\.astype\(sd\.f32\)$"),
+    (sd.i64, torch.int64, r"go through an Embedding first \(nn\.Embedding\(num_ids, 3\) "),
+]
+
+
+@pytest.mark.parametrize("cls", ["GRU", "LSTM"])
+@pytest.mark.parametrize("dtype,tdtype,fix", INPUT_DTYPES)
+def test_an_input_of_another_dtype_is_refused_by_the_layer_with_the_fix(cls, dtype, tdtype, fix):
+    """Not `matmul: dtypes ... differ` from inside the layer: its name, the input's shape and
+    dtype, the weights', and the fix (token ids: an Embedding first). PyTorch refuses too."""
+    with pytest.raises(ValueError, match="RNN input dtype"):
+        getattr(torch.nn, cls)(3, 4, batch_first=True)(torch.ones(2, 5, 3, dtype=tdtype))
+    name = str(tdtype).removeprefix("torch.")
+    head = rf"^{cls}: dtypes {name} and float32 differ: the input \(2, 5, 3\) is {name}, "
+    with pytest.raises(sd.DTypeError, match=head + r"the layer's weights float32; .*" + fix):
+        getattr(sd.nn, cls)(3, 4, bidirectional=True)(sd.ones((2, 5, 3), dtype=dtype))
+    # token ids of rank 2, as an Embedding takes them: the dtype is the mistake, not the rank
+    ids = rf"^{cls}: dtypes int64 and float32 differ: the input \(2, 5\) is int64"
+    with pytest.raises(sd.DTypeError, match=ids):
+        getattr(sd.nn, cls)(3, 4)(sd.ones((2, 5), dtype=sd.i64))
+
+
 def test_initial_states_of_another_dtype_or_count_are_refused():
     x = sd.ones((2, 5, 3))
     h64 = sd.zeros((1, 2, 4), dtype=sd.f64)

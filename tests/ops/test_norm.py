@@ -19,6 +19,11 @@ LAYER = [  # (input shape, normalized_shape)
     ((2, 3, 5), (3, 5)),
     ((7,), (7,)),
     ((2, 2, 3, 4), (2, 3, 4)),
+    # 0 elements normalized: an empty result and empty gradients, as PyTorch's
+    ((2, 0), (0,)),
+    ((2, 3, 0), (3, 0)),
+    ((0, 0), (0,)),
+    ((0, 4), (4,)),
 ]
 
 
@@ -136,6 +141,20 @@ def test_batch_norm_inference_uses_running_stats_like_torch(shape, dtype):
     (tout * torch.from_numpy(g)).sum().backward()
     np.testing.assert_allclose(loss.backward()[sx].numpy(), tx.grad.numpy(), *TOL[dtype])
     np.testing.assert_array_equal(sm.numpy(), _running(shape[1], dtype)[0])
+
+
+@pytest.mark.parametrize("traced", [True, False])
+@pytest.mark.parametrize("shape", [(8, 0), (4, 0, 5)])
+def test_batch_norm_of_no_channels_is_empty_as_torchs(shape, traced):
+    """0 channels: an empty result and gradient (PyTorch refuses a weight of 0 elements);
+    untraced (`grad=False`) is inference, with the running statistics."""
+    (sm, tm), (sv, tv) = map(_pair, _running(0, "float32"))
+    compare(
+        lambda x: sd.ops.batch_norm(x, sm, sv),
+        lambda x: F.batch_norm(x, tm, tv, training=traced),
+        [randn(*shape)],
+        grad=traced,
+    )
 
 
 def test_batch_norm_takes_momentum_and_eps_by_keyword_only():

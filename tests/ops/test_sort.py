@@ -142,3 +142,34 @@ def test_methods_as_torchs():
     np.testing.assert_array_equal(indices.numpy(), t.topk(3).indices.numpy())
     np.testing.assert_array_equal(x.sort(descending=True)[0].numpy(), t.sort(descending=True)[0])
     np.testing.assert_array_equal(x.argsort(axis=0).numpy(), t.argsort(dim=0).numpy())
+
+
+NAN_VALUES = [1.0, -2.0, float("nan"), 3.0, float("inf"), -float("inf"), 1.0, float("nan")]
+FLOATS = {"bfloat16": sd.bf16, "float16": sd.f16, "float32": sd.f32}
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("descending", [False, True])
+def test_nan_is_largest_as_torchs(dtype, descending):
+    """NaN sorts last ascending and first descending (and is topk's largest), as PyTorch's,
+    in every float dtype: NumPy's sort of bfloat16 has no NaN ordering of its own. The
+    gradient goes back through the same permutation."""
+    data = np.array(NAN_VALUES, np.float32).reshape(2, 4).T.copy()
+    x = sd.from_numpy(data).astype(FLOATS[dtype])
+    t = torch.from_numpy(data).to(getattr(torch, dtype)).requires_grad_()
+    values, index = sd.ops.sort(x, 0, descending=descending)
+    want = torch.sort(t, dim=0, descending=descending, stable=True)
+    np.testing.assert_array_equal(values.astype(sd.f32).numpy(), want.values.float().detach())
+    np.testing.assert_array_equal(index.numpy(), want.indices.numpy())
+    got_argsort = sd.ops.argsort(x, 0, descending=descending).numpy()
+    np.testing.assert_array_equal(got_argsort, want.indices.numpy())
+    top, top_index = sd.ops.topk(x, 3, axis=0, largest=descending)
+    want_top = torch.topk(t, 3, 0, largest=descending)
+    np.testing.assert_array_equal(top.astype(sd.f32).numpy(), want_top.values.float().detach())
+    np.testing.assert_array_equal(top_index.numpy(), want_top.indices.numpy())
+    weight = np.arange(8, dtype=np.float32).reshape(4, 2)
+    xt = x.traced()
+    loss = sd.ops.sort(xt, 0, descending=descending)[0] * sd.from_numpy(weight).astype(x.dtype)
+    grads = loss.sum().backward()
+    (want.values * torch.from_numpy(weight).to(t.dtype)).sum().backward()
+    np.testing.assert_array_equal(grads[x].astype(sd.f32).numpy(), t.grad.float())

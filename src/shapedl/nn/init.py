@@ -4,7 +4,8 @@ Each function is PyTorch's `torch.nn.init.<name>_` (that spelling works too): it
 the values of `t` (its shape, dtype, device and identity are kept, so an optimizer's state
 still refers to it) with samples from the device's seeded generator, and returns `t`. Fans
 are PyTorch's: for a weight `(out, in, *kernel)`, `fan_in = in * prod(kernel)` and
-`fan_out = out * prod(kernel)`.
+`fan_out = out * prod(kernel)`. Each takes the tensor itself, not its array: PyTorch's
+`init.normal_(m.weight.data)` is a `TypeError` that says to pass `m.weight`.
 
 Example:
     >>> import shapedl as sd
@@ -91,6 +92,27 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     raise ValueError(f"init: unsupported nonlinearity {nonlinearity!r}")
 
 
+def _check(name: str, t: object) -> None:
+    """Refuse anything but a Tensor up front: `init.normal_(m.weight.data)` (PyTorch's
+    tutorials) would otherwise fail deep inside on the NumPy array's own `.device`."""
+    if not isinstance(t, Tensor):
+        raise _not_a_tensor(name, t)
+
+
+def _not_a_tensor(name: str, t: object) -> TypeError:
+    kind = type(t)
+    got = kind.__qualname__
+    if kind.__module__ != "builtins":
+        got = f"{kind.__module__}.{got}"
+    hint = ""
+    if kind.__module__.partition(".")[0] in ("numpy", "cupy"):
+        hint = (
+            "; `.data` is the tensor's array here, not a tensor: pass the tensor itself "
+            "(`m.weight`, not `m.weight.data`), which is refilled in place"
+        )
+    return TypeError(f"init.{name}_: expected the Tensor to refill, got {got}{hint}")
+
+
 def _fill(t: T, data: Any) -> T:
     t.data = data.astype(t.data.dtype, copy=False)
     return t
@@ -104,6 +126,7 @@ def uniform(t: T, low: float = 0.0, high: float = 1.0) -> T:
         >>> float(sd.nn.init.uniform(sd.zeros((100,)), -2.0, -1.0).max()) <= -1.0
         True
     """
+    _check("uniform", t)
     half, mid = (high - low) / 2, (high + low) / 2
     # NOTE: `(2r - 1) * half` rather than `low + (high - low) * r`: the layers' initial weights
     # stay the values they were before this module existed
@@ -113,17 +136,20 @@ def uniform(t: T, low: float = 0.0, high: float = 1.0) -> T:
 
 def normal(t: T, mean: float = 0.0, std: float = 1.0) -> T:
     """Refill `t` from `N(mean, std**2)`."""
+    _check("normal", t)
     r = t.device.rng.standard_normal(t.shape).astype(t.data.dtype)
     return _fill(t, r * std + mean)
 
 
 def zeros(t: T) -> T:
     """Refill `t` with zeros."""
+    _check("zeros", t)
     return _fill(t, t.xp.zeros(t.shape, dtype=t.data.dtype))
 
 
 def ones(t: T) -> T:
     """Refill `t` with ones."""
+    _check("ones", t)
     return _fill(t, t.xp.ones(t.shape, dtype=t.data.dtype))
 
 
@@ -135,6 +161,7 @@ def constant(t: T, val: float) -> T:
         >>> sd.nn.init.constant(sd.zeros((2,)), 0.5).tolist()
         [0.5, 0.5]
     """
+    _check("constant", t)
     return _fill(t, t.xp.full(t.shape, val, dtype=t.data.dtype))
 
 
@@ -144,6 +171,7 @@ def xavier_uniform(t: T, gain: float = 1.0) -> T:
     Raises:
         ValueError: for a tensor of fewer than 2 axes.
     """
+    _check("xavier_uniform", t)
     fan_in, fan_out = fan_in_and_fan_out(t.shape)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     bound = math.sqrt(3.0) * std
@@ -156,6 +184,7 @@ def xavier_normal(t: T, gain: float = 1.0) -> T:
     Raises:
         ValueError: for a tensor of fewer than 2 axes.
     """
+    _check("xavier_normal", t)
     fan_in, fan_out = fan_in_and_fan_out(t.shape)
     return normal(t, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)))
 
@@ -186,6 +215,7 @@ def kaiming_uniform(
         >>> float(abs(w).max()) <= 1 / 5
         True
     """
+    _check("kaiming_uniform", t)
     bound = math.sqrt(3.0) * _kaiming_std(t.shape, a, mode, nonlinearity)
     return uniform(t, -bound, bound)
 
@@ -198,6 +228,7 @@ def kaiming_normal(
     Raises:
         ValueError: for a tensor of fewer than 2 axes, an unknown mode or nonlinearity.
     """
+    _check("kaiming_normal", t)
     return normal(t, 0.0, _kaiming_std(t.shape, a, mode, nonlinearity))
 
 
@@ -216,6 +247,7 @@ def orthogonal(t: T, gain: float = 1.0) -> T:
         >>> bool(np.allclose(w @ w.T, np.eye(3), atol=1e-5))
         True
     """
+    _check("orthogonal", t)
     if t.ndim < 2:
         raise ValueError(f"init: orthogonal needs at least 2 axes, not shape {t.shape}")
     if 0 in t.shape:

@@ -12,12 +12,11 @@ from typing_extensions import TypeVar as DefaultTypeVar
 from shapedl import dims
 from shapedl.dims import Dim as DimValue
 from shapedl.dims import Shape
-from shapedl.errors import ShapeError, shape_error
+from shapedl.errors import ShapeError, input_dtype_error, shape_error
 from shapedl.nn import init
 from shapedl.nn.module import Module
 from shapedl.nn.registry import register_layer
 from shapedl.ops.creation import zeros
-from shapedl.ops.elementwise import same_dtype
 from shapedl.ops.matmul import matmul
 from shapedl.ops.movement import reshape, transpose
 from shapedl.ops.precision import in_f32, is_half
@@ -136,10 +135,14 @@ class Linear(Module, Generic[In, Out]):
             self.bias = init.uniform(zeros((out_features,), device=device), -bound, bound)
 
     def forward(self, x: Tensor[tuple[*Bs, In], DT, TT]) -> Tensor[tuple[*Bs, Out], DT, TT]:
+        # NOTE: checked here, before the shape (integer ids are rarely in_features wide): the
+        # GEMM below takes the weight first, and its own message would tell the user to
+        # convert the input to the input's dtype
+        if x.data.dtype != self.weight.data.dtype:
+            raise input_dtype_error(
+                "Linear", x.shape, x.data.dtype, self.weight.data.dtype, self.in_features
+            )
         linear_shape(x.shape, self.in_features, self.out_features)
-        # NOTE: checked here, the input first: the GEMM below takes the weight first, and its
-        # own message would tell the user to convert the input to the input's dtype
-        same_dtype("Linear", x, self.weight)
         lead = x.shape[:-1]
         # NOTE: one 2-d GEMM for any batch axes (its weight gradient needs no batch sum)
         rows: Any = x if x.ndim == 2 else reshape(x, (-1, x.shape[-1]))

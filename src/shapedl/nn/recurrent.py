@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, over
 from typing_extensions import TypeVar as DefaultTypeVar
 
 from shapedl import dims
-from shapedl.errors import ShapeError, shape_error
+from shapedl.errors import ShapeError, input_dtype_error, shape_error
 from shapedl.nn import init
 from shapedl.nn.module import Module
 from shapedl.nn.registry import register_layer
@@ -172,11 +172,17 @@ class _Recurrent(Module, Generic[In, H, L, W, R]):
         return shape_error(type(self).__name__, shapes, message)
 
     def _check(self, x: AnyTensor, states: tuple[AnyTensor | None, ...]) -> None:
+        weight = self.weights(0)[0]
+        # NOTE: before the shape (token ids are rarely (B, T, input_size)), and under the
+        # layer's name: the first op to mix the dtypes would be an internal matmul
+        if x.data.dtype != weight.data.dtype:
+            raise input_dtype_error(
+                type(self).__name__, x.shape, x.data.dtype, weight.data.dtype, self.input_size
+            )
         if x.ndim != 3:
             raise self._error(
                 [x.shape], f"needs a batch-first (B, T, {self.input_size}) input, not rank {x.ndim}"
             )
-        weight = self.weights(0)[0]
         if x.shape[2] != self.input_size:
             raise self._error(
                 [x.shape, weight.shape],

@@ -10,12 +10,12 @@ pieces' gradients (zeros where a piece took no part).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any, Unpack, cast
 
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import DYN, Dim, Shape
-from shapedl.errors import NotStatic, shape_error
+from shapedl.errors import NoKeywords, NotStatic, refused_keywords, shape_error
 from shapedl.ops.elementwise import same_dtype
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
@@ -70,7 +70,9 @@ def stack_rule(op: str, xs: Sequence[Shape], axis: int = 0) -> Shape:
 
 
 @register("concat", concat_rule, tensors=(), tensor_lists=("xs",), statics=("axis",))
-def concat(xs: Sequence[Tensor[Any, DT, TT]], axis: int = 0) -> Tensor[Any, DT, TT]:
+def concat(
+    xs: Sequence[Tensor[Any, DT, TT]], axis: int = 0, **refused: Unpack[NoKeywords]
+) -> Tensor[Any, DT, TT]:
     """The tensors joined along an existing axis.
 
     Raises:
@@ -85,6 +87,8 @@ def concat(xs: Sequence[Tensor[Any, DT, TT]], axis: int = 0) -> Tensor[Any, DT, 
         >>> sd.ops.concat([sd.ones((2, 3)), sd.zeros((1, 3))]).shape
         (3, 3)
     """
+    if refused:
+        raise refused_keywords("concat", refused)
     concat_rule("concat", [x.shape for x in xs], axis)
     check_devices("concat", *xs)
     same_dtype("concat", *xs)
@@ -111,7 +115,9 @@ def _runs(sizes: Sequence[int]) -> list[slice]:
 
 
 @register("stack", stack_rule, tensors=(), tensor_lists=("xs",), statics=("axis",))
-def stack(xs: Sequence[Tensor[Any, DT, TT]], axis: int = 0) -> Tensor[Any, DT, TT]:
+def stack(
+    xs: Sequence[Tensor[Any, DT, TT]], axis: int = 0, **refused: Unpack[NoKeywords]
+) -> Tensor[Any, DT, TT]:
     """Tensors of one shape stacked along a new axis at position `axis` of the result.
 
     Raises:
@@ -122,6 +128,8 @@ def stack(xs: Sequence[Tensor[Any, DT, TT]], axis: int = 0) -> Tensor[Any, DT, T
         >>> sd.ops.stack([sd.ones((2, 3)), sd.zeros((2, 3))], axis=1).shape
         (2, 2, 3)
     """
+    if refused:
+        raise refused_keywords("stack", refused)
     want = stack_rule("stack", [x.shape for x in xs], axis)
     check_devices("stack", *xs)
     same_dtype("stack", *xs)
@@ -209,7 +217,7 @@ def _pieces(
 
 @register("split", split_rule, statics=("sections", "axis"), methods=("split",), returns="tuple")
 def split(
-    x: Tensor[Any, DT, TT], sections: Sections, axis: int = 0
+    x: Tensor[Any, DT, TT], sections: Sections, axis: int = 0, **refused: Unpack[NoKeywords]
 ) -> tuple[Tensor[Any, DT, TT], ...]:
     """`x` cut along `axis`, with NumPy's meaning of `sections`.
 
@@ -227,6 +235,8 @@ def split(
         >>> [p.shape for p in sd.ops.split(sd.ones((6, 2)), [1, 4])]
         [(1, 2), (3, 2), (2, 2)]
     """
+    if refused:
+        raise refused_keywords("split", refused)
     shapes = split_rule("split", x.shape, sections, axis)
     a = axis % x.ndim
     if isinstance(sections, int):
@@ -236,7 +246,9 @@ def split(
 
 
 @register("chunk", chunk_rule, statics=("chunks", "axis"), methods=("chunk",), returns="tuple")
-def chunk(x: Tensor[Any, DT, TT], chunks: int, axis: int = 0) -> tuple[Tensor[Any, DT, TT], ...]:
+def chunk(
+    x: Tensor[Any, DT, TT], chunks: int, axis: int = 0, **refused: Unpack[NoKeywords]
+) -> tuple[Tensor[Any, DT, TT], ...]:
     """`x` cut along `axis` into pieces of `ceil(size / chunks)`, as PyTorch's `chunk`.
 
     The last piece may be smaller, and there may be fewer than `chunks` pieces.
@@ -246,6 +258,8 @@ def chunk(x: Tensor[Any, DT, TT], chunks: int, axis: int = 0) -> tuple[Tensor[An
         >>> [p.shape for p in sd.ops.chunk(sd.ones((5, 2)), 3)]
         [(2, 2), (2, 2), (1, 2)]
     """
+    if refused:
+        raise refused_keywords("chunk", refused)
     shapes = chunk_rule("chunk", x.shape, chunks, axis)
     a = axis % x.ndim
     return _pieces(x, _runs(_sizes(shapes, a)), a)
@@ -266,7 +280,9 @@ def unbind_rule(op: str, x: Shape, axis: int = 0) -> tuple[Shape, ...]:
 
 
 @register("unbind", unbind_rule, statics=("axis",), methods=("unbind",), returns="tuple")
-def unbind(x: Tensor[Any, DT, TT], axis: int = 0) -> tuple[Tensor[Any, DT, TT], ...]:
+def unbind(
+    x: Tensor[Any, DT, TT], axis: int = 0, **refused: Unpack[NoKeywords]
+) -> tuple[Tensor[Any, DT, TT], ...]:
     """The slices of `x` along `axis`, each without that axis, as PyTorch's `unbind`.
 
     Raises:
@@ -280,6 +296,8 @@ def unbind(x: Tensor[Any, DT, TT], axis: int = 0) -> tuple[Tensor[Any, DT, TT], 
         >>> [p.tolist() for p in sd.ops.unbind(sd.tensor([[1.0, 2.0], [3.0, 4.0]]), axis=1)]
         [[1.0, 3.0], [2.0, 4.0]]
     """
+    if refused:
+        raise refused_keywords("unbind", refused)
     unbind_rule("unbind", x.shape, axis)
     a = axis % x.ndim
     return _pieces(x, range(x.shape[a]), a)

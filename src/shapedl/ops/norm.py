@@ -179,12 +179,14 @@ def layer_norm(
         None if weight is None else weight.shape,
         None if bias is None else bias.shape,
     )
-    backend, k = x.device.backend, len(_as_shape(normalized_shape))
-    a = x.data.reshape(1, -1, prod(x.shape[x.ndim - k :]))
+    backend, k = x.device.backend, x.ndim - len(_as_shape(normalized_shape))
+    # NOTE: both sizes spelled out: NumPy cannot infer a -1 next to 0 features
+    a = x.data.reshape(1, prod(x.shape[:k]), prod(x.shape[k:]))
     w = None if weight is None else weight.data.reshape(-1)
     b = None if bias is None else bias.data.reshape(-1)
     inputs = _inputs("layer_norm", x, weight, bias)
-    fused = None if w is None or b is None else _fused_layer_norm(backend, a[0], w, b, eps)
+    plain = w is None or b is None or not a.shape[2]
+    fused = None if plain else _fused_layer_norm(backend, a[0], w, b, eps)
     out, vjp = fused or _layer_norm(backend, a, w, b, eps)
 
     def grads(g: Array) -> list[Array]:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import builtins
 import math
 from collections.abc import Sequence
-from typing import Any, Literal, overload
+from typing import Any, Literal, Unpack, overload
 
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import Shape
-from shapedl.errors import shape_error
+from shapedl.errors import NoKeywords, refused_keywords, shape_error
 from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import counts, floats, register
 from shapedl.tensor import Tensor, record
@@ -30,6 +30,9 @@ __all__ = [
 Axis = int | Sequence[int] | None
 _AXIS = ("axis", "keepdims")
 _VAR = ("axis", "keepdims", "ddof")
+# NOTE: PyTorch's `x.max(dim=1)` is `(values, indices)`; a port told only `axis=1` would unpack
+# the values
+_VALUES_ONLY = "; max and min give the values only: the indices are argmax and argmin"
 
 
 def reduce_rule(op: str, x: Shape, axis: Axis = None, keepdims: bool = False) -> Shape:
@@ -84,7 +87,9 @@ def sum(
 def sum(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]: ...
 @register("sum", reduce_rule, methods=("sum",), statics=_AXIS, promote=counts)
 @in_f32()
-def sum(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
+def sum(
+    x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, **refused: Unpack[NoKeywords]
+) -> Tensor[Any, DT, TT]:
     """Sum over `axis` (an int, a tuple, or None for all).
 
     Example:
@@ -92,6 +97,8 @@ def sum(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tens
         >>> sd.ones((2, 3)).sum(axis=1).tolist()
         [3.0, 3.0]
     """
+    if refused:
+        raise refused_keywords("sum", refused)
     axes = dims.normalize_axes("sum", axis, x.shape)
     # NOTE: quietly: inf + -inf is nan, as in PyTorch
     out = x.device.backend.quietly(lambda: x.data.sum(axis=axes, keepdims=keepdims))
@@ -109,7 +116,9 @@ def mean(
 ) -> Tensor[Any, DT, TT]: ...
 @register("mean", reduce_rule, methods=("mean",), statics=_AXIS, promote=floats)
 @in_f32()
-def mean(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
+def mean(
+    x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, **refused: Unpack[NoKeywords]
+) -> Tensor[Any, DT, TT]:
     """Mean over `axis` (an int, a tuple, or None for all).
 
     Example:
@@ -117,6 +126,8 @@ def mean(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Ten
         >>> sd.tensor([[1.0, 2.0], [3.0, 5.0]]).mean(axis=0).tolist()
         [2.0, 3.5]
     """
+    if refused:
+        raise refused_keywords("mean", refused)
     axes = dims.normalize_axes("mean", axis, x.shape)
     xp, shape, n = x.xp, x.shape, _count(x.shape, axes)
     # NOTE: quietly: an empty mean is 0 / 0 = nan, as PyTorch's
@@ -145,7 +156,9 @@ def _extreme(
 
 
 @register("max", extreme_rule, methods=("max", "amax"), statics=_AXIS)
-def max(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
+def max(
+    x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, **refused: Unpack[NoKeywords]
+) -> Tensor[Any, DT, TT]:
     """Largest value over `axis`; tied maxima share the gradient evenly (torch's `amax`).
 
     Also `sd.ops.amax` and `x.amax(...)`, PyTorch's name for this reduction (PyTorch's
@@ -159,11 +172,15 @@ def max(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tens
         >>> sd.tensor([[1.0, 5.0], [7.0, 2.0]]).max(axis=-1).tolist()
         [5.0, 7.0]
     """
+    if refused:
+        raise refused_keywords("max", refused, note=_VALUES_ONLY)
     return _extreme("max", x, axis, keepdims)
 
 
 @register("min", extreme_rule, methods=("min", "amin"), statics=_AXIS)
-def min(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
+def min(
+    x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, **refused: Unpack[NoKeywords]
+) -> Tensor[Any, DT, TT]:
     """Smallest value over `axis`; tied minima share the gradient evenly (torch's `amin`).
 
     Also `sd.ops.amin` and `x.amin(...)`, PyTorch's name for this reduction.
@@ -171,6 +188,8 @@ def min(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tens
     Raises:
         ShapeError: for an axis out of range, or an empty axis.
     """
+    if refused:
+        raise refused_keywords("min", refused, note=_VALUES_ONLY)
     return _extreme("min", x, axis, keepdims)
 
 
@@ -212,7 +231,12 @@ def _var_grad(x: Tensor[Any, Any, Any], g: Array, d: Array, axis: Axis, dof: int
 @register("var", var_rule, methods=("var",), statics=_VAR, promote=floats)
 @in_f32()
 def var(
-    x: Tensor[S, DT, TT], axis: Axis = None, *, keepdims: bool = False, ddof: int = 0
+    x: Tensor[S, DT, TT],
+    axis: Axis = None,
+    *,
+    keepdims: bool = False,
+    ddof: int = 0,
+    **refused: Unpack[NoKeywords],
 ) -> Tensor[Any, DT, TT]:
     """Variance over `axis`, `sum((x - mean)**2) / (n - ddof)` (NumPy's `ddof`; 0 by default).
 
@@ -221,6 +245,8 @@ def var(
         >>> round(sd.tensor([1.0, 2.0, 3.0, 4.0]).var(ddof=1).item(), 4)
         1.6667
     """
+    if refused:
+        raise refused_keywords("var", refused)
     axes = dims.normalize_axes("var", axis, x.shape)
     d, div = _centered(x, axes), _divisor(x.shape, axes, ddof)
     with x.device.backend.quiet():
@@ -234,7 +260,12 @@ def var(
 @register("std", var_rule, methods=("std",), statics=_VAR, promote=floats)
 @in_f32()
 def std(
-    x: Tensor[S, DT, TT], axis: Axis = None, *, keepdims: bool = False, ddof: int = 0
+    x: Tensor[S, DT, TT],
+    axis: Axis = None,
+    *,
+    keepdims: bool = False,
+    ddof: int = 0,
+    **refused: Unpack[NoKeywords],
 ) -> Tensor[Any, DT, TT]:
     """Standard deviation over `axis`, the square root of `var`; its gradient is 0 where it is 0.
 
@@ -243,6 +274,8 @@ def std(
         >>> sd.tensor([[1.0, 3.0], [2.0, 2.0]]).std(axis=1).tolist()
         [1.0, 0.0]
     """
+    if refused:
+        raise refused_keywords("std", refused)
     axes = dims.normalize_axes("std", axis, x.shape)
     xp, d, div = x.xp, _centered(x, axes), _divisor(x.shape, axes, ddof)
     with x.device.backend.quiet():
@@ -264,7 +297,7 @@ def std(
 @register("logsumexp", reduce_rule, methods=("logsumexp",), statics=_AXIS)
 @in_f32()
 def logsumexp(
-    x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
+    x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, **refused: Unpack[NoKeywords]
 ) -> Tensor[Any, DT, TT]:
     """`log(sum(exp(x)))` over `axis`, computed without overflow (the max is taken out first).
 
@@ -273,6 +306,8 @@ def logsumexp(
         >>> round(sd.tensor([1000.0, 1000.0]).logsumexp().item(), 2)
         1000.69
     """
+    if refused:
+        raise refused_keywords("logsumexp", refused)
     axes = dims.normalize_axes("logsumexp", axis, x.shape)
     xp = x.xp
     top = x.data.max(axis=axes, keepdims=True) if x.data.size else xp.zeros((), x.data.dtype)
@@ -298,7 +333,10 @@ def _arg(
 
 @register("argmax", arg_rule, methods=("argmax",), dtype="int64", statics=_AXIS)
 def argmax(
-    x: Tensor[Any, Any, Any], axis: int | None = None, keepdims: bool = False
+    x: Tensor[Any, Any, Any],
+    axis: int | None = None,
+    keepdims: bool = False,
+    **refused: Unpack[NoKeywords],
 ) -> Tensor[Any, i64, NoTape]:
     """Index of the largest value along `axis` (None: in the flattened array); untraced.
 
@@ -307,14 +345,21 @@ def argmax(
         >>> sd.tensor([[1.0, 5.0], [7.0, 2.0]]).argmax(axis=1).tolist()
         [1, 0]
     """
+    if refused:
+        raise refused_keywords("argmax", refused)
     return _arg("argmax", x, axis, keepdims)
 
 
 @register("argmin", arg_rule, methods=("argmin",), dtype="int64", statics=_AXIS)
 def argmin(
-    x: Tensor[Any, Any, Any], axis: int | None = None, keepdims: bool = False
+    x: Tensor[Any, Any, Any],
+    axis: int | None = None,
+    keepdims: bool = False,
+    **refused: Unpack[NoKeywords],
 ) -> Tensor[Any, i64, NoTape]:
     """Index of the smallest value along `axis` (None: in the flattened array); untraced."""
+    if refused:
+        raise refused_keywords("argmin", refused)
     return _arg("argmin", x, axis, keepdims)
 
 
@@ -329,7 +374,10 @@ def _truth(
 
 @register("any", reduce_rule, methods=("any",), dtype="bool", statics=_AXIS)
 def any(  # noqa: A001 - NumPy's and PyTorch's name
-    x: Tensor[Any, Any, Any], axis: Axis = None, keepdims: bool = False
+    x: Tensor[Any, Any, Any],
+    axis: Axis = None,
+    keepdims: bool = False,
+    **refused: Unpack[NoKeywords],
 ) -> Tensor[Any, bool_, NoTape]:
     """Whether some value along `axis` (all axes for None) is nonzero; boolean, untraced.
 
@@ -338,12 +386,17 @@ def any(  # noqa: A001 - NumPy's and PyTorch's name
         >>> (sd.tensor([[1.0, -2.0], [3.0, 4.0]]) < 0).any(axis=1).tolist()
         [True, False]
     """
+    if refused:
+        raise refused_keywords("any", refused)
     return _truth("any", x, axis, keepdims)
 
 
 @register("all", reduce_rule, methods=("all",), dtype="bool", statics=_AXIS)
 def all(  # noqa: A001 - NumPy's and PyTorch's name
-    x: Tensor[Any, Any, Any], axis: Axis = None, keepdims: bool = False
+    x: Tensor[Any, Any, Any],
+    axis: Axis = None,
+    keepdims: bool = False,
+    **refused: Unpack[NoKeywords],
 ) -> Tensor[Any, bool_, NoTape]:
     """Whether every value along `axis` (all axes for None) is nonzero; boolean, untraced.
 
@@ -352,4 +405,6 @@ def all(  # noqa: A001 - NumPy's and PyTorch's name
         >>> sd.tensor([[1.0, 0.0], [3.0, 4.0]]).all(axis=1).tolist()
         [False, True]
     """
+    if refused:
+        raise refused_keywords("all", refused)
     return _truth("all", x, axis, keepdims)

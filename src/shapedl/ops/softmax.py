@@ -6,11 +6,12 @@ exponentiating, so logits of +-1000 give no inf or nan, forward or backward.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import Shape
+from shapedl.errors import NoKeywords, refused_keywords
 from shapedl.ops.elementwise import float_only
 from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
@@ -38,7 +39,9 @@ def _shifted(op: str, x: Tensor[Any, Any, Any], axis: int) -> tuple[int, Array]:
 
 @register("softmax", softmax_rule, statics=("axis",), methods=("softmax",))
 @in_f32()
-def softmax(x: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
+def softmax(
+    x: Tensor[S, DT, TT], axis: int = -1, **refused: Unpack[NoKeywords]
+) -> Tensor[S, DT, TT]:
     """`exp(x) / sum(exp(x))` along `axis` (the last by default).
 
     Raises:
@@ -50,6 +53,8 @@ def softmax(x: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
         >>> sd.tensor([0.0, 0.0, 1000.0]).softmax().tolist()
         [0.0, 0.0, 1.0]
     """
+    if refused:
+        raise refused_keywords("softmax", refused)
     # NOTE: a row of -inf (fully masked) or with +inf is nan, quietly, as in PyTorch; exp and
     # the division run in place, in the fresh array `_shifted` made (softmax's cost is passes
     # over memory)
@@ -70,7 +75,9 @@ def softmax(x: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
 
 @register("log_softmax", softmax_rule, statics=("axis",), methods=("log_softmax",))
 @in_f32()
-def log_softmax(x: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
+def log_softmax(
+    x: Tensor[S, DT, TT], axis: int = -1, **refused: Unpack[NoKeywords]
+) -> Tensor[S, DT, TT]:
     """`x - logsumexp(x)` along `axis` (the last by default), computed without overflow.
 
     Raises:
@@ -82,6 +89,8 @@ def log_softmax(x: Tensor[S, DT, TT], axis: int = -1) -> Tensor[S, DT, TT]:
         >>> sd.tensor([0.0, 1000.0]).log_softmax().tolist()
         [-1000.0, 0.0]
     """
+    if refused:
+        raise refused_keywords("log_softmax", refused)
     xp = x.xp
     with x.device.backend.quiet():  # NOTE: see softmax
         ax, z = _shifted("log_softmax", x, axis)

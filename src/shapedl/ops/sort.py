@@ -11,12 +11,12 @@ untraced `int64` index tensor; their registrations say so item by item (`item_dt
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import DYN, Shape
-from shapedl.errors import shape_error
+from shapedl.errors import NoKeywords, refused_keywords, shape_error
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
 from shapedl.types import DT, TT, NoTape, S, i64
@@ -64,6 +64,10 @@ def topk_rule(
 
 def _order(xp: Any, data: Array, k: int, descending: bool) -> Array:
     """Stable ascending, or stable descending (ties in their original order), indices."""
+    if data.dtype.kind == "V":
+        # NOTE: NumPy's sort of ml_dtypes' bfloat16 (kind "V") has no NaN ordering, so a NaN
+        # leaves it unsorted; f32 holds every bf16 exactly and sorts NaN last, as PyTorch
+        data = data.astype("float32")
     if not descending:
         return xp.argsort(data, axis=k, kind="stable")
     # NOTE: a stable sort of the reversed axis, reversed again, keeps ties in order
@@ -100,7 +104,10 @@ def _prepare(x: Tensor[Any, Any, Any], axis: int | None) -> tuple[Array, int]:
     dtype="int64",
 )
 def argsort(
-    x: Tensor[Any, Any, Any], axis: int | None = -1, descending: bool = False
+    x: Tensor[Any, Any, Any],
+    axis: int | None = -1,
+    descending: bool = False,
+    **refused: Unpack[NoKeywords],
 ) -> Tensor[Any, i64, NoTape]:
     """The indices that sort `x` along `axis` (None: the flattened array); stable; untraced.
 
@@ -115,6 +122,8 @@ def argsort(
         >>> sd.ops.argsort(sd.tensor([3.0, 1.0, 2.0]), descending=True).tolist()
         [0, 2, 1]
     """
+    if refused:
+        raise refused_keywords("argsort", refused)
     argsort_rule("argsort", x.shape, axis, descending)
     data, k = _prepare(x, axis)
     return Tensor(_order(x.xp, data, k, descending).astype("int64"), x.device)
@@ -129,7 +138,7 @@ def argsort(
     item_dtypes=(None, "int64"),
 )
 def sort(
-    x: Tensor[S, DT, TT], axis: int = -1, descending: bool = False
+    x: Tensor[S, DT, TT], axis: int = -1, descending: bool = False, **refused: Unpack[NoKeywords]
 ) -> tuple[Tensor[S, DT, TT], Tensor[S, i64, NoTape]]:
     """`(values, indices)`: `x` sorted along `axis`, and where each value came from.
 
@@ -148,6 +157,8 @@ def sort(
         >>> values.tolist(), indices.tolist()
         ([1.0, 2.0, 3.0], [1, 2, 0])
     """
+    if refused:
+        raise refused_keywords("sort", refused)
     sort_rule("sort", x.shape, axis, descending)
     k = axis % x.ndim
     order = _order(x.xp, x.data, k, descending).astype("int64")
@@ -164,7 +175,11 @@ def sort(
     item_dtypes=(None, "int64"),
 )
 def topk(
-    x: Tensor[Any, DT, TT], k: int, axis: int = -1, largest: bool = True
+    x: Tensor[Any, DT, TT],
+    k: int,
+    axis: int = -1,
+    largest: bool = True,
+    **refused: Unpack[NoKeywords],
 ) -> tuple[Tensor[Any, DT, TT], Tensor[Any, i64, NoTape]]:
     """`(values, indices)` of the `k` largest (or smallest) entries along `axis`, in order.
 
@@ -185,6 +200,8 @@ def topk(
         >>> values.tolist(), indices.tolist()
         ([4.0, 3.0], [1, 3])
     """
+    if refused:
+        raise refused_keywords("topk", refused)
     topk_rule("topk", x.shape, k, axis, largest)
     a = axis % x.ndim
     keep = (slice(None),) * a + (slice(0, k),)
