@@ -7,13 +7,17 @@ propagate, the plugin catches it and reports `str(err)`.
 
 from __future__ import annotations
 
+import sys
+import warnings
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TypedDict
 
 from shapedl.types import DTYPES
 
 __all__ = [
     "DTypeError",
+    "InferenceWarning",
     "NoKeywords",
     "NotStatic",
     "ShapeError",
@@ -26,6 +30,7 @@ __all__ = [
     "shape_error",
     "show_shape",
     "untraced",
+    "warn_user",
 ]
 
 
@@ -164,3 +169,21 @@ def refused_keywords(op: str, given: Mapping[str, object], note: str = "") -> Ty
     fix = ", ".join(f"{_NUMPY_NAMES[k]}={given[k]!r}" for k in ours)
     names = " and ".join(f"{k}= is {_NUMPY_NAMES[k]}=" for k in ours)
     return TypeError(f"{text}: write {fix} (PyTorch's {names} here){note}")
+
+
+class InferenceWarning(UserWarning):
+    """A loss's gradient reached the weights of a layer that ran in inference (its input
+    untraced), which a training step rarely means (a GAN's `D(fake.detach())`)."""
+
+
+_PACKAGE = str(Path(__file__).parent)
+
+
+def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
+    """Warn at the first frame outside shapedl: the user's call (`fit(...)`, `backward()`, or
+    their callback that called into shapedl), so the warning names a line of theirs and
+    filters by module work."""
+    level, frame = 2, sys._getframe(1)
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

@@ -120,6 +120,8 @@ def test_batch_norm_training_matches_torch_and_updates_running_stats(shape, dtyp
     assert sm.numpy().dtype == np.dtype(dtype)
 
 
+# NOTE: gradients of the weights of a batch norm in inference, on purpose: said, and computed
+@pytest.mark.filterwarnings("ignore::shapedl.errors.InferenceWarning")
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", BATCH)
 def test_batch_norm_inference_uses_running_stats_like_torch(shape, dtype):
@@ -141,6 +143,25 @@ def test_batch_norm_inference_uses_running_stats_like_torch(shape, dtype):
     (tout * torch.from_numpy(g)).sum().backward()
     np.testing.assert_allclose(loss.backward()[sx].numpy(), tx.grad.numpy(), *TOL[dtype])
     np.testing.assert_array_equal(sm.numpy(), _running(shape[1], dtype)[0])
+
+
+def test_a_gans_detached_fakes_are_said_to_run_in_inference_and_traced_train_as_torchs():
+    # NOTE: D(fake.detach()) is untraced, so its batch norm used the running statistics while
+    # the loss's gradient still reached D's weights: PyTorch's D.train() uses the batch's
+    sd.set_default_device(sd.Cpu(seed=0))
+    d = sd.nn.Sequential(sd.nn.Linear(2, 3), sd.nn.BatchNorm1d(3), sd.nn.Linear(3, 1))
+    td = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.BatchNorm1d(3), torch.nn.Linear(3, 1))
+    td.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in d.state_dict().items()})
+    real, fake = randn(4, 2, seed=1), randn(4, 2, seed=2)
+    want = td(torch.from_numpy(real)).mean() + td(torch.from_numpy(fake)).mean()
+    want.backward()
+    with pytest.warns(sd.errors.InferenceWarning, match=r"untraced input \(4, 3\)") as said:
+        (d(sd.from_numpy(real).traced()).mean() + d(sd.from_numpy(fake)).mean()).backward()
+    assert said[0].filename == __file__
+    loss = d(sd.from_numpy(real).traced()).mean() + d(sd.from_numpy(fake).detach().traced()).mean()
+    grads = loss.backward()
+    np.testing.assert_allclose(loss.item(), want.item(), rtol=1e-5)
+    np.testing.assert_allclose(grads[d[2].weight].numpy(), td[2].weight.grad.numpy(), atol=1e-6)
 
 
 @pytest.mark.parametrize("traced", [True, False])

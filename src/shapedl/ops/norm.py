@@ -19,7 +19,7 @@ from shapedl import dims
 from shapedl.backend import Array, Backend, kernels
 from shapedl.backend.sums import sum_leading
 from shapedl.dims import Dim, Shape
-from shapedl.errors import shape_error, show_shape
+from shapedl.errors import InferenceWarning, shape_error, show_shape, warn_user
 from shapedl.ops.elementwise import same_dtype
 from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
@@ -388,6 +388,8 @@ def batch_norm(
             db, dw = g.sum(axis=(0, 2)), _dot(backend, g, x_hat)
             dx = _normalize_grad(g * _col(k), x_hat, k * dw / n, k * db / n)
         else:
+            if weight is not None or bias is not None:
+                _inference_warning(x.shape)
             dx = g * _col(k)
             if weight is not None:
                 dw = _dot(backend, g, (a - _col(mean)) * _col(rstd))
@@ -400,6 +402,20 @@ def batch_norm(
         return grads
 
     return record(out.reshape(x.shape), _inputs("batch_norm", x, weight, bias), vjp)
+
+
+def _inference_warning(shape: Shape) -> None:
+    """Said where a loss's gradient reaches the weights of a batch norm that ran in inference
+    (its input untraced, so normalized with the running statistics): in a training step that
+    is most likely a GAN's `D(fake.detach())`, which PyTorch's `D.train()` normalizes with the
+    batch's statistics and which updates them."""
+    warn_user(
+        f"batch_norm: a gradient reaches the weights of a batch norm that ran on an untraced "
+        f"input {show_shape(shape)}, so in inference, with the running statistics; if this is "
+        "a training step (a GAN's D(fake.detach())), trace the input (D(fake.detach()"
+        ".traced())) to normalize with the batch's statistics, as PyTorch's D.train() does",
+        InferenceWarning,
+    )
 
 
 def _batch_statistics(

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import time
-import warnings
 import weakref
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Protocol
 
 from shapedl.device import Device
+from shapedl.errors import warn_user
 from shapedl.tensor import Tensor
 from shapedl.train.history import History
 from shapedl.train.metrics import recorded_name
@@ -30,19 +28,6 @@ __all__ = [
 
 class NonFiniteWarning(UserWarning):
     """Training met a NaN or an infinity: `fit` stopped, or a checkpoint was not written."""
-
-
-_PACKAGE = str(Path(__file__).parent.parent)
-
-
-def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
-    """Warn at the first frame outside shapedl: the user's `fit(...)` call (or their callback
-    that called into shapedl), so the warning names a line of theirs and filters by module
-    work."""
-    level, frame = 2, sys._getframe(1)
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(message, category, stacklevel=level)
 
 
 # NOTE: by optimizer, (the base rate a schedule scaled, the rate it set last); weak, so a
