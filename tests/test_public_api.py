@@ -97,6 +97,9 @@ OPS = [
     # more of PyTorch's names: axes moved, diagonals, closeness, grids, draws, selections
     *["movedim", "moveaxis", "swapaxes", "swapdims", "diagonal", "diag", "trace"],
     *["isclose", "allclose", "meshgrid", "randperm", "tan"],
+    # products of fixed ranks, C's remainder, sums over what is not nan, selections
+    *["mm", "bmm", "mv", "dot", "fmod", "nansum", "nanmean", "nonzero", "argwhere"],
+    *["masked_select"],
 ]
 
 

@@ -38,6 +38,13 @@ CALLS: list[tuple[str, tuple[Any, ...]]] = [
     ("tile", ((1, 3),)),
     ("tile", (2, 1, 2)),
     ("tile", (2,)),
+    ("mm", (B.T.copy(),)),
+    ("mv", (B[0],)),
+    ("fmod", (B + 5,)),
+    ("fmod", (0.7,)),
+    ("nansum", (1,)),
+    ("nanmean", (0,)),
+    ("masked_select", (B > 0,)),
 ]
 COMPARES = ["lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor"]
 CASTS = {"float": sd.f32, "double": sd.f64, "half": sd.f16, "long": sd.i64, "int": sd.i32}

@@ -36,13 +36,15 @@ from shapedl.ops.elementwise import (
     sqrt,
     tanh,
 )
+from shapedl.ops.fmod import fmod
 from shapedl.ops.index import gather
 from shapedl.ops.join import chunk, concat, narrow, split, stack, unbind
 from shapedl.ops.join import concat as cat
 from shapedl.ops.like import clone, full_like, ones_like, rand_like, randn_like, zeros_like
 from shapedl.ops.logic import logical_and, logical_not, logical_or, logical_xor
-from shapedl.ops.mask import masked_fill, tril, triu
-from shapedl.ops.matmul import matmul
+from shapedl.ops.mask import masked_fill, masked_select, nonzero, tril, triu
+from shapedl.ops.mask import nonzero as argwhere
+from shapedl.ops.matmul import bmm, dot, matmul, mm, mv
 from shapedl.ops.meshgrid import meshgrid
 from shapedl.ops.movement import (
     broadcast_to,
@@ -57,6 +59,7 @@ from shapedl.ops.movement import (
 from shapedl.ops.movement import movedim as moveaxis
 from shapedl.ops.movement import transpose as swapaxes
 from shapedl.ops.movement import transpose as swapdims
+from shapedl.ops.nanreduce import nanmean, nansum
 from shapedl.ops.pad import pad
 from shapedl.ops.predicates import (
     allclose,
@@ -299,4 +302,18 @@ __all__ = [
     "meshgrid",
     "randperm",
     "tan",
+    # ---- PyTorch's products of fixed ranks
+    "mm",
+    "bmm",
+    "mv",
+    "dot",
+    # ---- C's remainder (the dividend's sign)
+    "fmod",
+    # ---- reductions that skip nan
+    "nansum",
+    "nanmean",
+    # ---- what a mask selects (sizes known only at run time)
+    "nonzero",
+    "argwhere",
+    "masked_select",
 ]

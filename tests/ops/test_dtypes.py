@@ -29,6 +29,7 @@ BINARY = {
     "pow": lambda a, b: a**b,
     "floor_divide": lambda a, b: a // b,
     "remainder": lambda a, b: a % b,
+    "fmod": lambda a, b: a.fmod(b),
     "atan2": lambda a, b: a.atan2(b),
     "logaddexp": lambda a, b: a.logaddexp(b),
     "lerp": lambda a, b: a.lerp(b, 0.5),
@@ -148,6 +149,11 @@ MIXED = {
     "scatter_add": lambda d, m: sd.ops.scatter_add(_t((3,), d), 0, sd.tensor([0, 2]), _t((2,), m)),
     "einsum": lambda d, m: sd.ops.einsum("ij,jk", _t((2, 3), d), _t((3, 4), m)),
     "isclose": lambda d, m: sd.ops.isclose(_t((3,), d), _t((3,), m)),
+    "mm": lambda d, m: sd.ops.mm(_t((2, 3), d), _t((3, 4), m)),
+    "bmm": lambda d, m: sd.ops.bmm(_t((2, 2, 3), d), _t((2, 3, 4), m)),
+    "mv": lambda d, m: sd.ops.mv(_t((2, 3), d), _t((3,), m)),
+    "dot": lambda d, m: sd.ops.dot(_t((3,), d), _t((3,), m)),
+    "fmod": lambda d, m: sd.ops.fmod(_t((3,), d), _t((3,), m)),
     "meshgrid": lambda d, m: sd.ops.meshgrid(_t((3,), d), _t((2,), m)),
 }
 # losses: the model's output comes first, the data is the target
@@ -175,6 +181,7 @@ NOT_VALUES = {
     "gather",
     "select",
     "masked_fill",
+    "masked_select",
     "embedding",
     "nll_loss",
     "logical_and",

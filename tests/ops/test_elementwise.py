@@ -113,7 +113,8 @@ def test_an_int32_to_a_python_int_power_stays_int32_as_torch(power):
 
 
 @pytest.mark.parametrize(
-    "op", [lambda a, b: a // b, lambda a, b: a % b, lambda a, b: a // 0, lambda a, b: 7 % b],
+    "op",
+    [lambda a, b: a // b, lambda a, b: a % b, lambda a, b: a // 0, lambda a, b: 7 % b],
     ids=["floordiv", "mod", "floordiv-0", "rmod"],
 )
 def test_an_integer_division_by_zero_is_an_error_as_in_torch(op):
@@ -330,3 +331,32 @@ def test_clamp_refuses_tensor_bounds_that_do_not_fit_x():
         x.clamp(max=sd.zeros((2,)))
     with pytest.raises(TypeError, match=r"clamp: dtypes float32 and float64 .* max.astype"):
         x.clamp(max=sd.zeros((3,), dtype=sd.f64))
+
+
+SOFTPLUS_VALUES = [-40.0, -12.0, -3.0, -0.5, 0.0, 0.7, 5.0, 5.6, 9.0, 11.0, 11.2, 12.0, 15.0, 19.0]
+SOFTPLUS_VALUES += [19.9, 20.0, 20.1, 25.0, 40.0, 60000.0, -60000.0]
+SOFTPLUS_TORCH = {"float16": torch.float16, "bfloat16": torch.bfloat16}
+SOFTPLUS_TORCH |= {"float32": torch.float32, "float64": torch.float64}
+SOFTPLUS_SD = {"float16": sd.f16, "bfloat16": sd.bf16, "float32": sd.f32, "float64": sd.f64}
+
+
+@pytest.mark.parametrize("beta,threshold", [(1.0, 20.0), (2.0, 20.0), (0.5, 3.0), (1.7, 30.0)])
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+@pytest.mark.cpu_only("CuPy has no bfloat16: Cuda refuses bf16 (tests/test_device.py)")
+def test_softplus_matches_torch_in_every_float_dtype(dtype, beta, threshold):
+    # NOTE: PyTorch computes f16 and bf16 in f32: exp(beta * x) overflows f16 past 11.1, which
+    # gave inf and a nan gradient before the half dtypes went through f32 here too
+    v = np.array(SOFTPLUS_VALUES, np.float32)
+    w = np.random.default_rng(0).standard_normal(v.shape).astype(np.float32)
+    x = sd.tensor(v).astype(SOFTPLUS_SD[dtype])
+    t = torch.tensor(v).to(SOFTPLUS_TORCH[dtype]).requires_grad_()
+    out = sd.ops.softplus(x.traced(), beta, threshold)
+    grad = (out * sd.tensor(w).astype(SOFTPLUS_SD[dtype])).sum().backward()[x]
+    want = F.softplus(t, beta, threshold)
+    (want * torch.tensor(w).to(t.dtype)).sum().backward()
+    assert out.numpy().dtype.name == dtype and grad.numpy().dtype.name == dtype
+    tol = {"float16": 1e-3, "bfloat16": 8e-3, "float32": 1e-6, "float64": 1e-12}[dtype]
+    for got, ref in ((out, want.detach()), (grad, t.grad)):
+        np.testing.assert_allclose(got.astype(sd.f64).numpy(), ref.double().numpy(), rtol=tol)
+    method = x.softplus(beta=beta, threshold=threshold)
+    np.testing.assert_array_equal(method.astype(sd.f64).numpy(), out.astype(sd.f64).numpy())

@@ -39,6 +39,7 @@ Builder = Callable[[st.DrawFn], Case]
 # NOTE: ops of both libraries' name whose integer or bool inputs PyTorch takes as NumPy does
 INTS = {"neg", "abs", "square", "add", "sub", "mul", "maximum", "minimum", "eq", "ne", "lt",
         "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not"}  # fmt: skip
+INTS |= {"fmod"}
 BOOLS = {"eq", "ne", "lt", "le", "gt", "ge", "maximum", "minimum", "mul", "add"}
 # NOTE: the unary ops' options, and their PyTorch names
 OPTIONS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
@@ -172,6 +173,8 @@ case("any")(_reduction(sd.ops.any, torch.any, FLOATS + ["int64", "bool"]))
 # NOTE: torch.prod takes one dim at a time: a single axis (or all) here
 case("prod")(lambda draw: _prod(draw))
 case("all")(_reduction(sd.ops.all, torch.all, FLOATS + ["int64", "bool"]))
+case("nansum")(_reduction(sd.ops.nansum, torch.nansum, FLOATS + ["int64", "bool"]))
+case("nanmean")(_reduction(sd.ops.nanmean, torch.nanmean))  # NOTE: torch's refuses integers
 
 
 def _prod(draw: st.DrawFn) -> Case:
@@ -630,6 +633,20 @@ def _masked_fill(draw: st.DrawFn) -> Case:
     )
 
 
+@case("masked_select")
+def _masked_select(draw: st.DrawFn) -> Case:
+    pair = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_side=3))
+    x = array(draw, pair.input_shapes[0], draw(st.sampled_from(FLOATS)))
+    mask = array(draw, pair.input_shapes[1], "bool")
+    return [x, mask], sd.ops.masked_select, torch.masked_select
+
+
+@case("nonzero")
+def _nonzero(draw: st.DrawFn) -> Case:
+    x = array(draw, draw(shapes()), draw(st.sampled_from([*FLOATS, "int64", "bool"])))
+    return [x], sd.ops.nonzero, torch.nonzero
+
+
 @case("concat")
 def _concat(draw: st.DrawFn) -> Case:
     shape, dtype = draw(shapes(min_dims=1)), draw(st.sampled_from(FLOATS))
@@ -739,6 +756,25 @@ def _matmul(draw: st.DrawFn) -> Case:
     sb = draw(st.sampled_from([(k,), (*lead.input_shapes[1], k, m)]))
     a, b = array(draw, sa, dtype, False), array(draw, sb, dtype, False)
     return [a, b], sd.ops.matmul, torch.matmul
+
+
+def _fixed_rank(op: str, batched: bool, vector: bool, left: bool = True) -> Builder:
+    def build(draw: st.DrawFn) -> Case:
+        dtype = draw(st.sampled_from(FLOATS))
+        b, n, k, m = (draw(st.integers(0, 3)) for _ in "bnkm")
+        lead = (b,) if batched else ()
+        sa = (*lead, n, k) if left else (k,)
+        sb = (k,) if vector else (*lead, k, m)
+        a, y = array(draw, sa, dtype, False), array(draw, sb, dtype, False)
+        return [a, y], getattr(sd.ops, op), getattr(torch, op)
+
+    return build
+
+
+CASES["mm"] = _fixed_rank("mm", batched=False, vector=False)
+CASES["bmm"] = _fixed_rank("bmm", batched=True, vector=False)
+CASES["mv"] = _fixed_rank("mv", batched=False, vector=True)
+CASES["dot"] = _fixed_rank("dot", batched=False, vector=True, left=False)
 
 
 @case("einsum")
@@ -968,7 +1004,7 @@ NOT_FUZZED = {
     ),
 }
 SUMS |= {"matmul", "einsum", "layer_norm", "rms_norm", "group_norm", "cosine_similarity"}
-SUMS |= {"normalize", "trace"}
+SUMS |= {"normalize", "trace", "mm", "bmm", "mv", "dot", "nansum", "nanmean"}
 SUMS |= {n for n in CASES if n.endswith("_loss")}
 
 

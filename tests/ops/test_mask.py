@@ -103,3 +103,78 @@ def test_rules_over_symbols():
 def test_random_triangles_match_torch(n, m, diagonal):
     compare(lambda x: x.tril(diagonal), lambda t: t.tril(diagonal), [randn(2, n, m)])
     compare(lambda x: x.triu(diagonal), lambda t: t.triu(diagonal), [randn(n, m)])
+
+
+# ---- nonzero (argwhere) and masked_select: sizes known only at run time --------------------
+NONZERO = [
+    np.array([[0.0, 1.5, -0.0], [np.nan, 0.0, -2.0]]),
+    np.array([[[0, 3], [0, 0]], [[1, 0], [0, 2]]]),
+    np.array([True, False, True]),
+    np.zeros((2, 3)),
+    np.ones((0, 4)),
+    np.array(3.0),
+    np.array(0),
+]
+
+
+@pytest.mark.parametrize("a", NONZERO, ids=[f"{a.dtype}{a.shape}" for a in NONZERO])
+def test_nonzero_and_argwhere_match_torch(a):
+    want = torch.nonzero(torch.from_numpy(a)).numpy()
+    x = sd.from_numpy(a)
+    for out in (sd.ops.nonzero(x), sd.argwhere(x), x.nonzero(), x.argwhere()):
+        assert out.dtype is sd.i64 and out.tape is None
+        np.testing.assert_array_equal(out.numpy(), want)
+        assert out.shape == want.shape
+    np.testing.assert_array_equal(
+        torch.argwhere(torch.from_numpy(a)).numpy(), want
+    )  # NOTE: PyTorch's alias, as ours
+    if a.dtype.kind == "f":
+        assert sd.ops.nonzero(sd.from_numpy(a).traced()).tape is None
+
+
+SELECTS = [
+    ((2, 3), (2, 3)),
+    ((2, 3), (3,)),  # the mask broadcast to x
+    ((3,), (2, 3)),  # x broadcast to the mask: its gradient summed back
+    ((2, 1), (1, 4)),
+    ((), (2, 2)),
+    ((0, 3), (3,)),
+    ((4,), ()),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("sx,sm", SELECTS, ids=[f"{x}{m}" for x, m in SELECTS])
+def test_masked_select_matches_torch_values_and_gradients(sx, sm, dtype):
+    x = randn(*sx, dtype=dtype)
+    m = np.random.default_rng(5).integers(0, 2, sm).astype(bool)
+    compare(sd.ops.masked_select, torch.masked_select, [x, m])
+    compare(lambda a, b: a.masked_select(b), lambda a, b: a.masked_select(b), [x, m])
+
+
+def test_masked_select_of_integers_and_all_or_nothing_matches_torch():
+    a = np.arange(6).reshape(2, 3)
+    for m in (a % 2 == 0, np.zeros((2, 3), bool), np.ones((2, 3), bool)):
+        compare(sd.ops.masked_select, torch.masked_select, [a, m], grad=False)
+    x = randn(2, 3)
+    compare(sd.ops.masked_select, torch.masked_select, [x, np.zeros((2, 3), bool)])
+
+
+def test_masked_select_refuses_what_torch_refuses():
+    with pytest.raises(sd.ShapeError, match=r"^masked_select: shapes \(2, 3\) and \(2,\): cannot"):
+        sd.ops.masked_select(sd.ones((2, 3)), sd.ones((2,)) > 0)
+    with pytest.raises(RuntimeError):
+        torch.masked_select(torch.ones(2, 3), torch.ones(2) > 0)
+    with pytest.raises(TypeError, match="^masked_select: the mask must be boolean, not float32"):
+        sd.ops.masked_select(sd.ones((2, 3)), sd.ones((2, 3)))  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError, match="expected BoolTensor"):
+        torch.masked_select(torch.ones(2, 3), torch.ones(2, 3))
+
+
+def test_the_rules_give_dyn_sizes():
+    assert sd.ops.REGISTRY["nonzero"].rule("nonzero", (B, T)) == (dims.DYN, 2)
+    assert sd.ops.REGISTRY["nonzero"].rule("nonzero", ()) == (dims.DYN, 0)
+    rule = sd.ops.REGISTRY["masked_select"].rule
+    assert rule("masked_select", (B, T), (T,)) == (dims.DYN,)
+    with pytest.raises(sd.ShapeError, match=r"masked_select: shapes \(B, T\) and \(B,\)"):
+        rule("masked_select", (B, T), (B,))

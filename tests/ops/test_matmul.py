@@ -191,3 +191,112 @@ def test_empty_operands_match_torch(sa, sb):
 def test_zero_times_infinity_is_a_quiet_nan():
     a, b = np.array([[0.0, 1.0]], "float32"), np.array([[np.inf], [2.0]], "float32")
     run(([a, b], sd.ops.matmul, torch.matmul))
+
+
+# ---- mm, bmm, mv, dot: PyTorch's products of fixed ranks ----------------------------------
+FIXED = {
+    "mm": [((3, 4), (4, 5)), ((1, 1), (1, 1)), ((0, 3), (3, 2)), ((2, 0), (0, 3))],
+    "bmm": [((2, 3, 4), (2, 4, 5)), ((1, 1, 2), (1, 2, 1)), ((0, 2, 3), (0, 3, 4))],
+    "mv": [((3, 4), (4,)), ((1, 1), (1,)), ((0, 2), (2,)), ((2, 0), (0,))],
+    "dot": [((4,), (4,)), ((1,), (1,)), ((0,), (0,))],
+}
+FIXED_CASES = [(op, sa, sb) for op, shapes in FIXED.items() for sa, sb in shapes]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("op,sa,sb", FIXED_CASES, ids=[f"{o}{a}{b}" for o, a, b in FIXED_CASES])
+def test_fixed_rank_products_match_torch(op, sa, sb, dtype):
+    a, b = randn(*sa, dtype=dtype, seed=1), randn(*sb, dtype=dtype, seed=2)
+    compare(getattr(sd.ops, op), getattr(torch, op), [a, b])
+    compare(lambda x, y: getattr(x, op)(y), lambda x, y: getattr(x, op)(y), [a, b])
+    assert getattr(sd, op) is getattr(sd.ops, op)
+
+
+@pytest.mark.parametrize("op", FIXED)
+def test_fixed_rank_products_of_integers_match_torch_and_refuse_bool(op):
+    sa, sb = FIXED[op][0]
+    a = np.arange(int(np.prod(sa))).reshape(sa) - 3
+    b = np.arange(int(np.prod(sb))).reshape(sb) % 5
+    compare(getattr(sd.ops, op), getattr(torch, op), [a, b], grad=False)
+    compare(getattr(sd.ops, op), getattr(torch, op), [a.astype("int32"), b.astype("int32")])
+    with pytest.raises(TypeError, match=rf"^{op}: bool tensors have no product"):
+        getattr(sd.ops, op)(sd.from_numpy(a > 0), sd.from_numpy(b > 0))
+    with pytest.raises(RuntimeError, match="not implemented for 'Bool'"):
+        getattr(torch, op)(torch.from_numpy(a > 0), torch.from_numpy(b > 0))
+
+
+@pytest.mark.parametrize("op", FIXED)
+def test_fixed_rank_products_of_halves_match_torch(op):
+    sa, sb = FIXED[op][0]
+    a, b = randn(*sa, seed=3), randn(*sb, seed=4)
+    for mine, theirs in ((sd.f16, torch.float16), (sd.bf16, torch.bfloat16)):
+        x, y = sd.tensor(a).astype(mine), sd.tensor(b).astype(mine)
+        out = getattr(sd.ops, op)(x.traced(), y)
+        gx = (out * out).sum().backward()[x]
+        tx = torch.from_numpy(a).to(theirs).requires_grad_()
+        want = getattr(torch, op)(tx, torch.from_numpy(b).to(theirs))
+        (want * want).sum().backward()
+        assert out.dtype is mine and gx.dtype is mine
+        for got, ref in ((out, want.detach()), (gx, tx.grad)):
+            np.testing.assert_allclose(
+                got.astype(sd.f64).numpy(), ref.double().numpy(), rtol=2e-2, atol=2e-2
+            )
+
+
+FIXED_ERRORS = [
+    ("mm", (2, 3, 4), (4, 5), "mm: shapes (2, 3, 4) and (4, 5): the left operand must be 2-d, "
+     "not 3-d; matmul (@) takes every rank and broadcasts batches"),
+    ("mm", (3,), (3, 2), "mm: shapes (3,) and (3, 2): the left operand must be 2-d, not 1-d"),
+    ("mm", (2, 3), (4, 5), "mm: shapes (2, 3) and (4, 5): inner dimensions differ: "
+     "3 (axis -1 of the left) vs 4 (axis -2 of the right)"),
+    ("bmm", (2, 3, 4), (4, 5), "bmm: shapes (2, 3, 4) and (4, 5): the right operand must be "
+     "3-d, not 2-d"),
+    ("bmm", (1, 3, 4), (2, 4, 5), "bmm: shapes (1, 3, 4) and (2, 4, 5): batch sizes differ: "
+     "1 vs 2 at axis 0 of both; bmm does not broadcast, matmul (@) does"),
+    ("bmm", (2, 3, 4), (2, 5, 5), "bmm: shapes (2, 3, 4) and (2, 5, 5): inner dimensions "
+     "differ: 4 (axis -1 of the left) vs 5 (axis -2 of the right)"),
+    ("mv", (3, 4), (4, 1), "mv: shapes (3, 4) and (4, 1): the right operand must be 1-d, not 2-d"),
+    ("mv", (4,), (4,), "mv: shapes (4,) and (4,): the left operand must be 2-d, not 1-d"),
+    ("mv", (3, 4), (5,), "mv: shapes (3, 4) and (5,): inner dimensions differ: "
+     "4 (axis -1 of the left) vs 5 (axis -1 of the right)"),
+    ("dot", (), (), "dot: shapes () and (): the left operand must be 1-d, not 0-d"),
+    ("dot", (2, 2), (2,), "dot: shapes (2, 2) and (2,): the left operand must be 1-d, not 2-d"),
+    ("dot", (3,), (4,), "dot: shapes (3,) and (4,): inner dimensions differ: "
+     "3 (axis -1 of the left) vs 4 (axis -1 of the right)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "op,sa,sb,message", FIXED_ERRORS, ids=[f"{e[0]}{e[1]}" for e in FIXED_ERRORS]
+)
+def test_fixed_rank_products_refuse_what_torch_refuses(op, sa, sb, message):
+    for call in (getattr(sd.ops, op), lambda a, b: getattr(a, op)(b)):
+        with pytest.raises(sd.ShapeError) as err:
+            call(sd.ones(sa), sd.ones(sb))
+        assert str(err.value).startswith(message)
+    with pytest.raises(RuntimeError):
+        getattr(torch, op)(torch.ones(sa), torch.ones(sb))
+
+
+def test_fixed_rank_products_refuse_mixed_dtypes_naming_the_op():
+    with pytest.raises(sd.DTypeError, match="^dot: dtypes float32 and float64 differ"):
+        sd.ops.dot(sd.ones((3,)), sd.ones((3,)).astype(sd.f64))
+
+
+@pytest.mark.parametrize(
+    "op,sa,sb,want",
+    [
+        ("mm", (T, C), (C, D), (T, D)),
+        ("bmm", (B, T, C), (B, C, D), (B, T, D)),
+        ("bmm", (DYN, T, C), (B, C, DYN), (B, T, DYN)),
+        ("mv", (T, C), (C,), (T,)),
+        ("dot", (C,), (DYN,), ()),
+    ],
+)
+def test_fixed_rank_rules_over_symbols_and_dyn(op, sa, sb, want):
+    assert sd.ops.REGISTRY[op].rule(op, sa, sb) == want
+
+
+def test_fixed_rank_rules_refuse_symbols_that_differ():
+    with pytest.raises(sd.ShapeError, match=r"^bmm: .*batch sizes differ: B vs T at axis 0"):
+        sd.ops.REGISTRY["bmm"].rule("bmm", (B, 2, 3), (T, 3, 2))

@@ -42,6 +42,34 @@ def test_nan_to_num_matches_torch_gradient_included(kwargs, dtype):
     )
 
 
+HALF = {"bfloat16": (sd.bf16, torch.bfloat16), "float16": (sd.f16, torch.float16)}
+HALF_KWARGS = [{}, {"nan": 1.0, "posinf": 5.0, "neginf": -5.0}, {"neginf": -2.5}]
+
+
+@pytest.mark.parametrize("kwargs", HALF_KWARGS)
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+@pytest.mark.cpu_only("CuPy has no bfloat16: Cuda refuses bf16 (tests/test_device.py)")
+def test_half_nan_to_num_and_tests_match_torch(dtype, kwargs):
+    # NOTE: np.nan_to_num left bf16 as it was (NumPy sees no float in ml_dtypes' bfloat16)
+    mine, theirs = HALF[dtype]
+    v = np.array([[np.nan, np.inf, -np.inf, 1.5], [0.0, -0.0, -3.0, 3e38]], np.float32)
+    w = np.random.default_rng(0).standard_normal(v.shape).astype(np.float32)
+    with np.errstate(over="ignore"):
+        x = sd.tensor(v).astype(mine)
+    t = torch.tensor(v).to(theirs).requires_grad_()
+    out = x.traced().nan_to_num(**kwargs)
+    grad = (out * sd.tensor(w).astype(mine)).sum().backward()[x]
+    want = torch.nan_to_num(t, **kwargs)
+    (want * torch.tensor(w).to(theirs)).sum().backward()
+    assert out.numpy().dtype.name == dtype and grad.numpy().dtype.name == dtype
+    np.testing.assert_array_equal(out.astype(sd.f64).numpy(), want.detach().double().numpy())
+    np.testing.assert_array_equal(grad.astype(sd.f64).numpy(), t.grad.double().numpy())
+    for name, top in TESTS:
+        got = getattr(sd.ops, name)(x).numpy()
+        np.testing.assert_array_equal(got, top(t.detach()).numpy())
+        np.testing.assert_array_equal(getattr(x, name)().numpy(), got)
+
+
 def test_nan_to_num_keeps_integers():
     a = np.array([3, -1, 0])
     compare(sd.ops.nan_to_num, torch.nan_to_num, [a], grad=False)

@@ -1,8 +1,8 @@
 """Every op of shapedl, one module per op family; `REGISTRY` holds their shape rules."""
 
-# NOTE: the modules dropout, einsum, embedding, matmul, meshgrid, pad, softmax and sort are not
-# bound here: their functions of the same name (from the star imports) are `sd.ops.matmul` and
-# so on.
+# NOTE: the modules dropout, einsum, embedding, fmod, matmul, meshgrid, pad, softmax and sort
+# are not bound here: their functions of the same name (from the star imports) are
+# `sd.ops.matmul` and so on.
 from shapedl.ops import (
     activation,
     attention,
@@ -18,6 +18,7 @@ from shapedl.ops import (
     logic,
     mask,
     movement,
+    nanreduce,
     pool,
     predicates,
     products,
@@ -40,17 +41,20 @@ from shapedl.ops.dropout import *  # noqa: F403
 from shapedl.ops.einsum import *  # noqa: F403
 from shapedl.ops.elementwise import *  # noqa: F403
 from shapedl.ops.embedding import *  # noqa: F403
+from shapedl.ops.fmod import *  # noqa: F403
 from shapedl.ops.index import *  # noqa: F403
 from shapedl.ops.join import *  # noqa: F403
 from shapedl.ops.like import *  # noqa: F403
 from shapedl.ops.logic import *  # noqa: F403
 from shapedl.ops.mask import *  # noqa: F403
+from shapedl.ops.mask import nonzero as argwhere
 from shapedl.ops.matmul import *  # noqa: F403
 from shapedl.ops.meshgrid import *  # noqa: F403
 from shapedl.ops.movement import *  # noqa: F403
 from shapedl.ops.movement import movedim as moveaxis
 from shapedl.ops.movement import transpose as swapaxes
 from shapedl.ops.movement import transpose as swapdims
+from shapedl.ops.nanreduce import *  # noqa: F403
 from shapedl.ops.norm import *  # noqa: F403
 from shapedl.ops.normalize import *  # noqa: F403
 from shapedl.ops.pad import *  # noqa: F403
@@ -91,6 +95,7 @@ __all__ = [
     "moveaxis",
     "swapaxes",
     "swapdims",
+    "argwhere",
     "activation",
     "attention",
     "compare",
@@ -105,6 +110,7 @@ __all__ = [
     "logic",
     "mask",
     "movement",
+    "nanreduce",
     "norm",
     "normalize",
     "pool",

@@ -224,13 +224,20 @@ def softplus(x: Tensor[S, DT, TT], beta: float = 1.0, threshold: float = 20.0) -
     """`log(1 + e ** (beta * x)) / beta`, and `x` itself where `beta * x > threshold`, as
     PyTorch's `softplus` (its gradient nan at nan, as PyTorch's)."""
     xp, a = x.xp, x.data
-    bx = a if beta == 1 else a * beta
+    # NOTE: f16 and bf16 in f32, as PyTorch's: exp(beta * x) overflows f16 from 11.1 on
+    w = a if a.dtype.itemsize >= 4 else a.astype("float32")
+    bx = w if beta == 1 else w * beta
     big = bx > threshold
     # NOTE: the minimum keeps exp from overflowing where `big` takes `a` instead
     e = xp.exp(xp.minimum(bx, threshold))
     soft = xp.log1p(e) if beta == 1 else xp.log1p(e) / beta
-    out = xp.where(big, a, soft).astype(a.dtype, copy=False)
-    return _unary(x, out, lambda g: xp.where(big, g, g * (e / (e + 1))))
+    out = xp.where(big, w, soft).astype(a.dtype, copy=False)
+
+    def vjp(g: Array) -> Array:
+        d = xp.where(big, g, g * (e / (e + 1)))
+        return d if w is a else d.astype(a.dtype)
+
+    return _unary(x, out, vjp)
 
 
 Bound = Scalar | Tensor[Any, Any, Any] | None

@@ -1,7 +1,11 @@
-"""Masks: tril, triu and masked_fill, with PyTorch's meaning.
+"""Masks: tril, triu and masked_fill, with PyTorch's meaning; and what a mask selects:
+`nonzero` (`argwhere`) and `masked_select`.
 
-Each keeps its input's shape; the gradient flows where the value was kept and is zero where
-it was replaced.
+tril, triu and masked_fill keep their input's shape; the gradient flows where the value was
+kept and is zero where it was replaced. How many values `nonzero` and `masked_select` find
+depends on the data, so that size is `Dyn` in their types (as `x[mask]`'s): `nonzero` gives
+`(Dyn, rank)` int64 positions (untraced), `masked_select` the `(Dyn,)` values where the mask
+(broadcast with `x`) is True, whose gradient goes back to those positions (zero elsewhere).
 """
 
 from __future__ import annotations
@@ -9,13 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from shapedl import dims
-from shapedl.dims import Shape
+from shapedl.backend import Array
+from shapedl.dims import DYN, Shape
 from shapedl.errors import shape_error
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
-from shapedl.types import DT, TT, S, bool_
+from shapedl.types import DT, TT, Dyn, NoTape, S, bool_, i64
 
-__all__ = ["masked_fill", "tril", "triu"]
+__all__ = ["masked_fill", "masked_select", "nonzero", "tril", "triu"]
 
 
 def matrix_rule(op: str, x: Shape, diagonal: int = 0) -> Shape:
@@ -90,3 +95,70 @@ def masked_fill(
     fill = x.device.backend.asarray(value, dtype=str(x.data.dtype))  # NOTE: no upload when recorded
     out = xp.where(keep, fill, x.data)
     return record(out, (x, mask), lambda g: (xp.where(keep, 0, g), None))
+
+
+# ---- what a mask selects: sizes known only at run time ------------------------------------
+def nonzero_rule(op: str, x: Shape) -> Shape:
+    """`(Dyn, rank)`: one row of positions per value that is not zero, however many."""
+    return (DYN, len(x))
+
+
+@register("nonzero", nonzero_rule, methods=("nonzero", "argwhere"), dtype="int64")
+def nonzero(x: Tensor[Any, Any, Any]) -> Tensor[tuple[Dyn, Any], i64, NoTape]:
+    """The positions of the values of `x` that are not zero (True, nan), one row each, in
+    order, as PyTorch's `torch.nonzero` (and `argwhere`, NumPy's `argwhere`); int64, untraced.
+
+    Shape:
+        `(*D) -> (N, len(D))`, `N` known only at run time (`Dyn`); a 0-d `x` gives `(N, 0)`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.nonzero(sd.tensor([[0.0, 2.0], [3.0, 0.0]])).tolist()
+        [[0, 1], [1, 0]]
+    """
+    xp = x.xp
+    return Tensor(xp.asarray(xp.argwhere(x.data), dtype="int64"), x.device)
+
+
+def masked_select_rule(op: str, x: Shape, mask: Shape) -> Shape:
+    """`(Dyn,)`: the values where `mask` is True, `x` and `mask` broadcast together."""
+    dims.broadcast(op, x, mask)
+    return (DYN,)
+
+
+@register("masked_select", masked_select_rule, tensors=("x", "mask"), methods=("masked_select",))
+def masked_select(
+    x: Tensor[Any, DT, TT], mask: Tensor[Any, bool_, Any]
+) -> Tensor[tuple[Dyn], DT, TT]:
+    """The values of `x` where the boolean `mask` is True, in order, as a 1-d tensor, as
+    PyTorch's `torch.masked_select` (`x` and `mask` broadcast together; `x[mask]` for equal
+    shapes). The gradient goes back to the selected positions, zero elsewhere.
+
+    Raises:
+        ShapeError: when `x` and `mask` do not broadcast.
+        TypeError: when `mask` is not boolean.
+
+    Shape:
+        `broadcast(x, mask) -> (N,)`, `N` known only at run time (`Dyn`).
+
+    Example:
+        >>> import shapedl as sd
+        >>> x = sd.tensor([[1.0, -2.0], [-3.0, 4.0]])
+        >>> sd.ops.masked_select(x, x > 0).tolist()
+        [1.0, 4.0]
+    """
+    shape = dims.broadcast("masked_select", x.shape, mask.shape)
+    check_devices("masked_select", x, mask)
+    if mask.data.dtype.kind != "b":
+        raise TypeError(f"masked_select: the mask must be boolean, not {mask.data.dtype}")
+    xp, a, keep = x.xp, x.data, mask.data
+    if a.shape != keep.shape:
+        a, keep = xp.broadcast_to(a, shape), xp.broadcast_to(keep, shape)
+
+    def vjp(g: Array) -> tuple[Array, None]:
+        # NOTE: of the broadcast shape: the tape sums it back to x's
+        full = xp.zeros(keep.shape, g.dtype)
+        full[keep] = g
+        return full, None
+
+    return record(a[keep], (x, mask), vjp)

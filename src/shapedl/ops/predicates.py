@@ -66,6 +66,9 @@ def isfinite(x: Tensor[S, Any, Any]) -> Tensor[S, bool_, NoTape]:
     return _test(x, x.xp.isfinite)
 
 
+_BF16_MAX = (2 - 2**-7) * 2.0**127  # NOTE: bf16's largest finite value (NumPy has no finfo)
+
+
 @register("nan_to_num", same_shape, statics=("nan", "posinf", "neginf"), methods=("nan_to_num",))
 def nan_to_num(
     x: Tensor[S, DT, TT],
@@ -86,8 +89,12 @@ def nan_to_num(
     xp, a = x.xp, x.data
     if not is_float(a.dtype):
         return _unary(x, a.copy(), lambda g: g)  # NOTE: nothing to replace in integers
-    out = xp.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf).astype(a.dtype, copy=False)
-    finite = xp.isfinite(a)
+    finite, f = xp.isfinite(a), a
+    if a.dtype.kind != "f":  # NOTE: bf16, which NumPy's nan_to_num leaves as it is
+        posinf = _BF16_MAX if posinf is None else posinf
+        neginf = -_BF16_MAX if neginf is None else neginf
+        f = a.astype("float32")
+    out = xp.nan_to_num(f, nan=nan, posinf=posinf, neginf=neginf).astype(a.dtype, copy=False)
     return _unary(x, out, lambda g: g * finite)
 
 
