@@ -1,0 +1,21 @@
+"""A decided size test leaves the branch the run takes checked, and an undecided one both."""
+
+# fmt: off
+from __future__ import annotations
+
+from typing import TypeVar
+
+from shapedl import Const, Dim, Tensor, f32, nn
+
+B = TypeVar("B", bound=Dim)
+fc = nn.Linear(5, 2)
+
+
+def taken(x: Tensor[tuple[B, Const[4]], f32]) -> None:
+    if x.shape[1] == 4:
+        fc(x)  # E: [shape] Linear: shapes (B, 4) and (2, 5)
+
+
+def undecided(x: Tensor[tuple[B, Const[4]], f32]) -> None:
+    if x.shape[0] == 1:
+        x.squeeze(1)  # E: [shape] squeeze: shape (B, 4): axis 1 has size 4, not 1
