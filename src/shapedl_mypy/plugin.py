@@ -267,6 +267,8 @@ def build_tables(
     for name, op in sizes.INT_OPS.items():
         methods[f"builtins.int.{name}"] = _safe(sizes.int_op_hook(op))
         methods[f"{TYPES}.Size.{name}"] = methods[f"builtins.int.{name}"]
+    for name in sizes.RANK_METHODS:
+        methods[f"builtins.int.{name}"] = _safe(sizes.rank_test_hook)
     return functions, methods
 
 
@@ -314,6 +316,8 @@ class ShapedlPlugin(Plugin):
             for spec in self.registry.values()
             if spec.tensor_lists
         }
+        for name in _containers():
+            self.function_signatures.setdefault(name, _safe_sig(nn.unpacked_layers))
         self.signatures = {
             f"{TENSOR}.realize": _safe_sig(creation.realize_signature_hook),
             f"{TENSOR}.__matmul__": _safe_sig(widen_operand),

@@ -13,13 +13,25 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from mypy.nodes import Expression, ListComprehension, ListExpr, StarExpr, TupleExpr
+from mypy import errorcodes
+from mypy.nodes import (
+    ARG_NAMED,
+    ARG_STAR2,
+    CallExpr,
+    Expression,
+    ListComprehension,
+    ListExpr,
+    StarExpr,
+    TupleExpr,
+)
 from mypy.plugin import FunctionSigContext, MethodSigContext
 from mypy.types import (
     AnyType,
+    CallableType,
     FunctionLike,
     Instance,
     NoneType,
+    Overloaded,
     TupleType,
     Type,
     TypeVarTupleType,
@@ -317,6 +329,15 @@ def apply_rule(call: Call, spec: OpSpec) -> Type:
 def _by_rule(call: Call, spec: OpSpec) -> Type:
     sources = operand_types(call, spec, dtype_sources(spec))
     operands = operand_types(call, spec) + static_operands(call, spec)
+    unexpected = _unexpected_keywords(call)
+    if unexpected:
+        # NOTE: mypy refused the call (`[call-arg]`); the rule without the keyword (the
+        # default axis for `dim=1`) would blame shapes that are right for the axis meant
+        for given, spelled in unexpected.items():
+            if spelled is not None:
+                note = f'shapedl spells "{given}=" as NumPy does: "{spelled}="'
+                call.api.msg.note(note, call.context, code=errorcodes.CALL_ARG)
+        return _unknown_shape(call, spec, operands, sources)
     kwargs = rule_kwargs(call, spec)
     whatever = None if kwargs is not None else _whatever(call, spec)
     if whatever is not None:
@@ -337,6 +358,28 @@ def _by_rule(call: Call, spec: OpSpec) -> Type:
         return _tuple_result(call, spec, result, operands)
     shape = call.conv.shape_type(result)
     return make_tensor(call, shape, spec.dtype, operands, sources=sources, promote=spec.promote)
+
+
+# NOTE: PyTorch's keywords that shapedl spells as NumPy does
+_NUMPY_NAMES = {"dim": "axis", "keepdim": "keepdims"}
+
+
+def _unexpected_keywords(call: Call) -> dict[str, str | None]:
+    """The keywords of the call that its callee does not take (`sd.cat(xs, dim=1)`), which
+    mypy reports as `Unexpected keyword argument`, each with NumPy's spelling of it where the
+    callee takes that (`axis`)."""
+    e = call.context
+    callee = get_proper_type(call.lookup(e.callee)) if isinstance(e, CallExpr) else None
+    if not isinstance(e, CallExpr) or not isinstance(callee, CallableType | Overloaded):
+        return {}
+    if any(ARG_STAR2 in item.arg_kinds for item in callee.items):
+        return {}
+    names = {n for item in callee.items for n in item.arg_names if n is not None}
+    return {
+        n: _NUMPY_NAMES[n] if _NUMPY_NAMES.get(n) in names else None
+        for n, k in zip(e.arg_names, e.arg_kinds, strict=True)
+        if k == ARG_NAMED and n is not None and n not in names
+    }
 
 
 # NOTE: the ranks an operand of unknown rank is tried at; a rule whose result has one rank over

@@ -47,6 +47,7 @@ Dl = DefaultTypeVar("Dl", default=Any, covariant=True)
 Op = DefaultTypeVar("Op", default=Any, covariant=True)
 Gr = DefaultTypeVar("Gr", default=Any, covariant=True)
 _C = TypeVar("_C", bound=type)
+Single = int | tuple[int]
 Pair = int | tuple[int, int]
 Sizes = int | tuple[int, ...]
 
@@ -231,6 +232,11 @@ class Conv1d(_ConvNd, Generic[Ci, Co, Kn, St, Pd, Dl, Gr], init=False):
         ((3,), (1, 4, 10))
     """
 
+    # NOTE: as given (`__init__` checked there is one size), so a subclass passes them to the
+    # op as `forward` does: `sd.ops.conv1d(x, w, self.bias, self.stride, ...)`
+    stride: Single
+    padding: Single | Literal["same", "valid"]
+    dilation: Single
     nd = 1
     op = staticmethod(conv1d)
 
@@ -263,6 +269,11 @@ class Conv2d(_ConvNd, Generic[Ci, Co, Kn, St, Pd, Dl, Gr], init=False):
         (2, 8, 26, 26)
     """
 
+    # NOTE: as given (`__init__` checked there are two sizes), so a subclass passes them to the
+    # op as `forward` does: `sd.ops.conv2d(x, w, self.bias, self.stride, ...)`
+    stride: Pair
+    padding: Pair | Literal["same", "valid"]
+    dilation: Pair
     nd = 2
     op = staticmethod(conv2d)
 

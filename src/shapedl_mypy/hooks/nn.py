@@ -22,10 +22,13 @@ from collections.abc import Callable, Sequence
 
 from mypy.checker import TypeChecker
 from mypy.checkmember import analyze_member_access
+from mypy.expandtype import expand_type
 from mypy.maptype import map_instance_to_supertype
 from mypy.nodes import (
     ARG_POS,
+    ARG_STAR,
     GDEF,
+    CallExpr,
     Context,
     Expression,
     IntExpr,
@@ -35,7 +38,13 @@ from mypy.nodes import (
     TypeInfo,
     UnaryExpr,
 )
-from mypy.plugin import ClassDefContext, FunctionContext, MethodContext, MethodSigContext
+from mypy.plugin import (
+    ClassDefContext,
+    FunctionContext,
+    FunctionSigContext,
+    MethodContext,
+    MethodSigContext,
+)
 from mypy.types import (
     AnyType,
     FunctionLike,
@@ -44,6 +53,7 @@ from mypy.types import (
     TupleType,
     Type,
     TypeOfAny,
+    TypeVarTupleType,
     TypeVarType,
     UnpackType,
     get_proper_type,
@@ -71,6 +81,7 @@ __all__ = [
     "module_call_signature",
     "sequential_item",
     "sequential_new",
+    "unpacked_layers",
 ]
 
 MODULE = "shapedl.nn.module.Module"
@@ -234,6 +245,44 @@ def sequential_new(ctx: FunctionContext) -> Type:
             if dims.is_dim(values.get(name)):
                 known[axis] = (i, values[name])  # type: ignore[assignment]
     return ctx.default_return_type if broken is None else _broken(ctx, broken)
+
+
+def unpacked_layers(ctx: FunctionSigContext) -> FunctionLike:
+    """`Sequential(*block(8, 16), *block(16, 32), head)`: layers from two lists or more.
+
+    mypy refuses a second unpack into `*layers: *Ls` ("Passing multiple variadic unpacks in a
+    call is not supported") and types the whole call `Any`. Here such a call takes
+    `*layers: Any` and gives a `Sequential[*tuple[Any, ...]]`: a chain whose layers the types
+    do not show, as one unpack of a list gives, and the run checks.
+    """
+    sig, call = ctx.default_signature, ctx.context
+    var = sig.var_arg()
+    ts = None if var is None else get_proper_type(var.typ)
+    ts = get_proper_type(ts.type) if isinstance(ts, UnpackType) else None
+    if not isinstance(ts, TypeVarTupleType) or not isinstance(call, CallExpr):
+        return sig
+    spread = [
+        a
+        for a, kind in zip(call.args, call.arg_kinds, strict=True)
+        if kind == ARG_STAR and not _fixed_tuple(ctx.api.get_expression_type(a))
+    ]
+    if len(spread) < 2:
+        return sig
+    anything = AnyType(TypeOfAny.special_form)
+    unknown = ts.tuple_fallback.copy_modified(args=[anything])
+    kinds = zip(sig.arg_types, sig.arg_kinds, strict=True)
+    types = [anything if k == ARG_STAR else t for t, k in kinds]
+    return sig.copy_modified(
+        arg_types=types,
+        ret_type=expand_type(sig.ret_type, {ts.id: unknown}),
+        variables=[v for v in sig.variables if v.id != ts.id],
+    )
+
+
+def _fixed_tuple(typ: Type) -> bool:
+    """Whether `typ` is a tuple of known length, whose unpack mypy matches item by item."""
+    t = get_proper_type(typ)
+    return isinstance(t, TupleType) and not any(isinstance(i, UnpackType) for i in t.items)
 
 
 def _have(axis: int, d: Dim) -> str:

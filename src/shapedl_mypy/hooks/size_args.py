@@ -39,6 +39,7 @@ from mypy.types import (
     TupleType,
     Type,
     TypedDictType,
+    TypeVarId,
     TypeVarType,
     get_proper_type,
 )
@@ -86,27 +87,66 @@ def _accepts(conv: Converter, size: Type, actual: Type) -> bool:
     return convertible(x) and dims.same(conv.dim(x), value) is not False
 
 
-def _as_called(ctx: FunctionContext | MethodContext, sig: CallableType) -> CallableType:
+def _as_called(
+    ctx: FunctionContext | MethodContext, sig: CallableType, own: dict[TypeVarId, Type]
+) -> CallableType:
     """`sig` with the class's type variables as the call gives them (`type[Block[Const[8]]]`
-    makes `C` 8; `cls` in a classmethod leaves the class's own `C`)."""
-    ret = get_proper_type(ctx.default_return_type)
-    if isinstance(ret, TypeVarType):
-        ret = get_proper_type(ret.upper_bound)
-    if not isinstance(ret, Instance) or len(ret.args) != len(ret.type.defn.type_vars):
+    makes `C` 8; `cls` in a classmethod leaves the class's own `C`, which `own` binds)."""
+    ret = _instance(ctx.default_return_type)
+    if ret is None:
         return sig
     binding = {tv.id: arg for tv, arg in zip(ret.type.defn.type_vars, ret.args, strict=True)}
-    expanded = get_proper_type(expand_type(sig, binding))
+    expanded = get_proper_type(expand_type(sig, {**binding, **own}))
     return expanded if isinstance(expanded, CallableType) else sig
 
 
-def _labels(ctx: FunctionContext | MethodContext, sig: CallableType) -> list[str]:
+def _instance(typ: Type) -> Instance | None:
+    """The class instance a constructor call gives (a `Self`'s bound for `type(self)(...)`)."""
+    ret = get_proper_type(typ)
+    if isinstance(ret, TypeVarType):
+        ret = get_proper_type(ret.upper_bound)
+    if not isinstance(ret, Instance) or len(ret.args) != len(ret.type.defn.type_vars):
+        return None
+    return ret
+
+
+def _own_sizes(ctx: FunctionContext | MethodContext, sig: CallableType) -> dict[TypeVarId, Type]:
+    """The class's own type variables that a call through `cls` (in the class's classmethod)
+    leaves unsolved, bound to the literals given as a call by the class's name binds them
+    (`generic._bind_bare`): `cls(64)` is `Encoder[Const[64]]` as `Encoder(64)` is. A plain
+    int leaves the class's own size (`cls(width)` is `Encoder[D]`), and a variable of the
+    caller's (`c: type[Encoder[D]]`, then `c(64)`) stays: `D` may be any size there."""
+    ret = _instance(ctx.default_return_type)
+    if ret is None:
+        return {}
+    own = {
+        tv.id
+        for tv, arg in zip(ret.type.defn.type_vars, ret.args, strict=True)
+        if isinstance(arg, TypeVarType) and arg.id == tv.id
+    }
+    conv = Converter(checker_named(ctx.api))
+    binding: dict[TypeVarId, Type] = {}
+    for i, formal in enumerate(sig.arg_types):
+        size = get_proper_type(_size_of(formal))
+        if not isinstance(size, TypeVarType) or size.id not in own or i >= len(ctx.args):
+            continue
+        for actual in ctx.arg_types[i]:
+            d = int_dim(conv, actual) if _size_of(actual) is None else None
+            if isinstance(d, int) and size.id not in binding:
+                binding[size.id] = conv.const(d)
+    return binding
+
+
+def _labels(
+    ctx: FunctionContext | MethodContext, sig: CallableType, own: dict[TypeVarId, Type]
+) -> list[str]:
     """How mypy names the arguments the binding would accept (`Argument 1`, `Argument "d"`)."""
     call = ctx.context
     if not isinstance(call, CallExpr):
         return []
     conv = Converter(checker_named(ctx.api))
     out = []
-    for i, formal in enumerate(_as_called(ctx, sig).arg_types):
+    for i, formal in enumerate(_as_called(ctx, sig, own).arg_types):
         size = _size_of(formal)
         if size is None or i >= len(ctx.args):
             continue
@@ -124,14 +164,15 @@ def forgive_ints(sig: CallableType, hook: Callable[[C], Type] | None) -> Callabl
 
     def run(ctx: C) -> Type:
         out = ctx.default_return_type if hook is None else hook(ctx)
-        labels = _labels(ctx, sig)
+        own = _own_sizes(ctx, sig)
+        labels = _labels(ctx, sig, own)
         if labels:
             take_back(
                 ctx,
                 lambda m: 'expected "Size[' in m and any(m.startswith(k) for k in labels),
                 whole=True,
             )
-        return out
+        return expand_type(out, own) if own else out
 
     return run
 

@@ -6,19 +6,43 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 
+from mypy.checker import TypeChecker
+from mypy.nodes import (
+    Block,
+    CallExpr,
+    ComparisonExpr,
+    Expression,
+    IfStmt,
+    MemberExpr,
+    NameExpr,
+    UnaryExpr,
+)
+from mypy.operators import op_methods
 from mypy.plugin import AttributeContext, FunctionContext, MethodContext
-from mypy.types import Instance, LiteralType, TupleType, Type, UnpackType, get_proper_type
+from mypy.types import (
+    Instance,
+    LiteralType,
+    TupleType,
+    Type,
+    UnionType,
+    UnpackType,
+    get_proper_type,
+)
 
 from shapedl import dims
 from shapedl.dims import Dim
 from shapedl_mypy.convert import SIZE, Converter, checker_named, int_dim, tensor_parts
+from shapedl_mypy.hooks.statements import statements
 
 __all__ = [
     "INT_OPS",
+    "RANK_METHODS",
     "int_op_hook",
     "rank_hook",
+    "rank_test_hook",
     "root_hook",
     "shape_attribute_hook",
     "size_method_hook",
@@ -137,3 +161,159 @@ def size_new(ctx: FunctionContext) -> Type:
     if d is None:
         return ctx.default_return_type
     return conv.named(SIZE, [conv.dim_type(d)])
+
+
+RANK_TESTS: dict[str, Callable[[int, int], bool]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+# NOTE: `int`'s methods mypy calls for them, whose hook is `rank_test_hook`
+RANK_METHODS = [op_methods[o] for o in RANK_TESTS]
+
+
+def rank_test_hook(ctx: MethodContext) -> Type:
+    """A comparison of a tensor's known rank with an int (`x.ndim > 2`, `x.dim() == 3`,
+    `len(x.size()) == 3`) is `Literal[True]` or `Literal[False]`, so a test kept in a name
+    (`is3d = x.ndim == 3`, then `if is3d:`) decides the branch, and `if` on the comparison
+    itself checks only the branch the run takes (`_decide`)."""
+    checker, e = ctx.api, ctx.context
+    if not isinstance(checker, TypeChecker) or not isinstance(e, ComparisonExpr):
+        return ctx.default_return_type
+    found = _rank_test(checker, e)
+    _decide(checker, e, found)
+    if found is None:
+        return ctx.default_return_type
+    return LiteralType(found, checker.named_type("builtins.bool"))
+
+
+def _rank_test(checker: TypeChecker, e: ComparisonExpr) -> bool | None:
+    """The value of `e`, a rank compared with an int, where the types decide it."""
+    if len(e.operators) != 1 or e.operators[0] not in RANK_TESTS:
+        return None
+    if not any(_is_rank(checker, x) for x in e.operands):
+        return None
+    left, right = (_ints(checker, x) for x in e.operands)
+    test = RANK_TESTS[e.operators[0]]
+    found = {test(a, b) for a in left for b in right}
+    return found.pop() if len(found) == 1 else None
+
+
+def _is_rank(checker: TypeChecker, e: Expression) -> bool:
+    """Whether `e` is `t.ndim`, `t.dim()`, `len(t.shape)` or `len(t.size())` of a tensor `t`."""
+    if _is_len(e):
+        assert isinstance(e, CallExpr)
+        return _is_shape(checker, e.args[0])
+    if isinstance(e, CallExpr) and isinstance(e.callee, MemberExpr) and not e.args:
+        return e.callee.name == "dim" and _tensor(checker, e.callee.expr)
+    return isinstance(e, MemberExpr) and e.name == "ndim" and _tensor(checker, e.expr)
+
+
+def _is_shape(checker: TypeChecker, e: Expression) -> bool:
+    """Whether `e` is `t.shape` or `t.size()` of a tensor `t`."""
+    if isinstance(e, CallExpr) and isinstance(e.callee, MemberExpr) and not e.args:
+        return e.callee.name == "size" and _tensor(checker, e.callee.expr)
+    return isinstance(e, MemberExpr) and e.name == "shape" and _tensor(checker, e.expr)
+
+
+def _is_len(e: Expression) -> bool:
+    return (
+        isinstance(e, CallExpr)
+        and isinstance(e.callee, NameExpr)
+        and e.callee.fullname == "builtins.len"
+        and len(e.args) == 1
+    )
+
+
+def _tensor(checker: TypeChecker, e: Expression) -> bool:
+    t = get_proper_type(checker.lookup_type_or_none(e))
+    members = t.items if isinstance(t, UnionType) else [t]
+    return all(m is not None and tensor_parts(m) is not None for m in members)
+
+
+def _ints(checker: TypeChecker, e: Expression) -> set[int]:
+    """The ints `e` may be by its type: a literal's, a rank's; empty where the type says no
+    int (`int`, `tuple[int, ...]`)."""
+    if _is_len(e):
+        assert isinstance(e, CallExpr)
+        lengths = _members(checker, e.args[0])
+        if all(isinstance(t, TupleType) and _fixed(t) for t in lengths):
+            return {len(t.items) for t in lengths if isinstance(t, TupleType)}
+        return set()
+    found: set[int] = set()
+    for t in _members(checker, e):
+        if isinstance(t, Instance) and t.last_known_value is not None:
+            t = t.last_known_value
+        if not isinstance(t, LiteralType) or type(t.value) is not int:
+            return set()
+        found.add(t.value)
+    return found
+
+
+def _members(checker: TypeChecker, e: Expression) -> list[Type]:
+    t = get_proper_type(checker.lookup_type_or_none(e))
+    items = t.items if isinstance(t, UnionType) else [t]
+    return [get_proper_type(i) for i in items if i is not None]
+
+
+def _fixed(t: TupleType) -> bool:
+    return not any(isinstance(get_proper_type(i), UnpackType) for i in t.items)
+
+
+# NOTE: the branches `_decide` marked dead, so that a test checked again (a loop's next round,
+# a deferred function) where it no longer decides them gives them back
+_DEAD: set[Block] = set()
+
+
+def _decide(checker: TypeChecker, e: ComparisonExpr, value: bool | None) -> None:
+    """Marks the branch the run never takes of the `if` whose test is `e` (or `not e`) as
+    mypy's own `if TYPE_CHECKING:` marks its other branch: not checked, and no name rebound
+    there leaves its type behind. mypy narrows `x.ndim == 3` by itself, but not a call
+    (`x.dim()`, `len(x.size())`) nor an ordering (`x.ndim > 2`).
+
+    NOTE: the hook runs as mypy types the test, just before it checks the branches; a plugin
+    has no hook at an `if`. With `warn_unreachable` the branch is reported as mypy reports a
+    branch its narrowing leaves out."""
+    found = _if_testing(checker, e)
+    if found is None:
+        return
+    stmt, negated = found
+    taken = None if value is None else value != negated
+    if taken and stmt.else_body is None:
+        stmt.else_body = Block([])  # NOTE: the way round the body, which the run never takes
+    for block, live in ((stmt.body[0], True), (stmt.else_body, False)):
+        if block is None or (block.is_unreachable and block not in _DEAD):
+            continue  # NOTE: left out by mypy itself (`if sys.version_info ...`)
+        dead = taken is not None and taken != live
+        block.is_unreachable = dead
+        if dead:
+            _DEAD.add(block)
+            _report_unreachable(checker, block)
+        else:
+            _DEAD.discard(block)
+
+
+def _if_testing(checker: TypeChecker, e: ComparisonExpr) -> tuple[IfStmt, bool] | None:
+    """The `if` statement whose test is `e`, and whether it tests `not e`."""
+    func = checker.scope.current_function()
+    body = checker.tree.defs if func is None else func.body.body
+    for stmt in statements(body):
+        if not isinstance(stmt, IfStmt) or len(stmt.expr) != 1:
+            continue
+        test = stmt.expr[0]
+        if test is e:
+            return stmt, False
+        if isinstance(test, UnaryExpr) and test.op == "not" and test.expr is e:
+            return stmt, True
+    return None
+
+
+def _report_unreachable(checker: TypeChecker, block: Block) -> None:
+    if not checker.should_report_unreachable_issues():
+        return
+    first = next((s for s in block.body if not checker.is_noop_for_reachability(s)), None)
+    if first is not None:
+        checker.msg.unreachable_statement(first)
