@@ -13,7 +13,17 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from mypy.checker import TypeChecker
-from mypy.nodes import Decorator, FuncDef, SymbolNode, TypeInfo
+from mypy.nodes import (
+    CallExpr,
+    Decorator,
+    FuncDef,
+    IndexExpr,
+    MemberExpr,
+    NameExpr,
+    OpExpr,
+    SymbolNode,
+    TypeInfo,
+)
 from mypy.options import Options
 from mypy.plugin import (
     AnalyzeTypeContext,
@@ -34,6 +44,7 @@ from mypy.types import (
     Type,
     TypeOfAny,
     TypeVarTupleType,
+    UninhabitedType,
     UnionType,
     get_proper_type,
 )
@@ -58,6 +69,7 @@ from shapedl_mypy.hooks import (
     nograd,
     partial,
     size_args,
+    size_tests,
     sizes,
     solve,
     spellings,
@@ -81,6 +93,8 @@ def _safe(hook: Callable[[C], Type]) -> Callable[[C], Type]:
     def run(ctx: C) -> Type:
         try:
             stale.watch(ctx.api)  # NOTE: mypy has no hook at a return: see hooks/stale.py
+            if _left_out(ctx):
+                return UninhabitedType()
             with speculative(ctx.api, _seen(ctx)):
                 return rankless.no_unknown_rank(hook(ctx))
         except Exception:  # noqa: BLE001 - never crash mypy; mypy's type is still right
@@ -89,6 +103,27 @@ def _safe(hook: Callable[[C], Type]) -> Callable[[C], Type]:
             return ctx.default_return_type
 
     return run
+
+
+def _left_out(ctx: Any) -> bool:
+    """Whether the call is on a member of a union receiver that the rank tests around it
+    leave out (`if mask.dim() == 3:` keeps `mask`'s 3-d member): its type says nothing of
+    this branch (`size_tests.excluded`)."""
+    if not isinstance(ctx, MethodContext) or not isinstance(ctx.api, TypeChecker):
+        return False
+    e = ctx.context
+    receiver = (
+        e.callee.expr
+        if isinstance(e, CallExpr) and isinstance(e.callee, MemberExpr)
+        else e.base
+        if isinstance(e, IndexExpr)
+        else e.left
+        if isinstance(e, OpExpr)
+        else None
+    )
+    if not isinstance(receiver, NameExpr):
+        return False
+    return size_tests.excluded(ctx.api, receiver, ctx.type, e)
 
 
 def _seen(ctx: Any) -> list[Type]:

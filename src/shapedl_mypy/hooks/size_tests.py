@@ -12,13 +12,28 @@ the branch that never runs (`codes.report` asks `never_runs`), and after an `if`
 
 from __future__ import annotations
 
-from mypy.checker import TypeChecker
-from mypy.nodes import Block, ComparisonExpr, Context, Expression, IfStmt, IntExpr, UnaryExpr
-from mypy.types import Instance, LiteralType, get_proper_type
+import operator
+from collections.abc import Callable
 
+from mypy.checker import TypeChecker
+from mypy.nodes import (
+    Block,
+    CallExpr,
+    ComparisonExpr,
+    Context,
+    Expression,
+    IfStmt,
+    IntExpr,
+    MemberExpr,
+    NameExpr,
+    UnaryExpr,
+)
+from mypy.types import Instance, LiteralType, TupleType, Type, UnpackType, get_proper_type
+
+from shapedl_mypy.convert import tensor_parts
 from shapedl_mypy.hooks.statements import statements
 
-__all__ = ["decided", "never_runs", "size_test"]
+__all__ = ["decided", "excluded", "never_runs", "size_test"]
 
 SIZE = "shapedl.types.Size"
 
@@ -81,3 +96,78 @@ def size_test(checker: TypeChecker, stmt: IfStmt) -> bool:
         and stmt.else_body is None
         and decided(checker, stmt.expr[0]) is not None
     )
+
+
+# ---- a union's member that a rank test on its name leaves out ---------------------------
+def excluded(checker: TypeChecker, name: NameExpr, member: Type, context: Context) -> bool:
+    """Whether the branch `context` is in runs only for ranks `member` does not have, by the
+    tests of `name`'s rank around it (`if mask.dim() == 3: ... elif mask.dim() == 2: ...`,
+    PyTorch's spelling, which mypy's narrowing does not read, as it reads `mask.ndim == 3`)."""
+    rank = _rank(member)
+    if rank is None or name.node is None:
+        return False
+    for stmt in statements(checker.tree.defs):
+        if not isinstance(stmt, IfStmt) or len(stmt.expr) != 1:
+            continue
+        inside = _within(stmt.body[0], context)
+        if not inside and not (stmt.else_body is not None and _within(stmt.else_body, context)):
+            continue
+        value = _rank_test_of(stmt.expr[0], name, rank)
+        if value is not None and value != inside:
+            return True
+    return False
+
+
+_TESTS: dict[str, Callable[[int, int], bool]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def _rank_test_of(test: Expression, name: NameExpr, rank: int) -> bool | None:
+    """The value of `test` for a `name` of rank `rank`, where `test` compares `name`'s rank
+    with an int (`name.ndim`, `name.dim()`, `len(name.shape)`, `len(name.size())`)."""
+    if isinstance(test, UnaryExpr) and test.op == "not":
+        inner = _rank_test_of(test.expr, name, rank)
+        return None if inner is None else not inner
+    if not isinstance(test, ComparisonExpr) or len(test.operators) != 1:
+        return None
+    (op,), (left, right) = test.operators, test.operands
+    if op not in _TESTS:
+        return None
+    if _is_rank_of(left, name) and (n := _int(right)) is not None:
+        return _TESTS[op](rank, n)
+    if _is_rank_of(right, name) and (n := _int(left)) is not None:
+        return _TESTS[op](n, rank)
+    return None
+
+
+def _is_rank_of(e: Expression, name: NameExpr) -> bool:
+    if isinstance(e, CallExpr) and isinstance(e.callee, NameExpr) and len(e.args) == 1:
+        if e.callee.fullname != "builtins.len":
+            return False
+        e = e.args[0]
+        if isinstance(e, CallExpr) and not e.args and isinstance(e.callee, MemberExpr):
+            return e.callee.name == "size" and _same(e.callee.expr, name)
+        return isinstance(e, MemberExpr) and e.name == "shape" and _same(e.expr, name)
+    if isinstance(e, CallExpr) and not e.args and isinstance(e.callee, MemberExpr):
+        return e.callee.name == "dim" and _same(e.callee.expr, name)
+    return isinstance(e, MemberExpr) and e.name == "ndim" and _same(e.expr, name)
+
+
+def _same(e: Expression, name: NameExpr) -> bool:
+    return isinstance(e, NameExpr) and e.node is not None and e.node is name.node
+
+
+def _rank(typ: Type) -> int | None:
+    parts = tensor_parts(typ)
+    s = None if parts is None else get_proper_type(parts[0])
+    if not isinstance(s, TupleType) or any(
+        isinstance(get_proper_type(i), UnpackType) for i in s.items
+    ):
+        return None
+    return len(s.items)
