@@ -1,10 +1,13 @@
 """The top level holds the functions users look for there (`torch.cat`, `np.where`)."""
 
+import inspect
+
 import numpy as np
 import pytest
 import torch
 
 import shapedl as sd
+from shapedl.nn.registry import LAYERS
 
 # shapedl's name, the sd.ops function it must be, and what PyTorch computes for it
 TOP = {
@@ -109,3 +112,22 @@ def test_top_level_functions_are_the_ops_themselves(name):
     # `from shapedl import *` must not replace Python's builtins
     assert (name in sd.__all__) is (name not in {"abs", "sum", "round"})
     assert sd.cat is sd.ops.concat
+
+
+# PyTorch's recurrent layers and cells: in `sd.nn`, registered for the plugin, and taking
+# PyTorch's arguments in PyTorch's order
+RECURRENT = ["RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell"]
+
+
+@pytest.mark.parametrize("name", RECURRENT)
+def test_recurrent_layers_are_public_registered_and_ordered_as_torch(name):
+    cls = getattr(sd.nn, name)
+    assert name in sd.nn.__all__
+    assert LAYERS[f"{cls.__module__}.{cls.__qualname__}"].cls is cls
+    ours = [p for p in inspect.signature(cls).parameters if p != "device"]
+    theirs = list(inspect.signature(getattr(torch.nn, name)).parameters)
+    if name in ("RNN", "GRU", "LSTM"):  # NOTE: torch's take `*args, **kwargs`; its order:
+        theirs = ["input_size", "hidden_size", "num_layers", "nonlinearity", "bias"]
+        theirs += ["batch_first", "dropout", "bidirectional"]
+        theirs = [p for p in theirs if p != "nonlinearity" or name == "RNN"]
+    assert ours == [p for p in theirs if p not in ("device", "dtype")]

@@ -1,5 +1,6 @@
-"""LSTM and GRU against torch.nn.LSTM/GRU(batch_first=True) with the same weights: outputs,
-final states, and the gradients of inputs, initial states and every parameter (f32, f64)."""
+"""LSTM, GRU and RNN against torch.nn.LSTM/GRU/RNN(batch_first=True) with the same weights:
+outputs, final states, and the gradients of inputs, initial states and every parameter (f32,
+f64)."""
 
 import numpy as np
 import pytest
@@ -9,8 +10,9 @@ from harness import randn
 import shapedl as sd
 from tests.nn.helpers import check_module
 
-PAIRS = [(sd.nn.LSTM, torch.nn.LSTM), (sd.nn.GRU, torch.nn.GRU)]
-IDS = ["LSTM", "GRU"]
+PAIRS = [(sd.nn.LSTM, torch.nn.LSTM), (sd.nn.GRU, torch.nn.GRU), (sd.nn.RNN, torch.nn.RNN)]
+IDS = ["LSTM", "GRU", "RNN"]
+CLASSES = [sd.nn.LSTM, sd.nn.GRU, sd.nn.RNN]
 
 
 def _flat_sd(result):
@@ -38,8 +40,9 @@ CASES = [
 @pytest.mark.parametrize("n_in,hidden,layers,bias,bt", CASES)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_matches_torch(cls, tcls, n_in, hidden, layers, bias, bt, dtype):
-    module = cls(n_in, hidden, layers, bias)
-    tmod = tcls(n_in, hidden, layers, bias, batch_first=True)
+    # NOTE: bias by keyword: the RNN's fourth argument is its nonlinearity, in torch too
+    module = cls(n_in, hidden, layers, bias=bias)
+    tmod = tcls(n_in, hidden, layers, bias=bias, batch_first=True)
     tol = {"rtol": 1e-4, "atol": 1e-5} if dtype == "float32" else {"rtol": 1e-9, "atol": 1e-10}
     if dtype == "float64":
         module, tmod = module.astype(sd.f64), tmod.double()
@@ -99,7 +102,7 @@ def test_parameters_are_named_and_shaped_as_torch(cls, tcls):
     assert list(module.parameters()) == list(want)
 
 
-@pytest.mark.parametrize("cls", [sd.nn.LSTM, sd.nn.GRU], ids=IDS)
+@pytest.mark.parametrize("cls", CLASSES, ids=IDS)
 def test_init_is_uniform_in_one_over_sqrt_hidden(cls):
     module = cls(50, 100, device=sd.Cpu(seed=3))
     w = np.concatenate([p.numpy().ravel() for p in module.parameters().values()])
@@ -110,7 +113,7 @@ def test_init_is_uniform_in_one_over_sqrt_hidden(cls):
     assert np.array_equal(again, module.weight_ih_l0.numpy())
 
 
-@pytest.mark.parametrize("cls", [sd.nn.LSTM, sd.nn.GRU], ids=IDS)
+@pytest.mark.parametrize("cls", CLASSES, ids=IDS)
 def test_dropout_only_between_layers_in_training(cls):
     module = cls(3, 4, 2, dropout=0.5)
     x = sd.from_numpy(randn(2, 5, 3))
@@ -152,7 +155,7 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("cls", [sd.nn.LSTM, sd.nn.GRU], ids=IDS)
+@pytest.mark.parametrize("cls", CLASSES, ids=IDS)
 @pytest.mark.parametrize("call,message", ERRORS)
 def test_shape_errors_name_layer_shapes_and_axis(cls, call, message):
     with pytest.raises(sd.ShapeError, match=message.format(cls.__name__)):
@@ -182,7 +185,7 @@ INPUT_DTYPES = [  # (ours, torch's, the fix the message ends with)
 ]
 
 
-@pytest.mark.parametrize("cls", ["GRU", "LSTM"])
+@pytest.mark.parametrize("cls", ["GRU", "LSTM", "RNN"])
 @pytest.mark.parametrize("dtype,tdtype,fix", INPUT_DTYPES)
 def test_an_input_of_another_dtype_is_refused_by_the_layer_with_the_fix(cls, dtype, tdtype, fix):
     """Not `matmul: dtypes ... differ` from inside the layer: its name, the input's shape and
@@ -216,7 +219,7 @@ def test_initial_states_of_another_dtype_or_count_are_refused():
         sd.nn.LSTM(3, 4)(x, sd.zeros((1, 2, 4)))
 
 
-@pytest.mark.parametrize("cls", [sd.nn.LSTM, sd.nn.GRU], ids=IDS)
+@pytest.mark.parametrize("cls", CLASSES, ids=IDS)
 def test_bad_hyperparameters(cls):
     with pytest.raises(ValueError, match="must be >= 1"):
         cls(3, 0)
@@ -230,8 +233,8 @@ def test_bad_hyperparameters(cls):
 @pytest.mark.parametrize("cls,tcls", PAIRS, ids=IDS)
 @pytest.mark.parametrize("n_in,hidden,layers,bias,bt", CASES)
 def test_bidirectional_matches_torch(cls, tcls, n_in, hidden, layers, bias, bt):
-    module = cls(n_in, hidden, layers, bias, bidirectional=True).astype(sd.f64)
-    tmod = tcls(n_in, hidden, layers, bias, batch_first=True, bidirectional=True).double()
+    module = cls(n_in, hidden, layers, bias=bias, bidirectional=True).astype(sd.f64)
+    tmod = tcls(n_in, hidden, layers, bias=bias, batch_first=True, bidirectional=True).double()
     out, state = module(sd.ones((*bt, n_in), dtype=sd.f64))
     assert out.shape == (*bt, 2 * hidden)
     states = state if isinstance(state, tuple) else (state,)
@@ -249,7 +252,8 @@ def test_bidirectional_matches_torch(cls, tcls, n_in, hidden, layers, bias, bt):
 
 @pytest.mark.parametrize("cls,tcls", PAIRS, ids=IDS)
 def test_bidirectional_initial_state_and_parameters_match_torch(cls, tcls):
-    module, tmod = cls(3, 4, 2, bidirectional=True), tcls(3, 4, 2, True, True, 0.0, True)
+    module = cls(3, 4, 2, bidirectional=True)
+    tmod = tcls(3, 4, 2, bias=True, batch_first=True, dropout=0.0, bidirectional=True)
     want = {name: tuple(p.shape) for name, p in tmod.named_parameters()}
     assert list(module.parameters()) == list(want)
     assert {name: p.shape for name, p in module.parameters().items()} == want
@@ -265,3 +269,65 @@ def test_bidirectional_state_of_num_layers_rows_is_a_shape_error():
         sd.nn.GRU(3, 8, 2, bidirectional=True)(sd.ones((4, 5, 3)), sd.zeros((2, 4, 8)))
     with pytest.raises(TypeError, match=r"LSTM: bidirectional must be True or False, got 1"):
         sd.nn.LSTM(3, 4, bidirectional=1)
+
+
+# ---- RNN: tanh or relu, as PyTorch's ----------------------------------------------------
+RNN_CASES = [
+    # (nonlinearity, num_layers, bias, bidirectional)
+    ("tanh", 1, True, False),
+    ("relu", 1, True, False),
+    ("relu", 2, False, False),
+    ("tanh", 2, True, True),
+    ("relu", 2, True, True),
+    ("relu", 1, False, True),
+]
+
+
+@pytest.mark.parametrize("act,layers,bias,both", RNN_CASES)
+@pytest.mark.parametrize("with_h0", [False, True], ids=["zeros", "h0"])
+def test_rnn_matches_torch(act, layers, bias, both, with_h0):
+    args = {"num_layers": layers, "nonlinearity": act, "bias": bias, "bidirectional": both}
+    module = sd.nn.RNN(3, 5, **args).astype(sd.f64)
+    tmod = torch.nn.RNN(3, 5, batch_first=True, **args).double()
+    x, h0 = randn(2, 6, 3, dtype="float64"), randn((1 + both) * layers, 2, 5, dtype="float64")
+    check_module(
+        module,
+        tmod,
+        [x, h0] if with_h0 else [x],
+        sd_call=lambda m, *a: _flat_sd(m(*a)),
+        torch_call=lambda m, *a: _flat_torch(m(*a)),
+        rtol=1e-9,
+        atol=1e-10,
+    )
+
+
+def test_rnn_positional_nonlinearity_and_repr_as_torch():
+    """`RNN(i, h, n, "relu")`: the fourth argument is the nonlinearity, as in PyTorch; a relu
+    network's states are never negative, and a tanh one's are."""
+    relu = sd.nn.RNN(3, 4, 2, "relu", bias=False)
+    tmod = torch.nn.RNN(3, 4, 2, "relu", bias=False, batch_first=True)
+    relu.load_state_dict(tmod.state_dict())
+    x = randn(2, 5, 3)
+    out, h = relu(sd.from_numpy(x))
+    np.testing.assert_allclose(out.numpy(), tmod(torch.from_numpy(x))[0].detach(), 1e-5, 1e-6)
+    assert out.numpy().min() == 0 and h.numpy().min() >= 0
+    assert sd.nn.RNN(3, 4)(sd.from_numpy(x))[0].numpy().min() < 0
+    assert repr(relu) == (
+        "RNN(3, 4, num_layers=2, nonlinearity='relu', bias=False, batch_first=True, dropout=0.0)"
+    )
+    with pytest.raises(ValueError, match="Unknown nonlinearity 'gelu'"):
+        torch.nn.RNN(3, 4, nonlinearity="gelu")
+    with pytest.raises(ValueError, match=r"^RNN: unknown nonlinearity 'gelu'; select from"):
+        sd.nn.RNN(3, 4, nonlinearity="gelu")  # type: ignore[arg-type]
+
+
+def test_rnn_wrong_initial_state_is_a_shape_error():
+    rnn, x = sd.nn.RNN(3, 8, 2), sd.ones((4, 5, 3))
+    with pytest.raises(
+        sd.ShapeError,
+        match=r"^RNN: shapes \(4, 5, 3\) and \(2, 4, 7\): h0 must be "
+        r"\(num_layers, B, hidden_size\) = \(2, 4, 8\); axis 2 differs",
+    ):
+        rnn(x, sd.zeros((2, 4, 7)))
+    with pytest.raises(RuntimeError):
+        torch.nn.RNN(3, 8, 2, batch_first=True)(torch.ones(4, 5, 3), torch.zeros(2, 4, 7))

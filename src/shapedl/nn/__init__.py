@@ -25,6 +25,7 @@ from shapedl.nn.activation import (
     Unflatten,
 )
 from shapedl.nn.attention import MultiHeadAttention
+from shapedl.nn.cell import GRUCell, LSTMCell, RNNCell
 from shapedl.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from shapedl.nn.dropout import Dropout
 from shapedl.nn.embedding import Embedding
@@ -33,7 +34,7 @@ from shapedl.nn.module import Module, Residual, Sequential
 from shapedl.nn.norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, RMSNorm
 from shapedl.nn.parallel import AddInto, SplitInto
 from shapedl.nn.pool import AvgPool2d, MaxPool2d
-from shapedl.nn.recurrent import GRU, LSTM
+from shapedl.nn.recurrent import GRU, LSTM, RNN
 from shapedl.nn.registry import register_layer
 from shapedl.nn.resample import AdaptiveAvgPool2d, AdaptiveMaxPool2d, Upsample
 from shapedl.nn.transformer import (
@@ -48,7 +49,11 @@ __all__ = [
     "register_layer",
     "GELU",
     "GRU",
+    "GRUCell",
     "LSTM",
+    "LSTMCell",
+    "RNN",
+    "RNNCell",
     "AdaptiveAvgPool2d",
     "AdaptiveMaxPool2d",
     "AddInto",

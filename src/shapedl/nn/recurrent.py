@@ -1,11 +1,12 @@
-"""Recurrent layers: `LSTM` and `GRU`, batch first, stacked `num_layers` deep, one way or
+"""Recurrent layers: `RNN`, `LSTM` and `GRU`, batch first, stacked `num_layers` deep, one way or
 both ways (`bidirectional=True`: each layer also reads the sequence backwards, with weights of
 its own named `..._reverse`, and its output is both directions' side by side).
 
 Parameters are named and laid out as PyTorch's (`weight_ih_l0` is `(G * H, In)` with the
-gates stacked in PyTorch's order: `i f g o` for the LSTM, `r z n` for the GRU), so a state
-dict copied from `torch.nn.LSTM(..., batch_first=True)` loads as it is and gives the same
-outputs. They are initialised as PyTorch does, every one from `U(-1/sqrt(H), 1/sqrt(H))`.
+gates stacked in PyTorch's order: `i f g o` for the LSTM, `r z n` for the GRU; the RNN has
+one), so a state dict copied from `torch.nn.LSTM(..., batch_first=True)` loads as it is and
+gives the same outputs. They are initialised as PyTorch does, every one from
+`U(-1/sqrt(H), 1/sqrt(H))`.
 
 The input projection of a whole sequence is one matrix product on the tape; the steps of a
 layer then run as one op with its own backward (`ops/recurrent.py`).
@@ -30,14 +31,14 @@ from shapedl.ops.join import concat, stack
 from shapedl.ops.matmul import matmul
 from shapedl.ops.movement import reshape, transpose
 from shapedl.ops.rearrange import flip
-from shapedl.ops.recurrent import gru_steps, lstm_steps
+from shapedl.ops.recurrent import gru_steps, lstm_steps, rnn_steps
 from shapedl.tensor import Tensor
 from shapedl.types import DT, TT, Dim, Size
 
 if TYPE_CHECKING:
     from shapedl.device import Device
 
-__all__ = ["GRU", "LSTM"]
+__all__ = ["GRU", "LSTM", "RNN"]
 
 # the widths of the input and of the hidden state, and the number of stacked layers; then the
 # output's width and the states' rows, which a bidirectional layer doubles (`2 * H`, `2 * L`)
@@ -67,8 +68,32 @@ def _sizes(
     }
 
 
+def layer_error(layer: Module, shapes: list[Any], message: str) -> ShapeError:
+    """A recurrent layer's or cell's `ShapeError` about its input or state, under its name."""
+    return shape_error(type(layer).__name__, shapes, message)
+
+
+def uniform_weights(
+    gates: int, input_size: int, hidden_size: int, bias: bool, device: Device | None
+) -> dict[str, AnyTensor]:
+    """One layer's weights in one direction, by PyTorch's names in PyTorch's order (its state
+    dict loads as it is): `weight_ih` `(gates * H, In)`, `weight_hh` `(gates * H, H)`, and
+    with `bias` `bias_ih` and `bias_hh` `(gates * H,)`, each from `U(-1/sqrt(H), 1/sqrt(H))`."""
+    rows, bound = gates * hidden_size, 1 / math.sqrt(hidden_size)
+    shapes: dict[str, tuple[int, ...]] = {
+        "weight_ih": (rows, input_size),
+        "weight_hh": (rows, hidden_size),
+    }
+    if bias:
+        shapes |= {"bias_ih": (rows,), "bias_hh": (rows,)}
+    return {
+        field: init.uniform(zeros(shape, device=device), -bound, bound)
+        for field, shape in shapes.items()
+    }
+
+
 class _Recurrent(Module, Generic[In, H, L, W, R]):
-    """What LSTM and GRU share: parameters, checks, and the loop over layers and steps."""
+    """What RNN, LSTM and GRU share: parameters, checks, and the loop over layers and steps."""
 
     gates: ClassVar[int]  # stacked in the rows of each weight
     state_names: ClassVar[tuple[str, ...]]  # of the initial states, in messages
@@ -119,6 +144,22 @@ class _Recurrent(Module, Generic[In, H, L, W, R]):
         *,
         device: Device | None = None,
     ) -> None:
+        self._build(
+            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device
+        )
+
+    def _build(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int,
+        bias: bool,
+        batch_first: bool,
+        dropout: float,
+        bidirectional: bool,
+        device: Device | None,
+    ) -> None:
+        """Check the hyperparameters and make the parameters (the constructor's body)."""
         name = type(self).__name__
         if batch_first is not True:
             raise ValueError(f"{name}: only batch_first=True, (B, T, input_size) inputs")
@@ -133,19 +174,11 @@ class _Recurrent(Module, Generic[In, H, L, W, R]):
         if not isinstance(bidirectional, bool):
             raise TypeError(f"{name}: bidirectional must be True or False, got {bidirectional!r}")
         self.bias, self.dropout, self.bidirectional = bias, dropout, bidirectional
-        rows = self.gates * hidden_size
-        bound = 1 / math.sqrt(hidden_size)
         for k in range(num_layers):
-            shapes: dict[str, tuple[int, ...]] = {
-                "weight_ih": (rows, input_size if k == 0 else hidden_size * self.ways),
-                "weight_hh": (rows, hidden_size),
-            }
-            if bias:
-                shapes |= {"bias_ih": (rows,), "bias_hh": (rows,)}
-            # NOTE: PyTorch's names, in PyTorch's order (its state dict loads as it is)
+            width = input_size if k == 0 else hidden_size * self.ways
             for suffix in self.suffixes:
-                for field, shape in shapes.items():
-                    weight = init.uniform(zeros(shape, device=device), -bound, bound)
+                weights = uniform_weights(self.gates, width, hidden_size, bias, device)
+                for field, weight in weights.items():
                     setattr(self, f"{field}_l{k}{suffix}", weight)
 
     @property
@@ -168,9 +201,6 @@ class _Recurrent(Module, Generic[In, H, L, W, R]):
         w_ih, w_hh = fields[f"weight_ih_{name}"], fields[f"weight_hh_{name}"]
         return w_ih, w_hh, fields.get(f"bias_ih_{name}"), fields.get(f"bias_hh_{name}")
 
-    def _error(self, shapes: list[Any], message: str) -> ShapeError:
-        return shape_error(type(self).__name__, shapes, message)
-
     def _check(self, x: AnyTensor, states: tuple[AnyTensor | None, ...]) -> None:
         weight = self.weights(0)[0]
         # NOTE: before the shape (token ids are rarely (B, T, input_size)), and under the
@@ -180,16 +210,19 @@ class _Recurrent(Module, Generic[In, H, L, W, R]):
                 type(self).__name__, x.shape, x.data.dtype, weight.data.dtype, self.input_size
             )
         if x.ndim != 3:
-            raise self._error(
-                [x.shape], f"needs a batch-first (B, T, {self.input_size}) input, not rank {x.ndim}"
+            raise layer_error(
+                self,
+                [x.shape],
+                f"needs a batch-first (B, T, {self.input_size}) input, not rank {x.ndim}",
             )
         if x.shape[2] != self.input_size:
-            raise self._error(
+            raise layer_error(
+                self,
                 [x.shape, weight.shape],
                 f"input width {x.shape[2]} at axis -1 differs from input_size {self.input_size}",
             )
         if x.shape[1] == 0:
-            raise self._error([x.shape], "the sequence at axis 1 is empty")
+            raise layer_error(self, [x.shape], "the sequence at axis 1 is empty")
         if not isinstance(states, tuple | list) or len(states) != len(self.state_names):
             got = f"{len(states)} tensors" if isinstance(states, tuple | list) else "a tensor"
             raise TypeError(
@@ -203,7 +236,8 @@ class _Recurrent(Module, Generic[In, H, L, W, R]):
                 same_dtype(type(self).__name__, weight, s, data=1, name=name)
             if s is not None and s.shape != want:
                 axis = next((a for a in range(3) if a >= s.ndim or s.shape[a] != want[a]), 0)
-                raise self._error(
+                raise layer_error(
+                    self,
                     [x.shape, s.shape],
                     f"{name} must be ({rows}, B, hidden_size) = {want}; axis {axis} differs",
                 )
@@ -381,3 +415,116 @@ class GRU(_Recurrent[In, H, L, W, R], init=False):
     ) -> tuple[AnyTensor, tuple[AnyTensor, ...]]:
         hs = gru_steps(gx, w_hh, b_hh, *state)
         return transpose(hs, 0, 1), (hs[-1],)
+
+
+@register_layer(params=SIZES, record=_sizes)
+class RNN(_Recurrent[In, H, L, W, R], init=False):
+    """An Elman recurrent network, batch first (PyTorch's `RNN(batch_first=True)`).
+
+    Each step: `h = tanh(x W_ih.T + b_ih + h W_hh.T + b_hh)` (`relu` in place of `tanh` with
+    `nonlinearity="relu"`).
+
+    Args:
+        input_size: the width `In` of the input's last axis.
+        hidden_size: the width `H` of the hidden state and of the output.
+        num_layers: how many RNNs are stacked, each on the outputs of the one before.
+        nonlinearity: `"tanh"` or `"relu"`.
+        bias: whether to learn the biases `b_ih` and `b_hh`.
+        batch_first: must be True: inputs are `(B, T, In)`.
+        dropout: dropout on the outputs of every layer but the last, in training (a traced
+            input).
+        bidirectional: each layer also reads the sequence backwards, as in `LSTM`.
+        device: where the parameters live (the default device when None).
+
+    A call returns `(output, h_n)`: the last layer's `h` at every step, and every layer's
+    final `h`.
+
+    Raises:
+        ValueError: when `nonlinearity` is neither `"tanh"` nor `"relu"`.
+        ShapeError: (on call) when the input is not `(B, T, input_size)`, or a given initial
+            state is not `(num_layers, B, hidden_size)` (`2 * num_layers` when bidirectional).
+
+    Shape:
+        `(B, T, In) -> (B, T, H), (L, B, H)`; bidirectional: `(B, T, 2 * H), (2 * L, B, H)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> rnn = sd.nn.RNN(4, 8, num_layers=2, nonlinearity="relu")
+        >>> out, h = rnn(sd.ones((3, 5, 4)), sd.zeros((2, 3, 8)))
+        >>> out.shape, h.shape
+        ((3, 5, 8), (2, 3, 8))
+        >>> rnn
+        RNN(4, 8, num_layers=2, nonlinearity='relu', bias=True, batch_first=True, dropout=0.0)
+    """
+
+    gates = 1
+    state_names = ("h0",)
+    nonlinearity: Literal["tanh", "relu"]
+
+    @overload
+    def __init__(
+        self,
+        input_size: Size[In],
+        hidden_size: Size[H],
+        num_layers: Size[L] = ...,
+        nonlinearity: Literal["tanh", "relu"] = "tanh",
+        bias: bool = True,
+        batch_first: Literal[True] = True,
+        dropout: float = 0.0,
+        bidirectional: Literal[False] = False,
+        *,
+        device: Device | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: Literal["tanh", "relu"] = "tanh",
+        bias: bool = True,
+        batch_first: Literal[True] = True,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        *,
+        device: Device | None = None,
+    ) -> None: ...
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: Literal["tanh", "relu"] = "tanh",
+        bias: bool = True,
+        batch_first: bool = True,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        *,
+        device: Device | None = None,
+    ) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(
+                f"RNN: unknown nonlinearity {nonlinearity!r}; select from 'tanh' or 'relu'"
+            )
+        self.nonlinearity = nonlinearity
+        self._build(
+            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device
+        )
+
+    def forward(
+        self, x: Tensor[tuple[B, T, In], DT, TT], hx: Tensor[tuple[R, B, H], DT, Any] | None = None
+    ) -> tuple[Tensor[tuple[B, T, W], DT, TT], Tensor[tuple[R, B, H], DT, TT]]:
+        out, (h,) = self._run(x, (hx,))
+        return out, h
+
+    __call__ = forward
+
+    def _steps(
+        self, gx: AnyTensor, w_hh: AnyTensor, b_hh: AnyTensor | None, state: tuple[AnyTensor, ...]
+    ) -> tuple[AnyTensor, tuple[AnyTensor, ...]]:
+        hs = rnn_steps(gx, w_hh, b_hh, state[0], relu=self.nonlinearity == "relu")
+        return transpose(hs, 0, 1), (hs[-1],)
+
+    def extra_repr(self) -> str:
+        head, _, rest = super().extra_repr().partition(", bias=")
+        return f"{head}, nonlinearity={self.nonlinearity!r}, bias={rest}"

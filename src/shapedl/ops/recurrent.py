@@ -1,4 +1,4 @@
-"""The kernels of `nn/recurrent.py`: all the steps of one LSTM or GRU layer as one op.
+"""The kernels of `nn/recurrent.py`: all the steps of one RNN, LSTM or GRU layer as one op.
 
 A layer's input projections `gx = x W_ih.T + b_ih` (every step's, one product, on the tape
 as usual) go in; every step's state comes out. The forward keeps each step's gate
@@ -9,7 +9,7 @@ weight's gradient is then one GEMM over all steps, as is the gradient of the inp
 NOTE: why: written as ops, a step of 32 x 128 is some 17 nodes of microseconds each, and
 `python -m benchmarks recurrent` measured the LSTM at 5x PyTorch's fused cell.
 The formulas are PyTorch's (gates stacked `i f g o` and `r z n`; `b_hh`'s `n` part inside
-the GRU's reset gate).
+the GRU's reset gate). The cells (`nn/cell.py`) run the same kernels for one step.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from shapedl.backend import Array
 from shapedl.ops.elementwise import sigmoid_array
 from shapedl.tensor import Tensor, record
 
-__all__ = ["gru_steps", "lstm_steps"]
+__all__ = ["gru_steps", "lstm_steps", "rnn_steps"]
 
 AnyTensor = Tensor[Any, Any, Any]
 
@@ -121,6 +121,39 @@ def gru_steps(gx: AnyTensor, w_hh: AnyTensor, b_hh: AnyTensor | None, h0: AnyTen
             dx[:, h : 2 * h] = dhh[:, h : 2 * h] = dh * (prev - n) * z * (1 - z)
             dh_next = dh * z + dhh @ w_hh.data
         return _grads(xp, dgx, dgh, out, h0, b_hh, [dh_next])
+
+    return record(out, _inputs(gx, w_hh, b_hh, h0), vjp)
+
+
+def rnn_steps(
+    gx: AnyTensor, w_hh: AnyTensor, b_hh: AnyTensor | None, h0: AnyTensor, relu: bool = False
+) -> AnyTensor:
+    """`(T, B, H)` input projections to `(T, B, H)`: every step's `h`.
+
+    Each step: `h = tanh(gx[t] + h W_hh.T + b_hh)` (`relu` in place of `tanh` when `relu`).
+    """
+    xp = gx.xp
+    out = gx.data + b_hh.data if b_hh is not None else gx.data.copy()
+    w_t = w_hh.data.T
+    prev = h0.data
+    for t in range(gx.shape[0]):
+        a = out[t]
+        a += prev @ w_t
+        if relu:
+            xp.maximum(a, 0, out=a)
+        else:
+            xp.tanh(a, out=a)
+        prev = a
+
+    def vjp(grad: Array) -> list[Array | None]:
+        dacts = xp.empty_like(out)
+        dh_next = xp.zeros_like(h0.data)
+        for t in range(gx.shape[0] - 1, -1, -1):
+            h, dh = out[t], grad[t] + dh_next
+            # NOTE: relu's slope at 0 is 0, as PyTorch's
+            xp.multiply(dh, h > 0 if relu else 1 - h * h, out=dacts[t])
+            dh_next = dacts[t] @ w_hh.data
+        return _grads(xp, dacts, dacts, out, h0, b_hh, [dh_next])
 
     return record(out, _inputs(gx, w_hh, b_hh, h0), vjp)
 
