@@ -3,10 +3,11 @@ errors, and looks for or takes back mypy's own where the plugin says it better."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from mypy import errorcodes
 from mypy.errorcodes import ErrorCode
 from mypy.nodes import Context, Expression, FuncItem, LambdaExpr, TypeInfo
 from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
@@ -17,11 +18,13 @@ from mypy.types import CallableType, Instance, Overloaded, Type, TypeVarId, get_
 __all__ = [
     "CANNOT_INFER",
     "CANNOT_INFER_ANY",
+    "DTYPE",
     "LAYER_IMPORT",
     "SHAPE",
     "TAPE",
     "report",
     "said",
+    "said_of_dtypes",
     "speculative",
     "errors_at",
     "take_back",
@@ -31,6 +34,7 @@ __all__ = [
 
 SHAPE = ErrorCode("shape", "Tensor shapes that cannot agree (shapedl)", "shapedl")
 TAPE = ErrorCode("tape", "backward() on an untraced or non-scalar tensor (shapedl)", "shapedl")
+DTYPE = ErrorCode("dtype", "Tensor dtypes an op refuses to mix (shapedl)", "shapedl")
 # NOTE: a note, not an error: the layer's calls are only not checked, as without the plugin
 LAYER_IMPORT = ErrorCode(
     "layer-import", "A registered layer whose module the plugin cannot import (shapedl)", "shapedl"
@@ -108,8 +112,12 @@ def report(api: CheckerPluginInterface, message: str, context: Context, code: Er
         api.fail(message, context, code=code)
     finally:
         errors._watchers = watchers
-    if code is SHAPE:
-        _drop_argument_errors(errors, context)
+    if code in (SHAPE, DTYPE):
+        _drop_argument_errors(errors, context, _OPERAND_CODES if code is DTYPE else ())
+    if code is DTYPE:
+        # NOTE: mypy reports its own about the operands after the hook too (the call checked
+        # again against an erased overload): `stale.py`'s filter asks `said_of_dtypes`
+        _DTYPES_SAID.add((errors.file, context.line, context.end_line or context.line))
 
 
 def _never_runs(api: CheckerPluginInterface, context: Context) -> bool:
@@ -156,19 +164,45 @@ def _overloaded_call(api: CheckerPluginInterface, context: Context) -> bool:
 _ARGUMENT_CODES = frozenset(("arg-type", "call-overload"))
 
 
-def _drop_argument_errors(errors: Any, context: Context) -> None:
-    """Take back mypy's errors of the arguments of the call at `context`."""
+# NOTE: and what mypy says of operands whose dtypes no overload takes: `Unsupported operand
+# types for +`, `Cannot infer value of type parameter "DT"`
+_OPERAND_CODES = frozenset(("operator", "misc"))
+
+
+def _drop_argument_errors(errors: Any, context: Context, more: Iterable[str] = ()) -> None:
+    """Take back mypy's errors of the arguments of the call at `context` (and those of the
+    codes `more`)."""
     first, last = context.line, context.end_line or context.line
+    codes = _ARGUMENT_CODES | frozenset(more)
     for infos in _error_lists(errors):
         infos[:] = [
             i
             for i in infos
             if not (
                 first <= i.line <= last
-                and getattr(i.code, "code", None) in _ARGUMENT_CODES
+                and getattr(i.code, "code", None) in codes
                 and i.severity == "error"
+                and (i.code is not errorcodes.MISC or _about_operands(i.message))
             )
         ]
+
+
+_DTYPES_SAID: set[tuple[str, int, int]] = set()
+
+
+def said_of_dtypes(file: str, info: Any) -> bool:
+    """Whether mypy's error `info` is about operands of a call whose dtypes the plugin has
+    refused already (`[dtype]`): one bug, one error."""
+    code = getattr(info.code, "code", None)
+    if code not in _ARGUMENT_CODES | _OPERAND_CODES or info.severity != "error":
+        return False
+    if code == "misc" and not _about_operands(info.message):
+        return False
+    return any(f == file and a <= info.line <= b for f, a, b in _DTYPES_SAID)
+
+
+def _about_operands(message: str) -> bool:
+    return message.startswith((CANNOT_INFER, CANNOT_INFER_ANY, "Unsupported operand"))
 
 
 def _already_said(errors: Any, message: str, context: Context, code: ErrorCode) -> bool:

@@ -18,11 +18,22 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from mypy.types import Instance, TupleType, Type, UnpackType, get_proper_type
+from mypy.nodes import Expression, ListExpr, TupleExpr
+from mypy.types import (
+    AnyType,
+    Instance,
+    TupleType,
+    Type,
+    TypeOfAny,
+    UnpackType,
+    get_proper_type,
+)
 
+from shapedl.errors import DTypeError
 from shapedl.ops.registry import OpSpec
 from shapedl.types import DTYPES, FLOATS
 from shapedl_mypy.call import Call
+from shapedl_mypy.codes import DTYPE, report
 from shapedl_mypy.convert import TENSOR, TYPES, UNKNOWN, int_dim, static_value, tensor_parts
 from shapedl_mypy.dtypes import DTYPE_NAMES, dtype_sources
 
@@ -40,6 +51,13 @@ class Operand:
 
 
 @dataclass(frozen=True)
+class Operands:
+    """A list of tensors (`concat`'s), as the probe builds it: a zero of each."""
+
+    items: tuple[Operand, ...]
+
+
+@dataclass(frozen=True)
 class Value:
     """Any other argument, with how it prints: probes are cached, and `True == 1 == 1.0`."""
 
@@ -49,37 +67,62 @@ class Value:
 
 def runtime_dtype(call: Call, spec: OpSpec, result: Type) -> Type:
     """`result` with the dtype the op gives at run time, where an operand is an integer or
-    boolean tensor and the op's dtype is not fixed by its registration."""
+    boolean tensor and the op's dtype is not fixed by its registration; and where the op
+    refuses the operands' dtypes (`f32 * bool_`, `concat` of f32 and i64), its `DTypeError`
+    in the runtime's words, as a `[dtype]` error in place of mypy's own about overloads."""
     parts = tensor_parts(result)
     if parts is None or spec.dtype is not None or spec.returns != "tensor":
         return result
     args = _arguments(call)
     # NOTE: the data operands only: `where`'s boolean condition changes no dtype
     sources = dtype_sources(spec)
-    if args is None or all(
-        a.dtype in FLOATS
-        for name, a in args
-        if isinstance(a, Operand) and (sources is None or name in sources)
-    ):
+    operands = [
+        o
+        for name, a in args or ()
+        if sources is None or name in sources
+        for o in (a.items if isinstance(a, Operands) else (a,))
+        if isinstance(o, Operand)
+    ]
+    mixed = len({o.dtype for o in operands}) > 1
+    if args is None or (all(o.dtype in FLOATS for o in operands) and not mixed):
         return result
     found = _probe(spec.function, args)
+    if isinstance(found, DTypeError):
+        report(call.api, str(found), call.context, DTYPE)
+        return call.named(TENSOR, [parts[0], AnyType(TypeOfAny.from_error), parts[2]])
     if found is None:
         return result
     dtype = call.named(f"{TYPES}.{DTYPES[found].__name__}", [])
     return call.named(TENSOR, [parts[0], dtype, parts[2]])
 
 
-def _arguments(call: Call) -> tuple[tuple[str, Operand | Value], ...] | None:
+def _arguments(call: Call) -> tuple[tuple[str, Operand | Operands | Value], ...] | None:
     """The call's arguments as the probe passes them; None where one cannot be built."""
-    out: list[tuple[str, Operand | Value]] = []
+    out: list[tuple[str, Operand | Operands | Value]] = []
     for name, actuals in call.args.items():
         if len(actuals) != 1:
             return None  # NOTE: `*args`: the probe would have to spread them
-        value = _argument(call, *actuals[0])
+        value = _tensors(call, actuals[0][1])
+        if value is None:
+            value = _argument(call, *actuals[0])
         if value is UNKNOWN:
             return None
-        out.append((name, value if isinstance(value, Operand) else Value(value, repr(value))))
-    return tuple(out) if any(isinstance(v, Operand) for _, v in out) else None
+        out.append(
+            (name, value if isinstance(value, Operand | Operands) else Value(value, repr(value)))
+        )
+    return tuple(out) if any(isinstance(v, Operand | Operands) for _, v in out) else None
+
+
+def _tensors(call: Call, expr: Expression | None) -> Operands | None:
+    """A list or tuple display of tensors (`sd.concat([dense, ids], axis=1)`) as `Operands`."""
+    if not isinstance(expr, ListExpr | TupleExpr) or not expr.items:
+        return None
+    items = [
+        _argument(call, call.lookup(e) or AnyType(TypeOfAny.special_form), e) for e in expr.items
+    ]
+    if not all(isinstance(i, Operand) for i in items):
+        return None
+    return Operands(tuple(i for i in items if isinstance(i, Operand)))
 
 
 def _argument(call: Call, typ: Type, expr: Any) -> object:
@@ -122,8 +165,11 @@ def _rank(shape: Type) -> int:
 
 
 @functools.cache
-def _probe(function: str, args: tuple[tuple[str, Operand | Value], ...]) -> str | None:
-    """The dtype name of `function(**args)` on zeros of the operands' dtypes, or None."""
+def _probe(
+    function: str, args: tuple[tuple[str, Operand | Operands | Value], ...]
+) -> str | DTypeError | None:
+    """The dtype name of `function(**args)` on zeros of the operands' dtypes; the op's
+    `DTypeError` where it refuses them; None where it fails otherwise."""
     from shapedl.device import Cpu
     from shapedl.ops.creation import zeros
 
@@ -131,9 +177,15 @@ def _probe(function: str, args: tuple[tuple[str, Operand | Value], ...]) -> str 
     module, _, name = function.rpartition(".")
     try:
         fn = getattr(importlib.import_module(module), name)
+
+        def zero(v: Operand) -> Any:
+            return zeros((1,) * v.rank, dtype=DTYPES[v.dtype], device=device)
+
         kwargs = {
-            k: zeros((1,) * v.rank, dtype=DTYPES[v.dtype], device=device)
+            k: zero(v)
             if isinstance(v, Operand)
+            else [zero(i) for i in v.items]
+            if isinstance(v, Operands)
             else v.value
             for k, v in args
         }
@@ -141,6 +193,8 @@ def _probe(function: str, args: tuple[tuple[str, Operand | Value], ...]) -> str 
             warnings.simplefilter("ignore")
             out = fn(**kwargs)
         found = str(out.data.dtype)
+    except DTypeError as err:
+        return err
     except Exception:  # noqa: BLE001 - the op refused these values: no answer, no guess
         return None
     return found if found in DTYPES else None

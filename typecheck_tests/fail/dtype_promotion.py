@@ -18,5 +18,5 @@ def still_int(y: Tensor[tuple[B], i64]) -> Tensor[tuple[B], i64]:
 
 ids = sd.arange(3, dtype=i64)
 x = sd.randn((3,))
-x * (ids * 0.5)  # E: [arg-type] Argument 1 has incompatible type "Tensor[tuple[Literal[3]], f64, NoTape]"
+x * (ids * 0.5)  # E: [dtype] mul: dtypes float32 and float64 differ
 kept: Tensor[tuple[sd.Const[3]], i64] = ids * 1.5  # E: [assignment]

@@ -69,6 +69,7 @@ from mypy.types import (
     get_proper_type,
 )
 
+from shapedl_mypy.codes import said_of_dtypes
 from shapedl_mypy.convert import TYPES, tensor_parts
 from shapedl_mypy.hooks.grown import grown
 from shapedl_mypy.hooks.statements import statements
@@ -163,6 +164,8 @@ class _Filter:
             return False
 
     def _false_alarm(self, file: str, info: ErrorInfo) -> bool:
+        if said_of_dtypes(file, info):
+            return True
         if info.code == errorcodes.COMPARISON_OVERLAP:
             return _rank_test(self.checker_of(file), file, info)
         if info.code not in _CODES and not _item_error(info):
