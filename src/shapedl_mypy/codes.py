@@ -114,10 +114,7 @@ def report(api: CheckerPluginInterface, message: str, context: Context, code: Er
         errors._watchers = watchers
     if code in (SHAPE, DTYPE):
         _drop_argument_errors(errors, context, _OPERAND_CODES if code is DTYPE else ())
-    if code is DTYPE:
-        # NOTE: mypy reports its own about the operands after the hook too (the call checked
-        # again against an erased overload): `stale.py`'s filter asks `said_of_dtypes`
-        _DTYPES_SAID.add((errors.file, context.line, context.end_line or context.line))
+
 
 
 def _never_runs(api: CheckerPluginInterface, context: Context) -> bool:
@@ -187,18 +184,21 @@ def _drop_argument_errors(errors: Any, context: Context, more: Iterable[str] = (
         ]
 
 
-_DTYPES_SAID: set[tuple[str, int, int]] = set()
-
-
-def said_of_dtypes(file: str, info: Any) -> bool:
+def said_of_dtypes(errors: Any, file: str, info: Any) -> bool:
     """Whether mypy's error `info` is about operands of a call whose dtypes the plugin has
-    refused already (`[dtype]`): one bug, one error."""
+    refused already (`[dtype]`): one bug, one error.
+
+    NOTE: mypy reports its own after the hook too (the call checked again against an erased
+    overload), so `stale.py`'s filter asks this of each error as it comes."""
     code = getattr(info.code, "code", None)
     if code not in _ARGUMENT_CODES | _OPERAND_CODES or info.severity != "error":
         return False
     if code == "misc" and not _about_operands(info.message):
         return False
-    return any(f == file and a <= info.line <= b for f, a, b in _DTYPES_SAID)
+    return any(
+        i.code is DTYPE and i.line <= info.line <= max(i.end_line, i.line)
+        for i in errors.error_info_map.get(file, [])
+    )
 
 
 def _about_operands(message: str) -> bool:

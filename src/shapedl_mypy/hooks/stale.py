@@ -164,7 +164,7 @@ class _Filter:
             return False
 
     def _false_alarm(self, file: str, info: ErrorInfo) -> bool:
-        if said_of_dtypes(file, info):
+        if self.errors is not None and said_of_dtypes(self.errors, file, info):
             return True
         if info.code == errorcodes.COMPARISON_OVERLAP:
             return _rank_test(self.checker_of(file), file, info)
