@@ -21,7 +21,7 @@ callable whose declaration asks for it (the plugin decides once per name):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from mypy.checker import TypeChecker
@@ -415,35 +415,62 @@ def _formal_actuals(
     return out
 
 
+_MODULE = "shapedl.nn.module.Module"
+
+
+def _bound_dims(
+    conv: Converter, name: str, formal: Type, actual: Type
+) -> Iterator[tuple[Type, Dim, str, tuple[Dim, ...] | None]]:
+    """(the formal's dim, the actual's, where, the actual's shape) for each dim a formal
+    binds: a tensor's axes, a tuple's items' (an LSTM's `(h, c)`), and a layer's sizes
+    (`layer: nn.Linear[D, C]` given `nn.Linear(16, 4)`)."""
+    f, a = get_proper_type(formal), get_proper_type(actual)
+    if isinstance(f, TupleType) and isinstance(a, TupleType) and len(f.items) == len(a.items):
+        for k, (fi, ai) in enumerate(zip(f.items, a.items, strict=True)):
+            yield from _bound_dims(conv, f"{name}[{k}]", fi, ai)
+        return
+    tensors = _tensors(f)
+    parts = tensor_parts(a)
+    if len(tensors) == 1 and parts is not None:
+        shape_type = get_proper_type(tensors[0].args[0])
+        shape = conv.shape(parts[0])
+        if isinstance(shape_type, TupleType) and shape is not None:
+            if len(shape_type.items) == len(shape):
+                for axis, (dim_type, d) in enumerate(zip(shape_type.items, shape, strict=True)):
+                    yield dim_type, d, f"at axis {axis} of {name}", shape
+        return
+    if (
+        isinstance(f, Instance)
+        and isinstance(a, Instance)
+        and f.type is a.type
+        and f.args
+        and f.type.has_base(_MODULE)
+    ):
+        for k, (fa, aa) in enumerate(zip(f.args, a.args, strict=True)):
+            d = conv.dim(aa)
+            if d is not dims.DYN:
+                yield fa, d, f"as size {k} of {name} ({f.type.name})", None
+
+
 def _explain(ctx: FunctionContext | MethodContext, sig: CallableType) -> None:
     own: dict[TypeVarId, TypeVarLikeType] = {tv.id: tv for tv in sig.variables}
     conv = Converter(checker_named(ctx.api))
-    seen: dict[TypeVarId, tuple[Dim, int, str, tuple[Dim, ...]]] = {}
+    seen: dict[TypeVarId, tuple[Dim, str, tuple[Dim, ...] | None]] = {}
     errors: list[str] = []
     names: set[str] = set()
     for name, formal, actual in _formal_actuals(ctx, sig):
-        tensors = _tensors(formal)
-        parts = tensor_parts(actual)
-        shape_type = get_proper_type(tensors[0].args[0]) if len(tensors) == 1 else None
-        shape = conv.shape(parts[0]) if parts is not None else None
-        if not isinstance(shape_type, TupleType) or shape is None:
-            continue
-        if len(shape_type.items) != len(shape):
-            continue
-        for axis, (dim_type, d) in enumerate(zip(shape_type.items, shape, strict=True)):
+        for dim_type, d, where, shape in _bound_dims(conv, name, formal, actual):
             tv = get_proper_type(dim_type)
             if not isinstance(tv, TypeVarType) or tv.id not in own:
                 continue
             if tv.id not in seen:
-                seen[tv.id] = (d, axis, name, shape)
+                seen[tv.id] = (d, where, shape)
                 continue
-            first, first_axis, first_name, first_shape = seen[tv.id]
+            first, first_where, first_shape = seen[tv.id]
             if dims.same(first, d) is False:
-                problem = (
-                    f"{tv.name} is {first} at axis {first_axis} of {first_name} but {d} at "
-                    f"axis {axis} of {name}"
-                )
-                errors.append(str(shape_error(_name(sig), [first_shape, shape], problem)))
+                problem = f"{tv.name} is {first} {first_where} but {d} {where}"
+                shapes = [s for s in (first_shape, shape) if s is not None]
+                errors.append(str(shape_error(_name(sig), shapes, problem)))
                 names.add(tv.name)
     if errors:
         # NOTE: ours says it: mypy's `Cannot infer value of type parameter "B"` is taken back
