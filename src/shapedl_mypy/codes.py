@@ -101,8 +101,6 @@ def report(api: CheckerPluginInterface, message: str, context: Context, code: Er
     errors = api.msg.errors
     if _quiet[0] or _lambda_on_trial(api) or _already_said(errors, message, context, code):
         return
-    if code is SHAPE and _never_runs(api, context):
-        return
     if _trying_an_overload_with_a_lambda(api, context):
         api.fail(message, context, code=code)
         return
@@ -114,17 +112,6 @@ def report(api: CheckerPluginInterface, message: str, context: Context, code: Er
         errors._watchers = watchers
     if code in (SHAPE, DTYPE):
         _drop_argument_errors(errors, context, _OPERAND_CODES if code is DTYPE else ())
-
-
-
-def _never_runs(api: CheckerPluginInterface, context: Context) -> bool:
-    """Whether `context` is in the branch of a size test its types decide the run never takes
-    (`if x.shape[1] == 1: x = x.squeeze(1)` for a tensor 5 wide there): `size_tests.py`."""
-    from mypy.checker import TypeChecker
-
-    from shapedl_mypy.hooks.size_tests import never_runs  # NOTE: hooks import this module
-
-    return isinstance(api, TypeChecker) and never_runs(api, context)
 
 
 def _trying_an_overload_with_a_lambda(api: CheckerPluginInterface, context: Context) -> bool:

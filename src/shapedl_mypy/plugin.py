@@ -123,6 +123,11 @@ def _left_out(ctx: Any) -> bool:
     )
     if not isinstance(receiver, NameExpr):
         return False
+    # NOTE: a union's member only: a name rebound in the branch (`x = x[None]` under `if
+    # x.dim() == 2:`) has its new rank there, which the test does not speak of
+    whole = get_proper_type(ctx.api.lookup_type_or_none(receiver))
+    if not isinstance(whole, UnionType):
+        return False
     return size_tests.excluded(ctx.api, receiver, ctx.type, e)
 
 
@@ -304,6 +309,8 @@ def build_tables(
         methods[f"{TYPES}.Size.{name}"] = methods[f"builtins.int.{name}"]
     for name in sizes.RANK_METHODS:
         methods[f"builtins.int.{name}"] = _safe(sizes.rank_test_hook)
+    for name in ("__eq__", "__ne__"):
+        methods[f"{TYPES}.Size.{name}"] = _safe(sizes.size_test_hook)
     return functions, methods
 
 

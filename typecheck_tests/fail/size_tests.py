@@ -19,3 +19,9 @@ def taken(x: Tensor[tuple[B, Const[4]], f32]) -> None:
 def undecided(x: Tensor[tuple[B, Const[4]], f32]) -> None:
     if x.shape[0] == 1:
         x.squeeze(1)  # E: [shape] squeeze: shape (B, 4): axis 1 has size 4, not 1
+
+
+def decided_true(x: Tensor[tuple[B, Const[1], Const[8]], f32]) -> None:
+    if x.shape[1] == 1:
+        x = x.squeeze(1)
+    nn.Linear(8, 4)(x[:, 0])  # E: [shape] Linear: shapes (B,) and (4, 8)

@@ -41,3 +41,14 @@ def apply(
 s = sd.randn((2, 2, 3, 3))
 for m in (sd.ones((2, 3), dtype=sd.i64), sd.ones((2, 3, 3), dtype=sd.i64)):
     assert apply(s, m).shape == (2, 2, 3, 3) and extended(m).shape[-1] == 3
+
+
+def add_batch(x: Tensor[tuple[B, T], f32]) -> Tensor[tuple[Any, B, T], f32]:
+    if x.dim() == 2:
+        x = x.unsqueeze(0)
+        y = x.sum(axis=2)
+        assert y.shape[0] == 1
+    return x
+
+
+assert add_batch(sd.randn((2, 3))).shape == (1, 2, 3)

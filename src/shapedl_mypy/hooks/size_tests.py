@@ -1,13 +1,12 @@
-"""A test of a size the types know (`if x.shape[1] == 1: x = x.squeeze(1)`), decided.
+"""Tests of sizes and ranks the types decide, where mypy's narrowing does not read them.
 
-Code written for several shapes tests a size and adapts the tensor; for a tensor whose type
-says the size, one branch never runs. mypy decides a rank test (`x.ndim` is a literal) but
-not a size test (`x.shape[1]` is a `Size[Literal[5]]`, which mypy's narrowing does not read),
-so it checked the branch that never runs (a `[shape]` error there), and after the `if` the
-name is a union of what each branch left. Here the plugin decides it: no `[shape]` error in
-the branch that never runs (`codes.report` asks `never_runs`), and after an `if` without an
-`else` that rebinds the name, a call fits where one member of its union does
-(`unroll.counted_at_run_time` asks `size_test`).
+A test of a size the types know (`if x.shape[1] == 1: x = x.squeeze(1)`): `x.shape[1]` is a
+`Size[Literal[5]]`, which mypy's narrowing does not read; `decided` gives its value, and
+`sizes.size_test_hook` marks the branch the run never takes, as a rank test's is.
+
+A rank test of a name whose type is a union of ranks, in PyTorch's spelling (`if
+mask.dim() == 3:`, a call mypy's narrowing does not read): `excluded` says which members a
+call on the name in that branch leaves out (`plugin._left_out`).
 """
 
 from __future__ import annotations
@@ -17,15 +16,20 @@ from collections.abc import Callable
 
 from mypy.checker import TypeChecker
 from mypy.nodes import (
+    AssignmentStmt,
     Block,
     CallExpr,
     ComparisonExpr,
     Context,
     Expression,
+    ForStmt,
     IfStmt,
     IntExpr,
     MemberExpr,
     NameExpr,
+    OperatorAssignmentStmt,
+    Statement,
+    TupleExpr,
     UnaryExpr,
 )
 from mypy.types import Instance, LiteralType, TupleType, Type, UnpackType, get_proper_type
@@ -33,7 +37,7 @@ from mypy.types import Instance, LiteralType, TupleType, Type, UnpackType, get_p
 from shapedl_mypy.convert import tensor_parts
 from shapedl_mypy.hooks.statements import statements
 
-__all__ = ["decided", "excluded", "never_runs", "size_test"]
+__all__ = ["decided", "excluded"]
 
 SIZE = "shapedl.types.Size"
 
@@ -68,34 +72,11 @@ def _size(checker: TypeChecker, e: Expression) -> int | None:
     return value.value if isinstance(value, LiteralType) and isinstance(value.value, int) else None
 
 
-def never_runs(checker: TypeChecker, context: Context) -> bool:
-    """Whether `context` is in a branch of an `if` that a decided size test never takes."""
-    for stmt in statements(checker.tree.defs):
-        if not isinstance(stmt, IfStmt) or len(stmt.expr) != 1:
-            continue
-        value = decided(checker, stmt.expr[0])
-        if value is None:
-            continue
-        branch = stmt.else_body if value else stmt.body[0]
-        if branch is not None and _within(branch, context):
-            return True
-    return False
-
-
 def _within(block: Block, context: Context) -> bool:
     if not block.body:
         return False
     first, last = block.body[0], block.body[-1]
     return first.line <= context.line <= (last.end_line or last.line)
-
-
-def size_test(checker: TypeChecker, stmt: IfStmt) -> bool:
-    """Whether `stmt` is an `if` on a decided size test, without an `else`."""
-    return (
-        len(stmt.expr) == 1
-        and stmt.else_body is None
-        and decided(checker, stmt.expr[0]) is not None
-    )
 
 
 # ---- a union's member that a rank test on its name leaves out ---------------------------
@@ -110,12 +91,31 @@ def excluded(checker: TypeChecker, name: NameExpr, member: Type, context: Contex
         if not isinstance(stmt, IfStmt) or len(stmt.expr) != 1:
             continue
         inside = _within(stmt.body[0], context)
-        if not inside and not (stmt.else_body is not None and _within(stmt.else_body, context)):
+        branch = stmt.body[0] if inside else stmt.else_body
+        if branch is None or not _within(branch, context) or _rebinds(branch, name, context):
             continue
         value = _rank_test_of(stmt.expr[0], name, rank)
         if value is not None and value != inside:
             return True
     return False
+
+
+def _rebinds(block: Block, name: NameExpr, context: Context) -> bool:
+    """Whether `block` rebinds `name` before `context` (then its rank there is the new one's)."""
+    return any(
+        s.line < context.line and any(_same(t, name) for t in _targets(s))
+        for s in statements(block.body)
+    )
+
+
+def _targets(stmt: Statement) -> list[Expression]:
+    if isinstance(stmt, AssignmentStmt):
+        return [t for lv in stmt.lvalues for t in (lv.items if isinstance(lv, TupleExpr) else [lv])]
+    if isinstance(stmt, OperatorAssignmentStmt):
+        return [stmt.lvalue]
+    if isinstance(stmt, ForStmt):
+        return [stmt.index]
+    return []
 
 
 _TESTS: dict[str, Callable[[int, int], bool]] = {

@@ -36,6 +36,7 @@ from mypy.types import (
 from shapedl import dims
 from shapedl.dims import Dim
 from shapedl_mypy.convert import SIZE, Converter, checker_named, int_dim, tensor_parts
+from shapedl_mypy.hooks import size_tests
 from shapedl_mypy.hooks.statements import statements
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "int_op_hook",
     "rank_hook",
     "rank_test_hook",
+    "size_test_hook",
     "root_hook",
     "shape_attribute_hook",
     "size_method_hook",
@@ -197,6 +199,20 @@ def rank_test_hook(ctx: MethodContext) -> Type:
     if not isinstance(checker, TypeChecker) or not isinstance(e, ComparisonExpr):
         return ctx.default_return_type
     found = _rank_test(checker, e)
+    _decide(checker, e, found)
+    if found is None:
+        return ctx.default_return_type
+    return LiteralType(found, checker.named_type("builtins.bool"))
+
+
+def size_test_hook(ctx: MethodContext) -> Type:
+    """`if x.shape[1] == 1: x = x.squeeze(1)` (or `x.size(1) != 1`) for an `x` whose type says
+    that size: the branch the run never takes is marked as `rank_test_hook` marks one, so it
+    is not checked and leaves nothing in the name's type after the `if`."""
+    checker, e = ctx.api, ctx.context
+    if not isinstance(checker, TypeChecker) or not isinstance(e, ComparisonExpr):
+        return ctx.default_return_type
+    found = size_tests.decided(checker, e)
     _decide(checker, e, found)
     if found is None:
         return ctx.default_return_type

@@ -32,7 +32,6 @@ from mypy.nodes import (
 from mypy.typeops import make_simplified_union
 from mypy.types import TupleType, Type, UnionType, get_proper_type
 
-from shapedl_mypy.hooks.size_tests import size_test
 from shapedl_mypy.hooks.statements import bodies, statements
 
 __all__ = ["counted_at_run_time", "unrolled"]
@@ -126,15 +125,6 @@ def _optional_part(stmt: IfStmt, name: NameExpr) -> bool:
     return none and any(_assigns(s, name) for s in statements(stmt.body[0].body))
 
 
-def _size_test(checker: TypeChecker, stmt: IfStmt, name: NameExpr) -> bool:
-    """Whether `stmt` is `if x.shape[1] == 1: x = x.squeeze(1)` (a size test the types decide,
-    `size_tests.py`), with no `else`, rebinding `name`: the branch the run takes is known,
-    though mypy's union after the `if` holds both; one member that fits is enough."""
-    return size_test(checker, stmt) and any(
-        _assigns(s, name) for s in statements(stmt.body[0].body)
-    )
-
-
 def _loop_or_source(
     checker: TypeChecker, stmt: Statement | int, name: NameExpr
 ) -> ForStmt | WhileStmt | IfStmt | tuple[AssignmentStmt, list[NameExpr]] | None:
@@ -148,9 +138,7 @@ def _loop_or_source(
                 for prev in reversed(body[:at]):
                     if isinstance(prev, ForStmt | WhileStmt):
                         return prev
-                    if isinstance(prev, IfStmt) and (
-                        _optional_part(prev, name) or _size_test(checker, prev, name)
-                    ):
+                    if isinstance(prev, IfStmt) and _optional_part(prev, name):
                         return prev
                     if not _on(prev, prev.line):
                         return None
