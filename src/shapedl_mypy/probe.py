@@ -71,7 +71,7 @@ def runtime_dtype(call: Call, spec: OpSpec, result: Type) -> Type:
     refuses the operands' dtypes (`f32 * bool_`, `concat` of f32 and i64), its `DTypeError`
     in the runtime's words, as a `[dtype]` error in place of mypy's own about overloads."""
     parts = tensor_parts(result)
-    if parts is None or spec.dtype is not None or spec.returns != "tensor":
+    if parts is None or spec.returns != "tensor":
         return result
     args = _arguments(call)
     # NOTE: the data operands only: `where`'s boolean condition changes no dtype
@@ -84,13 +84,16 @@ def runtime_dtype(call: Call, spec: OpSpec, result: Type) -> Type:
         if isinstance(o, Operand)
     ]
     mixed = len({o.dtype for o in operands}) > 1
-    if args is None or (all(o.dtype in FLOATS for o in operands) and not mixed):
+    # NOTE: an op of a fixed dtype (a comparison, `isclose`) may still refuse a mix
+    fixed = spec.dtype is not None
+    if args is None or (all(o.dtype in FLOATS for o in operands) or fixed) and not mixed:
         return result
     found = _probe(spec.function, args)
     if isinstance(found, DTypeError):
         report(call.api, str(found), call.context, DTYPE)
-        return call.named(TENSOR, [parts[0], AnyType(TypeOfAny.from_error), parts[2]])
-    if found is None:
+        dtype = parts[1] if fixed else AnyType(TypeOfAny.from_error)
+        return call.named(TENSOR, [parts[0], dtype, parts[2]])
+    if found is None or fixed:
         return result
     dtype = call.named(f"{TYPES}.{DTYPES[found].__name__}", [])
     return call.named(TENSOR, [parts[0], dtype, parts[2]])

@@ -14,3 +14,5 @@ counts = sd.concat([ids, ids]) * 2
 mean = (emb * keep.float()).sum(axis=1) / keep.float().sum(axis=1)
 assert masked.shape == (2, 4, 8) and table.shape == (4, 8) and counts.dtype is sd.i64
 assert mean.shape == (2, 8)
+hits = (table.argmax(axis=1) == ids).sum() + (ids > 1).sum() + (emb > 0.5).sum()
+assert hits.ndim == 0 and bool(sd.isclose(emb, emb).all())
