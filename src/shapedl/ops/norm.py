@@ -408,12 +408,16 @@ def _inference_warning(shape: Shape) -> None:
     """Said where a loss's gradient reaches the weights of a batch norm that ran in inference
     (its input untraced, so normalized with the running statistics): in a training step that
     is most likely a GAN's `D(fake.detach())`, which PyTorch's `D.train()` normalizes with the
-    batch's statistics and which updates them."""
+    batch's statistics and which updates them. A model that only evaluates there (a
+    distillation's teacher, a target network) belongs under `no_grad`, where no gradient
+    reaches it (nor this warning)."""
     warn_user(
         f"batch_norm: a gradient reaches the weights of a batch norm that ran on an untraced "
-        f"input {show_shape(shape)}, so in inference, with the running statistics; if this is "
-        "a training step (a GAN's D(fake.detach())), trace the input (D(fake.detach()"
-        ".traced())) to normalize with the batch's statistics, as PyTorch's D.train() does",
+        f"input {show_shape(shape)}, so in inference, with the running statistics. For a model "
+        "that trains there (a GAN's D(fake.detach())), trace the input (D(fake.detach()"
+        ".traced())) to normalize with the batch's statistics, as PyTorch's D.train() does; "
+        "for one that only evaluates (a teacher, a target network), compute it under "
+        "sd.no_grad() or .detach() its output, so no gradient reaches it",
         InferenceWarning,
     )
 
