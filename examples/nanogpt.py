@@ -129,8 +129,9 @@ class GPT(Module, Generic[V, L, H, K]):
 
     def forward(self, idx: Tensor[tuple[B, T], i64, TT]) -> Tensor[tuple[B, T, V], f32, TT]:
         b, t = idx.shape
-        # NOTE: each token's position, on idx's tape: a table learns only through a traced
-        # index (dfdx's rule), so the positions are traced exactly when the tokens are
+        # NOTE: each token's position, of idx's shape and tape (`+ idx * 0`), so that the
+        # positions' type is the tokens' in training and inference alike; the table would
+        # learn through an untraced index too (its output keeps its link to the tape)
         where = sd.arange(t, dtype=i64, device=idx.device) + idx * 0
         assert_type(where, Tensor[tuple[B, T], i64, TT])
         tokens, positions = self.tokens(idx), self.positions(where)

@@ -280,6 +280,16 @@ def unify(a: Dim, b: Dim) -> Dim | None:
     return b if a is DYN or (eq is None and _has_div(a) and not _has_div(b)) else a
 
 
+def never_divides(a: Dim, b: Dim) -> bool:
+    """Whether `b` divides `a` for no binding of their symbols: both one term of the same
+    symbols (`16*B*T` and `3*B*T`), whose constant ratio (16/3) is not whole."""
+    terms = [_poly(d) if isinstance(d, int | Expr) else None for d in (a, b)]
+    if terms[0] is None or terms[1] is None or len(terms[0]) != 1 or len(terms[1]) != 1:
+        return False
+    ((ma, ca),), ((mb, cb),) = terms[0].items(), terms[1].items()
+    return ma == mb and cb != 0 and ca % cb != 0
+
+
 def product(dims: Iterable[Dim]) -> Dim:
     known, rest = 1, []
     for d in dims:  # NOTE: the ints in Python first: at run time every size is one
@@ -309,10 +319,17 @@ def option_tuple(
     checks the number."""
     out = (v,) * n if is_size(v) else v
     if not (isinstance(out, tuple) and len(out) == n and all(is_size(i) for i in out)):
-        raise shape_error(op, shapes, f"{name} must be an int or {n} ints, got {v!r}")
+        raise shape_error(op, shapes, f"{name} must be an int or {n} ints, got {_shown(v)}")
     if any(isinstance(i, int) and i < low for i in out):
-        raise shape_error(op, shapes, f"{name} must be at least {low}, got {v!r}")
+        raise shape_error(op, shapes, f"{name} must be at least {low}, got {_shown(v)}")
     return out
+
+
+def _shown(v: object) -> str:
+    """An option as the user wrote it: sizes as in a shape (`(2, B)`), anything else as repr."""
+    if isinstance(v, tuple) and all(is_size(i) for i in v):
+        return show_shape(v)
+    return str(v) if is_size(v) else repr(v)
 
 
 def int_tuple(
@@ -322,7 +339,7 @@ def int_tuple(
     out = option_tuple(op, shapes, name, v, n, low)
     ints = tuple(i for i in out if isinstance(i, int))
     if len(ints) != n:
-        raise shape_error(op, shapes, f"{name} must be an int or {n} ints, got {v!r}")
+        raise shape_error(op, shapes, f"{name} must be an int or {n} ints, got {_shown(v)}")
     return ints
 
 

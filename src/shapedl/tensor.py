@@ -239,6 +239,29 @@ class Tensor(TensorMethods[S, DT, TapeT]):
         """The number of axes, `ndim` (PyTorch's `dim()`)."""
         return self.ndim
 
+    if not TYPE_CHECKING:  # NOTE: typed in TensorMethods, as every op method
+
+        def flip(self, *axes, axis=None):
+            """`ops.flip`: the values reversed along the axes, given as one tuple or one by
+            one as in PyTorch (`x.flip(0, 1)` is `x.flip((0, 1))`); none: every axis.
+
+            Raises:
+                ShapeError: when an axis is out of range or repeats.
+
+            Shape:
+                `(*S) -> (*S)`.
+
+            Example:
+                >>> import shapedl as sd
+                >>> sd.tensor([[1.0, 2.0], [3.0, 4.0]]).flip(0, 1).tolist()
+                [[4.0, 3.0], [2.0, 1.0]]
+            """
+            from shapedl.ops.rearrange import flip  # NOTE: this module imports no op
+
+            if axes and axis is not None:
+                raise TypeError("flip: give the axes by position or as axis=, not both")
+            return flip(self, axes[0] if len(axes) == 1 else axes or axis)
+
     @overload
     def size(self) -> tuple[int, ...]: ...
     @overload

@@ -1,5 +1,7 @@
 """MultiHeadAttention against torch.nn.MultiheadAttention(batch_first=True)."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -86,25 +88,61 @@ def test_masks(kind, dropout):
 
 # NOTE: a dropout too small to drop anything, or to scale beyond float64's 1e-9, takes the
 # composed path of training with dropout
+@pytest.mark.filterwarnings("ignore:Support for mismatched key_padding_mask")
 @pytest.mark.parametrize("dropout", [0.0, 1e-12], ids=["sdpa", "composed-with-dropout"])
-@pytest.mark.parametrize("kind", ["key-padding", "bool", "float", "both"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "key-padding",
+        "bool",
+        "float",
+        "both",
+        "key_padding_mask=",
+        "key_padding_mask= and a bool mask",
+        "key_padding_mask= and a float mask",
+        "a float key_padding_mask= and a float mask",
+        "a float key_padding_mask= and a bool mask",
+    ],
+)
 def test_masks_in_float64_with_rows_that_see_nothing(kind, dropout):
-    """torch's key padding mask is a `(B, 1, 1, Tk)` mask here (True keeps); a query that sees
-    no key (all of sample 1's keys padded, or query 0 masked off) gets zeros, not nan, in
-    both forms of the layer, as in torch."""
+    """torch's key padding mask is a `(B, 1, 1, Tk)` mask here (True keeps), or PyTorch's own
+    `key_padding_mask=` (True is padding), combined with a mask as torch combines them; a
+    query that sees no key (all of sample 1's keys padded, or query 0 masked off) gets zeros,
+    not nan, in both forms of the layer, as in torch."""
     rng = np.random.default_rng(5)
     pad = np.zeros((2, 6), bool)
     pad[0, -2:], pad[1] = True, True  # torch: True is padding
     hide = rng.random((4, 6)) < 0.3
     hide[0] = True
     add = np.where(hide, -np.inf, rng.standard_normal((4, 6)))
+    soft = np.where(pad, -np.inf, rng.standard_normal((2, 6)))  # a float key padding mask
     masks = {
-        "key-padding": (~pad[:, None, None, :], dict(key_padding_mask=pad)),
-        "bool": (~hide, dict(attn_mask=hide)),
-        "float": (add, dict(attn_mask=add)),
-        "both": (~(hide | pad[:, None, None, :]), dict(attn_mask=hide, key_padding_mask=pad)),
+        "key-padding": (dict(mask=~pad[:, None, None, :]), dict(key_padding_mask=pad)),
+        "bool": (dict(mask=~hide), dict(attn_mask=hide)),
+        "float": (dict(mask=add), dict(attn_mask=add)),
+        "both": (
+            dict(mask=~(hide | pad[:, None, None, :])),
+            dict(attn_mask=hide, key_padding_mask=pad),
+        ),
+        "key_padding_mask=": (dict(key_padding_mask=pad), dict(key_padding_mask=pad)),
+        "key_padding_mask= and a bool mask": (
+            dict(mask=~hide, key_padding_mask=pad),
+            dict(attn_mask=hide, key_padding_mask=pad),
+        ),
+        "key_padding_mask= and a float mask": (
+            dict(mask=add, key_padding_mask=pad),
+            dict(attn_mask=add, key_padding_mask=pad),
+        ),
+        "a float key_padding_mask= and a float mask": (
+            dict(mask=add, key_padding_mask=soft),
+            dict(attn_mask=add, key_padding_mask=soft),
+        ),
+        "a float key_padding_mask= and a bool mask": (
+            dict(mask=~hide, key_padding_mask=soft),
+            dict(attn_mask=hide, key_padding_mask=soft),
+        ),
     }
-    mask, tmasks = masks[kind]
+    sd_masks, tmasks = masks[kind]
     attn, tattn = _pair(dropout)
     attn, tattn = attn.astype(sd.f64), tattn.double()
     check_module(
@@ -112,7 +150,7 @@ def test_masks_in_float64_with_rows_that_see_nothing(kind, dropout):
         tattn,
         [randn(2, 4, E, dtype="float64"), randn(2, 6, E, seed=1, dtype="float64")],
         mapping=attention_mapping(attn, E),
-        sd_call=lambda m, q, kv: m(q, kv, kv, mask=sd.from_numpy(mask)),
+        sd_call=lambda m, q, kv: m(q, kv, kv, **{k: sd.from_numpy(v) for k, v in sd_masks.items()}),
         torch_call=lambda m, q, kv: m(
             q, kv, kv, need_weights=False, **{k: torch.from_numpy(v) for k, v in tmasks.items()}
         )[0],
@@ -166,10 +204,30 @@ def test_a_mask_of_the_wrong_shape_is_a_shape_error_in_training_too(mask, proble
     x = sd.ones((2, 4, E)).traced()
     shapes = rf"shapes \({', '.join(map(str, mask))}\) and \(2, 2, 4, 4\)"
     for kind in (sd.bool_, sd.f32):
-        with pytest.raises(
-            sd.ShapeError, match=rf"^scaled_dot_product_attention: {shapes}: {problem}"
-        ):
+        with pytest.raises(sd.ShapeError, match=rf"^MultiHeadAttention: {shapes}: {problem}"):
             attn(x, mask=sd.ones(mask, dtype=kind))
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.1], ids=["sdpa", "composed-with-dropout"])
+def test_a_padding_mask_given_as_mask_names_the_layer_and_says_how(dropout):
+    """A `(B, Tk)` padding mask passed as `mask=` was an error of scaled_dot_product_attention,
+    an op the user never called, against scores the user never built."""
+    attn = sd.nn.MultiHeadAttention(E, H, dropout=dropout)
+    x = sd.ones((2, 3, E)).traced()
+    message = (
+        r"^MultiHeadAttention: shapes \(2, 3\) and \(2, 2, 3, 3\): mask size 2 at axis -2 does "
+        r"not broadcast to 3; mask must broadcast to the scores \(B, H, Tq, Tk\); a padding "
+        r"mask keep of shape \(B, Tk\) is written keep\[:, None, None, :\], or give "
+        r"key_padding_mask=~keep$"
+    )
+    with pytest.raises(sd.ShapeError, match=message):
+        attn(x, mask=sd.ones((2, 3)) > 0)
+    with pytest.raises(
+        sd.ShapeError,
+        match=r"^MultiHeadAttention: shapes \(2, 4\) and \(2, 3, 8\): key_padding_mask must "
+        r"be \(B, Tk\) = \(2, 3\), one flag per key \(True: padding, as PyTorch's\)$",
+    ):
+        attn(x, key_padding_mask=sd.ones((2, 4)) > 0)
 
 
 def test_per_batch_mask():
@@ -233,6 +291,21 @@ def test_dropout_only_in_training():
     plain = attn(x).numpy()
     np.testing.assert_array_equal(attn(x).numpy(), plain)
     assert not np.allclose(attn(x.traced()).numpy(), plain)
+
+
+def test_attention_dropout_skipped_on_an_untraced_input_warns_if_a_gradient_comes_back():
+    """A branch of untraced input: its attention drops no weight, while the gradient of a
+    loss that uses it trains its projections; said as batch norm says it."""
+    attn = sd.nn.MultiHeadAttention(E, H, dropout=0.5)
+    plain = attn(sd.from_numpy(randn(2, 5, E)))
+    with pytest.warns(sd.errors.InferenceWarning, match=r"^dropout: .*\(2, 2, 5, 4\)"):
+        grads = (plain * sd.from_numpy(randn(2, 5, E)).traced()).sum().backward()
+    assert grads[attn.q_proj.weight].shape == (E, E)
+    quiet = sd.nn.MultiHeadAttention(E, H)  # NOTE: no dropout, nothing skipped
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x = sd.from_numpy(randn(2, 5, E))
+        (quiet(x) * x.traced()).sum().backward()
 
 
 def test_heads_must_divide_width():

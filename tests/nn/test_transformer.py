@@ -146,6 +146,131 @@ def test_transformer():
     )
 
 
+# ---- PyTorch's key padding masks: True where a position is padding ------------------------
+PAD = np.zeros((2, 4), bool)
+PAD[0, -1] = PAD[1, -2:] = True
+MEMORY_PAD = np.zeros((2, 6), bool)
+MEMORY_PAD[1, -3:] = True
+# NOTE: torch warns when a boolean padding mask meets a float mask, and combines them anyway
+MISMATCHED = pytest.mark.filterwarnings("ignore:Support for mismatched")
+
+
+@MISMATCHED
+@pytest.mark.parametrize("norm_first", [False, True])
+@pytest.mark.parametrize("mask", ["none", "bool", "float"])
+def test_encoder_layer_src_key_padding_mask_in_float64(mask, norm_first):
+    kw = dict(dropout=0.0, layer_norm_eps=0.1, norm_first=norm_first)
+    layer = sd.nn.TransformerEncoderLayer(E, H, FF, **kw)
+    tlayer = torch.nn.TransformerEncoderLayer(E, H, FF, batch_first=True, **kw)
+    rng = np.random.default_rng(4)
+    hide = rng.random((4, 4)) < 0.4
+    np.fill_diagonal(hide, False)
+    src_mask = {"none": None, "bool": hide, "float": rng.standard_normal((4, 4))}[mask]
+    sd_mask = None if src_mask is None else sd.from_numpy(~src_mask if mask == "bool" else src_mask)
+    t_mask = None if src_mask is None else torch.from_numpy(src_mask)
+    check_module(
+        layer.astype(sd.f64),
+        _randomize_biases(tlayer).double(),
+        [randn(2, 4, E, dtype="float64")],
+        mapping=attention_mapping(layer, E),
+        sd_call=lambda m, x: m(x, sd_mask, src_key_padding_mask=sd.tensor(PAD)),
+        torch_call=lambda m, x: m(x, t_mask, src_key_padding_mask=torch.from_numpy(PAD)),
+        rtol=1e-9,
+        atol=1e-10,
+    )
+
+
+@MISMATCHED
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_decoder_layer_key_padding_masks_in_float64(norm_first):
+    kw = dict(dropout=0.0, layer_norm_eps=0.01, norm_first=norm_first)
+    layer = sd.nn.TransformerDecoderLayer(E, H, FF, **kw)
+    tlayer = torch.nn.TransformerDecoderLayer(E, H, FF, batch_first=True, **kw)
+    check_module(
+        layer.astype(sd.f64),
+        _randomize_biases(tlayer).double(),
+        [randn(2, 4, E, dtype="float64"), randn(2, 6, E, seed=1, dtype="float64")],
+        mapping=attention_mapping(layer, E),
+        sd_call=lambda m, t, mem: m(
+            t,
+            mem,
+            tgt_is_causal=True,
+            tgt_key_padding_mask=sd.tensor(PAD),
+            memory_key_padding_mask=sd.tensor(MEMORY_PAD),
+        ),
+        torch_call=lambda m, t, mem: m(
+            t,
+            mem,
+            tgt_mask=_causal_float(4).double(),
+            tgt_is_causal=True,
+            tgt_key_padding_mask=torch.from_numpy(PAD),
+            memory_key_padding_mask=torch.from_numpy(MEMORY_PAD),
+        ),
+        rtol=1e-9,
+        atol=1e-10,
+    )
+
+
+@MISMATCHED
+def test_transformer_key_padding_masks():
+    model = sd.nn.Transformer(E, H, 2, 1, FF, dropout=0.0)
+    tmodel = torch.nn.Transformer(E, H, 2, 1, FF, dropout=0.0, batch_first=True)
+    pads = {
+        "src_key_padding_mask": MEMORY_PAD,
+        "tgt_key_padding_mask": PAD,
+        "memory_key_padding_mask": MEMORY_PAD,
+    }
+    check_module(
+        model,
+        _randomize_biases(tmodel),
+        [randn(2, 6, E), randn(2, 4, E, seed=1)],
+        mapping=attention_mapping(model, E),
+        sd_call=lambda m, s, t: m(
+            s, t, tgt_is_causal=True, **{k: sd.tensor(v) for k, v in pads.items()}
+        ),
+        torch_call=lambda m, s, t: m(
+            s,
+            t,
+            tgt_mask=_causal_float(4),
+            tgt_is_causal=True,
+            **{k: torch.from_numpy(v) for k, v in pads.items()},
+        ),
+        rtol=2e-4,
+        atol=2e-5,
+    )
+
+
+LAYER_MASK_ERRORS = [
+    (
+        lambda x, keep: sd.nn.TransformerEncoderLayer(E, H, FF)(x, src_mask=keep),
+        r"^TransformerEncoderLayer: shapes \(2, 4\) and \(2, H, 4, 4\): src_mask size 2 at "
+        r"axis -2 does not broadcast to 4; src_mask must broadcast to the scores "
+        r"\(B, H, Tq, Tk\); a padding mask keep of shape \(B, Tk\) is written "
+        r"keep\[:, None, None, :\], or give src_key_padding_mask=~keep$",
+    ),
+    (
+        lambda x, keep: sd.nn.TransformerDecoderLayer(E, H, FF)(x, x, tgt_mask=keep),
+        r"^TransformerDecoderLayer: shapes \(2, 4\) and \(2, H, 4, 4\): tgt_mask size 2 .*"
+        r"or give tgt_key_padding_mask=~keep$",
+    ),
+    (
+        lambda x, keep: sd.nn.TransformerDecoderLayer(E, H, FF)(x, x, memory_mask=keep),
+        r"^TransformerDecoderLayer: .*memory_mask size 2 .*memory_key_padding_mask=~keep$",
+    ),
+    (
+        lambda x, keep: sd.nn.TransformerEncoderLayer(E, H, FF)(x, src_key_padding_mask=keep.T),
+        r"^TransformerEncoderLayer: shapes \(4, 2\) and \(2, 4, 8\): src_key_padding_mask must "
+        r"be \(B, Tk\) = \(2, 4\)",
+    ),
+]
+
+
+@pytest.mark.parametrize("call,message", LAYER_MASK_ERRORS)
+def test_a_mask_of_the_wrong_shape_names_the_layer_and_its_argument(call, message):
+    with pytest.raises(sd.ShapeError, match=message):
+        call(sd.ones((2, 4, E)).traced(), sd.tensor(~PAD))
+
+
 def test_transformer_names_match_torch_up_to_packed_projections():
     model = sd.nn.Transformer(E, H, 2, 2, FF)
     tnames = set(torch.nn.Transformer(E, H, 2, 2, FF, batch_first=True).state_dict())
@@ -167,6 +292,13 @@ def test_dropout_only_when_traced():
     plain = layer(x).numpy()
     np.testing.assert_array_equal(layer(x).numpy(), plain)
     assert not np.allclose(layer(x.traced()).numpy(), plain)
+
+
+def test_dropout_skipped_on_an_untraced_input_warns_if_a_gradient_comes_back():
+    layer = sd.nn.TransformerEncoderLayer(E, H, FF, dropout=0.3)
+    plain = layer(sd.from_numpy(randn(2, 5, E)))
+    with pytest.warns(sd.errors.InferenceWarning, match=r"^dropout: .*untraced input"):
+        (plain * sd.from_numpy(randn(2, 5, E)).traced()).sum().backward()
 
 
 @pytest.mark.parametrize("cls", [sd.nn.TransformerEncoderLayer, sd.nn.TransformerDecoderLayer])

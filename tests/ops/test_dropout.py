@@ -1,5 +1,7 @@
 """Dropout: identity in inference, scaled masking from the device's seeded generator."""
 
+import warnings
+
 import numpy as np
 import pytest
 from harness import randn
@@ -12,6 +14,48 @@ def test_untraced_input_is_returned_unchanged():
     x = sd.from_numpy(randn(4, 5))
     assert sd.ops.dropout(x, 0.5) is x
     assert sd.ops.dropout(x, 1.0) is x
+
+
+# ---- an untraced branch whose gradient still comes back: PyTorch's train() would drop -----
+def _towers():
+    """A wide&deep step: the item tower sees only untraced ids, so its dropout runs in
+    inference, while the loss's gradient still trains its embedding and linear layer."""
+    sd.set_default_device(sd.Cpu(seed=0))
+    items = sd.nn.Sequential(sd.nn.Embedding(10, 8), sd.nn.Dropout(0.5), sd.nn.Linear(8, 8))
+    users = sd.nn.Linear(3, 8)
+    ids, dense = sd.tensor(np.array([1, 2, 3, 4])), sd.randn((4, 3))
+    return items, lambda: (users(dense.traced()) * items(ids)).sum(axis=1).mean()
+
+
+def test_an_untraced_dropout_that_a_gradient_comes_back_through_warns():
+    items, loss = _towers()
+    out = loss()
+    with pytest.warns(sd.errors.InferenceWarning, match=r"^dropout: .*untraced input \(4, 8\)"):
+        grads = out.backward()
+    assert grads[items[0].weight].shape == (10, 8)  # NOTE: the gradient passes unchanged
+
+
+def test_the_warning_is_said_once_per_call_site_and_names_the_users_line():
+    _, loss = _towers()
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("default")
+        for _ in range(3):
+            loss().backward()
+    assert [w.category for w in said] == [sd.errors.InferenceWarning]
+    assert said[0].filename == __file__
+
+
+def test_an_untraced_dropout_without_a_gradient_coming_back_is_silent():
+    items, _ = _towers()
+    x = sd.from_numpy(randn(4, 5))
+    h = x @ sd.from_numpy(randn(5, 5))  # NOTE: a layer's output: it has a node
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = sd.ops.dropout(h, 0.5)
+        np.testing.assert_array_equal(out.numpy(), h.numpy())
+        items(sd.tensor(np.array([1, 2])))
+        with sd.no_grad():
+            assert sd.ops.dropout(h, 0.5) is h
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 import shapedl as sd
 from shapedl import dims
 from shapedl.ops.mask import masked_fill_rule, matrix_rule
+from shapedl.types import DTYPES
 
 B, T = dims.sym("B"), dims.sym("T")
 
@@ -96,6 +97,86 @@ def test_rules_over_symbols():
     assert masked_fill_rule("masked_fill", (B, T), (dims.DYN, 1)) == (B, T)
     with pytest.raises(sd.ShapeError, match=r"masked_fill: shapes \(B, T\) and \(T, B\)"):
         masked_fill_rule("masked_fill", (B, T), (T, B))
+
+
+# ---- a 0-d tensor value: PyTorch's value, dtype and gradient (HF's `finfo.min` fills) -----
+TENSOR_FILLS = [
+    ("float32", (2, 3), (2, 3), "float32"),
+    ("float32", (2, 3, 4), (3, 1), "float64"),  # the value's gradient in its own dtype
+    ("float64", (3, 4), (4,), "float32"),
+    ("float32", (2, 3), (), "float32"),
+]
+
+
+@pytest.mark.parametrize("dtype,shape,mask_shape,value_dtype", TENSOR_FILLS)
+def test_masked_fill_with_a_0d_tensor_matches_torch(dtype, shape, mask_shape, value_dtype):
+    mask = randn(*mask_shape, seed=3) > 0
+    compare(
+        lambda x, m, v: x.masked_fill(m, v),
+        lambda t, m, v: t.masked_fill(m, v),
+        [randn(*shape, dtype=dtype), np.array(mask), np.array(-2.5, dtype=value_dtype)],
+    )
+
+
+def test_masked_fill_with_a_0d_tensor_casts_it_to_x_dtype_as_torch():
+    m = np.array([True, False, True])
+    for x, v in [(np.zeros(3, "int64"), np.array(1.5)), (np.zeros(3), np.array(True))]:
+        got = sd.from_numpy(x).masked_fill(sd.from_numpy(m), sd.from_numpy(v)).numpy()
+        want = torch.from_numpy(x).masked_fill(torch.from_numpy(m), torch.from_numpy(v))
+        np.testing.assert_array_equal(got, want.numpy())
+        assert got.dtype == want.numpy().dtype
+
+
+def test_masked_fill_refuses_a_value_tensor_that_is_not_0d():
+    with pytest.raises(RuntimeError, match="only supports a 0-dimensional value tensor"):
+        torch.zeros(2, 3).masked_fill(torch.ones(2, 3, dtype=torch.bool), torch.ones(3, 1, 1))
+    value = sd.ones((3, 1, 1))
+    message = (
+        r"masked_fill: shapes \(2, 3\) and \(2, 3\) and \(3, 1, 1\): the value must be a "
+        r"number or a 0-d tensor, not 3-d"
+    )
+    with pytest.raises(sd.ShapeError, match=message):
+        sd.zeros((2, 3)).masked_fill(sd.ones((2, 3)) > 0, value)  # type: ignore[arg-type]
+    with pytest.raises(sd.ShapeError, match=r"\(B, T\) and \(T,\) and \(B,\): the value"):
+        masked_fill_rule("masked_fill", (B, T), (T,), (B,))
+
+
+# ---- a number that the dtype cannot hold: refused, as PyTorch's ---------------------------
+OVERFLOWS = [
+    ("float16", -1e9),
+    ("float16", 65519.0),
+    ("bfloat16", 1e39),
+    ("float32", -1e39),
+    ("int32", 2**40),
+    ("int64", 1e30),
+    ("int64", float("nan")),
+]
+HELD = [("float16", float("-inf")), ("float16", float("nan")), ("float16", -65504.0),
+        ("int64", -(2**63)), ("int64", 2.7), ("bool", 5), ("float64", 1e300)]  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype,value", OVERFLOWS)
+def test_a_fill_value_that_overflows_the_dtype_is_refused_as_torch(dtype, value):
+    with pytest.raises(RuntimeError, match="without overflow"):
+        torch.zeros(2, dtype=getattr(torch, dtype)).masked_fill(torch.tensor([True, False]), value)
+    with pytest.raises(RuntimeError, match="without overflow"):
+        torch.full((2,), value, dtype=getattr(torch, dtype))
+    mask = sd.tensor([True, False])
+    words = rf"value {value!r} cannot be converted to {dtype} without overflow".replace("+", r"\+")
+    with pytest.raises(ValueError, match=f"masked_fill: {words}"):
+        sd.zeros((2,), dtype=DTYPES[dtype]).masked_fill(mask, value)
+    with pytest.raises(ValueError, match=f"full: {words}"):
+        sd.full((2,), value, dtype=DTYPES[dtype])
+
+
+@pytest.mark.parametrize("dtype,value", HELD)
+def test_a_fill_value_the_dtype_holds_is_filled_as_torch(dtype, value):
+    m = torch.tensor([True, False])
+    want = torch.zeros(2, dtype=getattr(torch, dtype)).masked_fill(m, value)
+    got = sd.zeros((2,), dtype=DTYPES[dtype]).masked_fill(sd.tensor([True, False]), value)
+    np.testing.assert_array_equal(got.numpy().astype("float64"), want.double().numpy())
+    full = sd.full((2,), value, dtype=DTYPES[dtype]).numpy().astype("float64")
+    np.testing.assert_array_equal(full, torch.full((2,), value, dtype=want.dtype).double().numpy())
 
 
 @settings(max_examples=20, deadline=None)

@@ -143,6 +143,22 @@ def test_reshape_mismatch_over_symbols_is_an_error():
         reshape_rule("reshape", (dims.add(dims.mul(2, B), 1),), (2, -1))
 
 
+def test_minus_one_that_no_binding_of_the_symbols_makes_whole_is_an_error():
+    """`x.view(b, t, 3, -1)` of `(B, T, 16)`: B and T cancel, and 16 / 3 is never whole."""
+    message = (
+        r"reshape: shapes \(B, T, 16\) and \(B, T, 3, -1\): 16\*B\*T values do not divide "
+        r"into sizes of product 3\*B\*T"
+    )
+    with pytest.raises(sd.ShapeError, match=message):
+        reshape_rule("reshape", (B, T, 16), (B, T, 3, -1))
+    with pytest.raises(sd.ShapeError, match="do not divide"):
+        reshape_rule("reshape", (B, dims.mul(4, T)), (dims.mul(3, T), B, -1))
+    assert reshape_rule("reshape", (B, T, 16), (B, T, 4, -1)) == (B, T, 4, 4)
+    # NOTE: 16*T / 3 is whole for T = 3: the run time decides
+    assert reshape_rule("reshape", (B, T, 16), (B, 3, -1)) == (B, 3, dims.DYN)
+    assert reshape_rule("reshape", (B, dims.DYN, 16), (B, 3, -1)) == (B, 3, dims.DYN)
+
+
 def test_reshape_with_dyn_is_not_an_error():
     assert reshape_rule("reshape", (dims.DYN, 3), (B, 3)) == (B, 3)
 

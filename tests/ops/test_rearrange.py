@@ -33,6 +33,11 @@ CASES = [
     ("flip_all", (2, 3, 4), lambda x: sd.ops.flip(x), lambda t: torch.flip(t, (0, 1, 2))),
     ("flip_1", (2, 3, 4), lambda x: sd.ops.flip(x, 1), lambda t: torch.flip(t, (1,))),
     ("flip_02", (2, 3, 4), lambda x: sd.ops.flip(x, (0, -1)), lambda t: torch.flip(t, (0, 2))),
+    # NOTE: PyTorch's method takes the axes one by one too (`x.flip(0, 1)`)
+    ("flip_method_varargs", (2, 3, 4), lambda x: x.flip(0, -1), lambda t: t.flip(0, 2)),
+    ("flip_method_tuple", (2, 3, 4), lambda x: x.flip((0, 1)), lambda t: t.flip((0, 1))),
+    ("flip_method_one", (2, 3, 4), lambda x: x.flip(1), lambda t: t.flip(1)),
+    ("flip_method_axis", (2, 3, 4), lambda x: x.flip(axis=2), lambda t: t.flip(dims=(2,))),
     ("repeat", (2, 3), lambda x: sd.ops.repeat(x, 2, axis=1), lambda t: R(t, 2, dim=1)),
     ("repeat_flat", (2, 3), lambda x: sd.ops.repeat(x, 3), lambda t: R(t, 3)),
     ("repeat_0", (2, 3), lambda x: sd.ops.repeat(x, 0, axis=0), lambda t: R(t, 0, dim=0)),
@@ -74,6 +79,7 @@ ERRORS = [
     (lambda x: sd.ops.roll(x, (1, 2)), r"roll: shape \(2, 3, 4\): several shifts need an axis"),
     (lambda x: sd.ops.flip(x, -4), r"flip: shape \(2, 3, 4\): axis -4 is out of range"),
     (lambda x: sd.ops.flip(x, (1, -2)), r"flip: shape \(2, 3, 4\): axis \(1, -2\) repeats"),
+    (lambda x: x.flip(1, -2), r"flip: shape \(2, 3, 4\): axis \(1, -2\) repeats"),
     (lambda x: sd.ops.repeat(x, 2, axis=3), r"repeat: shape \(2, 3, 4\): axis 3 is out of"),
     (lambda x: sd.ops.repeat(x, -1, axis=0), r"repeat: shape \(2, 3, 4\): repeats -1 is neg"),
     (
@@ -88,6 +94,11 @@ ERRORS = [
 def test_errors_name_op_shapes_and_axis(op, message):
     with pytest.raises(sd.ShapeError, match=message):
         op(sd.ones((2, 3, 4)))
+
+
+def test_flip_method_takes_the_axes_by_position_or_by_name_not_both():
+    with pytest.raises(TypeError, match="flip: give the axes by position or as axis=, not both"):
+        sd.ones((2, 3)).flip(0, axis=1)
 
 
 def test_rules_over_symbols():

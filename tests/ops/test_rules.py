@@ -714,3 +714,28 @@ def test_an_option_known_only_at_run_time_is_never_a_shape_error(op, k, name, j)
         assert len(got) == len(want) and all(
             g is DYN or g == w for g, w in zip(got, want, strict=True)
         ), f"{op}: with {name} unknown the rule says {got}, but the run gives {want}"
+
+
+# ---- messages over symbols: the plugin prints them, so dims read as written --------------
+SYMBOLIC_ERRORS: list[tuple[str, dict[str, Any], str]] = [
+    ("zeros", {"shape": (B, -2)}, "size -2 at axis 1 of (B, -2) is negative"),
+    ("conv2d", {"x": (N, C, H, W), "weight": (D, C, 3, 3), "stride": (0, K)},
+     "stride must be at least 1, got (0, K)"),
+    ("conv2d", {"x": (N, C, H, W), "weight": (D, C, 3, 3), "stride": (K, 1, 1)},
+     "stride must be an int or 2 ints, got (K, 1, 1)"),
+    ("binary_cross_entropy_with_logits_loss",
+     {"logits": (B, 1), "target": (B, 1), "weight": (B,)},
+     "weight must broadcast to the logits' shape (B, 1)"),
+    ("binary_cross_entropy_with_logits_loss",
+     {"logits": (B, 3), "target": (B, 3), "pos_weight": (B,)},
+     "pos_weight must broadcast to the logits' shape (B, 3)"),
+    ("binary_cross_entropy_loss", {"input": (B, 1), "target": (B, 1), "weight": (B,)},
+     "weight must broadcast to the input's shape (B, 1)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("op,args,problem", SYMBOLIC_ERRORS, ids=[s[0] for s in SYMBOLIC_ERRORS])
+def test_a_rule_error_over_symbols_shows_the_dims_as_written(op, args, problem):
+    with pytest.raises(sd.ShapeError) as err:
+        REGISTRY[op].rule(op, **args)
+    assert problem in str(err.value) and "Sym(" not in str(err.value)

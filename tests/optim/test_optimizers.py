@@ -324,6 +324,34 @@ def test_missing_gradient_warns_when_asked() -> None:
         Sgd(lr=0.5, missing="warn").update(params, grads_of_a_only(params), missing="error")
 
 
+class Offsets(sd.nn.Module):
+    """DLRM-style: a table of embeddings and an integer offsets attribute (a field, as
+    PyTorch's `register_buffer`), which has no gradient."""
+
+    def __init__(self) -> None:
+        self.table = sd.nn.Embedding(10, 4)
+        self.offsets = sd.tensor(np.array([0, 3, 7]))
+        self.seen = sd.tensor(np.array([True, False, True]))
+
+    def forward(self, ids: Any) -> Any:
+        return self.table(ids + self.offsets)
+
+
+@pytest.mark.parametrize("opt", [Sgd(lr=0.1), Adam(), AdamW(), RMSprop()], ids=type)
+def test_an_integer_or_bool_tensor_of_a_module_is_a_buffer_that_optimizers_skip(opt) -> None:
+    with pytest.raises(RuntimeError, match="floating point"):
+        torch.nn.Parameter(torch.tensor([0, 3, 7]))  # NOTE: PyTorch refuses one as a Parameter
+    model = Offsets()
+    assert list(model.parameters()) == ["table.weight"]
+    assert list(model.state_dict()) == ["table.weight", "offsets", "seen"]
+    before = model.table.weight.numpy().copy()
+    grads = model(sd.tensor(np.array([1, 2, 1])).traced()).sum().backward()
+    opt.update(model, grads)
+    opt.update({"table.weight": model.table.weight, "offsets": model.offsets}, grads)
+    assert not np.array_equal(model.table.weight.numpy(), before)
+    assert model.offsets.tolist() == [0, 3, 7] and model.seen.tolist() == [True, False, True]
+
+
 def test_a_tied_parameter_steps_once() -> None:
     w = sd.tensor([1.0, -2.0])
     grads = w.traced().square().sum().backward()

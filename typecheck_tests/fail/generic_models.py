@@ -63,9 +63,9 @@ nn.TransformerEncoderLayer(64, 7)  # E: [shape] MultiHeadAttention: embed_dim=64
 decoder = nn.TransformerDecoderLayer(64, 8)
 x, memory = sd.ones((2, 10, 64)), sd.ones((2, 7, 64))
 causal = sd.tril(sd.ones((10, 10), dtype=sd.bool_))
-decoder(x, memory, causal, causal)  # E: [shape] scaled_dot_product_attention: shapes (10, 10) and (2, Dyn, 10, 7): mask size 10 at axis -1 does not broadcast to 7
-nn.TransformerEncoderLayer(64, 8)(x, sd.ones((7, 7), dtype=sd.bool_))  # E: [shape] scaled_dot_product_attention: shapes (7, 7) and (2, Dyn, 10, 10): mask size 7 at axis -2 does not broadcast to 10
-nn.MultiHeadAttention(64, 8)(x, memory, memory, causal)  # E: [shape] scaled_dot_product_attention: shapes (10, 10) and (2, 8, 10, 7): mask size 10 at axis -1 does not broadcast to 7
+decoder(x, memory, causal, causal)  # E: [shape] TransformerDecoderLayer: shapes (10, 10) and (2, H, 10, 7): memory_mask size 10 at axis -1 does not broadcast to 7
+nn.TransformerEncoderLayer(64, 8)(x, sd.ones((7, 7), dtype=sd.bool_))  # E: [shape] TransformerEncoderLayer: shapes (7, 7) and (2, H, 10, 10): src_mask size 7 at axis -2 does not broadcast to 10
+nn.MultiHeadAttention(64, 8)(x, memory, memory, causal)  # E: [shape] MultiHeadAttention: shapes (10, 10) and (2, 8, 10, 7): mask size 10 at axis -1 does not broadcast to 7
 
 
 def mean_loss(idx: Tensor[tuple[B, T], i64], targets: Tensor[tuple[B, T], i64]) -> Tensor[tuple[()]]:

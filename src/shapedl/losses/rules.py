@@ -7,7 +7,7 @@ from typing import Any
 
 from shapedl import dims
 from shapedl.dims import Shape
-from shapedl.errors import shape_error
+from shapedl.errors import shape_error, show_shape
 
 __all__ = [
     "class_loss_rule",
@@ -128,7 +128,9 @@ def _weights_fit(
 ) -> None:
     for name, w in named:
         if w is not None and not _broadcasts_into(w, x):
-            raise shape_error(op, [x, target, w], f"{name} must broadcast to the {what} shape {x}")
+            raise shape_error(
+                op, [x, target, w], f"{name} must broadcast to the {what} shape {show_shape(x)}"
+            )
 
 
 def _broadcasts_into(small: Shape, big: Shape) -> bool:

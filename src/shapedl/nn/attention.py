@@ -2,7 +2,8 @@
 
 Inputs are batch-first, `(B, T, E)`. A boolean `mask` keeps the positions where it is True
 (shapedl's `scaled_dot_product_attention` convention, the opposite of the boolean `attn_mask`
-of `torch.nn.MultiheadAttention`); a float mask is added to the scores.
+of `torch.nn.MultiheadAttention`); a float mask is added to the scores. `key_padding_mask=` is
+PyTorch's, with PyTorch's meaning: `(B, Tk)`, True where a key is padding, to be ignored.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from typing_extensions import TypeVar as DefaultTypeVar
 from shapedl import dims
 from shapedl.dims import Dim as DimValue
 from shapedl.dims import Shape
-from shapedl.errors import ShapeError, shape_error
+from shapedl.errors import ShapeError, shape_error, show_shape
 from shapedl.nn import init
 from shapedl.nn.linear import Linear, width_error
 from shapedl.nn.module import Module
 from shapedl.nn.registry import register_layer
-from shapedl.ops.attention import check_mask, scaled_dot_product_attention
+from shapedl.ops.attention import misfit_axis, scaled_dot_product_attention
 from shapedl.ops.compare import where
 from shapedl.ops.creation import zeros
 from shapedl.ops.dropout import dropout
@@ -46,6 +47,7 @@ B = TypeVar("B", bound=Dim)
 T = TypeVar("T", bound=Dim)
 E = TypeVar("E", bound=Dim)
 AnyTensor = Tensor[Any, Any, Any]
+_MHA = "MultiHeadAttention"
 
 
 def xavier_uniform(t: AnyTensor, fan_in: int, fan_out: int) -> None:
@@ -70,13 +72,72 @@ def check_heads(embed_dim: DimValue, num_heads: DimValue) -> None:
         )
 
 
+MaskCheck = tuple[str, Shape | None, Shape | None, Shape | None]
+
+
 def check_masks(
-    masks: list[tuple[Shape | None, Shape | None, Shape | None]], heads: DimValue = dims.DYN
+    layer: str, masks: list[MaskCheck], padding: str, heads: DimValue = dims.DYN
 ) -> None:
-    """Each `(mask, query, key)`: the mask broadcasts to the scores `(B, H, Tq, Tk)`."""
-    for mask, q, k in masks:
-        if mask is not None and q and k:
-            check_mask("scaled_dot_product_attention", mask, (q[0], heads, q[-2], k[-2]))
+    """Each `(name, mask, query, key)`: the mask broadcasts to the scores `(B, H, Tq, Tk)`;
+    `padding` names the layer's keyword for a padding mask (`key_padding_mask`)."""
+    for name, mask, q, k in masks:
+        if mask is None or not q or not k:
+            continue
+        scores = (q[0], heads, q[-2], k[-2])
+        i = misfit_axis(mask, scores)
+        if len(mask) <= len(scores) and i is None:
+            continue
+        # NOTE: the heads as `H` where the layer's type does not hold them
+        shown = (q[0], "H" if heads is dims.DYN else heads, q[-2], k[-2])
+        hint = (
+            f"{name} must broadcast to the scores (B, H, Tq, Tk); a padding mask keep of shape "
+            f"(B, Tk) is written keep[:, None, None, :], or give {padding}=~keep"
+        )
+        if len(mask) > len(scores):
+            raise shape_error(
+                layer,
+                [mask, shown],
+                f"{name} has rank {len(mask)} but the scores (B, H, Tq, Tk) have rank 4",
+                hint,
+            )
+        if i is not None:
+            raise shape_error(
+                layer,
+                [mask, shown],
+                f"{name} size {mask[i]} at axis {i} does not broadcast to {scores[i]}",
+                hint,
+            )
+
+
+def check_padding(layer: str, name: str, pad: Shape | None, q: Shape, k: Shape) -> None:
+    """PyTorch's key padding mask `pad` is `(B, Tk)`, one flag per key of each sequence."""
+    if pad is None or not q or not k:
+        return
+    want = (q[0], k[-2])
+    if len(pad) != 2 or any(dims.same(a, b) is False for a, b in zip(pad, want, strict=True)):
+        raise shape_error(
+            layer,
+            [pad, q] if k == q else [pad, q, k],
+            f"{name} must be (B, Tk) = {show_shape(want)}, one flag per key (True: padding, as "
+            "PyTorch's)",
+        )
+
+
+def padded(mask: AnyTensor | None, pad: AnyTensor | None) -> AnyTensor | None:
+    """`mask` (True keeps, or added) with the keys that PyTorch's `key_padding_mask` `pad`
+    flags (True, or added) hidden too, combined as PyTorch combines them: two boolean masks
+    hide what either hides, and otherwise the additive forms are summed (True hides as -inf).
+    """
+    if pad is None:
+        return mask
+    b, tk = pad.shape
+    pad = reshape(pad, (b, 1, 1, tk))
+    flags = pad.data.dtype.kind == "b"
+    if mask is None:
+        return ~pad if flags else pad
+    if mask.data.dtype.kind == "b":
+        return mask & ~pad if flags else where(mask, pad, -math.inf)
+    return where(~pad, mask, -math.inf) if flags else mask + pad
 
 
 def check_widths(shapes: list[Shape | None], out: DimValue, widths: list[DimValue]) -> None:
@@ -95,21 +156,24 @@ def _attention_shape(
     num_heads: DimValue,
     kdim: DimValue,
     vdim: DimValue,
+    key_padding_mask: Shape | None = None,
 ) -> Shape:
     """Query, key and value meet their projections (a key left out is the query, a value left
-    out the key, as at run time); the mask broadcasts to the scores."""
+    out the key, as at run time); the mask broadcasts to the scores, the key padding mask is
+    `(B, Tk)`."""
     key = query if key is None else key
     value = key if value is None else value
     for name, shape in (("query", query), ("key", key), ("value", value)):
         if len(shape) != 3:
             raise shape_error(
-                "MultiHeadAttention",
+                _MHA,
                 [shape],
                 f"the {name} must have rank 3 (N, T, E), batch first, not {len(shape)}",
                 "add the batch axis: x.unsqueeze(0)" if len(shape) == 2 else None,
             )
     check_widths([query, key, value], embed_dim, [embed_dim, kdim, vdim])
-    check_masks([(mask, query, key)], num_heads)
+    check_masks(_MHA, [("mask", mask, query, key)], "key_padding_mask", num_heads)
+    check_padding(_MHA, "key_padding_mask", key_padding_mask, query, key)
     return (*query[:-1], embed_dim)
 
 
@@ -128,7 +192,7 @@ def _attention_record(
     params=("embed_dim", "num_heads", "kdim", "vdim"),
     record=_attention_record,
     shape=_attention_shape,
-    inputs=("query", "key", "value", "mask"),
+    inputs=("query", "key", "value", "mask", "key_padding_mask"),
     check=lambda embed_dim, num_heads, **_: check_heads(embed_dim, num_heads),
 )
 class MultiHeadAttention(Module, Generic[Em, Hn, Kd, Vd]):
@@ -149,7 +213,8 @@ class MultiHeadAttention(Module, Generic[Em, Hn, Kd, Vd]):
 
     Shape:
         query `(B, Tq, E)`, key `(B, Tk, kdim)`, value `(B, Tk, vdim)`, mask broadcastable
-        to `(B, H, Tq, Tk)` -> `(B, Tq, E)`
+        to `(B, H, Tq, Tk)` (a padding mask `keep` of shape `(B, Tk)` is
+        `keep[:, None, None, :]`), key_padding_mask `(B, Tk)` -> `(B, Tq, E)`
 
     Example:
         >>> import shapedl as sd
@@ -209,8 +274,11 @@ class MultiHeadAttention(Module, Generic[Em, Hn, Kd, Vd]):
         value: Tensor[Any, DT, Any] | None = None,
         mask: Tensor[Any, Any, Any] | None = None,
         causal: bool = False,
+        *,
+        key_padding_mask: Tensor[Any, Any, Any] | None = None,
     ) -> Tensor[tuple[B, T, E], DT, TT]:
-        """Attend from `query` to `key`/`value` (both default to `query`: self-attention)."""
+        """Attend from `query` to `key`/`value` (both default to `query`: self-attention);
+        `key_padding_mask` is PyTorch's: `(B, Tk)`, True (or `-inf`) where a key is padding."""
         key = query if key is None else key
         value = key if value is None else value
         # NOTE: the plugin's rule, before any work: the form with dropout meets a mask of the
@@ -224,7 +292,9 @@ class MultiHeadAttention(Module, Generic[Em, Hn, Kd, Vd]):
             self.num_heads,
             self.k_proj.in_features,
             self.v_proj.in_features,
+            None if key_padding_mask is None else key_padding_mask.shape,
         )
+        mask = padded(mask, key_padding_mask)
         q = self._heads(self.q_proj(query))
         k = self._heads(self.k_proj(key))
         v = self._heads(self.v_proj(value))
@@ -233,6 +303,8 @@ class MultiHeadAttention(Module, Generic[Em, Hn, Kd, Vd]):
             heads = self._dropout_attention(q, k, v, mask, causal)
         else:
             heads = scaled_dot_product_attention(q, k, v, mask, causal=causal)
+            if self.dropout > 0:  # NOTE: untraced: the identity, which warns if a gradient comes
+                heads = dropout(heads, self.dropout)  # back (the layers before it train)
         b, t, _ = query.shape
         merged = reshape(transpose(heads, 1, 2), (b, t, self.embed_dim))
         out: Tensor[tuple[B, T, E], DT, TT] = self.out_proj(merged)

@@ -52,7 +52,8 @@ class Module:
     Subclass it with annotated fields and a `forward` (the constructor is generated), or with
     your own `__init__` that assigns the fields. Every tensor found in a field (directly or
     in a module, list, tuple or dict) is a parameter, except a traced one (a result kept
-    there, as REINFORCE keeps an episode's log-probabilities) and those in the fields named
+    there, as REINFORCE keeps an episode's log-probabilities), an integer or boolean one (an
+    offsets table: it has no gradient, as PyTorch's buffers) and those in the fields named
     by the class variable `buffer_fields`: those are state that is saved and loaded but not
     trained (running statistics). Parameters are never traced; trace the input instead. The items of
     a field named by `indexed_fields` are named by their position alone, as PyTorch names a
@@ -117,7 +118,8 @@ class Module:
         yield from _walk(self, "", False, set())
 
     def parameters(self) -> dict[str, AnyTensor]:
-        """The trained tensors by dotted name (a tensor shared by two fields appears once).
+        """The trained tensors by dotted name (a tensor shared by two fields appears once):
+        the floating-point tensors outside `buffer_fields`; `state_dict()` has the buffers too.
 
         Example:
             >>> import shapedl as sd
@@ -350,7 +352,9 @@ def _walk(value: Any, name: str, is_buffer: bool, path: set[int]) -> Iterator[An
         # REINFORCE's `self.saved_log_probs` list of an episode's traced log-probabilities
         # was taken for parameters, and "updated" by the optimizer
         if value.tape is None:
-            yield name, value, is_buffer
+            # NOTE: an integer or boolean tensor (an offsets table, DLRM's triu indices) has
+            # no gradient, so it is a buffer: saved and loaded, never trained
+            yield name, value, is_buffer or not is_float(value.data.dtype)
     elif isinstance(value, Module):
         if id(value) in path:  # NOTE: a module that refers back to its parent is not a cycle
             return

@@ -22,6 +22,7 @@ from shapedl.nn.attention import (
     MultiHeadAttention,
     check_heads,
     check_masks,
+    check_padding,
     check_widths,
     xavier_uniform,
 )
@@ -76,11 +77,41 @@ def _check(d_model: DimValue, nhead: DimValue = 8, **_: object) -> None:
     check_heads(d_model, nhead)
 
 
-def _encoder_shape(src: Shape, src_mask: Shape | None, d_model: DimValue) -> Shape:
-    """`src` meets the `(E, E)` projections; `src_mask` broadcasts to `(T, T)`."""
+def _encoder_masks(
+    src: Shape, src_mask: Shape | None, src_key_padding_mask: Shape | None = None
+) -> None:
+    """`src_mask` broadcasts to the scores `(B, H, T, T)`, the padding mask is `(B, T)`."""
+    layer = "TransformerEncoderLayer"
+    check_masks(layer, [("src_mask", src_mask, src, src)], "src_key_padding_mask")
+    check_padding(layer, "src_key_padding_mask", src_key_padding_mask, src, src)
+
+
+def _encoder_shape(
+    src: Shape,
+    src_mask: Shape | None,
+    d_model: DimValue,
+    src_key_padding_mask: Shape | None = None,
+) -> Shape:
+    """`src` meets the `(E, E)` projections; the masks fit (`_encoder_masks`)."""
     check_widths([src], d_model, [d_model])
-    check_masks([(src_mask, src, src)])
+    _encoder_masks(src, src_mask, src_key_padding_mask)
     return src
+
+
+def _decoder_masks(
+    tgt: Shape,
+    memory: Shape | None,
+    masks: tuple[Shape | None, Shape | None],
+    pads: tuple[Shape | None, Shape | None],
+) -> None:
+    """`tgt_mask` broadcasts to the scores `(B, H, T, T)` and `memory_mask` to `(B, H, T, S)`,
+    `S` the memory's length; the padding masks are `(B, T)` and `(B, S)`."""
+    layer = "TransformerDecoderLayer"
+    check_masks(layer, [("tgt_mask", masks[0], tgt, tgt)], "tgt_key_padding_mask")
+    check_masks(layer, [("memory_mask", masks[1], tgt, memory)], padding="memory_key_padding_mask")
+    check_padding(layer, "tgt_key_padding_mask", pads[0], tgt, tgt)
+    if memory is not None:
+        check_padding(layer, "memory_key_padding_mask", pads[1], tgt, memory)
 
 
 def _decoder_shape(
@@ -89,12 +120,18 @@ def _decoder_shape(
     tgt_mask: Shape | None,
     memory_mask: Shape | None,
     d_model: DimValue,
+    tgt_key_padding_mask: Shape | None = None,
+    memory_key_padding_mask: Shape | None = None,
 ) -> Shape:
-    """`tgt` and `memory` meet the projections; `tgt_mask` broadcasts to `(T, T)` and
-    `memory_mask` to `(T, S)`, `S` the memory's length."""
+    """`tgt` and `memory` meet the projections; the masks fit (`_decoder_masks`)."""
     check_widths([tgt, memory], d_model, [d_model, d_model])
-    check_masks([(tgt_mask, tgt, tgt), (memory_mask, tgt, memory)])
+    pads = (tgt_key_padding_mask, memory_key_padding_mask)
+    _decoder_masks(tgt, memory, (tgt_mask, memory_mask), pads)
     return tgt
+
+
+def _shape(t: AnyTensor | None) -> Shape | None:
+    return None if t is None else t.shape
 
 
 class _Layer(Module):
@@ -151,7 +188,7 @@ class _Layer(Module):
     record=_record,
     check=_check,
     shape=_encoder_shape,
-    inputs=("src", "src_mask"),
+    inputs=("src", "src_mask", "src_key_padding_mask"),
 )
 class TransformerEncoderLayer(_Layer, Generic[Dm], init=False):
     """Self-attention and a feed-forward block (PyTorch's layer with `batch_first=True`).
@@ -181,12 +218,24 @@ class TransformerEncoderLayer(_Layer, Generic[Dm], init=False):
     self_attn: MultiHeadAttention
 
     def forward(
-        self, src: Tensor[tuple[B, T, E], DT, TT], src_mask: Mask = None, is_causal: bool = False
+        self,
+        src: Tensor[tuple[B, T, E], DT, TT],
+        src_mask: Mask = None,
+        is_causal: bool = False,
+        *,
+        src_key_padding_mask: Mask = None,
     ) -> Tensor[tuple[B, T, E], DT, TT]:
-        """Encode `src`; `src_mask` keeps positions where True (or is added, if float)."""
+        """Encode `src`; `src_mask` keeps positions where True (or is added, if float);
+        `src_key_padding_mask` is PyTorch's, `(B, T)`, True where a position is padding."""
+        pad = src_key_padding_mask
+        if src_mask is not None or pad is not None:
+            # NOTE: the layer's rule, so that a wrong mask is the layer's error, not its
+            # attention's
+            _encoder_masks(src.shape, _shape(src_mask), _shape(pad))
 
         def attend(x: AnyTensor) -> AnyTensor:
-            return self.dropout1(self.self_attn(x, x, x, src_mask, is_causal))
+            out = self.self_attn(x, x, x, src_mask, is_causal, key_padding_mask=pad)
+            return self.dropout1(out)
 
         def feed(x: AnyTensor) -> AnyTensor:
             return self.dropout2(self._ff(x))
@@ -206,7 +255,14 @@ class TransformerEncoderLayer(_Layer, Generic[Dm], init=False):
     record=_record,
     check=_check,
     shape=_decoder_shape,
-    inputs=("tgt", "memory", "tgt_mask", "memory_mask"),
+    inputs=(
+        "tgt",
+        "memory",
+        "tgt_mask",
+        "memory_mask",
+        "tgt_key_padding_mask",
+        "memory_key_padding_mask",
+    ),
 )
 class TransformerDecoderLayer(_Layer, Generic[Dm], init=False):
     """Self-attention, attention to `memory`, and a feed-forward block (PyTorch's layer).
@@ -237,14 +293,26 @@ class TransformerDecoderLayer(_Layer, Generic[Dm], init=False):
         memory_mask: Mask = None,
         tgt_is_causal: bool = False,
         memory_is_causal: bool = False,
+        *,
+        tgt_key_padding_mask: Mask = None,
+        memory_key_padding_mask: Mask = None,
     ) -> Tensor[tuple[B, T, E], DT, TT]:
-        """Decode `tgt` while attending to `memory` (the encoder's output)."""
+        """Decode `tgt` while attending to `memory` (the encoder's output); the padding masks
+        are PyTorch's, `(B, T)` and `(B, S)`, True where a position is padding."""
+        masks, pads = (tgt_mask, memory_mask), (tgt_key_padding_mask, memory_key_padding_mask)
+        if any(m is not None for m in (*masks, *pads)):
+            # NOTE: the layer's rule, so that a wrong mask is the layer's error
+            shapes = (_shape(masks[0]), _shape(masks[1])), (_shape(pads[0]), _shape(pads[1]))
+            _decoder_masks(tgt.shape, memory.shape, *shapes)
 
         def attend(x: AnyTensor) -> AnyTensor:
-            return self.dropout1(self.self_attn(x, x, x, tgt_mask, tgt_is_causal))
+            out = self.self_attn(x, x, x, tgt_mask, tgt_is_causal, key_padding_mask=pads[0])
+            return self.dropout1(out)
 
         def cross(x: AnyTensor) -> AnyTensor:
-            out = self.multihead_attn(x, memory, memory, memory_mask, memory_is_causal)
+            out = self.multihead_attn(
+                x, memory, memory, memory_mask, memory_is_causal, key_padding_mask=pads[1]
+            )
             return self.dropout2(out)
 
         def feed(x: AnyTensor) -> AnyTensor:
@@ -334,11 +402,16 @@ class TransformerEncoder(Module):
         self.layers, self.norm = _stack(op, cls, layers, args, num_layers, norm)
 
     def forward(
-        self, src: Tensor[tuple[B, T, E], DT, TT], mask: Mask = None, is_causal: bool = False
+        self,
+        src: Tensor[tuple[B, T, E], DT, TT],
+        mask: Mask = None,
+        is_causal: bool = False,
+        *,
+        src_key_padding_mask: Mask = None,
     ) -> Tensor[tuple[B, T, E], DT, TT]:
         x = src
         for layer in self.layers:
-            x = layer(x, mask, is_causal)
+            x = layer(x, mask, is_causal, src_key_padding_mask=src_key_padding_mask)
         return x if self.norm is None else self.norm(x)
 
     __call__ = forward
@@ -383,10 +456,17 @@ class TransformerDecoder(Module):
         memory_mask: Mask = None,
         tgt_is_causal: bool = False,
         memory_is_causal: bool = False,
+        *,
+        tgt_key_padding_mask: Mask = None,
+        memory_key_padding_mask: Mask = None,
     ) -> Tensor[tuple[B, T, E], DT, TT]:
         x = tgt
+        pads = {
+            "tgt_key_padding_mask": tgt_key_padding_mask,
+            "memory_key_padding_mask": memory_key_padding_mask,
+        }
         for layer in self.layers:
-            x = layer(x, memory, tgt_mask, memory_mask, tgt_is_causal, memory_is_causal)
+            x = layer(x, memory, tgt_mask, memory_mask, tgt_is_causal, memory_is_causal, **pads)
         return x if self.norm is None else self.norm(x)
 
     __call__ = forward
@@ -452,8 +532,25 @@ class Transformer(Module):
         src_is_causal: bool = False,
         tgt_is_causal: bool = False,
         memory_is_causal: bool = False,
+        *,
+        src_key_padding_mask: Mask = None,
+        tgt_key_padding_mask: Mask = None,
+        memory_key_padding_mask: Mask = None,
     ) -> Tensor[tuple[B, T, E], DT, TT]:
-        memory = self.encoder(src, src_mask, src_is_causal)
-        return self.decoder(tgt, memory, tgt_mask, memory_mask, tgt_is_causal, memory_is_causal)
+        """The decoder's output for `tgt`, attending to the encoded `src`; the padding masks
+        are PyTorch's, `(B, S)`, `(B, T)` and `(B, S)`, True where a position is padding."""
+        memory = self.encoder(
+            src, src_mask, src_is_causal, src_key_padding_mask=src_key_padding_mask
+        )
+        return self.decoder(
+            tgt,
+            memory,
+            tgt_mask,
+            memory_mask,
+            tgt_is_causal,
+            memory_is_causal,
+            tgt_key_padding_mask=tgt_key_padding_mask,
+            memory_key_padding_mask=memory_key_padding_mask,
+        )
 
     __call__ = forward

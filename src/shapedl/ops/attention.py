@@ -92,24 +92,30 @@ def attention_rule(
 
 
 def check_mask(op: str, mask: Shape, scores: Shape) -> None:
-    """The mask broadcasts to the scores `(..., Tq, Tk)` without growing them (as PyTorch).
-
-    Also the mypy plugin's check of the masks given to attention and transformer layers.
-    """
+    """The mask broadcasts to the scores `(..., Tq, Tk)` without growing them (as PyTorch)."""
     if len(mask) > len(scores):
         raise shape_error(
             op,
             [mask, scores],
             f"mask has rank {len(mask)} but the scores (..., Tq, Tk) have rank {len(scores)}",
         )
-    for i in range(-len(mask), 0):
+    i = misfit_axis(mask, scores)
+    if i is not None:
+        raise shape_error(
+            op,
+            [mask, scores],
+            f"mask size {mask[i]} at axis {i} does not broadcast to {scores[i]}",
+            "the mask must broadcast to the scores (..., Tq, Tk)",
+        )
+
+
+def misfit_axis(mask: Shape, scores: Shape) -> int | None:
+    """The first axis (from the end) where `mask` does not broadcast to `scores`, or None.
+    Also the attention layers' check of their masks."""
+    for i in range(-min(len(mask), len(scores)), 0):
         if mask[i] != 1 and dims.same(mask[i], scores[i]) is False:
-            raise shape_error(
-                op,
-                [mask, scores],
-                f"mask size {mask[i]} at axis {i} does not broadcast to {scores[i]}",
-                "the mask must broadcast to the scores (..., Tq, Tk)",
-            )
+            return i
+    return None
 
 
 @register(

@@ -17,7 +17,7 @@ from shapedl import dims
 from shapedl.backend import NumpyScalar
 from shapedl.device import Device, default_device
 from shapedl.dims import Dim, Shape
-from shapedl.errors import ShapeError
+from shapedl.errors import ShapeError, show_shape
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor
 from shapedl.types import DTYPES, DType, NoTape, f32, i64
@@ -45,7 +45,7 @@ def shape_rule(op: str, shape: Sequence[Dim] | Dim) -> Shape:
     out = (shape,) if not isinstance(shape, Sequence) else tuple(shape)
     for i, d in enumerate(out):
         if isinstance(d, int) and d < 0:
-            raise ShapeError(f"{op}: size {d} at axis {i} of {out} is negative")
+            raise ShapeError(f"{op}: size {d} at axis {i} of {show_shape(out)} is negative")
     return out
 
 
@@ -109,6 +109,43 @@ def check_dtype(op: str, dtype: object, shape: object = None) -> type[DType]:
     raise TypeError(message)
 
 
+# NOTE: each float dtype's largest finite value, each int dtype's range
+_FLOAT_MAX = {
+    "float16": 65504.0,
+    "bfloat16": (2 - 2**-7) * 2.0**127,
+    "float32": (2 - 2**-23) * 2.0**127,
+    "float64": math.inf,
+}
+_INT_RANGE = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+
+
+def fits(op: str, value: Any, dtype: str) -> Any:
+    """`value`, checked to fit `dtype` as PyTorch checks a fill value: a float dtype holds
+    every number up to its largest finite value, and inf and nan; an int dtype its range (a
+    float is truncated); bool every number.
+
+    Raises:
+        ValueError: naming `op`, the value and the dtype, where NumPy would silently make
+            `-1e9` in f16 `-inf` (or wrap an int around).
+    """
+    v = value.item() if hasattr(value, "item") else value  # NOTE: a NumPy scalar
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return value
+    top = _FLOAT_MAX.get(dtype)
+    if top is not None:
+        if abs(v) <= top or abs(v) == math.inf or v != v:
+            return value
+        held = f"{dtype} holds -{top:g} to {top:g}, and ±inf"
+    elif dtype in _INT_RANGE:
+        low, high = _INT_RANGE[dtype]
+        if low <= v <= high:
+            return value
+        held = f"{dtype} holds {low} to {high}"
+    else:
+        return value
+    raise ValueError(f"{op}: value {v!r} cannot be converted to {dtype} without overflow; {held}")
+
+
 def _make(
     op: str, shape: ShapeArg, dtype: type[DType], device: Device | None, fill: Any
 ) -> Tensor[Any, Any, NoTape]:
@@ -151,7 +188,17 @@ def full(
     dtype: type[DT] = f32,  # type: ignore[assignment]
     device: Device | None = None,
 ) -> Tensor[Any, DT, NoTape]:
-    """A tensor filled with `value`."""
+    """A tensor filled with `value`.
+
+    Raises:
+        ValueError: when `value` overflows `dtype` (`1e9` in f16), as PyTorch's.
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.full((2,), -1e4, dtype=sd.f16).tolist()
+        [-10000.0, -10000.0]
+    """
+    fits("full", value, check_dtype("full", dtype, shape).name)
     return _make("full", shape, dtype, device, lambda d, s, t: d.xp.full(s, value, dtype=t))
 
 

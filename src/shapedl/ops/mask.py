@@ -16,6 +16,7 @@ from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import DYN, Shape
 from shapedl.errors import shape_error
+from shapedl.ops.creation import fits
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT, TT, Dyn, NoTape, S, bool_, i64
@@ -60,26 +61,41 @@ def triu(x: Tensor[S, DT, TT], diagonal: int = 0) -> Tensor[S, DT, TT]:
     return record(xp.triu(x.data, diagonal), (x,), lambda g: (xp.triu(g, diagonal),))
 
 
-def masked_fill_rule(op: str, x: Shape, mask: Shape) -> Shape:
-    """`x`'s shape; `mask` must broadcast to it (without making it larger)."""
+def masked_fill_rule(op: str, x: Shape, mask: Shape, value: Shape = ()) -> Shape:
+    """`x`'s shape; `mask` must broadcast to it (without making it larger); `value` is a
+    number or a 0-d tensor (a number's shape is `()`)."""
     out = dims.broadcast(op, x, mask)
     if len(out) != len(x) or any(d == 1 and o != 1 for d, o in zip(x, out, strict=True)):
         raise shape_error(
             op, [x, mask], "the mask is larger than the tensor", "the mask must broadcast to x"
         )
+    if value != ():
+        raise shape_error(
+            op,
+            [x, mask, value],
+            f"the value must be a number or a 0-d tensor, not {len(value)}-d (as PyTorch's)",
+            "fill with a tensor of values: sd.where(mask, values, x)",
+        )
     return x
 
 
-@register("masked_fill", masked_fill_rule, tensors=("x", "mask"), methods=("masked_fill",))
+@register("masked_fill", masked_fill_rule, tensors=("x", "mask", "value"), methods=("masked_fill",))
 def masked_fill(
-    x: Tensor[S, DT, TT], mask: Tensor[Any, bool_, Any], value: float
+    x: Tensor[S, DT, TT],
+    mask: Tensor[Any, bool_, Any],
+    value: float | Tensor[tuple[()], Any, Any],
 ) -> Tensor[S, DT, TT]:
     """`x` with `value` where the boolean `mask` (broadcast to `x`) is True.
 
-    The gradient is zero where the value was filled.
+    The result keeps `x`'s dtype, as PyTorch's: `value`, a number or a 0-d tensor, is cast to
+    it. The gradient is zero where the value was filled; a 0-d tensor `value` gets the sum of
+    the gradient where it was filled.
 
     Raises:
-        ShapeError: when `mask` does not broadcast to `x`'s shape.
+        ShapeError: when `mask` does not broadcast to `x`'s shape, or `value` is a tensor
+            that is not 0-d.
+        ValueError: when the number `value` overflows `x`'s dtype (`-1e9` in f16), as
+            PyTorch's.
 
     Example:
         >>> import shapedl as sd
@@ -87,14 +103,37 @@ def masked_fill(
         >>> x.masked_fill(sd.ones((2, 2)).triu(1) > 0, -1.0).tolist()
         [[0.0, -1.0], [0.0, 0.0]]
     """
+    if isinstance(value, Tensor):
+        return _fill_with_tensor(x, mask, value)
     masked_fill_rule("masked_fill", x.shape, mask.shape)
     check_devices("masked_fill", x, mask)
     if mask.data.dtype.kind != "b":
         raise TypeError(f"masked_fill: the mask must be boolean, not {mask.data.dtype}")
-    xp, keep = x.xp, mask.data
-    fill = x.device.backend.asarray(value, dtype=str(x.data.dtype))  # NOTE: no upload when recorded
+    xp, keep, dtype = x.xp, mask.data, str(x.data.dtype)
+    # NOTE: no upload when recorded
+    fill = x.device.backend.asarray(fits("masked_fill", value, dtype), dtype=dtype)
     out = xp.where(keep, fill, x.data)
     return record(out, (x, mask), lambda g: (xp.where(keep, 0, g), None))
+
+
+def _fill_with_tensor(
+    x: Tensor[S, DT, TT], mask: Tensor[Any, bool_, Any], value: Tensor[Any, Any, Any]
+) -> Tensor[S, DT, TT]:
+    """`masked_fill` with a 0-d tensor `value`, which gets the gradient of what it filled.
+
+    NOTE: cast as `astype` casts, unchecked, as PyTorch's `.to(dtype)`: checking it would read
+    it back from the GPU"""
+    masked_fill_rule("masked_fill", x.shape, mask.shape, value.shape)
+    check_devices("masked_fill", x, mask, value)
+    if mask.data.dtype.kind != "b":
+        raise TypeError(f"masked_fill: the mask must be boolean, not {mask.data.dtype}")
+    xp, keep = x.xp, mask.data
+    out = xp.where(keep, value.data.astype(x.data.dtype), x.data)
+
+    def vjp(g: Array) -> tuple[Array, None, Array]:
+        return xp.where(keep, 0, g), None, xp.where(keep, g, 0).sum()
+
+    return record(out, (x, mask, value), vjp)
 
 
 # ---- what a mask selects: sizes known only at run time ------------------------------------

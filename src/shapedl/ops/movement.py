@@ -74,7 +74,8 @@ def _solve(op: str, x: Shape, want: Shape, free: int) -> Dim:
         raise shape_error(op, [x, want], "cannot infer -1 next to a size of 0")
     size = dims.floordiv(total, known)
     exact = dims.same(dims.mul(size, known), total)
-    if exact is False:
+    # NOTE: `16*B*T` over `3*B*T`: the symbols cancel, and 16/3 is whole for no B and T
+    if exact is False or (exact is None and dims.never_divides(total, known)):
         raise shape_error(
             op, [x, want], f"{total} values do not divide into sizes of product {known}"
         )

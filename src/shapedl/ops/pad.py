@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from shapedl import dims
 from shapedl.dims import Dim, Shape
-from shapedl.errors import shape_error
+from shapedl.errors import shape_error, show_shape
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
 from shapedl.types import DT, TT
@@ -32,7 +32,7 @@ def _widths(op: str, x: Shape, pad_width: Any) -> list[tuple[Dim, Dim]]:
         )
     for axis, p in enumerate(pairs):
         if any(isinstance(w, int) and w < 0 for w in p):
-            raise shape_error(op, [x], f"pad_width {p} of axis {axis} is negative")
+            raise shape_error(op, [x], f"pad_width {show_shape(p)} of axis {axis} is negative")
     return [(_dim(p[0]), _dim(p[1])) for p in pairs]
 
 

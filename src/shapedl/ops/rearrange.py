@@ -16,7 +16,7 @@ from typing import Any
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import DYN, Dim, Shape
-from shapedl.errors import shape_error
+from shapedl.errors import shape_error, show_shape
 from shapedl.ops.movement import spread_ints
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
@@ -108,7 +108,7 @@ def _repeated(op: str, x: Shape, n: Dim, repeats: Any, where: str) -> Dim:
     """The size `n` takes when each of its entries is repeated `repeats` times."""
     if isinstance(repeats, tuple | list):
         if any(isinstance(r, int) and r < 0 for r in repeats):
-            raise shape_error(op, [x], f"repeats {tuple(repeats)} has a negative count")
+            raise shape_error(op, [x], f"repeats {show_shape(tuple(repeats))} has a negative count")
         if dims.same(n, len(repeats)) is False:
             raise shape_error(
                 op, [x], f"{len(repeats)} repeats for {n} values {where}", "give one per value"
@@ -191,7 +191,7 @@ def tile_rule(op: str, x: Shape, reps: Any = 1) -> Shape:
     items = tuple(reps) if isinstance(reps, tuple | list) else (reps,)
     for r in items:
         if isinstance(r, int) and r < 0:
-            raise shape_error(op, [x], f"reps {items} has a negative count")
+            raise shape_error(op, [x], f"reps {show_shape(items)} has a negative count")
     shape, counts = _aligned(x, items)
     return tuple(dims.mul(n, _count(r)) for n, r in zip(shape, counts, strict=True))
 

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal, Protocol
 
 import numpy as np
 
-from shapedl.backend import Array
+from shapedl.backend import Array, is_float
 from shapedl.backend.recording import recording
 from shapedl.checkpoint import CheckpointError, PathLike, load_state, save_state
 from shapedl.device import Device
@@ -58,7 +58,8 @@ class MissingGradientWarning(UserWarning):
 
 
 def named_parameters(params: Params) -> dict[str, Tensor[Any, Any, Any]]:
-    """Parameters by name: a model's `parameters()`, a dict as given, a list by position."""
+    """Parameters by name: a model's `parameters()`, a dict as given, a list by position;
+    the floating-point ones (an integer or boolean tensor has no gradient to follow)."""
     found: Any = params.parameters() if hasattr(params, "parameters") else params
     if isinstance(found, Mapping):
         named = dict(found)
@@ -72,7 +73,9 @@ def named_parameters(params: Params) -> dict[str, Tensor[Any, Any, Any]]:
     for name, p in named.items():
         if not isinstance(p, Tensor):
             raise TypeError(f"parameter {name!r} is a {type(p).__name__}, not a Tensor")
-    return named
+    # NOTE: an integer or boolean tensor (an offsets table) never has a gradient: PyTorch
+    # refuses it as a Parameter; here it is skipped, as a module counts it a buffer
+    return {name: p for name, p in named.items() if is_float(p.data.dtype)}
 
 
 def per_step(value: Any, p: Array) -> Any:
