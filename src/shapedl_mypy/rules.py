@@ -361,7 +361,13 @@ def _by_rule(call: Call, spec: OpSpec) -> Type:
 
 
 # NOTE: PyTorch's keywords that shapedl spells as NumPy does
-_NUMPY_NAMES = {"dim": "axis", "keepdim": "keepdims"}
+_NUMPY_NAMES = {
+    "dim": "axis",
+    "keepdim": "keepdims",
+    "start_dim": "start_axis",
+    "end_dim": "end_axis",
+    "dims": "axis",
+}
 
 
 def _unexpected_keywords(call: Call) -> dict[str, str | None]:
