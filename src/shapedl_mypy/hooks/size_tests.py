@@ -37,7 +37,7 @@ from mypy.types import Instance, LiteralType, TupleType, Type, UnpackType, get_p
 from shapedl_mypy.convert import tensor_parts
 from shapedl_mypy.hooks.statements import statements
 
-__all__ = ["decided", "excluded"]
+__all__ = ["decided", "excluded", "rank_of"]
 
 SIZE = "shapedl.types.Size"
 
@@ -84,7 +84,7 @@ def excluded(checker: TypeChecker, name: NameExpr, member: Type, context: Contex
     """Whether the branch `context` is in runs only for ranks `member` does not have, by the
     tests of `name`'s rank around it (`if mask.dim() == 3: ... elif mask.dim() == 2: ...`,
     PyTorch's spelling, which mypy's narrowing does not read, as it reads `mask.ndim == 3`)."""
-    rank = _rank(member)
+    rank = rank_of(member)
     if rank is None or name.node is None:
         return False
     for stmt in statements(checker.tree.defs):
@@ -163,7 +163,8 @@ def _same(e: Expression, name: NameExpr) -> bool:
     return isinstance(e, NameExpr) and e.node is not None and e.node is name.node
 
 
-def _rank(typ: Type) -> int | None:
+def rank_of(typ: Type) -> int | None:
+    """The rank a tensor type says (None for another type, or a shape of unknown length)."""
     parts = tensor_parts(typ)
     s = None if parts is None else get_proper_type(parts[0])
     if not isinstance(s, TupleType) or any(

@@ -130,21 +130,11 @@ def rank_hook(ctx: AttributeContext | MethodContext) -> Type:
     # NOTE: mypy gives the hook a union receiver whole (`mask: (B, T) | (B, T, T)`): its ranks
     # are the union of each member's, so that `if mask.ndim == 2:` narrows `mask` to a member
     members = receiver.items if isinstance(receiver, UnionType) else [receiver]
-    ranks = [_rank(m) for m in members]
+    ranks = [size_tests.rank_of(m) for m in members]
     if any(r is None for r in ranks):
         return default
     int_type = checker_named(ctx.api)("builtins.int", [])
     return make_simplified_union([LiteralType(r, int_type) for r in ranks if r is not None])
-
-
-def _rank(typ: Type) -> int | None:
-    parts = tensor_parts(typ)
-    s = None if parts is None else get_proper_type(parts[0])
-    if not isinstance(s, TupleType) or any(
-        isinstance(get_proper_type(i), UnpackType) for i in s.items
-    ):
-        return None
-    return len(s.items)
 
 
 def size_method_hook(ctx: MethodContext) -> Type:
