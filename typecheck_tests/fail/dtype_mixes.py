@@ -14,5 +14,5 @@ emb - ids  # E: [dtype] sub: dtypes float32 and int64 differ; convert the int64 
 emb + sd.ones((2, 4, 8), dtype=sd.f64)  # E: [dtype] add: dtypes float32 and float64 differ
 sd.concat([emb, ids], axis=2)  # E: [dtype] concat: dtypes float32 and int64 differ
 sd.stack([emb, ids])  # E: [dtype] stack: dtypes float32 and int64 differ
-emb > ids  # E: [dtype] gt: dtypes float32 and int64 differ
+gt = emb > ids  # E: [dtype] gt: dtypes float32 and int64 differ
 sd.isclose(emb, ids)  # E: [dtype] isclose: dtypes float32 and int64 differ
