@@ -16,4 +16,4 @@ b1: Tensor[tuple[Const[2], Const[3]]] = sd.nn.Hardswish()(x)  # E: [arg-type]
 b2: Tensor[tuple[Const[2], Const[3]]] = sd.nn.Softplus(2.0)(x)  # E: [arg-type]
 emb = sd.nn.Embedding.from_pretrained(sd.randn((10, 4)))
 b3: Tensor[tuple[Const[3], Const[5]]] = emb(sd.zeros((3,), dtype=i64))  # E: [assignment]
-emb(sd.tensor([[1.0, 2.0]]))  # E: [type-var] Value of type variable "IX" of "forward" of "Embedding" cannot be "f32"
+emb(sd.tensor([[1.0, 2.0]]))  # E: [arg-type] Argument 1 has incompatible type "Tensor[tuple[Literal[1], Literal[2]], f32, NoTape]"; expected "Tensor[tuple[Literal[1], Literal[2]], i64, NoTape]"

@@ -41,4 +41,16 @@ def head(x: Tensor[tuple[B, D]], table: Tensor[tuple[Const[5], D]]) -> Tensor[tu
     return sd.nn.Mish()(x) + words(x.argmax(axis=1).clamp_max(4))
 
 
-print(m1.shape, e1.shape, e2.shape, head(sd.randn((2, 4)), sd.randn((5, 4))).shape)
+def lookup(
+    ids: Tensor[tuple[Const[3]], i64] | Tensor[tuple[Const[3]], sd.i32],
+) -> Tensor[tuple[Const[3], Const[4]]]:
+    return emb(ids)  # NOTE: either integer dtype: an overload each
+
+
+print(
+    lookup(sd.zeros((3,), dtype=sd.i32)).shape,
+    m1.shape,
+    e1.shape,
+    e2.shape,
+    head(sd.randn((2, 4)), sd.randn((5, 4))).shape,
+)

@@ -140,7 +140,11 @@ class Embedding(Module, Generic[V, D]):
             setattr(layer, "buffer_fields", ("weight",))  # noqa: B010
         return cast("Embedding[V2, D2]", layer)
 
-    def forward(self, index: Tensor[tuple[*Is], IX, TT]) -> Tensor[tuple[*Is, D], f32, TT]:
+    @overload
+    def forward(self, index: Tensor[tuple[*Is], i64, TT]) -> Tensor[tuple[*Is, D], f32, TT]: ...
+    @overload
+    def forward(self, index: Tensor[tuple[*Is], i32, TT]) -> Tensor[tuple[*Is, D], f32, TT]: ...
+    def forward(self, index: Tensor[tuple[*Is], Any, TT]) -> Tensor[tuple[*Is, D], f32, TT]:
         return embedding(index, self.weight, self.padding_idx)
 
     __call__ = forward

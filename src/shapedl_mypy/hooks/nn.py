@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 
 from mypy.checker import TypeChecker
 from mypy.checkmember import analyze_member_access
+from mypy.erasetype import erase_typevars
 from mypy.expandtype import expand_type
 from mypy.maptype import map_instance_to_supertype
 from mypy.nodes import (
@@ -45,11 +46,14 @@ from mypy.plugin import (
     MethodContext,
     MethodSigContext,
 )
+from mypy.subtypes import is_same_type
 from mypy.types import (
     AnyType,
+    CallableType,
     FunctionLike,
     Instance,
     LiteralType,
+    Overloaded,
     TupleType,
     Type,
     TypeOfAny,
@@ -386,7 +390,21 @@ def module_call_signature(ctx: MethodSigContext) -> FunctionLike:
     # different sizes (`[Block(8, 16), Block(16, 8)]`) is `Block[int, int]`
     t = t.copy_modified(args=[any_type() if _plain_int(a) else a for a in t.args])
     member = get_proper_type(member_type(ctx.api, t, "forward", ctx.context))
+    if isinstance(member, Overloaded) and isinstance(default, CallableType):
+        # NOTE: `__call__ = forward` with an overloaded `forward`: mypy asks the hook item by
+        # item and takes a single signature back (an overload crashed it); the item is
+        # `forward`'s own
+        return default if _an_item(default, member) else member
     return member if isinstance(member, FunctionLike) else default
+
+
+def _an_item(item: CallableType, overloaded: Overloaded) -> bool:
+    """Whether `item` is one of `overloaded`'s items (the same overload of `forward`).
+
+    NOTE: by its parameters and result, its own type variables erased (they are renumbered
+    where they come from mypy's cache, which does not keep `definition` either)."""
+    mine = erase_typevars(item)
+    return any(is_same_type(erase_typevars(o), mine) for o in overloaded.items)
 
 
 def _plain_int(typ: Type) -> bool:
