@@ -111,3 +111,22 @@ def symbolic(x: Tensor[tuple[B, C, H, H]], c: Size[C]) -> Tensor[tuple[B, L8, H,
 
 
 symbolic(sd.randn((2, 3, 6, 6)), Size(3))
+
+
+class SizedBlock(nn.Module, Generic[C, D]):
+    """A user's module generic in its sizes, made through a partial (its sizes are then
+    `Dyn`: no false alarm where the direct call binds them)."""
+
+    def __init__(self, i: Size[C], o: Size[D], act: bool = True) -> None:
+        super().__init__()
+        self.lin = nn.Linear(i, o)
+        self.act = act
+
+    def forward(self, x: Tensor[tuple[B, C]]) -> Tensor[tuple[B, D]]:
+        y = self.lin(x)
+        return y.relu() if self.act else y
+
+
+plain = functools.partial(SizedBlock, act=False)
+block = plain(8, 4)
+assert block(sd.randn((3, 8))).shape == (3, 4)

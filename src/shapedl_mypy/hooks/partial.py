@@ -17,7 +17,19 @@ from dataclasses import dataclass
 from mypy.nodes import CallExpr, Context
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.plugins.functools import partial_call_callback, partial_new_callback
-from mypy.types import Instance, NoneType, Type, get_proper_type
+from mypy.types import (
+    CallableType,
+    FunctionLike,
+    Instance,
+    NoneType,
+    Overloaded,
+    TupleType,
+    Type,
+    TypeVarType,
+    get_proper_type,
+)
+
+from shapedl_mypy.convert import SIZE
 
 __all__ = ["Through", "partial_call", "partial_new", "through_of"]
 
@@ -75,6 +87,7 @@ def partial_new(ctx: FunctionContext) -> Type:
     layer = ctx.args[0][0] if ctx.args and len(ctx.args[0]) == 1 else None
     if layer is None:
         return partial_new_callback(ctx)
+    ctx = _sizes_as_dims(ctx)
     with _through(Through(layer, making=True)) as entry:
         out = get_proper_type(partial_new_callback(ctx))
     if entry.bound is None or not isinstance(out, Instance) or not out.extra_attrs:
@@ -85,6 +98,37 @@ def partial_new(ctx: FunctionContext) -> Type:
     made = out.copy_modified()
     made.extra_attrs = attrs
     return made
+
+
+def _sizes_as_dims(ctx: FunctionContext) -> FunctionContext:
+    """The partial's callable with each `Size[X]` formal (a user's generic module, `Block(i:
+    Size[I], o: Size[O], act=True)`) as `X`: mypy's functools plugin checks a call of the
+    partial against it by plain typing, where `Size[I]` given an int was `Size[Never]`, a false
+    alarm (a direct call binds them in `generic.bind_sizes`); as `I` it solves from the int."""
+    first = ctx.arg_types[0] if ctx.arg_types else []
+    if len(first) != 1:
+        return ctx
+    fn = get_proper_type(first[0])
+    if isinstance(fn, CallableType):
+        changed: FunctionLike = _as_dims(fn)
+    elif isinstance(fn, Overloaded):
+        changed = Overloaded([_as_dims(i) for i in fn.items])
+    else:
+        return ctx
+    return ctx._replace(arg_types=[[changed], *ctx.arg_types[1:]])
+
+
+def _as_dims(fn: CallableType) -> CallableType:
+    def dim(t: Type) -> Type:
+        p = get_proper_type(t)
+        if isinstance(p, Instance) and p.type.fullname == SIZE and len(p.args) == 1:
+            if isinstance(get_proper_type(p.args[0]), TypeVarType):
+                return p.args[0]
+        if isinstance(p, TupleType):
+            return p.copy_modified(items=[dim(i) for i in p.items])
+        return t
+
+    return fn.copy_modified(arg_types=[dim(a) for a in fn.arg_types])
 
 
 def partial_call(ctx: MethodContext) -> Type:
