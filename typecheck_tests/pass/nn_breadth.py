@@ -54,3 +54,12 @@ print(
     e2.shape,
     head(sd.randn((2, 4)), sd.randn((5, 4))).shape,
 )
+
+
+def deep_blocks(x: Tensor[tuple[B, Const[16]]]) -> Tensor[tuple[B, Const[16]]]:
+    """Layers of one type repeated a run-time number of times keep the input's type where
+    the layer does (16 to 16)."""
+    return sd.nn.Sequential(*[sd.nn.Linear(16, 16) for _ in range(3)])(x)
+
+
+assert deep_blocks(sd.randn((2, 16))).shape == (2, 16)

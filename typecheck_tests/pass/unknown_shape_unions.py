@@ -14,7 +14,7 @@ from shapedl import Const, Dim, Tensor, f32, nn
 
 B = TypeVar("B", bound=Dim)
 Bs = TypeVarTuple("Bs")
-deep = nn.Sequential(*[nn.Linear(16, 16) for _ in range(3)])
+deep = nn.Sequential(*[nn.Linear(16, 16), nn.ReLU()] * 3)
 head = nn.Linear(16, 16)
 
 

@@ -52,3 +52,5 @@ chain = sd.nn.Sequential(sd.nn.Linear(4, 8), sd.nn.ReLU(), sd.nn.Linear(8, 2))
 reveal_type(chain[:-1])  # R: Sequential[Linear[Literal[4], Literal[8]], ReLU]
 reveal_type(chain[:-1](sd.ones((3, 4))))  # R: Tensor[tuple[Literal[3], Literal[8]], f32, NoTape]
 reveal_type(chain[1:])  # R: Sequential[ReLU, Linear[Literal[8], Literal[2]]]
+deep = sd.nn.Sequential(*[sd.nn.Linear(8, 8) for _ in range(3)])  # NOTE: how many: run time
+reveal_type(deep(sd.ones((5, 8))))  # R: Tensor[tuple[Literal[5], Literal[8]], f32, NoTape]

@@ -320,6 +320,28 @@ def _results(ctx: MethodContext, chained: bool) -> list[Type] | None:
     return results
 
 
+def _repeated_layer(ctx: MethodContext) -> Type:
+    """`nn.Sequential(*[nn.Linear(16, 16) for _ in range(3)])(x)`: layers of one type, how
+    many known at run time only. Where that layer keeps its input's type (16 to 16), so does
+    any number of them; otherwise the result is mypy's (unknown)."""
+    each = _each_layer(ctx.type)
+    api = ctx.api
+    if each is None or not isinstance(api, TypeChecker) or len(ctx.arg_types[0]) != 1:
+        return ctx.default_return_type
+    x = ctx.arg_types[0][0]
+    if tensor_parts(x) is None:
+        return ctx.default_return_type
+    api.expr_checker.type_context.append(None)
+    try:
+        with api.msg.filter_errors():
+            out, _ = api.expr_checker.check_call(
+                each, [TempNode(x, context=ctx.context)], [ARG_POS], ctx.context
+            )
+    finally:
+        api.expr_checker.type_context.pop()
+    return x if is_same_type(out, x) else ctx.default_return_type
+
+
 def _known(ctx: MethodContext, out: Type) -> Type:
     """Past a broken layer (already reported) a tensor of unknown shape, not `Any`, which
     `--strict` would report again where it is returned."""
@@ -351,6 +373,8 @@ def compose_call(kind: str) -> Callable[[MethodContext], Type]:
 
     def hook(ctx: MethodContext) -> Type:
         results = _results(ctx, chained=kind == "chain")
+        if not results and kind == "chain":
+            return _repeated_layer(ctx)
         if not results:
             return ctx.default_return_type
         if kind == "chain":
