@@ -167,8 +167,16 @@ def _drop_argument_errors(errors: Any, context: Context, more: Iterable[str] = (
                 and getattr(i.code, "code", None) in codes
                 and i.severity == "error"
                 and (i.code is not errorcodes.MISC or _about_operands(i.message))
+                and (not more or _about_tensors(i))
             )
         ]
+
+
+def _about_tensors(info: Any) -> bool:
+    """Whether mypy's error is about tensors (not another call's arguments on the same
+    line, `(emb * keep, f("s"))`)."""
+    # NOTE: and a tensor operand's own `dtype=`, which mypy checks against the other's
+    return "Tensor[" in info.message or info.message.startswith('Argument "dtype" to ')
 
 
 def said_of_dtypes(errors: Any, file: str, info: Any) -> bool:
@@ -182,7 +190,7 @@ def said_of_dtypes(errors: Any, file: str, info: Any) -> bool:
         return False
     if code == "misc" and not _about_operands(info.message):
         return False
-    return any(
+    return _about_tensors(info) and any(
         i.code is DTYPE and i.line <= info.line <= max(i.end_line, i.line)
         for i in errors.error_info_map.get(file, [])
     )

@@ -26,3 +26,9 @@ def apply(layer: nn.Linear[D, C], x: Tensor[tuple[D], f32]) -> Tensor[tuple[C], 
 
 step(sd.zeros((3, 4)), (sd.zeros((3, 8)), sd.zeros((5, 8))))  # E: [shape] step: shapes (3, 4) and (5, 8): B is 3 at axis 0 of x but 5 at axis 0 of state[1]
 apply(nn.Linear(16, 4), sd.ones((8,)))  # E: [shape] apply: shape (8,): D is 16 as size 0 of layer (Linear) but 8 at axis 0 of x
+
+
+def chain(a: nn.Linear[D, C], b: nn.Linear[C, D], x: Tensor[tuple[D], f32]) -> None: ...
+
+
+chain(nn.Linear(16, 4), nn.Linear(5, 16), sd.ones((16,)))  # E: [shape] chain: C is 4 as size 1 of a (Linear) but 5 as size 0 of b (Linear)

@@ -16,3 +16,10 @@ sd.concat([emb, ids], axis=2)  # E: [dtype] concat: dtypes float32 and int64 dif
 sd.stack([emb, ids])  # E: [dtype] stack: dtypes float32 and int64 differ
 gt = emb > ids  # E: [dtype] gt: dtypes float32 and int64 differ
 sd.isclose(emb, ids)  # E: [dtype] isclose: dtypes float32 and int64 differ
+
+
+def f(n: int) -> int:
+    return n
+
+
+pair = (emb * keep, f("s"))  # E: [dtype] mul: dtypes float32 and bool differ  # E: [arg-type] Argument 1 to "f" has incompatible type "str"

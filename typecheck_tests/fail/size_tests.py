@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+import shapedl as sd
 from shapedl import Const, Dim, Tensor, f32, nn
 
 B = TypeVar("B", bound=Dim)
@@ -25,3 +26,19 @@ def decided_true(x: Tensor[tuple[B, Const[1], Const[8]], f32]) -> None:
     if x.shape[1] == 1:
         x = x.squeeze(1)
     nn.Linear(8, 4)(x[:, 0])  # E: [shape] Linear: shapes (B,) and (4, 8)
+
+
+class Cache(nn.Module):
+    """A KV cache grown by concat: its type holds its first size, so a test of it decides
+    nothing (every call after the first takes the other branch)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.k = sd.zeros((1, 0, 4))
+
+    def forward(self, k: Tensor[tuple[Const[1], Const[1], Const[4]], f32]) -> None:
+        if self.k.shape[1] == 0:
+            self.k = k
+        else:
+            self.k + sd.ones((3,))  # E: [shape] add: shapes
+            self.k = sd.concat([self.k, k], axis=1)

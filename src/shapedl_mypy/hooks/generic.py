@@ -470,7 +470,9 @@ def _explain(ctx: FunctionContext | MethodContext, sig: CallableType) -> None:
             if dims.same(first, d) is False:
                 problem = f"{tv.name} is {first} {first_where} but {d} {where}"
                 shapes = [s for s in (first_shape, shape) if s is not None]
-                errors.append(str(shape_error(_name(sig), shapes, problem)))
+                # NOTE: two layers' sizes (`chain(Linear(16, 4), Linear(5, 16))`): no shapes
+                text = shape_error(_name(sig), shapes, problem) if shapes else None
+                errors.append(str(text) if text else f"{_name(sig)}: {problem}")
                 names.add(tv.name)
     if errors:
         # NOTE: ours says it: mypy's `Cannot infer value of type parameter "B"` is taken back

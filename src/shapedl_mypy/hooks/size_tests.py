@@ -24,13 +24,17 @@ from mypy.nodes import (
     Expression,
     ForStmt,
     IfStmt,
+    IndexExpr,
     IntExpr,
+    ListExpr,
     MemberExpr,
     NameExpr,
     OperatorAssignmentStmt,
+    StarExpr,
     Statement,
     TupleExpr,
     UnaryExpr,
+    WithStmt,
 )
 from mypy.types import Instance, LiteralType, TupleType, Type, UnpackType, get_proper_type
 
@@ -65,6 +69,18 @@ def _int(e: Expression) -> int | None:
 
 
 def _size(checker: TypeChecker, e: Expression) -> int | None:
+    """The size `e` reads (`x.shape[1]`, `x.size(1)`) where its type says it, of a name's
+    tensor: an attribute's (`self.k.shape[1]`, a KV cache grown by `concat`) is typed by its
+    first value, which later calls no longer have."""
+    tensor = (
+        e.base.expr
+        if isinstance(e, IndexExpr) and isinstance(e.base, MemberExpr)
+        else e.callee.expr
+        if isinstance(e, CallExpr) and isinstance(e.callee, MemberExpr)
+        else None
+    )
+    if not isinstance(tensor, NameExpr):
+        return None
     t = get_proper_type(checker.lookup_type_or_none(e))
     if not (isinstance(t, Instance) and t.type.fullname == SIZE and t.args):
         return None
@@ -85,14 +101,14 @@ def excluded(checker: TypeChecker, name: NameExpr, member: Type, context: Contex
     tests of `name`'s rank around it (`if mask.dim() == 3: ... elif mask.dim() == 2: ...`,
     PyTorch's spelling, which mypy's narrowing does not read, as it reads `mask.ndim == 3`)."""
     rank = rank_of(member)
-    if rank is None or name.node is None:
+    if rank is None or name.node is None or _rebound(checker, name):
         return False
     for stmt in statements(checker.tree.defs):
         if not isinstance(stmt, IfStmt) or len(stmt.expr) != 1:
             continue
         inside = _within(stmt.body[0], context)
         branch = stmt.body[0] if inside else stmt.else_body
-        if branch is None or not _within(branch, context) or _rebinds(branch, name, context):
+        if branch is None or not _within(branch, context):
             continue
         value = _rank_test_of(stmt.expr[0], name, rank)
         if value is not None and value != inside:
@@ -100,22 +116,36 @@ def excluded(checker: TypeChecker, name: NameExpr, member: Type, context: Contex
     return False
 
 
-def _rebinds(block: Block, name: NameExpr, context: Context) -> bool:
-    """Whether `block` rebinds `name` before `context` (then its rank there is the new one's)."""
-    return any(
-        s.line < context.line and any(_same(t, name) for t in _targets(s))
-        for s in statements(block.body)
-    )
+def _rebound(checker: TypeChecker, name: NameExpr) -> bool:
+    """Whether the function around (or the module) ever rebinds `name`: then its union may
+    be another than the one declared, in a loop's next round too, and no member is left out."""
+    func = checker.scope.current_function()
+    body = checker.tree.defs if func is None else func.body.body
+    return any(_same(t, name) for s in statements(body) for t in _targets(s))
 
 
 def _targets(stmt: Statement) -> list[Expression]:
+    """The names a statement binds: assignments (tuple targets too), `for`, `with ... as`
+    (not a walrus inside an expression)."""
+    found: list[Expression] = []
     if isinstance(stmt, AssignmentStmt):
-        return [t for lv in stmt.lvalues for t in (lv.items if isinstance(lv, TupleExpr) else [lv])]
-    if isinstance(stmt, OperatorAssignmentStmt):
-        return [stmt.lvalue]
-    if isinstance(stmt, ForStmt):
-        return [stmt.index]
-    return []
+        found += stmt.lvalues
+    elif isinstance(stmt, OperatorAssignmentStmt):
+        found.append(stmt.lvalue)
+    elif isinstance(stmt, ForStmt):
+        found.append(stmt.index)
+    elif isinstance(stmt, WithStmt):
+        found += [t for t in stmt.target if t is not None]
+    out: list[Expression] = []
+    while found:
+        t = found.pop()
+        if isinstance(t, TupleExpr | ListExpr):
+            found += t.items
+        elif isinstance(t, StarExpr):
+            found.append(t.expr)
+        else:
+            out.append(t)
+    return out
 
 
 _TESTS: dict[str, Callable[[int, int], bool]] = {
