@@ -150,25 +150,40 @@ class NoKeywords(TypedDict, total=False):
     dict (tens of nanoseconds), where a wrapper catching the TypeError would cost a frame."""
 
 
-# NOTE: PyTorch's keywords of the NumPy ones shapedl takes (DESIGN: NumPy's meaning wins)
-_NUMPY_NAMES = {"dim": "axis", "keepdim": "keepdims"}
+# NOTE: PyTorch's keywords of the NumPy ones shapedl takes (DESIGN: NumPy's meaning wins);
+# `dim0`, `dim1`, `dim2` are the axes an op takes by position (`transpose`'s two, `diagonal`'s
+# pair after the offset), named `axis0`, `axis1`, `axis2` here
+_NUMPY_NAMES = {
+    "dim": "axis",
+    "dims": "axis",
+    "keepdim": "keepdims",
+    "start_dim": "start_axis",
+    "end_dim": "end_axis",
+    "dim0": "axis0",
+    "dim1": "axis1",
+    "dim2": "axis2",
+}
 
 
-def refused_keywords(op: str, given: Mapping[str, object], note: str = "") -> TypeError:
+def refused_keywords(
+    op: str, given: Mapping[str, object], note: str = "", names: Mapping[str, str] | None = None
+) -> TypeError:
     """Python's `concat() got an unexpected keyword argument 'dim'`, with the fix where the
-    keyword is PyTorch's name of a NumPy one (`axis=`, `keepdims=`).
+    keyword is PyTorch's name of a NumPy one (`axis=`, `keepdims=`, `start_axis=`), or of one
+    the op names itself in `names` (`norm`'s `p=` is `ord=`).
 
     Example:
         >>> str(refused_keywords("sum", {"dim": 1, "keepdim": True})).split(": ", 1)[1]
         "write axis=1, keepdims=True (PyTorch's dim= is axis= and keepdim= is keepdims= here)"
     """
-    ours = [k for k in given if k in _NUMPY_NAMES]
+    table = _NUMPY_NAMES if names is None else {**_NUMPY_NAMES, **names}
+    ours = [k for k in given if k in table]
     text = f"{op}() got an unexpected keyword argument {(ours or list(given))[0]!r}"
     if not ours:
         return TypeError(text)
-    fix = ", ".join(f"{_NUMPY_NAMES[k]}={given[k]!r}" for k in ours)
-    names = " and ".join(f"{k}= is {_NUMPY_NAMES[k]}=" for k in ours)
-    return TypeError(f"{text}: write {fix} (PyTorch's {names} here){note}")
+    fix = ", ".join(f"{table[k]}={given[k]!r}" for k in ours)
+    said = " and ".join(f"{k}= is {table[k]}=" for k in ours)
+    return TypeError(f"{text}: write {fix} (PyTorch's {said} here){note}")
 
 
 class InferenceWarning(UserWarning):

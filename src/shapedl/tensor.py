@@ -241,7 +241,7 @@ class Tensor(TensorMethods[S, DT, TapeT]):
 
     if not TYPE_CHECKING:  # NOTE: typed in TensorMethods, as every op method
 
-        def flip(self, *axes, axis=None):
+        def flip(self, *axes, axis=None, **refused):
             """`ops.flip`: the values reversed along the axes, given as one tuple or one by
             one as in PyTorch (`x.flip(0, 1)` is `x.flip((0, 1))`); none: every axis.
 
@@ -260,7 +260,7 @@ class Tensor(TensorMethods[S, DT, TapeT]):
 
             if axes and axis is not None:
                 raise TypeError("flip: give the axes by position or as axis=, not both")
-            return flip(self, axes[0] if len(axes) == 1 else axes or axis)
+            return flip(self, axes[0] if len(axes) == 1 else axes or axis, **refused)
 
     @overload
     def size(self) -> tuple[int, ...]: ...

@@ -2,6 +2,7 @@
 with fixed seeds), orthogonality, in-place refills, and the layers' default init."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ import torch
 
 import shapedl as sd
 from shapedl.nn import init
+from shapedl.types import DTYPES
 
 SHAPES = [(3, 4), (8, 3, 5, 5), (6, 2, 3), (5, 7, 2, 3, 1), (4, 0)]
 
@@ -183,3 +185,27 @@ def test_linear_and_conv_init_go_through_init_unchanged():
     b = 1 / math.sqrt(3 * 9)
     assert np.array_equal(conv.weight.numpy(), _old_uniform((4, 3, 3, 3), b, dev))
     assert np.array_equal(conv.bias.numpy(), _old_uniform((6,), b, dev))
+
+
+@pytest.mark.parametrize(
+    "dtype,value", [("float16", 1e9), ("float16", -65519.0), ("float32", 1e39), ("int32", 2**31)]
+)
+def test_constant_refuses_a_value_that_overflows_the_dtype_as_torch(dtype, value):
+    with pytest.raises(RuntimeError, match="without overflow"):
+        torch.nn.init.constant_(torch.zeros(2, dtype=getattr(torch, dtype)), value)
+    t = sd.zeros((2,), dtype=DTYPES[dtype])
+    words = "^" + re.escape(
+        f"init.constant_: value {value!r} cannot be converted to {dtype} without"
+    )
+    with pytest.raises(ValueError, match=words):
+        init.constant_(t, value)
+    np.testing.assert_array_equal(t.numpy(), [0, 0])  # NOTE: left as it was
+
+
+@pytest.mark.parametrize(
+    "dtype,value", [("float16", 65504.0), ("float16", -math.inf), ("float64", 1e39)]
+)
+def test_constant_fills_a_value_the_dtype_holds_as_torch(dtype, value):
+    want = torch.nn.init.constant_(torch.zeros(2, dtype=getattr(torch, dtype)), value)
+    got = init.constant_(sd.zeros((2,), dtype=DTYPES[dtype]), value)
+    np.testing.assert_array_equal(got.numpy().astype("float64"), want.double().numpy())

@@ -1,11 +1,14 @@
 """ops/like.py against PyTorch: the `_like` creations and `clone`."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
 from harness import compare, randn
 
 import shapedl as sd
+from shapedl.types import DTYPES
 
 LIKE = [
     ("zeros_like", lambda x, **k: sd.ops.zeros_like(x, **k), torch.zeros_like),
@@ -69,3 +72,30 @@ def test_clone_is_a_copy_on_the_tape_like_torch(dtype):
     y.data[0] = 5.0
     assert x.tolist() == [1.0, 1.0, 1.0]
     assert x.traced().clone().tape is not None and y.tape is None
+
+
+# ---- a value that the dtype cannot hold: refused, as PyTorch's (as `full`'s) --------------
+OVERFLOWS = [("float16", -1e9), ("float16", 65519.0), ("float32", 1e39), ("int32", 2**31)]
+HELD = [("float16", -65504.0), ("float16", float("inf")), ("float16", float("nan")),
+        ("int32", 2**31 - 1), ("bool", 5)]  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype,value", OVERFLOWS)
+def test_full_like_refuses_a_value_that_overflows_the_dtype_as_torch(dtype, value):
+    want = getattr(torch, dtype)
+    with pytest.raises(RuntimeError, match="without overflow"):
+        torch.full_like(torch.zeros(2, dtype=want), value)
+    with pytest.raises(RuntimeError, match="without overflow"):
+        torch.full_like(torch.zeros(2), value, dtype=want)
+    words = "^" + re.escape(f"full_like: value {value!r} cannot be converted to {dtype} without")
+    with pytest.raises(ValueError, match=words):
+        sd.ops.full_like(sd.zeros((2,), dtype=DTYPES[dtype]), value)
+    with pytest.raises(ValueError, match=words):  # NOTE: the dtype given, not x's
+        sd.ops.full_like(sd.zeros((2,), dtype=sd.f64), value, dtype=DTYPES[dtype])
+
+
+@pytest.mark.parametrize("dtype,value", HELD)
+def test_full_like_fills_a_value_the_dtype_holds_as_torch(dtype, value):
+    want = torch.full_like(torch.zeros(2, dtype=getattr(torch, dtype)), value)
+    got = sd.ops.full_like(sd.zeros((2,), dtype=DTYPES[dtype]), value)
+    np.testing.assert_array_equal(got.numpy().astype("float64"), want.double().numpy())

@@ -348,3 +348,27 @@ def test_resuming_with_the_same_learning_rate_restores_the_checkpoints(tmp_path:
                      callbacks=[*callbacks, sd.train.Checkpoint(path)])  # fmt: skip
     assert opt.lr == 0.05
     np.testing.assert_allclose(weights(model)["weight"], net.weight.detach().numpy(), rtol=1e-5)
+
+
+def test_fit_records_the_accuracy_of_logits_with_a_logits_loss() -> None:
+    """With `binary_cross_entropy_with_logits_loss` the outputs are logits: `"accuracy"` is
+    PyTorch's `sigmoid(out) > 0.5` (above 0), not `out > 0.5`, in training and validation."""
+    x = np.array([[-2.0], [-1.0], [0.1], [0.3]], dtype=np.float32)
+    y = np.array([[0.0], [0.0], [1.0], [1.0]], dtype=np.float32)
+    model = linear(1, 1)
+    model.weight.data[...] = 1.0
+    model.bias.data[...] = 0.0
+    h = sd.train.fit(
+        model,
+        (x, y),
+        loss=sd.losses.binary_cross_entropy_with_logits_loss,
+        optimizer=sd.optim.Sgd(lr=1e-6),
+        epochs=1,
+        batch_size=4,
+        metrics=["accuracy"],
+        validation=(x, y),
+        progress=False,
+    )
+    out = torch.from_numpy(x)  # NOTE: the logits of weight 1 and bias 0 (lr=1e-6 keeps them)
+    want = float(((torch.sigmoid(out) > 0.5) == torch.from_numpy(y).bool()).float().mean())
+    assert h["accuracy"] == h["val_accuracy"] == [want] == [1.0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 
@@ -161,3 +162,22 @@ def test_history_answers_to_the_short_names_of_its_metrics() -> None:
     assert list(h) == ["loss", "mean_absolute_error", "val_accuracy"]
     with pytest.raises(KeyError, match="no figure 'mse'"):
         h["mse"]
+
+
+def test_accuracy_with_a_logits_loss_thresholds_the_logits_at_zero() -> None:
+    """`binary_cross_entropy_with_logits_loss` takes logits: its `accuracy` is above 0, as
+    PyTorch's `sigmoid(logits) > 0.5`, under the name `accuracy`."""
+    logits = np.array([[-2.0], [0.3], [0.2], [-0.1]], dtype=np.float32)
+    target = np.array([[0.0], [1.0], [1.0], [1.0]], dtype=np.float32)
+    t = torch.from_numpy(logits)
+    want = float(((torch.sigmoid(t) > 0.5) == torch.from_numpy(target).bool()).float().mean())
+    bce = sd.losses.binary_cross_entropy_with_logits_loss
+    for loss in (bce, functools.partial(bce, pos_weight=sd.ones((1,)))):
+        for given in ("accuracy", "acc", accuracy):
+            (name, metric), *_ = resolve([given], loss).items()
+            assert name == "accuracy"
+            assert metric(sd.tensor(logits), sd.tensor(target)) == pytest.approx(want) == 0.75
+    # NOTE: any other loss keeps 0.5, and so does a threshold given
+    assert resolve(["accuracy"], sd.losses.mse_loss)["accuracy"] is accuracy
+    given = binary_accuracy(0.5)
+    assert resolve([given], bce)["binary_accuracy"] is given

@@ -21,6 +21,7 @@ import math
 from collections.abc import Sequence
 from typing import Any, Literal, TypeVar
 
+from shapedl.ops.creation import fits
 from shapedl.tensor import Tensor
 
 __all__ = [
@@ -156,12 +157,16 @@ def ones(t: T) -> T:
 def constant(t: T, val: float) -> T:
     """Refill `t` with `val` (PyTorch's `constant_`).
 
+    Raises:
+        ValueError: when `val` overflows `t`'s dtype (`1e9` in f16), as PyTorch's.
+
     Example:
         >>> import shapedl as sd
         >>> sd.nn.init.constant(sd.zeros((2,)), 0.5).tolist()
         [0.5, 0.5]
     """
     _check("constant", t)
+    fits("init.constant_", val, t.data.dtype.name)
     return _fill(t, t.xp.full(t.shape, val, dtype=t.data.dtype))
 
 

@@ -10,12 +10,12 @@ The gradient puts each value back at its position (zero elsewhere).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import DYN, Dim, Shape
-from shapedl.errors import shape_error
+from shapedl.errors import NoKeywords, refused_keywords, shape_error
 from shapedl.ops.reduce import sum as reduce_sum
 from shapedl.ops.registry import counts, register
 from shapedl.tensor import Tensor, record
@@ -62,7 +62,11 @@ def _positions(xp: Any, n: int, offset: int) -> tuple[Array, Array]:
     methods=("diagonal",),
 )
 def diagonal(
-    x: Tensor[Any, DT, TT], offset: int = 0, axis1: int = 0, axis2: int = 1
+    x: Tensor[Any, DT, TT],
+    offset: int = 0,
+    axis1: int = 0,
+    axis2: int = 1,
+    **refused: Unpack[NoKeywords],
 ) -> Tensor[Any, DT, TT]:
     """The diagonal `offset` (above the main one for `offset > 0`) of axes `axis1` and
     `axis2`, appended as the last axis, as PyTorch's `torch.diagonal` (NumPy's `diagonal` too).
@@ -80,6 +84,8 @@ def diagonal(
         >>> sd.ones((2, 3, 3)).diagonal(1, 1, 2).shape
         (2, 2)
     """
+    if refused:
+        raise refused_keywords("diagonal", refused)
     diagonal_rule("diagonal", x.shape, offset, axis1, axis2)
     xp = x.xp
     a, b = axis1 % x.ndim, axis2 % x.ndim

@@ -15,7 +15,7 @@ from typing_extensions import TypeVar
 
 from shapedl.backend import Array, NumpyScalar
 from shapedl.device import Device
-from shapedl.ops.creation import check_dtype
+from shapedl.ops.creation import check_dtype, fits
 from shapedl.ops.elementwise import _unary, float_only, same_shape
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor
@@ -79,12 +79,19 @@ def full_like(
 ) -> Any:
     """`value` in `x`'s shape, dtype (or `dtype`) and device; untraced.
 
+    Raises:
+        ValueError: when `value` overflows the dtype (`-1e9` in f16), as PyTorch's.
+
     Example:
         >>> import shapedl as sd
         >>> sd.ops.full_like(sd.zeros((2,)), 7.0).tolist()
         [7.0, 7.0]
     """
-    return _like("full_like", x, dtype, lambda d, s, t: d.xp.full(s, value, dtype=t))
+
+    def fill(d: Device, s: tuple[int, ...], t: Any) -> Array:
+        return d.xp.full(s, fits("full_like", value, t.name), dtype=t)
+
+    return _like("full_like", x, dtype, fill)
 
 
 def _random(op: str, x: Tensor[Any, Any, Any], dtype: type[DType] | None, fill: Fill) -> Any:

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Unpack
 
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import DYN, Shape
-from shapedl.errors import shape_error
+from shapedl.errors import NoKeywords, refused_keywords, shape_error
 from shapedl.ops.elementwise import sgn
 from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import register
@@ -85,7 +85,11 @@ def _local(xp: Any, a: Array, n: Array, p: float, axes: tuple[int, ...]) -> Arra
 @register("norm", norm_rule, statics=("ord", "axis", "keepdims"), methods=("norm",))
 @in_f32()
 def norm(
-    x: Tensor[Any, DT, TT], ord: float = 2, axis: Axis = None, keepdims: bool = False
+    x: Tensor[Any, DT, TT],
+    ord: float = 2,
+    axis: Axis = None,
+    keepdims: bool = False,
+    **refused: Unpack[NoKeywords],
 ) -> Tensor[Any, DT, TT]:
     """The vector `ord`-norm of `x` over `axis` (None: every axis), as `torch.linalg.vector_norm`.
 
@@ -107,6 +111,8 @@ def norm(
         >>> sd.ops.norm(sd.tensor([[3.0, 4.0], [6.0, 8.0]]), axis=1).tolist()
         [5.0, 10.0]
     """
+    if refused:
+        raise refused_keywords("norm", refused, names={"p": "ord"})
     shape = norm_rule("norm", x.shape, ord, axis, keepdims)
     xp, p = x.xp, float(ord)
     axes = dims.normalize_axes("norm", axis, x.shape)

@@ -10,12 +10,12 @@ the output's gradient back (broadcast_to's is summed back by the tape). Every ru
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Unpack
 
 from shapedl import dims
 from shapedl.dims import DYN, Dim, Shape
-from shapedl.errors import shape_error
+from shapedl.errors import NoKeywords, refused_keywords, shape_error
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
 from shapedl.types import DT, TT
@@ -142,7 +142,9 @@ def flatten_rule(op: str, x: Shape, start_axis: int = 0, end_axis: int = -1) -> 
 
 
 @register("flatten", flatten_rule, statics=("start_axis", "end_axis"), methods=("flatten",))
-def flatten(x: Tensor[Any, DT, TT], start_axis: int = 0, end_axis: int = -1) -> Tensor[Any, DT, TT]:
+def flatten(
+    x: Tensor[Any, DT, TT], start_axis: int = 0, end_axis: int = -1, **refused: Unpack[NoKeywords]
+) -> Tensor[Any, DT, TT]:
     """Axes `start_axis` to `end_axis` (inclusive, as in PyTorch) merged into one.
 
     Shape:
@@ -153,8 +155,15 @@ def flatten(x: Tensor[Any, DT, TT], start_axis: int = 0, end_axis: int = -1) -> 
         >>> sd.ones((2, 3, 4)).flatten(1).shape
         (2, 12)
     """
+    if refused:
+        raise refused_keywords("flatten", refused)
     want = flatten_rule("flatten", x.shape, start_axis, end_axis)
     return record(x.data.reshape(want), (x,), lambda g: (g.reshape(x.shape),))
+
+
+def _by_position(given: Mapping[str, object]) -> str:
+    """How PyTorch's `transpose(dim0=0, dim1=2)` is usually written: the axes by position."""
+    return f"; or by position: .transpose({given.get('dim0', -2)}, {given.get('dim1', -1)})"
 
 
 # ---- permute / transpose ----------------------------------------------------------------
@@ -216,7 +225,9 @@ def permute(x: Tensor[Any, DT, TT], *axes: int | Sequence[int]) -> Tensor[Any, D
     statics=("axis0", "axis1"),
     methods=("transpose", "swapaxes", "swapdims"),
 )
-def transpose(x: Tensor[Any, DT, TT], axis0: int = -2, axis1: int = -1) -> Tensor[Any, DT, TT]:
+def transpose(
+    x: Tensor[Any, DT, TT], axis0: int = -2, axis1: int = -1, **refused: Unpack[NoKeywords]
+) -> Tensor[Any, DT, TT]:
     """`x` with two axes swapped (the last two by default).
 
     `swapaxes` and `swapdims` (`sd.ops.swapaxes`, `x.swapdims(0, 1)`) are PyTorch's and
@@ -227,6 +238,8 @@ def transpose(x: Tensor[Any, DT, TT], axis0: int = -2, axis1: int = -1) -> Tenso
         >>> sd.ones((2, 3, 4)).transpose().shape
         (2, 4, 3)
     """
+    if refused:
+        raise refused_keywords("transpose", refused, _by_position(refused))
     transpose_rule("transpose", x.shape, axis0, axis1)
     order = list(range(x.ndim))
     a, b = axis0 % x.ndim, axis1 % x.ndim
@@ -322,7 +335,9 @@ def squeeze_rule(op: str, x: Shape, axis: Axis = None) -> Shape:
 
 
 @register("unsqueeze", unsqueeze_rule, statics=("axis",), methods=("unsqueeze",))
-def unsqueeze(x: Tensor[Any, DT, TT], axis: int) -> Tensor[Any, DT, TT]:
+def unsqueeze(
+    x: Tensor[Any, DT, TT], axis: int, **refused: Unpack[NoKeywords]
+) -> Tensor[Any, DT, TT]:
     """`x` with a new axis of size 1 at position `axis` of the result (`-1` appends).
 
     Example:
@@ -330,12 +345,23 @@ def unsqueeze(x: Tensor[Any, DT, TT], axis: int) -> Tensor[Any, DT, TT]:
         >>> sd.ones((2, 3)).unsqueeze(-1).shape
         (2, 3, 1)
     """
+    if refused:
+        raise refused_keywords("unsqueeze", refused)
+    if axis is None:
+        raise TypeError("unsqueeze() missing 1 required positional argument: 'axis'")
     want = unsqueeze_rule("unsqueeze", x.shape, axis)
     return record(x.data.reshape(want), (x,), lambda g: (g.reshape(x.shape),))
 
 
+# NOTE: `axis` is required to a type checker, but has a default at run time, so that PyTorch's
+# `x.unsqueeze(dim=1)` reaches the check of `refused` instead of Python's missing argument
+unsqueeze.__defaults__ = (None,)
+
+
 @register("squeeze", squeeze_rule, statics=("axis",), methods=("squeeze",))
-def squeeze(x: Tensor[Any, DT, TT], axis: Axis = None) -> Tensor[Any, DT, TT]:
+def squeeze(
+    x: Tensor[Any, DT, TT], axis: Axis = None, **refused: Unpack[NoKeywords]
+) -> Tensor[Any, DT, TT]:
     """`x` without its size-1 axes: those in `axis` (an int or a tuple), or all for None.
 
     Raises:
@@ -346,6 +372,8 @@ def squeeze(x: Tensor[Any, DT, TT], axis: Axis = None) -> Tensor[Any, DT, TT]:
         >>> sd.ones((2, 1, 3)).squeeze(1).shape
         (2, 3)
     """
+    if refused:
+        raise refused_keywords("squeeze", refused)
     want = squeeze_rule("squeeze", x.shape, axis)
     return record(x.data.reshape(want), (x,), lambda g: (g.reshape(x.shape),))
 

@@ -11,10 +11,11 @@ is `mean` (float64, NumPy's; PyTorch refuses integers). f16 and bf16 are summed 
 
 from __future__ import annotations
 
-from typing import Any, Literal, overload
+from typing import Any, Literal, Unpack, overload
 
 from shapedl import dims
 from shapedl.backend import Array, is_float
+from shapedl.errors import NoKeywords, refused_keywords
 from shapedl.ops.precision import in_f32
 from shapedl.ops.reduce import _AXIS, Axis, _expand, reduce_rule
 from shapedl.ops.reduce import mean as _mean
@@ -36,7 +37,9 @@ def nansum(
 ) -> Tensor[Any, DT, TT]: ...
 @register("nansum", reduce_rule, methods=("nansum",), statics=_AXIS, promote=counts)
 @in_f32()
-def nansum(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
+def nansum(
+    x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, **refused: Unpack[NoKeywords]
+) -> Tensor[Any, DT, TT]:
     """Sum over `axis` (an int, a tuple, or None for all), a nan counted as 0, as PyTorch's
     `torch.nansum`; the gradient is 0 where `x` is nan.
 
@@ -51,6 +54,8 @@ def nansum(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> T
         >>> sd.ops.nansum(sd.tensor([[1.0, float("nan")], [2.0, 3.0]]), axis=1).tolist()
         [1.0, 5.0]
     """
+    if refused:
+        raise refused_keywords("nansum", refused)
     axes = dims.normalize_axes("nansum", axis, x.shape)
     if not is_float(x.data.dtype):
         return _sum(x, axes, keepdims)
@@ -75,7 +80,9 @@ def nanmean(
 ) -> Tensor[Any, DT, TT]: ...
 @register("nanmean", reduce_rule, methods=("nanmean",), statics=_AXIS, promote=floats)
 @in_f32()
-def nanmean(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
+def nanmean(
+    x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, **refused: Unpack[NoKeywords]
+) -> Tensor[Any, DT, TT]:
     """Mean over `axis` (an int, a tuple, or None for all) of the values that are not nan,
     as PyTorch's `torch.nanmean`: nan for a slice of nans (or an empty one).
 
@@ -90,6 +97,8 @@ def nanmean(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> 
         >>> sd.ops.nanmean(sd.tensor([[1.0, float("nan")], [2.0, 3.0]]), axis=1).tolist()
         [1.0, 2.5]
     """
+    if refused:
+        raise refused_keywords("nanmean", refused)
     axes = dims.normalize_axes("nanmean", axis, x.shape)
     if not is_float(x.data.dtype):
         return _mean(x, axes, keepdims)

@@ -11,11 +11,12 @@ PyTorch (an integer is never nan or infinite).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Unpack
 
 from shapedl import dims
 from shapedl.backend import Array, is_float
 from shapedl.dims import Shape
+from shapedl.errors import NoKeywords, refused_keywords
 from shapedl.ops.compare import Operand, operand_shape, tensor_operands
 from shapedl.ops.elementwise import _unary, same_dtype, same_shape, weak
 from shapedl.ops.reduce import _AXIS, Axis, reduce_rule
@@ -100,7 +101,10 @@ def nan_to_num(
 
 @register("count_nonzero", reduce_rule, methods=("count_nonzero",), statics=_AXIS, dtype="int64")
 def count_nonzero(
-    x: Tensor[Any, Any, Any], axis: Axis = None, keepdims: bool = False
+    x: Tensor[Any, Any, Any],
+    axis: Axis = None,
+    keepdims: bool = False,
+    **refused: Unpack[NoKeywords],
 ) -> Tensor[Any, i64, NoTape]:
     """How many values along `axis` (all axes for None) are not zero; int64, untraced.
 
@@ -111,6 +115,8 @@ def count_nonzero(
         >>> sd.ops.count_nonzero(sd.tensor([[1.0, 0.0], [2.0, 3.0]]), axis=1).tolist()
         [1, 2]
     """
+    if refused:
+        raise refused_keywords("count_nonzero", refused)
     axes = dims.normalize_axes("count_nonzero", axis, x.shape)
     n = x.xp.count_nonzero(x.data, axis=axes)  # NOTE: CuPy's takes no keepdims
     if keepdims:

@@ -7,12 +7,12 @@ size 1 with `keepdims`); `outer` of `(N,)` and `(M,)` is `(N, M)`.
 from __future__ import annotations
 
 import math
-from typing import Any, Literal, overload
+from typing import Any, Literal, Unpack, overload
 
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import Shape
-from shapedl.errors import shape_error
+from shapedl.errors import NoKeywords, refused_keywords, shape_error
 from shapedl.ops.elementwise import same_dtype
 from shapedl.ops.reduce import _AXIS, Axis, _expand, reduce_rule
 from shapedl.ops.registry import counts, register
@@ -31,7 +31,9 @@ def prod(
     x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False
 ) -> Tensor[Any, DT, TT]: ...
 @register("prod", reduce_rule, methods=("prod",), statics=_AXIS, promote=counts)
-def prod(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Tensor[Any, DT, TT]:
+def prod(
+    x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False, **refused: Unpack[NoKeywords]
+) -> Tensor[Any, DT, TT]:
     """Product over `axis` (an int, a tuple, or None for all).
 
     The gradient of each value is the product of the others it was multiplied with, zeros
@@ -43,6 +45,8 @@ def prod(x: Tensor[S, DT, TT], axis: Axis = None, keepdims: bool = False) -> Ten
         >>> sd.tensor([[1.0, 2.0], [3.0, 4.0]]).prod(axis=1).tolist()
         [2.0, 12.0]
     """
+    if refused:
+        raise refused_keywords("prod", refused)
     axes = dims.normalize_axes("prod", axis, x.shape)
     backend = x.device.backend
     out = backend.quietly(lambda: x.data.prod(axis=axes, keepdims=keepdims))

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from operator import index
-from typing import Any
+from typing import Any, Unpack
 
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import DYN, Dim, Shape
-from shapedl.errors import shape_error, show_shape
+from shapedl.errors import NoKeywords, refused_keywords, shape_error, show_shape
 from shapedl.ops.movement import spread_ints
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
@@ -51,7 +51,12 @@ def roll_rule(op: str, x: Shape, shifts: Any = 0, axis: Any = None) -> Shape:
 
 
 @register("roll", roll_rule, statics=("shifts", "axis"), methods=("roll",))
-def roll(x: Tensor[S, DT, TT], shifts: int | Sequence[int], axis: Axes = None) -> Tensor[S, DT, TT]:
+def roll(
+    x: Tensor[S, DT, TT],
+    shifts: int | Sequence[int],
+    axis: Axes = None,
+    **refused: Unpack[NoKeywords],
+) -> Tensor[S, DT, TT]:
     """Values shifted cyclically by `shifts` along `axis` (None: the flattened array).
 
     NumPy's `roll` (PyTorch's `torch.roll` with `dims=axis`).
@@ -67,6 +72,8 @@ def roll(x: Tensor[S, DT, TT], shifts: int | Sequence[int], axis: Axes = None) -
         >>> sd.ops.roll(sd.tensor([1.0, 2.0, 3.0]), 1).tolist()
         [3.0, 1.0, 2.0]
     """
+    if refused:
+        raise refused_keywords("roll", refused)
     roll_rule("roll", x.shape, shifts, axis)
     xp = x.xp
     back = tuple(-s for s in shifts) if isinstance(shifts, Sequence) else -shifts
@@ -82,7 +89,9 @@ def flip_rule(op: str, x: Shape, axis: Any = None) -> Shape:
 
 
 @register("flip", flip_rule, statics=("axis",), methods=("flip",))
-def flip(x: Tensor[S, DT, TT], axis: Axes = None) -> Tensor[S, DT, TT]:
+def flip(
+    x: Tensor[S, DT, TT], axis: Axes = None, **refused: Unpack[NoKeywords]
+) -> Tensor[S, DT, TT]:
     """The order of the values reversed along `axis` (None: every axis, as NumPy's `flip`).
 
     Raises:
@@ -96,6 +105,8 @@ def flip(x: Tensor[S, DT, TT], axis: Axes = None) -> Tensor[S, DT, TT]:
         >>> sd.ops.flip(sd.tensor([[1.0, 2.0], [3.0, 4.0]]), axis=1).tolist()
         [[2.0, 1.0], [4.0, 3.0]]
     """
+    if refused:
+        raise refused_keywords("flip", refused)
     axes = dims.normalize_axes("flip", axis, x.shape)
     xp = x.xp
     # NOTE: a copy, as PyTorch's: NumPy's view would see a later `x -= 1`

@@ -11,12 +11,12 @@ gradient minus itself shifted by one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import DYN, Shape
-from shapedl.errors import shape_error
+from shapedl.errors import NoKeywords, refused_keywords, shape_error
 from shapedl.ops.precision import in_f32
 from shapedl.ops.registry import counts, register
 from shapedl.tensor import Tensor, record
@@ -52,7 +52,9 @@ def _running_dtype(backend: str, dtype: Any) -> Any:
 
 @register("cumsum", scan_rule, statics=("axis",), methods=("cumsum",), promote=counts)
 @in_f32()
-def cumsum(x: Tensor[Any, DT, TT], axis: int | None = None) -> Tensor[Any, DT, TT]:
+def cumsum(
+    x: Tensor[Any, DT, TT], axis: int | None = None, **refused: Unpack[NoKeywords]
+) -> Tensor[Any, DT, TT]:
     """Cumulative sum along `axis` (None: the flattened array, as NumPy's `cumsum`).
 
     Integers and booleans give int64, as PyTorch's (and as `sum`).
@@ -68,6 +70,8 @@ def cumsum(x: Tensor[Any, DT, TT], axis: int | None = None) -> Tensor[Any, DT, T
         >>> sd.ops.cumsum(sd.tensor([[1.0, 2.0], [3.0, 4.0]]), axis=1).tolist()
         [[1.0, 3.0], [3.0, 7.0]]
     """
+    if refused:
+        raise refused_keywords("cumsum", refused)
     scan_rule("cumsum", x.shape, axis)
     xp = x.xp
     data, k, dtype = _flat(x, axis)
@@ -84,7 +88,9 @@ def cumsum(x: Tensor[Any, DT, TT], axis: int | None = None) -> Tensor[Any, DT, T
 
 @register("cumprod", scan_rule, statics=("axis",), methods=("cumprod",), promote=counts)
 @in_f32()
-def cumprod(x: Tensor[Any, DT, TT], axis: int | None = None) -> Tensor[Any, DT, TT]:
+def cumprod(
+    x: Tensor[Any, DT, TT], axis: int | None = None, **refused: Unpack[NoKeywords]
+) -> Tensor[Any, DT, TT]:
     """Cumulative product along `axis` (None: the flattened array, as NumPy's `cumprod`).
 
     Integers and booleans give int64, as PyTorch's (and as `prod`).
@@ -100,6 +106,8 @@ def cumprod(x: Tensor[Any, DT, TT], axis: int | None = None) -> Tensor[Any, DT, 
         >>> sd.ops.cumprod(sd.tensor([1.0, 2.0, 3.0])).tolist()
         [1.0, 2.0, 6.0]
     """
+    if refused:
+        raise refused_keywords("cumprod", refused)
     scan_rule("cumprod", x.shape, axis)
     xp = x.xp
     data, k, dtype = _flat(x, axis)
@@ -134,7 +142,9 @@ def diff_rule(op: str, x: Shape, axis: int = -1) -> Shape:
 
 
 @register("diff", diff_rule, statics=("axis",), methods=("diff",))
-def diff(x: Tensor[Any, DT, TT], axis: int = -1) -> Tensor[Any, DT, TT]:
+def diff(
+    x: Tensor[Any, DT, TT], axis: int = -1, **refused: Unpack[NoKeywords]
+) -> Tensor[Any, DT, TT]:
     """Differences of neighbours along `axis`, `x[1:] - x[:-1]`, as NumPy's and PyTorch's
     `diff` with `n=1` (the last axis by default).
 
@@ -150,6 +160,8 @@ def diff(x: Tensor[Any, DT, TT], axis: int = -1) -> Tensor[Any, DT, TT]:
         >>> sd.ops.diff(sd.tensor([1.0, 4.0, 9.0])).tolist()
         [3.0, 5.0]
     """
+    if refused:
+        raise refused_keywords("diff", refused)
     diff_rule("diff", x.shape, axis)
     a, xp = axis % x.ndim, x.xp
     if x.data.dtype == bool:

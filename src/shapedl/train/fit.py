@@ -79,7 +79,9 @@ def fit(
         epochs: the most epochs to train (a resumed run counts the epochs it already did).
         batch_size: rows per batch when `data` is a pair.
         metrics: callables `metric(out, y) -> float` or names (`"accuracy"`, `"mae"`,
-            `"top_5_accuracy"`); recorded for training and validation.
+            `"top_5_accuracy"`); recorded for training and validation. With
+            `binary_cross_entropy_with_logits_loss`, `"accuracy"` thresholds the logits at 0
+            (`logits_accuracy`), not at 0.5.
         validation: held-out data, same forms as `data`, evaluated after every epoch
             (figures `val_loss`, `val_<metric>`).
         halt_when: a condition from `sd.train.halting`, a callable `f(history) -> bool`, or a
@@ -143,7 +145,7 @@ def fit(
         val = inputs.as_batches(
             validation, "validation", batch_size, False, False, dev, epochs, cast
         )
-    named = resolve(metrics)
+    named = resolve(metrics, loss)
     halt = as_halt(halt_when)
     run = Run(model, optimizer, epochs, inputs.length(train), dev)
     run.halt = halt

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from shapedl.losses import binary_cross_entropy_with_logits_loss
 from shapedl.tensor import Tensor
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "recorded_name",
     "accuracy",
     "binary_accuracy",
+    "logits_accuracy",
     "mean_absolute_error",
     "metric_name",
     "resolve",
@@ -38,15 +40,36 @@ def accuracy(pred: AnyTensor, target: AnyTensor) -> float:
     `pred` holds scores `(N, C)` (logits or probabilities); `target` holds class indices
     `(N,)` or one-hot/probability rows `(N, C)`. With a single score per row (`(N,)` or
     `(N, 1)`), the prediction is positive when the score is above 0.5, as for the output of a
-    sigmoid (use `binary_accuracy(0.0)` for logits).
+    sigmoid (use `binary_accuracy(0.0)` for logits). `fit` with the loss
+    `binary_cross_entropy_with_logits_loss`, which takes logits, records `accuracy` of logits
+    instead (`logits_accuracy`: above 0), under the name `accuracy`.
 
     Example:
         >>> import shapedl as sd
         >>> accuracy(sd.tensor([[0.1, 0.9], [0.8, 0.2]]), sd.tensor([1, 1]))
         0.5
     """
+    return _accuracy(pred, target, 0.5)
+
+
+def logits_accuracy(pred: AnyTensor, target: AnyTensor) -> float:
+    """`accuracy` where a single score per row is a logit: positive above 0 (a probability
+    above 0.5). What `fit` records as `accuracy` with `binary_cross_entropy_with_logits_loss`.
+
+    Example:
+        >>> import shapedl as sd
+        >>> logits_accuracy(sd.tensor([-2.0, 0.3]), sd.tensor([0.0, 1.0]))
+        1.0
+    """
+    return _accuracy(pred, target, 0.0)
+
+
+logits_accuracy.__name__ = logits_accuracy.__qualname__ = "accuracy"
+
+
+def _accuracy(pred: AnyTensor, target: AnyTensor, threshold: float) -> float:
     if pred.ndim == 1 or pred.shape[-1] == 1:
-        return _binary(pred, target, 0.5)
+        return _binary(pred, target, threshold)
     hits = pred.data.argmax(axis=-1) == _labels(pred, target)
     return float(hits.mean())
 
@@ -130,15 +153,22 @@ def metric_name(metric: Metric) -> str:
     return getattr(metric, "__name__", type(metric).__name__)
 
 
-def resolve(metrics: Sequence[Metric | str]) -> dict[str, Metric]:
+def resolve(metrics: Sequence[Metric | str], loss: object = None) -> dict[str, Metric]:
     """Metrics by name; a string names a built-in (`"accuracy"`, `"mae"`, `"top_5_accuracy"`).
+
+    With a `loss` that takes logits of one score (`binary_cross_entropy_with_logits_loss`, or a
+    `functools.partial` of it), `accuracy` (by name or the function) is `logits_accuracy`: the
+    model's outputs are logits, which 0.5 would threshold wrongly.
 
     Raises:
         ValueError: for an unknown name, or two metrics with one name.
     """
+    logits = _takes_logits(loss)
     out: dict[str, Metric] = {}
     for m in metrics:
         fn = _from_name(m) if isinstance(m, str) else m
+        if logits and fn is accuracy:
+            fn = logits_accuracy
         name = metric_name(fn)
         if name in out or name == "loss":
             raise ValueError(f"two metrics are named {name!r}; give one a different __name__")
@@ -153,3 +183,9 @@ def _from_name(name: str) -> Metric:
         return top_k_accuracy(int(name[4:-9]))
     known = ", ".join(sorted(_NAMED))
     raise ValueError(f"unknown metric {name!r}: use one of {known}, top_<k>_accuracy or a callable")
+
+
+def _takes_logits(loss: object) -> bool:
+    """Whether `loss` is the loss of one logit per target (the model's outputs are logits)."""
+    bce = binary_cross_entropy_with_logits_loss
+    return loss is bce or getattr(loss, "func", None) is bce
