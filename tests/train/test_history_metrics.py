@@ -181,3 +181,13 @@ def test_accuracy_with_a_logits_loss_thresholds_the_logits_at_zero() -> None:
     assert resolve(["accuracy"], sd.losses.mse_loss)["accuracy"] is accuracy
     given = binary_accuracy(0.5)
     assert resolve([given], bce)["binary_accuracy"] is given
+
+
+def test_evaluate_of_a_logits_loss_thresholds_the_logits_at_zero_as_torch() -> None:
+    x = np.array([[-2.0], [-1.0], [0.5], [3.0]], np.float32)
+    y = np.array([[0.0], [1.0], [1.0], [1.0]], np.float32)
+    bce = sd.losses.binary_cross_entropy_with_logits_loss
+    got = sd.train.evaluate(lambda t: t * 1.0, (x, y), loss=bce, metrics=["accuracy"])
+    sign = torch.sigmoid(torch.from_numpy(x)) > 0.5
+    want = (sign.float() == torch.from_numpy(y)).float().mean().item()
+    assert got["accuracy"] == want

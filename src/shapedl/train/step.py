@@ -122,7 +122,7 @@ def evaluate(
         {'mean_absolute_error': 0.5}
     """
     dev = device or inputs.device_of(data)
-    named = resolve(metrics)
+    named = resolve(metrics, loss)
     totals = Totals()
     cast = inputs.float_dtype(model)
     for x, y in inputs.as_batches(data, "data", batch_size, False, False, dev, 0, cast):
