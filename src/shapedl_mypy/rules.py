@@ -439,6 +439,11 @@ def _whatever_rank(call: Call, spec: OpSpec) -> Shape | None:
     """
     if spec.returns != "tensor":
         return None
+    # NOTE: one operand of unknown rank: with two, each rank tried is both's, and a rule that
+    # wants one of them 0-d (`masked_fill`'s value) would make the other 0-d too
+    rankless = [t for name in spec.tensors for t, _ in call.args.get(name, []) if _rankless(t)]
+    if len(rankless) > 1:
+        return None
     found: list[Shape] = []
     for rank in _RANKS:
         kwargs = rule_kwargs(call, spec, rank)

@@ -26,3 +26,16 @@ learned: Tensor[tuple[Const[2], Const[5]], sd.f32, Traced] = scores.masked_fill(
 half: Tensor[tuple[Const[2], Const[5]], sd.f16] = scores.half().masked_fill(keep, low)
 grads = learned.sum().backward()
 assert float(grads[low].item()) == float(keep.sum().item())
+
+
+def unknown_scores(q: Tensor, k: Tensor) -> Tensor:
+    """Scores of unknown shape and a value of unknown shape (`sd.tensor` of a NumPy scalar):
+    the value's 0-d rule made the scores 0-d too, and softmax(axis=-1) an error."""
+    import numpy as np
+
+    scores = sd.matmul(q, k.mT)
+    scores = scores.masked_fill(scores > 0, sd.tensor(np.finfo(np.float32).min))
+    return sd.softmax(scores, axis=-1)
+
+
+assert unknown_scores(sd.randn((2, 3, 4)), sd.randn((2, 3, 4))).shape == (2, 3, 3)
