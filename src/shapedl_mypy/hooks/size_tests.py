@@ -41,7 +41,7 @@ from mypy.types import Instance, LiteralType, TupleType, Type, UnpackType, get_p
 from shapedl_mypy.convert import tensor_parts
 from shapedl_mypy.hooks.statements import statements
 
-__all__ = ["decided", "excluded", "rank_of"]
+__all__ = ["COMPARISONS", "decided", "excluded", "rank_of", "rank_read"]
 
 SIZE = "shapedl.types.Size"
 
@@ -148,7 +148,8 @@ def _targets(stmt: Statement) -> list[Expression]:
     return out
 
 
-_TESTS: dict[str, Callable[[int, int], bool]] = {
+# NOTE: the comparisons a rank test is made of (also `sizes.RANK_TESTS`, the hooked ones)
+COMPARISONS: dict[str, Callable[[int, int], bool]] = {
     "==": operator.eq,
     "!=": operator.ne,
     "<": operator.lt,
@@ -156,6 +157,21 @@ _TESTS: dict[str, Callable[[int, int], bool]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
+
+
+def rank_read(e: Expression) -> Expression | None:
+    """The expression whose rank `e` reads: `t` of `t.ndim`, `t.dim()`, `len(t.shape)` or
+    `len(t.size())`; None for anything else."""
+    if isinstance(e, CallExpr) and isinstance(e.callee, NameExpr):
+        if e.callee.fullname != "builtins.len" or len(e.args) != 1:
+            return None
+        shape = e.args[0]
+        if isinstance(shape, CallExpr) and not shape.args and isinstance(shape.callee, MemberExpr):
+            return shape.callee.expr if shape.callee.name == "size" else None
+        return shape.expr if isinstance(shape, MemberExpr) and shape.name == "shape" else None
+    if isinstance(e, CallExpr) and not e.args and isinstance(e.callee, MemberExpr):
+        return e.callee.expr if e.callee.name == "dim" else None
+    return e.expr if isinstance(e, MemberExpr) and e.name == "ndim" else None
 
 
 def _rank_test_of(test: Expression, name: NameExpr, rank: int) -> bool | None:
@@ -167,29 +183,16 @@ def _rank_test_of(test: Expression, name: NameExpr, rank: int) -> bool | None:
     if not isinstance(test, ComparisonExpr) or len(test.operators) != 1:
         return None
     (op,), (left, right) = test.operators, test.operands
-    if op not in _TESTS:
+    if op not in COMPARISONS:
         return None
-    if _is_rank_of(left, name) and (n := _int(right)) is not None:
-        return _TESTS[op](rank, n)
-    if _is_rank_of(right, name) and (n := _int(left)) is not None:
-        return _TESTS[op](n, rank)
+    if _same(rank_read(left), name) and (n := _int(right)) is not None:
+        return COMPARISONS[op](rank, n)
+    if _same(rank_read(right), name) and (n := _int(left)) is not None:
+        return COMPARISONS[op](n, rank)
     return None
 
 
-def _is_rank_of(e: Expression, name: NameExpr) -> bool:
-    if isinstance(e, CallExpr) and isinstance(e.callee, NameExpr) and len(e.args) == 1:
-        if e.callee.fullname != "builtins.len":
-            return False
-        e = e.args[0]
-        if isinstance(e, CallExpr) and not e.args and isinstance(e.callee, MemberExpr):
-            return e.callee.name == "size" and _same(e.callee.expr, name)
-        return isinstance(e, MemberExpr) and e.name == "shape" and _same(e.expr, name)
-    if isinstance(e, CallExpr) and not e.args and isinstance(e.callee, MemberExpr):
-        return e.callee.name == "dim" and _same(e.callee.expr, name)
-    return isinstance(e, MemberExpr) and e.name == "ndim" and _same(e.expr, name)
-
-
-def _same(e: Expression, name: NameExpr) -> bool:
+def _same(e: Expression | None, name: NameExpr) -> bool:
     return isinstance(e, NameExpr) and e.node is not None and e.node is name.node
 
 

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable
 
 from mypy.checker import TypeChecker
@@ -16,7 +15,6 @@ from mypy.nodes import (
     ComparisonExpr,
     Expression,
     IfStmt,
-    MemberExpr,
     NameExpr,
     UnaryExpr,
 )
@@ -168,14 +166,7 @@ def size_new(ctx: FunctionContext) -> Type:
     return conv.named(SIZE, [conv.dim_type(d)])
 
 
-RANK_TESTS: dict[str, Callable[[int, int], bool]] = {
-    "==": operator.eq,
-    "!=": operator.ne,
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-}
+RANK_TESTS = size_tests.COMPARISONS
 # NOTE: `int`'s methods mypy calls for them, whose hook is `rank_test_hook`
 RANK_METHODS = [op_methods[o] for o in RANK_TESTS]
 
@@ -223,19 +214,8 @@ def _rank_test(checker: TypeChecker, e: ComparisonExpr) -> bool | None:
 
 def _is_rank(checker: TypeChecker, e: Expression) -> bool:
     """Whether `e` is `t.ndim`, `t.dim()`, `len(t.shape)` or `len(t.size())` of a tensor `t`."""
-    if _is_len(e):
-        assert isinstance(e, CallExpr)
-        return _is_shape(checker, e.args[0])
-    if isinstance(e, CallExpr) and isinstance(e.callee, MemberExpr) and not e.args:
-        return e.callee.name == "dim" and _tensor(checker, e.callee.expr)
-    return isinstance(e, MemberExpr) and e.name == "ndim" and _tensor(checker, e.expr)
-
-
-def _is_shape(checker: TypeChecker, e: Expression) -> bool:
-    """Whether `e` is `t.shape` or `t.size()` of a tensor `t`."""
-    if isinstance(e, CallExpr) and isinstance(e.callee, MemberExpr) and not e.args:
-        return e.callee.name == "size" and _tensor(checker, e.callee.expr)
-    return isinstance(e, MemberExpr) and e.name == "shape" and _tensor(checker, e.expr)
+    read = size_tests.rank_read(e)
+    return read is not None and _tensor(checker, read)
 
 
 def _is_len(e: Expression) -> bool:
