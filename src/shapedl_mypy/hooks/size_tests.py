@@ -23,6 +23,7 @@ from mypy.nodes import (
     Context,
     Expression,
     ForStmt,
+    FuncDef,
     IfStmt,
     IndexExpr,
     IntExpr,
@@ -101,9 +102,12 @@ def excluded(checker: TypeChecker, name: NameExpr, member: Type, context: Contex
     tests of `name`'s rank around it (`if mask.dim() == 3: ... elif mask.dim() == 2: ...`,
     PyTorch's spelling, which mypy's narrowing does not read, as it reads `mask.ndim == 3`)."""
     rank = rank_of(member)
-    if rank is None or name.node is None or _rebound(checker, name):
+    if rank is None or name.node is None:
         return False
-    for stmt in statements(checker.tree.defs):
+    # NOTE: the outermost function around only, not the whole module: this runs for each call
+    # on a union's member
+    outer = next((f for f in checker.scope.stack if isinstance(f, FuncDef)), None)
+    for stmt in statements(checker.tree.defs if outer is None else outer.body.body):
         if not isinstance(stmt, IfStmt) or len(stmt.expr) != 1:
             continue
         inside = _within(stmt.body[0], context)
@@ -112,7 +116,7 @@ def excluded(checker: TypeChecker, name: NameExpr, member: Type, context: Contex
             continue
         value = _rank_test_of(stmt.expr[0], name, rank)
         if value is not None and value != inside:
-            return True
+            return not _rebound(checker, name)
     return False
 
 
