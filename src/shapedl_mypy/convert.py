@@ -49,6 +49,7 @@ __all__ = [
     "ADD",
     "ARITHMETIC",
     "FLOORDIV",
+    "MODULE",
     "MUL",
     "SIZE",
     "SUB",
@@ -73,6 +74,7 @@ MUL = f"{TYPES}.Mul"
 FLOORDIV = f"{TYPES}.FloorDiv"
 SIZE = f"{TYPES}.Size"
 TENSOR = "shapedl.tensor.Tensor"
+MODULE = "shapedl.nn.module.Module"
 _OPS: dict[str, Callable[[Dim, Dim], Dim]] = {
     ADD: dims.add,
     SUB: dims.sub,

@@ -315,6 +315,7 @@ def build_tables(
 
 
 _MODULE_CALL = _safe_sig(nn.module_call_signature)
+IDENTITY = "shapedl.nn.activation.Identity"
 
 
 def _inherited_init(ctx: ClassDefContext) -> None:
@@ -363,6 +364,9 @@ class ShapedlPlugin(Plugin):
         self.signatures = {
             f"{TENSOR}.realize": _safe_sig(creation.realize_signature_hook),
             f"{TENSOR}.__matmul__": _safe_sig(widen_operand),
+            **{
+                f"{IDENTITY}.{m}": _safe_sig(nn.identity_signature) for m in ("__call__", "forward")
+            },
         }
         self._hash: str | None = None
         self._declared: dict[str, Declared] = {}

@@ -34,7 +34,8 @@ def keeping(x: Tensor[tuple[B, T, D]], d: Size[D]) -> None:
     a: Tensor[tuple[B, D]] = sd.nn.RMSNorm(d)(x)  # E: [arg-type] Argument 1 to "forward" of "RMSNorm"
     b: Tensor[tuple[B, T]] = sd.nn.GroupNorm(1, d)(x)  # E: [arg-type] Argument 1 to "forward" of "GroupNorm"
     c: Tensor[tuple[T, B, D]] = sd.nn.PReLU(d)(x)  # E: [arg-type] Argument 1 to "forward" of "PReLU"
-    e: Tensor[tuple[B, T, T]] = sd.nn.Identity()(x)  # E: [arg-type] Argument 1 to "forward" of "Identity"
+    # NOTE: an Identity gives its argument's type, whatever the annotation wants
+    e: Tensor[tuple[B, T, T]] = sd.nn.Identity()(x)  # E: [assignment] expression has type "Tensor[tuple[B, T, D], f32, NoTape]", variable has type "Tensor[tuple[B, T, T], f32, NoTape]"
 
 
 def pools(x: Tensor[tuple[B, D, T, T]], h: Size[H]) -> None:

@@ -38,7 +38,7 @@ def shortcut(x: Tensor[tuple[B, Const[8]]], proj: nn.Linear[Const[8], Const[4]] 
 
 
 class Block(nn.Module, Generic[C, D]):
-    # NOTE: the way out of `nn.Linear(c, d) if c != d else nn.Identity()` (docs/guide/mypy.md)
+    # NOTE: `configured_parts.py` has this block with `nn.Linear(c, d) if c != d else nn.Identity()`
     def __init__(self, cin: Size[C], cout: Size[D]) -> None:
         self.fc = nn.Linear(cin, cout)
         self.proj: nn.Linear[C, D] | None = None

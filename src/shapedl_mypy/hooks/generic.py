@@ -62,6 +62,7 @@ from shapedl.dims import Dim
 from shapedl.errors import shape_error
 from shapedl_mypy.codes import CANNOT_INFER, SHAPE, report, take_back
 from shapedl_mypy.convert import (
+    MODULE,
     SIZE,
     TENSOR,
     Converter,
@@ -415,9 +416,6 @@ def _formal_actuals(
     return out
 
 
-_MODULE = "shapedl.nn.module.Module"
-
-
 def _bound_dims(
     conv: Converter, name: str, formal: Type, actual: Type
 ) -> Iterator[tuple[Type, Dim, str, tuple[Dim, ...] | None]]:
@@ -444,7 +442,7 @@ def _bound_dims(
         and isinstance(a, Instance)
         and f.type is a.type
         and f.args
-        and f.type.has_base(_MODULE)
+        and f.type.has_base(MODULE)
     ):
         for k, (fa, aa) in enumerate(zip(f.args, a.args, strict=True)):
             d = conv.dim(aa)

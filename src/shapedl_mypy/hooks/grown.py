@@ -18,8 +18,7 @@ from mypy.nodes import AssignmentStmt, Decorator, FuncDef, MemberExpr, NameExpr,
 from mypy.plugin import AttributeContext, ClassDefContext
 from mypy.types import Instance, LiteralType, TupleType, Type, TypeVarType, get_proper_type
 
-from shapedl_mypy.convert import SIZE, any_type, tensor_parts
-from shapedl_mypy.hooks.nn import MODULE
+from shapedl_mypy.convert import MODULE, SIZE, any_type, tensor_parts
 from shapedl_mypy.hooks.statements import statements
 
 __all__ = ["check_early", "grown", "is_grown", "reader"]

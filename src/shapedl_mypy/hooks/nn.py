@@ -33,6 +33,7 @@ from mypy.nodes import (
     Context,
     Expression,
     IntExpr,
+    MemberExpr,
     NameExpr,
     SliceExpr,
     TempNode,
@@ -71,13 +72,14 @@ from shapedl.nn.registry import ALL
 from shapedl.ops.elementwise import broadcast_rule
 from shapedl_mypy.call import Call
 from shapedl_mypy.codes import SHAPE, report
-from shapedl_mypy.convert import TENSOR, Converter, any_type, checker_named, tensor_parts
+from shapedl_mypy.convert import MODULE, TENSOR, Converter, any_type, checker_named, tensor_parts
 from shapedl_mypy.hooks.layers import constructor_hook, decode, registered
 from shapedl_mypy.rules import make_tensor
 
 __all__ = [
     "MODULE",
     "call_owner",
+    "identity_signature",
     "compose_call",
     "inherited_constructor",
     "inherited_init",
@@ -87,8 +89,6 @@ __all__ = [
     "sequential_new",
     "unpacked_layers",
 ]
-
-MODULE = "shapedl.nn.module.Module"
 
 
 # ---- chains ------------------------------------------------------------------------------
@@ -258,6 +258,11 @@ def unpacked_layers(ctx: FunctionSigContext) -> FunctionLike:
     call is not supported") and types the whole call `Any`. Here such a call takes
     `*layers: Any` and gives a `Sequential[*tuple[Any, ...]]`: a chain whose layers the types
     do not show, as one unpack of a list gives, and the run checks.
+
+    An empty `Sequential()` gives the same: it is the placeholder a shortcut starts as (`self.
+    shortcut = Sequential()`, then `if stride != 1: self.shortcut = Sequential(conv, bn)`), so
+    its type must take the chain assigned over it, in either order (typed `Sequential[()]`, it
+    was the type context of the other call: "Too many arguments for Sequential").
     """
     sig, call = ctx.default_signature, ctx.context
     var = sig.var_arg()
@@ -270,7 +275,7 @@ def unpacked_layers(ctx: FunctionSigContext) -> FunctionLike:
         for a, kind in zip(call.args, call.arg_kinds, strict=True)
         if kind == ARG_STAR and not _fixed_tuple(ctx.api.get_expression_type(a))
     ]
-    if len(spread) < 2:
+    if len(spread) < 2 and call.args:
         return sig
     anything = AnyType(TypeOfAny.special_form)
     unknown = ts.tuple_fallback.copy_modified(args=[anything])
@@ -420,6 +425,28 @@ def module_call_signature(ctx: MethodSigContext) -> FunctionLike:
         # `forward`'s own
         return default if _an_item(default, member) else member
     return member if isinstance(member, FunctionLike) else default
+
+
+def identity_signature(ctx: MethodSigContext) -> FunctionLike:
+    """`nn.Identity()(x)` gives `x`'s type, whatever type the call's context wants.
+
+    Its `forward(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]` is generic, so mypy solves `S`
+    from the context first: as the other member of a part the configuration chooses (`self.
+    proj = nn.Linear(c, d) if c != d else nn.Identity()`), `return self.proj(x)` or `self.
+    fc(x) + self.proj(x)` made it want `(B, D)`, and said `x`'s `(B, C)` does not fit (or
+    typed it `(B, D)`: a shape the run never has, which hid real errors). Here the call takes
+    and gives the argument's own type. An argument other than a name or attribute keeps
+    the generic signature: reading it again would check it twice.
+    """
+    sig, call = ctx.default_signature, ctx.context
+    if not isinstance(sig, CallableType) or not isinstance(call, CallExpr):
+        return sig
+    if call.arg_kinds != [ARG_POS] or not isinstance(call.args[0], NameExpr | MemberExpr):
+        return sig
+    actual = ctx.api.get_expression_type(call.args[0])
+    if tensor_parts(actual) is None or len(sig.arg_types) != 1:
+        return sig
+    return sig.copy_modified(arg_types=[actual], ret_type=actual, variables=[])
 
 
 def _an_item(item: CallableType, overloaded: Overloaded) -> bool:

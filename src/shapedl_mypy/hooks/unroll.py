@@ -30,8 +30,9 @@ from mypy.nodes import (
     WhileStmt,
 )
 from mypy.typeops import make_simplified_union
-from mypy.types import TupleType, Type, UnionType, get_proper_type
+from mypy.types import Instance, TupleType, Type, UnionType, get_proper_type
 
+from shapedl_mypy.convert import MODULE
 from shapedl_mypy.hooks.statements import bodies, statements
 
 __all__ = ["counted_at_run_time", "unrolled"]
@@ -84,6 +85,8 @@ def counted_at_run_time(
     pool(x)`) is counted too: its union has a member per member of the name it came from; so
     is an operator's (`out * 2`).
     """
+    if _configured(checker, expr):
+        return True
     name = _read(expr)
     found = None if name is None else _loop_or_source(checker, stmt, name)
     if name is None or found is None:
@@ -93,9 +96,54 @@ def counted_at_run_time(
     if isinstance(found, ForStmt | WhileStmt):
         return _counted(checker, found, name)
     given, sources = found
+    if _configured(checker, given.rvalue):
+        return True
     return depth < _MAX_ALIASES and any(
         counted_at_run_time(checker, given, n, depth + 1) for n in sources
     )
+
+
+def _configured(checker: TypeChecker, expr: Expression) -> bool:
+    """Whether `expr` reads the result of a part the model's configuration chose: a call of
+    an attribute or name typed as a union of modules (`self.proj = nn.Linear(c, d) if c != d
+    else nn.Identity()`, ResNet's `self.shortcut` made a convolution or an `Identity` by the
+    stride), or a tensor method or operator on one's result (`self.proj(x).relu() * 2`).
+
+    As with an optional part (`_optional_part`), which member the run has was fixed when
+    `__init__` made the part where the shapes need it, which no type says: one member that
+    fits is enough. A loop's index (`for layer in (fc1, fc2)`) is not a part: the loop is
+    typed step by step (`unrolled`).
+    """
+    if isinstance(expr, OpExpr):
+        return _configured(checker, expr.left) or _configured(checker, expr.right)
+    if not isinstance(expr, CallExpr):
+        return False
+    callee = expr.callee
+    if isinstance(callee, MemberExpr) and _configured(checker, callee.expr):
+        return True
+    if not isinstance(callee, MemberExpr | NameExpr) or _loop_index(checker, callee):
+        return False
+    union = get_proper_type(checker.lookup_type_or_none(callee))
+    if not isinstance(union, UnionType):
+        return False
+    members = [get_proper_type(m) for m in union.relevant_items()]
+    return len(members) > 1 and all(
+        isinstance(m, Instance) and m.type.has_base(MODULE) for m in members
+    )
+
+
+def _loop_index(checker: TypeChecker, callee: MemberExpr | NameExpr) -> bool:
+    if not isinstance(callee, NameExpr):
+        return False
+    return any(
+        isinstance(s, ForStmt) and _binds(s.index, callee) for s in statements(checker.tree.defs)
+    )
+
+
+def _binds(target: Expression, name: NameExpr) -> bool:
+    if isinstance(target, TupleExpr):
+        return any(_binds(t, name) for t in target.items)
+    return isinstance(target, NameExpr) and target.node is name.node
 
 
 # NOTE: how far back `counted_at_run_time` follows names given from names (`y = x`, `z = f(y)`)
