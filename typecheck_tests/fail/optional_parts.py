@@ -18,6 +18,14 @@ def wrong_part(x: Tensor[tuple[B, Const[8]]], proj: nn.Linear[Const[8], Const[5]
     nn.Linear(8, 4)(x) + skip  # E: [shape] add: shapes (B, 4) and (B, 8): cannot broadcast
 
 
+def wrong_part_in_place(x: Tensor[tuple[B, Const[8]]], proj: nn.Linear[Const[8], Const[5]] | None) -> None:
+    identity = x
+    out = nn.Linear(8, 4)(x)
+    if proj is not None:
+        identity = proj(x)
+    out += identity  # E: [shape] add: shapes (B, 4) and (B, 8): cannot broadcast
+
+
 def flag(x: Tensor[tuple[B, Const[8]]], project: bool) -> None:
     skip = x
     if project:

@@ -143,3 +143,32 @@ assert through([nn.Linear(784, 10)]).shape == (2,)
 assert mlp(x).shape == (2, 10) and mlp.with_width(x)[1] == 10 and mlp.annotated(x).shape == (2, 10)
 assert Tower()(x).shape == (2, 10) and Steps()(x.traced()).shape == (2, 10)
 assert widen(sd.randn((3, 8))).shape == (3, 32)
+
+
+H = TypeVar("H", bound=Dim)
+W = TypeVar("W", bound=Dim)
+
+
+class ConvBlock(nn.Module, Generic[C, O]):
+    def __init__(self, cin: Size[C], cout: Size[O]) -> None:
+        self.conv = nn.Conv2d(cin, cout, 3, padding=1)
+
+    def forward(self, x: Tensor[tuple[B, C, H, W], f32, TT]) -> Tensor[tuple[B, O, H, W], f32, TT]:
+        return self.conv(x)
+
+    __call__ = forward
+
+
+enc1, enc2, pool = ConvBlock(3, 8), ConvBlock(8, 16), nn.MaxPool2d(2)
+
+
+def encode(x: Tensor[tuple[B, Const[3], H, W], f32, TT]) -> Tensor[tuple[B, Dyn, Dyn, Dyn], f32, TT]:
+    # NOTE: a U-Net's encoder: the pool halves H and W, which mypy alone joined to `object`
+    # ("Value of type variable H of forward of ConvBlock cannot be object") across the steps
+    h = x
+    for enc in (enc1, enc2):
+        h = pool(enc(h))
+    return h
+
+
+assert encode(sd.randn((2, 3, 8, 8))).shape == (2, 16, 2, 2)

@@ -37,6 +37,16 @@ def shortcut(x: Tensor[tuple[B, Const[8]]], proj: nn.Linear[Const[8], Const[4]] 
     return nn.Linear(8, 4)(x) + skip
 
 
+def added_in_place(x: Tensor[tuple[B, Const[8]]], proj: nn.Linear[Const[8], Const[4]] | None) -> Tensor[tuple[B, Const[4]]]:
+    # NOTE: torchvision's `out += identity`
+    identity = x
+    out = nn.Linear(8, 4)(x)
+    if proj is not None:
+        identity = proj(x)
+    out += identity
+    return out
+
+
 class Block(nn.Module, Generic[C, D]):
     # NOTE: `configured_parts.py` has this block with `nn.Linear(c, d) if c != d else nn.Identity()`
     def __init__(self, cin: Size[C], cout: Size[D]) -> None:
@@ -55,3 +65,4 @@ class Block(nn.Module, Generic[C, D]):
 assert Block(8, 4)(sd.randn((2, 8))).shape == Block(4, 4)(sd.randn((2, 4))).shape == (2, 4)
 assert DownBlock(16, 32, 2)(sd.randn((2, 16, 8, 8))).shape == (2, 32, 4, 4)
 assert shortcut(sd.randn((3, 8)), nn.Linear(8, 4)).shape == (3, 4)
+assert added_in_place(sd.randn((3, 8)), nn.Linear(8, 4)).shape == (3, 4)

@@ -23,6 +23,7 @@ from mypy.nodes import (
     IndexExpr,
     MemberExpr,
     NameExpr,
+    OperatorAssignmentStmt,
     OpExpr,
     ReturnStmt,
     Statement,
@@ -188,7 +189,7 @@ def _loop_or_source(
                         return prev
                     if isinstance(prev, IfStmt) and _optional_part(prev, name):
                         return prev
-                    if not _on(prev, prev.line):
+                    if not _on(prev, prev.line) or _updates(prev, name):
                         return None
                     if isinstance(prev, AssignmentStmt) and _assigns(prev, name):
                         return (prev, _sources(prev.rvalue)) if len(prev.lvalues) == 1 else None
@@ -234,9 +235,16 @@ def _assigns(stmt: Statement, name: NameExpr) -> bool:
     return any(isinstance(lv, NameExpr) and lv.node is name.node for lv in stmt.lvalues)
 
 
+def _updates(stmt: Statement, name: NameExpr) -> bool:
+    """Whether `stmt` is an augmented assignment to `name` (`out += identity`)."""
+    if not isinstance(stmt, OperatorAssignmentStmt):
+        return False
+    return isinstance(stmt.lvalue, NameExpr) and stmt.lvalue.node is name.node
+
+
 def _on(stmt: Statement, line: int) -> bool:
     """Whether `stmt` is a simple statement (no block of its own) that spans `line`."""
-    simple = isinstance(stmt, AssignmentStmt | ReturnStmt | ExpressionStmt)
+    simple = isinstance(stmt, AssignmentStmt | OperatorAssignmentStmt | ReturnStmt | ExpressionStmt)
     return simple and stmt.line <= line <= (stmt.end_line or stmt.line)
 
 
