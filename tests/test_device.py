@@ -75,3 +75,17 @@ def test_float32_products_on_the_gpu_are_float32_unless_tf32_is_allowed():
         sd.Cuda(allow_tf32=False)  # NOTE: CuPy's mode is the process's: give fp32 back
     if int(sd.Cuda().xp.cuda.Device().compute_capability) >= 80:  # Ampere and later
         assert tf32 > 1e-4, "TF32 was asked for but the product is as exact as fp32"
+
+
+def test_cpu_is_the_tensor_itself_on_a_cpu_as_in_torch():
+    torch = pytest.importorskip("torch")
+    x, t = sd.tensor([1.0, 2.0]).traced(), torch.tensor([1.0, 2.0], requires_grad=True)
+    assert x.cpu() is x and t.cpu() is t
+    np.testing.assert_array_equal(x.detach().cpu().numpy(), t.detach().cpu().numpy())
+
+
+@pytest.mark.skipif(not cuda_available(), reason="CuPy or a GPU is missing")
+def test_cpu_brings_a_gpu_tensor_back():
+    x = sd.tensor([1.0, 2.0], device=sd.Cuda())
+    back = x.cpu()
+    assert isinstance(back.device, sd.Cpu) and back.tolist() == [1.0, 2.0]

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple, overload
 
 from shapedl.backend import Array
-from shapedl.device import check_device
+from shapedl.device import Cpu, check_device
 from shapedl.dims import DYN
 from shapedl.errors import DTypeError, ShapeError, not_matrix_t, show_shape
 from shapedl.tape import (
@@ -96,6 +96,20 @@ class Tensor(TensorMethods[S, DT, TapeT]):
         check_device("to", device)
         data = device.backend.asarray(self.device.backend.to_numpy(self.data))
         return Tensor(data, device, self.tape, None, self.id if self.tape is None else None)
+
+    def cpu(self) -> Tensor[S, DT, TapeT]:
+        """This tensor where it is on a CPU, else its values on one, as PyTorch's `cpu()`
+        (`loss.detach().cpu().numpy()`, `x.cpu().tolist()`).
+
+        Example:
+            >>> import shapedl as sd
+            >>> x = sd.tensor([1.0, 2.0])
+            >>> x.cpu() is x
+            True
+        """
+        if isinstance(self.device, Cpu):
+            return self
+        return self.to(Cpu(seed=None))
 
     @overload
     def realize(self, shape: S2) -> Tensor[S2, DT, TapeT]: ...

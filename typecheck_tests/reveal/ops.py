@@ -48,6 +48,10 @@ reveal_type(x.mT)  # R: Tensor[tuple[Literal[2], Literal[4], Literal[3]], f32, N
 reveal_type(x.unsqueeze(0))  # R: Tensor[tuple[Literal[1], Literal[2], Literal[3], Literal[4]], f32, NoTape]
 reveal_type(sd.ones((1, 3, 1)).squeeze())  # R: Tensor[tuple[Literal[3]], f32, NoTape]
 reveal_type(sd.ones((1, 3, 1)).squeeze(0))  # R: Tensor[tuple[Literal[3], Literal[1]], f32, NoTape]
+# NOTE: a size that is not a number may be 1 at run time (a last batch of one): unknown rank
+batch = len(x)  # NOTE: an `int`, a `Dyn` size
+reveal_type(sd.ones((batch, 1)).squeeze())  # R: Tensor[Any, f32, NoTape]
+reveal_type(sd.ones((batch, 1)).squeeze(-1))  # R: Tensor[tuple[Any], f32, NoTape]
 reveal_type(v.broadcast_to((3, 4)))  # R: Tensor[tuple[Literal[3], Literal[4]], f32, NoTape]
 reveal_type(sd.ops.concat([m, m], axis=0))  # R: Tensor[tuple[Literal[6], Literal[4]], f32, NoTape]
 reveal_type(sd.ops.concat([m, sd.ones((3, 2))], axis=1))  # R: Tensor[tuple[Literal[3], Literal[6]], f32, NoTape]

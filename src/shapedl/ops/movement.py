@@ -15,7 +15,7 @@ from typing import Any, Unpack
 
 from shapedl import dims
 from shapedl.dims import DYN, Dim, Shape
-from shapedl.errors import NoKeywords, refused_keywords, shape_error
+from shapedl.errors import NoKeywords, NotStatic, refused_keywords, shape_error, show_shape
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
 from shapedl.types import DT, TT
@@ -320,10 +320,14 @@ def unsqueeze_rule(op: str, x: Shape, axis: int) -> Shape:
 def squeeze_rule(op: str, x: Shape, axis: Axis = None) -> Shape:
     """`x` without the size-1 axes named by `axis` (all of them for None).
 
-    A `Dyn` axis named explicitly is dropped (the runtime checks it is 1); with `axis=None`
-    only axes statically known to be 1 are dropped.
+    A `Dyn` axis named explicitly is dropped (the runtime checks it is 1). With `axis=None` a
+    size that is not a number (a batch `B`, `Dyn`) may be 1 at run time, dropped there too: the
+    plugin gives an unknown shape (a value head's `v.squeeze()` on `(B, 1)` is 0-d for a last
+    batch of one), and `squeeze(-1)` names the axis.
     """
     if axis is None:
+        if not all(isinstance(d, int) for d in x):
+            raise NotStatic(f"{op}: which axes of {show_shape(x)} are 1 is known at run time")
         return tuple(d for d in x if d != 1)
     axes = dims.normalize_axes(op, axis, x)
     for a in axes:
