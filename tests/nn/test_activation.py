@@ -32,6 +32,7 @@ CASES = [
     ("Mish", sd.nn.Mish(), torch.nn.Mish()),
     ("Hardtanh", sd.nn.Hardtanh(), torch.nn.Hardtanh()),
     ("Hardtanh(-2, 0.5)", sd.nn.Hardtanh(-2.0, 0.5), torch.nn.Hardtanh(-2.0, 0.5)),
+    ("ReLU6", sd.nn.ReLU6(), torch.nn.ReLU6()),
     ("LogSoftmax", sd.nn.LogSoftmax(), torch.nn.LogSoftmax(dim=-1)),
     ("LogSoftmax(axis=1)", sd.nn.LogSoftmax(axis=1), torch.nn.LogSoftmax(dim=1)),
     ("Softsign", sd.nn.Softsign(), torch.nn.Softsign()),
@@ -160,6 +161,8 @@ def test_unflatten_errors_name_layer_shapes_and_axis():
         (lambda: sd.nn.Mish(inplace=True), lambda: torch.nn.Mish(inplace=True)),
         (lambda: sd.nn.Hardtanh(inplace=True), lambda: torch.nn.Hardtanh(inplace=True)),
         (lambda: sd.nn.Hardtanh(-2.0, 1.5, True), lambda: torch.nn.Hardtanh(-2.0, 1.5, True)),
+        (lambda: sd.nn.ReLU6(inplace=True), lambda: torch.nn.ReLU6(inplace=True)),
+        (lambda: sd.nn.ReLU6(), lambda: torch.nn.ReLU6()),
     ],
 )
 def test_pytorchs_inplace_ports_as_it_is(ours, theirs):
@@ -169,3 +172,11 @@ def test_pytorchs_inplace_ports_as_it_is(ours, theirs):
     x = np.linspace(-2, 2, 12, dtype=np.float32).reshape(3, 4)
     got = mine(sd.tensor(x)).numpy()
     np.testing.assert_allclose(got, torchs(torch.tensor(x)).numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu6_matches_torch_across_and_at_its_limits(dtype):
+    """MobileNet's activation: 0 and 6 included, where PyTorch's gradient is 0."""
+    x = np.concatenate([randn(30, dtype=dtype) * 5, np.array([0.0, 6.0, -0.0, 7.5], dtype)])
+    compare(sd.ops.relu6, F.relu6, [x])
+    compare(sd.nn.ReLU6(), torch.nn.ReLU6(), [x.reshape(2, 17)])

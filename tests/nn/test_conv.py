@@ -155,3 +155,75 @@ def test_a_conv_without_bias_says_bias_false_as_torch():
     for layer in (sd.nn.Conv2d(2, 3, 3, bias=False), sd.nn.ConvTranspose2d(2, 3, 3, bias=False)):
         assert repr(layer).endswith("bias=False)")
     assert "bias" not in repr(sd.nn.Conv1d(2, 3, 3))
+
+
+# ---- ConvTranspose1d ----------------------------------------------------------------------
+CONVT1D = [
+    dict(in_channels=3, out_channels=2, kernel_size=3),
+    dict(in_channels=4, out_channels=2, kernel_size=4, stride=2, padding=1),
+    dict(in_channels=4, out_channels=6, kernel_size=3, stride=2, padding=1, output_padding=1,
+         groups=2, dilation=1, bias=False),
+    dict(in_channels=2, out_channels=3, kernel_size=3, stride=3, output_padding=1, dilation=2),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("kw", CONVT1D, ids=str)
+def test_conv_transpose1d_matches_torch_in_float64(kw):
+    layer, tlayer = sd.nn.ConvTranspose1d(**kw), torch.nn.ConvTranspose1d(**kw)
+    x = randn(2, kw["in_channels"], 6, dtype="float64")
+    check_module(layer.astype(sd.f64), tlayer.double(), [x], **F64)
+
+
+def test_conv_transpose1d_is_registered_initialised_and_laid_out_as_torch():
+    layer = sd.nn.ConvTranspose1d(6, 4, 3, groups=2)
+    assert layer.weight.shape == tuple(torch.nn.ConvTranspose1d(6, 4, 3, groups=2).weight.shape)
+    bound = 1 / np.sqrt(2 * 3)  # NOTE: fan_in of a transposed layer: out_channels / groups * K
+    assert 0.5 * bound < np.abs(layer.weight.numpy()).max() <= bound
+    assert layer.kernel_size == (3,)
+    assert "shapedl.nn.conv.ConvTranspose1d" in sd.nn.registry.LAYERS
+    with pytest.raises(ValueError, match=r"^ConvTranspose1d: kernel_size must be an int or a 1-"):
+        sd.nn.ConvTranspose1d(2, 2, (3, 3))
+
+
+# ---- sizes as PyTorch takes them: NumPy integers and lists -------------------------------
+NUMPY_SIZES = [
+    (sd.nn.Conv1d, torch.nn.Conv1d, (2, 3, np.int64(3)),
+     dict(stride=[2], padding=np.int32(2), dilation=(2 ** np.arange(3))[1]), (2, 2, 11)),
+    (sd.nn.Conv2d, torch.nn.Conv2d, (2, 3, [3, 2]),
+     dict(stride=np.int64(2), padding=[1, np.int64(0)], dilation=[np.int8(1), 2]), (2, 2, 7, 8)),
+    (sd.nn.ConvTranspose2d, torch.nn.ConvTranspose2d, (2, 3, [3, 2]),
+     dict(stride=[2, 1], padding=np.int64(1), output_padding=[np.int64(1), 0]), (2, 2, 4, 5)),
+    (sd.nn.ConvTranspose1d, torch.nn.ConvTranspose1d, (2, 3, np.int64(3)),
+     dict(stride=[2], padding=np.int16(1), dilation=np.int64(2)), (2, 2, 6)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("cls,tcls,args,kw,shape", NUMPY_SIZES, ids=str)
+def test_numpy_integers_and_lists_are_sizes_as_in_torch(cls, tcls, args, kw, shape):
+    """A WaveNet's dilations `2 ** np.arange(n)` or `kernel_size=[3]`: the constructor took
+    them, left them out of its repr, and the first call failed with `dilation must be an int
+    or 1 ints, got np.int64(4)`."""
+    layer = cls(*args, **kw)
+    check_module(layer, tcls(*args, **kw), [randn(*shape)])
+    for option in ("stride", "padding", "dilation"):
+        value = getattr(layer, option)
+        assert f"{option}={value!r}" in repr(layer)
+        assert type(value) is int or all(type(i) is int for i in value)
+
+
+@pytest.mark.parametrize(
+    "make,message",
+    [
+        (lambda: sd.nn.Conv1d(2, 2, 2.0), r"^Conv1d: kernel_size must be an int or a 1-tuple of "),
+        (lambda: sd.nn.Conv2d(2, 2, 3, stride=[1.5, 1]), r"^Conv2d: stride must be an int or 2 "),
+        (lambda: sd.nn.ConvTranspose1d(2, 2, 3, dilation=True), r"^ConvTranspose1d: dilation"),
+    ],
+)
+def test_sizes_that_are_not_ints_are_refused_at_construction(make, message):
+    with pytest.raises(TypeError, match=message):
+        make()
+
+
+def test_a_padding_string_other_than_same_or_valid_is_refused_at_construction():
+    with pytest.raises(ValueError, match=r"^Conv1d: padding 'smae' must be 'same', 'valid'"):
+        sd.nn.Conv1d(2, 2, 3, padding="smae")

@@ -2,6 +2,7 @@
 Sequential and Residual against torch."""
 
 import re
+from collections import OrderedDict
 
 import numpy as np
 import pytest
@@ -347,6 +348,55 @@ def test_sequential_indexing_and_functions_as_layers():
     model = sd.nn.Sequential(sd.nn.Linear(2, 2), sd.ops.relu)
     assert len(model) == 2 and isinstance(model[0], sd.nn.Linear) and list(model)[1] is sd.ops.relu
     assert model(sd.ones((1, 2))).shape == (1, 2)
+
+
+def test_sequential_of_an_ordered_dict_names_its_layers_as_torch():
+    """torchvision's named stages: `Sequential(OrderedDict([("conv", ...), ...]))` was taken
+    as one layer, and failed at the first call ("'OrderedDict' object is not callable")."""
+    tn = torch.nn
+    tmodel = tn.Sequential(
+        OrderedDict([("conv", tn.Conv2d(3, 4, 3, padding=1)), ("bn", tn.BatchNorm2d(4)),
+                     ("relu", tn.ReLU())])
+    )
+    model = sd.nn.Sequential(
+        OrderedDict([("conv", sd.nn.Conv2d(3, 4, 3, padding=1)), ("bn", sd.nn.BatchNorm2d(4)),
+                     ("relu", sd.nn.ReLU())])
+    )
+    assert list(model.state_dict()) == list(tmodel.state_dict())
+    assert list(model.parameters()) == [n for n, _ in tmodel.named_parameters()]
+    assert model.conv is model[0] and model.relu is model[-1] and len(model) == len(tmodel) == 3
+    assert [type(m).__name__ for m in model] == [type(m).__name__ for m in tmodel]
+    model.load_state_dict(tmodel.state_dict())
+    x = randn(2, 3, 5, 5)
+    want = tmodel.eval()(torch.from_numpy(x)).detach().numpy()
+    np.testing.assert_allclose(model(sd.from_numpy(x)).numpy(), want, rtol=1e-5, atol=1e-5)
+    assert list(model[1:].state_dict()) == list(tmodel[1:].state_dict())  # `bn.weight`, ...
+    assert model[1:].relu is model.relu
+    with pytest.raises(AttributeError, match="'Sequential' object has no attribute 'fc'"):
+        model.fc  # noqa: B018
+
+
+def test_sequential_of_a_dict_repr_shows_the_names_as_torch():
+    tn = torch.nn
+    tmodel = tn.Sequential(OrderedDict(fc=tn.Linear(2, 3), act=tn.ReLU()))
+    model = sd.nn.Sequential(OrderedDict(fc=sd.nn.Linear(2, 3), act=sd.nn.ReLU()))
+    assert repr(model) == repr(tmodel)
+
+
+@pytest.mark.parametrize(
+    ("layers", "message"),
+    [
+        ([[sd.nn.ReLU(), sd.nn.Tanh()]], r"Sequential: layer 0 is a list, not a layer; pass"),
+        ([sd.nn.ReLU(), {"a": sd.nn.Tanh()}], r"Sequential: layer 1 is a dict, not a layer"),
+        ([{"a.b": sd.nn.Tanh()}], r"Sequential: a layer's name .* got 'a\.b'"),
+        ([{"forward": sd.nn.Tanh()}], r"Sequential: a layer's name .* got 'forward'"),
+        ([{"layers": sd.nn.Tanh()}], r"Sequential: a layer's name .* got 'layers'"),
+        ([{"": sd.nn.Tanh()}], r"Sequential: a layer's name .* got ''"),
+    ],
+)
+def test_sequential_says_at_construction_what_it_takes(layers, message):
+    with pytest.raises(TypeError, match=message):
+        sd.nn.Sequential(*layers)
 
 
 def test_residual_matches_torch():

@@ -94,3 +94,91 @@ def test_avg_pool_count_include_pad_false_matches_torch(ceil_mode):
 def test_pool_layer_options_are_checked_when_called():
     with pytest.raises(TypeError, match="max_pool2d: ceil_mode must be True or False"):
         sd.nn.MaxPool2d(2, ceil_mode=None)(sd.ones((1, 1, 4, 4)))
+
+
+# ---- 1-d pools ----------------------------------------------------------------------------
+CASES_1D = [
+    dict(kernel_size=2),
+    dict(kernel_size=3, stride=1, padding=1),
+    dict(kernel_size=(3,), stride=(2,), padding=(1,), ceil_mode=True),
+    dict(kernel_size=4, stride=3, padding=2, ceil_mode=True),
+]
+POOLS_1D = [(sd.nn.MaxPool1d, torch.nn.MaxPool1d), (sd.nn.AvgPool1d, torch.nn.AvgPool1d)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("kw", CASES_1D, ids=str)
+@pytest.mark.parametrize("cls,tcls", POOLS_1D)
+def test_pool1d_matches_torch(cls, tcls, kw, dtype):
+    compare(cls(**kw), tcls(**kw), [randn(2, 3, 11, dtype=dtype)])
+
+
+def test_avg_pool1d_count_include_pad_false_matches_torch():
+    kw = dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)
+    compare(sd.nn.AvgPool1d(**kw), torch.nn.AvgPool1d(**kw), [randn(2, 3, 8, dtype="float64")])
+
+
+@pytest.mark.parametrize("size", [1, 3, 5, (4,)])
+@pytest.mark.parametrize(
+    "cls,tcls",
+    [
+        (sd.nn.AdaptiveAvgPool1d, torch.nn.AdaptiveAvgPool1d),
+        (sd.nn.AdaptiveMaxPool1d, torch.nn.AdaptiveMaxPool1d),
+    ],
+)
+def test_adaptive_pool1d_matches_torch(cls, tcls, size):
+    compare(cls(size), tcls(size), [randn(2, 3, 10, dtype="float64")])
+    compare(cls(size), tcls(size), [randn(3, 9, dtype="float64")])
+
+
+def test_1d_layers_are_public_registered_and_take_torchs_arguments_in_order():
+    import inspect
+
+    from shapedl.nn.registry import LAYERS
+
+    for name in ("MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d"):
+        cls = getattr(sd.nn, name)
+        assert name in sd.nn.__all__
+        assert LAYERS[f"{cls.__module__}.{cls.__qualname__}"].cls is cls
+        ours = list(inspect.signature(cls).parameters)
+        theirs = list(inspect.signature(getattr(torch.nn, name)).parameters)
+        # NOTE: no dilation or return_indices, as the 2-d layers
+        theirs = [p for p in theirs if p not in ("dilation", "return_indices")]
+        assert ours == theirs
+
+
+def test_a_1d_cnn_chains_its_shapes():
+    model = sd.nn.Sequential(
+        sd.nn.Conv1d(4, 8, 5, padding=2), sd.nn.ReLU(), sd.nn.MaxPool1d(2),
+        sd.nn.Conv1d(8, 8, 3, stride=2), sd.nn.AvgPool1d(3, stride=1, padding=1),
+        sd.nn.ConvTranspose1d(8, 4, 4, stride=2, padding=1), sd.nn.AdaptiveMaxPool1d(1),
+        sd.nn.Flatten(), sd.nn.Linear(4, 2),
+    )  # fmt: skip
+    assert model(sd.ones((3, 4, 32))).shape == (3, 2)
+    assert model[2].parameters() == {} and model[6].parameters() == {}
+
+
+@pytest.mark.parametrize(
+    "cls,tcls,kw",
+    [
+        (sd.nn.MaxPool1d, torch.nn.MaxPool1d, dict(kernel_size=np.int64(3), stride=[2])),
+        (sd.nn.AvgPool1d, torch.nn.AvgPool1d, dict(kernel_size=[3], padding=np.int32(1))),
+        (sd.nn.MaxPool2d, torch.nn.MaxPool2d, dict(kernel_size=[2, 3], stride=np.int64(2))),
+        (sd.nn.AvgPool2d, torch.nn.AvgPool2d, dict(kernel_size=np.int64(3), padding=[1, 0])),
+    ],
+    ids=str,
+)
+def test_pool_sizes_may_be_numpy_integers_and_lists_as_in_torch(cls, tcls, kw):
+    layer = cls(**kw)
+    x = randn(2, 3, 8) if cls in (sd.nn.MaxPool1d, sd.nn.AvgPool1d) else randn(2, 3, 8, 9)
+    compare(layer, tcls(**kw), [x])
+    for option, value in kw.items():
+        got = getattr(layer, option)
+        assert got == (tuple(value) if isinstance(value, list) else int(value))
+        assert f"{option}={got!r}" in repr(layer)
+
+
+def test_adaptive_pool1d_takes_a_numpy_integer():
+    layer = sd.nn.AdaptiveAvgPool1d(np.int64(4))
+    assert type(layer.output_size) is int and repr(layer) == "AdaptiveAvgPool1d(output_size=4)"
+    assert layer(sd.ones((1, 2, 9))).shape == (1, 2, 4)

@@ -323,3 +323,118 @@ def test_dynamic_channels_are_not_an_error():
 def test_symbolic_channel_mismatch_is_an_error():
     with pytest.raises(sd.ShapeError, match=r"conv2d: .*input has C channels \(axis 1\)"):
         REGISTRY["conv2d"].rule("conv2d", (B, C, H, W), (8, dims.mul(2, C), 3, 3))
+
+
+# ---- conv_transpose1d, and conv1d's options as nn.Conv1d keeps them ----------------------
+# every output padding each stride and dilation allow, the padding, groups and bias in turn
+TRANSPOSED_1D = [
+    (
+        (2, 4, 5),
+        (4, 3, 3),
+        dict(stride=s, padding=i % 2, output_padding=o, dilation=d, groups=1 + i // 2 % 2),
+        i % 3 > 0,
+    )
+    for i, (s, o, d) in enumerate(
+        (s, o, d) for s in (1, 2, 3) for o in (0, 1, 2) for d in (1, 2) if o < max(s, d)
+    )
+] + [((1, 2, 6), (2, 4, 4), dict(stride=(2,), padding=(1,), output_padding=(1,)), True)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("xs,ws,kw,bias", TRANSPOSED_1D, ids=str)
+def test_conv_transpose1d_matches_torch(xs, ws, kw, bias, dtype):
+    groups = kw.get("groups", 1)
+    compare(
+        lambda *a: sd.ops.conv_transpose1d(*a, **kw),
+        lambda *a: F.conv_transpose1d(*a, **kw),
+        _inputs(xs, ws, bias, dtype, ws[1] * groups),
+    )
+
+
+def test_conv_transpose1d_takes_torchs_positional_order():
+    options = (2, 1, 1, 2, 2)  # stride, padding, output_padding, groups, dilation
+    compare(
+        lambda x, w, b: sd.ops.conv_transpose1d(x, w, b, *options),
+        lambda x, w, b: F.conv_transpose1d(x, w, b, *options),
+        _inputs((1, 4, 5), (4, 2, 3), True, "float64", 4),
+    )
+
+
+def test_conv1d_takes_the_1_tuples_nn_conv1d_keeps():
+    """`sd.ops.conv1d(x, w, b, conv.stride, conv.padding, conv.dilation)` with a layer's
+    options, as PyTorch's `F.conv1d` takes them: 1-tuples ran, but the signature said `int`."""
+    kw = dict(stride=(2,), padding=(1,), dilation=(2,))
+    compare(
+        lambda *a: sd.ops.conv1d(*a, **kw),
+        lambda *a: F.conv1d(*a, **kw),
+        _inputs((2, 3, 11), (4, 3, 3), True, "float64"),
+    )
+
+
+def test_conv_transpose1d_gradients_match_central_differences():
+    fn = lambda x, w, b: sd.ops.conv_transpose1d(x, w, b, 2, 1, 1, 1, 2)  # noqa: E731
+    central_difference(
+        fn, [randn(*s, dtype="float64", seed=i) for i, s in enumerate([(1, 2, 4), (2, 3, 3), (3,)])]
+    )
+
+
+@pytest.mark.parametrize(
+    "call,message",
+    [
+        (
+            lambda: sd.ops.conv_transpose1d(sd.ones((1, 3, 5)), sd.ones((4, 2, 3))),
+            r"conv_transpose1d: shapes \(1, 3, 5\) and \(4, 2, 3\): input has 3 channels "
+            r"\(axis 1\) but the weight expects 4 \(axis 0\)",
+        ),
+        (
+            lambda: sd.ops.conv_transpose1d(sd.ones((1, 4, 5, 5)), sd.ones((4, 2, 3))),
+            r"conv_transpose1d: shapes \(1, 4, 5, 5\) and \(4, 2, 3\): the input must have "
+            r"rank 3 \(N, C, L\), not 4",
+        ),
+        (
+            lambda: sd.ops.conv_transpose1d(
+                sd.ones((1, 4, 5)), sd.ones((4, 2, 3)), stride=2, output_padding=2
+            ),
+            r"conv_transpose1d: .*output_padding must be smaller than stride or dilation",
+        ),
+        (
+            lambda: sd.ops.conv_transpose1d(sd.ones((1, 4, 1)), sd.ones((4, 2, 1)), padding=1),
+            r"conv_transpose1d: .*output size -1 < 1 along axis 2",
+        ),
+    ],
+)
+def test_conv_transpose1d_errors_name_op_shapes_and_axis(call, message):
+    with pytest.raises(sd.ShapeError, match=message):
+        call()
+
+
+L = dims.sym("L")
+
+
+@pytest.mark.parametrize(
+    "op,args,want",
+    [
+        (
+            "conv_transpose1d",
+            dict(x=(B, 8, L), weight=(8, 3, 4), stride=2, padding=1),
+            (B, 3, dims.mul(2, L)),
+        ),
+        (
+            "conv_transpose1d",
+            dict(x=(B, 8, L), weight=(8, 3, 3), stride=(2,), padding=(1,), output_padding=(1,)),
+            (B, 3, dims.mul(2, L)),
+        ),
+        (
+            "conv_transpose1d",
+            dict(x=(B, 4, L), weight=(4, 3, 3), groups=2, dilation=2),
+            (B, 6, dims.add(L, 4)),
+        ),
+        (
+            "conv1d",
+            dict(x=(B, 3, L), weight=(6, 3, 3), stride=(2,), padding=(1,)),
+            (B, 6, dims.add(dims.floordiv(dims.sub(L, 1), 2), 1)),
+        ),
+    ],
+)
+def test_symbolic_1d_rules_are_exact(op, args, want):
+    assert REGISTRY[op].rule(op, **args) == want

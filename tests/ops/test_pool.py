@@ -200,3 +200,129 @@ def test_ceil_mode_rule_over_symbols():
         1, 1, dims.floordiv(dims.add(H, 1), 2), 4
     )
     assert pool_rule("p", (1, 1, H, 7), 2, 3, 1, ceil_mode=True)[2:] == (dims.DYN, 3)
+
+
+# ---- 1-d pools: the 2-d ops on a (N, C, 1, L) view, under their own rule -----------------
+POOLS_1D = [  # kernel_size, stride, padding, ceil_mode, input shape
+    (2, None, 0, False, (2, 3, 8)),
+    (2, None, 0, False, (2, 3, 9)),
+    (3, 2, 1, False, (2, 3, 10)),
+    ((3,), (1,), (1,), False, (1, 2, 7)),
+    (4, 3, 2, True, (2, 2, 11)),
+    (3, 2, 0, True, (1, 2, 8)),
+    (2, 3, 1, True, (1, 1, 7)),  # NOTE: stride > kernel - padding: PyTorch drops the last window
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("k,s,p,ceil,shape", POOLS_1D)
+@pytest.mark.parametrize("op", ["max_pool1d", "avg_pool1d"])
+def test_pool1d_matches_torch(op, k, s, p, ceil, shape, dtype):
+    compare(
+        lambda x: getattr(sd.ops, op)(x, k, s, p, ceil),
+        lambda x: getattr(F, op)(x, k, s, p, ceil_mode=ceil),
+        [randn(*shape, dtype=dtype)],
+    )
+
+
+@pytest.mark.parametrize("ceil_mode", [False, True])
+def test_avg_pool1d_count_include_pad_false_matches_torch(ceil_mode):
+    compare(
+        lambda x: sd.ops.avg_pool1d(x, 3, 2, 1, ceil_mode, count_include_pad=False),
+        lambda x: F.avg_pool1d(x, 3, 2, 1, ceil_mode, count_include_pad=False),
+        [randn(2, 3, 8, dtype="float64")],
+    )
+
+
+def test_pool1d_ties_nan_and_integers_as_torch():
+    x = np.round(randn(2, 2, 12)).clip(-1, 1)  # NOTE: three values, so windows tie often
+    x[0, 0, 3] = np.nan
+    compare(lambda a: sd.ops.max_pool1d(a, 3, 1, 1), lambda t: F.max_pool1d(t, 3, 1, 1), [x])
+    ints = np.random.default_rng(0).integers(-9, 9, (2, 3, 7))
+    compare(lambda a: sd.ops.avg_pool1d(a, 3, 2, 1), lambda t: F.avg_pool1d(t, 3, 2, 1), [ints])
+
+
+ADAPTIVE_1D = [(1, (2, 3, 10)), (3, (2, 3, 10)), (4, (2, 3, 12)), (7, (1, 2, 5)), ((2,), (3, 9))]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("size,shape", ADAPTIVE_1D)
+@pytest.mark.parametrize("op", ["adaptive_avg_pool1d", "adaptive_max_pool1d"])
+def test_adaptive_pool1d_matches_torch(op, size, shape, dtype):
+    compare(
+        lambda x: getattr(sd.ops, op)(x, size),
+        lambda x: getattr(F, op)(x, size),
+        [randn(*shape, dtype=dtype)],
+    )
+
+
+def test_pool1d_gradients_match_central_differences():
+    x = randn(1, 2, 9, dtype="float64")
+    central_difference(lambda a: sd.ops.max_pool1d(a, 3, 2, 1, True), [x])
+    central_difference(lambda a: sd.ops.avg_pool1d(a, 3, 2, 1, True, False), [x])
+    central_difference(lambda a: sd.ops.adaptive_avg_pool1d(a, 4), [x])
+
+
+@pytest.mark.parametrize(
+    "call,message",
+    [
+        (
+            lambda: sd.ops.max_pool1d(sd.ones((2, 3, 4, 5)), 2),
+            r"max_pool1d: shape \(2, 3, 4, 5\): the input must have rank 3 \(N, C, L\), not 4",
+        ),
+        (
+            lambda: sd.ops.avg_pool1d(sd.ones((1, 3, 8)), 2, padding=2),
+            r"avg_pool1d: shape \(1, 3, 8\): padding 2 is more than half the kernel",
+        ),
+        (
+            lambda: sd.ops.max_pool1d(sd.ones((1, 3, 2)), 3),
+            r"max_pool1d: shape \(1, 3, 2\): output size 0 < 1 along axis 2 \(input 2, kernel 3",
+        ),
+        (
+            lambda: sd.ops.max_pool1d(sd.ones((1, 3, 8)), (2, 2)),
+            r"max_pool1d: shape \(1, 3, 8\): kernel_size must be an int or 1 ints",
+        ),
+        (
+            lambda: sd.ops.adaptive_avg_pool1d(sd.ones((1, 3, 8)), 0),
+            r"adaptive_avg_pool1d: shape \(1, 3, 8\): output_size 0 must be a positive size",
+        ),
+        (
+            lambda: sd.ops.adaptive_max_pool1d(sd.ones((1, 3, 8)), (2, 2)),
+            r"adaptive_max_pool1d: shape \(1, 3, 8\): output_size must be an int or a 1-tuple",
+        ),
+        (
+            lambda: sd.ops.adaptive_max_pool1d(sd.ones((1, 1, 3, 8)), 2),
+            r"adaptive_max_pool1d: shape \(1, 1, 3, 8\): needs \(N, C, L\) or \(C, L\)",
+        ),
+    ],
+)
+def test_pool1d_errors_name_the_1d_op_shape_and_axis(call, message):
+    with pytest.raises(sd.ShapeError, match=message):
+        call()
+
+
+def test_pool1d_type_errors_name_the_1d_op():
+    with pytest.raises(TypeError, match=r"^avg_pool1d: x must be a number tensor, not bool"):
+        sd.ops.avg_pool1d(sd.tensor([[[True, False]]]), 2)
+    with pytest.raises(TypeError, match=r"^max_pool1d: ceil_mode must be True or False"):
+        sd.ops.max_pool1d(sd.ones((1, 1, 4)), 2, ceil_mode=1)
+    with pytest.raises(TypeError, match=r"^adaptive_avg_pool1d: "):
+        sd.ops.adaptive_avg_pool1d(sd.tensor([[[1, 2]]]), 1)
+
+
+def test_pool1d_rules_over_symbols():
+    from shapedl import dims
+    from shapedl.ops import REGISTRY
+
+    B, C, L = (dims.sym(n) for n in "BCL")
+
+    def rule(op, *args, **kw):
+        return REGISTRY[op].rule(op, (B, C, L), *args, **kw)
+
+    assert rule("max_pool1d", 2) == (B, C, dims.floordiv(L, 2))
+    assert rule("avg_pool1d", 3, 1, 1) == (B, C, L)
+    assert rule("max_pool1d", 3, 2, 1) == (B, C, dims.add(dims.floordiv(dims.sub(L, 1), 2), 1))
+    assert rule("max_pool1d", 2, ceil_mode=True) == (B, C, dims.floordiv(dims.add(L, 1), 2))
+    assert rule("adaptive_avg_pool1d", 1) == (B, C, 1)
+    assert rule("adaptive_max_pool1d", (5,)) == (B, C, 5)
+    assert REGISTRY["adaptive_avg_pool1d"].rule("adaptive_avg_pool1d", (C, L), L) == (C, L)

@@ -126,6 +126,86 @@ def test_accuracy_of_a_single_score_thresholds_at_one_half() -> None:
     assert binary_accuracy(0.0)(sd.tensor(pred - 0.5), sd.tensor(target)) == 0.5
 
 
+def _segmentation(c: int, hw: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((6, c, hw, hw)).astype(np.float32), rng.integers(0, c, (6, hw, hw))
+
+
+@pytest.mark.parametrize(("c", "hw"), [(4, 4), (2, 8), (5, 3)])
+def test_accuracy_of_segmentation_scores_is_per_pixel_over_axis_1_as_torch(c: int, hw: int) -> None:
+    """`(N, C, H, W)` scores with `(N, H, W)` targets, as `cross_entropy_with_logits_loss`
+    reads them: with C == H == W the last axis gave a meaningless figure, with C != H a raw
+    NumPy broadcast error."""
+    scores, labels = _segmentation(c, hw)
+    logits = torch.from_numpy(scores)
+    want = (logits.argmax(1) == torch.from_numpy(labels)).float().mean().item()
+    assert accuracy(sd.tensor(scores), sd.tensor(labels)) == pytest.approx(want)
+    one_hot = np.moveaxis(np.eye(c, dtype=np.float32)[labels], -1, 1)
+    assert accuracy(sd.tensor(scores), sd.tensor(one_hot)) == pytest.approx(want)
+    perfect = scores.argmax(axis=1)
+    assert accuracy(sd.tensor(scores), sd.tensor(perfect)) == 1.0
+    top = logits.topk(2, dim=1).indices.numpy()
+    want2 = float((top == labels[:, None]).any(axis=1).mean())
+    assert top_k_accuracy(2)(sd.tensor(scores), sd.tensor(labels)) == pytest.approx(want2)
+
+
+def test_evaluate_of_a_segmentation_model_records_per_pixel_accuracy() -> None:
+    scores, labels = _segmentation(2, 8, seed=1)
+    ce = sd.losses.cross_entropy_with_logits_loss
+    got = sd.train.evaluate(lambda t: t * 1.0, (scores, labels), loss=ce, metrics=["accuracy"],
+                            batch_size=4)
+    want = (torch.from_numpy(scores).argmax(1) == torch.from_numpy(labels)).float().mean()
+    assert got["accuracy"] == pytest.approx(want.item())
+
+
+def test_accuracy_of_one_score_per_pixel_thresholds_it() -> None:
+    """A binary segmentation model's `(N, 1, H, W)` logits, with `(N, H, W)` or `(N, 1, H, W)`
+    targets: one sign per pixel, as PyTorch's `(sigmoid(logits) > 0.5) == target`."""
+    rng = np.random.default_rng(2)
+    logits = rng.standard_normal((3, 1, 5, 5)).astype(np.float32)
+    target = (rng.random((3, 5, 5)) > 0.5).astype(np.float32)
+    sign = torch.sigmoid(torch.from_numpy(logits))[:, 0] > 0.5
+    want = (sign == torch.from_numpy(target).bool()).float().mean().item()
+    bce = sd.losses.binary_cross_entropy_with_logits_loss
+    metric = resolve(["accuracy"], bce)["accuracy"]
+    assert metric(sd.tensor(logits), sd.tensor(target)) == pytest.approx(want)
+    assert metric(sd.tensor(logits), sd.tensor(target[:, None])) == pytest.approx(want)
+
+
+def test_accuracy_of_a_taggers_scores_reads_the_classes_last() -> None:
+    """`(N, T, C)` scores with `(N, T)` indices (a tagger's, a language model's): the classes
+    are last where only that axis fits, as torch users write `logits.argmax(-1) == y`."""
+    rng = np.random.default_rng(3)
+    logits = rng.standard_normal((4, 6, 5)).astype(np.float32)
+    labels = rng.integers(0, 5, (4, 6))
+    t, y = torch.from_numpy(logits), torch.from_numpy(labels)
+    want = (t.argmax(-1) == y).float().mean().item()
+    assert accuracy(sd.tensor(logits), sd.tensor(labels)) == pytest.approx(want)
+    top = t.topk(2, dim=-1).indices
+    want_top = (top == y[..., None]).any(-1).float().mean().item()
+    assert top_k_accuracy(2)(sd.tensor(logits), sd.tensor(labels)) == pytest.approx(want_top)
+
+
+@pytest.mark.parametrize(
+    ("pred", "target", "metric"),
+    [
+        ((8, 5, 2), (8, 4), accuracy),
+        ((4, 3), (5,), accuracy),
+        ((4, 3, 6, 6), (4, 6, 5), top_k_accuracy(2)),
+        ((4,), (5,), binary_accuracy(0.0)),
+    ],
+)
+def test_accuracy_of_targets_that_do_not_fit_names_the_metric_and_both_shapes(
+    pred: tuple[int, ...], target: tuple[int, ...], metric: object
+) -> None:
+    scores = sd.tensor(np.zeros(pred, np.float32))
+    labels = sd.tensor(np.zeros(target, np.int64))
+    name = getattr(metric, "__name__")  # noqa: B009
+    shown = rf"{name}: shapes \({', '.join(map(str, pred))},?\) and \({target[0]}"
+    with pytest.raises(sd.ShapeError, match=shown):
+        metric(scores, labels)  # type: ignore[operator]
+
+
 @pytest.mark.parametrize("k", [1, 2, 4])
 def test_top_k_accuracy_matches_torch_topk(k: int) -> None:
     scores, labels = _scores(seed=k)

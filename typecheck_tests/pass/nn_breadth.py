@@ -1,9 +1,11 @@
-"""PyTorch's layers users port: activations, Unflatten and Embedding.from_pretrained, typed by
-their registrations (no plugin code of their own)."""
+"""PyTorch's layers users port: activations, Unflatten and Embedding.from_pretrained, the
+vision layers (ReLU6, Dropout2d, the pads, the pixel shuffles), typed by their registrations
+(no plugin code of their own), and a Sequential of named layers."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections import OrderedDict
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -63,3 +65,36 @@ def deep_blocks(x: Tensor[tuple[B, Const[16]]]) -> Tensor[tuple[B, Const[16]]]:
 
 
 assert deep_blocks(sd.randn((2, 16))).shape == (2, 16)
+
+
+# ---- vision layers: shapes inferred from their registrations
+img = sd.randn((2, 8, 5, 6))
+v1: Tensor[tuple[Const[2], Const[8], Const[5], Const[6]]] = sd.nn.ReLU6()(img)
+v2: Tensor[tuple[Const[2], Const[8], Const[5], Const[6]]] = sd.ops.relu6(img)
+v3: Tensor[tuple[Const[2], Const[8], Const[5], Const[6]], sd.f32, Traced] = sd.nn.Dropout2d(0.1)(
+    img.traced()
+)
+v4: Tensor[tuple[Const[2], Const[8], Const[8], Const[9]]] = sd.nn.ZeroPad2d((1, 2, 3, 0))(img)
+v5: Tensor[tuple[Const[2], Const[8], Const[7], Const[8]]] = sd.nn.ReflectionPad2d(1)(img)
+v6: Tensor[tuple[Const[2], Const[8], Const[7], Const[8]]] = sd.nn.ReplicationPad2d(1)(img)
+v7: Tensor[tuple[Const[2], Const[2], Const[10], Const[12]]] = sd.nn.PixelShuffle(2)(img)
+v8: Tensor[tuple[Const[2], Const[8], Const[5], Const[6]]] = sd.nn.PixelUnshuffle(2)(v7)
+v9: Tensor[tuple[Const[8], Const[7], Const[8]]] = sd.nn.ReflectionPad2d(1)(img[0])
+widths = ((0, 0), (0, 0), (1, 1), (2, 2))
+v10: Tensor[tuple[Const[2], Const[8], Const[7], Const[10]]] = sd.ops.pad(img, widths, mode="reflect")
+upscale = sd.nn.Sequential(
+    sd.nn.ReflectionPad2d(1), sd.nn.Conv2d(8, 12, 3), sd.nn.ReLU6(), sd.nn.PixelShuffle(2)
+)
+v11: Tensor[tuple[Const[2], Const[3], Const[10], Const[12]]] = upscale(img)
+
+
+def stem(x: Tensor[tuple[B, Const[3], Const[8], Const[8]]]) -> Tensor[tuple[B, Const[4], Any, Any]]:
+    """torchvision's named stages: `Sequential(OrderedDict(...))`, its layers untyped."""
+    named = sd.nn.Sequential(
+        OrderedDict([("conv", sd.nn.Conv2d(3, 4, 3, padding=1)), ("relu", sd.nn.ReLU6())])
+    )
+    assert len(named) == 2 and named[0] is not None
+    return named(x)
+
+
+print(v8.shape, v9.shape, v10.shape, v11.shape, stem(sd.randn((2, 3, 8, 8))).shape)

@@ -16,6 +16,7 @@ from shapedl.nn.activation import (
     Mish,
     PReLU,
     ReLU,
+    ReLU6,
     Sigmoid,
     SiLU,
     Softmax,
@@ -26,17 +27,33 @@ from shapedl.nn.activation import (
 )
 from shapedl.nn.attention import MultiHeadAttention
 from shapedl.nn.cell import GRUCell, LSTMCell, RNNCell
-from shapedl.nn.conv import Conv1d, Conv2d, ConvTranspose2d
-from shapedl.nn.dropout import Dropout
+from shapedl.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from shapedl.nn.dropout import Dropout, Dropout2d
 from shapedl.nn.embedding import Embedding
 from shapedl.nn.linear import Linear
 from shapedl.nn.module import Module, Residual, Sequential
 from shapedl.nn.norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, RMSNorm
 from shapedl.nn.parallel import AddInto, SplitInto
-from shapedl.nn.pool import AvgPool2d, MaxPool2d
+from shapedl.nn.pool import (
+    AdaptiveAvgPool1d,
+    AdaptiveMaxPool1d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
 from shapedl.nn.recurrent import GRU, LSTM, RNN
 from shapedl.nn.registry import register_layer
-from shapedl.nn.resample import AdaptiveAvgPool2d, AdaptiveMaxPool2d, Upsample
+from shapedl.nn.resample import (
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool2d,
+    PixelShuffle,
+    PixelUnshuffle,
+    ReflectionPad2d,
+    ReplicationPad2d,
+    Upsample,
+    ZeroPad2d,
+)
 from shapedl.nn.transformer import (
     Transformer,
     TransformerDecoder,
@@ -54,14 +71,18 @@ __all__ = [
     "LSTMCell",
     "RNN",
     "RNNCell",
+    "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
     "AddInto",
+    "AvgPool1d",
     "AvgPool2d",
     "BatchNorm1d",
     "BatchNorm2d",
     "Conv1d",
     "Conv2d",
+    "ConvTranspose1d",
     "ConvTranspose2d",
     "Dropout",
     "Embedding",
@@ -71,6 +92,7 @@ __all__ = [
     "LayerNorm",
     "LeakyReLU",
     "Linear",
+    "MaxPool1d",
     "MaxPool2d",
     "Module",
     "MultiHeadAttention",
@@ -103,4 +125,12 @@ __all__ = [
     "Softplus",
     "Softsign",
     "Unflatten",
+    # ---- vision breadth: PyTorch's layers of MobileNets, U-Nets and super-resolution
+    "Dropout2d",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "ReLU6",
+    "ReflectionPad2d",
+    "ReplicationPad2d",
+    "ZeroPad2d",
 ]

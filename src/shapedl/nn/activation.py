@@ -41,6 +41,7 @@ __all__ = [
     "Mish",
     "PReLU",
     "ReLU",
+    "ReLU6",
     "SiLU",
     "Sigmoid",
     "Softmax",
@@ -93,6 +94,18 @@ class ReLU(_InPlace):
     """
 
     op = staticmethod(elementwise.relu)
+
+
+class ReLU6(_InPlace):
+    """`min(max(x, 0), 6)` (PyTorch's `ReLU6`, MobileNet's activation; `ops.relu6`).
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.nn.ReLU6()(sd.tensor([-1.0, 3.0, 7.0])).tolist()
+        [0.0, 3.0, 6.0]
+    """
+
+    op = staticmethod(activation.relu6)
 
 
 @register_layer(keeps=ALL)

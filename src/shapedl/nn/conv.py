@@ -1,4 +1,5 @@
-"""Convolution layers: `Conv1d`, `Conv2d` and `ConvTranspose2d` around their ops.
+"""Convolution layers: `Conv1d`, `Conv2d`, `ConvTranspose1d` and `ConvTranspose2d` around
+their ops.
 
 Initialised as PyTorch does: weight and bias from `U(-1/sqrt(fan_in), 1/sqrt(fan_in))`, where
 `fan_in` is the size of one output's receptive field (`in_channels / groups * prod(kernel)`;
@@ -8,6 +9,8 @@ for a transposed convolution, `out_channels / groups * prod(kernel)`).
 from __future__ import annotations
 
 import math
+import numbers
+import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, cast
 
@@ -25,6 +28,8 @@ from shapedl.ops.conv import (
     conv1d_rule,
     conv2d,
     conv2d_rule,
+    conv_transpose1d,
+    conv_transpose1d_rule,
     conv_transpose2d,
     conv_transpose2d_rule,
 )
@@ -35,7 +40,7 @@ from shapedl.types import DT, TT
 if TYPE_CHECKING:
     from shapedl.device import Device
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 # NOTE: the mypy plugin records a layer's channels and geometry in these (Any without it)
 Ci = DefaultTypeVar("Ci", default=Any, covariant=True)
@@ -47,6 +52,7 @@ Dl = DefaultTypeVar("Dl", default=Any, covariant=True)
 Op = DefaultTypeVar("Op", default=Any, covariant=True)
 Gr = DefaultTypeVar("Gr", default=Any, covariant=True)
 _C = TypeVar("_C", bound=type)
+_V = TypeVar("_V")
 Single = int | tuple[int]
 Pair = int | tuple[int, int]
 Sizes = int | tuple[int, ...]
@@ -59,6 +65,35 @@ def _sizes(name: str, option: str, v: Sizes, nd: int) -> tuple[int, ...]:
     except ValueError as err:
         raise ValueError(f"{name}: {option} {err}") from None
     return cast(tuple[int, ...], sizes)  # NOTE: the ints given
+
+
+def as_sizes(name: str, option: str, v: _V, nd: int) -> _V:
+    """`v` as PyTorch takes a size option: a NumPy integer as an int, a list as a tuple (of
+    `nd` ints); a string (`padding="same"`) or None (a pool's stride) as it is.
+
+    NOTE: at construction, so that `dilation=d` for `d` in `2 ** np.arange(n)` (WaveNet's
+    dilations) or `kernel_size=[3]` works as in PyTorch and shows in the repr, rather than
+    failing at the first call.
+
+    Raises:
+        TypeError: for anything else (a float, a bool), naming the layer and the option.
+        ValueError: for a sequence that is not `nd` sizes.
+    """
+    if v is None or isinstance(v, str):
+        return v
+    many = "a 1-tuple" if nd == 1 else f"{nd} ints"
+    if isinstance(v, tuple | list):
+        return cast(_V, _sizes(name, option, tuple(_int(name, option, i, many) for i in v), nd))
+    return cast(_V, _int(name, option, v, many))
+
+
+def _int(name: str, option: str, v: object, many: str) -> int:
+    """`v` as an int, where it is one (a NumPy integer too), else a `TypeError`."""
+    if type(v) is int:
+        return v
+    if isinstance(v, numbers.Integral) and not isinstance(v, bool):
+        return operator.index(v)
+    raise TypeError(f"{name}: {option} must be an int or {many} of ints, got {v!r}")
 
 
 def check_groups(name: str, in_channels: Dim, out_channels: Dim, groups: Dim) -> None:
@@ -84,11 +119,13 @@ def _conv_layer(name: str, nd: int, transposed: bool = False) -> Callable[[_C], 
     """The registration of a convolution layer: its geometry recorded, its op's rule."""
     sizes = pair(nd)
     geometry = ("kernel_size", "stride", "padding", *(("output_padding",) if transposed else ()))
-    op, rule = (
-        ("conv_transpose2d", conv_transpose2d_rule)
-        if transposed
-        else (("conv1d", conv1d_rule) if nd == 1 else ("conv2d", conv2d_rule))
-    )
+    op = f"conv_transpose{nd}d" if transposed else f"conv{nd}d"
+    rule = {
+        "conv1d": conv1d_rule,
+        "conv2d": conv2d_rule,
+        "conv_transpose1d": conv_transpose1d_rule,
+        "conv_transpose2d": conv_transpose2d_rule,
+    }[op]
 
     def weight(in_channels: Dim, out_channels: Dim, kernel_size: Shape, **_: object) -> Shape:
         """The weight as the messages show it: `(C_out, C_in, *K)` (transposed: in, out)."""
@@ -188,11 +225,13 @@ class _ConvNd(_Conv):
     ) -> None:
         name = type(self).__name__
         self._channels(in_channels, out_channels, groups)
+        kernel_size = as_sizes(name, "kernel_size", kernel_size, self.nd)
         self.kernel_size = _sizes(name, "kernel_size", kernel_size, self.nd)
-        for option, value in (("stride", stride), ("padding", padding), ("dilation", dilation)):
-            if not isinstance(value, str):
-                _sizes(name, option, value, self.nd)
-        self.stride, self.padding, self.dilation = stride, padding, dilation
+        self.stride = as_sizes(name, "stride", stride, self.nd)
+        self.padding = as_sizes(name, "padding", padding, self.nd)
+        self.dilation = as_sizes(name, "dilation", dilation, self.nd)
+        if isinstance(padding, str) and padding not in ("same", "valid"):
+            raise ValueError(f"{name}: padding {padding!r} must be 'same', 'valid' or sizes")
         self._init(self.kernel_size, bias, device)
 
     def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
@@ -219,8 +258,10 @@ class Conv1d(_ConvNd, Generic[Ci, Co, Kn, St, Pd, Dl, Gr], init=False):
         device: where the parameters live (the default device when None).
 
     Raises:
-        ValueError: when a size is not an int or a 1-tuple, or the groups do not divide both
-            channel counts.
+        ValueError: when a size is not an int or a 1-tuple, the padding a string other than
+            `"same"` or `"valid"`, or the groups do not divide both channel counts.
+        TypeError: when a size is not an integer (a NumPy integer or a list is taken, as in
+            PyTorch).
 
     Shape:
         `(N, C_in, L) -> (N, C_out, (L + 2P - D*(K-1) - 1) // S + 1)`
@@ -232,8 +273,9 @@ class Conv1d(_ConvNd, Generic[Ci, Co, Kn, St, Pd, Dl, Gr], init=False):
         ((3,), (1, 4, 10))
     """
 
-    # NOTE: as given (`__init__` checked there is one size), so a subclass passes them to the
-    # op as `forward` does: `sd.ops.conv1d(x, w, self.bias, self.stride, ...)`
+    # NOTE: as given (`__init__` checked there is one size and made a NumPy integer an int, a
+    # list a tuple), so a subclass passes them to the op as `forward` does:
+    # `sd.ops.conv1d(x, w, self.bias, self.stride, ...)`
     stride: Single
     padding: Single | Literal["same", "valid"]
     dilation: Single
@@ -257,8 +299,10 @@ class Conv2d(_ConvNd, Generic[Ci, Co, Kn, St, Pd, Dl, Gr], init=False):
         device: where the parameters live (the default device when None).
 
     Raises:
-        ValueError: when a size is not an int or a pair, or the groups do not divide both
-            channel counts.
+        ValueError: when a size is not an int or a pair, the padding a string other than
+            `"same"` or `"valid"`, or the groups do not divide both channel counts.
+        TypeError: when a size is not an integer (a NumPy integer or a list is taken, as in
+            PyTorch).
 
     Shape:
         `(N, C_in, H, W) -> (N, C_out, (H + 2P - D*(K-1) - 1) // S + 1, ...)`
@@ -269,8 +313,9 @@ class Conv2d(_ConvNd, Generic[Ci, Co, Kn, St, Pd, Dl, Gr], init=False):
         (2, 8, 26, 26)
     """
 
-    # NOTE: as given (`__init__` checked there are two sizes), so a subclass passes them to the
-    # op as `forward` does: `sd.ops.conv2d(x, w, self.bias, self.stride, ...)`
+    # NOTE: as given (`__init__` checked there are two sizes and made a NumPy integer an int,
+    # a list a tuple), so a subclass passes them to the op as `forward` does:
+    # `sd.ops.conv2d(x, w, self.bias, self.stride, ...)`
     stride: Pair
     padding: Pair | Literal["same", "valid"]
     dilation: Pair
@@ -278,8 +323,93 @@ class Conv2d(_ConvNd, Generic[Ci, Co, Kn, St, Pd, Dl, Gr], init=False):
     op = staticmethod(conv2d)
 
 
+class _ConvTransposeNd(_Conv):
+    """`ConvTranspose1d` and `ConvTranspose2d`: the adjoint of a convolution by `op` over `nd`
+    spatial axes; each subclass's `__init__` gives its typed options to `_options`."""
+
+    nd: ClassVar[int]
+    op: ClassVar[staticmethod[..., Tensor[Any, Any, Any]]]
+    kernel_size: tuple[int, ...]
+
+    def _options(
+        self,
+        kernel_size: Sizes,
+        stride: Sizes,
+        padding: Sizes,
+        output_padding: Sizes,
+        dilation: Sizes,
+    ) -> None:
+        """Keep the kernel size as `nd` ints and the other sizes as given (`as_sizes`)."""
+        name, nd = type(self).__name__, self.nd
+        self.kernel_size = _sizes(
+            name, "kernel_size", as_sizes(name, "kernel_size", kernel_size, nd), nd
+        )
+        self.stride = as_sizes(name, "stride", stride, nd)
+        self.padding = as_sizes(name, "padding", padding, nd)
+        self.output_padding = as_sizes(name, "output_padding", output_padding, nd)
+        self.dilation = as_sizes(name, "dilation", dilation, nd)
+
+    def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
+        return self.op(
+            x,
+            self.weight,
+            self.bias,
+            stride=self.stride,
+            padding=self.padding,
+            output_padding=self.output_padding,
+            groups=self.groups,
+            dilation=self.dilation,
+        )
+
+    __call__ = forward
+
+
+@_conv_layer("ConvTranspose1d", 1, transposed=True)
+class ConvTranspose1d(_ConvTransposeNd, Generic[Ci, Co, Kn, St, Pd, Op, Dl, Gr]):
+    """A 1-d transposed convolution (the gradient of `Conv1d` with respect to its input): the
+    upsampling of a 1-d U-Net's decoder or a vocoder.
+
+    The weight is `(C_in, C_out / groups, K)`, as in PyTorch; the options are PyTorch's, in
+    its order (`output_padding` picks one of the lengths a strided `Conv1d` maps to the same
+    input length; `dilation` comes after `groups` and `bias`).
+
+    Shape:
+        `(N, C_in, L) -> (N, C_out, (L - 1) * S - 2P + D*(K-1) + output_padding + 1)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.nn.ConvTranspose1d(8, 4, 4, stride=2, padding=1)(sd.ones((1, 8, 10))).shape
+        (1, 4, 20)
+    """
+
+    stride: Single
+    padding: Single
+    output_padding: Single
+    dilation: Single
+    nd = 1
+    op = staticmethod(conv_transpose1d)
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Single,
+        stride: Single = 1,
+        padding: Single = 0,
+        output_padding: Single = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Single = 1,
+        *,
+        device: Device | None = None,
+    ) -> None:
+        self._channels(in_channels, out_channels, groups)
+        self._options(kernel_size, stride, padding, output_padding, dilation)
+        self._init(self.kernel_size, bias, device, transposed=True)
+
+
 @_conv_layer("ConvTranspose2d", 2, transposed=True)
-class ConvTranspose2d(_Conv, Generic[Ci, Co, Kn, St, Pd, Op, Dl, Gr]):
+class ConvTranspose2d(_ConvTransposeNd, Generic[Ci, Co, Kn, St, Pd, Op, Dl, Gr]):
     """A 2-d transposed convolution (the gradient of `Conv2d` with respect to its input).
 
     The weight is `(C_in, C_out / groups, KH, KW)`, as in PyTorch.
@@ -293,11 +423,12 @@ class ConvTranspose2d(_Conv, Generic[Ci, Co, Kn, St, Pd, Op, Dl, Gr]):
         (1, 1, 14, 14)
     """
 
-    kernel_size: tuple[int, ...]
     stride: Pair
     padding: Pair
     output_padding: Pair
     dilation: Pair
+    nd = 2
+    op = staticmethod(conv_transpose2d)
 
     def __init__(
         self,
@@ -314,21 +445,5 @@ class ConvTranspose2d(_Conv, Generic[Ci, Co, Kn, St, Pd, Op, Dl, Gr]):
         device: Device | None = None,
     ) -> None:
         self._channels(in_channels, out_channels, groups)
-        self.kernel_size = _sizes("ConvTranspose2d", "kernel_size", kernel_size, 2)
-        self.stride, self.padding = stride, padding
-        self.output_padding, self.dilation = output_padding, dilation
+        self._options(kernel_size, stride, padding, output_padding, dilation)
         self._init(self.kernel_size, bias, device, transposed=True)
-
-    def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
-        return conv_transpose2d(
-            x,
-            self.weight,
-            self.bias,
-            stride=self.stride,
-            padding=self.padding,
-            output_padding=self.output_padding,
-            groups=self.groups,
-            dilation=self.dilation,
-        )
-
-    __call__ = forward

@@ -377,11 +377,11 @@ def _walk(value: Any, name: str, is_buffer: bool, path: set[int]) -> Iterator[An
             yield from _walk(item, _dotted(name, key), is_buffer, path)
 
 
-def _item_names(module: Module, items: list[Any] | tuple[Any, ...]) -> Sequence[int]:
-    """The names of the items of an indexed field: their positions, or for a slice of a
-    Sequential the positions they had in the whole (PyTorch's `model[1:]` has `1.weight`,
-    so its state loads into a slice of the same model)."""
-    positions: tuple[int, ...] | None = getattr(module, "_positions", None)
+def _item_names(module: Module, items: list[Any] | tuple[Any, ...]) -> Sequence[int | str]:
+    """The names of the items of an indexed field: their positions, the names a Sequential
+    was given, or for a slice of a Sequential the names they had in the whole (PyTorch's
+    `model[1:]` has `1.weight`, so its state loads into a slice of the same model)."""
+    positions: tuple[int | str, ...] | None = getattr(module, "_positions", None)
     return positions or range(len(items))
 
 
@@ -401,11 +401,26 @@ class Sequential(Module, Generic[*Ls]):
     Plain functions (`sd.ops.relu`) may stand between modules. With the mypy plugin, the
     chain is checked at construction and the output shape is computed through every layer.
 
+    As PyTorch's, it also takes one mapping of names to layers (`OrderedDict([("conv", ...),
+    ("relu", ...)])`, torchvision's named stages): the layers are then named by their keys
+    (`conv.weight` in `state_dict()`, `model.conv`) and still indexed by position
+    (`model[0]`). Its type is then `Sequential[*tuple[Any, ...]]`: the types do not show the
+    layers, so the chain is checked at run time only.
+
+    Raises:
+        TypeError: for a layer that is not callable (a list of layers: write
+            `Sequential(*layers)`), or a name that is empty, holds a dot, or is an attribute
+            of `Sequential` (`forward`).
+
     Example:
         >>> import shapedl as sd
+        >>> from collections import OrderedDict
         >>> model = sd.nn.Sequential(sd.nn.Linear(4, 8), sd.nn.ReLU(), sd.nn.Linear(8, 2))
         >>> model(sd.ones((5, 4))).shape
         (5, 2)
+        >>> named = sd.nn.Sequential(OrderedDict(fc=sd.nn.Linear(4, 2), act=sd.nn.ReLU()))
+        >>> list(named.state_dict()), named.fc is named[0]
+        (['fc.weight', 'fc.bias'], True)
     """
 
     # NOTE: a tuple typed by the layers themselves, so `model.layers[0].weight` is the first
@@ -415,9 +430,20 @@ class Sequential(Module, Generic[*Ls]):
 
     # NOTE: the layers' types are the type's arguments (`Sequential[Linear[...], ReLU]`), so
     # the mypy plugin can check the chain and fold a call through every layer
-    def __init__(self, *layers: *Ls) -> None:
-        self.layers = layers
-        self._positions: tuple[int, ...] | None = None  # NOTE: a slice's names, see `__getitem__`
+    @overload
+    def __init__(self: Sequential[*tuple[Any, ...]], named: Mapping[str, Layer], /) -> None: ...
+    @overload
+    def __init__(self, *layers: *Ls) -> None: ...
+    # NOTE: mypy finds no implementation signature that accepts both a `*Ls` and one mapping
+    # (with `*layers: Any` it rejects the second overload instead): hence the ignore
+    def __init__(self, *layers: *Ls) -> None:  # type: ignore[misc]
+        given: tuple[Any, ...] = layers
+        named = len(given) == 1 and isinstance(given[0], Mapping)
+        self.layers = cast(tuple[*Ls], tuple(given[0].values()) if named else layers)
+        # NOTE: the layers' names: their keys, the positions a slice had in the whole (see
+        # `__getitem__`), or None for `0, 1, ...`
+        self._positions: tuple[int | str, ...] | None = tuple(given[0]) if named else None
+        _check_layers(self)
 
     def forward(self, x: Tensor[Any, DT, TT]) -> Tensor[Any, DT, TT]:
         for layer in cast(tuple[Layer, ...], self.layers):
@@ -447,6 +473,35 @@ class Sequential(Module, Generic[*Ls]):
 
     def __iter__(self) -> Iterator[Layer]:
         return iter(cast(tuple[Layer, ...], self.layers))
+
+    if not TYPE_CHECKING:
+        # NOTE: `model.conv` of a Sequential of named layers, PyTorch's; at run time only, so
+        # that a checker still reports a misspelt attribute of every other Sequential
+        def __getattr__(self, name: str) -> Any:
+            names = self.__dict__.get("_positions") or ()
+            if name in names:
+                return self.layers[names.index(name)]
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute {name!r}")
+
+
+def _taken(model: Sequential, name: str) -> bool:
+    return name in vars(model) or hasattr(Sequential, name)
+
+
+def _check_layers(model: Sequential) -> None:
+    for i, layer in enumerate(model.layers):
+        if not callable(layer):
+            kind = type(layer).__name__
+            raise TypeError(
+                f"Sequential: layer {i} is a {kind}, not a layer; pass the layers as arguments"
+                " (Sequential(*layers)) or one mapping of names to layers (an OrderedDict)"
+            )
+    for name in model._positions or ():
+        if not isinstance(name, str) or not name or "." in name or _taken(model, name):
+            raise TypeError(
+                f"Sequential: a layer's name must be a non-empty string with no '.' that is "
+                f"not an attribute of Sequential, got {name!r}"
+            )
 
 
 @register_layer(keeps=ALL, compose="skip")

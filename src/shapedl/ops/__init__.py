@@ -20,6 +20,7 @@ from shapedl.ops import (
     movement,
     nanreduce,
     pool,
+    pool1d,
     predicates,
     products,
     rearrange,
@@ -59,6 +60,7 @@ from shapedl.ops.norm import *  # noqa: F403
 from shapedl.ops.normalize import *  # noqa: F403
 from shapedl.ops.pad import *  # noqa: F403
 from shapedl.ops.pool import *  # noqa: F403
+from shapedl.ops.pool1d import *  # noqa: F403
 from shapedl.ops.predicates import *  # noqa: F403
 from shapedl.ops.products import *  # noqa: F403
 from shapedl.ops.rearrange import *  # noqa: F403
@@ -114,6 +116,7 @@ __all__ = [
     "norm",
     "normalize",
     "pool",
+    "pool1d",
     "predicates",
     "products",
     "rearrange",

@@ -1,4 +1,4 @@
-"""More activations: `gelu`, `elu`, `selu`, `hardtanh`, `softsign`, `mish`, `logsigmoid`,
+"""More activations: `gelu`, `elu`, `selu`, `hardtanh`, `relu6`, `softsign`, `mish`, `logsigmoid`,
 `hardsigmoid`, `hardswish` and `prelu`.
 
 Shape rule: the shape is kept (`same_shape`); `prelu`'s weight has one slope, or one per
@@ -34,6 +34,7 @@ __all__ = [
     "logsigmoid",
     "mish",
     "prelu",
+    "relu6",
     "selu",
     "softsign",
 ]
@@ -177,6 +178,21 @@ def hardtanh(
     inside = ~((a <= min_val) | (a >= max_val))
     out = x.xp.clip(a, min_val, max_val).astype(a.dtype, copy=False)  # NOTE: bf16 clip is f32
     return _unary(x, out, lambda g: x.device.backend.zero_unless(inside, g))
+
+
+def relu6(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+    """`min(max(x, 0), 6)`, PyTorch's `relu6` (MobileNet's activation): `hardtanh(x, 0, 6)`,
+    so the gradient is 0 at 0 and 6, as PyTorch's.
+
+    Shape:
+        `(*) -> (*)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.relu6(sd.tensor([-1.0, 3.0, 7.0])).tolist()
+        [0.0, 3.0, 6.0]
+    """
+    return hardtanh(x, 0.0, 6.0)
 
 
 @register("softsign", same_shape)

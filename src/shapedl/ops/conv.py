@@ -1,8 +1,10 @@
-"""Convolutions: `conv1d`, `conv2d` and `conv_transpose2d`, as im2col + one GEMM.
+"""Convolutions: `conv1d`, `conv2d`, `conv_transpose1d` and `conv_transpose2d`, as im2col +
+one GEMM.
 
-Shape rules: `conv_out` per spatial axis (`(H + 2P - D*(K-1) - 1) // S + 1`), the input's
-channels must be the weight's channels times `groups`, `groups` divides both channel counts,
-and a bias is `(O,)`. `conv1d` is `conv2d` with a height of 1.
+Shape rules: `conv_out` per spatial axis (`(H + 2P - D*(K-1) - 1) // S + 1`; transposed,
+`(H-1)*S - 2P + D*(K-1) + OP + 1`), the input's channels must be the weight's channels times
+`groups`, `groups` divides both channel counts, and a bias is `(O,)`. A 1-d convolution runs
+as the 2-d one with a height of 1, under its own 1-d rule.
 
 How it runs: im2col + one GEMM per chunk of the batch, in `ops/im2col.py`; the options
 (stride, padding, dilation) are parsed once, by `conv_options`, into what the rule checks and
@@ -31,8 +33,9 @@ from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, check_devices, record
 from shapedl.types import DT
 
-__all__ = ["conv1d", "conv2d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
+Single = int | tuple[int]
 Pair = int | tuple[int, int]
 Padding = int | tuple[int, int] | Literal["same", "valid"]
 AnyTensor = Tensor[Any, Any, Any]
@@ -186,7 +189,7 @@ def _transposed_size(
     op: str, shapes: list[Shape], o: ConvOptions, output_padding: object
 ) -> Callable[[Dim, Dim, int], Dim]:
     """`(H-1)*S - 2P + D*(K-1) + OP + 1` along axis `i`, once `output_padding` is checked."""
-    extra = dims.option_tuple(op, shapes, "output_padding", output_padding, 2, 0)
+    extra = dims.option_tuple(op, shapes, "output_padding", output_padding, len(o.stride), 0)
     if any(
         isinstance(e, int) and isinstance(s, int) and isinstance(d, int) and e >= max(s, d)
         for e, s, d in zip(extra, o.stride, o.dilation, strict=True)
@@ -224,7 +227,7 @@ conv1d_rule = functools.partial(_conv_rule, nd=1)
 conv2d_rule = functools.partial(_conv_rule, nd=2)
 
 
-def conv_transpose2d_rule(
+def _conv_transpose_rule(
     op: str,
     x: Shape,
     weight: Shape,
@@ -234,10 +237,19 @@ def conv_transpose2d_rule(
     output_padding: object = 0,
     groups: object = 1,
     dilation: object = 1,
+    *,
+    nd: int,
 ) -> Shape:
-    """`(N, C, H, W) * (C, O/G, KH, KW) -> (N, O, (H-1)*S - 2P + D*(K-1) + OP + 1, ...)`."""
+    """The rule of an `nd`-d transposed convolution,
+    `(N, C, *S) * (C, O/G, *K) -> (N, O, *((S-1)*ST - 2P + D*(K-1) + OP + 1))`."""
     given = Given(stride, padding, dilation, output_padding)
-    return _checked(op, x, weight, bias, groups, given, 2)[0]
+    return _checked(op, x, weight, bias, groups, given, nd)[0]
+
+
+# `(N, C, L) * (C, O/G, K) -> (N, O, (L-1)*S - 2P + D*(K-1) + OP + 1)`
+conv_transpose1d_rule = functools.partial(_conv_transpose_rule, nd=1)
+# `(N, C, H, W) * (C, O/G, KH, KW) -> (N, O, (H-1)*S - 2P + D*(K-1) + OP + 1, ...)`
+conv_transpose2d_rule = functools.partial(_conv_transpose_rule, nd=2)
 
 
 # ---- public ops -------------------------------------------------------------------------
@@ -332,9 +344,9 @@ def conv1d(
     x: Tensor[Any, DT, Any],
     weight: Tensor[Any, DT, Any],
     bias: Tensor[Any, DT, Any] | None = None,
-    stride: int = 1,
-    padding: int | Literal["same", "valid"] = 0,
-    dilation: int = 1,
+    stride: Single = 1,
+    padding: Single | Literal["same", "valid"] = 0,
+    dilation: Single = 1,
     groups: int = 1,
 ) -> Tensor[Any, DT, Any]:
     """1-d cross-correlation of `(N, C, L)` signals with `(O, C/groups, K)` kernels (PyTorch's).
@@ -343,10 +355,10 @@ def conv1d(
         x: the input `(N, C, L)`.
         weight: the kernels `(O, C/groups, K)`.
         bias: `(O,)`, added to every position, or None.
-        stride: an int of at least 1.
-        dilation: an int of at least 1.
-        padding: zeros on both ends, `"same"` (stride 1 only; the output keeps `L`) or
-            `"valid"` (no padding).
+        stride: an int (or a 1-tuple, as `nn.Conv1d` keeps it) of at least 1.
+        dilation: an int (or a 1-tuple) of at least 1.
+        padding: zeros on both ends (an int or a 1-tuple), `"same"` (stride 1 only; the
+            output keeps `L`) or `"valid"` (no padding).
         groups: split the channels into this many independent convolutions.
 
     Raises:
@@ -448,3 +460,49 @@ def conv_transpose2d(
     """
     given = Given(stride, padding, dilation, output_padding)
     return _forward("conv_transpose2d", 2, x, weight, bias, groups, given)
+
+
+@register(
+    "conv_transpose1d",
+    conv_transpose1d_rule,
+    tensors=_TENSORS,
+    statics=(*_OPTIONS, "output_padding"),
+)
+def conv_transpose1d(
+    x: Tensor[Any, DT, Any],
+    weight: Tensor[Any, DT, Any],
+    bias: Tensor[Any, DT, Any] | None = None,
+    stride: Single = 1,
+    padding: Single = 0,
+    output_padding: Single = 0,
+    groups: int = 1,
+    dilation: Single = 1,
+) -> Tensor[Any, DT, Any]:
+    """Transposed 1-d convolution (the gradient of `conv1d` with respect to its input): a
+    decoder's or a vocoder's upsampling of `(N, C, L)` signals.
+
+    Args:
+        x: the input `(N, C, L)`.
+        weight: `(C, O/groups, K)`, as in PyTorch.
+        bias: `(O,)` or None.
+        stride: an int or a 1-tuple, at least 1.
+        padding: positions cropped from each end of the full output.
+        output_padding: extra positions at the end (less than stride or dilation), to pick
+            one of the lengths that a strided `conv1d` maps to the same input length.
+        groups: split the channels into this many independent convolutions.
+        dilation: an int or a 1-tuple, at least 1 (after `groups`, PyTorch's order).
+
+    Raises:
+        ShapeError: when the channels disagree, `groups` does not divide them, the bias is not
+            `(O,)`, or the output would be empty.
+
+    Shape:
+        `(N, C, L) -> (N, O, (L - 1)*S - 2P + D*(K-1) + OP + 1)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.conv_transpose1d(sd.ones((1, 8, 7)), sd.ones((8, 2, 4)), stride=2).shape
+        (1, 2, 16)
+    """
+    given = Given(stride, padding, dilation, output_padding)
+    return _forward("conv_transpose1d", 1, x, weight, bias, groups, given)

@@ -35,11 +35,11 @@ Pair = int | tuple[int, int]
 
 
 def _geometry(
-    op: str, x: Shape, kernel_size: object, stride: object, padding: object
+    op: str, x: Shape, kernel_size: object, stride: object, padding: object, nd: int
 ) -> tuple[tuple[Dim, ...], tuple[Dim, ...], tuple[Dim, ...]]:
-    k = dims.option_tuple(op, [x], "kernel_size", kernel_size, 2, 1)
-    s = k if stride is None else dims.option_tuple(op, [x], "stride", stride, 2, 1)
-    p = dims.option_tuple(op, [x], "padding", padding, 2, 0)
+    k = dims.option_tuple(op, [x], "kernel_size", kernel_size, nd, 1)
+    s = k if stride is None else dims.option_tuple(op, [x], "stride", stride, nd, 1)
+    p = dims.option_tuple(op, [x], "padding", padding, nd, 0)
     halves = zip(p, k, strict=True)
     if any(isinstance(a, int) and isinstance(b, int) and a > b // 2 for a, b in halves):
         raise shape_error(op, [x], f"padding {padding!r} is more than half the kernel {k}")
@@ -69,21 +69,24 @@ def pool_out(size: Dim, k: Dim, s: Dim, p: Dim, ceil_mode: bool | Dim) -> Dim:
     return dims.DYN
 
 
-def _checked_pool(
+def checked_pool(
     op: str,
     x: Shape,
     kernel_size: object,
     stride: object,
     padding: object,
     ceil_mode: object = False,
+    nd: int = 2,
 ) -> tuple[Shape, tuple[tuple[Dim, ...], tuple[Dim, ...], tuple[Dim, ...]]]:
-    """The output shape, and the options `(kernel, stride, padding)` as parsed to find it."""
-    if len(x) != 4:
-        raise shape_error(op, [x], f"the input must have rank 4 (N, C, H, W), not {len(x)}")
-    k, s, p = _geometry(op, x, kernel_size, stride, padding)
+    """The output shape of an `nd`-d pool, and the options `(kernel, stride, padding)` as
+    parsed to find it."""
+    if len(x) != nd + 2:
+        names = "(N, C, L)" if nd == 1 else "(N, C, H, W)"
+        raise shape_error(op, [x], f"the input must have rank {nd + 2} {names}, not {len(x)}")
+    k, s, p = _geometry(op, x, kernel_size, stride, padding, nd)
     ceil = ceil_mode if ceil_mode is dims.DYN else _flag(op, "ceil_mode", ceil_mode)
     out: list[Dim] = [x[0], x[1]]
-    for i in range(2):
+    for i in range(nd):
         o = pool_out(x[2 + i], k[i], s[i], p[i], ceil)
         if isinstance(o, int) and o < 1:
             raise shape_error(
@@ -106,7 +109,7 @@ def pool_rule(
 ) -> Shape:
     """`(N, C, H, W) -> (N, C, (H + 2P - KH) // S + 1, (W + 2P - KW) // S + 1)`, rounded up
     with `ceil_mode`."""
-    return _checked_pool(op, x, kernel_size, stride, padding, ceil_mode)[0]
+    return checked_pool(op, x, kernel_size, stride, padding, ceil_mode)[0]
 
 
 def _ints(sizes: tuple[Dim, ...]) -> tuple[int, ...]:
@@ -119,7 +122,7 @@ class _Windows:
     `ceil_mode`, the input is padded further at its end (`extra`) for the last windows."""
 
     def __init__(self, x: Array, op: str, kernel: Any, stride: Any, pad: Any, ceil: Any) -> None:
-        out, options = _checked_pool(op, x.shape, kernel, stride, pad, ceil)
+        out, options = checked_pool(op, x.shape, kernel, stride, pad, ceil)
         self.k, self.s, self.p = map(_ints, options)
         self.out = _ints(out)
         self.extra = tuple(

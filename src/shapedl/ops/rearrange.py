@@ -1,28 +1,32 @@
-"""Ops that move or copy values without arithmetic: `roll`, `flip`, `repeat`, `tile`.
+"""Ops that move or copy values without arithmetic: `roll`, `flip`, `repeat`, `tile`,
+`pixel_shuffle` and `pixel_unshuffle`.
 
 `roll` and `flip` keep the shape; their gradients roll and flip back. `repeat` and `tile`
 follow NumPy (where PyTorch's names differ: `repeat` is `torch.repeat_interleave`, `tile` is
 `torch.tile`, which is `Tensor.repeat`): `repeat` multiplies one axis (or the flattened
 array), `tile` every axis, and their gradients add the copies back up. An option that is not
 a literal int (`DYN`) never raises in a rule: the dims it decides become `DYN`.
+`pixel_shuffle` and `pixel_unshuffle` (PyTorch's) are a reshape, a permute and a reshape, so
+their gradient is those ops'; their rules serve the layers `nn.PixelShuffle` and
+`nn.PixelUnshuffle`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from operator import index
-from typing import Any, Unpack
+from typing import Any, Unpack, cast
 
 from shapedl import dims
 from shapedl.backend import Array
 from shapedl.dims import DYN, Dim, Shape
 from shapedl.errors import NoKeywords, refused_keywords, shape_error, show_shape
-from shapedl.ops.movement import spread_ints
+from shapedl.ops.movement import permute, reshape, spread_ints
 from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
 from shapedl.types import DT, TT, S
 
-__all__ = ["flip", "repeat", "roll", "tile"]
+__all__ = ["flip", "pixel_shuffle", "pixel_unshuffle", "repeat", "roll", "tile"]
 
 Axes = int | Sequence[int] | None
 
@@ -237,3 +241,84 @@ def tile(x: Tensor[Any, DT, TT], *reps: int | Sequence[int]) -> Tensor[Any, DT, 
     split = tuple(v for pair in zip(counts, shape, strict=True) for v in pair)
     copies = tuple(range(0, 2 * len(shape), 2))
     return record(out, (x,), lambda g: (g.reshape(split).sum(axis=copies).reshape(x.shape),))
+
+
+# ---- pixel_shuffle / pixel_unshuffle ----------------------------------------------------
+def _factor(op: str, x: Shape, name: str, r: Any) -> None:
+    if len(x) < 3:
+        raise shape_error(op, [x], f"needs (*, C, H, W), not rank {len(x)}")
+    if isinstance(r, int) and r < 1:
+        raise shape_error(op, [x], f"{name} must be at least 1, got {r}")
+
+
+def _divides(op: str, x: Shape, axis: int, d: Dim, by: Dim, what: str) -> None:
+    """`by` divides size `d` of axis `axis` (where both are known, or can never)."""
+    fails = isinstance(d, int) and isinstance(by, int) and d % by != 0
+    if fails or dims.never_divides(d, by):
+        raise shape_error(op, [x], f"size {d} of axis {axis} is not a multiple of {what} {by}")
+
+
+def pixel_shuffle_rule(op: str, x: Shape, upscale_factor: Any) -> Shape:
+    """`(*, C * r * r, H, W) -> (*, C, H * r, W * r)`."""
+    r = upscale_factor
+    _factor(op, x, "upscale_factor", r)
+    *lead, c, h, w = x
+    rr = dims.mul(r, r)
+    _divides(op, x, len(x) - 3, c, rr, "upscale_factor ** 2 =")
+    return (*lead, dims.floordiv(c, rr), dims.mul(h, r), dims.mul(w, r))
+
+
+def pixel_unshuffle_rule(op: str, x: Shape, downscale_factor: Any) -> Shape:
+    """`(*, C, H * r, W * r) -> (*, C * r * r, H, W)`."""
+    r = downscale_factor
+    _factor(op, x, "downscale_factor", r)
+    *lead, c, h, w = x
+    _divides(op, x, len(x) - 2, h, r, "downscale_factor")
+    _divides(op, x, len(x) - 1, w, r, "downscale_factor")
+    return (*lead, dims.mul(c, dims.mul(r, r)), dims.floordiv(h, r), dims.floordiv(w, r))
+
+
+def pixel_shuffle(x: Tensor[Any, DT, TT], upscale_factor: int) -> Tensor[Any, DT, TT]:
+    """Channels moved into space: each group of `r * r` channels becomes an `r x r` block of
+    pixels (PyTorch's `pixel_shuffle`, ESPCN's sub-pixel convolution; `r = upscale_factor`).
+
+    Raises:
+        ShapeError: when `x` has rank below 3, or its channels are not a multiple of `r * r`.
+
+    Shape:
+        `(*, C * r * r, H, W) -> (*, C, H * r, W * r)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.pixel_shuffle(sd.ones((1, 8, 3, 5)), 2).shape
+        (1, 2, 6, 10)
+    """
+    out = cast(tuple[int, ...], pixel_shuffle_rule("pixel_shuffle", x.shape, upscale_factor))
+    r, k = upscale_factor, x.ndim - 3
+    *lead, c, h, w = x.shape
+    blocks = reshape(x, (*lead, c // (r * r), r, r, h, w))
+    lead_axes = tuple(range(k))
+    return reshape(permute(blocks, (*lead_axes, k, k + 3, k + 1, k + 4, k + 2)), out)
+
+
+def pixel_unshuffle(x: Tensor[Any, DT, TT], downscale_factor: int) -> Tensor[Any, DT, TT]:
+    """Space moved into channels, `pixel_shuffle` undone: each `r x r` block of pixels
+    becomes `r * r` channels (PyTorch's `pixel_unshuffle`; `r = downscale_factor`).
+
+    Raises:
+        ShapeError: when `x` has rank below 3, or its height or width is not a multiple of `r`.
+
+    Shape:
+        `(*, C, H * r, W * r) -> (*, C * r * r, H, W)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.ops.pixel_unshuffle(sd.ones((1, 2, 6, 10)), 2).shape
+        (1, 8, 3, 5)
+    """
+    out = cast(tuple[int, ...], pixel_unshuffle_rule("pixel_unshuffle", x.shape, downscale_factor))
+    r, k = downscale_factor, x.ndim - 3
+    *lead, c, h, w = x.shape
+    blocks = reshape(x, (*lead, c, h // r, r, w // r, r))
+    lead_axes = tuple(range(k))
+    return reshape(permute(blocks, (*lead_axes, k, k + 2, k + 4, k + 1, k + 3)), out)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from shapedl.errors import shape_error, show_shape
 from shapedl.losses import binary_cross_entropy_with_logits_loss
 from shapedl.tensor import Tensor
 
@@ -29,18 +30,46 @@ AnyTensor = Tensor[Any, Any, Any]
 Metric = Callable[[AnyTensor, AnyTensor], float]
 
 
-def _labels(pred: AnyTensor, target: AnyTensor) -> Any:
-    """Class indices from `target`: as given, or the argmax of one-hot/probability rows."""
-    return target.data.argmax(axis=-1) if target.ndim == pred.ndim else target.data
+# NOTE: the class axis of `cross_entropy_with_logits_loss` (PyTorch's): `(N, C, H, W)` scores
+# go with `(N, H, W)` class indices, so a segmentation model's metric is per pixel
+CLASS_AXIS = 1
+
+
+def _labels(name: str, pred: AnyTensor, target: AnyTensor) -> tuple[int, Any]:
+    """The class axis of `pred`, and class indices from `target`: as given, or the argmax of
+    one-hot/probability targets.
+
+    NOTE: axis 1 where the target fits it; the last axis where only that one fits (a tagger's
+    or language model's `(N, T, C)` scores with `(N, T)` indices, as torch users write
+    `logits.argmax(-1) == y`)."""
+    spatial = pred.shape[:CLASS_AXIS] + pred.shape[CLASS_AXIS + 1 :]
+    if pred.ndim > CLASS_AXIS and target.shape == pred.shape:
+        return CLASS_AXIS, target.data.argmax(axis=CLASS_AXIS)
+    if pred.ndim > CLASS_AXIS and target.shape == spatial:
+        return CLASS_AXIS, target.data
+    if pred.ndim > CLASS_AXIS and target.shape == pred.shape[:-1]:
+        return pred.ndim - 1, target.data
+    raise shape_error(
+        name,
+        [pred.shape, target.shape],
+        f"the scores have their classes on axis {CLASS_AXIS} (as cross_entropy_with_logits_loss"
+        f" reads them) or last, so the targets are class indices {show_shape(spatial)} or "
+        f"{show_shape(pred.shape[:-1])}, or one-hot/probability scores {show_shape(pred.shape)}",
+    )
 
 
 def accuracy(pred: AnyTensor, target: AnyTensor) -> float:
-    """The fraction of rows whose largest score is at the target class.
+    """The fraction of rows (or pixels) whose largest score is at the target class.
 
     `pred` holds scores `(N, C)` (logits or probabilities); `target` holds class indices
-    `(N,)` or one-hot/probability rows `(N, C)`. With a single score per row (`(N,)` or
-    `(N, 1)`), the prediction is positive when the score is above 0.5, as for the output of a
-    sigmoid (use `binary_accuracy(0.0)` for logits). `fit` with the loss
+    `(N,)` or one-hot/probability rows `(N, C)`. Scores of higher rank have their classes on
+    axis 1, as `cross_entropy_with_logits_loss` reads them: `(N, C, H, W)` scores with `(N, H,
+    W)` indices (or `(N, C, H, W)` one-hot targets) give the fraction of pixels right, PyTorch's
+    `(logits.argmax(1) == target).float().mean()`; `(N, T, C)` scores with `(N, T)` indices
+    (a tagger's, a language model's) have theirs last. With a single score per element (`(N,)`,
+    `(N, 1)`, `(N, 1, H, W)` or `(N, T, 1)`, and a target of as many values), the prediction
+    is positive when the score is above 0.5, as for the output of a sigmoid (use
+    `binary_accuracy(0.0)` for logits). `fit` with the loss
     `binary_cross_entropy_with_logits_loss`, which takes logits, records `accuracy` of logits
     instead (`logits_accuracy`: above 0), under the name `accuracy`.
 
@@ -48,8 +77,11 @@ def accuracy(pred: AnyTensor, target: AnyTensor) -> float:
         >>> import shapedl as sd
         >>> accuracy(sd.tensor([[0.1, 0.9], [0.8, 0.2]]), sd.tensor([1, 1]))
         0.5
+
+    Raises:
+        ShapeError: when the target fits neither the class indices nor the scores' shape.
     """
-    return _accuracy(pred, target, 0.5)
+    return _accuracy("accuracy", pred, target, 0.5)
 
 
 def logits_accuracy(pred: AnyTensor, target: AnyTensor) -> float:
@@ -61,20 +93,36 @@ def logits_accuracy(pred: AnyTensor, target: AnyTensor) -> float:
         >>> logits_accuracy(sd.tensor([-2.0, 0.3]), sd.tensor([0.0, 1.0]))
         1.0
     """
-    return _accuracy(pred, target, 0.0)
+    return _accuracy("accuracy", pred, target, 0.0)
 
 
 logits_accuracy.__name__ = logits_accuracy.__qualname__ = "accuracy"
 
 
-def _accuracy(pred: AnyTensor, target: AnyTensor, threshold: float) -> float:
-    if pred.ndim == 1 or pred.shape[-1] == 1:
-        return _binary(pred, target, threshold)
-    hits = pred.data.argmax(axis=-1) == _labels(pred, target)
+def _accuracy(name: str, pred: AnyTensor, target: AnyTensor, threshold: float) -> float:
+    if _one_score(pred, target):
+        return _binary(name, pred, target, threshold)
+    axis, labels = _labels(name, pred, target)
+    hits = pred.data.argmax(axis=axis) == labels
     return float(hits.mean())
 
 
-def _binary(pred: AnyTensor, target: AnyTensor, threshold: float) -> float:
+def _one_score(pred: AnyTensor, target: AnyTensor) -> bool:
+    """Whether `pred` holds one score per target value: `(N,)`, or a class axis or a last
+    axis of size 1 (`(N, 1, H, W)`, `(N, T, 1)`) with a target of as many values."""
+    if pred.ndim < 2:
+        return True
+    single = pred.shape[CLASS_AXIS] == 1 or pred.shape[-1] == 1
+    return single and target.numel() == pred.numel()
+
+
+def _binary(name: str, pred: AnyTensor, target: AnyTensor, threshold: float) -> float:
+    if target.numel() != pred.numel():
+        raise shape_error(
+            name,
+            [pred.shape, target.shape],
+            "one score per element needs one target per element",
+        )
     hits = (pred.data > threshold) == (target.data.reshape(pred.shape) > 0.5)
     return float(hits.mean())
 
@@ -89,7 +137,7 @@ def binary_accuracy(threshold: float = 0.5) -> Metric:
     """
 
     def binary_accuracy(pred: AnyTensor, target: AnyTensor) -> float:
-        return _binary(pred, target, threshold)
+        return _binary("binary_accuracy", pred, target, threshold)
 
     return binary_accuracy
 
@@ -97,7 +145,8 @@ def binary_accuracy(threshold: float = 0.5) -> Metric:
 def top_k_accuracy(k: int) -> Metric:
     """The fraction of rows whose target class is among the `k` largest scores.
 
-    Its name is `top_{k}_accuracy`; ties at the k-th score count as hits.
+    Its name is `top_{k}_accuracy`; ties at the k-th score count as hits. Targets are read as
+    by `accuracy`: scores of rank above 2 have their classes on axis 1.
 
     Example:
         >>> import shapedl as sd
@@ -108,15 +157,17 @@ def top_k_accuracy(k: int) -> Metric:
     if k < 1:
         raise ValueError(f"invalid k: {k}")
 
+    name = f"top_{k}_accuracy"
+
     def metric(pred: AnyTensor, target: AnyTensor) -> float:
         xp, scores = pred.xp, pred.data
-        labels = _labels(pred, target).reshape(-1, 1)
-        own = xp.take_along_axis(scores, labels, axis=-1)
+        axis, labels = _labels(name, pred, target)
+        own = xp.take_along_axis(scores, xp.expand_dims(labels, axis), axis=axis)
         # NOTE: a rank by counting strictly larger scores, so no sort and ties are hits
-        rank = (scores > own).sum(axis=-1)
+        rank = (scores > own).sum(axis=axis)
         return float((rank < k).mean())
 
-    metric.__name__ = metric.__qualname__ = f"top_{k}_accuracy"
+    metric.__name__ = metric.__qualname__ = name
     return metric
 
 
