@@ -80,14 +80,68 @@ def test_spatial_size_formulas_fold_back_to_the_input():
 def test_floor_division_keeps_an_atom_when_inexact():
     half = dims.floordiv(H, 2)
     assert half != H and dims.same(half, dims.floordiv(H, 2)) is True
-    assert dims.same(dims.mul(half, 2), H) is None  # H may be odd
+    assert dims.same(dims.mul(half, 3), H) is None  # neither H nor a multiple of it
     # (H - 1) // 2 == (H + 1) // 2 - 1 for every integer H
     assert dims.floordiv(dims.sub(H, 1), 2) == dims.sub(dims.floordiv(dims.add(H, 1), 2), 1)
 
 
-def test_head_split_product_is_undecidable():
-    assert dims.same(dims.mul(dims.floordiv(D, H), H), D) is None
-    assert dims.unify(dims.mul(dims.floordiv(D, H), H), D) == D
+K = dims.sym("K")
+WHOLE = [  # a multiple of the divisor times the floor division is taken as whole
+    (dims.mul(H, dims.floordiv(D, H)), D),  # heads merged back
+    (dims.mul(dims.floordiv(K, 2), 2), K),  # chunk(2) or split(2) joined back
+    (dims.add(dims.floordiv(K, 2), dims.floordiv(K, 2)), K),
+    (dims.mul(dims.mul(2, dims.mul(B, H)), dims.floordiv(D, H)), dims.mul(2, dims.mul(B, D))),
+    (dims.mul(4, dims.floordiv(K, 2)), dims.mul(2, K)),
+    (dims.mul(dims.mul(H, H), dims.mul(dims.floordiv(D, H), dims.floordiv(D, H))), dims.mul(D, D)),
+    (dims.sub(D, dims.mul(H, dims.floordiv(D, H))), 0),  # D % H
+    (dims.mul(2, dims.floordiv(dims.mul(2, dims.floordiv(K, 2)), 2)), K),  # nested, inside out
+    (dims.mul(H, dims.floordiv(dims.add(D, 1), H)), dims.add(D, 1)),
+]
+
+
+@pytest.mark.parametrize("expr,want", WHOLE, ids=[str(w[1]) for w in WHOLE])
+def test_a_multiple_of_the_divisor_makes_a_floor_division_whole(expr, want):
+    assert expr == want and dims.same(expr, want) is True
+
+
+def test_only_a_multiple_of_the_whole_divisor_is_made_whole():
+    for kept in [
+        dims.mul(3, dims.floordiv(K, 2)),
+        dims.mul(B, dims.floordiv(D, H)),
+        dims.mul(H, dims.floordiv(D, dims.mul(2, H))),
+        dims.mul(H, dims.floordiv(D, dims.add(H, 1))),  # not one term: left as written
+        dims.sub(D, dims.floordiv(D, 2)),  # a slice's rest, ceil(D / 2)
+    ]:
+        assert any(isinstance(a, dims._Div) for m, _ in kept.terms for a, _ in m), kept
+    assert dims.mul(dims.floordiv(7, 2), 2) == 6  # numbers are numbers, as at run time
+
+
+def test_a_merged_width_is_the_width_and_a_wrong_one_still_differs():
+    merged = dims.mul(dims.floordiv(D, H), H)
+    assert dims.same(merged, D) is True and dims.unify(merged, D) == D
+    assert dims.same(merged, dims.mul(2, D)) is False
+    assert dims.same(dims.mul(2, dims.floordiv(K, 2)), dims.add(K, 1)) is False
+
+
+def test_floor_division_cancels_a_common_factor():
+    bt = dims.mul(B, T)
+    assert dims.floordiv(dims.mul(bt, D), dims.mul(bt, H)) == dims.floordiv(D, H)  # a -1
+    assert dims.floordiv(dims.mul(16, bt), dims.mul(3, bt)) == 5
+    assert dims.floordiv(dims.mul(2, B), 4) == dims.floordiv(B, 2)
+    assert dims.floordiv(dims.add(dims.mul(2, B), 2), 4) == dims.floordiv(dims.add(B, 1), 2)
+    for expr, fn in [
+        (
+            dims.floordiv(dims.add(dims.mul(6, B), 3), dims.mul(3, B)),
+            lambda b, h: (6 * b + 3) // (3 * b),
+        ),
+        (dims.floordiv(dims.add(dims.mul(2, B), 2), 4), lambda b, h: (2 * b + 2) // 4),
+        (
+            dims.floordiv(dims.mul(dims.mul(4, B), H), dims.mul(6, H)),
+            lambda b, h: 4 * b * h // (6 * h),
+        ),
+    ]:
+        for b, h in [(1, 1), (2, 3), (5, 2), (7, 4)]:
+            assert eval(str(expr), {"B": b, "H": h}) == fn(b, h), expr
 
 
 def test_different_symbols_differ():
@@ -104,13 +158,15 @@ def test_symbolic_expressions_print_as_python_reads_them():
     assert str(dims.sub(B, T)) == "B - T" and str(dims.sub(1, B)) == "-B + 1"
     assert str(dims.mul(dims.add(B, 1), dims.add(B, 1))) == "B**2 + 2*B + 1"
     assert str(q) == "D//H" and str(dims.floordiv(dims.add(H, 1), 2)) == "(H + 1)//2"
-    assert str(dims.mul(q, H)) == "H*(D//H)" and str(dims.mul(2, q)) == "2*(D//H)"
+    assert str(dims.mul(q, B)) == "B*(D//H)" and str(dims.mul(2, q)) == "2*(D//H)"
+    assert str(dims.floordiv(dims.mul(B, D), dims.mul(2, H))) == "B*D//(2*H)"
     assert str(dims.mul(q, q)) == "(D//H)**2" and str(dims.sub(B, q)) == "B - D//H"
 
 
 Q = dims.floordiv(D, H)
 PRINTED = [
-    (dims.mul(Q, H), lambda b, t, d, h: h * (d // h)),
+    (dims.mul(Q, B), lambda b, t, d, h: b * (d // h)),
+    (dims.floordiv(dims.mul(B, D), dims.mul(2, H)), lambda b, t, d, h: b * d // (2 * h)),
     (dims.mul(2, Q), lambda b, t, d, h: 2 * (d // h)),
     (dims.mul(-1, Q), lambda b, t, d, h: -(d // h)),
     (dims.sub(dims.mul(B, T), Q), lambda b, t, d, h: b * t - d // h),

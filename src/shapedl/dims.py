@@ -4,8 +4,9 @@ A dimension is an `int` (known size), `DYN` (known only at run time) or an `Expr
 polynomial with integer coefficients over atoms, where an atom is a symbol (`Sym("B")`) or a
 floor division that could not be simplified. Every operation returns the canonical form, so
 `mul(T, B) == mul(B, T)` and `add(H, 0) is H`-equal; an `Expr` that folds to a constant is
-returned as an `int`. Pure standard library: the runtime calls these rules with ints, the mypy
-plugin with symbols.
+returned as an `int`. A symbolic size divided by a number is taken as divisible by it where it
+is multiplied back: `mul(H, floordiv(D, H))` is `D` (see `_whole`). Pure standard library:
+the runtime calls these rules with ints, the mypy plugin with symbols.
 
 Comparisons are three-valued: `same(a, b)` is `True`, `False`, or `None` when it cannot be
 decided statically (a `DYN`, or a floor division whose divisibility is unknown). A shape rule
@@ -14,6 +15,7 @@ raises only on `False`; the runtime then checks the concrete sizes.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -84,7 +86,10 @@ class _Div:
     den: Expr | int
 
     def __str__(self) -> str:
-        return f"{_paren(self.num)}//{_paren(self.den)}"
+        # NOTE: `B//(2*H)`, not `B//2*H`, which Python reads as `(B//2)*H`
+        den = str(self.den)
+        lone = isinstance(self.den, int) or den.isidentifier()
+        return f"{_paren(self.num)}//{den if lone else f'({den})'}"
 
     def sort_key(self) -> str:
         return str(self)
@@ -147,12 +152,44 @@ def _poly(d: int | Expr) -> dict[Monomial, int]:
 
 
 def _make(poly: dict[Monomial, int]) -> int | Expr:
+    poly = _whole(poly)
     terms = tuple(sorted(((m, c) for m, c in poly.items() if c), key=lambda t: _mono_key(t[0])))
     if not terms:
         return 0
     if len(terms) == 1 and terms[0][0] == ():
         return terms[0][1]
     return Expr(terms)
+
+
+def _whole(poly: dict[Monomial, int]) -> dict[Monomial, int]:
+    """`poly` with each multiple of a divisor times its floor division made whole:
+    `n * (x // n)` is `x`, `2*H*B * (D // H)` is `2*B*D`; repeated until none is left, since
+    what comes out may hold another (`2 * (K // 2)` beside a `K // 2` of `x`).
+
+    NOTE: this takes `n` to divide `x`, which the symbols do not show: every op that splits
+    an axis into parts (`view`/`reshape` into `(H, D // H)`, `split`, all of `chunk`'s pieces
+    joined back) checks at run time that the parts make the whole, so the parts multiplied
+    back are the whole. A slice `x[:, : (d // h) * h]` of a size `h` does not divide is the
+    one place this is not so; the runtime checks the sizes there. Only a multiple of the whole
+    divisor (a number, a symbol or a product of them) is made whole: `3 * (K // 2)` stays.
+    Numbers are never assumed: `2 * (7 // 2)` is 6.
+    """
+    for mono, coef in poly.items():
+        for atom, _ in mono:
+            if not coef or not isinstance(atom, _Div) or len(_poly(atom.den)) != 1:
+                continue
+            ((dmono, dcoef),) = _poly(atom.den).items()
+            rest = tuple((a, p - 1 if a == atom else p) for a, p in mono if a != atom or p > 1)
+            q = _divide_term(rest, coef, dmono, dcoef)
+            if q is None:
+                continue
+            out = dict(poly)
+            del out[mono]
+            for m, c in _poly(atom.num).items():
+                key = _mono_mul(m, q[0])
+                out[key] = out.get(key, 0) + c * q[1]
+            return _whole(out)
+    return poly
 
 
 def sym(name: str, key: str = "") -> Expr:
@@ -254,7 +291,20 @@ def floordiv(a: Dim, b: Dim) -> Dim:
     remainder = _make(rest)
     if remainder == 0 or (isinstance(remainder, int) and dmono == ()):
         return add(_make(exact), remainder // dcoef)
-    return add(_make(exact), _atom(_Div(remainder, b)))  # type: ignore[arg-type]
+    common = _common_factor(rest, dmono, dcoef)
+    if common == ((), 1):
+        return add(_make(exact), _atom(_Div(remainder, b)))  # type: ignore[arg-type]
+    # NOTE: (g*P) // (g*d) is P // d for g > 0: a reshape's -1 `(B*T*D) // (B*T*H)` is `D // H`,
+    # and `(16*B*T) // (3*B*T)` is 5 (which no multiple of `3*B*T` makes whole again)
+    g = _make({common[0]: common[1]})
+    return add(_make(exact), floordiv(floordiv(remainder, g), floordiv(b, g)))
+
+
+def _common_factor(poly: dict[Monomial, int], dmono: Monomial, dcoef: int) -> tuple[Monomial, int]:
+    """The largest term that divides each term of `poly` and the divisor `dcoef * dmono`."""
+    least = {a: min(dict(m).get(a, 0) for m in poly) for a, _ in dmono}
+    mono = tuple((a, min(p, least[a])) for a, p in dmono if least[a])
+    return mono, math.gcd(dcoef, *poly.values())
 
 
 def _has_div(d: Dim) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Generic, TypeVar
 
 import shapedl as sd
-from shapedl import Const, Dim, FloorDiv, Size, Tensor, i64, nn
+from shapedl import Const, Dim, FloorDiv, Mul, Size, Tensor, i64, nn
 
 B = TypeVar("B", bound=Dim)
 T = TypeVar("T", bound=Dim)
@@ -48,6 +48,13 @@ class Widen(nn.Module, Generic[C]):
 
 def halve(x: Tensor[tuple[B, C, H, H]]) -> Tensor[tuple[B, C, FloorDiv[H, Const[2]], FloorDiv[H, Const[2]]]]:
     return sd.ops.max_pool2d(x, 3, 2, 1)  # E: [return-value] Incompatible return value type
+
+
+def merged(x: Tensor[tuple[B, C]], h: Size[H]) -> Tensor[tuple[B, Mul[Const[2], C]]]:
+    b, c = x.shape
+    heads = x.view(b, h, c // h)
+    nn.Linear(2 * c, 4)(heads.reshape(b, -1))  # E: [shape] Linear: shapes (B, C) and (4, 2*C): input width C at axis -1 differs from in_features 2*C
+    return heads.flatten(1)  # E: [return-value] Incompatible return value type (got "Tensor[tuple[B, C], f32, NoTape]", expected "Tensor[tuple[B, Mul[Literal[2], C]], f32, NoTape]")
 
 
 class Net(nn.Module):

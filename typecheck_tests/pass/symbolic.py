@@ -1,11 +1,15 @@
-"""One check for every batch size: B, T, C flow through reshape, heads, matmul and back."""
+"""One check for every batch size: B, T, C flow through reshape, heads, matmul and back.
+
+A width split into parts and joined back is the width: heads `view`ed as `(H, C // H)` and
+merged, the halves of `chunk(2)` or `split(2)` concatenated (`H * (C // H)` is `C`, since the
+split checks at run time that the parts make the whole), whichever way it is written."""
 
 from __future__ import annotations
 
 from typing import TypeVar
 
 import shapedl as sd
-from shapedl import Const, Dim, FloorDiv, Mul, Tape, Tensor
+from shapedl import Const, Dim, FloorDiv, Mul, Size, Tape, Tensor
 
 B = TypeVar("B", bound=Dim)
 T = TypeVar("T", bound=Dim)
@@ -48,9 +52,53 @@ def conv_size(x: Tensor[tuple[B, C, H, H]]) -> None:
     assert y.shape[2] == size
 
 
+def rotate_half(x: Tensor[tuple[B, T, K], sd.f32, TT]) -> Tensor[tuple[B, T, K], sd.f32, TT]:
+    x1, x2 = x.chunk(2, axis=-1)
+    return sd.concat([-x2, x1], axis=-1)
+
+
+def swap_halves(x: Tensor[tuple[B, T, K]]) -> Tensor[tuple[B, T, K]]:
+    x1, x2 = sd.split(x, 2, axis=-1)
+    return sd.concat([x2, x1], axis=-1)
+
+
+def merge_heads(x: Tensor[tuple[B, T, C]], h: Size[H]) -> list[Tensor[tuple[B, T, C]]]:
+    b, t, c = x.shape
+    heads = x.view(b, t, h, c // h).transpose(1, 2)  # (B, H, T, C // H)
+    hd = heads.shape[-1]
+    back = heads.transpose(1, 2)
+    return [back.reshape(b, t, -1), back.reshape(b, t, h * hd), back.flatten(2)]
+
+
+def residual(x: Tensor[tuple[B, K]], y: Tensor[tuple[B, K]]) -> Tensor[tuple[B, K]]:
+    return x + y
+
+
+def block(x: Tensor[tuple[B, C]], h: Size[H]) -> Tensor[tuple[B, C]]:
+    b, c = x.shape
+    merged = x.view(b, h, c // h).reshape(b, -1)
+    return residual(x, merged)
+
+
+def written(x: Tensor[tuple[B, Mul[H, FloorDiv[C, H]]]]) -> Tensor[tuple[B, C]]:
+    return x
+
+
+def halves_of_halves(x: Tensor[tuple[B, K]]) -> Tensor[tuple[B, K]]:
+    a, b = x.chunk(2, axis=1)
+    return sd.concat([*a.chunk(2, axis=1), b], axis=1)
+
+
 y = self_attention(sd.randn((2, 5, 8)), sd.randn((8, 8)))
 assert y.shape == (2, 5, 8)
 z = self_attention(sd.randn((3, 7, 8)).traced(), sd.randn((8, 8)))
 assert z.is_traced
 assert round_trip(sd.ones((2, 3, 4))).shape == (2, 3, 4)
 conv_size(sd.ones((1, 2, 5, 5)))
+assert rotate_half(sd.randn((2, 3, 8))).shape == (2, 3, 8)
+assert rotate_half(sd.randn((2, 3, 7))).shape == (2, 3, 7)  # chunk's pieces join back whole
+assert swap_halves(sd.randn((2, 3, 8))).shape == (2, 3, 8)
+assert all(m.shape == (2, 3, 8) for m in merge_heads(sd.randn((2, 3, 8)), 4))
+assert block(sd.randn((2, 8)), 2).shape == (2, 8)
+assert written(sd.randn((2, 6))).shape == (2, 6)
+assert halves_of_halves(sd.randn((2, 8))).shape == (2, 8)

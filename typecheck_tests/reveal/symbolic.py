@@ -32,6 +32,8 @@ def attention(x: Tensor[tuple[B, T, C]], w: Tensor[tuple[C, C]]) -> None:
     reveal_type(out)  # R: Tensor[tuple[B, T, C], f32, NoTape]
     reveal_type(x.traced().reshape((b * t, c)))  # R: Tensor[tuple[Mul[B, T], C], f32, Traced]
     reveal_type(x.split(2, axis=2)[0])  # R: Tensor[tuple[B, T, FloorDiv[C, Literal[2]]], f32, NoTape]
+    reveal_type(x.reshape(b, t, 4, -1))  # R: Tensor[tuple[B, T, Literal[4], FloorDiv[C, Literal[4]]], f32, NoTape]
+    reveal_type(sd.ops.concat(x.chunk(2, axis=2), axis=2))  # R: Tensor[tuple[B, T, C], f32, NoTape]
     reveal_type(x.flatten())  # R: Tensor[tuple[Mul[Mul[B, C], T]], f32, NoTape]
     reveal_type(sd.ops.concat([x, x], axis=2))  # R: Tensor[tuple[B, T, Mul[Literal[2], C]], f32, NoTape]
     reveal_type(sd.ops.stack([x, x]))  # R: Tensor[tuple[Literal[2], B, T, C], f32, NoTape]
