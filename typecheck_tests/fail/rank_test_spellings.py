@@ -31,3 +31,9 @@ def named(x: Tensor[tuple[B, Const[5], Const[8]], f32]) -> Tensor[tuple[B, Const
         x = x.mean(axis=1)
     h = fc(x)
     return h  # E: [return-value] Incompatible return value type (got "Tensor[tuple[B, Literal[5], Literal[4]], f32, NoTape]"
+
+
+def listed(x: Tensor[tuple[B, Const[5], Const[8]], f32]) -> Tensor[tuple[B, Const[4]], f32]:
+    if x.ndim in (2, 3):
+        x = x.mean(axis=2)
+    return fc(x)  # E: [shape] Linear: shapes (B, 5) and (4, 8)

@@ -22,3 +22,27 @@ def batched(x: Tensor[tuple[B, T], i64]) -> Tensor[tuple[B, T], i64]:
     if x.dim() == 2:
         x = x[None]
     return x  # E: [return-value] Incompatible return value type
+
+
+def other(m: Tensor[tuple[B, T], i64] | Tensor[tuple[B, T, T], i64]) -> Tensor[tuple[B, T], i64] | Tensor[tuple[B, T, T], i64]:
+    return m
+
+
+def rebound(mask: Tensor[tuple[B, T], i64] | Tensor[tuple[B, T, T], i64]) -> None:
+    if mask.dim() == 3:
+        mask = other(mask)
+        mask.sum(axis=2)  # E: [shape] sum: shape (B, T): axis 2 is out of range for rank 2
+    assert mask.dim() == 3
+    for _ in range(2):
+        mask.sum(axis=2)  # E: [shape] sum: shape (B, T): axis 2 is out of range for rank 2
+        mask = other(mask)
+
+
+def other_left(mask: Tensor[tuple[B, T], i64] | Tensor[tuple[B, T, T], i64], m: Tensor[tuple[B, T], i64] | Tensor[tuple[B, T, T], i64]) -> None:
+    is_3d = mask.dim() == 3
+    mask = m
+    if is_3d:
+        mask.sum(axis=2)  # E: [shape] sum: shape (B, T): axis 2 is out of range for rank 2
+    if mask.ndim > 2:
+        return
+    mask.sum(axis=2)  # E: [shape] sum: shape (B, T): axis 2 is out of range for rank 2

@@ -42,3 +42,17 @@ class Cache(nn.Module):
         else:
             self.k + sd.ones((3,))  # E: [shape] add: shapes
             self.k = sd.concat([self.k, k], axis=1)
+
+
+def kept(x: Tensor[tuple[B, Const[1], Const[8]], f32], flag: bool) -> None:
+    n = x.shape[1]
+    if flag:
+        n = 4  # NOTE: not read from a shape: the test decides nothing
+    if n == 4:
+        x.squeeze(2)  # E: [shape] squeeze: shape (B, 1, 8): axis 2 has size 8, not 1
+
+
+def each(a: Tensor[tuple[B, Const[1]], f32], b: Tensor[tuple[B, Const[3]], f32]) -> None:
+    for out in (a, b):
+        if out.shape[1] != 1:
+            out.squeeze(1)  # E: [shape] squeeze: shape (B, 3): axis 1 has size 3, not 1

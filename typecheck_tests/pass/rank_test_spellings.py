@@ -52,6 +52,18 @@ def by_not(x: Tensor[tuple[B, Const[8]], f32]) -> Tensor[tuple[B, Const[4]], f32
     return fc(x)
 
 
+def by_in(x: Tensor[tuple[B, Const[8]], f32]) -> Tensor[tuple[B, Const[4]], f32]:
+    if x.ndim in (3, 4):
+        x = x.mean(axis=1)
+    if x.dim() in [3]:
+        x = x.mean(axis=1)
+    if len(x.shape) in {3, 4}:
+        x = x.mean(axis=1)
+    if not len(x.size()) not in (3,):
+        x = x.mean(axis=1)
+    return fc(x)
+
+
 def sequence_mean(x: Tensor[tuple[B, Const[5], Const[8]], f32]) -> Tensor[tuple[B, Const[4]], f32]:
     # NOTE: always true here: the way round the branch is the one the run never takes
     if x.ndim > 2:
@@ -73,7 +85,7 @@ def any_rank(t: Tensor[Any, Any, Any]) -> int:
     return 2 if t.ndim > 2 else 1 if len(t.size()) == 2 else 0
 
 
-for fn in (by_dim, by_order, by_size, by_name, by_not):
+for fn in (by_dim, by_order, by_size, by_name, by_not, by_in):
     assert fn(sd.randn((2, 8))).shape == (2, 4)
 assert sequence_mean(sd.randn((2, 5, 8))).shape == (2, 4)
 assert one_image_or_batch(sd.randn((3, 32, 32))) == (1, 8, 30, 30)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import shapedl as sd
-from shapedl import Dim, Tensor, f32, i64
+from shapedl import Const, Dim, Tensor, f32, i64
 
 B = TypeVar("B", bound=Dim)
 T = TypeVar("T", bound=Dim)
@@ -52,3 +52,69 @@ def add_batch(x: Tensor[tuple[B, T], f32]) -> Tensor[tuple[Any, B, T], f32]:
 
 
 assert add_batch(sd.randn((2, 3))).shape == (1, 2, 3)
+
+
+def rebound(
+    scores: Tensor[tuple[B, H, T, T], f32],
+    mask: Tensor[tuple[B, T], i64] | Tensor[tuple[B, T, T], i64],
+) -> Tensor[tuple[B, H, T, T], f32]:
+    # NOTE: the name rebound in each branch, after the call the test speaks of
+    if mask.dim() == 3:
+        mask = mask.unsqueeze(1)
+    else:
+        mask = mask.unsqueeze(1).unsqueeze(1)
+    if len(scores.shape) == 4:
+        scores = scores.masked_fill(mask == 0, -1e4)
+    return scores
+
+
+Ext = Tensor[tuple[B, Const[1], T, T], i64]
+
+
+def by_assert(mask: Tensor[tuple[B, T], i64] | Tensor[tuple[B, T, T], i64]) -> Ext[B, T]:
+    assert mask.dim() == 3, "want (B, T, T)"
+    return mask.unsqueeze(1)
+
+
+def by_return(mask: Tensor[tuple[B, T], i64] | Tensor[tuple[B, T, T], i64]) -> Ext[B, T]:
+    if mask.dim() == 2:
+        return mask[:, None, None, :] * mask[:, None, :, None]
+    return mask.unsqueeze(1)
+
+
+def by_order(mask: Tensor[tuple[B, T], i64] | Tensor[tuple[B, T, T], i64]) -> Ext[B, T]:
+    if mask.ndim > 2:
+        return mask.unsqueeze(1)
+    return mask[:, None, None, :] * mask[:, None, :, None]
+
+
+def by_name(mask: Tensor[tuple[B, T], i64] | Tensor[tuple[B, T, T], i64]) -> Ext[B, T]:
+    is_2d = mask.dim() == 2
+    if is_2d:
+        return mask[:, None, None, :] * mask[:, None, :, None]
+    square = not mask.ndim == 2
+    if not square:
+        raise AssertionError("not reached")
+    return mask.unsqueeze(1)
+
+
+def by_in(mask: Tensor[tuple[B, T], i64] | Tensor[tuple[B, T, T], i64]) -> Ext[B, T]:
+    if mask.dim() in (3, 4):
+        return mask.unsqueeze(1)
+    return mask[:, None, None, :] * mask[:, None, :, None]
+
+
+def pool_to_2d(x: Tensor[tuple[B, Const[3], Const[5], Const[4]], f32]) -> Tensor[Any, f32]:
+    for _ in range(4):
+        if x.dim() == 2:
+            break
+        x = x.mean(axis=1)
+    return x
+
+
+for m in (sd.ones((2, 3), dtype=sd.i64), sd.ones((2, 3, 3), dtype=sd.i64)):
+    assert rebound(s, m).shape == (2, 2, 3, 3)
+    for fn in (by_return, by_order, by_name, by_in):
+        assert fn(m).shape == (2, 1, 3, 3)
+assert by_assert(sd.ones((2, 3, 3), dtype=sd.i64)).shape == (2, 1, 3, 3)
+assert pool_to_2d(sd.randn((2, 3, 5, 4))).shape == (2, 4)

@@ -4,9 +4,10 @@ A test of a size the types know (`if x.shape[1] == 1: x = x.squeeze(1)`): `x.sha
 `Size[Literal[5]]`, which mypy's narrowing does not read; `decided` gives its value, and
 `sizes.size_test_hook` marks the branch the run never takes, as a rank test's is.
 
-A rank test of a name whose type is a union of ranks, in PyTorch's spelling (`if
-mask.dim() == 3:`, a call mypy's narrowing does not read): `excluded` says which members a
-call on the name in that branch leaves out (`plugin._left_out`).
+A test of the rank (or of a size) of a name whose type is a union of ranks, in a spelling
+mypy's narrowing does not read (`if mask.dim() == 3:`, `assert mask.ndim > 2`, `if mask.dim()
+== 2: return ...`): `excluded` says which members a call on the name where the test holds
+leaves out (`plugin._left_out`).
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from collections.abc import Callable
 
 from mypy.checker import TypeChecker
 from mypy.nodes import (
+    AssertStmt,
     AssignmentStmt,
     Block,
+    BreakStmt,
     CallExpr,
     ComparisonExpr,
     Context,
+    ContinueStmt,
     Expression,
     ForStmt,
     FuncDef,
@@ -31,18 +35,22 @@ from mypy.nodes import (
     MemberExpr,
     NameExpr,
     OperatorAssignmentStmt,
+    RaiseStmt,
+    ReturnStmt,
+    SetExpr,
     StarExpr,
     Statement,
     TupleExpr,
     UnaryExpr,
+    WhileStmt,
     WithStmt,
 )
 from mypy.types import Instance, LiteralType, TupleType, Type, UnpackType, get_proper_type
 
 from shapedl_mypy.convert import tensor_parts
-from shapedl_mypy.hooks.statements import statements
+from shapedl_mypy.hooks.statements import bodies, statements
 
-__all__ = ["COMPARISONS", "decided", "excluded", "rank_of", "rank_read"]
+__all__ = ["COMPARISONS", "decided", "excluded", "int_display", "rank_of", "rank_read"]
 
 SIZE = "shapedl.types.Size"
 
@@ -70,17 +78,11 @@ def _int(e: Expression) -> int | None:
 
 
 def _size(checker: TypeChecker, e: Expression) -> int | None:
-    """The size `e` reads (`x.shape[1]`, `x.size(1)`) where its type says it, of a name's
-    tensor: an attribute's (`self.k.shape[1]`, a KV cache grown by `concat`) is typed by its
-    first value, which later calls no longer have."""
-    tensor = (
-        e.base.expr
-        if isinstance(e, IndexExpr) and isinstance(e.base, MemberExpr)
-        else e.callee.expr
-        if isinstance(e, CallExpr) and isinstance(e.callee, MemberExpr)
-        else None
-    )
-    if not isinstance(tensor, NameExpr):
+    """The size `e` reads (`x.shape[1]`, `x.size(1)`, or a name bound to one: `_, c, _ =
+    x.shape`) where its type says it, of a name's tensor: an attribute's (`self.k.shape[1]`,
+    a KV cache grown by `concat`) is typed by its first value, which later calls no longer
+    have."""
+    if not (_read(e) if not isinstance(e, NameExpr) else _kept_size(checker, e)):
         return None
     t = get_proper_type(checker.lookup_type_or_none(e))
     if not (isinstance(t, Instance) and t.type.fullname == SIZE and t.args):
@@ -89,43 +91,111 @@ def _size(checker: TypeChecker, e: Expression) -> int | None:
     return value.value if isinstance(value, LiteralType) and isinstance(value.value, int) else None
 
 
-def _within(block: Block, context: Context) -> bool:
-    if not block.body:
-        return False
-    first, last = block.body[0], block.body[-1]
-    return first.line <= context.line <= (last.end_line or last.line)
+def _read(e: Expression) -> bool:
+    """Whether `e` reads a name's sizes: `x.shape`, `x.shape[1]`, `x.size()`, `x.size(1)`."""
+    if isinstance(e, IndexExpr):
+        e = e.base
+    if isinstance(e, CallExpr) and len(e.args) <= 1 and isinstance(e.callee, MemberExpr):
+        return e.callee.name == "size" and isinstance(e.callee.expr, NameExpr)
+    return isinstance(e, MemberExpr) and e.name == "shape" and isinstance(e.expr, NameExpr)
 
 
-# ---- a union's member that a rank test on its name leaves out ---------------------------
+def _kept_size(checker: TypeChecker, name: NameExpr) -> bool:
+    """Whether every statement that binds `name` in the function around reads it from a
+    name's sizes (`c = x.shape[1]`, `b, c, _ = x.shape`)."""
+    func = checker.scope.current_function()
+    body = checker.tree.defs if func is None else func.body.body
+    binds = [s for s in statements(body) if any(_same(t, name) for t in _targets(s))]
+    return bool(binds) and all(isinstance(s, AssignmentStmt) and _reads(s.rvalue) for s in binds)
+
+
+def _reads(e: Expression) -> bool:
+    return all(map(_read, e.items)) if isinstance(e, TupleExpr) else _read(e)
+
+
+# ---- a union's member that the tests of its name around a call leave out ---------------
+# NOTE: a test, its value where the call is, and the statements from the test to the call
+_Guard = tuple[Expression, bool, list[Statement]]
+
+
 def excluded(checker: TypeChecker, name: NameExpr, member: Type, context: Context) -> bool:
-    """Whether the branch `context` is in runs only for ranks `member` does not have, by the
-    tests of `name`'s rank around it (`if mask.dim() == 3: ... elif mask.dim() == 2: ...`,
-    PyTorch's spelling, which mypy's narrowing does not read, as it reads `mask.ndim == 3`)."""
-    rank = rank_of(member)
-    if rank is None or name.node is None:
+    """Whether the code at `context` runs only where `name` is not of type `member`, by the
+    tests of its rank or of one of its sizes around it, in the spellings mypy's narrowing does
+    not read (`mask.dim() == 3`, `mask.ndim > 2`, `out.shape[1] == 1`): in a branch of an
+    `if` on the test, after an `assert` of it, after an `if` whose body leaves (`if mask.dim()
+    == 2: return ...`), the test kept in a name just before (`is_2d = mask.dim() == 2`)."""
+    if name.node is None:
         return False
     # NOTE: the outermost function around only, not the whole module: this runs for each call
     # on a union's member
     outer = next((f for f in checker.scope.stack if isinstance(f, FuncDef)), None)
-    for stmt in statements(checker.tree.defs if outer is None else outer.body.body):
-        if not isinstance(stmt, IfStmt) or len(stmt.expr) != 1:
-            continue
-        inside = _within(stmt.body[0], context)
-        branch = stmt.body[0] if inside else stmt.else_body
-        if branch is None or not _within(branch, context):
-            continue
-        value = _rank_test_of(stmt.expr[0], name, rank)
-        if value is not None and value != inside:
-            return not _rebound(checker, name)
+    body = checker.tree.defs if outer is None else outer.body.body
+    if checker.scope.current_function() is not outer and _bound(body, name):
+        return False  # NOTE: a closure runs later, where the name may be another tensor
+    for stmts in bodies(body):
+        for i in range(len(stmts)):
+            for test, holds, region in _guards(stmts, i, context):
+                value = _value(test, name, member, stmts[:i])
+                if value is not None and value != holds and not _rebound(region, name, context):
+                    return True
     return False
 
 
-def _rebound(checker: TypeChecker, name: NameExpr) -> bool:
-    """Whether the function around (or the module) ever rebinds `name`: then its union may
-    be another than the one declared, in a loop's next round too, and no member is left out."""
-    func = checker.scope.current_function()
-    body = checker.tree.defs if func is None else func.body.body
+def _guards(stmts: list[Statement], i: int, context: Context) -> list[_Guard]:
+    """The test `stmts[i]` makes hold at `context`: an `if`'s in its branches, and after it
+    where one branch leaves; an `assert`'s after it."""
+    stmt, after = stmts[i], stmts[i + 1 :]
+    later = _inside(after, context)
+    if isinstance(stmt, AssertStmt):
+        return [(stmt.expr, True, after)] if later else []
+    if not isinstance(stmt, IfStmt) or len(stmt.expr) != 1:
+        return []
+    test, body, orelse = stmt.expr[0], stmt.body[0], stmt.else_body
+    if _inside(body.body, context):
+        return [(test, True, body.body)]
+    if orelse is not None and _inside(orelse.body, context):
+        return [(test, False, orelse.body)]
+    if later and _leaves(body) != _leaves(orelse):
+        return [(test, _leaves(orelse), after)]
+    return []
+
+
+def _leaves(block: Block | None) -> bool:
+    """Whether the block ends by leaving the statements it sits in."""
+    last = block.body[-1] if block is not None and block.body else None
+    return isinstance(last, ReturnStmt | RaiseStmt | BreakStmt | ContinueStmt)
+
+
+def _rebound(region: list[Statement], name: NameExpr, context: Context) -> bool:
+    """Whether `name` may be rebound between the start of `region` and `context`, so that its
+    type there says nothing of the tested tensor: by a statement before `context`, a `for` or
+    `with` around it, or any statement of a loop around it (its next round)."""
+    at = _start(context)
+    for stmt in statements(region):
+        around = _start(stmt) <= at <= _end(stmt)
+        binds = any(_same(t, name) for t in _targets(stmt))
+        if binds and (_end(stmt) <= at or around and isinstance(stmt, ForStmt | WithStmt)):
+            return True
+        if around and isinstance(stmt, ForStmt | WhileStmt) and _bound(stmt.body.body, name):
+            return True
+    return False
+
+
+def _bound(body: list[Statement], name: NameExpr) -> bool:
     return any(_same(t, name) for s in statements(body) for t in _targets(s))
+
+
+def _inside(stmts: list[Statement], context: Context) -> bool:
+    return bool(stmts) and _start(stmts[0]) <= _start(context) <= _end(stmts[-1])
+
+
+def _start(node: Context) -> tuple[int, int]:
+    return node.line, node.column
+
+
+def _end(node: Context) -> tuple[int, int]:
+    # NOTE: a node mypy made has no end: its line, whole
+    return node.end_line or node.line, node.end_column if node.end_column is not None else 1 << 30
 
 
 def _targets(stmt: Statement) -> list[Expression]:
@@ -150,6 +220,37 @@ def _targets(stmt: Statement) -> list[Expression]:
         else:
             out.append(t)
     return out
+
+
+def _value(test: Expression, name: NameExpr, member: Type, earlier: list[Statement]) -> bool | None:
+    """The value of `test` for a `name` of type `member`, where `test` compares `name`'s rank
+    or one of its sizes with an int, negated or not, or is a name that `earlier` (the
+    statements before the test) last bound to such a comparison of the same tensor."""
+    if isinstance(test, UnaryExpr) and test.op == "not":
+        inner = _value(test.expr, name, member, earlier)
+        return None if inner is None else not inner
+    if isinstance(test, NameExpr):
+        kept = _kept(test, name, earlier)
+        return None if kept is None else _value(kept, name, member, [])
+    rank = rank_of(member)
+    if rank is not None and (found := _rank_test_of(test, name, rank)) is not None:
+        return found
+    return _size_test_of(test, name, member)
+
+
+def _kept(flag: NameExpr, name: NameExpr, earlier: list[Statement]) -> Expression | None:
+    """The test `flag` holds: the value of the assignment in `earlier` that bound it last,
+    where `name` is not rebound after it."""
+    for n in range(len(earlier) - 1, -1, -1):
+        stmt = earlier[n]
+        if not _bound([stmt], flag):
+            continue
+        plain = isinstance(stmt, AssignmentStmt) and len(stmt.lvalues) == 1
+        if not plain or _bound(earlier[n + 1 :], name):
+            return None
+        assert isinstance(stmt, AssignmentStmt)
+        return stmt.rvalue if _same(stmt.lvalues[0], flag) else None
+    return None
 
 
 # NOTE: the comparisons a rank test is made of (also `sizes.RANK_TESTS`, the hooked ones)
@@ -180,19 +281,60 @@ def rank_read(e: Expression) -> Expression | None:
 
 def _rank_test_of(test: Expression, name: NameExpr, rank: int) -> bool | None:
     """The value of `test` for a `name` of rank `rank`, where `test` compares `name`'s rank
-    with an int (`name.ndim`, `name.dim()`, `len(name.shape)`, `len(name.size())`)."""
-    if isinstance(test, UnaryExpr) and test.op == "not":
-        inner = _rank_test_of(test.expr, name, rank)
-        return None if inner is None else not inner
+    (`name.ndim`, `name.dim()`, `len(name.shape)`, `len(name.size())`) with an int, or looks
+    it up in a display of ints (`name.ndim in (3, 4)`)."""
     if not isinstance(test, ComparisonExpr) or len(test.operators) != 1:
         return None
     (op,), (left, right) = test.operators, test.operands
+    if op in ("in", "not in"):
+        ints = int_display(right)
+        found = None if ints is None or not _same(rank_read(left), name) else rank in ints
+        return None if found is None else found == (op == "in")
     if op not in COMPARISONS:
         return None
     if _same(rank_read(left), name) and (n := _int(right)) is not None:
         return COMPARISONS[op](rank, n)
     if _same(rank_read(right), name) and (n := _int(left)) is not None:
         return COMPARISONS[op](n, rank)
+    return None
+
+
+def int_display(e: Expression) -> set[int] | None:
+    """The ints of a tuple, list or set display of int literals (`(3, 4)`), else None."""
+    if not isinstance(e, TupleExpr | ListExpr | SetExpr):
+        return None
+    ints = [_int(i) for i in e.items]
+    return None if None in ints else {n for n in ints if n is not None}
+
+
+def _size_test_of(test: Expression, name: NameExpr, member: Type) -> bool | None:
+    """The value of `test` for a `name` of type `member`, where `test` compares one of its
+    sizes (`name.shape[1]`, `name.size(-1)`) with an int by `==` or `!=`, and `member` says
+    that size."""
+    if not isinstance(test, ComparisonExpr) or test.operators not in (["=="], ["!="]):
+        return None
+    left, right = test.operands
+    axis, n = _axis(left, name), _int(right)
+    if axis is None or n is None:
+        axis, n = _axis(right, name), _int(left)
+    parts = tensor_parts(member)
+    shape = None if parts is None else get_proper_type(parts[0])
+    if axis is None or n is None or not isinstance(shape, TupleType) or rank_of(member) is None:
+        return None
+    if not -len(shape.items) <= axis < len(shape.items):
+        return None
+    size = get_proper_type(shape.items[axis])
+    if not isinstance(size, LiteralType) or type(size.value) is not int:
+        return None
+    return (size.value == n) == (test.operators == ["=="])
+
+
+def _axis(e: Expression, name: NameExpr) -> int | None:
+    """The axis of `name` that `e` reads the size of: `name.shape[i]` or `name.size(i)`."""
+    if isinstance(e, IndexExpr) and isinstance(e.base, MemberExpr) and e.base.name == "shape":
+        return _int(e.index) if _same(e.base.expr, name) else None
+    if isinstance(e, CallExpr) and isinstance(e.callee, MemberExpr) and len(e.args) == 1:
+        return _int(e.args[0]) if e.callee.name == "size" and _same(e.callee.expr, name) else None
     return None
 
 

@@ -10,13 +10,20 @@ from collections.abc import Callable
 
 from mypy.checker import TypeChecker
 from mypy.nodes import (
+    AssertStmt,
+    AssignmentStmt,
     Block,
     CallExpr,
     ComparisonExpr,
+    ConditionalExpr,
+    Context,
     Expression,
     IfStmt,
     NameExpr,
+    Node,
+    OpExpr,
     UnaryExpr,
+    WhileStmt,
 )
 from mypy.operators import op_methods
 from mypy.plugin import AttributeContext, FunctionContext, MethodContext
@@ -34,7 +41,7 @@ from mypy.types import (
 from shapedl import dims
 from shapedl.dims import Dim
 from shapedl_mypy.convert import SIZE, Converter, checker_named, int_dim, tensor_parts
-from shapedl_mypy.hooks import size_tests
+from shapedl_mypy.hooks import size_tests, stale
 from shapedl_mypy.hooks.statements import statements
 
 __all__ = [
@@ -97,6 +104,8 @@ def root_hook(ctx: MethodContext) -> Type:
 
 def shape_attribute_hook(ctx: AttributeContext) -> Type:
     """`x.shape` is `tuple[Size[D1], Size[D2], ...]` for `x: Tensor[tuple[D1, D2, ...]]`."""
+    if isinstance(ctx.api, TypeChecker):
+        _decide_in(ctx.api, ctx.context)  # NOTE: `len(x.shape) in (3, 4)`
     parts = tensor_parts(ctx.type)
     if parts is None:
         return ctx.default_attr_type
@@ -124,6 +133,8 @@ def rank_hook(ctx: AttributeContext | MethodContext) -> Type:
         default = ctx.default_attr_type
     else:
         default = ctx.default_return_type
+    if isinstance(ctx.api, TypeChecker):
+        _decide_in(ctx.api, ctx.context)
     receiver = get_proper_type(ctx.type)
     # NOTE: mypy gives the hook a union receiver whole (`mask: (B, T) | (B, T, T)`): its ranks
     # are the union of each member's, so that `if mask.ndim == 2:` narrows `mask` to a member
@@ -138,6 +149,8 @@ def rank_hook(ctx: AttributeContext | MethodContext) -> Type:
 def size_method_hook(ctx: MethodContext) -> Type:
     """`x.size()` is `x.shape`'s tuple and `x.size(i)` for a literal `i` is `x.shape[i]`'s
     `Size`, so PyTorch's `x.view(x.size(0), -1)` keeps the batch dim as `x.shape[0]` does."""
+    if isinstance(ctx.api, TypeChecker):
+        _decide_in(ctx.api, ctx.context)  # NOTE: `len(x.size()) in (3, 4)`
     parts = tensor_parts(ctx.type)
     if parts is None:
         return ctx.default_return_type
@@ -181,9 +194,7 @@ def rank_test_hook(ctx: MethodContext) -> Type:
         return ctx.default_return_type
     found = _rank_test(checker, e)
     _decide(checker, e, found)
-    if found is None:
-        return ctx.default_return_type
-    return LiteralType(found, checker.named_type("builtins.bool"))
+    return ctx.default_return_type if found is None else _test_type(checker, e, found)
 
 
 def size_test_hook(ctx: MethodContext) -> Type:
@@ -195,9 +206,64 @@ def size_test_hook(ctx: MethodContext) -> Type:
         return ctx.default_return_type
     found = size_tests.decided(checker, e)
     _decide(checker, e, found)
-    if found is None:
-        return ctx.default_return_type
-    return LiteralType(found, checker.named_type("builtins.bool"))
+    return ctx.default_return_type if found is None else _test_type(checker, e, found)
+
+
+def _test_type(checker: TypeChecker, e: ComparisonExpr, value: bool) -> Type:
+    """`Literal[True]` (or `False`) for a decided test where it decides (an `if`'s or an
+    `assert`'s test, a conditional expression's, under `not`, `and`, `or`, or kept in a name);
+    elsewhere `bool` with that literal as its last known value, as mypy types `True`: an item
+    of a display or an argument (`flags = [x.ndim == 3]`) is then a `list[bool]`, which a later
+    `flags.append(False)` fits."""
+    literal = LiteralType(value, checker.named_type("builtins.bool"))
+    parent = stale.parent_of(checker, e)
+    if parent is None or _decides(parent, e):
+        return literal
+    return checker.named_type("builtins.bool").copy_modified(last_known_value=literal)
+
+
+def _decides(parent: Node, e: ComparisonExpr) -> bool:
+    """Whether the test `e`, directly under `parent`, decides a branch or is kept in a name."""
+    if isinstance(parent, IfStmt | WhileStmt | AssertStmt | UnaryExpr):
+        return True
+    if isinstance(parent, ConditionalExpr):
+        return parent.cond is e
+    if isinstance(parent, OpExpr):
+        return parent.op in ("and", "or")
+    return isinstance(parent, AssignmentStmt) and all(
+        isinstance(t, NameExpr) for t in parent.lvalues
+    )
+
+
+def _decide_in(checker: TypeChecker, read: Context) -> None:
+    """Decides the `if` whose test looks up the rank `read` gives in a display of ints (`if
+    x.ndim in (3, 4):`, `len(x.shape) not in [3]`). NOTE: mypy types `in` as a call of the
+    display's `__contains__`, whose hook would be the tuple's, and keeps `bool` as its type;
+    the hook of the rank read (`x.ndim`, `x.dim()`, `x.shape`, `x.size()`) decides it."""
+    test = _in_test(checker, read)
+    tensor = None if test is None else size_tests.rank_read(test.operands[0])
+    ints = None if test is None else size_tests.int_display(test.operands[1])
+    if test is None or tensor is None or ints is None:
+        return
+    ranks = [size_tests.rank_of(t) for t in _members(checker, tensor)]
+    found = {r in ints for r in ranks if r is not None} if None not in ranks else set()
+    value = found.pop() == (test.operators == ["in"]) if len(found) == 1 else None
+    _decide(checker, test, value)
+
+
+def _in_test(checker: TypeChecker, read: Context) -> ComparisonExpr | None:
+    """The test of an `if` that looks up the rank `read` gives by `in` or `not in`."""
+    func = checker.scope.current_function()
+    for stmt in statements(checker.tree.defs if func is None else func.body.body):
+        test = stmt.expr[0] if isinstance(stmt, IfStmt) and len(stmt.expr) == 1 else None
+        if isinstance(test, UnaryExpr) and test.op == "not":
+            test = test.expr
+        if not isinstance(test, ComparisonExpr) or test.operators not in (["in"], ["not in"]):
+            continue
+        left = test.operands[0]
+        if left is read or (_is_len(left) and isinstance(left, CallExpr) and left.args[0] is read):
+            return test
+    return None
 
 
 def _rank_test(checker: TypeChecker, e: ComparisonExpr) -> bool | None:

@@ -33,13 +33,18 @@ from mypy.nodes import (
     AssignmentStmt,
     AwaitExpr,
     CallExpr,
+    CastExpr,
     ComparisonExpr,
     ConditionalExpr,
     DictExpr,
+    DictionaryComprehension,
     Expression,
     ExpressionStmt,
+    GeneratorExpr,
     IfStmt,
     IndexExpr,
+    LambdaExpr,
+    ListComprehension,
     ListExpr,
     Lvalue,
     MemberExpr,
@@ -48,7 +53,9 @@ from mypy.nodes import (
     OperatorAssignmentStmt,
     OpExpr,
     ReturnStmt,
+    SetComprehension,
     SetExpr,
+    StarExpr,
     Statement,
     TupleExpr,
     UnaryExpr,
@@ -76,7 +83,7 @@ from shapedl_mypy.hooks.statements import statements
 from shapedl_mypy.hooks.unions import stands_for
 from shapedl_mypy.hooks.unroll import counted_at_run_time, unrolled
 
-__all__ = ["drop_stale", "watch"]
+__all__ = ["drop_stale", "parent_of", "watch"]
 
 _CODES = (errorcodes.RETURN_VALUE, errorcodes.ASSIGNMENT)
 # NOTE: `stride: Size[S] = 1`: an int default of a size generic in its parameter, which a call
@@ -194,7 +201,8 @@ class _Filter:
 def _rank_test(checker: TypeChecker | None, file: str, info: ErrorInfo) -> bool:
     """Whether the error is mypy's `[comparison-overlap]` on a tensor's rank (`x.ndim == 3`,
     `x.dim() != 4`), which the plugin types as a literal (`sizes.rank_hook`): code written
-    for several ranks tests it, and is no error where this tensor's rank makes it false."""
+    for several ranks tests it, and is no error where this tensor's rank makes it false,
+    wherever the test sits (a display, a comprehension's condition, a lambda)."""
     stmt = None if checker is None or checker.path != file else _statement_on(checker, info.line)
     if checker is None or stmt is None:
         return False
@@ -306,24 +314,51 @@ def _statement_on(checker: TypeChecker, line: int) -> Statement | None:
 
 
 def _children(node: Node) -> list[Expression]:
-    """The expressions directly under a statement or an expression, where a display may sit.
+    """The expressions directly under a statement or an expression, where a display or a
+    comparison may sit.
 
     NOTE: by hand: mypy is compiled (mypyc), and a plugin cannot subclass its visitors."""
     if isinstance(node, ReturnStmt | ExpressionStmt | YieldExpr | AwaitExpr | UnaryExpr):
         return [] if node.expr is None else [node.expr]
+    if isinstance(node, StarExpr | MemberExpr | CastExpr):
+        return [node.expr]
     if isinstance(node, IfStmt | WhileStmt | AssertStmt):
         return list(node.expr) if isinstance(node, IfStmt) else [node.expr]
     if isinstance(node, ComparisonExpr):
         return list(node.operands)
-    if isinstance(node, AssignmentStmt):
+    if isinstance(node, AssignmentStmt | OperatorAssignmentStmt):
         return [node.rvalue]
     if isinstance(node, CallExpr):
-        return list(node.args)
+        return [node.callee, *node.args]
     if isinstance(node, OpExpr):
         return [node.left, node.right]
     if isinstance(node, ConditionalExpr):
         return [node.cond, node.if_expr, node.else_expr]
-    return []
+    if isinstance(node, ListExpr | SetExpr | TupleExpr):
+        return list(node.items)
+    if isinstance(node, DictExpr):
+        return [e for kv in node.items for e in kv if e is not None]
+    if isinstance(node, IndexExpr):
+        return [node.base, node.index]
+    if isinstance(node, ListComprehension | SetComprehension):
+        return [node.generator]
+    if isinstance(node, GeneratorExpr | DictionaryComprehension):
+        left = [node.left_expr] if isinstance(node, GeneratorExpr) else [node.key, node.value]
+        return [*node.sequences, *(c for cs in node.condlists for c in cs), *left]
+    return [node.expr()] if isinstance(node, LambdaExpr) else []
+
+
+def parent_of(checker: TypeChecker, e: Expression) -> Node | None:
+    """The statement or expression `e` sits directly under, in the code `checker` checks."""
+    stmt = _statement_on(checker, e.line)
+    found: list[Node] = [] if stmt is None else [stmt]
+    while found:
+        node = found.pop()
+        below = _children(node)
+        if any(c is e for c in below):
+            return node
+        found += below
+    return None
 
 
 def _arg(context: Type | None, index: int) -> Type | None:
