@@ -3,13 +3,25 @@ errors, and looks for or takes back mypy's own where the plugin says it better."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from mypy import errorcodes
 from mypy.errorcodes import ErrorCode
-from mypy.nodes import Context, Expression, FuncItem, LambdaExpr, TypeInfo
+from mypy.nodes import (
+    CallExpr,
+    ComparisonExpr,
+    Context,
+    Expression,
+    FuncItem,
+    LambdaExpr,
+    MemberExpr,
+    OpExpr,
+    RefExpr,
+    TypeInfo,
+    UnaryExpr,
+)
 from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 from mypy.subtypes import find_member
 from mypy.typeops import get_all_type_vars
@@ -39,6 +51,7 @@ DTYPE = ErrorCode("dtype", "Tensor dtypes an op refuses to mix (shapedl)", "shap
 LAYER_IMPORT = ErrorCode(
     "layer-import", "A registered layer whose module the plugin cannot import (shapedl)", "shapedl"
 )
+_DTYPE_CLASS = "shapedl.types.DType"
 CANNOT_INFER = "Cannot infer value of type parameter"
 CANNOT_INFER_ANY = "Cannot infer function type argument"
 
@@ -102,7 +115,7 @@ def report(api: CheckerPluginInterface, message: str, context: Context, code: Er
     if _quiet[0] or _lambda_on_trial(api) or _already_said(errors, message, context, code):
         return
     if _trying_an_overload_with_a_lambda(api, context):
-        api.fail(message, context, code=code)
+        _fail_the_trial(api, message, context, code)
         return
     watchers = errors._watchers
     errors._watchers = []
@@ -111,7 +124,10 @@ def report(api: CheckerPluginInterface, message: str, context: Context, code: Er
     finally:
         errors._watchers = watchers
     if code in (SHAPE, DTYPE):
-        _drop_argument_errors(errors, context, _OPERAND_CODES if code is DTYPE else ())
+        places = _places(context)
+        if code is DTYPE:
+            _OPERANDS_OF_DTYPE_ERRORS[(errors.file, context.line, context.column)] = places
+        _drop_argument_errors(errors, places, _OPERAND_CODES if code is DTYPE else ())
 
 
 def _trying_an_overload_with_a_lambda(api: CheckerPluginInterface, context: Context) -> bool:
@@ -128,6 +144,26 @@ def _trying_an_overload_with_a_lambda(api: CheckerPluginInterface, context: Cont
         return False
     trials = sum(1 for w in api.msg.errors._watchers if getattr(w, "filter_revealed_type", False))
     return trials > (1 if _overloaded_call(api, context) else 0)
+
+
+def _fail_the_trial(
+    api: CheckerPluginInterface, message: str, context: Context, code: ErrorCode
+) -> None:
+    """Report to the watcher of the outermost overload trial, which then moves on to its
+    next overload.
+
+    NOTE: not to the innermost watcher: that may be the op's own trial (`sd.where`'s, which is
+    overloaded), which would take the error as "not this overload of `where`" and, none
+    fitting, check `where` once more past its overloads, where the error is no longer held.
+    """
+    errors = api.msg.errors
+    watchers = errors._watchers
+    trials = [i for i, w in enumerate(watchers) if getattr(w, "filter_revealed_type", False)]
+    errors._watchers = watchers[: trials[0] + 1]
+    try:
+        api.fail(message, context, code=code)
+    finally:
+        errors._watchers = watchers
 
 
 def _overloaded_call(api: CheckerPluginInterface, context: Context) -> bool:
@@ -153,47 +189,126 @@ _ARGUMENT_CODES = frozenset(("arg-type", "call-overload"))
 _OPERAND_CODES = frozenset(("operator", "misc"))
 
 
-def _drop_argument_errors(errors: Any, context: Context, more: Iterable[str] = ()) -> None:
-    """Take back mypy's errors of the arguments of the call at `context` (and those of the
-    codes `more`)."""
-    first, last = context.line, context.end_line or context.line
-    codes = _ARGUMENT_CODES | frozenset(more)
+# NOTE: the places of the operands of each `[dtype]` error's op (by the file, line and
+# column of the error), for `said_of_dtypes` to know mypy's errors about them from the others
+_OPERANDS_OF_DTYPE_ERRORS: dict[tuple[str, int, int], frozenset[tuple[int, int]]] = {}
+
+
+def _places(context: Context) -> frozenset[tuple[int, int]]:
+    """Where mypy puts its errors about the op at `context` and its operands: the op itself
+    (`Unsupported operand types`, `Cannot infer value of type parameter`) and the start of
+    each operand (`Argument 2 to "mm" has incompatible type`), not an error inside an
+    operand (`head(x5)`'s own) or elsewhere on the line (`(emb * keep, head(x5))`)."""
+    operands: list[Context] = [context]
+    if isinstance(context, CallExpr):
+        operands += context.args
+        if isinstance(context.callee, MemberExpr):
+            operands.append(context.callee.expr)
+    elif isinstance(context, OpExpr):
+        operands += [context.left, context.right]
+    elif isinstance(context, ComparisonExpr):
+        operands += context.operands
+    elif isinstance(context, UnaryExpr):
+        operands.append(context.expr)
+    # NOTE: and an operand's own `dtype=` (`sd.randn(s, dtype=sd.f64)`, `.astype(sd.f64)`),
+    # which mypy checks against the other operand's dtype
+    asked = [a for o in operands[1:] for a in _dtype_arguments(o)]
+    return frozenset((c.line, c.column) for c in operands + asked)
+
+
+def _dtype_arguments(e: Context) -> list[Expression]:
+    """The dtype arguments of the calls that make `e` (`x.astype(sd.f64).T` has one)."""
+    found: list[Expression] = []
+    while isinstance(e, CallExpr | MemberExpr):
+        if isinstance(e, CallExpr):
+            found += [
+                a
+                for a, name in zip(e.args, e.arg_names, strict=True)
+                if name == "dtype"
+                or isinstance(a, RefExpr)
+                and isinstance(a.node, TypeInfo)
+                and a.node.has_base(_DTYPE_CLASS)
+            ]
+        e = e.callee if isinstance(e, CallExpr) else e.expr
+    return found
+
+
+def _drop_argument_errors(
+    errors: Any, places: frozenset[tuple[int, int]], more: Iterable[str] = ()
+) -> None:
+    """Take back mypy's errors of the operands at `places` (by `_places`) of the op whose
+    error was just reported (and those of the codes `more`)."""
     for infos in _error_lists(errors):
-        infos[:] = [
-            i
-            for i in infos
-            if not (
-                first <= i.line <= last
-                and getattr(i.code, "code", None) in codes
-                and i.severity == "error"
-                and (i.code is not errorcodes.MISC or _about_operands(i.message))
-                and (not more or _about_tensors(i))
-            )
-        ]
+        infos[:] = [i for i in infos if not _about_the_operands(i, places, more)]
+
+
+def _about_the_operands(
+    info: Any, places: frozenset[tuple[int, int]], more: Iterable[str] = ()
+) -> bool:
+    """Whether mypy's error `info` is one about the operands at `places` (by `_places`): of an
+    argument code (with `more`, only one naming tensors), or of the codes `more` where it
+    says no overload takes them (`Unsupported operand types`, `Cannot infer ...`)."""
+    code = getattr(info.code, "code", None)
+    if info.severity != "error" or (info.line, info.column) not in places:
+        return False
+    if code in _OPERAND_CODES:
+        return code in more and _about_operands(info.message)
+    return code in _ARGUMENT_CODES and (not more or _about_tensors(info))
 
 
 def _about_tensors(info: Any) -> bool:
-    """Whether mypy's error is about tensors (not another call's arguments on the same
-    line, `(emb * keep, f("s"))`)."""
+    """Whether mypy's error is about tensors (not a Python value given with them)."""
     # NOTE: and a tensor operand's own `dtype=`, which mypy checks against the other's
     return "Tensor[" in info.message or info.message.startswith('Argument "dtype" to ')
 
 
 def said_of_dtypes(errors: Any, file: str, info: Any) -> bool:
     """Whether mypy's error `info` is about operands of a call whose dtypes the plugin has
-    refused already (`[dtype]`): one bug, one error.
+    refused already (`[dtype]`), or an operator's refusal of an operand whose own call mypy
+    has refused already (`_refuses_tensors`): one bug, one error.
 
     NOTE: mypy reports its own after the hook too (the call checked again against an erased
     overload), so `stale.py`'s filter asks this of each error as it comes."""
+    said = errors.error_info_map.get(file, [])
+    refused = [
+        _OPERANDS_OF_DTYPE_ERRORS.get((file, i.line, i.column), frozenset())
+        for i in said
+        if i.code is DTYPE
+    ]
+    if any(_about_the_operands(info, places, _OPERAND_CODES) for places in refused):
+        return True
+    return _refuses_tensors(info) and any(_inside(i, info) for i in said)
+
+
+# NOTE: an operator's refusal of tensor operands in mypy's words: `Unsupported operand types
+# for + ("Tensor[...]" and "Tensor[...]")`, or, as some operators say it, of its operand
+_OPERATOR_REFUSAL = re.compile(
+    r'Unsupported operand types for \S+ \("Tensor\[.*" and "Tensor\[|'
+    r'Argument \d+ has incompatible type "Tensor\['
+)
+
+
+def _refuses_tensors(info: Any) -> bool:
+    """Whether mypy's error `info` is an operator's refusal of tensor operands.
+
+    NOTE: where an operand's own call has an error (`head(emb) + head(x5)`, `head(x5)`
+    refused), mypy, trying each overload of `__add__`, checks the operand again, meets its
+    error again and takes it for "no overload fits": the operand's error is the bug.
+    """
     code = getattr(info.code, "code", None)
-    if code not in _ARGUMENT_CODES | _OPERAND_CODES or info.severity != "error":
+    if info.severity != "error" or code not in ("operator", "arg-type"):
         return False
-    if code == "misc" and not _about_operands(info.message):
+    return _OPERATOR_REFUSAL.match(info.message) is not None
+
+
+def _inside(inner: Any, outer: Any) -> bool:
+    """Whether mypy's error `inner` is placed within `outer`'s place (an operand's own error
+    within the operator's expression), not at its start."""
+    if min(inner.column, inner.end_column, outer.column, outer.end_column) < 0:
         return False
-    return _about_tensors(info) and any(
-        i.code is DTYPE and i.line <= info.line <= max(i.end_line, i.line)
-        for i in errors.error_info_map.get(file, [])
-    )
+    start, end = (outer.line, outer.column), (outer.end_line, outer.end_column)
+    place = (inner.line, inner.column)
+    return inner.severity == "error" and start < place and (inner.end_line, inner.end_column) <= end
 
 
 def _about_operands(message: str) -> bool:

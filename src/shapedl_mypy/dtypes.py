@@ -5,20 +5,38 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 import types
 import typing
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from mypy.subtypes import is_same_type
-from mypy.types import AnyType, Instance, Type, TypeVarType, get_proper_type
+from mypy.types import (
+    AnyType,
+    FunctionLike,
+    Instance,
+    Type,
+    TypeType,
+    TypeVarType,
+    get_proper_type,
+)
+from mypy.typevars import fill_typevars
 
 from shapedl.ops.registry import OpSpec
 from shapedl.tensor import Tensor
-from shapedl.types import DTYPES
+from shapedl.types import DTYPES, DType
+from shapedl_mypy.call import Call
 from shapedl_mypy.convert import TYPES, Named, tensor_parts
 
-__all__ = ["DTYPE_NAMES", "concrete", "dtype_sources", "operand_dtype", "promoted"]
+__all__ = [
+    "DTYPE_NAMES",
+    "concrete",
+    "dtype_sources",
+    "operand_dtype",
+    "promoted",
+    "result_dtype",
+]
 
 # a dtype class's full name -> the dtype's NumPy name ("shapedl.types.f32" -> "float32")
 DTYPE_NAMES = {f"{TYPES}.{cls.__name__}": name for name, cls in DTYPES.items()}
@@ -40,6 +58,49 @@ def _dtype_sources(function: str, tensors: tuple[str, ...]) -> tuple[str, ...] |
         return None
     own = [n for n in tensors if n in hints and _own_dtype(hints[n])]
     return tuple(n for n in tensors if n not in own) if own else None
+
+
+def result_dtype(call: Call, spec: OpSpec) -> Type | None:
+    """The dtype the call's `dtype=` names (`sd.randn(s, dtype=sd.f64)`, `x.astype(sd.i64)`):
+    the result's, for every op that has one; where the call gives none, the op's default
+    (`zeros`' f32, `randint`'s i64). None where neither is a dtype class (a type variable).
+
+    NOTE: mypy's answer is no guide there: it solves the `DT` of `dtype: type[DT] = f32` from
+    where the tensor goes (`emb(sd.zeros(...))` as i64, an operand of a call whose own `DT`
+    it could not solve as Any), but the runtime takes the argument, or the default."""
+    given = call.args.get("dtype")
+    if given:
+        # NOTE: where mypy solved `DT` (from where the tensor goes), it checked the argument
+        # against it and said so (`[arg-type]`): one bug, one error
+        answer = tensor_parts(call.default)
+        solved = answer is not None and concrete(answer[1], f"{TYPES}.DType") is not None
+        return _dtype_class(given[0][0]) if len(given) == 1 and not solved else None
+    default = _default_dtype(spec.function)
+    return None if default is None else call.named(default, [])
+
+
+def _dtype_class(typ: Type) -> Type | None:
+    """The dtype a type names: that of the class `sd.f64`, or of a `type[f64]`."""
+    t = get_proper_type(typ)
+    if isinstance(t, FunctionLike) and t.is_type_obj():
+        t = fill_typevars(t.type_object())
+    elif isinstance(t, TypeType):
+        t = t.item
+    t = get_proper_type(t)
+    return t if isinstance(t, Instance) and t.type.fullname in DTYPE_NAMES else None
+
+
+@functools.cache
+def _default_dtype(function: str) -> str | None:
+    module, _, name = function.rpartition(".")
+    try:
+        parameters = inspect.signature(getattr(importlib.import_module(module), name)).parameters
+    except Exception:  # noqa: BLE001 - a function that does not import: mypy's answer stays
+        return None
+    default = parameters["dtype"].default if "dtype" in parameters else None
+    if isinstance(default, type) and issubclass(default, DType):
+        return f"{TYPES}.{default.__name__}"
+    return None
 
 
 def _own_dtype(hint: Any) -> bool:

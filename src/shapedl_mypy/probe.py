@@ -35,7 +35,7 @@ from shapedl.types import DTYPES, FLOATS
 from shapedl_mypy.call import Call
 from shapedl_mypy.codes import DTYPE, report
 from shapedl_mypy.convert import TENSOR, TYPES, UNKNOWN, int_dim, static_value, tensor_parts
-from shapedl_mypy.dtypes import DTYPE_NAMES, dtype_sources
+from shapedl_mypy.dtypes import DTYPE_NAMES, dtype_sources, result_dtype
 
 __all__ = ["runtime_dtype"]
 
@@ -58,6 +58,11 @@ class Operands:
 
 
 @dataclass(frozen=True)
+class Spread(Operands):
+    """Tensors given to a `*operands` parameter (`einsum`'s), which the probe spreads too."""
+
+
+@dataclass(frozen=True)
 class Value:
     """Any other argument, with how it prints: probes are cached, and `True == 1 == 1.0`."""
 
@@ -69,11 +74,34 @@ def runtime_dtype(call: Call, spec: OpSpec, result: Type) -> Type:
     """`result` with the dtype the op gives at run time, where an operand is an integer or
     boolean tensor and the op's dtype is not fixed by its registration; and where the op
     refuses the operands' dtypes (`f32 * bool_`, `concat` of f32 and i64), its `DTypeError`
-    in the runtime's words, as a `[dtype]` error in place of mypy's own about overloads."""
+    in the runtime's words, as a `[dtype]` error in place of mypy's own about overloads.
+    An op's `dtype=`, or its default dtype where it has one, is the result's."""
     parts = tensor_parts(result)
     if parts is None or spec.returns != "tensor":
+        # NOTE: a tuple (`meshgrid`'s) keeps mypy's items; only a mix the op refuses is said
+        if isinstance(_asked_of_the_op(call, spec, mixed_only=True), DTypeError):
+            return AnyType(TypeOfAny.from_error)
         return result
-    args = _arguments(call)
+    asked = result_dtype(call, spec)
+    if asked is not None:
+        return call.named(TENSOR, [parts[0], asked, parts[2]])
+    found = _asked_of_the_op(call, spec)
+    # NOTE: an op of a fixed dtype (a comparison, `isclose`) may still refuse a mix
+    fixed = spec.dtype is not None
+    if isinstance(found, DTypeError):
+        dtype = parts[1] if fixed else AnyType(TypeOfAny.from_error)
+        return call.named(TENSOR, [parts[0], dtype, parts[2]])
+    if found is None or fixed:
+        return result
+    dtype = call.named(f"{TYPES}.{DTYPES[found].__name__}", [])
+    return call.named(TENSOR, [parts[0], dtype, parts[2]])
+
+
+def _asked_of_the_op(call: Call, spec: OpSpec, mixed_only: bool = False) -> str | DTypeError | None:
+    """The dtype name the op gives the call's operands, where the probe is needed (an integer
+    or boolean operand, operands of different dtypes; `mixed_only`: only the latter); its
+    `DTypeError`, reported, where it refuses them; else None."""
+    args = _arguments(call, spec)
     # NOTE: the data operands only: `where`'s boolean condition changes no dtype
     sources = dtype_sources(spec)
     operands = [
@@ -84,27 +112,30 @@ def runtime_dtype(call: Call, spec: OpSpec, result: Type) -> Type:
         if isinstance(o, Operand)
     ]
     mixed = len({o.dtype for o in operands}) > 1
-    # NOTE: an op of a fixed dtype (a comparison, `isclose`) may still refuse a mix
-    fixed = spec.dtype is not None
-    if args is None or (all(o.dtype in FLOATS for o in operands) or fixed) and not mixed:
-        return result
+    plain = mixed_only or spec.dtype is not None or all(o.dtype in FLOATS for o in operands)
+    if args is None or plain and not mixed:
+        return None
     found = _probe(spec.function, args)
     if isinstance(found, DTypeError):
         report(call.api, str(found), call.context, DTYPE)
-        dtype = parts[1] if fixed else AnyType(TypeOfAny.from_error)
-        return call.named(TENSOR, [parts[0], dtype, parts[2]])
-    if found is None or fixed:
-        return result
-    dtype = call.named(f"{TYPES}.{DTYPES[found].__name__}", [])
-    return call.named(TENSOR, [parts[0], dtype, parts[2]])
+    return found
 
 
-def _arguments(call: Call) -> tuple[tuple[str, Operand | Operands | Value], ...] | None:
+def _arguments(
+    call: Call, spec: OpSpec
+) -> tuple[tuple[str, Operand | Operands | Value], ...] | None:
     """The call's arguments as the probe passes them; None where one cannot be built."""
     out: list[tuple[str, Operand | Operands | Value]] = []
     for name, actuals in call.args.items():
+        if len(actuals) != 1 and name in spec.tensor_lists:
+            # NOTE: `*operands` (`einsum`'s, `meshgrid`'s): the probe spreads them too
+            items = [_argument(call, *actual) for actual in actuals]
+            if not all(isinstance(i, Operand) for i in items):
+                return None
+            out.append((name, Spread(tuple(i for i in items if isinstance(i, Operand)))))
+            continue
         if len(actuals) != 1:
-            return None  # NOTE: `*args`: the probe would have to spread them
+            return None  # NOTE: `*shape`, a spread tuple of sizes: no dtype comes of it
         value = _tensors(call, actuals[0][1])
         if value is None:
             value = _argument(call, *actuals[0])
@@ -171,7 +202,7 @@ def _rank(shape: Type) -> int:
 def _probe(
     function: str, args: tuple[tuple[str, Operand | Operands | Value], ...]
 ) -> str | DTypeError | None:
-    """The dtype name of `function(**args)` on zeros of the operands' dtypes; the op's
+    """The dtype name of `function(*args)` on zeros of the operands' dtypes; the op's
     `DTypeError` where it refuses them; None where it fails otherwise."""
     from shapedl.device import Cpu
     from shapedl.ops.creation import zeros
@@ -184,17 +215,24 @@ def _probe(
         def zero(v: Operand) -> Any:
             return zeros((1,) * v.rank, dtype=DTYPES[v.dtype], device=device)
 
-        kwargs = {
-            k: zero(v)
-            if isinstance(v, Operand)
-            else [zero(i) for i in v.items]
-            if isinstance(v, Operands)
-            else v.value
-            for k, v in args
-        }
+        def value(v: Operand | Operands | Value) -> Any:
+            if isinstance(v, Operand):
+                return zero(v)
+            return [zero(i) for i in v.items] if isinstance(v, Operands) else v.value
+
+        positional: list[Any] = []
+        kwargs: dict[str, Any] = {}
+        spread = any(isinstance(v, Spread) for _, v in args)
+        for k, v in args:
+            if spread:
+                # NOTE: up to a `*operands`, by position, as Python takes them there
+                positional += value(v) if isinstance(v, Spread) else [value(v)]
+                spread = not isinstance(v, Spread)
+            else:
+                kwargs[k] = value(v)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            out = fn(**kwargs)
+            out = fn(*positional, **kwargs)
         found = str(out.data.dtype)
     except DTypeError as err:
         return err

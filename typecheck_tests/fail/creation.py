@@ -28,3 +28,10 @@ def _from_data(n: Any) -> None:
     sd.zeros((n, 6)) @ sd.zeros((5, 3))  # E: [shape] matmul: shapes (Dyn, 6) and (5, 3)
     sd.randn((n, 4)).realize((n, 5))  # E: [shape] realize: shape (Dyn, 4) is not (Dyn, 5)
     g: Tensor[tuple[Const[2], Const[4]]] = sd.ones((n, 5))  # E: [assignment]
+
+# no `dtype=`: the default (f32; i64 for randint), whatever the tensor is passed to or
+# declared as; mypy would solve the dtype from there
+sd.nn.Embedding(10, 4)(sd.zeros((2, 3)))  # E: [arg-type] expected "Tensor[tuple[Literal[2], Literal[3]], i64, NoTape]"
+ids: Tensor[Any, sd.i64] = sd.randn((2, 3))  # E: [assignment] expression has type "Tensor[tuple[Literal[2], Literal[3]], f32, NoTape]"
+scores: Tensor[Any, sd.f32] = sd.randint(0, 5, (2, 3))  # E: [assignment] expression has type "Tensor[tuple[Literal[2], Literal[3]], i64, NoTape]"
+sd.arange(4) + sd.zeros((4,))  # E: [dtype] add: dtypes int64 and float32 differ

@@ -48,3 +48,9 @@ def twice(x: Tensor[tuple[int, ...]]) -> Tensor[tuple[int, ...]]:
 
 
 assert twice(sd.ones((2, 2))).shape == (2, 2) and any_rank.shape == (2, 3, 4)
+
+# the dtype asked for, or the default, wherever the tensor goes
+looked_up = sd.nn.Embedding(10, 4)(sd.zeros((2, 3), dtype=i64))
+doubles: Tensor[tuple[int], f64] = sd.ones((3,), f64)
+counted: Tensor[tuple[int], i64] = sd.arange(4) + sd.randint(0, 5, (4,))
+assert looked_up.shape == (2, 3, 4) and doubles.dtype is f64 and counted.dtype is i64

@@ -47,3 +47,9 @@ z: X8 = apply_either(lambda t: lin(t), x)
 z = apply_either(lambda t: t + bias, z)
 z = apply_either(lambda t: sd.cat([t, t], axis=0)[:3], z)
 assert z.shape == (3, 8)
+
+# NOTE: `where` is overloaded itself: its own trial is not the helper's
+keep = sd.ones((3, 8), dtype=sd.bool_)
+z = apply_either(lambda t: sd.where(keep, t, 0.0), z)
+z = apply_either(lambda t: sd.where(keep, 0.0, t), z)
+assert z.shape == (3, 8)
