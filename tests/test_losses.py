@@ -400,7 +400,7 @@ def test_target_shape_errors_name_the_loss_both_shapes_and_the_axis(
 
 
 OTHER_ERRORS = [
-    (lambda: losses.mse_loss(f32(2), f32(2), "avg"), ValueError, "invalid reduction 'avg'"),  # type: ignore[arg-type]
+    (lambda: losses.mse_loss(f32(2), f32(2), "avg"), ValueError, "invalid reduction 'avg'"),
     (
         lambda: losses.cross_entropy_with_logits_loss(f32(2, 3), sd.tensor([0, 3])),
         ValueError,

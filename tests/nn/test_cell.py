@@ -8,6 +8,7 @@ import torch
 from harness import randn
 
 import shapedl as sd
+from shapedl import dims
 from tests.nn.helpers import check_module
 
 F64 = {"rtol": 1e-9, "atol": 1e-10}
@@ -188,7 +189,7 @@ def test_hyperparameters_and_repr():
     with pytest.raises(ValueError, match=r"^GRUCell: input_size=3 and hidden_size=0 must be >= 1"):
         sd.nn.GRUCell(3, 0)
     with pytest.raises(ValueError, match=r"^RNNCell: unknown nonlinearity 'gelu'"):
-        sd.nn.RNNCell(3, 4, nonlinearity="gelu")  # type: ignore[call-overload]
+        sd.nn.RNNCell(3, 4, nonlinearity="gelu")
     # NOTE: torch refuses it only at the first call
     with pytest.raises(RuntimeError, match="Unknown nonlinearity"):
         torch.nn.RNNCell(3, 4, nonlinearity="gelu")(torch.ones(2, 3))
@@ -197,3 +198,16 @@ def test_hyperparameters_and_repr():
         "RNNCell(3, 4, bias=False, nonlinearity='relu')"
     )
     assert repr(sd.nn.LSTMCell(3, 4)) == "LSTMCell(3, 4, bias=True)"
+
+
+def test_the_registered_check_refuses_an_unknown_nonlinearity():
+    """`nonlinearity` is typed `str`, as PyTorch types it (one read from a config); the mypy
+    plugin runs the registration's check on a literal one, with the constructor's message,
+    and leaves one known only at run time (`DYN`) to the constructor."""
+    spec = sd.nn.RNNCell.__layer__
+    given = {"input_size": 3, "hidden_size": 4}
+    with pytest.raises(ValueError, match=r"^RNNCell: unknown nonlinearity 'gelu'; select from"):
+        spec.check(**spec.arguments({**given, "nonlinearity": "gelu"}))
+    spec.check(**spec.arguments({**given, "nonlinearity": dims.DYN}))
+    spec.check(**spec.arguments(given))
+    assert sd.nn.RNNCell(3, 4, nonlinearity="relu").nonlinearity == "relu"

@@ -8,6 +8,7 @@ import torch
 from harness import randn
 
 import shapedl as sd
+from shapedl import dims
 from tests.nn.helpers import check_module
 
 PAIRS = [(sd.nn.LSTM, torch.nn.LSTM), (sd.nn.GRU, torch.nn.GRU), (sd.nn.RNN, torch.nn.RNN)]
@@ -318,7 +319,7 @@ def test_rnn_positional_nonlinearity_and_repr_as_torch():
     with pytest.raises(ValueError, match="Unknown nonlinearity 'gelu'"):
         torch.nn.RNN(3, 4, nonlinearity="gelu")
     with pytest.raises(ValueError, match=r"^RNN: unknown nonlinearity 'gelu'; select from"):
-        sd.nn.RNN(3, 4, nonlinearity="gelu")  # type: ignore[arg-type]
+        sd.nn.RNN(3, 4, nonlinearity="gelu")
 
 
 def test_rnn_wrong_initial_state_is_a_shape_error():
@@ -331,3 +332,54 @@ def test_rnn_wrong_initial_state_is_a_shape_error():
         rnn(x, sd.zeros((2, 4, 7)))
     with pytest.raises(RuntimeError):
         torch.nn.RNN(3, 8, 2, batch_first=True)(torch.ones(4, 5, 3), torch.zeros(2, 4, 7))
+
+
+# ---- options as PyTorch types them, and its parameter names -----------------------------
+OPTIONS = [  # (layer, a literal argument it refuses, the message)
+    (sd.nn.RNN, {"nonlinearity": "gelu"}, r"^RNN: unknown nonlinearity 'gelu'; select from"),
+    (sd.nn.LSTM, {"batch_first": False}, r"^LSTM: only batch_first=True, \(B, T, input_size\)"),
+    (sd.nn.GRU, {"batch_first": False}, r"^GRU: only batch_first=True"),
+    (sd.nn.LSTM, {"proj_size": 2}, r"^LSTM: proj_size=2 is not supported \(PyTorch's LSTM "),
+]
+
+
+@pytest.mark.parametrize("cls,given,message", OPTIONS)
+def test_the_registered_check_refuses_what_the_constructor_refuses(cls, given, message):
+    """`nonlinearity`, `batch_first` and `proj_size` are typed `str`, `bool` and `int`, as
+    PyTorch types them; the mypy plugin runs the registration's check on literal arguments,
+    so a wrong literal is refused statically with the constructor's message, and a value
+    known only at run time (`DYN`) waits for the constructor."""
+    spec = cls.__layer__
+    with pytest.raises(ValueError, match=message):
+        spec.check(**spec.arguments({"input_size": 3, "hidden_size": 4, **given}))
+    with pytest.raises(ValueError, match=message):
+        cls(3, 4, **given)
+    spec.check(
+        **spec.arguments({"input_size": 3, "hidden_size": 4, **dict.fromkeys(given, dims.DYN)})
+    )
+
+
+def test_proj_size_zero_is_torch_default_and_another_is_refused():
+    """PyTorch's LSTM takes `proj_size` (0: no projection); ours takes 0 only, and says so
+    under its own name (it was `_Recurrent.__init__() got an unexpected keyword argument`)."""
+    assert repr(sd.nn.LSTM(3, 4, proj_size=0)) == repr(sd.nn.LSTM(3, 4))
+    assert torch.nn.LSTM(3, 4, proj_size=2).weight_hr_l0.shape == (2, 4)
+    with pytest.raises(ValueError, match=r"^LSTM: proj_size=2 is not supported .*only proj_size=0"):
+        sd.nn.LSTM(3, 4, 1, True, True, 0.0, False, 2)
+
+
+@pytest.mark.parametrize("cls,tcls", PAIRS, ids=IDS)
+def test_torch_parameter_names_are_attributes_and_others_are_not(cls, tcls):
+    """`lstm.weight_hh_l0` as in torch (type checkers read them through a `__getattr__`
+    declared for them only); a name of no parameter is Python's own AttributeError."""
+    module = cls(3, 4, 2, bidirectional=True)
+    tmod = tcls(3, 4, 2, batch_first=True, bidirectional=True)
+    for name, p in tmod.named_parameters():
+        assert getattr(module, name).shape == tuple(p.shape)
+    with pytest.raises(
+        AttributeError, match=rf"^'{cls.__name__}' object has no attribute 'weight_hh_l2'$"
+    ):
+        module.weight_hh_l2  # noqa: B018
+    with pytest.raises(AttributeError):
+        tmod.weight_hh_l2  # noqa: B018
+    assert not any("__getattr__" in vars(c) for c in type(module).__mro__ if c is not object)

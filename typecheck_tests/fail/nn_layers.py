@@ -45,7 +45,7 @@ def pools(x: Tensor[tuple[B, D, T, T]], h: Size[H]) -> None:
 
 
 x = sd.ones((2, 5, 4))
-sd.nn.LSTM(4, 8, batch_first=False)  # E: [call-overload] No overload variant of "LSTM" matches argument types
+sd.nn.LSTM(4, 8, batch_first=False)  # E: [shape] LSTM: only batch_first=True, (B, T, input_size) inputs
 split: Tensor[tuple[Const[2], Const[5], Const[3]]] = sd.nn.SplitInto(sd.nn.Linear(4, 3))(x)  # E: [assignment]
 sd.nn.AddInto(sd.nn.Linear(4, 3), sd.nn.Identity())([1.0, 2.0])  # E: [arg-type] Argument 1 to "forward" of "AddInto"
 sd.nn.AddInto(sd.nn.Linear(4, 3), sd.nn.Linear(4, 2))(x)  # E: [shape] add: shapes (2, 5, 3) and (2, 5, 2): cannot broadcast 3 against 2 at axis -1

@@ -21,7 +21,10 @@ __all__ = [
     "target_dtype",
 ]
 
-Reduction = Literal["mean", "sum", "none"]
+# NOTE: any `str`, as PyTorch types it, so that a reduction kept in a config type-checks; the
+# runtime refuses another value (`check_reduction`), and the plugin reads a literal one for
+# the result's shape. The literals are spelled for the reader and an editor's completion.
+Reduction = Literal["mean", "sum", "none"] | str
 TWO = ("input", "target")
 LOGITS = ("logits", "target")
 REDUCTION = ("reduction",)

@@ -9,13 +9,14 @@ state dict of `torch.nn.LSTMCell` loads as it is. A step runs the kernel of a wh
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVarTuple, overload
+import functools
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, overload
 
 from typing_extensions import TypeVar as DefaultTypeVar
 
 from shapedl.errors import input_dtype_error
 from shapedl.nn.module import Module
-from shapedl.nn.recurrent import layer_error, uniform_weights
+from shapedl.nn.recurrent import check_options, layer_error, uniform_weights
 from shapedl.nn.registry import register_layer
 from shapedl.ops.creation import zeros
 from shapedl.ops.elementwise import same_dtype
@@ -33,7 +34,7 @@ __all__ = ["GRUCell", "LSTMCell", "RNNCell"]
 # the widths of the input and of the hidden state
 In = DefaultTypeVar("In", bound=Dim, default=Any, covariant=True)
 H = DefaultTypeVar("H", bound=Dim, default=Any, covariant=True)
-Bs = TypeVarTuple("Bs")  # the batch axis, or none
+B = TypeVar("B", bound=Dim)
 AnyTensor = Tensor[Any, Any, Any]
 # what each cell's type records, in the order of its type parameters
 SIZES = ("input_size", "hidden_size")
@@ -144,7 +145,7 @@ class _Cell(Module, Generic[In, H]):
         return f"{self.input_size}, {self.hidden_size}, bias={self.bias}"
 
 
-@register_layer(params=SIZES)
+@register_layer(params=SIZES, check=functools.partial(check_options, "RNNCell"))
 class RNNCell(_Cell[In, H], init=False):
     """One step of an Elman RNN (PyTorch's `RNNCell`).
 
@@ -188,7 +189,7 @@ class RNNCell(_Cell[In, H], init=False):
         input_size: Size[In],
         hidden_size: Size[H],
         bias: bool = True,
-        nonlinearity: Literal["tanh", "relu"] = "tanh",
+        nonlinearity: str = "tanh",
         *,
         device: Device | None = None,
     ) -> None: ...
@@ -198,7 +199,7 @@ class RNNCell(_Cell[In, H], init=False):
         input_size: int,
         hidden_size: int,
         bias: bool = True,
-        nonlinearity: Literal["tanh", "relu"] = "tanh",
+        nonlinearity: str = "tanh",
         *,
         device: Device | None = None,
     ) -> None: ...
@@ -207,21 +208,25 @@ class RNNCell(_Cell[In, H], init=False):
         input_size: int,
         hidden_size: int,
         bias: bool = True,
-        nonlinearity: Literal["tanh", "relu"] = "tanh",
+        nonlinearity: str = "tanh",
         *,
         device: Device | None = None,
     ) -> None:
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(
-                f"RNNCell: unknown nonlinearity {nonlinearity!r}; select from 'tanh' or 'relu'"
-            )
-        self.nonlinearity = nonlinearity
+        check_options("RNNCell", nonlinearity)
+        self.nonlinearity = "relu" if nonlinearity == "relu" else "tanh"
         self._build(input_size, hidden_size, bias, device)
 
-    # NOTE: `*Bs` is `B` or nothing (the runtime refuses more): one signature, not overloads
+    # NOTE: one overload per rank the runtime takes, not one `tuple[*Bs, In]`, which took a
+    # whole `(B, T, In)` sequence, and a batch of inputs with the state of one row
+    @overload
     def forward(
-        self, x: Tensor[tuple[*Bs, In], DT, TT], hx: Tensor[tuple[*Bs, H], DT, Any] | None = None
-    ) -> Tensor[tuple[*Bs, H], DT, TT]:
+        self, x: Tensor[tuple[B, In], DT, TT], hx: Tensor[tuple[B, H], DT, Any] | None = None
+    ) -> Tensor[tuple[B, H], DT, TT]: ...
+    @overload
+    def forward(
+        self, x: Tensor[tuple[In], DT, TT], hx: Tensor[tuple[H], DT, Any] | None = None
+    ) -> Tensor[tuple[H], DT, TT]: ...
+    def forward(self, x: AnyTensor, hx: AnyTensor | None = None) -> AnyTensor:
         (h,) = self._step(x, (hx,))
         return h
 
@@ -269,9 +274,16 @@ class GRUCell(_Cell[In, H], init=False):
     gates = 3
     state_names = ("hx",)
 
+    # NOTE: one overload per rank, as RNNCell's
+    @overload
     def forward(
-        self, x: Tensor[tuple[*Bs, In], DT, TT], hx: Tensor[tuple[*Bs, H], DT, Any] | None = None
-    ) -> Tensor[tuple[*Bs, H], DT, TT]:
+        self, x: Tensor[tuple[B, In], DT, TT], hx: Tensor[tuple[B, H], DT, Any] | None = None
+    ) -> Tensor[tuple[B, H], DT, TT]: ...
+    @overload
+    def forward(
+        self, x: Tensor[tuple[In], DT, TT], hx: Tensor[tuple[H], DT, Any] | None = None
+    ) -> Tensor[tuple[H], DT, TT]: ...
+    def forward(self, x: AnyTensor, hx: AnyTensor | None = None) -> AnyTensor:
         (h,) = self._step(x, (hx,))
         return h
 
@@ -317,11 +329,22 @@ class LSTMCell(_Cell[In, H], init=False):
     gates = 4
     state_names = ("h", "c")
 
+    # NOTE: one overload per rank, as RNNCell's
+    @overload
     def forward(
         self,
-        x: Tensor[tuple[*Bs, In], DT, TT],
-        hx: tuple[Tensor[tuple[*Bs, H], DT, Any], Tensor[tuple[*Bs, H], DT, Any]] | None = None,
-    ) -> tuple[Tensor[tuple[*Bs, H], DT, TT], Tensor[tuple[*Bs, H], DT, TT]]:
+        x: Tensor[tuple[B, In], DT, TT],
+        hx: tuple[Tensor[tuple[B, H], DT, Any], Tensor[tuple[B, H], DT, Any]] | None = None,
+    ) -> tuple[Tensor[tuple[B, H], DT, TT], Tensor[tuple[B, H], DT, TT]]: ...
+    @overload
+    def forward(
+        self,
+        x: Tensor[tuple[In], DT, TT],
+        hx: tuple[Tensor[tuple[H], DT, Any], Tensor[tuple[H], DT, Any]] | None = None,
+    ) -> tuple[Tensor[tuple[H], DT, TT], Tensor[tuple[H], DT, TT]]: ...
+    def forward(
+        self, x: AnyTensor, hx: tuple[AnyTensor, AnyTensor] | None = None
+    ) -> tuple[AnyTensor, AnyTensor]:
         if hx is not None and (not isinstance(hx, tuple | list) or len(hx) != 2):
             got = f"{len(hx)} tensors" if isinstance(hx, tuple | list) else "a tensor"
             raise TypeError(f"LSTMCell: the state must be (h, c), got {got}")

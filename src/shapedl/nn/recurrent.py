@@ -5,7 +5,8 @@ its own named `..._reverse`, and its output is both directions' side by side).
 Parameters are named and laid out as PyTorch's (`weight_ih_l0` is `(G * H, In)` with the
 gates stacked in PyTorch's order: `i f g o` for the LSTM, `r z n` for the GRU; the RNN has
 one), so a state dict copied from `torch.nn.LSTM(..., batch_first=True)` loads as it is and
-gives the same outputs. They are initialised as PyTorch does, every one from
+gives the same outputs; they are attributes by those names (`init.orthogonal_(lstm.weight_hh_l0)`,
+for a type checker too). They are initialised as PyTorch does, every one from
 `U(-1/sqrt(H), 1/sqrt(H))`.
 
 The input projection of a whole sequence is one matrix product on the tape; the steps of a
@@ -14,6 +15,7 @@ layer then run as one op with its own backward (`ops/recurrent.py`).
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, overload
 
@@ -33,7 +35,7 @@ from shapedl.ops.movement import reshape, transpose
 from shapedl.ops.rearrange import flip
 from shapedl.ops.recurrent import gru_steps, lstm_steps, rnn_steps
 from shapedl.tensor import Tensor
-from shapedl.types import DT, TT, Dim, Size
+from shapedl.types import DT, TT, Dim, Size, f32
 
 if TYPE_CHECKING:
     from shapedl.device import Device
@@ -66,6 +68,31 @@ def _sizes(
         "output_size": dims.DYN if ways is dims.DYN else dims.mul(ways, hidden_size),
         "state_rows": dims.DYN if ways is dims.DYN else dims.mul(ways, num_layers),
     }
+
+
+def check_options(
+    layer: str,
+    nonlinearity: object = "tanh",
+    batch_first: object = True,
+    proj_size: object = 0,
+    **_: object,
+) -> None:
+    """The `ValueError` for an option the recurrent layers and cells do not take (`layer`
+    names the class). The constructors run it, and the mypy plugin runs it on their literal
+    arguments (the registration's `check`): the options are typed `str` and `bool`, as
+    PyTorch types them, so that one read from a config type-checks; a value known only at run
+    time (`DYN` to the plugin) is checked when the layer is made."""
+    if nonlinearity is not dims.DYN and nonlinearity not in ("tanh", "relu"):
+        raise ValueError(
+            f"{layer}: unknown nonlinearity {nonlinearity!r}; select from 'tanh' or 'relu'"
+        )
+    if batch_first is not dims.DYN and batch_first is not True:
+        raise ValueError(f"{layer}: only batch_first=True, (B, T, input_size) inputs")
+    if proj_size is not dims.DYN and proj_size != 0:
+        raise ValueError(
+            f"{layer}: proj_size={proj_size!r} is not supported (PyTorch's LSTM with "
+            "projections); only proj_size=0"
+        )
 
 
 def layer_error(layer: Module, shapes: list[Any], message: str) -> ShapeError:
@@ -113,7 +140,7 @@ class _Recurrent(Module, Generic[In, H, L, W, R]):
         hidden_size: Size[H],
         num_layers: Size[L] = ...,
         bias: bool = True,
-        batch_first: Literal[True] = True,
+        batch_first: bool = True,
         dropout: float = 0.0,
         bidirectional: Literal[False] = False,
         *,
@@ -126,7 +153,7 @@ class _Recurrent(Module, Generic[In, H, L, W, R]):
         hidden_size: int,
         num_layers: int = 1,
         bias: bool = True,
-        batch_first: Literal[True] = True,
+        batch_first: bool = True,
         dropout: float = 0.0,
         bidirectional: bool = False,
         *,
@@ -161,8 +188,7 @@ class _Recurrent(Module, Generic[In, H, L, W, R]):
     ) -> None:
         """Check the hyperparameters and make the parameters (the constructor's body)."""
         name = type(self).__name__
-        if batch_first is not True:
-            raise ValueError(f"{name}: only batch_first=True, (B, T, input_size) inputs")
+        check_options(name, batch_first=batch_first)
         if input_size < 1 or hidden_size < 1 or num_layers < 1:
             raise ValueError(
                 f"{name}: input_size={input_size}, hidden_size={hidden_size} and "
@@ -180,6 +206,13 @@ class _Recurrent(Module, Generic[In, H, L, W, R]):
                 weights = uniform_weights(self.gates, width, hidden_size, bias, device)
                 for field, weight in weights.items():
                     setattr(self, f"{field}_l{k}{suffix}", weight)
+
+    if TYPE_CHECKING:
+        # NOTE: PyTorch's names of the parameters (`weight_hh_l0`, `bias_ih_l1_reverse`), as
+        # many as the layers and directions, are set by `_build`; this tells a type checker
+        # so (`init.orthogonal_(lstm.weight_hh_l0)`), and is no method at run time: any other
+        # name is still Python's own AttributeError
+        def __getattr__(self, name: str) -> Tensor[Any, f32]: ...
 
     @property
     def ways(self) -> int:
@@ -298,7 +331,7 @@ class _Recurrent(Module, Generic[In, H, L, W, R]):
         )
 
 
-@register_layer(params=SIZES, record=_sizes)
+@register_layer(params=SIZES, record=_sizes, check=functools.partial(check_options, "LSTM"))
 class LSTM(_Recurrent[In, H, L, W, R], init=False):
     """A long short-term memory network, batch first (PyTorch's `LSTM(batch_first=True)`).
 
@@ -315,12 +348,14 @@ class LSTM(_Recurrent[In, H, L, W, R], init=False):
             input).
         bidirectional: each layer also reads the sequence backwards (PyTorch's option): the
             output is `2 * H` wide (forwards, then backwards), the states `2 * L` deep.
+        proj_size: must be 0: PyTorch's LSTM with projections is not supported.
         device: where the parameters live (the default device when None).
 
     A call returns `(output, (h_n, c_n))`: the last layer's `h` at every step, and the final
     `h` and `c` of every layer.
 
     Raises:
+        ValueError: when `proj_size` is not 0.
         ShapeError: (on call) when the input is not `(B, T, input_size)`, or a given initial
             state is not `(num_layers, B, hidden_size)` (`2 * num_layers` when bidirectional).
 
@@ -338,6 +373,53 @@ class LSTM(_Recurrent[In, H, L, W, R], init=False):
 
     gates = 4
     state_names = ("h0", "c0")
+
+    # NOTE: the layers' signature with PyTorch's `proj_size` after `bidirectional`
+    @overload
+    def __init__(
+        self,
+        input_size: Size[In],
+        hidden_size: Size[H],
+        num_layers: Size[L] = ...,
+        bias: bool = True,
+        batch_first: bool = True,
+        dropout: float = 0.0,
+        bidirectional: Literal[False] = False,
+        proj_size: int = 0,
+        *,
+        device: Device | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = True,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        *,
+        device: Device | None = None,
+    ) -> None: ...
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = True,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        *,
+        device: Device | None = None,
+    ) -> None:
+        check_options("LSTM", proj_size=proj_size)
+        self._build(
+            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device
+        )
 
     def forward(
         self,
@@ -361,7 +443,7 @@ class LSTM(_Recurrent[In, H, L, W, R], init=False):
         return transpose(hc[:, :, :h], 0, 1), (hc[-1, :, :h], hc[-1, :, h:])
 
 
-@register_layer(params=SIZES, record=_sizes)
+@register_layer(params=SIZES, record=_sizes, check=functools.partial(check_options, "GRU"))
 class GRU(_Recurrent[In, H, L, W, R], init=False):
     """A gated recurrent unit network, batch first (PyTorch's `GRU(batch_first=True)`).
 
@@ -417,7 +499,7 @@ class GRU(_Recurrent[In, H, L, W, R], init=False):
         return transpose(hs, 0, 1), (hs[-1],)
 
 
-@register_layer(params=SIZES, record=_sizes)
+@register_layer(params=SIZES, record=_sizes, check=functools.partial(check_options, "RNN"))
 class RNN(_Recurrent[In, H, L, W, R], init=False):
     """An Elman recurrent network, batch first (PyTorch's `RNN(batch_first=True)`).
 
@@ -467,9 +549,9 @@ class RNN(_Recurrent[In, H, L, W, R], init=False):
         input_size: Size[In],
         hidden_size: Size[H],
         num_layers: Size[L] = ...,
-        nonlinearity: Literal["tanh", "relu"] = "tanh",
+        nonlinearity: str = "tanh",
         bias: bool = True,
-        batch_first: Literal[True] = True,
+        batch_first: bool = True,
         dropout: float = 0.0,
         bidirectional: Literal[False] = False,
         *,
@@ -481,9 +563,9 @@ class RNN(_Recurrent[In, H, L, W, R], init=False):
         input_size: int,
         hidden_size: int,
         num_layers: int = 1,
-        nonlinearity: Literal["tanh", "relu"] = "tanh",
+        nonlinearity: str = "tanh",
         bias: bool = True,
-        batch_first: Literal[True] = True,
+        batch_first: bool = True,
         dropout: float = 0.0,
         bidirectional: bool = False,
         *,
@@ -494,7 +576,7 @@ class RNN(_Recurrent[In, H, L, W, R], init=False):
         input_size: int,
         hidden_size: int,
         num_layers: int = 1,
-        nonlinearity: Literal["tanh", "relu"] = "tanh",
+        nonlinearity: str = "tanh",
         bias: bool = True,
         batch_first: bool = True,
         dropout: float = 0.0,
@@ -502,11 +584,8 @@ class RNN(_Recurrent[In, H, L, W, R], init=False):
         *,
         device: Device | None = None,
     ) -> None:
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(
-                f"RNN: unknown nonlinearity {nonlinearity!r}; select from 'tanh' or 'relu'"
-            )
-        self.nonlinearity = nonlinearity
+        check_options("RNN", nonlinearity)
+        self.nonlinearity = "relu" if nonlinearity == "relu" else "tanh"
         self._build(
             input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device
         )
