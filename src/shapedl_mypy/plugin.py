@@ -95,6 +95,7 @@ def _safe(hook: Callable[[C], Type]) -> Callable[[C], Type]:
             stale.watch(ctx.api)  # NOTE: mypy has no hook at a return: see hooks/stale.py
             if _left_out(ctx):
                 return UninhabitedType()
+            ctx = _sized(ctx)
             with speculative(ctx.api, _seen(ctx)):
                 return rankless.no_unknown_rank(hook(ctx))
         except Exception:  # noqa: BLE001 - never crash mypy; mypy's type is still right
@@ -129,6 +130,22 @@ def _left_out(ctx: Any) -> bool:
     if not isinstance(whole, UnionType):
         return False
     return size_tests.excluded(ctx.api, receiver, ctx.type, e)
+
+
+def _sized(ctx: C) -> C:
+    """A `squeeze` under a test of the size it drops (`if x.shape[-1] == 1: x =
+    x.squeeze(-1)`, in a helper generic in that size): the receiver with that size, which the
+    run has there (`size_tests.sized`)."""
+    e = ctx.context
+    if not isinstance(ctx, MethodContext) or not isinstance(ctx.api, TypeChecker):
+        return ctx
+    if not isinstance(e, CallExpr) or not isinstance(e.callee, MemberExpr):
+        return ctx
+    receiver = e.callee.expr
+    if e.callee.name != "squeeze" or not isinstance(receiver, NameExpr):
+        return ctx
+    found = get_proper_type(size_tests.sized(ctx.api, receiver, ctx.type, e))
+    return ctx._replace(type=found)
 
 
 def _seen(ctx: Any) -> list[Type]:

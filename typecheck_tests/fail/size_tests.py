@@ -19,7 +19,7 @@ def taken(x: Tensor[tuple[B, Const[4]], f32]) -> None:
 
 def undecided(x: Tensor[tuple[B, Const[4]], f32]) -> None:
     if x.shape[0] == 1:
-        x.squeeze(1)  # E: [shape] squeeze: shape (B, 4): axis 1 has size 4, not 1
+        x.squeeze(1)  # E: [shape] squeeze: shape (1, 4): axis 1 has size 4, not 1
 
 
 def decided_true(x: Tensor[tuple[B, Const[1], Const[8]], f32]) -> None:
@@ -56,3 +56,15 @@ def each(a: Tensor[tuple[B, Const[1]], f32], b: Tensor[tuple[B, Const[3]], f32])
     for out in (a, b):
         if out.shape[1] != 1:
             out.squeeze(1)  # E: [shape] squeeze: shape (B, 3): axis 1 has size 3, not 1
+
+
+C = TypeVar("C", bound=Dim)
+
+
+def wrong_branch(x: Tensor[tuple[B, C], f32]) -> None:
+    # NOTE: the size test fixes C in its branch only
+    if x.shape[-1] == 1:
+        pass
+    else:
+        x.squeeze(-1)  # E: [shape] squeeze: shape (B, C): axis 1 has size C, not 1
+    x.squeeze(1)  # E: [shape] squeeze: shape (B, C): axis 1 has size C, not 1

@@ -6,7 +6,7 @@ of several sizes), the test leaves out the members whose size makes it false."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import shapedl as sd
 from shapedl import Const, Dim, Tensor, f32, nn
@@ -52,6 +52,25 @@ def each(score: Tensor[tuple[B, Const[1]], f32], probs: Tensor[tuple[B, Const[3]
     return total
 
 
+C = TypeVar("C", bound=Dim)
+
+
+def trailing_one(x: Tensor[tuple[B, C], f32]) -> Tensor[Any, f32]:
+    # NOTE: generic in C: in the branch the run has C == 1, so the squeeze is right
+    if x.shape[-1] == 1:
+        x = x.squeeze(-1)
+    return x
+
+
+def unless_wide(x: Tensor[tuple[B, C], f32]) -> Tensor[tuple[B], f32]:
+    if x.size(1) != 1:
+        return x.sum(axis=1)
+    else:
+        return x.squeeze(1)
+
+
+assert trailing_one(sd.randn((2, 1))).shape == (2,) and trailing_one(sd.randn((2, 3))).ndim == 2
+assert unless_wide(sd.randn((2, 1))).shape == unless_wide(sd.randn((2, 3))).shape == (2,)
 assert kept(sd.randn((3, 1, 5))).shape == (3, 5)
 assert each(sd.randn((2, 1)), sd.randn((2, 3))) == 3
 assert never(sd.randn((3, 5))).shape == (3, 2)

@@ -141,6 +141,46 @@ def excluded(checker: TypeChecker, name: NameExpr, member: Type, context: Contex
     return False
 
 
+def sized(checker: TypeChecker, name: NameExpr, typ: Type, context: Context) -> Type:
+    """`typ` with the sizes that the tests of `name`'s sizes around `context` fix: `(B, C)` is
+    `(B, 1)` under `if x.shape[-1] == 1:` (or in the `else` of `!=`), where the run has C
+    == 1, so `x = x.squeeze(-1)` there drops an axis of size 1."""
+    t, parts = get_proper_type(typ), tensor_parts(typ)
+    shape = None if parts is None else get_proper_type(parts[0])
+    if not isinstance(t, Instance) or not isinstance(shape, TupleType) or name.node is None:
+        return typ
+    if any(isinstance(i, UnpackType) for i in shape.items):
+        return typ
+    items = list(shape.items)
+    outer = next((f for f in checker.scope.stack if isinstance(f, FuncDef)), None)
+    for stmts in bodies(checker.tree.defs if outer is None else outer.body.body):
+        for i in range(len(stmts)):
+            for test, holds, region in _guards(stmts, i, context):
+                fixed = _fixed_size(test, name, len(items))
+                if fixed is None or fixed[2] != holds or _rebound(region, name, context):
+                    continue
+                axis, n, _ = fixed
+                if not isinstance(get_proper_type(items[axis]), LiteralType):
+                    items[axis] = LiteralType(n, checker.named_type("builtins.int"))
+    if items == list(shape.items):
+        return typ
+    return t.copy_modified(args=[shape.copy_modified(items=items), *t.args[1:]])
+
+
+def _fixed_size(test: Expression, name: NameExpr, rank: int) -> tuple[int, int, bool] | None:
+    """The axis and size a comparison `name.shape[i] == n` (or `!=`, or `name.size(i)`)
+    speaks of, and whether it is `==`."""
+    if not isinstance(test, ComparisonExpr) or test.operators not in (["=="], ["!="]):
+        return None
+    left, right = test.operands
+    axis, n = _axis(left, name), _int(right)
+    if axis is None or n is None:
+        axis, n = _axis(right, name), _int(left)
+    if axis is None or n is None or not -rank <= axis < rank:
+        return None
+    return axis % rank, n, test.operators == ["=="]
+
+
 def _guards(stmts: list[Statement], i: int, context: Context) -> list[_Guard]:
     """The test `stmts[i]` makes hold at `context`: an `if`'s in its branches, and after it
     where one branch leaves; an `assert`'s after it."""
