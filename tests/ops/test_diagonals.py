@@ -121,3 +121,11 @@ def test_rules_over_symbols():
     assert diagonal_rule("diagonal", (N, dims.add(N, 1)), 1) == (N,)
     assert diag_rule("diag", (N,), -2) == (dims.add(N, 2), dims.add(N, 2))
     assert diag_rule("diag", (N, N), 0) == (N,)
+
+
+def test_trace_of_a_bool_matrix_is_refused_as_torchs():
+    eye = np.eye(3, dtype=bool)
+    with pytest.raises(TypeError, match=r"^trace: x must be a number tensor, not bool.*astype"):
+        sd.ops.trace(sd.tensor(eye))
+    with pytest.raises(RuntimeError):
+        torch.trace(torch.from_numpy(eye))

@@ -360,3 +360,56 @@ def test_softplus_matches_torch_in_every_float_dtype(dtype, beta, threshold):
         np.testing.assert_allclose(got.astype(sd.f64).numpy(), ref.double().numpy(), rtol=tol)
     method = x.softplus(beta=beta, threshold=threshold)
     np.testing.assert_array_equal(method.astype(sd.f64).numpy(), out.astype(sd.f64).numpy())
+
+
+# ---- Python bools and ints beside tensors ---------------------------------------------------
+BOOL_SCALARS = [
+    ("mask + True", "bool", lambda m: m + True),
+    ("True + mask", "bool", lambda m: True + m),
+    ("mask * True", "bool", lambda m: m * True),
+    ("mask * False", "bool", lambda m: m * False),
+    ("f32 + True", "float32", lambda x: x + True),
+    ("i64 * True", "int64", lambda x: x * True),
+    ("True ** i64", "int64", lambda x: True ** (x - 1)),
+]
+
+
+@pytest.mark.parametrize("name,dtype,op", BOOL_SCALARS, ids=[c[0] for c in BOOL_SCALARS])
+def test_a_python_bool_beside_a_tensor_keeps_torchs_values_and_dtype(name, dtype, op):
+    mask = np.array([True, False, True])
+    got = op(sd.tensor(mask.astype(dtype)))
+    want = op(torch.tensor(mask.astype(dtype)))
+    assert str(got.data.dtype) == str(want.dtype).removeprefix("torch."), name
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_true_to_a_negative_integer_power_is_one_as_torchs():
+    powers = np.array([-3, -1, 0, 2])
+    got = True ** sd.tensor(powers)
+    want = True ** torch.tensor(powers)
+    assert got.dtype is sd.i64
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_bool_negation_and_difference_are_refused_with_the_fix():
+    mask = sd.tensor([True, False])
+    with pytest.raises(TypeError, match=r"^neg: x is a bool tensor.*~x or sd.logical_not\(x\)"):
+        sd.ops.neg(mask)
+    with pytest.raises(TypeError, match=r"^sub: two bools.*a \^ b"):
+        sd.ops.sub(mask, True)
+    with pytest.raises(TypeError, match=r"^sub: two bools"):
+        sd.ops.sub(mask, mask)
+    for refused in (lambda m: -m, lambda m: m - True, lambda m: m - m):
+        with pytest.raises(RuntimeError):
+            refused(torch.tensor([True, False]))
+
+
+@pytest.mark.parametrize(
+    "op", [lambda x: x + 2**31, lambda x: 2**31 - x, lambda x: x * -(2**31 + 1)]
+)
+def test_an_int_scalar_outside_int32_is_an_error_naming_the_op(op):
+    # NOTE: PyTorch wraps it around silently (docs/guide/porting.md)
+    x = sd.tensor([1, 2]).astype(sd.i32)
+    with pytest.raises(OverflowError, match=r"^(add|sub|mul): Python integer -?\d+ out of bounds "
+                       r"for int32; convert the tensor first: \.astype\(sd\.i64\)"):  # fmt: skip
+        op(x)

@@ -224,3 +224,90 @@ def test_conv2d_layer_with_a_bias_matches_torch_bit_for_bit_and_keeps_half_gradi
     np.testing.assert_array_equal(out.astype(sd.f32).numpy(), want.float().detach().numpy())
     grads = out.sum().backward()
     assert {grads[p].dtype for p in (mine.weight, mine.bias)} == {SD[dtype]}
+
+
+# ---- a Python scalar beside a half-precision tensor -----------------------------------------
+# NOTE: PyTorch's CPU kernels take the scalar of `x * c`, `x / c` and `x // c` in float32 and
+# round the result once; the others round the scalar to the tensor's dtype first; `c / x` is
+# `x.reciprocal() * c`. Each is compared bit for bit, values and gradients.
+SCALAR_OPS = [
+    ("add", lambda x, c: x + c),
+    ("radd", lambda x, c: c + x),
+    ("sub", lambda x, c: x - c),
+    ("rsub", lambda x, c: c - x),
+    ("mul", lambda x, c: x * c),
+    ("rmul", lambda x, c: c * x),
+    ("div", lambda x, c: x / c),
+    ("rdiv", lambda x, c: c / x),
+    ("floor_divide", lambda x, c: x // c),
+    ("remainder", lambda x, c: x % c),
+    ("rremainder", lambda x, c: c % x),
+    ("rpow", lambda x, c: abs(c) ** x),
+]
+SCALARS = [0.1, 3.14159, 1 / 3, 257, 7, 65536, 1e5, 1e-8, -1e9, 2.5, True]
+NO_GRADIENT = {"floor_divide", "rremainder", "rpow"}  # NOTE: pow's own rounding, not the scalar's
+
+
+def _half_values(dtype):
+    rng = np.random.default_rng(0)
+    x = np.concatenate(
+        [
+            rng.standard_normal(2000) * 10,
+            rng.standard_normal(200) * 1e-3,
+            [0.0, -0.0, 1.0, -2.0, 65504.0, np.inf, -np.inf, np.nan],
+        ]
+    ).astype("float32")
+    return torch.tensor(x).to(TORCH[dtype]).float().numpy()  # NOTE: exact in both libraries
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("name,op", SCALAR_OPS, ids=[c[0] for c in SCALAR_OPS])
+def test_a_python_scalar_meets_a_half_tensor_as_in_torch_bit_for_bit(name, op, dtype):
+    x = _half_values(dtype)
+    weight = np.random.default_rng(1).standard_normal(x.shape).astype("float32")
+    for c in SCALARS:
+        if name in ("sub", "rsub") and c is True:
+            continue  # NOTE: PyTorch refuses `x - True`
+        mine = sd.tensor(x).astype(SD[dtype]).traced()
+        out = op(mine, c)
+        theirs = torch.tensor(x).to(TORCH[dtype]).requires_grad_()
+        want = op(theirs, c)
+        assert out.dtype is SD[dtype], (c, out.dtype)
+        got = out.astype(sd.f32).numpy()
+        np.testing.assert_array_equal(got, want.detach().float().numpy(), err_msg=f"c={c}")
+        if name in NO_GRADIENT:
+            continue
+        g = torch.tensor(weight).to(TORCH[dtype])
+        grads = (out * sd.tensor(g.float().numpy()).astype(SD[dtype])).sum().backward()
+        (want * g).sum().backward()
+        assert grads[mine].dtype is SD[dtype]
+        np.testing.assert_array_equal(
+            grads[mine].astype(sd.f32).numpy(), theirs.grad.float().numpy(), err_msg=f"c={c}"
+        )
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_loss_scale_unscaling_and_an_additive_mask_work_in_half_precision(dtype):
+    # NOTE: 65536 and -1e9 are inf in f16: `g / 65536` was 0 and `0 * -1e9` nan, through
+    # the softmax every row of it
+    g = np.array([1.0, 0.5, 0.0, -3.0], "float32")
+    got = (sd.tensor(g).astype(SD[dtype]) / 65536).astype(sd.f32).numpy()
+    want = (torch.tensor(g).to(TORCH[dtype]) / 65536).float().numpy()
+    np.testing.assert_array_equal(got, want)
+    assert got[0] > 0
+    scores, keep = np.array([[0.5, 1.0, -0.25]], "float32"), np.array([[1.0, 1.0, 0.0]], "float32")
+    s, k = (sd.tensor(a).astype(SD[dtype]) for a in (scores, keep))
+    ts, tk = (torch.tensor(a).to(TORCH[dtype]) for a in (scores, keep))
+    got = sd.ops.softmax(s + (1.0 - k) * -1e9, axis=-1).astype(sd.f32).numpy()
+    want = torch.softmax(ts + (1.0 - tk) * -1e9, dim=-1).float().numpy()
+    np.testing.assert_array_equal(got, want)
+    assert not np.isnan(got).any()
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("c", [2, 0.1, 2.5, 1 / 3, -1.5])
+def test_a_half_tensor_to_a_scalar_power_matches_torch_bit_for_bit(c, dtype):
+    x = np.abs(_half_values(dtype)[:2200])  # NOTE: finite bases; torch's (-inf) ** 0.5 differs
+    got = (sd.tensor(x).astype(SD[dtype]) ** c).astype(sd.f32).numpy()
+    want = (torch.tensor(x).to(TORCH[dtype]) ** c).float().numpy()
+    np.testing.assert_array_equal(got, want)

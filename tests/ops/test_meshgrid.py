@@ -90,3 +90,20 @@ def test_rule_over_symbols():
     n, m = dims.sym("N"), dims.sym("M")
     assert meshgrid_rule("meshgrid", [(n,), (m,), ()]) == ((n, m, 1),) * 3
     assert meshgrid_rule("meshgrid", [(n,), (m,)], "xy") == ((m, n),) * 2
+
+
+@pytest.mark.parametrize("indexing", ["ij", "xy"])
+@pytest.mark.parametrize("pack", [list, tuple])
+def test_a_list_or_tuple_of_tensors_is_taken_as_torchs(pack, indexing):
+    compare(
+        lambda *ts: sd.stack(sd.meshgrid(pack(ts), indexing=indexing)),
+        lambda *ts: torch.stack(torch.meshgrid(pack(ts), indexing=indexing)),
+        _inputs((3, 4, 2), "float64"),
+    )
+
+
+def test_a_list_of_something_else_than_tensors_is_a_type_error_naming_meshgrid():
+    with pytest.raises(TypeError, match=r"^meshgrid: takes tensors.*not list"):
+        sd.meshgrid([sd.arange(2), [0, 1]])
+    with pytest.raises(TypeError, match="meshgrid: needs at least one tensor"):
+        sd.meshgrid([])

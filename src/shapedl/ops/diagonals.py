@@ -160,6 +160,7 @@ def trace(x: Tensor[Any, DT, TT]) -> Tensor[tuple[()], DT, TT]:
 
     Raises:
         ShapeError: when `x` is not 2-d.
+        TypeError: for a bool `x`, as PyTorch (NumPy would count the True values).
 
     Shape:
         `(N, M) -> ()`.
@@ -170,5 +171,7 @@ def trace(x: Tensor[Any, DT, TT]) -> Tensor[tuple[()], DT, TT]:
         5.0
     """
     trace_rule("trace", x.shape)
+    if x.data.dtype.kind == "b":
+        raise TypeError("trace: x must be a number tensor, not bool; convert it: x.astype(sd.i64)")
     out: Tensor[tuple[()], DT, TT] = reduce_sum(diagonal(x))
     return out

@@ -79,8 +79,21 @@ def _edge(x: Tensor[Any, Any, Any], fn: Callable[[], Array]) -> Array:
 # ---- unary ------------------------------------------------------------------------------
 @register("neg", same_shape, methods=("__neg__", "neg"))
 def neg(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
-    """`-x`."""
-    return _unary(x, -x.data, lambda g: -g)
+    """`-x`.
+
+    Raises:
+        TypeError: for a bool tensor, as PyTorch (a mask is inverted with `~x`).
+    """
+    try:
+        out = -x.data
+    except TypeError:
+        if x.data.dtype.kind != "b":  # NOTE: on the error path only, for NumPy's own text
+            raise
+        raise TypeError(
+            "neg: x is a bool tensor, which has no negation (as in PyTorch); invert a mask "
+            "with ~x or sd.logical_not(x), or convert it first: x.astype(sd.i64)"
+        ) from None
+    return _unary(x, out, lambda g: -g)
 
 
 @register("abs", same_shape, methods=("abs", "__abs__"))
@@ -339,7 +352,7 @@ def clamp_max(x: Tensor[S, DT, TT], max: Scalar) -> Tensor[S, DT, TT]:
 def reciprocal(x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
     """`1 / x`."""
     out = _edge(x, lambda: 1 / x.data)
-    return _unary(x, out, lambda g: -g * out * out)
+    return _unary(x, out, lambda g: -g * (out * out))  # NOTE: PyTorch's order of rounding
 
 
 def _astype_rule(op: str, x: Shape, dtype: object = None) -> Shape:
@@ -366,8 +379,8 @@ def weak(op: str, v: Any) -> int | float:
     NumPy scalars and 0-d arrays carry a dtype (`f32 * np.float64(2)` is f64), so they are
     converted; arrays must be made tensors first.
     """
-    if type(v) is float or type(v) is int:
-        return v
+    if type(v) is float or type(v) is int or type(v) is bool:
+        return v  # NOTE: a bool stays one: `mask + True` is a mask, as PyTorch's
     if isinstance(v, float | int):
         return float(v) if isinstance(v, float) else int(v)
     if getattr(v, "ndim", None) == 0 and hasattr(v, "item"):
@@ -402,32 +415,84 @@ Grad = Callable[[Array, Any, Any, Array], Array]
 def _binary(
     op: str, a: Operand, b: Operand, fn: Callable[[Any, Any], Array], da: Grad, db: Grad
 ) -> Tensor[Any, Any, Any]:
+    """`fn(x, y)` of the operands' data, recorded with the local derivatives `da` and `db`; a
+    Python scalar beside an f16 or bf16 tensor is taken as PyTorch's CPU kernels take it
+    (`_half_scalar`)."""
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if not (ta or tb):
         raise TypeError(f"{op}: needs at least one tensor, got {type(a)} and {type(b)}")
     x: Any = a.data if isinstance(a, Tensor) else weak(op, a)
     y: Any = b.data if isinstance(b, Tensor) else weak(op, b)
+    wide = False
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         check_devices(op, a, b)
         if x.dtype != y.dtype:
             raise dtype_error(op, x.dtype, y.dtype)
         if x.shape != y.shape:
             dims.broadcast(op, a.shape, b.shape)
+    elif (x if ta else y).itemsize == 2:  # NOTE: f16 or bf16: shapedl has no 2-byte int
+        wide = op in _OPMATH and (ta or op == "mul")  # NOTE: PyTorch's `c * x` is `x * c`
+        if ta:
+            x, y = _half_scalar(x, y, wide)
+        else:
+            y, x = _half_scalar(y, x, wide)
     inputs = tuple(t for t in (a, b) if isinstance(t, Tensor))
-    backend = inputs[0].device.backend
-    out = backend.quietly(lambda: fn(x, y))
-    if out.dtype != inputs[0].data.dtype:
-        out = settle(inputs[0].data.dtype, out)
+    backend, dtype = inputs[0].device.backend, inputs[0].data.dtype
+    try:
+        out = backend.quietly(lambda: fn(x, y))
+    except OverflowError as err:
+        raise _overflow(op, inputs[0], y if ta else x, err) from None
+    if out.dtype != dtype:
+        # NOTE: quietly too: a float32 result past f16's range rounds to inf, as PyTorch's
+        out = backend.quietly(lambda: settle(dtype, out))
 
     def vjp(g: Array) -> tuple[Array, ...]:
         # NOTE: quietly, as the forward: `1 / 0` and overflows give PyTorch's inf and nan
-        grads: tuple[Array, ...] = backend.quietly(lambda: _pair(g))
+        if wide:  # NOTE: in float32 too, rounded to the half dtype once
+            wide_g = g.astype("float32")
+            grads: tuple[Array, ...] = backend.quietly(
+                lambda: tuple(d.astype(dtype) for d in _pair(wide_g))
+            )
+            return grads
+        grads = backend.quietly(lambda: _pair(g))
         return grads
 
     def _pair(g: Array) -> tuple[Array, ...]:
         return ((da(g, x, y, out),) if ta else ()) + ((db(g, x, y, out),) if tb else ())
 
     return record(out, inputs, vjp)
+
+
+# NOTE: PyTorch's CPU kernels that take a Python scalar after an f16 or bf16 tensor (`x / c`)
+# in float32 ("opmath"), forward and backward; the others, and these with the scalar first
+# (`c // x`), round it to the tensor's dtype first
+_OPMATH = frozenset(("mul", "div", "floor_divide"))
+
+
+def _half_scalar(data: Array, v: Scalar, wide: bool) -> tuple[Array, Any]:
+    """An f16 or bf16 tensor's data and the Python scalar `v` beside it, as PyTorch's CPU
+    kernels take them: both in float32 where `wide` (`g / 65536` divides by 65536 and rounds
+    once, where f16's 65536 is inf), else `v` rounded to the tensor's dtype first (`x + 0.1`
+    adds f16(0.1)). `settle` rounds a float32 result to the tensor's dtype.
+
+    NOTE: NumPy's f16 rounds `v` so on its own; `ml_dtypes`' bf16 takes a float `v` in float32
+    instead (an int in bf16), hence the explicit rounding.
+    """
+    if wide:
+        return data.astype("float32"), v
+    if data.dtype.kind == "f":
+        return data, v
+    return data, data.dtype.type(float(v))
+
+
+def _overflow(op: str, t: Tensor[Any, Any, Any], v: Any, err: OverflowError) -> OverflowError:
+    """NumPy's error for a Python int `v` that the tensor's dtype cannot hold (`i32 + 2**31`),
+    naming `op`. PyTorch wraps the int around silently: a wrong number no later value shows."""
+    dtype = t.data.dtype
+    if dtype.kind not in "iu" or type(v) is not int:
+        return OverflowError(f"{op}: {err}")
+    fix = "; convert the tensor first: .astype(sd.i64)" if dtype == "int32" else ""
+    return OverflowError(f"{op}: Python integer {v} out of bounds for {dtype}{fix}")
 
 
 def settle(dtype: Any, out: Array) -> Array:
@@ -465,13 +530,31 @@ def add(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
 
 @register("sub", broadcast_rule, methods=("__sub__", "__rsub__", "sub"), **_BINARY)  # type: ignore[arg-type]
 def sub(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
-    """`a - b` with NumPy broadcasting."""
-    return _binary("sub", a, b, lambda x, y: x - y, lambda g, *_: g, lambda g, *_: -g)
+    """`a - b` with NumPy broadcasting.
+
+    Raises:
+        TypeError: for two bools, as PyTorch (the difference of masks is `a ^ b`).
+    """
+    try:
+        return _binary("sub", a, b, lambda x, y: x - y, lambda g, *_: g, lambda g, *_: -g)
+    except TypeError:
+        if _bool(a) and _bool(b):  # NOTE: on the error path only, for NumPy's own text
+            raise TypeError(
+                "sub: two bools have no difference (as in PyTorch); use a ^ b "
+                "(sd.logical_xor) for masks, or convert them first: a.astype(sd.i64)"
+            ) from None
+        raise
+
+
+def _bool(v: Operand) -> bool:
+    """Whether `v` is a bool tensor or a Python bool."""
+    return v.data.dtype.kind == "b" if isinstance(v, Tensor) else type(v) is bool
 
 
 @register("mul", broadcast_rule, methods=("__mul__", "__rmul__", "mul"), **_BINARY)  # type: ignore[arg-type]
 def mul(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
-    """`a * b` with NumPy broadcasting."""
+    """`a * b` with NumPy broadcasting; a Python scalar beside an f16 or bf16 tensor is taken
+    in float32 (`x * 65536` overflows only where the product does), as PyTorch's."""
     return _binary(
         "mul", a, b, lambda x, y: x * y, lambda g, x, y, o: g * y, lambda g, x, y, o: g * x
     )
@@ -479,7 +562,13 @@ def mul(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
 
 @register("div", broadcast_rule, methods=("__truediv__", "__rtruediv__", "div"), **_BINARY)  # type: ignore[arg-type]
 def div(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
-    """`a / b` with NumPy broadcasting."""
+    """`a / b` with NumPy broadcasting.
+
+    As PyTorch's for an f16 or bf16 tensor and a Python scalar: `x / c` divides in float32
+    (`g / 65536`, a loss scale, is not `g / inf`) and `c / x` is `x.reciprocal() * c`.
+    """
+    if not isinstance(a, Tensor) and isinstance(b, Tensor) and b.data.itemsize == 2:
+        return mul(reciprocal(b), weak("div", a))
     return _binary(
         "div",
         a,
@@ -526,7 +615,8 @@ def pow(a: Operand, b: Operand) -> Tensor[Any, Any, Any]:
 
 
 def _integers(v: Operand) -> bool:
-    return v.data.dtype.kind in "iu" if isinstance(v, Tensor) else type(v) is int
+    """Whether `v` is an integer (or bool) tensor or Python scalar: `True ** t` is `1 ** t`."""
+    return v.data.dtype.kind in "iub" if isinstance(v, Tensor) else type(v) in (int, bool)
 
 
 def _integer_pow(xp: Any, x: Any, y: Any) -> Array:

@@ -49,16 +49,19 @@ def meshgrid_rule(op: str, tensors: Sequence[Shape], indexing: str = "ij") -> tu
     returns="tuple",
 )
 def meshgrid(
-    *tensors: Tensor[Any, DT, Any], indexing: str = "ij"
+    *tensors: Tensor[Any, DT, Any] | Sequence[Tensor[Any, DT, Any]], indexing: str = "ij"
 ) -> tuple[Tensor[Any, DT, Any], ...]:
     """Coordinate grids: result `i` holds `tensors[i]` along its own axis, repeated along the
     others. `indexing="ij"` (the default, PyTorch's) puts input `i` on axis `i`; `"xy"` (NumPy's
     default) swaps the first two axes. A port of NumPy code passes `indexing="xy"`.
 
+    The tensors come one by one or, as PyTorch's `meshgrid([xs, ys])` takes them, as one list
+    or tuple.
+
     Raises:
         ShapeError: when an input is not 0-d or 1-d, or `indexing` is neither.
         DTypeError: when the inputs' dtypes differ.
-        TypeError: when no tensor is given.
+        TypeError: when no tensor is given, or something else than tensors.
 
     Shape:
         `(N,), (M,) -> (N, M), (N, M)`; with `indexing="xy"`, `(M, N), (M, N)`.
@@ -71,15 +74,30 @@ def meshgrid(
         >>> cols.tolist()
         [[0, 1, 2], [0, 1, 2]]
     """
-    if not tensors:
-        raise TypeError("meshgrid: needs at least one tensor")
-    meshgrid_rule("meshgrid", [x.shape for x in tensors], indexing)
-    order = _order(len(tensors), indexing)
-    grid = tuple(tensors[i].shape[0] if tensors[i].ndim else 1 for i in order)
-    check_devices("meshgrid", *tensors)
-    same_dtype("meshgrid", *tensors)
+    xs = _tensors(tensors)
+    meshgrid_rule("meshgrid", [x.shape for x in xs], indexing)
+    order = _order(len(xs), indexing)
+    grid = tuple(xs[i].shape[0] if xs[i].ndim else 1 for i in order)
+    check_devices("meshgrid", *xs)
+    same_dtype("meshgrid", *xs)
     out = []
-    for x, axis in zip(tensors, order, strict=True):
+    for x, axis in zip(xs, order, strict=True):
         along = tuple(-1 if i == axis else 1 for i in range(len(grid)))
         out.append(broadcast_to(reshape(x, along), grid))
     return tuple(out)
+
+
+def _tensors(
+    args: tuple[Tensor[Any, DT, Any] | Sequence[Tensor[Any, DT, Any]], ...],
+) -> Sequence[Tensor[Any, DT, Any]]:
+    """The tensors of `meshgrid(x, y)` or of `meshgrid([x, y])`."""
+    xs = args[0] if len(args) == 1 and isinstance(args[0], list | tuple) else args
+    if not xs:
+        raise TypeError("meshgrid: needs at least one tensor")
+    for x in xs:
+        if not isinstance(x, Tensor):
+            raise TypeError(
+                f"meshgrid: takes tensors, one by one or in one list, not {type(x).__name__}; "
+                "make arrays tensors with sd.tensor(...)"
+            )
+    return xs  # type: ignore[return-value]

@@ -155,12 +155,19 @@ def isclose(
         >>> sd.ops.isclose(sd.tensor([1.0, 1.1]), sd.tensor([1.0, 1.0])).tolist()
         [True, False]
     """
-    tensors = tensor_operands("isclose", a, b)
-    same_dtype("isclose", *tensors)
-    isclose_rule("isclose", operand_shape(a), operand_shape(b))
+    return _isclose("isclose", a, b, rtol, atol, equal_nan)
+
+
+def _isclose(
+    op: str, a: Operand, b: Operand, rtol: float, atol: float, equal_nan: bool
+) -> Tensor[Any, bool_, NoTape]:
+    """`isclose`, its errors naming `op` (`allclose` too)."""
+    tensors = tensor_operands(op, a, b)
+    same_dtype(op, *tensors)
+    isclose_rule(op, operand_shape(a), operand_shape(b))
     xp = tensors[0].xp
-    x = a.data if isinstance(a, Tensor) else weak("isclose", a)
-    y = b.data if isinstance(b, Tensor) else weak("isclose", b)
+    x = a.data if isinstance(a, Tensor) else weak(op, a)
+    y = b.data if isinstance(b, Tensor) else weak(op, b)
     if tensors[0].data.dtype.kind == "b":  # NOTE: NumPy subtracts no booleans; PyTorch's equal
         out = xp.equal(x, y)
     else:
@@ -182,4 +189,4 @@ def allclose(
         >>> sd.ops.allclose(sd.tensor([1.0, 2.0]), sd.tensor([1.0, 2.0 + 1e-6]))
         True
     """
-    return bool(isclose(a, b, rtol, atol, equal_nan).data.all())
+    return bool(_isclose("allclose", a, b, rtol, atol, equal_nan).data.all())
