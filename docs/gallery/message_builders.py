@@ -26,7 +26,13 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "Broadcasting, axes and size options (every op)": ("shapedl/dims.py",),
     "Losses (sd.losses)": ("shapedl/losses/",),
     "Layers (sd.nn)": ("shapedl/nn/",),
-    "Tensors, the tape and data": ("shapedl/tensor.py", "shapedl/tape.py", "shapedl/data.py"),
+    "Tensors, the tape and data": (
+        "shapedl/tensor.py",
+        "shapedl/tensor_base.py",
+        "shapedl/tape.py",
+        "shapedl/data.py",
+    ),
+    "Training (sd.train)": ("shapedl/train/",),
     "The plugin's own messages": ("shapedl_mypy/",),
 }
 

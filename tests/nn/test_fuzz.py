@@ -98,6 +98,23 @@ def _conv_transpose2d(draw: st.DrawFn) -> Pair:
     return sd.nn.ConvTranspose2d(c, o, **kw), torch.nn.ConvTranspose2d(c, o, **kw), [x], {}
 
 
+@layer("ConvTranspose1d")
+def _conv_transpose1d(draw: st.DrawFn) -> Pair:
+    c, o, s = _size(draw, 1, 3), _size(draw, 1, 3), _size(draw, 1, 2)
+    kw = dict(kernel_size=_size(draw, 1, 3), stride=s, output_padding=_size(draw, 0, s - 1))
+    x = _input(draw, _size(draw, 1, 2), c, _size(draw, 2, 5))
+    return sd.nn.ConvTranspose1d(c, o, **kw), torch.nn.ConvTranspose1d(c, o, **kw), [x], {}
+
+
+@layer("Pool1d")
+def _pool1d(draw: st.DrawFn) -> Pair:
+    name = draw(st.sampled_from(["MaxPool1d", "AvgPool1d"]))
+    k = _size(draw, 1, 3)
+    kw = dict(kernel_size=k, stride=_size(draw, 1, 2), padding=_size(draw, 0, k // 2))
+    x = _input(draw, _size(draw, 1, 2), _size(draw, 1, 3), _size(draw, 3, 7))
+    return getattr(sd.nn, name)(**kw), getattr(torch.nn, name)(**kw), [x], {}
+
+
 @layer("LayerNorm")
 def _layer_norm(draw: st.DrawFn) -> Pair:
     d, affine, bias = _size(draw, 2), draw(st.booleans()), draw(st.booleans())

@@ -137,6 +137,7 @@ MIXED = {
     "conv_transpose2d": lambda d, m: sd.ops.conv_transpose2d(
         _t((1, 2, 4, 4), d), _t((2, 3, 3, 3), m)
     ),
+    "conv_transpose1d": lambda d, m: sd.ops.conv_transpose1d(_t((1, 2, 4), d), _t((2, 3, 3), m)),
     "layer_norm": lambda d, m: sd.ops.layer_norm(_t((2, 3), d), 3, _t((3,), m)),
     "batch_norm": lambda d, m: sd.ops.batch_norm(_t((4, 3), d), _t((3,), m), _t((3,), m) ** 2),
     "scaled_dot_product_attention": lambda d, m: sd.ops.scaled_dot_product_attention(

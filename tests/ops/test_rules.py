@@ -208,7 +208,8 @@ CASES: dict[str, list[dict[str, Any]]] = {
     "permute": [{"x": T(2, 3, 4), "axes": (2, 0, 1)}, {"x": T(2, 3), "axes": (1, 0)}],
     "transpose": [{"x": T(2, 3, 4)}, {"x": T(2, 3, 4), "axis0": 0, "axis1": 2}],
     "unsqueeze": [{"x": T(2, 3), "axis": 1}, {"x": T(2, 3), "axis": -1}],
-    "squeeze": [{"x": T(2, 1, 3, 1)}, {"x": T(2, 1, 3, 1), "axis": 1}],
+    # NOTE: an axis named first: without one, over symbols it is known at run time only
+    "squeeze": [{"x": T(2, 1, 3, 1), "axis": 1}, {"x": T(2, 1, 3, 1)}],
     "broadcast_to": [{"x": T(3, 1), "shape": (2, 3, 4)}, {"x": T(4), "shape": (5, 4)}],
     "layer_norm": [
         {"x": T(2, 3, 4), "normalized_shape": 4, "weight": T(4), "bias": T(4)},
@@ -220,6 +221,21 @@ CASES: dict[str, list[dict[str, Any]]] = {
     ],
     "max_pool2d": _pool(),
     "avg_pool2d": _pool(),
+    **{
+        op: [
+            {"x": T(2, 3, 9), "kernel_size": 2},
+            {"x": T(1, 2, 10), "kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+        ]
+        for op in ["max_pool1d", "avg_pool1d"]
+    },
+    **{
+        op: [{"x": T(2, 3, 7), "output_size": 3}, {"x": T(3, 5), "output_size": (2,)}]
+        for op in ["adaptive_avg_pool1d", "adaptive_max_pool1d"]
+    },
+    "conv_transpose1d": [
+        {"x": T(2, 3, 5), "weight": T(3, 4, 3), "bias": T(4), "stride": 2, "padding": 1},
+        {"x": T(1, 4, 3), "weight": T(4, 1, 2), "groups": 2, "output_padding": 1, "stride": 2},
+    ],
     **{op: _reduce() for op in ["sum", "mean", "max", "min", "logsumexp", "any", "all"]},
     **{op: _reduce({"x": T(4, 3), "axis": 0, "ddof": 1}) for op in ["var", "std"]},
     **{

@@ -109,11 +109,7 @@ def max_pool1d(
     return max_pool2d(x.unsqueeze(2), k, s, p, ceil_mode).squeeze(2)
 
 
-@register(
-    "avg_pool1d",
-    pool1d_rule,
-    statics=("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"),
-)
+@register("avg_pool1d", pool1d_rule, statics=("kernel_size", "stride", "padding", "ceil_mode"))
 def avg_pool1d(
     x: Tensor[Any, DT, TT],
     kernel_size: Single,

@@ -49,12 +49,14 @@ def _labels(name: str, pred: AnyTensor, target: AnyTensor) -> tuple[int, Any]:
         return CLASS_AXIS, target.data
     if pred.ndim > CLASS_AXIS and target.shape == pred.shape[:-1]:
         return pred.ndim - 1, target.data
+    last = pred.shape[:-1]
+    indices = show_shape(spatial) + ("" if last == spatial else f" or {show_shape(last)}")
     raise shape_error(
         name,
         [pred.shape, target.shape],
         f"the scores have their classes on axis {CLASS_AXIS} (as cross_entropy_with_logits_loss"
-        f" reads them) or last, so the targets are class indices {show_shape(spatial)} or "
-        f"{show_shape(pred.shape[:-1])}, or one-hot/probability scores {show_shape(pred.shape)}",
+        f" reads them) or last, so the targets are class indices {indices}, or one-hot/"
+        f"probability scores {show_shape(pred.shape)}",
     )
 
 
@@ -121,7 +123,8 @@ def _binary(name: str, pred: AnyTensor, target: AnyTensor, threshold: float) -> 
         raise shape_error(
             name,
             [pred.shape, target.shape],
-            "one score per element needs one target per element",
+            f"one score per element needs one target per element, not {target.numel()} for "
+            f"{pred.numel()}",
         )
     hits = (pred.data > threshold) == (target.data.reshape(pred.shape) > 0.5)
     return float(hits.mean())
