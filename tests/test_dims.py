@@ -309,3 +309,10 @@ def test_a_broadcast_error_names_the_axis_nearest_the_end_and_a_dropped_axis():
         dims.broadcast("add", (2, 3, 4), (5,))
     with pytest.raises(ValueError, match=r"broadcast"):
         np.broadcast_shapes((2, 3, 4), (2, 3))  # NumPy refuses what we refuse
+
+
+def test_never_negative_holds_for_sizes_and_sums_of_them_only():
+    assert dims.never_negative(dims.add(T, 4)) and dims.never_negative(dims.mul(B, T))
+    assert dims.never_negative(dims.floordiv(T, 2)) and dims.never_negative(0)
+    assert not dims.never_negative(dims.sub(T, 1)) and not dims.never_negative(-1)
+    assert not dims.never_negative(DYN)

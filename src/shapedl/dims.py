@@ -41,6 +41,7 @@ __all__ = [
     "is_size",
     "mul",
     "need_static",
+    "never_negative",
     "normalize_axes",
     "normalize_axis",
     "option_tuple",
@@ -309,6 +310,13 @@ def _common_factor(poly: dict[Monomial, int], dmono: Monomial, dcoef: int) -> tu
 
 def _has_div(d: Dim) -> bool:
     return isinstance(d, Expr) and any(isinstance(a, _Div) for m, _ in d.terms for a, _ in m)
+
+
+def never_negative(d: Dim) -> bool:
+    """Whether `d` is at least 0 for every binding of its symbols: an int at least 0, or a sum
+    of terms with coefficients at least 0 (a symbol, and a floor division of sizes, is a size:
+    never negative)."""
+    return d is not DYN and all(c >= 0 for c in _poly(d).values())  # type: ignore[arg-type]
 
 
 def same(a: Dim, b: Dim) -> bool | None:

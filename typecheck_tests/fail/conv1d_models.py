@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 import shapedl as sd
-from shapedl import Const, Dim, Tensor, nn
+from shapedl import Add, Const, Dim, Tensor, nn
 
 B = TypeVar("B", bound=Dim)
 L = TypeVar("L", bound=Dim)
@@ -30,3 +30,9 @@ sd.ops.conv_transpose1d(short, sd.ones((3, 2, 1)), padding=2)  # E: [shape] conv
 sd.ops.adaptive_avg_pool1d(short, 0)  # E: [shape] adaptive_avg_pool1d: shape (2, 3, 2): output_size 0 must be a positive size  # op: adaptive_avg_pool1d
 sd.ops.adaptive_max_pool1d(sd.ones((2, 3, 4, 4)), 1)  # E: [shape] adaptive_max_pool1d: shape (2, 3, 4, 4): needs (N, C, L) or (C, L), not rank 4  # op: adaptive_max_pool1d
 wide: Tensor[tuple[Const[2], Const[3], Const[2]]] = nn.AdaptiveMaxPool1d(4)(short)  # E: [assignment]
+
+
+def chomped(y: Tensor[tuple[B, Const[4], Add[L, Const[4]]]], x: Tensor[tuple[B, Const[4], L]]) -> None:
+    # NOTE: a TCN's chomp of its left padding: `:-4` of `L + 4` is `L`; `:-2` is not
+    y[:, :, :-2] + x  # E: [shape] add: shapes (B, 4, L + 2) and (B, 4, L): cannot broadcast L + 2 against L at axis -1
+

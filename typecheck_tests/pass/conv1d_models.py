@@ -83,3 +83,12 @@ assert ecg_stem(sd.randn((2, 1, 1000))).shape == (2, 16, 250)
 wavenet = [WeightScaledConv1d(4, 4, 2, dilation=d, padding=d) for d in (1, 2, 4)]
 assert [layer(signal).shape[2] for layer in wavenet] == [13, 14, 16]
 assert WeightScaledConv1d(4, 6, 3, stride=(2,), padding=(1,))(signal).shape == (2, 6, 6)
+
+
+def causal(x: Tensor[tuple[B, Const[4], L]], dilation: int = 2) -> Tensor[tuple[B, Const[4], L]]:
+    # NOTE: a TCN's causal conv: pad both sides, then chomp the right: `:-4` of `L + 4` is `L`
+    y = nn.Conv1d(4, 4, 3, padding=4, dilation=2)(x)
+    return y[:, :, :-4] + x
+
+
+assert causal(signal).shape == signal.shape

@@ -59,6 +59,12 @@ def _slice_size(op: str, x: Shape, axis: int, s: slice) -> Dim:
         if isinstance(over, int) and over >= 0:
             return d  # NOTE: `x[:, : t + 1]` on a `T` axis ends past it for every `T`: all of it
         return stop  # NOTE: `mask[:t]` by a size is taken to fit, as Pyrefly takes it
+    if step == 1 and isinstance(stop, int) and stop < 0 and start in (None, 0):
+        kept = dims.add(d, stop)  # NOTE: a TCN's chomp `y[:, :, :-4]` of an `L + 4` axis is `L`
+        return kept if dims.never_negative(kept) else DYN
+    if step == 1 and stop is None and isinstance(start, int):
+        kept = dims.sub(d, start) if start >= 0 else -start
+        return kept if dims.never_negative(dims.add(d, -abs(start))) else DYN
     return DYN
 
 
