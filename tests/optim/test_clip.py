@@ -114,3 +114,33 @@ def test_nonfinite_norm_and_invalid_arguments():
         clip_grad_norm([w], grads, -1.0)
     with pytest.raises(ValueError, match="invalid clip_value: -0.5"):
         clip_grad_value([w], grads, -0.5)
+
+
+# NOTE: gradients whose squares overflow f16 (a norm of inf scaled every gradient to 0), and
+# many small ones whose bf16 sum of squares stalls (a norm 8x too small, nothing clipped)
+HALF_GRADS = {
+    "float16": lambda rng: [rng.uniform(200, 400, (100,)), rng.uniform(-300, 300, (7, 3))],
+    "bfloat16": lambda rng: [rng.uniform(0.005, 0.015, (20000,)), rng.uniform(-1, 1, (5,))],
+}
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, math.inf, 0.0])
+def test_clip_grad_norm_of_half_gradients_accumulates_in_f32_as_torch(dtype, norm_type):
+    values = [v.astype(np.float32) for v in HALF_GRADS[dtype](np.random.default_rng(2))]
+    sd_dtype = getattr(sd, {"float16": "f16", "bfloat16": "bf16"}[dtype])
+    params = [sd.zeros(v.shape, dtype=sd_dtype) for v in values]
+    consts = [sd.from_numpy(v).astype(sd_dtype) for v in values]
+    grads = sum((p.traced() * c).sum() for p, c in zip(params, consts, strict=True)).backward()
+    torch_dtype = getattr(torch, dtype)
+    tparams = [torch.zeros(v.shape, dtype=torch_dtype, requires_grad=True) for v in values]
+    for t, v in zip(tparams, values, strict=True):
+        t.grad = torch.from_numpy(v).to(torch_dtype)
+    max_norm = 0.5 * float(torch.nn.utils.get_total_norm([t.grad for t in tparams], norm_type))
+    want = torch.nn.utils.clip_grad_norm_(tparams, max_norm, norm_type=norm_type, foreach=False)
+    got = clip_grad_norm(params, grads, max_norm, norm_type=norm_type)
+    assert got == float(want)
+    for p, t in zip(params, tparams, strict=True):
+        assert grads[p].data.dtype == p.data.dtype
+        clipped = t.grad.float().numpy()
+        np.testing.assert_allclose(grads[p].numpy().astype(np.float32), clipped, rtol=8e-3)

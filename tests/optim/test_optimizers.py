@@ -125,11 +125,18 @@ def test_matches_torch_over_20_steps(
 
 
 def run_both(
-    sd_opt: Any, torch_opt: Any, dtype: str, steps: int, skipped: Callable[[int], set[str]], lr: Any
+    sd_opt: Any,
+    torch_opt: Any,
+    dtype: str,
+    steps: int,
+    skipped: Callable[[int], set[str]],
+    lr: Any,
+    torch_lr: Any = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """`steps` of both, leaving out of step `i` the parameters `skipped(i)` (torch: no `grad`)
-    and setting the learning rate `lr(i)` before it (torch: its `param_groups`); `sd_opt` is
-    called with the step for the optimizer to use (so that a test can swap it)."""
+    and setting the learning rate `lr(i)` before it (torch: its `param_groups`, `torch_lr(i)`
+    if given); `sd_opt` is called with the step for the optimizer to use (so that a test can
+    swap it)."""
     params = {name: sd.from_numpy(a.copy()) for name, a in initial(dtype).items()}
     tparams = {n: torch.from_numpy(a.copy()).requires_grad_() for n, a in initial(dtype).items()}
     x, t = data(dtype)
@@ -138,7 +145,7 @@ def run_both(
         opt = sd_opt(i)
         opt.set_lr(lr(i))
         for group in topt.param_groups:
-            group["lr"] = lr(i)
+            group["lr"] = (torch_lr or lr)(i)
         grads = sd_grads(params, x, t)
         topt.zero_grad(set_to_none=True)
         sd_loss(tparams, torch.from_numpy(x), torch.from_numpy(t)).backward()
@@ -241,23 +248,27 @@ def test_mlp_training_matches_torch(sd_cls: Any, torch_cls: Any, kwargs: dict[st
 
 # ---- validation ------------------------------------------------------------------------
 INVALID = [
-    (lambda: Sgd(lr=-1.0), "invalid learning rate: -1.0"),
-    (lambda: Adam(lr=float("nan")), "invalid learning rate: nan"),
-    (lambda: Sgd(lr=0.1, momentum=-0.5), "invalid momentum: -0.5"),
-    (lambda: Sgd(lr=0.1, weight_decay=-1.0), "invalid weight_decay value: -1.0"),
-    (lambda: Sgd(lr=0.1, nesterov=True), "invalid nesterov (it requires momentum > 0"),
-    (lambda: Sgd(lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), "invalid nesterov"),
-    (lambda: Adam(betas=(1.0, 0.999)), "invalid beta parameter at index 0: 1.0"),
-    (lambda: Adam(betas=(0.9, -0.1)), "invalid beta parameter at index 1: -0.1"),
-    (lambda: AdamW(eps=-1e-8), "invalid epsilon value: -1e-08"),
-    (lambda: AdamW(weight_decay=-0.1), "invalid weight_decay value: -0.1"),
-    (lambda: RMSprop(alpha=1.5), "invalid alpha value: 1.5"),
-    (lambda: RMSprop(momentum=-1.0), "invalid momentum value: -1.0"),
-    (lambda: RMSprop(eps=-1.0), "invalid epsilon value: -1.0"),
-    (lambda: Adagrad(lr_decay=-1.0), "invalid lr_decay value: -1.0"),
-    (lambda: Adagrad(initial_accumulator_value=-0.1), "invalid initial_accumulator_value value"),
-    (lambda: Adagrad(eps=-1.0), "invalid epsilon value: -1.0"),
-    (lambda: Sgd(lr=0.1, missing="ignore"), "invalid missing"),  # type: ignore[arg-type]
+    (lambda: Sgd(lr=-1.0), "Sgd: invalid learning rate: -1.0 (lr must be a finite number >= 0)"),
+    (lambda: Adam(lr=float("nan")), "Adam: invalid learning rate: nan (lr must be a finite"),
+    (lambda: Adam(lr=np.float32("nan")), "Adam: invalid learning rate: nan (lr must be a finite"),
+    (lambda: Sgd(lr=0.1, momentum=-0.5), "Sgd: invalid momentum: -0.5 (momentum must be"),
+    (lambda: Sgd(lr=0.1, weight_decay=-1.0), "Sgd: invalid weight_decay value: -1.0 (weight_d"),
+    (lambda: Sgd(lr=0.1, dampening=float("inf")), "Sgd: invalid dampening: inf (dampening must"),
+    (lambda: Sgd(lr=0.1, nesterov=True), "Sgd: invalid nesterov (it requires momentum > 0"),
+    (lambda: Sgd(lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), "Sgd: invalid nesterov"),
+    (lambda: Adam(betas=(1.0, 0.999)), "Adam: invalid beta parameter at index 0: 1.0 (each of"),
+    (lambda: Adam(betas=(0.9, np.float32(-0.25))), "Adam: invalid beta parameter at index 1"),
+    (lambda: AdamW(eps=-1e-8), "AdamW: invalid epsilon value: -1e-08 (eps must be a finite"),
+    (lambda: AdamW(weight_decay=-0.1), "AdamW: invalid weight_decay value: -0.1"),
+    (lambda: RMSprop(alpha=1.5), "RMSprop: invalid alpha value: 1.5 (alpha must be a number in"),
+    (lambda: RMSprop(momentum=-1.0), "RMSprop: invalid momentum value: -1.0 (momentum must"),
+    (lambda: RMSprop(eps=np.float64(-1.0)), "RMSprop: invalid epsilon value: -1.0 (eps must"),
+    (lambda: Adagrad(lr_decay=-1.0), "Adagrad: invalid lr_decay value: -1.0 (lr_decay must"),
+    (lambda: Adagrad(initial_accumulator_value=-0.1), "Adagrad: invalid initial_accumulator_valu"),
+    (lambda: Adagrad(eps=-1.0), "Adagrad: invalid epsilon value: -1.0"),
+    (lambda: AdamW().set_lr(np.float32(-1e-3)), "AdamW.set_lr: invalid learning rate: -0.0010"),
+    (lambda: Sgd(lr=0.1).set_lr(float("inf")), "Sgd.set_lr: invalid learning rate: inf (lr must"),
+    (lambda: Sgd(lr=0.1, missing="ignore"), "Sgd: invalid missing"),  # type: ignore[arg-type]
 ]
 
 
@@ -266,6 +277,48 @@ def test_invalid_hyperparameters(make: Callable[[], Any], message: str) -> None:
     with pytest.raises(ValueError) as err:
         make()
     assert str(err.value).startswith(message)
+
+
+def _cast(kwargs: dict[str, Any], to: Callable[[Any], Any]) -> dict[str, Any]:
+    """`kwargs` with every number (not a bool) given to `to`."""
+
+    def cast(v: Any) -> Any:
+        if isinstance(v, tuple):
+            return tuple(cast(x) for x in v)
+        return v if isinstance(v, bool) else to(v)
+
+    return {k: cast(v) for k, v in kwargs.items()}
+
+
+@pytest.mark.parametrize(
+    "sd_cls, torch_cls, kwargs", CASES, ids=[f"{c[0].__name__}-{c[2]}" for c in CASES]
+)
+def test_numpy_scalar_hyperparameters_and_rates_are_taken_as_torch_takes_them(
+    sd_cls: Any, torch_cls: Any, kwargs: dict[str, Any]
+) -> None:
+    """`Adam(lr=np.float32(...))` and `opt.set_lr(table[i])` (a rate from `np.linspace(...,
+    dtype=np.float32)`) were refused as `invalid learning rate: 0.000549...`; torch takes
+    them. Each is used as the Python float it holds (torch given those floats: its own
+    arithmetic on NumPy scalars is float32's, and it refuses NumPy betas)."""
+    rates = np.linspace(kwargs["lr"], kwargs["lr"] / 4, 8, dtype=np.float32)
+    numpy_kwargs = _cast(kwargs, np.float32)
+    opt = sd_cls(**numpy_kwargs)
+    for h in opt.hyper:
+        value = getattr(opt, h)
+        assert all(type(v) is float for v in value) if h == "betas" else type(value) in (
+            float, bool), h  # fmt: skip
+    got, want = run_both(
+        lambda i: opt,
+        lambda ps: torch_cls(ps, foreach=False, **_cast(numpy_kwargs, float)),
+        "float64",
+        8,
+        lambda i: set(),
+        lambda i: rates[i],
+        lambda i: float(rates[i]),
+    )
+    assert type(opt.lr) is float
+    for name in want:
+        np.testing.assert_allclose(got[name], want[name], **TOL["float64"], err_msg=name)
 
 
 # ---- parameters and missing gradients --------------------------------------------------
@@ -489,6 +542,54 @@ def test_a_second_models_parameter_of_another_shape_is_a_clear_error() -> None:
     opt.update(actor, _linear_grads(actor))
     with pytest.raises(ValueError, match=r"'weight' of shape \(2, 4\), this parameter is \(1, 4\)"):
         opt.update(critic, _linear_grads(critic))
+
+
+class _Net(sd.nn.Module):
+    def __init__(self) -> None:
+        self.body = sd.nn.Linear(3, 4)
+        self.head = sd.nn.Linear(4, 2)
+
+    def forward(self, x: Any) -> Any:
+        return self.head(self.body(x).tanh())
+
+
+@pytest.mark.parametrize(
+    "sd_cls, torch_cls, kwargs", MLP_CASES, ids=[c[0].__name__ for c in MLP_CASES]
+)
+def test_a_part_stepped_alone_then_with_the_model_keeps_its_state_as_torch(
+    sd_cls: Any, torch_cls: Any, kwargs: dict[str, Any]
+) -> None:
+    """Freeze, then unfreeze: `update(net.head, ...)` names the head's tensors `weight`,
+    `bias`, `update(net, ...)` names them `head.weight`, `head.bias`; their state (moments
+    and step count) goes on, as torch's (keyed by the parameter) does when the body's
+    parameters join with `add_param_group`, and a round trip through `state_dict` keeps it."""
+    net, tnet = _Net(), torch.nn.Sequential()
+    tnet.add_module("body", torch.nn.Linear(3, 4))
+    tnet.add_module("tanh", torch.nn.Tanh())
+    tnet.add_module("head", torch.nn.Linear(4, 2))
+    tnet.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in net.state_dict().items()})
+    opt, topt = sd_cls(**kwargs), torch_cls(tnet.head.parameters(), foreach=False, **kwargs)
+    rng = np.random.default_rng(0)
+    for step in range(6):
+        x, y = rng.normal(size=(2, 5, 3)).astype(np.float32)
+        y = y[:, :2]
+        if step == 3:
+            topt.add_param_group({"params": list(tnet.body.parameters())})
+        if step == 4:  # NOTE: the moved state saves and loads under its new names
+            again = sd_cls(**kwargs)
+            again.load_state_dict(opt.state_dict())
+            opt = again
+        grads = sd.losses.mse_loss(net(sd.from_numpy(x).traced()), sd.from_numpy(y)).backward()
+        opt.update(net.head if step < 3 else net, grads)
+        topt.zero_grad()
+        torch.nn.functional.mse_loss(tnet(torch.from_numpy(x)), torch.from_numpy(y)).backward()
+        topt.step()
+    for name, p in tnet.named_parameters():
+        got = net.parameters()[name].numpy()
+        np.testing.assert_allclose(got, p.detach().numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
+    assert sorted(k for k in opt.state_dict() if k.endswith(".step")) == [
+        f"state.{n}.step" for n in sorted(net.parameters())
+    ]
 
 
 def test_the_same_model_after_load_to_astype_and_a_copy_with_its_optimizer_steps_as_torch(

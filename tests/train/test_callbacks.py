@@ -108,6 +108,51 @@ def test_a_schedule_needs_a_unit_it_knows() -> None:
         LrSchedule(lambda t: 1.0, per="batch")  # type: ignore[arg-type]
 
 
+def test_a_schedule_of_numpy_factors_matches_torch_lambda_lr() -> None:
+    """A factor table made with NumPy (float32 scalars) was refused at the first step as an
+    `invalid learning rate`; torch's `LambdaLR` takes any real number."""
+    table = np.linspace(0.1, 1.0, 13, dtype=np.float32)
+    got = _rates(LrSchedule(lambda t: table[t]), epochs=3, steps=4)
+    want = _torch_rates(lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda t: table[t]),
+                        3, 4, False)  # fmt: skip
+    # NOTE: torch's rate is `0.1 * np.float32(f)`, rounded to float32; ours is the float64 product
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert all(type(lr) is float for lr in got)
+
+
+def test_a_bad_factor_names_the_schedule_and_the_step() -> None:
+    with pytest.raises(ValueError, match=r"LrSchedule: factor\(0\) is -1.0; a schedule's factor"):
+        _rates(LrSchedule(lambda t: -1.0), epochs=1, steps=1)
+
+
+BAD_SCHEDULES = [
+    # NOTE: made fine, then a ZeroDivisionError at the first step inside fit (or, for the
+    # warm-up, never a word)
+    (lambda: CosineDecay(total=0), r"CosineDecay: total must be a whole number >= 1, .*got 0 "
+     r"\(a total computed as epochs \* \(len\(x\) // batch_size\)"),
+    (lambda: StepDecay(every=0), "StepDecay: every must be a whole number >= 1, .*got 0"),
+    (lambda: Warmup(steps=-2), "Warmup: steps must be a whole number >= 0, .*got -2"),
+    (lambda: CosineDecay(total=2.5), r"CosineDecay: total must be a whole number >= 1, .*2.5$"),
+    (lambda: StepDecay(every=2, gamma=-0.5), "StepDecay: gamma must be a finite number >= 0"),
+    (lambda: CosineDecay(10, min_factor=float("nan")), "CosineDecay: min_factor must be a fin"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("make, message", BAD_SCHEDULES, ids=[m[:20] for _, m in BAD_SCHEDULES])
+def test_a_schedules_arguments_are_checked_when_it_is_made(make: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_numpy_schedule_arguments_are_taken_as_torch_takes_them() -> None:
+    got = _rates(CosineDecay(total=np.int64(12), min_factor=np.float32(0.5)), epochs=3, steps=4)
+    want = _torch_rates(
+        lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, np.int64(12), eta_min=0.05),
+        3, 4, False,
+    )  # fmt: skip
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+
+
 def test_checkpoint_every_n_epochs_holds_model_optimizer_and_epoch(tmp_path: Path) -> None:
     x, y = regression(16)
     path = tmp_path / "run.safetensors"

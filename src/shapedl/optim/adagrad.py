@@ -30,7 +30,8 @@ class Adagrad(Optimizer):
         missing: `"error"` or `"warn"` for parameters without a gradient (see `Optimizer`).
 
     Raises:
-        ValueError: for an invalid hyperparameter (`invalid lr_decay value: -1.0`).
+        ValueError: for an invalid hyperparameter, naming it (`Adagrad: invalid lr_decay value:
+            -1.0 (lr_decay must be a finite number >= 0)`).
 
     Example:
         >>> import shapedl as sd
@@ -69,10 +70,14 @@ class Adagrad(Optimizer):
 
     def _validate(self) -> None:
         super()._validate()
-        check_nonnegative("lr_decay value", self.lr_decay)
-        check_nonnegative("weight_decay value", self.weight_decay)
-        check_nonnegative("initial_accumulator_value value", self.initial_accumulator_value)
-        check_nonnegative("epsilon value", self.eps)
+        check_nonnegative("lr_decay value", self.lr_decay, "lr_decay")
+        check_nonnegative("weight_decay value", self.weight_decay, "weight_decay")
+        check_nonnegative(
+            "initial_accumulator_value value",
+            self.initial_accumulator_value,
+            "initial_accumulator_value",
+        )
+        check_nonnegative("epsilon value", self.eps, "eps")
 
     def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array, tmp: Array) -> None:
         s = state["sum"]

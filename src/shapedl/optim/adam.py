@@ -39,7 +39,8 @@ class Adam(Optimizer):
         missing: `"error"` or `"warn"` for parameters without a gradient (see `Optimizer`).
 
     Raises:
-        ValueError: for an invalid hyperparameter (`invalid beta parameter at index 0: 1.0`).
+        ValueError: for an invalid hyperparameter, naming it (`Adam: invalid beta parameter
+            at index 0: 1.0 (each of betas must be a number in [0, 1))`).
 
     Example:
         >>> import shapedl as sd
@@ -78,8 +79,8 @@ class Adam(Optimizer):
         check(len(self.betas) == 2, "betas (expected two values)", self.betas)
         for i, beta in enumerate(self.betas):
             check_beta(f"beta parameter at index {i}", beta)
-        check_nonnegative("epsilon value", self.eps)
-        check_nonnegative("weight_decay value", self.weight_decay)
+        check_nonnegative("epsilon value", self.eps, "eps")
+        check_nonnegative("weight_decay value", self.weight_decay, "weight_decay")
 
     def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array, tmp: Array) -> None:
         state["step"] += 1

@@ -1,5 +1,7 @@
 """`Optimizer`: what every optimizer shares — finding parameters, reporting missing gradients,
-per-parameter state by name, validation, and saving that state so training resumes exactly.
+per-parameter state by name (a tensor stepped under a new name takes its state along, as
+PyTorch's state follows the parameter object), validation, and saving that state so training
+resumes exactly.
 
 A subclass names its hyperparameters (`hyper`) and its per-parameter state slots (`slots`),
 validates in `_validate`, and writes its update rule in `_step` over flat arrays: the
@@ -85,14 +87,30 @@ def per_step(value: Any, p: Array) -> Any:
     return value if isinstance(value, int | float) else value.astype(p.dtype)
 
 
-def check(ok: bool, what: str, value: object) -> None:
-    """A `ValueError` `invalid <what>: <value>` unless `ok` (PyTorch's wording)."""
+def check(ok: bool, what: str, value: object, hint: str = "") -> None:
+    """A `ValueError` `invalid <what>: <value> (<hint>)` unless `ok` (PyTorch's wording, with
+    what to write instead)."""
     if not ok:
-        raise ValueError(f"invalid {what}: {value}")
+        raise ValueError(f"invalid {what}: {value}" + (f" ({hint})" if hint else ""))
 
 
-def check_nonnegative(what: str, value: float) -> None:
-    check(isinstance(value, int | float) and math.isfinite(value) and value >= 0, what, value)
+def check_nonnegative(what: str, value: float, arg: str) -> None:
+    """`check` that `value` (the argument `arg`) is a finite number >= 0."""
+    ok = isinstance(value, int | float) and math.isfinite(value) and value >= 0
+    check(ok, what, value, f"{arg} must be a finite number >= 0")
+
+
+def plain(value: Any) -> Any:
+    """A hyperparameter as the update formulas take it: a NumPy real scalar
+    (`np.float32(5e-4)`, from a table made with `np.linspace`) as a Python float, as PyTorch
+    takes any real number; a tuple (`betas`) entry by entry; anything else as it is, for
+    validation to judge (a bool stays a bool)."""
+    if isinstance(value, tuple):
+        return tuple(plain(v) for v in value)
+    if isinstance(value, bool | int) or type(value) is float:
+        return value
+    # NOTE: `np.float64`, a float subclass, is made plain too (its repr, its arithmetic)
+    return float(value) if isinstance(value, numbers.Real) else value
 
 
 def check_lr_type(op: str, lr: object) -> None:
@@ -106,16 +124,24 @@ def check_lr_type(op: str, lr: object) -> None:
 
 
 def check_beta(what: str, value: float) -> None:
-    check(isinstance(value, int | float) and 0.0 <= value < 1.0, what, value)
+    ok = isinstance(value, int | float) and 0.0 <= value < 1.0
+    check(ok, what, value, "each of betas must be a number in [0, 1)")
 
 
 class Optimizer:
     """Base of every optimizer: `opt.update(model, grads)` steps each parameter in place.
 
+    Hyperparameters are numbers: a NumPy scalar (`np.float32(5e-4)`) is taken as the Python
+    float it holds, as PyTorch takes any real number.
+
     Args:
         missing: what a parameter with no gradient is: `"error"` (the default) raises
             `MissingGradientError`, `"warn"` warns with `MissingGradientWarning` and leaves
             those parameters unchanged. Never silent.
+
+    Raises:
+        ValueError: for an invalid hyperparameter, naming the optimizer, the value and what
+            it must be (`Adam: invalid learning rate: -1.0 (lr must be a finite number >= 0)`).
     """
 
     hyper: ClassVar[tuple[str, ...]] = ("lr",)
@@ -126,8 +152,9 @@ class Optimizer:
 
     def __init__(self, lr: float, *, missing: Missing = "error") -> None:
         check_lr_type(type(self).__name__, lr)
-        check(missing in ("error", "warn"), 'missing (expected "error" or "warn")', missing)
         self.lr = lr
+        for h in self.hyper:
+            setattr(self, h, plain(getattr(self, h)))
         self.missing: Missing = missing
         self.state: dict[str, dict[str, Any]] = {}
         self._devices: dict[str, Device] = {}
@@ -137,7 +164,11 @@ class Optimizer:
         # and optimizer together gives a copy that steps the copied model.
         self._owners: dict[str, Tensor[Any, Any, Any]] = {}
         self._groups: dict[tuple[str, ...], Group] = {}
-        self._validate()
+        try:
+            check(missing in ("error", "warn"), "missing", repr(missing), 'write "error" or "warn"')
+            self._validate()
+        except ValueError as err:
+            raise ValueError(f"{type(self).__name__}: {err}") from None
 
     @property
     def slots(self) -> tuple[str, ...]:
@@ -145,15 +176,21 @@ class Optimizer:
         return ()
 
     def _validate(self) -> None:
-        check_nonnegative("learning rate", self.lr)
+        check_nonnegative("learning rate", self.lr, "lr")
 
     def set_lr(self, lr: float) -> None:
-        """Change the learning rate between updates (what `sd.train` schedules call).
+        """Change the learning rate between updates (what `sd.train` schedules call); a NumPy
+        scalar (`np.float32`) is taken as the Python float it holds.
 
         Raises:
-            ValueError: for a negative or non-finite rate (`invalid learning rate: -1.0`).
+            ValueError: for a negative or non-finite rate (`Adam.set_lr: invalid learning
+                rate: -1.0 (lr must be a finite number >= 0)`).
         """
-        check_nonnegative("learning rate", lr)
+        lr = plain(lr)
+        try:
+            check_nonnegative("learning rate", lr, "lr")
+        except ValueError as err:
+            raise ValueError(f"{type(self).__name__}.set_lr: {err}") from None
         self.lr = lr
 
     def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array, tmp: Array) -> None:
@@ -165,6 +202,10 @@ class Optimizer:
     # ---- the update -------------------------------------------------------------------
     def update(self, params: Params, grads: Gradients, *, missing: Missing | None = None) -> None:
         """Step every parameter of `params` against its gradient in `grads`, in place.
+
+        A tensor's state goes with it under a new name: stepped first as `weight` through
+        `update(model.head, ...)`, then as `head.weight` through `update(model, ...)` (a frozen
+        body unfrozen), it continues its moments and step count.
 
         Args:
             params: a model (anything with `parameters()`), a dict of tensors, or a list.
@@ -191,6 +232,7 @@ class Optimizer:
                      and (n not in self.state or self.state[n].get("host"))]  # fmt: skip
             if fresh:
                 recorder.not_ready(f"optimizer state for {fresh[0]}")
+        self._follow(named)
         # NOTE: every state is found (and a loaded one checked) before any parameter steps,
         # so an error leaves all of them as they were, never some stepped and some not
         tied: dict[int, list[Tensor[Any, Any, Any]]] = {}
@@ -239,6 +281,25 @@ class Optimizer:
             warnings.warn(text, MissingGradientWarning, stacklevel=3)
         else:
             raise MissingGradientError(text)
+
+    def _follow(self, named: Mapping[str, Tensor[Any, Any, Any]]) -> None:
+        """Move the state of a tensor stepped under a new name to that name.
+
+        NOTE: PyTorch keys state by the parameter object, ours is by name (so that it saves
+        and loads): without this, `opt.update(model.head, grads)` (names `weight`, `bias`)
+        then `opt.update(model, grads)` (`head.weight`, ...) restarted the head's moments at
+        step 0, silently, and kept the stale entries in `state_dict()`. A state moves only
+        when its old name is not stepped in this update (a tied tensor keeps both)."""
+        new = [name for name in named if name not in self.state]
+        if not new or not self._owners:  # NOTE: every step of a training loop: one pass
+            return
+        by_id = {p.id: name for name, p in self._owners.items() if name not in named}
+        for name in new:
+            old = by_id.pop(named[name].id, None)
+            if old is not None and old in self.state:
+                self.state[name] = self.state.pop(old)
+                self._devices[name] = self._devices.pop(old)
+                self._owners[name] = self._owners.pop(old)
 
     def _state(self, name: str, p: Tensor[Any, Any, Any]) -> dict[str, Any]:
         state = self.state.get(name)

@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from shapedl.backend import Array
+from shapedl.ops.precision import is_half
 from shapedl.optim.base import Params, check, named_parameters
 from shapedl.tape import Gradients
 from shapedl.tensor import Tensor
@@ -33,15 +34,22 @@ def _present(params: Params, grads: Gradients) -> list[tuple[Tensor[Any, Any, An
 def _norm(xp: Any, g: Array, ord: float) -> Array:
     """`torch.linalg.vector_norm(g, ord)` of every entry, in `g`'s dtype: 0 counts the nonzero
     entries, +-inf is the largest or smallest magnitude, a negative order is 0 where any
-    entry is 0 (`0 ** ord` is inf)."""
-    a = xp.abs(g)
+    entry is 0 (`0 ** ord` is inf).
+
+    NOTE: f16 and bf16 are summed in f32 and the norm rounded back, as torch does: in f16 the
+    squares of gradients of 300 overflowed (a norm of inf, every gradient scaled to 0), and a
+    bf16 sum of many small squares stalled (a norm 8x too small, nothing clipped)."""
+    dtype = g.dtype
+    a = xp.abs(g.astype(xp.float32) if is_half(dtype) else g)
     if not a.size:
-        return xp.zeros((), a.dtype)
+        return xp.zeros((), dtype)
     if math.isinf(ord):
-        return a.max() if ord > 0 else a.min()
-    if ord == 0:
-        return (a != 0).sum().astype(a.dtype)
-    return xp.sqrt((a * a).sum()) if ord == 2 else (a**ord).sum() ** (1 / ord)
+        out = a.max() if ord > 0 else a.min()
+    elif ord == 0:
+        out = (a != 0).sum()
+    else:
+        out = xp.sqrt((a * a).sum()) if ord == 2 else (a**ord).sum() ** (1 / ord)
+    return out.astype(dtype)
 
 
 def clip_grad_norm(
@@ -55,7 +63,8 @@ def clip_grad_norm(
 
     As `torch.nn.utils.clip_grad_norm_`: the total norm is the `norm_type` norm of every
     gradient's own norm, and each gradient is multiplied by
-    `min(1, max_norm / (total + 1e-6))`.
+    `min(1, max_norm / (total + 1e-6))`. The norms of f16 and bf16 gradients are summed in
+    f32 and rounded back to their dtype, as PyTorch's are.
 
     Args:
         params: a model (anything with `parameters()`), a dict of tensors, or a list.
@@ -88,6 +97,7 @@ def clip_grad_norm(
     xp, backend = found[0][0].xp, found[0][0].device.backend
     with backend.quiet():  # NOTE: a negative order's `0 ** ord` is inf, quietly as in torch
         # NOTE: torch's order of work: the norm of the gradients' norms, in their dtype
+        # (accumulated in f32 for f16 and bf16, see `_norm`)
         norms = xp.stack([_norm(xp, g, norm_type) for _, g in found])
         total = float(_norm(xp, norms, norm_type))
     if error_if_nonfinite and not math.isfinite(total):

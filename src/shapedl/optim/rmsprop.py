@@ -32,7 +32,8 @@ class RMSprop(Optimizer):
         missing: `"error"` or `"warn"` for parameters without a gradient (see `Optimizer`).
 
     Raises:
-        ValueError: for an invalid hyperparameter (`invalid alpha value: 1.5`).
+        ValueError: for an invalid hyperparameter, naming it (`RMSprop: invalid alpha value: 1.5
+            (alpha must be a number in [0, 1])`).
 
     Example:
         >>> import shapedl as sd
@@ -74,12 +75,11 @@ class RMSprop(Optimizer):
 
     def _validate(self) -> None:
         super()._validate()
-        check(
-            isinstance(self.alpha, int | float) and 0 <= self.alpha <= 1, "alpha value", self.alpha
-        )
-        check_nonnegative("epsilon value", self.eps)
-        check_nonnegative("weight_decay value", self.weight_decay)
-        check_nonnegative("momentum value", self.momentum)
+        ok = isinstance(self.alpha, int | float) and 0 <= self.alpha <= 1
+        check(ok, "alpha value", self.alpha, "alpha must be a number in [0, 1]")
+        check_nonnegative("epsilon value", self.eps, "eps")
+        check_nonnegative("weight_decay value", self.weight_decay, "weight_decay")
+        check_nonnegative("momentum value", self.momentum, "momentum")
 
     def _step(self, xp: Any, state: dict[str, Any], p: Array, g: Array, tmp: Array) -> None:
         state["step"] += 1

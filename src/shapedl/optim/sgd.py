@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from shapedl.backend import Array
@@ -32,7 +33,8 @@ class Sgd(Optimizer):
         missing: `"error"` or `"warn"` for parameters without a gradient (see `Optimizer`).
 
     Raises:
-        ValueError: for an invalid hyperparameter (`invalid learning rate: -1.0`).
+        ValueError: for an invalid hyperparameter, naming it (`Sgd: invalid learning rate:
+            -1.0 (lr must be a finite number >= 0)`).
 
     Example:
         >>> import shapedl as sd
@@ -68,9 +70,14 @@ class Sgd(Optimizer):
 
     def _validate(self) -> None:
         super()._validate()
-        check_nonnegative("momentum", self.momentum)
-        check(isinstance(self.dampening, int | float), "dampening", self.dampening)
-        check_nonnegative("weight_decay value", self.weight_decay)
+        check_nonnegative("momentum", self.momentum, "momentum")
+        check(
+            isinstance(self.dampening, int | float) and math.isfinite(self.dampening),
+            "dampening",
+            self.dampening,
+            "dampening must be a finite number",
+        )
+        check_nonnegative("weight_decay value", self.weight_decay, "weight_decay")
         check(
             not self.nesterov or (self.momentum > 0 and self.dampening == 0),
             "nesterov (it requires momentum > 0 and dampening 0)",

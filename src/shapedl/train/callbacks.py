@@ -8,6 +8,7 @@ the metrics, and at epoch end the `val_` figures). `Checkpoint` lives in `train.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from typing import Literal
 
@@ -90,7 +91,15 @@ class LrSchedule(Callback):
 
     def on_step_begin(self, run: Run) -> None:
         t = run.global_step if self.per == "step" else run.epoch
-        run.optimizer.set_lr(run.base_lr * self.factor(t))
+        factor = self.factor(t)
+        # NOTE: any real number, a NumPy scalar from a table (`np.linspace`) too, as PyTorch's
+        # `LambdaLR` takes it
+        if not (isinstance(factor, numbers.Real) and math.isfinite(factor) and factor >= 0):
+            raise ValueError(
+                f"{type(self).__name__}: factor({t}) is {factor!r}; a schedule's factor must be "
+                "a finite number >= 0 (the rate is the optimizer's times it)"
+            )
+        run.optimizer.set_lr(run.base_lr * float(factor))
         scheduled(run.optimizer, run.base_lr, float(run.optimizer.lr))
 
 
@@ -99,7 +108,8 @@ class StepDecay(LrSchedule):
 
     def __init__(self, every: int, gamma: float = 0.1, per: Per = "epoch") -> None:
         super().__init__(per=per)
-        self.every, self.gamma = every, gamma
+        self.every = _whole("StepDecay", "every", every, 1, "the epochs (or steps) between decays")
+        self.gamma = _rate("StepDecay", "gamma", gamma)
 
     def factor(self, t: int) -> float:
         return float(self.gamma ** (t // self.every))
@@ -111,7 +121,12 @@ class CosineDecay(LrSchedule):
 
     def __init__(self, total: int, min_factor: float = 0.0, per: Per = "step") -> None:
         super().__init__(per=per)
-        self.total, self.min_factor = total, min_factor
+        self.total = _whole(
+            "CosineDecay", "total", total, 1, "the steps (or epochs) to decay over",
+            " (a total computed as epochs * (len(x) // batch_size) is 0 when there are fewer "
+            "rows than a batch)",
+        )  # fmt: skip
+        self.min_factor = _rate("CosineDecay", "min_factor", min_factor)
 
     def factor(self, t: int) -> float:
         progress = min(t, self.total) / self.total
@@ -126,9 +141,27 @@ class Warmup(LrSchedule):
         super().__init__(per=per)
         if then is not None and then.per != per:
             raise ValueError("Warmup and the schedule after it must count the same unit (per=)")
-        self.steps, self.then = steps, then
+        self.steps = _whole("Warmup", "steps", steps, 0, "the steps (or epochs) to rise over")
+        self.then = then
 
     def factor(self, t: int) -> float:
         if t < self.steps:
             return (t + 1) / self.steps
         return 1.0 if self.then is None else self.then.factor(t - self.steps)
+
+
+def _whole(schedule: str, arg: str, value: object, least: int, what: str, hint: str = "") -> int:
+    """`value` as an int, or a `ValueError` naming the schedule and the argument (with `hint`
+    for a 0): checked when the schedule is made, not a ZeroDivisionError at the first step."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value) >= least:
+        return int(value)
+    text = f"{schedule}: {arg} must be a whole number >= {least}, {what}; got {value!r}"
+    raise ValueError(text + (hint if value == 0 else ""))
+
+
+def _rate(schedule: str, arg: str, value: object) -> float:
+    """`value` as a float (a NumPy scalar too), or a `ValueError` naming the schedule and the
+    argument unless it is a finite number >= 0."""
+    if isinstance(value, numbers.Real) and math.isfinite(value) and float(value) >= 0:
+        return float(value)
+    raise ValueError(f"{schedule}: {arg} must be a finite number >= 0, got {value!r}")
