@@ -34,6 +34,7 @@ __all__ = [
     "check_int",
     "conv_out",
     "floordiv",
+    "halves_whole",
     "int_tuple",
     "is_axis",
     "is_dim",
@@ -162,24 +163,28 @@ def _make(poly: dict[Monomial, int]) -> int | Expr:
     return Expr(terms)
 
 
-def _whole(poly: dict[Monomial, int]) -> dict[Monomial, int]:
-    """`poly` with each multiple of a divisor times its floor division made whole:
-    `n * (x // n)` is `x`, `2*H*B * (D // H)` is `2*B*D`; repeated until none is left, since
-    what comes out may hold another (`2 * (K // 2)` beside a `K // 2` of `x`).
+def _whole(poly: dict[Monomial, int], numbers: bool = False) -> dict[Monomial, int]:
+    """`poly` with each multiple of a symbolic divisor times its floor division made whole:
+    `H * (D // H)` is `D`, `2*H*B * (D // H)` is `2*B*D`; repeated until none is left, since
+    what comes out may hold another.
 
-    NOTE: this takes `n` to divide `x`, which the symbols do not show: every op that splits
-    an axis into parts (`view`/`reshape` into `(H, D // H)`, `split`, all of `chunk`'s pieces
-    joined back) checks at run time that the parts make the whole, so the parts multiplied
-    back are the whole. A slice `x[:, : (d // h) * h]` of a size `h` does not divide is the
-    one place this is not so; the runtime checks the sizes there. Only a multiple of the whole
-    divisor (a number, a symbol or a product of them) is made whole: `3 * (K // 2)` stays.
-    Numbers are never assumed: `2 * (7 // 2)` is 6.
+    NOTE: this takes `H` to divide `D`, which the symbols do not show. A size split by a
+    symbol is a model's width split into heads (`view`/`reshape` into `(H, D // H)`), which
+    the run checks makes the whole. A size split by a number is not taken as divisible: it is
+    as often a kernel's half (`padding=k // 2`, `2 * (K // 2)` is `K - 1` for an odd kernel) or
+    a pooled size (`2 * (H // 2)` upsampled back is `H - 1` for an odd `H`) as a width's half;
+    there the plugin accepts what it cannot decide, and the runtime checks. Nor is a size with
+    an offset (`H * ((D + 1) // H)`), nor a numbers' division (`2 * (7 // 2)` is 6). Only a
+    multiple of the whole divisor is made whole: `B * (D // H)` stays.
     """
     for mono, coef in poly.items():
         for atom, _ in mono:
             if not coef or not isinstance(atom, _Div) or len(_poly(atom.den)) != 1:
                 continue
+            num = _poly(atom.num)
             ((dmono, dcoef),) = _poly(atom.den).items()
+            if len(num) != 1 or () in num or (dmono == () and not numbers):
+                continue
             rest = tuple((a, p - 1 if a == atom else p) for a, p in mono if a != atom or p > 1)
             q = _divide_term(rest, coef, dmono, dcoef)
             if q is None:
@@ -189,8 +194,18 @@ def _whole(poly: dict[Monomial, int]) -> dict[Monomial, int]:
             for m, c in _poly(atom.num).items():
                 key = _mono_mul(m, q[0])
                 out[key] = out.get(key, 0) + c * q[1]
-            return _whole(out)
+            return _whole(out, numbers)
     return poly
+
+
+def halves_whole(d: Dim) -> Dim:
+    """`d` with a number's multiples of its floor divisions made whole too (`2 * (C // 2)` is
+    `C`): what `d` is where the number divides (a U-Net's channels halved and joined back).
+    Not the normal form (`_whole` says why): the plugin asks it only where mypy refused a
+    call whose argument would fit so, an undecided size it would otherwise accept."""
+    if not isinstance(d, Expr):
+        return d
+    return _make(_whole(dict(d.terms), numbers=True))
 
 
 def sym(name: str, key: str = "") -> Expr:

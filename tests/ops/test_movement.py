@@ -133,8 +133,7 @@ def test_reshape_solves_minus_one_symbolically():
     assert reshape_rule("reshape", (B, T, C), (-1, C)) == (dims.mul(B, T), C)
     assert reshape_rule("reshape", (B, T, C), (B, -1)) == (B, dims.mul(T, C))
     assert reshape_rule("reshape", (B, dims.mul(4, C)), (B, 4, -1)) == (B, 4, C)
-    # NOTE: a size divided by a number is taken as divisible (the run checks the product)
-    assert reshape_rule("reshape", (B, T), (-1, 2)) == (dims.floordiv(dims.mul(B, T), 2), 2)
+    assert reshape_rule("reshape", (B, T), (-1, 2)) == (dims.DYN, 2)  # not provably exact
     assert reshape_rule("reshape", (B, dims.DYN), (B, -1)) == (B, dims.DYN)
 
 
@@ -157,11 +156,7 @@ def test_minus_one_that_no_binding_of_the_symbols_makes_whole_is_an_error():
         reshape_rule("reshape", (B, dims.mul(4, T)), (dims.mul(3, T), B, -1))
     assert reshape_rule("reshape", (B, T, 16), (B, T, 4, -1)) == (B, T, 4, 4)
     # NOTE: 16*T / 3 is whole for T = 3: the run time decides
-    assert reshape_rule("reshape", (B, T, 16), (B, 3, -1)) == (
-        B,
-        3,
-        dims.floordiv(dims.mul(16, T), 3),
-    )
+    assert reshape_rule("reshape", (B, T, 16), (B, 3, -1)) == (B, 3, dims.DYN)
     assert reshape_rule("reshape", (B, dims.DYN, 16), (B, 3, -1)) == (B, 3, dims.DYN)
 
 

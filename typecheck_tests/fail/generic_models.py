@@ -46,7 +46,8 @@ class Widen(nn.Module, Generic[C]):
         self.bn(self.conv(x))  # E: [shape] batch_norm: shapes (B, 2*C, H, H) and (C,): running_mean must have shape (2*C,): the channels at axis 1 of the input
 
 
-def halve(x: Tensor[tuple[B, C, H, H]]) -> Tensor[tuple[B, C, FloorDiv[H, Const[2]], FloorDiv[H, Const[2]]]]:
+def quarter(x: Tensor[tuple[B, C, H, H]]) -> Tensor[tuple[B, C, FloorDiv[H, Const[4]], FloorDiv[H, Const[4]]]]:
+    # NOTE: (H - 1) // 2 + 1 is H // 4 for no H (it is H // 2 for an even H: accepted)
     return sd.ops.max_pool2d(x, 3, 2, 1)  # E: [return-value] Incompatible return value type
 
 
@@ -88,3 +89,18 @@ class Mlp(nn.Module):
 
     def forward(self, x: Tensor[tuple[B, Const[8]]]) -> Tensor[tuple[B, Const[8]]]:
         return self.net(x)  # one bug, one error: no `Returning Any` after the broken chain
+
+
+class Twice(nn.Module, Generic[C]):
+    def __init__(self, c: Size[C]) -> None:
+        self.fc = nn.Linear(2 * c, c)
+
+    def forward(self, x: Tensor[tuple[B, Mul[Const[2], C]]]) -> Tensor[tuple[B, C]]:
+        return self.fc(x)
+
+    __call__ = forward
+
+
+def halves_into_twice(skip: Tensor[tuple[B, FloorDiv[C, Const[2]]]], twice: Twice[C]) -> None:
+    # NOTE: two halves of C are C where 2 divides it, never 2 * C
+    twice(sd.concat([skip, skip], axis=1))  # E: [arg-type] Argument 1 to "forward" of "Twice"

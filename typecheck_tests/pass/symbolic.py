@@ -6,7 +6,7 @@ split checks at run time that the parts make the whole), whichever way it is wri
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import shapedl as sd
 from shapedl import Const, Dim, FloorDiv, Mul, Size, Tape, Tensor
@@ -102,3 +102,54 @@ assert all(m.shape == (2, 3, 8) for m in merge_heads(sd.randn((2, 3, 8)), 4))
 assert block(sd.randn((2, 8)), 2).shape == (2, 8)
 assert written(sd.randn((2, 6))).shape == (2, 6)
 assert halves_of_halves(sd.randn((2, 8))).shape == (2, 8)
+
+
+W = TypeVar("W", bound=Dim)
+down, up = sd.nn.Conv2d(4, 4, 3, stride=2, padding=1), sd.nn.Upsample(scale_factor=2)
+
+
+def down_and_up(x: Tensor[tuple[B, Const[4], H, W]]) -> Tensor[tuple[B, Const[4], H, W]]:
+    # NOTE: a strided conv's (H + 1) // 2 is not taken as divisible: upsampled by 2 it is H
+    # or H + 1, never claimed to be H + 1 (an autoencoder's 28 -> 14 -> 7 -> 14 -> 28)
+    return up(down(x)) + x
+
+
+assert down_and_up(sd.randn((1, 4, 8, 8))).shape == (1, 4, 8, 8)
+
+
+class SameConv(sd.nn.Module, Generic[C, K]):
+    """fast_neural_style's ConvLayer generic in its kernel: `k // 2` on each side keeps `H`
+    for an odd kernel, `H + 1` for an even one: undecided, accepted (the run checks)."""
+
+    def __init__(self, channels: Size[C], kernel_size: Size[K]) -> None:
+        self.pad = sd.nn.ReflectionPad2d(kernel_size // 2)
+        self.conv = sd.nn.Conv2d(channels, channels, kernel_size)
+
+    def forward(self, x: Tensor[tuple[B, C, H, H]]) -> Tensor[tuple[B, C, H, H]]:
+        return self.conv(self.pad(x))
+
+
+class Mix(sd.nn.Module, Generic[C]):
+    def __init__(self, c: Size[C]) -> None:
+        self.fc = sd.nn.Linear(c, c)
+
+    def forward(self, x: Tensor[tuple[B, C]]) -> Tensor[tuple[B, C]]:
+        return self.fc(x)
+
+    __call__ = forward
+
+
+class Up(sd.nn.Module, Generic[C]):
+    """A U-Net's up block: channels halved and joined to the skip's half are `C` again where
+    2 divides `C`, which the run checks; `Mix` takes them."""
+
+    def __init__(self, c: Size[C]) -> None:
+        self.down = sd.nn.Linear(c, c // 2)
+        self.mix = Mix(c)
+
+    def forward(self, x: Tensor[tuple[B, C]], skip: Tensor[tuple[B, FloorDiv[C, Const[2]]]]) -> Tensor[tuple[B, C]]:
+        return self.mix(sd.concat([skip, self.down(x)], axis=1))
+
+
+assert SameConv(4, 3)(sd.randn((2, 4, 10, 10))).shape == (2, 4, 10, 10)
+assert Up(8)(sd.randn((2, 8)), sd.randn((2, 4))).shape == (2, 8)

@@ -24,7 +24,7 @@ def f(x: Tensor[tuple[B, T, C]], h: int) -> None:
     reveal_type(b * t)  # R: Size[Mul[B, T]]
     reveal_type(t * b)  # R: Size[Mul[B, T]]
     reveal_type(c // 4)  # R: Size[FloorDiv[C, Literal[4]]]
-    reveal_type(c // 4 * 4)  # R: Size[C]
+    reveal_type(c // 4 * 4)  # R: Size[Mul[Literal[4], FloorDiv[C, Literal[4]]]]
     reveal_type(3 * (c // 2))  # R: Size[Mul[Literal[3], FloorDiv[C, Literal[2]]]]
     reveal_type(b * c // (2 * b))  # R: Size[FloorDiv[C, Literal[2]]]
     reveal_type(2 * c)  # R: Size[Mul[Literal[2], C]]

@@ -76,8 +76,9 @@ from mypy.types import (
     get_proper_type,
 )
 
+from shapedl import dims
 from shapedl_mypy.codes import said_of_dtypes
-from shapedl_mypy.convert import TYPES, tensor_parts
+from shapedl_mypy.convert import TYPES, Converter, checker_named, tensor_parts
 from shapedl_mypy.hooks.grown import grown
 from shapedl_mypy.hooks.statements import statements
 from shapedl_mypy.hooks.unions import stands_for
@@ -124,6 +125,51 @@ def _stale(general: Type, special: Type) -> bool:
     tape = get_proper_type(g[2])
     traced = _tape(tape) == f"{TYPES}.Traced" or isinstance(tape, TypeVarType)
     return (g[0], g[1]) == (s[0], s[1]) and traced and _tape(s[2]) == f"{TYPES}.NoTape"
+
+
+def undecided(checker: TypeChecker, got: Type, expected: Type) -> bool:
+    """Whether `got` fits `expected` but for sizes with a floor division that no type decides
+    (`Mul[2, FloorDiv[K, 2]]`, rotary's two halves joined, against `K`: `K` for an even width,
+    `K - 1` for an odd kernel's `padding=k // 2`): the plugin accepts what it cannot decide,
+    as each op does (`dims.same`), and the runtime checks the sizes.
+
+    NOTE: mypy compares the types as written, so where each op accepted them, the return or
+    the annotated assignment would not."""
+    g, e = tensor_parts(got), tensor_parts(expected)
+    t = get_proper_type(got)
+    if g is None or e is None or not isinstance(t, Instance):
+        return False
+    conv = Converter(checker_named(checker))
+    have, want = conv.shape(g[0]), conv.shape(e[0])
+    if have is None or want is None or len(have) != len(want):
+        return False
+    verdicts = [dims.same(a, b) for a, b in zip(have, want, strict=True)]
+    if False in verdicts or None not in verdicts:
+        return False
+    if any(_differ_everywhere(a, b) for a, b in zip(have, want, strict=True)):
+        return False
+    as_wanted = t.copy_modified(args=[e[0], *t.args[1:]])
+    return is_subtype(as_wanted, expected, options=checker.options)
+
+
+# NOTE: the sizes a symbol is tried at: small ones, odd and even, where floor divisions differ
+_TRIED = range(1, 13)
+
+
+def _differ_everywhere(a: dims.Dim, b: dims.Dim) -> bool:
+    """Whether two sizes differ at every size their symbols are tried at (each symbol at each
+    of `_TRIED`, all at once): a pool's `(H - 1) // 2 + 1` against `H // 4` is wrong for every
+    `H`, against `H // 2` only for an odd one, which the runtime tells.
+
+    NOTE: a size prints as the Python expression it is (`(H + 1)//2`)."""
+    if a is dims.DYN or b is dims.DYN:
+        return False
+    names = set(re.findall(r"[A-Za-z_]\w*", f"{a} {b}"))
+    for n in _TRIED:
+        at = dict.fromkeys(names, n)
+        if eval(str(a), {}, at) == eval(str(b), {}, at):  # noqa: S307
+            return False
+    return True
 
 
 def _tape(typ: Type) -> str | None:
@@ -192,6 +238,7 @@ class _Filter:
         last = None if stale else unrolled(checker, stmt, expr)
         stale = stale or (last is not None and is_subtype(last, expected, options=checker.options))
         stale = stale or _one_fits(checker, got, expected, (stmt, expr))
+        stale = stale or undecided(checker, got, expected)
         if stale or (isinstance(lvalue, MemberExpr) and grown(checker, lvalue, got)):
             self.dropped = (file, info.line, info.column)
             return True

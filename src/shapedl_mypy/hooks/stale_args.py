@@ -27,8 +27,9 @@ from mypy.subtypes import is_subtype
 from mypy.typeops import make_simplified_union
 from mypy.types import CallableType, Instance, TupleType, Type, UnionType, get_proper_type
 
+from shapedl import dims
 from shapedl_mypy.codes import errors_at, take_back_at, take_back_these
-from shapedl_mypy.convert import tensor_parts
+from shapedl_mypy.convert import Converter, checker_named, tensor_parts
 from shapedl_mypy.hooks.nn import member_type
 from shapedl_mypy.hooks.stale import drop_stale
 from shapedl_mypy.hooks.unions import check_with, union_callee
@@ -42,7 +43,8 @@ Spot = tuple[int, int, Expression, Type]  # formal, actual, the argument and its
 
 def forgive_stale(hook: Callable[[C], Type] | None) -> Callable[[C], Type]:
     """`hook` (or mypy's own type), with the `[arg-type]` errors of stale members taken back,
-    and those of a union callee's member that fits some member of a union argument."""
+    those of a union callee's member that fits some member of a union argument, and those of
+    a size a number halved and doubled back (`_fits_halves_whole`)."""
 
     def run(ctx: C) -> Type:
         out = ctx.default_return_type if hook is None else hook(ctx)
@@ -54,17 +56,19 @@ def forgive_stale(hook: Callable[[C], Type] | None) -> Callable[[C], Type]:
         ]
         unions = any(isinstance(get_proper_type(t), UnionType) for _, _, _, t in spots)
         members = isinstance(ctx, MethodContext) and bool(spots) and union_callee(ctx)
-        callee = _callee(ctx) if unions or members else None
+        callee = _callee(ctx) if unions or members or _some_error(ctx) else None
         if callee is None or len(callee.arg_types) != len(ctx.arg_types):
             return out
         if isinstance(ctx, MethodContext) and members:
             return _some_member(ctx, callee, spots) or out
-        for i, _, expr, t in spots:
+        for i, j, expr, t in spots:
             union = get_proper_type(t)
             if isinstance(union, UnionType) and not callee.variables:
                 formal = callee.arg_types[i]
                 if _fits(ctx, drop_stale(t), formal) or _one_fits(ctx, union, formal, expr):
                     take_back_at(ctx, errorcodes.ARG_TYPE, expr)
+            elif _fits_halves_whole(ctx, callee, i, j, t):
+                take_back_at(ctx, errorcodes.ARG_TYPE, expr)
         return out
 
     return run
@@ -104,6 +108,33 @@ def _some_member(ctx: MethodContext, callee: CallableType, spots: list[Spot]) ->
     take_back_these(ctx, mine)
     mine.clear()
     return make_simplified_union(results)
+
+
+def _some_error(ctx: FunctionContext | MethodContext) -> bool:
+    """Whether mypy refused an argument of this call (the only errors taken back here)."""
+    return any(errors_at(ctx, errorcodes.ARG_TYPE, e) for exprs in ctx.args for e in exprs)
+
+
+def _fits_halves_whole(
+    ctx: FunctionContext | MethodContext, callee: CallableType, i: int, j: int, typ: Type
+) -> bool:
+    """Whether mypy refused a tensor argument whose size a number halved and doubled back
+    (`2 * (C // 2)`: a U-Net's channels halved by a `ConvTranspose2d` and joined to the
+    skip's) where the callee takes the whole (`C`), and the call fits once it is taken as
+    whole: the plugin accepts what it cannot decide, as each op does, and the run checks."""
+    t, parts = get_proper_type(typ), tensor_parts(typ)
+    if not isinstance(t, Instance) or parts is None or not isinstance(ctx.api, TypeChecker):
+        return False
+    conv = Converter(checker_named(ctx.api))
+    shape = conv.shape(parts[0])
+    if shape is None:
+        return False
+    whole = tuple(dims.halves_whole(d) for d in shape)
+    if whole == shape:
+        return False
+    types = [list(actual) for actual in ctx.arg_types]
+    types[i][j] = t.copy_modified(args=[conv.shape_type(whole), *t.args[1:]])
+    return check_with(ctx, callee, types) is not None
 
 
 def takes_tensors(declared: Type) -> bool:
