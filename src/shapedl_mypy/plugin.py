@@ -15,11 +15,14 @@ from typing import Any, TypeVar
 from mypy.checker import TypeChecker
 from mypy.nodes import (
     CallExpr,
+    Context,
     Decorator,
+    Expression,
     FuncDef,
     IndexExpr,
     MemberExpr,
     NameExpr,
+    OperatorAssignmentStmt,
     OpExpr,
     SymbolNode,
     TypeInfo,
@@ -77,6 +80,7 @@ from shapedl_mypy.hooks import (
     stale_args,
     tape,
     unions,
+    unroll,
     variance,
 )
 from shapedl_mypy.rules import apply_rule, list_signature, widen_operand
@@ -93,7 +97,7 @@ def _safe(hook: Callable[[C], Type]) -> Callable[[C], Type]:
     def run(ctx: C) -> Type:
         try:
             stale.watch(ctx.api)  # NOTE: mypy has no hook at a return: see hooks/stale.py
-            if _left_out(ctx):
+            if _left_out(ctx) or _unfit_part(ctx, hook):
                 return UninhabitedType()
             ctx = _sized(ctx)
             with speculative(ctx.api, _seen(ctx)):
@@ -113,15 +117,7 @@ def _left_out(ctx: Any) -> bool:
     if not isinstance(ctx, MethodContext) or not isinstance(ctx.api, TypeChecker):
         return False
     e = ctx.context
-    receiver = (
-        e.callee.expr
-        if isinstance(e, CallExpr) and isinstance(e.callee, MemberExpr)
-        else e.base
-        if isinstance(e, IndexExpr)
-        else e.left
-        if isinstance(e, OpExpr)
-        else None
-    )
+    receiver = _receiver(e)
     if not isinstance(receiver, NameExpr):
         return False
     # NOTE: a union's member only: a name rebound in the branch (`x = x[None]` under `if
@@ -130,6 +126,37 @@ def _left_out(ctx: Any) -> bool:
     if not isinstance(whole, UnionType):
         return False
     return size_tests.excluded(ctx.api, receiver, ctx.type, e)
+
+
+def _receiver(e: Context) -> Expression | None:
+    """The receiver of a method call, an index or an operator (`h` of `h += y`)."""
+    if isinstance(e, CallExpr) and isinstance(e.callee, MemberExpr):
+        return e.callee.expr
+    if isinstance(e, IndexExpr):
+        return e.base
+    if isinstance(e, OpExpr):
+        return e.left
+    return e.lvalue if isinstance(e, OperatorAssignmentStmt) else None
+
+
+def _unfit_part(ctx: Any, hook: Callable[[Any], Type]) -> bool:
+    """Whether the call is on a member of a union receiver that a part the configuration
+    chooses gave (`self.proj(x) + self.fc(x)` with `self.proj` a `Linear` or an `Identity`),
+    or a loop run a run-time number of times (`unroll.counted_at_run_time`), where this member
+    does not fit and another does: the run has the one that fits, as for such an argument
+    (`unions.per_member`). mypy checks a union receiver member by member, by itself."""
+    if not isinstance(ctx, MethodContext) or not isinstance(ctx.api, TypeChecker):
+        return False
+    receiver = _receiver(ctx.context)
+    whole = None if receiver is None else get_proper_type(ctx.api.lookup_type_or_none(receiver))
+    if not isinstance(whole, UnionType) or receiver is None:
+        return False
+    if not unroll.counted_at_run_time(ctx.api, ctx.context.line, receiver):
+        return False
+    if unions.fits(ctx, hook):
+        return False
+    others = [get_proper_type(m) for m in whole.relevant_items() if m != ctx.type]
+    return any(unions.fits(ctx._replace(type=m), hook) for m in others)
 
 
 def _sized(ctx: C) -> C:

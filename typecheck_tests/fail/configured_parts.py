@@ -26,6 +26,9 @@ class Wrong(nn.Module, Generic[C, D, E]):
         skip = self.proj(x)
         return self.fc(x) + skip  # E: [shape] add: shapes (B, E) and (B, D): cannot broadcast E against D at axis -1
 
+    def shortcut_first(self, x: Tensor[tuple[B, C], f32, Traced]) -> None:
+        self.proj(x) + self.fc(x)  # E: [shape] add: shapes (B, D) and (B, E): cannot broadcast D against E at axis -1
+
     def alone(self, x: Tensor[tuple[B, C], f32, Traced]) -> Tensor[tuple[B, E], f32, Traced]:
         return self.proj(x)  # E: [return-value] Incompatible return value type
 

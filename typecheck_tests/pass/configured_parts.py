@@ -71,6 +71,14 @@ class Projected(nn.Module, Generic[C, D]):
     def alone(self, x: Tensor[tuple[B, C], f32, Traced]) -> Tensor[tuple[B, D], f32, Traced]:
         return self.proj(x)
 
+    def shortcut_first(self, x: Tensor[tuple[B, C], f32, Traced]) -> Tensor[tuple[B, D], f32, Traced]:
+        return self.proj(x) + self.fc(x)
+
+    def in_place(self, x: Tensor[tuple[B, C], f32, Traced]) -> Tensor[tuple[B, D], f32, Traced]:
+        h = self.proj(x)
+        h += self.fc(x)
+        return h
+
 
 class Down(nn.Module, Generic[C, D]):
     """A statement `if`, the attribute declared as the union, convolutions over `(B, C, H, W)`."""
@@ -94,4 +102,5 @@ assert Down(4, 8, 2)(x4).shape == (2, 8, 4, 4) and Down(4, 4, 1)(x4).shape == (2
 x = sd.randn((3, 4)).traced()
 for block in (Projected(4, 6), Projected(4, 4)):
     assert block(x).shape == block.named(x).shape == block.alone(x).shape
+    assert block.shortcut_first(x).shape == block.in_place(x).shape == block(x).shape
 assert Projected(4, 6)(x).shape == (3, 6)

@@ -38,6 +38,7 @@ from shapedl_mypy.hooks.unroll import counted_at_run_time, unrolled
 
 __all__ = [
     "check_with",
+    "fits",
     "forgive_unions",
     "per_member",
     "skip_stale",
@@ -259,6 +260,21 @@ def _fitting(ctx: C, hook: Callable[[C], Type], calls: list[C]) -> Type:
         _UNFIT[key] = unfit[:1]
     infos += [i for k, found in _UNFIT.items() if k[:3] == site for i in found]
     return make_simplified_union(results) if results else ctx.default_return_type
+
+
+def fits(ctx: C, hook: Callable[[C], Type]) -> bool:
+    """Whether `hook` gives no error on this call; its errors (and mypy's) are taken back.
+
+    NOTE: `codes.report` puts a shape error straight into the file's list, past any watcher
+    """
+    errors = ctx.api.msg.errors
+    infos = errors.error_info_map.setdefault(errors.file, [])
+    before = len(infos)
+    with ctx.api.msg.filter_errors() as watcher:
+        hook(ctx)
+    ok = len(infos) == before and not watcher.has_new_errors()
+    del infos[before:]
+    return ok
 
 
 def _product(sizes: list[int]) -> int:
