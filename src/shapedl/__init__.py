@@ -82,6 +82,8 @@ from shapedl.ops.rounding import round as round
 from shapedl.ops.sampling import multinomial, randint, randperm
 from shapedl.ops.scan import cumprod, cumsum, diff
 from shapedl.ops.scatter import scatter_add
+from shapedl.ops.search import bucketize, searchsorted
+from shapedl.ops.segment import bincount, index_add, scatter_reduce
 from shapedl.ops.softmax import log_softmax, softmax
 from shapedl.ops.sort import argsort, sort, topk
 from shapedl.ops.unary import (
@@ -316,4 +318,10 @@ __all__ = [
     "nonzero",
     "argwhere",
     "masked_select",
+    # ---- reductions into segments, binary search (graph networks, RL)
+    "index_add",
+    "scatter_reduce",
+    "bincount",
+    "searchsorted",
+    "bucketize",
 ]

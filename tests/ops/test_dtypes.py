@@ -156,6 +156,11 @@ MIXED = {
     "dot": lambda d, m: sd.ops.dot(_t((3,), d), _t((3,), m)),
     "fmod": lambda d, m: sd.ops.fmod(_t((3,), d), _t((3,), m)),
     "meshgrid": lambda d, m: sd.ops.meshgrid(_t((3,), d), _t((2,), m)),
+    "linear": lambda d, m: sd.ops.linear(_t((2, 3), d), _t((4, 3), m), _t((4,), m)),
+    "index_add": lambda d, m: sd.ops.index_add(_t((3,), d), 0, sd.tensor([0, 2]), _t((2,), m)),
+    "scatter_reduce": lambda d, m: sd.ops.scatter_reduce(
+        _t((3,), d), 0, sd.tensor([0, 2]), _t((2,), m), "amax"
+    ),
 }
 # losses: the model's output comes first, the data is the target
 LOSSES = {
@@ -188,6 +193,11 @@ NOT_VALUES = {
     "logical_and",
     "logical_or",
     "logical_xor",
+    # NOTE: bincount's x is an index; searchsorted and bucketize only compare, and take
+    # operands of two dtypes as PyTorch does
+    "bincount",
+    "searchsorted",
+    "bucketize",
 }
 
 

@@ -758,6 +758,17 @@ def _matmul(draw: st.DrawFn) -> Case:
     return [a, b], sd.ops.matmul, torch.matmul
 
 
+@case("linear")
+def _linear(draw: st.DrawFn) -> Case:
+    dtype = draw(st.sampled_from(FLOATS))
+    k, m = draw(st.integers(0, 3)), draw(st.integers(0, 3))
+    lead = draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=3))
+    x, w = array(draw, (*lead, k), dtype, False), array(draw, (m, k), dtype, False)
+    if draw(st.booleans()):
+        return [x, w, array(draw, (m,), dtype, False)], sd.ops.linear, F.linear
+    return [x, w], sd.ops.linear, F.linear
+
+
 def _fixed_rank(op: str, batched: bool, vector: bool, left: bool = True) -> Builder:
     def build(draw: st.DrawFn) -> Case:
         dtype = draw(st.sampled_from(FLOATS))
@@ -1007,9 +1018,17 @@ NOT_FUZZED = {
     **dict.fromkeys(
         ["one_hot", "scatter_add"], "integer index ops: tables in tests/ops/test_scatter.py"
     ),
+    **dict.fromkeys(
+        ["index_add", "scatter_reduce", "bincount"],
+        "integer index ops: tables in tests/ops/test_segment.py (ties, nan and inf included)",
+    ),
+    **dict.fromkeys(
+        ["searchsorted", "bucketize"],
+        "a sorted operand: tables in tests/ops/test_search.py (ties, nan and inf included)",
+    ),
 }
 SUMS |= {"matmul", "einsum", "layer_norm", "rms_norm", "group_norm", "cosine_similarity"}
-SUMS |= {"normalize", "trace", "mm", "bmm", "mv", "dot", "nansum", "nanmean"}
+SUMS |= {"normalize", "trace", "mm", "bmm", "mv", "dot", "nansum", "nanmean", "linear"}
 SUMS |= {n for n in CASES if n.endswith("_loss")}
 
 

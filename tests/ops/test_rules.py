@@ -483,6 +483,40 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"x": T(3), "mask": M(2, 3)},
         {"x": T(), "mask": M(2)},
     ],
+    # ---- PyTorch ports: linear, reductions into segments, binary search ----
+    "linear": [
+        {"x": T(2, 5, 4), "weight": T(3, 4), "bias": T(3)},
+        {"x": T(4), "weight": T(3, 4)},
+        {"x": T(0, 2), "weight": T(5, 2), "bias": T(5)},
+    ],
+    "index_add": [
+        {"x": T(4, 3), "axis": 0, "index": I(5, high=4), "source": T(5, 3)},
+        {"x": T(2, 4, 3), "axis": -2, "index": I(6, high=4), "source": T(2, 6, 3)},
+    ],
+    "scatter_reduce": [
+        {"x": T(4, 3), "axis": 0, "index": I(5, 3, high=4), "src": T(5, 3), "reduce": "amax"},
+        {
+            "x": T(4, 3),
+            "axis": 1,
+            "index": I(2, 2, high=3),
+            "src": T(3, 4),
+            "reduce": "mean",
+            "include_self": False,
+        },
+    ],
+    "bincount": [
+        {"x": I(7, high=5)},
+        {"x": I(7, high=5), "weights": T(7), "minlength": 9},
+        {"x": I(0, high=5), "minlength": 3},
+    ],
+    "searchsorted": [
+        {"sorted_sequence": T(6), "values": T(2, 3)},
+        {"sorted_sequence": T(3, 6), "values": T(3, 4), "right": True},
+    ],
+    "bucketize": [
+        {"input": T(2, 3), "boundaries": T(6)},
+        {"input": T(), "boundaries": T(4), "right": True},
+    ],
 }
 
 # statics that are sizes (symbolic in the symbolic run); other statics stay literal
@@ -490,7 +524,7 @@ SIZE_STATICS = {"shape", "n", "m", "start", "stop", "normalized_shape", "k", "nu
 
 
 # ops whose result has a size that depends on the values: the axis that is `Dyn` in their rules
-DATA_SIZED = {"nonzero": 0, "masked_select": 0}
+DATA_SIZED = {"nonzero": 0, "masked_select": 0, "bincount": 0}
 
 
 def _call(fn: Any, call: dict[str, Any]) -> Any:
@@ -621,7 +655,8 @@ DYN_SAFE = sorted(
     argsort sort topk one_hot scatter_add elu selu hardtanh softsign mish prelu rms_norm group_norm
     cosine_similarity adaptive_avg_pool2d adaptive_max_pool2d interpolate einsum norm
     hardswish hardsigmoid clamp_min clamp_max logaddexp lerp expand narrow diff normalize
-    logsigmoid mm bmm mv dot fmod nonzero masked_select""".split()
+    logsigmoid mm bmm mv dot fmod nonzero masked_select linear index_add scatter_reduce bincount
+    searchsorted bucketize""".split()
 )
 
 

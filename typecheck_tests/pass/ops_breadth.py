@@ -1,16 +1,18 @@
 """PyTorch's names users port: hardswish, hardsigmoid, clamp_min/max, logaddexp, lerp, expand,
-view, contiguous, unbind, narrow, diff, amax/amin and repeat_interleave, literal and symbolic."""
+view, contiguous, unbind, narrow, diff, amax/amin, repeat_interleave, linear, index_add,
+scatter_reduce, bincount, searchsorted and bucketize, literal and symbolic."""
 
 from __future__ import annotations
 
 from typing import TypeVar
 
 import shapedl as sd
-from shapedl import Const, Dim, Tensor, Traced
+from shapedl import Const, Dim, Dyn, Tensor, Traced
 
 B = TypeVar("B", bound=Dim)
 T = TypeVar("T", bound=Dim)
 C = TypeVar("C", bound=Dim)
+D = TypeVar("D", bound=Dim)
 
 x = sd.randn((2, 3, 4))
 a1: Tensor[tuple[Const[2], Const[3], Const[4]]] = sd.ops.hardswish(x)  # op: hardswish
@@ -40,6 +42,15 @@ r1: Tensor[tuple[Const[2], Const[6], Const[4]]] = x.repeat_interleave(2, 1)  # o
 r2: Tensor[tuple[Const[2], Const[3], Const[8]]] = sd.ops.repeat_interleave(x, 2, axis=-1)
 z1: Tensor[tuple[Const[2], Const[3], Const[4]]] = sd.ops.normalize(x)  # op: normalize
 z2: Tensor[tuple[Const[2], Const[3], Const[4]], sd.f32, Traced] = sd.ops.normalize(x.traced(), 1.0, 0)
+li1: Tensor[tuple[Const[2], Const[3], Const[5]]] = sd.ops.linear(x, sd.randn((5, 4)), sd.zeros((5,)))  # op: linear
+li2: Tensor[tuple[Const[2], Const[3], Const[5]], sd.f32, Traced] = sd.ops.linear(x.traced(), sd.randn((5, 4)))
+ia1: Tensor[tuple[Const[2], Const[3], Const[4]]] = sd.ops.index_add(x, 1, sd.tensor([0, 2, 2, 1, 0]), sd.ones((2, 5, 4)))  # op: index_add
+sr1: Tensor[tuple[Const[2], Const[3], Const[4]]] = sd.ops.scatter_reduce(x, 1, sd.zeros((2, 6, 4), dtype=sd.i64), sd.ones((2, 6, 4)), "amax")  # op: scatter_reduce
+bc1: Tensor[tuple[Dyn], sd.i64] = sd.ops.bincount(sd.tensor([1, 3, 1]))  # op: bincount
+bc2: Tensor[tuple[Dyn], sd.f32] = sd.bincount(sd.tensor([1, 3, 1]), sd.ones((3,)), minlength=5)
+ss1: Tensor[tuple[Const[2], Const[3], Const[4]], sd.i64] = sd.ops.searchsorted(sd.tensor([-1.0, 0.0, 2.0]), x)  # op: searchsorted
+ss2: Tensor[tuple[Const[2], Const[3], Const[4]], sd.i64] = sd.searchsorted(sd.ones((2, 3, 9)), x, right=True)
+bu1: Tensor[tuple[Const[2], Const[3], Const[4]], sd.i64] = sd.ops.bucketize(x, sd.tensor([-1.0, 0.0, 1.0]))  # op: bucketize
 
 
 def model(x: Tensor[tuple[B, T, C]], w: Tensor[tuple[C]]) -> Tensor[tuple[B, T, C]]:
@@ -52,8 +63,20 @@ def deltas(x: Tensor[tuple[B, T]]) -> Tensor[tuple[B, T]]:
     return sd.ops.concat([x.narrow(1, 0, 1), steps], axis=1)
 
 
+def dense(h: Tensor[tuple[B, T, C]], w: Tensor[tuple[D, C]], b: Tensor[tuple[D]]) -> Tensor[tuple[B, T, D]]:
+    return sd.ops.linear(h, w, b)
+
+
+def pool(h: Tensor[tuple[T, C]], batch: Tensor[tuple[T], sd.i64], out: Tensor[tuple[B, C]]) -> Tensor[tuple[B, C]]:
+    # NOTE: a graph network's readout: node features summed, then averaged, per graph
+    summed = sd.ops.index_add(out, 0, batch, h)
+    return sd.ops.scatter_reduce(summed, 0, batch[:, None].expand(-1, h.shape[1]), h, "mean")
+
+
 def stretch(x: Tensor[tuple[B, Const[1]]], t: sd.Size[T]) -> Tensor[tuple[B, T]]:
     return x.expand(-1, t)
 
 
 print(model(x, sd.ones((4,))).shape, deltas(x[0]).shape, stretch(sd.ones((2, 1)), 5).shape)
+assert bc1.tolist() == [0, 2, 0, 1] and bc2.shape == (5,) and li2.is_traced and ss2.shape == (2, 3, 4)
+print(dense(x, sd.ones((5, 4)), sd.ones((5,))).shape, pool(sd.ones((6, 4)), sd.tensor([0, 1, 1, 0, 2, 2]), sd.zeros((3, 4))).shape)

@@ -1,7 +1,7 @@
 """Every op of shapedl, one module per op family; `REGISTRY` holds their shape rules."""
 
-# NOTE: the modules dropout, einsum, embedding, fmod, matmul, meshgrid, pad, softmax and sort
-# are not bound here: their functions of the same name (from the star imports) are
+# NOTE: the modules dropout, einsum, embedding, fmod, linear, matmul, meshgrid, pad, softmax and
+# sort are not bound here: their functions of the same name (from the star imports) are
 # `sd.ops.matmul` and so on.
 from shapedl.ops import (
     activation,
@@ -30,6 +30,8 @@ from shapedl.ops import (
     sampling,
     scan,
     scatter,
+    search,
+    segment,
     unary,
 )
 from shapedl.ops.activation import *  # noqa: F403
@@ -46,6 +48,7 @@ from shapedl.ops.fmod import *  # noqa: F403
 from shapedl.ops.index import *  # noqa: F403
 from shapedl.ops.join import *  # noqa: F403
 from shapedl.ops.like import *  # noqa: F403
+from shapedl.ops.linear import *  # noqa: F403
 from shapedl.ops.logic import *  # noqa: F403
 from shapedl.ops.mask import *  # noqa: F403
 from shapedl.ops.mask import nonzero as argwhere
@@ -74,6 +77,8 @@ from shapedl.ops.rounding import *  # noqa: F403
 from shapedl.ops.sampling import *  # noqa: F403
 from shapedl.ops.scan import *  # noqa: F403
 from shapedl.ops.scatter import *  # noqa: F403
+from shapedl.ops.search import *  # noqa: F403
+from shapedl.ops.segment import *  # noqa: F403
 from shapedl.ops.softmax import *  # noqa: F403
 from shapedl.ops.sort import *  # noqa: F403
 from shapedl.ops.unary import *  # noqa: F403
@@ -126,5 +131,7 @@ __all__ = [
     "sampling",
     "scan",
     "scatter",
+    "search",
+    "segment",
     "unary",
 ]
