@@ -274,3 +274,6 @@ def test_a_channels_last_input_is_told_to_move_its_channels_as_torch_refuses_it(
         sd.nn.BatchNorm2d(3)(sd.randn((2, 8, 8, 3)).traced())
     with pytest.raises(sd.ShapeError, match=r"the channels at axis 1 of the input$"):
         sd.nn.BatchNorm1d(5)(sd.randn((32, 4, 68)).traced())
+    # NOTE: DCGAN's BatchNorm2d(ngf * 2) after a layer of ngf * 4: an 8x8 map, 8 channels
+    with pytest.raises(sd.ShapeError, match=r"the channels at axis 1 of the input$"):
+        sd.nn.BatchNorm2d(8)(sd.randn((2, 16, 8, 8)).traced())

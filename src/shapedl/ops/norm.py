@@ -293,8 +293,13 @@ _TO_CHANNELS_FIRST = {3: "x.transpose(1, 2)", 4: "x.permute(0, 3, 1, 2)"}
 
 
 def _channels_last(x: Shape, p: Shape) -> str:
-    """A hint where the input has the channels last (`(N, L, C)`, a transformer's layout)."""
+    """A hint where the input has the channels last (`(N, L, C)`, a transformer's layout).
+
+    NOTE: not for a square map whose side is the channels (`(2, 16, 8, 8)` into a
+    `BatchNorm2d(8)`): that is a layer of the wrong width more often than an `NHWC` input."""
     if len(p) != 1 or len(x) not in _TO_CHANNELS_FIRST or dims.same(p[0], x[-1]) is not True:
+        return ""
+    if len(x) == 4 and dims.same(x[-2], x[-1]) is True:
         return ""
     move = _TO_CHANNELS_FIRST[len(x)]
     return f"; the input has its {p[0]} channels last: move them to axis 1 ({move})"
