@@ -164,15 +164,24 @@ def _sized(ctx: C) -> C:
     x.squeeze(-1)`, in a helper generic in that size): the receiver with that size, which the
     run has there (`size_tests.sized`)."""
     e = ctx.context
-    if not isinstance(ctx, MethodContext) or not isinstance(ctx.api, TypeChecker):
+    if not isinstance(ctx.api, TypeChecker) or not isinstance(e, CallExpr):
         return ctx
-    if not isinstance(e, CallExpr) or not isinstance(e.callee, MemberExpr):
+    if getattr(e.callee, "name", None) != "squeeze":
         return ctx
-    receiver = e.callee.expr
-    if e.callee.name != "squeeze" or not isinstance(receiver, NameExpr):
-        return ctx
-    found = get_proper_type(size_tests.sized(ctx.api, receiver, ctx.type, e))
-    return ctx._replace(type=found)
+    if isinstance(ctx, MethodContext) and isinstance(e.callee, MemberExpr):
+        receiver = e.callee.expr
+        if not isinstance(receiver, NameExpr):
+            return ctx
+        found = get_proper_type(size_tests.sized(ctx.api, receiver, ctx.type, e))
+        return ctx._replace(type=found)
+    if isinstance(ctx, FunctionContext) and ctx.args and len(ctx.args[0]) == 1:
+        x = ctx.args[0][0]  # NOTE: `sd.squeeze(x, 1)`
+        if not isinstance(x, NameExpr):
+            return ctx
+        types = [list(actual) for actual in ctx.arg_types]
+        types[0][0] = size_tests.sized(ctx.api, x, types[0][0], e)
+        return ctx._replace(arg_types=types)
+    return ctx
 
 
 def _seen(ctx: Any) -> list[Type]:

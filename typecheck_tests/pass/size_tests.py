@@ -69,7 +69,22 @@ def unless_wide(x: Tensor[tuple[B, C], f32]) -> Tensor[tuple[B], f32]:
         return x.squeeze(1)
 
 
+def kept_one(x: Tensor[tuple[B, C], f32]) -> Tensor[Any, f32]:
+    _, c = x.shape
+    if c == 1:
+        x = x.squeeze(1)
+    return x
+
+
+def kept_size(x: Tensor[tuple[B, C], f32]) -> Tensor[Any, f32]:
+    c = x.size(1)
+    if c == 1:
+        x = sd.squeeze(x, 1)
+    return x
+
+
 assert trailing_one(sd.randn((2, 1))).shape == (2,) and trailing_one(sd.randn((2, 3))).ndim == 2
+assert kept_one(sd.randn((2, 1))).shape == kept_size(sd.randn((2, 1))).shape == (2,)
 assert unless_wide(sd.randn((2, 1))).shape == unless_wide(sd.randn((2, 3))).shape == (2,)
 assert kept(sd.randn((3, 1, 5))).shape == (3, 5)
 assert each(sd.randn((2, 1)), sd.randn((2, 3))) == 3

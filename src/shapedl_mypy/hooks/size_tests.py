@@ -156,7 +156,7 @@ def sized(checker: TypeChecker, name: NameExpr, typ: Type, context: Context) -> 
     for stmts in bodies(checker.tree.defs if outer is None else outer.body.body):
         for i in range(len(stmts)):
             for test, holds, region in _guards(stmts, i, context):
-                fixed = _fixed_size(test, name, len(items))
+                fixed = _fixed_size(test, name, len(items), stmts[:i])
                 if fixed is None or fixed[2] != holds or _rebound(region, name, context):
                     continue
                 axis, n, _ = fixed
@@ -167,18 +167,46 @@ def sized(checker: TypeChecker, name: NameExpr, typ: Type, context: Context) -> 
     return t.copy_modified(args=[shape.copy_modified(items=items), *t.args[1:]])
 
 
-def _fixed_size(test: Expression, name: NameExpr, rank: int) -> tuple[int, int, bool] | None:
-    """The axis and size a comparison `name.shape[i] == n` (or `!=`, or `name.size(i)`)
-    speaks of, and whether it is `==`."""
+def _fixed_size(
+    test: Expression, name: NameExpr, rank: int, earlier: list[Statement]
+) -> tuple[int, int, bool] | None:
+    """The axis and size a comparison `name.shape[i] == n` (or `!=`, or `name.size(i)`, or a
+    size read into a name just before: `_, c = name.shape`, then `c == 1`) speaks of, and
+    whether it is `==`."""
     if not isinstance(test, ComparisonExpr) or test.operators not in (["=="], ["!="]):
         return None
     left, right = test.operands
-    axis, n = _axis(left, name), _int(right)
+    axis, n = _read_axis(left, name, rank, earlier), _int(right)
     if axis is None or n is None:
-        axis, n = _axis(right, name), _int(left)
+        axis, n = _read_axis(right, name, rank, earlier), _int(left)
     if axis is None or n is None or not -rank <= axis < rank:
         return None
     return axis % rank, n, test.operators == ["=="]
+
+
+def _read_axis(e: Expression, name: NameExpr, rank: int, earlier: list[Statement]) -> int | None:
+    """The axis of `name` whose size `e` reads: `_axis`'s, or that of a name the statements
+    `earlier` last bound to it (`c = name.size(1)`, `_, c = name.shape`), `name` not rebound
+    after."""
+    axis = _axis(e, name)
+    if axis is not None or not isinstance(e, NameExpr):
+        return axis
+    for n in range(len(earlier) - 1, -1, -1):
+        stmt = earlier[n]
+        if not _bound([stmt], e):
+            continue
+        if not isinstance(stmt, AssignmentStmt) or len(stmt.lvalues) != 1:
+            return None
+        if _bound(earlier[n + 1 :], name):
+            return None
+        target, value = stmt.lvalues[0], stmt.rvalue
+        if _same(target, e):
+            return _axis(value, name)
+        shape = isinstance(value, MemberExpr) and value.name == "shape" and _same(value.expr, name)
+        if isinstance(target, TupleExpr) and shape and len(target.items) == rank:
+            return next((k for k, t in enumerate(target.items) if _same(t, e)), None)
+        return None
+    return None
 
 
 def _guards(stmts: list[Statement], i: int, context: Context) -> list[_Guard]:
