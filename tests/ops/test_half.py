@@ -243,6 +243,13 @@ SCALAR_OPS = [
     ("remainder", lambda x, c: x % c),
     ("rremainder", lambda x, c: c % x),
     ("rpow", lambda x, c: abs(c) ** x),
+    ("lerp", lambda x, c: x.lerp(-x, c)),  # NOTE: lerp and leaky_relu compute in float32
+    (
+        "leaky_relu",
+        lambda x, c: torch.nn.functional.leaky_relu(x, c)
+        if isinstance(x, torch.Tensor)
+        else x.leaky_relu(c),
+    ),
 ]
 SCALARS = [0.1, 3.14159, 1 / 3, 257, 7, 65536, 1e5, 1e-8, -1e9, 2.5, True]
 NO_GRADIENT = {"floor_divide", "rremainder", "rpow"}  # NOTE: pow's own rounding, not the scalar's
@@ -266,8 +273,8 @@ def test_a_python_scalar_meets_a_half_tensor_as_in_torch_bit_for_bit(name, op, d
     x = _half_values(dtype)
     weight = np.random.default_rng(1).standard_normal(x.shape).astype("float32")
     for c in SCALARS:
-        if name in ("sub", "rsub") and c is True:
-            continue  # NOTE: PyTorch refuses `x - True`
+        if name in ("sub", "rsub", "lerp", "leaky_relu") and c is True:
+            continue  # NOTE: PyTorch refuses `x - True`, a bool weight or slope
         mine = sd.tensor(x).astype(SD[dtype]).traced()
         out = op(mine, c)
         theirs = torch.tensor(x).to(TORCH[dtype]).requires_grad_()

@@ -315,11 +315,18 @@ def lerp(
     lerp_rule("lerp", start.shape, end.shape, weight.shape if isinstance(weight, Tensor) else ())
     xp, x, y = start.xp, start.data, end.data
     w = weight.data if isinstance(weight, Tensor) else weight
+    dtype = x.dtype
+    if dtype.itemsize == 2:  # NOTE: f16/bf16 as PyTorch's kernel: in f32, rounded once
+        x, y = x.astype("float32"), y.astype("float32")
+        w = weight.data.astype("float32") if isinstance(weight, Tensor) else w
     d = _edge(start, lambda: y - x)
     out = _edge(start, lambda: xp.where(xp.abs(w) < 0.5, x + w * d, y - d * (1 - w)))
 
     def vjp(g: Array) -> tuple[Array, ...]:
-        grads = ((g * (1 - w)).astype(g.dtype, copy=False), (g * w).astype(g.dtype, copy=False))
-        return grads + ((_edge(start, lambda: g * d),) if isinstance(weight, Tensor) else ())
+        wide = g.astype(x.dtype, copy=False)  # NOTE: f32 for f16/bf16, rounded once below
+        grads = [wide * (1 - w), wide * w]
+        if isinstance(weight, Tensor):
+            grads.append(_edge(start, lambda: wide * d))
+        return tuple(a.astype(g.dtype, copy=False) for a in grads)
 
-    return record(out.astype(x.dtype, copy=False), tensors, vjp)
+    return record(out.astype(dtype, copy=False), tensors, vjp)
