@@ -29,7 +29,7 @@ from shapedl.ops.registry import register
 from shapedl.tensor import Tensor, record
 from shapedl.types import DT
 
-__all__ = ["avg_pool2d", "max_pool2d"]
+__all__ = ["OPTIONS", "avg_pool2d", "checked_pool", "max_pool2d"]
 
 Pair = int | tuple[int, int]
 
@@ -189,10 +189,11 @@ def _start(
     return win, parts, parts[0].copy()
 
 
-_OPTIONS = ("kernel_size", "stride", "padding", "ceil_mode")
+# NOTE: the window options the plugin reads as numbers (the 1-d pools' too)
+OPTIONS = ("kernel_size", "stride", "padding", "ceil_mode")
 
 
-@register("max_pool2d", pool_rule, statics=_OPTIONS)
+@register("max_pool2d", pool_rule, statics=OPTIONS)
 def max_pool2d(
     x: Tensor[Any, DT, Any],
     kernel_size: Pair,
@@ -365,7 +366,7 @@ def _torch_argmax(
         xp.copyto(best, o, where=better)
 
 
-@register("avg_pool2d", pool_rule, statics=_OPTIONS)
+@register("avg_pool2d", pool_rule, statics=OPTIONS)
 @in_f32()
 def avg_pool2d(
     x: Tensor[Any, DT, Any],

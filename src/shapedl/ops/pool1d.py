@@ -20,7 +20,7 @@ from shapedl import dims
 from shapedl.dims import DYN, Dim, Shape
 from shapedl.errors import shape_error
 from shapedl.ops.elementwise import float_only
-from shapedl.ops.pool import avg_pool2d, checked_pool, max_pool2d
+from shapedl.ops.pool import OPTIONS, avg_pool2d, checked_pool, max_pool2d
 from shapedl.ops.registry import register
 from shapedl.ops.resample import adaptive_avg_pool2d, adaptive_max_pool2d
 from shapedl.tensor import Tensor
@@ -74,7 +74,7 @@ def _window(op: str, x: AnyTensor, kernel: Any, stride: Any, padding: Any, ceil_
     return _one(kernel, 1), None if stride is None else _one(stride, 1), _one(padding, 0)
 
 
-@register("max_pool1d", pool1d_rule, statics=("kernel_size", "stride", "padding", "ceil_mode"))
+@register("max_pool1d", pool1d_rule, statics=OPTIONS)
 def max_pool1d(
     x: Tensor[Any, DT, TT],
     kernel_size: Single,
@@ -109,7 +109,7 @@ def max_pool1d(
     return max_pool2d(x.unsqueeze(2), k, s, p, ceil_mode).squeeze(2)
 
 
-@register("avg_pool1d", pool1d_rule, statics=("kernel_size", "stride", "padding", "ceil_mode"))
+@register("avg_pool1d", pool1d_rule, statics=OPTIONS)
 def avg_pool1d(
     x: Tensor[Any, DT, TT],
     kernel_size: Single,
