@@ -104,3 +104,21 @@ class Twice(nn.Module, Generic[C]):
 def halves_into_twice(skip: Tensor[tuple[B, FloorDiv[C, Const[2]]]], twice: Twice[C]) -> None:
     # NOTE: two halves of C are C where 2 divides it, never 2 * C
     twice(sd.concat([skip, skip], axis=1))  # E: [arg-type] Argument 1 to "forward" of "Twice"
+
+
+W = TypeVar("W", bound=Dim)
+pool2 = nn.MaxPool2d(2)
+
+
+def forgot_a_pool(x: Tensor[tuple[B, C, H, W]]) -> Tensor[tuple[B, C, FloorDiv[H, Const[4]], FloorDiv[W, Const[4]]]]:
+    # NOTE: H // 2 and H // 4 meet only at small sizes (both 0 at 1): still an error
+    return pool2(x)  # E: [return-value] Incompatible return value type
+
+
+def swapped(x: Tensor[tuple[B, C, H, W]]) -> Tensor[tuple[B, C, FloorDiv[W, Const[2]], FloorDiv[H, Const[2]]]]:
+    # NOTE: H // 2 and W // 2 meet only where H and W do: as H against W, an error
+    return pool2(x)  # E: [return-value] Incompatible return value type
+
+
+def forgot_the_stride(x: Tensor[tuple[B, C, H, H]], c: Size[C]) -> Tensor[tuple[B, C, H, H]]:
+    return nn.Conv2d(c, c, 3, stride=2, padding=1)(x)  # E: [return-value] Incompatible return value type

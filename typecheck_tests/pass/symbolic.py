@@ -6,10 +6,10 @@ split checks at run time that the parts make the whole), whichever way it is wri
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import shapedl as sd
-from shapedl import Const, Dim, FloorDiv, Mul, Size, Tape, Tensor
+from shapedl import Const, Dim, FloorDiv, Mul, Size, Tape, Tensor, f32
 
 B = TypeVar("B", bound=Dim)
 T = TypeVar("T", bound=Dim)
@@ -153,3 +153,25 @@ class Up(sd.nn.Module, Generic[C]):
 
 assert SameConv(4, 3)(sd.randn((2, 4, 10, 10))).shape == (2, 4, 10, 10)
 assert Up(8)(sd.randn((2, 8)), sd.randn((2, 4))).shape == (2, 8)
+
+
+def rotary(
+    q: Tensor[tuple[B, T, K]], k: Tensor[tuple[B, T, K]]
+) -> tuple[Tensor[tuple[B, T, K]], Tensor[tuple[B, T, K]]]:
+    # NOTE: a tuple of two undecided halves joined (LLaMA's q and k rotated)
+    q1, q2 = q.chunk(2, axis=-1)
+    k1, k2 = k.chunk(2, axis=-1)
+    return sd.concat([-q2, q1], axis=-1), sd.concat([-k2, k1], axis=-1)
+
+
+def fuse(a: Tensor[tuple[B, C, H, W], f32, TT], skip: Tensor[tuple[B, C, H, W], f32, TT]) -> Tensor[tuple[B, C, H, W], f32, TT]:
+    return a + skip
+
+
+def decode(skip: Tensor[tuple[B, C, H, W], f32, TT]) -> Tensor[Any, f32, TT]:
+    # NOTE: 2 * (H // 2) and H given to one helper: mypy joined them into `object`
+    return fuse(up(sd.nn.MaxPool2d(2)(skip)), skip)
+
+
+assert all(t.shape == (2, 3, 8) for t in rotary(sd.randn((2, 3, 8)), sd.randn((2, 3, 8))))
+assert decode(sd.randn((2, 3, 8, 8))).shape == (2, 3, 8, 8)

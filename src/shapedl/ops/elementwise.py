@@ -219,9 +219,10 @@ def leaky_relu(x: Tensor[S, DT, TT], slope: float = 0.01) -> Tensor[S, DT, TT]:
     dtype = x.data.dtype
     # NOTE: f16/bf16 as PyTorch: the slope in f32 and the product rounded once (the slope
     # rounded to f16 first put results off by an ulp)
-    scale = x.xp.where(x.data > 0, 1, slope).astype("float32" if dtype.itemsize == 2 else dtype)
-    out = (x.data * scale).astype(dtype, copy=False)
-    return _unary(x, out, lambda g: (g * scale).astype(g.dtype, copy=False))
+    wide = "float32" if dtype.itemsize == 2 else dtype
+    scale = _edge(x, lambda: x.xp.where(x.data > 0, 1, slope).astype(wide))
+    out = _edge(x, lambda: (x.data * scale).astype(dtype, copy=False))
+    return _unary(x, out, lambda g: _edge(x, lambda: (g * scale).astype(g.dtype, copy=False)))
 
 
 @register("silu", same_shape, methods=("silu",))

@@ -191,7 +191,8 @@ def scatter_reduce(
     key = _key(xp, index.data, a)
     part = tuple(slice(0, n) for n in index.shape)
     values = src.data[part]
-    out = _reduced(xp, x.data, key, values, reduce, include_self)
+    # NOTE: quietly: a nan meets maximum/minimum as PyTorch gives it (nan), not as a warning
+    out = backend.quietly(lambda: _reduced(xp, x.data, key, values, reduce, include_self))
 
     def vjp(g: Array) -> tuple[Array, None, Array]:
         # NOTE: quietly: PyTorch's formulas divide by zero where a gradient is inf or nan

@@ -324,9 +324,10 @@ def lerp(
 
     def vjp(g: Array) -> tuple[Array, ...]:
         wide = g.astype(x.dtype, copy=False)  # NOTE: f32 for f16/bf16, rounded once below
-        grads = [wide * (1 - w), wide * w]
-        if isinstance(weight, Tensor):
-            grads.append(_edge(start, lambda: wide * d))
-        return tuple(a.astype(g.dtype, copy=False) for a in grads)
+        def each() -> tuple[Array, ...]:
+            grads = [wide * (1 - w), wide * w] + ([wide * d] if isinstance(weight, Tensor) else [])
+            return tuple(a.astype(g.dtype, copy=False) for a in grads)
 
-    return record(out.astype(dtype, copy=False), tensors, vjp)
+        return tuple(_edge(start, each))
+
+    return record(_edge(start, lambda: out.astype(dtype, copy=False)), tensors, vjp)

@@ -134,7 +134,17 @@ def undecided(checker: TypeChecker, got: Type, expected: Type) -> bool:
     as each op does (`dims.same`), and the runtime checks the sizes.
 
     NOTE: mypy compares the types as written, so where each op accepted them, the return or
-    the annotated assignment would not."""
+    the annotated assignment would not. A tuple (`return q, k`) is undecided where each item
+    fits or is; an optional or other union declared takes it where one member does."""
+    have_t, want_t = get_proper_type(got), get_proper_type(expected)
+    if isinstance(have_t, TupleType) and isinstance(want_t, TupleType):
+        if len(have_t.items) != len(want_t.items):
+            return False
+        return _each_fits(checker, list(zip(have_t.items, want_t.items, strict=True)))
+    if isinstance(have_t, UnionType):
+        return _each_fits(checker, [(m, expected) for m in have_t.relevant_items()])
+    if isinstance(want_t, UnionType):
+        return any(undecided(checker, got, m) for m in want_t.relevant_items())
     g, e = tensor_parts(got), tensor_parts(expected)
     t = get_proper_type(got)
     if g is None or e is None or not isinstance(t, Instance):
@@ -152,21 +162,28 @@ def undecided(checker: TypeChecker, got: Type, expected: Type) -> bool:
     return is_subtype(as_wanted, expected, options=checker.options)
 
 
-# NOTE: the sizes a symbol is tried at: small ones, odd and even, where floor divisions differ
-_TRIED = range(1, 13)
+def _each_fits(checker: TypeChecker, pairs: list[tuple[Type, Type]]) -> bool:
+    """Whether each pair's first fits its second or is undecided against it, one at least."""
+    fit = [is_subtype(h, w, options=checker.options) for h, w in pairs]
+    open_ = [not f and undecided(checker, h, w) for f, (h, w) in zip(fit, pairs, strict=True)]
+    return any(open_) and all(f or o for f, o in zip(fit, open_, strict=True))
 
 
 def _differ_everywhere(a: dims.Dim, b: dims.Dim) -> bool:
-    """Whether two sizes differ at every size their symbols are tried at (each symbol at each
-    of `_TRIED`, all at once): a pool's `(H - 1) // 2 + 1` against `H // 4` is wrong for every
-    `H`, against `H // 2` only for an odd one, which the runtime tells.
+    """Whether two sizes differ at every size their symbols are tried at: a pool's `(H - 1)
+    // 2 + 1` against `H // 4` is wrong for every `H`, against `H // 2` only for an odd one,
+    which the runtime tells.
 
-    NOTE: a size prints as the Python expression it is (`(H + 1)//2`)."""
+    Each symbol is tried at twelve sizes in a row from a base of its own, far from the others'
+    and from the small sizes where floor divisions meet (`H // 2` and `H // 4` are both 0 at
+    1): `H // 2` against `W // 2` differs everywhere, `2 * (K // 2)` against `K` meets it at
+    every even `K`. NOTE: a size prints as the Python expression it is (`(H + 1)//2`)."""
     if a is dims.DYN or b is dims.DYN:
         return False
-    names = set(re.findall(r"[A-Za-z_]\w*", f"{a} {b}"))
-    for n in _TRIED:
-        at = dict.fromkeys(names, n)
+    names = sorted(set(re.findall(r"[A-Za-z_]\w*", f"{a} {b}")))
+    bases = {name: 97 + 131 * i for i, name in enumerate(names)}
+    for step in range(12):
+        at = {name: base + step for name, base in bases.items()}
         if eval(str(a), {}, at) == eval(str(b), {}, at):  # noqa: S307
             return False
     return True

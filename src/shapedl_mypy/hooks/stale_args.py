@@ -28,7 +28,7 @@ from mypy.typeops import make_simplified_union
 from mypy.types import CallableType, Instance, TupleType, Type, UnionType, get_proper_type
 
 from shapedl import dims
-from shapedl_mypy.codes import errors_at, take_back_at, take_back_these
+from shapedl_mypy.codes import errors_at, said, take_back, take_back_at, take_back_these
 from shapedl_mypy.convert import Converter, checker_named, tensor_parts
 from shapedl_mypy.hooks.nn import member_type
 from shapedl_mypy.hooks.stale import drop_stale
@@ -69,6 +69,9 @@ def forgive_stale(hook: Callable[[C], Type] | None) -> Callable[[C], Type]:
                     take_back_at(ctx, errorcodes.ARG_TYPE, expr)
             elif _fits_halves_whole(ctx, callee, i, j, t):
                 take_back_at(ctx, errorcodes.ARG_TYPE, expr)
+                # NOTE: `fuse(up(pool(skip)), skip)`: mypy joined `H` and `2 * (H // 2)` (the
+                # call's sizes say `object`, which reads as unknown)
+                take_back(ctx, _joined_message)
         return out
 
     return run
@@ -111,8 +114,35 @@ def _some_member(ctx: MethodContext, callee: CallableType, spots: list[Spot]) ->
 
 
 def _some_error(ctx: FunctionContext | MethodContext) -> bool:
-    """Whether mypy refused an argument of this call (the only errors taken back here)."""
-    return any(errors_at(ctx, errorcodes.ARG_TYPE, e) for exprs in ctx.args for e in exprs)
+    """Whether mypy refused an argument of this call, or joined a type variable's solutions
+    into `object` (the only errors taken back here)."""
+    refused = any(errors_at(ctx, errorcodes.ARG_TYPE, e) for exprs in ctx.args for e in exprs)
+    return refused or said(ctx, _joined)
+
+
+def _joined(info: Any) -> bool:
+    return _joined_message(str(info.message))
+
+
+def _joined_message(message: str) -> bool:
+    """mypy's `Value of type variable "H" of "fuse" cannot be "object"`."""
+    return message.startswith("Value of type variable") and message.endswith('cannot be "object"')
+
+
+def _halves_whole_call(ctx: FunctionContext | MethodContext, callee: CallableType) -> Type | None:
+    """The call's type with every tensor argument's halves taken as whole (`_fits_halves_whole`),
+    None where it still does not fit."""
+    assert isinstance(ctx.api, TypeChecker)
+    conv = Converter(checker_named(ctx.api))
+    types = [list(actual) for actual in ctx.arg_types]
+    for i, actual in enumerate(types):
+        for j, typ in enumerate(actual):
+            t, parts = get_proper_type(typ), tensor_parts(typ)
+            shape = None if parts is None else conv.shape(parts[0])
+            if isinstance(t, Instance) and shape is not None:
+                whole = conv.shape_type(tuple(dims.halves_whole(d) for d in shape))
+                types[i][j] = t.copy_modified(args=[whole, *t.args[1:]])
+    return check_with(ctx, callee, types)
 
 
 def _fits_halves_whole(
@@ -134,7 +164,7 @@ def _fits_halves_whole(
         return False
     types = [list(actual) for actual in ctx.arg_types]
     types[i][j] = t.copy_modified(args=[conv.shape_type(whole), *t.args[1:]])
-    return check_with(ctx, callee, types) is not None
+    return check_with(ctx, callee, types) is not None or _halves_whole_call(ctx, callee) is not None
 
 
 def takes_tensors(declared: Type) -> bool:
