@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from shapedl import Dim, Tensor, i64
+import shapedl as sd
+from shapedl import Const, Dim, Tensor, f32, i64
 
 B = TypeVar("B", bound=Dim)
 T = TypeVar("T", bound=Dim)
@@ -46,3 +47,10 @@ def other_left(mask: Tensor[tuple[B, T], i64] | Tensor[tuple[B, T, T], i64], m: 
     if mask.ndim > 2:
         return
     mask.sum(axis=2)  # E: [shape] sum: shape (B, T): axis 2 is out of range for rank 2
+
+
+def unbatched_wrong(x: Tensor[tuple[T, Const[8]], f32] | Tensor[tuple[B, T, Const[8]], f32]) -> None:
+    # NOTE: the 2-d member is left out after the `if`; the 3-d ones are still checked
+    if x.dim() == 2:
+        x = x.unsqueeze(0)
+    sd.nn.Linear(4, 8)(x)  # E: [shape] input width 8 at axis -1 differs from in_features 4

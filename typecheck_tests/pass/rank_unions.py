@@ -118,3 +118,21 @@ for m in (sd.ones((2, 3), dtype=sd.i64), sd.ones((2, 3, 3), dtype=sd.i64)):
         assert fn(m).shape == (2, 1, 3, 3)
 assert by_assert(sd.ones((2, 3, 3), dtype=sd.i64)).shape == (2, 1, 3, 3)
 assert pool_to_2d(sd.randn((2, 3, 5, 4))).shape == (2, 4)
+
+
+def unbatched_in(x: Tensor[tuple[T, Const[8]], f32] | Tensor[tuple[B, T, Const[8]], f32]) -> Tensor[tuple[Any, T, Const[8]], f32]:
+    # NOTE: PyTorch's unbatched input: after the `if`, a 2-d `x` went through the body
+    if x.dim() == 2:
+        x = x.unsqueeze(0)
+    return x
+
+
+def unbatched_layer(x: Tensor[tuple[T, Const[8]], f32] | Tensor[tuple[B, T, Const[8]], f32]) -> Tensor[tuple[Any, T, Const[8]], f32]:
+    is_batched = x.dim() == 3
+    if not is_batched:
+        x = x.unsqueeze(0)
+    return sd.nn.Linear(8, 8)(x)
+
+
+for inp in (sd.randn((5, 8)), sd.randn((2, 5, 8))):
+    assert unbatched_in(inp).ndim == 3 and unbatched_layer(inp).ndim == 3

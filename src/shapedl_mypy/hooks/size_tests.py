@@ -45,7 +45,16 @@ from mypy.nodes import (
     WhileStmt,
     WithStmt,
 )
-from mypy.types import Instance, LiteralType, TupleType, Type, UnpackType, get_proper_type
+from mypy.subtypes import is_same_type
+from mypy.types import (
+    Instance,
+    LiteralType,
+    TupleType,
+    Type,
+    UnionType,
+    UnpackType,
+    get_proper_type,
+)
 
 from shapedl_mypy.convert import tensor_parts
 from shapedl_mypy.hooks.statements import bodies, statements
@@ -138,7 +147,40 @@ def excluded(checker: TypeChecker, name: NameExpr, member: Type, context: Contex
                 value = _value(test, name, member, stmts[:i])
                 if value is not None and value != holds and not _rebound(region, name, context):
                     return True
+            if _passed_by(checker, stmts, i, name, member, context):
+                return True
     return False
+
+
+def _passed_by(
+    checker: TypeChecker, stmts: list[Statement], i: int, name: NameExpr, member: Type, at: Context
+) -> bool:
+    """Whether `stmts[i]` is an `if` without an `else`, before `at`, whose test `member`
+    makes true and whose body rebinds `name` (PyTorch's unbatched input: `if x.dim() == 2: x
+    = x.unsqueeze(0)`): after it, a tensor of that type went through the body and is now what
+    the body gave, so `member` is left only where the body itself gives it."""
+    stmt, after = stmts[i], stmts[i + 1 :]
+    if not isinstance(stmt, IfStmt) or len(stmt.expr) != 1 or stmt.else_body is not None:
+        return False
+    body = stmt.body[0]
+    if _leaves(body) or not _inside(after, at) or _rebound(after, name, at):
+        return False
+    given = [s for s in body.body if isinstance(s, AssignmentStmt) and _assigns(s, name)]
+    if not given or _value(stmt.expr[0], name, member, stmts[:i]) is not True:
+        return False
+    kept = [checker.lookup_type_or_none(s.rvalue) for s in given]
+    return not any(k is None or _has(k, member) for k in kept)
+
+
+def _assigns(stmt: AssignmentStmt, name: NameExpr) -> bool:
+    return len(stmt.lvalues) == 1 and _same(stmt.lvalues[0], name)
+
+
+def _has(typ: Type, member: Type) -> bool:
+    """Whether `typ` is `member` or a union with it."""
+    t = get_proper_type(typ)
+    items = t.relevant_items() if isinstance(t, UnionType) else [t]
+    return any(is_same_type(i, member) for i in items)
 
 
 def sized(checker: TypeChecker, name: NameExpr, typ: Type, context: Context) -> Type:

@@ -64,6 +64,7 @@ from mypy.nodes import (
 )
 from mypy.subtypes import is_subtype
 from mypy.type_visitor import TypeTranslator
+from mypy.typeops import make_simplified_union
 from mypy.types import (
     AnyType,
     CallableType,
@@ -80,6 +81,7 @@ from shapedl import dims
 from shapedl_mypy.codes import said_of_dtypes
 from shapedl_mypy.convert import TYPES, Converter, checker_named, tensor_parts
 from shapedl_mypy.hooks.grown import grown
+from shapedl_mypy.hooks.size_tests import excluded
 from shapedl_mypy.hooks.statements import statements
 from shapedl_mypy.hooks.unions import stands_for
 from shapedl_mypy.hooks.unroll import counted_at_run_time, unrolled
@@ -160,6 +162,18 @@ def undecided(checker: TypeChecker, got: Type, expected: Type) -> bool:
         return False
     as_wanted = t.copy_modified(args=[e[0], *t.args[1:]])
     return is_subtype(as_wanted, expected, options=checker.options)
+
+
+def _passed(checker: TypeChecker, got: Type, expected: Type, expr: Expression) -> bool:
+    """Whether a name's union fits without the members the tests before it leave out (`if
+    x.dim() == 2: x = x.unsqueeze(0)`, then `return x`: `size_tests.excluded`)."""
+    union = get_proper_type(got)
+    if not isinstance(union, UnionType) or not isinstance(expr, NameExpr):
+        return False
+    kept = [m for m in union.relevant_items() if not excluded(checker, expr, m, expr)]
+    if not kept or len(kept) == len(union.relevant_items()):
+        return False
+    return is_subtype(make_simplified_union(kept), expected, options=checker.options)
 
 
 def _each_fits(checker: TypeChecker, pairs: list[tuple[Type, Type]]) -> bool:
@@ -256,6 +270,7 @@ class _Filter:
         stale = stale or (last is not None and is_subtype(last, expected, options=checker.options))
         stale = stale or _one_fits(checker, got, expected, (stmt, expr))
         stale = stale or undecided(checker, got, expected)
+        stale = stale or _passed(checker, got, expected, expr)
         if stale or (isinstance(lvalue, MemberExpr) and grown(checker, lvalue, got)):
             self.dropped = (file, info.line, info.column)
             return True

@@ -33,6 +33,7 @@ from shapedl_mypy.codes import (
     take_back_these,
 )
 from shapedl_mypy.convert import tensor_parts
+from shapedl_mypy.hooks import size_tests
 from shapedl_mypy.hooks.generic import FRESH
 from shapedl_mypy.hooks.unroll import counted_at_run_time, unrolled
 
@@ -176,7 +177,7 @@ def per_member(hook: Callable[[C], Type]) -> Callable[[C], Type]:
     def run(ctx: C) -> Type:
         ctx = _after_loops(ctx)
         spots = [
-            (i, j, found)
+            (i, j, _tested(ctx, i, j, found))
             for i, types in enumerate(ctx.arg_types)
             for j, t in enumerate(types)
             if (found := _members(t)) is not None
@@ -195,6 +196,22 @@ def per_member(hook: Callable[[C], Type]) -> Callable[[C], Type]:
         return make_simplified_union([hook(call) for call in calls]) if spots else hook(ctx)
 
     return run
+
+
+def _tested(ctx: C, i: int, j: int, members: list[Type]) -> list[Type]:
+    """The members of a union argument that the tests of its rank or sizes around the call
+    leave (`if x.dim() == 2: x = x.unsqueeze(0)`, then `lin(x)`: `size_tests.excluded`); mypy's
+    refusal of the whole union is taken back where some are left out, the rest being checked
+    here member by member."""
+    arg = ctx.args[i][j]
+    if not isinstance(ctx.api, TypeChecker) or not isinstance(arg, NameExpr):
+        return members
+    kept = [m for m in members if not size_tests.excluded(ctx.api, arg, m, ctx.context)]
+    if not kept or len(kept) == len(members):
+        return members
+    refused = errors_at(ctx, errorcodes.ARG_TYPE, arg)
+    take_back_these(ctx, [e for e in refused if " | " in e.message])
+    return kept
 
 
 def _after_loops(ctx: C) -> C:
