@@ -578,3 +578,89 @@ def test_modules_and_apply_visit_as_torchs_do():
 
     weights = [p for n, p in net.apply(weights_init).parameters().items() if n.endswith("weight")]
     assert len(weights) == 3 and all(float(p.numpy().min()) == 0.5 for p in weights)
+
+
+# ---- children, named_children, add_module, append ------------------------------------------
+class _Net(sd.nn.Module):
+    def __init__(self):
+        self.conv = sd.nn.Conv2d(1, 2, 3)
+        self.act = sd.nn.ReLU()
+        self.head = sd.nn.Sequential(sd.nn.Flatten(), sd.nn.Linear(8, 3))
+
+
+class _TNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 2, 3)
+        self.act = torch.nn.ReLU()
+        self.head = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(8, 3))
+
+
+def _named(module):
+    return [(name, type(m).__name__) for name, m in module.named_children()]
+
+
+def test_children_and_named_children_as_torch():
+    net, tnet = _Net(), _TNet()
+    assert _named(net) == _named(tnet)
+    assert [type(m).__name__ for m in net.children()] == [type(m).__name__ for m in tnet.children()]
+    assert _named(net.head) == _named(tnet.head)
+    named = OrderedDict(fc=sd.nn.Linear(2, 2), act=sd.nn.ReLU())
+    tnamed = OrderedDict(fc=torch.nn.Linear(2, 2), act=torch.nn.ReLU())
+    assert _named(sd.nn.Sequential(named)) == _named(torch.nn.Sequential(tnamed))
+    assert _named(sd.nn.Sequential(named)[1:]) == _named(torch.nn.Sequential(tnamed)[1:])
+    shared = sd.nn.ReLU()
+    assert len(list(sd.nn.Sequential(shared, shared).children())) == 1
+
+
+def test_children_drop_the_head_as_the_siamese_example():
+    net = sd.nn.Sequential(sd.nn.Linear(4, 3), sd.nn.ReLU(), sd.nn.Linear(3, 2))
+    tnet = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
+    body = sd.nn.Sequential(*list(net.children())[:-1])
+    tbody = torch.nn.Sequential(*list(tnet.children())[:-1])
+    assert list(body.state_dict()) == list(tbody.state_dict())
+    assert body[0] is net[0]
+
+
+def test_add_module_and_append_as_torch():
+    net, tnet = sd.nn.Module(), torch.nn.Module()
+    for m in (net, tnet):
+        lib = sd.nn if m is net else torch.nn
+        m.add_module("fc", lib.Linear(2, 3))
+        m.add_module("act", lib.ReLU())
+    assert _named(net) == _named(tnet)
+    assert list(net.state_dict()) == list(tnet.state_dict())
+    seq = sd.nn.Sequential(sd.nn.Linear(4, 3))
+    tseq = torch.nn.Sequential(torch.nn.Linear(4, 3))
+    assert seq.append(sd.nn.ReLU()) is seq
+    assert tseq.append(torch.nn.ReLU()) is tseq
+    seq.add_module("out", sd.nn.Linear(3, 2))
+    tseq.add_module("out", torch.nn.Linear(3, 2))
+    seq.append(sd.nn.Tanh())
+    tseq.append(torch.nn.Tanh())
+    assert _named(seq) == _named(tseq)
+    assert list(seq.state_dict()) == list(tseq.state_dict())
+    seq.load_state_dict(tseq.state_dict())
+    x = randn(5, 4)
+    np.testing.assert_allclose(
+        seq(sd.from_numpy(x)).numpy(), tseq(torch.from_numpy(x)).detach().numpy(), rtol=1e-5
+    )
+    assert seq.out is seq[2]
+
+
+def test_add_module_refuses_what_torch_refuses():
+    net, tnet = _Net(), _TNet()
+    for name, error in [("a.b", KeyError), ("", KeyError), ("forward", KeyError), (3, TypeError)]:
+        with pytest.raises(error):
+            tnet.add_module(name, torch.nn.ReLU())
+        with pytest.raises(error):
+            net.add_module(name, sd.nn.ReLU())
+    with pytest.raises(TypeError, match="must be a Module"):
+        net.add_module("x", 3)
+    seq = sd.nn.Sequential(OrderedDict(act=sd.nn.ReLU(), fc=sd.nn.Linear(2, 2)))
+    tseq = torch.nn.Sequential(OrderedDict(act=torch.nn.ReLU(), fc=torch.nn.Linear(2, 2)))
+    seq.add_module("act", sd.nn.Tanh())
+    tseq.add_module("act", torch.nn.Tanh())
+    assert _named(seq) == _named(tseq)
+    with pytest.raises(TypeError, match="not a layer"):
+        sd.nn.Sequential(sd.nn.ReLU()).append(3)

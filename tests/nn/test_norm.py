@@ -218,3 +218,58 @@ def test_rms_and_group_norm_shape_errors():
         r"channel at axis 1",
     ):
         sd.nn.GroupNorm(2, 4)(sd.ones((2, 6, 3)))
+
+
+# ---- InstanceNorm1d, InstanceNorm2d -------------------------------------------------------
+INSTANCE = {"InstanceNorm1d": ((2, 3, 5), (3, 5)), "InstanceNorm2d": ((2, 3, 4, 5), (3, 4, 5))}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("affine", [False, True])
+@pytest.mark.parametrize("batched", [True, False], ids=["batched", "unbatched"])
+@pytest.mark.parametrize("name", INSTANCE)
+def test_instance_norm_matches_torch(name, batched, affine, dtype):
+    layer = getattr(sd.nn, name)(3, eps=1e-4, affine=affine)
+    tlayer = _randomize(getattr(torch.nn, name)(3, eps=1e-4, affine=affine))
+    tol = {} if dtype == "float32" else {"rtol": 1e-9, "atol": 1e-10}
+    if dtype == "float64":
+        layer, tlayer = layer.astype(sd.f64), tlayer.double()
+    x = randn(*INSTANCE[name][0 if batched else 1], dtype=dtype)
+    if affine:
+        check_module(layer, tlayer, [x], **tol)
+        return
+    # NOTE: no parameters to compare: the values and the input's gradient
+    tol = tol or {"rtol": 1e-4, "atol": 1e-5}
+    a, t = sd.from_numpy(x), torch.from_numpy(x.copy()).requires_grad_()
+    out, tout = layer(a.traced()), tlayer(t)
+    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), **tol)
+    w = np.random.default_rng(0).standard_normal(x.shape).astype(dtype)
+    grads = (out * sd.from_numpy(w)).sum().backward()
+    (tout * torch.from_numpy(w)).sum().backward()
+    np.testing.assert_allclose(grads[a].numpy(), t.grad.numpy(), **tol)
+
+
+@pytest.mark.parametrize("name", INSTANCE)
+def test_instance_norm_defaults_and_state_as_torch(name):
+    plain, tplain = getattr(sd.nn, name)(4), getattr(torch.nn, name)(4)
+    assert list(plain.state_dict()) == list(tplain.state_dict()) == []
+    assert plain.eps == tplain.eps
+    tstate = _randomize(getattr(torch.nn, name)(4, affine=True)).state_dict()
+    layer = getattr(sd.nn, name)(4, affine=True)
+    fresh = getattr(torch.nn, name)(4, affine=True).state_dict()
+    for key, value in layer.state_dict().items():
+        np.testing.assert_array_equal(value.numpy(), fresh[key].numpy())
+    layer.load_state_dict(tstate)
+    assert list(layer.state_dict()) == list(tstate)
+    np.testing.assert_array_equal(layer.weight.numpy(), tstate["weight"].numpy())
+
+
+def test_instance_norm_checks_channels_rank_and_running_stats():
+    with pytest.raises(sd.ShapeError, match=r"shapes \(2, 16, 4, 4\) and \(8,\): weight must be"):
+        sd.nn.InstanceNorm2d(8)(sd.ones((2, 16, 4, 4)))
+    with pytest.raises(sd.ShapeError, match=r"shapes \(1, 6, 3\) and \(4,\)"):
+        sd.nn.InstanceNorm1d(4, affine=True)(sd.ones((6, 3)))
+    with pytest.raises(sd.ShapeError, match=r"InstanceNorm2d: shape \(16, 4\): expected a 3-d"):
+        sd.nn.InstanceNorm2d(16)(sd.ones((16, 4)))
+    with pytest.raises(NotImplementedError, match="InstanceNorm1d: track_running_stats=True"):
+        sd.nn.InstanceNorm1d(4, track_running_stats=True)

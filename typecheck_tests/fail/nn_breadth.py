@@ -29,3 +29,4 @@ b4: Tensor[tuple[Const[2], Const[8], Const[5], Const[6]]] = sd.nn.ZeroPad2d(1)(i
 b5: Tensor[tuple[Const[2], Const[8], Const[10], Const[12]]] = sd.nn.PixelShuffle(2)(img)  # E: [assignment]
 b6: Tensor[tuple[Const[2], Const[8], Const[5]]] = sd.nn.ReLU6()(img)  # E: [arg-type]
 sd.nn.Sequential(sd.nn.PixelShuffle(2), sd.nn.Conv2d(8, 4, 3))(img)  # E: [shape]
+sd.nn.InstanceNorm2d(8)(sd.randn((2, 16, 4, 4)))  # E: [shape] group_norm: shapes (2, 16, 4, 4) and (8,): weight must be (16,), one value per channel at axis 1

@@ -97,4 +97,8 @@ def stem(x: Tensor[tuple[B, Const[3], Const[8], Const[8]]]) -> Tensor[tuple[B, C
     return named(x)
 
 
-print(v8.shape, v9.shape, v10.shape, v11.shape, stem(sd.randn((2, 3, 8, 8))).shape)
+# NOTE: InstanceNorm2d keeps the shape; children() is PyTorch's way to drop a head
+v12: Tensor[tuple[Const[2], Const[8], Const[5], Const[6]]] = sd.nn.InstanceNorm2d(8)(img)
+body = sd.nn.Sequential(*list(upscale.children())[:-1])
+
+print(v8.shape, v9.shape, v10.shape, v11.shape, stem(sd.randn((2, 3, 8, 8))).shape, v12.shape)

@@ -32,7 +32,15 @@ from shapedl.nn.dropout import Dropout, Dropout2d
 from shapedl.nn.embedding import Embedding
 from shapedl.nn.linear import Linear
 from shapedl.nn.module import Module, Residual, Sequential
-from shapedl.nn.norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, RMSNorm
+from shapedl.nn.norm import (
+    BatchNorm1d,
+    BatchNorm2d,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    LayerNorm,
+    RMSNorm,
+)
 from shapedl.nn.parallel import AddInto, SplitInto
 from shapedl.nn.pool import (
     AdaptiveAvgPool1d,
@@ -89,6 +97,8 @@ __all__ = [
     "Flatten",
     "GroupNorm",
     "Identity",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
     "LayerNorm",
     "LeakyReLU",
     "Linear",

@@ -164,6 +164,56 @@ class Module:
                 yield m
                 stack.extend(reversed(_children(m)))
 
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """`(name, module)` for each module directly in this module's fields, in field order,
+        each once: PyTorch's `named_children()`. A module in a list, tuple or dict field is
+        named as in `state_dict()` (`blocks.0`); a `Sequential`'s layers are `0`, `1`, ... (or
+        their names), and plain functions among them are no modules, so not children.
+
+        Example:
+            >>> import shapedl as sd
+            >>> model = sd.nn.Sequential(sd.nn.Linear(2, 3), sd.nn.ReLU())
+            >>> [(name, type(m).__name__) for name, m in model.named_children()]
+            [('0', 'Linear'), ('1', 'ReLU')]
+        """
+        seen: set[int] = set()
+        for name, child in _named_children(self):
+            if id(child) not in seen:
+                seen.add(id(child))
+                yield name, child
+
+    def children(self) -> Iterator[Module]:
+        """The modules of `named_children()`, PyTorch's `children()`: a pretrained model less
+        its head is `nn.Sequential(*list(model.children())[:-1])`.
+
+        Example:
+            >>> import shapedl as sd
+            >>> model = sd.nn.Sequential(sd.nn.Linear(2, 3), sd.nn.ReLU(), sd.nn.Linear(3, 1))
+            >>> body = sd.nn.Sequential(*list(model.children())[:-1])
+            >>> body(sd.ones((4, 2))).shape
+            (4, 3)
+        """
+        for _, child in self.named_children():
+            yield child
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Set the field `name` to `module`, PyTorch's `add_module` (`setattr` says the same).
+
+        Raises:
+            TypeError: for a name that is not a string, or a module that is not a Module.
+            KeyError: for a name that is empty, holds a dot, or is an attribute of the module
+                other than a module field (`forward`, a parameter), as PyTorch's.
+
+        Example:
+            >>> import shapedl as sd
+            >>> net = sd.nn.Module()
+            >>> net.add_module("fc", sd.nn.Linear(2, 3))
+            >>> list(net.parameters())
+            ['fc.weight', 'fc.bias']
+        """
+        _check_module_name(self, name, module)
+        setattr(self, name, module)
+
     def apply(self, fn: Callable[[Module], object]) -> Self:
         """`fn` on every submodule, then on this one, as PyTorch's `apply` (DCGAN's
         `model.apply(weights_init)`); returns this module.
@@ -333,17 +383,48 @@ def _host(value: Any) -> Any:
 
 def _children(module: Module) -> list[Module]:
     """The modules in `module`'s fields, in lists, tuples and dicts too, in field order."""
-    found: list[Module] = []
-    todo: list[Any] = list(vars(module).values())
-    while todo:
-        value = todo.pop(0)
-        if isinstance(value, Module):
-            found.append(value)
-        elif isinstance(value, list | tuple):
-            todo[:0] = value
-        elif isinstance(value, dict):
-            todo[:0] = value.values()
-    return found
+    return [child for _, child in _named_children(module)]
+
+
+def _named_children(module: Module) -> Iterator[tuple[str, Module]]:
+    """The modules in `module`'s fields, in field order, named as `_walk` names their tensors."""
+    for key, field in vars(module).items():
+        if key in module.indexed_fields and isinstance(field, list | tuple):
+            for i, item in zip(_item_names(module, field), field, strict=True):
+                yield from _named_modules_in(item, str(i))
+        else:
+            yield from _named_modules_in(field, key)
+
+
+def _named_modules_in(value: Any, name: str) -> Iterator[tuple[str, Module]]:
+    if isinstance(value, Module):
+        yield name, value
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            yield from _named_modules_in(item, _dotted(name, i))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _named_modules_in(item, _dotted(name, key))
+
+
+def _check_module_name(module: Module, name: object, child: object) -> None:
+    """PyTorch's checks of `add_module`'s arguments."""
+    where = type(module).__name__
+    if not isinstance(name, str):
+        raise TypeError(f"{where}.add_module: the name must be a string, got {name!r}")
+    if not (child is None or isinstance(child, Module)):
+        kind = type(child).__name__
+        raise TypeError(f"{where}.add_module: {name!r} must be a Module or None, not a {kind}")
+    fields = vars(module)
+    if name in fields:
+        taken = not isinstance(fields[name], Module | type(None))
+    else:
+        taken = hasattr(module, name)
+    if not name or "." in name or taken:
+        raise KeyError(
+            f"{where}.add_module: the name must be a non-empty string with no '.' that is not "
+            f"an attribute of {where} (other than a module), got {name!r}"
+        )
 
 
 def _walk(value: Any, name: str, is_buffer: bool, path: set[int]) -> Iterator[Any]:
@@ -470,6 +551,66 @@ class Sequential(Module, Generic[*Ls]):
 
     def __len__(self) -> int:
         return len(self.layers)
+
+    def append(self, module: Layer) -> Self:
+        """Add `module` as the last layer, PyTorch's `append`; returns this Sequential.
+
+        Its name is its position (`3`). The type of the Sequential still shows the layers it
+        was built with, so the mypy plugin checks and folds the call through those alone: for
+        a chain it checks, build it with every layer, `Sequential(*layers)`.
+
+        Raises:
+            TypeError: for a layer that is not callable.
+
+        Example:
+            >>> import shapedl as sd
+            >>> model = sd.nn.Sequential(sd.nn.Linear(4, 8)).append(sd.nn.ReLU())
+            >>> [type(m).__name__ for m in model.children()]
+            ['Linear', 'ReLU']
+        """
+        return self._add(str(len(self.layers)), module)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Add `module` as the last layer, named `name`, PyTorch's `add_module` of a Sequential
+        (torchvision's `features.add_module("denseblock1", block)`); see `append`. As
+        PyTorch's, a layer of that name is replaced instead.
+
+        Raises:
+            TypeError: for a name that is not a string, or a module that is not a Module.
+            KeyError: for a name that is empty, holds a dot, or is an attribute of Sequential.
+
+        Example:
+            >>> import shapedl as sd
+            >>> model = sd.nn.Sequential(sd.nn.Linear(4, 8))
+            >>> model.add_module("act", sd.nn.ReLU())
+            >>> [name for name, _ in model.named_children()]
+            ['0', 'act']
+        """
+        names = [str(n) for n in _item_names(self, self.layers)]
+        if name not in names:
+            _check_module_name(self, name, module)
+        if module is None:
+            raise TypeError(f"Sequential.add_module: {name!r} must be a Module, not None")
+        if name not in names:
+            self._add(name, module)
+            return
+        # NOTE: PyTorch's: the layer of that name is replaced, in its place
+        layers = list(cast(tuple[Layer, ...], self.layers))
+        layers[names.index(name)] = module
+        self.layers = cast(tuple[*Ls], tuple(layers))
+
+    def _add(self, name: str, module: Layer) -> Self:
+        layers = cast(tuple[Layer, ...], self.layers)
+        if not callable(module):
+            kind = type(module).__name__
+            raise TypeError(f"Sequential: layer {len(layers)} is a {kind}, not a layer")
+        names = tuple(_item_names(self, layers))
+        # NOTE: a digit name is a position, so the names stay `0, 1, ...` where they were
+        key: int | str = int(name) if name.isdigit() else name
+        self.layers = cast(tuple[*Ls], (*layers, module))
+        positional = self._positions is None and key == len(layers)
+        self._positions = None if positional else (*names, key)
+        return self
 
     def __iter__(self) -> Iterator[Layer]:
         return iter(cast(tuple[Layer, ...], self.layers))

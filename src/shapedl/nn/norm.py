@@ -1,5 +1,5 @@
-"""Normalization layers: `LayerNorm` and `RMSNorm` over trailing axes, `BatchNorm1d`/`BatchNorm2d`
-and `GroupNorm` per channel.
+"""Normalization layers: `LayerNorm` and `RMSNorm` over trailing axes, `BatchNorm1d`/`BatchNorm2d`,
+`GroupNorm` and `InstanceNorm1d`/`InstanceNorm2d` per channel.
 
 Batch norm uses the batch's statistics and updates its running statistics (buffers) only in
 training, that is when its input is traced; an untraced input is normalized with the running
@@ -28,7 +28,15 @@ from shapedl.types import DT, TT, Dim, NoTape, S, Size, f32, i64
 if TYPE_CHECKING:
     from shapedl.device import Device
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm", "RMSNorm"]
+__all__ = [
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "GroupNorm",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "LayerNorm",
+    "RMSNorm",
+]
 
 # NOTE: the mypy plugin records the normalized shape in this (Any without it)
 Ns = DefaultTypeVar("Ns", default=Any, covariant=True)
@@ -107,13 +115,18 @@ def batch_norm_shape(name: str, ranks: tuple[int, ...]) -> Any:
     with `(C,)` statistics (the runtime's words for a rank or a channel mismatch)."""
 
     def shape(x: Shape, num_features: DimValue) -> Shape:
-        if len(x) not in ranks:
-            wanted = " or ".join(f"{r}-d" for r in ranks)
-            raise shape_error(name, [x], f"expected a {wanted} input")
+        check_rank(name, x, ranks)
         stats = (num_features,)
         return batch_norm_rule("batch_norm", x, stats, stats, stats, stats)
 
     return shape
+
+
+def check_rank(name: str, x: Shape, ranks: tuple[int, ...]) -> None:
+    """The input of the layer `name` has one of `ranks`."""
+    if len(x) not in ranks:
+        wanted = " or ".join(f"{r}-d" for r in ranks)
+        raise shape_error(name, [x], f"expected a {wanted} input")
 
 
 def _batch_norm_layer(name: str, ranks: tuple[int, ...], axes: tuple[int, ...]) -> Any:
@@ -413,3 +426,117 @@ class GroupNorm(Module, Generic[C]):
         return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
     __call__ = forward
+
+
+def instance_norm_shape(name: str, ranks: tuple[int, int]) -> Any:
+    """The output shape of an instance norm layer `name` taking unbatched or batched inputs of
+    `ranks`: the input's, its channels (axis 0 unbatched, 1 batched) checked by group norm's
+    rule, which sees an unbatched input with a batch of one, as the layer computes it."""
+
+    def shape(x: Shape, num_features: DimValue) -> Shape:
+        check_rank(name, x, ranks)
+        batched = x if len(x) == ranks[1] else (1, *x)
+        group_norm_shape(batched, num_features)
+        return x
+
+    return shape
+
+
+class _InstanceNorm(Module, Generic[C]):
+    weight: Param
+    bias: Param
+    num_features: int
+    eps: float
+    ranks: ClassVar[tuple[int, int]] = (0, 0)
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = False,
+        track_running_stats: bool = False,
+        *,
+        device: Device | None = None,
+    ) -> None:
+        if track_running_stats:
+            raise NotImplementedError(
+                f"{type(self).__name__}: track_running_stats=True is not implemented; "
+                "instance norm here always uses each sample's statistics (PyTorch's default)"
+            )
+        # NOTE: `momentum` is accepted as PyTorch's and unused: it only moves running statistics
+        del momentum
+        self.num_features, self.eps = num_features, eps
+        c = (num_features,)
+        self.weight = _maybe(ones(c, device=device) if affine else None)
+        self.bias = _maybe(zeros(c, device=device) if affine else None)
+
+    def forward(self, x: Tensor[S, DT, TT]) -> Tensor[S, DT, TT]:
+        instance_norm_shape(type(self).__name__, self.ranks)(x.shape, self.num_features)
+        batched = x.ndim == self.ranks[1]
+        # NOTE: one group per channel is instance norm: group norm's op, values and gradients
+        a = x if batched else x.reshape((1, *x.shape))
+        out = group_norm(a, self.num_features, self.weight, self.bias, self.eps)
+        return cast(Tensor[S, DT, TT], out if batched else out.reshape(x.shape))
+
+    __call__ = forward
+
+
+def _instance_norm_layer(name: str, ranks: tuple[int, int]) -> Any:
+    return register_layer(
+        params=("num_features",),
+        shape=instance_norm_shape(name, ranks),
+        keeps=ALL,
+    )
+
+
+@_instance_norm_layer("InstanceNorm1d", (2, 3))
+class InstanceNorm1d(_InstanceNorm[C], init=False):
+    """Normalize each channel of each sample over its length, then scale and shift per channel.
+
+    As PyTorch's `InstanceNorm1d`, with its defaults: no `weight`/`bias` unless `affine=True`
+    (then ones and zeros, `(C,)`), and each sample's own statistics in training and inference
+    alike. It computes `GroupNorm(C, C)`'s values. Unlike PyTorch's, which only warns without
+    `affine`, the channels are always checked against `num_features`.
+
+    Args:
+        num_features: the channels `C` of the input.
+        eps: added to the variance before the square root.
+        momentum: accepted as PyTorch's; unused without running statistics.
+        affine: whether to learn a per-channel `weight` (ones) and `bias` (zeros).
+        track_running_stats: must be False (running statistics are not implemented).
+        device: where the parameters live (the default device when None).
+
+    Raises:
+        NotImplementedError: for `track_running_stats=True`.
+        ShapeError: (on call) for an input of another rank, or whose channels are not
+            `num_features`.
+
+    Shape:
+        `(N, C, L) -> (N, C, L)`, unbatched `(C, L) -> (C, L)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.nn.InstanceNorm1d(3)(sd.randn((2, 3, 5))).shape
+        (2, 3, 5)
+        >>> list(sd.nn.InstanceNorm1d(3, affine=True).parameters())
+        ['weight', 'bias']
+    """
+
+    ranks = (2, 3)
+
+
+@_instance_norm_layer("InstanceNorm2d", (3, 4))
+class InstanceNorm2d(_InstanceNorm[C], init=False):
+    """Normalize each channel of each image over its height and width; see `InstanceNorm1d`.
+
+    Shape:
+        `(N, C, H, W) -> (N, C, H, W)`, unbatched `(C, H, W) -> (C, H, W)`
+
+    Example:
+        >>> import shapedl as sd
+        >>> sd.nn.InstanceNorm2d(3)(sd.randn((2, 3, 4, 4))).shape
+        (2, 3, 4, 4)
+    """
+
+    ranks = (3, 4)
