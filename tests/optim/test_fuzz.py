@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import shapedl as sd
-from shapedl.optim import Adagrad, Adam, AdamW, RMSprop, Sgd
+from shapedl.optim import Adadelta, Adagrad, Adam, AdamW, RMSprop, Sgd
 
 TOL = {"float32": (2e-5, 1e-6), "float64": (1e-10, 1e-12)}
 RATE = st.sampled_from([1e-3, 0.01, 0.1, 0.5])
@@ -72,12 +72,22 @@ def _adagrad(draw: st.DrawFn) -> dict[str, Any]:
     )
 
 
+def _adadelta(draw: st.DrawFn) -> dict[str, Any]:
+    return dict(
+        lr=draw(st.sampled_from([0.1, 0.5, 1.0])),
+        rho=draw(st.sampled_from([0.0, 0.5, 0.9])),
+        eps=draw(st.sampled_from([1e-6, 1e-3])),
+        weight_decay=draw(DECAY),
+    )
+
+
 OPTIMIZERS = {
     "Sgd": (Sgd, torch.optim.SGD, _sgd),
     "Adam": (Adam, torch.optim.Adam, _adam),
     "AdamW": (AdamW, torch.optim.AdamW, _adam),
     "RMSprop": (RMSprop, torch.optim.RMSprop, _rmsprop),
     "Adagrad": (Adagrad, torch.optim.Adagrad, _adagrad),
+    "Adadelta": (Adadelta, torch.optim.Adadelta, _adadelta),
 }
 GRADS = st.one_of(
     st.sampled_from([0.0, -0.0, 1.0, -1.0, 1e-30, -1e-20, 1e6, -3e4]),

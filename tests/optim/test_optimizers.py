@@ -13,6 +13,7 @@ import torch
 import shapedl as sd
 from shapedl.checkpoint import CheckpointError
 from shapedl.optim import (
+    Adadelta,
     Adagrad,
     Adam,
     AdamW,
@@ -87,6 +88,8 @@ CASES = [
     (Adagrad, torch.optim.Adagrad, dict(lr=0.1)),
     (Adagrad, torch.optim.Adagrad, dict(lr=0.2, lr_decay=0.05, weight_decay=0.1, eps=1e-6)),
     (Adagrad, torch.optim.Adagrad, dict(lr=0.05, initial_accumulator_value=0.5)),
+    (Adadelta, torch.optim.Adadelta, dict(lr=1.0)),
+    (Adadelta, torch.optim.Adadelta, dict(lr=0.5, rho=0.5, eps=1e-4, weight_decay=0.1)),
     (Sgd, torch.optim.SGD, dict(lr=0.05, momentum=0.9, nesterov=True)),
     (Sgd, torch.optim.SGD, dict(lr=0.05, momentum=0.9, dampening=1.0)),
     (Sgd, torch.optim.SGD, dict(lr=0.05, weight_decay=0.3)),
@@ -217,6 +220,7 @@ MLP_CASES = [
     (AdamW, torch.optim.AdamW, dict(lr=0.01, weight_decay=0.1)),
     (RMSprop, torch.optim.RMSprop, dict(lr=0.003, momentum=0.5, centered=True)),
     (Adagrad, torch.optim.Adagrad, dict(lr=0.05, lr_decay=0.01, initial_accumulator_value=0.1)),
+    (Adadelta, torch.optim.Adadelta, dict(lr=1.0, weight_decay=1e-3)),
 ]
 
 

@@ -10,6 +10,7 @@ Example:
     True
 """
 
+from shapedl.optim.adadelta import Adadelta
 from shapedl.optim.adagrad import Adagrad
 from shapedl.optim.adam import Adam, AdamW
 from shapedl.optim.base import (
@@ -23,6 +24,7 @@ from shapedl.optim.rmsprop import RMSprop
 from shapedl.optim.sgd import Sgd
 
 __all__ = [
+    "Adadelta",
     "Adagrad",
     "Adam",
     "AdamW",
