@@ -30,6 +30,7 @@ PASSED_ON = {
     "shapedl_mypy/hooks/nn.py": 2,  # Sequential's broken link, AddInto's sum (add's rule)
     "shapedl_mypy/hooks/generic.py": 1,  # a conflict in a user's generic call (built above it)
     "shapedl_mypy/hooks/data.py": 1,  # batches' rows, data.check_rows's ShapeError
+    "shapedl_mypy/hooks/recurrent.py": 1,  # a recurrent layer's input width, the layer's words
 }
 
 

@@ -71,6 +71,7 @@ from shapedl_mypy.hooks import (
     nn,
     nograd,
     partial,
+    recurrent,
     size_args,
     size_tests,
     sizes,
@@ -364,6 +365,8 @@ def build_tables(
         methods[f"builtins.int.{name}"] = _safe(sizes.rank_test_hook)
     for name in ("__eq__", "__ne__"):
         methods[f"{TYPES}.Size.{name}"] = _safe(sizes.size_test_hook)
+    for name in recurrent.LAYERS:
+        methods[name] = _safe(recurrent.width_hook)
     return functions, methods
 
 

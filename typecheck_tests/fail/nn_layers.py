@@ -17,8 +17,8 @@ H = TypeVar("H", bound=sd.Dim)
 
 
 def recurrent(x: Tensor[tuple[B, T, D]], d: Size[D], h: Size[H]) -> None:
-    sd.nn.LSTM(h, h)(x)  # E: [arg-type] Argument 1 to "forward" of "LSTM" has incompatible type "Tensor[tuple[B, T, D], f32, NoTape]"; expected "Tensor[tuple[B, T, H], f32, NoTape]"
-    sd.nn.GRU(h, d)(x)  # E: [arg-type] Argument 1 to "forward" of "GRU" has incompatible type "Tensor[tuple[B, T, D], f32, NoTape]"; expected "Tensor[tuple[B, T, H], f32, NoTape]"
+    sd.nn.LSTM(h, h)(x)  # E: [shape] LSTM: shapes (B, T, D) and (4*H, H): input width D at axis -1 differs from input_size H
+    sd.nn.GRU(h, d)(x)  # E: [shape] GRU: shapes (B, T, D) and (3*D, H): input width D at axis -1 differs from input_size H
     lstm = sd.nn.LSTM(d, h)
     out, (h_n, c_n) = lstm(x)
     wide: Tensor[tuple[B, T, D]] = out  # E: [assignment]

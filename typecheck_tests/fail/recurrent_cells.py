@@ -25,7 +25,7 @@ def char_rnn(line: Tensor[tuple[B, T, Const[58]]]) -> None:
     cell = nn.RNNCell(N_LETTERS, N_HIDDEN)
     h = sd.zeros((line.shape[0], N_HIDDEN))
     for t in range(line.shape[1]):
-        h = cell(line[:, t], h)  # E: [arg-type] Argument 1 has incompatible type "Tensor[tuple[B, Literal[58]], f32, NoTape]"; expected "Tensor[tuple[B, Literal[57]], f32, NoTape]"
+        h = cell(line[:, t], h)  # E: [shape] RNNCell: shapes (B, 58) and (32, 57): input width 58 at axis -1 differs from input_size 57
 
 
 def wrong_state(line: Tensor[tuple[B, T, Const[57]]]) -> None:
@@ -45,13 +45,13 @@ def whole_sequence(line: Tensor[tuple[B, T, Const[57]]]) -> None:
 
 
 def generic(x: Tensor[tuple[B, D]], d: Size[D], h: Size[H]) -> None:
-    nn.GRUCell(h, h)(x)  # E: [arg-type] Argument 1 has incompatible type "Tensor[tuple[B, D], f32, NoTape]"; expected "Tensor[tuple[B, H], f32, NoTape]"
+    nn.GRUCell(h, h)(x)  # E: [shape] GRUCell: shapes (B, D) and (3*H, H): input width D at axis -1 differs from input_size H
     state = nn.RNNCell(d, h)(x)
     nn.RNNCell(d, d)(x, state)  # E: [arg-type] Argument 2 has incompatible type "Tensor[tuple[B, H], f32, NoTape]"
 
 
 def word_model(x: Tensor[tuple[B, T, Const[16]]]) -> None:
-    nn.RNN(8, 32)(x)  # E: [arg-type] Argument 1 to "forward" of "RNN" has incompatible type "Tensor[tuple[B, T, Literal[16]], f32, NoTape]"; expected "Tensor[tuple[B, T, Literal[8]], f32, NoTape]"
+    nn.RNN(8, 32)(x)  # E: [shape] RNN: shapes (B, T, 16) and (32, 8): input width 16 at axis -1 differs from input_size 8
     both = nn.RNN(16, 32, 2, bidirectional=True)
     both(x, sd.zeros((2, x.shape[0], 32)))  # E: [arg-type] Argument 2 to "forward" of "RNN"
     nn.RNN(16, 32, nonlinearity="gelu")  # E: [shape] RNN: unknown nonlinearity 'gelu'; select from 'tanh' or 'relu'
