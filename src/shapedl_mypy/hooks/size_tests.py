@@ -233,21 +233,15 @@ def _read_axis(e: Expression, name: NameExpr, rank: int, earlier: list[Statement
     axis = _axis(e, name)
     if axis is not None or not isinstance(e, NameExpr):
         return axis
-    for n in range(len(earlier) - 1, -1, -1):
-        stmt = earlier[n]
-        if not _bound([stmt], e):
-            continue
-        if not isinstance(stmt, AssignmentStmt) or len(stmt.lvalues) != 1:
-            return None
-        if _bound(earlier[n + 1 :], name):
-            return None
-        target, value = stmt.lvalues[0], stmt.rvalue
-        if _same(target, e):
-            return _axis(value, name)
-        shape = isinstance(value, MemberExpr) and value.name == "shape" and _same(value.expr, name)
-        if isinstance(target, TupleExpr) and shape and len(target.items) == rank:
-            return next((k for k, t in enumerate(target.items) if _same(t, e)), None)
+    stmt = _last(e, name, earlier)
+    if stmt is None:
         return None
+    target, value = stmt.lvalues[0], stmt.rvalue
+    if _same(target, e):
+        return _axis(value, name)
+    shape = isinstance(value, MemberExpr) and value.name == "shape" and _same(value.expr, name)
+    if isinstance(target, TupleExpr) and shape and len(target.items) == rank:
+        return next((k for k, t in enumerate(target.items) if _same(t, e)), None)
     return None
 
 
@@ -351,15 +345,20 @@ def _value(test: Expression, name: NameExpr, member: Type, earlier: list[Stateme
 def _kept(flag: NameExpr, name: NameExpr, earlier: list[Statement]) -> Expression | None:
     """The test `flag` holds: the value of the assignment in `earlier` that bound it last,
     where `name` is not rebound after it."""
+    stmt = _last(flag, name, earlier)
+    return None if stmt is None or not _same(stmt.lvalues[0], flag) else stmt.rvalue
+
+
+def _last(bound: NameExpr, name: NameExpr, earlier: list[Statement]) -> AssignmentStmt | None:
+    """The statement of `earlier` that bound `bound` last, where it is an assignment to one
+    target (a name or a tuple) and `name` is not rebound after it; None otherwise."""
     for n in range(len(earlier) - 1, -1, -1):
         stmt = earlier[n]
-        if not _bound([stmt], flag):
+        if not _bound([stmt], bound):
             continue
-        plain = isinstance(stmt, AssignmentStmt) and len(stmt.lvalues) == 1
-        if not plain or _bound(earlier[n + 1 :], name):
-            return None
-        assert isinstance(stmt, AssignmentStmt)
-        return stmt.rvalue if _same(stmt.lvalues[0], flag) else None
+        if isinstance(stmt, AssignmentStmt) and len(stmt.lvalues) == 1:
+            return None if _bound(earlier[n + 1 :], name) else stmt
+        return None
     return None
 
 

@@ -132,17 +132,20 @@ def _joined_message(message: str) -> bool:
 def _halves_whole_call(ctx: FunctionContext | MethodContext, callee: CallableType) -> Type | None:
     """The call's type with every tensor argument's halves taken as whole (`_fits_halves_whole`),
     None where it still does not fit."""
-    assert isinstance(ctx.api, TypeChecker)
     conv = Converter(checker_named(ctx.api))
-    types = [list(actual) for actual in ctx.arg_types]
-    for i, actual in enumerate(types):
-        for j, typ in enumerate(actual):
-            t, parts = get_proper_type(typ), tensor_parts(typ)
-            shape = None if parts is None else conv.shape(parts[0])
-            if isinstance(t, Instance) and shape is not None:
-                whole = conv.shape_type(tuple(dims.halves_whole(d) for d in shape))
-                types[i][j] = t.copy_modified(args=[whole, *t.args[1:]])
+    types = [[_whole(conv, t) or t for t in actual] for actual in ctx.arg_types]
     return check_with(ctx, callee, types)
+
+
+def _whole(conv: Converter, typ: Type) -> Type | None:
+    """A tensor type with its halves made whole (`dims.halves_whole`); None where it is no
+    tensor or has none."""
+    t, parts = get_proper_type(typ), tensor_parts(typ)
+    shape = None if parts is None else conv.shape(parts[0])
+    if not isinstance(t, Instance) or shape is None:
+        return None
+    whole = tuple(dims.halves_whole(d) for d in shape)
+    return None if whole == shape else t.copy_modified(args=[conv.shape_type(whole), *t.args[1:]])
 
 
 def _fits_halves_whole(
@@ -152,18 +155,13 @@ def _fits_halves_whole(
     (`2 * (C // 2)`: a U-Net's channels halved by a `ConvTranspose2d` and joined to the
     skip's) where the callee takes the whole (`C`), and the call fits once it is taken as
     whole: the plugin accepts what it cannot decide, as each op does, and the run checks."""
-    t, parts = get_proper_type(typ), tensor_parts(typ)
-    if not isinstance(t, Instance) or parts is None or not isinstance(ctx.api, TypeChecker):
+    if not isinstance(ctx.api, TypeChecker):
         return False
-    conv = Converter(checker_named(ctx.api))
-    shape = conv.shape(parts[0])
-    if shape is None:
-        return False
-    whole = tuple(dims.halves_whole(d) for d in shape)
-    if whole == shape:
+    whole = _whole(Converter(checker_named(ctx.api)), typ)
+    if whole is None:
         return False
     types = [list(actual) for actual in ctx.arg_types]
-    types[i][j] = t.copy_modified(args=[conv.shape_type(whole), *t.args[1:]])
+    types[i][j] = whole
     return check_with(ctx, callee, types) is not None or _halves_whole_call(ctx, callee) is not None
 
 

@@ -122,15 +122,17 @@ def _configured(checker: TypeChecker, expr: Expression) -> bool:
     callee = expr.callee
     if isinstance(callee, MemberExpr) and _configured(checker, callee.expr):
         return True
-    if not isinstance(callee, MemberExpr | NameExpr) or _loop_index(checker, callee):
+    if not isinstance(callee, MemberExpr | NameExpr):
         return False
     union = get_proper_type(checker.lookup_type_or_none(callee))
     if not isinstance(union, UnionType):
         return False
     members = [get_proper_type(m) for m in union.relevant_items()]
-    return len(members) > 1 and all(
+    modules = len(members) > 1 and all(
         isinstance(m, Instance) and m.type.has_base(MODULE) for m in members
     )
+    # NOTE: the module's loops are walked last, only for a union of modules
+    return modules and not _loop_index(checker, callee)
 
 
 def _loop_index(checker: TypeChecker, callee: MemberExpr | NameExpr) -> bool:
